@@ -1,0 +1,32 @@
+/* Bicubic upscaling by an integer factor: Keys kernel (a = -0.5), pixel-centre
+ * aligned and mirrored at the borders, as MATLAB's imresize does when it
+ * enlarges.  The same kernel upscales whole frames (bicubic mode, SR input,
+ * chroma) and LR residual blocks in the transfer stage. */
+#ifndef FASTSR_BICUBIC_H
+#define FASTSR_BICUBIC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fastsr/common.h"
+#include "fastsr/picture.h"
+
+#define FSR_MAX_SCALE 4
+
+/* Upscales one 8-bit plane of sw x sh pixels by scale (2..4) into dst, which
+ * holds sw*scale x sh*scale pixels.  Uses the fastest kernel for this CPU and
+ * OpenMP over rows; the result is bit-identical to the plain C reference. */
+FSR_API int fsr_bicubic_plane(uint8_t *dst, ptrdiff_t dst_stride,
+                              const uint8_t *src, ptrdiff_t src_stride,
+                              int sw, int sh, int scale);
+
+/* Same for signed 16-bit planes (residuals); output is not clipped. */
+FSR_API int fsr_bicubic_plane_s16(int16_t *dst, ptrdiff_t dst_stride,
+                                  const int16_t *src, ptrdiff_t src_stride,
+                                  int sw, int sh, int scale);
+
+/* Upscales all three planes of a picture; dst must be allocated at
+ * src->w*scale x src->h*scale. */
+FSR_API int fsr_bicubic_picture(FsrPicture *dst, const FsrPicture *src, int scale);
+
+#endif

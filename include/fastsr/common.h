@@ -1,0 +1,36 @@
+/* Errors, logging and version: shared by every part of the public API. */
+#ifndef FASTSR_COMMON_H
+#define FASTSR_COMMON_H
+
+#include <errno.h>
+#include <stdarg.h>
+
+#define FSR_API __attribute__((visibility("default")))
+
+/* Errors are negative errno values, as in dav1d. */
+#define FSR_ERR(e) (-(e))
+/* Input not decodable / not supported (fastsr-specific, outside errno). */
+#define FSR_ERR_INVALIDDATA (-0x46535201)
+#define FSR_ERR_UNSUPPORTED (-0x46535202)
+
+FSR_API const char *fsr_version(void);
+
+/* Every failing public call records one human-readable line describing what
+ * went wrong (naming the file when there is one); this returns it for the
+ * calling thread, or "" when nothing failed yet. */
+FSR_API const char *fsr_last_error(void);
+
+enum FsrLogLevel {
+    FSR_LOG_ERROR = 0,
+    FSR_LOG_WARNING = 1,
+    FSR_LOG_INFO = 2,
+    FSR_LOG_DEBUG = 3,
+};
+
+/* Log sink for warnings and information.  The default prints
+ * "fastsr: warning: ..." to stderr for levels up to the current level. */
+typedef void (*FsrLogCallback)(void *opaque, int level, const char *msg);
+FSR_API void fsr_set_log_callback(FsrLogCallback cb, void *opaque);
+FSR_API void fsr_set_log_level(int level);
+
+#endif

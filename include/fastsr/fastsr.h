@@ -1,0 +1,10 @@
+/* fastsr: fast video super-resolution from compressed-domain side
+ * information (FAST, Zhang & Sze 2017).  Umbrella header of the public API. */
+#ifndef FASTSR_FASTSR_H
+#define FASTSR_FASTSR_H
+
+#include "fastsr/common.h"
+#include "fastsr/picture.h"
+#include "fastsr/bicubic.h"
+
+#endif

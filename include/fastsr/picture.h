@@ -1,0 +1,26 @@
+/* Planar 8-bit 4:2:0 pictures, the working format of every stage. */
+#ifndef FASTSR_PICTURE_H
+#define FASTSR_PICTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fastsr/common.h"
+
+typedef struct FsrPicture {
+    int w, h;              /* luma size; chroma is (w+1)/2 x (h+1)/2 */
+    uint8_t *data[3];      /* Y, Cb, Cr */
+    ptrdiff_t stride[3];
+    void *buf;             /* owned allocation, NULL when data is borrowed */
+} FsrPicture;
+
+/* Allocates the planes (rows 64-byte aligned, with padding to a multiple of
+ * 64 bytes and 2 spare rows so SIMD kernels may over-read).  Returns 0 or a
+ * negative error; sizes up to 16384x16384. */
+FSR_API int fsr_picture_alloc(FsrPicture *pic, int w, int h);
+FSR_API void fsr_picture_free(FsrPicture *pic);
+
+static inline int fsr_chroma_w(int w) { return (w + 1) >> 1; }
+static inline int fsr_chroma_h(int h) { return (h + 1) >> 1; }
+
+#endif

@@ -1,0 +1,296 @@
+/* Integer-factor bicubic upscaling.  Vertical pass first into a float row
+ * (LR width, padded by two mirrored columns each side), then the horizontal
+ * pass per output phase.  The C and AVX2 kernels perform the same float
+ * multiplies and adds in the same order (the build forbids FMA contraction),
+ * so they agree bit for bit. */
+#include "bicubic.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "cpu.h"
+#include "log.h"
+
+#define PAD 2
+
+double fsr_cubic_kernel(double x)
+{
+    const double a = -0.5;
+    x = fabs(x);
+    if (x <= 1.0)
+        return ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0;
+    if (x < 2.0)
+        return ((a * x - 5.0 * a) * x + 8.0 * a) * x - 4.0 * a;
+    return 0.0;
+}
+
+void fsr_bicubic_phases(FsrBicubicPhases *ph, int scale)
+{
+    memset(ph, 0, sizeof(*ph));
+    ph->scale = scale;
+    for (int p = 0; p < scale; p++) {
+        /* Pixel-centre alignment: output p of LR pixel j sits at
+         * j + (p + 0.5) / scale - 0.5 in LR coordinates. */
+        const double x = (p + 0.5) / scale - 0.5;
+        const double f = floor(x);
+        double w[4], sum = 0;
+        for (int i = 0; i < 4; i++)
+            sum += w[i] = fsr_cubic_kernel(x - (f - 1 + i));
+        ph->offset[p] = (int)f - 1;
+        for (int i = 0; i < 4; i++)
+            ph->weight[p][i] = (float)(w[i] / sum);
+    }
+}
+
+static inline uint8_t round_u8(float v)
+{
+    v = v < 0.f ? 0.f : v;
+    v = v > 255.f ? 255.f : v;
+    return (uint8_t)(int)(v + 0.5f);
+}
+
+static int check_args(const void *dst, const void *src, int sw, int sh, int scale)
+{
+    if (!dst || !src)
+        return fsr_error(FSR_ERR(EINVAL), "bicubic: NULL plane");
+    if (sw <= 0 || sh <= 0 || sw > 16384 || sh > 16384)
+        return fsr_error(FSR_ERR(EINVAL), "bicubic: plane size %dx%d out of range", sw, sh);
+    if (scale < 2 || scale > FSR_MAX_SCALE)
+        return fsr_error(FSR_ERR(EINVAL), "bicubic: scale %d not supported (2..%d)", scale, FSR_MAX_SCALE);
+    return 0;
+}
+
+/* ---- reference ---- */
+
+int fsr_bicubic_plane_ref(uint8_t *dst, ptrdiff_t dst_stride,
+                          const uint8_t *src, ptrdiff_t src_stride,
+                          int sw, int sh, int scale)
+{
+    int ret = check_args(dst, src, sw, sh, scale);
+    if (ret < 0)
+        return ret;
+    FsrBicubicPhases ph;
+    fsr_bicubic_phases(&ph, scale);
+    for (int oy = 0; oy < sh * scale; oy++) {
+        const int py = oy % scale, jy = oy / scale;
+        for (int ox = 0; ox < sw * scale; ox++) {
+            const int px = ox % scale, jx = ox / scale;
+            float acc = 0.f;
+            for (int i = 0; i < 4; i++) {
+                const int x = fsr_mirror(jx + ph.offset[px] + i, sw);
+                float col = 0.f;
+                for (int k = 0; k < 4; k++) {
+                    const int y = fsr_mirror(jy + ph.offset[py] + k, sh);
+                    const float t = ph.weight[py][k] * (float)src[y * src_stride + x];
+                    col = k ? col + t : t;
+                }
+                const float t = ph.weight[px][i] * col;
+                acc = i ? acc + t : t;
+            }
+            dst[oy * dst_stride + ox] = round_u8(acc);
+        }
+    }
+    return 0;
+}
+
+/* ---- row kernels ---- */
+
+typedef void (*VertRowFn)(float *dst, const uint8_t *const rows[4], const float w[4], int n);
+typedef void (*HorzRowFn)(uint8_t *dst, const float *tmp, const FsrBicubicPhases *ph, int n);
+
+static void vert_row_c(float *dst, const uint8_t *const rows[4], const float w[4], int n)
+{
+    for (int x = 0; x < n; x++) {
+        float acc = w[0] * (float)rows[0][x];
+        acc = acc + w[1] * (float)rows[1][x];
+        acc = acc + w[2] * (float)rows[2][x];
+        acc = acc + w[3] * (float)rows[3][x];
+        dst[x] = acc;
+    }
+}
+
+static inline float horz_tap(const float *t, const float w[4])
+{
+    float acc = w[0] * t[0];
+    acc = acc + w[1] * t[1];
+    acc = acc + w[2] * t[2];
+    acc = acc + w[3] * t[3];
+    return acc;
+}
+
+static void horz_row_c(uint8_t *dst, const float *tmp, const FsrBicubicPhases *ph, int n)
+{
+    const int s = ph->scale;
+    for (int j = 0; j < n; j++)
+        for (int p = 0; p < s; p++)
+            dst[j * s + p] = round_u8(horz_tap(tmp + j + ph->offset[p], ph->weight[p]));
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma")))
+static void vert_row_avx2(float *dst, const uint8_t *const rows[4], const float w[4], int n)
+{
+    const __m256 w0 = _mm256_set1_ps(w[0]), w1 = _mm256_set1_ps(w[1]);
+    const __m256 w2 = _mm256_set1_ps(w[2]), w3 = _mm256_set1_ps(w[3]);
+    int x = 0;
+#define LOAD8(r) _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)((r) + x))))
+    for (; x + 8 <= n; x += 8) {
+        __m256 acc = _mm256_mul_ps(w0, LOAD8(rows[0]));
+        acc = _mm256_add_ps(acc, _mm256_mul_ps(w1, LOAD8(rows[1])));
+        acc = _mm256_add_ps(acc, _mm256_mul_ps(w2, LOAD8(rows[2])));
+        acc = _mm256_add_ps(acc, _mm256_mul_ps(w3, LOAD8(rows[3])));
+        _mm256_storeu_ps(dst + x, acc);
+    }
+#undef LOAD8
+    if (x < n) {
+        const uint8_t *const rest[4] = { rows[0] + x, rows[1] + x, rows[2] + x, rows[3] + x };
+        vert_row_c(dst + x, rest, w, n - x);
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static inline __m128i horz_phase8_avx2(const float *t, const float w[4])
+{
+    __m256 acc = _mm256_mul_ps(_mm256_set1_ps(w[0]), _mm256_loadu_ps(t));
+    acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(w[1]), _mm256_loadu_ps(t + 1)));
+    acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(w[2]), _mm256_loadu_ps(t + 2)));
+    acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(w[3]), _mm256_loadu_ps(t + 3)));
+    acc = _mm256_min_ps(_mm256_max_ps(acc, _mm256_setzero_ps()), _mm256_set1_ps(255.f));
+    const __m256i i32 = _mm256_cvttps_epi32(_mm256_add_ps(acc, _mm256_set1_ps(0.5f)));
+    const __m128i u16 = _mm_packus_epi32(_mm256_castsi256_si128(i32), _mm256_extracti128_si256(i32, 1));
+    return _mm_packus_epi16(u16, u16); /* 8 valid bytes */
+}
+
+__attribute__((target("avx2,fma")))
+static void horz_row_avx2(uint8_t *dst, const float *tmp, const FsrBicubicPhases *ph, int n)
+{
+    const int s = ph->scale;
+    int j = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m128i v[FSR_MAX_SCALE];
+        for (int p = 0; p < s; p++)
+            v[p] = horz_phase8_avx2(tmp + j + ph->offset[p], ph->weight[p]);
+        uint8_t *d = dst + j * s;
+        if (s == 2) {
+            _mm_storeu_si128((__m128i *)d, _mm_unpacklo_epi8(v[0], v[1]));
+        } else if (s == 4) {
+            const __m128i a = _mm_unpacklo_epi8(v[0], v[1]), b = _mm_unpacklo_epi8(v[2], v[3]);
+            _mm_storeu_si128((__m128i *)d, _mm_unpacklo_epi16(a, b));
+            _mm_storeu_si128((__m128i *)(d + 16), _mm_unpackhi_epi16(a, b));
+        } else {
+            uint8_t b[FSR_MAX_SCALE][16];
+            for (int p = 0; p < s; p++)
+                _mm_storeu_si128((__m128i *)b[p], v[p]);
+            for (int k = 0; k < 8; k++)
+                for (int p = 0; p < s; p++)
+                    d[k * s + p] = b[p][k];
+        }
+    }
+    if (j < n)
+        horz_row_c(dst + j * s, tmp + j, ph, n - j);
+}
+#endif
+
+int fsr_bicubic_plane(uint8_t *dst, ptrdiff_t dst_stride,
+                      const uint8_t *src, ptrdiff_t src_stride,
+                      int sw, int sh, int scale)
+{
+    int ret = check_args(dst, src, sw, sh, scale);
+    if (ret < 0)
+        return ret;
+    VertRowFn vert = vert_row_c;
+    HorzRowFn horz = horz_row_c;
+#if defined(__x86_64__)
+    if (fsr_cpu_flags() & FSR_CPU_AVX2_FMA) {
+        vert = vert_row_avx2;
+        horz = horz_row_avx2;
+    }
+#endif
+    FsrBicubicPhases ph;
+    fsr_bicubic_phases(&ph, scale);
+    const int oh = sh * scale;
+    int failed = 0;
+    /* Small planes (residual blocks) stay on the calling thread. */
+#pragma omp parallel if ((long)sw * oh > 65536)
+    {
+        float *tmp = malloc(sizeof(float) * (size_t)(sw + 2 * PAD + 8));
+        if (!tmp) {
+#pragma omp atomic write
+            failed = 1;
+        }
+#pragma omp for schedule(static)
+        for (int oy = 0; oy < oh; oy++) {
+            if (!tmp)
+                continue;
+            const int py = oy % scale, jy = oy / scale;
+            const uint8_t *rows[4];
+            for (int k = 0; k < 4; k++)
+                rows[k] = src + fsr_mirror(jy + ph.offset[py] + k, sh) * src_stride;
+            float *t = tmp + PAD;
+            vert(t, rows, ph.weight[py], sw);
+            for (int k = 1; k <= PAD; k++) {
+                t[-k] = t[fsr_mirror(-k, sw)];
+                t[sw - 1 + k] = t[fsr_mirror(sw - 1 + k, sw)];
+            }
+            horz(dst + oy * dst_stride, t, &ph, sw);
+        }
+        free(tmp);
+    }
+    if (failed)
+        return fsr_error(FSR_ERR(ENOMEM), "bicubic: out of memory");
+    return 0;
+}
+
+int fsr_bicubic_plane_s16(int16_t *dst, ptrdiff_t dst_stride,
+                          const int16_t *src, ptrdiff_t src_stride,
+                          int sw, int sh, int scale)
+{
+    int ret = check_args(dst, src, sw, sh, scale);
+    if (ret < 0)
+        return ret;
+    FsrBicubicPhases ph;
+    fsr_bicubic_phases(&ph, scale);
+    for (int oy = 0; oy < sh * scale; oy++) {
+        const int py = oy % scale, jy = oy / scale;
+        for (int ox = 0; ox < sw * scale; ox++) {
+            const int px = ox % scale, jx = ox / scale;
+            float acc = 0.f;
+            for (int i = 0; i < 4; i++) {
+                const int x = fsr_mirror(jx + ph.offset[px] + i, sw);
+                float col = 0.f;
+                for (int k = 0; k < 4; k++) {
+                    const int y = fsr_mirror(jy + ph.offset[py] + k, sh);
+                    const float t = ph.weight[py][k] * (float)src[y * src_stride + x];
+                    col = k ? col + t : t;
+                }
+                const float t = ph.weight[px][i] * col;
+                acc = i ? acc + t : t;
+            }
+            float r = floorf(acc + 0.5f);
+            r = r < -32768.f ? -32768.f : r > 32767.f ? 32767.f : r;
+            dst[oy * dst_stride + ox] = (int16_t)r;
+        }
+    }
+    return 0;
+}
+
+int fsr_bicubic_picture(FsrPicture *dst, const FsrPicture *src, int scale)
+{
+    if (!dst || !src)
+        return fsr_error(FSR_ERR(EINVAL), "bicubic: NULL picture");
+    if (dst->w != src->w * scale || dst->h != src->h * scale)
+        return fsr_error(FSR_ERR(EINVAL), "bicubic: destination is %dx%d, expected %dx%d",
+                         dst->w, dst->h, src->w * scale, src->h * scale);
+    for (int c = 0; c < 3; c++) {
+        const int w = c ? fsr_chroma_w(src->w) : src->w, h = c ? fsr_chroma_h(src->h) : src->h;
+        int ret = fsr_bicubic_plane(dst->data[c], dst->stride[c], src->data[c], src->stride[c], w, h, scale);
+        if (ret < 0)
+            return ret;
+    }
+    return 0;
+}

@@ -1,0 +1,142 @@
+#include "log.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libavutil/error.h>
+#include <libavutil/log.h>
+
+static _Thread_local char last_error[1024];
+
+static void default_log(void *opaque, int level, const char *msg)
+{
+    (void)opaque;
+    static const char *const names[] = { "error", "warning", "info", "debug" };
+    if (level <= FSR_LOG_WARNING)
+        fprintf(stderr, "fastsr: %s: %s\n", names[level], msg);
+    else
+        fprintf(stderr, "fastsr: %s\n", msg);
+}
+
+static FsrLogCallback log_cb = default_log;
+static void *log_opaque;
+static int log_level = FSR_LOG_WARNING;
+
+const char *fsr_version(void) { return FASTSR_VERSION; }
+const char *fsr_last_error(void) { return last_error; }
+
+void fsr_set_log_callback(FsrLogCallback cb, void *opaque)
+{
+    log_cb = cb ? cb : default_log;
+    log_opaque = opaque;
+}
+
+void fsr_set_log_level(int level) { log_level = level; }
+
+int fsr_error(int err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_error, sizeof(last_error), fmt, ap);
+    va_end(ap);
+    return err;
+}
+
+void fsr_log(int level, const char *fmt, ...)
+{
+    if (level > log_level)
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    log_cb(log_opaque, level, msg);
+}
+
+const char *fsr_av_err2str(int averr, char *buf, int size)
+{
+    if (av_strerror(averr, buf, size) < 0)
+        snprintf(buf, size, "error %d", averr);
+    return buf;
+}
+
+/* ---- av_log routing ---- */
+
+#define MAX_AVLOG_HANDLERS 64
+static struct {
+    const void *avcl;
+    FsrAvLogHandler handler;
+    void *opaque;
+} avlog_handlers[MAX_AVLOG_HANDLERS];
+static pthread_mutex_t avlog_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t avlog_once = PTHREAD_ONCE_INIT;
+
+static void avlog_callback(void *avcl, int level, const char *fmt, va_list vl)
+{
+    FsrAvLogHandler handler = NULL;
+    void *opaque = NULL;
+    if (avcl) {
+        pthread_mutex_lock(&avlog_mutex);
+        for (int i = 0; i < MAX_AVLOG_HANDLERS; i++)
+            if (avlog_handlers[i].avcl == avcl) {
+                handler = avlog_handlers[i].handler;
+                opaque = avlog_handlers[i].opaque;
+                break;
+            }
+        pthread_mutex_unlock(&avlog_mutex);
+    }
+    if (handler) {
+        handler(opaque, level, fmt, vl);
+        return;
+    }
+    /* FFmpeg's own messages (decode errors on corrupt input, ...) are counted
+     * and summarised by the callers; show them raw only when debugging. */
+    if (log_level < FSR_LOG_DEBUG || level > AV_LOG_WARNING)
+        return;
+    char line[1024];
+    int prefix = 1;
+    av_log_format_line(avcl, level, fmt, vl, line, sizeof(line), &prefix);
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = 0;
+    if (n)
+        fsr_log(FSR_LOG_DEBUG, "libav: %s", line);
+}
+
+static void avlog_install_once(void)
+{
+    av_log_set_callback(avlog_callback);
+}
+
+void fsr_avlog_install(void)
+{
+    pthread_once(&avlog_once, avlog_install_once);
+}
+
+int fsr_avlog_register(const void *avcl, FsrAvLogHandler handler, void *opaque)
+{
+    fsr_avlog_install();
+    int ret = FSR_ERR(ENOSPC);
+    pthread_mutex_lock(&avlog_mutex);
+    for (int i = 0; i < MAX_AVLOG_HANDLERS; i++)
+        if (!avlog_handlers[i].avcl) {
+            avlog_handlers[i].avcl = avcl;
+            avlog_handlers[i].handler = handler;
+            avlog_handlers[i].opaque = opaque;
+            ret = 0;
+            break;
+        }
+    pthread_mutex_unlock(&avlog_mutex);
+    return ret;
+}
+
+void fsr_avlog_unregister(const void *avcl)
+{
+    pthread_mutex_lock(&avlog_mutex);
+    for (int i = 0; i < MAX_AVLOG_HANDLERS; i++)
+        if (avlog_handlers[i].avcl == avcl)
+            avlog_handlers[i].avcl = NULL;
+    pthread_mutex_unlock(&avlog_mutex);
+}

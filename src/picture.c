@@ -1,0 +1,43 @@
+#include "fastsr/picture.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+#define PIC_ALIGN 64
+#define PIC_MAX_DIM 16384
+
+int fsr_picture_alloc(FsrPicture *pic, int w, int h)
+{
+    memset(pic, 0, sizeof(*pic));
+    if (w <= 0 || h <= 0 || w > PIC_MAX_DIM || h > PIC_MAX_DIM)
+        return fsr_error(FSR_ERR(EINVAL), "picture size %dx%d out of range (1..%d)", w, h, PIC_MAX_DIM);
+    const int cw = fsr_chroma_w(w), ch = fsr_chroma_h(h);
+    /* Spare rows and a padded stride let SIMD kernels read a vector past the
+     * last pixel without faulting. */
+    const size_t ys = ((size_t)w + PIC_ALIGN + PIC_ALIGN - 1) & ~(size_t)(PIC_ALIGN - 1);
+    const size_t cs = ((size_t)cw + PIC_ALIGN + PIC_ALIGN - 1) & ~(size_t)(PIC_ALIGN - 1);
+    const size_t ysize = ys * (size_t)(h + 2), csize = cs * (size_t)(ch + 2);
+    uint8_t *buf = aligned_alloc(PIC_ALIGN, ysize + 2 * csize);
+    if (!buf)
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory for a %dx%d picture", w, h);
+    memset(buf, 0, ysize + 2 * csize);
+    pic->w = w;
+    pic->h = h;
+    pic->buf = buf;
+    pic->data[0] = buf;
+    pic->data[1] = buf + ysize;
+    pic->data[2] = buf + ysize + csize;
+    pic->stride[0] = (ptrdiff_t)ys;
+    pic->stride[1] = pic->stride[2] = (ptrdiff_t)cs;
+    return 0;
+}
+
+void fsr_picture_free(FsrPicture *pic)
+{
+    if (!pic)
+        return;
+    free(pic->buf);
+    memset(pic, 0, sizeof(*pic));
+}

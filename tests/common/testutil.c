@@ -1,0 +1,89 @@
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define RING 16
+static char ring[RING][1024];
+static int ring_pos;
+
+static char *next_slot(void)
+{
+    char *s = ring[ring_pos];
+    ring_pos = (ring_pos + 1) % RING;
+    return s;
+}
+
+const char *tu_tmp(const char *name)
+{
+    char *s = next_slot();
+    snprintf(s, 1024, "%s/%d-%s", FASTSR_TEST_TMP_DIR, (int)getpid(), name);
+    return s;
+}
+
+const char *tu_tool(const char *name)
+{
+    char *s = next_slot();
+    snprintf(s, 1024, "%s/%s", FASTSR_TEST_BIN_DIR, name);
+    return s;
+}
+
+const char *tu_src(const char *relpath)
+{
+    char *s = next_slot();
+    snprintf(s, 1024, "%s/%s", FASTSR_TEST_SRC_DIR, relpath);
+    return s;
+}
+
+int tu_run(char *out, size_t out_size, const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    if (!out) {
+        int st = system(cmd);
+        return st == -1 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    }
+    char full[8300];
+    snprintf(full, sizeof(full), "(%s) 2>&1", cmd);
+    FILE *p = popen(full, "r");
+    if (!p)
+        return -1;
+    size_t n = 0;
+    if (out_size)
+        out[0] = 0;
+    int c;
+    while ((c = fgetc(p)) != EOF)
+        if (n + 1 < out_size)
+            out[n++] = (char)c, out[n] = 0;
+    int st = pclose(p);
+    return st == -1 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int tu_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+long long tu_file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+uint32_t tu_rand(uint32_t *state)
+{
+    /* xorshift32: enough for test data, identical everywhere. */
+    uint32_t x = *state ? *state : 0x9e3779b9u;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return *state = x;
+}

@@ -1,0 +1,32 @@
+/* Helpers shared by the cmocka tests: temporary paths, running the tools,
+ * generating clips with the ffmpeg command-line tool. */
+#ifndef FASTSR_TESTUTIL_H
+#define FASTSR_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/* A path under the test build's tmp/ folder, unique per test program.
+ * Returns a static buffer from a small ring: copy it if you keep many. */
+const char *tu_tmp(const char *name);
+
+/* Path of a built tool (e.g. "fastsr"), or of a source file. */
+const char *tu_tool(const char *name);
+const char *tu_src(const char *relpath);
+
+/* Runs a shell command; returns its exit status (or -1).  When out is not
+ * NULL, stdout+stderr are captured into it (NUL-terminated, truncated). */
+int tu_run(char *out, size_t out_size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* 1 when the file exists. */
+int tu_exists(const char *path);
+long long tu_file_size(const char *path);
+
+/* Deterministic pseudo-random numbers for test inputs. */
+uint32_t tu_rand(uint32_t *state);
+
+#endif

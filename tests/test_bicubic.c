@@ -1,0 +1,132 @@
+/* Bicubic upscaler: hand-computed values, MATLAB-style alignment, and the
+ * optimised kernel against the plain C reference. */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bicubic.h"
+
+static void test_kernel_values(void **state)
+{
+    (void)state;
+    /* Keys a=-0.5: k(0)=1, k(1)=0, k(2)=0, k(0.5)=0.5625, k(1.5)=-0.0625. */
+    assert_true(fabs(fsr_cubic_kernel(0.0) - 1.0) < 1e-12);
+    assert_true(fabs(fsr_cubic_kernel(1.0)) < 1e-12);
+    assert_true(fabs(fsr_cubic_kernel(2.0)) < 1e-12);
+    assert_true(fabs(fsr_cubic_kernel(0.5) - 0.5625) < 1e-12);
+    assert_true(fabs(fsr_cubic_kernel(-1.5) + 0.0625) < 1e-12);
+    assert_true(fabs(fsr_cubic_kernel(0.25) - 0.8671875) < 1e-12);
+}
+
+static void test_phases_x2(void **state)
+{
+    (void)state;
+    /* x2: output 2j sits at j-0.25 -> taps j-2..j+1 with distances 1.75,
+     * 0.75, 0.25, 1.25: weights -0.0234375, 0.2265625, 0.8671875, -0.0703125. */
+    FsrBicubicPhases ph;
+    fsr_bicubic_phases(&ph, 2);
+    assert_int_equal(ph.offset[0], -2);
+    assert_int_equal(ph.offset[1], -1);
+    const float w0[4] = { -0.0234375f, 0.2265625f, 0.8671875f, -0.0703125f };
+    for (int i = 0; i < 4; i++) {
+        assert_true(fabsf(ph.weight[0][i] - w0[i]) < 1e-7f);
+        assert_true(fabsf(ph.weight[1][i] - w0[3 - i]) < 1e-7f);
+    }
+}
+
+static void test_hand_computed_x2(void **state)
+{
+    (void)state;
+    /* A 4x1 ramp 0,100,200,100 (rows mirrored, so every row is the same).
+     * Output 2: at x=0.75 between 100 (j=1) ... taps 0,100,200,100 with the
+     * phase-0 weights of output 2*1: positions -1->mirror 0, 0, 1, 2:
+     * -0.0234375*0 + 0.2265625*0 + 0.8671875*100 + -0.0703125*200 = 72.65625 -> 73 */
+    const uint8_t src[4] = { 0, 100, 200, 100 };
+    uint8_t dst[2 * 8];
+    assert_int_equal(fsr_bicubic_plane_ref(dst, 8, src, 4, 4, 1, 2), 0);
+    assert_int_equal(dst[2], 73);
+    /* Output 1 (phase 1 of j=0): taps -1,0,1,2 -> mirrored 0,0,100,200 with
+     * weights -0.0703125, 0.8671875, 0.2265625, -0.0234375 = 17.96875 -> 18. */
+    assert_int_equal(dst[1], 18);
+    /* Constant input stays constant (weights sum to one). */
+    uint8_t flat[6 * 5];
+    memset(flat, 77, sizeof(flat));
+    uint8_t out[18 * 15];
+    assert_int_equal(fsr_bicubic_plane(out, 18, flat, 6, 6, 5, 3), 0);
+    for (int i = 0; i < 18 * 15; i++)
+        assert_int_equal(out[i], 77);
+}
+
+static void compare_with_reference(int w, int h, int scale, uint32_t seed, int smooth)
+{
+    const int ss = w + 3, ds = w * scale + 5;
+    uint8_t *src = malloc((size_t)ss * h);
+    uint8_t *a = malloc((size_t)ds * h * scale), *b = malloc((size_t)ds * h * scale);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < ss; x++)
+            src[y * ss + x] = smooth ? (uint8_t)((x * 7 + y * 3) & 255) : (uint8_t)tu_rand(&seed);
+    assert_int_equal(fsr_bicubic_plane_ref(a, ds, src, ss, w, h, scale), 0);
+    assert_int_equal(fsr_bicubic_plane(b, ds, src, ss, w, h, scale), 0);
+    for (int y = 0; y < h * scale; y++)
+        assert_memory_equal(a + y * ds, b + y * ds, (size_t)w * scale);
+    free(src);
+    free(a);
+    free(b);
+}
+
+static void test_optimised_matches_reference(void **state)
+{
+    (void)state;
+    static const int sizes[][2] = { { 1, 1 }, { 2, 3 }, { 7, 5 }, { 8, 8 }, { 9, 4 },
+                                    { 17, 13 }, { 33, 2 }, { 64, 31 }, { 333, 67 } };
+    for (int scale = 2; scale <= 4; scale++)
+        for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+            compare_with_reference(sizes[i][0], sizes[i][1], scale, 1234u + (uint32_t)i, 0);
+            compare_with_reference(sizes[i][0], sizes[i][1], scale, 99u, 1);
+        }
+}
+
+static void test_large_threaded_matches_reference(void **state)
+{
+    (void)state;
+    compare_with_reference(480, 270, 2, 7u, 0); /* big enough for OpenMP */
+}
+
+static void test_bad_arguments(void **state)
+{
+    (void)state;
+    uint8_t buf[64] = { 0 };
+    assert_true(fsr_bicubic_plane(buf, 8, buf, 8, 2, 2, 5) < 0);
+    assert_non_null(strstr(fsr_last_error(), "scale 5"));
+    assert_true(fsr_bicubic_plane(buf, 8, buf, 8, 0, 2, 2) < 0);
+    assert_true(fsr_bicubic_plane(NULL, 8, buf, 8, 2, 2, 2) < 0);
+}
+
+static void test_s16_residuals(void **state)
+{
+    (void)state;
+    int16_t src[3 * 2] = { -40, 0, 40, -40, 0, 40 };
+    int16_t dst[6 * 4];
+    assert_int_equal(fsr_bicubic_plane_s16(dst, 6, src, 3, 3, 2, 2), 0);
+    /* Odd symmetry: the middle column's outputs are +-x of each other. */
+    for (int y = 0; y < 4; y++) {
+        assert_int_equal(dst[y * 6 + 2], -dst[y * 6 + 3]);
+        assert_true(dst[y * 6 + 0] < 0 && dst[y * 6 + 5] > 0);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_kernel_values),
+        cmocka_unit_test(test_phases_x2),
+        cmocka_unit_test(test_hand_computed_x2),
+        cmocka_unit_test(test_optimised_matches_reference),
+        cmocka_unit_test(test_large_threaded_matches_reference),
+        cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_s16_residuals),
+    };
+    return cmocka_run_group_tests_name("bicubic", tests, NULL, NULL);
+}
