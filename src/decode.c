@@ -1,0 +1,241 @@
+#include "decode.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <libavutil/imgutils.h>
+#include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
+
+#include "log.h"
+
+static int av_fail(const FsrDecoder *d, int averr, const char *what)
+{
+    char buf[128];
+    return fsr_error(averr == AVERROR(ENOMEM) ? FSR_ERR(ENOMEM) : FSR_ERR_INVALIDDATA,
+                     "%s: %s (%s)", d->path, what, fsr_av_err2str(averr, buf, sizeof(buf)));
+}
+
+/* 8-bit formats are converted to 4:2:0; deeper ones are refused rather than
+ * silently truncated to 8 bits. */
+static int check_pix_fmt(const FsrDecoder *d, int fmt)
+{
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(fmt);
+    if (!desc)
+        return fsr_error(FSR_ERR_UNSUPPORTED, "%s: unknown pixel format", d->path);
+    if (desc->flags & (AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_BITSTREAM | AV_PIX_FMT_FLAG_PAL) &&
+        fmt != AV_PIX_FMT_PAL8)
+        return fsr_error(FSR_ERR_UNSUPPORTED, "%s: pixel format %s is not supported", d->path, desc->name);
+    if (desc->comp[0].depth > 8)
+        return fsr_error(FSR_ERR_UNSUPPORTED,
+                         "%s: pixel format %s has %d bits per sample; fastsr works in 8-bit 4:2:0 "
+                         "(convert first, e.g. ffmpeg -i IN -pix_fmt yuv420p OUT)",
+                         d->path, desc->name, desc->comp[0].depth);
+    return 0;
+}
+
+static int check_size(const FsrDecoder *d, int w, int h)
+{
+    if (w <= 0 || h <= 0)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: video stream has no valid size (%dx%d)", d->path, w, h);
+    if (w > FSR_MAX_DIM || h > FSR_MAX_DIM || w < 16 || h < 16)
+        return fsr_error(FSR_ERR_UNSUPPORTED, "%s: video size %dx%d is outside the supported range 16..%d",
+                         d->path, w, h, FSR_MAX_DIM);
+    if ((w | h) & 1)
+        return fsr_error(FSR_ERR_UNSUPPORTED, "%s: video size %dx%d: width and height must be even for 4:2:0",
+                         d->path, w, h);
+    return 0;
+}
+
+int fsr_decoder_open(FsrDecoder **out, const char *path, const FsrDecoderSettings *s)
+{
+    *out = NULL;
+    fsr_avlog_install();
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return fsr_error(FSR_ERR(errno), "%s: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return fsr_error(FSR_ERR(EISDIR), "%s: is a directory, not a media file", path);
+    if (S_ISREG(st.st_mode) && st.st_size == 0)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: file is empty", path);
+
+    FsrDecoder *d = calloc(1, sizeof(*d));
+    if (!d)
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    snprintf(d->path, sizeof(d->path), "%s", path);
+    if (s)
+        d->settings = *s;
+    int ret = avformat_open_input(&d->fmt, path, NULL, NULL);
+    if (ret < 0) {
+        ret = ret == AVERROR_INVALIDDATA
+                  ? fsr_error(FSR_ERR_INVALIDDATA, "%s: not a media file FFmpeg can read, or damaged beyond use", path)
+                  : av_fail(d, ret, "cannot open");
+        goto fail;
+    }
+    /* The ANSI-art demuxer accepts any text file: a text file is not video. */
+    if (!strcmp(d->fmt->iformat->name, "tty")) {
+        ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: not a media file (looks like text)", path);
+        goto fail;
+    }
+    ret = avformat_find_stream_info(d->fmt, NULL);
+    if (ret < 0) {
+        ret = av_fail(d, ret, "cannot read stream information");
+        goto fail;
+    }
+    const AVCodec *codec = NULL;
+    ret = av_find_best_stream(d->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
+    if (ret == AVERROR_STREAM_NOT_FOUND) {
+        ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: has no video stream", path);
+        goto fail;
+    }
+    if (ret < 0 || !codec) {
+        int id = ret >= 0 ? (int)d->fmt->streams[ret]->codecpar->codec_id : AV_CODEC_ID_NONE;
+        ret = fsr_error(FSR_ERR_UNSUPPORTED, "%s: no decoder for its video codec (%s)", path, avcodec_get_name(id));
+        goto fail;
+    }
+    d->stream_index = ret;
+    d->stream = d->fmt->streams[ret];
+    const AVCodecParameters *par = d->stream->codecpar;
+    if ((ret = check_size(d, par->width, par->height)) < 0)
+        goto fail;
+    if (par->format != AV_PIX_FMT_NONE && (ret = check_pix_fmt(d, par->format)) < 0)
+        goto fail;
+    d->width = par->width;
+    d->height = par->height;
+    d->nb_frames = d->stream->nb_frames;
+
+    d->codec = avcodec_alloc_context3(codec);
+    d->pkt = av_packet_alloc();
+    d->frame = av_frame_alloc();
+    d->conv = av_frame_alloc();
+    if (!d->codec || !d->pkt || !d->frame || !d->conv) {
+        ret = fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        goto fail;
+    }
+    if ((ret = avcodec_parameters_to_context(d->codec, par)) < 0) {
+        ret = av_fail(d, ret, "bad codec parameters");
+        goto fail;
+    }
+    d->codec->pkt_timebase = d->stream->time_base;
+    if (d->settings.side_info) {
+        d->codec->thread_count = 1;
+        d->codec->export_side_data |= AV_CODEC_EXPORT_DATA_MVS;
+    } else {
+        d->codec->thread_count = d->settings.threads > 0 ? d->settings.threads : 0;
+    }
+    if ((ret = avcodec_open2(d->codec, codec, NULL)) < 0) {
+        ret = av_fail(d, ret, "cannot open the video decoder");
+        goto fail;
+    }
+    *out = d;
+    return 0;
+fail:
+    fsr_decoder_close(&d);
+    return ret;
+}
+
+/* Hands out the decoded frame as a borrowed 4:2:0 picture, converting when
+ * the stream is in another 8-bit format. */
+static int wrap_frame(FsrDecoder *d, FsrFrame *out)
+{
+    AVFrame *f = d->frame;
+    int ret;
+    if (f->width != d->width || f->height != d->height)
+        return fsr_error(FSR_ERR_UNSUPPORTED, "%s: frame size changed from %dx%d to %dx%d mid-stream; not supported",
+                         d->path, d->width, d->height, f->width, f->height);
+    const AVFrame *src = f;
+    if (f->format != AV_PIX_FMT_YUV420P && f->format != AV_PIX_FMT_YUVJ420P) {
+        if ((ret = check_pix_fmt(d, f->format)) < 0)
+            return ret;
+        d->sws = sws_getCachedContext(d->sws, f->width, f->height, f->format, d->width, d->height,
+                                      AV_PIX_FMT_YUV420P, SWS_BICUBIC | SWS_ACCURATE_RND, NULL, NULL, NULL);
+        if (!d->sws)
+            return fsr_error(FSR_ERR_UNSUPPORTED, "%s: cannot convert pixel format %s to yuv420p", d->path,
+                             av_get_pix_fmt_name(f->format));
+        if (!d->conv->data[0]) {
+            d->conv->format = AV_PIX_FMT_YUV420P;
+            d->conv->width = d->width;
+            d->conv->height = d->height;
+            if ((ret = av_frame_get_buffer(d->conv, 64)) < 0)
+                return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        }
+        sws_scale(d->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, d->conv->data,
+                  d->conv->linesize);
+        src = d->conv;
+    }
+    memset(out, 0, sizeof(*out));
+    out->pic.w = d->width;
+    out->pic.h = d->height;
+    for (int c = 0; c < 3; c++) {
+        out->pic.data[c] = src->data[c];
+        out->pic.stride[c] = src->linesize[c];
+    }
+    out->pts = f->best_effort_timestamp;
+    out->duration = f->pkt_duration;
+    out->display_index = d->frames_out++;
+    out->decode_index = f->coded_picture_number ? f->coded_picture_number : (f->key_frame ? 0 : -1);
+    out->pict_type = av_get_picture_type_char(f->pict_type);
+    out->key = f->key_frame;
+    out->corrupt = (f->flags & AV_FRAME_FLAG_CORRUPT) || f->decode_error_flags;
+    out->av = f;
+    if (out->corrupt)
+        d->corrupt_frames++;
+    return 0;
+}
+
+int fsr_decoder_read(FsrDecoder *d, FsrFrame *out)
+{
+    int ret;
+    for (;;) {
+        av_frame_unref(d->frame);
+        ret = avcodec_receive_frame(d->codec, d->frame);
+        if (ret == 0)
+            return wrap_frame(d, out);
+        if (ret == AVERROR_EOF)
+            return 1;
+        if (ret != AVERROR(EAGAIN))
+            return av_fail(d, ret, "video decoding failed");
+        if (d->eof_sent)
+            return 1;
+        /* Feed the next video packet; other streams go to the callback. */
+        ret = av_read_frame(d->fmt, d->pkt);
+        if (ret == AVERROR_EOF) {
+            d->eof_sent = 1;
+            avcodec_send_packet(d->codec, NULL);
+            continue;
+        }
+        if (ret < 0)
+            return av_fail(d, ret, "the file is truncated or unreadable");
+        if (d->pkt->stream_index != d->stream_index) {
+            ret = d->settings.on_packet ? d->settings.on_packet(d->settings.opaque, d->pkt) : 0;
+            av_packet_unref(d->pkt);
+            if (ret < 0)
+                return ret;
+            continue;
+        }
+        ret = avcodec_send_packet(d->codec, d->pkt);
+        av_packet_unref(d->pkt);
+        if (ret == AVERROR(ENOMEM))
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        /* Corrupt packets are counted and skipped, as ffmpeg does; the
+         * decoder conceals what it can. */
+        if (ret < 0 && ret != AVERROR(EAGAIN))
+            d->decode_errors++;
+    }
+}
+
+void fsr_decoder_close(FsrDecoder **pd)
+{
+    FsrDecoder *d = *pd;
+    if (!d)
+        return;
+    avcodec_free_context(&d->codec);
+    avformat_close_input(&d->fmt);
+    av_packet_free(&d->pkt);
+    av_frame_free(&d->frame);
+    av_frame_free(&d->conv);
+    sws_freeContext(d->sws);
+    free(d);
+    *pd = NULL;
+}
