@@ -6,5 +6,6 @@
 #include "fastsr/common.h"
 #include "fastsr/picture.h"
 #include "fastsr/bicubic.h"
+#include "fastsr/pipeline.h"
 
 #endif

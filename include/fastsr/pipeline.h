@@ -1,0 +1,67 @@
+/* The main job: decode a video, upscale every frame, encode the result with
+ * the input's other streams copied.  What `fastsr IN OUT` runs. */
+#ifndef FASTSR_PIPELINE_H
+#define FASTSR_PIPELINE_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "fastsr/common.h"
+
+typedef enum FsrMode {
+    FSR_MODE_FAST = 0,    /* SR on key frames, transfer to the others */
+    FSR_MODE_SRCNN = 1,   /* SR on every frame */
+    FSR_MODE_BICUBIC = 2, /* bicubic on every frame */
+} FsrMode;
+
+typedef struct FsrProgress {
+    int64_t frames_done;
+    int64_t frames_total;  /* 0 when the container does not say */
+    double seconds;        /* since the start */
+} FsrProgress;
+
+typedef struct FsrSettings {
+    const char *input;
+    const char *output;
+    int scale;              /* 2, 3 or 4 */
+    FsrMode mode;
+    const char *model;      /* NULL: the default model for the scale */
+    int crf;                /* x264 constant rate factor */
+    const char *preset;     /* x264 preset */
+    const char *x264_params;
+    int overwrite;          /* replace an existing output */
+    int keep_going;         /* keep the output of an input with decode errors */
+    int threads;            /* 0: all cores */
+    /* Called after every frame (from the pipeline's thread). */
+    void (*progress)(void *opaque, const FsrProgress *p);
+    void *opaque;
+    /* When it becomes non-zero the run stops, removes its partial output
+     * and returns FSR_ERR(EINTR). */
+    volatile sig_atomic_t *cancel;
+} FsrSettings;
+
+typedef struct FsrReport {
+    char input[1024], output[1024];
+    const char *mode;
+    int scale;
+    int in_w, in_h, out_w, out_h;
+    int64_t frames;
+    int64_t decode_errors, corrupt_frames;
+    int64_t copied_streams;
+    int64_t output_bytes;
+    /* wall-clock seconds per stage and in all */
+    double sec_decode, sec_upscale, sec_encode, sec_total;
+} FsrReport;
+
+FSR_API void fsr_default_settings(FsrSettings *s);
+FSR_API const char *fsr_mode_name(FsrMode mode);
+
+/* Runs the whole job; 0 on success, else a negative error with
+ * fsr_last_error() set.  The report (may be NULL) is filled in either case
+ * as far as the run got. */
+FSR_API int fsr_run(const FsrSettings *s, FsrReport *report);
+
+/* Writes the report as JSON (schema in README "Report"). */
+FSR_API int fsr_report_write_json(const FsrReport *r, const char *path);
+
+#endif

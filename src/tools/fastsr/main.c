@@ -1,0 +1,87 @@
+/* fastsr: the command-line front end of libfastsr's pipeline. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fastsr/fastsr.h"
+#include "options.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+typedef struct ProgressState {
+    double last_print;
+    int printed;
+} ProgressState;
+
+static void print_progress(void *opaque, const FsrProgress *p)
+{
+    ProgressState *st = opaque;
+    if (p->seconds - st->last_print < 0.25 && p->frames_done != p->frames_total)
+        return;
+    st->last_print = p->seconds;
+    st->printed = 1;
+    const double fps = p->seconds > 0 ? p->frames_done / p->seconds : 0;
+    if (p->frames_total > 0) {
+        const double eta = fps > 0 ? (p->frames_total - p->frames_done) / fps : 0;
+        fprintf(stderr, "\rframe %lld/%lld  %5.1f fps  ETA %d:%02d   ", (long long)p->frames_done,
+                (long long)p->frames_total, fps, (int)eta / 60, (int)eta % 60);
+    } else {
+        fprintf(stderr, "\rframe %lld  %5.1f fps   ", (long long)p->frames_done, fps);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    CliOptions o;
+    char err[512];
+    if (cli_parse(&o, argc, argv, err, sizeof(err)) < 0) {
+        fprintf(stderr, "fastsr: %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (o.help) {
+        cli_usage(stdout);
+        return EXIT_OK;
+    }
+    if (o.version) {
+        printf("fastsr %s\n", fsr_version());
+        return EXIT_OK;
+    }
+    fsr_set_log_level(o.verbose ? FSR_LOG_DEBUG : o.quiet ? FSR_LOG_ERROR : FSR_LOG_WARNING);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    o.settings.cancel = &interrupted;
+
+    ProgressState ps = { 0 };
+    if (!o.quiet && isatty(STDERR_FILENO)) {
+        o.settings.progress = print_progress;
+        o.settings.opaque = &ps;
+    }
+    FsrReport report;
+    int ret = fsr_run(&o.settings, &report);
+    if (ps.printed)
+        fputc('\n', stderr);
+    if (ret < 0) {
+        fprintf(stderr, "fastsr: error: %s\n", fsr_last_error());
+        return interrupted ? EXIT_INTERRUPTED : EXIT_FAILED;
+    }
+    if (o.report && fsr_report_write_json(&report, o.report) < 0) {
+        fprintf(stderr, "fastsr: error: %s\n", fsr_last_error());
+        return EXIT_FAILED;
+    }
+    if (!o.quiet)
+        fprintf(stderr, "fastsr: %s: %lld frames %dx%d -> %dx%d (%s) in %.1f s, %.1f fps\n", o.settings.output,
+                (long long)report.frames, report.in_w, report.in_h, report.out_w, report.out_h, report.mode,
+                report.sec_total, report.sec_total > 0 ? report.frames / report.sec_total : 0.0);
+    return EXIT_OK;
+}

@@ -1,0 +1,122 @@
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+
+void cli_usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: fastsr [options] INPUT OUTPUT\n"
+            "Upscales a video (or an image) by 2, 3 or 4: super-resolution on key frames,\n"
+            "carried to the other frames with the bitstream's motion vectors (FAST).\n"
+            "\n"
+            "  -s, --scale N          upscaling factor 2, 3 or 4 (default 2)\n"
+            "  -m, --mode MODE        fast | srcnn | bicubic (default fast)\n"
+            "      --model FILE       SR model (.safetensors); default: the shipped model for the scale\n"
+            "      --crf N            x264 constant rate factor 0..51 (default 18)\n"
+            "      --preset NAME      x264 preset, ultrafast .. placebo (default medium)\n"
+            "      --x264-params P    extra x264 options, key=value:key=value\n"
+            "  -t, --threads N        worker threads (default: all cores)\n"
+            "  -y, --overwrite        replace OUTPUT if it exists\n"
+            "      --keep-going       keep the output even when the input has decode errors\n"
+            "      --report FILE      write a JSON report of the run\n"
+            "  -q, --quiet            no progress line\n"
+            "  -v, --verbose          also show FFmpeg's messages\n"
+            "  -h, --help             this help\n"
+            "  -V, --version          version\n"
+            "\n"
+            "OUTPUT's extension picks the container (.mp4, .mkv, .mov, ...) or an image\n"
+            "format (.png, ...). Audio and subtitle streams are copied untouched.\n"
+            "\n"
+            "Exit status: 0 success, 1 failure (input, output or processing),\n"
+            "2 bad command line, 130 interrupted. A failed or interrupted run leaves\n"
+            "no file at OUTPUT.\n");
+}
+
+static int parse_int(const char *s, int lo, int hi, int *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
+{
+    enum { OPT_MODEL = 256, OPT_CRF, OPT_PRESET, OPT_X264, OPT_REPORT, OPT_KEEP };
+    static const struct option longopts[] = {
+        { "scale", required_argument, NULL, 's' },
+        { "mode", required_argument, NULL, 'm' },
+        { "model", required_argument, NULL, OPT_MODEL },
+        { "crf", required_argument, NULL, OPT_CRF },
+        { "preset", required_argument, NULL, OPT_PRESET },
+        { "x264-params", required_argument, NULL, OPT_X264 },
+        { "threads", required_argument, NULL, 't' },
+        { "overwrite", no_argument, NULL, 'y' },
+        { "keep-going", no_argument, NULL, OPT_KEEP },
+        { "report", required_argument, NULL, OPT_REPORT },
+        { "quiet", no_argument, NULL, 'q' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    memset(o, 0, sizeof(*o));
+    fsr_default_settings(&o->settings);
+    FsrSettings *s = &o->settings;
+    optind = 1;
+    opterr = 0;
+    int c;
+    /* ffmpeg users type -x264-params with one dash: accept it too. */
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "-x264-params"))
+            argv[i] = "--x264-params";
+    while ((c = getopt_long(argc, argv, ":s:m:t:yqvhV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            if (parse_int(optarg, 2, 4, &s->scale) < 0)
+                return snprintf(err, err_size, "--scale must be 2, 3 or 4, not '%s'", optarg), -1;
+            break;
+        case 'm':
+            if (!strcmp(optarg, "fast"))
+                s->mode = FSR_MODE_FAST;
+            else if (!strcmp(optarg, "srcnn"))
+                s->mode = FSR_MODE_SRCNN;
+            else if (!strcmp(optarg, "bicubic"))
+                s->mode = FSR_MODE_BICUBIC;
+            else
+                return snprintf(err, err_size, "--mode must be fast, srcnn or bicubic, not '%s'", optarg), -1;
+            break;
+        case OPT_MODEL: s->model = optarg; break;
+        case OPT_CRF:
+            if (parse_int(optarg, 0, 51, &s->crf) < 0)
+                return snprintf(err, err_size, "--crf must be an integer 0..51, not '%s'", optarg), -1;
+            break;
+        case OPT_PRESET: s->preset = optarg; break;
+        case OPT_X264: s->x264_params = optarg; break;
+        case 't':
+            if (parse_int(optarg, 1, 256, &s->threads) < 0)
+                return snprintf(err, err_size, "--threads must be an integer 1..256, not '%s'", optarg), -1;
+            break;
+        case 'y': s->overwrite = 1; break;
+        case OPT_KEEP: s->keep_going = 1; break;
+        case OPT_REPORT: o->report = optarg; break;
+        case 'q': o->quiet = 1; break;
+        case 'v': o->verbose = 1; break;
+        case 'h': o->help = 1; return 0;
+        case 'V': o->version = 1; return 0;
+        case ':': return snprintf(err, err_size, "option %s needs a value", argv[optind - 1]), -1;
+        default: return snprintf(err, err_size, "unknown option '%s' (see --help)", argv[optind - 1]), -1;
+        }
+    }
+    if (argc - optind != 2)
+        return snprintf(err, err_size, "expected INPUT and OUTPUT, got %d file argument%s (see --help)",
+                        argc - optind, argc - optind == 1 ? "" : "s"), -1;
+    s->input = argv[optind];
+    s->output = argv[optind + 1];
+    return 0;
+}
