@@ -194,19 +194,32 @@ int fsr_decoder_read(FsrDecoder *d, FsrFrame *out)
             return wrap_frame(d, out);
         if (ret == AVERROR_EOF)
             return 1;
-        if (ret != AVERROR(EAGAIN))
-            return av_fail(d, ret, "video decoding failed");
+        if (ret != AVERROR(EAGAIN)) {
+            /* A packet the decoder could not use: counted, and decoding
+             * goes on with the next one, as ffmpeg does. */
+            if (ret == AVERROR(ENOMEM))
+                return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+            d->decode_errors++;
+            if (d->decode_errors > 1000 && d->frames_out == 0)
+                return av_fail(d, ret, "video cannot be decoded");
+            continue;
+        }
         if (d->eof_sent)
             return 1;
         /* Feed the next video packet; other streams go to the callback. */
         ret = av_read_frame(d->fmt, d->pkt);
         if (ret == AVERROR_EOF) {
             d->eof_sent = 1;
+            /* The container's index promised more than the file holds. */
+            if (d->nb_frames > 0 && d->packets_read < d->nb_frames)
+                d->truncated = 1;
             avcodec_send_packet(d->codec, NULL);
             continue;
         }
-        if (ret < 0)
+        if (ret < 0) {
+            d->truncated = 1;
             return av_fail(d, ret, "the file is truncated or unreadable");
+        }
         if (d->pkt->stream_index != d->stream_index) {
             ret = d->settings.on_packet ? d->settings.on_packet(d->settings.opaque, d->pkt) : 0;
             av_packet_unref(d->pkt);
@@ -214,6 +227,9 @@ int fsr_decoder_read(FsrDecoder *d, FsrFrame *out)
                 return ret;
             continue;
         }
+        d->packets_read++;
+        if (d->pkt->flags & AV_PKT_FLAG_CORRUPT)
+            d->truncated = 1; /* short read: the data ends inside this packet */
         ret = avcodec_send_packet(d->codec, d->pkt);
         av_packet_unref(d->pkt);
         if (ret == AVERROR(ENOMEM))

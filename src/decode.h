@@ -48,6 +48,8 @@ typedef struct FsrDecoder {
     int64_t frames_out;
     int64_t decode_errors;  /* packets the decoder rejected */
     int64_t corrupt_frames; /* frames flagged corrupt (concealed) */
+    int64_t packets_read;   /* video packets */
+    int truncated;          /* the file ends before its own index says */
     /* private */
     FsrDecoderSettings settings;
     AVPacket *pkt;

@@ -136,6 +136,13 @@ int fsr_run(const FsrSettings *s, FsrReport *r)
         ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: no video frame could be decoded", s->input);
         goto end;
     }
+    if (dec->truncated && !s->keep_going) {
+        ret = fsr_error(FSR_ERR_INVALIDDATA,
+                        "%s: the file is truncated (%lld of %lld video packets present); %s not written "
+                        "(use --keep-going to keep the frames that decode)",
+                        s->input, (long long)dec->packets_read, (long long)dec->nb_frames, s->output);
+        goto end;
+    }
     if ((r->decode_errors || r->corrupt_frames) && !s->keep_going) {
         ret = fsr_error(FSR_ERR_INVALIDDATA,
                         "%s: damaged video: %lld decode errors, %lld concealed frames; %s not written "

@@ -2,6 +2,8 @@
 #ifndef FASTSR_TOOLS_OPTIONS_H
 #define FASTSR_TOOLS_OPTIONS_H
 
+#include <stdio.h>
+
 #include "fastsr/pipeline.h"
 
 typedef struct CliOptions {

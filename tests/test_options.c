@@ -1,0 +1,99 @@
+/* Option parsing of the fastsr tool, without running it. */
+#include "testutil.h"
+
+#include <string.h>
+
+#include "options.h"
+
+static int parse(CliOptions *o, char *err, const char *const *args, int n)
+{
+    char *argv[32];
+    argv[0] = "fastsr";
+    for (int i = 0; i < n; i++)
+        argv[i + 1] = (char *)args[i];
+    return cli_parse(o, n + 1, argv, err, 256);
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    CliOptions o;
+    char err[256];
+    const char *a[] = { "in.mp4", "out.mp4" };
+    assert_int_equal(parse(&o, err, a, 2), 0);
+    assert_int_equal(o.settings.scale, 2);
+    assert_int_equal(o.settings.mode, FSR_MODE_FAST);
+    assert_int_equal(o.settings.crf, 18);
+    assert_string_equal(o.settings.preset, "medium");
+    assert_string_equal(o.settings.input, "in.mp4");
+    assert_string_equal(o.settings.output, "out.mp4");
+    assert_false(o.settings.overwrite);
+    assert_null(o.report);
+}
+
+static void test_all_options(void **state)
+{
+    (void)state;
+    CliOptions o;
+    char err[256];
+    const char *a[] = { "-s", "3", "--mode", "bicubic", "--crf", "23", "--preset", "veryfast",
+                        "-x264-params", "keyint=30", "-y", "-q", "--report", "r.json", "-t", "2",
+                        "--model", "m.safetensors", "--keep-going", "a.mkv", "b.mkv" };
+    assert_int_equal(parse(&o, err, a, 21), 0);
+    assert_int_equal(o.settings.scale, 3);
+    assert_int_equal(o.settings.mode, FSR_MODE_BICUBIC);
+    assert_int_equal(o.settings.crf, 23);
+    assert_string_equal(o.settings.preset, "veryfast");
+    assert_string_equal(o.settings.x264_params, "keyint=30");
+    assert_true(o.settings.overwrite && o.quiet && o.settings.keep_going);
+    assert_string_equal(o.report, "r.json");
+    assert_int_equal(o.settings.threads, 2);
+    assert_string_equal(o.settings.model, "m.safetensors");
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    CliOptions o;
+    char err[256];
+    const char *a1[] = { "-s", "1", "a", "b" };
+    assert_int_equal(parse(&o, err, a1, 4), -1);
+    assert_non_null(strstr(err, "--scale"));
+    const char *a2[] = { "-s", "2x", "a", "b" };
+    assert_int_equal(parse(&o, err, a2, 4), -1);
+    const char *a3[] = { "--crf", "-1", "a", "b" };
+    assert_int_equal(parse(&o, err, a3, 4), -1);
+    const char *a4[] = { "a" };
+    assert_int_equal(parse(&o, err, a4, 1), -1);
+    assert_non_null(strstr(err, "expected INPUT and OUTPUT"));
+    const char *a5[] = { "a", "b", "c" };
+    assert_int_equal(parse(&o, err, a5, 3), -1);
+    const char *a6[] = { "a", "b", "--crf" };
+    assert_int_equal(parse(&o, err, a6, 3), -1);
+    assert_non_null(strstr(err, "needs a value"));
+    const char *a7[] = { "--threads", "0", "a", "b" };
+    assert_int_equal(parse(&o, err, a7, 4), -1);
+    const char *a8[] = { "-m", "SRCNN", "a", "b" };
+    assert_int_equal(parse(&o, err, a8, 4), -1);
+}
+
+static void test_help(void **state)
+{
+    (void)state;
+    CliOptions o;
+    char err[256];
+    const char *a[] = { "--help" };
+    assert_int_equal(parse(&o, err, a, 1), 0);
+    assert_true(o.help);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_all_options),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_help),
+    };
+    return cmocka_run_group_tests_name("options", tests, NULL, NULL);
+}
