@@ -4,6 +4,7 @@
 # (build-asan/).  Usage: ./test.sh [ctest arguments...]
 set -euo pipefail
 cd "$(dirname "$0")"
+FASTSR_ROOT=$PWD
 . scripts/deps.sh
 fastsr_install_deps
 jobs=$(nproc)

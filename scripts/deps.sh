@@ -17,11 +17,13 @@ fastsr_install_deps() {
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
 }
 
-# Configures and builds into $1 with extra cmake arguments; quiet unless it fails.
+# Configures and builds the source tree $FASTSR_ROOT into $1 with extra cmake
+# arguments; quiet unless it fails.
 fastsr_build() {
     local dir=$1; shift
     local log="$dir.log"
-    if ! { cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" && cmake --build "$dir" -j"$(nproc)"; } >"$log" 2>&1; then
+    if ! { cmake -S "$FASTSR_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" &&
+           cmake --build "$dir" -j"$(nproc)"; } >"$log" 2>&1; then
         cat "$log" >&2
         echo "fastsr: build in $dir failed (log: $log)" >&2
         return 1

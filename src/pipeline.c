@@ -15,7 +15,8 @@ void fsr_default_settings(FsrSettings *s)
 {
     memset(s, 0, sizeof(*s));
     s->scale = 2;
-    s->mode = FSR_MODE_FAST;
+    /* fast becomes the default once the transfer stage lands (issue 6). */
+    s->mode = FSR_MODE_BICUBIC;
     s->crf = 18;
     s->preset = "medium";
 }

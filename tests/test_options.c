@@ -22,7 +22,7 @@ static void test_defaults(void **state)
     const char *a[] = { "in.mp4", "out.mp4" };
     assert_int_equal(parse(&o, err, a, 2), 0);
     assert_int_equal(o.settings.scale, 2);
-    assert_int_equal(o.settings.mode, FSR_MODE_FAST);
+    assert_int_equal(o.settings.mode, FSR_MODE_BICUBIC);
     assert_int_equal(o.settings.crf, 18);
     assert_string_equal(o.settings.preset, "medium");
     assert_string_equal(o.settings.input, "in.mp4");

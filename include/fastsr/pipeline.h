@@ -4,6 +4,7 @@
 #define FASTSR_PIPELINE_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "fastsr/common.h"
@@ -60,6 +61,14 @@ FSR_API const char *fsr_mode_name(FsrMode mode);
  * fsr_last_error() set.  The report (may be NULL) is filled in either case
  * as far as the run got. */
 FSR_API int fsr_run(const FsrSettings *s, FsrReport *report);
+
+/* Path of the default SR model for a scale: srcnn-ARCH-xS.safetensors, the
+ * most accurate architecture found, searched in $FASTSR_MODEL_DIR, then the
+ * installed share/fastsr/models beside the running tool, then the source
+ * tree's models/.  0 or a negative error. */
+FSR_API int fsr_default_model_path(int scale, char *buf, size_t size);
+/* The index-th folder of that search (0..2); -1 when it does not apply. */
+FSR_API int fsr_model_dir(int index, char *buf, size_t size);
 
 /* Writes the report as JSON (schema in README "Report"). */
 FSR_API int fsr_report_write_json(const FsrReport *r, const char *path);

@@ -1,0 +1,71 @@
+/* Where the shipped models are: next to an installed tool
+ * (BIN/../share/fastsr/models), in the source tree when running from a build
+ * folder, or wherever FASTSR_MODEL_DIR points. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fastsr/pipeline.h"
+#include "log.h"
+
+static int file_exists(const char *path)
+{
+    return access(path, R_OK) == 0;
+}
+
+/* Best architecture first: the default is the most accurate shipped model. */
+static const char *const preferred[] = { "9-5-5", "9-3-5", "9-1-5" };
+
+static int find_in(const char *dir, int scale, char *buf, size_t size)
+{
+    for (size_t i = 0; i < sizeof(preferred) / sizeof(preferred[0]); i++) {
+        snprintf(buf, size, "%s/srcnn-%s-x%d.safetensors", dir, preferred[i], scale);
+        if (file_exists(buf))
+            return 0;
+    }
+    return -1;
+}
+
+int fsr_model_dir(int index, char *buf, size_t size)
+{
+    switch (index) {
+    case 0: {
+        const char *env = getenv("FASTSR_MODEL_DIR");
+        if (!env || !*env)
+            return -1;
+        snprintf(buf, size, "%s", env);
+        return 0;
+    }
+    case 1: {
+        char exe[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        if (n <= 0)
+            return -1;
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (!slash)
+            return -1;
+        *slash = 0;
+        snprintf(buf, size, "%s/../%s", exe, FASTSR_INSTALL_MODELS_RELDIR);
+        return 0;
+    }
+    case 2:
+        snprintf(buf, size, "%s", FASTSR_SOURCE_MODELS_DIR);
+        return 0;
+    }
+    return -1;
+}
+
+int fsr_default_model_path(int scale, char *buf, size_t size)
+{
+    char dir[PATH_MAX];
+    for (int i = 0; i < 3; i++)
+        if (fsr_model_dir(i, dir, sizeof(dir)) == 0 && find_in(dir, scale, buf, size) == 0)
+            return 0;
+    return fsr_error(FSR_ERR(ENOENT),
+                     "no default SR model for scale %d (looked for srcnn-*-x%d.safetensors in $FASTSR_MODEL_DIR, "
+                     "the install's share/fastsr/models and the source tree); give one with --model",
+                     scale, scale);
+}
