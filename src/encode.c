@@ -117,7 +117,9 @@ static int open_video_encoder(FsrEncoder *e, const FsrEncoderSettings *s)
     c->color_trc = ic->color_trc;
     c->colorspace = ic->colorspace;
     c->chroma_sample_location = ic->chroma_sample_location;
-    c->thread_count = s->threads;
+    /* x264 keeps its own automatic thread count: --threads sizes fastsr's
+     * stages only, so the bitstream is the same for any --threads. */
+    c->thread_count = 0;
     if (e->is_image) {
         /* Image codecs: the first pixel format they list (RGB for PNG). */
         c->pix_fmt = codec->pix_fmts ? codec->pix_fmts[0] : AV_PIX_FMT_YUV420P;

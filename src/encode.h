@@ -23,7 +23,7 @@ typedef struct FsrEncoderSettings {
     int crf;
     const char *preset;
     const char *x264_params;    /* key=value:key=value, as x264's --x264-params */
-    int threads;                /* encoder threads, 0 = auto */
+    int threads;                /* unused by x264 (see encode.c) */
 } FsrEncoderSettings;
 
 typedef struct FsrEncoder FsrEncoder;
