@@ -10,6 +10,16 @@ enum FsrPadding {
     FSR_PAD_REPLICATE = 1, /* the original SRCNN test code */
 };
 
+/* What the network sees and produces. */
+enum FsrModelInput {
+    /* Bicubic-upscaled luma as Y/255 in, new luma x255 out (SRCNN). */
+    FSR_INPUT_BICUBIC_Y = 0,
+};
+
+#define FSR_MODEL_MAX_LAYERS 16
+#define FSR_MODEL_MAX_KERNEL 15
+#define FSR_MODEL_MAX_CHANNELS 1024
+
 typedef struct FsrConvLayer {
     int in_ch, out_ch;
     int kh, kw;          /* odd; padding keeps the spatial size */
@@ -24,11 +34,32 @@ typedef struct FsrModel {
     int padding;         /* enum FsrPadding */
     int n_layers;
     FsrConvLayer *layers;
+    int input;           /* enum FsrModelInput */
 } FsrModel;
 
 /* Loads and validates a model file.  On failure returns a negative error and
  * fsr_last_error() names the file and the problem. */
 FSR_API int fsr_model_load(FsrModel **model, const char *path);
 FSR_API void fsr_model_free(FsrModel **model);
+
+/* Allocates a model of n_layers convolutions with zero weights and biases:
+ * layer i maps channels[i] -> channels[i+1] with a kernels[i] x kernels[i]
+ * kernel.  channels[0] and channels[n_layers] must be 1 (luma in, luma out).
+ * For trainers and tests; the caller fills the weights. */
+FSR_API int fsr_model_create(FsrModel **model, const char *arch, int scale, int padding,
+                             int n_layers, const int *channels, const int *kernels);
+
+/* Checks a model in memory with the same rules as the loader (shapes chain,
+ * odd kernels, finite values, scale, padding).  what names it in the error. */
+FSR_API int fsr_model_validate(const FsrModel *model, const char *what);
+
+/* Writes a model as safetensors (F32, metadata arch/scale/padding/input), the
+ * format fsr_model_load reads.  Writes to a temporary name and renames, so a
+ * failed save never leaves a half-written model behind. */
+FSR_API int fsr_model_save(const FsrModel *model, const char *path);
+
+/* Multiply-accumulates per output pixel (sum over layers of
+ * in_ch*out_ch*kh*kw): 57,184 for SRCNN 9-5-5. */
+FSR_API long long fsr_model_macs_per_pixel(const FsrModel *model);
 
 #endif

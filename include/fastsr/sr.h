@@ -1,0 +1,51 @@
+/* The SR engine: runs a conv-stack model (fastsr/model.h) on the luma of a
+ * bicubic-upscaled picture.  Tiles go through all layers while their
+ * feature maps are still in cache; OpenMP spreads tiles over threads.  The
+ * result does not depend on the thread count or on the tiling, and a
+ * rectangle equals the same region of the whole-frame result. */
+#ifndef FASTSR_SR_H
+#define FASTSR_SR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fastsr/common.h"
+#include "fastsr/model.h"
+#include "fastsr/picture.h"
+
+typedef struct FsrSR FsrSR;
+
+/* Prepares the engine for a model (the weights are copied: the model may be
+ * freed afterwards).  threads: OpenMP threads per call, 0 = all available.
+ * An FsrSR must not be used by two threads at once; open one per thread. */
+FSR_API int fsr_sr_open(FsrSR **sr, const FsrModel *model, int threads);
+FSR_API void fsr_sr_close(FsrSR **sr);
+
+/* Scale the model was trained for. */
+FSR_API int fsr_sr_scale(const FsrSR *sr);
+
+/* SR of a whole luma plane: bicubic_y is the bicubic-upscaled luma (w x h),
+ * dst receives the network output, clipped to 8 bits.  dst must not overlap
+ * bicubic_y. */
+FSR_API int fsr_sr_luma(FsrSR *sr, uint8_t *dst, ptrdiff_t dst_stride,
+                        const uint8_t *bicubic_y, ptrdiff_t stride, int w, int h);
+
+/* SR of the rectangle (x, y, rw, rh) of that plane only: the context the
+ * network needs around the rectangle is read from the surrounding plane,
+ * and padding applies at the plane's borders, so the result is identical to
+ * the same region of fsr_sr_luma.  dst points at the rectangle's top-left
+ * pixel of the output (rw x rh). */
+FSR_API int fsr_sr_luma_rect(FsrSR *sr, uint8_t *dst, ptrdiff_t dst_stride,
+                             const uint8_t *bicubic_y, ptrdiff_t stride, int w, int h,
+                             int x, int y, int rw, int rh);
+
+/* Full picture: bicubic of all planes (fsr_bicubic_picture), then SR of the
+ * luma.  hr must be allocated at lr->w*scale x lr->h*scale. */
+FSR_API int fsr_sr_picture(FsrSR *sr, FsrPicture *hr, const FsrPicture *lr);
+
+/* Context margin the network reads around a pixel (half the sum of kernel
+ * sizes minus one, per axis): a transfer stage that SRs regions can use it
+ * to decide which regions to merge. */
+FSR_API int fsr_sr_margin(const FsrSR *sr, int *mx, int *my);
+
+#endif

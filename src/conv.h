@@ -1,0 +1,50 @@
+/* Convolution kernels of the SR engine.  A layer's weights are repacked once
+ * (fsr_conv_pack) into output-channel blocks so the row kernel reads them
+ * strictly sequentially; the row kernel computes one output row of every
+ * output channel from kh input rows.  C reference and AVX2/FMA versions sit
+ * behind FsrConvDSP, chosen at run time by CPU flags. */
+#ifndef FASTSR_SRC_CONV_H
+#define FASTSR_SRC_CONV_H
+
+#include <stddef.h>
+
+#include "fastsr/model.h"
+
+typedef struct FsrPackedConv {
+    int in_ch, out_ch, kh, kw;
+    int relu;       /* ReLU after the bias (every layer but the last) */
+    int cb;         /* output channels per block: 4, or 1 when out_ch < 4 */
+    int n_blocks;   /* ceil(out_ch / cb) */
+    float *w;       /* [n_blocks][in_ch][kh][kw][cb], zero-padded channels */
+    float *b;       /* [n_blocks * cb] */
+} FsrPackedConv;
+
+int fsr_conv_pack(FsrPackedConv *p, const FsrConvLayer *l, int relu);
+void fsr_conv_unpack_free(FsrPackedConv *p);
+
+/* One output row of all out_ch channels:
+ *   out[co*out_cs + x] = act(b[co] + sum_ci,ky,kx w * rows[ky][ci*in_cs + x + kx])
+ * for x in 0..width-1.  rows[ky] point at column 0 of input row ky (the
+ * input is already padded, so the row kernel never looks at borders).
+ * Optimised kernels need width to be a multiple of 8.  The accumulation
+ * order (bias, then ci, ky, kx) is the same in every lane, so a pixel's value
+ * does not depend on where it sits in the row: tiles and threads cannot
+ * change results. */
+typedef void (*FsrConvRowFn)(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_cs,
+                             const FsrPackedConv *c, int width);
+
+typedef struct FsrConvDSP {
+    FsrConvRowFn conv_row;
+    int simd;       /* 1 when conv_row is the AVX2/FMA kernel */
+} FsrConvDSP;
+
+/* flags: fsr_cpu_flags() or a subset, to force the C kernel. */
+void fsr_conv_dsp_init(FsrConvDSP *dsp, unsigned flags);
+
+/* Plain reference: one whole layer on a w x h plane, CHW float, padding at
+ * the borders as the model says, double accumulation, no tiling.  For tests
+ * and as the definition the engine is checked against. */
+void fsr_conv_ref_layer(float *out, const float *in, int w, int h, const FsrConvLayer *l,
+                        int padding, int relu);
+
+#endif

@@ -1,0 +1,602 @@
+/* Model files: safetensors (https://github.com/huggingface/safetensors).
+ * Layout: 8-byte little-endian header length N, N bytes of JSON (possibly
+ * padded with spaces), then the raw little-endian tensor data.  Each tensor
+ * entry gives dtype, shape and [begin, end) byte offsets into the data.
+ * The loader is strict: a model that loads is safe to run without further
+ * checks (shapes chain, odd kernels, finite values, data fully accounted
+ * for), because a broken model otherwise shows up as garbage pictures. */
+#include "fastsr/model.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "log.h"
+
+/* Headers of real models are a few kB; anything near this is not a model. */
+#define MAX_HEADER_BYTES (16u << 20)
+#define MAX_FILE_BYTES (1ull << 31)
+
+void fsr_model_free(FsrModel **model)
+{
+    if (!model || !*model)
+        return;
+    FsrModel *m = *model;
+    if (m->layers)
+        for (int i = 0; i < m->n_layers; i++) {
+            free(m->layers[i].weight);
+            free(m->layers[i].bias);
+        }
+    free(m->layers);
+    free(m);
+    *model = NULL;
+}
+
+long long fsr_model_macs_per_pixel(const FsrModel *m)
+{
+    if (!m || !m->layers)
+        return 0;
+    long long macs = 0;
+    for (int i = 0; i < m->n_layers; i++) {
+        const FsrConvLayer *l = &m->layers[i];
+        macs += (long long)l->in_ch * l->out_ch * l->kh * l->kw;
+    }
+    return macs;
+}
+
+static void make_name(FsrModel *m)
+{
+    size_t n = 0;
+    m->name[0] = 0;
+    for (int i = 0; i < m->n_layers && n < sizeof(m->name); i++) {
+        const FsrConvLayer *l = &m->layers[i];
+        int r = l->kh == l->kw ? snprintf(m->name + n, sizeof(m->name) - n, "%s%d", i ? "-" : "", l->kh)
+                               : snprintf(m->name + n, sizeof(m->name) - n, "%s%dx%d", i ? "-" : "", l->kh, l->kw);
+        if (r < 0)
+            break;
+        n += (size_t)r;
+    }
+}
+
+static int check_kernel(int k)
+{
+    return k >= 1 && k <= FSR_MODEL_MAX_KERNEL && (k & 1);
+}
+
+static int check_channels(int c)
+{
+    return c >= 1 && c <= FSR_MODEL_MAX_CHANNELS;
+}
+
+int fsr_model_create(FsrModel **model, const char *arch, int scale, int padding,
+                     int n_layers, const int *channels, const int *kernels)
+{
+    if (!model || !channels || !kernels)
+        return fsr_error(FSR_ERR(EINVAL), "model: NULL argument");
+    *model = NULL;
+    if (n_layers < 1 || n_layers > FSR_MODEL_MAX_LAYERS)
+        return fsr_error(FSR_ERR(EINVAL), "model: %d layers (1..%d)", n_layers, FSR_MODEL_MAX_LAYERS);
+    if (channels[0] != 1 || channels[n_layers] != 1)
+        return fsr_error(FSR_ERR(EINVAL), "model: the network must map 1 channel to 1 channel");
+    for (int i = 0; i <= n_layers; i++)
+        if (!check_channels(channels[i]))
+            return fsr_error(FSR_ERR(EINVAL), "model: %d channels (1..%d)", channels[i], FSR_MODEL_MAX_CHANNELS);
+    for (int i = 0; i < n_layers; i++)
+        if (!check_kernel(kernels[i]))
+            return fsr_error(FSR_ERR(EINVAL), "model: kernel size %d (odd, 1..%d)", kernels[i], FSR_MODEL_MAX_KERNEL);
+    FsrModel *m = calloc(1, sizeof(*m));
+    if (!m || !(m->layers = calloc((size_t)n_layers, sizeof(*m->layers)))) {
+        free(m);
+        return fsr_error(FSR_ERR(ENOMEM), "model: out of memory");
+    }
+    snprintf(m->arch, sizeof(m->arch), "%s", arch ? arch : "srcnn");
+    m->scale = scale;
+    m->padding = padding;
+    m->input = FSR_INPUT_BICUBIC_Y;
+    m->n_layers = n_layers;
+    for (int i = 0; i < n_layers; i++) {
+        FsrConvLayer *l = &m->layers[i];
+        l->in_ch = channels[i];
+        l->out_ch = channels[i + 1];
+        l->kh = l->kw = kernels[i];
+        l->weight = calloc((size_t)l->out_ch * l->in_ch * l->kh * l->kw, sizeof(float));
+        l->bias = calloc((size_t)l->out_ch, sizeof(float));
+        if (!l->weight || !l->bias) {
+            fsr_model_free(&m);
+            return fsr_error(FSR_ERR(ENOMEM), "model: out of memory");
+        }
+    }
+    make_name(m);
+    *model = m;
+    return 0;
+}
+
+int fsr_model_validate(const FsrModel *m, const char *what)
+{
+    if (!what)
+        what = "model";
+    if (!m || !m->layers)
+        return fsr_error(FSR_ERR(EINVAL), "%s: NULL model", what);
+    if (m->scale < 2 || m->scale > 4)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: scale %d not supported (2, 3 or 4)", what, m->scale);
+    if (m->padding != FSR_PAD_ZERO && m->padding != FSR_PAD_REPLICATE)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: unknown padding %d", what, m->padding);
+    if (m->input != FSR_INPUT_BICUBIC_Y)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: unknown input kind %d", what, m->input);
+    if (m->n_layers < 1 || m->n_layers > FSR_MODEL_MAX_LAYERS)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: %d layers (1..%d)", what, m->n_layers, FSR_MODEL_MAX_LAYERS);
+    for (int i = 0; i < m->n_layers; i++) {
+        const FsrConvLayer *l = &m->layers[i];
+        if (!check_kernel(l->kh) || !check_kernel(l->kw))
+            return fsr_error(FSR_ERR_INVALIDDATA, "%s: conv%d kernel %dx%d: sizes must be odd and 1..%d",
+                             what, i + 1, l->kh, l->kw, FSR_MODEL_MAX_KERNEL);
+        if (!check_channels(l->in_ch) || !check_channels(l->out_ch))
+            return fsr_error(FSR_ERR_INVALIDDATA, "%s: conv%d has %d -> %d channels (1..%d)",
+                             what, i + 1, l->in_ch, l->out_ch, FSR_MODEL_MAX_CHANNELS);
+        const int want_in = i ? m->layers[i - 1].out_ch : 1;
+        if (l->in_ch != want_in)
+            return fsr_error(FSR_ERR_INVALIDDATA, "%s: conv%d takes %d input channels but %s %d",
+                             what, i + 1, l->in_ch, i ? "the previous layer gives" : "the network input has", want_in);
+        if (!l->weight || !l->bias)
+            return fsr_error(FSR_ERR_INVALIDDATA, "%s: conv%d has no weights", what, i + 1);
+        const size_t nw = (size_t)l->out_ch * l->in_ch * l->kh * l->kw;
+        for (size_t k = 0; k < nw; k++)
+            if (!isfinite(l->weight[k]))
+                return fsr_error(FSR_ERR_INVALIDDATA, "%s: conv%d.weight holds a NaN or infinite value", what, i + 1);
+        for (int k = 0; k < l->out_ch; k++)
+            if (!isfinite(l->bias[k]))
+                return fsr_error(FSR_ERR_INVALIDDATA, "%s: conv%d.bias holds a NaN or infinite value", what, i + 1);
+    }
+    if (m->layers[m->n_layers - 1].out_ch != 1)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: the last layer gives %d channels, expected 1 (luma)",
+                         what, m->layers[m->n_layers - 1].out_ch);
+    return 0;
+}
+
+/* ---- loading ---- */
+
+static float half_to_float(uint16_t h)
+{
+    const int sign = h >> 15, exp = (h >> 10) & 31, mant = h & 1023;
+    float v;
+    if (exp == 0)
+        v = ldexpf((float)mant, -24);
+    else if (exp == 31)
+        v = mant ? NAN : INFINITY;
+    else
+        v = ldexpf((float)(mant | 1024), exp - 25);
+    return sign ? -v : v;
+}
+
+static float bf16_to_float(uint16_t h)
+{
+    const uint32_t u = (uint32_t)h << 16;
+    float v;
+    memcpy(&v, &u, 4);
+    return v;
+}
+
+typedef struct TensorRef {
+    const char *name;
+    int dtype_size;
+    int dtype;          /* 0 F32, 1 F16, 2 BF16 */
+    int ndim;
+    long long shape[4];
+    size_t begin, end;
+} TensorRef;
+
+static int read_file(const char *path, uint8_t **data, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return fsr_error(FSR_ERR(errno ? errno : ENOENT), "%s: cannot open model file: %s", path, strerror(errno));
+    int ret = 0;
+    long long len = -1;
+    if (fseek(f, 0, SEEK_END) == 0)
+        len = ftell(f);
+    if (len < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        ret = fsr_error(FSR_ERR(EIO), "%s: cannot read model file", path);
+    } else if ((unsigned long long)len > MAX_FILE_BYTES) {
+        ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: %lld bytes is too large for a model file", path, len);
+    } else {
+        *data = malloc(len ? (size_t)len : 1);
+        if (!*data)
+            ret = fsr_error(FSR_ERR(ENOMEM), "%s: out of memory", path);
+        else if (fread(*data, 1, (size_t)len, f) != (size_t)len)
+            ret = fsr_error(FSR_ERR(EIO), "%s: short read", path);
+        *size = (size_t)len;
+    }
+    fclose(f);
+    if (ret < 0) {
+        free(*data);
+        *data = NULL;
+    }
+    return ret;
+}
+
+/* Parses one tensor entry of the header into t; data_size bounds offsets. */
+static int parse_tensor(const char *path, const cJSON *e, size_t data_size, TensorRef *t)
+{
+    t->name = e->string;
+    const cJSON *dt = cJSON_GetObjectItemCaseSensitive(e, "dtype");
+    const cJSON *sh = cJSON_GetObjectItemCaseSensitive(e, "shape");
+    const cJSON *off = cJSON_GetObjectItemCaseSensitive(e, "data_offsets");
+    if (!cJSON_IsObject(e) || !cJSON_IsString(dt) || !cJSON_IsArray(sh) || !cJSON_IsArray(off) ||
+        cJSON_GetArraySize(off) != 2)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: tensor %s: entry needs dtype, shape and data_offsets [begin, end]",
+                         path, t->name);
+    if (!strcmp(dt->valuestring, "F32"))
+        t->dtype = 0, t->dtype_size = 4;
+    else if (!strcmp(dt->valuestring, "F16"))
+        t->dtype = 1, t->dtype_size = 2;
+    else if (!strcmp(dt->valuestring, "BF16"))
+        t->dtype = 2, t->dtype_size = 2;
+    else
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: tensor %s has dtype %s; supported: F32, F16, BF16",
+                         path, t->name, dt->valuestring);
+    t->ndim = cJSON_GetArraySize(sh);
+    if (t->ndim > 4)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: tensor %s has %d dimensions", path, t->name, t->ndim);
+    long long count = 1;
+    for (int i = 0; i < t->ndim; i++) {
+        const cJSON *d = cJSON_GetArrayItem(sh, i);
+        if (!cJSON_IsNumber(d) || d->valuedouble < 0 || d->valuedouble > 1e6 ||
+            d->valuedouble != floor(d->valuedouble))
+            return fsr_error(FSR_ERR_INVALIDDATA, "%s: tensor %s: bad shape entry", path, t->name);
+        t->shape[i] = (long long)d->valuedouble;
+        count *= t->shape[i];
+        if (count > (1ll << 32))
+            return fsr_error(FSR_ERR_INVALIDDATA, "%s: tensor %s is absurdly large", path, t->name);
+    }
+    double ob = cJSON_GetArrayItem(off, 0)->valuedouble, oe = cJSON_GetArrayItem(off, 1)->valuedouble;
+    if (!cJSON_IsNumber(cJSON_GetArrayItem(off, 0)) || !cJSON_IsNumber(cJSON_GetArrayItem(off, 1)) ||
+        ob < 0 || oe < ob || ob != floor(ob) || oe != floor(oe))
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: tensor %s: bad data_offsets", path, t->name);
+    if (oe > (double)data_size)
+        return fsr_error(FSR_ERR_INVALIDDATA,
+                         "%s: tensor %s: data_offsets [%.0f, %.0f) lie outside the %zu data bytes of the file",
+                         path, t->name, ob, oe, data_size);
+    t->begin = (size_t)ob;
+    t->end = (size_t)oe;
+    if ((long long)(t->end - t->begin) != count * t->dtype_size)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: tensor %s: %zu data bytes for %lld %s values",
+                         path, t->name, t->end - t->begin, count, dt->valuestring);
+    return 0;
+}
+
+static int cmp_begin(const void *a, const void *b)
+{
+    const TensorRef *x = a, *y = b;
+    return x->begin < y->begin ? -1 : x->begin > y->begin;
+}
+
+static void convert(float *dst, const uint8_t *src, const TensorRef *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (t->dtype == 0) {
+            memcpy(&dst[i], src + 4 * i, 4);
+        } else {
+            uint16_t h;
+            memcpy(&h, src + 2 * i, 2);
+            dst[i] = t->dtype == 1 ? half_to_float(h) : bf16_to_float(h);
+        }
+    }
+}
+
+static const char *meta_string(const cJSON *meta, const char *key)
+{
+    const cJSON *v = meta ? cJSON_GetObjectItemCaseSensitive(meta, key) : NULL;
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int parse_metadata(const char *path, const cJSON *meta, FsrModel *m)
+{
+    if (meta && !cJSON_IsObject(meta))
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: __metadata__ is not an object", path);
+    const char *arch = meta_string(meta, "arch"), *scale = meta_string(meta, "scale");
+    const char *pad = meta_string(meta, "padding"), *input = meta_string(meta, "input");
+    if (!arch || !scale || !pad)
+        return fsr_error(FSR_ERR_INVALIDDATA,
+                         "%s: __metadata__ must give arch, scale and padding as strings (missing %s)",
+                         path, !arch ? "arch" : !scale ? "scale" : "padding");
+    if (strlen(arch) >= sizeof(m->arch))
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: arch name too long", path);
+    snprintf(m->arch, sizeof(m->arch), "%s", arch);
+    if (!strcmp(scale, "2") || !strcmp(scale, "3") || !strcmp(scale, "4"))
+        m->scale = scale[0] - '0';
+    else
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: scale \"%s\" not supported (\"2\", \"3\" or \"4\")", path, scale);
+    if (!strcmp(pad, "zero"))
+        m->padding = FSR_PAD_ZERO;
+    else if (!strcmp(pad, "replicate"))
+        m->padding = FSR_PAD_REPLICATE;
+    else
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: padding \"%s\" not supported (zero or replicate)", path, pad);
+    if (input && strcmp(input, "bicubic_y"))
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: input \"%s\" not supported (bicubic_y)", path, input);
+    m->input = FSR_INPUT_BICUBIC_Y;
+    return 0;
+}
+
+static int parse_model(const char *path, const uint8_t *file, size_t size, FsrModel **out)
+{
+    if (size < 8)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: not a safetensors file (only %zu bytes)", path, size);
+    uint64_t hlen = 0;
+    for (int i = 7; i >= 0; i--)
+        hlen = hlen << 8 | file[i];
+    if (hlen < 2 || hlen > MAX_HEADER_BYTES || hlen > size - 8)
+        return fsr_error(FSR_ERR_INVALIDDATA,
+                         "%s: not a safetensors file (header length %llu, file has %zu bytes)",
+                         path, (unsigned long long)hlen, size);
+    const char *hdr = (const char *)file + 8;
+    if (hdr[0] != '{')
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: not a safetensors file (header is not a JSON object)", path);
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(hdr, (size_t)hlen, &end, 0);
+    if (!root || !cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: malformed JSON header near byte %td", path,
+                         (cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() : hdr) - hdr + 8);
+    }
+    /* The writer pads the header with spaces to keep the data aligned. */
+    for (const char *p = end; p < hdr + hlen; p++)
+        if (*p != ' ' && *p != '\n' && *p != '\r' && *p != '\t' && *p != 0) {
+            cJSON_Delete(root);
+            return fsr_error(FSR_ERR_INVALIDDATA, "%s: malformed JSON header: junk after the object", path);
+        }
+    const uint8_t *data = file + 8 + hlen;
+    const size_t data_size = size - 8 - (size_t)hlen;
+
+    int ret = 0, n_tensors = 0, n_layers = 0;
+    TensorRef *refs = NULL;
+    FsrModel *m = calloc(1, sizeof(*m));
+    const cJSON *e;
+    cJSON_ArrayForEach(e, root)
+        n_tensors += strcmp(e->string, "__metadata__") != 0;
+    refs = calloc((size_t)n_tensors + 1, sizeof(*refs));
+    if (!m || !refs) {
+        ret = fsr_error(FSR_ERR(ENOMEM), "%s: out of memory", path);
+        goto fail;
+    }
+    if ((ret = parse_metadata(path, cJSON_GetObjectItemCaseSensitive(root, "__metadata__"), m)) < 0)
+        goto fail;
+
+    int k = 0;
+    cJSON_ArrayForEach(e, root) {
+        if (!strcmp(e->string, "__metadata__"))
+            continue;
+        if ((ret = parse_tensor(path, e, data_size, &refs[k])) < 0)
+            goto fail;
+        int layer;
+        char kind[8], extra;
+        if (sscanf(e->string, "conv%d.%7[a-z]%c", &layer, kind, &extra) != 2 || layer < 1 ||
+            layer > FSR_MODEL_MAX_LAYERS || (strcmp(kind, "weight") && strcmp(kind, "bias"))) {
+            ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: unexpected tensor %s (expected conv1.weight, conv1.bias, ...)",
+                            path, e->string);
+            goto fail;
+        }
+        if (layer > n_layers)
+            n_layers = layer;
+        k++;
+    }
+    if (n_layers == 0) {
+        ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: no tensors (missing tensor conv1.weight)", path);
+        goto fail;
+    }
+
+    /* The tensors must tile the data area exactly: overlaps would alias
+     * weights, gaps or a tail mean the file is not what its header says. */
+    qsort(refs, (size_t)n_tensors, sizeof(*refs), cmp_begin);
+    size_t pos = 0;
+    for (int i = 0; i < n_tensors; i++) {
+        if (refs[i].begin != pos) {
+            ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: tensor %s starts at data byte %zu, expected %zu (%s)",
+                            path, refs[i].name, refs[i].begin, pos, refs[i].begin < pos ? "overlap" : "gap");
+            goto fail;
+        }
+        pos = refs[i].end;
+    }
+    if (pos != data_size) {
+        ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: %zu bytes of trailing garbage after the last tensor",
+                        path, data_size - pos);
+        goto fail;
+    }
+
+    m->n_layers = n_layers;
+    m->layers = calloc((size_t)n_layers, sizeof(*m->layers));
+    if (!m->layers) {
+        ret = fsr_error(FSR_ERR(ENOMEM), "%s: out of memory", path);
+        goto fail;
+    }
+    for (int i = 0; i < n_layers; i++) {
+        FsrConvLayer *l = &m->layers[i];
+        char wname[32], bname[32];
+        snprintf(wname, sizeof(wname), "conv%d.weight", i + 1);
+        snprintf(bname, sizeof(bname), "conv%d.bias", i + 1);
+        const TensorRef *w = NULL, *b = NULL;
+        for (int j = 0; j < n_tensors; j++) {
+            if (!strcmp(refs[j].name, wname))
+                w = &refs[j];
+            if (!strcmp(refs[j].name, bname))
+                b = &refs[j];
+        }
+        if (!w || !b) {
+            ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: missing tensor %s", path, !w ? wname : bname);
+            goto fail;
+        }
+        if (w->ndim != 4 || b->ndim != 1) {
+            ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: %s must be 4-D [out,in,kh,kw] and %s 1-D [out]",
+                            path, wname, bname);
+            goto fail;
+        }
+        if (w->shape[2] < 1 || w->shape[2] > FSR_MODEL_MAX_KERNEL || !(w->shape[2] & 1) ||
+            w->shape[3] < 1 || w->shape[3] > FSR_MODEL_MAX_KERNEL || !(w->shape[3] & 1)) {
+            ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: %s has a %lldx%lld kernel: sizes must be odd and 1..%d",
+                            path, wname, w->shape[2], w->shape[3], FSR_MODEL_MAX_KERNEL);
+            goto fail;
+        }
+        if (w->shape[0] < 1 || w->shape[0] > FSR_MODEL_MAX_CHANNELS ||
+            w->shape[1] < 1 || w->shape[1] > FSR_MODEL_MAX_CHANNELS) {
+            ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: %s has %lld -> %lld channels (1..%d)",
+                            path, wname, w->shape[1], w->shape[0], FSR_MODEL_MAX_CHANNELS);
+            goto fail;
+        }
+        if (b->shape[0] != w->shape[0]) {
+            ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: %s has %lld values for %lld output channels",
+                            path, bname, b->shape[0], w->shape[0]);
+            goto fail;
+        }
+        const long long want_in = i ? m->layers[i - 1].out_ch : 1;
+        if (w->shape[1] != want_in) {
+            ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: shapes do not chain: %s takes %lld input channels but %s %lld",
+                            path, wname, w->shape[1], i ? "the previous layer gives" : "the luma input has", want_in);
+            goto fail;
+        }
+        l->out_ch = (int)w->shape[0];
+        l->in_ch = (int)w->shape[1];
+        l->kh = (int)w->shape[2];
+        l->kw = (int)w->shape[3];
+        const size_t nw = (size_t)l->out_ch * l->in_ch * l->kh * l->kw;
+        l->weight = malloc(nw * sizeof(float));
+        l->bias = malloc((size_t)l->out_ch * sizeof(float));
+        if (!l->weight || !l->bias) {
+            ret = fsr_error(FSR_ERR(ENOMEM), "%s: out of memory", path);
+            goto fail;
+        }
+        convert(l->weight, data + w->begin, w, nw);
+        convert(l->bias, data + b->begin, b, (size_t)l->out_ch);
+    }
+    if (n_tensors != 2 * n_layers) {
+        ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: %d tensors for %d layers: a conv layer is missing a tensor",
+                        path, n_tensors, n_layers);
+        goto fail;
+    }
+    if (m->layers[n_layers - 1].out_ch != 1) {
+        ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: conv%d gives %d channels, expected 1 (luma)",
+                        path, n_layers, m->layers[n_layers - 1].out_ch);
+        goto fail;
+    }
+    make_name(m);
+    if ((ret = fsr_model_validate(m, path)) < 0)
+        goto fail;
+    free(refs);
+    cJSON_Delete(root);
+    *out = m;
+    return 0;
+fail:
+    free(refs);
+    cJSON_Delete(root);
+    fsr_model_free(&m);
+    return ret;
+}
+
+int fsr_model_load(FsrModel **model, const char *path)
+{
+    if (!model || !path)
+        return fsr_error(FSR_ERR(EINVAL), "model: NULL argument");
+    *model = NULL;
+    uint8_t *file = NULL;
+    size_t size = 0;
+    int ret = read_file(path, &file, &size);
+    if (ret < 0)
+        return ret;
+    ret = parse_model(path, file, size, model);
+    free(file);
+    return ret;
+}
+
+/* ---- saving ---- */
+
+int fsr_model_save(const FsrModel *m, const char *path)
+{
+    if (!path)
+        return fsr_error(FSR_ERR(EINVAL), "model: NULL path");
+    int ret = fsr_model_validate(m, path);
+    if (ret < 0)
+        return ret;
+    cJSON *root = cJSON_CreateObject(), *meta = cJSON_CreateObject();
+    char *json = NULL;
+    if (!root || !meta) {
+        cJSON_Delete(root);
+        cJSON_Delete(meta);
+        return fsr_error(FSR_ERR(ENOMEM), "%s: out of memory", path);
+    }
+    char scale[4];
+    snprintf(scale, sizeof(scale), "%d", m->scale);
+    cJSON_AddItemToObject(root, "__metadata__", meta);
+    int ok = cJSON_AddStringToObject(meta, "arch", m->arch) && cJSON_AddStringToObject(meta, "scale", scale) &&
+             cJSON_AddStringToObject(meta, "padding", m->padding == FSR_PAD_ZERO ? "zero" : "replicate") &&
+             cJSON_AddStringToObject(meta, "input", "bicubic_y");
+    size_t off = 0;
+    for (int i = 0; i < m->n_layers && ok; i++) {
+        const FsrConvLayer *l = &m->layers[i];
+        for (int t = 0; t < 2 && ok; t++) {
+            char name[32];
+            snprintf(name, sizeof(name), "conv%d.%s", i + 1, t ? "bias" : "weight");
+            const double shape[4] = { l->out_ch, l->in_ch, l->kh, l->kw };
+            const size_t bytes = 4 * (t ? (size_t)l->out_ch : (size_t)l->out_ch * l->in_ch * l->kh * l->kw);
+            const double offs[2] = { (double)off, (double)(off + bytes) };
+            cJSON *e = cJSON_CreateObject();
+            ok = e && cJSON_AddStringToObject(e, "dtype", "F32");
+            cJSON *sh = cJSON_CreateDoubleArray(shape, t ? 1 : 4), *of = cJSON_CreateDoubleArray(offs, 2);
+            ok = ok && sh && of;
+            if (ok) {
+                cJSON_AddItemToObject(e, "shape", sh);
+                cJSON_AddItemToObject(e, "data_offsets", of);
+                cJSON_AddItemToObject(root, name, e);
+            } else {
+                cJSON_Delete(e);
+                cJSON_Delete(sh);
+                cJSON_Delete(of);
+            }
+            off += bytes;
+        }
+    }
+    if (ok)
+        json = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    if (!json)
+        return fsr_error(FSR_ERR(ENOMEM), "%s: out of memory", path);
+
+    /* Pad the header with spaces so the tensor data starts 8-byte aligned,
+     * as the reference implementation does. */
+    const size_t jlen = strlen(json), hlen = (jlen + 8 + 7) / 8 * 8 - 8;
+    char tmp[4096];
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
+        free(json);
+        return fsr_error(FSR_ERR(ENAMETOOLONG), "%s: path too long", path);
+    }
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        ret = fsr_error(FSR_ERR(errno ? errno : EIO), "%s: cannot write: %s", tmp, strerror(errno));
+        free(json);
+        return ret;
+    }
+    uint8_t len8[8];
+    for (int i = 0; i < 8; i++)
+        len8[i] = (uint8_t)((uint64_t)hlen >> (8 * i));
+    ok = fwrite(len8, 1, 8, f) == 8 && fwrite(json, 1, jlen, f) == jlen;
+    for (size_t i = jlen; i < hlen && ok; i++)
+        ok = fputc(' ', f) != EOF;
+    free(json);
+    for (int i = 0; i < m->n_layers && ok; i++) {
+        const FsrConvLayer *l = &m->layers[i];
+        const size_t nw = (size_t)l->out_ch * l->in_ch * l->kh * l->kw;
+        ok = fwrite(l->weight, sizeof(float), nw, f) == nw &&
+             fwrite(l->bias, sizeof(float), (size_t)l->out_ch, f) == (size_t)l->out_ch;
+    }
+    if (fclose(f) != 0)
+        ok = 0;
+    if (!ok || rename(tmp, path) != 0) {
+        remove(tmp);
+        return fsr_error(FSR_ERR(EIO), "%s: write failed", path);
+    }
+    return 0;
+}

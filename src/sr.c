@@ -1,0 +1,457 @@
+/* SR engine: layer-fused, row-streamed tiles.
+ *
+ * What costs time in a conv stack like SRCNN is moving feature maps (64
+ * channels of floats per pixel after layer 1), not the MACs.  So the output
+ * is cut into tiles (FSR_SR_TILE_W wide column strips, FSR_SR_TILE_H rows),
+ * and each tile streams down its rows through *all* layers: layer m keeps
+ * only the kh_m input rows its kernel needs, in a ring buffer.  A tile's
+ * rings (about 300 kB for 9-5-5) stay in the core's L2 cache, and nothing
+ * but the 8-bit input and output goes to memory.
+ *
+ * Naming: feature f is the input of layer f (feature 0 is the luma plane,
+ * feature f >= 1 the output of layer f-1).  Features are computed only for
+ * rows and columns inside the picture; outside it, the padding rule gives
+ * them (zero, or a copy of the nearest row/column as MATLAB's 'replicate').
+ * That is what PyTorch's padding and the original SRCNN code do at every
+ * layer, and it makes every in-picture value independent of the tiling. */
+#include "sr.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <omp.h>
+
+#include "bicubic.h"
+#include "conv.h"
+#include "cpu.h"
+#include "log.h"
+
+#define MAX_LAYERS FSR_MODEL_MAX_LAYERS
+#define MAX_DIM 16384
+
+typedef struct Scratch {
+    float *ring[MAX_LAYERS];     /* feature f: kh_f slots of in_ch x stride */
+    float *zero;                 /* one zero row of the widest feature */
+    float *out;                  /* last layer's output row */
+    double seconds[MAX_LAYERS];
+} Scratch;
+
+struct FsrSR {
+    int n_layers, scale, padding, threads;
+    FsrPackedConv layer[MAX_LAYERS];
+    FsrConvDSP dsp;
+    int tile_w, tile_h;
+    ptrdiff_t stride[MAX_LAYERS]; /* floats per channel row of feature f */
+    Scratch *scratch;             /* one per thread */
+    double *profile;
+    uint8_t *tmp;                 /* bicubic luma for fsr_sr_picture */
+    size_t tmp_size;
+};
+
+/* Tile geometry: feature f covers picture columns [ox[f], ox[f] + fw[f]);
+ * layer m computes cw[m] (a multiple of 8) columns of feature m+1. */
+typedef struct Geometry {
+    int ox[MAX_LAYERS + 1], fw[MAX_LAYERS + 1], cw[MAX_LAYERS];
+} Geometry;
+
+static inline int round8(int v)
+{
+    return (v + 7) & ~7;
+}
+
+static void tile_geometry(const FsrSR *sr, Geometry *g, int tx, int tw)
+{
+    const int L = sr->n_layers;
+    g->cw[L - 1] = round8(tw);
+    g->ox[L] = tx;
+    g->fw[L] = g->cw[L - 1];
+    for (int m = L - 1; m >= 0; m--) {
+        const int rx = sr->layer[m].kw / 2;
+        g->ox[m] = g->ox[m + 1] - rx;
+        if (m)
+            g->fw[m] = g->cw[m - 1] = round8(g->cw[m] + 2 * rx);
+        else
+            g->fw[0] = g->cw[0] + 2 * rx;
+    }
+}
+
+static void free_scratch(FsrSR *sr)
+{
+    if (!sr->scratch)
+        return;
+    for (int t = 0; t < sr->threads; t++) {
+        for (int f = 0; f < sr->n_layers; f++)
+            free(sr->scratch[t].ring[f]);
+        free(sr->scratch[t].zero);
+        free(sr->scratch[t].out);
+    }
+    free(sr->scratch);
+    sr->scratch = NULL;
+}
+
+static float *alloc_floats(size_t n)
+{
+    return aligned_alloc(64, (n * sizeof(float) + 63) & ~(size_t)63);
+}
+
+static int alloc_scratch(FsrSR *sr)
+{
+    free_scratch(sr);
+    Geometry g;
+    tile_geometry(sr, &g, 0, sr->tile_w);
+    size_t zero_size = 0;
+    for (int f = 0; f < sr->n_layers; f++) {
+        /* A little slack so the stride is not a multiple of 4 kB: rows of
+         * different channels would otherwise map to the same cache sets. */
+        sr->stride[f] = round8(g.fw[f]) + 16;
+        const size_t row = (size_t)sr->layer[f].in_ch * sr->stride[f];
+        if (row > zero_size)
+            zero_size = row;
+    }
+    sr->scratch = calloc((size_t)sr->threads, sizeof(*sr->scratch));
+    if (!sr->scratch)
+        return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
+    for (int t = 0; t < sr->threads; t++) {
+        Scratch *s = &sr->scratch[t];
+        for (int f = 0; f < sr->n_layers; f++)
+            if (!(s->ring[f] = alloc_floats((size_t)sr->layer[f].kh * sr->layer[f].in_ch * sr->stride[f])))
+                goto fail;
+        s->zero = alloc_floats(zero_size);
+        s->out = alloc_floats((size_t)round8(sr->tile_w));
+        if (!s->zero || !s->out)
+            goto fail;
+        memset(s->zero, 0, zero_size * sizeof(float));
+    }
+    return 0;
+fail:
+    free_scratch(sr);
+    return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory for tile buffers");
+}
+
+int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_flags)
+{
+    if (!psr)
+        return fsr_error(FSR_ERR(EINVAL), "sr: NULL handle");
+    *psr = NULL;
+    int ret = fsr_model_validate(m, "sr: model");
+    if (ret < 0)
+        return ret;
+    if (threads < 0 || threads > 1024)
+        return fsr_error(FSR_ERR(EINVAL), "sr: %d threads", threads);
+    FsrSR *sr = calloc(1, sizeof(*sr));
+    if (!sr)
+        return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
+    sr->n_layers = m->n_layers;
+    sr->scale = m->scale;
+    sr->padding = m->padding;
+    sr->threads = threads ? threads : omp_get_max_threads();
+    sr->tile_w = FSR_SR_TILE_W;
+    sr->tile_h = FSR_SR_TILE_H;
+    fsr_conv_dsp_init(&sr->dsp, cpu_flags);
+    for (int i = 0; i < m->n_layers; i++)
+        if ((ret = fsr_conv_pack(&sr->layer[i], &m->layers[i], i + 1 < m->n_layers)) < 0)
+            goto fail;
+    if ((ret = alloc_scratch(sr)) < 0)
+        goto fail;
+    *psr = sr;
+    return 0;
+fail:
+    fsr_sr_close(&sr);
+    return ret;
+}
+
+int fsr_sr_open(FsrSR **sr, const FsrModel *model, int threads)
+{
+    return fsr_sr_open_flags(sr, model, threads, fsr_cpu_flags());
+}
+
+void fsr_sr_close(FsrSR **psr)
+{
+    if (!psr || !*psr)
+        return;
+    FsrSR *sr = *psr;
+    free_scratch(sr);
+    for (int i = 0; i < sr->n_layers; i++)
+        fsr_conv_unpack_free(&sr->layer[i]);
+    free(sr->tmp);
+    free(sr);
+    *psr = NULL;
+}
+
+int fsr_sr_scale(const FsrSR *sr)
+{
+    return sr ? sr->scale : FSR_ERR(EINVAL);
+}
+
+int fsr_sr_threads(const FsrSR *sr)
+{
+    return sr ? sr->threads : FSR_ERR(EINVAL);
+}
+
+int fsr_sr_margin(const FsrSR *sr, int *mx, int *my)
+{
+    if (!sr)
+        return fsr_error(FSR_ERR(EINVAL), "sr: NULL handle");
+    int x = 0, y = 0;
+    for (int i = 0; i < sr->n_layers; i++) {
+        x += sr->layer[i].kw / 2;
+        y += sr->layer[i].kh / 2;
+    }
+    if (mx)
+        *mx = x;
+    if (my)
+        *my = y;
+    return 0;
+}
+
+int fsr_sr_set_tile(FsrSR *sr, int tile_w, int tile_h)
+{
+    if (!sr || tile_w < 8 || tile_h < 1 || tile_w > MAX_DIM || tile_h > MAX_DIM)
+        return fsr_error(FSR_ERR(EINVAL), "sr: bad tile size");
+    sr->tile_w = tile_w;
+    sr->tile_h = tile_h;
+    return alloc_scratch(sr);
+}
+
+void fsr_sr_profile(FsrSR *sr, double *seconds)
+{
+    if (sr)
+        sr->profile = seconds;
+}
+
+/* ---- one tile ---- */
+
+typedef struct Job {
+    const void *src;            /* uint8_t or float plane */
+    ptrdiff_t stride;
+    int src_float;              /* 1: float input/output, no scaling */
+    void *dst;                  /* rectangle's top-left */
+    ptrdiff_t dst_stride;
+    int w, h, rx, ry;           /* picture size, rectangle origin */
+} Job;
+
+typedef struct TileState {
+    const FsrSR *sr;
+    const Job *job;
+    Scratch *s;
+    Geometry g;
+    int next[MAX_LAYERS];       /* next row of feature f to produce */
+} TileState;
+
+static inline float *ring_row(const TileState *t, int f, int r)
+{
+    const FsrPackedConv *l = &t->sr->layer[f];
+    return t->s->ring[f] + (size_t)(r % l->kh) * l->in_ch * t->sr->stride[f];
+}
+
+static inline double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void load_input_row(TileState *t, int r)
+{
+    const Job *j = t->job;
+    float *dst = ring_row(t, 0, r);
+    const int ox = t->g.ox[0], n = t->g.fw[0], w = j->w;
+    const int zero = t->sr->padding == FSR_PAD_ZERO;
+    for (int c = 0; c < n; c++) {
+        int x = ox + c;
+        if (x < 0 || x >= w) {
+            if (zero) {
+                dst[c] = 0.f;
+                continue;
+            }
+            x = x < 0 ? 0 : w - 1;
+        }
+        if (j->src_float)
+            dst[c] = ((const float *)j->src)[(ptrdiff_t)r * j->stride + x];
+        else
+            dst[c] = (float)((const uint8_t *)j->src)[(ptrdiff_t)r * j->stride + x] / 255.f;
+    }
+}
+
+/* Columns of a computed row that fall outside the picture get the padding
+ * value instead of what the kernel computed there. */
+static void pad_columns(const TileState *t, float *row, int f, int channels)
+{
+    const int ox = t->g.ox[f], n = t->g.fw[f], w = t->job->w;
+    const int lo = ox < 0 ? -ox : 0, hi = w - ox < n ? w - ox : n;
+    if (lo == 0 && hi == n)
+        return;
+    const int zero = t->sr->padding == FSR_PAD_ZERO;
+    for (int ch = 0; ch < channels; ch++) {
+        float *p = row + ch * t->sr->stride[f];
+        const float left = zero ? 0.f : p[lo], right = zero ? 0.f : p[hi - 1];
+        for (int c = 0; c < lo; c++)
+            p[c] = left;
+        for (int c = hi; c < n; c++)
+            p[c] = right;
+    }
+}
+
+static void ensure_rows(TileState *t, int f, int upto);
+
+/* Runs layer m for output row r into out (channel stride out_cs). */
+static void run_layer_row(TileState *t, int m, int r, float *out, ptrdiff_t out_cs)
+{
+    const FsrPackedConv *l = &t->sr->layer[m];
+    const int ry = l->kh / 2, h = t->job->h;
+    ensure_rows(t, m, r + ry < h ? r + ry : h - 1);
+    const float *rows[FSR_MODEL_MAX_KERNEL];
+    for (int ky = 0; ky < l->kh; ky++) {
+        int sy = r - ry + ky;
+        if (sy < 0 || sy >= h) {
+            if (t->sr->padding == FSR_PAD_ZERO) {
+                rows[ky] = t->s->zero;
+                continue;
+            }
+            sy = sy < 0 ? 0 : h - 1;
+        }
+        rows[ky] = ring_row(t, m, sy);
+    }
+    const double t0 = t->sr->profile ? now() : 0;
+    t->sr->dsp.conv_row(out, out_cs, rows, t->sr->stride[m], l, t->g.cw[m]);
+    if (t->sr->profile)
+        t->s->seconds[m] += now() - t0;
+}
+
+static void ensure_rows(TileState *t, int f, int upto)
+{
+    for (; t->next[f] <= upto; t->next[f]++) {
+        const int r = t->next[f];
+        if (f == 0) {
+            load_input_row(t, r);
+        } else {
+            float *out = ring_row(t, f, r);
+            run_layer_row(t, f - 1, r, out, t->sr->stride[f]);
+            pad_columns(t, out, f, t->sr->layer[f].in_ch);
+        }
+    }
+}
+
+static inline uint8_t to_u8(float v)
+{
+    v *= 255.f;
+    v = v > 0.f ? v : 0.f; /* also maps NaN to 0 */
+    v = v < 255.f ? v : 255.f;
+    return (uint8_t)(int)(v + 0.5f);
+}
+
+static void run_tile(const FsrSR *sr, const Job *j, Scratch *s, int tx, int ty, int tw, int th)
+{
+    TileState t = { .sr = sr, .job = j, .s = s };
+    tile_geometry(sr, &t.g, tx, tw);
+    const int L = sr->n_layers;
+    /* The first row of feature f this tile needs: ty minus the vertical
+     * radii of layers f..L-1. */
+    int margin = 0;
+    for (int f = L - 1; f >= 0; f--) {
+        margin += sr->layer[f].kh / 2;
+        t.next[f] = ty - margin > 0 ? ty - margin : 0;
+    }
+    for (int y = ty; y < ty + th; y++) {
+        run_layer_row(&t, L - 1, y, s->out, 0);
+        if (j->src_float) {
+            float *d = (float *)j->dst + (ptrdiff_t)(y - j->ry) * j->dst_stride + (tx - j->rx);
+            memcpy(d, s->out, (size_t)tw * sizeof(float));
+        } else {
+            uint8_t *d = (uint8_t *)j->dst + (ptrdiff_t)(y - j->ry) * j->dst_stride + (tx - j->rx);
+            for (int c = 0; c < tw; c++)
+                d[c] = to_u8(s->out[c]);
+        }
+    }
+}
+
+static int run(FsrSR *sr, const Job *j, int rw, int rh)
+{
+    const int ntx = (rw + sr->tile_w - 1) / sr->tile_w, nty = (rh + sr->tile_h - 1) / sr->tile_h;
+    const int ntiles = ntx * nty;
+    for (int t = 0; t < sr->threads; t++)
+        memset(sr->scratch[t].seconds, 0, sizeof(sr->scratch[t].seconds));
+    /* The tile grid depends only on the rectangle and the tile size, never
+     * on the thread count. */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(sr->threads) if (ntiles > 1 && sr->threads > 1)
+    for (int i = 0; i < ntiles; i++) {
+        const int tx = j->rx + (i % ntx) * sr->tile_w, ty = j->ry + (i / ntx) * sr->tile_h;
+        const int tw = j->rx + rw - tx < sr->tile_w ? j->rx + rw - tx : sr->tile_w;
+        const int th = j->ry + rh - ty < sr->tile_h ? j->ry + rh - ty : sr->tile_h;
+        run_tile(sr, j, &sr->scratch[omp_get_thread_num() % sr->threads], tx, ty, tw, th);
+    }
+    if (sr->profile)
+        for (int t = 0; t < sr->threads; t++)
+            for (int m = 0; m < sr->n_layers; m++)
+                sr->profile[m] += sr->scratch[t].seconds[m];
+    return 0;
+}
+
+static int check_rect(const FsrSR *sr, const void *dst, const void *src, ptrdiff_t dst_stride,
+                      ptrdiff_t stride, int w, int h, int x, int y, int rw, int rh)
+{
+    if (!sr || !dst || !src)
+        return fsr_error(FSR_ERR(EINVAL), "sr: NULL argument");
+    if (w <= 0 || h <= 0 || w > MAX_DIM || h > MAX_DIM)
+        return fsr_error(FSR_ERR(EINVAL), "sr: plane size %dx%d out of range", w, h);
+    if (stride < w || dst_stride < rw)
+        return fsr_error(FSR_ERR(EINVAL), "sr: stride smaller than the width");
+    if (x < 0 || y < 0 || rw <= 0 || rh <= 0 || x > w - rw || y > h - rh)
+        return fsr_error(FSR_ERR(EINVAL), "sr: rectangle %dx%d at (%d,%d) is not inside the %dx%d plane",
+                         rw, rh, x, y, w, h);
+    return 0;
+}
+
+int fsr_sr_luma_rect(FsrSR *sr, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *bicubic_y,
+                     ptrdiff_t stride, int w, int h, int x, int y, int rw, int rh)
+{
+    int ret = check_rect(sr, dst, bicubic_y, dst_stride, stride, w, h, x, y, rw, rh);
+    if (ret < 0)
+        return ret;
+    const Job j = { .src = bicubic_y, .stride = stride, .dst = dst, .dst_stride = dst_stride,
+                    .w = w, .h = h, .rx = x, .ry = y };
+    return run(sr, &j, rw, rh);
+}
+
+int fsr_sr_luma(FsrSR *sr, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *bicubic_y,
+                ptrdiff_t stride, int w, int h)
+{
+    return fsr_sr_luma_rect(sr, dst, dst_stride, bicubic_y, stride, w, h, 0, 0, w, h);
+}
+
+int fsr_sr_run_float(FsrSR *sr, float *dst, ptrdiff_t dst_stride, const float *src, ptrdiff_t stride,
+                     int w, int h, int x, int y, int rw, int rh)
+{
+    int ret = check_rect(sr, dst, src, dst_stride, stride, w, h, x, y, rw, rh);
+    if (ret < 0)
+        return ret;
+    const Job j = { .src = src, .stride = stride, .src_float = 1, .dst = dst, .dst_stride = dst_stride,
+                    .w = w, .h = h, .rx = x, .ry = y };
+    return run(sr, &j, rw, rh);
+}
+
+int fsr_sr_picture(FsrSR *sr, FsrPicture *hr, const FsrPicture *lr)
+{
+    if (!sr || !hr || !lr || !hr->data[0] || !lr->data[0])
+        return fsr_error(FSR_ERR(EINVAL), "sr: NULL picture");
+    if (hr->w != lr->w * sr->scale || hr->h != lr->h * sr->scale)
+        return fsr_error(FSR_ERR(EINVAL), "sr: output is %dx%d, expected %dx%d for a x%d model",
+                         hr->w, hr->h, lr->w * sr->scale, lr->h * sr->scale, sr->scale);
+    int ret = fsr_bicubic_picture(hr, lr, sr->scale);
+    if (ret < 0)
+        return ret;
+    /* The network reads a neighbourhood of every pixel, so it cannot write
+     * over its own input: keep the bicubic luma aside. */
+    const size_t need = (size_t)hr->w * hr->h;
+    if (need > sr->tmp_size) {
+        uint8_t *p = realloc(sr->tmp, need);
+        if (!p)
+            return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
+        sr->tmp = p;
+        sr->tmp_size = need;
+    }
+    for (int y = 0; y < hr->h; y++)
+        memcpy(sr->tmp + (size_t)y * hr->w, hr->data[0] + y * hr->stride[0], (size_t)hr->w);
+    return fsr_sr_luma(sr, hr->data[0], hr->stride[0], sr->tmp, hr->w, hr->w, hr->h);
+}

@@ -1,0 +1,27 @@
+/* Internal side of the SR engine: knobs for tests and the benchmark. */
+#ifndef FASTSR_SRC_SR_H
+#define FASTSR_SRC_SR_H
+
+#include "fastsr/sr.h"
+
+/* fsr_sr_open with explicit CPU flags (0 forces the C kernels). */
+int fsr_sr_open_flags(FsrSR **sr, const FsrModel *model, int threads, unsigned cpu_flags);
+
+/* Tile size in output pixels (defaults FSR_SR_TILE_W x FSR_SR_TILE_H). */
+#define FSR_SR_TILE_W 128
+#define FSR_SR_TILE_H 120
+int fsr_sr_set_tile(FsrSR *sr, int tile_w, int tile_h);
+
+/* The network on a float plane, no /255 scaling and no rounding: dst gets
+ * the raw output of the last layer for the rectangle (x, y, rw, rh).  Lets
+ * tests compare the engine with the reference convolution exactly. */
+int fsr_sr_run_float(FsrSR *sr, float *dst, ptrdiff_t dst_stride, const float *src, ptrdiff_t stride,
+                     int w, int h, int x, int y, int rw, int rh);
+
+/* Per-layer timing: when enabled, every call adds the thread-seconds spent
+ * in each layer's row kernel to seconds[layer] (n_layers entries). */
+void fsr_sr_profile(FsrSR *sr, double *seconds);
+
+int fsr_sr_threads(const FsrSR *sr);
+
+#endif

@@ -1,0 +1,331 @@
+/* SR engine: the optimised row kernel against the C one, the whole tiled
+ * engine against the plain reference convolution (odd sizes, borders, both
+ * paddings, 1 and many channels), thread-count and tiling invariance, the
+ * rectangle API, and argument checks. */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conv.h"
+#include "cpu.h"
+#include "fastsr/bicubic.h"
+#include "sr.h"
+
+static float frand(uint32_t *s, float lo, float hi)
+{
+    return lo + (hi - lo) * (float)(tu_rand(s) >> 8) / 16777216.f;
+}
+
+static FsrModel *random_model(int n, const int *ch, const int *k, int padding, uint32_t seed)
+{
+    FsrModel *m = NULL;
+    assert_int_equal(fsr_model_create(&m, "srcnn", 2, padding, n, ch, k), 0);
+    for (int i = 0; i < n; i++) {
+        FsrConvLayer *l = &m->layers[i];
+        /* Scaled so activations stay around 1 whatever the fan-in. */
+        const float a = 1.5f / sqrtf((float)(l->in_ch * l->kh * l->kw));
+        for (int j = 0; j < l->out_ch * l->in_ch * l->kh * l->kw; j++)
+            l->weight[j] = frand(&seed, -a, a);
+        for (int j = 0; j < l->out_ch; j++)
+            l->bias[j] = frand(&seed, -0.2f, 0.3f);
+    }
+    return m;
+}
+
+static float *reference_forward(const FsrModel *m, const float *in, int w, int h)
+{
+    const size_t plane = (size_t)w * h;
+    float *cur = malloc(plane * sizeof(float));
+    memcpy(cur, in, plane * sizeof(float));
+    for (int i = 0; i < m->n_layers; i++) {
+        const FsrConvLayer *l = &m->layers[i];
+        float *next = malloc(plane * l->out_ch * sizeof(float));
+        fsr_conv_ref_layer(next, cur, w, h, l, m->padding, i + 1 < m->n_layers);
+        free(cur);
+        cur = next;
+    }
+    return cur;
+}
+
+/* max |a-b| / max(1, |ref|) over the plane */
+static double rel_error(const float *a, const float *ref, size_t n)
+{
+    double e = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double d = fabs((double)a[i] - ref[i]) / fmax(1.0, fabs((double)ref[i]));
+        if (d > e || isnan(d))
+            e = isnan(d) ? INFINITY : d;
+    }
+    return e;
+}
+
+static void check_engine(int n, const int *ch, const int *k, int w, int h, int padding, unsigned flags,
+                         int tile_w, int tile_h, uint32_t seed)
+{
+    FsrModel *m = random_model(n, ch, k, padding, seed);
+    float *in = malloc((size_t)w * h * sizeof(float)), *out = malloc((size_t)w * h * sizeof(float));
+    for (int i = 0; i < w * h; i++)
+        in[i] = frand(&seed, 0.f, 1.f);
+    float *ref = reference_forward(m, in, w, h);
+    FsrSR *sr = NULL;
+    assert_int_equal(fsr_sr_open_flags(&sr, m, 2, flags), 0);
+    if (tile_w)
+        assert_int_equal(fsr_sr_set_tile(sr, tile_w, tile_h), 0);
+    assert_int_equal(fsr_sr_run_float(sr, out, w, in, w, w, h, 0, 0, w, h), 0);
+    const double e = rel_error(out, ref, (size_t)w * h);
+    if (e > 1e-4)
+        fail_msg("%s %dx%d padding %d flags %u: relative error %g", m->name, w, h, padding, flags, e);
+    fsr_sr_close(&sr);
+    assert_null(sr);
+    fsr_model_free(&m);
+    free(in);
+    free(out);
+    free(ref);
+}
+
+static void test_engine_matches_reference(void **state)
+{
+    (void)state;
+    static const struct { int n, ch[5], k[4]; } nets[] = {
+        { 1, { 1, 1 }, { 3 } },
+        { 1, { 1, 1 }, { 1 } },
+        { 2, { 1, 5, 1 }, { 3, 5 } },
+        { 3, { 1, 8, 4, 1 }, { 9, 1, 5 } },
+        { 3, { 1, 7, 3, 1 }, { 5, 3, 3 } },      /* channel counts not multiples of 4 */
+        { 3, { 1, 16, 8, 1 }, { 9, 5, 5 } },
+        { 4, { 1, 6, 2, 9, 1 }, { 3, 1, 7, 3 } },
+    };
+    static const int sizes[][2] = { { 1, 1 }, { 5, 3 }, { 13, 11 }, { 37, 23 }, { 64, 17 }, { 141, 29 } };
+    const unsigned simd = fsr_cpu_flags();
+    uint32_t seed = 1;
+    for (size_t i = 0; i < sizeof(nets) / sizeof(nets[0]); i++)
+        for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
+            for (int pad = 0; pad < 2; pad++) {
+                check_engine(nets[i].n, nets[i].ch, nets[i].k, sizes[s][0], sizes[s][1], pad, simd, 0, 0, seed++);
+                check_engine(nets[i].n, nets[i].ch, nets[i].k, sizes[s][0], sizes[s][1], pad, 0, 0, 0, seed++);
+                /* Small tiles: many tiles, tile edges inside the picture. */
+                check_engine(nets[i].n, nets[i].ch, nets[i].k, sizes[s][0], sizes[s][1], pad, simd, 8, 3, seed++);
+            }
+}
+
+static void test_srcnn_size_matches_reference(void **state)
+{
+    (void)state;
+    /* SRCNN's own shape (64 and 32 channels) on a picture a bit larger than
+     * one tile, with both kernels. */
+    const int ch[4] = { 1, 64, 32, 1 }, k[3] = { 9, 5, 5 };
+    check_engine(3, ch, k, 150, 131, FSR_PAD_REPLICATE, fsr_cpu_flags(), 0, 0, 77);
+    check_engine(3, ch, k, 150, 131, FSR_PAD_ZERO, fsr_cpu_flags(), 0, 0, 78);
+    check_engine(3, ch, k, 45, 39, FSR_PAD_ZERO, 0, 0, 0, 79);
+}
+
+/* The row kernel alone: AVX2 against C on random rows. */
+static void test_row_kernel_simd_vs_c(void **state)
+{
+    (void)state;
+    FsrConvDSP c, simd;
+    fsr_conv_dsp_init(&c, 0);
+    fsr_conv_dsp_init(&simd, fsr_cpu_flags());
+    if (!simd.simd)
+        skip();
+    static const int shapes[][4] = { { 1, 64, 9, 9 }, { 64, 32, 5, 5 }, { 64, 32, 1, 1 }, { 32, 1, 5, 5 },
+                                     { 3, 5, 3, 3 }, { 2, 3, 1, 7 }, { 7, 4, 3, 1 } };
+    uint32_t seed = 5;
+    for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
+        for (int width = 8; width <= 200; width += 8 * (1 + width / 40)) {
+            FsrConvLayer l = { .in_ch = shapes[s][0], .out_ch = shapes[s][1], .kh = shapes[s][2], .kw = shapes[s][3] };
+            FsrModel dummy = { .n_layers = 1, .layers = &l };
+            (void)dummy;
+            const int nw = l.in_ch * l.out_ch * l.kh * l.kw;
+            l.weight = malloc(nw * sizeof(float));
+            l.bias = malloc(l.out_ch * sizeof(float));
+            for (int i = 0; i < nw; i++)
+                l.weight[i] = frand(&seed, -0.5f, 0.5f);
+            for (int i = 0; i < l.out_ch; i++)
+                l.bias[i] = frand(&seed, -0.5f, 0.5f);
+            FsrPackedConv p;
+            assert_int_equal(fsr_conv_pack(&p, &l, (int)(s & 1)), 0);
+            const ptrdiff_t in_cs = width + l.kw + 5, out_cs = width + 3;
+            float *in = malloc((size_t)l.kh * l.in_ch * in_cs * sizeof(float));
+            for (ptrdiff_t i = 0; i < l.kh * l.in_ch * in_cs; i++)
+                in[i] = frand(&seed, -1.f, 1.f);
+            const float *rows[FSR_MODEL_MAX_KERNEL];
+            for (int ky = 0; ky < l.kh; ky++)
+                rows[ky] = in + (size_t)ky * l.in_ch * in_cs;
+            float *a = calloc((size_t)l.out_ch * out_cs, sizeof(float));
+            float *b = calloc((size_t)l.out_ch * out_cs, sizeof(float));
+            c.conv_row(a, out_cs, rows, in_cs, &p, width);
+            simd.conv_row(b, out_cs, rows, in_cs, &p, width);
+            for (int co = 0; co < l.out_ch; co++) {
+                const double e = rel_error(b + co * out_cs, a + co * out_cs, (size_t)width);
+                if (e > 1e-5)
+                    fail_msg("shape %zu width %d channel %d: error %g", s, width, co, e);
+            }
+            fsr_conv_unpack_free(&p);
+            free(in);
+            free(a);
+            free(b);
+            free(l.weight);
+            free(l.bias);
+        }
+}
+
+static uint8_t *random_plane(int w, int h, uint32_t seed)
+{
+    uint8_t *p = malloc((size_t)w * h);
+    /* Smooth content plus noise, like an upscaled picture. */
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            p[y * w + x] = (uint8_t)(128 + 90 * sin(x * 0.07 + y * 0.05) + (int)(tu_rand(&seed) % 31) - 15);
+    return p;
+}
+
+static void test_threads_and_tiles_identical(void **state)
+{
+    (void)state;
+    const int ch[4] = { 1, 16, 8, 1 }, k[3] = { 9, 5, 5 };
+    const int w = 301, h = 257;
+    for (int pad = 0; pad < 2; pad++) {
+        FsrModel *m = random_model(3, ch, k, pad, 11 + pad);
+        uint8_t *in = random_plane(w, h, 3), *a = malloc(w * h), *b = malloc(w * h), *c = malloc(w * h);
+        FsrSR *one = NULL, *two = NULL;
+        assert_int_equal(fsr_sr_open(&one, m, 1), 0);
+        assert_int_equal(fsr_sr_open(&two, m, 2), 0);
+        assert_int_equal(fsr_sr_luma(one, a, w, in, w, w, h), 0);
+        assert_int_equal(fsr_sr_luma(two, b, w, in, w, w, h), 0);
+        assert_memory_equal(a, b, (size_t)w * h);
+        /* A different tiling must not change a single pixel either. */
+        assert_int_equal(fsr_sr_set_tile(two, 40, 7), 0);
+        assert_int_equal(fsr_sr_luma(two, c, w, in, w, w, h), 0);
+        assert_memory_equal(a, c, (size_t)w * h);
+        /* The network is not the identity: output differs from input. */
+        assert_true(memcmp(a, in, (size_t)w * h) != 0);
+        fsr_sr_close(&one);
+        fsr_sr_close(&two);
+        fsr_model_free(&m);
+        free(in);
+        free(a);
+        free(b);
+        free(c);
+    }
+}
+
+static void test_rect_equals_whole_frame(void **state)
+{
+    (void)state;
+    const int ch[4] = { 1, 8, 4, 1 }, k[3] = { 9, 1, 5 };
+    const int w = 173, h = 95;
+    static const int rects[][4] = { { 0, 0, 16, 16 }, { 160, 80, 13, 15 }, { 50, 40, 1, 1 }, { 7, 3, 100, 9 },
+                                    { 0, 50, 173, 45 }, { 172, 0, 1, 95 }, { 0, 0, 173, 95 } };
+    for (int pad = 0; pad < 2; pad++) {
+        FsrModel *m = random_model(3, ch, k, pad, 21 + pad);
+        uint8_t *in = random_plane(w, h, 4), *full = malloc(w * h), *part = malloc(w * h);
+        FsrSR *sr = NULL;
+        assert_int_equal(fsr_sr_open(&sr, m, 2), 0);
+        assert_int_equal(fsr_sr_luma(sr, full, w, in, w, w, h), 0);
+        for (size_t r = 0; r < sizeof(rects) / sizeof(rects[0]); r++) {
+            const int x = rects[r][0], y = rects[r][1], rw = rects[r][2], rh = rects[r][3];
+            memset(part, 0, (size_t)w * h);
+            assert_int_equal(fsr_sr_luma_rect(sr, part + y * w + x, w, in, w, w, h, x, y, rw, rh), 0);
+            for (int yy = y; yy < y + rh; yy++)
+                assert_memory_equal(part + yy * w + x, full + yy * w + x, (size_t)rw);
+            /* Nothing outside the rectangle is written. */
+            for (int yy = 0; yy < h; yy++)
+                for (int xx = 0; xx < w; xx++)
+                    if (yy < y || yy >= y + rh || xx < x || xx >= x + rw)
+                        assert_int_equal(part[yy * w + xx], 0);
+        }
+        fsr_sr_close(&sr);
+        fsr_model_free(&m);
+        free(in);
+        free(full);
+        free(part);
+    }
+}
+
+static void test_identity_picture(void **state)
+{
+    (void)state;
+    /* A single 1x1 conv with weight 1 is the identity: fsr_sr_picture must
+     * then give exactly the bicubic picture. */
+    const int ch[2] = { 1, 1 }, k[1] = { 1 };
+    FsrModel *m = NULL;
+    assert_int_equal(fsr_model_create(&m, "srcnn", 3, FSR_PAD_REPLICATE, 1, ch, k), 0);
+    m->layers[0].weight[0] = 1.f;
+    FsrPicture lr, hr, bic;
+    assert_int_equal(fsr_picture_alloc(&lr, 41, 27), 0);
+    uint32_t seed = 9;
+    for (int c = 0; c < 3; c++)
+        for (int y = 0; y < (c ? 14 : 27); y++)
+            for (int x = 0; x < (c ? 21 : 41); x++)
+                lr.data[c][y * lr.stride[c] + x] = (uint8_t)tu_rand(&seed);
+    assert_int_equal(fsr_picture_alloc(&hr, 123, 81), 0);
+    assert_int_equal(fsr_picture_alloc(&bic, 123, 81), 0);
+    FsrSR *sr = NULL;
+    assert_int_equal(fsr_sr_open(&sr, m, 0), 0);
+    assert_int_equal(fsr_sr_scale(sr), 3);
+    assert_int_equal(fsr_sr_picture(sr, &hr, &lr), 0);
+    assert_int_equal(fsr_bicubic_picture(&bic, &lr, 3), 0);
+    for (int c = 0; c < 3; c++)
+        for (int y = 0; y < (c ? 41 : 81); y++)
+            assert_memory_equal(hr.data[c] + y * hr.stride[c], bic.data[c] + y * bic.stride[c], c ? 62 : 123);
+    /* Wrong output size is refused. */
+    FsrPicture small;
+    assert_int_equal(fsr_picture_alloc(&small, 82, 54), 0);
+    assert_true(fsr_sr_picture(sr, &small, &lr) < 0);
+    fsr_picture_free(&small);
+    fsr_sr_close(&sr);
+    fsr_model_free(&m);
+    fsr_picture_free(&lr);
+    fsr_picture_free(&hr);
+    fsr_picture_free(&bic);
+}
+
+static void test_bad_arguments(void **state)
+{
+    (void)state;
+    const int ch[3] = { 1, 4, 1 }, k[2] = { 3, 3 };
+    FsrModel *m = random_model(2, ch, k, 0, 3);
+    FsrSR *sr = NULL;
+    uint8_t buf[64 * 64];
+    assert_true(fsr_sr_open(NULL, m, 1) < 0);
+    assert_true(fsr_sr_open(&sr, NULL, 1) < 0);
+    assert_null(sr);
+    assert_true(fsr_sr_open(&sr, m, -1) < 0);
+    m->layers[1].weight[0] = NAN;
+    assert_true(fsr_sr_open(&sr, m, 1) < 0);
+    m->layers[1].weight[0] = 0.f;
+    assert_int_equal(fsr_sr_open(&sr, m, 1), 0);
+    int mx = 0, my = 0;
+    assert_int_equal(fsr_sr_margin(sr, &mx, &my), 0);
+    assert_int_equal(mx, 2);
+    assert_int_equal(my, 2);
+    assert_true(fsr_sr_luma(NULL, buf, 64, buf, 64, 8, 8) < 0);
+    assert_true(fsr_sr_luma(sr, NULL, 64, buf, 64, 8, 8) < 0);
+    assert_true(fsr_sr_luma(sr, buf, 64, buf, 64, 0, 8) < 0);
+    assert_true(fsr_sr_luma(sr, buf, 4, buf, 64, 8, 8) < 0);
+    assert_true(fsr_sr_luma_rect(sr, buf, 64, buf, 64, 32, 32, 30, 0, 4, 4) < 0);
+    assert_non_null(strstr(fsr_last_error(), "not inside"));
+    assert_true(fsr_sr_luma_rect(sr, buf, 64, buf, 64, 32, 32, -1, 0, 4, 4) < 0);
+    assert_true(fsr_sr_picture(sr, NULL, NULL) < 0);
+    fsr_sr_close(&sr);
+    fsr_sr_close(&sr); /* closing twice is harmless */
+    fsr_sr_close(NULL);
+    fsr_model_free(&m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_row_kernel_simd_vs_c),
+        cmocka_unit_test(test_engine_matches_reference),
+        cmocka_unit_test(test_srcnn_size_matches_reference),
+        cmocka_unit_test(test_threads_and_tiles_identical),
+        cmocka_unit_test(test_rect_equals_whole_frame),
+        cmocka_unit_test(test_identity_picture),
+        cmocka_unit_test(test_bad_arguments),
+    };
+    return cmocka_run_group_tests_name("sr", tests, NULL, NULL);
+}
