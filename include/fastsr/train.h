@@ -1,0 +1,63 @@
+/* Training of SR models (conv stacks, see model.h): forward and backward
+ * passes on luma patches, MSE loss, Adam, checkpoints. */
+#ifndef FASTSR_TRAIN_H
+#define FASTSR_TRAIN_H
+
+#include <stdint.h>
+
+#include "fastsr/common.h"
+#include "fastsr/model.h"
+
+/* How the training passes treat the patch border. */
+enum FsrTrainPadding {
+    /* No padding: each layer shrinks the patch by k-1 and the loss sees the
+     * centre only, as SRCNN was trained (no border artefacts learned). */
+    FSR_TRAIN_VALID = -1,
+    /* FSR_PAD_ZERO / FSR_PAD_REPLICATE: same-size layers, as at inference. */
+};
+
+typedef struct FsrTrainSettings {
+    int batch;            /* patches per step */
+    float lr;             /* Adam learning rate of all but the last layer */
+    float lr_last;        /* of the last layer (SRCNN used a 10x smaller one) */
+    float beta1, beta2, eps;
+    int padding;          /* FSR_TRAIN_VALID, FSR_PAD_ZERO or FSR_PAD_REPLICATE */
+    int threads;          /* OpenMP threads; results depend only on seed + threads */
+} FsrTrainSettings;
+
+typedef struct FsrTrainer FsrTrainer;
+
+FSR_API void fsr_train_default_settings(FsrTrainSettings *s);
+
+/* He-style initialisation (the last layer small), from a seed. */
+FSR_API void fsr_train_init_weights(FsrModel *m, uint64_t seed);
+
+/* The trainer updates *model in place; the model must outlive it. */
+FSR_API int fsr_trainer_create(FsrTrainer **t, FsrModel *model, const FsrTrainSettings *s);
+FSR_API void fsr_trainer_free(FsrTrainer **t);
+
+/* Output side of a patch of in_size x in_size pixels under the padding mode. */
+FSR_API int fsr_train_out_size(const FsrModel *m, int padding, int in_size);
+
+/* One Adam step on n patches: inputs [n][in][in] (bicubic luma / 255),
+ * targets [n][out][out] (HR luma / 255, the centre when padding is VALID).
+ * *loss gets the batch's mean squared error (in (1/255)^2 units). */
+FSR_API int fsr_trainer_step(FsrTrainer *t, const float *inputs, const float *targets, int n, int in_size,
+                             double *loss);
+
+FSR_API int64_t fsr_trainer_steps(const FsrTrainer *t);
+
+/* Checkpoint = weights + Adam moments + step count, in one file
+ * (written to a temporary name, then renamed).  Loading needs a trainer
+ * created for the same architecture. */
+FSR_API int fsr_trainer_save(const FsrTrainer *t, const char *path, const void *extra, int extra_size);
+FSR_API int fsr_trainer_load(FsrTrainer *t, const char *path, void *extra, int extra_size);
+
+/* Loss and gradient of one patch, without updating anything: grads has one
+ * float per parameter, layer by layer, weights then bias.  For gradient
+ * checks and tests. */
+FSR_API int fsr_train_gradients(const FsrModel *m, int padding, const float *input, int in_size,
+                                const float *target, float *grads, double *loss);
+FSR_API int64_t fsr_model_param_count(const FsrModel *m);
+
+#endif

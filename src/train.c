@@ -1,0 +1,592 @@
+/* SR model training: per-patch forward and backward passes in plain C
+ * (compiled for AVX2 and a baseline through target_clones), OpenMP across
+ * the patches of a batch with per-thread gradient buffers reduced in thread
+ * order, so a run depends only on its seed and thread count. */
+#include "fastsr/train.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#define HOT __attribute__((target_clones("avx2", "default")))
+#else
+#define HOT
+#endif
+
+void fsr_train_default_settings(FsrTrainSettings *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->batch = 16;
+    s->lr = 1e-4f;
+    s->lr_last = 1e-5f;
+    s->beta1 = 0.9f;
+    s->beta2 = 0.999f;
+    s->eps = 1e-8f;
+    s->padding = FSR_TRAIN_VALID;
+    s->threads = 0;
+}
+
+int64_t fsr_model_param_count(const FsrModel *m)
+{
+    int64_t n = 0;
+    for (int l = 0; l < m->n_layers; l++) {
+        const FsrConvLayer *L = &m->layers[l];
+        n += (int64_t)L->out_ch * L->in_ch * L->kh * L->kw + L->out_ch;
+    }
+    return n;
+}
+
+int fsr_train_out_size(const FsrModel *m, int padding, int in_size)
+{
+    if (padding != FSR_TRAIN_VALID)
+        return in_size;
+    int s = in_size;
+    for (int l = 0; l < m->n_layers; l++)
+        s -= m->layers[l].kh - 1;
+    return s;
+}
+
+/* ---- random numbers (splitmix64 + Box-Muller), identical everywhere ---- */
+
+static uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static double uniform01(uint64_t *s)
+{
+    return ((splitmix64(s) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+static double gaussian(uint64_t *s)
+{
+    const double u = uniform01(s), v = uniform01(s);
+    return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
+}
+
+void fsr_train_init_weights(FsrModel *m, uint64_t seed)
+{
+    uint64_t s = seed;
+    for (int l = 0; l < m->n_layers; l++) {
+        FsrConvLayer *L = &m->layers[l];
+        const int fan_in = L->in_ch * L->kh * L->kw;
+        /* He init for ReLU layers; the last (linear) layer starts small so
+         * the network starts near the identity of its bicubic input. */
+        const double std = l == m->n_layers - 1 ? 1e-3 : sqrt(2.0 / fan_in);
+        const size_t nw = (size_t)L->out_ch * fan_in;
+        for (size_t i = 0; i < nw; i++)
+            L->weight[i] = (float)(std * gaussian(&s));
+        for (int i = 0; i < L->out_ch; i++)
+            L->bias[i] = 0.f;
+    }
+}
+
+/* ---- kernels: valid cross-correlation and its two gradients ---- */
+
+/* out[m] = b[m] + sum_c w[m][c] (*) in[c]; in is C x hi x wi, out M x ho x wo */
+HOT static void conv_fwd(float *out, const float *in, const float *w, const float *b, int C, int M, int k,
+                         int hi, int wi)
+{
+    const int ho = hi - k + 1, wo = wi - k + 1;
+    for (int m = 0; m < M; m++) {
+        float *o = out + (size_t)m * ho * wo;
+        for (int i = 0; i < ho * wo; i++)
+            o[i] = b[m];
+        for (int c = 0; c < C; c++) {
+            const float *src = in + (size_t)c * hi * wi;
+            const float *wk = w + ((size_t)m * C + c) * k * k;
+            for (int ky = 0; ky < k; ky++)
+                for (int kx = 0; kx < k; kx++) {
+                    const float wv = wk[ky * k + kx];
+                    for (int y = 0; y < ho; y++) {
+                        float *orow = o + y * wo;
+                        const float *irow = src + (y + ky) * wi + kx;
+                        for (int x = 0; x < wo; x++)
+                            orow[x] = orow[x] + wv * irow[x];
+                    }
+                }
+        }
+    }
+}
+
+/* gw[m][c] += g[m] (*) in[c], gb[m] += sum g[m] */
+HOT static void conv_bwd_w(float *gw, float *gb, const float *g, const float *in, int C, int M, int k, int hi,
+                           int wi)
+{
+    const int ho = hi - k + 1, wo = wi - k + 1;
+    for (int m = 0; m < M; m++) {
+        const float *gm = g + (size_t)m * ho * wo;
+        float sb = 0.f;
+        for (int i = 0; i < ho * wo; i++)
+            sb += gm[i];
+        gb[m] += sb;
+        for (int c = 0; c < C; c++) {
+            const float *src = in + (size_t)c * hi * wi;
+            float *gwk = gw + ((size_t)m * C + c) * k * k;
+            for (int ky = 0; ky < k; ky++)
+                for (int kx = 0; kx < k; kx++) {
+                    /* eight partial sums: a vector of lanes, no reassociation */
+                    float acc[8] = { 0 };
+                    for (int y = 0; y < ho; y++) {
+                        const float *grow = gm + y * wo;
+                        const float *irow = src + (y + ky) * wi + kx;
+                        int x = 0;
+                        for (; x + 8 <= wo; x += 8)
+                            for (int j = 0; j < 8; j++)
+                                acc[j] = acc[j] + grow[x + j] * irow[x + j];
+                        for (; x < wo; x++)
+                            acc[x & 7] = acc[x & 7] + grow[x] * irow[x];
+                    }
+                    gwk[ky * k + kx] += ((acc[0] + acc[1]) + (acc[2] + acc[3])) +
+                                        ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+                }
+        }
+    }
+}
+
+/* gin[c] += sum_m w[m][c] (*)^T g[m] (gin is C x hi x wi, zeroed by caller) */
+HOT static void conv_bwd_in(float *gin, const float *g, const float *w, int C, int M, int k, int hi, int wi)
+{
+    const int ho = hi - k + 1, wo = wi - k + 1;
+    for (int c = 0; c < C; c++) {
+        float *dst = gin + (size_t)c * hi * wi;
+        for (int m = 0; m < M; m++) {
+            const float *gm = g + (size_t)m * ho * wo;
+            const float *wk = w + ((size_t)m * C + c) * k * k;
+            for (int ky = 0; ky < k; ky++)
+                for (int kx = 0; kx < k; kx++) {
+                    const float wv = wk[ky * k + kx];
+                    for (int y = 0; y < ho; y++) {
+                        float *drow = dst + (y + ky) * wi + kx;
+                        const float *grow = gm + y * wo;
+                        for (int x = 0; x < wo; x++)
+                            drow[x] = drow[x] + wv * grow[x];
+                    }
+                }
+        }
+    }
+}
+
+/* Copies C planes of h x w into (h+2p) x (w+2p) with zero or replicated
+ * borders. */
+static void pad_planes(float *dst, const float *src, int C, int h, int w, int p, int mode)
+{
+    const int hp = h + 2 * p, wp = w + 2 * p;
+    for (int c = 0; c < C; c++) {
+        const float *s = src + (size_t)c * h * w;
+        float *d = dst + (size_t)c * hp * wp;
+        for (int y = 0; y < hp; y++) {
+            int sy = y - p;
+            if (mode == FSR_PAD_ZERO && (sy < 0 || sy >= h)) {
+                memset(d + (size_t)y * wp, 0, sizeof(float) * wp);
+                continue;
+            }
+            sy = sy < 0 ? 0 : sy >= h ? h - 1 : sy;
+            for (int x = 0; x < wp; x++) {
+                int sx = x - p;
+                if (sx < 0 || sx >= w)
+                    d[(size_t)y * wp + x] = mode == FSR_PAD_ZERO ? 0.f : s[(size_t)sy * w + (sx < 0 ? 0 : w - 1)];
+                else
+                    d[(size_t)y * wp + x] = s[(size_t)sy * w + sx];
+            }
+        }
+    }
+}
+
+/* The adjoint of pad_planes: gradient of the padded planes folded back. */
+static void unpad_grad(float *dst, const float *src, int C, int h, int w, int p, int mode)
+{
+    const int hp = h + 2 * p, wp = w + 2 * p;
+    for (int c = 0; c < C; c++) {
+        const float *s = src + (size_t)c * hp * wp;
+        float *d = dst + (size_t)c * h * w;
+        for (int y = 0; y < h; y++)
+            memcpy(d + (size_t)y * w, s + (size_t)(y + p) * wp + p, sizeof(float) * w);
+        if (mode != FSR_PAD_REPLICATE || p == 0)
+            continue;
+        for (int y = 0; y < hp; y++)
+            for (int x = 0; x < wp; x++) {
+                const int sy = y - p, sx = x - p;
+                if (sy >= 0 && sy < h && sx >= 0 && sx < w)
+                    continue;
+                const int cy = sy < 0 ? 0 : sy >= h ? h - 1 : sy;
+                const int cx = sx < 0 ? 0 : sx >= w ? w - 1 : sx;
+                d[(size_t)cy * w + cx] += s[(size_t)y * wp + x];
+            }
+    }
+}
+
+/* ---- one patch: forward, loss, backward ---- */
+
+typedef struct Work {
+    float **padded;   /* per layer: padded input */
+    float **act;      /* per layer: output (after ReLU except the last) */
+    float *g, *g2, *gpad;
+    size_t cap_pad, cap_act;
+} Work;
+
+static void work_free(Work *w, int n_layers)
+{
+    if (!w->padded)
+        return;
+    for (int l = 0; l < n_layers; l++) {
+        free(w->padded[l]);
+        free(w->act[l]);
+    }
+    free(w->padded);
+    free(w->act);
+    free(w->g);
+    free(w->g2);
+    free(w->gpad);
+    memset(w, 0, sizeof(*w));
+}
+
+static int work_alloc(Work *w, const FsrModel *m, int padding, int in_size)
+{
+    memset(w, 0, sizeof(*w));
+    w->padded = calloc(m->n_layers, sizeof(float *));
+    w->act = calloc(m->n_layers, sizeof(float *));
+    if (!w->padded || !w->act)
+        return -1;
+    size_t maxbuf = (size_t)in_size * in_size;
+    int s = in_size;
+    for (int l = 0; l < m->n_layers; l++) {
+        const FsrConvLayer *L = &m->layers[l];
+        const int p = padding == FSR_TRAIN_VALID ? 0 : L->kh / 2;
+        const int sp = s + 2 * p, so = sp - L->kh + 1;
+        const size_t np = (size_t)L->in_ch * sp * sp, no = (size_t)L->out_ch * so * so;
+        w->padded[l] = malloc(sizeof(float) * np);
+        w->act[l] = malloc(sizeof(float) * no);
+        if (!w->padded[l] || !w->act[l])
+            return -1;
+        maxbuf = np > maxbuf ? np : maxbuf;
+        maxbuf = no > maxbuf ? no : maxbuf;
+        s = so;
+    }
+    w->g = malloc(sizeof(float) * maxbuf);
+    w->g2 = malloc(sizeof(float) * maxbuf);
+    w->gpad = malloc(sizeof(float) * maxbuf);
+    return w->g && w->g2 && w->gpad ? 0 : -1;
+}
+
+/* Adds this patch's gradient (scaled by gscale) to grads; returns the sum of
+ * squared errors. */
+static double patch_pass(const FsrModel *m, int padding, Work *w, const float *input, int in_size,
+                         const float *target, float *grads, float gscale)
+{
+    int s = in_size;
+    const float *x = input;
+    int sizes[FSR_MODEL_MAX_LAYERS + 1];
+    sizes[0] = s;
+    for (int l = 0; l < m->n_layers; l++) {
+        const FsrConvLayer *L = &m->layers[l];
+        const int p = padding == FSR_TRAIN_VALID ? 0 : L->kh / 2;
+        pad_planes(w->padded[l], x, L->in_ch, s, s, p, padding == FSR_TRAIN_VALID ? FSR_PAD_ZERO : padding);
+        const int sp = s + 2 * p;
+        conv_fwd(w->act[l], w->padded[l], L->weight, L->bias, L->in_ch, L->out_ch, L->kh, sp, sp);
+        s = sp - L->kh + 1;
+        sizes[l + 1] = s;
+        if (l < m->n_layers - 1) {
+            float *a = w->act[l];
+            const size_t n = (size_t)L->out_ch * s * s;
+            for (size_t i = 0; i < n; i++)
+                a[i] = a[i] > 0.f ? a[i] : 0.f;
+        }
+        x = w->act[l];
+    }
+    const int out = s;
+    double sse = 0;
+    for (int i = 0; i < out * out; i++) {
+        const float d = x[i] - target[i];
+        sse += (double)d * d;
+        w->g[i] = 2.f * d * gscale;
+    }
+    if (!grads)
+        return sse;
+    /* parameter offsets */
+    int64_t off[FSR_MODEL_MAX_LAYERS];
+    int64_t o = 0;
+    for (int l = 0; l < m->n_layers; l++) {
+        off[l] = o;
+        o += (int64_t)m->layers[l].out_ch * m->layers[l].in_ch * m->layers[l].kh * m->layers[l].kw +
+             m->layers[l].out_ch;
+    }
+    for (int l = m->n_layers - 1; l >= 0; l--) {
+        const FsrConvLayer *L = &m->layers[l];
+        const int p = padding == FSR_TRAIN_VALID ? 0 : L->kh / 2;
+        const int sin = sizes[l], sp = sin + 2 * p, so = sizes[l + 1];
+        if (l < m->n_layers - 1) {
+            const float *a = w->act[l];
+            const size_t n = (size_t)L->out_ch * so * so;
+            for (size_t i = 0; i < n; i++)
+                if (a[i] <= 0.f)
+                    w->g[i] = 0.f;
+        }
+        const size_t nw = (size_t)L->out_ch * L->in_ch * L->kh * L->kw;
+        conv_bwd_w(grads + off[l], grads + off[l] + nw, w->g, w->padded[l], L->in_ch, L->out_ch, L->kh, sp, sp);
+        if (l == 0)
+            break;
+        memset(w->gpad, 0, sizeof(float) * (size_t)L->in_ch * sp * sp);
+        conv_bwd_in(w->gpad, w->g, L->weight, L->in_ch, L->out_ch, L->kh, sp, sp);
+        unpad_grad(w->g2, w->gpad, L->in_ch, sin, sin, p, padding == FSR_TRAIN_VALID ? FSR_PAD_ZERO : padding);
+        float *t = w->g;
+        w->g = w->g2;
+        w->g2 = t;
+    }
+    return sse;
+}
+
+static int check_padding(int padding)
+{
+    return padding == FSR_TRAIN_VALID || padding == FSR_PAD_ZERO || padding == FSR_PAD_REPLICATE;
+}
+
+int fsr_train_gradients(const FsrModel *m, int padding, const float *input, int in_size, const float *target,
+                        float *grads, double *loss)
+{
+    if (!m || !input || !target || !check_padding(padding))
+        return fsr_error(FSR_ERR(EINVAL), "train: bad arguments");
+    const int out = fsr_train_out_size(m, padding, in_size);
+    if (out < 1)
+        return fsr_error(FSR_ERR(EINVAL), "train: patch of %d pixels is too small for this network", in_size);
+    Work w;
+    if (work_alloc(&w, m, padding, in_size) < 0) {
+        work_free(&w, m->n_layers);
+        return fsr_error(FSR_ERR(ENOMEM), "train: out of memory");
+    }
+    if (grads)
+        memset(grads, 0, sizeof(float) * (size_t)fsr_model_param_count(m));
+    const double sse = patch_pass(m, padding, &w, input, in_size, target, grads, 1.f / (out * out));
+    if (loss)
+        *loss = sse / (out * out);
+    work_free(&w, m->n_layers);
+    return 0;
+}
+
+/* ---- the trainer ---- */
+
+struct FsrTrainer {
+    FsrModel *model;
+    FsrTrainSettings s;
+    int64_t n_params;
+    float *m1, *m2;          /* Adam moments */
+    float *grads;            /* threads x n_params */
+    int threads;
+    int64_t steps;
+    Work *work;
+    int work_in_size;
+};
+
+int fsr_trainer_create(FsrTrainer **pt, FsrModel *model, const FsrTrainSettings *s)
+{
+    *pt = NULL;
+    if (!model || !s || !check_padding(s->padding) || s->batch < 1 || !(s->lr > 0) || !(s->lr_last > 0))
+        return fsr_error(FSR_ERR(EINVAL), "train: bad settings (batch >= 1, learning rates > 0)");
+    FsrTrainer *t = calloc(1, sizeof(*t));
+    if (!t)
+        return fsr_error(FSR_ERR(ENOMEM), "train: out of memory");
+    t->model = model;
+    t->s = *s;
+    t->threads = s->threads > 0 ? s->threads : omp_get_max_threads();
+    t->n_params = fsr_model_param_count(model);
+    t->m1 = calloc((size_t)t->n_params, sizeof(float));
+    t->m2 = calloc((size_t)t->n_params, sizeof(float));
+    t->grads = calloc((size_t)t->n_params * t->threads, sizeof(float));
+    t->work = calloc((size_t)t->threads, sizeof(Work));
+    if (!t->m1 || !t->m2 || !t->grads || !t->work) {
+        fsr_trainer_free(&t);
+        return fsr_error(FSR_ERR(ENOMEM), "train: out of memory");
+    }
+    *pt = t;
+    return 0;
+}
+
+void fsr_trainer_free(FsrTrainer **pt)
+{
+    FsrTrainer *t = *pt;
+    if (!t)
+        return;
+    if (t->work)
+        for (int i = 0; i < t->threads; i++)
+            work_free(&t->work[i], t->model->n_layers);
+    free(t->work);
+    free(t->m1);
+    free(t->m2);
+    free(t->grads);
+    free(t);
+    *pt = NULL;
+}
+
+int64_t fsr_trainer_steps(const FsrTrainer *t) { return t->steps; }
+
+int fsr_trainer_step(FsrTrainer *t, const float *inputs, const float *targets, int n, int in_size, double *loss)
+{
+    const FsrModel *m = t->model;
+    const int out = fsr_train_out_size(m, t->s.padding, in_size);
+    if (n < 1 || out < 1)
+        return fsr_error(FSR_ERR(EINVAL), "train: empty batch or patch too small");
+    if (t->work_in_size != in_size) {
+        for (int i = 0; i < t->threads; i++) {
+            work_free(&t->work[i], m->n_layers);
+            if (work_alloc(&t->work[i], m, t->s.padding, in_size) < 0)
+                return fsr_error(FSR_ERR(ENOMEM), "train: out of memory");
+        }
+        t->work_in_size = in_size;
+    }
+    const int64_t np = t->n_params;
+    memset(t->grads, 0, sizeof(float) * (size_t)np * t->threads);
+    double sse_thread[256] = { 0 };
+    const int T = t->threads < 256 ? t->threads : 256;
+    const float gscale = 1.f / ((float)n * out * out);
+#pragma omp parallel num_threads(T)
+    {
+        const int id = omp_get_thread_num();
+        /* fixed contiguous ranges: the same patches go to the same thread */
+        const int lo = (int)((int64_t)n * id / T), hi = (int)((int64_t)n * (id + 1) / T);
+        double sse = 0;
+        for (int i = lo; i < hi; i++)
+            sse += patch_pass(m, t->s.padding, &t->work[id], inputs + (size_t)i * in_size * in_size, in_size,
+                              targets + (size_t)i * out * out, t->grads + (size_t)np * id, gscale);
+        sse_thread[id] = sse;
+    }
+    double sse = 0;
+    for (int i = 0; i < T; i++) {
+        sse += sse_thread[i];
+        if (i)
+            for (int64_t k = 0; k < np; k++)
+                t->grads[k] += t->grads[(size_t)np * i + k];
+    }
+    if (loss)
+        *loss = sse / ((double)n * out * out);
+    /* Adam */
+    t->steps++;
+    const double bc1 = 1.0 - pow(t->s.beta1, (double)t->steps), bc2 = 1.0 - pow(t->s.beta2, (double)t->steps);
+    int64_t k = 0;
+    for (int l = 0; l < m->n_layers; l++) {
+        FsrConvLayer *L = &t->model->layers[l];
+        const float lr = l == m->n_layers - 1 ? t->s.lr_last : t->s.lr;
+        const float step = (float)(lr * sqrt(bc2) / bc1);
+        const size_t nw = (size_t)L->out_ch * L->in_ch * L->kh * L->kw;
+        for (int part = 0; part < 2; part++) {
+            float *p = part ? L->bias : L->weight;
+            const size_t cnt = part ? (size_t)L->out_ch : nw;
+            for (size_t i = 0; i < cnt; i++, k++) {
+                const float g = t->grads[k];
+                t->m1[k] = t->s.beta1 * t->m1[k] + (1.f - t->s.beta1) * g;
+                t->m2[k] = t->s.beta2 * t->m2[k] + (1.f - t->s.beta2) * g * g;
+                p[i] -= step * t->m1[k] / (sqrtf(t->m2[k]) + t->s.eps);
+            }
+        }
+    }
+    for (int l = 0; l < m->n_layers; l++) {
+        const FsrConvLayer *L = &m->layers[l];
+        const size_t nw = (size_t)L->out_ch * L->in_ch * L->kh * L->kw;
+        for (size_t i = 0; i < nw; i++)
+            if (!isfinite(L->weight[i]))
+                return fsr_error(FSR_ERR(ERANGE), "train: weights diverged (non-finite) at step %lld; lower the "
+                                 "learning rate", (long long)t->steps);
+    }
+    return 0;
+}
+
+/* ---- checkpoints ---- */
+
+#define CKPT_MAGIC "FSRCKPT1"
+
+typedef struct CkptHeader {
+    char magic[8];
+    int64_t steps;
+    int64_t n_params;
+    int32_t n_layers, extra_size;
+    int32_t shape[FSR_MODEL_MAX_LAYERS][3]; /* in, out, k */
+} CkptHeader;
+
+static void ckpt_header(const FsrTrainer *t, CkptHeader *h, int extra_size)
+{
+    memset(h, 0, sizeof(*h));
+    memcpy(h->magic, CKPT_MAGIC, 8);
+    h->steps = t->steps;
+    h->n_params = t->n_params;
+    h->n_layers = t->model->n_layers;
+    h->extra_size = extra_size;
+    for (int l = 0; l < t->model->n_layers; l++) {
+        h->shape[l][0] = t->model->layers[l].in_ch;
+        h->shape[l][1] = t->model->layers[l].out_ch;
+        h->shape[l][2] = t->model->layers[l].kh;
+    }
+}
+
+int fsr_trainer_save(const FsrTrainer *t, const char *path, const void *extra, int extra_size)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s.tmp%d", path, (int)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        return fsr_error(FSR_ERR(errno), "%s: cannot write checkpoint: %s", path, strerror(errno));
+    CkptHeader h;
+    ckpt_header(t, &h, extra_size);
+    int ok = fwrite(&h, sizeof(h), 1, f) == 1;
+    for (int l = 0; l < t->model->n_layers && ok; l++) {
+        const FsrConvLayer *L = &t->model->layers[l];
+        const size_t nw = (size_t)L->out_ch * L->in_ch * L->kh * L->kw;
+        ok = fwrite(L->weight, sizeof(float), nw, f) == nw &&
+             fwrite(L->bias, sizeof(float), (size_t)L->out_ch, f) == (size_t)L->out_ch;
+    }
+    ok = ok && fwrite(t->m1, sizeof(float), (size_t)t->n_params, f) == (size_t)t->n_params;
+    ok = ok && fwrite(t->m2, sizeof(float), (size_t)t->n_params, f) == (size_t)t->n_params;
+    if (extra_size > 0)
+        ok = ok && fwrite(extra, 1, (size_t)extra_size, f) == (size_t)extra_size;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) < 0) {
+        unlink(tmp);
+        return fsr_error(FSR_ERR(EIO), "%s: cannot write checkpoint", path);
+    }
+    return 0;
+}
+
+int fsr_trainer_load(FsrTrainer *t, const char *path, void *extra, int extra_size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return fsr_error(FSR_ERR(errno), "%s: cannot open checkpoint: %s", path, strerror(errno));
+    CkptHeader h, want;
+    ckpt_header(t, &want, extra_size);
+    int ret = 0;
+    if (fread(&h, sizeof(h), 1, f) != 1 || memcmp(h.magic, CKPT_MAGIC, 8)) {
+        ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: not a fastsr checkpoint", path);
+        goto end;
+    }
+    if (h.n_params != want.n_params || h.n_layers != want.n_layers || memcmp(h.shape, want.shape, sizeof(h.shape)) ||
+        h.extra_size != extra_size) {
+        ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: checkpoint is for another architecture or trainer version", path);
+        goto end;
+    }
+    int ok = 1;
+    for (int l = 0; l < t->model->n_layers && ok; l++) {
+        FsrConvLayer *L = &t->model->layers[l];
+        const size_t nw = (size_t)L->out_ch * L->in_ch * L->kh * L->kw;
+        ok = fread(L->weight, sizeof(float), nw, f) == nw &&
+             fread(L->bias, sizeof(float), (size_t)L->out_ch, f) == (size_t)L->out_ch;
+    }
+    ok = ok && fread(t->m1, sizeof(float), (size_t)t->n_params, f) == (size_t)t->n_params;
+    ok = ok && fread(t->m2, sizeof(float), (size_t)t->n_params, f) == (size_t)t->n_params;
+    if (extra_size > 0)
+        ok = ok && fread(extra, 1, (size_t)extra_size, f) == (size_t)extra_size;
+    if (!ok || fgetc(f) != EOF) {
+        ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: checkpoint is truncated or has trailing data", path);
+        goto end;
+    }
+    t->steps = h.steps;
+end:
+    fclose(f);
+    return ret;
+}

@@ -1,0 +1,248 @@
+/* Training: finite-difference gradient checks in every padding mode, a tiny
+ * network overfits a tiny set, a resumed checkpoint continues exactly. */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fastsr/train.h"
+
+static FsrModel *tiny_model(uint64_t seed)
+{
+    const int ch[4] = { 1, 3, 2, 1 }, k[3] = { 3, 1, 3 };
+    FsrModel *m = NULL;
+    assert_int_equal(fsr_model_create(&m, "srcnn", 2, FSR_PAD_ZERO, 3, ch, k), 0);
+    fsr_train_init_weights(m, seed);
+    /* a larger last layer than the default init, so every gradient matters */
+    for (int i = 0; i < 2 * 9; i++)
+        m->layers[2].weight[i] *= 300.f;
+    for (int l = 0; l < 3; l++)
+        for (int i = 0; i < m->layers[l].out_ch; i++)
+            m->layers[l].bias[i] = 0.05f * (float)(i + 1);
+    return m;
+}
+
+static float *param_ptr(FsrModel *m, int64_t idx)
+{
+    for (int l = 0; l < m->n_layers; l++) {
+        FsrConvLayer *L = &m->layers[l];
+        const int64_t nw = (int64_t)L->out_ch * L->in_ch * L->kh * L->kw;
+        if (idx < nw)
+            return &L->weight[idx];
+        idx -= nw;
+        if (idx < L->out_ch)
+            return &L->bias[idx];
+        idx -= L->out_ch;
+    }
+    return NULL;
+}
+
+static void gradient_check(int padding)
+{
+    FsrModel *m = tiny_model(11);
+    const int in = 7, out = fsr_train_out_size(m, padding, in);
+    assert_true(out >= 1);
+    float input[49], target[49];
+    uint32_t seed = 3;
+    for (int i = 0; i < 49; i++)
+        input[i] = (float)(tu_rand(&seed) % 1000) / 1000.f;
+    for (int i = 0; i < out * out; i++)
+        target[i] = (float)(tu_rand(&seed) % 1000) / 1000.f;
+    const int64_t np = fsr_model_param_count(m);
+    float *g = malloc(sizeof(float) * np);
+    double loss;
+    assert_int_equal(fsr_train_gradients(m, padding, input, in, target, g, &loss), 0);
+    int checked = 0;
+    for (int64_t i = 0; i < np; i++) {
+        float *p = param_ptr(m, i);
+        const float orig = *p, h = 1e-2f;
+        double lp, lm;
+        *p = orig + h;
+        fsr_train_gradients(m, padding, input, in, target, NULL, &lp);
+        *p = orig - h;
+        fsr_train_gradients(m, padding, input, in, target, NULL, &lm);
+        *p = orig;
+        const double num = (lp - lm) / (2.0 * ((double)(orig + h) - (double)orig));
+        const double err = fabs(num - g[i]);
+        if (err > 2e-3 + 2e-2 * fabs(num))
+            fail_msg("padding %d, parameter %lld: analytic %.6g, numeric %.6g", padding, (long long)i, g[i], num);
+        checked++;
+    }
+    assert_int_equal(checked, np);
+    free(g);
+    fsr_model_free(&m);
+}
+
+static void test_gradients_valid(void **state) { (void)state; gradient_check(FSR_TRAIN_VALID); }
+static void test_gradients_zero(void **state) { (void)state; gradient_check(FSR_PAD_ZERO); }
+static void test_gradients_replicate(void **state) { (void)state; gradient_check(FSR_PAD_REPLICATE); }
+
+/* Four 12x12 patches: target = a sharpened version of the input. */
+static void make_set(float *in, float *tgt, int n, int size, int out, int border)
+{
+    uint32_t seed = 42;
+    for (int p = 0; p < n; p++) {
+        float *x = in + p * size * size;
+        for (int i = 0; i < size * size; i++)
+            x[i] = 0.2f + 0.6f * (float)(tu_rand(&seed) % 1000) / 1000.f;
+        for (int y = 0; y < out; y++)
+            for (int xx = 0; xx < out; xx++) {
+                const int cy = y + border, cx = xx + border;
+                tgt[(p * out + y) * out + xx] =
+                    1.5f * x[cy * size + cx] - 0.125f * (x[(cy - 1) * size + cx] + x[(cy + 1) * size + cx] +
+                                                         x[cy * size + cx - 1] + x[cy * size + cx + 1]);
+            }
+    }
+}
+
+static FsrModel *small_model(void)
+{
+    const int ch[3] = { 1, 8, 1 }, k[2] = { 3, 3 };
+    FsrModel *m = NULL;
+    assert_int_equal(fsr_model_create(&m, "srcnn", 2, FSR_PAD_REPLICATE, 2, ch, k), 0);
+    fsr_train_init_weights(m, 5);
+    return m;
+}
+
+static void test_overfit(void **state)
+{
+    (void)state;
+    FsrModel *m = small_model();
+    FsrTrainSettings s;
+    fsr_train_default_settings(&s);
+    s.lr = 3e-3f;
+    s.lr_last = 3e-3f;
+    s.batch = 4;
+    const int size = 12, out = fsr_train_out_size(m, s.padding, size);
+    float in[4 * 144], tgt[4 * 144];
+    make_set(in, tgt, 4, size, out, (size - out) / 2);
+    FsrTrainer *t;
+    assert_int_equal(fsr_trainer_create(&t, m, &s), 0);
+    double first = 0, loss = 0;
+    for (int i = 0; i < 600; i++) {
+        assert_int_equal(fsr_trainer_step(t, in, tgt, 4, size, &loss), 0);
+        if (i == 0)
+            first = loss;
+    }
+    assert_true(loss < 0.02 * first);
+    assert_int_equal(fsr_trainer_steps(t), 600);
+    fsr_trainer_free(&t);
+    fsr_model_free(&m);
+}
+
+static void weights_of(const FsrModel *m, float *buf)
+{
+    for (int l = 0, k = 0; l < m->n_layers; l++) {
+        const FsrConvLayer *L = &m->layers[l];
+        const int nw = L->out_ch * L->in_ch * L->kh * L->kw;
+        memcpy(buf + k, L->weight, sizeof(float) * nw);
+        k += nw;
+        memcpy(buf + k, L->bias, sizeof(float) * L->out_ch);
+        k += L->out_ch;
+    }
+}
+
+static void run_steps(FsrTrainer *t, const float *in, const float *tgt, int size, int from, int to)
+{
+    for (int i = from; i < to; i++) {
+        double loss;
+        /* a different pair of patches each step */
+        const int a = i % 3;
+        assert_int_equal(fsr_trainer_step(t, in + a * size * size, tgt + a * 64, 2, size, &loss), 0);
+    }
+}
+
+static void test_resume_matches_uninterrupted(void **state)
+{
+    (void)state;
+    FsrTrainSettings s;
+    fsr_train_default_settings(&s);
+    s.lr = 1e-3f;
+    s.threads = 2;
+    const int size = 12;
+    float in[4 * 144], tgt[4 * 144];
+    make_set(in, tgt, 4, size, 8, 2);
+
+    FsrModel *a = small_model();
+    FsrTrainer *ta;
+    assert_int_equal(fsr_trainer_create(&ta, a, &s), 0);
+    run_steps(ta, in, tgt, size, 0, 20);
+
+    FsrModel *b = small_model();
+    FsrTrainer *tb;
+    assert_int_equal(fsr_trainer_create(&tb, b, &s), 0);
+    run_steps(tb, in, tgt, size, 0, 10);
+    const char *ck = tu_tmp("resume.ckpt");
+    const int extra_out = 1234;
+    assert_int_equal(fsr_trainer_save(tb, ck, &extra_out, sizeof(extra_out)), 0);
+    fsr_trainer_free(&tb);
+    fsr_model_free(&b);
+
+    FsrModel *c = small_model();
+    fsr_train_init_weights(c, 999); /* overwritten by the checkpoint */
+    FsrTrainer *tc;
+    assert_int_equal(fsr_trainer_create(&tc, c, &s), 0);
+    int extra_in = 0;
+    assert_int_equal(fsr_trainer_load(tc, ck, &extra_in, sizeof(extra_in)), 0);
+    assert_int_equal(extra_in, 1234);
+    assert_int_equal(fsr_trainer_steps(tc), 10);
+    run_steps(tc, in, tgt, size, 10, 20);
+
+    const int64_t np = fsr_model_param_count(a);
+    float *wa = malloc(sizeof(float) * np), *wc = malloc(sizeof(float) * np);
+    weights_of(a, wa);
+    weights_of(c, wc);
+    assert_memory_equal(wa, wc, sizeof(float) * np);
+
+    /* a checkpoint of another architecture is refused */
+    FsrModel *other = tiny_model(1);
+    FsrTrainer *to;
+    assert_int_equal(fsr_trainer_create(&to, other, &s), 0);
+    assert_true(fsr_trainer_load(to, ck, &extra_in, sizeof(extra_in)) < 0);
+    assert_non_null(strstr(fsr_last_error(), "another architecture"));
+    fsr_trainer_free(&to);
+    fsr_model_free(&other);
+
+    free(wa);
+    free(wc);
+    fsr_trainer_free(&ta);
+    fsr_trainer_free(&tc);
+    fsr_model_free(&a);
+    fsr_model_free(&c);
+}
+
+static void test_same_seed_same_result(void **state)
+{
+    (void)state;
+    FsrTrainSettings s;
+    fsr_train_default_settings(&s);
+    s.threads = 2;
+    const int size = 12;
+    float in[4 * 144], tgt[4 * 144];
+    make_set(in, tgt, 4, size, 8, 2);
+    float w[2][200];
+    for (int r = 0; r < 2; r++) {
+        FsrModel *m = small_model();
+        FsrTrainer *t;
+        assert_int_equal(fsr_trainer_create(&t, m, &s), 0);
+        run_steps(t, in, tgt, size, 0, 5);
+        weights_of(m, w[r]);
+        fsr_trainer_free(&t);
+        fsr_model_free(&m);
+    }
+    assert_memory_equal(w[0], w[1], sizeof(float) * (8 * 9 + 8 + 8 * 9 + 1));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gradients_valid),
+        cmocka_unit_test(test_gradients_zero),
+        cmocka_unit_test(test_gradients_replicate),
+        cmocka_unit_test(test_overfit),
+        cmocka_unit_test(test_resume_matches_uninterrupted),
+        cmocka_unit_test(test_same_seed_same_result),
+    };
+    return cmocka_run_group_tests_name("train", tests, NULL, NULL);
+}
