@@ -7,6 +7,8 @@
 #include <cjson/cJSON.h>
 
 #include "fastsr/bicubic.h"
+#include "fastsr/model.h"
+#include "fastsr/sr.h"
 #include "decode.h"
 #include "encode.h"
 #include "log.h"
@@ -51,6 +53,28 @@ static int copy_trampoline(void *opaque, AVPacket *pkt)
     return t->enc ? fsr_encoder_copy_packet(t->enc, pkt) : 0;
 }
 
+/* Loads --model, or the default model for the scale, into an SR engine. */
+static int open_sr(const FsrSettings *s, FsrSR **sr)
+{
+    char path[4096];
+    int ret;
+    if (s->model)
+        snprintf(path, sizeof(path), "%s", s->model);
+    else if ((ret = fsr_default_model_path(s->scale, path, sizeof(path))) < 0)
+        return ret;
+    FsrModel *m = NULL;
+    if ((ret = fsr_model_load(&m, path)) < 0)
+        return ret;
+    if (m->scale != s->scale) {
+        ret = fsr_error(FSR_ERR(EINVAL), "%s: model is trained for x%d, not x%d (use --scale %d or another model)",
+                        path, m->scale, s->scale, m->scale);
+    } else {
+        ret = fsr_sr_open(sr, m, s->threads);
+    }
+    fsr_model_free(&m);
+    return ret;
+}
+
 int fsr_run(const FsrSettings *s, FsrReport *r)
 {
     FsrReport local;
@@ -65,15 +89,18 @@ int fsr_run(const FsrSettings *s, FsrReport *r)
     r->scale = s->scale;
     if (s->scale < 2 || s->scale > FSR_MAX_SCALE)
         return fsr_error(FSR_ERR(EINVAL), "scale %d not supported (2, 3 or 4)", s->scale);
-    if (s->mode != FSR_MODE_BICUBIC)
-        return fsr_error(FSR_ERR_UNSUPPORTED, "mode '%s' is not available yet in this build; use --mode bicubic",
-                         fsr_mode_name(s->mode));
+    if (s->mode == FSR_MODE_FAST)
+        return fsr_error(FSR_ERR_UNSUPPORTED, "mode 'fast' is not available yet in this build; use --mode srcnn "
+                         "or --mode bicubic");
 
     const double t0 = now_seconds();
     int ret = fsr_output_check(s->output, s->input, s->overwrite);
     if (ret < 0)
         return ret;
 
+    FsrSR *sr = NULL;
+    if (s->mode == FSR_MODE_SRCNN && (ret = open_sr(s, &sr)) < 0)
+        return ret;
     FsrDecoder *dec = NULL;
     FsrEncoder *enc = NULL;
     FsrPicture hr = { 0 };
@@ -115,7 +142,7 @@ int fsr_run(const FsrSettings *s, FsrReport *r)
         if (ret == 1)
             break;
         t = now_seconds();
-        ret = fsr_bicubic_picture(&hr, &f.pic, s->scale);
+        ret = sr ? fsr_sr_picture(sr, &hr, &f.pic) : fsr_bicubic_picture(&hr, &f.pic, s->scale);
         r->sec_upscale += now_seconds() - t;
         if (ret < 0)
             goto end;
@@ -164,6 +191,7 @@ end:
     fsr_encoder_close(&enc);
     fsr_decoder_close(&dec);
     fsr_picture_free(&hr);
+    fsr_sr_close(&sr);
     r->sec_total = now_seconds() - t0;
     return ret;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fastsr/model.h"
 #include "mediainfo.h"
 
 static char out[65536];
@@ -222,9 +223,44 @@ static void test_modes_not_available(void **state)
 {
     (void)state;
     const char *o = tu_tmp("mode.mp4");
-    assert_int_equal(tu_run(out, sizeof(out), "%s -q -m srcnn %s %s", fastsr(), tu_tmp("av.mp4"), o), 1);
+    assert_int_equal(tu_run(out, sizeof(out), "%s -q -m fast %s %s", fastsr(), tu_tmp("av.mp4"), o), 1);
     assert_one_error_line(out, "not available");
     assert_no_output(o);
+}
+
+/* A small model made here: per-frame SR runs end to end and keeps timing. */
+static void test_srcnn_mode(void **state)
+{
+    (void)state;
+    const int ch[4] = { 1, 4, 2, 1 }, k[3] = { 3, 1, 3 };
+    FsrModel *m = NULL;
+    assert_int_equal(fsr_model_create(&m, "srcnn", 2, FSR_PAD_REPLICATE, 3, ch, k), 0);
+    /* identity-like: channel 0 passes the input through */
+    m->layers[0].weight[4] = 1.f;
+    m->layers[1].weight[0] = 1.f;
+    m->layers[2].weight[4] = 1.f;
+    const char *model = tu_tmp("tiny-x2.safetensors");
+    assert_int_equal(fsr_model_save(m, model), 0);
+    fsr_model_free(&m);
+    const char *o = tu_tmp("srcnn-x2.mp4");
+    assert_int_equal(tu_run(out, sizeof(out), "%s -q -m srcnn --model %s --preset ultrafast %s %s", fastsr(), model,
+                            tu_tmp("av.mp4"), o), 0);
+    TuMediaInfo a, b;
+    assert_int_equal(tu_media_info(tu_tmp("av.mp4"), &a), 0);
+    assert_int_equal(tu_media_info(o, &b), 0);
+    assert_int_equal(b.width, 320);
+    check_same_timing(&a, &b);
+    /* a model for another scale is refused */
+    const char *o3 = tu_tmp("srcnn-x3.mp4");
+    assert_int_equal(tu_run(out, sizeof(out), "%s -q -m srcnn -s 3 --model %s %s %s", fastsr(), model,
+                            tu_tmp("av.mp4"), o3), 1);
+    assert_one_error_line(out, "trained for x2");
+    assert_no_output(o3);
+    /* a broken model file is refused */
+    assert_int_equal(tu_run(out, sizeof(out), "%s -q -m srcnn --model %s %s %s", fastsr(), tu_tmp("av.mp4"),
+                            tu_tmp("av.mp4"), o3), 1);
+    assert_one_error_line(out, "av.mp4");
+    assert_no_output(o3);
 }
 
 /* Runs fastsr on a bad input and checks the failure contract. */
@@ -353,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_image),
         cmocka_unit_test(test_overwrite),
         cmocka_unit_test(test_modes_not_available),
+        cmocka_unit_test(test_srcnn_mode),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_corrupt_bits),
