@@ -121,6 +121,13 @@ int fsr_decoder_open(FsrDecoder **out, const char *path, const FsrDecoderSetting
     if (d->settings.side_info) {
         d->codec->thread_count = 1;
         d->codec->export_side_data |= AV_CODEC_EXPORT_DATA_MVS;
+        if (d->settings.hook) {
+            d->codec->apply_cropping = 0;
+            if (d->settings.hook->open &&
+                (ret = d->settings.hook->open(d->settings.hook->opaque, d->codec, d->stream)) < 0)
+                goto fail;
+            d->hook_opened = 1;
+        }
     } else {
         d->codec->thread_count = d->settings.threads > 0 ? d->settings.threads : 0;
     }
@@ -141,13 +148,24 @@ static int wrap_frame(FsrDecoder *d, FsrFrame *out)
 {
     AVFrame *f = d->frame;
     int ret;
-    if (f->width != d->width || f->height != d->height)
+    /* Without cropping applied (hook mode) the frame is the coded picture;
+     * the picture handed out is still the cropped one. */
+    const size_t ct = f->crop_top, cl = f->crop_left;
+    const int cw = f->width - (int)(f->crop_left + f->crop_right);
+    const int ch = f->height - (int)(f->crop_top + f->crop_bottom);
+    if (cw != d->width || ch != d->height)
         return fsr_error(FSR_ERR_UNSUPPORTED, "%s: frame size changed from %dx%d to %dx%d mid-stream; not supported",
-                         d->path, d->width, d->height, f->width, f->height);
+                         d->path, d->width, d->height, cw, ch);
+    if ((ct | cl) & 1)
+        return fsr_error(FSR_ERR_UNSUPPORTED, "%s: odd crop offsets (%zu,%zu) are not supported for 4:2:0",
+                         d->path, cl, ct);
     const AVFrame *src = f;
     if (f->format != AV_PIX_FMT_YUV420P && f->format != AV_PIX_FMT_YUVJ420P) {
         if ((ret = check_pix_fmt(d, f->format)) < 0)
             return ret;
+        if (ct | cl || f->width != d->width || f->height != d->height)
+            return fsr_error(FSR_ERR_UNSUPPORTED, "%s: cropped %s pictures are not supported with side information",
+                             d->path, av_get_pix_fmt_name(f->format));
         d->sws = sws_getCachedContext(d->sws, f->width, f->height, f->format, d->width, d->height,
                                       AV_PIX_FMT_YUV420P, SWS_BICUBIC | SWS_ACCURATE_RND, NULL, NULL, NULL);
         if (!d->sws)
@@ -168,7 +186,8 @@ static int wrap_frame(FsrDecoder *d, FsrFrame *out)
     out->pic.w = d->width;
     out->pic.h = d->height;
     for (int c = 0; c < 3; c++) {
-        out->pic.data[c] = src->data[c];
+        const size_t sh = src == f && c ? 1 : 0;
+        out->pic.data[c] = src->data[c] + (src == f ? (ct >> sh) * src->linesize[c] + (cl >> sh) : 0);
         out->pic.stride[c] = src->linesize[c];
     }
     out->pts = f->best_effort_timestamp;
@@ -230,6 +249,11 @@ int fsr_decoder_read(FsrDecoder *d, FsrFrame *out)
         d->packets_read++;
         if (d->pkt->flags & AV_PKT_FLAG_CORRUPT)
             d->truncated = 1; /* short read: the data ends inside this packet */
+        if (d->settings.hook && d->settings.hook->packet &&
+            (ret = d->settings.hook->packet(d->settings.hook->opaque, d->pkt)) < 0) {
+            av_packet_unref(d->pkt);
+            return ret;
+        }
         ret = avcodec_send_packet(d->codec, d->pkt);
         av_packet_unref(d->pkt);
         if (ret == AVERROR(ENOMEM))
@@ -246,6 +270,8 @@ void fsr_decoder_close(FsrDecoder **pd)
     FsrDecoder *d = *pd;
     if (!d)
         return;
+    if (d->hook_opened && d->settings.hook->close)
+        d->settings.hook->close(d->settings.hook->opaque, d->codec);
     avcodec_free_context(&d->codec);
     avformat_close_input(&d->fmt);
     av_packet_free(&d->pkt);

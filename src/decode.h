@@ -13,6 +13,17 @@
 
 #define FSR_MAX_DIM 8192 /* LR width/height accepted */
 
+/* A consumer of the decoder's inner workings (the H.264 side-information
+ * hook): sees the codec context before it opens and every video packet, in
+ * decode order, before the decoder does.  Callbacks return 0 or a negative
+ * error, which aborts the open / read with that error. */
+typedef struct FsrDecoderHook {
+    void *opaque;
+    int (*open)(void *opaque, AVCodecContext *avctx, const AVStream *st);
+    int (*packet)(void *opaque, const AVPacket *pkt);
+    void (*close)(void *opaque, AVCodecContext *avctx);
+} FsrDecoderHook;
+
 typedef struct FsrDecoderSettings {
     /* Export H.264 side information (vectors, macroblock types); forces one
      * decoding thread, since libavcodec's frame threads race on it. */
@@ -22,6 +33,10 @@ typedef struct FsrDecoderSettings {
      * callback must not keep pkt (it is unreferenced after the call). */
     int (*on_packet)(void *opaque, AVPacket *pkt);
     void *opaque;
+    /* Optional; needs side_info.  With a hook the decoder keeps the coded
+     * picture (apply_cropping = 0) so motion compensation can clamp at the
+     * coded size: pic is still the cropped picture, av the coded one. */
+    const FsrDecoderHook *hook;
 } FsrDecoderSettings;
 
 typedef struct FsrFrame {
@@ -57,6 +72,7 @@ typedef struct FsrDecoder {
     AVFrame *conv;          /* 4:2:0 copy when the input is another format */
     struct SwsContext *sws;
     int eof_sent, draining_done;
+    int hook_opened;
 } FsrDecoder;
 
 /* Opens path and prepares the decoder.  Fails with one error line naming the

@@ -1,0 +1,549 @@
+#include "blockmap_build.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "h264_mc.h"
+#include "log.h"
+
+const char *fsr_block_kind_name(int kind)
+{
+    switch (kind) {
+    case FSR_BLOCK_INTRA: return "intra";
+    case FSR_BLOCK_PSKIP:
+    case FSR_BLOCK_BSKIP: return "skip";
+    case FSR_BLOCK_DIRECT: return "direct";
+    case FSR_BLOCK_INTER: return "inter";
+    default: return "?";
+    }
+}
+
+void fsr_blockmap_builder_free(FsrBlockMapBuilder *b)
+{
+    free(b->blocks);
+    free(b->res);
+    free(b->cell_mv);
+    free(b->cell_lists);
+    memset(b, 0, sizeof(*b));
+}
+
+static int is_intra_char(char t) { return t == 'i' || t == 'I' || t == 'P' || t == 'A'; }
+
+/* ---- per-block prediction with reference recovery ---- */
+
+typedef struct Cand {
+    int idx;
+    int dist;
+    const FsrRefPic *rp;
+} Cand;
+
+typedef struct Ctx {
+    const FsrPicture *cur;
+    int64_t cur_display;
+    const FsrH264AU *au;
+    const FsrH264Slice *sl;
+    FsrRefResolve resolve;
+    void *opaque;
+    Cand cand[2][FSR_H264_MAX_REFS];
+    int ncand[2];
+    int missing[2];
+} Ctx;
+
+static void gather(Ctx *c, int l)
+{
+    c->ncand[l] = 0;
+    c->missing[l] = 0;
+    for (int i = 0; i < c->sl->num_ref[l] && i < FSR_H264_MAX_REFS; i++) {
+        int64_t au = c->sl->ref[l][i];
+        const FsrRefPic *rp = au >= 0 ? c->resolve(c->opaque, au) : NULL;
+        if (!rp) {
+            c->missing[l]++;
+            continue;
+        }
+        int64_t d = rp->display - c->cur_display;
+        Cand cd = { i, (int)(d < 0 ? -d : d), rp };
+        /* insertion by (distance, index): nearest first wins ties */
+        int k = c->ncand[l]++;
+        while (k > 0 && (c->cand[l][k - 1].dist > cd.dist ||
+                         (c->cand[l][k - 1].dist == cd.dist && c->cand[l][k - 1].idx > cd.idx))) {
+            c->cand[l][k] = c->cand[l][k - 1];
+            k--;
+        }
+        c->cand[l][k] = cd;
+    }
+}
+
+static FsrMcPlane plane_of(const FsrPicture *p, int c)
+{
+    FsrMcPlane m = { p->data[c], p->stride[c], c ? p->w >> 1 : p->w, c ? p->h >> 1 : p->h };
+    return m;
+}
+
+typedef struct Choice {
+    int lists;
+    const Cand *c[2];
+    unsigned sad;
+} Choice;
+
+static void weights_for(const Ctx *c, const Choice *ch, FsrBlock *blk)
+{
+    const FsrH264Slice *sl = c->sl;
+    for (int l = 0; l < 2; l++)
+        for (int p = 0; p < 3; p++) {
+            blk->weight[l][p] = 1;
+            blk->offset[l][p] = 0;
+        }
+    blk->log2_denom[0] = blk->log2_denom[1] = 0;
+    if (sl->weight_mode == FSR_WEIGHT_EXPLICIT) {
+        blk->log2_denom[0] = (int8_t)sl->log2_denom[0];
+        blk->log2_denom[1] = (int8_t)sl->log2_denom[1];
+        for (int l = 0; l < 2; l++)
+            if (ch->lists & (1 << l))
+                for (int p = 0; p < 3; p++) {
+                    blk->weight[l][p] = sl->weight[l][ch->c[l]->idx][p];
+                    blk->offset[l][p] = sl->offset[l][ch->c[l]->idx][p];
+                }
+    } else if (sl->weight_mode == FSR_WEIGHT_IMPLICIT && ch->lists == 3) {
+        int w0, w1;
+        fsr_h264_implicit_weights(c->au->poc, sl->ref_poc[0][ch->c[0]->idx], sl->ref_poc[1][ch->c[1]->idx],
+                                  sl->ref_long[0][ch->c[0]->idx], sl->ref_long[1][ch->c[1]->idx], &w0, &w1);
+        blk->log2_denom[0] = blk->log2_denom[1] = 5;
+        for (int p = 0; p < 3; p++) {
+            blk->weight[0][p] = (int16_t)w0;
+            blk->weight[1][p] = (int16_t)w1;
+        }
+    }
+}
+
+/* Prediction of one plane of blk with its chosen references and weights. */
+static void predict_plane(const Choice *ch, const FsrBlock *blk, int p, uint8_t *dst, ptrdiff_t ds)
+{
+    uint8_t tmp[2][16 * 16];
+    const int sh = p ? 1 : 0, w = blk->w >> sh, h = blk->h >> sh;
+    for (int l = 0; l < 2; l++) {
+        if (!(ch->lists & (1 << l)))
+            continue;
+        FsrMcPlane ref = plane_of(ch->c[l]->rp->pic, p);
+        if (p)
+            fsr_h264_mc_chroma(tmp[l], 16, &ref, blk->x >> 1, blk->y >> 1, blk->mv[l][0], blk->mv[l][1], w, h);
+        else
+            fsr_h264_mc_luma(tmp[l], 16, &ref, blk->x, blk->y, blk->mv[l][0], blk->mv[l][1], w, h);
+    }
+    const int d = blk->log2_denom[p ? 1 : 0];
+    if (ch->lists == 3) {
+        int unweighted = d == 0 && blk->weight[0][p] == 1 && blk->weight[1][p] == 1 && !blk->offset[0][p] &&
+                         !blk->offset[1][p];
+        fsr_h264_biweight(tmp[0], tmp[1], 16, w, h, unweighted ? -1 : d, blk->weight[0][p], blk->weight[1][p],
+                          blk->offset[0][p], blk->offset[1][p]);
+    } else {
+        int l = ch->lists == 2;
+        if (l)
+            memcpy(tmp[0], tmp[1], sizeof(tmp[0]));
+        if (d || blk->weight[l][p] != 1 || blk->offset[l][p])
+            fsr_h264_weight(tmp[0], 16, w, h, d, blk->weight[l][p], blk->offset[l][p]);
+    }
+    for (int j = 0; j < h; j++)
+        memcpy(dst + j * ds, tmp[0] + j * 16, (size_t)w);
+}
+
+static void mc_luma_cand(uint8_t *dst, const Cand *cd, const FsrBlock *blk, int l)
+{
+    FsrMcPlane ref = plane_of(cd->rp->pic, 0);
+    fsr_h264_mc_luma(dst, 16, &ref, blk->x, blk->y, blk->mv[l][0], blk->mv[l][1], blk->w, blk->h);
+}
+
+/* Best reference per list (and list combination) by luma SAD. */
+static int choose(Ctx *c, FsrBlock *blk, int lists, int try_drop, Choice *best)
+{
+    const FsrH264Slice *sl = c->sl;
+    const uint8_t *cur = c->cur->data[0] + (ptrdiff_t)blk->y * c->cur->stride[0] + blk->x;
+    const ptrdiff_t cs = c->cur->stride[0];
+    const int w = blk->w, h = blk->h;
+    uint8_t raw[2][FSR_H264_MAX_REFS][16 * 16];
+    uint8_t tmp[16 * 16];
+    best->sad = UINT_MAX;
+    best->lists = 0;
+    for (int l = 0; l < 2; l++)
+        if ((lists & (1 << l)) && !c->ncand[l])
+            return -1;
+    /* list predictions are made on first use: most blocks stop at the
+     * nearest candidate with an exact match */
+    uint8_t done[2][FSR_H264_MAX_REFS] = { { 0 } };
+#define RAW(l, k)                                                                                              \
+    (done[l][k] ? raw[l][k]                                                                                     \
+                : (done[l][k] = 1, mc_luma_cand(raw[l][k], &c->cand[l][k], blk, l), raw[l][k]))
+    /* options in order of preference on ties: when a (0,0) vector may be
+     * the bogus entry of an unused list, the other list alone comes first */
+    int opts[3], nopt = 0;
+    if (lists == 3 && try_drop) {
+        const int z0 = !blk->mv[0][0] && !blk->mv[0][1], z1 = !blk->mv[1][0] && !blk->mv[1][1];
+        if (z0 && !z1)
+            opts[nopt++] = 2;
+        if (z1 && !z0)
+            opts[nopt++] = 1;
+        opts[nopt++] = 3;
+        if (z0 && z1) {
+            opts[nopt++] = 1;
+            opts[nopt++] = 2;
+        }
+    } else {
+        opts[nopt++] = lists;
+    }
+    for (int o = 0; o < nopt && best->sad; o++) {
+        const int ls = opts[o];
+        if (ls != 3) {
+            const int l = ls == 2;
+            for (int k = 0; k < c->ncand[l] && best->sad; k++) {
+                const uint8_t *pred = RAW(l, k);
+                const int idx = c->cand[l][k].idx;
+                if (sl->weight_mode == FSR_WEIGHT_EXPLICIT &&
+                    (sl->log2_denom[0] || sl->weight[l][idx][0] != 1 || sl->offset[l][idx][0])) {
+                    memcpy(tmp, pred, sizeof(tmp));
+                    fsr_h264_weight(tmp, 16, w, h, sl->log2_denom[0], sl->weight[l][idx][0], sl->offset[l][idx][0]);
+                    pred = tmp;
+                }
+                unsigned sad = fsr_sad(cur, cs, pred, 16, w, h);
+                if (sad < best->sad) {
+                    best->sad = sad;
+                    best->lists = ls;
+                    best->c[l] = &c->cand[l][k];
+                    best->c[!l] = NULL;
+                }
+            }
+        } else {
+            for (int k0 = 0; k0 < c->ncand[0] && best->sad; k0++)
+                for (int k1 = 0; k1 < c->ncand[1] && best->sad; k1++) {
+                    const int i0 = c->cand[0][k0].idx, i1 = c->cand[1][k1].idx;
+                    const uint8_t *r1 = RAW(1, k1);
+                    memcpy(tmp, RAW(0, k0), sizeof(tmp));
+                    if (sl->weight_mode == FSR_WEIGHT_EXPLICIT) {
+                        fsr_h264_biweight(tmp, r1, 16, w, h, sl->log2_denom[0], sl->weight[0][i0][0],
+                                          sl->weight[1][i1][0], sl->offset[0][i0][0], sl->offset[1][i1][0]);
+                    } else if (sl->weight_mode == FSR_WEIGHT_IMPLICIT) {
+                        int w0, w1;
+                        fsr_h264_implicit_weights(c->au->poc, sl->ref_poc[0][i0], sl->ref_poc[1][i1],
+                                                  sl->ref_long[0][i0], sl->ref_long[1][i1], &w0, &w1);
+                        fsr_h264_biweight(tmp, r1, 16, w, h, w0 == 32 ? -1 : 5, w0, w1, 0, 0);
+                    } else {
+                        fsr_h264_biweight(tmp, r1, 16, w, h, -1, 1, 1, 0, 0);
+                    }
+                    unsigned sad = fsr_sad(cur, cs, tmp, 16, w, h);
+                    if (sad < best->sad) {
+                        best->sad = sad;
+                        best->lists = 3;
+                        best->c[0] = &c->cand[0][k0];
+                        best->c[1] = &c->cand[1][k1];
+                    }
+                }
+        }
+    }
+#undef RAW
+    return 0;
+}
+
+/* ---- the map ---- */
+
+static int ensure(FsrBlockMapBuilder *b, int nblocks, int cw, int ch)
+{
+    if (nblocks > b->blocks_cap) {
+        FsrBlock *nb = realloc(b->blocks, sizeof(*nb) * nblocks);
+        if (!nb)
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        b->blocks = nb;
+        b->blocks_cap = nblocks;
+    }
+    size_t res = (size_t)cw * ch * 3 / 2;
+    if (res > b->res_size) {
+        free(b->res);
+        b->res = malloc(res * sizeof(int16_t));
+        if (!b->res) {
+            b->res_size = 0;
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        }
+        b->res_size = res;
+    }
+    size_t cells = (size_t)(cw / 8) * (ch / 8);
+    if (cells > b->cells_cap) {
+        free(b->cell_mv);
+        free(b->cell_lists);
+        b->cell_mv = malloc(cells * sizeof(*b->cell_mv));
+        b->cell_lists = malloc(cells);
+        if (!b->cell_mv || !b->cell_lists) {
+            b->cells_cap = 0;
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        }
+        b->cells_cap = cells;
+    }
+    return 0;
+}
+
+static const FsrH264Slice *slice_of(const FsrH264AU *au, int mb_addr)
+{
+    const FsrH264Slice *s = NULL;
+    for (int i = 0; i < au->nb_slices; i++)
+        if (au->slices[i].first_mb <= mb_addr && (!s || au->slices[i].first_mb >= s->first_mb))
+            s = &au->slices[i];
+    return s ? s : (au->nb_slices ? &au->slices[0] : NULL);
+}
+
+static int same_cells(const FsrBlockMapBuilder *b, int cw8, int x8, int y8, int w8, int h8)
+{
+    const size_t i0 = (size_t)y8 * cw8 + x8;
+    for (int j = 0; j < h8; j++)
+        for (int i = 0; i < w8; i++) {
+            size_t k = (size_t)(y8 + j) * cw8 + x8 + i;
+            if (b->cell_lists[k] != b->cell_lists[i0] || memcmp(b->cell_mv[k], b->cell_mv[i0], sizeof(b->cell_mv[0])))
+                return 0;
+        }
+    return 1;
+}
+
+int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur_display, const FsrMbTable *table,
+                       const AVMotionVector *mvs, int nb_mvs, const FsrH264AU *au, FsrRefResolve resolve, void *opaque)
+{
+    const int mb_w = cur->w / 16, mb_h = cur->h / 16;
+    const int cw = mb_w * 16, ch = mb_h * 16, cw8 = mb_w * 2;
+    FsrBlockMap *m = &b->map;
+    int ret = ensure(b, mb_w * mb_h * 4, cw, ch);
+    if (ret < 0)
+        return ret;
+    memset(m, 0, sizeof(*m));
+    m->side_info = 1;
+    m->mb_w = mb_w;
+    m->mb_h = mb_h;
+    m->coded_w = cw;
+    m->coded_h = ch;
+    m->blocks = b->blocks;
+    m->residual[0] = b->res;
+    m->residual[1] = b->res + (size_t)cw * ch;
+    m->residual[2] = b->res + (size_t)cw * ch * 5 / 4;
+    m->residual_stride[0] = cw;
+    m->residual_stride[1] = m->residual_stride[2] = cw / 2;
+    memset(b->res, 0, (size_t)cw * ch * 3 / 2 * sizeof(int16_t));
+    if (table && (table->mb_w != mb_w || table->mb_h != mb_h))
+        table = NULL;
+    if (!table)
+        m->unmodelled |= FSR_UNMODELLED_NO_TYPES;
+    if (!au || !au->nb_slices)
+        m->unmodelled |= FSR_UNMODELLED_NO_HEADER;
+
+    /* vectors onto the 8x8 grid; dst_x/dst_y are block centres */
+    memset(b->cell_lists, 0, (size_t)cw8 * mb_h * 2);
+    for (int i = 0; i < nb_mvs; i++) {
+        const AVMotionVector *v = &mvs[i];
+        if (v->w < 8 || v->h < 8 || v->w > 16 || v->h > 16 || !v->motion_scale)
+            continue;
+        const int l = v->source > 0, x0 = v->dst_x - v->w / 2, y0 = v->dst_y - v->h / 2;
+        if (x0 < 0 || y0 < 0 || x0 + v->w > cw || y0 + v->h > ch || (x0 | y0) & 7)
+            continue;
+        const int mx = v->motion_x * 4 / v->motion_scale, my = v->motion_y * 4 / v->motion_scale;
+        for (int y = y0 / 8; y < (y0 + v->h) / 8; y++)
+            for (int x = x0 / 8; x < (x0 + v->w) / 8; x++) {
+                b->cell_lists[(size_t)y * cw8 + x] |= (uint8_t)(1 << l);
+                b->cell_mv[(size_t)y * cw8 + x][l][0] = (int16_t)mx;
+                b->cell_mv[(size_t)y * cw8 + x][l][1] = (int16_t)my;
+            }
+    }
+    for (size_t k = 0; k < (size_t)cw8 * mb_h * 2; k++)
+        for (int l = 0; l < 2; l++)
+            if (!(b->cell_lists[k] & (1 << l)))
+                b->cell_mv[k][l][0] = b->cell_mv[k][l][1] = 0;
+
+    Ctx c = { .cur = cur, .cur_display = cur_display, .au = au, .resolve = resolve, .opaque = opaque };
+    const FsrH264Slice *last_sl = NULL;
+    int n = 0;
+    for (int my = 0; my < mb_h; my++)
+        for (int mx = 0; mx < mb_w; mx++) {
+            const int addr = my * mb_w + mx;
+            const size_t cell0 = (size_t)(my * 2) * cw8 + mx * 2;
+            char t = table ? table->type[addr] : 0, part = table ? table->part[addr] : '+';
+            int qp = table ? table->qp[addr] : 0;
+            if (!table) {
+                /* without the table: no vectors means intra */
+                int any = b->cell_lists[cell0] | b->cell_lists[cell0 + 1] | b->cell_lists[cell0 + cw8] |
+                          b->cell_lists[cell0 + cw8 + 1];
+                t = any ? '?' : 'I';
+            }
+            if (is_intra_char(t)) {
+                FsrBlock *blk = &b->blocks[n++];
+                memset(blk, 0, sizeof(*blk));
+                blk->x = (int16_t)(mx * 16);
+                blk->y = (int16_t)(my * 16);
+                blk->w = blk->h = 16;
+                blk->kind = FSR_BLOCK_INTRA;
+                blk->qp = (uint8_t)qp;
+                blk->ref[0] = blk->ref[1] = -1;
+                blk->ref_idx[0] = blk->ref_idx[1] = -1;
+                m->counts.intra++;
+                continue;
+            }
+            const int kind = t == 'S' ? FSR_BLOCK_PSKIP : t == 'd' ? FSR_BLOCK_BSKIP : t == 'D' ? FSR_BLOCK_DIRECT
+                                                                                             : FSR_BLOCK_INTER;
+            int rects[4][4], nr = 0;
+            if (part == ' ' && same_cells(b, cw8, mx * 2, my * 2, 2, 2)) {
+                rects[nr][0] = 0, rects[nr][1] = 0, rects[nr][2] = 16, rects[nr++][3] = 16;
+            } else if (part == '-' && same_cells(b, cw8, mx * 2, my * 2, 2, 1) &&
+                       same_cells(b, cw8, mx * 2, my * 2 + 1, 2, 1)) {
+                for (int i = 0; i < 2; i++)
+                    rects[nr][0] = 0, rects[nr][1] = 8 * i, rects[nr][2] = 16, rects[nr++][3] = 8;
+            } else if (part == '|' && same_cells(b, cw8, mx * 2, my * 2, 1, 2) &&
+                       same_cells(b, cw8, mx * 2 + 1, my * 2, 1, 2)) {
+                for (int i = 0; i < 2; i++)
+                    rects[nr][0] = 8 * i, rects[nr][1] = 0, rects[nr][2] = 8, rects[nr++][3] = 16;
+            } else {
+                for (int i = 0; i < 4; i++)
+                    rects[nr][0] = 8 * (i & 1), rects[nr][1] = 8 * (i >> 1), rects[nr][2] = 8, rects[nr++][3] = 8;
+            }
+            const FsrH264Slice *sl = au ? slice_of(au, addr) : NULL;
+            if (sl != last_sl) {
+                c.sl = sl;
+                if (sl) {
+                    gather(&c, 0);
+                    gather(&c, 1);
+                }
+                last_sl = sl;
+            }
+            for (int r = 0; r < nr; r++) {
+                FsrBlock *blk = &b->blocks[n++];
+                memset(blk, 0, sizeof(*blk));
+                blk->x = (int16_t)(mx * 16 + rects[r][0]);
+                blk->y = (int16_t)(my * 16 + rects[r][1]);
+                blk->w = (uint8_t)rects[r][2];
+                blk->h = (uint8_t)rects[r][3];
+                blk->kind = (uint8_t)kind;
+                blk->qp = (uint8_t)qp;
+                blk->ref[0] = blk->ref[1] = -1;
+                blk->ref_idx[0] = blk->ref_idx[1] = -1;
+                const size_t cell = (size_t)(blk->y / 8) * cw8 + blk->x / 8;
+                int lists = b->cell_lists[cell];
+                memcpy(blk->mv, b->cell_mv[cell], sizeof(blk->mv));
+                m->counts.pskip += kind == FSR_BLOCK_PSKIP;
+                m->counts.bskip += kind == FSR_BLOCK_BSKIP;
+                m->counts.direct += kind == FSR_BLOCK_DIRECT;
+                m->counts.inter += kind == FSR_BLOCK_INTER;
+                if (!lists) {
+                    m->unmodelled |= FSR_UNMODELLED_MV;
+                    blk->flags |= FSR_BLOCK_NO_REF;
+                    m->counts.no_ref++;
+                    continue;
+                }
+                blk->lists = (uint8_t)lists;
+                Choice ch;
+                const int try_drop = sl && sl->type == FSR_SLICE_B && kind == FSR_BLOCK_INTER && part != ' ';
+                if (!sl || sl->type == FSR_SLICE_I || choose(&c, blk, lists, try_drop, &ch) < 0 || !ch.lists) {
+                    blk->flags |= FSR_BLOCK_NO_REF;
+                    m->counts.no_ref++;
+                    continue;
+                }
+                if (ch.lists != lists) {
+                    const int dropped = lists & ~ch.lists;
+                    blk->flags |= FSR_BLOCK_DROPPED_MV;
+                    blk->lists = (uint8_t)ch.lists;
+                    for (int l = 0; l < 2; l++)
+                        if (dropped & (1 << l))
+                            blk->mv[l][0] = blk->mv[l][1] = 0;
+                    m->counts.dropped_mv++;
+                }
+                for (int l = 0; l < 2; l++)
+                    if (ch.lists & (1 << l)) {
+                        blk->ref[l] = (int32_t)ch.c[l]->rp->display;
+                        blk->ref_idx[l] = (int8_t)ch.c[l]->idx;
+                        m->counts.ref_nonzero_idx += ch.c[l]->idx != 0;
+                    }
+                m->counts.bi += ch.lists == 3;
+                blk->sad = ch.sad;
+                weights_for(&c, &ch, blk);
+                /* residual = decoded - prediction, all three planes */
+                int zero = 1;
+                for (int p = 0; p < 3; p++) {
+                    const int s = p ? 1 : 0, bx = blk->x >> s, by = blk->y >> s, w = blk->w >> s, h = blk->h >> s;
+                    uint8_t pred[16 * 16];
+                    if (p == 0 && ch.sad == 0) {
+                        /* exact luma: nothing to subtract */
+                        continue;
+                    }
+                    predict_plane(&ch, blk, p, pred, 16);
+                    const uint8_t *d = cur->data[p] + (ptrdiff_t)by * cur->stride[p] + bx;
+                    int16_t *o = (int16_t *)m->residual[p] + (ptrdiff_t)by * m->residual_stride[p] + bx;
+                    for (int j = 0; j < h; j++)
+                        for (int i = 0; i < w; i++) {
+                            int v = d[j * cur->stride[p] + i] - pred[j * 16 + i];
+                            o[j * m->residual_stride[p] + i] = (int16_t)v;
+                            zero &= v == 0;
+                        }
+                }
+                m->counts.predicted++;
+                if (zero) {
+                    blk->flags |= FSR_BLOCK_ZERO_RESIDUAL;
+                    m->counts.zero_residual++;
+                }
+            }
+        }
+    m->nb_blocks = n;
+    return 0;
+}
+
+/* ---- drawing ---- */
+
+static void put(FsrPicture *pic, int x, int y, const uint8_t yuv[3])
+{
+    if (x < 0 || y < 0 || x >= pic->w || y >= pic->h)
+        return;
+    pic->data[0][(ptrdiff_t)y * pic->stride[0] + x] = yuv[0];
+    pic->data[1][(ptrdiff_t)(y >> 1) * pic->stride[1] + (x >> 1)] = yuv[1];
+    pic->data[2][(ptrdiff_t)(y >> 1) * pic->stride[2] + (x >> 1)] = yuv[2];
+}
+
+static void line(FsrPicture *pic, int x0, int y0, int x1, int y1, const uint8_t yuv[3])
+{
+    int dx = abs(x1 - x0), dy = -abs(y1 - y0), sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1, e = dx + dy;
+    for (int guard = 0; guard < 1 << 16; guard++) {
+        put(pic, x0, y0, yuv);
+        if (x0 == x1 && y0 == y1)
+            break;
+        int e2 = 2 * e;
+        if (e2 >= dy) {
+            e += dy;
+            x0 += sx;
+        }
+        if (e2 <= dx) {
+            e += dx;
+            y0 += sy;
+        }
+    }
+}
+
+int fsr_blockmap_draw(FsrPicture *pic, const FsrBlockMap *map)
+{
+    if (!pic || !map || !pic->data[0])
+        return fsr_error(FSR_ERR(EINVAL), "fsr_blockmap_draw: no picture or map");
+    if (!map->side_info)
+        return 0;
+    if (map->width <= 0 || pic->w % map->width || pic->h * map->width != map->height * pic->w)
+        return fsr_error(FSR_ERR(EINVAL), "fsr_blockmap_draw: picture %dx%d is not an integer multiple of %dx%d",
+                         pic->w, pic->h, map->width, map->height);
+    const int s = pic->w / map->width;
+    /* BT.601 studio-range colours */
+    static const uint8_t red[3] = { 81, 90, 240 }, green[3] = { 145, 54, 34 }, cyan[3] = { 170, 166, 16 },
+                         blue[3] = { 41, 240, 110 }, magenta[3] = { 106, 202, 222 }, yellow[3] = { 210, 16, 146 };
+    for (int i = 0; i < map->nb_blocks; i++) {
+        const FsrBlock *b = &map->blocks[i];
+        const uint8_t *col = b->kind == FSR_BLOCK_INTRA                                ? red
+                             : b->kind == FSR_BLOCK_PSKIP || b->kind == FSR_BLOCK_BSKIP ? green
+                             : b->kind == FSR_BLOCK_DIRECT                              ? cyan
+                             : b->lists == 3                                            ? magenta
+                                                                                        : blue;
+        const int x0 = (b->x - map->crop_left) * s, y0 = (b->y - map->crop_top) * s;
+        const int x1 = x0 + b->w * s - 1, y1 = y0 + b->h * s - 1;
+        line(pic, x0, y0, x1, y0, col);
+        line(pic, x0, y0, x0, y1, col);
+        for (int l = 0; l < 2; l++)
+            if (b->lists & (1 << l)) {
+                /* from the block centre to where its samples come from */
+                const int cx = x0 + b->w * s / 2, cy = y0 + b->h * s / 2;
+                line(pic, cx, cy, cx + b->mv[l][0] * s / 4, cy + b->mv[l][1] * s / 4, yellow);
+            }
+    }
+    return 0;
+}

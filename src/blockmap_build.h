@@ -1,0 +1,49 @@
+/* Builds a frame's block map from what the decoder hook gathered: the
+ * macroblock-type table, the exported vectors, the parsed slice headers,
+ * and the decoded reference pictures. */
+#ifndef FASTSR_SRC_BLOCKMAP_BUILD_H
+#define FASTSR_SRC_BLOCKMAP_BUILD_H
+
+#include <libavutil/motion_vector.h>
+
+#include "fastsr/blockmap.h"
+#include "h264_parse.h"
+
+/* One frame's FF_DEBUG_MB_TYPE | FF_DEBUG_QP table. */
+typedef struct FsrMbTable {
+    int mb_w, mb_h;
+    char pict_type;
+    uint8_t *qp;
+    char *type;  /* libavcodec's type character per macroblock */
+    char *part;  /* partition character: ' ' '-' '|' '+' */
+} FsrMbTable;
+
+typedef struct FsrRefPic {
+    const FsrPicture *pic;  /* coded size */
+    int64_t display;
+} FsrRefPic;
+
+/* Returns the decoded picture of decode index au, or NULL if unavailable. */
+typedef const FsrRefPic *(*FsrRefResolve)(void *opaque, int64_t au);
+
+typedef struct FsrBlockMapBuilder {
+    FsrBlockMap map;
+    FsrBlock *blocks;
+    int blocks_cap;
+    int16_t *res;
+    size_t res_size;
+    int16_t (*cell_mv)[2][2]; /* per 8x8 cell and list */
+    uint8_t *cell_lists;
+    size_t cells_cap;
+} FsrBlockMapBuilder;
+
+/* cur: the decoded frame at coded size; table may be NULL (then intra is
+ * "no vectors"), au may be NULL (then there are no lists: NO_REF).  The
+ * caller fills the frame facts of b->map afterwards; this sets the
+ * geometry, blocks, residual and counts. */
+int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur_display, const FsrMbTable *table,
+                       const AVMotionVector *mvs, int nb_mvs, const FsrH264AU *au, FsrRefResolve resolve,
+                       void *opaque);
+void fsr_blockmap_builder_free(FsrBlockMapBuilder *b);
+
+#endif

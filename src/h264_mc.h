@@ -1,0 +1,40 @@
+/* H.264 motion compensation at LR (8.4.2.2): 6-tap quarter-pel luma,
+ * eighth-pel bilinear chroma, edge clamping at the coded picture size,
+ * weighted sample prediction (8.4.2.3).  Bit-exact with the standard. */
+#ifndef FASTSR_SRC_H264_MC_H
+#define FASTSR_SRC_H264_MC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A reference plane of the coded size; samples outside are the nearest
+ * edge sample. */
+typedef struct FsrMcPlane {
+    const uint8_t *data;
+    ptrdiff_t stride;
+    int w, h;
+} FsrMcPlane;
+
+/* Luma block w x h (w, h <= 16) at (x, y) displaced by the quarter-pel
+ * vector (mvx, mvy). */
+void fsr_h264_mc_luma(uint8_t *dst, ptrdiff_t dst_stride, const FsrMcPlane *ref, int x, int y, int mvx, int mvy,
+                      int w, int h);
+/* Plain C reference of the same (per sample, straight from the standard). */
+void fsr_h264_mc_luma_ref(uint8_t *dst, ptrdiff_t dst_stride, const FsrMcPlane *ref, int x, int y, int mvx,
+                          int mvy, int w, int h);
+
+/* Chroma block (w, h <= 8) at chroma position (x, y); (mvx, mvy) is the
+ * luma quarter-pel vector, i.e. eighth-pel in 4:2:0 chroma. */
+void fsr_h264_mc_chroma(uint8_t *dst, ptrdiff_t dst_stride, const FsrMcPlane *ref, int x, int y, int mvx, int mvy,
+                        int w, int h);
+
+/* Explicit weighting of one prediction in place (8-299). */
+void fsr_h264_weight(uint8_t *p, ptrdiff_t stride, int w, int h, int log2_denom, int weight, int offset);
+/* Bi-prediction into p0: weighted (8-301) or, with log2_denom < 0, the
+ * default average (p0 + p1 + 1) >> 1. */
+void fsr_h264_biweight(uint8_t *p0, const uint8_t *p1, ptrdiff_t stride, int w, int h, int log2_denom, int w0,
+                       int w1, int o0, int o1);
+
+unsigned fsr_sad(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs, int w, int h);
+
+#endif

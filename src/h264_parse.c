@@ -1,0 +1,819 @@
+#include "h264_parse.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+/* ---- bit reader over an unescaped NAL payload ---- */
+
+typedef struct Bits {
+    const uint8_t *buf;
+    int size_bits, pos;
+    int overrun;
+} Bits;
+
+static unsigned get_bit(Bits *b)
+{
+    if (b->pos >= b->size_bits) {
+        b->overrun = 1;
+        return 0;
+    }
+    unsigned v = (b->buf[b->pos >> 3] >> (7 - (b->pos & 7))) & 1;
+    b->pos++;
+    return v;
+}
+
+static unsigned get_bits(Bits *b, int n)
+{
+    unsigned v = 0;
+    while (n--)
+        v = v << 1 | get_bit(b);
+    return v;
+}
+
+static unsigned get_ue(Bits *b)
+{
+    int zeros = 0;
+    while (!get_bit(b)) {
+        if (++zeros > 31 || b->overrun) {
+            b->overrun = 1;
+            return 0;
+        }
+    }
+    return zeros ? ((1u << zeros) - 1 + get_bits(b, zeros)) : 0;
+}
+
+static int get_se(Bits *b)
+{
+    unsigned v = get_ue(b);
+    return v & 1 ? (int)((v + 1) >> 1) : -(int)(v >> 1);
+}
+
+/* Removes emulation prevention bytes (00 00 03); headers are short, so only
+ * the first max bytes are kept. */
+static int unescape(uint8_t *dst, int max, const uint8_t *src, int size)
+{
+    int n = 0, zeros = 0;
+    for (int i = 0; i < size && n < max; i++) {
+        if (zeros >= 2 && src[i] == 3) {
+            zeros = 0;
+            continue;
+        }
+        zeros = src[i] ? 0 : zeros + 1;
+        dst[n++] = src[i];
+    }
+    return n;
+}
+
+/* ---- parameter sets ---- */
+
+typedef struct Sps {
+    int valid;
+    int chroma_format_idc, bit_depth;
+    int log2_max_frame_num, poc_type, log2_max_poc_lsb;
+    int delta_pic_order_always_zero;
+    int max_num_ref_frames;
+    int frame_mbs_only, mbaff;
+    int mb_w, mb_h;
+} Sps;
+
+typedef struct Pps {
+    int valid;
+    int sps_id;
+    int bottom_field_pic_order_present;
+    int num_slice_groups;
+    int num_ref_idx_default[2];
+    int weighted_pred, weighted_bipred_idc;
+    int redundant_pic_cnt_present;
+} Pps;
+
+typedef struct DpbPic {
+    int64_t au;
+    int frame_num;
+    int32_t poc;
+    int long_term;  /* 0 short-term, 1 long-term */
+    int lt_idx;
+} DpbPic;
+
+struct FsrH264Parser {
+    int nal_length_size; /* 0: Annex B start codes */
+    Sps sps[32];
+    Pps pps[256];
+    DpbPic dpb[FSR_H264_MAX_DPB + 1];
+    int dpb_n;
+    int64_t next_au;
+    /* POC state (8.2.1) */
+    int prev_poc_msb, prev_poc_lsb;
+    int prev_frame_num_offset, prev_frame_num, prev_ref_frame_num;
+    int prev_had_mmco5;
+    int have_prev;
+};
+
+static void skip_scaling_list(Bits *b, int size)
+{
+    int last = 8, next = 8;
+    for (int j = 0; j < size; j++) {
+        if (next) {
+            int delta = get_se(b);
+            next = (last + delta + 256) % 256;
+        }
+        last = next ? next : last;
+    }
+}
+
+static void parse_sps(FsrH264Parser *p, Bits *b)
+{
+    Sps s = { 0 };
+    int profile = get_bits(b, 8);
+    get_bits(b, 16); /* constraint flags, level */
+    unsigned id = get_ue(b);
+    if (id >= 32)
+        return;
+    s.chroma_format_idc = 1;
+    s.bit_depth = 8;
+    if (profile == 100 || profile == 110 || profile == 122 || profile == 244 || profile == 44 || profile == 83 ||
+        profile == 86 || profile == 118 || profile == 128 || profile == 138 || profile == 139 || profile == 134 ||
+        profile == 135) {
+        s.chroma_format_idc = get_ue(b);
+        if (s.chroma_format_idc == 3)
+            get_bit(b);
+        s.bit_depth = 8 + get_ue(b);
+        get_ue(b);
+        get_bit(b);
+        if (get_bit(b))
+            for (int i = 0; i < (s.chroma_format_idc != 3 ? 8 : 12); i++)
+                if (get_bit(b))
+                    skip_scaling_list(b, i < 6 ? 16 : 64);
+    }
+    s.log2_max_frame_num = get_ue(b) + 4;
+    s.poc_type = get_ue(b);
+    if (s.poc_type == 0) {
+        s.log2_max_poc_lsb = get_ue(b) + 4;
+    } else if (s.poc_type == 1) {
+        s.delta_pic_order_always_zero = get_bit(b);
+        get_se(b);
+        get_se(b);
+        unsigned n = get_ue(b);
+        if (n > 255)
+            return;
+        for (unsigned i = 0; i < n; i++)
+            get_se(b);
+    }
+    s.max_num_ref_frames = get_ue(b);
+    get_bit(b); /* gaps_in_frame_num_value_allowed_flag */
+    s.mb_w = get_ue(b) + 1;
+    int map_h = get_ue(b) + 1;
+    s.frame_mbs_only = get_bit(b);
+    if (!s.frame_mbs_only)
+        s.mbaff = get_bit(b);
+    s.mb_h = map_h * (2 - s.frame_mbs_only);
+    if (b->overrun || s.log2_max_frame_num > 16 || s.log2_max_poc_lsb > 16 || s.max_num_ref_frames > 16 ||
+        s.mb_w > 1024 || s.mb_h > 1024)
+        return;
+    s.valid = 1;
+    p->sps[id] = s;
+}
+
+static void parse_pps(FsrH264Parser *p, Bits *b)
+{
+    Pps s = { 0 };
+    unsigned id = get_ue(b);
+    s.sps_id = get_ue(b);
+    if (id >= 256 || s.sps_id >= 32)
+        return;
+    get_bit(b); /* entropy_coding_mode_flag */
+    s.bottom_field_pic_order_present = get_bit(b);
+    s.num_slice_groups = get_ue(b) + 1;
+    if (s.num_slice_groups > 1) {
+        /* FMO: the slice-group map is not needed to name it unmodelled. */
+        s.valid = 1;
+        p->pps[id] = s;
+        return;
+    }
+    s.num_ref_idx_default[0] = get_ue(b) + 1;
+    s.num_ref_idx_default[1] = get_ue(b) + 1;
+    s.weighted_pred = get_bit(b);
+    s.weighted_bipred_idc = get_bits(b, 2);
+    get_se(b);
+    get_se(b);
+    get_se(b);
+    get_bit(b); /* deblocking_filter_control_present_flag */
+    get_bit(b); /* constrained_intra_pred_flag */
+    s.redundant_pic_cnt_present = get_bit(b);
+    if (b->overrun || s.num_ref_idx_default[0] > 32 || s.num_ref_idx_default[1] > 32)
+        return;
+    s.valid = 1;
+    p->pps[id] = s;
+}
+
+/* ---- reference lists (8.2.4) ---- */
+
+typedef struct SliceHeader {
+    int first_mb, type, pps_id, frame_num, field, idr_pic_id;
+    int poc_lsb, delta_poc_bottom;
+    int num_ref[2];
+    int mod_n[2];
+    int mod_idc[2][FSR_H264_MAX_REFS + 1], mod_val[2][FSR_H264_MAX_REFS + 1];
+    int long_term_reference_flag, adaptive;
+    int mmco_n;
+    int mmco[66][3];
+} SliceHeader;
+
+static int pic_num(const FsrH264Parser *p, const DpbPic *d, int cur_frame_num, int max_frame_num)
+{
+    (void)p;
+    return d->frame_num > cur_frame_num ? d->frame_num - max_frame_num : d->frame_num;
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+    const int *x = a, *y = b;
+    return (x[0] < y[0]) - (x[0] > y[0]);
+}
+
+static int cmp_asc(const void *a, const void *b)
+{
+    const int *x = a, *y = b;
+    return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+/* Fills list with DPB indices: sorted keys {key, dpb index}. */
+static int init_list(const FsrH264Parser *p, int *list, int type, int lx, int32_t cur_poc, int frame_num,
+                     int max_frame_num)
+{
+    int keys[FSR_H264_MAX_DPB + 1][2], n = 0, k = 0;
+    if (type == FSR_SLICE_P) {
+        for (int i = 0; i < p->dpb_n; i++)
+            if (!p->dpb[i].long_term) {
+                keys[k][0] = pic_num(p, &p->dpb[i], frame_num, max_frame_num);
+                keys[k++][1] = i;
+            }
+        qsort(keys, k, sizeof(keys[0]), cmp_desc);
+        for (int i = 0; i < k; i++)
+            list[n++] = keys[i][1];
+    } else {
+        /* B: L0 = earlier POCs descending then later ascending; L1 the reverse. */
+        int before[FSR_H264_MAX_DPB + 1][2], after[FSR_H264_MAX_DPB + 1][2], nb = 0, na = 0;
+        for (int i = 0; i < p->dpb_n; i++)
+            if (!p->dpb[i].long_term) {
+                if (p->dpb[i].poc < cur_poc) {
+                    before[nb][0] = p->dpb[i].poc;
+                    before[nb++][1] = i;
+                } else {
+                    after[na][0] = p->dpb[i].poc;
+                    after[na++][1] = i;
+                }
+            }
+        qsort(before, nb, sizeof(before[0]), cmp_desc);
+        qsort(after, na, sizeof(after[0]), cmp_asc);
+        if (lx == 0) {
+            for (int i = 0; i < nb; i++)
+                list[n++] = before[i][1];
+            for (int i = 0; i < na; i++)
+                list[n++] = after[i][1];
+        } else {
+            for (int i = 0; i < na; i++)
+                list[n++] = after[i][1];
+            for (int i = 0; i < nb; i++)
+                list[n++] = before[i][1];
+        }
+    }
+    k = 0;
+    for (int i = 0; i < p->dpb_n; i++)
+        if (p->dpb[i].long_term) {
+            keys[k][0] = p->dpb[i].lt_idx;
+            keys[k++][1] = i;
+        }
+    qsort(keys, k, sizeof(keys[0]), cmp_asc);
+    for (int i = 0; i < k; i++)
+        list[n++] = keys[i][1];
+    return n;
+}
+
+static void build_lists(const FsrH264Parser *p, const Sps *sps, const SliceHeader *sh, int32_t cur_poc,
+                        FsrH264Slice *out)
+{
+    const int max_frame_num = 1 << sps->log2_max_frame_num;
+    int full[2][FSR_H264_MAX_DPB + 1], len[2] = { 0, 0 };
+    int nlists = sh->type == FSR_SLICE_B ? 2 : sh->type == FSR_SLICE_P ? 1 : 0;
+    for (int l = 0; l < nlists; l++)
+        len[l] = init_list(p, full[l], sh->type, l, cur_poc, sh->frame_num, max_frame_num);
+    if (nlists == 2 && len[1] > 1 && len[0] == len[1] && !memcmp(full[0], full[1], sizeof(int) * len[0])) {
+        int t = full[1][0];
+        full[1][0] = full[1][1];
+        full[1][1] = t;
+    }
+    for (int l = 0; l < 2; l++) {
+        out->num_ref[l] = l < nlists ? sh->num_ref[l] : 0;
+        int list[FSR_H264_MAX_REFS + 1];
+        for (int i = 0; i < FSR_H264_MAX_REFS + 1; i++)
+            list[i] = i < len[l] && i < out->num_ref[l] ? full[l][i] : -1;
+        /* ref_pic_list_modification (8.2.4.3) */
+        int pred = sh->frame_num;
+        for (int m = 0, idx = 0; l < nlists && m < sh->mod_n[l] && idx < out->num_ref[l]; m++, idx++) {
+            int idc = sh->mod_idc[l][m], found = -1;
+            if (idc == 0 || idc == 1) {
+                int diff = sh->mod_val[l][m] + 1;
+                int nowrap = idc == 0 ? pred - diff : pred + diff;
+                if (nowrap < 0)
+                    nowrap += max_frame_num;
+                else if (nowrap >= max_frame_num)
+                    nowrap -= max_frame_num;
+                pred = nowrap;
+                int num = nowrap > sh->frame_num ? nowrap - max_frame_num : nowrap;
+                for (int i = 0; i < p->dpb_n; i++)
+                    if (!p->dpb[i].long_term && pic_num(p, &p->dpb[i], sh->frame_num, max_frame_num) == num)
+                        found = i;
+            } else {
+                for (int i = 0; i < p->dpb_n; i++)
+                    if (p->dpb[i].long_term && p->dpb[i].lt_idx == sh->mod_val[l][m])
+                        found = i;
+            }
+            /* insert at idx, drop the later copy of the same picture */
+            for (int i = out->num_ref[l]; i > idx; i--)
+                list[i] = list[i - 1];
+            list[idx] = found;
+            int w = idx + 1;
+            for (int i = idx + 1; i <= out->num_ref[l]; i++)
+                if (list[i] != found || found < 0)
+                    list[w++] = list[i];
+        }
+        for (int i = 0; i < FSR_H264_MAX_REFS; i++) {
+            int d = i < out->num_ref[l] ? list[i] : -1;
+            out->ref[l][i] = d >= 0 ? p->dpb[d].au : -1;
+            out->ref_poc[l][i] = d >= 0 ? p->dpb[d].poc : 0;
+            out->ref_long[l][i] = d >= 0 ? (uint8_t)p->dpb[d].long_term : 0;
+        }
+    }
+}
+
+/* ---- slice header ---- */
+
+static int parse_slice_header(FsrH264Parser *p, Bits *b, int nal_type, int nal_ref_idc, SliceHeader *sh,
+                              FsrH264Slice *sl, const Sps **psps, unsigned *unmodelled)
+{
+    memset(sh, 0, sizeof(*sh));
+    sh->first_mb = get_ue(b);
+    sh->type = get_ue(b) % 5;
+    if (sh->type == 3)
+        sh->type = FSR_SLICE_P; /* SP */
+    else if (sh->type == 4)
+        sh->type = FSR_SLICE_I; /* SI */
+    sh->pps_id = get_ue(b);
+    if (sh->pps_id >= 256 || !p->pps[sh->pps_id].valid)
+        return -1;
+    const Pps *pps = &p->pps[sh->pps_id];
+    const Sps *sps = &p->sps[pps->sps_id];
+    if (!sps->valid)
+        return -1;
+    *psps = sps;
+    if (pps->num_slice_groups > 1) {
+        *unmodelled |= FSR_H264_UNMODELLED_FMO;
+        return -1;
+    }
+    if (sps->chroma_format_idc != 1 || sps->bit_depth != 8)
+        *unmodelled |= FSR_H264_UNMODELLED_DEPTH;
+    if (sps->chroma_format_idc == 3)
+        get_bits(b, 2);
+    sh->frame_num = get_bits(b, sps->log2_max_frame_num);
+    if (!sps->frame_mbs_only) {
+        sh->field = get_bit(b);
+        if (sh->field)
+            get_bit(b);
+        if (sh->field || sps->mbaff)
+            *unmodelled |= FSR_H264_UNMODELLED_FIELD;
+    }
+    if (nal_type == 5)
+        sh->idr_pic_id = get_ue(b);
+    if (sps->poc_type == 0) {
+        sh->poc_lsb = get_bits(b, sps->log2_max_poc_lsb);
+        if (pps->bottom_field_pic_order_present && !sh->field)
+            sh->delta_poc_bottom = get_se(b);
+    } else if (sps->poc_type == 1) {
+        *unmodelled |= FSR_H264_UNMODELLED_POC1;
+        if (!sps->delta_pic_order_always_zero) {
+            get_se(b);
+            if (pps->bottom_field_pic_order_present && !sh->field)
+                get_se(b);
+        }
+    }
+    if (pps->redundant_pic_cnt_present)
+        get_ue(b);
+    if (sh->type == FSR_SLICE_B)
+        get_bit(b); /* direct_spatial_mv_pred_flag */
+    sh->num_ref[0] = pps->num_ref_idx_default[0];
+    sh->num_ref[1] = pps->num_ref_idx_default[1];
+    if (sh->type != FSR_SLICE_I) {
+        if (get_bit(b)) {
+            sh->num_ref[0] = get_ue(b) + 1;
+            if (sh->type == FSR_SLICE_B)
+                sh->num_ref[1] = get_ue(b) + 1;
+        }
+        if (sh->num_ref[0] > FSR_H264_MAX_REFS || sh->num_ref[1] > FSR_H264_MAX_REFS)
+            return -1;
+        for (int l = 0; l < (sh->type == FSR_SLICE_B ? 2 : 1); l++) {
+            if (!get_bit(b))
+                continue;
+            for (;;) {
+                int idc = get_ue(b);
+                if (idc == 3)
+                    break;
+                if (idc > 3 || sh->mod_n[l] > FSR_H264_MAX_REFS || b->overrun)
+                    return -1;
+                sh->mod_idc[l][sh->mod_n[l]] = idc;
+                sh->mod_val[l][sh->mod_n[l]++] = get_ue(b);
+            }
+        }
+    }
+    /* weights: default entries first, then the table overrides them */
+    sl->weight_mode = FSR_WEIGHT_NONE;
+    for (int l = 0; l < 2; l++)
+        for (int i = 0; i < FSR_H264_MAX_REFS; i++)
+            for (int c = 0; c < 3; c++) {
+                sl->weight[l][i][c] = 1;
+                sl->offset[l][i][c] = 0;
+            }
+    if ((pps->weighted_pred && sh->type == FSR_SLICE_P) || (pps->weighted_bipred_idc == 1 && sh->type == FSR_SLICE_B)) {
+        sl->weight_mode = FSR_WEIGHT_EXPLICIT;
+        sl->log2_denom[0] = get_ue(b);
+        sl->log2_denom[1] = sps->chroma_format_idc ? (int)get_ue(b) : 0;
+        if (sl->log2_denom[0] > 7 || sl->log2_denom[1] > 7)
+            return -1;
+        for (int l = 0; l < (sh->type == FSR_SLICE_B ? 2 : 1); l++)
+            for (int i = 0; i < sh->num_ref[l]; i++) {
+                sl->weight[l][i][0] = (int16_t)(1 << sl->log2_denom[0]);
+                sl->weight[l][i][1] = sl->weight[l][i][2] = (int16_t)(1 << sl->log2_denom[1]);
+                if (get_bit(b)) {
+                    sl->weight[l][i][0] = (int16_t)get_se(b);
+                    sl->offset[l][i][0] = (int16_t)get_se(b);
+                }
+                if (sps->chroma_format_idc && get_bit(b))
+                    for (int c = 1; c < 3; c++) {
+                        sl->weight[l][i][c] = (int16_t)get_se(b);
+                        sl->offset[l][i][c] = (int16_t)get_se(b);
+                    }
+            }
+    } else if (pps->weighted_bipred_idc == 2 && sh->type == FSR_SLICE_B) {
+        sl->weight_mode = FSR_WEIGHT_IMPLICIT;
+    }
+    if (nal_ref_idc) {
+        if (nal_type == 5) {
+            get_bit(b);
+            sh->long_term_reference_flag = get_bit(b);
+        } else if ((sh->adaptive = get_bit(b))) {
+            for (;;) {
+                int op = get_ue(b);
+                if (!op)
+                    break;
+                if (op > 6 || sh->mmco_n >= 66 || b->overrun)
+                    return -1;
+                sh->mmco[sh->mmco_n][0] = op;
+                if (op == 1 || op == 3)
+                    sh->mmco[sh->mmco_n][1] = get_ue(b);
+                if (op == 2)
+                    sh->mmco[sh->mmco_n][1] = get_ue(b);
+                if (op == 3 || op == 6 || op == 4)
+                    sh->mmco[sh->mmco_n][2] = get_ue(b);
+                sh->mmco_n++;
+            }
+        }
+    }
+    sl->first_mb = sh->first_mb;
+    sl->type = sh->type;
+    return b->overrun ? -1 : 0;
+}
+
+/* ---- POC (8.2.1) and reference marking (8.2.5) ---- */
+
+static int32_t compute_poc(FsrH264Parser *p, const Sps *sps, const SliceHeader *sh, int idr, int ref)
+{
+    const int max_frame_num = 1 << sps->log2_max_frame_num;
+    if (sps->poc_type == 0) {
+        int prev_msb = p->prev_poc_msb, prev_lsb = p->prev_poc_lsb;
+        if (idr)
+            prev_msb = prev_lsb = 0;
+        const int max_lsb = 1 << sps->log2_max_poc_lsb;
+        int msb = prev_msb;
+        if (sh->poc_lsb < prev_lsb && prev_lsb - sh->poc_lsb >= max_lsb / 2)
+            msb = prev_msb + max_lsb;
+        else if (sh->poc_lsb > prev_lsb && sh->poc_lsb - prev_lsb > max_lsb / 2)
+            msb = prev_msb - max_lsb;
+        int top = msb + sh->poc_lsb, bottom = top + sh->delta_poc_bottom;
+        if (ref) {
+            p->prev_poc_msb = msb;
+            p->prev_poc_lsb = sh->poc_lsb;
+        }
+        return top < bottom ? top : bottom;
+    }
+    /* types 1 (approximated, flagged) and 2 */
+    int offset = idr ? 0 : p->prev_frame_num_offset + (p->prev_frame_num > sh->frame_num ? max_frame_num : 0);
+    p->prev_frame_num_offset = offset;
+    p->prev_frame_num = sh->frame_num;
+    if (idr)
+        return 0;
+    return 2 * (offset + sh->frame_num) - (ref ? 0 : 1);
+}
+
+static void dpb_remove(FsrH264Parser *p, int i)
+{
+    memmove(&p->dpb[i], &p->dpb[i + 1], sizeof(p->dpb[0]) * (p->dpb_n - i - 1));
+    p->dpb_n--;
+}
+
+static void mark_reference(FsrH264Parser *p, const Sps *sps, const SliceHeader *sh, int idr, int64_t au,
+                           int32_t *poc)
+{
+    const int max_frame_num = 1 << sps->log2_max_frame_num;
+    DpbPic cur = { .au = au, .frame_num = sh->frame_num, .poc = *poc };
+    if (idr) {
+        p->dpb_n = 0;
+        cur.long_term = sh->long_term_reference_flag;
+    } else if (sh->adaptive) {
+        for (int m = 0; m < sh->mmco_n; m++) {
+            const int op = sh->mmco[m][0], a = sh->mmco[m][1], c = sh->mmco[m][2];
+            const int num = sh->frame_num - (a + 1);
+            if (op == 1 || op == 3) {
+                for (int i = 0; i < p->dpb_n; i++)
+                    if (!p->dpb[i].long_term && pic_num(p, &p->dpb[i], sh->frame_num, max_frame_num) == num) {
+                        if (op == 1) {
+                            dpb_remove(p, i);
+                        } else {
+                            for (int j = 0; j < p->dpb_n; j++)
+                                if (p->dpb[j].long_term && p->dpb[j].lt_idx == c) {
+                                    dpb_remove(p, j);
+                                    if (j < i)
+                                        i--;
+                                    break;
+                                }
+                            p->dpb[i].long_term = 1;
+                            p->dpb[i].lt_idx = c;
+                        }
+                        break;
+                    }
+            } else if (op == 2) {
+                for (int i = 0; i < p->dpb_n; i++)
+                    if (p->dpb[i].long_term && p->dpb[i].lt_idx == a) {
+                        dpb_remove(p, i);
+                        break;
+                    }
+            } else if (op == 4) {
+                for (int i = p->dpb_n - 1; i >= 0; i--)
+                    if (p->dpb[i].long_term && p->dpb[i].lt_idx >= c)
+                        dpb_remove(p, i);
+            } else if (op == 5) {
+                p->dpb_n = 0;
+                /* the picture behaves as frame_num 0, POC rebased to 0 */
+                cur.frame_num = 0;
+                cur.poc = 0;
+                p->prev_poc_msb = 0;
+                p->prev_poc_lsb = 0;
+                p->prev_frame_num_offset = 0;
+                p->prev_frame_num = 0;
+            } else if (op == 6) {
+                for (int j = 0; j < p->dpb_n; j++)
+                    if (p->dpb[j].long_term && p->dpb[j].lt_idx == c) {
+                        dpb_remove(p, j);
+                        break;
+                    }
+                cur.long_term = 1;
+                cur.lt_idx = c;
+            }
+        }
+    } else {
+        int max = sps->max_num_ref_frames > 0 ? sps->max_num_ref_frames : 1;
+        while (p->dpb_n >= max) {
+            int oldest = -1;
+            for (int i = 0; i < p->dpb_n; i++)
+                if (!p->dpb[i].long_term &&
+                    (oldest < 0 || pic_num(p, &p->dpb[i], sh->frame_num, max_frame_num) <
+                                       pic_num(p, &p->dpb[oldest], sh->frame_num, max_frame_num)))
+                    oldest = i;
+            if (oldest < 0)
+                break;
+            dpb_remove(p, oldest);
+        }
+    }
+    /* a damaged stream can overfill it; keep the newest */
+    while (p->dpb_n >= FSR_H264_MAX_DPB)
+        dpb_remove(p, 0);
+    p->dpb[p->dpb_n++] = cur;
+    *poc = cur.poc;
+}
+
+/* ---- NAL iteration ---- */
+
+typedef struct Nal {
+    const uint8_t *data;
+    int size;
+} Nal;
+
+static int next_nal(const FsrH264Parser *p, const uint8_t **pos, const uint8_t *end, Nal *nal)
+{
+    const uint8_t *q = *pos;
+    if (p->nal_length_size) {
+        if (end - q < p->nal_length_size)
+            return 0;
+        uint32_t len = 0;
+        for (int i = 0; i < p->nal_length_size; i++)
+            len = len << 8 | *q++;
+        if (len > (uint32_t)(end - q))
+            len = (uint32_t)(end - q);
+        nal->data = q;
+        nal->size = (int)len;
+        *pos = q + len;
+        return 1;
+    }
+    /* Annex B: find a start code, the NAL runs to the next one */
+    while (end - q >= 3 && !(q[0] == 0 && q[1] == 0 && q[2] == 1))
+        q++;
+    if (end - q < 3)
+        return 0;
+    q += 3;
+    const uint8_t *s = q;
+    while (end - q >= 3 && !(q[0] == 0 && q[1] == 0 && (q[2] == 1 || q[2] == 0)))
+        q++;
+    if (end - q < 3)
+        q = end;
+    nal->data = s;
+    nal->size = (int)(q - s);
+    *pos = q;
+    return 1;
+}
+
+static void parse_param_nal(FsrH264Parser *p, const Nal *nal)
+{
+    if (nal->size < 2)
+        return;
+    int type = nal->data[0] & 31;
+    if (type != 7 && type != 8)
+        return;
+    uint8_t buf[1024];
+    int n = unescape(buf, sizeof(buf), nal->data + 1, nal->size - 1);
+    Bits b = { buf, n * 8, 0, 0 };
+    if (type == 7)
+        parse_sps(p, &b);
+    else
+        parse_pps(p, &b);
+}
+
+int fsr_h264_parser_open(FsrH264Parser **out, const uint8_t *ext, int size)
+{
+    FsrH264Parser *p = calloc(1, sizeof(*p));
+    if (!p)
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    if (size >= 7 && ext[0] == 1) {
+        /* avcC */
+        p->nal_length_size = (ext[4] & 3) + 1;
+        const uint8_t *q = ext + 5, *end = ext + size;
+        for (int set = 0; set < 2; set++) {
+            if (q >= end)
+                break;
+            int count = set == 0 ? (*q++ & 31) : *q++;
+            for (int i = 0; i < count && end - q >= 2; i++) {
+                int len = q[0] << 8 | q[1];
+                q += 2;
+                if (len > end - q)
+                    break;
+                Nal nal = { q, len };
+                parse_param_nal(p, &nal);
+                q += len;
+            }
+        }
+    } else if (size > 0) {
+        Nal nal;
+        const uint8_t *q = ext;
+        while (next_nal(p, &q, ext + size, &nal))
+            parse_param_nal(p, &nal);
+    }
+    *out = p;
+    return 0;
+}
+
+void fsr_h264_parser_close(FsrH264Parser **p)
+{
+    free(*p);
+    *p = NULL;
+}
+
+void fsr_h264_au_free(FsrH264AU *au)
+{
+    free(au->slices);
+    au->slices = NULL;
+    au->nb_slices = 0;
+}
+
+int fsr_h264_parser_holds(const FsrH264Parser *p, int64_t au)
+{
+    for (int i = 0; i < p->dpb_n; i++)
+        if (p->dpb[i].au == au)
+            return 1;
+    return 0;
+}
+
+#define MAX_SLICES 64
+
+int fsr_h264_parse_packet(FsrH264Parser *p, const uint8_t *data, int size, int64_t pts, FsrH264AU *au)
+{
+    memset(au, 0, sizeof(*au));
+    au->pts = pts;
+    const uint8_t *q = data, *end = data + size;
+    Nal nal;
+    int have_pic = 0, slices_cap = 0;
+    SliceHeader *sh = NULL, *first = NULL;
+    const Sps *sps = NULL;
+    int first_type = 0;
+    int ret = 0;
+    sh = malloc(sizeof(*sh) * 2);
+    if (!sh)
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    first = sh + 1;
+    while (next_nal(p, &q, end, &nal)) {
+        if (nal.size < 2)
+            continue;
+        int type = nal.data[0] & 31, ref_idc = (nal.data[0] >> 5) & 3;
+        if (type == 7 || type == 8) {
+            parse_param_nal(p, &nal);
+            continue;
+        }
+        if (type != 1 && type != 5)
+            continue; /* data partitioning (2-4) is Extended profile only */
+        uint8_t buf[2048];
+        int n = unescape(buf, sizeof(buf), nal.data + 1, nal.size - 1);
+        Bits b = { buf, n * 8, 0, 0 };
+        if (au->nb_slices >= slices_cap) {
+            if (slices_cap >= MAX_SLICES) {
+                au->unmodelled |= FSR_H264_UNMODELLED_SLICES;
+                continue;
+            }
+            slices_cap = slices_cap ? slices_cap * 2 : 4;
+            FsrH264Slice *s = realloc(au->slices, sizeof(*s) * slices_cap);
+            if (!s) {
+                ret = fsr_error(FSR_ERR(ENOMEM), "out of memory");
+                goto done;
+            }
+            au->slices = s;
+        }
+        FsrH264Slice *sl = &au->slices[au->nb_slices];
+        memset(sl, 0, sizeof(*sl));
+        const Sps *s_sps = NULL;
+        if (parse_slice_header(p, &b, type, ref_idc, sh, sl, &s_sps, &au->unmodelled) < 0) {
+            au->unmodelled |= FSR_H264_UNMODELLED_HEADER;
+            if (!have_pic) {
+                have_pic = 1;
+                au->nal_ref_idc = ref_idc;
+                au->idr = type == 5;
+            }
+            continue;
+        }
+        if (!have_pic) {
+            have_pic = 1;
+            au->nal_ref_idc = ref_idc;
+            au->idr = type == 5;
+            *first = *sh;
+            sps = s_sps;
+            first_type = type;
+            au->frame_num = sh->frame_num;
+            au->mb_w = sps->mb_w;
+            au->mb_h = sps->mb_h;
+            au->poc = compute_poc(p, sps, sh, au->idr, ref_idc != 0);
+            if (!au->idr && p->have_prev && sh->frame_num != p->prev_ref_frame_num &&
+                sh->frame_num != (p->prev_ref_frame_num + 1) % (1 << sps->log2_max_frame_num))
+                au->unmodelled |= FSR_H264_UNMODELLED_GAP;
+        }
+        build_lists(p, s_sps, sh, au->poc, sl);
+        au->nb_slices++;
+    }
+    if (have_pic) {
+        au->au = p->next_au++;
+        if (sps && au->nal_ref_idc) {
+            mark_reference(p, sps, first, first_type == 5, au->au, &au->poc);
+            p->prev_ref_frame_num = first->frame_num;
+            p->have_prev = 1;
+        }
+        ret = 1;
+    }
+done:
+    free(sh);
+    if (ret <= 0)
+        fsr_h264_au_free(au);
+    return ret;
+}
+
+void fsr_h264_implicit_weights(int32_t cur, int32_t poc0, int32_t poc1, int long0, int long1, int *w0, int *w1)
+{
+    *w0 = *w1 = 32;
+    int td = poc1 - poc0;
+    td = td < -128 ? -128 : td > 127 ? 127 : td;
+    if (!td || long0 || long1)
+        return;
+    int tb = cur - poc0;
+    tb = tb < -128 ? -128 : tb > 127 ? 127 : tb;
+    int tx = (16384 + abs(td / 2)) / td;
+    int dsf = (tb * tx + 32) >> 6;
+    dsf = dsf < -1024 ? -1024 : dsf > 1023 ? 1023 : dsf;
+    if ((dsf >> 2) < -64 || (dsf >> 2) > 128)
+        return;
+    *w0 = 64 - (dsf >> 2);
+    *w1 = dsf >> 2;
+}

@@ -1,0 +1,304 @@
+/* fastsr-probe: prints, dumps and draws the block map of a video, and
+ * benchmarks the decoder hook. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "decode.h"
+#include "drawout.h"
+#include "fastsr/blockmap.h"
+#include "log.h"
+#include "sideinfo.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: fastsr-probe [options] INPUT\n"
+            "Shows the H.264 side information fastsr reads from INPUT: per frame the\n"
+            "picture type, decode order, reference status, block kinds, and the share of\n"
+            "inter blocks fastsr's own motion compensation reproduces exactly.\n"
+            "\n"
+            "  -n, --frames N     stop after N frames\n"
+            "  -j, --json FILE    one JSON object per frame (display order) with every block\n"
+            "  -d, --draw FILE    video of the frames with partitions coloured by kind\n"
+            "                     (red intra, green skip, cyan direct, blue inter, magenta bi)\n"
+            "                     and vector lines; .mp4/.mkv (libx264) or .y4m\n"
+            "  -b, --bench        time plain decoding against decoding + block map + MC +\n"
+            "                     residual, one thread each, and print frames/s\n"
+            "  -q, --quiet        no per-frame lines, only the summary\n"
+            "  -h, --help         this help\n"
+            "\n"
+            "Only H.264 carries the side information fastsr uses; for other codecs the\n"
+            "probe says so (fastsr then falls back to per-frame SR).\n"
+            "Exit status: 0 success, 1 unreadable input or failure, 2 bad command line.\n");
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static const char *unmodelled_names[] = { "field",     "poc_type_1", "frame_num_gap", "slice_groups", "bad_header",
+                                          "slices",    "format",     "no_mb_types",   "no_packet",    "missing_mvs" };
+
+static cJSON *list_json(const FsrBlock *b, int l)
+{
+    if (!(b->lists & (1 << l)))
+        return cJSON_CreateNull();
+    cJSON *a = cJSON_CreateArray();
+    cJSON_AddItemToArray(a, cJSON_CreateNumber(b->mv[l][0]));
+    cJSON_AddItemToArray(a, cJSON_CreateNumber(b->mv[l][1]));
+    cJSON_AddItemToArray(a, cJSON_CreateNumber(b->ref[l]));
+    return a;
+}
+
+static int write_json(FILE *f, const FsrBlockMap *m)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return -1;
+    char type[2] = { m->type, 0 };
+    cJSON_AddNumberToObject(o, "display", (double)m->display_index);
+    cJSON_AddNumberToObject(o, "decode", (double)m->decode_index);
+    cJSON_AddNumberToObject(o, "pts", (double)m->pts);
+    cJSON_AddStringToObject(o, "type", type);
+    cJSON_AddBoolToObject(o, "ref", m->is_ref > 0);
+    cJSON_AddNumberToObject(o, "mb_w", m->mb_w);
+    cJSON_AddNumberToObject(o, "mb_h", m->mb_h);
+    if (m->unmodelled) {
+        cJSON *u = cJSON_AddArrayToObject(o, "unmodelled");
+        for (unsigned i = 0; i < sizeof(unmodelled_names) / sizeof(*unmodelled_names); i++)
+            if (m->unmodelled & (1u << i))
+                cJSON_AddItemToArray(u, cJSON_CreateString(unmodelled_names[i]));
+    }
+    cJSON *blocks = cJSON_AddArrayToObject(o, "blocks");
+    for (int i = 0; i < m->nb_blocks; i++) {
+        const FsrBlock *b = &m->blocks[i];
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddNumberToObject(j, "x", b->x);
+        cJSON_AddNumberToObject(j, "y", b->y);
+        cJSON_AddNumberToObject(j, "w", b->w);
+        cJSON_AddNumberToObject(j, "h", b->h);
+        cJSON_AddStringToObject(j, "kind", fsr_block_kind_name(b->kind));
+        cJSON_AddItemToObject(j, "l0", list_json(b, 0));
+        cJSON_AddItemToObject(j, "l1", list_json(b, 1));
+        cJSON_AddNumberToObject(j, "qp", b->qp);
+        cJSON_AddBoolToObject(j, "zero_residual", (b->flags & FSR_BLOCK_ZERO_RESIDUAL) != 0);
+        cJSON_AddItemToArray(blocks, j);
+    }
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!s)
+        return -1;
+    int ret = fprintf(f, "%s\n", s) < 0 ? -1 : 0;
+    free(s);
+    return ret;
+}
+
+static int bench(const char *input)
+{
+    /* plain decode, one thread */
+    FsrDecoderSettings ds = { .threads = 1 };
+    FsrDecoder *dec;
+    if (fsr_decoder_open(&dec, input, &ds) < 0)
+        return -1;
+    FsrFrame f;
+    int64_t n0 = 0;
+    int ret;
+    double t0 = now();
+    while ((ret = fsr_decoder_read(dec, &f)) == 0)
+        n0++;
+    double plain = now() - t0;
+    int w = dec->width, h = dec->height;
+    fsr_decoder_close(&dec);
+    if (ret < 0)
+        return -1;
+    /* decode with side information + block map + MC + residual */
+    FsrSideInfo *si;
+    if (fsr_sideinfo_open(&si, input, NULL) < 0)
+        return -1;
+    if (!fsr_sideinfo_supported(si)) {
+        fprintf(stderr, "fastsr-probe: %s: %s has no side information fastsr can use; nothing to benchmark\n",
+                input, fsr_sideinfo_codec_name(si));
+        fsr_sideinfo_close(&si);
+        return 1;
+    }
+    FsrSideInfoFrame sf;
+    int64_t n1 = 0;
+    t0 = now();
+    while ((ret = fsr_sideinfo_read(si, &sf)) == 0)
+        n1++;
+    double hooked = now() - t0;
+    fsr_sideinfo_close(&si);
+    if (ret < 0)
+        return -1;
+    printf("bench %s: %dx%d, %lld frames, one thread\n", input, w, h, (long long)n0);
+    printf("  plain decode:                      %8.1f fps\n", n0 / plain);
+    printf("  decode + block map + MC + residual: %8.1f fps (%.0f%% of plain)\n", n1 / hooked,
+           100.0 * (n1 / hooked) / (n0 / plain));
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "frames", required_argument, NULL, 'n' }, { "json", required_argument, NULL, 'j' },
+        { "draw", required_argument, NULL, 'd' },   { "bench", no_argument, NULL, 'b' },
+        { "quiet", no_argument, NULL, 'q' },        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    long long max_frames = -1;
+    const char *json_path = NULL, *draw_path = NULL;
+    int do_bench = 0, quiet = 0, c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":n:j:d:bqh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'n': {
+            char *end;
+            max_frames = strtoll(optarg, &end, 10);
+            if (!*optarg || *end || max_frames < 1) {
+                fprintf(stderr, "fastsr-probe: error: --frames needs a positive number, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        }
+        case 'j': json_path = optarg; break;
+        case 'd': draw_path = optarg; break;
+        case 'b': do_bench = 1; break;
+        case 'q': quiet = 1; break;
+        case 'h': usage(stdout); return 0;
+        case ':':
+            fprintf(stderr, "fastsr-probe: error: %s needs a value (see --help)\n", argv[optind - 1]);
+            return 2;
+        default:
+            fprintf(stderr, "fastsr-probe: error: unknown option '%s' (see --help)\n", argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "fastsr-probe: error: %s (see --help)\n",
+                optind == argc ? "no INPUT given" : "more than one INPUT given");
+        return 2;
+    }
+    const char *input = argv[optind];
+    if (do_bench) {
+        int r = bench(input);
+        if (r < 0)
+            fprintf(stderr, "fastsr-probe: error: %s\n", fsr_last_error());
+        return r ? 1 : 0;
+    }
+
+    FsrSideInfo *si;
+    if (fsr_sideinfo_open(&si, input, NULL) < 0) {
+        fprintf(stderr, "fastsr-probe: error: %s\n", fsr_last_error());
+        return 1;
+    }
+    if (!fsr_sideinfo_supported(si)) {
+        printf("%s: video codec %s: no side information (fastsr reads block maps from H.264 only;\n"
+               "MPEG-2 / MPEG-4 part 2 vectors are not supported; fastsr falls back to per-frame SR)\n",
+               input, fsr_sideinfo_codec_name(si));
+        fsr_sideinfo_close(&si);
+        return 0;
+    }
+    FILE *jf = NULL;
+    DrawOut *draw = NULL;
+    FsrPicture canvas = { 0 };
+    int status = 0, ret = 0;
+    if (json_path && !(jf = fopen(json_path, "w"))) {
+        fprintf(stderr, "fastsr-probe: error: %s: %s\n", json_path, strerror(errno));
+        fsr_sideinfo_close(&si);
+        return 1;
+    }
+    long long frames = 0, predicted = 0, zero = 0, blocks[5] = { 0 }, unmodelled = 0;
+    FsrSideInfoFrame sf;
+    while ((max_frames < 0 || frames < max_frames) && (ret = fsr_sideinfo_read(si, &sf)) == 0) {
+        const FsrBlockMap *m = sf.map;
+        frames++;
+        predicted += m->counts.predicted;
+        zero += m->counts.zero_residual;
+        blocks[0] += m->counts.intra;
+        blocks[1] += m->counts.pskip + m->counts.bskip;
+        blocks[2] += m->counts.direct;
+        blocks[3] += m->counts.inter;
+        blocks[4] += m->counts.bi;
+        unmodelled += m->unmodelled != 0;
+        if (!quiet) {
+            printf("frame %5lld  %c  decode %5lld  %s  intra %4d  skip %4d  direct %4d  inter %4d  bi %4d  exact %5.1f%%",
+                   (long long)m->display_index, m->type, (long long)m->decode_index, m->is_ref ? "ref   " : "nonref",
+                   m->counts.intra, m->counts.pskip + m->counts.bskip, m->counts.direct, m->counts.inter,
+                   m->counts.bi, m->counts.predicted ? 100.0 * m->counts.zero_residual / m->counts.predicted : 100.0);
+            if (m->counts.no_ref)
+                printf("  no-ref %d", m->counts.no_ref);
+            if (m->corrupt)
+                printf("  corrupt");
+            for (unsigned i = 0; i < sizeof(unmodelled_names) / sizeof(*unmodelled_names); i++)
+                if (m->unmodelled & (1u << i))
+                    printf("  unmodelled:%s", unmodelled_names[i]);
+            printf("\n");
+        }
+        if (jf && write_json(jf, m) < 0) {
+            fprintf(stderr, "fastsr-probe: error: %s: cannot write JSON\n", json_path);
+            status = 1;
+            break;
+        }
+        if (draw_path) {
+            if (!draw) {
+                FsrDecoder *d = fsr_sideinfo_decoder(si);
+                AVRational fps = d->stream->avg_frame_rate.num ? d->stream->avg_frame_rate : d->stream->r_frame_rate;
+                if (drawout_open(&draw, draw_path, sf.frame.pic.w, sf.frame.pic.h, fps) < 0 ||
+                    fsr_picture_alloc(&canvas, sf.frame.pic.w, sf.frame.pic.h) < 0) {
+                    fprintf(stderr, "fastsr-probe: error: %s\n", fsr_last_error());
+                    status = 1;
+                    break;
+                }
+            }
+            for (int p = 0; p < 3; p++) {
+                const int w = p ? fsr_chroma_w(canvas.w) : canvas.w, h = p ? fsr_chroma_h(canvas.h) : canvas.h;
+                for (int y = 0; y < h; y++)
+                    memcpy(canvas.data[p] + y * canvas.stride[p], sf.frame.pic.data[p] + y * sf.frame.pic.stride[p],
+                           (size_t)w);
+            }
+            if (fsr_blockmap_draw(&canvas, m) < 0 || drawout_write(draw, &canvas) < 0) {
+                fprintf(stderr, "fastsr-probe: error: %s\n", fsr_last_error());
+                status = 1;
+                break;
+            }
+        }
+    }
+    if (!status && ret < 0) {
+        fprintf(stderr, "fastsr-probe: error: %s (after %lld frames)\n", fsr_last_error(), frames);
+        status = 1;
+    }
+    FsrDecoder *d = fsr_sideinfo_decoder(si);
+    if (!status && frames == 0) {
+        fprintf(stderr, "fastsr-probe: error: %s: no frame could be decoded\n", input);
+        status = 1;
+    }
+    printf("%lld frames: intra %lld, skip %lld, direct %lld, inter %lld (bi %lld) blocks; exact residual %lld of %lld "
+           "predicted blocks (%.2f%%)",
+           frames, blocks[0], blocks[1], blocks[2], blocks[3], blocks[4], zero, predicted,
+           predicted ? 100.0 * zero / predicted : 0.0);
+    if (unmodelled)
+        printf("; %lld frames with unmodelled features", unmodelled);
+    if (d->decode_errors || d->corrupt_frames)
+        printf("; %lld packets rejected, %lld frames concealed by the decoder", (long long)d->decode_errors,
+               (long long)d->corrupt_frames);
+    printf("\n");
+    if (jf && fclose(jf) && !status) {
+        fprintf(stderr, "fastsr-probe: error: %s: cannot write JSON\n", json_path);
+        status = 1;
+    }
+    if (draw && drawout_close(&draw, !status) < 0 && !status) {
+        fprintf(stderr, "fastsr-probe: error: %s\n", fsr_last_error());
+        status = 1;
+    }
+    fsr_picture_free(&canvas);
+    fsr_sideinfo_close(&si);
+    return status;
+}

@@ -1,0 +1,678 @@
+/* Decoder hook: block maps of clips with known motion, encoded by x264 in
+ * several configurations, checked against the motion, against libavcodec's
+ * own reports, and for bit-exact motion compensation. */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libavformat/avformat.h>
+#include <libavutil/motion_vector.h>
+
+#include "fastsr/blockmap.h"
+#include "h264_mc.h"
+#include "h264_parse.h"
+#include "log.h"
+#include "sideinfo.h"
+
+#define W 320
+#define H 240
+#define FRAMES 30
+static const double SX = 3.25, SY = -1.5; /* texture displacement per frame, px */
+
+/* ---- clip generation ---- */
+
+typedef struct Wave {
+    double fx, fy, ph, amp;
+} Wave;
+static Wave waves[16];
+
+/* A smooth random texture, evaluated at any real position. */
+static double texture(double x, double y, int plane)
+{
+    double v = 0;
+    for (int k = plane * 4; k < 8 + plane * 4; k++)
+        v += waves[k].amp * sin(6.283185307 * (waves[k].fx * x + waves[k].fy * y) + waves[k].ph);
+    return v;
+}
+
+static uint8_t sample(double v)
+{
+    long r = lround(v);
+    return (uint8_t)(r < 16 ? 16 : r > 235 ? 235 : r);
+}
+
+/* Frame t shows the texture displaced by t*(SX, SY): a block of frame t is
+ * found in frame r at +(t - r)*(SX, SY).  fade > 0 dims the frames
+ * progressively, so that x264 uses explicit weights; alt adds a detail
+ * (moving with the texture) to odd frames only, so that the frame two back
+ * predicts better than the previous one and multiple references get used. */
+static void make_clip(const char *path, const char *x264, double fade, double alt, int frames, const char *params)
+{
+    const char *raw = tu_tmp("clip.yuv");
+    FILE *f = fopen(raw, "wb");
+    assert_non_null(f);
+    uint8_t *buf = malloc(W * H * 3 / 2);
+    for (int t = 0; t < frames; t++) {
+        const double ox = t * SX, oy = t * SY, g = 1.0 - fade * t, a = t & 1 ? alt : 0;
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                buf[y * W + x] =
+                    sample(16 + g * (112 + texture(x + ox, y + oy, 0) + a * texture(x + ox, y + oy, 2)));
+        for (int p = 1; p < 3; p++)
+            for (int y = 0; y < H / 2; y++)
+                for (int x = 0; x < W / 2; x++)
+                    buf[W * H + (p - 1) * W * H / 4 + y * W / 2 + x] =
+                        sample(128 + g * texture(2 * x + 0.5 + ox, 2 * y + 0.5 + oy, p));
+        assert_int_equal(fwrite(buf, 1, W * H * 3 / 2, f), W * H * 3 / 2);
+    }
+    free(buf);
+    fclose(f);
+    char out[4096];
+    int st = tu_run(out, sizeof(out),
+                    "ffmpeg -nostdin -loglevel error -y -f rawvideo -pix_fmt yuv420p -s %dx%d -r 25 -i '%s' "
+                    "-c:v libx264 -crf 20 %s %s%s%s '%s'",
+                    W, H, raw, x264, params ? "-x264-params '" : "", params ? params : "", params ? "'" : "", path);
+    if (st != 0)
+        fprintf(stderr, "ffmpeg failed: %s\n", out);
+    assert_int_equal(st, 0);
+    remove(raw);
+}
+
+enum { CLIP_A, CLIP_B, CLIP_C, CLIP_A_NODEBLOCK, CLIP_FADE, NCLIPS };
+static char clip[NCLIPS][1024];
+
+static int setup(void **state)
+{
+    (void)state;
+    uint32_t seed = 1234;
+    for (int k = 0; k < 16; k++) {
+        double period = 6 + (tu_rand(&seed) % 1000) * 0.05; /* 6 .. 56 px */
+        double ang = (tu_rand(&seed) % 6283) * 0.001;
+        waves[k].fx = cos(ang) / period;
+        waves[k].fy = sin(ang) / period;
+        waves[k].ph = (tu_rand(&seed) % 6283) * 0.001;
+        waves[k].amp = k < 8 ? 12 + tu_rand(&seed) % 10 : 6 + tu_rand(&seed) % 6;
+    }
+    const char *names[NCLIPS] = { "a.mp4", "b.mp4", "c.mp4", "a0.mp4", "fade.mp4" };
+    for (int i = 0; i < NCLIPS; i++)
+        snprintf(clip[i], sizeof(clip[i]), "%s", tu_tmp(names[i]));
+    make_clip(clip[CLIP_A], "-bf 0 -refs 1", 0, 0, FRAMES, NULL);
+    make_clip(clip[CLIP_B], "", 0, 0, FRAMES, NULL);
+    make_clip(clip[CLIP_C], "-refs 4", 0, 0.3, FRAMES, NULL);
+    make_clip(clip[CLIP_A_NODEBLOCK], "-bf 0 -refs 1", 0, 0, FRAMES, "no-deblock=1");
+    make_clip(clip[CLIP_FADE], "", 0.012, 0, FRAMES, "no-deblock=1");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    for (int i = 0; i < NCLIPS; i++)
+        if (!getenv("FASTSR_KEEP_CLIPS"))
+            remove(clip[i]);
+    return 0;
+}
+
+/* ---- walking a clip ---- */
+
+typedef struct Stats {
+    int frames;
+    long mv_total, mv_ok;          /* test 1 */
+    long predicted, zero;          /* exact-residual share */
+    long pskip, pskip_zero, bskip, bskip_zero;
+    long pskip_res_nonzero;        /* P-skip blocks whose residual planes hold a non-zero */
+    long weighted_blocks;          /* blocks with non-default explicit weights */
+    long implicit_blocks;          /* bi blocks with implicit weights other than 32/32 */
+    long refidx_nonzero;
+    long no_ref, unmodelled_frames;
+    long mismatched_refs;          /* reference displayed at or after... (sanity) */
+    int64_t display[64], decode[64], pts[64];
+    int is_ref[64];
+    char type[64];
+} Stats;
+
+static int residual_zero(const FsrBlockMap *m, const FsrBlock *b)
+{
+    for (int p = 0; p < 3; p++) {
+        const int s = p ? 1 : 0;
+        for (int y = 0; y < b->h >> s; y++)
+            for (int x = 0; x < b->w >> s; x++)
+                if (m->residual[p][((b->y >> s) + y) * m->residual_stride[p] + (b->x >> s) + x])
+                    return 0;
+    }
+    return 1;
+}
+
+static void walk(const char *path, Stats *st)
+{
+    memset(st, 0, sizeof(*st));
+    FsrSideInfo *si;
+    assert_int_equal(fsr_sideinfo_open(&si, path, NULL), 0);
+    assert_true(fsr_sideinfo_supported(si));
+    FsrSideInfoFrame f;
+    int ret;
+    while ((ret = fsr_sideinfo_read(si, &f)) == 0) {
+        const FsrBlockMap *m = f.map;
+        assert_true(m->side_info);
+        assert_int_equal(m->display_index, st->frames);
+        if (st->frames < 64) {
+            st->display[st->frames] = m->display_index;
+            st->decode[st->frames] = m->decode_index;
+            st->pts[st->frames] = m->pts;
+            st->is_ref[st->frames] = m->is_ref;
+            st->type[st->frames] = m->type;
+        }
+        st->frames++;
+        st->unmodelled_frames += m->unmodelled != 0;
+        st->no_ref += m->counts.no_ref;
+        st->predicted += m->counts.predicted;
+        st->zero += m->counts.zero_residual;
+        st->refidx_nonzero += m->counts.ref_nonzero_idx;
+        /* the blocks tile the coded picture */
+        long area = 0;
+        for (int i = 0; i < m->nb_blocks; i++)
+            area += m->blocks[i].w * m->blocks[i].h;
+        assert_int_equal(area, (long)m->coded_w * m->coded_h);
+        for (int i = 0; i < m->nb_blocks; i++) {
+            const FsrBlock *b = &m->blocks[i];
+            const int zero = (b->flags & FSR_BLOCK_ZERO_RESIDUAL) != 0;
+            if (b->kind == FSR_BLOCK_INTRA) {
+                assert_int_equal(b->lists, 0);
+                continue;
+            }
+            if (b->flags & FSR_BLOCK_NO_REF)
+                continue;
+            /* a flagged block really has an all-zero residual, and back */
+            assert_int_equal(zero, residual_zero(m, b));
+            if (b->kind == FSR_BLOCK_PSKIP) {
+                st->pskip++;
+                st->pskip_zero += zero;
+                st->pskip_res_nonzero += !residual_zero(m, b);
+            }
+            if (b->kind == FSR_BLOCK_BSKIP) {
+                st->bskip++;
+                st->bskip_zero += zero;
+            }
+            for (int l = 0; l < 2; l++)
+                if ((b->lists & (1 << l)) && (b->log2_denom[0] != 0 && b->log2_denom[0] != 5))
+                    st->weighted_blocks++;
+            if (b->lists == 3 && b->log2_denom[0] == 5 && b->weight[0][0] != 32)
+                st->implicit_blocks++;
+            /* test 1: away from the edges, vector = (display distance) * step */
+            if (b->x < 32 || b->y < 32 || b->x + b->w > W - 32 || b->y + b->h > H - 32)
+                continue;
+            for (int l = 0; l < 2; l++) {
+                if (!(b->lists & (1 << l)))
+                    continue;
+                assert_true(b->ref[l] >= 0);
+                const double d = (double)(b->ref[l] >= 0 ? m->display_index - b->ref[l] : 0);
+                const int okx = fabs(b->mv[l][0] - 4 * SX * d) <= 2, oky = fabs(b->mv[l][1] - 4 * SY * d) <= 2;
+                st->mv_total++;
+                st->mv_ok += okx || oky;
+            }
+        }
+    }
+    assert_int_equal(ret, 1);
+    fsr_sideinfo_close(&si);
+}
+
+static double share(long a, long b) { return b ? (double)a / b : 0; }
+
+static Stats stats[NCLIPS];
+static int walked[NCLIPS];
+
+static const Stats *get(int c)
+{
+    if (!walked[c]) {
+        walk(clip[c], &stats[c]);
+        walked[c] = 1;
+        const Stats *s = &stats[c];
+        printf("clip %s: %d frames, vectors consistent %ld/%ld (%.2f%%), exact residual %ld/%ld (%.2f%%), "
+               "P-skip exact %ld/%ld, B-skip exact %ld/%ld, weighted blocks %ld, implicit %ld, ref_idx>0 %ld, "
+               "no-ref %ld, unmodelled frames %ld\n",
+               clip[c], s->frames, s->mv_ok, s->mv_total, 100 * share(s->mv_ok, s->mv_total), s->zero, s->predicted,
+               100 * share(s->zero, s->predicted), s->pskip_zero, s->pskip, s->bskip_zero, s->bskip,
+               s->weighted_blocks, s->implicit_blocks, s->refidx_nonzero, s->no_ref, s->unmodelled_frames);
+    }
+    return &stats[c];
+}
+
+/* ---- 1. known motion ---- */
+
+static void check_motion(int c)
+{
+    const Stats *s = get(c);
+    assert_int_equal(s->frames, FRAMES);
+    assert_int_equal(s->unmodelled_frames, 0);
+    assert_int_equal(s->no_ref, 0);
+    assert_true(s->mv_total > 1000);
+    assert_true(share(s->mv_ok, s->mv_total) >= 0.95);
+}
+
+static void test_motion_single_ref(void **state) { (void)state; check_motion(CLIP_A); }
+static void test_motion_x264_defaults(void **state) { (void)state; check_motion(CLIP_B); }
+static void test_motion_refs4(void **state) { (void)state; check_motion(CLIP_C); }
+
+/* ---- 2. exact motion compensation ---- */
+
+static void test_exact_mc_pskip(void **state)
+{
+    (void)state;
+    const Stats *s = get(CLIP_A_NODEBLOCK);
+    assert_true(s->pskip > 500);
+    assert_int_equal(s->pskip_zero, s->pskip);
+    assert_int_equal(s->pskip_res_nonzero, 0);
+}
+
+static void test_exact_mc_weighted(void **state)
+{
+    (void)state;
+    /* fade, x264 defaults without deblocking: explicit weights in P slices,
+     * implicit weights in B slices; every skip block must be exact */
+    const Stats *s = get(CLIP_FADE);
+    assert_int_equal(s->unmodelled_frames, 0);
+    assert_true(s->weighted_blocks > 100);
+    assert_true(s->implicit_blocks > 0);
+    assert_true(s->pskip > 50);
+    assert_int_equal(s->pskip_zero, s->pskip);
+    assert_true(s->bskip > 200);
+    assert_int_equal(s->bskip_zero, s->bskip);
+}
+
+/* ---- 4. reference recovery ---- */
+
+static void test_reference_recovery(void **state)
+{
+    (void)state;
+    const Stats *a = get(CLIP_A), *b = get(CLIP_B), *c = get(CLIP_C);
+    const double sa = share(a->zero, a->predicted);
+    assert_true(sa > 0.05);
+    assert_true(share(b->zero, b->predicted) >= 0.9 * sa);
+    assert_true(share(c->zero, c->predicted) >= 0.9 * sa);
+    /* multi-reference clips really used other references */
+    assert_true(c->refidx_nonzero > 0);
+}
+
+/* ---- 3. skip / intra flags against libavcodec's own reports ---- */
+
+typedef struct Ref {
+    char types[64][(W / 16) * (H / 16)];
+    int ntables, cell, field;
+    int64_t pts_decode[64][2]; /* pts, packet index */
+    int nal_ref[64];
+    int npkts;
+} Ref;
+
+static void ref_log(void *opaque, int level, const char *fmt, va_list vl)
+{
+    Ref *r = opaque;
+    (void)vl;
+    if (level != AV_LOG_DEBUG)
+        return;
+    if (!strncmp(fmt, "New frame", 9)) {
+        r->ntables++;
+        r->cell = 0;
+        r->field = 0;
+    } else if (!strcmp(fmt, "%2d")) {
+        r->field = 1;
+    } else if (r->ntables > 0 && r->ntables <= 64 && fmt[0] && !fmt[1] && fmt[0] != '\n' && r->field) {
+        if (r->field == 1 && r->cell < (W / 16) * (H / 16))
+            r->types[r->ntables - 1][r->cell++] = fmt[0];
+        r->field = r->field == 3 ? 0 : r->field + 1;
+    }
+}
+
+static void test_flags_match_libavcodec(void **state)
+{
+    (void)state;
+    const char *path = clip[CLIP_B];
+    /* libavcodec directly: type table per output frame, vectors per MB */
+    Ref *r = calloc(1, sizeof(*r));
+    AVFormatContext *fmt = NULL;
+    assert_int_equal(avformat_open_input(&fmt, path, NULL, NULL), 0);
+    assert_true(avformat_find_stream_info(fmt, NULL) >= 0);
+    const AVCodec *codec = avcodec_find_decoder(AV_CODEC_ID_H264);
+    AVCodecContext *avctx = avcodec_alloc_context3(codec);
+    avcodec_parameters_to_context(avctx, fmt->streams[0]->codecpar);
+    avctx->thread_count = 1;
+    avctx->debug |= FF_DEBUG_MB_TYPE | FF_DEBUG_QP;
+    avctx->export_side_data |= AV_CODEC_EXPORT_DATA_MVS;
+    assert_int_equal(fsr_avlog_register(avctx, ref_log, r), 0);
+    assert_int_equal(avcodec_open2(avctx, codec, NULL), 0);
+    AVPacket *pkt = av_packet_alloc();
+    AVFrame *fr = av_frame_alloc();
+    static uint8_t has_mv[64][(W / 16) * (H / 16)];
+    memset(has_mv, 0, sizeof(has_mv));
+    int nframes = 0, eof = 0;
+    while (!eof) {
+        int ret = av_read_frame(fmt, pkt);
+        if (ret < 0) {
+            eof = 1;
+            avcodec_send_packet(avctx, NULL);
+        } else {
+            if (r->npkts < 64) {
+                r->pts_decode[r->npkts][0] = pkt->pts;
+                r->pts_decode[r->npkts][1] = r->npkts;
+                /* first VCL NAL's nal_ref_idc; MP4 NALs have 4-byte lengths */
+                const uint8_t *q = pkt->data, *end = pkt->data + pkt->size;
+                r->nal_ref[r->npkts] = -1;
+                while (end - q > 4) {
+                    uint32_t len = (uint32_t)q[0] << 24 | q[1] << 16 | q[2] << 8 | q[3];
+                    q += 4;
+                    if ((q[0] & 31) == 1 || (q[0] & 31) == 5) {
+                        r->nal_ref[r->npkts] = (q[0] >> 5) & 3;
+                        break;
+                    }
+                    q += len;
+                }
+                r->npkts++;
+            }
+            avcodec_send_packet(avctx, pkt);
+            av_packet_unref(pkt);
+        }
+        while (avcodec_receive_frame(avctx, fr) == 0) {
+            const AVFrameSideData *sd = av_frame_get_side_data(fr, AV_FRAME_DATA_MOTION_VECTORS);
+            if (sd && nframes < 64)
+                for (size_t i = 0; i < sd->size / sizeof(AVMotionVector); i++) {
+                    const AVMotionVector *v = (const AVMotionVector *)sd->data + i;
+                    int mb = (v->dst_y / 16) * (W / 16) + v->dst_x / 16;
+                    if (mb >= 0 && mb < (W / 16) * (H / 16))
+                        has_mv[nframes][mb] = 1;
+                }
+            nframes++;
+            av_frame_unref(fr);
+        }
+    }
+    fsr_avlog_unregister(avctx);
+    avcodec_free_context(&avctx);
+    avformat_close_input(&fmt);
+    av_packet_free(&pkt);
+    av_frame_free(&fr);
+    assert_int_equal(nframes, FRAMES);
+    assert_int_equal(r->ntables, FRAMES);
+
+    /* fastsr's maps against it */
+    FsrSideInfo *si;
+    assert_int_equal(fsr_sideinfo_open(&si, path, NULL), 0);
+    FsrSideInfoFrame f;
+    int n = 0, skips = 0, intras = 0, b_ref = 0, b_nonref = 0;
+    while (fsr_sideinfo_read(si, &f) == 0) {
+        const FsrBlockMap *m = f.map;
+        assert_int_equal(m->mb_w, W / 16);
+        for (int i = 0; i < m->nb_blocks; i++) {
+            const FsrBlock *b = &m->blocks[i];
+            const int mb = (b->y / 16) * m->mb_w + b->x / 16;
+            const char t = r->types[n][mb];
+            const int intra = t == 'i' || t == 'I' || t == 'P' || t == 'A';
+            const int kind = intra ? FSR_BLOCK_INTRA : t == 'S' ? FSR_BLOCK_PSKIP : t == 'd' ? FSR_BLOCK_BSKIP
+                                                  : t == 'D' ? FSR_BLOCK_DIRECT : FSR_BLOCK_INTER;
+            assert_int_equal(b->kind, kind);
+            /* intra exactly where libavcodec exported no vector */
+            assert_int_equal(intra, !has_mv[n][mb]);
+            assert_int_equal(intra, b->lists == 0);
+            skips += kind == FSR_BLOCK_PSKIP || kind == FSR_BLOCK_BSKIP;
+            intras += intra;
+        }
+        /* 5. decode order and reference flags, from the packets */
+        int k;
+        for (k = 0; k < r->npkts && r->pts_decode[k][0] != m->pts; k++)
+            ;
+        assert_true(k < r->npkts);
+        assert_int_equal(m->decode_index, r->pts_decode[k][1]);
+        assert_int_equal(m->is_ref, r->nal_ref[k] > 0);
+        if (m->type == 'B') {
+            b_ref += m->is_ref;
+            b_nonref += !m->is_ref;
+        }
+        n++;
+    }
+    fsr_sideinfo_close(&si);
+    assert_int_equal(n, FRAMES);
+    assert_true(skips > 100);
+    assert_true(intras > 0);
+    /* b-pyramid: some B frames are references, some not */
+    assert_true(b_ref > 0);
+    assert_true(b_nonref > 0);
+    free(r);
+}
+
+/* ---- 5. display / decode order on the b-pyramid clip ---- */
+
+static void test_bframe_order(void **state)
+{
+    (void)state;
+    const Stats *s = get(CLIP_B);
+    int seen[FRAMES] = { 0 }, reordered = 0;
+    for (int i = 0; i < FRAMES; i++) {
+        assert_int_equal(s->display[i], i);
+        assert_true(s->decode[i] >= 0 && s->decode[i] < FRAMES);
+        assert_false(seen[s->decode[i]]);
+        seen[s->decode[i]] = 1;
+        reordered += s->decode[i] != i;
+        if (s->type[i] == 'P' || s->type[i] == 'I')
+            assert_true(s->is_ref[i]);
+        /* pts grows with display order */
+        if (i)
+            assert_true(s->pts[i] > s->pts[i - 1]);
+    }
+    assert_true(reordered > 0);
+}
+
+/* ---- 6. robustness ---- */
+
+static void copy_damaged(const char *src, const char *dst, double keep, int corrupt)
+{
+    FILE *f = fopen(src, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *buf = malloc(n);
+    assert_int_equal(fread(buf, 1, n, f), n);
+    fclose(f);
+    uint32_t seed = 99;
+    if (corrupt)
+        for (int i = 0; i < 60; i++)
+            buf[n / 5 + tu_rand(&seed) % (n / 2)] ^= (uint8_t)(1 + tu_rand(&seed) % 255);
+    f = fopen(dst, "wb");
+    assert_int_equal(fwrite(buf, 1, (size_t)(n * keep), f), (size_t)(n * keep));
+    fclose(f);
+    free(buf);
+}
+
+static int read_all(const char *path, int *frames)
+{
+    FsrSideInfo *si;
+    int ret = fsr_sideinfo_open(&si, path, NULL);
+    *frames = 0;
+    if (ret < 0)
+        return ret;
+    FsrSideInfoFrame f;
+    while ((ret = fsr_sideinfo_read(si, &f)) == 0) {
+        assert_true(f.map->side_info);
+        assert_true(f.map->nb_blocks > 0);
+        assert_int_equal(f.map->display_index, *frames);
+        (*frames)++;
+    }
+    fsr_sideinfo_close(&si);
+    return ret;
+}
+
+static void test_damaged_streams(void **state)
+{
+    (void)state;
+    int frames;
+    /* Annex B elementary stream with the same content: no timestamps, matched by decode order */
+    const char *es = tu_tmp("b.h264");
+    assert_int_equal(tu_run(NULL, 0, "ffmpeg -nostdin -loglevel error -y -i '%s' -c copy -bsf:v h264_mp4toannexb '%s'",
+                            clip[CLIP_B], es), 0);
+    Stats s;
+    walk(es, &s);
+    assert_int_equal(s.frames, FRAMES);
+    assert_int_equal(s.unmodelled_frames, 0);
+    assert_int_equal(s.zero, get(CLIP_B)->zero);
+
+    const char *trunc = tu_tmp("trunc.h264");
+    copy_damaged(es, trunc, 0.8, 0);
+    int ret = read_all(trunc, &frames);
+    assert_true(ret == 1 || ret < 0);
+    assert_true(frames >= 3 && frames < FRAMES);
+
+    const char *bad = tu_tmp("corrupt.h264");
+    copy_damaged(es, bad, 1.0, 1);
+    ret = read_all(bad, &frames);
+    assert_true(ret == 1 || ret < 0);
+    assert_true(frames > 5);
+
+    const char *badmp4 = tu_tmp("corrupt.mp4");
+    copy_damaged(clip[CLIP_B], badmp4, 1.0, 1);
+    ret = read_all(badmp4, &frames);
+    assert_true(ret == 1 || ret < 0);
+
+    const char *truncmp4 = tu_tmp("trunc.mp4");
+    copy_damaged(clip[CLIP_B], truncmp4, 0.5, 0);
+    ret = read_all(truncmp4, &frames);
+    if (ret < 0)
+        assert_true(strlen(fsr_last_error()) > 0);
+
+    /* not a video at all */
+    const char *txt = tu_tmp("notvideo.mp4");
+    FILE *f = fopen(txt, "w");
+    fputs("hello\n", f);
+    fclose(f);
+    assert_true(read_all(txt, &frames) < 0);
+    assert_non_null(strstr(fsr_last_error(), "notvideo.mp4"));
+    remove(es);
+    remove(trunc);
+    remove(bad);
+    remove(badmp4);
+    remove(truncmp4);
+    remove(txt);
+}
+
+/* ---- the probe tool ---- */
+
+static void test_probe_tool(void **state)
+{
+    (void)state;
+    static char out[1 << 16];
+    const char *json = tu_tmp("probe.jsonl"), *draw = tu_tmp("probe.y4m");
+    assert_int_equal(tu_run(out, sizeof(out), "'%s' --json '%s' --draw '%s' '%s'", tu_tool("fastsr-probe"), json,
+                            draw, clip[CLIP_B]), 0);
+    assert_non_null(strstr(out, "30 frames"));
+    assert_true(tu_file_size(draw) > W * H * 3 / 2 * FRAMES);
+    /* one JSON object per frame in display order */
+    FILE *f = fopen(json, "r");
+    assert_non_null(f);
+    static char line[1 << 20];
+    int n = 0;
+    while (fgets(line, sizeof(line), f)) {
+        char want[64];
+        snprintf(want, sizeof(want), "{\"display\":%d,\"decode\":", n);
+        assert_true(!strncmp(line, want, strlen(want)));
+        assert_non_null(strstr(line, "\"blocks\":[{\"x\":0,\"y\":0,\"w\":"));
+        n++;
+    }
+    fclose(f);
+    assert_int_equal(n, FRAMES);
+    const char *mp4 = tu_tmp("probe-draw.mp4");
+    assert_int_equal(tu_run(out, sizeof(out), "'%s' -q --frames 5 --draw '%s' '%s'", tu_tool("fastsr-probe"), mp4,
+                            clip[CLIP_A]), 0);
+    assert_true(tu_file_size(mp4) > 1000);
+    /* errors */
+    assert_int_equal(tu_run(out, sizeof(out), "'%s' --help", tu_tool("fastsr-probe")), 0);
+    assert_int_equal(tu_run(out, sizeof(out), "'%s' --bogus x", tu_tool("fastsr-probe")), 2);
+    assert_int_equal(tu_run(out, sizeof(out), "'%s'", tu_tool("fastsr-probe")), 2);
+    assert_int_equal(tu_run(out, sizeof(out), "'%s' /nonexistent.mp4", tu_tool("fastsr-probe")), 1);
+    assert_non_null(strstr(out, "/nonexistent.mp4"));
+    /* a codec without side information says so */
+    const char *m4v = tu_tmp("mpeg4.mkv");
+    assert_int_equal(tu_run(NULL, 0, "ffmpeg -nostdin -loglevel error -y -i '%s' -frames:v 3 -c:v mpeg4 '%s'",
+                            clip[CLIP_A], m4v), 0);
+    assert_int_equal(tu_run(out, sizeof(out), "'%s' '%s'", tu_tool("fastsr-probe"), m4v), 0);
+    assert_non_null(strstr(out, "no side information"));
+    /* the benchmark runs */
+    assert_int_equal(tu_run(out, sizeof(out), "'%s' --bench '%s'", tu_tool("fastsr-probe"), clip[CLIP_A]), 0);
+    assert_non_null(strstr(out, "plain decode"));
+    remove(json);
+    remove(draw);
+    remove(mp4);
+    remove(m4v);
+}
+
+/* ---- kernels ---- */
+
+static void test_mc_matches_reference(void **state)
+{
+    (void)state;
+    enum { PW = 48, PH = 40 };
+    uint8_t plane[PW * PH], a[16 * 16], b[16 * 16];
+    uint32_t seed = 7;
+    for (int i = 0; i < PW * PH; i++)
+        plane[i] = (uint8_t)tu_rand(&seed);
+    FsrMcPlane ref = { plane, PW, PW, PH };
+    static const int sizes[4][2] = { { 16, 16 }, { 16, 8 }, { 8, 16 }, { 8, 8 } };
+    for (int s = 0; s < 4; s++)
+        for (int frac = 0; frac < 16; frac++)
+            for (int trial = 0; trial < 40; trial++) {
+                /* positions inside, at and beyond every edge */
+                const int x = (int)(tu_rand(&seed) % (PW - 8)) & ~7, y = (int)(tu_rand(&seed) % (PH - 8)) & ~7;
+                const int mvx = ((int)(tu_rand(&seed) % 160) - 80) * 4 + (frac & 3);
+                const int mvy = ((int)(tu_rand(&seed) % 160) - 80) * 4 + (frac >> 2);
+                const int w = sizes[s][0], h = sizes[s][1];
+                fsr_h264_mc_luma(a, 16, &ref, x, y, mvx / (trial & 1 ? 1 : 8), mvy / (trial & 1 ? 1 : 8), w, h);
+                fsr_h264_mc_luma_ref(b, 16, &ref, x, y, mvx / (trial & 1 ? 1 : 8), mvy / (trial & 1 ? 1 : 8), w, h);
+                for (int j = 0; j < h; j++)
+                    assert_memory_equal(a + j * 16, b + j * 16, w);
+            }
+    /* half-sample b on a ramp: (E - 5F + 20G + 20H - 5I + J + 16) >> 5 */
+    uint8_t ramp[32 * 32];
+    for (int y = 0; y < 32; y++)
+        for (int x = 0; x < 32; x++)
+            ramp[y * 32 + x] = (uint8_t)(x * 8);
+    FsrMcPlane rp = { ramp, 32, 32, 32 };
+    fsr_h264_mc_luma(a, 16, &rp, 8, 8, 2, 0, 8, 8);
+    assert_int_equal(a[0], 68); /* between 64 and 72 */
+    /* clamped left edge: all samples 0 -> b = 0; quarter right of 0: a = (0 + 4 + 1) >> 1 */
+    fsr_h264_mc_luma(a, 16, &rp, 0, 0, -64, 0, 8, 8);
+    assert_int_equal(a[0], 0);
+}
+
+static void test_implicit_weights(void **state)
+{
+    (void)state;
+    int w0, w1;
+    /* halfway: equal weights */
+    fsr_h264_implicit_weights(4, 0, 8, 0, 0, &w0, &w1);
+    assert_int_equal(w0, 32);
+    assert_int_equal(w1, 32);
+    /* a quarter of the way: tb 2, td 8, tx 2048, DistScaleFactor 64 -> w1 16 */
+    fsr_h264_implicit_weights(2, 0, 8, 0, 0, &w0, &w1);
+    assert_int_equal(w0, 48);
+    assert_int_equal(w1, 16);
+    /* long-term references fall back to the default */
+    fsr_h264_implicit_weights(2, 0, 8, 1, 0, &w0, &w1);
+    assert_int_equal(w0, 32);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mc_matches_reference),
+        cmocka_unit_test(test_implicit_weights),
+        cmocka_unit_test(test_motion_single_ref),
+        cmocka_unit_test(test_motion_x264_defaults),
+        cmocka_unit_test(test_motion_refs4),
+        cmocka_unit_test(test_exact_mc_pskip),
+        cmocka_unit_test(test_exact_mc_weighted),
+        cmocka_unit_test(test_reference_recovery),
+        cmocka_unit_test(test_flags_match_libavcodec),
+        cmocka_unit_test(test_bframe_order),
+        cmocka_unit_test(test_damaged_streams),
+        cmocka_unit_test(test_probe_tool),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
