@@ -196,6 +196,44 @@ static void horz_row_avx2(uint8_t *dst, const float *tmp, const FsrBicubicPhases
 }
 #endif
 
+typedef struct RowKernels {
+    VertRowFn vert;
+    HorzRowFn horz;
+} RowKernels;
+
+static RowKernels row_kernels(void)
+{
+    RowKernels k = { vert_row_c, horz_row_c };
+#if defined(__x86_64__)
+    if (fsr_cpu_flags() & FSR_CPU_AVX2_FMA) {
+        k.vert = vert_row_avx2;
+        k.horz = horz_row_avx2;
+    }
+#endif
+    return k;
+}
+
+/* One HR row oy of the LR columns [rx, rx + rw): the vertical pass over
+ * those columns and PAD more on each side (mirrored at the plane's edges),
+ * then the horizontal pass.  tmp holds rw + 2 * PAD + 8 floats. */
+static void region_row(const RowKernels *k, const FsrBicubicPhases *ph, uint8_t *dst, const uint8_t *src,
+                       ptrdiff_t src_stride, int sw, int sh, int oy, int rx, int rw, float *tmp)
+{
+    const int scale = ph->scale, py = oy % scale, jy = oy / scale;
+    const uint8_t *rows[4];
+    for (int i = 0; i < 4; i++)
+        rows[i] = src + fsr_mirror(jy + ph->offset[py] + i, sh) * src_stride;
+    /* columns [c0, c1) exist in the plane; the rest of the window mirrors */
+    const int w0 = rx - PAD, c0 = w0 < 0 ? 0 : w0, c1 = rx + rw + PAD > sw ? sw : rx + rw + PAD;
+    const uint8_t *crow[4] = { rows[0] + c0, rows[1] + c0, rows[2] + c0, rows[3] + c0 };
+    k->vert(tmp + (c0 - w0), crow, ph->weight[py], c1 - c0);
+    for (int c = w0; c < c0; c++)
+        tmp[c - w0] = tmp[fsr_mirror(c, sw) - w0];
+    for (int c = c1; c < rx + rw + PAD; c++)
+        tmp[c - w0] = tmp[fsr_mirror(c, sw) - w0];
+    k->horz(dst, tmp + PAD, ph, rw);
+}
+
 int fsr_bicubic_plane(uint8_t *dst, ptrdiff_t dst_stride,
                       const uint8_t *src, ptrdiff_t src_stride,
                       int sw, int sh, int scale)
@@ -203,14 +241,7 @@ int fsr_bicubic_plane(uint8_t *dst, ptrdiff_t dst_stride,
     int ret = check_args(dst, src, sw, sh, scale);
     if (ret < 0)
         return ret;
-    VertRowFn vert = vert_row_c;
-    HorzRowFn horz = horz_row_c;
-#if defined(__x86_64__)
-    if (fsr_cpu_flags() & FSR_CPU_AVX2_FMA) {
-        vert = vert_row_avx2;
-        horz = horz_row_avx2;
-    }
-#endif
+    const RowKernels k = row_kernels();
     FsrBicubicPhases ph;
     fsr_bicubic_phases(&ph, scale);
     const int oh = sh * scale;
@@ -224,25 +255,31 @@ int fsr_bicubic_plane(uint8_t *dst, ptrdiff_t dst_stride,
             failed = 1;
         }
 #pragma omp for schedule(static)
-        for (int oy = 0; oy < oh; oy++) {
-            if (!tmp)
-                continue;
-            const int py = oy % scale, jy = oy / scale;
-            const uint8_t *rows[4];
-            for (int k = 0; k < 4; k++)
-                rows[k] = src + fsr_mirror(jy + ph.offset[py] + k, sh) * src_stride;
-            float *t = tmp + PAD;
-            vert(t, rows, ph.weight[py], sw);
-            for (int k = 1; k <= PAD; k++) {
-                t[-k] = t[fsr_mirror(-k, sw)];
-                t[sw - 1 + k] = t[fsr_mirror(sw - 1 + k, sw)];
-            }
-            horz(dst + oy * dst_stride, t, &ph, sw);
-        }
+        for (int oy = 0; oy < oh; oy++)
+            if (tmp)
+                region_row(&k, &ph, dst + oy * dst_stride, src, src_stride, sw, sh, oy, 0, sw, tmp);
         free(tmp);
     }
     if (failed)
         return fsr_error(FSR_ERR(ENOMEM), "bicubic: out of memory");
+    return 0;
+}
+
+int fsr_bicubic_region(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int sw, int sh,
+                       int scale, int rx, int ry, int rw, int rh)
+{
+    int ret = check_args(dst, src, sw, sh, scale);
+    if (ret < 0)
+        return ret;
+    if (rx < 0 || ry < 0 || rw <= 0 || rh <= 0 || rx + rw > sw || ry + rh > sh || rw > 4096)
+        return fsr_error(FSR_ERR(EINVAL), "bicubic: region %d,%d %dx%d outside the %dx%d plane", rx, ry, rw, rh,
+                         sw, sh);
+    const RowKernels k = row_kernels();
+    FsrBicubicPhases ph;
+    fsr_bicubic_phases(&ph, scale);
+    float tmp[4096 + 2 * PAD + 8];
+    for (int j = 0; j < rh * scale; j++)
+        region_row(&k, &ph, dst + j * dst_stride, src, src_stride, sw, sh, ry * scale + j, rx, rw, tmp);
     return 0;
 }
 

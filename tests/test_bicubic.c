@@ -94,6 +94,32 @@ static void test_large_threaded_matches_reference(void **state)
     compare_with_reference(480, 270, 2, 7u, 0); /* big enough for OpenMP */
 }
 
+static void test_region_matches_plane(void **state)
+{
+    (void)state;
+    const int w = 37, h = 29;
+    uint8_t src[37 * 29];
+    uint32_t seed = 8;
+    for (int i = 0; i < w * h; i++)
+        src[i] = (uint8_t)tu_rand(&seed);
+    for (int s = 2; s <= 4; s++) {
+        uint8_t *full = malloc((size_t)w * h * s * s), *reg = malloc((size_t)w * h * s * s);
+        assert_int_equal(fsr_bicubic_plane(full, w * s, src, w, w, h, s), 0);
+        static const int rects[][4] = { { 0, 0, 8, 8 }, { 29, 21, 8, 8 }, { 5, 3, 16, 8 }, { 1, 1, 1, 1 },
+                                        { 0, 10, 37, 4 }, { 36, 28, 1, 1 } };
+        for (int r = 0; r < 6; r++) {
+            const int rx = rects[r][0], ry = rects[r][1], rw = rects[r][2], rh = rects[r][3];
+            memset(reg, 0, (size_t)w * h * s * s);
+            assert_int_equal(fsr_bicubic_region(reg + ry * s * w * s + rx * s, w * s, src, w, w, h, s, rx, ry, rw, rh), 0);
+            for (int y = ry * s; y < (ry + rh) * s; y++)
+                assert_memory_equal(reg + y * w * s + rx * s, full + y * w * s + rx * s, (size_t)rw * s);
+        }
+        assert_true(fsr_bicubic_region(reg, w * s, src, w, w, h, s, 30, 0, 8, 8) < 0);
+        free(full);
+        free(reg);
+    }
+}
+
 static void test_bad_arguments(void **state)
 {
     (void)state;
@@ -125,6 +151,7 @@ int main(void)
         cmocka_unit_test(test_hand_computed_x2),
         cmocka_unit_test(test_optimised_matches_reference),
         cmocka_unit_test(test_large_threaded_matches_reference),
+        cmocka_unit_test(test_region_matches_plane),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_s16_residuals),
     };
