@@ -9,7 +9,9 @@
 #include "fastsr/bicubic.h"
 #include "fastsr/model.h"
 #include "fastsr/sr.h"
+#include "fastsr/fast.h"
 #include "decode.h"
+#include "sideinfo.h"
 #include "encode.h"
 #include "log.h"
 
@@ -21,6 +23,7 @@ void fsr_default_settings(FsrSettings *s)
     s->mode = FSR_MODE_BICUBIC;
     s->crf = 18;
     s->preset = "medium";
+    s->fallback = FSR_TRANSFER_DEFAULT_FALLBACK;
 }
 
 const char *fsr_mode_name(FsrMode mode)
@@ -75,88 +78,191 @@ static int open_sr(const FsrSettings *s, FsrSR **sr)
     return ret;
 }
 
+/* The input side: the plain decoder (bicubic and srcnn modes, any codec,
+ * multithreaded) or the decoder hook with block maps (fast mode). */
+typedef struct Input {
+    FsrDecoder *dec;
+    FsrSideInfo *si;
+    FsrBlockMap plain_map;
+} Input;
+
+static int input_read(Input *in, FsrFrame *f, const FsrBlockMap **map)
+{
+    if (in->si) {
+        FsrSideInfoFrame sf;
+        int ret = fsr_sideinfo_read(in->si, &sf);
+        if (ret == 0) {
+            *f = sf.frame;
+            *map = sf.map;
+        }
+        return ret;
+    }
+    int ret = fsr_decoder_read(in->dec, f);
+    if (ret == 0) {
+        /* no side information: the engine handles frames as they come */
+        memset(&in->plain_map, 0, sizeof(in->plain_map));
+        in->plain_map.display_index = f->display_index;
+        in->plain_map.decode_index = -1;
+        in->plain_map.pts = f->pts;
+        in->plain_map.type = f->pict_type;
+        in->plain_map.width = f->pic.w;
+        in->plain_map.height = f->pic.h;
+        *map = &in->plain_map;
+    }
+    return ret;
+}
+
+static void count_frame(FsrReport *r, const FsrFastFrame *ff)
+{
+    r->frames++;
+    switch (ff->type) {
+    case 'I': r->frames_i++; break;
+    case 'P': r->frames_p++; break;
+    case 'B': r->frames_b++; break;
+    default: break;
+    }
+    if (ff->key) {
+        r->sr_frames++;
+        r->sec_sr += ff->seconds;
+    } else {
+        r->transferred_frames++;
+        r->sec_transfer += ff->seconds;
+        r->area_transferred += ff->stats.area_total;
+        r->area_fallback += ff->stats.area_fallback;
+        r->area_intra += ff->stats.area_intra;
+        r->area_noref += ff->stats.area_noref;
+    }
+}
+
+static void count_blocks(FsrReport *r, const FsrBlockMap *m)
+{
+    if (!m->side_info)
+        return;
+    r->blocks_intra += m->counts.intra;
+    r->blocks_skip += m->counts.pskip + m->counts.bskip;
+    r->blocks_direct += m->counts.direct;
+    r->blocks_inter += m->counts.inter;
+    r->blocks_bi += m->counts.bi;
+}
+
 int fsr_run(const FsrSettings *s, FsrReport *r)
 {
     FsrReport local;
     if (!r)
         r = &local;
     memset(r, 0, sizeof(*r));
-    if (!s || !s->input || !s->output)
+    if (!s || !s->input || (!s->output && !s->frame_done))
         return fsr_error(FSR_ERR(EINVAL), "input and output are required");
     snprintf(r->input, sizeof(r->input), "%s", s->input);
-    snprintf(r->output, sizeof(r->output), "%s", s->output);
+    snprintf(r->output, sizeof(r->output), "%s", s->output ? s->output : "");
     r->mode = fsr_mode_name(s->mode);
     r->scale = s->scale;
     if (s->scale < 2 || s->scale > FSR_MAX_SCALE)
         return fsr_error(FSR_ERR(EINVAL), "scale %d not supported (2, 3 or 4)", s->scale);
-    if (s->mode == FSR_MODE_FAST)
-        return fsr_error(FSR_ERR_UNSUPPORTED, "mode 'fast' is not available yet in this build; use --mode srcnn "
-                         "or --mode bicubic");
+    FsrFastSettings fs = { 0 };
+    fsr_transfer_default_settings(&fs.transfer);
+    fs.transfer.scale = s->scale;
+    fs.transfer.filter = s->hr_filter;
+    fs.transfer.fallback = s->fallback;
+    fs.transfer.threads = s->threads;
+    if (s->mode != FSR_MODE_FAST)
+        fs.policy.kind = FSR_KEY_ALL;
+    else if (fsr_key_policy_parse(&fs.policy, s->keyframes ? s->keyframes : FSR_DEFAULT_KEYFRAMES) < 0)
+        return fsr_error(FSR_ERR(EINVAL), "bad key-frame policy '%s' (intra, every:N, adaptive or adaptive:DB)",
+                         s->keyframes);
+    fsr_key_policy_name(&fs.policy, r->keyframes, sizeof(r->keyframes));
 
     const double t0 = now_seconds();
-    int ret = fsr_output_check(s->output, s->input, s->overwrite);
-    if (ret < 0)
+    int ret;
+    if (s->output && (ret = fsr_output_check(s->output, s->input, s->overwrite)) < 0)
         return ret;
 
     FsrSR *sr = NULL;
-    if (s->mode == FSR_MODE_SRCNN && (ret = open_sr(s, &sr)) < 0)
+    if (s->mode != FSR_MODE_BICUBIC && (ret = open_sr(s, &sr)) < 0)
         return ret;
-    FsrDecoder *dec = NULL;
+    fs.sr = sr;
+    Input in = { 0 };
     FsrEncoder *enc = NULL;
-    FsrPicture hr = { 0 };
+    FsrFast *fast = NULL;
     CopyTarget copy = { 0 };
     FsrDecoderSettings ds = { .threads = s->threads, .on_packet = copy_trampoline, .opaque = &copy };
-    if ((ret = fsr_decoder_open(&dec, s->input, &ds)) < 0)
+    if (s->mode == FSR_MODE_FAST) {
+        if ((ret = fsr_sideinfo_open(&in.si, s->input, &ds)) < 0)
+            goto end;
+        in.dec = fsr_sideinfo_decoder(in.si);
+        if (!fsr_sideinfo_supported(in.si))
+            fsr_log(FSR_LOG_WARNING, "%s: %s streams carry no motion vectors fastsr can use; running per-frame SR",
+                    s->input, fsr_sideinfo_codec_name(in.si));
+    } else if ((ret = fsr_decoder_open(&in.dec, s->input, &ds)) < 0) {
         goto end;
+    }
+    FsrDecoder *dec = in.dec;
     r->in_w = dec->width;
     r->in_h = dec->height;
     r->out_w = dec->width * s->scale;
     r->out_h = dec->height * s->scale;
-    if ((ret = fsr_picture_alloc(&hr, r->out_w, r->out_h)) < 0)
+    if ((ret = fsr_fast_open(&fast, &fs)) < 0)
         goto end;
-    FsrEncoderSettings es = {
-        .path = s->output, .overwrite = s->overwrite, .width = r->out_w, .height = r->out_h,
-        .in_video = dec->stream, .in_codec = dec->codec, .in_fmt = dec->fmt, .in_video_index = dec->stream_index,
-        .crf = s->crf, .preset = s->preset, .x264_params = s->x264_params, .threads = s->threads,
-    };
-    if ((ret = fsr_encoder_open(&enc, &es)) < 0)
-        goto end;
-    copy.enc = enc;
-    for (unsigned i = 0; i < dec->fmt->nb_streams; i++)
-        r->copied_streams += i != (unsigned)dec->stream_index &&
-                             (dec->fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO ||
-                              dec->fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_SUBTITLE);
+    if (s->output) {
+        FsrEncoderSettings es = {
+            .path = s->output, .overwrite = s->overwrite, .width = r->out_w, .height = r->out_h,
+            .in_video = dec->stream, .in_codec = dec->codec, .in_fmt = dec->fmt, .in_video_index = dec->stream_index,
+            .crf = s->crf, .preset = s->preset, .x264_params = s->x264_params, .threads = s->threads,
+        };
+        if ((ret = fsr_encoder_open(&enc, &es)) < 0)
+            goto end;
+        copy.enc = enc;
+        for (unsigned i = 0; i < dec->fmt->nb_streams; i++)
+            r->copied_streams += i != (unsigned)dec->stream_index &&
+                                 (dec->fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO ||
+                                  dec->fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_SUBTITLE);
+    }
 
     FsrProgress prog = { .frames_total = dec->nb_frames };
-    for (;;) {
+    int eof = 0;
+    while (!eof || ret != 1) {
         if (s->cancel && *s->cancel) {
-            ret = fsr_error(FSR_ERR(EINTR), "interrupted; %s was not written", s->output);
+            ret = fsr_error(FSR_ERR(EINTR), "interrupted; %s was not written", s->output ? s->output : "output");
             goto end;
         }
-        FsrFrame f;
-        double t = now_seconds();
-        ret = fsr_decoder_read(dec, &f);
-        r->sec_decode += now_seconds() - t;
-        if (ret < 0)
-            goto end;
-        if (ret == 1)
-            break;
-        t = now_seconds();
-        ret = sr ? fsr_sr_picture(sr, &hr, &f.pic) : fsr_bicubic_picture(&hr, &f.pic, s->scale);
-        r->sec_upscale += now_seconds() - t;
-        if (ret < 0)
-            goto end;
-        t = now_seconds();
-        ret = fsr_encoder_write(enc, &hr, f.pts, f.duration);
-        r->sec_encode += now_seconds() - t;
-        if (ret < 0)
-            goto end;
-        r->frames++;
-        if (s->progress) {
-            prog.frames_done = r->frames;
-            prog.seconds = now_seconds() - t0;
-            s->progress(s->opaque, &prog);
+        if (!eof) {
+            FsrFrame f;
+            const FsrBlockMap *map = NULL;
+            double t = now_seconds();
+            ret = input_read(&in, &f, &map);
+            r->sec_decode += now_seconds() - t;
+            if (ret < 0)
+                goto end;
+            if (ret == 1) {
+                eof = 1;
+                fsr_fast_flush(fast);
+            } else {
+                count_blocks(r, map);
+                if ((ret = fsr_fast_push(fast, &f.pic, map, f.pts, f.duration)) < 0)
+                    goto end;
+            }
         }
+        /* every frame the engine can finish now */
+        FsrFastFrame ff;
+        while ((ret = fsr_fast_pull(fast, &ff)) == 0) {
+            count_frame(r, &ff);
+            if (s->frame_done && (ret = s->frame_done(s->opaque, &ff)) < 0)
+                goto end;
+            if (enc) {
+                double t = now_seconds();
+                ret = fsr_encoder_write(enc, ff.hr, ff.pts, ff.duration);
+                r->sec_encode += now_seconds() - t;
+                if (ret < 0)
+                    goto end;
+            }
+            if (s->progress) {
+                prog.frames_done = r->frames;
+                prog.seconds = now_seconds() - t0;
+                s->progress(s->opaque, &prog);
+            }
+        }
+        if (ret < 0)
+            goto end;
     }
     r->decode_errors = dec->decode_errors;
     r->corrupt_frames = dec->corrupt_frames;
@@ -168,30 +274,39 @@ int fsr_run(const FsrSettings *s, FsrReport *r)
         ret = fsr_error(FSR_ERR_INVALIDDATA,
                         "%s: the file is truncated (%lld of %lld video packets present); %s not written "
                         "(use --keep-going to keep the frames that decode)",
-                        s->input, (long long)dec->packets_read, (long long)dec->nb_frames, s->output);
+                        s->input, (long long)dec->packets_read, (long long)dec->nb_frames,
+                        s->output ? s->output : "output");
         goto end;
     }
     if ((r->decode_errors || r->corrupt_frames) && !s->keep_going) {
         ret = fsr_error(FSR_ERR_INVALIDDATA,
                         "%s: damaged video: %lld decode errors, %lld concealed frames; %s not written "
                         "(use --keep-going to keep such output)",
-                        s->input, (long long)r->decode_errors, (long long)r->corrupt_frames, s->output);
+                        s->input, (long long)r->decode_errors, (long long)r->corrupt_frames,
+                        s->output ? s->output : "output");
         goto end;
     }
-    double t = now_seconds();
-    ret = fsr_encoder_finish(enc);
-    r->sec_encode += now_seconds() - t;
-    if (ret == 0)
-        r->output_bytes = fsr_encoder_bytes(enc);
+    ret = 0;
+    if (enc) {
+        double t = now_seconds();
+        ret = fsr_encoder_finish(enc);
+        r->sec_encode += now_seconds() - t;
+        if (ret == 0)
+            r->output_bytes = fsr_encoder_bytes(enc);
+    }
 end:
-    if (dec) {
-        r->decode_errors = dec->decode_errors;
-        r->corrupt_frames = dec->corrupt_frames;
+    if (in.dec) {
+        r->decode_errors = in.dec->decode_errors;
+        r->corrupt_frames = in.dec->corrupt_frames;
     }
     fsr_encoder_close(&enc);
-    fsr_decoder_close(&dec);
-    fsr_picture_free(&hr);
+    fsr_fast_close(&fast);
+    if (in.si)
+        fsr_sideinfo_close(&in.si);
+    else
+        fsr_decoder_close(&in.dec);
     fsr_sr_close(&sr);
+    r->sec_upscale = r->sec_sr + r->sec_transfer;
     r->sec_total = now_seconds() - t0;
     return ret;
 }
@@ -217,8 +332,26 @@ int fsr_report_write_json(const FsrReport *r, const char *path)
     cJSON_AddNumberToObject(o, "corrupt_frames", (double)r->corrupt_frames);
     cJSON_AddNumberToObject(o, "copied_streams", (double)r->copied_streams);
     cJSON_AddNumberToObject(o, "output_bytes", (double)r->output_bytes);
+    cJSON_AddStringToObject(o, "keyframes", r->keyframes);
+    cJSON *ft = cJSON_AddObjectToObject(o, "frames_by_type");
+    cJSON_AddNumberToObject(ft, "I", (double)r->frames_i);
+    cJSON_AddNumberToObject(ft, "P", (double)r->frames_p);
+    cJSON_AddNumberToObject(ft, "B", (double)r->frames_b);
+    cJSON_AddNumberToObject(o, "sr_frames", (double)r->sr_frames);
+    cJSON_AddNumberToObject(o, "transferred_frames", (double)r->transferred_frames);
+    cJSON *bk = cJSON_AddObjectToObject(o, "blocks");
+    cJSON_AddNumberToObject(bk, "intra", (double)r->blocks_intra);
+    cJSON_AddNumberToObject(bk, "skip", (double)r->blocks_skip);
+    cJSON_AddNumberToObject(bk, "direct", (double)r->blocks_direct);
+    cJSON_AddNumberToObject(bk, "inter", (double)r->blocks_inter);
+    cJSON_AddNumberToObject(bk, "bi", (double)r->blocks_bi);
+    const double area = r->area_transferred > 0 ? (double)r->area_transferred : 1.0;
+    cJSON_AddNumberToObject(o, "fallback_share", r->area_fallback / area);
+    cJSON_AddNumberToObject(o, "intra_share", r->area_intra / area);
     cJSON *sec = cJSON_AddObjectToObject(o, "seconds");
     cJSON_AddNumberToObject(sec, "decode", r->sec_decode);
+    cJSON_AddNumberToObject(sec, "sr", r->sec_sr);
+    cJSON_AddNumberToObject(sec, "transfer", r->sec_transfer);
     cJSON_AddNumberToObject(sec, "upscale", r->sec_upscale);
     cJSON_AddNumberToObject(sec, "encode", r->sec_encode);
     cJSON_AddNumberToObject(sec, "total", r->sec_total);

@@ -8,12 +8,15 @@
 #include <stdint.h>
 
 #include "fastsr/common.h"
+#include "fastsr/fast.h"
 
 typedef enum FsrMode {
     FSR_MODE_FAST = 0,    /* SR on key frames, transfer to the others */
     FSR_MODE_SRCNN = 1,   /* SR on every frame */
     FSR_MODE_BICUBIC = 2, /* bicubic on every frame */
 } FsrMode;
+
+#define FSR_DEFAULT_KEYFRAMES "adaptive"
 
 typedef struct FsrProgress {
     int64_t frames_done;
@@ -27,6 +30,9 @@ typedef struct FsrSettings {
     int scale;              /* 2, 3 or 4 */
     FsrMode mode;
     const char *model;      /* NULL: the default model for the scale */
+    const char *keyframes;  /* fast mode: key-frame policy (fsr_key_policy_parse); NULL: default */
+    const char *hr_filter;  /* fast mode: HR interpolation filter; NULL: default */
+    double fallback;        /* fast mode: per-block fallback threshold; <= 0 disables */
     int crf;                /* x264 constant rate factor */
     const char *preset;     /* x264 preset */
     const char *x264_params;
@@ -36,6 +42,10 @@ typedef struct FsrSettings {
     /* Called after every frame (from the pipeline's thread). */
     void (*progress)(void *opaque, const FsrProgress *p);
     void *opaque;
+    /* Called with every HR frame in display order before it is encoded
+     * (the frame is valid during the call only); a negative return aborts.
+     * With frame_done set, output may be NULL: nothing is encoded. */
+    int (*frame_done)(void *opaque, const FsrFastFrame *frame);
     /* When it becomes non-zero the run stops, removes its partial output
      * and returns FSR_ERR(EINTR). */
     volatile sig_atomic_t *cancel;
@@ -49,9 +59,14 @@ typedef struct FsrReport {
     int64_t frames;
     int64_t decode_errors, corrupt_frames;
     int64_t copied_streams;
+    char keyframes[32];
+    int64_t frames_i, frames_p, frames_b;
+    int64_t sr_frames, transferred_frames;
+    int64_t blocks_intra, blocks_skip, blocks_direct, blocks_inter, blocks_bi;
+    int64_t area_transferred, area_fallback, area_intra, area_noref; /* LR pixels of transferred frames */
     int64_t output_bytes;
     /* wall-clock seconds per stage and in all */
-    double sec_decode, sec_upscale, sec_encode, sec_total;
+    double sec_decode, sec_sr, sec_transfer, sec_upscale, sec_encode, sec_total;
 } FsrReport;
 
 FSR_API void fsr_default_settings(FsrSettings *s);

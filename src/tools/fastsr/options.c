@@ -15,6 +15,11 @@ void cli_usage(FILE *f)
             "  -s, --scale N          upscaling factor 2, 3 or 4 (default 2)\n"
             "  -m, --mode MODE        fast | srcnn | bicubic (default fast)\n"
             "      --model FILE       SR model (.safetensors); default: the shipped model for the scale\n"
+            "  -k, --keyframes P      fast mode: which frames get SR: intra | every:N | adaptive[:DB]\n"
+            "                         (default adaptive:0.3)\n"
+            "      --hr-filter F      fast mode: HR interpolation: bicubic | bilinear | h264 | cubic:A\n"
+            "      --fallback T       fast mode: blocks with mean |LR residual| >= T become bicubic\n"
+            "                         (default 10; 0 disables)\n"
             "      --crf N            x264 constant rate factor 0..51 (default 18)\n"
             "      --preset NAME      x264 preset, ultrafast .. placebo (default medium)\n"
             "      --x264-params P    extra x264 options, key=value:key=value\n"
@@ -47,11 +52,14 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 
 int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
 {
-    enum { OPT_MODEL = 256, OPT_CRF, OPT_PRESET, OPT_X264, OPT_REPORT, OPT_KEEP };
+    enum { OPT_MODEL = 256, OPT_CRF, OPT_PRESET, OPT_X264, OPT_REPORT, OPT_KEEP, OPT_FILTER, OPT_FALLBACK };
     static const struct option longopts[] = {
         { "scale", required_argument, NULL, 's' },
         { "mode", required_argument, NULL, 'm' },
         { "model", required_argument, NULL, OPT_MODEL },
+        { "keyframes", required_argument, NULL, 'k' },
+        { "hr-filter", required_argument, NULL, OPT_FILTER },
+        { "fallback", required_argument, NULL, OPT_FALLBACK },
         { "crf", required_argument, NULL, OPT_CRF },
         { "preset", required_argument, NULL, OPT_PRESET },
         { "x264-params", required_argument, NULL, OPT_X264 },
@@ -75,7 +83,7 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "-x264-params"))
             argv[i] = "--x264-params";
-    while ((c = getopt_long(argc, argv, ":s:m:t:yqvhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":s:m:k:t:yqvhV", longopts, NULL)) != -1) {
         switch (c) {
         case 's':
             if (parse_int(optarg, 2, 4, &s->scale) < 0)
@@ -92,6 +100,22 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
                 return snprintf(err, err_size, "--mode must be fast, srcnn or bicubic, not '%s'", optarg), -1;
             break;
         case OPT_MODEL: s->model = optarg; break;
+        case 'k': {
+            FsrKeyPolicy p;
+            if (fsr_key_policy_parse(&p, optarg) < 0)
+                return snprintf(err, err_size, "--keyframes must be intra, every:N or adaptive[:DB], not '%s'",
+                                optarg), -1;
+            s->keyframes = optarg;
+            break;
+        }
+        case OPT_FILTER: s->hr_filter = optarg; break;
+        case OPT_FALLBACK: {
+            char *end;
+            s->fallback = strtod(optarg, &end);
+            if (end == optarg || *end || !(s->fallback >= 0 && s->fallback <= 255))
+                return snprintf(err, err_size, "--fallback must be a number 0..255, not '%s'", optarg), -1;
+            break;
+        }
         case OPT_CRF:
             if (parse_int(optarg, 0, 51, &s->crf) < 0)
                 return snprintf(err, err_size, "--crf must be an integer 0..51, not '%s'", optarg), -1;

@@ -1,0 +1,71 @@
+/* The FAST engine: takes decoded LR frames with their block maps in display
+ * order, runs SR on key frames and the transfer on the others, in decode
+ * order so that every reference is ready, and hands the HR frames back in
+ * display order.  HR pictures are kept while later frames may reference
+ * them (bounded: FSR_FAST_MAX_REFS reference pictures). */
+#ifndef FASTSR_FAST_H
+#define FASTSR_FAST_H
+
+#include <stdint.h>
+
+#include "fastsr/blockmap.h"
+#include "fastsr/common.h"
+#include "fastsr/picture.h"
+#include "fastsr/sr.h"
+#include "fastsr/transfer.h"
+
+#define FSR_FAST_MAX_REFS 16
+
+typedef enum FsrKeyKind {
+    FSR_KEY_ALL = 0,      /* SR on every frame (per-frame SR) */
+    FSR_KEY_INTRA = 1,    /* SR on I frames only (the paper's setting) */
+    FSR_KEY_EVERY = 2,    /* SR on about one frame in N, always on reference frames */
+    FSR_KEY_ADAPTIVE = 3, /* SR when the estimated loss exceeds a budget */
+} FsrKeyKind;
+
+typedef struct FsrKeyPolicy {
+    FsrKeyKind kind;
+    int every;            /* N for FSR_KEY_EVERY */
+    double budget_db;     /* for FSR_KEY_ADAPTIVE */
+} FsrKeyPolicy;
+
+#define FSR_ADAPTIVE_DEFAULT_DB 0.3
+
+/* "all", "intra", "every:N", "adaptive" or "adaptive:DB"; 0 or -1. */
+FSR_API int fsr_key_policy_parse(FsrKeyPolicy *p, const char *text);
+FSR_API const char *fsr_key_policy_name(const FsrKeyPolicy *p, char *buf, int size);
+
+typedef struct FsrFastSettings {
+    FsrKeyPolicy policy;
+    FsrTransferSettings transfer;   /* transfer.scale is the scale */
+    FsrSR *sr;                      /* borrowed; NULL: key frames are bicubic */
+} FsrFastSettings;
+
+typedef struct FsrFastFrame {
+    const FsrPicture *hr;           /* valid until the next fsr_fast_pull */
+    int64_t display_index, decode_index;
+    int64_t pts, duration;
+    char type;                      /* 'I', 'P', 'B', '?' */
+    int is_ref;
+    int key;                        /* 1: SR ran on this frame */
+    double estimated_loss_db;       /* the adaptive policy's estimate (0 for key frames) */
+    double seconds;                 /* time spent on SR or transfer */
+    FsrTransferStats stats;         /* transfer frames */
+} FsrFastFrame;
+
+typedef struct FsrFast FsrFast;
+
+FSR_API int fsr_fast_open(FsrFast **f, const FsrFastSettings *s);
+FSR_API void fsr_fast_close(FsrFast **f);
+
+/* Queues one decoded frame (copied): map->side_info == 0 means no side
+ * information (the frame gets SR).  pts/duration are passed through. */
+FSR_API int fsr_fast_push(FsrFast *f, const FsrPicture *lr, const FsrBlockMap *map, int64_t pts, int64_t duration);
+/* Marks the end of the input: every queued frame can now come out. */
+FSR_API void fsr_fast_flush(FsrFast *f);
+/* 0 and *out filled when the next frame in display order is ready, 1 when
+ * more input is needed (or, after flush, when all frames are out), or a
+ * negative error. */
+FSR_API int fsr_fast_pull(FsrFast *f, FsrFastFrame *out);
+
+#endif

@@ -1,0 +1,54 @@
+/* The FAST transfer: builds the HR version of a non-key frame from HR
+ * reference pictures, the block map's vectors and weights, and the LR
+ * residual upsampled with bicubic.  Intra blocks, blocks whose reference is
+ * missing and (optionally) blocks with a large residual are bicubic of the
+ * decoded LR block instead.  Chroma is bicubic of the decoded LR chroma. */
+#ifndef FASTSR_TRANSFER_H
+#define FASTSR_TRANSFER_H
+
+#include <stdint.h>
+
+#include "fastsr/blockmap.h"
+#include "fastsr/common.h"
+#include "fastsr/picture.h"
+
+typedef struct FsrTransferSettings {
+    int scale;             /* 2, 3 or 4 */
+    /* HR interpolation filter: "bilinear", "bicubic", "h264" or "cubic:A"
+     * (Keys' parameter A in [-1, 0]); NULL for the default (README). */
+    const char *filter;
+    /* Per-block fallback: a block whose mean |LR luma residual| is at least
+     * this becomes bicubic of the decoded block; <= 0 disables. */
+    double fallback;
+    int threads;           /* OpenMP threads, 0 = all */
+} FsrTransferSettings;
+
+#define FSR_TRANSFER_DEFAULT_FILTER "bicubic"
+#define FSR_TRANSFER_DEFAULT_FALLBACK 10.0
+
+typedef struct FsrTransferStats {
+    /* pixel areas (LR pixels) by what the transfer did */
+    int64_t area_total;
+    int64_t area_copied;      /* inter blocks transferred without residual */
+    int64_t area_residual;    /* inter blocks transferred with residual */
+    int64_t area_intra;       /* intra blocks: bicubic */
+    int64_t area_fallback;    /* residual too large: bicubic */
+    int64_t area_noref;       /* reference missing: bicubic */
+    double residual_abs_sum;  /* sum of |LR luma residual| over transferred blocks */
+} FsrTransferStats;
+
+typedef struct FsrTransfer FsrTransfer;
+
+/* HR picture of a frame (by display index), or NULL when it is not kept. */
+typedef const FsrPicture *(*FsrRefLookup)(void *opaque, int64_t display_index);
+
+FSR_API void fsr_transfer_default_settings(FsrTransferSettings *s);
+FSR_API int fsr_transfer_open(FsrTransfer **t, const FsrTransferSettings *s);
+FSR_API void fsr_transfer_close(FsrTransfer **t);
+
+/* hr (lr->w*scale x lr->h*scale) receives the transferred frame; lr is the
+ * decoded LR picture (displayed size), map its block map. */
+FSR_API int fsr_transfer_frame(FsrTransfer *t, FsrPicture *hr, const FsrPicture *lr, const FsrBlockMap *map,
+                               FsrRefLookup lookup, void *opaque, FsrTransferStats *stats);
+
+#endif

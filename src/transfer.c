@@ -1,0 +1,212 @@
+#include "fastsr/transfer.h"
+
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fastsr/bicubic.h"
+#include "h264_mc.h"
+#include "hrmc.h"
+#include "log.h"
+
+/* Largest HR block: a 16x16 macroblock at x4. */
+#define MAX_HR_BLOCK (16 * FSR_MAX_SCALE)
+
+struct FsrTransfer {
+    FsrTransferSettings s;
+    FsrHrFilter filter;
+    FsrHrMcFn mc;
+    FsrAddResidualFn add_residual;
+    int threads;
+};
+
+void fsr_transfer_default_settings(FsrTransferSettings *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->scale = 2;
+    s->filter = NULL;
+    s->fallback = FSR_TRANSFER_DEFAULT_FALLBACK;
+}
+
+int fsr_transfer_open(FsrTransfer **pt, const FsrTransferSettings *s)
+{
+    *pt = NULL;
+    if (!s || s->scale < 2 || s->scale > FSR_MAX_SCALE)
+        return fsr_error(FSR_ERR(EINVAL), "transfer: scale must be 2..%d", FSR_MAX_SCALE);
+    FsrTransfer *t = calloc(1, sizeof(*t));
+    if (!t)
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    t->s = *s;
+    const char *name = s->filter ? s->filter : FSR_TRANSFER_DEFAULT_FILTER;
+    if (fsr_hr_filter_parse(&t->filter, name) < 0) {
+        free(t);
+        return fsr_error(FSR_ERR(EINVAL),
+                         "unknown HR filter '%s' (bilinear, bicubic, h264 or cubic:A with A in [-1, 0])", name);
+    }
+    t->s.filter = NULL;
+    t->mc = fsr_hrmc_get();
+    t->add_residual = fsr_add_residual_get();
+    t->threads = s->threads > 0 ? s->threads : omp_get_max_threads();
+    *pt = t;
+    return 0;
+}
+
+void fsr_transfer_close(FsrTransfer **pt)
+{
+    free(*pt);
+    *pt = NULL;
+}
+
+typedef struct BlockJob {
+    FsrTransfer *t;
+    FsrPicture *hr;
+    const FsrPicture *lr;
+    const FsrBlockMap *map;
+    FsrRefLookup lookup;
+    void *opaque;
+} BlockJob;
+
+enum { DID_COPY, DID_RESIDUAL, DID_INTRA, DID_FALLBACK, DID_NOREF };
+
+/* Transfers one block (clipped to the displayed picture: x, y, w, h in LR
+ * display coordinates); returns what it did, and the residual sum. */
+static int transfer_block(const BlockJob *j, const FsrBlock *b, int x, int y, int w, int h, double *res_sum)
+{
+    FsrTransfer *t = j->t;
+    const int s = t->s.scale;
+    const FsrBlockMap *map = j->map;
+    uint8_t *out = j->hr->data[0] + (ptrdiff_t)y * s * j->hr->stride[0] + x * s;
+    const ptrdiff_t os = j->hr->stride[0];
+    int did = DID_COPY;
+
+    if (b->kind == FSR_BLOCK_INTRA || !b->lists)
+        did = DID_INTRA;
+    else if (b->flags & FSR_BLOCK_NO_REF)
+        did = DID_NOREF;
+    /* residual of the (coded) block, luma */
+    const int16_t *res = map->residual[0] + (ptrdiff_t)(y + map->crop_top) * map->residual_stride[0] +
+                         (x + map->crop_left);
+    const ptrdiff_t rs = map->residual_stride[0];
+    double sum = 0;
+    if (did == DID_COPY && !(b->flags & FSR_BLOCK_ZERO_RESIDUAL)) {
+        for (int jy = 0; jy < h; jy++)
+            for (int ix = 0; ix < w; ix++)
+                sum += abs(res[jy * rs + ix]);
+        if (t->s.fallback > 0 && sum >= t->s.fallback * w * h)
+            did = DID_FALLBACK;
+        else if (sum > 0)
+            did = DID_RESIDUAL;
+    }
+    const FsrPicture *refs[2] = { NULL, NULL };
+    for (int l = 0; l < 2 && (did == DID_COPY || did == DID_RESIDUAL); l++)
+        if (b->lists & (1 << l)) {
+            refs[l] = j->lookup(j->opaque, b->ref[l]);
+            if (!refs[l])
+                did = DID_NOREF;
+        }
+    if (did == DID_INTRA || did == DID_NOREF || did == DID_FALLBACK) {
+        fsr_bicubic_region(out, os, j->lr->data[0], j->lr->stride[0], j->lr->w, j->lr->h, s, x, y, w, h);
+        return did;
+    }
+    *res_sum = sum;
+
+    const int hx = x * s, hy = y * s, hw = w * s, hh = h * s;
+    if (refs[0] && refs[1]) {
+        /* two predictions side by side, combined, then stored */
+        uint8_t p0[MAX_HR_BLOCK * MAX_HR_BLOCK], p1[MAX_HR_BLOCK * MAX_HR_BLOCK];
+        for (int l = 0; l < 2; l++) {
+            const FsrPlaneRef ref = { refs[l]->data[0], refs[l]->stride[0], refs[l]->w, refs[l]->h };
+            t->mc(l ? p1 : p0, MAX_HR_BLOCK, &ref, hx, hy, hw, hh, b->mv[l][0] * s, b->mv[l][1] * s, &t->filter);
+        }
+        const int plain = b->log2_denom[0] == 0 && b->weight[0][0] == 1 && b->weight[1][0] == 1 &&
+                          !b->offset[0][0] && !b->offset[1][0];
+        fsr_h264_biweight(p0, p1, MAX_HR_BLOCK, hw, hh, plain ? -1 : b->log2_denom[0], b->weight[0][0],
+                          b->weight[1][0], b->offset[0][0], b->offset[1][0]);
+        for (int jy = 0; jy < hh; jy++)
+            memcpy(out + jy * os, p0 + jy * MAX_HR_BLOCK, hw);
+    } else {
+        const int l = refs[0] ? 0 : 1;
+        const FsrPlaneRef ref = { refs[l]->data[0], refs[l]->stride[0], refs[l]->w, refs[l]->h };
+        t->mc(out, os, &ref, hx, hy, hw, hh, b->mv[l][0] * s, b->mv[l][1] * s, &t->filter);
+        if (b->log2_denom[0] != 0 || b->weight[l][0] != 1 || b->offset[l][0] != 0)
+            fsr_h264_weight(out, os, hw, hh, b->log2_denom[0], b->weight[l][0], b->offset[l][0]);
+    }
+    if (did == DID_RESIDUAL) {
+        int16_t up[MAX_HR_BLOCK * MAX_HR_BLOCK];
+        int16_t lrres[16 * 16];
+        for (int jy = 0; jy < h; jy++)
+            memcpy(lrres + jy * w, res + jy * rs, sizeof(int16_t) * w);
+        fsr_bicubic_plane_s16(up, hw, lrres, w, w, h, s);
+        t->add_residual(out, os, up, hw, hw, hh);
+    }
+    return did;
+}
+
+int fsr_transfer_frame(FsrTransfer *t, FsrPicture *hr, const FsrPicture *lr, const FsrBlockMap *map,
+                       FsrRefLookup lookup, void *opaque, FsrTransferStats *stats)
+{
+    const int s = t->s.scale;
+    if (!hr || !lr || !map || !lookup)
+        return fsr_error(FSR_ERR(EINVAL), "transfer: NULL argument");
+    if (hr->w != lr->w * s || hr->h != lr->h * s)
+        return fsr_error(FSR_ERR(EINVAL), "transfer: HR picture is %dx%d, expected %dx%d", hr->w, hr->h, lr->w * s,
+                         lr->h * s);
+    if (!map->side_info || map->width != lr->w || map->height != lr->h)
+        return fsr_error(FSR_ERR(EINVAL), "transfer: block map does not describe this %dx%d picture", lr->w, lr->h);
+    /* chroma: bicubic of the decoded chroma, as in every mode */
+    for (int c = 1; c < 3; c++) {
+        int ret = fsr_bicubic_plane(hr->data[c], hr->stride[c], lr->data[c], lr->stride[c], fsr_chroma_w(lr->w),
+                                    fsr_chroma_h(lr->h), s);
+        if (ret < 0)
+            return ret;
+    }
+    /* A map that leaves part of the picture uncovered (damaged stream)
+     * gets bicubic underneath, so no stale pixels survive. */
+    int64_t covered = 0;
+    for (int i = 0; i < map->nb_blocks; i++)
+        covered += (int64_t)map->blocks[i].w * map->blocks[i].h;
+    if (covered < (int64_t)map->coded_w * map->coded_h) {
+        int ret = fsr_bicubic_plane(hr->data[0], hr->stride[0], lr->data[0], lr->stride[0], lr->w, lr->h, s);
+        if (ret < 0)
+            return ret;
+    }
+    const BlockJob job = { t, hr, lr, map, lookup, opaque };
+    int64_t area[5] = { 0 };
+    double res_sum = 0;
+    /* Blocks write disjoint HR regions and only read the references. */
+#pragma omp parallel for schedule(dynamic, 16) num_threads(t->threads) reduction(+ : res_sum) \
+    reduction(+ : area[:5])
+    for (int i = 0; i < map->nb_blocks; i++) {
+        const FsrBlock *b = &map->blocks[i];
+        int x = b->x - map->crop_left, y = b->y - map->crop_top, w = b->w, h = b->h;
+        if (x < 0) {
+            w += x;
+            x = 0;
+        }
+        if (y < 0) {
+            h += y;
+            y = 0;
+        }
+        if (x + w > lr->w)
+            w = lr->w - x;
+        if (y + h > lr->h)
+            h = lr->h - y;
+        if (w <= 0 || h <= 0)
+            continue;
+        double sum = 0;
+        const int did = transfer_block(&job, b, x, y, w, h, &sum);
+        area[did] += (int64_t)w * h;
+        res_sum += sum;
+    }
+    if (stats) {
+        memset(stats, 0, sizeof(*stats));
+        stats->area_copied = area[DID_COPY];
+        stats->area_residual = area[DID_RESIDUAL];
+        stats->area_intra = area[DID_INTRA];
+        stats->area_fallback = area[DID_FALLBACK];
+        stats->area_noref = area[DID_NOREF];
+        stats->area_total = (int64_t)lr->w * lr->h;
+        stats->residual_abs_sum = res_sum;
+    }
+    return 0;
+}
