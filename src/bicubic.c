@@ -283,7 +283,61 @@ int fsr_bicubic_region(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, p
     return 0;
 }
 
-int fsr_bicubic_plane_s16(int16_t *dst, ptrdiff_t dst_stride,
+/* Same arithmetic as the reference below, organised for small planes
+ * (residual blocks): mirrored indices from tables, vertical pass into a
+ * float buffer, then the horizontal pass. */
+static int bicubic_small_s16(int16_t *dst, ptrdiff_t dst_stride, const int16_t *src, ptrdiff_t src_stride, int sw,
+                             int sh, int scale)
+{
+    FsrBicubicPhases ph;
+    fsr_bicubic_phases(&ph, scale);
+    enum { MAXS = 64 };
+    int xi[MAXS * FSR_MAX_SCALE][4];
+    float col[MAXS + 2 * PAD];
+    for (int ox = 0; ox < sw * scale; ox++)
+        for (int i = 0; i < 4; i++)
+            xi[ox][i] = fsr_mirror(ox / scale + ph.offset[ox % scale] + i, sw) + PAD;
+    for (int oy = 0; oy < sh * scale; oy++) {
+        const int py = oy % scale, jy = oy / scale;
+        const int16_t *r[4];
+        for (int k = 0; k < 4; k++)
+            r[k] = src + fsr_mirror(jy + ph.offset[py] + k, sh) * src_stride;
+        const float *w = ph.weight[py];
+        for (int x = 0; x < sw; x++) {
+            float c = w[0] * (float)r[0][x];
+            c = c + w[1] * (float)r[1][x];
+            c = c + w[2] * (float)r[2][x];
+            c = c + w[3] * (float)r[3][x];
+            col[x + PAD] = c;
+        }
+        int16_t *d = dst + oy * dst_stride;
+        for (int ox = 0; ox < sw * scale; ox++) {
+            const float *wx = ph.weight[ox % scale];
+            const int *ix = xi[ox];
+            float acc = wx[0] * col[ix[0]];
+            acc = acc + wx[1] * col[ix[1]];
+            acc = acc + wx[2] * col[ix[2]];
+            acc = acc + wx[3] * col[ix[3]];
+            float v = floorf(acc + 0.5f);
+            v = v < -32768.f ? -32768.f : v > 32767.f ? 32767.f : v;
+            d[ox] = (int16_t)v;
+        }
+    }
+    return 0;
+}
+
+int fsr_bicubic_plane_s16(int16_t *dst, ptrdiff_t dst_stride, const int16_t *src, ptrdiff_t src_stride, int sw,
+                          int sh, int scale)
+{
+    int ret = check_args(dst, src, sw, sh, scale);
+    if (ret < 0)
+        return ret;
+    if (sw <= 64)
+        return bicubic_small_s16(dst, dst_stride, src, src_stride, sw, sh, scale);
+    return fsr_bicubic_plane_s16_ref(dst, dst_stride, src, src_stride, sw, sh, scale);
+}
+
+int fsr_bicubic_plane_s16_ref(int16_t *dst, ptrdiff_t dst_stride,
                           const int16_t *src, ptrdiff_t src_stride,
                           int sw, int sh, int scale)
 {

@@ -23,6 +23,10 @@ int fsr_bicubic_plane_ref(uint8_t *dst, ptrdiff_t dst_stride,
                           const uint8_t *src, ptrdiff_t src_stride,
                           int sw, int sh, int scale);
 
+/* Plain C reference of fsr_bicubic_plane_s16. */
+int fsr_bicubic_plane_s16_ref(int16_t *dst, ptrdiff_t dst_stride, const int16_t *src, ptrdiff_t src_stride, int sw,
+                              int sh, int scale);
+
 /* Mirror index i into 0..n-1 as MATLAB's symmetric padding does. */
 static inline int fsr_mirror(int i, int n)
 {

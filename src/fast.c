@@ -54,6 +54,8 @@ struct FsrFast {
     Ready ready[MAX_PENDING + 1];
     int nready;
     Ready out;                  /* the frame handed out last */
+    FsrPicture pool[8];         /* spare HR pictures: no allocation per frame */
+    int npool;
     int64_t next_decode, next_display, arrivals;
     int64_t since_key;          /* frames processed since the last key frame */
     int processed, flushing;
@@ -140,6 +142,8 @@ void fsr_fast_close(FsrFast **pf)
     for (int i = 0; i < f->nready; i++)
         fsr_picture_free(&f->ready[i].hr);
     fsr_picture_free(&f->out.hr);
+    for (int i = 0; i < f->npool; i++)
+        fsr_picture_free(&f->pool[i]);
     fsr_transfer_close(&f->tr);
     free(f);
     *pf = NULL;
@@ -202,6 +206,26 @@ int fsr_fast_push(FsrFast *f, const FsrPicture *lr, const FsrBlockMap *map, int6
 }
 
 void fsr_fast_flush(FsrFast *f) { f->flushing = 1; }
+
+static int pool_get(FsrFast *f, FsrPicture *pic, int w, int h)
+{
+    while (f->npool) {
+        *pic = f->pool[--f->npool];
+        if (pic->w == w && pic->h == h)
+            return 0;
+        fsr_picture_free(pic);
+    }
+    return fsr_picture_alloc(pic, w, h);
+}
+
+static void pool_put(FsrFast *f, FsrPicture *pic)
+{
+    if (pic->buf && f->npool < (int)(sizeof(f->pool) / sizeof(f->pool[0])))
+        f->pool[f->npool++] = *pic;
+    else
+        fsr_picture_free(pic);
+    memset(pic, 0, sizeof(*pic));
+}
 
 static RefPic *find_ref(FsrFast *f, int64_t display)
 {
@@ -317,7 +341,7 @@ static int process(FsrFast *f, int idx)
         return fsr_error(FSR_ERR(ENOSPC), "fast: output reorder buffer overflow");
     Ready *r = &f->ready[f->nready];
     memset(r, 0, sizeof(*r));
-    int ret = fsr_picture_alloc(&r->hr, p->lr.w * f->scale, p->lr.h * f->scale);
+    int ret = pool_get(f, &r->hr, p->lr.w * f->scale, p->lr.h * f->scale);
     if (ret < 0)
         return ret;
     const FsrBlockMap *m = &p->map;
@@ -332,7 +356,7 @@ static int process(FsrFast *f, int idx)
         drift = f->s.policy.kind == FSR_KEY_ADAPTIVE ? est : 0;
     }
     if (ret < 0) {
-        fsr_picture_free(&r->hr);
+        pool_put(f, &r->hr);
         return ret;
     }
     r->info.seconds = now_seconds() - t0;
@@ -388,7 +412,7 @@ int fsr_fast_pull(FsrFast *f, FsrFastFrame *out)
                     for (int k = 1; k < f->nready; k++)
                         if (f->ready[k].info.display_index < f->ready[best].info.display_index)
                             best = k;
-                fsr_picture_free(&f->out.hr);
+                pool_put(f, &f->out.hr);
                 f->out = f->ready[best];
                 f->ready[best] = f->ready[--f->nready];
                 f->next_display = f->out.info.display_index + 1;

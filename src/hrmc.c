@@ -184,8 +184,29 @@ static void hrmc_block_c(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *
 }
 
 #if defined(__x86_64__)
-/* Horizontal pass in 32-bit lanes, vertical in 32-bit too: the products
- * stay below 2^31 (|row| < 2^17 and |coef| < 2^9), so no 64-bit math. */
+/* Taps k with a non-zero coefficient form [*k0, *k1). */
+static void tap_range(const int16_t *c, int *k0, int *k1)
+{
+    *k0 = 0;
+    *k1 = FSR_HRMC_TAPS;
+    while (*k0 < *k1 - 1 && !c[*k0])
+        (*k0)++;
+    while (*k1 > *k0 + 1 && !c[*k1 - 1])
+        (*k1)--;
+}
+
+__attribute__((target("avx2,fma")))
+static inline void store8(uint8_t *d, __m256i acc, int shift)
+{
+    acc = _mm256_srai_epi32(acc, shift);
+    const __m128i w16 = _mm_packs_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+    _mm_storel_epi64((__m128i *)d, _mm_packus_epi16(w16, w16));
+}
+
+/* 32-bit lanes throughout: |row| < 2^17 and |coef| < 2^9 keep every sum
+ * below 2^31.  A direction whose phase is 0 is the identity (coefficient
+ * 256 on the centre tap), so it is skipped: (256 * v + 2^15) >> 16 and
+ * (v + 2^7) >> 8 round the same way. */
 __attribute__((target("avx2,fma")))
 static void hrmc_block_avx2(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *ref, int x, int y, int bw,
                             int bh, int dx4, int dy4, const FsrHrFilter *f)
@@ -202,32 +223,70 @@ static void hrmc_block_avx2(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRe
     ptrdiff_t ss;
     const uint8_t *src = window(ref, x + ix - 2, y + iy - 2, bw + FSR_HRMC_TAPS - 1, bh + FSR_HRMC_TAPS - 1, buf, &ss);
     const int16_t *cx = f->coef[qx], *cy = f->coef[qy];
-    const int rows = bh + FSR_HRMC_TAPS - 1;
+    if (!qx && !qy) {
+        for (int j = 0; j < bh; j++)
+            memcpy(dst + j * dst_stride, src + (j + 2) * ss + 2, bw);
+        return;
+    }
+    int kx0, kx1, ky0, ky1;
+    tap_range(cx, &kx0, &kx1);
+    tap_range(cy, &ky0, &ky1);
     __m256i c[FSR_HRMC_TAPS];
-    for (int k = 0; k < FSR_HRMC_TAPS; k++)
+    if (!qy) { /* horizontal only */
+        for (int k = kx0; k < kx1; k++)
+            c[k] = _mm256_set1_epi32(cx[k]);
+        const __m256i rnd = _mm256_set1_epi32(128);
+        for (int j = 0; j < bh; j++)
+            for (int i = 0; i < bw; i += 8) {
+                __m256i acc = rnd;
+                for (int k = kx0; k < kx1; k++) {
+                    const __m256i p =
+                        _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(src + (j + 2) * ss + i + k)));
+                    acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(p, c[k]));
+                }
+                store8(dst + j * dst_stride + i, acc, 8);
+            }
+        return;
+    }
+    if (!qx) { /* vertical only */
+        for (int k = ky0; k < ky1; k++)
+            c[k] = _mm256_set1_epi32(cy[k]);
+        const __m256i rnd = _mm256_set1_epi32(128);
+        for (int j = 0; j < bh; j++)
+            for (int i = 0; i < bw; i += 8) {
+                __m256i acc = rnd;
+                for (int k = ky0; k < ky1; k++) {
+                    const __m256i p =
+                        _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(src + (j + k) * ss + i + 2)));
+                    acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(p, c[k]));
+                }
+                store8(dst + j * dst_stride + i, acc, 8);
+            }
+        return;
+    }
+    for (int k = kx0; k < kx1; k++)
         c[k] = _mm256_set1_epi32(cx[k]);
-    for (int j = 0; j < rows; j++)
+    /* only the rows the vertical taps read */
+    for (int j = ky0; j < bh + ky1 - 1; j++)
         for (int i = 0; i < bw; i += 8) {
             __m256i acc = _mm256_setzero_si256();
-            for (int k = 0; k < FSR_HRMC_TAPS; k++) {
+            for (int k = kx0; k < kx1; k++) {
                 const __m256i p = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(src + j * ss + i + k)));
                 acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(p, c[k]));
             }
             _mm256_storeu_si256((__m256i *)(tmp + j * bw + i), acc);
         }
-    for (int k = 0; k < FSR_HRMC_TAPS; k++)
+    for (int k = ky0; k < ky1; k++)
         c[k] = _mm256_set1_epi32(cy[k]);
     const __m256i rnd = _mm256_set1_epi32(32768);
     for (int j = 0; j < bh; j++)
         for (int i = 0; i < bw; i += 8) {
             __m256i acc = rnd;
-            for (int k = 0; k < FSR_HRMC_TAPS; k++) {
+            for (int k = ky0; k < ky1; k++) {
                 const __m256i t = _mm256_loadu_si256((const __m256i *)(tmp + (j + k) * bw + i));
                 acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(t, c[k]));
             }
-            acc = _mm256_srai_epi32(acc, 16);
-            const __m128i w16 = _mm_packs_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
-            _mm_storel_epi64((__m128i *)(dst + j * dst_stride + i), _mm_packus_epi16(w16, w16));
+            store8(dst + j * dst_stride + i, acc, 16);
         }
 }
 #endif

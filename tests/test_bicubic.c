@@ -133,6 +133,19 @@ static void test_bad_arguments(void **state)
 static void test_s16_residuals(void **state)
 {
     (void)state;
+    /* the block kernel against the reference, random residual blocks */
+    uint32_t seed = 21;
+    static const int bs[][2] = { { 16, 16 }, { 8, 8 }, { 16, 8 }, { 8, 16 }, { 3, 5 }, { 1, 1 }, { 64, 2 } };
+    for (int s = 2; s <= 4; s++)
+        for (int k = 0; k < 7; k++) {
+            const int w = bs[k][0], h = bs[k][1];
+            int16_t in[64 * 16], a[256 * 64], b[256 * 64];
+            for (int i = 0; i < w * h; i++)
+                in[i] = (int16_t)((int)(tu_rand(&seed) % 511) - 255);
+            assert_int_equal(fsr_bicubic_plane_s16_ref(a, w * s, in, w, w, h, s), 0);
+            assert_int_equal(fsr_bicubic_plane_s16(b, w * s, in, w, w, h, s), 0);
+            assert_memory_equal(a, b, sizeof(int16_t) * w * h * s * s);
+        }
     int16_t src[3 * 2] = { -40, 0, 40, -40, 0, 40 };
     int16_t dst[6 * 4];
     assert_int_equal(fsr_bicubic_plane_s16(dst, 6, src, 3, 3, 2, 2), 0);
