@@ -12,6 +12,16 @@
 #include "cpu.h"
 #include "log.h"
 
+/* Position of a tap in a block's packed weights. */
+static inline size_t tap_index(const FsrPackedConv *p, int ci, int ky, int kx)
+{
+    if (!p->ci_inner)
+        return ((size_t)ci * p->kh + ky) * p->kw + kx;
+    const int c0 = ci / p->ci_chunk * p->ci_chunk;
+    const int len = p->in_ch - c0 < p->ci_chunk ? p->in_ch - c0 : p->ci_chunk;
+    return (size_t)c0 * p->kh * p->kw + ((size_t)ky * p->kw + kx) * len + (ci - c0);
+}
+
 int fsr_conv_pack(FsrPackedConv *p, const FsrConvLayer *l, int relu)
 {
     memset(p, 0, sizeof(*p));
@@ -33,17 +43,38 @@ int fsr_conv_pack(FsrPackedConv *p, const FsrConvLayer *l, int relu)
         fsr_conv_unpack_free(p);
         return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory for weights");
     }
+    /* Input channels innermost when there are enough of them: one pointer
+     * stepping by a channel stride, a long loop, no per-tap setup.  Layers
+     * with few input channels (the first) loop over kx innermost instead. */
+    p->ci_inner = l->in_ch >= l->kw;
+    /* Input channels come in chunks whose input window (kh rows x the
+     * pixels of one block) fits in about 12 kB of L1: every channel block
+     * then reuses it from L1 while its weights stream in sequentially.
+     * Partial sums go through the output row between chunks. */
+    p->ci_chunk = l->in_ch;
+    if (p->ci_inner) {
+        const int px = p->cb == 4 ? 24 : 64;
+        const int per_ch = l->kh * (px + l->kw - 1) * (int)sizeof(float);
+        int chunk = (FSR_CONV_L1_BUDGET / per_ch) & ~3;
+        chunk = chunk < 4 ? 4 : chunk;
+        p->ci_chunk = chunk < l->in_ch ? chunk : l->in_ch;
+    }
     for (int blk = 0; blk < p->n_blocks; blk++) {
         for (int c = 0; c < p->cb; c++) {
             const int co = blk * p->cb + c;
             p->b[blk * p->cb + c] = co < l->out_ch ? l->bias[co] : 0.f;
         }
         float *dst = p->w + (size_t)blk * taps * p->cb;
-        for (size_t t = 0; t < taps; t++)
-            for (int c = 0; c < p->cb; c++) {
-                const int co = blk * p->cb + c;
-                dst[t * p->cb + c] = co < l->out_ch ? l->weight[(size_t)co * taps + t] : 0.f;
-            }
+        for (int ci = 0; ci < l->in_ch; ci++)
+            for (int ky = 0; ky < l->kh; ky++)
+                for (int kx = 0; kx < l->kw; kx++) {
+                    const size_t t = tap_index(p, ci, ky, kx);
+                    for (int c = 0; c < p->cb; c++) {
+                        const int co = blk * p->cb + c;
+                        dst[t * p->cb + c] =
+                            co < l->out_ch ? l->weight[(((size_t)co * l->in_ch + ci) * l->kh + ky) * l->kw + kx] : 0.f;
+                    }
+                }
     }
     return 0;
 }
@@ -71,8 +102,9 @@ static void conv_row_c(float *out, ptrdiff_t out_cs, const float *const *rows, p
         for (int ci = 0; ci < c->in_ch; ci++)
             for (int ky = 0; ky < c->kh; ky++) {
                 const float *in = rows[ky] + ci * in_cs;
-                for (int kx = 0; kx < c->kw; kx++, w += c->cb) {
-                    const float wv = *w;
+                for (int kx = 0; kx < c->kw; kx++) {
+                    const size_t t = tap_index(c, ci, ky, kx);
+                    const float wv = w[t * c->cb];
                     for (int x = 0; x < width; x++)
                         o[x] = o[x] + wv * in[x + kx];
                 }
@@ -86,56 +118,172 @@ static void conv_row_c(float *out, ptrdiff_t out_cs, const float *const *rows, p
 /* ---- AVX2 / FMA ---- */
 
 #if defined(__x86_64__)
-/* A CB x NX block: CB output channels times NX vectors of 8 pixels starting
- * at column x.  Instantiated with constants so the accumulators live in
- * registers. */
-#define DEF_BLOCK(CB, NX)                                                                     \
+/* Blocks of CB output channels x NX vectors of 8 pixels starting at column
+ * x.  Written with one named variable per accumulator (not arrays): GCC
+ * otherwise keeps the array in memory across the loop nest and spills every
+ * accumulator each step.  NX is a constant, so unused lanes vanish. */
+#define LOADS(p)                                                        \
+    const __m256 v0 = _mm256_loadu_ps(p);                               \
+    const __m256 v1 = NX > 1 ? _mm256_loadu_ps((p) + 8) : v0;           \
+    const __m256 v2 = NX > 2 ? _mm256_loadu_ps((p) + 16) : v0;
+#define FMA3(i, wp)                                                     \
+    do {                                                                \
+        const __m256 wv = _mm256_broadcast_ss(wp);                      \
+        a##i##0 = _mm256_fmadd_ps(wv, v0, a##i##0);                     \
+        if (NX > 1)                                                     \
+            a##i##1 = _mm256_fmadd_ps(wv, v1, a##i##1);                 \
+        if (NX > 2)                                                     \
+            a##i##2 = _mm256_fmadd_ps(wv, v2, a##i##2);                 \
+    } while (0)
+#define STORE3(i)                                                       \
+    do {                                                                \
+        if (i < nco) {                                                  \
+            float *o_ = out + i * out_cs + x;                           \
+            _mm256_storeu_ps(o_, relu ? _mm256_max_ps(a##i##0, zero) : a##i##0);               \
+            if (NX > 1)                                                 \
+                _mm256_storeu_ps(o_ + 8, relu ? _mm256_max_ps(a##i##1, zero) : a##i##1);       \
+            if (NX > 2)                                                 \
+                _mm256_storeu_ps(o_ + 16, relu ? _mm256_max_ps(a##i##2, zero) : a##i##2);      \
+        }                                                               \
+    } while (0)
+
+#define LOADACC(i)                                                      \
+    do {                                                                \
+        const float *o_ = out + (i < nco ? i : 0) * out_cs + x;         \
+        a##i##0 = _mm256_loadu_ps(o_);                                  \
+        a##i##1 = NX > 1 ? _mm256_loadu_ps(o_ + 8) : a##i##0;           \
+        a##i##2 = NX > 2 ? _mm256_loadu_ps(o_ + 16) : a##i##0;          \
+    } while (0)
+
+/* 4 output channels x NX (1..3) vectors: 12 accumulators, 7 loads per 12
+ * FMAs at NX = 3. */
+#define DEF_BLOCK4(NX_)                                                                       \
 __attribute__((target("avx2,fma"))) static void                                              \
-block_##CB##x##NX(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_cs,    \
-                  const FsrPackedConv *c, const float *w, const float *b, int x, int nco)     \
+block_4x##NX_(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_cs,        \
+              const FsrPackedConv *c, const float *w, const float *b, int x, int nco, int ci0, int ci1)         \
 {                                                                                             \
-    __m256 acc[CB][NX];                                                                       \
-    for (int i = 0; i < CB; i++) {                                                            \
-        const __m256 bv = _mm256_broadcast_ss(&b[i]);                                         \
-        for (int j = 0; j < NX; j++)                                                          \
-            acc[i][j] = bv;                                                                   \
+    enum { NX = NX_ };                                                                        \
+    __m256 a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32;                        \
+    if (ci0 == 0) {                                                                           \
+        a00 = a01 = a02 = _mm256_broadcast_ss(&b[0]);                                         \
+        a10 = a11 = a12 = _mm256_broadcast_ss(&b[1]);                                         \
+        a20 = a21 = a22 = _mm256_broadcast_ss(&b[2]);                                         \
+        a30 = a31 = a32 = _mm256_broadcast_ss(&b[3]);                                         \
+    } else {                                                                                  \
+        /* Partial sums of the earlier chunks (padded channels of the */                      \
+        /* last block were not stored: their sums do not matter). */                          \
+        LOADACC(0); LOADACC(1); LOADACC(2); LOADACC(3);                                       \
     }                                                                                         \
-    const int kh = c->kh, kw = c->kw;                                                         \
-    for (int ci = 0; ci < c->in_ch; ci++) {                                                   \
-        for (int ky = 0; ky < kh; ky++) {                                                     \
-            const float *p = rows[ky] + ci * in_cs + x;                                       \
-            for (int kx = 0; kx < kw; kx++, w += CB) {                                        \
-                __m256 v[NX];                                                                 \
-                for (int j = 0; j < NX; j++)                                                  \
-                    v[j] = _mm256_loadu_ps(p + kx + 8 * j);                                   \
-                for (int i = 0; i < CB; i++) {                                                \
-                    const __m256 wv = _mm256_broadcast_ss(&w[i]);                             \
-                    for (int j = 0; j < NX; j++)                                              \
-                        acc[i][j] = _mm256_fmadd_ps(wv, v[j], acc[i][j]);                     \
+    const int kh = c->kh, kw = c->kw, len = ci1 - ci0;                                        \
+    const int relu = c->relu && ci1 == c->in_ch;                                              \
+    if (c->ci_inner) {                                                                        \
+        for (int ky = 0; ky < kh; ky++)                                                       \
+            for (int kx = 0; kx < kw; kx++) {                                                 \
+                const float *p = rows[ky] + x + kx + ci0 * in_cs;                             \
+                for (int ci = 0; ci < len; ci++, p += in_cs, w += 4) {                        \
+                    LOADS(p)                                                                  \
+                    FMA3(0, w); FMA3(1, w + 1); FMA3(2, w + 2); FMA3(3, w + 3);               \
                 }                                                                             \
             }                                                                                 \
-        }                                                                                     \
+    } else {                                                                                  \
+        for (int ci = ci0; ci < ci1; ci++)                                                    \
+            for (int ky = 0; ky < kh; ky++) {                                                 \
+                const float *p = rows[ky] + ci * in_cs + x;                                   \
+                for (int kx = 0; kx < kw; kx++, w += 4) {                                     \
+                    LOADS(p + kx)                                                             \
+                    FMA3(0, w); FMA3(1, w + 1); FMA3(2, w + 2); FMA3(3, w + 3);               \
+                }                                                                             \
+            }                                                                                 \
     }                                                                                         \
     const __m256 zero = _mm256_setzero_ps();                                                  \
-    for (int i = 0; i < CB && i < nco; i++)                                                   \
-        for (int j = 0; j < NX; j++)                                                          \
-            _mm256_storeu_ps(out + i * out_cs + x + 8 * j,                                    \
-                             c->relu ? _mm256_max_ps(acc[i][j], zero) : acc[i][j]);           \
+    STORE3(0); STORE3(1); STORE3(2); STORE3(3);                                               \
 }
 
-#pragma GCC push_options
-#pragma GCC optimize("unroll-loops")
-DEF_BLOCK(4, 3)
-DEF_BLOCK(4, 2)
-DEF_BLOCK(4, 1)
-DEF_BLOCK(1, 8)
-DEF_BLOCK(1, 4)
-DEF_BLOCK(1, 2)
-DEF_BLOCK(1, 1)
-#pragma GCC pop_options
+DEF_BLOCK4(3)
+DEF_BLOCK4(2)
+DEF_BLOCK4(1)
+
+/* One output channel x 8 vectors (64 pixels): for the last layer (luma). */
+__attribute__((target("avx2,fma"))) static void
+block_1x8(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_cs,
+          const FsrPackedConv *c, const float *w, const float *b, int x, int nco, int ci0, int ci1)
+{
+    (void)out_cs;
+    (void)nco;
+    __m256 a0, a1, a2, a3, a4, a5, a6, a7;
+    if (ci0 == 0) {
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = _mm256_broadcast_ss(b);
+    } else {
+        a0 = _mm256_loadu_ps(out + x), a1 = _mm256_loadu_ps(out + x + 8);
+        a2 = _mm256_loadu_ps(out + x + 16), a3 = _mm256_loadu_ps(out + x + 24);
+        a4 = _mm256_loadu_ps(out + x + 32), a5 = _mm256_loadu_ps(out + x + 40);
+        a6 = _mm256_loadu_ps(out + x + 48), a7 = _mm256_loadu_ps(out + x + 56);
+    }
+    const int kh = c->kh, kw = c->kw, len = ci1 - ci0;
+#define STEP8(p, wp)                                                          \
+    do {                                                                      \
+        const __m256 wv = _mm256_broadcast_ss(wp);                            \
+        a0 = _mm256_fmadd_ps(wv, _mm256_loadu_ps((p)), a0);                   \
+        a1 = _mm256_fmadd_ps(wv, _mm256_loadu_ps((p) + 8), a1);               \
+        a2 = _mm256_fmadd_ps(wv, _mm256_loadu_ps((p) + 16), a2);              \
+        a3 = _mm256_fmadd_ps(wv, _mm256_loadu_ps((p) + 24), a3);              \
+        a4 = _mm256_fmadd_ps(wv, _mm256_loadu_ps((p) + 32), a4);              \
+        a5 = _mm256_fmadd_ps(wv, _mm256_loadu_ps((p) + 40), a5);              \
+        a6 = _mm256_fmadd_ps(wv, _mm256_loadu_ps((p) + 48), a6);              \
+        a7 = _mm256_fmadd_ps(wv, _mm256_loadu_ps((p) + 56), a7);              \
+    } while (0)
+    if (c->ci_inner) {
+        for (int ky = 0; ky < kh; ky++)
+            for (int kx = 0; kx < kw; kx++) {
+                const float *p = rows[ky] + x + kx + ci0 * in_cs;
+                for (int ci = 0; ci < len; ci++, p += in_cs, w++)
+                    STEP8(p, w);
+            }
+    } else {
+        for (int ci = ci0; ci < ci1; ci++)
+            for (int ky = 0; ky < kh; ky++) {
+                const float *p = rows[ky] + ci * in_cs + x;
+                for (int kx = 0; kx < kw; kx++, w++)
+                    STEP8(p + kx, w);
+            }
+    }
+#undef STEP8
+    const int relu = c->relu && ci1 == c->in_ch;
+    const __m256 zero = _mm256_setzero_ps();
+#define ST(i) _mm256_storeu_ps(out + x + 8 * i, relu ? _mm256_max_ps(a##i, zero) : a##i)
+    ST(0); ST(1); ST(2); ST(3); ST(4); ST(5); ST(6); ST(7);
+#undef ST
+}
+
+/* One output channel x 1 vector: the tail of the last layer's row. */
+__attribute__((target("avx2,fma"))) static void
+block_1x1(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_cs,
+          const FsrPackedConv *c, const float *w, const float *b, int x, int nco, int ci0, int ci1)
+{
+    (void)out_cs;
+    (void)nco;
+    __m256 a = ci0 == 0 ? _mm256_broadcast_ss(b) : _mm256_loadu_ps(out + x);
+    const int kh = c->kh, kw = c->kw, len = ci1 - ci0;
+    if (c->ci_inner) {
+        for (int ky = 0; ky < kh; ky++)
+            for (int kx = 0; kx < kw; kx++) {
+                const float *p = rows[ky] + x + kx + ci0 * in_cs;
+                for (int ci = 0; ci < len; ci++, p += in_cs, w++)
+                    a = _mm256_fmadd_ps(_mm256_broadcast_ss(w), _mm256_loadu_ps(p), a);
+            }
+    } else {
+        for (int ci = ci0; ci < ci1; ci++)
+            for (int ky = 0; ky < kh; ky++) {
+                const float *p = rows[ky] + ci * in_cs + x;
+                for (int kx = 0; kx < kw; kx++, w++)
+                    a = _mm256_fmadd_ps(_mm256_broadcast_ss(w), _mm256_loadu_ps(p + kx), a);
+            }
+    }
+    _mm256_storeu_ps(out + x, c->relu && ci1 == c->in_ch ? _mm256_max_ps(a, _mm256_setzero_ps()) : a);
+}
 
 typedef void (*BlockFn)(float *, ptrdiff_t, const float *const *, ptrdiff_t, const FsrPackedConv *,
-                        const float *, const float *, int, int);
+                        const float *, const float *, int, int, int, int);
 
 static void conv_row_avx2(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_cs,
                           const FsrPackedConv *c, int width)
@@ -145,14 +293,18 @@ static void conv_row_avx2(float *out, ptrdiff_t out_cs, const float *const *rows
     /* Pixel blocks outside, channel blocks inside: the input window of one
      * pixel block (in_ch x kh rows x ~32 floats) stays in L1 while every
      * channel block streams its weights past it sequentially. */
+    const size_t khw = (size_t)c->kh * c->kw;
     if (c->cb == 4) {
         for (int v = 0; v < nvec;) {
             const int nx = nvec - v >= 3 ? 3 : nvec - v;
             const BlockFn fn = nx == 3 ? block_4x3 : nx == 2 ? block_4x2 : block_4x1;
-            for (int blk = 0; blk < c->n_blocks; blk++) {
-                const int co = blk * 4;
-                fn(out + co * out_cs, out_cs, rows, in_cs, c, c->w + (size_t)blk * taps * 4, c->b + co,
-                   v * 8, c->out_ch - co);
+            for (int ci0 = 0; ci0 < c->in_ch; ci0 += c->ci_chunk) {
+                const int ci1 = ci0 + c->ci_chunk < c->in_ch ? ci0 + c->ci_chunk : c->in_ch;
+                for (int blk = 0; blk < c->n_blocks; blk++) {
+                    const int co = blk * 4;
+                    fn(out + co * out_cs, out_cs, rows, in_cs, c, c->w + ((size_t)blk * taps + ci0 * khw) * 4,
+                       c->b + co, v * 8, c->out_ch - co, ci0, ci1);
+                }
             }
             v += nx;
         }
@@ -160,10 +312,12 @@ static void conv_row_avx2(float *out, ptrdiff_t out_cs, const float *const *rows
         for (int co = 0; co < c->out_ch; co++) {
             const float *w = c->w + (size_t)co * taps;
             for (int v = 0; v < nvec;) {
-                const int left = nvec - v;
-                const int nx = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
-                const BlockFn fn = nx == 8 ? block_1x8 : nx == 4 ? block_1x4 : nx == 2 ? block_1x2 : block_1x1;
-                fn(out + co * out_cs, out_cs, rows, in_cs, c, w, c->b + co, v * 8, 1);
+                const int nx = nvec - v >= 8 ? 8 : 1;
+                const BlockFn fn = nx == 8 ? block_1x8 : block_1x1;
+                for (int ci0 = 0; ci0 < c->in_ch; ci0 += c->ci_chunk) {
+                    const int ci1 = ci0 + c->ci_chunk < c->in_ch ? ci0 + c->ci_chunk : c->in_ch;
+                    fn(out + co * out_cs, out_cs, rows, in_cs, c, w + ci0 * khw, c->b + co, v * 8, 1, ci0, ci1);
+                }
                 v += nx;
             }
         }

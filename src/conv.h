@@ -10,12 +10,17 @@
 
 #include "fastsr/model.h"
 
+/* Bytes of input window a chunk of input channels may occupy in L1. */
+#define FSR_CONV_L1_BUDGET 12288
+
 typedef struct FsrPackedConv {
     int in_ch, out_ch, kh, kw;
     int relu;       /* ReLU after the bias (every layer but the last) */
     int cb;         /* output channels per block: 4, or 1 when out_ch < 4 */
     int n_blocks;   /* ceil(out_ch / cb) */
-    float *w;       /* [n_blocks][in_ch][kh][kw][cb], zero-padded channels */
+    int ci_inner;   /* weight order: 1 [ci chunk][ky][kx][ci], 0 [ci][ky][kx] */
+    int ci_chunk;   /* input channels per chunk (ci_inner only) */
+    float *w;       /* [n_blocks][taps in that order][cb], zero-padded channels */
     float *b;       /* [n_blocks * cb] */
 } FsrPackedConv;
 

@@ -1,0 +1,50 @@
+/* fastsr-bench: benchmarks and quality measurements of the fastsr library.
+ * Each mode lives in its own file; this only dispatches. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "bench.h"
+
+double bench_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static const struct {
+    const char *option;
+    int (*run)(int argc, char **argv);
+    void (*usage)(void);
+} modes[] = {
+    { "--conv", bench_conv, bench_conv_usage },
+    { "--images", bench_images, bench_images_usage },
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: fastsr-bench MODE [options]\nmodes:\n");
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+        modes[i].usage();
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("fastsr-bench %s\n", FASTSR_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+        if (!strcmp(argv[1], modes[i].option))
+            /* The mode sees its own option as argv[0]... and keeps it, so
+             * "--images DIR" reads DIR as argv[1]. */
+            return modes[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "fastsr-bench: unknown mode %s\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
