@@ -219,12 +219,14 @@ static void test_overwrite(void **state)
     assert_true(tu_file_size(o) > 1000);
 }
 
-static void test_modes_not_available(void **state)
+static void test_missing_model(void **state)
 {
     (void)state;
     const char *o = tu_tmp("mode.mp4");
-    assert_int_equal(tu_run(out, sizeof(out), "%s -q -m fast %s %s", fastsr(), tu_tmp("av.mp4"), o), 1);
-    assert_one_error_line(out, "not available");
+    const char *model = tu_tmp("no-such-model.safetensors");
+    assert_int_equal(tu_run(out, sizeof(out), "%s -q -m fast --model %s %s %s", fastsr(), model, tu_tmp("av.mp4"), o),
+                     1);
+    assert_one_error_line(out, "no-such-model.safetensors");
     assert_no_output(o);
 }
 
@@ -250,6 +252,27 @@ static void test_srcnn_mode(void **state)
     assert_int_equal(tu_media_info(o, &b), 0);
     assert_int_equal(b.width, 320);
     check_same_timing(&a, &b);
+    /* fast mode with the same model: same timing, a report with the
+     * engine's facts, and for a codec without vectors a warning and
+     * per-frame SR */
+    const char *of = tu_tmp("fast-x2.mkv"), *rep = tu_tmp("fast.json");
+    assert_int_equal(tu_run(out, sizeof(out), "%s -q -m fast -k every:4 --model %s --preset ultrafast --report %s %s %s",
+                            fastsr(), model, rep, tu_tmp("av.mp4"), of), 0);
+    assert_int_equal(tu_media_info(of, &b), 0);
+    check_same_timing(&a, &b);
+    FILE *f = fopen(rep, "r");
+    assert_non_null(f);
+    size_t n = fread(out, 1, sizeof(out) - 1, f);
+    out[n] = 0;
+    fclose(f);
+    assert_non_null(strstr(out, "\"keyframes\":\t\"every:4\""));
+    assert_non_null(strstr(out, "\"transferred_frames\""));
+    assert_null(strstr(out, "\"transferred_frames\":\t0,"));
+    const char *mpeg4 = tu_tmp("mpeg4.avi"), *om = tu_tmp("mpeg4-x2.mkv");
+    assert_int_equal(tu_run(NULL, 0, FFMPEG "-f lavfi -i testsrc2=size=96x64:rate=25 -t 0.4 -c:v ffv1 %s", mpeg4), 0);
+    assert_int_equal(tu_run(out, sizeof(out), "%s -m fast --model %s --preset ultrafast %s %s", fastsr(), model,
+                            mpeg4, om), 0);
+    assert_non_null(strstr(out, "per-frame SR"));
     /* a model for another scale is refused */
     const char *o3 = tu_tmp("srcnn-x3.mp4");
     assert_int_equal(tu_run(out, sizeof(out), "%s -q -m srcnn -s 3 --model %s %s %s", fastsr(), model,
@@ -388,7 +411,7 @@ int main(void)
         cmocka_unit_test(test_variable_frame_rate),
         cmocka_unit_test(test_image),
         cmocka_unit_test(test_overwrite),
-        cmocka_unit_test(test_modes_not_available),
+        cmocka_unit_test(test_missing_model),
         cmocka_unit_test(test_srcnn_mode),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_truncated),
