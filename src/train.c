@@ -90,90 +90,138 @@ void fsr_train_init_weights(FsrModel *m, uint64_t seed)
     }
 }
 
-/* ---- kernels: valid cross-correlation and its two gradients ---- */
+/* ---- kernels: valid cross-correlation and its two gradients ----
+ * All three go through im2col: col[(c, ky, kx)][(y, x)] holds the input
+ * pixel each weight meets at each output position, so every inner loop
+ * runs over the whole output plane (hundreds of contiguous floats) and
+ * vectorises well, instead of over one short row. */
 
-/* out[m] = b[m] + sum_c w[m][c] (*) in[c]; in is C x hi x wi, out M x ho x wo */
-HOT static void conv_fwd(float *out, const float *in, const float *w, const float *b, int C, int M, int k,
-                         int hi, int wi)
+static void im2col(float *col, const float *in, int C, int k, int hi, int wi)
 {
     const int ho = hi - k + 1, wo = wi - k + 1;
-    for (int m = 0; m < M; m++) {
-        float *o = out + (size_t)m * ho * wo;
-        for (int i = 0; i < ho * wo; i++)
-            o[i] = b[m];
-        for (int c = 0; c < C; c++) {
-            const float *src = in + (size_t)c * hi * wi;
-            const float *wk = w + ((size_t)m * C + c) * k * k;
-            for (int ky = 0; ky < k; ky++)
-                for (int kx = 0; kx < k; kx++) {
-                    const float wv = wk[ky * k + kx];
-                    for (int y = 0; y < ho; y++) {
-                        float *orow = o + y * wo;
-                        const float *irow = src + (y + ky) * wi + kx;
-                        for (int x = 0; x < wo; x++)
-                            orow[x] = orow[x] + wv * irow[x];
-                    }
-                }
+    for (int c = 0; c < C; c++)
+        for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++) {
+                float *d = col + ((size_t)(c * k + ky) * k + kx) * ho * wo;
+                const float *src = in + (size_t)c * hi * wi + (size_t)ky * wi + kx;
+                for (int y = 0; y < ho; y++)
+                    memcpy(d + (size_t)y * wo, src + (size_t)y * wi, sizeof(float) * wo);
+            }
+}
+
+/* out[m][p] = b[m] + sum_k w[m][k] col[k][p], four output maps at a time so
+ * each col row is loaded once for four accumulators. */
+HOT static void gemm_fwd(float *out, const float *col, const float *w, const float *b, int M, int K, int P)
+{
+    int m = 0;
+    for (; m + 4 <= M; m += 4) {
+        float *o0 = out + (size_t)m * P, *o1 = o0 + P, *o2 = o1 + P, *o3 = o2 + P;
+        for (int p = 0; p < P; p++) {
+            o0[p] = b[m];
+            o1[p] = b[m + 1];
+            o2[p] = b[m + 2];
+            o3[p] = b[m + 3];
+        }
+        const float *w0 = w + (size_t)m * K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;
+        for (int k = 0; k < K; k++) {
+            const float *cr = col + (size_t)k * P;
+            const float a0 = w0[k], a1 = w1[k], a2 = w2[k], a3 = w3[k];
+            for (int p = 0; p < P; p++) {
+                const float v = cr[p];
+                o0[p] = o0[p] + a0 * v;
+                o1[p] = o1[p] + a1 * v;
+                o2[p] = o2[p] + a2 * v;
+                o3[p] = o3[p] + a3 * v;
+            }
+        }
+    }
+    for (; m < M; m++) {
+        float *o = out + (size_t)m * P;
+        for (int p = 0; p < P; p++)
+            o[p] = b[m];
+        for (int k = 0; k < K; k++) {
+            const float *cr = col + (size_t)k * P;
+            const float a = w[(size_t)m * K + k];
+            for (int p = 0; p < P; p++)
+                o[p] = o[p] + a * cr[p];
         }
     }
 }
 
-/* gw[m][c] += g[m] (*) in[c], gb[m] += sum g[m] */
-HOT static void conv_bwd_w(float *gw, float *gb, const float *g, const float *in, int C, int M, int k, int hi,
-                           int wi)
+/* Eight partial sums, combined in a fixed order: vectorisable without
+ * letting the compiler reassociate. */
+HOT static float dot(const float *a, const float *b, int n)
 {
-    const int ho = hi - k + 1, wo = wi - k + 1;
+    float acc[8] = { 0 };
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++)
+            acc[j] = acc[j] + a[i + j] * b[i + j];
+    for (; i < n; i++)
+        acc[i & 7] = acc[i & 7] + a[i] * b[i];
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+HOT static float sum(const float *a, int n)
+{
+    float acc[8] = { 0 };
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++)
+            acc[j] = acc[j] + a[i + j];
+    for (; i < n; i++)
+        acc[i & 7] = acc[i & 7] + a[i];
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+/* gw[m][k] += g[m] . col[k], gb[m] += sum g[m] */
+static void gemm_bwd_w(float *gw, float *gb, const float *g, const float *col, int M, int K, int P)
+{
     for (int m = 0; m < M; m++) {
-        const float *gm = g + (size_t)m * ho * wo;
-        float sb = 0.f;
-        for (int i = 0; i < ho * wo; i++)
-            sb += gm[i];
-        gb[m] += sb;
-        for (int c = 0; c < C; c++) {
-            const float *src = in + (size_t)c * hi * wi;
-            float *gwk = gw + ((size_t)m * C + c) * k * k;
-            for (int ky = 0; ky < k; ky++)
-                for (int kx = 0; kx < k; kx++) {
-                    /* eight partial sums: a vector of lanes, no reassociation */
-                    float acc[8] = { 0 };
-                    for (int y = 0; y < ho; y++) {
-                        const float *grow = gm + y * wo;
-                        const float *irow = src + (y + ky) * wi + kx;
-                        int x = 0;
-                        for (; x + 8 <= wo; x += 8)
-                            for (int j = 0; j < 8; j++)
-                                acc[j] = acc[j] + grow[x + j] * irow[x + j];
-                        for (; x < wo; x++)
-                            acc[x & 7] = acc[x & 7] + grow[x] * irow[x];
-                    }
-                    gwk[ky * k + kx] += ((acc[0] + acc[1]) + (acc[2] + acc[3])) +
-                                        ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-                }
+        const float *gm = g + (size_t)m * P;
+        gb[m] += sum(gm, P);
+        for (int k = 0; k < K; k++)
+            gw[(size_t)m * K + k] += dot(gm, col + (size_t)k * P, P);
+    }
+}
+
+/* gcol[k][p] = sum_m w[m][k] g[m][p] */
+HOT static void gemm_bwd_col(float *gcol, const float *g, const float *w, int M, int K, int P)
+{
+    for (int k = 0; k < K; k++) {
+        float *d = gcol + (size_t)k * P;
+        for (int p = 0; p < P; p++)
+            d[p] = 0.f;
+        int m = 0;
+        for (; m + 4 <= M; m += 4) {
+            const float a0 = w[(size_t)m * K + k], a1 = w[(size_t)(m + 1) * K + k];
+            const float a2 = w[(size_t)(m + 2) * K + k], a3 = w[(size_t)(m + 3) * K + k];
+            const float *g0 = g + (size_t)m * P, *g1 = g0 + P, *g2 = g1 + P, *g3 = g2 + P;
+            for (int p = 0; p < P; p++)
+                d[p] = d[p] + (((a0 * g0[p] + a1 * g1[p]) + a2 * g2[p]) + a3 * g3[p]);
+        }
+        for (; m < M; m++) {
+            const float a = w[(size_t)m * K + k];
+            const float *gm = g + (size_t)m * P;
+            for (int p = 0; p < P; p++)
+                d[p] = d[p] + a * gm[p];
         }
     }
 }
 
-/* gin[c] += sum_m w[m][c] (*)^T g[m] (gin is C x hi x wi, zeroed by caller) */
-HOT static void conv_bwd_in(float *gin, const float *g, const float *w, int C, int M, int k, int hi, int wi)
+/* gin[c][y+ky][x+kx] += gcol[(c,ky,kx)][y][x]; gin zeroed by the caller */
+static void col2im(float *gin, const float *gcol, int C, int k, int hi, int wi)
 {
     const int ho = hi - k + 1, wo = wi - k + 1;
-    for (int c = 0; c < C; c++) {
-        float *dst = gin + (size_t)c * hi * wi;
-        for (int m = 0; m < M; m++) {
-            const float *gm = g + (size_t)m * ho * wo;
-            const float *wk = w + ((size_t)m * C + c) * k * k;
-            for (int ky = 0; ky < k; ky++)
-                for (int kx = 0; kx < k; kx++) {
-                    const float wv = wk[ky * k + kx];
-                    for (int y = 0; y < ho; y++) {
-                        float *drow = dst + (y + ky) * wi + kx;
-                        const float *grow = gm + y * wo;
-                        for (int x = 0; x < wo; x++)
-                            drow[x] = drow[x] + wv * grow[x];
-                    }
-                }
-        }
-    }
+    for (int c = 0; c < C; c++)
+        for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++) {
+                const float *s = gcol + ((size_t)(c * k + ky) * k + kx) * ho * wo;
+                float *d = gin + (size_t)c * hi * wi + (size_t)ky * wi + kx;
+                for (int y = 0; y < ho; y++)
+                    for (int x = 0; x < wo; x++)
+                        d[(size_t)y * wi + x] += s[(size_t)y * wo + x];
+            }
 }
 
 /* Copies C planes of h x w into (h+2p) x (w+2p) with zero or replicated
@@ -230,8 +278,8 @@ static void unpad_grad(float *dst, const float *src, int C, int h, int w, int p,
 typedef struct Work {
     float **padded;   /* per layer: padded input */
     float **act;      /* per layer: output (after ReLU except the last) */
-    float *g, *g2, *gpad;
-    size_t cap_pad, cap_act;
+    float **col;      /* per layer: im2col of the padded input */
+    float *g, *g2, *gpad, *gcol;
 } Work;
 
 static void work_free(Work *w, int n_layers)
@@ -241,9 +289,12 @@ static void work_free(Work *w, int n_layers)
     for (int l = 0; l < n_layers; l++) {
         free(w->padded[l]);
         free(w->act[l]);
+        free(w->col[l]);
     }
     free(w->padded);
     free(w->act);
+    free(w->col);
+    free(w->gcol);
     free(w->g);
     free(w->g2);
     free(w->gpad);
@@ -255,9 +306,10 @@ static int work_alloc(Work *w, const FsrModel *m, int padding, int in_size)
     memset(w, 0, sizeof(*w));
     w->padded = calloc(m->n_layers, sizeof(float *));
     w->act = calloc(m->n_layers, sizeof(float *));
-    if (!w->padded || !w->act)
+    w->col = calloc(m->n_layers, sizeof(float *));
+    if (!w->padded || !w->act || !w->col)
         return -1;
-    size_t maxbuf = (size_t)in_size * in_size;
+    size_t maxbuf = (size_t)in_size * in_size, maxcol = 1;
     int s = in_size;
     for (int l = 0; l < m->n_layers; l++) {
         const FsrConvLayer *L = &m->layers[l];
@@ -266,8 +318,11 @@ static int work_alloc(Work *w, const FsrModel *m, int padding, int in_size)
         const size_t np = (size_t)L->in_ch * sp * sp, no = (size_t)L->out_ch * so * so;
         w->padded[l] = malloc(sizeof(float) * np);
         w->act[l] = malloc(sizeof(float) * no);
-        if (!w->padded[l] || !w->act[l])
+        const size_t nc = (size_t)L->in_ch * L->kh * L->kw * so * so;
+        w->col[l] = malloc(sizeof(float) * nc);
+        if (!w->padded[l] || !w->act[l] || !w->col[l])
             return -1;
+        maxcol = nc > maxcol ? nc : maxcol;
         maxbuf = np > maxbuf ? np : maxbuf;
         maxbuf = no > maxbuf ? no : maxbuf;
         s = so;
@@ -275,7 +330,8 @@ static int work_alloc(Work *w, const FsrModel *m, int padding, int in_size)
     w->g = malloc(sizeof(float) * maxbuf);
     w->g2 = malloc(sizeof(float) * maxbuf);
     w->gpad = malloc(sizeof(float) * maxbuf);
-    return w->g && w->g2 && w->gpad ? 0 : -1;
+    w->gcol = malloc(sizeof(float) * maxcol);
+    return w->g && w->g2 && w->gpad && w->gcol ? 0 : -1;
 }
 
 /* Adds this patch's gradient (scaled by gscale) to grads; returns the sum of
@@ -291,9 +347,10 @@ static double patch_pass(const FsrModel *m, int padding, Work *w, const float *i
         const FsrConvLayer *L = &m->layers[l];
         const int p = padding == FSR_TRAIN_VALID ? 0 : L->kh / 2;
         pad_planes(w->padded[l], x, L->in_ch, s, s, p, padding == FSR_TRAIN_VALID ? FSR_PAD_ZERO : padding);
-        const int sp = s + 2 * p;
-        conv_fwd(w->act[l], w->padded[l], L->weight, L->bias, L->in_ch, L->out_ch, L->kh, sp, sp);
-        s = sp - L->kh + 1;
+        const int sp = s + 2 * p, so = sp - L->kh + 1;
+        im2col(w->col[l], w->padded[l], L->in_ch, L->kh, sp, sp);
+        gemm_fwd(w->act[l], w->col[l], L->weight, L->bias, L->out_ch, L->in_ch * L->kh * L->kw, so * so);
+        s = so;
         sizes[l + 1] = s;
         if (l < m->n_layers - 1) {
             float *a = w->act[l];
@@ -331,12 +388,14 @@ static double patch_pass(const FsrModel *m, int padding, Work *w, const float *i
                 if (a[i] <= 0.f)
                     w->g[i] = 0.f;
         }
-        const size_t nw = (size_t)L->out_ch * L->in_ch * L->kh * L->kw;
-        conv_bwd_w(grads + off[l], grads + off[l] + nw, w->g, w->padded[l], L->in_ch, L->out_ch, L->kh, sp, sp);
+        const int K = L->in_ch * L->kh * L->kw;
+        const size_t nw = (size_t)L->out_ch * K;
+        gemm_bwd_w(grads + off[l], grads + off[l] + nw, w->g, w->col[l], L->out_ch, K, so * so);
         if (l == 0)
             break;
+        gemm_bwd_col(w->gcol, w->g, L->weight, L->out_ch, K, so * so);
         memset(w->gpad, 0, sizeof(float) * (size_t)L->in_ch * sp * sp);
-        conv_bwd_in(w->gpad, w->g, L->weight, L->in_ch, L->out_ch, L->kh, sp, sp);
+        col2im(w->gpad, w->gcol, L->in_ch, L->kh, sp, sp);
         unpad_grad(w->g2, w->gpad, L->in_ch, sin, sin, p, padding == FSR_TRAIN_VALID ? FSR_PAD_ZERO : padding);
         float *t = w->g;
         w->g = w->g2;

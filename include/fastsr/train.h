@@ -61,3 +61,33 @@ FSR_API int fsr_train_gradients(const FsrModel *m, int padding, const float *inp
 FSR_API int64_t fsr_model_param_count(const FsrModel *m);
 
 #endif
+
+/* ---- training data ---- */
+
+/* Images from folders, prepared as SRCNN's training code did: Y of
+ * rgb2ycbcr (rounded to 8 bits), cropped to a multiple of the scale, LR by
+ * imresize with antialiasing and back up with imresize (double, the same
+ * protocol as fastsr/eval.h), kept as float planes in [0, 1]. */
+typedef struct FsrPatchSource FsrPatchSource;
+
+typedef struct FsrPatchSourceSettings {
+    int scale;
+    int max_size;    /* images larger than this (either side) are first shrunk to fit; 0: never */
+    int min_size;    /* images smaller than this after preparation are skipped with a warning */
+} FsrPatchSourceSettings;
+
+/* Adds every readable image in dir (not recursive).  Unreadable files are
+ * skipped with a warning; a folder with no usable image is an error. */
+FSR_API int fsr_patches_open(FsrPatchSource **ps, const FsrPatchSourceSettings *s);
+FSR_API int fsr_patches_add_dir(FsrPatchSource *ps, const char *dir);
+FSR_API void fsr_patches_close(FsrPatchSource **ps);
+FSR_API int fsr_patches_count(const FsrPatchSource *ps);
+/* Number of in_size patches at the given stride over all images (what SRCNN
+ * called one pass over the data). */
+FSR_API int64_t fsr_patches_per_epoch(const FsrPatchSource *ps, int in_size, int stride);
+
+/* n random patches (position, flips and 90-degree rotations drawn from
+ * *rng): inputs [n][in][in] from the bicubic plane, targets [n][out][out]
+ * from the HR plane, centred. */
+FSR_API int fsr_patches_sample(FsrPatchSource *ps, uint64_t *rng, int n, int in_size, int out_size, float *inputs,
+                               float *targets);
