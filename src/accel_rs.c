@@ -1,0 +1,323 @@
+/* Row-stationary mapping (Eyeriss, Chen et al., ISCA 2016 / JSSC 2017).
+ *
+ * Each PE runs a 1-D convolution: one filter row (S taps) slides along one
+ * ifmap row and produces one row of partial sums.  A logical PE set of R x e
+ * PEs computes e ofmap rows of one 2-D convolution: filter rows are reused
+ * horizontally along PE rows, ifmap rows diagonally, and psums accumulate
+ * vertically.  Inside a PE, p filters, q channels and n images interleave in
+ * the spads; r sets on different channels, t sets on different filters and g
+ * sets on different groups run side by side.  The global buffer keeps the
+ * psums of m ofmap channels for n images and the ifmap rows of the current
+ * pass.
+ *
+ * Loop order (outermost first): images/n, groups/g, ofmap channels/m, strips
+ * of e ofmap rows, channels/(q r), filter-row chunks, filters/(p t) -> pass.
+ * So the ifmap of a strip is fetched from DRAM once per m-chunk, filters once
+ * per image chunk and strip, and psums never leave the chip. */
+#include "accel.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "log.h"
+
+/* Sums over the passes of one m-chunk loop: PM passes, SP the per-PE filter
+ * loads (p_eff = ceil(f / t) when a pass has f filters), ST the sets used. */
+typedef struct FilterSums {
+    int64_t PM, SP, ST;
+} FilterSums;
+
+static void filter_pass(FilterSums *fs, int64_t mc, int64_t p, int64_t t, int64_t times)
+{
+    const int64_t pt = p * t, full = mc / pt, rem = mc % pt;
+    fs->PM += times * (full + (rem > 0));
+    fs->SP += times * (full * p + (rem ? accel_ceil_div(rem, t) : 0));
+    fs->ST += times * (full * t + (rem ? accel_min64(t, rem) : 0));
+}
+
+static void filter_sums(FilterSums *fs, int64_t Mg, int64_t m, int64_t p, int64_t t)
+{
+    fs->PM = fs->SP = fs->ST = 0;
+    const int64_t full = Mg / m, rem = Mg % m;
+    filter_pass(fs, m, p, t, full);
+    if (rem)
+        filter_pass(fs, rem, p, t, 1);
+}
+
+typedef struct RsParams {
+    int64_t e, n, p, q, r, t, g, m, Rc, nR, folds, set_rows, set_cols, sets;
+} RsParams;
+
+/* Rows of ifmap that a strip of ee ofmap rows needs for rr filter rows. */
+static int64_t strip_rows(const AccelShape *sh, int64_t ee, int64_t rr)
+{
+    return accel_min64((ee - 1) * sh->U + rr, sh->Hp);
+}
+
+/* Sum over strips of f(strip size) for the ifmap rows. */
+static int64_t rows_over_strips(const AccelShape *sh, int64_t e, int64_t rr)
+{
+    const int64_t full = sh->P / e, rem = sh->P % e;
+    return full * strip_rows(sh, e, rr) + (rem ? strip_rows(sh, rem, rr) : 0);
+}
+
+static void rs_evaluate(AccelCand *c, const FsrAccelArch *a, const AccelShape *sh, const RsParams *rp)
+{
+    const int64_t N = sh->N, G = sh->G, Cg = sh->Cg, Mg = sh->Mg, R = sh->R, S = sh->S;
+    const int64_t P = sh->P, Q = sh->Q, Wp = sh->Wp;
+    const int64_t n = rp->n, p = rp->p, q = rp->q, r = rp->r, t = rp->t, g = rp->g;
+    const int64_t e = rp->e, m = rp->m;
+    const int64_t add = a->psum_add_uses_mac ? 1 : 0;
+
+    const int64_t countN = accel_ceil_div(N, n), countG = accel_ceil_div(G, g);
+    const int64_t kE = accel_ceil_div(P, e), kM = accel_ceil_div(Mg, m);
+    const int64_t qr = q * r, kC = accel_ceil_div(Cg, qr);
+    FilterSums fs;
+    filter_sums(&fs, Mg, m, p, t);
+
+    /* Channels: per-PE load q_eff = ceil(cc / r) and sets used ceil(cc / q_eff). */
+    int64_t SQ = 0, RU = 0;
+    {
+        const int64_t full = Cg / qr, rem = Cg % qr;
+        SQ = full * q;
+        RU = full * r;
+        if (rem) {
+            const int64_t qe = accel_ceil_div(rem, r);
+            SQ += qe;
+            RU += accel_ceil_div(rem, qe);
+        }
+    }
+    /* Filter-row chunks: nR chunks of Rc rows, the last one smaller. */
+    const int64_t nR = rp->nR, Rc = rp->Rc, Rlast = R - (nR - 1) * Rc;
+    int64_t ROWS = 0; /* ifmap rows read from the buffer, per strip set and chunk */
+    ROWS = (nR - 1) * rows_over_strips(sh, e, Rc) + rows_over_strips(sh, e, Rlast);
+    const int64_t ROWSF = rows_over_strips(sh, e, R);
+
+    const int64_t macs = sh->macs;
+    const int64_t O = N * G * Mg * P * Q; /* ofmap words */
+    const int64_t steps = kC * nR;        /* psum visits to the buffer per output */
+
+    /* Array time: a pass lasts n p Q (q S + add) cycles on every busy PE. */
+    c->ideal_cycles = countG * kE * nR * N * fs.SP * Q * (S * SQ + add * kC);
+
+    /* Buffer bandwidth of a full pass against its duration. */
+    const int64_t Tfull = n * p * Q * (q * S + add);
+    const double if_words = (double)(n * g * qr * strip_rows(sh, e, Rc) * Wp);
+    const double ps_words = (double)(n * g * p * t * e * Q);
+    double stall = 1.0;
+    const double *bw = a->noc_words_per_cycle;
+    if (bw[FSR_ACCEL_IFMAP] > 0 && if_words / (bw[FSR_ACCEL_IFMAP] * Tfull) > stall)
+        stall = if_words / (bw[FSR_ACCEL_IFMAP] * Tfull);
+    if (bw[FSR_ACCEL_PSUM] > 0 && ps_words / (bw[FSR_ACCEL_PSUM] * Tfull) > stall)
+        stall = ps_words / (bw[FSR_ACCEL_PSUM] * Tfull);
+    const int64_t passes = countN * countG * fs.PM * kE * kC * nR;
+    double cycles = (double)c->ideal_cycles * stall;
+    if (a->filters_in_glb && bw[FSR_ACCEL_FILTER] > 0)
+        /* No spare spad to double-buffer: filters load between passes. */
+        cycles += (double)passes * (double)(g * p * t * qr * Rc * S) / bw[FSR_ACCEL_FILTER];
+    c->compute_cycles = (int64_t)(cycles + 0.5);
+
+    /* ---- accesses (words) ---- */
+    const int64_t filt_words = G * Mg * Cg * R * S;
+    const int64_t glb = accel_glb_words(a);
+    const int64_t psum_res = n * g * m * e * Q;
+    /* The whole ifmap of the images and groups in flight may stay on chip. */
+    const int ifmap_resident = n * g * Cg * sh->Hp * Wp + psum_res <= glb;
+    const int64_t dram_if = ifmap_resident ? N * G * Cg * sh->Hp * Wp : N * G * Cg * Wp * kM * ROWSF;
+    const int filters_resident = a->filters_in_glb &&
+        filt_words / G * g + psum_res + n * g * qr * strip_rows(sh, e, R) * Wp <= glb;
+    const int64_t dram_f = filters_resident ? filt_words : countN * kE * filt_words;
+
+    const int64_t deliv_if = N * G * Cg * R * P * Wp * fs.ST;
+    const int64_t deliv_f = countN * G * P * R * S * Mg * Cg;
+    const int64_t adds = O * (RU * R - 1);
+
+    int64_t (*acc)[FSR_ACCEL_NDATA] = c->acc;
+    acc[FSR_ACCEL_DRAM][FSR_ACCEL_IFMAP] = dram_if;
+    acc[FSR_ACCEL_DRAM][FSR_ACCEL_FILTER] = dram_f;
+    acc[FSR_ACCEL_DRAM][FSR_ACCEL_PSUM] = O;
+    acc[FSR_ACCEL_GLB][FSR_ACCEL_IFMAP] = dram_if + N * G * Cg * Wp * ROWS * fs.PM;
+    acc[FSR_ACCEL_GLB][FSR_ACCEL_FILTER] = a->filters_in_glb ? dram_f + countN * kE * filt_words : 0;
+    acc[FSR_ACCEL_GLB][FSR_ACCEL_PSUM] = O * steps + O * (steps - 1) + O;
+    acc[FSR_ACCEL_ARRAY][FSR_ACCEL_IFMAP] = deliv_if;
+    acc[FSR_ACCEL_ARRAY][FSR_ACCEL_FILTER] = deliv_f;
+    acc[FSR_ACCEL_ARRAY][FSR_ACCEL_PSUM] = adds + O * steps;
+    acc[FSR_ACCEL_RF][FSR_ACCEL_IFMAP] = macs + deliv_if;
+    acc[FSR_ACCEL_RF][FSR_ACCEL_FILTER] = macs + deliv_f;
+    acc[FSR_ACCEL_RF][FSR_ACCEL_PSUM] = 2 * macs + 2 * adds;
+
+    FsrAccelMapping *mp = &c->map;
+    mp->dataflow = FSR_ACCEL_RS;
+    mp->e = (int)e, mp->n = (int)n, mp->p = (int)p, mp->q = (int)q;
+    mp->r = (int)r, mp->t = (int)t, mp->m = (int)m, mp->g = (int)g;
+    mp->folds = (int)rp->folds, mp->r_chunks = (int)nR;
+    mp->set_rows = (int)rp->set_rows, mp->set_cols = (int)rp->set_cols;
+    mp->sets = (int)(r * t * g);
+    mp->passes = passes;
+    mp->glb_words_used = psum_res + n * g * qr * strip_rows(sh, e, R) * Wp +
+                         (a->filters_in_glb ? g * p * t * qr * Rc * S : 0);
+    mp->order = "N/n > G/g > Q/q_tile > M/m > P/e > C/(q*r) > R-chunks > m/(p*t) > pass";
+    c->active_pes = (int)(Rc * e * r * t * g);
+}
+
+static int better(const AccelCost *a, const AccelCand *ca, const AccelCost *b, const AccelCand *cb)
+{
+    if (a->score < b->score * (1 - 1e-12))
+        return 1;
+    if (a->score > b->score * (1 + 1e-12))
+        return 0;
+    /* Ties: the other of energy and time, then more busy PEs. */
+    if (a->energy != b->energy)
+        return a->energy < b->energy;
+    if (a->cycles != b->cycles)
+        return a->cycles < b->cycles;
+    return ca->active_pes > cb->active_pes;
+}
+
+/* The shape of one column tile of qt ofmap columns. */
+static void tile_shape(AccelShape *t, const AccelShape *sh, int64_t qt)
+{
+    *t = *sh;
+    t->Q = qt;
+    t->Wp = (qt - 1) * sh->U + sh->S;
+    t->macs = sh->N * sh->G * sh->Mg * sh->Cg * sh->R * sh->S * sh->P * qt;
+}
+
+/* dst = dst + times * src, for the additive parts of a candidate. */
+static void cand_add(AccelCand *dst, const AccelCand *src, int64_t times)
+{
+    dst->ideal_cycles += times * src->ideal_cycles;
+    dst->compute_cycles += times * src->compute_cycles;
+    dst->map.passes += times * src->map.passes;
+    for (int l = 0; l < FSR_ACCEL_NLEVELS; l++)
+        for (int d = 0; d < FSR_ACCEL_NDATA; d++)
+            dst->acc[l][d] += times * src->acc[l][d];
+}
+
+int accel_map_rs(AccelCand *best, const FsrAccelArch *a, const AccelShape *sh, int objective)
+{
+    const int64_t rows = a->pe_rows, cols = a->pe_cols;
+    const int64_t R = sh->R, S = sh->S, P = sh->P;
+    if (S > a->rf_ifmap)
+        return fsr_error(FSR_ERR(ENOSPC), "row stationary: a filter row of %lld taps does not fit the %d-word ifmap spad",
+                         (long long)S, a->rf_ifmap);
+    if (S > a->rf_filter)
+        return fsr_error(FSR_ERR(ENOSPC), "row stationary: a filter row of %lld taps does not fit the %d-word filter spad",
+                         (long long)S, a->rf_filter);
+    /* Filters taller than the array are split into row chunks whose psums
+     * accumulate through the buffer like channels do. */
+    const int64_t nR = accel_ceil_div(R, rows), Rc = accel_ceil_div(R, nR);
+    const int64_t glb = accel_glb_words(a);
+    const int64_t fold_max = cols * (rows / Rc); /* widest set with folding */
+    int64_t e_lo = 1, e_hi = accel_min64(P, fold_max);
+    if (a->set_rule == FSR_ACCEL_SETS_EYERISS) {
+        if (P <= fold_max)
+            e_lo = e_hi = P; /* the whole R x E set fits: no strip mining */
+        else
+            e_hi = accel_min64(P, cols);
+    }
+    int found = 0;
+    AccelCost best_cost = { 0 };
+    int64_t max_active = 0;
+    /* Wide ofmaps may be cut into column tiles (the host feeds them as
+     * separate, narrower images; each re-reads S - 1 halo columns) so that
+     * the buffer can hold more psums.  Tile widths: Q / k for k tiles. */
+    /* Pass 0 finds the most PEs any placement keeps busy; pass 1 costs the
+     * candidates (under the Eyeriss rule only those that reach it: the chip
+     * picks the strip width and replication that fill the array best, and
+     * the spad/buffer parameters within that). */
+    for (int pass = 0; pass < 2; pass++)
+    for (int64_t k = 1; k <= accel_min64(sh->Q, 64); k++) {
+        const int64_t qt = accel_ceil_div(sh->Q, k);
+        if (k > 1 && qt == accel_ceil_div(sh->Q, k - 1))
+            continue;
+        const int64_t full_tiles = sh->Q / qt, rem = sh->Q % qt;
+        AccelShape ts, tr;
+        tile_shape(&ts, sh, qt);
+        tile_shape(&tr, sh, rem ? rem : qt);
+    for (int64_t e = e_lo; e <= e_hi; e++) {
+        /* Free rule: only the widest e for each strip count, and e that
+         * tile the columns, are worth costing. */
+        if (a->set_rule == FSR_ACCEL_SETS_FREE && e > cols &&
+            e != accel_ceil_div(P, accel_ceil_div(P, e)))
+            continue;
+        RsParams rp = { .e = e, .Rc = Rc, .nR = nR };
+        rp.folds = accel_ceil_div(e, cols);
+        rp.set_rows = Rc * rp.folds;
+        rp.set_cols = rp.folds > 1 ? cols : e;
+        if (rp.set_rows > rows)
+            continue;
+        const int64_t slots = (rows / rp.set_rows) * (cols / rp.set_cols);
+        const int64_t qmax_spad = a->rf_ifmap / S;
+        for (int64_t q = 1; q <= accel_min64(sh->Cg, qmax_spad); q++) {
+            const int64_t pmax = accel_min64(accel_min64(sh->Mg, a->rf_psum), a->rf_filter / (q * S));
+            const int64_t rmax = accel_ceil_div(sh->Cg, q);
+            for (int64_t p = 1; p <= pmax; p++) {
+                const int64_t tmax = accel_ceil_div(sh->Mg, p);
+                for (int64_t g = 1; g <= accel_min64(sh->G, slots); g++)
+                    for (int64_t r = 1; r <= accel_min64(rmax, slots / g); r++)
+                        for (int64_t t = 1; t <= accel_min64(tmax, slots / (g * r)); t++) {
+                            const int64_t active = Rc * e * g * r * t;
+                            if (pass == 0) {
+                                /* Only placements whose pass fits the buffer count. */
+                                const int64_t need = g * q * r * strip_rows(sh, e, R) * ts.Wp +
+                                                     (a->filters_in_glb ? g * p * t * q * r * Rc * S : 0) +
+                                                     g * p * t * e * ts.Q;
+                                if (need <= glb && active > max_active)
+                                    max_active = active;
+                                continue;
+                            }
+                            if (a->set_rule == FSR_ACCEL_SETS_EYERISS && active != max_active)
+                                continue;
+                            rp.p = p, rp.q = q, rp.r = r, rp.t = t, rp.g = g;
+                            rp.sets = g * r * t;
+                            for (int64_t n = 1; n <= sh->N; n++) {
+                                const int64_t pt = p * t;
+                                const int64_t if_res = n * g * q * r * strip_rows(sh, e, R) * ts.Wp;
+                                const int64_t f_res = a->filters_in_glb ? g * pt * q * r * Rc * S : 0;
+                                const int64_t avail = glb - if_res - f_res;
+                                if (avail <= 0)
+                                    break;
+                                int64_t mmax = avail / (n * g * e * ts.Q) / pt * pt;
+                                if (mmax < pt)
+                                    break; /* more images only need more room */
+                                mmax = accel_min64(mmax, accel_ceil_div(sh->Mg, pt) * pt);
+                                /* Fewest m-chunks, then the smallest m that keeps them. */
+                                const int64_t kM = accel_ceil_div(sh->Mg, mmax);
+                                rp.m = accel_ceil_div(accel_ceil_div(sh->Mg, kM), pt) * pt;
+                                rp.n = n;
+                                AccelCand c, cr;
+                                memset(&c, 0, sizeof(c));
+                                rs_evaluate(&c, a, &ts, &rp);
+                                AccelCand sum = c;
+                                memset(&sum.acc, 0, sizeof(sum.acc));
+                                sum.ideal_cycles = sum.compute_cycles = sum.map.passes = 0;
+                                cand_add(&sum, &c, full_tiles);
+                                if (rem) {
+                                    memset(&cr, 0, sizeof(cr));
+                                    rs_evaluate(&cr, a, &tr, &rp);
+                                    cand_add(&sum, &cr, 1);
+                                }
+                                sum.map.q_tile = (int)qt;
+                                sum.map.q_tiles = (int)(full_tiles + (rem > 0));
+                                AccelCost cost;
+                                accel_cost(&cost, a, sh, &sum, objective);
+                                if (!found || better(&cost, &sum, &best_cost, best)) {
+                                    *best = sum;
+                                    best_cost = cost;
+                                    found = 1;
+                                }
+                            }
+                        }
+            }
+        }
+    }
+    }
+    if (!found)
+        return fsr_error(FSR_ERR(ENOSPC),
+                         "row stationary: no mapping fits (the %lld-byte global buffer cannot hold the psums of one ofmap row set)",
+                         (long long)a->glb_bytes);
+    best->max_active_pes = (int)max_active;
+    best->df_parallelism = (double)(sh->R * sh->P * sh->Cg * sh->Mg * sh->G);
+    return 0;
+}
