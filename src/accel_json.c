@@ -344,7 +344,7 @@ static FsrAccelNet *net_new(const char *name, int n)
         free(net);
         return NULL;
     }
-    snprintf(net->name, sizeof(net->name), "%s", name);
+    snprintf(net->name, sizeof(net->name), "%.63s", name);
     net->n_layers = n;
     return net;
 }

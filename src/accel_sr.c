@@ -1,0 +1,558 @@
+/* The accelerator as an SR backend: SRCNN-style conv stacks in the chip's
+ * fixed-point arithmetic, the per-frame cost of SR on the modelled chip, and
+ * the cost of FAST's transfer of an SR'd frame to a non-key frame.
+ *
+ * Quantisation (all scales powers of two, value = integer * 2^-frac):
+ * - words are signed word_bits two's complement: qmax = 2^(B-1) - 1;
+ * - network input Y/255 in [0, 1]: frac = floor(log2(qmax)), the integer is
+ *   round(Y * 2^frac / 255);
+ * - weights of a layer share one frac, the largest with max|w| * 2^frac <=
+ *   qmax, lowered while the accumulator bound (below) would not fit
+ *   acc_bits; biases are stored at the accumulator's scale;
+ * - a hidden layer's output frac is the largest for which its range U_out
+ *   fits: U_out = min(twice the largest value seen on a fixed synthetic
+ *   calibration image (ramps, an edge, a checkerboard, noise), the interval
+ *   bound b + sum(max(w, 0)) * U_in); larger values saturate.  The bound
+ *   alone is safe but wastes 3-6 bits per layer; the last layer uses the
+ *   input's frac (only [0, 1] survives the final clip);
+ * - accumulation is exact in acc_bits: the bound sum(|w_q|) * xmax_q + |b_q|
+ *   of every partial sum is checked against 2^(acc_bits-1) when the model
+ *   is prepared;
+ * - the accumulator is shifted back by w_frac + in_frac - out_frac with the
+ *   architecture's rounding (nearest: add half, floor; truncate: floor),
+ *   then ReLU (hidden layers) and saturation to the word;
+ * - output pixel = clip(round(y * 255 / 2^frac), 0, 255).
+ * Padding (zero or replicate) is applied to every layer's input in the
+ * integer domain. */
+#include "accel.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+/* floor(v / 2^sh) for any sign, without relying on >> of negatives. */
+static inline int64_t floor_shift(int64_t v, int sh)
+{
+    return v >= 0 ? v >> sh : -((-v - 1) >> sh) - 1;
+}
+
+static inline int64_t requant(int64_t acc, int sh, int rounding, int64_t qmin, int64_t qmax, int relu)
+{
+    int64_t v;
+    if (sh > 0)
+        v = floor_shift(rounding == FSR_ACCEL_ROUND_NEAREST ? acc + ((int64_t)1 << (sh - 1)) : acc, sh);
+    else {
+        /* Left shifts only occur with tiny weights; saturate before shifting. */
+        const int64_t lim = qmax >> -sh;
+        v = acc > lim ? qmax + 1 : acc < -lim - 1 ? qmin - 1 : acc * ((int64_t)1 << -sh);
+    }
+    if (relu && v < 0)
+        v = 0;
+    return v < qmin ? qmin : v > qmax ? qmax : v;
+}
+
+/* Largest frac with u * 2^frac <= qmax, kept in a sane range. */
+static int frac_for(double u, int64_t qmax)
+{
+    if (!(u > 0))
+        return 24;
+    int f = (int)floor(log2((double)qmax / u));
+    while (ldexp(u, f) > (double)qmax)
+        f--;
+    return f < -24 ? -24 : f > 24 ? 24 : f;
+}
+
+void accel_qmodel_free(AccelQModel *q)
+{
+    if (!q->layers)
+        return;
+    for (int i = 0; i < q->n_layers; i++) {
+        free(q->layers[i].w);
+        free(q->layers[i].b);
+    }
+    free(q->layers);
+    q->layers = NULL;
+}
+
+static int check_model(const FsrModel *m)
+{
+    if (!m || m->n_layers < 1 || !m->layers)
+        return fsr_error(FSR_ERR(EINVAL), "accelerator SR: model has no layers");
+    if (m->padding != FSR_PAD_ZERO && m->padding != FSR_PAD_REPLICATE)
+        return fsr_error(FSR_ERR(EINVAL), "accelerator SR: unknown padding %d", m->padding);
+    for (int i = 0; i < m->n_layers; i++) {
+        const FsrConvLayer *l = &m->layers[i];
+        if (l->in_ch < 1 || l->out_ch < 1 || l->kh < 1 || l->kw < 1 || !(l->kh & 1) || !(l->kw & 1) ||
+            l->kh > 63 || l->kw > 63 || l->in_ch > 4096 || l->out_ch > 4096 || !l->weight || !l->bias)
+            return fsr_error(FSR_ERR(EINVAL), "accelerator SR: layer %d has an impossible shape", i + 1);
+        if (l->in_ch != (i ? m->layers[i - 1].out_ch : 1))
+            return fsr_error(FSR_ERR(EINVAL), "accelerator SR: layer %d takes %d channels, expected %d", i + 1,
+                             l->in_ch, i ? m->layers[i - 1].out_ch : 1);
+    }
+    if (m->layers[m->n_layers - 1].out_ch != 1)
+        return fsr_error(FSR_ERR(EINVAL), "accelerator SR: the last layer must output one channel");
+    return 0;
+}
+
+/* Largest output of every layer on the calibration image, in float. */
+#define CALIB_SIZE 24
+static int calibrate(const FsrModel *m, double *maxima)
+{
+    const int w = CALIB_SIZE, h = CALIB_SIZE;
+    const size_t plane = (size_t)w * h;
+    double *in = malloc(plane * sizeof(*in));
+    if (!in)
+        return FSR_ERR(ENOMEM);
+    uint32_t seed = 0x2545f491u;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            double v;
+            seed = seed * 1664525u + 1013904223u;
+            if (y < h / 4)
+                v = x / (double)(w - 1); /* ramp */
+            else if (y < h / 2)
+                v = x < w / 2 ? 0.1 : 0.9; /* edge */
+            else if (y < 3 * h / 4)
+                v = ((x ^ y) & 1) ? 1.0 : 0.0; /* checkerboard */
+            else
+                v = (seed >> 8) / 16777216.0; /* noise */
+            in[(size_t)y * w + x] = v;
+        }
+    for (int li = 0; li < m->n_layers; li++) {
+        const FsrConvLayer *l = &m->layers[li];
+        double *out = malloc(plane * l->out_ch * sizeof(*out));
+        if (!out) {
+            free(in);
+            return FSR_ERR(ENOMEM);
+        }
+        double mx = 0;
+        for (int o = 0; o < l->out_ch; o++)
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++) {
+                    double acc = l->bias[o];
+                    for (int c = 0; c < l->in_ch; c++)
+                        for (int ky = 0; ky < l->kh; ky++)
+                            for (int kx = 0; kx < l->kw; kx++) {
+                                int yy = y + ky - l->kh / 2, xx = x + kx - l->kw / 2;
+                                double v;
+                                if (m->padding == FSR_PAD_REPLICATE) {
+                                    yy = yy < 0 ? 0 : yy >= h ? h - 1 : yy;
+                                    xx = xx < 0 ? 0 : xx >= w ? w - 1 : xx;
+                                    v = in[c * plane + (size_t)yy * w + xx];
+                                } else
+                                    v = yy < 0 || yy >= h || xx < 0 || xx >= w ? 0 : in[c * plane + (size_t)yy * w + xx];
+                                acc += l->weight[((size_t)(o * l->in_ch + c) * l->kh + ky) * l->kw + kx] * v;
+                            }
+                    if (acc < 0)
+                        acc = 0;
+                    mx = fmax(mx, acc);
+                    out[o * plane + (size_t)y * w + x] = acc;
+                }
+        maxima[li] = mx;
+        free(in);
+        in = out;
+    }
+    free(in);
+    return 0;
+}
+
+int accel_qmodel_build(AccelQModel *q, const FsrModel *m, const FsrAccelArch *a)
+{
+    memset(q, 0, sizeof(*q));
+    int ret = check_model(m);
+    if (ret < 0 || (ret = fsr_accel_arch_check(a)) < 0)
+        return ret;
+    const int B = a->word_bits;
+    if (B < 4)
+        return fsr_error(FSR_ERR(EINVAL), "accelerator SR: %d-bit words cannot represent the network", B);
+    const int64_t qmax = ((int64_t)1 << (B - 1)) - 1;
+    const double acc_lim = ldexp(1.0, a->acc_bits - 1);
+    q->n_layers = m->n_layers;
+    q->word_bits = B;
+    q->acc_bits = a->acc_bits;
+    q->rounding = a->rounding;
+    q->padding = m->padding;
+    if (!(q->layers = calloc(m->n_layers, sizeof(*q->layers))))
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    double *cal = malloc(m->n_layers * sizeof(*cal));
+    if (!cal || calibrate(m, cal) < 0) {
+        free(cal);
+        accel_qmodel_free(q);
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    }
+    double u_in = 1.0; /* float upper bound of the layer's input */
+    int in_frac = frac_for(1.0, qmax);
+    const int out_frac_last = in_frac;
+    for (int li = 0; li < m->n_layers; li++) {
+        const FsrConvLayer *l = &m->layers[li];
+        AccelQLayer *ql = &q->layers[li];
+        const int taps = l->in_ch * l->kh * l->kw;
+        const size_t nw = (size_t)l->out_ch * taps;
+        ql->in_ch = l->in_ch, ql->out_ch = l->out_ch, ql->kh = l->kh, ql->kw = l->kw;
+        ql->relu = li + 1 < m->n_layers;
+        ql->in_frac = in_frac;
+        ql->w = malloc(nw * sizeof(*ql->w));
+        ql->b = malloc((size_t)l->out_ch * sizeof(*ql->b));
+        if (!ql->w || !ql->b) {
+            free(cal);
+            accel_qmodel_free(q);
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        }
+        double wmax = 0, u_out = 0;
+        for (size_t i = 0; i < nw; i++) {
+            if (!isfinite(l->weight[i])) {
+                free(cal);
+                accel_qmodel_free(q);
+                return fsr_error(FSR_ERR(EINVAL), "accelerator SR: layer %d has a non-finite weight", li + 1);
+            }
+            wmax = fmax(wmax, fabs(l->weight[i]));
+        }
+        for (int o = 0; o < l->out_ch; o++) {
+            if (!isfinite(l->bias[o])) {
+                free(cal);
+                accel_qmodel_free(q);
+                return fsr_error(FSR_ERR(EINVAL), "accelerator SR: layer %d has a non-finite bias", li + 1);
+            }
+            double pos = l->bias[o];
+            for (int i = 0; i < taps; i++)
+                pos += fmax(l->weight[(size_t)o * taps + i], 0.0) * u_in;
+            u_out = fmax(u_out, pos);
+        }
+        if (cal[li] > 0 && 2 * cal[li] < u_out)
+            u_out = 2 * cal[li];
+        ql->out_frac = ql->relu ? frac_for(u_out, qmax) : out_frac_last;
+        /* Largest integer any input can hold at this layer. */
+        const double xmax = fmin((double)qmax, floor(ldexp(u_in, in_frac) + 0.5));
+        int wf = frac_for(wmax, qmax);
+        for (;; wf--) {
+            double worst = 0;
+            for (int o = 0; o < l->out_ch && worst < acc_lim; o++) {
+                double s = fabs(nearbyint(ldexp(l->bias[o], wf + in_frac)));
+                for (int i = 0; i < taps; i++)
+                    s += fabs(nearbyint(ldexp(l->weight[(size_t)o * taps + i], wf))) * xmax;
+                worst = fmax(worst, s);
+            }
+            if (worst < acc_lim)
+                break;
+            if (wf <= -24) {
+                free(cal);
+                accel_qmodel_free(q);
+                return fsr_error(FSR_ERR(ERANGE), "accelerator SR: a %d-bit accumulator cannot hold layer %d",
+                                 a->acc_bits, li + 1);
+            }
+        }
+        /* Narrowing the weights to fit the accumulator must leave them a
+         * few significant bits, or the layer would silently vanish. */
+        if (wmax > 0 && ldexp(wmax, wf) < 4) {
+            free(cal);
+            accel_qmodel_free(q);
+            return fsr_error(FSR_ERR(ERANGE), "accelerator SR: a %d-bit accumulator is too narrow for layer %d",
+                             a->acc_bits, li + 1);
+        }
+        ql->w_frac = wf;
+        for (size_t i = 0; i < nw; i++)
+            ql->w[i] = (int32_t)nearbyint(ldexp(l->weight[i], wf)); /* |.| <= qmax by choice of wf */
+        for (int o = 0; o < l->out_ch; o++)
+            ql->b[o] = (int64_t)nearbyint(ldexp(l->bias[o], wf + in_frac));
+        u_in = u_out > 0 ? u_out : ldexp(1.0, -24);
+        in_frac = ql->out_frac;
+    }
+    free(cal);
+    return 0;
+}
+
+static int check_plane_args(const uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride,
+                            int w, int h)
+{
+    if (!dst || !src || w < 1 || h < 1 || w > 16384 || h > 16384 || dst_stride < w || src_stride < w)
+        return fsr_error(FSR_ERR(EINVAL), "accelerator SR: bad plane arguments (%dx%d)", w, h);
+    return 0;
+}
+
+static inline int32_t input_code(uint8_t y, int frac)
+{
+    /* round(Y * 2^frac / 255), half up */
+    return (int32_t)(((int64_t)y * ((int64_t)2 << frac) + 255) / 510);
+}
+
+static inline uint8_t output_pixel(int64_t v, int frac)
+{
+    int64_t p = floor_shift(v * 255 + ((int64_t)1 << (frac - 1)), frac);
+    return (uint8_t)(p < 0 ? 0 : p > 255 ? 255 : p);
+}
+
+static inline int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+int accel_sr_luma_ref(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int w, int h,
+                      const AccelQModel *q)
+{
+    int ret = check_plane_args(dst, dst_stride, src, src_stride, w, h);
+    if (ret < 0)
+        return ret;
+    const size_t plane = (size_t)w * h;
+    const int64_t qmax = ((int64_t)1 << (q->word_bits - 1)) - 1, qmin = -qmax - 1;
+    int32_t *in = malloc(plane * sizeof(*in));
+    if (!in)
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            in[(size_t)y * w + x] = input_code(src[y * src_stride + x], q->layers[0].in_frac);
+    for (int li = 0; li < q->n_layers; li++) {
+        const AccelQLayer *l = &q->layers[li];
+        int32_t *out = malloc(plane * l->out_ch * sizeof(*out));
+        if (!out) {
+            free(in);
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        }
+        const int sh = l->w_frac + l->in_frac - l->out_frac;
+        for (int o = 0; o < l->out_ch; o++)
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++) {
+                    int64_t acc = l->b[o];
+                    for (int c = 0; c < l->in_ch; c++)
+                        for (int ky = 0; ky < l->kh; ky++)
+                            for (int kx = 0; kx < l->kw; kx++) {
+                                int yy = y + ky - l->kh / 2, xx = x + kx - l->kw / 2;
+                                int32_t v;
+                                if (q->padding == FSR_PAD_REPLICATE)
+                                    v = in[c * plane + (size_t)clampi(yy, 0, h - 1) * w + clampi(xx, 0, w - 1)];
+                                else
+                                    v = yy < 0 || yy >= h || xx < 0 || xx >= w ? 0 : in[c * plane + (size_t)yy * w + xx];
+                                acc += (int64_t)l->w[((size_t)(o * l->in_ch + c) * l->kh + ky) * l->kw + kx] * v;
+                            }
+                    out[o * plane + (size_t)y * w + x] = (int32_t)requant(acc, sh, q->rounding, qmin, qmax, l->relu);
+                }
+        free(in);
+        in = out;
+    }
+    const int frac = q->layers[q->n_layers - 1].out_frac;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            dst[y * dst_stride + x] = output_pixel(in[(size_t)y * w + x], frac);
+    free(in);
+    return 0;
+}
+
+/* The same arithmetic, organised for speed: each layer's input is copied
+ * once into padded planes, and every output row accumulates whole rows of
+ * taps (vectorisable).  Integer sums are exact, so the order is free; when
+ * the accumulator bound fits 32 bits the sums run in int32. */
+int accel_sr_luma_fast(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int w, int h,
+                       const AccelQModel *q)
+{
+    int ret = check_plane_args(dst, dst_stride, src, src_stride, w, h);
+    if (ret < 0)
+        return ret;
+    const int64_t qmax = ((int64_t)1 << (q->word_bits - 1)) - 1, qmin = -qmax - 1;
+    const int narrow = q->acc_bits <= 32;
+    const size_t plane = (size_t)w * h;
+    int32_t *in = malloc(plane * sizeof(*in));
+    if (!in)
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            in[(size_t)y * w + x] = input_code(src[y * src_stride + x], q->layers[0].in_frac);
+    for (int li = 0; li < q->n_layers && !ret; li++) {
+        const AccelQLayer *l = &q->layers[li];
+        const int py = l->kh / 2, px = l->kw / 2, pw = w + 2 * px, ph = h + 2 * py;
+        const size_t pplane = (size_t)pw * ph;
+        int32_t *pad = malloc(pplane * l->in_ch * sizeof(*pad));
+        int32_t *out = malloc(plane * l->out_ch * sizeof(*out));
+        if (!pad || !out) {
+            free(pad);
+            free(out);
+            free(in);
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        }
+        for (int c = 0; c < l->in_ch; c++)
+            for (int y = 0; y < ph; y++) {
+                int32_t *prow = pad + c * pplane + (size_t)y * pw;
+                const int sy = y - py;
+                if (q->padding == FSR_PAD_ZERO && (sy < 0 || sy >= h)) {
+                    memset(prow, 0, pw * sizeof(*prow));
+                    continue;
+                }
+                const int32_t *irow = in + c * plane + (size_t)clampi(sy, 0, h - 1) * w;
+                for (int x = 0; x < px; x++) {
+                    prow[x] = q->padding == FSR_PAD_ZERO ? 0 : irow[0];
+                    prow[px + w + x] = q->padding == FSR_PAD_ZERO ? 0 : irow[w - 1];
+                }
+                memcpy(prow + px, irow, w * sizeof(*prow));
+            }
+        const int sh = l->w_frac + l->in_frac - l->out_frac;
+        int failed = 0;
+#pragma omp parallel reduction(| : failed)
+        {
+            int64_t *acc64 = narrow ? NULL : malloc(w * sizeof(*acc64));
+            int32_t *acc32 = narrow ? malloc(w * sizeof(*acc32)) : NULL;
+            if (!acc64 && !acc32)
+                failed = 1;
+#pragma omp for schedule(dynamic, 4)
+            for (int y = 0; y < h; y++) {
+                if (failed)
+                    continue;
+                for (int o = 0; o < l->out_ch; o++) {
+                    const int32_t *wo = l->w + (size_t)o * l->in_ch * l->kh * l->kw;
+                    if (narrow) {
+                        for (int x = 0; x < w; x++)
+                            acc32[x] = (int32_t)l->b[o];
+                        for (int c = 0; c < l->in_ch; c++)
+                            for (int ky = 0; ky < l->kh; ky++) {
+                                const int32_t *prow = pad + c * pplane + (size_t)(y + ky) * pw;
+                                for (int kx = 0; kx < l->kw; kx++) {
+                                    const int32_t wv = *wo++;
+                                    const int32_t *s = prow + kx;
+                                    for (int x = 0; x < w; x++)
+                                        acc32[x] += wv * s[x];
+                                }
+                            }
+                        int32_t *orow = out + o * plane + (size_t)y * w;
+                        for (int x = 0; x < w; x++)
+                            orow[x] = (int32_t)requant(acc32[x], sh, q->rounding, qmin, qmax, l->relu);
+                    } else {
+                        for (int x = 0; x < w; x++)
+                            acc64[x] = l->b[o];
+                        for (int c = 0; c < l->in_ch; c++)
+                            for (int ky = 0; ky < l->kh; ky++) {
+                                const int32_t *prow = pad + c * pplane + (size_t)(y + ky) * pw;
+                                for (int kx = 0; kx < l->kw; kx++) {
+                                    const int64_t wv = *wo++;
+                                    const int32_t *s = prow + kx;
+                                    for (int x = 0; x < w; x++)
+                                        acc64[x] += wv * s[x];
+                                }
+                            }
+                        int32_t *orow = out + o * plane + (size_t)y * w;
+                        for (int x = 0; x < w; x++)
+                            orow[x] = (int32_t)requant(acc64[x], sh, q->rounding, qmin, qmax, l->relu);
+                    }
+                }
+            }
+            free(acc64);
+            free(acc32);
+        }
+        free(pad);
+        free(in);
+        in = out;
+        if (failed)
+            ret = fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    }
+    if (!ret) {
+        const int frac = q->layers[q->n_layers - 1].out_frac;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                dst[y * dst_stride + x] = output_pixel(in[(size_t)y * w + x], frac);
+    }
+    free(in);
+    return ret;
+}
+
+int fsr_accel_frame_cost(FsrAccelFrameCost *cost, const FsrAccelArch *a, const FsrModel *m, int w, int h)
+{
+    memset(cost, 0, sizeof(*cost));
+    FsrAccelNet *net = NULL;
+    int ret = fsr_accel_net_from_model(&net, m, w, h);
+    if (ret < 0)
+        return ret;
+    FsrAccelReport *rep = NULL;
+    ret = fsr_accel_eval_net(&rep, a, net, 1, NULL);
+    fsr_accel_net_free(&net);
+    if (ret < 0)
+        return ret;
+    cost->macs = rep->total.macs;
+    cost->cycles = rep->total.cycles;
+    cost->seconds = rep->total.latency_s;
+    cost->energy = rep->total.energy_total;
+    cost->dram_bytes = rep->total.dram_bytes;
+    snprintf(cost->energy_unit, sizeof(cost->energy_unit), "%s", a->energy_unit);
+    fsr_accel_report_free(&rep);
+    return 0;
+}
+
+int fsr_accel_sr_luma(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int w, int h,
+                      const FsrModel *model, const FsrAccelArch *arch, FsrAccelFrameCost *cost)
+{
+    int ret = check_plane_args(dst, dst_stride, src, src_stride, w, h);
+    if (ret < 0)
+        return ret;
+    if (cost && (ret = fsr_accel_frame_cost(cost, arch, model, w, h)) < 0)
+        return ret;
+    AccelQModel q;
+    if ((ret = accel_qmodel_build(&q, model, arch)) < 0)
+        return ret;
+    ret = accel_sr_luma_fast(dst, dst_stride, src, src_stride, w, h, &q);
+    accel_qmodel_free(&q);
+    return ret;
+}
+
+/* ---- FAST transfer ---- */
+
+void fsr_accel_transfer_defaults(FsrAccelTransferParams *p, int scale)
+{
+    memset(p, 0, sizeof(*p));
+    p->scale = scale;
+    p->interp_taps = 8;
+    /* Uniform quarter-pel LR vectors: an HR component is integer when
+     * scale * frac is a multiple of 4 (x2: half of them, x3: a quarter,
+     * x4: all); a pixel needs filtering unless both are. */
+    const double integer_1d = scale == 4 ? 1.0 : scale == 2 ? 0.5 : 0.25;
+    p->frac_mv = 1.0 - integer_1d * integer_1d;
+    p->bipred = 0.0;         /* low-delay P, as the released FAST code */
+    p->inter = 1.0;          /* every block predicted: the costlier case */
+    p->residual_taps = 4;    /* bicubic */
+    p->coded_residual = 1.0; /* every block with a residual: an upper bound */
+    p->block = 16;
+    p->residual_bytes = 2;
+}
+
+int fsr_accel_transfer_cost(FsrAccelFrameCost *cost, const FsrAccelArch *a, const FsrAccelTransferParams *p,
+                            int w, int h)
+{
+    memset(cost, 0, sizeof(*cost));
+    int ret = fsr_accel_arch_check(a);
+    if (ret < 0)
+        return ret;
+    if (!p || p->scale < 2 || p->scale > 4 || p->interp_taps < 1 || p->residual_taps < 1 || p->block < 1 ||
+        p->residual_bytes < 1 || w < 1 || h < 1 || !(p->frac_mv >= 0 && p->frac_mv <= 1) ||
+        !(p->bipred >= 0 && p->bipred <= 1) || !(p->inter >= 0 && p->inter <= 1) ||
+        !(p->coded_residual >= 0 && p->coded_residual <= 1))
+        return fsr_error(FSR_ERR(EINVAL), "transfer cost: parameters out of range");
+    const double s = p->scale, pix = (double)w * h;
+    const double predicted = p->inter * pix, preds = predicted * (1 + p->bipred);
+    /* Separable sub-pel filter: a horizontal and a vertical pass of taps
+     * MACs each; bi-prediction adds one averaging op per pixel. */
+    const double mac_interp = preds * p->frac_mv * 2 * p->interp_taps + predicted * p->bipred;
+    /* Separable x s upsampling from LR: the horizontal pass runs on LR rows
+     * (1/s of the HR rows), the vertical on all HR pixels; plus the add. */
+    const double up = p->residual_taps * (1 + 1 / s);
+    const double mac_resid = predicted * p->coded_residual * (up + 1);
+    const double mac_bicubic = (pix - predicted) * up; /* intra / fallback blocks */
+    const double macs = mac_interp + mac_resid + mac_bicubic;
+    /* DRAM bytes: HR reference blocks with the filter's halo, LR residuals,
+     * LR pixels for the bicubic blocks, and the HR output; luma only. */
+    const double bh = p->block * s + (p->frac_mv > 0 ? p->interp_taps - 1 : 0);
+    const double ref_bytes = preds * (bh * bh) / (p->block * s * p->block * s);
+    const double res_bytes = predicted * p->coded_residual / (s * s) * p->residual_bytes;
+    const double lr_bytes = (pix - predicted) / (s * s);
+    const double bytes = ref_bytes + res_bytes + lr_bytes + pix;
+    const double word_bytes = a->word_bits / 8.0;
+    const double words = bytes / (word_bytes < 1 ? 1 : word_bytes);
+    /* Every word read passes through the buffer (written, read into the
+     * array) and the output is written back the same way; each MAC reads
+     * its operands from the register file and updates a psum (4 accesses,
+     * as the row-stationary count). */
+    const double e = a->e_mac * macs + a->e_level[FSR_ACCEL_RF] * 4 * macs + a->e_level[FSR_ACCEL_ARRAY] * words +
+                     a->e_level[FSR_ACCEL_GLB] * 2 * words + a->e_level[FSR_ACCEL_DRAM] * words;
+    const double compute = ceil(macs / (a->pe_rows * a->pe_cols));
+    const double dram = ceil(bytes / a->dram_bytes_per_cycle);
+    cost->macs = (int64_t)llround(macs);
+    cost->cycles = (int64_t)(a->dram_overlap ? fmax(compute, dram) : compute + dram);
+    cost->seconds = cost->cycles / a->clock_hz;
+    cost->energy = e;
+    cost->dram_bytes = (int64_t)llround(bytes);
+    snprintf(cost->energy_unit, sizeof(cost->energy_unit), "%s", a->energy_unit);
+    return 0;
+}
