@@ -89,6 +89,8 @@ int fsr_accel_layer_check(FsrAccelLayer *l)
             l->S = l->W;
         if (l->stride == 0)
             l->stride = 1;
+        if (l->groups == 0)
+            l->groups = 1;
         if (l->R != l->H || l->S != l->W || l->pad != 0)
             return fsr_error(FSR_ERR(EINVAL), "layer %s: a fully connected layer needs R = H, S = W and no padding", n);
     }

@@ -18,6 +18,7 @@ static void usage(FILE *f)
             "  --objective energy|latency|edp   what the mapper minimises (default energy)\n"
             "  --dataflow rs|ws|os  override the architecture's dataflow\n"
             "  --json OUT         also write the report as JSON (\"-\" for stdout)\n"
+            "  --compare-jssc     Eyeriss v1 / AlexNet batch 4 against the JSSC 2017 paper (model-vs-paper table)\n"
             "  --help\n");
 }
 
@@ -27,6 +28,57 @@ static int fail(const char *msg)
     return 1;
 }
 
+/* Published Eyeriss v1 figures (Chen et al., JSSC 2017): AlexNet CONV1-5,
+ * batch 4, 200 MHz.  Reference data for the comparison, not model inputs. */
+static const struct {
+    const char *layer;
+    double mmacs, latency_ms;
+    int active_pes;
+} jssc[5] = {
+    { "CONV1", 421.7, 16.5, 154 }, { "CONV2", 895.8, 39.2, 135 }, { "CONV3", 598.1, 21.8, 156 },
+    { "CONV4", 448.6, 16.0, 156 }, { "CONV5", 299.0, 10.0, 156 },
+};
+static const double jssc_processing_ms = 103.5, jssc_total_ms = 115.3, jssc_dram_mb = 15.4;
+
+static int compare_jssc(const FsrAccelOptions *opt)
+{
+    FsrAccelArch arch;
+    fsr_accel_arch_eyeriss_v1(&arch);
+    FsrAccelNet *net = NULL;
+    if (fsr_accel_net_builtin(&net, "alexnet", 0, 0) < 0)
+        return fail(fsr_last_error());
+    static const char *const obj[] = { "energy", "latency", "edp" };
+    FsrAccelReport *rep = NULL;
+    int ret = fsr_accel_eval_net(&rep, &arch, net, 4, opt);
+    fsr_accel_net_free(&net);
+    if (ret < 0)
+        return fail(fsr_last_error());
+    printf("Eyeriss v1 (JSSC 2017) vs model: AlexNet CONV1-5, batch 4, objective %s\n", obj[opt->objective]);
+    printf("| layer | MMACs | active PEs model / paper | processing ms model / paper (diff) | model DRAM MB | model mapping |\n");
+    printf("|---|---|---|---|---|---|\n");
+    double proc = 0;
+    for (int i = 0; i < rep->n_layers; i++) {
+        const FsrAccelResult *r = &rep->layers[i];
+        const FsrAccelMapping *m = &r->mapping;
+        const double ms = r->compute_cycles / arch.clock_hz * 1e3;
+        proc += ms;
+        printf("| %s | %.1f | %d / %d | %.1f / %.1f (%+.1f%%) | %.2f | e=%d n=%d p=%d q=%d r=%d t=%d m=%d%s |\n",
+               r->name, r->macs / 1e6, r->active_pes, jssc[i].active_pes, ms, jssc[i].latency_ms,
+               100 * (ms / jssc[i].latency_ms - 1), r->dram_bytes / 1e6, m->e, m->n, m->p, m->q, m->r, m->t, m->m,
+               m->q_tiles > 1 ? " (column tiles)" : "");
+    }
+    const double total = rep->total.latency_s * 1e3, dram = rep->total.dram_bytes / 1e6;
+    printf("| processing, sum | %.1f | | %.1f / %.1f (%+.1f%%) | | |\n", rep->total.macs / 1e6, proc,
+           jssc_processing_ms, 100 * (proc / jssc_processing_ms - 1));
+    printf("| total latency (processing + DRAM, no overlap) | | | %.1f / %.1f (%+.1f%%) | | |\n", total, jssc_total_ms,
+           100 * (total / jssc_total_ms - 1));
+    printf("| DRAM traffic per batch, MB (model: uncompressed words) | | | | %.1f / %.1f (%+.1f%%) | |\n", dram,
+           jssc_dram_mb, 100 * (dram / jssc_dram_mb - 1));
+    fsr_accel_report_free(&rep);
+    return 0;
+}
+
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -34,10 +86,11 @@ int main(int argc, char **argv)
         { "input", required_argument, 0, 'i' },     { "batch", required_argument, 0, 'b' },
         { "objective", required_argument, 0, 'o' }, { "dataflow", required_argument, 0, 'd' },
         { "json", required_argument, 0, 'j' },      { "help", no_argument, 0, 'h' },
+        { "compare-jssc", no_argument, 0, 'c' },
         { 0, 0, 0, 0 },
     };
     const char *arch_spec = NULL, *net_spec = NULL, *json = NULL;
-    int w = 1920, h = 1080, batch = 1;
+    int w = 1920, h = 1080, batch = 1, compare = 0;
     FsrAccelOptions opt;
     fsr_accel_default_options(&opt);
     int c;
@@ -71,6 +124,7 @@ int main(int argc, char **argv)
             else return fail("--dataflow wants rs, ws or os");
             break;
         case 'h': usage(stdout); return 0;
+        case 'c': compare = 1; break;
         default: {
             char msg[128];
             snprintf(msg, sizeof(msg), "unknown or incomplete option %s (see --help)", argv[optind - 1]);
@@ -80,6 +134,8 @@ int main(int argc, char **argv)
     }
     if (optind < argc)
         return fail("unexpected argument (see --help)");
+    if (compare)
+        return compare_jssc(&opt);
     if (!arch_spec || !net_spec)
         return fail("--arch and --net are required (see --help)");
     FsrAccelArch arch;
