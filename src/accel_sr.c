@@ -472,19 +472,84 @@ int fsr_accel_frame_cost(FsrAccelFrameCost *cost, const FsrAccelArch *a, const F
     return 0;
 }
 
+struct FsrAccelSr {
+    AccelQModel q;
+    FsrAccelArch arch;
+    FsrModel shape; /* the model's layer shapes, for the cost (no weights) */
+    FsrConvLayer *layers;
+    int cost_w, cost_h;
+    FsrAccelFrameCost cost;
+};
+
+void fsr_accel_sr_close(FsrAccelSr **ctx)
+{
+    if (!ctx || !*ctx)
+        return;
+    accel_qmodel_free(&(*ctx)->q);
+    free((*ctx)->layers);
+    free(*ctx);
+    *ctx = NULL;
+}
+
+int fsr_accel_sr_open(FsrAccelSr **out, const FsrModel *model, const FsrAccelArch *arch)
+{
+    if (!out)
+        return fsr_error(FSR_ERR(EINVAL), "accelerator SR: no context pointer");
+    *out = NULL;
+    FsrAccelSr *c = calloc(1, sizeof(*c));
+    if (!c)
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    int ret = accel_qmodel_build(&c->q, model, arch);
+    if (ret < 0) {
+        free(c);
+        return ret;
+    }
+    c->arch = *arch;
+    c->shape = *model;
+    c->layers = calloc(model->n_layers, sizeof(*c->layers));
+    if (!c->layers) {
+        fsr_accel_sr_close(&c);
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    }
+    for (int i = 0; i < model->n_layers; i++) {
+        c->layers[i] = model->layers[i];
+        c->layers[i].weight = c->layers[i].bias = NULL; /* the caller's; not kept */
+    }
+    c->shape.layers = c->layers;
+    *out = c;
+    return 0;
+}
+
+int fsr_accel_sr_run(FsrAccelSr *c, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride,
+                     int w, int h, FsrAccelFrameCost *cost)
+{
+    if (!c)
+        return fsr_error(FSR_ERR(EINVAL), "accelerator SR: no context");
+    int ret = check_plane_args(dst, dst_stride, src, src_stride, w, h);
+    if (ret < 0)
+        return ret;
+    if (cost) {
+        if (c->cost_w != w || c->cost_h != h) {
+            if ((ret = fsr_accel_frame_cost(&c->cost, &c->arch, &c->shape, w, h)) < 0)
+                return ret;
+            c->cost_w = w, c->cost_h = h;
+        }
+        *cost = c->cost;
+    }
+    return accel_sr_luma_fast(dst, dst_stride, src, src_stride, w, h, &c->q);
+}
+
 int fsr_accel_sr_luma(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int w, int h,
                       const FsrModel *model, const FsrAccelArch *arch, FsrAccelFrameCost *cost)
 {
     int ret = check_plane_args(dst, dst_stride, src, src_stride, w, h);
     if (ret < 0)
         return ret;
-    if (cost && (ret = fsr_accel_frame_cost(cost, arch, model, w, h)) < 0)
+    FsrAccelSr *c = NULL;
+    if ((ret = fsr_accel_sr_open(&c, model, arch)) < 0)
         return ret;
-    AccelQModel q;
-    if ((ret = accel_qmodel_build(&q, model, arch)) < 0)
-        return ret;
-    ret = accel_sr_luma_fast(dst, dst_stride, src, src_stride, w, h, &q);
-    accel_qmodel_free(&q);
+    ret = fsr_accel_sr_run(c, dst, dst_stride, src, src_stride, w, h, cost);
+    fsr_accel_sr_close(&c);
     return ret;
 }
 

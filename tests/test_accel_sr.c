@@ -248,6 +248,23 @@ static void test_frame_cost_matches_model(void **state)
     assert_int_equal(fsr_accel_frame_cost(&c3, &a, &t.m, w, h), 0);
     assert_int_equal(c2.cycles, c3.cycles);
     assert_int_equal(c2.macs, (int64_t)57184 * w * h);
+    /* A prepared context gives the same pixels and cost, frame after frame
+     * and across sizes. */
+    FsrAccelSr *ctx = NULL;
+    assert_int_equal(fsr_accel_sr_open(&ctx, &t.m, &a), 0);
+    uint8_t *dst2 = malloc(w * h);
+    for (int k = 0; k < 2; k++) {
+        FsrAccelFrameCost c4;
+        assert_int_equal(fsr_accel_sr_run(ctx, dst2, w, src, w, w, h, &c4), 0);
+        assert_memory_equal(dst, dst2, w * h);
+        assert_int_equal(c4.cycles, c2.cycles);
+        assert_int_equal(fsr_accel_sr_run(ctx, dst2, w / 2, src, w, w / 2, h / 2, &c4), 0);
+        assert_int_equal(c4.macs, (int64_t)57184 * (w / 2) * (h / 2));
+    }
+    assert_true(fsr_accel_sr_run(ctx, dst2, w, src, w, 0, h, NULL) < 0);
+    fsr_accel_sr_close(&ctx);
+    assert_null(ctx);
+    free(dst2);
     free(src);
     free(dst);
     fsr_accel_report_free(&rep);

@@ -249,7 +249,18 @@ FSR_API void fsr_accel_transfer_defaults(FsrAccelTransferParams *p, int scale);
 FSR_API int fsr_accel_transfer_cost(FsrAccelFrameCost *cost, const FsrAccelArch *arch,
                                      const FsrAccelTransferParams *p, int w, int h);
 
-/* Runs the model on a bicubic-upscaled luma plane in the architecture's
+/* A prepared fixed-point model for many frames: quantisation is done once,
+ * and the frame cost is cached per size.  Every call validates its
+ * arguments; close frees and NULLs. */
+typedef struct FsrAccelSr FsrAccelSr;
+FSR_API int fsr_accel_sr_open(FsrAccelSr **ctx, const FsrModel *model, const FsrAccelArch *arch);
+FSR_API int fsr_accel_sr_run(FsrAccelSr *ctx, uint8_t *dst, ptrdiff_t dst_stride,
+                             const uint8_t *src, ptrdiff_t src_stride, int w, int h,
+                             FsrAccelFrameCost *cost);
+FSR_API void fsr_accel_sr_close(FsrAccelSr **ctx);
+
+/* One-shot form of open + run + close.
+ * Runs the model on a bicubic-upscaled luma plane in the architecture's
  * fixed-point arithmetic (word_bits, acc_bits, rounding; scheme in README
  * "Accelerator model: quantisation").  dst may not alias src.  When cost is
  * not NULL it receives the model's cycles and energy for this frame. */
