@@ -19,6 +19,8 @@ static void usage(FILE *f)
             "  --dataflow rs|ws|os  override the architecture's dataflow\n"
             "  --json OUT         also write the report as JSON (\"-\" for stdout)\n"
             "  --compare-jssc     Eyeriss v1 / AlexNet batch 4 against the JSSC 2017 paper (model-vs-paper table)\n"
+            "  --fast K           FAST cost per frame: SR of NET on one frame in K, transfer on the others\n"
+            "  --scale S          SR factor for the transfer model (2..4, default 2)\n"
             "  --help\n");
 }
 
@@ -86,11 +88,12 @@ int main(int argc, char **argv)
         { "input", required_argument, 0, 'i' },     { "batch", required_argument, 0, 'b' },
         { "objective", required_argument, 0, 'o' }, { "dataflow", required_argument, 0, 'd' },
         { "json", required_argument, 0, 'j' },      { "help", no_argument, 0, 'h' },
-        { "compare-jssc", no_argument, 0, 'c' },
+        { "compare-jssc", no_argument, 0, 'c' },   { "fast", required_argument, 0, 'f' },
+        { "scale", required_argument, 0, 's' },
         { 0, 0, 0, 0 },
     };
     const char *arch_spec = NULL, *net_spec = NULL, *json = NULL;
-    int w = 1920, h = 1080, batch = 1, compare = 0;
+    int w = 1920, h = 1080, batch = 1, compare = 0, key_interval = 0, scale = 2;
     FsrAccelOptions opt;
     fsr_accel_default_options(&opt);
     int c;
@@ -125,6 +128,18 @@ int main(int argc, char **argv)
             break;
         case 'h': usage(stdout); return 0;
         case 'c': compare = 1; break;
+        case 'f':
+            errno = 0;
+            key_interval = (int)strtol(optarg, &end, 10);
+            if (errno || *end || key_interval < 1 || key_interval > 100000)
+                return fail("--fast wants the key-frame interval, an integer >= 1");
+            break;
+        case 's':
+            errno = 0;
+            scale = (int)strtol(optarg, &end, 10);
+            if (errno || *end || scale < 2 || scale > 4)
+                return fail("--scale wants 2, 3 or 4");
+            break;
         default: {
             char msg[128];
             snprintf(msg, sizeof(msg), "unknown or incomplete option %s (see --help)", argv[optind - 1]);
@@ -151,6 +166,27 @@ int main(int argc, char **argv)
         return fail(fsr_last_error());
     if (!json || strcmp(json, "-"))
         fsr_accel_report_print(stdout, rep);
+    if (key_interval) {
+        /* FAST: one SR frame (batch 1) per K frames, the rest transferred. */
+        FsrAccelTransferParams tp;
+        fsr_accel_transfer_defaults(&tp, scale);
+        FsrAccelFrameCost tc;
+        if (fsr_accel_transfer_cost(&tc, &arch, &tp, w, h) < 0) {
+            fsr_accel_report_free(&rep);
+            return fail(fsr_last_error());
+        }
+        const double sr_s = rep->total.latency_s / batch, sr_e = rep->total.energy_total / batch;
+        const double k = key_interval;
+        printf("FAST at %dx%d, x%d, SR on 1 frame in %d (transfer defaults: %d-tap HR filter on %.0f%% of pixels, "
+               "every block with a residual, P only):\n", w, h, scale, key_interval, tp.interp_taps, 100 * tp.frac_mv);
+        printf("  SR frame:       %10.4f s  %14.4g %s  %12.0f DRAM bytes\n", sr_s, sr_e, rep->energy_unit,
+               (double)rep->total.dram_bytes / batch);
+        printf("  transfer frame: %10.6f s  %14.4g %s  %12lld DRAM bytes  (%lld MACs)\n", tc.seconds, tc.energy,
+               tc.energy_unit, (long long)tc.dram_bytes, (long long)tc.macs);
+        printf("  FAST average:   %10.4f s  %14.4g %s  per frame (%.1fx less time, %.1fx less energy than SR on all)\n",
+               (sr_s + (k - 1) * tc.seconds) / k, (sr_e + (k - 1) * tc.energy) / k, rep->energy_unit,
+               sr_s / ((sr_s + (k - 1) * tc.seconds) / k), sr_e / ((sr_e + (k - 1) * tc.energy) / k));
+    }
     if (json && fsr_accel_report_write_json(rep, json) < 0) {
         fsr_accel_report_free(&rep);
         return fail(fsr_last_error());
