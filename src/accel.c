@@ -34,6 +34,7 @@ void fsr_accel_arch_eyeriss_v1(FsrAccelArch *a)
     a->filters_in_glb = 0;
     a->psum_add_uses_mac = 1;
     a->set_rule = FSR_ACCEL_SETS_EYERISS;
+    a->column_tiles = 0;
     a->dataflow = FSR_ACCEL_RS;
     a->e_mac = 1;
     a->e_level[FSR_ACCEL_RF] = 1;

@@ -162,11 +162,12 @@ int fsr_accel_arch_parse(FsrAccelArch *a, const char *json, const char *what)
     const cJSON *base = cJSON_GetObjectItemCaseSensitive(root, "base");
     int req = 1;
     if (base) {
-        if (!cJSON_IsString(base) || strcmp(base->valuestring, "eyeriss-v1")) {
-            fsr_error(ret, "%s: \"base\" must be \"eyeriss-v1\"", what);
+        if (!cJSON_IsString(base) ||
+            (strcmp(base->valuestring, "eyeriss-v1") && strcmp(base->valuestring, "eyeriss-v1-tiled"))) {
+            fsr_error(ret, "%s: \"base\" must be \"eyeriss-v1\" or \"eyeriss-v1-tiled\"", what);
             goto out;
         }
-        fsr_accel_arch_eyeriss_v1(a);
+        fsr_accel_arch_get(a, base->valuestring);
         req = 0;
     } else {
         fsr_accel_arch_eyeriss_v1(a);
@@ -254,7 +255,8 @@ int fsr_accel_arch_parse(FsrAccelArch *a, const char *json, const char *what)
     }
     if (get_bool(root, "dram_overlap", &a->dram_overlap, what) < 0 ||
         get_bool(root, "filters_in_glb", &a->filters_in_glb, what) < 0 ||
-        get_bool(root, "psum_add_uses_mac", &a->psum_add_uses_mac, what) < 0)
+        get_bool(root, "psum_add_uses_mac", &a->psum_add_uses_mac, what) < 0 ||
+        get_bool(root, "column_tiles", &a->column_tiles, what) < 0)
         goto out;
     {
         static const char *const rounding[] = { "nearest", "truncate" };
@@ -321,10 +323,18 @@ int fsr_accel_arch_get(FsrAccelArch *a, const char *spec)
         fsr_accel_arch_eyeriss_v1(a);
         return 0;
     }
+    if (!strcmp(spec, "eyeriss-v1-tiled")) {
+        /* The same chip fed column tiles of wide frames by its host: what
+         * SR-sized inputs need (the 108 kB buffer holds few 1920-wide rows). */
+        fsr_accel_arch_eyeriss_v1(a);
+        a->column_tiles = 1;
+        snprintf(a->name, sizeof(a->name), "eyeriss-v1-tiled");
+        return 0;
+    }
     char *text = read_text(spec, "architecture");
     if (!text) {
         char prefix[300];
-        snprintf(prefix, sizeof(prefix), "architecture %s: not a built-in (eyeriss-v1), and", spec);
+        snprintf(prefix, sizeof(prefix), "architecture %s: not a built-in (eyeriss-v1, eyeriss-v1-tiled), and", spec);
         return prefix_error(FSR_ERR(ENOENT), prefix);
     }
     int ret = fsr_accel_arch_parse(a, text, spec);

@@ -227,7 +227,7 @@ int accel_map_rs(AccelCand *best, const FsrAccelArch *a, const AccelShape *sh, i
      * picks the strip width and replication that fill the array best, and
      * the spad/buffer parameters within that). */
     for (int pass = 0; pass < 2; pass++)
-    for (int64_t k = 1; k <= accel_min64(sh->Q, 64); k++) {
+    for (int64_t k = 1; k <= (a->column_tiles ? accel_min64(sh->Q, 64) : 1); k++) {
         const int64_t qt = accel_ceil_div(sh->Q, k);
         if (k > 1 && qt == accel_ceil_div(sh->Q, k - 1))
             continue;

@@ -84,6 +84,10 @@ typedef struct FsrAccelArch {
      * neighbour / the buffer, one cycle per add (Eyeriss v1). */
     int psum_add_uses_mac;
     int set_rule;            /* enum FsrAccelSetRule */
+    /* 1: the mapper may cut wide ofmaps into column tiles that the host
+     * feeds as narrower images (halo columns re-read); the Eyeriss v1 chip
+     * as published processes whole rows, so 0 there. */
+    int column_tiles;
     int dataflow;            /* enum FsrAccelDataflow */
     /* Energy of one MAC and of one word access at each level, in
      * energy_unit ("mac": relative to one MAC, or "pJ"). */
@@ -169,7 +173,8 @@ typedef struct FsrAccelReport {
 /* Eyeriss v1 (JSSC 2017): 12x14 PEs, 200 MHz, 16-bit, 108 kB buffer, spads
  * 12/224/24 words, 64-bit DRAM interface at 60 MHz, no overlap. */
 FSR_API void fsr_accel_arch_eyeriss_v1(FsrAccelArch *arch);
-/* A built-in architecture by name ("eyeriss-v1"), or a JSON file. */
+/* A built-in architecture by name ("eyeriss-v1"; "eyeriss-v1-tiled": the
+ * same with column tiling of wide frames), or a JSON file. */
 FSR_API int fsr_accel_arch_get(FsrAccelArch *arch, const char *name_or_path);
 FSR_API int fsr_accel_arch_parse(FsrAccelArch *arch, const char *json, const char *what);
 /* Checks an architecture for impossible values. */

@@ -11,7 +11,7 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: fastsr-accel --arch eyeriss-v1|ARCH.json --net NET [options]\n"
+            "usage: fastsr-accel --arch eyeriss-v1|eyeriss-v1-tiled|ARCH.json --net NET [options]\n"
             "  NET: alexnet | vgg16 | srcnn-9-5-5 | srcnn-9-3-5 | srcnn-9-1-5 | MODEL.safetensors | NET.json\n"
             "  --input WxH        SR input (HR) size for SRCNN and model files (default 1920x1080)\n"
             "  --batch N          images per batch (default 1)\n"
