@@ -187,6 +187,10 @@ int fsr_accel_eval_layer(FsrAccelResult *res, const FsrAccelArch *a, const FsrAc
     FsrAccelLayer layer = *layer_in;
     if ((ret = fsr_accel_layer_check(&layer)) < 0)
         return ret;
+    /* Access counts reach a few hundred times the MACs: keep int64 safe. */
+    const double macs = (double)batch * layer.M * (layer.C / layer.groups) * layer.R * layer.S * layer.P * layer.Q;
+    if (macs > 0x1p48)
+        return fsr_error(FSR_ERR(EOVERFLOW), "layer %s: %.3g MACs is beyond the model's range (2^48)", layer.name, macs);
     AccelShape sh;
     accel_shape(&sh, &layer, batch);
     const int df = opt.dataflow >= 0 ? opt.dataflow : a->dataflow;

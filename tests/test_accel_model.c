@@ -191,6 +191,10 @@ static void test_impossible(void **state)
     bad.R = 40; /* taller than the padded input */
     assert_true(fsr_accel_layer_check(&bad) < 0);
     assert_non_null(strstr(fsr_last_error(), "does not fit"));
+    FsrAccelLayer huge = { .name = "huge", .type = FSR_ACCEL_CONV, .C = 1 << 20, .M = 1 << 20, .H = 1 << 16,
+                           .W = 1 << 16, .R = 3, .S = 3, .stride = 1, .pad = 1, .groups = 1 };
+    assert_true(fsr_accel_eval_layer(&r, &a, &huge, 1, NULL) < 0);
+    assert_non_null(strstr(fsr_last_error(), "beyond"));
     a.pe_rows = 0;
     assert_true(fsr_accel_eval_layer(&r, &a, &l, 1, NULL) < 0);
 }
