@@ -171,7 +171,12 @@ static int better(const AccelCost *a, const AccelCand *ca, const AccelCost *b, c
         return a->energy < b->energy;
     if (a->cycles != b->cycles)
         return a->cycles < b->cycles;
-    return ca->active_pes > cb->active_pes;
+    if (ca->active_pes != cb->active_pes)
+        return ca->active_pes > cb->active_pes;
+    /* Equal costs: the mapping that occupies less storage. */
+    if (ca->map.glb_words_used != cb->map.glb_words_used)
+        return ca->map.glb_words_used < cb->map.glb_words_used;
+    return ca->map.p * ca->map.q < cb->map.p * cb->map.q;
 }
 
 /* The shape of one column tile of qt ofmap columns. */
@@ -193,6 +198,38 @@ static void cand_add(AccelCand *dst, const AccelCand *src, int64_t times)
         for (int d = 0; d < FSR_ACCEL_NDATA; d++)
             dst->acc[l][d] += times * src->acc[l][d];
 }
+
+/* Values worth trying for a per-unit count 1..X of a dimension of size D:
+ * all when few; otherwise the small ones and, for each chunk count
+ * ceil(D / v), the largest v (the others only add padding).  Ascending. */
+#define RS_MAX_VALUES 40
+static int rs_values(int64_t D, int64_t X, int64_t *v)
+{
+    int n = 0;
+    if (X <= 32) {
+        for (int64_t i = 1; i <= X; i++)
+            v[n++] = i;
+        return n;
+    }
+    for (int64_t i = 1; i <= 16; i++)
+        v[n++] = i;
+    int64_t big[RS_MAX_VALUES];
+    int m = 0;
+    for (int64_t k = accel_ceil_div(D, X); m < RS_MAX_VALUES - 16; k++) {
+        const int64_t val = accel_ceil_div(D, k);
+        if (val <= 16)
+            break;
+        if (val <= X && (!m || big[m - 1] != val))
+            big[m++] = val;
+    }
+    while (m > 0)
+        v[n++] = big[--m];
+    return n;
+}
+
+/* Candidate evaluations one search may spend before it settles for the
+ * best so far (only huge arrays and register files get near it). */
+#define RS_BUDGET 1000000
 
 int accel_map_rs(AccelCand *best, const FsrAccelArch *a, const AccelShape *sh, int objective)
 {
@@ -219,6 +256,7 @@ int accel_map_rs(AccelCand *best, const FsrAccelArch *a, const AccelShape *sh, i
     int found = 0;
     AccelCost best_cost = { 0 };
     int64_t max_active = 0;
+    int64_t budget;
     /* Wide ofmaps may be cut into column tiles (the host feeds them as
      * separate, narrower images; each re-reads S - 1 halo columns) so that
      * the buffer can hold more psums.  Tile widths: Q / k for k tiles. */
@@ -226,7 +264,8 @@ int accel_map_rs(AccelCand *best, const FsrAccelArch *a, const AccelShape *sh, i
      * candidates (under the Eyeriss rule only those that reach it: the chip
      * picks the strip width and replication that fill the array best, and
      * the spad/buffer parameters within that). */
-    for (int pass = 0; pass < 2; pass++)
+    for (int pass = 0; pass < 2; pass++) {
+    budget = RS_BUDGET;
     for (int64_t k = 1; k <= (a->column_tiles ? accel_min64(sh->Q, 64) : 1); k++) {
         const int64_t qt = accel_ceil_div(sh->Q, k);
         if (k > 1 && qt == accel_ceil_div(sh->Q, k - 1))
@@ -235,11 +274,11 @@ int accel_map_rs(AccelCand *best, const FsrAccelArch *a, const AccelShape *sh, i
         AccelShape ts, tr;
         tile_shape(&ts, sh, qt);
         tile_shape(&tr, sh, rem ? rem : qt);
-    for (int64_t e = e_lo; e <= e_hi; e++) {
-        /* Free rule: only the widest e for each strip count, and e that
-         * tile the columns, are worth costing. */
-        if (a->set_rule == FSR_ACCEL_SETS_FREE && e > cols &&
-            e != accel_ceil_div(P, accel_ceil_div(P, e)))
+    int64_t ev[RS_MAX_VALUES];
+    const int ne = rs_values(P, e_hi, ev);
+    for (int ie = ne - 1; ie >= 0; ie--) {
+        const int64_t e = ev[ie];
+        if (e < e_lo)
             continue;
         RsParams rp = { .e = e, .Rc = Rc, .nR = nR };
         rp.folds = accel_ceil_div(e, cols);
@@ -248,15 +287,42 @@ int accel_map_rs(AccelCand *best, const FsrAccelArch *a, const AccelShape *sh, i
         if (rp.set_rows > rows)
             continue;
         const int64_t slots = (rows / rp.set_rows) * (cols / rp.set_cols);
-        const int64_t qmax_spad = a->rf_ifmap / S;
-        for (int64_t q = 1; q <= accel_min64(sh->Cg, qmax_spad); q++) {
-            const int64_t pmax = accel_min64(accel_min64(sh->Mg, a->rf_psum), a->rf_filter / (q * S));
+        int64_t qv[RS_MAX_VALUES], pv[RS_MAX_VALUES], gv[RS_MAX_VALUES], rv[RS_MAX_VALUES], tv[RS_MAX_VALUES];
+        /* Pass 0 only needs p = q = 1: more per PE only shrinks the sets
+         * the layer can fill and grows what the buffer must hold. */
+        const int nq = pass ? rs_values(sh->Cg, accel_min64(sh->Cg, a->rf_ifmap / S), qv) : (qv[0] = 1);
+        for (int iq = nq - 1; iq >= 0; iq--) {
+            const int64_t q = qv[iq];
             const int64_t rmax = accel_ceil_div(sh->Cg, q);
-            for (int64_t p = 1; p <= pmax; p++) {
+            const int np = pass ? rs_values(sh->Mg, accel_min64(accel_min64(sh->Mg, a->rf_psum), a->rf_filter / (q * S)), pv)
+                                : (pv[0] = 1);
+            for (int ip = np - 1; ip >= 0; ip--) {
+                const int64_t p = pv[ip];
                 const int64_t tmax = accel_ceil_div(sh->Mg, p);
-                for (int64_t g = 1; g <= accel_min64(sh->G, slots); g++)
-                    for (int64_t r = 1; r <= accel_min64(rmax, slots / g); r++)
-                        for (int64_t t = 1; t <= accel_min64(tmax, slots / (g * r)); t++) {
+                const int ng = rs_values(sh->G, accel_min64(sh->G, slots), gv);
+                for (int ig = 0; ig < ng; ig++) {
+                    const int64_t g = gv[ig];
+                    const int nr = rs_values(rmax, accel_min64(rmax, slots / g), rv);
+                    for (int ir = 0; ir < nr; ir++) {
+                        const int64_t r = rv[ir];
+                        int nt;
+                        if (pass && a->set_rule == FSR_ACCEL_SETS_EYERISS) {
+                            /* Only the t that fills the array as pass 0 found. */
+                            const int64_t need_t = max_active / (Rc * e * g * r);
+                            if (need_t * Rc * e * g * r != max_active || need_t < 1 || need_t > tmax ||
+                                need_t > slots / (g * r))
+                                continue;
+                            tv[0] = need_t;
+                            nt = 1;
+                        } else
+                            nt = rs_values(tmax, accel_min64(tmax, slots / (g * r)), tv);
+                        for (int it = nt - 1; it >= 0; it--) {
+                            const int64_t t = tv[it];
+                            if (--budget < 0) {
+                                if (pass == 0)
+                                    goto pass_done;
+                                goto done;
+                            }
                             const int64_t active = Rc * e * g * r * t;
                             if (pass == 0) {
                                 /* Only placements whose pass fits the buffer count. */
@@ -271,8 +337,13 @@ int accel_map_rs(AccelCand *best, const FsrAccelArch *a, const AccelShape *sh, i
                                 continue;
                             rp.p = p, rp.q = q, rp.r = r, rp.t = t, rp.g = g;
                             rp.sets = g * r * t;
-                            for (int64_t n = 1; n <= sh->N; n++) {
+                            int64_t nv[RS_MAX_VALUES];
+                            const int nn = rs_values(sh->N, sh->N, nv);
+                            for (int in = 0; in < nn; in++) {
+                                const int64_t n = nv[in];
                                 const int64_t pt = p * t;
+                                if (--budget < 0)
+                                    goto done;
                                 const int64_t if_res = n * g * q * r * strip_rows(sh, e, R) * ts.Wp;
                                 const int64_t f_res = a->filters_in_glb ? g * pt * q * r * Rc * S : 0;
                                 const int64_t avail = glb - if_res - f_res;
@@ -309,10 +380,18 @@ int accel_map_rs(AccelCand *best, const FsrAccelArch *a, const AccelShape *sh, i
                                 }
                             }
                         }
+                    }
+                }
             }
         }
     }
     }
+    pass_done:;
+    }
+done:
+    if (budget < 0)
+        fsr_log(FSR_LOG_WARNING, "row stationary: mapping search stopped after %d candidates; best so far kept",
+                RS_BUDGET);
     if (!found)
         return fsr_error(FSR_ERR(ENOSPC),
                          "row stationary: no mapping fits (the %lld-byte global buffer cannot hold the psums of one ofmap row set)",

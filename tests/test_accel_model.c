@@ -286,6 +286,32 @@ static void test_column_tiles(void **state)
     fsr_accel_report_free(&rt);
 }
 
+static void test_large_array(void **state)
+{
+    (void)state;
+    /* A 32 x 32 array with big register files: the search samples large
+     * dimensions and keeps a budget, so it must finish quickly with legal
+     * mappings that use more of the array than Eyeriss' 168 PEs. */
+    FsrAccelArch a;
+    fsr_accel_arch_eyeriss_v1(&a);
+    snprintf(a.name, sizeof(a.name), "big");
+    a.pe_rows = a.pe_cols = 32;
+    a.rf_ifmap = 64, a.rf_filter = 1024, a.rf_psum = 64;
+    a.glb_bytes = 512 * 1024;
+    a.set_rule = FSR_ACCEL_SETS_FREE;
+    a.column_tiles = 1;
+    const struct { const char *net; int w, h, batch; } cases[] = { { "alexnet", 0, 0, 2 }, { "srcnn-9-5-5", 640, 360, 1 } };
+    for (int i = 0; i < 2; i++) {
+        FsrAccelNet *net = NULL;
+        assert_int_equal(fsr_accel_net_builtin(&net, cases[i].net, cases[i].w, cases[i].h), 0);
+        FsrAccelReport *rep = run(&a, cases[i].net, cases[i].w, cases[i].h, cases[i].batch, FSR_ACCEL_MIN_EDP, -1);
+        check_report(&a, rep, net, cases[i].batch);
+        assert_true(rep->total.active_pes > 168);
+        fsr_accel_report_free(&rep);
+        fsr_accel_net_free(&net);
+    }
+}
+
 static void test_rs_beats_ws_os(void **state)
 {
     (void)state;
@@ -316,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_objectives),
         cmocka_unit_test(test_eyeriss_alexnet),
         cmocka_unit_test(test_column_tiles),
+        cmocka_unit_test(test_large_array),
         cmocka_unit_test(test_rs_beats_ws_os),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
