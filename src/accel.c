@@ -212,6 +212,8 @@ int fsr_accel_eval_layer(FsrAccelResult *res, const FsrAccelArch *a, const FsrAc
 
     memset(res, 0, sizeof(*res));
     snprintf(res->name, sizeof(res->name), "%s", layer.name);
+    res->layer = layer;
+    res->batch = batch;
     res->macs = sh.macs;
     res->active_pes = c.active_pes;
     res->compute_cycles = c.compute_cycles;

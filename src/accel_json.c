@@ -638,6 +638,14 @@ static cJSON *result_json(const FsrAccelResult *r, const char *unit, int layer)
         cJSON_AddNumberToObject(ed, datatype_names[d], r->energy_data[d]);
     cJSON_AddStringToObject(o, "energy_unit", unit);
     if (layer) {
+        const FsrAccelLayer *L = &r->layer;
+        cJSON *shape = cJSON_AddObjectToObject(o, "shape");
+        cJSON_AddStringToObject(shape, "type", L->type == FSR_ACCEL_FC ? "fc" : "conv");
+        const char *k[] = { "C", "M", "H", "W", "R", "S", "P", "Q", "stride", "pad", "groups" };
+        const int v[] = { L->C, L->M, L->H, L->W, L->R, L->S, L->P, L->Q, L->stride, L->pad, L->groups };
+        for (int i = 0; i < 11; i++)
+            cJSON_AddNumberToObject(shape, k[i], v[i]);
+        cJSON_AddNumberToObject(shape, "N", r->batch);
         const FsrAccelMapping *m = &r->mapping;
         static const char *const dfs[] = { "rs", "ws", "os" };
         cJSON *mp = cJSON_AddObjectToObject(o, "mapping");

@@ -172,6 +172,9 @@ static void test_tool_json_report(void **state)
         const double parts = num(en, "mac") + num(en, "rf") + num(en, "array") + num(en, "glb") + num(en, "dram");
         assert_true(fabs(parts - num(en, "total")) <= 1e-9 * parts);
         assert_string_equal(cJSON_GetObjectItem(l, "energy_unit")->valuestring, "mac");
+        const cJSON *shape = cJSON_GetObjectItem(l, "shape");
+        assert_int_equal((int)num(shape, "N"), 4);
+        assert_true(num(shape, "P") >= 13 && num(shape, "Q") <= 55);
         const cJSON *map = cJSON_GetObjectItem(l, "mapping");
         assert_string_equal(cJSON_GetObjectItem(map, "dataflow")->valuestring, "rs");
         num(map, "e");

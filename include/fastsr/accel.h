@@ -141,6 +141,8 @@ typedef struct FsrAccelBound {
 
 typedef struct FsrAccelResult {
     char name[32];
+    FsrAccelLayer layer;     /* the layer as checked (P, Q derived) */
+    int batch;
     int64_t macs;
     int active_pes;          /* PEs holding work in a full pass */
     double utilization;      /* macs / (cycles x all PEs) */
