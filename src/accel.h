@@ -42,6 +42,11 @@ int accel_map_rs(AccelCand *best, const FsrAccelArch *arch, const AccelShape *sh
 int accel_map_ws(AccelCand *best, const FsrAccelArch *arch, const AccelShape *sh, int objective);
 int accel_map_os(AccelCand *best, const FsrAccelArch *arch, const AccelShape *sh, int objective);
 
+/* The row-stationary cost of one given mapping (e, n, p, q, r, t, g, m,
+ * q_tile), as the mapper computes it; for tests against a loop-by-loop
+ * count. */
+void accel_rs_cost(AccelCand *c, const FsrAccelArch *arch, const AccelShape *sh, const FsrAccelMapping *m);
+
 static inline int64_t accel_ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 static inline int64_t accel_min64(int64_t a, int64_t b) { return a < b ? a : b; }
 static inline int64_t accel_max64(int64_t a, int64_t b) { return a > b ? a : b; }

@@ -32,7 +32,8 @@ static void filter_pass(FilterSums *fs, int64_t mc, int64_t p, int64_t t, int64_
     const int64_t pt = p * t, full = mc / pt, rem = mc % pt;
     fs->PM += times * (full + (rem > 0));
     fs->SP += times * (full * p + (rem ? accel_ceil_div(rem, t) : 0));
-    fs->ST += times * (full * t + (rem ? accel_min64(t, rem) : 0));
+    /* A short pass spreads its filters evenly: ceil(rem / p_eff) sets. */
+    fs->ST += times * (full * t + (rem ? accel_ceil_div(rem, accel_ceil_div(rem, t)) : 0));
 }
 
 static void filter_sums(FilterSums *fs, int64_t Mg, int64_t m, int64_t p, int64_t t)
@@ -197,6 +198,36 @@ static void cand_add(AccelCand *dst, const AccelCand *src, int64_t times)
     for (int l = 0; l < FSR_ACCEL_NLEVELS; l++)
         for (int d = 0; d < FSR_ACCEL_NDATA; d++)
             dst->acc[l][d] += times * src->acc[l][d];
+}
+
+void accel_rs_cost(AccelCand *c, const FsrAccelArch *a, const AccelShape *sh, const FsrAccelMapping *m)
+{
+    RsParams rp = { .e = m->e, .n = m->n, .p = m->p, .q = m->q, .r = m->r, .t = m->t, .g = m->g, .m = m->m };
+    rp.nR = accel_ceil_div(sh->R, a->pe_rows);
+    rp.Rc = accel_ceil_div(sh->R, rp.nR);
+    rp.folds = accel_ceil_div(rp.e, a->pe_cols);
+    rp.set_rows = rp.Rc * rp.folds;
+    rp.set_cols = rp.folds > 1 ? a->pe_cols : rp.e;
+    rp.sets = rp.g * rp.r * rp.t;
+    const int64_t qt = m->q_tile > 0 ? m->q_tile : sh->Q, full = sh->Q / qt, rem = sh->Q % qt;
+    AccelShape ts, tr;
+    tile_shape(&ts, sh, qt);
+    AccelCand one;
+    memset(c, 0, sizeof(*c));
+    memset(&one, 0, sizeof(one));
+    rs_evaluate(&one, a, &ts, &rp);
+    c->map = one.map;
+    c->active_pes = one.active_pes;
+    c->map.passes = 0;
+    cand_add(c, &one, full);
+    if (rem) {
+        tile_shape(&tr, sh, rem);
+        memset(&one, 0, sizeof(one));
+        rs_evaluate(&one, a, &tr, &rp);
+        cand_add(c, &one, 1);
+    }
+    c->map.q_tile = (int)qt;
+    c->map.q_tiles = (int)(full + (rem > 0));
 }
 
 /* Values worth trying for a per-unit count 1..X of a dimension of size D:

@@ -32,6 +32,127 @@ static FsrAccelReport *run(const FsrAccelArch *a, const char *net_name, int w, i
     return rep;
 }
 
+
+/* ---- the row-stationary counts, pass by pass ----
+ * An independent walk over the loop nest of README "Accelerator model"
+ * (images, groups, column tiles, m-chunks, strips, channel chunks, filter-row
+ * chunks, filter passes), adding up each pass; the mapper's closed forms
+ * must give exactly the same totals. */
+static int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+static int64_t mn(int64_t a, int64_t b) { return a < b ? a : b; }
+
+static void walk(int64_t *cycles, int64_t acc[4][3], const FsrAccelArch *a, const AccelShape *sh,
+                 const FsrAccelMapping *mp)
+{
+    const int64_t N = sh->N, G = sh->G, Cg = sh->Cg, Mg = sh->Mg, R = sh->R, S = sh->S, P = sh->P, U = sh->U;
+    const int64_t n = mp->n, g = mp->g, m = mp->m, e = mp->e, p = mp->p, q = mp->q, r = mp->r, t = mp->t;
+    const int64_t nR = cdiv(R, a->pe_rows), Rc = cdiv(R, nR), add = a->psum_add_uses_mac;
+    const int64_t glb = a->glb_bytes * 8 / a->word_bits;
+    memset(acc, 0, sizeof(int64_t) * 12);
+    *cycles = 0;
+    int64_t macs = 0, adds = 0, dif = 0, dfl = 0;
+    for (int64_t q0 = 0; q0 < sh->Q; q0 += mp->q_tile) {
+        const int64_t Qw = mn(mp->q_tile, sh->Q - q0), Wt = (Qw - 1) * U + S;
+        const int resident = n * g * Cg * sh->Hp * Wt + n * g * m * e * Qw <= glb;
+        if (resident)
+            acc[0][0] += N * G * Cg * sh->Hp * Wt;
+        for (int64_t n0 = 0; n0 < N; n0 += n) {
+            const int64_t nc = mn(n, N - n0);
+            for (int64_t g0 = 0; g0 < G; g0 += g) {
+                const int64_t gc = mn(g, G - g0);
+                for (int64_t y0 = 0; y0 < P; y0 += e)
+                    acc[0][1] += gc * Mg * Cg * R * S; /* filters straight from DRAM, per strip */
+                for (int64_t m0 = 0; m0 < Mg; m0 += m) {
+                    const int64_t mc = mn(m, Mg - m0);
+                    for (int64_t y0 = 0; y0 < P; y0 += e) {
+                        const int64_t se = mn(e, P - y0);
+                        if (!resident)
+                            acc[0][0] += nc * gc * Cg * mn((se - 1) * U + R, sh->Hp) * Wt;
+                        int first = 1;
+                        for (int64_t c0 = 0; c0 < Cg; c0 += q * r) {
+                            const int64_t cc = mn(q * r, Cg - c0), qe = cdiv(cc, r), su = cdiv(cc, qe);
+                            for (int64_t r0 = 0; r0 < R; r0 += Rc) {
+                                const int64_t rc = mn(Rc, R - r0);
+                                for (int64_t f0 = 0; f0 < mc; f0 += p * t) {
+                                    const int64_t f = mn(p * t, mc - f0), pe = cdiv(f, t), st = cdiv(f, pe);
+                                    const int64_t out = nc * gc * f * se * Qw;
+                                    *cycles += nc * pe * Qw * (qe * S + add);
+                                    macs += out * cc * rc * S;
+                                    acc[1][0] += nc * gc * cc * mn((se - 1) * U + rc, sh->Hp) * Wt;
+                                    dif += nc * gc * cc * rc * se * Wt * st;
+                                    dfl += gc * f * cc * rc * S * se;
+                                    const int64_t pa = out * (su * rc - 1) + (first ? 0 : out);
+                                    adds += pa;
+                                    acc[2][2] += pa + out;
+                                    acc[1][2] += out + (first ? 0 : out);
+                                }
+                                first = 0;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        acc[0][2] += N * G * Mg * P * Qw;
+        acc[1][2] += N * G * Mg * P * Qw; /* the final read towards DRAM */
+    }
+    assert_int_equal(macs, sh->macs);
+    acc[1][0] += acc[0][0];
+    acc[2][0] = dif;
+    acc[2][1] = dfl;
+    acc[3][0] = macs + dif;
+    acc[3][1] = macs + dfl;
+    acc[3][2] = 2 * macs + 2 * adds;
+}
+
+static void test_rs_counts_pass_by_pass(void **state)
+{
+    (void)state;
+    FsrAccelArch a;
+    fsr_accel_arch_eyeriss_v1(&a);
+    for (int d = 0; d < 3; d++)
+        a.noc_words_per_cycle[d] = 0; /* no stalls: compute == array time */
+    uint32_t seed = 4242;
+    for (int it = 0; it < 300; it++) {
+        a.glb_bytes = it & 1 ? 108 * 1024 : 1024; /* ifmap resident or not */
+        FsrAccelLayer l = { .name = "rnd", .type = FSR_ACCEL_CONV };
+        l.groups = 1 + tu_rand(&seed) % 3;
+        l.C = l.groups * (1 + tu_rand(&seed) % 9);
+        l.M = l.groups * (1 + tu_rand(&seed) % 13);
+        l.R = 1 + tu_rand(&seed) % 17;
+        l.S = 1 + tu_rand(&seed) % 5;
+        l.stride = 1 + tu_rand(&seed) % 3;
+        l.pad = tu_rand(&seed) % 3;
+        l.H = l.R + tu_rand(&seed) % 20;
+        l.W = l.S + tu_rand(&seed) % 20;
+        assert_int_equal(fsr_accel_layer_check(&l), 0);
+        const int batch = 1 + tu_rand(&seed) % 4;
+        AccelShape sh;
+        accel_shape(&sh, &l, batch);
+        FsrAccelMapping m = { 0 };
+        m.n = 1 + tu_rand(&seed) % batch;
+        m.g = 1 + tu_rand(&seed) % l.groups;
+        m.e = 1 + tu_rand(&seed) % l.P;
+        m.q = 1 + tu_rand(&seed) % sh.Cg;
+        m.r = 1 + tu_rand(&seed) % cdiv(sh.Cg, m.q);
+        m.p = 1 + tu_rand(&seed) % sh.Mg;
+        m.t = 1 + tu_rand(&seed) % cdiv(sh.Mg, m.p);
+        m.m = m.p * m.t * (1 + tu_rand(&seed) % cdiv(sh.Mg, m.p * m.t));
+        m.q_tile = 1 + tu_rand(&seed) % l.Q;
+        AccelCand c;
+        accel_rs_cost(&c, &a, &sh, &m);
+        int64_t cycles, acc[4][3];
+        walk(&cycles, acc, &a, &sh, &m);
+        for (int lv = 0; lv < 4; lv++)
+            for (int dt = 0; dt < 3; dt++)
+                if (acc[lv][dt] != c.acc[lv][dt])
+                    fail_msg("case %d: level %d data %d: walk %lld, model %lld", it, lv, dt, (long long)acc[lv][dt],
+                             (long long)c.acc[lv][dt]);
+        assert_int_equal(cycles, c.ideal_cycles);
+        assert_int_equal(c.compute_cycles, c.ideal_cycles);
+    }
+}
+
 static void test_hand_counted_layer(void **state)
 {
     (void)state;
@@ -336,6 +457,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_counted_layer),
+        cmocka_unit_test(test_rs_counts_pass_by_pass),
         cmocka_unit_test(test_constraints_all_networks),
         cmocka_unit_test(test_depthwise_and_fc),
         cmocka_unit_test(test_impossible),
