@@ -109,6 +109,8 @@ int fsr_accel_layer_check(FsrAccelLayer *l)
     if (l->H + 2 * l->pad < l->R || l->W + 2 * l->pad < l->S)
         return fsr_error(FSR_ERR(EINVAL), "layer %s: a %dx%d filter does not fit a %dx%d input padded by %d",
                          n, l->R, l->S, l->H, l->W, l->pad);
+    if (!(l->ifmap_zeros >= 0 && l->ifmap_zeros <= 1) || !(l->ofmap_zeros >= 0 && l->ofmap_zeros <= 1))
+        return fsr_error(FSR_ERR(EINVAL), "layer %s: zero fractions must lie in 0..1", n);
     l->P = (l->H + 2 * l->pad - l->R) / l->stride + 1;
     l->Q = (l->W + 2 * l->pad - l->S) / l->stride + 1;
     return 0;
@@ -129,6 +131,37 @@ void accel_shape(AccelShape *sh, const FsrAccelLayer *l, int batch)
     sh->Hp = (sh->P - 1) * sh->U + sh->R;
     sh->Wp = (sh->Q - 1) * sh->U + sh->S;
     sh->macs = sh->N * sh->G * sh->Mg * sh->Cg * sh->R * sh->S * sh->P * sh->Q;
+    sh->if_zeros = l->ifmap_zeros;
+    sh->of_zeros = l->ofmap_zeros;
+}
+
+/* Bits of run-length code per value against the raw word: one (5-bit run,
+ * word) pair per non-zero value, three pairs and a flag per 64 bits (the
+ * Eyeriss v1 format at 16 bits).  Raw when the code would be longer, and
+ * for data whose sparsity is unknown (such as the input image). */
+static double rlc_ratio(const FsrAccelArch *a, double zeros)
+{
+    if (!a->rlc || !(zeros > 0))
+        return 1.0;
+    const double r = (1 - zeros) * (5.0 + a->word_bits) * 64.0 / 63.0 / a->word_bits;
+    return r < 1 ? r : 1;
+}
+
+void accel_effective(int64_t out[FSR_ACCEL_NLEVELS][FSR_ACCEL_NDATA], double *mac_count, const FsrAccelArch *a,
+                     const AccelShape *sh, const AccelCand *cand)
+{
+    memcpy(out, cand->acc, sizeof(cand->acc));
+    out[FSR_ACCEL_DRAM][FSR_ACCEL_IFMAP] =
+        (int64_t)llround((double)out[FSR_ACCEL_DRAM][FSR_ACCEL_IFMAP] * rlc_ratio(a, sh->if_zeros));
+    out[FSR_ACCEL_DRAM][FSR_ACCEL_PSUM] =
+        (int64_t)llround((double)out[FSR_ACCEL_DRAM][FSR_ACCEL_PSUM] * rlc_ratio(a, sh->of_zeros));
+    double macs = (double)sh->macs;
+    if (a->zero_gating && sh->if_zeros > 0) {
+        const int64_t skipped = (int64_t)llround(sh->if_zeros * (double)sh->macs);
+        macs -= (double)skipped;
+        out[FSR_ACCEL_RF][FSR_ACCEL_FILTER] -= skipped;
+    }
+    *mac_count = macs;
 }
 
 static int64_t dram_bytes_of(const FsrAccelArch *a, const int64_t acc[FSR_ACCEL_NLEVELS][FSR_ACCEL_NDATA])
@@ -141,12 +174,15 @@ static int64_t dram_bytes_of(const FsrAccelArch *a, const int64_t acc[FSR_ACCEL_
 
 void accel_cost(AccelCost *c, const FsrAccelArch *a, const AccelShape *sh, const AccelCand *cand, int objective)
 {
-    double e = a->e_mac * (double)sh->macs;
+    int64_t acc[FSR_ACCEL_NLEVELS][FSR_ACCEL_NDATA];
+    double macs;
+    accel_effective(acc, &macs, a, sh, cand);
+    double e = a->e_mac * macs;
     for (int l = 0; l < FSR_ACCEL_NLEVELS; l++)
         for (int d = 0; d < FSR_ACCEL_NDATA; d++)
-            e += a->e_level[l] * (double)cand->acc[l][d];
+            e += a->e_level[l] * (double)acc[l][d];
     c->energy = e;
-    c->dram_cycles = (int64_t)ceil((double)dram_bytes_of(a, cand->acc) / a->dram_bytes_per_cycle);
+    c->dram_cycles = (int64_t)ceil((double)dram_bytes_of(a, acc) / a->dram_bytes_per_cycle);
     c->cycles = a->dram_overlap ? accel_max64(cand->compute_cycles, c->dram_cycles)
                                 : cand->compute_cycles + c->dram_cycles;
     switch (objective) {
@@ -222,12 +258,13 @@ int fsr_accel_eval_layer(FsrAccelResult *res, const FsrAccelArch *a, const FsrAc
     res->dram_bound = cost.dram_cycles > c.compute_cycles;
     res->utilization = (double)sh.macs / ((double)c.compute_cycles * a->pe_rows * a->pe_cols);
     res->latency_s = (double)cost.cycles / a->clock_hz;
-    res->dram_bytes = dram_bytes_of(a, c.acc);
-    memcpy(res->accesses, c.acc, sizeof(c.acc));
-    res->energy_mac = a->e_mac * (double)sh.macs;
+    double mac_count;
+    accel_effective(res->accesses, &mac_count, a, &sh, &c);
+    res->dram_bytes = dram_bytes_of(a, res->accesses);
+    res->energy_mac = a->e_mac * mac_count;
     for (int l = 0; l < FSR_ACCEL_NLEVELS; l++)
         for (int d = 0; d < FSR_ACCEL_NDATA; d++) {
-            const double e = a->e_level[l] * (double)c.acc[l][d];
+            const double e = a->e_level[l] * (double)res->accesses[l][d];
             res->energy_level[l] += e;
             res->energy_data[d] += e;
         }

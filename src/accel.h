@@ -9,6 +9,7 @@
 typedef struct AccelShape {
     int64_t N, G, Cg, Mg, R, S, P, Q, U, Hp, Wp;
     int64_t macs;
+    double if_zeros, of_zeros; /* measured activation sparsity, 0 if unknown */
 } AccelShape;
 
 void accel_shape(AccelShape *sh, const FsrAccelLayer *layer, int batch);
@@ -32,6 +33,12 @@ typedef struct AccelCost {
     int64_t dram_cycles, cycles;
     double score;
 } AccelCost;
+
+/* The accesses that really happen once the data-dependent features (RLC on
+ * the DRAM interface, zero gating) act on the mapper's dense counts; and
+ * the MACs that spend energy. */
+void accel_effective(int64_t out[FSR_ACCEL_NLEVELS][FSR_ACCEL_NDATA], double *mac_energy_count,
+                     const FsrAccelArch *a, const AccelShape *sh, const AccelCand *cand);
 
 void accel_cost(AccelCost *c, const FsrAccelArch *arch, const AccelShape *sh,
                 const AccelCand *cand, int objective);
@@ -78,11 +85,13 @@ typedef struct AccelQModel {
 
 int accel_qmodel_build(AccelQModel *q, const FsrModel *model, const FsrAccelArch *arch);
 void accel_qmodel_free(AccelQModel *q);
-/* Plain reference: one output at a time, straight from the definition. */
+/* Plain reference: one output at a time, straight from the definition.
+ * When zeros is not NULL, zeros[i] receives the number of zero words in
+ * layer i's input (what run-length coding and zero gating act on). */
 int accel_sr_luma_ref(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src,
-                      ptrdiff_t src_stride, int w, int h, const AccelQModel *q);
+                      ptrdiff_t src_stride, int w, int h, const AccelQModel *q, int64_t *zeros);
 /* The faster version used by fsr_accel_sr_luma; bit-identical. */
 int accel_sr_luma_fast(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src,
-                       ptrdiff_t src_stride, int w, int h, const AccelQModel *q);
+                       ptrdiff_t src_stride, int w, int h, const AccelQModel *q, int64_t *zeros);
 
 #endif

@@ -256,7 +256,8 @@ int fsr_accel_arch_parse(FsrAccelArch *a, const char *json, const char *what)
     if (get_bool(root, "dram_overlap", &a->dram_overlap, what) < 0 ||
         get_bool(root, "filters_in_glb", &a->filters_in_glb, what) < 0 ||
         get_bool(root, "psum_add_uses_mac", &a->psum_add_uses_mac, what) < 0 ||
-        get_bool(root, "column_tiles", &a->column_tiles, what) < 0)
+        get_bool(root, "column_tiles", &a->column_tiles, what) < 0 ||
+        get_bool(root, "rlc", &a->rlc, what) < 0 || get_bool(root, "zero_gating", &a->zero_gating, what) < 0)
         goto out;
     {
         static const char *const rounding[] = { "nearest", "truncate" };
@@ -550,6 +551,14 @@ int fsr_accel_net_parse(FsrAccelNet **out, const char *json, const char *what)
                 goto out;
             *fields[k] = (int)v;
         }
+        double z = 0;
+        if (get_num(L, "ifmap_zeros", 0, 0, &z, lw) < 0)
+            goto out;
+        l->ifmap_zeros = z;
+        z = 0;
+        if (get_num(L, "ofmap_zeros", 0, 0, &z, lw) < 0)
+            goto out;
+        l->ofmap_zeros = z;
         if (fsr_accel_layer_check(l) < 0) {
             prefix_error(ret, what);
             goto out;
@@ -646,6 +655,8 @@ static cJSON *result_json(const FsrAccelResult *r, const char *unit, int layer)
         for (int i = 0; i < 11; i++)
             cJSON_AddNumberToObject(shape, k[i], v[i]);
         cJSON_AddNumberToObject(shape, "N", r->batch);
+        cJSON_AddNumberToObject(shape, "ifmap_zeros", L->ifmap_zeros);
+        cJSON_AddNumberToObject(shape, "ofmap_zeros", L->ofmap_zeros);
         const FsrAccelMapping *m = &r->mapping;
         static const char *const dfs[] = { "rs", "ws", "os" };
         cJSON *mp = cJSON_AddObjectToObject(o, "mapping");

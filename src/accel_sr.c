@@ -286,8 +286,16 @@ static inline uint8_t output_pixel(int64_t v, int frac)
 
 static inline int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
 
+static int64_t count_zeros(const int32_t *p, size_t n)
+{
+    int64_t z = 0;
+    for (size_t i = 0; i < n; i++)
+        z += p[i] == 0;
+    return z;
+}
+
 int accel_sr_luma_ref(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int w, int h,
-                      const AccelQModel *q)
+                      const AccelQModel *q, int64_t *zeros)
 {
     int ret = check_plane_args(dst, dst_stride, src, src_stride, w, h);
     if (ret < 0)
@@ -302,6 +310,8 @@ int accel_sr_luma_ref(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, pt
             in[(size_t)y * w + x] = input_code(src[y * src_stride + x], q->layers[0].in_frac);
     for (int li = 0; li < q->n_layers; li++) {
         const AccelQLayer *l = &q->layers[li];
+        if (zeros)
+            zeros[li] = count_zeros(in, plane * l->in_ch);
         int32_t *out = malloc(plane * l->out_ch * sizeof(*out));
         if (!out) {
             free(in);
@@ -341,7 +351,7 @@ int accel_sr_luma_ref(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, pt
  * taps (vectorisable).  Integer sums are exact, so the order is free; when
  * the accumulator bound fits 32 bits the sums run in int32. */
 int accel_sr_luma_fast(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int w, int h,
-                       const AccelQModel *q)
+                       const AccelQModel *q, int64_t *zeros)
 {
     int ret = check_plane_args(dst, dst_stride, src, src_stride, w, h);
     if (ret < 0)
@@ -357,6 +367,8 @@ int accel_sr_luma_fast(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, p
             in[(size_t)y * w + x] = input_code(src[y * src_stride + x], q->layers[0].in_frac);
     for (int li = 0; li < q->n_layers && !ret; li++) {
         const AccelQLayer *l = &q->layers[li];
+        if (zeros)
+            zeros[li] = count_zeros(in, plane * l->in_ch);
         const int py = l->kh / 2, px = l->kw / 2, pw = w + 2 * px, ph = h + 2 * py;
         const size_t pplane = (size_t)pw * ph;
         int32_t *pad = malloc(pplane * l->in_ch * sizeof(*pad));
@@ -528,7 +540,35 @@ int fsr_accel_sr_run(FsrAccelSr *c, uint8_t *dst, ptrdiff_t dst_stride, const ui
     int ret = check_plane_args(dst, dst_stride, src, src_stride, w, h);
     if (ret < 0)
         return ret;
-    if (cost) {
+    const int sparse = cost && (c->arch.rlc || c->arch.zero_gating);
+    int64_t *zeros = NULL;
+    if (sparse && !(zeros = calloc(c->q.n_layers, sizeof(*zeros))))
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    ret = accel_sr_luma_fast(dst, dst_stride, src, src_stride, w, h, &c->q, zeros);
+    if (ret >= 0 && sparse) {
+        /* The cost depends on this frame's activations. */
+        FsrAccelNet *net = NULL;
+        FsrAccelReport *rep = NULL;
+        if ((ret = fsr_accel_net_from_model(&net, &c->shape, w, h)) >= 0) {
+            for (int i = 0; i < net->n_layers; i++) {
+                const double values = (double)w * h * c->q.layers[i].in_ch;
+                net->layers[i].ifmap_zeros = zeros[i] / values;
+                if (i > 0)
+                    net->layers[i - 1].ofmap_zeros = net->layers[i].ifmap_zeros;
+            }
+            if ((ret = fsr_accel_eval_net(&rep, &c->arch, net, 1, NULL)) >= 0) {
+                memset(cost, 0, sizeof(*cost));
+                cost->macs = rep->total.macs;
+                cost->cycles = rep->total.cycles;
+                cost->seconds = rep->total.latency_s;
+                cost->energy = rep->total.energy_total;
+                cost->dram_bytes = rep->total.dram_bytes;
+                snprintf(cost->energy_unit, sizeof(cost->energy_unit), "%s", c->arch.energy_unit);
+            }
+        }
+        fsr_accel_report_free(&rep);
+        fsr_accel_net_free(&net);
+    } else if (ret >= 0 && cost) {
         if (c->cost_w != w || c->cost_h != h) {
             if ((ret = fsr_accel_frame_cost(&c->cost, &c->arch, &c->shape, w, h)) < 0)
                 return ret;
@@ -536,7 +576,8 @@ int fsr_accel_sr_run(FsrAccelSr *c, uint8_t *dst, ptrdiff_t dst_stride, const ui
         }
         *cost = c->cost;
     }
-    return accel_sr_luma_fast(dst, dst_stride, src, src_stride, w, h, &c->q);
+    free(zeros);
+    return ret;
 }
 
 int fsr_accel_sr_luma(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int w, int h,

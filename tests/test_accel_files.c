@@ -49,8 +49,11 @@ static void test_arch_json(void **state)
     assert_true(fabs(a.e_level[FSR_ACCEL_DRAM] - 60) < 1e-12);
 
     /* "base" changes a few parameters of a built-in. */
-    assert_int_equal(fsr_accel_arch_parse(&a, "{\"base\": \"eyeriss-v1\", \"name\": \"e8\", \"word_bits\": 8}", "e8"), 0);
+    assert_int_equal(fsr_accel_arch_parse(&a, "{\"base\": \"eyeriss-v1\", \"name\": \"e8\", \"word_bits\": 8,"
+                                              " \"rlc\": true, \"zero_gating\": true}", "e8"), 0);
     assert_int_equal(a.word_bits, 8);
+    assert_int_equal(a.rlc, 1);
+    assert_int_equal(a.zero_gating, 1);
     assert_int_equal(a.pe_rows, 12);
     assert_int_equal(a.rf_filter, 224);
 
@@ -81,7 +84,8 @@ static void test_net_json(void **state)
     const char *good = "{\"name\": \"two\", \"layers\": ["
                        "{\"name\": \"c1\", \"type\": \"conv\", \"C\": 3, \"M\": 16, \"H\": 32, \"W\": 48, \"R\": 5, \"S\": 3,"
                        " \"stride\": 2, \"pad\": 1, \"groups\": 1},"
-                       "{\"name\": \"f\", \"type\": \"fc\", \"C\": 16, \"M\": 10, \"H\": 15, \"W\": 24}]}";
+                       "{\"name\": \"f\", \"type\": \"fc\", \"C\": 16, \"M\": 10, \"H\": 15, \"W\": 24,"
+                       " \"ifmap_zeros\": 0.4}]}";
     assert_int_equal(fsr_accel_net_parse(&net, good, "two.json"), 0);
     assert_int_equal(net->n_layers, 2);
     assert_int_equal(net->layers[0].P, 15); /* (32 + 2 - 5) / 2 + 1 */
@@ -89,6 +93,7 @@ static void test_net_json(void **state)
     assert_int_equal(net->layers[1].R, 15);
     assert_int_equal(net->layers[1].S, 24);
     assert_int_equal(net->layers[1].P, 1);
+    assert_true(fabs(net->layers[1].ifmap_zeros - 0.4) < 1e-12);
     fsr_accel_net_free(&net);
     assert_null(net);
 
@@ -104,6 +109,8 @@ static void test_net_json(void **state)
           " \"R\": 3, \"S\": 3, \"groups\": 2}]}", "groups" },
         { "{\"name\": \"n\", \"layers\": [{\"name\": \"a\", \"type\": \"conv\", \"C\": -3, \"M\": 4, \"H\": 8, \"W\": 8,"
           " \"R\": 3, \"S\": 3}]}", "\"C\"" },
+        { "{\"name\": \"n\", \"layers\": [{\"name\": \"a\", \"type\": \"conv\", \"C\": 3, \"M\": 4, \"H\": 8, \"W\": 8,"
+          " \"R\": 3, \"S\": 3, \"ofmap_zeros\": 2}]}", "zero fractions" },
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
         assert_true(fsr_accel_net_parse(&net, bad[i].json, "bad.json") < 0);

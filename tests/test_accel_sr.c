@@ -81,10 +81,12 @@ static void compare_ref_fast(int word_bits, int acc_bits, int rounding, int padd
     const ptrdiff_t ss = w + 7, ds = w + 3;
     uint8_t *src = make_image(h, ss, 99u + w);
     uint8_t *r = malloc((size_t)ds * h), *f = malloc((size_t)ds * h);
-    assert_int_equal(accel_sr_luma_ref(r, ds, src, ss, w, h, &q), 0);
-    assert_int_equal(accel_sr_luma_fast(f, ds, src, ss, w, h, &q), 0);
+    int64_t zr[3], zf[3];
+    assert_int_equal(accel_sr_luma_ref(r, ds, src, ss, w, h, &q, zr), 0);
+    assert_int_equal(accel_sr_luma_fast(f, ds, src, ss, w, h, &q, zf), 0);
     for (int y = 0; y < h; y++)
         assert_memory_equal(r + y * ds, f + y * ds, w);
+    assert_memory_equal(zr, zf, sizeof(zr));
     /* The public entry point is the fast path. */
     assert_int_equal(fsr_accel_sr_luma(f, ds, src, ss, w, h, &t.m, &a, NULL), 0);
     for (int y = 0; y < h; y++)
@@ -264,6 +266,37 @@ static void test_frame_cost_matches_model(void **state)
     assert_true(fsr_accel_sr_run(ctx, dst2, w, src, w, 0, h, NULL) < 0);
     fsr_accel_sr_close(&ctx);
     assert_null(ctx);
+    /* With RLC and zero gating the cost uses this frame's measured zeros:
+     * the hidden layers' ReLU outputs have some, so energy drops. */
+    a.rlc = a.zero_gating = 1;
+    AccelQModel q;
+    assert_int_equal(accel_qmodel_build(&q, &t.m, &a), 0);
+    int64_t zeros[3];
+    assert_int_equal(accel_sr_luma_ref(dst2, w, src, w, w, h, &q, zeros), 0);
+    accel_qmodel_free(&q);
+    assert_true(zeros[1] > 0);
+    assert_int_equal(fsr_accel_sr_open(&ctx, &t.m, &a), 0);
+    FsrAccelFrameCost c5;
+    assert_int_equal(fsr_accel_sr_run(ctx, dst2, w, src, w, w, h, &c5), 0);
+    fsr_accel_sr_close(&ctx);
+    assert_memory_equal(dst, dst2, w * h); /* the pixels do not change */
+    assert_true(c5.energy < c2.energy);
+    assert_true(c5.dram_bytes <= c2.dram_bytes);
+    assert_int_equal(c5.macs, c2.macs);
+    /* ... and equal what the model gives for those zero fractions. */
+    FsrAccelNet *zn = NULL;
+    assert_int_equal(fsr_accel_net_from_model(&zn, &t.m, w, h), 0);
+    for (int i = 0; i < 3; i++) {
+        zn->layers[i].ifmap_zeros = zeros[i] / ((double)w * h * t.layers[i].in_ch);
+        if (i)
+            zn->layers[i - 1].ofmap_zeros = zn->layers[i].ifmap_zeros;
+    }
+    FsrAccelReport *zr = NULL;
+    assert_int_equal(fsr_accel_eval_net(&zr, &a, zn, 1, NULL), 0);
+    assert_int_equal(zr->total.cycles, c5.cycles);
+    assert_true(fabs(zr->total.energy_total - c5.energy) <= 1e-9 * c5.energy);
+    fsr_accel_report_free(&zr);
+    fsr_accel_net_free(&zn);
     free(dst2);
     free(src);
     free(dst);

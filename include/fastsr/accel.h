@@ -88,6 +88,13 @@ typedef struct FsrAccelArch {
      * feeds as narrower images (halo columns re-read); the Eyeriss v1 chip
      * as published processes whole rows, so 0 there. */
     int column_tiles;
+    /* Eyeriss v1 features that depend on the data, off unless asked for:
+     * rlc: activations cross the DRAM interface run-length coded (5-bit
+     * zero runs + one word per non-zero, three pairs per 64 bits), when
+     * that is smaller than raw; zero_gating: a zero ifmap skips the MAC and
+     * the filter spad read (energy only).  Both use the layers' measured
+     * ifmap_zeros / ofmap_zeros. */
+    int rlc, zero_gating;
     int dataflow;            /* enum FsrAccelDataflow */
     /* Energy of one MAC and of one word access at each level, in
      * energy_unit ("mac": relative to one MAC, or "pJ"). */
@@ -106,6 +113,9 @@ typedef struct FsrAccelLayer {
     int type;
     int C, M, H, W, R, S, stride, pad, groups;
     int P, Q; /* derived by fsr_accel_layer_check */
+    /* Measured share of zeros in the layer's input and output activations
+     * (0 when unknown); used only by architectures with rlc / zero_gating. */
+    double ifmap_zeros, ofmap_zeros;
 } FsrAccelLayer;
 
 typedef struct FsrAccelNet {
