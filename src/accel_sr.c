@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu.h"
 #include "log.h"
 
 /* floor(v / 2^sh) for any sign, without relying on >> of negatives. */
@@ -346,10 +347,123 @@ int accel_sr_luma_ref(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, pt
     return 0;
 }
 
-/* The same arithmetic, organised for speed: each layer's input is copied
- * once into padded planes, and every output row accumulates whole rows of
- * taps (vectorisable).  Integer sums are exact, so the order is free; when
- * the accumulator bound fits 32 bits the sums run in int32. */
+/* The padded input rows that output row y reads: rows[(c * kh + ky) * pw]. */
+static void gather_rows(int32_t *rows, const int32_t *in, size_t plane, const AccelQLayer *l, int w, int h, int y,
+                        int padding)
+{
+    const int px = l->kw / 2, py = l->kh / 2, pw = w + 2 * px;
+    for (int c = 0; c < l->in_ch; c++)
+        for (int ky = 0; ky < l->kh; ky++) {
+            int32_t *dst = rows + (size_t)(c * l->kh + ky) * pw;
+            const int sy = y + ky - py;
+            if (padding == FSR_PAD_ZERO && (sy < 0 || sy >= h)) {
+                memset(dst, 0, pw * sizeof(*dst));
+                continue;
+            }
+            const int32_t *src = in + c * plane + (size_t)clampi(sy, 0, h - 1) * w;
+            for (int x = 0; x < px; x++) {
+                dst[x] = padding == FSR_PAD_ZERO ? 0 : src[0];
+                dst[px + w + x] = padding == FSR_PAD_ZERO ? 0 : src[w - 1];
+            }
+            memcpy(dst + px, src, w * sizeof(*dst));
+        }
+}
+
+/* Plain C row kernels: whole rows of one tap at a time (vectorisable). */
+static void conv_row_c32(int32_t *acc, const int32_t *rows, const int32_t *wo, int64_t bias, const AccelQLayer *l,
+                         int w)
+{
+    const int pw = w + 2 * (l->kw / 2);
+    for (int x = 0; x < w; x++)
+        acc[x] = (int32_t)bias;
+    for (int r = 0; r < l->in_ch * l->kh; r++)
+        for (int kx = 0; kx < l->kw; kx++) {
+            const int32_t wv = *wo++;
+            const int32_t *s = rows + (size_t)r * pw + kx;
+            for (int x = 0; x < w; x++)
+                acc[x] += wv * s[x];
+        }
+}
+
+static void conv_row_c64(int64_t *acc, const int32_t *rows, const int32_t *wo, int64_t bias, const AccelQLayer *l,
+                         int w)
+{
+    const int pw = w + 2 * (l->kw / 2);
+    for (int x = 0; x < w; x++)
+        acc[x] = bias;
+    for (int r = 0; r < l->in_ch * l->kh; r++)
+        for (int kx = 0; kx < l->kw; kx++) {
+            const int64_t wv = *wo++;
+            const int32_t *s = rows + (size_t)r * pw + kx;
+            for (int x = 0; x < w; x++)
+                acc[x] += wv * s[x];
+        }
+}
+
+/* 16-bit words with a 32-bit accumulator: two taps per 16-bit multiply-add.
+ * pairs[j] holds (in[j], in[j + 1]) as two int16 halves and each weight word
+ * (w[kx], w[kx + 1]), so one madd gives w[kx] in[x+kx] + w[kx+1] in[x+kx+1].
+ * Exact: inputs are >= 0 and |w| <= 2^15 - 1, so a pair stays below 2^31,
+ * and every partial sum is inside the accumulator bound checked at build. */
+static inline int32_t madd_scalar(int32_t a, int32_t b)
+{
+    return (int32_t)(int16_t)(a & 0xffff) * (int16_t)(b & 0xffff) + (int32_t)(int16_t)(a >> 16) * (int16_t)(b >> 16);
+}
+
+static void make_pairs(int32_t *pairs, const int32_t *rows, int nrows, int pw)
+{
+    for (int r = 0; r < nrows; r++) {
+        const int32_t *s = rows + (size_t)r * pw;
+        int32_t *d = pairs + (size_t)r * pw;
+        for (int j = 0; j + 1 < pw; j++)
+            d[j] = (int32_t)(((uint32_t)s[j] & 0xffff) | ((uint32_t)s[j + 1] << 16));
+        d[pw - 1] = (int32_t)((uint32_t)s[pw - 1] & 0xffff);
+    }
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+
+__attribute__((target("avx2")))
+static void conv_row_pairs_avx2(int32_t *acc, const int32_t *pairs, const int32_t *wp, int64_t bias,
+                                const AccelQLayer *l, int w)
+{
+    const int pw = w + 2 * (l->kw / 2), np = (l->kw + 1) / 2, nr = l->in_ch * l->kh;
+    int x = 0;
+    for (; x + 32 <= w; x += 32) {
+        __m256i a0 = _mm256_set1_epi32((int32_t)bias), a1 = a0, a2 = a0, a3 = a0;
+        const int32_t *wk = wp;
+        for (int r = 0; r < nr; r++) {
+            const int32_t *s = pairs + (size_t)r * pw + x;
+            for (int k = 0; k < np; k++, s += 2) {
+                const __m256i wv = _mm256_set1_epi32(*wk++);
+                a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)s), wv));
+                a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(s + 8)), wv));
+                a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(s + 16)), wv));
+                a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(s + 24)), wv));
+            }
+        }
+        _mm256_storeu_si256((__m256i *)(acc + x), a0);
+        _mm256_storeu_si256((__m256i *)(acc + x + 8), a1);
+        _mm256_storeu_si256((__m256i *)(acc + x + 16), a2);
+        _mm256_storeu_si256((__m256i *)(acc + x + 24), a3);
+    }
+    for (; x < w; x++) {
+        int32_t a = (int32_t)bias;
+        const int32_t *wk = wp;
+        for (int r = 0; r < nr; r++)
+            for (int k = 0; k < np; k++)
+                a += madd_scalar(pairs[(size_t)r * pw + x + 2 * k], *wk++);
+        acc[x] = a;
+    }
+}
+#endif
+
+/* The same arithmetic, organised for speed: per output row, the padded
+ * input rows are gathered once and every output channel accumulates whole
+ * rows of taps; OpenMP over rows.  Integer sums are exact, so the order is
+ * free; with a 32-bit accumulator the sums run in int32, and with 16-bit
+ * words on AVX2 two taps per multiply-add.  FASTSR_CPU=c keeps plain C. */
 int accel_sr_luma_fast(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int w, int h,
                        const AccelQModel *q, int64_t *zeros)
 {
@@ -358,6 +472,10 @@ int accel_sr_luma_fast(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, p
         return ret;
     const int64_t qmax = ((int64_t)1 << (q->word_bits - 1)) - 1, qmin = -qmax - 1;
     const int narrow = q->acc_bits <= 32;
+    int paired = 0;
+#if defined(__x86_64__) || defined(__i386__)
+    paired = narrow && q->word_bits <= 16 && (fsr_cpu_flags() & FSR_CPU_AVX2_FMA);
+#endif
     const size_t plane = (size_t)w * h;
     int32_t *in = malloc(plane * sizeof(*in));
     if (!in)
@@ -369,84 +487,66 @@ int accel_sr_luma_fast(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, p
         const AccelQLayer *l = &q->layers[li];
         if (zeros)
             zeros[li] = count_zeros(in, plane * l->in_ch);
-        const int py = l->kh / 2, px = l->kw / 2, pw = w + 2 * px, ph = h + 2 * py;
-        const size_t pplane = (size_t)pw * ph;
-        int32_t *pad = malloc(pplane * l->in_ch * sizeof(*pad));
+        const int pw = w + 2 * (l->kw / 2), nr = l->in_ch * l->kh, np = (l->kw + 1) / 2;
         int32_t *out = malloc(plane * l->out_ch * sizeof(*out));
-        if (!pad || !out) {
-            free(pad);
+        int32_t *wpairs = paired ? malloc((size_t)l->out_ch * nr * np * sizeof(*wpairs)) : NULL;
+        if (!out || (paired && !wpairs)) {
             free(out);
+            free(wpairs);
             free(in);
             return fsr_error(FSR_ERR(ENOMEM), "out of memory");
         }
-        for (int c = 0; c < l->in_ch; c++)
-            for (int y = 0; y < ph; y++) {
-                int32_t *prow = pad + c * pplane + (size_t)y * pw;
-                const int sy = y - py;
-                if (q->padding == FSR_PAD_ZERO && (sy < 0 || sy >= h)) {
-                    memset(prow, 0, pw * sizeof(*prow));
-                    continue;
-                }
-                const int32_t *irow = in + c * plane + (size_t)clampi(sy, 0, h - 1) * w;
-                for (int x = 0; x < px; x++) {
-                    prow[x] = q->padding == FSR_PAD_ZERO ? 0 : irow[0];
-                    prow[px + w + x] = q->padding == FSR_PAD_ZERO ? 0 : irow[w - 1];
-                }
-                memcpy(prow + px, irow, w * sizeof(*prow));
-            }
+        if (paired)
+            for (int o = 0; o < l->out_ch; o++)
+                for (int r = 0; r < nr; r++)
+                    for (int k = 0; k < np; k++) {
+                        const int32_t *wr = l->w + ((size_t)o * nr + r) * l->kw;
+                        const uint32_t lo = (uint32_t)wr[2 * k] & 0xffff;
+                        const uint32_t hi = 2 * k + 1 < l->kw ? (uint32_t)wr[2 * k + 1] & 0xffff : 0;
+                        wpairs[((size_t)o * nr + r) * np + k] = (int32_t)(lo | hi << 16);
+                    }
         const int sh = l->w_frac + l->in_frac - l->out_frac;
         int failed = 0;
 #pragma omp parallel reduction(| : failed)
         {
-            int64_t *acc64 = narrow ? NULL : malloc(w * sizeof(*acc64));
-            int32_t *acc32 = narrow ? malloc(w * sizeof(*acc32)) : NULL;
-            if (!acc64 && !acc32)
+            int32_t *rows = malloc((size_t)nr * pw * sizeof(*rows));
+            int32_t *pairs = paired ? malloc((size_t)nr * pw * sizeof(*pairs)) : NULL;
+            void *acc = malloc((size_t)w * (narrow ? sizeof(int32_t) : sizeof(int64_t)));
+            if (!rows || !acc || (paired && !pairs))
                 failed = 1;
 #pragma omp for schedule(dynamic, 4)
             for (int y = 0; y < h; y++) {
                 if (failed)
                     continue;
+                gather_rows(rows, in, plane, l, w, h, y, q->padding);
+                if (paired)
+                    make_pairs(pairs, rows, nr, pw);
                 for (int o = 0; o < l->out_ch; o++) {
-                    const int32_t *wo = l->w + (size_t)o * l->in_ch * l->kh * l->kw;
+                    int32_t *orow = out + o * plane + (size_t)y * w;
+                    const int32_t *wo = l->w + (size_t)o * nr * l->kw;
                     if (narrow) {
+                        int32_t *a = acc;
+#if defined(__x86_64__) || defined(__i386__)
+                        if (paired)
+                            conv_row_pairs_avx2(a, pairs, wpairs + (size_t)o * nr * np, l->b[o], l, w);
+                        else
+#endif
+                            conv_row_c32(a, rows, wo, l->b[o], l, w);
                         for (int x = 0; x < w; x++)
-                            acc32[x] = (int32_t)l->b[o];
-                        for (int c = 0; c < l->in_ch; c++)
-                            for (int ky = 0; ky < l->kh; ky++) {
-                                const int32_t *prow = pad + c * pplane + (size_t)(y + ky) * pw;
-                                for (int kx = 0; kx < l->kw; kx++) {
-                                    const int32_t wv = *wo++;
-                                    const int32_t *s = prow + kx;
-                                    for (int x = 0; x < w; x++)
-                                        acc32[x] += wv * s[x];
-                                }
-                            }
-                        int32_t *orow = out + o * plane + (size_t)y * w;
-                        for (int x = 0; x < w; x++)
-                            orow[x] = (int32_t)requant(acc32[x], sh, q->rounding, qmin, qmax, l->relu);
+                            orow[x] = (int32_t)requant(a[x], sh, q->rounding, qmin, qmax, l->relu);
                     } else {
+                        int64_t *a = acc;
+                        conv_row_c64(a, rows, wo, l->b[o], l, w);
                         for (int x = 0; x < w; x++)
-                            acc64[x] = l->b[o];
-                        for (int c = 0; c < l->in_ch; c++)
-                            for (int ky = 0; ky < l->kh; ky++) {
-                                const int32_t *prow = pad + c * pplane + (size_t)(y + ky) * pw;
-                                for (int kx = 0; kx < l->kw; kx++) {
-                                    const int64_t wv = *wo++;
-                                    const int32_t *s = prow + kx;
-                                    for (int x = 0; x < w; x++)
-                                        acc64[x] += wv * s[x];
-                                }
-                            }
-                        int32_t *orow = out + o * plane + (size_t)y * w;
-                        for (int x = 0; x < w; x++)
-                            orow[x] = (int32_t)requant(acc64[x], sh, q->rounding, qmin, qmax, l->relu);
+                            orow[x] = (int32_t)requant(a[x], sh, q->rounding, qmin, qmax, l->relu);
                     }
                 }
             }
-            free(acc64);
-            free(acc32);
+            free(rows);
+            free(pairs);
+            free(acc);
         }
-        free(pad);
+        free(wpairs);
         free(in);
         in = out;
         if (failed)

@@ -83,10 +83,17 @@ static void compare_ref_fast(int word_bits, int acc_bits, int rounding, int padd
     uint8_t *r = malloc((size_t)ds * h), *f = malloc((size_t)ds * h);
     int64_t zr[3], zf[3];
     assert_int_equal(accel_sr_luma_ref(r, ds, src, ss, w, h, &q, zr), 0);
-    assert_int_equal(accel_sr_luma_fast(f, ds, src, ss, w, h, &q, zf), 0);
-    for (int y = 0; y < h; y++)
-        assert_memory_equal(r + y * ds, f + y * ds, w);
-    assert_memory_equal(zr, zf, sizeof(zr));
+    /* The CPU's best kernel (AVX2 pairs for 16-bit words), then plain C. */
+    for (int plain = 0; plain < 2; plain++) {
+        if (plain)
+            setenv("FASTSR_CPU", "c", 1);
+        memset(f, 0, (size_t)ds * h);
+        assert_int_equal(accel_sr_luma_fast(f, ds, src, ss, w, h, &q, zf), 0);
+        unsetenv("FASTSR_CPU");
+        for (int y = 0; y < h; y++)
+            assert_memory_equal(r + y * ds, f + y * ds, w);
+        assert_memory_equal(zr, zf, sizeof(zr));
+    }
     /* The public entry point is the fast path. */
     assert_int_equal(fsr_accel_sr_luma(f, ds, src, ss, w, h, &t.m, &a, NULL), 0);
     for (int y = 0; y < h; y++)
@@ -109,6 +116,10 @@ static void test_fast_matches_reference(void **state)
     compare_ref_fast(8, 24, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_REPLICATE, 33, 13);
     compare_ref_fast(8, 32, FSR_ACCEL_ROUND_TRUNCATE, FSR_PAD_REPLICATE, 1, 9);
     compare_ref_fast(12, 40, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_ZERO, 8, 1);
+    /* Widths around the 32- and 8-pixel blocks of the vector kernel. */
+    compare_ref_fast(16, 32, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_ZERO, 64, 5);
+    compare_ref_fast(16, 32, FSR_ACCEL_ROUND_TRUNCATE, FSR_PAD_REPLICATE, 71, 4);
+    compare_ref_fast(12, 32, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_REPLICATE, 33, 6);
 }
 
 /* Float reference, written here from the model's definition. */
