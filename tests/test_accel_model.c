@@ -224,6 +224,43 @@ static void test_rlc_and_zero_gating(void **state)
     assert_true(fsr_accel_eval_layer(&r, &a, &l, 1, NULL) < 0);
 }
 
+static void test_ws_os_hand_counted(void **state)
+{
+    (void)state;
+    /* The same 5x5 * 3x3 layer.  WS: the 9 weights sit in one column tile,
+     * the 9 outputs stream by in 9 + 12 + 14 (fill, drain) cycles, slowed
+     * 9/4 by reading 9 ifmap words a cycle over a 4-word bus: 79; ifmap read
+     * once per tap from the buffer (81) after 25 from DRAM.  OS: 3 x 3 PEs
+     * own the outputs for 9 cycles; weights broadcast (81 deliveries), the
+     * 5 x 5 window read once and shifted (81 deliveries). */
+    FsrAccelArch a;
+    fsr_accel_arch_eyeriss_v1(&a);
+    FsrAccelLayer l = { .name = "tiny", .type = FSR_ACCEL_CONV, .C = 1, .M = 1, .H = 5, .W = 5, .R = 3, .S = 3,
+                        .stride = 1, .pad = 0, .groups = 1 };
+    FsrAccelOptions opt;
+    fsr_accel_default_options(&opt);
+    FsrAccelResult r;
+    opt.dataflow = FSR_ACCEL_WS;
+    assert_int_equal(fsr_accel_eval_layer(&r, &a, &l, 1, &opt), 0);
+    const int64_t ws[4][3] = { { 25, 9, 9 }, { 106, 0, 18 }, { 81, 9, 90 }, { 0, 90, 0 } };
+    for (int lv = 0; lv < 4; lv++)
+        for (int d = 0; d < 3; d++)
+            assert_int_equal(r.accesses[lv][d], ws[lv][d]);
+    assert_int_equal(r.compute_cycles, 79);
+    assert_int_equal(r.cycles, 79 + 36);
+    assert_true(fabs(r.energy_total - 9875) < 1e-9);
+    opt.dataflow = FSR_ACCEL_OS;
+    assert_int_equal(fsr_accel_eval_layer(&r, &a, &l, 1, &opt), 0);
+    const int64_t os[4][3] = { { 25, 9, 9 }, { 50, 0, 18 }, { 81, 81, 9 }, { 162, 81, 162 } };
+    for (int lv = 0; lv < 4; lv++)
+        for (int d = 0; d < 3; d++)
+            assert_int_equal(r.accesses[lv][d], os[lv][d]);
+    assert_int_equal(r.compute_cycles, 9);
+    assert_int_equal(r.active_pes, 9);
+    assert_int_equal(r.cycles, 45);
+    assert_true(fabs(r.energy_total - 9836) < 1e-9);
+}
+
 static void check_report(const FsrAccelArch *a, const FsrAccelReport *rep, const FsrAccelNet *net, int batch)
 {
     const int pes = a->pe_rows * a->pe_cols;
@@ -494,6 +531,7 @@ int main(void)
         cmocka_unit_test(test_hand_counted_layer),
         cmocka_unit_test(test_rs_counts_pass_by_pass),
         cmocka_unit_test(test_rlc_and_zero_gating),
+        cmocka_unit_test(test_ws_os_hand_counted),
         cmocka_unit_test(test_constraints_all_networks),
         cmocka_unit_test(test_depthwise_and_fc),
         cmocka_unit_test(test_impossible),
