@@ -562,16 +562,11 @@ int accel_sr_luma_fast(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, p
     return ret;
 }
 
-int fsr_accel_frame_cost(FsrAccelFrameCost *cost, const FsrAccelArch *a, const FsrModel *m, int w, int h)
+int fsr_accel_net_frame_cost(FsrAccelFrameCost *cost, const FsrAccelArch *a, const FsrAccelNet *net)
 {
     memset(cost, 0, sizeof(*cost));
-    FsrAccelNet *net = NULL;
-    int ret = fsr_accel_net_from_model(&net, m, w, h);
-    if (ret < 0)
-        return ret;
     FsrAccelReport *rep = NULL;
-    ret = fsr_accel_eval_net(&rep, a, net, 1, NULL);
-    fsr_accel_net_free(&net);
+    int ret = fsr_accel_eval_net(&rep, a, net, 1, NULL);
     if (ret < 0)
         return ret;
     cost->macs = rep->total.macs;
@@ -582,6 +577,18 @@ int fsr_accel_frame_cost(FsrAccelFrameCost *cost, const FsrAccelArch *a, const F
     snprintf(cost->energy_unit, sizeof(cost->energy_unit), "%s", a->energy_unit);
     fsr_accel_report_free(&rep);
     return 0;
+}
+
+int fsr_accel_frame_cost(FsrAccelFrameCost *cost, const FsrAccelArch *a, const FsrModel *m, int w, int h)
+{
+    memset(cost, 0, sizeof(*cost));
+    FsrAccelNet *net = NULL;
+    int ret = fsr_accel_net_from_model(&net, m, w, h);
+    if (ret < 0)
+        return ret;
+    ret = fsr_accel_net_frame_cost(cost, a, net);
+    fsr_accel_net_free(&net);
+    return ret;
 }
 
 struct FsrAccelSr {
@@ -648,7 +655,6 @@ int fsr_accel_sr_run(FsrAccelSr *c, uint8_t *dst, ptrdiff_t dst_stride, const ui
     if (ret >= 0 && sparse) {
         /* The cost depends on this frame's activations. */
         FsrAccelNet *net = NULL;
-        FsrAccelReport *rep = NULL;
         if ((ret = fsr_accel_net_from_model(&net, &c->shape, w, h)) >= 0) {
             for (int i = 0; i < net->n_layers; i++) {
                 const double values = (double)w * h * c->q.layers[i].in_ch;
@@ -656,17 +662,8 @@ int fsr_accel_sr_run(FsrAccelSr *c, uint8_t *dst, ptrdiff_t dst_stride, const ui
                 if (i > 0)
                     net->layers[i - 1].ofmap_zeros = net->layers[i].ifmap_zeros;
             }
-            if ((ret = fsr_accel_eval_net(&rep, &c->arch, net, 1, NULL)) >= 0) {
-                memset(cost, 0, sizeof(*cost));
-                cost->macs = rep->total.macs;
-                cost->cycles = rep->total.cycles;
-                cost->seconds = rep->total.latency_s;
-                cost->energy = rep->total.energy_total;
-                cost->dram_bytes = rep->total.dram_bytes;
-                snprintf(cost->energy_unit, sizeof(cost->energy_unit), "%s", c->arch.energy_unit);
-            }
+            ret = fsr_accel_net_frame_cost(cost, &c->arch, net);
         }
-        fsr_accel_report_free(&rep);
         fsr_accel_net_free(&net);
     } else if (ret >= 0 && cost) {
         if (c->cost_w != w || c->cost_h != h) {

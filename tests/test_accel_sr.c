@@ -253,6 +253,10 @@ static void test_frame_cost_matches_model(void **state)
     assert_true(fabs(c.energy - rep->total.energy_total) <= 1e-9 * c.energy);
     assert_true(fabs(c.seconds - rep->total.cycles / a.clock_hz) < 1e-12);
     assert_string_equal(c.energy_unit, "mac");
+    FsrAccelFrameCost cn;
+    assert_int_equal(fsr_accel_net_frame_cost(&cn, &a, net), 0);
+    assert_int_equal(cn.cycles, c.cycles);
+    assert_int_equal(cn.dram_bytes, c.dram_bytes);
     /* The SR call reports the same cost. */
     const int w = 24, h = 16;
     uint8_t *src = make_image(h, w, 8u), *dst = malloc(w * h);

@@ -246,6 +246,9 @@ typedef struct FsrAccelFrameCost {
 
 FSR_API int fsr_accel_frame_cost(FsrAccelFrameCost *cost, const FsrAccelArch *arch,
                                  const FsrModel *model, int w, int h);
+/* The same for any network (e.g. fsr_accel_net_builtin "srcnn-9-1-5"). */
+FSR_API int fsr_accel_net_frame_cost(FsrAccelFrameCost *cost, const FsrAccelArch *arch,
+                                     const FsrAccelNet *net);
 
 /* FAST's transfer of an SR'd frame to a non-key frame, per HR frame.  The
  * defaults (fsr_accel_transfer_defaults) and the assumptions are described
