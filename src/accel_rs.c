@@ -262,21 +262,167 @@ static int rs_values(int64_t D, int64_t X, int64_t *v)
  * best so far (only huge arrays and register files get near it). */
 #define RS_BUDGET 1000000
 
+/* State of one layer's mapping search. */
+typedef struct RsSearch {
+    const FsrAccelArch *a;
+    const AccelShape *sh;
+    int objective;
+    int64_t Rc, nR, glb;
+    int64_t max_active; /* pass 0's result */
+    int64_t budget;
+    int truncated;
+    int found;
+    AccelCand *best;
+    AccelCost best_cost;
+} RsSearch;
+
+/* One column-tile width: the tile shapes and how many of each. */
+typedef struct RsTiles {
+    AccelShape full, last;
+    int64_t qt, n_full, rem;
+} RsTiles;
+
+/* Costs one complete mapping over all column tiles and keeps it if better. */
+static void rs_try(RsSearch *s, const RsTiles *tl, const RsParams *rp)
+{
+    AccelCand one, sum;
+    memset(&one, 0, sizeof(one));
+    rs_evaluate(&one, s->a, &tl->full, rp);
+    sum = one;
+    memset(&sum.acc, 0, sizeof(sum.acc));
+    sum.ideal_cycles = sum.compute_cycles = sum.map.passes = 0;
+    cand_add(&sum, &one, tl->n_full);
+    if (tl->rem) {
+        memset(&one, 0, sizeof(one));
+        rs_evaluate(&one, s->a, &tl->last, rp);
+        cand_add(&sum, &one, 1);
+    }
+    sum.map.q_tile = (int)tl->qt;
+    sum.map.q_tiles = (int)(tl->n_full + (tl->rem > 0));
+    AccelCost cost;
+    accel_cost(&cost, s->a, s->sh, &sum, s->objective);
+    if (!s->found || better(&cost, &sum, &s->best_cost, s->best)) {
+        *s->best = sum;
+        s->best_cost = cost;
+        s->found = 1;
+    }
+}
+
+/* Given the sets (e, q, p, g, r, t): the images per pass n, and for each the
+ * largest m the buffer holds (then the smallest m with as few m-chunks). */
+static int rs_try_buffer(RsSearch *s, const RsTiles *tl, RsParams *rp)
+{
+    const FsrAccelArch *a = s->a;
+    const AccelShape *sh = s->sh, *ts = &tl->full;
+    const int64_t pt = rp->p * rp->t, qr = rp->q * rp->r, g = rp->g, e = rp->e;
+    int64_t nv[RS_MAX_VALUES];
+    const int nn = rs_values(sh->N, sh->N, nv);
+    for (int i = 0; i < nn; i++) {
+        const int64_t n = nv[i];
+        if (--s->budget < 0)
+            return -1;
+        const int64_t if_res = n * g * qr * strip_rows(sh, e, sh->R) * ts->Wp;
+        const int64_t f_res = a->filters_in_glb ? g * pt * qr * s->Rc * sh->S : 0;
+        const int64_t avail = s->glb - if_res - f_res;
+        if (avail <= 0)
+            break;
+        int64_t mmax = avail / (n * g * e * ts->Q) / pt * pt;
+        if (mmax < pt)
+            break; /* more images only need more room */
+        mmax = accel_min64(mmax, accel_ceil_div(sh->Mg, pt) * pt);
+        const int64_t kM = accel_ceil_div(sh->Mg, mmax);
+        rp->m = accel_ceil_div(accel_ceil_div(sh->Mg, kM), pt) * pt;
+        rp->n = n;
+        rs_try(s, tl, rp);
+    }
+    return 0;
+}
+
+/* All set arrangements of one strip width e on one tile width.  Pass 0
+ * records the most PEs a placement whose pass fits the buffer keeps busy;
+ * pass 1 costs the candidates (under the Eyeriss rule only those reaching
+ * that maximum).  Returns -1 when the budget ran out. */
+static int rs_search_e(RsSearch *s, int pass, const RsTiles *tl, int64_t e)
+{
+    const FsrAccelArch *a = s->a;
+    const AccelShape *sh = s->sh, *ts = &tl->full;
+    const int64_t rows = a->pe_rows, cols = a->pe_cols, S = sh->S, Rc = s->Rc;
+    RsParams rp = { .e = e, .Rc = Rc, .nR = s->nR };
+    rp.folds = accel_ceil_div(e, cols);
+    rp.set_rows = Rc * rp.folds;
+    rp.set_cols = rp.folds > 1 ? cols : e;
+    if (rp.set_rows > rows)
+        return 0;
+    const int64_t slots = (rows / rp.set_rows) * (cols / rp.set_cols);
+    const int eyeriss = a->set_rule == FSR_ACCEL_SETS_EYERISS;
+    int64_t qv[RS_MAX_VALUES], pv[RS_MAX_VALUES], gv[RS_MAX_VALUES], rv[RS_MAX_VALUES], tv[RS_MAX_VALUES];
+    /* Pass 0 only needs p = q = 1: more per PE only shrinks the sets the
+     * layer can fill and grows what the buffer must hold. */
+    const int nq = pass ? rs_values(sh->Cg, accel_min64(sh->Cg, a->rf_ifmap / S), qv) : (qv[0] = 1);
+    for (int iq = nq - 1; iq >= 0; iq--) {
+        const int64_t q = qv[iq], rmax = accel_ceil_div(sh->Cg, q);
+        const int64_t pmax = accel_min64(accel_min64(sh->Mg, a->rf_psum), a->rf_filter / (q * S));
+        const int np = pass ? rs_values(sh->Mg, pmax, pv) : (pv[0] = 1);
+        for (int ip = np - 1; ip >= 0; ip--) {
+            const int64_t p = pv[ip], tmax = accel_ceil_div(sh->Mg, p);
+            const int ng = rs_values(sh->G, accel_min64(sh->G, slots), gv);
+            for (int ig = 0; ig < ng; ig++) {
+                const int64_t g = gv[ig];
+                const int nr = rs_values(rmax, accel_min64(rmax, slots / g), rv);
+                for (int ir = 0; ir < nr; ir++) {
+                    const int64_t r = rv[ir];
+                    int nt;
+                    if (pass && eyeriss) {
+                        /* Only the t that fills the array as pass 0 found. */
+                        const int64_t t = s->max_active / (Rc * e * g * r);
+                        if (t < 1 || t * Rc * e * g * r != s->max_active || t > tmax || t > slots / (g * r))
+                            continue;
+                        tv[0] = t;
+                        nt = 1;
+                    } else
+                        nt = rs_values(tmax, accel_min64(tmax, slots / (g * r)), tv);
+                    for (int it = nt - 1; it >= 0; it--) {
+                        const int64_t t = tv[it], active = Rc * e * g * r * t;
+                        if (--s->budget < 0)
+                            return -1;
+                        if (pass == 0) {
+                            const int64_t need = g * q * r * strip_rows(sh, e, sh->R) * ts->Wp +
+                                                 (a->filters_in_glb ? g * p * t * q * r * Rc * S : 0) +
+                                                 g * p * t * e * ts->Q;
+                            if (need <= s->glb && active > s->max_active)
+                                s->max_active = active;
+                            continue;
+                        }
+                        if (eyeriss && active != s->max_active)
+                            continue;
+                        rp.p = p, rp.q = q, rp.r = r, rp.t = t, rp.g = g;
+                        rp.sets = g * r * t;
+                        if (rs_try_buffer(s, tl, &rp) < 0)
+                            return -1;
+                    }
+                }
+            }
+        }
+    }
+    return 0;
+}
+
 int accel_map_rs(AccelCand *best, const FsrAccelArch *a, const AccelShape *sh, int objective)
 {
-    const int64_t rows = a->pe_rows, cols = a->pe_cols;
-    const int64_t R = sh->R, S = sh->S, P = sh->P;
+    const int64_t rows = a->pe_rows, cols = a->pe_cols, R = sh->R, S = sh->S, P = sh->P;
     if (S > a->rf_ifmap)
         return fsr_error(FSR_ERR(ENOSPC), "row stationary: a filter row of %lld taps does not fit the %d-word ifmap spad",
                          (long long)S, a->rf_ifmap);
     if (S > a->rf_filter)
         return fsr_error(FSR_ERR(ENOSPC), "row stationary: a filter row of %lld taps does not fit the %d-word filter spad",
                          (long long)S, a->rf_filter);
+    RsSearch s = { .a = a, .sh = sh, .objective = objective, .best = best };
     /* Filters taller than the array are split into row chunks whose psums
      * accumulate through the buffer like channels do. */
-    const int64_t nR = accel_ceil_div(R, rows), Rc = accel_ceil_div(R, nR);
-    const int64_t glb = accel_glb_words(a);
-    const int64_t fold_max = cols * (rows / Rc); /* widest set with folding */
+    s.nR = accel_ceil_div(R, rows);
+    s.Rc = accel_ceil_div(R, s.nR);
+    s.glb = accel_glb_words(a);
+    const int64_t fold_max = cols * (rows / s.Rc); /* widest set with folding */
     int64_t e_lo = 1, e_hi = accel_min64(P, fold_max);
     if (a->set_rule == FSR_ACCEL_SETS_EYERISS) {
         if (P <= fold_max)
@@ -284,150 +430,41 @@ int accel_map_rs(AccelCand *best, const FsrAccelArch *a, const AccelShape *sh, i
         else
             e_hi = accel_min64(P, cols);
     }
-    int found = 0;
-    AccelCost best_cost = { 0 };
-    int64_t max_active = 0;
-    int64_t budget;
+    int64_t ev[RS_MAX_VALUES];
+    const int ne = rs_values(P, e_hi, ev);
     /* Wide ofmaps may be cut into column tiles (the host feeds them as
      * separate, narrower images; each re-reads S - 1 halo columns) so that
      * the buffer can hold more psums.  Tile widths: Q / k for k tiles. */
-    /* Pass 0 finds the most PEs any placement keeps busy; pass 1 costs the
-     * candidates (under the Eyeriss rule only those that reach it: the chip
-     * picks the strip width and replication that fill the array best, and
-     * the spad/buffer parameters within that). */
+    const int64_t max_tiles = a->column_tiles ? accel_min64(sh->Q, 64) : 1;
     for (int pass = 0; pass < 2; pass++) {
-    budget = RS_BUDGET;
-    for (int64_t k = 1; k <= (a->column_tiles ? accel_min64(sh->Q, 64) : 1); k++) {
-        const int64_t qt = accel_ceil_div(sh->Q, k);
-        if (k > 1 && qt == accel_ceil_div(sh->Q, k - 1))
-            continue;
-        const int64_t full_tiles = sh->Q / qt, rem = sh->Q % qt;
-        AccelShape ts, tr;
-        tile_shape(&ts, sh, qt);
-        tile_shape(&tr, sh, rem ? rem : qt);
-    int64_t ev[RS_MAX_VALUES];
-    const int ne = rs_values(P, e_hi, ev);
-    for (int ie = ne - 1; ie >= 0; ie--) {
-        const int64_t e = ev[ie];
-        if (e < e_lo)
-            continue;
-        RsParams rp = { .e = e, .Rc = Rc, .nR = nR };
-        rp.folds = accel_ceil_div(e, cols);
-        rp.set_rows = Rc * rp.folds;
-        rp.set_cols = rp.folds > 1 ? cols : e;
-        if (rp.set_rows > rows)
-            continue;
-        const int64_t slots = (rows / rp.set_rows) * (cols / rp.set_cols);
-        int64_t qv[RS_MAX_VALUES], pv[RS_MAX_VALUES], gv[RS_MAX_VALUES], rv[RS_MAX_VALUES], tv[RS_MAX_VALUES];
-        /* Pass 0 only needs p = q = 1: more per PE only shrinks the sets
-         * the layer can fill and grows what the buffer must hold. */
-        const int nq = pass ? rs_values(sh->Cg, accel_min64(sh->Cg, a->rf_ifmap / S), qv) : (qv[0] = 1);
-        for (int iq = nq - 1; iq >= 0; iq--) {
-            const int64_t q = qv[iq];
-            const int64_t rmax = accel_ceil_div(sh->Cg, q);
-            const int np = pass ? rs_values(sh->Mg, accel_min64(accel_min64(sh->Mg, a->rf_psum), a->rf_filter / (q * S)), pv)
-                                : (pv[0] = 1);
-            for (int ip = np - 1; ip >= 0; ip--) {
-                const int64_t p = pv[ip];
-                const int64_t tmax = accel_ceil_div(sh->Mg, p);
-                const int ng = rs_values(sh->G, accel_min64(sh->G, slots), gv);
-                for (int ig = 0; ig < ng; ig++) {
-                    const int64_t g = gv[ig];
-                    const int nr = rs_values(rmax, accel_min64(rmax, slots / g), rv);
-                    for (int ir = 0; ir < nr; ir++) {
-                        const int64_t r = rv[ir];
-                        int nt;
-                        if (pass && a->set_rule == FSR_ACCEL_SETS_EYERISS) {
-                            /* Only the t that fills the array as pass 0 found. */
-                            const int64_t need_t = max_active / (Rc * e * g * r);
-                            if (need_t * Rc * e * g * r != max_active || need_t < 1 || need_t > tmax ||
-                                need_t > slots / (g * r))
-                                continue;
-                            tv[0] = need_t;
-                            nt = 1;
-                        } else
-                            nt = rs_values(tmax, accel_min64(tmax, slots / (g * r)), tv);
-                        for (int it = nt - 1; it >= 0; it--) {
-                            const int64_t t = tv[it];
-                            if (--budget < 0) {
-                                if (pass == 0)
-                                    goto pass_done;
-                                goto done;
-                            }
-                            const int64_t active = Rc * e * g * r * t;
-                            if (pass == 0) {
-                                /* Only placements whose pass fits the buffer count. */
-                                const int64_t need = g * q * r * strip_rows(sh, e, R) * ts.Wp +
-                                                     (a->filters_in_glb ? g * p * t * q * r * Rc * S : 0) +
-                                                     g * p * t * e * ts.Q;
-                                if (need <= glb && active > max_active)
-                                    max_active = active;
-                                continue;
-                            }
-                            if (a->set_rule == FSR_ACCEL_SETS_EYERISS && active != max_active)
-                                continue;
-                            rp.p = p, rp.q = q, rp.r = r, rp.t = t, rp.g = g;
-                            rp.sets = g * r * t;
-                            int64_t nv[RS_MAX_VALUES];
-                            const int nn = rs_values(sh->N, sh->N, nv);
-                            for (int in = 0; in < nn; in++) {
-                                const int64_t n = nv[in];
-                                const int64_t pt = p * t;
-                                if (--budget < 0)
-                                    goto done;
-                                const int64_t if_res = n * g * q * r * strip_rows(sh, e, R) * ts.Wp;
-                                const int64_t f_res = a->filters_in_glb ? g * pt * q * r * Rc * S : 0;
-                                const int64_t avail = glb - if_res - f_res;
-                                if (avail <= 0)
-                                    break;
-                                int64_t mmax = avail / (n * g * e * ts.Q) / pt * pt;
-                                if (mmax < pt)
-                                    break; /* more images only need more room */
-                                mmax = accel_min64(mmax, accel_ceil_div(sh->Mg, pt) * pt);
-                                /* Fewest m-chunks, then the smallest m that keeps them. */
-                                const int64_t kM = accel_ceil_div(sh->Mg, mmax);
-                                rp.m = accel_ceil_div(accel_ceil_div(sh->Mg, kM), pt) * pt;
-                                rp.n = n;
-                                AccelCand c, cr;
-                                memset(&c, 0, sizeof(c));
-                                rs_evaluate(&c, a, &ts, &rp);
-                                AccelCand sum = c;
-                                memset(&sum.acc, 0, sizeof(sum.acc));
-                                sum.ideal_cycles = sum.compute_cycles = sum.map.passes = 0;
-                                cand_add(&sum, &c, full_tiles);
-                                if (rem) {
-                                    memset(&cr, 0, sizeof(cr));
-                                    rs_evaluate(&cr, a, &tr, &rp);
-                                    cand_add(&sum, &cr, 1);
-                                }
-                                sum.map.q_tile = (int)qt;
-                                sum.map.q_tiles = (int)(full_tiles + (rem > 0));
-                                AccelCost cost;
-                                accel_cost(&cost, a, sh, &sum, objective);
-                                if (!found || better(&cost, &sum, &best_cost, best)) {
-                                    *best = sum;
-                                    best_cost = cost;
-                                    found = 1;
-                                }
-                            }
-                        }
-                    }
-                }
+        s.budget = RS_BUDGET;
+        for (int64_t k = 1; k <= max_tiles; k++) {
+            RsTiles tl;
+            tl.qt = accel_ceil_div(sh->Q, k);
+            if (k > 1 && tl.qt == accel_ceil_div(sh->Q, k - 1))
+                continue;
+            tl.n_full = sh->Q / tl.qt;
+            tl.rem = sh->Q % tl.qt;
+            tile_shape(&tl.full, sh, tl.qt);
+            tile_shape(&tl.last, sh, tl.rem ? tl.rem : tl.qt);
+            int stop = 0;
+            for (int ie = ne - 1; ie >= 0 && !stop; ie--)
+                if (ev[ie] >= e_lo && rs_search_e(&s, pass, &tl, ev[ie]) < 0)
+                    stop = 1;
+            if (stop) {
+                s.truncated = 1;
+                break;
             }
         }
     }
-    }
-    pass_done:;
-    }
-done:
-    if (budget < 0)
+    if (s.truncated)
         fsr_log(FSR_LOG_WARNING, "row stationary: mapping search stopped after %d candidates; best so far kept",
                 RS_BUDGET);
-    if (!found)
+    if (!s.found)
         return fsr_error(FSR_ERR(ENOSPC),
                          "row stationary: no mapping fits (the %lld-byte global buffer cannot hold the psums of one ofmap row set)",
                          (long long)a->glb_bytes);
-    best->max_active_pes = (int)max_active;
+    best->max_active_pes = (int)s.max_active;
     best->df_parallelism = (double)(sh->R * sh->P * sh->Cg * sh->Mg * sh->G);
     return 0;
 }
