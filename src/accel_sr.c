@@ -1,6 +1,6 @@
 /* The accelerator as an SR backend: SRCNN-style conv stacks in the chip's
- * fixed-point arithmetic, the per-frame cost of SR on the modelled chip, and
- * the cost of FAST's transfer of an SR'd frame to a non-key frame.
+ * fixed-point arithmetic, and the per-frame cost of SR on the modelled chip
+ * (FAST's transferred frames: accel_transfer.c).
  *
  * Quantisation (all scales powers of two, value = integer * 2^-frac):
  * - words are signed word_bits two's complement: qmax = 2^(B-1) - 1;
