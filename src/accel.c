@@ -1,0 +1,400 @@
+/* Accelerator model: architectures, layer shapes, costing a mapping, the
+ * per-layer and whole-network evaluation with its Eyexam bounds, and the
+ * human-readable report. */
+#include "accel.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+void fsr_accel_arch_eyeriss_v1(FsrAccelArch *a)
+{
+    memset(a, 0, sizeof(*a));
+    snprintf(a->name, sizeof(a->name), "eyeriss-v1");
+    a->pe_rows = 12;
+    a->pe_cols = 14;
+    a->rf_ifmap = 12;
+    a->rf_filter = 224;
+    a->rf_psum = 24;
+    a->glb_bytes = 108 * 1024;
+    a->word_bits = 16;
+    /* The JSSC paper gives 16-bit operands; the accumulator width and the
+     * rounding are this model's assumptions (wide enough never to wrap for
+     * SRCNN; round to nearest when shifting back to 16 bits). */
+    a->acc_bits = 32;
+    a->rounding = FSR_ACCEL_ROUND_NEAREST;
+    a->clock_hz = 200e6;
+    a->dram_bytes_per_cycle = 8.0 * 60e6 / 200e6; /* 64 bit at 60 MHz */
+    a->dram_overlap = 0;
+    for (int d = 0; d < FSR_ACCEL_NDATA; d++)
+        a->noc_words_per_cycle[d] = 4; /* 64-bit buses of 16-bit words */
+    a->filters_in_glb = 0;
+    a->psum_add_uses_mac = 1;
+    a->set_rule = FSR_ACCEL_SETS_EYERISS;
+    a->column_tiles = 0;
+    a->dataflow = FSR_ACCEL_RS;
+    a->e_mac = 1;
+    a->e_level[FSR_ACCEL_RF] = 1;
+    a->e_level[FSR_ACCEL_ARRAY] = 2;
+    a->e_level[FSR_ACCEL_GLB] = 6;
+    a->e_level[FSR_ACCEL_DRAM] = 200;
+    snprintf(a->energy_unit, sizeof(a->energy_unit), "mac");
+}
+
+int fsr_accel_arch_check(const FsrAccelArch *a)
+{
+    if (!a)
+        return fsr_error(FSR_ERR(EINVAL), "accelerator: no architecture");
+#define NEED(cond, ...) do { if (!(cond)) return fsr_error(FSR_ERR(EINVAL), __VA_ARGS__); } while (0)
+    NEED(a->pe_rows >= 1 && a->pe_cols >= 1 && (int64_t)a->pe_rows * a->pe_cols <= 1 << 20,
+         "architecture %s: PE array %dx%d is impossible", a->name, a->pe_rows, a->pe_cols);
+    NEED(a->rf_ifmap >= 1 && a->rf_filter >= 1 && a->rf_psum >= 1,
+         "architecture %s: every register file needs at least one word (ifmap %d, filter %d, psum %d)",
+         a->name, a->rf_ifmap, a->rf_filter, a->rf_psum);
+    NEED(a->word_bits >= 2 && a->word_bits <= 32,
+         "architecture %s: word_bits %d outside 2..32", a->name, a->word_bits);
+    NEED(a->acc_bits >= a->word_bits && a->acc_bits <= 64,
+         "architecture %s: acc_bits %d must be between word_bits (%d) and 64", a->name, a->acc_bits, a->word_bits);
+    NEED(a->glb_bytes * 8 >= a->word_bits,
+         "architecture %s: global buffer of %lld bytes holds no word", a->name, (long long)a->glb_bytes);
+    NEED(a->clock_hz > 0 && isfinite(a->clock_hz), "architecture %s: clock must be positive", a->name);
+    NEED(a->dram_bytes_per_cycle > 0 && isfinite(a->dram_bytes_per_cycle),
+         "architecture %s: DRAM bandwidth must be positive", a->name);
+    NEED(a->rounding == FSR_ACCEL_ROUND_NEAREST || a->rounding == FSR_ACCEL_ROUND_TRUNCATE,
+         "architecture %s: unknown rounding", a->name);
+    NEED(a->set_rule == FSR_ACCEL_SETS_EYERISS || a->set_rule == FSR_ACCEL_SETS_FREE,
+         "architecture %s: unknown set rule", a->name);
+    NEED(a->dataflow >= FSR_ACCEL_RS && a->dataflow <= FSR_ACCEL_OS, "architecture %s: unknown dataflow", a->name);
+    NEED(a->e_mac >= 0 && isfinite(a->e_mac), "architecture %s: negative MAC energy", a->name);
+    for (int l = 0; l < FSR_ACCEL_NLEVELS; l++)
+        NEED(a->e_level[l] >= 0 && isfinite(a->e_level[l]), "architecture %s: negative access energy", a->name);
+    for (int d = 0; d < FSR_ACCEL_NDATA; d++)
+        NEED(a->noc_words_per_cycle[d] >= 0 && isfinite(a->noc_words_per_cycle[d]),
+             "architecture %s: negative array bandwidth", a->name);
+#undef NEED
+    return 0;
+}
+
+int fsr_accel_layer_check(FsrAccelLayer *l)
+{
+    const char *n = l->name;
+    if (l->type == FSR_ACCEL_FC) {
+        /* A fully connected layer is a convolution whose filter covers the
+         * whole input. */
+        if (l->R == 0)
+            l->R = l->H;
+        if (l->S == 0)
+            l->S = l->W;
+        if (l->stride == 0)
+            l->stride = 1;
+        if (l->groups == 0)
+            l->groups = 1;
+        if (l->R != l->H || l->S != l->W || l->pad != 0)
+            return fsr_error(FSR_ERR(EINVAL), "layer %s: a fully connected layer needs R = H, S = W and no padding", n);
+    }
+    if (l->type != FSR_ACCEL_CONV && l->type != FSR_ACCEL_FC)
+        return fsr_error(FSR_ERR(EINVAL), "layer %s: unknown type", n);
+    if (l->C < 1 || l->M < 1 || l->H < 1 || l->W < 1 || l->R < 1 || l->S < 1)
+        return fsr_error(FSR_ERR(EINVAL), "layer %s: C, M, H, W, R, S must all be at least 1", n);
+    if (l->stride < 1 || l->pad < 0 || l->groups < 1)
+        return fsr_error(FSR_ERR(EINVAL), "layer %s: stride >= 1, pad >= 0 and groups >= 1 are required", n);
+    if (l->C % l->groups || l->M % l->groups)
+        return fsr_error(FSR_ERR(EINVAL), "layer %s: groups (%d) must divide C (%d) and M (%d)", n, l->groups, l->C, l->M);
+    if (l->H > 1 << 16 || l->W > 1 << 16 || l->C > 1 << 20 || l->M > 1 << 20 || l->R > 1024 || l->S > 1024 ||
+        l->pad > 1024 || l->stride > 1024)
+        return fsr_error(FSR_ERR(EINVAL), "layer %s: dimensions too large", n);
+    if (l->H + 2 * l->pad < l->R || l->W + 2 * l->pad < l->S)
+        return fsr_error(FSR_ERR(EINVAL), "layer %s: a %dx%d filter does not fit a %dx%d input padded by %d",
+                         n, l->R, l->S, l->H, l->W, l->pad);
+    if (!(l->ifmap_zeros >= 0 && l->ifmap_zeros <= 1) || !(l->ofmap_zeros >= 0 && l->ofmap_zeros <= 1))
+        return fsr_error(FSR_ERR(EINVAL), "layer %s: zero fractions must lie in 0..1", n);
+    l->P = (l->H + 2 * l->pad - l->R) / l->stride + 1;
+    l->Q = (l->W + 2 * l->pad - l->S) / l->stride + 1;
+    return 0;
+}
+
+void accel_shape(AccelShape *sh, const FsrAccelLayer *l, int batch)
+{
+    sh->N = batch;
+    sh->G = l->groups;
+    sh->Cg = l->C / l->groups;
+    sh->Mg = l->M / l->groups;
+    sh->R = l->R;
+    sh->S = l->S;
+    sh->P = l->P;
+    sh->Q = l->Q;
+    sh->U = l->stride;
+    /* Only the rows and columns the filter windows reach are stored. */
+    sh->Hp = (sh->P - 1) * sh->U + sh->R;
+    sh->Wp = (sh->Q - 1) * sh->U + sh->S;
+    sh->macs = sh->N * sh->G * sh->Mg * sh->Cg * sh->R * sh->S * sh->P * sh->Q;
+    sh->if_zeros = l->ifmap_zeros;
+    sh->of_zeros = l->ofmap_zeros;
+}
+
+/* Bits of run-length code per value against the raw word: one (5-bit run,
+ * word) pair per non-zero value, three pairs and a flag per 64 bits (the
+ * Eyeriss v1 format at 16 bits).  Raw when the code would be longer, and
+ * for data whose sparsity is unknown (such as the input image). */
+static double rlc_ratio(const FsrAccelArch *a, double zeros)
+{
+    if (!a->rlc || !(zeros > 0))
+        return 1.0;
+    const double r = (1 - zeros) * (5.0 + a->word_bits) * 64.0 / 63.0 / a->word_bits;
+    return r < 1 ? r : 1;
+}
+
+void accel_effective(int64_t out[FSR_ACCEL_NLEVELS][FSR_ACCEL_NDATA], double *mac_count, const FsrAccelArch *a,
+                     const AccelShape *sh, const AccelCand *cand)
+{
+    memcpy(out, cand->acc, sizeof(cand->acc));
+    out[FSR_ACCEL_DRAM][FSR_ACCEL_IFMAP] =
+        (int64_t)llround((double)out[FSR_ACCEL_DRAM][FSR_ACCEL_IFMAP] * rlc_ratio(a, sh->if_zeros));
+    out[FSR_ACCEL_DRAM][FSR_ACCEL_PSUM] =
+        (int64_t)llround((double)out[FSR_ACCEL_DRAM][FSR_ACCEL_PSUM] * rlc_ratio(a, sh->of_zeros));
+    double macs = (double)sh->macs;
+    if (a->zero_gating && sh->if_zeros > 0) {
+        const int64_t skipped = (int64_t)llround(sh->if_zeros * (double)sh->macs);
+        macs -= (double)skipped;
+        out[FSR_ACCEL_RF][FSR_ACCEL_FILTER] -= skipped;
+    }
+    *mac_count = macs;
+}
+
+static int64_t dram_bytes_of(const FsrAccelArch *a, const int64_t acc[FSR_ACCEL_NLEVELS][FSR_ACCEL_NDATA])
+{
+    int64_t words = 0;
+    for (int d = 0; d < FSR_ACCEL_NDATA; d++)
+        words += acc[FSR_ACCEL_DRAM][d];
+    return (words * a->word_bits + 7) / 8;
+}
+
+void accel_cost(AccelCost *c, const FsrAccelArch *a, const AccelShape *sh, const AccelCand *cand, int objective)
+{
+    int64_t acc[FSR_ACCEL_NLEVELS][FSR_ACCEL_NDATA];
+    double macs;
+    accel_effective(acc, &macs, a, sh, cand);
+    double e = a->e_mac * macs;
+    for (int l = 0; l < FSR_ACCEL_NLEVELS; l++)
+        for (int d = 0; d < FSR_ACCEL_NDATA; d++)
+            e += a->e_level[l] * (double)acc[l][d];
+    c->energy = e;
+    c->dram_cycles = (int64_t)ceil((double)dram_bytes_of(a, acc) / a->dram_bytes_per_cycle);
+    c->cycles = a->dram_overlap ? accel_max64(cand->compute_cycles, c->dram_cycles)
+                                : cand->compute_cycles + c->dram_cycles;
+    switch (objective) {
+    case FSR_ACCEL_MIN_LATENCY: c->score = (double)c->cycles; break;
+    case FSR_ACCEL_MIN_EDP: c->score = e * (double)c->cycles; break;
+    default: c->score = e; break;
+    }
+}
+
+void fsr_accel_default_options(FsrAccelOptions *opt)
+{
+    opt->objective = FSR_ACCEL_MIN_ENERGY;
+    opt->dataflow = -1;
+}
+
+static void add_bound(FsrAccelResult *r, const char *step, double v)
+{
+    if (r->n_bounds > 0 && v > r->bounds[r->n_bounds - 1].macs_per_cycle)
+        v = r->bounds[r->n_bounds - 1].macs_per_cycle; /* each step only tightens */
+    r->bounds[r->n_bounds].step = step;
+    r->bounds[r->n_bounds].macs_per_cycle = v;
+    r->n_bounds++;
+}
+
+int fsr_accel_eval_layer(FsrAccelResult *res, const FsrAccelArch *a, const FsrAccelLayer *layer_in,
+                         int batch, const FsrAccelOptions *opt_in)
+{
+    int ret = fsr_accel_arch_check(a);
+    if (ret < 0)
+        return ret;
+    if (batch < 1 || batch > 4096)
+        return fsr_error(FSR_ERR(EINVAL), "batch %d outside 1..4096", batch);
+    FsrAccelOptions opt;
+    if (opt_in)
+        opt = *opt_in;
+    else
+        fsr_accel_default_options(&opt);
+    FsrAccelLayer layer = *layer_in;
+    if ((ret = fsr_accel_layer_check(&layer)) < 0)
+        return ret;
+    /* Access counts reach a few hundred times the MACs: keep int64 safe. */
+    const double macs = (double)batch * layer.M * (layer.C / layer.groups) * layer.R * layer.S * layer.P * layer.Q;
+    if (macs > 0x1p48)
+        return fsr_error(FSR_ERR(EOVERFLOW), "layer %s: %.3g MACs is beyond the model's range (2^48)", layer.name, macs);
+    AccelShape sh;
+    accel_shape(&sh, &layer, batch);
+    const int df = opt.dataflow >= 0 ? opt.dataflow : a->dataflow;
+    AccelCand c;
+    memset(&c, 0, sizeof(c));
+    switch (df) {
+    case FSR_ACCEL_RS: ret = accel_map_rs(&c, a, &sh, opt.objective); break;
+    case FSR_ACCEL_WS: ret = accel_map_ws(&c, a, &sh, opt.objective); break;
+    case FSR_ACCEL_OS: ret = accel_map_os(&c, a, &sh, opt.objective); break;
+    default: return fsr_error(FSR_ERR(EINVAL), "unknown dataflow %d", df);
+    }
+    if (ret < 0) {
+        char why[512];
+        snprintf(why, sizeof(why), "%s", fsr_last_error()); /* fsr_error overwrites it */
+        return fsr_error(ret, "layer %s on %s: %s", layer.name, a->name, why);
+    }
+    AccelCost cost;
+    accel_cost(&cost, a, &sh, &c, opt.objective);
+
+    memset(res, 0, sizeof(*res));
+    snprintf(res->name, sizeof(res->name), "%s", layer.name);
+    res->layer = layer;
+    res->batch = batch;
+    res->macs = sh.macs;
+    res->active_pes = c.active_pes;
+    res->compute_cycles = c.compute_cycles;
+    res->dram_cycles = cost.dram_cycles;
+    res->cycles = cost.cycles;
+    res->dram_bound = cost.dram_cycles > c.compute_cycles;
+    res->utilization = (double)sh.macs / ((double)c.compute_cycles * a->pe_rows * a->pe_cols);
+    res->latency_s = (double)cost.cycles / a->clock_hz;
+    double mac_count;
+    accel_effective(res->accesses, &mac_count, a, &sh, &c);
+    res->dram_bytes = dram_bytes_of(a, res->accesses);
+    res->energy_mac = a->e_mac * mac_count;
+    for (int l = 0; l < FSR_ACCEL_NLEVELS; l++)
+        for (int d = 0; d < FSR_ACCEL_NDATA; d++) {
+            const double e = a->e_level[l] * (double)res->accesses[l][d];
+            res->energy_level[l] += e;
+            res->energy_data[d] += e;
+        }
+    res->energy_total = cost.energy;
+    res->mapping = c.map;
+
+    /* Eyexam: the MAC/cycle bound after each constraint. */
+    const int pes = a->pe_rows * a->pe_cols;
+    add_bound(res, "layer shape", (double)sh.macs);
+    add_bound(res, "dataflow", c.df_parallelism);
+    add_bound(res, "PEs", pes);
+    add_bound(res, "array shape", c.max_active_pes);
+    add_bound(res, "storage", (double)sh.macs / (double)c.ideal_cycles);
+    add_bound(res, "array bandwidth", (double)sh.macs / (double)c.compute_cycles);
+    add_bound(res, "DRAM bandwidth", (double)sh.macs / (double)accel_max64(c.compute_cycles, cost.dram_cycles));
+    add_bound(res, a->dram_overlap ? "overlap" : "no DRAM overlap", (double)sh.macs / (double)cost.cycles);
+    return 0;
+}
+
+static void accumulate(FsrAccelResult *t, const FsrAccelResult *r)
+{
+    t->macs += r->macs;
+    if (r->active_pes > t->active_pes)
+        t->active_pes = r->active_pes;
+    t->cycles += r->cycles;
+    t->compute_cycles += r->compute_cycles;
+    t->dram_cycles += r->dram_cycles;
+    t->latency_s += r->latency_s;
+    t->dram_bytes += r->dram_bytes;
+    for (int l = 0; l < FSR_ACCEL_NLEVELS; l++)
+        for (int d = 0; d < FSR_ACCEL_NDATA; d++)
+            t->accesses[l][d] += r->accesses[l][d];
+    t->energy_mac += r->energy_mac;
+    for (int l = 0; l < FSR_ACCEL_NLEVELS; l++)
+        t->energy_level[l] += r->energy_level[l];
+    for (int d = 0; d < FSR_ACCEL_NDATA; d++)
+        t->energy_data[d] += r->energy_data[d];
+    t->energy_total += r->energy_total;
+}
+
+int fsr_accel_eval_net(FsrAccelReport **out, const FsrAccelArch *a, const FsrAccelNet *net, int batch,
+                       const FsrAccelOptions *opt)
+{
+    *out = NULL;
+    if (!net || net->n_layers < 1)
+        return fsr_error(FSR_ERR(EINVAL), "accelerator: empty network");
+    FsrAccelReport *rep = calloc(1, sizeof(*rep));
+    if (!rep || !(rep->layers = calloc(net->n_layers, sizeof(*rep->layers)))) {
+        free(rep);
+        return fsr_error(FSR_ERR(ENOMEM), "accelerator: out of memory");
+    }
+    snprintf(rep->arch, sizeof(rep->arch), "%s", a->name);
+    snprintf(rep->net, sizeof(rep->net), "%s", net->name);
+    snprintf(rep->energy_unit, sizeof(rep->energy_unit), "%s", a->energy_unit);
+    rep->batch = batch;
+    rep->objective = opt ? opt->objective : FSR_ACCEL_MIN_ENERGY;
+    rep->n_layers = net->n_layers;
+    snprintf(rep->total.name, sizeof(rep->total.name), "total");
+    for (int i = 0; i < net->n_layers; i++) {
+        int ret = fsr_accel_eval_layer(&rep->layers[i], a, &net->layers[i], batch, opt);
+        if (ret < 0) {
+            fsr_accel_report_free(&rep);
+            return ret;
+        }
+        accumulate(&rep->total, &rep->layers[i]);
+    }
+    FsrAccelResult *t = &rep->total;
+    t->dram_bound = t->dram_cycles > t->compute_cycles;
+    t->utilization = (double)t->macs / ((double)t->compute_cycles * a->pe_rows * a->pe_cols);
+    t->mapping.dataflow = rep->layers[0].mapping.dataflow;
+    *out = rep;
+    return 0;
+}
+
+void fsr_accel_report_free(FsrAccelReport **rep)
+{
+    if (!rep || !*rep)
+        return;
+    free((*rep)->layers);
+    free(*rep);
+    *rep = NULL;
+}
+
+static const char *df_name(int df)
+{
+    return df == FSR_ACCEL_WS ? "ws" : df == FSR_ACCEL_OS ? "os" : "rs";
+}
+
+static void mapping_text(char *buf, size_t n, const FsrAccelMapping *m)
+{
+    if (m->dataflow == FSR_ACCEL_RS)
+        snprintf(buf, n, "e%d n%d p%d q%d r%d t%d g%d m%d%s%s", m->e, m->n, m->p, m->q, m->r, m->t, m->g, m->m,
+                 m->folds > 1 ? " folded" : "", m->q_tiles > 1 ? " col-tiled" : "");
+    else
+        snprintf(buf, n, "%s %dx%d n%d", df_name(m->dataflow), m->set_rows, m->set_cols, m->n);
+}
+
+void fsr_accel_report_print(FILE *f, const FsrAccelReport *rep)
+{
+    static const char *const objective[] = { "energy", "latency", "edp" };
+    fprintf(f, "arch %s, net %s, batch %d, objective %s, energy in %s\n", rep->arch, rep->net, rep->batch,
+            objective[rep->objective >= 0 && rep->objective <= 2 ? rep->objective : 0], rep->energy_unit);
+    fprintf(f, "%-10s %10s %5s %6s %10s %10s %5s %10s %9s %11s  %s\n", "layer", "MMACs", "PEs", "util",
+            "compute_Mc", "dram_Mc", "bound", "latency_ms", "dram_MB", "energy_M", "mapping");
+    for (int i = 0; i <= rep->n_layers; i++) {
+        const FsrAccelResult *r = i < rep->n_layers ? &rep->layers[i] : &rep->total;
+        char map[96] = "";
+        if (i < rep->n_layers)
+            mapping_text(map, sizeof(map), &r->mapping);
+        fprintf(f, "%-10s %10.1f %5d %5.1f%% %10.3f %10.3f %5s %10.2f %9.3f %11.2f  %s\n", r->name, r->macs / 1e6,
+                r->active_pes, 100 * r->utilization, r->compute_cycles / 1e6, r->dram_cycles / 1e6,
+                r->dram_bound ? "dram" : "pe", r->latency_s * 1e3, r->dram_bytes / 1e6, r->energy_total / 1e6, map);
+    }
+    const FsrAccelResult *t = &rep->total;
+    static const char *const lv[] = { "dram", "glb", "array", "rf" };
+    fprintf(f, "energy by level (M %s): mac %.2f", rep->energy_unit, t->energy_mac / 1e6);
+    for (int l = FSR_ACCEL_NLEVELS - 1; l >= 0; l--)
+        fprintf(f, ", %s %.2f", lv[l], t->energy_level[l] / 1e6);
+    fprintf(f, "\nenergy by data (M %s): ifmap %.2f, filter %.2f, psum %.2f\n", rep->energy_unit,
+            t->energy_data[0] / 1e6, t->energy_data[1] / 1e6, t->energy_data[2] / 1e6);
+    fprintf(f, "accesses (M words)       ifmap     filter       psum\n");
+    for (int l = 0; l < FSR_ACCEL_NLEVELS; l++)
+        fprintf(f, "  %-8s %14.3f %10.3f %10.3f\n", lv[l], t->accesses[l][0] / 1e6, t->accesses[l][1] / 1e6,
+                t->accesses[l][2] / 1e6);
+    fprintf(f, "Eyexam bounds (MAC/cycle) per layer:\n");
+    for (int i = 0; i < rep->n_layers; i++) {
+        const FsrAccelResult *r = &rep->layers[i];
+        fprintf(f, "  %-10s", r->name);
+        for (int b = 0; b < r->n_bounds; b++)
+            fprintf(f, "%s %s %.4g", b ? "," : "", r->bounds[b].step, r->bounds[b].macs_per_cycle);
+        fprintf(f, "\n");
+    }
+}

@@ -1,0 +1,735 @@
+/* Accelerator model files: architecture and network JSON, the built-in
+ * networks, networks from SR models, and the --json report. */
+#include "accel.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "log.h"
+
+/* The safetensors loader lives in src/model.c, written on another branch.
+ * While that file is absent the reference is weak, so this module links and
+ * says at run time that it cannot load models; once it is there the
+ * reference is an ordinary one, so static links pull the loader in. */
+#if defined(__has_include)
+#if __has_include("model.c")
+#define ACCEL_HAVE_MODEL_LOADER 1
+#endif
+#endif
+#ifndef ACCEL_HAVE_MODEL_LOADER
+extern int fsr_model_load(FsrModel **model, const char *path) __attribute__((weak));
+extern void fsr_model_free(FsrModel **model) __attribute__((weak));
+#endif
+
+/* Puts prefix before the error recorded by a callee (copied first: the
+ * record is the buffer fsr_error writes). */
+static int prefix_error(int err, const char *prefix)
+{
+    char why[768];
+    snprintf(why, sizeof(why), "%s", fsr_last_error());
+    return fsr_error(err, "%s: %s", prefix, why);
+}
+
+static char *read_text(const char *path, const char *what)
+{
+    (void)what;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fsr_error(FSR_ERR(errno ? errno : ENOENT), "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 65536;
+            if (cap > (64u << 20)) {
+                fsr_error(FSR_ERR(EFBIG), "%s: file too large for a description", path);
+                goto fail;
+            }
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                fsr_error(FSR_ERR(ENOMEM), "%s: out of memory", path);
+                goto fail;
+            }
+            buf = nb;
+        }
+        size_t got = fread(buf + n, 1, 4096, f);
+        n += got;
+        if (got < 4096)
+            break;
+    }
+    if (ferror(f)) {
+        fsr_error(FSR_ERR(EIO), "%s: read error", path);
+        goto fail;
+    }
+    fclose(f);
+    buf[n] = 0;
+    return buf;
+fail:
+    fclose(f);
+    free(buf);
+    return NULL;
+}
+
+static int json_error(const char *json, const char *what)
+{
+    const char *at = cJSON_GetErrorPtr();
+    int line = 1;
+    if (at && json)
+        for (const char *p = json; p < at && *p; p++)
+            line += *p == '\n';
+    return fsr_error(FSR_ERR_INVALIDDATA, "%s: invalid JSON near line %d", what, line);
+}
+
+/* Reads an integer key; missing is an error when required. */
+static int get_int(const cJSON *obj, const char *key, int required, int64_t lo, int64_t hi, int64_t *out,
+                   const char *what)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!it) {
+        if (required)
+            return fsr_error(FSR_ERR_INVALIDDATA, "%s: missing key \"%s\"", what, key);
+        return 0;
+    }
+    if (!cJSON_IsNumber(it) || it->valuedouble != floor(it->valuedouble))
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: \"%s\" must be an integer", what, key);
+    if (it->valuedouble < (double)lo || it->valuedouble > (double)hi)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: \"%s\" = %.0f outside %lld..%lld", what, key, it->valuedouble,
+                         (long long)lo, (long long)hi);
+    *out = (int64_t)it->valuedouble;
+    return 1;
+}
+
+static int get_num(const cJSON *obj, const char *key, int required, double lo, double *out, const char *what)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!it) {
+        if (required)
+            return fsr_error(FSR_ERR_INVALIDDATA, "%s: missing key \"%s\"", what, key);
+        return 0;
+    }
+    if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble) || it->valuedouble < lo)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: \"%s\" must be a number >= %g", what, key, lo);
+    *out = it->valuedouble;
+    return 1;
+}
+
+static int get_bool(const cJSON *obj, const char *key, int *out, const char *what)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!it)
+        return 0;
+    if (!cJSON_IsBool(it))
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: \"%s\" must be true or false", what, key);
+    *out = cJSON_IsTrue(it);
+    return 1;
+}
+
+/* A string key that must be one of names[]; stores its index. */
+static int get_enum(const cJSON *obj, const char *key, const char *const *names, int count, int *out,
+                    const char *what)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!it)
+        return 0;
+    if (cJSON_IsString(it))
+        for (int i = 0; i < count; i++)
+            if (!strcmp(it->valuestring, names[i])) {
+                *out = i;
+                return 1;
+            }
+    char list[128] = "";
+    for (int i = 0; i < count; i++)
+        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s\"%s\"", i ? ", " : "", names[i]);
+    return fsr_error(FSR_ERR_INVALIDDATA, "%s: \"%s\" must be one of %s", what, key, list);
+}
+
+static const char *const datatype_names[] = { "ifmap", "filter", "psum" };
+static const char *const level_names[] = { "dram", "glb", "array", "rf" };
+
+int fsr_accel_arch_parse(FsrAccelArch *a, const char *json, const char *what)
+{
+    cJSON *root = cJSON_Parse(json);
+    if (!root)
+        return json_error(json, what);
+    int ret = FSR_ERR_INVALIDDATA;
+    int64_t v = 0;
+    double d = 0;
+    if (!cJSON_IsObject(root)) {
+        fsr_error(ret, "%s: an architecture is a JSON object", what);
+        goto out;
+    }
+    /* "base" starts from a built-in architecture, so a file may change just
+     * a few parameters; without it every size must be given. */
+    const cJSON *base = cJSON_GetObjectItemCaseSensitive(root, "base");
+    int req = 1;
+    if (base) {
+        if (!cJSON_IsString(base) ||
+            (strcmp(base->valuestring, "eyeriss-v1") && strcmp(base->valuestring, "eyeriss-v1-tiled"))) {
+            fsr_error(ret, "%s: \"base\" must be \"eyeriss-v1\" or \"eyeriss-v1-tiled\"", what);
+            goto out;
+        }
+        fsr_accel_arch_get(a, base->valuestring);
+        req = 0;
+    } else {
+        fsr_accel_arch_eyeriss_v1(a);
+        /* Defaults that are not sizes: no overlap, no filter buffering... as
+         * Eyeriss v1; the sizes below are required. */
+    }
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "name");
+    if (name && !cJSON_IsString(name)) {
+        fsr_error(ret, "%s: \"name\" must be a string", what);
+        goto out;
+    }
+    if (!name && req) {
+        fsr_error(ret, "%s: missing key \"name\"", what);
+        goto out;
+    }
+    if (name)
+        snprintf(a->name, sizeof(a->name), "%s", name->valuestring);
+#define INT(key, field, lo, hi) \
+    do { int r_ = get_int(root, key, req, lo, hi, &v, what); if (r_ < 0) goto out; if (r_) a->field = v; } while (0)
+    INT("pe_rows", pe_rows, 1, 4096);
+    INT("pe_cols", pe_cols, 1, 4096);
+    INT("glb_bytes", glb_bytes, 1, (int64_t)1 << 40);
+    INT("word_bits", word_bits, 2, 32);
+    {
+        int r_ = get_int(root, "acc_bits", 0, 2, 64, &v, what);
+        if (r_ < 0)
+            goto out;
+        if (r_)
+            a->acc_bits = (int)v;
+        else if (!base || a->acc_bits < a->word_bits)
+            a->acc_bits = a->word_bits * 2 > 64 ? 64 : a->word_bits * 2;
+    }
+#undef INT
+    const cJSON *rf = cJSON_GetObjectItemCaseSensitive(root, "rf_words");
+    if (rf && !cJSON_IsObject(rf)) {
+        fsr_error(ret, "%s: \"rf_words\" must be an object {\"ifmap\", \"filter\", \"psum\"}", what);
+        goto out;
+    }
+    if (!rf && req) {
+        fsr_error(ret, "%s: missing key \"rf_words\"", what);
+        goto out;
+    }
+    if (rf) {
+        int *f[3] = { &a->rf_ifmap, &a->rf_filter, &a->rf_psum };
+        for (int i = 0; i < 3; i++) {
+            int r_ = get_int(rf, datatype_names[i], req, 1, 1 << 20, &v, what);
+            if (r_ < 0)
+                goto out;
+            if (r_)
+                *f[i] = (int)v;
+        }
+    }
+    {
+        int r_ = get_num(root, "clock_hz", req, 1, &d, what);
+        if (r_ < 0)
+            goto out;
+        if (r_)
+            a->clock_hz = d;
+    }
+    /* DRAM bandwidth: bytes per core cycle, or a bus width and its clock. */
+    {
+        int r1 = get_num(root, "dram_bytes_per_cycle", 0, 1e-9, &d, what);
+        if (r1 < 0)
+            goto out;
+        if (r1)
+            a->dram_bytes_per_cycle = d;
+        else {
+            int64_t bits = 0;
+            double hz = 0;
+            int r2 = get_int(root, "dram_bus_bits", 0, 1, 4096, &bits, what);
+            int r3 = get_num(root, "dram_clock_hz", 0, 1, &hz, what);
+            if (r2 < 0 || r3 < 0)
+                goto out;
+            if (r2 != r3) {
+                fsr_error(ret, "%s: \"dram_bus_bits\" and \"dram_clock_hz\" go together", what);
+                goto out;
+            }
+            if (r2)
+                a->dram_bytes_per_cycle = bits / 8.0 * hz / a->clock_hz;
+            else if (req) {
+                fsr_error(ret, "%s: missing key \"dram_bytes_per_cycle\" (or \"dram_bus_bits\" + \"dram_clock_hz\")", what);
+                goto out;
+            }
+        }
+    }
+    if (get_bool(root, "dram_overlap", &a->dram_overlap, what) < 0 ||
+        get_bool(root, "filters_in_glb", &a->filters_in_glb, what) < 0 ||
+        get_bool(root, "psum_add_uses_mac", &a->psum_add_uses_mac, what) < 0 ||
+        get_bool(root, "column_tiles", &a->column_tiles, what) < 0 ||
+        get_bool(root, "rlc", &a->rlc, what) < 0 || get_bool(root, "zero_gating", &a->zero_gating, what) < 0)
+        goto out;
+    {
+        static const char *const rounding[] = { "nearest", "truncate" };
+        static const char *const rules[] = { "eyeriss", "free" };
+        static const char *const dfs[] = { "rs", "ws", "os" };
+        if (get_enum(root, "rounding", rounding, 2, &a->rounding, what) < 0 ||
+            get_enum(root, "set_rule", rules, 2, &a->set_rule, what) < 0 ||
+            get_enum(root, "dataflow", dfs, 3, &a->dataflow, what) < 0)
+            goto out;
+    }
+    const cJSON *noc = cJSON_GetObjectItemCaseSensitive(root, "noc_words_per_cycle");
+    if (noc) {
+        if (!cJSON_IsObject(noc)) {
+            fsr_error(ret, "%s: \"noc_words_per_cycle\" must be an object", what);
+            goto out;
+        }
+        for (int i = 0; i < 3; i++) {
+            int r_ = get_num(noc, datatype_names[i], 0, 0, &d, what);
+            if (r_ < 0)
+                goto out;
+            if (r_)
+                a->noc_words_per_cycle[i] = d;
+        }
+    }
+    const cJSON *en = cJSON_GetObjectItemCaseSensitive(root, "energy");
+    if (en) {
+        if (!cJSON_IsObject(en)) {
+            fsr_error(ret, "%s: \"energy\" must be an object", what);
+            goto out;
+        }
+        int unit = 0;
+        static const char *const units[] = { "mac", "pJ" };
+        if (get_enum(en, "unit", units, 2, &unit, what) < 0)
+            goto out;
+        snprintf(a->energy_unit, sizeof(a->energy_unit), "%s", units[unit]);
+        /* In pJ nothing can default: relative defaults mean nothing there. */
+        const int need = unit == 1;
+        int r_ = get_num(en, "mac", need, 0, &d, what);
+        if (r_ < 0)
+            goto out;
+        if (r_)
+            a->e_mac = d;
+        for (int l = 0; l < FSR_ACCEL_NLEVELS; l++) {
+            r_ = get_num(en, level_names[l], need, 0, &d, what);
+            if (r_ < 0)
+                goto out;
+            if (r_)
+                a->e_level[l] = d;
+        }
+    }
+    ret = fsr_accel_arch_check(a);
+    if (ret < 0)
+        prefix_error(ret, what);
+out:
+    cJSON_Delete(root);
+    return ret;
+}
+
+int fsr_accel_arch_get(FsrAccelArch *a, const char *spec)
+{
+    if (!spec)
+        return fsr_error(FSR_ERR(EINVAL), "accelerator: no architecture given");
+    if (!strcmp(spec, "eyeriss-v1")) {
+        fsr_accel_arch_eyeriss_v1(a);
+        return 0;
+    }
+    if (!strcmp(spec, "eyeriss-v1-tiled")) {
+        /* The same chip fed column tiles of wide frames by its host: what
+         * SR-sized inputs need (the 108 kB buffer holds few 1920-wide rows). */
+        fsr_accel_arch_eyeriss_v1(a);
+        a->column_tiles = 1;
+        snprintf(a->name, sizeof(a->name), "eyeriss-v1-tiled");
+        return 0;
+    }
+    char *text = read_text(spec, "architecture");
+    if (!text) {
+        char prefix[300];
+        snprintf(prefix, sizeof(prefix), "architecture %s: not a built-in (eyeriss-v1, eyeriss-v1-tiled), and", spec);
+        return prefix_error(FSR_ERR(ENOENT), prefix);
+    }
+    int ret = fsr_accel_arch_parse(a, text, spec);
+    free(text);
+    return ret;
+}
+
+/* ---- networks ---- */
+
+static FsrAccelNet *net_new(const char *name, int n)
+{
+    FsrAccelNet *net = calloc(1, sizeof(*net));
+    if (!net)
+        return NULL;
+    net->layers = calloc(n, sizeof(*net->layers));
+    if (!net->layers) {
+        free(net);
+        return NULL;
+    }
+    snprintf(net->name, sizeof(net->name), "%.63s", name);
+    net->n_layers = n;
+    return net;
+}
+
+void fsr_accel_net_free(FsrAccelNet **net)
+{
+    if (!net || !*net)
+        return;
+    free((*net)->layers);
+    free(*net);
+    *net = NULL;
+}
+
+static void set_layer(FsrAccelLayer *l, const char *name, int type, int C, int M, int H, int W, int R, int S,
+                      int stride, int pad, int groups)
+{
+    snprintf(l->name, sizeof(l->name), "%s", name);
+    l->type = type;
+    l->C = C, l->M = M, l->H = H, l->W = W, l->R = R, l->S = S;
+    l->stride = stride, l->pad = pad, l->groups = groups;
+}
+
+static int finish_net(FsrAccelNet **out, FsrAccelNet *net)
+{
+    for (int i = 0; i < net->n_layers; i++) {
+        int ret = fsr_accel_layer_check(&net->layers[i]);
+        if (ret < 0) {
+            fsr_accel_net_free(&net);
+            return prefix_error(ret, "network");
+        }
+    }
+    *out = net;
+    return 0;
+}
+
+static int srcnn_net(FsrAccelNet **out, const char *name, int f2, int w, int h)
+{
+    FsrAccelNet *net = net_new(name, 3);
+    if (!net)
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    set_layer(&net->layers[0], "conv1", FSR_ACCEL_CONV, 1, 64, h, w, 9, 9, 1, 4, 1);
+    set_layer(&net->layers[1], "conv2", FSR_ACCEL_CONV, 64, 32, h, w, f2, f2, 1, f2 / 2, 1);
+    set_layer(&net->layers[2], "conv3", FSR_ACCEL_CONV, 32, 1, h, w, 5, 5, 1, 2, 1);
+    return finish_net(out, net);
+}
+
+int fsr_accel_net_builtin(FsrAccelNet **out, const char *name, int w, int h)
+{
+    *out = NULL;
+    if (!strcmp(name, "alexnet")) {
+        /* CONV1-5 of the original two-GPU AlexNet, as Eyeriss ran it
+         * (CONV2, 4, 5 in two groups); inputs after pooling. */
+        FsrAccelNet *net = net_new("alexnet", 5);
+        if (!net)
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        set_layer(&net->layers[0], "CONV1", FSR_ACCEL_CONV, 3, 96, 227, 227, 11, 11, 4, 0, 1);
+        set_layer(&net->layers[1], "CONV2", FSR_ACCEL_CONV, 96, 256, 27, 27, 5, 5, 1, 2, 2);
+        set_layer(&net->layers[2], "CONV3", FSR_ACCEL_CONV, 256, 384, 13, 13, 3, 3, 1, 1, 1);
+        set_layer(&net->layers[3], "CONV4", FSR_ACCEL_CONV, 384, 384, 13, 13, 3, 3, 1, 1, 2);
+        set_layer(&net->layers[4], "CONV5", FSR_ACCEL_CONV, 384, 256, 13, 13, 3, 3, 1, 1, 2);
+        return finish_net(out, net);
+    }
+    if (!strcmp(name, "vgg16")) {
+        static const struct { const char *n; int c, m, hw; } convs[13] = {
+            { "conv1_1", 3, 64, 224 },    { "conv1_2", 64, 64, 224 },   { "conv2_1", 64, 128, 112 },
+            { "conv2_2", 128, 128, 112 }, { "conv3_1", 128, 256, 56 },  { "conv3_2", 256, 256, 56 },
+            { "conv3_3", 256, 256, 56 },  { "conv4_1", 256, 512, 28 },  { "conv4_2", 512, 512, 28 },
+            { "conv4_3", 512, 512, 28 },  { "conv5_1", 512, 512, 14 },  { "conv5_2", 512, 512, 14 },
+            { "conv5_3", 512, 512, 14 },
+        };
+        FsrAccelNet *net = net_new("vgg16", 16);
+        if (!net)
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        for (int i = 0; i < 13; i++)
+            set_layer(&net->layers[i], convs[i].n, FSR_ACCEL_CONV, convs[i].c, convs[i].m, convs[i].hw, convs[i].hw,
+                      3, 3, 1, 1, 1);
+        set_layer(&net->layers[13], "fc6", FSR_ACCEL_FC, 512, 4096, 7, 7, 7, 7, 1, 0, 1);
+        set_layer(&net->layers[14], "fc7", FSR_ACCEL_FC, 4096, 4096, 1, 1, 1, 1, 1, 0, 1);
+        set_layer(&net->layers[15], "fc8", FSR_ACCEL_FC, 4096, 1000, 1, 1, 1, 1, 1, 0, 1);
+        return finish_net(out, net);
+    }
+    if (w < 1 || h < 1 || w > 1 << 16 || h > 1 << 16)
+        return fsr_error(FSR_ERR(EINVAL), "network %s: input size %dx%d is impossible", name, w, h);
+    if (!strcmp(name, "srcnn-9-5-5"))
+        return srcnn_net(out, name, 5, w, h);
+    if (!strcmp(name, "srcnn-9-3-5"))
+        return srcnn_net(out, name, 3, w, h);
+    if (!strcmp(name, "srcnn-9-1-5"))
+        return srcnn_net(out, name, 1, w, h);
+    return fsr_error(FSR_ERR(ENOENT), "no built-in network \"%s\" (alexnet, vgg16, srcnn-9-5-5, srcnn-9-3-5, srcnn-9-1-5)",
+                     name);
+}
+
+int fsr_accel_net_from_model(FsrAccelNet **out, const FsrModel *m, int w, int h)
+{
+    *out = NULL;
+    if (!m || m->n_layers < 1 || !m->layers)
+        return fsr_error(FSR_ERR(EINVAL), "model has no layers");
+    if (w < 1 || h < 1 || w > 1 << 16 || h > 1 << 16)
+        return fsr_error(FSR_ERR(EINVAL), "input size %dx%d is impossible", w, h);
+    char name[128];
+    snprintf(name, sizeof(name), "%s-%s", m->arch[0] ? m->arch : "model", m->name);
+    FsrAccelNet *net = net_new(name, m->n_layers);
+    if (!net)
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    for (int i = 0; i < m->n_layers; i++) {
+        const FsrConvLayer *c = &m->layers[i];
+        char ln[16];
+        snprintf(ln, sizeof(ln), "conv%d", i + 1);
+        if (c->kh < 1 || c->kw < 1 || !(c->kh & 1) || !(c->kw & 1)) {
+            fsr_accel_net_free(&net);
+            return fsr_error(FSR_ERR(EINVAL), "model layer %d: kernel %dx%d is not odd", i + 1, c->kh, c->kw);
+        }
+        /* Replicate and zero padding cost the same on the array. */
+        set_layer(&net->layers[i], ln, FSR_ACCEL_CONV, c->in_ch, c->out_ch, h, w, c->kh, c->kw, 1, 0, 1);
+        net->layers[i].pad = c->kh / 2;
+        if (c->kw != c->kh) {
+            /* P, Q derive from one pad; rectangular kernels are outside the
+             * network schema. */
+            fsr_accel_net_free(&net);
+            return fsr_error(FSR_ERR_UNSUPPORTED, "model layer %d: non-square %dx%d kernel", i + 1, c->kh, c->kw);
+        }
+    }
+    return finish_net(out, net);
+}
+
+int fsr_accel_net_parse(FsrAccelNet **out, const char *json, const char *what)
+{
+    *out = NULL;
+    cJSON *root = cJSON_Parse(json);
+    if (!root)
+        return json_error(json, what);
+    int ret = FSR_ERR_INVALIDDATA;
+    FsrAccelNet *net = NULL;
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "name");
+    const cJSON *layers = cJSON_GetObjectItemCaseSensitive(root, "layers");
+    if (!cJSON_IsObject(root)) {
+        fsr_error(ret, "%s: a network is a JSON object", what);
+        goto out;
+    }
+    if (!cJSON_IsString(name)) {
+        fsr_error(ret, "%s: %s \"name\"", what, name ? "non-string" : "missing key");
+        goto out;
+    }
+    if (!cJSON_IsArray(layers) || cJSON_GetArraySize(layers) < 1) {
+        fsr_error(ret, "%s: \"layers\" must be a non-empty array", what);
+        goto out;
+    }
+    const int n = cJSON_GetArraySize(layers);
+    if (n > 10000) {
+        fsr_error(ret, "%s: %d layers is too many", what, n);
+        goto out;
+    }
+    if (!(net = net_new(name->valuestring, n))) {
+        ret = fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        goto out;
+    }
+    int i = 0;
+    const cJSON *L;
+    cJSON_ArrayForEach(L, layers) {
+        FsrAccelLayer *l = &net->layers[i];
+        char lw[160];
+        snprintf(lw, sizeof(lw), "%s: layer %d", what, i);
+        if (!cJSON_IsObject(L)) {
+            fsr_error(ret, "%s: not an object", lw);
+            goto out;
+        }
+        const cJSON *ln = cJSON_GetObjectItemCaseSensitive(L, "name");
+        if (!cJSON_IsString(ln)) {
+            fsr_error(ret, "%s: %s \"name\"", lw, ln ? "non-string" : "missing key");
+            goto out;
+        }
+        snprintf(l->name, sizeof(l->name), "%s", ln->valuestring);
+        snprintf(lw, sizeof(lw), "%s: layer %s", what, l->name);
+        static const char *const types[] = { "conv", "fc" };
+        if (!cJSON_GetObjectItemCaseSensitive(L, "type")) {
+            fsr_error(ret, "%s: missing key \"type\"", lw);
+            goto out;
+        }
+        if (get_enum(L, "type", types, 2, &l->type, lw) < 0)
+            goto out;
+        const int conv = l->type == FSR_ACCEL_CONV;
+        static const char *const keys[] = { "C", "M", "H", "W", "R", "S", "stride", "pad", "groups" };
+        int *fields[] = { &l->C, &l->M, &l->H, &l->W, &l->R, &l->S, &l->stride, &l->pad, &l->groups };
+        /* fc layers may leave out R, S (= H, W), and all layers the stride,
+         * padding and groups. */
+        const int required[] = { 1, 1, 1, 1, conv, conv, 0, 0, 0 };
+        const int64_t deflt[] = { 0, 0, 0, 0, 0, 0, 1, 0, 1 };
+        for (int k = 0; k < 9; k++) {
+            int64_t v = deflt[k];
+            int r_ = get_int(L, keys[k], required[k], k == 7 ? 0 : 1, 1 << 20, &v, lw);
+            if (r_ < 0)
+                goto out;
+            *fields[k] = (int)v;
+        }
+        double z = 0;
+        if (get_num(L, "ifmap_zeros", 0, 0, &z, lw) < 0)
+            goto out;
+        l->ifmap_zeros = z;
+        z = 0;
+        if (get_num(L, "ofmap_zeros", 0, 0, &z, lw) < 0)
+            goto out;
+        l->ofmap_zeros = z;
+        if (fsr_accel_layer_check(l) < 0) {
+            prefix_error(ret, what);
+            goto out;
+        }
+        i++;
+    }
+    *out = net;
+    net = NULL;
+    ret = 0;
+out:
+    fsr_accel_net_free(&net);
+    cJSON_Delete(root);
+    return ret;
+}
+
+int fsr_accel_net_load(FsrAccelNet **out, const char *path)
+{
+    *out = NULL;
+    char *text = read_text(path, "network");
+    if (!text)
+        return FSR_ERR(ENOENT);
+    int ret = fsr_accel_net_parse(out, text, path);
+    free(text);
+    return ret;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcmp(s + a - b, suffix);
+}
+
+int fsr_accel_net_get(FsrAccelNet **out, const char *spec, int w, int h)
+{
+    *out = NULL;
+    if (!spec)
+        return fsr_error(FSR_ERR(EINVAL), "no network given");
+    static const char *const builtins[] = { "alexnet", "vgg16", "srcnn-9-5-5", "srcnn-9-3-5", "srcnn-9-1-5" };
+    for (size_t i = 0; i < sizeof(builtins) / sizeof(*builtins); i++)
+        if (!strcmp(spec, builtins[i]))
+            return fsr_accel_net_builtin(out, spec, w, h);
+    if (ends_with(spec, ".safetensors")) {
+#ifndef ACCEL_HAVE_MODEL_LOADER
+        if (!fsr_model_load)
+            return fsr_error(FSR_ERR_UNSUPPORTED, "%s: this build has no model loader (src/model.c)", spec);
+#endif
+        FsrModel *m = NULL;
+        int ret = fsr_model_load(&m, spec);
+        if (ret < 0)
+            return ret;
+        ret = fsr_accel_net_from_model(out, m, w, h);
+        fsr_model_free(&m);
+        return ret;
+    }
+    return fsr_accel_net_load(out, spec);
+}
+
+/* ---- report ---- */
+
+static cJSON *result_json(const FsrAccelResult *r, const char *unit, int layer)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", r->name);
+    cJSON_AddNumberToObject(o, "macs", (double)r->macs);
+    cJSON_AddNumberToObject(o, "active_pes", r->active_pes);
+    cJSON_AddNumberToObject(o, "utilization", r->utilization);
+    cJSON_AddNumberToObject(o, "cycles", (double)r->cycles);
+    cJSON_AddNumberToObject(o, "compute_cycles", (double)r->compute_cycles);
+    cJSON_AddNumberToObject(o, "dram_cycles", (double)r->dram_cycles);
+    cJSON_AddStringToObject(o, "bound", r->dram_bound ? "dram" : "compute");
+    cJSON_AddNumberToObject(o, "latency_s", r->latency_s);
+    cJSON_AddNumberToObject(o, "dram_bytes", (double)r->dram_bytes);
+    cJSON *acc = cJSON_AddObjectToObject(o, "accesses");
+    for (int l = 0; l < FSR_ACCEL_NLEVELS; l++) {
+        cJSON *lv = cJSON_AddObjectToObject(acc, level_names[l]);
+        for (int d = 0; d < FSR_ACCEL_NDATA; d++)
+            cJSON_AddNumberToObject(lv, datatype_names[d], (double)r->accesses[l][d]);
+    }
+    cJSON *en = cJSON_AddObjectToObject(o, "energy");
+    cJSON_AddNumberToObject(en, "mac", r->energy_mac);
+    cJSON_AddNumberToObject(en, "rf", r->energy_level[FSR_ACCEL_RF]);
+    cJSON_AddNumberToObject(en, "array", r->energy_level[FSR_ACCEL_ARRAY]);
+    cJSON_AddNumberToObject(en, "glb", r->energy_level[FSR_ACCEL_GLB]);
+    cJSON_AddNumberToObject(en, "dram", r->energy_level[FSR_ACCEL_DRAM]);
+    cJSON_AddNumberToObject(en, "total", r->energy_total);
+    cJSON *ed = cJSON_AddObjectToObject(o, "energy_by_data");
+    for (int d = 0; d < FSR_ACCEL_NDATA; d++)
+        cJSON_AddNumberToObject(ed, datatype_names[d], r->energy_data[d]);
+    cJSON_AddStringToObject(o, "energy_unit", unit);
+    if (layer) {
+        const FsrAccelLayer *L = &r->layer;
+        cJSON *shape = cJSON_AddObjectToObject(o, "shape");
+        cJSON_AddStringToObject(shape, "type", L->type == FSR_ACCEL_FC ? "fc" : "conv");
+        const char *k[] = { "C", "M", "H", "W", "R", "S", "P", "Q", "stride", "pad", "groups" };
+        const int v[] = { L->C, L->M, L->H, L->W, L->R, L->S, L->P, L->Q, L->stride, L->pad, L->groups };
+        for (int i = 0; i < 11; i++)
+            cJSON_AddNumberToObject(shape, k[i], v[i]);
+        cJSON_AddNumberToObject(shape, "N", r->batch);
+        cJSON_AddNumberToObject(shape, "ifmap_zeros", L->ifmap_zeros);
+        cJSON_AddNumberToObject(shape, "ofmap_zeros", L->ofmap_zeros);
+        const FsrAccelMapping *m = &r->mapping;
+        static const char *const dfs[] = { "rs", "ws", "os" };
+        cJSON *mp = cJSON_AddObjectToObject(o, "mapping");
+        cJSON_AddStringToObject(mp, "dataflow", dfs[m->dataflow]);
+        if (m->dataflow == FSR_ACCEL_RS) {
+            const char *k[] = { "e", "n", "p", "q", "r", "t", "m", "g", "folds", "r_chunks", "q_tile", "q_tiles" };
+            const int v[] = { m->e, m->n, m->p, m->q, m->r, m->t, m->m, m->g, m->folds, m->r_chunks, m->q_tile, m->q_tiles };
+            for (int i = 0; i < 12; i++)
+                cJSON_AddNumberToObject(mp, k[i], v[i]);
+        } else {
+            cJSON_AddNumberToObject(mp, "n", m->n);
+            if (m->dataflow == FSR_ACCEL_OS)
+                cJSON_AddNumberToObject(mp, "channels_per_pe", m->p);
+        }
+        cJSON_AddNumberToObject(mp, "set_rows", m->set_rows);
+        cJSON_AddNumberToObject(mp, "set_cols", m->set_cols);
+        cJSON_AddNumberToObject(mp, "sets", m->sets);
+        cJSON_AddNumberToObject(mp, "passes", (double)m->passes);
+        cJSON_AddNumberToObject(mp, "glb_words", (double)m->glb_words_used);
+        cJSON_AddStringToObject(mp, "order", m->order ? m->order : "");
+        cJSON *b = cJSON_AddArrayToObject(o, "bounds");
+        for (int i = 0; i < r->n_bounds; i++) {
+            cJSON *s = cJSON_CreateObject();
+            cJSON_AddStringToObject(s, "step", r->bounds[i].step);
+            cJSON_AddNumberToObject(s, "macs_per_cycle", r->bounds[i].macs_per_cycle);
+            cJSON_AddItemToArray(b, s);
+        }
+    }
+    return o;
+}
+
+int fsr_accel_report_write_json(const FsrAccelReport *rep, const char *path)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (!root)
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    static const char *const obj[] = { "energy", "latency", "edp" };
+    cJSON_AddStringToObject(root, "arch", rep->arch);
+    cJSON_AddStringToObject(root, "net", rep->net);
+    cJSON_AddNumberToObject(root, "batch", rep->batch);
+    cJSON_AddStringToObject(root, "objective", obj[rep->objective >= 0 && rep->objective <= 2 ? rep->objective : 0]);
+    cJSON_AddStringToObject(root, "energy_unit", rep->energy_unit);
+    cJSON *layers = cJSON_AddArrayToObject(root, "layers");
+    for (int i = 0; i < rep->n_layers; i++)
+        cJSON_AddItemToArray(layers, result_json(&rep->layers[i], rep->energy_unit, 1));
+    cJSON_AddItemToObject(root, "total", result_json(&rep->total, rep->energy_unit, 0));
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!text)
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    FILE *f = !strcmp(path, "-") ? stdout : fopen(path, "w");
+    if (!f) {
+        int e = errno;
+        free(text);
+        return fsr_error(FSR_ERR(e), "%s: cannot write: %s", path, strerror(e));
+    }
+    int bad = fputs(text, f) < 0 || fputc('\n', f) < 0;
+    if (f != stdout)
+        bad |= fclose(f) != 0;
+    else
+        bad |= fflush(f) != 0;
+    free(text);
+    if (bad)
+        return fsr_error(FSR_ERR(EIO), "%s: write failed", path);
+    return 0;
+}

@@ -1,0 +1,255 @@
+/* Accelerator model files and tool: architecture and network JSON (good and
+ * bad), the fastsr-accel table, --json report schema, and error lines. */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "accel.h"
+
+static const char *write_file(const char *name, const char *text)
+{
+    const char *path = tu_tmp(name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static void test_arch_json(void **state)
+{
+    (void)state;
+    FsrAccelArch a;
+    const char *full =
+        "{\"name\": \"mini\", \"pe_rows\": 8, \"pe_cols\": 6, \"rf_words\": {\"ifmap\": 16, \"filter\": 128, \"psum\": 16},"
+        " \"glb_bytes\": 32768, \"word_bits\": 8, \"acc_bits\": 24, \"rounding\": \"truncate\", \"clock_hz\": 5e8,"
+        " \"dram_bus_bits\": 32, \"dram_clock_hz\": 1e9, \"dram_overlap\": true, \"filters_in_glb\": true,"
+        " \"set_rule\": \"free\", \"dataflow\": \"ws\", \"noc_words_per_cycle\": {\"ifmap\": 8},"
+        " \"energy\": {\"unit\": \"pJ\", \"mac\": 0.2, \"rf\": 0.1, \"array\": 0.3, \"glb\": 1.5, \"dram\": 60}}";
+    assert_int_equal(fsr_accel_arch_parse(&a, full, "mini.json"), 0);
+    assert_string_equal(a.name, "mini");
+    assert_int_equal(a.pe_rows, 8);
+    assert_int_equal(a.pe_cols, 6);
+    assert_int_equal(a.rf_filter, 128);
+    assert_int_equal(a.glb_bytes, 32768);
+    assert_int_equal(a.word_bits, 8);
+    assert_int_equal(a.acc_bits, 24);
+    assert_int_equal(a.rounding, FSR_ACCEL_ROUND_TRUNCATE);
+    assert_true(fabs(a.dram_bytes_per_cycle - 8.0) < 1e-12); /* 4 bytes at twice the core clock */
+    assert_int_equal(a.dram_overlap, 1);
+    assert_int_equal(a.set_rule, FSR_ACCEL_SETS_FREE);
+    assert_int_equal(a.dataflow, FSR_ACCEL_WS);
+    assert_true(fabs(a.noc_words_per_cycle[FSR_ACCEL_IFMAP] - 8) < 1e-12);
+    assert_string_equal(a.energy_unit, "pJ");
+    assert_true(fabs(a.e_level[FSR_ACCEL_DRAM] - 60) < 1e-12);
+
+    /* "base" changes a few parameters of a built-in. */
+    assert_int_equal(fsr_accel_arch_parse(&a, "{\"base\": \"eyeriss-v1\", \"name\": \"e8\", \"word_bits\": 8,"
+                                              " \"rlc\": true, \"zero_gating\": true}", "e8"), 0);
+    assert_int_equal(a.word_bits, 8);
+    assert_int_equal(a.rlc, 1);
+    assert_int_equal(a.zero_gating, 1);
+    assert_int_equal(a.pe_rows, 12);
+    assert_int_equal(a.rf_filter, 224);
+
+    /* Errors name the file and the problem. */
+    static const struct { const char *json, *expect; } bad[] = {
+        { "{\"name\": \"x\", \"pe_rows\": 12", "invalid JSON" },
+        { "{\"name\": \"x\", \"pe_cols\": 14, \"rf_words\": {\"ifmap\": 1, \"filter\": 1, \"psum\": 1}, \"glb_bytes\": 1024,"
+          " \"word_bits\": 16, \"clock_hz\": 1e8, \"dram_bytes_per_cycle\": 1}", "\"pe_rows\"" },
+        { "{\"base\": \"eyeriss-v1\", \"rf_words\": {\"ifmap\": 0}}", "\"ifmap\"" },
+        { "{\"base\": \"eyeriss-v1\", \"rounding\": \"up\"}", "\"rounding\" must be one of" },
+        { "{\"base\": \"eyeriss-v1\", \"energy\": {\"unit\": \"pJ\", \"mac\": 1}}", "missing key \"dram\"" },
+        { "{\"base\": \"eyeriss-v1\", \"pe_rows\": 2.5}", "integer" },
+        { "{\"base\": \"eyeriss-v1\", \"dram_bus_bits\": 64}", "go together" },
+        { "{\"base\": \"eyeriss-v2\"}", "\"base\"" },
+        { "[1, 2]", "object" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        assert_true(fsr_accel_arch_parse(&a, bad[i].json, "bad.json") < 0);
+        if (!strstr(fsr_last_error(), bad[i].expect) || !strstr(fsr_last_error(), "bad.json"))
+            fail_msg("case %zu: \"%s\" lacks \"%s\"", i, fsr_last_error(), bad[i].expect);
+    }
+}
+
+static void test_net_json(void **state)
+{
+    (void)state;
+    FsrAccelNet *net = NULL;
+    const char *good = "{\"name\": \"two\", \"layers\": ["
+                       "{\"name\": \"c1\", \"type\": \"conv\", \"C\": 3, \"M\": 16, \"H\": 32, \"W\": 48, \"R\": 5, \"S\": 3,"
+                       " \"stride\": 2, \"pad\": 1, \"groups\": 1},"
+                       "{\"name\": \"f\", \"type\": \"fc\", \"C\": 16, \"M\": 10, \"H\": 15, \"W\": 24,"
+                       " \"ifmap_zeros\": 0.4}]}";
+    assert_int_equal(fsr_accel_net_parse(&net, good, "two.json"), 0);
+    assert_int_equal(net->n_layers, 2);
+    assert_int_equal(net->layers[0].P, 15); /* (32 + 2 - 5) / 2 + 1 */
+    assert_int_equal(net->layers[0].Q, 24); /* (48 + 2 - 3) / 2 + 1 */
+    assert_int_equal(net->layers[1].R, 15);
+    assert_int_equal(net->layers[1].S, 24);
+    assert_int_equal(net->layers[1].P, 1);
+    assert_true(fabs(net->layers[1].ifmap_zeros - 0.4) < 1e-12);
+    fsr_accel_net_free(&net);
+    assert_null(net);
+
+    static const struct { const char *json, *expect; } bad[] = {
+        { "{\"layers\": []}", "\"name\"" },
+        { "{\"name\": \"n\", \"layers\": []}", "non-empty" },
+        { "{\"name\": \"n\", \"layers\": [{\"name\": \"a\", \"type\": \"conv\", \"C\": 3, \"H\": 8, \"W\": 8, \"R\": 3, \"S\": 3}]}",
+          "\"M\"" },
+        { "{\"name\": \"n\", \"layers\": [{\"name\": \"a\", \"type\": \"pool\", \"C\": 3}]}", "\"type\"" },
+        { "{\"name\": \"n\", \"layers\": [{\"name\": \"a\", \"type\": \"conv\", \"C\": 3, \"M\": 4, \"H\": 4, \"W\": 4,"
+          " \"R\": 7, \"S\": 7}]}", "does not fit" },
+        { "{\"name\": \"n\", \"layers\": [{\"name\": \"a\", \"type\": \"conv\", \"C\": 3, \"M\": 4, \"H\": 8, \"W\": 8,"
+          " \"R\": 3, \"S\": 3, \"groups\": 2}]}", "groups" },
+        { "{\"name\": \"n\", \"layers\": [{\"name\": \"a\", \"type\": \"conv\", \"C\": -3, \"M\": 4, \"H\": 8, \"W\": 8,"
+          " \"R\": 3, \"S\": 3}]}", "\"C\"" },
+        { "{\"name\": \"n\", \"layers\": [{\"name\": \"a\", \"type\": \"conv\", \"C\": 3, \"M\": 4, \"H\": 8, \"W\": 8,"
+          " \"R\": 3, \"S\": 3, \"ofmap_zeros\": 2}]}", "zero fractions" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        assert_true(fsr_accel_net_parse(&net, bad[i].json, "bad.json") < 0);
+        assert_null(net);
+        if (!strstr(fsr_last_error(), bad[i].expect))
+            fail_msg("case %zu: \"%s\" lacks \"%s\"", i, fsr_last_error(), bad[i].expect);
+    }
+    /* Built-ins and the model route. */
+    assert_int_equal(fsr_accel_net_get(&net, "srcnn-9-3-5", 64, 48), 0);
+    assert_int_equal(net->layers[1].R, 3);
+    assert_int_equal(net->layers[2].P, 48);
+    fsr_accel_net_free(&net);
+    assert_true(fsr_accel_net_get(&net, "no-such-net.json", 64, 48) < 0);
+    assert_non_null(strstr(fsr_last_error(), "no-such-net.json"));
+}
+
+static double num(const cJSON *o, const char *k)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (!cJSON_IsNumber(it))
+        fail_msg("key %s missing", k);
+    return it->valuedouble;
+}
+
+static void test_tool_json_report(void **state)
+{
+    (void)state;
+    const char *out = tu_tmp("alexnet.json");
+    static char buf[1 << 16];
+    int rc = tu_run(buf, sizeof(buf), "%s --arch eyeriss-v1 --net alexnet --batch 4 --json %s", tu_tool("fastsr-accel"),
+                    out);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(buf, "CONV5"));
+    assert_non_null(strstr(buf, "Eyexam"));
+    FILE *f = fopen(out, "rb");
+    assert_non_null(f);
+    static char text[1 << 20];
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[n] = 0;
+    cJSON *root = cJSON_Parse(text);
+    assert_non_null(root);
+    assert_string_equal(cJSON_GetObjectItem(root, "arch")->valuestring, "eyeriss-v1");
+    assert_string_equal(cJSON_GetObjectItem(root, "net")->valuestring, "alexnet");
+    assert_int_equal((int)num(root, "batch"), 4);
+    const cJSON *layers = cJSON_GetObjectItem(root, "layers"), *total = cJSON_GetObjectItem(root, "total");
+    assert_int_equal(cJSON_GetArraySize(layers), 5);
+    static const char *const keys[] = { "macs", "active_pes", "utilization", "cycles", "compute_cycles", "dram_cycles",
+                                        "latency_s", "dram_bytes" };
+    double sum_macs = 0, sum_dram = 0, sum_energy = 0;
+    const cJSON *l;
+    cJSON_ArrayForEach(l, layers) {
+        for (size_t k = 0; k < sizeof(keys) / sizeof(*keys); k++)
+            num(l, keys[k]);
+        const cJSON *acc = cJSON_GetObjectItem(l, "accesses");
+        static const char *const lv[] = { "dram", "glb", "array", "rf" }, *const dt[] = { "ifmap", "filter", "psum" };
+        double dram_words = 0;
+        for (int a = 0; a < 4; a++)
+            for (int d = 0; d < 3; d++) {
+                double v = num(cJSON_GetObjectItem(acc, lv[a]), dt[d]);
+                if (a == 0)
+                    dram_words += v;
+            }
+        assert_true(fabs(dram_words * 2 - num(l, "dram_bytes")) < 1); /* 16-bit words */
+        const cJSON *en = cJSON_GetObjectItem(l, "energy");
+        const double parts = num(en, "mac") + num(en, "rf") + num(en, "array") + num(en, "glb") + num(en, "dram");
+        assert_true(fabs(parts - num(en, "total")) <= 1e-9 * parts);
+        assert_string_equal(cJSON_GetObjectItem(l, "energy_unit")->valuestring, "mac");
+        const cJSON *shape = cJSON_GetObjectItem(l, "shape");
+        assert_int_equal((int)num(shape, "N"), 4);
+        assert_true(num(shape, "P") >= 13 && num(shape, "Q") <= 55);
+        const cJSON *map = cJSON_GetObjectItem(l, "mapping");
+        assert_string_equal(cJSON_GetObjectItem(map, "dataflow")->valuestring, "rs");
+        num(map, "e");
+        assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(l, "bounds")) >= 5);
+        sum_macs += num(l, "macs");
+        sum_dram += num(l, "dram_bytes");
+        sum_energy += num(en, "total");
+    }
+    assert_true(fabs(num(total, "macs") - sum_macs) < 0.5);
+    assert_true(fabs(num(total, "dram_bytes") - sum_dram) < 0.5);
+    assert_true(fabs(num(cJSON_GetObjectItem(total, "energy"), "total") - sum_energy) <= 1e-9 * sum_energy);
+    cJSON_Delete(root);
+}
+
+static void test_tool_errors(void **state)
+{
+    (void)state;
+    static char buf[8192];
+    const char *tool = tu_tool("fastsr-accel");
+    assert_int_equal(tu_run(buf, sizeof(buf), "%s --help", tool), 0);
+    assert_non_null(strstr(buf, "usage"));
+    const char *badjson = write_file("bad-arch.json", "{\"name\": \"x\",, }");
+    const char *tiny = write_file("tiny-arch.json", "{\"base\": \"eyeriss-v1\", \"name\": \"tiny\", \"glb_bytes\": 256}");
+    const char *net = write_file("net.json", "{\"name\": \"n\", \"layers\": [{\"name\": \"a\", \"type\": \"conv\","
+                                             " \"C\": 3, \"M\": 4, \"H\": 4, \"W\": 4, \"R\": 7, \"S\": 7}]}");
+    static const struct { const char *args, *expect; } cases[] = {
+        { "--arch eyeriss-v1", "required" },
+        { "--arch nope.json --net alexnet", "nope.json" },
+        { "--arch %s --net alexnet", "invalid JSON" },
+        { "--arch %s --net vgg16", "global buffer" },
+        { "--arch eyeriss-v1 --net %s", "does not fit" },
+        { "--arch eyeriss-v1 --net alexnet --objective speed", "--objective" },
+        { "--arch eyeriss-v1 --net srcnn-9-5-5 --input 1920", "--input" },
+        { "--arch eyeriss-v1 --net alexnet --batch 0", "--batch" },
+        { "--arch eyeriss-v1 --net alexnet --frobnicate", "unknown" },
+        { "--arch eyeriss-v1 --net model.safetensors", "model.safetensors" },
+    };
+    const char *files[] = { NULL, NULL, badjson, tiny, net, NULL, NULL, NULL, NULL, NULL };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        char args[2048];
+        snprintf(args, sizeof(args), cases[i].args, files[i] ? files[i] : "");
+        int rc = tu_run(buf, sizeof(buf), "%s %s", tool, args);
+        if (rc == 0 || !strstr(buf, cases[i].expect))
+            fail_msg("`%s`: rc %d, output \"%s\" lacks \"%s\"", args, rc, buf, cases[i].expect);
+        /* One line, prefixed with the tool's name. */
+        assert_int_equal(strncmp(buf, "fastsr-accel: ", 14), 0);
+        assert_ptr_equal(strchr(buf, '\n'), buf + strlen(buf) - 1);
+    }
+}
+
+static void test_compare_jssc(void **state)
+{
+    (void)state;
+    static char buf[1 << 14];
+    assert_int_equal(tu_run(buf, sizeof(buf), "%s --compare-jssc --objective edp", tu_tool("fastsr-accel")), 0);
+    assert_non_null(strstr(buf, "| CONV1 | 421.7 | 154 / 154 |"));
+    assert_non_null(strstr(buf, "| CONV2 | 895.8 | 135 / 135 |"));
+    assert_non_null(strstr(buf, "total latency"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_arch_json),
+        cmocka_unit_test(test_net_json),
+        cmocka_unit_test(test_tool_json_report),
+        cmocka_unit_test(test_tool_errors),
+        cmocka_unit_test(test_compare_jssc),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
