@@ -55,6 +55,8 @@ struct FsrFast {
     int nready;
     Ready out;                  /* the frame handed out last */
     FsrPicture pool[8];         /* spare HR pictures: no allocation per frame */
+    uint8_t *scratch;           /* accelerator backend output luma */
+    size_t scratch_size;
     int npool;
     int64_t next_decode, next_display, arrivals;
     int64_t since_key;          /* frames processed since the last key frame */
@@ -144,6 +146,7 @@ void fsr_fast_close(FsrFast **pf)
     fsr_picture_free(&f->out.hr);
     for (int i = 0; i < f->npool; i++)
         fsr_picture_free(&f->pool[i]);
+    free(f->scratch);
     fsr_transfer_close(&f->tr);
     free(f);
     *pf = NULL;
@@ -349,7 +352,23 @@ static int process(FsrFast *f, int idx)
     const int key = decide_key(f, p, est);
     const double t0 = now_seconds();
     double drift = 0;
-    if (key) {
+    if (key && f->s.accel_sr) {
+        /* the network sees the bicubic luma; the output replaces it */
+        ret = fsr_bicubic_picture(&r->hr, &p->lr, f->scale);
+        const size_t n = (size_t)r->hr.w * r->hr.h;
+        if (ret == 0 && f->scratch_size < n) {
+            free(f->scratch);
+            f->scratch = malloc(n);
+            f->scratch_size = f->scratch ? n : 0;
+            if (!f->scratch)
+                ret = fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        }
+        if (ret == 0)
+            ret = fsr_accel_sr_run(f->s.accel_sr, f->scratch, r->hr.w, r->hr.data[0], r->hr.stride[0], r->hr.w,
+                                   r->hr.h, NULL);
+        if (ret == 0)
+            copy_plane(r->hr.data[0], r->hr.stride[0], f->scratch, r->hr.w, r->hr.w, r->hr.h);
+    } else if (key) {
         ret = f->s.sr ? fsr_sr_picture(f->s.sr, &r->hr, &p->lr) : fsr_bicubic_picture(&r->hr, &p->lr, f->scale);
     } else {
         ret = fsr_transfer_frame(f->tr, &r->hr, &p->lr, m, lookup_ref, f, &r->info.stats);

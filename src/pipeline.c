@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "fastsr/accel.h"
 #include "fastsr/bicubic.h"
 #include "fastsr/model.h"
 #include "fastsr/sr.h"
@@ -24,6 +25,7 @@ void fsr_default_settings(FsrSettings *s)
     s->crf = 18;
     s->preset = "medium";
     s->fallback = FSR_TRANSFER_DEFAULT_FALLBACK;
+    s->accel_arch = FSR_DEFAULT_ACCEL_ARCH;
 }
 
 const char *fsr_mode_name(FsrMode mode)
@@ -56,8 +58,8 @@ static int copy_trampoline(void *opaque, AVPacket *pkt)
     return t->enc ? fsr_encoder_copy_packet(t->enc, pkt) : 0;
 }
 
-/* Loads --model, or the default model for the scale, into an SR engine. */
-static int open_sr(const FsrSettings *s, FsrSR **sr)
+/* Loads --model, or the default model for the scale. */
+static int load_model(const FsrSettings *s, FsrModel **m)
 {
     char path[4096];
     int ret;
@@ -65,17 +67,51 @@ static int open_sr(const FsrSettings *s, FsrSR **sr)
         snprintf(path, sizeof(path), "%s", s->model);
     else if ((ret = fsr_default_model_path(s->scale, path, sizeof(path))) < 0)
         return ret;
-    FsrModel *m = NULL;
-    if ((ret = fsr_model_load(&m, path)) < 0)
+    if ((ret = fsr_model_load(m, path)) < 0)
         return ret;
-    if (m->scale != s->scale) {
+    if ((*m)->scale != s->scale) {
         ret = fsr_error(FSR_ERR(EINVAL), "%s: model is trained for x%d, not x%d (use --scale %d or another model)",
-                        path, m->scale, s->scale, m->scale);
-    } else {
-        ret = fsr_sr_open(sr, m, s->threads);
+                        path, (*m)->scale, s->scale, (*m)->scale);
+        fsr_model_free(m);
     }
-    fsr_model_free(&m);
     return ret;
+}
+
+/* The accelerator model's view of the run: SR frames cost a forward pass
+ * of the model on the chip, transferred frames what the transfer does per
+ * HR pixel with the run's measured block mix (fsr_accel_transfer_cost). */
+static int accel_report(const FsrSettings *s, const FsrModel *m, FsrReport *r)
+{
+    FsrAccelArch arch;
+    int ret = fsr_accel_arch_get(&arch, s->accel_arch);
+    if (ret < 0)
+        return ret;
+    FsrAccelFrameCost sr, tr = { 0 };
+    if ((ret = fsr_accel_frame_cost(&sr, &arch, m, r->out_w, r->out_h)) < 0)
+        return ret;
+    if (r->transferred_frames) {
+        FsrAccelTransferParams tp;
+        fsr_accel_transfer_defaults(&tp, s->scale);
+        const double area = (double)r->area_transferred;
+        tp.inter = 1.0 - (r->area_intra + r->area_fallback + r->area_noref) / area;
+        tp.coded_residual = r->area_residual / area;
+        const double inter_blocks = (double)(r->blocks_skip + r->blocks_direct + r->blocks_inter);
+        tp.bipred = inter_blocks > 0 ? r->blocks_bi / inter_blocks : 0;
+        if ((ret = fsr_accel_transfer_cost(&tr, &arch, &tp, r->out_w, r->out_h)) < 0)
+            return ret;
+    }
+    const double n = (double)r->frames;
+    const double t_sr = sr.seconds * r->sr_frames, t_tr = tr.seconds * r->transferred_frames;
+    r->has_accel = 1;
+    snprintf(r->accel_arch, sizeof(r->accel_arch), "%s", s->accel_arch);
+    snprintf(r->accel_energy_unit, sizeof(r->accel_energy_unit), "%s", sr.energy_unit);
+    r->accel_seconds_per_frame = (t_sr + t_tr) / n;
+    r->accel_energy_per_frame = (sr.energy * r->sr_frames + tr.energy * r->transferred_frames) / n;
+    r->accel_sr_share = t_sr + t_tr > 0 ? t_sr / (t_sr + t_tr) : 0;
+    r->accel_transfer_share = t_sr + t_tr > 0 ? t_tr / (t_sr + t_tr) : 0;
+    r->accel_srcnn_seconds_per_frame = sr.seconds;
+    r->accel_srcnn_energy_per_frame = sr.energy;
+    return 0;
 }
 
 /* The input side: the plain decoder (bicubic and srcnn modes, any codec,
@@ -131,6 +167,7 @@ static void count_frame(FsrReport *r, const FsrFastFrame *ff)
         r->area_fallback += ff->stats.area_fallback;
         r->area_intra += ff->stats.area_intra;
         r->area_noref += ff->stats.area_noref;
+        r->area_residual += ff->stats.area_residual;
     }
 }
 
@@ -178,9 +215,25 @@ int fsr_run(const FsrSettings *s, FsrReport *r)
         return ret;
 
     FsrSR *sr = NULL;
-    if (s->mode != FSR_MODE_BICUBIC && (ret = open_sr(s, &sr)) < 0)
-        return ret;
+    FsrAccelSr *accel_sr = NULL;
+    FsrModel *model = NULL;
+    if (s->mode != FSR_MODE_BICUBIC) {
+        if ((ret = load_model(s, &model)) < 0)
+            return ret;
+        if (s->backend_accel) {
+            FsrAccelArch arch;
+            if ((ret = fsr_accel_arch_get(&arch, s->accel_arch ? s->accel_arch : FSR_DEFAULT_ACCEL_ARCH)) < 0 ||
+                (ret = fsr_accel_sr_open(&accel_sr, model, &arch)) < 0) {
+                fsr_model_free(&model);
+                return ret;
+            }
+        } else if ((ret = fsr_sr_open(&sr, model, s->threads)) < 0) {
+            fsr_model_free(&model);
+            return ret;
+        }
+    }
     fs.sr = sr;
+    fs.accel_sr = accel_sr;
     Input in = { 0 };
     FsrEncoder *enc = NULL;
     FsrFast *fast = NULL;
@@ -286,6 +339,8 @@ int fsr_run(const FsrSettings *s, FsrReport *r)
                         s->output ? s->output : "output");
         goto end;
     }
+    if (model && s->accel_arch && (ret = accel_report(s, model, r)) < 0)
+        goto end;
     ret = 0;
     if (enc) {
         double t = now_seconds();
@@ -306,9 +361,35 @@ end:
     else
         fsr_decoder_close(&in.dec);
     fsr_sr_close(&sr);
+    fsr_accel_sr_close(&accel_sr);
+    fsr_model_free(&model);
     r->sec_upscale = r->sec_sr + r->sec_transfer;
     r->sec_total = now_seconds() - t0;
     return ret;
+}
+
+void fsr_report_add_accel_json(void *json_object, const FsrReport *r)
+{
+    cJSON *a = cJSON_AddObjectToObject(json_object, "accel");
+    cJSON_AddStringToObject(a, "arch", r->accel_arch);
+    cJSON_AddNumberToObject(a, "seconds_per_frame", r->accel_seconds_per_frame);
+    cJSON_AddNumberToObject(a, "energy_per_frame", r->accel_energy_per_frame);
+    cJSON_AddStringToObject(a, "energy_unit", r->accel_energy_unit);
+    /* joules only when the architecture gives pJ; relative units otherwise */
+    if (!strcmp(r->accel_energy_unit, "pJ"))
+        cJSON_AddNumberToObject(a, "joules_per_frame", r->accel_energy_per_frame * 1e-12);
+    else
+        cJSON_AddNullToObject(a, "joules_per_frame");
+    cJSON_AddNumberToObject(a, "sr_share", r->accel_sr_share);
+    cJSON_AddNumberToObject(a, "transfer_share", r->accel_transfer_share);
+    cJSON_AddNumberToObject(a, "srcnn_seconds_per_frame", r->accel_srcnn_seconds_per_frame);
+    cJSON_AddNumberToObject(a, "srcnn_energy_per_frame", r->accel_srcnn_energy_per_frame);
+    cJSON_AddNumberToObject(a, "speedup_vs_srcnn",
+                            r->accel_seconds_per_frame > 0 ? r->accel_srcnn_seconds_per_frame /
+                                                                 r->accel_seconds_per_frame : 0);
+    cJSON_AddNumberToObject(a, "energy_ratio_vs_srcnn",
+                            r->accel_srcnn_energy_per_frame > 0 ? r->accel_energy_per_frame /
+                                                                      r->accel_srcnn_energy_per_frame : 0);
 }
 
 int fsr_report_write_json(const FsrReport *r, const char *path)
@@ -356,6 +437,8 @@ int fsr_report_write_json(const FsrReport *r, const char *path)
     cJSON_AddNumberToObject(sec, "encode", r->sec_encode);
     cJSON_AddNumberToObject(sec, "total", r->sec_total);
     cJSON_AddNumberToObject(o, "fps", r->sec_total > 0 ? r->frames / r->sec_total : 0);
+    if (r->has_accel)
+        fsr_report_add_accel_json(o, r);
     char *text = cJSON_Print(o);
     cJSON_Delete(o);
     if (!text)

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "fastsr/accel.h"
 #include "fastsr/blockmap.h"
 #include "fastsr/common.h"
 #include "fastsr/picture.h"
@@ -39,6 +40,9 @@ typedef struct FsrFastSettings {
     FsrKeyPolicy policy;
     FsrTransferSettings transfer;   /* transfer.scale is the scale */
     FsrSR *sr;                      /* borrowed; NULL: key frames are bicubic */
+    /* borrowed; when set, key frames run on the accelerator model's
+     * fixed-point backend instead of sr (the float engine) */
+    FsrAccelSr *accel_sr;
 } FsrFastSettings;
 
 typedef struct FsrFastFrame {

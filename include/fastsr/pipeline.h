@@ -17,6 +17,7 @@ typedef enum FsrMode {
 } FsrMode;
 
 #define FSR_DEFAULT_KEYFRAMES "adaptive"
+#define FSR_DEFAULT_ACCEL_ARCH "eyeriss-v1-tiled"
 
 typedef struct FsrProgress {
     int64_t frames_done;
@@ -33,6 +34,13 @@ typedef struct FsrSettings {
     const char *keyframes;  /* fast mode: key-frame policy (fsr_key_policy_parse); NULL: default */
     const char *hr_filter;  /* fast mode: HR interpolation filter; NULL: default */
     double fallback;        /* fast mode: per-block fallback threshold; <= 0 disables */
+    /* SR arithmetic: 0 the float engine, 1 the accelerator model's
+     * fixed-point backend (slow; exact to the modelled chip) */
+    int backend_accel;
+    /* Accelerator architecture for the report's cost model and the accel
+     * backend ("eyeriss-v1", "eyeriss-v1-tiled" or a JSON file); NULL: no
+     * accelerator figures. */
+    const char *accel_arch;
     int crf;                /* x264 constant rate factor */
     const char *preset;     /* x264 preset */
     const char *x264_params;
@@ -66,7 +74,15 @@ typedef struct FsrReport {
     int64_t area_transferred, area_fallback, area_intra, area_noref; /* LR pixels of transferred frames */
     int64_t output_bytes;
     /* wall-clock seconds per stage and in all */
+    int64_t area_residual;
     double sec_decode, sec_sr, sec_transfer, sec_upscale, sec_encode, sec_total;
+    /* accelerator model (when settings.accel_arch is set and SR ran) */
+    int has_accel;
+    char accel_arch[64];
+    char accel_energy_unit[8];
+    double accel_seconds_per_frame, accel_energy_per_frame;
+    double accel_sr_share, accel_transfer_share;      /* of the modelled time */
+    double accel_srcnn_seconds_per_frame, accel_srcnn_energy_per_frame; /* SR on every frame */
 } FsrReport;
 
 FSR_API void fsr_default_settings(FsrSettings *s);
@@ -84,6 +100,10 @@ FSR_API int fsr_run(const FsrSettings *s, FsrReport *report);
 FSR_API int fsr_default_model_path(int scale, char *buf, size_t size);
 /* The index-th folder of that search (0..2); -1 when it does not apply. */
 FSR_API int fsr_model_dir(int index, char *buf, size_t size);
+
+/* Adds the report's "accel" object to a cJSON object (for tools that
+ * write their own JSON, like fastsr-bench). */
+FSR_API void fsr_report_add_accel_json(void *json_object, const FsrReport *r);
 
 /* Writes the report as JSON (schema in README "Report"). */
 FSR_API int fsr_report_write_json(const FsrReport *r, const char *path);

@@ -79,9 +79,20 @@ int main(int argc, char **argv)
         fprintf(stderr, "fastsr: error: %s\n", fsr_last_error());
         return EXIT_FAILED;
     }
-    if (!o.quiet)
-        fprintf(stderr, "fastsr: %s: %lld frames %dx%d -> %dx%d (%s) in %.1f s, %.1f fps\n", o.settings.output,
+    if (!o.quiet) {
+        fprintf(stderr, "fastsr: %s: %lld frames %dx%d -> %dx%d (%s) in %.1f s, %.1f fps", o.settings.output,
                 (long long)report.frames, report.in_w, report.in_h, report.out_w, report.out_h, report.mode,
                 report.sec_total, report.sec_total > 0 ? report.frames / report.sec_total : 0.0);
+        if (o.settings.mode == FSR_MODE_FAST)
+            fprintf(stderr, "; SR on %lld frames, %lld transferred (%s)", (long long)report.sr_frames,
+                    (long long)report.transferred_frames, report.keyframes);
+        fputc('\n', stderr);
+        if (report.has_accel)
+            fprintf(stderr, "fastsr: on %s: %.3f s and %.3g %s per frame, %.1fx faster and %.1fx less energy than "
+                    "SR on every frame\n", report.accel_arch, report.accel_seconds_per_frame,
+                    report.accel_energy_per_frame, report.accel_energy_unit,
+                    report.accel_srcnn_seconds_per_frame / report.accel_seconds_per_frame,
+                    report.accel_srcnn_energy_per_frame / report.accel_energy_per_frame);
+    }
     return EXIT_OK;
 }

@@ -20,6 +20,10 @@ void cli_usage(FILE *f)
             "      --hr-filter F      fast mode: HR interpolation: bicubic | bilinear | h264 | cubic:A\n"
             "      --fallback T       fast mode: blocks with mean |LR residual| >= T become bicubic\n"
             "                         (default 10; 0 disables)\n"
+            "      --backend B        SR arithmetic: float (default) | accel (the accelerator model's\n"
+            "                         fixed-point datapath; slow, exact to the modelled chip)\n"
+            "      --accel ARCH       accelerator for the report's time/energy model: eyeriss-v1,\n"
+            "                         eyeriss-v1-tiled (default), a JSON file, or none\n"
             "      --crf N            x264 constant rate factor 0..51 (default 18)\n"
             "      --preset NAME      x264 preset, ultrafast .. placebo (default medium)\n"
             "      --x264-params P    extra x264 options, key=value:key=value\n"
@@ -52,7 +56,7 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 
 int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
 {
-    enum { OPT_MODEL = 256, OPT_CRF, OPT_PRESET, OPT_X264, OPT_REPORT, OPT_KEEP, OPT_FILTER, OPT_FALLBACK };
+    enum { OPT_MODEL = 256, OPT_CRF, OPT_PRESET, OPT_X264, OPT_REPORT, OPT_KEEP, OPT_FILTER, OPT_FALLBACK, OPT_BACKEND, OPT_ACCEL };
     static const struct option longopts[] = {
         { "scale", required_argument, NULL, 's' },
         { "mode", required_argument, NULL, 'm' },
@@ -60,6 +64,8 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
         { "keyframes", required_argument, NULL, 'k' },
         { "hr-filter", required_argument, NULL, OPT_FILTER },
         { "fallback", required_argument, NULL, OPT_FALLBACK },
+        { "backend", required_argument, NULL, OPT_BACKEND },
+        { "accel", required_argument, NULL, OPT_ACCEL },
         { "crf", required_argument, NULL, OPT_CRF },
         { "preset", required_argument, NULL, OPT_PRESET },
         { "x264-params", required_argument, NULL, OPT_X264 },
@@ -109,6 +115,12 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
             break;
         }
         case OPT_FILTER: s->hr_filter = optarg; break;
+        case OPT_BACKEND:
+            if (strcmp(optarg, "float") && strcmp(optarg, "accel"))
+                return snprintf(err, err_size, "--backend must be float or accel, not '%s'", optarg), -1;
+            s->backend_accel = !strcmp(optarg, "accel");
+            break;
+        case OPT_ACCEL: s->accel_arch = strcmp(optarg, "none") ? optarg : NULL; break;
         case OPT_FALLBACK: {
             char *end;
             s->fallback = strtod(optarg, &end);
