@@ -75,7 +75,9 @@ typedef struct FsrReport {
     int64_t output_bytes;
     /* wall-clock seconds per stage and in all */
     int64_t area_residual;
-    double sec_decode, sec_sr, sec_transfer, sec_upscale, sec_encode, sec_total;
+    double sec_decode, sec_sr, sec_transfer, sec_upscale, sec_encode;
+    double sec_callback;    /* in frame_done, not counted in sec_total */
+    double sec_total;
     /* accelerator model (when settings.accel_arch is set and SR ran) */
     int has_accel;
     char accel_arch[64];

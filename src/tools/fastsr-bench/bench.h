@@ -11,6 +11,10 @@ void bench_conv_usage(void);
 int bench_images(int argc, char **argv);
 void bench_images_usage(void);
 
+/* --hr REF: FAST against per-frame SRCNN and bicubic on a video. */
+int bench_video(int argc, char **argv);
+void bench_video_usage(void);
+
 /* Seconds on a monotonic clock. */
 double bench_now(void);
 

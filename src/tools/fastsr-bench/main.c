@@ -20,6 +20,7 @@ static const struct {
 } modes[] = {
     { "--conv", bench_conv, bench_conv_usage },
     { "--images", bench_images, bench_images_usage },
+    { "--hr", bench_video, bench_video_usage },
 };
 
 static void usage(FILE *f)
@@ -44,6 +45,10 @@ int main(int argc, char **argv)
             /* The mode sees its own option as argv[0]... and keeps it, so
              * "--images DIR" reads DIR as argv[1]. */
             return modes[i].run(argc - 1, argv + 1);
+    /* --hr takes its REF as a value: the video mode parses the whole line */
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--hr"))
+            return bench_video(argc - 1, argv + 1);
     fprintf(stderr, "fastsr-bench: unknown mode %s\n", argv[1]);
     usage(stderr);
     return 2;

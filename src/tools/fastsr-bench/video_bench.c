@@ -1,0 +1,471 @@
+/* --hr REF: FAST against per-frame SRCNN and bicubic on a video with ground
+ * truth.  The LR video is made here (antialiased bicubic downscale, then
+ * libx264), every run goes through the library's pipeline with encoding
+ * off, and each HR frame is compared with REF as it comes out. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "bench.h"
+#include "decode.h"
+#include "encode.h"
+#include "fastsr/eval.h"
+#include "fastsr/pipeline.h"
+
+#define MAX_RUNS 32
+
+void bench_video_usage(void)
+{
+    printf("  --hr REF [--scale S] [--model FILE] [--crf N] [--preset P] [--x264 PARAMS]\n"
+           "        [--modes bicubic,srcnn,fast] [--keyframes every:4,every:8,every:16,intra,adaptive]\n"
+           "        [--frames N] [--threads N] [--hr-filter F] [--fallback T] [--accel ARCH|none]\n"
+           "        [--no-ssim] [--lr-out FILE] [--json OUT] [--csv OUT] [--plot OUT.svg]\n"
+           "        REF is any video or image sequence FFmpeg reads (.y4m, .mp4, dir/%%08d.png): it is\n"
+           "        downscaled by S (MATLAB-style antialiased bicubic) and encoded with libx264 (CRF 18,\n"
+           "        x264 defaults unless --x264), then each mode/policy upscales it; PSNR-Y/SSIM-Y per\n"
+           "        frame against REF, SR frames, seconds, fps, speedup against per-frame SRCNN\n");
+}
+
+typedef struct Ref {
+    int w, h, n;           /* cropped HR size (multiple of 2*scale), frames */
+    uint8_t **y;           /* HR luma per frame */
+} Ref;
+
+typedef struct Run {
+    char mode[16], keyframes[32], label[48];
+    FsrReport rep;
+    double *psnr, *ssim;
+    int *key;
+    double psnr_mean, ssim_mean;
+} Run;
+
+typedef struct Measure {
+    const Ref *ref;
+    Run *run;
+    int scale, ssim;
+} Measure;
+
+static int on_frame(void *opaque, const FsrFastFrame *f)
+{
+    Measure *m = opaque;
+    const int i = (int)f->display_index;
+    if (i < 0 || i >= m->ref->n)
+        return 0;
+    const FsrPicture *hr = f->hr;
+    m->run->psnr[i] = fsr_psnr_u8(hr->data[0], hr->stride[0], m->ref->y[i], m->ref->w, m->ref->w, m->ref->h,
+                                  m->scale);
+    m->run->ssim[i] = m->ssim ? fsr_ssim_u8(hr->data[0], hr->stride[0], m->ref->y[i], m->ref->w, m->ref->w,
+                                            m->ref->h, m->scale)
+                              : NAN;
+    m->run->key[i] = f->key;
+    return 0;
+}
+
+/* Reads REF, keeps the HR luma, and writes the LR video. */
+static int make_lr(const char *ref_path, int scale, int max_frames, int crf, const char *preset,
+                   const char *x264, const char *lr_path, Ref *ref)
+{
+    FsrDecoder *dec = NULL;
+    FsrEncoder *enc = NULL;
+    FsrDecoderSettings ds = { 0 };
+    int ret = fsr_decoder_open(&dec, ref_path, &ds);
+    if (ret < 0)
+        return ret;
+    const int w = dec->width - dec->width % (2 * scale), h = dec->height - dec->height % (2 * scale);
+    const int lw = w / scale, lh = h / scale;
+    if (lw < 16 || lh < 16) {
+        fsr_decoder_close(&dec);
+        fprintf(stderr, "fastsr-bench: error: %s: too small for x%d\n", ref_path, scale);
+        return -1;
+    }
+    ref->w = w;
+    ref->h = h;
+    FsrEncoderSettings es = { .path = lr_path, .overwrite = 1, .width = lw, .height = lh, .in_video = dec->stream,
+                              .in_codec = dec->codec, .crf = crf, .preset = preset, .x264_params = x264 };
+    FsrPicture lr = { 0 };
+    double *in = malloc(sizeof(double) * (size_t)w * h), *out = malloc(sizeof(double) * (size_t)lw * lh);
+    int cap = 0;
+    if (!in || !out || (ret = fsr_picture_alloc(&lr, lw, lh)) < 0 || (ret = fsr_encoder_open(&enc, &es)) < 0)
+        goto end;
+    for (;;) {
+        if (max_frames && ref->n >= max_frames)
+            break;
+        FsrFrame f;
+        ret = fsr_decoder_read(dec, &f);
+        if (ret < 0)
+            goto end;
+        if (ret == 1)
+            break;
+        if (ref->n == cap) {
+            cap = cap ? cap * 2 : 64;
+            uint8_t **ny = realloc(ref->y, sizeof(uint8_t *) * cap);
+            if (!ny) {
+                ret = -1;
+                goto end;
+            }
+            ref->y = ny;
+        }
+        uint8_t *y = malloc((size_t)w * h);
+        if (!y) {
+            ret = -1;
+            goto end;
+        }
+        for (int j = 0; j < h; j++)
+            memcpy(y + (size_t)j * w, f.pic.data[0] + j * f.pic.stride[0], w);
+        ref->y[ref->n++] = y;
+        /* each plane: MATLAB imresize with antialiasing, rounded */
+        for (int c = 0; c < 3; c++) {
+            const int pw = c ? w / 2 : w, ph = c ? h / 2 : h, qw = pw / scale, qh = ph / scale;
+            for (int j = 0; j < ph; j++)
+                for (int i = 0; i < pw; i++)
+                    in[(size_t)j * pw + i] = f.pic.data[c][j * f.pic.stride[c] + i];
+            fsr_imresize(out, qw, qh, in, pw, ph);
+            for (int j = 0; j < qh; j++)
+                for (int i = 0; i < qw; i++)
+                    lr.data[c][j * lr.stride[c] + i] = fsr_matlab_u8(out[(size_t)j * qw + i]);
+        }
+        if ((ret = fsr_encoder_write(enc, &lr, f.pts, f.duration)) < 0)
+            goto end;
+    }
+    ret = ref->n ? fsr_encoder_finish(enc) : -1;
+end:
+    if (ret < 0)
+        fprintf(stderr, "fastsr-bench: error: %s\n", fsr_last_error());
+    fsr_encoder_close(&enc);
+    fsr_decoder_close(&dec);
+    fsr_picture_free(&lr);
+    free(in);
+    free(out);
+    return ret < 0 ? -1 : 0;
+}
+
+static double mean(const double *v, int n)
+{
+    double s = 0;
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (!isnan(v[i]))
+            s += v[i], k++;
+    return k ? s / k : NAN;
+}
+
+/* A small SVG: per-frame PSNR of every run with its SR frames marked, and
+ * speedup against PSNR loss for the FAST runs. */
+static int write_svg(const char *path, const Run *runs, int nruns, int n, const Run *srcnn)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    static const char *colors[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+                                    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf" };
+    const int W = 900, H1 = 360, H2 = 320, L = 60, R = 200, T = 30;
+    double lo = 1e9, hi = -1e9;
+    for (int r = 0; r < nruns; r++)
+        for (int i = 0; i < n; i++)
+            if (!isnan(runs[r].psnr[i]) && !isinf(runs[r].psnr[i])) {
+                lo = fmin(lo, runs[r].psnr[i]);
+                hi = fmax(hi, runs[r].psnr[i]);
+            }
+    if (hi <= lo)
+        hi = lo + 1;
+    lo = floor(lo - 0.5);
+    hi = ceil(hi + 0.5);
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
+               "font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+            W, H1 + H2 + 60);
+    const int pw = W - L - R, ph = H1 - T - 40;
+#define PX(i) (L + (n > 1 ? (double)(i) * pw / (n - 1) : 0))
+#define PY(v) (T + ph - ((v) - lo) * ph / (hi - lo))
+    fprintf(f, "<text x=\"%d\" y=\"18\" font-size=\"14\">PSNR-Y per frame (circles: SR frames)</text>\n", L);
+    fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#888\"/>\n", L, T, pw, ph);
+    for (double v = lo; v <= hi + 1e-9; v += (hi - lo) > 8 ? 2 : 1)
+        fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.0f</text>\n", L - 5, PY(v) + 4, v);
+    for (int i = 0; i < n; i += n > 20 ? n / 10 : 1)
+        fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%d</text>\n", PX(i), T + ph + 16, i);
+    fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">frame</text>\n", L + pw / 2, T + ph + 32);
+    for (int r = 0; r < nruns; r++) {
+        const char *c = colors[r % 10];
+        fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"", c);
+        for (int i = 0; i < n; i++)
+            if (!isnan(runs[r].psnr[i]) && !isinf(runs[r].psnr[i]))
+                fprintf(f, "%.1f,%.1f ", PX(i), PY(runs[r].psnr[i]));
+        fprintf(f, "\"/>\n");
+        if (strcmp(runs[r].mode, "fast") == 0)
+            for (int i = 0; i < n; i++)
+                if (runs[r].key[i] && !isinf(runs[r].psnr[i]))
+                    fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n", PX(i), PY(runs[r].psnr[i]), c);
+        fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"3\" fill=\"%s\"/><text x=\"%d\" y=\"%d\">%s %.2f dB</text>\n",
+                L + pw + 10, T + 10 + 16 * r, c, L + pw + 26, T + 15 + 16 * r, runs[r].label, runs[r].psnr_mean);
+    }
+    /* speedup vs loss */
+    if (srcnn) {
+        const int t2 = H1 + 40, ph2 = H2 - 60;
+        double smax = 1, lmax = 0.1, lmin = 0;
+        for (int r = 0; r < nruns; r++) {
+            const double sp = runs[r].rep.sec_upscale > 0 ? srcnn->rep.sec_upscale / runs[r].rep.sec_upscale : 0;
+            smax = fmax(smax, sp);
+            lmax = fmax(lmax, srcnn->psnr_mean - runs[r].psnr_mean);
+            lmin = fmin(lmin, srcnn->psnr_mean - runs[r].psnr_mean);
+        }
+        smax = pow(2, ceil(log2(smax * 1.1)));
+        fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"14\">SR-stage speedup over per-frame SRCNN vs PSNR loss</text>\n",
+                L, t2 - 12);
+        fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#888\"/>\n", L, t2, pw,
+                ph2);
+#define SX(v) (L + log2(fmax(v, 1)) / log2(smax) * pw)
+#define SY(v) (t2 + ((v) - lmin) / (lmax - lmin) * ph2)
+        for (double v = 1; v <= smax; v *= 2)
+            fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%gx</text>\n", SX(v), t2 + ph2 + 16, v);
+        fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.2f dB</text>\n", L - 5, SY(lmin) + 4, lmin);
+        fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.2f dB</text>\n", L - 5, SY(lmax) + 4, lmax);
+        fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">speedup (log scale); down = more loss</text>\n",
+                L + pw / 2, t2 + ph2 + 32);
+        for (int r = 0; r < nruns; r++) {
+            const double sp = runs[r].rep.sec_upscale > 0 ? srcnn->rep.sec_upscale / runs[r].rep.sec_upscale : 0;
+            const double loss = srcnn->psnr_mean - runs[r].psnr_mean;
+            fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/><text x=\"%.1f\" y=\"%.1f\">%s</text>\n",
+                    SX(sp), SY(loss), colors[r % 10], SX(sp) + 6, SY(loss) - 4, runs[r].label);
+        }
+    }
+    fprintf(f, "</svg>\n");
+    return fclose(f) ? -1 : 0;
+}
+
+static int split(char *s, char **out, int max)
+{
+    int n = 0;
+    for (char *t = strtok(s, ","); t && n < max; t = strtok(NULL, ","))
+        out[n++] = t;
+    return n;
+}
+
+int bench_video(int argc, char **argv)
+{
+    const char *ref_path = NULL, *model = NULL, *json = NULL, *csv = NULL, *plot = NULL, *lr_out = NULL;
+    const char *x264 = NULL, *preset = "medium", *hr_filter = NULL, *accel = FSR_DEFAULT_ACCEL_ARCH;
+    char modes_buf[256] = "bicubic,srcnn,fast", keys_buf[512] = "every:4,every:8,every:16,intra,adaptive";
+    int scale = 2, frames = 0, threads = 0, crf = 18, ssim = 1;
+    double fallback = FSR_TRANSFER_DEFAULT_FALLBACK;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int used = 1;
+        if (!strcmp(a, "--hr") && v) ref_path = v;
+        else if (!strcmp(a, "--scale") && v) scale = atoi(v);
+        else if (!strcmp(a, "--model") && v) model = v;
+        else if (!strcmp(a, "--crf") && v) crf = atoi(v);
+        else if (!strcmp(a, "--preset") && v) preset = v;
+        else if (!strcmp(a, "--x264") && v) x264 = v;
+        else if (!strcmp(a, "--modes") && v) snprintf(modes_buf, sizeof(modes_buf), "%s", v);
+        else if (!strcmp(a, "--keyframes") && v) snprintf(keys_buf, sizeof(keys_buf), "%s", v);
+        else if (!strcmp(a, "--frames") && v) frames = atoi(v);
+        else if (!strcmp(a, "--threads") && v) threads = atoi(v);
+        else if (!strcmp(a, "--hr-filter") && v) hr_filter = v;
+        else if (!strcmp(a, "--fallback") && v) fallback = atof(v);
+        else if (!strcmp(a, "--accel") && v) accel = strcmp(v, "none") ? v : NULL;
+        else if (!strcmp(a, "--lr-out") && v) lr_out = v;
+        else if (!strcmp(a, "--json") && v) json = v;
+        else if (!strcmp(a, "--csv") && v) csv = v;
+        else if (!strcmp(a, "--plot") && v) plot = v;
+        else if (!strcmp(a, "--no-ssim")) { ssim = 0; used = 0; }
+        else {
+            fprintf(stderr, "fastsr-bench: unknown or incomplete option '%s' for --hr\n", a);
+            return 2;
+        }
+        i += used;
+    }
+    if (!ref_path || scale < 2 || scale > 4 || frames < 0 || crf < 0 || crf > 51) {
+        fprintf(stderr, "fastsr-bench: --hr REF is required; --scale 2..4, --crf 0..51\n");
+        return 2;
+    }
+    fsr_set_log_level(FSR_LOG_ERROR);
+    char tmp_lr[] = "/tmp/fastsr-bench-XXXXXX.mp4";
+    if (!lr_out) {
+        int fd = mkstemps(tmp_lr, 4);
+        if (fd < 0) {
+            fprintf(stderr, "fastsr-bench: error: cannot create a temporary file\n");
+            return 1;
+        }
+        close(fd);
+        lr_out = tmp_lr;
+    }
+    Ref ref = { 0 };
+    const double t_lr = bench_now();
+    if (make_lr(ref_path, scale, frames, crf, preset, x264, lr_out, &ref) < 0)
+        return 1;
+    fprintf(stderr, "fastsr-bench: %s: %d frames %dx%d, LR %dx%d made in %.1f s (%s)\n", ref_path, ref.n, ref.w, ref.h,
+            ref.w / scale, ref.h / scale, bench_now() - t_lr, lr_out);
+
+    Run runs[MAX_RUNS];
+    int nruns = 0;
+    char *modes[8], *keys[16];
+    const int nm = split(modes_buf, modes, 8), nk = split(keys_buf, keys, 16);
+    for (int m = 0; m < nm; m++) {
+        const int is_fast = !strcmp(modes[m], "fast");
+        if (!is_fast && strcmp(modes[m], "bicubic") && strcmp(modes[m], "srcnn")) {
+            fprintf(stderr, "fastsr-bench: unknown mode '%s'\n", modes[m]);
+            return 2;
+        }
+        for (int k = 0; k < (is_fast ? nk : 1) && nruns < MAX_RUNS; k++) {
+            Run *r = &runs[nruns++];
+            memset(r, 0, sizeof(*r));
+            snprintf(r->mode, sizeof(r->mode), "%s", modes[m]);
+            snprintf(r->keyframes, sizeof(r->keyframes), "%s", is_fast ? keys[k] : "all");
+            snprintf(r->label, sizeof(r->label), "%s%s%s", modes[m], is_fast ? " " : "", is_fast ? keys[k] : "");
+        }
+    }
+    const Run *srcnn = NULL, *bicubic = NULL;
+    int ret = 0;
+    for (int i = 0; i < nruns && !ret; i++) {
+        Run *r = &runs[i];
+        r->psnr = calloc(ref.n, sizeof(double));
+        r->ssim = calloc(ref.n, sizeof(double));
+        r->key = calloc(ref.n, sizeof(int));
+        for (int k = 0; k < ref.n; k++)
+            r->psnr[k] = r->ssim[k] = NAN;
+        FsrSettings s;
+        fsr_default_settings(&s);
+        s.input = lr_out;
+        s.output = NULL;
+        s.scale = scale;
+        s.mode = !strcmp(r->mode, "fast") ? FSR_MODE_FAST : !strcmp(r->mode, "srcnn") ? FSR_MODE_SRCNN
+                                                                                       : FSR_MODE_BICUBIC;
+        s.model = model;
+        s.keyframes = !strcmp(r->mode, "fast") ? r->keyframes : NULL;
+        s.hr_filter = hr_filter;
+        s.fallback = fallback;
+        s.threads = threads;
+        s.accel_arch = accel;
+        Measure me = { &ref, r, scale, ssim };
+        s.frame_done = on_frame;
+        s.opaque = &me;
+        if (fsr_run(&s, &r->rep) < 0) {
+            fprintf(stderr, "fastsr-bench: error: %s: %s\n", r->label, fsr_last_error());
+            ret = 1;
+            break;
+        }
+        r->psnr_mean = mean(r->psnr, ref.n);
+        r->ssim_mean = mean(r->ssim, ref.n);
+        if (!strcmp(r->mode, "srcnn"))
+            srcnn = r;
+        if (!strcmp(r->mode, "bicubic"))
+            bicubic = r;
+        fprintf(stderr, "fastsr-bench: %-18s %.3f dB\n", r->label, r->psnr_mean);
+    }
+    if (ret)
+        goto end;
+
+    printf("\n%s x%d, %d frames %dx%d -> %dx%d, LR: libx264 crf %d%s%s\n", ref_path, scale, ref.n, ref.w / scale,
+           ref.h / scale, ref.w, ref.h, crf, x264 ? " " : "", x264 ? x264 : "");
+    printf("%-20s %8s %8s %7s %5s %9s %9s %7s %8s", "run", "PSNR-Y", "vs SRCNN", "SSIM-Y", "SR", "SR+xfer s",
+           "total s", "fps", "speedup");
+    if (accel)
+        printf(" %10s %10s", "acc speed", "acc energy");
+    printf("\n");
+    for (int i = 0; i < nruns; i++) {
+        const Run *r = &runs[i];
+        const double sp = srcnn && r->rep.sec_upscale > 0 ? srcnn->rep.sec_upscale / r->rep.sec_upscale : NAN;
+        printf("%-20s %8.3f %+8.3f %7.4f %5lld %9.2f %9.2f %7.1f %7.1fx", r->label, r->psnr_mean,
+               srcnn ? r->psnr_mean - srcnn->psnr_mean : NAN, r->ssim_mean, (long long)r->rep.sr_frames,
+               r->rep.sec_upscale, r->rep.sec_total, r->rep.sec_total > 0 ? r->rep.frames / r->rep.sec_total : 0, sp);
+        if (accel && r->rep.has_accel)
+            printf(" %9.1fx %9.1fx", r->rep.accel_srcnn_seconds_per_frame / r->rep.accel_seconds_per_frame,
+                   r->rep.accel_srcnn_energy_per_frame / r->rep.accel_energy_per_frame);
+        printf("\n");
+    }
+    /* the transfer's own cost against a bicubic upscale of the same frames */
+    if (bicubic && bicubic->rep.frames)
+        for (int i = 0; i < nruns; i++)
+            if (runs[i].rep.transferred_frames) {
+                const double bic = bicubic->rep.sec_upscale / bicubic->rep.frames;
+                const double tr = runs[i].rep.sec_transfer / runs[i].rep.transferred_frames;
+                printf("transfer %-11s %.2f ms per frame = %.2fx a bicubic upscale (%.2f ms)\n", runs[i].keyframes,
+                       tr * 1e3, tr / bic, bic * 1e3);
+            }
+
+    if (json) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "input", ref_path);
+        cJSON_AddNumberToObject(o, "scale", scale);
+        cJSON_AddNumberToObject(o, "frames", ref.n);
+        cJSON_AddStringToObject(o, "x264", x264 ? x264 : "");
+        cJSON_AddNumberToObject(o, "crf", crf);
+        cJSON *arr = cJSON_AddArrayToObject(o, "runs");
+        for (int i = 0; i < nruns; i++) {
+            const Run *r = &runs[i];
+            cJSON *j = cJSON_CreateObject();
+            cJSON_AddStringToObject(j, "mode", r->mode);
+            cJSON_AddStringToObject(j, "keyframes", r->keyframes);
+            cJSON_AddNumberToObject(j, "psnr_y", r->psnr_mean);
+            if (ssim)
+                cJSON_AddNumberToObject(j, "ssim_y", r->ssim_mean);
+            else
+                cJSON_AddNullToObject(j, "ssim_y");
+            cJSON_AddNumberToObject(j, "sr_frames", (double)r->rep.sr_frames);
+            cJSON_AddNumberToObject(j, "sr_seconds", r->rep.sec_upscale);
+            cJSON_AddNumberToObject(j, "transfer_seconds", r->rep.sec_transfer);
+            cJSON_AddNumberToObject(j, "total_seconds", r->rep.sec_total);
+            cJSON_AddNumberToObject(j, "fps", r->rep.sec_total > 0 ? r->rep.frames / r->rep.sec_total : 0);
+            if (srcnn && r->rep.sec_upscale > 0)
+                cJSON_AddNumberToObject(j, "speedup_vs_srcnn", srcnn->rep.sec_upscale / r->rep.sec_upscale);
+            else
+                cJSON_AddNullToObject(j, "speedup_vs_srcnn");
+            cJSON_AddNumberToObject(j, "fallback_share", r->rep.area_transferred
+                                                              ? (double)r->rep.area_fallback / r->rep.area_transferred
+                                                              : 0);
+            cJSON *pf = cJSON_AddArrayToObject(j, "per_frame_psnr_y");
+            cJSON *kf = cJSON_AddArrayToObject(j, "sr_frame_flags");
+            for (int k = 0; k < ref.n; k++) {
+                cJSON_AddItemToArray(pf, isinf(r->psnr[k]) ? cJSON_CreateNumber(99) : cJSON_CreateNumber(r->psnr[k]));
+                cJSON_AddItemToArray(kf, cJSON_CreateBool(r->key[k]));
+            }
+            if (r->rep.has_accel)
+                fsr_report_add_accel_json(j, &r->rep);
+            cJSON_AddItemToArray(arr, j);
+        }
+        char *text = cJSON_Print(o);
+        FILE *f = fopen(json, "w");
+        if (!f || fputs(text, f) < 0 || fclose(f)) {
+            fprintf(stderr, "fastsr-bench: error: cannot write %s\n", json);
+            ret = 1;
+        }
+        cJSON_free(text);
+        cJSON_Delete(o);
+    }
+    if (csv) {
+        FILE *f = fopen(csv, "w");
+        if (!f) {
+            fprintf(stderr, "fastsr-bench: error: cannot write %s\n", csv);
+            ret = 1;
+        } else {
+            fprintf(f, "mode,keyframes,frame,psnr_y,ssim_y,sr_frame\n");
+            for (int i = 0; i < nruns; i++)
+                for (int k = 0; k < ref.n; k++)
+                    fprintf(f, "%s,%s,%d,%.4f,%.5f,%d\n", runs[i].mode, runs[i].keyframes, k, runs[i].psnr[k],
+                            runs[i].ssim[k], runs[i].key[k]);
+            if (fclose(f)) {
+                fprintf(stderr, "fastsr-bench: error: cannot write %s\n", csv);
+                ret = 1;
+            }
+        }
+    }
+    if (plot && write_svg(plot, runs, nruns, ref.n, srcnn) < 0) {
+        fprintf(stderr, "fastsr-bench: error: cannot write %s\n", plot);
+        ret = 1;
+    }
+end:
+    for (int i = 0; i < nruns; i++) {
+        free(runs[i].psnr);
+        free(runs[i].ssim);
+        free(runs[i].key);
+    }
+    for (int i = 0; i < ref.n; i++)
+        free(ref.y[i]);
+    free(ref.y);
+    if (lr_out == tmp_lr)
+        unlink(tmp_lr);
+    return ret;
+}
