@@ -244,6 +244,9 @@ int fsr_encoder_open(FsrEncoder **pe, const FsrEncoderSettings *s)
         ret = av_fail(e, ret, "cannot set up the output container");
         goto fail;
     }
+    /* No random file identifiers or dates: the same input and options give
+     * the same bytes (whatever --threads is). */
+    e->out->flags |= AVFMT_FLAG_BITEXACT;
     if ((ret = open_video_encoder(e, s)) < 0 || (ret = add_copied_streams(e, s)) < 0)
         goto fail;
     if (s->in_fmt)
