@@ -16,6 +16,7 @@ fastsr_require_pkg(FFMPEG "libavformat;libavcodec;libavutil;libswscale"
   "libavformat-dev libavcodec-dev libavutil-dev libswscale-dev")
 fastsr_require_pkg(CJSON "libcjson" "libcjson-dev")
 
+find_package(Threads REQUIRED)
 find_package(OpenMP)
 if(NOT OpenMP_C_FOUND)
   message(FATAL_ERROR "fastsr needs OpenMP for C — install it with: apt-get install libgomp1 (GCC) or libomp-dev (clang)")

@@ -14,6 +14,7 @@
 #include "decode.h"
 #include "sideinfo.h"
 #include "encode.h"
+#include "encode_thread.h"
 #include "log.h"
 
 void fsr_default_settings(FsrSettings *s)
@@ -49,13 +50,13 @@ static double now_seconds(void)
 /* The decoder is opened before the encoder (whose stream list depends on the
  * input); packets of other streams are only read once both exist. */
 typedef struct CopyTarget {
-    FsrEncoder *enc;
+    FsrEncodeThread *enc;
 } CopyTarget;
 
 static int copy_trampoline(void *opaque, AVPacket *pkt)
 {
     CopyTarget *t = opaque;
-    return t->enc ? fsr_encoder_copy_packet(t->enc, pkt) : 0;
+    return t->enc ? fsr_encode_thread_packet(t->enc, pkt) : 0;
 }
 
 /* Loads --model, or the default model for the scale. */
@@ -236,6 +237,7 @@ int fsr_run(const FsrSettings *s, FsrReport *r)
     fs.accel_sr = accel_sr;
     Input in = { 0 };
     FsrEncoder *enc = NULL;
+    FsrEncodeThread *enc_thread = NULL;
     FsrFast *fast = NULL;
     CopyTarget copy = { 0 };
     FsrDecoderSettings ds = { .threads = s->threads, .on_packet = copy_trampoline, .opaque = &copy };
@@ -262,9 +264,9 @@ int fsr_run(const FsrSettings *s, FsrReport *r)
             .in_video = dec->stream, .in_codec = dec->codec, .in_fmt = dec->fmt, .in_video_index = dec->stream_index,
             .crf = s->crf, .preset = s->preset, .x264_params = s->x264_params, .threads = s->threads,
         };
-        if ((ret = fsr_encoder_open(&enc, &es)) < 0)
+        if ((ret = fsr_encoder_open(&enc, &es)) < 0 || (ret = fsr_encode_thread_start(&enc_thread, enc, 3)) < 0)
             goto end;
-        copy.enc = enc;
+        copy.enc = enc_thread;
         for (unsigned i = 0; i < dec->fmt->nb_streams; i++)
             r->copied_streams += i != (unsigned)dec->stream_index &&
                                  (dec->fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO ||
@@ -306,13 +308,8 @@ int fsr_run(const FsrSettings *s, FsrReport *r)
                 if (ret < 0)
                     goto end;
             }
-            if (enc) {
-                double t = now_seconds();
-                ret = fsr_encoder_write(enc, ff.hr, ff.pts, ff.duration);
-                r->sec_encode += now_seconds() - t;
-                if (ret < 0)
-                    goto end;
-            }
+            if (enc_thread && (ret = fsr_encode_thread_frame(enc_thread, ff.hr, ff.pts, ff.duration)) < 0)
+                goto end;
             if (s->progress) {
                 prog.frames_done = r->frames;
                 prog.seconds = now_seconds() - t0;
@@ -347,14 +344,14 @@ int fsr_run(const FsrSettings *s, FsrReport *r)
     if (model && s->accel_arch && (ret = accel_report(s, model, r)) < 0)
         goto end;
     ret = 0;
-    if (enc) {
-        double t = now_seconds();
-        ret = fsr_encoder_finish(enc);
-        r->sec_encode += now_seconds() - t;
+    if (enc_thread) {
+        ret = fsr_encode_thread_end(&enc_thread, 1, &r->sec_encode);
         if (ret == 0)
             r->output_bytes = fsr_encoder_bytes(enc);
     }
 end:
+    /* a failed run: the queue is dropped and the file removed below */
+    fsr_encode_thread_end(&enc_thread, 0, NULL);
     if (in.dec) {
         r->decode_errors = in.dec->decode_errors;
         r->corrupt_frames = in.dec->corrupt_frames;

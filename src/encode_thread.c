@@ -1,0 +1,195 @@
+#include "encode_thread.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+typedef struct Item {
+    int is_packet;
+    FsrPicture pic;         /* frames: an owned copy */
+    int64_t pts, duration;
+    AVPacket *pkt;          /* packets: a clone */
+} Item;
+
+#define MAX_ITEMS 512       /* frames and packets together */
+
+struct FsrEncodeThread {
+    FsrEncoder *enc;
+    pthread_t thread;
+    pthread_mutex_t mutex;
+    pthread_cond_t changed;
+    Item items[MAX_ITEMS];
+    int head, count, frames_queued, max_frames;
+    int closing, finish, error;
+    char error_text[1024];
+    double seconds;
+    FsrPicture spare[4];    /* recycled frame copies */
+    int nspare;
+};
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void *run(void *opaque)
+{
+    FsrEncodeThread *t = opaque;
+    pthread_mutex_lock(&t->mutex);
+    for (;;) {
+        while (!t->count && !t->closing)
+            pthread_cond_wait(&t->changed, &t->mutex);
+        if (!t->count)
+            break;
+        Item it = t->items[t->head];
+        pthread_mutex_unlock(&t->mutex);
+        int ret = 0;
+        const double t0 = now();
+        if (!t->error)
+            ret = it.is_packet ? fsr_encoder_copy_packet(t->enc, it.pkt)
+                               : fsr_encoder_write(t->enc, &it.pic, it.pts, it.duration);
+        const double dt = now() - t0;
+        pthread_mutex_lock(&t->mutex);
+        t->seconds += dt;
+        if (ret < 0 && !t->error) {
+            t->error = ret;
+            snprintf(t->error_text, sizeof(t->error_text), "%s", fsr_last_error());
+        }
+        if (it.is_packet) {
+            av_packet_free(&it.pkt);
+        } else {
+            t->frames_queued--;
+            if (t->nspare < 4)
+                t->spare[t->nspare++] = it.pic;
+            else
+                fsr_picture_free(&it.pic);
+        }
+        t->head = (t->head + 1) % MAX_ITEMS;
+        t->count--;
+        pthread_cond_broadcast(&t->changed);
+    }
+    if (t->finish && !t->error) {
+        pthread_mutex_unlock(&t->mutex);
+        const double t0 = now();
+        int ret = fsr_encoder_finish(t->enc);
+        pthread_mutex_lock(&t->mutex);
+        t->seconds += now() - t0;
+        if (ret < 0) {
+            t->error = ret;
+            snprintf(t->error_text, sizeof(t->error_text), "%s", fsr_last_error());
+        }
+    }
+    pthread_mutex_unlock(&t->mutex);
+    return NULL;
+}
+
+int fsr_encode_thread_start(FsrEncodeThread **pt, FsrEncoder *enc, int depth)
+{
+    *pt = NULL;
+    FsrEncodeThread *t = calloc(1, sizeof(*t));
+    if (!t)
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    t->enc = enc;
+    t->max_frames = depth < 1 ? 1 : depth;
+    pthread_mutex_init(&t->mutex, NULL);
+    pthread_cond_init(&t->changed, NULL);
+    if (pthread_create(&t->thread, NULL, run, t)) {
+        free(t);
+        return fsr_error(FSR_ERR(EAGAIN), "cannot start the encoder thread");
+    }
+    *pt = t;
+    return 0;
+}
+
+/* Waits for room; returns the thread's error if it failed meanwhile. */
+static int wait_room(FsrEncodeThread *t, int frame)
+{
+    while (!t->error && (t->count == MAX_ITEMS || (frame && t->frames_queued >= t->max_frames)))
+        pthread_cond_wait(&t->changed, &t->mutex);
+    return t->error ? fsr_error(t->error, "%s", t->error_text) : 0;
+}
+
+int fsr_encode_thread_frame(FsrEncodeThread *t, const FsrPicture *hr, int64_t pts, int64_t duration)
+{
+    pthread_mutex_lock(&t->mutex);
+    int ret = wait_room(t, 1);
+    FsrPicture pic = { 0 };
+    if (!ret && t->nspare)
+        pic = t->spare[--t->nspare];
+    pthread_mutex_unlock(&t->mutex);
+    if (ret)
+        return ret;
+    if (!pic.buf || pic.w != hr->w || pic.h != hr->h) {
+        fsr_picture_free(&pic);
+        if ((ret = fsr_picture_alloc(&pic, hr->w, hr->h)) < 0)
+            return ret;
+    }
+    for (int c = 0; c < 3; c++) {
+        const int w = c ? fsr_chroma_w(hr->w) : hr->w, h = c ? fsr_chroma_h(hr->h) : hr->h;
+        for (int y = 0; y < h; y++)
+            memcpy(pic.data[c] + y * pic.stride[c], hr->data[c] + y * hr->stride[c], w);
+    }
+    pthread_mutex_lock(&t->mutex);
+    Item *it = &t->items[(t->head + t->count) % MAX_ITEMS];
+    memset(it, 0, sizeof(*it));
+    it->pic = pic;
+    it->pts = pts;
+    it->duration = duration;
+    t->count++;
+    t->frames_queued++;
+    pthread_cond_broadcast(&t->changed);
+    pthread_mutex_unlock(&t->mutex);
+    return 0;
+}
+
+int fsr_encode_thread_packet(FsrEncodeThread *t, AVPacket *pkt)
+{
+    AVPacket *clone = av_packet_clone(pkt);
+    if (!clone)
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    pthread_mutex_lock(&t->mutex);
+    int ret = wait_room(t, 0);
+    if (!ret) {
+        Item *it = &t->items[(t->head + t->count) % MAX_ITEMS];
+        memset(it, 0, sizeof(*it));
+        it->is_packet = 1;
+        it->pkt = clone;
+        t->count++;
+        pthread_cond_broadcast(&t->changed);
+    }
+    pthread_mutex_unlock(&t->mutex);
+    if (ret)
+        av_packet_free(&clone);
+    return ret;
+}
+
+int fsr_encode_thread_end(FsrEncodeThread **pt, int finish, double *seconds)
+{
+    FsrEncodeThread *t = *pt;
+    if (!t)
+        return 0;
+    pthread_mutex_lock(&t->mutex);
+    t->closing = 1;
+    t->finish = finish;
+    if (!finish && !t->error)
+        t->error = FSR_ERR(ECANCELED); /* drop what is queued */
+    pthread_cond_broadcast(&t->changed);
+    pthread_mutex_unlock(&t->mutex);
+    pthread_join(t->thread, NULL);
+    int ret = finish && t->error ? fsr_error(t->error, "%s", t->error_text) : 0;
+    if (seconds)
+        *seconds = t->seconds;
+    for (int i = 0; i < t->nspare; i++)
+        fsr_picture_free(&t->spare[i]);
+    pthread_mutex_destroy(&t->mutex);
+    pthread_cond_destroy(&t->changed);
+    free(t);
+    *pt = NULL;
+    return ret;
+}
