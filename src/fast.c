@@ -348,7 +348,9 @@ static int process(FsrFast *f, int idx)
     if (ret < 0)
         return ret;
     const FsrBlockMap *m = &p->map;
-    const double est = m->side_info && f->s.policy.kind == FSR_KEY_ADAPTIVE ? estimate_loss(f, m) : 0;
+    /* the estimate is cheap: kept for every policy, so runs can be compared
+     * with what the adaptive policy would have predicted */
+    const double est = m->side_info && f->s.policy.kind != FSR_KEY_ALL ? estimate_loss(f, m) : 0;
     const int key = decide_key(f, p, est);
     const double t0 = now_seconds();
     double drift = 0;
@@ -372,7 +374,7 @@ static int process(FsrFast *f, int idx)
         ret = f->s.sr ? fsr_sr_picture(f->s.sr, &r->hr, &p->lr) : fsr_bicubic_picture(&r->hr, &p->lr, f->scale);
     } else {
         ret = fsr_transfer_frame(f->tr, &r->hr, &p->lr, m, lookup_ref, f, &r->info.stats);
-        drift = f->s.policy.kind == FSR_KEY_ADAPTIVE ? est : 0;
+        drift = est;
     }
     if (ret < 0) {
         pool_put(f, &r->hr);

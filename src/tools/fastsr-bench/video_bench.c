@@ -38,7 +38,7 @@ typedef struct Ref {
 typedef struct Run {
     char mode[16], keyframes[32], label[48];
     FsrReport rep;
-    double *psnr, *ssim;
+    double *psnr, *ssim, *est;
     int *key;
     double psnr_mean, ssim_mean;
 } Run;
@@ -62,6 +62,7 @@ static int on_frame(void *opaque, const FsrFastFrame *f)
                                             m->ref->h, m->scale)
                               : NAN;
     m->run->key[i] = f->key;
+    m->run->est[i] = f->estimated_loss_db;
     return 0;
 }
 
@@ -324,6 +325,7 @@ int bench_video(int argc, char **argv)
         r->psnr = calloc(ref.n, sizeof(double));
         r->ssim = calloc(ref.n, sizeof(double));
         r->key = calloc(ref.n, sizeof(int));
+        r->est = calloc(ref.n, sizeof(double));
         for (int k = 0; k < ref.n; k++)
             r->psnr[k] = r->ssim[k] = NAN;
         FsrSettings s;
@@ -441,11 +443,11 @@ int bench_video(int argc, char **argv)
             fprintf(stderr, "fastsr-bench: error: cannot write %s\n", csv);
             ret = 1;
         } else {
-            fprintf(f, "mode,keyframes,frame,psnr_y,ssim_y,sr_frame\n");
+            fprintf(f, "mode,keyframes,frame,psnr_y,ssim_y,sr_frame,estimated_loss_db\n");
             for (int i = 0; i < nruns; i++)
                 for (int k = 0; k < ref.n; k++)
-                    fprintf(f, "%s,%s,%d,%.4f,%.5f,%d\n", runs[i].mode, runs[i].keyframes, k, runs[i].psnr[k],
-                            runs[i].ssim[k], runs[i].key[k]);
+                    fprintf(f, "%s,%s,%d,%.4f,%.5f,%d,%.4f\n", runs[i].mode, runs[i].keyframes, k, runs[i].psnr[k],
+                            runs[i].ssim[k], runs[i].key[k], runs[i].est[k]);
             if (fclose(f)) {
                 fprintf(stderr, "fastsr-bench: error: cannot write %s\n", csv);
                 ret = 1;
@@ -461,6 +463,7 @@ end:
         free(runs[i].psnr);
         free(runs[i].ssim);
         free(runs[i].key);
+        free(runs[i].est);
     }
     for (int i = 0; i < ref.n; i++)
         free(ref.y[i]);
