@@ -74,9 +74,10 @@ static void gather(Ctx *c, int l)
     }
 }
 
-static FsrMcPlane plane_of(const FsrPicture *p, int c)
+static FsrMcPlane plane_of(const FsrRefPic *r, int c)
 {
-    FsrMcPlane m = { p->data[c], p->stride[c], c ? p->w >> 1 : p->w, c ? p->h >> 1 : p->h };
+    const FsrPicture *p = r->pic;
+    FsrMcPlane m = { p->data[c], p->stride[c], c ? p->w >> 1 : p->w, c ? p->h >> 1 : p->h, c ? r->pad >> 1 : r->pad };
     return m;
 }
 
@@ -84,6 +85,7 @@ typedef struct Choice {
     int lists;
     const Cand *c[2];
     unsigned sad;
+    uint8_t luma[16 * 16]; /* the chosen luma prediction, stride 16 */
 } Choice;
 
 static void weights_for(const Ctx *c, const Choice *ch, FsrBlock *blk)
@@ -124,7 +126,7 @@ static void predict_plane(const Choice *ch, const FsrBlock *blk, int p, uint8_t 
     for (int l = 0; l < 2; l++) {
         if (!(ch->lists & (1 << l)))
             continue;
-        FsrMcPlane ref = plane_of(ch->c[l]->rp->pic, p);
+        FsrMcPlane ref = plane_of(ch->c[l]->rp, p);
         if (p)
             fsr_h264_mc_chroma(tmp[l], 16, &ref, blk->x >> 1, blk->y >> 1, blk->mv[l][0], blk->mv[l][1], w, h);
         else
@@ -134,34 +136,48 @@ static void predict_plane(const Choice *ch, const FsrBlock *blk, int p, uint8_t 
     if (ch->lists == 3) {
         int unweighted = d == 0 && blk->weight[0][p] == 1 && blk->weight[1][p] == 1 && !blk->offset[0][p] &&
                          !blk->offset[1][p];
-        fsr_h264_biweight(tmp[0], tmp[1], 16, w, h, unweighted ? -1 : d, blk->weight[0][p], blk->weight[1][p],
+        fsr_h264_biweight(dst, tmp[0], tmp[1], ds, w, h, unweighted ? -1 : d, blk->weight[0][p], blk->weight[1][p],
                           blk->offset[0][p], blk->offset[1][p]);
     } else {
         int l = ch->lists == 2;
-        if (l)
-            memcpy(tmp[0], tmp[1], sizeof(tmp[0]));
+        for (int j = 0; j < h; j++)
+            memcpy(dst + j * ds, tmp[l] + j * 16, (size_t)w);
         if (d || blk->weight[l][p] != 1 || blk->offset[l][p])
-            fsr_h264_weight(tmp[0], 16, w, h, d, blk->weight[l][p], blk->offset[l][p]);
+            fsr_h264_weight(dst, ds, w, h, d, blk->weight[l][p], blk->offset[l][p]);
     }
-    for (int j = 0; j < h; j++)
-        memcpy(dst + j * ds, tmp[0] + j * 16, (size_t)w);
 }
 
 static void mc_luma_cand(uint8_t *dst, const Cand *cd, const FsrBlock *blk, int l)
 {
-    FsrMcPlane ref = plane_of(cd->rp->pic, 0);
+    FsrMcPlane ref = plane_of(cd->rp, 0);
     fsr_h264_mc_luma(dst, 16, &ref, blk->x, blk->y, blk->mv[l][0], blk->mv[l][1], blk->w, blk->h);
 }
 
 /* Best reference per list (and list combination) by luma SAD. */
 static int choose(Ctx *c, FsrBlock *blk, int lists, int try_drop, Choice *best)
 {
+    /* P_Skip predicts from refIdxL0 = 0 by definition (8.4.1.1): no search */
+    int only_first = 0;
+    if (blk->kind == FSR_BLOCK_PSKIP) {
+        for (int k = 0; k < c->ncand[0]; k++)
+            if (c->cand[0][k].idx == 0) {
+                const Cand t = c->cand[0][k];
+                c->cand[0][k] = c->cand[0][0];
+                c->cand[0][0] = t;
+                only_first = 1;
+                break;
+            }
+    }
     const FsrH264Slice *sl = c->sl;
     const uint8_t *cur = c->cur->data[0] + (ptrdiff_t)blk->y * c->cur->stride[0] + blk->x;
     const ptrdiff_t cs = c->cur->stride[0];
     const int w = blk->w, h = blk->h;
     uint8_t raw[2][FSR_H264_MAX_REFS][16 * 16];
-    uint8_t tmp[16 * 16];
+    /* two scratch buffers: the one holding the best prediction so far is
+     * not overwritten by the next candidate */
+    uint8_t scratch[2][16 * 16];
+    int cur_tmp = 0;
+    const uint8_t *best_pred = NULL;
     best->sad = UINT_MAX;
     best->lists = 0;
     for (int l = 0; l < 2; l++)
@@ -194,51 +210,59 @@ static int choose(Ctx *c, FsrBlock *blk, int lists, int try_drop, Choice *best)
         const int ls = opts[o];
         if (ls != 3) {
             const int l = ls == 2;
-            for (int k = 0; k < c->ncand[l] && best->sad; k++) {
+            for (int k = 0; k < (only_first ? 1 : c->ncand[l]) && best->sad; k++) {
                 const uint8_t *pred = RAW(l, k);
                 const int idx = c->cand[l][k].idx;
                 if (sl->weight_mode == FSR_WEIGHT_EXPLICIT &&
                     (sl->log2_denom[0] || sl->weight[l][idx][0] != 1 || sl->offset[l][idx][0])) {
-                    memcpy(tmp, pred, sizeof(tmp));
+                    uint8_t *tmp = scratch[cur_tmp];
+                    memcpy(tmp, pred, sizeof(scratch[0]));
                     fsr_h264_weight(tmp, 16, w, h, sl->log2_denom[0], sl->weight[l][idx][0], sl->offset[l][idx][0]);
                     pred = tmp;
                 }
-                unsigned sad = fsr_sad(cur, cs, pred, 16, w, h);
+                unsigned sad = fsr_sad_below(cur, cs, pred, 16, w, h, best->sad);
                 if (sad < best->sad) {
                     best->sad = sad;
                     best->lists = ls;
                     best->c[l] = &c->cand[l][k];
                     best->c[!l] = NULL;
+                    best_pred = pred;
+                    if (pred == scratch[cur_tmp])
+                        cur_tmp ^= 1;
                 }
             }
         } else {
             for (int k0 = 0; k0 < c->ncand[0] && best->sad; k0++)
                 for (int k1 = 0; k1 < c->ncand[1] && best->sad; k1++) {
                     const int i0 = c->cand[0][k0].idx, i1 = c->cand[1][k1].idx;
-                    const uint8_t *r1 = RAW(1, k1);
-                    memcpy(tmp, RAW(0, k0), sizeof(tmp));
+                    const uint8_t *r1 = RAW(1, k1), *r0 = RAW(0, k0);
+                    uint8_t *tmp = scratch[cur_tmp];
                     if (sl->weight_mode == FSR_WEIGHT_EXPLICIT) {
-                        fsr_h264_biweight(tmp, r1, 16, w, h, sl->log2_denom[0], sl->weight[0][i0][0],
+                        fsr_h264_biweight(tmp, r0, r1, 16, w, h, sl->log2_denom[0], sl->weight[0][i0][0],
                                           sl->weight[1][i1][0], sl->offset[0][i0][0], sl->offset[1][i1][0]);
                     } else if (sl->weight_mode == FSR_WEIGHT_IMPLICIT) {
                         int w0, w1;
                         fsr_h264_implicit_weights(c->au->poc, sl->ref_poc[0][i0], sl->ref_poc[1][i1],
                                                   sl->ref_long[0][i0], sl->ref_long[1][i1], &w0, &w1);
-                        fsr_h264_biweight(tmp, r1, 16, w, h, w0 == 32 ? -1 : 5, w0, w1, 0, 0);
+                        fsr_h264_biweight(tmp, r0, r1, 16, w, h, w0 == 32 ? -1 : 5, w0, w1, 0, 0);
                     } else {
-                        fsr_h264_biweight(tmp, r1, 16, w, h, -1, 1, 1, 0, 0);
+                        fsr_h264_biweight(tmp, r0, r1, 16, w, h, -1, 1, 1, 0, 0);
                     }
-                    unsigned sad = fsr_sad(cur, cs, tmp, 16, w, h);
+                    unsigned sad = fsr_sad_below(cur, cs, tmp, 16, w, h, best->sad);
                     if (sad < best->sad) {
                         best->sad = sad;
                         best->lists = 3;
                         best->c[0] = &c->cand[0][k0];
                         best->c[1] = &c->cand[1][k1];
+                        best_pred = tmp;
+                        cur_tmp ^= 1;
                     }
                 }
         }
     }
 #undef RAW
+    if (best_pred)
+        memcpy(best->luma, best_pred, sizeof(best->luma));
     return 0;
 }
 
@@ -276,6 +300,17 @@ static int ensure(FsrBlockMapBuilder *b, int nblocks, int cw, int ch)
         b->cells_cap = cells;
     }
     return 0;
+}
+
+/* Blocks without a prediction carry a zero residual. */
+static void zero_residual(FsrBlockMap *m, const FsrBlock *blk)
+{
+    for (int p = 0; p < 3; p++) {
+        const int sh = p ? 1 : 0;
+        int16_t *o = (int16_t *)m->residual[p] + (ptrdiff_t)(blk->y >> sh) * m->residual_stride[p] + (blk->x >> sh);
+        for (int j = 0; j < blk->h >> sh; j++)
+            memset(o + j * m->residual_stride[p], 0, sizeof(int16_t) * (blk->w >> sh));
+    }
 }
 
 static const FsrH264Slice *slice_of(const FsrH264AU *au, int mb_addr)
@@ -320,7 +355,6 @@ int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur
     m->residual[2] = b->res + (size_t)cw * ch * 5 / 4;
     m->residual_stride[0] = cw;
     m->residual_stride[1] = m->residual_stride[2] = cw / 2;
-    memset(b->res, 0, (size_t)cw * ch * 3 / 2 * sizeof(int16_t));
     if (table && (table->mb_w != mb_w || table->mb_h != mb_h))
         table = NULL;
     if (!table)
@@ -376,6 +410,7 @@ int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur
                 blk->ref[0] = blk->ref[1] = -1;
                 blk->ref_idx[0] = blk->ref_idx[1] = -1;
                 m->counts.intra++;
+                zero_residual(m, blk);
                 continue;
             }
             const int kind = t == 'S' ? FSR_BLOCK_PSKIP : t == 'd' ? FSR_BLOCK_BSKIP : t == 'D' ? FSR_BLOCK_DIRECT
@@ -426,6 +461,7 @@ int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur
                     m->unmodelled |= FSR_UNMODELLED_MV;
                     blk->flags |= FSR_BLOCK_NO_REF;
                     m->counts.no_ref++;
+                    zero_residual(m, blk);
                     continue;
                 }
                 blk->lists = (uint8_t)lists;
@@ -434,6 +470,7 @@ int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur
                 if (!sl || sl->type == FSR_SLICE_I || choose(&c, blk, lists, try_drop, &ch) < 0 || !ch.lists) {
                     blk->flags |= FSR_BLOCK_NO_REF;
                     m->counts.no_ref++;
+                    zero_residual(m, blk);
                     continue;
                 }
                 if (ch.lists != lists) {
@@ -455,24 +492,19 @@ int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur
                 blk->sad = ch.sad;
                 weights_for(&c, &ch, blk);
                 /* residual = decoded - prediction, all three planes */
-                int zero = 1;
+                int nonzero = 0;
                 for (int p = 0; p < 3; p++) {
-                    const int s = p ? 1 : 0, bx = blk->x >> s, by = blk->y >> s, w = blk->w >> s, h = blk->h >> s;
+                    const int sh = p ? 1 : 0, bx = blk->x >> sh, by = blk->y >> sh, w = blk->w >> sh,
+                              h = blk->h >> sh;
                     uint8_t pred[16 * 16];
-                    if (p == 0 && ch.sad == 0) {
-                        /* exact luma: nothing to subtract */
-                        continue;
-                    }
-                    predict_plane(&ch, blk, p, pred, 16);
-                    const uint8_t *d = cur->data[p] + (ptrdiff_t)by * cur->stride[p] + bx;
-                    int16_t *o = (int16_t *)m->residual[p] + (ptrdiff_t)by * m->residual_stride[p] + bx;
-                    for (int j = 0; j < h; j++)
-                        for (int i = 0; i < w; i++) {
-                            int v = d[j * cur->stride[p] + i] - pred[j * 16 + i];
-                            o[j * m->residual_stride[p] + i] = (int16_t)v;
-                            zero &= v == 0;
-                        }
+                    if (p)
+                        predict_plane(&ch, blk, p, pred, 16);
+                    nonzero |= fsr_residual((int16_t *)m->residual[p] + (ptrdiff_t)by * m->residual_stride[p] + bx,
+                                            m->residual_stride[p],
+                                            cur->data[p] + (ptrdiff_t)by * cur->stride[p] + bx, cur->stride[p],
+                                            p ? pred : ch.luma, 16, w, h);
                 }
+                const int zero = !nonzero;
                 m->counts.predicted++;
                 if (zero) {
                     blk->flags |= FSR_BLOCK_ZERO_RESIDUAL;

@@ -20,6 +20,7 @@ typedef struct FsrMbTable {
 
 typedef struct FsrRefPic {
     const FsrPicture *pic;  /* coded size */
+    int pad;                /* replicated border samples around luma (chroma: half) */
     int64_t display;
 } FsrRefPic;
 

@@ -16,12 +16,17 @@
  * pictures later. */
 #define AU_HORIZON 64
 
+/* Reference pictures get replicated borders so that motion compensation
+ * rarely has to clamp (vectors reach at most this far out in most blocks). */
+#define PAD 32
+
 typedef struct Slot {
     int used;
     int emitted;
     int64_t au;
     FsrRefPic rp;
-    FsrPicture pic; /* coded size */
+    FsrPicture pic;  /* coded size, inside a buffer with PAD samples around */
+    uint8_t *buf;
 } Slot;
 
 typedef struct Pending {
@@ -285,7 +290,7 @@ void fsr_sideinfo_close(FsrSideInfo **psi)
         pending_free(&si->q[i]);
     free(si->q);
     for (int i = 0; i < si->nslots; i++) {
-        fsr_picture_free(&si->slots[i]->pic);
+        free(si->slots[i]->buf);
         free(si->slots[i]);
     }
     free(si->slots);
@@ -351,10 +356,19 @@ static int take_slot(FsrSideInfo *si, int w, int h)
     }
     Slot *s = si->slots[i];
     if (s->pic.w != w || s->pic.h != h) {
-        fsr_picture_free(&s->pic);
-        int ret = fsr_picture_alloc(&s->pic, w, h);
-        if (ret < 0)
-            return fsr_error(ret, "out of memory");
+        free(s->buf);
+        memset(&s->pic, 0, sizeof(s->pic));
+        const ptrdiff_t ls = (w + 2 * PAD + 63) & ~63, cs = (w / 2 + PAD + 63) & ~63;
+        const size_t lsize = (size_t)ls * (h + 2 * PAD), csize = (size_t)cs * (h / 2 + PAD);
+        if (!(s->buf = malloc(lsize + 2 * csize)))
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        s->pic.w = w;
+        s->pic.h = h;
+        s->pic.stride[0] = ls;
+        s->pic.stride[1] = s->pic.stride[2] = cs;
+        s->pic.data[0] = s->buf + PAD * ls + PAD;
+        s->pic.data[1] = s->buf + lsize + (PAD / 2) * cs + PAD / 2;
+        s->pic.data[2] = s->buf + lsize + csize + (PAD / 2) * cs + PAD / 2;
     }
     s->used = 1;
     s->emitted = 0;
@@ -430,13 +444,27 @@ static int intake(FsrSideInfo *si, const FsrFrame *f)
         return slot;
     }
     Slot *s = si->slots[slot];
+    const int is_ref = !p->has_au || p->au.nal_ref_idc;
     for (int c = 0; c < 3; c++) {
-        const int w = c ? cw / 2 : cw, h = c ? ch / 2 : ch;
-        for (int y = 0; y < h; y++)
-            memcpy(s->pic.data[c] + y * s->pic.stride[c], av->data[c] + (ptrdiff_t)y * av->linesize[c], (size_t)w);
+        const int w = c ? cw / 2 : cw, h = c ? ch / 2 : ch, pad = c ? PAD / 2 : PAD;
+        const ptrdiff_t st = s->pic.stride[c];
+        uint8_t *d = s->pic.data[c];
+        for (int y = 0; y < h; y++) {
+            memcpy(d + y * st, av->data[c] + (ptrdiff_t)y * av->linesize[c], (size_t)w);
+            if (is_ref) {
+                memset(d + y * st - pad, d[y * st], pad);
+                memset(d + y * st + w, d[y * st + w - 1], pad);
+            }
+        }
+        if (is_ref)
+            for (int y = 1; y <= pad; y++) {
+                memcpy(d - y * st - pad, d - pad, (size_t)(w + 2 * pad));
+                memcpy(d + (h - 1 + y) * st - pad, d + (h - 1) * st - pad, (size_t)(w + 2 * pad));
+            }
     }
     s->au = p->has_au ? p->au.au : -1;
     s->rp.pic = &s->pic;
+    s->rp.pad = is_ref ? PAD : 0;
     s->rp.display = f->display_index;
     p->slot = slot;
     si->nq++;
