@@ -118,30 +118,34 @@ static void weights_for(const Ctx *c, const Choice *ch, FsrBlock *blk)
     }
 }
 
-/* Prediction of one plane of blk with its chosen references and weights. */
-static void predict_plane(const Choice *ch, const FsrBlock *blk, int p, uint8_t *dst, ptrdiff_t ds)
+/* Prediction of one plane of blk with its chosen references and weights,
+ * into dst with stride 16. */
+static void predict_plane(const Choice *ch, const FsrBlock *blk, int p, uint8_t *dst)
 {
+    const ptrdiff_t ds = 16;
     uint8_t tmp[2][16 * 16];
     const int sh = p ? 1 : 0, w = blk->w >> sh, h = blk->h >> sh;
+    const int bi = ch->lists == 3;
     for (int l = 0; l < 2; l++) {
         if (!(ch->lists & (1 << l)))
             continue;
+        /* one list: straight into dst */
+        uint8_t *o = bi ? tmp[l] : dst;
+        const ptrdiff_t os = bi ? 16 : ds;
         FsrMcPlane ref = plane_of(ch->c[l]->rp, p);
         if (p)
-            fsr_h264_mc_chroma(tmp[l], 16, &ref, blk->x >> 1, blk->y >> 1, blk->mv[l][0], blk->mv[l][1], w, h);
+            fsr_h264_mc_chroma(o, os, &ref, blk->x >> 1, blk->y >> 1, blk->mv[l][0], blk->mv[l][1], w, h);
         else
-            fsr_h264_mc_luma(tmp[l], 16, &ref, blk->x, blk->y, blk->mv[l][0], blk->mv[l][1], w, h);
+            fsr_h264_mc_luma(o, os, &ref, blk->x, blk->y, blk->mv[l][0], blk->mv[l][1], w, h);
     }
     const int d = blk->log2_denom[p ? 1 : 0];
-    if (ch->lists == 3) {
+    if (bi) {
         int unweighted = d == 0 && blk->weight[0][p] == 1 && blk->weight[1][p] == 1 && !blk->offset[0][p] &&
                          !blk->offset[1][p];
-        fsr_h264_biweight(dst, tmp[0], tmp[1], ds, w, h, unweighted ? -1 : d, blk->weight[0][p], blk->weight[1][p],
+        fsr_h264_biweight(dst, tmp[0], tmp[1], 16, w, h, unweighted ? -1 : d, blk->weight[0][p], blk->weight[1][p],
                           blk->offset[0][p], blk->offset[1][p]);
     } else {
         int l = ch->lists == 2;
-        for (int j = 0; j < h; j++)
-            memcpy(dst + j * ds, tmp[l] + j * 16, (size_t)w);
         if (d || blk->weight[l][p] != 1 || blk->offset[l][p])
             fsr_h264_weight(dst, ds, w, h, d, blk->weight[l][p], blk->offset[l][p]);
     }
@@ -498,7 +502,7 @@ int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur
                               h = blk->h >> sh;
                     uint8_t pred[16 * 16];
                     if (p)
-                        predict_plane(&ch, blk, p, pred, 16);
+                        predict_plane(&ch, blk, p, pred);
                     nonzero |= fsr_residual((int16_t *)m->residual[p] + (ptrdiff_t)by * m->residual_stride[p] + bx,
                                             m->residual_stride[p],
                                             cur->data[p] + (ptrdiff_t)by * cur->stride[p] + bx, cur->stride[p],

@@ -356,7 +356,12 @@ void fsr_h264_mc_chroma(uint8_t *dst, ptrdiff_t ds, const FsrMcPlane *ref, int x
         ss = 9;
     }
     if (!fx && !fy) {
-        copy_rows(dst, ds, src, ss, w, h);
+        if (w == 8)
+            copy_rows(dst, ds, src, ss, 8, h);
+        else if (w == 4)
+            copy_rows(dst, ds, src, ss, 4, h);
+        else
+            copy_rows(dst, ds, src, ss, w, h);
         return;
     }
     if (w == 8)
@@ -404,6 +409,36 @@ void fsr_h264_biweight(uint8_t *dst, const uint8_t *p0, const uint8_t *p1, ptrdi
         return;
     }
     const int o = (o0 + o1 + 1) >> 1;
+#if HAVE_X86
+    if ((w == 16 || w == 8) && simd()) {
+        /* (p0, p1) pairs times (w0, w1) in 32-bit lanes: the sums exceed 16 bits */
+        const __m128i wv = _mm_set1_epi32((int)((uint32_t)w1 << 16 | (uint16_t)w0));
+        const __m128i rnd = _mm_set1_epi32(1 << log2_denom), ov = _mm_set1_epi32(o), z = _mm_setzero_si128();
+        const __m128i sh = _mm_cvtsi32_si128(log2_denom + 1);
+        for (int j = 0; j < h; j++) {
+            const __m128i a = w == 16 ? _mm_loadu_si128((const __m128i *)(p0 + j * s))
+                                      : _mm_loadl_epi64((const __m128i *)(p0 + j * s));
+            const __m128i b = w == 16 ? _mm_loadu_si128((const __m128i *)(p1 + j * s))
+                                      : _mm_loadl_epi64((const __m128i *)(p1 + j * s));
+            __m128i r[2];
+            for (int half = 0; half < 2; half++) {
+                const __m128i a16 = half ? _mm_unpackhi_epi8(a, z) : _mm_unpacklo_epi8(a, z);
+                const __m128i b16 = half ? _mm_unpackhi_epi8(b, z) : _mm_unpacklo_epi8(b, z);
+                __m128i lo = _mm_madd_epi16(_mm_unpacklo_epi16(a16, b16), wv);
+                __m128i hi = _mm_madd_epi16(_mm_unpackhi_epi16(a16, b16), wv);
+                lo = _mm_add_epi32(_mm_sra_epi32(_mm_add_epi32(lo, rnd), sh), ov);
+                hi = _mm_add_epi32(_mm_sra_epi32(_mm_add_epi32(hi, rnd), sh), ov);
+                r[half] = _mm_packs_epi32(lo, hi);
+            }
+            const __m128i out = _mm_packus_epi16(r[0], r[1]);
+            if (w == 16)
+                _mm_storeu_si128((__m128i *)(dst + j * s), out);
+            else
+                _mm_storel_epi64((__m128i *)(dst + j * s), out);
+        }
+        return;
+    }
+#endif
     for (int j = 0; j < h; j++)
         for (int i = 0; i < w; i++)
             dst[j * s + i] =

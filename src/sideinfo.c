@@ -16,17 +16,16 @@
  * pictures later. */
 #define AU_HORIZON 64
 
-/* Reference pictures get replicated borders so that motion compensation
- * rarely has to clamp (vectors reach at most this far out in most blocks). */
-#define PAD 32
-
+/* A decoded picture held for reference or for reordering: a reference to
+ * libavcodec's own buffer (decoded pictures are not modified once output),
+ * so nothing is copied. */
 typedef struct Slot {
     int used;
     int emitted;
     int64_t au;
     FsrRefPic rp;
-    FsrPicture pic;  /* coded size, inside a buffer with PAD samples around */
-    uint8_t *buf;
+    FsrPicture pic; /* coded size, pointing into frame */
+    AVFrame *frame;
 } Slot;
 
 typedef struct Pending {
@@ -134,6 +133,32 @@ static void on_avlog(void *opaque, int level, const char *fmt, va_list vl)
     FsrSideInfo *si = opaque;
     TableReader *r = &si->tr;
     if (level == AV_LOG_DEBUG && fmt) {
+        /* most frequent first: one call per character of every cell */
+        if (fmt[0] && !fmt[1]) {
+            if (fmt[0] == '\n') {
+                if (!r->active)
+                    return;
+                if (r->row == 0)
+                    r->t.mb_w = r->col;
+                else if (r->col != r->t.mb_w)
+                    r->bad = 1;
+                r->row++;
+                r->col = 0;
+                r->t.mb_h = r->row;
+            } else if (r->active && r->field) {
+                table_put(si, r->field, (unsigned char)fmt[0]);
+            }
+            return;
+        }
+        if (fmt[0] == '%' && fmt[1] == '2' && fmt[2] == 'd' && !fmt[3]) {
+            if (r->active) {
+                va_list c;
+                va_copy(c, vl);
+                table_put(si, 0, va_arg(c, int));
+                va_end(c);
+            }
+            return;
+        }
         if (!strncmp(fmt, "New frame, type: ", 17)) {
             if (r->active)
                 si->stats.tables_lost++;
@@ -147,35 +172,11 @@ static void on_avlog(void *opaque, int level, const char *fmt, va_list vl)
             r->t.mb_w = r->t.mb_h = 0;
             return;
         }
-        if (!r->active)
-            return;
-        if (!strcmp(fmt, "%2d")) {
-            va_list c;
-            va_copy(c, vl);
-            table_put(si, 0, va_arg(c, int));
-            va_end(c);
-            return;
-        }
-        if (fmt[0] == '\n' && !fmt[1]) {
-            if (r->row == 0)
-                r->t.mb_w = r->col;
-            else if (r->col != r->t.mb_w)
-                r->bad = 1;
-            r->row++;
-            r->col = 0;
-            r->t.mb_h = r->row;
-            return;
-        }
-        if (fmt[0] && !fmt[1] && r->field) {
-            table_put(si, r->field, (unsigned char)fmt[0]);
-            return;
-        }
-        if (!strcmp(fmt, "%c") && r->field) {
+        if (r->active && r->field && !strcmp(fmt, "%c")) {
             va_list c;
             va_copy(c, vl);
             table_put(si, r->field, va_arg(c, int));
             va_end(c);
-            return;
         }
         return;
     }
@@ -290,7 +291,7 @@ void fsr_sideinfo_close(FsrSideInfo **psi)
         pending_free(&si->q[i]);
     free(si->q);
     for (int i = 0; i < si->nslots; i++) {
-        free(si->slots[i]->buf);
+        av_frame_free(&si->slots[i]->frame);
         free(si->slots[i]);
     }
     free(si->slots);
@@ -333,11 +334,12 @@ static void release_slots(FsrSideInfo *si)
             continue;
         if (s->au >= 0 && (fsr_h264_parser_holds(si->parser, s->au) || referenced_by_pending(si, s->au)))
             continue;
-        s->used = 0; /* keeps its buffer for the next frame */
+        s->used = 0;
+        av_frame_unref(s->frame);
     }
 }
 
-static int take_slot(FsrSideInfo *si, int w, int h)
+static int take_slot(FsrSideInfo *si, const AVFrame *av)
 {
     int i;
     for (i = 0; i < si->nslots; i++)
@@ -355,20 +357,15 @@ static int take_slot(FsrSideInfo *si, int w, int h)
         si->nslots++;
     }
     Slot *s = si->slots[i];
-    if (s->pic.w != w || s->pic.h != h) {
-        free(s->buf);
-        memset(&s->pic, 0, sizeof(s->pic));
-        const ptrdiff_t ls = (w + 2 * PAD + 63) & ~63, cs = (w / 2 + PAD + 63) & ~63;
-        const size_t lsize = (size_t)ls * (h + 2 * PAD), csize = (size_t)cs * (h / 2 + PAD);
-        if (!(s->buf = malloc(lsize + 2 * csize)))
-            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
-        s->pic.w = w;
-        s->pic.h = h;
-        s->pic.stride[0] = ls;
-        s->pic.stride[1] = s->pic.stride[2] = cs;
-        s->pic.data[0] = s->buf + PAD * ls + PAD;
-        s->pic.data[1] = s->buf + lsize + (PAD / 2) * cs + PAD / 2;
-        s->pic.data[2] = s->buf + lsize + csize + (PAD / 2) * cs + PAD / 2;
+    if (!s->frame && !(s->frame = av_frame_alloc()))
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    if (av_frame_ref(s->frame, av) < 0)
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    s->pic.w = av->width & ~15;
+    s->pic.h = av->height & ~15;
+    for (int c = 0; c < 3; c++) {
+        s->pic.data[c] = s->frame->data[c];
+        s->pic.stride[c] = s->frame->linesize[c];
     }
     s->used = 1;
     s->emitted = 0;
@@ -436,35 +433,15 @@ static int intake(FsrSideInfo *si, const FsrFrame *f)
         }
         memcpy(p->mvs, sd->data, sizeof(AVMotionVector) * p->nb_mvs);
     }
-    /* a copy of the coded picture: it outlives the decoder's buffer */
-    const int cw = av->width & ~15, ch = av->height & ~15;
-    int slot = take_slot(si, cw, ch);
+    int slot = take_slot(si, av);
     if (slot < 0) {
         pending_free(p);
         return slot;
     }
     Slot *s = si->slots[slot];
-    const int is_ref = !p->has_au || p->au.nal_ref_idc;
-    for (int c = 0; c < 3; c++) {
-        const int w = c ? cw / 2 : cw, h = c ? ch / 2 : ch, pad = c ? PAD / 2 : PAD;
-        const ptrdiff_t st = s->pic.stride[c];
-        uint8_t *d = s->pic.data[c];
-        for (int y = 0; y < h; y++) {
-            memcpy(d + y * st, av->data[c] + (ptrdiff_t)y * av->linesize[c], (size_t)w);
-            if (is_ref) {
-                memset(d + y * st - pad, d[y * st], pad);
-                memset(d + y * st + w, d[y * st + w - 1], pad);
-            }
-        }
-        if (is_ref)
-            for (int y = 1; y <= pad; y++) {
-                memcpy(d - y * st - pad, d - pad, (size_t)(w + 2 * pad));
-                memcpy(d + (h - 1 + y) * st - pad, d + (h - 1) * st - pad, (size_t)(w + 2 * pad));
-            }
-    }
     s->au = p->has_au ? p->au.au : -1;
     s->rp.pic = &s->pic;
-    s->rp.pad = is_ref ? PAD : 0;
+    s->rp.pad = 0;
     s->rp.display = f->display_index;
     p->slot = slot;
     si->nq++;
