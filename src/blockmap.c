@@ -81,85 +81,91 @@ static FsrMcPlane plane_of(const FsrRefPic *r, int c)
     return m;
 }
 
+/* Weighting of one option (see the formula in blockmap.h). */
+typedef struct Weights {
+    int8_t denom[2];
+    int16_t w[2][3], o[2][3];
+} Weights;
+
 typedef struct Choice {
     int lists;
     const Cand *c[2];
-    unsigned sad;
-    uint8_t luma[16 * 16]; /* the chosen luma prediction, stride 16 */
+    unsigned sad;                  /* luma + chroma SAD */
+    Weights wt;
+    uint8_t pred[3][16 * 16];      /* the chosen prediction per plane, stride 16 */
 } Choice;
 
-static void weights_for(const Ctx *c, const Choice *ch, FsrBlock *blk)
+static void option_weights(const Ctx *c, int lists, const Cand *const cd[2], Weights *wt)
 {
     const FsrH264Slice *sl = c->sl;
     for (int l = 0; l < 2; l++)
         for (int p = 0; p < 3; p++) {
-            blk->weight[l][p] = 1;
-            blk->offset[l][p] = 0;
+            wt->w[l][p] = 1;
+            wt->o[l][p] = 0;
         }
-    blk->log2_denom[0] = blk->log2_denom[1] = 0;
+    wt->denom[0] = wt->denom[1] = 0;
     if (sl->weight_mode == FSR_WEIGHT_EXPLICIT) {
-        blk->log2_denom[0] = (int8_t)sl->log2_denom[0];
-        blk->log2_denom[1] = (int8_t)sl->log2_denom[1];
+        wt->denom[0] = (int8_t)sl->log2_denom[0];
+        wt->denom[1] = (int8_t)sl->log2_denom[1];
         for (int l = 0; l < 2; l++)
-            if (ch->lists & (1 << l))
+            if (lists & (1 << l))
                 for (int p = 0; p < 3; p++) {
-                    blk->weight[l][p] = sl->weight[l][ch->c[l]->idx][p];
-                    blk->offset[l][p] = sl->offset[l][ch->c[l]->idx][p];
+                    wt->w[l][p] = sl->weight[l][cd[l]->idx][p];
+                    wt->o[l][p] = sl->offset[l][cd[l]->idx][p];
                 }
-    } else if (sl->weight_mode == FSR_WEIGHT_IMPLICIT && ch->lists == 3) {
+    } else if (sl->weight_mode == FSR_WEIGHT_IMPLICIT && lists == 3) {
         int w0, w1;
-        fsr_h264_implicit_weights(c->au->poc, sl->ref_poc[0][ch->c[0]->idx], sl->ref_poc[1][ch->c[1]->idx],
-                                  sl->ref_long[0][ch->c[0]->idx], sl->ref_long[1][ch->c[1]->idx], &w0, &w1);
-        blk->log2_denom[0] = blk->log2_denom[1] = 5;
+        fsr_h264_implicit_weights(c->au->poc, sl->ref_poc[0][cd[0]->idx], sl->ref_poc[1][cd[1]->idx],
+                                  sl->ref_long[0][cd[0]->idx], sl->ref_long[1][cd[1]->idx], &w0, &w1);
+        wt->denom[0] = wt->denom[1] = 5;
         for (int p = 0; p < 3; p++) {
-            blk->weight[0][p] = (int16_t)w0;
-            blk->weight[1][p] = (int16_t)w1;
+            wt->w[0][p] = (int16_t)w0;
+            wt->w[1][p] = (int16_t)w1;
         }
     }
 }
 
-/* Prediction of one plane of blk with its chosen references and weights,
- * into dst with stride 16. */
-static void predict_plane(const Choice *ch, const FsrBlock *blk, int p, uint8_t *dst)
+/* The weighted prediction of one plane from the list predictions r0 / r1
+ * (stride 16); returns r0 or r1 itself when no arithmetic is needed. */
+static const uint8_t *combine(uint8_t *dst, const uint8_t *r0, const uint8_t *r1, int lists, const Weights *wt, int p,
+                              int w, int h)
 {
-    const ptrdiff_t ds = 16;
-    uint8_t tmp[2][16 * 16];
-    const int sh = p ? 1 : 0, w = blk->w >> sh, h = blk->h >> sh;
-    const int bi = ch->lists == 3;
-    for (int l = 0; l < 2; l++) {
-        if (!(ch->lists & (1 << l)))
-            continue;
-        /* one list: straight into dst */
-        uint8_t *o = bi ? tmp[l] : dst;
-        const ptrdiff_t os = bi ? 16 : ds;
-        FsrMcPlane ref = plane_of(ch->c[l]->rp, p);
-        if (p)
-            fsr_h264_mc_chroma(o, os, &ref, blk->x >> 1, blk->y >> 1, blk->mv[l][0], blk->mv[l][1], w, h);
-        else
-            fsr_h264_mc_luma(o, os, &ref, blk->x, blk->y, blk->mv[l][0], blk->mv[l][1], w, h);
+    const int d = wt->denom[p ? 1 : 0];
+    if (lists == 3) {
+        const int plain = d == 0 && wt->w[0][p] == 1 && wt->w[1][p] == 1 && !wt->o[0][p] && !wt->o[1][p];
+        const int avg = plain || (d == 5 && wt->w[0][p] == 32 && wt->w[1][p] == 32 && !wt->o[0][p] && !wt->o[1][p]);
+        fsr_h264_biweight(dst, r0, r1, 16, w, h, avg ? -1 : d, wt->w[0][p], wt->w[1][p], wt->o[0][p], wt->o[1][p]);
+        return dst;
     }
-    const int d = blk->log2_denom[p ? 1 : 0];
-    if (bi) {
-        int unweighted = d == 0 && blk->weight[0][p] == 1 && blk->weight[1][p] == 1 && !blk->offset[0][p] &&
-                         !blk->offset[1][p];
-        fsr_h264_biweight(dst, tmp[0], tmp[1], 16, w, h, unweighted ? -1 : d, blk->weight[0][p], blk->weight[1][p],
-                          blk->offset[0][p], blk->offset[1][p]);
-    } else {
-        int l = ch->lists == 2;
-        if (d || blk->weight[l][p] != 1 || blk->offset[l][p])
-            fsr_h264_weight(dst, ds, w, h, d, blk->weight[l][p], blk->offset[l][p]);
-    }
+    const int l = lists == 2;
+    const uint8_t *r = l ? r1 : r0;
+    if (!d && wt->w[l][p] == 1 && !wt->o[l][p])
+        return r;
+    memcpy(dst, r, 16 * 16);
+    fsr_h264_weight(dst, 16, w, h, d, wt->w[l][p], wt->o[l][p]);
+    return dst;
 }
 
-static void mc_luma_cand(uint8_t *dst, const Cand *cd, const FsrBlock *blk, int l)
+static void mc_cand(uint8_t *dst, const Cand *cd, const FsrBlock *blk, int l, int p)
 {
-    FsrMcPlane ref = plane_of(cd->rp, 0);
-    fsr_h264_mc_luma(dst, 16, &ref, blk->x, blk->y, blk->mv[l][0], blk->mv[l][1], blk->w, blk->h);
+    FsrMcPlane ref = plane_of(cd->rp, p);
+    if (p)
+        fsr_h264_mc_chroma(dst, 16, &ref, blk->x >> 1, blk->y >> 1, blk->mv[l][0], blk->mv[l][1], blk->w >> 1,
+                           blk->h >> 1);
+    else
+        fsr_h264_mc_luma(dst, 16, &ref, blk->x, blk->y, blk->mv[l][0], blk->mv[l][1], blk->w, blk->h);
 }
 
-/* Best reference per list (and list combination) by luma SAD. */
+/* Best option (list combination and reference per list) by SAD against
+ * the decoded block, luma and chroma: luma alone cannot tell references
+ * apart in flat areas, where chroma often can.  Options are tried nearest
+ * first and the first of equal SADs wins; an exact match ends the search. */
 static int choose(Ctx *c, FsrBlock *blk, int lists, int try_drop, Choice *best)
 {
+    const int w = blk->w, h = blk->h;
+    const uint8_t *cur[3];
+    for (int p = 0; p < 3; p++)
+        cur[p] = c->cur->data[p] + (ptrdiff_t)(blk->y >> (p ? 1 : 0)) * c->cur->stride[p] + (blk->x >> (p ? 1 : 0));
     /* P_Skip predicts from refIdxL0 = 0 by definition (8.4.1.1): no search */
     int only_first = 0;
     if (blk->kind == FSR_BLOCK_PSKIP) {
@@ -172,30 +178,22 @@ static int choose(Ctx *c, FsrBlock *blk, int lists, int try_drop, Choice *best)
                 break;
             }
     }
-    const FsrH264Slice *sl = c->sl;
-    const uint8_t *cur = c->cur->data[0] + (ptrdiff_t)blk->y * c->cur->stride[0] + blk->x;
-    const ptrdiff_t cs = c->cur->stride[0];
-    const int w = blk->w, h = blk->h;
-    uint8_t raw[2][FSR_H264_MAX_REFS][16 * 16];
-    /* two scratch buffers: the one holding the best prediction so far is
-     * not overwritten by the next candidate */
-    uint8_t scratch[2][16 * 16];
-    int cur_tmp = 0;
-    const uint8_t *best_pred = NULL;
     best->sad = UINT_MAX;
     best->lists = 0;
     for (int l = 0; l < 2; l++)
         if ((lists & (1 << l)) && !c->ncand[l])
             return -1;
-    /* list predictions are made on first use: most blocks stop at the
-     * nearest candidate with an exact match */
-    uint8_t done[2][FSR_H264_MAX_REFS] = { { 0 } };
-#define RAW(l, k)                                                                                              \
-    (done[l][k] ? raw[l][k]                                                                                     \
-                : (done[l][k] = 1, mc_luma_cand(raw[l][k], &c->cand[l][k], blk, l), raw[l][k]))
+    /* list predictions per candidate and plane, made on first use */
+    uint8_t raw[2][FSR_H264_MAX_REFS][3][16 * 16];
+    uint8_t done[2][FSR_H264_MAX_REFS];
+    memset(done, 0, sizeof(done));
+#define RAW(l, k, p)                                                                                             \
+    ((done[l][k] & (1 << (p))) ? raw[l][k][p]                                                                   \
+                               : (done[l][k] |= 1 << (p), mc_cand(raw[l][k][p], &c->cand[l][k], blk, l, p),    \
+                                  raw[l][k][p]))
     /* options in order of preference on ties: when a (0,0) vector may be
      * the bogus entry of an unused list, the other list alone comes first */
-    int opts[3], nopt = 0;
+    int opts[4], nopt = 0;
     if (lists == 3 && try_drop) {
         const int z0 = !blk->mv[0][0] && !blk->mv[0][1], z1 = !blk->mv[1][0] && !blk->mv[1][1];
         if (z0 && !z1)
@@ -210,63 +208,35 @@ static int choose(Ctx *c, FsrBlock *blk, int lists, int try_drop, Choice *best)
     } else {
         opts[nopt++] = lists;
     }
+    uint8_t scratch[3][16 * 16];
     for (int o = 0; o < nopt && best->sad; o++) {
         const int ls = opts[o];
-        if (ls != 3) {
-            const int l = ls == 2;
-            for (int k = 0; k < (only_first ? 1 : c->ncand[l]) && best->sad; k++) {
-                const uint8_t *pred = RAW(l, k);
-                const int idx = c->cand[l][k].idx;
-                if (sl->weight_mode == FSR_WEIGHT_EXPLICIT &&
-                    (sl->log2_denom[0] || sl->weight[l][idx][0] != 1 || sl->offset[l][idx][0])) {
-                    uint8_t *tmp = scratch[cur_tmp];
-                    memcpy(tmp, pred, sizeof(scratch[0]));
-                    fsr_h264_weight(tmp, 16, w, h, sl->log2_denom[0], sl->weight[l][idx][0], sl->offset[l][idx][0]);
-                    pred = tmp;
+        const int n0 = ls & 1 ? (only_first ? 1 : c->ncand[0]) : 1, n1 = ls & 2 ? c->ncand[1] : 1;
+        for (int k0 = 0; k0 < n0 && best->sad; k0++)
+            for (int k1 = 0; k1 < n1 && best->sad; k1++) {
+                const Cand *cd[2] = { ls & 1 ? &c->cand[0][k0] : NULL, ls & 2 ? &c->cand[1][k1] : NULL };
+                Weights wt;
+                option_weights(c, ls, cd, &wt);
+                const uint8_t *pred[3];
+                unsigned sad = 0;
+                for (int p = 0; p < 3 && sad < best->sad; p++) {
+                    const int pw = p ? w >> 1 : w, ph = p ? h >> 1 : h;
+                    pred[p] = combine(scratch[p], ls & 1 ? RAW(0, k0, p) : NULL, ls & 2 ? RAW(1, k1, p) : NULL, ls,
+                                      &wt, p, pw, ph);
+                    sad += fsr_sad_below(cur[p], c->cur->stride[p], pred[p], 16, pw, ph, best->sad - sad);
                 }
-                unsigned sad = fsr_sad_below(cur, cs, pred, 16, w, h, best->sad);
                 if (sad < best->sad) {
                     best->sad = sad;
                     best->lists = ls;
-                    best->c[l] = &c->cand[l][k];
-                    best->c[!l] = NULL;
-                    best_pred = pred;
-                    if (pred == scratch[cur_tmp])
-                        cur_tmp ^= 1;
+                    best->c[0] = cd[0];
+                    best->c[1] = cd[1];
+                    best->wt = wt;
+                    for (int p = 0; p < 3; p++)
+                        memcpy(best->pred[p], pred[p], p ? 16 * 8 : 16 * 16);
                 }
             }
-        } else {
-            for (int k0 = 0; k0 < c->ncand[0] && best->sad; k0++)
-                for (int k1 = 0; k1 < c->ncand[1] && best->sad; k1++) {
-                    const int i0 = c->cand[0][k0].idx, i1 = c->cand[1][k1].idx;
-                    const uint8_t *r1 = RAW(1, k1), *r0 = RAW(0, k0);
-                    uint8_t *tmp = scratch[cur_tmp];
-                    if (sl->weight_mode == FSR_WEIGHT_EXPLICIT) {
-                        fsr_h264_biweight(tmp, r0, r1, 16, w, h, sl->log2_denom[0], sl->weight[0][i0][0],
-                                          sl->weight[1][i1][0], sl->offset[0][i0][0], sl->offset[1][i1][0]);
-                    } else if (sl->weight_mode == FSR_WEIGHT_IMPLICIT) {
-                        int w0, w1;
-                        fsr_h264_implicit_weights(c->au->poc, sl->ref_poc[0][i0], sl->ref_poc[1][i1],
-                                                  sl->ref_long[0][i0], sl->ref_long[1][i1], &w0, &w1);
-                        fsr_h264_biweight(tmp, r0, r1, 16, w, h, w0 == 32 ? -1 : 5, w0, w1, 0, 0);
-                    } else {
-                        fsr_h264_biweight(tmp, r0, r1, 16, w, h, -1, 1, 1, 0, 0);
-                    }
-                    unsigned sad = fsr_sad_below(cur, cs, tmp, 16, w, h, best->sad);
-                    if (sad < best->sad) {
-                        best->sad = sad;
-                        best->lists = 3;
-                        best->c[0] = &c->cand[0][k0];
-                        best->c[1] = &c->cand[1][k1];
-                        best_pred = tmp;
-                        cur_tmp ^= 1;
-                    }
-                }
-        }
     }
 #undef RAW
-    if (best_pred)
-        memcpy(best->luma, best_pred, sizeof(best->luma));
     return 0;
 }
 
@@ -494,19 +464,18 @@ int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur
                     }
                 m->counts.bi += ch.lists == 3;
                 blk->sad = ch.sad;
-                weights_for(&c, &ch, blk);
+                memcpy(blk->log2_denom, ch.wt.denom, sizeof(blk->log2_denom));
+                memcpy(blk->weight, ch.wt.w, sizeof(blk->weight));
+                memcpy(blk->offset, ch.wt.o, sizeof(blk->offset));
                 /* residual = decoded - prediction, all three planes */
                 int nonzero = 0;
                 for (int p = 0; p < 3; p++) {
                     const int sh = p ? 1 : 0, bx = blk->x >> sh, by = blk->y >> sh, w = blk->w >> sh,
                               h = blk->h >> sh;
-                    uint8_t pred[16 * 16];
-                    if (p)
-                        predict_plane(&ch, blk, p, pred);
                     nonzero |= fsr_residual((int16_t *)m->residual[p] + (ptrdiff_t)by * m->residual_stride[p] + bx,
                                             m->residual_stride[p],
                                             cur->data[p] + (ptrdiff_t)by * cur->stride[p] + bx, cur->stride[p],
-                                            p ? pred : ch.luma, 16, w, h);
+                                            ch.pred[p], 16, w, h);
                 }
                 const int zero = !nonzero;
                 m->counts.predicted++;

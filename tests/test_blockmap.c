@@ -81,7 +81,7 @@ static void make_clip(const char *path, const char *x264, double fade, double al
     remove(raw);
 }
 
-enum { CLIP_A, CLIP_B, CLIP_C, CLIP_A_NODEBLOCK, CLIP_FADE, NCLIPS };
+enum { CLIP_A, CLIP_B, CLIP_C, CLIP_A_NODEBLOCK, CLIP_FADE, CLIP_SYNTH, NCLIPS };
 static char clip[NCLIPS][1024];
 
 static int setup(void **state)
@@ -96,7 +96,7 @@ static int setup(void **state)
         waves[k].ph = (tu_rand(&seed) % 6283) * 0.001;
         waves[k].amp = k < 8 ? 12 + tu_rand(&seed) % 10 : 6 + tu_rand(&seed) % 6;
     }
-    const char *names[NCLIPS] = { "a.mp4", "b.mp4", "c.mp4", "a0.mp4", "fade.mp4" };
+    const char *names[NCLIPS] = { "a.mp4", "b.mp4", "c.mp4", "a0.mp4", "fade.mp4", "synth.mp4" };
     for (int i = 0; i < NCLIPS; i++)
         snprintf(clip[i], sizeof(clip[i]), "%s", tu_tmp(names[i]));
     make_clip(clip[CLIP_A], "-bf 0 -refs 1", 0, 0, FRAMES, NULL);
@@ -104,6 +104,12 @@ static int setup(void **state)
     make_clip(clip[CLIP_C], "-refs 4", 0, 0.3, FRAMES, NULL);
     make_clip(clip[CLIP_A_NODEBLOCK], "-bf 0 -refs 1", 0, 0, FRAMES, "no-deblock=1");
     make_clip(clip[CLIP_FADE], "", 0.012, 0, FRAMES, "no-deblock=1");
+    /* flat colour areas, where only chroma tells references apart */
+    assert_int_equal(tu_run(NULL, 0,
+                            "ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=size=%dx%d:rate=25 -frames:v %d "
+                            "-c:v libx264 -x264-params no-deblock=1 '%s'",
+                            W, H, FRAMES, clip[CLIP_SYNTH]),
+                     0);
     return 0;
 }
 
@@ -279,6 +285,16 @@ static void test_exact_mc_weighted(void **state)
     assert_true(s->pskip > 50);
     assert_int_equal(s->pskip_zero, s->pskip);
     assert_true(s->bskip > 200);
+    assert_int_equal(s->bskip_zero, s->bskip);
+}
+
+static void test_exact_mc_flat_areas(void **state)
+{
+    (void)state;
+    const Stats *s = get(CLIP_SYNTH);
+    assert_int_equal(s->unmodelled_frames, 0);
+    assert_true(s->pskip > 100 && s->bskip > 1000);
+    assert_int_equal(s->pskip_zero, s->pskip);
     assert_int_equal(s->bskip_zero, s->bskip);
 }
 
@@ -725,6 +741,7 @@ int main(void)
         cmocka_unit_test(test_motion_refs4),
         cmocka_unit_test(test_exact_mc_pskip),
         cmocka_unit_test(test_exact_mc_weighted),
+        cmocka_unit_test(test_exact_mc_flat_areas),
         cmocka_unit_test(test_reference_recovery),
         cmocka_unit_test(test_flags_match_libavcodec),
         cmocka_unit_test(test_bframe_order),
