@@ -25,6 +25,7 @@ void fsr_blockmap_builder_free(FsrBlockMapBuilder *b)
     free(b->res);
     free(b->cell_mv);
     free(b->cell_lists);
+    free(b->cell_dirty);
     memset(b, 0, sizeof(*b));
 }
 
@@ -90,9 +91,12 @@ typedef struct Weights {
 typedef struct Choice {
     int lists;
     const Cand *c[2];
-    unsigned sad;                  /* luma + chroma SAD */
+    unsigned sad;                  /* luma + chroma SAD; UINT_MAX: not measured (one option) */
     Weights wt;
-    uint8_t pred[3][16 * 16];      /* the chosen prediction per plane, stride 16 */
+    const uint8_t *pred[3];        /* the chosen prediction per plane, stride 16 */
+    /* list predictions per list, candidate and plane, made on first use */
+    uint8_t raw[2][FSR_H264_MAX_REFS][3][16 * 16];
+    uint8_t scratch[2][3][16 * 16]; /* weighted predictions; one may hold the best */
 } Choice;
 
 static void option_weights(const Ctx *c, int lists, const Cand *const cd[2], Weights *wt)
@@ -183,8 +187,7 @@ static int choose(Ctx *c, FsrBlock *blk, int lists, int try_drop, Choice *best)
     for (int l = 0; l < 2; l++)
         if ((lists & (1 << l)) && !c->ncand[l])
             return -1;
-    /* list predictions per candidate and plane, made on first use */
-    uint8_t raw[2][FSR_H264_MAX_REFS][3][16 * 16];
+    uint8_t(*raw)[FSR_H264_MAX_REFS][3][16 * 16] = best->raw;
     uint8_t done[2][FSR_H264_MAX_REFS];
     memset(done, 0, sizeof(done));
 #define RAW(l, k, p)                                                                                             \
@@ -208,7 +211,10 @@ static int choose(Ctx *c, FsrBlock *blk, int lists, int try_drop, Choice *best)
     } else {
         opts[nopt++] = lists;
     }
-    uint8_t scratch[3][16 * 16];
+    int sc = 0; /* the scratch set the next option may write */
+    /* a single option needs no SAD: the residual gives it */
+    const int single = nopt == 1 && (lists & 1 ? (only_first ? 1 : c->ncand[0]) : 1) *
+                                          (lists & 2 ? c->ncand[1] : 1) == 1;
     for (int o = 0; o < nopt && best->sad; o++) {
         const int ls = opts[o];
         const int n0 = ls & 1 ? (only_first ? 1 : c->ncand[0]) : 1, n1 = ls & 2 ? c->ncand[1] : 1;
@@ -221,9 +227,10 @@ static int choose(Ctx *c, FsrBlock *blk, int lists, int try_drop, Choice *best)
                 unsigned sad = 0;
                 for (int p = 0; p < 3 && sad < best->sad; p++) {
                     const int pw = p ? w >> 1 : w, ph = p ? h >> 1 : h;
-                    pred[p] = combine(scratch[p], ls & 1 ? RAW(0, k0, p) : NULL, ls & 2 ? RAW(1, k1, p) : NULL, ls,
+                    pred[p] = combine(best->scratch[sc][p], ls & 1 ? RAW(0, k0, p) : NULL, ls & 2 ? RAW(1, k1, p) : NULL, ls,
                                       &wt, p, pw, ph);
-                    sad += fsr_sad_below(cur[p], c->cur->stride[p], pred[p], 16, pw, ph, best->sad - sad);
+                    if (!single)
+                        sad += fsr_sad_below(cur[p], c->cur->stride[p], pred[p], 16, pw, ph, best->sad - sad);
                 }
                 if (sad < best->sad) {
                     best->sad = sad;
@@ -232,11 +239,14 @@ static int choose(Ctx *c, FsrBlock *blk, int lists, int try_drop, Choice *best)
                     best->c[1] = cd[1];
                     best->wt = wt;
                     for (int p = 0; p < 3; p++)
-                        memcpy(best->pred[p], pred[p], p ? 16 * 8 : 16 * 16);
+                        best->pred[p] = pred[p];
+                    sc ^= 1;
                 }
             }
     }
 #undef RAW
+    if (single)
+        best->sad = UINT_MAX; /* not measured */
     return 0;
 }
 
@@ -260,25 +270,44 @@ static int ensure(FsrBlockMapBuilder *b, int nblocks, int cw, int ch)
             return fsr_error(FSR_ERR(ENOMEM), "out of memory");
         }
         b->res_size = res;
+        b->dirty_w = 0;
     }
     size_t cells = (size_t)(cw / 8) * (ch / 8);
     if (cells > b->cells_cap) {
         free(b->cell_mv);
         free(b->cell_lists);
+        free(b->cell_dirty);
         b->cell_mv = malloc(cells * sizeof(*b->cell_mv));
         b->cell_lists = malloc(cells);
-        if (!b->cell_mv || !b->cell_lists) {
+        b->cell_dirty = malloc(cells);
+        b->dirty_w = 0;
+        if (!b->cell_mv || !b->cell_lists || !b->cell_dirty) {
             b->cells_cap = 0;
             return fsr_error(FSR_ERR(ENOMEM), "out of memory");
         }
         b->cells_cap = cells;
     }
+    if (b->dirty_w != cw || b->dirty_h != ch) {
+        memset(b->cell_dirty, 1, cells);
+        b->dirty_w = cw;
+        b->dirty_h = ch;
+    }
     return 0;
 }
 
 /* Blocks without a prediction carry a zero residual. */
-static void zero_residual(FsrBlockMap *m, const FsrBlock *blk)
+static void zero_residual(FsrBlockMapBuilder *b, const FsrBlock *blk)
 {
+    FsrBlockMap *m = &b->map;
+    const int cw8 = m->coded_w / 8, x8 = blk->x / 8, y8 = blk->y / 8;
+    int dirty = 0;
+    for (int j = 0; j < blk->h / 8; j++)
+        for (int i = 0; i < blk->w / 8; i++) {
+            dirty |= b->cell_dirty[(size_t)(y8 + j) * cw8 + x8 + i];
+            b->cell_dirty[(size_t)(y8 + j) * cw8 + x8 + i] = 0;
+        }
+    if (!dirty)
+        return;
     for (int p = 0; p < 3; p++) {
         const int sh = p ? 1 : 0;
         int16_t *o = (int16_t *)m->residual[p] + (ptrdiff_t)(blk->y >> sh) * m->residual_stride[p] + (blk->x >> sh);
@@ -384,7 +413,7 @@ int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur
                 blk->ref[0] = blk->ref[1] = -1;
                 blk->ref_idx[0] = blk->ref_idx[1] = -1;
                 m->counts.intra++;
-                zero_residual(m, blk);
+                zero_residual(b, blk);
                 continue;
             }
             const int kind = t == 'S' ? FSR_BLOCK_PSKIP : t == 'd' ? FSR_BLOCK_BSKIP : t == 'D' ? FSR_BLOCK_DIRECT
@@ -435,7 +464,7 @@ int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur
                     m->unmodelled |= FSR_UNMODELLED_MV;
                     blk->flags |= FSR_BLOCK_NO_REF;
                     m->counts.no_ref++;
-                    zero_residual(m, blk);
+                    zero_residual(b, blk);
                     continue;
                 }
                 blk->lists = (uint8_t)lists;
@@ -444,7 +473,7 @@ int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur
                 if (!sl || sl->type == FSR_SLICE_I || choose(&c, blk, lists, try_drop, &ch) < 0 || !ch.lists) {
                     blk->flags |= FSR_BLOCK_NO_REF;
                     m->counts.no_ref++;
-                    zero_residual(m, blk);
+                    zero_residual(b, blk);
                     continue;
                 }
                 if (ch.lists != lists) {
@@ -463,21 +492,34 @@ int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur
                         m->counts.ref_nonzero_idx += ch.c[l]->idx != 0;
                     }
                 m->counts.bi += ch.lists == 3;
-                blk->sad = ch.sad;
                 memcpy(blk->log2_denom, ch.wt.denom, sizeof(blk->log2_denom));
                 memcpy(blk->weight, ch.wt.w, sizeof(blk->weight));
                 memcpy(blk->offset, ch.wt.o, sizeof(blk->offset));
-                /* residual = decoded - prediction, all three planes */
-                int nonzero = 0;
-                for (int p = 0; p < 3; p++) {
-                    const int sh = p ? 1 : 0, bx = blk->x >> sh, by = blk->y >> sh, w = blk->w >> sh,
-                              h = blk->h >> sh;
-                    nonzero |= fsr_residual((int16_t *)m->residual[p] + (ptrdiff_t)by * m->residual_stride[p] + bx,
-                                            m->residual_stride[p],
-                                            cur->data[p] + (ptrdiff_t)by * cur->stride[p] + bx, cur->stride[p],
-                                            ch.pred[p], 16, w, h);
+                /* residual = decoded - prediction, all three planes; the
+                 * search's SAD says whether there is any */
+                unsigned sad = ch.sad;
+                if (sad == UINT_MAX) {
+                    sad = 0;
+                    for (int p = 0; p < 3; p++) {
+                        const int sh = p ? 1 : 0;
+                        sad += fsr_sad(cur->data[p] + (ptrdiff_t)(blk->y >> sh) * cur->stride[p] + (blk->x >> sh),
+                                       cur->stride[p], ch.pred[p], 16, blk->w >> sh, blk->h >> sh);
+                    }
                 }
-                const int zero = !nonzero;
+                if (sad) {
+                    for (int p = 0; p < 3; p++) {
+                        const int sh = p ? 1 : 0, bx = blk->x >> sh, by = blk->y >> sh;
+                        fsr_residual((int16_t *)m->residual[p] + (ptrdiff_t)by * m->residual_stride[p] + bx,
+                                     m->residual_stride[p], cur->data[p] + (ptrdiff_t)by * cur->stride[p] + bx,
+                                     cur->stride[p], ch.pred[p], 16, blk->w >> sh, blk->h >> sh);
+                    }
+                    for (int j = 0; j < blk->h / 8; j++)
+                        memset(b->cell_dirty + (size_t)(blk->y / 8 + j) * cw8 + blk->x / 8, 1, (size_t)(blk->w / 8));
+                } else {
+                    zero_residual(b, blk);
+                }
+                const int zero = sad == 0;
+                blk->sad = sad;
                 m->counts.predicted++;
                 if (zero) {
                     blk->flags |= FSR_BLOCK_ZERO_RESIDUAL;

@@ -364,6 +364,27 @@ void fsr_h264_mc_chroma(uint8_t *dst, ptrdiff_t ds, const FsrMcPlane *ref, int x
             copy_rows(dst, ds, src, ss, w, h);
         return;
     }
+#if HAVE_X86
+    if (w == 8 && simd()) {
+        const __m128i A = _mm_set1_epi16((int16_t)((8 - fx) * (8 - fy))), B = _mm_set1_epi16((int16_t)(fx * (8 - fy)));
+        const __m128i C = _mm_set1_epi16((int16_t)((8 - fx) * fy)), D = _mm_set1_epi16((int16_t)(fx * fy));
+        const __m128i z = _mm_setzero_si128(), r = _mm_set1_epi16(32);
+        __m128i top = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)src), z);
+        __m128i top1 = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(src + 1)), z);
+        for (int j = 0; j < h; j++) {
+            const uint8_t *s1 = src + (j + 1) * ss;
+            const __m128i bot = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)s1), z);
+            const __m128i bot1 = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(s1 + 1)), z);
+            __m128i v = _mm_add_epi16(_mm_mullo_epi16(top, A), _mm_mullo_epi16(top1, B));
+            v = _mm_add_epi16(v, _mm_add_epi16(_mm_mullo_epi16(bot, C), _mm_mullo_epi16(bot1, D)));
+            v = _mm_srli_epi16(_mm_add_epi16(v, r), 6);
+            _mm_storel_epi64((__m128i *)(dst + j * ds), _mm_packus_epi16(v, v));
+            top = bot;
+            top1 = bot1;
+        }
+        return;
+    }
+#endif
     if (w == 8)
         mc_chroma_block(dst, ds, src, ss, fx, fy, 8, h);
     else if (w == 4)
@@ -515,41 +536,41 @@ unsigned fsr_sad_below(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff
     return fsr_sad(a, as, b, bs, w, h);
 }
 
-static inline __attribute__((always_inline)) int residual_block(int16_t *restrict o, ptrdiff_t os, const uint8_t *d,
-                                                                ptrdiff_t ds, const uint8_t *p, ptrdiff_t ps,
-                                                                const int w, int h)
+static inline __attribute__((always_inline)) unsigned residual_block(int16_t *restrict o, ptrdiff_t os,
+                                                                     const uint8_t *d, ptrdiff_t ds, const uint8_t *p,
+                                                                     ptrdiff_t ps, const int w, int h)
 {
-    int any = 0;
+    unsigned sad = 0;
     for (int j = 0; j < h; j++)
         for (int i = 0; i < w; i++) {
             const int v = d[j * ds + i] - p[j * ps + i];
             o[j * os + i] = (int16_t)v;
-            any |= v;
+            sad += (unsigned)abs(v);
         }
-    return any != 0;
+    return sad;
 }
 
 #if HAVE_X86
-static inline int residual_sse2(int16_t *o, ptrdiff_t os, const uint8_t *d, ptrdiff_t ds, const uint8_t *p,
-                                ptrdiff_t ps, int w, int h)
+static inline unsigned residual_sse2(int16_t *o, ptrdiff_t os, const uint8_t *d, ptrdiff_t ds, const uint8_t *p,
+                                     ptrdiff_t ps, int w, int h)
 {
     const __m128i z = _mm_setzero_si128();
-    int eq = 0xFFFF;
+    __m128i acc = z;
     for (int j = 0; j < h; j++) {
         const __m128i a = w == 16 ? _mm_loadu_si128((const __m128i *)(d + j * ds)) : _mm_loadl_epi64((const __m128i *)(d + j * ds));
         const __m128i b = w == 16 ? _mm_loadu_si128((const __m128i *)(p + j * ps)) : _mm_loadl_epi64((const __m128i *)(p + j * ps));
-        eq &= _mm_movemask_epi8(_mm_cmpeq_epi8(a, b));
+        acc = _mm_add_epi64(acc, _mm_sad_epu8(a, b));
         _mm_storeu_si128((__m128i *)(o + j * os), _mm_sub_epi16(_mm_unpacklo_epi8(a, z), _mm_unpacklo_epi8(b, z)));
         if (w == 16)
             _mm_storeu_si128((__m128i *)(o + j * os + 8),
                              _mm_sub_epi16(_mm_unpackhi_epi8(a, z), _mm_unpackhi_epi8(b, z)));
     }
-    return eq != 0xFFFF;
+    return (unsigned)(_mm_cvtsi128_si32(acc) + _mm_cvtsi128_si32(_mm_srli_si128(acc, 8)));
 }
 #endif
 
-int fsr_residual(int16_t *o, ptrdiff_t os, const uint8_t *d, ptrdiff_t ds, const uint8_t *p, ptrdiff_t ps, int w,
-                 int h)
+unsigned fsr_residual(int16_t *o, ptrdiff_t os, const uint8_t *d, ptrdiff_t ds, const uint8_t *p, ptrdiff_t ps,
+                      int w, int h)
 {
 #if HAVE_X86
     if ((w == 16 || w == 8) && simd())

@@ -40,9 +40,9 @@ void fsr_h264_weight(uint8_t *p, ptrdiff_t stride, int w, int h, int log2_denom,
 void fsr_h264_biweight(uint8_t *dst, const uint8_t *p0, const uint8_t *p1, ptrdiff_t stride, int w, int h,
                        int log2_denom, int w0, int w1, int o0, int o1);
 
-/* o = d - p over a block; returns 1 when any difference is non-zero. */
-int fsr_residual(int16_t *o, ptrdiff_t os, const uint8_t *d, ptrdiff_t ds, const uint8_t *p, ptrdiff_t ps, int w,
-                 int h);
+/* o = d - p over a block; returns the SAD (0: the block is exact). */
+unsigned fsr_residual(int16_t *o, ptrdiff_t os, const uint8_t *d, ptrdiff_t ds, const uint8_t *p, ptrdiff_t ps,
+                      int w, int h);
 
 /* 1: SIMD kernels (the default where the CPU has them), 0: the plain C
  * block code.  For tests and benchmarks; FASTSR_CPU=c also selects C. */

@@ -64,7 +64,7 @@ typedef struct FsrBlock {
     int8_t log2_denom[2];  /* weighting, luma and chroma (see the formula above) */
     int16_t weight[2][3];  /* [list][plane] */
     int16_t offset[2][3];
-    uint32_t sad;          /* luma SAD of the chosen prediction against the decoded block */
+    uint32_t sad;          /* SAD of the prediction against the decoded block, Y + Cb + Cr */
 } FsrBlock;
 
 /* FsrBlockMap.unmodelled: stream features whose effect fastsr does not
