@@ -138,7 +138,7 @@ static const uint8_t *combine(uint8_t *dst, const uint8_t *r0, const uint8_t *r1
     if (lists == 3) {
         const int plain = d == 0 && wt->w[0][p] == 1 && wt->w[1][p] == 1 && !wt->o[0][p] && !wt->o[1][p];
         const int avg = plain || (d == 5 && wt->w[0][p] == 32 && wt->w[1][p] == 32 && !wt->o[0][p] && !wt->o[1][p]);
-        fsr_h264_biweight(dst, r0, r1, 16, w, h, avg ? -1 : d, wt->w[0][p], wt->w[1][p], wt->o[0][p], wt->o[1][p]);
+        fsr_h264_biweight_to(dst, r0, r1, 16, w, h, avg ? -1 : d, wt->w[0][p], wt->w[1][p], wt->o[0][p], wt->o[1][p]);
         return dst;
     }
     const int l = lists == 2;

@@ -175,7 +175,7 @@ static inline void avg_rows_sse2(uint8_t *dst, ptrdiff_t ds, const uint8_t *a, p
 }
 #endif
 
-static inline __attribute__((always_inline)) void avg_rows(uint8_t *restrict dst, ptrdiff_t ds,
+static inline __attribute__((always_inline)) void avg_rows(uint8_t *dst, ptrdiff_t ds,
                                                            const uint8_t *a, ptrdiff_t as, const uint8_t *b,
                                                            ptrdiff_t bs, const int w, int h)
 {
@@ -417,8 +417,14 @@ void fsr_h264_weight(uint8_t *p, ptrdiff_t s, int w, int h, int log2_denom, int 
         }
 }
 
-void fsr_h264_biweight(uint8_t *dst, const uint8_t *p0, const uint8_t *p1, ptrdiff_t s, int w, int h,
-                       int log2_denom, int w0, int w1, int o0, int o1)
+void fsr_h264_biweight(uint8_t *p0, const uint8_t *p1, ptrdiff_t s, int w, int h, int log2_denom, int w0, int w1,
+                       int o0, int o1)
+{
+    fsr_h264_biweight_to(p0, p0, p1, s, w, h, log2_denom, w0, w1, o0, o1);
+}
+
+void fsr_h264_biweight_to(uint8_t *dst, const uint8_t *p0, const uint8_t *p1, ptrdiff_t s, int w, int h,
+                          int log2_denom, int w0, int w1, int o0, int o1)
 {
     if (log2_denom < 0) {
         if (w == 16)

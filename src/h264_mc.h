@@ -35,10 +35,13 @@ void fsr_h264_mc_chroma_ref(uint8_t *dst, ptrdiff_t dst_stride, const FsrMcPlane
 
 /* Explicit weighting of one prediction in place (8-299). */
 void fsr_h264_weight(uint8_t *p, ptrdiff_t stride, int w, int h, int log2_denom, int weight, int offset);
-/* Bi-prediction into dst (not overlapping p0 or p1): weighted (8-301) or, with
- * log2_denom < 0, the default average (p0 + p1 + 1) >> 1. */
-void fsr_h264_biweight(uint8_t *dst, const uint8_t *p0, const uint8_t *p1, ptrdiff_t stride, int w, int h,
-                       int log2_denom, int w0, int w1, int o0, int o1);
+/* Bi-prediction into p0: weighted (8-301) or, with log2_denom < 0, the
+ * default average (p0 + p1 + 1) >> 1. */
+void fsr_h264_biweight(uint8_t *p0, const uint8_t *p1, ptrdiff_t stride, int w, int h, int log2_denom, int w0,
+                       int w1, int o0, int o1);
+/* The same into dst (which may be p0). */
+void fsr_h264_biweight_to(uint8_t *dst, const uint8_t *p0, const uint8_t *p1, ptrdiff_t stride, int w, int h,
+                          int log2_denom, int w0, int w1, int o0, int o1);
 
 /* o = d - p over a block; returns the SAD (0: the block is exact). */
 unsigned fsr_residual(int16_t *o, ptrdiff_t os, const uint8_t *d, ptrdiff_t ds, const uint8_t *p, ptrdiff_t ps,

@@ -671,7 +671,7 @@ static void compare_mc(int simd_on)
         const int d = (int)(tu_rand(&seed) % 8), w0 = (int)(tu_rand(&seed) % 256) - 128,
                   w1 = (int)(tu_rand(&seed) % 256) - 128, o0 = (int)(tu_rand(&seed) % 256) - 128,
                   o1 = (int)(tu_rand(&seed) % 256) - 128;
-        fsr_h264_biweight(o, p0, p1, 16, w, h, d, w0, w1, o0, o1);
+        fsr_h264_biweight_to(o, p0, p1, 16, w, h, d, w0, w1, o0, o1);
         unsigned sad = 0;
         int any = 0;
         for (int j = 0; j < h; j++)
@@ -681,10 +681,17 @@ static void compare_mc(int simd_on)
                 sad += (unsigned)abs(p0[j * 16 + i] - p1[j * 16 + i]);
                 any |= p0[j * 16 + i] != p1[j * 16 + i];
             }
-        fsr_h264_biweight(o, p0, p1, 16, w, h, -1, 1, 1, 0, 0);
+        fsr_h264_biweight_to(o, p0, p1, 16, w, h, -1, 1, 1, 0, 0);
         for (int j = 0; j < h; j++)
             for (int i = 0; i < w; i++)
                 assert_int_equal(o[j * 16 + i], (p0[j * 16 + i] + p1[j * 16 + i] + 1) >> 1);
+        /* in place, as the HR transfer calls it */
+        uint8_t q[16 * 16];
+        memcpy(q, p0, sizeof(q));
+        fsr_h264_biweight(q, p1, 16, w, h, d, w0, w1, o0, o1);
+        fsr_h264_biweight_to(o, p0, p1, 16, w, h, d, w0, w1, o0, o1);
+        for (int j = 0; j < h; j++)
+            assert_memory_equal(q + j * 16, o + j * 16, w);
         assert_int_equal(fsr_sad(p0, 16, p1, 16, w, h), sad);
         assert_true(fsr_sad_below(p0, 16, p1, 16, w, h, sad + 1) == sad);
         assert_true(fsr_sad_below(p0, 16, p1, 16, w, h, sad / 2 + 1) >= sad / 2 + 1 || sad == 0);
