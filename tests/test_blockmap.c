@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +134,8 @@ typedef struct Stats {
     long weighted_blocks;          /* blocks with non-default explicit weights */
     long implicit_blocks;          /* bi blocks with implicit weights other than 32/32 */
     long refidx_nonzero;
+    long dropped_mv;               /* bogus (0,0) vectors dropped */
+    long zero_mv_mixed;            /* (0,0) vectors left in B inter partitions smaller than 16x16 */
     long no_ref, unmodelled_frames;
     long mismatched_refs;          /* reference displayed at or after... (sanity) */
     int64_t display[64], decode[64], pts[64];
@@ -177,6 +180,7 @@ static void walk(const char *path, Stats *st)
         st->predicted += m->counts.predicted;
         st->zero += m->counts.zero_residual;
         st->refidx_nonzero += m->counts.ref_nonzero_idx;
+        st->dropped_mv += m->counts.dropped_mv;
         /* the blocks tile the coded picture */
         long area = 0;
         for (int i = 0; i < m->nb_blocks; i++)
@@ -207,6 +211,9 @@ static void walk(const char *path, Stats *st)
                     st->weighted_blocks++;
             if (b->lists == 3 && b->log2_denom[0] == 5 && b->weight[0][0] != 32)
                 st->implicit_blocks++;
+            if (m->type == 'B' && b->kind == FSR_BLOCK_INTER && (b->w < 16 || b->h < 16))
+                for (int l = 0; l < 2; l++)
+                    st->zero_mv_mixed += (b->lists & (1 << l)) && !b->mv[l][0] && !b->mv[l][1];
             /* test 1: away from the edges, vector = (display distance) * step */
             if (b->x < 32 || b->y < 32 || b->x + b->w > W - 32 || b->y + b->h > H - 32)
                 continue;
@@ -238,10 +245,11 @@ static const Stats *get(int c)
         const Stats *s = &stats[c];
         printf("clip %s: %d frames, vectors consistent %ld/%ld (%.2f%%), exact residual %ld/%ld (%.2f%%), "
                "P-skip exact %ld/%ld, B-skip exact %ld/%ld, weighted blocks %ld, implicit %ld, ref_idx>0 %ld, "
-               "no-ref %ld, unmodelled frames %ld\n",
+               "no-ref %ld, unmodelled frames %ld, bogus (0,0) dropped %ld, left %ld\n",
                clip[c], s->frames, s->mv_ok, s->mv_total, 100 * share(s->mv_ok, s->mv_total), s->zero, s->predicted,
                100 * share(s->zero, s->predicted), s->pskip_zero, s->pskip, s->bskip_zero, s->bskip,
-               s->weighted_blocks, s->implicit_blocks, s->refidx_nonzero, s->no_ref, s->unmodelled_frames);
+               s->weighted_blocks, s->implicit_blocks, s->refidx_nonzero, s->no_ref, s->unmodelled_frames, s->dropped_mv,
+               s->zero_mv_mixed);
     }
     return &stats[c];
 }
@@ -256,10 +264,17 @@ static void check_motion(int c)
     assert_int_equal(s->no_ref, 0);
     assert_true(s->mv_total > 1000);
     assert_true(share(s->mv_ok, s->mv_total) >= 0.95);
+    /* no bogus (0,0) vector of an unused list survives in B partitions */
+    assert_int_equal(s->zero_mv_mixed, 0);
 }
 
 static void test_motion_single_ref(void **state) { (void)state; check_motion(CLIP_A); }
-static void test_motion_x264_defaults(void **state) { (void)state; check_motion(CLIP_B); }
+static void test_motion_x264_defaults(void **state)
+{
+    (void)state;
+    check_motion(CLIP_B);
+    assert_true(get(CLIP_B)->dropped_mv > 0);
+}
 static void test_motion_refs4(void **state) { (void)state; check_motion(CLIP_C); }
 
 /* ---- 2. exact motion compensation ---- */
@@ -475,6 +490,55 @@ static void test_bframe_order(void **state)
             assert_true(s->pts[i] > s->pts[i - 1]);
     }
     assert_true(reordered > 0);
+}
+
+/* ---- several decoders at once, in threads: each reads its own table ---- */
+
+typedef struct Digest {
+    const char *path;
+    uint64_t hash;
+    int frames;
+} Digest;
+
+static void *digest_clip(void *arg)
+{
+    Digest *d = arg;
+    FsrSideInfo *si;
+    d->hash = 1469598103934665603ull;
+    if (fsr_sideinfo_open(&si, d->path, NULL) < 0)
+        return NULL;
+    FsrSideInfoFrame f;
+    while (fsr_sideinfo_read(si, &f) == 0) {
+        const FsrBlockMap *m = f.map;
+        for (int i = 0; i < m->nb_blocks; i++) {
+            const FsrBlock *b = &m->blocks[i];
+            const int v[] = { b->x, b->y, b->w, b->kind, b->lists, b->qp, b->flags, b->mv[0][0], b->mv[0][1],
+                              b->mv[1][0], b->mv[1][1], b->ref[0], b->ref[1] };
+            for (size_t k = 0; k < sizeof(v) / sizeof(*v); k++)
+                d->hash = (d->hash ^ (uint32_t)v[k]) * 1099511628211ull;
+        }
+        d->frames++;
+    }
+    fsr_sideinfo_close(&si);
+    return NULL;
+}
+
+static void test_parallel_decoders(void **state)
+{
+    (void)state;
+    Digest seq[2] = { { clip[CLIP_B], 0, 0 }, { clip[CLIP_C], 0, 0 } }, par[2] = { seq[0], seq[1] };
+    digest_clip(&seq[0]);
+    digest_clip(&seq[1]);
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, digest_clip, &par[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(par[i].frames, FRAMES);
+        assert_true(par[i].hash == seq[i].hash);
+    }
+    assert_true(seq[0].hash != seq[1].hash);
 }
 
 /* ---- 6. robustness ---- */
@@ -753,6 +817,7 @@ int main(void)
         cmocka_unit_test(test_reference_recovery),
         cmocka_unit_test(test_flags_match_libavcodec),
         cmocka_unit_test(test_bframe_order),
+        cmocka_unit_test(test_parallel_decoders),
         cmocka_unit_test(test_damaged_streams),
         cmocka_unit_test(test_probe_tool),
     };
