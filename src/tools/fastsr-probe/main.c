@@ -242,8 +242,9 @@ int main(int argc, char **argv)
         return 1;
     }
     if (!fsr_sideinfo_supported(si)) {
-        printf("%s: video codec %s: no side information (fastsr reads block maps from H.264 only;\n"
-               "MPEG-2 / MPEG-4 part 2 vectors are not supported; fastsr falls back to per-frame SR)\n",
+        printf("%s: video is %s: no side information fastsr can use (block maps come from 8-bit 4:2:0\n"
+               "H.264 only; HEVC, VP9, AV1, MPEG-2 and MPEG-4 part 2 are not supported); fastsr falls back\n"
+               "to per-frame SR for it\n",
                input, fsr_sideinfo_codec_name(si));
         fsr_sideinfo_close(&si);
         return 0;
