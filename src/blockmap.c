@@ -1,6 +1,7 @@
 #include "blockmap_build.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -531,6 +532,28 @@ int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur
     return 0;
 }
 
+int fsr_blockmap_prediction(const FsrBlockMap *m, const FsrPicture *dec, FsrPicture *out)
+{
+    if (!m || !dec || !out || !dec->data[0] || !out->data[0])
+        return fsr_error(FSR_ERR(EINVAL), "fsr_blockmap_prediction: missing map or picture");
+    if (!m->side_info)
+        return fsr_error(FSR_ERR(EINVAL), "fsr_blockmap_prediction: the frame has no side information");
+    if (dec->w != m->width || dec->h != m->height || out->w != dec->w || out->h != dec->h)
+        return fsr_error(FSR_ERR(EINVAL), "fsr_blockmap_prediction: pictures must be %dx%d", m->width, m->height);
+    for (int p = 0; p < 3; p++) {
+        const int sh = p ? 1 : 0, w = p ? fsr_chroma_w(dec->w) : dec->w, h = p ? fsr_chroma_h(dec->h) : dec->h;
+        const int ox = m->crop_left >> sh, oy = m->crop_top >> sh;
+        for (int y = 0; y < h; y++) {
+            const uint8_t *d = dec->data[p] + y * dec->stride[p];
+            const int16_t *r = m->residual[p] + (ptrdiff_t)(y + oy) * m->residual_stride[p] + ox;
+            uint8_t *o = out->data[p] + y * out->stride[p];
+            for (int x = 0; x < w; x++)
+                o[x] = (uint8_t)(d[x] - r[x]); /* residual is 0 outside predicted blocks */
+        }
+    }
+    return 0;
+}
+
 /* ---- drawing ---- */
 
 static void put(FsrPicture *pic, int x, int y, const uint8_t yuv[3])
@@ -589,7 +612,17 @@ int fsr_blockmap_draw(FsrPicture *pic, const FsrBlockMap *map)
             if (b->lists & (1 << l)) {
                 /* from the block centre to where its samples come from */
                 const int cx = x0 + b->w * s / 2, cy = y0 + b->h * s / 2;
-                line(pic, cx, cy, cx + b->mv[l][0] * s / 4, cy + b->mv[l][1] * s / 4, yellow);
+                const int ex = cx + b->mv[l][0] * s / 4, ey = cy + b->mv[l][1] * s / 4;
+                line(pic, cx, cy, ex, ey, yellow);
+                /* arrow head: two strokes back from the tip at +-30 degrees */
+                const double len = hypot(ex - cx, ey - cy);
+                if (len >= 3) {
+                    const double ux = (cx - ex) / len, uy = (cy - ey) / len, hl = len < 8 ? len / 2 : 4;
+                    line(pic, ex, ey, ex + (int)lround(hl * (ux * 0.866 - uy * 0.5)),
+                         ey + (int)lround(hl * (uy * 0.866 + ux * 0.5)), yellow);
+                    line(pic, ex, ey, ex + (int)lround(hl * (ux * 0.866 + uy * 0.5)),
+                         ey + (int)lround(hl * (uy * 0.866 - ux * 0.5)), yellow);
+                }
             }
     }
     return 0;

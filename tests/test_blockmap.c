@@ -313,6 +313,85 @@ static void test_exact_mc_flat_areas(void **state)
     assert_int_equal(s->bskip_zero, s->bskip);
 }
 
+/* Every predicted block's prediction, recomputed from the block's own
+ * fields with the per-sample reference filters and the weighting formula of
+ * blockmap.h, on copies of the decoded reference pictures. */
+static void check_prediction(const char *path)
+{
+    /* first pass: the decoded pictures (B frames refer to later ones) */
+    static uint8_t frames[FRAMES][W * H * 3 / 2];
+    FsrSideInfo *si;
+    FsrSideInfoFrame f;
+    assert_int_equal(fsr_sideinfo_open(&si, path, NULL), 0);
+    for (int n = 0; fsr_sideinfo_read(si, &f) == 0; n++) {
+        assert_true(n < FRAMES);
+        for (int p = 0; p < 3; p++)
+            for (int y = 0; y < (p ? H / 2 : H); y++)
+                memcpy(frames[n] + (p ? W * H + (p - 1) * W * H / 4 : 0) + y * (p ? W / 2 : W),
+                       f.frame.pic.data[p] + y * f.frame.pic.stride[p], p ? W / 2 : W);
+    }
+    fsr_sideinfo_close(&si);
+    uint8_t *pred = malloc(W * H * 3 / 2);
+    FsrPicture out = { W, H, { pred, pred + W * H, pred + W * H * 5 / 4 }, { W, W / 2, W / 2 }, NULL };
+    long checked = 0, bi = 0, weighted = 0;
+    assert_int_equal(fsr_sideinfo_open(&si, path, NULL), 0);
+    while (fsr_sideinfo_read(si, &f) == 0) {
+        const FsrBlockMap *m = f.map;
+        const int n = (int)m->display_index;
+        assert_int_equal(fsr_blockmap_prediction(m, &f.frame.pic, &out), 0);
+        for (int i = 0; i < m->nb_blocks; i++) {
+            const FsrBlock *b = &m->blocks[i];
+            if (b->kind == FSR_BLOCK_INTRA || (b->flags & FSR_BLOCK_NO_REF))
+                continue;
+            for (int p = 0; p < 3; p++) {
+                const int sh = p ? 1 : 0, pw = p ? W / 2 : W, ph = p ? H / 2 : H;
+                const size_t off = p ? W * H + (p - 1) * W * H / 4 : 0;
+                uint8_t lp[2][16 * 16];
+                for (int l = 0; l < 2; l++) {
+                    if (!(b->lists & (1 << l)))
+                        continue;
+                    assert_true(b->ref[l] >= 0 && b->ref[l] < n + 8 && b->ref[l] != n);
+                    const FsrMcPlane ref = { frames[b->ref[l]] + off, pw, pw, ph, 0 };
+                    if (p)
+                        fsr_h264_mc_chroma_ref(lp[l], 16, &ref, b->x / 2, b->y / 2, b->mv[l][0], b->mv[l][1],
+                                               b->w / 2, b->h / 2);
+                    else
+                        fsr_h264_mc_luma_ref(lp[l], 16, &ref, b->x, b->y, b->mv[l][0], b->mv[l][1], b->w, b->h);
+                }
+                const int d = b->log2_denom[sh];
+                for (int y = 0; y < b->h >> sh; y++)
+                    for (int x = 0; x < b->w >> sh; x++) {
+                        int v;
+                        if (b->lists == 3) {
+                            v = ((lp[0][y * 16 + x] * b->weight[0][p] + lp[1][y * 16 + x] * b->weight[1][p] + (1 << d)) >>
+                                 (d + 1)) +
+                                ((b->offset[0][p] + b->offset[1][p] + 1) >> 1);
+                        } else {
+                            const int l = b->lists == 2;
+                            v = ((lp[l][y * 16 + x] * b->weight[l][p] + (d ? 1 << (d - 1) : 0)) >> d) + b->offset[l][p];
+                        }
+                        v = v < 0 ? 0 : v > 255 ? 255 : v;
+                        assert_int_equal(out.data[p][((b->y >> sh) + y) * out.stride[p] + (b->x >> sh) + x], v);
+                    }
+            }
+            checked++;
+            bi += b->lists == 3;
+            weighted += b->log2_denom[0] != 0;
+        }
+    }
+    fsr_sideinfo_close(&si);
+    free(pred);
+    printf("%s: %ld predictions recomputed (%ld bi, %ld weighted)\n", path, checked, bi, weighted);
+    assert_true(checked > 1000);
+}
+
+static void test_prediction_matches_reference(void **state)
+{
+    (void)state;
+    check_prediction(clip[CLIP_B]);
+    check_prediction(clip[CLIP_FADE]);
+}
+
 /* ---- 4. reference recovery ---- */
 
 static void test_reference_recovery(void **state)
@@ -814,6 +893,7 @@ int main(void)
         cmocka_unit_test(test_exact_mc_pskip),
         cmocka_unit_test(test_exact_mc_weighted),
         cmocka_unit_test(test_exact_mc_flat_areas),
+        cmocka_unit_test(test_prediction_matches_reference),
         cmocka_unit_test(test_reference_recovery),
         cmocka_unit_test(test_flags_match_libavcodec),
         cmocka_unit_test(test_bframe_order),
