@@ -171,18 +171,16 @@ static int choose(Ctx *c, FsrBlock *blk, int lists, int try_drop, Choice *best)
     const uint8_t *cur[3];
     for (int p = 0; p < 3; p++)
         cur[p] = c->cur->data[p] + (ptrdiff_t)(blk->y >> (p ? 1 : 0)) * c->cur->stride[p] + (blk->x >> (p ? 1 : 0));
-    /* P_Skip predicts from refIdxL0 = 0 by definition (8.4.1.1): no search */
-    int only_first = 0;
-    if (blk->kind == FSR_BLOCK_PSKIP) {
+    /* P_Skip predicts from refIdxL0 = 0 by definition (8.4.1.1): no search
+     * (the candidate order, shared by the slice's blocks, stays as it is) */
+    int k0_first = 0, k0_count = c->ncand[0];
+    if (blk->kind == FSR_BLOCK_PSKIP)
         for (int k = 0; k < c->ncand[0]; k++)
             if (c->cand[0][k].idx == 0) {
-                const Cand t = c->cand[0][k];
-                c->cand[0][k] = c->cand[0][0];
-                c->cand[0][0] = t;
-                only_first = 1;
+                k0_first = k;
+                k0_count = 1;
                 break;
             }
-    }
     best->sad = UINT_MAX;
     best->lists = 0;
     for (int l = 0; l < 2; l++)
@@ -214,12 +212,11 @@ static int choose(Ctx *c, FsrBlock *blk, int lists, int try_drop, Choice *best)
     }
     int sc = 0; /* the scratch set the next option may write */
     /* a single option needs no SAD: the residual gives it */
-    const int single = nopt == 1 && (lists & 1 ? (only_first ? 1 : c->ncand[0]) : 1) *
-                                          (lists & 2 ? c->ncand[1] : 1) == 1;
+    const int single = nopt == 1 && (lists & 1 ? k0_count : 1) * (lists & 2 ? c->ncand[1] : 1) == 1;
     for (int o = 0; o < nopt && best->sad; o++) {
         const int ls = opts[o];
-        const int n0 = ls & 1 ? (only_first ? 1 : c->ncand[0]) : 1, n1 = ls & 2 ? c->ncand[1] : 1;
-        for (int k0 = 0; k0 < n0 && best->sad; k0++)
+        const int k0_end = ls & 1 ? k0_first + k0_count : 1, n1 = ls & 2 ? c->ncand[1] : 1;
+        for (int k0 = ls & 1 ? k0_first : 0; k0 < k0_end && best->sad; k0++)
             for (int k1 = 0; k1 < n1 && best->sad; k1++) {
                 const Cand *cd[2] = { ls & 1 ? &c->cand[0][k0] : NULL, ls & 2 ? &c->cand[1][k1] : NULL };
                 Weights wt;
@@ -440,6 +437,7 @@ int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur
                 if (sl) {
                     gather(&c, 0);
                     gather(&c, 1);
+                    m->counts.missing_refs += c.missing[0] + c.missing[1];
                 }
                 last_sl = sl;
             }

@@ -176,7 +176,7 @@ static void walk(const char *path, Stats *st)
         }
         st->frames++;
         st->unmodelled_frames += m->unmodelled != 0;
-        st->no_ref += m->counts.no_ref;
+        st->no_ref += m->counts.no_ref + m->counts.missing_refs;
         st->predicted += m->counts.predicted;
         st->zero += m->counts.zero_residual;
         st->refidx_nonzero += m->counts.ref_nonzero_idx;

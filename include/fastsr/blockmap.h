@@ -91,6 +91,9 @@ typedef struct FsrBlockMapCounts {
     int no_ref;            /* blocks whose reference was unavailable */
     int dropped_mv;        /* bogus (0,0) vectors dropped */
     int ref_nonzero_idx;   /* list entries recovered at an index other than 0 */
+    int missing_refs;      /* entries of the slices' reference lists whose picture was not
+                              available (damaged stream, open-GOP start): the recovery
+                              chose among the others */
 } FsrBlockMapCounts;
 
 typedef struct FsrBlockMap {

@@ -278,6 +278,8 @@ int main(int argc, char **argv)
                    m->counts.bi, m->counts.predicted ? 100.0 * m->counts.zero_residual / m->counts.predicted : 100.0);
             if (m->counts.no_ref)
                 printf("  no-ref %d", m->counts.no_ref);
+            if (m->counts.missing_refs)
+                printf("  missing-refs %d", m->counts.missing_refs);
             if (m->corrupt)
                 printf("  corrupt");
             for (unsigned i = 0; i < sizeof(unmodelled_names) / sizeof(*unmodelled_names); i++)
