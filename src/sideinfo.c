@@ -13,9 +13,10 @@
 /* Frames held back for their references before they are handed out
  * regardless (a reference the decoder never delivered). */
 #define MAX_HELD 24
-/* Parsed pictures whose frame did not come out are forgotten this many
- * pictures later. */
-#define AU_HORIZON 64
+/* Parsed pictures whose frame did not come out (dropped by the decoder) are
+ * forgotten this many pictures later: H.264 reorders by at most 16. */
+#define AU_HORIZON 20
+#define MAX_SLOTS 96
 
 /* A decoded picture held for reference or for reordering: a reference to
  * libavcodec's own buffer (decoded pictures are not modified once output),
@@ -356,8 +357,9 @@ static int take_slot(FsrSideInfo *si, const AVFrame *av)
         if (!si->slots[i]->used)
             break;
     if (i == si->nslots) {
-        if (si->nslots >= 64)
-            return fsr_error(FSR_ERR(ENOMEM), "side information: more than 64 pictures held (damaged stream?)");
+        if (si->nslots >= MAX_SLOTS)
+            return fsr_error(FSR_ERR_INVALIDDATA, "side information: more than %d pictures held (damaged stream?)",
+                             MAX_SLOTS);
         Slot **sl = realloc(si->slots, sizeof(*sl) * (si->nslots + 1));
         if (!sl)
             return fsr_error(FSR_ERR(ENOMEM), "out of memory");
