@@ -1,6 +1,7 @@
 #include "blockmap_build.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,7 @@ void fsr_blockmap_builder_free(FsrBlockMapBuilder *b)
     free(b->res);
     free(b->cell_mv);
     free(b->cell_lists);
+    free(b->cell_dirty);
     memset(b, 0, sizeof(*b));
 }
 
@@ -74,108 +76,126 @@ static void gather(Ctx *c, int l)
     }
 }
 
-static FsrMcPlane plane_of(const FsrPicture *p, int c)
+static FsrMcPlane plane_of(const FsrRefPic *r, int c)
 {
-    FsrMcPlane m = { p->data[c], p->stride[c], c ? p->w >> 1 : p->w, c ? p->h >> 1 : p->h };
+    const FsrPicture *p = r->pic;
+    FsrMcPlane m = { p->data[c], p->stride[c], c ? p->w >> 1 : p->w, c ? p->h >> 1 : p->h, c ? r->pad >> 1 : r->pad };
     return m;
 }
+
+/* Weighting of one option (see the formula in blockmap.h). */
+typedef struct Weights {
+    int8_t denom[2];
+    int16_t w[2][3], o[2][3];
+} Weights;
 
 typedef struct Choice {
     int lists;
     const Cand *c[2];
-    unsigned sad;
+    unsigned sad;                  /* luma + chroma SAD; UINT_MAX: not measured (one option) */
+    Weights wt;
+    const uint8_t *pred[3];        /* the chosen prediction per plane, stride 16 */
+    /* list predictions per list, candidate and plane, made on first use */
+    uint8_t raw[2][FSR_H264_MAX_REFS][3][16 * 16];
+    uint8_t scratch[2][3][16 * 16]; /* weighted predictions; one may hold the best */
 } Choice;
 
-static void weights_for(const Ctx *c, const Choice *ch, FsrBlock *blk)
+static void option_weights(const Ctx *c, int lists, const Cand *const cd[2], Weights *wt)
 {
     const FsrH264Slice *sl = c->sl;
     for (int l = 0; l < 2; l++)
         for (int p = 0; p < 3; p++) {
-            blk->weight[l][p] = 1;
-            blk->offset[l][p] = 0;
+            wt->w[l][p] = 1;
+            wt->o[l][p] = 0;
         }
-    blk->log2_denom[0] = blk->log2_denom[1] = 0;
+    wt->denom[0] = wt->denom[1] = 0;
     if (sl->weight_mode == FSR_WEIGHT_EXPLICIT) {
-        blk->log2_denom[0] = (int8_t)sl->log2_denom[0];
-        blk->log2_denom[1] = (int8_t)sl->log2_denom[1];
+        wt->denom[0] = (int8_t)sl->log2_denom[0];
+        wt->denom[1] = (int8_t)sl->log2_denom[1];
         for (int l = 0; l < 2; l++)
-            if (ch->lists & (1 << l))
+            if (lists & (1 << l))
                 for (int p = 0; p < 3; p++) {
-                    blk->weight[l][p] = sl->weight[l][ch->c[l]->idx][p];
-                    blk->offset[l][p] = sl->offset[l][ch->c[l]->idx][p];
+                    wt->w[l][p] = sl->weight[l][cd[l]->idx][p];
+                    wt->o[l][p] = sl->offset[l][cd[l]->idx][p];
                 }
-    } else if (sl->weight_mode == FSR_WEIGHT_IMPLICIT && ch->lists == 3) {
+    } else if (sl->weight_mode == FSR_WEIGHT_IMPLICIT && lists == 3) {
         int w0, w1;
-        fsr_h264_implicit_weights(c->au->poc, sl->ref_poc[0][ch->c[0]->idx], sl->ref_poc[1][ch->c[1]->idx],
-                                  sl->ref_long[0][ch->c[0]->idx], sl->ref_long[1][ch->c[1]->idx], &w0, &w1);
-        blk->log2_denom[0] = blk->log2_denom[1] = 5;
+        fsr_h264_implicit_weights(c->au->poc, sl->ref_poc[0][cd[0]->idx], sl->ref_poc[1][cd[1]->idx],
+                                  sl->ref_long[0][cd[0]->idx], sl->ref_long[1][cd[1]->idx], &w0, &w1);
+        wt->denom[0] = wt->denom[1] = 5;
         for (int p = 0; p < 3; p++) {
-            blk->weight[0][p] = (int16_t)w0;
-            blk->weight[1][p] = (int16_t)w1;
+            wt->w[0][p] = (int16_t)w0;
+            wt->w[1][p] = (int16_t)w1;
         }
     }
 }
 
-/* Prediction of one plane of blk with its chosen references and weights. */
-static void predict_plane(const Choice *ch, const FsrBlock *blk, int p, uint8_t *dst, ptrdiff_t ds)
+/* The weighted prediction of one plane from the list predictions r0 / r1
+ * (stride 16); returns r0 or r1 itself when no arithmetic is needed. */
+static const uint8_t *combine(uint8_t *dst, const uint8_t *r0, const uint8_t *r1, int lists, const Weights *wt, int p,
+                              int w, int h)
 {
-    uint8_t tmp[2][16 * 16];
-    const int sh = p ? 1 : 0, w = blk->w >> sh, h = blk->h >> sh;
-    for (int l = 0; l < 2; l++) {
-        if (!(ch->lists & (1 << l)))
-            continue;
-        FsrMcPlane ref = plane_of(ch->c[l]->rp->pic, p);
-        if (p)
-            fsr_h264_mc_chroma(tmp[l], 16, &ref, blk->x >> 1, blk->y >> 1, blk->mv[l][0], blk->mv[l][1], w, h);
-        else
-            fsr_h264_mc_luma(tmp[l], 16, &ref, blk->x, blk->y, blk->mv[l][0], blk->mv[l][1], w, h);
+    const int d = wt->denom[p ? 1 : 0];
+    if (lists == 3) {
+        const int plain = d == 0 && wt->w[0][p] == 1 && wt->w[1][p] == 1 && !wt->o[0][p] && !wt->o[1][p];
+        const int avg = plain || (d == 5 && wt->w[0][p] == 32 && wt->w[1][p] == 32 && !wt->o[0][p] && !wt->o[1][p]);
+        fsr_h264_biweight_to(dst, r0, r1, 16, w, h, avg ? -1 : d, wt->w[0][p], wt->w[1][p], wt->o[0][p], wt->o[1][p]);
+        return dst;
     }
-    const int d = blk->log2_denom[p ? 1 : 0];
-    if (ch->lists == 3) {
-        int unweighted = d == 0 && blk->weight[0][p] == 1 && blk->weight[1][p] == 1 && !blk->offset[0][p] &&
-                         !blk->offset[1][p];
-        fsr_h264_biweight(tmp[0], tmp[1], 16, w, h, unweighted ? -1 : d, blk->weight[0][p], blk->weight[1][p],
-                          blk->offset[0][p], blk->offset[1][p]);
-    } else {
-        int l = ch->lists == 2;
-        if (l)
-            memcpy(tmp[0], tmp[1], sizeof(tmp[0]));
-        if (d || blk->weight[l][p] != 1 || blk->offset[l][p])
-            fsr_h264_weight(tmp[0], 16, w, h, d, blk->weight[l][p], blk->offset[l][p]);
-    }
-    for (int j = 0; j < h; j++)
-        memcpy(dst + j * ds, tmp[0] + j * 16, (size_t)w);
+    const int l = lists == 2;
+    const uint8_t *r = l ? r1 : r0;
+    if (!d && wt->w[l][p] == 1 && !wt->o[l][p])
+        return r;
+    memcpy(dst, r, 16 * 16);
+    fsr_h264_weight(dst, 16, w, h, d, wt->w[l][p], wt->o[l][p]);
+    return dst;
 }
 
-static void mc_luma_cand(uint8_t *dst, const Cand *cd, const FsrBlock *blk, int l)
+static void mc_cand(uint8_t *dst, const Cand *cd, const FsrBlock *blk, int l, int p)
 {
-    FsrMcPlane ref = plane_of(cd->rp->pic, 0);
-    fsr_h264_mc_luma(dst, 16, &ref, blk->x, blk->y, blk->mv[l][0], blk->mv[l][1], blk->w, blk->h);
+    FsrMcPlane ref = plane_of(cd->rp, p);
+    if (p)
+        fsr_h264_mc_chroma(dst, 16, &ref, blk->x >> 1, blk->y >> 1, blk->mv[l][0], blk->mv[l][1], blk->w >> 1,
+                           blk->h >> 1);
+    else
+        fsr_h264_mc_luma(dst, 16, &ref, blk->x, blk->y, blk->mv[l][0], blk->mv[l][1], blk->w, blk->h);
 }
 
-/* Best reference per list (and list combination) by luma SAD. */
+/* Best option (list combination and reference per list) by SAD against
+ * the decoded block, luma and chroma: luma alone cannot tell references
+ * apart in flat areas, where chroma often can.  Options are tried nearest
+ * first and the first of equal SADs wins; an exact match ends the search. */
 static int choose(Ctx *c, FsrBlock *blk, int lists, int try_drop, Choice *best)
 {
-    const FsrH264Slice *sl = c->sl;
-    const uint8_t *cur = c->cur->data[0] + (ptrdiff_t)blk->y * c->cur->stride[0] + blk->x;
-    const ptrdiff_t cs = c->cur->stride[0];
     const int w = blk->w, h = blk->h;
-    uint8_t raw[2][FSR_H264_MAX_REFS][16 * 16];
-    uint8_t tmp[16 * 16];
+    const uint8_t *cur[3];
+    for (int p = 0; p < 3; p++)
+        cur[p] = c->cur->data[p] + (ptrdiff_t)(blk->y >> (p ? 1 : 0)) * c->cur->stride[p] + (blk->x >> (p ? 1 : 0));
+    /* P_Skip predicts from refIdxL0 = 0 by definition (8.4.1.1): no search
+     * (the candidate order, shared by the slice's blocks, stays as it is) */
+    int k0_first = 0, k0_count = c->ncand[0];
+    if (blk->kind == FSR_BLOCK_PSKIP)
+        for (int k = 0; k < c->ncand[0]; k++)
+            if (c->cand[0][k].idx == 0) {
+                k0_first = k;
+                k0_count = 1;
+                break;
+            }
     best->sad = UINT_MAX;
     best->lists = 0;
     for (int l = 0; l < 2; l++)
         if ((lists & (1 << l)) && !c->ncand[l])
             return -1;
-    /* list predictions are made on first use: most blocks stop at the
-     * nearest candidate with an exact match */
-    uint8_t done[2][FSR_H264_MAX_REFS] = { { 0 } };
-#define RAW(l, k)                                                                                              \
-    (done[l][k] ? raw[l][k]                                                                                     \
-                : (done[l][k] = 1, mc_luma_cand(raw[l][k], &c->cand[l][k], blk, l), raw[l][k]))
+    uint8_t(*raw)[FSR_H264_MAX_REFS][3][16 * 16] = best->raw;
+    uint8_t done[2][FSR_H264_MAX_REFS];
+    memset(done, 0, sizeof(done));
+#define RAW(l, k, p)                                                                                             \
+    ((done[l][k] & (1 << (p))) ? raw[l][k][p]                                                                   \
+                               : (done[l][k] |= 1 << (p), mc_cand(raw[l][k][p], &c->cand[l][k], blk, l, p),    \
+                                  raw[l][k][p]))
     /* options in order of preference on ties: when a (0,0) vector may be
      * the bogus entry of an unused list, the other list alone comes first */
-    int opts[3], nopt = 0;
+    int opts[4], nopt = 0;
     if (lists == 3 && try_drop) {
         const int z0 = !blk->mv[0][0] && !blk->mv[0][1], z1 = !blk->mv[1][0] && !blk->mv[1][1];
         if (z0 && !z1)
@@ -190,55 +210,41 @@ static int choose(Ctx *c, FsrBlock *blk, int lists, int try_drop, Choice *best)
     } else {
         opts[nopt++] = lists;
     }
+    int sc = 0; /* the scratch set the next option may write */
+    /* a single option needs no SAD: the residual gives it */
+    const int single = nopt == 1 && (lists & 1 ? k0_count : 1) * (lists & 2 ? c->ncand[1] : 1) == 1;
     for (int o = 0; o < nopt && best->sad; o++) {
         const int ls = opts[o];
-        if (ls != 3) {
-            const int l = ls == 2;
-            for (int k = 0; k < c->ncand[l] && best->sad; k++) {
-                const uint8_t *pred = RAW(l, k);
-                const int idx = c->cand[l][k].idx;
-                if (sl->weight_mode == FSR_WEIGHT_EXPLICIT &&
-                    (sl->log2_denom[0] || sl->weight[l][idx][0] != 1 || sl->offset[l][idx][0])) {
-                    memcpy(tmp, pred, sizeof(tmp));
-                    fsr_h264_weight(tmp, 16, w, h, sl->log2_denom[0], sl->weight[l][idx][0], sl->offset[l][idx][0]);
-                    pred = tmp;
+        const int k0_end = ls & 1 ? k0_first + k0_count : 1, n1 = ls & 2 ? c->ncand[1] : 1;
+        for (int k0 = ls & 1 ? k0_first : 0; k0 < k0_end && best->sad; k0++)
+            for (int k1 = 0; k1 < n1 && best->sad; k1++) {
+                const Cand *cd[2] = { ls & 1 ? &c->cand[0][k0] : NULL, ls & 2 ? &c->cand[1][k1] : NULL };
+                Weights wt;
+                option_weights(c, ls, cd, &wt);
+                const uint8_t *pred[3];
+                unsigned sad = 0;
+                for (int p = 0; p < 3 && sad < best->sad; p++) {
+                    const int pw = p ? w >> 1 : w, ph = p ? h >> 1 : h;
+                    pred[p] = combine(best->scratch[sc][p], ls & 1 ? RAW(0, k0, p) : NULL, ls & 2 ? RAW(1, k1, p) : NULL, ls,
+                                      &wt, p, pw, ph);
+                    if (!single)
+                        sad += fsr_sad_below(cur[p], c->cur->stride[p], pred[p], 16, pw, ph, best->sad - sad);
                 }
-                unsigned sad = fsr_sad(cur, cs, pred, 16, w, h);
                 if (sad < best->sad) {
                     best->sad = sad;
                     best->lists = ls;
-                    best->c[l] = &c->cand[l][k];
-                    best->c[!l] = NULL;
+                    best->c[0] = cd[0];
+                    best->c[1] = cd[1];
+                    best->wt = wt;
+                    for (int p = 0; p < 3; p++)
+                        best->pred[p] = pred[p];
+                    sc ^= 1;
                 }
             }
-        } else {
-            for (int k0 = 0; k0 < c->ncand[0] && best->sad; k0++)
-                for (int k1 = 0; k1 < c->ncand[1] && best->sad; k1++) {
-                    const int i0 = c->cand[0][k0].idx, i1 = c->cand[1][k1].idx;
-                    const uint8_t *r1 = RAW(1, k1);
-                    memcpy(tmp, RAW(0, k0), sizeof(tmp));
-                    if (sl->weight_mode == FSR_WEIGHT_EXPLICIT) {
-                        fsr_h264_biweight(tmp, r1, 16, w, h, sl->log2_denom[0], sl->weight[0][i0][0],
-                                          sl->weight[1][i1][0], sl->offset[0][i0][0], sl->offset[1][i1][0]);
-                    } else if (sl->weight_mode == FSR_WEIGHT_IMPLICIT) {
-                        int w0, w1;
-                        fsr_h264_implicit_weights(c->au->poc, sl->ref_poc[0][i0], sl->ref_poc[1][i1],
-                                                  sl->ref_long[0][i0], sl->ref_long[1][i1], &w0, &w1);
-                        fsr_h264_biweight(tmp, r1, 16, w, h, w0 == 32 ? -1 : 5, w0, w1, 0, 0);
-                    } else {
-                        fsr_h264_biweight(tmp, r1, 16, w, h, -1, 1, 1, 0, 0);
-                    }
-                    unsigned sad = fsr_sad(cur, cs, tmp, 16, w, h);
-                    if (sad < best->sad) {
-                        best->sad = sad;
-                        best->lists = 3;
-                        best->c[0] = &c->cand[0][k0];
-                        best->c[1] = &c->cand[1][k1];
-                    }
-                }
-        }
     }
 #undef RAW
+    if (single)
+        best->sad = UINT_MAX; /* not measured */
     return 0;
 }
 
@@ -262,20 +268,50 @@ static int ensure(FsrBlockMapBuilder *b, int nblocks, int cw, int ch)
             return fsr_error(FSR_ERR(ENOMEM), "out of memory");
         }
         b->res_size = res;
+        b->dirty_w = 0;
     }
     size_t cells = (size_t)(cw / 8) * (ch / 8);
     if (cells > b->cells_cap) {
         free(b->cell_mv);
         free(b->cell_lists);
+        free(b->cell_dirty);
         b->cell_mv = malloc(cells * sizeof(*b->cell_mv));
         b->cell_lists = malloc(cells);
-        if (!b->cell_mv || !b->cell_lists) {
+        b->cell_dirty = malloc(cells);
+        b->dirty_w = 0;
+        if (!b->cell_mv || !b->cell_lists || !b->cell_dirty) {
             b->cells_cap = 0;
             return fsr_error(FSR_ERR(ENOMEM), "out of memory");
         }
         b->cells_cap = cells;
     }
+    if (b->dirty_w != cw || b->dirty_h != ch) {
+        memset(b->cell_dirty, 1, cells);
+        b->dirty_w = cw;
+        b->dirty_h = ch;
+    }
     return 0;
+}
+
+/* Blocks without a prediction carry a zero residual. */
+static void zero_residual(FsrBlockMapBuilder *b, const FsrBlock *blk)
+{
+    FsrBlockMap *m = &b->map;
+    const int cw8 = m->coded_w / 8, x8 = blk->x / 8, y8 = blk->y / 8;
+    int dirty = 0;
+    for (int j = 0; j < blk->h / 8; j++)
+        for (int i = 0; i < blk->w / 8; i++) {
+            dirty |= b->cell_dirty[(size_t)(y8 + j) * cw8 + x8 + i];
+            b->cell_dirty[(size_t)(y8 + j) * cw8 + x8 + i] = 0;
+        }
+    if (!dirty)
+        return;
+    for (int p = 0; p < 3; p++) {
+        const int sh = p ? 1 : 0;
+        int16_t *o = (int16_t *)m->residual[p] + (ptrdiff_t)(blk->y >> sh) * m->residual_stride[p] + (blk->x >> sh);
+        for (int j = 0; j < blk->h >> sh; j++)
+            memset(o + j * m->residual_stride[p], 0, sizeof(int16_t) * (blk->w >> sh));
+    }
 }
 
 static const FsrH264Slice *slice_of(const FsrH264AU *au, int mb_addr)
@@ -320,7 +356,6 @@ int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur
     m->residual[2] = b->res + (size_t)cw * ch * 5 / 4;
     m->residual_stride[0] = cw;
     m->residual_stride[1] = m->residual_stride[2] = cw / 2;
-    memset(b->res, 0, (size_t)cw * ch * 3 / 2 * sizeof(int16_t));
     if (table && (table->mb_w != mb_w || table->mb_h != mb_h))
         table = NULL;
     if (!table)
@@ -376,6 +411,7 @@ int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur
                 blk->ref[0] = blk->ref[1] = -1;
                 blk->ref_idx[0] = blk->ref_idx[1] = -1;
                 m->counts.intra++;
+                zero_residual(b, blk);
                 continue;
             }
             const int kind = t == 'S' ? FSR_BLOCK_PSKIP : t == 'd' ? FSR_BLOCK_BSKIP : t == 'D' ? FSR_BLOCK_DIRECT
@@ -401,6 +437,7 @@ int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur
                 if (sl) {
                     gather(&c, 0);
                     gather(&c, 1);
+                    m->counts.missing_refs += c.missing[0] + c.missing[1];
                 }
                 last_sl = sl;
             }
@@ -426,6 +463,7 @@ int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur
                     m->unmodelled |= FSR_UNMODELLED_MV;
                     blk->flags |= FSR_BLOCK_NO_REF;
                     m->counts.no_ref++;
+                    zero_residual(b, blk);
                     continue;
                 }
                 blk->lists = (uint8_t)lists;
@@ -434,6 +472,7 @@ int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur
                 if (!sl || sl->type == FSR_SLICE_I || choose(&c, blk, lists, try_drop, &ch) < 0 || !ch.lists) {
                     blk->flags |= FSR_BLOCK_NO_REF;
                     m->counts.no_ref++;
+                    zero_residual(b, blk);
                     continue;
                 }
                 if (ch.lists != lists) {
@@ -452,27 +491,34 @@ int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur
                         m->counts.ref_nonzero_idx += ch.c[l]->idx != 0;
                     }
                 m->counts.bi += ch.lists == 3;
-                blk->sad = ch.sad;
-                weights_for(&c, &ch, blk);
-                /* residual = decoded - prediction, all three planes */
-                int zero = 1;
-                for (int p = 0; p < 3; p++) {
-                    const int s = p ? 1 : 0, bx = blk->x >> s, by = blk->y >> s, w = blk->w >> s, h = blk->h >> s;
-                    uint8_t pred[16 * 16];
-                    if (p == 0 && ch.sad == 0) {
-                        /* exact luma: nothing to subtract */
-                        continue;
+                memcpy(blk->log2_denom, ch.wt.denom, sizeof(blk->log2_denom));
+                memcpy(blk->weight, ch.wt.w, sizeof(blk->weight));
+                memcpy(blk->offset, ch.wt.o, sizeof(blk->offset));
+                /* residual = decoded - prediction, all three planes; the
+                 * search's SAD says whether there is any */
+                unsigned sad = ch.sad;
+                if (sad == UINT_MAX) {
+                    sad = 0;
+                    for (int p = 0; p < 3; p++) {
+                        const int sh = p ? 1 : 0;
+                        sad += fsr_sad(cur->data[p] + (ptrdiff_t)(blk->y >> sh) * cur->stride[p] + (blk->x >> sh),
+                                       cur->stride[p], ch.pred[p], 16, blk->w >> sh, blk->h >> sh);
                     }
-                    predict_plane(&ch, blk, p, pred, 16);
-                    const uint8_t *d = cur->data[p] + (ptrdiff_t)by * cur->stride[p] + bx;
-                    int16_t *o = (int16_t *)m->residual[p] + (ptrdiff_t)by * m->residual_stride[p] + bx;
-                    for (int j = 0; j < h; j++)
-                        for (int i = 0; i < w; i++) {
-                            int v = d[j * cur->stride[p] + i] - pred[j * 16 + i];
-                            o[j * m->residual_stride[p] + i] = (int16_t)v;
-                            zero &= v == 0;
-                        }
                 }
+                if (sad) {
+                    for (int p = 0; p < 3; p++) {
+                        const int sh = p ? 1 : 0, bx = blk->x >> sh, by = blk->y >> sh;
+                        fsr_residual((int16_t *)m->residual[p] + (ptrdiff_t)by * m->residual_stride[p] + bx,
+                                     m->residual_stride[p], cur->data[p] + (ptrdiff_t)by * cur->stride[p] + bx,
+                                     cur->stride[p], ch.pred[p], 16, blk->w >> sh, blk->h >> sh);
+                    }
+                    for (int j = 0; j < blk->h / 8; j++)
+                        memset(b->cell_dirty + (size_t)(blk->y / 8 + j) * cw8 + blk->x / 8, 1, (size_t)(blk->w / 8));
+                } else {
+                    zero_residual(b, blk);
+                }
+                const int zero = sad == 0;
+                blk->sad = sad;
                 m->counts.predicted++;
                 if (zero) {
                     blk->flags |= FSR_BLOCK_ZERO_RESIDUAL;
@@ -481,6 +527,28 @@ int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur
             }
         }
     m->nb_blocks = n;
+    return 0;
+}
+
+int fsr_blockmap_prediction(const FsrBlockMap *m, const FsrPicture *dec, FsrPicture *out)
+{
+    if (!m || !dec || !out || !dec->data[0] || !out->data[0])
+        return fsr_error(FSR_ERR(EINVAL), "fsr_blockmap_prediction: missing map or picture");
+    if (!m->side_info)
+        return fsr_error(FSR_ERR(EINVAL), "fsr_blockmap_prediction: the frame has no side information");
+    if (dec->w != m->width || dec->h != m->height || out->w != dec->w || out->h != dec->h)
+        return fsr_error(FSR_ERR(EINVAL), "fsr_blockmap_prediction: pictures must be %dx%d", m->width, m->height);
+    for (int p = 0; p < 3; p++) {
+        const int sh = p ? 1 : 0, w = p ? fsr_chroma_w(dec->w) : dec->w, h = p ? fsr_chroma_h(dec->h) : dec->h;
+        const int ox = m->crop_left >> sh, oy = m->crop_top >> sh;
+        for (int y = 0; y < h; y++) {
+            const uint8_t *d = dec->data[p] + y * dec->stride[p];
+            const int16_t *r = m->residual[p] + (ptrdiff_t)(y + oy) * m->residual_stride[p] + ox;
+            uint8_t *o = out->data[p] + y * out->stride[p];
+            for (int x = 0; x < w; x++)
+                o[x] = (uint8_t)(d[x] - r[x]); /* residual is 0 outside predicted blocks */
+        }
+    }
     return 0;
 }
 
@@ -542,7 +610,17 @@ int fsr_blockmap_draw(FsrPicture *pic, const FsrBlockMap *map)
             if (b->lists & (1 << l)) {
                 /* from the block centre to where its samples come from */
                 const int cx = x0 + b->w * s / 2, cy = y0 + b->h * s / 2;
-                line(pic, cx, cy, cx + b->mv[l][0] * s / 4, cy + b->mv[l][1] * s / 4, yellow);
+                const int ex = cx + b->mv[l][0] * s / 4, ey = cy + b->mv[l][1] * s / 4;
+                line(pic, cx, cy, ex, ey, yellow);
+                /* arrow head: two strokes back from the tip at +-30 degrees */
+                const double len = hypot(ex - cx, ey - cy);
+                if (len >= 3) {
+                    const double ux = (cx - ex) / len, uy = (cy - ey) / len, hl = len < 8 ? len / 2 : 4;
+                    line(pic, ex, ey, ex + (int)lround(hl * (ux * 0.866 - uy * 0.5)),
+                         ey + (int)lround(hl * (uy * 0.866 + ux * 0.5)), yellow);
+                    line(pic, ex, ey, ex + (int)lround(hl * (ux * 0.866 + uy * 0.5)),
+                         ey + (int)lround(hl * (uy * 0.866 - ux * 0.5)), yellow);
+                }
             }
     }
     return 0;

@@ -20,6 +20,7 @@ typedef struct FsrMbTable {
 
 typedef struct FsrRefPic {
     const FsrPicture *pic;  /* coded size */
+    int pad;                /* replicated border samples around luma (chroma: half) */
     int64_t display;
 } FsrRefPic;
 
@@ -34,6 +35,11 @@ typedef struct FsrBlockMapBuilder {
     size_t res_size;
     int16_t (*cell_mv)[2][2]; /* per 8x8 cell and list */
     uint8_t *cell_lists;
+    /* per 8x8 cell: the residual planes may hold non-zero values there
+     * (they are reused from frame to frame; zeros are rewritten only where
+     * needed) */
+    uint8_t *cell_dirty;
+    int dirty_w, dirty_h;
     size_t cells_cap;
 } FsrBlockMapBuilder;
 

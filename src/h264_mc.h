@@ -8,11 +8,13 @@
 #include <stdint.h>
 
 /* A reference plane of the coded size; samples outside are the nearest
- * edge sample. */
+ * edge sample.  pad: how many such samples the buffer already holds around
+ * the plane (replicated borders), so most blocks need no clamping. */
 typedef struct FsrMcPlane {
     const uint8_t *data;
     ptrdiff_t stride;
     int w, h;
+    int pad;
 } FsrMcPlane;
 
 /* Luma block w x h (w, h <= 16) at (x, y) displaced by the quarter-pel
@@ -28,13 +30,29 @@ void fsr_h264_mc_luma_ref(uint8_t *dst, ptrdiff_t dst_stride, const FsrMcPlane *
 void fsr_h264_mc_chroma(uint8_t *dst, ptrdiff_t dst_stride, const FsrMcPlane *ref, int x, int y, int mvx, int mvy,
                         int w, int h);
 
+void fsr_h264_mc_chroma_ref(uint8_t *dst, ptrdiff_t dst_stride, const FsrMcPlane *ref, int x, int y, int mvx,
+                            int mvy, int w, int h);
+
 /* Explicit weighting of one prediction in place (8-299). */
 void fsr_h264_weight(uint8_t *p, ptrdiff_t stride, int w, int h, int log2_denom, int weight, int offset);
 /* Bi-prediction into p0: weighted (8-301) or, with log2_denom < 0, the
  * default average (p0 + p1 + 1) >> 1. */
 void fsr_h264_biweight(uint8_t *p0, const uint8_t *p1, ptrdiff_t stride, int w, int h, int log2_denom, int w0,
                        int w1, int o0, int o1);
+/* The same into dst (which may be p0). */
+void fsr_h264_biweight_to(uint8_t *dst, const uint8_t *p0, const uint8_t *p1, ptrdiff_t stride, int w, int h,
+                          int log2_denom, int w0, int w1, int o0, int o1);
+
+/* o = d - p over a block; returns the SAD (0: the block is exact). */
+unsigned fsr_residual(int16_t *o, ptrdiff_t os, const uint8_t *d, ptrdiff_t ds, const uint8_t *p, ptrdiff_t ps,
+                      int w, int h);
+
+/* 1: SIMD kernels (the default where the CPU has them), 0: the plain C
+ * block code.  For tests and benchmarks; FASTSR_CPU=c also selects C. */
+void fsr_h264_mc_set_simd(int on);
 
 unsigned fsr_sad(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs, int w, int h);
+/* The SAD when below limit, else some value >= limit (stops early). */
+unsigned fsr_sad_below(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs, int w, int h, unsigned limit);
 
 #endif

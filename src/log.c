@@ -1,6 +1,7 @@
 #include "log.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -65,8 +66,14 @@ const char *fsr_av_err2str(int averr, char *buf, int size)
 /* ---- av_log routing ---- */
 
 #define MAX_AVLOG_HANDLERS 64
+/* The lookup runs for every av_log call (the macroblock-type table alone
+ * makes several thousand per frame), so it takes no lock: a slot's handler
+ * and opaque are written before its avcl is published (release), and read
+ * only after avcl matched (acquire).  A context is registered, used and
+ * unregistered by one thread at a time, so a slot never changes under the
+ * one thread that can match it; registration itself is serialised. */
 static struct {
-    const void *avcl;
+    _Atomic(const void *) avcl;
     FsrAvLogHandler handler;
     void *opaque;
 } avlog_handlers[MAX_AVLOG_HANDLERS];
@@ -78,14 +85,12 @@ static void avlog_callback(void *avcl, int level, const char *fmt, va_list vl)
     FsrAvLogHandler handler = NULL;
     void *opaque = NULL;
     if (avcl) {
-        pthread_mutex_lock(&avlog_mutex);
         for (int i = 0; i < MAX_AVLOG_HANDLERS; i++)
-            if (avlog_handlers[i].avcl == avcl) {
+            if (atomic_load_explicit(&avlog_handlers[i].avcl, memory_order_acquire) == avcl) {
                 handler = avlog_handlers[i].handler;
                 opaque = avlog_handlers[i].opaque;
                 break;
             }
-        pthread_mutex_unlock(&avlog_mutex);
     }
     if (handler) {
         handler(opaque, level, fmt, vl);
@@ -121,10 +126,10 @@ int fsr_avlog_register(const void *avcl, FsrAvLogHandler handler, void *opaque)
     int ret = FSR_ERR(ENOSPC);
     pthread_mutex_lock(&avlog_mutex);
     for (int i = 0; i < MAX_AVLOG_HANDLERS; i++)
-        if (!avlog_handlers[i].avcl) {
-            avlog_handlers[i].avcl = avcl;
+        if (!atomic_load_explicit(&avlog_handlers[i].avcl, memory_order_relaxed)) {
             avlog_handlers[i].handler = handler;
             avlog_handlers[i].opaque = opaque;
+            atomic_store_explicit(&avlog_handlers[i].avcl, avcl, memory_order_release);
             ret = 0;
             break;
         }
@@ -136,7 +141,7 @@ void fsr_avlog_unregister(const void *avcl)
 {
     pthread_mutex_lock(&avlog_mutex);
     for (int i = 0; i < MAX_AVLOG_HANDLERS; i++)
-        if (avlog_handlers[i].avcl == avcl)
-            avlog_handlers[i].avcl = NULL;
+        if (atomic_load_explicit(&avlog_handlers[i].avcl, memory_order_relaxed) == avcl)
+            atomic_store_explicit(&avlog_handlers[i].avcl, NULL, memory_order_release);
     pthread_mutex_unlock(&avlog_mutex);
 }

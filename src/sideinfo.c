@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <libavutil/motion_vector.h>
+#include <libavutil/pixdesc.h>
 
 #include "blockmap_build.h"
 #include "h264_parse.h"
@@ -12,16 +13,21 @@
 /* Frames held back for their references before they are handed out
  * regardless (a reference the decoder never delivered). */
 #define MAX_HELD 24
-/* Parsed pictures whose frame did not come out are forgotten this many
- * pictures later. */
-#define AU_HORIZON 64
+/* Parsed pictures whose frame did not come out (dropped by the decoder) are
+ * forgotten this many pictures later: H.264 reorders by at most 16. */
+#define AU_HORIZON 20
+#define MAX_SLOTS 96
 
+/* A decoded picture held for reference or for reordering: a reference to
+ * libavcodec's own buffer (decoded pictures are not modified once output),
+ * so nothing is copied. */
 typedef struct Slot {
     int used;
     int emitted;
     int64_t au;
     FsrRefPic rp;
-    FsrPicture pic; /* coded size */
+    FsrPicture pic; /* coded size, pointing into frame */
+    AVFrame *frame;
 } Slot;
 
 typedef struct Pending {
@@ -129,6 +135,32 @@ static void on_avlog(void *opaque, int level, const char *fmt, va_list vl)
     FsrSideInfo *si = opaque;
     TableReader *r = &si->tr;
     if (level == AV_LOG_DEBUG && fmt) {
+        /* most frequent first: one call per character of every cell */
+        if (fmt[0] && !fmt[1]) {
+            if (fmt[0] == '\n') {
+                if (!r->active)
+                    return;
+                if (r->row == 0)
+                    r->t.mb_w = r->col;
+                else if (r->col != r->t.mb_w)
+                    r->bad = 1;
+                r->row++;
+                r->col = 0;
+                r->t.mb_h = r->row;
+            } else if (r->active && r->field) {
+                table_put(si, r->field, (unsigned char)fmt[0]);
+            }
+            return;
+        }
+        if (fmt[0] == '%' && fmt[1] == '2' && fmt[2] == 'd' && !fmt[3]) {
+            if (r->active) {
+                va_list c;
+                va_copy(c, vl);
+                table_put(si, 0, va_arg(c, int));
+                va_end(c);
+            }
+            return;
+        }
         if (!strncmp(fmt, "New frame, type: ", 17)) {
             if (r->active)
                 si->stats.tables_lost++;
@@ -142,35 +174,11 @@ static void on_avlog(void *opaque, int level, const char *fmt, va_list vl)
             r->t.mb_w = r->t.mb_h = 0;
             return;
         }
-        if (!r->active)
-            return;
-        if (!strcmp(fmt, "%2d")) {
-            va_list c;
-            va_copy(c, vl);
-            table_put(si, 0, va_arg(c, int));
-            va_end(c);
-            return;
-        }
-        if (fmt[0] == '\n' && !fmt[1]) {
-            if (r->row == 0)
-                r->t.mb_w = r->col;
-            else if (r->col != r->t.mb_w)
-                r->bad = 1;
-            r->row++;
-            r->col = 0;
-            r->t.mb_h = r->row;
-            return;
-        }
-        if (fmt[0] && !fmt[1] && r->field) {
-            table_put(si, r->field, (unsigned char)fmt[0]);
-            return;
-        }
-        if (!strcmp(fmt, "%c") && r->field) {
+        if (r->active && r->field && !strcmp(fmt, "%c")) {
             va_list c;
             va_copy(c, vl);
             table_put(si, r->field, va_arg(c, int));
             va_end(c);
-            return;
         }
         return;
     }
@@ -192,8 +200,17 @@ static int hook_open(void *opaque, AVCodecContext *avctx, const AVStream *st)
     FsrSideInfo *si = opaque;
     (void)st;
     snprintf(si->codec_name, sizeof(si->codec_name), "%s", avcodec_get_name(avctx->codec_id));
-    if (avctx->codec_id != AV_CODEC_ID_H264)
+    if (avctx->codec_id != AV_CODEC_ID_H264) {
+        avctx->apply_cropping = 1; /* plain frames: let libavcodec crop */
         return 0;
+    }
+    /* fastsr's motion compensation is 8-bit 4:2:0 (as its pictures are) */
+    if (avctx->pix_fmt != AV_PIX_FMT_YUV420P && avctx->pix_fmt != AV_PIX_FMT_YUVJ420P &&
+        avctx->pix_fmt != AV_PIX_FMT_NONE) {
+        snprintf(si->codec_name, sizeof(si->codec_name), "h264 (%s)", av_get_pix_fmt_name(avctx->pix_fmt));
+        avctx->apply_cropping = 1;
+        return 0;
+    }
     int ret = fsr_h264_parser_open(&si->parser, avctx->extradata, avctx->extradata_size);
     if (ret < 0)
         return ret;
@@ -285,7 +302,7 @@ void fsr_sideinfo_close(FsrSideInfo **psi)
         pending_free(&si->q[i]);
     free(si->q);
     for (int i = 0; i < si->nslots; i++) {
-        fsr_picture_free(&si->slots[i]->pic);
+        av_frame_free(&si->slots[i]->frame);
         free(si->slots[i]);
     }
     free(si->slots);
@@ -328,19 +345,21 @@ static void release_slots(FsrSideInfo *si)
             continue;
         if (s->au >= 0 && (fsr_h264_parser_holds(si->parser, s->au) || referenced_by_pending(si, s->au)))
             continue;
-        s->used = 0; /* keeps its buffer for the next frame */
+        s->used = 0;
+        av_frame_unref(s->frame);
     }
 }
 
-static int take_slot(FsrSideInfo *si, int w, int h)
+static int take_slot(FsrSideInfo *si, const AVFrame *av)
 {
     int i;
     for (i = 0; i < si->nslots; i++)
         if (!si->slots[i]->used)
             break;
     if (i == si->nslots) {
-        if (si->nslots >= 64)
-            return fsr_error(FSR_ERR(ENOMEM), "side information: more than 64 pictures held (damaged stream?)");
+        if (si->nslots >= MAX_SLOTS)
+            return fsr_error(FSR_ERR_INVALIDDATA, "side information: more than %d pictures held (damaged stream?)",
+                             MAX_SLOTS);
         Slot **sl = realloc(si->slots, sizeof(*sl) * (si->nslots + 1));
         if (!sl)
             return fsr_error(FSR_ERR(ENOMEM), "out of memory");
@@ -350,11 +369,15 @@ static int take_slot(FsrSideInfo *si, int w, int h)
         si->nslots++;
     }
     Slot *s = si->slots[i];
-    if (s->pic.w != w || s->pic.h != h) {
-        fsr_picture_free(&s->pic);
-        int ret = fsr_picture_alloc(&s->pic, w, h);
-        if (ret < 0)
-            return fsr_error(ret, "out of memory");
+    if (!s->frame && !(s->frame = av_frame_alloc()))
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    if (av_frame_ref(s->frame, av) < 0)
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    s->pic.w = av->width & ~15;
+    s->pic.h = av->height & ~15;
+    for (int c = 0; c < 3; c++) {
+        s->pic.data[c] = s->frame->data[c];
+        s->pic.stride[c] = s->frame->linesize[c];
     }
     s->used = 1;
     s->emitted = 0;
@@ -422,21 +445,15 @@ static int intake(FsrSideInfo *si, const FsrFrame *f)
         }
         memcpy(p->mvs, sd->data, sizeof(AVMotionVector) * p->nb_mvs);
     }
-    /* a copy of the coded picture: it outlives the decoder's buffer */
-    const int cw = av->width & ~15, ch = av->height & ~15;
-    int slot = take_slot(si, cw, ch);
+    int slot = take_slot(si, av);
     if (slot < 0) {
         pending_free(p);
         return slot;
     }
     Slot *s = si->slots[slot];
-    for (int c = 0; c < 3; c++) {
-        const int w = c ? cw / 2 : cw, h = c ? ch / 2 : ch;
-        for (int y = 0; y < h; y++)
-            memcpy(s->pic.data[c] + y * s->pic.stride[c], av->data[c] + (ptrdiff_t)y * av->linesize[c], (size_t)w);
-    }
     s->au = p->has_au ? p->au.au : -1;
     s->rp.pic = &s->pic;
+    s->rp.pad = 0;
     s->rp.display = f->display_index;
     p->slot = slot;
     si->nq++;

@@ -31,7 +31,8 @@ int fsr_sideinfo_read(FsrSideInfo *si, FsrSideInfoFrame *out);
 
 int fsr_sideinfo_supported(const FsrSideInfo *si);
 FsrDecoder *fsr_sideinfo_decoder(FsrSideInfo *si);
-/* Name of the video codec (for messages). */
+/* Name of the video codec (for messages), with the pixel format when that
+ * is what rules side information out, e.g. "h264 (yuv444p)". */
 const char *fsr_sideinfo_codec_name(const FsrSideInfo *si);
 
 /* Totals over the frames read so far. */

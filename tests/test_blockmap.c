@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +82,7 @@ static void make_clip(const char *path, const char *x264, double fade, double al
     remove(raw);
 }
 
-enum { CLIP_A, CLIP_B, CLIP_C, CLIP_A_NODEBLOCK, CLIP_FADE, NCLIPS };
+enum { CLIP_A, CLIP_B, CLIP_C, CLIP_A_NODEBLOCK, CLIP_FADE, CLIP_SYNTH, NCLIPS };
 static char clip[NCLIPS][1024];
 
 static int setup(void **state)
@@ -96,7 +97,7 @@ static int setup(void **state)
         waves[k].ph = (tu_rand(&seed) % 6283) * 0.001;
         waves[k].amp = k < 8 ? 12 + tu_rand(&seed) % 10 : 6 + tu_rand(&seed) % 6;
     }
-    const char *names[NCLIPS] = { "a.mp4", "b.mp4", "c.mp4", "a0.mp4", "fade.mp4" };
+    const char *names[NCLIPS] = { "a.mp4", "b.mp4", "c.mp4", "a0.mp4", "fade.mp4", "synth.mp4" };
     for (int i = 0; i < NCLIPS; i++)
         snprintf(clip[i], sizeof(clip[i]), "%s", tu_tmp(names[i]));
     make_clip(clip[CLIP_A], "-bf 0 -refs 1", 0, 0, FRAMES, NULL);
@@ -104,6 +105,12 @@ static int setup(void **state)
     make_clip(clip[CLIP_C], "-refs 4", 0, 0.3, FRAMES, NULL);
     make_clip(clip[CLIP_A_NODEBLOCK], "-bf 0 -refs 1", 0, 0, FRAMES, "no-deblock=1");
     make_clip(clip[CLIP_FADE], "", 0.012, 0, FRAMES, "no-deblock=1");
+    /* flat colour areas, where only chroma tells references apart */
+    assert_int_equal(tu_run(NULL, 0,
+                            "ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=size=%dx%d:rate=25 -frames:v %d "
+                            "-c:v libx264 -x264-params no-deblock=1 '%s'",
+                            W, H, FRAMES, clip[CLIP_SYNTH]),
+                     0);
     return 0;
 }
 
@@ -127,6 +134,8 @@ typedef struct Stats {
     long weighted_blocks;          /* blocks with non-default explicit weights */
     long implicit_blocks;          /* bi blocks with implicit weights other than 32/32 */
     long refidx_nonzero;
+    long dropped_mv;               /* bogus (0,0) vectors dropped */
+    long zero_mv_mixed;            /* (0,0) vectors left in B inter partitions smaller than 16x16 */
     long no_ref, unmodelled_frames;
     long mismatched_refs;          /* reference displayed at or after... (sanity) */
     int64_t display[64], decode[64], pts[64];
@@ -167,10 +176,11 @@ static void walk(const char *path, Stats *st)
         }
         st->frames++;
         st->unmodelled_frames += m->unmodelled != 0;
-        st->no_ref += m->counts.no_ref;
+        st->no_ref += m->counts.no_ref + m->counts.missing_refs;
         st->predicted += m->counts.predicted;
         st->zero += m->counts.zero_residual;
         st->refidx_nonzero += m->counts.ref_nonzero_idx;
+        st->dropped_mv += m->counts.dropped_mv;
         /* the blocks tile the coded picture */
         long area = 0;
         for (int i = 0; i < m->nb_blocks; i++)
@@ -201,6 +211,9 @@ static void walk(const char *path, Stats *st)
                     st->weighted_blocks++;
             if (b->lists == 3 && b->log2_denom[0] == 5 && b->weight[0][0] != 32)
                 st->implicit_blocks++;
+            if (m->type == 'B' && b->kind == FSR_BLOCK_INTER && (b->w < 16 || b->h < 16))
+                for (int l = 0; l < 2; l++)
+                    st->zero_mv_mixed += (b->lists & (1 << l)) && !b->mv[l][0] && !b->mv[l][1];
             /* test 1: away from the edges, vector = (display distance) * step */
             if (b->x < 32 || b->y < 32 || b->x + b->w > W - 32 || b->y + b->h > H - 32)
                 continue;
@@ -232,10 +245,11 @@ static const Stats *get(int c)
         const Stats *s = &stats[c];
         printf("clip %s: %d frames, vectors consistent %ld/%ld (%.2f%%), exact residual %ld/%ld (%.2f%%), "
                "P-skip exact %ld/%ld, B-skip exact %ld/%ld, weighted blocks %ld, implicit %ld, ref_idx>0 %ld, "
-               "no-ref %ld, unmodelled frames %ld\n",
+               "no-ref %ld, unmodelled frames %ld, bogus (0,0) dropped %ld, left %ld\n",
                clip[c], s->frames, s->mv_ok, s->mv_total, 100 * share(s->mv_ok, s->mv_total), s->zero, s->predicted,
                100 * share(s->zero, s->predicted), s->pskip_zero, s->pskip, s->bskip_zero, s->bskip,
-               s->weighted_blocks, s->implicit_blocks, s->refidx_nonzero, s->no_ref, s->unmodelled_frames);
+               s->weighted_blocks, s->implicit_blocks, s->refidx_nonzero, s->no_ref, s->unmodelled_frames, s->dropped_mv,
+               s->zero_mv_mixed);
     }
     return &stats[c];
 }
@@ -250,10 +264,17 @@ static void check_motion(int c)
     assert_int_equal(s->no_ref, 0);
     assert_true(s->mv_total > 1000);
     assert_true(share(s->mv_ok, s->mv_total) >= 0.95);
+    /* no bogus (0,0) vector of an unused list survives in B partitions */
+    assert_int_equal(s->zero_mv_mixed, 0);
 }
 
 static void test_motion_single_ref(void **state) { (void)state; check_motion(CLIP_A); }
-static void test_motion_x264_defaults(void **state) { (void)state; check_motion(CLIP_B); }
+static void test_motion_x264_defaults(void **state)
+{
+    (void)state;
+    check_motion(CLIP_B);
+    assert_true(get(CLIP_B)->dropped_mv > 0);
+}
 static void test_motion_refs4(void **state) { (void)state; check_motion(CLIP_C); }
 
 /* ---- 2. exact motion compensation ---- */
@@ -280,6 +301,95 @@ static void test_exact_mc_weighted(void **state)
     assert_int_equal(s->pskip_zero, s->pskip);
     assert_true(s->bskip > 200);
     assert_int_equal(s->bskip_zero, s->bskip);
+}
+
+static void test_exact_mc_flat_areas(void **state)
+{
+    (void)state;
+    const Stats *s = get(CLIP_SYNTH);
+    assert_int_equal(s->unmodelled_frames, 0);
+    assert_true(s->pskip > 100 && s->bskip > 1000);
+    assert_int_equal(s->pskip_zero, s->pskip);
+    assert_int_equal(s->bskip_zero, s->bskip);
+}
+
+/* Every predicted block's prediction, recomputed from the block's own
+ * fields with the per-sample reference filters and the weighting formula of
+ * blockmap.h, on copies of the decoded reference pictures. */
+static void check_prediction(const char *path)
+{
+    /* first pass: the decoded pictures (B frames refer to later ones) */
+    static uint8_t frames[FRAMES][W * H * 3 / 2];
+    FsrSideInfo *si;
+    FsrSideInfoFrame f;
+    assert_int_equal(fsr_sideinfo_open(&si, path, NULL), 0);
+    for (int n = 0; fsr_sideinfo_read(si, &f) == 0; n++) {
+        assert_true(n < FRAMES);
+        for (int p = 0; p < 3; p++)
+            for (int y = 0; y < (p ? H / 2 : H); y++)
+                memcpy(frames[n] + (p ? W * H + (p - 1) * W * H / 4 : 0) + y * (p ? W / 2 : W),
+                       f.frame.pic.data[p] + y * f.frame.pic.stride[p], p ? W / 2 : W);
+    }
+    fsr_sideinfo_close(&si);
+    uint8_t *pred = malloc(W * H * 3 / 2);
+    FsrPicture out = { W, H, { pred, pred + W * H, pred + W * H * 5 / 4 }, { W, W / 2, W / 2 }, NULL };
+    long checked = 0, bi = 0, weighted = 0;
+    assert_int_equal(fsr_sideinfo_open(&si, path, NULL), 0);
+    while (fsr_sideinfo_read(si, &f) == 0) {
+        const FsrBlockMap *m = f.map;
+        const int n = (int)m->display_index;
+        assert_int_equal(fsr_blockmap_prediction(m, &f.frame.pic, &out), 0);
+        for (int i = 0; i < m->nb_blocks; i++) {
+            const FsrBlock *b = &m->blocks[i];
+            if (b->kind == FSR_BLOCK_INTRA || (b->flags & FSR_BLOCK_NO_REF))
+                continue;
+            for (int p = 0; p < 3; p++) {
+                const int sh = p ? 1 : 0, pw = p ? W / 2 : W, ph = p ? H / 2 : H;
+                const size_t off = p ? W * H + (p - 1) * W * H / 4 : 0;
+                uint8_t lp[2][16 * 16];
+                for (int l = 0; l < 2; l++) {
+                    if (!(b->lists & (1 << l)))
+                        continue;
+                    assert_true(b->ref[l] >= 0 && b->ref[l] < n + 8 && b->ref[l] != n);
+                    const FsrMcPlane ref = { frames[b->ref[l]] + off, pw, pw, ph, 0 };
+                    if (p)
+                        fsr_h264_mc_chroma_ref(lp[l], 16, &ref, b->x / 2, b->y / 2, b->mv[l][0], b->mv[l][1],
+                                               b->w / 2, b->h / 2);
+                    else
+                        fsr_h264_mc_luma_ref(lp[l], 16, &ref, b->x, b->y, b->mv[l][0], b->mv[l][1], b->w, b->h);
+                }
+                const int d = b->log2_denom[sh];
+                for (int y = 0; y < b->h >> sh; y++)
+                    for (int x = 0; x < b->w >> sh; x++) {
+                        int v;
+                        if (b->lists == 3) {
+                            v = ((lp[0][y * 16 + x] * b->weight[0][p] + lp[1][y * 16 + x] * b->weight[1][p] + (1 << d)) >>
+                                 (d + 1)) +
+                                ((b->offset[0][p] + b->offset[1][p] + 1) >> 1);
+                        } else {
+                            const int l = b->lists == 2;
+                            v = ((lp[l][y * 16 + x] * b->weight[l][p] + (d ? 1 << (d - 1) : 0)) >> d) + b->offset[l][p];
+                        }
+                        v = v < 0 ? 0 : v > 255 ? 255 : v;
+                        assert_int_equal(out.data[p][((b->y >> sh) + y) * out.stride[p] + (b->x >> sh) + x], v);
+                    }
+            }
+            checked++;
+            bi += b->lists == 3;
+            weighted += b->log2_denom[0] != 0;
+        }
+    }
+    fsr_sideinfo_close(&si);
+    free(pred);
+    printf("%s: %ld predictions recomputed (%ld bi, %ld weighted)\n", path, checked, bi, weighted);
+    assert_true(checked > 1000);
+}
+
+static void test_prediction_matches_reference(void **state)
+{
+    (void)state;
+    check_prediction(clip[CLIP_B]);
+    check_prediction(clip[CLIP_FADE]);
 }
 
 /* ---- 4. reference recovery ---- */
@@ -461,6 +571,55 @@ static void test_bframe_order(void **state)
     assert_true(reordered > 0);
 }
 
+/* ---- several decoders at once, in threads: each reads its own table ---- */
+
+typedef struct Digest {
+    const char *path;
+    uint64_t hash;
+    int frames;
+} Digest;
+
+static void *digest_clip(void *arg)
+{
+    Digest *d = arg;
+    FsrSideInfo *si;
+    d->hash = 1469598103934665603ull;
+    if (fsr_sideinfo_open(&si, d->path, NULL) < 0)
+        return NULL;
+    FsrSideInfoFrame f;
+    while (fsr_sideinfo_read(si, &f) == 0) {
+        const FsrBlockMap *m = f.map;
+        for (int i = 0; i < m->nb_blocks; i++) {
+            const FsrBlock *b = &m->blocks[i];
+            const int v[] = { b->x, b->y, b->w, b->kind, b->lists, b->qp, b->flags, b->mv[0][0], b->mv[0][1],
+                              b->mv[1][0], b->mv[1][1], b->ref[0], b->ref[1] };
+            for (size_t k = 0; k < sizeof(v) / sizeof(*v); k++)
+                d->hash = (d->hash ^ (uint32_t)v[k]) * 1099511628211ull;
+        }
+        d->frames++;
+    }
+    fsr_sideinfo_close(&si);
+    return NULL;
+}
+
+static void test_parallel_decoders(void **state)
+{
+    (void)state;
+    Digest seq[2] = { { clip[CLIP_B], 0, 0 }, { clip[CLIP_C], 0, 0 } }, par[2] = { seq[0], seq[1] };
+    digest_clip(&seq[0]);
+    digest_clip(&seq[1]);
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, digest_clip, &par[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(par[i].frames, FRAMES);
+        assert_true(par[i].hash == seq[i].hash);
+    }
+    assert_true(seq[0].hash != seq[1].hash);
+}
+
 /* ---- 6. robustness ---- */
 
 static void copy_damaged(const char *src, const char *dst, double keep, int corrupt)
@@ -595,7 +754,7 @@ static void test_probe_tool(void **state)
     assert_int_equal(tu_run(out, sizeof(out), "'%s' '%s'", tu_tool("fastsr-probe"), m4v), 0);
     assert_non_null(strstr(out, "no side information"));
     /* the benchmark runs */
-    assert_int_equal(tu_run(out, sizeof(out), "'%s' --bench '%s'", tu_tool("fastsr-probe"), clip[CLIP_A]), 0);
+    assert_int_equal(tu_run(out, sizeof(out), "'%s' --bench --runs 1 '%s'", tu_tool("fastsr-probe"), clip[CLIP_A]), 0);
     assert_non_null(strstr(out, "plain decode"));
     remove(json);
     remove(draw);
@@ -605,39 +764,104 @@ static void test_probe_tool(void **state)
 
 /* ---- kernels ---- */
 
-static void test_mc_matches_reference(void **state)
+static void compare_mc(int simd_on)
 {
-    (void)state;
-    enum { PW = 48, PH = 40 };
-    uint8_t plane[PW * PH], a[16 * 16], b[16 * 16];
-    uint32_t seed = 7;
-    for (int i = 0; i < PW * PH; i++)
-        plane[i] = (uint8_t)tu_rand(&seed);
-    FsrMcPlane ref = { plane, PW, PW, PH };
+    fsr_h264_mc_set_simd(simd_on);
+    enum { PW = 48, PH = 40, PAD = 32, BW = PW + 2 * PAD };
+    static uint8_t padded[(PH + 2 * PAD) * BW];
+    uint8_t *plane = padded + PAD * BW + PAD;
+    uint8_t a[16 * 16], b[16 * 16];
+    uint32_t seed = 7 + simd_on;
+    for (int y = 0; y < PH; y++)
+        for (int x = 0; x < PW; x++)
+            plane[y * BW + x] = (uint8_t)tu_rand(&seed);
+    /* replicated borders, as a padded reference picture has them */
+    for (int y = -PAD; y < PH + PAD; y++)
+        for (int x = -PAD; x < PW + PAD; x++)
+            plane[y * BW + x] = plane[(y < 0 ? 0 : y >= PH ? PH - 1 : y) * BW + (x < 0 ? 0 : x >= PW ? PW - 1 : x)];
+    const FsrMcPlane clamped = { plane, BW, PW, PH, 0 }, pad = { plane, BW, PW, PH, PAD };
     static const int sizes[4][2] = { { 16, 16 }, { 16, 8 }, { 8, 16 }, { 8, 8 } };
     for (int s = 0; s < 4; s++)
         for (int frac = 0; frac < 16; frac++)
             for (int trial = 0; trial < 40; trial++) {
                 /* positions inside, at and beyond every edge */
                 const int x = (int)(tu_rand(&seed) % (PW - 8)) & ~7, y = (int)(tu_rand(&seed) % (PH - 8)) & ~7;
-                const int mvx = ((int)(tu_rand(&seed) % 160) - 80) * 4 + (frac & 3);
-                const int mvy = ((int)(tu_rand(&seed) % 160) - 80) * 4 + (frac >> 2);
+                /* whole-sample part up to +-80 (far outside) or +-10 */
+                const int div = trial & 1 ? 1 : 8;
+                const int mvx = ((int)(tu_rand(&seed) % 161) - 80) / div * 4 + (frac & 3);
+                const int mvy = ((int)(tu_rand(&seed) % 161) - 80) / div * 4 + (frac >> 2);
                 const int w = sizes[s][0], h = sizes[s][1];
-                fsr_h264_mc_luma(a, 16, &ref, x, y, mvx / (trial & 1 ? 1 : 8), mvy / (trial & 1 ? 1 : 8), w, h);
-                fsr_h264_mc_luma_ref(b, 16, &ref, x, y, mvx / (trial & 1 ? 1 : 8), mvy / (trial & 1 ? 1 : 8), w, h);
+                fsr_h264_mc_luma_ref(b, 16, &clamped, x, y, mvx, mvy, w, h);
+                fsr_h264_mc_luma(a, 16, trial & 2 ? &pad : &clamped, x, y, mvx, mvy, w, h);
                 for (int j = 0; j < h; j++)
                     assert_memory_equal(a + j * 16, b + j * 16, w);
+                /* chroma: eighth-pel, blocks of half the size */
+                const int cmx = mvx * 2 + (trial & 1), cmy = mvy * 2 + ((trial >> 2) & 1);
+                fsr_h264_mc_chroma_ref(b, 16, &clamped, x / 2, y / 2, cmx, cmy, w / 2, h / 2);
+                fsr_h264_mc_chroma(a, 16, trial & 2 ? &pad : &clamped, x / 2, y / 2, cmx, cmy, w / 2, h / 2);
+                for (int j = 0; j < h / 2; j++)
+                    assert_memory_equal(a + j * 16, b + j * 16, w / 2);
             }
+    /* weighting, SAD and residual against the formulas */
+    uint8_t p0[16 * 16], p1[16 * 16], o[16 * 16];
+    int16_t res[16 * 16];
+    for (int trial = 0; trial < 200; trial++) {
+        for (int i = 0; i < 256; i++) {
+            p0[i] = (uint8_t)tu_rand(&seed);
+            p1[i] = trial & 1 ? p0[i] : (uint8_t)tu_rand(&seed);
+        }
+        const int w = trial & 2 ? 8 : 16, h = trial & 4 ? 8 : 16;
+        const int d = (int)(tu_rand(&seed) % 8), w0 = (int)(tu_rand(&seed) % 256) - 128,
+                  w1 = (int)(tu_rand(&seed) % 256) - 128, o0 = (int)(tu_rand(&seed) % 256) - 128,
+                  o1 = (int)(tu_rand(&seed) % 256) - 128;
+        fsr_h264_biweight_to(o, p0, p1, 16, w, h, d, w0, w1, o0, o1);
+        unsigned sad = 0;
+        int any = 0;
+        for (int j = 0; j < h; j++)
+            for (int i = 0; i < w; i++) {
+                int v = ((p0[j * 16 + i] * w0 + p1[j * 16 + i] * w1 + (1 << d)) >> (d + 1)) + ((o0 + o1 + 1) >> 1);
+                assert_int_equal(o[j * 16 + i], v < 0 ? 0 : v > 255 ? 255 : v);
+                sad += (unsigned)abs(p0[j * 16 + i] - p1[j * 16 + i]);
+                any |= p0[j * 16 + i] != p1[j * 16 + i];
+            }
+        fsr_h264_biweight_to(o, p0, p1, 16, w, h, -1, 1, 1, 0, 0);
+        for (int j = 0; j < h; j++)
+            for (int i = 0; i < w; i++)
+                assert_int_equal(o[j * 16 + i], (p0[j * 16 + i] + p1[j * 16 + i] + 1) >> 1);
+        /* in place, as the HR transfer calls it */
+        uint8_t q[16 * 16];
+        memcpy(q, p0, sizeof(q));
+        fsr_h264_biweight(q, p1, 16, w, h, d, w0, w1, o0, o1);
+        fsr_h264_biweight_to(o, p0, p1, 16, w, h, d, w0, w1, o0, o1);
+        for (int j = 0; j < h; j++)
+            assert_memory_equal(q + j * 16, o + j * 16, w);
+        assert_int_equal(fsr_sad(p0, 16, p1, 16, w, h), sad);
+        assert_true(fsr_sad_below(p0, 16, p1, 16, w, h, sad + 1) == sad);
+        assert_true(fsr_sad_below(p0, 16, p1, 16, w, h, sad / 2 + 1) >= sad / 2 + 1 || sad == 0);
+        assert_int_equal(fsr_residual(res, 16, p0, 16, p1, 16, w, h), sad);
+        assert_int_equal(sad != 0, any);
+        for (int j = 0; j < h; j++)
+            for (int i = 0; i < w; i++)
+                assert_int_equal(res[j * 16 + i], p0[j * 16 + i] - p1[j * 16 + i]);
+    }
+    fsr_h264_mc_set_simd(1);
+}
+
+static void test_mc_matches_reference(void **state)
+{
+    (void)state;
+    compare_mc(1);
+    compare_mc(0);
     /* half-sample b on a ramp: (E - 5F + 20G + 20H - 5I + J + 16) >> 5 */
-    uint8_t ramp[32 * 32];
+    uint8_t ramp[32 * 32], a[16 * 16];
     for (int y = 0; y < 32; y++)
         for (int x = 0; x < 32; x++)
             ramp[y * 32 + x] = (uint8_t)(x * 8);
-    FsrMcPlane rp = { ramp, 32, 32, 32 };
+    FsrMcPlane rp = { ramp, 32, 32, 32, 0 };
     fsr_h264_mc_luma(a, 16, &rp, 8, 8, 2, 0, 8, 8);
     assert_int_equal(a[0], 68); /* between 64 and 72 */
-    /* clamped left edge: all samples 0 -> b = 0; quarter right of 0: a = (0 + 4 + 1) >> 1 */
-    fsr_h264_mc_luma(a, 16, &rp, 0, 0, -64, 0, 8, 8);
+    /* far beyond the left edge every sample is the edge sample 0 */
+    fsr_h264_mc_luma(a, 16, &rp, 0, 0, -64 * 4 + 1, 0, 8, 8);
     assert_int_equal(a[0], 0);
 }
 
@@ -668,9 +892,12 @@ int main(void)
         cmocka_unit_test(test_motion_refs4),
         cmocka_unit_test(test_exact_mc_pskip),
         cmocka_unit_test(test_exact_mc_weighted),
+        cmocka_unit_test(test_exact_mc_flat_areas),
+        cmocka_unit_test(test_prediction_matches_reference),
         cmocka_unit_test(test_reference_recovery),
         cmocka_unit_test(test_flags_match_libavcodec),
         cmocka_unit_test(test_bframe_order),
+        cmocka_unit_test(test_parallel_decoders),
         cmocka_unit_test(test_damaged_streams),
         cmocka_unit_test(test_probe_tool),
     };

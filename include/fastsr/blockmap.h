@@ -64,7 +64,7 @@ typedef struct FsrBlock {
     int8_t log2_denom[2];  /* weighting, luma and chroma (see the formula above) */
     int16_t weight[2][3];  /* [list][plane] */
     int16_t offset[2][3];
-    uint32_t sad;          /* luma SAD of the chosen prediction against the decoded block */
+    uint32_t sad;          /* SAD of the prediction against the decoded block, Y + Cb + Cr */
 } FsrBlock;
 
 /* FsrBlockMap.unmodelled: stream features whose effect fastsr does not
@@ -91,6 +91,9 @@ typedef struct FsrBlockMapCounts {
     int no_ref;            /* blocks whose reference was unavailable */
     int dropped_mv;        /* bogus (0,0) vectors dropped */
     int ref_nonzero_idx;   /* list entries recovered at an index other than 0 */
+    int missing_refs;      /* entries of the slices' reference lists whose picture was not
+                              available (damaged stream, open-GOP start): the recovery
+                              chose among the others */
 } FsrBlockMapCounts;
 
 typedef struct FsrBlockMap {
@@ -118,6 +121,12 @@ typedef struct FsrBlockMap {
 } FsrBlockMap;
 
 FSR_API const char *fsr_block_kind_name(int kind); /* "intra", "skip", "direct", "inter" */
+
+/* fastsr's LR motion-compensated prediction of the displayed picture:
+ * decoded - residual in predicted blocks, the decoded samples elsewhere
+ * (intra and NO_REF blocks).  decoded is the frame's displayed picture,
+ * out a picture of the same size.  Returns 0 or a negative error. */
+FSR_API int fsr_blockmap_prediction(const FsrBlockMap *map, const FsrPicture *decoded, FsrPicture *out);
 
 /* Overlays the map on pic: partition outlines coloured by kind (intra red,
  * skip green, direct cyan, inter blue, bi magenta) and a vector line per
