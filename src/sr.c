@@ -102,9 +102,12 @@ static int alloc_scratch(FsrSR *sr)
     tile_geometry(sr, &g, 0, sr->tile_w);
     size_t zero_size = 0;
     for (int f = 0; f < sr->n_layers; f++) {
-        /* A little slack so the stride is not a multiple of 4 kB: rows of
-         * different channels would otherwise map to the same cache sets. */
-        sr->stride[f] = round8(g.fw[f]) + 16;
+        /* Channel rows 4 kB apart would map to the same L1 sets: pad such
+         * strides by a little.  No padding otherwise: the tile's rings and
+         * the weights must share the core's L2. */
+        sr->stride[f] = round8(g.fw[f]);
+        if ((sr->stride[f] * sizeof(float)) % 4096 == 0)
+            sr->stride[f] += 16;
         const size_t row = (size_t)sr->layer[f].in_ch * sr->stride[f];
         if (row > zero_size)
             zero_size = row;
@@ -209,7 +212,7 @@ int fsr_sr_set_tile(FsrSR *sr, int tile_w, int tile_h)
 {
     if (!sr || tile_w < 8 || tile_h < 1 || tile_w > MAX_DIM || tile_h > MAX_DIM)
         return fsr_error(FSR_ERR(EINVAL), "sr: bad tile size");
-    sr->tile_w = tile_w;
+    sr->tile_w = tile_w & ~7; /* so tiles of round8(width) never exceed it */
     sr->tile_h = tile_h;
     return alloc_scratch(sr);
 }
@@ -245,10 +248,12 @@ static inline float *ring_row(const TileState *t, int f, int r)
     return t->s->ring[f] + (size_t)(r % l->kh) * l->in_ch * t->sr->stride[f];
 }
 
+/* Thread CPU time: on a shared machine, time other processes held the
+ * core must not be billed to a layer. */
 static inline double now(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -368,17 +373,22 @@ static void run_tile(const FsrSR *sr, const Job *j, Scratch *s, int tx, int ty, 
 
 static int run(FsrSR *sr, const Job *j, int rw, int rh)
 {
+    /* Tiles at most tile_w x tile_h, all of nearly the same size: the last
+     * strip is not a sliver that pays a whole halo for a few columns. */
     const int ntx = (rw + sr->tile_w - 1) / sr->tile_w, nty = (rh + sr->tile_h - 1) / sr->tile_h;
+    const int step_w = round8((rw + ntx - 1) / ntx), step_h = (rh + nty - 1) / nty;
     const int ntiles = ntx * nty;
     for (int t = 0; t < sr->threads; t++)
         memset(sr->scratch[t].seconds, 0, sizeof(sr->scratch[t].seconds));
     /* The tile grid depends only on the rectangle and the tile size, never
-     * on the thread count. */
+     * on the thread count (nor do the results depend on the grid). */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(sr->threads) if (ntiles > 1 && sr->threads > 1)
     for (int i = 0; i < ntiles; i++) {
-        const int tx = j->rx + (i % ntx) * sr->tile_w, ty = j->ry + (i / ntx) * sr->tile_h;
-        const int tw = j->rx + rw - tx < sr->tile_w ? j->rx + rw - tx : sr->tile_w;
-        const int th = j->ry + rh - ty < sr->tile_h ? j->ry + rh - ty : sr->tile_h;
+        const int tx = j->rx + (i % ntx) * step_w, ty = j->ry + (i / ntx) * step_h;
+        const int tw = j->rx + rw - tx < step_w ? j->rx + rw - tx : step_w;
+        const int th = j->ry + rh - ty < step_h ? j->ry + rh - ty : step_h;
+        if (tw <= 0 || th <= 0)
+            continue;
         run_tile(sr, j, &sr->scratch[omp_get_thread_num() % sr->threads], tx, ty, tw, th);
     }
     if (sr->profile)
