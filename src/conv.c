@@ -55,9 +55,11 @@ int fsr_conv_pack(FsrPackedConv *p, const FsrConvLayer *l, int relu)
     if (p->ci_inner) {
         const int px = p->cb == 4 ? 24 : 64;
         const int per_ch = l->kh * (px + l->kw - 1) * (int)sizeof(float);
-        int chunk = (FSR_CONV_L1_BUDGET / per_ch) & ~3;
+        int chunk = FSR_CONV_L1_BUDGET / per_ch;
         chunk = chunk < 4 ? 4 : chunk;
-        p->ci_chunk = chunk < l->in_ch ? chunk : l->in_ch;
+        /* Equal chunks (64 channels: 4 x 16, not 20+20+20+4). */
+        const int n = (l->in_ch + chunk - 1) / chunk;
+        p->ci_chunk = (l->in_ch + n - 1) / n;
     }
     for (int blk = 0; blk < p->n_blocks; blk++) {
         for (int c = 0; c < p->cb; c++) {
