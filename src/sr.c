@@ -403,6 +403,8 @@ static int check_rect(const FsrSR *sr, const void *dst, const void *src, ptrdiff
 {
     if (!sr || !dst || !src)
         return fsr_error(FSR_ERR(EINVAL), "sr: NULL argument");
+    if (!sr->scratch)
+        return fsr_error(FSR_ERR(ENOMEM), "sr: no tile buffers (a failed fsr_sr_set_tile)");
     if (w <= 0 || h <= 0 || w > MAX_DIM || h > MAX_DIM)
         return fsr_error(FSR_ERR(EINVAL), "sr: plane size %dx%d out of range", w, h);
     if (stride < w || dst_stride < rw)
