@@ -43,6 +43,7 @@ struct FsrSR {
     FsrConvDSP dsp;
     int tile_w, tile_h;
     ptrdiff_t stride[MAX_LAYERS]; /* floats per channel row of feature f */
+    size_t slot[MAX_LAYERS];      /* floats per ring slot (one row, all channels) */
     Scratch *scratch;             /* one per thread */
     double *profile;
     uint8_t *tmp;                 /* bicubic luma for fsr_sr_picture */
@@ -102,12 +103,16 @@ static int alloc_scratch(FsrSR *sr)
     tile_geometry(sr, &g, 0, sr->tile_w);
     size_t zero_size = 0;
     for (int f = 0; f < sr->n_layers; f++) {
-        /* Channel rows 4 kB apart would map to the same L1 sets: pad such
-         * strides by a little.  No padding otherwise: the tile's rings and
-         * the weights must share the core's L2. */
-        sr->stride[f] = round8(g.fw[f]);
-        if ((sr->stride[f] * sizeof(float)) % 4096 == 0)
+        /* The kernel reads a window of kh rows x a chunk of channels; if
+         * those rows were a multiple of 4 kB apart they would all fall into
+         * the same few L1 sets and evict each other (8 ways).  So a channel
+         * row is an odd number of cache lines, and ring slots are 3 lines
+         * more than a whole number of channel rows.  Beyond that no
+         * padding: the rings and the weights must share the core's L2. */
+        sr->stride[f] = (g.fw[f] + 15) & ~15;
+        if ((sr->stride[f] / 16) % 2 == 0)
             sr->stride[f] += 16;
+        sr->slot[f] = (size_t)sr->layer[f].in_ch * sr->stride[f] + 48;
         const size_t row = (size_t)sr->layer[f].in_ch * sr->stride[f];
         if (row > zero_size)
             zero_size = row;
@@ -118,7 +123,7 @@ static int alloc_scratch(FsrSR *sr)
     for (int t = 0; t < sr->threads; t++) {
         Scratch *s = &sr->scratch[t];
         for (int f = 0; f < sr->n_layers; f++)
-            if (!(s->ring[f] = alloc_floats((size_t)sr->layer[f].kh * sr->layer[f].in_ch * sr->stride[f])))
+            if (!(s->ring[f] = alloc_floats((size_t)sr->layer[f].kh * sr->slot[f])))
                 goto fail;
         s->zero = alloc_floats(zero_size);
         s->out = alloc_floats((size_t)round8(sr->tile_w));
@@ -245,7 +250,7 @@ typedef struct TileState {
 static inline float *ring_row(const TileState *t, int f, int r)
 {
     const FsrPackedConv *l = &t->sr->layer[f];
-    return t->s->ring[f] + (size_t)(r % l->kh) * l->in_ch * t->sr->stride[f];
+    return t->s->ring[f] + (size_t)(r % l->kh) * t->sr->slot[f];
 }
 
 /* Thread CPU time: on a shared machine, time other processes held the
