@@ -6,8 +6,5 @@
 #include "fastsr/common.h"
 #include "fastsr/picture.h"
 #include "fastsr/bicubic.h"
-#include "fastsr/model.h"
-#include "fastsr/sr.h"
-#include "fastsr/eval.h"
 
 #endif
