@@ -134,7 +134,7 @@ static void test_row_kernel_simd_vs_c(void **state)
                                      { 3, 5, 3, 3 }, { 2, 3, 1, 7 }, { 7, 4, 3, 1 } };
     uint32_t seed = 5;
     for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
-        for (int width = 8; width <= 200; width += 8 * (1 + width / 40)) {
+        for (int width = 8; width <= 600; width += 8 * (1 + width / 40)) {
             FsrConvLayer l = { .in_ch = shapes[s][0], .out_ch = shapes[s][1], .kh = shapes[s][2], .kw = shapes[s][3] };
             FsrModel dummy = { .n_layers = 1, .layers = &l };
             (void)dummy;
