@@ -47,6 +47,13 @@ int fsr_conv_pack(FsrPackedConv *p, const FsrConvLayer *l, int relu)
      * stepping by a channel stride, a long loop, no per-tap setup.  Layers
      * with few input channels (the first) loop over kx innermost instead. */
     p->ci_inner = l->in_ch >= l->kw;
+    /* Single-channel outputs with 5-wide kernels (SRCNN's last layer) use
+     * the per-kx partial-sum kernel, which wants the weights as
+     * [ci][ky][kx].  (A 3-wide version with 4 vectors ran out of registers
+     * and was slower than the plain kernel.) */
+    p->kx_sums = p->cb == 1 && l->kw == 5;
+    if (p->kx_sums)
+        p->ci_inner = 0;
     /* Input channels come in chunks whose input window (kh rows x the
      * pixels of one block) fits in about 12 kB of L1: every channel block
      * then reuses it from L1 while its weights stream in sequentially.
@@ -55,9 +62,11 @@ int fsr_conv_pack(FsrPackedConv *p, const FsrConvLayer *l, int relu)
     if (p->ci_inner) {
         const int px = p->cb == 4 ? 24 : 64;
         const int per_ch = l->kh * (px + l->kw - 1) * (int)sizeof(float);
-        int chunk = (FSR_CONV_L1_BUDGET / per_ch) & ~3;
+        int chunk = FSR_CONV_L1_BUDGET / per_ch;
         chunk = chunk < 4 ? 4 : chunk;
-        p->ci_chunk = chunk < l->in_ch ? chunk : l->in_ch;
+        /* Equal chunks (64 channels: 4 x 16, not 20+20+20+4). */
+        const int n = (l->in_ch + chunk - 1) / chunk;
+        p->ci_chunk = (l->in_ch + n - 1) / n;
     }
     for (int blk = 0; blk < p->n_blocks; blk++) {
         for (int c = 0; c < p->cb; c++) {
@@ -282,6 +291,64 @@ block_1x1(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_c
     _mm256_storeu_ps(out + x, c->relu && ci1 == c->in_ch ? _mm256_max_ps(a, _mm256_setzero_ps()) : a);
 }
 
+/* One output channel, kw = 5, by per-kx partial sums: T_kx[p] = sum over ci, ky of
+ * w[ci][ky][kx] * in[ci][ky][p] at aligned p, then out[x] = b + T_0[x] +
+ * T_1[x+1] + ...  Every input vector is loaded once, aligned, and feeds kw
+ * FMAs, instead of kw unaligned reloads each feeding one: the plain
+ * single-channel kernel needs 9 loads per 8 FMAs and is load-bound.
+ * Processed in segments so the sums fit a small stack buffer. */
+#define KX_SEG 256
+#define KX_ZERO2(k) __m256 a##k##0 = _mm256_setzero_ps(), a##k##1 = _mm256_setzero_ps()
+#define KX_FMA2(k)                                                      \
+    do {                                                                \
+        const __m256 wv = _mm256_broadcast_ss(&w[k]);                   \
+        a##k##0 = _mm256_fmadd_ps(wv, v0, a##k##0);                     \
+        a##k##1 = _mm256_fmadd_ps(wv, v1, a##k##1);                     \
+    } while (0)
+#define KX_STORE2(k)                                                    \
+    do {                                                                \
+        _mm256_store_ps(&t[k][p], a##k##0);                             \
+        _mm256_store_ps(&t[k][p + 8], a##k##1);                         \
+    } while (0)
+
+/* 10 accumulators (5 kx x 2 vectors), 2 input vectors, 1 weight: 7 loads
+ * per 10 FMAs. */
+__attribute__((target("avx2,fma"))) static void
+kx_sums_5(float *out, const float *const *rows, ptrdiff_t in_cs, const FsrPackedConv *c,
+          const float *w0, float bias, int width)
+{
+    _Alignas(32) float t[5][KX_SEG + 16];
+    const int kh = c->kh, cin = c->in_ch;
+    for (int x0 = 0; x0 < width; x0 += KX_SEG) {
+        const int seg = width - x0 < KX_SEG ? width - x0 : KX_SEG;
+        /* Sums needed: seg + kw - 1, read no further than the input row's
+         * own rounded width. */
+        const int np = (seg + 4 + 7) & ~7;
+        for (int p = 0; p < np; p += 16) {
+            KX_ZERO2(0); KX_ZERO2(1); KX_ZERO2(2); KX_ZERO2(3); KX_ZERO2(4);
+            const float *w = w0;
+            const int two = np - p >= 16;
+            for (int ci = 0; ci < cin; ci++)
+                for (int ky = 0; ky < kh; ky++, w += 5) {
+                    const float *src = rows[ky] + ci * in_cs + x0 + p;
+                    const __m256 v0 = _mm256_loadu_ps(src);
+                    const __m256 v1 = two ? _mm256_loadu_ps(src + 8) : v0;
+                    KX_FMA2(0); KX_FMA2(1); KX_FMA2(2); KX_FMA2(3); KX_FMA2(4);
+                }
+            KX_STORE2(0); KX_STORE2(1); KX_STORE2(2); KX_STORE2(3); KX_STORE2(4);
+        }
+        const __m256 b = _mm256_set1_ps(bias), zero = _mm256_setzero_ps();
+        for (int x = 0; x < seg; x += 8) {
+            __m256 o = _mm256_add_ps(b, _mm256_load_ps(&t[0][x]));
+            o = _mm256_add_ps(o, _mm256_loadu_ps(&t[1][x + 1]));
+            o = _mm256_add_ps(o, _mm256_loadu_ps(&t[2][x + 2]));
+            o = _mm256_add_ps(o, _mm256_loadu_ps(&t[3][x + 3]));
+            o = _mm256_add_ps(o, _mm256_loadu_ps(&t[4][x + 4]));
+            _mm256_storeu_ps(out + x0 + x, c->relu ? _mm256_max_ps(o, zero) : o);
+        }
+    }
+}
+
 typedef void (*BlockFn)(float *, ptrdiff_t, const float *const *, ptrdiff_t, const FsrPackedConv *,
                         const float *, const float *, int, int, int, int);
 
@@ -308,6 +375,9 @@ static void conv_row_avx2(float *out, ptrdiff_t out_cs, const float *const *rows
             }
             v += nx;
         }
+    } else if (c->kx_sums) {
+        for (int co = 0; co < c->out_ch; co++)
+            kx_sums_5(out + co * out_cs, rows, in_cs, c, c->w + (size_t)co * taps, c->b[co], width);
     } else {
         for (int co = 0; co < c->out_ch; co++) {
             const float *w = c->w + (size_t)co * taps;

@@ -20,6 +20,7 @@ typedef struct FsrPackedConv {
     int n_blocks;   /* ceil(out_ch / cb) */
     int ci_inner;   /* weight order: 1 [ci chunk][ky][kx][ci], 0 [ci][ky][kx] */
     int ci_chunk;   /* input channels per chunk (ci_inner only) */
+    int kx_sums;    /* single-channel output, kw 5: per-kx partial sums */
     float *w;       /* [n_blocks][taps in that order][cb], zero-padded channels */
     float *b;       /* [n_blocks * cb] */
 } FsrPackedConv;

@@ -5,8 +5,9 @@
  * is cut into tiles (FSR_SR_TILE_W wide column strips, FSR_SR_TILE_H rows),
  * and each tile streams down its rows through *all* layers: layer m keeps
  * only the kh_m input rows its kernel needs, in a ring buffer.  A tile's
- * rings (about 300 kB for 9-5-5) stay in the core's L2 cache, and nothing
- * but the 8-bit input and output goes to memory.
+ * rings (about 410 kB for 9-5-5 at the default tile width, next to 229 kB
+ * of weights) live in the core's L2 and the shared L3, and nothing but the
+ * 8-bit input and output goes to memory.
  *
  * Naming: feature f is the input of layer f (feature 0 is the luma plane,
  * feature f >= 1 the output of layer f-1).  Features are computed only for
@@ -43,6 +44,7 @@ struct FsrSR {
     FsrConvDSP dsp;
     int tile_w, tile_h;
     ptrdiff_t stride[MAX_LAYERS]; /* floats per channel row of feature f */
+    size_t slot[MAX_LAYERS];      /* floats per ring slot (one row, all channels) */
     Scratch *scratch;             /* one per thread */
     double *profile;
     uint8_t *tmp;                 /* bicubic luma for fsr_sr_picture */
@@ -102,9 +104,16 @@ static int alloc_scratch(FsrSR *sr)
     tile_geometry(sr, &g, 0, sr->tile_w);
     size_t zero_size = 0;
     for (int f = 0; f < sr->n_layers; f++) {
-        /* A little slack so the stride is not a multiple of 4 kB: rows of
-         * different channels would otherwise map to the same cache sets. */
-        sr->stride[f] = round8(g.fw[f]) + 16;
+        /* The kernel reads a window of kh rows x a chunk of channels; if
+         * those rows were a multiple of 4 kB apart they would all fall into
+         * the same few L1 sets and evict each other (8 ways).  So a channel
+         * row is an odd number of cache lines, and ring slots are 3 lines
+         * more than a whole number of channel rows.  Beyond that no
+         * padding: the rings and the weights must share the core's L2. */
+        sr->stride[f] = (g.fw[f] + 15) & ~15;
+        if ((sr->stride[f] / 16) % 2 == 0)
+            sr->stride[f] += 16;
+        sr->slot[f] = (size_t)sr->layer[f].in_ch * sr->stride[f] + 48;
         const size_t row = (size_t)sr->layer[f].in_ch * sr->stride[f];
         if (row > zero_size)
             zero_size = row;
@@ -115,7 +124,7 @@ static int alloc_scratch(FsrSR *sr)
     for (int t = 0; t < sr->threads; t++) {
         Scratch *s = &sr->scratch[t];
         for (int f = 0; f < sr->n_layers; f++)
-            if (!(s->ring[f] = alloc_floats((size_t)sr->layer[f].kh * sr->layer[f].in_ch * sr->stride[f])))
+            if (!(s->ring[f] = alloc_floats((size_t)sr->layer[f].kh * sr->slot[f])))
                 goto fail;
         s->zero = alloc_floats(zero_size);
         s->out = alloc_floats((size_t)round8(sr->tile_w));
@@ -209,7 +218,7 @@ int fsr_sr_set_tile(FsrSR *sr, int tile_w, int tile_h)
 {
     if (!sr || tile_w < 8 || tile_h < 1 || tile_w > MAX_DIM || tile_h > MAX_DIM)
         return fsr_error(FSR_ERR(EINVAL), "sr: bad tile size");
-    sr->tile_w = tile_w;
+    sr->tile_w = tile_w & ~7; /* so tiles of round8(width) never exceed it */
     sr->tile_h = tile_h;
     return alloc_scratch(sr);
 }
@@ -242,13 +251,15 @@ typedef struct TileState {
 static inline float *ring_row(const TileState *t, int f, int r)
 {
     const FsrPackedConv *l = &t->sr->layer[f];
-    return t->s->ring[f] + (size_t)(r % l->kh) * l->in_ch * t->sr->stride[f];
+    return t->s->ring[f] + (size_t)(r % l->kh) * t->sr->slot[f];
 }
 
+/* Thread CPU time: on a shared machine, time other processes held the
+ * core must not be billed to a layer. */
 static inline double now(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -368,17 +379,22 @@ static void run_tile(const FsrSR *sr, const Job *j, Scratch *s, int tx, int ty, 
 
 static int run(FsrSR *sr, const Job *j, int rw, int rh)
 {
+    /* Tiles at most tile_w x tile_h, all of nearly the same size: the last
+     * strip is not a sliver that pays a whole halo for a few columns. */
     const int ntx = (rw + sr->tile_w - 1) / sr->tile_w, nty = (rh + sr->tile_h - 1) / sr->tile_h;
+    const int step_w = round8((rw + ntx - 1) / ntx), step_h = (rh + nty - 1) / nty;
     const int ntiles = ntx * nty;
     for (int t = 0; t < sr->threads; t++)
         memset(sr->scratch[t].seconds, 0, sizeof(sr->scratch[t].seconds));
     /* The tile grid depends only on the rectangle and the tile size, never
-     * on the thread count. */
+     * on the thread count (nor do the results depend on the grid). */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(sr->threads) if (ntiles > 1 && sr->threads > 1)
     for (int i = 0; i < ntiles; i++) {
-        const int tx = j->rx + (i % ntx) * sr->tile_w, ty = j->ry + (i / ntx) * sr->tile_h;
-        const int tw = j->rx + rw - tx < sr->tile_w ? j->rx + rw - tx : sr->tile_w;
-        const int th = j->ry + rh - ty < sr->tile_h ? j->ry + rh - ty : sr->tile_h;
+        const int tx = j->rx + (i % ntx) * step_w, ty = j->ry + (i / ntx) * step_h;
+        const int tw = j->rx + rw - tx < step_w ? j->rx + rw - tx : step_w;
+        const int th = j->ry + rh - ty < step_h ? j->ry + rh - ty : step_h;
+        if (tw <= 0 || th <= 0)
+            continue;
         run_tile(sr, j, &sr->scratch[omp_get_thread_num() % sr->threads], tx, ty, tw, th);
     }
     if (sr->profile)
@@ -393,6 +409,8 @@ static int check_rect(const FsrSR *sr, const void *dst, const void *src, ptrdiff
 {
     if (!sr || !dst || !src)
         return fsr_error(FSR_ERR(EINVAL), "sr: NULL argument");
+    if (!sr->scratch)
+        return fsr_error(FSR_ERR(ENOMEM), "sr: no tile buffers (a failed fsr_sr_set_tile)");
     if (w <= 0 || h <= 0 || w > MAX_DIM || h > MAX_DIM)
         return fsr_error(FSR_ERR(EINVAL), "sr: plane size %dx%d out of range", w, h);
     if (stride < w || dst_stride < rw)

@@ -7,9 +7,15 @@
 /* fsr_sr_open with explicit CPU flags (0 forces the C kernels). */
 int fsr_sr_open_flags(FsrSR **sr, const FsrModel *model, int threads, unsigned cpu_flags);
 
-/* Tile size in output pixels (defaults FSR_SR_TILE_W x FSR_SR_TILE_H). */
-#define FSR_SR_TILE_W 128
-#define FSR_SR_TILE_H 120
+/* Largest tile in output pixels (defaults FSR_SR_TILE_W x FSR_SR_TILE_H;
+ * the width is rounded down to a multiple of 8).  The width sets the size
+ * of the per-tile ring buffers, which share the core's L2 with the weights
+ * (9-5-5 at 192: about 410 kB of rings + 229 kB of weights; 128 would fit a
+ * 512 kB L2 but recomputes 6% of layer 2 instead of 4% at the strip edges,
+ * and on this noisy machine neither measured clearly faster); the height
+ * only sets how often the vertical halo is recomputed. */
+#define FSR_SR_TILE_W 192
+#define FSR_SR_TILE_H 256
 int fsr_sr_set_tile(FsrSR *sr, int tile_w, int tile_h);
 
 /* The network on a float plane, no /255 scaling and no rounding: dst gets

@@ -384,6 +384,51 @@ static void test_reject_metadata(void **state)
     remove(path);
 }
 
+/* Random corruptions of a valid file (header and data bytes, truncation):
+ * the loader must either load a valid model or fail with a message, never
+ * crash or read out of bounds (run under the sanitizers by test.sh). */
+static void test_mutations_never_crash(void **state)
+{
+    (void)state;
+    const char *path = tu_tmp("mut.safetensors");
+    write_model(path, META, good, N_GOOD, values, GOOD_BYTES);
+    FILE *f = fopen(path, "rb");
+    uint8_t orig[1024];
+    const size_t n = fread(orig, 1, sizeof(orig), f);
+    fclose(f);
+    assert_true(n > 100 && n < sizeof(orig));
+    uint32_t seed = 12345;
+    int loaded = 0, refused = 0;
+    for (int i = 0; i < 600; i++) {
+        uint8_t buf[1024];
+        memcpy(buf, orig, n);
+        size_t len = n;
+        const int edits = 1 + (int)(tu_rand(&seed) % 3);
+        for (int e = 0; e < edits; e++) {
+            /* Mostly inside the header, where the structure is. */
+            const size_t pos = tu_rand(&seed) % 4 ? tu_rand(&seed) % (n - GOOD_BYTES) : tu_rand(&seed) % n;
+            buf[pos] = (uint8_t)tu_rand(&seed);
+        }
+        if (tu_rand(&seed) % 8 == 0)
+            len = tu_rand(&seed) % n;
+        write_bytes(path, buf, len);
+        FsrModel *m = NULL;
+        if (fsr_model_load(&m, path) == 0) {
+            assert_int_equal(fsr_model_validate(m, "mutated"), 0);
+            fsr_model_free(&m);
+            loaded++;
+        } else {
+            assert_null(m);
+            assert_non_null(strstr(fsr_last_error(), path));
+            refused++;
+        }
+    }
+    /* Data bytes may change and stay valid; most header edits must not. */
+    assert_true(refused > 300);
+    assert_true(loaded > 0);
+    remove(path);
+}
+
 static void test_reject_missing_file(void **state)
 {
     (void)state;
@@ -413,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_reject_trailing_garbage),
         cmocka_unit_test(test_reject_overlap_and_gap),
         cmocka_unit_test(test_reject_metadata),
+        cmocka_unit_test(test_mutations_never_crash),
         cmocka_unit_test(test_reject_missing_file),
     };
     return cmocka_run_group_tests_name("model", tests, setup, NULL);

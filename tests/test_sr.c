@@ -134,7 +134,7 @@ static void test_row_kernel_simd_vs_c(void **state)
                                      { 3, 5, 3, 3 }, { 2, 3, 1, 7 }, { 7, 4, 3, 1 } };
     uint32_t seed = 5;
     for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
-        for (int width = 8; width <= 200; width += 8 * (1 + width / 40)) {
+        for (int width = 8; width <= 600; width += 8 * (1 + width / 40)) {
             FsrConvLayer l = { .in_ch = shapes[s][0], .out_ch = shapes[s][1], .kh = shapes[s][2], .kw = shapes[s][3] };
             FsrModel dummy = { .n_layers = 1, .layers = &l };
             (void)dummy;
@@ -225,8 +225,13 @@ static void test_rect_equals_whole_frame(void **state)
         FsrSR *sr = NULL;
         assert_int_equal(fsr_sr_open(&sr, m, 2), 0);
         assert_int_equal(fsr_sr_luma(sr, full, w, in, w, w, h), 0);
-        for (size_t r = 0; r < sizeof(rects) / sizeof(rects[0]); r++) {
-            const int x = rects[r][0], y = rects[r][1], rw = rects[r][2], rh = rects[r][3];
+        /* Rectangles with the default tiles, then with small ones (a
+         * rectangle then spans several tiles). */
+        for (size_t r = 0; r < 2 * sizeof(rects) / sizeof(rects[0]); r++) {
+            if (r == sizeof(rects) / sizeof(rects[0]))
+                assert_int_equal(fsr_sr_set_tile(sr, 24, 10), 0);
+            const int *rc = rects[r % (sizeof(rects) / sizeof(rects[0]))];
+            const int x = rc[0], y = rc[1], rw = rc[2], rh = rc[3];
             memset(part, 0, (size_t)w * h);
             assert_int_equal(fsr_sr_luma_rect(sr, part + y * w + x, w, in, w, w, h, x, y, rw, rh), 0);
             for (int yy = y; yy < y + rh; yy++)

@@ -138,14 +138,18 @@ int bench_images(int argc, char **argv)
             fsr_model_free(&model);
             return 1;
         }
-        if (model->scale != opt.scale)
-            fprintf(stderr, "fastsr-bench: warning: %s was trained for x%d, evaluating at x%d\n", model_path,
-                    model->scale, opt.scale);
+        if (model->scale != opt.scale) {
+            fprintf(stderr, "fastsr-bench: %s is a x%d model, --scale is %d\n", model_path, model->scale, opt.scale);
+            fsr_sr_close(&opt.sr);
+            fsr_model_free(&model);
+            return 1;
+        }
     }
     char **names;
     int n, ret = 0;
-    if (list_images(dir, &names, &n) < 0 || n == 0) {
-        if (n == 0)
+    const int listed = list_images(dir, &names, &n);
+    if (listed < 0 || n == 0) {
+        if (listed == 0)
             fprintf(stderr, "fastsr-bench: no images in %s\n", dir);
         fsr_sr_close(&opt.sr);
         fsr_model_free(&model);

@@ -23,9 +23,9 @@ static const struct {
     { "--hr", bench_video, bench_video_usage },
 };
 
-static void usage(FILE *f)
+static void usage(void)
 {
-    fprintf(f, "usage: fastsr-bench MODE [options]\nmodes:\n");
+    printf("usage: fastsr-bench MODE [options]\nmodes:\n");
     for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
         modes[i].usage();
 }
@@ -33,7 +33,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-        usage(argc < 2 ? stderr : stdout);
+        usage();
         return argc < 2 ? 2 : 0;
     }
     if (!strcmp(argv[1], "--version")) {
@@ -42,14 +42,14 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
         if (!strcmp(argv[1], modes[i].option))
-            /* The mode sees its own option as argv[0]... and keeps it, so
-             * "--images DIR" reads DIR as argv[1]. */
+            /* The mode gets its own option as argv[0], so "--images DIR"
+             * finds DIR in argv[1]. */
             return modes[i].run(argc - 1, argv + 1);
-    /* --hr takes its REF as a value: the video mode parses the whole line */
+    /* --hr takes its REF as a value and may come after other options: the
+     * video mode parses the whole line */
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--hr"))
             return bench_video(argc - 1, argv + 1);
-    fprintf(stderr, "fastsr-bench: unknown mode %s\n", argv[1]);
-    usage(stderr);
+    fprintf(stderr, "fastsr-bench: unknown mode %s (fastsr-bench --help lists them)\n", argv[1]);
     return 2;
 }
