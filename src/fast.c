@@ -17,10 +17,14 @@
 #define MAX_PENDING 32 /* frames waiting for their decode turn */
 #define REORDER_LIMIT 16
 
-/* The adaptive policy's loss model (dB against per-frame SR), see README
- * "Key-frame policies". */
-#define LOSS_BICUBIC_DB 1.0     /* a block that falls back to bicubic */
-#define LOSS_STEP_DB 0.02       /* each transfer step of a block */
+/* The adaptive policy's loss model (dB against per-frame SR), fitted to
+ * per-frame losses measured with fastsr-bench on a photo pan and on
+ * vtest.avi (README "Key-frame policies").  Sub-pel HR interpolation is
+ * what wears detail away along a chain (a low-pass filter applied again at
+ * every step); integer-vector copies lose almost nothing. */
+#define LOSS_BICUBIC_DB 0.5     /* a block that is bicubic (intra, fallback, no reference) */
+#define LOSS_FRAC_STEP_DB 0.05  /* a transfer step through a fractional HR position */
+#define LOSS_INT_STEP_DB 0.005  /* a transfer step with an integer HR vector */
 #define LOSS_PER_RESIDUAL 0.01  /* per unit of mean |LR residual| of a block */
 
 typedef struct Pending {
@@ -274,14 +278,15 @@ static double estimate_loss(FsrFast *f, const FsrBlockMap *m)
             continue;
         }
         double drift = 0;
-        int n = 0;
+        int n = 0, frac = 0;
         for (int l = 0; l < 2; l++)
             if (b->lists & (1 << l)) {
                 RefPic *r = find_ref(f, b->ref[l]);
                 drift += r ? r->drift_db : LOSS_BICUBIC_DB;
+                frac |= (b->mv[l][0] * f->scale) & 3 || (b->mv[l][1] * f->scale) & 3;
                 n++;
             }
-        loss += a * (drift / n + LOSS_STEP_DB + LOSS_PER_RESIDUAL * mean_res);
+        loss += a * (drift / n + (frac ? LOSS_FRAC_STEP_DB : LOSS_INT_STEP_DB) + LOSS_PER_RESIDUAL * mean_res);
     }
     return area > 0 ? loss / area : 0;
 }
