@@ -306,7 +306,8 @@ static void test_threads_identical_and_bench(void **state)
     m->layers[1].weight[0] = 1.f;
     m->layers[2].weight[4] = 0.9f;
     m->layers[0].weight[3] = 0.1f;
-    const char *model = tu_tmp("tiny.safetensors");
+    char model[1024]; /* tu_tmp's ring is reused by the calls below */
+    snprintf(model, sizeof(model), "%s", tu_tmp("tiny.safetensors"));
     assert_int_equal(fsr_model_save(m, model), 0);
     fsr_model_free(&m);
     const char *o1 = tu_tmp("t1.mkv"), *o2 = tu_tmp("t2.mkv");
