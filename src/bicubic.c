@@ -6,6 +6,7 @@
 #include "bicubic.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +30,26 @@ double fsr_cubic_kernel(double x)
     return 0.0;
 }
 
+static FsrBicubicPhases phase_table[FSR_MAX_SCALE + 1];
+static pthread_once_t phase_once = PTHREAD_ONCE_INIT;
+
+static void compute_phases(FsrBicubicPhases *ph, int scale);
+
+static void init_phase_table(void)
+{
+    for (int s = 2; s <= FSR_MAX_SCALE; s++)
+        compute_phases(&phase_table[s], s);
+}
+
+/* The per-phase filters are the same for every call: computed once (the
+ * residual path asks for them once per block). */
 void fsr_bicubic_phases(FsrBicubicPhases *ph, int scale)
+{
+    pthread_once(&phase_once, init_phase_table);
+    *ph = phase_table[scale];
+}
+
+static void compute_phases(FsrBicubicPhases *ph, int scale)
 {
     memset(ph, 0, sizeof(*ph));
     ph->scale = scale;

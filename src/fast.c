@@ -386,6 +386,17 @@ static int process(FsrFast *f, int idx)
         return ret;
     }
     r->info.seconds = now_seconds() - t0;
+    if (!key && f->s.measure_bicubic) {
+        FsrPicture tmp;
+        if ((ret = pool_get(f, &tmp, r->hr.w, r->hr.h)) < 0)
+            return ret;
+        const double t1 = now_seconds();
+        ret = fsr_bicubic_picture(&tmp, &p->lr, f->scale);
+        r->info.bicubic_seconds = now_seconds() - t1;
+        pool_put(f, &tmp);
+        if (ret < 0)
+            return ret;
+    }
     r->info.display_index = m->display_index;
     r->info.decode_index = m->decode_index;
     r->info.pts = p->pts;

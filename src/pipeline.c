@@ -164,6 +164,7 @@ static void count_frame(FsrReport *r, const FsrFastFrame *ff)
     } else {
         r->transferred_frames++;
         r->sec_transfer += ff->seconds;
+        r->sec_transfer_bicubic += ff->bicubic_seconds;
         r->area_transferred += ff->stats.area_total;
         r->area_fallback += ff->stats.area_fallback;
         r->area_intra += ff->stats.area_intra;
@@ -203,6 +204,7 @@ int fsr_run(const FsrSettings *s, FsrReport *r)
     fs.transfer.filter = s->hr_filter;
     fs.transfer.fallback = s->fallback;
     fs.transfer.threads = s->threads;
+    fs.measure_bicubic = s->measure_bicubic;
     if (s->mode != FSR_MODE_FAST)
         fs.policy.kind = FSR_KEY_ALL;
     else if (fsr_key_policy_parse(&fs.policy, s->keyframes ? s->keyframes : FSR_DEFAULT_KEYFRAMES) < 0)

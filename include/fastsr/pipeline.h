@@ -41,6 +41,7 @@ typedef struct FsrSettings {
      * backend ("eyeriss-v1", "eyeriss-v1-tiled" or a JSON file); NULL: no
      * accelerator figures. */
     const char *accel_arch;
+    int measure_bicubic;    /* benchmarks: see FsrFastSettings.measure_bicubic */
     int crf;                /* x264 constant rate factor */
     const char *preset;     /* x264 preset */
     const char *x264_params;
@@ -77,6 +78,7 @@ typedef struct FsrReport {
     int64_t area_residual;
     double sec_decode, sec_sr, sec_transfer, sec_upscale, sec_encode;
     double sec_callback;    /* in frame_done, not counted in sec_total */
+    double sec_transfer_bicubic; /* measure_bicubic: bicubic of the transferred frames */
     double sec_total;
     /* accelerator model (when settings.accel_arch is set and SR ran) */
     int has_accel;
