@@ -35,9 +35,9 @@ static void test_install_prefix(void **state)
           f);
     fclose(f);
     int rc = tu_run(out, sizeof(out),
-                    "PKG_CONFIG_PATH=%s/lib/pkgconfig cc -std=c11 %s -o %s $(PKG_CONFIG_PATH=%s/lib/pkgconfig "
+                    "PKG_CONFIG_PATH=%s/lib/pkgconfig cc -std=c11 %s %s -o %s $(PKG_CONFIG_PATH=%s/lib/pkgconfig "
                     "pkg-config --cflags --libs fastsr) && %s",
-                    prefix, src, exe, prefix, exe);
+                    prefix, FASTSR_TEST_EXTRA_CFLAGS, src, exe, prefix, exe);
     if (rc != 0)
         fail_msg("library user failed (%d): %s", rc, out);
     assert_non_null(strstr(out, " 100 "));
