@@ -182,7 +182,7 @@ void fsr_sr_close(FsrSR **psr)
     FsrSR *sr = *psr;
     free_scratch(sr);
     for (int i = 0; i < sr->n_layers; i++)
-        fsr_conv_unpack_free(&sr->layer[i]);
+        fsr_conv_pack_free(&sr->layer[i]);
     free(sr->tmp);
     free(sr);
     *psr = NULL;
