@@ -26,7 +26,7 @@ typedef struct FsrPackedConv {
 } FsrPackedConv;
 
 int fsr_conv_pack(FsrPackedConv *p, const FsrConvLayer *l, int relu);
-void fsr_conv_unpack_free(FsrPackedConv *p);
+void fsr_conv_pack_free(FsrPackedConv *p);
 
 /* One output row of all out_ch channels:
  *   out[co*out_cs + x] = act(b[co] + sum_ci,ky,kx w * rows[ky][ci*in_cs + x + kx])

@@ -5,7 +5,7 @@
  * is cut into tiles (FSR_SR_TILE_W wide column strips, FSR_SR_TILE_H rows),
  * and each tile streams down its rows through *all* layers: layer m keeps
  * only the kh_m input rows its kernel needs, in a ring buffer.  A tile's
- * rings (about 410 kB for 9-5-5 at the default tile width, next to 229 kB
+ * rings (about 530 kB for 9-5-5 at the default tile width, next to 229 kB
  * of weights) live in the core's L2 and the shared L3, and nothing but the
  * 8-bit input and output goes to memory.
  *
@@ -182,7 +182,7 @@ void fsr_sr_close(FsrSR **psr)
     FsrSR *sr = *psr;
     free_scratch(sr);
     for (int i = 0; i < sr->n_layers; i++)
-        fsr_conv_unpack_free(&sr->layer[i]);
+        fsr_conv_pack_free(&sr->layer[i]);
     free(sr->tmp);
     free(sr);
     *psr = NULL;

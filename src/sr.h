@@ -9,13 +9,15 @@ int fsr_sr_open_flags(FsrSR **sr, const FsrModel *model, int threads, unsigned c
 
 /* Largest tile in output pixels (defaults FSR_SR_TILE_W x FSR_SR_TILE_H;
  * the width is rounded down to a multiple of 8).  The width sets the size
- * of the per-tile ring buffers, which share the core's L2 with the weights
- * (9-5-5 at 192: about 410 kB of rings + 229 kB of weights; 128 would fit a
- * 512 kB L2 but recomputes 6% of layer 2 instead of 4% at the strip edges,
- * and on this noisy machine neither measured clearly faster); the height
- * only sets how often the vertical halo is recomputed. */
-#define FSR_SR_TILE_W 192
-#define FSR_SR_TILE_H 256
+ * of the per-tile ring buffers (9-5-5 at 256: about 530 kB, next to 229 kB
+ * of weights, so partly in L3) and how much is recomputed at strip edges
+ * (3% of layer 2 at 240-wide strips).  Measured on single-tile frames, best
+ * of 20-30 (fastsr-bench --conv --size Wx256 --tile Wx256): 9-5-5 ran at
+ * 75% of the FMA peak at 128 wide, 85% at 192 and 256, 84% at 384 and 81%
+ * at 480.  The height only sets how often the vertical halo is recomputed;
+ * 540 gives 1080p two bands, 16 equal tiles in all. */
+#define FSR_SR_TILE_W 256
+#define FSR_SR_TILE_H 540
 int fsr_sr_set_tile(FsrSR *sr, int tile_w, int tile_h);
 
 /* The network on a float plane, no /255 scaling and no rounding: dst gets

@@ -131,7 +131,8 @@ static void test_row_kernel_simd_vs_c(void **state)
     if (!simd.simd)
         skip();
     static const int shapes[][4] = { { 1, 64, 9, 9 }, { 64, 32, 5, 5 }, { 64, 32, 1, 1 }, { 32, 1, 5, 5 },
-                                     { 3, 5, 3, 3 }, { 2, 3, 1, 7 }, { 7, 4, 3, 1 } };
+                                     { 3, 5, 3, 3 }, { 2, 3, 1, 7 }, { 7, 4, 3, 1 },
+                                     { 64, 6, 5, 5 }, { 48, 2, 3, 3 }, { 40, 1, 5, 5 } };
     uint32_t seed = 5;
     for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
         for (int width = 8; width <= 600; width += 8 * (1 + width / 40)) {
@@ -163,7 +164,7 @@ static void test_row_kernel_simd_vs_c(void **state)
                 if (e > 1e-4)
                     fail_msg("shape %zu width %d channel %d: error %g", s, width, co, e);
             }
-            fsr_conv_unpack_free(&p);
+            fsr_conv_pack_free(&p);
             free(in);
             free(a);
             free(b);

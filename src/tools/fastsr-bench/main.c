@@ -32,6 +32,8 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
+    /* Rows appear as they are measured, also when piped to a file. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         usage();
         return argc < 2 ? 2 : 0;
