@@ -7,5 +7,13 @@
 #include "fastsr/picture.h"
 #include "fastsr/bicubic.h"
 #include "fastsr/pipeline.h"
+#include "fastsr/model.h"
+#include "fastsr/sr.h"
+#include "fastsr/eval.h"
+#include "fastsr/blockmap.h"
+#include "fastsr/transfer.h"
+#include "fastsr/fast.h"
+#include "fastsr/train.h"
+#include "fastsr/accel.h"
 
 #endif
