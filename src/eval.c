@@ -2,6 +2,7 @@
  * as the published tables computed them.  All in double: this is a
  * measuring instrument, speed does not matter, agreement with MATLAB does. */
 #include "fastsr/eval.h"
+#include "fastsr/accel.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -194,9 +195,19 @@ static int upscale(double *dst, const double *lr, int lw, int lh, int scale, int
 }
 
 /* The final 8-bit Y: bicubic rounded, or the network run on it. */
-static int finish_y(uint8_t *out, const double *bic, int w, int h, FsrSR *sr)
+static int finish_y(uint8_t *out, const double *bic, int w, int h, FsrSR *sr, FsrAccelSr *accel_sr)
 {
     const size_t n = (size_t)w * h;
+    if (accel_sr) {
+        uint8_t *in = malloc(n);
+        if (!in)
+            return fsr_error(FSR_ERR(ENOMEM), "eval: out of memory");
+        for (size_t i = 0; i < n; i++)
+            in[i] = fsr_matlab_u8(bic[i] * 255.0);
+        int ret = fsr_accel_sr_run(accel_sr, out, w, in, w, w, h, NULL);
+        free(in);
+        return ret;
+    }
     if (!sr) {
         for (size_t i = 0; i < n; i++)
             out[i] = fsr_matlab_u8(bic[i] * 255.0);
@@ -273,7 +284,7 @@ int fsr_eval_rgb(FsrEvalResult *res, const uint8_t *rgb, ptrdiff_t stride, int w
         for (size_t i = 0; i < n; i++)
             bic[i] = fsr_matlab_u8(fsr_rgb_to_y(up[3 * i], up[3 * i + 1], up[3 * i + 2])) / 255.0;
     }
-    if ((ret = finish_y(out, bic, cw, chh, opt->sr)) < 0)
+    if ((ret = finish_y(out, bic, cw, chh, opt->sr, opt->accel_sr)) < 0)
         goto end;
     res->psnr_y = fsr_psnr_u8(gt, cw, out, cw, cw, chh, s);
     res->ssim_y = fsr_ssim_u8(gt, cw, out, cw, cw, chh, s);

@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "fastsr/eval.h"
+#include "fastsr/model.h"
 
 static char out[65536];
 
@@ -95,6 +96,38 @@ static void test_images_json(void **state)
     assert_true(fabs(cJSON_GetObjectItem(root, "mean_psnr_y")->valuedouble - (want_psnr[0] + want_psnr[1]) / 2) < 1e-9);
     assert_true(fabs(cJSON_GetObjectItem(root, "mean_ssim_y")->valuedouble - (want_ssim[0] + want_ssim[1]) / 2) < 1e-9);
     cJSON_Delete(root);
+
+    /* Backends side by side: an identity-like x3 model through the float
+     * engine and the 16- and 8-bit accelerator datapaths; 16 bits stay
+     * close to float, 8 bits cost more. */
+    {
+        const int ch[4] = { 1, 4, 2, 1 }, k[3] = { 3, 1, 3 };
+        FsrModel *m = NULL;
+        assert_int_equal(fsr_model_create(&m, "srcnn", 3, FSR_PAD_REPLICATE, 3, ch, k), 0);
+        m->layers[0].weight[4] = 0.9f;
+        m->layers[0].weight[3] = 0.05f;
+        m->layers[0].weight[5] = 0.05f;
+        m->layers[1].weight[0] = 1.f;
+        m->layers[2].weight[4] = 1.f;
+        char model[1200];
+        snprintf(model, sizeof(model), "%s/../id3.safetensors", dir);
+        assert_int_equal(fsr_model_save(m, model), 0);
+        fsr_model_free(&m);
+        const char *bj = tu_tmp("backends.json");
+        assert_int_equal(tu_run(out, sizeof(out), "%s --images '%s' --scale 3 --model '%s' --backends float,accel16,accel8 "
+                                "--json '%s'", tu_tool("fastsr-bench"), dir, model, bj), 0);
+        assert_non_null(strstr(out, "accel16"));
+        cJSON *b = cJSON_Parse(read_text(bj));
+        assert_non_null(b);
+        const double pf = cJSON_GetObjectItem(b, "mean_psnr_y")->valuedouble;
+        const double p16 = cJSON_GetObjectItem(b, "mean_psnr_y_accel16")->valuedouble;
+        const double p8 = cJSON_GetObjectItem(b, "mean_psnr_y_accel8")->valuedouble;
+        assert_true(fabs(pf - p16) < 0.2);
+        assert_true(p8 < p16);
+        cJSON_Delete(b);
+        assert_int_not_equal(tu_run(out, sizeof(out), "%s --images '%s' --scale 3 --mode bicubic --backends accel8",
+                                    tu_tool("fastsr-bench"), dir), 0);
+    }
 
     /* Errors: no scale, missing folder, a model file that is not one. */
     assert_int_not_equal(tu_run(out, sizeof(out), "%s --images '%s'", tu_tool("fastsr-bench"), dir), 0);

@@ -53,6 +53,10 @@ typedef struct FsrEvalOptions {
     int protocol;   /* enum FsrEvalProtocol */
     int upscaler;   /* enum FsrEvalUpscaler: the bicubic step (also the SR input) */
     FsrSR *sr;      /* NULL: bicubic only; else the network runs on the bicubic Y */
+    /* When set, the network runs on the accelerator model's fixed-point
+     * backend instead (fastsr/accel.h): it sees the bicubic Y rounded to 8
+     * bits, as in the video pipeline. */
+    struct FsrAccelSr *accel_sr;
 } FsrEvalOptions;
 
 typedef struct FsrEvalResult {
