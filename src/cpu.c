@@ -2,6 +2,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "fastsr/common.h"
 
 unsigned fsr_cpu_flags(void)
 {
@@ -15,4 +18,10 @@ unsigned fsr_cpu_flags(void)
     if (force && !strcmp(force, "c"))
         flags = 0;
     return flags;
+}
+
+void fsr_prefer_passive_threads(char **argv)
+{
+    if (!getenv("OMP_WAIT_POLICY") && setenv("OMP_WAIT_POLICY", "passive", 1) == 0)
+        execv("/proc/self/exe", argv); /* returns only on failure: go on as we are */
 }

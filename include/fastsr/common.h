@@ -29,6 +29,14 @@ enum FsrLogLevel {
 
 /* Log sink for warnings and information.  The default prints
  * "fastsr: warning: ..." to stderr for levels up to the current level. */
+/* For programs: restarts the process once (execv of /proc/self/exe with the
+ * same argv) with OMP_WAIT_POLICY=passive unless the variable is set.
+ * libgomp's default lets idle OpenMP threads spin at barriers, which starves
+ * the decoder, encoder and display threads on a 2-core machine (measured:
+ * twice the wall time of a fast-mode run); libgomp reads the policy only
+ * when it loads, hence the restart.  Returns only if it did not restart. */
+FSR_API void fsr_prefer_passive_threads(char **argv);
+
 typedef void (*FsrLogCallback)(void *opaque, int level, const char *msg);
 FSR_API void fsr_set_log_callback(FsrLogCallback cb, void *opaque);
 FSR_API void fsr_set_log_level(int level);

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "bench.h"
+#include "fastsr/common.h"
 
 double bench_now(void)
 {
@@ -32,6 +33,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
+    fsr_prefer_passive_threads(argv);
     /* Rows appear as they are measured, also when piped to a file. */
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {

@@ -39,6 +39,7 @@ static void print_progress(void *opaque, const FsrProgress *p)
 
 int main(int argc, char **argv)
 {
+    fsr_prefer_passive_threads(argv);
     CliOptions o;
     char err[512];
     if (cli_parse(&o, argc, argv, err, sizeof(err)) < 0) {
