@@ -247,7 +247,10 @@ int fsr_run(const FsrSettings *s, FsrReport *r)
         if ((ret = fsr_sideinfo_open(&in.si, s->input, &ds)) < 0)
             goto end;
         in.dec = fsr_sideinfo_decoder(in.si);
-        if (!fsr_sideinfo_supported(in.si))
+        /* a still image has nothing to transfer to: no warning for it */
+        const char *fmt = fsr_sideinfo_decoder(in.si)->fmt->iformat->name;
+        const int still = strstr(fmt, "image2") || strstr(fmt, "_pipe");
+        if (!fsr_sideinfo_supported(in.si) && !still)
             fsr_log(FSR_LOG_WARNING, "%s: %s streams carry no motion vectors fastsr can use; running per-frame SR",
                     s->input, fsr_sideinfo_codec_name(in.si));
     } else if ((ret = fsr_decoder_open(&in.dec, s->input, &ds)) < 0) {

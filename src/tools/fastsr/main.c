@@ -88,7 +88,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "; SR on %lld frames, %lld transferred (%s)", (long long)report.sr_frames,
                     (long long)report.transferred_frames, report.keyframes);
         fputc('\n', stderr);
-        if (report.has_accel)
+        if (report.has_accel && o.settings.mode == FSR_MODE_FAST)
             fprintf(stderr, "fastsr: on %s: %.3f s and %.3g %s per frame, %.1fx faster and %.1fx less energy than "
                     "SR on every frame\n", report.accel_arch, report.accel_seconds_per_frame,
                     report.accel_energy_per_frame, report.accel_energy_unit,
