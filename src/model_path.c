@@ -18,8 +18,32 @@ static int file_exists(const char *path)
 /* Best architecture first: the default is the most accurate shipped model. */
 static const char *const preferred[] = { "9-5-5", "9-3-5", "9-1-5" };
 
+/* DIR/defaults names the default model per scale, one "SCALE FILE" per
+ * line (the best measured model, see models/README.md). */
+static int from_defaults(const char *dir, int scale, char *buf, size_t size)
+{
+    char path[4096 + 16], line[512];
+    snprintf(path, sizeof(path), "%s/defaults", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int ret = -1;
+    while (ret < 0 && fgets(line, sizeof(line), f)) {
+        int s;
+        char name[256];
+        if (line[0] != '#' && sscanf(line, "%d %255s", &s, name) == 2 && s == scale && !strchr(name, '/')) {
+            snprintf(buf, size, "%s/%s", dir, name);
+            ret = file_exists(buf) ? 0 : -1;
+        }
+    }
+    fclose(f);
+    return ret;
+}
+
 static int find_in(const char *dir, int scale, char *buf, size_t size)
 {
+    if (from_defaults(dir, scale, buf, size) == 0)
+        return 0;
     for (size_t i = 0; i < sizeof(preferred) / sizeof(preferred[0]); i++) {
         snprintf(buf, size, "%s/srcnn-%s-x%d.safetensors", dir, preferred[i], scale);
         if (file_exists(buf))
