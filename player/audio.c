@@ -28,6 +28,7 @@ struct Audio {
     float *ring;
     size_t cap, head, len;       /* in floats */
     int have_pts;
+    double first_pts;            /* media time of the first sample */
     double ring_pts;             /* media time of the sample at head */
     double played_pts;           /* media time after the last callback's data */
     Uint64 cb_time;              /* when the last callback ran */
@@ -110,7 +111,7 @@ static int push_frame(Audio *a, const AVFrame *fr)
             /* the clock starts at the first sample's time */
             int64_t pts = fr->best_effort_timestamp;
             a->ring_pts = pts == AV_NOPTS_VALUE ? 0 : pts * a->time_base + (double)done / a->rate;
-            a->played_pts = a->ring_pts;
+            a->played_pts = a->first_pts = a->ring_pts;
             a->have_pts = 1;
         }
         int n = (int)((a->cap - a->len) / ch);
@@ -303,6 +304,14 @@ int audio_finished(Audio *a)
     int d = a->drained;
     SDL_UnlockMutex(a->lock);
     return d;
+}
+
+double audio_played(Audio *a)
+{
+    SDL_LockMutex(a->lock);
+    double t = a->have_pts ? a->played_pts - a->first_pts : 0;
+    SDL_UnlockMutex(a->lock);
+    return t;
 }
 
 int64_t audio_underruns(Audio *a)

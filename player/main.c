@@ -146,6 +146,10 @@ typedef struct Player {
     double shown_at[64];       /* system times of the last shown frames (fps) */
     int64_t shown_ring;
     double accel_seconds, accel_energy; /* sums over shown frames */
+    double psnr_fast_sum, psnr_cmp_sum;
+    int64_t psnr_n, psnr_cmp_n;
+    int keys_pushed;
+    double last_hud;           /* when the HUD text was last made */
     PauseJob job;
 } Player;
 
@@ -174,6 +178,14 @@ static void show(Player *p, PlayFrame *f)
         const FsrAccelFrameCost *c = f->key ? &p->accel.sr : &p->accel.transfer;
         p->accel_seconds += c->seconds;
         p->accel_energy += c->energy;
+    }
+    if (!isnan(f->psnr_fast)) {
+        p->psnr_fast_sum += f->psnr_fast;
+        p->psnr_n++;
+    }
+    if (!isnan(f->psnr_cmp)) {
+        p->psnr_cmp_sum += f->psnr_cmp;
+        p->psnr_cmp_n++;
     }
     p->upload = p->redraw = 1;
 }
@@ -300,6 +312,9 @@ static void step(Player *p, int dir)
         p->pos++;
         p->upload = p->redraw = 1;
     } else if (dir > 0) {
+        /* the next frame may still be in the works: wait for it a while */
+        for (int i = 0; i < 5000 && !queue_peek(&p->q, 0) && !p->q.eof && !worker_error(p->worker); i++)
+            SDL_Delay(2);
         PlayFrame *f = queue_pop(&p->q);
         if (f)
             show(p, f);
@@ -454,8 +469,34 @@ static void summary(Player *p)
            "transfer %lld frames, %.2f s)\n",
            (long long)ws.processed, ws.busy_seconds, ws.busy_seconds > 0 ? ws.processed / ws.busy_seconds : 0.0,
            (long long)ws.sr_frames, ws.sr_seconds, (long long)ws.transferred, ws.transfer_seconds);
+    if (p->psnr_n)
+        printf(PLAY_NAME ": benchmark: PSNR-Y mean over %lld shown frames: FAST %.2f dB", (long long)p->psnr_n,
+               p->psnr_fast_sum / p->psnr_n);
+    if (p->psnr_n && p->psnr_cmp_n)
+        printf(", comparison %.2f dB (%lld frames)", p->psnr_cmp_sum / p->psnr_cmp_n, (long long)p->psnr_cmp_n);
+    if (p->psnr_n)
+        printf("\n");
     if (p->clock.audio)
-        printf(PLAY_NAME ": benchmark: audio underruns %lld\n", (long long)audio_underruns(p->clock.audio));
+        printf(PLAY_NAME ": benchmark: audio: %.2f s played, %lld underruns\n", audio_played(p->clock.audio),
+               (long long)audio_underruns(p->clock.audio));
+}
+
+/* Brings the textures up to date with the frame on screen and the view. */
+static int refresh(Player *p)
+{
+    PlayFrame *f = current(p);
+    if (!f || !p->upload)
+        return 0;
+    if (needs_cmp(p) && !f->cmp_kind && cmp_fill_bicubic(f, p->o.scale) < 0) {
+        fprintf(stderr, PLAY_NAME ": error: %s\n", fsr_last_error());
+        return -1;
+    }
+    start_pause_job(p);
+    if (view_upload(p->view, f, &p->st) < 0)
+        return -1;
+    p->upload = 0;
+    p->redraw = 1;
+    return 0;
 }
 
 static int play(Player *p)
@@ -474,30 +515,22 @@ static int play(Player *p)
         }
         const double wait = advance(p);
         PlayFrame *f = current(p);
-        if (f && p->upload) {
-            if (needs_cmp(p) && !f->cmp_kind && cmp_fill_bicubic(f, p->o.scale) < 0) {
-                fprintf(stderr, PLAY_NAME ": error: %s\n", fsr_last_error());
-                ret = -1;
-                break;
-            }
-            start_pause_job(p);
-            if (view_upload(p->view, f, &p->st) < 0) {
-                ret = -1;
-                break;
-            }
-            p->upload = 0;
-            p->redraw = 1;
+        if (f && p->o.keys && !p->keys_pushed) {
+            /* --keys: pressed once the first frame is on screen */
+            queue_keys(p->o.keys, 1);
+            p->keys_pushed = 1;
         }
+        if ((ret = refresh(p)) < 0)
+            break;
         /* the HUD's numbers move on while paused or between frames */
-        static double last_hud;
-        if (p->st.hud && sys_now() - last_hud > 0.25)
+        if (p->st.hud && sys_now() - p->last_hud > 0.25)
             p->redraw = 1;
         const int last = p->o.max_frames && p->frames_shown >= p->o.max_frames;
         if (p->redraw || last) {
             p->st.cmp_label = cmp_label(p);
             if (p->st.hud) {
                 hud_text(p, hud, sizeof(hud));
-                last_hud = sys_now();
+                p->last_hud = sys_now();
             }
             view_draw(p->view, f, &p->st, p->st.hud ? hud : NULL);
             if (last && p->o.screenshot) {
@@ -516,6 +549,8 @@ static int play(Player *p)
     p->t_end = sys_now();
     if (!ret && p->o.screenshot && !shot_done) {
         /* stopped before --frames (end of input or quit): the last frame */
+        if (refresh(p) < 0)
+            return -1;
         p->st.cmp_label = cmp_label(p);
         if (p->st.hud)
             hud_text(p, hud, sizeof(hud));
@@ -569,8 +604,6 @@ int main(int argc, char **argv)
         fprintf(stderr, PLAY_NAME ": error: cannot start a thread: %s\n", SDL_GetError());
         goto end;
     }
-    if (p->o.keys)
-        queue_keys(p->o.keys, 1);
     ret = play(p) < 0 ? 1 : 0;
     if (p->o.benchmark)
         summary(p);

@@ -34,7 +34,7 @@ static void usage(FILE *f)
             "      --benchmark      print achieved fps and dropped frames after the run\n"
             "      --frames N       stop after N frames have been shown\n"
             "      --screenshot F   write the last shown frame as a PNG when stopping\n"
-            "      --keys LIST      key presses to queue at start, comma-separated\n"
+            "      --keys LIST      key presses queued once the first frame is shown, comma-separated\n"
             "                       (e.g. \"o,2,h\"; names: a character, space, left, right, escape)\n"
             "      --no-sync        show every frame as soon as it is ready (no audio, no drops)\n"
             "  -h, --help           this help\n"

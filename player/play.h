@@ -130,6 +130,8 @@ void audio_skip_to(Audio *a, double t);
 /* 1 once the whole stream has been handed to the device. */
 int audio_finished(Audio *a);
 int64_t audio_underruns(Audio *a);
+/* Seconds of sound handed to the device so far. */
+double audio_played(Audio *a);
 void audio_close(Audio **a);
 
 /* ---- worker ---- */
