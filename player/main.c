@@ -1,6 +1,7 @@
 /* fastsr-play: the main thread — events, the frame due by the master clock,
  * drawing, and the run's summary. */
 #include <math.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -465,10 +466,18 @@ static void summary(Player *p)
            (long long)p->frames_shown, secs, secs > 0 ? p->frames_shown / secs : 0.0,
            (long long)(ws.dropped + p->display_dropped), (long long)ws.dropped, (long long)p->display_dropped,
            (long long)ws.resyncs);
-    printf(PLAY_NAME ": benchmark: decode + FAST: %lld frames in %.2f s busy = %.1f fps (SR %lld frames, %.2f s; "
-           "transfer %lld frames, %.2f s)\n",
+    printf(PLAY_NAME ": benchmark: decoder thread: %lld frames in %.2f s = %.1f fps; engine thread: %lld frames in "
+           "%.2f s busy = %.1f fps (SR %lld frames, %.2f s; transfer %lld frames, %.2f s)\n",
+           (long long)ws.decoded, ws.decode_seconds, ws.decode_seconds > 0 ? ws.decoded / ws.decode_seconds : 0.0,
            (long long)ws.processed, ws.busy_seconds, ws.busy_seconds > 0 ? ws.processed / ws.busy_seconds : 0.0,
            (long long)ws.sr_frames, ws.sr_seconds, (long long)ws.transferred, ws.transfer_seconds);
+    /* the machine may be shared: the process's CPU time says what the run cost */
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0) {
+        const double cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
+        printf(PLAY_NAME ": benchmark: process CPU time %.2f s = %.1f ms per decoded frame\n", cpu,
+               ws.decoded ? cpu / ws.decoded * 1e3 : 0.0);
+    }
     if (p->psnr_n)
         printf(PLAY_NAME ": benchmark: PSNR-Y mean over %lld shown frames: FAST %.2f dB", (long long)p->psnr_n,
                p->psnr_fast_sum / p->psnr_n);

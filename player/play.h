@@ -142,7 +142,8 @@ typedef struct WorkerStats {
     int64_t sr_frames, transferred;
     int64_t dropped;          /* late frames the worker did not queue */
     int64_t resyncs;          /* times the engine restarted to catch up */
-    double busy_seconds;      /* decoding + FAST + comparison, not waiting */
+    double decode_seconds;    /* the decoder thread's time */
+    double busy_seconds;      /* the engine thread's: FAST + comparison, not waiting */
     double sr_seconds, transfer_seconds;
 } WorkerStats;
 

@@ -1,6 +1,9 @@
-/* The worker thread: decodes the input with its block maps, runs the FAST
- * engine, and fills frame slots for the display (with the comparison
- * picture and PSNR when asked for).
+/* The worker: a decoder thread (input + block maps, one core: libavcodec
+ * exports side information only from a single-threaded decoder) feeding a
+ * few frames ahead to the engine thread, which runs FAST (OpenMP over the
+ * cores) and fills frame slots for the display, with the comparison picture
+ * and PSNR when asked for.  Two threads so that decoding overlaps the
+ * transfer instead of leaving a core idle.
  *
  * Real time: a frame that is already late when it leaves the engine is not
  * queued (counted as dropped).  When decoding falls behind the clock by more
@@ -25,6 +28,18 @@
 
 #define RESYNC_LAG 0.5 /* seconds behind the clock before the engine restarts */
 #define LR_RING 64     /* decoded frames kept until the engine hands them out */
+#define DEC_DEPTH 4    /* decoded frames waiting for the engine */
+
+/* A decoded frame with a private copy of its map (blocks, luma residual). */
+typedef struct DecFrame {
+    FsrPicture lr;
+    FsrBlockMap map;
+    FsrBlock *blocks;
+    int cap;
+    int16_t *res;
+    size_t res_cap;
+    int64_t pts, duration;
+} DecFrame;
 
 typedef struct LrEntry {
     int64_t index;             /* display index in the input; -1 unused */
@@ -63,6 +78,12 @@ struct Worker {
     double sr_est, work_est;
     SDL_Thread *thread;
     SDL_mutex *lock;
+    /* decoder thread -> engine thread */
+    SDL_Thread *dec_thread;
+    SDL_cond *dec_cond;
+    DecFrame dq[DEC_DEPTH];
+    int dq_head, dq_len, dec_end, stop;
+    char dec_msg[1024];
     WorkerStats stats;
     int error;
     char errmsg[1024];
@@ -141,7 +162,7 @@ int worker_open(Worker **pw, const WorkerSettings *s)
 {
     *pw = NULL;
     Worker *w = calloc(1, sizeof(*w));
-    if (!w || !(w->lock = SDL_CreateMutex())) {
+    if (!w || !(w->lock = SDL_CreateMutex()) || !(w->dec_cond = SDL_CreateCond())) {
         free(w);
         fprintf(stderr, PLAY_NAME ": error: out of memory\n");
         return -1;
@@ -280,6 +301,7 @@ static void add_stats(Worker *w, const WorkerStats *d)
     s->dropped += d->dropped;
     s->resyncs += d->resyncs;
     s->busy_seconds += d->busy_seconds;
+    s->decode_seconds += d->decode_seconds;
     s->sr_seconds += d->sr_seconds;
     s->transfer_seconds += d->transfer_seconds;
     SDL_UnlockMutex(w->lock);
@@ -391,6 +413,99 @@ static int deliver(Worker *w, const FsrFastFrame *ff, WorkerStats *st, double *w
     return 0;
 }
 
+/* The decoder thread: frames with copies of their maps, DEC_DEPTH ahead. */
+static int decode_thread(void *opaque)
+{
+    Worker *w = opaque;
+    for (;;) {
+        SDL_LockMutex(w->lock);
+        while (!w->stop && w->dq_len == DEC_DEPTH)
+            SDL_CondWait(w->dec_cond, w->lock);
+        const int stop = w->stop;
+        SDL_UnlockMutex(w->lock);
+        if (stop)
+            break;
+        const double t0 = now_s();
+        FsrSideInfoFrame sf;
+        int ret = fsr_sideinfo_read(w->si, &sf);
+        /* the slot after the last queued one is this thread's until queued */
+        DecFrame *d = &w->dq[(w->dq_head + w->dq_len) % DEC_DEPTH];
+        if (ret == 0) {
+            const FsrBlockMap *map = sf.map;
+            FsrBlockMap plain;
+            if (!map->side_info) {
+                plain = *map;
+                plain.display_index = sf.frame.display_index;
+                plain.decode_index = -1;
+                plain.pts = sf.frame.pts;
+                plain.type = sf.frame.pict_type;
+                plain.width = sf.frame.pic.w;
+                plain.height = sf.frame.pic.h;
+                map = &plain;
+            }
+            if ((ret = copy_pic(&d->lr, &sf.frame.pic)) >= 0 && (ret = copy_map(&d->map, &d->blocks, &d->cap, map)) >= 0 &&
+                map->side_info && map->nb_blocks) {
+                const size_t n = (size_t)map->coded_h * map->residual_stride[0];
+                if (n > d->res_cap) {
+                    free(d->res);
+                    d->res_cap = 0;
+                    if (!(d->res = malloc(n * sizeof(int16_t))))
+                        ret = fsr_error(FSR_ERR(ENOMEM), "out of memory");
+                    else
+                        d->res_cap = n;
+                }
+                if (ret >= 0) {
+                    memcpy(d->res, map->residual[0], n * sizeof(int16_t));
+                    d->map.residual[0] = d->res;
+                }
+            }
+            d->pts = sf.frame.pts;
+            d->duration = sf.frame.duration;
+        }
+        WorkerStats st = { .decoded = ret == 0, .decode_seconds = now_s() - t0 };
+        add_stats(w, &st);
+        SDL_LockMutex(w->lock);
+        if (ret == 0)
+            w->dq_len++;
+        else if (ret == 1)
+            w->dec_end = 1;
+        else {
+            w->dec_end = ret;
+            snprintf(w->dec_msg, sizeof(w->dec_msg), "%s", fsr_last_error());
+        }
+        SDL_CondBroadcast(w->dec_cond);
+        SDL_UnlockMutex(w->lock);
+        if (ret != 0)
+            break;
+    }
+    return 0;
+}
+
+/* The next decoded frame: 0 and *d, 1 at the end, 2 when stopping, or a
+ * negative error (the message in w->dec_msg). */
+static int dec_next(Worker *w, DecFrame **d, double *wait)
+{
+    const double t = now_s();
+    SDL_LockMutex(w->lock);
+    while (!w->stop && !w->s.queue->abort && !w->dq_len && !w->dec_end)
+        SDL_CondWaitTimeout(w->dec_cond, w->lock, 50);
+    int ret = w->stop || w->s.queue->abort ? 2 : w->dq_len ? 0 : w->dec_end;
+    if (ret == 0)
+        *d = &w->dq[w->dq_head];
+    SDL_UnlockMutex(w->lock);
+    *wait += now_s() - t;
+    return ret;
+}
+
+static void dec_release(Worker *w)
+{
+    SDL_LockMutex(w->lock);
+    w->dq_head = (w->dq_head + 1) % DEC_DEPTH;
+    w->dq_len--;
+    SDL_CondBroadcast(w->dec_cond);
+    SDL_UnlockMutex(w->lock);
+}
+
 static int run(void *opaque)
 {
     Worker *w = opaque;
@@ -401,30 +516,24 @@ static int run(void *opaque)
         double wait = 0;
         const double t0 = now_s();
         if (!eof) {
-            FsrSideInfoFrame sf;
-            ret = fsr_sideinfo_read(w->si, &sf);
-            if (ret < 0)
+            DecFrame *df = NULL;
+            ret = dec_next(w, &df, &wait);
+            if (ret == 2) {
+                ret = 0;
                 break;
+            }
+            if (ret < 0) {
+                set_error(w, ret, w->dec_msg);
+                break;
+            }
             if (ret == 1) {
                 eof = 1;
                 if (w->fast)
                     fsr_fast_flush(w->fast);
             } else {
-                st.decoded++;
-                FsrBlockMap plain;
-                const FsrBlockMap *map = sf.map;
-                if (!map->side_info) {
-                    plain = *map;
-                    plain.display_index = sf.frame.display_index;
-                    plain.decode_index = -1;
-                    plain.pts = sf.frame.pts;
-                    plain.type = sf.frame.pict_type;
-                    plain.width = sf.frame.pic.w;
-                    plain.height = sf.frame.pic.h;
-                    map = &plain;
-                }
+                const FsrBlockMap *map = &df->map;
                 const int64_t index = map->display_index;
-                const double pts = to_seconds(w, sf.frame.pts, index);
+                const double pts = to_seconds(w, df->pts, index);
                 const double now = w->opt->no_sync ? -INFINITY : clock_now(w->s.clock);
                 if (w->fast && pts < now - RESYNC_LAG) {
                     /* too far behind: what is in the engine will be late too */
@@ -438,8 +547,10 @@ static int run(void *opaque)
                 if (w->skipping && map->type != 'B' && pts >= now + w->sr_est + w->frame_dur * QUEUE_DEPTH) {
                     w->d0 = index;
                     w->c0 = map->decode_index >= 0 ? map->decode_index : 0;
-                    if ((ret = open_engine(w)) < 0)
+                    if ((ret = open_engine(w)) < 0) {
+                        dec_release(w);
                         break;
+                    }
                     w->skipping = 0;
                     st.resyncs++;
                 }
@@ -448,14 +559,19 @@ static int run(void *opaque)
                 } else {
                     FsrBlockMap rm;
                     const FsrBlockMap *m = renumber(w, &rm, map);
-                    if (!m || !keep_lr(w, index, &sf.frame.pic, map)) {
+                    if (!m || !keep_lr(w, index, &df->lr, map)) {
+                        dec_release(w);
                         ret = fsr_error(FSR_ERR(ENOMEM), "out of memory");
                         break;
                     }
-                    if ((ret = fsr_fast_push(w->fast, &sf.frame.pic, m, sf.frame.pts, sf.frame.duration)) < 0)
+                    ret = fsr_fast_push(w->fast, &df->lr, m, df->pts, df->duration);
+                    if (ret < 0) {
+                        dec_release(w);
                         break;
+                    }
                     w->in_engine++;
                 }
+                dec_release(w);
             }
         }
         FsrFastFrame ff;
@@ -492,7 +608,10 @@ static int run(void *opaque)
 
 int worker_start(Worker *w)
 {
-    w->thread = SDL_CreateThread(run, "fastsr-worker", w);
+    w->dec_thread = SDL_CreateThread(decode_thread, "fastsr-decode", w);
+    if (!w->dec_thread)
+        return -1;
+    w->thread = SDL_CreateThread(run, "fastsr-fast", w);
     return w->thread ? 0 : -1;
 }
 
@@ -543,9 +662,20 @@ void worker_close(Worker **pw)
     Worker *w = *pw;
     if (!w)
         return;
+    SDL_LockMutex(w->lock);
+    w->stop = 1;
+    SDL_CondBroadcast(w->dec_cond);
+    SDL_UnlockMutex(w->lock);
     if (w->thread) {
         queue_abort(w->s.queue);
         SDL_WaitThread(w->thread, NULL);
+    }
+    if (w->dec_thread)
+        SDL_WaitThread(w->dec_thread, NULL);
+    for (int i = 0; i < DEC_DEPTH; i++) {
+        fsr_picture_free(&w->dq[i].lr);
+        free(w->dq[i].blocks);
+        free(w->dq[i].res);
     }
     fsr_fast_close(&w->fast);
     if (w->si)
@@ -561,6 +691,8 @@ void worker_close(Worker **pw)
     }
     free(w->renum);
     fsr_picture_free(&w->scratch);
+    if (w->dec_cond)
+        SDL_DestroyCond(w->dec_cond);
     if (w->lock)
         SDL_DestroyMutex(w->lock);
     free(w);
