@@ -496,9 +496,22 @@ static int refresh(Player *p)
     PlayFrame *f = current(p);
     if (!f || !p->upload)
         return 0;
-    if (needs_cmp(p) && !f->cmp_kind && cmp_fill_bicubic(f, p->o.scale) < 0) {
-        fprintf(stderr, PLAY_NAME ": error: %s\n", fsr_last_error());
-        return -1;
+    if (needs_cmp(p) && !f->cmp_kind) {
+        /* made before the view asked for a comparison: bicubic now (cheap),
+         * SRCNN when nothing waits for it (--no-sync; else on pause) */
+        if (cmp_fill_bicubic(f, p->o.scale) < 0) {
+            fprintf(stderr, PLAY_NAME ": error: %s\n", fsr_last_error());
+            return -1;
+        }
+        if (p->o.compare == COMPARE_SRCNN && p->o.no_sync && !p->job.thread) {
+            if (worker_pause_srcnn(p->worker, &f->lr, &p->job.out) < 0) {
+                fprintf(stderr, PLAY_NAME ": error: %s\n", fsr_last_error());
+                return -1;
+            }
+            for (int y = 0; y < p->hh; y++)
+                memcpy(f->cmp.data[0] + y * f->cmp.stride[0], p->job.out.data[0] + y * p->job.out.stride[0], p->hw);
+            f->cmp_kind = 2;
+        }
     }
     start_pause_job(p);
     if (view_upload(p->view, f, &p->st) < 0)
