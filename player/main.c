@@ -79,13 +79,16 @@ static void accel_costs(AccelCosts *c, const PlayOptions *o, const FsrModel *m, 
     c->ok = 1;
 }
 
-/* Energy in a readable unit: pJ shown as mJ. */
+/* Energy in a readable unit: pJ shown as millijoules; the relative unit
+ * "mac" (one MAC's energy = 1) spelled out so it does not read as a count. */
 static void energy_text(char *buf, size_t n, double e, const char *unit)
 {
     if (!strcmp(unit, "pJ"))
-        snprintf(buf, n, "%.2f MJ", e * 1e-9); /* the font has capitals only: MJ = millijoule */
+        snprintf(buf, n, "%.2f MILLIJOULE", e * 1e-9);
+    else if (!strcmp(unit, "mac"))
+        snprintf(buf, n, "ENERGY %.3g MAC-UNITS", e);
     else
-        snprintf(buf, n, "%.3g %s", e, unit);
+        snprintf(buf, n, "ENERGY %.3g %s", e, unit);
 }
 
 /* ---- the SRCNN of a paused frame, in a helper thread ---- */
@@ -360,7 +363,12 @@ static void handle_event(Player *p, const SDL_Event *e)
         case SDLK_3: set_mode(p, VIEW_COMPARE); break;
         case SDLK_o: p->st.overlay = !p->st.overlay; p->upload = p->redraw = 1; break;
         case SDLK_h: p->st.hud = !p->st.hud; p->redraw = 1; break;
-        case SDLK_z: p->st.magnifier = !p->st.magnifier; p->redraw = 1; break;
+        case SDLK_z:
+            p->st.magnifier = !p->st.magnifier;
+            if (p->st.magnifier) /* where the pointer is, even before it moves */
+                SDL_GetMouseState(&p->st.mouse_x, &p->st.mouse_y);
+            p->redraw = 1;
+            break;
         case SDLK_f:
             p->st.fullscreen = !p->st.fullscreen;
             SDL_SetWindowFullscreen(view_window(p->view), p->st.fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
