@@ -347,7 +347,8 @@ int cmp_fill_bicubic(PlayFrame *f, int scale)
     return 0;
 }
 
-/* One frame out of the engine: into a slot, or dropped when late. */
+/* One frame out of the engine: into a slot, or dropped when late (2: so
+ * late that the engine should restart). */
 static int deliver(Worker *w, const FsrFastFrame *ff, WorkerStats *st, double *wait)
 {
     const int64_t index = ff->display_index + w->d0;
@@ -369,7 +370,8 @@ static int deliver(Worker *w, const FsrFastFrame *ff, WorkerStats *st, double *w
     const double now = w->opt->no_sync ? -INFINITY : clock_now(w->s.clock);
     if (pts + dur < now) {
         st->dropped++;
-        return 0;
+        /* far behind: the frames still in the engine would be late too */
+        return pts < now - RESYNC_LAG ? 2 : 0;
     }
     const double t = now_s();
     PlayFrame *f = queue_get_free(w->s.queue);
@@ -578,6 +580,14 @@ static int run(void *opaque)
         int pulled = 1, stop = 0;
         while (w->fast && (pulled = fsr_fast_pull(w->fast, &ff)) == 0) {
             const int d = deliver(w, &ff, &st, &wait);
+            if (d == 2) {
+                fsr_fast_close(&w->fast);
+                st.dropped += w->in_engine;
+                w->in_engine = 0;
+                w->skipping = 1;
+                pulled = 1;
+                break;
+            }
             if (d != 0) { /* an error, or aborted while waiting for a slot */
                 ret = d < 0 ? d : 0;
                 stop = 1;
