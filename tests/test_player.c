@@ -296,6 +296,33 @@ static void test_plays_with_sound(void **state)
     assert_null(strstr(out, "audio: "));
 }
 
+/* SR on every frame with SRCNN 9-5-5 (64/32 channels) is far slower than
+ * 25 fps even at 320x192: the player must drop frames (counted) and still
+ * end with the sound, never lagging further and further behind. */
+static void test_never_lags(void **state)
+{
+    (void)state;
+    NEED_XVFB();
+    const int ch[4] = { 1, 64, 32, 1 }, k[3] = { 9, 5, 5 };
+    FsrModel *m = NULL;
+    assert_int_equal(fsr_model_create(&m, "srcnn", 2, FSR_PAD_REPLICATE, 3, ch, k), 0);
+    const char *heavy = tu_tmp("heavy-x2.safetensors");
+    assert_int_equal(fsr_model_save(m, heavy), 0);
+    fsr_model_free(&m);
+    char args[4096];
+    snprintf(args, sizeof(args), "--benchmark -k all --model %s %s", heavy, tu_tmp("av.mp4"));
+    assert_int_equal(run_play(args), 0);
+    const long long shown = parse_after(out, "shown "), dropped = parse_after(out, "; dropped ");
+    assert_int_equal(shown + dropped, 30);
+    assert_true(dropped > 0);
+    /* from the first frame on screen to the end: the clip's 1.2 s, not the
+     * engine's many seconds */
+    const char *p = strstr(out, " frames in ");
+    assert_non_null(p);
+    const double secs = atof(p + strlen(" frames in "));
+    assert_true(secs > 0.5 && secs < 2.0);
+}
+
 static void test_psnr(void **state)
 {
     (void)state;
@@ -382,6 +409,7 @@ int main(void)
         cmocka_unit_test(test_compare_srcnn),
         cmocka_unit_test(test_pause_and_step),
         cmocka_unit_test(test_psnr),
+        cmocka_unit_test(test_never_lags),
         cmocka_unit_test(test_plays_with_sound),
     };
     return cmocka_run_group_tests_name("player", tests, setup, NULL);
