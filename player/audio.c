@@ -298,14 +298,6 @@ void audio_skip_to(Audio *a, double t)
     SDL_UnlockMutex(a->lock);
 }
 
-int audio_finished(Audio *a)
-{
-    SDL_LockMutex(a->lock);
-    int d = a->drained;
-    SDL_UnlockMutex(a->lock);
-    return d;
-}
-
 double audio_played(Audio *a)
 {
     SDL_LockMutex(a->lock);

@@ -320,7 +320,7 @@ static void step(Player *p, int dir)
         p->upload = p->redraw = 1;
     } else if (dir > 0) {
         /* the next frame may still be in the works: wait for it a while */
-        for (int i = 0; i < 5000 && !queue_peek(&p->q, 0) && !p->q.eof && !worker_error(p->worker); i++)
+        for (int i = 0; i < 5000 && !queue_peek(&p->q, 0) && !queue_ended(&p->q) && !worker_error(p->worker); i++)
             SDL_Delay(2);
         PlayFrame *f = queue_pop(&p->q);
         if (f)
@@ -426,7 +426,7 @@ static double advance(Player *p)
         /* preroll: start the clock once the queue is full (or the input
          * ended), so the first frames are not late from the start */
         PlayFrame *f = queue_peek(&p->q, 0);
-        if (!f || (queue_length(&p->q) < QUEUE_DEPTH && !p->q.eof))
+        if (!f || (queue_length(&p->q) < QUEUE_DEPTH && !queue_ended(&p->q)))
             return 0.005;
         clock_start(&p->clock, f->pts);
         p->t_start = sys_now();
@@ -650,6 +650,18 @@ int main(int argc, char **argv)
         goto end;
     }
     ret = play(p) < 0 ? 1 : 0;
+    WorkerStats st;
+    worker_stats(p->worker, &st);
+    if (!ret && !p->quit && !st.decoded) {
+        fprintf(stderr, PLAY_NAME ": error: %s: no video frame could be decoded\n", p->o.input);
+        ret = 1;
+    } else if (!ret && st.truncated) {
+        fprintf(stderr, PLAY_NAME ": warning: %s: the file is truncated (%lld of %lld video packets present)\n",
+                p->o.input, (long long)st.packets, (long long)st.packets_expected);
+    } else if (!ret && (st.decode_errors || st.corrupt_frames)) {
+        fprintf(stderr, PLAY_NAME ": warning: %s: damaged video: %lld decode errors, %lld concealed frames\n",
+                p->o.input, (long long)st.decode_errors, (long long)st.corrupt_frames);
+    }
     if (p->o.benchmark)
         summary(p);
 end:

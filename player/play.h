@@ -94,7 +94,11 @@ void queue_abort(FrameQueue *q);
 PlayFrame *queue_peek(FrameQueue *q, int n);
 PlayFrame *queue_pop(FrameQueue *q);
 int queue_length(FrameQueue *q);
+/* 1 once the worker has queued its last frame and all were taken. */
 int queue_eof(FrameQueue *q);
+/* 1 once the worker has queued its last frame. */
+int queue_ended(FrameQueue *q);
+int queue_aborted(FrameQueue *q);
 
 /* ---- clock ---- */
 
@@ -127,8 +131,6 @@ void audio_pause(Audio *a, int paused);
 double audio_clock(Audio *a);
 /* Drops buffered audio up to media time t (after stepping forward). */
 void audio_skip_to(Audio *a, double t);
-/* 1 once the whole stream has been handed to the device. */
-int audio_finished(Audio *a);
 int64_t audio_underruns(Audio *a);
 /* Seconds of sound handed to the device so far. */
 double audio_played(Audio *a);
@@ -145,6 +147,9 @@ typedef struct WorkerStats {
     double decode_seconds;    /* the decoder thread's time */
     double busy_seconds;      /* the engine thread's: FAST + comparison, not waiting */
     double sr_seconds, transfer_seconds;
+    /* the input, once decoding has ended */
+    int truncated;
+    int64_t packets, packets_expected, decode_errors, corrupt_frames;
 } WorkerStats;
 
 typedef struct Worker Worker;
@@ -164,7 +169,8 @@ int worker_start(Worker *w);
 void worker_size(const Worker *w, int *lw, int *lh, int *hw, int *hh);
 const char *worker_policy(const Worker *w);
 void worker_stats(Worker *w, WorkerStats *st);
-/* 0 while running or after a clean end, else the error (message printed). */
+/* 0 while running or after a clean end, else the error (its message is
+ * printed by the first call that sees it). */
 int worker_error(Worker *w);
 const FsrModel *worker_model(const Worker *w);
 void worker_close(Worker **w);

@@ -106,6 +106,22 @@ int queue_length(FrameQueue *q)
     return n;
 }
 
+int queue_ended(FrameQueue *q)
+{
+    SDL_LockMutex(q->lock);
+    int e = q->eof;
+    SDL_UnlockMutex(q->lock);
+    return e;
+}
+
+int queue_aborted(FrameQueue *q)
+{
+    SDL_LockMutex(q->lock);
+    int a = q->abort;
+    SDL_UnlockMutex(q->lock);
+    return a;
+}
+
 int queue_eof(FrameQueue *q)
 {
     SDL_LockMutex(q->lock);

@@ -85,7 +85,7 @@ struct Worker {
     int dq_head, dq_len, dec_end, stop;
     char dec_msg[1024];
     WorkerStats stats;
-    int error;
+    int error, reported;
     char errmsg[1024];
 };
 
@@ -466,6 +466,15 @@ static int decode_thread(void *opaque)
         }
         WorkerStats st = { .decoded = ret == 0, .decode_seconds = now_s() - t0 };
         add_stats(w, &st);
+        if (ret != 0) {
+            SDL_LockMutex(w->lock);
+            w->stats.truncated = w->dec->truncated;
+            w->stats.packets = w->dec->packets_read;
+            w->stats.packets_expected = w->dec->nb_frames;
+            w->stats.decode_errors = w->dec->decode_errors;
+            w->stats.corrupt_frames = w->dec->corrupt_frames;
+            SDL_UnlockMutex(w->lock);
+        }
         SDL_LockMutex(w->lock);
         if (ret == 0)
             w->dq_len++;
@@ -489,9 +498,9 @@ static int dec_next(Worker *w, DecFrame **d, double *wait)
 {
     const double t = now_s();
     SDL_LockMutex(w->lock);
-    while (!w->stop && !w->s.queue->abort && !w->dq_len && !w->dec_end)
+    while (!w->stop && !w->dq_len && !w->dec_end)
         SDL_CondWaitTimeout(w->dec_cond, w->lock, 50);
-    int ret = w->stop || w->s.queue->abort ? 2 : w->dq_len ? 0 : w->dec_end;
+    int ret = w->stop ? 2 : w->dq_len ? 0 : w->dec_end;
     if (ret == 0)
         *d = &w->dq[w->dq_head];
     SDL_UnlockMutex(w->lock);
@@ -513,7 +522,7 @@ static int run(void *opaque)
     Worker *w = opaque;
     FrameQueue *q = w->s.queue;
     int eof = 0, ret = 0;
-    while (!q->abort) {
+    while (!queue_aborted(q)) {
         WorkerStats st = { 0 };
         double wait = 0;
         const double t0 = now_s();
@@ -610,7 +619,7 @@ static int run(void *opaque)
             break;
         }
     }
-    if (ret < 0 && !q->abort)
+    if (ret < 0 && !queue_aborted(q))
         set_error(w, ret, fsr_last_error());
     queue_set_eof(q);
     return 0;
@@ -647,8 +656,9 @@ int worker_error(Worker *w)
 {
     SDL_LockMutex(w->lock);
     int e = w->error;
-    if (e)
+    if (e && !w->reported)
         fprintf(stderr, PLAY_NAME ": error: %s\n", w->errmsg);
+    w->reported |= e != 0;
     SDL_UnlockMutex(w->lock);
     return e;
 }

@@ -387,6 +387,12 @@ static void test_errors(void **state)
     assert_one_error_line(out, "av.mp4");
     assert_int_equal(tu_run(out, sizeof(out), "%s -s 3 --model %s %s", play(), model_id, tu_tmp("av.mp4")), 1);
     assert_one_error_line(out, "trained for x2");
+    /* the sample's header (index in front) without any frame data */
+    assert_int_equal(tu_run(NULL, 0, "head -c 3000 %s > %s", tu_src("samples/pan-540p.mp4"), tu_tmp("header.mp4")), 0);
+    assert_int_equal(tu_run(out, sizeof(out), "SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy %s --model %s %s", play(),
+                            model_id, tu_tmp("header.mp4")),
+                     1);
+    assert_one_error_line(out, "no video frame could be decoded");
     assert_int_equal(tu_run(out, sizeof(out), "%s --keys o,bogus %s", play(), tu_tmp("av.mp4")), 2);
     assert_one_error_line(out, "unknown key 'bogus'");
     assert_int_equal(tu_run(out, sizeof(out), "%s --scale 5 %s", play(), tu_tmp("av.mp4")), 2);
