@@ -251,8 +251,8 @@ static void hud_text(Player *p, char *buf, size_t n)
         char e1[32], e2[32], e3[32];
         energy_text(e1, sizeof(e1), p->accel.sr.energy, p->accel.sr.energy_unit);
         energy_text(e2, sizeof(e2), p->accel.transfer.energy, p->accel.transfer.energy_unit);
-        ADD("ACCEL %s: SR FRAME %.2f MS %s  TRANSFER %.3f MS %s\n", p->accel.arch, p->accel.sr.seconds * 1e3, e1,
-            p->accel.transfer.seconds * 1e3, e2);
+        ADD("ACCEL %s: SR FRAME %.2f MS %s\n", p->accel.arch, p->accel.sr.seconds * 1e3, e1);
+        ADD("ACCEL TRANSFERRED FRAME %.3f MS %s\n", p->accel.transfer.seconds * 1e3, e2);
         if (p->frames_shown) {
             energy_text(e3, sizeof(e3), p->accel_energy / p->frames_shown, p->accel.sr.energy_unit);
             ADD("ACCEL MEAN PER SHOWN FRAME: %.2f MS %s\n", p->accel_seconds / p->frames_shown * 1e3, e3);
