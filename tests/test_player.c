@@ -1,0 +1,422 @@
+/* fastsr-play under a virtual display (xvfb-run, SDL's software renderer,
+ * SDL's disk audio driver): screenshots after N frames checked for size,
+ * content, the overlay, the split view, keys injected with --keys, stepping
+ * when paused, PSNR against a ground truth, playback with sound to the end,
+ * and the one-line errors.  Skipped (loudly) only when xvfb-run is missing. */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fastsr/model.h"
+#include "mediainfo.h"
+
+static char out[65536];
+static int have_xvfb;
+#define FFMPEG "ffmpeg -hide_banner -loglevel error -y "
+/* the window fits the virtual screen at the output size (320x192) */
+#define XVFB "xvfb-run -a -s '-screen 0 1024x768x24' "
+
+static const char *play(void) { return tu_tool("fastsr-play"); }
+
+static char model_id[1024], model_flat[1024];
+
+/* A 3-layer model: identity (passes the bicubic luma through) or flat
+ * (outputs mid-grey whatever the input). */
+static int make_model(const char *path, int identity)
+{
+    const int ch[4] = { 1, 4, 2, 1 }, k[3] = { 3, 1, 3 };
+    FsrModel *m = NULL;
+    if (fsr_model_create(&m, "srcnn", 2, FSR_PAD_REPLICATE, 3, ch, k) < 0)
+        return -1;
+    if (identity) {
+        m->layers[0].weight[4] = 1.f;
+        m->layers[1].weight[0] = 1.f;
+        m->layers[2].weight[4] = 1.f;
+    } else {
+        m->layers[2].bias[0] = 0.5f;
+    }
+    int r = fsr_model_save(m, path);
+    fsr_model_free(&m);
+    return r;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    have_xvfb = tu_run(NULL, 0, "command -v xvfb-run >/dev/null 2>&1") == 0;
+    int r = 0;
+    r |= tu_run(NULL, 0, FFMPEG "-f lavfi -i testsrc2=size=160x96:rate=25 -f lavfi -i sine=f=440:r=48000 "
+                "-t 1.2 -c:v libx264 -preset ultrafast -c:a aac %s", tu_tmp("av.mp4"));
+    /* ground truth and its downscaled version, 30 frames each */
+    r |= tu_run(NULL, 0, FFMPEG "-f lavfi -i testsrc2=size=320x192:rate=25 -t 1.2 -c:v libx264 -preset ultrafast "
+                "-qp 10 %s", tu_tmp("hr.mp4"));
+    r |= tu_run(NULL, 0, FFMPEG "-i %s -vf scale=160:96:flags=bicubic -c:v libx264 -preset ultrafast %s",
+                tu_tmp("hr.mp4"), tu_tmp("lr.mp4"));
+    snprintf(model_id, sizeof(model_id), "%s", tu_tmp("id-x2.safetensors"));
+    snprintf(model_flat, sizeof(model_flat), "%s", tu_tmp("flat-x2.safetensors"));
+    r |= make_model(model_id, 1) < 0;
+    r |= make_model(model_flat, 0) < 0;
+    return r ? -1 : 0;
+}
+
+#define NEED_XVFB()                                                                                        \
+    do {                                                                                                   \
+        if (!have_xvfb) {                                                                                  \
+            fprintf(stderr, "SKIPPED: xvfb-run is not installed (apt-get install xvfb xauth)\n");          \
+            skip();                                                                                        \
+        }                                                                                                  \
+    } while (0)
+
+/* Runs the player on a virtual display with the software renderer and the
+ * disk audio driver; returns its exit status, output in `out`.  Leak
+ * checking is off here: SDL unloads libX11 and Mesa at exit, so their
+ * one-time allocations show up as leaks that no suppression can name;
+ * test_dummy_driver_no_leaks covers the player's own memory. */
+static int run_play(const char *args)
+{
+    return tu_run(out, sizeof(out),
+                  "ASAN_OPTIONS=detect_leaks=0 SDL_RENDER_DRIVER=software SDL_AUDIODRIVER=disk SDL_DISKAUDIOFILE=%s "
+                  XVFB "%s %s", tu_tmp("audio.raw"), play(), args);
+}
+
+typedef struct Shot {
+    uint8_t *y;
+    int w, h;
+} Shot;
+
+static Shot shot(const char *path)
+{
+    Shot s = { 0 };
+    s.y = tu_first_luma(path, &s.w, &s.h);
+    assert_non_null(s.y);
+    return s;
+}
+
+/* Mean |a-b| and the number of differing pixels over a rectangle. */
+static double region_diff(const Shot *a, const Shot *b, int x0, int y0, int x1, int y1, long *ndiff)
+{
+    assert_int_equal(a->w, b->w);
+    assert_int_equal(a->h, b->h);
+    double sum = 0;
+    long n = 0;
+    for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x1; x++) {
+            int d = abs(a->y[y * a->w + x] - b->y[y * b->w + x]);
+            sum += d;
+            n += d != 0;
+        }
+    if (ndiff)
+        *ndiff = n;
+    return sum / ((double)(x1 - x0) * (y1 - y0));
+}
+
+static double region_stddev(const Shot *a, int x0, int y0, int x1, int y1)
+{
+    double s = 0, s2 = 0, n = (double)(x1 - x0) * (y1 - y0);
+    for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x1; x++) {
+            double v = a->y[y * a->w + x];
+            s += v;
+            s2 += v * v;
+        }
+    return sqrt(s2 / n - (s / n) * (s / n));
+}
+
+static void assert_one_error_line(const char *text, const char *what)
+{
+    const char *e = strstr(text, "fastsr-play: error: ");
+    assert_non_null(e);
+    assert_non_null(strstr(e, what));
+    const char *nl = strchr(e, '\n');
+    assert_non_null(nl);
+    assert_null(strstr(nl + 1, "error"));
+}
+
+static void test_screenshot_overlay_hud(void **state)
+{
+    (void)state;
+    NEED_XVFB();
+    char args[4096];
+    const char *plain = tu_tmp("plain.png"), *over = tu_tmp("overlay.png"), *hud = tu_tmp("hud.png");
+    snprintf(args, sizeof(args), "--no-sync --model %s --frames 5 --screenshot %s %s", model_id, plain, tu_tmp("av.mp4"));
+    assert_int_equal(run_play(args), 0);
+    snprintf(args, sizeof(args), "--no-sync --model %s --frames 5 --keys o --screenshot %s %s", model_id, over,
+             tu_tmp("av.mp4"));
+    assert_int_equal(run_play(args), 0);
+    snprintf(args, sizeof(args), "--no-sync --model %s --frames 5 --keys h --screenshot %s %s", model_id, hud,
+             tu_tmp("av.mp4"));
+    assert_int_equal(run_play(args), 0);
+    Shot a = shot(plain), o = shot(over), h = shot(hud);
+    /* the output size: 160x96 upscaled by 2 */
+    assert_int_equal(a.w, 320);
+    assert_int_equal(a.h, 192);
+    /* not blank: testsrc2's colour bars and moving shapes */
+    assert_true(region_stddev(&a, 0, 0, a.w, a.h) > 20);
+    /* the overlay draws block outlines and vectors: many pixels change, but
+     * the picture stays mostly as it was */
+    long n;
+    region_diff(&a, &o, 0, 0, a.w, a.h, &n);
+    assert_true(n > a.w * a.h / 50);
+    assert_true(n < a.w * a.h / 2);
+    /* the HUD is a dark box of text at the top left, nothing elsewhere */
+    assert_true(region_diff(&a, &h, 0, 0, a.w / 2, 40, NULL) > 10);
+    region_diff(&a, &h, 0, 150, a.w, a.h, &n);
+    assert_int_equal(n, 0);
+    free(a.y);
+    free(o.y);
+    free(h.y);
+}
+
+static void test_split_view(void **state)
+{
+    (void)state;
+    NEED_XVFB();
+    /* flat model with SR on every frame: FAST's luma is mid-grey where
+     * bicubic shows the picture */
+    char args[4096];
+    const char *fast = tu_tmp("fast.png"), *split = tu_tmp("split.png"), *cmp = tu_tmp("cmp.png");
+    snprintf(args, sizeof(args), "--no-sync -k all --model %s --frames 4 --screenshot %s %s", model_flat, fast,
+             tu_tmp("av.mp4"));
+    assert_int_equal(run_play(args), 0);
+    snprintf(args, sizeof(args), "--no-sync -k all --model %s --frames 4 --keys 2 --screenshot %s %s", model_flat, split,
+             tu_tmp("av.mp4"));
+    assert_int_equal(run_play(args), 0);
+    snprintf(args, sizeof(args), "--no-sync -k all --model %s --frames 4 --keys 3 --screenshot %s %s", model_flat, cmp,
+             tu_tmp("av.mp4"));
+    assert_int_equal(run_play(args), 0);
+    Shot f = shot(fast), s = shot(split), c = shot(cmp);
+    assert_int_equal(s.w, 320);
+    assert_int_equal(s.h, 192);
+    const int rows = 160; /* above the labels at the bottom */
+    /* left of the divider: the comparison (bicubic), as in view 3 */
+    long n;
+    assert_true(region_diff(&f, &s, 0, 0, 150, rows, NULL) > 8);
+    assert_true(region_diff(&c, &s, 0, 0, 150, rows, NULL) < 1);
+    /* right of it: FAST, exactly as in view 1 */
+    region_diff(&f, &s, 170, 0, 320, rows, &n);
+    assert_int_equal(n, 0);
+    assert_true(region_diff(&c, &s, 170, 0, 320, rows, NULL) > 8);
+    /* the picture under the flat model has far less detail than bicubic */
+    assert_true(region_stddev(&c, 0, 0, 320, rows) > 2 * region_stddev(&f, 0, 0, 320, rows));
+    free(f.y);
+    free(s.y);
+    free(c.y);
+}
+
+/* --compare srcnn: the comparison is per-frame SR (flat under the flat
+ * model), where --compare bicubic shows the picture. */
+static void test_compare_srcnn(void **state)
+{
+    (void)state;
+    NEED_XVFB();
+    char args[4096];
+    const char *sr = tu_tmp("cmp-srcnn.png"), *bic = tu_tmp("cmp-bicubic.png");
+    snprintf(args, sizeof(args), "--no-sync --compare srcnn --model %s --frames 4 --keys 3 --screenshot %s %s",
+             model_flat, sr, tu_tmp("av.mp4"));
+    assert_int_equal(run_play(args), 0);
+    snprintf(args, sizeof(args), "--no-sync --compare bicubic --model %s --frames 4 --keys 3 --screenshot %s %s",
+             model_flat, bic, tu_tmp("av.mp4"));
+    assert_int_equal(run_play(args), 0);
+    Shot a = shot(sr), b = shot(bic);
+    assert_true(region_stddev(&b, 0, 0, 320, 160) > 2 * region_stddev(&a, 0, 0, 320, 160));
+    free(a.y);
+    free(b.y);
+}
+
+static void test_pause_and_step(void **state)
+{
+    (void)state;
+    NEED_XVFB();
+    char args[4096];
+    const char *stepped = tu_tmp("stepped.png"), *f1 = tu_tmp("f1.png"), *f2 = tu_tmp("f2.png");
+    /* first frame, pause, forward twice, back once: frame 1 on screen at quit */
+    snprintf(args, sizeof(args), "--no-sync --model %s --keys space,right,right,left,q --screenshot %s %s", model_id,
+             stepped, tu_tmp("av.mp4"));
+    assert_int_equal(run_play(args), 0);
+    snprintf(args, sizeof(args), "--no-sync --model %s --frames 2 --screenshot %s %s", model_id, f1, tu_tmp("av.mp4"));
+    assert_int_equal(run_play(args), 0);
+    snprintf(args, sizeof(args), "--no-sync --model %s --frames 3 --screenshot %s %s", model_id, f2, tu_tmp("av.mp4"));
+    assert_int_equal(run_play(args), 0);
+    Shot s = shot(stepped), a = shot(f1), b = shot(f2);
+    long n;
+    region_diff(&s, &a, 0, 0, s.w, s.h, &n);
+    assert_int_equal(n, 0);
+    region_diff(&s, &b, 0, 0, s.w, s.h, &n);
+    assert_true(n > 100);
+    free(s.y);
+    free(a.y);
+    free(b.y);
+}
+
+static long long parse_after(const char *text, const char *key)
+{
+    const char *p = strstr(text, key);
+    assert_non_null(p);
+    return atoll(p + strlen(key));
+}
+
+static void test_plays_with_sound(void **state)
+{
+    (void)state;
+    NEED_XVFB();
+    char args[4096];
+    remove(tu_tmp("audio.raw"));
+    snprintf(args, sizeof(args), "--benchmark --model %s %s", model_id, tu_tmp("av.mp4"));
+    int rc = run_play(args);
+    if (rc)
+        fprintf(stderr, "%s", out);
+    assert_int_equal(rc, 0);
+    /* every frame either shown or counted as dropped, audio to the end */
+    const long long shown = parse_after(out, "shown "), dropped = parse_after(out, "; dropped ");
+    assert_int_equal(shown + dropped, 30);
+    assert_true(shown >= 10);
+    const char *a = strstr(out, "audio: ");
+    assert_non_null(a);
+    double played = atof(a + 7);
+    assert_true(played > 1.1 && played < 1.4);
+    /* the disk driver wrote sound, not silence */
+    FILE *f = fopen(tu_tmp("audio.raw"), "rb");
+    assert_non_null(f);
+    /* (silence first: the device plays it while the player prerolls) */
+    static float buf[1 << 18];
+    size_t n = fread(buf, sizeof(float), sizeof(buf) / sizeof(buf[0]), f);
+    fclose(f);
+    float peak = 0;
+    for (size_t i = 0; i < n; i++)
+        peak = fmaxf(peak, fabsf(buf[i]));
+    assert_true(n > 1000);
+    assert_true(peak > 0.05f);
+    /* a clip without sound runs on the system clock */
+    snprintf(args, sizeof(args), "--benchmark --model %s %s", model_id, tu_tmp("lr.mp4"));
+    assert_int_equal(run_play(args), 0);
+    assert_int_equal(parse_after(out, "shown ") + parse_after(out, "; dropped "), 30);
+    assert_null(strstr(out, "audio: "));
+}
+
+/* SR on every frame with SRCNN 9-5-5 (64/32 channels) is far slower than
+ * 25 fps even at 320x192: the player must drop frames (counted) and still
+ * end with the sound, never lagging further and further behind. */
+static void test_never_lags(void **state)
+{
+    (void)state;
+    NEED_XVFB();
+    const int ch[4] = { 1, 64, 32, 1 }, k[3] = { 9, 5, 5 };
+    FsrModel *m = NULL;
+    assert_int_equal(fsr_model_create(&m, "srcnn", 2, FSR_PAD_REPLICATE, 3, ch, k), 0);
+    const char *heavy = tu_tmp("heavy-x2.safetensors");
+    assert_int_equal(fsr_model_save(m, heavy), 0);
+    fsr_model_free(&m);
+    char args[4096];
+    snprintf(args, sizeof(args), "--benchmark -k all --model %s %s", heavy, tu_tmp("av.mp4"));
+    assert_int_equal(run_play(args), 0);
+    const long long shown = parse_after(out, "shown "), dropped = parse_after(out, "; dropped ");
+    assert_int_equal(shown + dropped, 30);
+    assert_true(dropped > 0);
+    /* from the first frame on screen to the end: the clip's 1.2 s, not the
+     * engine's many seconds */
+    const char *p = strstr(out, " frames in ");
+    assert_non_null(p);
+    const double secs = atof(p + strlen(" frames in "));
+    assert_true(secs > 0.5 && secs < 2.0);
+}
+
+static void test_psnr(void **state)
+{
+    (void)state;
+    NEED_XVFB();
+    char args[4096];
+    snprintf(args, sizeof(args), "--no-sync --benchmark --model %s --hr %s %s", model_id, tu_tmp("hr.mp4"),
+             tu_tmp("lr.mp4"));
+    assert_int_equal(run_play(args), 0);
+    const char *p = strstr(out, "PSNR-Y mean over 30 shown frames: FAST ");
+    assert_non_null(p);
+    const double fast = atof(p + strlen("PSNR-Y mean over 30 shown frames: FAST "));
+    const char *c = strstr(p, "comparison ");
+    assert_non_null(c);
+    const double bic = atof(c + strlen("comparison "));
+    /* the identity model is bicubic on key frames: both near each other */
+    assert_true(fast > 20 && fast < 60);
+    assert_true(bic > 20 && bic < 60);
+    assert_true(fabs(fast - bic) < 3);
+    /* a ground truth of the wrong size */
+    snprintf(args, sizeof(args), "--model %s --hr %s %s", model_id, tu_tmp("av.mp4"), tu_tmp("lr.mp4"));
+    assert_int_equal(run_play(args), 1);
+    assert_one_error_line(out, "ground truth is 160x96, but the output is 320x192");
+}
+
+/* SDL's dummy video driver (no X11, no GL): everything the player
+ * allocates must be freed (leak-checked in sanitizer builds), with every
+ * view, the overlay, HUD, magnifier, help and a paused SRCNN comparison. */
+static void test_dummy_driver_no_leaks(void **state)
+{
+    (void)state;
+    const char *png = tu_tmp("dummy.png");
+    int rc = tu_run(out, sizeof(out),
+                    "SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=disk SDL_DISKAUDIOFILE=%s %s --benchmark --compare srcnn "
+                    "--model %s --keys o,2,h,z,?,3,1,2,space,right,left,q --screenshot %s %s",
+                    tu_tmp("audio2.raw"), play(), model_flat, png, tu_tmp("av.mp4"));
+    if (rc)
+        fprintf(stderr, "%s", out);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "benchmark: shown"));
+    Shot s = shot(png);
+    assert_int_equal(s.w, 320);
+    free(s.y);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    /* no display: one line, exit 1 (no xvfb needed) */
+    assert_int_equal(tu_run(out, sizeof(out), "env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER %s --model %s %s",
+                            play(), model_id, tu_tmp("av.mp4")),
+                     1);
+    assert_one_error_line(out, "no display");
+    assert_int_equal(tu_run(out, sizeof(out), "%s --model %s %s", play(), model_id, tu_tmp("missing.mp4")), 1);
+    assert_one_error_line(out, "missing.mp4");
+    FILE *f = fopen(tu_tmp("text.mp4"), "w");
+    assert_non_null(f);
+    fputs("not a video\n", f);
+    fclose(f);
+    assert_int_equal(tu_run(out, sizeof(out), "%s --model %s %s", play(), model_id, tu_tmp("text.mp4")), 1);
+    assert_one_error_line(out, "text.mp4");
+    assert_int_equal(tu_run(out, sizeof(out), "%s --model %s %s", play(), tu_tmp("av.mp4"), tu_tmp("av.mp4")), 1);
+    assert_one_error_line(out, "av.mp4");
+    assert_int_equal(tu_run(out, sizeof(out), "%s -s 3 --model %s %s", play(), model_id, tu_tmp("av.mp4")), 1);
+    assert_one_error_line(out, "trained for x2");
+    /* the sample's header (index in front) without any frame data */
+    assert_int_equal(tu_run(NULL, 0, "head -c 3000 %s > %s", tu_src("samples/pan-540p.mp4"), tu_tmp("header.mp4")), 0);
+    assert_int_equal(tu_run(out, sizeof(out), "SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy %s --model %s %s", play(),
+                            model_id, tu_tmp("header.mp4")),
+                     1);
+    assert_one_error_line(out, "no video frame could be decoded");
+    assert_int_equal(tu_run(out, sizeof(out), "%s --keys o,bogus %s", play(), tu_tmp("av.mp4")), 2);
+    assert_one_error_line(out, "unknown key 'bogus'");
+    assert_int_equal(tu_run(out, sizeof(out), "%s --scale 5 %s", play(), tu_tmp("av.mp4")), 2);
+    assert_one_error_line(out, "--scale");
+    assert_int_equal(tu_run(out, sizeof(out), "%s --screenshot x.jpg %s", play(), tu_tmp("av.mp4")), 2);
+    assert_one_error_line(out, ".png");
+    assert_int_equal(tu_run(out, sizeof(out), "%s", play()), 2);
+    assert_one_error_line(out, "no INPUT");
+    assert_int_equal(tu_run(out, sizeof(out), "%s --help", play()), 0);
+    assert_non_null(strstr(out, "Usage: fastsr-play"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_dummy_driver_no_leaks),
+        cmocka_unit_test(test_screenshot_overlay_hud),
+        cmocka_unit_test(test_split_view),
+        cmocka_unit_test(test_compare_srcnn),
+        cmocka_unit_test(test_pause_and_step),
+        cmocka_unit_test(test_psnr),
+        cmocka_unit_test(test_never_lags),
+        cmocka_unit_test(test_plays_with_sound),
+    };
+    return cmocka_run_group_tests_name("player", tests, setup, NULL);
+}
