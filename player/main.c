@@ -458,7 +458,14 @@ static double advance(Player *p)
 
 static int at_end(Player *p)
 {
-    if (p->paused || !queue_eof(&p->q))
+    if (p->paused)
+        return 0;
+    /* the clock has passed the end of the video: stop with the media even
+     * when the engine is still busy with a frame that can only be late */
+    const double end = worker_end_time(p->worker);
+    if (!p->o.no_sync && p->clock.started && end > 0 && clock_now(&p->clock) >= end + 0.1 && !queue_peek(&p->q, 0))
+        return 1;
+    if (!queue_eof(&p->q))
         return 0;
     PlayFrame *f = current(p);
     return p->o.no_sync || !f || clock_now(&p->clock) >= f->pts + f->duration;
@@ -472,11 +479,14 @@ static void summary(Player *p)
     printf(PLAY_NAME ": benchmark: %s, x%d, keyframes %s, %dx%d -> %dx%d, renderer %s%s\n", p->o.input, p->o.scale,
            worker_policy(p->worker), p->lw, p->lh, p->hw, p->hh, view_renderer_name(p->view),
            p->o.no_sync ? ", no sync" : "");
-    printf(PLAY_NAME ": benchmark: shown %lld frames in %.2f s = %.1f fps; dropped %lld (worker %lld, display %lld); "
-           "engine restarts %lld\n",
+    /* frames the engine had not finished when the media ended are dropped too */
+    const int64_t total = worker_frame_count(p->worker), seen = p->frames_shown + ws.dropped + p->display_dropped;
+    const int64_t unfinished = p->quit || p->o.max_frames || total <= seen ? 0 : total - seen;
+    printf(PLAY_NAME ": benchmark: shown %lld frames in %.2f s = %.1f fps; dropped %lld (worker %lld, display %lld, "
+           "unfinished at the end %lld); engine restarts %lld\n",
            (long long)p->frames_shown, secs, secs > 0 ? p->frames_shown / secs : 0.0,
-           (long long)(ws.dropped + p->display_dropped), (long long)ws.dropped, (long long)p->display_dropped,
-           (long long)ws.resyncs);
+           (long long)(ws.dropped + p->display_dropped + unfinished), (long long)ws.dropped,
+           (long long)p->display_dropped, (long long)unfinished, (long long)ws.resyncs);
     printf(PLAY_NAME ": benchmark: decoder thread: %lld frames in %.2f s = %.1f fps; engine thread: %lld frames in "
            "%.2f s busy = %.1f fps (SR %lld frames, %.2f s; transfer %lld frames, %.2f s)\n",
            (long long)ws.decoded, ws.decode_seconds, ws.decode_seconds > 0 ? ws.decoded / ws.decode_seconds : 0.0,

@@ -168,6 +168,10 @@ int worker_start(Worker *w);
 /* LR and HR sizes. */
 void worker_size(const Worker *w, int *lw, int *lh, int *hw, int *hh);
 const char *worker_policy(const Worker *w);
+/* Frames the container announces (0: unknown). */
+int64_t worker_frame_count(const Worker *w);
+/* Media time where the video ends (0: unknown). */
+double worker_end_time(const Worker *w);
 void worker_stats(Worker *w, WorkerStats *st);
 /* 0 while running or after a clean end, else the error (its message is
  * printed by the first call that sees it). */

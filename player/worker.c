@@ -643,6 +643,19 @@ void worker_size(const Worker *w, int *lw, int *lh, int *hw, int *hh)
 }
 
 const char *worker_policy(const Worker *w) { return w->policy; }
+
+int64_t worker_frame_count(const Worker *w) { return w->dec->nb_frames; }
+
+double worker_end_time(const Worker *w)
+{
+    const AVStream *st = w->dec->stream;
+    const double start = st->start_time != AV_NOPTS_VALUE ? st->start_time * w->tb : 0;
+    if (st->duration > 0)
+        return start + st->duration * w->tb;
+    if (w->dec->fmt->duration > 0)
+        return start + (double)w->dec->fmt->duration / AV_TIME_BASE;
+    return 0;
+}
 const FsrModel *worker_model(const Worker *w) { return w->model; }
 
 void worker_stats(Worker *w, WorkerStats *st)
