@@ -618,8 +618,7 @@ int main(int argc, char **argv)
      * starves those threads, and measured here it cut the shown frame rate
      * from 18 to 5 fps at 1080p.  libgomp reads the policy when it loads, so
      * the player restarts itself once with a passive policy. */
-    if (!getenv("OMP_WAIT_POLICY") && setenv("OMP_WAIT_POLICY", "PASSIVE", 1) == 0)
-        execv("/proc/self/exe", argv); /* returns only on failure: go on as we are */
+    fsr_prefer_passive_threads(argv);
     Player *p = calloc(1, sizeof(*p));
     if (!p)
         return 1;
