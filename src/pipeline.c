@@ -21,8 +21,7 @@ void fsr_default_settings(FsrSettings *s)
 {
     memset(s, 0, sizeof(*s));
     s->scale = 2;
-    /* fast becomes the default once the transfer stage lands (issue 6). */
-    s->mode = FSR_MODE_BICUBIC;
+    s->mode = FSR_MODE_FAST;
     s->crf = 18;
     s->preset = "medium";
     s->fallback = FSR_TRANSFER_DEFAULT_FALLBACK;

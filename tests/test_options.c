@@ -22,7 +22,7 @@ static void test_defaults(void **state)
     const char *a[] = { "in.mp4", "out.mp4" };
     assert_int_equal(parse(&o, err, a, 2), 0);
     assert_int_equal(o.settings.scale, 2);
-    assert_int_equal(o.settings.mode, FSR_MODE_BICUBIC);
+    assert_int_equal(o.settings.mode, FSR_MODE_FAST);
     assert_int_equal(o.settings.crf, 18);
     assert_string_equal(o.settings.preset, "medium");
     assert_string_equal(o.settings.input, "in.mp4");
@@ -49,6 +49,30 @@ static void test_all_options(void **state)
     assert_string_equal(o.report, "r.json");
     assert_int_equal(o.settings.threads, 2);
     assert_string_equal(o.settings.model, "m.safetensors");
+}
+
+static void test_fast_options(void **state)
+{
+    (void)state;
+    CliOptions o;
+    char err[256];
+    const char *a[] = { "-k", "every:8", "--hr-filter", "cubic:-0.3", "--fallback", "0", "--backend", "accel",
+                        "--accel", "none", "a.mp4", "b.mp4" };
+    assert_int_equal(parse(&o, err, a, 12), 0);
+    assert_string_equal(o.settings.keyframes, "every:8");
+    assert_string_equal(o.settings.hr_filter, "cubic:-0.3");
+    assert_true(o.settings.fallback == 0.0);
+    assert_true(o.settings.backend_accel);
+    assert_null(o.settings.accel_arch);
+    const char *b1[] = { "-k", "every:0", "a", "b" };
+    assert_int_equal(parse(&o, err, b1, 4), -1);
+    assert_non_null(strstr(err, "--keyframes"));
+    const char *b2[] = { "--fallback", "-3", "a", "b" };
+    assert_int_equal(parse(&o, err, b2, 4), -1);
+    const char *b3[] = { "--backend", "gpu", "a", "b" };
+    assert_int_equal(parse(&o, err, b3, 4), -1);
+    const char *b4[] = { "-k", "adaptive:0", "a", "b" };
+    assert_int_equal(parse(&o, err, b4, 4), -1);
 }
 
 static void test_errors(void **state)
@@ -92,6 +116,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_all_options),
+        cmocka_unit_test(test_fast_options),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_help),
     };
