@@ -403,7 +403,17 @@ static int bicubic_small_s16_avx2(int16_t *dst, ptrdiff_t dst_stride, const int1
             }
         }
         int16_t *d = dst + oy * dst_stride;
-        for (int j = 0; j < sw; j++)
+        int j = 0;
+        if (scale == 2) /* interleave the two phases 8 pixels at a time */
+            for (; j + 8 <= sw; j += 8) {
+                const __m256i a = _mm256_loadu_si256((const __m256i *)(out[0] + j));
+                const __m256i b = _mm256_loadu_si256((const __m256i *)(out[1] + j));
+                const __m128i a16 = _mm_packs_epi32(_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1));
+                const __m128i b16 = _mm_packs_epi32(_mm256_castsi256_si128(b), _mm256_extracti128_si256(b, 1));
+                _mm_storeu_si128((__m128i *)(d + 2 * j), _mm_unpacklo_epi16(a16, b16));
+                _mm_storeu_si128((__m128i *)(d + 2 * j + 8), _mm_unpackhi_epi16(a16, b16));
+            }
+        for (; j < sw; j++)
             for (int p = 0; p < scale; p++)
                 d[j * scale + p] = (int16_t)out[p][j];
     }
