@@ -146,10 +146,17 @@ static const uint8_t *window(const FsrPlaneRef *ref, int x0, int y0, int ww, int
         *stride = ref->stride;
         return ref->data + y0 * ref->stride + x0;
     }
+    /* columns [i0, i1) of the window lie inside the plane: copied whole */
+    const int i0 = clampi(-x0, 0, ww), i1 = clampi(ref->w - x0, i0, ww);
     for (int j = 0; j < wh; j++) {
         const uint8_t *row = ref->data + clampi(y0 + j, 0, ref->h - 1) * ref->stride;
-        for (int i = 0; i < ww; i++)
-            buf[j * WIN_MAX + i] = row[clampi(x0 + i, 0, ref->w - 1)];
+        uint8_t *d = buf + j * WIN_MAX;
+        for (int i = 0; i < i0; i++)
+            d[i] = row[0];
+        if (i1 > i0)
+            memcpy(d + i0, row + x0 + i0, i1 - i0);
+        for (int i = i1; i < ww; i++)
+            d[i] = row[ref->w - 1];
     }
     *stride = WIN_MAX;
     return buf;
