@@ -192,6 +192,26 @@ static void test_variable_frame_rate(void **state)
     }
 }
 
+static void test_aspect_and_colour_kept(void **state)
+{
+    (void)state;
+    const char *in = tu_tmp("sar.mkv"), *o = tu_tmp("sar-x2.mp4");
+    assert_int_equal(tu_run(NULL, 0, FFMPEG "-f lavfi -i testsrc2=size=160x96:rate=25 -t 0.4 -vf setsar=4/3 "
+                            "-color_primaries bt709 -color_trc bt709 -colorspace bt709 -color_range tv "
+                            "-c:v libx264 -preset ultrafast %s", in), 0);
+    assert_int_equal(tu_run(out, sizeof(out), "%s -q -m bicubic --preset ultrafast %s %s", fastsr(), in, o), 0);
+    TuMediaInfo a, b;
+    assert_int_equal(tu_media_info(in, &a), 0);
+    assert_int_equal(tu_media_info(o, &b), 0);
+    assert_int_equal(a.sar_num * 3, a.sar_den * 4); /* the input really has 4:3 pixels */
+    assert_int_equal(b.sar_num * a.sar_den, b.sar_den * a.sar_num);
+    assert_int_equal(b.color_primaries, a.color_primaries);
+    assert_int_equal(b.color_trc, a.color_trc);
+    assert_int_equal(b.colorspace, a.colorspace);
+    assert_int_equal(b.color_range, a.color_range);
+    assert_int_equal(b.color_primaries, 1); /* AVCOL_PRI_BT709 */
+}
+
 static void test_image(void **state)
 {
     (void)state;
@@ -417,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_scales_and_containers),
         cmocka_unit_test(test_odd_rate_without_audio),
         cmocka_unit_test(test_variable_frame_rate),
+        cmocka_unit_test(test_aspect_and_colour_kept),
         cmocka_unit_test(test_image),
         cmocka_unit_test(test_overwrite),
         cmocka_unit_test(test_missing_model),
