@@ -119,17 +119,17 @@ void fsr_hrmc_block_ref(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *r
     const int16_t *cx = f->coef[qx], *cy = f->coef[qy];
     for (int j = 0; j < bh; j++)
         for (int i = 0; i < bw; i++) {
-            int64_t acc = 0;
+            int32_t acc = 128;
             for (int ky = 0; ky < FSR_HRMC_TAPS; ky++) {
                 const int sy = clampi(y + j + iy + ky - 2, 0, ref->h - 1);
-                int32_t row = 0;
+                int32_t row = 128;
                 for (int kx = 0; kx < FSR_HRMC_TAPS; kx++) {
                     const int sx = clampi(x + i + ix + kx - 2, 0, ref->w - 1);
                     row += cx[kx] * ref->data[sy * ref->stride + sx];
                 }
-                acc += (int64_t)cy[ky] * row;
+                acc += cy[ky] * (row >> 8); /* 8-bit scale in between, as a 16-bit datapath keeps it */
             }
-            dst[j * dst_stride + i] = clip8((int)((acc + 32768) >> 16));
+            dst[j * dst_stride + i] = clip8(acc >> 8);
         }
 }
 
@@ -169,24 +169,24 @@ static void hrmc_block_c(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *
     split4(dx4, &ix, &qx);
     split4(dy4, &iy, &qy);
     static _Thread_local uint8_t buf[WIN_MAX * WIN_MAX];
-    static _Thread_local int32_t tmp[WIN_MAX * 256];
+    static _Thread_local int16_t tmp[WIN_MAX * 256];
     ptrdiff_t ss;
     const uint8_t *src = window(ref, x + ix - 2, y + iy - 2, bw + FSR_HRMC_TAPS - 1, bh + FSR_HRMC_TAPS - 1, buf, &ss);
     const int16_t *cx = f->coef[qx], *cy = f->coef[qy];
     const int rows = bh + FSR_HRMC_TAPS - 1;
     for (int j = 0; j < rows; j++)
         for (int i = 0; i < bw; i++) {
-            int32_t acc = 0;
+            int32_t acc = 128;
             for (int k = 0; k < FSR_HRMC_TAPS; k++)
                 acc += cx[k] * src[j * ss + i + k];
-            tmp[j * bw + i] = acc;
+            tmp[j * bw + i] = (int16_t)(acc >> 8);
         }
     for (int j = 0; j < bh; j++)
         for (int i = 0; i < bw; i++) {
-            int64_t acc = 0;
+            int32_t acc = 128;
             for (int k = 0; k < FSR_HRMC_TAPS; k++)
-                acc += (int64_t)cy[k] * tmp[(j + k) * bw + i];
-            dst[j * dst_stride + i] = clip8((int)((acc + 32768) >> 16));
+                acc += cy[k] * tmp[(j + k) * bw + i];
+            dst[j * dst_stride + i] = clip8(acc >> 8);
         }
 }
 
@@ -226,7 +226,7 @@ static void hrmc_block_avx2(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRe
         return;
     }
     static _Thread_local uint8_t buf[WIN_MAX * WIN_MAX + 32];
-    static _Thread_local int32_t tmp[WIN_MAX * 256];
+    static _Thread_local int16_t tmp16[(WIN_MAX + 2) * (256 + 16)];
     ptrdiff_t ss;
     const uint8_t *src = window(ref, x + ix - 2, y + iy - 2, bw + FSR_HRMC_TAPS - 1, bh + FSR_HRMC_TAPS - 1, buf, &ss);
     const int16_t *cx = f->coef[qx], *cy = f->coef[qy];
@@ -271,29 +271,47 @@ static void hrmc_block_avx2(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRe
             }
         return;
     }
-    for (int k = kx0; k < kx1; k++)
-        c[k] = _mm256_set1_epi32(cx[k]);
-    /* only the rows the vertical taps read */
-    for (int j = ky0; j < bh + ky1 - 1; j++)
-        for (int i = 0; i < bw; i += 8) {
-            __m256i acc = _mm256_setzero_si256();
-            for (int k = kx0; k < kx1; k++) {
-                const __m256i p = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(src + j * ss + i + k)));
-                acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(p, c[k]));
+    /* Both directions: 16 outputs at a time, taps in pairs through
+     * vpmaddwd (16-bit samples, 32-bit sums); the horizontal result is
+     * rounded to the 8-bit scale in between, exactly like the C kernels.
+     * A width that is not a multiple of 16 computes the last 16 anyway
+     * (the window rows have room) and stores only its first 8. */
+    const int kp0 = kx0 & ~1, qp0 = ky0 & ~1;
+    __m256i cp[3];
+    for (int k = kp0; k < kx1; k += 2)
+        cp[k / 2] = _mm256_set1_epi32((int)((uint32_t)(uint16_t)cx[k] | ((uint32_t)(uint16_t)cx[k + 1] << 16)));
+    const __m256i r128 = _mm256_set1_epi32(128);
+    const int tw = (bw + 15) & ~15; /* tmp row stride */
+    for (int j = qp0; j < bh + ky1 - 1; j++)
+        for (int i = 0; i < bw; i += 16) {
+            __m256i lo = r128, hi = r128;
+            for (int k = kp0; k < kx1; k += 2) {
+                const __m256i P = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(src + j * ss + i + k)));
+                const __m256i Q = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(src + j * ss + i + k + 1)));
+                lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(P, Q), cp[k / 2]));
+                hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(P, Q), cp[k / 2]));
             }
-            _mm256_storeu_si256((__m256i *)(tmp + j * bw + i), acc);
+            /* lane order: packs puts back i+0..7 | i+8..15 */
+            const __m256i h = _mm256_packs_epi32(_mm256_srai_epi32(lo, 8), _mm256_srai_epi32(hi, 8));
+            _mm256_storeu_si256((__m256i *)(tmp16 + j * tw + i), h);
         }
-    for (int k = ky0; k < ky1; k++)
-        c[k] = _mm256_set1_epi32(cy[k]);
-    const __m256i rnd = _mm256_set1_epi32(32768);
+    for (int k = qp0; k < ky1; k += 2)
+        cp[k / 2] = _mm256_set1_epi32((int)((uint32_t)(uint16_t)cy[k] | ((uint32_t)(uint16_t)cy[k + 1] << 16)));
     for (int j = 0; j < bh; j++)
-        for (int i = 0; i < bw; i += 8) {
-            __m256i acc = rnd;
-            for (int k = ky0; k < ky1; k++) {
-                const __m256i t = _mm256_loadu_si256((const __m256i *)(tmp + (j + k) * bw + i));
-                acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(t, c[k]));
+        for (int i = 0; i < bw; i += 16) {
+            __m256i lo = r128, hi = r128;
+            for (int k = qp0; k < ky1; k += 2) {
+                const __m256i A = _mm256_loadu_si256((const __m256i *)(tmp16 + (j + k) * tw + i));
+                const __m256i B = _mm256_loadu_si256((const __m256i *)(tmp16 + (j + k + 1) * tw + i));
+                lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(A, B), cp[k / 2]));
+                hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(A, B), cp[k / 2]));
             }
-            store8(dst + j * dst_stride + i, acc, 16);
+            const __m256i v = _mm256_packs_epi32(_mm256_srai_epi32(lo, 8), _mm256_srai_epi32(hi, 8));
+            const __m128i b = _mm_packus_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+            if (i + 16 <= bw)
+                _mm_storeu_si128((__m128i *)(dst + j * dst_stride + i), b);
+            else
+                _mm_storel_epi64((__m128i *)(dst + j * dst_stride + i), b);
         }
 }
 #endif
