@@ -202,6 +202,7 @@ int fsr_run(const FsrSettings *s, FsrReport *r)
     fs.transfer.scale = s->scale;
     fs.transfer.filter = s->hr_filter;
     fs.transfer.fallback = s->fallback;
+    fs.transfer.deblock = s->deblock;
     fs.transfer.threads = s->threads;
     fs.measure_bicubic = s->measure_bicubic;
     if (s->mode != FSR_MODE_FAST)

@@ -142,6 +142,40 @@ static int transfer_block(const BlockJob *j, const FsrBlock *b, int x, int y, in
     return did;
 }
 
+/* H.264's filter for one edge sample across (p1 p0 | q0 q1), at fixed
+ * thresholds: it smooths small steps, which are block seams, and leaves
+ * large ones, which are edges of the picture content. */
+static inline void deblock_sample(uint8_t *p1, uint8_t *p0, uint8_t *q0, uint8_t *q1)
+{
+    enum { ALPHA = 16, BETA = 4, TC = 2 };
+    const int a = *p1, b = *p0, c = *q0, d = *q1;
+    if (abs(b - c) >= ALPHA || abs(a - b) >= BETA || abs(d - c) >= BETA)
+        return;
+    int delta = ((c - b) * 4 + (a - d) + 4) >> 3;
+    delta = delta < -TC ? -TC : delta > TC ? TC : delta;
+    const int nb = b + delta, nc = c - delta;
+    *p0 = (uint8_t)(nb < 0 ? 0 : nb > 255 ? 255 : nb);
+    *q0 = (uint8_t)(nc < 0 ? 0 : nc > 255 ? 255 : nc);
+}
+
+static void deblock_luma(FsrPicture *hr, int grid, int threads)
+{
+    uint8_t *d = hr->data[0];
+    const ptrdiff_t st = hr->stride[0];
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int y = 0; y < hr->h; y++)
+        for (int x = grid; x < hr->w; x += grid) {
+            uint8_t *r = d + y * st + x;
+            deblock_sample(r - 2, r - 1, r, r + 1);
+        }
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int y = grid; y < hr->h; y += grid)
+        for (int x = 0; x < hr->w; x++) {
+            uint8_t *c = d + y * st + x;
+            deblock_sample(c - 2 * st, c - st, c, c + st);
+        }
+}
+
 int fsr_transfer_frame(FsrTransfer *t, FsrPicture *hr, const FsrPicture *lr, const FsrBlockMap *map,
                        FsrRefLookup lookup, void *opaque, FsrTransferStats *stats)
 {
@@ -198,6 +232,8 @@ int fsr_transfer_frame(FsrTransfer *t, FsrPicture *hr, const FsrPicture *lr, con
         area[did] += (int64_t)w * h;
         res_sum += sum;
     }
+    if (t->s.deblock)
+        deblock_luma(hr, 8 * s, t->threads);
     if (stats) {
         memset(stats, 0, sizeof(*stats));
         stats->area_copied = area[DID_COPY];

@@ -189,6 +189,58 @@ static void test_intra_blocks_are_bicubic(void **state)
     fsr_picture_free(&bic);
 }
 
+/* Deblocking smooths a small step on the block grid and leaves a large one. */
+static void test_deblock_small_steps_only(void **state)
+{
+    (void)state;
+    FsrPicture lr, hr[2];
+    assert_int_equal(fsr_picture_alloc(&lr, 32, 16), 0);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(fsr_picture_alloc(&hr[i], 64, 32), 0);
+    for (int c = 0; c < 3; c++)
+        for (int y = 0; y < (c ? 8 : 16); y++)
+            for (int x = 0; x < (c ? 16 : 32); x++)
+                lr.data[c][y * lr.stride[c] + x] = (uint8_t)(c ? 128 : x < 8 ? 100 : x < 16 ? 104 : 160);
+    FsrBlock blocks[2];
+    memset(blocks, 0, sizeof(blocks));
+    for (int i = 0; i < 2; i++) {
+        blocks[i].x = (int16_t)(16 * i);
+        blocks[i].w = blocks[i].h = 16;
+        blocks[i].kind = FSR_BLOCK_INTRA;
+    }
+    int16_t residual[32 * 16] = { 0 };
+    FsrBlockMap map;
+    memset(&map, 0, sizeof(map));
+    map.side_info = 1;
+    map.width = map.coded_w = 32;
+    map.height = map.coded_h = 16;
+    map.nb_blocks = 2;
+    map.blocks = blocks;
+    map.residual[0] = residual;
+    map.residual_stride[0] = 32;
+    for (int d = 0; d < 2; d++) {
+        FsrTransferSettings ts;
+        fsr_transfer_default_settings(&ts);
+        ts.deblock = d;
+        FsrTransfer *t = NULL;
+        assert_int_equal(fsr_transfer_open(&t, &ts), 0);
+        assert_int_equal(fsr_transfer_frame(t, &hr[d], &lr, &map, no_ref, NULL, NULL), 0);
+        fsr_transfer_close(&t);
+    }
+    /* HR grid lines every 16 pixels: the 4-level step at x = 16 shrinks, the
+     * 56-level step at x = 32 stays, nothing else moves */
+    const uint8_t *a = hr[0].data[0] + 10 * hr[0].stride[0], *b = hr[1].data[0] + 10 * hr[1].stride[0];
+    assert_true(abs(b[16] - b[15]) < abs(a[16] - a[15]));
+    assert_int_equal(b[31], a[31]);
+    assert_int_equal(b[32], a[32]);
+    for (int x = 0; x < 64; x++)
+        if (x != 15 && x != 16)
+            assert_int_equal(a[x], b[x]);
+    fsr_picture_free(&lr);
+    fsr_picture_free(&hr[0]);
+    fsr_picture_free(&hr[1]);
+}
+
 /* Every frame of a clip: its bicubic HR, the LR, and a copy of its map. */
 typedef struct Clip {
     int n;
@@ -363,6 +415,7 @@ int main(void)
         cmocka_unit_test(test_known_translation),
         cmocka_unit_test(test_skip_frames_copy_exactly),
         cmocka_unit_test(test_intra_blocks_are_bicubic),
+        cmocka_unit_test(test_deblock_small_steps_only),
         cmocka_unit_test(test_bframes_use_right_references),
         cmocka_unit_test(test_multiref_uses_right_references),
         cmocka_unit_test(test_threads_identical_and_bench),

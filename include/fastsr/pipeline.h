@@ -34,6 +34,7 @@ typedef struct FsrSettings {
     const char *keyframes;  /* fast mode: key-frame policy (fsr_key_policy_parse); NULL: default */
     const char *hr_filter;  /* fast mode: HR interpolation filter; NULL: default */
     double fallback;        /* fast mode: per-block fallback threshold; <= 0 disables */
+    int deblock;            /* fast mode: deblock transferred frames (FsrTransferSettings) */
     /* SR arithmetic: 0 the float engine, 1 the accelerator model's
      * fixed-point backend (slow; exact to the modelled chip) */
     int backend_accel;

@@ -21,6 +21,10 @@ typedef struct FsrTransferSettings {
      * this becomes bicubic of the decoded block; <= 0 disables. */
     double fallback;
     int threads;           /* OpenMP threads, 0 = all */
+    /* Deblocking of the HR picture on the LR 8x8 block grid (H.264's
+     * normal-strength luma filter with fixed thresholds) after the
+     * transfer; 0 off (the default, see README "Choices, measured"). */
+    int deblock;
 } FsrTransferSettings;
 
 #define FSR_TRANSFER_DEFAULT_FILTER "bicubic"

@@ -23,7 +23,7 @@ void bench_video_usage(void)
     printf("  --hr REF [--scale S] [--model FILE] [--crf N] [--preset P] [--x264 PARAMS]\n"
            "        [--modes bicubic,srcnn,fast] [--keyframes every:4,every:8,every:16,intra,adaptive]\n"
            "        [--frames N] [--threads N] [--hr-filter F] [--fallback T] [--accel ARCH|none]\n"
-           "        [--no-ssim] [--lr-out FILE] [--json OUT] [--csv OUT] [--plot OUT.svg]\n"
+           "        [--no-ssim] [--deblock] [--lr-out FILE] [--json OUT] [--csv OUT] [--plot OUT.svg]\n"
            "        REF is any video or image sequence FFmpeg reads (.y4m, .mp4, dir/%%08d.png): it is\n"
            "        downscaled by S (MATLAB-style antialiased bicubic) and encoded with libx264 (CRF 18,\n"
            "        x264 defaults unless --x264), then each mode/policy upscales it; PSNR-Y/SSIM-Y per\n"
@@ -249,7 +249,7 @@ int bench_video(int argc, char **argv)
     const char *ref_path = NULL, *model = NULL, *json = NULL, *csv = NULL, *plot = NULL, *lr_out = NULL;
     const char *x264 = NULL, *preset = "medium", *hr_filter = NULL, *accel = FSR_DEFAULT_ACCEL_ARCH;
     char modes_buf[256] = "bicubic,srcnn,fast", keys_buf[512] = "every:4,every:8,every:16,intra,adaptive";
-    int scale = 2, frames = 0, threads = 0, crf = 18, ssim = 1;
+    int scale = 2, frames = 0, threads = 0, crf = 18, ssim = 1, deblock = 0;
     double fallback = FSR_TRANSFER_DEFAULT_FALLBACK;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -272,6 +272,7 @@ int bench_video(int argc, char **argv)
         else if (!strcmp(a, "--csv") && v) csv = v;
         else if (!strcmp(a, "--plot") && v) plot = v;
         else if (!strcmp(a, "--no-ssim")) { ssim = 0; used = 0; }
+        else if (!strcmp(a, "--deblock")) { deblock = 1; used = 0; }
         else {
             fprintf(stderr, "fastsr-bench: unknown or incomplete option '%s' for --hr\n", a);
             return 2;
@@ -339,6 +340,7 @@ int bench_video(int argc, char **argv)
         s.keyframes = !strcmp(r->mode, "fast") ? r->keyframes : NULL;
         s.hr_filter = hr_filter;
         s.fallback = fallback;
+        s.deblock = deblock;
         s.threads = threads;
         s.accel_arch = accel;
         s.measure_bicubic = 1;

@@ -20,6 +20,7 @@ void cli_usage(FILE *f)
             "      --hr-filter F      fast mode: HR interpolation: bicubic | bilinear | h264 | cubic:A\n"
             "      --fallback T       fast mode: blocks with mean |LR residual| >= T become bicubic\n"
             "                         (default 10; 0 disables)\n"
+            "      --deblock          fast mode: smooth block seams of transferred frames (default off)\n"
             "      --backend B        SR arithmetic: float (default) | accel (the accelerator model's\n"
             "                         fixed-point datapath; slow, exact to the modelled chip)\n"
             "      --accel ARCH       accelerator for the report's time/energy model: eyeriss-v1,\n"
@@ -56,7 +57,7 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 
 int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
 {
-    enum { OPT_MODEL = 256, OPT_CRF, OPT_PRESET, OPT_X264, OPT_REPORT, OPT_KEEP, OPT_FILTER, OPT_FALLBACK, OPT_BACKEND, OPT_ACCEL };
+    enum { OPT_MODEL = 256, OPT_CRF, OPT_PRESET, OPT_X264, OPT_REPORT, OPT_KEEP, OPT_FILTER, OPT_FALLBACK, OPT_BACKEND, OPT_ACCEL, OPT_DEBLOCK };
     static const struct option longopts[] = {
         { "scale", required_argument, NULL, 's' },
         { "mode", required_argument, NULL, 'm' },
@@ -66,6 +67,7 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
         { "fallback", required_argument, NULL, OPT_FALLBACK },
         { "backend", required_argument, NULL, OPT_BACKEND },
         { "accel", required_argument, NULL, OPT_ACCEL },
+        { "deblock", no_argument, NULL, OPT_DEBLOCK },
         { "crf", required_argument, NULL, OPT_CRF },
         { "preset", required_argument, NULL, OPT_PRESET },
         { "x264-params", required_argument, NULL, OPT_X264 },
@@ -121,6 +123,7 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
             s->backend_accel = !strcmp(optarg, "accel");
             break;
         case OPT_ACCEL: s->accel_arch = strcmp(optarg, "none") ? optarg : NULL; break;
+        case OPT_DEBLOCK: s->deblock = 1; break;
         case OPT_FALLBACK: {
             char *end;
             s->fallback = strtod(optarg, &end);
