@@ -30,7 +30,7 @@ typedef struct FsrKeyPolicy {
     double budget_db;     /* for FSR_KEY_ADAPTIVE */
 } FsrKeyPolicy;
 
-#define FSR_ADAPTIVE_DEFAULT_DB 0.3
+#define FSR_ADAPTIVE_DEFAULT_DB 0.2
 
 /* "all", "intra", "every:N", "adaptive" or "adaptive:DB"; 0 or -1. */
 FSR_API int fsr_key_policy_parse(FsrKeyPolicy *p, const char *text);
