@@ -101,18 +101,9 @@ static void test_images_json(void **state)
      * engine and the 16- and 8-bit accelerator datapaths; 16 bits stay
      * close to float, 8 bits cost more. */
     {
-        const int ch[4] = { 1, 4, 2, 1 }, k[3] = { 3, 1, 3 };
-        FsrModel *m = NULL;
-        assert_int_equal(fsr_model_create(&m, "srcnn", 3, FSR_PAD_REPLICATE, 3, ch, k), 0);
-        m->layers[0].weight[4] = 0.9f;
-        m->layers[0].weight[3] = 0.05f;
-        m->layers[0].weight[5] = 0.05f;
-        m->layers[1].weight[0] = 1.f;
-        m->layers[2].weight[4] = 1.f;
         char model[1200];
         snprintf(model, sizeof(model), "%s/../id3.safetensors", dir);
-        assert_int_equal(fsr_model_save(m, model), 0);
-        fsr_model_free(&m);
+        assert_int_equal(tu_tiny_model(model, 3), 0);
         const char *bj = tu_tmp("backends.json");
         assert_int_equal(tu_run(out, sizeof(out), "%s --images '%s' --scale 3 --model '%s' --backends float,accel16,accel8 "
                                 "--json '%s'", tu_tool("fastsr-bench"), dir, model, bj), 0);

@@ -351,17 +351,9 @@ static void test_multiref_uses_right_references(void **state)
 static void test_threads_identical_and_bench(void **state)
 {
     (void)state;
-    const int ch[4] = { 1, 4, 2, 1 }, k[3] = { 3, 1, 3 };
-    FsrModel *m = NULL;
-    assert_int_equal(fsr_model_create(&m, "srcnn", 2, FSR_PAD_REPLICATE, 3, ch, k), 0);
-    m->layers[0].weight[4] = 1.f;
-    m->layers[1].weight[0] = 1.f;
-    m->layers[2].weight[4] = 0.9f;
-    m->layers[0].weight[3] = 0.1f;
     char model[1024]; /* tu_tmp's ring is reused by the calls below */
     snprintf(model, sizeof(model), "%s", tu_tmp("tiny.safetensors"));
-    assert_int_equal(fsr_model_save(m, model), 0);
-    fsr_model_free(&m);
+    assert_int_equal(tu_tiny_model(model, 2), 0);
     const char *o1 = tu_tmp("t1.mkv"), *o2 = tu_tmp("t2.mkv");
     for (int i = 0; i < 2; i++)
         assert_int_equal(tu_run(out, sizeof(out), "%s -q -y -m fast -k every:3 --model %s --preset ultrafast -t %d %s %s",

@@ -1,5 +1,7 @@
 #include "testutil.h"
 
+#include "fastsr/model.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,4 +88,20 @@ uint32_t tu_rand(uint32_t *state)
     x ^= x >> 17;
     x ^= x << 5;
     return *state = x;
+}
+
+int tu_tiny_model(const char *path, int scale)
+{
+    const int ch[4] = { 1, 4, 2, 1 }, k[3] = { 3, 1, 3 };
+    FsrModel *m = NULL;
+    if (fsr_model_create(&m, "srcnn", scale, FSR_PAD_REPLICATE, 3, ch, k) < 0)
+        return -1;
+    m->layers[0].weight[4] = 0.9f;
+    m->layers[0].weight[3] = 0.05f;
+    m->layers[0].weight[5] = 0.05f;
+    m->layers[1].weight[0] = 1.f;
+    m->layers[2].weight[4] = 1.f;
+    const int ret = fsr_model_save(m, path);
+    fsr_model_free(&m);
+    return ret;
 }

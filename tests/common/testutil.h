@@ -26,6 +26,11 @@ int tu_run(char *out, size_t out_size, const char *fmt, ...)
 int tu_exists(const char *path);
 long long tu_file_size(const char *path);
 
+/* Writes a tiny 1-4-2-1 SRCNN-shaped model (3x3, 1x1, 3x3, replicate
+ * padding) for the scale: channel 0 passes a lightly smoothed input
+ * through, so outputs stay close to bicubic.  0 on success. */
+int tu_tiny_model(const char *path, int scale);
+
 /* Deterministic pseudo-random numbers for test inputs. */
 uint32_t tu_rand(uint32_t *state);
 
