@@ -39,12 +39,8 @@ static void write_ppm(const char *path, const uint8_t *rgb, int w, int h)
 
 static char *read_text(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
     static char buf[65536];
-    const size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    buf[n] = 0;
-    fclose(f);
+    assert_true(tu_read_file(path, buf, sizeof(buf)) >= 0);
     return buf;
 }
 

@@ -130,11 +130,7 @@ static void test_sample_end_to_end(void **state)
     assert_int_equal(a.audio_packets, b.audio_packets);
     assert_true(a.audio_hash == b.audio_hash);
     /* the report is valid JSON with the run's facts */
-    FILE *f = fopen(rep, "r");
-    assert_non_null(f);
-    size_t n = fread(out, 1, sizeof(out) - 1, f);
-    out[n] = 0;
-    fclose(f);
+    assert_true(tu_read_file(rep, out, sizeof(out)) >= 0);
     assert_non_null(strstr(out, "\"frames\":\t125"));
     assert_non_null(strstr(out, "\"mode\":\t\"bicubic\""));
     assert_non_null(strstr(out, "\"seconds\""));
@@ -273,11 +269,7 @@ static void test_srcnn_mode(void **state)
                             fastsr(), model, rep, tu_tmp("av.mp4"), of), 0);
     assert_int_equal(tu_media_info(of, &b), 0);
     check_same_timing(&a, &b);
-    FILE *f = fopen(rep, "r");
-    assert_non_null(f);
-    size_t n = fread(out, 1, sizeof(out) - 1, f);
-    out[n] = 0;
-    fclose(f);
+    assert_true(tu_read_file(rep, out, sizeof(out)) >= 0);
     assert_non_null(strstr(out, "\"keyframes\":\t\"every:4\""));
     assert_non_null(strstr(out, "\"transferred_frames\""));
     assert_null(strstr(out, "\"transferred_frames\":\t0,"));

@@ -367,11 +367,7 @@ static void test_threads_identical_and_bench(void **state)
     if (rc != 0)
         fail_msg("fastsr-bench failed (%d): %s", rc, out);
     assert_non_null(strstr(out, "fast every:4"));
-    FILE *f = fopen(json, "r");
-    assert_non_null(f);
-    size_t n = fread(out, 1, sizeof(out) - 1, f);
-    out[n] = 0;
-    fclose(f);
+    assert_true(tu_read_file(json, out, sizeof(out)) >= 0);
     cJSON *o = cJSON_Parse(out);
     assert_non_null(o);
     cJSON *runs = cJSON_GetObjectItem(o, "runs");
@@ -384,18 +380,14 @@ static void test_threads_identical_and_bench(void **state)
     assert_true(cJSON_GetObjectItem(r3, "sr_frames")->valueint < 24);
     assert_non_null(cJSON_GetObjectItem(r3, "accel"));
     cJSON_Delete(o);
-    f = fopen(csv, "r");
+    FILE *f = fopen(csv, "r");
     assert_non_null(f);
     int lines = 0;
     while (fgets(out, sizeof(out), f))
         lines++;
     fclose(f);
     assert_int_equal(lines, 1 + 4 * 24);
-    f = fopen(svg, "r");
-    assert_non_null(f);
-    n = fread(out, 1, sizeof(out) - 1, f);
-    out[n] = 0;
-    fclose(f);
+    assert_true(tu_read_file(svg, out, sizeof(out)) >= 0);
     assert_non_null(strstr(out, "<svg"));
     assert_non_null(strstr(out, "</svg>"));
     assert_non_null(strstr(out, "<polyline"));

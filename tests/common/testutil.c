@@ -68,6 +68,17 @@ int tu_run(char *out, size_t out_size, const char *fmt, ...)
     return st == -1 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+long tu_read_file(const char *path, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f || !size)
+        return f ? (fclose(f), -1) : -1;
+    const size_t n = fread(buf, 1, size - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    return (long)n;
+}
+
 int tu_exists(const char *path)
 {
     struct stat st;

@@ -22,6 +22,10 @@ const char *tu_src(const char *relpath);
 int tu_run(char *out, size_t out_size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Reads a whole (text) file into buf, NUL-terminated and truncated to
+ * size - 1 bytes; returns the length, or -1 when it cannot be opened. */
+long tu_read_file(const char *path, char *buf, size_t size);
+
 /* 1 when the file exists. */
 int tu_exists(const char *path);
 long long tu_file_size(const char *path);
