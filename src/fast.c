@@ -387,12 +387,29 @@ static int process(FsrFast *f, int idx)
     }
     r->info.seconds = now_seconds() - t0;
     if (!key && f->s.measure_bicubic) {
+        /* Benchmarks: the transfer again and a bicubic upscale of the same
+         * frame, interleaved, best of three each, so both see the same
+         * machine (other stages' threads, a shared machine's load). The
+         * transfer is a pure function of its inputs: repeating it rewrites
+         * the same picture. */
         FsrPicture tmp;
         if ((ret = pool_get(f, &tmp, r->hr.w, r->hr.h)) < 0)
             return ret;
-        const double t1 = now_seconds();
-        ret = fsr_bicubic_picture(&tmp, &p->lr, f->scale);
-        r->info.bicubic_seconds = now_seconds() - t1;
+        double best_tr = r->info.seconds, best_bic = 1e30;
+        for (int rep = 0; rep < 3 && ret >= 0; rep++) {
+            double t1 = now_seconds();
+            ret = fsr_bicubic_picture(&tmp, &p->lr, f->scale);
+            const double bic = now_seconds() - t1;
+            best_bic = bic < best_bic ? bic : best_bic;
+            if (ret < 0 || rep == 2)
+                break;
+            t1 = now_seconds();
+            ret = fsr_transfer_frame(f->tr, &r->hr, &p->lr, m, lookup_ref, f, &r->info.stats);
+            const double tr = now_seconds() - t1;
+            best_tr = tr < best_tr ? tr : best_tr;
+        }
+        r->info.transfer_seconds_best = best_tr;
+        r->info.bicubic_seconds = best_bic;
         pool_put(f, &tmp);
         if (ret < 0)
             return ret;

@@ -22,18 +22,21 @@ static double keys(double x, double a)
     return 0.0;
 }
 
-/* Rounds real weights (summing to one) to integers summing to 256, putting
- * the rounding remainder on the largest tap. */
+/* Rounds real weights (summing to one) to integers summing to 64, putting
+ * the rounding remainder on the largest tap.  1/64 is exact for the
+ * half-pel phase that x2 uses (bicubic: -4 36 36 -4), for H.264's filters
+ * and for bilinear; it lets the SIMD kernel multiply bytes by signed bytes
+ * (vpmaddubsw) and keep every sum in 16 bits. */
 static void quantise(int16_t *c, const double *w)
 {
     int sum = 0, big = 0;
     for (int k = 0; k < FSR_HRMC_TAPS; k++) {
-        c[k] = (int16_t)lrint(w[k] * 256.0);
+        c[k] = (int16_t)lrint(w[k] * 64.0);
         sum += c[k];
         if (fabs(w[k]) > fabs(w[big]))
             big = k;
     }
-    c[big] += (int16_t)(256 - sum);
+    c[big] += (int16_t)(64 - sum);
 }
 
 void fsr_hr_filter_init(FsrHrFilter *f, int kind, double a)
@@ -119,17 +122,17 @@ void fsr_hrmc_block_ref(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *r
     const int16_t *cx = f->coef[qx], *cy = f->coef[qy];
     for (int j = 0; j < bh; j++)
         for (int i = 0; i < bw; i++) {
-            int32_t acc = 128;
+            int32_t acc = 32;
             for (int ky = 0; ky < FSR_HRMC_TAPS; ky++) {
                 const int sy = clampi(y + j + iy + ky - 2, 0, ref->h - 1);
-                int32_t row = 128;
+                int32_t row = 32;
                 for (int kx = 0; kx < FSR_HRMC_TAPS; kx++) {
                     const int sx = clampi(x + i + ix + kx - 2, 0, ref->w - 1);
                     row += cx[kx] * ref->data[sy * ref->stride + sx];
                 }
-                acc += cy[ky] * (row >> 8); /* 8-bit scale in between, as a 16-bit datapath keeps it */
+                acc += cy[ky] * (row >> 6); /* 8-bit scale in between: a 16-bit datapath keeps it */
             }
-            dst[j * dst_stride + i] = clip8(acc >> 8);
+            dst[j * dst_stride + i] = clip8(acc >> 6);
         }
 }
 
@@ -176,17 +179,17 @@ static void hrmc_block_c(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *
     const int rows = bh + FSR_HRMC_TAPS - 1;
     for (int j = 0; j < rows; j++)
         for (int i = 0; i < bw; i++) {
-            int32_t acc = 128;
+            int32_t acc = 32;
             for (int k = 0; k < FSR_HRMC_TAPS; k++)
                 acc += cx[k] * src[j * ss + i + k];
-            tmp[j * bw + i] = (int16_t)(acc >> 8);
+            tmp[j * bw + i] = (int16_t)(acc >> 6);
         }
     for (int j = 0; j < bh; j++)
         for (int i = 0; i < bw; i++) {
-            int32_t acc = 128;
+            int32_t acc = 32;
             for (int k = 0; k < FSR_HRMC_TAPS; k++)
                 acc += cy[k] * tmp[(j + k) * bw + i];
-            dst[j * dst_stride + i] = clip8(acc >> 8);
+            dst[j * dst_stride + i] = clip8(acc >> 6);
         }
 }
 
@@ -202,18 +205,40 @@ static void tap_range(const int16_t *c, int *k0, int *k1)
         (*k1)--;
 }
 
+/* Horizontal filter of 16 outputs from the bytes at p (p = first tap of
+ * output 0): each 128-bit lane gathers its 8 outputs' byte pairs with
+ * vpshufb and multiplies them by signed byte coefficient pairs
+ * (vpmaddubsw); the unrounded sum stays in 16 bits (|sum| <= 255 * 104 for
+ * the largest filter, H.264's 6 taps). */
 __attribute__((target("avx2,fma")))
-static inline void store8(uint8_t *d, __m256i acc, int shift)
+static inline __m256i hsum16(const uint8_t *p, const __m256i *shuf, const __m256i *cb, int np)
 {
-    acc = _mm256_srai_epi32(acc, shift);
-    const __m128i w16 = _mm_packs_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
-    _mm_storel_epi64((__m128i *)d, _mm_packus_epi16(w16, w16));
+    const __m256i s = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)p)),
+                                              _mm_loadu_si128((const __m128i *)(p + 8)), 1);
+    __m256i acc = _mm256_maddubs_epi16(_mm256_shuffle_epi8(s, shuf[0]), cb[0]);
+    for (int k = 1; k < np; k++)
+        acc = _mm256_add_epi16(acc, _mm256_maddubs_epi16(_mm256_shuffle_epi8(s, shuf[k]), cb[k]));
+    return acc;
 }
 
-/* 32-bit lanes throughout: |row| < 2^17 and |coef| < 2^9 keep every sum
- * below 2^31.  A direction whose phase is 0 is the identity (coefficient
- * 256 on the centre tap), so it is skipped: (256 * v + 2^15) >> 16 and
- * (v + 2^7) >> 8 round the same way. */
+/* 16 words (picture order) as bytes, saturated; all 16 or the first 8. */
+__attribute__((target("avx2,fma")))
+static inline void store16_u8(uint8_t *d, __m256i v, int whole)
+{
+    const __m128i b = _mm_packus_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    if (whole)
+        _mm_storeu_si128((__m128i *)d, b);
+    else
+        _mm_storel_epi64((__m128i *)d, b);
+}
+
+/* Both passes in 16-bit lanes: horizontal through vpmaddubsw (above), the
+ * row rounded to the 8-bit scale, vertical through vpmullw (|row| < 340
+ * and the positive coefficients of any filter here sum below 90, so the
+ * vertical sum stays below 2^15).  A direction whose phase is 0 is the
+ * identity (64 on the centre tap) and is skipped: it rounds the same way.
+ * A width that is not a multiple of 16 computes the last 16 anyway
+ * (pictures and the window have room to over-read) and stores its first 8. */
 __attribute__((target("avx2,fma")))
 static void hrmc_block_avx2(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *ref, int x, int y, int bw,
                             int bh, int dx4, int dy4, const FsrHrFilter *f)
@@ -229,89 +254,74 @@ static void hrmc_block_avx2(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRe
     static _Thread_local int16_t tmp16[(WIN_MAX + 2) * (256 + 16)];
     ptrdiff_t ss;
     const uint8_t *src = window(ref, x + ix - 2, y + iy - 2, bw + FSR_HRMC_TAPS - 1, bh + FSR_HRMC_TAPS - 1, buf, &ss);
-    const int16_t *cx = f->coef[qx], *cy = f->coef[qy];
     if (!qx && !qy) {
         for (int j = 0; j < bh; j++)
             memcpy(dst + j * dst_stride, src + (j + 2) * ss + 2, bw);
         return;
     }
-    int kx0, kx1, ky0, ky1;
-    tap_range(cx, &kx0, &kx1);
-    tap_range(cy, &ky0, &ky1);
-    __m256i c[FSR_HRMC_TAPS];
+    const __m256i r32 = _mm256_set1_epi16(32);
+    /* horizontal: taps [kx0, kx1) as byte pairs */
+    int kx0 = 2, kx1 = 3, np = 0;
+    __m256i shuf[(FSR_HRMC_TAPS + 1) / 2], cb[(FSR_HRMC_TAPS + 1) / 2];
+    if (qx) {
+        const int16_t *c = f->coef[qx];
+        tap_range(c, &kx0, &kx1);
+        if ((kx1 - kx0) & 1) /* an odd count takes a zero tap inside the 6 slots */
+            kx0 > 0 ? kx0-- : kx1++;
+        np = (kx1 - kx0) / 2;
+        for (int k = 0; k < np; k++) {
+            int8_t sh[32], cf[32];
+            for (int i = 0; i < 32; i++) {
+                sh[i] = (int8_t)(2 * k + (i & 15) / 2 + (i & 1));
+                cf[i] = (int8_t)c[kx0 + 2 * k + (i & 1)];
+            }
+            shuf[k] = _mm256_loadu_si256((const __m256i *)sh);
+            cb[k] = _mm256_loadu_si256((const __m256i *)cf);
+        }
+    }
+    /* vertical: taps [ky0, ky1) */
+    int ky0 = 2, ky1 = 3;
+    __m256i cv[FSR_HRMC_TAPS];
+    if (qy) {
+        tap_range(f->coef[qy], &ky0, &ky1);
+        for (int k = ky0; k < ky1; k++)
+            cv[k] = _mm256_set1_epi16(f->coef[qy][k]);
+    }
     if (!qy) { /* horizontal only */
-        for (int k = kx0; k < kx1; k++)
-            c[k] = _mm256_set1_epi32(cx[k]);
-        const __m256i rnd = _mm256_set1_epi32(128);
         for (int j = 0; j < bh; j++)
-            for (int i = 0; i < bw; i += 8) {
-                __m256i acc = rnd;
-                for (int k = kx0; k < kx1; k++) {
-                    const __m256i p =
-                        _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(src + (j + 2) * ss + i + k)));
-                    acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(p, c[k]));
-                }
-                store8(dst + j * dst_stride + i, acc, 8);
+            for (int i = 0; i < bw; i += 16) {
+                const __m256i h = hsum16(src + (j + 2) * ss + i + kx0, shuf, cb, np);
+                store16_u8(dst + j * dst_stride + i, _mm256_srai_epi16(_mm256_add_epi16(h, r32), 6), i + 16 <= bw);
             }
         return;
     }
     if (!qx) { /* vertical only */
-        for (int k = ky0; k < ky1; k++)
-            c[k] = _mm256_set1_epi32(cy[k]);
-        const __m256i rnd = _mm256_set1_epi32(128);
         for (int j = 0; j < bh; j++)
-            for (int i = 0; i < bw; i += 8) {
-                __m256i acc = rnd;
+            for (int i = 0; i < bw; i += 16) {
+                __m256i acc = r32;
                 for (int k = ky0; k < ky1; k++) {
-                    const __m256i p =
-                        _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(src + (j + k) * ss + i + 2)));
-                    acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(p, c[k]));
+                    const __m256i p = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(src + (j + k) * ss + i + 2)));
+                    acc = _mm256_add_epi16(acc, _mm256_mullo_epi16(p, cv[k]));
                 }
-                store8(dst + j * dst_stride + i, acc, 8);
+                store16_u8(dst + j * dst_stride + i, _mm256_srai_epi16(acc, 6), i + 16 <= bw);
             }
         return;
     }
-    /* Both directions: 16 outputs at a time, taps in pairs through
-     * vpmaddwd (16-bit samples, 32-bit sums); the horizontal result is
-     * rounded to the 8-bit scale in between, exactly like the C kernels.
-     * A width that is not a multiple of 16 computes the last 16 anyway
-     * (the window rows have room) and stores only its first 8. */
-    const int kp0 = kx0 & ~1, qp0 = ky0 & ~1;
-    __m256i cp[3];
-    for (int k = kp0; k < kx1; k += 2)
-        cp[k / 2] = _mm256_set1_epi32((int)((uint32_t)(uint16_t)cx[k] | ((uint32_t)(uint16_t)cx[k + 1] << 16)));
-    const __m256i r128 = _mm256_set1_epi32(128);
+    /* both: the rows the vertical taps read, then the vertical pass */
     const int tw = (bw + 15) & ~15; /* tmp row stride */
-    for (int j = qp0; j < bh + ky1 - 1; j++)
+    const int rows = bh + ky1 - ky0 - 1;
+    for (int j = 0; j < rows; j++)
         for (int i = 0; i < bw; i += 16) {
-            __m256i lo = r128, hi = r128;
-            for (int k = kp0; k < kx1; k += 2) {
-                const __m256i P = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(src + j * ss + i + k)));
-                const __m256i Q = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(src + j * ss + i + k + 1)));
-                lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(P, Q), cp[k / 2]));
-                hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(P, Q), cp[k / 2]));
-            }
-            /* lane order: packs puts back i+0..7 | i+8..15 */
-            const __m256i h = _mm256_packs_epi32(_mm256_srai_epi32(lo, 8), _mm256_srai_epi32(hi, 8));
-            _mm256_storeu_si256((__m256i *)(tmp16 + j * tw + i), h);
+            const __m256i h = hsum16(src + (j + ky0) * ss + i + kx0, shuf, cb, np);
+            _mm256_storeu_si256((__m256i *)(tmp16 + j * tw + i), _mm256_srai_epi16(_mm256_add_epi16(h, r32), 6));
         }
-    for (int k = qp0; k < ky1; k += 2)
-        cp[k / 2] = _mm256_set1_epi32((int)((uint32_t)(uint16_t)cy[k] | ((uint32_t)(uint16_t)cy[k + 1] << 16)));
     for (int j = 0; j < bh; j++)
         for (int i = 0; i < bw; i += 16) {
-            __m256i lo = r128, hi = r128;
-            for (int k = qp0; k < ky1; k += 2) {
-                const __m256i A = _mm256_loadu_si256((const __m256i *)(tmp16 + (j + k) * tw + i));
-                const __m256i B = _mm256_loadu_si256((const __m256i *)(tmp16 + (j + k + 1) * tw + i));
-                lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(A, B), cp[k / 2]));
-                hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(A, B), cp[k / 2]));
-            }
-            const __m256i v = _mm256_packs_epi32(_mm256_srai_epi32(lo, 8), _mm256_srai_epi32(hi, 8));
-            const __m128i b = _mm_packus_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-            if (i + 16 <= bw)
-                _mm_storeu_si128((__m128i *)(dst + j * dst_stride + i), b);
-            else
-                _mm_storel_epi64((__m128i *)(dst + j * dst_stride + i), b);
+            __m256i acc = r32;
+            for (int k = ky0; k < ky1; k++)
+                acc = _mm256_add_epi16(
+                    acc, _mm256_mullo_epi16(_mm256_loadu_si256((const __m256i *)(tmp16 + (j + k - ky0) * tw + i)), cv[k]));
+            store16_u8(dst + j * dst_stride + i, _mm256_srai_epi16(acc, 6), i + 16 <= bw);
         }
 }
 #endif
@@ -361,4 +371,249 @@ FsrAddResidualFn fsr_add_residual_get(void)
         return add_residual_avx2;
 #endif
     return fsr_add_residual_ref;
+}
+
+void fsr_avg_block_ref(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int w, int h)
+{
+    for (int j = 0; j < h; j++)
+        for (int i = 0; i < w; i++)
+            dst[j * dst_stride + i] = (uint8_t)((dst[j * dst_stride + i] + src[j * src_stride + i] + 1) >> 1);
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma")))
+static void avg_block_avx2(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int w, int h)
+{
+    for (int j = 0; j < h; j++) {
+        uint8_t *d = dst + j * dst_stride;
+        const uint8_t *r = src + j * src_stride;
+        int i = 0;
+        for (; i + 32 <= w; i += 32)
+            _mm256_storeu_si256((__m256i *)(d + i), _mm256_avg_epu8(_mm256_loadu_si256((const __m256i *)(d + i)),
+                                                                    _mm256_loadu_si256((const __m256i *)(r + i))));
+        for (; i + 16 <= w; i += 16)
+            _mm_storeu_si128((__m128i *)(d + i),
+                             _mm_avg_epu8(_mm_loadu_si128((const __m128i *)(d + i)), _mm_loadu_si128((const __m128i *)(r + i))));
+        for (; i < w; i++)
+            d[i] = (uint8_t)((d[i] + r[i] + 1) >> 1);
+    }
+}
+#endif
+
+FsrAvgFn fsr_avg_block_get(void)
+{
+#if defined(__x86_64__)
+    if (fsr_cpu_flags() & FSR_CPU_AVX2_FMA)
+        return avg_block_avx2;
+#endif
+    return fsr_avg_block_ref;
+}
+
+void fsr_biweight_block_ref(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int w,
+                            int h, int d, int w0, int w1, int o)
+{
+    for (int j = 0; j < h; j++)
+        for (int i = 0; i < w; i++) {
+            uint8_t *p = dst + j * dst_stride + i;
+            *p = clip8(((*p * w0 + src[j * src_stride + i] * w1 + (1 << d)) >> (d + 1)) + o);
+        }
+}
+
+#if defined(__x86_64__)
+/* pixel pairs times the weight pair through vpmaddwd (|sum| < 2^17) */
+__attribute__((target("avx2,fma")))
+static void biweight_block_avx2(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int w,
+                                int h, int d, int w0, int w1, int o)
+{
+    if (w & 7) {
+        fsr_biweight_block_ref(dst, dst_stride, src, src_stride, w, h, d, w0, w1, o);
+        return;
+    }
+    const __m256i wp = _mm256_set1_epi32((int)((uint16_t)w0 | (uint32_t)(uint16_t)w1 << 16));
+    const __m256i rnd = _mm256_set1_epi32(1 << d), off = _mm256_set1_epi16((int16_t)o);
+    const __m128i sh = _mm_cvtsi32_si128(d + 1);
+    for (int j = 0; j < h; j++) {
+        uint8_t *p = dst + j * dst_stride;
+        const uint8_t *q = src + j * src_stride;
+        for (int i = 0; i < w; i += 16) {
+            const __m256i a = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(p + i)));
+            const __m256i b = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(q + i)));
+            const __m256i lo = _mm256_sra_epi32(_mm256_add_epi32(_mm256_madd_epi16(_mm256_unpacklo_epi16(a, b), wp), rnd), sh);
+            const __m256i hi = _mm256_sra_epi32(_mm256_add_epi32(_mm256_madd_epi16(_mm256_unpackhi_epi16(a, b), wp), rnd), sh);
+            const __m256i v = _mm256_adds_epi16(_mm256_packs_epi32(lo, hi), off);
+            const __m128i r = _mm_packus_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+            if (i + 16 <= w)
+                _mm_storeu_si128((__m128i *)(p + i), r);
+            else
+                _mm_storel_epi64((__m128i *)(p + i), r);
+        }
+    }
+}
+#endif
+
+FsrBiWeightFn fsr_biweight_block_get(void)
+{
+#if defined(__x86_64__)
+    if (fsr_cpu_flags() & FSR_CPU_AVX2_FMA)
+        return biweight_block_avx2;
+#endif
+    return fsr_biweight_block_ref;
+}
+
+/* ---- residual: bicubic upsampling in fixed point, added to the block ---- */
+
+void fsr_upres_phases(FsrUpResPhases *ph, int scale)
+{
+    FsrBicubicPhases fp;
+    fsr_bicubic_phases(&fp, scale);
+    memset(ph, 0, sizeof(*ph));
+    ph->scale = scale;
+    for (int p = 0; p < scale; p++) {
+        /* rounded to 1/1024, the remainder on the largest tap */
+        int sum = 0, big = 0;
+        for (int k = 0; k < 4; k++) {
+            ph->w[p][k] = (int16_t)lrint(fp.weight[p][k] * 1024.0);
+            sum += ph->w[p][k];
+            if (fabsf(fp.weight[p][k]) > fabsf(fp.weight[p][big]))
+                big = k;
+        }
+        ph->w[p][big] += (int16_t)(1024 - sum);
+        ph->offset[p] = fp.offset[p];
+    }
+}
+
+static inline int16_t sat16(int32_t v)
+{
+    return (int16_t)(v < -32768 ? -32768 : v > 32767 ? 32767 : v);
+}
+
+/* Horizontal pass first, on the LR rows, at 4 extra bits: (sum + 2^5) >> 6
+ * saturated to 16 bits (residuals of 8-bit video stay within +-255, far
+ * from saturation); then the vertical pass, (sum + 2^13) >> 14. */
+void fsr_add_up_residual_ref(uint8_t *dst, ptrdiff_t dst_stride, const int16_t *res, ptrdiff_t res_stride, int w,
+                             int h, const FsrUpResPhases *ph)
+{
+    const int s = ph->scale;
+    int16_t t[FSR_UPRES_MAX][FSR_UPRES_MAX * 4];
+    for (int y = 0; y < h; y++)
+        for (int ox = 0; ox < w * s; ox++) {
+            const int px = ox % s, jx = ox / s;
+            int32_t acc = 32;
+            for (int k = 0; k < 4; k++)
+                acc += ph->w[px][k] * res[y * res_stride + fsr_mirror(jx + ph->offset[px] + k, w)];
+            t[y][ox] = sat16(acc >> 6);
+        }
+    for (int oy = 0; oy < h * s; oy++) {
+        const int py = oy % s, jy = oy / s;
+        uint8_t *d = dst + oy * dst_stride;
+        for (int ox = 0; ox < w * s; ox++) {
+            int32_t acc = 1 << 13;
+            for (int k = 0; k < 4; k++)
+                acc += ph->w[py][k] * t[fsr_mirror(jy + ph->offset[py] + k, h)][ox];
+            d[ox] = clip8(d[ox] + sat16(acc >> 14));
+        }
+    }
+}
+
+#if defined(__x86_64__)
+/* Horizontal pass over the h LR rows (16 outputs of a phase per vpmaddwd
+ * pair), phases interleaved into HR order; then each HR row is 4 of those
+ * rows (mirrored at the block's top and bottom) through vpmaddwd, added to
+ * the prediction with saturation. */
+__attribute__((target("avx2,fma")))
+static void add_up_residual_avx2(uint8_t *dst, ptrdiff_t dst_stride, const int16_t *res, ptrdiff_t res_stride, int w,
+                                 int h, const FsrUpResPhases *ph)
+{
+    enum { HW = FSR_UPRES_MAX * 4 + 16 };
+    const int s = ph->scale;
+    int16_t pad[FSR_UPRES_MAX][FSR_UPRES_MAX + 4 + 16];
+    int16_t t[FSR_UPRES_MAX + 4][HW]; /* rows -2 .. h + 1, mirrored */
+    int16_t out[4][16];
+    __m256i wp[4][2];
+    for (int p = 0; p < s; p++)
+        for (int k = 0; k < 2; k++)
+            wp[p][k] = _mm256_set1_epi32((int)((uint16_t)ph->w[p][2 * k] | (uint32_t)(uint16_t)ph->w[p][2 * k + 1] << 16));
+    /* each row mirrored 2 columns out on both sides (the phases' taps
+     * reach that far); vector loads may over-read the row */
+    const int m0 = fsr_mirror(-2, w), m1 = fsr_mirror(-1, w), m2 = fsr_mirror(w, w), m3 = fsr_mirror(w + 1, w);
+    for (int y = 0; y < h; y++) {
+        const int16_t *r = res + y * res_stride;
+        int16_t *d = pad[y];
+        if (w == 16)
+            _mm256_storeu_si256((__m256i *)(d + 2), _mm256_loadu_si256((const __m256i *)r));
+        else
+            memcpy(d + 2, r, sizeof(int16_t) * w);
+        d[0] = r[m0];
+        d[1] = r[m1];
+        d[w + 2] = r[m2];
+        d[w + 3] = r[m3];
+    }
+    const __m256i r5 = _mm256_set1_epi32(32), r13 = _mm256_set1_epi32(1 << 13);
+    for (int y = 0; y < h; y++) {
+        __m256i v[4];
+        for (int p = 0; p < s; p++) {
+            const int16_t *c = pad[y] + 2 + ph->offset[p];
+            __m256i lo = r5, hi = r5;
+            for (int k = 0; k < 2; k++) {
+                const __m256i A = _mm256_loadu_si256((const __m256i *)(c + 2 * k));
+                const __m256i B = _mm256_loadu_si256((const __m256i *)(c + 2 * k + 1));
+                lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(A, B), wp[p][k]));
+                hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(A, B), wp[p][k]));
+            }
+            v[p] = _mm256_packs_epi32(_mm256_srai_epi32(lo, 6), _mm256_srai_epi32(hi, 6));
+        }
+        int16_t *ty = t[y + 2];
+        if (s == 2) { /* interleave: 32 outputs in picture order */
+            const __m256i a = _mm256_unpacklo_epi16(v[0], v[1]), b = _mm256_unpackhi_epi16(v[0], v[1]);
+            _mm256_storeu_si256((__m256i *)ty, _mm256_permute2x128_si256(a, b, 0x20));
+            _mm256_storeu_si256((__m256i *)(ty + 16), _mm256_permute2x128_si256(a, b, 0x31));
+        } else {
+            for (int p = 0; p < s; p++)
+                _mm256_storeu_si256((__m256i *)out[p], v[p]);
+            for (int ox = 0; ox < w * s; ox++)
+                ty[ox] = out[ox % s][ox / s];
+        }
+    }
+    const int hw = w * s;
+    for (int k = 1; k <= 2; k++) {
+        memcpy(t[2 - k], t[2 + fsr_mirror(-k, h)], sizeof(t[0]));
+        memcpy(t[h + 1 + k], t[2 + fsr_mirror(h - 1 + k, h)], sizeof(t[0]));
+    }
+    for (int oy = 0; oy < h * s; oy++) {
+        const int py = oy % s, jy = oy / s;
+        const int16_t *r[4];
+        for (int k = 0; k < 4; k++)
+            r[k] = t[jy + ph->offset[py] + k + 2];
+        uint8_t *d = dst + oy * dst_stride;
+        for (int x = 0; x < hw; x += 16) {
+            __m256i lo = r13, hi = r13;
+            for (int k = 0; k < 2; k++) {
+                const __m256i A = _mm256_loadu_si256((const __m256i *)(r[2 * k] + x));
+                const __m256i B = _mm256_loadu_si256((const __m256i *)(r[2 * k + 1] + x));
+                lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(A, B), wp[py][k]));
+                hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(A, B), wp[py][k]));
+            }
+            const __m256i up = _mm256_packs_epi32(_mm256_srai_epi32(lo, 14), _mm256_srai_epi32(hi, 14));
+            if (x + 16 <= hw) {
+                const __m256i sum = _mm256_adds_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(d + x))), up);
+                const __m256i b = _mm256_packus_epi16(sum, sum);
+                _mm_storeu_si128((__m128i *)(d + x), _mm256_castsi256_si128(_mm256_permute4x64_epi64(b, 0xd8)));
+            } else {
+                int16_t tail[16];
+                _mm256_storeu_si256((__m256i *)tail, up);
+                for (int i = 0; i < hw - x; i++)
+                    d[x + i] = clip8(d[x + i] + tail[i]);
+            }
+        }
+    }
+}
+#endif
+
+FsrAddUpResidualFn fsr_add_up_residual_get(void)
+{
+#if defined(__x86_64__)
+    if (fsr_cpu_flags() & FSR_CPU_AVX2_FMA)
+        return add_up_residual_avx2;
+#endif
+    return fsr_add_up_residual_ref;
 }

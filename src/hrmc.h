@@ -1,6 +1,6 @@
 /* HR motion compensation for the transfer stage: a block of the HR
  * reference picture sampled at a quarter-pel HR position with a separable
- * interpolation filter (integer coefficients in 1/256), edges clamped at the
+ * interpolation filter (integer coefficients in 1/64), edges clamped at the
  * picture border.  The LR quarter-pel vector v becomes v * scale quarter-pel
  * HR units: half-pel phases at x2, quarter-pel at x3, integer at x4. */
 #ifndef FASTSR_SRC_HRMC_H
@@ -20,7 +20,7 @@ typedef enum FsrHrFilterKind {
 typedef struct FsrHrFilter {
     int kind;
     double a;                          /* FSR_HRFILTER_CUBIC only */
-    int16_t coef[4][FSR_HRMC_TAPS];    /* per quarter phase, sum 256 */
+    int16_t coef[4][FSR_HRMC_TAPS];    /* per quarter phase, sum 64 */
 } FsrHrFilter;
 
 /* Fills the coefficient table; a is Keys' parameter for the cubic kind. */
@@ -51,5 +51,43 @@ typedef void (*FsrAddResidualFn)(uint8_t *dst, ptrdiff_t dst_stride, const int16
 void fsr_add_residual_ref(uint8_t *dst, ptrdiff_t dst_stride, const int16_t *res, ptrdiff_t res_stride, int w,
                           int h);
 FsrAddResidualFn fsr_add_residual_get(void);
+
+/* dst = (dst + src + 1) >> 1: H.264's default bi-prediction of two HR
+ * predictions. */
+typedef void (*FsrAvgFn)(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int w, int h);
+void fsr_avg_block_ref(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int w, int h);
+FsrAvgFn fsr_avg_block_get(void);
+
+/* dst = clip(((dst * w0 + src * w1 + 2^d) >> (d + 1)) + o): H.264's
+ * weighted bi-prediction (8.4.2.3) of two HR predictions, o the rounded
+ * mean of the two offsets; 0 <= d <= 7, weights within [-128, 128]. */
+typedef void (*FsrBiWeightFn)(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int w,
+                              int h, int d, int w0, int w1, int o);
+void fsr_biweight_block_ref(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int w,
+                            int h, int d, int w0, int w1, int o);
+FsrBiWeightFn fsr_biweight_block_get(void);
+
+/* The residual path: an LR residual block (w, h <= 16) upsampled by the
+ * project's bicubic (fsr_bicubic_phases: same phases and weights, mirrored
+ * at the block's edges like fsr_bicubic_plane_s16) and added to the HR
+ * prediction, in fixed point: weights in 1/1024, the horizontal pass kept
+ * with 4 extra bits (saturated to 16 bits), the vertical pass rounded,
+ * then dst = clip(dst + up).  Within 1 of the float path; integer so that
+ * the SIMD version is exact to the reference. */
+#define FSR_UPRES_MAX 16
+
+typedef struct FsrUpResPhases {
+    int scale;
+    int offset[4];        /* first tap of phase p, relative to the LR pixel */
+    int16_t w[4][4];      /* per phase, sum 1024 */
+} FsrUpResPhases;
+
+void fsr_upres_phases(FsrUpResPhases *ph, int scale);
+
+typedef void (*FsrAddUpResidualFn)(uint8_t *dst, ptrdiff_t dst_stride, const int16_t *res, ptrdiff_t res_stride,
+                                   int w, int h, const FsrUpResPhases *ph);
+void fsr_add_up_residual_ref(uint8_t *dst, ptrdiff_t dst_stride, const int16_t *res, ptrdiff_t res_stride, int w,
+                             int h, const FsrUpResPhases *ph);
+FsrAddUpResidualFn fsr_add_up_residual_get(void);
 
 #endif

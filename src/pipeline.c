@@ -163,6 +163,7 @@ static void count_frame(FsrReport *r, const FsrFastFrame *ff)
     } else {
         r->transferred_frames++;
         r->sec_transfer += ff->seconds;
+        r->sec_transfer_best += ff->transfer_seconds_best;
         r->sec_transfer_bicubic += ff->bicubic_seconds;
         r->area_transferred += ff->stats.area_total;
         r->area_fallback += ff->stats.area_fallback;

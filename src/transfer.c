@@ -16,7 +16,10 @@ struct FsrTransfer {
     FsrTransferSettings s;
     FsrHrFilter filter;
     FsrHrMcFn mc;
-    FsrAddResidualFn add_residual;
+    FsrAvgFn avg;
+    FsrBiWeightFn biweight;
+    FsrAddUpResidualFn add_up_residual;
+    FsrUpResPhases res_phases;
     int threads;
 };
 
@@ -45,7 +48,10 @@ int fsr_transfer_open(FsrTransfer **pt, const FsrTransferSettings *s)
     }
     t->s.filter = NULL;
     t->mc = fsr_hrmc_get();
-    t->add_residual = fsr_add_residual_get();
+    t->avg = fsr_avg_block_get();
+    t->biweight = fsr_biweight_block_get();
+    t->add_up_residual = fsr_add_up_residual_get();
+    fsr_upres_phases(&t->res_phases, s->scale);
     t->threads = s->threads > 0 ? s->threads : omp_get_max_threads();
     *pt = t;
     return 0;
@@ -87,7 +93,7 @@ static int transfer_block(const BlockJob *j, const FsrBlock *b, int x, int y, in
     const int16_t *res = map->residual[0] + (ptrdiff_t)(y + map->crop_top) * map->residual_stride[0] +
                          (x + map->crop_left);
     const ptrdiff_t rs = map->residual_stride[0];
-    double sum = 0;
+    int sum = 0; /* an integer sum vectorises; <= 16 * 16 * 2^15 */
     if (did == DID_COPY && !(b->flags & FSR_BLOCK_ZERO_RESIDUAL)) {
         for (int jy = 0; jy < h; jy++)
             for (int ix = 0; ix < w; ix++)
@@ -111,19 +117,22 @@ static int transfer_block(const BlockJob *j, const FsrBlock *b, int x, int y, in
     *res_sum = sum;
 
     const int hx = x * s, hy = y * s, hw = w * s, hh = h * s;
+    /* equal weights without offsets (x264's implicit weights for a B frame
+     * halfway between its references, 32/32 in 1/64) are the plain average */
+    const int plain = b->log2_denom[0] >= 0 && b->log2_denom[0] < 8 && b->weight[0][0] == 1 << b->log2_denom[0] &&
+                      b->weight[1][0] == b->weight[0][0] && !b->offset[0][0] && !b->offset[1][0];
     if (refs[0] && refs[1]) {
-        /* two predictions side by side, combined, then stored */
-        uint8_t p0[MAX_HR_BLOCK * MAX_HR_BLOCK], p1[MAX_HR_BLOCK * MAX_HR_BLOCK];
-        for (int l = 0; l < 2; l++) {
-            const FsrPlaneRef ref = { refs[l]->data[0], refs[l]->stride[0], refs[l]->w, refs[l]->h };
-            t->mc(l ? p1 : p0, MAX_HR_BLOCK, &ref, hx, hy, hw, hh, b->mv[l][0] * s, b->mv[l][1] * s, &t->filter);
-        }
-        const int plain = b->log2_denom[0] == 0 && b->weight[0][0] == 1 && b->weight[1][0] == 1 &&
-                          !b->offset[0][0] && !b->offset[1][0];
-        fsr_h264_biweight(p0, p1, MAX_HR_BLOCK, hw, hh, plain ? -1 : b->log2_denom[0], b->weight[0][0],
-                          b->weight[1][0], b->offset[0][0], b->offset[1][0]);
-        for (int jy = 0; jy < hh; jy++)
-            memcpy(out + jy * os, p0 + jy * MAX_HR_BLOCK, hw);
+        /* list 0 straight into the picture, list 1 beside it, combined */
+        uint8_t p1[MAX_HR_BLOCK * MAX_HR_BLOCK];
+        const FsrPlaneRef r0 = { refs[0]->data[0], refs[0]->stride[0], refs[0]->w, refs[0]->h };
+        const FsrPlaneRef r1 = { refs[1]->data[0], refs[1]->stride[0], refs[1]->w, refs[1]->h };
+        t->mc(out, os, &r0, hx, hy, hw, hh, b->mv[0][0] * s, b->mv[0][1] * s, &t->filter);
+        t->mc(p1, MAX_HR_BLOCK, &r1, hx, hy, hw, hh, b->mv[1][0] * s, b->mv[1][1] * s, &t->filter);
+        if (plain)
+            t->avg(out, os, p1, MAX_HR_BLOCK, hw, hh);
+        else
+            t->biweight(out, os, p1, MAX_HR_BLOCK, hw, hh, b->log2_denom[0], b->weight[0][0], b->weight[1][0],
+                        (b->offset[0][0] + b->offset[1][0] + 1) >> 1);
     } else {
         const int l = refs[0] ? 0 : 1;
         const FsrPlaneRef ref = { refs[l]->data[0], refs[l]->stride[0], refs[l]->w, refs[l]->h };
@@ -131,14 +140,8 @@ static int transfer_block(const BlockJob *j, const FsrBlock *b, int x, int y, in
         if (b->log2_denom[0] != 0 || b->weight[l][0] != 1 || b->offset[l][0] != 0)
             fsr_h264_weight(out, os, hw, hh, b->log2_denom[0], b->weight[l][0], b->offset[l][0]);
     }
-    if (did == DID_RESIDUAL) {
-        int16_t up[MAX_HR_BLOCK * MAX_HR_BLOCK];
-        int16_t lrres[16 * 16];
-        for (int jy = 0; jy < h; jy++)
-            memcpy(lrres + jy * w, res + jy * rs, sizeof(int16_t) * w);
-        fsr_bicubic_plane_s16(up, hw, lrres, w, w, h, s);
-        t->add_residual(out, os, up, hw, hw, hh);
-    }
+    if (did == DID_RESIDUAL)
+        t->add_up_residual(out, os, res, rs, w, h, &t->res_phases);
     return did;
 }
 

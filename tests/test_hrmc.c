@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bicubic.h"
 #include "hrmc.h"
 
 #define PW 96
@@ -19,7 +20,7 @@ static void fill_random(uint32_t seed)
         plane[i] = (uint8_t)tu_rand(&seed);
 }
 
-static void test_filters_sum_to_256(void **state)
+static void test_filters_sum_to_64(void **state)
 {
     (void)state;
     const char *names[] = { "bilinear", "bicubic", "h264", "cubic:-0.25", "cubic:0", "cubic:-1" };
@@ -30,14 +31,14 @@ static void test_filters_sum_to_256(void **state)
             int sum = 0;
             for (int k = 0; k < FSR_HRMC_TAPS; k++)
                 sum += f.coef[q][k];
-            assert_int_equal(sum, 256);
+            assert_int_equal(sum, 64);
         }
         /* phase 0 is the identity */
-        assert_int_equal(f.coef[0][2], 256);
+        assert_int_equal(f.coef[0][2], 64);
     }
     FsrHrFilter f;
     assert_int_equal(fsr_hr_filter_parse(&f, "bicubic"), 0);
-    const int16_t half[6] = { 0, -16, 144, 144, -16, 0 };
+    const int16_t half[6] = { 0, -4, 36, 36, -4, 0 };
     assert_memory_equal(f.coef[2], half, sizeof(half));
     assert_int_equal(fsr_hr_filter_parse(&f, "cubic:0.5"), -1);
     assert_int_equal(fsr_hr_filter_parse(&f, "lanczos"), -1);
@@ -46,14 +47,14 @@ static void test_filters_sum_to_256(void **state)
 static void test_optimised_matches_reference(void **state)
 {
     (void)state;
-    const char *names[] = { "bilinear", "bicubic", "h264", "cubic:-0.3" };
+    const char *names[] = { "bilinear", "bicubic", "h264", "cubic:-0.3", "cubic:0", "cubic:-1" }; /* cubic:0: 3 taps */
     const int sizes[][2] = { { 8, 8 }, { 16, 16 }, { 32, 32 }, { 16, 8 }, { 24, 48 }, { 64, 64 }, { 12, 20 } };
     FsrHrMcFn fn = fsr_hrmc_get();
     FsrPlaneRef ref = { plane, PW, PW, PH };
     uint32_t seed = 17;
     fill_random(5);
     static uint8_t a[64 * 64], b[64 * 64];
-    for (size_t n = 0; n < 4; n++) {
+    for (size_t n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
         FsrHrFilter f;
         fsr_hr_filter_parse(&f, names[n]);
         for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
@@ -129,14 +130,141 @@ static void test_add_residual(void **state)
     assert_int_equal(a[1], 0);
 }
 
+static void test_biweight(void **state)
+{
+    (void)state;
+    enum { W = 40, H = 6 };
+    uint8_t a[W * H], b[W * H], src[48 * H];
+    uint32_t seed = 9;
+    const int cases[][4] = { { 5, 21, 43, 0 }, { 5, 32, 32, 0 }, { 0, 1, 1, 0 }, { 6, -30, 128, 7 },
+                             { 7, 128, -128, -9 }, { 2, 3, 5, 100 }, { 6, 0, 64, -128 } };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
+        for (int w = 8; w <= W; w += 8) {
+            for (int i = 0; i < W * H; i++)
+                a[i] = b[i] = (uint8_t)tu_rand(&seed);
+            for (int i = 0; i < 48 * H; i++)
+                src[i] = (uint8_t)tu_rand(&seed);
+            a[0] = b[0] = src[0] = 255; /* extremes */
+            a[1] = b[1] = src[1] = 0;
+            fsr_biweight_block_ref(a, W, src, 48, w, H, cases[c][0], cases[c][1], cases[c][2], cases[c][3]);
+            fsr_biweight_block_get()(b, W, src, 48, w, H, cases[c][0], cases[c][1], cases[c][2], cases[c][3]);
+            assert_memory_equal(a, b, sizeof(a));
+        }
+    /* equal weights 2^d are the plain average */
+    uint8_t d = 1;
+    const uint8_t s2 = 2;
+    fsr_biweight_block_ref(&d, 1, &s2, 1, 1, 1, 5, 32, 32, 0);
+    assert_int_equal(d, 2);
+}
+
+/* The SIMD kernel keeps both passes in 16 bits: the worst case of every
+ * filter and phase (all-255 under positive taps, 0 under negative ones)
+ * must stay below 2^15 in the horizontal sum and in the vertical one. */
+static void test_sixteen_bit_bounds(void **state)
+{
+    (void)state;
+    const char *names[] = { "bilinear", "bicubic", "h264", "cubic:0", "cubic:-0.5", "cubic:-1" };
+    for (size_t n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
+        FsrHrFilter f;
+        assert_int_equal(fsr_hr_filter_parse(&f, names[n]), 0);
+        for (int qx = 0; qx < 4; qx++)
+            for (int qy = 0; qy < 4; qy++) {
+                int pos = 0, neg = 0, vpos = 0, vneg = 0;
+                for (int k = 0; k < FSR_HRMC_TAPS; k++) {
+                    pos += f.coef[qx][k] > 0 ? f.coef[qx][k] : 0;
+                    neg += f.coef[qx][k] < 0 ? -f.coef[qx][k] : 0;
+                    vpos += f.coef[qy][k] > 0 ? f.coef[qy][k] : 0;
+                    vneg += f.coef[qy][k] < 0 ? -f.coef[qy][k] : 0;
+                }
+                assert_true(255 * (pos + neg) < 32768);
+                const int row_max = (255 * pos + 32) >> 6, row_min = (-255 * neg + 32) >> 6;
+                assert_true(vpos * row_max - vneg * row_min + 32 < 32768);
+                assert_true(vpos * row_min - vneg * row_max + 32 >= -32768);
+            }
+    }
+}
+
+static void test_avg(void **state)
+{
+    (void)state;
+    uint8_t a[40 * 7], b[40 * 7], src[48 * 7];
+    uint32_t seed = 3;
+    for (int i = 0; i < 48 * 7; i++)
+        src[i] = (uint8_t)tu_rand(&seed);
+    for (int w = 1; w <= 40; w++) {
+        for (int i = 0; i < 40 * 7; i++)
+            a[i] = b[i] = (uint8_t)tu_rand(&seed);
+        fsr_avg_block_ref(a, 40, src, 48, w, 7);
+        fsr_avg_block_get()(b, 40, src, 48, w, 7);
+        assert_memory_equal(a, b, sizeof(a));
+    }
+    /* rounds up, as H.264's default bi-prediction */
+    uint8_t d = 1;
+    const uint8_t s2 = 2;
+    fsr_avg_block_ref(&d, 1, &s2, 1, 1, 1);
+    assert_int_equal(d, 2);
+}
+
+/* The fixed-point residual path: SIMD exact to the reference on every block
+ * size and scale (extreme values included), and within 1 of the project's
+ * float bicubic (fsr_bicubic_plane_s16) on residuals of real magnitude. */
+static void test_up_residual(void **state)
+{
+    (void)state;
+    FsrAddUpResidualFn fn = fsr_add_up_residual_get();
+    uint32_t seed = 5;
+    enum { HS = 4 * FSR_UPRES_MAX };
+    static uint8_t a[HS * HS], b[HS * HS], base[HS * HS];
+    static int16_t up[HS * HS];
+    int16_t res[FSR_UPRES_MAX * 20];
+    for (int s = 2; s <= 4; s++) {
+        FsrUpResPhases ph;
+        fsr_upres_phases(&ph, s);
+        for (int p = 0; p < s; p++)
+            assert_int_equal(ph.w[p][0] + ph.w[p][1] + ph.w[p][2] + ph.w[p][3], 1024);
+        for (int w = 1; w <= FSR_UPRES_MAX; w++)
+            for (int h = 1; h <= FSR_UPRES_MAX; h += (h < 4 ? 1 : 3)) {
+                for (int trial = 0; trial < 3; trial++) {
+                    const int extreme = trial == 2;
+                    for (int i = 0; i < FSR_UPRES_MAX * 20; i++)
+                        res[i] = extreme ? (int16_t)(tu_rand(&seed) & 1 ? 32767 - (int)(tu_rand(&seed) % 3)
+                                                                         : -32768 + (int)(tu_rand(&seed) % 3))
+                                         : (int16_t)((int)(tu_rand(&seed) % 511) - 255);
+                    for (int i = 0; i < HS * HS; i++)
+                        a[i] = b[i] = base[i] = (uint8_t)tu_rand(&seed);
+                    /* residual rows 20 apart: a plane wider than the block */
+                    fsr_add_up_residual_ref(a, HS, res, 20, w, h, &ph);
+                    fn(b, HS, res, 20, w, h, &ph);
+                    for (int j = 0; j < HS; j++)
+                        if (memcmp(a + j * HS, b + j * HS, HS))
+                            fail_msg("x%d %dx%d trial %d: row %d differs", s, w, h, trial, j);
+                    if (extreme)
+                        continue;
+                    assert_int_equal(fsr_bicubic_plane_s16(up, HS, res, 20, w, h, s), 0);
+                    for (int j = 0; j < h * s; j++)
+                        for (int i = 0; i < w * s; i++) {
+                            int want = base[j * HS + i] + up[j * HS + i];
+                            want = want < 0 ? 0 : want > 255 ? 255 : want;
+                            if (abs(a[j * HS + i] - want) > 1)
+                                fail_msg("x%d %dx%d (%d,%d): %d, float path %d", s, w, h, i, j, a[j * HS + i], want);
+                        }
+                }
+            }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_filters_sum_to_256),
+        cmocka_unit_test(test_filters_sum_to_64),
         cmocka_unit_test(test_optimised_matches_reference),
         cmocka_unit_test(test_integer_vector_copies),
         cmocka_unit_test(test_ramp_half_and_quarter_pel),
         cmocka_unit_test(test_add_residual),
+        cmocka_unit_test(test_up_residual),
+        cmocka_unit_test(test_avg),
+        cmocka_unit_test(test_biweight),
+        cmocka_unit_test(test_sixteen_bit_bounds),
     };
     return cmocka_run_group_tests_name("hrmc", tests, NULL, NULL);
 }

@@ -43,9 +43,10 @@ typedef struct FsrFastSettings {
     /* borrowed; when set, key frames run on the accelerator model's
      * fixed-point backend instead of sr (the float engine) */
     FsrAccelSr *accel_sr;
-    /* Benchmarks: also time a bicubic upscale of every transferred frame,
-     * right after its transfer, so the two costs are compared on the same
-     * frames under the same machine load (FsrFastFrame.bicubic_seconds). */
+    /* Benchmarks: time the transfer of every transferred frame again and a
+     * bicubic upscale of it, interleaved, best of three each, so the two
+     * costs are compared on the same frames under the same machine load
+     * (FsrFastFrame.transfer_seconds_best, .bicubic_seconds). */
     int measure_bicubic;
 } FsrFastSettings;
 
@@ -58,7 +59,8 @@ typedef struct FsrFastFrame {
     int key;                        /* 1: SR ran on this frame */
     double estimated_loss_db;       /* the adaptive policy's estimate (0 for key frames) */
     double seconds;                 /* time spent on SR or transfer */
-    double bicubic_seconds;         /* with measure_bicubic: a bicubic upscale of this frame */
+    double transfer_seconds_best;   /* with measure_bicubic: best of three transfers */
+    double bicubic_seconds;         /* with measure_bicubic: best of three bicubic upscales */
     FsrTransferStats stats;         /* transfer frames */
 } FsrFastFrame;
 

@@ -79,7 +79,8 @@ typedef struct FsrReport {
     int64_t area_residual;
     double sec_decode, sec_sr, sec_transfer, sec_upscale, sec_encode;
     double sec_callback;    /* in frame_done, not counted in sec_total */
-    double sec_transfer_bicubic; /* measure_bicubic: bicubic of the transferred frames */
+    double sec_transfer_best;    /* measure_bicubic: the transfer, best of three per frame */
+    double sec_transfer_bicubic; /* measure_bicubic: bicubic of the transferred frames, best of three */
     double sec_total;
     /* accelerator model (when settings.accel_arch is set and SR ran) */
     int has_accel;
