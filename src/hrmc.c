@@ -469,27 +469,20 @@ void fsr_upres_phases(FsrUpResPhases *ph, int scale)
     memset(ph, 0, sizeof(*ph));
     ph->scale = scale;
     for (int p = 0; p < scale; p++) {
-        /* rounded to 1/1024, the remainder on the largest tap */
-        int sum = 0, big = 0;
-        for (int k = 0; k < 4; k++) {
-            ph->w[p][k] = (int16_t)lrint(fp.weight[p][k] * 1024.0);
-            sum += ph->w[p][k];
-            if (fabsf(fp.weight[p][k]) > fabsf(fp.weight[p][big]))
-                big = k;
+        for (int k = 0; k < 4; k++) { /* |weight| <= 1; a weight of 1 (x3's middle phase) becomes 32767 */
+            const long v = lrint(fp.weight[p][k] * 32768.0);
+            ph->w[p][k] = (int16_t)(v > 32767 ? 32767 : v);
         }
-        ph->w[p][big] += (int16_t)(1024 - sum);
         ph->offset[p] = fp.offset[p];
     }
 }
 
-static inline int16_t sat16(int32_t v)
+/* One tap as vpmulhrsw computes it: a * w / 2^15, rounded. */
+static inline int32_t mulhrs(int32_t a, int32_t w)
 {
-    return (int16_t)(v < -32768 ? -32768 : v > 32767 ? 32767 : v);
+    return (a * w + (1 << 14)) >> 15;
 }
 
-/* Horizontal pass first, on the LR rows, at 4 extra bits: (sum + 2^5) >> 6
- * saturated to 16 bits (residuals of 8-bit video stay within +-255, far
- * from saturation); then the vertical pass, (sum + 2^13) >> 14. */
 void fsr_add_up_residual_ref(uint8_t *dst, ptrdiff_t dst_stride, const int16_t *res, ptrdiff_t res_stride, int w,
                              int h, const FsrUpResPhases *ph)
 {
@@ -498,28 +491,30 @@ void fsr_add_up_residual_ref(uint8_t *dst, ptrdiff_t dst_stride, const int16_t *
     for (int y = 0; y < h; y++)
         for (int ox = 0; ox < w * s; ox++) {
             const int px = ox % s, jx = ox / s;
-            int32_t acc = 32;
-            for (int k = 0; k < 4; k++)
-                acc += ph->w[px][k] * res[y * res_stride + fsr_mirror(jx + ph->offset[px] + k, w)];
-            t[y][ox] = sat16(acc >> 6);
+            int32_t acc = 0;
+            for (int k = 0; k < 4; k++) {
+                const int v = res[y * res_stride + fsr_mirror(jx + ph->offset[px] + k, w)];
+                acc += mulhrs((v < -1024 ? -1024 : v > 1023 ? 1023 : v) * 16, ph->w[px][k]);
+            }
+            t[y][ox] = (int16_t)acc;
         }
     for (int oy = 0; oy < h * s; oy++) {
         const int py = oy % s, jy = oy / s;
         uint8_t *d = dst + oy * dst_stride;
         for (int ox = 0; ox < w * s; ox++) {
-            int32_t acc = 1 << 13;
+            int32_t acc = 8;
             for (int k = 0; k < 4; k++)
-                acc += ph->w[py][k] * t[fsr_mirror(jy + ph->offset[py] + k, h)][ox];
-            d[ox] = clip8(d[ox] + sat16(acc >> 14));
+                acc += mulhrs(t[fsr_mirror(jy + ph->offset[py] + k, h)][ox], ph->w[py][k]);
+            d[ox] = clip8(d[ox] + (acc >> 4));
         }
     }
 }
 
 #if defined(__x86_64__)
-/* Horizontal pass over the h LR rows (16 outputs of a phase per vpmaddwd
- * pair), phases interleaved into HR order; then each HR row is 4 of those
- * rows (mirrored at the block's top and bottom) through vpmaddwd, added to
- * the prediction with saturation. */
+/* Every tap is one vpmulhrsw on 16 lanes: no unpacking, no 32-bit lanes.
+ * Horizontal pass over the h LR rows (the rows mirrored 2 columns out,
+ * which the phases' taps reach), phases interleaved into HR order; rows
+ * mirrored 2 out at top and bottom; then each HR row from 4 of them. */
 __attribute__((target("avx2,fma")))
 static void add_up_residual_avx2(uint8_t *dst, ptrdiff_t dst_stride, const int16_t *res, ptrdiff_t res_stride, int w,
                                  int h, const FsrUpResPhases *ph)
@@ -527,40 +522,37 @@ static void add_up_residual_avx2(uint8_t *dst, ptrdiff_t dst_stride, const int16
     enum { HW = FSR_UPRES_MAX * 4 + 16 };
     const int s = ph->scale;
     int16_t pad[FSR_UPRES_MAX][FSR_UPRES_MAX + 4 + 16];
-    int16_t t[FSR_UPRES_MAX + 4][HW]; /* rows -2 .. h + 1, mirrored */
+    int16_t t[FSR_UPRES_MAX + 4][HW]; /* rows -2 .. h + 1 */
     int16_t out[4][16];
-    __m256i wp[4][2];
+    __m256i wv[4][4];
     for (int p = 0; p < s; p++)
-        for (int k = 0; k < 2; k++)
-            wp[p][k] = _mm256_set1_epi32((int)((uint16_t)ph->w[p][2 * k] | (uint32_t)(uint16_t)ph->w[p][2 * k + 1] << 16));
-    /* each row mirrored 2 columns out on both sides (the phases' taps
-     * reach that far); vector loads may over-read the row */
+        for (int k = 0; k < 4; k++)
+            wv[p][k] = _mm256_set1_epi16(ph->w[p][k]);
+    const __m256i lo = _mm256_set1_epi16(-1024), hi = _mm256_set1_epi16(1023);
     const int m0 = fsr_mirror(-2, w), m1 = fsr_mirror(-1, w), m2 = fsr_mirror(w, w), m3 = fsr_mirror(w + 1, w);
     for (int y = 0; y < h; y++) {
-        const int16_t *r = res + y * res_stride;
         int16_t *d = pad[y];
-        if (w == 16)
-            _mm256_storeu_si256((__m256i *)(d + 2), _mm256_loadu_si256((const __m256i *)r));
-        else
-            memcpy(d + 2, r, sizeof(int16_t) * w);
-        d[0] = r[m0];
-        d[1] = r[m1];
-        d[w + 2] = r[m2];
-        d[w + 3] = r[m3];
+        const int16_t *r = res + y * res_stride;
+        if (w == 16) {
+            const __m256i v = _mm256_loadu_si256((const __m256i *)r);
+            _mm256_storeu_si256((__m256i *)(d + 2), _mm256_slli_epi16(_mm256_min_epi16(_mm256_max_epi16(v, lo), hi), 4));
+        } else {
+            for (int i = 0; i < w; i++)
+                d[i + 2] = (int16_t)((r[i] < -1024 ? -1024 : r[i] > 1023 ? 1023 : r[i]) * 16);
+        }
+        d[0] = d[2 + m0];
+        d[1] = d[2 + m1];
+        d[w + 2] = d[2 + m2];
+        d[w + 3] = d[2 + m3];
     }
-    const __m256i r5 = _mm256_set1_epi32(32), r13 = _mm256_set1_epi32(1 << 13);
     for (int y = 0; y < h; y++) {
         __m256i v[4];
         for (int p = 0; p < s; p++) {
             const int16_t *c = pad[y] + 2 + ph->offset[p];
-            __m256i lo = r5, hi = r5;
-            for (int k = 0; k < 2; k++) {
-                const __m256i A = _mm256_loadu_si256((const __m256i *)(c + 2 * k));
-                const __m256i B = _mm256_loadu_si256((const __m256i *)(c + 2 * k + 1));
-                lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(A, B), wp[p][k]));
-                hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(A, B), wp[p][k]));
-            }
-            v[p] = _mm256_packs_epi32(_mm256_srai_epi32(lo, 6), _mm256_srai_epi32(hi, 6));
+            __m256i acc = _mm256_mulhrs_epi16(_mm256_loadu_si256((const __m256i *)c), wv[p][0]);
+            for (int k = 1; k < 4; k++)
+                acc = _mm256_add_epi16(acc, _mm256_mulhrs_epi16(_mm256_loadu_si256((const __m256i *)(c + k)), wv[p][k]));
+            v[p] = acc;
         }
         int16_t *ty = t[y + 2];
         if (s == 2) { /* interleave: 32 outputs in picture order */
@@ -579,21 +571,17 @@ static void add_up_residual_avx2(uint8_t *dst, ptrdiff_t dst_stride, const int16
         memcpy(t[2 - k], t[2 + fsr_mirror(-k, h)], sizeof(t[0]));
         memcpy(t[h + 1 + k], t[2 + fsr_mirror(h - 1 + k, h)], sizeof(t[0]));
     }
+    const __m256i r8 = _mm256_set1_epi16(8);
     for (int oy = 0; oy < h * s; oy++) {
-        const int py = oy % s, jy = oy / s;
-        const int16_t *r[4];
-        for (int k = 0; k < 4; k++)
-            r[k] = t[jy + ph->offset[py] + k + 2];
+        const int py = oy % s;
+        const int16_t *r = t[oy / s + ph->offset[py] + 2];
         uint8_t *d = dst + oy * dst_stride;
         for (int x = 0; x < hw; x += 16) {
-            __m256i lo = r13, hi = r13;
-            for (int k = 0; k < 2; k++) {
-                const __m256i A = _mm256_loadu_si256((const __m256i *)(r[2 * k] + x));
-                const __m256i B = _mm256_loadu_si256((const __m256i *)(r[2 * k + 1] + x));
-                lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(A, B), wp[py][k]));
-                hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(A, B), wp[py][k]));
-            }
-            const __m256i up = _mm256_packs_epi32(_mm256_srai_epi32(lo, 14), _mm256_srai_epi32(hi, 14));
+            __m256i acc = r8;
+            for (int k = 0; k < 4; k++)
+                acc = _mm256_add_epi16(acc, _mm256_mulhrs_epi16(_mm256_loadu_si256((const __m256i *)(r + k * HW + x)),
+                                                                wv[py][k]));
+            const __m256i up = _mm256_srai_epi16(acc, 4);
             if (x + 16 <= hw) {
                 const __m256i sum = _mm256_adds_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(d + x))), up);
                 const __m256i b = _mm256_packus_epi16(sum, sum);

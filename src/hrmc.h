@@ -70,16 +70,17 @@ FsrBiWeightFn fsr_biweight_block_get(void);
 /* The residual path: an LR residual block (w, h <= 16) upsampled by the
  * project's bicubic (fsr_bicubic_phases: same phases and weights, mirrored
  * at the block's edges like fsr_bicubic_plane_s16) and added to the HR
- * prediction, in fixed point: weights in 1/1024, the horizontal pass kept
- * with 4 extra bits (saturated to 16 bits), the vertical pass rounded,
- * then dst = clip(dst + up).  Within 1 of the float path; integer so that
- * the SIMD version is exact to the reference. */
+ * prediction, in 16-bit fixed point: the residual clamped to +-1024 (8-bit
+ * video's stays within +-255) with 4 fraction bits, each tap a product
+ * rounded like vpmulhrsw (weights in 1/32768), horizontal pass then
+ * vertical, then dst = clip(dst + round(up)).  Within 1 of the float path;
+ * integer so that the SIMD version is exact to the reference. */
 #define FSR_UPRES_MAX 16
 
 typedef struct FsrUpResPhases {
     int scale;
     int offset[4];        /* first tap of phase p, relative to the LR pixel */
-    int16_t w[4][4];      /* per phase, sum 1024 */
+    int16_t w[4][4];      /* per phase, in 1/32768 */
 } FsrUpResPhases;
 
 void fsr_upres_phases(FsrUpResPhases *ph, int scale);
