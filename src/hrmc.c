@@ -68,6 +68,17 @@ void fsr_hr_filter_init(FsrHrFilter *f, int kind, double a)
         }
         }
         quantise(f->coef[q], w);
+        /* the taps [k0, k0 + 2 * pairs) the SIMD kernel multiplies in byte
+         * pairs: an odd count takes a zero tap inside the 6 slots */
+        int k0 = 0, k1 = FSR_HRMC_TAPS;
+        while (k0 < k1 - 1 && !f->coef[q][k0])
+            k0++;
+        while (k1 > k0 + 1 && !f->coef[q][k1 - 1])
+            k1--;
+        if ((k1 - k0) & 1)
+            k0 > 0 ? k0-- : k1++;
+        f->pair_k0[q] = (int8_t)k0;
+        f->pairs[q] = (int8_t)((k1 - k0) / 2);
     }
 }
 
@@ -254,29 +265,38 @@ static void hrmc_block_avx2(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRe
     static _Thread_local int16_t tmp16[(WIN_MAX + 2) * (256 + 16)];
     ptrdiff_t ss;
     const uint8_t *src = window(ref, x + ix - 2, y + iy - 2, bw + FSR_HRMC_TAPS - 1, bh + FSR_HRMC_TAPS - 1, buf, &ss);
-    if (!qx && !qy) {
-        for (int j = 0; j < bh; j++)
-            memcpy(dst + j * dst_stride, src + (j + 2) * ss + 2, bw);
+    if (!qx && !qy) { /* bw is a multiple of 8 */
+        for (int j = 0; j < bh; j++) {
+            const uint8_t *r = src + (j + 2) * ss + 2;
+            uint8_t *d = dst + j * dst_stride;
+            int i = 0;
+            for (; i + 32 <= bw; i += 32)
+                _mm256_storeu_si256((__m256i *)(d + i), _mm256_loadu_si256((const __m256i *)(r + i)));
+            for (; i + 16 <= bw; i += 16)
+                _mm_storeu_si128((__m128i *)(d + i), _mm_loadu_si128((const __m128i *)(r + i)));
+            if (i < bw)
+                _mm_storel_epi64((__m128i *)(d + i), _mm_loadl_epi64((const __m128i *)(r + i)));
+        }
         return;
     }
     const __m256i r32 = _mm256_set1_epi16(32);
     /* horizontal: taps [kx0, kx1) as byte pairs */
-    int kx0 = 2, kx1 = 3, np = 0;
+    /* byte pair k of output j (j < 8 in each lane): bytes 2k + j, 2k + j + 1 */
+    static const int8_t pair_shuffle[3][32] = {
+#define P(k) 2 * k + 0, 2 * k + 1, 2 * k + 1, 2 * k + 2, 2 * k + 2, 2 * k + 3, 2 * k + 3, 2 * k + 4, \
+             2 * k + 4, 2 * k + 5, 2 * k + 5, 2 * k + 6, 2 * k + 6, 2 * k + 7, 2 * k + 7, 2 * k + 8
+        { P(0), P(0) }, { P(1), P(1) }, { P(2), P(2) },
+#undef P
+    };
+    int kx0 = 2, np = 0;
     __m256i shuf[(FSR_HRMC_TAPS + 1) / 2], cb[(FSR_HRMC_TAPS + 1) / 2];
     if (qx) {
-        const int16_t *c = f->coef[qx];
-        tap_range(c, &kx0, &kx1);
-        if ((kx1 - kx0) & 1) /* an odd count takes a zero tap inside the 6 slots */
-            kx0 > 0 ? kx0-- : kx1++;
-        np = (kx1 - kx0) / 2;
+        kx0 = f->pair_k0[qx];
+        np = f->pairs[qx];
         for (int k = 0; k < np; k++) {
-            int8_t sh[32], cf[32];
-            for (int i = 0; i < 32; i++) {
-                sh[i] = (int8_t)(2 * k + (i & 15) / 2 + (i & 1));
-                cf[i] = (int8_t)c[kx0 + 2 * k + (i & 1)];
-            }
-            shuf[k] = _mm256_loadu_si256((const __m256i *)sh);
-            cb[k] = _mm256_loadu_si256((const __m256i *)cf);
+            shuf[k] = _mm256_loadu_si256((const __m256i *)pair_shuffle[k]);
+            cb[k] = _mm256_set1_epi16((int16_t)((uint16_t)(uint8_t)f->coef[qx][kx0 + 2 * k] |
+                                                (uint16_t)(uint8_t)f->coef[qx][kx0 + 2 * k + 1] << 8));
         }
     }
     /* vertical: taps [ky0, ky1) */
@@ -295,16 +315,43 @@ static void hrmc_block_avx2(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRe
             }
         return;
     }
-    if (!qx) { /* vertical only */
-        for (int j = 0; j < bh; j++)
-            for (int i = 0; i < bw; i += 16) {
-                __m256i acc = r32;
-                for (int k = ky0; k < ky1; k++) {
-                    const __m256i p = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(src + (j + k) * ss + i + 2)));
-                    acc = _mm256_add_epi16(acc, _mm256_mullo_epi16(p, cv[k]));
+    if (!qx) { /* vertical only: rows interleaved in byte pairs, vpmaddubsw */
+        const int k0 = f->pair_k0[qy], n = f->pairs[qy];
+        __m256i vb[(FSR_HRMC_TAPS + 1) / 2];
+        for (int k = 0; k < n; k++)
+            vb[k] = _mm256_set1_epi16((int16_t)((uint16_t)(uint8_t)f->coef[qy][k0 + 2 * k] |
+                                                (uint16_t)(uint8_t)f->coef[qy][k0 + 2 * k + 1] << 8));
+        for (int j = 0; j < bh; j++) {
+            const uint8_t *r = src + (j + k0) * ss + 2;
+            int i = 0;
+            for (; i + 32 <= bw; i += 32) {
+                __m256i lo = r32, hi = r32;
+                for (int k = 0; k < n; k++) {
+                    const __m256i a = _mm256_loadu_si256((const __m256i *)(r + 2 * k * ss + i));
+                    const __m256i b = _mm256_loadu_si256((const __m256i *)(r + (2 * k + 1) * ss + i));
+                    lo = _mm256_add_epi16(lo, _mm256_maddubs_epi16(_mm256_unpacklo_epi8(a, b), vb[k]));
+                    hi = _mm256_add_epi16(hi, _mm256_maddubs_epi16(_mm256_unpackhi_epi8(a, b), vb[k]));
                 }
-                store16_u8(dst + j * dst_stride + i, _mm256_srai_epi16(acc, 6), i + 16 <= bw);
+                /* unpack and pack both work within lanes: picture order again */
+                _mm256_storeu_si256((__m256i *)(dst + j * dst_stride + i),
+                                    _mm256_packus_epi16(_mm256_srai_epi16(lo, 6), _mm256_srai_epi16(hi, 6)));
             }
+            for (; i < bw; i += 16) {
+                __m128i lo = _mm256_castsi256_si128(r32), hi = lo;
+                for (int k = 0; k < n; k++) {
+                    const __m128i a = _mm_loadu_si128((const __m128i *)(r + 2 * k * ss + i));
+                    const __m128i b = _mm_loadu_si128((const __m128i *)(r + (2 * k + 1) * ss + i));
+                    const __m128i c = _mm256_castsi256_si128(vb[k]);
+                    lo = _mm_add_epi16(lo, _mm_maddubs_epi16(_mm_unpacklo_epi8(a, b), c));
+                    hi = _mm_add_epi16(hi, _mm_maddubs_epi16(_mm_unpackhi_epi8(a, b), c));
+                }
+                const __m128i v = _mm_packus_epi16(_mm_srai_epi16(lo, 6), _mm_srai_epi16(hi, 6));
+                if (i + 16 <= bw)
+                    _mm_storeu_si128((__m128i *)(dst + j * dst_stride + i), v);
+                else
+                    _mm_storel_epi64((__m128i *)(dst + j * dst_stride + i), v);
+            }
+        }
         return;
     }
     /* both: the rows the vertical taps read, then the vertical pass */

@@ -21,6 +21,7 @@ typedef struct FsrHrFilter {
     int kind;
     double a;                          /* FSR_HRFILTER_CUBIC only */
     int16_t coef[4][FSR_HRMC_TAPS];    /* per quarter phase, sum 64 */
+    int8_t pair_k0[4], pairs[4];       /* per phase: taps [k0, k0 + 2 * pairs) cover the non-zero ones */
 } FsrHrFilter;
 
 /* Fills the coefficient table; a is Keys' parameter for the cubic kind. */
