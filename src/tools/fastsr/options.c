@@ -16,7 +16,7 @@ void cli_usage(FILE *f)
             "  -m, --mode MODE        fast | srcnn | bicubic (default fast)\n"
             "      --model FILE       SR model (.safetensors); default: the shipped model for the scale\n"
             "  -k, --keyframes P      fast mode: which frames get SR: intra | every:N | adaptive[:DB]\n"
-            "                         (default adaptive:0.2)\n"
+            "                         (default adaptive:0.12)\n"
             "      --hr-filter F      fast mode: HR interpolation: bicubic | bilinear | h264 | cubic:A\n"
             "      --fallback T       fast mode: blocks with mean |LR residual| >= T become bicubic\n"
             "                         (default 10; 0 disables)\n"
