@@ -5,8 +5,9 @@
  *   and scaled by the GPU, presented with vsync.
  * - software (no GPU, or only a software OpenGL such as Mesa's llvmpipe):
  *   SDL's software renderer on the window surface, shared with the X server
- *   (MIT-SHM), and two XRGB streaming textures that the player fills with
- *   its own YUV->RGB converter (yuv.c), only the columns that are shown.
+ *   (MIT-SHM).  The player's own YUV->RGB converter (yuv.c) writes the
+ *   picture straight into that surface when it is shown 1:1, else into two
+ *   XRGB streaming textures that SDL scales; only the columns shown.
  *   Measured at 1080p under Xvfb: SDL's OpenGL renderer on llvmpipe took
  *   55-76 ms per redraw, SDL's software renderer presenting through an
  *   OpenGL texture (its default on X11) 42-60 ms; see README.
@@ -42,6 +43,7 @@ struct View {
     int fast_marked;          /* FAST's luma comes from `marked` */
     int lo[2], hi[2];
     YuvCoeffs yc;
+    Uint32 format;            /* of the XRGB textures */
 };
 
 static int fail(const char *what)
@@ -196,6 +198,7 @@ int view_open(View **pv, const PlayOptions *o, int hw, int hh)
         const SDL_YUV_CONVERSION_MODE m = SDL_GetYUVConversionModeForResolution(hw, hh);
         yuv_coeffs_init(&v->yc, m == SDL_YUV_CONVERSION_BT709 ? YUV_BT709 : YUV_BT601, m == SDL_YUV_CONVERSION_JPEG);
     }
+    v->format = fmt;
     v->fast = SDL_CreateTexture(v->ren, fmt, SDL_TEXTUREACCESS_STREAMING, hw, hh);
     v->cmp = SDL_CreateTexture(v->ren, fmt, SDL_TEXTUREACCESS_STREAMING, hw, hh);
     if (!v->fast || !v->cmp) {
@@ -305,6 +308,27 @@ static void prepare(View *v, const PlayFrame *f, int i, int a, int b)
     v->hi[i] = SDL_max(b, v->hi[i]);
 }
 
+/* Columns [a, b) of picture i (0 FAST, 1 comparison) of frame f shown at
+ * window rectangle dst (src: the same columns in the picture).  Software
+ * path at 1:1: converted straight into the window surface (`direct`), which
+ * saves copying 8 MB per 1080p frame from a texture; otherwise from the
+ * texture, scaled as needed. */
+static void picture_part(View *v, const PlayFrame *f, SDL_Surface *direct, const SDL_Rect *pr, int i, int a, int b)
+{
+    if (a >= b)
+        return;
+    if (direct) {
+        const FsrPicture *y = i ? &f->cmp : v->fast_marked ? &v->marked : &f->hr, *c = &f->hr;
+        yuv420_to_xrgb((uint8_t *)direct->pixels + pr->y * direct->pitch + pr->x * 4, direct->pitch, y->data[0],
+                       y->stride[0], c->data[1], c->stride[1], c->data[2], c->stride[2], a, b, v->hh, &v->yc, YUV_SIMD);
+        return;
+    }
+    prepare(v, f, i, a, b);
+    const int x0 = pr->x + (int)((int64_t)a * pr->w / v->hw), x1 = pr->x + (int)((int64_t)b * pr->w / v->hw);
+    SDL_Rect src = { a, 0, b - a, v->hh }, dst = { x0, pr->y, x1 - x0, pr->h };
+    SDL_RenderCopy(v->ren, i ? v->cmp : v->fast, &src, &dst);
+}
+
 /* The picture's rectangle in the window: as large as fits, aspect kept. */
 static SDL_Rect picture_rect(View *v)
 {
@@ -410,35 +434,42 @@ static void magnifier(View *v, const PlayFrame *f, const ViewState *st, SDL_Rect
 
 void view_draw(View *v, const PlayFrame *f, const ViewState *st, const char *hud)
 {
-    SDL_SetRenderDrawColor(v->ren, 0, 0, 0, 255);
-    SDL_RenderClear(v->ren);
     const SDL_Rect pr = picture_rect(v);
     const int ts = pr.h >= 700 ? 2 : 1;
     int split_x = pr.x + pr.w;
-    if (f && v->uploaded == f->index) {
+    const int have = f && v->uploaded == f->index;
+    int ow, oh;
+    SDL_GetRendererOutputSize(v->ren, &ow, &oh);
+    /* software path: no need to clear what the picture covers (GPU
+     * renderers want the whole back buffer cleared) */
+    if (!v->soft || !have || pr.w < ow || pr.h < oh) {
+        SDL_SetRenderDrawColor(v->ren, 0, 0, 0, 255);
+        SDL_RenderClear(v->ren);
+    }
+    SDL_Surface *direct = NULL;
+    if (v->soft && have && pr.w == v->hw && pr.h == v->hh) {
+        /* the queued clear first: the renderer batches its commands */
+        SDL_RenderFlush(v->ren);
+        direct = SDL_GetWindowSurface(v->win);
+        if (direct && (direct->format->format != v->format || SDL_MUSTLOCK(direct)))
+            direct = NULL;
+    }
+    if (have) {
         if (st->mode == VIEW_SPLIT && v->cmp_uploaded) {
             const int sx = SDL_clamp((int)(st->divider * v->hw + 0.5), 0, v->hw);
             split_x = pr.x + (int)((int64_t)sx * pr.w / v->hw);
-            SDL_Rect ls = { 0, 0, sx, v->hh }, ld = { pr.x, pr.y, split_x - pr.x, pr.h };
-            SDL_Rect rs = { sx, 0, v->hw - sx, v->hh }, rd = { split_x, pr.y, pr.x + pr.w - split_x, pr.h };
-            prepare(v, f, 1, 0, sx);
-            prepare(v, f, 0, sx, v->hw);
-            if (sx > 0)
-                SDL_RenderCopy(v->ren, v->cmp, &ls, &ld);
-            if (sx < v->hw)
-                SDL_RenderCopy(v->ren, v->fast, &rs, &rd);
+            picture_part(v, f, direct, &pr, 1, 0, sx);
+            picture_part(v, f, direct, &pr, 0, sx, v->hw);
             SDL_SetRenderDrawColor(v->ren, 255, 255, 255, 255);
             SDL_Rect line = { split_x - 1, pr.y, 2, pr.h };
             SDL_RenderFillRect(v->ren, &line);
             label(v, pr.x + 4, pr.y + pr.h - 14 * ts, ts, st->cmp_label, 255, 255, 255);
             label(v, pr.x + pr.w - (4 + 6 * FONT_CELL_W) * ts, pr.y + pr.h - 14 * ts, ts, "FAST", 255, 255, 255);
         } else if (st->mode == VIEW_COMPARE && v->cmp_uploaded) {
-            prepare(v, f, 1, 0, v->hw);
-            SDL_RenderCopy(v->ren, v->cmp, NULL, &pr);
+            picture_part(v, f, direct, &pr, 1, 0, v->hw);
             label(v, pr.x + 4, pr.y + pr.h - 14 * ts, ts, st->cmp_label, 255, 255, 255);
         } else {
-            prepare(v, f, 0, 0, v->hw);
-            SDL_RenderCopy(v->ren, v->fast, NULL, &pr);
+            picture_part(v, f, direct, &pr, 0, 0, v->hw);
             if (st->mode != VIEW_FAST)
                 label(v, pr.x + 4, pr.y + pr.h - 14 * ts, ts, "COMPARISON NOT READY: FAST", 255, 200, 0);
         }

@@ -34,7 +34,7 @@ static inline uint32_t chan(int32_t s)
     return s < 0 ? 0 : s > 255 ? 255 : (uint32_t)s;
 }
 
-/* n pixels of one row from column x (even). */
+/* n pixels of one row from column x. */
 static void row_c(uint32_t *d, const uint8_t *y, const uint8_t *u, const uint8_t *v, int x, int n, const YuvCoeffs *c)
 {
     for (int i = 0; i < n; i++) {
@@ -106,7 +106,14 @@ void yuv420_to_xrgb(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *y, ptrdif
 #endif
     if (x1 <= x0)
         return;
-    for (int j = 0; j < h; j++)
-        row((uint32_t *)(void *)(dst + j * dst_stride), y + j * y_stride, u + (j >> 1) * u_stride,
-            v + (j >> 1) * v_stride, x0, x1 - x0, c);
+    /* an odd first column shares its chroma with the column before: done
+     * alone, so the SIMD kernel starts on a chroma pair */
+    const int odd = x0 & 1;
+    for (int j = 0; j < h; j++) {
+        uint32_t *d = (uint32_t *)(void *)(dst + j * dst_stride);
+        const uint8_t *yr = y + j * y_stride, *ur = u + (j >> 1) * u_stride, *vr = v + (j >> 1) * v_stride;
+        if (odd)
+            row_c(d, yr, ur, vr, x0, 1, c);
+        row(d, yr, ur, vr, x0 + odd, x1 - x0 - odd, c);
+    }
 }

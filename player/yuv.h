@@ -23,8 +23,7 @@ void yuv_coeffs_init(YuvCoeffs *c, int matrix, int full_range);
 
 /* Converts columns [x0, x1) of all h rows to XRGB8888 (0xffRRGGBB as a
  * 32-bit word; bytes B, G, R, 255 in memory): dst points at column 0 of
- * row 0.  x0 must be even (a chroma sample covers two columns); chroma is
- * not interpolated (each sample serves its 2x2 pixels).  flags: 0 forces
+ * row 0.  Chroma is not interpolated (each sample serves its 2x2 pixels).  flags: 0 forces
  * the plain C kernel, YUV_SIMD allows the fastest one this CPU runs; both
  * give identical bytes. */
 #define YUV_SIMD 1u

@@ -216,22 +216,28 @@ static void test_renderers_agree(void **state)
 {
     (void)state;
     NEED_XVFB();
-    const char *keys[] = { "1", "2,o,h" };
-    for (int k = 0; k < 2; k++) {
+    /* 1:1 (converted into the window surface) and scaled (from textures) */
+    const struct { const char *keys, *size; int w, h, hud; } runs[] = {
+        { "1", "320x192", 320, 192, 0 },
+        { "2,o,h", "320x192", 320, 192, 1 },
+        { "2,h", "480x288", 480, 288, 1 },
+    };
+    for (int k = 0; k < 3; k++) {
         char args[4096];
         const char *gpu = tu_tmp("r-gpu.png"), *soft = tu_tmp("r-soft.png");
-        snprintf(args, sizeof(args), "--no-sync --renderer gpu --model %s --frames 5 --keys %s --screenshot %s %s",
-                 model_id, keys[k], gpu, tu_tmp("av.mp4"));
+        snprintf(args, sizeof(args), "--no-sync --renderer gpu --size %s --model %s --frames 5 --keys %s --screenshot %s %s",
+                 runs[k].size, model_id, runs[k].keys, gpu, tu_tmp("av.mp4"));
         assert_int_equal(run_play(args), 0);
-        snprintf(args, sizeof(args), "--no-sync --renderer software --model %s --frames 5 --keys %s --screenshot %s %s",
-                 model_id, keys[k], soft, tu_tmp("av.mp4"));
+        snprintf(args, sizeof(args),
+                 "--no-sync --renderer software --size %s --model %s --frames 5 --keys %s --screenshot %s %s",
+                 runs[k].size, model_id, runs[k].keys, soft, tu_tmp("av.mp4"));
         assert_int_equal(run_play(args), 0);
         Shot g = shot(gpu), s = shot(soft);
-        assert_int_equal(s.w, 320);
-        assert_int_equal(s.h, 192);
+        assert_int_equal(s.w, runs[k].w);
+        assert_int_equal(s.h, runs[k].h);
         assert_true(region_stddev(&s, 0, 0, s.w, s.h) > 20);
         /* (the HUD names the renderer: compare below it) */
-        const double d = region_diff(&g, &s, 0, k ? 100 : 0, s.w, s.h, NULL);
+        const double d = region_diff(&g, &s, 0, runs[k].hud ? 100 : 0, s.w, s.h, NULL);
         assert_true(d < 1);
         free(g.y);
         free(s.y);

@@ -35,7 +35,7 @@ static void convert(uint32_t *dst, int x0, int x1, const YuvCoeffs *c, unsigned 
 static void test_simd_matches_c(void **state)
 {
     (void)state;
-    const int ranges[][2] = { { 0, W }, { 0, 16 }, { 2, 19 }, { 100, W }, { 0, 1 }, { 64, 64 }, { 198, 203 } };
+    const int ranges[][2] = { { 0, W }, { 0, 16 }, { 2, 19 }, { 100, W }, { 0, 1 }, { 64, 64 }, { 198, 203 }, { 1, W }, { 3, 40 }, { 201, 202 } };
     for (int m = 0; m < 2; m++)
         for (int full = 0; full < 2; full++) {
             YuvCoeffs c;
