@@ -149,8 +149,10 @@ int view_open(View **pv, const PlayOptions *o, int hw, int hh)
      * default: without a GPU that is llvmpipe drawing a full-window quad
      * (45% of the player's CPU time at 1080p); the X server's shared-memory
      * images are the direct route.  Read once, before any window surface
-     * exists; an SDL_FRAMEBUFFER_ACCELERATION in the environment wins. */
-    SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+     * exists; an SDL_FRAMEBUFFER_ACCELERATION in the environment wins.
+     * (Other drivers, e.g. Wayland and KMSDRM, have no direct route.) */
+    if (drv && !strcmp(drv, "x11"))
+        SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
     char gl[64] = "";
     if (o->renderer != RENDER_SOFTWARE) {
         v->ren = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_ACCELERATED | vsync);
@@ -172,6 +174,8 @@ int view_open(View **pv, const PlayOptions *o, int hw, int hh)
                 v->ren = SDL_CreateRenderer(v->win, i, SDL_RENDERER_SOFTWARE);
         }
         v->soft = v->ren != NULL;
+        if (!v->ren && o->renderer == RENDER_AUTO) /* a software OpenGL is still better than nothing */
+            v->ren = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_ACCELERATED | vsync);
     }
     if (!v->ren) {
         view_close(&v);
