@@ -30,6 +30,9 @@ static void usage(FILE *f)
             "      --arch NAME      accelerator model for the HUD's time and energy\n"
             "                       (default " DEFAULT_ARCH "; a name or a JSON file)\n"
             "      --size WxH       initial window size (default: the output size, fitted to the screen)\n"
+            "      --renderer R     auto | gpu | software (default auto: the GPU with YUV textures and\n"
+            "                       vsync when there is one, else the player's own YUV->RGB converter\n"
+            "                       into the window; a software OpenGL such as llvmpipe counts as none)\n"
             "  -t, --threads N      threads for the engines (default: all cores)\n"
             "      --benchmark      print achieved fps and dropped frames after the run\n"
             "      --frames N       stop after N frames have been shown\n"
@@ -68,7 +71,7 @@ static int bad(const char *fmt, const char *arg)
 int play_parse_options(PlayOptions *o, int argc, char **argv)
 {
     enum { OPT_MODEL = 256, OPT_COMPARE, OPT_HR, OPT_FRAMES, OPT_SHOT, OPT_KEYS, OPT_BENCH, OPT_NOSYNC,
-           OPT_SIZE, OPT_ARCH };
+           OPT_SIZE, OPT_ARCH, OPT_RENDERER };
     static const struct option longopts[] = {
         { "scale", required_argument, NULL, 's' },
         { "model", required_argument, NULL, OPT_MODEL },
@@ -77,6 +80,7 @@ int play_parse_options(PlayOptions *o, int argc, char **argv)
         { "hr", required_argument, NULL, OPT_HR },
         { "arch", required_argument, NULL, OPT_ARCH },
         { "size", required_argument, NULL, OPT_SIZE },
+        { "renderer", required_argument, NULL, OPT_RENDERER },
         { "threads", required_argument, NULL, 't' },
         { "benchmark", no_argument, NULL, OPT_BENCH },
         { "frames", required_argument, NULL, OPT_FRAMES },
@@ -129,6 +133,16 @@ int play_parse_options(PlayOptions *o, int argc, char **argv)
             o->height = h;
             break;
         }
+        case OPT_RENDERER:
+            if (!strcmp(optarg, "auto"))
+                o->renderer = RENDER_AUTO;
+            else if (!strcmp(optarg, "gpu"))
+                o->renderer = RENDER_GPU;
+            else if (!strcmp(optarg, "software"))
+                o->renderer = RENDER_SOFTWARE;
+            else
+                return bad("--renderer '%s': use auto, gpu or software", optarg);
+            break;
         case 't':
             if (parse_long(optarg, 0, 256, &v) < 0)
                 return bad("--threads '%s': use 0 (all cores) to 256", optarg);

@@ -23,6 +23,13 @@
 
 enum CompareMode { COMPARE_BICUBIC = 0, COMPARE_SRCNN = 1 };
 
+/* --renderer: how frames reach the window */
+enum RenderChoice {
+    RENDER_AUTO = 0,  /* a GPU renderer when there is a real GPU, else software */
+    RENDER_GPU = 1,   /* SDL's renderer with IYUV textures (accelerated first) */
+    RENDER_SOFTWARE = 2, /* the player's YUV converter into the window surface */
+};
+
 enum ViewMode {
     VIEW_FAST = 1,    /* FAST output, whole window */
     VIEW_SPLIT = 2,   /* comparison left of the divider, FAST right */
@@ -44,6 +51,7 @@ typedef struct PlayOptions {
     int threads;
     int width, height;        /* initial window size, 0: from the video */
     const char *arch;         /* accelerator architecture for the HUD */
+    int renderer;             /* enum RenderChoice */
 } PlayOptions;
 
 /* Parses argv; 0 ok, 1 when --help/--version was handled, -1 on error (the

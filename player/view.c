@@ -1,13 +1,29 @@
-/* Rendering with SDL2: two IYUV streaming textures (FAST and the
- * comparison; the comparison shares FAST's chroma, which is bicubic in both)
- * drawn letterboxed into a resizable window, split at a divider; text with
- * the built-in font from a glyph atlas texture. */
+/* Rendering with SDL2, two ways:
+ *
+ * - GPU: two IYUV streaming textures (FAST and the comparison; the
+ *   comparison shares FAST's chroma, which is bicubic in both), converted
+ *   and scaled by the GPU, presented with vsync.
+ * - software (no GPU, or only a software OpenGL such as Mesa's llvmpipe):
+ *   SDL's software renderer on the window surface, shared with the X server
+ *   (MIT-SHM).  The player's own YUV->RGB converter (yuv.c) writes the
+ *   picture straight into that surface when it is shown 1:1, else into two
+ *   XRGB streaming textures that SDL scales; only the columns shown.
+ *   Measured at 1080p under Xvfb: SDL's OpenGL renderer on llvmpipe took
+ *   55-76 ms per redraw, SDL's software renderer presenting through an
+ *   OpenGL texture (its default on X11) 42-60 ms, this path 4-7 ms.
+ *
+ * Either way the picture is drawn letterboxed into a resizable window,
+ * split at a divider; text with the built-in font from a glyph atlas
+ * texture. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <SDL_opengl.h>
+
 #include "font.h"
 #include "view.h"
+#include "yuv.h"
 
 #define LENS 256 /* magnifier size in window pixels */
 
@@ -19,13 +35,40 @@ struct View {
     FsrPicture marked;        /* FAST output with the block map drawn on it */
     int64_t uploaded;         /* index of the frame in the textures */
     int cmp_uploaded;
-    char renderer[64];
+    char renderer[96];
+    /* software path: the textures are XRGB, filled by the player's
+     * converter on demand; lo[i]..hi[i] are the columns of texture i (0
+     * FAST, 1 comparison) converted from the frame `uploaded` */
+    int soft;
+    int fast_marked;          /* FAST's luma comes from `marked` */
+    int lo[2], hi[2];
+    YuvCoeffs yc;
+    Uint32 format;            /* of the XRGB textures */
 };
 
 static int fail(const char *what)
 {
     fprintf(stderr, PLAY_NAME ": error: %s: %s\n", what, SDL_GetError());
     return -1;
+}
+
+/* 1 when an OpenGL renderer runs on a software rasteriser (its
+ * GL_RENDERER string in name): no GPU to gain from, and at 1080p it is the
+ * slowest way to the screen. */
+static int gl_software(const char *renderer, char *name, size_t n)
+{
+    if (strncmp(renderer, "opengl", 6))
+        return 0;
+    /* the renderer made its context current when it was created */
+    const GLubyte *(APIENTRY *get_string)(GLenum) = (const GLubyte *(APIENTRY *)(GLenum))SDL_GL_GetProcAddress("glGetString");
+    const char *s = get_string ? (const char *)get_string(GL_RENDERER) : NULL;
+    if (!s)
+        return 0;
+    snprintf(name, n, "%s", s);
+    char *sp = strchr(name, ' ');
+    if (sp)
+        *sp = 0; /* "llvmpipe (LLVM 15.0.6, 256 bits)": the first word */
+    return strstr(s, "llvmpipe") || strstr(s, "softpipe") || strstr(s, "Software") || strstr(s, "software");
 }
 
 static SDL_Texture *make_font(SDL_Renderer *ren)
@@ -102,21 +145,74 @@ int view_open(View **pv, const PlayOptions *o, int hw, int hh)
         return fail("cannot open a window");
     }
     const Uint32 vsync = o->no_sync ? 0 : SDL_RENDERER_PRESENTVSYNC;
-    v->ren = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_ACCELERATED | vsync);
-    if (!v->ren)
-        v->ren = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_SOFTWARE);
+    /* SDL's software renderer presents through an OpenGL texture on X11 by
+     * default: without a GPU that is llvmpipe drawing a full-window quad
+     * (45% of the player's CPU time at 1080p); the X server's shared-memory
+     * images are the direct route.  Read once, before any window surface
+     * exists; an SDL_FRAMEBUFFER_ACCELERATION in the environment wins.
+     * (Other drivers, e.g. Wayland and KMSDRM, have no direct route.) */
+    if (drv && !strcmp(drv, "x11"))
+        SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+    char gl[64] = "";
+    if (o->renderer != RENDER_SOFTWARE) {
+        v->ren = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_ACCELERATED | vsync);
+        SDL_RendererInfo info;
+        if (v->ren && o->renderer == RENDER_AUTO && SDL_GetRendererInfo(v->ren, &info) == 0 &&
+            (!(info.flags & SDL_RENDERER_ACCELERATED) || !strcmp(info.name, "software") ||
+             gl_software(info.name, gl, sizeof(gl)))) {
+            SDL_DestroyRenderer(v->ren);
+            v->ren = NULL;
+        }
+        if (!v->ren && o->renderer == RENDER_GPU)
+            v->ren = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_SOFTWARE);
+    }
+    if (!v->ren) {
+        /* by index: an SDL_RENDER_DRIVER hint would override the flags */
+        for (int i = 0, n = SDL_GetNumRenderDrivers(); i < n && !v->ren; i++) {
+            SDL_RendererInfo info;
+            if (SDL_GetRenderDriverInfo(i, &info) == 0 && !strcmp(info.name, "software"))
+                v->ren = SDL_CreateRenderer(v->win, i, SDL_RENDERER_SOFTWARE);
+        }
+        v->soft = v->ren != NULL;
+        if (!v->ren && o->renderer == RENDER_AUTO) /* a software OpenGL is still better than nothing */
+            v->ren = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_ACCELERATED | vsync);
+    }
     if (!v->ren) {
         view_close(&v);
         return fail("cannot create a renderer");
     }
     SDL_RendererInfo info;
-    if (SDL_GetRendererInfo(v->ren, &info) == 0)
+    if (SDL_GetRendererInfo(v->ren, &info) < 0)
+        info.name = "?";
+    if (v->soft)
+        snprintf(v->renderer, sizeof(v->renderer), "software, YUV by the player%s%s%s", *gl ? " (GL is " : "", gl,
+                 *gl ? ")" : "");
+    else if (gl_software(info.name, gl, sizeof(gl)))
+        snprintf(v->renderer, sizeof(v->renderer), "%s (%s, software)", info.name, gl);
+    else
         snprintf(v->renderer, sizeof(v->renderer), "%s", info.name);
-    v->fast = SDL_CreateTexture(v->ren, SDL_PIXELFORMAT_IYUV, SDL_TEXTUREACCESS_STREAMING, hw, hh);
-    v->cmp = SDL_CreateTexture(v->ren, SDL_PIXELFORMAT_IYUV, SDL_TEXTUREACCESS_STREAMING, hw, hh);
+    Uint32 fmt = SDL_PIXELFORMAT_IYUV;
+    if (v->soft) {
+        /* the window surface's own layout when it is XRGB-like, so showing
+         * a texture is a plain copy */
+        SDL_Surface *ws = SDL_GetWindowSurface(v->win);
+        fmt = ws && (ws->format->format == SDL_PIXELFORMAT_ARGB8888) ? SDL_PIXELFORMAT_ARGB8888
+                                                                     : SDL_PIXELFORMAT_RGB888;
+        /* the matrix SDL would use for these IYUV textures on the GPU path */
+        const SDL_YUV_CONVERSION_MODE m = SDL_GetYUVConversionModeForResolution(hw, hh);
+        yuv_coeffs_init(&v->yc, m == SDL_YUV_CONVERSION_BT709 ? YUV_BT709 : YUV_BT601, m == SDL_YUV_CONVERSION_JPEG);
+    }
+    v->format = fmt;
+    v->fast = SDL_CreateTexture(v->ren, fmt, SDL_TEXTUREACCESS_STREAMING, hw, hh);
+    v->cmp = SDL_CreateTexture(v->ren, fmt, SDL_TEXTUREACCESS_STREAMING, hw, hh);
     if (!v->fast || !v->cmp) {
         view_close(&v);
         return fail("cannot create the video textures");
+    }
+    if (v->soft) {
+        /* opaque: copied, never blended */
+        SDL_SetTextureBlendMode(v->fast, SDL_BLENDMODE_NONE);
+        SDL_SetTextureBlendMode(v->cmp, SDL_BLENDMODE_NONE);
     }
     if (!(v->font = make_font(v->ren))) {
         view_close(&v);
@@ -170,16 +266,72 @@ int view_upload(View *v, const PlayFrame *f, const ViewState *st)
         if (fsr_blockmap_draw(&v->marked, &f->map) == 0)
             show = &v->marked;
     }
-    if (upload(v->fast, show, &f->hr) < 0)
-        return fail("texture upload");
-    v->cmp_uploaded = 0;
-    if (st->mode != VIEW_FAST && f->cmp_kind) {
-        if (upload(v->cmp, &f->cmp, &f->hr) < 0)
-            return fail("texture upload");
-        v->cmp_uploaded = 1;
-    }
+    v->cmp_uploaded = st->mode != VIEW_FAST && f->cmp_kind;
     v->uploaded = f->index;
+    if (v->soft) {
+        /* converted when drawn, only the columns shown (see prepare) */
+        v->fast_marked = show == &v->marked;
+        v->lo[0] = v->hi[0] = v->lo[1] = v->hi[1] = 0;
+        return 0;
+    }
+    if (upload(v->fast, show, &f->hr) < 0 || (v->cmp_uploaded && upload(v->cmp, &f->cmp, &f->hr) < 0)) {
+        v->uploaded = -1;
+        return fail("texture upload");
+    }
     return 0;
+}
+
+/* Software path: makes columns [a, b) of texture i (0 FAST, 1 comparison)
+ * hold frame f (the one uploaded), converting those not done yet.  The
+ * converted span only grows, so it stays one interval. */
+static void prepare(View *v, const PlayFrame *f, int i, int a, int b)
+{
+    if (!v->soft)
+        return;
+    a = SDL_max(0, a & ~1); /* chroma pairs */
+    b = SDL_min(v->hw, b + (b & 1));
+    if (a >= b || (a >= v->lo[i] && b <= v->hi[i]))
+        return;
+    if (v->lo[i] >= v->hi[i])
+        v->lo[i] = v->hi[i] = a;
+    SDL_Texture *t = i ? v->cmp : v->fast;
+    const FsrPicture *y = i ? &f->cmp : v->fast_marked ? &v->marked : &f->hr, *c = &f->hr;
+    void *pixels;
+    int pitch;
+    /* (flushes draws already queued with this texture first) */
+    if (SDL_LockTexture(t, NULL, &pixels, &pitch) < 0) {
+        fprintf(stderr, PLAY_NAME ": warning: texture upload: %s\n", SDL_GetError());
+        return;
+    }
+    /* left and right of what is done, gaps included (empty spans do nothing) */
+    const int span[2][2] = { { a, v->lo[i] }, { v->hi[i], b } };
+    for (int k = 0; k < 2; k++)
+        yuv420_to_xrgb(pixels, pitch, y->data[0], y->stride[0], c->data[1], c->stride[1], c->data[2], c->stride[2],
+                       span[k][0], span[k][1], v->hh, &v->yc, YUV_SIMD);
+    SDL_UnlockTexture(t);
+    v->lo[i] = SDL_min(a, v->lo[i]);
+    v->hi[i] = SDL_max(b, v->hi[i]);
+}
+
+/* Columns [a, b) of picture i (0 FAST, 1 comparison) of frame f shown at
+ * window rectangle dst (src: the same columns in the picture).  Software
+ * path at 1:1: converted straight into the window surface (`direct`), which
+ * saves copying 8 MB per 1080p frame from a texture; otherwise from the
+ * texture, scaled as needed. */
+static void picture_part(View *v, const PlayFrame *f, SDL_Surface *direct, const SDL_Rect *pr, int i, int a, int b)
+{
+    if (a >= b)
+        return;
+    if (direct) {
+        const FsrPicture *y = i ? &f->cmp : v->fast_marked ? &v->marked : &f->hr, *c = &f->hr;
+        yuv420_to_xrgb((uint8_t *)direct->pixels + pr->y * direct->pitch + pr->x * 4, direct->pitch, y->data[0],
+                       y->stride[0], c->data[1], c->stride[1], c->data[2], c->stride[2], a, b, v->hh, &v->yc, YUV_SIMD);
+        return;
+    }
+    prepare(v, f, i, a, b);
+    const int x0 = pr->x + (int)((int64_t)a * pr->w / v->hw), x1 = pr->x + (int)((int64_t)b * pr->w / v->hw);
+    SDL_Rect src = { a, 0, b - a, v->hh }, dst = { x0, pr->y, x1 - x0, pr->h };
+    SDL_RenderCopy(v->ren, i ? v->cmp : v->fast, &src, &dst);
 }
 
 /* The picture's rectangle in the window: as large as fits, aspect kept. */
@@ -253,7 +405,7 @@ static void label(View *v, int x, int y, int scale, const char *s, Uint8 r, Uint
     text(v, x + 2 * scale, y + scale, scale, s, r, g, b);
 }
 
-static void magnifier(View *v, const ViewState *st, SDL_Rect pr, int split_x)
+static void magnifier(View *v, const PlayFrame *f, const ViewState *st, SDL_Rect pr, int split_x)
 {
     if (st->mouse_x < pr.x || st->mouse_x >= pr.x + pr.w || st->mouse_y < pr.y || st->mouse_y >= pr.y + pr.h)
         return;
@@ -268,6 +420,7 @@ static void magnifier(View *v, const ViewState *st, SDL_Rect pr, int split_x)
                      SDL_min(sw, v->hw), SDL_min(sw, v->hh) };
     int ow, oh;
     SDL_GetRendererOutputSize(v->ren, &ow, &oh);
+    prepare(v, f, t == v->cmp, src.x, src.x + src.w);
     SDL_Rect dst = { SDL_clamp(st->mouse_x - LENS / 2, 0, SDL_max(0, ow - LENS)),
                      SDL_clamp(st->mouse_y - LENS / 2, 0, SDL_max(0, oh - LENS)), LENS, LENS };
     /* nearest neighbour in the lens so single pixels show; flushed around
@@ -286,31 +439,42 @@ static void magnifier(View *v, const ViewState *st, SDL_Rect pr, int split_x)
 
 void view_draw(View *v, const PlayFrame *f, const ViewState *st, const char *hud)
 {
-    SDL_SetRenderDrawColor(v->ren, 0, 0, 0, 255);
-    SDL_RenderClear(v->ren);
     const SDL_Rect pr = picture_rect(v);
     const int ts = pr.h >= 700 ? 2 : 1;
     int split_x = pr.x + pr.w;
-    if (f && v->uploaded == f->index) {
+    const int have = f && v->uploaded == f->index;
+    int ow, oh;
+    SDL_GetRendererOutputSize(v->ren, &ow, &oh);
+    /* software path: no need to clear what the picture covers (GPU
+     * renderers want the whole back buffer cleared) */
+    if (!v->soft || !have || pr.w < ow || pr.h < oh) {
+        SDL_SetRenderDrawColor(v->ren, 0, 0, 0, 255);
+        SDL_RenderClear(v->ren);
+    }
+    SDL_Surface *direct = NULL;
+    if (v->soft && have && pr.w == v->hw && pr.h == v->hh) {
+        /* the queued clear first: the renderer batches its commands */
+        SDL_RenderFlush(v->ren);
+        direct = SDL_GetWindowSurface(v->win);
+        if (direct && (direct->format->format != v->format || SDL_MUSTLOCK(direct)))
+            direct = NULL;
+    }
+    if (have) {
         if (st->mode == VIEW_SPLIT && v->cmp_uploaded) {
             const int sx = SDL_clamp((int)(st->divider * v->hw + 0.5), 0, v->hw);
             split_x = pr.x + (int)((int64_t)sx * pr.w / v->hw);
-            SDL_Rect ls = { 0, 0, sx, v->hh }, ld = { pr.x, pr.y, split_x - pr.x, pr.h };
-            SDL_Rect rs = { sx, 0, v->hw - sx, v->hh }, rd = { split_x, pr.y, pr.x + pr.w - split_x, pr.h };
-            if (sx > 0)
-                SDL_RenderCopy(v->ren, v->cmp, &ls, &ld);
-            if (sx < v->hw)
-                SDL_RenderCopy(v->ren, v->fast, &rs, &rd);
+            picture_part(v, f, direct, &pr, 1, 0, sx);
+            picture_part(v, f, direct, &pr, 0, sx, v->hw);
             SDL_SetRenderDrawColor(v->ren, 255, 255, 255, 255);
             SDL_Rect line = { split_x - 1, pr.y, 2, pr.h };
             SDL_RenderFillRect(v->ren, &line);
             label(v, pr.x + 4, pr.y + pr.h - 14 * ts, ts, st->cmp_label, 255, 255, 255);
             label(v, pr.x + pr.w - (4 + 6 * FONT_CELL_W) * ts, pr.y + pr.h - 14 * ts, ts, "FAST", 255, 255, 255);
         } else if (st->mode == VIEW_COMPARE && v->cmp_uploaded) {
-            SDL_RenderCopy(v->ren, v->cmp, NULL, &pr);
+            picture_part(v, f, direct, &pr, 1, 0, v->hw);
             label(v, pr.x + 4, pr.y + pr.h - 14 * ts, ts, st->cmp_label, 255, 255, 255);
         } else {
-            SDL_RenderCopy(v->ren, v->fast, NULL, &pr);
+            picture_part(v, f, direct, &pr, 0, 0, v->hw);
             if (st->mode != VIEW_FAST)
                 label(v, pr.x + 4, pr.y + pr.h - 14 * ts, ts, "COMPARISON NOT READY: FAST", 255, 200, 0);
         }
@@ -330,7 +494,7 @@ void view_draw(View *v, const PlayFrame *f, const ViewState *st, const char *hud
                   f->key ? 255 : 200, f->key ? 220 : 200, f->key ? 0 : 200);
         }
         if (st->magnifier)
-            magnifier(v, st, pr, split_x);
+            magnifier(v, f, st, pr, split_x);
     }
     int y = 8;
     if (hud && *hud)

@@ -1,6 +1,7 @@
 /* fastsr-play under a virtual display (xvfb-run, SDL's software renderer,
  * SDL's disk audio driver): screenshots after N frames checked for size,
- * content, the overlay, the split view, keys injected with --keys, stepping
+ * content, the overlay, the split view, both ways to the screen (SDL's
+ * IYUV textures and the player's converter), keys injected with --keys, stepping
  * when paused, PSNR against a ground truth, playback with sound to the end,
  * and the one-line errors.  Skipped (loudly) only when xvfb-run is missing. */
 #include "testutil.h"
@@ -204,6 +205,50 @@ static void test_split_view(void **state)
     free(f.y);
     free(s.y);
     free(c.y);
+}
+
+/* The two ways to the screen show the same picture: SDL's renderer with
+ * IYUV textures (--renderer gpu; SDL's software one here) and the player's
+ * own converter into the window surface (--renderer software, what auto
+ * picks without a GPU), in the full view and the split view with the
+ * overlay and HUD. */
+static void test_renderers_agree(void **state)
+{
+    (void)state;
+    NEED_XVFB();
+    /* 1:1 (converted into the window surface) and scaled (from textures) */
+    const struct { const char *keys, *size; int w, h, hud; } runs[] = {
+        { "1", "320x192", 320, 192, 0 },
+        { "2,o,h", "320x192", 320, 192, 1 },
+        { "2,h", "480x288", 480, 288, 1 },
+    };
+    for (int k = 0; k < 3; k++) {
+        char args[4096];
+        const char *gpu = tu_tmp("r-gpu.png"), *soft = tu_tmp("r-soft.png");
+        snprintf(args, sizeof(args), "--no-sync --renderer gpu --size %s --model %s --frames 5 --keys %s --screenshot %s %s",
+                 runs[k].size, model_id, runs[k].keys, gpu, tu_tmp("av.mp4"));
+        assert_int_equal(run_play(args), 0);
+        snprintf(args, sizeof(args),
+                 "--no-sync --renderer software --size %s --model %s --frames 5 --keys %s --screenshot %s %s",
+                 runs[k].size, model_id, runs[k].keys, soft, tu_tmp("av.mp4"));
+        assert_int_equal(run_play(args), 0);
+        Shot g = shot(gpu), s = shot(soft);
+        assert_int_equal(s.w, runs[k].w);
+        assert_int_equal(s.h, runs[k].h);
+        assert_true(region_stddev(&s, 0, 0, s.w, s.h) > 20);
+        /* (the HUD names the renderer: compare below it) */
+        const double d = region_diff(&g, &s, 0, runs[k].hud ? 100 : 0, s.w, s.h, NULL);
+        assert_true(d < 1);
+        free(g.y);
+        free(s.y);
+    }
+    /* without a GPU, auto takes the player's converter */
+    char args[4096];
+    snprintf(args, sizeof(args), "--no-sync --benchmark --model %s --frames 3 %s", model_id, tu_tmp("av.mp4"));
+    assert_int_equal(run_play(args), 0);
+    assert_non_null(strstr(out, "renderer software, YUV by the player"));
+    assert_int_equal(tu_run(out, sizeof(out), "%s --renderer vulkan %s", play(), tu_tmp("av.mp4")), 2);
+    assert_one_error_line(out, "--renderer 'vulkan'");
 }
 
 /* --compare srcnn: the comparison is per-frame SR (flat under the flat
@@ -412,6 +457,7 @@ int main(void)
         cmocka_unit_test(test_dummy_driver_no_leaks),
         cmocka_unit_test(test_screenshot_overlay_hud),
         cmocka_unit_test(test_split_view),
+        cmocka_unit_test(test_renderers_agree),
         cmocka_unit_test(test_compare_srcnn),
         cmocka_unit_test(test_pause_and_step),
         cmocka_unit_test(test_psnr),
