@@ -490,7 +490,12 @@ static void conv_row_avx2(float *out, ptrdiff_t out_cs, const float *const *rows
     const size_t khw = (size_t)c->kh * c->kw;
     if (c->cb == 4) {
         for (int v = 0; v < nvec;) {
-            const int nx = nvec - v >= 3 ? 3 : nvec - v;
+            /* Blocks of 3 vectors, but never a lone 1-vector block at the
+             * end (31 vectors: 9 x 3 + 2 x 2, not 10 x 3 + 1): with 4
+             * accumulators the FMA latency, not the throughput, sets its
+             * speed, half the others'. */
+            const int left = nvec - v;
+            const int nx = left == 4 || left == 2 ? 2 : left >= 3 ? 3 : left;
             const BlockFn fn = nx == 3 ? block_4x3 : nx == 2 ? block_4x2 : block_4x1;
             for (int ci0 = 0; ci0 < c->in_ch; ci0 += c->ci_chunk) {
                 const int ci1 = ci0 + c->ci_chunk < c->in_ch ? ci0 + c->ci_chunk : c->in_ch;

@@ -7,7 +7,7 @@
  * only the kh_m input rows its kernel needs, in a ring buffer.  A
  * single-channel last layer (the luma output) keeps none: each of its input
  * rows is turned at once into kh partial rows (fsr_conv_pack_parts), and an
- * output row is the sum of kh of those.  A tile's rings (about 390 kB for
+ * output row is the sum of kh of those.  A tile's rings (about 420 kB for
  * 9-5-5 at the default tile width, next to 229 kB of weights) live in the
  * core's L2 and the shared L3, and nothing but the 8-bit input and output
  * goes to memory.

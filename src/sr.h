@@ -9,7 +9,7 @@ int fsr_sr_open_flags(FsrSR **sr, const FsrModel *model, int threads, unsigned c
 
 /* Largest tile in output pixels (defaults FSR_SR_TILE_W x FSR_SR_TILE_H;
  * the width is rounded down to a multiple of 8).  The width sets the size
- * of the per-tile ring buffers (9-5-5 at 256: about 530 kB, next to 229 kB
+ * of the per-tile ring buffers (9-5-5 at 256: about 420 kB, next to 229 kB
  * of weights, so partly in L3) and how much is recomputed at strip edges
  * (3% of layer 2 at 240-wide strips).  Measured on single-tile frames, best
  * of 20-30 (fastsr-bench --conv --size Wx256 --tile Wx256): 9-5-5 ran at
