@@ -498,7 +498,10 @@ static int run(FsrSR *sr, const Job *j, int rw, int rh)
     for (int i = 0; i < ntiles; i++) {
         int tx, tw;
         if (aligned) {
-            const int b0 = strip_edge(i % ntx, ntx, rw, align), b1 = strip_edge(i % ntx + 1, ntx, rw, align);
+            /* Odd bands right to left: two threads taking turns would
+             * otherwise get all the narrow strips and all the wide ones. */
+            const int band = i / ntx, sx = band & 1 ? ntx - 1 - i % ntx : i % ntx;
+            const int b0 = strip_edge(sx, ntx, rw, align), b1 = strip_edge(sx + 1, ntx, rw, align);
             tx = j->rx + b0;
             tw = b1 - b0;
         } else {
