@@ -21,11 +21,23 @@ typedef struct FsrPackedConv {
     int ci_inner;   /* weight order: 1 [ci chunk][ky][kx][ci], 0 [ci][ky][kx] */
     int ci_chunk;   /* input channels per chunk (ci_inner only) */
     int kx_sums;    /* single-channel output, kw 5: per-kx partial sums */
+    int parts;      /* packed by fsr_conv_pack_parts: weights [ci][kx][ky] */
     float *w;       /* [n_blocks][taps in that order][cb], zero-padded channels */
     float *b;       /* [n_blocks * cb] */
 } FsrPackedConv;
 
 int fsr_conv_pack(FsrPackedConv *p, const FsrConvLayer *l, int relu);
+
+/* A single-output-channel layer (SRCNN's last) packed for row partials:
+ * instead of one output row from kh input rows (a ring of kh rows of all
+ * input channels, read kh times each), every input row is used once, as it
+ * is produced, to give kh partial rows
+ *   parts[ky*parts_cs + x] = sum_ci,kx w[ci][ky][kx] * row[ci*in_cs + x + kx]
+ * and output row y is b + P_0(row y-ry) + P_1(row y-ry+1) + ... in ky
+ * order (fsr_conv_sum_parts).  The kh partials of a row are a 1 x kw
+ * convolution with kh output channels, which vectorises like any other
+ * layer; the input row is not kept. */
+int fsr_conv_pack_parts(FsrPackedConv *p, const FsrConvLayer *l, int relu);
 void fsr_conv_pack_free(FsrPackedConv *p);
 
 /* One output row of all out_ch channels:
@@ -39,13 +51,24 @@ void fsr_conv_pack_free(FsrPackedConv *p);
 typedef void (*FsrConvRowFn)(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_cs,
                              const FsrPackedConv *c, int width);
 
+/* Row partials of a fsr_conv_pack_parts layer (width a multiple of 8 for
+ * the optimised kernel; reads row columns up to width + kw - 2). */
+typedef void (*FsrConvPartsFn)(float *parts, ptrdiff_t parts_cs, const float *row, ptrdiff_t in_cs,
+                               const FsrPackedConv *c, int width);
+
 typedef struct FsrConvDSP {
     FsrConvRowFn conv_row;
+    FsrConvPartsFn conv_parts;
     int simd;       /* 1 when conv_row is the AVX2/FMA kernel */
 } FsrConvDSP;
 
 /* flags: fsr_cpu_flags() or a subset, to force the C kernel. */
 void fsr_conv_dsp_init(FsrConvDSP *dsp, unsigned flags);
+
+/* out[x] = act(b + parts[0][x] + parts[1][x] + ...), parts[ky] NULL for a
+ * row outside the picture under zero padding (skipped).  Plain C for every
+ * CPU: kh adds per pixel next to in_ch * kh * kw multiply-adds. */
+void fsr_conv_sum_parts(float *out, const float *const *parts, const FsrPackedConv *c, int width);
 
 /* Plain reference: one whole layer on a w x h plane, CHW float, padding at
  * the borders as the model says, double accumulation, no tiling.  For tests

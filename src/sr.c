@@ -4,10 +4,13 @@
  * channels of floats per pixel after layer 1), not the MACs.  So the output
  * is cut into tiles (FSR_SR_TILE_W wide column strips, FSR_SR_TILE_H rows),
  * and each tile streams down its rows through *all* layers: layer m keeps
- * only the kh_m input rows its kernel needs, in a ring buffer.  A tile's
- * rings (about 530 kB for 9-5-5 at the default tile width, next to 229 kB
- * of weights) live in the core's L2 and the shared L3, and nothing but the
- * 8-bit input and output goes to memory.
+ * only the kh_m input rows its kernel needs, in a ring buffer.  A
+ * single-channel last layer (the luma output) keeps none: each of its input
+ * rows is turned at once into kh partial rows (fsr_conv_pack_parts), and an
+ * output row is the sum of kh of those.  A tile's rings (about 420 kB for
+ * 9-5-5 at the default tile width, next to 229 kB of weights) live in the
+ * core's L2 and the shared L3, and nothing but the 8-bit input and output
+ * goes to memory.
  *
  * Naming: feature f is the input of layer f (feature 0 is the luma plane,
  * feature f >= 1 the output of layer f-1).  Features are computed only for
@@ -32,7 +35,8 @@
 #define MAX_DIM 16384
 
 typedef struct Scratch {
-    float *ring[MAX_LAYERS];     /* feature f: kh_f slots of in_ch x stride */
+    float *ring[MAX_LAYERS];     /* feature f: nslot[f] slots of in_ch x stride */
+    float *parts;                /* row partials of the last layer: kh rows x kh x pstride */
     float *zero;                 /* one zero row of the widest feature */
     float *out;                  /* last layer's output row */
     double seconds[MAX_LAYERS];
@@ -45,6 +49,9 @@ struct FsrSR {
     int tile_w, tile_h;
     ptrdiff_t stride[MAX_LAYERS]; /* floats per channel row of feature f */
     size_t slot[MAX_LAYERS];      /* floats per ring slot (one row, all channels) */
+    int nslot[MAX_LAYERS];        /* ring slots of feature f */
+    int parts;                    /* last layer by row partials (fsr_conv_pack_parts) */
+    ptrdiff_t pstride;            /* floats per partial row */
     Scratch *scratch;             /* one per thread */
     double *profile;
     uint8_t *tmp;                 /* bicubic luma for fsr_sr_picture */
@@ -52,7 +59,12 @@ struct FsrSR {
 };
 
 /* Tile geometry: feature f covers picture columns [ox[f], ox[f] + fw[f]);
- * layer m computes cw[m] (a multiple of 8) columns of feature m+1. */
+ * layer m computes cw[m] (a multiple of 8) columns of feature m+1.  Layer
+ * m-1 computes only the columns of feature m that layer m's *needed*
+ * outputs read (rounded up to 8), not all that its rounded-up cw[m] reads:
+ * the extra outputs of layer m are never used, so they may read columns no
+ * layer wrote (kept finite: the rings start zeroed, and hold only finite
+ * values after). */
 typedef struct Geometry {
     int ox[MAX_LAYERS + 1], fw[MAX_LAYERS + 1], cw[MAX_LAYERS];
 } Geometry;
@@ -65,16 +77,20 @@ static inline int round8(int v)
 static void tile_geometry(const FsrSR *sr, Geometry *g, int tx, int tw)
 {
     const int L = sr->n_layers;
+    int need = tw; /* columns of layer m's output that must be right */
     g->cw[L - 1] = round8(tw);
     g->ox[L] = tx;
     g->fw[L] = g->cw[L - 1];
     for (int m = L - 1; m >= 0; m--) {
         const int rx = sr->layer[m].kw / 2;
         g->ox[m] = g->ox[m + 1] - rx;
-        if (m)
-            g->fw[m] = g->cw[m - 1] = round8(g->cw[m] + 2 * rx);
-        else
-            g->fw[0] = g->cw[0] + 2 * rx;
+        need += 2 * rx;
+        g->fw[m] = g->cw[m] + 2 * rx; /* what layer m reads */
+        if (m) {
+            g->cw[m - 1] = round8(need);
+            if (g->cw[m - 1] > g->fw[m])
+                g->fw[m] = g->cw[m - 1];
+        }
     }
 }
 
@@ -85,6 +101,7 @@ static void free_scratch(FsrSR *sr)
     for (int t = 0; t < sr->threads; t++) {
         for (int f = 0; f < sr->n_layers; f++)
             free(sr->scratch[t].ring[f]);
+        free(sr->scratch[t].parts);
         free(sr->scratch[t].zero);
         free(sr->scratch[t].out);
     }
@@ -114,18 +131,32 @@ static int alloc_scratch(FsrSR *sr)
         if ((sr->stride[f] / 16) % 2 == 0)
             sr->stride[f] += 16;
         sr->slot[f] = (size_t)sr->layer[f].in_ch * sr->stride[f] + 48;
+        /* The last layer's input row is turned into partials as soon as it
+         * is made: one slot. */
+        sr->nslot[f] = sr->parts && f == sr->n_layers - 1 ? 1 : sr->layer[f].kh;
         const size_t row = (size_t)sr->layer[f].in_ch * sr->stride[f];
         if (row > zero_size)
             zero_size = row;
     }
+    /* Partial rows: odd multiples of 16 floats apart, like channel rows. */
+    sr->pstride = (g.cw[sr->n_layers - 1] + 15) & ~15;
+    if ((sr->pstride / 16) % 2 == 0)
+        sr->pstride += 16;
     sr->scratch = calloc((size_t)sr->threads, sizeof(*sr->scratch));
     if (!sr->scratch)
         return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
     for (int t = 0; t < sr->threads; t++) {
         Scratch *s = &sr->scratch[t];
         for (int f = 0; f < sr->n_layers; f++)
-            if (!(s->ring[f] = alloc_floats((size_t)sr->layer[f].kh * sr->slot[f])))
+            if (!(s->ring[f] = alloc_floats((size_t)sr->nslot[f] * sr->slot[f])))
                 goto fail;
+        if (sr->parts) {
+            const int kh = sr->layer[sr->n_layers - 1].kh;
+            if (!(s->parts = alloc_floats((size_t)kh * kh * sr->pstride)))
+                goto fail;
+        }
+        for (int f = 0; f < sr->n_layers; f++)
+            memset(s->ring[f], 0, (size_t)sr->nslot[f] * sr->slot[f] * sizeof(float));
         s->zero = alloc_floats(zero_size);
         s->out = alloc_floats((size_t)round8(sr->tile_w));
         if (!s->zero || !s->out)
@@ -158,9 +189,18 @@ int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_
     sr->tile_w = FSR_SR_TILE_W;
     sr->tile_h = FSR_SR_TILE_H;
     fsr_conv_dsp_init(&sr->dsp, cpu_flags);
-    for (int i = 0; i < m->n_layers; i++)
-        if ((ret = fsr_conv_pack(&sr->layer[i], &m->layers[i], i + 1 < m->n_layers)) < 0)
+    /* A single-channel last layer (luma out) goes by row partials: its
+     * input needs no kh-row ring (for 9-5-5, 140 kB less next to layer 2's
+     * ring and weights in L2), and its kernel has 10 accumulators where a
+     * one-channel output row has few independent sums. */
+    sr->parts = m->layers[m->n_layers - 1].out_ch == 1;
+    for (int i = 0; i < m->n_layers; i++) {
+        const int last = i + 1 == m->n_layers;
+        ret = last && sr->parts ? fsr_conv_pack_parts(&sr->layer[i], &m->layers[i], 0)
+                                : fsr_conv_pack(&sr->layer[i], &m->layers[i], !last);
+        if (ret < 0)
             goto fail;
+    }
     if ((ret = alloc_scratch(sr)) < 0)
         goto fail;
     *psr = sr;
@@ -250,8 +290,14 @@ typedef struct TileState {
 
 static inline float *ring_row(const TileState *t, int f, int r)
 {
-    const FsrPackedConv *l = &t->sr->layer[f];
-    return t->s->ring[f] + (size_t)(r % l->kh) * t->sr->slot[f];
+    return t->s->ring[f] + (size_t)(r % t->sr->nslot[f]) * t->sr->slot[f];
+}
+
+/* Partial row ky of input row r of the last layer. */
+static inline float *parts_row(const TileState *t, int r, int ky)
+{
+    const int kh = t->sr->layer[t->sr->n_layers - 1].kh;
+    return t->s->parts + ((size_t)(r % kh) * kh + ky) * t->sr->pstride;
 }
 
 /* Thread CPU time: on a shared machine, time other processes held the
@@ -312,6 +358,27 @@ static void run_layer_row(TileState *t, int m, int r, float *out, ptrdiff_t out_
     const FsrPackedConv *l = &t->sr->layer[m];
     const int ry = l->kh / 2, h = t->job->h;
     ensure_rows(t, m, r + ry < h ? r + ry : h - 1);
+    if (l->parts) {
+        /* Output row r from the partials of input rows r-ry..r+ry (already
+         * made by ensure_rows), in ky order whatever the tile. */
+        const float *parts[FSR_MODEL_MAX_KERNEL];
+        for (int ky = 0; ky < l->kh; ky++) {
+            int sy = r - ry + ky;
+            if (sy < 0 || sy >= h) {
+                if (t->sr->padding == FSR_PAD_ZERO) {
+                    parts[ky] = NULL;
+                    continue;
+                }
+                sy = sy < 0 ? 0 : h - 1;
+            }
+            parts[ky] = parts_row(t, sy, ky);
+        }
+        const double t0 = t->sr->profile ? now() : 0;
+        fsr_conv_sum_parts(out, parts, l, t->g.cw[m]);
+        if (t->sr->profile)
+            t->s->seconds[m] += now() - t0;
+        return;
+    }
     const float *rows[FSR_MODEL_MAX_KERNEL];
     for (int ky = 0; ky < l->kh; ky++) {
         int sy = r - ry + ky;
@@ -340,6 +407,14 @@ static void ensure_rows(TileState *t, int f, int upto)
             float *out = ring_row(t, f, r);
             run_layer_row(t, f - 1, r, out, t->sr->stride[f]);
             pad_columns(t, out, f, t->sr->layer[f].in_ch);
+        }
+        const FsrPackedConv *l = &t->sr->layer[f];
+        if (l->parts) {
+            const double t0 = t->sr->profile ? now() : 0;
+            t->sr->dsp.conv_parts(parts_row(t, r, 0), t->sr->pstride, ring_row(t, f, r), t->sr->stride[f], l,
+                                  t->g.cw[f]);
+            if (t->sr->profile)
+                t->s->seconds[f] += now() - t0;
         }
     }
 }
@@ -377,12 +452,43 @@ static void run_tile(const FsrSR *sr, const Job *j, Scratch *s, int tx, int ty, 
     }
 }
 
+/* Left edge of strip i of n over rw columns: the column nearest i*rw/n
+ * that is i*align modulo 8 (so every strip but the last is align modulo 8
+ * wide); rw for i = n. */
+static int strip_edge(int i, int n, int rw, int align)
+{
+    if (i >= n)
+        return rw;
+    const int t = (int)((long long)i * rw / n), r = i * align % 8;
+    int v = t - ((t - r) % 8 + 8) % 8;
+    if (t - v > 4)
+        v += 8;
+    return v;
+}
+
 static int run(FsrSR *sr, const Job *j, int rw, int rh)
 {
     /* Tiles at most tile_w x tile_h, all of nearly the same size: the last
      * strip is not a sliver that pays a whole halo for a few columns. */
-    const int ntx = (rw + sr->tile_w - 1) / sr->tile_w, nty = (rh + sr->tile_h - 1) / sr->tile_h;
-    const int step_w = round8((rw + ntx - 1) / ntx), step_h = (rh + nty - 1) / nty;
+    int ntx = (rw + sr->tile_w - 1) / sr->tile_w;
+    const int nty = (rh + sr->tile_h - 1) / sr->tile_h;
+    int step_w = round8((rw + ntx - 1) / ntx);
+    const int step_h = (rh + nty - 1) / nty;
+    /* Strip widths w with w + 2 rx_last a multiple of 8 (rx_last: the last
+     * layer's radius), so the layer before the last (SRCNN's 64->32 conv2,
+     * 90% of the work) computes exactly the columns it must, none for
+     * rounding: for 9-5-5 at 1920 wide, strips of 236 and 244 instead of
+     * 240 make it compute 488 columns per 480, not 496.  Boundaries within
+     * 4 of the equal split, so strips are at most tile_w wide. */
+    const int align = (8 - sr->layer[sr->n_layers - 1].kw / 2 * 2 % 8) % 8;
+    int aligned = 0;
+    if (align && sr->tile_w >= 32) {
+        const int n = (rw + sr->tile_w - 9) / (sr->tile_w - 8);
+        if (rw / n >= 24) {
+            ntx = n;
+            aligned = 1;
+        }
+    }
     const int ntiles = ntx * nty;
     for (int t = 0; t < sr->threads; t++)
         memset(sr->scratch[t].seconds, 0, sizeof(sr->scratch[t].seconds));
@@ -390,8 +496,19 @@ static int run(FsrSR *sr, const Job *j, int rw, int rh)
      * on the thread count (nor do the results depend on the grid). */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(sr->threads) if (ntiles > 1 && sr->threads > 1)
     for (int i = 0; i < ntiles; i++) {
-        const int tx = j->rx + (i % ntx) * step_w, ty = j->ry + (i / ntx) * step_h;
-        const int tw = j->rx + rw - tx < step_w ? j->rx + rw - tx : step_w;
+        int tx, tw;
+        if (aligned) {
+            /* Odd bands right to left: two threads taking turns would
+             * otherwise get all the narrow strips and all the wide ones. */
+            const int band = i / ntx, sx = band & 1 ? ntx - 1 - i % ntx : i % ntx;
+            const int b0 = strip_edge(sx, ntx, rw, align), b1 = strip_edge(sx + 1, ntx, rw, align);
+            tx = j->rx + b0;
+            tw = b1 - b0;
+        } else {
+            tx = j->rx + (i % ntx) * step_w;
+            tw = j->rx + rw - tx < step_w ? j->rx + rw - tx : step_w;
+        }
+        const int ty = j->ry + (i / ntx) * step_h;
         const int th = j->ry + rh - ty < step_h ? j->ry + rh - ty : step_h;
         if (tw <= 0 || th <= 0)
             continue;

@@ -173,6 +173,74 @@ static void test_row_kernel_simd_vs_c(void **state)
         }
 }
 
+/* The row-partials kernel of single-channel last layers: AVX2 against C,
+ * and the C one against a direct sum over the layer's own weights. */
+static void test_parts_kernel_simd_vs_c(void **state)
+{
+    (void)state;
+    FsrConvDSP c, simd;
+    fsr_conv_dsp_init(&c, 0);
+    fsr_conv_dsp_init(&simd, fsr_cpu_flags());
+    static const int shapes[][3] = { { 32, 5, 5 }, { 1, 5, 5 }, { 7, 3, 3 }, { 16, 9, 9 }, { 5, 1, 1 },
+                                     { 3, 7, 1 }, { 40, 6, 5 } };
+    uint32_t seed = 15;
+    for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
+        for (int width = 8; width <= 600; width += 8 * (1 + width / 40)) {
+            FsrConvLayer l = { .in_ch = shapes[s][0], .out_ch = 1, .kh = shapes[s][1], .kw = shapes[s][2] };
+            const int nw = l.in_ch * l.kh * l.kw;
+            l.weight = malloc(nw * sizeof(float));
+            l.bias = malloc(sizeof(float));
+            for (int i = 0; i < nw; i++)
+                l.weight[i] = frand(&seed, -0.5f, 0.5f);
+            l.bias[0] = frand(&seed, -0.5f, 0.5f);
+            FsrPackedConv p;
+            assert_int_equal(fsr_conv_pack_parts(&p, &l, 0), 0);
+            const ptrdiff_t in_cs = width + l.kw + 5, out_cs = width + 3;
+            float *in = malloc((size_t)l.in_ch * in_cs * sizeof(float));
+            for (ptrdiff_t i = 0; i < l.in_ch * in_cs; i++)
+                in[i] = frand(&seed, -1.f, 1.f);
+            float *a = calloc((size_t)l.kh * out_cs, sizeof(float));
+            float *b = calloc((size_t)l.kh * out_cs, sizeof(float));
+            c.conv_parts(a, out_cs, in, in_cs, &p, width);
+            simd.conv_parts(b, out_cs, in, in_cs, &p, width);
+            for (int ky = 0; ky < l.kh; ky++) {
+                /* C against the definition at a few columns. */
+                for (int x = 0; x < width; x += 7) {
+                    double d = 0;
+                    for (int ci = 0; ci < l.in_ch; ci++)
+                        for (int kx = 0; kx < l.kw; kx++)
+                            d += (double)l.weight[(ci * l.kh + ky) * l.kw + kx] * in[ci * in_cs + x + kx];
+                    if (fabs(a[ky * out_cs + x] - d) > 1e-4 * fmax(1.0, fabs(d)))
+                        fail_msg("parts shape %zu width %d ky %d x %d: C %g, expected %g", s, width, ky, x,
+                                 a[ky * out_cs + x], d);
+                }
+                const double e = rel_error(b + ky * out_cs, a + ky * out_cs, (size_t)width);
+                if (e > 1e-4)
+                    fail_msg("parts shape %zu width %d ky %d: error %g", s, width, ky, e);
+            }
+            /* Summing the partials of kh rows in ky order. */
+            const float *parts[FSR_MODEL_MAX_KERNEL];
+            for (int ky = 0; ky < l.kh; ky++)
+                parts[ky] = ky == 1 ? NULL : a + ky * out_cs;
+            float *o = malloc((size_t)width * sizeof(float));
+            fsr_conv_sum_parts(o, parts, &p, width);
+            for (int x = 0; x < width; x++) {
+                float v = l.bias[0];
+                for (int ky = 0; ky < l.kh; ky++)
+                    if (ky != 1)
+                        v = v + a[ky * out_cs + x];
+                assert_true(o[x] == v);
+            }
+            fsr_conv_pack_free(&p);
+            free(o);
+            free(in);
+            free(a);
+            free(b);
+            free(l.weight);
+            free(l.bias);
+        }
+}
+
 static uint8_t *random_plane(int w, int h, uint32_t seed)
 {
     uint8_t *p = malloc((size_t)w * h);
@@ -326,6 +394,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_row_kernel_simd_vs_c),
+        cmocka_unit_test(test_parts_kernel_simd_vs_c),
         cmocka_unit_test(test_engine_matches_reference),
         cmocka_unit_test(test_srcnn_size_matches_reference),
         cmocka_unit_test(test_threads_and_tiles_identical),
