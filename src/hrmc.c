@@ -483,13 +483,16 @@ static void biweight_block_avx2(uint8_t *dst, ptrdiff_t dst_stride, const uint8_
         uint8_t *p = dst + j * dst_stride;
         const uint8_t *q = src + j * src_stride;
         for (int i = 0; i < w; i += 16) {
-            const __m256i a = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(p + i)));
-            const __m256i b = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(q + i)));
+            /* a last run of 8 loads only 8 bytes: no read past the block */
+            const int whole = i + 16 <= w;
+            const __m128i a8 = whole ? _mm_loadu_si128((const __m128i *)(p + i)) : _mm_loadl_epi64((const __m128i *)(p + i));
+            const __m128i b8 = whole ? _mm_loadu_si128((const __m128i *)(q + i)) : _mm_loadl_epi64((const __m128i *)(q + i));
+            const __m256i a = _mm256_cvtepu8_epi16(a8), b = _mm256_cvtepu8_epi16(b8);
             const __m256i lo = _mm256_sra_epi32(_mm256_add_epi32(_mm256_madd_epi16(_mm256_unpacklo_epi16(a, b), wp), rnd), sh);
             const __m256i hi = _mm256_sra_epi32(_mm256_add_epi32(_mm256_madd_epi16(_mm256_unpackhi_epi16(a, b), wp), rnd), sh);
             const __m256i v = _mm256_adds_epi16(_mm256_packs_epi32(lo, hi), off);
             const __m128i r = _mm_packus_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-            if (i + 16 <= w)
+            if (whole)
                 _mm_storeu_si128((__m128i *)(p + i), r);
             else
                 _mm_storel_epi64((__m128i *)(p + i), r);
