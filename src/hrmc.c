@@ -382,44 +382,6 @@ FsrHrMcFn fsr_hrmc_get(void)
     return hrmc_block_c;
 }
 
-void fsr_add_residual_ref(uint8_t *dst, ptrdiff_t dst_stride, const int16_t *res, ptrdiff_t res_stride, int w,
-                          int h)
-{
-    for (int j = 0; j < h; j++)
-        for (int i = 0; i < w; i++)
-            dst[j * dst_stride + i] = clip8(dst[j * dst_stride + i] + res[j * res_stride + i]);
-}
-
-#if defined(__x86_64__)
-__attribute__((target("avx2,fma")))
-static void add_residual_avx2(uint8_t *dst, ptrdiff_t dst_stride, const int16_t *res, ptrdiff_t res_stride, int w,
-                              int h)
-{
-    for (int j = 0; j < h; j++) {
-        uint8_t *d = dst + j * dst_stride;
-        const int16_t *r = res + j * res_stride;
-        int i = 0;
-        for (; i + 16 <= w; i += 16) {
-            const __m256i p = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(d + i)));
-            const __m256i s = _mm256_adds_epi16(p, _mm256_loadu_si256((const __m256i *)(r + i)));
-            const __m128i lo = _mm256_castsi256_si128(s), hi = _mm256_extracti128_si256(s, 1);
-            _mm_storeu_si128((__m128i *)(d + i), _mm_packus_epi16(lo, hi));
-        }
-        for (; i < w; i++)
-            d[i] = clip8(d[i] + r[i]);
-    }
-}
-#endif
-
-FsrAddResidualFn fsr_add_residual_get(void)
-{
-#if defined(__x86_64__)
-    if (fsr_cpu_flags() & FSR_CPU_AVX2_FMA)
-        return add_residual_avx2;
-#endif
-    return fsr_add_residual_ref;
-}
-
 void fsr_avg_block_ref(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int w, int h)
 {
     for (int j = 0; j < h; j++)

@@ -46,13 +46,6 @@ void fsr_hrmc_block_ref(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *r
 /* The fastest version for this CPU; bit-identical to the reference. */
 FsrHrMcFn fsr_hrmc_get(void);
 
-/* dst = clip(pred + res) over w x h (residual upsampled to HR). */
-typedef void (*FsrAddResidualFn)(uint8_t *dst, ptrdiff_t dst_stride, const int16_t *res, ptrdiff_t res_stride,
-                                 int w, int h);
-void fsr_add_residual_ref(uint8_t *dst, ptrdiff_t dst_stride, const int16_t *res, ptrdiff_t res_stride, int w,
-                          int h);
-FsrAddResidualFn fsr_add_residual_get(void);
-
 /* dst = (dst + src + 1) >> 1: H.264's default bi-prediction of two HR
  * predictions. */
 typedef void (*FsrAvgFn)(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int w, int h);
