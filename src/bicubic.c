@@ -19,15 +19,19 @@
 
 #define PAD 2
 
-double fsr_cubic_kernel(double x)
+double fsr_keys_kernel(double x, double a)
 {
-    const double a = -0.5;
     x = fabs(x);
     if (x <= 1.0)
         return ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0;
     if (x < 2.0)
         return ((a * x - 5.0 * a) * x + 8.0 * a) * x - 4.0 * a;
     return 0.0;
+}
+
+double fsr_cubic_kernel(double x)
+{
+    return fsr_keys_kernel(x, -0.5);
 }
 
 static FsrBicubicPhases phase_table[FSR_MAX_SCALE + 1];

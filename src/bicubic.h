@@ -17,6 +17,8 @@ void fsr_bicubic_phases(FsrBicubicPhases *ph, int scale);
 
 /* Keys cubic kernel, a = -0.5. */
 double fsr_cubic_kernel(double x);
+/* Keys' cubic convolution kernel with parameter a (bicubic: a = -0.5). */
+double fsr_keys_kernel(double x, double a);
 
 /* Plain C reference of fsr_bicubic_plane: one pixel at a time, no threads. */
 int fsr_bicubic_plane_ref(uint8_t *dst, ptrdiff_t dst_stride,

@@ -12,16 +12,6 @@
 #include "bicubic.h"
 #include "cpu.h"
 
-static double keys(double x, double a)
-{
-    x = fabs(x);
-    if (x <= 1.0)
-        return ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0;
-    if (x < 2.0)
-        return ((a * x - 5.0 * a) * x + 8.0 * a) * x - 4.0 * a;
-    return 0.0;
-}
-
 /* Rounds real weights (summing to one) to integers summing to 64, putting
  * the rounding remainder on the largest tap.  1/64 is exact for the
  * half-pel phase that x2 uses (bicubic: -4 36 36 -4), for H.264's filters
@@ -54,7 +44,7 @@ void fsr_hr_filter_init(FsrHrFilter *f, int kind, double a)
             break;
         case FSR_HRFILTER_CUBIC:
             for (int k = 1; k <= 4; k++)
-                w[k] = keys(t - (k - 2), a);
+                w[k] = fsr_keys_kernel(t - (k - 2), a);
             break;
         default: { /* H.264: half = (1,-5,20,20,-5,1)/32, quarters average with the nearer integer */
             static const double half[6] = { 1 / 32.0, -5 / 32.0, 20 / 32.0, 20 / 32.0, -5 / 32.0, 1 / 32.0 };
@@ -68,17 +58,20 @@ void fsr_hr_filter_init(FsrHrFilter *f, int kind, double a)
         }
         }
         quantise(f->coef[q], w);
-        /* the taps [k0, k0 + 2 * pairs) the SIMD kernel multiplies in byte
-         * pairs: an odd count takes a zero tap inside the 6 slots */
+        const int16_t *c = f->coef[q];
         int k0 = 0, k1 = FSR_HRMC_TAPS;
-        while (k0 < k1 - 1 && !f->coef[q][k0])
+        while (k0 < k1 - 1 && !c[k0])
             k0++;
-        while (k1 > k0 + 1 && !f->coef[q][k1 - 1])
+        while (k1 > k0 + 1 && !c[k1 - 1])
             k1--;
+        f->tap0[q] = (int8_t)k0;
+        f->tap1[q] = (int8_t)k1;
         if ((k1 - k0) & 1)
             k0 > 0 ? k0-- : k1++;
         f->pair_k0[q] = (int8_t)k0;
         f->pairs[q] = (int8_t)((k1 - k0) / 2);
+        for (int k = 0; k < f->pairs[q]; k++)
+            f->pair_bytes[q][k] = (int16_t)((uint16_t)(uint8_t)c[k0 + 2 * k] | (uint16_t)(uint8_t)c[k0 + 2 * k + 1] << 8);
     }
 }
 
@@ -205,17 +198,6 @@ static void hrmc_block_c(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *
 }
 
 #if defined(__x86_64__)
-/* Taps k with a non-zero coefficient form [*k0, *k1). */
-static void tap_range(const int16_t *c, int *k0, int *k1)
-{
-    *k0 = 0;
-    *k1 = FSR_HRMC_TAPS;
-    while (*k0 < *k1 - 1 && !c[*k0])
-        (*k0)++;
-    while (*k1 > *k0 + 1 && !c[*k1 - 1])
-        (*k1)--;
-}
-
 /* Horizontal filter of 16 outputs from the bytes at p (p = first tap of
  * output 0): each 128-bit lane gathers its 8 outputs' byte pairs with
  * vpshufb and multiplies them by signed byte coefficient pairs
@@ -280,8 +262,7 @@ static void hrmc_block_avx2(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRe
         return;
     }
     const __m256i r32 = _mm256_set1_epi16(32);
-    /* horizontal: taps [kx0, kx1) as byte pairs */
-    /* byte pair k of output j (j < 8 in each lane): bytes 2k + j, 2k + j + 1 */
+    /* horizontal: byte pair k of output j (j < 8 in each lane): bytes 2k + j, 2k + j + 1 */
     static const int8_t pair_shuffle[3][32] = {
 #define P(k) 2 * k + 0, 2 * k + 1, 2 * k + 1, 2 * k + 2, 2 * k + 2, 2 * k + 3, 2 * k + 3, 2 * k + 4, \
              2 * k + 4, 2 * k + 5, 2 * k + 5, 2 * k + 6, 2 * k + 6, 2 * k + 7, 2 * k + 7, 2 * k + 8
@@ -295,17 +276,8 @@ static void hrmc_block_avx2(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRe
         np = f->pairs[qx];
         for (int k = 0; k < np; k++) {
             shuf[k] = _mm256_loadu_si256((const __m256i *)pair_shuffle[k]);
-            cb[k] = _mm256_set1_epi16((int16_t)((uint16_t)(uint8_t)f->coef[qx][kx0 + 2 * k] |
-                                                (uint16_t)(uint8_t)f->coef[qx][kx0 + 2 * k + 1] << 8));
+            cb[k] = _mm256_set1_epi16(f->pair_bytes[qx][k]);
         }
-    }
-    /* vertical: taps [ky0, ky1) */
-    int ky0 = 2, ky1 = 3;
-    __m256i cv[FSR_HRMC_TAPS];
-    if (qy) {
-        tap_range(f->coef[qy], &ky0, &ky1);
-        for (int k = ky0; k < ky1; k++)
-            cv[k] = _mm256_set1_epi16(f->coef[qy][k]);
     }
     if (!qy) { /* horizontal only */
         for (int j = 0; j < bh; j++)
@@ -319,8 +291,7 @@ static void hrmc_block_avx2(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRe
         const int k0 = f->pair_k0[qy], n = f->pairs[qy];
         __m256i vb[(FSR_HRMC_TAPS + 1) / 2];
         for (int k = 0; k < n; k++)
-            vb[k] = _mm256_set1_epi16((int16_t)((uint16_t)(uint8_t)f->coef[qy][k0 + 2 * k] |
-                                                (uint16_t)(uint8_t)f->coef[qy][k0 + 2 * k + 1] << 8));
+            vb[k] = _mm256_set1_epi16(f->pair_bytes[qy][k]);
         for (int j = 0; j < bh; j++) {
             const uint8_t *r = src + (j + k0) * ss + 2;
             int i = 0;
@@ -354,7 +325,11 @@ static void hrmc_block_avx2(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRe
         }
         return;
     }
-    /* both: the rows the vertical taps read, then the vertical pass */
+    /* both: the rows the vertical taps [ky0, ky1) read, then the vertical pass */
+    const int ky0 = f->tap0[qy], ky1 = f->tap1[qy];
+    __m256i cv[FSR_HRMC_TAPS];
+    for (int k = ky0; k < ky1; k++)
+        cv[k] = _mm256_set1_epi16(f->coef[qy][k]);
     const int tw = (bw + 15) & ~15; /* tmp row stride */
     const int rows = bh + ky1 - ky0 - 1;
     for (int j = 0; j < rows; j++)

@@ -21,7 +21,14 @@ typedef struct FsrHrFilter {
     int kind;
     double a;                          /* FSR_HRFILTER_CUBIC only */
     int16_t coef[4][FSR_HRMC_TAPS];    /* per quarter phase, sum 64 */
-    int8_t pair_k0[4], pairs[4];       /* per phase: taps [k0, k0 + 2 * pairs) cover the non-zero ones */
+    /* derived from coef by fsr_hr_filter_init, per phase, for the SIMD
+     * kernel: the non-zero taps [tap0, tap1); the taps [pair_k0, pair_k0 +
+     * 2 * pairs) covering them in byte pairs (an odd count takes a zero tap
+     * inside the 6 slots), pair k packed as (low byte tap 2k, high byte tap
+     * 2k + 1) for vpmaddubsw */
+    int8_t tap0[4], tap1[4];
+    int8_t pair_k0[4], pairs[4];
+    int16_t pair_bytes[4][(FSR_HRMC_TAPS + 1) / 2];
 } FsrHrFilter;
 
 /* Fills the coefficient table; a is Keys' parameter for the cubic kind. */
