@@ -117,12 +117,14 @@ static int transfer_block(const BlockJob *j, const FsrBlock *b, int x, int y, in
     *res_sum = sum;
 
     const int hx = x * s, hy = y * s, hw = w * s, hh = h * s;
-    /* equal weights without offsets (x264's implicit weights for a B frame
-     * halfway between its references, 32/32 in 1/64) are the plain average */
-    const int plain = b->log2_denom[0] >= 0 && b->log2_denom[0] < 8 && b->weight[0][0] == 1 << b->log2_denom[0] &&
-                      b->weight[1][0] == b->weight[0][0] && !b->offset[0][0] && !b->offset[1][0];
     if (refs[0] && refs[1]) {
-        /* list 0 straight into the picture, list 1 beside it, combined */
+        /* list 0 straight into the picture, list 1 beside it, combined;
+         * equal weights without offsets (x264's implicit weights for a B
+         * frame halfway between its references, 32/32 in 1/64) are the
+         * plain average */
+        const int plain = b->log2_denom[0] >= 0 && b->log2_denom[0] < 8 &&
+                          b->weight[0][0] == 1 << b->log2_denom[0] && b->weight[1][0] == b->weight[0][0] &&
+                          !b->offset[0][0] && !b->offset[1][0];
         uint8_t p1[MAX_HR_BLOCK * MAX_HR_BLOCK];
         const FsrPlaneRef r0 = { refs[0]->data[0], refs[0]->stride[0], refs[0]->w, refs[0]->h };
         const FsrPlaneRef r1 = { refs[1]->data[0], refs[1]->stride[0], refs[1]->w, refs[1]->h };
