@@ -281,6 +281,15 @@ int view_upload(View *v, const PlayFrame *f, const ViewState *st)
     return 0;
 }
 
+/* Software path: columns [a, b) of picture i (0 FAST, as uploaded, 1 the
+ * comparison; chroma is FAST's in both) of frame f as XRGB at dst. */
+static void convert(const View *v, const PlayFrame *f, int i, uint8_t *dst, int pitch, int a, int b)
+{
+    const FsrPicture *y = i ? &f->cmp : v->fast_marked ? &v->marked : &f->hr, *c = &f->hr;
+    yuv420_to_xrgb(dst, pitch, y->data[0], y->stride[0], c->data[1], c->stride[1], c->data[2], c->stride[2], a, b,
+                   v->hh, &v->yc, YUV_SIMD);
+}
+
 /* Software path: makes columns [a, b) of texture i (0 FAST, 1 comparison)
  * hold frame f (the one uploaded), converting those not done yet.  The
  * converted span only grows, so it stays one interval. */
@@ -295,7 +304,6 @@ static void prepare(View *v, const PlayFrame *f, int i, int a, int b)
     if (v->lo[i] >= v->hi[i])
         v->lo[i] = v->hi[i] = a;
     SDL_Texture *t = i ? v->cmp : v->fast;
-    const FsrPicture *y = i ? &f->cmp : v->fast_marked ? &v->marked : &f->hr, *c = &f->hr;
     void *pixels;
     int pitch;
     /* (flushes draws already queued with this texture first) */
@@ -306,8 +314,7 @@ static void prepare(View *v, const PlayFrame *f, int i, int a, int b)
     /* left and right of what is done, gaps included (empty spans do nothing) */
     const int span[2][2] = { { a, v->lo[i] }, { v->hi[i], b } };
     for (int k = 0; k < 2; k++)
-        yuv420_to_xrgb(pixels, pitch, y->data[0], y->stride[0], c->data[1], c->stride[1], c->data[2], c->stride[2],
-                       span[k][0], span[k][1], v->hh, &v->yc, YUV_SIMD);
+        convert(v, f, i, pixels, pitch, span[k][0], span[k][1]);
     SDL_UnlockTexture(t);
     v->lo[i] = SDL_min(a, v->lo[i]);
     v->hi[i] = SDL_max(b, v->hi[i]);
@@ -323,9 +330,7 @@ static void picture_part(View *v, const PlayFrame *f, SDL_Surface *direct, const
     if (a >= b)
         return;
     if (direct) {
-        const FsrPicture *y = i ? &f->cmp : v->fast_marked ? &v->marked : &f->hr, *c = &f->hr;
-        yuv420_to_xrgb((uint8_t *)direct->pixels + pr->y * direct->pitch + pr->x * 4, direct->pitch, y->data[0],
-                       y->stride[0], c->data[1], c->stride[1], c->data[2], c->stride[2], a, b, v->hh, &v->yc, YUV_SIMD);
+        convert(v, f, i, (uint8_t *)direct->pixels + pr->y * direct->pitch + pr->x * 4, direct->pitch, a, b);
         return;
     }
     prepare(v, f, i, a, b);
