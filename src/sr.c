@@ -114,6 +114,14 @@ static float *alloc_floats(size_t n)
     return aligned_alloc(64, (n * sizeof(float) + 63) & ~(size_t)63);
 }
 
+/* Floats for n values rounded up to an odd number of 64-byte lines (see
+ * alloc_scratch: rows a multiple of 4 kB apart would share L1 sets). */
+static ptrdiff_t odd_lines(int n)
+{
+    ptrdiff_t v = (n + 15) & ~15;
+    return (v / 16) % 2 ? v : v + 16;
+}
+
 static int alloc_scratch(FsrSR *sr)
 {
     free_scratch(sr);
@@ -127,9 +135,7 @@ static int alloc_scratch(FsrSR *sr)
          * row is an odd number of cache lines, and ring slots are 3 lines
          * more than a whole number of channel rows.  Beyond that no
          * padding: the rings and the weights must share the core's L2. */
-        sr->stride[f] = (g.fw[f] + 15) & ~15;
-        if ((sr->stride[f] / 16) % 2 == 0)
-            sr->stride[f] += 16;
+        sr->stride[f] = odd_lines(g.fw[f]);
         sr->slot[f] = (size_t)sr->layer[f].in_ch * sr->stride[f] + 48;
         /* The last layer's input row is turned into partials as soon as it
          * is made: one slot. */
@@ -138,10 +144,8 @@ static int alloc_scratch(FsrSR *sr)
         if (row > zero_size)
             zero_size = row;
     }
-    /* Partial rows: odd multiples of 16 floats apart, like channel rows. */
-    sr->pstride = (g.cw[sr->n_layers - 1] + 15) & ~15;
-    if ((sr->pstride / 16) % 2 == 0)
-        sr->pstride += 16;
+    /* Partial rows: an odd number of cache lines apart, like channel rows. */
+    sr->pstride = odd_lines(g.cw[sr->n_layers - 1]);
     sr->scratch = calloc((size_t)sr->threads, sizeof(*sr->scratch));
     if (!sr->scratch)
         return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
