@@ -129,6 +129,71 @@ int fsr_conv_pack_parts(FsrPackedConv *p, const FsrConvLayer *l, int relu)
     return 0;
 }
 
+int fsr_conv_c8_ok(const FsrConvLayer *l)
+{
+    return l->in_ch % 8 == 0 && l->out_ch % 32 == 0;
+}
+
+int fsr_conv_pack_c8(FsrPackedConv *p, const FsrConvLayer *l, int relu)
+{
+    memset(p, 0, sizeof(*p));
+    if (!fsr_conv_c8_ok(l))
+        return fsr_error(FSR_ERR(EINVAL), "sr: interleaved kernel needs 8k input and 32k output channels, not %d/%d",
+                         l->in_ch, l->out_ch);
+    p->in_ch = l->in_ch;
+    p->out_ch = l->out_ch;
+    p->kh = l->kh;
+    p->kw = l->kw;
+    p->relu = relu;
+    p->cb = 32;
+    p->n_blocks = l->out_ch / 32;
+    p->ci_chunk = 8;
+    p->c8 = 1;
+    const size_t taps = (size_t)l->in_ch * l->kh * l->kw;
+    p->w = aligned_alloc(64, ((size_t)l->out_ch * taps * sizeof(float) + 63) & ~(size_t)63);
+    p->b = aligned_alloc(64, ((size_t)l->out_ch * sizeof(float) + 63) & ~(size_t)63);
+    if (!p->w || !p->b) {
+        fsr_conv_pack_free(p);
+        return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory for weights");
+    }
+    for (int co = 0; co < l->out_ch; co++)
+        p->b[co] = l->bias[co];
+    float *dst = p->w;
+    for (int ob = 0; ob < l->out_ch / 32; ob++)
+        for (int ib = 0; ib < l->in_ch / 8; ib++)
+            for (int ky = 0; ky < l->kh; ky++)
+                for (int kx = 0; kx < l->kw; kx++)
+                    for (int i = 0; i < 8; i++)
+                        for (int o = 0; o < 32; o++) {
+                            const int co = ob * 32 + o, ci = ib * 8 + i;
+                            *dst++ = l->weight[(((size_t)co * l->in_ch + ci) * l->kh + ky) * l->kw + kx];
+                        }
+    return 0;
+}
+
+static void to_c8_c(float *c8, ptrdiff_t blk_cs, const float *planar, ptrdiff_t cs, int channels, int n)
+{
+    for (int b = 0; b < channels / 8; b++) {
+        float *d = c8 + b * blk_cs;
+        const float *s = planar + (ptrdiff_t)b * 8 * cs;
+        for (int x = 0; x < n; x++)
+            for (int i = 0; i < 8; i++)
+                d[x * 8 + i] = s[i * cs + x];
+    }
+}
+
+/* acc ([width][32] of one output block) to planar out, with the ReLU. */
+static void c8_store_c(float *out, ptrdiff_t out_cs, const float *acc, int width, int relu)
+{
+    for (int o = 0; o < 32; o++) {
+        float *d = out + o * out_cs;
+        for (int x = 0; x < width; x++) {
+            const float v = acc[x * 32 + o];
+            d[x] = relu && !(v > 0.f) ? 0.f : v;
+        }
+    }
+}
+
 void fsr_conv_sum_parts(float *out, const float *const *parts, const FsrPackedConv *c, int width)
 {
     const float b = c->b[0];
@@ -190,6 +255,30 @@ static void conv_row_c(float *out, ptrdiff_t out_cs, const float *const *rows, p
         if (c->relu)
             for (int x = 0; x < width; x++)
                 o[x] = o[x] > 0.f ? o[x] : 0.f;
+    }
+}
+
+static void conv_row_c8_c(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t blk_cs,
+                          const FsrPackedConv *c, int width, float *acc)
+{
+    const int kh = c->kh, kw = c->kw, nib = c->in_ch / 8;
+    for (int ob = 0; ob < c->out_ch / 32; ob++) {
+        for (int x = 0; x < width; x++)
+            for (int o = 0; o < 32; o++)
+                acc[x * 32 + o] = c->b[ob * 32 + o];
+        for (int ib = 0; ib < nib; ib++) {
+            const float *w = c->w + ((size_t)ob * nib + ib) * kh * kw * 8 * 32;
+            for (int x = 0; x < width; x++)
+                for (int ky = 0; ky < kh; ky++)
+                    for (int kx = 0; kx < kw; kx++)
+                        for (int i = 0; i < 8; i++) {
+                            const float v = rows[ky][ib * blk_cs + (x + kx) * 8 + i];
+                            const float *wt = w + ((ky * kw + kx) * 8 + i) * 32;
+                            for (int o = 0; o < 32; o++)
+                                acc[x * 32 + o] = acc[x * 32 + o] + wt[o] * v;
+                        }
+        }
+        c8_store_c(out + ob * 32 * out_cs, out_cs, acc, width, c->relu);
     }
 }
 
@@ -479,6 +568,162 @@ static void conv_parts_avx2(float *parts, ptrdiff_t parts_cs, const float *row, 
     }
 }
 
+/* 8x8 transpose of r0..r7 in place. */
+#define TRANSPOSE8(r0, r1, r2, r3, r4, r5, r6, r7)                                  \
+    do {                                                                        \
+        const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1); \
+        const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3); \
+        const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5); \
+        const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7); \
+        const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xee); \
+        const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xee); \
+        const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xee); \
+        const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xee); \
+        r0 = _mm256_permute2f128_ps(u0, u4, 0x20);                              \
+        r1 = _mm256_permute2f128_ps(u1, u5, 0x20);                              \
+        r2 = _mm256_permute2f128_ps(u2, u6, 0x20);                              \
+        r3 = _mm256_permute2f128_ps(u3, u7, 0x20);                              \
+        r4 = _mm256_permute2f128_ps(u0, u4, 0x31);                              \
+        r5 = _mm256_permute2f128_ps(u1, u5, 0x31);                              \
+        r6 = _mm256_permute2f128_ps(u2, u6, 0x31);                              \
+        r7 = _mm256_permute2f128_ps(u3, u7, 0x31);                              \
+    } while (0)
+
+__attribute__((target("avx2,fma"))) static void
+to_c8_avx2(float *c8, ptrdiff_t blk_cs, const float *planar, ptrdiff_t cs, int channels, int n)
+{
+    const int n8 = n & ~7;
+    for (int b = 0; b < channels / 8; b++) {
+        float *d = c8 + b * blk_cs;
+        const float *s = planar + (ptrdiff_t)b * 8 * cs;
+        for (int x = 0; x < n8; x += 8) {
+            __m256 r0 = _mm256_loadu_ps(s + x), r1 = _mm256_loadu_ps(s + cs + x);
+            __m256 r2 = _mm256_loadu_ps(s + 2 * cs + x), r3 = _mm256_loadu_ps(s + 3 * cs + x);
+            __m256 r4 = _mm256_loadu_ps(s + 4 * cs + x), r5 = _mm256_loadu_ps(s + 5 * cs + x);
+            __m256 r6 = _mm256_loadu_ps(s + 6 * cs + x), r7 = _mm256_loadu_ps(s + 7 * cs + x);
+            TRANSPOSE8(r0, r1, r2, r3, r4, r5, r6, r7);
+            float *o = d + x * 8;
+            _mm256_storeu_ps(o, r0), _mm256_storeu_ps(o + 8, r1), _mm256_storeu_ps(o + 16, r2);
+            _mm256_storeu_ps(o + 24, r3), _mm256_storeu_ps(o + 32, r4), _mm256_storeu_ps(o + 40, r5);
+            _mm256_storeu_ps(o + 48, r6), _mm256_storeu_ps(o + 56, r7);
+        }
+        for (int x = n8; x < n; x++)
+            for (int i = 0; i < 8; i++)
+                d[x * 8 + i] = s[i * cs + x];
+    }
+}
+
+/* acc [width][32] to planar out with the ReLU (max with 0 also maps NaN to
+ * 0, as the C version does). */
+__attribute__((target("avx2,fma"))) static void
+c8_store_avx2(float *out, ptrdiff_t out_cs, const float *acc, int width, int relu)
+{
+    const int w8 = width & ~7;
+    const __m256 zero = _mm256_setzero_ps();
+    for (int ob = 0; ob < 4; ob++) {
+        float *d = out + ob * 8 * out_cs;
+        for (int x = 0; x < w8; x += 8) {
+            const float *a = acc + x * 32 + ob * 8;
+            __m256 r0 = _mm256_loadu_ps(a), r1 = _mm256_loadu_ps(a + 32), r2 = _mm256_loadu_ps(a + 64);
+            __m256 r3 = _mm256_loadu_ps(a + 96), r4 = _mm256_loadu_ps(a + 128), r5 = _mm256_loadu_ps(a + 160);
+            __m256 r6 = _mm256_loadu_ps(a + 192), r7 = _mm256_loadu_ps(a + 224);
+            TRANSPOSE8(r0, r1, r2, r3, r4, r5, r6, r7);
+            if (relu) {
+                r0 = _mm256_max_ps(r0, zero), r1 = _mm256_max_ps(r1, zero), r2 = _mm256_max_ps(r2, zero);
+                r3 = _mm256_max_ps(r3, zero), r4 = _mm256_max_ps(r4, zero), r5 = _mm256_max_ps(r5, zero);
+                r6 = _mm256_max_ps(r6, zero), r7 = _mm256_max_ps(r7, zero);
+            }
+            _mm256_storeu_ps(d + x, r0), _mm256_storeu_ps(d + out_cs + x, r1);
+            _mm256_storeu_ps(d + 2 * out_cs + x, r2), _mm256_storeu_ps(d + 3 * out_cs + x, r3);
+            _mm256_storeu_ps(d + 4 * out_cs + x, r4), _mm256_storeu_ps(d + 5 * out_cs + x, r5);
+            _mm256_storeu_ps(d + 6 * out_cs + x, r6), _mm256_storeu_ps(d + 7 * out_cs + x, r7);
+        }
+        for (int o = 0; o < 8; o++)
+            for (int x = w8; x < width; x++) {
+                const float v = acc[x * 32 + ob * 8 + o];
+                d[o * out_cs + x] = relu && !(v > 0.f) ? 0.f : v;
+            }
+    }
+}
+
+/* Interleaved-input block: 32 output channels (4 vectors) x NX (1..3)
+ * pixels, one input channel block of 8.  Per input channel and tap: NX
+ * broadcasts, 4 aligned weight loads, 4 x NX FMAs. */
+#define C8_FMA(ii)                                                                  \
+    do {                                                                            \
+        const __m256 wv = _mm256_load_ps(wp + 8 * ii);                              \
+        a##ii##0 = _mm256_fmadd_ps(wv, b0, a##ii##0);                               \
+        if (NX > 1)                                                                 \
+            a##ii##1 = _mm256_fmadd_ps(wv, b1, a##ii##1);                           \
+        if (NX > 2)                                                                 \
+            a##ii##2 = _mm256_fmadd_ps(wv, b2, a##ii##2);                           \
+    } while (0)
+#define C8_LOAD(ii)                                                                 \
+    do {                                                                            \
+        a##ii##0 = _mm256_loadu_ps(acc + 8 * ii);                                   \
+        a##ii##1 = NX > 1 ? _mm256_loadu_ps(acc + 32 + 8 * ii) : a##ii##0;          \
+        a##ii##2 = NX > 2 ? _mm256_loadu_ps(acc + 64 + 8 * ii) : a##ii##0;          \
+    } while (0)
+#define C8_STORE(ii)                                                                \
+    do {                                                                            \
+        _mm256_storeu_ps(acc + 8 * ii, a##ii##0);                                   \
+        if (NX > 1)                                                                 \
+            _mm256_storeu_ps(acc + 32 + 8 * ii, a##ii##1);                          \
+        if (NX > 2)                                                                 \
+            _mm256_storeu_ps(acc + 64 + 8 * ii, a##ii##2);                          \
+    } while (0)
+#define DEF_C8(NX_)                                                                           \
+__attribute__((target("avx2,fma"))) static void                                              \
+c8_block_##NX_(float *acc, const float *const *rows, ptrdiff_t off, const float *w, int kh, int kw) \
+{                                                                                             \
+    enum { NX = NX_ };                                                                        \
+    __m256 a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32;                        \
+    C8_LOAD(0); C8_LOAD(1); C8_LOAD(2); C8_LOAD(3);                                           \
+    const float *wp = w;                                                                      \
+    for (int ky = 0; ky < kh; ky++) {                                                         \
+        const float *p = rows[ky] + off;                                                      \
+        for (int kx = 0; kx < kw; kx++, p += 8) {                                             \
+            for (int i = 0; i < 8; i++, wp += 32) {                                           \
+                const __m256 b0 = _mm256_broadcast_ss(p + i);                                 \
+                const __m256 b1 = NX > 1 ? _mm256_broadcast_ss(p + 8 + i) : b0;               \
+                const __m256 b2 = NX > 2 ? _mm256_broadcast_ss(p + 16 + i) : b0;              \
+                C8_FMA(0); C8_FMA(1); C8_FMA(2); C8_FMA(3);                                   \
+            }                                                                                 \
+        }                                                                                     \
+    }                                                                                         \
+    C8_STORE(0); C8_STORE(1); C8_STORE(2); C8_STORE(3);                                       \
+}
+
+DEF_C8(3)
+DEF_C8(2)
+DEF_C8(1)
+
+__attribute__((target("avx2,fma"))) static void
+conv_row_c8_avx2(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t blk_cs,
+                 const FsrPackedConv *c, int width, float *acc)
+{
+    const int kh = c->kh, kw = c->kw, nib = c->in_ch / 8;
+    for (int ob = 0; ob < c->out_ch / 32; ob++) {
+        const float *bias = c->b + ob * 32;
+        for (int x = 0; x < width; x++)
+            for (int k = 0; k < 4; k++)
+                _mm256_storeu_ps(acc + x * 32 + 8 * k, _mm256_loadu_ps(bias + 8 * k));
+        /* Input-channel blocks outside: their weights (kh*kw*8*32 floats)
+         * stay in L1 while the block sweeps the row. */
+        for (int ib = 0; ib < nib; ib++) {
+            const float *w = c->w + ((size_t)ob * nib + ib) * kh * kw * 8 * 32;
+            int x = 0;
+            for (; x + 3 <= width; x += 3)
+                c8_block_3(acc + x * 32, rows, ib * blk_cs + x * 8, w, kh, kw);
+            if (width - x == 2)
+                c8_block_2(acc + x * 32, rows, ib * blk_cs + x * 8, w, kh, kw);
+            else if (width - x == 1)
+                c8_block_1(acc + x * 32, rows, ib * blk_cs + x * 8, w, kh, kw);
+        }
+        c8_store_avx2(out + ob * 32 * out_cs, out_cs, acc, width, c->relu);
+    }
+}
+
 typedef void (*BlockFn)(float *, ptrdiff_t, const float *const *, ptrdiff_t, const FsrPackedConv *,
                         const float *, const float *, int, int, int, int);
 
@@ -533,11 +778,15 @@ static void conv_row_avx2(float *out, ptrdiff_t out_cs, const float *const *rows
 void fsr_conv_dsp_init(FsrConvDSP *dsp, unsigned flags)
 {
     dsp->conv_row = conv_row_c;
+    dsp->conv_row_c8 = conv_row_c8_c;
+    dsp->to_c8 = to_c8_c;
     dsp->conv_parts = conv_parts_c;
     dsp->simd = 0;
 #if defined(__x86_64__)
     if (flags & FSR_CPU_AVX2_FMA) {
         dsp->conv_row = conv_row_avx2;
+        dsp->conv_row_c8 = conv_row_c8_avx2;
+        dsp->to_c8 = to_c8_avx2;
         dsp->conv_parts = conv_parts_avx2;
         dsp->simd = 1;
     }

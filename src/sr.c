@@ -39,6 +39,8 @@ typedef struct Scratch {
     float *parts;                /* row partials of the last layer: kh rows x kh x pstride */
     float *zero;                 /* one zero row of the widest feature */
     float *out;                  /* last layer's output row */
+    float *plane;                /* planar row of a feature kept interleaved (c8), before the copy */
+    float *acc;                  /* accumulators of an interleaved layer: width x 32 */
     double seconds[MAX_LAYERS];
 } Scratch;
 
@@ -104,6 +106,8 @@ static void free_scratch(FsrSR *sr)
         free(sr->scratch[t].parts);
         free(sr->scratch[t].zero);
         free(sr->scratch[t].out);
+        free(sr->scratch[t].plane);
+        free(sr->scratch[t].acc);
     }
     free(sr->scratch);
     sr->scratch = NULL;
@@ -144,6 +148,15 @@ static int alloc_scratch(FsrSR *sr)
         if (row > zero_size)
             zero_size = row;
     }
+    /* Interleaved layers: a planar row of their input, and accumulators. */
+    size_t c8_plane = 0, c8_acc = 0;
+    for (int f = 1; f < sr->n_layers; f++)
+        if (sr->layer[f].c8) {
+            const size_t row = (size_t)sr->layer[f].in_ch * sr->stride[f];
+            const size_t acc = (size_t)g.cw[f] * 32;
+            c8_plane = row > c8_plane ? row : c8_plane;
+            c8_acc = acc > c8_acc ? acc : c8_acc;
+        }
     /* Partial rows: an odd number of cache lines apart, like channel rows. */
     sr->pstride = odd_lines(g.cw[sr->n_layers - 1]);
     sr->scratch = calloc((size_t)sr->threads, sizeof(*sr->scratch));
@@ -166,6 +179,12 @@ static int alloc_scratch(FsrSR *sr)
         if (!s->zero || !s->out)
             goto fail;
         memset(s->zero, 0, zero_size * sizeof(float));
+        if (c8_plane) {
+            /* Zeroed: columns no layer writes are copied, and must be finite. */
+            if (!(s->plane = alloc_floats(c8_plane)) || !(s->acc = alloc_floats(c8_acc)))
+                goto fail;
+            memset(s->plane, 0, c8_plane * sizeof(float));
+        }
     }
     return 0;
 fail:
@@ -200,8 +219,17 @@ int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_
     sr->parts = m->layers[m->n_layers - 1].out_ch == 1;
     for (int i = 0; i < m->n_layers; i++) {
         const int last = i + 1 == m->n_layers;
-        ret = last && sr->parts ? fsr_conv_pack_parts(&sr->layer[i], &m->layers[i], 0)
-                                : fsr_conv_pack(&sr->layer[i], &m->layers[i], !last);
+        const FsrConvLayer *l = &m->layers[i];
+        /* Channel-interleaved input for wide layers with 3x3 or larger
+         * kernels (fsr_conv_pack_c8): about 10% faster than the planar
+         * kernel on layer 2 of 9-5-5.  (1x1 layers keep the planar one:
+         * 8 taps per accumulator round trip would be too few.) */
+        if (last && sr->parts)
+            ret = fsr_conv_pack_parts(&sr->layer[i], l, 0);
+        else if (i > 0 && fsr_conv_c8_ok(l) && l->kh * l->kw >= 9)
+            ret = fsr_conv_pack_c8(&sr->layer[i], l, !last);
+        else
+            ret = fsr_conv_pack(&sr->layer[i], l, !last);
         if (ret < 0)
             goto fail;
     }
@@ -396,7 +424,10 @@ static void run_layer_row(TileState *t, int m, int r, float *out, ptrdiff_t out_
         rows[ky] = ring_row(t, m, sy);
     }
     const double t0 = t->sr->profile ? now() : 0;
-    t->sr->dsp.conv_row(out, out_cs, rows, t->sr->stride[m], l, t->g.cw[m]);
+    if (l->c8)
+        t->sr->dsp.conv_row_c8(out, out_cs, rows, 8 * t->sr->stride[m], l, t->g.cw[m], t->s->acc);
+    else
+        t->sr->dsp.conv_row(out, out_cs, rows, t->sr->stride[m], l, t->g.cw[m]);
     if (t->sr->profile)
         t->s->seconds[m] += now() - t0;
 }
@@ -407,6 +438,17 @@ static void ensure_rows(TileState *t, int f, int upto)
         const int r = t->next[f];
         if (f == 0) {
             load_input_row(t, r);
+        } else if (t->sr->layer[f].c8) {
+            /* Made planar, padded, then interleaved into the ring (the
+             * copy is billed to layer f, which needs it). */
+            float *plane = t->s->plane;
+            run_layer_row(t, f - 1, r, plane, t->sr->stride[f]);
+            pad_columns(t, plane, f, t->sr->layer[f].in_ch);
+            const double t0 = t->sr->profile ? now() : 0;
+            t->sr->dsp.to_c8(ring_row(t, f, r), 8 * t->sr->stride[f], plane, t->sr->stride[f], t->sr->layer[f].in_ch,
+                           t->g.fw[f]);
+            if (t->sr->profile)
+                t->s->seconds[f] += now() - t0;
         } else {
             float *out = ring_row(t, f, r);
             run_layer_row(t, f - 1, r, out, t->sr->stride[f]);

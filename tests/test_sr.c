@@ -96,6 +96,8 @@ static void test_engine_matches_reference(void **state)
         { 3, { 1, 7, 3, 1 }, { 5, 3, 3 } },      /* channel counts not multiples of 4 */
         { 3, { 1, 16, 8, 1 }, { 9, 5, 5 } },
         { 4, { 1, 6, 2, 9, 1 }, { 3, 1, 7, 3 } },
+        { 4, { 1, 8, 32, 4, 1 }, { 3, 3, 3, 3 } }, /* channel-interleaved layer 2 */
+        { 3, { 1, 16, 64, 1 }, { 3, 5, 3 } },      /* two 32-channel output blocks */
     };
     static const int sizes[][2] = { { 1, 1 }, { 5, 3 }, { 13, 11 }, { 37, 23 }, { 64, 17 }, { 141, 29 } };
     const unsigned simd = fsr_cpu_flags();
@@ -171,6 +173,80 @@ static void test_row_kernel_simd_vs_c(void **state)
             free(l.weight);
             free(l.bias);
         }
+}
+
+/* The channel-interleaved row kernel: C against the planar C kernel (an
+ * independent packing and loop order) and AVX2 against C; the interleaving
+ * copy is exact in both versions. */
+static void test_c8_kernel(void **state)
+{
+    (void)state;
+    FsrConvDSP c, simd;
+    fsr_conv_dsp_init(&c, 0);
+    fsr_conv_dsp_init(&simd, fsr_cpu_flags());
+    static const int shapes[][4] = { { 64, 32, 5, 5 }, { 8, 32, 3, 3 }, { 16, 64, 3, 5 }, { 24, 32, 1, 1 } };
+    uint32_t seed = 9;
+    for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
+        for (int width = 1; width <= 260; width += 1 + width / 3) {
+            FsrConvLayer l = { .in_ch = shapes[s][0], .out_ch = shapes[s][1], .kh = shapes[s][2], .kw = shapes[s][3] };
+            const int nw = l.in_ch * l.out_ch * l.kh * l.kw;
+            l.weight = malloc(nw * sizeof(float));
+            l.bias = malloc(l.out_ch * sizeof(float));
+            for (int i = 0; i < nw; i++)
+                l.weight[i] = frand(&seed, -0.5f, 0.5f);
+            for (int i = 0; i < l.out_ch; i++)
+                l.bias[i] = frand(&seed, -0.5f, 0.5f);
+            const int relu = (int)(s & 1) || width % 2;
+            FsrPackedConv p, p8;
+            assert_int_equal(fsr_conv_pack(&p, &l, relu), 0);
+            assert_int_equal(fsr_conv_pack_c8(&p8, &l, relu), 0);
+            const int n = width + l.kw - 1;
+            const ptrdiff_t in_cs = n + 3, blk_cs = 8 * (n + 1), out_cs = width + 5;
+            const size_t row = (size_t)l.in_ch * in_cs, row8 = (size_t)l.in_ch / 8 * blk_cs;
+            float *in = malloc(l.kh * row * sizeof(float));
+            float *in8 = calloc(l.kh * row8, sizeof(float)), *in8s = calloc(l.kh * row8, sizeof(float));
+            for (size_t i = 0; i < l.kh * row; i++)
+                in[i] = frand(&seed, -1.f, 1.f);
+            const float *rows[FSR_MODEL_MAX_KERNEL], *rows8[FSR_MODEL_MAX_KERNEL];
+            for (int ky = 0; ky < l.kh; ky++) {
+                rows[ky] = in + ky * row;
+                rows8[ky] = in8 + ky * row8;
+                c.to_c8(in8 + ky * row8, blk_cs, rows[ky], in_cs, l.in_ch, n);
+                simd.to_c8(in8s + ky * row8, blk_cs, rows[ky], in_cs, l.in_ch, n);
+            }
+            assert_memory_equal(in8, in8s, l.kh * row8 * sizeof(float));
+            float *ref = calloc((size_t)l.out_ch * out_cs, sizeof(float));
+            float *a = calloc((size_t)l.out_ch * out_cs, sizeof(float));
+            float *b = calloc((size_t)l.out_ch * out_cs, sizeof(float));
+            float *acc = malloc((size_t)width * 32 * sizeof(float));
+            c.conv_row(ref, out_cs, rows, in_cs, &p, width);
+            c.conv_row_c8(a, out_cs, rows8, blk_cs, &p8, width, acc);
+            simd.conv_row_c8(b, out_cs, rows8, blk_cs, &p8, width, acc);
+            for (int co = 0; co < l.out_ch; co++) {
+                const double ea = rel_error(a + co * out_cs, ref + co * out_cs, (size_t)width);
+                const double eb = rel_error(b + co * out_cs, a + co * out_cs, (size_t)width);
+                if (ea > 1e-4 || eb > 1e-4)
+                    fail_msg("shape %zu width %d channel %d: C %g, AVX2 %g", s, width, co, ea, eb);
+            }
+            fsr_conv_pack_free(&p);
+            fsr_conv_pack_free(&p8);
+            free(in);
+            free(in8);
+            free(in8s);
+            free(ref);
+            free(a);
+            free(b);
+            free(acc);
+            free(l.weight);
+            free(l.bias);
+        }
+    /* Shapes it cannot take are refused. */
+    FsrConvLayer bad = { .in_ch = 12, .out_ch = 32, .kh = 3, .kw = 3 };
+    FsrPackedConv p;
+    assert_true(fsr_conv_pack_c8(&p, &bad, 1) < 0);
+    bad.in_ch = 16;
+    bad.out_ch = 16;
+    assert_true(fsr_conv_pack_c8(&p, &bad, 1) < 0);
 }
 
 /* The row-partials kernel of single-channel last layers: AVX2 against C,
@@ -254,10 +330,11 @@ static uint8_t *random_plane(int w, int h, uint32_t seed)
 static void test_threads_and_tiles_identical(void **state)
 {
     (void)state;
-    const int ch[4] = { 1, 16, 8, 1 }, k[3] = { 9, 5, 5 };
+    /* Planar and channel-interleaved (32 outputs) layer 2. */
+    const int chs[2][4] = { { 1, 16, 8, 1 }, { 1, 16, 32, 1 } }, k[3] = { 9, 5, 5 };
     const int w = 301, h = 257;
-    for (int pad = 0; pad < 2; pad++) {
-        FsrModel *m = random_model(3, ch, k, pad, 11 + pad);
+    for (int pad = 0; pad < 4; pad++) {
+        FsrModel *m = random_model(3, chs[pad / 2], k, pad % 2, 11 + pad);
         uint8_t *in = random_plane(w, h, 3), *a = malloc(w * h), *b = malloc(w * h), *c = malloc(w * h);
         FsrSR *one = NULL, *two = NULL;
         assert_int_equal(fsr_sr_open(&one, m, 1), 0);
@@ -394,6 +471,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_row_kernel_simd_vs_c),
+        cmocka_unit_test(test_c8_kernel),
         cmocka_unit_test(test_parts_kernel_simd_vs_c),
         cmocka_unit_test(test_engine_matches_reference),
         cmocka_unit_test(test_srcnn_size_matches_reference),
