@@ -145,29 +145,79 @@ static double cpu_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Returns total ms of the best run. */
-static double bench_fastsr(const Options *o, const FsrModel *m, const uint8_t *in, uint8_t *out, int threads,
-                           double peak)
+/* Times of the interleaved runs: wall and CPU seconds of each run, per
+ * layer and in total (index n_layers). */
+typedef struct Runs {
+    int n, layers;
+    double *wall, *cpu; /* [run][layers + 1] */
+} Runs;
+
+static int runs_alloc(Runs *r, int reps, int layers)
 {
-    FsrSR *sr = NULL;
-    if (fsr_sr_open(&sr, m, threads) < 0 || (o->tile_w && fsr_sr_set_tile(sr, o->tile_w, o->tile_h) < 0)) {
+    r->n = 0;
+    r->layers = layers;
+    r->wall = calloc((size_t)reps * (layers + 1), sizeof(double));
+    r->cpu = calloc((size_t)reps * (layers + 1), sizeof(double));
+    return r->wall && r->cpu ? 0 : -1;
+}
+
+static void runs_free(Runs *r)
+{
+    free(r->wall);
+    free(r->cpu);
+    r->wall = r->cpu = NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Best (q = 0) or median (q = 1) of column i over the runs. */
+static double runs_stat(const Runs *r, const double *v, int i, int q)
+{
+    double t[1000];
+    for (int k = 0; k < r->n; k++)
+        t[k] = v[(size_t)k * (r->layers + 1) + i];
+    qsort(t, (size_t)r->n, sizeof(double), cmp_double);
+    if (!q)
+        return t[0];
+    return r->n % 2 ? t[r->n / 2] : 0.5 * (t[r->n / 2 - 1] + t[r->n / 2]);
+}
+
+static double layer_flops(const FsrConvLayer *l, double pixels)
+{
+    return 2.0 * pixels * l->in_ch * l->out_ch * l->kh * l->kw;
+}
+
+/* ---- fastsr ---- */
+
+static int fastsr_open(FsrSR **sr, const Options *o, const FsrModel *m, int threads)
+{
+    if (fsr_sr_open(sr, m, threads) < 0 || (o->tile_w && fsr_sr_set_tile(*sr, o->tile_w, o->tile_h) < 0)) {
         fprintf(stderr, "fastsr-bench: %s\n", fsr_last_error());
-        fsr_sr_close(&sr);
+        fsr_sr_close(sr);
         return -1;
     }
-    fsr_sr_luma(sr, out, o->w, in, o->w, o->w, o->h); /* warm up: page faults, caches */
-    double best = INFINITY, best_cpu = INFINITY;
-    for (int r = 0; r < o->reps; r++) {
-        const double t0 = bench_now(), c0 = cpu_now();
-        fsr_sr_luma(sr, out, o->w, in, o->w, o->w, o->h);
-        const double dt = bench_now() - t0, dc = (cpu_now() - c0) / threads;
-        if (dt < best)
-            best = dt;
-        if (dc < best_cpu)
-            best_cpu = dc;
-    }
-    /* Split the best total over the layers by the thread CPU time each took
-     * in a separate profiled run. */
+    return 0;
+}
+
+static void fastsr_run(FsrSR *sr, const Options *o, const uint8_t *in, uint8_t *out, int threads, Runs *r)
+{
+    const double t0 = bench_now(), c0 = cpu_now();
+    fsr_sr_luma(sr, out, o->w, in, o->w, o->w, o->h);
+    double *w = r->wall + (size_t)r->n * (r->layers + 1), *c = r->cpu + (size_t)r->n * (r->layers + 1);
+    w[r->layers] = bench_now() - t0;
+    c[r->layers] = (cpu_now() - c0) / threads;
+    r->n++;
+}
+
+/* Rows of the best run, split over the layers by the thread CPU time each
+ * took in a separate profiled run. */
+static void fastsr_report(FsrSR *sr, const Options *o, const FsrModel *m, const uint8_t *in, uint8_t *out,
+                          int threads, double peak, const Runs *r)
+{
     double sec[FSR_MODEL_MAX_LAYERS] = { 0 }, sum = 0;
     fsr_sr_profile(sr, sec);
     fsr_sr_luma(sr, out, o->w, in, o->w, o->w, o->h);
@@ -175,26 +225,41 @@ static double bench_fastsr(const Options *o, const FsrModel *m, const uint8_t *i
     for (int i = 0; i < m->n_layers; i++)
         sum += sec[i];
     const double pixels = (double)o->w * o->h;
+    const double best = runs_stat(r, r->wall, m->n_layers, 0), best_cpu = runs_stat(r, r->cpu, m->n_layers, 0);
     for (int i = 0; i < m->n_layers; i++) {
-        const FsrConvLayer *l = &m->layers[i];
         char name[16];
         snprintf(name, sizeof(name), "conv%d", i + 1);
         print_row(m->name, threads, "fastsr", name, best * 1e3 * sec[i] / sum, best_cpu * 1e3 * sec[i] / sum,
-                  2.0 * pixels * l->in_ch * l->out_ch * l->kh * l->kw, peak);
+                  layer_flops(&m->layers[i], pixels), peak);
     }
-    print_row(m->name, threads, "fastsr", "total", best * 1e3, best_cpu * 1e3, 2.0 * pixels * (double)fsr_model_macs_per_pixel(m),
-              peak);
-    fsr_sr_close(&sr);
-    return best * 1e3;
+    const double flops = 2.0 * pixels * (double)fsr_model_macs_per_pixel(m);
+    print_row(m->name, threads, "fastsr", "total", best * 1e3, best_cpu * 1e3, flops, peak);
+    print_row(m->name, threads, "fastsr", "median", runs_stat(r, r->wall, m->n_layers, 1) * 1e3,
+              runs_stat(r, r->cpu, m->n_layers, 1) * 1e3, flops, peak);
 }
 
 #ifdef FASTSR_HAVE_DNNL
+/* ---- oneDNN ---- */
+
+/* The same layers as oneDNN primitives executed one after the other (every
+ * layout left to oneDNN, with a reorder where two disagree, timed as part of
+ * the layer that needs it; ReLU fused as a post-op; weights in place before
+ * timing). */
+typedef struct DnnlNet {
+    int layers, threads;
+    dnnl_engine_t eng;
+    dnnl_stream_t stream;
+    dnnl_primitive_t prim[FSR_MODEL_MAX_LAYERS], reorder[FSR_MODEL_MAX_LAYERS];
+    dnnl_memory_t src[FSR_MODEL_MAX_LAYERS + 1], wei[FSR_MODEL_MAX_LAYERS], bia[FSR_MODEL_MAX_LAYERS],
+        conv_src[FSR_MODEL_MAX_LAYERS];
+} DnnlNet;
+
 #define DNNL_CHECK(call)                                                              \
     do {                                                                              \
         dnnl_status_t st_ = (call);                                                   \
         if (st_ != dnnl_success) {                                                    \
             fprintf(stderr, "fastsr-bench: oneDNN: %s failed (%d)\n", #call, (int)st_); \
-            goto done;                                                                \
+            goto fail;                                                                \
         }                                                                             \
     } while (0)
 
@@ -209,32 +274,42 @@ static void fill_memory(dnnl_memory_t mem, unsigned seed)
         ((float *)p)[i] = 0.1f * frand(&seed);
 }
 
-/* The same three layers as oneDNN primitives executed one after the other
- * (every layout left to oneDNN, with a reorder where two disagree, timed as
- * part of the layer that needs it; ReLU fused as a post-op; weights in
- * place before timing).  Returns total ms of the best run, -1 on failure. */
-static double bench_dnnl(const Options *o, const FsrModel *m, int threads, double peak)
+static void dnnl_net_close(DnnlNet *d)
 {
-    double result = -1;
-    const int L = m->n_layers;
-    dnnl_engine_t eng = NULL;
-    dnnl_stream_t stream = NULL;
-    dnnl_primitive_t prim[FSR_MODEL_MAX_LAYERS] = { 0 };
-    dnnl_primitive_t reorder[FSR_MODEL_MAX_LAYERS] = { 0 };
-    dnnl_memory_t src[FSR_MODEL_MAX_LAYERS + 1] = { 0 }, wei[FSR_MODEL_MAX_LAYERS] = { 0 },
-                  bia[FSR_MODEL_MAX_LAYERS] = { 0 }, conv_src[FSR_MODEL_MAX_LAYERS] = { 0 };
+    for (int i = 0; i < d->layers; i++) {
+        dnnl_primitive_destroy(d->prim[i]);
+        if (d->reorder[i]) {
+            dnnl_primitive_destroy(d->reorder[i]);
+            dnnl_memory_destroy(d->conv_src[i]);
+        }
+        dnnl_memory_destroy(d->wei[i]);
+        dnnl_memory_destroy(d->bia[i]);
+    }
+    for (int i = 0; i <= d->layers; i++)
+        dnnl_memory_destroy(d->src[i]);
+    dnnl_stream_destroy(d->stream);
+    dnnl_engine_destroy(d->eng);
+    memset(d, 0, sizeof(*d));
+}
+
+static int dnnl_net_open(DnnlNet *d, const Options *o, const FsrModel *m, int threads, int verbose)
+{
+    memset(d, 0, sizeof(*d));
+    d->layers = m->n_layers;
+    d->threads = threads;
+    /* oneDNN sizes its work split by the thread count at creation. */
     omp_set_num_threads(threads);
-    DNNL_CHECK(dnnl_engine_create(&eng, dnnl_cpu, 0));
-    DNNL_CHECK(dnnl_stream_create(&stream, eng, dnnl_stream_default_flags));
+    DNNL_CHECK(dnnl_engine_create(&d->eng, dnnl_cpu, 0));
+    DNNL_CHECK(dnnl_stream_create(&d->stream, d->eng, dnnl_stream_default_flags));
     dnnl_memory_desc_t in_md;
     dnnl_dims_t in_dims = { 1, 1, o->h, o->w };
     DNNL_CHECK(dnnl_memory_desc_init_by_tag(&in_md, 4, in_dims, dnnl_f32, dnnl_nchw));
-    DNNL_CHECK(dnnl_memory_create(&src[0], &in_md, eng, DNNL_MEMORY_ALLOCATE));
-    fill_memory(src[0], 3);
-    for (int i = 0; i < L; i++) {
+    DNNL_CHECK(dnnl_memory_create(&d->src[0], &in_md, d->eng, DNNL_MEMORY_ALLOCATE));
+    fill_memory(d->src[0], 3);
+    for (int i = 0; i < d->layers; i++) {
         const FsrConvLayer *l = &m->layers[i];
         const dnnl_memory_desc_t *prev;
-        DNNL_CHECK(dnnl_memory_get_memory_desc(src[i], &prev));
+        DNNL_CHECK(dnnl_memory_get_memory_desc(d->src[i], &prev));
         dnnl_memory_desc_t s_md, w_md, b_md, d_md;
         dnnl_dims_t s_dims = { 1, l->in_ch, o->h, o->w };
         DNNL_CHECK(dnnl_memory_desc_init_by_tag(&s_md, 4, s_dims, dnnl_f32, dnnl_format_tag_any));
@@ -244,14 +319,14 @@ static double bench_dnnl(const Options *o, const FsrModel *m, int threads, doubl
         DNNL_CHECK(dnnl_memory_desc_init_by_tag(&b_md, 1, b_dims, dnnl_f32, dnnl_x));
         /* The last layer writes plain nchw, as an output plane would be. */
         DNNL_CHECK(dnnl_memory_desc_init_by_tag(&d_md, 4, d_dims, dnnl_f32,
-                                                i + 1 < L ? dnnl_format_tag_any : dnnl_nchw));
+                                                i + 1 < d->layers ? dnnl_format_tag_any : dnnl_nchw));
         dnnl_convolution_desc_t cd;
         dnnl_dims_t strides = { 1, 1 }, pad = { l->kh / 2, l->kw / 2 };
         DNNL_CHECK(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct,
                                                       &s_md, &w_md, &b_md, &d_md, strides, pad, pad));
         dnnl_primitive_attr_t attr;
         DNNL_CHECK(dnnl_primitive_attr_create(&attr));
-        if (i + 1 < L) {
+        if (i + 1 < d->layers) {
             dnnl_post_ops_t po;
             dnnl_post_ops_create(&po);
             dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_relu, 0.f, 0.f);
@@ -259,97 +334,159 @@ static double bench_dnnl(const Options *o, const FsrModel *m, int threads, doubl
             dnnl_post_ops_destroy(po);
         }
         dnnl_primitive_desc_t pd;
-        dnnl_status_t st = dnnl_primitive_desc_create(&pd, &cd, attr, eng, NULL);
+        dnnl_status_t st = dnnl_primitive_desc_create(&pd, &cd, attr, d->eng, NULL);
         dnnl_primitive_attr_destroy(attr);
         DNNL_CHECK(st);
         const char *impl = NULL;
         dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl);
-        printf("# oneDNN conv%d implementation: %s\n", i + 1, impl ? impl : "?");
+        if (verbose)
+            printf("# oneDNN conv%d implementation: %s\n", i + 1, impl ? impl : "?");
         const dnnl_memory_desc_t *want = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
         if (dnnl_memory_desc_equal(want, prev)) {
-            conv_src[i] = src[i];
+            d->conv_src[i] = d->src[i];
         } else {
-            DNNL_CHECK(dnnl_memory_create(&conv_src[i], want, eng, DNNL_MEMORY_ALLOCATE));
+            DNNL_CHECK(dnnl_memory_create(&d->conv_src[i], want, d->eng, DNNL_MEMORY_ALLOCATE));
             dnnl_primitive_desc_t rpd;
-            DNNL_CHECK(dnnl_reorder_primitive_desc_create(&rpd, prev, eng, want, eng, NULL));
-            st = dnnl_primitive_create(&reorder[i], rpd);
+            DNNL_CHECK(dnnl_reorder_primitive_desc_create(&rpd, prev, d->eng, want, d->eng, NULL));
+            st = dnnl_primitive_create(&d->reorder[i], rpd);
             dnnl_primitive_desc_destroy(rpd);
             DNNL_CHECK(st);
         }
-        DNNL_CHECK(dnnl_memory_create(&wei[i], dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), eng,
-                                      DNNL_MEMORY_ALLOCATE));
-        DNNL_CHECK(dnnl_memory_create(&bia[i], &b_md, eng, DNNL_MEMORY_ALLOCATE));
-        DNNL_CHECK(dnnl_memory_create(&src[i + 1], dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), eng,
-                                      DNNL_MEMORY_ALLOCATE));
-        fill_memory(wei[i], 10 + i);
-        fill_memory(bia[i], 20 + i);
-        st = dnnl_primitive_create(&prim[i], pd);
+        DNNL_CHECK(dnnl_memory_create(&d->wei[i], dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0),
+                                      d->eng, DNNL_MEMORY_ALLOCATE));
+        DNNL_CHECK(dnnl_memory_create(&d->bia[i], &b_md, d->eng, DNNL_MEMORY_ALLOCATE));
+        DNNL_CHECK(dnnl_memory_create(&d->src[i + 1], dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0),
+                                      d->eng, DNNL_MEMORY_ALLOCATE));
+        fill_memory(d->wei[i], 10 + i);
+        fill_memory(d->bia[i], 20 + i);
+        st = dnnl_primitive_create(&d->prim[i], pd);
         dnnl_primitive_desc_destroy(pd);
         DNNL_CHECK(st);
     }
-    double best[FSR_MODEL_MAX_LAYERS + 1], best_cpu[FSR_MODEL_MAX_LAYERS + 1];
-    for (int i = 0; i <= L; i++)
-        best[i] = best_cpu[i] = INFINITY;
-    for (int r = 0; r <= o->reps; r++) { /* run 0 warms up */
-        double total = 0, total_cpu = 0;
-        for (int i = 0; i < L; i++) {
-            dnnl_exec_arg_t args[4] = { { DNNL_ARG_SRC, conv_src[i] }, { DNNL_ARG_WEIGHTS, wei[i] },
-                                        { DNNL_ARG_BIAS, bia[i] }, { DNNL_ARG_DST, src[i + 1] } };
-            const double t0 = bench_now(), c0 = cpu_now();
-            if (reorder[i]) {
-                dnnl_exec_arg_t rargs[2] = { { DNNL_ARG_FROM, src[i] }, { DNNL_ARG_TO, conv_src[i] } };
-                DNNL_CHECK(dnnl_primitive_execute(reorder[i], stream, 2, rargs));
-            }
-            DNNL_CHECK(dnnl_primitive_execute(prim[i], stream, 4, args));
-            DNNL_CHECK(dnnl_stream_wait(stream));
-            const double dt = bench_now() - t0, dc = (cpu_now() - c0) / threads;
-            total += dt;
-            total_cpu += dc;
-            if (r && dt < best[i])
-                best[i] = dt;
-            if (r && dc < best_cpu[i])
-                best_cpu[i] = dc;
+    return 0;
+fail:
+    dnnl_net_close(d);
+    return -1;
+}
+
+/* One run of all layers; r == NULL warms up. */
+static int dnnl_net_run(DnnlNet *d, Runs *r)
+{
+    omp_set_num_threads(d->threads);
+    double total = 0, total_cpu = 0;
+    for (int i = 0; i < d->layers; i++) {
+        dnnl_exec_arg_t args[4] = { { DNNL_ARG_SRC, d->conv_src[i] }, { DNNL_ARG_WEIGHTS, d->wei[i] },
+                                    { DNNL_ARG_BIAS, d->bia[i] }, { DNNL_ARG_DST, d->src[i + 1] } };
+        const double t0 = bench_now(), c0 = cpu_now();
+        if (d->reorder[i]) {
+            dnnl_exec_arg_t rargs[2] = { { DNNL_ARG_FROM, d->src[i] }, { DNNL_ARG_TO, d->conv_src[i] } };
+            DNNL_CHECK(dnnl_primitive_execute(d->reorder[i], d->stream, 2, rargs));
         }
-        if (r && total < best[L])
-            best[L] = total;
-        if (r && total_cpu < best_cpu[L])
-            best_cpu[L] = total_cpu;
+        DNNL_CHECK(dnnl_primitive_execute(d->prim[i], d->stream, 4, args));
+        DNNL_CHECK(dnnl_stream_wait(d->stream));
+        const double dt = bench_now() - t0, dc = (cpu_now() - c0) / d->threads;
+        total += dt;
+        total_cpu += dc;
+        if (r) {
+            r->wall[(size_t)r->n * (r->layers + 1) + i] = dt;
+            r->cpu[(size_t)r->n * (r->layers + 1) + i] = dc;
+        }
     }
+    if (r) {
+        r->wall[(size_t)r->n * (r->layers + 1) + r->layers] = total;
+        r->cpu[(size_t)r->n * (r->layers + 1) + r->layers] = total_cpu;
+        r->n++;
+    }
+    return 0;
+fail:
+    return -1;
+}
+
+static void dnnl_report(const Options *o, const FsrModel *m, int threads, double peak, const Runs *r)
+{
     const double pixels = (double)o->w * o->h;
-    for (int i = 0; i < L; i++) {
-        const FsrConvLayer *l = &m->layers[i];
+    for (int i = 0; i < m->n_layers; i++) {
         char name[16];
         snprintf(name, sizeof(name), "conv%d", i + 1);
-        print_row(m->name, threads, "onednn", name, best[i] * 1e3, best_cpu[i] * 1e3,
-                  2.0 * pixels * l->in_ch * l->out_ch * l->kh * l->kw, peak);
+        print_row(m->name, threads, "onednn", name, runs_stat(r, r->wall, i, 0) * 1e3,
+                  runs_stat(r, r->cpu, i, 0) * 1e3, layer_flops(&m->layers[i], pixels), peak);
     }
-    print_row(m->name, threads, "onednn", "total", best[L] * 1e3, best_cpu[L] * 1e3,
-              2.0 * pixels * (double)fsr_model_macs_per_pixel(m), peak);
-    result = best[L] * 1e3;
-done:
-    for (int i = 0; i < L; i++) {
-        dnnl_primitive_destroy(prim[i]);
-        if (reorder[i]) {
-            dnnl_primitive_destroy(reorder[i]);
-            dnnl_memory_destroy(conv_src[i]);
-        }
-        dnnl_memory_destroy(wei[i]);
-        dnnl_memory_destroy(bia[i]);
-    }
-    for (int i = 0; i <= L; i++)
-        dnnl_memory_destroy(src[i]);
-    dnnl_stream_destroy(stream);
-    dnnl_engine_destroy(eng);
-    return result;
+    const double flops = 2.0 * pixels * (double)fsr_model_macs_per_pixel(m);
+    const int L = m->n_layers;
+    print_row(m->name, threads, "onednn", "total", runs_stat(r, r->wall, L, 0) * 1e3,
+              runs_stat(r, r->cpu, L, 0) * 1e3, flops, peak);
+    print_row(m->name, threads, "onednn", "median", runs_stat(r, r->wall, L, 1) * 1e3,
+              runs_stat(r, r->cpu, L, 1) * 1e3, flops, peak);
 }
 #endif
+
+/* One network at one thread count: fastsr and oneDNN runs alternate, so
+ * both see the same load from the other users of this shared machine. */
+static int bench_net(const Options *o, const FsrModel *m, const uint8_t *in, uint8_t *out, int threads, double peak,
+                     int first)
+{
+    FsrSR *sr = NULL;
+    Runs fr = { 0 };
+    int ret = -1;
+#ifdef FASTSR_HAVE_DNNL
+    DnnlNet dn = { 0 };
+    Runs dr = { 0 };
+    const int dnnl = o->dnnl;
+#else
+    (void)first;
+#endif
+    if (fastsr_open(&sr, o, m, threads) < 0)
+        return -1;
+    if (runs_alloc(&fr, o->reps, m->n_layers) < 0)
+        goto oom;
+#ifdef FASTSR_HAVE_DNNL
+    if (dnnl && (runs_alloc(&dr, o->reps, m->n_layers) < 0))
+        goto oom;
+    if (dnnl && dnnl_net_open(&dn, o, m, threads, first) < 0)
+        goto done;
+    if (dnnl && dnnl_net_run(&dn, NULL) < 0) /* warm up */
+        goto done;
+#endif
+    fsr_sr_luma(sr, out, o->w, in, o->w, o->w, o->h); /* warm up: page faults, caches */
+    for (int k = 0; k < o->reps; k++) {
+        fastsr_run(sr, o, in, out, threads, &fr);
+#ifdef FASTSR_HAVE_DNNL
+        if (dnnl && dnnl_net_run(&dn, &dr) < 0)
+            goto done;
+#endif
+    }
+    fastsr_report(sr, o, m, in, out, threads, peak, &fr);
+    const int L = m->n_layers;
+#ifdef FASTSR_HAVE_DNNL
+    if (dnnl) {
+        dnnl_report(o, m, threads, peak, &dr);
+        printf("%-6s %7d  oneDNN layer-by-layer / fastsr wall time: %.2fx best, %.2fx median\n", m->name, threads,
+               runs_stat(&dr, dr.wall, L, 0) / runs_stat(&fr, fr.wall, L, 0),
+               runs_stat(&dr, dr.wall, L, 1) / runs_stat(&fr, fr.wall, L, 1));
+    }
+#endif
+    (void)L;
+    ret = 0;
+    goto done;
+oom:
+    fprintf(stderr, "fastsr-bench: out of memory\n");
+done:
+#ifdef FASTSR_HAVE_DNNL
+    if (dn.eng)
+        dnnl_net_close(&dn);
+    runs_free(&dr);
+#endif
+    runs_free(&fr);
+    fsr_sr_close(&sr);
+    return ret;
+}
 
 static int parse_options(Options *o, int argc, char **argv)
 {
     memset(o, 0, sizeof(*o));
     o->w = 1920;
     o->h = 1080;
-    o->reps = 3;
+    o->reps = 5;
     o->dnnl = 1;
     o->n_threads = 2;
     o->threads[0] = 1;
@@ -427,8 +564,10 @@ int bench_conv(int argc, char **argv)
         in[i] = (uint8_t)(128 + 200 * frand(&seed));
 
     double peak[8];
-    printf("# %dx%d luma, best of %d runs; GFLOP/s count 2 FLOP per multiply-accumulate of the network\n",
+    printf("# %dx%d luma, %d runs each, fastsr and oneDNN alternating; rows give the best run, 'median' the\n"
+           "# median total (this machine is shared: other users' load moves single runs by 10-20%%)\n",
            o.w, o.h, o.reps);
+    printf("# GFLOP/s count 2 FLOP per multiply-accumulate of the network\n");
     printf("# (useful work only: halo recomputation and padding count against the engine)\n");
     printf("# ms/frame: wall time; cpu-ms: process CPU time / threads (excludes time other processes\n"
            "# held the cores of this shared machine); %%peak columns: against the FMA peak below\n");
@@ -446,21 +585,9 @@ int bench_conv(int argc, char **argv)
             ret = 1;
             break;
         }
-        for (int t = 0; t < o.n_threads; t++) {
-            const double ms = bench_fastsr(&o, m, in, out, o.threads[t], peak[t]);
-            if (ms < 0) {
+        for (int t = 0; t < o.n_threads && !ret; t++)
+            if (bench_net(&o, m, in, out, o.threads[t], peak[t], t == 0) < 0)
                 ret = 1;
-                break;
-            }
-#ifdef FASTSR_HAVE_DNNL
-            if (o.dnnl) {
-                const double dms = bench_dnnl(&o, m, o.threads[t], peak[t]);
-                if (dms > 0)
-                    printf("%-6s %7d  oneDNN layer-by-layer / fastsr wall time: %.2fx\n", m->name, o.threads[t],
-                           dms / ms);
-            }
-#endif
-        }
         fsr_model_free(&m);
     }
 #ifndef FASTSR_HAVE_DNNL
