@@ -131,14 +131,14 @@ int fsr_conv_pack_parts(FsrPackedConv *p, const FsrConvLayer *l, int relu)
 
 int fsr_conv_c8_ok(const FsrConvLayer *l)
 {
-    return l->in_ch % 8 == 0 && l->out_ch % 32 == 0;
+    return (l->in_ch % 8 == 0 || l->in_ch == 1) && l->out_ch % 32 == 0;
 }
 
 int fsr_conv_pack_c8(FsrPackedConv *p, const FsrConvLayer *l, int relu)
 {
     memset(p, 0, sizeof(*p));
     if (!fsr_conv_c8_ok(l))
-        return fsr_error(FSR_ERR(EINVAL), "sr: interleaved kernel needs 8k input and 32k output channels, not %d/%d",
+        return fsr_error(FSR_ERR(EINVAL), "sr: interleaved kernel needs 1 or 8k input and 32k output channels, not %d/%d",
                          l->in_ch, l->out_ch);
     p->in_ch = l->in_ch;
     p->out_ch = l->out_ch;
@@ -159,13 +159,14 @@ int fsr_conv_pack_c8(FsrPackedConv *p, const FsrConvLayer *l, int relu)
     for (int co = 0; co < l->out_ch; co++)
         p->b[co] = l->bias[co];
     float *dst = p->w;
+    const int cib = l->in_ch == 1 ? 1 : 8; /* input channels per block */
     for (int ob = 0; ob < l->out_ch / 32; ob++)
-        for (int ib = 0; ib < l->in_ch / 8; ib++)
+        for (int ib = 0; ib < l->in_ch / cib; ib++)
             for (int ky = 0; ky < l->kh; ky++)
                 for (int kx = 0; kx < l->kw; kx++)
-                    for (int i = 0; i < 8; i++)
+                    for (int i = 0; i < cib; i++)
                         for (int o = 0; o < 32; o++) {
-                            const int co = ob * 32 + o, ci = ib * 8 + i;
+                            const int co = ob * 32 + o, ci = ib * cib + i;
                             *dst++ = l->weight[(((size_t)co * l->in_ch + ci) * l->kh + ky) * l->kw + kx];
                         }
     return 0;
@@ -279,6 +280,26 @@ static void conv_row_c8_c(float *out, ptrdiff_t out_cs, const float *const *rows
                         }
         }
         c8_store_c(out + ob * 32 * out_cs, out_cs, acc, width, c->relu);
+    }
+}
+
+/* A single-channel input layer packed by fsr_conv_pack_c8 (weights
+ * [ob][ky][kx][32]), output written interleaved: channel co of column x at
+ * out[(co / 8) * blk_out + x * 8 + co % 8].  rows[ky] are plain rows. */
+static void conv_row_1_to_c8_c(float *out, ptrdiff_t blk_out, const float *const *rows, ptrdiff_t in_cs,
+                               const FsrPackedConv *c, int width)
+{
+    (void)in_cs;
+    for (int co = 0; co < c->out_ch; co++) {
+        const float *w = c->w + (size_t)(co / 32) * c->kh * c->kw * 32 + co % 32;
+        float *o = out + (co / 8) * blk_out + co % 8;
+        for (int x = 0; x < width; x++) {
+            float a = c->b[co];
+            for (int ky = 0; ky < c->kh; ky++)
+                for (int kx = 0; kx < c->kw; kx++)
+                    a = a + w[(ky * c->kw + kx) * 32] * rows[ky][x + kx];
+            o[x * 8] = c->relu && !(a > 0.f) ? 0.f : a;
+        }
     }
 }
 
@@ -724,6 +745,65 @@ conv_row_c8_avx2(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff
     }
 }
 
+/* Single-channel input, 32 output channels (4 vectors) x NX pixels, all
+ * taps in registers, stored interleaved. */
+#define DEF_1C8(NX_)                                                                          \
+__attribute__((target("avx2,fma"))) static void                                              \
+c1_block_##NX_(float *out, ptrdiff_t blk_out, const float *const *rows, int x, const float *w, \
+               const float *bias, int kh, int kw, int relu)                                   \
+{                                                                                             \
+    enum { NX = NX_ };                                                                        \
+    __m256 a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32;                        \
+    a00 = a01 = a02 = _mm256_loadu_ps(bias);                                                  \
+    a10 = a11 = a12 = _mm256_loadu_ps(bias + 8);                                              \
+    a20 = a21 = a22 = _mm256_loadu_ps(bias + 16);                                             \
+    a30 = a31 = a32 = _mm256_loadu_ps(bias + 24);                                             \
+    const float *wp = w;                                                                      \
+    for (int ky = 0; ky < kh; ky++) {                                                         \
+        const float *p = rows[ky] + x;                                                        \
+        for (int kx = 0; kx < kw; kx++, wp += 32) {                                           \
+            const __m256 b0 = _mm256_broadcast_ss(p + kx);                                    \
+            const __m256 b1 = NX > 1 ? _mm256_broadcast_ss(p + kx + 1) : b0;                  \
+            const __m256 b2 = NX > 2 ? _mm256_broadcast_ss(p + kx + 2) : b0;                  \
+            C8_FMA(0); C8_FMA(1); C8_FMA(2); C8_FMA(3);                                       \
+        }                                                                                     \
+    }                                                                                         \
+    const __m256 zero = _mm256_setzero_ps();                                                  \
+    float *o = out + x * 8;                                                                   \
+    C1_ST(0); C1_ST(1); C1_ST(2); C1_ST(3);                                                   \
+}
+#define C1_ST(ii)                                                                   \
+    do {                                                                            \
+        float *o_ = o + ii * blk_out;                                               \
+        _mm256_storeu_ps(o_, relu ? _mm256_max_ps(a##ii##0, zero) : a##ii##0);      \
+        if (NX > 1)                                                                 \
+            _mm256_storeu_ps(o_ + 8, relu ? _mm256_max_ps(a##ii##1, zero) : a##ii##1); \
+        if (NX > 2)                                                                 \
+            _mm256_storeu_ps(o_ + 16, relu ? _mm256_max_ps(a##ii##2, zero) : a##ii##2); \
+    } while (0)
+
+DEF_1C8(3)
+DEF_1C8(2)
+DEF_1C8(1)
+
+__attribute__((target("avx2,fma"))) static void
+conv_row_1_to_c8_avx2(float *out, ptrdiff_t blk_out, const float *const *rows, ptrdiff_t in_cs,
+                      const FsrPackedConv *c, int width)
+{
+    (void)in_cs;
+    for (int ob = 0; ob < c->out_ch / 32; ob++) {
+        const float *w = c->w + (size_t)ob * c->kh * c->kw * 32;
+        float *o = out + ob * 4 * blk_out;
+        int x = 0;
+        for (; x + 3 <= width; x += 3)
+            c1_block_3(o, blk_out, rows, x, w, c->b + ob * 32, c->kh, c->kw, c->relu);
+        if (width - x == 2)
+            c1_block_2(o, blk_out, rows, x, w, c->b + ob * 32, c->kh, c->kw, c->relu);
+        else if (width - x == 1)
+            c1_block_1(o, blk_out, rows, x, w, c->b + ob * 32, c->kh, c->kw, c->relu);
+    }
+}
+
 typedef void (*BlockFn)(float *, ptrdiff_t, const float *const *, ptrdiff_t, const FsrPackedConv *,
                         const float *, const float *, int, int, int, int);
 
@@ -780,6 +860,7 @@ void fsr_conv_dsp_init(FsrConvDSP *dsp, unsigned flags)
     dsp->conv_row = conv_row_c;
     dsp->conv_row_c8 = conv_row_c8_c;
     dsp->to_c8 = to_c8_c;
+    dsp->conv_row_1_to_c8 = conv_row_1_to_c8_c;
     dsp->conv_parts = conv_parts_c;
     dsp->simd = 0;
 #if defined(__x86_64__)
@@ -787,6 +868,7 @@ void fsr_conv_dsp_init(FsrConvDSP *dsp, unsigned flags)
         dsp->conv_row = conv_row_avx2;
         dsp->conv_row_c8 = conv_row_c8_avx2;
         dsp->to_c8 = to_c8_avx2;
+        dsp->conv_row_1_to_c8 = conv_row_1_to_c8_avx2;
         dsp->conv_parts = conv_parts_avx2;
         dsp->simd = 1;
     }

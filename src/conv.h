@@ -41,7 +41,8 @@ int fsr_conv_pack(FsrPackedConv *p, const FsrConvLayer *l, int relu);
 int fsr_conv_pack_parts(FsrPackedConv *p, const FsrConvLayer *l, int relu);
 void fsr_conv_pack_free(FsrPackedConv *p);
 
-/* A layer with in_ch a multiple of 8 and out_ch a multiple of 32 packed
+/* A layer with in_ch a multiple of 8 (or 1: see conv_row_1_to_c8) and
+ * out_ch a multiple of 32 packed
  * for input rows in channel-interleaved order ("c8"): channel ci of column
  * x is at row[(ci / 8) * blk_cs + x * 8 + ci % 8].  Output channels are then
  * the vector lanes (4 vectors = 32 channels) and each input value is one
@@ -86,6 +87,10 @@ typedef struct FsrConvDSP {
     FsrConvRowFn conv_row;
     FsrConvRowC8Fn conv_row_c8;
     FsrConvToC8Fn to_c8;
+    /* A single-input-channel layer packed by fsr_conv_pack_c8 (plain input
+     * rows, as FsrConvRowFn) writing its output interleaved: channel co of
+     * column x at out[(co / 8) * blk_out + x * 8 + co % 8], ReLU applied. */
+    FsrConvRowFn conv_row_1_to_c8;
     FsrConvPartsFn conv_parts;
     int simd;       /* 1 when conv_row is the AVX2/FMA kernel */
 } FsrConvDSP;

@@ -217,6 +217,11 @@ int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_
      * ring and weights in L2), and its kernel has 10 accumulators where a
      * one-channel output row has few independent sums. */
     sr->parts = m->layers[m->n_layers - 1].out_ch == 1;
+    int c8[MAX_LAYERS] = { 0 };
+    for (int i = 1; i < m->n_layers; i++) {
+        const FsrConvLayer *l = &m->layers[i];
+        c8[i] = !(i + 1 == m->n_layers && sr->parts) && l->in_ch % 8 == 0 && fsr_conv_c8_ok(l) && l->kh * l->kw >= 9;
+    }
     for (int i = 0; i < m->n_layers; i++) {
         const int last = i + 1 == m->n_layers;
         const FsrConvLayer *l = &m->layers[i];
@@ -226,7 +231,10 @@ int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_
          * 8 taps per accumulator round trip would be too few.) */
         if (last && sr->parts)
             ret = fsr_conv_pack_parts(&sr->layer[i], l, 0);
-        else if (i > 0 && fsr_conv_c8_ok(l) && l->kh * l->kw >= 9)
+        else if (c8[i] || (i + 1 < m->n_layers && c8[i + 1] && fsr_conv_c8_ok(l)))
+            /* An interleaved layer, or a single-channel one before it that
+             * writes its input straight in that order (no planar row, no
+             * copy). */
             ret = fsr_conv_pack_c8(&sr->layer[i], l, !last);
         else
             ret = fsr_conv_pack(&sr->layer[i], l, !last);
@@ -382,6 +390,27 @@ static void pad_columns(const TileState *t, float *row, int f, int channels)
     }
 }
 
+/* pad_columns for an interleaved row. */
+static void pad_columns_c8(const TileState *t, float *row, int f, int channels)
+{
+    const int ox = t->g.ox[f], n = t->g.fw[f], w = t->job->w;
+    const int lo = ox < 0 ? -ox : 0, hi = w - ox < n ? w - ox : n;
+    if (lo == 0 && hi == n)
+        return;
+    const int zero = t->sr->padding == FSR_PAD_ZERO;
+    const ptrdiff_t blk = 8 * t->sr->stride[f];
+    for (int b = 0; b < channels / 8; b++) {
+        float *p = row + b * blk;
+        for (int i = 0; i < 8; i++) {
+            const float left = zero ? 0.f : p[lo * 8 + i], right = zero ? 0.f : p[(hi - 1) * 8 + i];
+            for (int c = 0; c < lo; c++)
+                p[c * 8 + i] = left;
+            for (int c = hi; c < n; c++)
+                p[c * 8 + i] = right;
+        }
+    }
+}
+
 static void ensure_rows(TileState *t, int f, int upto);
 
 /* Runs layer m for output row r into out (channel stride out_cs). */
@@ -424,7 +453,9 @@ static void run_layer_row(TileState *t, int m, int r, float *out, ptrdiff_t out_
         rows[ky] = ring_row(t, m, sy);
     }
     const double t0 = t->sr->profile ? now() : 0;
-    if (l->c8)
+    if (l->c8 && l->in_ch == 1)
+        t->sr->dsp.conv_row_1_to_c8(out, out_cs, rows, t->sr->stride[m], l, t->g.cw[m]);
+    else if (l->c8)
         t->sr->dsp.conv_row_c8(out, out_cs, rows, 8 * t->sr->stride[m], l, t->g.cw[m], t->s->acc);
     else
         t->sr->dsp.conv_row(out, out_cs, rows, t->sr->stride[m], l, t->g.cw[m]);
@@ -438,6 +469,11 @@ static void ensure_rows(TileState *t, int f, int upto)
         const int r = t->next[f];
         if (f == 0) {
             load_input_row(t, r);
+        } else if (t->sr->layer[f].c8 && t->sr->layer[f - 1].c8) {
+            /* Made interleaved by the layer before. */
+            float *out = ring_row(t, f, r);
+            run_layer_row(t, f - 1, r, out, 8 * t->sr->stride[f]);
+            pad_columns_c8(t, out, f, t->sr->layer[f].in_ch);
         } else if (t->sr->layer[f].c8) {
             /* Made planar, padded, then interleaved into the ring (the
              * copy is billed to layer f, which needs it). */

@@ -98,6 +98,7 @@ static void test_engine_matches_reference(void **state)
         { 4, { 1, 6, 2, 9, 1 }, { 3, 1, 7, 3 } },
         { 4, { 1, 8, 32, 4, 1 }, { 3, 3, 3, 3 } }, /* channel-interleaved layer 2 */
         { 3, { 1, 16, 64, 1 }, { 3, 5, 3 } },      /* two 32-channel output blocks */
+        { 3, { 1, 32, 32, 1 }, { 5, 3, 3 } },      /* layer 1 writes layer 2's interleaved input */
     };
     static const int sizes[][2] = { { 1, 1 }, { 5, 3 }, { 13, 11 }, { 37, 23 }, { 64, 17 }, { 141, 29 } };
     const unsigned simd = fsr_cpu_flags();
@@ -240,6 +241,52 @@ static void test_c8_kernel(void **state)
             free(l.weight);
             free(l.bias);
         }
+    /* Single-channel input written interleaved: against the planar kernel
+     * whose output is then interleaved. */
+    static const int shapes1[][3] = { { 32, 9, 9 }, { 64, 3, 3 }, { 32, 1, 5 } };
+    for (size_t s = 0; s < sizeof(shapes1) / sizeof(shapes1[0]); s++)
+        for (int width = 1; width <= 200; width += 1 + width / 4) {
+            FsrConvLayer l = { .in_ch = 1, .out_ch = shapes1[s][0], .kh = shapes1[s][1], .kw = shapes1[s][2] };
+            const int nw = l.out_ch * l.kh * l.kw;
+            l.weight = malloc(nw * sizeof(float));
+            l.bias = malloc(l.out_ch * sizeof(float));
+            for (int i = 0; i < nw; i++)
+                l.weight[i] = frand(&seed, -0.5f, 0.5f);
+            for (int i = 0; i < l.out_ch; i++)
+                l.bias[i] = frand(&seed, -0.5f, 0.5f);
+            FsrPackedConv p, p8;
+            assert_int_equal(fsr_conv_pack(&p, &l, 1), 0);
+            assert_int_equal(fsr_conv_pack_c8(&p8, &l, 1), 0);
+            const ptrdiff_t in_cs = width + l.kw + 2, out_cs = width + 1, blk = 8 * (width + 2);
+            float *in = malloc((size_t)l.kh * in_cs * sizeof(float));
+            for (ptrdiff_t i = 0; i < l.kh * in_cs; i++)
+                in[i] = frand(&seed, -1.f, 1.f);
+            const float *rows[FSR_MODEL_MAX_KERNEL];
+            for (int ky = 0; ky < l.kh; ky++)
+                rows[ky] = in + ky * in_cs;
+            const size_t n8 = (size_t)l.out_ch / 8 * blk;
+            float *plane = calloc((size_t)l.out_ch * out_cs, sizeof(float));
+            float *ref = calloc(n8, sizeof(float)), *a = calloc(n8, sizeof(float)), *b = calloc(n8, sizeof(float));
+            c.conv_row(plane, out_cs, rows, in_cs, &p, width);
+            c.to_c8(ref, blk, plane, out_cs, l.out_ch, width);
+            c.conv_row_1_to_c8(a, blk, rows, in_cs, &p8, width);
+            simd.conv_row_1_to_c8(b, blk, rows, in_cs, &p8, width);
+            for (int bl = 0; bl < l.out_ch / 8; bl++) {
+                const double ea = rel_error(a + bl * blk, ref + bl * blk, (size_t)width * 8);
+                const double eb = rel_error(b + bl * blk, a + bl * blk, (size_t)width * 8);
+                if (ea > 1e-4 || eb > 1e-4)
+                    fail_msg("1-channel shape %zu width %d block %d: C %g, AVX2 %g", s, width, bl, ea, eb);
+            }
+            fsr_conv_pack_free(&p);
+            fsr_conv_pack_free(&p8);
+            free(in);
+            free(plane);
+            free(ref);
+            free(a);
+            free(b);
+            free(l.weight);
+            free(l.bias);
+        }
     /* Shapes it cannot take are refused. */
     FsrConvLayer bad = { .in_ch = 12, .out_ch = 32, .kh = 3, .kw = 3 };
     FsrPackedConv p;
@@ -331,7 +378,7 @@ static void test_threads_and_tiles_identical(void **state)
 {
     (void)state;
     /* Planar and channel-interleaved (32 outputs) layer 2. */
-    const int chs[2][4] = { { 1, 16, 8, 1 }, { 1, 16, 32, 1 } }, k[3] = { 9, 5, 5 };
+    const int chs[2][4] = { { 1, 16, 8, 1 }, { 1, 32, 32, 1 } }, k[3] = { 9, 5, 5 };
     const int w = 301, h = 257;
     for (int pad = 0; pad < 4; pad++) {
         FsrModel *m = random_model(3, chs[pad / 2], k, pad % 2, 11 + pad);
