@@ -152,7 +152,8 @@ static int alloc_scratch(FsrSR *sr)
     size_t c8_plane = 0, c8_acc = 0;
     for (int f = 1; f < sr->n_layers; f++)
         if (sr->layer[f].c8) {
-            const size_t row = (size_t)sr->layer[f].in_ch * sr->stride[f];
+            /* No planar row when the layer before writes interleaved. */
+            const size_t row = sr->layer[f - 1].c8 ? 0 : (size_t)sr->layer[f].in_ch * sr->stride[f];
             const size_t acc = (size_t)g.cw[f] * 32;
             c8_plane = row > c8_plane ? row : c8_plane;
             c8_acc = acc > c8_acc ? acc : c8_acc;
@@ -179,9 +180,11 @@ static int alloc_scratch(FsrSR *sr)
         if (!s->zero || !s->out)
             goto fail;
         memset(s->zero, 0, zero_size * sizeof(float));
+        if (c8_acc && !(s->acc = alloc_floats(c8_acc)))
+            goto fail;
         if (c8_plane) {
             /* Zeroed: columns no layer writes are copied, and must be finite. */
-            if (!(s->plane = alloc_floats(c8_plane)) || !(s->acc = alloc_floats(c8_acc)))
+            if (!(s->plane = alloc_floats(c8_plane)))
                 goto fail;
             memset(s->plane, 0, c8_plane * sizeof(float));
         }
