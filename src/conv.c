@@ -694,16 +694,25 @@ c8_store_avx2(float *out, ptrdiff_t out_cs, const float *acc, int width, int rel
             _mm256_storeu_ps(acc + 64 + 8 * ii, a##ii##2);                          \
     } while (0)
 #define DEF_C8(NX_)                                                                           \
-__attribute__((target("avx2,fma"))) static void                                              \
-c8_block_##NX_(float *acc, const float *const *rows, ptrdiff_t off, const float *w, int kh, int kw) \
+__attribute__((target("avx2,fma"), noinline)) static void                                    \
+c8_block_##NX_(float *acc, const float *const *rows, ptrdiff_t off, const float *w, int kh, int kw, \
+               const float *bias)                                                             \
 {                                                                                             \
     enum { NX = NX_ };                                                                        \
     __m256 a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32;                        \
-    C8_LOAD(0); C8_LOAD(1); C8_LOAD(2); C8_LOAD(3);                                           \
+    if (bias) { /* first input block */                                                       \
+        a00 = a01 = a02 = _mm256_loadu_ps(bias);                                              \
+        a10 = a11 = a12 = _mm256_loadu_ps(bias + 8);                                          \
+        a20 = a21 = a22 = _mm256_loadu_ps(bias + 16);                                         \
+        a30 = a31 = a32 = _mm256_loadu_ps(bias + 24);                                         \
+    } else {                                                                                  \
+        C8_LOAD(0); C8_LOAD(1); C8_LOAD(2); C8_LOAD(3);                                       \
+    }                                                                                         \
     const float *wp = w;                                                                      \
     for (int ky = 0; ky < kh; ky++) {                                                         \
         const float *p = rows[ky] + off;                                                      \
         for (int kx = 0; kx < kw; kx++, p += 8) {                                             \
+            _Pragma("GCC unroll 1")                                                           \
             for (int i = 0; i < 8; i++, wp += 32) {                                           \
                 const __m256 b0 = _mm256_broadcast_ss(p + i);                                 \
                 const __m256 b1 = NX > 1 ? _mm256_broadcast_ss(p + 8 + i) : b0;               \
@@ -725,21 +734,19 @@ conv_row_c8_avx2(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff
 {
     const int kh = c->kh, kw = c->kw, nib = c->in_ch / 8;
     for (int ob = 0; ob < c->out_ch / 32; ob++) {
-        const float *bias = c->b + ob * 32;
-        for (int x = 0; x < width; x++)
-            for (int k = 0; k < 4; k++)
-                _mm256_storeu_ps(acc + x * 32 + 8 * k, _mm256_loadu_ps(bias + 8 * k));
         /* Input-channel blocks outside: their weights (kh*kw*8*32 floats)
-         * stay in L1 while the block sweeps the row. */
+         * stay in L1 while the block sweeps the row.  The first starts from
+         * the bias. */
         for (int ib = 0; ib < nib; ib++) {
             const float *w = c->w + ((size_t)ob * nib + ib) * kh * kw * 8 * 32;
+            const float *bias = ib ? NULL : c->b + ob * 32;
             int x = 0;
             for (; x + 3 <= width; x += 3)
-                c8_block_3(acc + x * 32, rows, ib * blk_cs + x * 8, w, kh, kw);
+                c8_block_3(acc + x * 32, rows, ib * blk_cs + x * 8, w, kh, kw, bias);
             if (width - x == 2)
-                c8_block_2(acc + x * 32, rows, ib * blk_cs + x * 8, w, kh, kw);
+                c8_block_2(acc + x * 32, rows, ib * blk_cs + x * 8, w, kh, kw, bias);
             else if (width - x == 1)
-                c8_block_1(acc + x * 32, rows, ib * blk_cs + x * 8, w, kh, kw);
+                c8_block_1(acc + x * 32, rows, ib * blk_cs + x * 8, w, kh, kw, bias);
         }
         c8_store_avx2(out + ob * 32 * out_cs, out_cs, acc, width, c->relu);
     }
@@ -748,7 +755,7 @@ conv_row_c8_avx2(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff
 /* Single-channel input, 32 output channels (4 vectors) x NX pixels, all
  * taps in registers, stored interleaved. */
 #define DEF_1C8(NX_)                                                                          \
-__attribute__((target("avx2,fma"))) static void                                              \
+__attribute__((target("avx2,fma"), noinline)) static void                                    \
 c1_block_##NX_(float *out, ptrdiff_t blk_out, const float *const *rows, int x, const float *w, \
                const float *bias, int kh, int kw, int relu)                                   \
 {                                                                                             \
@@ -761,6 +768,7 @@ c1_block_##NX_(float *out, ptrdiff_t blk_out, const float *const *rows, int x, c
     const float *wp = w;                                                                      \
     for (int ky = 0; ky < kh; ky++) {                                                         \
         const float *p = rows[ky] + x;                                                        \
+        _Pragma("GCC unroll 1")                                                               \
         for (int kx = 0; kx < kw; kx++, wp += 32) {                                           \
             const __m256 b0 = _mm256_broadcast_ss(p + kx);                                    \
             const __m256 b1 = NX > 1 ? _mm256_broadcast_ss(p + kx + 1) : b0;                  \
