@@ -712,7 +712,7 @@ c8_block_##NX_(float *acc, const float *const *rows, ptrdiff_t off, const float 
     for (int ky = 0; ky < kh; ky++) {                                                         \
         const float *p = rows[ky] + off;                                                      \
         for (int kx = 0; kx < kw; kx++, p += 8) {                                             \
-            _Pragma("GCC unroll 1")                                                           \
+            _Pragma("GCC unroll 2")                                                           \
             for (int i = 0; i < 8; i++, wp += 32) {                                           \
                 const __m256 b0 = _mm256_broadcast_ss(p + i);                                 \
                 const __m256 b1 = NX > 1 ? _mm256_broadcast_ss(p + 8 + i) : b0;               \
