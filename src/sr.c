@@ -375,42 +375,23 @@ static void load_input_row(TileState *t, int r)
 }
 
 /* Columns of a computed row that fall outside the picture get the padding
- * value instead of what the kernel computed there. */
-static void pad_columns(const TileState *t, float *row, int f, int channels)
+ * value instead of what the kernel computed there.  c8: the row is
+ * channel-interleaved (fsr_conv_pack_c8), else planar. */
+static void pad_columns(const TileState *t, float *row, int f, int channels, int c8)
 {
     const int ox = t->g.ox[f], n = t->g.fw[f], w = t->job->w;
     const int lo = ox < 0 ? -ox : 0, hi = w - ox < n ? w - ox : n;
     if (lo == 0 && hi == n)
         return;
-    const int zero = t->sr->padding == FSR_PAD_ZERO;
+    const int zero = t->sr->padding == FSR_PAD_ZERO, step = c8 ? 8 : 1;
+    const ptrdiff_t cs = t->sr->stride[f];
     for (int ch = 0; ch < channels; ch++) {
-        float *p = row + ch * t->sr->stride[f];
-        const float left = zero ? 0.f : p[lo], right = zero ? 0.f : p[hi - 1];
+        float *p = c8 ? row + ch / 8 * 8 * cs + ch % 8 : row + ch * cs;
+        const float left = zero ? 0.f : p[lo * step], right = zero ? 0.f : p[(hi - 1) * step];
         for (int c = 0; c < lo; c++)
-            p[c] = left;
+            p[c * step] = left;
         for (int c = hi; c < n; c++)
-            p[c] = right;
-    }
-}
-
-/* pad_columns for an interleaved row. */
-static void pad_columns_c8(const TileState *t, float *row, int f, int channels)
-{
-    const int ox = t->g.ox[f], n = t->g.fw[f], w = t->job->w;
-    const int lo = ox < 0 ? -ox : 0, hi = w - ox < n ? w - ox : n;
-    if (lo == 0 && hi == n)
-        return;
-    const int zero = t->sr->padding == FSR_PAD_ZERO;
-    const ptrdiff_t blk = 8 * t->sr->stride[f];
-    for (int b = 0; b < channels / 8; b++) {
-        float *p = row + b * blk;
-        for (int i = 0; i < 8; i++) {
-            const float left = zero ? 0.f : p[lo * 8 + i], right = zero ? 0.f : p[(hi - 1) * 8 + i];
-            for (int c = 0; c < lo; c++)
-                p[c * 8 + i] = left;
-            for (int c = hi; c < n; c++)
-                p[c * 8 + i] = right;
-        }
+            p[c * step] = right;
     }
 }
 
@@ -476,13 +457,13 @@ static void ensure_rows(TileState *t, int f, int upto)
             /* Made interleaved by the layer before. */
             float *out = ring_row(t, f, r);
             run_layer_row(t, f - 1, r, out, 8 * t->sr->stride[f]);
-            pad_columns_c8(t, out, f, t->sr->layer[f].in_ch);
+            pad_columns(t, out, f, t->sr->layer[f].in_ch, 1);
         } else if (t->sr->layer[f].c8) {
             /* Made planar, padded, then interleaved into the ring (the
              * copy is billed to layer f, which needs it). */
             float *plane = t->s->plane;
             run_layer_row(t, f - 1, r, plane, t->sr->stride[f]);
-            pad_columns(t, plane, f, t->sr->layer[f].in_ch);
+            pad_columns(t, plane, f, t->sr->layer[f].in_ch, 0);
             const double t0 = t->sr->profile ? now() : 0;
             t->sr->dsp.to_c8(ring_row(t, f, r), 8 * t->sr->stride[f], plane, t->sr->stride[f], t->sr->layer[f].in_ch,
                            t->g.fw[f]);
@@ -491,7 +472,7 @@ static void ensure_rows(TileState *t, int f, int upto)
         } else {
             float *out = ring_row(t, f, r);
             run_layer_row(t, f - 1, r, out, t->sr->stride[f]);
-            pad_columns(t, out, f, t->sr->layer[f].in_ch);
+            pad_columns(t, out, f, t->sr->layer[f].in_ch, 0);
         }
         const FsrPackedConv *l = &t->sr->layer[f];
         if (l->parts) {

@@ -124,6 +124,26 @@ static void test_srcnn_size_matches_reference(void **state)
     check_engine(3, ch, k, 45, 39, FSR_PAD_ZERO, 0, 0, 0, 79);
 }
 
+/* A layer with random weights in [-0.5, 0.5); free with free_layer. */
+static FsrConvLayer random_layer(int in_ch, int out_ch, int kh, int kw, uint32_t *seed)
+{
+    FsrConvLayer l = { .in_ch = in_ch, .out_ch = out_ch, .kh = kh, .kw = kw };
+    const int nw = in_ch * out_ch * kh * kw;
+    l.weight = malloc(nw * sizeof(float));
+    l.bias = malloc(out_ch * sizeof(float));
+    for (int i = 0; i < nw; i++)
+        l.weight[i] = frand(seed, -0.5f, 0.5f);
+    for (int i = 0; i < out_ch; i++)
+        l.bias[i] = frand(seed, -0.5f, 0.5f);
+    return l;
+}
+
+static void free_layer(FsrConvLayer *l)
+{
+    free(l->weight);
+    free(l->bias);
+}
+
 /* The row kernel alone: AVX2 against C on random rows. */
 static void test_row_kernel_simd_vs_c(void **state)
 {
@@ -139,16 +159,7 @@ static void test_row_kernel_simd_vs_c(void **state)
     uint32_t seed = 5;
     for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
         for (int width = 8; width <= 600; width += 8 * (1 + width / 40)) {
-            FsrConvLayer l = { .in_ch = shapes[s][0], .out_ch = shapes[s][1], .kh = shapes[s][2], .kw = shapes[s][3] };
-            FsrModel dummy = { .n_layers = 1, .layers = &l };
-            (void)dummy;
-            const int nw = l.in_ch * l.out_ch * l.kh * l.kw;
-            l.weight = malloc(nw * sizeof(float));
-            l.bias = malloc(l.out_ch * sizeof(float));
-            for (int i = 0; i < nw; i++)
-                l.weight[i] = frand(&seed, -0.5f, 0.5f);
-            for (int i = 0; i < l.out_ch; i++)
-                l.bias[i] = frand(&seed, -0.5f, 0.5f);
+            FsrConvLayer l = random_layer(shapes[s][0], shapes[s][1], shapes[s][2], shapes[s][3], &seed);
             FsrPackedConv p;
             assert_int_equal(fsr_conv_pack(&p, &l, (int)(s & 1)), 0);
             const ptrdiff_t in_cs = width + l.kw + 5, out_cs = width + 3;
@@ -171,8 +182,7 @@ static void test_row_kernel_simd_vs_c(void **state)
             free(in);
             free(a);
             free(b);
-            free(l.weight);
-            free(l.bias);
+            free_layer(&l);
         }
 }
 
@@ -189,14 +199,7 @@ static void test_c8_kernel(void **state)
     uint32_t seed = 9;
     for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
         for (int width = 1; width <= 260; width += 1 + width / 3) {
-            FsrConvLayer l = { .in_ch = shapes[s][0], .out_ch = shapes[s][1], .kh = shapes[s][2], .kw = shapes[s][3] };
-            const int nw = l.in_ch * l.out_ch * l.kh * l.kw;
-            l.weight = malloc(nw * sizeof(float));
-            l.bias = malloc(l.out_ch * sizeof(float));
-            for (int i = 0; i < nw; i++)
-                l.weight[i] = frand(&seed, -0.5f, 0.5f);
-            for (int i = 0; i < l.out_ch; i++)
-                l.bias[i] = frand(&seed, -0.5f, 0.5f);
+            FsrConvLayer l = random_layer(shapes[s][0], shapes[s][1], shapes[s][2], shapes[s][3], &seed);
             const int relu = (int)(s & 1) || width % 2;
             FsrPackedConv p, p8;
             assert_int_equal(fsr_conv_pack(&p, &l, relu), 0);
@@ -238,22 +241,14 @@ static void test_c8_kernel(void **state)
             free(a);
             free(b);
             free(acc);
-            free(l.weight);
-            free(l.bias);
+            free_layer(&l);
         }
     /* Single-channel input written interleaved: against the planar kernel
      * whose output is then interleaved. */
     static const int shapes1[][3] = { { 32, 9, 9 }, { 64, 3, 3 }, { 32, 1, 5 } };
     for (size_t s = 0; s < sizeof(shapes1) / sizeof(shapes1[0]); s++)
         for (int width = 1; width <= 200; width += 1 + width / 4) {
-            FsrConvLayer l = { .in_ch = 1, .out_ch = shapes1[s][0], .kh = shapes1[s][1], .kw = shapes1[s][2] };
-            const int nw = l.out_ch * l.kh * l.kw;
-            l.weight = malloc(nw * sizeof(float));
-            l.bias = malloc(l.out_ch * sizeof(float));
-            for (int i = 0; i < nw; i++)
-                l.weight[i] = frand(&seed, -0.5f, 0.5f);
-            for (int i = 0; i < l.out_ch; i++)
-                l.bias[i] = frand(&seed, -0.5f, 0.5f);
+            FsrConvLayer l = random_layer(1, shapes1[s][0], shapes1[s][1], shapes1[s][2], &seed);
             FsrPackedConv p, p8;
             assert_int_equal(fsr_conv_pack(&p, &l, 1), 0);
             assert_int_equal(fsr_conv_pack_c8(&p8, &l, 1), 0);
@@ -284,8 +279,7 @@ static void test_c8_kernel(void **state)
             free(ref);
             free(a);
             free(b);
-            free(l.weight);
-            free(l.bias);
+            free_layer(&l);
         }
     /* Shapes it cannot take are refused. */
     FsrConvLayer bad = { .in_ch = 12, .out_ch = 32, .kh = 3, .kw = 3 };
@@ -309,13 +303,7 @@ static void test_parts_kernel_simd_vs_c(void **state)
     uint32_t seed = 15;
     for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
         for (int width = 8; width <= 600; width += 8 * (1 + width / 40)) {
-            FsrConvLayer l = { .in_ch = shapes[s][0], .out_ch = 1, .kh = shapes[s][1], .kw = shapes[s][2] };
-            const int nw = l.in_ch * l.kh * l.kw;
-            l.weight = malloc(nw * sizeof(float));
-            l.bias = malloc(sizeof(float));
-            for (int i = 0; i < nw; i++)
-                l.weight[i] = frand(&seed, -0.5f, 0.5f);
-            l.bias[0] = frand(&seed, -0.5f, 0.5f);
+            FsrConvLayer l = random_layer(shapes[s][0], 1, shapes[s][1], shapes[s][2], &seed);
             FsrPackedConv p;
             assert_int_equal(fsr_conv_pack_parts(&p, &l, 0), 0);
             const ptrdiff_t in_cs = width + l.kw + 5, out_cs = width + 3;
@@ -359,8 +347,7 @@ static void test_parts_kernel_simd_vs_c(void **state)
             free(in);
             free(a);
             free(b);
-            free(l.weight);
-            free(l.bias);
+            free_layer(&l);
         }
 }
 
