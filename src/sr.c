@@ -113,6 +113,14 @@ static void free_scratch(FsrSR *sr)
     sr->scratch = NULL;
 }
 
+/* Layer l writes its output channel-interleaved (conv_row_1_to_c8): a
+ * single-channel layer packed by fsr_conv_pack_c8.  An interleaved layer
+ * with more inputs writes planar rows. */
+static int writes_c8(const FsrPackedConv *l)
+{
+    return l->c8 && l->in_ch == 1;
+}
+
 static float *alloc_floats(size_t n)
 {
     return aligned_alloc(64, (n * sizeof(float) + 63) & ~(size_t)63);
@@ -153,7 +161,7 @@ static int alloc_scratch(FsrSR *sr)
     for (int f = 1; f < sr->n_layers; f++)
         if (sr->layer[f].c8) {
             /* No planar row when the layer before writes interleaved. */
-            const size_t row = sr->layer[f - 1].c8 ? 0 : (size_t)sr->layer[f].in_ch * sr->stride[f];
+            const size_t row = writes_c8(&sr->layer[f - 1]) ? 0 : (size_t)sr->layer[f].in_ch * sr->stride[f];
             const size_t acc = (size_t)g.cw[f] * 32;
             c8_plane = row > c8_plane ? row : c8_plane;
             c8_acc = acc > c8_acc ? acc : c8_acc;
@@ -234,7 +242,7 @@ int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_
          * 8 taps per accumulator round trip would be too few.) */
         if (last && sr->parts)
             ret = fsr_conv_pack_parts(&sr->layer[i], l, 0);
-        else if (c8[i] || (i + 1 < m->n_layers && c8[i + 1] && fsr_conv_c8_ok(l)))
+        else if (c8[i] || (i + 1 < m->n_layers && c8[i + 1] && l->in_ch == 1 && fsr_conv_c8_ok(l)))
             /* An interleaved layer, or a single-channel one before it that
              * writes its input straight in that order (no planar row, no
              * copy). */
@@ -437,7 +445,7 @@ static void run_layer_row(TileState *t, int m, int r, float *out, ptrdiff_t out_
         rows[ky] = ring_row(t, m, sy);
     }
     const double t0 = t->sr->profile ? now() : 0;
-    if (l->c8 && l->in_ch == 1)
+    if (writes_c8(l))
         t->sr->dsp.conv_row_1_to_c8(out, out_cs, rows, t->sr->stride[m], l, t->g.cw[m]);
     else if (l->c8)
         t->sr->dsp.conv_row_c8(out, out_cs, rows, 8 * t->sr->stride[m], l, t->g.cw[m], t->s->acc);
@@ -453,7 +461,7 @@ static void ensure_rows(TileState *t, int f, int upto)
         const int r = t->next[f];
         if (f == 0) {
             load_input_row(t, r);
-        } else if (t->sr->layer[f].c8 && t->sr->layer[f - 1].c8) {
+        } else if (t->sr->layer[f].c8 && writes_c8(&t->sr->layer[f - 1])) {
             /* Made interleaved by the layer before. */
             float *out = ring_row(t, f, r);
             run_layer_row(t, f - 1, r, out, 8 * t->sr->stride[f]);

@@ -99,6 +99,7 @@ static void test_engine_matches_reference(void **state)
         { 4, { 1, 8, 32, 4, 1 }, { 3, 3, 3, 3 } }, /* channel-interleaved layer 2 */
         { 3, { 1, 16, 64, 1 }, { 3, 5, 3 } },      /* two 32-channel output blocks */
         { 3, { 1, 32, 32, 1 }, { 5, 3, 3 } },      /* layer 1 writes layer 2's interleaved input */
+        { 4, { 1, 8, 32, 32, 1 }, { 3, 3, 3, 3 } }, /* two interleaved layers in a row */
     };
     static const int sizes[][2] = { { 1, 1 }, { 5, 3 }, { 13, 11 }, { 37, 23 }, { 64, 17 }, { 141, 29 } };
     const unsigned simd = fsr_cpu_flags();
