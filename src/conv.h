@@ -71,7 +71,8 @@ typedef void (*FsrConvRowFn)(float *out, ptrdiff_t out_cs, const float *const *r
 typedef void (*FsrConvPartsFn)(float *parts, ptrdiff_t parts_cs, const float *row, ptrdiff_t in_cs,
                                const FsrPackedConv *c, int width);
 
-/* One output row of a fsr_conv_pack_c8 layer: rows[ky] are c8 rows (block
+/* One output row of a fsr_conv_pack_c8 layer with in_ch a multiple of 8
+ * (a single-channel one uses conv_row_1_to_c8): rows[ky] are c8 rows (block
  * stride blk_cs), out is planar as for FsrConvRowFn, acc a scratch of
  * width x 32 floats.  Same accumulation order in every lane: bias, then
  * input-channel blocks of 8, each in (ky, kx, ci) order. */
