@@ -672,7 +672,8 @@ c8_store_avx2(float *out, ptrdiff_t out_cs, const float *acc, int width, int rel
  * broadcasts, 4 aligned weight loads, 4 x NX FMAs: 16 registers exactly.
  * Kept out of line and its channel loop unrolled only by 2: inlined or
  * fully unrolled, GCC hoists the next broadcasts, runs out of registers
- * and spills accumulators to the stack (84-87 against 86-96 GFLOP/s). */
+ * and spills accumulators to the stack (the kernel alone: medians of 83-84
+ * GFLOP/s with the spills, 84-89 without). */
 #define C8_FMA(ii)                                                                  \
     do {                                                                            \
         const __m256 wv = _mm256_load_ps(wp + 8 * ii);                              \
