@@ -12,6 +12,12 @@
  * core's L2 and the shared L3, and nothing but the 8-bit input and output
  * goes to memory.
  *
+ * Wide layers with 3x3 or larger kernels (layer 2 of 9-5-5) run the
+ * channel-interleaved kernel (fsr_conv_pack_c8): their ring rows hold the
+ * 8 channels of a column together.  A single-channel layer before such a
+ * layer writes them in that order directly; any other layer writes a planar
+ * row that is then interleaved into the ring.
+ *
  * Naming: feature f is the input of layer f (feature 0 is the luma plane,
  * feature f >= 1 the output of layer f-1).  Features are computed only for
  * rows and columns inside the picture; outside it, the padding rule gives
