@@ -25,7 +25,8 @@
 void bench_conv_usage(void)
 {
     printf("  --conv [--size WxH] [--reps N] [--threads N,...] [--nets 9-1-5,9-5-5] [--tile WxH] [--no-dnnl]\n"
-           "        SR engine speed per layer against the FMA peak and oneDNN (SRCNN 64/32 channels)\n");
+           "        SR engine speed per layer against the FMA peak and oneDNN (SRCNN 64/32 channels);\n"
+           "        best and median of N runs (default 5), fastsr and oneDNN alternating\n");
 }
 
 /* ---- FMA peak ---- */
