@@ -133,6 +133,17 @@ static void test_conv_small(void **state)
     assert_non_null(strstr(out, "FMA peak"));
     assert_non_null(strstr(out, "9-1-5        1  fastsr  total"));
     assert_non_null(strstr(out, "3-1-3        2  fastsr  conv3"));
+    assert_non_null(strstr(out, "9-1-5        2  fastsr  median"));
+#ifdef FASTSR_HAVE_DNNL
+    /* oneDNN runs alternate with ours: its rows, its median, the ratio. */
+    assert_int_equal(tu_run(out, sizeof(out), "%s --conv --size 64x32 --reps 3 --threads 1 --nets 3-3-3",
+                            tu_tool("fastsr-bench")), 0);
+    assert_non_null(strstr(out, "3-3-3        1  onednn  conv2"));
+    assert_non_null(strstr(out, "3-3-3        1  onednn  median"));
+    assert_non_null(strstr(out, "oneDNN layer-by-layer / fastsr wall time:"));
+    assert_non_null(strstr(out, "x best,"));
+#endif
+    assert_int_not_equal(tu_run(out, sizeof(out), "%s --conv --reps 0", tu_tool("fastsr-bench")), 0);
     assert_int_not_equal(tu_run(out, sizeof(out), "%s --conv --nets 9x5", tu_tool("fastsr-bench")), 0);
     assert_int_not_equal(tu_run(out, sizeof(out), "%s --conv --size 3x3", tu_tool("fastsr-bench")), 0);
     assert_int_not_equal(tu_run(out, sizeof(out), "%s --nonsense", tu_tool("fastsr-bench")), 0);
