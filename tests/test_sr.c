@@ -396,12 +396,13 @@ static void test_threads_and_tiles_identical(void **state)
 static void test_rect_equals_whole_frame(void **state)
 {
     (void)state;
-    const int ch[4] = { 1, 8, 4, 1 }, k[3] = { 9, 1, 5 };
+    /* Planar layers, and interleaved ones (layer 1 writing layer 2's input). */
+    const int chs[2][4] = { { 1, 8, 4, 1 }, { 1, 32, 32, 1 } }, ks[2][3] = { { 9, 1, 5 }, { 5, 3, 3 } };
     const int w = 173, h = 95;
     static const int rects[][4] = { { 0, 0, 16, 16 }, { 160, 80, 13, 15 }, { 50, 40, 1, 1 }, { 7, 3, 100, 9 },
                                     { 0, 50, 173, 45 }, { 172, 0, 1, 95 }, { 0, 0, 173, 95 } };
-    for (int pad = 0; pad < 2; pad++) {
-        FsrModel *m = random_model(3, ch, k, pad, 21 + pad);
+    for (int pad = 0; pad < 4; pad++) {
+        FsrModel *m = random_model(3, chs[pad / 2], ks[pad / 2], pad % 2, 21 + pad);
         uint8_t *in = random_plane(w, h, 4), *full = malloc(w * h), *part = malloc(w * h);
         FsrSR *sr = NULL;
         assert_int_equal(fsr_sr_open(&sr, m, 2), 0);
