@@ -417,12 +417,6 @@ void fsr_h264_weight(uint8_t *p, ptrdiff_t s, int w, int h, int log2_denom, int 
         }
 }
 
-void fsr_h264_biweight(uint8_t *p0, const uint8_t *p1, ptrdiff_t s, int w, int h, int log2_denom, int w0, int w1,
-                       int o0, int o1)
-{
-    fsr_h264_biweight_to(p0, p0, p1, s, w, h, log2_denom, w0, w1, o0, o1);
-}
-
 void fsr_h264_biweight_to(uint8_t *dst, const uint8_t *p0, const uint8_t *p1, ptrdiff_t s, int w, int h,
                           int log2_denom, int w0, int w1, int o0, int o1)
 {

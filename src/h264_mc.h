@@ -35,11 +35,8 @@ void fsr_h264_mc_chroma_ref(uint8_t *dst, ptrdiff_t dst_stride, const FsrMcPlane
 
 /* Explicit weighting of one prediction in place (8-299). */
 void fsr_h264_weight(uint8_t *p, ptrdiff_t stride, int w, int h, int log2_denom, int weight, int offset);
-/* Bi-prediction into p0: weighted (8-301) or, with log2_denom < 0, the
- * default average (p0 + p1 + 1) >> 1. */
-void fsr_h264_biweight(uint8_t *p0, const uint8_t *p1, ptrdiff_t stride, int w, int h, int log2_denom, int w0,
-                       int w1, int o0, int o1);
-/* The same into dst (which may be p0). */
+/* Bi-prediction into dst (which may be p0): weighted (8-301) or, with
+ * log2_denom < 0, the default average (p0 + p1 + 1) >> 1. */
 void fsr_h264_biweight_to(uint8_t *dst, const uint8_t *p0, const uint8_t *p1, ptrdiff_t stride, int w, int h,
                           int log2_denom, int w0, int w1, int o0, int o1);
 
