@@ -76,6 +76,15 @@ enum { DID_COPY, DID_RESIDUAL, DID_INTRA, DID_FALLBACK, DID_NOREF };
 
 /* Transfers one block (clipped to the displayed picture: x, y, w, h in LR
  * display coordinates); returns what it did, and the residual sum. */
+/* The HR luma prediction of block b from list l's reference (HR block at
+ * hx, hy, hw x hh; the LR vector scaled by s). */
+static void predict(const FsrTransfer *t, uint8_t *dst, ptrdiff_t ds, const FsrPicture *ref, const FsrBlock *b,
+                    int l, int hx, int hy, int hw, int hh, int s)
+{
+    const FsrPlaneRef r = { ref->data[0], ref->stride[0], ref->w, ref->h };
+    t->mc(dst, ds, &r, hx, hy, hw, hh, b->mv[l][0] * s, b->mv[l][1] * s, &t->filter);
+}
+
 static int transfer_block(const BlockJob *j, const FsrBlock *b, int x, int y, int w, int h, double *res_sum)
 {
     FsrTransfer *t = j->t;
@@ -126,10 +135,8 @@ static int transfer_block(const BlockJob *j, const FsrBlock *b, int x, int y, in
                           b->weight[0][0] == 1 << b->log2_denom[0] && b->weight[1][0] == b->weight[0][0] &&
                           !b->offset[0][0] && !b->offset[1][0];
         uint8_t p1[MAX_HR_BLOCK * MAX_HR_BLOCK];
-        const FsrPlaneRef r0 = { refs[0]->data[0], refs[0]->stride[0], refs[0]->w, refs[0]->h };
-        const FsrPlaneRef r1 = { refs[1]->data[0], refs[1]->stride[0], refs[1]->w, refs[1]->h };
-        t->mc(out, os, &r0, hx, hy, hw, hh, b->mv[0][0] * s, b->mv[0][1] * s, &t->filter);
-        t->mc(p1, MAX_HR_BLOCK, &r1, hx, hy, hw, hh, b->mv[1][0] * s, b->mv[1][1] * s, &t->filter);
+        predict(t, out, os, refs[0], b, 0, hx, hy, hw, hh, s);
+        predict(t, p1, MAX_HR_BLOCK, refs[1], b, 1, hx, hy, hw, hh, s);
         if (plain)
             t->avg(out, os, p1, MAX_HR_BLOCK, hw, hh);
         else
@@ -137,8 +144,7 @@ static int transfer_block(const BlockJob *j, const FsrBlock *b, int x, int y, in
                         (b->offset[0][0] + b->offset[1][0] + 1) >> 1);
     } else {
         const int l = refs[0] ? 0 : 1;
-        const FsrPlaneRef ref = { refs[l]->data[0], refs[l]->stride[0], refs[l]->w, refs[l]->h };
-        t->mc(out, os, &ref, hx, hy, hw, hh, b->mv[l][0] * s, b->mv[l][1] * s, &t->filter);
+        predict(t, out, os, refs[l], b, l, hx, hy, hw, hh, s);
         if (b->log2_denom[0] != 0 || b->weight[l][0] != 1 || b->offset[l][0] != 0)
             fsr_h264_weight(out, os, hw, hh, b->log2_denom[0], b->weight[l][0], b->offset[l][0]);
     }
