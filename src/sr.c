@@ -409,6 +409,17 @@ static void pad_columns(const TileState *t, float *row, int f, int channels, int
     }
 }
 
+/* The picture row that stands for row sy of a feature: sy itself inside
+ * the picture; outside it, the nearest edge row under replicate padding,
+ * -1 (zeros) under zero padding. */
+static int source_row(const TileState *t, int sy)
+{
+    const int h = t->job->h;
+    if (sy >= 0 && sy < h)
+        return sy;
+    return t->sr->padding == FSR_PAD_ZERO ? -1 : sy < 0 ? 0 : h - 1;
+}
+
 static void ensure_rows(TileState *t, int f, int upto);
 
 /* Runs layer m for output row r into out (channel stride out_cs). */
@@ -422,15 +433,8 @@ static void run_layer_row(TileState *t, int m, int r, float *out, ptrdiff_t out_
          * made by ensure_rows), in ky order whatever the tile. */
         const float *parts[FSR_MODEL_MAX_KERNEL];
         for (int ky = 0; ky < l->kh; ky++) {
-            int sy = r - ry + ky;
-            if (sy < 0 || sy >= h) {
-                if (t->sr->padding == FSR_PAD_ZERO) {
-                    parts[ky] = NULL;
-                    continue;
-                }
-                sy = sy < 0 ? 0 : h - 1;
-            }
-            parts[ky] = parts_row(t, sy, ky);
+            const int sy = source_row(t, r - ry + ky);
+            parts[ky] = sy < 0 ? NULL : parts_row(t, sy, ky);
         }
         const double t0 = t->sr->profile ? now() : 0;
         fsr_conv_sum_parts(out, parts, l, t->g.cw[m]);
@@ -440,15 +444,8 @@ static void run_layer_row(TileState *t, int m, int r, float *out, ptrdiff_t out_
     }
     const float *rows[FSR_MODEL_MAX_KERNEL];
     for (int ky = 0; ky < l->kh; ky++) {
-        int sy = r - ry + ky;
-        if (sy < 0 || sy >= h) {
-            if (t->sr->padding == FSR_PAD_ZERO) {
-                rows[ky] = t->s->zero;
-                continue;
-            }
-            sy = sy < 0 ? 0 : h - 1;
-        }
-        rows[ky] = ring_row(t, m, sy);
+        const int sy = source_row(t, r - ry + ky);
+        rows[ky] = sy < 0 ? t->s->zero : ring_row(t, m, sy);
     }
     const double t0 = t->sr->profile ? now() : 0;
     if (writes_c8(l))
