@@ -683,6 +683,14 @@ c8_store_avx2(float *out, ptrdiff_t out_cs, const float *acc, int width, int rel
         if (NX > 2)                                                                 \
             a##ii##2 = _mm256_fmadd_ps(wv, b2, a##ii##2);                           \
     } while (0)
+/* All NX pixels of the 4 output vectors start from the 32 biases. */
+#define C8_BIAS(bias)                                                               \
+    do {                                                                            \
+        a00 = a01 = a02 = _mm256_loadu_ps(bias);                                    \
+        a10 = a11 = a12 = _mm256_loadu_ps((bias) + 8);                              \
+        a20 = a21 = a22 = _mm256_loadu_ps((bias) + 16);                             \
+        a30 = a31 = a32 = _mm256_loadu_ps((bias) + 24);                             \
+    } while (0)
 #define C8_LOAD(ii)                                                                 \
     do {                                                                            \
         a##ii##0 = _mm256_loadu_ps(acc + 8 * ii);                                   \
@@ -704,12 +712,9 @@ c8_block_##NX_(float *acc, const float *const *rows, ptrdiff_t off, const float 
 {                                                                                             \
     enum { NX = NX_ };                                                                        \
     __m256 a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32;                        \
-    if (bias) { /* first input block */                                                       \
-        a00 = a01 = a02 = _mm256_loadu_ps(bias);                                              \
-        a10 = a11 = a12 = _mm256_loadu_ps(bias + 8);                                          \
-        a20 = a21 = a22 = _mm256_loadu_ps(bias + 16);                                         \
-        a30 = a31 = a32 = _mm256_loadu_ps(bias + 24);                                         \
-    } else {                                                                                  \
+    if (bias) /* first input block */                                                         \
+        C8_BIAS(bias);                                                                        \
+    else {                                                                                    \
         C8_LOAD(0); C8_LOAD(1); C8_LOAD(2); C8_LOAD(3);                                       \
     }                                                                                         \
     const float *wp = w;                                                                      \
@@ -765,10 +770,7 @@ c1_block_##NX_(float *out, ptrdiff_t blk_out, const float *const *rows, int x, c
 {                                                                                             \
     enum { NX = NX_ };                                                                        \
     __m256 a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32;                        \
-    a00 = a01 = a02 = _mm256_loadu_ps(bias);                                                  \
-    a10 = a11 = a12 = _mm256_loadu_ps(bias + 8);                                              \
-    a20 = a21 = a22 = _mm256_loadu_ps(bias + 16);                                             \
-    a30 = a31 = a32 = _mm256_loadu_ps(bias + 24);                                             \
+    C8_BIAS(bias);                                                                            \
     const float *wp = w;                                                                      \
     for (int ky = 0; ky < kh; ky++) {                                                         \
         const float *p = rows[ky] + x;                                                        \
