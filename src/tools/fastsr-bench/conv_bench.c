@@ -148,6 +148,8 @@ static double cpu_now(void)
 
 /* Times of the interleaved runs: wall and CPU seconds of each run, per
  * layer and in total (index n_layers). */
+#define MAX_REPS 1000
+
 typedef struct Runs {
     int n, layers;
     double *wall, *cpu; /* [run][layers + 1] */
@@ -160,6 +162,14 @@ static int runs_alloc(Runs *r, int reps, int layers)
     r->wall = calloc((size_t)reps * (layers + 1), sizeof(double));
     r->cpu = calloc((size_t)reps * (layers + 1), sizeof(double));
     return r->wall && r->cpu ? 0 : -1;
+}
+
+/* Column i (a layer, or the total at i = layers) of the run being
+ * recorded, run n. */
+static void runs_put(Runs *r, int i, double wall, double cpu)
+{
+    r->wall[(size_t)r->n * (r->layers + 1) + i] = wall;
+    r->cpu[(size_t)r->n * (r->layers + 1) + i] = cpu;
 }
 
 static void runs_free(Runs *r)
@@ -178,7 +188,7 @@ static int cmp_double(const void *a, const void *b)
 /* Best (q = 0) or median (q = 1) of column i over the runs. */
 static double runs_stat(const Runs *r, const double *v, int i, int q)
 {
-    double t[1000];
+    double t[MAX_REPS];
     for (int k = 0; k < r->n; k++)
         t[k] = v[(size_t)k * (r->layers + 1) + i];
     qsort(t, (size_t)r->n, sizeof(double), cmp_double);
@@ -208,9 +218,7 @@ static void fastsr_run(FsrSR *sr, const Options *o, const uint8_t *in, uint8_t *
 {
     const double t0 = bench_now(), c0 = cpu_now();
     fsr_sr_luma(sr, out, o->w, in, o->w, o->w, o->h);
-    double *w = r->wall + (size_t)r->n * (r->layers + 1), *c = r->cpu + (size_t)r->n * (r->layers + 1);
-    w[r->layers] = bench_now() - t0;
-    c[r->layers] = (cpu_now() - c0) / threads;
+    runs_put(r, r->layers, bench_now() - t0, (cpu_now() - c0) / threads);
     r->n++;
 }
 
@@ -388,14 +396,11 @@ static int dnnl_net_run(DnnlNet *d, Runs *r)
         const double dt = bench_now() - t0, dc = (cpu_now() - c0) / d->threads;
         total += dt;
         total_cpu += dc;
-        if (r) {
-            r->wall[(size_t)r->n * (r->layers + 1) + i] = dt;
-            r->cpu[(size_t)r->n * (r->layers + 1) + i] = dc;
-        }
+        if (r)
+            runs_put(r, i, dt, dc);
     }
     if (r) {
-        r->wall[(size_t)r->n * (r->layers + 1) + r->layers] = total;
-        r->cpu[(size_t)r->n * (r->layers + 1) + r->layers] = total_cpu;
+        runs_put(r, r->layers, total, total_cpu);
         r->n++;
     }
     return 0;
@@ -457,16 +462,15 @@ static int bench_net(const Options *o, const FsrModel *m, const uint8_t *in, uin
 #endif
     }
     fastsr_report(sr, o, m, in, out, threads, peak, &fr);
-    const int L = m->n_layers;
 #ifdef FASTSR_HAVE_DNNL
     if (dnnl) {
+        const int L = m->n_layers;
         dnnl_report(o, m, threads, peak, &dr);
         printf("%-6s %7d  oneDNN layer-by-layer / fastsr wall time: %.2fx best, %.2fx median\n", m->name, threads,
                runs_stat(&dr, dr.wall, L, 0) / runs_stat(&fr, fr.wall, L, 0),
                runs_stat(&dr, dr.wall, L, 1) / runs_stat(&fr, fr.wall, L, 1));
     }
 #endif
-    (void)L;
     ret = 0;
     goto done;
 oom:
@@ -513,7 +517,7 @@ static int parse_options(Options *o, int argc, char **argv)
             if (sscanf(v, "%dx%d", &o->tile_w, &o->tile_h) != 2 || o->tile_w < 8 || o->tile_h < 1)
                 goto bad;
         } else if (!strcmp(a, "--reps")) {
-            if ((o->reps = atoi(v)) < 1 || o->reps > 1000)
+            if ((o->reps = atoi(v)) < 1 || o->reps > MAX_REPS)
                 goto bad;
         } else if (!strcmp(a, "--threads")) {
             o->n_threads = 0;
