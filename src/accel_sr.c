@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "cpu.h"
+#include "intops.h"
 #include "log.h"
 
 /* floor(v / 2^sh) for any sign, without relying on >> of negatives. */
@@ -285,7 +286,6 @@ static inline uint8_t output_pixel(int64_t v, int frac)
     return (uint8_t)(p < 0 ? 0 : p > 255 ? 255 : p);
 }
 
-static inline int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
 
 static int64_t count_zeros(const int32_t *p, size_t n)
 {

@@ -10,6 +10,7 @@
 #endif
 
 #include "cpu.h"
+#include "intops.h"
 #include "log.h"
 
 /* Position of a tap in a block's packed weights. */
@@ -892,11 +893,6 @@ void fsr_conv_dsp_init(FsrConvDSP *dsp, unsigned flags)
 }
 
 /* ---- whole-layer reference ---- */
-
-static inline int clampi(int v, int lo, int hi)
-{
-    return v < lo ? lo : v > hi ? hi : v;
-}
 
 void fsr_conv_ref_layer(float *out, const float *in, int w, int h, const FsrConvLayer *l,
                         int padding, int relu)

@@ -11,6 +11,7 @@
 #endif
 
 #include "cpu.h"
+#include "intops.h"
 
 /* Which kernels run: 1 SIMD (SSE2 rows, AVX2 6-tap filters where the CPU
  * has it), 0 the plain C block code.  Decided once; tests flip it. */
@@ -28,8 +29,6 @@ static inline int simd(void)
     return m;
 }
 
-static inline uint8_t clip8(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
-static inline int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
 
 /* ---- plain C reference: each sample from its defining equations ---- */
 

@@ -11,6 +11,7 @@
 
 #include "bicubic.h"
 #include "cpu.h"
+#include "intops.h"
 
 /* Rounds real weights (summing to one) to integers summing to 64, putting
  * the rounding remainder on the largest tap.  1/64 is exact for the
@@ -107,8 +108,6 @@ const char *fsr_hr_filter_name(const FsrHrFilter *f, char *buf, int size)
     return buf;
 }
 
-static inline uint8_t clip8(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
-static inline int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
 
 /* Floor division of a quarter-pel displacement into integer + phase. */
 static inline void split4(int d4, int *i, int *q)
