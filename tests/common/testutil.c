@@ -20,6 +20,32 @@ static char *next_slot(void)
     return s;
 }
 
+static int skipped;
+
+void tu_skip(const char *fmt, ...)
+{
+    char why[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "SKIPPED: %s\n", why);
+    skipped++;
+    skip();
+    abort(); /* skip() does not return; this tells the compiler so */
+}
+
+int tu_result(int failed)
+{
+    if (failed)
+        return failed;
+    if (skipped) {
+        fprintf(stderr, "%d test(s) skipped: exiting 77 so that ctest reports this program as skipped\n", skipped);
+        return 77;
+    }
+    return 0;
+}
+
 const char *tu_tmp(const char *name)
 {
     char *s = next_slot();

@@ -35,6 +35,17 @@ long long tu_file_size(const char *path);
  * through, so outputs stay close to bicubic.  0 on success. */
 int tu_tiny_model(const char *path, int scale);
 
+/* Skips the running test visibly: prints "SKIPPED: <test>: <reason>" on
+ * stderr, counts it, and leaves the test through cmocka's skip().  A program
+ * whose tests skipped ends with tu_result()'s 77, ctest's SKIP_RETURN_CODE,
+ * so ctest shows it as skipped instead of passed. */
+void tu_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* The exit status of a test program: the number of failed tests when any
+ * failed, else 77 when any test was skipped with tu_skip(), else 0.  Use as
+ *     return tu_result(cmocka_run_group_tests_name(...)); */
+int tu_result(int failed);
+
 /* Deterministic pseudo-random numbers for test inputs. */
 uint32_t tu_rand(uint32_t *state);
 
