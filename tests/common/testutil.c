@@ -1,5 +1,6 @@
 #include "testutil.h"
 
+#include "cpu.h"
 #include "fastsr/model.h"
 
 #include <stdio.h>
@@ -22,17 +23,74 @@ static char *next_slot(void)
 
 static int skipped;
 
-void tu_skip(const char *fmt, ...)
+static void vskip(const char *test, const char *fmt, va_list ap) __attribute__((noreturn));
+static void vskip(const char *test, const char *fmt, va_list ap)
 {
     char why[512];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(why, sizeof(why), fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "SKIPPED: %s\n", why);
+    /* one line, whole: CI collects these lines as the reasons */
+    fprintf(stderr, "SKIPPED: %s%s%s\n", test ? test : "", test ? ": " : "", why);
+    fflush(stderr);
     skipped++;
     skip();
     abort(); /* skip() does not return; this tells the compiler so */
+}
+
+void(tu_skip)(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vskip(NULL, fmt, ap);
+}
+
+void tu_skip_in(const char *test, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vskip(test, fmt, ap);
+}
+
+unsigned tu_require_simd_in(const char *test)
+{
+    const unsigned flags = fsr_cpu_flags();
+    if (flags)
+        return flags;
+    const char *force = getenv("FASTSR_CPU");
+    if (force && !strcmp(force, "c"))
+        tu_skip_in(test, "no SIMD kernel to compare with C: FASTSR_CPU=c forces the C path");
+#if defined(__x86_64__)
+    tu_skip_in(test, "no SIMD kernel to compare with C: this CPU lacks AVX2+FMA");
+#else
+    tu_skip_in(test, "no SIMD kernel to compare with C: not an x86-64 build");
+#endif
+}
+
+static char *saved_cpu;
+static int forcing;
+
+void tu_force_c(int on)
+{
+    if (on && !forcing) {
+        const char *v = getenv("FASTSR_CPU");
+        saved_cpu = v ? strdup(v) : NULL;
+        setenv("FASTSR_CPU", "c", 1);
+        forcing = 1;
+    } else if (!on && forcing) {
+        if (saved_cpu)
+            setenv("FASTSR_CPU", saved_cpu, 1);
+        else
+            unsetenv("FASTSR_CPU");
+        free(saved_cpu);
+        saved_cpu = NULL;
+        forcing = 0;
+    }
+}
+
+int tu_restore_cpu(void **state)
+{
+    (void)state;
+    tu_force_c(0);
+    return 0;
 }
 
 int tu_result(int failed)
