@@ -1,5 +1,7 @@
-/* Bicubic upscaler: hand-computed values, MATLAB-style alignment, and the
- * optimised kernel against the plain C reference. */
+/* Bicubic upscaler: hand-computed values, MATLAB-style alignment, and both
+ * the C row kernels (forced with FASTSR_CPU=c, so they are tested on AVX2
+ * machines too) and the SIMD ones against the plain C reference; the SIMD
+ * checks skip, with the reason, where only the C path exists. */
 #include "testutil.h"
 
 #include <math.h>
@@ -76,9 +78,8 @@ static void compare_with_reference(int w, int h, int scale, uint32_t seed, int s
     free(b);
 }
 
-static void test_optimised_matches_reference(void **state)
+static void plane_matches_reference(void)
 {
-    (void)state;
     static const int sizes[][2] = { { 1, 1 }, { 2, 3 }, { 7, 5 }, { 8, 8 }, { 9, 4 },
                                     { 17, 13 }, { 33, 2 }, { 64, 31 }, { 333, 67 } };
     for (int scale = 2; scale <= 4; scale++)
@@ -86,12 +87,22 @@ static void test_optimised_matches_reference(void **state)
             compare_with_reference(sizes[i][0], sizes[i][1], scale, 1234u + (uint32_t)i, 0);
             compare_with_reference(sizes[i][0], sizes[i][1], scale, 99u, 1);
         }
+    compare_with_reference(480, 270, 2, 7u, 0); /* big enough for OpenMP */
 }
 
-static void test_large_threaded_matches_reference(void **state)
+static void test_c_matches_reference(void **state)
 {
     (void)state;
-    compare_with_reference(480, 270, 2, 7u, 0); /* big enough for OpenMP */
+    tu_force_c(1);
+    plane_matches_reference();
+    tu_force_c(0);
+}
+
+static void test_simd_matches_reference(void **state)
+{
+    (void)state;
+    tu_require_simd();
+    plane_matches_reference();
 }
 
 static void test_region_matches_plane(void **state)
@@ -130,22 +141,45 @@ static void test_bad_arguments(void **state)
     assert_true(fsr_bicubic_plane(NULL, 8, buf, 8, 2, 2, 2) < 0);
 }
 
-static void test_s16_residuals(void **state)
+/* The residual-block kernel against the reference, random residual blocks
+ * (blocks up to 64 wide take the block kernel, wider ones the reference). */
+static void s16_matches_reference(void)
 {
-    (void)state;
-    /* the block kernel against the reference, random residual blocks */
     uint32_t seed = 21;
-    static const int bs[][2] = { { 16, 16 }, { 8, 8 }, { 16, 8 }, { 8, 16 }, { 3, 5 }, { 1, 1 }, { 64, 2 } };
+    static const int bs[][2] = { { 16, 16 }, { 8, 8 }, { 16, 8 }, { 8, 16 }, { 3, 5 }, { 1, 1 }, { 64, 2 }, { 61, 3 } };
     for (int s = 2; s <= 4; s++)
-        for (int k = 0; k < 7; k++) {
+        for (size_t k = 0; k < sizeof(bs) / sizeof(bs[0]); k++) {
             const int w = bs[k][0], h = bs[k][1];
             int16_t in[64 * 16], a[256 * 64], b[256 * 64];
             for (int i = 0; i < w * h; i++)
                 in[i] = (int16_t)((int)(tu_rand(&seed) % 511) - 255);
+            in[0] = 32767; /* beyond what the kernels may round back into range */
+            if (w * h > 1)
+                in[w * h - 1] = -32768;
             assert_int_equal(fsr_bicubic_plane_s16_ref(a, w * s, in, w, w, h, s), 0);
             assert_int_equal(fsr_bicubic_plane_s16(b, w * s, in, w, w, h, s), 0);
             assert_memory_equal(a, b, sizeof(int16_t) * w * h * s * s);
         }
+}
+
+static void test_s16_c_matches_reference(void **state)
+{
+    (void)state;
+    tu_force_c(1);
+    s16_matches_reference();
+    tu_force_c(0);
+}
+
+static void test_s16_simd_matches_reference(void **state)
+{
+    (void)state;
+    tu_require_simd();
+    s16_matches_reference();
+}
+
+static void test_s16_known(void **state)
+{
+    (void)state;
     int16_t src[3 * 2] = { -40, 0, 40, -40, 0, 40 };
     int16_t dst[6 * 4];
     assert_int_equal(fsr_bicubic_plane_s16(dst, 6, src, 3, 3, 2, 2), 0);
@@ -153,6 +187,16 @@ static void test_s16_residuals(void **state)
     for (int y = 0; y < 4; y++) {
         assert_int_equal(dst[y * 6 + 2], -dst[y * 6 + 3]);
         assert_true(dst[y * 6 + 0] < 0 && dst[y * 6 + 5] > 0);
+    }
+    /* Rows are all equal (mirrored), so the vertical pass changes nothing.
+     * Output 2 (phase 0 of column 1): taps -1..2 -> mirrored -40,-40,0,40,
+     * -0.0234375*-40 + 0.2265625*-40 + 0.8671875*0 - 0.0703125*40 = -10.9375
+     * -> -11; output 1 (phase 1 of column 0): the same taps with the phase-1
+     * weights -0.0703125, 0.8671875, 0.2265625, -0.0234375 = -32.8125 -> -33
+     * (all exact in binary). */
+    for (int y = 0; y < 4; y++) {
+        assert_int_equal(dst[y * 6 + 2], -11);
+        assert_int_equal(dst[y * 6 + 1], -33);
     }
 }
 
@@ -162,11 +206,13 @@ int main(void)
         cmocka_unit_test(test_kernel_values),
         cmocka_unit_test(test_phases_x2),
         cmocka_unit_test(test_hand_computed_x2),
-        cmocka_unit_test(test_optimised_matches_reference),
-        cmocka_unit_test(test_large_threaded_matches_reference),
+        cmocka_unit_test_teardown(test_c_matches_reference, tu_restore_cpu),
+        cmocka_unit_test(test_simd_matches_reference),
         cmocka_unit_test(test_region_matches_plane),
         cmocka_unit_test(test_bad_arguments),
-        cmocka_unit_test(test_s16_residuals),
+        cmocka_unit_test_teardown(test_s16_c_matches_reference, tu_restore_cpu),
+        cmocka_unit_test(test_s16_simd_matches_reference),
+        cmocka_unit_test(test_s16_known),
     };
-    return cmocka_run_group_tests_name("bicubic", tests, NULL, NULL);
+    return tu_result(cmocka_run_group_tests_name("bicubic", tests, NULL, NULL));
 }

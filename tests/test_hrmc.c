@@ -1,8 +1,9 @@
-/* The transfer's kernels: HR motion compensation (optimised against the
- * reference on random blocks, every border, phase and filter; exact copies
- * for integer vectors; linear ramps interpolated exactly; 16-bit bounds of
+/* The transfer's kernels: HR motion compensation (the C and the SIMD
+ * kernel, each against the reference, on random blocks, every border,
+ * phase and filter; exact copies for integer vectors; linear ramps interpolated exactly; 16-bit bounds of
  * every filter), the bi-prediction average and weights, and the fixed-point
- * residual path (exact to its reference, within 1 of the float bicubic). */
+ * residual path (exact to its reference, within 1 of the float bicubic).
+ * The SIMD checks skip, with the reason, where only the C path exists. */
 #include "testutil.h"
 
 #include <stdlib.h>
@@ -46,12 +47,19 @@ static void test_filters_sum_to_64(void **state)
     assert_int_equal(fsr_hr_filter_parse(&f, "lanczos"), -1);
 }
 
-static void test_optimised_matches_reference(void **state)
+/* The kernel fsr_hrmc_get() gives with the C path forced. */
+static FsrHrMcFn hrmc_c(void)
 {
-    (void)state;
+    tu_force_c(1);
+    FsrHrMcFn fn = fsr_hrmc_get();
+    tu_force_c(0);
+    return fn;
+}
+
+static void hrmc_matches_reference(FsrHrMcFn fn)
+{
     const char *names[] = { "bilinear", "bicubic", "h264", "cubic:-0.3", "cubic:0", "cubic:-1" }; /* cubic:0: 3 taps */
     const int sizes[][2] = { { 8, 8 }, { 16, 16 }, { 32, 32 }, { 16, 8 }, { 24, 48 }, { 64, 64 }, { 12, 20 } };
-    FsrHrMcFn fn = fsr_hrmc_get();
     FsrPlaneRef ref = { plane, PW, PW, PH };
     uint32_t seed = 17;
     fill_random(5);
@@ -75,6 +83,25 @@ static void test_optimised_matches_reference(void **state)
     }
 }
 
+/* The C kernel (its own windowed code, not the reference) on every machine. */
+static void test_c_matches_reference(void **state)
+{
+    (void)state;
+    FsrHrMcFn fn = hrmc_c();
+    assert_true(fn != fsr_hrmc_block_ref);
+    hrmc_matches_reference(fn);
+}
+
+static void test_simd_matches_reference(void **state)
+{
+    (void)state;
+    tu_require_simd();
+    FsrHrMcFn fn = fsr_hrmc_get();
+    assert_true(fn != hrmc_c() && fn != fsr_hrmc_block_ref);
+    hrmc_matches_reference(fn);
+}
+
+/* Known answers, with the C kernel and with the one this machine uses. */
 static void test_integer_vector_copies(void **state)
 {
     (void)state;
@@ -82,10 +109,13 @@ static void test_integer_vector_copies(void **state)
     FsrPlaneRef ref = { plane, PW, PW, PH };
     FsrHrFilter f;
     fsr_hr_filter_parse(&f, "h264");
-    uint8_t out[16 * 16];
-    fsr_hrmc_get()(out, 16, &ref, 20, 30, 16, 16, 4 * 7, -4 * 3, &f);
-    for (int j = 0; j < 16; j++)
-        assert_memory_equal(out + j * 16, plane + (27 + j) * PW + 27, 16);
+    const FsrHrMcFn fns[2] = { hrmc_c(), fsr_hrmc_get() };
+    for (int k = 0; k < 2; k++) {
+        uint8_t out[16 * 16];
+        fns[k](out, 16, &ref, 20, 30, 16, 16, 4 * 7, -4 * 3, &f);
+        for (int j = 0; j < 16; j++)
+            assert_memory_equal(out + j * 16, plane + (27 + j) * PW + 27, 16);
+    }
 }
 
 static void test_ramp_half_and_quarter_pel(void **state)
@@ -97,25 +127,52 @@ static void test_ramp_half_and_quarter_pel(void **state)
             plane[y * PW + x] = (uint8_t)(2 * x + y);
     FsrPlaneRef ref = { plane, PW, PW, PH };
     const char *names[] = { "bilinear", "bicubic" };
-    for (int n = 0; n < 2; n++) {
-        FsrHrFilter f;
-        fsr_hr_filter_parse(&f, names[n]);
-        uint8_t out[16 * 16];
-        /* +2.5 px in x, +1.25 px in y: value 2*(x+2.5) + (y+1.25), rounded */
-        fsr_hrmc_get()(out, 16, &ref, 20, 20, 16, 16, 10, 5, &f);
-        for (int j = 0; j < 16; j++)
-            for (int i = 0; i < 16; i++) {
-                const double want = 2.0 * (20 + i + 2.5) + (20 + j + 1.25);
-                const int got = out[j * 16 + i];
-                if (got != (int)(want + 0.5))
-                    fail_msg("%s (%d,%d): %d, want %.2f", names[n], i, j, got, want);
-            }
-    }
+    const FsrHrMcFn fns[2] = { hrmc_c(), fsr_hrmc_get() };
+    for (int k = 0; k < 2; k++)
+        for (int n = 0; n < 2; n++) {
+            FsrHrFilter f;
+            fsr_hr_filter_parse(&f, names[n]);
+            uint8_t out[16 * 16];
+            /* +2.5 px in x, +1.25 px in y: value 2*(x+2.5) + (y+1.25), rounded */
+            fns[k](out, 16, &ref, 20, 20, 16, 16, 10, 5, &f);
+            for (int j = 0; j < 16; j++)
+                for (int i = 0; i < 16; i++) {
+                    const double want = 2.0 * (20 + i + 2.5) + (20 + j + 1.25);
+                    const int got = out[j * 16 + i];
+                    if (got != (int)(want + 0.5))
+                        fail_msg("%s %s (%d,%d): %d, want %.2f", k ? "active" : "C", names[n], i, j, got, want);
+                }
+        }
 }
 
-static void test_biweight(void **state)
+/* The bi-prediction weights: the reference (which is also the C path) on
+ * known answers, and the SIMD kernel exactly against it. */
+static void test_biweight_known(void **state)
 {
     (void)state;
+    /* equal weights 2^d are the plain average */
+    uint8_t d = 1;
+    const uint8_t s2 = 2;
+    fsr_biweight_block_ref(&d, 1, &s2, 1, 1, 1, 5, 32, 32, 0);
+    assert_int_equal(d, 2);
+    /* ((p*w0 + s*w1 + 2^d) >> (d+1)) + o, clipped: (100*21 + 200*43 + 32) >> 6 = 167, +5 */
+    d = 100;
+    const uint8_t s200 = 200;
+    fsr_biweight_block_ref(&d, 1, &s200, 1, 1, 1, 5, 21, 43, 5);
+    assert_int_equal(d, 172);
+    d = 250;
+    fsr_biweight_block_ref(&d, 1, &s200, 1, 1, 1, 5, 32, 32, 100); /* 225 + 100: clipped */
+    assert_int_equal(d, 255);
+    d = 10;
+    fsr_biweight_block_ref(&d, 1, &s200, 1, 1, 1, 6, 128, -128, -9); /* (1280 - 25600 + 64) >> 7 = -190: clipped */
+    assert_int_equal(d, 0);
+}
+
+static void test_biweight_simd_vs_ref(void **state)
+{
+    (void)state;
+    tu_require_simd();
+    assert_true(fsr_biweight_block_get() != fsr_biweight_block_ref);
     enum { W = 40, H = 6 };
     uint8_t a[W * H], b[W * H], src[48 * H];
     uint32_t seed = 9;
@@ -133,11 +190,6 @@ static void test_biweight(void **state)
             fsr_biweight_block_get()(b, W, src, 48, w, H, cases[c][0], cases[c][1], cases[c][2], cases[c][3]);
             assert_memory_equal(a, b, sizeof(a));
         }
-    /* equal weights 2^d are the plain average */
-    uint8_t d = 1;
-    const uint8_t s2 = 2;
-    fsr_biweight_block_ref(&d, 1, &s2, 1, 1, 1, 5, 32, 32, 0);
-    assert_int_equal(d, 2);
 }
 
 /* The SIMD kernel keeps both passes in 16 bits: the worst case of every
@@ -167,9 +219,25 @@ static void test_sixteen_bit_bounds(void **state)
     }
 }
 
-static void test_avg(void **state)
+/* The average: the reference (also the C path) rounds up, as H.264's
+ * default bi-prediction; the SIMD kernel matches it exactly. */
+static void test_avg_known(void **state)
 {
     (void)state;
+    uint8_t d[4] = { 1, 0, 255, 100 };
+    const uint8_t s[4] = { 2, 0, 254, 103 };
+    fsr_avg_block_ref(d, 4, s, 4, 4, 1);
+    assert_int_equal(d[0], 2);
+    assert_int_equal(d[1], 0);
+    assert_int_equal(d[2], 255);
+    assert_int_equal(d[3], 102);
+}
+
+static void test_avg_simd_vs_ref(void **state)
+{
+    (void)state;
+    tu_require_simd();
+    assert_true(fsr_avg_block_get() != fsr_avg_block_ref);
     uint8_t a[40 * 7], b[40 * 7], src[48 * 7];
     uint32_t seed = 3;
     for (int i = 0; i < 48 * 7; i++)
@@ -181,20 +249,17 @@ static void test_avg(void **state)
         fsr_avg_block_get()(b, 40, src, 48, w, 7);
         assert_memory_equal(a, b, sizeof(a));
     }
-    /* rounds up, as H.264's default bi-prediction */
-    uint8_t d = 1;
-    const uint8_t s2 = 2;
-    fsr_avg_block_ref(&d, 1, &s2, 1, 1, 1);
-    assert_int_equal(d, 2);
 }
 
-/* The fixed-point residual path: SIMD exact to the reference on every block
- * size and scale (extreme values included), and within 1 of the project's
- * float bicubic (fsr_bicubic_plane_s16) on residuals of real magnitude. */
-static void test_up_residual(void **state)
+/* The fixed-point residual path: the reference (which is also the C path)
+ * within 1 of the project's float bicubic (fsr_bicubic_plane_s16) on
+ * residuals of real magnitude, and with_simd, the SIMD kernel exact to the
+ * reference on every block size and scale (extreme values included). */
+static void up_residual(int with_simd)
 {
-    (void)state;
     FsrAddUpResidualFn fn = fsr_add_up_residual_get();
+    if (with_simd)
+        assert_true(fn != fsr_add_up_residual_ref);
     uint32_t seed = 5;
     enum { HS = 4 * FSR_UPRES_MAX };
     static uint8_t a[HS * HS], b[HS * HS], base[HS * HS];
@@ -217,10 +282,13 @@ static void test_up_residual(void **state)
                         a[i] = b[i] = base[i] = (uint8_t)tu_rand(&seed);
                     /* residual rows 20 apart: a plane wider than the block */
                     fsr_add_up_residual_ref(a, HS, res, 20, w, h, &ph);
-                    fn(b, HS, res, 20, w, h, &ph);
-                    for (int j = 0; j < HS; j++)
-                        if (memcmp(a + j * HS, b + j * HS, HS))
-                            fail_msg("x%d %dx%d trial %d: row %d differs", s, w, h, trial, j);
+                    if (with_simd) {
+                        fn(b, HS, res, 20, w, h, &ph);
+                        for (int j = 0; j < HS; j++)
+                            if (memcmp(a + j * HS, b + j * HS, HS))
+                                fail_msg("x%d %dx%d trial %d: row %d differs", s, w, h, trial, j);
+                        continue;
+                    }
                     if (extreme)
                         continue;
                     assert_int_equal(fsr_bicubic_plane_s16(up, HS, res, 20, w, h, s), 0);
@@ -236,17 +304,34 @@ static void test_up_residual(void **state)
     }
 }
 
+static void test_up_residual_ref(void **state)
+{
+    (void)state;
+    up_residual(0);
+}
+
+static void test_up_residual_simd_vs_ref(void **state)
+{
+    (void)state;
+    tu_require_simd();
+    up_residual(1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_filters_sum_to_64),
-        cmocka_unit_test(test_optimised_matches_reference),
-        cmocka_unit_test(test_integer_vector_copies),
-        cmocka_unit_test(test_ramp_half_and_quarter_pel),
-        cmocka_unit_test(test_up_residual),
-        cmocka_unit_test(test_avg),
-        cmocka_unit_test(test_biweight),
+        cmocka_unit_test_teardown(test_c_matches_reference, tu_restore_cpu),
+        cmocka_unit_test(test_simd_matches_reference),
+        cmocka_unit_test_teardown(test_integer_vector_copies, tu_restore_cpu),
+        cmocka_unit_test_teardown(test_ramp_half_and_quarter_pel, tu_restore_cpu),
+        cmocka_unit_test(test_up_residual_ref),
+        cmocka_unit_test(test_up_residual_simd_vs_ref),
+        cmocka_unit_test(test_avg_known),
+        cmocka_unit_test(test_avg_simd_vs_ref),
+        cmocka_unit_test(test_biweight_known),
+        cmocka_unit_test(test_biweight_simd_vs_ref),
         cmocka_unit_test(test_sixteen_bit_bounds),
     };
-    return cmocka_run_group_tests_name("hrmc", tests, NULL, NULL);
+    return tu_result(cmocka_run_group_tests_name("hrmc", tests, NULL, NULL));
 }

@@ -1,6 +1,8 @@
-/* SR engine: the optimised row kernel against the C one, the whole tiled
- * engine against the plain reference convolution (odd sizes, borders, both
- * paddings, 1 and many channels), thread-count and tiling invariance, the
+/* SR engine: the optimised row kernels against the C ones (skipped, with the
+ * reason, where only C exists), the C kernels against independent
+ * definitions, the whole tiled engine with either kernels against the plain
+ * reference convolution (odd sizes, borders, both paddings, 1 and many
+ * channels), thread-count and tiling invariance, the
  * rectangle API, and argument checks. */
 #include "testutil.h"
 
@@ -85,44 +87,64 @@ static void check_engine(int n, const int *ch, const int *k, int w, int h, int p
     free(ref);
 }
 
-static void test_engine_matches_reference(void **state)
+static const struct { int n, ch[5], k[4]; } nets[] = {
+    { 1, { 1, 1 }, { 3 } },
+    { 1, { 1, 1 }, { 1 } },
+    { 2, { 1, 5, 1 }, { 3, 5 } },
+    { 3, { 1, 8, 4, 1 }, { 9, 1, 5 } },
+    { 3, { 1, 7, 3, 1 }, { 5, 3, 3 } },      /* channel counts not multiples of 4 */
+    { 3, { 1, 16, 8, 1 }, { 9, 5, 5 } },
+    { 4, { 1, 6, 2, 9, 1 }, { 3, 1, 7, 3 } },
+    { 4, { 1, 8, 32, 4, 1 }, { 3, 3, 3, 3 } }, /* channel-interleaved layer 2 */
+    { 3, { 1, 16, 64, 1 }, { 3, 5, 3 } },      /* two 32-channel output blocks */
+    { 3, { 1, 32, 32, 1 }, { 5, 3, 3 } },      /* layer 1 writes layer 2's interleaved input */
+    { 4, { 1, 8, 32, 32, 1 }, { 3, 3, 3, 3 } }, /* two interleaved layers in a row */
+};
+static const int sizes[][2] = { { 1, 1 }, { 5, 3 }, { 13, 11 }, { 37, 23 }, { 64, 17 }, { 141, 29 } };
+
+/* Every net, size and padding through the engine with the given kernels,
+ * whole and in small tiles (many tiles, tile edges inside the picture),
+ * against the plain reference convolution. */
+static void engine_matches_reference(unsigned flags, uint32_t seed)
 {
-    (void)state;
-    static const struct { int n, ch[5], k[4]; } nets[] = {
-        { 1, { 1, 1 }, { 3 } },
-        { 1, { 1, 1 }, { 1 } },
-        { 2, { 1, 5, 1 }, { 3, 5 } },
-        { 3, { 1, 8, 4, 1 }, { 9, 1, 5 } },
-        { 3, { 1, 7, 3, 1 }, { 5, 3, 3 } },      /* channel counts not multiples of 4 */
-        { 3, { 1, 16, 8, 1 }, { 9, 5, 5 } },
-        { 4, { 1, 6, 2, 9, 1 }, { 3, 1, 7, 3 } },
-        { 4, { 1, 8, 32, 4, 1 }, { 3, 3, 3, 3 } }, /* channel-interleaved layer 2 */
-        { 3, { 1, 16, 64, 1 }, { 3, 5, 3 } },      /* two 32-channel output blocks */
-        { 3, { 1, 32, 32, 1 }, { 5, 3, 3 } },      /* layer 1 writes layer 2's interleaved input */
-        { 4, { 1, 8, 32, 32, 1 }, { 3, 3, 3, 3 } }, /* two interleaved layers in a row */
-    };
-    static const int sizes[][2] = { { 1, 1 }, { 5, 3 }, { 13, 11 }, { 37, 23 }, { 64, 17 }, { 141, 29 } };
-    const unsigned simd = fsr_cpu_flags();
-    uint32_t seed = 1;
     for (size_t i = 0; i < sizeof(nets) / sizeof(nets[0]); i++)
         for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
             for (int pad = 0; pad < 2; pad++) {
-                check_engine(nets[i].n, nets[i].ch, nets[i].k, sizes[s][0], sizes[s][1], pad, simd, 0, 0, seed++);
-                check_engine(nets[i].n, nets[i].ch, nets[i].k, sizes[s][0], sizes[s][1], pad, 0, 0, 0, seed++);
-                /* Small tiles: many tiles, tile edges inside the picture. */
-                check_engine(nets[i].n, nets[i].ch, nets[i].k, sizes[s][0], sizes[s][1], pad, simd, 8, 3, seed++);
+                check_engine(nets[i].n, nets[i].ch, nets[i].k, sizes[s][0], sizes[s][1], pad, flags, 0, 0, seed++);
+                check_engine(nets[i].n, nets[i].ch, nets[i].k, sizes[s][0], sizes[s][1], pad, flags, 8, 3, seed++);
             }
 }
 
-static void test_srcnn_size_matches_reference(void **state)
+/* The C kernels: on every machine, whatever FASTSR_CPU says. */
+static void test_engine_c_matches_reference(void **state)
 {
     (void)state;
-    /* SRCNN's own shape (64 and 32 channels) on a picture a bit larger than
-     * one tile, with both kernels. */
+    engine_matches_reference(0, 1);
+}
+
+static void test_engine_simd_matches_reference(void **state)
+{
+    (void)state;
+    engine_matches_reference(tu_require_simd(), 1001);
+}
+
+/* SRCNN's own shape (64 and 32 channels) on a picture a bit larger than
+ * one tile. */
+static void test_srcnn_size_c_matches_reference(void **state)
+{
+    (void)state;
     const int ch[4] = { 1, 64, 32, 1 }, k[3] = { 9, 5, 5 };
-    check_engine(3, ch, k, 150, 131, FSR_PAD_REPLICATE, fsr_cpu_flags(), 0, 0, 77);
-    check_engine(3, ch, k, 150, 131, FSR_PAD_ZERO, fsr_cpu_flags(), 0, 0, 78);
+    check_engine(3, ch, k, 150, 131, FSR_PAD_REPLICATE, 0, 0, 0, 76);
     check_engine(3, ch, k, 45, 39, FSR_PAD_ZERO, 0, 0, 0, 79);
+}
+
+static void test_srcnn_size_simd_matches_reference(void **state)
+{
+    (void)state;
+    const unsigned simd = tu_require_simd();
+    const int ch[4] = { 1, 64, 32, 1 }, k[3] = { 9, 5, 5 };
+    check_engine(3, ch, k, 150, 131, FSR_PAD_REPLICATE, simd, 0, 0, 77);
+    check_engine(3, ch, k, 150, 131, FSR_PAD_ZERO, simd, 0, 0, 78);
 }
 
 /* A layer with random weights in [-0.5, 0.5); free with free_layer. */
@@ -145,15 +167,25 @@ static void free_layer(FsrConvLayer *l)
     free(l->bias);
 }
 
-/* The row kernel alone: AVX2 against C on random rows. */
+/* The SIMD kernels are really the ones under test, not C a second time. */
+static void init_simd_vs_c(FsrConvDSP *c, FsrConvDSP *simd, unsigned flags)
+{
+    fsr_conv_dsp_init(c, 0);
+    fsr_conv_dsp_init(simd, flags);
+    assert_false(c->simd);
+    assert_true(simd->simd);
+    assert_true(simd->conv_row != c->conv_row && simd->conv_row_c8 != c->conv_row_c8 &&
+                simd->conv_row_1_to_c8 != c->conv_row_1_to_c8 && simd->conv_parts != c->conv_parts &&
+                simd->to_c8 != c->to_c8);
+}
+
+/* The row kernel alone: AVX2 against C on random rows (the C row kernel is
+ * checked against the reference convolution by the engine tests). */
 static void test_row_kernel_simd_vs_c(void **state)
 {
     (void)state;
     FsrConvDSP c, simd;
-    fsr_conv_dsp_init(&c, 0);
-    fsr_conv_dsp_init(&simd, fsr_cpu_flags());
-    if (!simd.simd)
-        skip();
+    init_simd_vs_c(&c, &simd, tu_require_simd());
     static const int shapes[][4] = { { 1, 64, 9, 9 }, { 64, 32, 5, 5 }, { 64, 32, 1, 1 }, { 32, 1, 5, 5 },
                                      { 3, 5, 3, 3 }, { 2, 3, 1, 7 }, { 7, 4, 3, 1 },
                                      { 64, 6, 5, 5 }, { 48, 2, 3, 3 }, { 40, 1, 5, 5 } };
@@ -188,14 +220,18 @@ static void test_row_kernel_simd_vs_c(void **state)
 }
 
 /* The channel-interleaved row kernel: C against the planar C kernel (an
- * independent packing and loop order) and AVX2 against C; the interleaving
- * copy is exact in both versions. */
-static void test_c8_kernel(void **state)
+ * independent packing and loop order), or with simd_flags, AVX2 against C; the
+ * interleaving copy is exact in both versions. */
+static void c8_kernel(unsigned simd_flags)
 {
-    (void)state;
+    const int with_simd = simd_flags != 0;
     FsrConvDSP c, simd;
-    fsr_conv_dsp_init(&c, 0);
-    fsr_conv_dsp_init(&simd, fsr_cpu_flags());
+    if (with_simd) {
+        init_simd_vs_c(&c, &simd, simd_flags);
+    } else {
+        fsr_conv_dsp_init(&c, 0);
+        simd = c; /* unused */
+    }
     static const int shapes[][4] = { { 64, 32, 5, 5 }, { 8, 32, 3, 3 }, { 16, 64, 3, 5 }, { 24, 32, 1, 1 } };
     uint32_t seed = 9;
     for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
@@ -217,19 +253,22 @@ static void test_c8_kernel(void **state)
                 rows[ky] = in + ky * row;
                 rows8[ky] = in8 + ky * row8;
                 c.to_c8(in8 + ky * row8, blk_cs, rows[ky], in_cs, l.in_ch, n);
-                simd.to_c8(in8s + ky * row8, blk_cs, rows[ky], in_cs, l.in_ch, n);
+                if (with_simd)
+                    simd.to_c8(in8s + ky * row8, blk_cs, rows[ky], in_cs, l.in_ch, n);
             }
-            assert_memory_equal(in8, in8s, l.kh * row8 * sizeof(float));
+            if (with_simd)
+                assert_memory_equal(in8, in8s, l.kh * row8 * sizeof(float));
             float *ref = calloc((size_t)l.out_ch * out_cs, sizeof(float));
             float *a = calloc((size_t)l.out_ch * out_cs, sizeof(float));
             float *b = calloc((size_t)l.out_ch * out_cs, sizeof(float));
             float *acc = malloc((size_t)width * 32 * sizeof(float));
             c.conv_row(ref, out_cs, rows, in_cs, &p, width);
             c.conv_row_c8(a, out_cs, rows8, blk_cs, &p8, width, acc);
-            simd.conv_row_c8(b, out_cs, rows8, blk_cs, &p8, width, acc);
+            if (with_simd)
+                simd.conv_row_c8(b, out_cs, rows8, blk_cs, &p8, width, acc);
             for (int co = 0; co < l.out_ch; co++) {
-                const double ea = rel_error(a + co * out_cs, ref + co * out_cs, (size_t)width);
-                const double eb = rel_error(b + co * out_cs, a + co * out_cs, (size_t)width);
+                const double ea = with_simd ? 0 : rel_error(a + co * out_cs, ref + co * out_cs, (size_t)width);
+                const double eb = with_simd ? rel_error(b + co * out_cs, a + co * out_cs, (size_t)width) : 0;
                 if (ea > 1e-4 || eb > 1e-4)
                     fail_msg("shape %zu width %d channel %d: C %g, AVX2 %g", s, width, co, ea, eb);
             }
@@ -266,10 +305,11 @@ static void test_c8_kernel(void **state)
             c.conv_row(plane, out_cs, rows, in_cs, &p, width);
             c.to_c8(ref, blk, plane, out_cs, l.out_ch, width);
             c.conv_row_1_to_c8(a, blk, rows, in_cs, &p8, width);
-            simd.conv_row_1_to_c8(b, blk, rows, in_cs, &p8, width);
+            if (with_simd)
+                simd.conv_row_1_to_c8(b, blk, rows, in_cs, &p8, width);
             for (int bl = 0; bl < l.out_ch / 8; bl++) {
-                const double ea = rel_error(a + bl * blk, ref + bl * blk, (size_t)width * 8);
-                const double eb = rel_error(b + bl * blk, a + bl * blk, (size_t)width * 8);
+                const double ea = with_simd ? 0 : rel_error(a + bl * blk, ref + bl * blk, (size_t)width * 8);
+                const double eb = with_simd ? rel_error(b + bl * blk, a + bl * blk, (size_t)width * 8) : 0;
                 if (ea > 1e-4 || eb > 1e-4)
                     fail_msg("1-channel shape %zu width %d block %d: C %g, AVX2 %g", s, width, bl, ea, eb);
             }
@@ -291,14 +331,30 @@ static void test_c8_kernel(void **state)
     assert_true(fsr_conv_pack_c8(&p, &bad, 1) < 0);
 }
 
-/* The row-partials kernel of single-channel last layers: AVX2 against C,
- * and the C one against a direct sum over the layer's own weights. */
-static void test_parts_kernel_simd_vs_c(void **state)
+static void test_c8_kernel_c(void **state)
 {
     (void)state;
+    c8_kernel(0);
+}
+
+static void test_c8_kernel_simd_vs_c(void **state)
+{
+    (void)state;
+    c8_kernel(tu_require_simd());
+}
+
+/* The row-partials kernel of single-channel last layers: the C one against
+ * a direct sum over the layer's own weights or, with simd_flags, AVX2 against C. */
+static void parts_kernel(unsigned simd_flags)
+{
+    const int with_simd = simd_flags != 0;
     FsrConvDSP c, simd;
-    fsr_conv_dsp_init(&c, 0);
-    fsr_conv_dsp_init(&simd, fsr_cpu_flags());
+    if (with_simd) {
+        init_simd_vs_c(&c, &simd, simd_flags);
+    } else {
+        fsr_conv_dsp_init(&c, 0);
+        simd = c; /* unused */
+    }
     static const int shapes[][3] = { { 32, 5, 5 }, { 1, 5, 5 }, { 7, 3, 3 }, { 16, 9, 9 }, { 5, 1, 1 },
                                      { 3, 7, 1 }, { 40, 6, 5 } };
     uint32_t seed = 15;
@@ -314,7 +370,8 @@ static void test_parts_kernel_simd_vs_c(void **state)
             float *a = calloc((size_t)l.kh * out_cs, sizeof(float));
             float *b = calloc((size_t)l.kh * out_cs, sizeof(float));
             c.conv_parts(a, out_cs, in, in_cs, &p, width);
-            simd.conv_parts(b, out_cs, in, in_cs, &p, width);
+            if (with_simd)
+                simd.conv_parts(b, out_cs, in, in_cs, &p, width);
             for (int ky = 0; ky < l.kh; ky++) {
                 /* C against the definition at a few columns. */
                 for (int x = 0; x < width; x += 7) {
@@ -326,7 +383,7 @@ static void test_parts_kernel_simd_vs_c(void **state)
                         fail_msg("parts shape %zu width %d ky %d x %d: C %g, expected %g", s, width, ky, x,
                                  a[ky * out_cs + x], d);
                 }
-                const double e = rel_error(b + ky * out_cs, a + ky * out_cs, (size_t)width);
+                const double e = with_simd ? rel_error(b + ky * out_cs, a + ky * out_cs, (size_t)width) : 0;
                 if (e > 1e-4)
                     fail_msg("parts shape %zu width %d ky %d: error %g", s, width, ky, e);
             }
@@ -350,6 +407,18 @@ static void test_parts_kernel_simd_vs_c(void **state)
             free(b);
             free_layer(&l);
         }
+}
+
+static void test_parts_kernel_c(void **state)
+{
+    (void)state;
+    parts_kernel(0);
+}
+
+static void test_parts_kernel_simd_vs_c(void **state)
+{
+    (void)state;
+    parts_kernel(tu_require_simd());
 }
 
 static uint8_t *random_plane(int w, int h, uint32_t seed)
@@ -507,14 +576,18 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_row_kernel_simd_vs_c),
-        cmocka_unit_test(test_c8_kernel),
+        cmocka_unit_test(test_c8_kernel_c),
+        cmocka_unit_test(test_c8_kernel_simd_vs_c),
+        cmocka_unit_test(test_parts_kernel_c),
         cmocka_unit_test(test_parts_kernel_simd_vs_c),
-        cmocka_unit_test(test_engine_matches_reference),
-        cmocka_unit_test(test_srcnn_size_matches_reference),
+        cmocka_unit_test(test_engine_c_matches_reference),
+        cmocka_unit_test(test_engine_simd_matches_reference),
+        cmocka_unit_test(test_srcnn_size_c_matches_reference),
+        cmocka_unit_test(test_srcnn_size_simd_matches_reference),
         cmocka_unit_test(test_threads_and_tiles_identical),
         cmocka_unit_test(test_rect_equals_whole_frame),
         cmocka_unit_test(test_identity_picture),
         cmocka_unit_test(test_bad_arguments),
     };
-    return cmocka_run_group_tests_name("sr", tests, NULL, NULL);
+    return tu_result(cmocka_run_group_tests_name("sr", tests, NULL, NULL));
 }
