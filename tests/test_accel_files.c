@@ -251,5 +251,5 @@ int main(void)
         cmocka_unit_test(test_tool_errors),
         cmocka_unit_test(test_compare_jssc),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_result(cmocka_run_group_tests(tests, NULL, NULL));
 }

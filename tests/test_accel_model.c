@@ -541,5 +541,5 @@ int main(void)
         cmocka_unit_test(test_large_array),
         cmocka_unit_test(test_rs_beats_ws_os),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_result(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -48,5 +48,5 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_install_prefix),
     };
-    return cmocka_run_group_tests_name("install", tests, NULL, NULL);
+    return tu_result(cmocka_run_group_tests_name("install", tests, NULL, NULL));
 }

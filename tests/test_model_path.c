@@ -49,5 +49,5 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_file_and_preference),
     };
-    return cmocka_run_group_tests_name("model_path", tests, NULL, NULL);
+    return tu_result(cmocka_run_group_tests_name("model_path", tests, NULL, NULL));
 }

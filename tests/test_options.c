@@ -120,5 +120,5 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_help),
     };
-    return cmocka_run_group_tests_name("options", tests, NULL, NULL);
+    return tu_result(cmocka_run_group_tests_name("options", tests, NULL, NULL));
 }
