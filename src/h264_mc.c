@@ -17,7 +17,16 @@
  * has it), 0 the plain C block code.  Decided once; tests flip it. */
 static _Atomic int simd_mode = -1;
 
-void fsr_h264_mc_set_simd(int on) { simd_mode = on ? (HAVE_X86 ? ((fsr_cpu_flags() & FSR_CPU_AVX2_FMA) ? 2 : 1) : 0) : 0; }
+int fsr_h264_mc_set_simd(int on)
+{
+    /* FASTSR_CPU=c selects C, SSE2 rows included (fsr_cpu_flags() only
+     * masks AVX2, which the SSE2 rows do not need) */
+    const char *force = getenv("FASTSR_CPU");
+    if (force && !strcmp(force, "c"))
+        on = 0;
+    simd_mode = on ? (HAVE_X86 ? ((fsr_cpu_flags() & FSR_CPU_AVX2_FMA) ? 2 : 1) : 0) : 0;
+    return simd_mode;
+}
 
 static inline int simd(void)
 {

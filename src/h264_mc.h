@@ -45,8 +45,9 @@ unsigned fsr_residual(int16_t *o, ptrdiff_t os, const uint8_t *d, ptrdiff_t ds, 
                       int w, int h);
 
 /* 1: SIMD kernels (the default where the CPU has them), 0: the plain C
- * block code.  For tests and benchmarks; FASTSR_CPU=c also selects C. */
-void fsr_h264_mc_set_simd(int on);
+ * block code.  For tests and benchmarks; FASTSR_CPU=c also selects C.
+ * Returns the kernels now selected: 0 plain C, 1 SSE2, 2 SSE2 and AVX2. */
+int fsr_h264_mc_set_simd(int on);
 
 unsigned fsr_sad(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs, int w, int h);
 /* The SAD when below limit, else some value >= limit (stops early). */
