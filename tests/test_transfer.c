@@ -1,8 +1,12 @@
-/* The FAST transfer: known translation reproduces the key frame shifted,
- * skip-only frames copy exactly, intra blocks are bicubic, B-frame and
- * multi-reference clips use the right references (a wrong one costs PSNR),
- * thread counts give identical output, and a tiny fastsr-bench run writes
- * valid JSON, CSV and SVG. */
+/* The FAST transfer: with key frames from a model that is visibly not
+ * bicubic, a known translation reproduces the SR'd key frame shifted bit
+ * for bit and skip-only frames are copies of it (so neither can pass by
+ * per-frame bicubic); hand-made inter blocks follow their vectors, lists,
+ * references and residual exactly; intra blocks are bicubic; B-frame and
+ * multi-reference clips use the right references (a wrong one costs PSNR);
+ * thread counts give identical output; and a tiny fastsr-bench run writes
+ * valid JSON, CSV and SVG.  scripts/mutations/transfer-*.patch break each
+ * of these in src/ and must make this test fail. */
 #include "testutil.h"
 
 #include <math.h>
@@ -16,6 +20,7 @@
 #include "fastsr/eval.h"
 #include "fastsr/fast.h"
 #include "fastsr/model.h"
+#include "fastsr/sr.h"
 #include "fastsr/transfer.h"
 #include "sideinfo.h"
 
@@ -26,12 +31,32 @@
 
 static char out[65536];
 
+/* A clip whose every block has an exact LR prediction: a diagonal pan of
+ * 4 LR pixels right-to-left and 2 bottom-to-top per frame (HR vector
+ * (8, 4): integer, and different per axis so that a dropped or swapped
+ * component shows), coded losslessly with one reference.  (crop rounds y
+ * to even for 4:2:0, hence no odd steps.)  The texture covers the top-left
+ * of the scene and the rest is flat grey, so the content that enters at
+ * the right and bottom edges is flat and equals the edge-clamped
+ * prediction from the previous frame: the encoder has no reason for intra
+ * blocks (measured: none), and with the right vectors and references
+ * every HR frame is the SR'd key frame shifted, bit for bit.  (Lossless
+ * x264 codes no B frames, and lossy coding brings intra blocks and
+ * residuals that make "exact" impossible; B-frame references are checked
+ * below with check_references, and the residual path with synthetic
+ * blocks.) */
+#define PAN_FLAT \
+    "nullsrc=s=640x360:r=25,geq=lum='128+(50*sin(X/5.3)*cos(Y/3.7)+40*sin((X+2*Y)/9.1)+20*cos(X*Y/900))" \
+    "*lt(X,170)*lt(Y,90)':cb=128:cr=128,crop=160:96:x='40+4*n':y='20+2*n'"
+#define PAN_SHIFT_X 8 /* HR pixels per frame */
+#define PAN_SHIFT_Y 4
+
 static int make_clips(void **state)
 {
     (void)state;
     int r = 0;
     r |= tu_run(NULL, 0, FFMPEG "-f lavfi -i \"%s\" -frames:v 12 -c:v libx264 -qp 0 -bf 0 -refs 1 -g 100 %s",
-                TEXTURE, tu_tmp("pan-p.mp4"));
+                PAN_FLAT, tu_tmp("pan-p.mp4"));
     r |= tu_run(NULL, 0, FFMPEG "-f lavfi -i \"%s\" -frames:v 24 -c:v libx264 -crf 18 -g 100 %s", TEXTURE,
                 tu_tmp("pan-b.mp4"));
     r |= tu_run(NULL, 0, FFMPEG "-f lavfi -i \"%s\" -frames:v 24 -c:v libx264 -crf 18 -bf 0 -refs 4 -g 100 %s",
@@ -41,16 +66,62 @@ static int make_clips(void **state)
     return r ? -1 : 0;
 }
 
-/* Runs the FAST engine on a clip with bicubic key frames; returns the HR
- * frames (display order) and their key flags. */
-static int run_fast(const char *path, const char *policy, FsrPicture *hr, int *key, int max)
+/* A tiny SR model that visibly changes the picture, so that a frame built
+ * from the SR'd key frame cannot be mistaken for bicubic: a 3x3 unsharp
+ * mask (centre 3, cross -0.5) and +12 grey levels.  The bias pair
+ * (+0.5 before the ReLU, -0.5 after) keeps the ReLU out of the way for
+ * all but extreme edges. */
+static FsrSR *sharpen_sr(void)
 {
+    const int ch[4] = { 1, 1, 1, 1 }, k[3] = { 3, 1, 1 };
+    FsrModel *m = NULL;
+    assert_int_equal(fsr_model_create(&m, "srcnn", 2, FSR_PAD_REPLICATE, 3, ch, k), 0);
+    float *w = m->layers[0].weight;
+    w[4] = 3.0f;
+    w[1] = w[3] = w[5] = w[7] = -0.5f;
+    m->layers[0].bias[0] = 0.5f;
+    m->layers[1].weight[0] = 1.0f;
+    m->layers[2].weight[0] = 1.0f;
+    m->layers[2].bias[0] = -0.5f + 12.0f / 255.0f;
+    FsrSR *sr = NULL;
+    assert_int_equal(fsr_sr_open(&sr, m, 1), 0);
+    fsr_model_free(&m);
+    return sr;
+}
+
+/* What run_fast hands back per frame (display order), with the decoded LR
+ * picture and its block map's counts. */
+typedef struct FastOut {
+    FsrPicture hr, lr;
+    int key;
+    char type;
+    FsrTransferStats stats;
+    FsrBlockMapCounts counts;
+    int nb_blocks;
+} FastOut;
+
+static void copy_pic(FsrPicture *dst, const FsrPicture *src)
+{
+    assert_int_equal(fsr_picture_alloc(dst, src->w, src->h), 0);
+    for (int c = 0; c < 3; c++) {
+        const int w = c ? fsr_chroma_w(src->w) : src->w, h = c ? fsr_chroma_h(src->h) : src->h;
+        for (int y = 0; y < h; y++)
+            memcpy(dst->data[c] + y * dst->stride[c], src->data[c] + y * src->stride[c], w);
+    }
+}
+
+/* Runs the FAST engine on a clip (key frames by sr, or bicubic when sr is
+ * NULL); returns the number of frames. */
+static int run_fast(const char *path, const char *policy, FsrSR *sr, FastOut *o, int max)
+{
+    memset(o, 0, sizeof(*o) * max);
     FsrSideInfo *si = NULL;
     FsrDecoderSettings ds = { 0 };
     assert_int_equal(fsr_sideinfo_open(&si, path, &ds), 0);
     FsrFastSettings fs = { 0 };
     fsr_transfer_default_settings(&fs.transfer);
     fs.transfer.scale = 2;
+    fs.sr = sr;
     assert_int_equal(fsr_key_policy_parse(&fs.policy, policy), 0);
     FsrFast *fast = NULL;
     assert_int_equal(fsr_fast_open(&fast, &fs), 0);
@@ -64,6 +135,12 @@ static int run_fast(const char *path, const char *policy, FsrPicture *hr, int *k
                 eof = 1;
                 fsr_fast_flush(fast);
             } else {
+                const int64_t d = f.map->display_index;
+                assert_true(d >= 0 && d < max);
+                copy_pic(&o[d].lr, &f.frame.pic);
+                o[d].type = f.map->type;
+                o[d].counts = f.map->counts;
+                o[d].nb_blocks = f.map->nb_blocks;
                 assert_int_equal(fsr_fast_push(fast, &f.frame.pic, f.map, f.frame.pts, 0), 0);
             }
         }
@@ -71,13 +148,10 @@ static int run_fast(const char *path, const char *policy, FsrPicture *hr, int *k
         while ((ret = fsr_fast_pull(fast, &ff)) == 0) {
             assert_true(n < max);
             assert_int_equal(ff.display_index, n);
-            assert_int_equal(fsr_picture_alloc(&hr[n], ff.hr->w, ff.hr->h), 0);
-            for (int c = 0; c < 3; c++) {
-                const int w = c ? fsr_chroma_w(ff.hr->w) : ff.hr->w, h = c ? fsr_chroma_h(ff.hr->h) : ff.hr->h;
-                for (int y = 0; y < h; y++)
-                    memcpy(hr[n].data[c] + y * hr[n].stride[c], ff.hr->data[c] + y * ff.hr->stride[c], w);
-            }
-            key[n++] = ff.key;
+            copy_pic(&o[n].hr, ff.hr);
+            o[n].key = ff.key;
+            o[n].stats = ff.stats;
+            n++;
         }
         assert_true(ret >= 0);
     }
@@ -86,41 +160,140 @@ static int run_fast(const char *path, const char *policy, FsrPicture *hr, int *k
     return n;
 }
 
+static void free_out(FastOut *o, int n)
+{
+    for (int k = 0; k < n; k++) {
+        fsr_picture_free(&o[k].hr);
+        fsr_picture_free(&o[k].lr);
+    }
+}
+
+/* PSNR of a frame's HR luma against the bicubic upscale of its own LR. */
+static double psnr_vs_bicubic(const FastOut *o)
+{
+    FsrPicture bic;
+    assert_int_equal(fsr_picture_alloc(&bic, o->hr.w, o->hr.h), 0);
+    assert_int_equal(fsr_bicubic_picture(&bic, &o->lr, 2), 0);
+    const double p = fsr_psnr_u8(o->hr.data[0], o->hr.stride[0], bic.data[0], bic.stride[0], bic.w, bic.h, 0);
+    fsr_picture_free(&bic);
+    return p;
+}
+
+/* The key frame must be exactly what the SR engine makes of its LR
+ * picture (not bicubic, not anything else). */
+static void check_key_is_sr(FsrSR *sr, const FastOut *o)
+{
+    assert_true(o->key);
+    FsrPicture want;
+    assert_int_equal(fsr_picture_alloc(&want, o->hr.w, o->hr.h), 0);
+    assert_int_equal(fsr_sr_picture(sr, &want, &o->lr), 0);
+    for (int y = 0; y < want.h; y++)
+        assert_memory_equal(o->hr.data[0] + y * o->hr.stride[0], want.data[0] + y * want.stride[0], want.w);
+    fsr_picture_free(&want);
+    /* the model is far from bicubic: +12 levels alone is 26.5 dB */
+    const double p = psnr_vs_bicubic(o);
+    if (!(p < 30.0))
+        fail_msg("the SR'd key frame is %.2f dB from bicubic: the model does not change the picture", p);
+}
+
+/* Frame k of the pan against frame b shifted by k - b steps, edge-clamped
+ * like the prediction. */
+typedef struct PanDiff {
+    int max, x, y; /* largest absolute difference and where */
+    double psnr;
+} PanDiff;
+
+static PanDiff pan_diff(const FastOut *o, int k, int b)
+{
+    const FsrPicture *a = &o[k].hr, *key = &o[b].hr;
+    PanDiff r = { 0, -1, -1, 0 };
+    double sq = 0;
+    for (int y = 0; y < a->h; y++)
+        for (int x = 0; x < a->w; x++) {
+            int sx = x + PAN_SHIFT_X * (k - b), sy = y + PAN_SHIFT_Y * (k - b);
+            sx = sx < key->w ? sx : key->w - 1;
+            sy = sy < key->h ? sy : key->h - 1;
+            const int d = a->data[0][y * a->stride[0] + x] - key->data[0][sy * key->stride[0] + sx];
+            sq += (double)d * d;
+            if (abs(d) > r.max) {
+                r.max = abs(d);
+                r.x = x;
+                r.y = y;
+            }
+        }
+    r.psnr = sq > 0 ? 10 * log10(255.0 * 255.0 * a->w * a->h / sq) : INFINITY;
+    return r;
+}
+
+static void print_stats(int k, const FastOut *o)
+{
+    const FsrTransferStats *st = &o->stats;
+    fprintf(stderr, "frame %d (%c, key %d): total %lld, copied %lld, residual %lld, intra %lld, fallback %lld, "
+            "noref %lld\n", k, o->type, o->key, (long long)st->area_total, (long long)st->area_copied,
+            (long long)st->area_residual, (long long)st->area_intra, (long long)st->area_fallback,
+            (long long)st->area_noref);
+}
+
+/* Known motion, SR'd key frame: every later frame must be the SR'd key
+ * frame shifted, exactly, made by copying blocks (no bicubic anywhere),
+ * and clearly not the bicubic of its own LR picture.  With the vectors
+ * ignored, a component dropped, the wrong reference or bicubic
+ * references, the shifted key frame is not what comes out. */
 static void test_known_translation(void **state)
 {
     (void)state;
-    FsrPicture hr[16];
-    int key[16];
-    const int n = run_fast(tu_tmp("pan-p.mp4"), "intra", hr, key, 16);
+    FsrSR *sr = sharpen_sr();
+    static FastOut o[16];
+    const int n = run_fast(tu_tmp("pan-p.mp4"), "intra", sr, o, 16);
     assert_int_equal(n, 12);
-    assert_true(key[0]);
+    check_key_is_sr(sr, &o[0]);
     for (int k = 1; k < n; k++) {
-        assert_false(key[k]);
-        /* content moves 2 LR = 4 HR pixels left per frame: HR_k(x) = HR_0(x + 4k) */
-        const int dx = 4 * k, w = hr[0].w - dx - 16, h = hr[0].h - 16;
-        const double psnr = fsr_psnr_u8(hr[k].data[0] + 8 * hr[k].stride[0] + 8, hr[k].stride[0],
-                                        hr[0].data[0] + 8 * hr[0].stride[0] + 8 + dx, hr[0].stride[0], w, h, 0);
-        if (!(psnr >= 45.0))
-            fail_msg("frame %d: %.2f dB against the shifted key frame", k, psnr);
+        const FsrTransferStats *st = &o[k].stats;
+        /* lossless and an exact integer shift: every block is a copy */
+        if (o[k].key || st->area_total != 160 * 96 || st->area_copied != st->area_total ||
+            st->area_intra + st->area_fallback + st->area_noref + st->area_residual != 0) {
+            print_stats(k, &o[k]);
+            fail_msg("frame %d: not every block was copied", k);
+        }
+        const PanDiff d = pan_diff(o, k, 0);
+        if (d.max != 0)
+            fail_msg("frame %d: differs from the key frame shifted by (%d, %d) by up to %d at HR (%d, %d), "
+                     "%.2f dB", k, PAN_SHIFT_X * k, PAN_SHIFT_Y * k, d.max, d.x, d.y, d.psnr);
+        /* measured 26.4-26.5 dB: the +12 offset and the sharpening */
+        const double p = psnr_vs_bicubic(&o[k]);
+        if (!(p < 30.0))
+            fail_msg("frame %d: %.2f dB from its own bicubic: the SR'd key frame did not carry over", k, p);
     }
-    for (int k = 0; k < n; k++)
-        fsr_picture_free(&hr[k]);
+    free_out(o, n);
+    fsr_sr_close(&sr);
 }
 
+/* A static clip: every later frame is P_Skip throughout, the transfer
+ * copies every block, and the result is the SR'd key frame bit for bit
+ * (which is not the bicubic of the frame). */
 static void test_skip_frames_copy_exactly(void **state)
 {
     (void)state;
-    FsrPicture hr[16];
-    int key[16];
-    const int n = run_fast(tu_tmp("static.mp4"), "intra", hr, key, 16);
+    FsrSR *sr = sharpen_sr();
+    static FastOut o[16];
+    const int n = run_fast(tu_tmp("static.mp4"), "intra", sr, o, 16);
     assert_int_equal(n, 10);
+    check_key_is_sr(sr, &o[0]);
     for (int k = 1; k < n; k++) {
-        assert_false(key[k]);
-        for (int y = 0; y < hr[0].h; y++)
-            assert_memory_equal(hr[k].data[0] + y * hr[k].stride[0], hr[0].data[0] + y * hr[0].stride[0], hr[0].w);
+        const FsrTransferStats *st = &o[k].stats;
+        assert_false(o[k].key);
+        if (o[k].counts.pskip != o[k].nb_blocks || st->area_copied != st->area_total || st->area_total != 160 * 96)
+            fail_msg("frame %d: %d of %d blocks P_Skip; copied %lld of %lld", k, o[k].counts.pskip, o[k].nb_blocks,
+                     (long long)st->area_copied, (long long)st->area_total);
+        for (int y = 0; y < o[0].hr.h; y++)
+            assert_memory_equal(o[k].hr.data[0] + y * o[k].hr.stride[0], o[0].hr.data[0] + y * o[0].hr.stride[0],
+                                o[0].hr.w);
+        const double p = psnr_vs_bicubic(&o[k]);
+        if (!(p < 30.0))
+            fail_msg("frame %d: %.2f dB from its own bicubic", k, p);
     }
-    for (int k = 0; k < n; k++)
-        fsr_picture_free(&hr[k]);
+    free_out(o, n);
+    fsr_sr_close(&sr);
 }
 
 static const FsrPicture *no_ref(void *opaque, int64_t d)
@@ -187,6 +360,126 @@ static void test_intra_blocks_are_bicubic(void **state)
     fsr_picture_free(&lr);
     fsr_picture_free(&hr);
     fsr_picture_free(&bic);
+}
+
+static const FsrPicture *two_refs(void *opaque, int64_t d)
+{
+    FsrPicture *refs = opaque;
+    return d == 0 || d == 1 ? &refs[d] : NULL;
+}
+
+/* Inter blocks built by hand, on random HR references: each HR block must
+ * be its reference (the one the block names, from its list) read at the
+ * block's vector, edge-clamped, the bi-predicted one the rounded average
+ * of its two, and the residual block that prediction plus its (constant,
+ * so exactly known) upsampled residual.  Exact, and independent of any
+ * encoder's choices. */
+static void test_inter_blocks_follow_vectors(void **state)
+{
+    (void)state;
+    FsrPicture lr, hr, refs[2];
+    assert_int_equal(fsr_picture_alloc(&lr, 48, 32), 0);
+    assert_int_equal(fsr_picture_alloc(&hr, 96, 64), 0);
+    uint32_t seed = 11;
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(fsr_picture_alloc(&refs[i], 96, 64), 0);
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < (c ? 32 : 64); y++)
+                for (int x = 0; x < (c ? 48 : 96); x++)
+                    refs[i].data[c][y * refs[i].stride[c] + x] = (uint8_t)tu_rand(&seed);
+    }
+    for (int c = 0; c < 3; c++)
+        for (int y = 0; y < (c ? 16 : 32); y++)
+            for (int x = 0; x < (c ? 24 : 48); x++)
+                lr.data[c][y * lr.stride[c] + x] = (uint8_t)tu_rand(&seed);
+    /* kind, lists, L0 ref and LR quarter-pel vector, L1 ref and vector;
+     * even quarter-pel LR vectors are whole HR pixels (v / 2) at x2 */
+    static const struct { int kind, lists, ref0, mx0, my0, ref1, mx1, my1, res; } spec[6] = {
+        { FSR_BLOCK_PSKIP, FSR_LIST_L0, 0, 0, 0, -1, 0, 0, 0 },
+        { FSR_BLOCK_INTER, FSR_LIST_L0, 1, 8, -12, -1, 0, 0, 0 },  /* reaches above the top: clamped */
+        { FSR_BLOCK_INTER, FSR_LIST_L0, 0, -4, 8, -1, 0, 0, 6 },   /* with a residual of +6 */
+        { FSR_BLOCK_INTER, FSR_LIST_L1, -1, 0, 0, 1, 4, -4, 0 },
+        { FSR_BLOCK_INTER, FSR_LIST_L0 | FSR_LIST_L1, 0, 0, 4, 1, -8, 2, 0 },
+        { FSR_BLOCK_INTER, FSR_LIST_L0, 1, 2, 6, -1, 0, 0, 0 },
+    };
+    FsrBlock blocks[6];
+    memset(blocks, 0, sizeof(blocks));
+    static int16_t residual[48 * 32];
+    memset(residual, 0, sizeof(residual));
+    for (int i = 0; i < 6; i++) {
+        FsrBlock *b = &blocks[i];
+        b->x = (int16_t)((i % 3) * 16);
+        b->y = (int16_t)((i / 3) * 16);
+        b->w = b->h = 16;
+        b->kind = (uint8_t)spec[i].kind;
+        b->lists = (uint8_t)spec[i].lists;
+        b->ref[0] = spec[i].ref0;
+        b->ref[1] = spec[i].ref1;
+        b->mv[0][0] = (int16_t)spec[i].mx0;
+        b->mv[0][1] = (int16_t)spec[i].my0;
+        b->mv[1][0] = (int16_t)spec[i].mx1;
+        b->mv[1][1] = (int16_t)spec[i].my1;
+        for (int l = 0; l < 2; l++)
+            for (int c = 0; c < 3; c++)
+                b->weight[l][c] = 1;
+        if (!spec[i].res)
+            b->flags = FSR_BLOCK_ZERO_RESIDUAL;
+        for (int y = 0; y < 16; y++)
+            for (int x = 0; x < 16; x++)
+                residual[(b->y + y) * 48 + b->x + x] = (int16_t)spec[i].res;
+    }
+    FsrBlockMap map;
+    memset(&map, 0, sizeof(map));
+    map.side_info = 1;
+    map.display_index = 2;
+    map.type = 'B';
+    map.width = map.coded_w = 48;
+    map.height = map.coded_h = 32;
+    map.mb_w = 3;
+    map.mb_h = 2;
+    map.nb_blocks = 6;
+    map.blocks = blocks;
+    map.residual[0] = residual;
+    map.residual_stride[0] = 48;
+    FsrTransferSettings ts;
+    fsr_transfer_default_settings(&ts);
+    FsrTransfer *t = NULL;
+    assert_int_equal(fsr_transfer_open(&t, &ts), 0);
+    FsrTransferStats st;
+    assert_int_equal(fsr_transfer_frame(t, &hr, &lr, &map, two_refs, refs, &st), 0);
+    for (int i = 0; i < 6; i++) {
+        const FsrBlock *b = &blocks[i];
+        for (int y = 2 * b->y; y < 2 * (b->y + 16); y++)
+            for (int x = 2 * b->x; x < 2 * (b->x + 16); x++) {
+                int p[2], np = 0;
+                for (int l = 0; l < 2; l++) {
+                    if (!(b->lists & (1 << l)))
+                        continue;
+                    int sx = x + b->mv[l][0] / 2, sy = y + b->mv[l][1] / 2;
+                    sx = sx < 0 ? 0 : sx > 95 ? 95 : sx;
+                    sy = sy < 0 ? 0 : sy > 63 ? 63 : sy;
+                    const FsrPicture *r = &refs[b->ref[l]];
+                    p[np++] = r->data[0][sy * r->stride[0] + sx];
+                }
+                int want = np == 2 ? (p[0] + p[1] + 1) >> 1 : p[0];
+                want += spec[i].res;
+                want = want > 255 ? 255 : want;
+                const int got = hr.data[0][y * hr.stride[0] + x];
+                if (got != want)
+                    fail_msg("block %d (kind %d, lists %d): HR (%d, %d) is %d, want %d", i, b->kind, b->lists, x, y,
+                             got, want);
+            }
+    }
+    assert_int_equal(st.area_total, 48 * 32);
+    assert_int_equal(st.area_copied, 5 * 256);
+    assert_int_equal(st.area_residual, 256);
+    assert_int_equal(st.area_intra + st.area_fallback + st.area_noref, 0);
+    assert_true(st.residual_abs_sum == 6.0 * 256);
+    fsr_transfer_close(&t);
+    fsr_picture_free(&lr);
+    fsr_picture_free(&hr);
+    fsr_picture_free(&refs[0]);
+    fsr_picture_free(&refs[1]);
 }
 
 /* Deblocking smooths a small step on the block grid and leaves a large one. */
@@ -398,11 +691,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_translation),
         cmocka_unit_test(test_skip_frames_copy_exactly),
+        cmocka_unit_test(test_inter_blocks_follow_vectors),
         cmocka_unit_test(test_intra_blocks_are_bicubic),
         cmocka_unit_test(test_deblock_small_steps_only),
         cmocka_unit_test(test_bframes_use_right_references),
         cmocka_unit_test(test_multiref_uses_right_references),
         cmocka_unit_test(test_threads_identical_and_bench),
     };
-    return cmocka_run_group_tests_name("transfer", tests, make_clips, NULL);
+    return tu_result(cmocka_run_group_tests_name("transfer", tests, make_clips, NULL));
 }
