@@ -348,23 +348,51 @@ static void test_reject_trailing_garbage(void **state)
     remove(path);
 }
 
+/* Writes the 1 -> 2 -> 1 network with the given [begin, end) offsets for
+ * conv1.weight, conv1.bias, conv2.weight, conv2.bias and data_len zero
+ * bytes of data. */
+static void write_with_offsets(const char *path, const size_t off[N_GOOD][2], size_t data_len)
+{
+    char j[2048];
+    size_t len = (size_t)snprintf(j, sizeof(j), "{\"__metadata__\":" META);
+    for (int i = 0; i < N_GOOD; i++)
+        len += (size_t)snprintf(j + len, sizeof(j) - len, ",\"%s\":{\"dtype\":\"F32\",\"shape\":%s,\"data_offsets\":[%zu,%zu]}",
+                                good[i].name, good[i].shape, off[i][0], off[i][1]);
+    len += (size_t)snprintf(j + len, sizeof(j) - len, "}");
+    uint8_t *buf = calloc(1, 8 + len + data_len);
+    for (int i = 0; i < 8; i++)
+        buf[i] = (uint8_t)((uint64_t)len >> (8 * i));
+    memcpy(buf + 8, j, len);
+    write_bytes(path, buf, 8 + len + data_len);
+    free(buf);
+}
+
 static void test_reject_overlap_and_gap(void **state)
 {
     (void)state;
     const char *path = tu_tmp("overlap.safetensors");
-    const char *j = "{\"__metadata__\":" META ","
-                    "\"conv1.weight\":{\"dtype\":\"F32\",\"shape\":[2,1,3,3],\"data_offsets\":[0,72]},"
-                    "\"conv1.bias\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[64,72]},"
-                    "\"conv2.weight\":{\"dtype\":\"F32\",\"shape\":[1,2,1,1],\"data_offsets\":[72,80]},"
-                    "\"conv2.bias\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[80,84]}}";
-    const size_t len = strlen(j);
-    uint8_t *buf = calloc(1, 8 + len + 84);
-    buf[0] = (uint8_t)len;
-    buf[1] = (uint8_t)(len >> 8);
-    memcpy(buf + 8, j, len);
-    write_bytes(path, buf, 8 + len + 84);
-    expect_reject(path, "overlap");
-    free(buf);
+    /* control: the same writer with the tensors back to back loads, so each
+     * refusal below is the layout's doing */
+    const size_t tiled[N_GOOD][2] = { { 0, 72 }, { 72, 80 }, { 80, 88 }, { 88, 92 } };
+    write_with_offsets(path, tiled, 92);
+    FsrModel *m = NULL;
+    if (fsr_model_load(&m, path) < 0)
+        fail_msg("a tiled layout was refused: %s", fsr_last_error());
+    fsr_model_free(&m);
+    /* conv1.bias inside conv1.weight's bytes */
+    const size_t overlap[N_GOOD][2] = { { 0, 72 }, { 64, 72 }, { 72, 80 }, { 80, 84 } };
+    write_with_offsets(path, overlap, 84);
+    expect_reject(path, "tensor conv1.bias starts at data byte 64, expected 72 (overlap)");
+    /* 4 unused bytes between conv1.weight and conv1.bias; the last tensor
+     * ends where the data ends, so no trailing-bytes or bounds check can
+     * refuse it, only the gap check */
+    const size_t gap[N_GOOD][2] = { { 0, 72 }, { 76, 84 }, { 84, 92 }, { 92, 96 } };
+    write_with_offsets(path, gap, 96);
+    expect_reject(path, "tensor conv1.bias starts at data byte 76, expected 72 (gap)");
+    /* unused bytes before the first tensor */
+    const size_t lead[N_GOOD][2] = { { 8, 80 }, { 80, 88 }, { 88, 96 }, { 96, 100 } };
+    write_with_offsets(path, lead, 100);
+    expect_reject(path, "tensor conv1.weight starts at data byte 8, expected 0 (gap)");
     remove(path);
 }
 
@@ -461,5 +489,5 @@ int main(void)
         cmocka_unit_test(test_mutations_never_crash),
         cmocka_unit_test(test_reject_missing_file),
     };
-    return cmocka_run_group_tests_name("model", tests, setup, NULL);
+    return tu_result(cmocka_run_group_tests_name("model", tests, setup, NULL));
 }
