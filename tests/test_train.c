@@ -1,10 +1,17 @@
 /* Training: finite-difference gradient checks in every padding mode, a tiny
- * network overfits a tiny set, a resumed checkpoint continues exactly. */
+ * network overfits a tiny set, a resumed checkpoint continues exactly, and
+ * fastsr-train saves its state on Ctrl-C. */
 #include "testutil.h"
 
+#include <fcntl.h>
 #include <math.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "fastsr/train.h"
 
@@ -240,6 +247,131 @@ static void test_same_seed_same_result(void **state)
     assert_memory_equal(w[0], w[1], sizeof(float) * (8 * 9 + 8 + 8 * 9 + 1));
 }
 
+static void sleep_ms(int ms)
+{
+    const struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+/* Starts a program with stdout and stderr into log; SIGINT at its default
+ * until the program itself installs a handler. */
+static pid_t spawn(char *const argv[], const char *log)
+{
+    fflush(NULL);
+    const pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        const int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0)
+            _exit(126);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        signal(SIGINT, SIG_DFL);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* 1 once the process catches SIGINT (its SigCgt mask in /proc): the child
+ * starts with SIGINT at its default, so only the program's own handler
+ * sets the bit. */
+static int catches_sigint(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    int yes = 0;
+    while (fgets(line, sizeof(line), f))
+        if (!strncmp(line, "SigCgt:", 7))
+            yes = (strtoull(line + 7, NULL, 16) >> (SIGINT - 1)) & 1;
+    fclose(f);
+    return yes;
+}
+
+/* The exit status of pid (-1 when it did not exit normally), killing it
+ * after limit_s seconds so that a hang fails the test instead of blocking. */
+static int wait_exit(pid_t pid, int limit_s)
+{
+    int st = 0;
+    for (int i = 0; i < limit_s * 20; i++) {
+        if (waitpid(pid, &st, WNOHANG) == pid)
+            return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        sleep_ms(50);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+    fail_msg("process %d still running after %d s", (int)pid, limit_s);
+    return -1;
+}
+
+/* README: "Ctrl-C saves the checkpoint before exiting".  An 800x800 image
+ * at batch 1 makes 3025 steps per epoch, far more than run before the
+ * interrupt, so no epoch-end checkpoint or model exists: the checkpoint
+ * can only come from the Ctrl-C path.  It must hold the exact state:
+ * resumed for 5 more steps it gives the same model, byte for byte, as an
+ * uninterrupted run of as many steps. */
+static void test_sigint_saves_checkpoint(void **state)
+{
+    (void)state;
+    char data[1024], model[1024], ckpt[1100], log[1024], resumed[1024], straight[1024];
+    snprintf(data, sizeof(data), "%s", tu_tmp("sigint-data"));
+    snprintf(model, sizeof(model), "%s", tu_tmp("sigint.safetensors"));
+    snprintf(ckpt, sizeof(ckpt), "%s.ckpt", model);
+    snprintf(log, sizeof(log), "%s", tu_tmp("sigint.log"));
+    snprintf(resumed, sizeof(resumed), "%s", tu_tmp("sigint-resumed.safetensors"));
+    snprintf(straight, sizeof(straight), "%s", tu_tmp("sigint-straight.safetensors"));
+    assert_int_equal(tu_run(NULL, 0, "mkdir -p %s && ffmpeg -hide_banner -loglevel error -y -f lavfi "
+                            "-i testsrc2=size=800x800:rate=1 -frames:v 1 %s/a.png", data, data), 0);
+    char train[1024];
+    snprintf(train, sizeof(train), "%s", tu_tool("fastsr-train"));
+    char *argv[] = { train, "--arch", "3-1-3", "--scale", "2", "--data", data, "--out", model, "--batch", "1",
+                     "--threads", "2", "--iters", "100000000", NULL };
+    const pid_t pid = spawn(argv, log);
+    int ready = 0;
+    for (int i = 0; i < 600 && !(ready = catches_sigint(pid)); i++)
+        sleep_ms(50);
+    if (!ready) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        fail_msg("fastsr-train never installed its SIGINT handler");
+    }
+    sleep_ms(300); /* let it take some steps: any number is fine */
+    assert_int_equal(kill(pid, SIGINT), 0);
+    const int rc = wait_exit(pid, 120);
+    static char text[8192];
+    assert_true(tu_read_file(log, text, sizeof(text)) >= 0);
+    if (rc != 130)
+        fail_msg("exit %d after SIGINT, expected 130: %s", rc, text);
+    char line[3000];
+    snprintf(line, sizeof(line), "fastsr-train: interrupted; state saved in %s (continue with --resume %s)\n", ckpt,
+             ckpt);
+    if (!strstr(text, line))
+        fail_msg("expected \"%s\" in: %s", line, text);
+    assert_true(tu_exists(ckpt));
+    assert_false(tu_exists(model)); /* no epoch ended: the checkpoint is the Ctrl-C one */
+
+    /* --resume loads it and says where it stopped */
+    assert_int_equal(tu_run(text, sizeof(text), "%s --arch 3-1-3 --scale 2 --data %s --out %s --batch 1 --threads 2 "
+                            "--resume %s --iters 1", train, data, resumed, ckpt), 0);
+    long long step = -1;
+    const char *at = strstr(text, "at epoch 0, step ");
+    if (!at || sscanf(at, "at epoch 0, step %lld", &step) != 1 || step < 0)
+        fail_msg("no \"resumed ... at epoch 0, step N\" line: %s", text);
+    remove(resumed);
+    assert_int_equal(tu_run(text, sizeof(text), "%s -q --arch 3-1-3 --scale 2 --data %s --out %s --batch 1 --threads 2 "
+                            "--resume %s --iters %lld", train, data, resumed, ckpt, step + 5), 0);
+    assert_int_equal(tu_run(text, sizeof(text), "%s -q --arch 3-1-3 --scale 2 --data %s --out %s --batch 1 --threads 2 "
+                            "--iters %lld", train, data, straight, step + 5), 0);
+    FsrModel *m = NULL;
+    assert_int_equal(fsr_model_load(&m, resumed), 0);
+    fsr_model_free(&m);
+    if (tu_run(text, sizeof(text), "cmp %s %s", resumed, straight) != 0)
+        fail_msg("resumed after Ctrl-C at step %lld differs from an uninterrupted run: %s", step, text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,6 +381,7 @@ int main(void)
         cmocka_unit_test(test_overfit),
         cmocka_unit_test(test_resume_matches_uninterrupted),
         cmocka_unit_test(test_same_seed_same_result),
+        cmocka_unit_test(test_sigint_saves_checkpoint),
     };
-    return cmocka_run_group_tests_name("train", tests, NULL, NULL);
+    return tu_result(cmocka_run_group_tests_name("train", tests, NULL, NULL));
 }
