@@ -67,8 +67,9 @@ int fsr_output_check(const char *path, const char *input, int overwrite)
     if (access(dir, W_OK) < 0)
         return fsr_error(FSR_ERR(EACCES), "%s: output folder '%s' is not writable", path, dir);
     if (stat(path, &st) == 0) {
-        char a[PATH_MAX], b[PATH_MAX];
-        if (input && realpath(input, a) && realpath(path, b) && !strcmp(a, b))
+        /* the same file by identity, not by name: also a hard link to it */
+        struct stat in_st;
+        if (input && stat(input, &in_st) == 0 && in_st.st_dev == st.st_dev && in_st.st_ino == st.st_ino)
             return fsr_error(FSR_ERR(EINVAL), "%s: output is the same file as the input", path);
         if (S_ISDIR(st.st_mode))
             return fsr_error(FSR_ERR(EISDIR), "%s: output is a directory", path);
@@ -196,8 +197,14 @@ static int add_copied_streams(FsrEncoder *e, const FsrEncoderSettings *s)
         const AVCodecParameters *par = ist->codecpar;
         if ((int)i == s->in_video_index || e->is_image)
             continue;
-        if (par->codec_type != AVMEDIA_TYPE_AUDIO && par->codec_type != AVMEDIA_TYPE_SUBTITLE)
+        if (par->codec_type != AVMEDIA_TYPE_AUDIO && par->codec_type != AVMEDIA_TYPE_SUBTITLE) {
+            /* attachments, data tracks, other video: not silently lost */
+            const char *type = av_get_media_type_string(par->codec_type);
+            fsr_log(FSR_LOG_WARNING, "%s: stream %u (%s%s%s) is not copied (only audio and subtitles are); dropped",
+                    s->path, i, type ? type : "unknown", par->codec_id ? " " : "",
+                    par->codec_id ? avcodec_get_name(par->codec_id) : "");
             continue;
+        }
         if (avformat_query_codec(e->out->oformat, par->codec_id, FF_COMPLIANCE_NORMAL) != 1) {
             fsr_log(FSR_LOG_WARNING, "%s: stream %u (%s %s) cannot be stored in %s; dropped", s->path, i,
                     av_get_media_type_string(par->codec_type), avcodec_get_name(par->codec_id),
@@ -366,6 +373,14 @@ int fsr_encoder_finish(FsrEncoder *e)
                          strerror(errno));
     e->finished = 1;
     return 0;
+}
+
+int fsr_encoder_copied_streams(const FsrEncoder *e)
+{
+    int n = 0;
+    for (int i = 0; i < e->nb_in_streams; i++)
+        n += e->stream_map[i] >= 0;
+    return n;
 }
 
 int64_t fsr_encoder_bytes(const FsrEncoder *e)

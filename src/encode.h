@@ -45,4 +45,8 @@ void fsr_encoder_close(FsrEncoder **enc);
 
 int64_t fsr_encoder_bytes(const FsrEncoder *enc);
 
+/* How many input streams (audio, subtitles) the output carries besides the
+ * video: those the container refused are not counted. */
+int fsr_encoder_copied_streams(const FsrEncoder *enc);
+
 #endif

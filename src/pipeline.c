@@ -273,10 +273,9 @@ int fsr_run(const FsrSettings *s, FsrReport *r)
         if ((ret = fsr_encoder_open(&enc, &es)) < 0 || (ret = fsr_encode_thread_start(&enc_thread, enc, 3)) < 0)
             goto end;
         copy.enc = enc_thread;
-        for (unsigned i = 0; i < dec->fmt->nb_streams; i++)
-            r->copied_streams += i != (unsigned)dec->stream_index &&
-                                 (dec->fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO ||
-                                  dec->fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_SUBTITLE);
+        /* what the output really carries: a stream its container refused
+         * was dropped with a warning and is not counted */
+        r->copied_streams = fsr_encoder_copied_streams(enc);
     }
 
     FsrProgress prog = { .frames_total = dec->nb_frames };
@@ -347,6 +346,14 @@ int fsr_run(const FsrSettings *s, FsrReport *r)
                         s->output ? s->output : "output");
         goto end;
     }
+    /* Only --keep-going gets here with a damaged input: the output is kept,
+     * and the damage is still said (README: counted and reported). */
+    if (dec->truncated)
+        fsr_log(FSR_LOG_WARNING, "%s: the file is truncated (%lld of %lld video packets present); %s kept (--keep-going)",
+                s->input, (long long)dec->packets_read, (long long)dec->nb_frames, s->output ? s->output : "output");
+    if (r->decode_errors || r->corrupt_frames)
+        fsr_log(FSR_LOG_WARNING, "%s: damaged video: %lld decode errors, %lld concealed frames; %s kept (--keep-going)",
+                s->input, (long long)r->decode_errors, (long long)r->corrupt_frames, s->output ? s->output : "output");
     if (model && s->accel_arch && (ret = accel_report(s, model, r)) < 0)
         goto end;
     ret = 0;
