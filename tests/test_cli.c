@@ -1,12 +1,24 @@
-/* End-to-end runs of the fastsr tool (bicubic mode) and every bad input the
- * tool must refuse with one clear error line, a non-zero exit and no output. */
+/* End-to-end runs of the fastsr tool, every bad input the tool must refuse
+ * with one clear error line, a non-zero exit and no output, and the promises
+ * of the README's "Behaviour" list: streams copied or dropped with a
+ * warning, display matrix kept, damage counted, Ctrl-C, --threads. */
 #include "testutil.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
 
 #include "fastsr/model.h"
 #include "mediainfo.h"
@@ -19,6 +31,9 @@ static const char *fastsr(void) { return tu_tool("fastsr"); }
 static int make_clips(void **state)
 {
     (void)state;
+    /* The test's own decoding (counts, checks) is silent: damaged input
+     * would print a line per broken macroblock. */
+    av_log_set_level(AV_LOG_QUIET);
     /* Small clips, each generated once for the whole file. */
     int r = 0;
     r |= tu_run(NULL, 0, FFMPEG "-f lavfi -i testsrc2=size=160x96:rate=25 -f lavfi -i sine=f=440:r=48000 "
@@ -40,26 +55,51 @@ static int make_clips(void **state)
     /* A longer clip for truncation and corruption (moov in front). */
     r |= tu_run(NULL, 0, FFMPEG "-f lavfi -i testsrc2=size=320x192:rate=25 -t 3 -c:v libx264 -preset ultrafast "
                 "-movflags +faststart %s", tu_tmp("long.mp4"));
+    /* Subtitles (SubRip, tagged French) and an attachment in Matroska. */
+    FILE *f = fopen(tu_tmp("subs.srt"), "w");
+    if (!f)
+        return -1;
+    fputs("1\n00:00:00,000 --> 00:00:00,500\nhello fastsr\n\n2\n00:00:00,600 --> 00:00:01,000\nsecond line\n", f);
+    fclose(f);
+    f = fopen(tu_tmp("notes.txt"), "w");
+    if (!f)
+        return -1;
+    fputs("an attachment\n", f);
+    fclose(f);
+    r |= tu_run(NULL, 0, FFMPEG "-f lavfi -i testsrc2=size=160x96:rate=25 -i %s -t 1 -c:v libx264 -preset ultrafast "
+                "-c:s srt -metadata:s:s:0 language=fra -attach %s -metadata:s:t mimetype=text/plain %s",
+                tu_tmp("subs.srt"), tu_tmp("notes.txt"), tu_tmp("subs.mkv"));
     return r ? -1 : 0;
 }
 
-/* No file at path and no temporary left in its folder. */
-static void assert_no_output(const char *path)
+/* Temporaries the encoder left for path: it writes ".<name>.<pid>.part.<ext>"
+ * next to it.  Only this name is looked for, so other test programs running
+ * at the same time in the same folder do not count. */
+static int parts_left(const char *path)
 {
-    assert_false(tu_exists(path));
-    char dir[1024];
+    char dir[1024], prefix[1100];
     snprintf(dir, sizeof(dir), "%s", path);
     char *slash = strrchr(dir, '/');
     if (!slash)
-        return;
+        return 0;
     *slash = 0;
+    snprintf(prefix, sizeof(prefix), ".%s.", slash + 1);
     DIR *d = opendir(dir);
     if (!d)
-        return;
+        return 0;
+    int n = 0;
     struct dirent *e;
     while ((e = readdir(d)))
-        assert_null(strstr(e->d_name, ".part."));
+        n += !strncmp(e->d_name, prefix, strlen(prefix)) && strstr(e->d_name, ".part.");
     closedir(d);
+    return n;
+}
+
+/* No file at path and no temporary of it left in its folder. */
+static void assert_no_output(const char *path)
+{
+    assert_false(tu_exists(path));
+    assert_int_equal(parts_left(path), 0);
 }
 
 /* Exactly one line of output, an error naming `what`. */
@@ -70,6 +110,128 @@ static void assert_one_error_line(const char *text, const char *what)
     const char *nl = strchr(text, '\n');
     assert_non_null(nl);
     assert_int_equal(nl[1], 0);
+}
+
+/* The text contains this exact line. */
+static void assert_line(const char *text, const char *line)
+{
+    if (!strstr(text, line))
+        fail_msg("expected the line \"%s\" in: %s", line, text);
+}
+
+/* FNV-1a of a whole file (0 when it cannot be read). */
+static uint64_t file_hash(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    uint64_t h = 0xcbf29ce484222325ull;
+    int c;
+    while ((c = fgetc(f)) != EOF)
+        h = (h ^ (uint64_t)c) * 0x100000001b3ull;
+    fclose(f);
+    return h;
+}
+
+/* One number of a --report file. */
+static double report_number(const char *path, const char *key)
+{
+    static char json[65536];
+    assert_true(tu_read_file(path, json, sizeof(json)) > 0);
+    cJSON *o = cJSON_Parse(json);
+    assert_non_null(o);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsNumber(v))
+        fail_msg("%s: no number \"%s\"", path, key);
+    const double d = v->valuedouble;
+    cJSON_Delete(o);
+    return d;
+}
+
+/* Decodes path's video as FFmpeg alone does (one thread): the frames it
+ * gives, those it flags as concealed, and the packets it refuses. */
+static void count_decoded(const char *path, int *frames, int *concealed, int *errors)
+{
+    AVFormatContext *fmt = NULL;
+    assert_int_equal(avformat_open_input(&fmt, path, NULL, NULL), 0);
+    assert_true(avformat_find_stream_info(fmt, NULL) >= 0);
+    const AVCodec *codec = NULL;
+    const int vi = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
+    assert_true(vi >= 0);
+    AVCodecContext *c = avcodec_alloc_context3(codec);
+    assert_non_null(c);
+    assert_true(avcodec_parameters_to_context(c, fmt->streams[vi]->codecpar) >= 0);
+    c->thread_count = 1;
+    assert_int_equal(avcodec_open2(c, codec, NULL), 0);
+    AVPacket *pkt = av_packet_alloc();
+    AVFrame *f = av_frame_alloc();
+    *frames = *concealed = *errors = 0;
+    for (int eof = 0; !eof;) {
+        int ret = av_read_frame(fmt, pkt);
+        if (ret < 0) {
+            eof = 1;
+            ret = avcodec_send_packet(c, NULL);
+        } else if (pkt->stream_index != vi) {
+            av_packet_unref(pkt);
+            continue;
+        } else {
+            ret = avcodec_send_packet(c, pkt);
+            av_packet_unref(pkt);
+        }
+        *errors += ret < 0 && ret != AVERROR(EAGAIN) && ret != AVERROR_EOF;
+        while ((ret = avcodec_receive_frame(c, f)) == 0) {
+            (*frames)++;
+            *concealed += (f->flags & AV_FRAME_FLAG_CORRUPT) || f->decode_error_flags;
+            av_frame_unref(f);
+        }
+        *errors += ret != AVERROR(EAGAIN) && ret != AVERROR_EOF;
+    }
+    av_frame_free(&f);
+    av_packet_free(&pkt);
+    avcodec_free_context(&c);
+    avformat_close_input(&fmt);
+}
+
+static void sleep_ms(int ms)
+{
+    const struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+/* Starts a program with stdout and stderr into log, SIGINT at its default
+ * until the program installs its own handler. */
+static pid_t spawn(char *const argv[], const char *log)
+{
+    fflush(NULL);
+    const pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        const int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0)
+            _exit(126);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        signal(SIGINT, SIG_DFL);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* The exit status of pid (-1 when a signal ended it); kills it after
+ * limit_s seconds so that a hang fails the test instead of blocking. */
+static int wait_exit(pid_t pid, int limit_s)
+{
+    int st = 0;
+    for (int i = 0; i < limit_s * 20; i++) {
+        if (waitpid(pid, &st, WNOHANG) == pid)
+            return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        sleep_ms(50);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+    fail_msg("process %d still running after %d s", (int)pid, limit_s);
+    return -1;
 }
 
 static void test_help_and_version(void **state)
@@ -262,8 +424,7 @@ static void test_srcnn_mode(void **state)
     assert_int_equal(b.width, 320);
     check_same_timing(&a, &b);
     /* fast mode with the same model: same timing, a report with the
-     * engine's facts, and for a codec without vectors a warning and
-     * per-frame SR */
+     * engine's facts */
     const char *of = tu_tmp("fast-x2.mkv"), *rep = tu_tmp("fast.json");
     assert_int_equal(tu_run(out, sizeof(out), "%s -q -m fast -k every:4 --model %s --preset ultrafast --report %s %s %s",
                             fastsr(), model, rep, tu_tmp("av.mp4"), of), 0);
@@ -273,11 +434,6 @@ static void test_srcnn_mode(void **state)
     assert_non_null(strstr(out, "\"keyframes\":\t\"every:4\""));
     assert_non_null(strstr(out, "\"transferred_frames\""));
     assert_null(strstr(out, "\"transferred_frames\":\t0,"));
-    const char *mpeg4 = tu_tmp("mpeg4.avi"), *om = tu_tmp("mpeg4-x2.mkv");
-    assert_int_equal(tu_run(NULL, 0, FFMPEG "-f lavfi -i testsrc2=size=96x64:rate=25 -t 0.4 -c:v ffv1 %s", mpeg4), 0);
-    assert_int_equal(tu_run(out, sizeof(out), "%s -m fast --model %s --preset ultrafast %s %s", fastsr(), model,
-                            mpeg4, om), 0);
-    assert_non_null(strstr(out, "per-frame SR"));
     /* the accelerator backend: the same run through the fixed-point model */
     const char *oa = tu_tmp("accel-x2.mkv");
     assert_int_equal(tu_run(out, sizeof(out), "%s -q -m srcnn --backend accel --model %s --preset ultrafast %s %s",
@@ -296,6 +452,58 @@ static void test_srcnn_mode(void **state)
                             tu_tmp("av.mp4"), o3), 1);
     assert_one_error_line(out, "av.mp4");
     assert_no_output(o3);
+}
+
+/* README: "Codecs without usable vectors (HEVC, VP9, AV1, MPEG-2, MPEG-4
+ * part 2) get per-frame SR with a warning."  An MPEG-4 Part 2 clip and an
+ * FFV1 one (no vectors at all): fast mode warns, runs SR on every frame
+ * (the file is byte for byte what -m srcnn gives, and not bicubic), and
+ * keeps every frame, its timing and the x2 size. */
+static void test_codecs_without_vectors(void **state)
+{
+    (void)state;
+    char model[1024];
+    snprintf(model, sizeof(model), "%s", tu_tmp("novec-x2.safetensors"));
+    assert_int_equal(tu_tiny_model(model, 2), 0);
+    static const struct {
+        const char *file, *encoder, *codec;
+    } cases[] = { { "mpeg4-part2.avi", "mpeg4", "mpeg4" }, { "ffv1.mkv", "ffv1", "ffv1" } };
+    for (int k = 0; k < 2; k++) {
+        char in[900], of[1024], os[1024], ob[1024], rep[1024], line[3000];
+        snprintf(in, sizeof(in), "%s", tu_tmp(cases[k].file));
+        snprintf(of, sizeof(of), "%s-fast.mkv", in);
+        snprintf(os, sizeof(os), "%s-srcnn.mkv", in);
+        snprintf(ob, sizeof(ob), "%s-bicubic.mkv", in);
+        snprintf(rep, sizeof(rep), "%s.json", in);
+        assert_int_equal(tu_run(NULL, 0, FFMPEG "-f lavfi -i testsrc2=size=96x64:rate=25 -t 0.4 -c:v %s %s",
+                                cases[k].encoder, in), 0);
+        TuMediaInfo a, b;
+        assert_int_equal(tu_media_info(in, &a), 0);
+        assert_string_equal(a.video_codec, cases[k].codec); /* the input is what its name says */
+        assert_int_equal(a.frames, 10);
+        int rc = tu_run(out, sizeof(out), "%s -y -m fast --model %s --preset ultrafast --report %s %s %s", fastsr(),
+                        model, rep, in, of);
+        if (rc != 0)
+            fail_msg("exit %d: %s", rc, out);
+        snprintf(line, sizeof(line),
+                 "fastsr: warning: %s: %s streams carry no motion vectors fastsr can use; running per-frame SR\n", in,
+                 cases[k].codec);
+        assert_line(out, line);
+        assert_int_equal(tu_media_info(of, &b), 0);
+        assert_string_equal(b.video_codec, "h264");
+        assert_int_equal(b.width, 2 * 96);
+        assert_int_equal(b.height, 2 * 64);
+        check_same_timing(&a, &b);
+        assert_int_equal(report_number(rep, "sr_frames"), 10);
+        assert_int_equal(report_number(rep, "transferred_frames"), 0);
+        assert_int_equal(tu_run(out, sizeof(out), "%s -q -y -m srcnn --model %s --preset ultrafast %s %s", fastsr(),
+                                model, in, os), 0);
+        assert_int_equal(tu_run(out, sizeof(out), "%s -q -y -m bicubic --preset ultrafast %s %s", fastsr(), in, ob),
+                         0);
+        if (tu_run(out, sizeof(out), "cmp %s %s", of, os) != 0)
+            fail_msg("%s: fast mode is not per-frame SR: %s", cases[k].codec, out);
+        assert_int_not_equal(tu_run(NULL, 0, "cmp -s %s %s", of, ob), 0);
+    }
 }
 
 /* Runs fastsr on a bad input and checks the failure contract. */
@@ -354,6 +562,23 @@ static void test_truncated(void **state)
     assert_int_equal(tu_run(NULL, 0, FFMPEG "-i %s -c copy %s", tu_tmp("long.mp4"), tail), 0);
     copy_prefix(tail, cut2, 0.6);
     expect_input_error(cut2, cut2, "o10.mp4");
+    /* --keep-going keeps every frame that decodes and says what is missing */
+    int frames, concealed, errors;
+    count_decoded(cut, &frames, &concealed, &errors);
+    assert_true(frames > 10 && frames < 75);
+    const char *o = tu_tmp("o9k.mp4");
+    const int rc = tu_run(out, sizeof(out), "%s --keep-going -m bicubic --preset ultrafast %s %s", fastsr(), cut, o);
+    if (rc != 0)
+        fail_msg("exit %d: %s", rc, out);
+    char head[1200], tailmsg[1200];
+    snprintf(head, sizeof(head), "fastsr: warning: %s: the file is truncated (", cut);
+    snprintf(tailmsg, sizeof(tailmsg), " of 75 video packets present); %s kept (--keep-going)\n", o);
+    assert_line(out, head);
+    assert_line(strstr(out, head), tailmsg);
+    TuMediaInfo b;
+    assert_int_equal(tu_media_info(o, &b), 0);
+    assert_int_equal(b.frames, frames);
+    assert_int_equal(b.width, 640);
 }
 
 static void test_corrupt_bits(void **state)
@@ -375,12 +600,38 @@ static void test_corrupt_bits(void **state)
     f = fopen(bad, "wb");
     fwrite(buf, 1, n, f);
     fclose(f);
+    /* What FFmpeg itself makes of the damage: frames it gives (frames whose
+     * slices are destroyed give none) and those it conceals. */
+    int frames, concealed, errors;
+    count_decoded(bad, &frames, &concealed, &errors);
+    assert_true(concealed > 0 && frames > 20);
     expect_input_error(bad, "damaged video", "o11.mp4");
-    /* --keep-going keeps a full-length output with the concealed frames */
-    const char *o = tu_tmp("o11k.mp4");
-    int rc = tu_run(out, sizeof(out), "%s -q --keep-going -m bicubic --preset ultrafast %s %s", fastsr(), bad, o);
-    assert_int_equal(rc, 0);
-    assert_true(tu_exists(o));
+    char line[3000];
+    snprintf(line, sizeof(line), "%s: damaged video: %d decode errors, %d concealed frames; ", bad, errors, concealed);
+    assert_line(out, line);
+    /* --keep-going keeps every frame that decodes and still reports the
+     * damage: a warning line and the report's counts */
+    const char *o = tu_tmp("o11k.mp4"), *rep = tu_tmp("o11k.json");
+    int rc = tu_run(out, sizeof(out), "%s --keep-going -m bicubic --preset ultrafast --report %s %s %s", fastsr(), rep,
+                    bad, o);
+    if (rc != 0)
+        fail_msg("exit %d: %s", rc, out);
+    snprintf(line, sizeof(line), "fastsr: warning: %s: damaged video: %d decode errors, %d concealed frames; %s kept "
+             "(--keep-going)\n", bad, errors, concealed, o);
+    assert_line(out, line);
+    assert_int_equal(report_number(rep, "frames"), frames);
+    assert_int_equal(report_number(rep, "corrupt_frames"), concealed);
+    assert_int_equal(report_number(rep, "decode_errors"), errors);
+    TuMediaInfo b;
+    assert_int_equal(tu_media_info(o, &b), 0);
+    assert_int_equal(b.frames, frames);
+    assert_int_equal(b.width, 640);
+    assert_int_equal(b.height, 384);
+    /* a raw stream has no timestamps: the kept frames follow each other at
+     * its 25 fps, the output lasting frames / 25 s */
+    for (int i = 0; i < b.frames; i++)
+        if (fabs(b.pts[i] - b.pts[0] - 0.04 * i) > 0.0015)
+            fail_msg("frame %d at %.4f s, expected %.4f s", i, b.pts[i], b.pts[0] + 0.04 * i);
 }
 
 static void test_bad_outputs(void **state)
@@ -403,13 +654,238 @@ static void test_bad_outputs(void **state)
     assert_non_null(strstr(out, "fastsr: error: "));
     assert_non_null(strstr(out, o));
     assert_false(tu_exists(o));
-    assert_int_equal(tu_run(out, sizeof(out), "%s -q -y -m bicubic %s %s", fastsr(), in, in), 1);
-    assert_one_error_line(out, "same file as the input");
-    assert_true(tu_file_size(in) > 0);
+    /* OUTPUT == INPUT, even with -y and spelt otherwise (a ./ in the path,
+     * a symbolic link, a hard link): refused, and the input untouched */
+    const uint64_t hash = file_hash(in);
+    const long long size = tu_file_size(in);
+    assert_true(hash != 0 && size > 1000);
+    char alias[4][1200];
+    snprintf(alias[0], sizeof(alias[0]), "%s", in);
+    snprintf(alias[1], sizeof(alias[1]), "%s/./%s", FASTSR_TEST_TMP_DIR, strrchr(in, '/') + 1);
+    snprintf(alias[2], sizeof(alias[2]), "%s", tu_tmp("av-symlink.mp4"));
+    snprintf(alias[3], sizeof(alias[3]), "%s", tu_tmp("av-hardlink.mp4"));
+    unlink(alias[2]);
+    unlink(alias[3]);
+    assert_int_equal(symlink(in, alias[2]), 0);
+    assert_int_equal(link(in, alias[3]), 0);
+    for (int k = 0; k < 4; k++) {
+        assert_int_equal(tu_run(out, sizeof(out), "%s -q -y -m bicubic %s %s", fastsr(), in, alias[k]), 1);
+        char line[1400];
+        snprintf(line, sizeof(line), "fastsr: error: %.1200s: output is the same file as the input\n", alias[k]);
+        assert_string_equal(out, line);
+        assert_int_equal(tu_file_size(in), size);
+        assert_true(file_hash(in) == hash);
+        assert_int_equal(parts_left(alias[k]), 0);
+    }
+    unlink(alias[2]);
+    unlink(alias[3]);
     const char *xyz = tu_tmp("out.xyz");
     assert_int_equal(tu_run(out, sizeof(out), "%s -q -m bicubic %s %s", fastsr(), in, xyz), 1);
     assert_one_error_line(out, "unknown output extension");
     assert_no_output(xyz);
+}
+
+/* README: audio and subtitle streams are copied untouched.  SubRip into
+ * Matroska: the output has the subtitle stream, its language tag and
+ * exactly its text; the report counts it. */
+static void test_subtitles_copied(void **state)
+{
+    (void)state;
+    const char *in = tu_tmp("subs.mkv"), *o = tu_tmp("subs-x2.mkv"), *rep = tu_tmp("subs-x2.json");
+    int rc = tu_run(out, sizeof(out), "%s -q -m bicubic --preset ultrafast --report %s %s %s", fastsr(), rep, in, o);
+    if (rc != 0)
+        fail_msg("exit %d: %s", rc, out);
+    TuMediaInfo a, b;
+    assert_int_equal(tu_media_info(in, &a), 0);
+    assert_int_equal(tu_media_info(o, &b), 0);
+    assert_int_equal(a.subtitle_streams, 1);
+    assert_int_equal(b.subtitle_streams, 1);
+    check_same_timing(&a, &b);
+    assert_int_equal(report_number(rep, "copied_streams"), 1);
+    static char text_in[4096], text_out[4096];
+    assert_int_equal(tu_run(text_in, sizeof(text_in), "ffmpeg -v error -i %s -map 0:s -c copy -f srt -", in), 0);
+    assert_int_equal(tu_run(text_out, sizeof(text_out), "ffmpeg -v error -i %s -map 0:s -c copy -f srt -", o), 0);
+    assert_non_null(strstr(text_in, "hello fastsr"));
+    assert_non_null(strstr(text_in, "00:00:00,600 --> 00:00:01,000"));
+    assert_string_equal(text_out, text_in);
+    assert_int_equal(tu_run(out, sizeof(out), "ffprobe -v error -select_streams s:0 -show_entries stream_tags=language "
+                            "-of csv=p=0 %s", o), 0);
+    assert_string_equal(out, "fra\n");
+}
+
+/* README: "A stream the output container cannot hold is dropped with a
+ * warning."  SubRip cannot go into MP4, and fastsr copies no attachment:
+ * each gets its warning line, the run succeeds, and the report does not
+ * count what was dropped. */
+static void test_unsupported_streams_dropped(void **state)
+{
+    (void)state;
+    const char *in = tu_tmp("subs.mkv");
+    const char *outs[2] = { tu_tmp("drop-x2.mp4"), tu_tmp("drop-x2.mkv") };
+    for (int k = 0; k < 2; k++) {
+        const char *rep = tu_tmp("drop.json");
+        int rc = tu_run(out, sizeof(out), "%s -y -m bicubic --preset ultrafast --report %s %s %s", fastsr(), rep, in,
+                        outs[k]);
+        if (rc != 0)
+            fail_msg("exit %d: %s", rc, out);
+        char line[1300];
+        snprintf(line, sizeof(line), "fastsr: warning: %s: stream 2 (attachment) is not copied (only audio and "
+                 "subtitles are); dropped\n", outs[k]);
+        assert_line(out, line);
+        snprintf(line, sizeof(line), "fastsr: warning: %s: stream 1 (subtitle subrip) cannot be stored in mp4; dropped\n",
+                 outs[k]);
+        if (k == 0)
+            assert_line(out, line);
+        else
+            assert_null(strstr(out, "cannot be stored"));
+        TuMediaInfo b;
+        assert_int_equal(tu_media_info(outs[k], &b), 0);
+        assert_int_equal(b.subtitle_streams, k);
+        assert_int_equal(b.frames, 25);
+        assert_int_equal(b.width, 320);
+        assert_int_equal(report_number(rep, "copied_streams"), k);
+        /* the output holds the video and, in Matroska, the subtitles: nothing else */
+        assert_int_equal(tu_run(out, sizeof(out), "ffprobe -v error -show_entries stream=codec_type -of csv=p=0 %s",
+                                outs[k]), 0);
+        assert_string_equal(out, k ? "video\nsubtitle\n" : "video\n");
+    }
+}
+
+/* README: the display matrix is carried over.  A clip tagged as rotated 90
+ * degrees keeps the same display matrix; the stored picture is scaled, not
+ * turned. */
+static void test_display_matrix_kept(void **state)
+{
+    (void)state;
+    const char *in = tu_tmp("rot.mp4"), *o = tu_tmp("rot-x2.mp4");
+    assert_int_equal(tu_run(NULL, 0, FFMPEG "-i %s -c copy -metadata:s:v:0 rotate=90 %s", tu_tmp("av.mp4"), in), 0);
+    static char side_in[4096], side_out[4096];
+    const char *probe = "ffprobe -v error -select_streams v:0 -show_entries "
+                        "stream_side_data=side_data_type,displaymatrix,rotation -of compact";
+    assert_int_equal(tu_run(side_in, sizeof(side_in), "%s %s", probe, in), 0);
+    assert_non_null(strstr(side_in, "Display Matrix"));
+    assert_non_null(strstr(side_in, "rotation=90"));
+    assert_int_equal(tu_run(out, sizeof(out), "%s -q -m bicubic --preset ultrafast %s %s", fastsr(), in, o), 0);
+    assert_int_equal(tu_run(side_out, sizeof(side_out), "%s %s", probe, o), 0);
+    assert_string_equal(side_out, side_in);
+    TuMediaInfo b;
+    assert_int_equal(tu_media_info(o, &b), 0);
+    assert_int_equal(b.width, 320);
+    assert_int_equal(b.height, 192);
+}
+
+/* README: "a failed or interrupted run (Ctrl-C) leaves nothing at OUTPUT"
+ * and exit status 130.  The input comes through a FIFO: half the clip,
+ * then nothing until the test says so, so the run cannot end before the
+ * SIGINT arrives, whatever the machine's speed.  SIGINT goes once the
+ * output's temporary exists, i.e. mid-run with the encoder writing. */
+static void test_interrupt_leaves_nothing(void **state)
+{
+    (void)state;
+    char clip[1024], fifo[1024], o[1024], log[1024], model[1024], tool[1024];
+    snprintf(clip, sizeof(clip), "%s", tu_tmp("int.ts"));
+    snprintf(fifo, sizeof(fifo), "%s", tu_tmp("int.fifo"));
+    snprintf(o, sizeof(o), "%s", tu_tmp("int-x2.mkv"));
+    snprintf(log, sizeof(log), "%s", tu_tmp("int.log"));
+    snprintf(model, sizeof(model), "%s", tu_tmp("int.safetensors"));
+    snprintf(tool, sizeof(tool), "%s", fastsr());
+    assert_int_equal(tu_tiny_model(model, 2), 0);
+    assert_int_equal(tu_run(NULL, 0, FFMPEG "-f lavfi -i testsrc2=size=160x96:rate=25 -t 4 -c:v libx264 "
+                            "-preset ultrafast -f mpegts %s", clip), 0);
+    const long long size = tu_file_size(clip);
+    assert_true(size > 10000);
+    char *data = malloc((size_t)size);
+    FILE *f = fopen(clip, "rb");
+    assert_non_null(f);
+    assert_int_equal(fread(data, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    unlink(fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    int go[2];
+    assert_int_equal(pipe(go), 0);
+    fflush(NULL);
+    const pid_t writer = fork();
+    assert_true(writer >= 0);
+    if (writer == 0) {
+        /* the rest only after a byte on go[0]; a reader gone ends it */
+        close(go[1]);
+        const int fd = open(fifo, O_WRONLY);
+        const size_t half = (size_t)size / 2;
+        char c;
+        if (fd < 0 || write(fd, data, half) != (ssize_t)half || read(go[0], &c, 1) != 1)
+            _exit(1);
+        const ssize_t n = write(fd, data + half, (size_t)size - half);
+        _exit(n == (ssize_t)((size_t)size - half) ? 0 : 1);
+    }
+    close(go[0]);
+    free(data);
+    char *argv[] = { tool, "-m", "fast", "--model", model, "--preset", "ultrafast", fifo, o, NULL };
+    const pid_t pid = spawn(argv, log);
+    int started = 0, st;
+    for (int i = 0; i < 1200 && !(started = parts_left(o) > 0); i++) {
+        if (waitpid(pid, &st, WNOHANG) == pid) {
+            tu_read_file(log, out, sizeof(out));
+            fail_msg("fastsr ended before writing anything: %s", out);
+        }
+        sleep_ms(50);
+    }
+    if (!started) {
+        kill(pid, SIGKILL);
+        kill(writer, SIGKILL);
+        fail_msg("fastsr never created the temporary of %s", o);
+    }
+    assert_int_equal(kill(pid, SIGINT), 0);
+    /* the rest of the input: the run could now finish if it ignored Ctrl-C */
+    void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN); /* a writer already gone is no error here */
+    const ssize_t sent = write(go[1], "x", 1);
+    close(go[1]);
+    signal(SIGPIPE, old_pipe);
+    const int rc = wait_exit(pid, 120);
+    waitpid(writer, &st, 0);
+    unlink(fifo);
+    (void)sent;
+    assert_true(tu_read_file(log, out, sizeof(out)) >= 0);
+    if (rc != 130)
+        fail_msg("exit %d after SIGINT, expected 130: %s", rc, out);
+    char line[1200];
+    snprintf(line, sizeof(line), "fastsr: error: interrupted; %s was not written\n", o);
+    assert_string_equal(out, line);
+    assert_no_output(o);
+}
+
+/* README: "Output is bit-identical for any --threads".  1, 2 and 3 threads
+ * in fast mode (with transfer running: the report says so) and in per-frame
+ * SR mode, on a clip wide enough that the SR cuts each frame into several
+ * strips; audio is copied along. */
+static void test_threads_bit_identical(void **state)
+{
+    (void)state;
+    char in[900], model[1024];
+    snprintf(in, sizeof(in), "%s", tu_tmp("wide.mp4"));
+    snprintf(model, sizeof(model), "%s", tu_tmp("threads.safetensors"));
+    assert_int_equal(tu_tiny_model(model, 2), 0);
+    assert_int_equal(tu_run(NULL, 0, FFMPEG "-f lavfi -i testsrc2=size=400x64:rate=25 -f lavfi -i sine=f=440:r=48000 "
+                            "-t 0.8 -c:v libx264 -preset ultrafast -c:a aac %s", in), 0);
+    static const char *const modes[2] = { "fast -k every:4", "srcnn" };
+    for (int m = 0; m < 2; m++) {
+        char first[1024];
+        for (int t = 1; t <= 3; t++) {
+            char o[1024], rep[1024];
+            snprintf(o, sizeof(o), "%s-%d-%d.mkv", in, m, t);
+            snprintf(rep, sizeof(rep), "%s-%d-%d.json", in, m, t);
+            const int rc = tu_run(out, sizeof(out), "%s -q -y -m %s --model %s --preset ultrafast -t %d --report %s %s %s",
+                                  fastsr(), modes[m], model, t, rep, in, o);
+            if (rc != 0)
+                fail_msg("-m %s -t %d: exit %d: %s", modes[m], t, rc, out);
+            assert_int_equal(report_number(rep, "frames"), 20);
+            if (m == 0)
+                assert_true(report_number(rep, "transferred_frames") >= 10);
+            if (t == 1)
+                snprintf(first, sizeof(first), "%s", o);
+            else if (tu_run(out, sizeof(out), "cmp %s %s", first, o) != 0)
+                fail_msg("-m %s: --threads %d differs from --threads 1: %s", modes[m], t, out);
+        }
+    }
 }
 
 int main(void)
@@ -426,10 +902,16 @@ int main(void)
         cmocka_unit_test(test_overwrite),
         cmocka_unit_test(test_missing_model),
         cmocka_unit_test(test_srcnn_mode),
+        cmocka_unit_test(test_codecs_without_vectors),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_corrupt_bits),
         cmocka_unit_test(test_bad_outputs),
+        cmocka_unit_test(test_subtitles_copied),
+        cmocka_unit_test(test_unsupported_streams_dropped),
+        cmocka_unit_test(test_display_matrix_kept),
+        cmocka_unit_test(test_interrupt_leaves_nothing),
+        cmocka_unit_test(test_threads_bit_identical),
     };
-    return cmocka_run_group_tests_name("cli", tests, make_clips, NULL);
+    return tu_result(cmocka_run_group_tests_name("cli", tests, make_clips, NULL));
 }
