@@ -298,17 +298,21 @@ int main(int argc, char **argv)
                     (int)fmod(eta / 60, 60));
         }
     }
+    int status = 0;
     if (stop) {
+        /* interrupted: the state is saved, then the same clean-up as a
+         * finished run */
         if (fsr_trainer_save(tr, ckpt, &pr, sizeof(pr)) < 0)
             goto fail;
         fprintf(stderr, "\nfastsr-train: interrupted; state saved in %s (continue with --resume %s)\n", ckpt, ckpt);
-        return 130;
+        status = 130;
+    } else {
+        if (!val.n && fsr_model_save(model, out) < 0)
+            goto fail;
+        if (!quiet)
+            fprintf(stderr, "fastsr-train: done in %.0f s; %s%s\n", now() - t0, out,
+                    val.n ? " holds the best validation epoch" : "");
     }
-    if (!val.n && fsr_model_save(model, out) < 0)
-        goto fail;
-    if (!quiet)
-        fprintf(stderr, "fastsr-train: done in %.0f s; %s%s\n", now() - t0, out,
-                val.n ? " holds the best validation epoch" : "");
     free(inputs);
     free(targets);
     fsr_trainer_free(&tr);
@@ -316,7 +320,7 @@ int main(int argc, char **argv)
     fsr_patches_close(&ps);
     for (int i = 0; i < val.n; i++)
         free(val.rgb[i]);
-    return 0;
+    return status;
 fail:
     fprintf(stderr, "fastsr-train: error: %s\n", fsr_last_error());
     return 1;
