@@ -43,6 +43,8 @@ rm -rf "$src"
 mkdir -p "$src"
 tar -C "$root" --exclude='./build*' --exclude='./.git' -cf - . | tar -C "$src" -xf -
 build="$work/build"
+# a fresh build: objects from an earlier copy could be newer than its sources
+rm -rf "$build"
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release >"$work/cmake.log" 2>&1 ||
     { cat "$work/cmake.log" >&2; exit 1; }
 
