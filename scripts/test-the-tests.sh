@@ -42,6 +42,8 @@ src="$work/src-tree"
 rm -rf "$src"
 mkdir -p "$src"
 tar -C "$root" --exclude='./build*' --exclude='./.git' -cf - . | tar -C "$src" -xf -
+# from now on the copied patches: the checkout may change while this runs
+for i in "${!patches[@]}"; do patches[$i]="$src/scripts/mutations/$(basename "${patches[$i]}")"; done
 build="$work/build"
 # a fresh build: objects from an earlier copy could be newer than its sources
 rm -rf "$build"
