@@ -15,6 +15,7 @@
 #include "fastsr/blockmap.h"
 #include "h264_mc.h"
 #include "h264_parse.h"
+#include "avlog.h"
 #include "log.h"
 #include "sideinfo.h"
 

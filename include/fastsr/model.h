@@ -3,6 +3,8 @@
 #ifndef FASTSR_MODEL_H
 #define FASTSR_MODEL_H
 
+#include <stddef.h>
+
 #include "fastsr/common.h"
 
 enum FsrPadding {
@@ -61,5 +63,13 @@ FSR_API int fsr_model_save(const FsrModel *model, const char *path);
 /* Multiply-accumulates per output pixel (sum over layers of
  * in_ch*out_ch*kh*kw): 57,184 for SRCNN 9-5-5. */
 FSR_API long long fsr_model_macs_per_pixel(const FsrModel *model);
+
+/* Path of the default SR model for a scale: srcnn-ARCH-xS.safetensors, the
+ * most accurate architecture found, searched in $FASTSR_MODEL_DIR, then the
+ * installed share/fastsr/models beside the running tool, then the source
+ * tree's models/.  0 or a negative error. */
+FSR_API int fsr_default_model_path(int scale, char *buf, size_t size);
+/* The index-th folder of that search (0..2); -1 when it does not apply. */
+FSR_API int fsr_model_dir(int index, char *buf, size_t size);
 
 #endif

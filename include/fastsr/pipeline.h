@@ -99,14 +99,6 @@ FSR_API const char *fsr_mode_name(FsrMode mode);
  * as far as the run got. */
 FSR_API int fsr_run(const FsrSettings *s, FsrReport *report);
 
-/* Path of the default SR model for a scale: srcnn-ARCH-xS.safetensors, the
- * most accurate architecture found, searched in $FASTSR_MODEL_DIR, then the
- * installed share/fastsr/models beside the running tool, then the source
- * tree's models/.  0 or a negative error. */
-FSR_API int fsr_default_model_path(int scale, char *buf, size_t size);
-/* The index-th folder of that search (0..2); -1 when it does not apply. */
-FSR_API int fsr_model_dir(int index, char *buf, size_t size);
-
 /* Adds the report's "accel" object to a cJSON object (for tools that
  * write their own JSON, like fastsr-bench). */
 FSR_API void fsr_report_add_accel_json(void *json_object, const FsrReport *r);

@@ -60,8 +60,6 @@ FSR_API int fsr_train_gradients(const FsrModel *m, int padding, const float *inp
                                 const float *target, float *grads, double *loss);
 FSR_API int64_t fsr_model_param_count(const FsrModel *m);
 
-#endif
-
 /* ---- training data ---- */
 
 /* Images from folders, prepared as SRCNN's training code did: Y of
@@ -91,3 +89,5 @@ FSR_API int64_t fsr_patches_per_epoch(const FsrPatchSource *ps, int in_size, int
  * from the HR plane, centred. */
 FSR_API int fsr_patches_sample(FsrPatchSource *ps, uint64_t *rng, int n, int in_size, int out_size, float *inputs,
                                float *targets);
+
+#endif

@@ -9,6 +9,7 @@
 #include <libavutil/opt.h>
 
 #include "fastsr/common.h"
+#include "avlog.h"
 #include "log.h"
 
 struct DrawOut {

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fastsr/pipeline.h"
+#include "fastsr/model.h"
 #include "log.h"
 
 static int file_exists(const char *path)

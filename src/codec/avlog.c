@@ -1,4 +1,8 @@
-#include "log.h"
+/* libav* logging and errors: fastsr installs one process-wide av_log
+ * callback that routes FFmpeg's messages into fastsr's log (core/log.c).
+ * Kept out of core so that the SR engine and the accelerator model do not
+ * depend on FFmpeg. */
+#include "avlog.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -8,53 +12,7 @@
 #include <libavutil/error.h>
 #include <libavutil/log.h>
 
-static _Thread_local char last_error[1024];
-
-static void default_log(void *opaque, int level, const char *msg)
-{
-    (void)opaque;
-    static const char *const names[] = { "error", "warning", "info", "debug" };
-    if (level <= FSR_LOG_WARNING)
-        fprintf(stderr, "fastsr: %s: %s\n", names[level], msg);
-    else
-        fprintf(stderr, "fastsr: %s\n", msg);
-}
-
-static FsrLogCallback log_cb = default_log;
-static void *log_opaque;
-static int log_level = FSR_LOG_WARNING;
-
-const char *fsr_version(void) { return FASTSR_VERSION; }
-const char *fsr_last_error(void) { return last_error; }
-
-void fsr_set_log_callback(FsrLogCallback cb, void *opaque)
-{
-    log_cb = cb ? cb : default_log;
-    log_opaque = opaque;
-}
-
-void fsr_set_log_level(int level) { log_level = level; }
-
-int fsr_error(int err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(last_error, sizeof(last_error), fmt, ap);
-    va_end(ap);
-    return err;
-}
-
-void fsr_log(int level, const char *fmt, ...)
-{
-    if (level > log_level)
-        return;
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    log_cb(log_opaque, level, msg);
-}
+#include "log.h"
 
 const char *fsr_av_err2str(int averr, char *buf, int size)
 {
@@ -98,7 +56,7 @@ static void avlog_callback(void *avcl, int level, const char *fmt, va_list vl)
     }
     /* FFmpeg's own messages (decode errors on corrupt input, ...) are counted
      * and summarised by the callers; show them raw only when debugging. */
-    if (log_level < FSR_LOG_DEBUG || level > AV_LOG_WARNING)
+    if (!fsr_log_enabled(FSR_LOG_DEBUG) || level > AV_LOG_WARNING)
         return;
     char line[1024];
     int prefix = 1;

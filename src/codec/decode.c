@@ -8,6 +8,7 @@
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
+#include "avlog.h"
 #include "log.h"
 
 static int av_fail(const FsrDecoder *d, int averr, const char *what)

@@ -1,14 +1,8 @@
-/* Internal logging and error recording. */
-#ifndef FASTSR_SRC_LOG_H
-#define FASTSR_SRC_LOG_H
+/* libav* messages and errors (codec/avlog.c). */
+#ifndef FASTSR_SRC_AVLOG_H
+#define FASTSR_SRC_AVLOG_H
 
-#include "fastsr/common.h"
-
-/* Records the calling thread's error line (see fsr_last_error) and returns
- * err, so failures read: return fsr_error(FSR_ERR(EINVAL), "...", ...); */
-int fsr_error(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-void fsr_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#include <stdarg.h>
 
 /* libav* messages: fastsr installs one process-wide av_log callback.  A
  * module that must read a codec context's own log lines (the H.264

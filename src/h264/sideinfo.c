@@ -8,6 +8,7 @@
 
 #include "blockmap_build.h"
 #include "h264_parse.h"
+#include "avlog.h"
 #include "log.h"
 
 /* Frames held back for their references before they are handed out

@@ -11,6 +11,7 @@
 #include <libavutil/imgutils.h>
 #include <libswscale/swscale.h>
 
+#include "avlog.h"
 #include "log.h"
 
 int fsr_image_load_rgb(const char *path, uint8_t **rgb, int *w, int *h)

@@ -13,6 +13,7 @@
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
+#include "avlog.h"
 #include "log.h"
 
 struct FsrEncoder {

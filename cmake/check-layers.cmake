@@ -1,0 +1,72 @@
+# Checks that no layer of src/ includes a public header of a higher layer
+# (private headers are kept in order by the include paths, src/CMakeLists.txt).
+# Run in script mode:
+#   cmake -DSRC=src -DINCLUDE=include/fastsr -DSEES="core=core;scale=scale,core;..." -P check-layers.cmake
+# SEES gives, for each layer, the layers whose headers it may include.
+
+# The layer each public header belongs to: the one that implements it.
+set(header_layer_common.h core)
+set(header_layer_picture.h core)
+set(header_layer_bicubic.h scale)
+set(header_layer_blockmap.h h264)
+set(header_layer_model.h sr)
+set(header_layer_sr.h sr)
+set(header_layer_accel.h accel)
+set(header_layer_transfer.h fast)
+set(header_layer_fast.h fast)
+set(header_layer_eval.h eval)
+set(header_layer_train.h train)
+set(header_layer_pipeline.h pipeline)
+# the umbrella header includes every layer: for users of the library only
+set(header_layer_fastsr.h tools)
+
+foreach(entry ${SEES})
+  string(REGEX REPLACE "=.*" "" layer "${entry}")
+  string(REGEX REPLACE "^[^=]*=" "" list "${entry}")
+  string(REPLACE "," ";" list "${list}")
+  set(sees_${layer} ${list})
+endforeach()
+
+set(errors "")
+# Which public headers a file includes, each checked against what LAYER sees.
+function(check_file file layer)
+  file(STRINGS ${file} lines REGEX "^[ \t]*#[ \t]*include[ \t]*\"fastsr/[^\"]+\"")
+  foreach(line ${lines})
+    string(REGEX REPLACE ".*\"fastsr/([^\"]+)\".*" "\\1" header "${line}")
+    set(owner "${header_layer_${header}}")
+    if(owner STREQUAL "")
+      set(errors "${errors}\n  ${file}: fastsr/${header} has no layer in cmake/check-layers.cmake" PARENT_SCOPE)
+      return()
+    endif()
+    list(FIND sees_${layer} ${owner} found)
+    if(found EQUAL -1)
+      set(errors "${errors}\n  ${file}: layer '${layer}' includes fastsr/${header} of the higher layer '${owner}'" PARENT_SCOPE)
+      return()
+    endif()
+  endforeach()
+  set(errors "${errors}" PARENT_SCOPE)
+endfunction()
+
+foreach(entry ${SEES})
+  string(REGEX REPLACE "=.*" "" layer "${entry}")
+  file(GLOB files ${SRC}/${layer}/*.c ${SRC}/${layer}/*.h)
+  foreach(f ${files})
+    check_file(${f} ${layer})
+  endforeach()
+endforeach()
+file(GLOB headers ${INCLUDE}/*.h)
+foreach(h ${headers})
+  get_filename_component(name ${h} NAME)
+  set(layer "${header_layer_${name}}")
+  if(layer STREQUAL "tools")
+    continue()
+  elseif(layer STREQUAL "")
+    set(errors "${errors}\n  ${h}: no layer in cmake/check-layers.cmake")
+  else()
+    check_file(${h} ${layer})
+  endif()
+endforeach()
+
+if(NOT errors STREQUAL "")
+  message(FATAL_ERROR "fastsr layering broken:${errors}")
+endif()
