@@ -12,20 +12,6 @@
 
 #include "log.h"
 
-/* The safetensors loader lives in src/model.c, written on another branch.
- * While that file is absent the reference is weak, so this module links and
- * says at run time that it cannot load models; once it is there the
- * reference is an ordinary one, so static links pull the loader in. */
-#if defined(__has_include)
-#if __has_include("model.c")
-#define ACCEL_HAVE_MODEL_LOADER 1
-#endif
-#endif
-#ifndef ACCEL_HAVE_MODEL_LOADER
-extern int fsr_model_load(FsrModel **model, const char *path) __attribute__((weak));
-extern void fsr_model_free(FsrModel **model) __attribute__((weak));
-#endif
-
 /* Puts prefix before the error recorded by a callee (copied first: the
  * record is the buffer fsr_error writes). */
 static int prefix_error(int err, const char *prefix)
@@ -609,10 +595,6 @@ int fsr_accel_net_get(FsrAccelNet **out, const char *spec, int w, int h)
         if (!strcmp(spec, builtins[i]))
             return fsr_accel_net_builtin(out, spec, w, h);
     if (ends_with(spec, ".safetensors")) {
-#ifndef ACCEL_HAVE_MODEL_LOADER
-        if (!fsr_model_load)
-            return fsr_error(FSR_ERR_UNSUPPORTED, "%s: this build has no model loader (src/model.c)", spec);
-#endif
         FsrModel *m = NULL;
         int ret = fsr_model_load(&m, spec);
         if (ret < 0)
