@@ -266,6 +266,12 @@ int fsr_decoder_read(FsrDecoder *d, FsrFrame *out)
     }
 }
 
+int fsr_decoder_is_still(const FsrDecoder *d)
+{
+    const char *name = d->fmt->iformat->name;
+    return strstr(name, "image2") || strstr(name, "_pipe");
+}
+
 void fsr_decoder_close(FsrDecoder **pd)
 {
     FsrDecoder *d = *pd;

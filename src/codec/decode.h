@@ -84,6 +84,10 @@ int fsr_decoder_open(FsrDecoder **dec, const char *path, const FsrDecoderSetting
  * negative error (the stream could not be read at all). */
 int fsr_decoder_read(FsrDecoder *dec, FsrFrame *out);
 
+/* 1 when the input is a still image (an image file or an image pipe),
+ * which has no frames to carry an SR result to. */
+int fsr_decoder_is_still(const FsrDecoder *dec);
+
 void fsr_decoder_close(FsrDecoder **dec);
 
 #endif

@@ -46,18 +46,6 @@ static double now_seconds(void)
 }
 
 
-/* The decoder is opened before the encoder (whose stream list depends on the
- * input); packets of other streams are only read once both exist. */
-typedef struct CopyTarget {
-    FsrEncodeThread *enc;
-} CopyTarget;
-
-static int copy_trampoline(void *opaque, AVPacket *pkt)
-{
-    CopyTarget *t = opaque;
-    return t->enc ? fsr_encode_thread_packet(t->enc, pkt) : 0;
-}
-
 /* Loads --model, or the default model for the scale. */
 static int load_model(const FsrSettings *s, FsrModel **m)
 {
@@ -122,6 +110,21 @@ typedef struct Input {
     FsrBlockMap plain_map;
 } Input;
 
+static int input_open(Input *in, const FsrSettings *s, const FsrDecoderSettings *ds)
+{
+    int ret;
+    if (s->mode != FSR_MODE_FAST)
+        return fsr_decoder_open(&in->dec, s->input, ds);
+    if ((ret = fsr_sideinfo_open(&in->si, s->input, ds)) < 0)
+        return ret;
+    in->dec = fsr_sideinfo_decoder(in->si);
+    /* a still image has nothing to transfer to: no warning for it */
+    if (!fsr_sideinfo_supported(in->si) && !fsr_decoder_is_still(in->dec))
+        fsr_log(FSR_LOG_WARNING, "%s: %s streams carry no motion vectors fastsr can use; running per-frame SR",
+                s->input, fsr_sideinfo_codec_name(in->si));
+    return 0;
+}
+
 static int input_read(Input *in, FsrFrame *f, const FsrBlockMap **map)
 {
     if (in->si) {
@@ -146,6 +149,15 @@ static int input_read(Input *in, FsrFrame *f, const FsrBlockMap **map)
         *map = &in->plain_map;
     }
     return ret;
+}
+
+static void input_close(Input *in)
+{
+    if (in->si)
+        fsr_sideinfo_close(&in->si);
+    else
+        fsr_decoder_close(&in->dec);
+    in->dec = NULL;
 }
 
 static void count_frame(FsrReport *r, const FsrFastFrame *ff)
@@ -184,12 +196,38 @@ static void count_blocks(FsrReport *r, const FsrBlockMap *m)
     r->blocks_bi += m->counts.bi;
 }
 
-int fsr_run(const FsrSettings *s, FsrReport *r)
+/* Everything one run holds, so that each stage below is a function and one
+ * place (run_close) releases whatever the run got as far as opening. */
+typedef struct Run {
+    const FsrSettings *s;
+    FsrReport *r;
+    double t0;
+    FsrFastSettings fs;
+    FsrModel *model;
+    FsrSR *sr;
+    FsrAccelSr *accel_sr;
+    Input in;
+    FsrEncoder *enc;
+    FsrEncodeThread *enc_thread;
+    FsrFast *fast;
+    /* The decoder is opened before the encoder (whose stream list depends
+     * on the input); packets of other streams are only read once both
+     * exist. */
+    FsrEncodeThread *copy_to;
+} Run;
+
+static int copy_packet(void *opaque, AVPacket *pkt)
 {
-    FsrReport local;
-    if (!r)
-        r = &local;
-    memset(r, 0, sizeof(*r));
+    Run *run = opaque;
+    return run->copy_to ? fsr_encode_thread_packet(run->copy_to, pkt) : 0;
+}
+
+/* Checks the settings, fills the report's description of the job and the
+ * engine's settings. */
+static int run_settings(Run *run)
+{
+    const FsrSettings *s = run->s;
+    FsrReport *r = run->r;
     if (!s || !s->input || (!s->output && !s->frame_done))
         return fsr_error(FSR_ERR(EINVAL), "input and output are required");
     snprintf(r->input, sizeof(r->input), "%s", s->input);
@@ -198,189 +236,226 @@ int fsr_run(const FsrSettings *s, FsrReport *r)
     r->scale = s->scale;
     if (s->scale < 2 || s->scale > FSR_MAX_SCALE)
         return fsr_error(FSR_ERR(EINVAL), "scale %d not supported (2, 3 or 4)", s->scale);
-    FsrFastSettings fs = { 0 };
-    fsr_transfer_default_settings(&fs.transfer);
-    fs.transfer.scale = s->scale;
-    fs.transfer.filter = s->hr_filter;
-    fs.transfer.fallback = s->fallback;
-    fs.transfer.deblock = s->deblock;
-    fs.transfer.threads = s->threads;
-    fs.measure_bicubic = s->measure_bicubic;
+    FsrFastSettings *fs = &run->fs;
+    fsr_transfer_default_settings(&fs->transfer);
+    fs->transfer.scale = s->scale;
+    fs->transfer.filter = s->hr_filter;
+    fs->transfer.fallback = s->fallback;
+    fs->transfer.deblock = s->deblock;
+    fs->transfer.threads = s->threads;
+    fs->measure_bicubic = s->measure_bicubic;
     if (s->mode != FSR_MODE_FAST)
-        fs.policy.kind = FSR_KEY_ALL;
-    else if (fsr_key_policy_parse(&fs.policy, s->keyframes ? s->keyframes : FSR_DEFAULT_KEYFRAMES) < 0)
+        fs->policy.kind = FSR_KEY_ALL;
+    else if (fsr_key_policy_parse(&fs->policy, s->keyframes ? s->keyframes : FSR_DEFAULT_KEYFRAMES) < 0)
         return fsr_error(FSR_ERR(EINVAL), "bad key-frame policy '%s' (intra, every:N, adaptive or adaptive:DB)",
                          s->keyframes);
-    fsr_key_policy_name(&fs.policy, r->keyframes, sizeof(r->keyframes));
+    fsr_key_policy_name(&fs->policy, r->keyframes, sizeof(r->keyframes));
+    return 0;
+}
 
-    const double t0 = now_seconds();
+/* The SR backend: none for bicubic, else the model on the float engine or
+ * on the accelerator model's fixed-point path. */
+static int run_open_backend(Run *run)
+{
+    const FsrSettings *s = run->s;
     int ret;
-    if (s->output && (ret = fsr_output_check(s->output, s->input, s->overwrite)) < 0)
+    if (s->mode == FSR_MODE_BICUBIC)
+        return 0;
+    if ((ret = load_model(s, &run->model)) < 0)
         return ret;
+    if (s->backend_accel) {
+        FsrAccelArch arch;
+        if ((ret = fsr_accel_arch_get(&arch, s->accel_arch ? s->accel_arch : FSR_DEFAULT_ACCEL_ARCH)) < 0)
+            return ret;
+        ret = fsr_accel_sr_open(&run->accel_sr, run->model, &arch);
+    } else {
+        ret = fsr_sr_open(&run->sr, run->model, s->threads);
+    }
+    run->fs.sr = run->sr;
+    run->fs.accel_sr = run->accel_sr;
+    return ret;
+}
 
-    FsrSR *sr = NULL;
-    FsrAccelSr *accel_sr = NULL;
-    FsrModel *model = NULL;
-    if (s->mode != FSR_MODE_BICUBIC) {
-        if ((ret = load_model(s, &model)) < 0)
-            return ret;
-        if (s->backend_accel) {
-            FsrAccelArch arch;
-            if ((ret = fsr_accel_arch_get(&arch, s->accel_arch ? s->accel_arch : FSR_DEFAULT_ACCEL_ARCH)) < 0 ||
-                (ret = fsr_accel_sr_open(&accel_sr, model, &arch)) < 0) {
-                fsr_model_free(&model);
-                return ret;
-            }
-        } else if ((ret = fsr_sr_open(&sr, model, s->threads)) < 0) {
-            fsr_model_free(&model);
-            return ret;
-        }
-    }
-    fs.sr = sr;
-    fs.accel_sr = accel_sr;
-    Input in = { 0 };
-    FsrEncoder *enc = NULL;
-    FsrEncodeThread *enc_thread = NULL;
-    FsrFast *fast = NULL;
-    CopyTarget copy = { 0 };
-    FsrDecoderSettings ds = { .threads = s->threads, .on_packet = copy_trampoline, .opaque = &copy };
-    if (s->mode == FSR_MODE_FAST) {
-        if ((ret = fsr_sideinfo_open(&in.si, s->input, &ds)) < 0)
-            goto end;
-        in.dec = fsr_sideinfo_decoder(in.si);
-        /* a still image has nothing to transfer to: no warning for it */
-        const char *fmt = fsr_sideinfo_decoder(in.si)->fmt->iformat->name;
-        const int still = strstr(fmt, "image2") || strstr(fmt, "_pipe");
-        if (!fsr_sideinfo_supported(in.si) && !still)
-            fsr_log(FSR_LOG_WARNING, "%s: %s streams carry no motion vectors fastsr can use; running per-frame SR",
-                    s->input, fsr_sideinfo_codec_name(in.si));
-    } else if ((ret = fsr_decoder_open(&in.dec, s->input, &ds)) < 0) {
-        goto end;
-    }
-    FsrDecoder *dec = in.dec;
+/* The decoder, the engine and (with an output file) the encoder thread. */
+static int run_open_io(Run *run)
+{
+    const FsrSettings *s = run->s;
+    FsrReport *r = run->r;
+    const FsrDecoderSettings ds = { .threads = s->threads, .on_packet = copy_packet, .opaque = run };
+    int ret;
+    if ((ret = input_open(&run->in, s, &ds)) < 0)
+        return ret;
+    const FsrDecoder *dec = run->in.dec;
     r->in_w = dec->width;
     r->in_h = dec->height;
     r->out_w = dec->width * s->scale;
     r->out_h = dec->height * s->scale;
-    if ((ret = fsr_fast_open(&fast, &fs)) < 0)
-        goto end;
-    if (s->output) {
-        FsrEncoderSettings es = {
-            .path = s->output, .overwrite = s->overwrite, .width = r->out_w, .height = r->out_h,
-            .in_video = dec->stream, .in_codec = dec->codec, .in_fmt = dec->fmt, .in_video_index = dec->stream_index,
-            .crf = s->crf, .preset = s->preset, .x264_params = s->x264_params, .threads = s->threads,
-        };
-        if ((ret = fsr_encoder_open(&enc, &es)) < 0 || (ret = fsr_encode_thread_start(&enc_thread, enc, 3)) < 0)
-            goto end;
-        copy.enc = enc_thread;
-        /* what the output really carries: a stream its container refused
-         * was dropped with a warning and is not counted */
-        r->copied_streams = fsr_encoder_copied_streams(enc);
-    }
+    if ((ret = fsr_fast_open(&run->fast, &run->fs)) < 0 || !s->output)
+        return ret;
+    const FsrEncoderSettings es = {
+        .path = s->output, .overwrite = s->overwrite, .width = r->out_w, .height = r->out_h,
+        .in_video = dec->stream, .in_codec = dec->codec, .in_fmt = dec->fmt, .in_video_index = dec->stream_index,
+        .crf = s->crf, .preset = s->preset, .x264_params = s->x264_params, .threads = s->threads,
+    };
+    if ((ret = fsr_encoder_open(&run->enc, &es)) < 0 ||
+        (ret = fsr_encode_thread_start(&run->enc_thread, run->enc, 3)) < 0)
+        return ret;
+    run->copy_to = run->enc_thread;
+    /* what the output really carries: a stream its container refused was
+     * dropped with a warning and is not counted */
+    r->copied_streams = fsr_encoder_copied_streams(run->enc);
+    return 0;
+}
 
-    FsrProgress prog = { .frames_total = dec->nb_frames };
-    int eof = 0;
+/* Hands one finished HR frame to the caller's callback, the encoder and the
+ * progress callback. */
+static int run_deliver(Run *run, const FsrFastFrame *ff, FsrProgress *prog)
+{
+    const FsrSettings *s = run->s;
+    FsrReport *r = run->r;
+    int ret;
+    count_frame(r, ff);
+    if (s->frame_done) {
+        const double t = now_seconds();
+        ret = s->frame_done(s->opaque, ff);
+        r->sec_callback += now_seconds() - t;
+        if (ret < 0)
+            return ret;
+    }
+    if (run->enc_thread && (ret = fsr_encode_thread_frame(run->enc_thread, ff->hr, ff->pts, ff->duration)) < 0)
+        return ret;
+    if (s->progress) {
+        prog->frames_done = r->frames;
+        prog->seconds = now_seconds() - run->t0;
+        s->progress(s->opaque, prog);
+    }
+    return 0;
+}
+
+/* Decodes every frame into the engine and delivers every frame it
+ * finishes, until the input ends and the engine is drained. */
+static int run_frames(Run *run)
+{
+    const FsrSettings *s = run->s;
+    FsrReport *r = run->r;
+    FsrProgress prog = { .frames_total = run->in.dec->nb_frames };
+    int ret = 0, eof = 0;
     while (!eof || ret != 1) {
-        if (s->cancel && *s->cancel) {
-            ret = fsr_error(FSR_ERR(EINTR), "interrupted; %s was not written", s->output ? s->output : "output");
-            goto end;
-        }
+        if (s->cancel && *s->cancel)
+            return fsr_error(FSR_ERR(EINTR), "interrupted; %s was not written", s->output ? s->output : "output");
         if (!eof) {
             FsrFrame f;
             const FsrBlockMap *map = NULL;
-            double t = now_seconds();
-            ret = input_read(&in, &f, &map);
+            const double t = now_seconds();
+            ret = input_read(&run->in, &f, &map);
             r->sec_decode += now_seconds() - t;
             if (ret < 0)
-                goto end;
+                return ret;
             if (ret == 1) {
                 eof = 1;
-                fsr_fast_flush(fast);
+                fsr_fast_flush(run->fast);
             } else {
                 count_blocks(r, map);
-                if ((ret = fsr_fast_push(fast, &f.pic, map, f.pts, f.duration)) < 0)
-                    goto end;
+                if ((ret = fsr_fast_push(run->fast, &f.pic, map, f.pts, f.duration)) < 0)
+                    return ret;
             }
         }
         /* every frame the engine can finish now */
         FsrFastFrame ff;
-        while ((ret = fsr_fast_pull(fast, &ff)) == 0) {
-            count_frame(r, &ff);
-            if (s->frame_done) {
-                const double t = now_seconds();
-                ret = s->frame_done(s->opaque, &ff);
-                r->sec_callback += now_seconds() - t;
-                if (ret < 0)
-                    goto end;
-            }
-            if (enc_thread && (ret = fsr_encode_thread_frame(enc_thread, ff.hr, ff.pts, ff.duration)) < 0)
-                goto end;
-            if (s->progress) {
-                prog.frames_done = r->frames;
-                prog.seconds = now_seconds() - t0;
-                s->progress(s->opaque, &prog);
-            }
-        }
+        while ((ret = fsr_fast_pull(run->fast, &ff)) == 0)
+            if ((ret = run_deliver(run, &ff, &prog)) < 0)
+                return ret;
         if (ret < 0)
-            goto end;
+            return ret;
     }
+    return 0;
+}
+
+/* A damaged input fails the run unless keep_going asks for the frames that
+ * decode; the damage is said either way. */
+static int run_check_damage(Run *run)
+{
+    const FsrSettings *s = run->s;
+    FsrReport *r = run->r;
+    const FsrDecoder *dec = run->in.dec;
+    const char *output = s->output ? s->output : "output";
     r->decode_errors = dec->decode_errors;
     r->corrupt_frames = dec->corrupt_frames;
-    if (r->frames == 0) {
-        ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: no video frame could be decoded", s->input);
-        goto end;
-    }
-    if (dec->truncated && !s->keep_going) {
-        ret = fsr_error(FSR_ERR_INVALIDDATA,
-                        "%s: the file is truncated (%lld of %lld video packets present); %s not written "
-                        "(use --keep-going to keep the frames that decode)",
-                        s->input, (long long)dec->packets_read, (long long)dec->nb_frames,
-                        s->output ? s->output : "output");
-        goto end;
-    }
-    if ((r->decode_errors || r->corrupt_frames) && !s->keep_going) {
-        ret = fsr_error(FSR_ERR_INVALIDDATA,
-                        "%s: damaged video: %lld decode errors, %lld concealed frames; %s not written "
-                        "(use --keep-going to keep such output)",
-                        s->input, (long long)r->decode_errors, (long long)r->corrupt_frames,
-                        s->output ? s->output : "output");
-        goto end;
-    }
+    if (r->frames == 0)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: no video frame could be decoded", s->input);
+    if (dec->truncated && !s->keep_going)
+        return fsr_error(FSR_ERR_INVALIDDATA,
+                         "%s: the file is truncated (%lld of %lld video packets present); %s not written "
+                         "(use --keep-going to keep the frames that decode)",
+                         s->input, (long long)dec->packets_read, (long long)dec->nb_frames, output);
+    if ((r->decode_errors || r->corrupt_frames) && !s->keep_going)
+        return fsr_error(FSR_ERR_INVALIDDATA,
+                         "%s: damaged video: %lld decode errors, %lld concealed frames; %s not written "
+                         "(use --keep-going to keep such output)",
+                         s->input, (long long)r->decode_errors, (long long)r->corrupt_frames, output);
     /* Only --keep-going gets here with a damaged input: the output is kept,
      * and the damage is still said (README: counted and reported). */
     if (dec->truncated)
         fsr_log(FSR_LOG_WARNING, "%s: the file is truncated (%lld of %lld video packets present); %s kept (--keep-going)",
-                s->input, (long long)dec->packets_read, (long long)dec->nb_frames, s->output ? s->output : "output");
+                s->input, (long long)dec->packets_read, (long long)dec->nb_frames, output);
     if (r->decode_errors || r->corrupt_frames)
         fsr_log(FSR_LOG_WARNING, "%s: damaged video: %lld decode errors, %lld concealed frames; %s kept (--keep-going)",
-                s->input, (long long)r->decode_errors, (long long)r->corrupt_frames, s->output ? s->output : "output");
-    if (model && s->accel_arch && (ret = accel_report(s, model, r)) < 0)
-        goto end;
-    ret = 0;
-    if (enc_thread) {
-        ret = fsr_encode_thread_end(&enc_thread, 1, &r->sec_encode);
-        if (ret == 0)
-            r->output_bytes = fsr_encoder_bytes(enc);
-    }
-end:
+                s->input, (long long)r->decode_errors, (long long)r->corrupt_frames, output);
+    return 0;
+}
+
+/* The accelerator figures and the end of the output file. */
+static int run_finish(Run *run)
+{
+    const FsrSettings *s = run->s;
+    FsrReport *r = run->r;
+    int ret;
+    if (run->model && s->accel_arch && (ret = accel_report(s, run->model, r)) < 0)
+        return ret;
+    if (!run->enc_thread)
+        return 0;
+    if ((ret = fsr_encode_thread_end(&run->enc_thread, 1, &r->sec_encode)) == 0)
+        r->output_bytes = fsr_encoder_bytes(run->enc);
+    return ret;
+}
+
+static void run_close(Run *run)
+{
+    FsrReport *r = run->r;
     /* a failed run: the queue is dropped and the file removed below */
-    fsr_encode_thread_end(&enc_thread, 0, NULL);
-    if (in.dec) {
-        r->decode_errors = in.dec->decode_errors;
-        r->corrupt_frames = in.dec->corrupt_frames;
+    fsr_encode_thread_end(&run->enc_thread, 0, NULL);
+    if (run->in.dec) {
+        r->decode_errors = run->in.dec->decode_errors;
+        r->corrupt_frames = run->in.dec->corrupt_frames;
     }
-    fsr_encoder_close(&enc);
-    fsr_fast_close(&fast);
-    if (in.si)
-        fsr_sideinfo_close(&in.si);
-    else
-        fsr_decoder_close(&in.dec);
-    fsr_sr_close(&sr);
-    fsr_accel_sr_close(&accel_sr);
-    fsr_model_free(&model);
+    fsr_encoder_close(&run->enc);
+    fsr_fast_close(&run->fast);
+    input_close(&run->in);
+    fsr_sr_close(&run->sr);
+    fsr_accel_sr_close(&run->accel_sr);
+    fsr_model_free(&run->model);
     r->sec_upscale = r->sec_sr + r->sec_transfer;
     /* the caller's own per-frame work (a benchmark's PSNR) is not ours */
-    r->sec_total = now_seconds() - t0 - r->sec_callback;
+    r->sec_total = now_seconds() - run->t0 - r->sec_callback;
+}
+
+int fsr_run(const FsrSettings *s, FsrReport *r)
+{
+    FsrReport local;
+    if (!r)
+        r = &local;
+    memset(r, 0, sizeof(*r));
+    Run run = { .s = s, .r = r };
+    int ret = run_settings(&run);
+    if (ret < 0)
+        return ret;
+    run.t0 = now_seconds();
+    if (s->output && (ret = fsr_output_check(s->output, s->input, s->overwrite)) < 0)
+        return ret;
+    if ((ret = run_open_backend(&run)) >= 0 && (ret = run_open_io(&run)) >= 0 && (ret = run_frames(&run)) >= 0 &&
+        (ret = run_check_damage(&run)) >= 0)
+        ret = run_finish(&run);
+    run_close(&run);
     return ret;
 }
 
