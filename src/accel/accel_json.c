@@ -139,173 +139,159 @@ static int get_enum(const cJSON *obj, const char *key, const char *const *names,
 static const char *const datatype_names[] = { "ifmap", "filter", "psum" };
 static const char *const level_names[] = { "dram", "glb", "array", "rf" };
 
+/* get_int into an int field: the field changes only when the key is there. */
+static int set_int(const cJSON *obj, const char *key, int required, int64_t lo, int64_t hi, int *field,
+                   const char *what)
+{
+    int64_t v = 0;
+    const int ret = get_int(obj, key, required, lo, hi, &v, what);
+    if (ret > 0)
+        *field = (int)v;
+    return ret;
+}
+
+/* The starting point and the name.  "base" starts from a built-in
+ * architecture, so a file may change just a few parameters; without it
+ * *required is set: every size must be given. */
+static int arch_parse_base(FsrAccelArch *a, const cJSON *root, int *required, const char *what)
+{
+    const cJSON *base = cJSON_GetObjectItemCaseSensitive(root, "base");
+    *required = !base;
+    if (base) {
+        if (!cJSON_IsString(base) ||
+            (strcmp(base->valuestring, "eyeriss-v1") && strcmp(base->valuestring, "eyeriss-v1-tiled")))
+            return fsr_error(FSR_ERR_INVALIDDATA, "%s: \"base\" must be \"eyeriss-v1\" or \"eyeriss-v1-tiled\"",
+                             what);
+        fsr_accel_arch_get(a, base->valuestring);
+    } else {
+        /* Defaults that are not sizes: no overlap, no filter buffering... as
+         * Eyeriss v1; the sizes are required. */
+        fsr_accel_arch_eyeriss_v1(a);
+    }
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "name");
+    if (name && !cJSON_IsString(name))
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: \"name\" must be a string", what);
+    if (!name && *required)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: missing key \"name\"", what);
+    if (name)
+        snprintf(a->name, sizeof(a->name), "%s", name->valuestring);
+    return 0;
+}
+
+/* The array, the buffers and the word sizes. */
+static int arch_parse_sizes(FsrAccelArch *a, const cJSON *root, int req, const char *what)
+{
+    int ret;
+    if ((ret = set_int(root, "pe_rows", req, 1, 4096, &a->pe_rows, what)) < 0 ||
+        (ret = set_int(root, "pe_cols", req, 1, 4096, &a->pe_cols, what)) < 0 ||
+        (ret = get_int(root, "glb_bytes", req, 1, (int64_t)1 << 40, &a->glb_bytes, what)) < 0 ||
+        (ret = set_int(root, "word_bits", req, 2, 32, &a->word_bits, what)) < 0 ||
+        (ret = set_int(root, "acc_bits", 0, 2, 64, &a->acc_bits, what)) < 0)
+        return ret;
+    /* an accumulator twice the word unless given (or kept from the base
+     * while still wide enough) */
+    if (!ret && (req || a->acc_bits < a->word_bits))
+        a->acc_bits = a->word_bits * 2 > 64 ? 64 : a->word_bits * 2;
+    const cJSON *rf = cJSON_GetObjectItemCaseSensitive(root, "rf_words");
+    if (rf && !cJSON_IsObject(rf))
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: \"rf_words\" must be an object {\"ifmap\", \"filter\", \"psum\"}",
+                         what);
+    if (!rf && req)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: missing key \"rf_words\"", what);
+    if (!rf)
+        return 0;
+    int *f[3] = { &a->rf_ifmap, &a->rf_filter, &a->rf_psum };
+    for (int i = 0; i < 3; i++)
+        if ((ret = set_int(rf, datatype_names[i], req, 1, 1 << 20, f[i], what)) < 0)
+            return ret;
+    return 0;
+}
+
+/* The clock and the DRAM bandwidth: bytes per core cycle, or a bus width
+ * and its clock. */
+static int arch_parse_clocks(FsrAccelArch *a, const cJSON *root, int req, const char *what)
+{
+    int ret;
+    if ((ret = get_num(root, "clock_hz", req, 1, &a->clock_hz, what)) < 0 ||
+        (ret = get_num(root, "dram_bytes_per_cycle", 0, 1e-9, &a->dram_bytes_per_cycle, what)) != 0)
+        return ret < 0 ? ret : 0;
+    int64_t bits = 0;
+    double hz = 0;
+    const int r_bits = get_int(root, "dram_bus_bits", 0, 1, 4096, &bits, what);
+    const int r_hz = get_num(root, "dram_clock_hz", 0, 1, &hz, what);
+    if (r_bits < 0 || r_hz < 0)
+        return FSR_ERR_INVALIDDATA;
+    if (r_bits != r_hz)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: \"dram_bus_bits\" and \"dram_clock_hz\" go together", what);
+    if (r_bits)
+        a->dram_bytes_per_cycle = bits / 8.0 * hz / a->clock_hz;
+    else if (req)
+        return fsr_error(FSR_ERR_INVALIDDATA,
+                         "%s: missing key \"dram_bytes_per_cycle\" (or \"dram_bus_bits\" + \"dram_clock_hz\")", what);
+    return 0;
+}
+
+/* Switches and named choices; all optional. */
+static int arch_parse_options(FsrAccelArch *a, const cJSON *root, const char *what)
+{
+    static const char *const rounding[] = { "nearest", "truncate" };
+    static const char *const rules[] = { "eyeriss", "free" };
+    static const char *const dfs[] = { "rs", "ws", "os" };
+    if (get_bool(root, "dram_overlap", &a->dram_overlap, what) < 0 ||
+        get_bool(root, "filters_in_glb", &a->filters_in_glb, what) < 0 ||
+        get_bool(root, "psum_add_uses_mac", &a->psum_add_uses_mac, what) < 0 ||
+        get_bool(root, "column_tiles", &a->column_tiles, what) < 0 ||
+        get_bool(root, "rlc", &a->rlc, what) < 0 || get_bool(root, "zero_gating", &a->zero_gating, what) < 0 ||
+        get_enum(root, "rounding", rounding, 2, &a->rounding, what) < 0 ||
+        get_enum(root, "set_rule", rules, 2, &a->set_rule, what) < 0 ||
+        get_enum(root, "dataflow", dfs, 3, &a->dataflow, what) < 0)
+        return FSR_ERR_INVALIDDATA;
+    const cJSON *noc = cJSON_GetObjectItemCaseSensitive(root, "noc_words_per_cycle");
+    if (!noc)
+        return 0;
+    if (!cJSON_IsObject(noc))
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: \"noc_words_per_cycle\" must be an object", what);
+    for (int i = 0; i < 3; i++)
+        if (get_num(noc, datatype_names[i], 0, 0, &a->noc_words_per_cycle[i], what) < 0)
+            return FSR_ERR_INVALIDDATA;
+    return 0;
+}
+
+/* Energy per access: relative to a MAC (defaults from the base) or in pJ. */
+static int arch_parse_energy(FsrAccelArch *a, const cJSON *root, const char *what)
+{
+    const cJSON *en = cJSON_GetObjectItemCaseSensitive(root, "energy");
+    if (!en)
+        return 0;
+    if (!cJSON_IsObject(en))
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: \"energy\" must be an object", what);
+    int unit = 0;
+    static const char *const units[] = { "mac", "pJ" };
+    if (get_enum(en, "unit", units, 2, &unit, what) < 0)
+        return FSR_ERR_INVALIDDATA;
+    snprintf(a->energy_unit, sizeof(a->energy_unit), "%s", units[unit]);
+    /* In pJ nothing can default: relative defaults mean nothing there. */
+    const int need = unit == 1;
+    if (get_num(en, "mac", need, 0, &a->e_mac, what) < 0)
+        return FSR_ERR_INVALIDDATA;
+    for (int l = 0; l < FSR_ACCEL_NLEVELS; l++)
+        if (get_num(en, level_names[l], need, 0, &a->e_level[l], what) < 0)
+            return FSR_ERR_INVALIDDATA;
+    return 0;
+}
+
 int fsr_accel_arch_parse(FsrAccelArch *a, const char *json, const char *what)
 {
     cJSON *root = cJSON_Parse(json);
     if (!root)
         return json_error(json, what);
-    int ret = FSR_ERR_INVALIDDATA;
-    int64_t v = 0;
-    double d = 0;
-    if (!cJSON_IsObject(root)) {
-        fsr_error(ret, "%s: an architecture is a JSON object", what);
-        goto out;
-    }
-    /* "base" starts from a built-in architecture, so a file may change just
-     * a few parameters; without it every size must be given. */
-    const cJSON *base = cJSON_GetObjectItemCaseSensitive(root, "base");
-    int req = 1;
-    if (base) {
-        if (!cJSON_IsString(base) ||
-            (strcmp(base->valuestring, "eyeriss-v1") && strcmp(base->valuestring, "eyeriss-v1-tiled"))) {
-            fsr_error(ret, "%s: \"base\" must be \"eyeriss-v1\" or \"eyeriss-v1-tiled\"", what);
-            goto out;
-        }
-        fsr_accel_arch_get(a, base->valuestring);
-        req = 0;
-    } else {
-        fsr_accel_arch_eyeriss_v1(a);
-        /* Defaults that are not sizes: no overlap, no filter buffering... as
-         * Eyeriss v1; the sizes below are required. */
-    }
-    const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "name");
-    if (name && !cJSON_IsString(name)) {
-        fsr_error(ret, "%s: \"name\" must be a string", what);
-        goto out;
-    }
-    if (!name && req) {
-        fsr_error(ret, "%s: missing key \"name\"", what);
-        goto out;
-    }
-    if (name)
-        snprintf(a->name, sizeof(a->name), "%s", name->valuestring);
-#define INT(key, field, lo, hi) \
-    do { int r_ = get_int(root, key, req, lo, hi, &v, what); if (r_ < 0) goto out; if (r_) a->field = v; } while (0)
-    INT("pe_rows", pe_rows, 1, 4096);
-    INT("pe_cols", pe_cols, 1, 4096);
-    INT("glb_bytes", glb_bytes, 1, (int64_t)1 << 40);
-    INT("word_bits", word_bits, 2, 32);
-    {
-        int r_ = get_int(root, "acc_bits", 0, 2, 64, &v, what);
-        if (r_ < 0)
-            goto out;
-        if (r_)
-            a->acc_bits = (int)v;
-        else if (!base || a->acc_bits < a->word_bits)
-            a->acc_bits = a->word_bits * 2 > 64 ? 64 : a->word_bits * 2;
-    }
-#undef INT
-    const cJSON *rf = cJSON_GetObjectItemCaseSensitive(root, "rf_words");
-    if (rf && !cJSON_IsObject(rf)) {
-        fsr_error(ret, "%s: \"rf_words\" must be an object {\"ifmap\", \"filter\", \"psum\"}", what);
-        goto out;
-    }
-    if (!rf && req) {
-        fsr_error(ret, "%s: missing key \"rf_words\"", what);
-        goto out;
-    }
-    if (rf) {
-        int *f[3] = { &a->rf_ifmap, &a->rf_filter, &a->rf_psum };
-        for (int i = 0; i < 3; i++) {
-            int r_ = get_int(rf, datatype_names[i], req, 1, 1 << 20, &v, what);
-            if (r_ < 0)
-                goto out;
-            if (r_)
-                *f[i] = (int)v;
-        }
-    }
-    {
-        int r_ = get_num(root, "clock_hz", req, 1, &d, what);
-        if (r_ < 0)
-            goto out;
-        if (r_)
-            a->clock_hz = d;
-    }
-    /* DRAM bandwidth: bytes per core cycle, or a bus width and its clock. */
-    {
-        int r1 = get_num(root, "dram_bytes_per_cycle", 0, 1e-9, &d, what);
-        if (r1 < 0)
-            goto out;
-        if (r1)
-            a->dram_bytes_per_cycle = d;
-        else {
-            int64_t bits = 0;
-            double hz = 0;
-            int r2 = get_int(root, "dram_bus_bits", 0, 1, 4096, &bits, what);
-            int r3 = get_num(root, "dram_clock_hz", 0, 1, &hz, what);
-            if (r2 < 0 || r3 < 0)
-                goto out;
-            if (r2 != r3) {
-                fsr_error(ret, "%s: \"dram_bus_bits\" and \"dram_clock_hz\" go together", what);
-                goto out;
-            }
-            if (r2)
-                a->dram_bytes_per_cycle = bits / 8.0 * hz / a->clock_hz;
-            else if (req) {
-                fsr_error(ret, "%s: missing key \"dram_bytes_per_cycle\" (or \"dram_bus_bits\" + \"dram_clock_hz\")", what);
-                goto out;
-            }
-        }
-    }
-    if (get_bool(root, "dram_overlap", &a->dram_overlap, what) < 0 ||
-        get_bool(root, "filters_in_glb", &a->filters_in_glb, what) < 0 ||
-        get_bool(root, "psum_add_uses_mac", &a->psum_add_uses_mac, what) < 0 ||
-        get_bool(root, "column_tiles", &a->column_tiles, what) < 0 ||
-        get_bool(root, "rlc", &a->rlc, what) < 0 || get_bool(root, "zero_gating", &a->zero_gating, what) < 0)
-        goto out;
-    {
-        static const char *const rounding[] = { "nearest", "truncate" };
-        static const char *const rules[] = { "eyeriss", "free" };
-        static const char *const dfs[] = { "rs", "ws", "os" };
-        if (get_enum(root, "rounding", rounding, 2, &a->rounding, what) < 0 ||
-            get_enum(root, "set_rule", rules, 2, &a->set_rule, what) < 0 ||
-            get_enum(root, "dataflow", dfs, 3, &a->dataflow, what) < 0)
-            goto out;
-    }
-    const cJSON *noc = cJSON_GetObjectItemCaseSensitive(root, "noc_words_per_cycle");
-    if (noc) {
-        if (!cJSON_IsObject(noc)) {
-            fsr_error(ret, "%s: \"noc_words_per_cycle\" must be an object", what);
-            goto out;
-        }
-        for (int i = 0; i < 3; i++) {
-            int r_ = get_num(noc, datatype_names[i], 0, 0, &d, what);
-            if (r_ < 0)
-                goto out;
-            if (r_)
-                a->noc_words_per_cycle[i] = d;
-        }
-    }
-    const cJSON *en = cJSON_GetObjectItemCaseSensitive(root, "energy");
-    if (en) {
-        if (!cJSON_IsObject(en)) {
-            fsr_error(ret, "%s: \"energy\" must be an object", what);
-            goto out;
-        }
-        int unit = 0;
-        static const char *const units[] = { "mac", "pJ" };
-        if (get_enum(en, "unit", units, 2, &unit, what) < 0)
-            goto out;
-        snprintf(a->energy_unit, sizeof(a->energy_unit), "%s", units[unit]);
-        /* In pJ nothing can default: relative defaults mean nothing there. */
-        const int need = unit == 1;
-        int r_ = get_num(en, "mac", need, 0, &d, what);
-        if (r_ < 0)
-            goto out;
-        if (r_)
-            a->e_mac = d;
-        for (int l = 0; l < FSR_ACCEL_NLEVELS; l++) {
-            r_ = get_num(en, level_names[l], need, 0, &d, what);
-            if (r_ < 0)
-                goto out;
-            if (r_)
-                a->e_level[l] = d;
-        }
-    }
-    ret = fsr_accel_arch_check(a);
-    if (ret < 0)
+    int ret, req;
+    if (!cJSON_IsObject(root))
+        ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: an architecture is a JSON object", what);
+    else if ((ret = arch_parse_base(a, root, &req, what)) >= 0 && (ret = arch_parse_sizes(a, root, req, what)) >= 0 &&
+             (ret = arch_parse_clocks(a, root, req, what)) >= 0 && (ret = arch_parse_options(a, root, what)) >= 0 &&
+             (ret = arch_parse_energy(a, root, what)) >= 0 && (ret = fsr_accel_arch_check(a)) < 0)
         prefix_error(ret, what);
-out:
     cJSON_Delete(root);
     return ret;
 }

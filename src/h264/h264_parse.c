@@ -350,10 +350,15 @@ static void build_lists(const FsrH264Parser *p, const Sps *sps, const SliceHeade
 
 /* ---- slice header ---- */
 
-static int parse_slice_header(FsrH264Parser *p, Bits *b, int nal_type, int nal_ref_idc, SliceHeader *sh,
-                              FsrH264Slice *sl, const Sps **psps, unsigned *unmodelled)
+/* The slice header (7.3.3) in the order of its syntax: the picture's
+ * identity and POC, the reference counts and list modifications, the
+ * prediction weight table, the reference marking.  Each stage returns -1
+ * for a header fastsr cannot use. */
+
+/* first_mb_in_slice .. direct_spatial_mv_pred_flag */
+static int parse_slice_identity(FsrH264Parser *p, Bits *b, int nal_type, SliceHeader *sh, const Sps **psps,
+                                unsigned *unmodelled)
 {
-    memset(sh, 0, sizeof(*sh));
     sh->first_mb = get_ue(b);
     sh->type = get_ue(b) % 5;
     if (sh->type == 3)
@@ -402,31 +407,43 @@ static int parse_slice_header(FsrH264Parser *p, Bits *b, int nal_type, int nal_r
         get_ue(b);
     if (sh->type == FSR_SLICE_B)
         get_bit(b); /* direct_spatial_mv_pred_flag */
+    return 0;
+}
+
+/* num_ref_idx_active_override and ref_pic_list_modification (7.3.3.1) */
+static int parse_ref_lists(const Pps *pps, Bits *b, SliceHeader *sh)
+{
     sh->num_ref[0] = pps->num_ref_idx_default[0];
     sh->num_ref[1] = pps->num_ref_idx_default[1];
-    if (sh->type != FSR_SLICE_I) {
-        if (get_bit(b)) {
-            sh->num_ref[0] = get_ue(b) + 1;
-            if (sh->type == FSR_SLICE_B)
-                sh->num_ref[1] = get_ue(b) + 1;
-        }
-        if (sh->num_ref[0] > FSR_H264_MAX_REFS || sh->num_ref[1] > FSR_H264_MAX_REFS)
-            return -1;
-        for (int l = 0; l < (sh->type == FSR_SLICE_B ? 2 : 1); l++) {
-            if (!get_bit(b))
-                continue;
-            for (;;) {
-                int idc = get_ue(b);
-                if (idc == 3)
-                    break;
-                if (idc > 3 || sh->mod_n[l] > FSR_H264_MAX_REFS || b->overrun)
-                    return -1;
-                sh->mod_idc[l][sh->mod_n[l]] = idc;
-                sh->mod_val[l][sh->mod_n[l]++] = get_ue(b);
-            }
+    if (sh->type == FSR_SLICE_I)
+        return 0;
+    if (get_bit(b)) {
+        sh->num_ref[0] = get_ue(b) + 1;
+        if (sh->type == FSR_SLICE_B)
+            sh->num_ref[1] = get_ue(b) + 1;
+    }
+    if (sh->num_ref[0] > FSR_H264_MAX_REFS || sh->num_ref[1] > FSR_H264_MAX_REFS)
+        return -1;
+    for (int l = 0; l < (sh->type == FSR_SLICE_B ? 2 : 1); l++) {
+        if (!get_bit(b))
+            continue;
+        for (;;) {
+            int idc = get_ue(b);
+            if (idc == 3)
+                break;
+            if (idc > 3 || sh->mod_n[l] > FSR_H264_MAX_REFS || b->overrun)
+                return -1;
+            sh->mod_idc[l][sh->mod_n[l]] = idc;
+            sh->mod_val[l][sh->mod_n[l]++] = get_ue(b);
         }
     }
-    /* weights: default entries first, then the table overrides them */
+    return 0;
+}
+
+/* pred_weight_table (7.3.3.2): default entries first, then the table
+ * overrides them */
+static int parse_pred_weights(const Sps *sps, const Pps *pps, Bits *b, const SliceHeader *sh, FsrH264Slice *sl)
+{
     sl->weight_mode = FSR_WEIGHT_NONE;
     for (int l = 0; l < 2; l++)
         for (int i = 0; i < FSR_H264_MAX_REFS; i++)
@@ -434,51 +451,73 @@ static int parse_slice_header(FsrH264Parser *p, Bits *b, int nal_type, int nal_r
                 sl->weight[l][i][c] = 1;
                 sl->offset[l][i][c] = 0;
             }
-    if ((pps->weighted_pred && sh->type == FSR_SLICE_P) || (pps->weighted_bipred_idc == 1 && sh->type == FSR_SLICE_B)) {
-        sl->weight_mode = FSR_WEIGHT_EXPLICIT;
-        sl->log2_denom[0] = get_ue(b);
-        sl->log2_denom[1] = sps->chroma_format_idc ? (int)get_ue(b) : 0;
-        if (sl->log2_denom[0] > 7 || sl->log2_denom[1] > 7)
-            return -1;
-        for (int l = 0; l < (sh->type == FSR_SLICE_B ? 2 : 1); l++)
-            for (int i = 0; i < sh->num_ref[l]; i++) {
-                sl->weight[l][i][0] = (int16_t)(1 << sl->log2_denom[0]);
-                sl->weight[l][i][1] = sl->weight[l][i][2] = (int16_t)(1 << sl->log2_denom[1]);
-                if (get_bit(b)) {
-                    sl->weight[l][i][0] = (int16_t)get_se(b);
-                    sl->offset[l][i][0] = (int16_t)get_se(b);
-                }
-                if (sps->chroma_format_idc && get_bit(b))
-                    for (int c = 1; c < 3; c++) {
-                        sl->weight[l][i][c] = (int16_t)get_se(b);
-                        sl->offset[l][i][c] = (int16_t)get_se(b);
-                    }
-            }
-    } else if (pps->weighted_bipred_idc == 2 && sh->type == FSR_SLICE_B) {
+    if (pps->weighted_bipred_idc == 2 && sh->type == FSR_SLICE_B) {
         sl->weight_mode = FSR_WEIGHT_IMPLICIT;
+        return 0;
     }
-    if (nal_ref_idc) {
-        if (nal_type == 5) {
-            get_bit(b);
-            sh->long_term_reference_flag = get_bit(b);
-        } else if ((sh->adaptive = get_bit(b))) {
-            for (;;) {
-                int op = get_ue(b);
-                if (!op)
-                    break;
-                if (op > 6 || sh->mmco_n >= 66 || b->overrun)
-                    return -1;
-                sh->mmco[sh->mmco_n][0] = op;
-                if (op == 1 || op == 3)
-                    sh->mmco[sh->mmco_n][1] = get_ue(b);
-                if (op == 2)
-                    sh->mmco[sh->mmco_n][1] = get_ue(b);
-                if (op == 3 || op == 6 || op == 4)
-                    sh->mmco[sh->mmco_n][2] = get_ue(b);
-                sh->mmco_n++;
+    if (!(pps->weighted_pred && sh->type == FSR_SLICE_P) && !(pps->weighted_bipred_idc == 1 && sh->type == FSR_SLICE_B))
+        return 0;
+    sl->weight_mode = FSR_WEIGHT_EXPLICIT;
+    sl->log2_denom[0] = get_ue(b);
+    sl->log2_denom[1] = sps->chroma_format_idc ? (int)get_ue(b) : 0;
+    if (sl->log2_denom[0] > 7 || sl->log2_denom[1] > 7)
+        return -1;
+    for (int l = 0; l < (sh->type == FSR_SLICE_B ? 2 : 1); l++)
+        for (int i = 0; i < sh->num_ref[l]; i++) {
+            sl->weight[l][i][0] = (int16_t)(1 << sl->log2_denom[0]);
+            sl->weight[l][i][1] = sl->weight[l][i][2] = (int16_t)(1 << sl->log2_denom[1]);
+            if (get_bit(b)) {
+                sl->weight[l][i][0] = (int16_t)get_se(b);
+                sl->offset[l][i][0] = (int16_t)get_se(b);
             }
+            if (sps->chroma_format_idc && get_bit(b))
+                for (int c = 1; c < 3; c++) {
+                    sl->weight[l][i][c] = (int16_t)get_se(b);
+                    sl->offset[l][i][c] = (int16_t)get_se(b);
+                }
         }
+    return 0;
+}
+
+/* dec_ref_pic_marking (7.3.3.3) */
+static int parse_ref_marking(Bits *b, int nal_type, SliceHeader *sh)
+{
+    if (nal_type == 5) {
+        get_bit(b);
+        sh->long_term_reference_flag = get_bit(b);
+        return 0;
     }
+    if (!(sh->adaptive = get_bit(b)))
+        return 0;
+    for (;;) {
+        int op = get_ue(b);
+        if (!op)
+            break;
+        if (op > 6 || sh->mmco_n >= 66 || b->overrun)
+            return -1;
+        sh->mmco[sh->mmco_n][0] = op;
+        if (op == 1 || op == 3)
+            sh->mmco[sh->mmco_n][1] = get_ue(b);
+        if (op == 2)
+            sh->mmco[sh->mmco_n][1] = get_ue(b);
+        if (op == 3 || op == 6 || op == 4)
+            sh->mmco[sh->mmco_n][2] = get_ue(b);
+        sh->mmco_n++;
+    }
+    return 0;
+}
+
+static int parse_slice_header(FsrH264Parser *p, Bits *b, int nal_type, int nal_ref_idc, SliceHeader *sh,
+                              FsrH264Slice *sl, const Sps **psps, unsigned *unmodelled)
+{
+    memset(sh, 0, sizeof(*sh));
+    if (parse_slice_identity(p, b, nal_type, sh, psps, unmodelled) < 0)
+        return -1;
+    const Pps *pps = &p->pps[sh->pps_id];
+    if (parse_ref_lists(pps, b, sh) < 0 || parse_pred_weights(*psps, pps, b, sh, sl) < 0)
+        return -1;
+    if (nal_ref_idc && parse_ref_marking(b, nal_type, sh) < 0)
+        return -1;
     sl->first_mb = sh->first_mb;
     sl->type = sh->type;
     return b->overrun ? -1 : 0;

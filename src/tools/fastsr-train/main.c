@@ -107,7 +107,21 @@ static int parse_arch(const char *a, int k[3])
     return 0;
 }
 
-int main(int argc, char **argv)
+typedef struct TrainOptions {
+    const char *arch, *out, *val_dir, *ckpt, *resume;
+    const char *dirs[MAX_DIRS];
+    int ndirs, scale, epochs, batch, patch, threads, max_size, quiet;
+    int k[3];
+    long long iters;
+    double lr, lr_last;
+    unsigned long long seed;
+    char ckpt_buf[4096];
+} TrainOptions;
+
+#define BAD(...) do { fprintf(stderr, "fastsr-train: " __VA_ARGS__); fputc('\n', stderr); return 2; } while (0)
+
+/* 0 to train, 1 for --help (printed), 2 for a usage error (printed). */
+static int parse_options(TrainOptions *o, int argc, char **argv)
 {
     enum { O_ARCH = 256, O_SCALE, O_DATA, O_VAL, O_OUT, O_EPOCHS, O_ITERS, O_BATCH, O_PATCH, O_LR, O_LRL, O_SEED,
            O_THREADS, O_MAX, O_CKPT, O_RESUME };
@@ -122,204 +136,280 @@ int main(int argc, char **argv)
         { "checkpoint", required_argument, NULL, O_CKPT }, { "resume", required_argument, NULL, O_RESUME },
         { "quiet", no_argument, NULL, 'q' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
     };
-    const char *arch = NULL, *out = NULL, *val_dir = NULL, *ckpt = NULL, *resume = NULL;
-    const char *dirs[MAX_DIRS];
-    int ndirs = 0, scale = 0, epochs = 50, batch = 16, patch = 33, threads = 0, max_size = 800, quiet = 0;
-    long long iters = 0;
-    double lr = 1e-4, lr_last = -1;
-    unsigned long long seed = 1;
+    memset(o, 0, sizeof(*o));
+    o->epochs = 50;
+    o->batch = 16;
+    o->patch = 33;
+    o->max_size = 800;
+    o->lr = 1e-4;
+    o->lr_last = -1;
+    o->seed = 1;
     int c;
     opterr = 0;
-#define BAD(...) do { fprintf(stderr, "fastsr-train: " __VA_ARGS__); fputc('\n', stderr); return 2; } while (0)
     while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
         char *end = NULL;
         switch (c) {
-        case O_ARCH: arch = optarg; break;
-        case O_SCALE: scale = (int)strtol(optarg, &end, 10); if (*end || scale < 2 || scale > 4) BAD("--scale must be 2, 3 or 4"); break;
-        case O_DATA: if (ndirs == MAX_DIRS) BAD("at most %d --data folders", MAX_DIRS); dirs[ndirs++] = optarg; break;
-        case O_VAL: val_dir = optarg; break;
-        case O_OUT: out = optarg; break;
-        case O_EPOCHS: epochs = (int)strtol(optarg, &end, 10); if (*end || epochs < 1) BAD("--epochs must be >= 1"); break;
-        case O_ITERS: iters = strtoll(optarg, &end, 10); if (*end || iters < 1) BAD("--iters must be >= 1"); break;
-        case O_BATCH: batch = (int)strtol(optarg, &end, 10); if (*end || batch < 1 || batch > 4096) BAD("--batch must be 1..4096"); break;
-        case O_PATCH: patch = (int)strtol(optarg, &end, 10); if (*end || patch < 8 || patch > 256) BAD("--patch must be 8..256"); break;
-        case O_LR: lr = strtod(optarg, &end); if (*end || !(lr > 0 && lr < 1)) BAD("--lr must be in (0, 1)"); break;
-        case O_LRL: lr_last = strtod(optarg, &end); if (*end || !(lr_last > 0 && lr_last < 1)) BAD("--lr-last must be in (0, 1)"); break;
-        case O_SEED: seed = strtoull(optarg, &end, 10); if (*end) BAD("--seed must be an integer"); break;
-        case O_THREADS: threads = (int)strtol(optarg, &end, 10); if (*end || threads < 1 || threads > 256) BAD("--threads must be 1..256"); break;
-        case O_MAX: max_size = (int)strtol(optarg, &end, 10); if (*end || max_size < 0) BAD("--max-size must be >= 0"); break;
-        case O_CKPT: ckpt = optarg; break;
-        case O_RESUME: resume = optarg; break;
-        case 'q': quiet = 1; break;
-        case 'h': usage(stdout); return 0;
+        case O_ARCH: o->arch = optarg; break;
+        case O_SCALE: o->scale = (int)strtol(optarg, &end, 10); if (*end || o->scale < 2 || o->scale > 4) BAD("--scale must be 2, 3 or 4"); break;
+        case O_DATA: if (o->ndirs == MAX_DIRS) BAD("at most %d --data folders", MAX_DIRS); o->dirs[o->ndirs++] = optarg; break;
+        case O_VAL: o->val_dir = optarg; break;
+        case O_OUT: o->out = optarg; break;
+        case O_EPOCHS: o->epochs = (int)strtol(optarg, &end, 10); if (*end || o->epochs < 1) BAD("--epochs must be >= 1"); break;
+        case O_ITERS: o->iters = strtoll(optarg, &end, 10); if (*end || o->iters < 1) BAD("--iters must be >= 1"); break;
+        case O_BATCH: o->batch = (int)strtol(optarg, &end, 10); if (*end || o->batch < 1 || o->batch > 4096) BAD("--batch must be 1..4096"); break;
+        case O_PATCH: o->patch = (int)strtol(optarg, &end, 10); if (*end || o->patch < 8 || o->patch > 256) BAD("--patch must be 8..256"); break;
+        case O_LR: o->lr = strtod(optarg, &end); if (*end || !(o->lr > 0 && o->lr < 1)) BAD("--lr must be in (0, 1)"); break;
+        case O_LRL: o->lr_last = strtod(optarg, &end); if (*end || !(o->lr_last > 0 && o->lr_last < 1)) BAD("--lr-last must be in (0, 1)"); break;
+        case O_SEED: o->seed = strtoull(optarg, &end, 10); if (*end) BAD("--seed must be an integer"); break;
+        case O_THREADS: o->threads = (int)strtol(optarg, &end, 10); if (*end || o->threads < 1 || o->threads > 256) BAD("--threads must be 1..256"); break;
+        case O_MAX: o->max_size = (int)strtol(optarg, &end, 10); if (*end || o->max_size < 0) BAD("--max-size must be >= 0"); break;
+        case O_CKPT: o->ckpt = optarg; break;
+        case O_RESUME: o->resume = optarg; break;
+        case 'q': o->quiet = 1; break;
+        case 'h': usage(stdout); return 1;
         default: BAD("unknown or incomplete option '%s' (see --help)", argv[optind - 1]);
         }
     }
-    int k[3];
-    if (!arch || parse_arch(arch, k) < 0)
+    if (!o->arch || parse_arch(o->arch, o->k) < 0)
         BAD("--arch must be K1-K2-K3 with odd kernel sizes, e.g. 9-5-5");
-    if (!scale)
+    if (!o->scale)
         BAD("--scale is required");
-    if (!ndirs)
+    if (!o->ndirs)
         BAD("at least one --data folder is required");
-    if (!out)
+    if (!o->out)
         BAD("--out is required");
     if (optind != argc)
         BAD("unexpected argument '%s'", argv[optind]);
-    if (lr_last < 0)
-        lr_last = lr / 10;
-    char ckpt_buf[4096];
-    if (!ckpt) {
-        snprintf(ckpt_buf, sizeof(ckpt_buf), "%s.ckpt", out);
-        ckpt = ckpt_buf;
+    if (o->lr_last < 0)
+        o->lr_last = o->lr / 10;
+    if (!o->ckpt) {
+        snprintf(o->ckpt_buf, sizeof(o->ckpt_buf), "%s.ckpt", o->out);
+        o->ckpt = o->ckpt_buf;
     }
-    if (threads)
-        omp_set_num_threads(threads);
-    threads = threads ? threads : omp_get_max_threads();
+    return 0;
+}
 
-    FsrPatchSourceSettings pss = { .scale = scale, .max_size = max_size, .min_size = patch };
-    FsrPatchSource *ps = NULL;
-    if (fsr_patches_open(&ps, &pss) < 0)
-        goto fail;
-    for (int i = 0; i < ndirs; i++)
-        if (fsr_patches_add_dir(ps, dirs[i]) < 0)
-            goto fail;
-    ValSet val = { 0 };
-    if (val_dir) {
-        /* validation images: every image file in the folder, sorted */
-        char cmd_dir[4096];
-        snprintf(cmd_dir, sizeof(cmd_dir), "%s", val_dir);
-        struct dirent **list = NULL;
-        int n = scandir(cmd_dir, &list, NULL, alphasort);
-        if (n < 0) {
-            fprintf(stderr, "fastsr-train: error: %s: cannot open validation folder\n", val_dir);
-            return 1;
-        }
-        for (int i = 0; i < n; i++) {
-            char path[8192];
-            snprintf(path, sizeof(path), "%s/%s", val_dir, list[i]->d_name);
-            if (list[i]->d_name[0] != '.' && val.n < MAX_VAL &&
-                fsr_image_load_rgb(path, &val.rgb[val.n], &val.w[val.n], &val.h[val.n]) == 0)
-                val.n++;
-            free(list[i]);
-        }
-        free(list);
-        if (!val.n) {
-            fprintf(stderr, "fastsr-train: error: %s: no readable validation image\n", val_dir);
-            return 1;
-        }
+/* Validation images: every image file in the folder, sorted.  0, or 1 with
+ * the error printed. */
+static int load_val_set(ValSet *val, const char *dir)
+{
+    struct dirent **list = NULL;
+    int n = scandir(dir, &list, NULL, alphasort);
+    if (n < 0) {
+        fprintf(stderr, "fastsr-train: error: %s: cannot open validation folder\n", dir);
+        return 1;
     }
+    for (int i = 0; i < n; i++) {
+        char path[8192];
+        snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
+        if (list[i]->d_name[0] != '.' && val->n < MAX_VAL &&
+            fsr_image_load_rgb(path, &val->rgb[val->n], &val->w[val->n], &val->h[val->n]) == 0)
+            val->n++;
+        free(list[i]);
+    }
+    free(list);
+    if (!val->n) {
+        fprintf(stderr, "fastsr-train: error: %s: no readable validation image\n", dir);
+        return 1;
+    }
+    return 0;
+}
 
+/* A training run: its data, model, optimiser and where it stands. */
+typedef struct Training {
+    const TrainOptions *o;
+    int threads, out_size;
+    FsrPatchSource *ps;
+    ValSet val;
+    FsrModel *model;
+    FsrTrainer *tr;
+    Progress pr;
+    int64_t steps_per_epoch, total_steps, start_step;
+    float *inputs, *targets;
+    double t0, loss_avg, val_psnr;
+} Training;
+
+/* The patch source and the model with its trainer, resumed from a
+ * checkpoint if asked.  0, or a negative error with fsr_last_error() set. */
+static int training_open_data(Training *t)
+{
+    const TrainOptions *o = t->o;
+    FsrPatchSourceSettings pss = { .scale = o->scale, .max_size = o->max_size, .min_size = o->patch };
+    int ret;
+    if ((ret = fsr_patches_open(&t->ps, &pss)) < 0)
+        return ret;
+    for (int i = 0; i < o->ndirs; i++)
+        if ((ret = fsr_patches_add_dir(t->ps, o->dirs[i])) < 0)
+            return ret;
+    return 0;
+}
+
+static int training_create_model(Training *t)
+{
+    const TrainOptions *o = t->o;
     const int ch[4] = { 1, 64, 32, 1 };
-    FsrModel *model = NULL;
-    if (fsr_model_create(&model, "srcnn", scale, FSR_PAD_REPLICATE, 3, ch, k) < 0)
-        goto fail;
-    fsr_train_init_weights(model, seed);
+    int ret;
+    if ((ret = fsr_model_create(&t->model, "srcnn", o->scale, FSR_PAD_REPLICATE, 3, ch, o->k)) < 0)
+        return ret;
+    fsr_train_init_weights(t->model, o->seed);
     FsrTrainSettings ts;
     fsr_train_default_settings(&ts);
-    ts.batch = batch;
-    ts.lr = (float)lr;
-    ts.lr_last = (float)lr_last;
-    ts.threads = threads;
-    FsrTrainer *tr = NULL;
-    if (fsr_trainer_create(&tr, model, &ts) < 0)
-        goto fail;
-    const int out_size = fsr_train_out_size(model, ts.padding, patch);
-    if (out_size < 1)
-        BAD("--patch %d is too small for %s", patch, arch);
-    Progress pr = { .rng = seed * 0x9e3779b97f4a7c15ull + 1, .best_psnr = -1 };
-    if (resume) {
-        if (fsr_trainer_load(tr, resume, &pr, sizeof(pr)) < 0)
-            goto fail;
-        /* a checkpoint holds the last weights; OUT keeps the best epoch */
-        if (!quiet)
-            fprintf(stderr, "fastsr-train: resumed %s at epoch %lld, step %lld\n", resume, (long long)pr.epoch,
-                    (long long)fsr_trainer_steps(tr));
+    ts.batch = o->batch;
+    ts.lr = (float)o->lr;
+    ts.lr_last = (float)o->lr_last;
+    ts.threads = t->threads;
+    if ((ret = fsr_trainer_create(&t->tr, t->model, &ts)) < 0)
+        return ret;
+    t->out_size = fsr_train_out_size(t->model, ts.padding, o->patch);
+    return 0;
+}
+
+static int training_resume(Training *t)
+{
+    const TrainOptions *o = t->o;
+    int ret;
+    if ((ret = fsr_trainer_load(t->tr, o->resume, &t->pr, sizeof(t->pr))) < 0)
+        return ret;
+    /* a checkpoint holds the last weights; OUT keeps the best epoch */
+    if (!o->quiet)
+        fprintf(stderr, "fastsr-train: resumed %s at epoch %lld, step %lld\n", o->resume, (long long)t->pr.epoch,
+                (long long)fsr_trainer_steps(t->tr));
+    return 0;
+}
+
+/* The end of an epoch: validation, MODEL (the best epoch with --val, else
+ * the last), the checkpoint and a line of progress. */
+static int training_end_epoch(Training *t, int64_t step, int tty)
+{
+    const TrainOptions *o = t->o;
+    Progress *pr = &t->pr;
+    pr->epoch = step / t->steps_per_epoch;
+    const double psnr = t->val.n ? validate(t->model, &t->val, o->scale, t->threads) : NAN;
+    if (t->val.n) {
+        t->val_psnr = psnr;
+        if (psnr > pr->best_psnr) {
+            pr->best_psnr = psnr;
+            pr->best_epoch = pr->epoch;
+            if (fsr_model_save(t->model, o->out) < 0)
+                return -1;
+        }
+    } else if (fsr_model_save(t->model, o->out) < 0) {
+        return -1;
     }
-    const int64_t per_epoch = fsr_patches_per_epoch(ps, patch, 14);
-    const int64_t steps_per_epoch = per_epoch / batch > 0 ? per_epoch / batch : 1;
-    const int64_t total_steps = iters ? iters : steps_per_epoch * epochs;
-    if (!quiet)
+    if (fsr_trainer_save(t->tr, o->ckpt, pr, sizeof(*pr)) < 0)
+        return -1;
+    if (!o->quiet)
+        fprintf(stderr, "%sepoch %lld  step %lld  loss %.6f  PSNR(val) %.3f dB  best %.3f (epoch %lld)  %.0f s\n",
+                tty ? "\r\033[K" : "", (long long)pr->epoch, (long long)step, t->loss_avg, psnr, pr->best_psnr,
+                (long long)pr->best_epoch, now() - t->t0);
+    return 0;
+}
+
+/* Steps until the end or a signal. */
+static int training_loop(Training *t)
+{
+    const TrainOptions *o = t->o;
+    const int tty = isatty(STDERR_FILENO) && !o->quiet;
+    double last_print = 0;
+    t->t0 = now();
+    t->start_step = fsr_trainer_steps(t->tr);
+    t->val_psnr = t->pr.best_psnr;
+    while (fsr_trainer_steps(t->tr) < t->total_steps && !stop) {
+        double loss;
+        if (fsr_patches_sample(t->ps, &t->pr.rng, o->batch, o->patch, t->out_size, t->inputs, t->targets) < 0 ||
+            fsr_trainer_step(t->tr, t->inputs, t->targets, o->batch, o->patch, &loss) < 0)
+            return -1;
+        t->loss_avg = t->loss_avg ? 0.99 * t->loss_avg + 0.01 * loss : loss;
+        const int64_t step = fsr_trainer_steps(t->tr);
+        if (step % t->steps_per_epoch == 0 || step == t->total_steps) {
+            if (training_end_epoch(t, step, tty) < 0)
+                return -1;
+        } else if (tty && now() - last_print > 1.0) {
+            last_print = now();
+            const double el = now() - t->t0, rate = (step - t->start_step) / el;
+            const double eta = rate > 0 ? (t->total_steps - step) / rate : 0;
+            fprintf(stderr, "\r\033[Kstep %lld/%lld  loss %.6f  val %.3f dB  %.0f patches/s  ETA %dh%02dm",
+                    (long long)step, (long long)t->total_steps, t->loss_avg, t->val_psnr, rate * o->batch,
+                    (int)(eta / 3600), (int)fmod(eta / 60, 60));
+        }
+    }
+    return 0;
+}
+
+/* After the loop: the state saved on a signal (status 130), else the
+ * final MODEL.  Returns the exit status, or -1 on error. */
+static int training_finish(Training *t)
+{
+    const TrainOptions *o = t->o;
+    if (stop) {
+        /* interrupted: the state is saved, then the same clean-up as a
+         * finished run */
+        if (fsr_trainer_save(t->tr, o->ckpt, &t->pr, sizeof(t->pr)) < 0)
+            return -1;
+        fprintf(stderr, "\nfastsr-train: interrupted; state saved in %s (continue with --resume %s)\n", o->ckpt,
+                o->ckpt);
+        return 130;
+    }
+    if (!t->val.n && fsr_model_save(t->model, o->out) < 0)
+        return -1;
+    if (!o->quiet)
+        fprintf(stderr, "fastsr-train: done in %.0f s; %s%s\n", now() - t->t0, o->out,
+                t->val.n ? " holds the best validation epoch" : "");
+    return 0;
+}
+
+static void training_close(Training *t)
+{
+    free(t->inputs);
+    free(t->targets);
+    fsr_trainer_free(&t->tr);
+    fsr_model_free(&t->model);
+    fsr_patches_close(&t->ps);
+    for (int i = 0; i < t->val.n; i++)
+        free(t->val.rgb[i]);
+}
+
+int main(int argc, char **argv)
+{
+    TrainOptions o;
+    int ret = parse_options(&o, argc, argv);
+    if (ret)
+        return ret == 1 ? 0 : ret;
+    if (o.threads)
+        omp_set_num_threads(o.threads);
+    Training t = { .o = &o, .threads = o.threads ? o.threads : omp_get_max_threads() };
+    if (training_open_data(&t) < 0)
+        goto fail;
+    if (o.val_dir && load_val_set(&t.val, o.val_dir))
+        return 1;
+    if (training_create_model(&t) < 0)
+        goto fail;
+    if (t.out_size < 1)
+        BAD("--patch %d is too small for %s", o.patch, o.arch);
+    t.pr = (Progress){ .rng = o.seed * 0x9e3779b97f4a7c15ull + 1, .best_psnr = -1 };
+    if (o.resume && training_resume(&t) < 0)
+        goto fail;
+    const int64_t per_epoch = fsr_patches_per_epoch(t.ps, o.patch, 14);
+    t.steps_per_epoch = per_epoch / o.batch > 0 ? per_epoch / o.batch : 1;
+    t.total_steps = o.iters ? o.iters : t.steps_per_epoch * o.epochs;
+    if (!o.quiet)
         fprintf(stderr,
                 "fastsr-train: %s x%d, %d images, %lld patches per epoch (%lld steps of %d), %lld steps, %d threads\n",
-                arch, scale, fsr_patches_count(ps), (long long)per_epoch, (long long)steps_per_epoch, batch,
-                (long long)total_steps, threads);
-    float *inputs = malloc(sizeof(float) * (size_t)batch * patch * patch);
-    float *targets = malloc(sizeof(float) * (size_t)batch * out_size * out_size);
-    if (!inputs || !targets)
+                o.arch, o.scale, fsr_patches_count(t.ps), (long long)per_epoch, (long long)t.steps_per_epoch,
+                o.batch, (long long)t.total_steps, t.threads);
+    t.inputs = malloc(sizeof(float) * (size_t)o.batch * o.patch * o.patch);
+    t.targets = malloc(sizeof(float) * (size_t)o.batch * t.out_size * t.out_size);
+    if (!t.inputs || !t.targets)
         BAD("out of memory");
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-
-    const double t0 = now();
-    const int64_t start_step = fsr_trainer_steps(tr);
-    double loss_avg = 0, last_print = 0, val_psnr = pr.best_psnr;
-    int tty = isatty(STDERR_FILENO) && !quiet;
-    while (fsr_trainer_steps(tr) < total_steps && !stop) {
-        double loss;
-        if (fsr_patches_sample(ps, &pr.rng, batch, patch, out_size, inputs, targets) < 0 ||
-            fsr_trainer_step(tr, inputs, targets, batch, patch, &loss) < 0)
-            goto fail;
-        loss_avg = loss_avg ? 0.99 * loss_avg + 0.01 * loss : loss;
-        const int64_t step = fsr_trainer_steps(tr);
-        const int epoch_end = step % steps_per_epoch == 0 || step == total_steps;
-        if (epoch_end) {
-            pr.epoch = step / steps_per_epoch;
-            double psnr = val.n ? validate(model, &val, scale, threads) : NAN;
-            if (val.n) {
-                val_psnr = psnr;
-                if (psnr > pr.best_psnr) {
-                    pr.best_psnr = psnr;
-                    pr.best_epoch = pr.epoch;
-                    if (fsr_model_save(model, out) < 0)
-                        goto fail;
-                }
-            } else if (fsr_model_save(model, out) < 0) {
-                goto fail;
-            }
-            if (fsr_trainer_save(tr, ckpt, &pr, sizeof(pr)) < 0)
-                goto fail;
-            if (!quiet) {
-                const double el = now() - t0, rate = (step - start_step) / el;
-                fprintf(stderr, "%sepoch %lld  step %lld  loss %.6f  PSNR(val) %.3f dB  best %.3f (epoch %lld)  %.0f s\n",
-                        tty ? "\r\033[K" : "", (long long)pr.epoch, (long long)step, loss_avg, psnr, pr.best_psnr,
-                        (long long)pr.best_epoch, el);
-                (void)rate;
-            }
-        } else if (tty && now() - last_print > 1.0) {
-            last_print = now();
-            const double el = now() - t0, rate = (step - start_step) / el;
-            const double eta = rate > 0 ? (total_steps - step) / rate : 0;
-            fprintf(stderr, "\r\033[Kstep %lld/%lld  loss %.6f  val %.3f dB  %.0f patches/s  ETA %dh%02dm",
-                    (long long)step, (long long)total_steps, loss_avg, val_psnr, rate * batch, (int)(eta / 3600),
-                    (int)fmod(eta / 60, 60));
-        }
-    }
-    int status = 0;
-    if (stop) {
-        /* interrupted: the state is saved, then the same clean-up as a
-         * finished run */
-        if (fsr_trainer_save(tr, ckpt, &pr, sizeof(pr)) < 0)
-            goto fail;
-        fprintf(stderr, "\nfastsr-train: interrupted; state saved in %s (continue with --resume %s)\n", ckpt, ckpt);
-        status = 130;
-    } else {
-        if (!val.n && fsr_model_save(model, out) < 0)
-            goto fail;
-        if (!quiet)
-            fprintf(stderr, "fastsr-train: done in %.0f s; %s%s\n", now() - t0, out,
-                    val.n ? " holds the best validation epoch" : "");
-    }
-    free(inputs);
-    free(targets);
-    fsr_trainer_free(&tr);
-    fsr_model_free(&model);
-    fsr_patches_close(&ps);
-    for (int i = 0; i < val.n; i++)
-        free(val.rgb[i]);
+    int status;
+    if (training_loop(&t) < 0 || (status = training_finish(&t)) < 0)
+        goto fail;
+    training_close(&t);
     return status;
 fail:
     fprintf(stderr, "fastsr-train: error: %s\n", fsr_last_error());
