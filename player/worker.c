@@ -12,6 +12,7 @@
  * frame gets SR, references from before are missing and those blocks become
  * bicubic), so the lag never grows. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +21,8 @@
 #include "fastsr/eval.h"
 #include "fastsr/model.h"
 #include "fastsr/pipeline.h"
+#include "fastsr/reader.h"
 #include "fastsr/sr.h"
-#include "decode.h"
-#include "log.h"
-#include "sideinfo.h"
 #include "play.h"
 
 #define RESYNC_LAG 0.5 /* seconds behind the clock before the engine restarts */
@@ -52,8 +51,8 @@ typedef struct LrEntry {
 struct Worker {
     WorkerSettings s;
     const PlayOptions *opt;
-    FsrSideInfo *si;
-    FsrDecoder *dec;          /* borrowed from si */
+    FsrReader *in;
+    const FsrReaderInfo *info; /* in's */
     FsrModel *model;
     FsrSR *sr, *cmp_sr, *pause_sr;
     FsrFastSettings fs;
@@ -70,9 +69,9 @@ struct Worker {
     LrEntry ring[LR_RING];
     FsrPicture scratch;        /* bicubic luma for the comparison SR */
     /* ground truth */
-    FsrDecoder *hr;
+    FsrReader *hr;
     int64_t hr_next;           /* display index of the next HR frame to read */
-    FsrFrame hr_frame;
+    FsrReaderFrame hr_frame;
     int hr_valid;
     /* estimates for the SRCNN comparison */
     double sr_est, work_est;
@@ -87,6 +86,7 @@ struct Worker {
     WorkerStats stats;
     int error, reported;
     char errmsg[1024];
+    char run_msg[256];         /* the engine thread's own error, else the library's */
 };
 
 static double now_s(void)
@@ -147,9 +147,19 @@ static void set_error(Worker *w, int err, const char *msg)
     SDL_UnlockMutex(w->lock);
 }
 
+/* The engine thread's own failures: the message is kept for set_error. */
+static int __attribute__((format(printf, 3, 4))) run_fail(Worker *w, int err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->run_msg, sizeof(w->run_msg), fmt, ap);
+    va_end(ap);
+    return err;
+}
+
 static double to_seconds(Worker *w, int64_t pts, int64_t index)
 {
-    return pts == AV_NOPTS_VALUE ? index * w->frame_dur : pts * w->tb;
+    return pts == FSR_NOPTS ? index * w->frame_dur : pts * w->tb;
 }
 
 static int open_engine(Worker *w)
@@ -179,20 +189,20 @@ int worker_open(Worker **pw, const WorkerSettings *s)
     fsr_transfer_default_settings(&w->fs.transfer);
     w->fs.transfer.scale = o->scale;
     w->fs.transfer.threads = o->threads;
-    FsrDecoderSettings ds = { .threads = o->threads };
-    if ((ret = fsr_sideinfo_open(&w->si, o->input, &ds)) < 0)
+    FsrReaderSettings rs;
+    fsr_reader_default_settings(&rs);
+    rs.threads = o->threads;
+    if ((ret = fsr_reader_open(&w->in, o->input, &rs)) < 0)
         goto fail;
-    w->dec = fsr_sideinfo_decoder(w->si);
-    if (!fsr_sideinfo_supported(w->si))
+    const FsrReaderInfo *info = w->info = fsr_reader_info(w->in);
+    if (!info->side_info)
         fprintf(stderr, PLAY_NAME ": warning: %s: %s streams carry no motion vectors fastsr can use; "
-                "every frame gets SR (it will not keep up)\n", o->input, fsr_sideinfo_codec_name(w->si));
-    w->tb = av_q2d(w->dec->stream->time_base);
-    AVRational fr = w->dec->stream->avg_frame_rate;
-    if (fr.num <= 0 || fr.den <= 0)
-        fr = w->dec->stream->r_frame_rate;
-    w->frame_dur = fr.num > 0 && fr.den > 0 ? av_q2d(av_inv_q(fr)) : 1 / 25.0;
-    w->lw = w->dec->width;
-    w->lh = w->dec->height;
+                "every frame gets SR (it will not keep up)\n", o->input, info->codec_name);
+    w->tb = (double)info->time_base.num / info->time_base.den;
+    const FsrRational fr = info->frame_rate;
+    w->frame_dur = fr.num > 0 ? (double)fr.den / fr.num : 1 / 25.0;
+    w->lw = info->width;
+    w->lh = info->height;
     w->hw = w->lw * o->scale;
     w->hh = w->lh * o->scale;
     if (o->model)
@@ -213,12 +223,13 @@ int worker_open(Worker **pw, const WorkerSettings *s)
         goto fail;
     w->fs.sr = w->sr;
     if (o->hr_ref) {
-        FsrDecoderSettings hs = { .threads = o->threads };
-        if ((ret = fsr_decoder_open(&w->hr, o->hr_ref, &hs)) < 0)
+        const FsrReaderSettings hs = { .block_maps = 0, .threads = o->threads };
+        if ((ret = fsr_reader_open(&w->hr, o->hr_ref, &hs)) < 0)
             goto fail;
-        if (w->hr->width != w->hw || w->hr->height != w->hh) {
+        const FsrReaderInfo *hi = fsr_reader_info(w->hr);
+        if (hi->width != w->hw || hi->height != w->hh) {
             fprintf(stderr, PLAY_NAME ": error: %s: the ground truth is %dx%d, but the output is %dx%d "
-                    "(INPUT's %dx%d times %d)\n", o->hr_ref, w->hr->width, w->hr->height, w->hw, w->hh, w->lw,
+                    "(INPUT's %dx%d times %d)\n", o->hr_ref, hi->width, hi->height, w->hw, w->hh, w->lw,
                     w->lh, o->scale);
             worker_close(&w);
             return -1;
@@ -277,12 +288,12 @@ static const FsrBlockMap *renumber(Worker *w, FsrBlockMap *m, const FsrBlockMap 
 static int read_hr(Worker *w, int64_t index)
 {
     while (w->hr && (!w->hr_valid || w->hr_frame.display_index < index)) {
-        int ret = fsr_decoder_read(w->hr, &w->hr_frame);
+        int ret = fsr_reader_read(w->hr, &w->hr_frame);
         if (ret != 0) {
             w->hr_valid = 0;
             if (ret < 0)
                 return ret;
-            fsr_decoder_close(&w->hr); /* shorter than the input: no PSNR from here on */
+            fsr_reader_close(&w->hr); /* shorter than the input: no PSNR from here on */
             return 0;
         }
         w->hr_valid = 1;
@@ -364,7 +375,7 @@ static int deliver(Worker *w, const FsrFastFrame *ff, WorkerStats *st, double *w
         st->transfer_seconds += ff->seconds;
     }
     if (e->index != index)
-        return fsr_error(FSR_ERR(EINVAL), "frame %lld left the engine too late to be shown", (long long)index);
+        return run_fail(w, FSR_ERR(EINVAL), "frame %lld left the engine too late to be shown", (long long)index);
     const double pts = to_seconds(w, ff->pts, index);
     const double dur = ff->duration > 0 ? ff->duration * w->tb : w->frame_dur;
     const double now = w->opt->no_sync ? -INFINITY : clock_now(w->s.clock);
@@ -415,6 +426,42 @@ static int deliver(Worker *w, const FsrFastFrame *ff, WorkerStats *st, double *w
     return 0;
 }
 
+/* Copies a decoded frame and its map (blocks and luma residual, which the
+ * engine reads) into the slot d: the reader's own are only borrowed. */
+static int keep_decoded(DecFrame *d, const FsrReaderFrame *f)
+{
+    const FsrBlockMap *map = f->map;
+    FsrBlockMap plain;
+    if (!map->side_info) {
+        plain = *map;
+        plain.display_index = f->display_index;
+        plain.decode_index = -1;
+        plain.pts = f->pts;
+        plain.type = f->type;
+        plain.width = f->pic.w;
+        plain.height = f->pic.h;
+        map = &plain;
+    }
+    int ret;
+    if ((ret = copy_pic(&d->lr, &f->pic)) < 0 || (ret = copy_map(&d->map, &d->blocks, &d->cap, map)) < 0)
+        return ret;
+    if (map->side_info && map->nb_blocks) {
+        const size_t n = (size_t)map->coded_h * map->residual_stride[0];
+        if (n > d->res_cap) {
+            free(d->res);
+            d->res_cap = 0;
+            if (!(d->res = malloc(n * sizeof(int16_t))))
+                return FSR_ERR(ENOMEM);
+            d->res_cap = n;
+        }
+        memcpy(d->res, map->residual[0], n * sizeof(int16_t));
+        d->map.residual[0] = d->res;
+    }
+    d->pts = f->pts;
+    d->duration = f->duration;
+    return 0;
+}
+
 /* The decoder thread: frames with copies of their maps, DEC_DEPTH ahead. */
 static int decode_thread(void *opaque)
 {
@@ -428,51 +475,22 @@ static int decode_thread(void *opaque)
         if (stop)
             break;
         const double t0 = now_s();
-        FsrSideInfoFrame sf;
-        int ret = fsr_sideinfo_read(w->si, &sf);
+        FsrReaderFrame f;
+        int ret = fsr_reader_read(w->in, &f);
         /* the slot after the last queued one is this thread's until queued */
-        DecFrame *d = &w->dq[(w->dq_head + w->dq_len) % DEC_DEPTH];
-        if (ret == 0) {
-            const FsrBlockMap *map = sf.map;
-            FsrBlockMap plain;
-            if (!map->side_info) {
-                plain = *map;
-                plain.display_index = sf.frame.display_index;
-                plain.decode_index = -1;
-                plain.pts = sf.frame.pts;
-                plain.type = sf.frame.pict_type;
-                plain.width = sf.frame.pic.w;
-                plain.height = sf.frame.pic.h;
-                map = &plain;
-            }
-            if ((ret = copy_pic(&d->lr, &sf.frame.pic)) >= 0 && (ret = copy_map(&d->map, &d->blocks, &d->cap, map)) >= 0 &&
-                map->side_info && map->nb_blocks) {
-                const size_t n = (size_t)map->coded_h * map->residual_stride[0];
-                if (n > d->res_cap) {
-                    free(d->res);
-                    d->res_cap = 0;
-                    if (!(d->res = malloc(n * sizeof(int16_t))))
-                        ret = fsr_error(FSR_ERR(ENOMEM), "out of memory");
-                    else
-                        d->res_cap = n;
-                }
-                if (ret >= 0) {
-                    memcpy(d->res, map->residual[0], n * sizeof(int16_t));
-                    d->map.residual[0] = d->res;
-                }
-            }
-            d->pts = sf.frame.pts;
-            d->duration = sf.frame.duration;
-        }
+        if (ret == 0)
+            ret = keep_decoded(&w->dq[(w->dq_head + w->dq_len) % DEC_DEPTH], &f);
         WorkerStats st = { .decoded = ret == 0, .decode_seconds = now_s() - t0 };
         add_stats(w, &st);
         if (ret != 0) {
+            FsrReaderStats rst;
+            fsr_reader_stats(w->in, &rst);
             SDL_LockMutex(w->lock);
-            w->stats.truncated = w->dec->truncated;
-            w->stats.packets = w->dec->packets_read;
-            w->stats.packets_expected = w->dec->nb_frames;
-            w->stats.decode_errors = w->dec->decode_errors;
-            w->stats.corrupt_frames = w->dec->corrupt_frames;
+            w->stats.truncated = rst.truncated;
+            w->stats.packets = rst.packets;
+            w->stats.packets_expected = w->info->nb_frames;
+            w->stats.decode_errors = rst.decode_errors;
+            w->stats.corrupt_frames = rst.corrupt_frames;
             SDL_UnlockMutex(w->lock);
         }
         SDL_LockMutex(w->lock);
@@ -482,7 +500,7 @@ static int decode_thread(void *opaque)
             w->dec_end = 1;
         else {
             w->dec_end = ret;
-            snprintf(w->dec_msg, sizeof(w->dec_msg), "%s", fsr_last_error());
+            snprintf(w->dec_msg, sizeof(w->dec_msg), "%s", ret == FSR_ERR(ENOMEM) ? "out of memory" : fsr_last_error());
         }
         SDL_CondBroadcast(w->dec_cond);
         SDL_UnlockMutex(w->lock);
@@ -572,7 +590,7 @@ static int run(void *opaque)
                     const FsrBlockMap *m = renumber(w, &rm, map);
                     if (!m || !keep_lr(w, index, &df->lr, map)) {
                         dec_release(w);
-                        ret = fsr_error(FSR_ERR(ENOMEM), "out of memory");
+                        ret = run_fail(w, FSR_ERR(ENOMEM), "out of memory");
                         break;
                     }
                     ret = fsr_fast_push(w->fast, &df->lr, m, df->pts, df->duration);
@@ -620,7 +638,7 @@ static int run(void *opaque)
         }
     }
     if (ret < 0 && !queue_aborted(q))
-        set_error(w, ret, fsr_last_error());
+        set_error(w, ret, w->run_msg[0] ? w->run_msg : fsr_last_error());
     queue_set_eof(q);
     return 0;
 }
@@ -644,17 +662,11 @@ void worker_size(const Worker *w, int *lw, int *lh, int *hw, int *hh)
 
 const char *worker_policy(const Worker *w) { return w->policy; }
 
-int64_t worker_frame_count(const Worker *w) { return w->dec->nb_frames; }
+int64_t worker_frame_count(const Worker *w) { return w->info->nb_frames; }
 
 double worker_end_time(const Worker *w)
 {
-    const AVStream *st = w->dec->stream;
-    const double start = st->start_time != AV_NOPTS_VALUE ? st->start_time * w->tb : 0;
-    if (st->duration > 0)
-        return start + st->duration * w->tb;
-    if (w->dec->fmt->duration > 0)
-        return start + (double)w->dec->fmt->duration / AV_TIME_BASE;
-    return 0;
+    return w->info->duration > 0 ? w->info->start_time + w->info->duration : 0;
 }
 const FsrModel *worker_model(const Worker *w) { return w->model; }
 
@@ -711,9 +723,8 @@ void worker_close(Worker **pw)
         free(w->dq[i].res);
     }
     fsr_fast_close(&w->fast);
-    if (w->si)
-        fsr_sideinfo_close(&w->si);
-    fsr_decoder_close(&w->hr);
+    fsr_reader_close(&w->in);
+    fsr_reader_close(&w->hr);
     fsr_sr_close(&w->sr);
     fsr_sr_close(&w->cmp_sr);
     fsr_sr_close(&w->pause_sr);

@@ -4,8 +4,8 @@
 #include "yuv.h"
 
 #include <math.h>
-
-#include "cpu.h"
+#include <stdlib.h>
+#include <string.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -71,6 +71,18 @@ __attribute__((target("avx2"))) static inline __m256i pixels8_avx2(__m256i yl, _
                            _mm256_or_si256(_mm256_slli_epi32(g, 8), b));
 }
 
+/* AVX2 as the library allows it: a CPU with AVX2 and FMA (the library's
+ * AVX2 level), unless FASTSR_CPU caps the kernels at a lower level ("c",
+ * "sse2").  (No public call tells a program the library's level yet.) */
+static int have_avx2(void)
+{
+    const char *cap = getenv("FASTSR_CPU");
+    __builtin_cpu_init();
+    if (cap && (!strcmp(cap, "c") || !strcmp(cap, "sse2")))
+        return 0;
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
 __attribute__((target("avx2"))) static void row_avx2(uint32_t *d, const uint8_t *y, const uint8_t *u,
                                                      const uint8_t *v, int x, int n, const YuvCoeffs *c)
 {
@@ -99,7 +111,7 @@ void yuv420_to_xrgb(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *y, ptrdif
 {
     void (*row)(uint32_t *, const uint8_t *, const uint8_t *, const uint8_t *, int, int, const YuvCoeffs *) = row_c;
 #if defined(__x86_64__)
-    if ((flags & YUV_SIMD) && (fsr_cpu_flags() & FSR_CPU_AVX2_FMA))
+    if ((flags & YUV_SIMD) && have_avx2())
         row = row_avx2;
 #else
     (void)flags;

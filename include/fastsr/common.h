@@ -27,8 +27,6 @@ enum FsrLogLevel {
     FSR_LOG_DEBUG = 3,
 };
 
-/* Log sink for warnings and information.  The default prints
- * "fastsr: warning: ..." to stderr for levels up to the current level. */
 /* For programs: restarts the process once (execv of /proc/self/exe with the
  * same argv) with OMP_WAIT_POLICY=passive unless the variable is set.
  * libgomp's default lets idle OpenMP threads spin at barriers, which starves
@@ -37,6 +35,8 @@ enum FsrLogLevel {
  * when it loads, hence the restart.  Returns only if it did not restart. */
 FSR_API void fsr_prefer_passive_threads(char **argv);
 
+/* Log sink for warnings and information.  The default prints
+ * "fastsr: warning: ..." to stderr for levels up to the current level. */
 typedef void (*FsrLogCallback)(void *opaque, int level, const char *msg);
 FSR_API void fsr_set_log_callback(FsrLogCallback cb, void *opaque);
 FSR_API void fsr_set_log_level(int level);

@@ -11,6 +11,7 @@
 #include "fastsr/sr.h"
 #include "fastsr/eval.h"
 #include "fastsr/blockmap.h"
+#include "fastsr/reader.h"
 #include "fastsr/transfer.h"
 #include "fastsr/fast.h"
 #include "fastsr/train.h"

@@ -48,4 +48,14 @@ FSR_API int fsr_sr_picture(FsrSR *sr, FsrPicture *hr, const FsrPicture *lr);
  * to decide which regions to merge. */
 FSR_API int fsr_sr_margin(const FsrSR *sr, int *mx, int *my);
 
+/* For benchmarks: the largest tile in output pixels (the width is rounded
+ * down to a multiple of 8; the default suits this engine's kernels).  The
+ * result does not depend on it, only the speed. */
+FSR_API int fsr_sr_set_tile(FsrSR *sr, int tile_w, int tile_h);
+
+/* For benchmarks: while seconds is not NULL, every call adds the thread
+ * seconds spent in each layer to seconds[layer] (one entry per layer of the
+ * model); NULL stops the profiling. */
+FSR_API void fsr_sr_profile(FsrSR *sr, double *seconds);
+
 #endif

@@ -11,10 +11,9 @@
 #include <cjson/cJSON.h>
 
 #include "bench.h"
-#include "decode.h"
-#include "encode.h"
 #include "fastsr/eval.h"
 #include "fastsr/pipeline.h"
+#include "fastsr/reader.h"
 
 #define MAX_RUNS 32
 
@@ -70,33 +69,36 @@ static int on_frame(void *opaque, const FsrFastFrame *f)
 static int make_lr(const char *ref_path, int scale, int max_frames, int crf, const char *preset,
                    const char *x264, const char *lr_path, Ref *ref)
 {
-    FsrDecoder *dec = NULL;
-    FsrEncoder *enc = NULL;
-    FsrDecoderSettings ds = { 0 };
-    int ret = fsr_decoder_open(&dec, ref_path, &ds);
-    if (ret < 0)
-        return ret;
-    const int w = dec->width - dec->width % (2 * scale), h = dec->height - dec->height % (2 * scale);
+    FsrReader *rd = NULL;
+    FsrWriter *wr = NULL;
+    const FsrReaderSettings rs = { .block_maps = 0 };
+    int ret = fsr_reader_open(&rd, ref_path, &rs);
+    if (ret < 0) {
+        fprintf(stderr, "fastsr-bench: error: %s\n", fsr_last_error());
+        return -1;
+    }
+    const FsrReaderInfo *info = fsr_reader_info(rd);
+    const int w = info->width - info->width % (2 * scale), h = info->height - info->height % (2 * scale);
     const int lw = w / scale, lh = h / scale;
     if (lw < 16 || lh < 16) {
-        fsr_decoder_close(&dec);
+        fsr_reader_close(&rd);
         fprintf(stderr, "fastsr-bench: error: %s: too small for x%d\n", ref_path, scale);
         return -1;
     }
     ref->w = w;
     ref->h = h;
-    FsrEncoderSettings es = { .path = lr_path, .overwrite = 1, .width = lw, .height = lh, .in_video = dec->stream,
-                              .in_codec = dec->codec, .crf = crf, .preset = preset, .x264_params = x264 };
+    const FsrWriterSettings ws = { .path = lr_path, .overwrite = 1, .width = lw, .height = lh, .crf = crf,
+                                   .preset = preset, .x264_params = x264 };
     FsrPicture lr = { 0 };
     double *in = malloc(sizeof(double) * (size_t)w * h), *out = malloc(sizeof(double) * (size_t)lw * lh);
     int cap = 0;
-    if (!in || !out || (ret = fsr_picture_alloc(&lr, lw, lh)) < 0 || (ret = fsr_encoder_open(&enc, &es)) < 0)
+    if (!in || !out || (ret = fsr_picture_alloc(&lr, lw, lh)) < 0 || (ret = fsr_writer_open(&wr, &ws, rd)) < 0)
         goto end;
     for (;;) {
         if (max_frames && ref->n >= max_frames)
             break;
-        FsrFrame f;
-        ret = fsr_decoder_read(dec, &f);
+        FsrReaderFrame f;
+        ret = fsr_reader_read(rd, &f);
         if (ret < 0)
             goto end;
         if (ret == 1)
@@ -129,15 +131,15 @@ static int make_lr(const char *ref_path, int scale, int max_frames, int crf, con
                 for (int i = 0; i < qw; i++)
                     lr.data[c][j * lr.stride[c] + i] = fsr_matlab_u8(out[(size_t)j * qw + i]);
         }
-        if ((ret = fsr_encoder_write(enc, &lr, f.pts, f.duration)) < 0)
+        if ((ret = fsr_writer_write(wr, &lr, f.pts, f.duration)) < 0)
             goto end;
     }
-    ret = ref->n ? fsr_encoder_finish(enc) : -1;
+    ret = ref->n ? fsr_writer_finish(wr) : -1;
 end:
     if (ret < 0)
         fprintf(stderr, "fastsr-bench: error: %s\n", fsr_last_error());
-    fsr_encoder_close(&enc);
-    fsr_decoder_close(&dec);
+    fsr_writer_close(&wr);
+    fsr_reader_close(&rd);
     fsr_picture_free(&lr);
     free(in);
     free(out);

@@ -8,11 +8,10 @@
 
 #include <cjson/cJSON.h>
 
-#include "decode.h"
 #include "drawout.h"
 #include "fastsr/blockmap.h"
-#include "log.h"
-#include "sideinfo.h"
+#include "fastsr/common.h"
+#include "fastsr/reader.h"
 
 static void usage(FILE *f)
 {
@@ -110,39 +109,38 @@ static double cpu_now(void)
 }
 
 /* One timed pass; times[0] wall, times[1] CPU seconds.  Returns the frame
- * count or a negative error. */
+ * count, or -1 after printing why not. */
 static int64_t bench_pass(const char *input, int hooked, double times[2])
 {
     int64_t n = 0;
     int ret;
     double t0 = now(), c0 = cpu_now();
-    if (!hooked) {
-        FsrDecoderSettings ds = { .threads = 1 };
-        FsrDecoder *dec;
-        if (fsr_decoder_open(&dec, input, &ds) < 0)
-            return -1;
-        FsrFrame f;
-        while ((ret = fsr_decoder_read(dec, &f)) == 0)
-            n++;
-        fsr_decoder_close(&dec);
-    } else {
-        FsrSideInfo *si;
-        if (fsr_sideinfo_open(&si, input, NULL) < 0)
-            return -1;
-        if (!fsr_sideinfo_supported(si)) {
-            fsr_error(FSR_ERR_UNSUPPORTED, "%s: %s has no side information fastsr can use; nothing to benchmark",
-                      input, fsr_sideinfo_codec_name(si));
-            fsr_sideinfo_close(&si);
-            return -1;
-        }
-        FsrSideInfoFrame sf;
-        while ((ret = fsr_sideinfo_read(si, &sf)) == 0)
-            n++;
-        fsr_sideinfo_close(&si);
+    FsrReaderSettings rs;
+    fsr_reader_default_settings(&rs);
+    rs.block_maps = hooked;
+    rs.threads = 1;
+    FsrReader *rd;
+    if (fsr_reader_open(&rd, input, &rs) < 0) {
+        fprintf(stderr, "fastsr-probe: error: %s\n", fsr_last_error());
+        return -1;
     }
+    if (hooked && !fsr_reader_info(rd)->side_info) {
+        fprintf(stderr, "fastsr-probe: error: %s: %s has no side information fastsr can use; nothing to benchmark\n",
+                input, fsr_reader_info(rd)->codec_name);
+        fsr_reader_close(&rd);
+        return -1;
+    }
+    FsrReaderFrame f;
+    while ((ret = fsr_reader_read(rd, &f)) == 0)
+        n++;
+    fsr_reader_close(&rd);
     times[0] = now() - t0;
     times[1] = cpu_now() - c0;
-    return ret < 0 ? -1 : n;
+    if (ret < 0) {
+        fprintf(stderr, "fastsr-probe: error: %s\n", fsr_last_error());
+        return -1;
+    }
+    return n;
 }
 
 /* Plain decoding against decoding + block map, one thread each, passes
@@ -162,12 +160,15 @@ static int bench(const char *input, int runs)
                 if (t[k] < best[hooked][k])
                     best[hooked][k] = t[k];
         }
-    FsrDecoder *dec;
-    if (fsr_decoder_open(&dec, input, NULL) < 0)
+    const FsrReaderSettings plain = { .block_maps = 0 };
+    FsrReader *rd;
+    if (fsr_reader_open(&rd, input, &plain) < 0) {
+        fprintf(stderr, "fastsr-probe: error: %s\n", fsr_last_error());
         return -1;
-    printf("bench %s: %dx%d, %lld frames, one thread, best of %d passes\n", input, dec->width, dec->height,
-           (long long)frames, runs);
-    fsr_decoder_close(&dec);
+    }
+    printf("bench %s: %dx%d, %lld frames, one thread, best of %d passes\n", input, fsr_reader_info(rd)->width,
+           fsr_reader_info(rd)->height, (long long)frames, runs);
+    fsr_reader_close(&rd);
     printf("                                      wall fps   cpu fps\n");
     printf("  plain decode                        %8.1f  %8.1f\n", frames / best[0][0], frames / best[0][1]);
     printf("  decode + block map + MC + residual  %8.1f  %8.1f\n", frames / best[1][0], frames / best[1][1]);
@@ -229,24 +230,20 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *input = argv[optind];
-    if (do_bench) {
-        int r = bench(input, runs);
-        if (r < 0)
-            fprintf(stderr, "fastsr-probe: error: %s\n", fsr_last_error());
-        return r ? 1 : 0;
-    }
+    if (do_bench)
+        return bench(input, runs) ? 1 : 0;
 
-    FsrSideInfo *si;
-    if (fsr_sideinfo_open(&si, input, NULL) < 0) {
+    FsrReader *rd;
+    if (fsr_reader_open(&rd, input, NULL) < 0) {
         fprintf(stderr, "fastsr-probe: error: %s\n", fsr_last_error());
         return 1;
     }
-    if (!fsr_sideinfo_supported(si)) {
+    if (!fsr_reader_info(rd)->side_info) {
         printf("%s: video is %s: no side information fastsr can use (block maps come from 8-bit 4:2:0\n"
                "H.264 only; HEVC, VP9, AV1, MPEG-2 and MPEG-4 part 2 are not supported); fastsr falls back\n"
                "to per-frame SR for it\n",
-               input, fsr_sideinfo_codec_name(si));
-        fsr_sideinfo_close(&si);
+               input, fsr_reader_info(rd)->codec_name);
+        fsr_reader_close(&rd);
         return 0;
     }
     FILE *jf = NULL;
@@ -255,12 +252,12 @@ int main(int argc, char **argv)
     int status = 0, ret = 0;
     if (json_path && !(jf = fopen(json_path, "w"))) {
         fprintf(stderr, "fastsr-probe: error: %s: %s\n", json_path, strerror(errno));
-        fsr_sideinfo_close(&si);
+        fsr_reader_close(&rd);
         return 1;
     }
     long long frames = 0, predicted = 0, zero = 0, blocks[5] = { 0 }, unmodelled = 0;
-    FsrSideInfoFrame sf;
-    while ((max_frames < 0 || frames < max_frames) && (ret = fsr_sideinfo_read(si, &sf)) == 0) {
+    FsrReaderFrame sf;
+    while ((max_frames < 0 || frames < max_frames) && (ret = fsr_reader_read(rd, &sf)) == 0) {
         const FsrBlockMap *m = sf.map;
         frames++;
         predicted += m->counts.predicted;
@@ -294,10 +291,11 @@ int main(int argc, char **argv)
         }
         if (draw_path) {
             if (!draw) {
-                FsrDecoder *d = fsr_sideinfo_decoder(si);
-                AVRational fps = d->stream->avg_frame_rate.num ? d->stream->avg_frame_rate : d->stream->r_frame_rate;
-                if (drawout_open(&draw, draw_path, sf.frame.pic.w, sf.frame.pic.h, fps) < 0 ||
-                    fsr_picture_alloc(&canvas, sf.frame.pic.w, sf.frame.pic.h) < 0) {
+                if (drawout_open(&draw, draw_path, rd) < 0) {
+                    status = 1;
+                    break;
+                }
+                if (fsr_picture_alloc(&canvas, sf.pic.w, sf.pic.h) < 0) {
                     fprintf(stderr, "fastsr-probe: error: %s\n", fsr_last_error());
                     status = 1;
                     break;
@@ -306,11 +304,14 @@ int main(int argc, char **argv)
             for (int p = 0; p < 3; p++) {
                 const int w = p ? fsr_chroma_w(canvas.w) : canvas.w, h = p ? fsr_chroma_h(canvas.h) : canvas.h;
                 for (int y = 0; y < h; y++)
-                    memcpy(canvas.data[p] + y * canvas.stride[p], sf.frame.pic.data[p] + y * sf.frame.pic.stride[p],
-                           (size_t)w);
+                    memcpy(canvas.data[p] + y * canvas.stride[p], sf.pic.data[p] + y * sf.pic.stride[p], (size_t)w);
             }
-            if (fsr_blockmap_draw(&canvas, m) < 0 || drawout_write(draw, &canvas) < 0) {
+            if (fsr_blockmap_draw(&canvas, m) < 0) {
                 fprintf(stderr, "fastsr-probe: error: %s\n", fsr_last_error());
+                status = 1;
+                break;
+            }
+            if (drawout_write(draw, &canvas, sf.pts, sf.duration) < 0) {
                 status = 1;
                 break;
             }
@@ -320,7 +321,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "fastsr-probe: error: %s (after %lld frames)\n", fsr_last_error(), frames);
         status = 1;
     }
-    FsrDecoder *d = fsr_sideinfo_decoder(si);
+    FsrReaderStats st;
+    fsr_reader_stats(rd, &st);
     if (!status && frames == 0) {
         fprintf(stderr, "fastsr-probe: error: %s: no frame could be decoded\n", input);
         status = 1;
@@ -331,19 +333,17 @@ int main(int argc, char **argv)
            predicted ? 100.0 * zero / predicted : 0.0);
     if (unmodelled)
         printf("; %lld frames with unmodelled features", unmodelled);
-    if (d->decode_errors || d->corrupt_frames)
-        printf("; %lld packets rejected, %lld frames concealed by the decoder", (long long)d->decode_errors,
-               (long long)d->corrupt_frames);
+    if (st.decode_errors || st.corrupt_frames)
+        printf("; %lld packets rejected, %lld frames concealed by the decoder", (long long)st.decode_errors,
+               (long long)st.corrupt_frames);
     printf("\n");
     if (jf && fclose(jf) && !status) {
         fprintf(stderr, "fastsr-probe: error: %s: cannot write JSON\n", json_path);
         status = 1;
     }
-    if (draw && drawout_close(&draw, !status) < 0 && !status) {
-        fprintf(stderr, "fastsr-probe: error: %s\n", fsr_last_error());
+    if (draw && drawout_close(&draw, !status) < 0)
         status = 1;
-    }
     fsr_picture_free(&canvas);
-    fsr_sideinfo_close(&si);
+    fsr_reader_close(&rd);
     return status;
 }
