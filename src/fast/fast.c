@@ -251,7 +251,11 @@ static const FsrPicture *lookup_ref(void *opaque, int64_t display)
 /* The adaptive policy's estimate of a frame's loss against per-frame SR,
  * from its block map and the drift of its references: blocks that will be
  * bicubic cost LOSS_BICUBIC_DB; transferred blocks inherit their
- * references' drift plus a step and a residual term. */
+ * references' drift plus a step and a residual term.  The block classes
+ * are transfer.c's (intra, no reference, fallback on the mean |residual|),
+ * but taken over the whole coded block, and a list whose reference is gone
+ * costs only its half: the adaptive decisions (and so the output) rest on
+ * these figures, so the two stay apart until a change may move them. */
 static double estimate_loss(FsrFast *f, const FsrBlockMap *m)
 {
     double loss = 0, area = 0;
@@ -342,6 +346,81 @@ static int store_ref(FsrFast *f, const Pending *p, const FsrPicture *hr, double 
     return 0;
 }
 
+/* A key frame on the accelerator model's fixed-point backend: the network
+ * sees the bicubic luma, its output replaces it. */
+static int upscale_key_accel(FsrFast *f, FsrPicture *hr, const FsrPicture *lr)
+{
+    int ret = fsr_bicubic_picture(hr, lr, f->scale);
+    if (ret < 0)
+        return ret;
+    const size_t n = (size_t)hr->w * hr->h;
+    if (f->scratch_size < n) {
+        free(f->scratch);
+        f->scratch = malloc(n);
+        f->scratch_size = f->scratch ? n : 0;
+        if (!f->scratch)
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    }
+    if ((ret = fsr_accel_sr_run(f->s.accel_sr, f->scratch, hr->w, hr->data[0], hr->stride[0], hr->w, hr->h,
+                                NULL)) < 0)
+        return ret;
+    copy_plane(hr->data[0], hr->stride[0], f->scratch, hr->w, hr->w, hr->h);
+    return 0;
+}
+
+/* A key frame: SR on the backend the settings give, bicubic without one. */
+static int upscale_key(FsrFast *f, FsrPicture *hr, const FsrPicture *lr)
+{
+    if (f->s.accel_sr)
+        return upscale_key_accel(f, hr, lr);
+    return f->s.sr ? fsr_sr_picture(f->s.sr, hr, lr) : fsr_bicubic_picture(hr, lr, f->scale);
+}
+
+/* Benchmarks (measure_bicubic): the transfer again and a bicubic upscale of
+ * the same frame, interleaved, best of three each, so both see the same
+ * machine (other stages' threads, a shared machine's load).  The transfer
+ * is a pure function of its inputs: repeating it rewrites the same
+ * picture. */
+static int time_transfer_and_bicubic(FsrFast *f, Ready *r, const Pending *p)
+{
+    FsrPicture tmp;
+    int ret = pool_get(f, &tmp, r->hr.w, r->hr.h);
+    if (ret < 0)
+        return ret;
+    double best_tr = r->info.seconds, best_bic = 1e30;
+    for (int rep = 0; rep < 3 && ret >= 0; rep++) {
+        double t1 = now_seconds();
+        ret = fsr_bicubic_picture(&tmp, &p->lr, f->scale);
+        const double bic = now_seconds() - t1;
+        best_bic = bic < best_bic ? bic : best_bic;
+        if (ret < 0 || rep == 2)
+            break;
+        t1 = now_seconds();
+        ret = fsr_transfer_frame(f->tr, &r->hr, &p->lr, &p->map, lookup_ref, f, &r->info.stats);
+        const double tr = now_seconds() - t1;
+        best_tr = tr < best_tr ? tr : best_tr;
+    }
+    r->info.transfer_seconds_best = best_tr;
+    r->info.bicubic_seconds = best_bic;
+    pool_put(f, &tmp);
+    return ret < 0 ? ret : 0;
+}
+
+static void describe_frame(FsrFastFrame *info, const Pending *p, int key, double est)
+{
+    const FsrBlockMap *m = &p->map;
+    info->display_index = m->display_index;
+    info->decode_index = m->decode_index;
+    info->pts = p->pts;
+    info->duration = p->duration;
+    info->type = m->type ? m->type : '?';
+    info->is_ref = m->is_ref;
+    info->key = key;
+    info->estimated_loss_db = key ? 0 : est;
+}
+
+/* Upscales pending frame idx (SR or transfer, as the policy decides) into
+ * the ready list, keeps it as a reference if it is one, and retires it. */
 static int process(FsrFast *f, int idx)
 {
     Pending *p = &f->pending[idx];
@@ -358,72 +437,21 @@ static int process(FsrFast *f, int idx)
     const double est = m->side_info && f->s.policy.kind != FSR_KEY_ALL ? estimate_loss(f, m) : 0;
     const int key = decide_key(f, p, est);
     const double t0 = now_seconds();
-    double drift = 0;
-    if (key && f->s.accel_sr) {
-        /* the network sees the bicubic luma; the output replaces it */
-        ret = fsr_bicubic_picture(&r->hr, &p->lr, f->scale);
-        const size_t n = (size_t)r->hr.w * r->hr.h;
-        if (ret == 0 && f->scratch_size < n) {
-            free(f->scratch);
-            f->scratch = malloc(n);
-            f->scratch_size = f->scratch ? n : 0;
-            if (!f->scratch)
-                ret = fsr_error(FSR_ERR(ENOMEM), "out of memory");
-        }
-        if (ret == 0)
-            ret = fsr_accel_sr_run(f->s.accel_sr, f->scratch, r->hr.w, r->hr.data[0], r->hr.stride[0], r->hr.w,
-                                   r->hr.h, NULL);
-        if (ret == 0)
-            copy_plane(r->hr.data[0], r->hr.stride[0], f->scratch, r->hr.w, r->hr.w, r->hr.h);
-    } else if (key) {
-        ret = f->s.sr ? fsr_sr_picture(f->s.sr, &r->hr, &p->lr) : fsr_bicubic_picture(&r->hr, &p->lr, f->scale);
-    } else {
+    if (key)
+        ret = upscale_key(f, &r->hr, &p->lr);
+    else
         ret = fsr_transfer_frame(f->tr, &r->hr, &p->lr, m, lookup_ref, f, &r->info.stats);
-        drift = est;
-    }
     if (ret < 0) {
         pool_put(f, &r->hr);
         return ret;
     }
     r->info.seconds = now_seconds() - t0;
-    if (!key && f->s.measure_bicubic) {
-        /* Benchmarks: the transfer again and a bicubic upscale of the same
-         * frame, interleaved, best of three each, so both see the same
-         * machine (other stages' threads, a shared machine's load). The
-         * transfer is a pure function of its inputs: repeating it rewrites
-         * the same picture. */
-        FsrPicture tmp;
-        if ((ret = pool_get(f, &tmp, r->hr.w, r->hr.h)) < 0)
-            return ret;
-        double best_tr = r->info.seconds, best_bic = 1e30;
-        for (int rep = 0; rep < 3 && ret >= 0; rep++) {
-            double t1 = now_seconds();
-            ret = fsr_bicubic_picture(&tmp, &p->lr, f->scale);
-            const double bic = now_seconds() - t1;
-            best_bic = bic < best_bic ? bic : best_bic;
-            if (ret < 0 || rep == 2)
-                break;
-            t1 = now_seconds();
-            ret = fsr_transfer_frame(f->tr, &r->hr, &p->lr, m, lookup_ref, f, &r->info.stats);
-            const double tr = now_seconds() - t1;
-            best_tr = tr < best_tr ? tr : best_tr;
-        }
-        r->info.transfer_seconds_best = best_tr;
-        r->info.bicubic_seconds = best_bic;
-        pool_put(f, &tmp);
-        if (ret < 0)
-            return ret;
-    }
-    r->info.display_index = m->display_index;
-    r->info.decode_index = m->decode_index;
-    r->info.pts = p->pts;
-    r->info.duration = p->duration;
-    r->info.type = m->type ? m->type : '?';
-    r->info.is_ref = m->is_ref;
-    r->info.key = key;
-    r->info.estimated_loss_db = key ? 0 : est;
+    if (!key && f->s.measure_bicubic && (ret = time_transfer_and_bicubic(f, r, p)) < 0)
+        return ret;
+    describe_frame(&r->info, p, key, est);
     f->nready++;
-    if (m->side_info && m->is_ref && (ret = store_ref(f, p, &r->hr, drift)) < 0)
+    /* a transferred frame drifts by its estimate; a key frame starts anew */
+    if (m->side_info && m->is_ref && (ret = store_ref(f, p, &r->hr, key ? 0 : est)) < 0)
         return ret;
     f->since_key = key ? 0 : f->since_key + 1;
     f->processed++;
