@@ -68,6 +68,13 @@ typedef struct FsrReport {
     int in_w, in_h, out_w, out_h;
     int64_t frames;
     int64_t decode_errors, corrupt_frames;
+    /* What the damage check found once frames had decoded: the input ends
+     * before its own index says (video packets present and expected), or
+     * it has decode errors or concealed frames.  Without keep_going either
+     * fails the run; a front end can say how to keep such output. */
+    int truncated, damaged;
+    int64_t packets_read, packets_expected;
+    int model_scale;        /* the scale the SR model was trained for; 0 without one */
     int64_t copied_streams;
     char keyframes[32];
     int64_t frames_i, frames_p, frames_b;

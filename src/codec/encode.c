@@ -150,7 +150,7 @@ static int open_video_encoder(FsrEncoder *e, const FsrEncoderSettings *s)
         char buf[128];
         return fsr_error(FSR_ERR(EINVAL), "%s: cannot open the %s encoder (%s)%s", s->path, codec->name,
                          fsr_av_err2str(ret, buf, sizeof(buf)),
-                         e->is_image ? "" : ": check --preset and --x264-params");
+                         e->is_image ? "" : ": check the x264 preset and parameters");
     }
     e->video = avformat_new_stream(e->out, NULL);
     if (!e->video)
