@@ -68,10 +68,7 @@ static uint8_t *make_image(int h, ptrdiff_t stride, uint32_t seed)
     return p;
 }
 
-/* FASTSR_CPU as the test found it, restored after forcing C. */
-static const char *cpu_env;
-
-static void compare_ref_fast(int plain, int word_bits, int acc_bits, int rounding, int padding, int w, int h)
+static void compare_ref_fast(unsigned cpu_flags, int word_bits, int acc_bits, int rounding, int padding, int w, int h)
 {
     TestModel t;
     make_model(&t, 8, 4, 5, 3, 3, padding, 1234u + word_bits + acc_bits + padding);
@@ -87,11 +84,11 @@ static void compare_ref_fast(int plain, int word_bits, int acc_bits, int roundin
     uint8_t *r = malloc((size_t)ds * h), *f = malloc((size_t)ds * h);
     int64_t zr[3], zf[3];
     assert_int_equal(accel_sr_luma_ref(r, ds, src, ss, w, h, &q, zr), 0);
-    /* plain: the C kernels; else the CPU's best (AVX2 pairs) */
-    if (plain)
-        setenv("FASTSR_CPU", "c", 1);
+    /* cpu_flags 0: the C kernels; else the CPU's best (AVX2 pairs) */
+    FsrAccelSrDSP dsp;
+    accel_sr_dsp_init(&dsp, cpu_flags);
     memset(f, 0, (size_t)ds * h);
-    assert_int_equal(accel_sr_luma_fast(f, ds, src, ss, w, h, &q, zf), 0);
+    assert_int_equal(accel_sr_luma_fast(&dsp, f, ds, src, ss, w, h, &q, zf), 0);
     for (int y = 0; y < h; y++)
         assert_memory_equal(r + y * ds, f + y * ds, w);
     assert_memory_equal(zr, zf, sizeof(zr));
@@ -100,10 +97,6 @@ static void compare_ref_fast(int plain, int word_bits, int acc_bits, int roundin
     assert_int_equal(fsr_accel_sr_luma(f, ds, src, ss, w, h, &t.m, &a, NULL), 0);
     for (int y = 0; y < h; y++)
         assert_memory_equal(r + y * ds, f + y * ds, w);
-    if (cpu_env)
-        setenv("FASTSR_CPU", cpu_env, 1);
-    else
-        unsetenv("FASTSR_CPU");
     accel_qmodel_free(&q);
     free(src);
     free(r);
@@ -111,26 +104,26 @@ static void compare_ref_fast(int plain, int word_bits, int acc_bits, int roundin
     free_model(&t);
 }
 
-static void compare_all(int plain)
+static void compare_all(unsigned cpu_flags)
 {
     /* int32 path (acc <= 32 bits) and int64 path, both roundings, both
      * paddings, 16- and 8-bit words, odd sizes including 1-pixel planes. */
-    compare_ref_fast(plain, 16, 32, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_REPLICATE, 37, 23);
-    compare_ref_fast(plain, 16, 48, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_ZERO, 31, 17);
-    compare_ref_fast(plain, 16, 32, FSR_ACCEL_ROUND_TRUNCATE, FSR_PAD_ZERO, 19, 29);
-    compare_ref_fast(plain, 8, 24, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_REPLICATE, 33, 13);
-    compare_ref_fast(plain, 8, 32, FSR_ACCEL_ROUND_TRUNCATE, FSR_PAD_REPLICATE, 1, 9);
-    compare_ref_fast(plain, 12, 40, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_ZERO, 8, 1);
+    compare_ref_fast(cpu_flags, 16, 32, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_REPLICATE, 37, 23);
+    compare_ref_fast(cpu_flags, 16, 48, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_ZERO, 31, 17);
+    compare_ref_fast(cpu_flags, 16, 32, FSR_ACCEL_ROUND_TRUNCATE, FSR_PAD_ZERO, 19, 29);
+    compare_ref_fast(cpu_flags, 8, 24, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_REPLICATE, 33, 13);
+    compare_ref_fast(cpu_flags, 8, 32, FSR_ACCEL_ROUND_TRUNCATE, FSR_PAD_REPLICATE, 1, 9);
+    compare_ref_fast(cpu_flags, 12, 40, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_ZERO, 8, 1);
     /* Widths around the 32- and 8-pixel blocks of the vector kernel. */
-    compare_ref_fast(plain, 16, 32, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_ZERO, 64, 5);
-    compare_ref_fast(plain, 16, 32, FSR_ACCEL_ROUND_TRUNCATE, FSR_PAD_REPLICATE, 71, 4);
-    compare_ref_fast(plain, 12, 32, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_REPLICATE, 33, 6);
+    compare_ref_fast(cpu_flags, 16, 32, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_ZERO, 64, 5);
+    compare_ref_fast(cpu_flags, 16, 32, FSR_ACCEL_ROUND_TRUNCATE, FSR_PAD_REPLICATE, 71, 4);
+    compare_ref_fast(cpu_flags, 12, 32, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_REPLICATE, 33, 6);
 }
 
 static void test_fast_matches_reference(void **state)
 {
     (void)state;
-    compare_all(1);
+    compare_all(0);
 }
 
 /* Without AVX2 (or with FASTSR_CPU=c) the fast path is the C one just
@@ -141,7 +134,7 @@ static void test_fast_simd_matches_reference(void **state)
     if (!(fsr_cpu_flags() & FSR_CPU_AVX2_FMA))
         tu_skip("no AVX2/FMA kernels here (CPU without them, or FASTSR_CPU=c): the C path is checked by "
                 "test_fast_matches_reference");
-    compare_all(0);
+    compare_all(fsr_cpu_flags());
 }
 
 /* Float reference, written here from the model's definition. */
@@ -552,7 +545,6 @@ static void test_transfer_cost_hand_count(void **state)
 
 int main(void)
 {
-    cpu_env = getenv("FASTSR_CPU");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fast_matches_reference),
         cmocka_unit_test(test_fast_simd_matches_reference),

@@ -1,7 +1,7 @@
 /* Bicubic upscaler: hand-computed values, MATLAB-style alignment, and both
- * the C row kernels (forced with FASTSR_CPU=c, so they are tested on AVX2
- * machines too) and the SIMD ones against the plain C reference; the SIMD
- * checks skip, with the reason, where only the C path exists. */
+ * the C row kernels (a table filled for no CPU features, so they are tested
+ * on AVX2 machines too) and the SIMD ones against the plain C reference; the
+ * SIMD checks skip, with the reason, where only the C path exists. */
 #include "testutil.h"
 
 #include <math.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bicubic.h"
+#include "cpu.h"
 
 static void test_kernel_values(void **state)
 {
@@ -61,7 +62,7 @@ static void test_hand_computed_x2(void **state)
         assert_int_equal(out[i], 77);
 }
 
-static void compare_with_reference(int w, int h, int scale, uint32_t seed, int smooth)
+static void compare_with_reference(const FsrBicubicDSP *dsp, int w, int h, int scale, uint32_t seed, int smooth)
 {
     const int ss = w + 3, ds = w * scale + 5;
     uint8_t *src = malloc((size_t)ss * h);
@@ -70,7 +71,7 @@ static void compare_with_reference(int w, int h, int scale, uint32_t seed, int s
         for (int x = 0; x < ss; x++)
             src[y * ss + x] = smooth ? (uint8_t)((x * 7 + y * 3) & 255) : (uint8_t)tu_rand(&seed);
     assert_int_equal(fsr_bicubic_plane_ref(a, ds, src, ss, w, h, scale), 0);
-    assert_int_equal(fsr_bicubic_plane(b, ds, src, ss, w, h, scale), 0);
+    assert_int_equal(fsr_bicubic_plane_dsp(dsp, b, ds, src, ss, w, h, scale), 0);
     for (int y = 0; y < h * scale; y++)
         assert_memory_equal(a + y * ds, b + y * ds, (size_t)w * scale);
     free(src);
@@ -78,31 +79,30 @@ static void compare_with_reference(int w, int h, int scale, uint32_t seed, int s
     free(b);
 }
 
-static void plane_matches_reference(void)
+static void plane_matches_reference(unsigned cpu_flags)
 {
+    FsrBicubicDSP dsp;
+    fsr_bicubic_dsp_init(&dsp, cpu_flags);
     static const int sizes[][2] = { { 1, 1 }, { 2, 3 }, { 7, 5 }, { 8, 8 }, { 9, 4 },
                                     { 17, 13 }, { 33, 2 }, { 64, 31 }, { 333, 67 } };
     for (int scale = 2; scale <= 4; scale++)
         for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-            compare_with_reference(sizes[i][0], sizes[i][1], scale, 1234u + (uint32_t)i, 0);
-            compare_with_reference(sizes[i][0], sizes[i][1], scale, 99u, 1);
+            compare_with_reference(&dsp, sizes[i][0], sizes[i][1], scale, 1234u + (uint32_t)i, 0);
+            compare_with_reference(&dsp, sizes[i][0], sizes[i][1], scale, 99u, 1);
         }
-    compare_with_reference(480, 270, 2, 7u, 0); /* big enough for OpenMP */
+    compare_with_reference(&dsp, 480, 270, 2, 7u, 0); /* big enough for OpenMP */
 }
 
 static void test_c_matches_reference(void **state)
 {
     (void)state;
-    tu_force_c(1);
-    plane_matches_reference();
-    tu_force_c(0);
+    plane_matches_reference(0);
 }
 
 static void test_simd_matches_reference(void **state)
 {
     (void)state;
-    tu_require_simd();
-    plane_matches_reference();
+    plane_matches_reference(tu_require_simd());
 }
 
 static void test_region_matches_plane(void **state)
@@ -143,8 +143,10 @@ static void test_bad_arguments(void **state)
 
 /* The residual-block kernel against the reference, random residual blocks
  * (blocks up to 64 wide take the block kernel, wider ones the reference). */
-static void s16_matches_reference(void)
+static void s16_matches_reference(unsigned cpu_flags)
 {
+    FsrBicubicDSP dsp;
+    fsr_bicubic_dsp_init(&dsp, cpu_flags);
     uint32_t seed = 21;
     static const int bs[][2] = { { 16, 16 }, { 8, 8 }, { 16, 8 }, { 8, 16 }, { 3, 5 }, { 1, 1 }, { 64, 2 }, { 61, 3 } };
     for (int s = 2; s <= 4; s++)
@@ -157,7 +159,7 @@ static void s16_matches_reference(void)
             if (w * h > 1)
                 in[w * h - 1] = -32768;
             assert_int_equal(fsr_bicubic_plane_s16_ref(a, w * s, in, w, w, h, s), 0);
-            assert_int_equal(fsr_bicubic_plane_s16(b, w * s, in, w, w, h, s), 0);
+            assert_int_equal(fsr_bicubic_plane_s16_dsp(&dsp, b, w * s, in, w, w, h, s), 0);
             assert_memory_equal(a, b, sizeof(int16_t) * w * h * s * s);
         }
 }
@@ -165,16 +167,13 @@ static void s16_matches_reference(void)
 static void test_s16_c_matches_reference(void **state)
 {
     (void)state;
-    tu_force_c(1);
-    s16_matches_reference();
-    tu_force_c(0);
+    s16_matches_reference(0);
 }
 
 static void test_s16_simd_matches_reference(void **state)
 {
     (void)state;
-    tu_require_simd();
-    s16_matches_reference();
+    s16_matches_reference(tu_require_simd());
 }
 
 static void test_s16_known(void **state)
@@ -206,11 +205,11 @@ int main(void)
         cmocka_unit_test(test_kernel_values),
         cmocka_unit_test(test_phases_x2),
         cmocka_unit_test(test_hand_computed_x2),
-        cmocka_unit_test_teardown(test_c_matches_reference, tu_restore_cpu),
+        cmocka_unit_test(test_c_matches_reference),
         cmocka_unit_test(test_simd_matches_reference),
         cmocka_unit_test(test_region_matches_plane),
         cmocka_unit_test(test_bad_arguments),
-        cmocka_unit_test_teardown(test_s16_c_matches_reference, tu_restore_cpu),
+        cmocka_unit_test(test_s16_c_matches_reference),
         cmocka_unit_test(test_s16_simd_matches_reference),
         cmocka_unit_test(test_s16_known),
     };

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bicubic.h"
+#include "cpu.h"
 #include "hrmc.h"
 
 #define PW 96
@@ -47,13 +48,23 @@ static void test_filters_sum_to_64(void **state)
     assert_int_equal(fsr_hr_filter_parse(&f, "lanczos"), -1);
 }
 
-/* The kernel fsr_hrmc_get() gives with the C path forced. */
+/* The kernels for the given CPU flags: 0 for the C ones. */
+static FsrHrMcDSP hrmc_dsp(unsigned cpu_flags)
+{
+    FsrHrMcDSP dsp;
+    fsr_hrmc_dsp_init(&dsp, cpu_flags);
+    return dsp;
+}
+
+/* The C motion compensation, and the one this machine uses. */
 static FsrHrMcFn hrmc_c(void)
 {
-    tu_force_c(1);
-    FsrHrMcFn fn = fsr_hrmc_get();
-    tu_force_c(0);
-    return fn;
+    return hrmc_dsp(0).mc;
+}
+
+static FsrHrMcFn hrmc_cpu(void)
+{
+    return hrmc_dsp(fsr_cpu_flags()).mc;
 }
 
 static void hrmc_matches_reference(FsrHrMcFn fn)
@@ -95,8 +106,7 @@ static void test_c_matches_reference(void **state)
 static void test_simd_matches_reference(void **state)
 {
     (void)state;
-    tu_require_simd();
-    FsrHrMcFn fn = fsr_hrmc_get();
+    FsrHrMcFn fn = hrmc_dsp(tu_require_simd()).mc;
     assert_true(fn != hrmc_c() && fn != fsr_hrmc_block_ref);
     hrmc_matches_reference(fn);
 }
@@ -109,7 +119,7 @@ static void test_integer_vector_copies(void **state)
     FsrPlaneRef ref = { plane, PW, PW, PH };
     FsrHrFilter f;
     fsr_hr_filter_parse(&f, "h264");
-    const FsrHrMcFn fns[2] = { hrmc_c(), fsr_hrmc_get() };
+    const FsrHrMcFn fns[2] = { hrmc_c(), hrmc_cpu() };
     for (int k = 0; k < 2; k++) {
         uint8_t out[16 * 16];
         fns[k](out, 16, &ref, 20, 30, 16, 16, 4 * 7, -4 * 3, &f);
@@ -127,7 +137,7 @@ static void test_ramp_half_and_quarter_pel(void **state)
             plane[y * PW + x] = (uint8_t)(2 * x + y);
     FsrPlaneRef ref = { plane, PW, PW, PH };
     const char *names[] = { "bilinear", "bicubic" };
-    const FsrHrMcFn fns[2] = { hrmc_c(), fsr_hrmc_get() };
+    const FsrHrMcFn fns[2] = { hrmc_c(), hrmc_cpu() };
     for (int k = 0; k < 2; k++)
         for (int n = 0; n < 2; n++) {
             FsrHrFilter f;
@@ -171,8 +181,8 @@ static void test_biweight_known(void **state)
 static void test_biweight_simd_vs_ref(void **state)
 {
     (void)state;
-    tu_require_simd();
-    assert_true(fsr_biweight_block_get() != fsr_biweight_block_ref);
+    const FsrBiWeightFn biweight = hrmc_dsp(tu_require_simd()).biweight;
+    assert_true(biweight != fsr_biweight_block_ref);
     enum { W = 40, H = 6 };
     uint8_t a[W * H], b[W * H], src[48 * H];
     uint32_t seed = 9;
@@ -187,7 +197,7 @@ static void test_biweight_simd_vs_ref(void **state)
             a[0] = b[0] = src[0] = 255; /* extremes */
             a[1] = b[1] = src[1] = 0;
             fsr_biweight_block_ref(a, W, src, 48, w, H, cases[c][0], cases[c][1], cases[c][2], cases[c][3]);
-            fsr_biweight_block_get()(b, W, src, 48, w, H, cases[c][0], cases[c][1], cases[c][2], cases[c][3]);
+            biweight(b, W, src, 48, w, H, cases[c][0], cases[c][1], cases[c][2], cases[c][3]);
             assert_memory_equal(a, b, sizeof(a));
         }
 }
@@ -236,8 +246,8 @@ static void test_avg_known(void **state)
 static void test_avg_simd_vs_ref(void **state)
 {
     (void)state;
-    tu_require_simd();
-    assert_true(fsr_avg_block_get() != fsr_avg_block_ref);
+    const FsrAvgFn avg = hrmc_dsp(tu_require_simd()).avg;
+    assert_true(avg != fsr_avg_block_ref);
     uint8_t a[40 * 7], b[40 * 7], src[48 * 7];
     uint32_t seed = 3;
     for (int i = 0; i < 48 * 7; i++)
@@ -246,7 +256,7 @@ static void test_avg_simd_vs_ref(void **state)
         for (int i = 0; i < 40 * 7; i++)
             a[i] = b[i] = (uint8_t)tu_rand(&seed);
         fsr_avg_block_ref(a, 40, src, 48, w, 7);
-        fsr_avg_block_get()(b, 40, src, 48, w, 7);
+        avg(b, 40, src, 48, w, 7);
         assert_memory_equal(a, b, sizeof(a));
     }
 }
@@ -255,9 +265,10 @@ static void test_avg_simd_vs_ref(void **state)
  * within 1 of the project's float bicubic (fsr_bicubic_plane_s16) on
  * residuals of real magnitude, and with_simd, the SIMD kernel exact to the
  * reference on every block size and scale (extreme values included). */
-static void up_residual(int with_simd)
+static void up_residual(unsigned simd_flags)
 {
-    FsrAddUpResidualFn fn = fsr_add_up_residual_get();
+    const int with_simd = simd_flags != 0;
+    FsrAddUpResidualFn fn = hrmc_dsp(simd_flags).add_up_residual;
     if (with_simd)
         assert_true(fn != fsr_add_up_residual_ref);
     uint32_t seed = 5;
@@ -313,18 +324,17 @@ static void test_up_residual_ref(void **state)
 static void test_up_residual_simd_vs_ref(void **state)
 {
     (void)state;
-    tu_require_simd();
-    up_residual(1);
+    up_residual(tu_require_simd());
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_filters_sum_to_64),
-        cmocka_unit_test_teardown(test_c_matches_reference, tu_restore_cpu),
+        cmocka_unit_test(test_c_matches_reference),
         cmocka_unit_test(test_simd_matches_reference),
-        cmocka_unit_test_teardown(test_integer_vector_copies, tu_restore_cpu),
-        cmocka_unit_test_teardown(test_ramp_half_and_quarter_pel, tu_restore_cpu),
+        cmocka_unit_test(test_integer_vector_copies),
+        cmocka_unit_test(test_ramp_half_and_quarter_pel),
         cmocka_unit_test(test_up_residual_ref),
         cmocka_unit_test(test_up_residual_simd_vs_ref),
         cmocka_unit_test(test_avg_known),

@@ -36,19 +36,28 @@ static FsrModel *random_model(int n, const int *ch, const int *k, int padding, u
     return m;
 }
 
+/* The reference layer by layer, each layer's output rounded to float as
+ * the engine stores it. */
 static float *reference_forward(const FsrModel *m, const float *in, int w, int h)
 {
     const size_t plane = (size_t)w * h;
-    float *cur = malloc(plane * sizeof(float));
-    memcpy(cur, in, plane * sizeof(float));
+    double *cur = malloc(plane * sizeof(double));
+    for (size_t i = 0; i < plane; i++)
+        cur[i] = in[i];
     for (int i = 0; i < m->n_layers; i++) {
         const FsrConvLayer *l = &m->layers[i];
-        float *next = malloc(plane * l->out_ch * sizeof(float));
+        double *next = malloc(plane * l->out_ch * sizeof(double));
         fsr_conv_ref_layer(next, cur, w, h, l, m->padding, i + 1 < m->n_layers);
+        for (size_t k = 0; k < plane * l->out_ch; k++)
+            next[k] = (float)next[k];
         free(cur);
         cur = next;
     }
-    return cur;
+    float *out = malloc(plane * m->layers[m->n_layers - 1].out_ch * sizeof(float));
+    for (size_t k = 0; k < plane * m->layers[m->n_layers - 1].out_ch; k++)
+        out[k] = (float)cur[k];
+    free(cur);
+    return out;
 }
 
 /* max |a-b| / max(1, |ref|) over the plane */
@@ -172,8 +181,6 @@ static void init_simd_vs_c(FsrConvDSP *c, FsrConvDSP *simd, unsigned flags)
 {
     fsr_conv_dsp_init(c, 0);
     fsr_conv_dsp_init(simd, flags);
-    assert_false(c->simd);
-    assert_true(simd->simd);
     assert_true(simd->conv_row != c->conv_row && simd->conv_row_c8 != c->conv_row_c8 &&
                 simd->conv_row_1_to_c8 != c->conv_row_1_to_c8 && simd->conv_parts != c->conv_parts &&
                 simd->to_c8 != c->to_c8);

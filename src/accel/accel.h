@@ -90,8 +90,29 @@ void accel_qmodel_free(AccelQModel *q);
  * layer i's input (what run-length coding and zero gating act on). */
 int accel_sr_luma_ref(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src,
                       ptrdiff_t src_stride, int w, int h, const AccelQModel *q, int64_t *zeros);
+
+/* The row kernels of the faster version.  rows: the layer's padded input
+ * rows of one output row, [(ci * kh + ky) * (width + kw - 1)]; w: one output
+ * channel's weights [ci][ky][kx]; acc[x] = bias + sum of w * rows, exact. */
+typedef struct FsrAccelSrDSP {
+    /* accumulators of at most 32 bits */
+    void (*conv_row32)(int32_t *acc, const int32_t *rows, const int32_t *w, int64_t bias, const AccelQLayer *l,
+                       int width);
+    /* the same for words of at most 16 bits, two taps per multiply: pairs
+     * from accel_sr_make_pairs, weights paired alike ([ci][ky][kx / 2], tap
+     * kx in the low half, kx + 1 in the high half, 0 past the kernel) */
+    void (*conv_row_pairs)(int32_t *acc, const int32_t *pairs, const int32_t *wpairs, int64_t bias,
+                           const AccelQLayer *l, int width);
+    int prefer_pairs; /* 1: conv_row_pairs is faster, pairing included */
+} FsrAccelSrDSP;
+
+void accel_sr_dsp_init(FsrAccelSrDSP *dsp, unsigned cpu_flags);
+/* pairs[r * pw + j] = (rows[r * pw + j], rows[r * pw + j + 1]) as int16
+ * halves, the last of a row paired with 0. */
+void accel_sr_make_pairs(int32_t *pairs, const int32_t *rows, int nrows, int pw);
+
 /* The faster version used by fsr_accel_sr_luma; bit-identical. */
-int accel_sr_luma_fast(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src,
+int accel_sr_luma_fast(const FsrAccelSrDSP *dsp, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src,
                        ptrdiff_t src_stride, int w, int h, const AccelQModel *q, int64_t *zeros);
 
 #endif

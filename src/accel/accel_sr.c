@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conv.h"
 #include "cpu.h"
 #include "intops.h"
 #include "log.h"
@@ -130,29 +131,11 @@ static int calibrate(const FsrModel *m, double *maxima)
             free(in);
             return FSR_ERR(ENOMEM);
         }
+        /* ReLU on every layer: only the largest value counts */
+        fsr_conv_ref_layer(out, in, w, h, l, m->padding, 1);
         double mx = 0;
-        for (int o = 0; o < l->out_ch; o++)
-            for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++) {
-                    double acc = l->bias[o];
-                    for (int c = 0; c < l->in_ch; c++)
-                        for (int ky = 0; ky < l->kh; ky++)
-                            for (int kx = 0; kx < l->kw; kx++) {
-                                int yy = y + ky - l->kh / 2, xx = x + kx - l->kw / 2;
-                                double v;
-                                if (m->padding == FSR_PAD_REPLICATE) {
-                                    yy = yy < 0 ? 0 : yy >= h ? h - 1 : yy;
-                                    xx = xx < 0 ? 0 : xx >= w ? w - 1 : xx;
-                                    v = in[c * plane + (size_t)yy * w + xx];
-                                } else
-                                    v = yy < 0 || yy >= h || xx < 0 || xx >= w ? 0 : in[c * plane + (size_t)yy * w + xx];
-                                acc += l->weight[((size_t)(o * l->in_ch + c) * l->kh + ky) * l->kw + kx] * v;
-                            }
-                    if (acc < 0)
-                        acc = 0;
-                    mx = fmax(mx, acc);
-                    out[o * plane + (size_t)y * w + x] = acc;
-                }
+        for (size_t i = 0; i < plane * l->out_ch; i++)
+            mx = fmax(mx, out[i]);
         maxima[li] = mx;
         free(in);
         in = out;
@@ -323,16 +306,13 @@ int accel_sr_luma_ref(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, pt
             for (int y = 0; y < h; y++)
                 for (int x = 0; x < w; x++) {
                     int64_t acc = l->b[o];
+                    const int32_t *wt = l->w + (size_t)o * l->in_ch * l->kh * l->kw;
                     for (int c = 0; c < l->in_ch; c++)
                         for (int ky = 0; ky < l->kh; ky++)
-                            for (int kx = 0; kx < l->kw; kx++) {
-                                int yy = y + ky - l->kh / 2, xx = x + kx - l->kw / 2;
-                                int32_t v;
-                                if (q->padding == FSR_PAD_REPLICATE)
-                                    v = in[c * plane + (size_t)clampi(yy, 0, h - 1) * w + clampi(xx, 0, w - 1)];
-                                else
-                                    v = yy < 0 || yy >= h || xx < 0 || xx >= w ? 0 : in[c * plane + (size_t)yy * w + xx];
-                                acc += (int64_t)l->w[((size_t)(o * l->in_ch + c) * l->kh + ky) * l->kw + kx] * v;
+                            for (int kx = 0; kx < l->kw; kx++, wt++) {
+                                const ptrdiff_t at = fsr_conv_tap_offset(x, y, ky, kx, l->kh, l->kw, w, h, q->padding);
+                                if (at >= 0)
+                                    acc += (int64_t)*wt * in[c * plane + at];
                             }
                     out[o * plane + (size_t)y * w + x] = (int32_t)requant(acc, sh, q->rounding, qmin, qmax, l->relu);
                 }
@@ -410,7 +390,7 @@ static inline int32_t madd_scalar(int32_t a, int32_t b)
     return (int32_t)(int16_t)(a & 0xffff) * (int16_t)(b & 0xffff) + (int32_t)(int16_t)(a >> 16) * (int16_t)(b >> 16);
 }
 
-static void make_pairs(int32_t *pairs, const int32_t *rows, int nrows, int pw)
+void accel_sr_make_pairs(int32_t *pairs, const int32_t *rows, int nrows, int pw)
 {
     for (int r = 0; r < nrows; r++) {
         const int32_t *s = rows + (size_t)r * pw;
@@ -419,6 +399,27 @@ static void make_pairs(int32_t *pairs, const int32_t *rows, int nrows, int pw)
             d[j] = (int32_t)(((uint32_t)s[j] & 0xffff) | ((uint32_t)s[j + 1] << 16));
         d[pw - 1] = (int32_t)((uint32_t)s[pw - 1] & 0xffff);
     }
+}
+
+/* Outputs x0 .. w - 1 of conv_row_pairs, one at a time. */
+static void pairs_from(int32_t *acc, const int32_t *pairs, const int32_t *wp, int64_t bias, const AccelQLayer *l,
+                       int w, int x0)
+{
+    const int pw = w + 2 * (l->kw / 2), np = (l->kw + 1) / 2, nr = l->in_ch * l->kh;
+    for (int x = x0; x < w; x++) {
+        int32_t a = (int32_t)bias;
+        const int32_t *wk = wp;
+        for (int r = 0; r < nr; r++)
+            for (int k = 0; k < np; k++)
+                a += madd_scalar(pairs[(size_t)r * pw + x + 2 * k], *wk++);
+        acc[x] = a;
+    }
+}
+
+static void conv_row_pairs_c(int32_t *acc, const int32_t *pairs, const int32_t *wp, int64_t bias, const AccelQLayer *l,
+                             int w)
+{
+    pairs_from(acc, pairs, wp, bias, l, w, 0);
 }
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -448,34 +449,39 @@ static void conv_row_pairs_avx2(int32_t *acc, const int32_t *pairs, const int32_
         _mm256_storeu_si256((__m256i *)(acc + x + 16), a2);
         _mm256_storeu_si256((__m256i *)(acc + x + 24), a3);
     }
-    for (; x < w; x++) {
-        int32_t a = (int32_t)bias;
-        const int32_t *wk = wp;
-        for (int r = 0; r < nr; r++)
-            for (int k = 0; k < np; k++)
-                a += madd_scalar(pairs[(size_t)r * pw + x + 2 * k], *wk++);
-        acc[x] = a;
-    }
+    pairs_from(acc, pairs, wp, bias, l, w, x);
 }
 #endif
+
+void accel_sr_dsp_init(FsrAccelSrDSP *dsp, unsigned cpu_flags)
+{
+    dsp->conv_row32 = conv_row_c32;
+    dsp->conv_row_pairs = conv_row_pairs_c;
+    dsp->prefer_pairs = 0;
+#if defined(__x86_64__) || defined(__i386__)
+    if (!(cpu_flags & FSR_CPU_AVX2_FMA))
+        return;
+    dsp->conv_row_pairs = conv_row_pairs_avx2;
+    dsp->prefer_pairs = 1;
+#else
+    (void)cpu_flags;
+#endif
+}
 
 /* The same arithmetic, organised for speed: per output row, the padded
  * input rows are gathered once and every output channel accumulates whole
  * rows of taps; OpenMP over rows.  Integer sums are exact, so the order is
  * free; with a 32-bit accumulator the sums run in int32, and with 16-bit
- * words on AVX2 two taps per multiply-add.  FASTSR_CPU=c keeps plain C. */
-int accel_sr_luma_fast(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int w, int h,
-                       const AccelQModel *q, int64_t *zeros)
+ * words two taps per multiply-add where dsp prefers it. */
+int accel_sr_luma_fast(const FsrAccelSrDSP *dsp, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src,
+                       ptrdiff_t src_stride, int w, int h, const AccelQModel *q, int64_t *zeros)
 {
     int ret = check_plane_args(dst, dst_stride, src, src_stride, w, h);
     if (ret < 0)
         return ret;
     const int64_t qmax = ((int64_t)1 << (q->word_bits - 1)) - 1, qmin = -qmax - 1;
     const int narrow = q->acc_bits <= 32;
-    int paired = 0;
-#if defined(__x86_64__) || defined(__i386__)
-    paired = narrow && q->word_bits <= 16 && (fsr_cpu_flags() & FSR_CPU_AVX2_FMA);
-#endif
+    const int paired = narrow && q->word_bits <= 16 && dsp->prefer_pairs;
     const size_t plane = (size_t)w * h;
     int32_t *in = malloc(plane * sizeof(*in));
     if (!in)
@@ -520,18 +526,16 @@ int accel_sr_luma_fast(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, p
                     continue;
                 gather_rows(rows, in, plane, l, w, h, y, q->padding);
                 if (paired)
-                    make_pairs(pairs, rows, nr, pw);
+                    accel_sr_make_pairs(pairs, rows, nr, pw);
                 for (int o = 0; o < l->out_ch; o++) {
                     int32_t *orow = out + o * plane + (size_t)y * w;
                     const int32_t *wo = l->w + (size_t)o * nr * l->kw;
                     if (narrow) {
                         int32_t *a = acc;
-#if defined(__x86_64__) || defined(__i386__)
                         if (paired)
-                            conv_row_pairs_avx2(a, pairs, wpairs + (size_t)o * nr * np, l->b[o], l, w);
+                            dsp->conv_row_pairs(a, pairs, wpairs + (size_t)o * nr * np, l->b[o], l, w);
                         else
-#endif
-                            conv_row_c32(a, rows, wo, l->b[o], l, w);
+                            dsp->conv_row32(a, rows, wo, l->b[o], l, w);
                         for (int x = 0; x < w; x++)
                             orow[x] = (int32_t)requant(a[x], sh, q->rounding, qmin, qmax, l->relu);
                     } else {
@@ -593,6 +597,7 @@ int fsr_accel_frame_cost(FsrAccelFrameCost *cost, const FsrAccelArch *a, const F
 
 struct FsrAccelSr {
     AccelQModel q;
+    FsrAccelSrDSP dsp;
     FsrAccelArch arch;
     FsrModel shape; /* the model's layer shapes, for the cost (no weights) */
     FsrConvLayer *layers;
@@ -623,6 +628,7 @@ int fsr_accel_sr_open(FsrAccelSr **out, const FsrModel *model, const FsrAccelArc
         free(c);
         return ret;
     }
+    accel_sr_dsp_init(&c->dsp, fsr_cpu_flags());
     c->arch = *arch;
     c->shape = *model;
     c->layers = calloc(model->n_layers, sizeof(*c->layers));
@@ -651,7 +657,7 @@ int fsr_accel_sr_run(FsrAccelSr *c, uint8_t *dst, ptrdiff_t dst_stride, const ui
     int64_t *zeros = NULL;
     if (sparse && !(zeros = calloc(c->q.n_layers, sizeof(*zeros))))
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
-    ret = accel_sr_luma_fast(dst, dst_stride, src, src_stride, w, h, &c->q, zeros);
+    ret = accel_sr_luma_fast(&c->dsp, dst, dst_stride, src, src_stride, w, h, &c->q, zeros);
     if (ret >= 0 && sparse) {
         /* The cost depends on this frame's activations. */
         FsrAccelNet *net = NULL;

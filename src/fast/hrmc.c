@@ -347,15 +347,6 @@ static void hrmc_block_avx2(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRe
 }
 #endif
 
-FsrHrMcFn fsr_hrmc_get(void)
-{
-#if defined(__x86_64__)
-    if (fsr_cpu_flags() & FSR_CPU_AVX2_FMA)
-        return hrmc_block_avx2;
-#endif
-    return hrmc_block_c;
-}
-
 void fsr_avg_block_ref(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int w, int h)
 {
     for (int j = 0; j < h; j++)
@@ -382,15 +373,6 @@ static void avg_block_avx2(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *sr
     }
 }
 #endif
-
-FsrAvgFn fsr_avg_block_get(void)
-{
-#if defined(__x86_64__)
-    if (fsr_cpu_flags() & FSR_CPU_AVX2_FMA)
-        return avg_block_avx2;
-#endif
-    return fsr_avg_block_ref;
-}
 
 void fsr_biweight_block_ref(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int w,
                             int h, int d, int w0, int w1, int o)
@@ -436,15 +418,6 @@ static void biweight_block_avx2(uint8_t *dst, ptrdiff_t dst_stride, const uint8_
     }
 }
 #endif
-
-FsrBiWeightFn fsr_biweight_block_get(void)
-{
-#if defined(__x86_64__)
-    if (fsr_cpu_flags() & FSR_CPU_AVX2_FMA)
-        return biweight_block_avx2;
-#endif
-    return fsr_biweight_block_ref;
-}
 
 /* ---- residual: bicubic upsampling in fixed point, added to the block ---- */
 
@@ -583,11 +556,22 @@ static void add_up_residual_avx2(uint8_t *dst, ptrdiff_t dst_stride, const int16
 }
 #endif
 
-FsrAddUpResidualFn fsr_add_up_residual_get(void)
+/* ---- the kernel table ---- */
+
+void fsr_hrmc_dsp_init(FsrHrMcDSP *dsp, unsigned cpu_flags)
 {
+    dsp->mc = hrmc_block_c;
+    dsp->avg = fsr_avg_block_ref;
+    dsp->biweight = fsr_biweight_block_ref;
+    dsp->add_up_residual = fsr_add_up_residual_ref;
 #if defined(__x86_64__)
-    if (fsr_cpu_flags() & FSR_CPU_AVX2_FMA)
-        return add_up_residual_avx2;
+    if (!(cpu_flags & FSR_CPU_AVX2_FMA))
+        return;
+    dsp->mc = hrmc_block_avx2;
+    dsp->avg = avg_block_avx2;
+    dsp->biweight = biweight_block_avx2;
+    dsp->add_up_residual = add_up_residual_avx2;
+#else
+    (void)cpu_flags;
 #endif
-    return fsr_add_up_residual_ref;
 }

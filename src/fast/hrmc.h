@@ -50,14 +50,11 @@ typedef void (*FsrHrMcFn)(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef 
  * (dx4, dy4) HR quarter pels. */
 void fsr_hrmc_block_ref(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *ref, int x, int y, int bw, int bh,
                         int dx4, int dy4, const FsrHrFilter *f);
-/* The fastest version for this CPU; bit-identical to the reference. */
-FsrHrMcFn fsr_hrmc_get(void);
 
 /* dst = (dst + src + 1) >> 1: H.264's default bi-prediction of two HR
  * predictions. */
 typedef void (*FsrAvgFn)(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int w, int h);
 void fsr_avg_block_ref(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int w, int h);
-FsrAvgFn fsr_avg_block_get(void);
 
 /* dst = clip(((dst * w0 + src * w1 + 2^d) >> (d + 1)) + o): H.264's
  * weighted bi-prediction (8.4.2.3) of two HR predictions, o the rounded
@@ -66,7 +63,6 @@ typedef void (*FsrBiWeightFn)(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t 
                               int h, int d, int w0, int w1, int o);
 void fsr_biweight_block_ref(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int w,
                             int h, int d, int w0, int w1, int o);
-FsrBiWeightFn fsr_biweight_block_get(void);
 
 /* The residual path: an LR residual block (w, h <= 16) upsampled by the
  * project's bicubic (fsr_bicubic_phases: same phases and weights, mirrored
@@ -90,6 +86,17 @@ typedef void (*FsrAddUpResidualFn)(uint8_t *dst, ptrdiff_t dst_stride, const int
                                    int w, int h, const FsrUpResPhases *ph);
 void fsr_add_up_residual_ref(uint8_t *dst, ptrdiff_t dst_stride, const int16_t *res, ptrdiff_t res_stride, int w,
                              int h, const FsrUpResPhases *ph);
-FsrAddUpResidualFn fsr_add_up_residual_get(void);
+
+/* The transfer's kernels; every version is bit-identical to the reference
+ * of its entry.  The C motion compensation is its own windowed code, not
+ * fsr_hrmc_block_ref; the other C entries are the references. */
+typedef struct FsrHrMcDSP {
+    FsrHrMcFn mc;
+    FsrAvgFn avg;
+    FsrBiWeightFn biweight;
+    FsrAddUpResidualFn add_up_residual;
+} FsrHrMcDSP;
+
+void fsr_hrmc_dsp_init(FsrHrMcDSP *dsp, unsigned cpu_flags);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fastsr/bicubic.h"
+#include "cpu.h"
 #include "h264_mc.h"
 #include "hrmc.h"
 #include "log.h"
@@ -15,10 +16,7 @@
 struct FsrTransfer {
     FsrTransferSettings s;
     FsrHrFilter filter;
-    FsrHrMcFn mc;
-    FsrAvgFn avg;
-    FsrBiWeightFn biweight;
-    FsrAddUpResidualFn add_up_residual;
+    FsrHrMcDSP dsp;
     FsrUpResPhases res_phases;
     int threads;
 };
@@ -47,10 +45,7 @@ int fsr_transfer_open(FsrTransfer **pt, const FsrTransferSettings *s)
                          "unknown HR filter '%s' (bilinear, bicubic, h264 or cubic:A with A in [-1, 0])", name);
     }
     t->s.filter = NULL;
-    t->mc = fsr_hrmc_get();
-    t->avg = fsr_avg_block_get();
-    t->biweight = fsr_biweight_block_get();
-    t->add_up_residual = fsr_add_up_residual_get();
+    fsr_hrmc_dsp_init(&t->dsp, fsr_cpu_flags());
     fsr_upres_phases(&t->res_phases, s->scale);
     t->threads = s->threads > 0 ? s->threads : omp_get_max_threads();
     *pt = t;
@@ -82,7 +77,7 @@ static void predict(const FsrTransfer *t, uint8_t *dst, ptrdiff_t ds, const FsrP
                     int l, int hx, int hy, int hw, int hh, int s)
 {
     const FsrPlaneRef r = { ref->data[0], ref->stride[0], ref->w, ref->h };
-    t->mc(dst, ds, &r, hx, hy, hw, hh, b->mv[l][0] * s, b->mv[l][1] * s, &t->filter);
+    t->dsp.mc(dst, ds, &r, hx, hy, hw, hh, b->mv[l][0] * s, b->mv[l][1] * s, &t->filter);
 }
 
 static int transfer_block(const BlockJob *j, const FsrBlock *b, int x, int y, int w, int h, double *res_sum)
@@ -138,9 +133,9 @@ static int transfer_block(const BlockJob *j, const FsrBlock *b, int x, int y, in
         predict(t, out, os, refs[0], b, 0, hx, hy, hw, hh, s);
         predict(t, p1, MAX_HR_BLOCK, refs[1], b, 1, hx, hy, hw, hh, s);
         if (plain)
-            t->avg(out, os, p1, MAX_HR_BLOCK, hw, hh);
+            t->dsp.avg(out, os, p1, MAX_HR_BLOCK, hw, hh);
         else
-            t->biweight(out, os, p1, MAX_HR_BLOCK, hw, hh, b->log2_denom[0], b->weight[0][0], b->weight[1][0],
+            t->dsp.biweight(out, os, p1, MAX_HR_BLOCK, hw, hh, b->log2_denom[0], b->weight[0][0], b->weight[1][0],
                         (b->offset[0][0] + b->offset[1][0] + 1) >> 1);
     } else {
         const int l = refs[0] ? 0 : 1;
@@ -149,7 +144,7 @@ static int transfer_block(const BlockJob *j, const FsrBlock *b, int x, int y, in
             fsr_h264_weight(out, os, hw, hh, b->log2_denom[0], b->weight[l][0], b->offset[l][0]);
     }
     if (did == DID_RESIDUAL)
-        t->add_up_residual(out, os, res, rs, w, h, &t->res_phases);
+        t->dsp.add_up_residual(out, os, res, rs, w, h, &t->res_phases);
     return did;
 }
 

@@ -47,6 +47,7 @@ typedef struct Ctx {
     const FsrH264Slice *sl;
     FsrRefResolve resolve;
     void *opaque;
+    const FsrH264McDSP *mc;
     Cand cand[2][FSR_H264_MAX_REFS];
     int ncand[2];
     int missing[2];
@@ -132,14 +133,14 @@ static void option_weights(const Ctx *c, int lists, const Cand *const cd[2], Wei
 
 /* The weighted prediction of one plane from the list predictions r0 / r1
  * (stride 16); returns r0 or r1 itself when no arithmetic is needed. */
-static const uint8_t *combine(uint8_t *dst, const uint8_t *r0, const uint8_t *r1, int lists, const Weights *wt, int p,
-                              int w, int h)
+static const uint8_t *combine(const Ctx *c, uint8_t *dst, const uint8_t *r0, const uint8_t *r1, int lists,
+                              const Weights *wt, int p, int w, int h)
 {
     const int d = wt->denom[p ? 1 : 0];
     if (lists == 3) {
         const int plain = d == 0 && wt->w[0][p] == 1 && wt->w[1][p] == 1 && !wt->o[0][p] && !wt->o[1][p];
         const int avg = plain || (d == 5 && wt->w[0][p] == 32 && wt->w[1][p] == 32 && !wt->o[0][p] && !wt->o[1][p]);
-        fsr_h264_biweight_to(dst, r0, r1, 16, w, h, avg ? -1 : d, wt->w[0][p], wt->w[1][p], wt->o[0][p], wt->o[1][p]);
+        c->mc->biweight(dst, r0, r1, 16, w, h, avg ? -1 : d, wt->w[0][p], wt->w[1][p], wt->o[0][p], wt->o[1][p]);
         return dst;
     }
     const int l = lists == 2;
@@ -151,14 +152,14 @@ static const uint8_t *combine(uint8_t *dst, const uint8_t *r0, const uint8_t *r1
     return dst;
 }
 
-static void mc_cand(uint8_t *dst, const Cand *cd, const FsrBlock *blk, int l, int p)
+static void mc_cand(const Ctx *c, uint8_t *dst, const Cand *cd, const FsrBlock *blk, int l, int p)
 {
     FsrMcPlane ref = plane_of(cd->rp, p);
     if (p)
-        fsr_h264_mc_chroma(dst, 16, &ref, blk->x >> 1, blk->y >> 1, blk->mv[l][0], blk->mv[l][1], blk->w >> 1,
-                           blk->h >> 1);
+        c->mc->chroma(dst, 16, &ref, blk->x >> 1, blk->y >> 1, blk->mv[l][0], blk->mv[l][1], blk->w >> 1,
+                      blk->h >> 1);
     else
-        fsr_h264_mc_luma(dst, 16, &ref, blk->x, blk->y, blk->mv[l][0], blk->mv[l][1], blk->w, blk->h);
+        c->mc->luma(dst, 16, &ref, blk->x, blk->y, blk->mv[l][0], blk->mv[l][1], blk->w, blk->h);
 }
 
 /* Best option (list combination and reference per list) by SAD against
@@ -191,7 +192,7 @@ static int choose(Ctx *c, FsrBlock *blk, int lists, int try_drop, Choice *best)
     memset(done, 0, sizeof(done));
 #define RAW(l, k, p)                                                                                             \
     ((done[l][k] & (1 << (p))) ? raw[l][k][p]                                                                   \
-                               : (done[l][k] |= 1 << (p), mc_cand(raw[l][k][p], &c->cand[l][k], blk, l, p),    \
+                               : (done[l][k] |= 1 << (p), mc_cand(c, raw[l][k][p], &c->cand[l][k], blk, l, p),    \
                                   raw[l][k][p]))
     /* options in order of preference on ties: when a (0,0) vector may be
      * the bogus entry of an unused list, the other list alone comes first */
@@ -225,10 +226,10 @@ static int choose(Ctx *c, FsrBlock *blk, int lists, int try_drop, Choice *best)
                 unsigned sad = 0;
                 for (int p = 0; p < 3 && sad < best->sad; p++) {
                     const int pw = p ? w >> 1 : w, ph = p ? h >> 1 : h;
-                    pred[p] = combine(best->scratch[sc][p], ls & 1 ? RAW(0, k0, p) : NULL, ls & 2 ? RAW(1, k1, p) : NULL, ls,
+                    pred[p] = combine(c, best->scratch[sc][p], ls & 1 ? RAW(0, k0, p) : NULL, ls & 2 ? RAW(1, k1, p) : NULL, ls,
                                       &wt, p, pw, ph);
                     if (!single)
-                        sad += fsr_sad_below(cur[p], c->cur->stride[p], pred[p], 16, pw, ph, best->sad - sad);
+                        sad += c->mc->sad_below(cur[p], c->cur->stride[p], pred[p], 16, pw, ph, best->sad - sad);
                 }
                 if (sad < best->sad) {
                     best->sad = sad;
@@ -385,7 +386,8 @@ int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur
             if (!(b->cell_lists[k] & (1 << l)))
                 b->cell_mv[k][l][0] = b->cell_mv[k][l][1] = 0;
 
-    Ctx c = { .cur = cur, .cur_display = cur_display, .au = au, .resolve = resolve, .opaque = opaque };
+    Ctx c = { .cur = cur, .cur_display = cur_display, .au = au, .resolve = resolve, .opaque = opaque,
+              .mc = fsr_h264_mc_dsp() };
     const FsrH264Slice *last_sl = NULL;
     int n = 0;
     for (int my = 0; my < mb_h; my++)
@@ -501,16 +503,16 @@ int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur
                     sad = 0;
                     for (int p = 0; p < 3; p++) {
                         const int sh = p ? 1 : 0;
-                        sad += fsr_sad(cur->data[p] + (ptrdiff_t)(blk->y >> sh) * cur->stride[p] + (blk->x >> sh),
-                                       cur->stride[p], ch.pred[p], 16, blk->w >> sh, blk->h >> sh);
+                        sad += c.mc->sad(cur->data[p] + (ptrdiff_t)(blk->y >> sh) * cur->stride[p] + (blk->x >> sh),
+                                         cur->stride[p], ch.pred[p], 16, blk->w >> sh, blk->h >> sh);
                     }
                 }
                 if (sad) {
                     for (int p = 0; p < 3; p++) {
                         const int sh = p ? 1 : 0, bx = blk->x >> sh, by = blk->y >> sh;
-                        fsr_residual((int16_t *)m->residual[p] + (ptrdiff_t)by * m->residual_stride[p] + bx,
-                                     m->residual_stride[p], cur->data[p] + (ptrdiff_t)by * cur->stride[p] + bx,
-                                     cur->stride[p], ch.pred[p], 16, blk->w >> sh, blk->h >> sh);
+                        c.mc->residual((int16_t *)m->residual[p] + (ptrdiff_t)by * m->residual_stride[p] + bx,
+                                       m->residual_stride[p], cur->data[p] + (ptrdiff_t)by * cur->stride[p] + bx,
+                                       cur->stride[p], ch.pred[p], 16, blk->w >> sh, blk->h >> sh);
                     }
                     for (int j = 0; j < blk->h / 8; j++)
                         memset(b->cell_dirty + (size_t)(blk->y / 8 + j) * cw8 + blk->x / 8, 1, (size_t)(blk->w / 8));

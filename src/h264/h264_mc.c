@@ -10,34 +10,15 @@
 #define HAVE_X86 0
 #endif
 
+#include <pthread.h>
+
 #include "cpu.h"
 #include "intops.h"
 
-/* Which kernels run: 1 SIMD (SSE2 rows, AVX2 6-tap filters where the CPU
- * has it), 0 the plain C block code.  Decided once; tests flip it. */
-static _Atomic int simd_mode = -1;
-
-int fsr_h264_mc_set_simd(int on)
-{
-    /* FASTSR_CPU=c selects C, SSE2 rows included (fsr_cpu_flags() only
-     * masks AVX2, which the SSE2 rows do not need) */
-    const char *force = getenv("FASTSR_CPU");
-    if (force && !strcmp(force, "c"))
-        on = 0;
-    simd_mode = on ? (HAVE_X86 ? ((fsr_cpu_flags() & FSR_CPU_AVX2_FMA) ? 2 : 1) : 0) : 0;
-    return simd_mode;
-}
-
-static inline int simd(void)
-{
-    int m = simd_mode;
-    if (m < 0) {
-        fsr_h264_mc_set_simd(1);
-        m = simd_mode;
-    }
-    return m;
-}
-
+/* The block code is written once, for an ISA level given as a constant:
+ * always-inlined into one function per level (the table's entries, at the
+ * end), so the level is decided when the table is filled, never per call. */
+enum { ISA_C, ISA_SSE2, ISA_AVX2 };
 
 /* ---- plain C reference: each sample from its defining equations ---- */
 
@@ -185,10 +166,10 @@ static inline void avg_rows_sse2(uint8_t *dst, ptrdiff_t ds, const uint8_t *a, p
 
 static inline __attribute__((always_inline)) void avg_rows(uint8_t *dst, ptrdiff_t ds,
                                                            const uint8_t *a, ptrdiff_t as, const uint8_t *b,
-                                                           ptrdiff_t bs, const int w, int h)
+                                                           ptrdiff_t bs, const int w, int h, const int isa)
 {
 #if HAVE_X86
-    if ((w == 16 || w == 8) && simd()) {
+    if ((w == 16 || w == 8) && isa >= ISA_SSE2) {
         avg_rows_sse2(dst, ds, a, as, b, bs, w, h);
         return;
     }
@@ -207,7 +188,7 @@ static inline __attribute__((always_inline)) void copy_rows(uint8_t *restrict ds
 
 static inline __attribute__((always_inline)) void mc_luma_block(uint8_t *restrict dst, ptrdiff_t ds,
                                                                 const uint8_t *src, ptrdiff_t ss, int fx, int fy,
-                                                                const int w, int h)
+                                                                const int w, int h, const int isa)
 {
     /* hb: horizontal half samples for rows -2..h+2 (clipped), rows 0..h used
      * by b and s; tmp: unclipped, for j.  hv: vertical half samples for
@@ -217,11 +198,7 @@ static inline __attribute__((always_inline)) void mc_luma_block(uint8_t *restric
     const int need_b = fx != 0;
     const int need_v = fy != 0 && fx != 2;
     const int need_c = (fx == 2 && fy != 0) || (fy == 2 && fx != 0);
-#if HAVE_X86
-    const int avx2 = w == 16 && simd() == 2;
-#else
-    const int avx2 = 0;
-#endif
+    const int avx2 = HAVE_X86 && w == 16 && isa >= ISA_AVX2;
     if (need_b || need_c) {
         const int r0 = need_c ? -2 : 0, r1 = need_c ? h + 3 : h + 1;
 #if HAVE_X86
@@ -274,25 +251,26 @@ static inline __attribute__((always_inline)) void mc_luma_block(uint8_t *restric
     const uint8_t *B = hb + 2 * WIN, *S = hb + 3 * WIN, *V = hv, *M = hv + 1;
     switch (fy * 4 + fx) {
     case 0: copy_rows(dst, ds, src, ss, w, h); break;
-    case 1: avg_rows(dst, ds, src, ss, B, WIN, w, h); break;
+    case 1: avg_rows(dst, ds, src, ss, B, WIN, w, h, isa); break;
     case 2: copy_rows(dst, ds, B, WIN, w, h); break;
-    case 3: avg_rows(dst, ds, src + 1, ss, B, WIN, w, h); break;
-    case 4: avg_rows(dst, ds, src, ss, V, WIN, w, h); break;
-    case 5: avg_rows(dst, ds, B, WIN, V, WIN, w, h); break;
-    case 6: avg_rows(dst, ds, B, WIN, hc, 16, w, h); break;
-    case 7: avg_rows(dst, ds, B, WIN, M, WIN, w, h); break;
+    case 3: avg_rows(dst, ds, src + 1, ss, B, WIN, w, h, isa); break;
+    case 4: avg_rows(dst, ds, src, ss, V, WIN, w, h, isa); break;
+    case 5: avg_rows(dst, ds, B, WIN, V, WIN, w, h, isa); break;
+    case 6: avg_rows(dst, ds, B, WIN, hc, 16, w, h, isa); break;
+    case 7: avg_rows(dst, ds, B, WIN, M, WIN, w, h, isa); break;
     case 8: copy_rows(dst, ds, V, WIN, w, h); break;
-    case 9: avg_rows(dst, ds, V, WIN, hc, 16, w, h); break;
+    case 9: avg_rows(dst, ds, V, WIN, hc, 16, w, h, isa); break;
     case 10: copy_rows(dst, ds, hc, 16, w, h); break;
-    case 11: avg_rows(dst, ds, hc, 16, M, WIN, w, h); break;
-    case 12: avg_rows(dst, ds, src + ss, ss, V, WIN, w, h); break;
-    case 13: avg_rows(dst, ds, V, WIN, S, WIN, w, h); break;
-    case 14: avg_rows(dst, ds, hc, 16, S, WIN, w, h); break;
-    default: avg_rows(dst, ds, M, WIN, S, WIN, w, h); break;
+    case 11: avg_rows(dst, ds, hc, 16, M, WIN, w, h, isa); break;
+    case 12: avg_rows(dst, ds, src + ss, ss, V, WIN, w, h, isa); break;
+    case 13: avg_rows(dst, ds, V, WIN, S, WIN, w, h, isa); break;
+    case 14: avg_rows(dst, ds, hc, 16, S, WIN, w, h, isa); break;
+    default: avg_rows(dst, ds, M, WIN, S, WIN, w, h, isa); break;
     }
 }
 
-void fsr_h264_mc_luma(uint8_t *dst, ptrdiff_t ds, const FsrMcPlane *ref, int x, int y, int mvx, int mvy, int w, int h)
+static inline __attribute__((always_inline)) void mc_luma(uint8_t *dst, ptrdiff_t ds, const FsrMcPlane *ref, int x,
+                                                          int y, int mvx, int mvy, int w, int h, const int isa)
 {
     const int ix = x + (mvx >> 2), iy = y + (mvy >> 2), fx = mvx & 3, fy = mvy & 3;
     /* src points at the block's integer sample with 2 rows/cols before and
@@ -324,12 +302,35 @@ void fsr_h264_mc_luma(uint8_t *dst, ptrdiff_t ds, const FsrMcPlane *ref, int x, 
         ss = WIN;
     }
     if (w == 16)
-        mc_luma_block(dst, ds, src, ss, fx, fy, 16, h);
+        mc_luma_block(dst, ds, src, ss, fx, fy, 16, h, isa);
     else if (w == 8)
-        mc_luma_block(dst, ds, src, ss, fx, fy, 8, h);
+        mc_luma_block(dst, ds, src, ss, fx, fy, 8, h, isa);
     else
-        mc_luma_block(dst, ds, src, ss, fx, fy, w, h);
+        mc_luma_block(dst, ds, src, ss, fx, fy, w, h, isa);
 }
+
+#if HAVE_X86
+/* 8 columns of the chroma filter in 16-bit lanes (at most 64 * 255). */
+static void chroma8_sse2(uint8_t *dst, ptrdiff_t ds, const uint8_t *src, ptrdiff_t ss, int fx, int fy, int h)
+{
+    const __m128i A = _mm_set1_epi16((int16_t)((8 - fx) * (8 - fy))), B = _mm_set1_epi16((int16_t)(fx * (8 - fy)));
+    const __m128i C = _mm_set1_epi16((int16_t)((8 - fx) * fy)), D = _mm_set1_epi16((int16_t)(fx * fy));
+    const __m128i z = _mm_setzero_si128(), r = _mm_set1_epi16(32);
+    __m128i top = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)src), z);
+    __m128i top1 = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(src + 1)), z);
+    for (int j = 0; j < h; j++) {
+        const uint8_t *s1 = src + (j + 1) * ss;
+        const __m128i bot = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)s1), z);
+        const __m128i bot1 = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(s1 + 1)), z);
+        __m128i v = _mm_add_epi16(_mm_mullo_epi16(top, A), _mm_mullo_epi16(top1, B));
+        v = _mm_add_epi16(v, _mm_add_epi16(_mm_mullo_epi16(bot, C), _mm_mullo_epi16(bot1, D)));
+        v = _mm_srli_epi16(_mm_add_epi16(v, r), 6);
+        _mm_storel_epi64((__m128i *)(dst + j * ds), _mm_packus_epi16(v, v));
+        top = bot;
+        top1 = bot1;
+    }
+}
+#endif
 
 static inline __attribute__((always_inline)) void mc_chroma_block(uint8_t *restrict dst, ptrdiff_t ds,
                                                                   const uint8_t *src, ptrdiff_t ss, int fx, int fy,
@@ -343,8 +344,8 @@ static inline __attribute__((always_inline)) void mc_chroma_block(uint8_t *restr
     }
 }
 
-void fsr_h264_mc_chroma(uint8_t *dst, ptrdiff_t ds, const FsrMcPlane *ref, int x, int y, int mvx, int mvy, int w,
-                        int h)
+static inline __attribute__((always_inline)) void mc_chroma(uint8_t *dst, ptrdiff_t ds, const FsrMcPlane *ref, int x,
+                                                            int y, int mvx, int mvy, int w, int h, const int isa)
 {
     const int ix = x + (mvx >> 3), iy = y + (mvy >> 3), fx = mvx & 7, fy = mvy & 7;
     uint8_t edge[9 * 9];
@@ -373,23 +374,8 @@ void fsr_h264_mc_chroma(uint8_t *dst, ptrdiff_t ds, const FsrMcPlane *ref, int x
         return;
     }
 #if HAVE_X86
-    if (w == 8 && simd()) {
-        const __m128i A = _mm_set1_epi16((int16_t)((8 - fx) * (8 - fy))), B = _mm_set1_epi16((int16_t)(fx * (8 - fy)));
-        const __m128i C = _mm_set1_epi16((int16_t)((8 - fx) * fy)), D = _mm_set1_epi16((int16_t)(fx * fy));
-        const __m128i z = _mm_setzero_si128(), r = _mm_set1_epi16(32);
-        __m128i top = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)src), z);
-        __m128i top1 = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(src + 1)), z);
-        for (int j = 0; j < h; j++) {
-            const uint8_t *s1 = src + (j + 1) * ss;
-            const __m128i bot = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)s1), z);
-            const __m128i bot1 = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(s1 + 1)), z);
-            __m128i v = _mm_add_epi16(_mm_mullo_epi16(top, A), _mm_mullo_epi16(top1, B));
-            v = _mm_add_epi16(v, _mm_add_epi16(_mm_mullo_epi16(bot, C), _mm_mullo_epi16(bot1, D)));
-            v = _mm_srli_epi16(_mm_add_epi16(v, r), 6);
-            _mm_storel_epi64((__m128i *)(dst + j * ds), _mm_packus_epi16(v, v));
-            top = bot;
-            top1 = bot1;
-        }
+    if (w == 8 && isa >= ISA_SSE2) {
+        chroma8_sse2(dst, ds, src, ss, fx, fy, h);
         return;
     }
 #endif
@@ -425,21 +411,22 @@ void fsr_h264_weight(uint8_t *p, ptrdiff_t s, int w, int h, int log2_denom, int 
         }
 }
 
-void fsr_h264_biweight_to(uint8_t *dst, const uint8_t *p0, const uint8_t *p1, ptrdiff_t s, int w, int h,
-                          int log2_denom, int w0, int w1, int o0, int o1)
+static inline __attribute__((always_inline)) void biweight(uint8_t *dst, const uint8_t *p0, const uint8_t *p1,
+                                                           ptrdiff_t s, int w, int h, int log2_denom, int w0, int w1,
+                                                           int o0, int o1, const int isa)
 {
     if (log2_denom < 0) {
         if (w == 16)
-            avg_rows(dst, s, p0, s, p1, s, 16, h);
+            avg_rows(dst, s, p0, s, p1, s, 16, h, isa);
         else if (w == 8)
-            avg_rows(dst, s, p0, s, p1, s, 8, h);
+            avg_rows(dst, s, p0, s, p1, s, 8, h, isa);
         else
-            avg_rows(dst, s, p0, s, p1, s, w, h);
+            avg_rows(dst, s, p0, s, p1, s, w, h, isa);
         return;
     }
     const int o = (o0 + o1 + 1) >> 1;
 #if HAVE_X86
-    if ((w == 16 || w == 8) && simd()) {
+    if ((w == 16 || w == 8) && isa >= ISA_SSE2) {
         /* (p0, p1) pairs times (w0, w1) in 32-bit lanes: the sums exceed 16 bits */
         const __m128i wv = _mm_set1_epi32((int)((uint32_t)w1 << 16 | (uint16_t)w0));
         const __m128i rnd = _mm_set1_epi32(1 << log2_denom), ov = _mm_set1_epi32(o), z = _mm_setzero_si128();
@@ -500,10 +487,11 @@ static inline unsigned sad_rows_sse2(const uint8_t *a, ptrdiff_t as, const uint8
 }
 #endif
 
-unsigned fsr_sad(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs, int w, int h)
+static inline __attribute__((always_inline)) unsigned block_sad(const uint8_t *a, ptrdiff_t as, const uint8_t *b,
+                                                          ptrdiff_t bs, int w, int h, const int isa)
 {
 #if HAVE_X86
-    if ((w == 16 || w == 8) && simd())
+    if ((w == 16 || w == 8) && isa >= ISA_SSE2)
         return sad_rows_sse2(a, as, b, bs, w, h);
 #endif
     if (w == 16)
@@ -517,31 +505,33 @@ unsigned fsr_sad(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs,
  * smaller sums). */
 static inline __attribute__((always_inline)) unsigned sad_below_block(const uint8_t *a, ptrdiff_t as,
                                                                       const uint8_t *b, ptrdiff_t bs, const int w,
-                                                                      int h, unsigned limit)
+                                                                      int h, unsigned limit, const int isa)
 {
-    unsigned sad = 0;
+    unsigned sum = 0;
     for (int j = 0; j < h; j += 4) {
 #if HAVE_X86
-        if (simd())
-            sad += sad_rows_sse2(a + j * as, as, b + j * bs, bs, w, 4);
+        if (isa >= ISA_SSE2)
+            sum += sad_rows_sse2(a + j * as, as, b + j * bs, bs, w, 4);
         else
 #endif
             for (int r = j; r < j + 4; r++)
                 for (int i = 0; i < w; i++)
-                    sad += (unsigned)abs(a[r * as + i] - b[r * bs + i]);
-        if (sad >= limit)
-            return sad;
+                    sum += (unsigned)abs(a[r * as + i] - b[r * bs + i]);
+        if (sum >= limit)
+            return sum;
     }
-    return sad;
+    return sum;
 }
 
-unsigned fsr_sad_below(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs, int w, int h, unsigned limit)
+static inline __attribute__((always_inline)) unsigned sad_below(const uint8_t *a, ptrdiff_t as, const uint8_t *b,
+                                                                ptrdiff_t bs, int w, int h, unsigned limit,
+                                                                const int isa)
 {
     if ((h & 3) == 0 && w == 16)
-        return sad_below_block(a, as, b, bs, 16, h, limit);
+        return sad_below_block(a, as, b, bs, 16, h, limit, isa);
     if ((h & 3) == 0 && w == 8)
-        return sad_below_block(a, as, b, bs, 8, h, limit);
-    return fsr_sad(a, as, b, bs, w, h);
+        return sad_below_block(a, as, b, bs, 8, h, limit, isa);
+    return block_sad(a, as, b, bs, w, h, isa);
 }
 
 static inline __attribute__((always_inline)) unsigned residual_block(int16_t *restrict o, ptrdiff_t os,
@@ -559,7 +549,7 @@ static inline __attribute__((always_inline)) unsigned residual_block(int16_t *re
 }
 
 #if HAVE_X86
-static inline unsigned residual_sse2(int16_t *o, ptrdiff_t os, const uint8_t *d, ptrdiff_t ds, const uint8_t *p,
+static inline unsigned residual_rows_sse2(int16_t *o, ptrdiff_t os, const uint8_t *d, ptrdiff_t ds, const uint8_t *p,
                                      ptrdiff_t ps, int w, int h)
 {
     const __m128i z = _mm_setzero_si128();
@@ -577,12 +567,13 @@ static inline unsigned residual_sse2(int16_t *o, ptrdiff_t os, const uint8_t *d,
 }
 #endif
 
-unsigned fsr_residual(int16_t *o, ptrdiff_t os, const uint8_t *d, ptrdiff_t ds, const uint8_t *p, ptrdiff_t ps,
-                      int w, int h)
+static inline __attribute__((always_inline)) unsigned residual(int16_t *o, ptrdiff_t os, const uint8_t *d,
+                                                               ptrdiff_t ds, const uint8_t *p, ptrdiff_t ps, int w,
+                                                               int h, const int isa)
 {
 #if HAVE_X86
-    if ((w == 16 || w == 8) && simd())
-        return residual_sse2(o, os, d, ds, p, ps, w, h);
+    if ((w == 16 || w == 8) && isa >= ISA_SSE2)
+        return residual_rows_sse2(o, os, d, ds, p, ps, w, h);
 #endif
     if (w == 16)
         return residual_block(o, os, d, ds, p, ps, 16, h);
@@ -591,4 +582,81 @@ unsigned fsr_residual(int16_t *o, ptrdiff_t os, const uint8_t *d, ptrdiff_t ds, 
     if (w == 4)
         return residual_block(o, os, d, ds, p, ps, 4, h);
     return residual_block(o, os, d, ds, p, ps, w, h);
+}
+
+/* ---- the kernel table: one function per entry and ISA level ---- */
+
+#define ENTRIES(sfx, isa)                                                                                         \
+    static void luma_##sfx(uint8_t *dst, ptrdiff_t ds, const FsrMcPlane *ref, int x, int y, int mvx, int mvy,       \
+                           int w, int h)                                                                          \
+    {                                                                                                             \
+        mc_luma(dst, ds, ref, x, y, mvx, mvy, w, h, isa);                                                          \
+    }                                                                                                             \
+    static void chroma_##sfx(uint8_t *dst, ptrdiff_t ds, const FsrMcPlane *ref, int x, int y, int mvx, int mvy,     \
+                             int w, int h)                                                                        \
+    {                                                                                                             \
+        mc_chroma(dst, ds, ref, x, y, mvx, mvy, w, h, isa);                                                        \
+    }                                                                                                             \
+    static void biweight_##sfx(uint8_t *dst, const uint8_t *p0, const uint8_t *p1, ptrdiff_t s, int w, int h,     \
+                               int log2_denom, int w0, int w1, int o0, int o1)                                    \
+    {                                                                                                             \
+        biweight(dst, p0, p1, s, w, h, log2_denom, w0, w1, o0, o1, isa);                                           \
+    }                                                                                                             \
+    static unsigned residual_##sfx(int16_t *o, ptrdiff_t os, const uint8_t *d, ptrdiff_t ds, const uint8_t *p,    \
+                                   ptrdiff_t ps, int w, int h)                                                    \
+    {                                                                                                             \
+        return residual(o, os, d, ds, p, ps, w, h, isa);                                                           \
+    }                                                                                                             \
+    static unsigned sad_##sfx(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs, int w, int h)       \
+    {                                                                                                             \
+        return block_sad(a, as, b, bs, w, h, isa);                                                                    \
+    }                                                                                                             \
+    static unsigned sad_below_##sfx(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs, int w, int h, \
+                                    unsigned limit)                                                               \
+    {                                                                                                             \
+        return sad_below(a, as, b, bs, w, h, limit, isa);                                                          \
+    }                                                                                                             \
+    static void fill_##sfx(FsrH264McDSP *dsp)                                                                     \
+    {                                                                                                             \
+        dsp->luma = luma_##sfx;                                                                                   \
+        dsp->chroma = chroma_##sfx;                                                                               \
+        dsp->biweight = biweight_##sfx;                                                                           \
+        dsp->residual = residual_##sfx;                                                                           \
+        dsp->sad = sad_##sfx;                                                                                     \
+        dsp->sad_below = sad_below_##sfx;                                                                         \
+    }
+
+ENTRIES(c, ISA_C)
+#if HAVE_X86
+ENTRIES(sse2, ISA_SSE2)
+ENTRIES(avx2, ISA_AVX2)
+#endif
+
+void fsr_h264_mc_dsp_init(FsrH264McDSP *dsp, unsigned cpu_flags)
+{
+    fill_c(dsp);
+#if HAVE_X86
+    if (!(cpu_flags & FSR_CPU_SSE2))
+        return;
+    fill_sse2(dsp);
+    if (!(cpu_flags & FSR_CPU_AVX2_FMA))
+        return;
+    fill_avx2(dsp);
+#else
+    (void)cpu_flags;
+#endif
+}
+
+static FsrH264McDSP cpu_dsp;
+static pthread_once_t cpu_dsp_once = PTHREAD_ONCE_INIT;
+
+static void init_cpu_dsp(void)
+{
+    fsr_h264_mc_dsp_init(&cpu_dsp, fsr_cpu_flags());
+}
+
+const FsrH264McDSP *fsr_h264_mc_dsp(void)
+{
+    pthread_once(&cpu_dsp_once, init_cpu_dsp);
+    return &cpu_dsp;
 }

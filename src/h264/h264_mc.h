@@ -17,40 +17,43 @@ typedef struct FsrMcPlane {
     int pad;
 } FsrMcPlane;
 
-/* Luma block w x h (w, h <= 16) at (x, y) displaced by the quarter-pel
- * vector (mvx, mvy). */
-void fsr_h264_mc_luma(uint8_t *dst, ptrdiff_t dst_stride, const FsrMcPlane *ref, int x, int y, int mvx, int mvy,
-                      int w, int h);
-/* Plain C reference of the same (per sample, straight from the standard). */
+typedef void (*FsrH264McFn)(uint8_t *dst, ptrdiff_t dst_stride, const FsrMcPlane *ref, int x, int y, int mvx,
+                            int mvy, int w, int h);
+
+/* The kernels (SSE2 rows and AVX2 6-tap filters where the CPU has them),
+ * every version exact to the C one and the C one to the standard. */
+typedef struct FsrH264McDSP {
+    /* Luma block w x h (w, h <= 16) at (x, y) displaced by the quarter-pel
+     * vector (mvx, mvy). */
+    FsrH264McFn luma;
+    /* Chroma block (w, h <= 8) at chroma position (x, y); (mvx, mvy) is the
+     * luma quarter-pel vector, i.e. eighth-pel in 4:2:0 chroma. */
+    FsrH264McFn chroma;
+    /* Bi-prediction into dst (which may be p0): weighted (8-301) or, with
+     * log2_denom < 0, the default average (p0 + p1 + 1) >> 1. */
+    void (*biweight)(uint8_t *dst, const uint8_t *p0, const uint8_t *p1, ptrdiff_t stride, int w, int h,
+                     int log2_denom, int w0, int w1, int o0, int o1);
+    /* o = d - p over a block; returns the SAD (0: the block is exact). */
+    unsigned (*residual)(int16_t *o, ptrdiff_t os, const uint8_t *d, ptrdiff_t ds, const uint8_t *p, ptrdiff_t ps,
+                         int w, int h);
+    unsigned (*sad)(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs, int w, int h);
+    /* The SAD when below limit, else some value >= limit (stops early). */
+    unsigned (*sad_below)(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs, int w, int h,
+                          unsigned limit);
+} FsrH264McDSP;
+
+void fsr_h264_mc_dsp_init(FsrH264McDSP *dsp, unsigned cpu_flags);
+/* The kernels for fsr_cpu_flags(), filled at the first call. */
+const FsrH264McDSP *fsr_h264_mc_dsp(void);
+
+/* Plain C references of the luma and chroma entries: per sample, straight
+ * from the standard. */
 void fsr_h264_mc_luma_ref(uint8_t *dst, ptrdiff_t dst_stride, const FsrMcPlane *ref, int x, int y, int mvx,
                           int mvy, int w, int h);
-
-/* Chroma block (w, h <= 8) at chroma position (x, y); (mvx, mvy) is the
- * luma quarter-pel vector, i.e. eighth-pel in 4:2:0 chroma. */
-void fsr_h264_mc_chroma(uint8_t *dst, ptrdiff_t dst_stride, const FsrMcPlane *ref, int x, int y, int mvx, int mvy,
-                        int w, int h);
-
 void fsr_h264_mc_chroma_ref(uint8_t *dst, ptrdiff_t dst_stride, const FsrMcPlane *ref, int x, int y, int mvx,
                             int mvy, int w, int h);
 
 /* Explicit weighting of one prediction in place (8-299). */
 void fsr_h264_weight(uint8_t *p, ptrdiff_t stride, int w, int h, int log2_denom, int weight, int offset);
-/* Bi-prediction into dst (which may be p0): weighted (8-301) or, with
- * log2_denom < 0, the default average (p0 + p1 + 1) >> 1. */
-void fsr_h264_biweight_to(uint8_t *dst, const uint8_t *p0, const uint8_t *p1, ptrdiff_t stride, int w, int h,
-                          int log2_denom, int w0, int w1, int o0, int o1);
-
-/* o = d - p over a block; returns the SAD (0: the block is exact). */
-unsigned fsr_residual(int16_t *o, ptrdiff_t os, const uint8_t *d, ptrdiff_t ds, const uint8_t *p, ptrdiff_t ps,
-                      int w, int h);
-
-/* 1: SIMD kernels (the default where the CPU has them), 0: the plain C
- * block code.  For tests and benchmarks; FASTSR_CPU=c also selects C.
- * Returns the kernels now selected: 0 plain C, 1 SSE2, 2 SSE2 and AVX2. */
-int fsr_h264_mc_set_simd(int on);
-
-unsigned fsr_sad(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs, int w, int h);
-/* The SAD when below limit, else some value >= limit (stops early). */
-unsigned fsr_sad_below(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs, int w, int h, unsigned limit);
 
 #endif

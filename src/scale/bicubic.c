@@ -1,8 +1,6 @@
 /* Integer-factor bicubic upscaling.  Vertical pass first into a float row
  * (LR width, padded by two mirrored columns each side), then the horizontal
- * pass per output phase.  The C and AVX2 kernels perform the same float
- * multiplies and adds in the same order (the build forbids FMA contraction),
- * so they agree bit for bit. */
+ * pass per output phase; the row kernels sit behind FsrBicubicDSP. */
 #include "bicubic.h"
 
 #include <math.h>
@@ -91,6 +89,34 @@ static int check_args(const void *dst, const void *src, int sw, int sh, int scal
 
 /* ---- reference ---- */
 
+/* HR sample (ox, oy) of an 8-bit (src8) or 16-bit (src16) plane, one tap
+ * at a time: the definition both references share. */
+static float ref_sample(const FsrBicubicPhases *ph, const uint8_t *src8, const int16_t *src16, ptrdiff_t src_stride,
+                        int sw, int sh, int ox, int oy)
+{
+    const int scale = ph->scale, px = ox % scale, jx = ox / scale, py = oy % scale, jy = oy / scale;
+    float acc = 0.f;
+    for (int i = 0; i < 4; i++) {
+        const int x = fsr_mirror(jx + ph->offset[px] + i, sw);
+        float col = 0.f;
+        for (int k = 0; k < 4; k++) {
+            const ptrdiff_t at = fsr_mirror(jy + ph->offset[py] + k, sh) * src_stride + x;
+            const float t = ph->weight[py][k] * (float)(src8 ? src8[at] : src16[at]);
+            col = k ? col + t : t;
+        }
+        const float t = ph->weight[px][i] * col;
+        acc = i ? acc + t : t;
+    }
+    return acc;
+}
+
+static inline int16_t round_s16(float acc)
+{
+    float r = floorf(acc + 0.5f);
+    r = r < -32768.f ? -32768.f : r > 32767.f ? 32767.f : r;
+    return (int16_t)r;
+}
+
 int fsr_bicubic_plane_ref(uint8_t *dst, ptrdiff_t dst_stride,
                           const uint8_t *src, ptrdiff_t src_stride,
                           int sw, int sh, int scale)
@@ -100,32 +126,27 @@ int fsr_bicubic_plane_ref(uint8_t *dst, ptrdiff_t dst_stride,
         return ret;
     FsrBicubicPhases ph;
     fsr_bicubic_phases(&ph, scale);
-    for (int oy = 0; oy < sh * scale; oy++) {
-        const int py = oy % scale, jy = oy / scale;
-        for (int ox = 0; ox < sw * scale; ox++) {
-            const int px = ox % scale, jx = ox / scale;
-            float acc = 0.f;
-            for (int i = 0; i < 4; i++) {
-                const int x = fsr_mirror(jx + ph.offset[px] + i, sw);
-                float col = 0.f;
-                for (int k = 0; k < 4; k++) {
-                    const int y = fsr_mirror(jy + ph.offset[py] + k, sh);
-                    const float t = ph.weight[py][k] * (float)src[y * src_stride + x];
-                    col = k ? col + t : t;
-                }
-                const float t = ph.weight[px][i] * col;
-                acc = i ? acc + t : t;
-            }
-            dst[oy * dst_stride + ox] = round_u8(acc);
-        }
-    }
+    for (int oy = 0; oy < sh * scale; oy++)
+        for (int ox = 0; ox < sw * scale; ox++)
+            dst[oy * dst_stride + ox] = round_u8(ref_sample(&ph, src, NULL, src_stride, sw, sh, ox, oy));
+    return 0;
+}
+
+int fsr_bicubic_plane_s16_ref(int16_t *dst, ptrdiff_t dst_stride, const int16_t *src, ptrdiff_t src_stride, int sw,
+                              int sh, int scale)
+{
+    int ret = check_args(dst, src, sw, sh, scale);
+    if (ret < 0)
+        return ret;
+    FsrBicubicPhases ph;
+    fsr_bicubic_phases(&ph, scale);
+    for (int oy = 0; oy < sh * scale; oy++)
+        for (int ox = 0; ox < sw * scale; ox++)
+            dst[oy * dst_stride + ox] = round_s16(ref_sample(&ph, NULL, src, src_stride, sw, sh, ox, oy));
     return 0;
 }
 
 /* ---- row kernels ---- */
-
-typedef void (*VertRowFn)(float *dst, const uint8_t *const rows[4], const float w[4], int n);
-typedef void (*HorzRowFn)(uint8_t *dst, const float *tmp, const FsrBicubicPhases *ph, int n);
 
 static void vert_row_c(float *dst, const uint8_t *const rows[4], const float w[4], int n)
 {
@@ -220,27 +241,10 @@ static void horz_row_avx2(uint8_t *dst, const float *tmp, const FsrBicubicPhases
 }
 #endif
 
-typedef struct RowKernels {
-    VertRowFn vert;
-    HorzRowFn horz;
-} RowKernels;
-
-static RowKernels row_kernels(void)
-{
-    RowKernels k = { vert_row_c, horz_row_c };
-#if defined(__x86_64__)
-    if (fsr_cpu_flags() & FSR_CPU_AVX2_FMA) {
-        k.vert = vert_row_avx2;
-        k.horz = horz_row_avx2;
-    }
-#endif
-    return k;
-}
-
 /* One HR row oy of the LR columns [rx, rx + rw): the vertical pass over
  * those columns and PAD more on each side (mirrored at the plane's edges),
  * then the horizontal pass.  tmp holds rw + 2 * PAD + 8 floats. */
-static void region_row(const RowKernels *k, const FsrBicubicPhases *ph, uint8_t *dst, const uint8_t *src,
+static void region_row(const FsrBicubicDSP *k, const FsrBicubicPhases *ph, uint8_t *dst, const uint8_t *src,
                        ptrdiff_t src_stride, int sw, int sh, int oy, int rx, int rw, float *tmp)
 {
     const int scale = ph->scale, py = oy % scale, jy = oy / scale;
@@ -250,22 +254,20 @@ static void region_row(const RowKernels *k, const FsrBicubicPhases *ph, uint8_t 
     /* columns [c0, c1) exist in the plane; the rest of the window mirrors */
     const int w0 = rx - PAD, c0 = w0 < 0 ? 0 : w0, c1 = rx + rw + PAD > sw ? sw : rx + rw + PAD;
     const uint8_t *crow[4] = { rows[0] + c0, rows[1] + c0, rows[2] + c0, rows[3] + c0 };
-    k->vert(tmp + (c0 - w0), crow, ph->weight[py], c1 - c0);
+    k->vert_row(tmp + (c0 - w0), crow, ph->weight[py], c1 - c0);
     for (int c = w0; c < c0; c++)
         tmp[c - w0] = tmp[fsr_mirror(c, sw) - w0];
     for (int c = c1; c < rx + rw + PAD; c++)
         tmp[c - w0] = tmp[fsr_mirror(c, sw) - w0];
-    k->horz(dst, tmp + PAD, ph, rw);
+    k->horz_row(dst, tmp + PAD, ph, rw);
 }
 
-int fsr_bicubic_plane(uint8_t *dst, ptrdiff_t dst_stride,
-                      const uint8_t *src, ptrdiff_t src_stride,
-                      int sw, int sh, int scale)
+int fsr_bicubic_plane_dsp(const FsrBicubicDSP *k, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src,
+                          ptrdiff_t src_stride, int sw, int sh, int scale)
 {
     int ret = check_args(dst, src, sw, sh, scale);
     if (ret < 0)
         return ret;
-    const RowKernels k = row_kernels();
     FsrBicubicPhases ph;
     fsr_bicubic_phases(&ph, scale);
     const int oh = sh * scale;
@@ -281,7 +283,7 @@ int fsr_bicubic_plane(uint8_t *dst, ptrdiff_t dst_stride,
 #pragma omp for schedule(static)
         for (int oy = 0; oy < oh; oy++)
             if (tmp)
-                region_row(&k, &ph, dst + oy * dst_stride, src, src_stride, sw, sh, oy, 0, sw, tmp);
+                region_row(k, &ph, dst + oy * dst_stride, src, src_stride, sw, sh, oy, 0, sw, tmp);
         free(tmp);
     }
     if (failed)
@@ -289,8 +291,8 @@ int fsr_bicubic_plane(uint8_t *dst, ptrdiff_t dst_stride,
     return 0;
 }
 
-int fsr_bicubic_region(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int sw, int sh,
-                       int scale, int rx, int ry, int rw, int rh)
+int fsr_bicubic_region_dsp(const FsrBicubicDSP *k, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src,
+                           ptrdiff_t src_stride, int sw, int sh, int scale, int rx, int ry, int rw, int rh)
 {
     int ret = check_args(dst, src, sw, sh, scale);
     if (ret < 0)
@@ -298,26 +300,24 @@ int fsr_bicubic_region(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, p
     if (rx < 0 || ry < 0 || rw <= 0 || rh <= 0 || rx + rw > sw || ry + rh > sh || rw > 4096)
         return fsr_error(FSR_ERR(EINVAL), "bicubic: region %d,%d %dx%d outside the %dx%d plane", rx, ry, rw, rh,
                          sw, sh);
-    const RowKernels k = row_kernels();
     FsrBicubicPhases ph;
     fsr_bicubic_phases(&ph, scale);
     float tmp[4096 + 2 * PAD + 8];
     for (int j = 0; j < rh * scale; j++)
-        region_row(&k, &ph, dst + j * dst_stride, src, src_stride, sw, sh, ry * scale + j, rx, rw, tmp);
+        region_row(k, &ph, dst + j * dst_stride, src, src_stride, sw, sh, ry * scale + j, rx, rw, tmp);
     return 0;
 }
 
-/* Same arithmetic as the reference below, organised for small planes
- * (residual blocks): mirrored indices from tables, vertical pass into a
- * float buffer, then the horizontal pass. */
-static int bicubic_small_s16(int16_t *dst, ptrdiff_t dst_stride, const int16_t *src, ptrdiff_t src_stride, int sw,
-                             int sh, int scale)
+/* Same arithmetic as the reference, organised for small planes (residual
+ * blocks): mirrored indices from tables, vertical pass into a float buffer,
+ * then the horizontal pass. */
+static void block_s16_c(int16_t *dst, ptrdiff_t dst_stride, const int16_t *src, ptrdiff_t src_stride, int sw, int sh,
+                        int scale)
 {
     FsrBicubicPhases ph;
     fsr_bicubic_phases(&ph, scale);
-    enum { MAXS = 64 };
-    int xi[MAXS * FSR_MAX_SCALE][4];
-    float col[MAXS + 2 * PAD];
+    int xi[FSR_BICUBIC_BLOCK_MAX * FSR_MAX_SCALE][4];
+    float col[FSR_BICUBIC_BLOCK_MAX + 2 * PAD];
     for (int ox = 0; ox < sw * scale; ox++)
         for (int i = 0; i < 4; i++)
             xi[ox][i] = fsr_mirror(ox / scale + ph.offset[ox % scale] + i, sw) + PAD;
@@ -342,12 +342,9 @@ static int bicubic_small_s16(int16_t *dst, ptrdiff_t dst_stride, const int16_t *
             acc = acc + wx[1] * col[ix[1]];
             acc = acc + wx[2] * col[ix[2]];
             acc = acc + wx[3] * col[ix[3]];
-            float v = floorf(acc + 0.5f);
-            v = v < -32768.f ? -32768.f : v > 32767.f ? 32767.f : v;
-            d[ox] = (int16_t)v;
+            d[ox] = round_s16(acc);
         }
     }
-    return 0;
 }
 
 #if defined(__x86_64__)
@@ -355,14 +352,13 @@ static int bicubic_small_s16(int16_t *dst, ptrdiff_t dst_stride, const int16_t *
  * vertical pass 8 columns at a time, the horizontal pass 8 outputs of one
  * phase at a time from the mirrored column buffer. */
 __attribute__((target("avx2,fma")))
-static int bicubic_small_s16_avx2(int16_t *dst, ptrdiff_t dst_stride, const int16_t *src, ptrdiff_t src_stride,
-                                  int sw, int sh, int scale)
+static void block_s16_avx2(int16_t *dst, ptrdiff_t dst_stride, const int16_t *src, ptrdiff_t src_stride, int sw,
+                           int sh, int scale)
 {
     FsrBicubicPhases ph;
     fsr_bicubic_phases(&ph, scale);
-    enum { MAXS = 64 };
-    float col[MAXS + 2 * PAD + 8];
-    int32_t out[FSR_MAX_SCALE][MAXS + 8];
+    float col[FSR_BICUBIC_BLOCK_MAX + 2 * PAD + 8];
+    int32_t out[FSR_MAX_SCALE][FSR_BICUBIC_BLOCK_MAX + 8];
     for (int oy = 0; oy < sh * scale; oy++) {
         const int py = oy % scale, jy = oy / scale;
         const int16_t *r[4];
@@ -421,56 +417,69 @@ static int bicubic_small_s16_avx2(int16_t *dst, ptrdiff_t dst_stride, const int1
             for (int p = 0; p < scale; p++)
                 d[j * scale + p] = (int16_t)out[p][j];
     }
-    return 0;
 }
 #endif
+
+int fsr_bicubic_plane_s16_dsp(const FsrBicubicDSP *dsp, int16_t *dst, ptrdiff_t dst_stride, const int16_t *src,
+                              ptrdiff_t src_stride, int sw, int sh, int scale)
+{
+    int ret = check_args(dst, src, sw, sh, scale);
+    if (ret < 0)
+        return ret;
+    if (sw > FSR_BICUBIC_BLOCK_MAX)
+        return fsr_bicubic_plane_s16_ref(dst, dst_stride, src, src_stride, sw, sh, scale);
+    dsp->block_s16(dst, dst_stride, src, src_stride, sw, sh, scale);
+    return 0;
+}
+
+/* ---- the kernel table ---- */
+
+void fsr_bicubic_dsp_init(FsrBicubicDSP *dsp, unsigned cpu_flags)
+{
+    dsp->vert_row = vert_row_c;
+    dsp->horz_row = horz_row_c;
+    dsp->block_s16 = block_s16_c;
+#if defined(__x86_64__)
+    if (!(cpu_flags & FSR_CPU_AVX2_FMA))
+        return;
+    dsp->vert_row = vert_row_avx2;
+    dsp->horz_row = horz_row_avx2;
+    dsp->block_s16 = block_s16_avx2;
+#else
+    (void)cpu_flags;
+#endif
+}
+
+static FsrBicubicDSP cpu_dsp;
+static pthread_once_t cpu_dsp_once = PTHREAD_ONCE_INIT;
+
+static void init_cpu_dsp(void)
+{
+    fsr_bicubic_dsp_init(&cpu_dsp, fsr_cpu_flags());
+}
+
+const FsrBicubicDSP *fsr_bicubic_dsp(void)
+{
+    pthread_once(&cpu_dsp_once, init_cpu_dsp);
+    return &cpu_dsp;
+}
+
+int fsr_bicubic_plane(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int sw, int sh,
+                      int scale)
+{
+    return fsr_bicubic_plane_dsp(fsr_bicubic_dsp(), dst, dst_stride, src, src_stride, sw, sh, scale);
+}
+
+int fsr_bicubic_region(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int sw, int sh,
+                       int scale, int rx, int ry, int rw, int rh)
+{
+    return fsr_bicubic_region_dsp(fsr_bicubic_dsp(), dst, dst_stride, src, src_stride, sw, sh, scale, rx, ry, rw, rh);
+}
 
 int fsr_bicubic_plane_s16(int16_t *dst, ptrdiff_t dst_stride, const int16_t *src, ptrdiff_t src_stride, int sw,
                           int sh, int scale)
 {
-    int ret = check_args(dst, src, sw, sh, scale);
-    if (ret < 0)
-        return ret;
-#if defined(__x86_64__)
-    if (sw <= 64 && (fsr_cpu_flags() & FSR_CPU_AVX2_FMA))
-        return bicubic_small_s16_avx2(dst, dst_stride, src, src_stride, sw, sh, scale);
-#endif
-    if (sw <= 64)
-        return bicubic_small_s16(dst, dst_stride, src, src_stride, sw, sh, scale);
-    return fsr_bicubic_plane_s16_ref(dst, dst_stride, src, src_stride, sw, sh, scale);
-}
-
-int fsr_bicubic_plane_s16_ref(int16_t *dst, ptrdiff_t dst_stride,
-                          const int16_t *src, ptrdiff_t src_stride,
-                          int sw, int sh, int scale)
-{
-    int ret = check_args(dst, src, sw, sh, scale);
-    if (ret < 0)
-        return ret;
-    FsrBicubicPhases ph;
-    fsr_bicubic_phases(&ph, scale);
-    for (int oy = 0; oy < sh * scale; oy++) {
-        const int py = oy % scale, jy = oy / scale;
-        for (int ox = 0; ox < sw * scale; ox++) {
-            const int px = ox % scale, jx = ox / scale;
-            float acc = 0.f;
-            for (int i = 0; i < 4; i++) {
-                const int x = fsr_mirror(jx + ph.offset[px] + i, sw);
-                float col = 0.f;
-                for (int k = 0; k < 4; k++) {
-                    const int y = fsr_mirror(jy + ph.offset[py] + k, sh);
-                    const float t = ph.weight[py][k] * (float)src[y * src_stride + x];
-                    col = k ? col + t : t;
-                }
-                const float t = ph.weight[px][i] * col;
-                acc = i ? acc + t : t;
-            }
-            float r = floorf(acc + 0.5f);
-            r = r < -32768.f ? -32768.f : r > 32767.f ? 32767.f : r;
-            dst[oy * dst_stride + ox] = (int16_t)r;
-        }
-    }
-    return 0;
+    return fsr_bicubic_plane_s16_dsp(fsr_bicubic_dsp(), dst, dst_stride, src, src_stride, sw, sh, scale);
 }
 
 int fsr_bicubic_picture(FsrPicture *dst, const FsrPicture *src, int scale)

@@ -20,6 +20,41 @@ double fsr_cubic_kernel(double x);
 /* Keys' cubic convolution kernel with parameter a (bicubic: a = -0.5). */
 double fsr_keys_kernel(double x, double a);
 
+/* ---- kernels ---- */
+
+/* Widest plane the residual-block kernel takes; wider ones take the
+ * reference. */
+#define FSR_BICUBIC_BLOCK_MAX 64
+
+/* The C and AVX2 versions perform the same float multiplies and adds in the
+ * same order (the build forbids FMA contraction), so they agree bit for bit. */
+typedef struct FsrBicubicDSP {
+    /* Vertical pass of one HR row: dst[x] = w0 rows[0][x] + ... + w3
+     * rows[3][x] (added in that order), x < n. */
+    void (*vert_row)(float *dst, const uint8_t *const rows[4], const float w[4], int n);
+    /* Horizontal pass: HR pixels j * scale + p of the LR columns j < n from
+     * the vertical pass tmp, which is readable from tmp[-2] to tmp[n + 1]. */
+    void (*horz_row)(uint8_t *dst, const float *tmp, const FsrBicubicPhases *ph, int n);
+    /* A whole signed 16-bit plane (a residual block) at most
+     * FSR_BICUBIC_BLOCK_MAX wide: the same values as
+     * fsr_bicubic_plane_s16_ref; arguments already checked. */
+    void (*block_s16)(int16_t *dst, ptrdiff_t dst_stride, const int16_t *src, ptrdiff_t src_stride, int sw, int sh,
+                      int scale);
+} FsrBicubicDSP;
+
+void fsr_bicubic_dsp_init(FsrBicubicDSP *dsp, unsigned cpu_flags);
+/* The kernels for fsr_cpu_flags(), filled at the first call: those of the
+ * public functions (fsr_bicubic_plane...). */
+const FsrBicubicDSP *fsr_bicubic_dsp(void);
+
+/* The public functions with the kernels of dsp. */
+int fsr_bicubic_plane_dsp(const FsrBicubicDSP *dsp, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src,
+                          ptrdiff_t src_stride, int sw, int sh, int scale);
+int fsr_bicubic_region_dsp(const FsrBicubicDSP *dsp, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src,
+                           ptrdiff_t src_stride, int sw, int sh, int scale, int rx, int ry, int rw, int rh);
+int fsr_bicubic_plane_s16_dsp(const FsrBicubicDSP *dsp, int16_t *dst, ptrdiff_t dst_stride, const int16_t *src,
+                              ptrdiff_t src_stride, int sw, int sh, int scale);
+
 /* Plain C reference of fsr_bicubic_plane: one pixel at a time, no threads. */
 int fsr_bicubic_plane_ref(uint8_t *dst, ptrdiff_t dst_stride,
                           const uint8_t *src, ptrdiff_t src_stride,

@@ -10,7 +10,6 @@
 #endif
 
 #include "cpu.h"
-#include "intops.h"
 #include "log.h"
 
 /* Position of a tap in a block's packed weights. */
@@ -870,52 +869,43 @@ static void conv_row_avx2(float *out, ptrdiff_t out_cs, const float *const *rows
 }
 #endif
 
-void fsr_conv_dsp_init(FsrConvDSP *dsp, unsigned flags)
+void fsr_conv_dsp_init(FsrConvDSP *dsp, unsigned cpu_flags)
 {
     dsp->conv_row = conv_row_c;
     dsp->conv_row_c8 = conv_row_c8_c;
     dsp->to_c8 = to_c8_c;
     dsp->conv_row_1_to_c8 = conv_row_1_to_c8_c;
     dsp->conv_parts = conv_parts_c;
-    dsp->simd = 0;
 #if defined(__x86_64__)
-    if (flags & FSR_CPU_AVX2_FMA) {
-        dsp->conv_row = conv_row_avx2;
-        dsp->conv_row_c8 = conv_row_c8_avx2;
-        dsp->to_c8 = to_c8_avx2;
-        dsp->conv_row_1_to_c8 = conv_row_1_to_c8_avx2;
-        dsp->conv_parts = conv_parts_avx2;
-        dsp->simd = 1;
-    }
+    if (!(cpu_flags & FSR_CPU_AVX2_FMA))
+        return;
+    dsp->conv_row = conv_row_avx2;
+    dsp->conv_row_c8 = conv_row_c8_avx2;
+    dsp->to_c8 = to_c8_avx2;
+    dsp->conv_row_1_to_c8 = conv_row_1_to_c8_avx2;
+    dsp->conv_parts = conv_parts_avx2;
 #else
-    (void)flags;
+    (void)cpu_flags;
 #endif
 }
 
 /* ---- whole-layer reference ---- */
 
-void fsr_conv_ref_layer(float *out, const float *in, int w, int h, const FsrConvLayer *l,
-                        int padding, int relu)
+void fsr_conv_ref_layer(double *out, const double *in, int w, int h, const FsrConvLayer *l, int padding, int relu)
 {
-    const int ry = l->kh / 2, rx = l->kw / 2;
     const size_t plane = (size_t)w * h;
     for (int co = 0; co < l->out_ch; co++)
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++) {
                 double acc = l->bias[co];
+                const float *wt = l->weight + (size_t)co * l->in_ch * l->kh * l->kw;
                 for (int ci = 0; ci < l->in_ch; ci++)
                     for (int ky = 0; ky < l->kh; ky++)
-                        for (int kx = 0; kx < l->kw; kx++) {
-                            int sy = y + ky - ry, sx = x + kx - rx;
-                            if (sy < 0 || sy >= h || sx < 0 || sx >= w) {
-                                if (padding == FSR_PAD_ZERO)
-                                    continue;
-                                sy = clampi(sy, 0, h - 1);
-                                sx = clampi(sx, 0, w - 1);
-                            }
-                            acc += (double)l->weight[(((size_t)co * l->in_ch + ci) * l->kh + ky) * l->kw + kx] *
-                                   in[ci * plane + (size_t)sy * w + sx];
+                        for (int kx = 0; kx < l->kw; kx++, wt++) {
+                            const ptrdiff_t at = fsr_conv_tap_offset(x, y, ky, kx, l->kh, l->kw, w, h, padding);
+                            if (at >= 0)
+                                acc += (double)*wt * in[ci * plane + at];
                         }
-                out[co * plane + (size_t)y * w + x] = (float)(relu && acc < 0 ? 0 : acc);
+                out[co * plane + (size_t)y * w + x] = relu && acc < 0 ? 0 : acc;
             }
 }

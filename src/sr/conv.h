@@ -93,21 +93,37 @@ typedef struct FsrConvDSP {
      * column x at out[(co / 8) * blk_out + x * 8 + co % 8], ReLU applied. */
     FsrConvRowFn conv_row_1_to_c8;
     FsrConvPartsFn conv_parts;
-    int simd;       /* 1 when conv_row is the AVX2/FMA kernel */
 } FsrConvDSP;
 
-/* flags: fsr_cpu_flags() or a subset, to force the C kernel. */
-void fsr_conv_dsp_init(FsrConvDSP *dsp, unsigned flags);
+/* cpu_flags: fsr_cpu_flags() or a subset, to force the C kernels. */
+void fsr_conv_dsp_init(FsrConvDSP *dsp, unsigned cpu_flags);
 
 /* out[x] = act(b + parts[0][x] + parts[1][x] + ...), parts[ky] NULL for a
  * row outside the picture under zero padding (skipped).  Plain C for every
  * CPU: kh adds per pixel next to in_ch * kh * kw multiply-adds. */
 void fsr_conv_sum_parts(float *out, const float *const *parts, const FsrPackedConv *c, int width);
 
-/* Plain reference: one whole layer on a w x h plane, CHW float, padding at
- * the borders as the model says, double accumulation, no tiling.  For tests
- * and as the definition the engine is checked against. */
-void fsr_conv_ref_layer(float *out, const float *in, int w, int h, const FsrConvLayer *l,
-                        int padding, int relu);
+/* The direct convolution, the definition every faster version is checked
+ * against: one whole layer on a w x h plane, CHW, padding at the borders as
+ * the model says, accumulated in double from the bias in (ci, ky, kx)
+ * order, no tiling.  The engine's tests and the accelerator model's
+ * calibration use it. */
+void fsr_conv_ref_layer(double *out, const double *in, int w, int h, const FsrConvLayer *l, int padding, int relu);
+
+/* The input sample that tap (ky, kx) of a kh x kw kernel reads for output
+ * (x, y) of a w x h plane: its offset in the plane, or -1 where zero padding
+ * supplies a zero.  The padding rule of every direct convolution here (the
+ * accelerator's integer one too). */
+static inline ptrdiff_t fsr_conv_tap_offset(int x, int y, int ky, int kx, int kh, int kw, int w, int h, int padding)
+{
+    int sy = y + ky - kh / 2, sx = x + kx - kw / 2;
+    if (sy < 0 || sy >= h || sx < 0 || sx >= w) {
+        if (padding == FSR_PAD_ZERO)
+            return -1;
+        sy = sy < 0 ? 0 : sy >= h ? h - 1 : sy;
+        sx = sx < 0 ? 0 : sx >= w ? w - 1 : sx;
+    }
+    return (ptrdiff_t)sy * w + sx;
+}
 
 #endif

@@ -1,0 +1,64 @@
+/* The accelerator model's fixed-point row kernels: exact integer sums. */
+#include "checkasm.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "accel.h"
+
+static void check_row32(const FsrAccelSrDSP *c, const FsrAccelSrDSP *lower, const FsrAccelSrDSP *cur)
+{
+    if (!checkasm_func(c->conv_row32, lower->conv_row32, cur->conv_row32, "conv_row32"))
+        return;
+    /* no SIMD version yet: a future one would be checked here like pairs */
+    checkasm_report();
+}
+
+static void check_pairs(const FsrAccelSrDSP *c, const FsrAccelSrDSP *lower, const FsrAccelSrDSP *cur)
+{
+    if (!checkasm_func(c->conv_row_pairs, lower->conv_row_pairs, cur->conv_row_pairs, "conv_row_pairs"))
+        return;
+    static const int shapes[][3] = { { 1, 9, 9 }, { 8, 5, 5 }, { 3, 3, 3 }, { 2, 1, 7 }, { 4, 3, 1 } };
+    enum { W = 200 };
+    int benched = 0; /* the first case of width >= 128 */
+    for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
+        for (int w = 1; w <= W; w += 1 + w / 5) {
+            const AccelQLayer l = { .in_ch = shapes[s][0], .out_ch = 1, .kh = shapes[s][1], .kw = shapes[s][2] };
+            const int pw = w + 2 * (l.kw / 2), nr = l.in_ch * l.kh, np = (l.kw + 1) / 2;
+            int32_t *rows = malloc((size_t)nr * pw * sizeof(*rows)), *pairs = malloc((size_t)nr * pw * sizeof(*pairs));
+            int32_t *wp = malloc((size_t)nr * np * sizeof(*wp));
+            int32_t a[W + 8], b[W + 8];
+            /* 12-bit activations (>= 0, as after ReLU) and weights: every
+             * partial sum fits in 32 bits */
+            for (int i = 0; i < nr * pw; i++)
+                rows[i] = checkasm_rand_int(0, 4095);
+            accel_sr_make_pairs(pairs, rows, nr, pw);
+            for (int i = 0; i < nr * np; i++)
+                wp[i] = (int32_t)((uint32_t)(uint16_t)checkasm_rand_int(-2048, 2047) |
+                                  (uint32_t)(uint16_t)checkasm_rand_int(-2048, 2047) << 16);
+            const int64_t bias = checkasm_rand_int(-100000, 100000);
+            memset(a, 0, sizeof(a));
+            memset(b, 0, sizeof(b));
+            c->conv_row_pairs(a, pairs, wp, bias, &l, w);
+            cur->conv_row_pairs(b, pairs, wp, bias, &l, w);
+            if (memcmp(a, b, sizeof(a)))
+                checkasm_fail("%d channels %dx%d width %d", l.in_ch, l.kh, l.kw, w);
+            if (s == 1 && !benched && w >= 128 && (benched = 1))
+                checkasm_bench(c->conv_row_pairs(a, pairs, wp, bias, &l, w),
+                               cur->conv_row_pairs(b, pairs, wp, bias, &l, w));
+            free(rows);
+            free(pairs);
+            free(wp);
+        }
+    checkasm_report();
+}
+
+void checkasm_check_accel_sr(void)
+{
+    FsrAccelSrDSP c, lower, cur;
+    accel_sr_dsp_init(&c, 0);
+    accel_sr_dsp_init(&lower, checkasm_lower_flags());
+    accel_sr_dsp_init(&cur, checkasm_flags());
+    check_row32(&c, &lower, &cur);
+    check_pairs(&c, &lower, &cur);
+}

@@ -1,0 +1,241 @@
+/* The SR engine's convolution kernels.  The SIMD versions contract
+ * multiply-adds (FMA), so they are compared with C within a relative error
+ * of 1e-4, like the engine's tests; the interleaving copy is exact. */
+#include "checkasm.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conv.h"
+
+static FsrConvLayer random_layer(int in_ch, int out_ch, int kh, int kw)
+{
+    FsrConvLayer l = { .in_ch = in_ch, .out_ch = out_ch, .kh = kh, .kw = kw };
+    const int nw = in_ch * out_ch * kh * kw;
+    l.weight = malloc(nw * sizeof(float));
+    l.bias = malloc(out_ch * sizeof(float));
+    for (int i = 0; i < nw; i++)
+        l.weight[i] = checkasm_rand_float(-0.5f, 0.5f);
+    for (int i = 0; i < out_ch; i++)
+        l.bias[i] = checkasm_rand_float(-0.5f, 0.5f);
+    return l;
+}
+
+static void free_layer(FsrConvLayer *l)
+{
+    free(l->weight);
+    free(l->bias);
+}
+
+static float *random_floats(size_t n)
+{
+    float *p = malloc(n * sizeof(float));
+    for (size_t i = 0; i < n; i++)
+        p[i] = checkasm_rand_float(-1.f, 1.f);
+    return p;
+}
+
+/* channels rows of n floats (stride cs) within 1e-4 of each other, relative */
+static int close(const float *a, const float *b, int channels, ptrdiff_t cs, int n)
+{
+    for (int c = 0; c < channels; c++)
+        for (int x = 0; x < n; x++) {
+            const double r = a[c * cs + x], d = fabs((double)b[c * cs + x] - r) / fmax(1.0, fabs(r));
+            if (!(d <= 1e-4))
+                return 0;
+        }
+    return 1;
+}
+
+/* planar rows (kh of in_ch channels) and the same rows interleaved by 8 */
+typedef struct Rows {
+    float *planar, *c8;
+    const float *row[FSR_MODEL_MAX_KERNEL], *row8[FSR_MODEL_MAX_KERNEL];
+    ptrdiff_t cs, blk_cs;
+} Rows;
+
+static void make_rows(Rows *r, const FsrConvDSP *c, const FsrConvLayer *l, int width)
+{
+    const int n = width + l->kw - 1;
+    r->cs = n + 3;
+    r->blk_cs = 8 * (n + 1);
+    const size_t row = (size_t)l->in_ch * r->cs, row8 = (size_t)(l->in_ch + 7) / 8 * r->blk_cs;
+    r->planar = random_floats(l->kh * row);
+    r->c8 = calloc(l->kh * row8, sizeof(float));
+    for (int ky = 0; ky < l->kh; ky++) {
+        r->row[ky] = r->planar + ky * row;
+        r->row8[ky] = r->c8 + ky * row8;
+        if (l->in_ch % 8 == 0)
+            c->to_c8(r->c8 + ky * row8, r->blk_cs, r->row[ky], r->cs, l->in_ch, n);
+    }
+}
+
+static void free_rows(Rows *r)
+{
+    free(r->planar);
+    free(r->c8);
+}
+
+static void check_conv_row(const FsrConvDSP *c, const FsrConvDSP *lower, const FsrConvDSP *cur)
+{
+    if (!checkasm_func(c->conv_row, lower->conv_row, cur->conv_row, "conv_row"))
+        return;
+    static const int shapes[][4] = { { 1, 64, 9, 9 }, { 64, 32, 5, 5 }, { 32, 1, 5, 5 }, { 3, 5, 3, 3 },
+                                     { 2, 3, 1, 7 },  { 7, 4, 3, 1 },   { 48, 2, 3, 3 }, { 40, 1, 5, 5 } };
+    int benched = 0; /* the first case of width >= 128 */
+    for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
+        for (int width = 8; width <= 264; width += 8 * (1 + width / 40)) {
+            FsrConvLayer l = random_layer(shapes[s][0], shapes[s][1], shapes[s][2], shapes[s][3]);
+            FsrPackedConv p;
+            fsr_conv_pack(&p, &l, (int)(s & 1));
+            Rows r;
+            make_rows(&r, c, &l, width);
+            const ptrdiff_t out_cs = width + 3;
+            float *a = calloc((size_t)l.out_ch * out_cs, sizeof(float)), *b = calloc((size_t)l.out_ch * out_cs, sizeof(float));
+            c->conv_row(a, out_cs, r.row, r.cs, &p, width);
+            cur->conv_row(b, out_cs, r.row, r.cs, &p, width);
+            if (!close(a, b, l.out_ch, out_cs, (int)out_cs))
+                checkasm_fail("%dx%d %dx%d width %d", l.in_ch, l.out_ch, l.kh, l.kw, width);
+            if (s == 1 && !benched && width >= 128 && (benched = 1))
+                checkasm_bench(c->conv_row(a, out_cs, r.row, r.cs, &p, width),
+                               cur->conv_row(b, out_cs, r.row, r.cs, &p, width));
+            free(a);
+            free(b);
+            free_rows(&r);
+            fsr_conv_pack_free(&p);
+            free_layer(&l);
+        }
+    checkasm_report();
+}
+
+static void check_to_c8(const FsrConvDSP *c, const FsrConvDSP *lower, const FsrConvDSP *cur)
+{
+    if (!checkasm_func(c->to_c8, lower->to_c8, cur->to_c8, "to_c8"))
+        return;
+    enum { N = 300, CH = 64 };
+    float *planar = random_floats((size_t)CH * (N + 3));
+    float *a = calloc((size_t)CH / 8 * 8 * (N + 1), sizeof(float)), *b = calloc((size_t)CH / 8 * 8 * (N + 1), sizeof(float));
+    for (int ch = 8; ch <= CH; ch += 8)
+        for (int n = 1; n <= N; n += 1 + n / 3) {
+            memset(a, 0, (size_t)CH * (N + 1) * sizeof(float));
+            memset(b, 0, (size_t)CH * (N + 1) * sizeof(float));
+            c->to_c8(a, 8 * (N + 1), planar, N + 3, ch, n);
+            cur->to_c8(b, 8 * (N + 1), planar, N + 3, ch, n);
+            if (memcmp(a, b, (size_t)CH * (N + 1) * sizeof(float)))
+                checkasm_fail("%d channels, %d columns", ch, n);
+        }
+    checkasm_bench(c->to_c8(a, 8 * (N + 1), planar, N + 3, CH, 256), cur->to_c8(b, 8 * (N + 1), planar, N + 3, CH, 256));
+    free(planar);
+    free(a);
+    free(b);
+    checkasm_report();
+}
+
+static void check_conv_row_c8(const FsrConvDSP *c, const FsrConvDSP *lower, const FsrConvDSP *cur)
+{
+    if (!checkasm_func(c->conv_row_c8, lower->conv_row_c8, cur->conv_row_c8, "conv_row_c8"))
+        return;
+    static const int shapes[][4] = { { 64, 32, 5, 5 }, { 8, 32, 3, 3 }, { 16, 64, 3, 5 }, { 24, 32, 1, 1 } };
+    int benched = 0; /* the first case of width >= 128 */
+    for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
+        for (int width = 1; width <= 200; width += 1 + width / 3) {
+            FsrConvLayer l = random_layer(shapes[s][0], shapes[s][1], shapes[s][2], shapes[s][3]);
+            FsrPackedConv p;
+            fsr_conv_pack_c8(&p, &l, (int)(s & 1) || width % 2);
+            Rows r;
+            make_rows(&r, c, &l, width);
+            const ptrdiff_t out_cs = width + 5;
+            float *a = calloc((size_t)l.out_ch * out_cs, sizeof(float)), *b = calloc((size_t)l.out_ch * out_cs, sizeof(float));
+            float *acc = malloc((size_t)width * 32 * sizeof(float));
+            c->conv_row_c8(a, out_cs, r.row8, r.blk_cs, &p, width, acc);
+            cur->conv_row_c8(b, out_cs, r.row8, r.blk_cs, &p, width, acc);
+            if (!close(a, b, l.out_ch, out_cs, (int)out_cs))
+                checkasm_fail("%dx%d %dx%d width %d", l.in_ch, l.out_ch, l.kh, l.kw, width);
+            if (s == 0 && !benched && width >= 128 && (benched = 1))
+                checkasm_bench(c->conv_row_c8(a, out_cs, r.row8, r.blk_cs, &p, width, acc),
+                               cur->conv_row_c8(b, out_cs, r.row8, r.blk_cs, &p, width, acc));
+            free(a);
+            free(b);
+            free(acc);
+            free_rows(&r);
+            fsr_conv_pack_free(&p);
+            free_layer(&l);
+        }
+    checkasm_report();
+}
+
+static void check_conv_row_1_to_c8(const FsrConvDSP *c, const FsrConvDSP *lower, const FsrConvDSP *cur)
+{
+    if (!checkasm_func(c->conv_row_1_to_c8, lower->conv_row_1_to_c8, cur->conv_row_1_to_c8, "conv_row_1_to_c8"))
+        return;
+    static const int shapes[][3] = { { 32, 9, 9 }, { 64, 3, 3 }, { 32, 1, 5 } };
+    int benched = 0; /* the first case of width >= 128 */
+    for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
+        for (int width = 1; width <= 200; width += 1 + width / 4) {
+            FsrConvLayer l = random_layer(1, shapes[s][0], shapes[s][1], shapes[s][2]);
+            FsrPackedConv p;
+            fsr_conv_pack_c8(&p, &l, 1);
+            Rows r;
+            make_rows(&r, c, &l, width);
+            const ptrdiff_t blk = 8 * (width + 2);
+            const size_t n = (size_t)l.out_ch / 8 * blk;
+            float *a = calloc(n, sizeof(float)), *b = calloc(n, sizeof(float));
+            c->conv_row_1_to_c8(a, blk, r.row, r.cs, &p, width);
+            cur->conv_row_1_to_c8(b, blk, r.row, r.cs, &p, width);
+            if (!close(a, b, 1, 0, (int)n))
+                checkasm_fail("1x%d %dx%d width %d", l.out_ch, l.kh, l.kw, width);
+            if (s == 0 && !benched && width >= 128 && (benched = 1))
+                checkasm_bench(c->conv_row_1_to_c8(a, blk, r.row, r.cs, &p, width),
+                               cur->conv_row_1_to_c8(b, blk, r.row, r.cs, &p, width));
+            free(a);
+            free(b);
+            free_rows(&r);
+            fsr_conv_pack_free(&p);
+            free_layer(&l);
+        }
+    checkasm_report();
+}
+
+static void check_conv_parts(const FsrConvDSP *c, const FsrConvDSP *lower, const FsrConvDSP *cur)
+{
+    if (!checkasm_func(c->conv_parts, lower->conv_parts, cur->conv_parts, "conv_parts"))
+        return;
+    static const int shapes[][3] = { { 32, 5, 5 }, { 1, 5, 5 }, { 7, 3, 3 }, { 16, 9, 9 }, { 3, 7, 1 }, { 40, 6, 5 } };
+    int benched = 0; /* the first case of width >= 128 */
+    for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
+        for (int width = 8; width <= 264; width += 8 * (1 + width / 40)) {
+            FsrConvLayer l = random_layer(shapes[s][0], 1, shapes[s][1], shapes[s][2]);
+            FsrPackedConv p;
+            fsr_conv_pack_parts(&p, &l, 0);
+            const ptrdiff_t in_cs = width + l.kw + 5, out_cs = width + 3;
+            float *in = random_floats((size_t)l.in_ch * in_cs);
+            float *a = calloc((size_t)l.kh * out_cs, sizeof(float)), *b = calloc((size_t)l.kh * out_cs, sizeof(float));
+            c->conv_parts(a, out_cs, in, in_cs, &p, width);
+            cur->conv_parts(b, out_cs, in, in_cs, &p, width);
+            if (!close(a, b, l.kh, out_cs, (int)out_cs))
+                checkasm_fail("%d channels %dx%d width %d", l.in_ch, l.kh, l.kw, width);
+            if (s == 0 && !benched && width >= 128 && (benched = 1))
+                checkasm_bench(c->conv_parts(a, out_cs, in, in_cs, &p, width),
+                               cur->conv_parts(b, out_cs, in, in_cs, &p, width));
+            free(in);
+            free(a);
+            free(b);
+            fsr_conv_pack_free(&p);
+            free_layer(&l);
+        }
+    checkasm_report();
+}
+
+void checkasm_check_conv(void)
+{
+    FsrConvDSP c, lower, cur;
+    fsr_conv_dsp_init(&c, 0);
+    fsr_conv_dsp_init(&lower, checkasm_lower_flags());
+    fsr_conv_dsp_init(&cur, checkasm_flags());
+    check_conv_row(&c, &lower, &cur);
+    check_to_c8(&c, &lower, &cur);
+    check_conv_row_c8(&c, &lower, &cur);
+    check_conv_row_1_to_c8(&c, &lower, &cur);
+    check_conv_parts(&c, &lower, &cur);
+}

@@ -1,0 +1,153 @@
+/* LR motion compensation and its block helpers: bit-exact to C at every
+ * level (SSE2 rows, AVX2 6-tap filters). */
+#include "checkasm.h"
+
+#include <string.h>
+
+#include "h264_mc.h"
+
+enum { PW = 48, PH = 40, PAD = 32, BW = PW + 2 * PAD };
+
+static uint8_t padded[(PH + 2 * PAD) * BW];
+
+/* A random plane with replicated borders, as a padded reference picture. */
+static void fill_plane(void)
+{
+    uint8_t *plane = padded + PAD * BW + PAD;
+    for (int y = 0; y < PH; y++)
+        checkasm_fill_u8(plane + y * BW, PW);
+    for (int y = -PAD; y < PH + PAD; y++)
+        for (int x = -PAD; x < PW + PAD; x++)
+            plane[y * BW + x] = plane[(y < 0 ? 0 : y >= PH ? PH - 1 : y) * BW + (x < 0 ? 0 : x >= PW ? PW - 1 : x)];
+}
+
+/* luma (chroma 0) or chroma (1) blocks of every H.264 size at every
+ * phase, inside, at and beyond every edge, with and without the border */
+static void check_block(FsrH264McFn ref_fn, FsrH264McFn fn, int chroma)
+{
+    static const int sizes[7][2] = { { 16, 16 }, { 16, 8 }, { 8, 16 }, { 8, 8 }, { 8, 4 }, { 4, 8 }, { 4, 4 } };
+    const uint8_t *plane = padded + PAD * BW + PAD;
+    const FsrMcPlane clamped = { plane, BW, PW, PH, 0 }, pad = { plane, BW, PW, PH, PAD };
+    const int phases = chroma ? 64 : 16, shift = chroma ? 3 : 2, div = chroma ? 2 : 1;
+    uint8_t a[16 * 16], b[16 * 16];
+    for (int s = 0; s < 7; s++)
+        for (int frac = 0; frac < phases; frac++)
+            for (int trial = 0; trial < 8; trial++) {
+                const int w = sizes[s][0] / div, h = sizes[s][1] / div;
+                const int x = checkasm_rand_int(0, PW / div - w), y = checkasm_rand_int(0, PH / div - h);
+                const int far = trial & 1 ? 80 : 10;
+                const int mvx = checkasm_rand_int(-far, far) * (1 << shift) + (frac & ((1 << shift) - 1));
+                const int mvy = checkasm_rand_int(-far, far) * (1 << shift) + (frac >> shift);
+                const FsrMcPlane *ref = trial & 2 ? &pad : &clamped;
+                memset(a, 3, sizeof(a));
+                memset(b, 3, sizeof(b));
+                ref_fn(a, 16, ref, x, y, mvx, mvy, w, h);
+                fn(b, 16, ref, x, y, mvx, mvy, w, h);
+                if (memcmp(a, b, sizeof(a)))
+                    checkasm_fail("%dx%d at (%d,%d) mv (%d,%d) pad %d", w, h, x, y, mvx, mvy, ref->pad);
+            }
+}
+
+static void check_mc(const FsrH264McDSP *c, const FsrH264McDSP *lower, const FsrH264McDSP *cur)
+{
+    const uint8_t *plane = padded + PAD * BW + PAD;
+    const FsrMcPlane pad = { plane, BW, PW, PH, PAD };
+    uint8_t a[16 * 16], b[16 * 16];
+    if (checkasm_func(c->luma, lower->luma, cur->luma, "luma")) {
+        check_block(c->luma, cur->luma, 0);
+        checkasm_bench(c->luma(a, 16, &pad, 16, 8, 6, 9, 16, 16), cur->luma(b, 16, &pad, 16, 8, 6, 9, 16, 16));
+        checkasm_report();
+    }
+    if (checkasm_func(c->chroma, lower->chroma, cur->chroma, "chroma")) {
+        check_block(c->chroma, cur->chroma, 1);
+        checkasm_bench(c->chroma(a, 16, &pad, 8, 4, 5, 11, 8, 8), cur->chroma(b, 16, &pad, 8, 4, 5, 11, 8, 8));
+        checkasm_report();
+    }
+}
+
+static void random_block_pair(uint8_t *p0, uint8_t *p1, int same)
+{
+    checkasm_fill_u8(p0, 256);
+    if (same)
+        memcpy(p1, p0, 256);
+    else
+        checkasm_fill_u8(p1, 256);
+}
+
+static void check_biweight(const FsrH264McDSP *c, const FsrH264McDSP *lower, const FsrH264McDSP *cur)
+{
+    if (!checkasm_func(c->biweight, lower->biweight, cur->biweight, "biweight"))
+        return;
+    uint8_t p0[256], p1[256], a[256], b[256];
+    for (int trial = 0; trial < 400; trial++) {
+        random_block_pair(p0, p1, 0);
+        const int w = 16 >> checkasm_rand_int(0, 2), h = 16 >> checkasm_rand_int(0, 2);
+        const int d = checkasm_rand_int(-1, 7), w0 = checkasm_rand_int(-128, 127), w1 = checkasm_rand_int(-128, 127);
+        const int o0 = checkasm_rand_int(-128, 127), o1 = checkasm_rand_int(-128, 127);
+        memset(a, 5, sizeof(a));
+        memset(b, 5, sizeof(b));
+        c->biweight(a, p0, p1, 16, w, h, d, w0, w1, o0, o1);
+        cur->biweight(b, p0, p1, 16, w, h, d, w0, w1, o0, o1);
+        if (memcmp(a, b, sizeof(a)))
+            checkasm_fail("%dx%d d %d weights %d %d offsets %d %d", w, h, d, w0, w1, o0, o1);
+    }
+    checkasm_bench(c->biweight(a, p0, p1, 16, 16, 16, 5, 21, 43, 1, 2),
+                   cur->biweight(b, p0, p1, 16, 16, 16, 5, 21, 43, 1, 2));
+    checkasm_report();
+}
+
+static void check_residual_sad(const FsrH264McDSP *c, const FsrH264McDSP *lower, const FsrH264McDSP *cur)
+{
+    uint8_t p0[256], p1[256];
+    int16_t ra[256], rb[256];
+    if (checkasm_func(c->residual, lower->residual, cur->residual, "residual")) {
+        for (int trial = 0; trial < 400; trial++) {
+            random_block_pair(p0, p1, trial % 5 == 0);
+            const int w = 16 >> checkasm_rand_int(0, 2), h = 16 >> checkasm_rand_int(0, 2);
+            memset(ra, 0, sizeof(ra));
+            memset(rb, 0, sizeof(rb));
+            const unsigned sa = c->residual(ra, 16, p0, 16, p1, 16, w, h);
+            const unsigned sb = cur->residual(rb, 16, p0, 16, p1, 16, w, h);
+            if (sa != sb || memcmp(ra, rb, sizeof(ra)))
+                checkasm_fail("%dx%d: SAD %u, C %u", w, h, sb, sa);
+        }
+        checkasm_bench(c->residual(ra, 16, p0, 16, p1, 16, 16, 16), cur->residual(rb, 16, p0, 16, p1, 16, 16, 16));
+        checkasm_report();
+    }
+    if (checkasm_func(c->sad, lower->sad, cur->sad, "sad")) {
+        for (int trial = 0; trial < 400; trial++) {
+            random_block_pair(p0, p1, trial % 5 == 0);
+            const int w = 16 >> checkasm_rand_int(0, 2), h = 16 >> checkasm_rand_int(0, 2);
+            const unsigned sa = c->sad(p0, 16, p1, 16, w, h), sb = cur->sad(p0, 16, p1, 16, w, h);
+            if (sa != sb)
+                checkasm_fail("%dx%d: %u, C %u", w, h, sb, sa);
+        }
+        checkasm_bench(c->sad(p0, 16, p1, 16, 16, 16), cur->sad(p0, 16, p1, 16, 16, 16));
+        checkasm_report();
+    }
+    if (checkasm_func(c->sad_below, lower->sad_below, cur->sad_below, "sad_below")) {
+        for (int trial = 0; trial < 400; trial++) {
+            random_block_pair(p0, p1, trial % 5 == 0);
+            const int w = 16 >> checkasm_rand_int(0, 2), h = 16 >> checkasm_rand_int(0, 2);
+            const unsigned sad = c->sad(p0, 16, p1, 16, w, h), limit = (unsigned)checkasm_rand_int(0, (int)sad + 2);
+            /* the exact SAD below the limit, else any value >= limit */
+            const unsigned sb = cur->sad_below(p0, 16, p1, 16, w, h, limit);
+            if (sad < limit ? sb != sad : sb < limit)
+                checkasm_fail("%dx%d limit %u: %u, SAD %u", w, h, limit, sb, sad);
+        }
+        checkasm_bench(c->sad_below(p0, 16, p1, 16, 16, 16, ~0u), cur->sad_below(p0, 16, p1, 16, 16, 16, ~0u));
+        checkasm_report();
+    }
+}
+
+void checkasm_check_h264_mc(void)
+{
+    FsrH264McDSP c, lower, cur;
+    fsr_h264_mc_dsp_init(&c, 0);
+    fsr_h264_mc_dsp_init(&lower, checkasm_lower_flags());
+    fsr_h264_mc_dsp_init(&cur, checkasm_flags());
+    fill_plane();
+    check_mc(&c, &lower, &cur);
+    check_biweight(&c, &lower, &cur);
+    check_residual_sad(&c, &lower, &cur);
+}

@@ -1,0 +1,144 @@
+/* LR motion compensation (h264_mc.h): every kernel table (C, and each SIMD
+ * level this CPU has) against the per-sample reference of the standard on
+ * random blocks at and beyond every edge, the weighting, SAD and residual
+ * against their formulas; no video needed. */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu.h"
+#include "h264_mc.h"
+
+static void compare_mc(const FsrH264McDSP *mc, uint32_t seed)
+{
+    enum { PW = 48, PH = 40, PAD = 32, BW = PW + 2 * PAD };
+    static uint8_t padded[(PH + 2 * PAD) * BW];
+    uint8_t *plane = padded + PAD * BW + PAD;
+    uint8_t a[16 * 16], b[16 * 16];
+    for (int y = 0; y < PH; y++)
+        for (int x = 0; x < PW; x++)
+            plane[y * BW + x] = (uint8_t)tu_rand(&seed);
+    /* replicated borders, as a padded reference picture has them */
+    for (int y = -PAD; y < PH + PAD; y++)
+        for (int x = -PAD; x < PW + PAD; x++)
+            plane[y * BW + x] = plane[(y < 0 ? 0 : y >= PH ? PH - 1 : y) * BW + (x < 0 ? 0 : x >= PW ? PW - 1 : x)];
+    const FsrMcPlane clamped = { plane, BW, PW, PH, 0 }, pad = { plane, BW, PW, PH, PAD };
+    static const int sizes[4][2] = { { 16, 16 }, { 16, 8 }, { 8, 16 }, { 8, 8 } };
+    for (int s = 0; s < 4; s++)
+        for (int frac = 0; frac < 16; frac++)
+            for (int trial = 0; trial < 40; trial++) {
+                /* positions inside, at and beyond every edge */
+                const int x = (int)(tu_rand(&seed) % (PW - 8)) & ~7, y = (int)(tu_rand(&seed) % (PH - 8)) & ~7;
+                /* whole-sample part up to +-80 (far outside) or +-10 */
+                const int div = trial & 1 ? 1 : 8;
+                const int mvx = ((int)(tu_rand(&seed) % 161) - 80) / div * 4 + (frac & 3);
+                const int mvy = ((int)(tu_rand(&seed) % 161) - 80) / div * 4 + (frac >> 2);
+                const int w = sizes[s][0], h = sizes[s][1];
+                fsr_h264_mc_luma_ref(b, 16, &clamped, x, y, mvx, mvy, w, h);
+                mc->luma(a, 16, trial & 2 ? &pad : &clamped, x, y, mvx, mvy, w, h);
+                for (int j = 0; j < h; j++)
+                    assert_memory_equal(a + j * 16, b + j * 16, w);
+                /* chroma: eighth-pel, blocks of half the size */
+                const int cmx = mvx * 2 + (trial & 1), cmy = mvy * 2 + ((trial >> 2) & 1);
+                fsr_h264_mc_chroma_ref(b, 16, &clamped, x / 2, y / 2, cmx, cmy, w / 2, h / 2);
+                mc->chroma(a, 16, trial & 2 ? &pad : &clamped, x / 2, y / 2, cmx, cmy, w / 2, h / 2);
+                for (int j = 0; j < h / 2; j++)
+                    assert_memory_equal(a + j * 16, b + j * 16, w / 2);
+            }
+    /* weighting, SAD and residual against the formulas */
+    uint8_t p0[16 * 16], p1[16 * 16], o[16 * 16];
+    int16_t res[16 * 16];
+    for (int trial = 0; trial < 200; trial++) {
+        for (int i = 0; i < 256; i++) {
+            p0[i] = (uint8_t)tu_rand(&seed);
+            p1[i] = trial & 1 ? p0[i] : (uint8_t)tu_rand(&seed);
+        }
+        const int w = trial & 2 ? 8 : 16, h = trial & 4 ? 8 : 16;
+        const int d = (int)(tu_rand(&seed) % 8), w0 = (int)(tu_rand(&seed) % 256) - 128,
+                  w1 = (int)(tu_rand(&seed) % 256) - 128, o0 = (int)(tu_rand(&seed) % 256) - 128,
+                  o1 = (int)(tu_rand(&seed) % 256) - 128;
+        mc->biweight(o, p0, p1, 16, w, h, d, w0, w1, o0, o1);
+        unsigned sad = 0;
+        int any = 0;
+        for (int j = 0; j < h; j++)
+            for (int i = 0; i < w; i++) {
+                int v = ((p0[j * 16 + i] * w0 + p1[j * 16 + i] * w1 + (1 << d)) >> (d + 1)) + ((o0 + o1 + 1) >> 1);
+                assert_int_equal(o[j * 16 + i], v < 0 ? 0 : v > 255 ? 255 : v);
+                sad += (unsigned)abs(p0[j * 16 + i] - p1[j * 16 + i]);
+                any |= p0[j * 16 + i] != p1[j * 16 + i];
+            }
+        mc->biweight(o, p0, p1, 16, w, h, -1, 1, 1, 0, 0);
+        for (int j = 0; j < h; j++)
+            for (int i = 0; i < w; i++)
+                assert_int_equal(o[j * 16 + i], (p0[j * 16 + i] + p1[j * 16 + i] + 1) >> 1);
+        /* in place (dst = p0), which the header allows */
+        uint8_t q[16 * 16];
+        memcpy(q, p0, sizeof(q));
+        mc->biweight(q, q, p1, 16, w, h, d, w0, w1, o0, o1);
+        mc->biweight(o, p0, p1, 16, w, h, d, w0, w1, o0, o1);
+        for (int j = 0; j < h; j++)
+            assert_memory_equal(q + j * 16, o + j * 16, w);
+        assert_int_equal(mc->sad(p0, 16, p1, 16, w, h), sad);
+        assert_true(mc->sad_below(p0, 16, p1, 16, w, h, sad + 1) == sad);
+        assert_true(mc->sad_below(p0, 16, p1, 16, w, h, sad / 2 + 1) >= sad / 2 + 1 || sad == 0);
+        assert_int_equal(mc->residual(res, 16, p0, 16, p1, 16, w, h), sad);
+        assert_int_equal(sad != 0, any);
+        for (int j = 0; j < h; j++)
+            for (int i = 0; i < w; i++)
+                assert_int_equal(res[j * 16 + i], p0[j * 16 + i] - p1[j * 16 + i]);
+    }
+}
+
+/* The SIMD kernels of every level this CPU has (SSE2 rows, then AVX2
+ * filters) against the per-sample reference; where there are none (not
+ * x86, or FASTSR_CPU=c) this would compare the C code with itself again:
+ * skipped, visibly. */
+static void test_mc_simd_matches_reference(void **state)
+{
+    (void)state;
+    const unsigned flags = fsr_cpu_flags();
+    FsrH264McDSP c;
+    fsr_h264_mc_dsp_init(&c, 0);
+    int levels = 0;
+    for (int i = 1; i < FSR_CPU_NB_LEVELS; i++) {
+        if ((flags & fsr_cpu_levels[i].flags) != fsr_cpu_levels[i].flags)
+            continue;
+        FsrH264McDSP mc;
+        fsr_h264_mc_dsp_init(&mc, fsr_cpu_levels[i].flags);
+        assert_true(mc.luma != c.luma && mc.chroma != c.chroma);
+        compare_mc(&mc, 8 + i);
+        levels++;
+    }
+    if (!levels)
+        tu_skip("no SIMD motion compensation here (not x86-64, or FASTSR_CPU=c): the C kernels are checked by "
+                "test_mc_matches_reference");
+}
+
+static void test_mc_matches_reference(void **state)
+{
+    (void)state;
+    FsrH264McDSP mc;
+    fsr_h264_mc_dsp_init(&mc, 0);
+    compare_mc(&mc, 7);
+    /* half-sample b on a ramp: (E - 5F + 20G + 20H - 5I + J + 16) >> 5 */
+    uint8_t ramp[32 * 32], a[16 * 16];
+    for (int y = 0; y < 32; y++)
+        for (int x = 0; x < 32; x++)
+            ramp[y * 32 + x] = (uint8_t)(x * 8);
+    FsrMcPlane rp = { ramp, 32, 32, 32, 0 };
+    mc.luma(a, 16, &rp, 8, 8, 2, 0, 8, 8);
+    assert_int_equal(a[0], 68); /* between 64 and 72 */
+    /* far beyond the left edge every sample is the edge sample 0 */
+    mc.luma(a, 16, &rp, 0, 0, -64 * 4 + 1, 0, 8, 8);
+    assert_int_equal(a[0], 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mc_matches_reference),
+        cmocka_unit_test(test_mc_simd_matches_reference),
+    };
+    return tu_result(cmocka_run_group_tests_name("h264_mc", tests, NULL, NULL));
+}
