@@ -117,33 +117,36 @@ static inline int16_t round_s16(float acc)
     return (int16_t)r;
 }
 
-int fsr_bicubic_plane_ref(uint8_t *dst, ptrdiff_t dst_stride,
-                          const uint8_t *src, ptrdiff_t src_stride,
-                          int sw, int sh, int scale)
+/* Both references: an 8-bit (src8, dst8) or 16-bit (src16, dst16) plane. */
+static int ref_plane(uint8_t *dst8, int16_t *dst16, ptrdiff_t dst_stride, const uint8_t *src8, const int16_t *src16,
+                     ptrdiff_t src_stride, int sw, int sh, int scale)
 {
-    int ret = check_args(dst, src, sw, sh, scale);
+    int ret = check_args(dst8 ? (const void *)dst8 : dst16, src8 ? (const void *)src8 : src16, sw, sh, scale);
     if (ret < 0)
         return ret;
     FsrBicubicPhases ph;
     fsr_bicubic_phases(&ph, scale);
     for (int oy = 0; oy < sh * scale; oy++)
-        for (int ox = 0; ox < sw * scale; ox++)
-            dst[oy * dst_stride + ox] = round_u8(ref_sample(&ph, src, NULL, src_stride, sw, sh, ox, oy));
+        for (int ox = 0; ox < sw * scale; ox++) {
+            const float v = ref_sample(&ph, src8, src16, src_stride, sw, sh, ox, oy);
+            if (dst8)
+                dst8[oy * dst_stride + ox] = round_u8(v);
+            else
+                dst16[oy * dst_stride + ox] = round_s16(v);
+        }
     return 0;
+}
+
+int fsr_bicubic_plane_ref(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int sw, int sh,
+                          int scale)
+{
+    return ref_plane(dst, NULL, dst_stride, src, NULL, src_stride, sw, sh, scale);
 }
 
 int fsr_bicubic_plane_s16_ref(int16_t *dst, ptrdiff_t dst_stride, const int16_t *src, ptrdiff_t src_stride, int sw,
                               int sh, int scale)
 {
-    int ret = check_args(dst, src, sw, sh, scale);
-    if (ret < 0)
-        return ret;
-    FsrBicubicPhases ph;
-    fsr_bicubic_phases(&ph, scale);
-    for (int oy = 0; oy < sh * scale; oy++)
-        for (int ox = 0; ox < sw * scale; ox++)
-            dst[oy * dst_stride + ox] = round_s16(ref_sample(&ph, NULL, src, src_stride, sw, sh, ox, oy));
-    return 0;
+    return ref_plane(NULL, dst, dst_stride, NULL, src, src_stride, sw, sh, scale);
 }
 
 /* ---- row kernels ---- */

@@ -77,6 +77,34 @@ static void free_rows(Rows *r)
     free(r->c8);
 }
 
+/* One layer packed one way, its input rows and two output buffers. */
+typedef struct Case {
+    FsrConvLayer l;
+    FsrPackedConv p;
+    Rows r;
+    float *a, *b;
+} Case;
+
+/* pack: fsr_conv_pack or fsr_conv_pack_c8; out: floats per output buffer */
+static void case_open(Case *k, const FsrConvDSP *c, int in_ch, int out_ch, int kh, int kw, int width, int relu,
+                      int (*pack)(FsrPackedConv *, const FsrConvLayer *, int), size_t out)
+{
+    k->l = random_layer(in_ch, out_ch, kh, kw);
+    pack(&k->p, &k->l, relu);
+    make_rows(&k->r, c, &k->l, width);
+    k->a = calloc(out, sizeof(float));
+    k->b = calloc(out, sizeof(float));
+}
+
+static void case_close(Case *k)
+{
+    free(k->a);
+    free(k->b);
+    free_rows(&k->r);
+    fsr_conv_pack_free(&k->p);
+    free_layer(&k->l);
+}
+
 static void check_conv_row(const FsrConvDSP *c, const FsrConvDSP *lower, const FsrConvDSP *cur)
 {
     if (!checkasm_func(c->conv_row, lower->conv_row, cur->conv_row, "conv_row"))
@@ -86,25 +114,18 @@ static void check_conv_row(const FsrConvDSP *c, const FsrConvDSP *lower, const F
     int benched = 0; /* the first case of width >= 128 */
     for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
         for (int width = 8; width <= 264; width += 8 * (1 + width / 40)) {
-            FsrConvLayer l = random_layer(shapes[s][0], shapes[s][1], shapes[s][2], shapes[s][3]);
-            FsrPackedConv p;
-            fsr_conv_pack(&p, &l, (int)(s & 1));
-            Rows r;
-            make_rows(&r, c, &l, width);
             const ptrdiff_t out_cs = width + 3;
-            float *a = calloc((size_t)l.out_ch * out_cs, sizeof(float)), *b = calloc((size_t)l.out_ch * out_cs, sizeof(float));
-            c->conv_row(a, out_cs, r.row, r.cs, &p, width);
-            cur->conv_row(b, out_cs, r.row, r.cs, &p, width);
-            if (!close(a, b, l.out_ch, out_cs, (int)out_cs))
-                checkasm_fail("%dx%d %dx%d width %d", l.in_ch, l.out_ch, l.kh, l.kw, width);
+            Case k;
+            case_open(&k, c, shapes[s][0], shapes[s][1], shapes[s][2], shapes[s][3], width, (int)(s & 1),
+                      fsr_conv_pack, (size_t)shapes[s][1] * out_cs);
+            c->conv_row(k.a, out_cs, k.r.row, k.r.cs, &k.p, width);
+            cur->conv_row(k.b, out_cs, k.r.row, k.r.cs, &k.p, width);
+            if (!close(k.a, k.b, k.l.out_ch, out_cs, (int)out_cs))
+                checkasm_fail("%dx%d %dx%d width %d", k.l.in_ch, k.l.out_ch, k.l.kh, k.l.kw, width);
             if (s == 1 && !benched && width >= 128 && (benched = 1))
-                checkasm_bench(c->conv_row(a, out_cs, r.row, r.cs, &p, width),
-                               cur->conv_row(b, out_cs, r.row, r.cs, &p, width));
-            free(a);
-            free(b);
-            free_rows(&r);
-            fsr_conv_pack_free(&p);
-            free_layer(&l);
+                checkasm_bench(c->conv_row(k.a, out_cs, k.r.row, k.r.cs, &k.p, width),
+                               cur->conv_row(k.b, out_cs, k.r.row, k.r.cs, &k.p, width));
+            case_close(&k);
         }
     checkasm_report();
 }
@@ -140,27 +161,20 @@ static void check_conv_row_c8(const FsrConvDSP *c, const FsrConvDSP *lower, cons
     int benched = 0; /* the first case of width >= 128 */
     for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
         for (int width = 1; width <= 200; width += 1 + width / 3) {
-            FsrConvLayer l = random_layer(shapes[s][0], shapes[s][1], shapes[s][2], shapes[s][3]);
-            FsrPackedConv p;
-            fsr_conv_pack_c8(&p, &l, (int)(s & 1) || width % 2);
-            Rows r;
-            make_rows(&r, c, &l, width);
             const ptrdiff_t out_cs = width + 5;
-            float *a = calloc((size_t)l.out_ch * out_cs, sizeof(float)), *b = calloc((size_t)l.out_ch * out_cs, sizeof(float));
+            Case k;
+            case_open(&k, c, shapes[s][0], shapes[s][1], shapes[s][2], shapes[s][3], width, (int)(s & 1) || width % 2,
+                      fsr_conv_pack_c8, (size_t)shapes[s][1] * out_cs);
             float *acc = malloc((size_t)width * 32 * sizeof(float));
-            c->conv_row_c8(a, out_cs, r.row8, r.blk_cs, &p, width, acc);
-            cur->conv_row_c8(b, out_cs, r.row8, r.blk_cs, &p, width, acc);
-            if (!close(a, b, l.out_ch, out_cs, (int)out_cs))
-                checkasm_fail("%dx%d %dx%d width %d", l.in_ch, l.out_ch, l.kh, l.kw, width);
+            c->conv_row_c8(k.a, out_cs, k.r.row8, k.r.blk_cs, &k.p, width, acc);
+            cur->conv_row_c8(k.b, out_cs, k.r.row8, k.r.blk_cs, &k.p, width, acc);
+            if (!close(k.a, k.b, k.l.out_ch, out_cs, (int)out_cs))
+                checkasm_fail("%dx%d %dx%d width %d", k.l.in_ch, k.l.out_ch, k.l.kh, k.l.kw, width);
             if (s == 0 && !benched && width >= 128 && (benched = 1))
-                checkasm_bench(c->conv_row_c8(a, out_cs, r.row8, r.blk_cs, &p, width, acc),
-                               cur->conv_row_c8(b, out_cs, r.row8, r.blk_cs, &p, width, acc));
-            free(a);
-            free(b);
+                checkasm_bench(c->conv_row_c8(k.a, out_cs, k.r.row8, k.r.blk_cs, &k.p, width, acc),
+                               cur->conv_row_c8(k.b, out_cs, k.r.row8, k.r.blk_cs, &k.p, width, acc));
             free(acc);
-            free_rows(&r);
-            fsr_conv_pack_free(&p);
-            free_layer(&l);
+            case_close(&k);
         }
     checkasm_report();
 }
@@ -173,26 +187,18 @@ static void check_conv_row_1_to_c8(const FsrConvDSP *c, const FsrConvDSP *lower,
     int benched = 0; /* the first case of width >= 128 */
     for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
         for (int width = 1; width <= 200; width += 1 + width / 4) {
-            FsrConvLayer l = random_layer(1, shapes[s][0], shapes[s][1], shapes[s][2]);
-            FsrPackedConv p;
-            fsr_conv_pack_c8(&p, &l, 1);
-            Rows r;
-            make_rows(&r, c, &l, width);
             const ptrdiff_t blk = 8 * (width + 2);
-            const size_t n = (size_t)l.out_ch / 8 * blk;
-            float *a = calloc(n, sizeof(float)), *b = calloc(n, sizeof(float));
-            c->conv_row_1_to_c8(a, blk, r.row, r.cs, &p, width);
-            cur->conv_row_1_to_c8(b, blk, r.row, r.cs, &p, width);
-            if (!close(a, b, 1, 0, (int)n))
-                checkasm_fail("1x%d %dx%d width %d", l.out_ch, l.kh, l.kw, width);
+            const size_t n = (size_t)shapes[s][0] / 8 * blk;
+            Case k;
+            case_open(&k, c, 1, shapes[s][0], shapes[s][1], shapes[s][2], width, 1, fsr_conv_pack_c8, n);
+            c->conv_row_1_to_c8(k.a, blk, k.r.row, k.r.cs, &k.p, width);
+            cur->conv_row_1_to_c8(k.b, blk, k.r.row, k.r.cs, &k.p, width);
+            if (!close(k.a, k.b, 1, 0, (int)n))
+                checkasm_fail("1x%d %dx%d width %d", k.l.out_ch, k.l.kh, k.l.kw, width);
             if (s == 0 && !benched && width >= 128 && (benched = 1))
-                checkasm_bench(c->conv_row_1_to_c8(a, blk, r.row, r.cs, &p, width),
-                               cur->conv_row_1_to_c8(b, blk, r.row, r.cs, &p, width));
-            free(a);
-            free(b);
-            free_rows(&r);
-            fsr_conv_pack_free(&p);
-            free_layer(&l);
+                checkasm_bench(c->conv_row_1_to_c8(k.a, blk, k.r.row, k.r.cs, &k.p, width),
+                               cur->conv_row_1_to_c8(k.b, blk, k.r.row, k.r.cs, &k.p, width));
+            case_close(&k);
         }
     checkasm_report();
 }
