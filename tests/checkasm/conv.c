@@ -57,11 +57,13 @@ typedef struct Rows {
 
 static void make_rows(Rows *r, const FsrConvDSP *c, const FsrConvLayer *l, int width)
 {
+    /* the optimised kernels read a few columns past the n they use, which
+     * the engine's rows have */
     const int n = width + l->kw - 1;
-    r->cs = n + 3;
+    r->cs = n + 6;
     r->blk_cs = 8 * (n + 1);
     const size_t row = (size_t)l->in_ch * r->cs, row8 = (size_t)(l->in_ch + 7) / 8 * r->blk_cs;
-    r->planar = random_floats(l->kh * row);
+    r->planar = random_floats(l->kh * row + 16);
     r->c8 = calloc(l->kh * row8, sizeof(float));
     for (int ky = 0; ky < l->kh; ky++) {
         r->row[ky] = r->planar + ky * row;
