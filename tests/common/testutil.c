@@ -52,45 +52,19 @@ void tu_skip_in(const char *test, const char *fmt, ...)
 
 unsigned tu_require_simd_in(const char *test)
 {
+    /* the SIMD kernels these tests compare are AVX2 (SSE2 alone, which
+     * every x86-64 has, adds only the LR MC rows: tests/checkasm covers it) */
     const unsigned flags = fsr_cpu_flags();
-    if (flags)
+    if (flags & FSR_CPU_AVX2_FMA)
         return flags;
     const char *force = getenv("FASTSR_CPU");
-    if (force && !strcmp(force, "c"))
-        tu_skip_in(test, "no SIMD kernel to compare with C: FASTSR_CPU=c forces the C path");
+    if (force && (!strcmp(force, "c") || !strcmp(force, "sse2")))
+        tu_skip_in(test, "no SIMD kernel to compare with C: FASTSR_CPU=%s caps the CPU path below AVX2", force);
 #if defined(__x86_64__)
     tu_skip_in(test, "no SIMD kernel to compare with C: this CPU lacks AVX2+FMA");
 #else
     tu_skip_in(test, "no SIMD kernel to compare with C: not an x86-64 build");
 #endif
-}
-
-static char *saved_cpu;
-static int forcing;
-
-void tu_force_c(int on)
-{
-    if (on && !forcing) {
-        const char *v = getenv("FASTSR_CPU");
-        saved_cpu = v ? strdup(v) : NULL;
-        setenv("FASTSR_CPU", "c", 1);
-        forcing = 1;
-    } else if (!on && forcing) {
-        if (saved_cpu)
-            setenv("FASTSR_CPU", saved_cpu, 1);
-        else
-            unsetenv("FASTSR_CPU");
-        free(saved_cpu);
-        saved_cpu = NULL;
-        forcing = 0;
-    }
-}
-
-int tu_restore_cpu(void **state)
-{
-    (void)state;
-    tu_force_c(0);
-    return 0;
 }
 
 int tu_result(int failed)

@@ -45,23 +45,14 @@ void tu_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn
 void tu_skip_in(const char *test, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 #define tu_skip(...) tu_skip_in(__func__, __VA_ARGS__)
 
-/* The CPU flags of the optimised kernels (cpu.h's fsr_cpu_flags()), or a
- * visible skip of the running test when there are none: the CPU lacks
- * AVX2+FMA, it is not x86-64, or FASTSR_CPU=c asks for the C path.  A test
+/* The CPU flags (cpu.h's fsr_cpu_flags()) when they include AVX2+FMA, the
+ * level of the SIMD kernels the tests compare, or a visible skip of the
+ * running test: the CPU lacks AVX2+FMA, it is not x86-64, or FASTSR_CPU
+ * caps the path below AVX2.  A test
  * comparing SIMD with C calls it first, so that it never compares C with C
  * and calls that a pass. */
 #define tu_require_simd() tu_require_simd_in(__func__)
 unsigned tu_require_simd_in(const char *test);
-
-/* Forces the plain C kernels for the kernel getters called until
- * tu_force_c(0) (which restores FASTSR_CPU as it was): how a test reaches
- * the C paths that an AVX2 machine never takes by itself. */
-void tu_force_c(int on);
-/* A cmocka teardown calling tu_force_c(0): register a test that forces the
- * C path with cmocka_unit_test_teardown(test, tu_restore_cpu), so that a
- * failed assertion (which leaves the test early) does not leave the C path
- * forced for the tests after it. */
-int tu_restore_cpu(void **state);
 
 /* The exit status of a test program: the number of failed tests when any
  * failed, else 77 when any test was skipped with tu_skip(), else 0.  Use as
