@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fastsr/common.h"
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -71,17 +73,8 @@ __attribute__((target("avx2"))) static inline __m256i pixels8_avx2(__m256i yl, _
                            _mm256_or_si256(_mm256_slli_epi32(g, 8), b));
 }
 
-/* AVX2 as the library allows it: a CPU with AVX2 and FMA (the library's
- * AVX2 level), unless FASTSR_CPU caps the kernels at a lower level ("c",
- * "sse2").  (No public call tells a program the library's level yet.) */
-static int have_avx2(void)
-{
-    const char *cap = getenv("FASTSR_CPU");
-    __builtin_cpu_init();
-    if (cap && (!strcmp(cap, "c") || !strcmp(cap, "sse2")))
-        return 0;
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
+/* AVX2 as the library allows it (FASTSR_CPU caps both). */
+static int have_avx2(void) { return !!(fsr_cpu_flags() & FSR_CPU_AVX2_FMA); }
 
 __attribute__((target("avx2"))) static void row_avx2(uint32_t *d, const uint8_t *y, const uint8_t *u,
                                                      const uint8_t *v, int x, int n, const YuvCoeffs *c)

@@ -27,6 +27,19 @@ enum FsrLogLevel {
     FSR_LOG_DEBUG = 3,
 };
 
+/* The instruction-set levels the library's kernels use (flags of
+ * fsr_cpu_flags); each level includes the ones below it. */
+enum {
+    FSR_CPU_SSE2 = 1 << 0,     /* every x86-64 */
+    FSR_CPU_AVX2_FMA = 1 << 1, /* AVX2 and FMA3 together */
+};
+
+/* Flags of this CPU as the library's kernels use them: detected once, and
+ * capped by the environment variable FASTSR_CPU naming a level ("c" forces
+ * the plain C kernels, "sse2", "avx2"), read at the first call.  Programs
+ * with kernels of their own ask here so that one variable caps them all. */
+FSR_API unsigned fsr_cpu_flags(void);
+
 /* For programs: restarts the process once (execv of /proc/self/exe with the
  * same argv) with OMP_WAIT_POLICY=passive unless the variable is set.
  * libgomp's default lets idle OpenMP threads spin at barriers, which starves

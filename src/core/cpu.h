@@ -5,10 +5,7 @@
 #ifndef FASTSR_SRC_CPU_H
 #define FASTSR_SRC_CPU_H
 
-enum {
-    FSR_CPU_SSE2 = 1 << 0,     /* every x86-64 */
-    FSR_CPU_AVX2_FMA = 1 << 1, /* AVX2 and FMA3 together */
-};
+#include "fastsr/common.h" /* the flags and fsr_cpu_flags() */
 
 /* The ISA levels, lowest first; each includes the flags of those below it.
  * Names as FASTSR_CPU takes them. */
@@ -19,10 +16,5 @@ typedef struct FsrCpuLevel {
 
 #define FSR_CPU_NB_LEVELS 3
 extern const FsrCpuLevel fsr_cpu_levels[FSR_CPU_NB_LEVELS];
-
-/* Flags of this CPU, detected once, capped by the environment variable
- * FASTSR_CPU naming a level ("c" forces the plain C kernels, "sse2", "avx2"),
- * read at the first call: for tests and benchmarks. */
-unsigned fsr_cpu_flags(void);
 
 #endif

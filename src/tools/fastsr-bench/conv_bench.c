@@ -58,10 +58,7 @@ static double fma_peak(int threads)
 #if defined(__x86_64__)
     /* no peak to compare with where the engine cannot use AVX2 and FMA:
      * not on this CPU, or FASTSR_CPU caps it at a lower level */
-    const char *cap = getenv("FASTSR_CPU");
-    __builtin_cpu_init();
-    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") ||
-        (cap && (!strcmp(cap, "c") || !strcmp(cap, "sse2"))))
+    if (!(fsr_cpu_flags() & FSR_CPU_AVX2_FMA))
         return 0;
     const long iters = 4000000;
     double best = INFINITY;
