@@ -50,7 +50,7 @@ endfunction()
 
 foreach(entry ${SEES})
   string(REGEX REPLACE "=.*" "" layer "${entry}")
-  file(GLOB files ${SRC}/${layer}/*.c ${SRC}/${layer}/*.h)
+  file(GLOB files ${SRC}/${layer}/*.c ${SRC}/${layer}/*.h ${SRC}/${layer}/x86/*.c ${SRC}/${layer}/x86/*.h)
   foreach(f ${files})
     check_file(${f} ${layer})
   endforeach()

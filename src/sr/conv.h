@@ -97,6 +97,8 @@ typedef struct FsrConvDSP {
 
 /* cpu_flags: fsr_cpu_flags() or a subset, to force the C kernels. */
 void fsr_conv_dsp_init(FsrConvDSP *dsp, unsigned cpu_flags);
+/* The AVX2 + FMA entries (x86/conv_avx2.c), for fsr_conv_dsp_init. */
+void fsr_conv_dsp_init_avx2(FsrConvDSP *dsp);
 
 /* out[x] = act(b + parts[0][x] + parts[1][x] + ...), parts[ky] NULL for a
  * row outside the picture under zero padding (skipped).  Plain C for every

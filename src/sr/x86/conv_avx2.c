@@ -1,0 +1,581 @@
+/* Row convolution kernels, AVX2 + FMA: the twins of the C kernels in
+ * ../conv.c (tests/checkasm and tests/test_sr.c compare them), installed
+ * by fsr_conv_dsp_init on CPUs with FSR_CPU_AVX2_FMA. */
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conv.h"
+
+/* Blocks of CB output channels x NX vectors of 8 pixels starting at column
+ * x.  Written with one named variable per accumulator (not arrays): GCC
+ * otherwise keeps the array in memory across the loop nest and spills every
+ * accumulator each step.  NX is a constant, so unused lanes vanish. */
+#define LOADS(p)                                                        \
+    const __m256 v0 = _mm256_loadu_ps(p);                               \
+    const __m256 v1 = NX > 1 ? _mm256_loadu_ps((p) + 8) : v0;           \
+    const __m256 v2 = NX > 2 ? _mm256_loadu_ps((p) + 16) : v0;
+#define FMA3(i, wp)                                                     \
+    do {                                                                \
+        const __m256 wv = _mm256_broadcast_ss(wp);                      \
+        a##i##0 = _mm256_fmadd_ps(wv, v0, a##i##0);                     \
+        if (NX > 1)                                                     \
+            a##i##1 = _mm256_fmadd_ps(wv, v1, a##i##1);                 \
+        if (NX > 2)                                                     \
+            a##i##2 = _mm256_fmadd_ps(wv, v2, a##i##2);                 \
+    } while (0)
+#define STORE3(i)                                                       \
+    do {                                                                \
+        if (i < nco) {                                                  \
+            float *o_ = out + i * out_cs + x;                           \
+            _mm256_storeu_ps(o_, relu ? _mm256_max_ps(a##i##0, zero) : a##i##0);               \
+            if (NX > 1)                                                 \
+                _mm256_storeu_ps(o_ + 8, relu ? _mm256_max_ps(a##i##1, zero) : a##i##1);       \
+            if (NX > 2)                                                 \
+                _mm256_storeu_ps(o_ + 16, relu ? _mm256_max_ps(a##i##2, zero) : a##i##2);      \
+        }                                                               \
+    } while (0)
+
+#define LOADACC(i)                                                      \
+    do {                                                                \
+        const float *o_ = out + (i < nco ? i : 0) * out_cs + x;         \
+        a##i##0 = _mm256_loadu_ps(o_);                                  \
+        a##i##1 = NX > 1 ? _mm256_loadu_ps(o_ + 8) : a##i##0;           \
+        a##i##2 = NX > 2 ? _mm256_loadu_ps(o_ + 16) : a##i##0;          \
+    } while (0)
+
+/* 4 output channels x NX (1..3) vectors: 12 accumulators, 7 loads per 12
+ * FMAs at NX = 3. */
+#define DEF_BLOCK4(NX_)                                                                       \
+__attribute__((target("avx2,fma"))) static void                                              \
+block_4x##NX_(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_cs,        \
+              const FsrPackedConv *c, const float *w, const float *b, int x, int nco, int ci0, int ci1)         \
+{                                                                                             \
+    enum { NX = NX_ };                                                                        \
+    __m256 a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32;                        \
+    if (ci0 == 0) {                                                                           \
+        a00 = a01 = a02 = _mm256_broadcast_ss(&b[0]);                                         \
+        a10 = a11 = a12 = _mm256_broadcast_ss(&b[1]);                                         \
+        a20 = a21 = a22 = _mm256_broadcast_ss(&b[2]);                                         \
+        a30 = a31 = a32 = _mm256_broadcast_ss(&b[3]);                                         \
+    } else {                                                                                  \
+        /* Partial sums of the earlier chunks (padded channels of the */                      \
+        /* last block were not stored: their sums do not matter). */                          \
+        LOADACC(0); LOADACC(1); LOADACC(2); LOADACC(3);                                       \
+    }                                                                                         \
+    const int kh = c->kh, kw = c->kw, len = ci1 - ci0;                                        \
+    const int relu = c->relu && ci1 == c->in_ch;                                              \
+    if (c->ci_inner) {                                                                        \
+        for (int ky = 0; ky < kh; ky++)                                                       \
+            for (int kx = 0; kx < kw; kx++) {                                                 \
+                const float *p = rows[ky] + x + kx + ci0 * in_cs;                             \
+                for (int ci = 0; ci < len; ci++, p += in_cs, w += 4) {                        \
+                    LOADS(p)                                                                  \
+                    FMA3(0, w); FMA3(1, w + 1); FMA3(2, w + 2); FMA3(3, w + 3);               \
+                }                                                                             \
+            }                                                                                 \
+    } else {                                                                                  \
+        for (int ci = ci0; ci < ci1; ci++)                                                    \
+            for (int ky = 0; ky < kh; ky++) {                                                 \
+                const float *p = rows[ky] + ci * in_cs + x;                                   \
+                for (int kx = 0; kx < kw; kx++, w += 4) {                                     \
+                    LOADS(p + kx)                                                             \
+                    FMA3(0, w); FMA3(1, w + 1); FMA3(2, w + 2); FMA3(3, w + 3);               \
+                }                                                                             \
+            }                                                                                 \
+    }                                                                                         \
+    const __m256 zero = _mm256_setzero_ps();                                                  \
+    STORE3(0); STORE3(1); STORE3(2); STORE3(3);                                               \
+}
+
+DEF_BLOCK4(3)
+DEF_BLOCK4(2)
+DEF_BLOCK4(1)
+
+/* One output channel x 8 vectors (64 pixels): for the last layer (luma). */
+__attribute__((target("avx2,fma"))) static void
+block_1x8(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_cs,
+          const FsrPackedConv *c, const float *w, const float *b, int x, int nco, int ci0, int ci1)
+{
+    (void)out_cs;
+    (void)nco;
+    __m256 a0, a1, a2, a3, a4, a5, a6, a7;
+    if (ci0 == 0) {
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = _mm256_broadcast_ss(b);
+    } else {
+        a0 = _mm256_loadu_ps(out + x), a1 = _mm256_loadu_ps(out + x + 8);
+        a2 = _mm256_loadu_ps(out + x + 16), a3 = _mm256_loadu_ps(out + x + 24);
+        a4 = _mm256_loadu_ps(out + x + 32), a5 = _mm256_loadu_ps(out + x + 40);
+        a6 = _mm256_loadu_ps(out + x + 48), a7 = _mm256_loadu_ps(out + x + 56);
+    }
+    const int kh = c->kh, kw = c->kw, len = ci1 - ci0;
+#define STEP8(p, wp)                                                          \
+    do {                                                                      \
+        const __m256 wv = _mm256_broadcast_ss(wp);                            \
+        a0 = _mm256_fmadd_ps(wv, _mm256_loadu_ps((p)), a0);                   \
+        a1 = _mm256_fmadd_ps(wv, _mm256_loadu_ps((p) + 8), a1);               \
+        a2 = _mm256_fmadd_ps(wv, _mm256_loadu_ps((p) + 16), a2);              \
+        a3 = _mm256_fmadd_ps(wv, _mm256_loadu_ps((p) + 24), a3);              \
+        a4 = _mm256_fmadd_ps(wv, _mm256_loadu_ps((p) + 32), a4);              \
+        a5 = _mm256_fmadd_ps(wv, _mm256_loadu_ps((p) + 40), a5);              \
+        a6 = _mm256_fmadd_ps(wv, _mm256_loadu_ps((p) + 48), a6);              \
+        a7 = _mm256_fmadd_ps(wv, _mm256_loadu_ps((p) + 56), a7);              \
+    } while (0)
+    if (c->ci_inner) {
+        for (int ky = 0; ky < kh; ky++)
+            for (int kx = 0; kx < kw; kx++) {
+                const float *p = rows[ky] + x + kx + ci0 * in_cs;
+                for (int ci = 0; ci < len; ci++, p += in_cs, w++)
+                    STEP8(p, w);
+            }
+    } else {
+        for (int ci = ci0; ci < ci1; ci++)
+            for (int ky = 0; ky < kh; ky++) {
+                const float *p = rows[ky] + ci * in_cs + x;
+                for (int kx = 0; kx < kw; kx++, w++)
+                    STEP8(p + kx, w);
+            }
+    }
+#undef STEP8
+    const int relu = c->relu && ci1 == c->in_ch;
+    const __m256 zero = _mm256_setzero_ps();
+#define ST(i) _mm256_storeu_ps(out + x + 8 * i, relu ? _mm256_max_ps(a##i, zero) : a##i)
+    ST(0); ST(1); ST(2); ST(3); ST(4); ST(5); ST(6); ST(7);
+#undef ST
+}
+
+/* One output channel x 1 vector: the tail of the last layer's row. */
+__attribute__((target("avx2,fma"))) static void
+block_1x1(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_cs,
+          const FsrPackedConv *c, const float *w, const float *b, int x, int nco, int ci0, int ci1)
+{
+    (void)out_cs;
+    (void)nco;
+    __m256 a = ci0 == 0 ? _mm256_broadcast_ss(b) : _mm256_loadu_ps(out + x);
+    const int kh = c->kh, kw = c->kw, len = ci1 - ci0;
+    if (c->ci_inner) {
+        for (int ky = 0; ky < kh; ky++)
+            for (int kx = 0; kx < kw; kx++) {
+                const float *p = rows[ky] + x + kx + ci0 * in_cs;
+                for (int ci = 0; ci < len; ci++, p += in_cs, w++)
+                    a = _mm256_fmadd_ps(_mm256_broadcast_ss(w), _mm256_loadu_ps(p), a);
+            }
+    } else {
+        for (int ci = ci0; ci < ci1; ci++)
+            for (int ky = 0; ky < kh; ky++) {
+                const float *p = rows[ky] + ci * in_cs + x;
+                for (int kx = 0; kx < kw; kx++, w++)
+                    a = _mm256_fmadd_ps(_mm256_broadcast_ss(w), _mm256_loadu_ps(p + kx), a);
+            }
+    }
+    _mm256_storeu_ps(out + x, c->relu && ci1 == c->in_ch ? _mm256_max_ps(a, _mm256_setzero_ps()) : a);
+}
+
+/* One output channel, kw = 5, by per-kx partial sums: T_kx[p] = sum over ci, ky of
+ * w[ci][ky][kx] * in[ci][ky][p] at aligned p, then out[x] = b + T_0[x] +
+ * T_1[x+1] + ...  Every input vector is loaded once, aligned, and feeds kw
+ * FMAs, instead of kw unaligned reloads each feeding one: the plain
+ * single-channel kernel needs 9 loads per 8 FMAs and is load-bound.
+ * Processed in segments so the sums fit a small stack buffer. */
+#define KX_SEG 256
+#define KX_ZERO2(k) __m256 a##k##0 = _mm256_setzero_ps(), a##k##1 = _mm256_setzero_ps()
+#define KX_FMA2(k)                                                      \
+    do {                                                                \
+        const __m256 wv = _mm256_broadcast_ss(&w[k]);                   \
+        a##k##0 = _mm256_fmadd_ps(wv, v0, a##k##0);                     \
+        a##k##1 = _mm256_fmadd_ps(wv, v1, a##k##1);                     \
+    } while (0)
+#define KX_STORE2(k)                                                    \
+    do {                                                                \
+        _mm256_store_ps(&t[k][p], a##k##0);                             \
+        _mm256_store_ps(&t[k][p + 8], a##k##1);                         \
+    } while (0)
+
+/* 10 accumulators (5 kx x 2 vectors), 2 input vectors, 1 weight: 7 loads
+ * per 10 FMAs. */
+__attribute__((target("avx2,fma"))) static void
+kx_sums_5(float *out, const float *const *rows, ptrdiff_t in_cs, const FsrPackedConv *c,
+          const float *w0, float bias, int width)
+{
+    _Alignas(32) float t[5][KX_SEG + 16];
+    const int kh = c->kh, cin = c->in_ch;
+    for (int x0 = 0; x0 < width; x0 += KX_SEG) {
+        const int seg = width - x0 < KX_SEG ? width - x0 : KX_SEG;
+        /* Sums needed: seg + kw - 1, read no further than the input row's
+         * own rounded width. */
+        const int np = (seg + 4 + 7) & ~7;
+        for (int p = 0; p < np; p += 16) {
+            KX_ZERO2(0); KX_ZERO2(1); KX_ZERO2(2); KX_ZERO2(3); KX_ZERO2(4);
+            const float *w = w0;
+            const int two = np - p >= 16;
+            for (int ci = 0; ci < cin; ci++)
+                for (int ky = 0; ky < kh; ky++, w += 5) {
+                    const float *src = rows[ky] + ci * in_cs + x0 + p;
+                    const __m256 v0 = _mm256_loadu_ps(src);
+                    const __m256 v1 = two ? _mm256_loadu_ps(src + 8) : v0;
+                    KX_FMA2(0); KX_FMA2(1); KX_FMA2(2); KX_FMA2(3); KX_FMA2(4);
+                }
+            KX_STORE2(0); KX_STORE2(1); KX_STORE2(2); KX_STORE2(3); KX_STORE2(4);
+        }
+        const __m256 b = _mm256_set1_ps(bias), zero = _mm256_setzero_ps();
+        for (int x = 0; x < seg; x += 8) {
+            __m256 o = _mm256_add_ps(b, _mm256_load_ps(&t[0][x]));
+            o = _mm256_add_ps(o, _mm256_loadu_ps(&t[1][x + 1]));
+            o = _mm256_add_ps(o, _mm256_loadu_ps(&t[2][x + 2]));
+            o = _mm256_add_ps(o, _mm256_loadu_ps(&t[3][x + 3]));
+            o = _mm256_add_ps(o, _mm256_loadu_ps(&t[4][x + 4]));
+            _mm256_storeu_ps(out + x0 + x, c->relu ? _mm256_max_ps(o, zero) : o);
+        }
+    }
+}
+
+/* Row partials: G (5 or 1) partial rows x NX (2 or 1) vectors of 8
+ * pixels.  At G = 5, NX = 2: 10 accumulators, 2 input loads and 5
+ * broadcasts per 10 FMAs, all from one input row that layer 2 has just
+ * written (in L1/L2), and 3.2 kB of weights. */
+#define PFMA(j)                                                         \
+    do {                                                                \
+        if (G > j) {                                                    \
+            const __m256 wv = _mm256_broadcast_ss(w + j);               \
+            a##j##0 = _mm256_fmadd_ps(wv, v0, a##j##0);                 \
+            if (NX > 1)                                                 \
+                a##j##1 = _mm256_fmadd_ps(wv, v1, a##j##1);             \
+        }                                                               \
+    } while (0)
+#define PSTORE(j)                                                       \
+    do {                                                                \
+        if (G > j) {                                                    \
+            _mm256_storeu_ps(parts + j * parts_cs + x, a##j##0);        \
+            if (NX > 1)                                                 \
+                _mm256_storeu_ps(parts + j * parts_cs + x + 8, a##j##1); \
+        }                                                               \
+    } while (0)
+#define DEF_PARTS(G_, NX_)                                                                    \
+__attribute__((target("avx2,fma"))) static void                                              \
+parts_##G_##x##NX_(float *parts, ptrdiff_t parts_cs, const float *row, ptrdiff_t in_cs,       \
+                   const FsrPackedConv *c, int ky0, int x)                                    \
+{                                                                                             \
+    enum { G = G_, NX = NX_ };                                                                \
+    __m256 a00, a01, a10, a11, a20, a21, a30, a31, a40, a41;                                  \
+    a00 = a01 = a10 = a11 = a20 = a21 = a30 = a31 = a40 = a41 = _mm256_setzero_ps();          \
+    const int kh = c->kh, kw = c->kw, cin = c->in_ch;                                         \
+    const float *w = c->w + ky0;                                                              \
+    parts += ky0 * parts_cs;                                                                  \
+    for (int ci = 0; ci < cin; ci++) {                                                        \
+        const float *p = row + ci * in_cs + x;                                                \
+        for (int kx = 0; kx < kw; kx++, w += kh) {                                            \
+            const __m256 v0 = _mm256_loadu_ps(p + kx);                                        \
+            const __m256 v1 = NX > 1 ? _mm256_loadu_ps(p + kx + 8) : v0;                      \
+            PFMA(0); PFMA(1); PFMA(2); PFMA(3); PFMA(4);                                      \
+        }                                                                                     \
+    }                                                                                         \
+    PSTORE(0); PSTORE(1); PSTORE(2); PSTORE(3); PSTORE(4);                                    \
+}
+
+DEF_PARTS(5, 2)
+DEF_PARTS(5, 1)
+DEF_PARTS(1, 2)
+DEF_PARTS(1, 1)
+
+static void conv_parts_avx2(float *parts, ptrdiff_t parts_cs, const float *row, ptrdiff_t in_cs,
+                            const FsrPackedConv *c, int width)
+{
+    for (int x = 0; x < width; x += 16) {
+        const int two = width - x >= 16;
+        int ky = 0;
+        for (; c->kh - ky >= 5; ky += 5)
+            (two ? parts_5x2 : parts_5x1)(parts, parts_cs, row, in_cs, c, ky, x);
+        for (; ky < c->kh; ky++)
+            (two ? parts_1x2 : parts_1x1)(parts, parts_cs, row, in_cs, c, ky, x);
+    }
+}
+
+/* 8x8 transpose of r0..r7 in place. */
+#define TRANSPOSE8(r0, r1, r2, r3, r4, r5, r6, r7)                                  \
+    do {                                                                        \
+        const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1); \
+        const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3); \
+        const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5); \
+        const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7); \
+        const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xee); \
+        const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xee); \
+        const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xee); \
+        const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xee); \
+        r0 = _mm256_permute2f128_ps(u0, u4, 0x20);                              \
+        r1 = _mm256_permute2f128_ps(u1, u5, 0x20);                              \
+        r2 = _mm256_permute2f128_ps(u2, u6, 0x20);                              \
+        r3 = _mm256_permute2f128_ps(u3, u7, 0x20);                              \
+        r4 = _mm256_permute2f128_ps(u0, u4, 0x31);                              \
+        r5 = _mm256_permute2f128_ps(u1, u5, 0x31);                              \
+        r6 = _mm256_permute2f128_ps(u2, u6, 0x31);                              \
+        r7 = _mm256_permute2f128_ps(u3, u7, 0x31);                              \
+    } while (0)
+
+__attribute__((target("avx2,fma"))) static void
+to_c8_avx2(float *c8, ptrdiff_t blk_cs, const float *planar, ptrdiff_t cs, int channels, int n)
+{
+    const int n8 = n & ~7;
+    for (int b = 0; b < channels / 8; b++) {
+        float *d = c8 + b * blk_cs;
+        const float *s = planar + (ptrdiff_t)b * 8 * cs;
+        for (int x = 0; x < n8; x += 8) {
+            __m256 r0 = _mm256_loadu_ps(s + x), r1 = _mm256_loadu_ps(s + cs + x);
+            __m256 r2 = _mm256_loadu_ps(s + 2 * cs + x), r3 = _mm256_loadu_ps(s + 3 * cs + x);
+            __m256 r4 = _mm256_loadu_ps(s + 4 * cs + x), r5 = _mm256_loadu_ps(s + 5 * cs + x);
+            __m256 r6 = _mm256_loadu_ps(s + 6 * cs + x), r7 = _mm256_loadu_ps(s + 7 * cs + x);
+            TRANSPOSE8(r0, r1, r2, r3, r4, r5, r6, r7);
+            float *o = d + x * 8;
+            _mm256_storeu_ps(o, r0), _mm256_storeu_ps(o + 8, r1), _mm256_storeu_ps(o + 16, r2);
+            _mm256_storeu_ps(o + 24, r3), _mm256_storeu_ps(o + 32, r4), _mm256_storeu_ps(o + 40, r5);
+            _mm256_storeu_ps(o + 48, r6), _mm256_storeu_ps(o + 56, r7);
+        }
+        for (int x = n8; x < n; x++)
+            for (int i = 0; i < 8; i++)
+                d[x * 8 + i] = s[i * cs + x];
+    }
+}
+
+/* acc [width][32] to planar out with the ReLU (max with 0 also maps NaN to
+ * 0, as the C version does). */
+__attribute__((target("avx2,fma"))) static void
+c8_store_avx2(float *out, ptrdiff_t out_cs, const float *acc, int width, int relu)
+{
+    const int w8 = width & ~7;
+    const __m256 zero = _mm256_setzero_ps();
+    for (int ob = 0; ob < 4; ob++) {
+        float *d = out + ob * 8 * out_cs;
+        for (int x = 0; x < w8; x += 8) {
+            const float *a = acc + x * 32 + ob * 8;
+            __m256 r0 = _mm256_loadu_ps(a), r1 = _mm256_loadu_ps(a + 32), r2 = _mm256_loadu_ps(a + 64);
+            __m256 r3 = _mm256_loadu_ps(a + 96), r4 = _mm256_loadu_ps(a + 128), r5 = _mm256_loadu_ps(a + 160);
+            __m256 r6 = _mm256_loadu_ps(a + 192), r7 = _mm256_loadu_ps(a + 224);
+            TRANSPOSE8(r0, r1, r2, r3, r4, r5, r6, r7);
+            if (relu) {
+                r0 = _mm256_max_ps(r0, zero), r1 = _mm256_max_ps(r1, zero), r2 = _mm256_max_ps(r2, zero);
+                r3 = _mm256_max_ps(r3, zero), r4 = _mm256_max_ps(r4, zero), r5 = _mm256_max_ps(r5, zero);
+                r6 = _mm256_max_ps(r6, zero), r7 = _mm256_max_ps(r7, zero);
+            }
+            _mm256_storeu_ps(d + x, r0), _mm256_storeu_ps(d + out_cs + x, r1);
+            _mm256_storeu_ps(d + 2 * out_cs + x, r2), _mm256_storeu_ps(d + 3 * out_cs + x, r3);
+            _mm256_storeu_ps(d + 4 * out_cs + x, r4), _mm256_storeu_ps(d + 5 * out_cs + x, r5);
+            _mm256_storeu_ps(d + 6 * out_cs + x, r6), _mm256_storeu_ps(d + 7 * out_cs + x, r7);
+        }
+        for (int o = 0; o < 8; o++)
+            for (int x = w8; x < width; x++) {
+                const float v = acc[x * 32 + ob * 8 + o];
+                d[o * out_cs + x] = relu && !(v > 0.f) ? 0.f : v;
+            }
+    }
+}
+
+/* Interleaved-input block: 32 output channels (4 vectors) x NX (1..3)
+ * pixels, one input channel block of 8.  Per input channel and tap: NX
+ * broadcasts, 4 aligned weight loads, 4 x NX FMAs: 16 registers exactly.
+ * Kept out of line and its channel loop unrolled only by 2: inlined or
+ * fully unrolled, GCC hoists the next broadcasts, runs out of registers
+ * and spills accumulators to the stack (the kernel alone: medians of 83-84
+ * GFLOP/s with the spills, 84-89 without). */
+#define C8_FMA(ii)                                                                  \
+    do {                                                                            \
+        const __m256 wv = _mm256_load_ps(wp + 8 * ii);                              \
+        a##ii##0 = _mm256_fmadd_ps(wv, b0, a##ii##0);                               \
+        if (NX > 1)                                                                 \
+            a##ii##1 = _mm256_fmadd_ps(wv, b1, a##ii##1);                           \
+        if (NX > 2)                                                                 \
+            a##ii##2 = _mm256_fmadd_ps(wv, b2, a##ii##2);                           \
+    } while (0)
+/* All NX pixels of the 4 output vectors start from the 32 biases. */
+#define C8_BIAS(bias)                                                               \
+    do {                                                                            \
+        a00 = a01 = a02 = _mm256_loadu_ps(bias);                                    \
+        a10 = a11 = a12 = _mm256_loadu_ps((bias) + 8);                              \
+        a20 = a21 = a22 = _mm256_loadu_ps((bias) + 16);                             \
+        a30 = a31 = a32 = _mm256_loadu_ps((bias) + 24);                             \
+    } while (0)
+#define C8_LOAD(ii)                                                                 \
+    do {                                                                            \
+        a##ii##0 = _mm256_loadu_ps(acc + 8 * ii);                                   \
+        a##ii##1 = NX > 1 ? _mm256_loadu_ps(acc + 32 + 8 * ii) : a##ii##0;          \
+        a##ii##2 = NX > 2 ? _mm256_loadu_ps(acc + 64 + 8 * ii) : a##ii##0;          \
+    } while (0)
+#define C8_STORE(ii)                                                                \
+    do {                                                                            \
+        _mm256_storeu_ps(acc + 8 * ii, a##ii##0);                                   \
+        if (NX > 1)                                                                 \
+            _mm256_storeu_ps(acc + 32 + 8 * ii, a##ii##1);                          \
+        if (NX > 2)                                                                 \
+            _mm256_storeu_ps(acc + 64 + 8 * ii, a##ii##2);                          \
+    } while (0)
+#define DEF_C8(NX_)                                                                           \
+__attribute__((target("avx2,fma"), noinline)) static void                                    \
+c8_block_##NX_(float *acc, const float *const *rows, ptrdiff_t off, const float *w, int kh, int kw, \
+               const float *bias)                                                             \
+{                                                                                             \
+    enum { NX = NX_ };                                                                        \
+    __m256 a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32;                        \
+    if (bias) /* first input block */                                                         \
+        C8_BIAS(bias);                                                                        \
+    else {                                                                                    \
+        C8_LOAD(0); C8_LOAD(1); C8_LOAD(2); C8_LOAD(3);                                       \
+    }                                                                                         \
+    const float *wp = w;                                                                      \
+    for (int ky = 0; ky < kh; ky++) {                                                         \
+        const float *p = rows[ky] + off;                                                      \
+        for (int kx = 0; kx < kw; kx++, p += 8) {                                             \
+            _Pragma("GCC unroll 2")                                                           \
+            for (int i = 0; i < 8; i++, wp += 32) {                                           \
+                const __m256 b0 = _mm256_broadcast_ss(p + i);                                 \
+                const __m256 b1 = NX > 1 ? _mm256_broadcast_ss(p + 8 + i) : b0;               \
+                const __m256 b2 = NX > 2 ? _mm256_broadcast_ss(p + 16 + i) : b0;              \
+                C8_FMA(0); C8_FMA(1); C8_FMA(2); C8_FMA(3);                                   \
+            }                                                                                 \
+        }                                                                                     \
+    }                                                                                         \
+    C8_STORE(0); C8_STORE(1); C8_STORE(2); C8_STORE(3);                                       \
+}
+
+DEF_C8(3)
+DEF_C8(2)
+DEF_C8(1)
+
+__attribute__((target("avx2,fma"))) static void
+conv_row_c8_avx2(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t blk_cs,
+                 const FsrPackedConv *c, int width, float *acc)
+{
+    const int kh = c->kh, kw = c->kw, nib = c->in_ch / 8;
+    for (int ob = 0; ob < c->out_ch / 32; ob++) {
+        /* Input-channel blocks outside: their weights (kh*kw*8*32 floats)
+         * stay in L1 while the block sweeps the row.  The first starts from
+         * the bias. */
+        for (int ib = 0; ib < nib; ib++) {
+            const float *w = c->w + ((size_t)ob * nib + ib) * kh * kw * 8 * 32;
+            const float *bias = ib ? NULL : c->b + ob * 32;
+            int x = 0;
+            for (; x + 3 <= width; x += 3)
+                c8_block_3(acc + x * 32, rows, ib * blk_cs + x * 8, w, kh, kw, bias);
+            if (width - x == 2)
+                c8_block_2(acc + x * 32, rows, ib * blk_cs + x * 8, w, kh, kw, bias);
+            else if (width - x == 1)
+                c8_block_1(acc + x * 32, rows, ib * blk_cs + x * 8, w, kh, kw, bias);
+        }
+        c8_store_avx2(out + ob * 32 * out_cs, out_cs, acc, width, c->relu);
+    }
+}
+
+/* Single-channel input, 32 output channels (4 vectors) x NX pixels, all
+ * taps in registers, stored interleaved. */
+#define DEF_1C8(NX_)                                                                          \
+__attribute__((target("avx2,fma"), noinline)) static void                                    \
+c1_block_##NX_(float *out, ptrdiff_t blk_out, const float *const *rows, int x, const float *w, \
+               const float *bias, int kh, int kw, int relu)                                   \
+{                                                                                             \
+    enum { NX = NX_ };                                                                        \
+    __m256 a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32;                        \
+    C8_BIAS(bias);                                                                            \
+    const float *wp = w;                                                                      \
+    for (int ky = 0; ky < kh; ky++) {                                                         \
+        const float *p = rows[ky] + x;                                                        \
+        _Pragma("GCC unroll 1")                                                               \
+        for (int kx = 0; kx < kw; kx++, wp += 32) {                                           \
+            const __m256 b0 = _mm256_broadcast_ss(p + kx);                                    \
+            const __m256 b1 = NX > 1 ? _mm256_broadcast_ss(p + kx + 1) : b0;                  \
+            const __m256 b2 = NX > 2 ? _mm256_broadcast_ss(p + kx + 2) : b0;                  \
+            C8_FMA(0); C8_FMA(1); C8_FMA(2); C8_FMA(3);                                       \
+        }                                                                                     \
+    }                                                                                         \
+    const __m256 zero = _mm256_setzero_ps();                                                  \
+    float *o = out + x * 8;                                                                   \
+    C1_ST(0); C1_ST(1); C1_ST(2); C1_ST(3);                                                   \
+}
+#define C1_ST(ii)                                                                   \
+    do {                                                                            \
+        float *o_ = o + ii * blk_out;                                               \
+        _mm256_storeu_ps(o_, relu ? _mm256_max_ps(a##ii##0, zero) : a##ii##0);      \
+        if (NX > 1)                                                                 \
+            _mm256_storeu_ps(o_ + 8, relu ? _mm256_max_ps(a##ii##1, zero) : a##ii##1); \
+        if (NX > 2)                                                                 \
+            _mm256_storeu_ps(o_ + 16, relu ? _mm256_max_ps(a##ii##2, zero) : a##ii##2); \
+    } while (0)
+
+DEF_1C8(3)
+DEF_1C8(2)
+DEF_1C8(1)
+
+__attribute__((target("avx2,fma"))) static void
+conv_row_1_to_c8_avx2(float *out, ptrdiff_t blk_out, const float *const *rows, ptrdiff_t in_cs,
+                      const FsrPackedConv *c, int width)
+{
+    (void)in_cs;
+    for (int ob = 0; ob < c->out_ch / 32; ob++) {
+        const float *w = c->w + (size_t)ob * c->kh * c->kw * 32;
+        float *o = out + ob * 4 * blk_out;
+        int x = 0;
+        for (; x + 3 <= width; x += 3)
+            c1_block_3(o, blk_out, rows, x, w, c->b + ob * 32, c->kh, c->kw, c->relu);
+        if (width - x == 2)
+            c1_block_2(o, blk_out, rows, x, w, c->b + ob * 32, c->kh, c->kw, c->relu);
+        else if (width - x == 1)
+            c1_block_1(o, blk_out, rows, x, w, c->b + ob * 32, c->kh, c->kw, c->relu);
+    }
+}
+
+typedef void (*BlockFn)(float *, ptrdiff_t, const float *const *, ptrdiff_t, const FsrPackedConv *,
+                        const float *, const float *, int, int, int, int);
+
+static void conv_row_avx2(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_cs,
+                          const FsrPackedConv *c, int width)
+{
+    const size_t taps = (size_t)c->in_ch * c->kh * c->kw;
+    const int nvec = width / 8;
+    /* Pixel blocks outside, channel blocks inside: the input window of one
+     * pixel block (in_ch x kh rows x ~32 floats) stays in L1 while every
+     * channel block streams its weights past it sequentially. */
+    const size_t khw = (size_t)c->kh * c->kw;
+    if (c->cb == 4) {
+        for (int v = 0; v < nvec;) {
+            /* Blocks of 3 vectors, but never a lone 1-vector block at the
+             * end (31 vectors: 9 x 3 + 2 x 2, not 10 x 3 + 1): with 4
+             * accumulators the FMA latency, not the throughput, sets its
+             * speed, half the others'. */
+            const int left = nvec - v;
+            const int nx = left == 4 || left == 2 ? 2 : left >= 3 ? 3 : left;
+            const BlockFn fn = nx == 3 ? block_4x3 : nx == 2 ? block_4x2 : block_4x1;
+            for (int ci0 = 0; ci0 < c->in_ch; ci0 += c->ci_chunk) {
+                const int ci1 = ci0 + c->ci_chunk < c->in_ch ? ci0 + c->ci_chunk : c->in_ch;
+                for (int blk = 0; blk < c->n_blocks; blk++) {
+                    const int co = blk * 4;
+                    fn(out + co * out_cs, out_cs, rows, in_cs, c, c->w + ((size_t)blk * taps + ci0 * khw) * 4,
+                       c->b + co, v * 8, c->out_ch - co, ci0, ci1);
+                }
+            }
+            v += nx;
+        }
+    } else if (c->kx_sums) {
+        for (int co = 0; co < c->out_ch; co++)
+            kx_sums_5(out + co * out_cs, rows, in_cs, c, c->w + (size_t)co * taps, c->b[co], width);
+    } else {
+        for (int co = 0; co < c->out_ch; co++) {
+            const float *w = c->w + (size_t)co * taps;
+            for (int v = 0; v < nvec;) {
+                const int nx = nvec - v >= 8 ? 8 : 1;
+                const BlockFn fn = nx == 8 ? block_1x8 : block_1x1;
+                for (int ci0 = 0; ci0 < c->in_ch; ci0 += c->ci_chunk) {
+                    const int ci1 = ci0 + c->ci_chunk < c->in_ch ? ci0 + c->ci_chunk : c->in_ch;
+                    fn(out + co * out_cs, out_cs, rows, in_cs, c, w + ci0 * khw, c->b + co, v * 8, 1, ci0, ci1);
+                }
+                v += nx;
+            }
+        }
+    }
+}
+
+void fsr_conv_dsp_init_avx2(FsrConvDSP *dsp)
+{
+    dsp->conv_row = conv_row_avx2;
+    dsp->conv_row_c8 = conv_row_c8_avx2;
+    dsp->to_c8 = to_c8_avx2;
+    dsp->conv_row_1_to_c8 = conv_row_1_to_c8_avx2;
+    dsp->conv_parts = conv_parts_avx2;
+}
+#endif
