@@ -1,6 +1,8 @@
 /* Integer-factor bicubic upscaling.  Vertical pass first into a float row
  * (LR width, padded by two mirrored columns each side), then the horizontal
- * pass per output phase; the row kernels sit behind FsrBicubicDSP. */
+ * pass per output phase; the row kernels sit behind FsrBicubicDSP: the C
+ * ones here (their arithmetic in bicubic.h), the AVX2 twins in
+ * x86/bicubic_avx2.c. */
 #include "bicubic.h"
 
 #include <math.h>
@@ -8,14 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
-
 #include "cpu.h"
 #include "log.h"
 
-#define PAD 2
+#define PAD FSR_BICUBIC_PAD
 
 double fsr_keys_kernel(double x, double a)
 {
@@ -67,13 +65,6 @@ static void compute_phases(FsrBicubicPhases *ph, int scale)
         for (int i = 0; i < 4; i++)
             ph->weight[p][i] = (float)(w[i] / sum);
     }
-}
-
-static inline uint8_t round_u8(float v)
-{
-    v = v < 0.f ? 0.f : v;
-    v = v > 255.f ? 255.f : v;
-    return (uint8_t)(int)(v + 0.5f);
 }
 
 static int check_args(const void *dst, const void *src, int sw, int sh, int scale)
@@ -130,7 +121,7 @@ static int ref_plane(uint8_t *dst8, int16_t *dst16, ptrdiff_t dst_stride, const 
         for (int ox = 0; ox < sw * scale; ox++) {
             const float v = ref_sample(&ph, src8, src16, src_stride, sw, sh, ox, oy);
             if (dst8)
-                dst8[oy * dst_stride + ox] = round_u8(v);
+                dst8[oy * dst_stride + ox] = fsr_bicubic_round_u8(v);
             else
                 dst16[oy * dst_stride + ox] = round_s16(v);
         }
@@ -149,115 +140,18 @@ int fsr_bicubic_plane_s16_ref(int16_t *dst, ptrdiff_t dst_stride, const int16_t 
     return ref_plane(NULL, dst, dst_stride, NULL, src, src_stride, sw, sh, scale);
 }
 
-/* ---- row kernels ---- */
-
-static void vert_row_c(float *dst, const uint8_t *const rows[4], const float w[4], int n)
-{
-    for (int x = 0; x < n; x++) {
-        float acc = w[0] * (float)rows[0][x];
-        acc = acc + w[1] * (float)rows[1][x];
-        acc = acc + w[2] * (float)rows[2][x];
-        acc = acc + w[3] * (float)rows[3][x];
-        dst[x] = acc;
-    }
-}
-
-static inline float horz_tap(const float *t, const float w[4])
-{
-    float acc = w[0] * t[0];
-    acc = acc + w[1] * t[1];
-    acc = acc + w[2] * t[2];
-    acc = acc + w[3] * t[3];
-    return acc;
-}
-
-static void horz_row_c(uint8_t *dst, const float *tmp, const FsrBicubicPhases *ph, int n)
-{
-    const int s = ph->scale;
-    for (int j = 0; j < n; j++)
-        for (int p = 0; p < s; p++)
-            dst[j * s + p] = round_u8(horz_tap(tmp + j + ph->offset[p], ph->weight[p]));
-}
-
-#if defined(__x86_64__)
-__attribute__((target("avx2,fma")))
-static void vert_row_avx2(float *dst, const uint8_t *const rows[4], const float w[4], int n)
-{
-    const __m256 w0 = _mm256_set1_ps(w[0]), w1 = _mm256_set1_ps(w[1]);
-    const __m256 w2 = _mm256_set1_ps(w[2]), w3 = _mm256_set1_ps(w[3]);
-    int x = 0;
-#define LOAD8(r) _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)((r) + x))))
-    for (; x + 8 <= n; x += 8) {
-        __m256 acc = _mm256_mul_ps(w0, LOAD8(rows[0]));
-        acc = _mm256_add_ps(acc, _mm256_mul_ps(w1, LOAD8(rows[1])));
-        acc = _mm256_add_ps(acc, _mm256_mul_ps(w2, LOAD8(rows[2])));
-        acc = _mm256_add_ps(acc, _mm256_mul_ps(w3, LOAD8(rows[3])));
-        _mm256_storeu_ps(dst + x, acc);
-    }
-#undef LOAD8
-    if (x < n) {
-        const uint8_t *const rest[4] = { rows[0] + x, rows[1] + x, rows[2] + x, rows[3] + x };
-        vert_row_c(dst + x, rest, w, n - x);
-    }
-}
-
-__attribute__((target("avx2,fma")))
-static inline __m128i horz_phase8_avx2(const float *t, const float w[4])
-{
-    __m256 acc = _mm256_mul_ps(_mm256_set1_ps(w[0]), _mm256_loadu_ps(t));
-    acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(w[1]), _mm256_loadu_ps(t + 1)));
-    acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(w[2]), _mm256_loadu_ps(t + 2)));
-    acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(w[3]), _mm256_loadu_ps(t + 3)));
-    acc = _mm256_min_ps(_mm256_max_ps(acc, _mm256_setzero_ps()), _mm256_set1_ps(255.f));
-    const __m256i i32 = _mm256_cvttps_epi32(_mm256_add_ps(acc, _mm256_set1_ps(0.5f)));
-    const __m128i u16 = _mm_packus_epi32(_mm256_castsi256_si128(i32), _mm256_extracti128_si256(i32, 1));
-    return _mm_packus_epi16(u16, u16); /* 8 valid bytes */
-}
-
-__attribute__((target("avx2,fma")))
-static void horz_row_avx2(uint8_t *dst, const float *tmp, const FsrBicubicPhases *ph, int n)
-{
-    const int s = ph->scale;
-    int j = 0;
-    for (; j + 8 <= n; j += 8) {
-        __m128i v[FSR_MAX_SCALE];
-        for (int p = 0; p < s; p++)
-            v[p] = horz_phase8_avx2(tmp + j + ph->offset[p], ph->weight[p]);
-        uint8_t *d = dst + j * s;
-        if (s == 2) {
-            _mm_storeu_si128((__m128i *)d, _mm_unpacklo_epi8(v[0], v[1]));
-        } else if (s == 4) {
-            const __m128i a = _mm_unpacklo_epi8(v[0], v[1]), b = _mm_unpacklo_epi8(v[2], v[3]);
-            _mm_storeu_si128((__m128i *)d, _mm_unpacklo_epi16(a, b));
-            _mm_storeu_si128((__m128i *)(d + 16), _mm_unpackhi_epi16(a, b));
-        } else {
-            uint8_t b[FSR_MAX_SCALE][16];
-            for (int p = 0; p < s; p++)
-                _mm_storeu_si128((__m128i *)b[p], v[p]);
-            for (int k = 0; k < 8; k++)
-                for (int p = 0; p < s; p++)
-                    d[k * s + p] = b[p][k];
-        }
-    }
-    if (j < n)
-        horz_row_c(dst + j * s, tmp + j, ph, n - j);
-}
-#endif
-
 /* One HR row oy of the LR columns [rx, rx + rw): the vertical pass over
  * those columns and PAD more on each side (mirrored at the plane's edges),
  * then the horizontal pass.  tmp holds rw + 2 * PAD + 8 floats. */
 static void region_row(const FsrBicubicDSP *k, const FsrBicubicPhases *ph, uint8_t *dst, const uint8_t *src,
                        ptrdiff_t src_stride, int sw, int sh, int oy, int rx, int rw, float *tmp)
 {
-    const int scale = ph->scale, py = oy % scale, jy = oy / scale;
-    const uint8_t *rows[4];
-    for (int i = 0; i < 4; i++)
-        rows[i] = src + fsr_mirror(jy + ph->offset[py] + i, sh) * src_stride;
+    ptrdiff_t at[4];
+    const float *wy = fsr_bicubic_vert_taps(at, ph, oy, sh, src_stride);
     /* columns [c0, c1) exist in the plane; the rest of the window mirrors */
     const int w0 = rx - PAD, c0 = w0 < 0 ? 0 : w0, c1 = rx + rw + PAD > sw ? sw : rx + rw + PAD;
-    const uint8_t *crow[4] = { rows[0] + c0, rows[1] + c0, rows[2] + c0, rows[3] + c0 };
-    k->vert_row(tmp + (c0 - w0), crow, ph->weight[py], c1 - c0);
+    const uint8_t *crow[4] = { src + at[0] + c0, src + at[1] + c0, src + at[2] + c0, src + at[3] + c0 };
+    k->vert_row(tmp + (c0 - w0), crow, wy, c1 - c0);
     for (int c = w0; c < c0; c++)
         tmp[c - w0] = tmp[fsr_mirror(c, sw) - w0];
     for (int c = c1; c < rx + rw + PAD; c++)
@@ -325,18 +219,11 @@ static void block_s16_c(int16_t *dst, ptrdiff_t dst_stride, const int16_t *src, 
         for (int i = 0; i < 4; i++)
             xi[ox][i] = fsr_mirror(ox / scale + ph.offset[ox % scale] + i, sw) + PAD;
     for (int oy = 0; oy < sh * scale; oy++) {
-        const int py = oy % scale, jy = oy / scale;
-        const int16_t *r[4];
-        for (int k = 0; k < 4; k++)
-            r[k] = src + fsr_mirror(jy + ph.offset[py] + k, sh) * src_stride;
-        const float *w = ph.weight[py];
-        for (int x = 0; x < sw; x++) {
-            float c = w[0] * (float)r[0][x];
-            c = c + w[1] * (float)r[1][x];
-            c = c + w[2] * (float)r[2][x];
-            c = c + w[3] * (float)r[3][x];
-            col[x + PAD] = c;
-        }
+        ptrdiff_t at[4];
+        const float *w = fsr_bicubic_vert_taps(at, &ph, oy, sh, src_stride);
+        const int16_t *const r[4] = { src + at[0], src + at[1], src + at[2], src + at[3] };
+        for (int x = 0; x < sw; x++)
+            col[x + PAD] = fsr_bicubic_vert_s16(r, w, x);
         int16_t *d = dst + oy * dst_stride;
         for (int ox = 0; ox < sw * scale; ox++) {
             const float *wx = ph.weight[ox % scale];
@@ -349,79 +236,6 @@ static void block_s16_c(int16_t *dst, ptrdiff_t dst_stride, const int16_t *src, 
         }
     }
 }
-
-#if defined(__x86_64__)
-/* The residual-block kernel with the same float operations in AVX2: the
- * vertical pass 8 columns at a time, the horizontal pass 8 outputs of one
- * phase at a time from the mirrored column buffer. */
-__attribute__((target("avx2,fma")))
-static void block_s16_avx2(int16_t *dst, ptrdiff_t dst_stride, const int16_t *src, ptrdiff_t src_stride, int sw,
-                           int sh, int scale)
-{
-    FsrBicubicPhases ph;
-    fsr_bicubic_phases(&ph, scale);
-    float col[FSR_BICUBIC_BLOCK_MAX + 2 * PAD + 8];
-    int32_t out[FSR_MAX_SCALE][FSR_BICUBIC_BLOCK_MAX + 8];
-    for (int oy = 0; oy < sh * scale; oy++) {
-        const int py = oy % scale, jy = oy / scale;
-        const int16_t *r[4];
-        for (int k = 0; k < 4; k++)
-            r[k] = src + fsr_mirror(jy + ph.offset[py] + k, sh) * src_stride;
-        const float *w = ph.weight[py];
-        int x = 0;
-#define LD(p) _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)((p) + x))))
-        for (; x + 8 <= sw; x += 8) {
-            __m256 c = _mm256_mul_ps(_mm256_set1_ps(w[0]), LD(r[0]));
-            c = _mm256_add_ps(c, _mm256_mul_ps(_mm256_set1_ps(w[1]), LD(r[1])));
-            c = _mm256_add_ps(c, _mm256_mul_ps(_mm256_set1_ps(w[2]), LD(r[2])));
-            c = _mm256_add_ps(c, _mm256_mul_ps(_mm256_set1_ps(w[3]), LD(r[3])));
-            _mm256_storeu_ps(col + PAD + x, c);
-        }
-#undef LD
-        for (; x < sw; x++) {
-            float c = w[0] * (float)r[0][x];
-            c = c + w[1] * (float)r[1][x];
-            c = c + w[2] * (float)r[2][x];
-            c = c + w[3] * (float)r[3][x];
-            col[x + PAD] = c;
-        }
-        for (int k = 1; k <= PAD; k++) {
-            col[PAD - k] = col[PAD + fsr_mirror(-k, sw)];
-            col[PAD + sw - 1 + k] = col[PAD + fsr_mirror(sw - 1 + k, sw)];
-        }
-        /* past the mirrored border the buffer is never read by kept lanes */
-        for (int k = sw + 2 * PAD; k < sw + 2 * PAD + 8; k++)
-            col[k] = 0.f;
-        for (int p = 0; p < scale; p++) {
-            const float *wx = ph.weight[p];
-            const float *c0 = col + PAD + ph.offset[p];
-            for (int j = 0; j < sw; j += 8) {
-                __m256 acc = _mm256_mul_ps(_mm256_set1_ps(wx[0]), _mm256_loadu_ps(c0 + j));
-                acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(wx[1]), _mm256_loadu_ps(c0 + j + 1)));
-                acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(wx[2]), _mm256_loadu_ps(c0 + j + 2)));
-                acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(wx[3]), _mm256_loadu_ps(c0 + j + 3)));
-                acc = _mm256_floor_ps(_mm256_add_ps(acc, _mm256_set1_ps(0.5f)));
-                acc = _mm256_min_ps(_mm256_max_ps(acc, _mm256_set1_ps(-32768.f)), _mm256_set1_ps(32767.f));
-                _mm256_storeu_si256((__m256i *)(out[p] + j), _mm256_cvtps_epi32(acc));
-            }
-        }
-        int16_t *d = dst + oy * dst_stride;
-        int j = 0;
-        if (scale == 2) /* interleave the two phases 8 pixels at a time */
-            for (; j + 8 <= sw; j += 8) {
-                const __m256i a = _mm256_loadu_si256((const __m256i *)(out[0] + j));
-                const __m256i b = _mm256_loadu_si256((const __m256i *)(out[1] + j));
-                const __m128i a16 = _mm_packs_epi32(_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1));
-                const __m128i b16 = _mm_packs_epi32(_mm256_castsi256_si128(b), _mm256_extracti128_si256(b, 1));
-                _mm_storeu_si128((__m128i *)(d + 2 * j), _mm_unpacklo_epi16(a16, b16));
-                _mm_storeu_si128((__m128i *)(d + 2 * j + 8), _mm_unpackhi_epi16(a16, b16));
-            }
-        for (; j < sw; j++)
-            for (int p = 0; p < scale; p++)
-                d[j * scale + p] = (int16_t)out[p][j];
-    }
-}
-#endif
 
 int fsr_bicubic_plane_s16_dsp(const FsrBicubicDSP *dsp, int16_t *dst, ptrdiff_t dst_stride, const int16_t *src,
                               ptrdiff_t src_stride, int sw, int sh, int scale)
@@ -439,15 +253,12 @@ int fsr_bicubic_plane_s16_dsp(const FsrBicubicDSP *dsp, int16_t *dst, ptrdiff_t 
 
 void fsr_bicubic_dsp_init(FsrBicubicDSP *dsp, unsigned cpu_flags)
 {
-    dsp->vert_row = vert_row_c;
-    dsp->horz_row = horz_row_c;
+    dsp->vert_row = fsr_bicubic_vert_row_c;
+    dsp->horz_row = fsr_bicubic_horz_row_c;
     dsp->block_s16 = block_s16_c;
 #if defined(__x86_64__)
-    if (!(cpu_flags & FSR_CPU_AVX2_FMA))
-        return;
-    dsp->vert_row = vert_row_avx2;
-    dsp->horz_row = horz_row_avx2;
-    dsp->block_s16 = block_s16_avx2;
+    if (cpu_flags & FSR_CPU_AVX2_FMA)
+        fsr_bicubic_dsp_init_avx2(dsp);
 #else
     (void)cpu_flags;
 #endif

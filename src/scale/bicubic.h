@@ -43,6 +43,8 @@ typedef struct FsrBicubicDSP {
 } FsrBicubicDSP;
 
 void fsr_bicubic_dsp_init(FsrBicubicDSP *dsp, unsigned cpu_flags);
+/* The AVX2 + FMA entries (x86/bicubic_avx2.c), for fsr_bicubic_dsp_init. */
+void fsr_bicubic_dsp_init_avx2(FsrBicubicDSP *dsp);
 /* The kernels for fsr_cpu_flags(), filled at the first call: those of the
  * public functions (fsr_bicubic_plane...). */
 const FsrBicubicDSP *fsr_bicubic_dsp(void);
@@ -64,6 +66,10 @@ int fsr_bicubic_plane_ref(uint8_t *dst, ptrdiff_t dst_stride,
 int fsr_bicubic_plane_s16_ref(int16_t *dst, ptrdiff_t dst_stride, const int16_t *src, ptrdiff_t src_stride, int sw,
                               int sh, int scale);
 
+/* Mirrored columns each side of a vertical-pass row: as far as the
+ * horizontal taps reach. */
+#define FSR_BICUBIC_PAD 2
+
 /* Mirror index i into 0..n-1 as MATLAB's symmetric padding does. */
 static inline int fsr_mirror(int i, int n)
 {
@@ -77,6 +83,65 @@ static inline int fsr_mirror(int i, int n)
         else
             return i;
     }
+}
+
+/* ---- the C row arithmetic, shared with the AVX2 kernels' tails ---- */
+
+/* The LR rows (mirrored at the edges of an sh-row plane) that HR row oy
+ * filters: at[k], the offset of tap k's row; returns the taps' weights. */
+static inline const float *fsr_bicubic_vert_taps(ptrdiff_t at[4], const FsrBicubicPhases *ph, int oy, int sh,
+                                                 ptrdiff_t stride)
+{
+    const int py = oy % ph->scale, jy = oy / ph->scale;
+    for (int k = 0; k < 4; k++)
+        at[k] = fsr_mirror(jy + ph->offset[py] + k, sh) * stride;
+    return ph->weight[py];
+}
+
+static inline uint8_t fsr_bicubic_round_u8(float v)
+{
+    v = v < 0.f ? 0.f : v;
+    v = v > 255.f ? 255.f : v;
+    return (uint8_t)(int)(v + 0.5f);
+}
+
+/* The vertical pass of column x: w[0] r[0][x] + ... + w[3] r[3][x], added
+ * in that order, of 8-bit rows (pictures) and of 16-bit ones (residuals). */
+static inline float fsr_bicubic_vert_u8(const uint8_t *const r[4], const float w[4], int x)
+{
+    float acc = w[0] * (float)r[0][x];
+    acc = acc + w[1] * (float)r[1][x];
+    acc = acc + w[2] * (float)r[2][x];
+    return acc + w[3] * (float)r[3][x];
+}
+
+static inline float fsr_bicubic_vert_s16(const int16_t *const r[4], const float w[4], int x)
+{
+    float acc = w[0] * (float)r[0][x];
+    acc = acc + w[1] * (float)r[1][x];
+    acc = acc + w[2] * (float)r[2][x];
+    return acc + w[3] * (float)r[3][x];
+}
+
+/* The C entries: the AVX2 ones finish their rows with them. */
+static inline void fsr_bicubic_vert_row_c(float *dst, const uint8_t *const rows[4], const float w[4], int n)
+{
+    for (int x = 0; x < n; x++)
+        dst[x] = fsr_bicubic_vert_u8(rows, w, x);
+}
+
+static inline void fsr_bicubic_horz_row_c(uint8_t *dst, const float *tmp, const FsrBicubicPhases *ph, int n)
+{
+    const int s = ph->scale;
+    for (int j = 0; j < n; j++)
+        for (int p = 0; p < s; p++) {
+            const float *t = tmp + j + ph->offset[p], *w = ph->weight[p];
+            float acc = w[0] * t[0];
+            acc = acc + w[1] * t[1];
+            acc = acc + w[2] * t[2];
+            acc = acc + w[3] * t[3];
+            dst[j * s + p] = fsr_bicubic_round_u8(acc);
+        }
 }
 
 #endif

@@ -1,0 +1,146 @@
+/* Bicubic row and residual-block kernels, AVX2: the twins of the C kernels
+ * in ../bicubic.c, with the same float multiplies and adds in the same
+ * order (no FMA), so they agree bit for bit (tests/checkasm and
+ * tests/test_bicubic.c compare them); installed by fsr_bicubic_dsp_init on
+ * CPUs with FSR_CPU_AVX2_FMA. */
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#include "bicubic.h"
+
+#define PAD FSR_BICUBIC_PAD
+
+__attribute__((target("avx2,fma")))
+static void vert_row_avx2(float *dst, const uint8_t *const rows[4], const float w[4], int n)
+{
+    const __m256 w0 = _mm256_set1_ps(w[0]), w1 = _mm256_set1_ps(w[1]);
+    const __m256 w2 = _mm256_set1_ps(w[2]), w3 = _mm256_set1_ps(w[3]);
+    int x = 0;
+#define LOAD8(r) _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)((r) + x))))
+    for (; x + 8 <= n; x += 8) {
+        __m256 acc = _mm256_mul_ps(w0, LOAD8(rows[0]));
+        acc = _mm256_add_ps(acc, _mm256_mul_ps(w1, LOAD8(rows[1])));
+        acc = _mm256_add_ps(acc, _mm256_mul_ps(w2, LOAD8(rows[2])));
+        acc = _mm256_add_ps(acc, _mm256_mul_ps(w3, LOAD8(rows[3])));
+        _mm256_storeu_ps(dst + x, acc);
+    }
+#undef LOAD8
+    if (x < n) {
+        const uint8_t *const rest[4] = { rows[0] + x, rows[1] + x, rows[2] + x, rows[3] + x };
+        fsr_bicubic_vert_row_c(dst + x, rest, w, n - x);
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static inline __m128i horz_phase8_avx2(const float *t, const float w[4])
+{
+    __m256 acc = _mm256_mul_ps(_mm256_set1_ps(w[0]), _mm256_loadu_ps(t));
+    acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(w[1]), _mm256_loadu_ps(t + 1)));
+    acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(w[2]), _mm256_loadu_ps(t + 2)));
+    acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(w[3]), _mm256_loadu_ps(t + 3)));
+    acc = _mm256_min_ps(_mm256_max_ps(acc, _mm256_setzero_ps()), _mm256_set1_ps(255.f));
+    const __m256i i32 = _mm256_cvttps_epi32(_mm256_add_ps(acc, _mm256_set1_ps(0.5f)));
+    const __m128i u16 = _mm_packus_epi32(_mm256_castsi256_si128(i32), _mm256_extracti128_si256(i32, 1));
+    return _mm_packus_epi16(u16, u16); /* 8 valid bytes */
+}
+
+__attribute__((target("avx2,fma")))
+static void horz_row_avx2(uint8_t *dst, const float *tmp, const FsrBicubicPhases *ph, int n)
+{
+    const int s = ph->scale;
+    int j = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m128i v[FSR_MAX_SCALE];
+        for (int p = 0; p < s; p++)
+            v[p] = horz_phase8_avx2(tmp + j + ph->offset[p], ph->weight[p]);
+        uint8_t *d = dst + j * s;
+        if (s == 2) {
+            _mm_storeu_si128((__m128i *)d, _mm_unpacklo_epi8(v[0], v[1]));
+        } else if (s == 4) {
+            const __m128i a = _mm_unpacklo_epi8(v[0], v[1]), b = _mm_unpacklo_epi8(v[2], v[3]);
+            _mm_storeu_si128((__m128i *)d, _mm_unpacklo_epi16(a, b));
+            _mm_storeu_si128((__m128i *)(d + 16), _mm_unpackhi_epi16(a, b));
+        } else {
+            uint8_t b[FSR_MAX_SCALE][16];
+            for (int p = 0; p < s; p++)
+                _mm_storeu_si128((__m128i *)b[p], v[p]);
+            for (int k = 0; k < 8; k++)
+                for (int p = 0; p < s; p++)
+                    d[k * s + p] = b[p][k];
+        }
+    }
+    if (j < n)
+        fsr_bicubic_horz_row_c(dst + j * s, tmp + j, ph, n - j);
+}
+
+/* The residual-block kernel with the same float operations in AVX2: the
+ * vertical pass 8 columns at a time, the horizontal pass 8 outputs of one
+ * phase at a time from the mirrored column buffer. */
+__attribute__((target("avx2,fma")))
+static void block_s16_avx2(int16_t *dst, ptrdiff_t dst_stride, const int16_t *src, ptrdiff_t src_stride, int sw,
+                           int sh, int scale)
+{
+    FsrBicubicPhases ph;
+    fsr_bicubic_phases(&ph, scale);
+    float col[FSR_BICUBIC_BLOCK_MAX + 2 * PAD + 8];
+    int32_t out[FSR_MAX_SCALE][FSR_BICUBIC_BLOCK_MAX + 8];
+    for (int oy = 0; oy < sh * scale; oy++) {
+        ptrdiff_t at[4];
+        const float *w = fsr_bicubic_vert_taps(at, &ph, oy, sh, src_stride);
+        const int16_t *const r[4] = { src + at[0], src + at[1], src + at[2], src + at[3] };
+        int x = 0;
+#define LD(p) _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)((p) + x))))
+        for (; x + 8 <= sw; x += 8) {
+            __m256 c = _mm256_mul_ps(_mm256_set1_ps(w[0]), LD(r[0]));
+            c = _mm256_add_ps(c, _mm256_mul_ps(_mm256_set1_ps(w[1]), LD(r[1])));
+            c = _mm256_add_ps(c, _mm256_mul_ps(_mm256_set1_ps(w[2]), LD(r[2])));
+            c = _mm256_add_ps(c, _mm256_mul_ps(_mm256_set1_ps(w[3]), LD(r[3])));
+            _mm256_storeu_ps(col + PAD + x, c);
+        }
+#undef LD
+        for (; x < sw; x++)
+            col[x + PAD] = fsr_bicubic_vert_s16(r, w, x);
+        for (int k = 1; k <= PAD; k++) {
+            col[PAD - k] = col[PAD + fsr_mirror(-k, sw)];
+            col[PAD + sw - 1 + k] = col[PAD + fsr_mirror(sw - 1 + k, sw)];
+        }
+        /* past the mirrored border the buffer is never read by kept lanes */
+        for (int k = sw + 2 * PAD; k < sw + 2 * PAD + 8; k++)
+            col[k] = 0.f;
+        for (int p = 0; p < scale; p++) {
+            const float *wx = ph.weight[p];
+            const float *c0 = col + PAD + ph.offset[p];
+            for (int j = 0; j < sw; j += 8) {
+                __m256 acc = _mm256_mul_ps(_mm256_set1_ps(wx[0]), _mm256_loadu_ps(c0 + j));
+                acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(wx[1]), _mm256_loadu_ps(c0 + j + 1)));
+                acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(wx[2]), _mm256_loadu_ps(c0 + j + 2)));
+                acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(wx[3]), _mm256_loadu_ps(c0 + j + 3)));
+                acc = _mm256_floor_ps(_mm256_add_ps(acc, _mm256_set1_ps(0.5f)));
+                acc = _mm256_min_ps(_mm256_max_ps(acc, _mm256_set1_ps(-32768.f)), _mm256_set1_ps(32767.f));
+                _mm256_storeu_si256((__m256i *)(out[p] + j), _mm256_cvtps_epi32(acc));
+            }
+        }
+        int16_t *d = dst + oy * dst_stride;
+        int j = 0;
+        if (scale == 2) /* interleave the two phases 8 pixels at a time */
+            for (; j + 8 <= sw; j += 8) {
+                const __m256i a = _mm256_loadu_si256((const __m256i *)(out[0] + j));
+                const __m256i b = _mm256_loadu_si256((const __m256i *)(out[1] + j));
+                const __m128i a16 = _mm_packs_epi32(_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1));
+                const __m128i b16 = _mm_packs_epi32(_mm256_castsi256_si128(b), _mm256_extracti128_si256(b, 1));
+                _mm_storeu_si128((__m128i *)(d + 2 * j), _mm_unpacklo_epi16(a16, b16));
+                _mm_storeu_si128((__m128i *)(d + 2 * j + 8), _mm_unpackhi_epi16(a16, b16));
+            }
+        for (; j < sw; j++)
+            for (int p = 0; p < scale; p++)
+                d[j * scale + p] = (int16_t)out[p][j];
+    }
+}
+
+void fsr_bicubic_dsp_init_avx2(FsrBicubicDSP *dsp)
+{
+    dsp->vert_row = vert_row_avx2;
+    dsp->horz_row = horz_row_avx2;
+    dsp->block_s16 = block_s16_avx2;
+}
+#endif
