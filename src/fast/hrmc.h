@@ -8,6 +8,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+#include "intops.h"
 
 #define FSR_HRMC_TAPS 6 /* taps at -2..3 around the integer position */
 
@@ -50,6 +53,10 @@ typedef void (*FsrHrMcFn)(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef 
  * (dx4, dy4) HR quarter pels. */
 void fsr_hrmc_block_ref(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *ref, int x, int y, int bw, int bh,
                         int dx4, int dy4, const FsrHrFilter *f);
+/* The table's C entry (its own windowed code, the same values); the AVX2
+ * entry falls back to it for widths that are not a multiple of 8. */
+void fsr_hrmc_block_c(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *ref, int x, int y, int bw, int bh,
+                      int dx4, int dy4, const FsrHrFilter *f);
 
 /* dst = (dst + src + 1) >> 1: H.264's default bi-prediction of two HR
  * predictions. */
@@ -98,5 +105,44 @@ typedef struct FsrHrMcDSP {
 } FsrHrMcDSP;
 
 void fsr_hrmc_dsp_init(FsrHrMcDSP *dsp, unsigned cpu_flags);
+/* The AVX2 entries (x86/hrmc_avx2.c), for fsr_hrmc_dsp_init. */
+void fsr_hrmc_dsp_init_avx2(FsrHrMcDSP *dsp);
+
+/* ---- helpers of the C and AVX2 motion compensation ---- */
+
+/* Floor division of a quarter-pel displacement into integer + phase. */
+static inline void fsr_hrmc_split4(int d4, int *i, int *q)
+{
+    *i = d4 >> 2; /* arithmetic shift floors */
+    *q = d4 & 3;
+}
+
+#define FSR_HRMC_WIN_MAX (256 + FSR_HRMC_TAPS)
+
+/* Points at a ww x wh window of ref starting at (x0, y0) (*stride set),
+ * copying into buf (FSR_HRMC_WIN_MAX wide) with clamped coordinates only
+ * when the window leaves the plane. */
+static inline const uint8_t *fsr_hrmc_window(const FsrPlaneRef *ref, int x0, int y0, int ww, int wh, uint8_t *buf,
+                                             ptrdiff_t *stride)
+{
+    if (x0 >= 0 && y0 >= 0 && x0 + ww <= ref->w && y0 + wh <= ref->h) {
+        *stride = ref->stride;
+        return ref->data + y0 * ref->stride + x0;
+    }
+    /* columns [i0, i1) of the window lie inside the plane: copied whole */
+    const int i0 = clampi(-x0, 0, ww), i1 = clampi(ref->w - x0, i0, ww);
+    for (int j = 0; j < wh; j++) {
+        const uint8_t *row = ref->data + clampi(y0 + j, 0, ref->h - 1) * ref->stride;
+        uint8_t *d = buf + j * FSR_HRMC_WIN_MAX;
+        for (int i = 0; i < i0; i++)
+            d[i] = row[0];
+        if (i1 > i0)
+            memcpy(d + i0, row + x0 + i0, i1 - i0);
+        for (int i = i1; i < ww; i++)
+            d[i] = row[ref->w - 1];
+    }
+    *stride = FSR_HRMC_WIN_MAX;
+    return buf;
+}
 
 #endif
