@@ -107,9 +107,37 @@ typedef struct FsrAccelSrDSP {
 } FsrAccelSrDSP;
 
 void accel_sr_dsp_init(FsrAccelSrDSP *dsp, unsigned cpu_flags);
+/* The AVX2 entries (x86/accel_sr_avx2.c), for accel_sr_dsp_init. */
+void accel_sr_dsp_init_avx2(FsrAccelSrDSP *dsp);
 /* pairs[r * pw + j] = (rows[r * pw + j], rows[r * pw + j + 1]) as int16
  * halves, the last of a row paired with 0. */
 void accel_sr_make_pairs(int32_t *pairs, const int32_t *rows, int nrows, int pw);
+
+/* 16-bit words with a 32-bit accumulator: two taps per 16-bit multiply-add.
+ * pairs[j] holds (in[j], in[j + 1]) as two int16 halves and each weight word
+ * (w[kx], w[kx + 1]), so one madd gives w[kx] in[x+kx] + w[kx+1] in[x+kx+1].
+ * Exact: inputs are >= 0 and |w| <= 2^15 - 1, so a pair stays below 2^31,
+ * and every partial sum is inside the accumulator bound checked at build. */
+static inline int32_t accel_madd_pair(int32_t a, int32_t b)
+{
+    return (int32_t)(int16_t)(a & 0xffff) * (int16_t)(b & 0xffff) + (int32_t)(int16_t)(a >> 16) * (int16_t)(b >> 16);
+}
+
+/* Outputs x0 .. w - 1 of conv_row_pairs, one at a time: the C entry, and
+ * the tail of the AVX2 one. */
+static inline void accel_sr_pairs_from(int32_t *acc, const int32_t *pairs, const int32_t *wp, int64_t bias,
+                                       const AccelQLayer *l, int w, int x0)
+{
+    const int pw = w + 2 * (l->kw / 2), np = (l->kw + 1) / 2, nr = l->in_ch * l->kh;
+    for (int x = x0; x < w; x++) {
+        int32_t a = (int32_t)bias;
+        const int32_t *wk = wp;
+        for (int r = 0; r < nr; r++)
+            for (int k = 0; k < np; k++)
+                a += accel_madd_pair(pairs[(size_t)r * pw + x + 2 * k], *wk++);
+        acc[x] = a;
+    }
+}
 
 /* The faster version used by fsr_accel_sr_luma; bit-identical. */
 int accel_sr_luma_fast(const FsrAccelSrDSP *dsp, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src,

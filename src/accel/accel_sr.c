@@ -380,16 +380,6 @@ static void conv_row_c64(int64_t *acc, const int32_t *rows, const int32_t *wo, i
         }
 }
 
-/* 16-bit words with a 32-bit accumulator: two taps per 16-bit multiply-add.
- * pairs[j] holds (in[j], in[j + 1]) as two int16 halves and each weight word
- * (w[kx], w[kx + 1]), so one madd gives w[kx] in[x+kx] + w[kx+1] in[x+kx+1].
- * Exact: inputs are >= 0 and |w| <= 2^15 - 1, so a pair stays below 2^31,
- * and every partial sum is inside the accumulator bound checked at build. */
-static inline int32_t madd_scalar(int32_t a, int32_t b)
-{
-    return (int32_t)(int16_t)(a & 0xffff) * (int16_t)(b & 0xffff) + (int32_t)(int16_t)(a >> 16) * (int16_t)(b >> 16);
-}
-
 void accel_sr_make_pairs(int32_t *pairs, const int32_t *rows, int nrows, int pw)
 {
     for (int r = 0; r < nrows; r++) {
@@ -401,68 +391,20 @@ void accel_sr_make_pairs(int32_t *pairs, const int32_t *rows, int nrows, int pw)
     }
 }
 
-/* Outputs x0 .. w - 1 of conv_row_pairs, one at a time. */
-static void pairs_from(int32_t *acc, const int32_t *pairs, const int32_t *wp, int64_t bias, const AccelQLayer *l,
-                       int w, int x0)
-{
-    const int pw = w + 2 * (l->kw / 2), np = (l->kw + 1) / 2, nr = l->in_ch * l->kh;
-    for (int x = x0; x < w; x++) {
-        int32_t a = (int32_t)bias;
-        const int32_t *wk = wp;
-        for (int r = 0; r < nr; r++)
-            for (int k = 0; k < np; k++)
-                a += madd_scalar(pairs[(size_t)r * pw + x + 2 * k], *wk++);
-        acc[x] = a;
-    }
-}
-
 static void conv_row_pairs_c(int32_t *acc, const int32_t *pairs, const int32_t *wp, int64_t bias, const AccelQLayer *l,
                              int w)
 {
-    pairs_from(acc, pairs, wp, bias, l, w, 0);
+    accel_sr_pairs_from(acc, pairs, wp, bias, l, w, 0);
 }
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-
-__attribute__((target("avx2")))
-static void conv_row_pairs_avx2(int32_t *acc, const int32_t *pairs, const int32_t *wp, int64_t bias,
-                                const AccelQLayer *l, int w)
-{
-    const int pw = w + 2 * (l->kw / 2), np = (l->kw + 1) / 2, nr = l->in_ch * l->kh;
-    int x = 0;
-    for (; x + 32 <= w; x += 32) {
-        __m256i a0 = _mm256_set1_epi32((int32_t)bias), a1 = a0, a2 = a0, a3 = a0;
-        const int32_t *wk = wp;
-        for (int r = 0; r < nr; r++) {
-            const int32_t *s = pairs + (size_t)r * pw + x;
-            for (int k = 0; k < np; k++, s += 2) {
-                const __m256i wv = _mm256_set1_epi32(*wk++);
-                a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)s), wv));
-                a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(s + 8)), wv));
-                a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(s + 16)), wv));
-                a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(s + 24)), wv));
-            }
-        }
-        _mm256_storeu_si256((__m256i *)(acc + x), a0);
-        _mm256_storeu_si256((__m256i *)(acc + x + 8), a1);
-        _mm256_storeu_si256((__m256i *)(acc + x + 16), a2);
-        _mm256_storeu_si256((__m256i *)(acc + x + 24), a3);
-    }
-    pairs_from(acc, pairs, wp, bias, l, w, x);
-}
-#endif
 
 void accel_sr_dsp_init(FsrAccelSrDSP *dsp, unsigned cpu_flags)
 {
     dsp->conv_row32 = conv_row_c32;
     dsp->conv_row_pairs = conv_row_pairs_c;
     dsp->prefer_pairs = 0;
-#if defined(__x86_64__) || defined(__i386__)
-    if (!(cpu_flags & FSR_CPU_AVX2_FMA))
-        return;
-    dsp->conv_row_pairs = conv_row_pairs_avx2;
-    dsp->prefer_pairs = 1;
+#if defined(__x86_64__)
+    if (cpu_flags & FSR_CPU_AVX2_FMA)
+        accel_sr_dsp_init_avx2(dsp);
 #else
     (void)cpu_flags;
 #endif
