@@ -43,8 +43,16 @@ typedef struct FsrH264McDSP {
 } FsrH264McDSP;
 
 void fsr_h264_mc_dsp_init(FsrH264McDSP *dsp, unsigned cpu_flags);
+/* The SSE2 and AVX2 entries (x86/h264_mc_sse2.c, x86/h264_mc_avx2.c), for
+ * fsr_h264_mc_dsp_init. */
+void fsr_h264_mc_dsp_init_sse2(FsrH264McDSP *dsp);
+void fsr_h264_mc_dsp_init_avx2(FsrH264McDSP *dsp);
 /* The kernels for fsr_cpu_flags(), filled at the first call. */
 const FsrH264McDSP *fsr_h264_mc_dsp(void);
+
+/* Row stride of the block code's half-sample planes (16 + 5 taps, rounded
+ * up): h264_mc_tmpl.h and the AVX2 rows that fill them share it. */
+#define FSR_H264_MC_WIN 24
 
 /* Plain C references of the luma and chroma entries: per sample, straight
  * from the standard. */

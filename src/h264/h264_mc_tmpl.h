@@ -1,0 +1,357 @@
+/* The block code of the LR H.264 motion compensation, written once and
+ * compiled once per ISA level: h264_mc.c includes it for the C entries,
+ * x86/h264_mc_sse2.c and x86/h264_mc_avx2.c for theirs.  Why a template:
+ * the levels differ only in a few row kernels (SSE2: averages, weighting,
+ * SAD, residual and 8-wide chroma rows; AVX2 adds the 16-wide 6-tap
+ * half-sample rows), while the block logic around them (edge clamping,
+ * which half-sample planes a position needs, the sixteen luma positions,
+ * the width dispatch) is long and the same at every level.  One copy of it,
+ * with the level's rows inlined into each entry, keeps the levels from
+ * drifting apart, and the level is decided when the table is filled, never
+ * per call.
+ *
+ * The including file defines H264_MC_LEVEL (one of the levels below) and,
+ * above the include, the row kernels of its level:
+ *   SSE2 and up: avg_rows_sse2, chroma8_sse2, biweight_rows_sse2,
+ *                sad_rows_sse2, residual_rows_sse2 (x86/h264_mc_sse2.h);
+ *   AVX2:        h6_rows16_avx2, v6_rows16_avx2, c6_rows16_avx2.
+ * It defines one static function per table entry and fill_entries(),
+ * which installs them. */
+#ifndef H264_MC_LEVEL
+#error "define H264_MC_LEVEL before including h264_mc_tmpl.h"
+#endif
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "h264_mc.h"
+#include "intops.h"
+
+#define H264_MC_C 0
+#define H264_MC_SSE2 1
+#define H264_MC_AVX2 2
+
+#define WIN FSR_H264_MC_WIN
+
+static inline __attribute__((always_inline)) void avg_rows(uint8_t *dst, ptrdiff_t ds,
+                                                           const uint8_t *a, ptrdiff_t as, const uint8_t *b,
+                                                           ptrdiff_t bs, const int w, int h)
+{
+#if H264_MC_LEVEL >= H264_MC_SSE2
+    if (w == 16 || w == 8) {
+        avg_rows_sse2(dst, ds, a, as, b, bs, w, h);
+        return;
+    }
+#endif
+    for (int j = 0; j < h; j++)
+        for (int i = 0; i < w; i++)
+            dst[j * ds + i] = (uint8_t)((a[j * as + i] + b[j * bs + i] + 1) >> 1);
+}
+
+static inline __attribute__((always_inline)) void copy_rows(uint8_t *restrict dst, ptrdiff_t ds, const uint8_t *a,
+                                                            ptrdiff_t as, const int w, int h)
+{
+    for (int j = 0; j < h; j++)
+        memcpy(dst + j * ds, a + j * as, (size_t)w);
+}
+
+static inline __attribute__((always_inline)) void mc_luma_block(uint8_t *restrict dst, ptrdiff_t ds,
+                                                                const uint8_t *src, ptrdiff_t ss, int fx, int fy,
+                                                                const int w, int h)
+{
+    /* hb: horizontal half samples for rows -2..h+2 (clipped), rows 0..h used
+     * by b and s; tmp: unclipped, for j.  hv: vertical half samples for
+     * columns 0..w (column w is m).  hc: centre j. */
+    uint8_t hb[WIN * WIN], hv[WIN * WIN], hc[16 * 16];
+    int16_t tmp[WIN * WIN];
+    const int need_b = fx != 0;
+    const int need_v = fy != 0 && fx != 2;
+    const int need_c = (fx == 2 && fy != 0) || (fy == 2 && fx != 0);
+    const int avx2 = H264_MC_LEVEL >= H264_MC_AVX2 && w == 16;
+    if (need_b || need_c) {
+        const int r0 = need_c ? -2 : 0, r1 = need_c ? h + 3 : h + 1;
+#if H264_MC_LEVEL >= H264_MC_AVX2
+        if (avx2)
+            h6_rows16_avx2(tmp + (r0 + 2) * WIN, hb + (r0 + 2) * WIN, src + r0 * ss, ss, r1 - r0);
+#endif
+        for (int j = avx2 ? r1 : r0; j < r1; j++) {
+            const uint8_t *s = src + j * ss;
+            int16_t *restrict t = tmp + (j + 2) * WIN;
+            uint8_t *restrict o = hb + (j + 2) * WIN;
+            for (int i = 0; i < w; i++) {
+                int v = s[i - 2] - 5 * s[i - 1] + 20 * s[i] + 20 * s[i + 1] - 5 * s[i + 2] + s[i + 3];
+                t[i] = (int16_t)v;
+                o[i] = clip8((v + 16) >> 5);
+            }
+        }
+    }
+    if (need_v) {
+#if H264_MC_LEVEL >= H264_MC_AVX2
+        if (avx2)
+            v6_rows16_avx2(hv, src, ss, h);
+#endif
+        for (int j = 0; j < h; j++) {
+            const uint8_t *s = src + j * ss;
+            uint8_t *restrict o = hv + j * WIN;
+            for (int i = 0; i < (avx2 ? 0 : w); i++) {
+                int v = s[i - 2 * ss] - 5 * s[i - ss] + 20 * s[i] + 20 * s[i + ss] - 5 * s[i + 2 * ss] + s[i + 3 * ss];
+                o[i] = clip8((v + 16) >> 5);
+            }
+            /* column w (m of the last column) */
+            const int i = w;
+            int v = s[i - 2 * ss] - 5 * s[i - ss] + 20 * s[i] + 20 * s[i + ss] - 5 * s[i + 2 * ss] + s[i + 3 * ss];
+            o[i] = clip8((v + 16) >> 5);
+        }
+    }
+    if (need_c) {
+#if H264_MC_LEVEL >= H264_MC_AVX2
+        if (avx2)
+            c6_rows16_avx2(hc, tmp + 2 * WIN, h);
+#endif
+        for (int j = 0; j < (avx2 ? 0 : h); j++) {
+            const int16_t *t = tmp + (j + 2) * WIN;
+            uint8_t *restrict o = hc + j * 16;
+            for (int i = 0; i < w; i++) {
+                int v = t[i - 2 * WIN] - 5 * t[i - WIN] + 20 * t[i] + 20 * t[i + WIN] - 5 * t[i + 2 * WIN] + t[i + 3 * WIN];
+                o[i] = clip8((v + 512) >> 10);
+            }
+        }
+    }
+    const uint8_t *B = hb + 2 * WIN, *S = hb + 3 * WIN, *V = hv, *M = hv + 1;
+    switch (fy * 4 + fx) {
+    case 0: copy_rows(dst, ds, src, ss, w, h); break;
+    case 1: avg_rows(dst, ds, src, ss, B, WIN, w, h); break;
+    case 2: copy_rows(dst, ds, B, WIN, w, h); break;
+    case 3: avg_rows(dst, ds, src + 1, ss, B, WIN, w, h); break;
+    case 4: avg_rows(dst, ds, src, ss, V, WIN, w, h); break;
+    case 5: avg_rows(dst, ds, B, WIN, V, WIN, w, h); break;
+    case 6: avg_rows(dst, ds, B, WIN, hc, 16, w, h); break;
+    case 7: avg_rows(dst, ds, B, WIN, M, WIN, w, h); break;
+    case 8: copy_rows(dst, ds, V, WIN, w, h); break;
+    case 9: avg_rows(dst, ds, V, WIN, hc, 16, w, h); break;
+    case 10: copy_rows(dst, ds, hc, 16, w, h); break;
+    case 11: avg_rows(dst, ds, hc, 16, M, WIN, w, h); break;
+    case 12: avg_rows(dst, ds, src + ss, ss, V, WIN, w, h); break;
+    case 13: avg_rows(dst, ds, V, WIN, S, WIN, w, h); break;
+    case 14: avg_rows(dst, ds, hc, 16, S, WIN, w, h); break;
+    default: avg_rows(dst, ds, M, WIN, S, WIN, w, h); break;
+    }
+}
+
+static void luma(uint8_t *dst, ptrdiff_t ds, const FsrMcPlane *ref, int x, int y, int mvx, int mvy, int w, int h)
+{
+    const int ix = x + (mvx >> 2), iy = y + (mvy >> 2), fx = mvx & 3, fy = mvy & 3;
+    /* src points at the block's integer sample with 2 rows/cols before and
+     * 3 after available; borders are built by clamping when needed. */
+    uint8_t edge[WIN * WIN];
+    const uint8_t *src;
+    ptrdiff_t ss;
+    const int pad = ref->pad;
+    if (ix - 2 >= -pad && iy - 2 >= -pad && ix + w + 3 <= ref->w + pad && iy + h + 3 <= ref->h + pad) {
+        src = ref->data + (ptrdiff_t)iy * ref->stride + ix;
+        ss = ref->stride;
+    } else {
+        /* rows clamped once; the run inside the plane copied, the rest
+         * filled with the edge samples */
+        const int x0 = ix - 2, n = w + 5;
+        const int in0 = clampi(-x0, 0, n), in1 = clampi(ref->w - x0, 0, n);
+        for (int j = 0; j < h + 5; j++) {
+            const uint8_t *row = ref->data + (ptrdiff_t)clampi(iy - 2 + j, 0, ref->h - 1) * ref->stride;
+            uint8_t *e = edge + j * WIN;
+            if (in1 > in0) {
+                memset(e, row[0], (size_t)in0);
+                memcpy(e + in0, row + x0 + in0, (size_t)(in1 - in0));
+                memset(e + in1, row[ref->w - 1], (size_t)(n - in1));
+            } else {
+                memset(e, x0 < 0 ? row[0] : row[ref->w - 1], (size_t)n);
+            }
+        }
+        src = edge + 2 * WIN + 2;
+        ss = WIN;
+    }
+    if (w == 16)
+        mc_luma_block(dst, ds, src, ss, fx, fy, 16, h);
+    else if (w == 8)
+        mc_luma_block(dst, ds, src, ss, fx, fy, 8, h);
+    else
+        mc_luma_block(dst, ds, src, ss, fx, fy, w, h);
+}
+
+static inline __attribute__((always_inline)) void mc_chroma_block(uint8_t *restrict dst, ptrdiff_t ds,
+                                                                  const uint8_t *src, ptrdiff_t ss, int fx, int fy,
+                                                                  const int w, int h)
+{
+    const int a = (8 - fx) * (8 - fy), b = fx * (8 - fy), c = (8 - fx) * fy, d = fx * fy;
+    for (int j = 0; j < h; j++) {
+        const uint8_t *s = src + j * ss;
+        for (int i = 0; i < w; i++)
+            dst[j * ds + i] = (uint8_t)((a * s[i] + b * s[i + 1] + c * s[i + ss] + d * s[i + ss + 1] + 32) >> 6);
+    }
+}
+
+static void chroma(uint8_t *dst, ptrdiff_t ds, const FsrMcPlane *ref, int x, int y, int mvx, int mvy, int w, int h)
+{
+    const int ix = x + (mvx >> 3), iy = y + (mvy >> 3), fx = mvx & 7, fy = mvy & 7;
+    uint8_t edge[9 * 9];
+    const uint8_t *src;
+    ptrdiff_t ss;
+    const int pad = ref->pad;
+    if (ix >= -pad && iy >= -pad && ix + w + 1 <= ref->w + pad && iy + h + 1 <= ref->h + pad) {
+        src = ref->data + (ptrdiff_t)iy * ref->stride + ix;
+        ss = ref->stride;
+    } else {
+        for (int j = 0; j < h + 1; j++) {
+            const uint8_t *row = ref->data + (ptrdiff_t)clampi(iy + j, 0, ref->h - 1) * ref->stride;
+            for (int i = 0; i < w + 1; i++)
+                edge[j * 9 + i] = row[clampi(ix + i, 0, ref->w - 1)];
+        }
+        src = edge;
+        ss = 9;
+    }
+    if (!fx && !fy) {
+        if (w == 8)
+            copy_rows(dst, ds, src, ss, 8, h);
+        else if (w == 4)
+            copy_rows(dst, ds, src, ss, 4, h);
+        else
+            copy_rows(dst, ds, src, ss, w, h);
+        return;
+    }
+#if H264_MC_LEVEL >= H264_MC_SSE2
+    if (w == 8) {
+        chroma8_sse2(dst, ds, src, ss, fx, fy, h);
+        return;
+    }
+#endif
+    if (w == 8)
+        mc_chroma_block(dst, ds, src, ss, fx, fy, 8, h);
+    else if (w == 4)
+        mc_chroma_block(dst, ds, src, ss, fx, fy, 4, h);
+    else
+        mc_chroma_block(dst, ds, src, ss, fx, fy, w, h);
+}
+
+static void biweight(uint8_t *dst, const uint8_t *p0, const uint8_t *p1, ptrdiff_t s, int w, int h, int log2_denom,
+                     int w0, int w1, int o0, int o1)
+{
+    if (log2_denom < 0) {
+        if (w == 16)
+            avg_rows(dst, s, p0, s, p1, s, 16, h);
+        else if (w == 8)
+            avg_rows(dst, s, p0, s, p1, s, 8, h);
+        else
+            avg_rows(dst, s, p0, s, p1, s, w, h);
+        return;
+    }
+    const int o = (o0 + o1 + 1) >> 1;
+#if H264_MC_LEVEL >= H264_MC_SSE2
+    if (w == 16 || w == 8) {
+        biweight_rows_sse2(dst, p0, p1, s, w, h, log2_denom, w0, w1, o);
+        return;
+    }
+#endif
+    for (int j = 0; j < h; j++)
+        for (int i = 0; i < w; i++)
+            dst[j * s + i] =
+                clip8(((p0[j * s + i] * w0 + p1[j * s + i] * w1 + (1 << log2_denom)) >> (log2_denom + 1)) + o);
+}
+
+static inline __attribute__((always_inline)) unsigned sad_block(const uint8_t *a, ptrdiff_t as, const uint8_t *b,
+                                                                 ptrdiff_t bs, const int w, int h)
+{
+    unsigned sad = 0;
+    for (int j = 0; j < h; j++)
+        for (int i = 0; i < w; i++)
+            sad += (unsigned)abs(a[j * as + i] - b[j * bs + i]);
+    return sad;
+}
+
+static inline __attribute__((always_inline)) unsigned block_sad(const uint8_t *a, ptrdiff_t as, const uint8_t *b,
+                                                                ptrdiff_t bs, int w, int h)
+{
+#if H264_MC_LEVEL >= H264_MC_SSE2
+    if (w == 16 || w == 8)
+        return sad_rows_sse2(a, as, b, bs, w, h);
+#endif
+    if (w == 16)
+        return sad_block(a, as, b, bs, 16, h);
+    if (w == 8)
+        return sad_block(a, as, b, bs, 8, h);
+    return sad_block(a, as, b, bs, w, h);
+}
+
+static unsigned sad(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs, int w, int h)
+{
+    return block_sad(a, as, b, bs, w, h);
+}
+
+/* Stops after the row where the sum reaches limit (the caller only wants
+ * smaller sums). */
+static inline __attribute__((always_inline)) unsigned sad_below_block(const uint8_t *a, ptrdiff_t as,
+                                                                      const uint8_t *b, ptrdiff_t bs, const int w,
+                                                                      int h, unsigned limit)
+{
+    unsigned sum = 0;
+    for (int j = 0; j < h; j += 4) {
+#if H264_MC_LEVEL >= H264_MC_SSE2
+        sum += sad_rows_sse2(a + j * as, as, b + j * bs, bs, w, 4);
+#else
+        for (int r = j; r < j + 4; r++)
+            for (int i = 0; i < w; i++)
+                sum += (unsigned)abs(a[r * as + i] - b[r * bs + i]);
+#endif
+        if (sum >= limit)
+            return sum;
+    }
+    return sum;
+}
+
+static unsigned sad_below(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs, int w, int h,
+                          unsigned limit)
+{
+    if ((h & 3) == 0 && w == 16)
+        return sad_below_block(a, as, b, bs, 16, h, limit);
+    if ((h & 3) == 0 && w == 8)
+        return sad_below_block(a, as, b, bs, 8, h, limit);
+    return block_sad(a, as, b, bs, w, h);
+}
+
+static inline __attribute__((always_inline)) unsigned residual_block(int16_t *restrict o, ptrdiff_t os,
+                                                                     const uint8_t *d, ptrdiff_t ds, const uint8_t *p,
+                                                                     ptrdiff_t ps, const int w, int h)
+{
+    unsigned sad = 0;
+    for (int j = 0; j < h; j++)
+        for (int i = 0; i < w; i++) {
+            const int v = d[j * ds + i] - p[j * ps + i];
+            o[j * os + i] = (int16_t)v;
+            sad += (unsigned)abs(v);
+        }
+    return sad;
+}
+
+static unsigned residual(int16_t *o, ptrdiff_t os, const uint8_t *d, ptrdiff_t ds, const uint8_t *p, ptrdiff_t ps,
+                         int w, int h)
+{
+#if H264_MC_LEVEL >= H264_MC_SSE2
+    if (w == 16 || w == 8)
+        return residual_rows_sse2(o, os, d, ds, p, ps, w, h);
+#endif
+    if (w == 16)
+        return residual_block(o, os, d, ds, p, ps, 16, h);
+    if (w == 8)
+        return residual_block(o, os, d, ds, p, ps, 8, h);
+    if (w == 4)
+        return residual_block(o, os, d, ds, p, ps, 4, h);
+    return residual_block(o, os, d, ds, p, ps, w, h);
+}
+
+static void fill_entries(FsrH264McDSP *dsp)
+{
+    dsp->luma = luma;
+    dsp->chroma = chroma;
+    dsp->biweight = biweight;
+    dsp->residual = residual;
+    dsp->sad = sad;
+    dsp->sad_below = sad_below;
+}
