@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu.h"
 #include "h264_mc.h"
 #include "log.h"
 
@@ -386,8 +387,11 @@ int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur
             if (!(b->cell_lists[k] & (1 << l)))
                 b->cell_mv[k][l][0] = b->cell_mv[k][l][1] = 0;
 
-    Ctx c = { .cur = cur, .cur_display = cur_display, .au = au, .resolve = resolve, .opaque = opaque,
-              .mc = fsr_h264_mc_dsp() };
+    if (!b->mc_filled) {
+        fsr_h264_mc_dsp_init(&b->mc, fsr_cpu_flags());
+        b->mc_filled = 1;
+    }
+    Ctx c = { .cur = cur, .cur_display = cur_display, .au = au, .resolve = resolve, .opaque = opaque, .mc = &b->mc };
     const FsrH264Slice *last_sl = NULL;
     int n = 0;
     for (int my = 0; my < mb_h; my++)

@@ -7,6 +7,7 @@
 #include <libavutil/motion_vector.h>
 
 #include "fastsr/blockmap.h"
+#include "h264_mc.h"
 #include "h264_parse.h"
 
 /* One frame's FF_DEBUG_MB_TYPE | FF_DEBUG_QP table. */
@@ -41,6 +42,10 @@ typedef struct FsrBlockMapBuilder {
     uint8_t *cell_dirty;
     int dirty_w, dirty_h;
     size_t cells_cap;
+    /* the LR MC kernels for fsr_cpu_flags(), filled at the first frame (a
+     * zeroed builder is a new one) */
+    FsrH264McDSP mc;
+    int mc_filled;
 } FsrBlockMapBuilder;
 
 /* cur: the decoded frame at coded size; table may be NULL (then intra is

@@ -4,8 +4,6 @@
  * block code in x86/), and the table's init. */
 #include "h264_mc.h"
 
-#include <pthread.h>
-
 #include "cpu.h"
 #include "intops.h"
 
@@ -116,18 +114,4 @@ void fsr_h264_mc_dsp_init(FsrH264McDSP *dsp, unsigned cpu_flags)
 #else
     (void)cpu_flags;
 #endif
-}
-
-static FsrH264McDSP cpu_dsp;
-static pthread_once_t cpu_dsp_once = PTHREAD_ONCE_INIT;
-
-static void init_cpu_dsp(void)
-{
-    fsr_h264_mc_dsp_init(&cpu_dsp, fsr_cpu_flags());
-}
-
-const FsrH264McDSP *fsr_h264_mc_dsp(void)
-{
-    pthread_once(&cpu_dsp_once, init_cpu_dsp);
-    return &cpu_dsp;
 }

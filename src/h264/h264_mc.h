@@ -47,8 +47,6 @@ void fsr_h264_mc_dsp_init(FsrH264McDSP *dsp, unsigned cpu_flags);
  * fsr_h264_mc_dsp_init. */
 void fsr_h264_mc_dsp_init_sse2(FsrH264McDSP *dsp);
 void fsr_h264_mc_dsp_init_avx2(FsrH264McDSP *dsp);
-/* The kernels for fsr_cpu_flags(), filled at the first call. */
-const FsrH264McDSP *fsr_h264_mc_dsp(void);
 
 /* Row stride of the block code's half-sample planes (16 + 5 taps, rounded
  * up): h264_mc_tmpl.h and the AVX2 rows that fill them share it. */
