@@ -373,7 +373,8 @@ static int run_frames(Run *run)
 }
 
 /* A damaged input fails the run unless keep_going asks for the frames that
- * decode; the damage is in the report either way. */
+ * decode; the damage is in the report either way (README: counted and
+ * reported), for the front end to say. */
 static int run_check_damage(Run *run)
 {
     const FsrSettings *s = run->s;
@@ -396,16 +397,6 @@ static int run_check_damage(Run *run)
         return fsr_error(FSR_ERR_INVALIDDATA,
                          "%s: damaged video: %lld decode errors, %lld concealed frames; %s not written",
                          s->input, (long long)r->decode_errors, (long long)r->corrupt_frames, output);
-    /* Only keep_going gets here with a damaged input: the output is kept,
-     * and the damage is still said (README: counted and reported).  The
-     * flag's name leaves with these lines once the fastsr tool prints them
-     * from the report. */
-    if (r->truncated)
-        fsr_log(FSR_LOG_WARNING, "%s: the file is truncated (%lld of %lld video packets present); %s kept (--keep-going)",
-                s->input, (long long)r->packets_read, (long long)r->packets_expected, output);
-    if (r->damaged)
-        fsr_log(FSR_LOG_WARNING, "%s: damaged video: %lld decode errors, %lld concealed frames; %s kept (--keep-going)",
-                s->input, (long long)r->decode_errors, (long long)r->corrupt_frames, output);
     return 0;
 }
 

@@ -90,6 +90,6 @@ int fsr_default_model_path(int scale, char *buf, size_t size)
             return 0;
     return fsr_error(FSR_ERR(ENOENT),
                      "no default SR model for scale %d (looked for srcnn-*-x%d.safetensors in $FASTSR_MODEL_DIR, "
-                     "the install's share/fastsr/models and the source tree); give one with --model",
+                     "the install's share/fastsr/models and the source tree)",
                      scale, scale);
 }

@@ -37,6 +37,33 @@ static void print_progress(void *opaque, const FsrProgress *p)
     }
 }
 
+/* What the command line can do about a failed run, from the report's facts
+ * (the library's message says what is wrong, never which flag fixes it). */
+static void print_error(const FsrSettings *s, const FsrReport *r)
+{
+    fprintf(stderr, "fastsr: error: %s", fsr_last_error());
+    if (r->model_scale && r->model_scale != s->scale)
+        fprintf(stderr, " (use --scale %d or another model)", r->model_scale);
+    else if (r->truncated && !s->keep_going)
+        fprintf(stderr, " (use --keep-going to keep the frames that decode)");
+    else if (r->damaged && !s->keep_going)
+        fprintf(stderr, " (use --keep-going to keep such output)");
+    else if (!s->model && strstr(fsr_last_error(), "no default SR model"))
+        fprintf(stderr, "; give one with --model");
+    fputc('\n', stderr);
+}
+
+/* --keep-going kept the output of a damaged input: the damage is still said. */
+static void print_damage(const FsrSettings *s, const FsrReport *r)
+{
+    if (r->truncated)
+        fprintf(stderr, "fastsr: warning: %s: the file is truncated (%lld of %lld video packets present); %s kept "
+                "(--keep-going)\n", s->input, (long long)r->packets_read, (long long)r->packets_expected, s->output);
+    if (r->damaged)
+        fprintf(stderr, "fastsr: warning: %s: damaged video: %lld decode errors, %lld concealed frames; %s kept "
+                "(--keep-going)\n", s->input, (long long)r->decode_errors, (long long)r->corrupt_frames, s->output);
+}
+
 int main(int argc, char **argv)
 {
     fsr_prefer_passive_threads(argv);
@@ -73,9 +100,11 @@ int main(int argc, char **argv)
     if (ps.printed)
         fputc('\n', stderr);
     if (ret < 0) {
-        fprintf(stderr, "fastsr: error: %s\n", fsr_last_error());
+        print_error(&o.settings, &report);
         return interrupted ? EXIT_INTERRUPTED : EXIT_FAILED;
     }
+    if (!o.quiet)
+        print_damage(&o.settings, &report);
     if (o.report && fsr_report_write_json(&report, o.report) < 0) {
         fprintf(stderr, "fastsr: error: %s\n", fsr_last_error());
         return EXIT_FAILED;
