@@ -192,48 +192,6 @@ static void count_decoded(const char *path, int *frames, int *concealed, int *er
     avformat_close_input(&fmt);
 }
 
-static void sleep_ms(int ms)
-{
-    const struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
-}
-
-/* Starts a program with stdout and stderr into log, SIGINT at its default
- * until the program installs its own handler. */
-static pid_t spawn(char *const argv[], const char *log)
-{
-    fflush(NULL);
-    const pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        const int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd < 0)
-            _exit(126);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        signal(SIGINT, SIG_DFL);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-/* The exit status of pid (-1 when a signal ended it); kills it after
- * limit_s seconds so that a hang fails the test instead of blocking. */
-static int wait_exit(pid_t pid, int limit_s)
-{
-    int st = 0;
-    for (int i = 0; i < limit_s * 20; i++) {
-        if (waitpid(pid, &st, WNOHANG) == pid)
-            return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-        sleep_ms(50);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, &st, 0);
-    fail_msg("process %d still running after %d s", (int)pid, limit_s);
-    return -1;
-}
-
 static void test_help_and_version(void **state)
 {
     (void)state;
@@ -820,14 +778,14 @@ static void test_interrupt_leaves_nothing(void **state)
     close(go[0]);
     free(data);
     char *argv[] = { tool, "-m", "fast", "--model", model, "--preset", "ultrafast", fifo, o, NULL };
-    const pid_t pid = spawn(argv, log);
+    const pid_t pid = tu_spawn(argv, log);
     int started = 0, st;
     for (int i = 0; i < 1200 && !(started = parts_left(o) > 0); i++) {
         if (waitpid(pid, &st, WNOHANG) == pid) {
             tu_read_file(log, out, sizeof(out));
             fail_msg("fastsr ended before writing anything: %s", out);
         }
-        sleep_ms(50);
+        tu_sleep_ms(50);
     }
     if (!started) {
         kill(pid, SIGKILL);
@@ -840,7 +798,7 @@ static void test_interrupt_leaves_nothing(void **state)
     const ssize_t sent = write(go[1], "x", 1);
     close(go[1]);
     signal(SIGPIPE, old_pipe);
-    const int rc = wait_exit(pid, 120);
+    const int rc = tu_wait_exit(pid, 120);
     waitpid(writer, &st, 0);
     unlink(fifo);
     (void)sent;

@@ -247,32 +247,6 @@ static void test_same_seed_same_result(void **state)
     assert_memory_equal(w[0], w[1], sizeof(float) * (8 * 9 + 8 + 8 * 9 + 1));
 }
 
-static void sleep_ms(int ms)
-{
-    const struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
-}
-
-/* Starts a program with stdout and stderr into log; SIGINT at its default
- * until the program itself installs a handler. */
-static pid_t spawn(char *const argv[], const char *log)
-{
-    fflush(NULL);
-    const pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        const int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd < 0)
-            _exit(126);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        signal(SIGINT, SIG_DFL);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    return pid;
-}
-
 /* 1 once the process catches SIGINT (its SigCgt mask in /proc): the child
  * starts with SIGINT at its default, so only the program's own handler
  * sets the bit. */
@@ -289,22 +263,6 @@ static int catches_sigint(pid_t pid)
             yes = (strtoull(line + 7, NULL, 16) >> (SIGINT - 1)) & 1;
     fclose(f);
     return yes;
-}
-
-/* The exit status of pid (-1 when it did not exit normally), killing it
- * after limit_s seconds so that a hang fails the test instead of blocking. */
-static int wait_exit(pid_t pid, int limit_s)
-{
-    int st = 0;
-    for (int i = 0; i < limit_s * 20; i++) {
-        if (waitpid(pid, &st, WNOHANG) == pid)
-            return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-        sleep_ms(50);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, &st, 0);
-    fail_msg("process %d still running after %d s", (int)pid, limit_s);
-    return -1;
 }
 
 /* README: "Ctrl-C saves the checkpoint before exiting".  An 800x800 image
@@ -329,18 +287,18 @@ static void test_sigint_saves_checkpoint(void **state)
     snprintf(train, sizeof(train), "%s", tu_tool("fastsr-train"));
     char *argv[] = { train, "--arch", "3-1-3", "--scale", "2", "--data", data, "--out", model, "--batch", "1",
                      "--threads", "2", "--iters", "100000000", NULL };
-    const pid_t pid = spawn(argv, log);
+    const pid_t pid = tu_spawn(argv, log);
     int ready = 0;
     for (int i = 0; i < 600 && !(ready = catches_sigint(pid)); i++)
-        sleep_ms(50);
+        tu_sleep_ms(50);
     if (!ready) {
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
         fail_msg("fastsr-train never installed its SIGINT handler");
     }
-    sleep_ms(300); /* let it take some steps: any number is fine */
+    tu_sleep_ms(300); /* let it take some steps: any number is fine */
     assert_int_equal(kill(pid, SIGINT), 0);
-    const int rc = wait_exit(pid, 120);
+    const int rc = tu_wait_exit(pid, 120);
     static char text[8192];
     assert_true(tu_read_file(log, text, sizeof(text)) >= 0);
     if (rc != 130)

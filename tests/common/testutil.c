@@ -6,8 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RING 16
@@ -173,4 +176,42 @@ int tu_tiny_model(const char *path, int scale)
     const int ret = fsr_model_save(m, path);
     fsr_model_free(&m);
     return ret;
+}
+
+void tu_sleep_ms(int ms)
+{
+    const struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+int tu_spawn(char *const argv[], const char *log)
+{
+    fflush(NULL);
+    const pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        const int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0)
+            _exit(126);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        signal(SIGINT, SIG_DFL);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return (int)pid;
+}
+
+int tu_wait_exit(int pid, int limit_s)
+{
+    int st = 0;
+    for (int i = 0; i < limit_s * 20; i++) {
+        if (waitpid(pid, &st, WNOHANG) == pid)
+            return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        tu_sleep_ms(50);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+    fail_msg("process %d still running after %d s", pid, limit_s);
+    return -1;
 }

@@ -26,6 +26,17 @@ int tu_run(char *out, size_t out_size, const char *fmt, ...)
  * size - 1 bytes; returns the length, or -1 when it cannot be opened. */
 long tu_read_file(const char *path, char *buf, size_t size);
 
+/* Sleeps ms milliseconds. */
+void tu_sleep_ms(int ms);
+
+/* Starts argv[0] with stdout and stderr into log, SIGINT at its default
+ * until the program installs its own handler; returns its pid. */
+int tu_spawn(char *const argv[], const char *log);
+
+/* The exit status of pid (-1 when it did not exit normally), killing it
+ * after limit_s seconds so that a hang fails the test instead of blocking. */
+int tu_wait_exit(int pid, int limit_s);
+
 /* 1 when the file exists. */
 int tu_exists(const char *path);
 long long tu_file_size(const char *path);
