@@ -296,6 +296,22 @@ static void test_skip_frames_copy_exactly(void **state)
     fsr_sr_close(&sr);
 }
 
+/* A hand-built map of 3 x 2 macroblocks (48x32 LR) over blocks[6] and a
+ * 48-wide luma residual. */
+static void map_3x2(FsrBlockMap *map, FsrBlock *blocks, int16_t *residual)
+{
+    memset(map, 0, sizeof(*map));
+    map->side_info = 1;
+    map->width = map->coded_w = 48;
+    map->height = map->coded_h = 32;
+    map->mb_w = 3;
+    map->mb_h = 2;
+    map->nb_blocks = 6;
+    map->blocks = blocks;
+    map->residual[0] = residual;
+    map->residual_stride[0] = 48;
+}
+
 static const FsrPicture *no_ref(void *opaque, int64_t d)
 {
     (void)opaque;
@@ -326,16 +342,7 @@ static void test_intra_blocks_are_bicubic(void **state)
     }
     int16_t residual[48 * 32] = { 0 };
     FsrBlockMap map;
-    memset(&map, 0, sizeof(map));
-    map.side_info = 1;
-    map.width = map.coded_w = 48;
-    map.height = map.coded_h = 32;
-    map.mb_w = 3;
-    map.mb_h = 2;
-    map.nb_blocks = 6;
-    map.blocks = blocks;
-    map.residual[0] = residual;
-    map.residual_stride[0] = 48;
+    map_3x2(&map, blocks, residual);
     FsrTransferSettings ts;
     fsr_transfer_default_settings(&ts);
     FsrTransfer *t = NULL;
@@ -429,18 +436,9 @@ static void test_inter_blocks_follow_vectors(void **state)
                 residual[(b->y + y) * 48 + b->x + x] = (int16_t)spec[i].res;
     }
     FsrBlockMap map;
-    memset(&map, 0, sizeof(map));
-    map.side_info = 1;
+    map_3x2(&map, blocks, residual);
     map.display_index = 2;
     map.type = 'B';
-    map.width = map.coded_w = 48;
-    map.height = map.coded_h = 32;
-    map.mb_w = 3;
-    map.mb_h = 2;
-    map.nb_blocks = 6;
-    map.blocks = blocks;
-    map.residual[0] = residual;
-    map.residual_stride[0] = 48;
     FsrTransferSettings ts;
     fsr_transfer_default_settings(&ts);
     FsrTransfer *t = NULL;
