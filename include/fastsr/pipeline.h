@@ -106,9 +106,10 @@ FSR_API const char *fsr_mode_name(FsrMode mode);
  * as far as the run got. */
 FSR_API int fsr_run(const FsrSettings *s, FsrReport *report);
 
-/* Adds the report's "accel" object to a cJSON object (for tools that
- * write their own JSON, like fastsr-bench). */
-FSR_API void fsr_report_add_accel_json(void *json_object, const FsrReport *r);
+/* The report's "accel" object as JSON text (as in the report file), for
+ * tools that write their own JSON, like fastsr-bench; free() it.  NULL when
+ * out of memory. */
+FSR_API char *fsr_report_accel_json(const FsrReport *r);
 
 /* Writes the report as JSON (schema in README "Report"). */
 FSR_API int fsr_report_write_json(const FsrReport *r, const char *path);

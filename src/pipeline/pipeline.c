@@ -455,7 +455,7 @@ int fsr_run(const FsrSettings *s, FsrReport *r)
     return ret;
 }
 
-void fsr_report_add_accel_json(void *json_object, const FsrReport *r)
+static void add_accel_json(cJSON *json_object, const FsrReport *r)
 {
     cJSON *a = cJSON_AddObjectToObject(json_object, "accel");
     cJSON_AddStringToObject(a, "arch", r->accel_arch);
@@ -477,6 +477,17 @@ void fsr_report_add_accel_json(void *json_object, const FsrReport *r)
     cJSON_AddNumberToObject(a, "energy_ratio_vs_srcnn",
                             r->accel_srcnn_energy_per_frame > 0 ? r->accel_energy_per_frame /
                                                                       r->accel_srcnn_energy_per_frame : 0);
+}
+
+char *fsr_report_accel_json(const FsrReport *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    add_accel_json(o, r);
+    char *text = cJSON_PrintUnformatted(cJSON_GetObjectItem(o, "accel"));
+    cJSON_Delete(o);
+    return text;
 }
 
 int fsr_report_write_json(const FsrReport *r, const char *path)
@@ -525,7 +536,7 @@ int fsr_report_write_json(const FsrReport *r, const char *path)
     cJSON_AddNumberToObject(sec, "total", r->sec_total);
     cJSON_AddNumberToObject(o, "fps", r->sec_total > 0 ? r->frames / r->sec_total : 0);
     if (r->has_accel)
-        fsr_report_add_accel_json(o, r);
+        add_accel_json(o, r);
     char *text = cJSON_Print(o);
     cJSON_Delete(o);
     if (!text)

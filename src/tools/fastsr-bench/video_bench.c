@@ -427,8 +427,17 @@ int bench_video(int argc, char **argv)
                 cJSON_AddItemToArray(pf, isinf(r->psnr[k]) ? cJSON_CreateNumber(99) : cJSON_CreateNumber(r->psnr[k]));
                 cJSON_AddItemToArray(kf, cJSON_CreateBool(r->key[k]));
             }
-            if (r->rep.has_accel)
-                fsr_report_add_accel_json(j, &r->rep);
+            if (r->rep.has_accel) {
+                char *accel = fsr_report_accel_json(&r->rep);
+                cJSON *a = accel ? cJSON_Parse(accel) : NULL;
+                free(accel);
+                if (!a) {
+                    fprintf(stderr, "fastsr-bench: error: out of memory\n");
+                    ret = 1;
+                } else {
+                    cJSON_AddItemToObject(j, "accel", a);
+                }
+            }
             cJSON_AddItemToArray(arr, j);
         }
         char *text = cJSON_Print(o);
