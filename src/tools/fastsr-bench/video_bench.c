@@ -246,72 +246,69 @@ static int split(char *s, char **out, int max)
     return n;
 }
 
-int bench_video(int argc, char **argv)
+typedef struct VideoOptions {
+    const char *ref_path, *model, *json, *csv, *plot, *lr_out;
+    const char *x264, *preset, *hr_filter, *accel;
+    char modes_buf[256], keys_buf[512];
+    int scale, frames, threads, crf, ssim, deblock;
+    double fallback;
+} VideoOptions;
+
+/* 0, or the exit status 2 after a message. */
+static int parse_video_options(VideoOptions *o, int argc, char **argv)
 {
-    const char *ref_path = NULL, *model = NULL, *json = NULL, *csv = NULL, *plot = NULL, *lr_out = NULL;
-    const char *x264 = NULL, *preset = "medium", *hr_filter = NULL, *accel = FSR_DEFAULT_ACCEL_ARCH;
-    char modes_buf[256] = "bicubic,srcnn,fast", keys_buf[512] = "every:4,every:8,every:16,intra,adaptive";
-    int scale = 2, frames = 0, threads = 0, crf = 18, ssim = 1, deblock = 0;
-    double fallback = FSR_TRANSFER_DEFAULT_FALLBACK;
+    *o = (VideoOptions) {
+        .preset = "medium", .accel = FSR_DEFAULT_ACCEL_ARCH,
+        .modes_buf = "bicubic,srcnn,fast", .keys_buf = "every:4,every:8,every:16,intra,adaptive",
+        .scale = 2, .crf = 18, .ssim = 1, .fallback = FSR_TRANSFER_DEFAULT_FALLBACK,
+    };
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int used = 1;
-        if (!strcmp(a, "--hr") && v) ref_path = v;
-        else if (!strcmp(a, "--scale") && v) scale = atoi(v);
-        else if (!strcmp(a, "--model") && v) model = v;
-        else if (!strcmp(a, "--crf") && v) crf = atoi(v);
-        else if (!strcmp(a, "--preset") && v) preset = v;
-        else if (!strcmp(a, "--x264") && v) x264 = v;
-        else if (!strcmp(a, "--modes") && v) snprintf(modes_buf, sizeof(modes_buf), "%s", v);
-        else if (!strcmp(a, "--keyframes") && v) snprintf(keys_buf, sizeof(keys_buf), "%s", v);
-        else if (!strcmp(a, "--frames") && v) frames = atoi(v);
-        else if (!strcmp(a, "--threads") && v) threads = atoi(v);
-        else if (!strcmp(a, "--hr-filter") && v) hr_filter = v;
-        else if (!strcmp(a, "--fallback") && v) fallback = atof(v);
-        else if (!strcmp(a, "--accel") && v) accel = strcmp(v, "none") ? v : NULL;
-        else if (!strcmp(a, "--lr-out") && v) lr_out = v;
-        else if (!strcmp(a, "--json") && v) json = v;
-        else if (!strcmp(a, "--csv") && v) csv = v;
-        else if (!strcmp(a, "--plot") && v) plot = v;
-        else if (!strcmp(a, "--no-ssim")) { ssim = 0; used = 0; }
-        else if (!strcmp(a, "--deblock")) { deblock = 1; used = 0; }
+        if (!strcmp(a, "--hr") && v) o->ref_path = v;
+        else if (!strcmp(a, "--scale") && v) o->scale = atoi(v);
+        else if (!strcmp(a, "--model") && v) o->model = v;
+        else if (!strcmp(a, "--crf") && v) o->crf = atoi(v);
+        else if (!strcmp(a, "--preset") && v) o->preset = v;
+        else if (!strcmp(a, "--x264") && v) o->x264 = v;
+        else if (!strcmp(a, "--modes") && v) snprintf(o->modes_buf, sizeof(o->modes_buf), "%s", v);
+        else if (!strcmp(a, "--keyframes") && v) snprintf(o->keys_buf, sizeof(o->keys_buf), "%s", v);
+        else if (!strcmp(a, "--frames") && v) o->frames = atoi(v);
+        else if (!strcmp(a, "--threads") && v) o->threads = atoi(v);
+        else if (!strcmp(a, "--hr-filter") && v) o->hr_filter = v;
+        else if (!strcmp(a, "--fallback") && v) o->fallback = atof(v);
+        else if (!strcmp(a, "--accel") && v) o->accel = strcmp(v, "none") ? v : NULL;
+        else if (!strcmp(a, "--lr-out") && v) o->lr_out = v;
+        else if (!strcmp(a, "--json") && v) o->json = v;
+        else if (!strcmp(a, "--csv") && v) o->csv = v;
+        else if (!strcmp(a, "--plot") && v) o->plot = v;
+        else if (!strcmp(a, "--no-ssim")) { o->ssim = 0; used = 0; }
+        else if (!strcmp(a, "--deblock")) { o->deblock = 1; used = 0; }
         else {
             fprintf(stderr, "fastsr-bench: unknown or incomplete option '%s' for --hr\n", a);
             return 2;
         }
         i += used;
     }
-    if (!ref_path || scale < 2 || scale > 4 || frames < 0 || crf < 0 || crf > 51) {
+    if (!o->ref_path || o->scale < 2 || o->scale > 4 || o->frames < 0 || o->crf < 0 || o->crf > 51) {
         fprintf(stderr, "fastsr-bench: --hr REF is required; --scale 2..4, --crf 0..51\n");
         return 2;
     }
-    fsr_set_log_level(FSR_LOG_ERROR);
-    char tmp_lr[] = "/tmp/fastsr-bench-XXXXXX.mp4";
-    if (!lr_out) {
-        int fd = mkstemps(tmp_lr, 4);
-        if (fd < 0) {
-            fprintf(stderr, "fastsr-bench: error: cannot create a temporary file\n");
-            return 1;
-        }
-        close(fd);
-        lr_out = tmp_lr;
-    }
-    Ref ref = { 0 };
-    const double t_lr = bench_now();
-    if (make_lr(ref_path, scale, frames, crf, preset, x264, lr_out, &ref) < 0)
-        return 1;
-    fprintf(stderr, "fastsr-bench: %s: %d frames %dx%d, LR %dx%d made in %.1f s (%s)\n", ref_path, ref.n, ref.w, ref.h,
-            ref.w / scale, ref.h / scale, bench_now() - t_lr, lr_out);
+    return 0;
+}
 
-    Run runs[MAX_RUNS];
+/* One run per plain mode and one per keyframe policy of fast; the number of
+ * runs, or -1 after a message on an unknown mode. */
+static int plan_runs(Run *runs, VideoOptions *o)
+{
     int nruns = 0;
     char *modes[8], *keys[16];
-    const int nm = split(modes_buf, modes, 8), nk = split(keys_buf, keys, 16);
+    const int nm = split(o->modes_buf, modes, 8), nk = split(o->keys_buf, keys, 16);
     for (int m = 0; m < nm; m++) {
         const int is_fast = !strcmp(modes[m], "fast");
         if (!is_fast && strcmp(modes[m], "bicubic") && strcmp(modes[m], "srcnn")) {
             fprintf(stderr, "fastsr-bench: unknown mode '%s'\n", modes[m]);
-            return 2;
+            return -1;
         }
         for (int k = 0; k < (is_fast ? nk : 1) && nruns < MAX_RUNS; k++) {
             Run *r = &runs[nruns++];
@@ -321,53 +318,61 @@ int bench_video(int argc, char **argv)
             snprintf(r->label, sizeof(r->label), "%s%s%s", modes[m], is_fast ? " " : "", is_fast ? keys[k] : "");
         }
     }
-    const Run *srcnn = NULL;
-    int ret = 0;
-    for (int i = 0; i < nruns && !ret; i++) {
+    return nruns;
+}
+
+/* Every run through the pipeline, each HR frame measured as it comes out;
+ * stops at the first failure.  *srcnn: the SRCNN run, the speedup baseline. */
+static int do_runs(Run *runs, int nruns, const Ref *ref, const VideoOptions *o, const Run **srcnn)
+{
+    *srcnn = NULL;
+    for (int i = 0; i < nruns; i++) {
         Run *r = &runs[i];
-        r->psnr = calloc(ref.n, sizeof(double));
-        r->ssim = calloc(ref.n, sizeof(double));
-        r->key = calloc(ref.n, sizeof(int));
-        r->est = calloc(ref.n, sizeof(double));
-        for (int k = 0; k < ref.n; k++)
+        r->psnr = calloc(ref->n, sizeof(double));
+        r->ssim = calloc(ref->n, sizeof(double));
+        r->key = calloc(ref->n, sizeof(int));
+        r->est = calloc(ref->n, sizeof(double));
+        for (int k = 0; k < ref->n; k++)
             r->psnr[k] = r->ssim[k] = NAN;
         FsrSettings s;
         fsr_default_settings(&s);
-        s.input = lr_out;
+        s.input = o->lr_out;
         s.output = NULL;
-        s.scale = scale;
+        s.scale = o->scale;
         s.mode = !strcmp(r->mode, "fast") ? FSR_MODE_FAST : !strcmp(r->mode, "srcnn") ? FSR_MODE_SRCNN
                                                                                        : FSR_MODE_BICUBIC;
-        s.model = model;
+        s.model = o->model;
         s.keyframes = !strcmp(r->mode, "fast") ? r->keyframes : NULL;
-        s.hr_filter = hr_filter;
-        s.fallback = fallback;
-        s.deblock = deblock;
-        s.threads = threads;
-        s.accel_arch = accel;
+        s.hr_filter = o->hr_filter;
+        s.fallback = o->fallback;
+        s.deblock = o->deblock;
+        s.threads = o->threads;
+        s.accel_arch = o->accel;
         s.measure_bicubic = 1;
-        Measure me = { &ref, r, scale, ssim };
+        Measure me = { ref, r, o->scale, o->ssim };
         s.frame_done = on_frame;
         s.opaque = &me;
         if (fsr_run(&s, &r->rep) < 0) {
             fprintf(stderr, "fastsr-bench: error: %s: %s\n", r->label, fsr_last_error());
-            ret = 1;
-            break;
+            return 1;
         }
-        r->psnr_mean = mean(r->psnr, ref.n);
-        r->ssim_mean = mean(r->ssim, ref.n);
+        r->psnr_mean = mean(r->psnr, ref->n);
+        r->ssim_mean = mean(r->ssim, ref->n);
         if (!strcmp(r->mode, "srcnn"))
-            srcnn = r;
+            *srcnn = r;
         fprintf(stderr, "fastsr-bench: %-18s %.3f dB\n", r->label, r->psnr_mean);
     }
-    if (ret)
-        goto end;
+    return 0;
+}
 
-    printf("\n%s x%d, %d frames %dx%d -> %dx%d, LR: libx264 crf %d%s%s\n", ref_path, scale, ref.n, ref.w / scale,
-           ref.h / scale, ref.w, ref.h, crf, x264 ? " " : "", x264 ? x264 : "");
+static void print_table(const Run *runs, int nruns, const Ref *ref, const VideoOptions *o, const Run *srcnn)
+{
+    const int scale = o->scale;
+    printf("\n%s x%d, %d frames %dx%d -> %dx%d, LR: libx264 crf %d%s%s\n", o->ref_path, scale, ref->n,
+           ref->w / scale, ref->h / scale, ref->w, ref->h, o->crf, o->x264 ? " " : "", o->x264 ? o->x264 : "");
     printf("%-20s %8s %8s %7s %5s %9s %9s %7s %8s", "run", "PSNR-Y", "vs SRCNN", "SSIM-Y", "SR", "SR+xfer s",
            "total s", "fps", "speedup");
-    if (accel)
+    if (o->accel)
         printf(" %10s %10s", "acc speed", "acc energy");
     printf("\n");
     for (int i = 0; i < nruns; i++) {
@@ -376,7 +381,7 @@ int bench_video(int argc, char **argv)
         printf("%-20s %8.3f %+8.3f %7.4f %5lld %9.2f %9.2f %7.1f %7.1fx", r->label, r->psnr_mean,
                srcnn ? r->psnr_mean - srcnn->psnr_mean : NAN, r->ssim_mean, (long long)r->rep.sr_frames,
                r->rep.sec_upscale, r->rep.sec_total, r->rep.sec_total > 0 ? r->rep.frames / r->rep.sec_total : 0, sp);
-        if (accel && r->rep.has_accel)
+        if (o->accel && r->rep.has_accel)
             printf(" %9.1fx %9.1fx", r->rep.accel_srcnn_seconds_per_frame / r->rep.accel_seconds_per_frame,
                    r->rep.accel_srcnn_energy_per_frame / r->rep.accel_energy_per_frame);
         printf("\n");
@@ -390,87 +395,136 @@ int bench_video(int argc, char **argv)
             printf("transfer %-13s %.2f ms per frame = %.2fx a bicubic upscale of the same frames (%.2f ms)\n",
                    runs[i].keyframes, tr * 1e3, tr / bic, bic * 1e3);
         }
+}
 
-    if (json) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "input", ref_path);
-        cJSON_AddNumberToObject(o, "scale", scale);
-        cJSON_AddNumberToObject(o, "frames", ref.n);
-        cJSON_AddStringToObject(o, "x264", x264 ? x264 : "");
-        cJSON_AddNumberToObject(o, "crf", crf);
-        cJSON *arr = cJSON_AddArrayToObject(o, "runs");
-        for (int i = 0; i < nruns; i++) {
-            const Run *r = &runs[i];
-            cJSON *j = cJSON_CreateObject();
-            cJSON_AddStringToObject(j, "mode", r->mode);
-            cJSON_AddStringToObject(j, "keyframes", r->keyframes);
-            cJSON_AddNumberToObject(j, "psnr_y", r->psnr_mean);
-            if (ssim)
-                cJSON_AddNumberToObject(j, "ssim_y", r->ssim_mean);
-            else
-                cJSON_AddNullToObject(j, "ssim_y");
-            cJSON_AddNumberToObject(j, "sr_frames", (double)r->rep.sr_frames);
-            cJSON_AddNumberToObject(j, "sr_seconds", r->rep.sec_upscale);
-            cJSON_AddNumberToObject(j, "transfer_seconds", r->rep.sec_transfer);
-            cJSON_AddNumberToObject(j, "total_seconds", r->rep.sec_total);
-            cJSON_AddNumberToObject(j, "fps", r->rep.sec_total > 0 ? r->rep.frames / r->rep.sec_total : 0);
-            if (srcnn && r->rep.sec_upscale > 0)
-                cJSON_AddNumberToObject(j, "speedup_vs_srcnn", srcnn->rep.sec_upscale / r->rep.sec_upscale);
-            else
-                cJSON_AddNullToObject(j, "speedup_vs_srcnn");
-            cJSON_AddNumberToObject(j, "fallback_share", r->rep.area_transferred
-                                                              ? (double)r->rep.area_fallback / r->rep.area_transferred
-                                                              : 0);
-            cJSON *pf = cJSON_AddArrayToObject(j, "per_frame_psnr_y");
-            cJSON *kf = cJSON_AddArrayToObject(j, "sr_frame_flags");
-            for (int k = 0; k < ref.n; k++) {
-                cJSON_AddItemToArray(pf, isinf(r->psnr[k]) ? cJSON_CreateNumber(99) : cJSON_CreateNumber(r->psnr[k]));
-                cJSON_AddItemToArray(kf, cJSON_CreateBool(r->key[k]));
-            }
-            if (r->rep.has_accel) {
-                char *accel = fsr_report_accel_json(&r->rep);
-                cJSON *a = accel ? cJSON_Parse(accel) : NULL;
-                free(accel);
-                if (!a) {
-                    fprintf(stderr, "fastsr-bench: error: out of memory\n");
-                    ret = 1;
-                } else {
-                    cJSON_AddItemToObject(j, "accel", a);
-                }
-            }
-            cJSON_AddItemToArray(arr, j);
-        }
-        char *text = cJSON_Print(o);
-        FILE *f = fopen(json, "w");
-        if (!f || fputs(text, f) < 0 || fclose(f)) {
-            fprintf(stderr, "fastsr-bench: error: cannot write %s\n", json);
-            ret = 1;
-        }
-        cJSON_free(text);
-        cJSON_Delete(o);
+/* One run as JSON; sets *ret to 1 when its accel object is lost. */
+static cJSON *run_json(const Run *r, int n, int ssim, const Run *srcnn, int *ret)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "mode", r->mode);
+    cJSON_AddStringToObject(j, "keyframes", r->keyframes);
+    cJSON_AddNumberToObject(j, "psnr_y", r->psnr_mean);
+    if (ssim)
+        cJSON_AddNumberToObject(j, "ssim_y", r->ssim_mean);
+    else
+        cJSON_AddNullToObject(j, "ssim_y");
+    cJSON_AddNumberToObject(j, "sr_frames", (double)r->rep.sr_frames);
+    cJSON_AddNumberToObject(j, "sr_seconds", r->rep.sec_upscale);
+    cJSON_AddNumberToObject(j, "transfer_seconds", r->rep.sec_transfer);
+    cJSON_AddNumberToObject(j, "total_seconds", r->rep.sec_total);
+    cJSON_AddNumberToObject(j, "fps", r->rep.sec_total > 0 ? r->rep.frames / r->rep.sec_total : 0);
+    if (srcnn && r->rep.sec_upscale > 0)
+        cJSON_AddNumberToObject(j, "speedup_vs_srcnn", srcnn->rep.sec_upscale / r->rep.sec_upscale);
+    else
+        cJSON_AddNullToObject(j, "speedup_vs_srcnn");
+    cJSON_AddNumberToObject(j, "fallback_share", r->rep.area_transferred
+                                                      ? (double)r->rep.area_fallback / r->rep.area_transferred
+                                                      : 0);
+    cJSON *pf = cJSON_AddArrayToObject(j, "per_frame_psnr_y");
+    cJSON *kf = cJSON_AddArrayToObject(j, "sr_frame_flags");
+    for (int k = 0; k < n; k++) {
+        cJSON_AddItemToArray(pf, isinf(r->psnr[k]) ? cJSON_CreateNumber(99) : cJSON_CreateNumber(r->psnr[k]));
+        cJSON_AddItemToArray(kf, cJSON_CreateBool(r->key[k]));
     }
-    if (csv) {
-        FILE *f = fopen(csv, "w");
-        if (!f) {
-            fprintf(stderr, "fastsr-bench: error: cannot write %s\n", csv);
-            ret = 1;
+    if (r->rep.has_accel) {
+        char *accel = fsr_report_accel_json(&r->rep);
+        cJSON *a = accel ? cJSON_Parse(accel) : NULL;
+        free(accel);
+        if (!a) {
+            fprintf(stderr, "fastsr-bench: error: out of memory\n");
+            *ret = 1;
         } else {
-            fprintf(f, "mode,keyframes,frame,psnr_y,ssim_y,sr_frame,estimated_loss_db\n");
-            for (int i = 0; i < nruns; i++)
-                for (int k = 0; k < ref.n; k++)
-                    fprintf(f, "%s,%s,%d,%.4f,%.5f,%d,%.4f\n", runs[i].mode, runs[i].keyframes, k, runs[i].psnr[k],
-                            runs[i].ssim[k], runs[i].key[k], runs[i].est[k]);
-            if (fclose(f)) {
-                fprintf(stderr, "fastsr-bench: error: cannot write %s\n", csv);
-                ret = 1;
-            }
+            cJSON_AddItemToObject(j, "accel", a);
         }
     }
-    if (plot && write_svg(plot, runs, nruns, ref.n, srcnn) < 0) {
-        fprintf(stderr, "fastsr-bench: error: cannot write %s\n", plot);
+    return j;
+}
+
+/* 0, or 1 after a message. */
+static int write_json(const Run *runs, int nruns, const Ref *ref, const VideoOptions *o, const Run *srcnn)
+{
+    int ret = 0;
+    cJSON *obj = cJSON_CreateObject();
+    cJSON_AddStringToObject(obj, "input", o->ref_path);
+    cJSON_AddNumberToObject(obj, "scale", o->scale);
+    cJSON_AddNumberToObject(obj, "frames", ref->n);
+    cJSON_AddStringToObject(obj, "x264", o->x264 ? o->x264 : "");
+    cJSON_AddNumberToObject(obj, "crf", o->crf);
+    cJSON *arr = cJSON_AddArrayToObject(obj, "runs");
+    for (int i = 0; i < nruns; i++)
+        cJSON_AddItemToArray(arr, run_json(&runs[i], ref->n, o->ssim, srcnn, &ret));
+    char *text = cJSON_Print(obj);
+    FILE *f = fopen(o->json, "w");
+    if (!f || fputs(text, f) < 0 || fclose(f)) {
+        fprintf(stderr, "fastsr-bench: error: cannot write %s\n", o->json);
         ret = 1;
     }
-end:
+    cJSON_free(text);
+    cJSON_Delete(obj);
+    return ret;
+}
+
+/* Per-frame rows of every run; 0, or 1 after a message. */
+static int write_csv(const char *path, const Run *runs, int nruns, int n)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "fastsr-bench: error: cannot write %s\n", path);
+        return 1;
+    }
+    fprintf(f, "mode,keyframes,frame,psnr_y,ssim_y,sr_frame,estimated_loss_db\n");
+    for (int i = 0; i < nruns; i++)
+        for (int k = 0; k < n; k++)
+            fprintf(f, "%s,%s,%d,%.4f,%.5f,%d,%.4f\n", runs[i].mode, runs[i].keyframes, k, runs[i].psnr[k],
+                    runs[i].ssim[k], runs[i].key[k], runs[i].est[k]);
+    if (fclose(f)) {
+        fprintf(stderr, "fastsr-bench: error: cannot write %s\n", path);
+        return 1;
+    }
+    return 0;
+}
+
+int bench_video(int argc, char **argv)
+{
+    VideoOptions o;
+    const int bad = parse_video_options(&o, argc, argv);
+    if (bad)
+        return bad;
+    fsr_set_log_level(FSR_LOG_ERROR);
+    char tmp_lr[] = "/tmp/fastsr-bench-XXXXXX.mp4";
+    if (!o.lr_out) {
+        int fd = mkstemps(tmp_lr, 4);
+        if (fd < 0) {
+            fprintf(stderr, "fastsr-bench: error: cannot create a temporary file\n");
+            return 1;
+        }
+        close(fd);
+        o.lr_out = tmp_lr;
+    }
+    Ref ref = { 0 };
+    const double t_lr = bench_now();
+    if (make_lr(o.ref_path, o.scale, o.frames, o.crf, o.preset, o.x264, o.lr_out, &ref) < 0)
+        return 1;
+    fprintf(stderr, "fastsr-bench: %s: %d frames %dx%d, LR %dx%d made in %.1f s (%s)\n", o.ref_path, ref.n, ref.w,
+            ref.h, ref.w / o.scale, ref.h / o.scale, bench_now() - t_lr, o.lr_out);
+
+    Run runs[MAX_RUNS];
+    const int nruns = plan_runs(runs, &o);
+    if (nruns < 0)
+        return 2;
+    const Run *srcnn;
+    int ret = do_runs(runs, nruns, &ref, &o, &srcnn);
+    if (!ret) {
+        print_table(runs, nruns, &ref, &o, srcnn);
+        if (o.json && write_json(runs, nruns, &ref, &o, srcnn))
+            ret = 1;
+        if (o.csv && write_csv(o.csv, runs, nruns, ref.n))
+            ret = 1;
+        if (o.plot && write_svg(o.plot, runs, nruns, ref.n, srcnn) < 0) {
+            fprintf(stderr, "fastsr-bench: error: cannot write %s\n", o.plot);
+            ret = 1;
+        }
+    }
     for (int i = 0; i < nruns; i++) {
         free(runs[i].psnr);
         free(runs[i].ssim);
@@ -480,7 +534,7 @@ end:
     for (int i = 0; i < ref.n; i++)
         free(ref.y[i]);
     free(ref.y);
-    if (lr_out == tmp_lr)
+    if (o.lr_out == tmp_lr)
         unlink(tmp_lr);
     return ret;
 }
