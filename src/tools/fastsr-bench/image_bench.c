@@ -94,14 +94,21 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-int bench_images(int argc, char **argv)
+typedef struct ImageOptions {
+    const char *dir, *model_path, *json_path, *accel_arch;
+    FsrEvalOptions eval;
+    int threads;
+    char backends_buf[128];
+} ImageOptions;
+
+/* 0, or the exit status 2 after a message. */
+static int parse_image_options(ImageOptions *o, int argc, char **argv)
 {
-    const char *dir = argc > 1 ? argv[1] : NULL, *model_path = NULL, *json_path = NULL;
-    FsrEvalOptions opt = { .scale = 0, .protocol = FSR_EVAL_Y_FIRST, .upscaler = FSR_EVAL_UP_IMRESIZE };
-    int threads = 0;
-    char backends_buf[128] = "float";
-    const char *accel_arch = "eyeriss-v1-tiled";
-    if (!dir || dir[0] == '-') {
+    *o = (ImageOptions) {
+        .dir = argc > 1 ? argv[1] : NULL, .accel_arch = "eyeriss-v1-tiled", .backends_buf = "float",
+        .eval = { .scale = 0, .protocol = FSR_EVAL_Y_FIRST, .upscaler = FSR_EVAL_UP_IMRESIZE },
+    };
+    if (!o->dir || o->dir[0] == '-') {
         fprintf(stderr, "fastsr-bench --images: needs a directory or image file\n");
         return 2;
     }
@@ -113,53 +120,72 @@ int bench_images(int argc, char **argv)
         }
         i++;
         if (!strcmp(a, "--scale"))
-            opt.scale = atoi(v);
+            o->eval.scale = atoi(v);
         else if (!strcmp(a, "--model"))
-            model_path = v;
+            o->model_path = v;
         else if (!strcmp(a, "--json"))
-            json_path = v;
+            o->json_path = v;
         else if (!strcmp(a, "--threads"))
-            threads = atoi(v);
+            o->threads = atoi(v);
         else if (!strcmp(a, "--backends"))
-            snprintf(backends_buf, sizeof(backends_buf), "%s", v);
+            snprintf(o->backends_buf, sizeof(o->backends_buf), "%s", v);
         else if (!strcmp(a, "--accel"))
-            accel_arch = v;
+            o->accel_arch = v;
         else if (!strcmp(a, "--mode") && !strcmp(v, "bicubic"))
-            model_path = NULL;
+            o->model_path = NULL;
         else if (!strcmp(a, "--protocol") && (!strcmp(v, "y") || !strcmp(v, "rgb")))
-            opt.protocol = !strcmp(v, "y") ? FSR_EVAL_Y_FIRST : FSR_EVAL_RGB;
+            o->eval.protocol = !strcmp(v, "y") ? FSR_EVAL_Y_FIRST : FSR_EVAL_RGB;
         else if (!strcmp(a, "--upscaler") && (!strcmp(v, "imresize") || !strcmp(v, "kernel")))
-            opt.upscaler = !strcmp(v, "imresize") ? FSR_EVAL_UP_IMRESIZE : FSR_EVAL_UP_KERNEL;
+            o->eval.upscaler = !strcmp(v, "imresize") ? FSR_EVAL_UP_IMRESIZE : FSR_EVAL_UP_KERNEL;
         else {
             fprintf(stderr, "fastsr-bench --images: bad option %s %s\n", a, v);
             return 2;
         }
     }
-    if (opt.scale < 2 || opt.scale > 4) {
+    if (o->eval.scale < 2 || o->eval.scale > 4) {
         fprintf(stderr, "fastsr-bench --images: --scale 2, 3 or 4 is required\n");
         return 2;
     }
-    FsrModel *model = NULL;
-    if (model_path) {
-        if (fsr_model_load(&model, model_path) < 0 || fsr_sr_open(&opt.sr, model, threads) < 0) {
-            fprintf(stderr, "fastsr-bench: %s\n", fsr_last_error());
-            fsr_model_free(&model);
-            return 1;
-        }
-        if (model->scale != opt.scale) {
-            fprintf(stderr, "fastsr-bench: %s is a x%d model, --scale is %d\n", model_path, model->scale, opt.scale);
-            fsr_sr_close(&opt.sr);
-            fsr_model_free(&model);
-            return 1;
-        }
+    return 0;
+}
+
+/* The model and its float engine in o->eval.sr when --model is given;
+ * 0, or 1 after a message with nothing left open. */
+static int open_model(FsrModel **model, ImageOptions *o)
+{
+    *model = NULL;
+    if (!o->model_path)
+        return 0;
+    if (fsr_model_load(model, o->model_path) < 0 || fsr_sr_open(&o->eval.sr, *model, o->threads) < 0) {
+        fprintf(stderr, "fastsr-bench: %s\n", fsr_last_error());
+        fsr_model_free(model);
+        return 1;
     }
-    /* Backends side by side: the float engine and the accelerator model's
-     * fixed-point datapath at 16 and 8 bits (what the number format costs). */
-    enum { MAX_B = 4 };
-    const char *bname[MAX_B];
-    FsrAccelSr *bacc[MAX_B] = { 0 };
-    int nb = 0;
-    for (char *t = strtok(backends_buf, ","); t && nb < MAX_B; t = strtok(NULL, ",")) {
+    if ((*model)->scale != o->eval.scale) {
+        fprintf(stderr, "fastsr-bench: %s is a x%d model, --scale is %d\n", o->model_path, (*model)->scale,
+                o->eval.scale);
+        fsr_sr_close(&o->eval.sr);
+        fsr_model_free(model);
+        return 1;
+    }
+    return 0;
+}
+
+enum { MAX_B = 4 };
+
+typedef struct Backends {
+    const char *name[MAX_B];
+    FsrAccelSr *acc[MAX_B]; /* NULL: the float engine */
+    int n;
+} Backends;
+
+/* Backends side by side: the float engine and the accelerator model's
+ * fixed-point datapath at 16 and 8 bits (what the number format costs).
+ * 0, or the exit status (2: bad list, 1: accelerator error) after a message. */
+static int open_backends(Backends *b, char *list, const FsrModel *model, const char *accel_arch)
+{
+    *b = (Backends) { 0 };
+    for (char *t = strtok(list, ","); t && b->n < MAX_B; t = strtok(NULL, ",")) {
         const int bits = !strcmp(t, "accel16") ? 16 : !strcmp(t, "accel8") ? 8 : 0;
         if (strcmp(t, "float") && !bits) {
             fprintf(stderr, "fastsr-bench --images: --backends takes float, accel16, accel8\n");
@@ -178,34 +204,22 @@ int bench_images(int argc, char **argv)
             arch.word_bits = bits;
             /* the accumulator stays the architecture's (32 bits on eyeriss-v1): 8-bit
              * datapaths accumulate in 32 bits as well */
-            if (fsr_accel_sr_open(&bacc[nb], model, &arch) < 0) {
+            if (fsr_accel_sr_open(&b->acc[b->n], model, &arch) < 0) {
                 fprintf(stderr, "fastsr-bench: %s\n", fsr_last_error());
                 return 1;
             }
         }
-        bname[nb++] = t;
+        b->name[b->n++] = t;
     }
-    char **names;
-    int n, ret = 0;
-    const int listed = list_images(dir, &names, &n);
-    if (listed < 0 || n == 0) {
-        if (listed == 0)
-            fprintf(stderr, "fastsr-bench: no images in %s\n", dir);
-        fsr_sr_close(&opt.sr);
-        fsr_model_free(&model);
-        return 1;
-    }
-    cJSON *root = cJSON_CreateObject(), *arr = cJSON_CreateArray();
-    cJSON_AddNumberToObject(root, "scale", opt.scale);
-    cJSON_AddStringToObject(root, "method", model ? model->name : "bicubic");
-    cJSON_AddStringToObject(root, "protocol", opt.protocol == FSR_EVAL_Y_FIRST ? "y" : "rgb");
+    return 0;
+}
+
+/* Prints a row per image and the mean, and adds them to root; the number of
+ * images measured, *ret set to 1 when one fails. */
+static int eval_images(cJSON *root, char **names, int n, const FsrEvalOptions *opt, const Backends *b, int *ret)
+{
+    cJSON *arr = cJSON_CreateArray();
     cJSON_AddItemToObject(root, "images", arr);
-    printf("%-24s %10s %8s", "image", "PSNR-Y", "SSIM-Y");
-    for (int b = 1; b < nb; b++)
-        printf(" %9s %8s", bname[b], "SSIM");
-    printf("   (x%d, %s%s%s, protocol %s, upscaler %s)\n", opt.scale, model ? model_path : "bicubic",
-           model ? ", " : "", model ? bname[0] : "", opt.protocol == FSR_EVAL_Y_FIRST ? "y" : "rgb",
-           opt.upscaler == FSR_EVAL_UP_IMRESIZE ? "imresize" : "kernel");
     double sp = 0, ss = 0, bp[MAX_B] = { 0 }, bs[MAX_B] = { 0 };
     int count = 0;
     for (int i = 0; i < n; i++) {
@@ -213,15 +227,15 @@ int bench_images(int argc, char **argv)
         int w, h;
         FsrEvalResult r, rb[MAX_B];
         int bad = fsr_image_load_rgb(names[i], &rgb, &w, &h) < 0;
-        for (int b = 0; b < nb && !bad; b++) {
-            FsrEvalOptions ob = opt;
-            ob.accel_sr = bacc[b];
-            bad = fsr_eval_rgb(&rb[b], rgb, 3 * (ptrdiff_t)w, w, h, &ob) < 0;
+        for (int k = 0; k < b->n && !bad; k++) {
+            FsrEvalOptions ob = *opt;
+            ob.accel_sr = b->acc[k];
+            bad = fsr_eval_rgb(&rb[k], rgb, 3 * (ptrdiff_t)w, w, h, &ob) < 0;
         }
         if (bad) {
             fprintf(stderr, "fastsr-bench: %s\n", fsr_last_error());
             free(rgb);
-            ret = 1;
+            *ret = 1;
             continue;
         }
         free(rgb);
@@ -231,15 +245,15 @@ int bench_images(int argc, char **argv)
         cJSON_AddStringToObject(e, "name", base_name(names[i]));
         cJSON_AddNumberToObject(e, "psnr_y", r.psnr_y);
         cJSON_AddNumberToObject(e, "ssim_y", r.ssim_y);
-        for (int b = 1; b < nb; b++) {
+        for (int k = 1; k < b->n; k++) {
             char key[64];
-            printf(" %9.4f %8.4f", rb[b].psnr_y, rb[b].ssim_y);
-            snprintf(key, sizeof(key), "psnr_y_%s", bname[b]);
-            cJSON_AddNumberToObject(e, key, rb[b].psnr_y);
-            snprintf(key, sizeof(key), "ssim_y_%s", bname[b]);
-            cJSON_AddNumberToObject(e, key, rb[b].ssim_y);
-            bp[b] += rb[b].psnr_y;
-            bs[b] += rb[b].ssim_y;
+            printf(" %9.4f %8.4f", rb[k].psnr_y, rb[k].ssim_y);
+            snprintf(key, sizeof(key), "psnr_y_%s", b->name[k]);
+            cJSON_AddNumberToObject(e, key, rb[k].psnr_y);
+            snprintf(key, sizeof(key), "ssim_y_%s", b->name[k]);
+            cJSON_AddNumberToObject(e, key, rb[k].ssim_y);
+            bp[k] += rb[k].psnr_y;
+            bs[k] += rb[k].ssim_y;
         }
         printf("\n");
         cJSON_AddItemToArray(arr, e);
@@ -251,34 +265,79 @@ int bench_images(int argc, char **argv)
         printf("%-24s %10.4f %8.4f", "mean", sp / count, ss / count);
         cJSON_AddNumberToObject(root, "mean_psnr_y", sp / count);
         cJSON_AddNumberToObject(root, "mean_ssim_y", ss / count);
-        for (int b = 1; b < nb; b++) {
+        for (int k = 1; k < b->n; k++) {
             char key[64];
-            printf(" %9.4f %8.4f", bp[b] / count, bs[b] / count);
-            snprintf(key, sizeof(key), "mean_psnr_y_%s", bname[b]);
-            cJSON_AddNumberToObject(root, key, bp[b] / count);
-            snprintf(key, sizeof(key), "mean_ssim_y_%s", bname[b]);
-            cJSON_AddNumberToObject(root, key, bs[b] / count);
+            printf(" %9.4f %8.4f", bp[k] / count, bs[k] / count);
+            snprintf(key, sizeof(key), "mean_psnr_y_%s", b->name[k]);
+            cJSON_AddNumberToObject(root, key, bp[k] / count);
+            snprintf(key, sizeof(key), "mean_ssim_y_%s", b->name[k]);
+            cJSON_AddNumberToObject(root, key, bs[k] / count);
         }
         printf("   (%d images)\n", count);
     }
-    if (json_path) {
-        char *text = cJSON_Print(root);
-        FILE *f = fopen(json_path, "w");
-        if (!text || !f || fputs(text, f) < 0 || fputc('\n', f) == EOF) {
-            fprintf(stderr, "fastsr-bench: cannot write %s\n", json_path);
-            ret = 1;
-        }
-        if (f && fclose(f) != 0)
-            ret = 1;
-        free(text);
+    return count;
+}
+
+/* 0, or 1 after a message. */
+static int write_json(const cJSON *root, const char *path)
+{
+    int ret = 0;
+    char *text = cJSON_Print(root);
+    FILE *f = fopen(path, "w");
+    if (!text || !f || fputs(text, f) < 0 || fputc('\n', f) == EOF) {
+        fprintf(stderr, "fastsr-bench: cannot write %s\n", path);
+        ret = 1;
     }
+    if (f && fclose(f) != 0)
+        ret = 1;
+    free(text);
+    return ret;
+}
+
+int bench_images(int argc, char **argv)
+{
+    ImageOptions o;
+    int ret = parse_image_options(&o, argc, argv);
+    if (ret)
+        return ret;
+    FsrEvalOptions *const opt = &o.eval;
+    FsrModel *model;
+    if (open_model(&model, &o))
+        return 1;
+    Backends b;
+    ret = open_backends(&b, o.backends_buf, model, o.accel_arch);
+    if (ret)
+        return ret;
+    char **names;
+    int n;
+    const int listed = list_images(o.dir, &names, &n);
+    if (listed < 0 || n == 0) {
+        if (listed == 0)
+            fprintf(stderr, "fastsr-bench: no images in %s\n", o.dir);
+        fsr_sr_close(&opt->sr);
+        fsr_model_free(&model);
+        return 1;
+    }
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddNumberToObject(root, "scale", opt->scale);
+    cJSON_AddStringToObject(root, "method", model ? model->name : "bicubic");
+    cJSON_AddStringToObject(root, "protocol", opt->protocol == FSR_EVAL_Y_FIRST ? "y" : "rgb");
+    printf("%-24s %10s %8s", "image", "PSNR-Y", "SSIM-Y");
+    for (int k = 1; k < b.n; k++)
+        printf(" %9s %8s", b.name[k], "SSIM");
+    printf("   (x%d, %s%s%s, protocol %s, upscaler %s)\n", opt->scale, model ? o.model_path : "bicubic",
+           model ? ", " : "", model ? b.name[0] : "", opt->protocol == FSR_EVAL_Y_FIRST ? "y" : "rgb",
+           opt->upscaler == FSR_EVAL_UP_IMRESIZE ? "imresize" : "kernel");
+    const int count = eval_images(root, names, n, opt, &b, &ret);
+    if (o.json_path && write_json(root, o.json_path))
+        ret = 1;
     cJSON_Delete(root);
     for (int i = 0; i < n; i++)
         free(names[i]);
     free(names);
-    fsr_sr_close(&opt.sr);
-    for (int b = 0; b < nb; b++)
-        fsr_accel_sr_close(&bacc[b]);
+    fsr_sr_close(&opt->sr);
+    for (int k = 0; k < b.n; k++)
+        fsr_accel_sr_close(&b.acc[k]);
     fsr_model_free(&model);
     return count ? ret : 1;
 }
