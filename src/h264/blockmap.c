@@ -337,15 +337,13 @@ static int same_cells(const FsrBlockMapBuilder *b, int cw8, int x8, int y8, int 
     return 1;
 }
 
-int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur_display, const FsrMbTable *table,
-                       const AVMotionVector *mvs, int nb_mvs, const FsrH264AU *au, FsrRefResolve resolve, void *opaque)
+/* Points the map at the builder's storage and records what the frame lacks;
+ * returns the table if it fits the frame, else NULL. */
+static const FsrMbTable *map_init(FsrBlockMapBuilder *b, int mb_w, int mb_h, const FsrMbTable *table,
+                                  const FsrH264AU *au)
 {
-    const int mb_w = cur->w / 16, mb_h = cur->h / 16;
-    const int cw = mb_w * 16, ch = mb_h * 16, cw8 = mb_w * 2;
     FsrBlockMap *m = &b->map;
-    int ret = ensure(b, mb_w * mb_h * 4, cw, ch);
-    if (ret < 0)
-        return ret;
+    const int cw = mb_w * 16, ch = mb_h * 16;
     memset(m, 0, sizeof(*m));
     m->side_info = 1;
     m->mb_w = mb_w;
@@ -364,9 +362,14 @@ int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur
         m->unmodelled |= FSR_UNMODELLED_NO_TYPES;
     if (!au || !au->nb_slices)
         m->unmodelled |= FSR_UNMODELLED_NO_HEADER;
+    return table;
+}
 
-    /* vectors onto the 8x8 grid; dst_x/dst_y are block centres */
-    memset(b->cell_lists, 0, (size_t)cw8 * mb_h * 2);
+/* Vectors onto the 8x8 grid; dst_x/dst_y are block centres. */
+static void grid_vectors(FsrBlockMapBuilder *b, const AVMotionVector *mvs, int nb_mvs, int cw, int ch)
+{
+    const int cw8 = cw / 8;
+    memset(b->cell_lists, 0, (size_t)cw8 * (ch / 8));
     for (int i = 0; i < nb_mvs; i++) {
         const AVMotionVector *v = &mvs[i];
         if (v->w < 8 || v->h < 8 || v->w > 16 || v->h > 16 || !v->motion_scale)
@@ -382,10 +385,154 @@ int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur
                 b->cell_mv[(size_t)y * cw8 + x][l][1] = (int16_t)my;
             }
     }
-    for (size_t k = 0; k < (size_t)cw8 * mb_h * 2; k++)
+    for (size_t k = 0; k < (size_t)cw8 * (ch / 8); k++)
         for (int l = 0; l < 2; l++)
             if (!(b->cell_lists[k] & (1 << l)))
                 b->cell_mv[k][l][0] = b->cell_mv[k][l][1] = 0;
+}
+
+/* The macroblock's blocks as {x, y, w, h} within it: the coded partition
+ * where the grid's vectors agree with it, else four 8x8 blocks. */
+static int mb_rects(const FsrBlockMapBuilder *b, int cw8, int mx, int my, char part, int rects[4][4])
+{
+    int nr = 0;
+    if (part == ' ' && same_cells(b, cw8, mx * 2, my * 2, 2, 2)) {
+        rects[nr][0] = 0, rects[nr][1] = 0, rects[nr][2] = 16, rects[nr++][3] = 16;
+    } else if (part == '-' && same_cells(b, cw8, mx * 2, my * 2, 2, 1) &&
+               same_cells(b, cw8, mx * 2, my * 2 + 1, 2, 1)) {
+        for (int i = 0; i < 2; i++)
+            rects[nr][0] = 0, rects[nr][1] = 8 * i, rects[nr][2] = 16, rects[nr++][3] = 8;
+    } else if (part == '|' && same_cells(b, cw8, mx * 2, my * 2, 1, 2) &&
+               same_cells(b, cw8, mx * 2 + 1, my * 2, 1, 2)) {
+        for (int i = 0; i < 2; i++)
+            rects[nr][0] = 8 * i, rects[nr][1] = 0, rects[nr][2] = 8, rects[nr++][3] = 16;
+    } else {
+        for (int i = 0; i < 4; i++)
+            rects[nr][0] = 8 * (i & 1), rects[nr][1] = 8 * (i >> 1), rects[nr][2] = 8, rects[nr++][3] = 8;
+    }
+    return nr;
+}
+
+static void block_init(FsrBlock *blk, int x, int y, int w, int h, int kind, int qp)
+{
+    memset(blk, 0, sizeof(*blk));
+    blk->x = (int16_t)x;
+    blk->y = (int16_t)y;
+    blk->w = (uint8_t)w;
+    blk->h = (uint8_t)h;
+    blk->kind = (uint8_t)kind;
+    blk->qp = (uint8_t)qp;
+    blk->ref[0] = blk->ref[1] = -1;
+    blk->ref_idx[0] = blk->ref_idx[1] = -1;
+}
+
+/* Records the chosen weights; lists the grid had but the choice dropped
+ * lose their vectors. */
+static void apply_choice(FsrBlockMap *m, FsrBlock *blk, int lists, const Choice *ch)
+{
+    if (ch->lists != lists) {
+        const int dropped = lists & ~ch->lists;
+        blk->flags |= FSR_BLOCK_DROPPED_MV;
+        blk->lists = (uint8_t)ch->lists;
+        for (int l = 0; l < 2; l++)
+            if (dropped & (1 << l))
+                blk->mv[l][0] = blk->mv[l][1] = 0;
+        m->counts.dropped_mv++;
+    }
+    m->counts.bi += ch->lists == 3;
+    memcpy(blk->log2_denom, ch->wt.denom, sizeof(blk->log2_denom));
+    memcpy(blk->weight, ch->wt.w, sizeof(blk->weight));
+    memcpy(blk->offset, ch->wt.o, sizeof(blk->offset));
+}
+
+/* residual = decoded - prediction, all three planes; the search's SAD says
+ * whether there is any */
+static void store_residual(FsrBlockMapBuilder *b, const Ctx *c, FsrBlock *blk, const Choice *ch)
+{
+    FsrBlockMap *m = &b->map;
+    const FsrPicture *cur = c->cur;
+    const int cw8 = m->coded_w / 8;
+    unsigned sad = ch->sad;
+    if (sad == UINT_MAX) {
+        sad = 0;
+        for (int p = 0; p < 3; p++) {
+            const int sh = p ? 1 : 0;
+            sad += c->mc->sad(cur->data[p] + (ptrdiff_t)(blk->y >> sh) * cur->stride[p] + (blk->x >> sh),
+                              cur->stride[p], ch->pred[p], 16, blk->w >> sh, blk->h >> sh);
+        }
+    }
+    if (sad) {
+        for (int p = 0; p < 3; p++) {
+            const int sh = p ? 1 : 0, bx = blk->x >> sh, by = blk->y >> sh;
+            c->mc->residual((int16_t *)m->residual[p] + (ptrdiff_t)by * m->residual_stride[p] + bx,
+                            m->residual_stride[p], cur->data[p] + (ptrdiff_t)by * cur->stride[p] + bx,
+                            cur->stride[p], ch->pred[p], 16, blk->w >> sh, blk->h >> sh);
+        }
+        for (int j = 0; j < blk->h / 8; j++)
+            memset(b->cell_dirty + (size_t)(blk->y / 8 + j) * cw8 + blk->x / 8, 1, (size_t)(blk->w / 8));
+    } else {
+        zero_residual(b, blk);
+    }
+    const int zero = sad == 0;
+    blk->sad = sad;
+    m->counts.predicted++;
+    if (zero) {
+        blk->flags |= FSR_BLOCK_ZERO_RESIDUAL;
+        m->counts.zero_residual++;
+    }
+}
+
+/* One inter block: its vectors from the grid, then references, prediction
+ * and residual, or no reference when none can be recovered. */
+static void inter_block(FsrBlockMapBuilder *b, Ctx *c, FsrBlock *blk, char part)
+{
+    FsrBlockMap *m = &b->map;
+    const FsrH264Slice *sl = c->sl;
+    const int kind = blk->kind;
+    const size_t cell = (size_t)(blk->y / 8) * (m->coded_w / 8) + blk->x / 8;
+    int lists = b->cell_lists[cell];
+    memcpy(blk->mv, b->cell_mv[cell], sizeof(blk->mv));
+    m->counts.pskip += kind == FSR_BLOCK_PSKIP;
+    m->counts.bskip += kind == FSR_BLOCK_BSKIP;
+    m->counts.direct += kind == FSR_BLOCK_DIRECT;
+    m->counts.inter += kind == FSR_BLOCK_INTER;
+    if (!lists) {
+        m->unmodelled |= FSR_UNMODELLED_MV;
+        blk->flags |= FSR_BLOCK_NO_REF;
+        m->counts.no_ref++;
+        zero_residual(b, blk);
+        return;
+    }
+    blk->lists = (uint8_t)lists;
+    Choice ch;
+    const int try_drop = sl && sl->type == FSR_SLICE_B && kind == FSR_BLOCK_INTER && part != ' ';
+    if (!sl || sl->type == FSR_SLICE_I || choose(c, blk, lists, try_drop, &ch) < 0 || !ch.lists) {
+        blk->flags |= FSR_BLOCK_NO_REF;
+        m->counts.no_ref++;
+        zero_residual(b, blk);
+        return;
+    }
+    apply_choice(m, blk, lists, &ch);
+    for (int l = 0; l < 2; l++)
+        if (ch.lists & (1 << l)) {
+            blk->ref[l] = (int32_t)ch.c[l]->rp->display;
+            blk->ref_idx[l] = (int8_t)ch.c[l]->idx;
+            m->counts.ref_nonzero_idx += ch.c[l]->idx != 0;
+        }
+    store_residual(b, c, blk, &ch);
+}
+
+int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur_display, const FsrMbTable *table,
+                       const AVMotionVector *mvs, int nb_mvs, const FsrH264AU *au, FsrRefResolve resolve, void *opaque)
+{
+    const int mb_w = cur->w / 16, mb_h = cur->h / 16;
+    const int cw = mb_w * 16, ch = mb_h * 16, cw8 = mb_w * 2;
+    FsrBlockMap *m = &b->map;
+    int ret = ensure(b, mb_w * mb_h * 4, cw, ch);
+    if (ret < 0)
+        return ret;
+    table = map_init(b, mb_w, mb_h, table, au);
+    grid_vectors(b, mvs, nb_mvs, cw, ch);
 
     if (!b->mc_filled) {
         fsr_h264_mc_dsp_init(&b->mc, fsr_cpu_flags());
@@ -408,35 +555,15 @@ int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur
             }
             if (is_intra_char(t)) {
                 FsrBlock *blk = &b->blocks[n++];
-                memset(blk, 0, sizeof(*blk));
-                blk->x = (int16_t)(mx * 16);
-                blk->y = (int16_t)(my * 16);
-                blk->w = blk->h = 16;
-                blk->kind = FSR_BLOCK_INTRA;
-                blk->qp = (uint8_t)qp;
-                blk->ref[0] = blk->ref[1] = -1;
-                blk->ref_idx[0] = blk->ref_idx[1] = -1;
+                block_init(blk, mx * 16, my * 16, 16, 16, FSR_BLOCK_INTRA, qp);
                 m->counts.intra++;
                 zero_residual(b, blk);
                 continue;
             }
             const int kind = t == 'S' ? FSR_BLOCK_PSKIP : t == 'd' ? FSR_BLOCK_BSKIP : t == 'D' ? FSR_BLOCK_DIRECT
                                                                                              : FSR_BLOCK_INTER;
-            int rects[4][4], nr = 0;
-            if (part == ' ' && same_cells(b, cw8, mx * 2, my * 2, 2, 2)) {
-                rects[nr][0] = 0, rects[nr][1] = 0, rects[nr][2] = 16, rects[nr++][3] = 16;
-            } else if (part == '-' && same_cells(b, cw8, mx * 2, my * 2, 2, 1) &&
-                       same_cells(b, cw8, mx * 2, my * 2 + 1, 2, 1)) {
-                for (int i = 0; i < 2; i++)
-                    rects[nr][0] = 0, rects[nr][1] = 8 * i, rects[nr][2] = 16, rects[nr++][3] = 8;
-            } else if (part == '|' && same_cells(b, cw8, mx * 2, my * 2, 1, 2) &&
-                       same_cells(b, cw8, mx * 2 + 1, my * 2, 1, 2)) {
-                for (int i = 0; i < 2; i++)
-                    rects[nr][0] = 8 * i, rects[nr][1] = 0, rects[nr][2] = 8, rects[nr++][3] = 16;
-            } else {
-                for (int i = 0; i < 4; i++)
-                    rects[nr][0] = 8 * (i & 1), rects[nr][1] = 8 * (i >> 1), rects[nr][2] = 8, rects[nr++][3] = 8;
-            }
+            int rects[4][4];
+            const int nr = mb_rects(b, cw8, mx, my, part, rects);
             const FsrH264Slice *sl = au ? slice_of(au, addr) : NULL;
             if (sl != last_sl) {
                 c.sl = sl;
@@ -449,87 +576,8 @@ int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur
             }
             for (int r = 0; r < nr; r++) {
                 FsrBlock *blk = &b->blocks[n++];
-                memset(blk, 0, sizeof(*blk));
-                blk->x = (int16_t)(mx * 16 + rects[r][0]);
-                blk->y = (int16_t)(my * 16 + rects[r][1]);
-                blk->w = (uint8_t)rects[r][2];
-                blk->h = (uint8_t)rects[r][3];
-                blk->kind = (uint8_t)kind;
-                blk->qp = (uint8_t)qp;
-                blk->ref[0] = blk->ref[1] = -1;
-                blk->ref_idx[0] = blk->ref_idx[1] = -1;
-                const size_t cell = (size_t)(blk->y / 8) * cw8 + blk->x / 8;
-                int lists = b->cell_lists[cell];
-                memcpy(blk->mv, b->cell_mv[cell], sizeof(blk->mv));
-                m->counts.pskip += kind == FSR_BLOCK_PSKIP;
-                m->counts.bskip += kind == FSR_BLOCK_BSKIP;
-                m->counts.direct += kind == FSR_BLOCK_DIRECT;
-                m->counts.inter += kind == FSR_BLOCK_INTER;
-                if (!lists) {
-                    m->unmodelled |= FSR_UNMODELLED_MV;
-                    blk->flags |= FSR_BLOCK_NO_REF;
-                    m->counts.no_ref++;
-                    zero_residual(b, blk);
-                    continue;
-                }
-                blk->lists = (uint8_t)lists;
-                Choice ch;
-                const int try_drop = sl && sl->type == FSR_SLICE_B && kind == FSR_BLOCK_INTER && part != ' ';
-                if (!sl || sl->type == FSR_SLICE_I || choose(&c, blk, lists, try_drop, &ch) < 0 || !ch.lists) {
-                    blk->flags |= FSR_BLOCK_NO_REF;
-                    m->counts.no_ref++;
-                    zero_residual(b, blk);
-                    continue;
-                }
-                if (ch.lists != lists) {
-                    const int dropped = lists & ~ch.lists;
-                    blk->flags |= FSR_BLOCK_DROPPED_MV;
-                    blk->lists = (uint8_t)ch.lists;
-                    for (int l = 0; l < 2; l++)
-                        if (dropped & (1 << l))
-                            blk->mv[l][0] = blk->mv[l][1] = 0;
-                    m->counts.dropped_mv++;
-                }
-                for (int l = 0; l < 2; l++)
-                    if (ch.lists & (1 << l)) {
-                        blk->ref[l] = (int32_t)ch.c[l]->rp->display;
-                        blk->ref_idx[l] = (int8_t)ch.c[l]->idx;
-                        m->counts.ref_nonzero_idx += ch.c[l]->idx != 0;
-                    }
-                m->counts.bi += ch.lists == 3;
-                memcpy(blk->log2_denom, ch.wt.denom, sizeof(blk->log2_denom));
-                memcpy(blk->weight, ch.wt.w, sizeof(blk->weight));
-                memcpy(blk->offset, ch.wt.o, sizeof(blk->offset));
-                /* residual = decoded - prediction, all three planes; the
-                 * search's SAD says whether there is any */
-                unsigned sad = ch.sad;
-                if (sad == UINT_MAX) {
-                    sad = 0;
-                    for (int p = 0; p < 3; p++) {
-                        const int sh = p ? 1 : 0;
-                        sad += c.mc->sad(cur->data[p] + (ptrdiff_t)(blk->y >> sh) * cur->stride[p] + (blk->x >> sh),
-                                         cur->stride[p], ch.pred[p], 16, blk->w >> sh, blk->h >> sh);
-                    }
-                }
-                if (sad) {
-                    for (int p = 0; p < 3; p++) {
-                        const int sh = p ? 1 : 0, bx = blk->x >> sh, by = blk->y >> sh;
-                        c.mc->residual((int16_t *)m->residual[p] + (ptrdiff_t)by * m->residual_stride[p] + bx,
-                                       m->residual_stride[p], cur->data[p] + (ptrdiff_t)by * cur->stride[p] + bx,
-                                       cur->stride[p], ch.pred[p], 16, blk->w >> sh, blk->h >> sh);
-                    }
-                    for (int j = 0; j < blk->h / 8; j++)
-                        memset(b->cell_dirty + (size_t)(blk->y / 8 + j) * cw8 + blk->x / 8, 1, (size_t)(blk->w / 8));
-                } else {
-                    zero_residual(b, blk);
-                }
-                const int zero = sad == 0;
-                blk->sad = sad;
-                m->counts.predicted++;
-                if (zero) {
-                    blk->flags |= FSR_BLOCK_ZERO_RESIDUAL;
-                    m->counts.zero_residual++;
-                }
+                block_init(blk, mx * 16 + rects[r][0], my * 16 + rects[r][1], rects[r][2], rects[r][3], kind, qp);
+                inter_block(b, &c, blk, part);
             }
         }
     m->nb_blocks = n;
