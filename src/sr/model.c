@@ -324,37 +324,145 @@ static int parse_metadata(const char *path, const cJSON *meta, FsrModel *m)
     return 0;
 }
 
-static int parse_model(const char *path, const uint8_t *file, size_t size, FsrModel **out)
+/* Checks the 8-byte length and parses the JSON header; *hlen gets its
+ * length, *root the object (the caller deletes it). */
+static int parse_header(const char *path, const uint8_t *file, size_t size, cJSON **root, uint64_t *hlen)
 {
     if (size < 8)
         return fsr_error(FSR_ERR_INVALIDDATA, "%s: not a safetensors file (only %zu bytes)", path, size);
-    uint64_t hlen = 0;
+    uint64_t len = 0;
     for (int i = 7; i >= 0; i--)
-        hlen = hlen << 8 | file[i];
-    if (hlen < 2 || hlen > MAX_HEADER_BYTES || hlen > size - 8)
+        len = len << 8 | file[i];
+    if (len < 2 || len > MAX_HEADER_BYTES || len > size - 8)
         return fsr_error(FSR_ERR_INVALIDDATA,
                          "%s: not a safetensors file (header length %llu, file has %zu bytes)",
-                         path, (unsigned long long)hlen, size);
+                         path, (unsigned long long)len, size);
     const char *hdr = (const char *)file + 8;
     if (hdr[0] != '{')
         return fsr_error(FSR_ERR_INVALIDDATA, "%s: not a safetensors file (header is not a JSON object)", path);
     const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(hdr, (size_t)hlen, &end, 0);
-    if (!root || !cJSON_IsObject(root)) {
-        cJSON_Delete(root);
+    cJSON *r = cJSON_ParseWithLengthOpts(hdr, (size_t)len, &end, 0);
+    if (!r || !cJSON_IsObject(r)) {
+        cJSON_Delete(r);
         return fsr_error(FSR_ERR_INVALIDDATA, "%s: malformed JSON header near byte %td", path,
                          (cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() : hdr) - hdr + 8);
     }
     /* The writer pads the header with spaces to keep the data aligned. */
-    for (const char *p = end; p < hdr + hlen; p++)
+    for (const char *p = end; p < hdr + len; p++)
         if (*p != ' ' && *p != '\n' && *p != '\r' && *p != '\t' && *p != 0) {
-            cJSON_Delete(root);
+            cJSON_Delete(r);
             return fsr_error(FSR_ERR_INVALIDDATA, "%s: malformed JSON header: junk after the object", path);
         }
+    *root = r;
+    *hlen = len;
+    return 0;
+}
+
+/* Parses every tensor entry into refs and checks its name; *n_layers gets
+ * the highest layer number. */
+static int parse_tensors(const char *path, const cJSON *root, size_t data_size, TensorRef *refs, int *n_layers)
+{
+    int ret, k = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, root) {
+        if (!strcmp(e->string, "__metadata__"))
+            continue;
+        if ((ret = parse_tensor(path, e, data_size, &refs[k])) < 0)
+            return ret;
+        int layer;
+        char kind[8], extra;
+        if (sscanf(e->string, "conv%d.%7[a-z]%c", &layer, kind, &extra) != 2 || layer < 1 ||
+            layer > FSR_MODEL_MAX_LAYERS || (strcmp(kind, "weight") && strcmp(kind, "bias")))
+            return fsr_error(FSR_ERR_INVALIDDATA, "%s: unexpected tensor %s (expected conv1.weight, conv1.bias, ...)",
+                             path, e->string);
+        if (layer > *n_layers)
+            *n_layers = layer;
+        k++;
+    }
+    if (*n_layers == 0)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: no tensors (missing tensor conv1.weight)", path);
+    return 0;
+}
+
+/* The tensors must tile the data area exactly: overlaps would alias
+ * weights, gaps or a tail mean the file is not what its header says. */
+static int check_tiling(const char *path, TensorRef *refs, int n_tensors, size_t data_size)
+{
+    qsort(refs, (size_t)n_tensors, sizeof(*refs), cmp_begin);
+    size_t pos = 0;
+    for (int i = 0; i < n_tensors; i++) {
+        if (refs[i].begin != pos)
+            return fsr_error(FSR_ERR_INVALIDDATA, "%s: tensor %s starts at data byte %zu, expected %zu (%s)",
+                             path, refs[i].name, refs[i].begin, pos, refs[i].begin < pos ? "overlap" : "gap");
+        pos = refs[i].end;
+    }
+    if (pos != data_size)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: %zu bytes of trailing garbage after the last tensor",
+                         path, data_size - pos);
+    return 0;
+}
+
+/* Fills layer i (0-based) of m from its conv<i+1>.weight and .bias tensors,
+ * checking their shapes against the limits and the previous layer. */
+static int load_layer(const char *path, const TensorRef *refs, int n_tensors, const uint8_t *data, FsrModel *m,
+                      int i)
+{
+    FsrConvLayer *l = &m->layers[i];
+    char wname[32], bname[32];
+    snprintf(wname, sizeof(wname), "conv%d.weight", i + 1);
+    snprintf(bname, sizeof(bname), "conv%d.bias", i + 1);
+    const TensorRef *w = NULL, *b = NULL;
+    for (int j = 0; j < n_tensors; j++) {
+        if (!strcmp(refs[j].name, wname))
+            w = &refs[j];
+        if (!strcmp(refs[j].name, bname))
+            b = &refs[j];
+    }
+    if (!w || !b)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: missing tensor %s", path, !w ? wname : bname);
+    if (w->ndim != 4 || b->ndim != 1)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: %s must be 4-D [out,in,kh,kw] and %s 1-D [out]",
+                         path, wname, bname);
+    if (w->shape[2] < 1 || w->shape[2] > FSR_MODEL_MAX_KERNEL || !(w->shape[2] & 1) ||
+        w->shape[3] < 1 || w->shape[3] > FSR_MODEL_MAX_KERNEL || !(w->shape[3] & 1))
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: %s has a %lldx%lld kernel: sizes must be odd and 1..%d",
+                         path, wname, w->shape[2], w->shape[3], FSR_MODEL_MAX_KERNEL);
+    if (w->shape[0] < 1 || w->shape[0] > FSR_MODEL_MAX_CHANNELS ||
+        w->shape[1] < 1 || w->shape[1] > FSR_MODEL_MAX_CHANNELS)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: %s has %lld -> %lld channels (1..%d)",
+                         path, wname, w->shape[1], w->shape[0], FSR_MODEL_MAX_CHANNELS);
+    if (b->shape[0] != w->shape[0])
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: %s has %lld values for %lld output channels",
+                         path, bname, b->shape[0], w->shape[0]);
+    const long long want_in = i ? m->layers[i - 1].out_ch : 1;
+    if (w->shape[1] != want_in)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: shapes do not chain: %s takes %lld input channels but %s %lld",
+                         path, wname, w->shape[1], i ? "the previous layer gives" : "the luma input has", want_in);
+    l->out_ch = (int)w->shape[0];
+    l->in_ch = (int)w->shape[1];
+    l->kh = (int)w->shape[2];
+    l->kw = (int)w->shape[3];
+    const size_t nw = (size_t)l->out_ch * l->in_ch * l->kh * l->kw;
+    l->weight = malloc(nw * sizeof(float));
+    l->bias = malloc((size_t)l->out_ch * sizeof(float));
+    if (!l->weight || !l->bias)
+        return fsr_error(FSR_ERR(ENOMEM), "%s: out of memory", path);
+    convert(l->weight, data + w->begin, w, nw);
+    convert(l->bias, data + b->begin, b, (size_t)l->out_ch);
+    return 0;
+}
+
+static int parse_model(const char *path, const uint8_t *file, size_t size, FsrModel **out)
+{
+    cJSON *root = NULL;
+    uint64_t hlen = 0;
+    int ret = parse_header(path, file, size, &root, &hlen);
+    if (ret < 0)
+        return ret;
     const uint8_t *data = file + 8 + hlen;
     const size_t data_size = size - 8 - (size_t)hlen;
 
-    int ret = 0, n_tensors = 0, n_layers = 0;
+    int n_tensors = 0, n_layers = 0;
     TensorRef *refs = NULL;
     FsrModel *m = calloc(1, sizeof(*m));
     const cJSON *e;
@@ -367,47 +475,10 @@ static int parse_model(const char *path, const uint8_t *file, size_t size, FsrMo
     }
     if ((ret = parse_metadata(path, cJSON_GetObjectItemCaseSensitive(root, "__metadata__"), m)) < 0)
         goto fail;
-
-    int k = 0;
-    cJSON_ArrayForEach(e, root) {
-        if (!strcmp(e->string, "__metadata__"))
-            continue;
-        if ((ret = parse_tensor(path, e, data_size, &refs[k])) < 0)
-            goto fail;
-        int layer;
-        char kind[8], extra;
-        if (sscanf(e->string, "conv%d.%7[a-z]%c", &layer, kind, &extra) != 2 || layer < 1 ||
-            layer > FSR_MODEL_MAX_LAYERS || (strcmp(kind, "weight") && strcmp(kind, "bias"))) {
-            ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: unexpected tensor %s (expected conv1.weight, conv1.bias, ...)",
-                            path, e->string);
-            goto fail;
-        }
-        if (layer > n_layers)
-            n_layers = layer;
-        k++;
-    }
-    if (n_layers == 0) {
-        ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: no tensors (missing tensor conv1.weight)", path);
+    if ((ret = parse_tensors(path, root, data_size, refs, &n_layers)) < 0)
         goto fail;
-    }
-
-    /* The tensors must tile the data area exactly: overlaps would alias
-     * weights, gaps or a tail mean the file is not what its header says. */
-    qsort(refs, (size_t)n_tensors, sizeof(*refs), cmp_begin);
-    size_t pos = 0;
-    for (int i = 0; i < n_tensors; i++) {
-        if (refs[i].begin != pos) {
-            ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: tensor %s starts at data byte %zu, expected %zu (%s)",
-                            path, refs[i].name, refs[i].begin, pos, refs[i].begin < pos ? "overlap" : "gap");
-            goto fail;
-        }
-        pos = refs[i].end;
-    }
-    if (pos != data_size) {
-        ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: %zu bytes of trailing garbage after the last tensor",
-                        path, data_size - pos);
+    if ((ret = check_tiling(path, refs, n_tensors, data_size)) < 0)
         goto fail;
-    }
 
     m->n_layers = n_layers;
     m->layers = calloc((size_t)n_layers, sizeof(*m->layers));
@@ -415,64 +486,9 @@ static int parse_model(const char *path, const uint8_t *file, size_t size, FsrMo
         ret = fsr_error(FSR_ERR(ENOMEM), "%s: out of memory", path);
         goto fail;
     }
-    for (int i = 0; i < n_layers; i++) {
-        FsrConvLayer *l = &m->layers[i];
-        char wname[32], bname[32];
-        snprintf(wname, sizeof(wname), "conv%d.weight", i + 1);
-        snprintf(bname, sizeof(bname), "conv%d.bias", i + 1);
-        const TensorRef *w = NULL, *b = NULL;
-        for (int j = 0; j < n_tensors; j++) {
-            if (!strcmp(refs[j].name, wname))
-                w = &refs[j];
-            if (!strcmp(refs[j].name, bname))
-                b = &refs[j];
-        }
-        if (!w || !b) {
-            ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: missing tensor %s", path, !w ? wname : bname);
+    for (int i = 0; i < n_layers; i++)
+        if ((ret = load_layer(path, refs, n_tensors, data, m, i)) < 0)
             goto fail;
-        }
-        if (w->ndim != 4 || b->ndim != 1) {
-            ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: %s must be 4-D [out,in,kh,kw] and %s 1-D [out]",
-                            path, wname, bname);
-            goto fail;
-        }
-        if (w->shape[2] < 1 || w->shape[2] > FSR_MODEL_MAX_KERNEL || !(w->shape[2] & 1) ||
-            w->shape[3] < 1 || w->shape[3] > FSR_MODEL_MAX_KERNEL || !(w->shape[3] & 1)) {
-            ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: %s has a %lldx%lld kernel: sizes must be odd and 1..%d",
-                            path, wname, w->shape[2], w->shape[3], FSR_MODEL_MAX_KERNEL);
-            goto fail;
-        }
-        if (w->shape[0] < 1 || w->shape[0] > FSR_MODEL_MAX_CHANNELS ||
-            w->shape[1] < 1 || w->shape[1] > FSR_MODEL_MAX_CHANNELS) {
-            ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: %s has %lld -> %lld channels (1..%d)",
-                            path, wname, w->shape[1], w->shape[0], FSR_MODEL_MAX_CHANNELS);
-            goto fail;
-        }
-        if (b->shape[0] != w->shape[0]) {
-            ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: %s has %lld values for %lld output channels",
-                            path, bname, b->shape[0], w->shape[0]);
-            goto fail;
-        }
-        const long long want_in = i ? m->layers[i - 1].out_ch : 1;
-        if (w->shape[1] != want_in) {
-            ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: shapes do not chain: %s takes %lld input channels but %s %lld",
-                            path, wname, w->shape[1], i ? "the previous layer gives" : "the luma input has", want_in);
-            goto fail;
-        }
-        l->out_ch = (int)w->shape[0];
-        l->in_ch = (int)w->shape[1];
-        l->kh = (int)w->shape[2];
-        l->kw = (int)w->shape[3];
-        const size_t nw = (size_t)l->out_ch * l->in_ch * l->kh * l->kw;
-        l->weight = malloc(nw * sizeof(float));
-        l->bias = malloc((size_t)l->out_ch * sizeof(float));
-        if (!l->weight || !l->bias) {
-            ret = fsr_error(FSR_ERR(ENOMEM), "%s: out of memory", path);
-            goto fail;
-        }
-        convert(l->weight, data + w->begin, w, nw);
-        convert(l->bias, data + b->begin, b, (size_t)l->out_ch);
-    }
     if (n_tensors != 2 * n_layers) {
         ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: %d tensors for %d layers: a conv layer is missing a tensor",
                         path, n_tensors, n_layers);
