@@ -177,7 +177,15 @@ static int bench(const char *input, int runs)
     return 0;
 }
 
-int main(int argc, char **argv)
+typedef struct ProbeOptions {
+    long long max_frames;
+    const char *json_path, *draw_path;
+    int do_bench, quiet, runs;
+} ProbeOptions;
+
+/* -1 to go on with argv[optind] as INPUT, or the exit status (0 after
+ * --help, 2 after a message). */
+static int parse_options(ProbeOptions *o, int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "frames", required_argument, NULL, 'n' }, { "json", required_argument, NULL, 'j' },
@@ -186,16 +194,15 @@ int main(int argc, char **argv)
         { "runs", required_argument, NULL, 'r' },
         { NULL, 0, NULL, 0 },
     };
-    long long max_frames = -1;
-    const char *json_path = NULL, *draw_path = NULL;
-    int do_bench = 0, quiet = 0, runs = 3, c;
+    *o = (ProbeOptions) { .max_frames = -1, .runs = 3 };
+    int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":n:j:d:bqhr:", longopts, NULL)) != -1) {
         switch (c) {
         case 'n': {
             char *end;
-            max_frames = strtoll(optarg, &end, 10);
-            if (!*optarg || *end || max_frames < 1) {
+            o->max_frames = strtoll(optarg, &end, 10);
+            if (!*optarg || *end || o->max_frames < 1) {
                 fprintf(stderr, "fastsr-probe: error: --frames needs a positive number, not '%s'\n", optarg);
                 return 2;
             }
@@ -208,13 +215,13 @@ int main(int argc, char **argv)
                 fprintf(stderr, "fastsr-probe: error: --runs needs a number 1..100, not '%s'\n", optarg);
                 return 2;
             }
-            runs = (int)v;
+            o->runs = (int)v;
             break;
         }
-        case 'j': json_path = optarg; break;
-        case 'd': draw_path = optarg; break;
-        case 'b': do_bench = 1; break;
-        case 'q': quiet = 1; break;
+        case 'j': o->json_path = optarg; break;
+        case 'd': o->draw_path = optarg; break;
+        case 'b': o->do_bench = 1; break;
+        case 'q': o->quiet = 1; break;
         case 'h': usage(stdout); return 0;
         case ':':
             fprintf(stderr, "fastsr-probe: error: %s needs a value (see --help)\n", argv[optind - 1]);
@@ -229,10 +236,86 @@ int main(int argc, char **argv)
                 optind == argc ? "no INPUT given" : "more than one INPUT given");
         return 2;
     }
-    const char *input = argv[optind];
-    if (do_bench)
-        return bench(input, runs) ? 1 : 0;
+    return -1;
+}
 
+static void print_frame(const FsrBlockMap *m)
+{
+    printf("frame %5lld  %c  decode %5lld  %s  intra %4d  skip %4d  direct %4d  inter %4d  bi %4d  exact %5.1f%%",
+           (long long)m->display_index, m->type, (long long)m->decode_index, m->is_ref ? "ref   " : "nonref",
+           m->counts.intra, m->counts.pskip + m->counts.bskip, m->counts.direct, m->counts.inter,
+           m->counts.bi, m->counts.predicted ? 100.0 * m->counts.zero_residual / m->counts.predicted : 100.0);
+    if (m->counts.no_ref)
+        printf("  no-ref %d", m->counts.no_ref);
+    if (m->counts.missing_refs)
+        printf("  missing-refs %d", m->counts.missing_refs);
+    if (m->corrupt)
+        printf("  corrupt");
+    for (unsigned i = 0; i < sizeof(unmodelled_names) / sizeof(*unmodelled_names); i++)
+        if (m->unmodelled & (1u << i))
+            printf("  unmodelled:%s", unmodelled_names[i]);
+    printf("\n");
+}
+
+typedef struct Totals {
+    long long frames, predicted, zero, blocks[5], unmodelled; /* blocks: intra, skip, direct, inter, bi */
+} Totals;
+
+static void add_frame(Totals *t, const FsrBlockMap *m)
+{
+    t->frames++;
+    t->predicted += m->counts.predicted;
+    t->zero += m->counts.zero_residual;
+    t->blocks[0] += m->counts.intra;
+    t->blocks[1] += m->counts.pskip + m->counts.bskip;
+    t->blocks[2] += m->counts.direct;
+    t->blocks[3] += m->counts.inter;
+    t->blocks[4] += m->counts.bi;
+    t->unmodelled += m->unmodelled != 0;
+}
+
+static void print_totals(const Totals *t, const FsrReaderStats *st)
+{
+    printf("%lld frames: intra %lld, skip %lld, direct %lld, inter %lld (bi %lld) blocks; exact residual %lld of %lld "
+           "predicted blocks (%.2f%%)",
+           t->frames, t->blocks[0], t->blocks[1], t->blocks[2], t->blocks[3], t->blocks[4], t->zero, t->predicted,
+           t->predicted ? 100.0 * t->zero / t->predicted : 0.0);
+    if (t->unmodelled)
+        printf("; %lld frames with unmodelled features", t->unmodelled);
+    if (st->decode_errors || st->corrupt_frames)
+        printf("; %lld packets rejected, %lld frames concealed by the decoder", (long long)st->decode_errors,
+               (long long)st->corrupt_frames);
+    printf("\n");
+}
+
+/* The frame with its block map drawn over it, into --draw's output (opened,
+ * with the canvas, on the first frame); 0, or -1 after a message. */
+static int draw_frame(DrawOut **draw, FsrPicture *canvas, const char *draw_path, FsrReader *rd,
+                      const FsrReaderFrame *sf)
+{
+    if (!*draw) {
+        if (drawout_open(draw, draw_path, rd) < 0)
+            return -1;
+        if (fsr_picture_alloc(canvas, sf->pic.w, sf->pic.h) < 0) {
+            fprintf(stderr, "fastsr-probe: error: %s\n", fsr_last_error());
+            return -1;
+        }
+    }
+    for (int p = 0; p < 3; p++) {
+        const int w = p ? fsr_chroma_w(canvas->w) : canvas->w, h = p ? fsr_chroma_h(canvas->h) : canvas->h;
+        for (int y = 0; y < h; y++)
+            memcpy(canvas->data[p] + y * canvas->stride[p], sf->pic.data[p] + y * sf->pic.stride[p], (size_t)w);
+    }
+    if (fsr_blockmap_draw(canvas, sf->map) < 0) {
+        fprintf(stderr, "fastsr-probe: error: %s\n", fsr_last_error());
+        return -1;
+    }
+    return drawout_write(*draw, canvas, sf->pts, sf->duration) < 0 ? -1 : 0;
+}
+
+/* Block-map statistics of input, per frame and in total; the exit status. */
+static int probe(const char *input, const ProbeOptions *o)
+{
     FsrReader *rd;
     if (fsr_reader_open(&rd, input, NULL) < 0) {
         fprintf(stderr, "fastsr-probe: error: %s\n", fsr_last_error());
@@ -250,95 +333,40 @@ int main(int argc, char **argv)
     DrawOut *draw = NULL;
     FsrPicture canvas = { 0 };
     int status = 0, ret = 0;
-    if (json_path && !(jf = fopen(json_path, "w"))) {
-        fprintf(stderr, "fastsr-probe: error: %s: %s\n", json_path, strerror(errno));
+    if (o->json_path && !(jf = fopen(o->json_path, "w"))) {
+        fprintf(stderr, "fastsr-probe: error: %s: %s\n", o->json_path, strerror(errno));
         fsr_reader_close(&rd);
         return 1;
     }
-    long long frames = 0, predicted = 0, zero = 0, blocks[5] = { 0 }, unmodelled = 0;
+    Totals t = { 0 };
     FsrReaderFrame sf;
-    while ((max_frames < 0 || frames < max_frames) && (ret = fsr_reader_read(rd, &sf)) == 0) {
-        const FsrBlockMap *m = sf.map;
-        frames++;
-        predicted += m->counts.predicted;
-        zero += m->counts.zero_residual;
-        blocks[0] += m->counts.intra;
-        blocks[1] += m->counts.pskip + m->counts.bskip;
-        blocks[2] += m->counts.direct;
-        blocks[3] += m->counts.inter;
-        blocks[4] += m->counts.bi;
-        unmodelled += m->unmodelled != 0;
-        if (!quiet) {
-            printf("frame %5lld  %c  decode %5lld  %s  intra %4d  skip %4d  direct %4d  inter %4d  bi %4d  exact %5.1f%%",
-                   (long long)m->display_index, m->type, (long long)m->decode_index, m->is_ref ? "ref   " : "nonref",
-                   m->counts.intra, m->counts.pskip + m->counts.bskip, m->counts.direct, m->counts.inter,
-                   m->counts.bi, m->counts.predicted ? 100.0 * m->counts.zero_residual / m->counts.predicted : 100.0);
-            if (m->counts.no_ref)
-                printf("  no-ref %d", m->counts.no_ref);
-            if (m->counts.missing_refs)
-                printf("  missing-refs %d", m->counts.missing_refs);
-            if (m->corrupt)
-                printf("  corrupt");
-            for (unsigned i = 0; i < sizeof(unmodelled_names) / sizeof(*unmodelled_names); i++)
-                if (m->unmodelled & (1u << i))
-                    printf("  unmodelled:%s", unmodelled_names[i]);
-            printf("\n");
-        }
-        if (jf && write_json(jf, m) < 0) {
-            fprintf(stderr, "fastsr-probe: error: %s: cannot write JSON\n", json_path);
+    while ((o->max_frames < 0 || t.frames < o->max_frames) && (ret = fsr_reader_read(rd, &sf)) == 0) {
+        add_frame(&t, sf.map);
+        if (!o->quiet)
+            print_frame(sf.map);
+        if (jf && write_json(jf, sf.map) < 0) {
+            fprintf(stderr, "fastsr-probe: error: %s: cannot write JSON\n", o->json_path);
             status = 1;
             break;
         }
-        if (draw_path) {
-            if (!draw) {
-                if (drawout_open(&draw, draw_path, rd) < 0) {
-                    status = 1;
-                    break;
-                }
-                if (fsr_picture_alloc(&canvas, sf.pic.w, sf.pic.h) < 0) {
-                    fprintf(stderr, "fastsr-probe: error: %s\n", fsr_last_error());
-                    status = 1;
-                    break;
-                }
-            }
-            for (int p = 0; p < 3; p++) {
-                const int w = p ? fsr_chroma_w(canvas.w) : canvas.w, h = p ? fsr_chroma_h(canvas.h) : canvas.h;
-                for (int y = 0; y < h; y++)
-                    memcpy(canvas.data[p] + y * canvas.stride[p], sf.pic.data[p] + y * sf.pic.stride[p], (size_t)w);
-            }
-            if (fsr_blockmap_draw(&canvas, m) < 0) {
-                fprintf(stderr, "fastsr-probe: error: %s\n", fsr_last_error());
-                status = 1;
-                break;
-            }
-            if (drawout_write(draw, &canvas, sf.pts, sf.duration) < 0) {
-                status = 1;
-                break;
-            }
+        if (o->draw_path && draw_frame(&draw, &canvas, o->draw_path, rd, &sf) < 0) {
+            status = 1;
+            break;
         }
     }
     if (!status && ret < 0) {
-        fprintf(stderr, "fastsr-probe: error: %s (after %lld frames)\n", fsr_last_error(), frames);
+        fprintf(stderr, "fastsr-probe: error: %s (after %lld frames)\n", fsr_last_error(), t.frames);
         status = 1;
     }
     FsrReaderStats st;
     fsr_reader_stats(rd, &st);
-    if (!status && frames == 0) {
+    if (!status && t.frames == 0) {
         fprintf(stderr, "fastsr-probe: error: %s: no frame could be decoded\n", input);
         status = 1;
     }
-    printf("%lld frames: intra %lld, skip %lld, direct %lld, inter %lld (bi %lld) blocks; exact residual %lld of %lld "
-           "predicted blocks (%.2f%%)",
-           frames, blocks[0], blocks[1], blocks[2], blocks[3], blocks[4], zero, predicted,
-           predicted ? 100.0 * zero / predicted : 0.0);
-    if (unmodelled)
-        printf("; %lld frames with unmodelled features", unmodelled);
-    if (st.decode_errors || st.corrupt_frames)
-        printf("; %lld packets rejected, %lld frames concealed by the decoder", (long long)st.decode_errors,
-               (long long)st.corrupt_frames);
-    printf("\n");
+    print_totals(&t, &st);
     if (jf && fclose(jf) && !status) {
-        fprintf(stderr, "fastsr-probe: error: %s: cannot write JSON\n", json_path);
+        fprintf(stderr, "fastsr-probe: error: %s: cannot write JSON\n", o->json_path);
         status = 1;
     }
     if (draw && drawout_close(&draw, !status) < 0)
@@ -346,4 +374,16 @@ int main(int argc, char **argv)
     fsr_picture_free(&canvas);
     fsr_reader_close(&rd);
     return status;
+}
+
+int main(int argc, char **argv)
+{
+    ProbeOptions o;
+    const int status = parse_options(&o, argc, argv);
+    if (status >= 0)
+        return status;
+    const char *input = argv[optind];
+    if (o.do_bench)
+        return bench(input, o.runs) ? 1 : 0;
+    return probe(input, &o);
 }
