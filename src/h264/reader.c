@@ -93,23 +93,6 @@ const FsrReaderInfo *fsr_reader_info(const FsrReader *r)
     return &r->info;
 }
 
-/* The facts of a frame read without block maps, as the hook gives them for
- * codecs without side information. */
-static const FsrBlockMap *plain_map(FsrReader *r, const FsrFrame *f)
-{
-    FsrBlockMap *m = &r->plain;
-    memset(m, 0, sizeof(*m));
-    m->display_index = f->display_index;
-    m->decode_index = f->decode_index;
-    m->pts = f->pts;
-    m->type = f->pict_type;
-    m->is_ref = -1;
-    m->width = f->pic.w;
-    m->height = f->pic.h;
-    m->corrupt = f->corrupt;
-    return m;
-}
-
 int fsr_reader_read(FsrReader *r, FsrReaderFrame *out)
 {
     FsrSideInfoFrame sf;
@@ -118,8 +101,10 @@ int fsr_reader_read(FsrReader *r, FsrReaderFrame *out)
         ret = fsr_sideinfo_read(r->si, &sf);
     } else {
         ret = fsr_decoder_read(r->dec, &sf.frame);
-        if (!ret)
-            sf.map = plain_map(r, &sf.frame);
+        if (!ret) {
+            fsr_sideinfo_plain_map(&r->plain, &sf.frame);
+            sf.map = &r->plain;
+        }
     }
     if (ret)
         return ret;

@@ -536,6 +536,19 @@ static int emit(FsrSideInfo *si, FsrSideInfoFrame *out)
     return 1;
 }
 
+void fsr_sideinfo_plain_map(FsrBlockMap *m, const FsrFrame *f)
+{
+    memset(m, 0, sizeof(*m));
+    m->display_index = f->display_index;
+    m->decode_index = f->decode_index;
+    m->pts = f->pts;
+    m->type = f->pict_type;
+    m->is_ref = -1;
+    m->width = f->pic.w;
+    m->height = f->pic.h;
+    m->corrupt = f->corrupt;
+}
+
 int fsr_sideinfo_read(FsrSideInfo *si, FsrSideInfoFrame *out)
 {
     int ret;
@@ -546,15 +559,7 @@ int fsr_sideinfo_read(FsrSideInfo *si, FsrSideInfoFrame *out)
         ret = fsr_decoder_read(si->dec, &f);
         if (ret)
             return ret;
-        memset(&si->plain, 0, sizeof(si->plain));
-        si->plain.display_index = f.display_index;
-        si->plain.decode_index = f.decode_index;
-        si->plain.pts = f.pts;
-        si->plain.type = f.pict_type;
-        si->plain.is_ref = -1;
-        si->plain.width = f.pic.w;
-        si->plain.height = f.pic.h;
-        si->plain.corrupt = f.corrupt;
+        fsr_sideinfo_plain_map(&si->plain, &f);
         out->frame = f;
         out->map = &si->plain;
         si->stats.frames++;

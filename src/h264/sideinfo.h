@@ -34,6 +34,9 @@ FsrDecoder *fsr_sideinfo_decoder(FsrSideInfo *si);
 /* Name of the video codec (for messages), with the pixel format when that
  * is what rules side information out, e.g. "h264 (yuv444p)". */
 const char *fsr_sideinfo_codec_name(const FsrSideInfo *si);
+/* The map of a frame without side information: its facts only
+ * (side_info 0, no blocks, is_ref unknown). */
+void fsr_sideinfo_plain_map(FsrBlockMap *m, const FsrFrame *f);
 
 /* Totals over the frames read so far. */
 typedef struct FsrSideInfoStats {
