@@ -108,17 +108,6 @@ static int ensure_pic(FsrPicture *p, int w, int h)
     return fsr_picture_alloc(p, w, h);
 }
 
-static int copy_pic(FsrPicture *d, const FsrPicture *s)
-{
-    int ret = ensure_pic(d, s->w, s->h);
-    if (ret < 0)
-        return ret;
-    for (int c = 0; c < 3; c++)
-        copy_plane(d->data[c], d->stride[c], s->data[c], s->stride[c], c ? fsr_chroma_w(s->w) : s->w,
-                   c ? fsr_chroma_h(s->h) : s->h);
-    return 0;
-}
-
 /* Copies a block map without its residual (the overlay needs blocks only). */
 static int copy_map(FsrBlockMap *d, FsrBlock **blocks, int *cap, const FsrBlockMap *s)
 {
@@ -250,7 +239,7 @@ static LrEntry *keep_lr(Worker *w, int64_t index, const FsrPicture *lr, const Fs
 {
     LrEntry *e = &w->ring[index % LR_RING];
     e->index = index;
-    if (copy_pic(&e->lr, lr) < 0 || copy_map(&e->map, &e->blocks, &e->cap, map) < 0) {
+    if (fsr_picture_copy(&e->lr, lr) < 0 || copy_map(&e->map, &e->blocks, &e->cap, map) < 0) {
         e->index = -1;
         return NULL;
     }
@@ -390,7 +379,7 @@ static int deliver(Worker *w, const FsrFastFrame *ff, WorkerStats *st, double *w
     if (!f)
         return 1;
     int ret;
-    if ((ret = copy_pic(&f->hr, ff->hr)) < 0 || (ret = copy_pic(&f->lr, &e->lr)) < 0 ||
+    if ((ret = fsr_picture_copy(&f->hr, ff->hr)) < 0 || (ret = fsr_picture_copy(&f->lr, &e->lr)) < 0 ||
         (ret = copy_map(&f->map, &f->blocks, &f->blocks_cap, &e->map)) < 0) {
         queue_put_free(w->s.queue, f);
         return ret;
@@ -443,7 +432,7 @@ static int keep_decoded(DecFrame *d, const FsrReaderFrame *f)
         map = &plain;
     }
     int ret;
-    if ((ret = copy_pic(&d->lr, &f->pic)) < 0 || (ret = copy_map(&d->map, &d->blocks, &d->cap, map)) < 0)
+    if ((ret = fsr_picture_copy(&d->lr, &f->pic)) < 0 || (ret = copy_map(&d->map, &d->blocks, &d->cap, map)) < 0)
         return ret;
     if (map->side_info && map->nb_blocks) {
         const size_t n = (size_t)map->coded_h * map->residual_stride[0];

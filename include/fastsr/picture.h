@@ -19,6 +19,9 @@ typedef struct FsrPicture {
  * negative error; sizes up to 16384x16384. */
 FSR_API int fsr_picture_alloc(FsrPicture *pic, int w, int h);
 FSR_API void fsr_picture_free(FsrPicture *pic);
+/* Copies src's pixels into dst, (re)allocating dst when it has no planes or
+ * another size.  0 or a negative error. */
+FSR_API int fsr_picture_copy(FsrPicture *dst, const FsrPicture *src);
 
 static inline int fsr_chroma_w(int w) { return (w + 1) >> 1; }
 static inline int fsr_chroma_h(int h) { return (h + 1) >> 1; }

@@ -41,3 +41,19 @@ void fsr_picture_free(FsrPicture *pic)
     free(pic->buf);
     memset(pic, 0, sizeof(*pic));
 }
+
+int fsr_picture_copy(FsrPicture *dst, const FsrPicture *src)
+{
+    if (!dst->buf || dst->w != src->w || dst->h != src->h) {
+        fsr_picture_free(dst);
+        int ret = fsr_picture_alloc(dst, src->w, src->h);
+        if (ret < 0)
+            return ret;
+    }
+    for (int c = 0; c < 3; c++) {
+        const int w = c ? fsr_chroma_w(src->w) : src->w, h = c ? fsr_chroma_h(src->h) : src->h;
+        for (int y = 0; y < h; y++)
+            memcpy(dst->data[c] + y * dst->stride[c], src->data[c] + y * src->stride[c], w);
+    }
+    return 0;
+}

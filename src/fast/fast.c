@@ -162,20 +162,6 @@ static void copy_plane(uint8_t *d, ptrdiff_t ds, const uint8_t *s, ptrdiff_t ss,
         memcpy(d + y * ds, s + y * ss, w);
 }
 
-static int copy_picture(FsrPicture *dst, const FsrPicture *src)
-{
-    if (!dst->buf || dst->w != src->w || dst->h != src->h) {
-        fsr_picture_free(dst);
-        int ret = fsr_picture_alloc(dst, src->w, src->h);
-        if (ret < 0)
-            return ret;
-    }
-    for (int c = 0; c < 3; c++)
-        copy_plane(dst->data[c], dst->stride[c], src->data[c], src->stride[c], c ? fsr_chroma_w(src->w) : src->w,
-                   c ? fsr_chroma_h(src->h) : src->h);
-    return 0;
-}
-
 int fsr_fast_push(FsrFast *f, const FsrPicture *lr, const FsrBlockMap *map, int64_t pts, int64_t duration)
 {
     if (!lr || !map)
@@ -184,7 +170,7 @@ int fsr_fast_push(FsrFast *f, const FsrPicture *lr, const FsrBlockMap *map, int6
         return fsr_error(FSR_ERR(ENOSPC), "fast: too many frames waiting for their decode turn");
     Pending *p = &f->pending[f->npending];
     memset(p, 0, sizeof(*p));
-    int ret = copy_picture(&p->lr, lr);
+    int ret = fsr_picture_copy(&p->lr, lr);
     if (ret < 0)
         return ret;
     p->map = *map;
@@ -336,7 +322,7 @@ static int store_ref(FsrFast *f, const Pending *p, const FsrPicture *hr, double 
             if (f->refs[i].decode < slot->decode)
                 slot = &f->refs[i];
     }
-    int ret = copy_picture(&slot->hr, hr);
+    int ret = fsr_picture_copy(&slot->hr, hr);
     if (ret < 0)
         return ret;
     slot->used = 1;
