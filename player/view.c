@@ -92,14 +92,14 @@ static SDL_Texture *make_font(SDL_Renderer *ren)
     return t;
 }
 
-int view_open(View **pv, const PlayOptions *o, int hw, int hh)
+/* Starts SDL's video with a driver that can show a window; *drv: its name.
+ * Without a display server SDL would fall back to its invisible offscreen
+ * driver: only a console (KMSDRM) is worth trying then.  An explicit
+ * SDL_VIDEODRIVER (offscreen, dummy, ...) is obeyed. */
+static int init_video(const char **drv)
 {
-    *pv = NULL;
     /* linear filtering when the window scales the picture */
     SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "1");
-    /* Without a display server SDL would fall back to its invisible
-     * offscreen driver: only a console (KMSDRM) is worth trying then.  An
-     * explicit SDL_VIDEODRIVER (offscreen, dummy, ...) is obeyed. */
     const int chosen = getenv("SDL_VIDEODRIVER") && *getenv("SDL_VIDEODRIVER");
     const char *x11 = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
     if (!chosen && !(x11 && *x11) && !(wl && *wl))
@@ -109,41 +109,95 @@ int view_open(View **pv, const PlayOptions *o, int hw, int hh)
                 "run under xvfb-run for a virtual one)\n");
         return -1;
     }
-    const char *drv = SDL_GetCurrentVideoDriver();
-    if (!chosen && drv && (!strcmp(drv, "offscreen") || !strcmp(drv, "dummy"))) {
+    *drv = SDL_GetCurrentVideoDriver();
+    if (!chosen && *drv && (!strcmp(*drv, "offscreen") || !strcmp(*drv, "dummy"))) {
         fprintf(stderr, PLAY_NAME ": error: cannot open a window: no display (SDL found only its '%s' driver; "
-                "run under xvfb-run for a virtual one)\n", drv);
+                "run under xvfb-run for a virtual one)\n", *drv);
         SDL_QuitSubSystem(SDL_INIT_VIDEO);
         return -1;
     }
-    View *v = calloc(1, sizeof(*v));
-    if (!v)
-        return fail("out of memory");
-    v->hw = hw;
-    v->hh = hh;
-    v->uploaded = -1;
-    int ww = hw, wh = hh;
+    return 0;
+}
+
+/* The window's first size: --size, else the output size (hw x hh) shrunk
+ * to fit the screen. */
+static void initial_size(const PlayOptions *o, int hw, int hh, int *ww, int *wh)
+{
+    *ww = hw;
+    *wh = hh;
     if (o->width) {
-        ww = o->width;
-        wh = o->height;
-    } else {
-        /* the output size, shrunk to fit the screen */
-        SDL_Rect b;
-        if (SDL_GetDisplayUsableBounds(0, &b) == 0 && b.w > 0 && b.h > 0) {
-            const double f = SDL_min(0.95 * b.w / ww, 0.9 * b.h / wh);
-            if (f < 1) {
-                ww = (int)(ww * f);
-                wh = (int)(wh * f);
-            }
+        *ww = o->width;
+        *wh = o->height;
+        return;
+    }
+    SDL_Rect b;
+    if (SDL_GetDisplayUsableBounds(0, &b) == 0 && b.w > 0 && b.h > 0) {
+        const double f = SDL_min(0.95 * b.w / *ww, 0.9 * b.h / *wh);
+        if (f < 1) {
+            *ww = (int)(*ww * f);
+            *wh = (int)(*wh * f);
         }
     }
+}
+
+static SDL_Window *create_window(const PlayOptions *o, int hw, int hh)
+{
+    int ww, wh;
+    initial_size(o, hw, hh, &ww, &wh);
     char title[1200];
     snprintf(title, sizeof(title), PLAY_NAME " - %s", o->input);
-    v->win = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, ww, wh, SDL_WINDOW_RESIZABLE);
-    if (!v->win) {
-        view_close(&v);
-        return fail("cannot open a window");
+    return SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, ww, wh, SDL_WINDOW_RESIZABLE);
+}
+
+/* An accelerated renderer for --renderer auto or gpu, or NULL.  With auto,
+ * one that is not really a GPU is refused (gl: the software OpenGL's name
+ * when that was the reason); gpu settles for SDL's software renderer. */
+static SDL_Renderer *gpu_renderer(SDL_Window *win, int choice, Uint32 vsync, char *gl, size_t n)
+{
+    SDL_Renderer *ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_ACCELERATED | vsync);
+    SDL_RendererInfo info;
+    if (ren && choice == RENDER_AUTO && SDL_GetRendererInfo(ren, &info) == 0 &&
+        (!(info.flags & SDL_RENDERER_ACCELERATED) || !strcmp(info.name, "software") ||
+         gl_software(info.name, gl, n))) {
+        SDL_DestroyRenderer(ren);
+        ren = NULL;
     }
+    if (!ren && choice == RENDER_GPU)
+        ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
+    return ren;
+}
+
+/* SDL's software renderer, or NULL.  Asked for by index: an
+ * SDL_RENDER_DRIVER hint would override the flags. */
+static SDL_Renderer *software_renderer(SDL_Window *win)
+{
+    SDL_Renderer *ren = NULL;
+    for (int i = 0, n = SDL_GetNumRenderDrivers(); i < n && !ren; i++) {
+        SDL_RendererInfo info;
+        if (SDL_GetRenderDriverInfo(i, &info) == 0 && !strcmp(info.name, "software"))
+            ren = SDL_CreateRenderer(win, i, SDL_RENDERER_SOFTWARE);
+    }
+    return ren;
+}
+
+/* v->renderer: the name shown in the HUD (gl: as gpu_renderer left it). */
+static void describe_renderer(View *v, char *gl, size_t n)
+{
+    SDL_RendererInfo info;
+    if (SDL_GetRendererInfo(v->ren, &info) < 0)
+        info.name = "?";
+    if (v->soft)
+        snprintf(v->renderer, sizeof(v->renderer), "software, YUV by the player%s%s%s", *gl ? " (GL is " : "", gl,
+                 *gl ? ")" : "");
+    else if (gl_software(info.name, gl, n))
+        snprintf(v->renderer, sizeof(v->renderer), "%s (%s, software)", info.name, gl);
+    else
+        snprintf(v->renderer, sizeof(v->renderer), "%s", info.name);
+}
+
+/* v->ren and v->soft as --renderer asks (drv: the video driver). */
+static int create_renderer(View *v, const PlayOptions *o, const char *drv)
+{
     const Uint32 vsync = o->no_sync ? 0 : SDL_RENDERER_PRESENTVSYNC;
     /* SDL's software renderer presents through an OpenGL texture on X11 by
      * default: without a GPU that is llvmpipe drawing a full-window quad
@@ -154,43 +208,24 @@ int view_open(View **pv, const PlayOptions *o, int hw, int hh)
     if (drv && !strcmp(drv, "x11"))
         SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
     char gl[64] = "";
-    if (o->renderer != RENDER_SOFTWARE) {
-        v->ren = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_ACCELERATED | vsync);
-        SDL_RendererInfo info;
-        if (v->ren && o->renderer == RENDER_AUTO && SDL_GetRendererInfo(v->ren, &info) == 0 &&
-            (!(info.flags & SDL_RENDERER_ACCELERATED) || !strcmp(info.name, "software") ||
-             gl_software(info.name, gl, sizeof(gl)))) {
-            SDL_DestroyRenderer(v->ren);
-            v->ren = NULL;
-        }
-        if (!v->ren && o->renderer == RENDER_GPU)
-            v->ren = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_SOFTWARE);
-    }
+    if (o->renderer != RENDER_SOFTWARE)
+        v->ren = gpu_renderer(v->win, o->renderer, vsync, gl, sizeof(gl));
     if (!v->ren) {
-        /* by index: an SDL_RENDER_DRIVER hint would override the flags */
-        for (int i = 0, n = SDL_GetNumRenderDrivers(); i < n && !v->ren; i++) {
-            SDL_RendererInfo info;
-            if (SDL_GetRenderDriverInfo(i, &info) == 0 && !strcmp(info.name, "software"))
-                v->ren = SDL_CreateRenderer(v->win, i, SDL_RENDERER_SOFTWARE);
-        }
+        v->ren = software_renderer(v->win);
         v->soft = v->ren != NULL;
         if (!v->ren && o->renderer == RENDER_AUTO) /* a software OpenGL is still better than nothing */
             v->ren = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_ACCELERATED | vsync);
     }
-    if (!v->ren) {
-        view_close(&v);
-        return fail("cannot create a renderer");
-    }
-    SDL_RendererInfo info;
-    if (SDL_GetRendererInfo(v->ren, &info) < 0)
-        info.name = "?";
-    if (v->soft)
-        snprintf(v->renderer, sizeof(v->renderer), "software, YUV by the player%s%s%s", *gl ? " (GL is " : "", gl,
-                 *gl ? ")" : "");
-    else if (gl_software(info.name, gl, sizeof(gl)))
-        snprintf(v->renderer, sizeof(v->renderer), "%s (%s, software)", info.name, gl);
-    else
-        snprintf(v->renderer, sizeof(v->renderer), "%s", info.name);
+    if (!v->ren)
+        return -1;
+    describe_renderer(v, gl, sizeof(gl));
+    return 0;
+}
+
+/* The two video textures: IYUV on the GPU path, XRGB on the software path
+ * (with the YUV matrix for the player's converter). */
+static int create_textures(View *v)
+{
     Uint32 fmt = SDL_PIXELFORMAT_IYUV;
     if (v->soft) {
         /* the window surface's own layout when it is XRGB-like, so showing
@@ -199,24 +234,47 @@ int view_open(View **pv, const PlayOptions *o, int hw, int hh)
         fmt = ws && (ws->format->format == SDL_PIXELFORMAT_ARGB8888) ? SDL_PIXELFORMAT_ARGB8888
                                                                      : SDL_PIXELFORMAT_RGB888;
         /* the matrix SDL would use for these IYUV textures on the GPU path */
-        const SDL_YUV_CONVERSION_MODE m = SDL_GetYUVConversionModeForResolution(hw, hh);
+        const SDL_YUV_CONVERSION_MODE m = SDL_GetYUVConversionModeForResolution(v->hw, v->hh);
         yuv_coeffs_init(&v->yc, m == SDL_YUV_CONVERSION_BT709 ? YUV_BT709 : YUV_BT601, m == SDL_YUV_CONVERSION_JPEG);
     }
     v->format = fmt;
-    v->fast = SDL_CreateTexture(v->ren, fmt, SDL_TEXTUREACCESS_STREAMING, hw, hh);
-    v->cmp = SDL_CreateTexture(v->ren, fmt, SDL_TEXTUREACCESS_STREAMING, hw, hh);
-    if (!v->fast || !v->cmp) {
-        view_close(&v);
-        return fail("cannot create the video textures");
-    }
+    v->fast = SDL_CreateTexture(v->ren, fmt, SDL_TEXTUREACCESS_STREAMING, v->hw, v->hh);
+    v->cmp = SDL_CreateTexture(v->ren, fmt, SDL_TEXTUREACCESS_STREAMING, v->hw, v->hh);
+    if (!v->fast || !v->cmp)
+        return -1;
     if (v->soft) {
         /* opaque: copied, never blended */
         SDL_SetTextureBlendMode(v->fast, SDL_BLENDMODE_NONE);
         SDL_SetTextureBlendMode(v->cmp, SDL_BLENDMODE_NONE);
     }
-    if (!(v->font = make_font(v->ren))) {
+    return 0;
+}
+
+int view_open(View **pv, const PlayOptions *o, int hw, int hh)
+{
+    *pv = NULL;
+    const char *drv = NULL;
+    if (init_video(&drv) < 0)
+        return -1;
+    View *v = calloc(1, sizeof(*v));
+    if (!v)
+        return fail("out of memory");
+    v->hw = hw;
+    v->hh = hh;
+    v->uploaded = -1;
+    /* each stage needs the one before; the first failure is reported */
+    const char *err = NULL;
+    if (!(v->win = create_window(o, hw, hh)))
+        err = "cannot open a window";
+    else if (create_renderer(v, o, drv) < 0)
+        err = "cannot create a renderer";
+    else if (create_textures(v) < 0)
+        err = "cannot create the video textures";
+    else if (!(v->font = make_font(v->ren)))
+        err = "cannot create the font texture";
+    if (err) {
         view_close(&v);
-        return fail("cannot create the font texture");
+        return fail(err);
     }
     SDL_SetRenderDrawBlendMode(v->ren, SDL_BLENDMODE_BLEND);
     *pv = v;
