@@ -60,6 +60,22 @@ static int parse_long(const char *s, long lo, long hi, long *out)
     return 0;
 }
 
+/* The values of --compare and --renderer, indexed by their enums. */
+static const char *const compare_names[] = { [COMPARE_BICUBIC] = "bicubic", [COMPARE_SRCNN] = "srcnn" };
+static const char *const renderer_names[] = { [RENDER_AUTO] = "auto", [RENDER_GPU] = "gpu",
+                                              [RENDER_SOFTWARE] = "software" };
+
+/* *out = the index of s in names[0..n) (the enum value it names). */
+static int parse_choice(const char *s, const char *const *names, int n, long *out)
+{
+    for (int i = 0; i < n; i++)
+        if (names[i] && !strcmp(s, names[i])) {
+            *out = i;
+            return 0;
+        }
+    return -1;
+}
+
 static int bad(const char *fmt, const char *arg)
 {
     fprintf(stderr, PLAY_NAME ": error: ");
@@ -115,12 +131,9 @@ int play_parse_options(PlayOptions *o, int argc, char **argv)
             break;
         }
         case OPT_COMPARE:
-            if (!strcmp(optarg, "bicubic"))
-                o->compare = COMPARE_BICUBIC;
-            else if (!strcmp(optarg, "srcnn"))
-                o->compare = COMPARE_SRCNN;
-            else
+            if (parse_choice(optarg, compare_names, (int)SDL_arraysize(compare_names), &v) < 0)
                 return bad("--compare '%s': use bicubic or srcnn", optarg);
+            o->compare = (int)v;
             break;
         case OPT_HR: o->hr_ref = optarg; break;
         case OPT_ARCH: o->arch = optarg; break;
@@ -134,14 +147,9 @@ int play_parse_options(PlayOptions *o, int argc, char **argv)
             break;
         }
         case OPT_RENDERER:
-            if (!strcmp(optarg, "auto"))
-                o->renderer = RENDER_AUTO;
-            else if (!strcmp(optarg, "gpu"))
-                o->renderer = RENDER_GPU;
-            else if (!strcmp(optarg, "software"))
-                o->renderer = RENDER_SOFTWARE;
-            else
+            if (parse_choice(optarg, renderer_names, (int)SDL_arraysize(renderer_names), &v) < 0)
                 return bad("--renderer '%s': use auto, gpu or software", optarg);
+            o->renderer = (int)v;
             break;
         case 't':
             if (parse_long(optarg, 0, 256, &v) < 0)
