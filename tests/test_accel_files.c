@@ -39,7 +39,7 @@ static void test_arch_json(void **state)
     assert_int_equal(a.glb_bytes, 32768);
     assert_int_equal(a.word_bits, 8);
     assert_int_equal(a.acc_bits, 24);
-    assert_int_equal(a.rounding, FSR_ACCEL_ROUND_TRUNCATE);
+    assert_int_equal(a.rounding, FSR_ROUND_TRUNCATE);
     assert_true(fabs(a.dram_bytes_per_cycle - 8.0) < 1e-12); /* 4 bytes at twice the core clock */
     assert_int_equal(a.dram_overlap, 1);
     assert_int_equal(a.set_rule, FSR_ACCEL_SETS_FREE);

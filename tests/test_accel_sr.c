@@ -7,8 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fastsr/bicubic.h"
 #include "accel.h"
 #include "cpu.h"
+#include "fixed.h"
+
+/* The fixed-point model of an architecture's datapath, as the accelerator
+ * backend builds it. */
+static int qbuild(FixedModel *q, const FsrModel *m, const FsrAccelArch *a)
+{
+    FsrSRSettings s;
+    accel_sr_settings(&s, a);
+    return fixed_model_build(q, m, &s);
+}
 
 /* A random SRCNN-like stack 1 -> c1 -> c2 -> 1 with weights of SRCNN's
  * magnitudes (first layer larger, later ones small). */
@@ -77,27 +88,27 @@ static void compare_ref_fast(unsigned cpu_flags, int word_bits, int acc_bits, in
     a.word_bits = word_bits;
     a.acc_bits = acc_bits;
     a.rounding = rounding;
-    AccelQModel q;
-    assert_int_equal(accel_qmodel_build(&q, &t.m, &a), 0);
+    FixedModel q;
+    assert_int_equal(qbuild(&q, &t.m, &a), 0);
     const ptrdiff_t ss = w + 7, ds = w + 3;
     uint8_t *src = make_image(h, ss, 99u + w);
     uint8_t *r = malloc((size_t)ds * h), *f = malloc((size_t)ds * h);
     int64_t zr[3], zf[3];
-    assert_int_equal(accel_sr_luma_ref(r, ds, src, ss, w, h, &q, zr), 0);
+    assert_int_equal(fixed_sr_luma_ref(r, ds, src, ss, w, h, &q, zr), 0);
     /* cpu_flags 0: the C kernels; else the CPU's best (AVX2 pairs) */
-    FsrAccelSrDSP dsp;
-    accel_sr_dsp_init(&dsp, cpu_flags);
+    FsrFixedDSP dsp;
+    fixed_dsp_init(&dsp, cpu_flags);
     memset(f, 0, (size_t)ds * h);
-    assert_int_equal(accel_sr_luma_fast(&dsp, f, ds, src, ss, w, h, &q, zf), 0);
+    assert_int_equal(fixed_sr_luma(&dsp, f, ds, src, ss, w, h, &q, zf), 0);
     for (int y = 0; y < h; y++)
         assert_memory_equal(r + y * ds, f + y * ds, w);
     assert_memory_equal(zr, zf, sizeof(zr));
     /* The public entry point is the fast path. */
     memset(f, 0, (size_t)ds * h);
-    assert_int_equal(fsr_accel_sr_luma(f, ds, src, ss, w, h, &t.m, &a, NULL), 0);
+    assert_int_equal(accel_sr_luma(f, ds, src, ss, w, h, &t.m, &a, NULL), 0);
     for (int y = 0; y < h; y++)
         assert_memory_equal(r + y * ds, f + y * ds, w);
-    accel_qmodel_free(&q);
+    fixed_model_free(&q);
     free(src);
     free(r);
     free(f);
@@ -108,16 +119,16 @@ static void compare_all(unsigned cpu_flags)
 {
     /* int32 path (acc <= 32 bits) and int64 path, both roundings, both
      * paddings, 16- and 8-bit words, odd sizes including 1-pixel planes. */
-    compare_ref_fast(cpu_flags, 16, 32, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_REPLICATE, 37, 23);
-    compare_ref_fast(cpu_flags, 16, 48, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_ZERO, 31, 17);
-    compare_ref_fast(cpu_flags, 16, 32, FSR_ACCEL_ROUND_TRUNCATE, FSR_PAD_ZERO, 19, 29);
-    compare_ref_fast(cpu_flags, 8, 24, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_REPLICATE, 33, 13);
-    compare_ref_fast(cpu_flags, 8, 32, FSR_ACCEL_ROUND_TRUNCATE, FSR_PAD_REPLICATE, 1, 9);
-    compare_ref_fast(cpu_flags, 12, 40, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_ZERO, 8, 1);
+    compare_ref_fast(cpu_flags, 16, 32, FSR_ROUND_NEAREST, FSR_PAD_REPLICATE, 37, 23);
+    compare_ref_fast(cpu_flags, 16, 48, FSR_ROUND_NEAREST, FSR_PAD_ZERO, 31, 17);
+    compare_ref_fast(cpu_flags, 16, 32, FSR_ROUND_TRUNCATE, FSR_PAD_ZERO, 19, 29);
+    compare_ref_fast(cpu_flags, 8, 24, FSR_ROUND_NEAREST, FSR_PAD_REPLICATE, 33, 13);
+    compare_ref_fast(cpu_flags, 8, 32, FSR_ROUND_TRUNCATE, FSR_PAD_REPLICATE, 1, 9);
+    compare_ref_fast(cpu_flags, 12, 40, FSR_ROUND_NEAREST, FSR_PAD_ZERO, 8, 1);
     /* Widths around the 32- and 8-pixel blocks of the vector kernel. */
-    compare_ref_fast(cpu_flags, 16, 32, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_ZERO, 64, 5);
-    compare_ref_fast(cpu_flags, 16, 32, FSR_ACCEL_ROUND_TRUNCATE, FSR_PAD_REPLICATE, 71, 4);
-    compare_ref_fast(cpu_flags, 12, 32, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_REPLICATE, 33, 6);
+    compare_ref_fast(cpu_flags, 16, 32, FSR_ROUND_NEAREST, FSR_PAD_ZERO, 64, 5);
+    compare_ref_fast(cpu_flags, 16, 32, FSR_ROUND_TRUNCATE, FSR_PAD_REPLICATE, 71, 4);
+    compare_ref_fast(cpu_flags, 12, 32, FSR_ROUND_NEAREST, FSR_PAD_REPLICATE, 33, 6);
 }
 
 static void test_fast_matches_reference(void **state)
@@ -192,7 +203,7 @@ static double float_closeness(int padding, int word_bits, int acc_bits, double m
     const int w = 48, h = 40;
     uint8_t *src = make_image(h, w, 5u);
     uint8_t *fx = malloc((size_t)w * h), *fl = malloc((size_t)w * h);
-    assert_int_equal(fsr_accel_sr_luma(fx, w, src, w, w, h, &t.m, &a, NULL), 0);
+    assert_int_equal(accel_sr_luma(fx, w, src, w, w, h, &t.m, &a, NULL), 0);
     float_forward(fl, src, w, w, h, &t.m);
     int maxd = 0, spread = 0;
     double sum = 0;
@@ -246,18 +257,18 @@ static void test_quantiser_errors(void **state)
     make_model(&t, 8, 4, 5, 3, 3, FSR_PAD_ZERO, 1u);
     FsrAccelArch a;
     fsr_accel_arch_eyeriss_v1(&a);
-    AccelQModel q;
+    FixedModel q;
     /* A 16-bit accumulator cannot hold 8 x 25 products of 16-bit words. */
     a.acc_bits = 16;
-    assert_true(accel_qmodel_build(&q, &t.m, &a) < 0);
+    assert_true(qbuild(&q, &t.m, &a) < 0);
     assert_non_null(strstr(fsr_last_error(), "accumulator"));
     fsr_accel_arch_eyeriss_v1(&a);
     t.layers[1].in_ch = 7; /* chain broken */
-    assert_true(accel_qmodel_build(&q, &t.m, &a) < 0);
+    assert_true(qbuild(&q, &t.m, &a) < 0);
     assert_non_null(strstr(fsr_last_error(), "layer 2"));
     t.layers[1].in_ch = 8;
     uint8_t px[4] = { 0 };
-    assert_true(fsr_accel_sr_luma(px, 2, px, 2, 3, 2, &t.m, &a, NULL) < 0); /* stride < width */
+    assert_true(accel_sr_luma(px, 2, px, 2, 3, 2, &t.m, &a, NULL) < 0); /* stride < width */
     free_model(&t);
 }
 
@@ -418,26 +429,26 @@ static void test_sr_reports_frame_cost(void **state)
     const int w = 24, h = 16;
     uint8_t *src = make_image(h, w, 8u), *dst = malloc(w * h);
     FsrAccelFrameCost c2, c3;
-    assert_int_equal(fsr_accel_sr_luma(dst, w, src, w, w, h, &t.m, &a, &c2), 0);
+    assert_int_equal(accel_sr_luma(dst, w, src, w, w, h, &t.m, &a, &c2), 0);
     assert_int_equal(fsr_accel_frame_cost(&c3, &a, &t.m, w, h), 0);
     assert_int_equal(c2.cycles, c3.cycles);
     assert_int_equal(c2.dram_bytes, c3.dram_bytes);
     assert_int_equal(c2.macs, (int64_t)57184 * w * h);
     /* A prepared context gives the same pixels and cost, frame after frame
      * and across sizes. */
-    FsrAccelSr *ctx = NULL;
-    assert_int_equal(fsr_accel_sr_open(&ctx, &t.m, &a), 0);
+    AccelSr *ctx = NULL;
+    assert_int_equal(accel_sr_open(&ctx, &t.m, &a), 0);
     uint8_t *dst2 = malloc(w * h);
     for (int k = 0; k < 2; k++) {
         FsrAccelFrameCost c4;
-        assert_int_equal(fsr_accel_sr_run(ctx, dst2, w, src, w, w, h, &c4), 0);
+        assert_int_equal(accel_sr_run(ctx, dst2, w, src, w, w, h, &c4), 0);
         assert_memory_equal(dst, dst2, w * h);
         assert_int_equal(c4.cycles, c2.cycles);
-        assert_int_equal(fsr_accel_sr_run(ctx, dst2, w / 2, src, w, w / 2, h / 2, &c4), 0);
+        assert_int_equal(accel_sr_run(ctx, dst2, w / 2, src, w, w / 2, h / 2, &c4), 0);
         assert_int_equal(c4.macs, (int64_t)57184 * (w / 2) * (h / 2));
     }
-    assert_true(fsr_accel_sr_run(ctx, dst2, w, src, w, 0, h, NULL) < 0);
-    fsr_accel_sr_close(&ctx);
+    assert_true(accel_sr_run(ctx, dst2, w, src, w, 0, h, NULL) < 0);
+    accel_sr_close(&ctx);
     assert_null(ctx);
     free(dst2);
     free(src);
@@ -459,11 +470,11 @@ static void test_sparse_cost_hand_count(void **state)
     const int w = 24, h = 16;
     uint8_t *src = make_image(h, w, 8u), *dst = malloc(w * h), *dst2 = malloc(w * h);
     /* the zeros of each layer's input, from the plain reference */
-    AccelQModel q;
-    assert_int_equal(accel_qmodel_build(&q, &t.m, &a), 0);
+    FixedModel q;
+    assert_int_equal(qbuild(&q, &t.m, &a), 0);
     int64_t zeros[3];
-    assert_int_equal(accel_sr_luma_ref(dst, w, src, w, w, h, &q, zeros), 0);
-    accel_qmodel_free(&q);
+    assert_int_equal(fixed_sr_luma_ref(dst, w, src, w, w, h, &q, zeros), 0);
+    fixed_model_free(&q);
     assert_true(zeros[1] > 0 && zeros[2] > 0); /* the hidden ReLUs leave some */
     FsrAccelFrameCost dense, gated, coded;
     assert_int_equal(fsr_accel_frame_cost(&dense, &a, &t.m, w, h), 0);
@@ -471,7 +482,7 @@ static void test_sparse_cost_hand_count(void **state)
 
     FsrAccelArch g = a;
     g.zero_gating = 1;
-    assert_int_equal(fsr_accel_sr_luma(dst2, w, src, w, w, h, &t.m, &g, &gated), 0);
+    assert_int_equal(accel_sr_luma(dst2, w, src, w, w, h, &t.m, &g, &gated), 0);
     assert_memory_equal(dst, dst2, w * h); /* the pixels do not change */
     double saved = 0;
     for (int i = 0; i < 3; i++) {
@@ -487,7 +498,7 @@ static void test_sparse_cost_hand_count(void **state)
 
     FsrAccelArch r = a;
     r.rlc = 1;
-    assert_int_equal(fsr_accel_sr_luma(dst2, w, src, w, w, h, &t.m, &r, &coded), 0);
+    assert_int_equal(accel_sr_luma(dst2, w, src, w, w, h, &t.m, &r, &coded), 0);
     assert_memory_equal(dst, dst2, w * h);
     int64_t words = 0;
     for (int i = 0; i < 3; i++) {
@@ -543,6 +554,85 @@ static void test_transfer_cost_hand_count(void **state)
     assert_true(fsr_accel_transfer_cost(&c, &a, &p, w, h) < 0);
 }
 
+/* The fixed-point backend behind the SR interface (fastsr/sr.h): the same
+ * pixels as the accelerator backend on the whole plane, and every rectangle
+ * (inside, at each border, the whole plane) equal to the same region of the
+ * whole-plane result, for both padding rules. */
+static void test_fixed_backend_rectangles(void **state)
+{
+    (void)state;
+    for (int padding = FSR_PAD_ZERO; padding <= FSR_PAD_REPLICATE; padding++) {
+        TestModel t;
+        make_model(&t, 16, 8, 9, 3, 5, padding, 99u + padding);
+        FsrAccelArch a;
+        fsr_accel_arch_eyeriss_v1(&a);
+        FsrSRSettings ss;
+        accel_sr_settings(&ss, &a);
+        FsrSR *sr = NULL;
+        assert_int_equal(fsr_sr_open(&sr, &t.m, &ss), 0);
+        int mx, my;
+        assert_int_equal(fsr_sr_margin(sr, &mx, &my), 0);
+        assert_int_equal(mx, 4 + 1 + 2);
+        const int w = 61, h = 47;
+        uint8_t *src = make_image(h, w, 21u + padding);
+        uint8_t *whole = malloc((size_t)w * h), *ref = malloc((size_t)w * h), *rect = malloc((size_t)w * h);
+        assert_int_equal(accel_sr_luma(ref, w, src, w, w, h, &t.m, &a, NULL), 0);
+        assert_int_equal(fsr_sr_luma(sr, whole, w, src, w, w, h), 0);
+        assert_memory_equal(whole, ref, (size_t)w * h);
+        const int rects[][4] = { { 20, 15, 9, 7 }, { 0, 0, 5, 4 }, { w - 13, h - 3, 13, 3 }, { 0, 10, w, 11 },
+                                 { 30, 0, 1, h }, { 0, 0, w, h } };
+        for (size_t k = 0; k < sizeof(rects) / sizeof(rects[0]); k++) {
+            const int x = rects[k][0], y = rects[k][1], rw = rects[k][2], rh = rects[k][3];
+            memset(rect, 0, (size_t)w * h);
+            assert_int_equal(fsr_sr_luma_rect(sr, rect, rw, src, w, w, h, x, y, rw, rh), 0);
+            for (int r = 0; r < rh; r++)
+                assert_memory_equal(rect + (size_t)r * rw, whole + (size_t)(y + r) * w + x, (size_t)rw);
+        }
+        free(whole);
+        free(ref);
+        free(rect);
+        free(src);
+        fsr_sr_close(&sr);
+        free_model(&t);
+    }
+}
+
+/* FSR_SR_BICUBIC: the SR step leaves the bicubic plane as it is, and a
+ * picture is exactly fsr_bicubic_picture's. */
+static void test_bicubic_backend(void **state)
+{
+    (void)state;
+    FsrSR *sr = NULL;
+    assert_true(fsr_sr_open(&sr, NULL, &(FsrSRSettings){ .backend = FSR_SR_BICUBIC, .scale = 5 }) < 0);
+    assert_true(fsr_sr_open(&sr, NULL, &(FsrSRSettings){ .backend = FSR_SR_FIXED, .scale = 2 }) < 0);
+    assert_int_equal(fsr_sr_open(&sr, NULL, &(FsrSRSettings){ .backend = FSR_SR_BICUBIC, .scale = 3 }), 0);
+    assert_int_equal(fsr_sr_scale(sr), 3);
+    FsrPicture lr = { 0 }, hr = { 0 }, bic = { 0 };
+    assert_int_equal(fsr_picture_alloc(&lr, 21, 13), 0);
+    for (int p = 0; p < 3; p++) {
+        const int pw = p ? fsr_chroma_w(21) : 21, ph = p ? fsr_chroma_h(13) : 13;
+        for (int y = 0; y < ph; y++)
+            for (int x = 0; x < pw; x++)
+                lr.data[p][y * lr.stride[p] + x] = (uint8_t)(x * 37 + y * 11 + p * 50);
+    }
+    assert_int_equal(fsr_picture_alloc(&hr, 63, 39), 0);
+    assert_int_equal(fsr_picture_alloc(&bic, 63, 39), 0);
+    assert_int_equal(fsr_sr_picture(sr, &hr, &lr), 0);
+    assert_int_equal(fsr_bicubic_picture(&bic, &lr, 3), 0);
+    for (int p = 0; p < 3; p++) {
+        const int pw = p ? fsr_chroma_w(63) : 63, ph = p ? fsr_chroma_h(39) : 39;
+        for (int y = 0; y < ph; y++)
+            assert_memory_equal(hr.data[p] + y * hr.stride[p], bic.data[p] + y * bic.stride[p], (size_t)pw);
+    }
+    uint8_t out[63];
+    assert_int_equal(fsr_sr_luma_rect(sr, out, 63, bic.data[0], bic.stride[0], 63, 39, 0, 5, 63, 1), 0);
+    assert_memory_equal(out, bic.data[0] + 5 * bic.stride[0], 63);
+    fsr_picture_free(&lr);
+    fsr_picture_free(&hr);
+    fsr_picture_free(&bic);
+    fsr_sr_close(&sr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -556,6 +646,8 @@ int main(void)
         cmocka_unit_test(test_sr_reports_frame_cost),
         cmocka_unit_test(test_sparse_cost_hand_count),
         cmocka_unit_test(test_transfer_cost_hand_count),
+        cmocka_unit_test(test_fixed_backend_rectangles),
+        cmocka_unit_test(test_bicubic_backend),
     };
     return tu_result(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -270,7 +270,7 @@ static void test_protocol(void **state)
     assert_int_equal(fsr_model_create(&m, "srcnn", 2, FSR_PAD_REPLICATE, 1, ch, kk), 0);
     m->layers[0].weight[0] = 1.f;
     FsrEvalOptions os = { .scale = 2 };
-    assert_int_equal(fsr_sr_open(&os.sr, m, 1), 0);
+    assert_int_equal(fsr_sr_open(&os.sr, m, &(FsrSRSettings){ .threads = 1 }), 0);
     FsrEvalResult rs;
     assert_int_equal(fsr_eval_rgb(&rs, rgb, 3 * w, w, h, &os), 0);
     assert_true(fabs(rs.psnr_y - r2.psnr_y) < 1e-9);

@@ -23,11 +23,11 @@ static void test_defaults(void **state)
     assert_int_equal(parse(&o, err, a, 2), 0);
     assert_int_equal(o.settings.scale, 2);
     assert_int_equal(o.settings.mode, FSR_MODE_FAST);
-    assert_int_equal(o.settings.crf, 18);
-    assert_string_equal(o.settings.preset, "medium");
+    assert_int_equal(o.settings.encode.crf, 18);
+    assert_string_equal(o.settings.encode.preset, "medium");
     assert_string_equal(o.settings.input, "in.mp4");
     assert_string_equal(o.settings.output, "out.mp4");
-    assert_false(o.settings.overwrite);
+    assert_false(o.settings.encode.overwrite);
     assert_null(o.report);
 }
 
@@ -42,13 +42,13 @@ static void test_all_options(void **state)
     assert_int_equal(parse(&o, err, a, 21), 0);
     assert_int_equal(o.settings.scale, 3);
     assert_int_equal(o.settings.mode, FSR_MODE_BICUBIC);
-    assert_int_equal(o.settings.crf, 23);
-    assert_string_equal(o.settings.preset, "veryfast");
-    assert_string_equal(o.settings.x264_params, "keyint=30");
-    assert_true(o.settings.overwrite && o.quiet && o.settings.keep_going);
+    assert_int_equal(o.settings.encode.crf, 23);
+    assert_string_equal(o.settings.encode.preset, "veryfast");
+    assert_string_equal(o.settings.encode.x264_params, "keyint=30");
+    assert_true(o.settings.encode.overwrite && o.quiet && o.settings.decode.keep_going);
     assert_string_equal(o.report, "r.json");
     assert_int_equal(o.settings.threads, 2);
-    assert_string_equal(o.settings.model, "m.safetensors");
+    assert_string_equal(o.settings.sr.model, "m.safetensors");
 }
 
 static void test_fast_options(void **state)
@@ -59,11 +59,11 @@ static void test_fast_options(void **state)
     const char *a[] = { "-k", "every:8", "--hr-filter", "cubic:-0.3", "--fallback", "0", "--backend", "accel",
                         "--accel", "none", "a.mp4", "b.mp4" };
     assert_int_equal(parse(&o, err, a, 12), 0);
-    assert_string_equal(o.settings.keyframes, "every:8");
-    assert_string_equal(o.settings.hr_filter, "cubic:-0.3");
-    assert_true(o.settings.fallback == 0.0);
-    assert_true(o.settings.backend_accel);
-    assert_null(o.settings.accel_arch);
+    assert_string_equal(o.settings.fast.keyframes, "every:8");
+    assert_string_equal(o.settings.fast.hr_filter, "cubic:-0.3");
+    assert_true(o.settings.fast.fallback == 0.0);
+    assert_int_equal(o.settings.sr.backend, FSR_SR_FIXED);
+    assert_null(o.settings.accel.arch);
     const char *b1[] = { "-k", "every:0", "a", "b" };
     assert_int_equal(parse(&o, err, b1, 4), -1);
     assert_non_null(strstr(err, "--keyframes"));

@@ -448,8 +448,8 @@ static void test_threads_and_tiles_identical(void **state)
         FsrModel *m = random_model(3, chs[pad / 2], k, pad % 2, 11 + pad);
         uint8_t *in = random_plane(w, h, 3), *a = malloc(w * h), *b = malloc(w * h), *c = malloc(w * h);
         FsrSR *one = NULL, *two = NULL;
-        assert_int_equal(fsr_sr_open(&one, m, 1), 0);
-        assert_int_equal(fsr_sr_open(&two, m, 2), 0);
+        assert_int_equal(fsr_sr_open(&one, m, &(FsrSRSettings){ .threads = 1 }), 0);
+        assert_int_equal(fsr_sr_open(&two, m, &(FsrSRSettings){ .threads = 2 }), 0);
         assert_int_equal(fsr_sr_luma(one, a, w, in, w, w, h), 0);
         assert_int_equal(fsr_sr_luma(two, b, w, in, w, w, h), 0);
         assert_memory_equal(a, b, (size_t)w * h);
@@ -481,7 +481,7 @@ static void test_rect_equals_whole_frame(void **state)
         FsrModel *m = random_model(3, chs[pad / 2], ks[pad / 2], pad % 2, 21 + pad);
         uint8_t *in = random_plane(w, h, 4), *full = malloc(w * h), *part = malloc(w * h);
         FsrSR *sr = NULL;
-        assert_int_equal(fsr_sr_open(&sr, m, 2), 0);
+        assert_int_equal(fsr_sr_open(&sr, m, &(FsrSRSettings){ .threads = 2 }), 0);
         assert_int_equal(fsr_sr_luma(sr, full, w, in, w, w, h), 0);
         /* Rectangles with the default tiles, then with small ones (a
          * rectangle then spans several tiles). */
@@ -527,7 +527,7 @@ static void test_identity_picture(void **state)
     assert_int_equal(fsr_picture_alloc(&hr, 123, 81), 0);
     assert_int_equal(fsr_picture_alloc(&bic, 123, 81), 0);
     FsrSR *sr = NULL;
-    assert_int_equal(fsr_sr_open(&sr, m, 0), 0);
+    assert_int_equal(fsr_sr_open(&sr, m, &(FsrSRSettings){ .threads = 0 }), 0);
     assert_int_equal(fsr_sr_scale(sr), 3);
     assert_int_equal(fsr_sr_picture(sr, &hr, &lr), 0);
     assert_int_equal(fsr_bicubic_picture(&bic, &lr, 3), 0);
@@ -553,14 +553,14 @@ static void test_bad_arguments(void **state)
     FsrModel *m = random_model(2, ch, k, 0, 3);
     FsrSR *sr = NULL;
     uint8_t buf[64 * 64];
-    assert_true(fsr_sr_open(NULL, m, 1) < 0);
-    assert_true(fsr_sr_open(&sr, NULL, 1) < 0);
+    assert_true(fsr_sr_open(NULL, m, &(FsrSRSettings){ .threads = 1 }) < 0);
+    assert_true(fsr_sr_open(&sr, NULL, &(FsrSRSettings){ .threads = 1 }) < 0);
     assert_null(sr);
-    assert_true(fsr_sr_open(&sr, m, -1) < 0);
+    assert_true(fsr_sr_open(&sr, m, &(FsrSRSettings){ .threads = -1 }) < 0);
     m->layers[1].weight[0] = NAN;
-    assert_true(fsr_sr_open(&sr, m, 1) < 0);
+    assert_true(fsr_sr_open(&sr, m, &(FsrSRSettings){ .threads = 1 }) < 0);
     m->layers[1].weight[0] = 0.f;
-    assert_int_equal(fsr_sr_open(&sr, m, 1), 0);
+    assert_int_equal(fsr_sr_open(&sr, m, &(FsrSRSettings){ .threads = 1 }), 0);
     int mx = 0, my = 0;
     assert_int_equal(fsr_sr_margin(sr, &mx, &my), 0);
     assert_int_equal(mx, 2);

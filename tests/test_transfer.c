@@ -84,7 +84,7 @@ static FsrSR *sharpen_sr(void)
     m->layers[2].weight[0] = 1.0f;
     m->layers[2].bias[0] = -0.5f + 12.0f / 255.0f;
     FsrSR *sr = NULL;
-    assert_int_equal(fsr_sr_open(&sr, m, 1), 0);
+    assert_int_equal(fsr_sr_open(&sr, m, &(FsrSRSettings){ .threads = 1 }), 0);
     fsr_model_free(&m);
     return sr;
 }

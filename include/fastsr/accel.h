@@ -18,6 +18,7 @@
 
 #include "fastsr/common.h"
 #include "fastsr/model.h"
+#include "fastsr/sr.h"
 
 enum FsrAccelDataflow {
     FSR_ACCEL_RS = 0, /* row stationary (Eyeriss) */
@@ -29,12 +30,6 @@ enum FsrAccelObjective {
     FSR_ACCEL_MIN_ENERGY = 0,
     FSR_ACCEL_MIN_LATENCY = 1,
     FSR_ACCEL_MIN_EDP = 2,
-};
-
-/* How a wide accumulator is brought back to the word width. */
-enum FsrAccelRounding {
-    FSR_ACCEL_ROUND_NEAREST = 0,  /* add half an LSB, then shift (ties up) */
-    FSR_ACCEL_ROUND_TRUNCATE = 1, /* arithmetic shift (towards -inf) */
 };
 
 /* How the row-stationary mapper may shape a logical PE set (R filter rows x
@@ -70,7 +65,7 @@ typedef struct FsrAccelArch {
     int64_t glb_bytes;
     int word_bits;           /* data word (ifmap, filter, ofmap) */
     int acc_bits;            /* accumulator of the fixed-point datapath */
-    int rounding;            /* enum FsrAccelRounding */
+    int rounding;            /* enum FsrRounding (fastsr/sr.h) */
     double clock_hz;
     double dram_bytes_per_cycle; /* per core clock cycle */
     int dram_overlap;        /* 1: DRAM transfers overlap compute */

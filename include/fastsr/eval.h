@@ -52,11 +52,11 @@ typedef struct FsrEvalOptions {
     int scale;      /* 2, 3 or 4 */
     int protocol;   /* enum FsrEvalProtocol */
     int upscaler;   /* enum FsrEvalUpscaler: the bicubic step (also the SR input) */
-    FsrSR *sr;      /* NULL: bicubic only; else the network runs on the bicubic Y */
-    /* When set, the network runs on the accelerator model's fixed-point
-     * backend instead (fastsr/accel.h): it sees the bicubic Y rounded to 8
-     * bits, as in the video pipeline. */
-    struct FsrAccelSr *accel_sr;
+    /* NULL: bicubic only; else the SR backend runs on the bicubic Y (the
+     * float engine on it unrounded, as SRCNN's test code did; the
+     * fixed-point backend on it rounded to 8 bits, as in the video
+     * pipeline) */
+    FsrSR *sr;
 } FsrEvalOptions;
 
 typedef struct FsrEvalResult {

@@ -8,7 +8,6 @@
 
 #include <stdint.h>
 
-#include "fastsr/accel.h"
 #include "fastsr/blockmap.h"
 #include "fastsr/common.h"
 #include "fastsr/picture.h"
@@ -34,7 +33,7 @@ typedef struct FsrKeyPolicy {
  * 0.2): 0.12 keeps vtest.avi (hard content) within 0.3 dB of per-frame SR
  * with 8 SR frames, at or above the every:N trade-off on vtest.avi, a
  * photo pan and a still-then-pan clip; 0.2 let vtest.avi drift 0.33 dB. */
-#define FSR_ADAPTIVE_DEFAULT_DB 0.12
+#define FSR_FAST_DEFAULT_BUDGET_DB 0.12
 
 /* "all", "intra", "every:N", "adaptive" or "adaptive:DB"; 0 or -1. */
 FSR_API int fsr_key_policy_parse(FsrKeyPolicy *p, const char *text);
@@ -43,15 +42,9 @@ FSR_API const char *fsr_key_policy_name(const FsrKeyPolicy *p, char *buf, int si
 typedef struct FsrFastSettings {
     FsrKeyPolicy policy;
     FsrTransferSettings transfer;   /* transfer.scale is the scale */
-    FsrSR *sr;                      /* borrowed; NULL: key frames are bicubic */
-    /* borrowed; when set, key frames run on the accelerator model's
-     * fixed-point backend instead of sr (the float engine) */
-    FsrAccelSr *accel_sr;
-    /* Benchmarks: time the transfer of every transferred frame again and a
-     * bicubic upscale of it, interleaved, best of three each, so the two
-     * costs are compared on the same frames under the same machine load
-     * (FsrFastFrame.transfer_seconds_best, .bicubic_seconds). */
-    int measure_bicubic;
+    /* The SR backend of key frames (borrowed; any backend of fastsr/sr.h);
+     * NULL: key frames are bicubic. */
+    FsrSR *sr;
 } FsrFastSettings;
 
 typedef struct FsrFastFrame {
@@ -63,8 +56,6 @@ typedef struct FsrFastFrame {
     int key;                        /* 1: SR ran on this frame */
     double estimated_loss_db;       /* the adaptive policy's estimate (0 for key frames) */
     double seconds;                 /* time spent on SR or transfer */
-    double transfer_seconds_best;   /* with measure_bicubic: best of three transfers */
-    double bicubic_seconds;         /* with measure_bicubic: best of three bicubic upscales */
     FsrTransferStats stats;         /* transfer frames */
 } FsrFastFrame;
 

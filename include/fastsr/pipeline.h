@@ -16,8 +16,8 @@ typedef enum FsrMode {
     FSR_MODE_BICUBIC = 2, /* bicubic on every frame */
 } FsrMode;
 
-#define FSR_DEFAULT_KEYFRAMES "adaptive"
-#define FSR_DEFAULT_ACCEL_ARCH "eyeriss-v1-tiled"
+#define FSR_FAST_DEFAULT_KEYFRAMES "adaptive"
+#define FSR_ACCEL_DEFAULT_ARCH "eyeriss-v1-tiled"
 
 typedef struct FsrProgress {
     int64_t frames_done;
@@ -25,30 +25,42 @@ typedef struct FsrProgress {
     double seconds;        /* since the start */
 } FsrProgress;
 
+/* The job's settings, grouped by the stage they set. */
 typedef struct FsrSettings {
     const char *input;
     const char *output;
     int scale;              /* 2, 3 or 4 */
     FsrMode mode;
-    const char *model;      /* NULL: the default model for the scale */
-    const char *keyframes;  /* fast mode: key-frame policy (fsr_key_policy_parse); NULL: default */
-    const char *hr_filter;  /* fast mode: HR interpolation filter; NULL: default */
-    double fallback;        /* fast mode: per-block fallback threshold; <= 0 disables */
-    int deblock;            /* fast mode: deblock transferred frames (FsrTransferSettings) */
-    /* SR arithmetic: 0 the float engine, 1 the accelerator model's
-     * fixed-point backend (slow; exact to the modelled chip) */
-    int backend_accel;
-    /* Accelerator architecture for the report's cost model and the accel
-     * backend ("eyeriss-v1", "eyeriss-v1-tiled" or a JSON file); NULL: no
-     * accelerator figures. */
-    const char *accel_arch;
-    int measure_bicubic;    /* benchmarks: see FsrFastSettings.measure_bicubic */
-    int crf;                /* x264 constant rate factor */
-    const char *preset;     /* x264 preset */
-    const char *x264_params;
-    int overwrite;          /* replace an existing output */
-    int keep_going;         /* keep the output of an input with decode errors */
     int threads;            /* 0: all cores */
+    struct {
+        int keep_going;     /* keep the output of an input with decode errors */
+    } decode;
+    struct {
+        const char *model;  /* NULL: the default model for the scale */
+        /* FSR_SR_FLOAT, or FSR_SR_FIXED: the accelerator's fixed-point
+         * arithmetic (slow; exact to the modelled chip, accel.arch's
+         * datapath) */
+        int backend;
+    } sr;
+    struct {                /* mode FSR_MODE_FAST */
+        const char *keyframes;  /* key-frame policy (fsr_key_policy_parse); NULL: default */
+        const char *hr_filter;  /* HR interpolation filter; NULL: default */
+        double fallback;        /* per-block fallback threshold; <= 0 disables */
+        int deblock;            /* deblock transferred frames (FsrTransferSettings) */
+    } fast;
+    struct {
+        int crf;                /* x264 constant rate factor */
+        const char *preset;     /* x264 preset */
+        const char *x264_params;
+        int overwrite;          /* replace an existing output */
+    } encode;
+    struct {
+        /* Accelerator architecture for the report's cost model and the
+         * fixed-point backend ("eyeriss-v1", "eyeriss-v1-tiled" or a JSON
+         * file); NULL: no accelerator figures (and the default
+         * architecture's datapath for the fixed-point backend). */
+        const char *arch;
+    } accel;
     /* Called after every frame (from the pipeline's thread). */
     void (*progress)(void *opaque, const FsrProgress *p);
     void *opaque;
@@ -61,44 +73,53 @@ typedef struct FsrSettings {
     volatile sig_atomic_t *cancel;
 } FsrSettings;
 
+/* What a run did, grouped by stage. */
 typedef struct FsrReport {
     char input[1024], output[1024];
     const char *mode;
     int scale;
     int in_w, in_h, out_w, out_h;
     int64_t frames;
-    int64_t decode_errors, corrupt_frames;
-    /* What the damage check found once frames had decoded: the input ends
-     * before its own index says (video packets present and expected), or
-     * it has decode errors or concealed frames.  Without keep_going either
-     * fails the run; a front end can say how to keep such output. */
-    int truncated, damaged;
-    int64_t packets_read, packets_expected;
-    int model_scale;        /* the scale the SR model was trained for; 0 without one */
-    int64_t copied_streams;
-    char keyframes[32];
-    int64_t frames_i, frames_p, frames_b;
-    int64_t sr_frames, transferred_frames;
-    int64_t blocks_intra, blocks_skip, blocks_direct, blocks_inter, blocks_bi;
-    int64_t area_transferred, area_fallback, area_intra, area_noref; /* LR pixels of transferred frames */
     int64_t output_bytes;
-    /* wall-clock seconds per stage and in all */
-    int64_t area_residual;
-    double sec_decode, sec_sr, sec_transfer, sec_upscale, sec_encode;
-    double sec_callback;    /* in frame_done, not counted in sec_total */
-    double sec_transfer_best;    /* measure_bicubic: the transfer, best of three per frame */
-    double sec_transfer_bicubic; /* measure_bicubic: bicubic of the transferred frames, best of three */
-    double sec_total;
-    /* accelerator model (when settings.accel_arch is set and SR ran) */
-    int has_accel;
-    char accel_arch[64];
-    char accel_energy_unit[8];
-    double accel_seconds_per_frame, accel_energy_per_frame;
-    double accel_sr_share, accel_transfer_share;      /* of the modelled time */
-    double accel_srcnn_seconds_per_frame, accel_srcnn_energy_per_frame; /* SR on every frame */
+    int64_t copied_streams;
+    struct {
+        int64_t frames_i, frames_p, frames_b;
+        int64_t decode_errors, corrupt_frames;
+        /* What the damage check found once frames had decoded: the input
+         * ends before its own index says (video packets present and
+         * expected), or it has decode errors or concealed frames.  Without
+         * decode.keep_going either fails the run; a front end can say how
+         * to keep such output. */
+        int truncated, damaged;
+        int64_t packets_read, packets_expected;
+    } decode;
+    struct {
+        int model_scale;    /* the scale the SR model was trained for; 0 without one */
+        int64_t frames;     /* frames that went through SR (key frames) */
+    } sr;
+    struct {
+        char keyframes[32];
+        int64_t transferred_frames;
+        int64_t blocks_intra, blocks_skip, blocks_direct, blocks_inter, blocks_bi;
+        /* LR pixels of transferred frames, by what the transfer did */
+        int64_t area_transferred, area_fallback, area_intra, area_noref, area_residual;
+    } fast;
+    struct {                /* wall-clock seconds per stage and in all */
+        double decode, sr, transfer, upscale, encode;
+        double callback;    /* in frame_done, not counted in total */
+        double total;
+    } seconds;
+    struct {                /* when settings.accel.arch is set and SR ran */
+        int valid;
+        char arch[64];
+        char energy_unit[8];
+        double seconds_per_frame, energy_per_frame;
+        double sr_share, transfer_share;      /* of the modelled time */
+        double srcnn_seconds_per_frame, srcnn_energy_per_frame; /* SR on every frame */
+    } accel;
 } FsrReport;
 
-FSR_API void fsr_default_settings(FsrSettings *s);
+FSR_API void fsr_run_defaults(FsrSettings *s);
 FSR_API const char *fsr_mode_name(FsrMode mode);
 
 /* Runs the whole job; 0 on success, else a negative error with

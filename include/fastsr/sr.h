@@ -1,8 +1,16 @@
-/* The SR engine: runs a conv-stack model (fastsr/model.h) on the luma of a
- * bicubic-upscaled picture.  Tiles go through all layers while their
- * feature maps are still in cache; OpenMP spreads tiles over threads.  The
- * result does not depend on the thread count or on the tiling, and a
- * rectangle equals the same region of the whole-frame result. */
+/* SR of pictures, one interface in front of three backends:
+ * - FSR_SR_FLOAT, the SR engine: runs a conv-stack model (fastsr/model.h)
+ *   on the luma of a bicubic-upscaled picture.  Tiles go through all layers
+ *   while their feature maps are still in cache; OpenMP spreads tiles over
+ *   threads.
+ * - FSR_SR_FIXED: the same network in the integer arithmetic of a DNN
+ *   accelerator's datapath (word and accumulator widths, rounding; scheme in
+ *   README "Accelerator model: quantisation"), bit-exact to the modelled
+ *   chip; slow.
+ * - FSR_SR_BICUBIC: no network; the bicubic upscale is the result.
+ * For every backend the result does not depend on the thread count or on
+ * the tiling, and a rectangle equals the same region of the whole-frame
+ * result. */
 #ifndef FASTSR_SR_H
 #define FASTSR_SR_H
 
@@ -15,10 +23,37 @@
 
 typedef struct FsrSR FsrSR;
 
-/* Prepares the engine for a model (the weights are copied: the model may be
- * freed afterwards).  threads: OpenMP threads per call, 0 = all available.
- * An FsrSR must not be used by two threads at once; open one per thread. */
-FSR_API int fsr_sr_open(FsrSR **sr, const FsrModel *model, int threads);
+enum FsrSRBackend {
+    FSR_SR_FLOAT = 0,
+    FSR_SR_FIXED = 1,
+    FSR_SR_BICUBIC = 2,
+};
+
+/* How a wide accumulator is brought back to the word width (FSR_SR_FIXED). */
+enum FsrRounding {
+    FSR_ROUND_NEAREST = 0,  /* add half an LSB, then shift (ties up) */
+    FSR_ROUND_TRUNCATE = 1, /* arithmetic shift (towards -inf) */
+};
+
+typedef struct FsrSRSettings {
+    int backend;          /* enum FsrSRBackend */
+    int threads;          /* OpenMP threads per call, 0 = all available */
+    /* FSR_SR_FIXED: the datapath (the accelerator model's architecture
+     * gives it: fastsr-accel --arch) */
+    int word_bits, acc_bits, rounding;
+    /* FSR_SR_BICUBIC without a model: the scale (2..4) */
+    int scale;
+} FsrSRSettings;
+
+/* Float engine, all threads, 16-bit words, 32-bit accumulator, rounding to
+ * nearest (Eyeriss v1's datapath). */
+FSR_API void fsr_sr_defaults(FsrSRSettings *s);
+
+/* Prepares a backend for a model (the weights are copied: the model may be
+ * closed afterwards); s NULL means the defaults.  FSR_SR_BICUBIC takes the
+ * model's scale, or s->scale when model is NULL.  An FsrSR must not be used
+ * by two threads at once; open one per thread. */
+FSR_API int fsr_sr_open(FsrSR **sr, const FsrModel *model, const FsrSRSettings *s);
 FSR_API void fsr_sr_close(FsrSR **sr);
 
 /* Scale the model was trained for. */
@@ -50,12 +85,13 @@ FSR_API int fsr_sr_margin(const FsrSR *sr, int *mx, int *my);
 
 /* For benchmarks: the largest tile in output pixels (the width is rounded
  * down to a multiple of 8; the default suits this engine's kernels).  The
- * result does not depend on it, only the speed. */
+ * result does not depend on it, only the speed.  FSR_SR_FLOAT only; the
+ * other backends ignore it. */
 FSR_API int fsr_sr_set_tile(FsrSR *sr, int tile_w, int tile_h);
 
 /* For benchmarks: while seconds is not NULL, every call adds the thread
  * seconds spent in each layer to seconds[layer] (one entry per layer of the
- * model); NULL stops the profiling. */
+ * model); NULL stops the profiling.  FSR_SR_FLOAT only. */
 FSR_API void fsr_sr_profile(FsrSR *sr, double *seconds);
 
 #endif

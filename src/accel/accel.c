@@ -25,7 +25,7 @@ void fsr_accel_arch_eyeriss_v1(FsrAccelArch *a)
      * rounding are this model's assumptions (wide enough never to wrap for
      * SRCNN; round to nearest when shifting back to 16 bits). */
     a->acc_bits = 32;
-    a->rounding = FSR_ACCEL_ROUND_NEAREST;
+    a->rounding = FSR_ROUND_NEAREST;
     a->clock_hz = 200e6;
     a->dram_bytes_per_cycle = 8.0 * 60e6 / 200e6; /* 64 bit at 60 MHz */
     a->dram_overlap = 0;
@@ -63,7 +63,7 @@ int fsr_accel_arch_check(const FsrAccelArch *a)
     NEED(a->clock_hz > 0 && isfinite(a->clock_hz), "architecture %s: clock must be positive", a->name);
     NEED(a->dram_bytes_per_cycle > 0 && isfinite(a->dram_bytes_per_cycle),
          "architecture %s: DRAM bandwidth must be positive", a->name);
-    NEED(a->rounding == FSR_ACCEL_ROUND_NEAREST || a->rounding == FSR_ACCEL_ROUND_TRUNCATE,
+    NEED(a->rounding == FSR_ROUND_NEAREST || a->rounding == FSR_ROUND_TRUNCATE,
          "architecture %s: unknown rounding", a->name);
     NEED(a->set_rule == FSR_ACCEL_SETS_EYERISS || a->set_rule == FSR_ACCEL_SETS_FREE,
          "architecture %s: unknown set rule", a->name);

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "log.h"
 
 typedef struct Item {
@@ -31,13 +31,6 @@ struct FsrEncodeThread {
     int nspare;
 };
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static void *run(void *opaque)
 {
     FsrEncodeThread *t = opaque;
@@ -50,11 +43,11 @@ static void *run(void *opaque)
         Item it = t->items[t->head];
         pthread_mutex_unlock(&t->mutex);
         int ret = 0;
-        const double t0 = now();
+        const double t0 = clock_wall();
         if (!t->error)
             ret = it.is_packet ? fsr_encoder_copy_packet(t->enc, it.pkt)
                                : fsr_encoder_write(t->enc, &it.pic, it.pts, it.duration);
-        const double dt = now() - t0;
+        const double dt = clock_wall() - t0;
         pthread_mutex_lock(&t->mutex);
         t->seconds += dt;
         if (ret < 0 && !t->error) {
@@ -76,10 +69,10 @@ static void *run(void *opaque)
     }
     if (t->finish && !t->error) {
         pthread_mutex_unlock(&t->mutex);
-        const double t0 = now();
+        const double t0 = clock_wall();
         int ret = fsr_encoder_finish(t->enc);
         pthread_mutex_lock(&t->mutex);
-        t->seconds += now() - t0;
+        t->seconds += clock_wall() - t0;
         if (ret < 0) {
             t->error = ret;
             snprintf(t->error_text, sizeof(t->error_text), "%s", fsr_last_error());

@@ -2,13 +2,13 @@
  * as the published tables computed them.  All in double: this is a
  * measuring instrument, speed does not matter, agreement with MATLAB does. */
 #include "fastsr/eval.h"
-#include "fastsr/accel.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bicubic.h"
+#include "intops.h"
 #include "log.h"
 #include "sr.h"
 
@@ -16,11 +16,7 @@
 
 uint8_t fsr_matlab_u8(double v)
 {
-    if (!(v > 0))
-        return 0;
-    if (v >= 255)
-        return 255;
-    return (uint8_t)floor(v + 0.5); /* v > 0: half away from zero */
+    return matlab_u8(v);
 }
 
 double fsr_rgb_to_y(int r, int g, int b)
@@ -194,42 +190,6 @@ static int upscale(double *dst, const double *lr, int lw, int lh, int scale, int
     return ret;
 }
 
-/* The final 8-bit Y: bicubic rounded, or the network run on it. */
-static int finish_y(uint8_t *out, const double *bic, int w, int h, FsrSR *sr, FsrAccelSr *accel_sr)
-{
-    const size_t n = (size_t)w * h;
-    if (accel_sr) {
-        uint8_t *in = malloc(n);
-        if (!in)
-            return fsr_error(FSR_ERR(ENOMEM), "eval: out of memory");
-        for (size_t i = 0; i < n; i++)
-            in[i] = fsr_matlab_u8(bic[i] * 255.0);
-        int ret = fsr_accel_sr_run(accel_sr, out, w, in, w, w, h, NULL);
-        free(in);
-        return ret;
-    }
-    if (!sr) {
-        for (size_t i = 0; i < n; i++)
-            out[i] = fsr_matlab_u8(bic[i] * 255.0);
-        return 0;
-    }
-    /* SRCNN's test code feeds the unrounded bicubic to the network. */
-    float *in = malloc(n * sizeof(float)), *res = malloc(n * sizeof(float));
-    int ret = FSR_ERR(ENOMEM);
-    if (in && res) {
-        for (size_t i = 0; i < n; i++)
-            in[i] = (float)bic[i];
-        ret = fsr_sr_run_float(sr, res, w, in, w, w, h, 0, 0, w, h);
-        for (size_t i = 0; ret >= 0 && i < n; i++)
-            out[i] = fsr_matlab_u8(res[i] * 255.0);
-    } else {
-        fsr_error(ret, "eval: out of memory");
-    }
-    free(in);
-    free(res);
-    return ret;
-}
-
 int fsr_eval_rgb(FsrEvalResult *res, const uint8_t *rgb, ptrdiff_t stride, int w, int h,
                  const FsrEvalOptions *opt)
 {
@@ -252,7 +212,12 @@ int fsr_eval_rgb(FsrEvalResult *res, const uint8_t *rgb, ptrdiff_t stride, int w
     uint8_t *gt = malloc(n), *out = malloc(n);
     double *hr = malloc(n * sizeof(double)), *lr = malloc(nl * sizeof(double)), *bic = malloc(n * sizeof(double));
     uint8_t *up = opt->protocol == FSR_EVAL_RGB ? malloc(3 * n) : NULL;
-    int ret = 0;
+    /* without an SR backend the result is the bicubic step */
+    FsrSR *own = NULL, *sr = opt->sr;
+    int ret = sr ? 0 : fsr_sr_open(&own, NULL, &(FsrSRSettings){ .backend = FSR_SR_BICUBIC, .threads = 1, .scale = s });
+    if (ret < 0)
+        goto end;
+    sr = sr ? sr : own;
     if (!gt || !out || !hr || !lr || !bic || (opt->protocol == FSR_EVAL_RGB && !up)) {
         ret = fsr_error(FSR_ERR(ENOMEM), "eval: out of memory");
         goto end;
@@ -284,13 +249,14 @@ int fsr_eval_rgb(FsrEvalResult *res, const uint8_t *rgb, ptrdiff_t stride, int w
         for (size_t i = 0; i < n; i++)
             bic[i] = fsr_matlab_u8(fsr_rgb_to_y(up[3 * i], up[3 * i + 1], up[3 * i + 2])) / 255.0;
     }
-    if ((ret = finish_y(out, bic, cw, chh, opt->sr, opt->accel_sr)) < 0)
+    if ((ret = fsr_sr_luma_unit(sr, out, bic, cw, chh)) < 0)
         goto end;
     res->psnr_y = fsr_psnr_u8(gt, cw, out, cw, cw, chh, s);
     res->ssim_y = fsr_ssim_u8(gt, cw, out, cw, cw, chh, s);
     res->w = cw;
     res->h = chh;
 end:
+    fsr_sr_close(&own);
     free(gt);
     free(out);
     free(hr);

@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "fastsr/bicubic.h"
+#include "clock.h"
 #include "log.h"
 
 #define MAX_PENDING 32 /* frames waiting for their decode turn */
@@ -59,8 +59,8 @@ struct FsrFast {
     int nready;
     Ready out;                  /* the frame handed out last */
     FsrPicture pool[8];         /* spare HR pictures: no allocation per frame */
-    uint8_t *scratch;           /* accelerator backend output luma */
-    size_t scratch_size;
+    FsrSR *sr;                  /* key frames' backend: s.sr or own_sr */
+    FsrSR *own_sr;              /* bicubic, when s.sr is NULL */
     int npool;
     int64_t next_decode, next_display, arrivals;
     int64_t since_key;          /* frames processed since the last key frame */
@@ -83,7 +83,7 @@ int fsr_key_policy_parse(FsrKeyPolicy *p, const char *text)
         p->every = (int)n;
     } else if (!strcmp(text, "adaptive")) {
         p->kind = FSR_KEY_ADAPTIVE;
-        p->budget_db = FSR_ADAPTIVE_DEFAULT_DB;
+        p->budget_db = FSR_FAST_DEFAULT_BUDGET_DB;
     } else if (!strncmp(text, "adaptive:", 9)) {
         const double db = strtod(text + 9, &end);
         if (end == text + 9 || *end || !(db > 0 && db <= 20))
@@ -120,7 +120,16 @@ int fsr_fast_open(FsrFast **pf, const FsrFastSettings *s)
         free(f);
         return ret;
     }
-    if (s->sr && fsr_sr_scale(s->sr) != f->scale) {
+    /* without an SR backend, key frames get the bicubic one */
+    f->sr = s->sr;
+    if (!f->sr &&
+        (ret = fsr_sr_open(&f->own_sr, NULL, &(FsrSRSettings){ .backend = FSR_SR_BICUBIC, .scale = f->scale,
+                                                               .threads = s->transfer.threads })) < 0) {
+        fsr_fast_close(&f);
+        return ret;
+    }
+    f->sr = f->sr ? f->sr : f->own_sr;
+    if (fsr_sr_scale(f->sr) != f->scale) {
         fsr_fast_close(&f);
         return fsr_error(FSR_ERR(EINVAL), "SR model scale differs from the transfer scale");
     }
@@ -150,16 +159,10 @@ void fsr_fast_close(FsrFast **pf)
     fsr_picture_free(&f->out.hr);
     for (int i = 0; i < f->npool; i++)
         fsr_picture_free(&f->pool[i]);
-    free(f->scratch);
+    fsr_sr_close(&f->own_sr);
     fsr_transfer_close(&f->tr);
     free(f);
     *pf = NULL;
-}
-
-static void copy_plane(uint8_t *d, ptrdiff_t ds, const uint8_t *s, ptrdiff_t ss, int w, int h)
-{
-    for (int y = 0; y < h; y++)
-        memcpy(d + y * ds, s + y * ss, w);
 }
 
 int fsr_fast_push(FsrFast *f, const FsrPicture *lr, const FsrBlockMap *map, int64_t pts, int64_t duration)
@@ -301,13 +304,6 @@ static int decide_key(FsrFast *f, const Pending *p, double est)
     }
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* Keeps a reference picture; when the store is full the oldest in decode
  * order leaves (the stream cannot use more than 16). */
 static int store_ref(FsrFast *f, const Pending *p, const FsrPicture *hr, double drift)
@@ -330,66 +326,6 @@ static int store_ref(FsrFast *f, const Pending *p, const FsrPicture *hr, double 
     slot->decode = p->map.decode_index >= 0 ? p->map.decode_index : p->arrival;
     slot->drift_db = drift;
     return 0;
-}
-
-/* A key frame on the accelerator model's fixed-point backend: the network
- * sees the bicubic luma, its output replaces it. */
-static int upscale_key_accel(FsrFast *f, FsrPicture *hr, const FsrPicture *lr)
-{
-    int ret = fsr_bicubic_picture(hr, lr, f->scale);
-    if (ret < 0)
-        return ret;
-    const size_t n = (size_t)hr->w * hr->h;
-    if (f->scratch_size < n) {
-        free(f->scratch);
-        f->scratch = malloc(n);
-        f->scratch_size = f->scratch ? n : 0;
-        if (!f->scratch)
-            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
-    }
-    if ((ret = fsr_accel_sr_run(f->s.accel_sr, f->scratch, hr->w, hr->data[0], hr->stride[0], hr->w, hr->h,
-                                NULL)) < 0)
-        return ret;
-    copy_plane(hr->data[0], hr->stride[0], f->scratch, hr->w, hr->w, hr->h);
-    return 0;
-}
-
-/* A key frame: SR on the backend the settings give, bicubic without one. */
-static int upscale_key(FsrFast *f, FsrPicture *hr, const FsrPicture *lr)
-{
-    if (f->s.accel_sr)
-        return upscale_key_accel(f, hr, lr);
-    return f->s.sr ? fsr_sr_picture(f->s.sr, hr, lr) : fsr_bicubic_picture(hr, lr, f->scale);
-}
-
-/* Benchmarks (measure_bicubic): the transfer again and a bicubic upscale of
- * the same frame, interleaved, best of three each, so both see the same
- * machine (other stages' threads, a shared machine's load).  The transfer
- * is a pure function of its inputs: repeating it rewrites the same
- * picture. */
-static int time_transfer_and_bicubic(FsrFast *f, Ready *r, const Pending *p)
-{
-    FsrPicture tmp;
-    int ret = pool_get(f, &tmp, r->hr.w, r->hr.h);
-    if (ret < 0)
-        return ret;
-    double best_tr = r->info.seconds, best_bic = 1e30;
-    for (int rep = 0; rep < 3 && ret >= 0; rep++) {
-        double t1 = now_seconds();
-        ret = fsr_bicubic_picture(&tmp, &p->lr, f->scale);
-        const double bic = now_seconds() - t1;
-        best_bic = bic < best_bic ? bic : best_bic;
-        if (ret < 0 || rep == 2)
-            break;
-        t1 = now_seconds();
-        ret = fsr_transfer_frame(f->tr, &r->hr, &p->lr, &p->map, lookup_ref, f, &r->info.stats);
-        const double tr = now_seconds() - t1;
-        best_tr = tr < best_tr ? tr : best_tr;
-    }
-    r->info.transfer_seconds_best = best_tr;
-    r->info.bicubic_seconds = best_bic;
-    pool_put(f, &tmp);
-    return ret < 0 ? ret : 0;
 }
 
 static void describe_frame(FsrFastFrame *info, const Pending *p, int key, double est)
@@ -422,18 +358,16 @@ static int process(FsrFast *f, int idx)
      * with what the adaptive policy would have predicted */
     const double est = m->side_info && f->s.policy.kind != FSR_KEY_ALL ? estimate_loss(f, m) : 0;
     const int key = decide_key(f, p, est);
-    const double t0 = now_seconds();
+    const double t0 = clock_wall();
     if (key)
-        ret = upscale_key(f, &r->hr, &p->lr);
+        ret = fsr_sr_picture(f->sr, &r->hr, &p->lr);
     else
         ret = fsr_transfer_frame(f->tr, &r->hr, &p->lr, m, lookup_ref, f, &r->info.stats);
     if (ret < 0) {
         pool_put(f, &r->hr);
         return ret;
     }
-    r->info.seconds = now_seconds() - t0;
-    if (!key && f->s.measure_bicubic && (ret = time_transfer_and_bicubic(f, r, p)) < 0)
-        return ret;
+    r->info.seconds = clock_wall() - t0;
     describe_frame(&r->info, p, key, est);
     f->nready++;
     /* a transferred frame drifts by its estimate; a key frame starts anew */

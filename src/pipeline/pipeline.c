@@ -2,7 +2,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -11,21 +10,23 @@
 #include "fastsr/model.h"
 #include "fastsr/sr.h"
 #include "fastsr/fast.h"
+#include "accel.h"
+#include "clock.h"
 #include "decode.h"
 #include "sideinfo.h"
 #include "encode.h"
 #include "encode_thread.h"
 #include "log.h"
 
-void fsr_default_settings(FsrSettings *s)
+void fsr_run_defaults(FsrSettings *s)
 {
     memset(s, 0, sizeof(*s));
     s->scale = 2;
     s->mode = FSR_MODE_FAST;
-    s->crf = 18;
-    s->preset = "medium";
-    s->fallback = FSR_TRANSFER_DEFAULT_FALLBACK;
-    s->accel_arch = FSR_DEFAULT_ACCEL_ARCH;
+    s->encode.crf = 18;
+    s->encode.preset = "medium";
+    s->fast.fallback = FSR_TRANSFER_DEFAULT_FALLBACK;
+    s->accel.arch = FSR_ACCEL_DEFAULT_ARCH;
 }
 
 const char *fsr_mode_name(FsrMode mode)
@@ -38,13 +39,6 @@ const char *fsr_mode_name(FsrMode mode)
     return "unknown";
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 
 /* Loads the settings' model, or the default model for the scale; *scale
  * gets the scale the model was trained for. */
@@ -52,8 +46,8 @@ static int load_model(const FsrSettings *s, FsrModel **m, int *scale)
 {
     char path[4096];
     int ret;
-    if (s->model)
-        snprintf(path, sizeof(path), "%s", s->model);
+    if (s->sr.model)
+        snprintf(path, sizeof(path), "%s", s->sr.model);
     else if ((ret = fsr_default_model_path(s->scale, path, sizeof(path))) < 0)
         return ret;
     if ((ret = fsr_model_load(m, path)) < 0)
@@ -72,34 +66,34 @@ static int load_model(const FsrSettings *s, FsrModel **m, int *scale)
 static int accel_report(const FsrSettings *s, const FsrModel *m, FsrReport *r)
 {
     FsrAccelArch arch;
-    int ret = fsr_accel_arch_get(&arch, s->accel_arch);
+    int ret = fsr_accel_arch_get(&arch, s->accel.arch);
     if (ret < 0)
         return ret;
     FsrAccelFrameCost sr, tr = { 0 };
     if ((ret = fsr_accel_frame_cost(&sr, &arch, m, r->out_w, r->out_h)) < 0)
         return ret;
-    if (r->transferred_frames) {
+    if (r->fast.transferred_frames) {
         FsrAccelTransferParams tp;
         fsr_accel_transfer_defaults(&tp, s->scale);
-        const double area = (double)r->area_transferred;
-        tp.inter = 1.0 - (r->area_intra + r->area_fallback + r->area_noref) / area;
-        tp.coded_residual = r->area_residual / area;
-        const double inter_blocks = (double)(r->blocks_skip + r->blocks_direct + r->blocks_inter);
-        tp.bipred = inter_blocks > 0 ? r->blocks_bi / inter_blocks : 0;
+        const double area = (double)r->fast.area_transferred;
+        tp.inter = 1.0 - (r->fast.area_intra + r->fast.area_fallback + r->fast.area_noref) / area;
+        tp.coded_residual = r->fast.area_residual / area;
+        const double inter_blocks = (double)(r->fast.blocks_skip + r->fast.blocks_direct + r->fast.blocks_inter);
+        tp.bipred = inter_blocks > 0 ? r->fast.blocks_bi / inter_blocks : 0;
         if ((ret = fsr_accel_transfer_cost(&tr, &arch, &tp, r->out_w, r->out_h)) < 0)
             return ret;
     }
     const double n = (double)r->frames;
-    const double t_sr = sr.seconds * r->sr_frames, t_tr = tr.seconds * r->transferred_frames;
-    r->has_accel = 1;
-    snprintf(r->accel_arch, sizeof(r->accel_arch), "%s", s->accel_arch);
-    snprintf(r->accel_energy_unit, sizeof(r->accel_energy_unit), "%s", sr.energy_unit);
-    r->accel_seconds_per_frame = (t_sr + t_tr) / n;
-    r->accel_energy_per_frame = (sr.energy * r->sr_frames + tr.energy * r->transferred_frames) / n;
-    r->accel_sr_share = t_sr + t_tr > 0 ? t_sr / (t_sr + t_tr) : 0;
-    r->accel_transfer_share = t_sr + t_tr > 0 ? t_tr / (t_sr + t_tr) : 0;
-    r->accel_srcnn_seconds_per_frame = sr.seconds;
-    r->accel_srcnn_energy_per_frame = sr.energy;
+    const double t_sr = sr.seconds * r->sr.frames, t_tr = tr.seconds * r->fast.transferred_frames;
+    r->accel.valid = 1;
+    snprintf(r->accel.arch, sizeof(r->accel.arch), "%s", s->accel.arch);
+    snprintf(r->accel.energy_unit, sizeof(r->accel.energy_unit), "%s", sr.energy_unit);
+    r->accel.seconds_per_frame = (t_sr + t_tr) / n;
+    r->accel.energy_per_frame = (sr.energy * r->sr.frames + tr.energy * r->fast.transferred_frames) / n;
+    r->accel.sr_share = t_sr + t_tr > 0 ? t_sr / (t_sr + t_tr) : 0;
+    r->accel.transfer_share = t_sr + t_tr > 0 ? t_tr / (t_sr + t_tr) : 0;
+    r->accel.srcnn_seconds_per_frame = sr.seconds;
+    r->accel.srcnn_energy_per_frame = sr.energy;
     return 0;
 }
 
@@ -165,24 +159,22 @@ static void count_frame(FsrReport *r, const FsrFastFrame *ff)
 {
     r->frames++;
     switch (ff->type) {
-    case 'I': r->frames_i++; break;
-    case 'P': r->frames_p++; break;
-    case 'B': r->frames_b++; break;
+    case 'I': r->decode.frames_i++; break;
+    case 'P': r->decode.frames_p++; break;
+    case 'B': r->decode.frames_b++; break;
     default: break;
     }
     if (ff->key) {
-        r->sr_frames++;
-        r->sec_sr += ff->seconds;
+        r->sr.frames++;
+        r->seconds.sr += ff->seconds;
     } else {
-        r->transferred_frames++;
-        r->sec_transfer += ff->seconds;
-        r->sec_transfer_best += ff->transfer_seconds_best;
-        r->sec_transfer_bicubic += ff->bicubic_seconds;
-        r->area_transferred += ff->stats.area_total;
-        r->area_fallback += ff->stats.area_fallback;
-        r->area_intra += ff->stats.area_intra;
-        r->area_noref += ff->stats.area_noref;
-        r->area_residual += ff->stats.area_residual;
+        r->fast.transferred_frames++;
+        r->seconds.transfer += ff->seconds;
+        r->fast.area_transferred += ff->stats.area_total;
+        r->fast.area_fallback += ff->stats.area_fallback;
+        r->fast.area_intra += ff->stats.area_intra;
+        r->fast.area_noref += ff->stats.area_noref;
+        r->fast.area_residual += ff->stats.area_residual;
     }
 }
 
@@ -190,11 +182,11 @@ static void count_blocks(FsrReport *r, const FsrBlockMap *m)
 {
     if (!m->side_info)
         return;
-    r->blocks_intra += m->counts.intra;
-    r->blocks_skip += m->counts.pskip + m->counts.bskip;
-    r->blocks_direct += m->counts.direct;
-    r->blocks_inter += m->counts.inter;
-    r->blocks_bi += m->counts.bi;
+    r->fast.blocks_intra += m->counts.intra;
+    r->fast.blocks_skip += m->counts.pskip + m->counts.bskip;
+    r->fast.blocks_direct += m->counts.direct;
+    r->fast.blocks_inter += m->counts.inter;
+    r->fast.blocks_bi += m->counts.bi;
 }
 
 /* Everything one run holds, so that each stage below is a function and one
@@ -206,7 +198,6 @@ typedef struct Run {
     FsrFastSettings fs;
     FsrModel *model;
     FsrSR *sr;
-    FsrAccelSr *accel_sr;
     Input in;
     FsrEncoder *enc;
     FsrEncodeThread *enc_thread;
@@ -240,40 +231,43 @@ static int run_settings(Run *run)
     FsrFastSettings *fs = &run->fs;
     fsr_transfer_default_settings(&fs->transfer);
     fs->transfer.scale = s->scale;
-    fs->transfer.filter = s->hr_filter;
-    fs->transfer.fallback = s->fallback;
-    fs->transfer.deblock = s->deblock;
+    fs->transfer.filter = s->fast.hr_filter;
+    fs->transfer.fallback = s->fast.fallback;
+    fs->transfer.deblock = s->fast.deblock;
     fs->transfer.threads = s->threads;
-    fs->measure_bicubic = s->measure_bicubic;
     if (s->mode != FSR_MODE_FAST)
         fs->policy.kind = FSR_KEY_ALL;
-    else if (fsr_key_policy_parse(&fs->policy, s->keyframes ? s->keyframes : FSR_DEFAULT_KEYFRAMES) < 0)
+    else if (fsr_key_policy_parse(&fs->policy, s->fast.keyframes ? s->fast.keyframes : FSR_FAST_DEFAULT_KEYFRAMES) < 0)
         return fsr_error(FSR_ERR(EINVAL), "bad key-frame policy '%s' (intra, every:N, adaptive or adaptive:DB)",
-                         s->keyframes);
-    fsr_key_policy_name(&fs->policy, r->keyframes, sizeof(r->keyframes));
+                         s->fast.keyframes);
+    fsr_key_policy_name(&fs->policy, r->fast.keyframes, sizeof(r->fast.keyframes));
     return 0;
 }
 
-/* The SR backend: none for bicubic, else the model on the float engine or
- * on the accelerator model's fixed-point path. */
+/* The SR backend: bicubic, or the model on the float engine or in the
+ * accelerator's fixed-point arithmetic (its architecture's datapath). */
 static int run_open_backend(Run *run)
 {
     const FsrSettings *s = run->s;
+    FsrSRSettings ss = { .backend = FSR_SR_BICUBIC, .threads = s->threads, .scale = s->scale };
     int ret;
-    if (s->mode == FSR_MODE_BICUBIC)
-        return 0;
-    if ((ret = load_model(s, &run->model, &run->r->model_scale)) < 0)
-        return ret;
-    if (s->backend_accel) {
-        FsrAccelArch arch;
-        if ((ret = fsr_accel_arch_get(&arch, s->accel_arch ? s->accel_arch : FSR_DEFAULT_ACCEL_ARCH)) < 0)
+    if (s->mode != FSR_MODE_BICUBIC) {
+        if ((ret = load_model(s, &run->model, &run->r->sr.model_scale)) < 0)
             return ret;
-        ret = fsr_accel_sr_open(&run->accel_sr, run->model, &arch);
-    } else {
-        ret = fsr_sr_open(&run->sr, run->model, s->threads);
+        if (s->sr.backend == FSR_SR_FIXED) {
+            FsrAccelArch arch;
+            if ((ret = fsr_accel_arch_get(&arch, s->accel.arch ? s->accel.arch : FSR_ACCEL_DEFAULT_ARCH)) < 0)
+                return ret;
+            accel_sr_settings(&ss, &arch);
+            ss.threads = s->threads;
+        } else if (s->sr.backend == FSR_SR_FLOAT) {
+            ss.backend = FSR_SR_FLOAT;
+        } else {
+            return fsr_error(FSR_ERR(EINVAL), "unknown SR backend %d", s->sr.backend);
+        }
     }
+    ret = fsr_sr_open(&run->sr, run->model, &ss);
     run->fs.sr = run->sr;
-    run->fs.accel_sr = run->accel_sr;
     return ret;
 }
 
@@ -294,9 +288,9 @@ static int run_open_io(Run *run)
     if ((ret = fsr_fast_open(&run->fast, &run->fs)) < 0 || !s->output)
         return ret;
     const FsrEncoderSettings es = {
-        .path = s->output, .overwrite = s->overwrite, .width = r->out_w, .height = r->out_h,
+        .path = s->output, .overwrite = s->encode.overwrite, .width = r->out_w, .height = r->out_h,
         .in_video = dec->stream, .in_codec = dec->codec, .in_fmt = dec->fmt, .in_video_index = dec->stream_index,
-        .crf = s->crf, .preset = s->preset, .x264_params = s->x264_params, .threads = s->threads,
+        .crf = s->encode.crf, .preset = s->encode.preset, .x264_params = s->encode.x264_params, .threads = s->threads,
     };
     if ((ret = fsr_encoder_open(&run->enc, &es)) < 0 ||
         (ret = fsr_encode_thread_start(&run->enc_thread, run->enc, 3)) < 0)
@@ -317,9 +311,9 @@ static int run_deliver(Run *run, const FsrFastFrame *ff, FsrProgress *prog)
     int ret;
     count_frame(r, ff);
     if (s->frame_done) {
-        const double t = now_seconds();
+        const double t = clock_wall();
         ret = s->frame_done(s->opaque, ff);
-        r->sec_callback += now_seconds() - t;
+        r->seconds.callback += clock_wall() - t;
         if (ret < 0)
             return ret;
     }
@@ -327,7 +321,7 @@ static int run_deliver(Run *run, const FsrFastFrame *ff, FsrProgress *prog)
         return ret;
     if (s->progress) {
         prog->frames_done = r->frames;
-        prog->seconds = now_seconds() - run->t0;
+        prog->seconds = clock_wall() - run->t0;
         s->progress(s->opaque, prog);
     }
     return 0;
@@ -347,9 +341,9 @@ static int run_frames(Run *run)
         if (!eof) {
             FsrFrame f;
             const FsrBlockMap *map = NULL;
-            const double t = now_seconds();
+            const double t = clock_wall();
             ret = input_read(&run->in, &f, &map);
-            r->sec_decode += now_seconds() - t;
+            r->seconds.decode += clock_wall() - t;
             if (ret < 0)
                 return ret;
             if (ret == 1) {
@@ -381,22 +375,22 @@ static int run_check_damage(Run *run)
     FsrReport *r = run->r;
     const FsrDecoder *dec = run->in.dec;
     const char *output = s->output ? s->output : "output";
-    r->decode_errors = dec->decode_errors;
-    r->corrupt_frames = dec->corrupt_frames;
+    r->decode.decode_errors = dec->decode_errors;
+    r->decode.corrupt_frames = dec->corrupt_frames;
     if (r->frames == 0)
         return fsr_error(FSR_ERR_INVALIDDATA, "%s: no video frame could be decoded", s->input);
-    r->truncated = dec->truncated;
-    r->packets_read = dec->packets_read;
-    r->packets_expected = dec->nb_frames;
-    r->damaged = r->decode_errors || r->corrupt_frames;
-    if (r->truncated && !s->keep_going)
+    r->decode.truncated = dec->truncated;
+    r->decode.packets_read = dec->packets_read;
+    r->decode.packets_expected = dec->nb_frames;
+    r->decode.damaged = r->decode.decode_errors || r->decode.corrupt_frames;
+    if (r->decode.truncated && !s->decode.keep_going)
         return fsr_error(FSR_ERR_INVALIDDATA,
                          "%s: the file is truncated (%lld of %lld video packets present); %s not written",
-                         s->input, (long long)r->packets_read, (long long)r->packets_expected, output);
-    if (r->damaged && !s->keep_going)
+                         s->input, (long long)r->decode.packets_read, (long long)r->decode.packets_expected, output);
+    if (r->decode.damaged && !s->decode.keep_going)
         return fsr_error(FSR_ERR_INVALIDDATA,
                          "%s: damaged video: %lld decode errors, %lld concealed frames; %s not written",
-                         s->input, (long long)r->decode_errors, (long long)r->corrupt_frames, output);
+                         s->input, (long long)r->decode.decode_errors, (long long)r->decode.corrupt_frames, output);
     return 0;
 }
 
@@ -406,11 +400,11 @@ static int run_finish(Run *run)
     const FsrSettings *s = run->s;
     FsrReport *r = run->r;
     int ret;
-    if (run->model && s->accel_arch && (ret = accel_report(s, run->model, r)) < 0)
+    if (run->model && s->accel.arch && (ret = accel_report(s, run->model, r)) < 0)
         return ret;
     if (!run->enc_thread)
         return 0;
-    if ((ret = fsr_encode_thread_end(&run->enc_thread, 1, &r->sec_encode)) == 0)
+    if ((ret = fsr_encode_thread_end(&run->enc_thread, 1, &r->seconds.encode)) == 0)
         r->output_bytes = fsr_encoder_bytes(run->enc);
     return ret;
 }
@@ -421,18 +415,17 @@ static void run_close(Run *run)
     /* a failed run: the queue is dropped and the file removed below */
     fsr_encode_thread_end(&run->enc_thread, 0, NULL);
     if (run->in.dec) {
-        r->decode_errors = run->in.dec->decode_errors;
-        r->corrupt_frames = run->in.dec->corrupt_frames;
+        r->decode.decode_errors = run->in.dec->decode_errors;
+        r->decode.corrupt_frames = run->in.dec->corrupt_frames;
     }
     fsr_encoder_close(&run->enc);
     fsr_fast_close(&run->fast);
     input_close(&run->in);
     fsr_sr_close(&run->sr);
-    fsr_accel_sr_close(&run->accel_sr);
     fsr_model_free(&run->model);
-    r->sec_upscale = r->sec_sr + r->sec_transfer;
+    r->seconds.upscale = r->seconds.sr + r->seconds.transfer;
     /* the caller's own per-frame work (a benchmark's PSNR) is not ours */
-    r->sec_total = now_seconds() - run->t0 - r->sec_callback;
+    r->seconds.total = clock_wall() - run->t0 - r->seconds.callback;
 }
 
 int fsr_run(const FsrSettings *s, FsrReport *r)
@@ -445,8 +438,8 @@ int fsr_run(const FsrSettings *s, FsrReport *r)
     int ret = run_settings(&run);
     if (ret < 0)
         return ret;
-    run.t0 = now_seconds();
-    if (s->output && (ret = fsr_output_check(s->output, s->input, s->overwrite)) < 0)
+    run.t0 = clock_wall();
+    if (s->output && (ret = fsr_output_check(s->output, s->input, s->encode.overwrite)) < 0)
         return ret;
     if ((ret = run_open_backend(&run)) >= 0 && (ret = run_open_io(&run)) >= 0 && (ret = run_frames(&run)) >= 0 &&
         (ret = run_check_damage(&run)) >= 0)
@@ -458,25 +451,25 @@ int fsr_run(const FsrSettings *s, FsrReport *r)
 static void add_accel_json(cJSON *json_object, const FsrReport *r)
 {
     cJSON *a = cJSON_AddObjectToObject(json_object, "accel");
-    cJSON_AddStringToObject(a, "arch", r->accel_arch);
-    cJSON_AddNumberToObject(a, "seconds_per_frame", r->accel_seconds_per_frame);
-    cJSON_AddNumberToObject(a, "energy_per_frame", r->accel_energy_per_frame);
-    cJSON_AddStringToObject(a, "energy_unit", r->accel_energy_unit);
+    cJSON_AddStringToObject(a, "arch", r->accel.arch);
+    cJSON_AddNumberToObject(a, "seconds_per_frame", r->accel.seconds_per_frame);
+    cJSON_AddNumberToObject(a, "energy_per_frame", r->accel.energy_per_frame);
+    cJSON_AddStringToObject(a, "energy_unit", r->accel.energy_unit);
     /* joules only when the architecture gives pJ; relative units otherwise */
-    if (!strcmp(r->accel_energy_unit, "pJ"))
-        cJSON_AddNumberToObject(a, "joules_per_frame", r->accel_energy_per_frame * 1e-12);
+    if (!strcmp(r->accel.energy_unit, "pJ"))
+        cJSON_AddNumberToObject(a, "joules_per_frame", r->accel.energy_per_frame * 1e-12);
     else
         cJSON_AddNullToObject(a, "joules_per_frame");
-    cJSON_AddNumberToObject(a, "sr_share", r->accel_sr_share);
-    cJSON_AddNumberToObject(a, "transfer_share", r->accel_transfer_share);
-    cJSON_AddNumberToObject(a, "srcnn_seconds_per_frame", r->accel_srcnn_seconds_per_frame);
-    cJSON_AddNumberToObject(a, "srcnn_energy_per_frame", r->accel_srcnn_energy_per_frame);
+    cJSON_AddNumberToObject(a, "sr_share", r->accel.sr_share);
+    cJSON_AddNumberToObject(a, "transfer_share", r->accel.transfer_share);
+    cJSON_AddNumberToObject(a, "srcnn_seconds_per_frame", r->accel.srcnn_seconds_per_frame);
+    cJSON_AddNumberToObject(a, "srcnn_energy_per_frame", r->accel.srcnn_energy_per_frame);
     cJSON_AddNumberToObject(a, "speedup_vs_srcnn",
-                            r->accel_seconds_per_frame > 0 ? r->accel_srcnn_seconds_per_frame /
-                                                                 r->accel_seconds_per_frame : 0);
+                            r->accel.seconds_per_frame > 0 ? r->accel.srcnn_seconds_per_frame /
+                                                                 r->accel.seconds_per_frame : 0);
     cJSON_AddNumberToObject(a, "energy_ratio_vs_srcnn",
-                            r->accel_srcnn_energy_per_frame > 0 ? r->accel_energy_per_frame /
-                                                                      r->accel_srcnn_energy_per_frame : 0);
+                            r->accel.srcnn_energy_per_frame > 0 ? r->accel.energy_per_frame /
+                                                                      r->accel.srcnn_energy_per_frame : 0);
 }
 
 char *fsr_report_accel_json(const FsrReport *r)
@@ -507,35 +500,35 @@ int fsr_report_write_json(const FsrReport *r, const char *path)
     cJSON_AddNumberToObject(out, "width", r->out_w);
     cJSON_AddNumberToObject(out, "height", r->out_h);
     cJSON_AddNumberToObject(o, "frames", (double)r->frames);
-    cJSON_AddNumberToObject(o, "decode_errors", (double)r->decode_errors);
-    cJSON_AddNumberToObject(o, "corrupt_frames", (double)r->corrupt_frames);
+    cJSON_AddNumberToObject(o, "decode_errors", (double)r->decode.decode_errors);
+    cJSON_AddNumberToObject(o, "corrupt_frames", (double)r->decode.corrupt_frames);
     cJSON_AddNumberToObject(o, "copied_streams", (double)r->copied_streams);
     cJSON_AddNumberToObject(o, "output_bytes", (double)r->output_bytes);
-    cJSON_AddStringToObject(o, "keyframes", r->keyframes);
+    cJSON_AddStringToObject(o, "keyframes", r->fast.keyframes);
     cJSON *ft = cJSON_AddObjectToObject(o, "frames_by_type");
-    cJSON_AddNumberToObject(ft, "I", (double)r->frames_i);
-    cJSON_AddNumberToObject(ft, "P", (double)r->frames_p);
-    cJSON_AddNumberToObject(ft, "B", (double)r->frames_b);
-    cJSON_AddNumberToObject(o, "sr_frames", (double)r->sr_frames);
-    cJSON_AddNumberToObject(o, "transferred_frames", (double)r->transferred_frames);
+    cJSON_AddNumberToObject(ft, "I", (double)r->decode.frames_i);
+    cJSON_AddNumberToObject(ft, "P", (double)r->decode.frames_p);
+    cJSON_AddNumberToObject(ft, "B", (double)r->decode.frames_b);
+    cJSON_AddNumberToObject(o, "sr_frames", (double)r->sr.frames);
+    cJSON_AddNumberToObject(o, "transferred_frames", (double)r->fast.transferred_frames);
     cJSON *bk = cJSON_AddObjectToObject(o, "blocks");
-    cJSON_AddNumberToObject(bk, "intra", (double)r->blocks_intra);
-    cJSON_AddNumberToObject(bk, "skip", (double)r->blocks_skip);
-    cJSON_AddNumberToObject(bk, "direct", (double)r->blocks_direct);
-    cJSON_AddNumberToObject(bk, "inter", (double)r->blocks_inter);
-    cJSON_AddNumberToObject(bk, "bi", (double)r->blocks_bi);
-    const double area = r->area_transferred > 0 ? (double)r->area_transferred : 1.0;
-    cJSON_AddNumberToObject(o, "fallback_share", r->area_fallback / area);
-    cJSON_AddNumberToObject(o, "intra_share", r->area_intra / area);
+    cJSON_AddNumberToObject(bk, "intra", (double)r->fast.blocks_intra);
+    cJSON_AddNumberToObject(bk, "skip", (double)r->fast.blocks_skip);
+    cJSON_AddNumberToObject(bk, "direct", (double)r->fast.blocks_direct);
+    cJSON_AddNumberToObject(bk, "inter", (double)r->fast.blocks_inter);
+    cJSON_AddNumberToObject(bk, "bi", (double)r->fast.blocks_bi);
+    const double area = r->fast.area_transferred > 0 ? (double)r->fast.area_transferred : 1.0;
+    cJSON_AddNumberToObject(o, "fallback_share", r->fast.area_fallback / area);
+    cJSON_AddNumberToObject(o, "intra_share", r->fast.area_intra / area);
     cJSON *sec = cJSON_AddObjectToObject(o, "seconds");
-    cJSON_AddNumberToObject(sec, "decode", r->sec_decode);
-    cJSON_AddNumberToObject(sec, "sr", r->sec_sr);
-    cJSON_AddNumberToObject(sec, "transfer", r->sec_transfer);
-    cJSON_AddNumberToObject(sec, "upscale", r->sec_upscale);
-    cJSON_AddNumberToObject(sec, "encode", r->sec_encode);
-    cJSON_AddNumberToObject(sec, "total", r->sec_total);
-    cJSON_AddNumberToObject(o, "fps", r->sec_total > 0 ? r->frames / r->sec_total : 0);
-    if (r->has_accel)
+    cJSON_AddNumberToObject(sec, "decode", r->seconds.decode);
+    cJSON_AddNumberToObject(sec, "sr", r->seconds.sr);
+    cJSON_AddNumberToObject(sec, "transfer", r->seconds.transfer);
+    cJSON_AddNumberToObject(sec, "upscale", r->seconds.upscale);
+    cJSON_AddNumberToObject(sec, "encode", r->seconds.encode);
+    cJSON_AddNumberToObject(sec, "total", r->seconds.total);
+    cJSON_AddNumberToObject(o, "fps", r->seconds.total > 0 ? r->frames / r->seconds.total : 0);
+    if (r->accel.valid)
         add_accel_json(o, r);
     char *text = cJSON_Print(o);
     cJSON_Delete(o);

@@ -28,13 +28,15 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <omp.h>
 
 #include "bicubic.h"
+#include "clock.h"
 #include "conv.h"
 #include "cpu.h"
+#include "fixed.h"
+#include "intops.h"
 #include "log.h"
 
 #define MAX_LAYERS FSR_MODEL_MAX_LAYERS
@@ -51,7 +53,11 @@ typedef struct Scratch {
 } Scratch;
 
 struct FsrSR {
+    int backend;                  /* enum FsrSRBackend */
     int n_layers, scale, padding, threads;
+    int margin_x, margin_y;       /* the network's context (fsr_sr_margin) */
+    FixedModel *fixed;            /* FSR_SR_FIXED */
+    FsrFixedDSP fixed_dsp;
     FsrPackedConv layer[MAX_LAYERS];
     FsrConvDSP dsp;
     int tile_w, tile_h;
@@ -209,6 +215,14 @@ fail:
     return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory for tile buffers");
 }
 
+static void set_margin(FsrSR *sr, const FsrModel *m)
+{
+    for (int i = 0; m && i < m->n_layers; i++) {
+        sr->margin_x += m->layers[i].kw / 2;
+        sr->margin_y += m->layers[i].kh / 2;
+    }
+}
+
 int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_flags)
 {
     if (!psr)
@@ -222,10 +236,12 @@ int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_
     FsrSR *sr = calloc(1, sizeof(*sr));
     if (!sr)
         return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
+    sr->backend = FSR_SR_FLOAT;
     sr->n_layers = m->n_layers;
     sr->scale = m->scale;
     sr->padding = m->padding;
     sr->threads = threads ? threads : omp_get_max_threads();
+    set_margin(sr, m);
     sr->tile_w = FSR_SR_TILE_W;
     sr->tile_h = FSR_SR_TILE_H;
     fsr_conv_dsp_init(&sr->dsp, cpu_flags);
@@ -267,9 +283,70 @@ fail:
     return ret;
 }
 
-int fsr_sr_open(FsrSR **sr, const FsrModel *model, int threads)
+void fsr_sr_defaults(FsrSRSettings *s)
 {
-    return fsr_sr_open_flags(sr, model, threads, fsr_cpu_flags());
+    memset(s, 0, sizeof(*s));
+    s->backend = FSR_SR_FLOAT;
+    s->word_bits = 16;
+    s->acc_bits = 32;
+    s->rounding = FSR_ROUND_NEAREST;
+}
+
+/* FSR_SR_FIXED and FSR_SR_BICUBIC: no tile buffers (the fixed-point
+ * backend works on whole planes, bicubic has nothing to run). */
+static int open_other(FsrSR **psr, const FsrModel *m, const FsrSRSettings *s)
+{
+    const int scale = m ? m->scale : s->scale;
+    if (s->backend == FSR_SR_FIXED && !m)
+        return fsr_error(FSR_ERR(EINVAL), "sr: the fixed-point backend needs a model");
+    if (scale < 2 || scale > FSR_MAX_SCALE)
+        return fsr_error(FSR_ERR(EINVAL), "sr: scale %d is not 2, 3 or 4", scale);
+    if (s->threads < 0 || s->threads > 1024)
+        return fsr_error(FSR_ERR(EINVAL), "sr: %d threads", s->threads);
+    int ret = m ? fsr_model_validate(m, "sr: model") : 0;
+    if (ret < 0)
+        return ret;
+    FsrSR *sr = calloc(1, sizeof(*sr));
+    if (!sr)
+        return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
+    sr->backend = s->backend;
+    sr->scale = scale;
+    sr->threads = s->threads ? s->threads : omp_get_max_threads();
+    if (s->backend == FSR_SR_FIXED) {
+        set_margin(sr, m);
+        if (!(sr->fixed = calloc(1, sizeof(*sr->fixed)))) {
+            free(sr);
+            return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
+        }
+        if ((ret = fixed_model_build(sr->fixed, m, s)) < 0) {
+            free(sr->fixed);
+            free(sr);
+            return ret;
+        }
+        fixed_dsp_init(&sr->fixed_dsp, fsr_cpu_flags());
+    }
+    *psr = sr;
+    return 0;
+}
+
+int fsr_sr_open(FsrSR **psr, const FsrModel *model, const FsrSRSettings *settings)
+{
+    if (!psr)
+        return fsr_error(FSR_ERR(EINVAL), "sr: NULL handle");
+    *psr = NULL;
+    FsrSRSettings def;
+    if (!settings) {
+        fsr_sr_defaults(&def);
+        settings = &def;
+    }
+    switch (settings->backend) {
+    case FSR_SR_FLOAT:
+        return fsr_sr_open_flags(psr, model, settings->threads, fsr_cpu_flags());
+    case FSR_SR_FIXED:
+    case FSR_SR_BICUBIC:
+        return open_other(psr, model, settings);
+    }
+    return fsr_error(FSR_ERR(EINVAL), "sr: unknown backend %d", settings->backend);
 }
 
 void fsr_sr_close(FsrSR **psr)
@@ -277,6 +354,10 @@ void fsr_sr_close(FsrSR **psr)
     if (!psr || !*psr)
         return;
     FsrSR *sr = *psr;
+    if (sr->fixed) {
+        fixed_model_free(sr->fixed);
+        free(sr->fixed);
+    }
     free_scratch(sr);
     for (int i = 0; i < sr->n_layers; i++)
         fsr_conv_pack_free(&sr->layer[i]);
@@ -299,15 +380,10 @@ int fsr_sr_margin(const FsrSR *sr, int *mx, int *my)
 {
     if (!sr)
         return fsr_error(FSR_ERR(EINVAL), "sr: NULL handle");
-    int x = 0, y = 0;
-    for (int i = 0; i < sr->n_layers; i++) {
-        x += sr->layer[i].kw / 2;
-        y += sr->layer[i].kh / 2;
-    }
     if (mx)
-        *mx = x;
+        *mx = sr->margin_x;
     if (my)
-        *my = y;
+        *my = sr->margin_y;
     return 0;
 }
 
@@ -315,6 +391,8 @@ int fsr_sr_set_tile(FsrSR *sr, int tile_w, int tile_h)
 {
     if (!sr || tile_w < 8 || tile_h < 1 || tile_w > MAX_DIM || tile_h > MAX_DIM)
         return fsr_error(FSR_ERR(EINVAL), "sr: bad tile size");
+    if (sr->backend != FSR_SR_FLOAT)
+        return 0;
     sr->tile_w = tile_w & ~7; /* so tiles of round8(width) never exceed it */
     sr->tile_h = tile_h;
     return alloc_scratch(sr);
@@ -355,15 +433,6 @@ static inline float *parts_row(const TileState *t, int r, int ky)
 {
     const int kh = t->sr->layer[t->sr->n_layers - 1].kh;
     return t->s->parts + ((size_t)(r % kh) * kh + ky) * t->sr->pstride;
-}
-
-/* Thread CPU time: on a shared machine, time other processes held the
- * core must not be billed to a layer. */
-static inline double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static void load_input_row(TileState *t, int r)
@@ -436,10 +505,10 @@ static void run_layer_row(TileState *t, int m, int r, float *out, ptrdiff_t out_
             const int sy = source_row(t, r - ry + ky);
             parts[ky] = sy < 0 ? NULL : parts_row(t, sy, ky);
         }
-        const double t0 = t->sr->profile ? now() : 0;
+        const double t0 = t->sr->profile ? clock_thread() : 0;
         fsr_conv_sum_parts(out, parts, l, t->g.cw[m]);
         if (t->sr->profile)
-            t->s->seconds[m] += now() - t0;
+            t->s->seconds[m] += clock_thread() - t0;
         return;
     }
     const float *rows[FSR_MODEL_MAX_KERNEL];
@@ -447,7 +516,7 @@ static void run_layer_row(TileState *t, int m, int r, float *out, ptrdiff_t out_
         const int sy = source_row(t, r - ry + ky);
         rows[ky] = sy < 0 ? t->s->zero : ring_row(t, m, sy);
     }
-    const double t0 = t->sr->profile ? now() : 0;
+    const double t0 = t->sr->profile ? clock_thread() : 0;
     if (writes_c8(l))
         t->sr->dsp.conv_row_1_to_c8(out, out_cs, rows, t->sr->stride[m], l, t->g.cw[m]);
     else if (l->c8)
@@ -455,7 +524,7 @@ static void run_layer_row(TileState *t, int m, int r, float *out, ptrdiff_t out_
     else
         t->sr->dsp.conv_row(out, out_cs, rows, t->sr->stride[m], l, t->g.cw[m]);
     if (t->sr->profile)
-        t->s->seconds[m] += now() - t0;
+        t->s->seconds[m] += clock_thread() - t0;
 }
 
 static void ensure_rows(TileState *t, int f, int upto)
@@ -475,11 +544,11 @@ static void ensure_rows(TileState *t, int f, int upto)
             float *plane = t->s->plane;
             run_layer_row(t, f - 1, r, plane, t->sr->stride[f]);
             pad_columns(t, plane, f, t->sr->layer[f].in_ch, 0);
-            const double t0 = t->sr->profile ? now() : 0;
+            const double t0 = t->sr->profile ? clock_thread() : 0;
             t->sr->dsp.to_c8(ring_row(t, f, r), 8 * t->sr->stride[f], plane, t->sr->stride[f], t->sr->layer[f].in_ch,
                            t->g.fw[f]);
             if (t->sr->profile)
-                t->s->seconds[f] += now() - t0;
+                t->s->seconds[f] += clock_thread() - t0;
         } else {
             float *out = ring_row(t, f, r);
             run_layer_row(t, f - 1, r, out, t->sr->stride[f]);
@@ -487,11 +556,11 @@ static void ensure_rows(TileState *t, int f, int upto)
         }
         const FsrPackedConv *l = &t->sr->layer[f];
         if (l->parts) {
-            const double t0 = t->sr->profile ? now() : 0;
+            const double t0 = t->sr->profile ? clock_thread() : 0;
             t->sr->dsp.conv_parts(parts_row(t, r, 0), t->sr->pstride, ring_row(t, f, r), t->sr->stride[f], l,
                                   t->g.cw[f]);
             if (t->sr->profile)
-                t->s->seconds[f] += now() - t0;
+                t->s->seconds[f] += clock_thread() - t0;
         }
     }
 }
@@ -603,7 +672,7 @@ static int check_rect(const FsrSR *sr, const void *dst, const void *src, ptrdiff
 {
     if (!sr || !dst || !src)
         return fsr_error(FSR_ERR(EINVAL), "sr: NULL argument");
-    if (!sr->scratch)
+    if (sr->backend == FSR_SR_FLOAT && !sr->scratch)
         return fsr_error(FSR_ERR(ENOMEM), "sr: no tile buffers (a failed fsr_sr_set_tile)");
     if (w <= 0 || h <= 0 || w > MAX_DIM || h > MAX_DIM)
         return fsr_error(FSR_ERR(EINVAL), "sr: plane size %dx%d out of range", w, h);
@@ -615,12 +684,46 @@ static int check_rect(const FsrSR *sr, const void *dst, const void *src, ptrdiff
     return 0;
 }
 
+/* The fixed-point backend runs whole planes: a rectangle is run on itself
+ * plus the network's context (clamped to the plane, where the padding rule
+ * applies as for the whole plane), which makes its pixels those of the
+ * whole-plane result: a wrong value at the cut spreads inwards by one
+ * kernel radius per layer, the margin in all. */
+static int fixed_rect(FsrSR *sr, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t stride,
+                      int w, int h, int x, int y, int rw, int rh)
+{
+    const int x0 = x - sr->margin_x > 0 ? x - sr->margin_x : 0;
+    const int y0 = y - sr->margin_y > 0 ? y - sr->margin_y : 0;
+    const int x1 = x + rw + sr->margin_x < w ? x + rw + sr->margin_x : w;
+    const int y1 = y + rh + sr->margin_y < h ? y + rh + sr->margin_y : h;
+    const int cw = x1 - x0, ch = y1 - y0;
+    if (cw == rw && ch == rh)
+        return fixed_sr_luma(&sr->fixed_dsp, dst, dst_stride, src + (ptrdiff_t)y0 * stride + x0, stride, cw, ch,
+                             sr->fixed, NULL);
+    uint8_t *tmp = malloc((size_t)cw * ch);
+    if (!tmp)
+        return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
+    int ret = fixed_sr_luma(&sr->fixed_dsp, tmp, cw, src + (ptrdiff_t)y0 * stride + x0, stride, cw, ch, sr->fixed,
+                            NULL);
+    for (int r = 0; ret >= 0 && r < rh; r++)
+        memcpy(dst + r * dst_stride, tmp + (size_t)(y - y0 + r) * cw + (x - x0), (size_t)rw);
+    free(tmp);
+    return ret < 0 ? ret : 0;
+}
+
 int fsr_sr_luma_rect(FsrSR *sr, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *bicubic_y,
                      ptrdiff_t stride, int w, int h, int x, int y, int rw, int rh)
 {
     int ret = check_rect(sr, dst, bicubic_y, dst_stride, stride, w, h, x, y, rw, rh);
     if (ret < 0)
         return ret;
+    if (sr->backend == FSR_SR_FIXED)
+        return fixed_rect(sr, dst, dst_stride, bicubic_y, stride, w, h, x, y, rw, rh);
+    if (sr->backend == FSR_SR_BICUBIC) {
+        for (int r = 0; r < rh; r++)
+            memcpy(dst + r * dst_stride, bicubic_y + (ptrdiff_t)(y + r) * stride + x, (size_t)rw);
+        return 0;
+    }
     const Job j = { .src = bicubic_y, .stride = stride, .dst = dst, .dst_stride = dst_stride,
                     .w = w, .h = h, .rx = x, .ry = y };
     return run(sr, &j, rw, rh);
@@ -638,9 +741,42 @@ int fsr_sr_run_float(FsrSR *sr, float *dst, ptrdiff_t dst_stride, const float *s
     int ret = check_rect(sr, dst, src, dst_stride, stride, w, h, x, y, rw, rh);
     if (ret < 0)
         return ret;
+    if (sr->backend != FSR_SR_FLOAT)
+        return fsr_error(FSR_ERR(EINVAL), "sr: float planes need the float backend");
     const Job j = { .src = src, .stride = stride, .src_float = 1, .dst = dst, .dst_stride = dst_stride,
                     .w = w, .h = h, .rx = x, .ry = y };
     return run(sr, &j, rw, rh);
+}
+
+int fsr_sr_luma_unit(FsrSR *sr, uint8_t *dst, const double *src, int w, int h)
+{
+    if (!sr || !dst || !src || w < 1 || h < 1 || w > MAX_DIM || h > MAX_DIM)
+        return fsr_error(FSR_ERR(EINVAL), "sr: bad plane arguments");
+    const size_t n = (size_t)w * h;
+    int ret = FSR_ERR(ENOMEM);
+    if (sr->backend != FSR_SR_FLOAT) {
+        uint8_t *in = malloc(n);
+        if (!in)
+            return fsr_error(ret, "sr: out of memory");
+        for (size_t i = 0; i < n; i++)
+            in[i] = matlab_u8(src[i] * 255.0);
+        ret = fsr_sr_luma(sr, dst, w, in, w, w, h);
+        free(in);
+        return ret;
+    }
+    float *in = malloc(n * sizeof(float)), *res = malloc(n * sizeof(float));
+    if (in && res) {
+        for (size_t i = 0; i < n; i++)
+            in[i] = (float)src[i];
+        ret = fsr_sr_run_float(sr, res, w, in, w, w, h, 0, 0, w, h);
+        for (size_t i = 0; ret >= 0 && i < n; i++)
+            dst[i] = matlab_u8(res[i] * 255.0);
+    } else {
+        fsr_error(ret, "sr: out of memory");
+    }
+    free(in);
+    free(res);
+    return ret;
 }
 
 int fsr_sr_picture(FsrSR *sr, FsrPicture *hr, const FsrPicture *lr)
@@ -651,7 +787,7 @@ int fsr_sr_picture(FsrSR *sr, FsrPicture *hr, const FsrPicture *lr)
         return fsr_error(FSR_ERR(EINVAL), "sr: output is %dx%d, expected %dx%d for a x%d model",
                          hr->w, hr->h, lr->w * sr->scale, lr->h * sr->scale, sr->scale);
     int ret = fsr_bicubic_picture(hr, lr, sr->scale);
-    if (ret < 0)
+    if (ret < 0 || sr->backend == FSR_SR_BICUBIC)
         return ret;
     /* The network reads a neighbourhood of every pixel, so it cannot write
      * over its own input: keep the bicubic luma aside. */

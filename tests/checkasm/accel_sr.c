@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "accel.h"
+#include "fixed.h"
 
-static void check_row32(const FsrAccelSrDSP *c, const FsrAccelSrDSP *lower, const FsrAccelSrDSP *cur)
+static void check_row32(const FsrFixedDSP *c, const FsrFixedDSP *lower, const FsrFixedDSP *cur)
 {
     if (!checkasm_func(c->conv_row32, lower->conv_row32, cur->conv_row32, "conv_row32"))
         return;
@@ -14,7 +14,7 @@ static void check_row32(const FsrAccelSrDSP *c, const FsrAccelSrDSP *lower, cons
     checkasm_report();
 }
 
-static void check_pairs(const FsrAccelSrDSP *c, const FsrAccelSrDSP *lower, const FsrAccelSrDSP *cur)
+static void check_pairs(const FsrFixedDSP *c, const FsrFixedDSP *lower, const FsrFixedDSP *cur)
 {
     if (!checkasm_func(c->conv_row_pairs, lower->conv_row_pairs, cur->conv_row_pairs, "conv_row_pairs"))
         return;
@@ -23,7 +23,7 @@ static void check_pairs(const FsrAccelSrDSP *c, const FsrAccelSrDSP *lower, cons
     int benched = 0; /* the first case of width >= 128 */
     for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
         for (int w = 1; w <= W; w += 1 + w / 5) {
-            const AccelQLayer l = { .in_ch = shapes[s][0], .out_ch = 1, .kh = shapes[s][1], .kw = shapes[s][2] };
+            const FixedLayer l = { .in_ch = shapes[s][0], .out_ch = 1, .kh = shapes[s][1], .kw = shapes[s][2] };
             const int pw = w + 2 * (l.kw / 2), nr = l.in_ch * l.kh, np = (l.kw + 1) / 2;
             int32_t *rows = malloc((size_t)nr * pw * sizeof(*rows)), *pairs = malloc((size_t)nr * pw * sizeof(*pairs));
             int32_t *wp = malloc((size_t)nr * np * sizeof(*wp));
@@ -32,7 +32,7 @@ static void check_pairs(const FsrAccelSrDSP *c, const FsrAccelSrDSP *lower, cons
              * partial sum fits in 32 bits */
             for (int i = 0; i < nr * pw; i++)
                 rows[i] = checkasm_rand_int(0, 4095);
-            accel_sr_make_pairs(pairs, rows, nr, pw);
+            fixed_make_pairs(pairs, rows, nr, pw);
             for (int i = 0; i < nr * np; i++)
                 wp[i] = (int32_t)((uint32_t)(uint16_t)checkasm_rand_int(-2048, 2047) |
                                   (uint32_t)(uint16_t)checkasm_rand_int(-2048, 2047) << 16);
@@ -55,10 +55,10 @@ static void check_pairs(const FsrAccelSrDSP *c, const FsrAccelSrDSP *lower, cons
 
 void checkasm_check_accel_sr(void)
 {
-    FsrAccelSrDSP c, lower, cur;
-    accel_sr_dsp_init(&c, 0);
-    accel_sr_dsp_init(&lower, checkasm_lower_flags());
-    accel_sr_dsp_init(&cur, checkasm_flags());
+    FsrFixedDSP c, lower, cur;
+    fixed_dsp_init(&c, 0);
+    fixed_dsp_init(&lower, checkasm_lower_flags());
+    fixed_dsp_init(&cur, checkasm_flags());
     check_row32(&c, &lower, &cur);
     check_pairs(&c, &lower, &cur);
 }

@@ -206,7 +206,7 @@ static double layer_flops(const FsrConvLayer *l, double pixels)
 
 static int fastsr_open(FsrSR **sr, const Options *o, const FsrModel *m, int threads)
 {
-    if (fsr_sr_open(sr, m, threads) < 0 || (o->tile_w && fsr_sr_set_tile(*sr, o->tile_w, o->tile_h) < 0)) {
+    if (fsr_sr_open(sr, m, &(FsrSRSettings){ .threads = threads }) < 0 || (o->tile_w && fsr_sr_set_tile(*sr, o->tile_w, o->tile_h) < 0)) {
         fprintf(stderr, "fastsr-bench: %s\n", fsr_last_error());
         fsr_sr_close(sr);
         return -1;

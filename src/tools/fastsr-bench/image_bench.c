@@ -156,7 +156,7 @@ static int open_model(FsrModel **model, ImageOptions *o)
     *model = NULL;
     if (!o->model_path)
         return 0;
-    if (fsr_model_load(model, o->model_path) < 0 || fsr_sr_open(&o->eval.sr, *model, o->threads) < 0) {
+    if (fsr_model_load(model, o->model_path) < 0 || fsr_sr_open(&o->eval.sr, *model, &(FsrSRSettings){ .threads = o->threads }) < 0) {
         fprintf(stderr, "fastsr-bench: %s\n", fsr_last_error());
         fsr_model_free(model);
         return 1;
@@ -175,7 +175,7 @@ enum { MAX_B = 4 };
 
 typedef struct Backends {
     const char *name[MAX_B];
-    FsrAccelSr *acc[MAX_B]; /* NULL: the float engine */
+    FsrSR *sr[MAX_B]; /* NULL: the float engine of --model */
     int n;
 } Backends;
 
@@ -201,10 +201,11 @@ static int open_backends(Backends *b, char *list, const FsrModel *model, const c
                 fprintf(stderr, "fastsr-bench: %s\n", fsr_last_error());
                 return 1;
             }
-            arch.word_bits = bits;
             /* the accumulator stays the architecture's (32 bits on eyeriss-v1): 8-bit
              * datapaths accumulate in 32 bits as well */
-            if (fsr_accel_sr_open(&b->acc[b->n], model, &arch) < 0) {
+            const FsrSRSettings ss = { .backend = FSR_SR_FIXED, .word_bits = bits, .acc_bits = arch.acc_bits,
+                                       .rounding = arch.rounding };
+            if (fsr_sr_open(&b->sr[b->n], model, &ss) < 0) {
                 fprintf(stderr, "fastsr-bench: %s\n", fsr_last_error());
                 return 1;
             }
@@ -229,7 +230,7 @@ static int eval_images(cJSON *root, char **names, int n, const FsrEvalOptions *o
         int bad = fsr_image_load_rgb(names[i], &rgb, &w, &h) < 0;
         for (int k = 0; k < b->n && !bad; k++) {
             FsrEvalOptions ob = *opt;
-            ob.accel_sr = b->acc[k];
+            ob.sr = b->sr[k] ? b->sr[k] : opt->sr;
             bad = fsr_eval_rgb(&rb[k], rgb, 3 * (ptrdiff_t)w, w, h, &ob) < 0;
         }
         if (bad) {
@@ -337,7 +338,7 @@ int bench_images(int argc, char **argv)
     free(names);
     fsr_sr_close(&opt->sr);
     for (int k = 0; k < b.n; k++)
-        fsr_accel_sr_close(&b.acc[k]);
+        fsr_sr_close(&b.sr[k]);
     fsr_model_free(&model);
     return count ? ret : 1;
 }

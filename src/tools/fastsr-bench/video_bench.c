@@ -38,6 +38,7 @@ typedef struct Run {
     char mode[16], keyframes[32], label[48];
     FsrReport rep;
     double *psnr, *ssim, *est;
+    double *seconds;    /* per frame: SR, transfer or bicubic (FsrFastFrame.seconds) */
     int *key;
     double psnr_mean, ssim_mean;
 } Run;
@@ -62,6 +63,7 @@ static int on_frame(void *opaque, const FsrFastFrame *f)
                               : NAN;
     m->run->key[i] = f->key;
     m->run->est[i] = f->estimated_loss_db;
+    m->run->seconds[i] = f->seconds;
     return 0;
 }
 
@@ -209,7 +211,7 @@ static int write_svg(const char *path, const Run *runs, int nruns, int n, const 
         const int t2 = H1 + 40, ph2 = H2 - 60;
         double smax = 1, lmax = 0.1, lmin = 0;
         for (int r = 0; r < nruns; r++) {
-            const double sp = runs[r].rep.sec_upscale > 0 ? srcnn->rep.sec_upscale / runs[r].rep.sec_upscale : 0;
+            const double sp = runs[r].rep.seconds.upscale > 0 ? srcnn->rep.seconds.upscale / runs[r].rep.seconds.upscale : 0;
             smax = fmax(smax, sp);
             lmax = fmax(lmax, srcnn->psnr_mean - runs[r].psnr_mean);
             lmin = fmin(lmin, srcnn->psnr_mean - runs[r].psnr_mean);
@@ -228,7 +230,7 @@ static int write_svg(const char *path, const Run *runs, int nruns, int n, const 
         fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">speedup (log scale); down = more loss</text>\n",
                 L + pw / 2, t2 + ph2 + 32);
         for (int r = 0; r < nruns; r++) {
-            const double sp = runs[r].rep.sec_upscale > 0 ? srcnn->rep.sec_upscale / runs[r].rep.sec_upscale : 0;
+            const double sp = runs[r].rep.seconds.upscale > 0 ? srcnn->rep.seconds.upscale / runs[r].rep.seconds.upscale : 0;
             const double loss = srcnn->psnr_mean - runs[r].psnr_mean;
             fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/><text x=\"%.1f\" y=\"%.1f\">%s</text>\n",
                     SX(sp), SY(loss), colors[r % 10], SX(sp) + 6, SY(loss) - 4, runs[r].label);
@@ -258,7 +260,7 @@ typedef struct VideoOptions {
 static int parse_video_options(VideoOptions *o, int argc, char **argv)
 {
     *o = (VideoOptions) {
-        .preset = "medium", .accel = FSR_DEFAULT_ACCEL_ARCH,
+        .preset = "medium", .accel = FSR_ACCEL_DEFAULT_ARCH,
         .modes_buf = "bicubic,srcnn,fast", .keys_buf = "every:4,every:8,every:16,intra,adaptive",
         .scale = 2, .crf = 18, .ssim = 1, .fallback = FSR_TRANSFER_DEFAULT_FALLBACK,
     };
@@ -331,24 +333,24 @@ static int do_runs(Run *runs, int nruns, const Ref *ref, const VideoOptions *o, 
         r->psnr = calloc(ref->n, sizeof(double));
         r->ssim = calloc(ref->n, sizeof(double));
         r->key = calloc(ref->n, sizeof(int));
+        r->seconds = calloc(ref->n, sizeof(double));
         r->est = calloc(ref->n, sizeof(double));
         for (int k = 0; k < ref->n; k++)
             r->psnr[k] = r->ssim[k] = NAN;
         FsrSettings s;
-        fsr_default_settings(&s);
+        fsr_run_defaults(&s);
         s.input = o->lr_out;
         s.output = NULL;
         s.scale = o->scale;
         s.mode = !strcmp(r->mode, "fast") ? FSR_MODE_FAST : !strcmp(r->mode, "srcnn") ? FSR_MODE_SRCNN
                                                                                        : FSR_MODE_BICUBIC;
-        s.model = o->model;
-        s.keyframes = !strcmp(r->mode, "fast") ? r->keyframes : NULL;
-        s.hr_filter = o->hr_filter;
-        s.fallback = o->fallback;
-        s.deblock = o->deblock;
+        s.sr.model = o->model;
+        s.fast.keyframes = !strcmp(r->mode, "fast") ? r->keyframes : NULL;
+        s.fast.hr_filter = o->hr_filter;
+        s.fast.fallback = o->fallback;
+        s.fast.deblock = o->deblock;
         s.threads = o->threads;
-        s.accel_arch = o->accel;
-        s.measure_bicubic = 1;
+        s.accel.arch = o->accel;
         Measure me = { ref, r, o->scale, o->ssim };
         s.frame_done = on_frame;
         s.opaque = &me;
@@ -365,6 +367,31 @@ static int do_runs(Run *runs, int nruns, const Ref *ref, const VideoOptions *o, 
     return 0;
 }
 
+/* The transfer's own cost against a bicubic upscale of the same frames:
+ * each fast run's transferred frames, and the same frames in the bicubic
+ * run of this bench (one per frame in each; the sums over many frames even
+ * out the machine's noise). */
+static void print_transfer_cost(const Run *runs, int nruns, int n)
+{
+    const Run *bicubic = NULL;
+    for (int i = 0; i < nruns; i++)
+        if (!strcmp(runs[i].mode, "bicubic"))
+            bicubic = &runs[i];
+    for (int i = 0; bicubic && i < nruns; i++) {
+        double tr = 0, bic = 0;
+        int count = 0;
+        for (int k = 0; k < n; k++)
+            if (!strcmp(runs[i].mode, "fast") && !runs[i].key[k] && isfinite(runs[i].psnr[k])) {
+                tr += runs[i].seconds[k];
+                bic += bicubic->seconds[k];
+                count++;
+            }
+        if (count && bic > 0)
+            printf("transfer %-13s %.2f ms per frame = %.2fx a bicubic upscale of the same frames (%.2f ms)\n",
+                   runs[i].keyframes, tr / count * 1e3, tr / bic, bic / count * 1e3);
+    }
+}
+
 static void print_table(const Run *runs, int nruns, const Ref *ref, const VideoOptions *o, const Run *srcnn)
 {
     const int scale = o->scale;
@@ -377,24 +404,16 @@ static void print_table(const Run *runs, int nruns, const Ref *ref, const VideoO
     printf("\n");
     for (int i = 0; i < nruns; i++) {
         const Run *r = &runs[i];
-        const double sp = srcnn && r->rep.sec_upscale > 0 ? srcnn->rep.sec_upscale / r->rep.sec_upscale : NAN;
+        const double sp = srcnn && r->rep.seconds.upscale > 0 ? srcnn->rep.seconds.upscale / r->rep.seconds.upscale : NAN;
         printf("%-20s %8.3f %+8.3f %7.4f %5lld %9.2f %9.2f %7.1f %7.1fx", r->label, r->psnr_mean,
-               srcnn ? r->psnr_mean - srcnn->psnr_mean : NAN, r->ssim_mean, (long long)r->rep.sr_frames,
-               r->rep.sec_upscale, r->rep.sec_total, r->rep.sec_total > 0 ? r->rep.frames / r->rep.sec_total : 0, sp);
-        if (o->accel && r->rep.has_accel)
-            printf(" %9.1fx %9.1fx", r->rep.accel_srcnn_seconds_per_frame / r->rep.accel_seconds_per_frame,
-                   r->rep.accel_srcnn_energy_per_frame / r->rep.accel_energy_per_frame);
+               srcnn ? r->psnr_mean - srcnn->psnr_mean : NAN, r->ssim_mean, (long long)r->rep.sr.frames,
+               r->rep.seconds.upscale, r->rep.seconds.total, r->rep.seconds.total > 0 ? r->rep.frames / r->rep.seconds.total : 0, sp);
+        if (o->accel && r->rep.accel.valid)
+            printf(" %9.1fx %9.1fx", r->rep.accel.srcnn_seconds_per_frame / r->rep.accel.seconds_per_frame,
+                   r->rep.accel.srcnn_energy_per_frame / r->rep.accel.energy_per_frame);
         printf("\n");
     }
-    /* the transfer's own cost against a bicubic upscale of the same frames,
-     * timed interleaved, best of three per frame (same load) */
-    for (int i = 0; i < nruns; i++)
-        if (runs[i].rep.transferred_frames && runs[i].rep.sec_transfer_bicubic > 0) {
-            const double n = (double)runs[i].rep.transferred_frames;
-            const double tr = runs[i].rep.sec_transfer_best / n, bic = runs[i].rep.sec_transfer_bicubic / n;
-            printf("transfer %-13s %.2f ms per frame = %.2fx a bicubic upscale of the same frames (%.2f ms)\n",
-                   runs[i].keyframes, tr * 1e3, tr / bic, bic * 1e3);
-        }
+    print_transfer_cost(runs, nruns, ref->n);
 }
 
 /* One run as JSON; sets *ret to 1 when its accel object is lost. */
@@ -408,17 +427,17 @@ static cJSON *run_json(const Run *r, int n, int ssim, const Run *srcnn, int *ret
         cJSON_AddNumberToObject(j, "ssim_y", r->ssim_mean);
     else
         cJSON_AddNullToObject(j, "ssim_y");
-    cJSON_AddNumberToObject(j, "sr_frames", (double)r->rep.sr_frames);
-    cJSON_AddNumberToObject(j, "sr_seconds", r->rep.sec_upscale);
-    cJSON_AddNumberToObject(j, "transfer_seconds", r->rep.sec_transfer);
-    cJSON_AddNumberToObject(j, "total_seconds", r->rep.sec_total);
-    cJSON_AddNumberToObject(j, "fps", r->rep.sec_total > 0 ? r->rep.frames / r->rep.sec_total : 0);
-    if (srcnn && r->rep.sec_upscale > 0)
-        cJSON_AddNumberToObject(j, "speedup_vs_srcnn", srcnn->rep.sec_upscale / r->rep.sec_upscale);
+    cJSON_AddNumberToObject(j, "sr_frames", (double)r->rep.sr.frames);
+    cJSON_AddNumberToObject(j, "sr_seconds", r->rep.seconds.upscale);
+    cJSON_AddNumberToObject(j, "transfer_seconds", r->rep.seconds.transfer);
+    cJSON_AddNumberToObject(j, "total_seconds", r->rep.seconds.total);
+    cJSON_AddNumberToObject(j, "fps", r->rep.seconds.total > 0 ? r->rep.frames / r->rep.seconds.total : 0);
+    if (srcnn && r->rep.seconds.upscale > 0)
+        cJSON_AddNumberToObject(j, "speedup_vs_srcnn", srcnn->rep.seconds.upscale / r->rep.seconds.upscale);
     else
         cJSON_AddNullToObject(j, "speedup_vs_srcnn");
-    cJSON_AddNumberToObject(j, "fallback_share", r->rep.area_transferred
-                                                      ? (double)r->rep.area_fallback / r->rep.area_transferred
+    cJSON_AddNumberToObject(j, "fallback_share", r->rep.fast.area_transferred
+                                                      ? (double)r->rep.fast.area_fallback / r->rep.fast.area_transferred
                                                       : 0);
     cJSON *pf = cJSON_AddArrayToObject(j, "per_frame_psnr_y");
     cJSON *kf = cJSON_AddArrayToObject(j, "sr_frame_flags");
@@ -426,7 +445,7 @@ static cJSON *run_json(const Run *r, int n, int ssim, const Run *srcnn, int *ret
         cJSON_AddItemToArray(pf, isinf(r->psnr[k]) ? cJSON_CreateNumber(99) : cJSON_CreateNumber(r->psnr[k]));
         cJSON_AddItemToArray(kf, cJSON_CreateBool(r->key[k]));
     }
-    if (r->rep.has_accel) {
+    if (r->rep.accel.valid) {
         char *accel = fsr_report_accel_json(&r->rep);
         cJSON *a = accel ? cJSON_Parse(accel) : NULL;
         free(accel);
@@ -530,6 +549,7 @@ int bench_video(int argc, char **argv)
         free(runs[i].ssim);
         free(runs[i].key);
         free(runs[i].est);
+        free(runs[i].seconds);
     }
     for (int i = 0; i < ref.n; i++)
         free(ref.y[i]);

@@ -77,7 +77,7 @@ typedef struct Progress {
 static double validate(const FsrModel *m, const ValSet *val, int scale, int threads)
 {
     FsrSR *sr = NULL;
-    if (fsr_sr_open(&sr, m, threads) < 0)
+    if (fsr_sr_open(&sr, m, &(FsrSRSettings){ .threads = threads }) < 0)
         return NAN;
     double sum = 0;
     for (int i = 0; i < val->n; i++) {

@@ -42,13 +42,13 @@ static void print_progress(void *opaque, const FsrProgress *p)
 static void print_error(const FsrSettings *s, const FsrReport *r)
 {
     fprintf(stderr, "fastsr: error: %s", fsr_last_error());
-    if (r->model_scale && r->model_scale != s->scale)
-        fprintf(stderr, " (use --scale %d or another model)", r->model_scale);
-    else if (r->truncated && !s->keep_going)
+    if (r->sr.model_scale && r->sr.model_scale != s->scale)
+        fprintf(stderr, " (use --scale %d or another model)", r->sr.model_scale);
+    else if (r->decode.truncated && !s->decode.keep_going)
         fprintf(stderr, " (use --keep-going to keep the frames that decode)");
-    else if (r->damaged && !s->keep_going)
+    else if (r->decode.damaged && !s->decode.keep_going)
         fprintf(stderr, " (use --keep-going to keep such output)");
-    else if (!s->model && strstr(fsr_last_error(), "no default SR model"))
+    else if (!s->sr.model && strstr(fsr_last_error(), "no default SR model"))
         fprintf(stderr, "; give one with --model");
     fputc('\n', stderr);
 }
@@ -56,12 +56,12 @@ static void print_error(const FsrSettings *s, const FsrReport *r)
 /* --keep-going kept the output of a damaged input: the damage is still said. */
 static void print_damage(const FsrSettings *s, const FsrReport *r)
 {
-    if (r->truncated)
+    if (r->decode.truncated)
         fprintf(stderr, "fastsr: warning: %s: the file is truncated (%lld of %lld video packets present); %s kept "
-                "(--keep-going)\n", s->input, (long long)r->packets_read, (long long)r->packets_expected, s->output);
-    if (r->damaged)
+                "(--keep-going)\n", s->input, (long long)r->decode.packets_read, (long long)r->decode.packets_expected, s->output);
+    if (r->decode.damaged)
         fprintf(stderr, "fastsr: warning: %s: damaged video: %lld decode errors, %lld concealed frames; %s kept "
-                "(--keep-going)\n", s->input, (long long)r->decode_errors, (long long)r->corrupt_frames, s->output);
+                "(--keep-going)\n", s->input, (long long)r->decode.decode_errors, (long long)r->decode.corrupt_frames, s->output);
 }
 
 int main(int argc, char **argv)
@@ -112,17 +112,17 @@ int main(int argc, char **argv)
     if (!o.quiet) {
         fprintf(stderr, "fastsr: %s: %lld frames %dx%d -> %dx%d (%s) in %.1f s, %.1f fps", o.settings.output,
                 (long long)report.frames, report.in_w, report.in_h, report.out_w, report.out_h, report.mode,
-                report.sec_total, report.sec_total > 0 ? report.frames / report.sec_total : 0.0);
+                report.seconds.total, report.seconds.total > 0 ? report.frames / report.seconds.total : 0.0);
         if (o.settings.mode == FSR_MODE_FAST)
-            fprintf(stderr, "; SR on %lld frames, %lld transferred (%s)", (long long)report.sr_frames,
-                    (long long)report.transferred_frames, report.keyframes);
+            fprintf(stderr, "; SR on %lld frames, %lld transferred (%s)", (long long)report.sr.frames,
+                    (long long)report.fast.transferred_frames, report.fast.keyframes);
         fputc('\n', stderr);
-        if (report.has_accel && o.settings.mode == FSR_MODE_FAST)
+        if (report.accel.valid && o.settings.mode == FSR_MODE_FAST)
             fprintf(stderr, "fastsr: on %s: %.3f s and %.3g %s per frame, %.1fx faster and %.1fx less energy than "
-                    "SR on every frame\n", report.accel_arch, report.accel_seconds_per_frame,
-                    report.accel_energy_per_frame, report.accel_energy_unit,
-                    report.accel_srcnn_seconds_per_frame / report.accel_seconds_per_frame,
-                    report.accel_srcnn_energy_per_frame / report.accel_energy_per_frame);
+                    "SR on every frame\n", report.accel.arch, report.accel.seconds_per_frame,
+                    report.accel.energy_per_frame, report.accel.energy_unit,
+                    report.accel.srcnn_seconds_per_frame / report.accel.seconds_per_frame,
+                    report.accel.srcnn_energy_per_frame / report.accel.energy_per_frame);
     }
     return EXIT_OK;
 }

@@ -82,7 +82,7 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof(*o));
-    fsr_default_settings(&o->settings);
+    fsr_run_defaults(&o->settings);
     FsrSettings *s = &o->settings;
     optind = 1;
     opterr = 0;
@@ -107,42 +107,42 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
             else
                 return snprintf(err, err_size, "--mode must be fast, srcnn or bicubic, not '%s'", optarg), -1;
             break;
-        case OPT_MODEL: s->model = optarg; break;
+        case OPT_MODEL: s->sr.model = optarg; break;
         case 'k': {
             FsrKeyPolicy p;
             if (fsr_key_policy_parse(&p, optarg) < 0)
                 return snprintf(err, err_size, "--keyframes must be intra, every:N or adaptive[:DB], not '%s'",
                                 optarg), -1;
-            s->keyframes = optarg;
+            s->fast.keyframes = optarg;
             break;
         }
-        case OPT_FILTER: s->hr_filter = optarg; break;
+        case OPT_FILTER: s->fast.hr_filter = optarg; break;
         case OPT_BACKEND:
             if (strcmp(optarg, "float") && strcmp(optarg, "accel"))
                 return snprintf(err, err_size, "--backend must be float or accel, not '%s'", optarg), -1;
-            s->backend_accel = !strcmp(optarg, "accel");
+            s->sr.backend = !strcmp(optarg, "accel") ? FSR_SR_FIXED : FSR_SR_FLOAT;
             break;
-        case OPT_ACCEL: s->accel_arch = strcmp(optarg, "none") ? optarg : NULL; break;
-        case OPT_DEBLOCK: s->deblock = 1; break;
+        case OPT_ACCEL: s->accel.arch = strcmp(optarg, "none") ? optarg : NULL; break;
+        case OPT_DEBLOCK: s->fast.deblock = 1; break;
         case OPT_FALLBACK: {
             char *end;
-            s->fallback = strtod(optarg, &end);
-            if (end == optarg || *end || !(s->fallback >= 0 && s->fallback <= 255))
+            s->fast.fallback = strtod(optarg, &end);
+            if (end == optarg || *end || !(s->fast.fallback >= 0 && s->fast.fallback <= 255))
                 return snprintf(err, err_size, "--fallback must be a number 0..255, not '%s'", optarg), -1;
             break;
         }
         case OPT_CRF:
-            if (parse_int(optarg, 0, 51, &s->crf) < 0)
+            if (parse_int(optarg, 0, 51, &s->encode.crf) < 0)
                 return snprintf(err, err_size, "--crf must be an integer 0..51, not '%s'", optarg), -1;
             break;
-        case OPT_PRESET: s->preset = optarg; break;
-        case OPT_X264: s->x264_params = optarg; break;
+        case OPT_PRESET: s->encode.preset = optarg; break;
+        case OPT_X264: s->encode.x264_params = optarg; break;
         case 't':
             if (parse_int(optarg, 1, 256, &s->threads) < 0)
                 return snprintf(err, err_size, "--threads must be an integer 1..256, not '%s'", optarg), -1;
             break;
-        case 'y': s->overwrite = 1; break;
-        case OPT_KEEP: s->keep_going = 1; break;
+        case 'y': s->encode.overwrite = 1; break;
+        case OPT_KEEP: s->decode.keep_going = 1; break;
         case OPT_REPORT: o->report = optarg; break;
         case 'q': o->quiet = 1; break;
         case 'v': o->verbose = 1; break;

@@ -1,16 +1,16 @@
-/* The accelerator's fixed-point SR row kernel, AVX2: the twin of the C
- * pair kernel in ../accel_sr.c (exact integer sums, so bit-identical;
+/* The fixed-point SR row kernel, AVX2: the twin of the C
+ * pair kernel in ../fixed.c (exact integer sums, so bit-identical;
  * tests/checkasm and tests/test_accel_sr.c compare them); installed by
- * accel_sr_dsp_init on CPUs with FSR_CPU_AVX2_FMA, where pairing beats the
+ * fixed_dsp_init on CPUs with FSR_CPU_AVX2_FMA, where pairing beats the
  * plain 32-bit kernel. */
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#include "accel.h"
+#include "fixed.h"
 
 __attribute__((target("avx2")))
 static void conv_row_pairs_avx2(int32_t *acc, const int32_t *pairs, const int32_t *wp, int64_t bias,
-                                const AccelQLayer *l, int w)
+                                const FixedLayer *l, int w)
 {
     const int pw = w + 2 * (l->kw / 2), np = (l->kw + 1) / 2, nr = l->in_ch * l->kh;
     int x = 0;
@@ -32,10 +32,10 @@ static void conv_row_pairs_avx2(int32_t *acc, const int32_t *pairs, const int32_
         _mm256_storeu_si256((__m256i *)(acc + x + 16), a2);
         _mm256_storeu_si256((__m256i *)(acc + x + 24), a3);
     }
-    accel_sr_pairs_from(acc, pairs, wp, bias, l, w, x);
+    fixed_pairs_from(acc, pairs, wp, bias, l, w, x);
 }
 
-void accel_sr_dsp_init_avx2(FsrAccelSrDSP *dsp)
+void fixed_dsp_init_avx2(FsrFixedDSP *dsp)
 {
     dsp->conv_row_pairs = conv_row_pairs_avx2;
     dsp->prefer_pairs = 1;

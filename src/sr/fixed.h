@@ -1,0 +1,93 @@
+/* The fixed-point SR backend's internals (fixed.c): the quantised model, the
+ * plain reference and the row kernels of the faster version. */
+#ifndef FASTSR_SRC_SR_FIXED_H
+#define FASTSR_SRC_SR_FIXED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fastsr/sr.h"
+
+/* Per-layer fixed-point formats: value = integer * 2^-frac. */
+typedef struct FixedLayer {
+    int in_ch, out_ch, kh, kw;
+    int w_frac;   /* weights */
+    int in_frac;  /* input activations */
+    int out_frac; /* output activations (input of the next layer) */
+    int32_t *w;   /* [out][in][kh][kw] */
+    int64_t *b;   /* at the accumulator's scale 2^-(w_frac + in_frac) */
+    int relu;
+} FixedLayer;
+
+typedef struct FixedModel {
+    int n_layers;
+    int word_bits, acc_bits, rounding, padding;
+    FixedLayer *layers;
+} FixedModel;
+
+/* Quantises a model for the datapath of s (word_bits, acc_bits, rounding). */
+int fixed_model_build(FixedModel *q, const FsrModel *model, const FsrSRSettings *s);
+void fixed_model_free(FixedModel *q);
+/* 0, or an error naming what is wrong with a plane pair (NULL, sizes,
+ * strides below the width). */
+int fixed_check_plane_args(const uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride,
+                           int w, int h);
+/* Plain reference: one output at a time, straight from the definition.
+ * When zeros is not NULL, zeros[i] receives the number of zero words in
+ * layer i's input (what run-length coding and zero gating act on). */
+int fixed_sr_luma_ref(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src,
+                      ptrdiff_t src_stride, int w, int h, const FixedModel *q, int64_t *zeros);
+
+/* The row kernels of the faster version.  rows: the layer's padded input
+ * rows of one output row, [(ci * kh + ky) * (width + kw - 1)]; w: one output
+ * channel's weights [ci][ky][kx]; acc[x] = bias + sum of w * rows, exact. */
+typedef struct FsrFixedDSP {
+    /* accumulators of at most 32 bits */
+    void (*conv_row32)(int32_t *acc, const int32_t *rows, const int32_t *w, int64_t bias, const FixedLayer *l,
+                       int width);
+    /* the same for words of at most 16 bits, two taps per multiply: pairs
+     * from fixed_make_pairs, weights paired alike ([ci][ky][kx / 2], tap
+     * kx in the low half, kx + 1 in the high half, 0 past the kernel) */
+    void (*conv_row_pairs)(int32_t *acc, const int32_t *pairs, const int32_t *wpairs, int64_t bias,
+                           const FixedLayer *l, int width);
+    int prefer_pairs; /* 1: conv_row_pairs is faster, pairing included */
+} FsrFixedDSP;
+
+void fixed_dsp_init(FsrFixedDSP *dsp, unsigned cpu_flags);
+/* The AVX2 entries (x86/accel_sr_avx2.c), for fixed_dsp_init. */
+void fixed_dsp_init_avx2(FsrFixedDSP *dsp);
+/* pairs[r * pw + j] = (rows[r * pw + j], rows[r * pw + j + 1]) as int16
+ * halves, the last of a row paired with 0. */
+void fixed_make_pairs(int32_t *pairs, const int32_t *rows, int nrows, int pw);
+
+/* 16-bit words with a 32-bit accumulator: two taps per 16-bit multiply-add.
+ * pairs[j] holds (in[j], in[j + 1]) as two int16 halves and each weight word
+ * (w[kx], w[kx + 1]), so one madd gives w[kx] in[x+kx] + w[kx+1] in[x+kx+1].
+ * Exact: inputs are >= 0 and |w| <= 2^15 - 1, so a pair stays below 2^31,
+ * and every partial sum is inside the accumulator bound checked at build. */
+static inline int32_t fixed_madd_pair(int32_t a, int32_t b)
+{
+    return (int32_t)(int16_t)(a & 0xffff) * (int16_t)(b & 0xffff) + (int32_t)(int16_t)(a >> 16) * (int16_t)(b >> 16);
+}
+
+/* Outputs x0 .. w - 1 of conv_row_pairs, one at a time: the C entry, and
+ * the tail of the AVX2 one. */
+static inline void fixed_pairs_from(int32_t *acc, const int32_t *pairs, const int32_t *wp, int64_t bias,
+                                       const FixedLayer *l, int w, int x0)
+{
+    const int pw = w + 2 * (l->kw / 2), np = (l->kw + 1) / 2, nr = l->in_ch * l->kh;
+    for (int x = x0; x < w; x++) {
+        int32_t a = (int32_t)bias;
+        const int32_t *wk = wp;
+        for (int r = 0; r < nr; r++)
+            for (int k = 0; k < np; k++)
+                a += fixed_madd_pair(pairs[(size_t)r * pw + x + 2 * k], *wk++);
+        acc[x] = a;
+    }
+}
+
+/* The faster version used by the FSR_SR_FIXED backend; bit-identical. */
+int fixed_sr_luma(const FsrFixedDSP *dsp, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src,
+                       ptrdiff_t src_stride, int w, int h, const FixedModel *q, int64_t *zeros);
+
+#endif
