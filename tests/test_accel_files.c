@@ -9,7 +9,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "accel.h"
+#include "accel_internal.h"
 
 static const char *write_file(const char *name, const char *text)
 {
@@ -94,7 +94,7 @@ static void test_net_json(void **state)
     assert_int_equal(net->layers[1].S, 24);
     assert_int_equal(net->layers[1].P, 1);
     assert_true(fabs(net->layers[1].ifmap_zeros - 0.4) < 1e-12);
-    fsr_accel_net_free(&net);
+    fsr_accel_net_close(&net);
     assert_null(net);
 
     static const struct { const char *json, *expect; } bad[] = {
@@ -119,11 +119,11 @@ static void test_net_json(void **state)
             fail_msg("case %zu: \"%s\" lacks \"%s\"", i, fsr_last_error(), bad[i].expect);
     }
     /* Built-ins and the model route. */
-    assert_int_equal(fsr_accel_net_get(&net, "srcnn-9-3-5", 64, 48), 0);
+    assert_int_equal(fsr_accel_net_open(&net, "srcnn-9-3-5", 64, 48), 0);
     assert_int_equal(net->layers[1].R, 3);
     assert_int_equal(net->layers[2].P, 48);
-    fsr_accel_net_free(&net);
-    assert_true(fsr_accel_net_get(&net, "no-such-net.json", 64, 48) < 0);
+    fsr_accel_net_close(&net);
+    assert_true(fsr_accel_net_open(&net, "no-such-net.json", 64, 48) < 0);
     assert_non_null(strstr(fsr_last_error(), "no-such-net.json"));
 }
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "fastsr/bicubic.h"
-#include "accel.h"
+#include "accel_internal.h"
 #include "cpu.h"
 #include "fixed.h"
 
@@ -108,7 +108,7 @@ static void compare_ref_fast(unsigned cpu_flags, int word_bits, int acc_bits, in
     assert_int_equal(accel_sr_luma(f, ds, src, ss, w, h, &t.m, &a, NULL), 0);
     for (int y = 0; y < h; y++)
         assert_memory_equal(r + y * ds, f + y * ds, w);
-    fixed_model_free(&q);
+    fixed_model_close(&q);
     free(src);
     free(r);
     free(f);
@@ -310,7 +310,7 @@ static FsrAccelReport *layer_report(const FsrAccelArch *a, const FsrModel *m, in
     assert_int_equal(fsr_accel_net_from_model(&net, m, w, h), 0);
     FsrAccelReport *rep = NULL;
     assert_int_equal(fsr_accel_eval_net(&rep, a, net, 1, NULL), 0);
-    fsr_accel_net_free(&net);
+    fsr_accel_net_close(&net);
     return rep;
 }
 
@@ -374,7 +374,7 @@ static void check_cost(const FsrAccelArch *a, const FsrModel *m, int w, int h, i
     print_message("%dx%d: %lld MACs, %lld cycles, %lld DRAM bytes (minimum %lld), energy %.4g (lower bound %.4g)\n", w,
                   h, (long long)c.macs, (long long)c.cycles, (long long)c.dram_bytes, (long long)(2 * min_words),
                   c.energy, min_energy);
-    fsr_accel_report_free(&rep);
+    fsr_accel_report_close(&rep);
 }
 
 static void test_frame_cost_hand_count(void **state)
@@ -474,7 +474,7 @@ static void test_sparse_cost_hand_count(void **state)
     assert_int_equal(qbuild(&q, &t.m, &a), 0);
     int64_t zeros[3];
     assert_int_equal(fixed_sr_luma_ref(dst, w, src, w, w, h, &q, zeros), 0);
-    fixed_model_free(&q);
+    fixed_model_close(&q);
     assert_true(zeros[1] > 0 && zeros[2] > 0); /* the hidden ReLUs leave some */
     FsrAccelFrameCost dense, gated, coded;
     assert_int_equal(fsr_accel_frame_cost(&dense, &a, &t.m, w, h), 0);
@@ -518,7 +518,7 @@ static void test_sparse_cost_hand_count(void **state)
     assert_int_equal(coded.dram_bytes, 2 * words);
     assert_true(coded.dram_bytes < dense.dram_bytes);
     assert_int_equal(coded.macs, dense.macs);
-    fsr_accel_report_free(&rep);
+    fsr_accel_report_close(&rep);
     free(src);
     free(dst);
     free(dst2);
@@ -608,15 +608,15 @@ static void test_bicubic_backend(void **state)
     assert_int_equal(fsr_sr_open(&sr, NULL, &(FsrSRSettings){ .backend = FSR_SR_BICUBIC, .scale = 3 }), 0);
     assert_int_equal(fsr_sr_scale(sr), 3);
     FsrPicture lr = { 0 }, hr = { 0 }, bic = { 0 };
-    assert_int_equal(fsr_picture_alloc(&lr, 21, 13), 0);
+    assert_int_equal(fsr_picture_open(&lr, 21, 13), 0);
     for (int p = 0; p < 3; p++) {
         const int pw = p ? fsr_chroma_w(21) : 21, ph = p ? fsr_chroma_h(13) : 13;
         for (int y = 0; y < ph; y++)
             for (int x = 0; x < pw; x++)
                 lr.data[p][y * lr.stride[p] + x] = (uint8_t)(x * 37 + y * 11 + p * 50);
     }
-    assert_int_equal(fsr_picture_alloc(&hr, 63, 39), 0);
-    assert_int_equal(fsr_picture_alloc(&bic, 63, 39), 0);
+    assert_int_equal(fsr_picture_open(&hr, 63, 39), 0);
+    assert_int_equal(fsr_picture_open(&bic, 63, 39), 0);
     assert_int_equal(fsr_sr_picture(sr, &hr, &lr), 0);
     assert_int_equal(fsr_bicubic_picture(&bic, &lr, 3), 0);
     for (int p = 0; p < 3; p++) {
@@ -627,9 +627,9 @@ static void test_bicubic_backend(void **state)
     uint8_t out[63];
     assert_int_equal(fsr_sr_luma_rect(sr, out, 63, bic.data[0], bic.stride[0], 63, 39, 0, 5, 63, 1), 0);
     assert_memory_equal(out, bic.data[0] + 5 * bic.stride[0], 63);
-    fsr_picture_free(&lr);
-    fsr_picture_free(&hr);
-    fsr_picture_free(&bic);
+    fsr_picture_close(&lr);
+    fsr_picture_close(&hr);
+    fsr_picture_close(&bic);
     fsr_sr_close(&sr);
 }
 

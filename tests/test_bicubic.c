@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bicubic.h"
+#include "bicubic_internal.h"
 #include "cpu.h"
 
 static void test_kernel_values(void **state)

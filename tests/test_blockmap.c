@@ -14,6 +14,7 @@
 #include <libavutil/motion_vector.h>
 
 #include "fastsr/blockmap.h"
+#include "blockmap_build.h"
 #include "h264_mc.h"
 #include "h264_parse.h"
 #include "avlog.h"

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bicubic.h"
+#include "bicubic_internal.h"
 #include "cpu.h"
 #include "hrmc.h"
 

@@ -6,9 +6,10 @@
  * active PEs, cycles, DRAM traffic, accesses and energy per memory level and
  * data type, and an Eyexam-style list of throughput bounds.
  *
- * It also runs SRCNN-style models in the chip's fixed-point arithmetic
- * (fsr_accel_sr_luma) and prices FAST's transferred frames
- * (fsr_accel_transfer_cost).  See README "Accelerator model". */
+ * It also prices SR and FAST's transferred frames per frame
+ * (fsr_accel_frame_cost, fsr_accel_transfer_cost); the chip's fixed-point
+ * arithmetic is the FSR_SR_FIXED backend of fastsr/sr.h.  See README
+ * "Accelerator model". */
 #ifndef FASTSR_ACCEL_H
 #define FASTSR_ACCEL_H
 
@@ -177,32 +178,15 @@ typedef struct FsrAccelReport {
 
 /* ---- architectures ---- */
 
-/* Eyeriss v1 (JSSC 2017): 12x14 PEs, 200 MHz, 16-bit, 108 kB buffer, spads
- * 12/224/24 words, 64-bit DRAM interface at 60 MHz, no overlap. */
-FSR_API void fsr_accel_arch_eyeriss_v1(FsrAccelArch *arch);
 /* A built-in architecture by name ("eyeriss-v1"; "eyeriss-v1-tiled": the
  * same with column tiling of wide frames), or a JSON file. */
 FSR_API int fsr_accel_arch_get(FsrAccelArch *arch, const char *name_or_path);
-FSR_API int fsr_accel_arch_parse(FsrAccelArch *arch, const char *json, const char *what);
-/* Checks an architecture for impossible values. */
-FSR_API int fsr_accel_arch_check(const FsrAccelArch *arch);
 
 /* ---- networks ---- */
 
-/* Built-in networks: "alexnet" (CONV1-5, grouped, as Eyeriss ran it),
- * "vgg16" (13 conv + 3 fc), "srcnn-9-5-5", "srcnn-9-3-5", "srcnn-9-1-5"
- * (at w x h, padded to keep the size).  w, h only matter for SRCNN. */
-FSR_API int fsr_accel_net_builtin(FsrAccelNet **net, const char *name, int w, int h);
-/* Network JSON file (see README for the schema). */
-FSR_API int fsr_accel_net_load(FsrAccelNet **net, const char *path);
-FSR_API int fsr_accel_net_parse(FsrAccelNet **net, const char *json, const char *what);
-/* The conv stack of an SR model applied to a w x h luma plane. */
-FSR_API int fsr_accel_net_from_model(FsrAccelNet **net, const FsrModel *model, int w, int h);
-/* Built-in name, .safetensors model (through fsr_model_load) or JSON file. */
-FSR_API int fsr_accel_net_get(FsrAccelNet **net, const char *spec, int w, int h);
-FSR_API void fsr_accel_net_free(FsrAccelNet **net);
-/* Validates a layer and derives P and Q. */
-FSR_API int fsr_accel_layer_check(FsrAccelLayer *layer);
+/* Built-in name, .safetensors model (through fsr_model_open) or JSON file. */
+FSR_API int fsr_accel_net_open(FsrAccelNet **net, const char *spec, int w, int h);
+FSR_API void fsr_accel_net_close(FsrAccelNet **net);
 
 /* ---- evaluation ---- */
 
@@ -211,23 +195,20 @@ typedef struct FsrAccelOptions {
     int dataflow;  /* -1: the architecture's; else enum FsrAccelDataflow */
 } FsrAccelOptions;
 
-FSR_API void fsr_accel_default_options(FsrAccelOptions *opt);
+FSR_API void fsr_accel_defaults(FsrAccelOptions *opt);
 
-/* Best mapping of one layer at batch n and its costs.  Fails (with the
- * reason in fsr_last_error) when no mapping fits the architecture. */
-FSR_API int fsr_accel_eval_layer(FsrAccelResult *res, const FsrAccelArch *arch,
-                                 const FsrAccelLayer *layer, int batch,
-                                 const FsrAccelOptions *opt);
+/* The best mapping of every layer at batch n, and the totals.  Fails (with
+ * the reason in fsr_last_error) when a layer fits no mapping. */
 FSR_API int fsr_accel_eval_net(FsrAccelReport **report, const FsrAccelArch *arch,
                                const FsrAccelNet *net, int batch,
                                const FsrAccelOptions *opt);
-FSR_API void fsr_accel_report_free(FsrAccelReport **report);
+FSR_API void fsr_accel_report_close(FsrAccelReport **report);
 /* Per-layer table and totals for people. */
 FSR_API void fsr_accel_report_print(FILE *f, const FsrAccelReport *report);
 /* The --json schema of fastsr-accel (see README). */
 FSR_API int fsr_accel_report_write_json(const FsrAccelReport *report, const char *path);
 
-/* ---- SR backend ---- */
+/* ---- per-frame costs (what fsr_run reports) ---- */
 
 /* Time and energy of one frame (batch 1) on the accelerator. */
 typedef struct FsrAccelFrameCost {
@@ -241,9 +222,6 @@ typedef struct FsrAccelFrameCost {
 
 FSR_API int fsr_accel_frame_cost(FsrAccelFrameCost *cost, const FsrAccelArch *arch,
                                  const FsrModel *model, int w, int h);
-/* The same for any network (e.g. fsr_accel_net_builtin "srcnn-9-1-5"). */
-FSR_API int fsr_accel_net_frame_cost(FsrAccelFrameCost *cost, const FsrAccelArch *arch,
-                                     const FsrAccelNet *net);
 
 /* FAST's transfer of an SR'd frame to a non-key frame, per HR frame.  The
  * defaults (fsr_accel_transfer_defaults) and the assumptions are described
@@ -263,25 +241,5 @@ typedef struct FsrAccelTransferParams {
 FSR_API void fsr_accel_transfer_defaults(FsrAccelTransferParams *p, int scale);
 FSR_API int fsr_accel_transfer_cost(FsrAccelFrameCost *cost, const FsrAccelArch *arch,
                                      const FsrAccelTransferParams *p, int w, int h);
-
-/* A prepared fixed-point model for many frames: quantisation is done once,
- * and the frame cost is cached per size.  Every call validates its
- * arguments; close frees and NULLs. */
-typedef struct FsrAccelSr FsrAccelSr;
-FSR_API int fsr_accel_sr_open(FsrAccelSr **ctx, const FsrModel *model, const FsrAccelArch *arch);
-FSR_API int fsr_accel_sr_run(FsrAccelSr *ctx, uint8_t *dst, ptrdiff_t dst_stride,
-                             const uint8_t *src, ptrdiff_t src_stride, int w, int h,
-                             FsrAccelFrameCost *cost);
-FSR_API void fsr_accel_sr_close(FsrAccelSr **ctx);
-
-/* One-shot form of open + run + close.
- * Runs the model on a bicubic-upscaled luma plane in the architecture's
- * fixed-point arithmetic (word_bits, acc_bits, rounding; scheme in README
- * "Accelerator model: quantisation").  dst may not alias src.  When cost is
- * not NULL it receives the model's cycles and energy for this frame. */
-FSR_API int fsr_accel_sr_luma(uint8_t *dst, ptrdiff_t dst_stride,
-                              const uint8_t *src, ptrdiff_t src_stride, int w, int h,
-                              const FsrModel *model, const FsrAccelArch *arch,
-                              FsrAccelFrameCost *cost);
 
 #endif

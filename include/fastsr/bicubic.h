@@ -20,17 +20,6 @@ FSR_API int fsr_bicubic_plane(uint8_t *dst, ptrdiff_t dst_stride,
                               const uint8_t *src, ptrdiff_t src_stride,
                               int sw, int sh, int scale);
 
-/* The HR pixels of the LR rectangle (rx, ry, rw, rh) only, identical to the
- * same pixels of fsr_bicubic_plane (the rectangle's neighbours are read from
- * the plane); dst points at the HR rectangle's top-left pixel.  One thread. */
-FSR_API int fsr_bicubic_region(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride,
-                               int sw, int sh, int scale, int rx, int ry, int rw, int rh);
-
-/* Same for signed 16-bit planes (residuals); output is not clipped. */
-FSR_API int fsr_bicubic_plane_s16(int16_t *dst, ptrdiff_t dst_stride,
-                                  const int16_t *src, ptrdiff_t src_stride,
-                                  int sw, int sh, int scale);
-
 /* Upscales all three planes of a picture; dst must be allocated at
  * src->w*scale x src->h*scale. */
 FSR_API int fsr_bicubic_picture(FsrPicture *dst, const FsrPicture *src, int scale);

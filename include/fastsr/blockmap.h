@@ -122,12 +122,6 @@ typedef struct FsrBlockMap {
 
 FSR_API const char *fsr_block_kind_name(int kind); /* "intra", "skip", "direct", "inter" */
 
-/* fastsr's LR motion-compensated prediction of the displayed picture:
- * decoded - residual in predicted blocks, the decoded samples elsewhere
- * (intra and NO_REF blocks).  decoded is the frame's displayed picture,
- * out a picture of the same size.  Returns 0 or a negative error. */
-FSR_API int fsr_blockmap_prediction(const FsrBlockMap *map, const FsrPicture *decoded, FsrPicture *out);
-
 /* Overlays the map on pic: partition outlines coloured by kind (intra red,
  * skip green, direct cyan, inter blue, bi magenta) and a vector line per
  * block.  pic is the displayed picture, LR or upscaled by an integer

@@ -19,10 +19,6 @@
  * axis is dw/sw and dh/sh. */
 FSR_API int fsr_imresize(double *dst, int dw, int dh, const double *src, int sw, int sh);
 
-/* Y of MATLAB's rgb2ycbcr on 8-bit RGB: 16 + (65.481 R + 128.553 G +
- * 24.966 B) / 255, unrounded (MATLAB rounds it when the input is uint8). */
-FSR_API double fsr_rgb_to_y(int r, int g, int b);
-
 /* MATLAB's uint8(): round half away from zero, saturate to 0..255. */
 FSR_API uint8_t fsr_matlab_u8(double v);
 

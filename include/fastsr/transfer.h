@@ -41,18 +41,6 @@ typedef struct FsrTransferStats {
     double residual_abs_sum;  /* sum of |LR luma residual| over transferred blocks */
 } FsrTransferStats;
 
-typedef struct FsrTransfer FsrTransfer;
-
-/* HR picture of a frame (by display index), or NULL when it is not kept. */
-typedef const FsrPicture *(*FsrRefLookup)(void *opaque, int64_t display_index);
-
-FSR_API void fsr_transfer_default_settings(FsrTransferSettings *s);
-FSR_API int fsr_transfer_open(FsrTransfer **t, const FsrTransferSettings *s);
-FSR_API void fsr_transfer_close(FsrTransfer **t);
-
-/* hr (lr->w*scale x lr->h*scale) receives the transferred frame; lr is the
- * decoded LR picture (displayed size), map its block map. */
-FSR_API int fsr_transfer_frame(FsrTransfer *t, FsrPicture *hr, const FsrPicture *lr, const FsrBlockMap *map,
-                               FsrRefLookup lookup, void *opaque, FsrTransferStats *stats);
+FSR_API void fsr_transfer_defaults(FsrTransferSettings *s);
 
 #endif

@@ -1,7 +1,7 @@
 /* Accelerator model: architectures, layer shapes, costing a mapping, the
  * per-layer and whole-network evaluation with its Eyexam bounds, and the
  * human-readable report. */
-#include "accel.h"
+#include "accel_internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -192,7 +192,7 @@ void accel_cost(AccelCost *c, const FsrAccelArch *a, const AccelShape *sh, const
     }
 }
 
-void fsr_accel_default_options(FsrAccelOptions *opt)
+void fsr_accel_defaults(FsrAccelOptions *opt)
 {
     opt->objective = FSR_ACCEL_MIN_ENERGY;
     opt->dataflow = -1;
@@ -219,7 +219,7 @@ int fsr_accel_eval_layer(FsrAccelResult *res, const FsrAccelArch *a, const FsrAc
     if (opt_in)
         opt = *opt_in;
     else
-        fsr_accel_default_options(&opt);
+        fsr_accel_defaults(&opt);
     FsrAccelLayer layer = *layer_in;
     if ((ret = fsr_accel_layer_check(&layer)) < 0)
         return ret;
@@ -326,7 +326,7 @@ int fsr_accel_eval_net(FsrAccelReport **out, const FsrAccelArch *a, const FsrAcc
     for (int i = 0; i < net->n_layers; i++) {
         int ret = fsr_accel_eval_layer(&rep->layers[i], a, &net->layers[i], batch, opt);
         if (ret < 0) {
-            fsr_accel_report_free(&rep);
+            fsr_accel_report_close(&rep);
             return ret;
         }
         accumulate(&rep->total, &rep->layers[i]);
@@ -339,7 +339,7 @@ int fsr_accel_eval_net(FsrAccelReport **out, const FsrAccelArch *a, const FsrAcc
     return 0;
 }
 
-void fsr_accel_report_free(FsrAccelReport **rep)
+void fsr_accel_report_close(FsrAccelReport **rep)
 {
     if (!rep || !*rep)
         return;

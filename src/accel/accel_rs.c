@@ -14,7 +14,7 @@
  * of e ofmap rows, channels/(q r), filter-row chunks, filters/(p t) -> pass.
  * So the ifmap of a strip is fetched from DRAM once per m-chunk, filters once
  * per image chunk and strip, and psums never leave the chip. */
-#include "accel.h"
+#include "accel_internal.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* The accelerator as an SR backend: a model run in the chip's fixed-point
  * arithmetic (sr/fixed.c) with the per-frame cost of SR on the modelled chip
  * (FAST's transferred frames: accel_transfer.c). */
-#include "accel.h"
+#include "accel_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -34,7 +34,7 @@ int fsr_accel_net_frame_cost(FsrAccelFrameCost *cost, const FsrAccelArch *a, con
     cost->energy = rep->total.energy_total;
     cost->dram_bytes = rep->total.dram_bytes;
     snprintf(cost->energy_unit, sizeof(cost->energy_unit), "%s", a->energy_unit);
-    fsr_accel_report_free(&rep);
+    fsr_accel_report_close(&rep);
     return 0;
 }
 
@@ -46,7 +46,7 @@ int fsr_accel_frame_cost(FsrAccelFrameCost *cost, const FsrAccelArch *a, const F
     if (ret < 0)
         return ret;
     ret = fsr_accel_net_frame_cost(cost, a, net);
-    fsr_accel_net_free(&net);
+    fsr_accel_net_close(&net);
     return ret;
 }
 
@@ -64,7 +64,7 @@ void accel_sr_close(AccelSr **ctx)
 {
     if (!ctx || !*ctx)
         return;
-    fixed_model_free(&(*ctx)->q);
+    fixed_model_close(&(*ctx)->q);
     free((*ctx)->layers);
     free(*ctx);
     *ctx = NULL;
@@ -127,7 +127,7 @@ int accel_sr_run(AccelSr *c, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *
             }
             ret = fsr_accel_net_frame_cost(cost, &c->arch, net);
         }
-        fsr_accel_net_free(&net);
+        fsr_accel_net_close(&net);
     } else if (ret >= 0 && cost) {
         if (c->cost_w != w || c->cost_h != h) {
             if ((ret = fsr_accel_frame_cost(&c->cost, &c->arch, &c->shape, w, h)) < 0)

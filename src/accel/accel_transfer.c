@@ -2,7 +2,7 @@
  * modelled accelerator: sub-pel interpolation of the HR reference, residual
  * upsampling, and the DRAM traffic of reference blocks, residuals and the HR
  * output (assumptions in README "FAST cost on the accelerator"). */
-#include "accel.h"
+#include "accel_internal.h"
 
 #include <errno.h>
 #include <math.h>

@@ -13,7 +13,7 @@
  * channels (its psum register file); weights are broadcast, ifmaps shift
  * between neighbours, so each ifmap word of a tile window is read from the
  * buffer once per group of k channels. */
-#include "accel.h"
+#include "accel_internal.h"
 
 #include <errno.h>
 #include <string.h>

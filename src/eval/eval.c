@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bicubic.h"
+#include "bicubic_internal.h"
 #include "intops.h"
 #include "log.h"
-#include "sr.h"
+#include "sr_internal.h"
 
 #define MAX_DIM 16384
 

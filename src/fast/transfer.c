@@ -1,10 +1,11 @@
-#include "fastsr/transfer.h"
+#include "transfer_internal.h"
 
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fastsr/bicubic.h"
+#include "bicubic_internal.h"
 #include "cpu.h"
 #include "h264_mc.h"
 #include "hrmc.h"
@@ -21,7 +22,7 @@ struct FsrTransfer {
     int threads;
 };
 
-void fsr_transfer_default_settings(FsrTransferSettings *s)
+void fsr_transfer_defaults(FsrTransferSettings *s)
 {
     memset(s, 0, sizeof(*s));
     s->scale = 2;

@@ -55,6 +55,12 @@ typedef struct FsrBlockMapBuilder {
 int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur_display, const FsrMbTable *table,
                        const AVMotionVector *mvs, int nb_mvs, const FsrH264AU *au, FsrRefResolve resolve,
                        void *opaque);
-void fsr_blockmap_builder_free(FsrBlockMapBuilder *b);
+void fsr_blockmap_builder_close(FsrBlockMapBuilder *b);
+
+/* fastsr's LR motion-compensated prediction of the displayed picture:
+ * decoded - residual in predicted blocks, the decoded samples elsewhere
+ * (intra and NO_REF blocks).  decoded is the frame's displayed picture,
+ * out a picture of the same size.  Returns 0 or a negative error. */
+int fsr_blockmap_prediction(const FsrBlockMap *map, const FsrPicture *decoded, FsrPicture *out);
 
 #endif

@@ -10,7 +10,7 @@
 #include "fastsr/model.h"
 #include "fastsr/sr.h"
 #include "fastsr/fast.h"
-#include "accel.h"
+#include "accel_internal.h"
 #include "clock.h"
 #include "decode.h"
 #include "sideinfo.h"
@@ -48,14 +48,14 @@ static int load_model(const FsrSettings *s, FsrModel **m, int *scale)
     int ret;
     if (s->sr.model)
         snprintf(path, sizeof(path), "%s", s->sr.model);
-    else if ((ret = fsr_default_model_path(s->scale, path, sizeof(path))) < 0)
+    else if ((ret = fsr_model_default_path(s->scale, path, sizeof(path))) < 0)
         return ret;
-    if ((ret = fsr_model_load(m, path)) < 0)
+    if ((ret = fsr_model_open(m, path)) < 0)
         return ret;
     *scale = (*m)->scale;
     if (*scale != s->scale) {
         ret = fsr_error(FSR_ERR(EINVAL), "%s: model is trained for x%d, not x%d", path, *scale, s->scale);
-        fsr_model_free(m);
+        fsr_model_close(m);
     }
     return ret;
 }
@@ -229,7 +229,7 @@ static int run_settings(Run *run)
     if (s->scale < 2 || s->scale > FSR_MAX_SCALE)
         return fsr_error(FSR_ERR(EINVAL), "scale %d not supported (2, 3 or 4)", s->scale);
     FsrFastSettings *fs = &run->fs;
-    fsr_transfer_default_settings(&fs->transfer);
+    fsr_transfer_defaults(&fs->transfer);
     fs->transfer.scale = s->scale;
     fs->transfer.filter = s->fast.hr_filter;
     fs->transfer.fallback = s->fast.fallback;
@@ -422,7 +422,7 @@ static void run_close(Run *run)
     fsr_fast_close(&run->fast);
     input_close(&run->in);
     fsr_sr_close(&run->sr);
-    fsr_model_free(&run->model);
+    fsr_model_close(&run->model);
     r->seconds.upscale = r->seconds.sr + r->seconds.transfer;
     /* the caller's own per-frame work (a benchmark's PSNR) is not ours */
     r->seconds.total = clock_wall() - run->t0 - r->seconds.callback;

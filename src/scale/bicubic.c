@@ -3,7 +3,7 @@
  * pass per output phase; the row kernels sit behind FsrBicubicDSP: the C
  * ones here (their arithmetic in bicubic.h), the AVX2 twins in
  * x86/bicubic_avx2.c. */
-#include "bicubic.h"
+#include "bicubic_internal.h"
 
 #include <math.h>
 #include <pthread.h>

@@ -68,7 +68,7 @@ static int frac_for(double u, int64_t qmax)
     return f < -24 ? -24 : f > 24 ? 24 : f;
 }
 
-void fixed_model_free(FixedModel *q)
+void fixed_model_close(FixedModel *q)
 {
     if (!q->layers)
         return;
@@ -170,7 +170,7 @@ int fixed_model_build(FixedModel *q, const FsrModel *m, const FsrSRSettings *a)
     double *cal = malloc(m->n_layers * sizeof(*cal));
     if (!cal || calibrate(m, cal) < 0) {
         free(cal);
-        fixed_model_free(q);
+        fixed_model_close(q);
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
     }
     double u_in = 1.0; /* float upper bound of the layer's input */
@@ -188,14 +188,14 @@ int fixed_model_build(FixedModel *q, const FsrModel *m, const FsrSRSettings *a)
         ql->b = malloc((size_t)l->out_ch * sizeof(*ql->b));
         if (!ql->w || !ql->b) {
             free(cal);
-            fixed_model_free(q);
+            fixed_model_close(q);
             return fsr_error(FSR_ERR(ENOMEM), "out of memory");
         }
         double wmax = 0, u_out = 0;
         for (size_t i = 0; i < nw; i++) {
             if (!isfinite(l->weight[i])) {
                 free(cal);
-                fixed_model_free(q);
+                fixed_model_close(q);
                 return fsr_error(FSR_ERR(EINVAL), "fixed-point SR: layer %d has a non-finite weight", li + 1);
             }
             wmax = fmax(wmax, fabs(l->weight[i]));
@@ -203,7 +203,7 @@ int fixed_model_build(FixedModel *q, const FsrModel *m, const FsrSRSettings *a)
         for (int o = 0; o < l->out_ch; o++) {
             if (!isfinite(l->bias[o])) {
                 free(cal);
-                fixed_model_free(q);
+                fixed_model_close(q);
                 return fsr_error(FSR_ERR(EINVAL), "fixed-point SR: layer %d has a non-finite bias", li + 1);
             }
             double pos = l->bias[o];
@@ -229,7 +229,7 @@ int fixed_model_build(FixedModel *q, const FsrModel *m, const FsrSRSettings *a)
                 break;
             if (wf <= -24) {
                 free(cal);
-                fixed_model_free(q);
+                fixed_model_close(q);
                 return fsr_error(FSR_ERR(ERANGE), "fixed-point SR: a %d-bit accumulator cannot hold layer %d",
                                  a->acc_bits, li + 1);
             }
@@ -238,7 +238,7 @@ int fixed_model_build(FixedModel *q, const FsrModel *m, const FsrSRSettings *a)
          * few significant bits, or the layer would silently vanish. */
         if (wmax > 0 && ldexp(wmax, wf) < 4) {
             free(cal);
-            fixed_model_free(q);
+            fixed_model_close(q);
             return fsr_error(FSR_ERR(ERANGE), "fixed-point SR: a %d-bit accumulator is too narrow for layer %d",
                              a->acc_bits, li + 1);
         }

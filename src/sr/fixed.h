@@ -27,7 +27,7 @@ typedef struct FixedModel {
 
 /* Quantises a model for the datapath of s (word_bits, acc_bits, rounding). */
 int fixed_model_build(FixedModel *q, const FsrModel *model, const FsrSRSettings *s);
-void fixed_model_free(FixedModel *q);
+void fixed_model_close(FixedModel *q);
 /* 0, or an error naming what is wrong with a plane pair (NULL, sizes,
  * strides below the width). */
 int fixed_check_plane_args(const uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride,

@@ -23,7 +23,7 @@
 #define MAX_HEADER_BYTES (16u << 20)
 #define MAX_FILE_BYTES (1ull << 31)
 
-void fsr_model_free(FsrModel **model)
+void fsr_model_close(FsrModel **model)
 {
     if (!model || !*model)
         return;
@@ -74,7 +74,7 @@ static int check_channels(int c)
     return c >= 1 && c <= FSR_MODEL_MAX_CHANNELS;
 }
 
-int fsr_model_create(FsrModel **model, const char *arch, int scale, int padding,
+int fsr_model_open_empty(FsrModel **model, const char *arch, int scale, int padding,
                      int n_layers, const int *channels, const int *kernels)
 {
     if (!model || !channels || !kernels)
@@ -108,7 +108,7 @@ int fsr_model_create(FsrModel **model, const char *arch, int scale, int padding,
         l->weight = calloc((size_t)l->out_ch * l->in_ch * l->kh * l->kw, sizeof(float));
         l->bias = calloc((size_t)l->out_ch, sizeof(float));
         if (!l->weight || !l->bias) {
-            fsr_model_free(&m);
+            fsr_model_close(&m);
             return fsr_error(FSR_ERR(ENOMEM), "model: out of memory");
         }
     }
@@ -509,11 +509,11 @@ static int parse_model(const char *path, const uint8_t *file, size_t size, FsrMo
 fail:
     free(refs);
     cJSON_Delete(root);
-    fsr_model_free(&m);
+    fsr_model_close(&m);
     return ret;
 }
 
-int fsr_model_load(FsrModel **model, const char *path)
+int fsr_model_open(FsrModel **model, const char *path)
 {
     if (!model || !path)
         return fsr_error(FSR_ERR(EINVAL), "model: NULL argument");

@@ -24,20 +24,21 @@
  * them (zero, or a copy of the nearest row/column as MATLAB's 'replicate').
  * That is what PyTorch's padding and the original SRCNN code do at every
  * layer, and it makes every in-picture value independent of the tiling. */
-#include "sr.h"
+#include "sr_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <omp.h>
 
-#include "bicubic.h"
+#include "bicubic_internal.h"
 #include "clock.h"
 #include "conv.h"
 #include "cpu.h"
 #include "fixed.h"
 #include "intops.h"
 #include "log.h"
+#include "model_internal.h"
 
 #define MAX_LAYERS FSR_MODEL_MAX_LAYERS
 #define MAX_DIM 16384
@@ -355,12 +356,12 @@ void fsr_sr_close(FsrSR **psr)
         return;
     FsrSR *sr = *psr;
     if (sr->fixed) {
-        fixed_model_free(sr->fixed);
+        fixed_model_close(sr->fixed);
         free(sr->fixed);
     }
     free_scratch(sr);
     for (int i = 0; i < sr->n_layers; i++)
-        fsr_conv_pack_free(&sr->layer[i]);
+        fsr_conv_pack_close(&sr->layer[i]);
     free(sr->tmp);
     free(sr);
     *psr = NULL;

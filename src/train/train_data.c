@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "fastsr/eval.h"
+#include "eval_internal.h"
 #include "log.h"
 
 typedef struct Image {

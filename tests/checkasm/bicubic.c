@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "bicubic.h"
+#include "bicubic_internal.h"
 
 static void check_vert_row(const FsrBicubicDSP *c, const FsrBicubicDSP *lower, const FsrBicubicDSP *cur)
 {

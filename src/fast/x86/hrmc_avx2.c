@@ -6,7 +6,7 @@
 #include <immintrin.h>
 #include <string.h>
 
-#include "bicubic.h"
+#include "bicubic_internal.h"
 #include "hrmc.h"
 #include "intops.h"
 

@@ -6,7 +6,7 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#include "bicubic.h"
+#include "bicubic_internal.h"
 
 #define PAD FSR_BICUBIC_PAD
 

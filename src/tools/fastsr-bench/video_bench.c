@@ -94,7 +94,7 @@ static int make_lr(const char *ref_path, int scale, int max_frames, int crf, con
     FsrPicture lr = { 0 };
     double *in = malloc(sizeof(double) * (size_t)w * h), *out = malloc(sizeof(double) * (size_t)lw * lh);
     int cap = 0;
-    if (!in || !out || (ret = fsr_picture_alloc(&lr, lw, lh)) < 0 || (ret = fsr_writer_open(&wr, &ws, rd)) < 0)
+    if (!in || !out || (ret = fsr_picture_open(&lr, lw, lh)) < 0 || (ret = fsr_writer_open(&wr, &ws, rd)) < 0)
         goto end;
     for (;;) {
         if (max_frames && ref->n >= max_frames)
@@ -142,7 +142,7 @@ end:
         fprintf(stderr, "fastsr-bench: error: %s\n", fsr_last_error());
     fsr_writer_close(&wr);
     fsr_reader_close(&rd);
-    fsr_picture_free(&lr);
+    fsr_picture_close(&lr);
     free(in);
     free(out);
     return ret < 0 ? -1 : 0;

@@ -249,16 +249,16 @@ static int training_create_model(Training *t)
     const TrainOptions *o = t->o;
     const int ch[4] = { 1, 64, 32, 1 };
     int ret;
-    if ((ret = fsr_model_create(&t->model, "srcnn", o->scale, FSR_PAD_REPLICATE, 3, ch, o->k)) < 0)
+    if ((ret = fsr_model_open_empty(&t->model, "srcnn", o->scale, FSR_PAD_REPLICATE, 3, ch, o->k)) < 0)
         return ret;
     fsr_train_init_weights(t->model, o->seed);
     FsrTrainSettings ts;
-    fsr_train_default_settings(&ts);
+    fsr_trainer_defaults(&ts);
     ts.batch = o->batch;
     ts.lr = (float)o->lr;
     ts.lr_last = (float)o->lr_last;
     ts.threads = t->threads;
-    if ((ret = fsr_trainer_create(&t->tr, t->model, &ts)) < 0)
+    if ((ret = fsr_trainer_open(&t->tr, t->model, &ts)) < 0)
         return ret;
     t->out_size = fsr_train_out_size(t->model, ts.padding, o->patch);
     return 0;
@@ -362,8 +362,8 @@ static void training_close(Training *t)
 {
     free(t->inputs);
     free(t->targets);
-    fsr_trainer_free(&t->tr);
-    fsr_model_free(&t->model);
+    fsr_trainer_close(&t->tr);
+    fsr_model_close(&t->model);
     fsr_patches_close(&t->ps);
     for (int i = 0; i < t->val.n; i++)
         free(t->val.rgb[i]);

@@ -1,7 +1,7 @@
 /* Internal side of the bicubic upscaler: the reference kernel for tests and
  * the per-phase filter description shared with other stages. */
-#ifndef FASTSR_SRC_BICUBIC_H
-#define FASTSR_SRC_BICUBIC_H
+#ifndef FASTSR_SRC_BICUBIC_INTERNAL_H
+#define FASTSR_SRC_BICUBIC_INTERNAL_H
 
 #include "fastsr/bicubic.h"
 
@@ -143,5 +143,16 @@ static inline void fsr_bicubic_horz_row_c(uint8_t *dst, const float *tmp, const 
             dst[j * s + p] = fsr_bicubic_round_u8(acc);
         }
 }
+
+/* The HR pixels of the LR rectangle (rx, ry, rw, rh) only, identical to the
+ * same pixels of fsr_bicubic_plane (the rectangle's neighbours are read from
+ * the plane); dst points at the HR rectangle's top-left pixel.  One thread. */
+int fsr_bicubic_region(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride,
+                       int sw, int sh, int scale, int rx, int ry, int rw, int rh);
+
+/* Same for signed 16-bit planes (residuals); output is not clipped. */
+int fsr_bicubic_plane_s16(int16_t *dst, ptrdiff_t dst_stride,
+                          const int16_t *src, ptrdiff_t src_stride,
+                          int sw, int sh, int scale);
 
 #endif

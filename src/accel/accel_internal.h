@@ -1,7 +1,7 @@
 /* Internal side of the accelerator model: the layer shape every mapper sees,
  * the candidate mapping they produce, and the fixed-point SR reference. */
-#ifndef FASTSR_SRC_ACCEL_H
-#define FASTSR_SRC_ACCEL_H
+#ifndef FASTSR_SRC_ACCEL_INTERNAL_H
+#define FASTSR_SRC_ACCEL_INTERNAL_H
 
 #include "fastsr/accel.h"
 #include "fastsr/sr.h"
@@ -82,5 +82,40 @@ int accel_sr_luma(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdif
                   const FsrModel *model, const FsrAccelArch *arch, FsrAccelFrameCost *cost);
 /* The fixed-point datapath of an architecture, as SR backend settings. */
 void accel_sr_settings(FsrSRSettings *s, const FsrAccelArch *arch);
+
+/* Eyeriss v1 (JSSC 2017): 12x14 PEs, 200 MHz, 16-bit, 108 kB buffer, spads
+ * 12/224/24 words, 64-bit DRAM interface at 60 MHz, no overlap. */
+void fsr_accel_arch_eyeriss_v1(FsrAccelArch *arch);
+
+int fsr_accel_arch_parse(FsrAccelArch *arch, const char *json, const char *what);
+
+/* Checks an architecture for impossible values. */
+int fsr_accel_arch_check(const FsrAccelArch *arch);
+
+/* Built-in networks: "alexnet" (CONV1-5, grouped, as Eyeriss ran it),
+ * "vgg16" (13 conv + 3 fc), "srcnn-9-5-5", "srcnn-9-3-5", "srcnn-9-1-5"
+ * (at w x h, padded to keep the size).  w, h only matter for SRCNN. */
+int fsr_accel_net_builtin(FsrAccelNet **net, const char *name, int w, int h);
+
+/* Network JSON file (see README for the schema). */
+int fsr_accel_net_load(FsrAccelNet **net, const char *path);
+
+int fsr_accel_net_parse(FsrAccelNet **net, const char *json, const char *what);
+
+/* The conv stack of an SR model applied to a w x h luma plane. */
+int fsr_accel_net_from_model(FsrAccelNet **net, const FsrModel *model, int w, int h);
+
+/* Validates a layer and derives P and Q. */
+int fsr_accel_layer_check(FsrAccelLayer *layer);
+
+/* Best mapping of one layer at batch n and its costs.  Fails (with the
+ * reason in fsr_last_error) when no mapping fits the architecture. */
+int fsr_accel_eval_layer(FsrAccelResult *res, const FsrAccelArch *arch,
+                         const FsrAccelLayer *layer, int batch,
+                         const FsrAccelOptions *opt);
+
+/* The same for any network (e.g. fsr_accel_net_builtin "srcnn-9-1-5"). */
+int fsr_accel_net_frame_cost(FsrAccelFrameCost *cost, const FsrAccelArch *arch,
+                             const FsrAccelNet *net);
 
 #endif

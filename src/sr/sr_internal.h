@@ -1,6 +1,6 @@
 /* Internal side of the SR engine: knobs for tests and the benchmark. */
-#ifndef FASTSR_SRC_SR_H
-#define FASTSR_SRC_SR_H
+#ifndef FASTSR_SRC_SR_INTERNAL_H
+#define FASTSR_SRC_SR_INTERNAL_H
 
 #include "fastsr/sr.h"
 
