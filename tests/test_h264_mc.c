@@ -23,7 +23,7 @@ static void compare_mc(const FsrH264McDSP *mc, uint32_t seed)
     for (int y = -PAD; y < PH + PAD; y++)
         for (int x = -PAD; x < PW + PAD; x++)
             plane[y * BW + x] = plane[(y < 0 ? 0 : y >= PH ? PH - 1 : y) * BW + (x < 0 ? 0 : x >= PW ? PW - 1 : x)];
-    const FsrMcPlane clamped = { plane, BW, PW, PH, 0 }, pad = { plane, BW, PW, PH, PAD };
+    const FsrPlaneRef clamped = { plane, BW, PW, PH, 0 }, pad = { plane, BW, PW, PH, PAD };
     static const int sizes[4][2] = { { 16, 16 }, { 16, 8 }, { 8, 16 }, { 8, 8 } };
     for (int s = 0; s < 4; s++)
         for (int frac = 0; frac < 16; frac++)
@@ -126,7 +126,7 @@ static void test_mc_matches_reference(void **state)
     for (int y = 0; y < 32; y++)
         for (int x = 0; x < 32; x++)
             ramp[y * 32 + x] = (uint8_t)(x * 8);
-    FsrMcPlane rp = { ramp, 32, 32, 32, 0 };
+    FsrPlaneRef rp = { ramp, 32, 32, 32, 0 };
     mc.luma(a, 16, &rp, 8, 8, 2, 0, 8, 8);
     assert_int_equal(a[0], 68); /* between 64 and 72 */
     /* far beyond the left edge every sample is the edge sample 0 */

@@ -71,7 +71,7 @@ static void hrmc_matches_reference(FsrHrMcFn fn)
 {
     const char *names[] = { "bilinear", "bicubic", "h264", "cubic:-0.3", "cubic:0", "cubic:-1" }; /* cubic:0: 3 taps */
     const int sizes[][2] = { { 8, 8 }, { 16, 16 }, { 32, 32 }, { 16, 8 }, { 24, 48 }, { 64, 64 }, { 12, 20 } };
-    FsrPlaneRef ref = { plane, PW, PW, PH };
+    FsrPlaneRef ref = { plane, PW, PW, PH, 0 };
     uint32_t seed = 17;
     fill_random(5);
     static uint8_t a[64 * 64], b[64 * 64];
@@ -116,7 +116,7 @@ static void test_integer_vector_copies(void **state)
 {
     (void)state;
     fill_random(9);
-    FsrPlaneRef ref = { plane, PW, PW, PH };
+    FsrPlaneRef ref = { plane, PW, PW, PH, 0 };
     FsrHrFilter f;
     fsr_hr_filter_parse(&f, "h264");
     const FsrHrMcFn fns[2] = { hrmc_c(), hrmc_cpu() };
@@ -135,7 +135,7 @@ static void test_ramp_half_and_quarter_pel(void **state)
     for (int y = 0; y < PH; y++)
         for (int x = 0; x < PW; x++)
             plane[y * PW + x] = (uint8_t)(2 * x + y);
-    FsrPlaneRef ref = { plane, PW, PW, PH };
+    FsrPlaneRef ref = { plane, PW, PW, PH, 0 };
     const char *names[] = { "bilinear", "bicubic" };
     const FsrHrMcFn fns[2] = { hrmc_c(), hrmc_cpu() };
     for (int k = 0; k < 2; k++)

@@ -29,6 +29,35 @@ static int better(const AccelCost *a, const AccelCost *b)
     return a->cycles < b->cycles;
 }
 
+/* The best candidate so far of a mapper's search. */
+typedef struct Search {
+    AccelCand *best;
+    AccelCost cost;
+    int found;
+} Search;
+
+static void consider(Search *s, const AccelCand *c, const FsrAccelArch *a, const AccelShape *sh, int objective)
+{
+    AccelCost cost;
+    accel_cost(&cost, a, sh, c, objective);
+    if (!s->found || better(&cost, &s->cost)) {
+        *s->best = *c;
+        s->cost = cost;
+        s->found = 1;
+    }
+}
+
+/* The search's result: Eyexam's parallelism bound for the winner, or an
+ * error naming the dataflow when nothing fitted. */
+static int finish(Search *s, const char *dataflow, double df_parallelism)
+{
+    if (!s->found)
+        return fsr_error(FSR_ERR(ENOSPC), "%s: no mapping fits", dataflow);
+    s->best->df_parallelism = df_parallelism;
+    s->best->max_active_pes = s->best->active_pes;
+    return 0;
+}
+
 int accel_map_ws(AccelCand *best, const FsrAccelArch *a, const AccelShape *sh, int objective)
 {
     const int64_t rows = a->pe_rows, cols = a->pe_cols, glb = accel_glb_words(a);
@@ -37,8 +66,7 @@ int accel_map_ws(AccelCand *best, const FsrAccelArch *a, const AccelShape *sh, i
     const int64_t O = sh->N * sh->G * sh->Mg * sh->P * sh->Q;
     const int64_t weights = sh->G * K * sh->Mg;
     const int64_t ifmap = sh->N * sh->G * sh->Cg * sh->Hp * sh->Wp;
-    int found = 0;
-    AccelCost best_cost = { 0 };
+    Search search = { .best = best };
     for (int64_t n = 1; n <= sh->N; n++) {
         AccelCand c;
         memset(&c, 0, sizeof(c));
@@ -83,19 +111,9 @@ int accel_map_ws(AccelCand *best, const FsrAccelArch *a, const AccelShape *sh, i
         c.map.glb_words_used = psum_tile + (if_resident ? if_tile : 0);
         c.map.order = "N/n > G > M/cols > (C*R*S)/rows > n*P*Q streamed";
         c.active_pes = c.map.set_rows * c.map.set_cols;
-        AccelCost cost;
-        accel_cost(&cost, a, sh, &c, objective);
-        if (!found || better(&cost, &best_cost)) {
-            *best = c;
-            best_cost = cost;
-            found = 1;
-        }
+        consider(&search, &c, a, sh, objective);
     }
-    if (!found)
-        return fsr_error(FSR_ERR(ENOSPC), "weight stationary: no mapping fits");
-    best->df_parallelism = (double)(K * sh->Mg * sh->G);
-    best->max_active_pes = best->active_pes;
-    return 0;
+    return finish(&search, "weight stationary", (double)(K * sh->Mg * sh->G));
 }
 
 int accel_map_os(AccelCand *best, const FsrAccelArch *a, const AccelShape *sh, int objective)
@@ -108,8 +126,7 @@ int accel_map_os(AccelCand *best, const FsrAccelArch *a, const AccelShape *sh, i
     const int64_t crs = sh->Cg * sh->R * sh->S;
     const int64_t win = ((tp - 1) * sh->U + sh->R) * ((tq - 1) * sh->U + sh->S);
     const int64_t ifmap = sh->N * sh->G * sh->Cg * sh->Hp * sh->Wp;
-    int found = 0;
-    AccelCost best_cost = { 0 };
+    Search search = { .best = best };
     for (int64_t k = 1; k <= accel_min64(a->rf_psum, sh->Mg); k++) {
         AccelCand c;
         memset(&c, 0, sizeof(c));
@@ -145,17 +162,7 @@ int accel_map_os(AccelCand *best, const FsrAccelArch *a, const AccelShape *sh, i
         c.map.glb_words_used = sh->Cg * win + (w_resident ? weights / sh->G : 0);
         c.map.order = "N > G > P/rows > Q/cols > M/k > C*R*S streamed";
         c.active_pes = (int)(tp * tq);
-        AccelCost cost;
-        accel_cost(&cost, a, sh, &c, objective);
-        if (!found || better(&cost, &best_cost)) {
-            *best = c;
-            best_cost = cost;
-            found = 1;
-        }
+        consider(&search, &c, a, sh, objective);
     }
-    if (!found)
-        return fsr_error(FSR_ERR(ENOSPC), "output stationary: no mapping fits");
-    best->df_parallelism = (double)(sh->N * sh->G * sh->P * sh->Q);
-    best->max_active_pes = best->active_pes;
-    return 0;
+    return finish(&search, "output stationary", (double)(sh->N * sh->G * sh->P * sh->Q));
 }

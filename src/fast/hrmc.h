@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "intops.h"
+#include "plane.h"
 
 #define FSR_HRMC_TAPS 6 /* taps at -2..3 around the integer position */
 
@@ -40,11 +41,6 @@ void fsr_hr_filter_init(FsrHrFilter *f, int kind, double a);
 int fsr_hr_filter_parse(FsrHrFilter *f, const char *name);
 const char *fsr_hr_filter_name(const FsrHrFilter *f, char *buf, int size);
 
-typedef struct FsrPlaneRef {
-    const uint8_t *data;
-    ptrdiff_t stride;
-    int w, h;
-} FsrPlaneRef;
 
 typedef void (*FsrHrMcFn)(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *ref, int x, int y, int bw,
                           int bh, int dx4, int dy4, const FsrHrFilter *f);

@@ -77,7 +77,7 @@ enum { DID_COPY, DID_RESIDUAL, DID_INTRA, DID_FALLBACK, DID_NOREF };
 static void predict(const FsrTransfer *t, uint8_t *dst, ptrdiff_t ds, const FsrPicture *ref, const FsrBlock *b,
                     int l, int hx, int hy, int hw, int hh, int s)
 {
-    const FsrPlaneRef r = { ref->data[0], ref->stride[0], ref->w, ref->h };
+    const FsrPlaneRef r = { ref->data[0], ref->stride[0], ref->w, ref->h, 0 };
     t->dsp.mc(dst, ds, &r, hx, hy, hw, hh, b->mv[l][0] * s, b->mv[l][1] * s, &t->filter);
 }
 

@@ -78,10 +78,10 @@ static void gather(Ctx *c, int l)
     }
 }
 
-static FsrMcPlane plane_of(const FsrRefPic *r, int c)
+static FsrPlaneRef plane_of(const FsrRefPic *r, int c)
 {
     const FsrPicture *p = r->pic;
-    FsrMcPlane m = { p->data[c], p->stride[c], c ? p->w >> 1 : p->w, c ? p->h >> 1 : p->h, c ? r->pad >> 1 : r->pad };
+    FsrPlaneRef m = { p->data[c], p->stride[c], c ? p->w >> 1 : p->w, c ? p->h >> 1 : p->h, c ? r->pad >> 1 : r->pad };
     return m;
 }
 
@@ -155,7 +155,7 @@ static const uint8_t *combine(const Ctx *c, uint8_t *dst, const uint8_t *r0, con
 
 static void mc_cand(const Ctx *c, uint8_t *dst, const Cand *cd, const FsrBlock *blk, int l, int p)
 {
-    FsrMcPlane ref = plane_of(cd->rp, p);
+    FsrPlaneRef ref = plane_of(cd->rp, p);
     if (p)
         c->mc->chroma(dst, 16, &ref, blk->x >> 1, blk->y >> 1, blk->mv[l][0], blk->mv[l][1], blk->w >> 1,
                       blk->h >> 1);

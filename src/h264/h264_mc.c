@@ -9,34 +9,34 @@
 
 /* ---- plain C reference: each sample from its defining equations ---- */
 
-static int px(const FsrMcPlane *r, int x, int y)
+static int px(const FsrPlaneRef *r, int x, int y)
 {
     return r->data[(ptrdiff_t)clampi(y, 0, r->h - 1) * r->stride + clampi(x, 0, r->w - 1)];
 }
 
 /* unclipped 6-tap sums around (x + 1/2, y) and (x, y + 1/2) */
-static int tap_h(const FsrMcPlane *r, int x, int y)
+static int tap_h(const FsrPlaneRef *r, int x, int y)
 {
     return px(r, x - 2, y) - 5 * px(r, x - 1, y) + 20 * px(r, x, y) + 20 * px(r, x + 1, y) - 5 * px(r, x + 2, y) +
            px(r, x + 3, y);
 }
 
-static int tap_v(const FsrMcPlane *r, int x, int y)
+static int tap_v(const FsrPlaneRef *r, int x, int y)
 {
     return px(r, x, y - 2) - 5 * px(r, x, y - 1) + 20 * px(r, x, y) + 20 * px(r, x, y + 1) - 5 * px(r, x, y + 2) +
            px(r, x, y + 3);
 }
 
-static int half_h(const FsrMcPlane *r, int x, int y) { return clip8((tap_h(r, x, y) + 16) >> 5); }
-static int half_v(const FsrMcPlane *r, int x, int y) { return clip8((tap_v(r, x, y) + 16) >> 5); }
-static int half_c(const FsrMcPlane *r, int x, int y)
+static int half_h(const FsrPlaneRef *r, int x, int y) { return clip8((tap_h(r, x, y) + 16) >> 5); }
+static int half_v(const FsrPlaneRef *r, int x, int y) { return clip8((tap_v(r, x, y) + 16) >> 5); }
+static int half_c(const FsrPlaneRef *r, int x, int y)
 {
     int s = tap_h(r, x, y - 2) - 5 * tap_h(r, x, y - 1) + 20 * tap_h(r, x, y) + 20 * tap_h(r, x, y + 1) -
             5 * tap_h(r, x, y + 2) + tap_h(r, x, y + 3);
     return clip8((s + 512) >> 10);
 }
 
-static int luma_sample(const FsrMcPlane *r, int x, int y, int fx, int fy)
+static int luma_sample(const FsrPlaneRef *r, int x, int y, int fx, int fy)
 {
     /* Table 8-12: G, b, h, j and their neighbours; quarter positions are
      * rounded-up averages of the two nearest integer/half samples. */
@@ -61,7 +61,7 @@ static int luma_sample(const FsrMcPlane *r, int x, int y, int fx, int fy)
     }
 }
 
-void fsr_h264_mc_luma_ref(uint8_t *dst, ptrdiff_t ds, const FsrMcPlane *ref, int x, int y, int mvx, int mvy, int w,
+void fsr_h264_mc_luma_ref(uint8_t *dst, ptrdiff_t ds, const FsrPlaneRef *ref, int x, int y, int mvx, int mvy, int w,
                           int h)
 {
     const int ix = x + (mvx >> 2), iy = y + (mvy >> 2), fx = mvx & 3, fy = mvy & 3;
@@ -71,7 +71,7 @@ void fsr_h264_mc_luma_ref(uint8_t *dst, ptrdiff_t ds, const FsrMcPlane *ref, int
 }
 
 /* Plain C reference of the chroma filter (8-266), per sample with clamping. */
-void fsr_h264_mc_chroma_ref(uint8_t *dst, ptrdiff_t ds, const FsrMcPlane *ref, int x, int y, int mvx, int mvy, int w,
+void fsr_h264_mc_chroma_ref(uint8_t *dst, ptrdiff_t ds, const FsrPlaneRef *ref, int x, int y, int mvx, int mvy, int w,
                             int h)
 {
     const int fx = mvx & 7, fy = mvy & 7;

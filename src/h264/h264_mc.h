@@ -7,17 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A reference plane of the coded size; samples outside are the nearest
- * edge sample.  pad: how many such samples the buffer already holds around
- * the plane (replicated borders), so most blocks need no clamping. */
-typedef struct FsrMcPlane {
-    const uint8_t *data;
-    ptrdiff_t stride;
-    int w, h;
-    int pad;
-} FsrMcPlane;
+#include "plane.h"
 
-typedef void (*FsrH264McFn)(uint8_t *dst, ptrdiff_t dst_stride, const FsrMcPlane *ref, int x, int y, int mvx,
+/* References are planes of the coded size (FsrPlaneRef). */
+
+typedef void (*FsrH264McFn)(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *ref, int x, int y, int mvx,
                             int mvy, int w, int h);
 
 /* The kernels (SSE2 rows and AVX2 6-tap filters where the CPU has them),
@@ -54,9 +48,9 @@ void fsr_h264_mc_dsp_init_avx2(FsrH264McDSP *dsp);
 
 /* Plain C references of the luma and chroma entries: per sample, straight
  * from the standard. */
-void fsr_h264_mc_luma_ref(uint8_t *dst, ptrdiff_t dst_stride, const FsrMcPlane *ref, int x, int y, int mvx,
+void fsr_h264_mc_luma_ref(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *ref, int x, int y, int mvx,
                           int mvy, int w, int h);
-void fsr_h264_mc_chroma_ref(uint8_t *dst, ptrdiff_t dst_stride, const FsrMcPlane *ref, int x, int y, int mvx,
+void fsr_h264_mc_chroma_ref(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *ref, int x, int y, int mvx,
                             int mvy, int w, int h);
 
 /* Explicit weighting of one prediction in place (8-299). */

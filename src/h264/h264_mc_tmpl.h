@@ -138,7 +138,7 @@ static inline __attribute__((always_inline)) void mc_luma_block(uint8_t *restric
     }
 }
 
-static void luma(uint8_t *dst, ptrdiff_t ds, const FsrMcPlane *ref, int x, int y, int mvx, int mvy, int w, int h)
+static void luma(uint8_t *dst, ptrdiff_t ds, const FsrPlaneRef *ref, int x, int y, int mvx, int mvy, int w, int h)
 {
     const int ix = x + (mvx >> 2), iy = y + (mvy >> 2), fx = mvx & 3, fy = mvy & 3;
     /* src points at the block's integer sample with 2 rows/cols before and
@@ -189,7 +189,7 @@ static inline __attribute__((always_inline)) void mc_chroma_block(uint8_t *restr
     }
 }
 
-static void chroma(uint8_t *dst, ptrdiff_t ds, const FsrMcPlane *ref, int x, int y, int mvx, int mvy, int w, int h)
+static void chroma(uint8_t *dst, ptrdiff_t ds, const FsrPlaneRef *ref, int x, int y, int mvx, int mvy, int w, int h)
 {
     const int ix = x + (mvx >> 3), iy = y + (mvy >> 3), fx = mvx & 7, fy = mvy & 7;
     uint8_t edge[9 * 9];

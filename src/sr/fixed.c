@@ -268,6 +268,17 @@ static inline int32_t input_code(uint8_t y, int frac)
     return (int32_t)(((int64_t)y * ((int64_t)2 << frac) + 255) / 510);
 }
 
+/* The network input of a plane as integer codes (w x h, packed); NULL when
+ * out of memory. */
+static int32_t *quantise_input(const uint8_t *src, ptrdiff_t src_stride, int w, int h, int frac)
+{
+    int32_t *in = malloc((size_t)w * h * sizeof(*in));
+    for (int y = 0; in && y < h; y++)
+        for (int x = 0; x < w; x++)
+            in[(size_t)y * w + x] = input_code(src[y * src_stride + x], frac);
+    return in;
+}
+
 static inline uint8_t output_pixel(int64_t v, int frac)
 {
     int64_t p = floor_shift(v * 255 + ((int64_t)1 << (frac - 1)), frac);
@@ -291,12 +302,9 @@ int fixed_sr_luma_ref(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, pt
         return ret;
     const size_t plane = (size_t)w * h;
     const int64_t qmax = ((int64_t)1 << (q->word_bits - 1)) - 1, qmin = -qmax - 1;
-    int32_t *in = malloc(plane * sizeof(*in));
+    int32_t *in = quantise_input(src, src_stride, w, h, q->layers[0].in_frac);
     if (!in)
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            in[(size_t)y * w + x] = input_code(src[y * src_stride + x], q->layers[0].in_frac);
     for (int li = 0; li < q->n_layers; li++) {
         const FixedLayer *l = &q->layers[li];
         if (zeros)
@@ -430,12 +438,9 @@ int fixed_sr_luma(const FsrFixedDSP *dsp, uint8_t *dst, ptrdiff_t dst_stride, co
     const int narrow = q->acc_bits <= 32;
     const int paired = narrow && q->word_bits <= 16 && dsp->prefer_pairs;
     const size_t plane = (size_t)w * h;
-    int32_t *in = malloc(plane * sizeof(*in));
+    int32_t *in = quantise_input(src, src_stride, w, h, q->layers[0].in_frac);
     if (!in)
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            in[(size_t)y * w + x] = input_code(src[y * src_stride + x], q->layers[0].in_frac);
     for (int li = 0; li < q->n_layers && !ret; li++) {
         const FixedLayer *l = &q->layers[li];
         if (zeros)

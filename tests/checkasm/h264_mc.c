@@ -27,7 +27,7 @@ static void check_block(FsrH264McFn ref_fn, FsrH264McFn fn, int chroma)
 {
     static const int sizes[7][2] = { { 16, 16 }, { 16, 8 }, { 8, 16 }, { 8, 8 }, { 8, 4 }, { 4, 8 }, { 4, 4 } };
     const uint8_t *plane = padded + PAD * BW + PAD;
-    const FsrMcPlane clamped = { plane, BW, PW, PH, 0 }, pad = { plane, BW, PW, PH, PAD };
+    const FsrPlaneRef clamped = { plane, BW, PW, PH, 0 }, pad = { plane, BW, PW, PH, PAD };
     const int phases = chroma ? 64 : 16, shift = chroma ? 3 : 2, div = chroma ? 2 : 1;
     uint8_t a[16 * 16], b[16 * 16];
     for (int s = 0; s < 7; s++)
@@ -38,7 +38,7 @@ static void check_block(FsrH264McFn ref_fn, FsrH264McFn fn, int chroma)
                 const int far = trial & 1 ? 80 : 10;
                 const int mvx = checkasm_rand_int(-far, far) * (1 << shift) + (frac & ((1 << shift) - 1));
                 const int mvy = checkasm_rand_int(-far, far) * (1 << shift) + (frac >> shift);
-                const FsrMcPlane *ref = trial & 2 ? &pad : &clamped;
+                const FsrPlaneRef *ref = trial & 2 ? &pad : &clamped;
                 memset(a, 3, sizeof(a));
                 memset(b, 3, sizeof(b));
                 ref_fn(a, 16, ref, x, y, mvx, mvy, w, h);
@@ -51,7 +51,7 @@ static void check_block(FsrH264McFn ref_fn, FsrH264McFn fn, int chroma)
 static void check_mc(const FsrH264McDSP *c, const FsrH264McDSP *lower, const FsrH264McDSP *cur)
 {
     const uint8_t *plane = padded + PAD * BW + PAD;
-    const FsrMcPlane pad = { plane, BW, PW, PH, PAD };
+    const FsrPlaneRef pad = { plane, BW, PW, PH, PAD };
     uint8_t a[16 * 16], b[16 * 16];
     if (checkasm_func(c->luma, lower->luma, cur->luma, "luma")) {
         check_block(c->luma, cur->luma, 0);

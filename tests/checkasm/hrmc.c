@@ -20,7 +20,7 @@ static void check_mc(const FsrHrMcDSP *c, const FsrHrMcDSP *lower, const FsrHrMc
                                     { 64, 64 }, { 12, 20 }, { 4, 4 },   { 3, 5 },  { 40, 2 } };
     static uint8_t a[DS * DS], b[DS * DS];
     checkasm_fill_u8(plane, sizeof(plane));
-    const FsrPlaneRef ref = { plane, PW, PW, PH };
+    const FsrPlaneRef ref = { plane, PW, PW, PH, 0 };
     FsrHrFilter f;
     for (size_t n = 0; n < sizeof(filters) / sizeof(filters[0]); n++) {
         fsr_hr_filter_parse(&f, filters[n]);
