@@ -193,11 +193,11 @@ static int parse_slice_identity(FsrH264Parser *p, Bits *b, int nal_type, SliceHe
         return -1;
     *psps = sps;
     if (pps->num_slice_groups > 1) {
-        *unmodelled |= FSR_H264_UNMODELLED_FMO;
+        *unmodelled |= FSR_UNMODELLED_FMO;
         return -1;
     }
     if (sps->chroma_format_idc != 1 || sps->bit_depth != 8)
-        *unmodelled |= FSR_H264_UNMODELLED_DEPTH;
+        *unmodelled |= FSR_UNMODELLED_FORMAT;
     if (sps->chroma_format_idc == 3)
         get_bits(b, 2);
     sh->frame_num = get_bits(b, sps->log2_max_frame_num);
@@ -206,7 +206,7 @@ static int parse_slice_identity(FsrH264Parser *p, Bits *b, int nal_type, SliceHe
         if (sh->field)
             get_bit(b);
         if (sh->field || sps->mbaff)
-            *unmodelled |= FSR_H264_UNMODELLED_FIELD;
+            *unmodelled |= FSR_UNMODELLED_FIELD;
     }
     if (nal_type == 5)
         sh->idr_pic_id = get_ue(b);
@@ -215,7 +215,7 @@ static int parse_slice_identity(FsrH264Parser *p, Bits *b, int nal_type, SliceHe
         if (pps->bottom_field_pic_order_present && !sh->field)
             sh->delta_poc_bottom = get_se(b);
     } else if (sps->poc_type == 1) {
-        *unmodelled |= FSR_H264_UNMODELLED_POC1;
+        *unmodelled |= FSR_UNMODELLED_POC;
         if (!sps->delta_pic_order_always_zero) {
             get_se(b);
             if (pps->bottom_field_pic_order_present && !sh->field)
@@ -484,7 +484,7 @@ int fsr_h264_parse_packet(FsrH264Parser *p, const uint8_t *data, int size, int64
         Bits b = { buf, n * 8, 0, 0 };
         if (au->nb_slices >= slices_cap) {
             if (slices_cap >= MAX_SLICES) {
-                au->unmodelled |= FSR_H264_UNMODELLED_SLICES;
+                au->unmodelled |= FSR_UNMODELLED_SLICES;
                 continue;
             }
             slices_cap = slices_cap ? slices_cap * 2 : 4;
@@ -499,7 +499,7 @@ int fsr_h264_parse_packet(FsrH264Parser *p, const uint8_t *data, int size, int64
         memset(sl, 0, sizeof(*sl));
         const Sps *s_sps = NULL;
         if (parse_slice_header(p, &b, type, ref_idc, sh, sl, &s_sps, &au->unmodelled) < 0) {
-            au->unmodelled |= FSR_H264_UNMODELLED_HEADER;
+            au->unmodelled |= FSR_UNMODELLED_HEADER;
             if (!have_pic) {
                 have_pic = 1;
                 au->nal_ref_idc = ref_idc;
@@ -520,7 +520,7 @@ int fsr_h264_parse_packet(FsrH264Parser *p, const uint8_t *data, int size, int64
             au->poc = fsr_h264_compute_poc(p, sps, sh, au->idr, ref_idc != 0);
             if (!au->idr && p->have_prev && sh->frame_num != p->prev_ref_frame_num &&
                 sh->frame_num != (p->prev_ref_frame_num + 1) % (1 << sps->log2_max_frame_num))
-                au->unmodelled |= FSR_H264_UNMODELLED_GAP;
+                au->unmodelled |= FSR_UNMODELLED_GAP;
         }
         fsr_h264_build_lists(p, s_sps, sh, au->poc, sl);
         au->nb_slices++;

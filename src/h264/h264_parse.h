@@ -10,23 +10,14 @@
 
 #include <stdint.h>
 
+#include "fastsr/blockmap.h"
+
 #define FSR_H264_MAX_REFS 32   /* list entries per list (fields would need 32) */
 #define FSR_H264_MAX_DPB 16
 
 enum FsrH264SliceType { FSR_SLICE_P = 0, FSR_SLICE_B = 1, FSR_SLICE_I = 2 };
 
 enum FsrH264WeightMode { FSR_WEIGHT_NONE = 0, FSR_WEIGHT_EXPLICIT = 1, FSR_WEIGHT_IMPLICIT = 2 };
-
-/* Things the parser saw but does not model; reported, never silently used. */
-enum {
-    FSR_H264_UNMODELLED_FIELD = 1 << 0,   /* field pictures or MBAFF */
-    FSR_H264_UNMODELLED_POC1 = 1 << 1,    /* pic_order_cnt_type 1: POC approximated */
-    FSR_H264_UNMODELLED_GAP = 1 << 2,     /* frame_num gap: missing references */
-    FSR_H264_UNMODELLED_FMO = 1 << 3,     /* slice groups */
-    FSR_H264_UNMODELLED_HEADER = 1 << 4,  /* a slice header could not be parsed */
-    FSR_H264_UNMODELLED_SLICES = 1 << 5,  /* more slices than stored */
-    FSR_H264_UNMODELLED_DEPTH = 1 << 6,   /* not 8-bit 4:2:0 */
-};
 
 typedef struct FsrH264Slice {
     int first_mb;
@@ -52,7 +43,7 @@ typedef struct FsrH264AU {
     int32_t poc;
     int frame_num;
     int mb_w, mb_h;
-    unsigned unmodelled; /* FSR_H264_UNMODELLED_* */
+    unsigned unmodelled; /* what the parser saw but does not model: FSR_UNMODELLED_* of fastsr/blockmap.h */
     int nb_slices;
     FsrH264Slice *slices;
 } FsrH264AU;
@@ -67,7 +58,7 @@ void fsr_h264_parser_close(FsrH264Parser **p);
  * and fills au (slices allocated; free with fsr_h264_au_free) when it holds
  * a picture, 0 when it holds none (parameter sets only), negative on
  * allocation failure.  Damaged headers do not fail: the picture is
- * returned with FSR_H264_UNMODELLED_HEADER set. */
+ * returned with FSR_UNMODELLED_HEADER set. */
 int fsr_h264_parse_packet(FsrH264Parser *p, const uint8_t *data, int size, int64_t pts, FsrH264AU *au);
 void fsr_h264_au_free(FsrH264AU *au);
 

@@ -476,19 +476,6 @@ static int head_ready(const FsrSideInfo *si)
     return 1;
 }
 
-static unsigned unmodelled_bits(unsigned h)
-{
-    unsigned u = 0;
-    u |= h & FSR_H264_UNMODELLED_FIELD ? FSR_UNMODELLED_FIELD : 0;
-    u |= h & FSR_H264_UNMODELLED_POC1 ? FSR_UNMODELLED_POC : 0;
-    u |= h & FSR_H264_UNMODELLED_GAP ? FSR_UNMODELLED_GAP : 0;
-    u |= h & FSR_H264_UNMODELLED_FMO ? FSR_UNMODELLED_FMO : 0;
-    u |= h & FSR_H264_UNMODELLED_HEADER ? FSR_UNMODELLED_HEADER : 0;
-    u |= h & FSR_H264_UNMODELLED_SLICES ? FSR_UNMODELLED_SLICES : 0;
-    u |= h & FSR_H264_UNMODELLED_DEPTH ? FSR_UNMODELLED_FORMAT : 0;
-    return u;
-}
-
 static int emit(FsrSideInfo *si, FsrSideInfoFrame *out)
 {
     Pending *p = &si->q[0];
@@ -515,7 +502,7 @@ static int emit(FsrSideInfo *si, FsrSideInfoFrame *out)
     m->crop_top = p->crop_top;
     m->corrupt = p->frame.corrupt;
     if (p->has_au)
-        m->unmodelled |= unmodelled_bits(p->au.unmodelled);
+        m->unmodelled |= p->au.unmodelled;
     si->stats.frames++;
     si->stats.frames_unmodelled += m->unmodelled != 0;
     out->frame = p->frame;
