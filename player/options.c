@@ -118,7 +118,7 @@ int play_parse_options(PlayOptions *o, int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":s:k:t:hV", longopts, NULL)) != -1) {
         switch (c) {
         case 's':
-            if (parse_long(optarg, 2, FSR_MAX_SCALE, &v) < 0)
+            if (parse_long(optarg, FSR_MIN_SCALE, FSR_MAX_SCALE, &v) < 0)
                 return bad("--scale '%s': use 2, 3 or 4", optarg);
             o->scale = (int)v;
             break;

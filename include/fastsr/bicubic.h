@@ -11,7 +11,14 @@
 #include "fastsr/common.h"
 #include "fastsr/picture.h"
 
+#define FSR_MIN_SCALE 2
 #define FSR_MAX_SCALE 4
+
+/* 1 when fastsr supports the scale (2, 3 or 4): every stage checks with it. */
+static inline int fsr_scale_supported(int scale)
+{
+    return scale >= FSR_MIN_SCALE && scale <= FSR_MAX_SCALE;
+}
 
 /* Upscales one 8-bit plane of sw x sh pixels by scale (2..4) into dst, which
  * holds sw*scale x sh*scale pixels.  Uses the fastest kernel for this CPU and

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "fastsr/bicubic.h"
 #include "log.h"
 
 void fsr_accel_transfer_defaults(FsrAccelTransferParams *p, int scale)
@@ -35,7 +36,7 @@ int fsr_accel_transfer_cost(FsrAccelFrameCost *cost, const FsrAccelArch *a, cons
     int ret = fsr_accel_arch_check(a);
     if (ret < 0)
         return ret;
-    if (!p || p->scale < 2 || p->scale > 4 || p->interp_taps < 1 || p->residual_taps < 1 || p->block < 1 ||
+    if (!p || !fsr_scale_supported(p->scale) || p->interp_taps < 1 || p->residual_taps < 1 || p->block < 1 ||
         p->residual_bytes < 1 || w < 1 || h < 1 || !(p->frac_mv >= 0 && p->frac_mv <= 1) ||
         !(p->bipred >= 0 && p->bipred <= 1) || !(p->inter >= 0 && p->inter <= 1) ||
         !(p->coded_residual >= 0 && p->coded_residual <= 1))

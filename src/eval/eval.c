@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fastsr/bicubic.h"
 #include "bicubic_internal.h"
 #include "intops.h"
 #include "log.h"
@@ -196,7 +197,7 @@ int fsr_eval_rgb(FsrEvalResult *res, const uint8_t *rgb, ptrdiff_t stride, int w
     if (!res || !rgb || !opt)
         return fsr_error(FSR_ERR(EINVAL), "eval: NULL argument");
     const int s = opt->scale;
-    if (s < 2 || s > 4)
+    if (!fsr_scale_supported(s))
         return fsr_error(FSR_ERR(EINVAL), "eval: scale %d not supported (2..4)", s);
     if (opt->protocol != FSR_EVAL_Y_FIRST && opt->protocol != FSR_EVAL_RGB)
         return fsr_error(FSR_ERR(EINVAL), "eval: unknown protocol %d", opt->protocol);

@@ -33,7 +33,7 @@ void fsr_transfer_defaults(FsrTransferSettings *s)
 int fsr_transfer_open(FsrTransfer **pt, const FsrTransferSettings *s)
 {
     *pt = NULL;
-    if (!s || s->scale < 2 || s->scale > FSR_MAX_SCALE)
+    if (!s || !fsr_scale_supported(s->scale))
         return fsr_error(FSR_ERR(EINVAL), "transfer: scale must be 2..%d", FSR_MAX_SCALE);
     FsrTransfer *t = calloc(1, sizeof(*t));
     if (!t)

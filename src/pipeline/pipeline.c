@@ -226,7 +226,7 @@ static int run_settings(Run *run)
     snprintf(r->output, sizeof(r->output), "%s", s->output ? s->output : "");
     r->mode = fsr_mode_name(s->mode);
     r->scale = s->scale;
-    if (s->scale < 2 || s->scale > FSR_MAX_SCALE)
+    if (!fsr_scale_supported(s->scale))
         return fsr_error(FSR_ERR(EINVAL), "scale %d not supported (2, 3 or 4)", s->scale);
     FsrFastSettings *fs = &run->fs;
     fsr_transfer_defaults(&fs->transfer);

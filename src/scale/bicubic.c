@@ -73,7 +73,7 @@ static int check_args(const void *dst, const void *src, int sw, int sh, int scal
         return fsr_error(FSR_ERR(EINVAL), "bicubic: NULL plane");
     if (sw <= 0 || sh <= 0 || sw > 16384 || sh > 16384)
         return fsr_error(FSR_ERR(EINVAL), "bicubic: plane size %dx%d out of range", sw, sh);
-    if (scale < 2 || scale > FSR_MAX_SCALE)
+    if (!fsr_scale_supported(scale))
         return fsr_error(FSR_ERR(EINVAL), "bicubic: scale %d not supported (2..%d)", scale, FSR_MAX_SCALE);
     return 0;
 }

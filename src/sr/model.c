@@ -17,6 +17,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "fastsr/bicubic.h"
 #include "log.h"
 
 /* Headers of real models are a few kB; anything near this is not a model. */
@@ -123,7 +124,7 @@ int fsr_model_validate(const FsrModel *m, const char *what)
         what = "model";
     if (!m || !m->layers)
         return fsr_error(FSR_ERR(EINVAL), "%s: NULL model", what);
-    if (m->scale < 2 || m->scale > 4)
+    if (!fsr_scale_supported(m->scale))
         return fsr_error(FSR_ERR_INVALIDDATA, "%s: scale %d not supported (2, 3 or 4)", what, m->scale);
     if (m->padding != FSR_PAD_ZERO && m->padding != FSR_PAD_REPLICATE)
         return fsr_error(FSR_ERR_INVALIDDATA, "%s: unknown padding %d", what, m->padding);

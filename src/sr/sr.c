@@ -300,7 +300,7 @@ static int open_other(FsrSR **psr, const FsrModel *m, const FsrSRSettings *s)
     const int scale = m ? m->scale : s->scale;
     if (s->backend == FSR_SR_FIXED && !m)
         return fsr_error(FSR_ERR(EINVAL), "sr: the fixed-point backend needs a model");
-    if (scale < 2 || scale > FSR_MAX_SCALE)
+    if (!fsr_scale_supported(scale))
         return fsr_error(FSR_ERR(EINVAL), "sr: scale %d is not 2, 3 or 4", scale);
     if (s->threads < 0 || s->threads > 1024)
         return fsr_error(FSR_ERR(EINVAL), "sr: %d threads", s->threads);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fastsr/bicubic.h"
 #include "fastsr/eval.h"
 #include "eval_internal.h"
 #include "log.h"
@@ -27,7 +28,7 @@ struct FsrPatchSource {
 int fsr_patches_open(FsrPatchSource **pps, const FsrPatchSourceSettings *s)
 {
     *pps = NULL;
-    if (!s || s->scale < 2 || s->scale > 4)
+    if (!s || !fsr_scale_supported(s->scale))
         return fsr_error(FSR_ERR(EINVAL), "training data: scale must be 2, 3 or 4");
     FsrPatchSource *ps = calloc(1, sizeof(*ps));
     if (!ps)

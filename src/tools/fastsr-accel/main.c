@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fastsr/accel.h"
+#include "fastsr/bicubic.h"
 
 static void usage(FILE *f)
 {
@@ -136,7 +137,7 @@ int main(int argc, char **argv)
         case 's':
             errno = 0;
             scale = (int)strtol(optarg, &end, 10);
-            if (errno || *end || scale < 2 || scale > 4)
+            if (errno || *end || !fsr_scale_supported(scale))
                 return fail("--scale wants 2, 3 or 4");
             break;
         default: {

@@ -11,6 +11,7 @@
 
 #include "bench.h"
 #include "fastsr/accel.h"
+#include "fastsr/bicubic.h"
 #include "fastsr/eval.h"
 #include "fastsr/model.h"
 #include "fastsr/sr.h"
@@ -142,7 +143,7 @@ static int parse_image_options(ImageOptions *o, int argc, char **argv)
             return 2;
         }
     }
-    if (o->eval.scale < 2 || o->eval.scale > 4) {
+    if (!fsr_scale_supported(o->eval.scale)) {
         fprintf(stderr, "fastsr-bench --images: --scale 2, 3 or 4 is required\n");
         return 2;
     }

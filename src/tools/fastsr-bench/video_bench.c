@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "bench.h"
+#include "fastsr/bicubic.h"
 #include "fastsr/eval.h"
 #include "fastsr/pipeline.h"
 #include "fastsr/reader.h"
@@ -292,7 +293,7 @@ static int parse_video_options(VideoOptions *o, int argc, char **argv)
         }
         i += used;
     }
-    if (!o->ref_path || o->scale < 2 || o->scale > 4 || o->frames < 0 || o->crf < 0 || o->crf > 51) {
+    if (!o->ref_path || !fsr_scale_supported(o->scale) || o->frames < 0 || o->crf < 0 || o->crf > 51) {
         fprintf(stderr, "fastsr-bench: --hr REF is required; --scale 2..4, --crf 0..51\n");
         return 2;
     }

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fastsr/bicubic.h"
 #include "fastsr/eval.h"
 #include "fastsr/model.h"
 #include "fastsr/sr.h"
@@ -150,7 +151,7 @@ static int parse_options(TrainOptions *o, int argc, char **argv)
         char *end = NULL;
         switch (c) {
         case O_ARCH: o->arch = optarg; break;
-        case O_SCALE: o->scale = (int)strtol(optarg, &end, 10); if (*end || o->scale < 2 || o->scale > 4) BAD("--scale must be 2, 3 or 4"); break;
+        case O_SCALE: o->scale = (int)strtol(optarg, &end, 10); if (*end || !fsr_scale_supported(o->scale)) BAD("--scale must be 2, 3 or 4"); break;
         case O_DATA: if (o->ndirs == MAX_DIRS) BAD("at most %d --data folders", MAX_DIRS); o->dirs[o->ndirs++] = optarg; break;
         case O_VAL: o->val_dir = optarg; break;
         case O_OUT: o->out = optarg; break;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fastsr/bicubic.h"
 #include "options.h"
 
 void cli_usage(FILE *f)
@@ -94,7 +95,7 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
     while ((c = getopt_long(argc, argv, ":s:m:k:t:yqvhV", longopts, NULL)) != -1) {
         switch (c) {
         case 's':
-            if (parse_int(optarg, 2, 4, &s->scale) < 0)
+            if (parse_int(optarg, FSR_MIN_SCALE, FSR_MAX_SCALE, &s->scale) < 0)
                 return snprintf(err, err_size, "--scale must be 2, 3 or 4, not '%s'", optarg), -1;
             break;
         case 'm':
