@@ -133,14 +133,8 @@ static int input_read(Input *in, FsrFrame *f, const FsrBlockMap **map)
     }
     int ret = fsr_decoder_read(in->dec, f);
     if (ret == 0) {
-        /* no side information: the engine handles frames as they come */
-        memset(&in->plain_map, 0, sizeof(in->plain_map));
-        in->plain_map.display_index = f->display_index;
-        in->plain_map.decode_index = -1;
-        in->plain_map.pts = f->pts;
-        in->plain_map.type = f->pict_type;
-        in->plain_map.width = f->pic.w;
-        in->plain_map.height = f->pic.h;
+        /* no side information: every frame gets SR, in the order it comes */
+        fsr_sideinfo_plain_map(&in->plain_map, f);
         *map = &in->plain_map;
     }
     return ret;
