@@ -11,6 +11,7 @@
 #include "fastsr/accel.h"
 #include "fastsr/common.h"
 #include "play.h"
+#include "toolutil.h"
 #include "view.h"
 
 /* ---- --keys ---- */
@@ -165,14 +166,6 @@ typedef struct Player {
 static double sys_now(void)
 {
     return (double)SDL_GetPerformanceCounter() / (double)SDL_GetPerformanceFrequency();
-}
-
-/* The calling thread's CPU time: on a shared machine the redraw's wall time
- * also counts waits for the CPU and the display server. */
-static double thread_cpu(void)
-{
-    struct timespec t;
-    return clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) == 0 ? t.tv_sec + t.tv_nsec * 1e-9 : 0;
 }
 
 static PlayFrame *current(Player *p) { return p->nshown ? p->shown[p->pos] : NULL; }
@@ -576,7 +569,7 @@ static int play(Player *p)
             queue_keys(p->o.keys, 1);
             p->keys_pushed = 1;
         }
-        const double t_render = sys_now(), cpu_render = thread_cpu();
+        const double t_render = sys_now(), cpu_render = tool_thread_seconds();
         if ((ret = refresh(p)) < 0)
             break;
         /* the HUD's numbers move on while paused or between frames */
@@ -598,7 +591,7 @@ static int play(Player *p)
             view_present(p->view);
             p->redraw = 0;
             p->render_seconds += sys_now() - t_render;
-            p->render_cpu += thread_cpu() - cpu_render;
+            p->render_cpu += tool_thread_seconds() - cpu_render;
             p->renders++;
         }
         if (last || at_end(p))

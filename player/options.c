@@ -8,6 +8,7 @@
 #include "fastsr/bicubic.h"
 #include "fastsr/fast.h"
 #include "play.h"
+#include "toolutil.h"
 
 #define DEFAULT_KEYFRAMES "intra"
 #define DEFAULT_ARCH "eyeriss-v1-tiled"
@@ -48,16 +49,6 @@ static void usage(FILE *f)
             "o block-map overlay, h HUD, f fullscreen, ? help, q or Escape quit.\n"
             "\n"
             "Exit status: 0 success, 1 failure (input, display, processing), 2 bad command line.\n");
-}
-
-static int parse_long(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
 }
 
 /* The values of --compare and --renderer, indexed by their enums. */
@@ -118,7 +109,7 @@ int play_parse_options(PlayOptions *o, int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":s:k:t:hV", longopts, NULL)) != -1) {
         switch (c) {
         case 's':
-            if (parse_long(optarg, FSR_MIN_SCALE, FSR_MAX_SCALE, &v) < 0)
+            if (tool_parse_long(optarg, FSR_MIN_SCALE, FSR_MAX_SCALE, &v) < 0)
                 return bad("--scale '%s': use 2, 3 or 4", optarg);
             o->scale = (int)v;
             break;
@@ -152,13 +143,13 @@ int play_parse_options(PlayOptions *o, int argc, char **argv)
             o->renderer = (int)v;
             break;
         case 't':
-            if (parse_long(optarg, 0, 256, &v) < 0)
+            if (tool_parse_long(optarg, 0, 256, &v) < 0)
                 return bad("--threads '%s': use 0 (all cores) to 256", optarg);
             o->threads = (int)v;
             break;
         case OPT_BENCH: o->benchmark = 1; break;
         case OPT_FRAMES:
-            if (parse_long(optarg, 1, 2000000000L, &v) < 0)
+            if (tool_parse_long(optarg, 1, 2000000000L, &v) < 0)
                 return bad("--frames '%s': use a positive number", optarg);
             o->max_frames = v;
             break;

@@ -15,7 +15,5 @@ void bench_images_usage(void);
 int bench_video(int argc, char **argv);
 void bench_video_usage(void);
 
-/* Seconds on a monotonic clock. */
-double bench_now(void);
 
 #endif

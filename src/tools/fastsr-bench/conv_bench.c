@@ -19,6 +19,7 @@
 #include "bench.h"
 #include "fastsr/model.h"
 #include "fastsr/sr.h"
+#include "toolutil.h"
 
 void bench_conv_usage(void)
 {
@@ -67,11 +68,9 @@ static double fma_peak(int threads)
         double slowest = 0;
 #pragma omp parallel num_threads(threads)
         {
-            struct timespec a, b;
-            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+            const double t0 = tool_thread_seconds();
             const float r = fma_loop(iters);
-            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
-            const double dt = (double)(b.tv_sec - a.tv_sec) + 1e-9 * (double)(b.tv_nsec - a.tv_nsec);
+            const double dt = tool_thread_seconds() - t0;
 #pragma omp critical
             {
                 sink += r;
@@ -137,13 +136,6 @@ static void print_row(const char *net, int threads, const char *impl, const char
     const double gf = flops / (ms * 1e-3) * 1e-9, gf_cpu = flops / (cpu_ms * 1e-3) * 1e-9;
     printf("%-6s %7d  %-7s %-6s %10.1f %9.1f %7.1f%% %10.1f %7.1f%%\n", net, threads, impl, layer, ms, gf,
            peak > 0 ? 100.0 * gf / peak : 0.0, cpu_ms, peak > 0 ? 100.0 * gf_cpu / peak : 0.0);
-}
-
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* Times of the interleaved runs: wall and CPU seconds of each run, per
@@ -216,9 +208,9 @@ static int fastsr_open(FsrSR **sr, const Options *o, const FsrModel *m, int thre
 
 static void fastsr_run(FsrSR *sr, const Options *o, const uint8_t *in, uint8_t *out, int threads, Runs *r)
 {
-    const double t0 = bench_now(), c0 = cpu_now();
+    const double t0 = tool_wall_seconds(), c0 = tool_process_seconds();
     fsr_sr_luma(sr, out, o->w, in, o->w, o->w, o->h);
-    runs_put(r, r->layers, bench_now() - t0, (cpu_now() - c0) / threads);
+    runs_put(r, r->layers, tool_wall_seconds() - t0, (tool_process_seconds() - c0) / threads);
     r->n++;
 }
 
@@ -386,14 +378,14 @@ static int dnnl_net_run(DnnlNet *d, Runs *r)
     for (int i = 0; i < d->layers; i++) {
         dnnl_exec_arg_t args[4] = { { DNNL_ARG_SRC, d->conv_src[i] }, { DNNL_ARG_WEIGHTS, d->wei[i] },
                                     { DNNL_ARG_BIAS, d->bia[i] }, { DNNL_ARG_DST, d->src[i + 1] } };
-        const double t0 = bench_now(), c0 = cpu_now();
+        const double t0 = tool_wall_seconds(), c0 = tool_process_seconds();
         if (d->reorder[i]) {
             dnnl_exec_arg_t rargs[2] = { { DNNL_ARG_FROM, d->src[i] }, { DNNL_ARG_TO, d->conv_src[i] } };
             DNNL_CHECK(dnnl_primitive_execute(d->reorder[i], d->stream, 2, rargs));
         }
         DNNL_CHECK(dnnl_primitive_execute(d->prim[i], d->stream, 4, args));
         DNNL_CHECK(dnnl_stream_wait(d->stream));
-        const double dt = bench_now() - t0, dc = (cpu_now() - c0) / d->threads;
+        const double dt = tool_wall_seconds() - t0, dc = (tool_process_seconds() - c0) / d->threads;
         total += dt;
         total_cpu += dc;
         if (r)

@@ -7,13 +7,6 @@
 #include "bench.h"
 #include "fastsr/common.h"
 
-double bench_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static const struct {
     const char *option;
     int (*run)(int argc, char **argv);

@@ -15,6 +15,7 @@
 #include "fastsr/eval.h"
 #include "fastsr/pipeline.h"
 #include "fastsr/reader.h"
+#include "toolutil.h"
 
 #define MAX_RUNS 32
 
@@ -522,11 +523,11 @@ int bench_video(int argc, char **argv)
         o.lr_out = tmp_lr;
     }
     Ref ref = { 0 };
-    const double t_lr = bench_now();
+    const double t_lr = tool_wall_seconds();
     if (make_lr(o.ref_path, o.scale, o.frames, o.crf, o.preset, o.x264, o.lr_out, &ref) < 0)
         return 1;
     fprintf(stderr, "fastsr-bench: %s: %d frames %dx%d, LR %dx%d made in %.1f s (%s)\n", o.ref_path, ref.n, ref.w,
-            ref.h, ref.w / o.scale, ref.h / o.scale, bench_now() - t_lr, o.lr_out);
+            ref.h, ref.w / o.scale, ref.h / o.scale, tool_wall_seconds() - t_lr, o.lr_out);
 
     Run runs[MAX_RUNS];
     const int nruns = plan_runs(runs, &o);

@@ -12,6 +12,7 @@
 #include "fastsr/blockmap.h"
 #include "fastsr/common.h"
 #include "fastsr/reader.h"
+#include "toolutil.h"
 
 static void usage(FILE *f)
 {
@@ -35,13 +36,6 @@ static void usage(FILE *f)
             "Only H.264 carries the side information fastsr uses; for other codecs the\n"
             "probe says so (fastsr then falls back to per-frame SR).\n"
             "Exit status: 0 success, 1 unreadable input or failure, 2 bad command line.\n");
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static const char *unmodelled_names[] = { "field",     "poc_type_1", "frame_num_gap", "slice_groups", "bad_header",
@@ -101,20 +95,13 @@ static int write_json(FILE *f, const FsrBlockMap *m)
     return ret;
 }
 
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* One timed pass; times[0] wall, times[1] CPU seconds.  Returns the frame
  * count, or -1 after printing why not. */
 static int64_t bench_pass(const char *input, int hooked, double times[2])
 {
     int64_t n = 0;
     int ret;
-    double t0 = now(), c0 = cpu_now();
+    double t0 = tool_wall_seconds(), c0 = tool_process_seconds();
     FsrReaderSettings rs;
     fsr_reader_defaults(&rs);
     rs.block_maps = hooked;
@@ -134,8 +121,8 @@ static int64_t bench_pass(const char *input, int hooked, double times[2])
     while ((ret = fsr_reader_read(rd, &f)) == 0)
         n++;
     fsr_reader_close(&rd);
-    times[0] = now() - t0;
-    times[1] = cpu_now() - c0;
+    times[0] = tool_wall_seconds() - t0;
+    times[1] = tool_process_seconds() - c0;
     if (ret < 0) {
         fprintf(stderr, "fastsr-probe: error: %s\n", fsr_last_error());
         return -1;

@@ -15,6 +15,7 @@
 #include "fastsr/model.h"
 #include "fastsr/sr.h"
 #include "fastsr/train.h"
+#include "toolutil.h"
 
 #define MAX_DIRS 16
 #define MAX_VAL 64
@@ -52,13 +53,6 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop = 1;
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 typedef struct ValSet {
@@ -302,7 +296,7 @@ static int training_end_epoch(Training *t, int64_t step, int tty)
     if (!o->quiet)
         fprintf(stderr, "%sepoch %lld  step %lld  loss %.6f  PSNR(val) %.3f dB  best %.3f (epoch %lld)  %.0f s\n",
                 tty ? "\r\033[K" : "", (long long)pr->epoch, (long long)step, t->loss_avg, psnr, pr->best_psnr,
-                (long long)pr->best_epoch, now() - t->t0);
+                (long long)pr->best_epoch, tool_wall_seconds() - t->t0);
     return 0;
 }
 
@@ -312,7 +306,7 @@ static int training_loop(Training *t)
     const TrainOptions *o = t->o;
     const int tty = isatty(STDERR_FILENO) && !o->quiet;
     double last_print = 0;
-    t->t0 = now();
+    t->t0 = tool_wall_seconds();
     t->start_step = fsr_trainer_steps(t->tr);
     t->val_psnr = t->pr.best_psnr;
     while (fsr_trainer_steps(t->tr) < t->total_steps && !stop) {
@@ -325,9 +319,9 @@ static int training_loop(Training *t)
         if (step % t->steps_per_epoch == 0 || step == t->total_steps) {
             if (training_end_epoch(t, step, tty) < 0)
                 return -1;
-        } else if (tty && now() - last_print > 1.0) {
-            last_print = now();
-            const double el = now() - t->t0, rate = (step - t->start_step) / el;
+        } else if (tty && tool_wall_seconds() - last_print > 1.0) {
+            last_print = tool_wall_seconds();
+            const double el = tool_wall_seconds() - t->t0, rate = (step - t->start_step) / el;
             const double eta = rate > 0 ? (t->total_steps - step) / rate : 0;
             fprintf(stderr, "\r\033[Kstep %lld/%lld  loss %.6f  val %.3f dB  %.0f patches/s  ETA %dh%02dm",
                     (long long)step, (long long)t->total_steps, t->loss_avg, t->val_psnr, rate * o->batch,
@@ -354,7 +348,7 @@ static int training_finish(Training *t)
     if (!t->val.n && fsr_model_save(t->model, o->out) < 0)
         return -1;
     if (!o->quiet)
-        fprintf(stderr, "fastsr-train: done in %.0f s; %s%s\n", now() - t->t0, o->out,
+        fprintf(stderr, "fastsr-train: done in %.0f s; %s%s\n", tool_wall_seconds() - t->t0, o->out,
                 t->val.n ? " holds the best validation epoch" : "");
     return 0;
 }

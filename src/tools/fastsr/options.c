@@ -5,6 +5,7 @@
 
 #include "fastsr/bicubic.h"
 #include "options.h"
+#include "toolutil.h"
 
 void cli_usage(FILE *f)
 {
@@ -46,16 +47,6 @@ void cli_usage(FILE *f)
             "no file at OUTPUT.\n");
 }
 
-static int parse_int(const char *s, int lo, int hi, int *out)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || v < lo || v > hi)
-        return -1;
-    *out = (int)v;
-    return 0;
-}
-
 int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
 {
     enum { OPT_MODEL = 256, OPT_CRF, OPT_PRESET, OPT_X264, OPT_REPORT, OPT_KEEP, OPT_FILTER, OPT_FALLBACK, OPT_BACKEND, OPT_ACCEL, OPT_DEBLOCK };
@@ -95,7 +86,7 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
     while ((c = getopt_long(argc, argv, ":s:m:k:t:yqvhV", longopts, NULL)) != -1) {
         switch (c) {
         case 's':
-            if (parse_int(optarg, FSR_MIN_SCALE, FSR_MAX_SCALE, &s->scale) < 0)
+            if (tool_parse_int(optarg, FSR_MIN_SCALE, FSR_MAX_SCALE, &s->scale) < 0)
                 return snprintf(err, err_size, "--scale must be 2, 3 or 4, not '%s'", optarg), -1;
             break;
         case 'm':
@@ -133,13 +124,13 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
             break;
         }
         case OPT_CRF:
-            if (parse_int(optarg, 0, 51, &s->encode.crf) < 0)
+            if (tool_parse_int(optarg, 0, 51, &s->encode.crf) < 0)
                 return snprintf(err, err_size, "--crf must be an integer 0..51, not '%s'", optarg), -1;
             break;
         case OPT_PRESET: s->encode.preset = optarg; break;
         case OPT_X264: s->encode.x264_params = optarg; break;
         case 't':
-            if (parse_int(optarg, 1, 256, &s->threads) < 0)
+            if (tool_parse_int(optarg, 1, 256, &s->threads) < 0)
                 return snprintf(err, err_size, "--threads must be an integer 1..256, not '%s'", optarg), -1;
             break;
         case 'y': s->encode.overwrite = 1; break;
