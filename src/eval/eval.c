@@ -194,10 +194,29 @@ static int upscale(double *dst, const double *lr, int lw, int lh, int scale, int
     return ret;
 }
 
-/* The final 8-bit Y: bicubic rounded, or the network run on it. */
-static int finish_y(uint8_t *out, const double *bic, int w, int h, FsrSR *sr, FsrAccelSr *accel_sr)
+/* The final 8-bit Y: bicubic rounded, or the network run on it (or, for
+ * an LR-input network, on lr, lw x lh). */
+static int finish_y(uint8_t *out, const double *bic, int w, int h, const double *lr, int lw, int lh, FsrSR *sr,
+                    FsrAccelSr *accel_sr)
 {
     const size_t n = (size_t)w * h;
+    if (sr && fsr_sr_lr_input(sr) > 0) {
+        const size_t nl = (size_t)lw * lh;
+        float *in = malloc(nl * sizeof(float)), *res = malloc(n * sizeof(float));
+        int ret = FSR_ERR(ENOMEM);
+        if (in && res) {
+            for (size_t i = 0; i < nl; i++)
+                in[i] = (float)lr[i];
+            ret = fsr_sr_run_float(sr, res, w, in, lw, lw, lh, 0, 0, w, h);
+            for (size_t i = 0; ret >= 0 && i < n; i++)
+                out[i] = fsr_matlab_u8(res[i] * 255.0);
+        } else {
+            fsr_error(ret, "eval: out of memory");
+        }
+        free(in);
+        free(res);
+        return ret;
+    }
     if (accel_sr) {
         uint8_t *in = malloc(n);
         if (!in)
@@ -252,8 +271,9 @@ int fsr_eval_rgb(FsrEvalResult *res, const uint8_t *rgb, ptrdiff_t stride, int w
     uint8_t *gt = malloc(n), *out = malloc(n);
     double *hr = malloc(n * sizeof(double)), *lr = malloc(nl * sizeof(double)), *bic = malloc(n * sizeof(double));
     uint8_t *up = opt->protocol == FSR_EVAL_RGB ? malloc(3 * n) : NULL;
+    uint8_t *lrgb = opt->protocol == FSR_EVAL_RGB ? malloc(3 * nl) : NULL;
     int ret = 0;
-    if (!gt || !out || !hr || !lr || !bic || (opt->protocol == FSR_EVAL_RGB && !up)) {
+    if (!gt || !out || !hr || !lr || !bic || (opt->protocol == FSR_EVAL_RGB && (!up || !lrgb))) {
         ret = fsr_error(FSR_ERR(ENOMEM), "eval: out of memory");
         goto end;
     }
@@ -274,8 +294,10 @@ int fsr_eval_rgb(FsrEvalResult *res, const uint8_t *rgb, ptrdiff_t stride, int w
                     hr[(size_t)y * cw + x] = rgb[y * stride + 3 * x + c] / 255.0;
             if ((ret = fsr_imresize(lr, lw, lh, hr, cw, chh)) < 0)
                 goto end;
-            for (size_t i = 0; i < nl; i++) /* imresize on uint8 returns uint8 */
+            for (size_t i = 0; i < nl; i++) { /* imresize on uint8 returns uint8 */
                 lr[i] = fsr_matlab_u8(lr[i] * 255.0) / 255.0;
+                lrgb[3 * i + c] = (uint8_t)(lr[i] * 255.0 + 0.5); /* kept for an LR-input network's Y */
+            }
             if ((ret = upscale(bic, lr, lw, lh, s, opt->upscaler)) < 0)
                 goto end;
             for (size_t i = 0; i < n; i++)
@@ -283,8 +305,10 @@ int fsr_eval_rgb(FsrEvalResult *res, const uint8_t *rgb, ptrdiff_t stride, int w
         }
         for (size_t i = 0; i < n; i++)
             bic[i] = fsr_matlab_u8(fsr_rgb_to_y(up[3 * i], up[3 * i + 1], up[3 * i + 2])) / 255.0;
+        for (size_t i = 0; i < nl; i++)
+            lr[i] = fsr_matlab_u8(fsr_rgb_to_y(lrgb[3 * i], lrgb[3 * i + 1], lrgb[3 * i + 2])) / 255.0;
     }
-    if ((ret = finish_y(out, bic, cw, chh, opt->sr, opt->accel_sr)) < 0)
+    if ((ret = finish_y(out, bic, cw, chh, lr, lw, lh, opt->sr, opt->accel_sr)) < 0)
         goto end;
     res->psnr_y = fsr_psnr_u8(gt, cw, out, cw, cw, chh, s);
     res->ssim_y = fsr_ssim_u8(gt, cw, out, cw, cw, chh, s);
@@ -297,5 +321,6 @@ end:
     free(lr);
     free(bic);
     free(up);
+    free(lrgb);
     return ret;
 }

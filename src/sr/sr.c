@@ -36,6 +36,7 @@
 #include "conv.h"
 #include "cpu.h"
 #include "log.h"
+#include "net_ref.h"
 
 #define MAX_LAYERS FSR_MODEL_MAX_LAYERS
 #define MAX_DIM 16384
@@ -64,6 +65,13 @@ struct FsrSR {
     double *profile;
     uint8_t *tmp;                 /* bicubic luma for fsr_sr_picture */
     size_t tmp_size;
+    /* Models the tiled path does not run yet go through the reference
+     * (net_ref.h) on the whole plane: a copy of the model, and the float
+     * planes it needs. */
+    FsrModel *ref;
+    int lr_input;                 /* FSR_INPUT_LR_Y: the input is LR, the output scale x larger */
+    float *ref_in, *ref_out;
+    size_t ref_in_size, ref_out_size;
 };
 
 /* Tile geometry: feature f covers picture columns [ox[f], ox[f] + fw[f]);
@@ -209,6 +217,49 @@ fail:
     return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory for tile buffers");
 }
 
+/* A deep copy of a validated model. */
+static int copy_model(FsrModel **out, const FsrModel *m)
+{
+    FsrModel *c = calloc(1, sizeof(*c));
+    if (!c || !(c->layers = calloc((size_t)m->n_layers, sizeof(*c->layers)))) {
+        free(c);
+        return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
+    }
+    FsrConvLayer *layers = c->layers;
+    *c = *m;
+    c->layers = layers;
+    for (int i = 0; i < m->n_layers; i++) {
+        const FsrConvLayer *l = &m->layers[i];
+        const size_t nw = (size_t)l->out_ch * l->in_ch * l->kh * l->kw;
+        FsrConvLayer *d = &c->layers[i];
+        *d = *l;
+        d->weight = malloc(nw * sizeof(float));
+        d->bias = malloc((size_t)l->out_ch * sizeof(float));
+        d->slope = l->slope ? malloc((size_t)l->out_ch * sizeof(float)) : NULL;
+        if (!d->weight || !d->bias || (l->slope && !d->slope)) {
+            fsr_model_free(&c);
+            return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
+        }
+        memcpy(d->weight, l->weight, nw * sizeof(float));
+        memcpy(d->bias, l->bias, (size_t)l->out_ch * sizeof(float));
+        if (l->slope)
+            memcpy(d->slope, l->slope, (size_t)l->out_ch * sizeof(float));
+    }
+    *out = c;
+    return 0;
+}
+
+/* SRCNN's shape: bicubic input, ReLU after every layer but the last. */
+static int srcnn_like(const FsrModel *m)
+{
+    if (m->input != FSR_INPUT_BICUBIC_Y)
+        return 0;
+    for (int i = 0; i < m->n_layers; i++)
+        if (m->layers[i].act != (i + 1 < m->n_layers ? FSR_ACT_RELU : FSR_ACT_NONE))
+            return 0;
+    return 1;
+}
+
 int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_flags)
 {
     if (!psr)
@@ -229,6 +280,13 @@ int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_
     sr->tile_w = FSR_SR_TILE_W;
     sr->tile_h = FSR_SR_TILE_H;
     fsr_conv_dsp_init(&sr->dsp, cpu_flags);
+    sr->lr_input = m->input == FSR_INPUT_LR_Y;
+    if (!srcnn_like(m)) {
+        if ((ret = copy_model(&sr->ref, m)) < 0)
+            goto fail;
+        *psr = sr;
+        return 0;
+    }
     /* A single-channel last layer (luma out) goes by row partials: its
      * input needs no kh-row ring (for 9-5-5, 140 kB less next to layer 2's
      * ring and weights in L2), and its kernel has 10 accumulators where a
@@ -281,6 +339,9 @@ void fsr_sr_close(FsrSR **psr)
     for (int i = 0; i < sr->n_layers; i++)
         fsr_conv_pack_free(&sr->layer[i]);
     free(sr->tmp);
+    fsr_model_free(&sr->ref);
+    free(sr->ref_in);
+    free(sr->ref_out);
     free(sr);
     *psr = NULL;
 }
@@ -288,6 +349,11 @@ void fsr_sr_close(FsrSR **psr)
 int fsr_sr_scale(const FsrSR *sr)
 {
     return sr ? sr->scale : FSR_ERR(EINVAL);
+}
+
+int fsr_sr_lr_input(const FsrSR *sr)
+{
+    return sr ? sr->lr_input : FSR_ERR(EINVAL);
 }
 
 int fsr_sr_threads(const FsrSR *sr)
@@ -300,9 +366,23 @@ int fsr_sr_margin(const FsrSR *sr, int *mx, int *my)
     if (!sr)
         return fsr_error(FSR_ERR(EINVAL), "sr: NULL handle");
     int x = 0, y = 0;
-    for (int i = 0; i < sr->n_layers; i++) {
-        x += sr->layer[i].kw / 2;
-        y += sr->layer[i].kh / 2;
+    if (sr->ref) {
+        /* LR-space layers read scale x as far in HR pixels; a transposed
+         * convolution reaches kh/2 HR pixels */
+        const FsrModel *m = sr->ref;
+        const int f = sr->lr_input ? sr->scale : 1;
+        for (int i = 0; i < m->n_layers; i++) {
+            const int last_deconv = i + 1 == m->n_layers && m->upsample == FSR_UP_DECONV;
+            x += last_deconv ? m->layers[i].kw / 2 + f : m->layers[i].kw / 2 * f;
+            y += last_deconv ? m->layers[i].kh / 2 + f : m->layers[i].kh / 2 * f;
+        }
+        if (m->upsample == FSR_UP_SHUFFLE)
+            x += f, y += f;
+    } else {
+        for (int i = 0; i < sr->n_layers; i++) {
+            x += sr->layer[i].kw / 2;
+            y += sr->layer[i].kh / 2;
+        }
     }
     if (mx)
         *mx = x;
@@ -317,7 +397,7 @@ int fsr_sr_set_tile(FsrSR *sr, int tile_w, int tile_h)
         return fsr_error(FSR_ERR(EINVAL), "sr: bad tile size");
     sr->tile_w = tile_w & ~7; /* so tiles of round8(width) never exceed it */
     sr->tile_h = tile_h;
-    return alloc_scratch(sr);
+    return sr->ref ? 0 : alloc_scratch(sr);
 }
 
 void fsr_sr_profile(FsrSR *sr, double *seconds)
@@ -543,8 +623,48 @@ static int strip_edge(int i, int n, int rw, int align)
     return v;
 }
 
+/* A model the tiled path does not run: the reference on the whole plane,
+ * then the rectangle copied out. */
+static int run_ref(FsrSR *sr, const Job *j, int rw, int rh)
+{
+    const int f = sr->lr_input ? sr->scale : 1, W = j->w * f;
+    const size_t nin = (size_t)j->w * j->h, nout = (size_t)W * j->h * f;
+    if (nin > sr->ref_in_size || nout > sr->ref_out_size) {
+        free(sr->ref_in);
+        free(sr->ref_out);
+        sr->ref_in = malloc(nin * sizeof(float));
+        sr->ref_out = malloc(nout * sizeof(float));
+        sr->ref_in_size = sr->ref_out_size = 0;
+        if (!sr->ref_in || !sr->ref_out)
+            return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
+        sr->ref_in_size = nin;
+        sr->ref_out_size = nout;
+    }
+    for (int y = 0; y < j->h; y++)
+        for (int x = 0; x < j->w; x++)
+            sr->ref_in[(size_t)y * j->w + x] =
+                j->src_float ? ((const float *)j->src)[(ptrdiff_t)y * j->stride + x]
+                             : (float)((const uint8_t *)j->src)[(ptrdiff_t)y * j->stride + x] / 255.f;
+    int ret = fsr_net_forward_ref(sr->ref, sr->ref_out, W, sr->ref_in, j->w, j->w, j->h, sr->threads);
+    if (ret < 0)
+        return ret;
+    for (int y = 0; y < rh; y++) {
+        const float *s = sr->ref_out + (size_t)(j->ry + y) * W + j->rx;
+        if (j->src_float) {
+            memcpy((float *)j->dst + (ptrdiff_t)y * j->dst_stride, s, sizeof(float) * rw);
+        } else {
+            uint8_t *d = (uint8_t *)j->dst + (ptrdiff_t)y * j->dst_stride;
+            for (int x = 0; x < rw; x++)
+                d[x] = to_u8(s[x]);
+        }
+    }
+    return 0;
+}
+
 static int run(FsrSR *sr, const Job *j, int rw, int rh)
 {
+    if (sr->ref)
+        return run_ref(sr, j, rw, rh);
     /* Tiles at most tile_w x tile_h, all of nearly the same size: the last
      * strip is not a sliver that pays a whole halo for a few columns. */
     int ntx = (rw + sr->tile_w - 1) / sr->tile_w;
@@ -603,7 +723,19 @@ static int check_rect(const FsrSR *sr, const void *dst, const void *src, ptrdiff
 {
     if (!sr || !dst || !src)
         return fsr_error(FSR_ERR(EINVAL), "sr: NULL argument");
-    if (!sr->scratch)
+    if (sr->lr_input) {
+        /* w x h is the LR input; the rectangle is in the HR output */
+        if (w <= 0 || h <= 0 || w > MAX_DIM / sr->scale || h > MAX_DIM / sr->scale)
+            return fsr_error(FSR_ERR(EINVAL), "sr: LR plane size %dx%d out of range", w, h);
+        if (stride < w || dst_stride < rw)
+            return fsr_error(FSR_ERR(EINVAL), "sr: stride smaller than the width");
+        const int W = w * sr->scale, H = h * sr->scale;
+        if (x < 0 || y < 0 || rw <= 0 || rh <= 0 || x > W - rw || y > H - rh)
+            return fsr_error(FSR_ERR(EINVAL), "sr: rectangle %dx%d at (%d,%d) is not inside the %dx%d output",
+                             rw, rh, x, y, W, H);
+        return 0;
+    }
+    if (!sr->scratch && !sr->ref)
         return fsr_error(FSR_ERR(ENOMEM), "sr: no tile buffers (a failed fsr_sr_set_tile)");
     if (w <= 0 || h <= 0 || w > MAX_DIM || h > MAX_DIM)
         return fsr_error(FSR_ERR(EINVAL), "sr: plane size %dx%d out of range", w, h);
@@ -629,7 +761,8 @@ int fsr_sr_luma_rect(FsrSR *sr, uint8_t *dst, ptrdiff_t dst_stride, const uint8_
 int fsr_sr_luma(FsrSR *sr, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *bicubic_y,
                 ptrdiff_t stride, int w, int h)
 {
-    return fsr_sr_luma_rect(sr, dst, dst_stride, bicubic_y, stride, w, h, 0, 0, w, h);
+    const int f = sr && sr->lr_input ? sr->scale : 1;
+    return fsr_sr_luma_rect(sr, dst, dst_stride, bicubic_y, stride, w, h, 0, 0, w * f, h * f);
 }
 
 int fsr_sr_run_float(FsrSR *sr, float *dst, ptrdiff_t dst_stride, const float *src, ptrdiff_t stride,
@@ -653,6 +786,8 @@ int fsr_sr_picture(FsrSR *sr, FsrPicture *hr, const FsrPicture *lr)
     int ret = fsr_bicubic_picture(hr, lr, sr->scale);
     if (ret < 0)
         return ret;
+    if (sr->lr_input) /* chroma stays bicubic; the luma comes from the LR luma */
+        return fsr_sr_luma(sr, hr->data[0], hr->stride[0], lr->data[0], lr->stride[0], lr->w, lr->h);
     /* The network reads a neighbourhood of every pixel, so it cannot write
      * over its own input: keep the bicubic luma aside. */
     const size_t need = (size_t)hr->w * hr->h;
