@@ -5,6 +5,8 @@
 # e.g. scripts/train-fsrcnn.sh 2 --epochs 2000
 # Each run is single-threaded (deterministic for its seed) and resumable:
 # scripts/train-fsrcnn.sh 2 --resume models/fsrcnn-x2.ckpt
+# FASTSR_TRAIN=path runs another fastsr-train binary (e.g. a copy, so that
+# rebuilding build/ never touches a run in progress).
 # LR patches per scale: the valid layers shave 6 LR pixels per side and the
 # 9x9 transposed convolution about 4 HR pixels more, so these give HR targets
 # of 25..33 pixels (the trainer prints "patch P -> target T").
@@ -21,7 +23,7 @@ case $scale in
 *) echo "train-fsrcnn.sh: scale must be 2, 3 or 4" >&2; exit 2 ;;
 esac
 data=${FASTSR_DATA:-$root/../shared/data}
-exec env OMP_WAIT_POLICY=passive "$root/build/fastsr-train" \
+exec env OMP_WAIT_POLICY=passive "${FASTSR_TRAIN:-$root/build/fastsr-train}" \
     --arch fsrcnn --scale "$scale" \
     --data "$data/T91" --data /usr/share/backgrounds --max-size 800 \
     --val "$data/Set5" \
