@@ -300,6 +300,66 @@ static void conv_row_1_to_c8_c(float *out, ptrdiff_t blk_out, const float *const
     }
 }
 
+static void prelu_row_c(float *row, ptrdiff_t cs, int channels, const float *slope, int width, int c8)
+{
+    for (int co = 0; co < channels; co++) {
+        float *p = c8 ? row + (co / 8) * cs + co % 8 : row + co * cs;
+        const int step = c8 ? 8 : 1;
+        const float a = slope[co];
+        for (int x = 0; x < width; x++)
+            p[x * step] = p[x * step] > 0.f ? p[x * step] : a * p[x * step];
+    }
+}
+
+int fsr_conv_deconv_phases(FsrConvLayer *out, const FsrConvLayer *d, int s)
+{
+    memset(out, 0, sizeof(*out));
+    if (d->out_ch != 1 || s < 1)
+        return fsr_error(FSR_ERR(EINVAL), "sr: transposed convolution with %d outputs", d->out_ch);
+    /* the reach of dy over all phases: i + p - s*dy in [0, kh) */
+    int r = 0;
+    const int py = d->kh / 2, px = d->kw / 2;
+    for (int i = 0; i < s; i++)
+        for (int k = 0; k < d->kh; k++)
+            if ((i + py - k) % s == 0) {
+                const int dy = (i + py - k) / s;
+                r = dy > r ? dy : -dy > r ? -dy : r;
+            }
+    for (int j = 0; j < s; j++)
+        for (int k = 0; k < d->kw; k++)
+            if ((j + px - k) % s == 0) {
+                const int dx = (j + px - k) / s;
+                r = dx > r ? dx : -dx > r ? -dx : r;
+            }
+    const int k = 2 * r + 1;
+    out->in_ch = d->in_ch;
+    out->out_ch = s * s;
+    out->kh = out->kw = k;
+    out->act = FSR_ACT_NONE;
+    out->weight = calloc((size_t)s * s * d->in_ch * k * k, sizeof(float));
+    out->bias = malloc(sizeof(float) * s * s);
+    if (!out->weight || !out->bias) {
+        free(out->weight);
+        free(out->bias);
+        memset(out, 0, sizeof(*out));
+        return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
+    }
+    for (int i = 0; i < s; i++)
+        for (int j = 0; j < s; j++) {
+            out->bias[i * s + j] = d->bias[0];
+            for (int c = 0; c < d->in_ch; c++)
+                for (int dy = -r; dy <= r; dy++)
+                    for (int dx = -r; dx <= r; dx++) {
+                        const int ky = i + py - s * dy, kx = j + px - s * dx;
+                        if (ky < 0 || ky >= d->kh || kx < 0 || kx >= d->kw)
+                            continue;
+                        out->weight[(((size_t)(i * s + j) * d->in_ch + c) * k + dy + r) * k + dx + r] =
+                            d->weight[((size_t)c * d->kh + ky) * d->kw + kx];
+                    }
+        }
+    return 0;
+}
+
 void fsr_conv_dsp_init(FsrConvDSP *dsp, unsigned cpu_flags)
 {
     dsp->conv_row = conv_row_c;
@@ -307,6 +367,7 @@ void fsr_conv_dsp_init(FsrConvDSP *dsp, unsigned cpu_flags)
     dsp->to_c8 = to_c8_c;
     dsp->conv_row_1_to_c8 = conv_row_1_to_c8_c;
     dsp->conv_parts = conv_parts_c;
+    dsp->prelu_row = prelu_row_c;
 #if defined(__x86_64__)
     if (cpu_flags & FSR_CPU_AVX2_FMA)
         fsr_conv_dsp_init_avx2(dsp);

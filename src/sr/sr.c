@@ -36,7 +36,6 @@
 #include "conv.h"
 #include "cpu.h"
 #include "log.h"
-#include "net_ref.h"
 
 #define MAX_LAYERS FSR_MODEL_MAX_LAYERS
 #define MAX_DIM 16384
@@ -65,13 +64,15 @@ struct FsrSR {
     double *profile;
     uint8_t *tmp;                 /* bicubic luma for fsr_sr_picture */
     size_t tmp_size;
-    /* Models the tiled path does not run yet go through the reference
-     * (net_ref.h) on the whole plane: a copy of the model, and the float
-     * planes it needs. */
-    FsrModel *ref;
-    int lr_input;                 /* FSR_INPUT_LR_Y: the input is LR, the output scale x larger */
-    float *ref_in, *ref_out;
-    size_t ref_in_size, ref_out_size;
+    /* LR-input models (FSR_INPUT_LR_Y): every layer runs on the LR grid
+     * and the last one gives the scale^2 phases of the HR output as
+     * channels (a transposed convolution is rewritten that way,
+     * fsr_conv_deconv_phases), which the tile loop shuffles into the HR
+     * rows. */
+    int lr_input;
+    int shuffle;                  /* last layer's channels are HR phases */
+    ptrdiff_t ostride;            /* floats per channel of the last layer's output row */
+    float *slope[MAX_LAYERS];     /* PReLU slopes of layer m, NULL without PReLU */
 };
 
 /* Tile geometry: feature f covers picture columns [ox[f], ox[f] + fw[f]);
@@ -182,6 +183,7 @@ static int alloc_scratch(FsrSR *sr)
         }
     /* Partial rows: an odd number of cache lines apart, like channel rows. */
     sr->pstride = odd_lines(g.cw[sr->n_layers - 1]);
+    sr->ostride = odd_lines(round8(sr->tile_w));
     sr->scratch = calloc((size_t)sr->threads, sizeof(*sr->scratch));
     if (!sr->scratch)
         return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
@@ -198,7 +200,7 @@ static int alloc_scratch(FsrSR *sr)
         for (int f = 0; f < sr->n_layers; f++)
             memset(s->ring[f], 0, (size_t)sr->nslot[f] * sr->slot[f] * sizeof(float));
         s->zero = alloc_floats(zero_size);
-        s->out = alloc_floats((size_t)round8(sr->tile_w));
+        s->out = alloc_floats((size_t)sr->layer[sr->n_layers - 1].out_ch * sr->ostride);
         if (!s->zero || !s->out)
             goto fail;
         memset(s->zero, 0, zero_size * sizeof(float));
@@ -215,49 +217,6 @@ static int alloc_scratch(FsrSR *sr)
 fail:
     free_scratch(sr);
     return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory for tile buffers");
-}
-
-/* A deep copy of a validated model. */
-static int copy_model(FsrModel **out, const FsrModel *m)
-{
-    FsrModel *c = calloc(1, sizeof(*c));
-    if (!c || !(c->layers = calloc((size_t)m->n_layers, sizeof(*c->layers)))) {
-        free(c);
-        return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
-    }
-    FsrConvLayer *layers = c->layers;
-    *c = *m;
-    c->layers = layers;
-    for (int i = 0; i < m->n_layers; i++) {
-        const FsrConvLayer *l = &m->layers[i];
-        const size_t nw = (size_t)l->out_ch * l->in_ch * l->kh * l->kw;
-        FsrConvLayer *d = &c->layers[i];
-        *d = *l;
-        d->weight = malloc(nw * sizeof(float));
-        d->bias = malloc((size_t)l->out_ch * sizeof(float));
-        d->slope = l->slope ? malloc((size_t)l->out_ch * sizeof(float)) : NULL;
-        if (!d->weight || !d->bias || (l->slope && !d->slope)) {
-            fsr_model_free(&c);
-            return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
-        }
-        memcpy(d->weight, l->weight, nw * sizeof(float));
-        memcpy(d->bias, l->bias, (size_t)l->out_ch * sizeof(float));
-        if (l->slope)
-            memcpy(d->slope, l->slope, (size_t)l->out_ch * sizeof(float));
-    }
-    *out = c;
-    return 0;
-}
-
-/* SRCNN's shape: bicubic input, ReLU after every layer but the last. */
-static int srcnn_like(const FsrModel *m)
-{
-    if (m->input != FSR_INPUT_BICUBIC_Y)
-        return 0;
-    for (int i = 0; i < m->n_layers; i++)
-        if (m->layers[i].act != (i + 1 < m->n_layers ? FSR_ACT_RELU : FSR_ACT_NONE))
-            return 0;
-    return 1;
 }
 
 int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_flags)
@@ -281,25 +240,39 @@ int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_
     sr->tile_h = FSR_SR_TILE_H;
     fsr_conv_dsp_init(&sr->dsp, cpu_flags);
     sr->lr_input = m->input == FSR_INPUT_LR_Y;
-    if (!srcnn_like(m)) {
-        if ((ret = copy_model(&sr->ref, m)) < 0)
+    sr->shuffle = m->upsample != FSR_UP_NONE;
+    /* The layers as the tiles run them: a transposed convolution becomes
+     * the convolution giving its phases. */
+    FsrConvLayer layers[MAX_LAYERS], phases = { 0 };
+    memcpy(layers, m->layers, sizeof(*layers) * (size_t)m->n_layers);
+    if (m->upsample == FSR_UP_DECONV) {
+        if ((ret = fsr_conv_deconv_phases(&phases, &m->layers[m->n_layers - 1], m->scale)) < 0)
             goto fail;
-        *psr = sr;
-        return 0;
+        layers[m->n_layers - 1] = phases;
     }
+    for (int i = 0; i < m->n_layers; i++)
+        if (layers[i].act == FSR_ACT_PRELU) {
+            if (!(sr->slope[i] = malloc(sizeof(float) * (size_t)layers[i].out_ch))) {
+                ret = fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
+                goto fail;
+            }
+            memcpy(sr->slope[i], layers[i].slope, sizeof(float) * (size_t)layers[i].out_ch);
+        }
     /* A single-channel last layer (luma out) goes by row partials: its
      * input needs no kh-row ring (for 9-5-5, 140 kB less next to layer 2's
      * ring and weights in L2), and its kernel has 10 accumulators where a
      * one-channel output row has few independent sums. */
-    sr->parts = m->layers[m->n_layers - 1].out_ch == 1;
+    sr->parts = layers[m->n_layers - 1].out_ch == 1;
     int c8[MAX_LAYERS] = { 0 };
     for (int i = 1; i < m->n_layers; i++) {
-        const FsrConvLayer *l = &m->layers[i];
+        const FsrConvLayer *l = &layers[i];
         c8[i] = !(i + 1 == m->n_layers && sr->parts) && l->in_ch % 8 == 0 && fsr_conv_c8_ok(l) && l->kh * l->kw >= 9;
     }
     for (int i = 0; i < m->n_layers; i++) {
         const int last = i + 1 == m->n_layers;
-        const FsrConvLayer *l = &m->layers[i];
+        const FsrConvLayer *l = &layers[i];
+        /* ReLU inside the kernels; PReLU after them (run_layer_row) */
+        const int relu = l->act == FSR_ACT_RELU;
         /* Channel-interleaved input for wide layers with 3x3 or larger
          * kernels (fsr_conv_pack_c8): about 10% faster than the planar
          * kernel on layer 2 of 9-5-5.  (1x1 layers keep the planar one:
@@ -310,17 +283,21 @@ int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_
             /* An interleaved layer, or a single-channel one before it that
              * writes its input straight in that order (no planar row, no
              * copy). */
-            ret = fsr_conv_pack_c8(&sr->layer[i], l, !last);
+            ret = fsr_conv_pack_c8(&sr->layer[i], l, relu);
         else
-            ret = fsr_conv_pack(&sr->layer[i], l, !last);
+            ret = fsr_conv_pack(&sr->layer[i], l, relu);
         if (ret < 0)
             goto fail;
     }
     if ((ret = alloc_scratch(sr)) < 0)
         goto fail;
+    free(phases.weight);
+    free(phases.bias);
     *psr = sr;
     return 0;
 fail:
+    free(phases.weight);
+    free(phases.bias);
     fsr_sr_close(&sr);
     return ret;
 }
@@ -339,9 +316,8 @@ void fsr_sr_close(FsrSR **psr)
     for (int i = 0; i < sr->n_layers; i++)
         fsr_conv_pack_free(&sr->layer[i]);
     free(sr->tmp);
-    fsr_model_free(&sr->ref);
-    free(sr->ref_in);
-    free(sr->ref_out);
+    for (int i = 0; i < MAX_LAYERS; i++)
+        free(sr->slope[i]);
     free(sr);
     *psr = NULL;
 }
@@ -366,23 +342,14 @@ int fsr_sr_margin(const FsrSR *sr, int *mx, int *my)
     if (!sr)
         return fsr_error(FSR_ERR(EINVAL), "sr: NULL handle");
     int x = 0, y = 0;
-    if (sr->ref) {
-        /* LR-space layers read scale x as far in HR pixels; a transposed
-         * convolution reaches kh/2 HR pixels */
-        const FsrModel *m = sr->ref;
-        const int f = sr->lr_input ? sr->scale : 1;
-        for (int i = 0; i < m->n_layers; i++) {
-            const int last_deconv = i + 1 == m->n_layers && m->upsample == FSR_UP_DECONV;
-            x += last_deconv ? m->layers[i].kw / 2 + f : m->layers[i].kw / 2 * f;
-            y += last_deconv ? m->layers[i].kh / 2 + f : m->layers[i].kh / 2 * f;
-        }
-        if (m->upsample == FSR_UP_SHUFFLE)
-            x += f, y += f;
-    } else {
-        for (int i = 0; i < sr->n_layers; i++) {
-            x += sr->layer[i].kw / 2;
-            y += sr->layer[i].kh / 2;
-        }
+    for (int i = 0; i < sr->n_layers; i++) {
+        x += sr->layer[i].kw / 2;
+        y += sr->layer[i].kh / 2;
+    }
+    if (sr->lr_input) {
+        /* LR pixels, seen from any of the scale x scale HR pixels over one */
+        x = x * sr->scale + sr->scale - 1;
+        y = y * sr->scale + sr->scale - 1;
     }
     if (mx)
         *mx = x;
@@ -397,7 +364,7 @@ int fsr_sr_set_tile(FsrSR *sr, int tile_w, int tile_h)
         return fsr_error(FSR_ERR(EINVAL), "sr: bad tile size");
     sr->tile_w = tile_w & ~7; /* so tiles of round8(width) never exceed it */
     sr->tile_h = tile_h;
-    return sr->ref ? 0 : alloc_scratch(sr);
+    return alloc_scratch(sr);
 }
 
 void fsr_sr_profile(FsrSR *sr, double *seconds)
@@ -414,7 +381,8 @@ typedef struct Job {
     int src_float;              /* 1: float input/output, no scaling */
     void *dst;                  /* rectangle's top-left */
     ptrdiff_t dst_stride;
-    int w, h, rx, ry;           /* picture size, rectangle origin */
+    int w, h, rx, ry;           /* picture size, rectangle origin (the input's grid) */
+    int hx, hy, hw, hh;         /* LR-input models: the HR output rectangle */
 } Job;
 
 typedef struct TileState {
@@ -534,6 +502,8 @@ static void run_layer_row(TileState *t, int m, int r, float *out, ptrdiff_t out_
         t->sr->dsp.conv_row_c8(out, out_cs, rows, 8 * t->sr->stride[m], l, t->g.cw[m], t->s->acc);
     else
         t->sr->dsp.conv_row(out, out_cs, rows, t->sr->stride[m], l, t->g.cw[m]);
+    if (t->sr->slope[m])
+        t->sr->dsp.prelu_row(out, out_cs, l->out_ch, t->sr->slope[m], t->g.cw[m], writes_c8(l));
     if (t->sr->profile)
         t->s->seconds[m] += now() - t0;
 }
@@ -597,6 +567,31 @@ static void run_tile(const FsrSR *sr, const Job *j, Scratch *s, int tx, int ty, 
         t.next[f] = ty - margin > 0 ? ty - margin : 0;
     }
     for (int y = ty; y < ty + th; y++) {
+        if (sr->shuffle) {
+            /* LR row y gives HR rows s*y .. s*y+s-1: phase (i, k) of
+             * column x is HR (s*y + i, s*x + k), kept where it falls
+             * inside the HR rectangle */
+            run_layer_row(&t, L - 1, y, s->out, sr->ostride);
+            const int sc = sr->scale;
+            const int X0 = sc * tx > j->hx ? sc * tx : j->hx;
+            const int X1 = sc * (tx + tw) < j->hx + j->hw ? sc * (tx + tw) : j->hx + j->hw;
+            for (int i = 0; i < sc; i++) {
+                const int Y = sc * y + i;
+                if (Y < j->hy || Y >= j->hy + j->hh)
+                    continue;
+                const float *ph = s->out + (size_t)i * sc * sr->ostride;
+                if (j->src_float) {
+                    float *d = (float *)j->dst + (ptrdiff_t)(Y - j->hy) * j->dst_stride - j->hx;
+                    for (int X = X0; X < X1; X++)
+                        d[X] = ph[(X % sc) * sr->ostride + X / sc - tx];
+                } else {
+                    uint8_t *d = (uint8_t *)j->dst + (ptrdiff_t)(Y - j->hy) * j->dst_stride - j->hx;
+                    for (int X = X0; X < X1; X++)
+                        d[X] = to_u8(ph[(X % sc) * sr->ostride + X / sc - tx]);
+                }
+            }
+            continue;
+        }
         run_layer_row(&t, L - 1, y, s->out, 0);
         if (j->src_float) {
             float *d = (float *)j->dst + (ptrdiff_t)(y - j->ry) * j->dst_stride + (tx - j->rx);
@@ -623,48 +618,9 @@ static int strip_edge(int i, int n, int rw, int align)
     return v;
 }
 
-/* A model the tiled path does not run: the reference on the whole plane,
- * then the rectangle copied out. */
-static int run_ref(FsrSR *sr, const Job *j, int rw, int rh)
-{
-    const int f = sr->lr_input ? sr->scale : 1, W = j->w * f;
-    const size_t nin = (size_t)j->w * j->h, nout = (size_t)W * j->h * f;
-    if (nin > sr->ref_in_size || nout > sr->ref_out_size) {
-        free(sr->ref_in);
-        free(sr->ref_out);
-        sr->ref_in = malloc(nin * sizeof(float));
-        sr->ref_out = malloc(nout * sizeof(float));
-        sr->ref_in_size = sr->ref_out_size = 0;
-        if (!sr->ref_in || !sr->ref_out)
-            return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
-        sr->ref_in_size = nin;
-        sr->ref_out_size = nout;
-    }
-    for (int y = 0; y < j->h; y++)
-        for (int x = 0; x < j->w; x++)
-            sr->ref_in[(size_t)y * j->w + x] =
-                j->src_float ? ((const float *)j->src)[(ptrdiff_t)y * j->stride + x]
-                             : (float)((const uint8_t *)j->src)[(ptrdiff_t)y * j->stride + x] / 255.f;
-    int ret = fsr_net_forward_ref(sr->ref, sr->ref_out, W, sr->ref_in, j->w, j->w, j->h, sr->threads);
-    if (ret < 0)
-        return ret;
-    for (int y = 0; y < rh; y++) {
-        const float *s = sr->ref_out + (size_t)(j->ry + y) * W + j->rx;
-        if (j->src_float) {
-            memcpy((float *)j->dst + (ptrdiff_t)y * j->dst_stride, s, sizeof(float) * rw);
-        } else {
-            uint8_t *d = (uint8_t *)j->dst + (ptrdiff_t)y * j->dst_stride;
-            for (int x = 0; x < rw; x++)
-                d[x] = to_u8(s[x]);
-        }
-    }
-    return 0;
-}
-
 static int run(FsrSR *sr, const Job *j, int rw, int rh)
 {
-    if (sr->ref)
-        return run_ref(sr, j, rw, rh);
+
     /* Tiles at most tile_w x tile_h, all of nearly the same size: the last
      * strip is not a sliver that pays a whole halo for a few columns. */
     int ntx = (rw + sr->tile_w - 1) / sr->tile_w;
@@ -733,9 +689,9 @@ static int check_rect(const FsrSR *sr, const void *dst, const void *src, ptrdiff
         if (x < 0 || y < 0 || rw <= 0 || rh <= 0 || x > W - rw || y > H - rh)
             return fsr_error(FSR_ERR(EINVAL), "sr: rectangle %dx%d at (%d,%d) is not inside the %dx%d output",
                              rw, rh, x, y, W, H);
-        return 0;
+        return sr->scratch ? 0 : fsr_error(FSR_ERR(ENOMEM), "sr: no tile buffers (a failed fsr_sr_set_tile)");
     }
-    if (!sr->scratch && !sr->ref)
+    if (!sr->scratch)
         return fsr_error(FSR_ERR(ENOMEM), "sr: no tile buffers (a failed fsr_sr_set_tile)");
     if (w <= 0 || h <= 0 || w > MAX_DIM || h > MAX_DIM)
         return fsr_error(FSR_ERR(EINVAL), "sr: plane size %dx%d out of range", w, h);
@@ -747,15 +703,27 @@ static int check_rect(const FsrSR *sr, const void *dst, const void *src, ptrdiff
     return 0;
 }
 
+/* An LR-input model's HR rectangle is made from the LR rectangle of the
+ * pixels under it. */
+static int run_job(FsrSR *sr, Job *j, int x, int y, int rw, int rh)
+{
+    if (!sr->lr_input)
+        return run(sr, j, rw, rh);
+    const int s = sr->scale;
+    j->hx = x, j->hy = y, j->hw = rw, j->hh = rh;
+    j->rx = x / s, j->ry = y / s;
+    return run(sr, j, (x + rw + s - 1) / s - j->rx, (y + rh + s - 1) / s - j->ry);
+}
+
 int fsr_sr_luma_rect(FsrSR *sr, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *bicubic_y,
                      ptrdiff_t stride, int w, int h, int x, int y, int rw, int rh)
 {
     int ret = check_rect(sr, dst, bicubic_y, dst_stride, stride, w, h, x, y, rw, rh);
     if (ret < 0)
         return ret;
-    const Job j = { .src = bicubic_y, .stride = stride, .dst = dst, .dst_stride = dst_stride,
-                    .w = w, .h = h, .rx = x, .ry = y };
-    return run(sr, &j, rw, rh);
+    Job j = { .src = bicubic_y, .stride = stride, .dst = dst, .dst_stride = dst_stride,
+              .w = w, .h = h, .rx = x, .ry = y };
+    return run_job(sr, &j, x, y, rw, rh);
 }
 
 int fsr_sr_luma(FsrSR *sr, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *bicubic_y,
@@ -771,9 +739,9 @@ int fsr_sr_run_float(FsrSR *sr, float *dst, ptrdiff_t dst_stride, const float *s
     int ret = check_rect(sr, dst, src, dst_stride, stride, w, h, x, y, rw, rh);
     if (ret < 0)
         return ret;
-    const Job j = { .src = src, .stride = stride, .src_float = 1, .dst = dst, .dst_stride = dst_stride,
-                    .w = w, .h = h, .rx = x, .ry = y };
-    return run(sr, &j, rw, rh);
+    Job j = { .src = src, .stride = stride, .src_float = 1, .dst = dst, .dst_stride = dst_stride,
+              .w = w, .h = h, .rx = x, .ry = y };
+    return run_job(sr, &j, x, y, rw, rh);
 }
 
 int fsr_sr_picture(FsrSR *sr, FsrPicture *hr, const FsrPicture *lr)
