@@ -705,16 +705,45 @@ static void test_deconv_reference_and_phases(void **state)
                 if (fabs(gat[i] - (scat[i] + d.bias[0])) > 1e-5)
                     fail_msg("x%d k%d pixel %d: gather %g, scatter %g", s, k, i, gat[i], scat[i] + d.bias[0]);
             FsrConvLayer c;
-            assert_int_equal(fsr_conv_deconv_phases(&c, &d, s), 0);
+            int shift = -1;
+            assert_int_equal(fsr_conv_deconv_phases(&c, &d, s, &shift), 0);
             assert_int_equal(c.out_ch, s * s);
             assert_true(c.kh & 1);
+            assert_true(shift >= 0 && shift < s);
+            if (k == 9) /* FSRCNN: 5x5 phases at x2, 3x3 at x3 (shifted by 1) and x4 */
+                assert_int_equal(c.kh, s == 2 ? 5 : 3);
             for (int pad = 0; pad < 2; pad++) {
                 fsr_ref_deconv(gat, W, in, &d, s, pad, w, h);
-                fsr_ref_conv(mid, in, &c, pad, w, h);
-                fsr_ref_shuffle(ph, W, mid, s, w, h);
-                for (int i = 0; i < W * H; i++)
-                    if (fabs(gat[i] - ph[i]) > 1e-5)
-                        fail_msg("x%d k%d padding %d pixel %d: deconv %g, phases %g", s, k, pad, i, gat[i], ph[i]);
+                /* the phase conv over a plane one LR pixel larger on the
+                 * right and bottom (its last row and column under the
+                 * padding rule), shuffled, then shifted */
+                const int w1 = w + 1, h1 = h + 1;
+                float *in1 = malloc(sizeof(float) * 3 * w1 * h1), *mid1 = malloc(sizeof(float) * s * s * w1 * h1);
+                float *ph1 = malloc(sizeof(float) * s * s * w1 * h1);
+                (void)mid;
+                for (int ch = 0; ch < 3; ch++)
+                    for (int y = 0; y < h1; y++)
+                        for (int x = 0; x < w1; x++)
+                            in1[(ch * h1 + y) * w1 + x] =
+                                y < h && x < w ? in[(ch * h + y) * w + x]
+                                               : pad == FSR_PAD_ZERO ? 0.f
+                                                                     : in[(ch * h + (y < h ? y : h - 1)) * w + (x < w ? x : w - 1)];
+                /* (only the in-picture features are real: the extra row and
+                 * column stand for the padding the tiles apply, and the
+                 * convolution of the enlarged plane pads it again the same
+                 * way, which for these rules is the same extension) */
+                fsr_ref_conv(mid1, in1, &c, pad, w1, h1);
+                fsr_ref_shuffle(ph1, s * w1, mid1, s, w1, h1);
+                for (int Y = 0; Y < H; Y++)
+                    for (int X = 0; X < W; X++) {
+                        const float v = ph1[(size_t)(Y + shift) * s * w1 + X + shift];
+                        if (fabs(gat[Y * W + X] - v) > 1e-5)
+                            fail_msg("x%d k%d padding %d (%d,%d): deconv %g, phases %g", s, k, pad, X, Y,
+                                     gat[Y * W + X], v);
+                    }
+                free(in1);
+                free(mid1);
+                free(ph1);
             }
             free(c.weight);
             free(c.bias);

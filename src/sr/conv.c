@@ -311,27 +311,37 @@ static void prelu_row_c(float *row, ptrdiff_t cs, int channels, const float *slo
     }
 }
 
-int fsr_conv_deconv_phases(FsrConvLayer *out, const FsrConvLayer *d, int s)
+/* Largest |dy| of the taps of phase rows i = 0..s-1 at the given shift
+ * along an axis with kernel k. */
+static int phase_radius(int k, int s, int shift)
+{
+    int r = 0;
+    for (int i = 0; i < s; i++)
+        for (int t = 0; t < k; t++) {
+            const int num = i - shift + k / 2 - t;
+            if (((num % s) + s) % s)
+                continue;
+            const int dy = num >= 0 ? num / s : -((-num) / s);
+            r = dy > r ? dy : -dy > r ? -dy : r;
+        }
+    return r;
+}
+
+int fsr_conv_deconv_phases(FsrConvLayer *out, const FsrConvLayer *d, int s, int *shift)
 {
     memset(out, 0, sizeof(*out));
-    if (d->out_ch != 1 || s < 1)
-        return fsr_error(FSR_ERR(EINVAL), "sr: transposed convolution with %d outputs", d->out_ch);
-    /* the reach of dy over all phases: i + p - s*dy in [0, kh) */
-    int r = 0;
-    const int py = d->kh / 2, px = d->kw / 2;
-    for (int i = 0; i < s; i++)
-        for (int k = 0; k < d->kh; k++)
-            if ((i + py - k) % s == 0) {
-                const int dy = (i + py - k) / s;
-                r = dy > r ? dy : -dy > r ? -dy : r;
-            }
-    for (int j = 0; j < s; j++)
-        for (int k = 0; k < d->kw; k++)
-            if ((j + px - k) % s == 0) {
-                const int dx = (j + px - k) / s;
-                r = dx > r ? dx : -dx > r ? -dx : r;
-            }
-    const int k = 2 * r + 1;
+    if (d->out_ch != 1 || s < 1 || d->kh != d->kw)
+        return fsr_error(FSR_ERR(EINVAL), "sr: transposed convolution with %d outputs, %dx%d", d->out_ch, d->kh,
+                         d->kw);
+    /* the shift with the smallest window: for x3 and a 9x9 kernel, 1
+     * gives 3x3 phase kernels (no zero taps) where 0 needs 5x5 */
+    int r = -1, sh = 0;
+    for (int c = 0; c < s; c++) {
+        const int rc = phase_radius(d->kh, s, c);
+        if (r < 0 || rc < r)
+            r = rc, sh = c;
+    }
+    const int k = 2 * r + 1, p = d->kh / 2;
     out->in_ch = d->in_ch;
     out->out_ch = s * s;
     out->kh = out->kw = k;
@@ -350,13 +360,14 @@ int fsr_conv_deconv_phases(FsrConvLayer *out, const FsrConvLayer *d, int s)
             for (int c = 0; c < d->in_ch; c++)
                 for (int dy = -r; dy <= r; dy++)
                     for (int dx = -r; dx <= r; dx++) {
-                        const int ky = i + py - s * dy, kx = j + px - s * dx;
+                        const int ky = i - sh + p - s * dy, kx = j - sh + p - s * dx;
                         if (ky < 0 || ky >= d->kh || kx < 0 || kx >= d->kw)
                             continue;
                         out->weight[(((size_t)(i * s + j) * d->in_ch + c) * k + dy + r) * k + dx + r] =
                             d->weight[((size_t)c * d->kh + ky) * d->kw + kx];
                     }
         }
+    *shift = sh;
     return 0;
 }
 

@@ -101,13 +101,15 @@ typedef struct FsrConvDSP {
 } FsrConvDSP;
 
 /* A transposed convolution (stride s, padding kh/2, 1 output channel,
- * FSR_UP_DECONV) rewritten as the convolution that gives its s^2 output
- * phases as channels, for a pixel shuffle after it: phase (i, j) =
- * channel i*s + j reads feature (y + dy, x + dx) with weight
- * w[ky = i + kh/2 - s*dy][kx = j + kw/2 - s*dx] (zero where that tap does
- * not exist), |dy|, |dx| <= the smallest odd radius that holds them all.
- * out gets newly allocated weight and bias (free them); act none. */
-int fsr_conv_deconv_phases(FsrConvLayer *out, const FsrConvLayer *deconv, int s);
+ * square kernel, FSR_UP_DECONV) rewritten as the convolution that gives
+ * its s^2 output phases as channels, for a pixel shuffle after it that is
+ * shifted by *shift: channel i*s + j at LR (y, x) is HR
+ * (s*y + i - shift, s*x + j - shift), and reads feature (y + dy, x + dx)
+ * with weight w[ky = i - shift + kh/2 - s*dy][kx = ...] (zero where that
+ * tap does not exist), |dy|, |dx| <= r.  The shift (0..s-1) is the one with
+ * the smallest r.  out gets newly allocated weight and bias (free them);
+ * act none. */
+int fsr_conv_deconv_phases(FsrConvLayer *out, const FsrConvLayer *deconv, int s, int *shift);
 
 /* cpu_flags: fsr_cpu_flags() or a subset, to force the C kernels. */
 void fsr_conv_dsp_init(FsrConvDSP *dsp, unsigned cpu_flags);

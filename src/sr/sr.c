@@ -71,6 +71,7 @@ struct FsrSR {
      * rows. */
     int lr_input;
     int shuffle;                  /* last layer's channels are HR phases */
+    int shift;                    /* phase (i, j) of LR (y, x) is HR (s*y + i - shift, s*x + j - shift) */
     ptrdiff_t ostride;            /* floats per channel of the last layer's output row */
     float *slope[MAX_LAYERS];     /* PReLU slopes of layer m, NULL without PReLU */
 };
@@ -246,7 +247,7 @@ int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_
     FsrConvLayer layers[MAX_LAYERS], phases = { 0 };
     memcpy(layers, m->layers, sizeof(*layers) * (size_t)m->n_layers);
     if (m->upsample == FSR_UP_DECONV) {
-        if ((ret = fsr_conv_deconv_phases(&phases, &m->layers[m->n_layers - 1], m->scale)) < 0)
+        if ((ret = fsr_conv_deconv_phases(&phases, &m->layers[m->n_layers - 1], m->scale, &sr->shift)) < 0)
             goto fail;
         layers[m->n_layers - 1] = phases;
     }
@@ -572,22 +573,23 @@ static void run_tile(const FsrSR *sr, const Job *j, Scratch *s, int tx, int ty, 
              * column x is HR (s*y + i, s*x + k), kept where it falls
              * inside the HR rectangle */
             run_layer_row(&t, L - 1, y, s->out, sr->ostride);
-            const int sc = sr->scale;
-            const int X0 = sc * tx > j->hx ? sc * tx : j->hx;
-            const int X1 = sc * (tx + tw) < j->hx + j->hw ? sc * (tx + tw) : j->hx + j->hw;
+            const int sc = sr->scale, sh = sr->shift;
+            const int X0 = sc * tx - sh > j->hx ? sc * tx - sh : j->hx;
+            const int X1 = sc * (tx + tw) - sh < j->hx + j->hw ? sc * (tx + tw) - sh : j->hx + j->hw;
             for (int i = 0; i < sc; i++) {
-                const int Y = sc * y + i;
+                const int Y = sc * y + i - sh;
                 if (Y < j->hy || Y >= j->hy + j->hh)
                     continue;
                 const float *ph = s->out + (size_t)i * sc * sr->ostride;
+                /* HR column X is phase (X + sh) % sc of LR column (X + sh) / sc */
                 if (j->src_float) {
                     float *d = (float *)j->dst + (ptrdiff_t)(Y - j->hy) * j->dst_stride - j->hx;
                     for (int X = X0; X < X1; X++)
-                        d[X] = ph[(X % sc) * sr->ostride + X / sc - tx];
+                        d[X] = ph[((X + sh) % sc) * sr->ostride + (X + sh) / sc - tx];
                 } else {
                     uint8_t *d = (uint8_t *)j->dst + (ptrdiff_t)(Y - j->hy) * j->dst_stride - j->hx;
                     for (int X = X0; X < X1; X++)
-                        d[X] = to_u8(ph[(X % sc) * sr->ostride + X / sc - tx]);
+                        d[X] = to_u8(ph[((X + sh) % sc) * sr->ostride + (X + sh) / sc - tx]);
                 }
             }
             continue;
@@ -709,10 +711,13 @@ static int run_job(FsrSR *sr, Job *j, int x, int y, int rw, int rh)
 {
     if (!sr->lr_input)
         return run(sr, j, rw, rh);
-    const int s = sr->scale;
+    /* HR row Y comes from LR row (Y + shift) / s: with a shift, the last
+     * HR rows come from LR row h, one past the picture, which the last
+     * layer computes from padded features like any border row */
+    const int s = sr->scale, sh = sr->shift;
     j->hx = x, j->hy = y, j->hw = rw, j->hh = rh;
-    j->rx = x / s, j->ry = y / s;
-    return run(sr, j, (x + rw + s - 1) / s - j->rx, (y + rh + s - 1) / s - j->ry);
+    j->rx = (x + sh) / s, j->ry = (y + sh) / s;
+    return run(sr, j, (x + rw - 1 + sh) / s + 1 - j->rx, (y + rh - 1 + sh) / s + 1 - j->ry);
 }
 
 int fsr_sr_luma_rect(FsrSR *sr, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *bicubic_y,
