@@ -25,11 +25,14 @@ enum FsrModelInput {
     FSR_INPUT_LR_Y = 1,
 };
 
-/* The activation after a layer's bias. */
+/* The activation after a layer's bias.  0 is SRCNN's rule, so a layer
+ * filled in by hand (zeroed) keeps meaning what it always did; read it
+ * through fsr_model_layer_act. */
 enum FsrActivation {
-    FSR_ACT_NONE = 0,
-    FSR_ACT_RELU = 1,
-    FSR_ACT_PRELU = 2,  /* x > 0 ? x : slope[c] * x, one slope per output channel */
+    FSR_ACT_DEFAULT = 0, /* ReLU, or none after the last layer */
+    FSR_ACT_NONE = 1,
+    FSR_ACT_RELU = 2,
+    FSR_ACT_PRELU = 3,   /* x > 0 ? x : slope[c] * x, one slope per output channel */
 };
 
 /* How the last layer of an LR-input model reaches HR size. */
@@ -73,6 +76,13 @@ typedef struct FsrModel {
     int input;           /* enum FsrModelInput */
     int upsample;        /* enum FsrUpsample: FSR_UP_NONE unless input is LR */
 } FsrModel;
+
+/* The activation after layer i, FSR_ACT_DEFAULT resolved. */
+static inline int fsr_model_layer_act(const FsrModel *m, int i)
+{
+    const int a = m->layers[i].act;
+    return a != FSR_ACT_DEFAULT ? a : i + 1 < m->n_layers ? FSR_ACT_RELU : FSR_ACT_NONE;
+}
 
 /* Loads and validates a model file.  On failure returns a negative error and
  * fsr_last_error() names the file and the problem. */

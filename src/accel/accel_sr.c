@@ -92,7 +92,7 @@ static int check_model(const FsrModel *m)
         return fsr_error(FSR_ERR_UNSUPPORTED, "accelerator SR: the fixed-point backend runs bicubic-input "
                          "(SRCNN-style) models only, not %s", m->arch);
     for (int i = 0; i < m->n_layers; i++)
-        if (m->layers[i].act != (i + 1 < m->n_layers ? FSR_ACT_RELU : FSR_ACT_NONE))
+        if (fsr_model_layer_act(m, i) != (i + 1 < m->n_layers ? FSR_ACT_RELU : FSR_ACT_NONE))
             return fsr_error(FSR_ERR_UNSUPPORTED, "accelerator SR: the fixed-point backend needs ReLU after every "
                              "layer but the last");
     for (int i = 0; i < m->n_layers; i++) {

@@ -217,9 +217,9 @@ int fsr_model_validate(const FsrModel *m, const char *what)
         for (int k = 0; k < l->out_ch; k++)
             if (!isfinite(l->bias[k]))
                 return fsr_error(FSR_ERR_INVALIDDATA, "%s: conv%d.bias holds a NaN or infinite value", what, i + 1);
-        if (l->act != FSR_ACT_NONE && l->act != FSR_ACT_RELU && l->act != FSR_ACT_PRELU)
+        if (l->act < FSR_ACT_DEFAULT || l->act > FSR_ACT_PRELU)
             return fsr_error(FSR_ERR_INVALIDDATA, "%s: conv%d has an unknown activation %d", what, i + 1, l->act);
-        if (i == m->n_layers - 1 && l->act != FSR_ACT_NONE)
+        if (i == m->n_layers - 1 && fsr_model_layer_act(m, i) != FSR_ACT_NONE)
             return fsr_error(FSR_ERR_INVALIDDATA, "%s: the last layer must have no activation", what);
         if ((l->act == FSR_ACT_PRELU) != (l->slope != NULL))
             return fsr_error(FSR_ERR_INVALIDDATA, "%s: conv%d: PReLU slopes %s", what, i + 1,
@@ -717,9 +717,9 @@ int fsr_model_save(const FsrModel *m, const char *path)
          * byte-identical to what older versions wrote */
         char acts[FSR_MODEL_MAX_LAYERS * 6 + 1];
         size_t n = 0;
-        static const char *const names[] = { "none", "relu", "prelu" };
+        static const char *const names[] = { "", "none", "relu", "prelu" };
         for (int i = 0; i < m->n_layers; i++)
-            n += (size_t)snprintf(acts + n, sizeof(acts) - n, "%s%s", i ? "," : "", names[m->layers[i].act]);
+            n += (size_t)snprintf(acts + n, sizeof(acts) - n, "%s%s", i ? "," : "", names[fsr_model_layer_act(m, i)]);
         ok = cJSON_AddStringToObject(meta, "upsample", m->upsample == FSR_UP_DECONV ? "deconv" : "pixel_shuffle") &&
              cJSON_AddStringToObject(meta, "activations", acts);
     }

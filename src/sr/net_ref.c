@@ -21,7 +21,7 @@ static inline int pad_index(int i, int n, int padding)
 
 void fsr_ref_act(float *x, int act, const float *slope, int C, size_t n)
 {
-    if (act == FSR_ACT_NONE)
+    if (act != FSR_ACT_RELU && act != FSR_ACT_PRELU)
         return;
     for (int c = 0; c < C; c++) {
         float *p = x + (size_t)c * n;
@@ -151,7 +151,7 @@ int fsr_net_forward_ref(const FsrModel *m, float *dst, ptrdiff_t dst_stride, con
         for (int co = 0; co < L->out_ch; co++)
             conv_channel(b + n * co, pad, L, co, w, h);
         free(pad);
-        fsr_ref_act(b, L->act, L->slope, L->out_ch, n);
+        fsr_ref_act(b, fsr_model_layer_act(m, l), L->slope, L->out_ch, n);
         float *t = a;
         a = b;
         b = t;

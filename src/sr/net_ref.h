@@ -20,7 +20,8 @@ int fsr_net_forward_ref(const FsrModel *m, float *dst, ptrdiff_t dst_stride, con
 /* One layer each, for tests of the optimised kernels.  Planes are C x h x w
  * contiguous (channel stride h*w). */
 
-/* out = act(b + conv(in)) with the model's padding; out_ch x h x w. */
+/* out = act(b + conv(in)) with the model's padding; out_ch x h x w (a
+ * layer alone: FSR_ACT_DEFAULT counts as none). */
 void fsr_ref_conv(float *out, const float *in, const FsrConvLayer *l, int padding, int w, int h);
 /* The activation alone, in place, on n values of each of C channels. */
 void fsr_ref_act(float *x, int act, const float *slope, int C, size_t n);

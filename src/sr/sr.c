@@ -252,7 +252,7 @@ int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_
         layers[m->n_layers - 1] = phases;
     }
     for (int i = 0; i < m->n_layers; i++)
-        if (layers[i].act == FSR_ACT_PRELU) {
+        if (fsr_model_layer_act(m, i) == FSR_ACT_PRELU) {
             if (!(sr->slope[i] = malloc(sizeof(float) * (size_t)layers[i].out_ch))) {
                 ret = fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
                 goto fail;
@@ -273,7 +273,7 @@ int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_
         const int last = i + 1 == m->n_layers;
         const FsrConvLayer *l = &layers[i];
         /* ReLU inside the kernels; PReLU after them (run_layer_row) */
-        const int relu = l->act == FSR_ACT_RELU;
+        const int relu = fsr_model_layer_act(m, i) == FSR_ACT_RELU;
         /* Channel-interleaved input for wide layers with 3x3 or larger
          * kernels (fsr_conv_pack_c8): about 10% faster than the planar
          * kernel on layer 2 of 9-5-5.  (1x1 layers keep the planar one:

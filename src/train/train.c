@@ -433,13 +433,13 @@ static int work_alloc(Work *w, const FsrModel *m, int padding, int in_size)
 
 /* The activation of a layer's output in place, keeping the input of a
  * PReLU for the backward pass. */
-static void activate(const FsrConvLayer *L, float *a, float *pre, size_t plane)
+static void activate(const FsrConvLayer *L, int act, float *a, float *pre, size_t plane)
 {
     const size_t n = (size_t)L->out_ch * plane;
-    if (L->act == FSR_ACT_RELU) {
+    if (act == FSR_ACT_RELU) {
         for (size_t i = 0; i < n; i++)
             a[i] = a[i] > 0.f ? a[i] : 0.f;
-    } else if (L->act == FSR_ACT_PRELU) {
+    } else if (act == FSR_ACT_PRELU) {
         memcpy(pre, a, sizeof(float) * n);
         for (int c = 0; c < L->out_ch; c++) {
             float *p = a + (size_t)c * plane;
@@ -452,15 +452,15 @@ static void activate(const FsrConvLayer *L, float *a, float *pre, size_t plane)
 
 /* Gradient through the activation, in place on g; PReLU slopes' gradient
  * added to gslope. */
-static void activate_back(const FsrConvLayer *L, float *g, const float *a, const float *pre, size_t plane,
+static void activate_back(const FsrConvLayer *L, int act, float *g, const float *a, const float *pre, size_t plane,
                           float *gslope)
 {
     const size_t n = (size_t)L->out_ch * plane;
-    if (L->act == FSR_ACT_RELU) {
+    if (act == FSR_ACT_RELU) {
         for (size_t i = 0; i < n; i++)
             if (a[i] <= 0.f)
                 g[i] = 0.f;
-    } else if (L->act == FSR_ACT_PRELU) {
+    } else if (act == FSR_ACT_PRELU) {
         for (int c = 0; c < L->out_ch; c++) {
             float *gc = g + (size_t)c * plane;
             const float *x = pre + (size_t)c * plane, sl = L->slope[c];
@@ -553,7 +553,7 @@ static double patch_pass(const FsrModel *m, int padding, Work *w, const float *i
         gemm_fwd(w->act[l], w->col[l], L->weight, L->bias, L->out_ch, L->in_ch * L->kh * L->kw, so * so);
         s = so;
         sizes[l + 1] = s;
-        activate(L, w->act[l], w->pre[l], (size_t)s * s);
+        activate(L, fsr_model_layer_act(m, l), w->act[l], w->pre[l], (size_t)s * s);
         x = w->act[l];
     }
     const int f = s; /* the last feature map's side */
@@ -609,7 +609,8 @@ static double patch_pass(const FsrModel *m, int padding, Work *w, const float *i
         const int sin = sizes[l], sp = sin + 2 * p, so = sizes[l + 1];
         const int K = L->in_ch * L->kh * L->kw;
         const size_t nw = (size_t)L->out_ch * K;
-        activate_back(L, w->g, w->act[l], w->pre[l], (size_t)so * so, grads + off[l] + nw + L->out_ch);
+        activate_back(L, fsr_model_layer_act(m, l), w->g, w->act[l], w->pre[l], (size_t)so * so,
+                      grads + off[l] + nw + L->out_ch);
         gemm_bwd_w(grads + off[l], grads + off[l] + nw, w->g, w->col[l], L->out_ch, K, so * so);
         if (l == 0)
             break;

@@ -459,7 +459,7 @@ static int bench_net(const Options *o, const FsrModel *m, const uint8_t *in, uin
     DnnlNet dn = { 0 };
     Runs dr = { 0 };
     /* oneDNN runs the SRCNN shape only */
-    const int dnnl = o->dnnl && m->input == FSR_INPUT_BICUBIC_Y && m->layers[0].act == FSR_ACT_RELU;
+    const int dnnl = o->dnnl && m->input == FSR_INPUT_BICUBIC_Y && fsr_model_layer_act(m, 0) == FSR_ACT_RELU;
 #else
     (void)first;
 #endif
