@@ -119,8 +119,8 @@ static int pause_job_run(void *opaque)
 static int copy_picture(FsrPicture *d, const FsrPicture *s)
 {
     if (!d->buf || d->w != s->w || d->h != s->h) {
-        fsr_picture_free(d);
-        if (fsr_picture_alloc(d, s->w, s->h) < 0)
+        fsr_picture_close(d);
+        if (fsr_picture_open(d, s->w, s->h) < 0)
             return -1;
     }
     for (int c = 0; c < 3; c++) {
@@ -688,8 +688,8 @@ int main(int argc, char **argv)
 end:
     if (p->job.thread)
         SDL_WaitThread(p->job.thread, NULL);
-    fsr_picture_free(&p->job.lr);
-    fsr_picture_free(&p->job.out);
+    fsr_picture_close(&p->job.lr);
+    fsr_picture_close(&p->job.out);
     worker_close(&p->worker);
     audio_close(&p->clock.audio);
     view_close(&p->view);

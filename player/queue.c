@@ -20,9 +20,9 @@ void queue_destroy(FrameQueue *q)
 {
     for (int i = 0; i < NSLOTS; i++) {
         PlayFrame *f = &q->slots[i];
-        fsr_picture_free(&f->hr);
-        fsr_picture_free(&f->cmp);
-        fsr_picture_free(&f->lr);
+        fsr_picture_close(&f->hr);
+        fsr_picture_close(&f->cmp);
+        fsr_picture_close(&f->lr);
         free(f->blocks);
     }
     if (q->cond)

@@ -238,7 +238,7 @@ void view_close(View **pv)
         SDL_DestroyRenderer(v->ren);
     if (v->win)
         SDL_DestroyWindow(v->win);
-    fsr_picture_free(&v->marked);
+    fsr_picture_close(&v->marked);
     free(v);
     *pv = NULL;
 }
@@ -256,7 +256,7 @@ int view_upload(View *v, const PlayFrame *f, const ViewState *st)
 {
     const FsrPicture *show = &f->hr;
     if (st->overlay && f->map.side_info) {
-        if (!v->marked.buf && fsr_picture_alloc(&v->marked, v->hw, v->hh) < 0)
+        if (!v->marked.buf && fsr_picture_open(&v->marked, v->hw, v->hh) < 0)
             return fail("out of memory");
         for (int c = 0; c < 3; c++) {
             const int w = c ? fsr_chroma_w(v->hw) : v->hw, h = c ? fsr_chroma_h(v->hh) : v->hh;

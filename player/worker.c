@@ -104,8 +104,8 @@ static int ensure_pic(FsrPicture *p, int w, int h)
 {
     if (p->buf && p->w == w && p->h == h)
         return 0;
-    fsr_picture_free(p);
-    return fsr_picture_alloc(p, w, h);
+    fsr_picture_close(p);
+    return fsr_picture_open(p, w, h);
 }
 
 /* Copies a block map without its residual (the overlay needs blocks only). */
@@ -175,11 +175,11 @@ int worker_open(Worker **pw, const WorkerSettings *s)
     int ret;
     fsr_key_policy_parse(&w->fs.policy, o->keyframes);
     fsr_key_policy_name(&w->fs.policy, w->policy, sizeof(w->policy));
-    fsr_transfer_default_settings(&w->fs.transfer);
+    fsr_transfer_defaults(&w->fs.transfer);
     w->fs.transfer.scale = o->scale;
     w->fs.transfer.threads = o->threads;
     FsrReaderSettings rs;
-    fsr_reader_default_settings(&rs);
+    fsr_reader_defaults(&rs);
     rs.threads = o->threads;
     if ((ret = fsr_reader_open(&w->in, o->input, &rs)) < 0)
         goto fail;
@@ -196,9 +196,9 @@ int worker_open(Worker **pw, const WorkerSettings *s)
     w->hh = w->lh * o->scale;
     if (o->model)
         snprintf(path, sizeof(path), "%s", o->model);
-    else if ((ret = fsr_default_model_path(o->scale, path, sizeof(path))) < 0)
+    else if ((ret = fsr_model_default_path(o->scale, path, sizeof(path))) < 0)
         goto fail;
-    if ((ret = fsr_model_load(&w->model, path)) < 0)
+    if ((ret = fsr_model_open(&w->model, path)) < 0)
         goto fail;
     if (w->model->scale != o->scale) {
         fprintf(stderr, PLAY_NAME ": error: %s: model is trained for x%d, not x%d (use --scale %d or another model)\n",
@@ -687,7 +687,7 @@ int worker_pause_srcnn(Worker *w, const FsrPicture *lr, FsrPicture *out)
         (ret = fsr_bicubic_plane(up.data[0], up.stride[0], lr->data[0], lr->stride[0], lr->w, lr->h,
                                  w->opt->scale)) >= 0)
         ret = fsr_sr_luma(w->pause_sr, out->data[0], out->stride[0], up.data[0], up.stride[0], w->hw, w->hh);
-    fsr_picture_free(&up);
+    fsr_picture_close(&up);
     return ret < 0 ? ret : 0;
 }
 
@@ -707,7 +707,7 @@ void worker_close(Worker **pw)
     if (w->dec_thread)
         SDL_WaitThread(w->dec_thread, NULL);
     for (int i = 0; i < DEC_DEPTH; i++) {
-        fsr_picture_free(&w->dq[i].lr);
+        fsr_picture_close(&w->dq[i].lr);
         free(w->dq[i].blocks);
         free(w->dq[i].res);
     }
@@ -717,13 +717,13 @@ void worker_close(Worker **pw)
     fsr_sr_close(&w->sr);
     fsr_sr_close(&w->cmp_sr);
     fsr_sr_close(&w->pause_sr);
-    fsr_model_free(&w->model);
+    fsr_model_close(&w->model);
     for (int i = 0; i < LR_RING; i++) {
-        fsr_picture_free(&w->ring[i].lr);
+        fsr_picture_close(&w->ring[i].lr);
         free(w->ring[i].blocks);
     }
     free(w->renum);
-    fsr_picture_free(&w->scratch);
+    fsr_picture_close(&w->scratch);
     if (w->dec_cond)
         SDL_DestroyCond(w->dec_cond);
     if (w->lock)

@@ -39,7 +39,7 @@ static void test_arch_json(void **state)
     assert_int_equal(a.glb_bytes, 32768);
     assert_int_equal(a.word_bits, 8);
     assert_int_equal(a.acc_bits, 24);
-    assert_int_equal(a.rounding, FSR_ACCEL_ROUND_TRUNCATE);
+    assert_int_equal(a.rounding, FSR_ROUND_TRUNCATE);
     assert_true(fabs(a.dram_bytes_per_cycle - 8.0) < 1e-12); /* 4 bytes at twice the core clock */
     assert_int_equal(a.dram_overlap, 1);
     assert_int_equal(a.set_rule, FSR_ACCEL_SETS_FREE);
@@ -94,7 +94,7 @@ static void test_net_json(void **state)
     assert_int_equal(net->layers[1].S, 24);
     assert_int_equal(net->layers[1].P, 1);
     assert_true(fabs(net->layers[1].ifmap_zeros - 0.4) < 1e-12);
-    fsr_accel_net_free(&net);
+    fsr_accel_net_close(&net);
     assert_null(net);
 
     static const struct { const char *json, *expect; } bad[] = {
@@ -119,11 +119,11 @@ static void test_net_json(void **state)
             fail_msg("case %zu: \"%s\" lacks \"%s\"", i, fsr_last_error(), bad[i].expect);
     }
     /* Built-ins and the model route. */
-    assert_int_equal(fsr_accel_net_get(&net, "srcnn-9-3-5", 64, 48), 0);
+    assert_int_equal(fsr_accel_net_open(&net, "srcnn-9-3-5", 64, 48), 0);
     assert_int_equal(net->layers[1].R, 3);
     assert_int_equal(net->layers[2].P, 48);
-    fsr_accel_net_free(&net);
-    assert_true(fsr_accel_net_get(&net, "no-such-net.json", 64, 48) < 0);
+    fsr_accel_net_close(&net);
+    assert_true(fsr_accel_net_open(&net, "no-such-net.json", 64, 48) < 0);
     assert_non_null(strstr(fsr_last_error(), "no-such-net.json"));
 }
 

@@ -20,7 +20,7 @@ static FsrAccelReport *run(const FsrAccelArch *a, const char *net_name, int w, i
     FsrAccelNet *net = NULL;
     assert_int_equal(fsr_accel_net_builtin(&net, net_name, w, h), 0);
     FsrAccelOptions opt;
-    fsr_accel_default_options(&opt);
+    fsr_accel_defaults(&opt);
     opt.objective = objective;
     opt.dataflow = dataflow;
     FsrAccelReport *rep = NULL;
@@ -28,7 +28,7 @@ static FsrAccelReport *run(const FsrAccelArch *a, const char *net_name, int w, i
     if (ret < 0)
         print_message("%s\n", fsr_last_error());
     assert_int_equal(ret, 0);
-    fsr_accel_net_free(&net);
+    fsr_accel_net_close(&net);
     return rep;
 }
 
@@ -238,7 +238,7 @@ static void test_ws_os_hand_counted(void **state)
     FsrAccelLayer l = { .name = "tiny", .type = FSR_ACCEL_CONV, .C = 1, .M = 1, .H = 5, .W = 5, .R = 3, .S = 3,
                         .stride = 1, .pad = 0, .groups = 1 };
     FsrAccelOptions opt;
-    fsr_accel_default_options(&opt);
+    fsr_accel_defaults(&opt);
     FsrAccelResult r;
     opt.dataflow = FSR_ACCEL_WS;
     assert_int_equal(fsr_accel_eval_layer(&r, &a, &l, 1, &opt), 0);
@@ -317,8 +317,8 @@ static void test_constraints_all_networks(void **state)
             FsrAccelReport *rep = run(&a, cases[i].net, cases[i].w, cases[i].h, cases[i].batch,
                                       FSR_ACCEL_MIN_ENERGY, df);
             check_report(&a, rep, net, cases[i].batch);
-            fsr_accel_report_free(&rep);
-            fsr_accel_net_free(&net);
+            fsr_accel_report_close(&rep);
+            fsr_accel_net_close(&net);
         }
     /* The free set rule and an 8-bit, overlapped variant must hold too. */
     a.set_rule = FSR_ACCEL_SETS_FREE;
@@ -328,8 +328,8 @@ static void test_constraints_all_networks(void **state)
     assert_int_equal(fsr_accel_net_builtin(&net, "alexnet", 0, 0), 0);
     FsrAccelReport *rep = run(&a, "alexnet", 0, 0, 2, FSR_ACCEL_MIN_EDP, -1);
     check_report(&a, rep, net, 2);
-    fsr_accel_report_free(&rep);
-    fsr_accel_net_free(&net);
+    fsr_accel_report_close(&rep);
+    fsr_accel_net_close(&net);
 }
 
 static void test_depthwise_and_fc(void **state)
@@ -410,9 +410,9 @@ static void test_objectives(void **state)
         assert_true(p_edp <= en->layers[i].energy_total * en->layers[i].cycles * (1 + 1e-12));
         assert_true(p_edp <= lat->layers[i].energy_total * lat->layers[i].cycles * (1 + 1e-12));
     }
-    fsr_accel_report_free(&en);
-    fsr_accel_report_free(&lat);
-    fsr_accel_report_free(&edp);
+    fsr_accel_report_close(&en);
+    fsr_accel_report_close(&lat);
+    fsr_accel_report_close(&edp);
 }
 
 static void test_eyeriss_alexnet(void **state)
@@ -428,7 +428,7 @@ static void test_eyeriss_alexnet(void **state)
             assert_int_equal(rep->layers[i].active_pes, paper_pes[i]);
             assert_true(fabs(rep->layers[i].macs / 1e6 - paper_mmacs[i]) < 0.05);
         }
-        fsr_accel_report_free(&rep);
+        fsr_accel_report_close(&rep);
     }
     /* Processing latency (compute cycles at 200 MHz) within 10% per layer
      * with the EDP objective.  The pure-energy optimum for CONV1 saves 0.7%
@@ -455,7 +455,7 @@ static void test_eyeriss_alexnet(void **state)
      * is after run-length compression of sparse activations, so the model
      * must lie above it (README: model-vs-paper table). */
     assert_true(rep->total.dram_bytes > 15.4e6);
-    fsr_accel_report_free(&rep);
+    fsr_accel_report_close(&rep);
 }
 
 static void test_column_tiles(void **state)
@@ -475,8 +475,8 @@ static void test_column_tiles(void **state)
         assert_int_equal(ra->layers[i].mapping.q_tiles, 1);
     }
     assert_true(rt->total.energy_total < ra->total.energy_total);
-    fsr_accel_report_free(&ra);
-    fsr_accel_report_free(&rt);
+    fsr_accel_report_close(&ra);
+    fsr_accel_report_close(&rt);
 }
 
 static void test_large_array(void **state)
@@ -500,8 +500,8 @@ static void test_large_array(void **state)
         FsrAccelReport *rep = run(&a, cases[i].net, cases[i].w, cases[i].h, cases[i].batch, FSR_ACCEL_MIN_EDP, -1);
         check_report(&a, rep, net, cases[i].batch);
         assert_true(rep->total.active_pes > 168);
-        fsr_accel_report_free(&rep);
-        fsr_accel_net_free(&net);
+        fsr_accel_report_close(&rep);
+        fsr_accel_net_close(&net);
     }
 }
 
@@ -520,9 +520,9 @@ static void test_rs_beats_ws_os(void **state)
                   os->total.energy_total);
     assert_true(rs->total.energy_total < ws->total.energy_total);
     assert_true(rs->total.energy_total < os->total.energy_total);
-    fsr_accel_report_free(&rs);
-    fsr_accel_report_free(&ws);
-    fsr_accel_report_free(&os);
+    fsr_accel_report_close(&rs);
+    fsr_accel_report_close(&ws);
+    fsr_accel_report_close(&os);
 }
 
 int main(void)

@@ -108,16 +108,16 @@ static void compare_all(unsigned cpu_flags)
 {
     /* int32 path (acc <= 32 bits) and int64 path, both roundings, both
      * paddings, 16- and 8-bit words, odd sizes including 1-pixel planes. */
-    compare_ref_fast(cpu_flags, 16, 32, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_REPLICATE, 37, 23);
-    compare_ref_fast(cpu_flags, 16, 48, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_ZERO, 31, 17);
-    compare_ref_fast(cpu_flags, 16, 32, FSR_ACCEL_ROUND_TRUNCATE, FSR_PAD_ZERO, 19, 29);
-    compare_ref_fast(cpu_flags, 8, 24, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_REPLICATE, 33, 13);
-    compare_ref_fast(cpu_flags, 8, 32, FSR_ACCEL_ROUND_TRUNCATE, FSR_PAD_REPLICATE, 1, 9);
-    compare_ref_fast(cpu_flags, 12, 40, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_ZERO, 8, 1);
+    compare_ref_fast(cpu_flags, 16, 32, FSR_ROUND_NEAREST, FSR_PAD_REPLICATE, 37, 23);
+    compare_ref_fast(cpu_flags, 16, 48, FSR_ROUND_NEAREST, FSR_PAD_ZERO, 31, 17);
+    compare_ref_fast(cpu_flags, 16, 32, FSR_ROUND_TRUNCATE, FSR_PAD_ZERO, 19, 29);
+    compare_ref_fast(cpu_flags, 8, 24, FSR_ROUND_NEAREST, FSR_PAD_REPLICATE, 33, 13);
+    compare_ref_fast(cpu_flags, 8, 32, FSR_ROUND_TRUNCATE, FSR_PAD_REPLICATE, 1, 9);
+    compare_ref_fast(cpu_flags, 12, 40, FSR_ROUND_NEAREST, FSR_PAD_ZERO, 8, 1);
     /* Widths around the 32- and 8-pixel blocks of the vector kernel. */
-    compare_ref_fast(cpu_flags, 16, 32, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_ZERO, 64, 5);
-    compare_ref_fast(cpu_flags, 16, 32, FSR_ACCEL_ROUND_TRUNCATE, FSR_PAD_REPLICATE, 71, 4);
-    compare_ref_fast(cpu_flags, 12, 32, FSR_ACCEL_ROUND_NEAREST, FSR_PAD_REPLICATE, 33, 6);
+    compare_ref_fast(cpu_flags, 16, 32, FSR_ROUND_NEAREST, FSR_PAD_ZERO, 64, 5);
+    compare_ref_fast(cpu_flags, 16, 32, FSR_ROUND_TRUNCATE, FSR_PAD_REPLICATE, 71, 4);
+    compare_ref_fast(cpu_flags, 12, 32, FSR_ROUND_NEAREST, FSR_PAD_REPLICATE, 33, 6);
 }
 
 static void test_fast_matches_reference(void **state)
@@ -299,7 +299,7 @@ static FsrAccelReport *layer_report(const FsrAccelArch *a, const FsrModel *m, in
     assert_int_equal(fsr_accel_net_from_model(&net, m, w, h), 0);
     FsrAccelReport *rep = NULL;
     assert_int_equal(fsr_accel_eval_net(&rep, a, net, 1, NULL), 0);
-    fsr_accel_net_free(&net);
+    fsr_accel_net_close(&net);
     return rep;
 }
 
@@ -363,7 +363,7 @@ static void check_cost(const FsrAccelArch *a, const FsrModel *m, int w, int h, i
     print_message("%dx%d: %lld MACs, %lld cycles, %lld DRAM bytes (minimum %lld), energy %.4g (lower bound %.4g)\n", w,
                   h, (long long)c.macs, (long long)c.cycles, (long long)c.dram_bytes, (long long)(2 * min_words),
                   c.energy, min_energy);
-    fsr_accel_report_free(&rep);
+    fsr_accel_report_close(&rep);
 }
 
 static void test_frame_cost_hand_count(void **state)
@@ -507,7 +507,7 @@ static void test_sparse_cost_hand_count(void **state)
     assert_int_equal(coded.dram_bytes, 2 * words);
     assert_true(coded.dram_bytes < dense.dram_bytes);
     assert_int_equal(coded.macs, dense.macs);
-    fsr_accel_report_free(&rep);
+    fsr_accel_report_close(&rep);
     free(src);
     free(dst);
     free(dst2);
@@ -552,7 +552,7 @@ static void test_lr_model_shapes(void **state)
     const int ch[6] = { 1, 8, 4, 4, 8, 1 }, k[5] = { 5, 1, 3, 1, 9 };
     for (int s = 2; s <= 4; s++) {
         FsrModel *m = NULL;
-        assert_int_equal(fsr_model_create_lr(&m, "fsrcnn", s, FSR_PAD_REPLICATE, FSR_UP_DECONV, 5, ch, k,
+        assert_int_equal(fsr_model_open_empty_lr(&m, "fsrcnn", s, FSR_PAD_REPLICATE, FSR_UP_DECONV, 5, ch, k,
                                              FSR_ACT_PRELU), 0);
         FsrAccelNet *net = NULL;
         assert_int_equal(fsr_accel_net_from_model(&net, m, 48 * s, 24 * s), 0);
@@ -564,7 +564,7 @@ static void test_lr_model_shapes(void **state)
         assert_int_equal(net->layers[4].M, s * s);
         assert_int_equal(net->layers[4].C, 8);
         assert_int_equal(net->layers[4].R, s == 2 ? 5 : 3);
-        fsr_accel_net_free(&net);
+        fsr_accel_net_close(&net);
         /* an output size that is not a multiple of the scale */
         assert_true(fsr_accel_net_from_model(&net, m, 48 * s + 1, 24 * s) < 0);
         FsrAccelArch a;
@@ -572,7 +572,7 @@ static void test_lr_model_shapes(void **state)
         FsrAccelSr *asr = NULL;
         assert_true(fsr_accel_sr_open(&asr, m, &a) < 0);
         assert_non_null(strstr(fsr_last_error(), "bicubic-input"));
-        fsr_model_free(&m);
+        fsr_model_close(&m);
     }
 }
 

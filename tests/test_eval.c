@@ -267,7 +267,7 @@ static void test_protocol(void **state)
     /* Through an identity network the result is the bicubic one. */
     const int ch[2] = { 1, 1 }, kk[1] = { 1 };
     FsrModel *m = NULL;
-    assert_int_equal(fsr_model_create(&m, "srcnn", 2, FSR_PAD_REPLICATE, 1, ch, kk), 0);
+    assert_int_equal(fsr_model_open_empty(&m, "srcnn", 2, FSR_PAD_REPLICATE, 1, ch, kk), 0);
     m->layers[0].weight[0] = 1.f;
     FsrEvalOptions os = { .scale = 2 };
     assert_int_equal(fsr_sr_open(&os.sr, m, 1), 0);
@@ -277,7 +277,7 @@ static void test_protocol(void **state)
     os.scale = 3; /* model is x2 */
     assert_true(fsr_eval_rgb(&rs, rgb, 3 * w, w, h, &os) < 0);
     fsr_sr_close(&os.sr);
-    fsr_model_free(&m);
+    fsr_model_close(&m);
 
     FsrEvalOptions bad = { .scale = 5 };
     assert_true(fsr_eval_rgb(&rs, rgb, 3 * w, w, h, &bad) < 0);

@@ -30,7 +30,7 @@ static void test_install_prefix(void **state)
           "int main(void) {\n"
           "  uint8_t in[4*4], hr[8*8];\n  memset(in, 100, sizeof(in));\n"
           "  if (fsr_bicubic_plane(hr, 8, in, 4, 4, 4, 2) < 0) return 1;\n"
-          "  char model[4096];\n  int r = fsr_default_model_path(2, model, sizeof(model));\n"
+          "  char model[4096];\n  int r = fsr_model_default_path(2, model, sizeof(model));\n"
           "  printf(\"%s %d %d\\n\", fsr_version(), hr[27], r < 0 ? 0 : 1);\n  return hr[27] == 100 ? 0 : 1;\n}\n",
           f);
     fclose(f);

@@ -74,7 +74,7 @@ static int setup(void **state)
 static void expect_reject(const char *path, const char *expect)
 {
     FsrModel *m = (FsrModel *)0x1;
-    const int ret = fsr_model_load(&m, path);
+    const int ret = fsr_model_open(&m, path);
     if (ret >= 0)
         fail_msg("%s was accepted, expected an error about \"%s\"", path, expect);
     assert_null(m);
@@ -88,7 +88,7 @@ static void test_round_trip(void **state)
     (void)state;
     const int ch[4] = { 1, 6, 3, 1 }, k[3] = { 5, 1, 3 };
     FsrModel *m = NULL, *r = NULL;
-    assert_int_equal(fsr_model_create(&m, "srcnn", 3, FSR_PAD_REPLICATE, 3, ch, k), 0);
+    assert_int_equal(fsr_model_open_empty(&m, "srcnn", 3, FSR_PAD_REPLICATE, 3, ch, k), 0);
     assert_string_equal(m->name, "5-1-3");
     uint32_t seed = 1;
     for (int i = 0; i < 3; i++) {
@@ -106,7 +106,7 @@ static void test_round_trip(void **state)
     assert_int_equal(fread(len8, 1, 8, f), 8);
     fclose(f);
     assert_int_equal(len8[0] % 8, 0);
-    assert_int_equal(fsr_model_load(&r, path), 0);
+    assert_int_equal(fsr_model_open(&r, path), 0);
     assert_string_equal(r->arch, "srcnn");
     assert_string_equal(r->name, "5-1-3");
     assert_int_equal(r->scale, 3);
@@ -123,15 +123,15 @@ static void test_round_trip(void **state)
         assert_memory_equal(a->weight, b->weight, sizeof(float) * a->out_ch * a->in_ch * a->kh * a->kw);
         assert_memory_equal(a->bias, b->bias, sizeof(float) * a->out_ch);
     }
-    fsr_model_free(&r);
+    fsr_model_close(&r);
     assert_null(r);
-    fsr_model_free(&r); /* harmless */
+    fsr_model_close(&r); /* harmless */
     /* The writer refuses an invalid model and leaves nothing behind. */
     m->layers[1].bias[0] = NAN;
     const char *bad = tu_tmp("bad.safetensors");
     assert_true(fsr_model_save(m, bad) < 0);
     assert_false(tu_exists(bad));
-    fsr_model_free(&m);
+    fsr_model_close(&m);
     remove(path);
 }
 
@@ -144,14 +144,14 @@ static void test_hand_written_file_loads(void **state)
     const char *path = tu_tmp("order.safetensors");
     write_model(path, META, t, 4, values, GOOD_BYTES);
     FsrModel *m = NULL;
-    assert_int_equal(fsr_model_load(&m, path), 0);
+    assert_int_equal(fsr_model_open(&m, path), 0);
     assert_string_equal(m->name, "3-1");
     /* conv1.bias came first in the data. */
     assert_true(m->layers[0].bias[0] == values[0]);
     assert_true(m->layers[0].weight[0] == values[2]);
     assert_true(m->layers[1].bias[0] == values[20]);
     assert_true(m->layers[1].weight[1] == values[22]);
-    fsr_model_free(&m);
+    fsr_model_close(&m);
     remove(path);
 }
 
@@ -169,12 +169,12 @@ static void test_f16(void **state)
     const char *path = tu_tmp("f16.safetensors");
     write_model(path, META, t, 4, h, sizeof(h));
     FsrModel *m = NULL;
-    assert_int_equal(fsr_model_load(&m, path), 0);
+    assert_int_equal(fsr_model_open(&m, path), 0);
     assert_true(m->layers[0].weight[0] == -2.0f);
     assert_true(fabsf(m->layers[0].weight[1] - 0.33325195f) < 1e-7f);
     assert_true(m->layers[0].weight[2] == 1.0f);
     assert_true(m->layers[1].bias[0] == ldexpf(1.f, -24));
-    fsr_model_free(&m);
+    fsr_model_close(&m);
     remove(path);
 }
 
@@ -376,9 +376,9 @@ static void test_reject_overlap_and_gap(void **state)
     const size_t tiled[N_GOOD][2] = { { 0, 72 }, { 72, 80 }, { 80, 88 }, { 88, 92 } };
     write_with_offsets(path, tiled, 92);
     FsrModel *m = NULL;
-    if (fsr_model_load(&m, path) < 0)
+    if (fsr_model_open(&m, path) < 0)
         fail_msg("a tiled layout was refused: %s", fsr_last_error());
-    fsr_model_free(&m);
+    fsr_model_close(&m);
     /* conv1.bias inside conv1.weight's bytes */
     const size_t overlap[N_GOOD][2] = { { 0, 72 }, { 64, 72 }, { 72, 80 }, { 80, 84 } };
     write_with_offsets(path, overlap, 84);
@@ -421,7 +421,7 @@ static void test_lr_round_trip(void **state)
         const int ch[5] = { 1, 4, 2, 4, 0 }, k[4] = { 5, 1, 3, 9 };
         const int n = up == FSR_UP_DECONV ? 4 : 3;
         FsrModel *m = NULL, *r = NULL;
-        assert_int_equal(fsr_model_create_lr(&m, up == FSR_UP_DECONV ? "fsrcnn" : "espcn", 3, FSR_PAD_ZERO, up, n,
+        assert_int_equal(fsr_model_open_empty_lr(&m, up == FSR_UP_DECONV ? "fsrcnn" : "espcn", 3, FSR_PAD_ZERO, up, n,
                                              ch, k, up == FSR_UP_DECONV ? FSR_ACT_PRELU : FSR_ACT_RELU), 0);
         uint32_t seed = 2;
         for (int i = 0; i < n; i++) {
@@ -435,7 +435,7 @@ static void test_lr_round_trip(void **state)
         }
         const char *path = tu_tmp("lr.safetensors");
         assert_int_equal(fsr_model_save(m, path), 0);
-        assert_int_equal(fsr_model_load(&r, path), 0);
+        assert_int_equal(fsr_model_open(&r, path), 0);
         assert_int_equal(r->input, FSR_INPUT_LR_Y);
         assert_int_equal(r->upsample, up);
         assert_int_equal(r->n_layers, n);
@@ -455,8 +455,8 @@ static void test_lr_round_trip(void **state)
             if (a->slope)
                 assert_memory_equal(a->slope, b->slope, sizeof(float) * a->out_ch);
         }
-        fsr_model_free(&r);
-        fsr_model_free(&m);
+        fsr_model_close(&r);
+        fsr_model_close(&m);
         remove(path);
     }
 }
@@ -482,7 +482,7 @@ static void test_lr_hand_written(void **state)
     const char *path = tu_tmp("lrhand.safetensors");
     write_model(path, LR_META, good_lr, N_GOOD_LR, values, GOOD_LR_BYTES);
     FsrModel *m = NULL;
-    assert_int_equal(fsr_model_load(&m, path), 0);
+    assert_int_equal(fsr_model_open(&m, path), 0);
     assert_int_equal(m->input, FSR_INPUT_LR_Y);
     assert_int_equal(m->upsample, FSR_UP_DECONV);
     assert_int_equal(m->layers[0].act, FSR_ACT_PRELU);
@@ -491,15 +491,15 @@ static void test_lr_hand_written(void **state)
     assert_int_equal(m->layers[1].out_ch, 1);
     assert_true(m->layers[0].slope[1] == values[18 + 2 + 1]);
     assert_true(m->layers[1].weight[10] == values[18 + 2 + 2 + 10]);
-    fsr_model_free(&m);
+    fsr_model_close(&m);
     /* an old SRCNN file: ReLU after all but the last, no slopes */
     write_model(path, META, good, N_GOOD, values, GOOD_BYTES);
-    assert_int_equal(fsr_model_load(&m, path), 0);
+    assert_int_equal(fsr_model_open(&m, path), 0);
     assert_int_equal(m->layers[0].act, FSR_ACT_RELU);
     assert_int_equal(m->layers[1].act, FSR_ACT_NONE);
     assert_null(m->layers[0].slope);
     assert_int_equal(m->upsample, FSR_UP_NONE);
-    fsr_model_free(&m);
+    fsr_model_close(&m);
     remove(path);
 }
 
@@ -590,9 +590,9 @@ static void test_mutations_never_crash(void **state)
             len = tu_rand(&seed) % n;
         write_bytes(path, buf, len);
         FsrModel *m = NULL;
-        if (fsr_model_load(&m, path) == 0) {
+        if (fsr_model_open(&m, path) == 0) {
             assert_int_equal(fsr_model_validate(m, "mutated"), 0);
-            fsr_model_free(&m);
+            fsr_model_close(&m);
             loaded++;
         } else {
             assert_null(m);
@@ -611,8 +611,8 @@ static void test_reject_missing_file(void **state)
     (void)state;
     expect_reject(tu_tmp("does-not-exist.safetensors"), "cannot open");
     FsrModel *m = NULL;
-    assert_true(fsr_model_load(&m, NULL) < 0);
-    assert_true(fsr_model_load(NULL, "x") < 0);
+    assert_true(fsr_model_open(&m, NULL) < 0);
+    assert_true(fsr_model_open(NULL, "x") < 0);
 }
 
 int main(void)

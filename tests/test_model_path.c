@@ -27,7 +27,7 @@ static void test_defaults_file_and_preference(void **state)
     touch(dir, "srcnn-9-1-5-x2.safetensors");
     touch(dir, "srcnn-9-5-5-x2.safetensors");
     /* without a defaults file: the larger architecture */
-    assert_int_equal(fsr_default_model_path(2, path, sizeof(path)), 0);
+    assert_int_equal(fsr_model_default_path(2, path, sizeof(path)), 0);
     assert_non_null(strstr(path, "srcnn-9-5-5-x2"));
     /* the defaults file wins */
     char p[1200];
@@ -35,11 +35,11 @@ static void test_defaults_file_and_preference(void **state)
     FILE *f = fopen(p, "w");
     fputs("# scale model\n2 srcnn-9-1-5-x2.safetensors\n3 srcnn-9-1-5-x3.safetensors\n", f);
     fclose(f);
-    assert_int_equal(fsr_default_model_path(2, path, sizeof(path)), 0);
+    assert_int_equal(fsr_model_default_path(2, path, sizeof(path)), 0);
     assert_non_null(strstr(path, "srcnn-9-1-5-x2"));
     /* a default naming a missing file falls back to what is there */
     touch(dir, "srcnn-9-3-5-x3.safetensors");
-    assert_int_equal(fsr_default_model_path(3, path, sizeof(path)), 0);
+    assert_int_equal(fsr_model_default_path(3, path, sizeof(path)), 0);
     assert_non_null(strstr(path, "srcnn-9-3-5-x3"));
     unsetenv("FASTSR_MODEL_DIR");
 }

@@ -32,7 +32,7 @@ static int make_model(const char *path, int identity)
 {
     const int ch[4] = { 1, 4, 2, 1 }, k[3] = { 3, 1, 3 };
     FsrModel *m = NULL;
-    if (fsr_model_create(&m, "srcnn", 2, FSR_PAD_REPLICATE, 3, ch, k) < 0)
+    if (fsr_model_open_empty(&m, "srcnn", 2, FSR_PAD_REPLICATE, 3, ch, k) < 0)
         return -1;
     if (identity) {
         m->layers[0].weight[4] = 1.f;
@@ -42,7 +42,7 @@ static int make_model(const char *path, int identity)
         m->layers[2].bias[0] = 0.5f;
     }
     int r = fsr_model_save(m, path);
-    fsr_model_free(&m);
+    fsr_model_close(&m);
     return r;
 }
 
@@ -355,10 +355,10 @@ static void test_never_lags(void **state)
     NEED_XVFB();
     const int ch[4] = { 1, 128, 128, 1 }, k[3] = { 9, 5, 5 };
     FsrModel *m = NULL;
-    assert_int_equal(fsr_model_create(&m, "srcnn", 2, FSR_PAD_REPLICATE, 3, ch, k), 0);
+    assert_int_equal(fsr_model_open_empty(&m, "srcnn", 2, FSR_PAD_REPLICATE, 3, ch, k), 0);
     const char *heavy = tu_tmp("heavy-x2.safetensors");
     assert_int_equal(fsr_model_save(m, heavy), 0);
-    fsr_model_free(&m);
+    fsr_model_close(&m);
     char args[4096];
     snprintf(args, sizeof(args), "--benchmark -k all --model %s %s", heavy, tu_tmp("av.mp4"));
     assert_int_equal(run_play(args), 0);

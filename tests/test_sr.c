@@ -24,7 +24,7 @@ static float frand(uint32_t *s, float lo, float hi)
 static FsrModel *random_model(int n, const int *ch, const int *k, int padding, uint32_t seed)
 {
     FsrModel *m = NULL;
-    assert_int_equal(fsr_model_create(&m, "srcnn", 2, padding, n, ch, k), 0);
+    assert_int_equal(fsr_model_open_empty(&m, "srcnn", 2, padding, n, ch, k), 0);
     for (int i = 0; i < n; i++) {
         FsrConvLayer *l = &m->layers[i];
         /* Scaled so activations stay around 1 whatever the fan-in. */
@@ -91,7 +91,7 @@ static void check_engine(int n, const int *ch, const int *k, int w, int h, int p
         fail_msg("%s %dx%d padding %d flags %u: relative error %g", m->name, w, h, padding, flags, e);
     fsr_sr_close(&sr);
     assert_null(sr);
-    fsr_model_free(&m);
+    fsr_model_close(&m);
     free(in);
     free(out);
     free(ref);
@@ -219,7 +219,7 @@ static void test_row_kernel_simd_vs_c(void **state)
                 if (e > 1e-4)
                     fail_msg("shape %zu width %d channel %d: error %g", s, width, co, e);
             }
-            fsr_conv_pack_free(&p);
+            fsr_conv_pack_close(&p);
             free(in);
             free(a);
             free(b);
@@ -280,8 +280,8 @@ static void c8_kernel(unsigned simd_flags)
                 if (ea > 1e-4 || eb > 1e-4)
                     fail_msg("shape %zu width %d channel %d: C %g, AVX2 %g", s, width, co, ea, eb);
             }
-            fsr_conv_pack_free(&p);
-            fsr_conv_pack_free(&p8);
+            fsr_conv_pack_close(&p);
+            fsr_conv_pack_close(&p8);
             free(in);
             free(in8);
             free(in8s);
@@ -321,8 +321,8 @@ static void c8_kernel(unsigned simd_flags)
                 if (ea > 1e-4 || eb > 1e-4)
                     fail_msg("1-channel shape %zu width %d block %d: C %g, AVX2 %g", s, width, bl, ea, eb);
             }
-            fsr_conv_pack_free(&p);
-            fsr_conv_pack_free(&p8);
+            fsr_conv_pack_close(&p);
+            fsr_conv_pack_close(&p8);
             free(in);
             free(plane);
             free(ref);
@@ -408,7 +408,7 @@ static void parts_kernel(unsigned simd_flags)
                         v = v + a[ky * out_cs + x];
                 assert_true(o[x] == v);
             }
-            fsr_conv_pack_free(&p);
+            fsr_conv_pack_close(&p);
             free(o);
             free(in);
             free(a);
@@ -462,7 +462,7 @@ static void test_threads_and_tiles_identical(void **state)
         assert_true(memcmp(a, in, (size_t)w * h) != 0);
         fsr_sr_close(&one);
         fsr_sr_close(&two);
-        fsr_model_free(&m);
+        fsr_model_close(&m);
         free(in);
         free(a);
         free(b);
@@ -502,7 +502,7 @@ static void test_rect_equals_whole_frame(void **state)
                         assert_int_equal(part[yy * w + xx], 0);
         }
         fsr_sr_close(&sr);
-        fsr_model_free(&m);
+        fsr_model_close(&m);
         free(in);
         free(full);
         free(part);
@@ -516,17 +516,17 @@ static void test_identity_picture(void **state)
      * then give exactly the bicubic picture. */
     const int ch[2] = { 1, 1 }, k[1] = { 1 };
     FsrModel *m = NULL;
-    assert_int_equal(fsr_model_create(&m, "srcnn", 3, FSR_PAD_REPLICATE, 1, ch, k), 0);
+    assert_int_equal(fsr_model_open_empty(&m, "srcnn", 3, FSR_PAD_REPLICATE, 1, ch, k), 0);
     m->layers[0].weight[0] = 1.f;
     FsrPicture lr, hr, bic;
-    assert_int_equal(fsr_picture_alloc(&lr, 41, 27), 0);
+    assert_int_equal(fsr_picture_open(&lr, 41, 27), 0);
     uint32_t seed = 9;
     for (int c = 0; c < 3; c++)
         for (int y = 0; y < (c ? 14 : 27); y++)
             for (int x = 0; x < (c ? 21 : 41); x++)
                 lr.data[c][y * lr.stride[c] + x] = (uint8_t)tu_rand(&seed);
-    assert_int_equal(fsr_picture_alloc(&hr, 123, 81), 0);
-    assert_int_equal(fsr_picture_alloc(&bic, 123, 81), 0);
+    assert_int_equal(fsr_picture_open(&hr, 123, 81), 0);
+    assert_int_equal(fsr_picture_open(&bic, 123, 81), 0);
     FsrSR *sr = NULL;
     assert_int_equal(fsr_sr_open(&sr, m, 0), 0);
     assert_int_equal(fsr_sr_scale(sr), 3);
@@ -537,14 +537,14 @@ static void test_identity_picture(void **state)
             assert_memory_equal(hr.data[c] + y * hr.stride[c], bic.data[c] + y * bic.stride[c], c ? 62 : 123);
     /* Wrong output size is refused. */
     FsrPicture small;
-    assert_int_equal(fsr_picture_alloc(&small, 82, 54), 0);
+    assert_int_equal(fsr_picture_open(&small, 82, 54), 0);
     assert_true(fsr_sr_picture(sr, &small, &lr) < 0);
-    fsr_picture_free(&small);
+    fsr_picture_close(&small);
     fsr_sr_close(&sr);
-    fsr_model_free(&m);
-    fsr_picture_free(&lr);
-    fsr_picture_free(&hr);
-    fsr_picture_free(&bic);
+    fsr_model_close(&m);
+    fsr_picture_close(&lr);
+    fsr_picture_close(&hr);
+    fsr_picture_close(&bic);
 }
 
 /* ---- LR-input models (FSRCNN, ESPCN) ---- */
@@ -557,13 +557,13 @@ static FsrModel *random_lr_model(int kind, int scale, int padding, uint32_t seed
     FsrModel *m = NULL;
     if (kind == 0) {
         const int ch[6] = { 1, 8, 4, 4, 8, 1 }, k[5] = { 5, 1, 3, 1, 9 };
-        assert_int_equal(fsr_model_create_lr(&m, "fsrcnn", scale, padding, FSR_UP_DECONV, 5, ch, k, FSR_ACT_PRELU), 0);
+        assert_int_equal(fsr_model_open_empty_lr(&m, "fsrcnn", scale, padding, FSR_UP_DECONV, 5, ch, k, FSR_ACT_PRELU), 0);
     } else if (kind == 1) {
         const int ch[4] = { 1, 8, 4, 0 }, k[3] = { 5, 3, 3 };
-        assert_int_equal(fsr_model_create_lr(&m, "espcn", scale, padding, FSR_UP_SHUFFLE, 3, ch, k, FSR_ACT_RELU), 0);
+        assert_int_equal(fsr_model_open_empty_lr(&m, "espcn", scale, padding, FSR_UP_SHUFFLE, 3, ch, k, FSR_ACT_RELU), 0);
     } else {
         const int ch[4] = { 1, 32, 32, 1 }, k[3] = { 5, 3, 9 };
-        assert_int_equal(fsr_model_create_lr(&m, "wide", scale, padding, FSR_UP_DECONV, 3, ch, k, FSR_ACT_PRELU), 0);
+        assert_int_equal(fsr_model_open_empty_lr(&m, "wide", scale, padding, FSR_UP_DECONV, 3, ch, k, FSR_ACT_PRELU), 0);
     }
     for (int i = 0; i < m->n_layers; i++) {
         FsrConvLayer *l = &m->layers[i];
@@ -621,7 +621,7 @@ static void lr_engine_matches_reference(unsigned flags)
                     }
                     runs++;
                     fsr_sr_close(&sr);
-                    fsr_model_free(&m);
+                    fsr_model_close(&m);
                     free(in);
                     free(ref);
                     free(out);
@@ -664,7 +664,7 @@ static void test_lr_threads_identical(void **state)
     assert_true(fsr_sr_luma_rect(one, c, W, in, w, w, h, 1, 1, W, H) < 0);
     fsr_sr_close(&one);
     fsr_sr_close(&two);
-    fsr_model_free(&m);
+    fsr_model_close(&m);
     free(in);
     free(a);
     free(b);
@@ -823,7 +823,7 @@ static void test_bad_arguments(void **state)
     fsr_sr_close(&sr);
     fsr_sr_close(&sr); /* closing twice is harmless */
     fsr_sr_close(NULL);
-    fsr_model_free(&m);
+    fsr_model_close(&m);
 }
 
 int main(void)

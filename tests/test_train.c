@@ -19,7 +19,7 @@ static FsrModel *tiny_model(uint64_t seed)
 {
     const int ch[4] = { 1, 3, 2, 1 }, k[3] = { 3, 1, 3 };
     FsrModel *m = NULL;
-    assert_int_equal(fsr_model_create(&m, "srcnn", 2, FSR_PAD_ZERO, 3, ch, k), 0);
+    assert_int_equal(fsr_model_open_empty(&m, "srcnn", 2, FSR_PAD_ZERO, 3, ch, k), 0);
     fsr_train_init_weights(m, seed);
     /* a larger last layer than the default init, so every gradient matters */
     for (int i = 0; i < 2 * 9; i++)
@@ -89,7 +89,7 @@ static void gradient_check(int padding)
     assert_int_equal(checked, np);
     assert_true(nonzero >= np * 8 / 10);
     free(g);
-    fsr_model_free(&m);
+    fsr_model_close(&m);
 }
 
 /* LR-input networks: a tiny FSRCNN-like stack (PReLU, transposed
@@ -99,11 +99,11 @@ static FsrModel *tiny_lr_model(int upsample, int scale, uint64_t seed)
     FsrModel *m = NULL;
     if (upsample == FSR_UP_DECONV) {
         const int ch[5] = { 1, 3, 2, 3, 1 }, k[4] = { 3, 1, 3, 5 };
-        assert_int_equal(fsr_model_create_lr(&m, "fsrcnn", scale, FSR_PAD_REPLICATE, FSR_UP_DECONV, 4, ch, k,
+        assert_int_equal(fsr_model_open_empty_lr(&m, "fsrcnn", scale, FSR_PAD_REPLICATE, FSR_UP_DECONV, 4, ch, k,
                                              FSR_ACT_PRELU), 0);
     } else {
         const int ch[4] = { 1, 3, 2, 0 }, k[3] = { 3, 1, 3 };
-        assert_int_equal(fsr_model_create_lr(&m, "espcn", scale, FSR_PAD_REPLICATE, FSR_UP_SHUFFLE, 3, ch, k,
+        assert_int_equal(fsr_model_open_empty_lr(&m, "espcn", scale, FSR_PAD_REPLICATE, FSR_UP_SHUFFLE, 3, ch, k,
                                              FSR_ACT_RELU), 0);
     }
     fsr_train_init_weights(m, seed);
@@ -162,7 +162,7 @@ static void gradient_check_lr(int upsample, int scale)
     /* padded training is refused for LR-input models, with a message */
     assert_true(fsr_train_gradients(m, FSR_PAD_ZERO, input, in, target, g, &loss) < 0);
     free(g);
-    fsr_model_free(&m);
+    fsr_model_close(&m);
 }
 
 static void test_gradients_deconv_x2(void **state) { (void)state; gradient_check_lr(FSR_UP_DECONV, 2); }
@@ -193,7 +193,7 @@ static void test_deconv_geometry(void **state)
             }
         }
     }
-    fsr_model_free(&m);
+    fsr_model_close(&m);
 }
 
 /* A checkpoint of a PReLU network round-trips the slopes. */
@@ -202,10 +202,10 @@ static void test_checkpoint_prelu(void **state)
     (void)state;
     FsrModel *a = tiny_lr_model(FSR_UP_DECONV, 2, 3), *b = tiny_lr_model(FSR_UP_DECONV, 2, 4);
     FsrTrainSettings s;
-    fsr_train_default_settings(&s);
+    fsr_trainer_defaults(&s);
     s.threads = 1;
     FsrTrainer *ta, *tb;
-    assert_int_equal(fsr_trainer_create(&ta, a, &s), 0);
+    assert_int_equal(fsr_trainer_open(&ta, a, &s), 0);
     const int in = 8, out = fsr_train_out_size(a, s.padding, in);
     float input[2 * 64], target[2 * 32 * 32];
     uint32_t seed = 9;
@@ -219,7 +219,7 @@ static void test_checkpoint_prelu(void **state)
     char ck[4096];
     snprintf(ck, sizeof(ck), "%s", tu_tmp("prelu.ckpt"));
     assert_int_equal(fsr_trainer_save(ta, ck, NULL, 0), 0);
-    assert_int_equal(fsr_trainer_create(&tb, b, &s), 0);
+    assert_int_equal(fsr_trainer_open(&tb, b, &s), 0);
     assert_int_equal(fsr_trainer_load(tb, ck, NULL, 0), 0);
     for (int l = 0; l < a->n_layers; l++)
         for (int c = 0; a->layers[l].slope && c < a->layers[l].out_ch; c++)
@@ -230,10 +230,10 @@ static void test_checkpoint_prelu(void **state)
     for (int l = 0; l < a->n_layers; l++)
         assert_memory_equal(a->layers[l].weight, b->layers[l].weight,
                             sizeof(float) * a->layers[l].out_ch * a->layers[l].in_ch * a->layers[l].kh * a->layers[l].kw);
-    fsr_trainer_free(&ta);
-    fsr_trainer_free(&tb);
-    fsr_model_free(&a);
-    fsr_model_free(&b);
+    fsr_trainer_close(&ta);
+    fsr_trainer_close(&tb);
+    fsr_model_close(&a);
+    fsr_model_close(&b);
     remove(ck);
 }
 
@@ -263,7 +263,7 @@ static FsrModel *small_model(void)
 {
     const int ch[3] = { 1, 8, 1 }, k[2] = { 3, 3 };
     FsrModel *m = NULL;
-    assert_int_equal(fsr_model_create(&m, "srcnn", 2, FSR_PAD_REPLICATE, 2, ch, k), 0);
+    assert_int_equal(fsr_model_open_empty(&m, "srcnn", 2, FSR_PAD_REPLICATE, 2, ch, k), 0);
     fsr_train_init_weights(m, 5);
     return m;
 }
@@ -273,7 +273,7 @@ static void test_overfit(void **state)
     (void)state;
     FsrModel *m = small_model();
     FsrTrainSettings s;
-    fsr_train_default_settings(&s);
+    fsr_trainer_defaults(&s);
     s.lr = 3e-3f;
     s.lr_last = 3e-3f;
     s.batch = 4;
@@ -281,7 +281,7 @@ static void test_overfit(void **state)
     float in[4 * 144], tgt[4 * 144];
     make_set(in, tgt, 4, size, out, (size - out) / 2);
     FsrTrainer *t;
-    assert_int_equal(fsr_trainer_create(&t, m, &s), 0);
+    assert_int_equal(fsr_trainer_open(&t, m, &s), 0);
     double first = 0, loss = 0;
     for (int i = 0; i < 600; i++) {
         assert_int_equal(fsr_trainer_step(t, in, tgt, 4, size, &loss), 0);
@@ -290,8 +290,8 @@ static void test_overfit(void **state)
     }
     assert_true(loss < 0.02 * first);
     assert_int_equal(fsr_trainer_steps(t), 600);
-    fsr_trainer_free(&t);
-    fsr_model_free(&m);
+    fsr_trainer_close(&t);
+    fsr_model_close(&m);
 }
 
 static void weights_of(const FsrModel *m, float *buf)
@@ -320,7 +320,7 @@ static void test_resume_matches_uninterrupted(void **state)
 {
     (void)state;
     FsrTrainSettings s;
-    fsr_train_default_settings(&s);
+    fsr_trainer_defaults(&s);
     s.lr = 1e-3f;
     s.threads = 2;
     const int size = 12;
@@ -329,23 +329,23 @@ static void test_resume_matches_uninterrupted(void **state)
 
     FsrModel *a = small_model();
     FsrTrainer *ta;
-    assert_int_equal(fsr_trainer_create(&ta, a, &s), 0);
+    assert_int_equal(fsr_trainer_open(&ta, a, &s), 0);
     run_steps(ta, in, tgt, size, 0, 20);
 
     FsrModel *b = small_model();
     FsrTrainer *tb;
-    assert_int_equal(fsr_trainer_create(&tb, b, &s), 0);
+    assert_int_equal(fsr_trainer_open(&tb, b, &s), 0);
     run_steps(tb, in, tgt, size, 0, 10);
     const char *ck = tu_tmp("resume.ckpt");
     const int extra_out = 1234;
     assert_int_equal(fsr_trainer_save(tb, ck, &extra_out, sizeof(extra_out)), 0);
-    fsr_trainer_free(&tb);
-    fsr_model_free(&b);
+    fsr_trainer_close(&tb);
+    fsr_model_close(&b);
 
     FsrModel *c = small_model();
     fsr_train_init_weights(c, 999); /* overwritten by the checkpoint */
     FsrTrainer *tc;
-    assert_int_equal(fsr_trainer_create(&tc, c, &s), 0);
+    assert_int_equal(fsr_trainer_open(&tc, c, &s), 0);
     int extra_in = 0;
     assert_int_equal(fsr_trainer_load(tc, ck, &extra_in, sizeof(extra_in)), 0);
     assert_int_equal(extra_in, 1234);
@@ -361,25 +361,25 @@ static void test_resume_matches_uninterrupted(void **state)
     /* a checkpoint of another architecture is refused */
     FsrModel *other = tiny_model(1);
     FsrTrainer *to;
-    assert_int_equal(fsr_trainer_create(&to, other, &s), 0);
+    assert_int_equal(fsr_trainer_open(&to, other, &s), 0);
     assert_true(fsr_trainer_load(to, ck, &extra_in, sizeof(extra_in)) < 0);
     assert_non_null(strstr(fsr_last_error(), "another architecture"));
-    fsr_trainer_free(&to);
-    fsr_model_free(&other);
+    fsr_trainer_close(&to);
+    fsr_model_close(&other);
 
     free(wa);
     free(wc);
-    fsr_trainer_free(&ta);
-    fsr_trainer_free(&tc);
-    fsr_model_free(&a);
-    fsr_model_free(&c);
+    fsr_trainer_close(&ta);
+    fsr_trainer_close(&tc);
+    fsr_model_close(&a);
+    fsr_model_close(&c);
 }
 
 static void test_same_seed_same_result(void **state)
 {
     (void)state;
     FsrTrainSettings s;
-    fsr_train_default_settings(&s);
+    fsr_trainer_defaults(&s);
     s.threads = 2;
     const int size = 12;
     float in[4 * 144], tgt[4 * 144];
@@ -388,11 +388,11 @@ static void test_same_seed_same_result(void **state)
     for (int r = 0; r < 2; r++) {
         FsrModel *m = small_model();
         FsrTrainer *t;
-        assert_int_equal(fsr_trainer_create(&t, m, &s), 0);
+        assert_int_equal(fsr_trainer_open(&t, m, &s), 0);
         run_steps(t, in, tgt, size, 0, 5);
         weights_of(m, w[r]);
-        fsr_trainer_free(&t);
-        fsr_model_free(&m);
+        fsr_trainer_close(&t);
+        fsr_model_close(&m);
     }
     assert_memory_equal(w[0], w[1], sizeof(float) * (8 * 9 + 8 + 8 * 9 + 1));
 }
@@ -474,8 +474,8 @@ static void test_sigint_saves_checkpoint(void **state)
     assert_int_equal(tu_run(text, sizeof(text), "%s -q --arch 3-1-3 --scale 2 --data %s --out %s --batch 1 --threads 2 "
                             "--iters %lld", train, data, straight, step + 5), 0);
     FsrModel *m = NULL;
-    assert_int_equal(fsr_model_load(&m, resumed), 0);
-    fsr_model_free(&m);
+    assert_int_equal(fsr_model_open(&m, resumed), 0);
+    fsr_model_close(&m);
     if (tu_run(text, sizeof(text), "cmp %s %s", resumed, straight) != 0)
         fail_msg("resumed after Ctrl-C at step %lld differs from an uninterrupted run: %s", step, text);
 }

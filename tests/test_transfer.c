@@ -75,7 +75,7 @@ static FsrSR *sharpen_sr(void)
 {
     const int ch[4] = { 1, 1, 1, 1 }, k[3] = { 3, 1, 1 };
     FsrModel *m = NULL;
-    assert_int_equal(fsr_model_create(&m, "srcnn", 2, FSR_PAD_REPLICATE, 3, ch, k), 0);
+    assert_int_equal(fsr_model_open_empty(&m, "srcnn", 2, FSR_PAD_REPLICATE, 3, ch, k), 0);
     float *w = m->layers[0].weight;
     w[4] = 3.0f;
     w[1] = w[3] = w[5] = w[7] = -0.5f;
@@ -85,7 +85,7 @@ static FsrSR *sharpen_sr(void)
     m->layers[2].bias[0] = -0.5f + 12.0f / 255.0f;
     FsrSR *sr = NULL;
     assert_int_equal(fsr_sr_open(&sr, m, 1), 0);
-    fsr_model_free(&m);
+    fsr_model_close(&m);
     return sr;
 }
 
@@ -102,7 +102,7 @@ typedef struct FastOut {
 
 static void copy_pic(FsrPicture *dst, const FsrPicture *src)
 {
-    assert_int_equal(fsr_picture_alloc(dst, src->w, src->h), 0);
+    assert_int_equal(fsr_picture_open(dst, src->w, src->h), 0);
     for (int c = 0; c < 3; c++) {
         const int w = c ? fsr_chroma_w(src->w) : src->w, h = c ? fsr_chroma_h(src->h) : src->h;
         for (int y = 0; y < h; y++)
@@ -119,7 +119,7 @@ static int run_fast(const char *path, const char *policy, FsrSR *sr, FastOut *o,
     FsrDecoderSettings ds = { 0 };
     assert_int_equal(fsr_sideinfo_open(&si, path, &ds), 0);
     FsrFastSettings fs = { 0 };
-    fsr_transfer_default_settings(&fs.transfer);
+    fsr_transfer_defaults(&fs.transfer);
     fs.transfer.scale = 2;
     fs.sr = sr;
     assert_int_equal(fsr_key_policy_parse(&fs.policy, policy), 0);
@@ -163,8 +163,8 @@ static int run_fast(const char *path, const char *policy, FsrSR *sr, FastOut *o,
 static void free_out(FastOut *o, int n)
 {
     for (int k = 0; k < n; k++) {
-        fsr_picture_free(&o[k].hr);
-        fsr_picture_free(&o[k].lr);
+        fsr_picture_close(&o[k].hr);
+        fsr_picture_close(&o[k].lr);
     }
 }
 
@@ -172,10 +172,10 @@ static void free_out(FastOut *o, int n)
 static double psnr_vs_bicubic(const FastOut *o)
 {
     FsrPicture bic;
-    assert_int_equal(fsr_picture_alloc(&bic, o->hr.w, o->hr.h), 0);
+    assert_int_equal(fsr_picture_open(&bic, o->hr.w, o->hr.h), 0);
     assert_int_equal(fsr_bicubic_picture(&bic, &o->lr, 2), 0);
     const double p = fsr_psnr_u8(o->hr.data[0], o->hr.stride[0], bic.data[0], bic.stride[0], bic.w, bic.h, 0);
-    fsr_picture_free(&bic);
+    fsr_picture_close(&bic);
     return p;
 }
 
@@ -185,11 +185,11 @@ static void check_key_is_sr(FsrSR *sr, const FastOut *o)
 {
     assert_true(o->key);
     FsrPicture want;
-    assert_int_equal(fsr_picture_alloc(&want, o->hr.w, o->hr.h), 0);
+    assert_int_equal(fsr_picture_open(&want, o->hr.w, o->hr.h), 0);
     assert_int_equal(fsr_sr_picture(sr, &want, &o->lr), 0);
     for (int y = 0; y < want.h; y++)
         assert_memory_equal(o->hr.data[0] + y * o->hr.stride[0], want.data[0] + y * want.stride[0], want.w);
-    fsr_picture_free(&want);
+    fsr_picture_close(&want);
     /* the model is far from bicubic: +12 levels alone is 26.5 dB */
     const double p = psnr_vs_bicubic(o);
     if (!(p < 30.0))
@@ -323,9 +323,9 @@ static void test_intra_blocks_are_bicubic(void **state)
 {
     (void)state;
     FsrPicture lr, hr, bic;
-    assert_int_equal(fsr_picture_alloc(&lr, 48, 32), 0);
-    assert_int_equal(fsr_picture_alloc(&hr, 96, 64), 0);
-    assert_int_equal(fsr_picture_alloc(&bic, 96, 64), 0);
+    assert_int_equal(fsr_picture_open(&lr, 48, 32), 0);
+    assert_int_equal(fsr_picture_open(&hr, 96, 64), 0);
+    assert_int_equal(fsr_picture_open(&bic, 96, 64), 0);
     uint32_t seed = 4;
     for (int c = 0; c < 3; c++)
         for (int y = 0; y < (c ? 16 : 32); y++)
@@ -344,7 +344,7 @@ static void test_intra_blocks_are_bicubic(void **state)
     FsrBlockMap map;
     map_3x2(&map, blocks, residual);
     FsrTransferSettings ts;
-    fsr_transfer_default_settings(&ts);
+    fsr_transfer_defaults(&ts);
     FsrTransfer *t = NULL;
     assert_int_equal(fsr_transfer_open(&t, &ts), 0);
     FsrTransferStats st;
@@ -364,9 +364,9 @@ static void test_intra_blocks_are_bicubic(void **state)
     for (int y = 0; y < 64; y++)
         assert_memory_equal(hr.data[0] + y * hr.stride[0], bic.data[0] + y * bic.stride[0], 96);
     fsr_transfer_close(&t);
-    fsr_picture_free(&lr);
-    fsr_picture_free(&hr);
-    fsr_picture_free(&bic);
+    fsr_picture_close(&lr);
+    fsr_picture_close(&hr);
+    fsr_picture_close(&bic);
 }
 
 static const FsrPicture *two_refs(void *opaque, int64_t d)
@@ -385,11 +385,11 @@ static void test_inter_blocks_follow_vectors(void **state)
 {
     (void)state;
     FsrPicture lr, hr, refs[2];
-    assert_int_equal(fsr_picture_alloc(&lr, 48, 32), 0);
-    assert_int_equal(fsr_picture_alloc(&hr, 96, 64), 0);
+    assert_int_equal(fsr_picture_open(&lr, 48, 32), 0);
+    assert_int_equal(fsr_picture_open(&hr, 96, 64), 0);
     uint32_t seed = 11;
     for (int i = 0; i < 2; i++) {
-        assert_int_equal(fsr_picture_alloc(&refs[i], 96, 64), 0);
+        assert_int_equal(fsr_picture_open(&refs[i], 96, 64), 0);
         for (int c = 0; c < 3; c++)
             for (int y = 0; y < (c ? 32 : 64); y++)
                 for (int x = 0; x < (c ? 48 : 96); x++)
@@ -440,7 +440,7 @@ static void test_inter_blocks_follow_vectors(void **state)
     map.display_index = 2;
     map.type = 'B';
     FsrTransferSettings ts;
-    fsr_transfer_default_settings(&ts);
+    fsr_transfer_defaults(&ts);
     FsrTransfer *t = NULL;
     assert_int_equal(fsr_transfer_open(&t, &ts), 0);
     FsrTransferStats st;
@@ -474,10 +474,10 @@ static void test_inter_blocks_follow_vectors(void **state)
     assert_int_equal(st.area_intra + st.area_fallback + st.area_noref, 0);
     assert_true(st.residual_abs_sum == 6.0 * 256);
     fsr_transfer_close(&t);
-    fsr_picture_free(&lr);
-    fsr_picture_free(&hr);
-    fsr_picture_free(&refs[0]);
-    fsr_picture_free(&refs[1]);
+    fsr_picture_close(&lr);
+    fsr_picture_close(&hr);
+    fsr_picture_close(&refs[0]);
+    fsr_picture_close(&refs[1]);
 }
 
 /* Deblocking smooths a small step on the block grid and leaves a large one. */
@@ -485,9 +485,9 @@ static void test_deblock_small_steps_only(void **state)
 {
     (void)state;
     FsrPicture lr, hr[2];
-    assert_int_equal(fsr_picture_alloc(&lr, 32, 16), 0);
+    assert_int_equal(fsr_picture_open(&lr, 32, 16), 0);
     for (int i = 0; i < 2; i++)
-        assert_int_equal(fsr_picture_alloc(&hr[i], 64, 32), 0);
+        assert_int_equal(fsr_picture_open(&hr[i], 64, 32), 0);
     for (int c = 0; c < 3; c++)
         for (int y = 0; y < (c ? 8 : 16); y++)
             for (int x = 0; x < (c ? 16 : 32); x++)
@@ -511,7 +511,7 @@ static void test_deblock_small_steps_only(void **state)
     map.residual_stride[0] = 32;
     for (int d = 0; d < 2; d++) {
         FsrTransferSettings ts;
-        fsr_transfer_default_settings(&ts);
+        fsr_transfer_defaults(&ts);
         ts.deblock = d;
         FsrTransfer *t = NULL;
         assert_int_equal(fsr_transfer_open(&t, &ts), 0);
@@ -527,9 +527,9 @@ static void test_deblock_small_steps_only(void **state)
     for (int x = 0; x < 64; x++)
         if (x != 15 && x != 16)
             assert_int_equal(a[x], b[x]);
-    fsr_picture_free(&lr);
-    fsr_picture_free(&hr[0]);
-    fsr_picture_free(&hr[1]);
+    fsr_picture_close(&lr);
+    fsr_picture_close(&hr[0]);
+    fsr_picture_close(&hr[1]);
 }
 
 /* Every frame of a clip: its bicubic HR, the LR, and a copy of its map. */
@@ -558,8 +558,8 @@ static void load_clip(const char *path, Clip *c)
     FsrSideInfoFrame f;
     while (fsr_sideinfo_read(si, &f) == 0 && c->n < 32) {
         const int i = c->n++;
-        assert_int_equal(fsr_picture_alloc(&c->lr[i], f.frame.pic.w, f.frame.pic.h), 0);
-        assert_int_equal(fsr_picture_alloc(&c->bic[i], f.frame.pic.w * 2, f.frame.pic.h * 2), 0);
+        assert_int_equal(fsr_picture_open(&c->lr[i], f.frame.pic.w, f.frame.pic.h), 0);
+        assert_int_equal(fsr_picture_open(&c->bic[i], f.frame.pic.w * 2, f.frame.pic.h * 2), 0);
         for (int p = 0; p < 3; p++)
             for (int y = 0; y < (p ? fsr_chroma_h(f.frame.pic.h) : f.frame.pic.h); y++)
                 memcpy(c->lr[i].data[p] + y * c->lr[i].stride[p], f.frame.pic.data[p] + y * f.frame.pic.stride[p],
@@ -580,8 +580,8 @@ static void load_clip(const char *path, Clip *c)
 static void free_clip(Clip *c)
 {
     for (int i = 0; i < c->n; i++) {
-        fsr_picture_free(&c->lr[i]);
-        fsr_picture_free(&c->bic[i]);
+        fsr_picture_close(&c->lr[i]);
+        fsr_picture_close(&c->bic[i]);
         free(c->blocks[i]);
         free(c->res[i]);
     }
@@ -596,12 +596,12 @@ static void check_references(const char *path, int want_b)
     load_clip(path, &c);
     assert_true(c.n >= 20);
     FsrTransferSettings ts;
-    fsr_transfer_default_settings(&ts);
+    fsr_transfer_defaults(&ts);
     ts.fallback = 0; /* judge the prediction itself */
     FsrTransfer *t = NULL;
     assert_int_equal(fsr_transfer_open(&t, &ts), 0);
     FsrPicture hr;
-    assert_int_equal(fsr_picture_alloc(&hr, c.lr[0].w * 2, c.lr[0].h * 2), 0);
+    assert_int_equal(fsr_picture_open(&hr, c.lr[0].w * 2, c.lr[0].h * 2), 0);
     int bframes = 0, checked = 0;
     for (int i = 1; i < c.n; i++) {
         if (c.map[i].type == 'I')
@@ -622,7 +622,7 @@ static void check_references(const char *path, int want_b)
     assert_true(checked >= 15);
     if (want_b)
         assert_true(bframes >= 8);
-    fsr_picture_free(&hr);
+    fsr_picture_close(&hr);
     fsr_transfer_close(&t);
     free_clip(&c);
 }

@@ -33,8 +33,8 @@ enum FsrAccelObjective {
 
 /* How a wide accumulator is brought back to the word width. */
 enum FsrAccelRounding {
-    FSR_ACCEL_ROUND_NEAREST = 0,  /* add half an LSB, then shift (ties up) */
-    FSR_ACCEL_ROUND_TRUNCATE = 1, /* arithmetic shift (towards -inf) */
+    FSR_ROUND_NEAREST = 0,  /* add half an LSB, then shift (ties up) */
+    FSR_ROUND_TRUNCATE = 1, /* arithmetic shift (towards -inf) */
 };
 
 /* How the row-stationary mapper may shape a logical PE set (R filter rows x
@@ -203,9 +203,9 @@ FSR_API int fsr_accel_net_load(FsrAccelNet **net, const char *path);
 FSR_API int fsr_accel_net_parse(FsrAccelNet **net, const char *json, const char *what);
 /* The conv stack of an SR model applied to a w x h luma plane. */
 FSR_API int fsr_accel_net_from_model(FsrAccelNet **net, const FsrModel *model, int w, int h);
-/* Built-in name, .safetensors model (through fsr_model_load) or JSON file. */
-FSR_API int fsr_accel_net_get(FsrAccelNet **net, const char *spec, int w, int h);
-FSR_API void fsr_accel_net_free(FsrAccelNet **net);
+/* Built-in name, .safetensors model (through fsr_model_open) or JSON file. */
+FSR_API int fsr_accel_net_open(FsrAccelNet **net, const char *spec, int w, int h);
+FSR_API void fsr_accel_net_close(FsrAccelNet **net);
 /* Validates a layer and derives P and Q. */
 FSR_API int fsr_accel_layer_check(FsrAccelLayer *layer);
 
@@ -216,7 +216,7 @@ typedef struct FsrAccelOptions {
     int dataflow;  /* -1: the architecture's; else enum FsrAccelDataflow */
 } FsrAccelOptions;
 
-FSR_API void fsr_accel_default_options(FsrAccelOptions *opt);
+FSR_API void fsr_accel_defaults(FsrAccelOptions *opt);
 
 /* Best mapping of one layer at batch n and its costs.  Fails (with the
  * reason in fsr_last_error) when no mapping fits the architecture. */
@@ -226,7 +226,7 @@ FSR_API int fsr_accel_eval_layer(FsrAccelResult *res, const FsrAccelArch *arch,
 FSR_API int fsr_accel_eval_net(FsrAccelReport **report, const FsrAccelArch *arch,
                                const FsrAccelNet *net, int batch,
                                const FsrAccelOptions *opt);
-FSR_API void fsr_accel_report_free(FsrAccelReport **report);
+FSR_API void fsr_accel_report_close(FsrAccelReport **report);
 /* Per-layer table and totals for people. */
 FSR_API void fsr_accel_report_print(FILE *f, const FsrAccelReport *report);
 /* The --json schema of fastsr-accel (see README). */

@@ -34,7 +34,7 @@ typedef struct FsrKeyPolicy {
  * 0.2): 0.12 keeps vtest.avi (hard content) within 0.3 dB of per-frame SR
  * with 8 SR frames, at or above the every:N trade-off on vtest.avi, a
  * photo pan and a still-then-pan clip; 0.2 let vtest.avi drift 0.33 dB. */
-#define FSR_ADAPTIVE_DEFAULT_DB 0.12
+#define FSR_FAST_DEFAULT_BUDGET_DB 0.12
 
 /* "all", "intra", "every:N", "adaptive" or "adaptive:DB"; 0 or -1. */
 FSR_API int fsr_key_policy_parse(FsrKeyPolicy *p, const char *text);

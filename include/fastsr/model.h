@@ -86,14 +86,14 @@ static inline int fsr_model_layer_act(const FsrModel *m, int i)
 
 /* Loads and validates a model file.  On failure returns a negative error and
  * fsr_last_error() names the file and the problem. */
-FSR_API int fsr_model_load(FsrModel **model, const char *path);
-FSR_API void fsr_model_free(FsrModel **model);
+FSR_API int fsr_model_open(FsrModel **model, const char *path);
+FSR_API void fsr_model_close(FsrModel **model);
 
 /* Allocates a model of n_layers convolutions with zero weights and biases:
  * layer i maps channels[i] -> channels[i+1] with a kernels[i] x kernels[i]
  * kernel.  channels[0] and channels[n_layers] must be 1 (luma in, luma out).
  * For trainers and tests; the caller fills the weights. */
-FSR_API int fsr_model_create(FsrModel **model, const char *arch, int scale, int padding,
+FSR_API int fsr_model_open_empty(FsrModel **model, const char *arch, int scale, int padding,
                              int n_layers, const int *channels, const int *kernels);
 
 /* Allocates an LR-input model (FSR_INPUT_LR_Y) ending in `upsample`:
@@ -102,7 +102,7 @@ FSR_API int fsr_model_create(FsrModel **model, const char *arch, int scale, int 
  * layer channels[n_layers-1] -> 1 (transposed convolution, FSR_UP_DECONV)
  * or -> scale^2 (convolution before the pixel shuffle, FSR_UP_SHUFFLE);
  * channels[n_layers] is ignored.  Zero weights, for trainers and tests. */
-FSR_API int fsr_model_create_lr(FsrModel **model, const char *arch, int scale, int padding, int upsample,
+FSR_API int fsr_model_open_empty_lr(FsrModel **model, const char *arch, int scale, int padding, int upsample,
                                 int n_layers, const int *channels, const int *kernels, int act);
 
 /* Checks a model in memory with the same rules as the loader (shapes chain,
@@ -110,7 +110,7 @@ FSR_API int fsr_model_create_lr(FsrModel **model, const char *arch, int scale, i
 FSR_API int fsr_model_validate(const FsrModel *model, const char *what);
 
 /* Writes a model as safetensors (F32, metadata arch/scale/padding/input), the
- * format fsr_model_load reads.  Writes to a temporary name and renames, so a
+ * format fsr_model_open reads.  Writes to a temporary name and renames, so a
  * failed save never leaves a half-written model behind. */
 FSR_API int fsr_model_save(const FsrModel *model, const char *path);
 
@@ -123,7 +123,7 @@ FSR_API long long fsr_model_macs_per_pixel(const FsrModel *model);
  * most accurate architecture found, searched in $FASTSR_MODEL_DIR, then the
  * installed share/fastsr/models beside the running tool, then the source
  * tree's models/.  0 or a negative error. */
-FSR_API int fsr_default_model_path(int scale, char *buf, size_t size);
+FSR_API int fsr_model_default_path(int scale, char *buf, size_t size);
 /* The index-th folder of that search (0..2); -1 when it does not apply. */
 FSR_API int fsr_model_dir(int index, char *buf, size_t size);
 

@@ -17,8 +17,8 @@ typedef struct FsrPicture {
 /* Allocates the planes (rows 64-byte aligned, with padding to a multiple of
  * 64 bytes and 2 spare rows so SIMD kernels may over-read).  Returns 0 or a
  * negative error; sizes up to 16384x16384. */
-FSR_API int fsr_picture_alloc(FsrPicture *pic, int w, int h);
-FSR_API void fsr_picture_free(FsrPicture *pic);
+FSR_API int fsr_picture_open(FsrPicture *pic, int w, int h);
+FSR_API void fsr_picture_close(FsrPicture *pic);
 /* Copies src's pixels into dst, (re)allocating dst when it has no planes or
  * another size.  0 or a negative error. */
 FSR_API int fsr_picture_copy(FsrPicture *dst, const FsrPicture *src);

@@ -16,8 +16,8 @@ typedef enum FsrMode {
     FSR_MODE_BICUBIC = 2, /* bicubic on every frame */
 } FsrMode;
 
-#define FSR_DEFAULT_KEYFRAMES "adaptive"
-#define FSR_DEFAULT_ACCEL_ARCH "eyeriss-v1-tiled"
+#define FSR_FAST_DEFAULT_KEYFRAMES "adaptive"
+#define FSR_ACCEL_DEFAULT_ARCH "eyeriss-v1-tiled"
 
 typedef struct FsrProgress {
     int64_t frames_done;
@@ -98,7 +98,7 @@ typedef struct FsrReport {
     double accel_srcnn_seconds_per_frame, accel_srcnn_energy_per_frame; /* SR on every frame */
 } FsrReport;
 
-FSR_API void fsr_default_settings(FsrSettings *s);
+FSR_API void fsr_run_defaults(FsrSettings *s);
 FSR_API const char *fsr_mode_name(FsrMode mode);
 
 /* Runs the whole job; 0 on success, else a negative error with

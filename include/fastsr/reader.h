@@ -8,7 +8,7 @@
  * ratio and colour description of a video being read, e.g. to make a
  * low-resolution copy of it.
  *
- * Lifecycle: fsr_reader_default_settings, fsr_reader_open, fsr_reader_read
+ * Lifecycle: fsr_reader_defaults, fsr_reader_open, fsr_reader_read
  * until it returns 1, fsr_reader_close (which NULLs the pointer). */
 #ifndef FASTSR_READER_H
 #define FASTSR_READER_H
@@ -74,7 +74,7 @@ typedef struct FsrReaderStats {
 
 typedef struct FsrReader FsrReader;
 
-FSR_API void fsr_reader_default_settings(FsrReaderSettings *s);
+FSR_API void fsr_reader_defaults(FsrReaderSettings *s);
 
 /* Opens path (s may be NULL for the defaults).  Fails with a negative error
  * and one line naming the file (fsr_last_error) for: missing, directory,

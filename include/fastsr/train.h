@@ -27,14 +27,14 @@ typedef struct FsrTrainSettings {
 
 typedef struct FsrTrainer FsrTrainer;
 
-FSR_API void fsr_train_default_settings(FsrTrainSettings *s);
+FSR_API void fsr_trainer_defaults(FsrTrainSettings *s);
 
 /* He-style initialisation (the last layer small), from a seed. */
 FSR_API void fsr_train_init_weights(FsrModel *m, uint64_t seed);
 
 /* The trainer updates *model in place; the model must outlive it. */
-FSR_API int fsr_trainer_create(FsrTrainer **t, FsrModel *model, const FsrTrainSettings *s);
-FSR_API void fsr_trainer_free(FsrTrainer **t);
+FSR_API int fsr_trainer_open(FsrTrainer **t, FsrModel *model, const FsrTrainSettings *s);
+FSR_API void fsr_trainer_close(FsrTrainer **t);
 
 /* Output side of a patch of in_size x in_size pixels under the padding mode
  * (for an LR-input model, in_size is LR and the output HR: the pixels the

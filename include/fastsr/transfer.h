@@ -46,7 +46,7 @@ typedef struct FsrTransfer FsrTransfer;
 /* HR picture of a frame (by display index), or NULL when it is not kept. */
 typedef const FsrPicture *(*FsrRefLookup)(void *opaque, int64_t display_index);
 
-FSR_API void fsr_transfer_default_settings(FsrTransferSettings *s);
+FSR_API void fsr_transfer_defaults(FsrTransferSettings *s);
 FSR_API int fsr_transfer_open(FsrTransfer **t, const FsrTransferSettings *s);
 FSR_API void fsr_transfer_close(FsrTransfer **t);
 

@@ -25,7 +25,7 @@ void fsr_accel_arch_eyeriss_v1(FsrAccelArch *a)
      * rounding are this model's assumptions (wide enough never to wrap for
      * SRCNN; round to nearest when shifting back to 16 bits). */
     a->acc_bits = 32;
-    a->rounding = FSR_ACCEL_ROUND_NEAREST;
+    a->rounding = FSR_ROUND_NEAREST;
     a->clock_hz = 200e6;
     a->dram_bytes_per_cycle = 8.0 * 60e6 / 200e6; /* 64 bit at 60 MHz */
     a->dram_overlap = 0;
@@ -63,7 +63,7 @@ int fsr_accel_arch_check(const FsrAccelArch *a)
     NEED(a->clock_hz > 0 && isfinite(a->clock_hz), "architecture %s: clock must be positive", a->name);
     NEED(a->dram_bytes_per_cycle > 0 && isfinite(a->dram_bytes_per_cycle),
          "architecture %s: DRAM bandwidth must be positive", a->name);
-    NEED(a->rounding == FSR_ACCEL_ROUND_NEAREST || a->rounding == FSR_ACCEL_ROUND_TRUNCATE,
+    NEED(a->rounding == FSR_ROUND_NEAREST || a->rounding == FSR_ROUND_TRUNCATE,
          "architecture %s: unknown rounding", a->name);
     NEED(a->set_rule == FSR_ACCEL_SETS_EYERISS || a->set_rule == FSR_ACCEL_SETS_FREE,
          "architecture %s: unknown set rule", a->name);
@@ -192,7 +192,7 @@ void accel_cost(AccelCost *c, const FsrAccelArch *a, const AccelShape *sh, const
     }
 }
 
-void fsr_accel_default_options(FsrAccelOptions *opt)
+void fsr_accel_defaults(FsrAccelOptions *opt)
 {
     opt->objective = FSR_ACCEL_MIN_ENERGY;
     opt->dataflow = -1;
@@ -219,7 +219,7 @@ int fsr_accel_eval_layer(FsrAccelResult *res, const FsrAccelArch *a, const FsrAc
     if (opt_in)
         opt = *opt_in;
     else
-        fsr_accel_default_options(&opt);
+        fsr_accel_defaults(&opt);
     FsrAccelLayer layer = *layer_in;
     if ((ret = fsr_accel_layer_check(&layer)) < 0)
         return ret;
@@ -326,7 +326,7 @@ int fsr_accel_eval_net(FsrAccelReport **out, const FsrAccelArch *a, const FsrAcc
     for (int i = 0; i < net->n_layers; i++) {
         int ret = fsr_accel_eval_layer(&rep->layers[i], a, &net->layers[i], batch, opt);
         if (ret < 0) {
-            fsr_accel_report_free(&rep);
+            fsr_accel_report_close(&rep);
             return ret;
         }
         accumulate(&rep->total, &rep->layers[i]);
@@ -339,7 +339,7 @@ int fsr_accel_eval_net(FsrAccelReport **out, const FsrAccelArch *a, const FsrAcc
     return 0;
 }
 
-void fsr_accel_report_free(FsrAccelReport **rep)
+void fsr_accel_report_close(FsrAccelReport **rep)
 {
     if (!rep || !*rep)
         return;

@@ -341,7 +341,7 @@ static FsrAccelNet *net_new(const char *name, int n)
     return net;
 }
 
-void fsr_accel_net_free(FsrAccelNet **net)
+void fsr_accel_net_close(FsrAccelNet **net)
 {
     if (!net || !*net)
         return;
@@ -364,7 +364,7 @@ static int finish_net(FsrAccelNet **out, FsrAccelNet *net)
     for (int i = 0; i < net->n_layers; i++) {
         int ret = fsr_accel_layer_check(&net->layers[i]);
         if (ret < 0) {
-            fsr_accel_net_free(&net);
+            fsr_accel_net_close(&net);
             return prefix_error(ret, "network");
         }
     }
@@ -461,7 +461,7 @@ int fsr_accel_net_from_model(FsrAccelNet **out, const FsrModel *m, int w, int h)
         if (lr && m->upsample == FSR_UP_DECONV && i == m->n_layers - 1) {
             int shift, ret;
             if ((ret = fsr_conv_deconv_phases(&phases, c, m->scale, &shift)) < 0) {
-                fsr_accel_net_free(&net);
+                fsr_accel_net_close(&net);
                 return ret;
             }
             free(phases.weight);
@@ -471,7 +471,7 @@ int fsr_accel_net_from_model(FsrAccelNet **out, const FsrModel *m, int w, int h)
         char ln[16];
         snprintf(ln, sizeof(ln), "conv%d", i + 1);
         if (c->kh < 1 || c->kw < 1 || !(c->kh & 1) || !(c->kw & 1)) {
-            fsr_accel_net_free(&net);
+            fsr_accel_net_close(&net);
             return fsr_error(FSR_ERR(EINVAL), "model layer %d: kernel %dx%d is not odd", i + 1, c->kh, c->kw);
         }
         /* Replicate and zero padding cost the same on the array. */
@@ -480,7 +480,7 @@ int fsr_accel_net_from_model(FsrAccelNet **out, const FsrModel *m, int w, int h)
         if (c->kw != c->kh) {
             /* P, Q derive from one pad; rectangular kernels are outside the
              * network schema. */
-            fsr_accel_net_free(&net);
+            fsr_accel_net_close(&net);
             return fsr_error(FSR_ERR_UNSUPPORTED, "model layer %d: non-square %dx%d kernel", i + 1, c->kh, c->kw);
         }
     }
@@ -574,7 +574,7 @@ int fsr_accel_net_parse(FsrAccelNet **out, const char *json, const char *what)
     net = NULL;
     ret = 0;
 out:
-    fsr_accel_net_free(&net);
+    fsr_accel_net_close(&net);
     cJSON_Delete(root);
     return ret;
 }
@@ -596,7 +596,7 @@ static int ends_with(const char *s, const char *suffix)
     return a >= b && !strcmp(s + a - b, suffix);
 }
 
-int fsr_accel_net_get(FsrAccelNet **out, const char *spec, int w, int h)
+int fsr_accel_net_open(FsrAccelNet **out, const char *spec, int w, int h)
 {
     *out = NULL;
     if (!spec)
@@ -607,11 +607,11 @@ int fsr_accel_net_get(FsrAccelNet **out, const char *spec, int w, int h)
             return fsr_accel_net_builtin(out, spec, w, h);
     if (ends_with(spec, ".safetensors")) {
         FsrModel *m = NULL;
-        int ret = fsr_model_load(&m, spec);
+        int ret = fsr_model_open(&m, spec);
         if (ret < 0)
             return ret;
         ret = fsr_accel_net_from_model(out, m, w, h);
-        fsr_model_free(&m);
+        fsr_model_close(&m);
         return ret;
     }
     return fsr_accel_net_load(out, spec);

@@ -46,7 +46,7 @@ static inline int64_t requant(int64_t acc, int sh, int rounding, int64_t qmin, i
 {
     int64_t v;
     if (sh > 0)
-        v = floor_shift(rounding == FSR_ACCEL_ROUND_NEAREST ? acc + ((int64_t)1 << (sh - 1)) : acc, sh);
+        v = floor_shift(rounding == FSR_ROUND_NEAREST ? acc + ((int64_t)1 << (sh - 1)) : acc, sh);
     else {
         /* Left shifts only occur with tiny weights; saturate before shifting. */
         const int64_t lim = qmax >> -sh;
@@ -530,7 +530,7 @@ int fsr_accel_net_frame_cost(FsrAccelFrameCost *cost, const FsrAccelArch *a, con
     cost->energy = rep->total.energy_total;
     cost->dram_bytes = rep->total.dram_bytes;
     snprintf(cost->energy_unit, sizeof(cost->energy_unit), "%s", a->energy_unit);
-    fsr_accel_report_free(&rep);
+    fsr_accel_report_close(&rep);
     return 0;
 }
 
@@ -542,7 +542,7 @@ int fsr_accel_frame_cost(FsrAccelFrameCost *cost, const FsrAccelArch *a, const F
     if (ret < 0)
         return ret;
     ret = fsr_accel_net_frame_cost(cost, a, net);
-    fsr_accel_net_free(&net);
+    fsr_accel_net_close(&net);
     return ret;
 }
 
@@ -621,7 +621,7 @@ int fsr_accel_sr_run(FsrAccelSr *c, uint8_t *dst, ptrdiff_t dst_stride, const ui
             }
             ret = fsr_accel_net_frame_cost(cost, &c->arch, net);
         }
-        fsr_accel_net_free(&net);
+        fsr_accel_net_close(&net);
     } else if (ret >= 0 && cost) {
         if (c->cost_w != w || c->cost_h != h) {
             if ((ret = fsr_accel_frame_cost(&c->cost, &c->arch, &c->shape, w, h)) < 0)

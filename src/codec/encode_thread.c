@@ -68,7 +68,7 @@ static void *run(void *opaque)
             if (t->nspare < 4)
                 t->spare[t->nspare++] = it.pic;
             else
-                fsr_picture_free(&it.pic);
+                fsr_picture_close(&it.pic);
         }
         t->head = (t->head + 1) % MAX_ITEMS;
         t->count--;
@@ -126,8 +126,8 @@ int fsr_encode_thread_frame(FsrEncodeThread *t, const FsrPicture *hr, int64_t pt
     if (ret)
         return ret;
     if (!pic.buf || pic.w != hr->w || pic.h != hr->h) {
-        fsr_picture_free(&pic);
-        if ((ret = fsr_picture_alloc(&pic, hr->w, hr->h)) < 0)
+        fsr_picture_close(&pic);
+        if ((ret = fsr_picture_open(&pic, hr->w, hr->h)) < 0)
             return ret;
     }
     for (int c = 0; c < 3; c++) {
@@ -186,7 +186,7 @@ int fsr_encode_thread_end(FsrEncodeThread **pt, int finish, double *seconds)
     if (seconds)
         *seconds = t->seconds;
     for (int i = 0; i < t->nspare; i++)
-        fsr_picture_free(&t->spare[i]);
+        fsr_picture_close(&t->spare[i]);
     pthread_mutex_destroy(&t->mutex);
     pthread_cond_destroy(&t->changed);
     free(t);

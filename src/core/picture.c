@@ -8,7 +8,7 @@
 #define PIC_ALIGN 64
 #define PIC_MAX_DIM 16384
 
-int fsr_picture_alloc(FsrPicture *pic, int w, int h)
+int fsr_picture_open(FsrPicture *pic, int w, int h)
 {
     memset(pic, 0, sizeof(*pic));
     if (w <= 0 || h <= 0 || w > PIC_MAX_DIM || h > PIC_MAX_DIM)
@@ -34,7 +34,7 @@ int fsr_picture_alloc(FsrPicture *pic, int w, int h)
     return 0;
 }
 
-void fsr_picture_free(FsrPicture *pic)
+void fsr_picture_close(FsrPicture *pic)
 {
     if (!pic)
         return;
@@ -45,8 +45,8 @@ void fsr_picture_free(FsrPicture *pic)
 int fsr_picture_copy(FsrPicture *dst, const FsrPicture *src)
 {
     if (!dst->buf || dst->w != src->w || dst->h != src->h) {
-        fsr_picture_free(dst);
-        int ret = fsr_picture_alloc(dst, src->w, src->h);
+        fsr_picture_close(dst);
+        int ret = fsr_picture_open(dst, src->w, src->h);
         if (ret < 0)
             return ret;
     }

@@ -83,7 +83,7 @@ int fsr_key_policy_parse(FsrKeyPolicy *p, const char *text)
         p->every = (int)n;
     } else if (!strcmp(text, "adaptive")) {
         p->kind = FSR_KEY_ADAPTIVE;
-        p->budget_db = FSR_ADAPTIVE_DEFAULT_DB;
+        p->budget_db = FSR_FAST_DEFAULT_BUDGET_DB;
     } else if (!strncmp(text, "adaptive:", 9)) {
         const double db = strtod(text + 9, &end);
         if (end == text + 9 || *end || !(db > 0 && db <= 20))
@@ -130,7 +130,7 @@ int fsr_fast_open(FsrFast **pf, const FsrFastSettings *s)
 
 static void pending_free(Pending *p)
 {
-    fsr_picture_free(&p->lr);
+    fsr_picture_close(&p->lr);
     free(p->blocks);
     free(p->residual);
     memset(p, 0, sizeof(*p));
@@ -144,12 +144,12 @@ void fsr_fast_close(FsrFast **pf)
     for (int i = 0; i < f->npending; i++)
         pending_free(&f->pending[i]);
     for (int i = 0; i < FSR_FAST_MAX_REFS; i++)
-        fsr_picture_free(&f->refs[i].hr);
+        fsr_picture_close(&f->refs[i].hr);
     for (int i = 0; i < f->nready; i++)
-        fsr_picture_free(&f->ready[i].hr);
-    fsr_picture_free(&f->out.hr);
+        fsr_picture_close(&f->ready[i].hr);
+    fsr_picture_close(&f->out.hr);
     for (int i = 0; i < f->npool; i++)
-        fsr_picture_free(&f->pool[i]);
+        fsr_picture_close(&f->pool[i]);
     free(f->scratch);
     fsr_transfer_close(&f->tr);
     free(f);
@@ -206,9 +206,9 @@ static int pool_get(FsrFast *f, FsrPicture *pic, int w, int h)
         *pic = f->pool[--f->npool];
         if (pic->w == w && pic->h == h)
             return 0;
-        fsr_picture_free(pic);
+        fsr_picture_close(pic);
     }
-    return fsr_picture_alloc(pic, w, h);
+    return fsr_picture_open(pic, w, h);
 }
 
 static void pool_put(FsrFast *f, FsrPicture *pic)
@@ -216,7 +216,7 @@ static void pool_put(FsrFast *f, FsrPicture *pic)
     if (pic->buf && f->npool < (int)(sizeof(f->pool) / sizeof(f->pool[0])))
         f->pool[f->npool++] = *pic;
     else
-        fsr_picture_free(pic);
+        fsr_picture_close(pic);
     memset(pic, 0, sizeof(*pic));
 }
 

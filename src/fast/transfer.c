@@ -21,7 +21,7 @@ struct FsrTransfer {
     int threads;
 };
 
-void fsr_transfer_default_settings(FsrTransferSettings *s)
+void fsr_transfer_defaults(FsrTransferSettings *s)
 {
     memset(s, 0, sizeof(*s));
     s->scale = 2;

@@ -21,7 +21,7 @@ const char *fsr_block_kind_name(int kind)
     }
 }
 
-void fsr_blockmap_builder_free(FsrBlockMapBuilder *b)
+void fsr_blockmap_builder_close(FsrBlockMapBuilder *b)
 {
     free(b->blocks);
     free(b->res);

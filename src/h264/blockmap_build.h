@@ -55,6 +55,6 @@ typedef struct FsrBlockMapBuilder {
 int fsr_blockmap_build(FsrBlockMapBuilder *b, const FsrPicture *cur, int64_t cur_display, const FsrMbTable *table,
                        const AVMotionVector *mvs, int nb_mvs, const FsrH264AU *au, FsrRefResolve resolve,
                        void *opaque);
-void fsr_blockmap_builder_free(FsrBlockMapBuilder *b);
+void fsr_blockmap_builder_close(FsrBlockMapBuilder *b);
 
 #endif

@@ -24,7 +24,7 @@ struct FsrWriter {
     FsrEncoder *enc;
 };
 
-void fsr_reader_default_settings(FsrReaderSettings *s)
+void fsr_reader_defaults(FsrReaderSettings *s)
 {
     memset(s, 0, sizeof(*s));
     s->block_maps = 1;
@@ -65,7 +65,7 @@ int fsr_reader_open(FsrReader **out, const char *path, const FsrReaderSettings *
     *out = NULL;
     FsrReaderSettings defaults;
     if (!s) {
-        fsr_reader_default_settings(&defaults);
+        fsr_reader_defaults(&defaults);
         s = &defaults;
     }
     FsrReader *r = calloc(1, sizeof(*r));

@@ -307,7 +307,7 @@ void fsr_sideinfo_close(FsrSideInfo **psi)
         free(si->slots[i]);
     }
     free(si->slots);
-    fsr_blockmap_builder_free(&si->bld);
+    fsr_blockmap_builder_close(&si->bld);
     free(si);
     *psi = NULL;
 }

@@ -17,7 +17,7 @@
 #include "encode_thread.h"
 #include "log.h"
 
-void fsr_default_settings(FsrSettings *s)
+void fsr_run_defaults(FsrSettings *s)
 {
     memset(s, 0, sizeof(*s));
     s->scale = 2;
@@ -25,7 +25,7 @@ void fsr_default_settings(FsrSettings *s)
     s->crf = 18;
     s->preset = "medium";
     s->fallback = FSR_TRANSFER_DEFAULT_FALLBACK;
-    s->accel_arch = FSR_DEFAULT_ACCEL_ARCH;
+    s->accel_arch = FSR_ACCEL_DEFAULT_ARCH;
 }
 
 const char *fsr_mode_name(FsrMode mode)
@@ -54,14 +54,14 @@ static int load_model(const FsrSettings *s, FsrModel **m, int *scale)
     int ret;
     if (s->model)
         snprintf(path, sizeof(path), "%s", s->model);
-    else if ((ret = fsr_default_model_path(s->scale, path, sizeof(path))) < 0)
+    else if ((ret = fsr_model_default_path(s->scale, path, sizeof(path))) < 0)
         return ret;
-    if ((ret = fsr_model_load(m, path)) < 0)
+    if ((ret = fsr_model_open(m, path)) < 0)
         return ret;
     *scale = (*m)->scale;
     if (*scale != s->scale) {
         ret = fsr_error(FSR_ERR(EINVAL), "%s: model is trained for x%d, not x%d", path, *scale, s->scale);
-        fsr_model_free(m);
+        fsr_model_close(m);
     }
     return ret;
 }
@@ -238,7 +238,7 @@ static int run_settings(Run *run)
     if (s->scale < 2 || s->scale > FSR_MAX_SCALE)
         return fsr_error(FSR_ERR(EINVAL), "scale %d not supported (2, 3 or 4)", s->scale);
     FsrFastSettings *fs = &run->fs;
-    fsr_transfer_default_settings(&fs->transfer);
+    fsr_transfer_defaults(&fs->transfer);
     fs->transfer.scale = s->scale;
     fs->transfer.filter = s->hr_filter;
     fs->transfer.fallback = s->fallback;
@@ -247,7 +247,7 @@ static int run_settings(Run *run)
     fs->measure_bicubic = s->measure_bicubic;
     if (s->mode != FSR_MODE_FAST)
         fs->policy.kind = FSR_KEY_ALL;
-    else if (fsr_key_policy_parse(&fs->policy, s->keyframes ? s->keyframes : FSR_DEFAULT_KEYFRAMES) < 0)
+    else if (fsr_key_policy_parse(&fs->policy, s->keyframes ? s->keyframes : FSR_FAST_DEFAULT_KEYFRAMES) < 0)
         return fsr_error(FSR_ERR(EINVAL), "bad key-frame policy '%s' (intra, every:N, adaptive or adaptive:DB)",
                          s->keyframes);
     fsr_key_policy_name(&fs->policy, r->keyframes, sizeof(r->keyframes));
@@ -266,7 +266,7 @@ static int run_open_backend(Run *run)
         return ret;
     if (s->backend_accel) {
         FsrAccelArch arch;
-        if ((ret = fsr_accel_arch_get(&arch, s->accel_arch ? s->accel_arch : FSR_DEFAULT_ACCEL_ARCH)) < 0)
+        if ((ret = fsr_accel_arch_get(&arch, s->accel_arch ? s->accel_arch : FSR_ACCEL_DEFAULT_ARCH)) < 0)
             return ret;
         ret = fsr_accel_sr_open(&run->accel_sr, run->model, &arch);
     } else {
@@ -429,7 +429,7 @@ static void run_close(Run *run)
     input_close(&run->in);
     fsr_sr_close(&run->sr);
     fsr_accel_sr_close(&run->accel_sr);
-    fsr_model_free(&run->model);
+    fsr_model_close(&run->model);
     r->sec_upscale = r->sec_sr + r->sec_transfer;
     /* the caller's own per-frame work (a benchmark's PSNR) is not ours */
     r->sec_total = now_seconds() - run->t0 - r->sec_callback;

@@ -37,7 +37,7 @@ int fsr_conv_pack(FsrPackedConv *p, const FsrConvLayer *l, int relu)
     p->w = aligned_alloc(64, ((size_t)p->n_blocks * taps * p->cb * sizeof(float) + 63) & ~(size_t)63);
     p->b = aligned_alloc(64, ((size_t)p->n_blocks * p->cb * sizeof(float) + 63) & ~(size_t)63);
     if (!p->w || !p->b) {
-        fsr_conv_pack_free(p);
+        fsr_conv_pack_close(p);
         return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory for weights");
     }
     /* Input channels innermost when there are enough of them: one pointer
@@ -88,7 +88,7 @@ int fsr_conv_pack(FsrPackedConv *p, const FsrConvLayer *l, int relu)
     return 0;
 }
 
-void fsr_conv_pack_free(FsrPackedConv *p)
+void fsr_conv_pack_close(FsrPackedConv *p)
 {
     free(p->w);
     free(p->b);
@@ -113,7 +113,7 @@ int fsr_conv_pack_parts(FsrPackedConv *p, const FsrConvLayer *l, int relu)
     p->w = aligned_alloc(64, (taps * sizeof(float) + 63) & ~(size_t)63);
     p->b = aligned_alloc(64, 64);
     if (!p->w || !p->b) {
-        fsr_conv_pack_free(p);
+        fsr_conv_pack_close(p);
         return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory for weights");
     }
     /* [ci][kx][ky]: the kh weights that multiply one input vector sit
@@ -150,7 +150,7 @@ int fsr_conv_pack_c8(FsrPackedConv *p, const FsrConvLayer *l, int relu)
     p->w = aligned_alloc(64, ((size_t)l->out_ch * taps * sizeof(float) + 63) & ~(size_t)63);
     p->b = aligned_alloc(64, ((size_t)l->out_ch * sizeof(float) + 63) & ~(size_t)63);
     if (!p->w || !p->b) {
-        fsr_conv_pack_free(p);
+        fsr_conv_pack_close(p);
         return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory for weights");
     }
     for (int co = 0; co < l->out_ch; co++)

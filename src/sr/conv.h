@@ -39,7 +39,7 @@ int fsr_conv_pack(FsrPackedConv *p, const FsrConvLayer *l, int relu);
  * convolution with kh output channels, which vectorises like any other
  * layer; the input row is not kept. */
 int fsr_conv_pack_parts(FsrPackedConv *p, const FsrConvLayer *l, int relu);
-void fsr_conv_pack_free(FsrPackedConv *p);
+void fsr_conv_pack_close(FsrPackedConv *p);
 
 /* A layer with in_ch a multiple of 8 (or 1: see conv_row_1_to_c8) and
  * out_ch a multiple of 32 packed

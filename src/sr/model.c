@@ -23,7 +23,7 @@
 #define MAX_HEADER_BYTES (16u << 20)
 #define MAX_FILE_BYTES (1ull << 31)
 
-void fsr_model_free(FsrModel **model)
+void fsr_model_close(FsrModel **model)
 {
     if (!model || !*model)
         return;
@@ -79,7 +79,7 @@ static int check_channels(int c)
     return c >= 1 && c <= FSR_MODEL_MAX_CHANNELS;
 }
 
-int fsr_model_create(FsrModel **model, const char *arch, int scale, int padding,
+int fsr_model_open_empty(FsrModel **model, const char *arch, int scale, int padding,
                      int n_layers, const int *channels, const int *kernels)
 {
     if (!model || !channels || !kernels)
@@ -114,7 +114,7 @@ int fsr_model_create(FsrModel **model, const char *arch, int scale, int padding,
         l->weight = calloc((size_t)l->out_ch * l->in_ch * l->kh * l->kw, sizeof(float));
         l->bias = calloc((size_t)l->out_ch, sizeof(float));
         if (!l->weight || !l->bias) {
-            fsr_model_free(&m);
+            fsr_model_close(&m);
             return fsr_error(FSR_ERR(ENOMEM), "model: out of memory");
         }
     }
@@ -123,7 +123,7 @@ int fsr_model_create(FsrModel **model, const char *arch, int scale, int padding,
     return 0;
 }
 
-int fsr_model_create_lr(FsrModel **model, const char *arch, int scale, int padding, int upsample,
+int fsr_model_open_empty_lr(FsrModel **model, const char *arch, int scale, int padding, int upsample,
                         int n_layers, const int *channels, const int *kernels, int act)
 {
     if (!model || !channels || !kernels)
@@ -138,13 +138,13 @@ int fsr_model_create_lr(FsrModel **model, const char *arch, int scale, int paddi
         return fsr_error(FSR_ERR(EINVAL), "model: hidden activation must be ReLU or PReLU");
     if (scale < 2 || scale > 4)
         return fsr_error(FSR_ERR(EINVAL), "model: scale %d (2..4)", scale);
-    /* fsr_model_create wants 1 channel out: build the stack with that, then
+    /* fsr_model_open_empty wants 1 channel out: build the stack with that, then
      * set the last layer's real width */
     int ch[FSR_MODEL_MAX_LAYERS + 1];
     memcpy(ch, channels, sizeof(int) * (size_t)n_layers);
     ch[n_layers] = 1;
     FsrModel *m;
-    int ret = fsr_model_create(&m, arch, scale, padding, n_layers, ch, kernels);
+    int ret = fsr_model_open_empty(&m, arch, scale, padding, n_layers, ch, kernels);
     if (ret < 0)
         return ret;
     m->input = FSR_INPUT_LR_Y;
@@ -157,7 +157,7 @@ int fsr_model_create_lr(FsrModel **model, const char *arch, int scale, int paddi
         last->weight = calloc((size_t)last->out_ch * last->in_ch * last->kh * last->kw, sizeof(float));
         last->bias = calloc((size_t)last->out_ch, sizeof(float));
         if (!last->weight || !last->bias) {
-            fsr_model_free(&m);
+            fsr_model_close(&m);
             return fsr_error(FSR_ERR(ENOMEM), "model: out of memory");
         }
     }
@@ -166,7 +166,7 @@ int fsr_model_create_lr(FsrModel **model, const char *arch, int scale, int paddi
         l->act = act;
         if (act == FSR_ACT_PRELU) {
             if (!(l->slope = malloc(sizeof(float) * (size_t)l->out_ch))) {
-                fsr_model_free(&m);
+                fsr_model_close(&m);
                 return fsr_error(FSR_ERR(ENOMEM), "model: out of memory");
             }
             for (int c = 0; c < l->out_ch; c++)
@@ -671,11 +671,11 @@ static int parse_model(const char *path, const uint8_t *file, size_t size, FsrMo
 fail:
     free(refs);
     cJSON_Delete(root);
-    fsr_model_free(&m);
+    fsr_model_close(&m);
     return ret;
 }
 
-int fsr_model_load(FsrModel **model, const char *path)
+int fsr_model_open(FsrModel **model, const char *path)
 {
     if (!model || !path)
         return fsr_error(FSR_ERR(EINVAL), "model: NULL argument");

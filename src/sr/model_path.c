@@ -82,7 +82,7 @@ int fsr_model_dir(int index, char *buf, size_t size)
     return -1;
 }
 
-int fsr_default_model_path(int scale, char *buf, size_t size)
+int fsr_model_default_path(int scale, char *buf, size_t size)
 {
     char dir[PATH_MAX];
     for (int i = 0; i < 3; i++)

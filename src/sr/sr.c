@@ -315,7 +315,7 @@ void fsr_sr_close(FsrSR **psr)
     FsrSR *sr = *psr;
     free_scratch(sr);
     for (int i = 0; i < sr->n_layers; i++)
-        fsr_conv_pack_free(&sr->layer[i]);
+        fsr_conv_pack_close(&sr->layer[i]);
     free(sr->tmp);
     for (int i = 0; i < MAX_LAYERS; i++)
         free(sr->slope[i]);

@@ -19,7 +19,7 @@
 #define HOT
 #endif
 
-void fsr_train_default_settings(FsrTrainSettings *s)
+void fsr_trainer_defaults(FsrTrainSettings *s)
 {
     memset(s, 0, sizeof(*s));
     s->batch = 16;
@@ -679,7 +679,7 @@ struct FsrTrainer {
     int work_in_size;
 };
 
-int fsr_trainer_create(FsrTrainer **pt, FsrModel *model, const FsrTrainSettings *s)
+int fsr_trainer_open(FsrTrainer **pt, FsrModel *model, const FsrTrainSettings *s)
 {
     *pt = NULL;
     if (!model || !s || !check_padding(s->padding) || s->batch < 1 || !(s->lr > 0) || !(s->lr_last > 0))
@@ -698,14 +698,14 @@ int fsr_trainer_create(FsrTrainer **pt, FsrModel *model, const FsrTrainSettings 
     t->grads = calloc((size_t)t->n_params * t->threads, sizeof(float));
     t->work = calloc((size_t)t->threads, sizeof(Work));
     if (!t->m1 || !t->m2 || !t->grads || !t->work) {
-        fsr_trainer_free(&t);
+        fsr_trainer_close(&t);
         return fsr_error(FSR_ERR(ENOMEM), "train: out of memory");
     }
     *pt = t;
     return 0;
 }
 
-void fsr_trainer_free(FsrTrainer **pt)
+void fsr_trainer_close(FsrTrainer **pt)
 {
     FsrTrainer *t = *pt;
     if (!t)

@@ -103,7 +103,7 @@ static void case_close(Case *k)
     free(k->a);
     free(k->b);
     free_rows(&k->r);
-    fsr_conv_pack_free(&k->p);
+    fsr_conv_pack_close(&k->p);
     free_layer(&k->l);
 }
 
@@ -229,7 +229,7 @@ static void check_conv_parts(const FsrConvDSP *c, const FsrConvDSP *lower, const
             free(in);
             free(a);
             free(b);
-            fsr_conv_pack_free(&p);
+            fsr_conv_pack_close(&p);
             free_layer(&l);
         }
     checkasm_report();

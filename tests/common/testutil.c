@@ -166,7 +166,7 @@ int tu_tiny_model(const char *path, int scale)
 {
     const int ch[4] = { 1, 4, 2, 1 }, k[3] = { 3, 1, 3 };
     FsrModel *m = NULL;
-    if (fsr_model_create(&m, "srcnn", scale, FSR_PAD_REPLICATE, 3, ch, k) < 0)
+    if (fsr_model_open_empty(&m, "srcnn", scale, FSR_PAD_REPLICATE, 3, ch, k) < 0)
         return -1;
     m->layers[0].weight[4] = 0.9f;
     m->layers[0].weight[3] = 0.05f;
@@ -174,7 +174,7 @@ int tu_tiny_model(const char *path, int scale)
     m->layers[1].weight[0] = 1.f;
     m->layers[2].weight[4] = 1.f;
     const int ret = fsr_model_save(m, path);
-    fsr_model_free(&m);
+    fsr_model_close(&m);
     return ret;
 }
 

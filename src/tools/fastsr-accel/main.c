@@ -52,7 +52,7 @@ static int compare_jssc(const FsrAccelOptions *opt)
     static const char *const obj[] = { "energy", "latency", "edp" };
     FsrAccelReport *rep = NULL;
     int ret = fsr_accel_eval_net(&rep, &arch, net, 4, opt);
-    fsr_accel_net_free(&net);
+    fsr_accel_net_close(&net);
     if (ret < 0)
         return fail(fsr_last_error());
     printf("Eyeriss v1 (JSSC 2017) vs model: AlexNet CONV1-5, batch 4, objective %s\n", obj[opt->objective]);
@@ -76,7 +76,7 @@ static int compare_jssc(const FsrAccelOptions *opt)
            100 * (total / jssc_total_ms - 1));
     printf("| DRAM traffic per batch, MB (model: uncompressed words) | | | | %.1f / %.1f (%+.1f%%) | |\n", dram,
            jssc_dram_mb, 100 * (dram / jssc_dram_mb - 1));
-    fsr_accel_report_free(&rep);
+    fsr_accel_report_close(&rep);
     return 0;
 }
 
@@ -95,7 +95,7 @@ int main(int argc, char **argv)
     const char *arch_spec = NULL, *net_spec = NULL, *json = NULL;
     int w = 1920, h = 1080, batch = 1, compare = 0, key_interval = 0, scale = 2;
     FsrAccelOptions opt;
-    fsr_accel_default_options(&opt);
+    fsr_accel_defaults(&opt);
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -157,11 +157,11 @@ int main(int argc, char **argv)
     if (fsr_accel_arch_get(&arch, arch_spec) < 0)
         return fail(fsr_last_error());
     FsrAccelNet *net = NULL;
-    if (fsr_accel_net_get(&net, net_spec, w, h) < 0)
+    if (fsr_accel_net_open(&net, net_spec, w, h) < 0)
         return fail(fsr_last_error());
     FsrAccelReport *rep = NULL;
     int ret = fsr_accel_eval_net(&rep, &arch, net, batch, &opt);
-    fsr_accel_net_free(&net);
+    fsr_accel_net_close(&net);
     if (ret < 0)
         return fail(fsr_last_error());
     if (!json || strcmp(json, "-"))
@@ -172,7 +172,7 @@ int main(int argc, char **argv)
         fsr_accel_transfer_defaults(&tp, scale);
         FsrAccelFrameCost tc;
         if (fsr_accel_transfer_cost(&tc, &arch, &tp, w, h) < 0) {
-            fsr_accel_report_free(&rep);
+            fsr_accel_report_close(&rep);
             return fail(fsr_last_error());
         }
         const double sr_s = rep->total.latency_s / batch, sr_e = rep->total.energy_total / batch;
@@ -188,9 +188,9 @@ int main(int argc, char **argv)
                sr_s / ((sr_s + (k - 1) * tc.seconds) / k), sr_e / ((sr_e + (k - 1) * tc.energy) / k));
     }
     if (json && fsr_accel_report_write_json(rep, json) < 0) {
-        fsr_accel_report_free(&rep);
+        fsr_accel_report_close(&rep);
         return fail(fsr_last_error());
     }
-    fsr_accel_report_free(&rep);
+    fsr_accel_report_close(&rep);
     return 0;
 }

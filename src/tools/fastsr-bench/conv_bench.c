@@ -104,7 +104,7 @@ static int make_net(FsrModel **m, const char *name)
     /* a model file (e.g. an FSRCNN): timed as it is, output at --size */
     const size_t len = strlen(name);
     if (len > 12 && !strcmp(name + len - 12, ".safetensors")) {
-        if (fsr_model_load(m, name) < 0) {
+        if (fsr_model_open(m, name) < 0) {
             fprintf(stderr, "fastsr-bench: %s\n", fsr_last_error());
             return -1;
         }
@@ -117,7 +117,7 @@ static int make_net(FsrModel **m, const char *name)
         return -1;
     }
     const int ch[4] = { 1, 64, 32, 1 };
-    if (fsr_model_create(m, "srcnn", 2, FSR_PAD_ZERO, 3, ch, k) < 0) {
+    if (fsr_model_open_empty(m, "srcnn", 2, FSR_PAD_ZERO, 3, ch, k) < 0) {
         fprintf(stderr, "fastsr-bench: %s\n", fsr_last_error());
         return -1;
     }
@@ -615,7 +615,7 @@ int bench_conv(int argc, char **argv)
         for (int t = 0; t < o.n_threads && !ret; t++)
             if (bench_net(&o, m, in, out, o.threads[t], peak[t], t == 0) < 0)
                 ret = 1;
-        fsr_model_free(&m);
+        fsr_model_close(&m);
     }
 #ifndef FASTSR_HAVE_DNNL
     printf("# built without oneDNN: no comparison\n");

@@ -156,16 +156,16 @@ static int open_model(FsrModel **model, ImageOptions *o)
     *model = NULL;
     if (!o->model_path)
         return 0;
-    if (fsr_model_load(model, o->model_path) < 0 || fsr_sr_open(&o->eval.sr, *model, o->threads) < 0) {
+    if (fsr_model_open(model, o->model_path) < 0 || fsr_sr_open(&o->eval.sr, *model, o->threads) < 0) {
         fprintf(stderr, "fastsr-bench: %s\n", fsr_last_error());
-        fsr_model_free(model);
+        fsr_model_close(model);
         return 1;
     }
     if ((*model)->scale != o->eval.scale) {
         fprintf(stderr, "fastsr-bench: %s is a x%d model, --scale is %d\n", o->model_path, (*model)->scale,
                 o->eval.scale);
         fsr_sr_close(&o->eval.sr);
-        fsr_model_free(model);
+        fsr_model_close(model);
         return 1;
     }
     return 0;
@@ -315,7 +315,7 @@ int bench_images(int argc, char **argv)
         if (listed == 0)
             fprintf(stderr, "fastsr-bench: no images in %s\n", o.dir);
         fsr_sr_close(&opt->sr);
-        fsr_model_free(&model);
+        fsr_model_close(&model);
         return 1;
     }
     cJSON *root = cJSON_CreateObject();
@@ -338,6 +338,6 @@ int bench_images(int argc, char **argv)
     fsr_sr_close(&opt->sr);
     for (int k = 0; k < b.n; k++)
         fsr_accel_sr_close(&b.acc[k]);
-    fsr_model_free(&model);
+    fsr_model_close(&model);
     return count ? ret : 1;
 }

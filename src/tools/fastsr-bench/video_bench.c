@@ -92,7 +92,7 @@ static int make_lr(const char *ref_path, int scale, int max_frames, int crf, con
     FsrPicture lr = { 0 };
     double *in = malloc(sizeof(double) * (size_t)w * h), *out = malloc(sizeof(double) * (size_t)lw * lh);
     int cap = 0;
-    if (!in || !out || (ret = fsr_picture_alloc(&lr, lw, lh)) < 0 || (ret = fsr_writer_open(&wr, &ws, rd)) < 0)
+    if (!in || !out || (ret = fsr_picture_open(&lr, lw, lh)) < 0 || (ret = fsr_writer_open(&wr, &ws, rd)) < 0)
         goto end;
     for (;;) {
         if (max_frames && ref->n >= max_frames)
@@ -140,7 +140,7 @@ end:
         fprintf(stderr, "fastsr-bench: error: %s\n", fsr_last_error());
     fsr_writer_close(&wr);
     fsr_reader_close(&rd);
-    fsr_picture_free(&lr);
+    fsr_picture_close(&lr);
     free(in);
     free(out);
     return ret < 0 ? -1 : 0;
@@ -258,7 +258,7 @@ typedef struct VideoOptions {
 static int parse_video_options(VideoOptions *o, int argc, char **argv)
 {
     *o = (VideoOptions) {
-        .preset = "medium", .accel = FSR_DEFAULT_ACCEL_ARCH,
+        .preset = "medium", .accel = FSR_ACCEL_DEFAULT_ARCH,
         .modes_buf = "bicubic,srcnn,fast", .keys_buf = "every:4,every:8,every:16,intra,adaptive",
         .scale = 2, .crf = 18, .ssim = 1, .fallback = FSR_TRANSFER_DEFAULT_FALLBACK,
     };
@@ -335,7 +335,7 @@ static int do_runs(Run *runs, int nruns, const Ref *ref, const VideoOptions *o, 
         for (int k = 0; k < ref->n; k++)
             r->psnr[k] = r->ssim[k] = NAN;
         FsrSettings s;
-        fsr_default_settings(&s);
+        fsr_run_defaults(&s);
         s.input = o->lr_out;
         s.output = NULL;
         s.scale = o->scale;

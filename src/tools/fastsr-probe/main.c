@@ -116,7 +116,7 @@ static int64_t bench_pass(const char *input, int hooked, double times[2])
     int ret;
     double t0 = now(), c0 = cpu_now();
     FsrReaderSettings rs;
-    fsr_reader_default_settings(&rs);
+    fsr_reader_defaults(&rs);
     rs.block_maps = hooked;
     rs.threads = 1;
     FsrReader *rd;
@@ -296,7 +296,7 @@ static int draw_frame(DrawOut **draw, FsrPicture *canvas, const char *draw_path,
     if (!*draw) {
         if (drawout_open(draw, draw_path, rd) < 0)
             return -1;
-        if (fsr_picture_alloc(canvas, sf->pic.w, sf->pic.h) < 0) {
+        if (fsr_picture_open(canvas, sf->pic.w, sf->pic.h) < 0) {
             fprintf(stderr, "fastsr-probe: error: %s\n", fsr_last_error());
             return -1;
         }
@@ -371,7 +371,7 @@ static int probe(const char *input, const ProbeOptions *o)
     }
     if (draw && drawout_close(&draw, !status) < 0)
         status = 1;
-    fsr_picture_free(&canvas);
+    fsr_picture_close(&canvas);
     fsr_reader_close(&rd);
     return status;
 }

@@ -296,7 +296,7 @@ static int training_create_model(Training *t)
     int ret;
     if (o->kind == ARCH_SRCNN) {
         const int ch[4] = { 1, 64, 32, 1 };
-        ret = fsr_model_create(&t->model, "srcnn", o->scale, FSR_PAD_REPLICATE, 3, ch, o->k);
+        ret = fsr_model_open_empty(&t->model, "srcnn", o->scale, FSR_PAD_REPLICATE, 3, ch, o->k);
     } else if (o->kind == ARCH_FSRCNN) {
         /* Dong et al. 2016: 5x5 d, 1x1 s, m x 3x3 s, 1x1 d, PReLU after
          * each, 9x9 transposed convolution to the HR luma */
@@ -308,23 +308,23 @@ static int training_create_model(Training *t)
             k[2 + i] = 3, ch[3 + i] = sh;
         k[2 + mm] = 1, ch[3 + mm] = d;
         k[3 + mm] = 9, ch[4 + mm] = 1;
-        ret = fsr_model_create_lr(&t->model, "fsrcnn", o->scale, FSR_PAD_REPLICATE, FSR_UP_DECONV, n, ch, k,
+        ret = fsr_model_open_empty_lr(&t->model, "fsrcnn", o->scale, FSR_PAD_REPLICATE, FSR_UP_DECONV, n, ch, k,
                                   FSR_ACT_PRELU);
     } else {
         const int ch[4] = { 1, 64, 32, o->scale * o->scale }, k[3] = { 5, 3, 3 };
-        ret = fsr_model_create_lr(&t->model, "espcn", o->scale, FSR_PAD_REPLICATE, FSR_UP_SHUFFLE, 3, ch, k,
+        ret = fsr_model_open_empty_lr(&t->model, "espcn", o->scale, FSR_PAD_REPLICATE, FSR_UP_SHUFFLE, 3, ch, k,
                                   FSR_ACT_RELU);
     }
     if (ret < 0)
         return ret;
     fsr_train_init_weights(t->model, o->seed);
     FsrTrainSettings ts;
-    fsr_train_default_settings(&ts);
+    fsr_trainer_defaults(&ts);
     ts.batch = o->batch;
     ts.lr = (float)o->lr;
     ts.lr_last = (float)o->lr_last;
     ts.threads = t->threads;
-    if ((ret = fsr_trainer_create(&t->tr, t->model, &ts)) < 0)
+    if ((ret = fsr_trainer_open(&t->tr, t->model, &ts)) < 0)
         return ret;
     t->out_size = fsr_train_out_size(t->model, ts.padding, o->patch);
     t->out_offset = fsr_train_out_offset(t->model, ts.padding, o->patch);
@@ -433,8 +433,8 @@ static void training_close(Training *t)
 {
     free(t->inputs);
     free(t->targets);
-    fsr_trainer_free(&t->tr);
-    fsr_model_free(&t->model);
+    fsr_trainer_close(&t->tr);
+    fsr_model_close(&t->model);
     fsr_patches_close(&t->ps);
     for (int i = 0; i < t->val.n; i++)
         free(t->val.rgb[i]);

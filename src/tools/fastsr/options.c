@@ -82,7 +82,7 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof(*o));
-    fsr_default_settings(&o->settings);
+    fsr_run_defaults(&o->settings);
     FsrSettings *s = &o->settings;
     optind = 1;
     opterr = 0;
