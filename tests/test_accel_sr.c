@@ -665,6 +665,39 @@ static void test_bicubic_backend(void **state)
     fsr_sr_close(&sr);
 }
 
+/* LR-input models: the layers run at LR size, a transposed convolution
+ * maps as the convolution giving its scale^2 phases, and the fixed-point
+ * backend refuses them with a message. */
+static void test_lr_model_shapes(void **state)
+{
+    (void)state;
+    const int ch[6] = { 1, 8, 4, 4, 8, 1 }, k[5] = { 5, 1, 3, 1, 9 };
+    for (int s = 2; s <= 4; s++) {
+        FsrModel *m = NULL;
+        assert_int_equal(fsr_model_open_empty_lr(&m, "fsrcnn", s, FSR_PAD_REPLICATE, FSR_UP_DECONV, 5, ch, k,
+                                             FSR_ACT_PRELU), 0);
+        FsrAccelNet *net = NULL;
+        assert_int_equal(fsr_accel_net_from_model(&net, m, 48 * s, 24 * s), 0);
+        assert_int_equal(net->n_layers, 5);
+        for (int i = 0; i < 5; i++) {
+            assert_int_equal(net->layers[i].W, 48);
+            assert_int_equal(net->layers[i].H, 24);
+        }
+        assert_int_equal(net->layers[4].M, s * s);
+        assert_int_equal(net->layers[4].C, 8);
+        assert_int_equal(net->layers[4].R, s == 2 ? 5 : 3);
+        fsr_accel_net_close(&net);
+        /* an output size that is not a multiple of the scale */
+        assert_true(fsr_accel_net_from_model(&net, m, 48 * s + 1, 24 * s) < 0);
+        FsrAccelArch a;
+        fsr_accel_arch_eyeriss_v1(&a);
+        AccelSr *asr = NULL;
+        assert_true(accel_sr_open(&asr, m, &a) < 0);
+        assert_non_null(strstr(fsr_last_error(), "bicubic-input"));
+        fsr_model_close(&m);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -680,6 +713,7 @@ int main(void)
         cmocka_unit_test(test_transfer_cost_hand_count),
         cmocka_unit_test(test_fixed_backend_rectangles),
         cmocka_unit_test(test_bicubic_backend),
+        cmocka_unit_test(test_lr_model_shapes),
     };
     return tu_result(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "conv.h"
 #include "log.h"
 
 /* Puts prefix before the error recorded by a callee (copied first: the
@@ -438,11 +439,35 @@ int fsr_accel_net_from_model(FsrAccelNet **out, const FsrModel *m, int w, int h)
         return fsr_error(FSR_ERR(EINVAL), "input size %dx%d is impossible", w, h);
     char name[128];
     snprintf(name, sizeof(name), "%s-%s", m->arch[0] ? m->arch : "model", m->name);
+    /* LR-input models: every layer runs on the LR grid (w, h are the HR
+     * output's size).  A transposed convolution maps as the convolution
+     * over its LR input that gives its scale^2 phases as channels (as the
+     * engine runs it, fsr_conv_deconv_phases: 5x5 at x2, 3x3 at x3, x4);
+     * the pixel shuffle after it is data movement only: the phases are
+     * written to DRAM in HR order, which the ofmap traffic already counts. */
+    const int lr = m->input == FSR_INPUT_LR_Y;
+    if (lr && (m->scale < 2 || w % m->scale || h % m->scale))
+        return fsr_error(FSR_ERR(EINVAL), "output %dx%d is not a multiple of the model's scale %d", w, h, m->scale);
+    if (lr) {
+        w /= m->scale;
+        h /= m->scale;
+    }
     FsrAccelNet *net = net_new(name, m->n_layers);
     if (!net)
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
     for (int i = 0; i < m->n_layers; i++) {
+        FsrConvLayer phases = { 0 };
         const FsrConvLayer *c = &m->layers[i];
+        if (lr && m->upsample == FSR_UP_DECONV && i == m->n_layers - 1) {
+            int shift, ret;
+            if ((ret = fsr_conv_deconv_phases(&phases, c, m->scale, &shift)) < 0) {
+                fsr_accel_net_close(&net);
+                return ret;
+            }
+            free(phases.weight);
+            free(phases.bias);
+            c = &phases;
+        }
         char ln[16];
         snprintf(ln, sizeof(ln), "conv%d", i + 1);
         if (c->kh < 1 || c->kw < 1 || !(c->kh & 1) || !(c->kw & 1)) {

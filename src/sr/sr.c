@@ -71,6 +71,16 @@ struct FsrSR {
     double *profile;
     uint8_t *tmp;                 /* bicubic luma for fsr_sr_picture */
     size_t tmp_size;
+    /* LR-input models (FSR_INPUT_LR_Y): every layer runs on the LR grid
+     * and the last one gives the scale^2 phases of the HR output as
+     * channels (a transposed convolution is rewritten that way,
+     * fsr_conv_deconv_phases), which the tile loop shuffles into the HR
+     * rows. */
+    int lr_input;
+    int shuffle;                  /* last layer's channels are HR phases */
+    int shift;                    /* phase (i, j) of LR (y, x) is HR (s*y + i - shift, s*x + j - shift) */
+    ptrdiff_t ostride;            /* floats per channel of the last layer's output row */
+    float *slope[MAX_LAYERS];     /* PReLU slopes of layer m, NULL without PReLU */
 };
 
 /* Tile geometry: feature f covers picture columns [ox[f], ox[f] + fw[f]);
@@ -181,6 +191,7 @@ static int alloc_scratch(FsrSR *sr)
         }
     /* Partial rows: an odd number of cache lines apart, like channel rows. */
     sr->pstride = odd_lines(g.cw[sr->n_layers - 1]);
+    sr->ostride = odd_lines(round8(sr->tile_w));
     sr->scratch = calloc((size_t)sr->threads, sizeof(*sr->scratch));
     if (!sr->scratch)
         return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
@@ -197,7 +208,7 @@ static int alloc_scratch(FsrSR *sr)
         for (int f = 0; f < sr->n_layers; f++)
             memset(s->ring[f], 0, (size_t)sr->nslot[f] * sr->slot[f] * sizeof(float));
         s->zero = alloc_floats(zero_size);
-        s->out = alloc_floats((size_t)round8(sr->tile_w));
+        s->out = alloc_floats((size_t)sr->layer[sr->n_layers - 1].out_ch * sr->ostride);
         if (!s->zero || !s->out)
             goto fail;
         memset(s->zero, 0, zero_size * sizeof(float));
@@ -221,6 +232,11 @@ static void set_margin(FsrSR *sr, const FsrModel *m)
     for (int i = 0; m && i < m->n_layers; i++) {
         sr->margin_x += m->layers[i].kw / 2;
         sr->margin_y += m->layers[i].kh / 2;
+    }
+    if (m && m->input == FSR_INPUT_LR_Y) {
+        /* LR pixels, seen from any of the scale x scale HR pixels over one */
+        sr->margin_x = sr->margin_x * m->scale + m->scale - 1;
+        sr->margin_y = sr->margin_y * m->scale + m->scale - 1;
     }
 }
 
@@ -246,19 +262,40 @@ int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_
     sr->tile_w = FSR_SR_TILE_W;
     sr->tile_h = FSR_SR_TILE_H;
     fsr_conv_dsp_init(&sr->dsp, cpu_flags);
+    sr->lr_input = m->input == FSR_INPUT_LR_Y;
+    sr->shuffle = m->upsample != FSR_UP_NONE;
+    /* The layers as the tiles run them: a transposed convolution becomes
+     * the convolution giving its phases. */
+    FsrConvLayer layers[MAX_LAYERS], phases = { 0 };
+    memcpy(layers, m->layers, sizeof(*layers) * (size_t)m->n_layers);
+    if (m->upsample == FSR_UP_DECONV) {
+        if ((ret = fsr_conv_deconv_phases(&phases, &m->layers[m->n_layers - 1], m->scale, &sr->shift)) < 0)
+            goto fail;
+        layers[m->n_layers - 1] = phases;
+    }
+    for (int i = 0; i < m->n_layers; i++)
+        if (fsr_model_layer_act(m, i) == FSR_ACT_PRELU) {
+            if (!(sr->slope[i] = malloc(sizeof(float) * (size_t)layers[i].out_ch))) {
+                ret = fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
+                goto fail;
+            }
+            memcpy(sr->slope[i], layers[i].slope, sizeof(float) * (size_t)layers[i].out_ch);
+        }
     /* A single-channel last layer (luma out) goes by row partials: its
      * input needs no kh-row ring (for 9-5-5, 140 kB less next to layer 2's
      * ring and weights in L2), and its kernel has 10 accumulators where a
      * one-channel output row has few independent sums. */
-    sr->parts = m->layers[m->n_layers - 1].out_ch == 1;
+    sr->parts = layers[m->n_layers - 1].out_ch == 1;
     int c8[MAX_LAYERS] = { 0 };
     for (int i = 1; i < m->n_layers; i++) {
-        const FsrConvLayer *l = &m->layers[i];
+        const FsrConvLayer *l = &layers[i];
         c8[i] = !(i + 1 == m->n_layers && sr->parts) && l->in_ch % 8 == 0 && fsr_conv_c8_ok(l) && l->kh * l->kw >= 9;
     }
     for (int i = 0; i < m->n_layers; i++) {
         const int last = i + 1 == m->n_layers;
-        const FsrConvLayer *l = &m->layers[i];
+        const FsrConvLayer *l = &layers[i];
+        /* ReLU inside the kernels; PReLU after them (run_layer_row) */
+        const int relu = fsr_model_layer_act(m, i) == FSR_ACT_RELU;
         /* Channel-interleaved input for wide layers with 3x3 or larger
          * kernels (fsr_conv_pack_c8): about 10% faster than the planar
          * kernel on layer 2 of 9-5-5.  (1x1 layers keep the planar one:
@@ -269,17 +306,21 @@ int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_
             /* An interleaved layer, or a single-channel one before it that
              * writes its input straight in that order (no planar row, no
              * copy). */
-            ret = fsr_conv_pack_c8(&sr->layer[i], l, !last);
+            ret = fsr_conv_pack_c8(&sr->layer[i], l, relu);
         else
-            ret = fsr_conv_pack(&sr->layer[i], l, !last);
+            ret = fsr_conv_pack(&sr->layer[i], l, relu);
         if (ret < 0)
             goto fail;
     }
     if ((ret = alloc_scratch(sr)) < 0)
         goto fail;
+    free(phases.weight);
+    free(phases.bias);
     *psr = sr;
     return 0;
 fail:
+    free(phases.weight);
+    free(phases.bias);
     fsr_sr_close(&sr);
     return ret;
 }
@@ -363,6 +404,8 @@ void fsr_sr_close(FsrSR **psr)
     for (int i = 0; i < sr->n_layers; i++)
         fsr_conv_pack_close(&sr->layer[i]);
     free(sr->tmp);
+    for (int i = 0; i < MAX_LAYERS; i++)
+        free(sr->slope[i]);
     free(sr);
     *psr = NULL;
 }
@@ -370,6 +413,11 @@ void fsr_sr_close(FsrSR **psr)
 int fsr_sr_scale(const FsrSR *sr)
 {
     return sr ? sr->scale : FSR_ERR(EINVAL);
+}
+
+int fsr_sr_lr_input(const FsrSR *sr)
+{
+    return sr ? sr->lr_input : FSR_ERR(EINVAL);
 }
 
 int fsr_sr_threads(const FsrSR *sr)
@@ -413,7 +461,8 @@ typedef struct Job {
     int src_float;              /* 1: float input/output, no scaling */
     void *dst;                  /* rectangle's top-left */
     ptrdiff_t dst_stride;
-    int w, h, rx, ry;           /* picture size, rectangle origin */
+    int w, h, rx, ry;           /* picture size, rectangle origin (the input's grid) */
+    int hx, hy, hw, hh;         /* LR-input models: the HR output rectangle */
 } Job;
 
 typedef struct TileState {
@@ -524,6 +573,8 @@ static void run_layer_row(TileState *t, int m, int r, float *out, ptrdiff_t out_
         t->sr->dsp.conv_row_c8(out, out_cs, rows, 8 * t->sr->stride[m], l, t->g.cw[m], t->s->acc);
     else
         t->sr->dsp.conv_row(out, out_cs, rows, t->sr->stride[m], l, t->g.cw[m]);
+    if (t->sr->slope[m])
+        t->sr->dsp.prelu_row(out, out_cs, l->out_ch, t->sr->slope[m], t->g.cw[m], writes_c8(l));
     if (t->sr->profile)
         t->s->seconds[m] += clock_thread() - t0;
 }
@@ -587,6 +638,32 @@ static void run_tile(const FsrSR *sr, const Job *j, Scratch *s, int tx, int ty, 
         t.next[f] = ty - margin > 0 ? ty - margin : 0;
     }
     for (int y = ty; y < ty + th; y++) {
+        if (sr->shuffle) {
+            /* LR row y gives HR rows s*y .. s*y+s-1: phase (i, k) of
+             * column x is HR (s*y + i, s*x + k), kept where it falls
+             * inside the HR rectangle */
+            run_layer_row(&t, L - 1, y, s->out, sr->ostride);
+            const int sc = sr->scale, sh = sr->shift;
+            const int X0 = sc * tx - sh > j->hx ? sc * tx - sh : j->hx;
+            const int X1 = sc * (tx + tw) - sh < j->hx + j->hw ? sc * (tx + tw) - sh : j->hx + j->hw;
+            for (int i = 0; i < sc; i++) {
+                const int Y = sc * y + i - sh;
+                if (Y < j->hy || Y >= j->hy + j->hh)
+                    continue;
+                const float *ph = s->out + (size_t)i * sc * sr->ostride;
+                /* HR column X is phase (X + sh) % sc of LR column (X + sh) / sc */
+                if (j->src_float) {
+                    float *d = (float *)j->dst + (ptrdiff_t)(Y - j->hy) * j->dst_stride - j->hx;
+                    for (int X = X0; X < X1; X++)
+                        d[X] = ph[((X + sh) % sc) * sr->ostride + (X + sh) / sc - tx];
+                } else {
+                    uint8_t *d = (uint8_t *)j->dst + (ptrdiff_t)(Y - j->hy) * j->dst_stride - j->hx;
+                    for (int X = X0; X < X1; X++)
+                        d[X] = to_u8(ph[((X + sh) % sc) * sr->ostride + (X + sh) / sc - tx]);
+                }
+            }
+            continue;
+        }
         run_layer_row(&t, L - 1, y, s->out, 0);
         if (j->src_float) {
             float *d = (float *)j->dst + (ptrdiff_t)(y - j->ry) * j->dst_stride + (tx - j->rx);
@@ -615,6 +692,7 @@ static int strip_edge(int i, int n, int rw, int align)
 
 static int run(FsrSR *sr, const Job *j, int rw, int rh)
 {
+
     /* Tiles at most tile_w x tile_h, all of nearly the same size: the last
      * strip is not a sliver that pays a whole halo for a few columns. */
     int ntx = (rw + sr->tile_w - 1) / sr->tile_w;
@@ -673,6 +751,18 @@ static int check_rect(const FsrSR *sr, const void *dst, const void *src, ptrdiff
 {
     if (!sr || !dst || !src)
         return fsr_error(FSR_ERR(EINVAL), "sr: NULL argument");
+    if (sr->lr_input) {
+        /* w x h is the LR input; the rectangle is in the HR output */
+        if (w <= 0 || h <= 0 || w > MAX_DIM / sr->scale || h > MAX_DIM / sr->scale)
+            return fsr_error(FSR_ERR(EINVAL), "sr: LR plane size %dx%d out of range", w, h);
+        if (stride < w || dst_stride < rw)
+            return fsr_error(FSR_ERR(EINVAL), "sr: stride smaller than the width");
+        const int W = w * sr->scale, H = h * sr->scale;
+        if (x < 0 || y < 0 || rw <= 0 || rh <= 0 || x > W - rw || y > H - rh)
+            return fsr_error(FSR_ERR(EINVAL), "sr: rectangle %dx%d at (%d,%d) is not inside the %dx%d output",
+                             rw, rh, x, y, W, H);
+        return sr->scratch ? 0 : fsr_error(FSR_ERR(ENOMEM), "sr: no tile buffers (a failed fsr_sr_set_tile)");
+    }
     if (sr->backend == FSR_SR_FLOAT && !sr->scratch)
         return fsr_error(FSR_ERR(ENOMEM), "sr: no tile buffers (a failed fsr_sr_set_tile)");
     if (w <= 0 || h <= 0 || w > MAX_DIM || h > MAX_DIM)
@@ -712,6 +802,21 @@ static int fixed_rect(FsrSR *sr, uint8_t *dst, ptrdiff_t dst_stride, const uint8
     return ret < 0 ? ret : 0;
 }
 
+/* An LR-input model's HR rectangle is made from the LR rectangle of the
+ * pixels under it. */
+static int run_job(FsrSR *sr, Job *j, int x, int y, int rw, int rh)
+{
+    if (!sr->lr_input)
+        return run(sr, j, rw, rh);
+    /* HR row Y comes from LR row (Y + shift) / s: with a shift, the last
+     * HR rows come from LR row h, one past the picture, which the last
+     * layer computes from padded features like any border row */
+    const int s = sr->scale, sh = sr->shift;
+    j->hx = x, j->hy = y, j->hw = rw, j->hh = rh;
+    j->rx = (x + sh) / s, j->ry = (y + sh) / s;
+    return run(sr, j, (x + rw - 1 + sh) / s + 1 - j->rx, (y + rh - 1 + sh) / s + 1 - j->ry);
+}
+
 int fsr_sr_luma_rect(FsrSR *sr, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *bicubic_y,
                      ptrdiff_t stride, int w, int h, int x, int y, int rw, int rh)
 {
@@ -725,15 +830,16 @@ int fsr_sr_luma_rect(FsrSR *sr, uint8_t *dst, ptrdiff_t dst_stride, const uint8_
             memcpy(dst + r * dst_stride, bicubic_y + (ptrdiff_t)(y + r) * stride + x, (size_t)rw);
         return 0;
     }
-    const Job j = { .src = bicubic_y, .stride = stride, .dst = dst, .dst_stride = dst_stride,
-                    .w = w, .h = h, .rx = x, .ry = y };
-    return run(sr, &j, rw, rh);
+    Job j = { .src = bicubic_y, .stride = stride, .dst = dst, .dst_stride = dst_stride,
+              .w = w, .h = h, .rx = x, .ry = y };
+    return run_job(sr, &j, x, y, rw, rh);
 }
 
 int fsr_sr_luma(FsrSR *sr, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *bicubic_y,
                 ptrdiff_t stride, int w, int h)
 {
-    return fsr_sr_luma_rect(sr, dst, dst_stride, bicubic_y, stride, w, h, 0, 0, w, h);
+    const int f = sr && sr->lr_input ? sr->scale : 1;
+    return fsr_sr_luma_rect(sr, dst, dst_stride, bicubic_y, stride, w, h, 0, 0, w * f, h * f);
 }
 
 int fsr_sr_run_float(FsrSR *sr, float *dst, ptrdiff_t dst_stride, const float *src, ptrdiff_t stride,
@@ -744,17 +850,34 @@ int fsr_sr_run_float(FsrSR *sr, float *dst, ptrdiff_t dst_stride, const float *s
         return ret;
     if (sr->backend != FSR_SR_FLOAT)
         return fsr_error(FSR_ERR(EINVAL), "sr: float planes need the float backend");
-    const Job j = { .src = src, .stride = stride, .src_float = 1, .dst = dst, .dst_stride = dst_stride,
-                    .w = w, .h = h, .rx = x, .ry = y };
-    return run(sr, &j, rw, rh);
+    Job j = { .src = src, .stride = stride, .src_float = 1, .dst = dst, .dst_stride = dst_stride,
+              .w = w, .h = h, .rx = x, .ry = y };
+    return run_job(sr, &j, x, y, rw, rh);
 }
 
-int fsr_sr_luma_unit(FsrSR *sr, uint8_t *dst, const double *src, int w, int h)
+int fsr_sr_luma_unit(FsrSR *sr, uint8_t *dst, const double *src, int w, int h, const double *lr, int lw, int lh)
 {
-    if (!sr || !dst || !src || w < 1 || h < 1 || w > MAX_DIM || h > MAX_DIM)
+    if (!sr || !dst || !src || !lr || w < 1 || h < 1 || w > MAX_DIM || h > MAX_DIM)
         return fsr_error(FSR_ERR(EINVAL), "sr: bad plane arguments");
     const size_t n = (size_t)w * h;
     int ret = FSR_ERR(ENOMEM);
+    if (sr->lr_input) {
+        /* an LR-input network reads the LR luma, unrounded as well */
+        const size_t nl = (size_t)lw * lh;
+        float *in = malloc(nl * sizeof(float)), *res = malloc(n * sizeof(float));
+        if (in && res) {
+            for (size_t i = 0; i < nl; i++)
+                in[i] = (float)lr[i];
+            ret = fsr_sr_run_float(sr, res, w, in, lw, lw, lh, 0, 0, w, h);
+            for (size_t i = 0; ret >= 0 && i < n; i++)
+                dst[i] = matlab_u8(res[i] * 255.0);
+        } else {
+            fsr_error(ret, "sr: out of memory");
+        }
+        free(in);
+        free(res);
+        return ret;
+    }
     if (sr->backend != FSR_SR_FLOAT) {
         uint8_t *in = malloc(n);
         if (!in)
@@ -790,6 +913,8 @@ int fsr_sr_picture(FsrSR *sr, FsrPicture *hr, const FsrPicture *lr)
     int ret = fsr_bicubic_picture(hr, lr, sr->scale);
     if (ret < 0 || sr->backend == FSR_SR_BICUBIC)
         return ret;
+    if (sr->lr_input) /* chroma stays bicubic; the luma comes from the LR luma */
+        return fsr_sr_luma(sr, hr->data[0], hr->stride[0], lr->data[0], lr->stride[0], lr->w, lr->h);
     /* The network reads a neighbourhood of every pixel, so it cannot write
      * over its own input: keep the bicubic luma aside. */
     const size_t need = (size_t)hr->w * hr->h;

@@ -24,10 +24,11 @@ int fsr_sr_run_float(FsrSR *sr, float *dst, ptrdiff_t dst_stride, const float *s
 int fsr_sr_threads(const FsrSR *sr);
 
 /* The evaluation protocol's SR step: src is the unrounded bicubic luma in
- * [0, 1] (w x h, packed), which SRCNN's test code feeds to the network;
+ * [0, 1] (w x h, packed), which SRCNN's test code feeds to the network (an
+ * LR-input network reads lr, the unrounded LR luma, lw x lh, instead);
  * dst (packed) gets the output rounded as MATLAB's uint8() does.  The
  * fixed-point and bicubic backends see src rounded to 8 bits, as the chip
  * and the video pipeline do. */
-int fsr_sr_luma_unit(FsrSR *sr, uint8_t *dst, const double *src, int w, int h);
+int fsr_sr_luma_unit(FsrSR *sr, uint8_t *dst, const double *src, int w, int h, const double *lr, int lw, int lh);
 
 #endif
