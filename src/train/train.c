@@ -13,12 +13,8 @@
 
 #include "log.h"
 #include "model_internal.h"
+#include "train_kernels.h"
 
-#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-#define HOT __attribute__((target_clones("avx2", "default")))
-#else
-#define HOT
-#endif
 
 void fsr_trainer_defaults(FsrTrainSettings *s)
 {
@@ -164,189 +160,6 @@ void fsr_train_init_weights(FsrModel *m, uint64_t seed)
     }
 }
 
-/* ---- kernels: valid cross-correlation and its two gradients ----
- * All three go through im2col: col[(c, ky, kx)][(y, x)] holds the input
- * pixel each weight meets at each output position, so every inner loop
- * runs over the whole output plane (hundreds of contiguous floats) and
- * vectorises well, instead of over one short row. */
-
-static void im2col(float *col, const float *in, int C, int k, int hi, int wi)
-{
-    const int ho = hi - k + 1, wo = wi - k + 1;
-    for (int c = 0; c < C; c++)
-        for (int ky = 0; ky < k; ky++)
-            for (int kx = 0; kx < k; kx++) {
-                float *d = col + ((size_t)(c * k + ky) * k + kx) * ho * wo;
-                const float *src = in + (size_t)c * hi * wi + (size_t)ky * wi + kx;
-                for (int y = 0; y < ho; y++)
-                    memcpy(d + (size_t)y * wo, src + (size_t)y * wi, sizeof(float) * wo);
-            }
-}
-
-/* out[m][p] = b[m] + sum_k w[m][k] col[k][p], four output maps at a time so
- * each col row is loaded once for four accumulators. */
-HOT static void gemm_fwd(float *out, const float *col, const float *w, const float *b, int M, int K, int P)
-{
-    int m = 0;
-    for (; m + 4 <= M; m += 4) {
-        float *o0 = out + (size_t)m * P, *o1 = o0 + P, *o2 = o1 + P, *o3 = o2 + P;
-        for (int p = 0; p < P; p++) {
-            o0[p] = b[m];
-            o1[p] = b[m + 1];
-            o2[p] = b[m + 2];
-            o3[p] = b[m + 3];
-        }
-        const float *w0 = w + (size_t)m * K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;
-        for (int k = 0; k < K; k++) {
-            const float *cr = col + (size_t)k * P;
-            const float a0 = w0[k], a1 = w1[k], a2 = w2[k], a3 = w3[k];
-            for (int p = 0; p < P; p++) {
-                const float v = cr[p];
-                o0[p] = o0[p] + a0 * v;
-                o1[p] = o1[p] + a1 * v;
-                o2[p] = o2[p] + a2 * v;
-                o3[p] = o3[p] + a3 * v;
-            }
-        }
-    }
-    for (; m < M; m++) {
-        float *o = out + (size_t)m * P;
-        for (int p = 0; p < P; p++)
-            o[p] = b[m];
-        for (int k = 0; k < K; k++) {
-            const float *cr = col + (size_t)k * P;
-            const float a = w[(size_t)m * K + k];
-            for (int p = 0; p < P; p++)
-                o[p] = o[p] + a * cr[p];
-        }
-    }
-}
-
-/* Eight partial sums, combined in a fixed order: vectorisable without
- * letting the compiler reassociate. */
-HOT static float dot(const float *a, const float *b, int n)
-{
-    float acc[8] = { 0 };
-    int i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; j++)
-            acc[j] = acc[j] + a[i + j] * b[i + j];
-    for (; i < n; i++)
-        acc[i & 7] = acc[i & 7] + a[i] * b[i];
-    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-}
-
-HOT static float sum(const float *a, int n)
-{
-    float acc[8] = { 0 };
-    int i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; j++)
-            acc[j] = acc[j] + a[i + j];
-    for (; i < n; i++)
-        acc[i & 7] = acc[i & 7] + a[i];
-    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-}
-
-/* gw[m][k] += g[m] . col[k], gb[m] += sum g[m] */
-static void gemm_bwd_w(float *gw, float *gb, const float *g, const float *col, int M, int K, int P)
-{
-    for (int m = 0; m < M; m++) {
-        const float *gm = g + (size_t)m * P;
-        gb[m] += sum(gm, P);
-        for (int k = 0; k < K; k++)
-            gw[(size_t)m * K + k] += dot(gm, col + (size_t)k * P, P);
-    }
-}
-
-/* gcol[k][p] = sum_m w[m][k] g[m][p] */
-HOT static void gemm_bwd_col(float *gcol, const float *g, const float *w, int M, int K, int P)
-{
-    for (int k = 0; k < K; k++) {
-        float *d = gcol + (size_t)k * P;
-        for (int p = 0; p < P; p++)
-            d[p] = 0.f;
-        int m = 0;
-        for (; m + 4 <= M; m += 4) {
-            const float a0 = w[(size_t)m * K + k], a1 = w[(size_t)(m + 1) * K + k];
-            const float a2 = w[(size_t)(m + 2) * K + k], a3 = w[(size_t)(m + 3) * K + k];
-            const float *g0 = g + (size_t)m * P, *g1 = g0 + P, *g2 = g1 + P, *g3 = g2 + P;
-            for (int p = 0; p < P; p++)
-                d[p] = d[p] + (((a0 * g0[p] + a1 * g1[p]) + a2 * g2[p]) + a3 * g3[p]);
-        }
-        for (; m < M; m++) {
-            const float a = w[(size_t)m * K + k];
-            const float *gm = g + (size_t)m * P;
-            for (int p = 0; p < P; p++)
-                d[p] = d[p] + a * gm[p];
-        }
-    }
-}
-
-/* gin[c][y+ky][x+kx] += gcol[(c,ky,kx)][y][x]; gin zeroed by the caller */
-static void col2im(float *gin, const float *gcol, int C, int k, int hi, int wi)
-{
-    const int ho = hi - k + 1, wo = wi - k + 1;
-    for (int c = 0; c < C; c++)
-        for (int ky = 0; ky < k; ky++)
-            for (int kx = 0; kx < k; kx++) {
-                const float *s = gcol + ((size_t)(c * k + ky) * k + kx) * ho * wo;
-                float *d = gin + (size_t)c * hi * wi + (size_t)ky * wi + kx;
-                for (int y = 0; y < ho; y++)
-                    for (int x = 0; x < wo; x++)
-                        d[(size_t)y * wi + x] += s[(size_t)y * wo + x];
-            }
-}
-
-/* Copies C planes of h x w into (h+2p) x (w+2p) with zero or replicated
- * borders. */
-static void pad_planes(float *dst, const float *src, int C, int h, int w, int p, int mode)
-{
-    const int hp = h + 2 * p, wp = w + 2 * p;
-    for (int c = 0; c < C; c++) {
-        const float *s = src + (size_t)c * h * w;
-        float *d = dst + (size_t)c * hp * wp;
-        for (int y = 0; y < hp; y++) {
-            int sy = y - p;
-            if (mode == FSR_PAD_ZERO && (sy < 0 || sy >= h)) {
-                memset(d + (size_t)y * wp, 0, sizeof(float) * wp);
-                continue;
-            }
-            sy = sy < 0 ? 0 : sy >= h ? h - 1 : sy;
-            for (int x = 0; x < wp; x++) {
-                int sx = x - p;
-                if (sx < 0 || sx >= w)
-                    d[(size_t)y * wp + x] = mode == FSR_PAD_ZERO ? 0.f : s[(size_t)sy * w + (sx < 0 ? 0 : w - 1)];
-                else
-                    d[(size_t)y * wp + x] = s[(size_t)sy * w + sx];
-            }
-        }
-    }
-}
-
-/* The adjoint of pad_planes: gradient of the padded planes folded back. */
-static void unpad_grad(float *dst, const float *src, int C, int h, int w, int p, int mode)
-{
-    const int hp = h + 2 * p, wp = w + 2 * p;
-    for (int c = 0; c < C; c++) {
-        const float *s = src + (size_t)c * hp * wp;
-        float *d = dst + (size_t)c * h * w;
-        for (int y = 0; y < h; y++)
-            memcpy(d + (size_t)y * w, s + (size_t)(y + p) * wp + p, sizeof(float) * w);
-        if (mode != FSR_PAD_REPLICATE || p == 0)
-            continue;
-        for (int y = 0; y < hp; y++)
-            for (int x = 0; x < wp; x++) {
-                const int sy = y - p, sx = x - p;
-                if (sy >= 0 && sy < h && sx >= 0 && sx < w)
-                    continue;
-                const int cy = sy < 0 ? 0 : sy >= h ? h - 1 : sy;
-                const int cx = sx < 0 ? 0 : sx >= w ? w - 1 : sx;
-                d[(size_t)cy * w + cx] += s[(size_t)y * wp + x];
-            }
-    }
-}
-
 /* ---- one patch: forward, loss, backward ---- */
 
 typedef struct Work {
@@ -486,7 +299,7 @@ static void deconv_fwd(Work *w, const FsrConvLayer *L, int s, const float *in, i
         for (int c = 0; c < C; c++)
             w->wt[(size_t)k * C + c] = L->weight[(size_t)c * kk + k];
     static const float zeros[FSR_MODEL_MAX_KERNEL * FSR_MODEL_MAX_KERNEL];
-    gemm_fwd(w->taps, in, w->wt, zeros, kk, C, f * f);
+    train_gemm_fwd(w->taps, in, w->wt, zeros, kk, C, f * f);
     for (int Y = 0; Y < o; Y++)
         for (int X = 0; X < o; X++) {
             float acc = L->bias[0];
@@ -525,12 +338,12 @@ static void deconv_bwd(Work *w, const FsrConvLayer *L, int s, const float *in, i
     gb[0] += gbias;
     float dummy[FSR_MODEL_MAX_KERNEL * FSR_MODEL_MAX_KERNEL] = { 0 };
     memset(w->gwt, 0, sizeof(float) * (size_t)kk * C);
-    gemm_bwd_w(w->gwt, dummy, gt, in, kk, C, f * f);
+    train_gemm_bwd_w(w->gwt, dummy, gt, in, kk, C, f * f);
     for (int k = 0; k < kk; k++)
         for (int c = 0; c < C; c++)
             gw[(size_t)c * kk + k] += w->gwt[(size_t)k * C + c];
     if (gin)
-        gemm_bwd_col(gin, gt, w->wt, kk, C, f * f);
+        train_gemm_bwd_col(gin, gt, w->wt, kk, C, f * f);
 }
 
 /* Adds this patch's gradient (scaled by gscale) to grads; returns the sum of
@@ -548,10 +361,10 @@ static double patch_pass(const FsrModel *m, int padding, Work *w, const float *i
     for (int l = 0; l < n_conv; l++) {
         const FsrConvLayer *L = &m->layers[l];
         const int p = padding == FSR_TRAIN_VALID ? 0 : L->kh / 2;
-        pad_planes(w->padded[l], x, L->in_ch, s, s, p, padding == FSR_TRAIN_VALID ? FSR_PAD_ZERO : padding);
+        train_pad_planes(w->padded[l], x, L->in_ch, s, s, p, padding == FSR_TRAIN_VALID ? FSR_PAD_ZERO : padding);
         const int sp = s + 2 * p, so = sp - L->kh + 1;
-        im2col(w->col[l], w->padded[l], L->in_ch, L->kh, sp, sp);
-        gemm_fwd(w->act[l], w->col[l], L->weight, L->bias, L->out_ch, L->in_ch * L->kh * L->kw, so * so);
+        train_im2col(w->col[l], w->padded[l], L->in_ch, L->kh, sp, sp);
+        train_gemm_fwd(w->act[l], w->col[l], L->weight, L->bias, L->out_ch, L->in_ch * L->kh * L->kw, so * so);
         s = so;
         sizes[l + 1] = s;
         activate(L, fsr_model_layer_act(m, l), w->act[l], w->pre[l], (size_t)s * s);
@@ -612,13 +425,13 @@ static double patch_pass(const FsrModel *m, int padding, Work *w, const float *i
         const size_t nw = (size_t)L->out_ch * K;
         activate_back(L, fsr_model_layer_act(m, l), w->g, w->act[l], w->pre[l], (size_t)so * so,
                       grads + off[l] + nw + L->out_ch);
-        gemm_bwd_w(grads + off[l], grads + off[l] + nw, w->g, w->col[l], L->out_ch, K, so * so);
+        train_gemm_bwd_w(grads + off[l], grads + off[l] + nw, w->g, w->col[l], L->out_ch, K, so * so);
         if (l == 0)
             break;
-        gemm_bwd_col(w->gcol, w->g, L->weight, L->out_ch, K, so * so);
+        train_gemm_bwd_col(w->gcol, w->g, L->weight, L->out_ch, K, so * so);
         memset(w->gpad, 0, sizeof(float) * (size_t)L->in_ch * sp * sp);
-        col2im(w->gpad, w->gcol, L->in_ch, L->kh, sp, sp);
-        unpad_grad(w->g2, w->gpad, L->in_ch, sin, sin, p, padding == FSR_TRAIN_VALID ? FSR_PAD_ZERO : padding);
+        train_col2im(w->gpad, w->gcol, L->in_ch, L->kh, sp, sp);
+        train_unpad_grad(w->g2, w->gpad, L->in_ch, sin, sin, p, padding == FSR_TRAIN_VALID ? FSR_PAD_ZERO : padding);
         float *t = w->g;
         w->g = w->g2;
         w->g2 = t;
