@@ -414,6 +414,30 @@ static uint8_t *random_plane(int w, int h, uint32_t seed)
     return p;
 }
 
+/* The luma of in (w x h; an LR-input model's output is W x H, else W x H
+ * = w x h) with 1 thread, with 2 threads, and with 2 threads and tiles of
+ * tw x th: the same bytes every time.  Returns the result (free() it). */
+static uint8_t *luma_same_for_threads_and_tiles(const FsrModel *m, const uint8_t *in, int w, int h, int W, int H,
+                                               int tw, int th)
+{
+    uint8_t *a = malloc((size_t)W * H), *b = malloc((size_t)W * H), *c = malloc((size_t)W * H);
+    FsrSR *one = NULL, *two = NULL;
+    assert_int_equal(fsr_sr_open(&one, m, &(FsrSRSettings){ .threads = 1 }), 0);
+    assert_int_equal(fsr_sr_open(&two, m, &(FsrSRSettings){ .threads = 2 }), 0);
+    assert_int_equal(fsr_sr_luma(one, a, W, in, w, w, h), 0);
+    assert_int_equal(fsr_sr_luma(two, b, W, in, w, w, h), 0);
+    assert_memory_equal(a, b, (size_t)W * H);
+    /* A different tiling must not change a single pixel either. */
+    assert_int_equal(fsr_sr_set_tile(two, tw, th), 0);
+    assert_int_equal(fsr_sr_luma(two, c, W, in, w, w, h), 0);
+    assert_memory_equal(a, c, (size_t)W * H);
+    fsr_sr_close(&one);
+    fsr_sr_close(&two);
+    free(b);
+    free(c);
+    return a;
+}
+
 static void test_threads_and_tiles_identical(void **state)
 {
     (void)state;
@@ -422,26 +446,13 @@ static void test_threads_and_tiles_identical(void **state)
     const int w = 301, h = 257;
     for (int pad = 0; pad < 4; pad++) {
         FsrModel *m = random_model(3, chs[pad / 2], k, pad % 2, 11 + pad);
-        uint8_t *in = random_plane(w, h, 3), *a = malloc(w * h), *b = malloc(w * h), *c = malloc(w * h);
-        FsrSR *one = NULL, *two = NULL;
-        assert_int_equal(fsr_sr_open(&one, m, &(FsrSRSettings){ .threads = 1 }), 0);
-        assert_int_equal(fsr_sr_open(&two, m, &(FsrSRSettings){ .threads = 2 }), 0);
-        assert_int_equal(fsr_sr_luma(one, a, w, in, w, w, h), 0);
-        assert_int_equal(fsr_sr_luma(two, b, w, in, w, w, h), 0);
-        assert_memory_equal(a, b, (size_t)w * h);
-        /* A different tiling must not change a single pixel either. */
-        assert_int_equal(fsr_sr_set_tile(two, 40, 7), 0);
-        assert_int_equal(fsr_sr_luma(two, c, w, in, w, w, h), 0);
-        assert_memory_equal(a, c, (size_t)w * h);
+        uint8_t *in = random_plane(w, h, 3);
+        uint8_t *a = luma_same_for_threads_and_tiles(m, in, w, h, w, h, 40, 7);
         /* The network is not the identity: output differs from input. */
         assert_true(memcmp(a, in, (size_t)w * h) != 0);
-        fsr_sr_close(&one);
-        fsr_sr_close(&two);
         fsr_model_close(&m);
         free(in);
         free(a);
-        free(b);
-        free(c);
     }
 }
 
@@ -622,25 +633,16 @@ static void test_lr_threads_identical(void **state)
     (void)state;
     FsrModel *m = random_lr_model(0, 3, FSR_PAD_REPLICATE, 5);
     const int w = 203, h = 97, W = 3 * w, H = 3 * h;
-    uint8_t *in = random_plane(w, h, 9), *a = malloc(W * H), *b = malloc(W * H), *c = malloc(W * H);
-    FsrSR *one = NULL, *two = NULL;
-    assert_int_equal(fsr_sr_open(&one, m, &(FsrSRSettings){ .threads = 1 }), 0);
-    assert_int_equal(fsr_sr_open(&two, m, &(FsrSRSettings){ .threads = 2 }), 0);
-    assert_int_equal(fsr_sr_luma(one, a, W, in, w, w, h), 0);
-    assert_int_equal(fsr_sr_luma(two, b, W, in, w, w, h), 0);
-    assert_memory_equal(a, b, (size_t)W * H);
-    assert_int_equal(fsr_sr_set_tile(two, 24, 5), 0);
-    assert_int_equal(fsr_sr_luma(two, c, W, in, w, w, h), 0);
-    assert_memory_equal(a, c, (size_t)W * H);
+    uint8_t *in = random_plane(w, h, 9);
+    uint8_t *a = luma_same_for_threads_and_tiles(m, in, w, h, W, H, 24, 5);
     /* a rectangle outside the HR output is refused */
-    assert_true(fsr_sr_luma_rect(one, c, W, in, w, w, h, 1, 1, W, H) < 0);
+    FsrSR *one = NULL;
+    assert_int_equal(fsr_sr_open(&one, m, &(FsrSRSettings){ .threads = 1 }), 0);
+    assert_true(fsr_sr_luma_rect(one, a, W, in, w, w, h, 1, 1, W, H) < 0);
     fsr_sr_close(&one);
-    fsr_sr_close(&two);
     fsr_model_close(&m);
     free(in);
     free(a);
-    free(b);
-    free(c);
 }
 
 /* The transposed convolution's definition by scattering (each input pixel

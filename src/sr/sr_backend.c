@@ -157,44 +157,17 @@ int fsr_sr_luma(FsrSR *sr, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *bi
     return fsr_sr_luma_rect(sr, dst, dst_stride, bicubic_y, stride, w, h, 0, 0, w * f, h * f);
 }
 
-int fsr_sr_luma_unit(FsrSR *sr, uint8_t *dst, const double *src, int w, int h, const double *lr, int lw, int lh)
+/* The float engine on an unrounded plane (iw x ih, packed), w x h out,
+ * rounded as MATLAB's uint8() does. */
+static int float_unit(FsrSR *sr, uint8_t *dst, int w, int h, const double *src, int iw, int ih)
 {
-    if (!sr || !dst || !src || !lr || w < 1 || h < 1 || w > SR_MAX_DIM || h > SR_MAX_DIM)
-        return fsr_error(FSR_ERR(EINVAL), "sr: bad plane arguments");
-    const size_t n = (size_t)w * h;
+    const size_t n = (size_t)w * h, ni = (size_t)iw * ih;
+    float *in = malloc(ni * sizeof(float)), *res = malloc(n * sizeof(float));
     int ret = FSR_ERR(ENOMEM);
-    if (sr->lr_input) {
-        /* an LR-input network reads the LR luma, unrounded as well */
-        const size_t nl = (size_t)lw * lh;
-        float *in = malloc(nl * sizeof(float)), *res = malloc(n * sizeof(float));
-        if (in && res) {
-            for (size_t i = 0; i < nl; i++)
-                in[i] = (float)lr[i];
-            ret = fsr_sr_run_float(sr, res, w, in, lw, lw, lh, 0, 0, w, h);
-            for (size_t i = 0; ret >= 0 && i < n; i++)
-                dst[i] = matlab_u8(res[i] * 255.0);
-        } else {
-            fsr_error(ret, "sr: out of memory");
-        }
-        free(in);
-        free(res);
-        return ret;
-    }
-    if (sr->backend != FSR_SR_FLOAT) {
-        uint8_t *in = malloc(n);
-        if (!in)
-            return fsr_error(ret, "sr: out of memory");
-        for (size_t i = 0; i < n; i++)
-            in[i] = matlab_u8(src[i] * 255.0);
-        ret = fsr_sr_luma(sr, dst, w, in, w, w, h);
-        free(in);
-        return ret;
-    }
-    float *in = malloc(n * sizeof(float)), *res = malloc(n * sizeof(float));
     if (in && res) {
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < ni; i++)
             in[i] = (float)src[i];
-        ret = fsr_sr_run_float(sr, res, w, in, w, w, h, 0, 0, w, h);
+        ret = fsr_sr_run_float(sr, res, w, in, iw, iw, ih, 0, 0, w, h);
         for (size_t i = 0; ret >= 0 && i < n; i++)
             dst[i] = matlab_u8(res[i] * 255.0);
     } else {
@@ -202,6 +175,25 @@ int fsr_sr_luma_unit(FsrSR *sr, uint8_t *dst, const double *src, int w, int h, c
     }
     free(in);
     free(res);
+    return ret;
+}
+
+int fsr_sr_luma_unit(FsrSR *sr, uint8_t *dst, const double *src, int w, int h, const double *lr, int lw, int lh)
+{
+    if (!sr || !dst || !src || !lr || w < 1 || h < 1 || w > SR_MAX_DIM || h > SR_MAX_DIM)
+        return fsr_error(FSR_ERR(EINVAL), "sr: bad plane arguments");
+    if (sr->lr_input) /* an LR-input network reads the LR luma, unrounded as well */
+        return float_unit(sr, dst, w, h, lr, lw, lh);
+    if (sr->backend == FSR_SR_FLOAT)
+        return float_unit(sr, dst, w, h, src, w, h);
+    const size_t n = (size_t)w * h;
+    uint8_t *in = malloc(n);
+    if (!in)
+        return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
+    for (size_t i = 0; i < n; i++)
+        in[i] = matlab_u8(src[i] * 255.0);
+    int ret = fsr_sr_luma(sr, dst, w, in, w, w, h);
+    free(in);
     return ret;
 }
 
