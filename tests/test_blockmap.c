@@ -417,7 +417,7 @@ static void check_prediction(const char *path)
                     if (!(b->lists & (1 << l)))
                         continue;
                     assert_true(b->ref[l] >= 0 && b->ref[l] < n + 8 && b->ref[l] != n);
-                    const FsrMcPlane ref = { frames[b->ref[l]] + off, pw, pw, ph, 0 };
+                    const FsrPlaneRef ref = { frames[b->ref[l]] + off, pw, pw, ph, 0 };
                     if (p)
                         fsr_h264_mc_chroma_ref(lp[l], 16, &ref, b->x / 2, b->y / 2, b->mv[l][0], b->mv[l][1],
                                                b->w / 2, b->h / 2);
