@@ -30,4 +30,15 @@ int fsr_sr_threads(const FsrSR *sr);
  * and the video pipeline do. */
 int fsr_sr_luma_unit(FsrSR *sr, uint8_t *dst, const double *src, int w, int h);
 
+/* Activation zeros for the accelerator model's data-driven costs: from now
+ * on fsr_sr_picture also runs the model in the fixed-point datapath (the
+ * backend's own run when it is FSR_SR_FIXED, a second run otherwise) on the
+ * first picture and then one in every `every`, counting the zero words of
+ * each layer's input. */
+int fsr_sr_sample_zeros(FsrSR *sr, const FsrModel *model, const FsrSRSettings *datapath, int every);
+/* zeros[i] and values[i] (words) of layer i's input, summed over the
+ * sampled pictures; returns how many were sampled (0: none, or never
+ * enabled). */
+int fsr_sr_zero_counts(const FsrSR *sr, int64_t *zeros, int64_t *values, int n);
+
 #endif
