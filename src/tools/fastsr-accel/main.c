@@ -295,16 +295,20 @@ int main(int argc, char **argv)
             return fail(fsr_last_error());
         }
         const double sr_s = rep->total.latency_s / batch, sr_e = rep->total.energy_total / batch;
-        const double k = key_interval;
+        const double k = key_interval, fast_s = (sr_s + (k - 1) * tc.seconds) / k, fast_e = (sr_e + (k - 1) * tc.energy) / k;
+        /* joules for architectures in pJ, the relative unit otherwise */
+        const int pj = fsr_accel_joules(1, rep->energy_unit) >= 0;
+        const double eu = pj ? 1e-12 : 1;
+        const char *un = pj ? "J" : rep->energy_unit;
         printf("FAST at %dx%d, x%d, SR on 1 frame in %d (transfer defaults: %d-tap HR filter on %.0f%% of pixels, "
                "every block with a residual, P only):\n", w, h, scale, key_interval, tp.interp_taps, 100 * tp.frac_mv);
-        printf("  SR frame:       %10.4f s  %14.4g %s  %12.0f DRAM bytes\n", sr_s, sr_e, rep->energy_unit,
-               (double)rep->total.dram_bytes / batch);
-        printf("  transfer frame: %10.6f s  %14.4g %s  %12lld DRAM bytes  (%lld MACs)\n", tc.seconds, tc.energy,
-               tc.energy_unit, (long long)tc.dram_bytes, (long long)tc.macs);
-        printf("  FAST average:   %10.4f s  %14.4g %s  per frame (%.1fx less time, %.1fx less energy than SR on all)\n",
-               (sr_s + (k - 1) * tc.seconds) / k, (sr_e + (k - 1) * tc.energy) / k, rep->energy_unit,
-               sr_s / ((sr_s + (k - 1) * tc.seconds) / k), sr_e / ((sr_e + (k - 1) * tc.energy) / k));
+        printf("  SR frame:       %10.4f s  %12.4g %s (DRAM %.4g)  %12.0f DRAM bytes\n", sr_s, sr_e * eu, un,
+               rep->total.energy_level[FSR_ACCEL_DRAM] / batch * eu, (double)rep->total.dram_bytes / batch);
+        printf("  transfer frame: %10.6f s  %12.4g %s (DRAM %.4g)  %12lld DRAM bytes  (%lld MACs)\n", tc.seconds,
+               tc.energy * eu, un, tc.dram_energy * eu, (long long)tc.dram_bytes, (long long)tc.macs);
+        printf("  FAST average:   %10.4f s  %12.4g %s per frame (%.1fx less time, %.1fx less energy than SR on all; "
+               "%.4g %s saved per frame)\n", fast_s, fast_e * eu, un, sr_s / fast_s, sr_e / fast_e, (sr_e - fast_e) * eu,
+               un);
     }
     if (json && fsr_accel_report_write_json(rep, json) < 0) {
         fsr_accel_report_close(&rep);
