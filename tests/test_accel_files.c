@@ -224,8 +224,14 @@ static void test_tool_errors(void **state)
         { "--arch eyeriss-v1 --net alexnet --batch 0", "--batch" },
         { "--arch eyeriss-v1 --net alexnet --frobnicate", "unknown" },
         { "--arch eyeriss-v1 --net model.safetensors", "model.safetensors" },
+        { "--arch %s --net alexnet", "dram_overlap" },
+        { "--arch %s --net alexnet", "static_mw" },
     };
-    const char *files[] = { NULL, NULL, badjson, tiny, net, NULL, NULL, NULL, NULL, NULL };
+    const char *overlap = write_file("overlap-arch.json",
+                                     "{\"base\": \"eyeriss-v1\", \"name\": \"o\", \"dram_overlap\": \"sideways\"}");
+    const char *stat = write_file("static-arch.json", "{\"base\": \"eyeriss-v1\", \"name\": \"s\", "
+                                                      "\"energy\": {\"unit\": \"mac\", \"static_mw\": 5}}");
+    const char *files[] = { NULL, NULL, badjson, tiny, net, NULL, NULL, NULL, NULL, NULL, overlap, stat };
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
         char args[2048];
         snprintf(args, sizeof(args), cases[i].args, files[i] ? files[i] : "");
