@@ -288,6 +288,10 @@ void fsr_sr_close(FsrSR **psr)
     if (!psr || !*psr)
         return;
     FsrSR *sr = *psr;
+    if (sr->zq && sr->zq != sr->fixed) {
+        fixed_model_close(sr->zq);
+        free(sr->zq);
+    }
     if (sr->fixed) {
         fixed_model_close(sr->fixed);
         free(sr->fixed);

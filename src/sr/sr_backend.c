@@ -221,5 +221,63 @@ int fsr_sr_picture(FsrSR *sr, FsrPicture *hr, const FsrPicture *lr)
     }
     for (int y = 0; y < hr->h; y++)
         memcpy(sr->tmp + (size_t)y * hr->w, hr->data[0] + y * hr->stride[0], (size_t)hr->w);
+    if (sr->zq && sr->zcalls++ % sr->zevery == 0) {
+        /* A sampled picture: the datapath's activations, zeros counted.  The
+         * fixed-point backend's own run gives the picture itself. */
+        const int own = sr->zq == sr->fixed;
+        uint8_t *out = own ? NULL : malloc(need);
+        int64_t z[SR_MAX_LAYERS];
+        if (!own && !out)
+            return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
+        ret = own ? fixed_sr_luma(&sr->fixed_dsp, hr->data[0], hr->stride[0], sr->tmp, hr->w, hr->w, hr->h, sr->zq, z)
+                  : fixed_sr_luma(&sr->fixed_dsp, out, hr->w, sr->tmp, hr->w, hr->w, hr->h, sr->zq, z);
+        free(out);
+        if (ret < 0)
+            return ret;
+        for (int i = 0; i < sr->zlayers; i++) {
+            sr->zeros[i] += z[i];
+            sr->zvalues[i] += (int64_t)hr->w * hr->h * sr->zq->layers[i].in_ch;
+        }
+        sr->zframes++;
+        if (own)
+            return 0;
+    }
     return fsr_sr_luma(sr, hr->data[0], hr->stride[0], sr->tmp, hr->w, hr->w, hr->h);
+}
+
+int fsr_sr_sample_zeros(FsrSR *sr, const FsrModel *model, const FsrSRSettings *datapath, int every)
+{
+    if (!sr || !model || !datapath || every < 1)
+        return fsr_error(FSR_ERR(EINVAL), "sr: zero sampling needs a model, a datapath and every >= 1");
+    if (sr->backend == FSR_SR_BICUBIC)
+        return fsr_error(FSR_ERR(EINVAL), "sr: bicubic has no activations to sample");
+    if (!sr->zq) {
+        if (sr->backend == FSR_SR_FIXED) {
+            sr->zq = sr->fixed;
+        } else {
+            if (!(sr->zq = calloc(1, sizeof(*sr->zq))))
+                return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
+            int ret = fixed_model_build(sr->zq, model, datapath);
+            if (ret < 0) {
+                free(sr->zq);
+                sr->zq = NULL;
+                return ret;
+            }
+            fixed_dsp_init(&sr->fixed_dsp, fsr_cpu_flags());
+        }
+    }
+    sr->zlayers = sr->zq->n_layers < SR_MAX_LAYERS ? sr->zq->n_layers : SR_MAX_LAYERS;
+    sr->zevery = every;
+    return 0;
+}
+
+int fsr_sr_zero_counts(const FsrSR *sr, int64_t *zeros, int64_t *values, int n)
+{
+    if (!sr || !sr->zq)
+        return 0;
+    for (int i = 0; i < n && i < sr->zlayers; i++) {
+        zeros[i] = sr->zeros[i];
+        values[i] = sr->zvalues[i];
+    }
+    return sr->zframes;
 }

@@ -49,6 +49,10 @@ struct FsrSR {
     int shift;                    /* phase (i, j) of LR (y, x) is HR (s*y + i - shift, s*x + j - shift) */
     ptrdiff_t ostride;            /* floats per channel of the last layer's output row */
     float *slope[SR_MAX_LAYERS];     /* PReLU slopes of layer m, NULL without PReLU */
+    /* zero sampling for the accelerator model (fsr_sr_sample_zeros) */
+    FixedModel *zq;               /* the sampling datapath (sr->fixed for FSR_SR_FIXED) */
+    int zevery, zcalls, zframes, zlayers;
+    int64_t zeros[SR_MAX_LAYERS], zvalues[SR_MAX_LAYERS];
 };
 
 /* The network's context around a pixel (fsr_sr_margin), from its layers. */
@@ -87,5 +91,16 @@ int fsr_sr_threads(const FsrSR *sr);
  * fixed-point and bicubic backends see src rounded to 8 bits, as the chip
  * and the video pipeline do. */
 int fsr_sr_luma_unit(FsrSR *sr, uint8_t *dst, const double *src, int w, int h, const double *lr, int lw, int lh);
+
+/* Activation zeros for the accelerator model's data-driven costs: from now
+ * on fsr_sr_picture also runs the model in the fixed-point datapath (the
+ * backend's own run when it is FSR_SR_FIXED, a second run otherwise) on the
+ * first picture and then one in every `every`, counting the zero words of
+ * each layer's input. */
+int fsr_sr_sample_zeros(FsrSR *sr, const FsrModel *model, const FsrSRSettings *datapath, int every);
+/* zeros[i] and values[i] (words) of layer i's input, summed over the
+ * sampled pictures; returns how many were sampled (0: none, or never
+ * enabled). */
+int fsr_sr_zero_counts(const FsrSR *sr, int64_t *zeros, int64_t *values, int n);
 
 #endif
