@@ -3,6 +3,8 @@
  * fastsr-train saves its state on Ctrl-C. */
 #include "testutil.h"
 
+#include "train_internal.h"
+
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>

@@ -60,13 +60,6 @@ FSR_API int64_t fsr_trainer_steps(const FsrTrainer *t);
 FSR_API int fsr_trainer_save(const FsrTrainer *t, const char *path, const void *extra, int extra_size);
 FSR_API int fsr_trainer_load(FsrTrainer *t, const char *path, void *extra, int extra_size);
 
-/* Loss and gradient of one patch, without updating anything: grads has one
- * float per parameter, layer by layer, weights then bias then PReLU slopes.  For gradient
- * checks and tests. */
-FSR_API int fsr_train_gradients(const FsrModel *m, int padding, const float *input, int in_size,
-                                const float *target, float *grads, double *loss);
-FSR_API int64_t fsr_model_param_count(const FsrModel *m);
-
 /* ---- training data ---- */
 
 /* Images from folders, prepared as SRCNN's training code did: Y of

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "model_internal.h"
+#include "train_internal.h"
 #include "train_kernels.h"
 
 
