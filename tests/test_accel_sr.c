@@ -20,13 +20,7 @@
 static void v1_units(FsrAccelArch *a)
 {
     fsr_accel_arch_eyeriss_v1(a);
-    a->e_mac = 1;
-    a->e_level[FSR_ACCEL_RF] = 1;
-    a->e_level[FSR_ACCEL_ARRAY] = 2;
-    a->e_level[FSR_ACCEL_GLB] = 6;
-    a->e_level[FSR_ACCEL_DRAM] = 200;
-    a->static_mw = 0;
-    snprintf(a->energy_unit, sizeof(a->energy_unit), "mac");
+    accel_relative_energies(a);
     a->dram_overlap = FSR_ACCEL_OVERLAP_NONE;
     a->rlc = a->zero_gating = 0;
 }

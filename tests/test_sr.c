@@ -21,19 +21,25 @@ static float frand(uint32_t *s, float lo, float hi)
     return lo + (hi - lo) * (float)(tu_rand(s) >> 8) / 16777216.f;
 }
 
+/* Random weights and biases (and PReLU slopes, when the layer has them),
+ * scaled so activations stay around 1 whatever the fan-in. */
+static void randomise_layer(FsrConvLayer *l, uint32_t *seed)
+{
+    const float a = 1.5f / sqrtf((float)(l->in_ch * l->kh * l->kw));
+    for (int j = 0; j < l->out_ch * l->in_ch * l->kh * l->kw; j++)
+        l->weight[j] = frand(seed, -a, a);
+    for (int j = 0; j < l->out_ch; j++)
+        l->bias[j] = frand(seed, -0.2f, 0.3f);
+    for (int j = 0; l->slope && j < l->out_ch; j++)
+        l->slope[j] = frand(seed, -0.3f, 0.6f);
+}
+
 static FsrModel *random_model(int n, const int *ch, const int *k, int padding, uint32_t seed)
 {
     FsrModel *m = NULL;
     assert_int_equal(fsr_model_open_empty(&m, "srcnn", 2, padding, n, ch, k), 0);
-    for (int i = 0; i < n; i++) {
-        FsrConvLayer *l = &m->layers[i];
-        /* Scaled so activations stay around 1 whatever the fan-in. */
-        const float a = 1.5f / sqrtf((float)(l->in_ch * l->kh * l->kw));
-        for (int j = 0; j < l->out_ch * l->in_ch * l->kh * l->kw; j++)
-            l->weight[j] = frand(&seed, -a, a);
-        for (int j = 0; j < l->out_ch; j++)
-            l->bias[j] = frand(&seed, -0.2f, 0.3f);
-    }
+    for (int i = 0; i < n; i++)
+        randomise_layer(&m->layers[i], &seed);
     return m;
 }
 
@@ -548,16 +554,8 @@ static FsrModel *random_lr_model(int kind, int scale, int padding, uint32_t seed
         const int ch[4] = { 1, 32, 32, 1 }, k[3] = { 5, 3, 9 };
         assert_int_equal(fsr_model_open_empty_lr(&m, "wide", scale, padding, FSR_UP_DECONV, 3, ch, k, FSR_ACT_PRELU), 0);
     }
-    for (int i = 0; i < m->n_layers; i++) {
-        FsrConvLayer *l = &m->layers[i];
-        const float a = 1.5f / sqrtf((float)(l->in_ch * l->kh * l->kw));
-        for (int j = 0; j < l->out_ch * l->in_ch * l->kh * l->kw; j++)
-            l->weight[j] = frand(&seed, -a, a);
-        for (int j = 0; j < l->out_ch; j++)
-            l->bias[j] = frand(&seed, -0.2f, 0.3f);
-        for (int j = 0; l->slope && j < l->out_ch; j++)
-            l->slope[j] = frand(&seed, -0.3f, 0.6f);
-    }
+    for (int i = 0; i < m->n_layers; i++)
+        randomise_layer(&m->layers[i], &seed);
     return m;
 }
 

@@ -557,3 +557,14 @@ void fsr_accel_report_print(FILE *f, const FsrAccelReport *rep)
         fprintf(f, "\n");
     }
 }
+
+void accel_relative_energies(FsrAccelArch *a)
+{
+    a->e_mac = 1;
+    a->e_level[FSR_ACCEL_RF] = 1;
+    a->e_level[FSR_ACCEL_ARRAY] = 2;
+    a->e_level[FSR_ACCEL_GLB] = 6;
+    a->e_level[FSR_ACCEL_DRAM] = 200;
+    a->static_mw = 0;
+    snprintf(a->energy_unit, sizeof(a->energy_unit), "mac");
+}

@@ -128,4 +128,8 @@ int fsr_accel_eval_layer(FsrAccelResult *res, const FsrAccelArch *arch,
 int fsr_accel_net_frame_cost(FsrAccelFrameCost *cost, const FsrAccelArch *arch,
                              const FsrAccelNet *net);
 
+/* Energies relative to one MAC, in Eyeriss's ratios (MAC 1, RF 1, array 2,
+ * buffer 6, DRAM 200), unit "mac", no static power. */
+void accel_relative_energies(FsrAccelArch *a);
+
 #endif

@@ -279,13 +279,8 @@ static int arch_parse_energy(FsrAccelArch *a, const cJSON *root, const char *wha
     /* Relative: the Eyeriss ratios unless given; no static power (it has no
      * relative size).  In pJ nothing can default. */
     const int need = unit == 1;
-    if (!need) {
-        a->e_mac = 1;
-        a->e_level[FSR_ACCEL_RF] = 1;
-        a->e_level[FSR_ACCEL_ARRAY] = 2;
-        a->e_level[FSR_ACCEL_GLB] = 6;
-        a->e_level[FSR_ACCEL_DRAM] = 200;
-    }
+    if (!need)
+        accel_relative_energies(a);
     a->static_mw = 0;
     if (get_num(en, "mac", need, 0, &a->e_mac, what) < 0)
         return FSR_ERR_INVALIDDATA;

@@ -223,6 +223,19 @@ static inline void transform(int t, int size, int x, int y, int *sx, int *sy)
     *sy = (t & 2) ? size - 1 - y : y;
 }
 
+/* An image drawn in proportion to its area, so that every pixel of the
+ * data is equally likely to be in a patch. */
+static const Image *pick_image(const FsrPatchSource *ps, uint64_t *rng)
+{
+    int64_t pick = (int64_t)(next_u64(rng) % (uint64_t)ps->total_area);
+    int i = 0;
+    while (pick >= (int64_t)ps->img[i].w * ps->img[i].h) {
+        pick -= (int64_t)ps->img[i].w * ps->img[i].h;
+        i++;
+    }
+    return &ps->img[i];
+}
+
 int fsr_patches_sample(FsrPatchSource *ps, uint64_t *rng, int n, int in_size, int out_size, float *inputs,
                        float *targets)
 {
@@ -230,14 +243,7 @@ int fsr_patches_sample(FsrPatchSource *ps, uint64_t *rng, int n, int in_size, in
         return fsr_error(FSR_ERR(ENOENT), "training data: no images");
     const int border = (in_size - out_size) / 2;
     for (int p = 0; p < n; p++) {
-        /* images drawn in proportion to their area */
-        int64_t pick = (int64_t)(next_u64(rng) % (uint64_t)ps->total_area);
-        int i = 0;
-        while (pick >= (int64_t)ps->img[i].w * ps->img[i].h) {
-            pick -= (int64_t)ps->img[i].w * ps->img[i].h;
-            i++;
-        }
-        const Image *im = &ps->img[i];
+        const Image *im = pick_image(ps, rng);
         const int x0 = (int)(next_u64(rng) % (uint64_t)(im->w - in_size + 1));
         const int y0 = (int)(next_u64(rng) % (uint64_t)(im->h - in_size + 1));
         const int t = (int)(next_u64(rng) & 7);
@@ -269,13 +275,7 @@ int fsr_patches_sample_lr(FsrPatchSource *ps, uint64_t *rng, int n, int lr_size,
         return fsr_error(FSR_ERR(EINVAL), "training data: target %d at %d outside the %d HR pixels of a patch",
                          out_size, out_offset, hr_size);
     for (int p = 0; p < n; p++) {
-        int64_t pick = (int64_t)(next_u64(rng) % (uint64_t)ps->total_area);
-        int i = 0;
-        while (pick >= (int64_t)ps->img[i].w * ps->img[i].h) {
-            pick -= (int64_t)ps->img[i].w * ps->img[i].h;
-            i++;
-        }
-        const Image *im = &ps->img[i];
+        const Image *im = pick_image(ps, rng);
         const int lw = im->w / s, lh = im->h / s;
         if (lw < lr_size || lh < lr_size)
             return fsr_error(FSR_ERR(EINVAL), "training data: image of %dx%d LR pixels is smaller than a %d patch",
