@@ -36,14 +36,14 @@ const char *fsr_accel_sheet_kind_name(int kind)
 
 /* Appends a row: value (NAN for text or unknown), unit, kind, the text as
  * people read it (printf-style) and the source. */
-static FsrAccelSheetItem *add(FsrAccelSheet *s, const char *key, const char *metric, double value, const char *unit,
-                              int kind, const char *source, const char *fmt, ...)
-    __attribute__((format(printf, 8, 9)));
-static FsrAccelSheetItem *add(FsrAccelSheet *s, const char *key, const char *metric, double value, const char *unit,
-                              int kind, const char *source, const char *fmt, ...)
+static void add(FsrAccelSheet *s, const char *key, const char *metric, double value, const char *unit, int kind,
+                const char *source, const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+static void add(FsrAccelSheet *s, const char *key, const char *metric, double value, const char *unit, int kind,
+                const char *source, const char *fmt, ...)
 {
-    static FsrAccelSheetItem spare; /* never reached: fill adds fewer rows than FSR_ACCEL_SHEET_ITEMS */
-    FsrAccelSheetItem *it = s->n_items < FSR_ACCEL_SHEET_ITEMS ? &s->items[s->n_items++] : &spare;
+    if (s->n_items >= FSR_ACCEL_SHEET_ITEMS) /* fill adds fewer rows than that */
+        return;
+    FsrAccelSheetItem *it = &s->items[s->n_items++];
     it->key = key;
     it->metric = metric;
     it->value = value;
@@ -54,7 +54,6 @@ static FsrAccelSheetItem *add(FsrAccelSheet *s, const char *key, const char *met
     va_start(ap, fmt);
     vsnprintf(it->text, sizeof(it->text), fmt, ap);
     va_end(ap);
-    return it;
 }
 
 static int is_image_net(const char *name)
