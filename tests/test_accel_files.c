@@ -56,6 +56,16 @@ static void test_arch_json(void **state)
     assert_int_equal(a.zero_gating, 1);
     assert_int_equal(a.pe_rows, 12);
     assert_int_equal(a.rf_filter, 224);
+    /* the preset's published process and area are not a file's; its pJ
+     * stay the preset's (and say so) until the file gives its own */
+    assert_string_equal(a.process, "");
+    assert_true(a.core_area_mm2 == 0);
+    assert_non_null(strstr(a.energy_source, "JSSC 2017"));
+    assert_int_equal(fsr_accel_arch_parse(&a, "{\"base\": \"eyeriss-v1\", \"energy\": {\"unit\": \"pJ\", \"mac\": 1,"
+                                              " \"rf\": 1, \"array\": 2, \"glb\": 6, \"dram\": 200}}", "pj"), 0);
+    assert_string_equal(a.energy_source, "");
+    fsr_accel_arch_get(&a, "eyeriss-v1");
+    assert_non_null(strstr(a.process, "65 nm"));
 
     /* Errors name the file and the problem. */
     static const struct { const char *json, *expect; } bad[] = {
@@ -274,6 +284,33 @@ static void test_compare_jssc(void **state)
         if (end) *end = '\n';
     }
     assert_true(lines >= 10);
+    /* the same sheet as JSON text (what fastsr-bench --hr --json carries) */
+    FsrAccelArch arch;
+    FsrAccelNet *net = NULL;
+    FsrAccelReport *rep = NULL;
+    FsrAccelOptions opt;
+    fsr_accel_defaults(&opt);
+    assert_int_equal(fsr_accel_arch_get(&arch, "eyeriss-v1"), 0);
+    assert_int_equal(fsr_accel_net_open(&net, "alexnet", 0, 0), 0);
+    assert_int_equal(fsr_accel_eval_net(&rep, &arch, net, 4, &opt), 0);
+    FsrAccelSheet sheet;
+    assert_int_equal(fsr_accel_sheet_fill(&sheet, &arch, net, rep, &opt, NULL), 0);
+    assert_int_equal(sheet.n_items, lines);
+    char *text = fsr_accel_sheet_json(&sheet);
+    cJSON *j = cJSON_Parse(text);
+    assert_non_null(j);
+    const cJSON *rt = cJSON_GetObjectItem(j, "runtime_per_frame");
+    assert_true(fabs(cJSON_GetObjectItem(rt, "value")->valuedouble - rep->total.latency_s / 4) < 1e-12);
+    assert_string_equal(cJSON_GetObjectItem(rt, "kind")->valuestring, "simulated");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "accuracy"), "kind")->valuestring, "not known");
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "accuracy"), "value")));
+    assert_true(fabs(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "power"), "value")->valuedouble - rep->total.power_mw) <
+                1e-6 * rep->total.power_mw);
+    cJSON_Delete(j);
+    free(text);
+    fsr_accel_report_close(&rep);
+    fsr_accel_net_close(&net);
+    assert_int_not_equal(fsr_accel_sheet_fill(&sheet, &arch, NULL, NULL, &opt, NULL), 0);
 }
 
 int main(void)

@@ -126,6 +126,119 @@ static void test_images_json(void **state)
     tu_run(NULL, 0, "rm -rf '%s'", dir);
 }
 
+/* A small y4m clip (the pattern sliding 2 pixels a frame, grey chroma). */
+static void write_y4m(const char *path, int w, int h, int frames)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fprintf(f, "YUV4MPEG2 W%d H%d F25:1 Ip A1:1 C420jpeg\n", w, h);
+    uint8_t *y = malloc((size_t)w * h), *c = malloc((size_t)w * h / 2);
+    memset(c, 128, (size_t)w * h / 2);
+    for (int k = 0; k < frames; k++) {
+        for (int j = 0; j < h; j++)
+            for (int i = 0; i < w; i++)
+                y[j * w + i] = (uint8_t)(128 + 100 * sin((i + 2 * k) * 0.3) * cos(j * 0.2));
+        fputs("FRAME\n", f);
+        assert_int_equal(fwrite(y, 1, (size_t)w * h, f), (size_t)w * h);
+        assert_int_equal(fwrite(c, 1, (size_t)w * h / 2, f), (size_t)w * h / 2);
+    }
+    free(y);
+    free(c);
+    fclose(f);
+}
+
+/* fastsr-bench --hr --json: every SR run carries the metrics sheet of its
+ * --accel architecture (Sze et al. 2017), every figure marked, the PSNR the
+ * bench measured, the run's own per-frame cost; bicubic runs and --accel
+ * none have none. */
+static void test_hr_sheet(void **state)
+{
+    (void)state;
+    char clip[1024], model[1024], json[1024];
+    snprintf(clip, sizeof(clip), "%s", tu_tmp("sheet.y4m"));
+    snprintf(model, sizeof(model), "%s", tu_tmp("sheet-x2.safetensors"));
+    snprintf(json, sizeof(json), "%s", tu_tmp("sheet.json"));
+    write_y4m(clip, 64, 48, 6);
+    assert_int_equal(tu_tiny_model(model, 2), 0);
+    int rc = tu_run(out, sizeof(out), "%s --hr '%s' --model '%s' --modes bicubic,srcnn,fast --keyframes every:3 "
+                    "--preset ultrafast --no-ssim --accel eyeriss-v1 --json '%s'", tu_tool("fastsr-bench"), clip, model,
+                    json);
+    if (rc)
+        fail_msg("fastsr-bench --hr failed (%d): %s", rc, out);
+    cJSON *root = cJSON_Parse(read_text(json));
+    assert_non_null(root);
+    const cJSON *runs = cJSON_GetObjectItem(root, "runs");
+    assert_int_equal(cJSON_GetArraySize(runs), 3);
+    static const char *const keys[] = { "model", "accuracy", "bits_per_weight", "bits_per_activation", "batch_size",
+                                        "runtime_per_frame", "power", "energy_per_frame", "offchip_bytes_per_frame",
+                                        "frames_tested", "process_technology", "onchip_memory", "multipliers",
+                                        "clock", "core_area" };
+    for (int i = 0; i < 3; i++) {
+        const cJSON *r = cJSON_GetArrayItem(runs, i), *sheet = cJSON_GetObjectItem(r, "sheet");
+        const char *mode = cJSON_GetObjectItem(r, "mode")->valuestring;
+        if (!strcmp(mode, "bicubic")) {
+            assert_null(sheet); /* no SR, no accelerator */
+            continue;
+        }
+        assert_non_null(sheet);
+        assert_string_equal(cJSON_GetObjectItem(sheet, "arch")->valuestring, "eyeriss-v1");
+        for (size_t k = 0; k < sizeof(keys) / sizeof(*keys); k++)
+            if (!cJSON_GetObjectItem(sheet, keys[k]))
+                fail_msg("%s run: sheet lacks \"%s\"", mode, keys[k]);
+        /* every figure is marked, with its source */
+        int figures = 0;
+        for (const cJSON *it = sheet->child; it; it = it->next) {
+            if (!cJSON_IsObject(it))
+                continue;
+            const cJSON *kind = cJSON_GetObjectItem(it, "kind"), *src = cJSON_GetObjectItem(it, "source");
+            if (!cJSON_IsString(kind) || (strcmp(kind->valuestring, "measured") && strcmp(kind->valuestring, "simulated") &&
+                                          strcmp(kind->valuestring, "published") && strcmp(kind->valuestring, "not known")))
+                fail_msg("%s run: sheet figure \"%s\" is not marked", mode, it->string);
+            assert_true(cJSON_IsString(src) && src->valuestring[0]);
+            assert_non_null(cJSON_GetObjectItem(it, "value"));
+            /* a known figure has a value, an unknown one null */
+            assert_int_equal(!strcmp(kind->valuestring, "not known"), !!cJSON_IsNull(cJSON_GetObjectItem(it, "value")));
+            figures++;
+        }
+        assert_int_equal(figures, (int)(sizeof(keys) / sizeof(*keys)));
+        /* the bench's own PSNR, measured on the named data */
+        const cJSON *acc = cJSON_GetObjectItem(sheet, "accuracy");
+        assert_string_equal(cJSON_GetObjectItem(acc, "kind")->valuestring, "measured");
+        assert_true(fabs(cJSON_GetObjectItem(acc, "value")->valuedouble -
+                         cJSON_GetObjectItem(r, "psnr_y")->valuedouble) < 1e-9);
+        assert_non_null(strstr(cJSON_GetObjectItem(acc, "text")->valuestring, "sheet.y4m"));
+        const cJSON *ft = cJSON_GetObjectItem(sheet, "frames_tested");
+        assert_int_equal(cJSON_GetObjectItem(ft, "value")->valueint, 6);
+        assert_string_equal(cJSON_GetObjectItem(ft, "kind")->valuestring, "measured");
+        /* the run's figures are the report's: FAST's average, not SR's */
+        const cJSON *accel = cJSON_GetObjectItem(r, "accel");
+        assert_true(fabs(cJSON_GetObjectItem(cJSON_GetObjectItem(sheet, "runtime_per_frame"), "value")->valuedouble /
+                             cJSON_GetObjectItem(accel, "seconds_per_frame")->valuedouble - 1) < 1e-9);
+        assert_true(fabs(cJSON_GetObjectItem(cJSON_GetObjectItem(sheet, "energy_per_frame"), "value")->valuedouble /
+                             cJSON_GetObjectItem(accel, "joules_per_frame")->valuedouble - 1) < 1e-9);
+        assert_true(fabs(cJSON_GetObjectItem(cJSON_GetObjectItem(sheet, "offchip_bytes_per_frame"), "value")->valuedouble /
+                             cJSON_GetObjectItem(accel, "dram_bytes_per_frame")->valuedouble - 1) < 1e-9);
+        assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(sheet, "process_technology"), "kind")->valuestring,
+                            "published");
+        assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(sheet, "multipliers"), "value")->valueint, 168);
+        if (!strcmp(mode, "fast"))
+            assert_non_null(strstr(cJSON_GetObjectItem(cJSON_GetObjectItem(sheet, "model"), "text")->valuestring,
+                                   "FAST every:3"));
+    }
+    cJSON_Delete(root);
+
+    /* no architecture, no sheet */
+    assert_int_equal(tu_run(out, sizeof(out), "%s --hr '%s' --model '%s' --modes srcnn --preset ultrafast --no-ssim "
+                            "--accel none --json '%s'", tu_tool("fastsr-bench"), clip, model, json), 0);
+    root = cJSON_Parse(read_text(json));
+    assert_non_null(root);
+    assert_null(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "runs"), 0), "sheet"));
+    cJSON_Delete(root);
+    /* a bad backend: one line, non-zero */
+    assert_int_not_equal(tu_run(out, sizeof(out), "%s --hr '%s' --backend gpu", tu_tool("fastsr-bench"), clip), 0);
+    assert_non_null(strstr(out, "--backend wants float or accel"));
+}
+
 /* Runs fastsr-bench --conv with the given options, which must succeed,
  * and checks that its output holds each of the NULL-ended lines. */
 static void check_conv_prints(const char *options, const char *const *lines)
@@ -172,6 +285,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_images_json),
+        cmocka_unit_test(test_hr_sheet),
         cmocka_unit_test(test_conv_small),
         cmocka_unit_test(test_conv_onednn),
     };

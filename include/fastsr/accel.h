@@ -111,6 +111,16 @@ typedef struct FsrAccelArch {
     /* On-chip power that no access accounts for (clock network, leakage,
      * control), in mW, charged for the whole latency; "pJ" only. */
     double static_mw;
+    /* What the chip's paper publishes and this model does not compute, for
+     * the metrics sheet (fsr_accel_sheet_fill): process technology ("":
+     * not known), core area in mm^2 (0: not known), the paper (source), and
+     * where the pJ figures come from (energy_source).  Set by the built-in
+     * presets; an architecture file leaves them unknown (energy_source too
+     * when it gives its own "energy"). */
+    char process[48];
+    double core_area_mm2;
+    char source[96];
+    char energy_source[96];
 } FsrAccelArch;
 
 enum FsrAccelLayerType { FSR_ACCEL_CONV = 0, FSR_ACCEL_FC = 1 };
@@ -241,6 +251,68 @@ FSR_API int fsr_accel_fit_power(FsrAccelArch *arch, const FsrAccelNet *net, int 
 FSR_API void fsr_accel_report_print(FILE *f, const FsrAccelReport *report);
 /* The --json schema of fastsr-accel (see README). */
 FSR_API int fsr_accel_report_write_json(const FsrAccelReport *report, const char *path);
+
+/* ---- the metrics sheet ---- */
+
+/* The figures Sze et al. (Proc. IEEE 2017, "Efficient Processing of Deep
+ * Neural Networks: A Tutorial and Survey", Sec. VIII) ask a hardware result
+ * to state, each marked with where it comes from. */
+enum FsrAccelSheetKind {
+    FSR_ACCEL_NOT_KNOWN = 0, /* no value */
+    FSR_ACCEL_SIMULATED = 1, /* this model */
+    FSR_ACCEL_MEASURED = 2,  /* on real data (PSNR, activation zeros) */
+    FSR_ACCEL_PUBLISHED = 3, /* the chip's paper */
+};
+
+typedef struct FsrAccelSheetItem {
+    const char *key;    /* JSON member name, e.g. "runtime_per_frame" */
+    const char *metric; /* the sheet's row name */
+    double value;       /* NAN: the figure is text (model, process) or not known */
+    char unit[16];
+    char text[192];     /* the value as people read it */
+    int kind;           /* enum FsrAccelSheetKind */
+    char source[192];
+} FsrAccelSheetItem;
+
+#define FSR_ACCEL_SHEET_ITEMS 16
+
+typedef struct FsrAccelSheet {
+    char arch[64], net[64];
+    int n_items;
+    FsrAccelSheetItem items[FSR_ACCEL_SHEET_ITEMS];
+} FsrAccelSheet;
+
+/* What a sheet states beyond the architecture and the network's report: the
+ * frame size, measured quality, and, for a run that is not the network on
+ * every frame (FAST), the run's own per-frame averages. */
+typedef struct FsrAccelSheetRun {
+    int w, h;                    /* frame size of an SR network (0: none) */
+    const char *what;            /* the run, e.g. "FAST every:4: SR on 6 of 24 frames"; NULL: the network per frame */
+    double seconds_per_frame;    /* < 0: the report's latency / batch */
+    double energy_per_frame;     /* in the architecture's unit, DRAM included; < 0: the report's */
+    double dram_energy_per_frame;/* its DRAM part; < 0: the report's */
+    double dram_bytes_per_frame; /* < 0: the report's */
+    double psnr_db;              /* NAN: not measured */
+    const char *psnr_on;         /* the data PSNR was measured on */
+    const char *psnr_source;     /* how it was measured */
+    int frames;                  /* frames measured (0: none) */
+    int zeros_frames;            /* frames the activation zeros were sampled on (0: not said) */
+} FsrAccelSheetRun;
+
+FSR_API void fsr_accel_sheet_run_defaults(FsrAccelSheetRun *run);
+
+/* Fills the sheet of net (as evaluated in report with opt) on arch; run may
+ * be NULL (the network alone, as fastsr-accel --sheet). */
+FSR_API int fsr_accel_sheet_fill(FsrAccelSheet *sheet, const FsrAccelArch *arch, const FsrAccelNet *net,
+                                 const FsrAccelReport *report, const FsrAccelOptions *opt,
+                                 const FsrAccelSheetRun *run);
+/* The sheet as a Markdown table (metric | value | kind | source). */
+FSR_API void fsr_accel_sheet_print(FILE *f, const FsrAccelSheet *sheet);
+/* The sheet as a JSON object (schema in README "Metrics sheet"); free() it.
+ * NULL when out of memory. */
+FSR_API char *fsr_accel_sheet_json(const FsrAccelSheet *sheet);
+/* "not known", "simulated", "measured" or "published". */
+FSR_API const char *fsr_accel_sheet_kind_name(int kind);
 
 /* ---- per-frame costs (what fsr_run reports) ---- */
 

@@ -119,6 +119,8 @@ typedef struct FsrReport {
         char arch[64];
         char energy_unit[8];
         double seconds_per_frame, energy_per_frame;
+        /* DRAM part of energy_per_frame (energy_unit), DRAM bytes per frame */
+        double dram_energy_per_frame, dram_bytes_per_frame;
         double sr_share, transfer_share;      /* of the modelled time */
         double srcnn_seconds_per_frame, srcnn_energy_per_frame; /* SR on every frame */
         /* joules (architectures in pJ; -1 otherwise): per frame of the run,

@@ -60,6 +60,12 @@ void fsr_accel_arch_eyeriss_v1(FsrAccelArch *a)
     a->e_level[FSR_ACCEL_DRAM] = 200 * k;
     a->static_mw = EYERISS_V1_STATIC_MW;
     snprintf(a->energy_unit, sizeof(a->energy_unit), "pJ");
+    snprintf(a->energy_source, sizeof(a->energy_source),
+             "ISCA 2016 ratios, pJ scale fitted to the chip's measured power (JSSC 2017 Table V)");
+    /* published, not modelled (JSSC 2017, Table IV) */
+    snprintf(a->process, sizeof(a->process), "65 nm (TSMC 65 nm LP 1P9M)");
+    a->core_area_mm2 = 3.5 * 3.5;
+    snprintf(a->source, sizeof(a->source), "Chen et al., JSSC 2017, Table IV");
 }
 
 int fsr_accel_arch_check(const FsrAccelArch *a)

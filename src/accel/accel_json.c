@@ -176,6 +176,11 @@ static int arch_parse_base(FsrAccelArch *a, const cJSON *root, int *required, co
         return fsr_error(FSR_ERR_INVALIDDATA, "%s: missing key \"name\"", what);
     if (name)
         snprintf(a->name, sizeof(a->name), "%s", name->valuestring);
+    /* a file describes some other chip: the preset's published process and
+     * area are not its figures */
+    a->process[0] = 0;
+    a->core_area_mm2 = 0;
+    a->source[0] = 0;
     return 0;
 }
 
@@ -271,6 +276,7 @@ static int arch_parse_energy(FsrAccelArch *a, const cJSON *root, const char *wha
         return 0;
     if (!cJSON_IsObject(en))
         return fsr_error(FSR_ERR_INVALIDDATA, "%s: \"energy\" must be an object", what);
+    a->energy_source[0] = 0; /* the file's own figures */
     int unit = 0;
     static const char *const units[] = { "mac", "pJ" };
     if (get_enum(en, "unit", units, 2, &unit, what) < 0)

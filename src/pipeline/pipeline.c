@@ -113,6 +113,9 @@ static int accel_report(const FsrSettings *s, const FsrModel *m, const FsrSR *sr
     snprintf(r->accel.energy_unit, sizeof(r->accel.energy_unit), "%s", sr.energy_unit);
     r->accel.seconds_per_frame = (t_sr + t_tr) / n;
     r->accel.energy_per_frame = (sr.energy * r->sr.frames + tr.energy * r->fast.transferred_frames) / n;
+    r->accel.dram_energy_per_frame = (sr.dram_energy * r->sr.frames + tr.dram_energy * r->fast.transferred_frames) / n;
+    r->accel.dram_bytes_per_frame =
+        ((double)sr.dram_bytes * r->sr.frames + (double)tr.dram_bytes * r->fast.transferred_frames) / n;
     r->accel.sr_share = t_sr + t_tr > 0 ? t_sr / (t_sr + t_tr) : 0;
     r->accel.transfer_share = t_sr + t_tr > 0 ? t_tr / (t_sr + t_tr) : 0;
     r->accel.srcnn_seconds_per_frame = sr.seconds;
@@ -491,6 +494,8 @@ static void add_accel_json(cJSON *json_object, const FsrReport *r)
     cJSON_AddNumberToObject(a, "seconds_per_frame", r->accel.seconds_per_frame);
     cJSON_AddNumberToObject(a, "energy_per_frame", r->accel.energy_per_frame);
     cJSON_AddStringToObject(a, "energy_unit", r->accel.energy_unit);
+    cJSON_AddNumberToObject(a, "dram_energy_per_frame", r->accel.dram_energy_per_frame);
+    cJSON_AddNumberToObject(a, "dram_bytes_per_frame", r->accel.dram_bytes_per_frame);
     /* joules only when the architecture gives pJ; relative units otherwise */
     if (r->accel.joules_per_frame >= 0) {
         cJSON_AddNumberToObject(a, "joules_per_frame", r->accel.joules_per_frame);

@@ -128,66 +128,20 @@ static int calibrate_jssc(const FsrAccelOptions *opt)
     return 0;
 }
 
-/* The metrics sheet of Sze et al. (Proc. IEEE 2017, Sec. VIII): what a
- * hardware result should state, each figure marked as simulated (this
- * model), measured (on real data or a real chip) or published. */
-static void print_sheet(const FsrAccelArch *a, const FsrAccelNet *net, const FsrAccelReport *rep,
-                        const FsrAccelOptions *opt, int w, int h)
+/* The metrics sheet of Sze et al. (Proc. IEEE 2017, Sec. VIII), each figure
+ * marked simulated, measured or published (fsr_accel_sheet_fill). */
+static int print_sheet(const FsrAccelArch *a, const FsrAccelNet *net, const FsrAccelReport *rep,
+                       const FsrAccelOptions *opt, int w, int h)
 {
-    const FsrAccelResult *t = &rep->total;
-    const int n = rep->batch, v1 = !strncmp(a->name, "eyeriss-v1", 10);
-    const double frame_s = t->latency_s / n;
-    int zeros = 0;
-    for (int i = 0; i < net->n_layers; i++)
-        zeros |= net->layers[i].ifmap_zeros > 0 || net->layers[i].ofmap_zeros > 0;
-    const double onchip_kb = (a->glb_bytes + (double)a->pe_rows * a->pe_cols *
-                                                 (a->rf_ifmap + a->rf_filter + a->rf_psum) * a->word_bits / 8) / 1024;
-    printf("Metrics sheet (Sze et al., Proc. IEEE 2017): %s on %s\n", rep->net, rep->arch);
-    printf("| metric | value | kind | source |\n| --- | --- | --- | --- |\n");
-    printf("| model | %s, %d layers, %.1f MMACs per frame", rep->net, rep->n_layers, t->macs / 1e6 / n);
-    if (w > 0 && h > 0 && strcmp(rep->net, "alexnet") && strcmp(rep->net, "vgg16"))
-        printf(" at %dx%d", w, h);
-    printf(" | simulated | layer shapes |\n");
-    printf("| accuracy (PSNR on a named data set) | not measured by fastsr-accel | not known | "
-           "`fastsr-bench --images DIR --backends accel16` measures PSNR-Y in this datapath |\n");
-    printf("| bits per weight / activation | %d / %d (accumulator %d) | simulated | architecture %s |\n",
-           a->word_bits, a->word_bits, a->acc_bits, a->name);
-    printf("| batch size | %d | simulated | --batch |\n", n);
-    printf("| runtime per frame | %.3f ms (%.1f fps; processing %.3f ms) | simulated | this model |\n", frame_s * 1e3,
-           1 / frame_s, t->compute_cycles / a->clock_hz / n * 1e3);
-    if (t->power_mw > 0) {
-        printf("| power (on chip, average) | %.0f mW | simulated | energies fitted to the measured Eyeriss v1 power "
-               "(JSSC 2017 Table V) |\n", t->power_mw);
-        printf("| energy per frame | %.4g J (on chip %.4g J, DRAM %.4g J) | simulated | this model, DRAM at %.0f pJ "
-               "per %d-bit word |\n", t->energy_total * 1e-12 / n, t->energy_onchip * 1e-12 / n,
-               t->energy_level[FSR_ACCEL_DRAM] * 1e-12 / n, a->e_level[FSR_ACCEL_DRAM], a->word_bits);
-    } else {
-        printf("| power (on chip, average) | not known (relative energy units) | not known | architecture gives no pJ |\n");
-        printf("| energy per frame | %.4g %s | simulated | this model |\n", t->energy_total / n, rep->energy_unit);
-    }
-    printf("| off-chip (DRAM) bytes per frame | %.0f | simulated | this model%s |\n", (double)t->dram_bytes / n,
-           a->rlc && zeros && !opt->shape_only ? ", run-length coded" : ", raw words");
-    if (opt->shape_only || !zeros)
-        printf("| frames tested | none: shapes only | simulated | analytical model, no data |\n");
-    else if (!strcmp(rep->net, "alexnet"))
-        printf("| frames tested | the chip's (zeros per layer as measured in JSSC 2017 Table V) | measured | "
-               "published sparsity |\n");
-    else
-        printf("| frames tested | zeros from the network file | measured | the file's ifmap_zeros / ofmap_zeros |\n");
-    if (v1)
-        printf("| process technology | 65 nm (TSMC 65 nm LP 1P9M) | published | JSSC 2017 Table IV |\n");
-    else
-        printf("| process technology | not known | not known | architecture file |\n");
-    printf("| on-chip memory | %.1f kB (buffer %.1f kB + spads %d x %d words) | simulated | architecture %s |\n",
-           onchip_kb, a->glb_bytes / 1024.0, a->pe_rows * a->pe_cols, a->rf_ifmap + a->rf_filter + a->rf_psum,
-           a->name);
-    printf("| multipliers | %d (%d-bit) | simulated | architecture %s |\n", a->pe_rows * a->pe_cols, a->word_bits,
-           a->name);
-    printf("| clock | %.0f MHz | simulated | architecture %s |\n", a->clock_hz / 1e6, a->name);
-    if (v1)
-        printf("| core area | 3.5 mm x 3.5 mm | published | JSSC 2017 Table IV (not modelled) |\n");
-    else
-        printf("| core area | not known | not known | not modelled |\n");
+    FsrAccelSheetRun run;
+    fsr_accel_sheet_run_defaults(&run);
+    run.w = w;
+    run.h = h;
+    FsrAccelSheet sheet;
+    if (fsr_accel_sheet_fill(&sheet, a, net, rep, opt, &run) < 0)
+        return -1;
+    fsr_accel_sheet_print(stdout, &sheet);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -280,9 +234,12 @@ int main(int argc, char **argv)
         fsr_accel_net_close(&net);
         return fail(fsr_last_error());
     }
-    if (sheet)
-        print_sheet(&arch, net, rep, &opt, w, h);
-    else if (!json || strcmp(json, "-"))
+    if (sheet && print_sheet(&arch, net, rep, &opt, w, h) < 0) {
+        fsr_accel_net_close(&net);
+        fsr_accel_report_close(&rep);
+        return fail(fsr_last_error());
+    }
+    if (!sheet && (!json || strcmp(json, "-")))
         fsr_accel_report_print(stdout, rep);
     fsr_accel_net_close(&net);
     if (key_interval) {

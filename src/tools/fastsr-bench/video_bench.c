@@ -11,8 +11,10 @@
 #include <cjson/cJSON.h>
 
 #include "bench.h"
+#include "fastsr/accel.h"
 #include "fastsr/bicubic.h"
 #include "fastsr/eval.h"
+#include "fastsr/model.h"
 #include "fastsr/pipeline.h"
 #include "fastsr/reader.h"
 #include "toolutil.h"
@@ -23,12 +25,13 @@ void bench_video_usage(void)
 {
     printf("  --hr REF [--scale S] [--model FILE] [--crf N] [--preset P] [--x264 PARAMS]\n"
            "        [--modes bicubic,srcnn,fast] [--keyframes every:4,every:8,every:16,intra,adaptive]\n"
-           "        [--frames N] [--threads N] [--hr-filter F] [--fallback T] [--accel ARCH|none]\n"
+           "        [--frames N] [--threads N] [--hr-filter F] [--fallback T] [--accel ARCH|none] [--backend float|accel]\n"
            "        [--no-ssim] [--deblock] [--lr-out FILE] [--json OUT] [--csv OUT] [--plot OUT.svg]\n"
            "        REF is any video or image sequence FFmpeg reads (.y4m, .mp4, dir/%%08d.png): it is\n"
            "        downscaled by S (MATLAB-style antialiased bicubic) and encoded with libx264 (CRF 18,\n"
            "        x264 defaults unless --x264), then each mode/policy upscales it; PSNR-Y/SSIM-Y per\n"
-           "        frame against REF, SR frames, seconds, fps, speedup against per-frame SRCNN\n");
+           "        frame against REF, SR frames, seconds, fps, speedup against per-frame SRCNN; with --json,\n"
+           "        each SR run's metrics sheet (Sze et al. 2017) on the --accel architecture\n");
 }
 
 typedef struct Ref {
@@ -255,6 +258,7 @@ typedef struct VideoOptions {
     const char *x264, *preset, *hr_filter, *accel;
     char modes_buf[256], keys_buf[512];
     int scale, frames, threads, crf, ssim, deblock;
+    int backend; /* FSR_SR_FLOAT or FSR_SR_FIXED (--backend accel) */
     double fallback;
 } VideoOptions;
 
@@ -264,7 +268,7 @@ static int parse_video_options(VideoOptions *o, int argc, char **argv)
     *o = (VideoOptions) {
         .preset = "medium", .accel = FSR_ACCEL_DEFAULT_ARCH,
         .modes_buf = "bicubic,srcnn,fast", .keys_buf = "every:4,every:8,every:16,intra,adaptive",
-        .scale = 2, .crf = 18, .ssim = 1, .fallback = FSR_TRANSFER_DEFAULT_FALLBACK,
+        .scale = 2, .crf = 18, .ssim = 1, .fallback = FSR_TRANSFER_DEFAULT_FALLBACK, .backend = FSR_SR_FLOAT,
     };
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -282,6 +286,13 @@ static int parse_video_options(VideoOptions *o, int argc, char **argv)
         else if (!strcmp(a, "--hr-filter") && v) o->hr_filter = v;
         else if (!strcmp(a, "--fallback") && v) o->fallback = atof(v);
         else if (!strcmp(a, "--accel") && v) o->accel = strcmp(v, "none") ? v : NULL;
+        else if (!strcmp(a, "--backend") && v) {
+            if (strcmp(v, "float") && strcmp(v, "accel")) {
+                fprintf(stderr, "fastsr-bench: --backend wants float or accel, not '%s'\n", v);
+                return 2;
+            }
+            o->backend = strcmp(v, "float") ? FSR_SR_FIXED : FSR_SR_FLOAT;
+        }
         else if (!strcmp(a, "--lr-out") && v) o->lr_out = v;
         else if (!strcmp(a, "--json") && v) o->json = v;
         else if (!strcmp(a, "--csv") && v) o->csv = v;
@@ -353,6 +364,7 @@ static int do_runs(Run *runs, int nruns, const Ref *ref, const VideoOptions *o, 
         s.fast.deblock = o->deblock;
         s.threads = o->threads;
         s.accel.arch = o->accel;
+        s.sr.backend = o->backend;
         Measure me = { ref, r, o->scale, o->ssim };
         s.frame_done = on_frame;
         s.opaque = &me;
@@ -419,9 +431,79 @@ static void print_table(const Run *runs, int nruns, const Ref *ref, const VideoO
     print_transfer_cost(runs, nruns, ref->n);
 }
 
-/* One run as JSON; sets *ret to 1 when its accel object is lost. */
-static cJSON *run_json(const Run *r, int n, int ssim, const Run *srcnn, int *ret)
+/* The metrics sheet (Sze et al., Proc. IEEE 2017) of an SR run on the
+ * --accel architecture: the model's layers priced per frame as the run
+ * priced them (its sampled zeros), the run's own per-frame averages, and
+ * the PSNR measured here.  NULL after a message. */
+static cJSON *run_sheet(const Run *r, const Ref *ref, const VideoOptions *o)
 {
+    char path[4096];
+    FsrAccelArch arch;
+    FsrAccelNet *net = NULL;
+    FsrAccelReport *rep = NULL;
+    FsrAccelOptions opt;
+    fsr_accel_defaults(&opt);
+    cJSON *sheet = NULL;
+    int ret = 0;
+    if (o->model)
+        snprintf(path, sizeof(path), "%s", o->model);
+    else
+        ret = fsr_model_default_path(o->scale, path, sizeof(path));
+    if (ret >= 0 && (ret = fsr_accel_arch_get(&arch, o->accel)) >= 0 &&
+        (ret = fsr_accel_net_open(&net, path, r->rep.out_w, r->rep.out_h)) >= 0) {
+        /* the zeros the pipeline sampled on this run's key frames */
+        const int zf = r->rep.accel.zeros_frames;
+        opt.shape_only = zf <= 0;
+        for (int i = 0; zf > 0 && i < net->n_layers && i < r->rep.accel.n_layers; i++) {
+            net->layers[i].ifmap_zeros = r->rep.accel.ifmap_zeros[i];
+            if (i > 0)
+                net->layers[i - 1].ofmap_zeros = r->rep.accel.ifmap_zeros[i];
+        }
+        ret = fsr_accel_eval_net(&rep, &arch, net, 1, &opt);
+    }
+    if (ret >= 0) {
+        char what[128] = "SR on every frame", on[1200], how[256];
+        if (r->rep.fast.transferred_frames)
+            snprintf(what, sizeof(what), "FAST %s: SR on %lld of %lld frames, transfer on the rest", r->keyframes,
+                     (long long)r->rep.sr.frames, (long long)r->rep.frames);
+        snprintf(on, sizeof(on), "%s (%dx%d, x%d from libx264 crf %d)", o->ref_path, ref->w, ref->h, o->scale, o->crf);
+        snprintf(how, sizeof(how), "fastsr-bench --hr: every HR frame of the run against REF, %d pixels shaved; SR in %s",
+                 o->scale, o->backend == FSR_SR_FIXED ? "this architecture's fixed-point datapath (--backend accel)"
+                                                      : "the float engine (--backend float), not this datapath");
+        FsrAccelSheetRun run;
+        fsr_accel_sheet_run_defaults(&run);
+        run.w = r->rep.out_w;
+        run.h = r->rep.out_h;
+        run.what = what;
+        run.seconds_per_frame = r->rep.accel.seconds_per_frame;
+        run.energy_per_frame = r->rep.accel.energy_per_frame;
+        run.dram_energy_per_frame = r->rep.accel.dram_energy_per_frame;
+        run.dram_bytes_per_frame = r->rep.accel.dram_bytes_per_frame;
+        run.psnr_db = r->psnr_mean;
+        run.psnr_on = on;
+        run.psnr_source = how;
+        run.frames = ref->n;
+        run.zeros_frames = r->rep.accel.zeros_frames;
+        FsrAccelSheet s;
+        if ((ret = fsr_accel_sheet_fill(&s, &arch, net, rep, &opt, &run)) >= 0) {
+            char *text = fsr_accel_sheet_json(&s);
+            sheet = text ? cJSON_Parse(text) : NULL;
+            free(text);
+            if (!sheet)
+                fprintf(stderr, "fastsr-bench: error: %s: metrics sheet: out of memory\n", r->label);
+        }
+    }
+    if (ret < 0)
+        fprintf(stderr, "fastsr-bench: error: %s: metrics sheet: %s\n", r->label, fsr_last_error());
+    fsr_accel_report_close(&rep);
+    fsr_accel_net_close(&net);
+    return sheet;
+}
+
+/* One run as JSON; sets *ret to 1 when its accel object or sheet is lost. */
+static cJSON *run_json(const Run *r, const Ref *ref, const VideoOptions *o, const Run *srcnn, int *ret)
+{
+    const int n = ref->n, ssim = o->ssim;
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "mode", r->mode);
     cJSON_AddStringToObject(j, "keyframes", r->keyframes);
@@ -458,6 +540,11 @@ static cJSON *run_json(const Run *r, int n, int ssim, const Run *srcnn, int *ret
         } else {
             cJSON_AddItemToObject(j, "accel", a);
         }
+        cJSON *sheet = run_sheet(r, ref, o);
+        if (sheet)
+            cJSON_AddItemToObject(j, "sheet", sheet);
+        else
+            *ret = 1;
     }
     return j;
 }
@@ -474,7 +561,7 @@ static int write_json(const Run *runs, int nruns, const Ref *ref, const VideoOpt
     cJSON_AddNumberToObject(obj, "crf", o->crf);
     cJSON *arr = cJSON_AddArrayToObject(obj, "runs");
     for (int i = 0; i < nruns; i++)
-        cJSON_AddItemToArray(arr, run_json(&runs[i], ref->n, o->ssim, srcnn, &ret));
+        cJSON_AddItemToArray(arr, run_json(&runs[i], ref, o, srcnn, &ret));
     char *text = cJSON_Print(obj);
     FILE *f = fopen(o->json, "w");
     if (!f || fputs(text, f) < 0 || fclose(f)) {
