@@ -15,6 +15,11 @@
 #include "log.h"
 #include "model_internal.h"
 
+/* Largest region the zero sampling runs the fixed-point datapath on beside
+ * another backend (fsr_sr_picture). */
+#define SAMPLE_W 480
+#define SAMPLE_H 272
+
 void fsr_sr_defaults(FsrSRSettings *s)
 {
     memset(s, 0, sizeof(*s));
@@ -223,20 +228,27 @@ int fsr_sr_picture(FsrSR *sr, FsrPicture *hr, const FsrPicture *lr)
         memcpy(sr->tmp + (size_t)y * hr->w, hr->data[0] + y * hr->stride[0], (size_t)hr->w);
     if (sr->zq && sr->zcalls++ % sr->zevery == 0) {
         /* A sampled picture: the datapath's activations, zeros counted.  The
-         * fixed-point backend's own run gives the picture itself. */
+         * fixed-point backend's own run gives the picture itself; beside
+         * another backend, a second run on the whole HR frame would hold
+         * every layer's activations of it (hundreds of MB at 1080p) and
+         * cost a slow frame, so it runs on a centred crop of at most
+         * SAMPLE_W x SAMPLE_H: the zero share is a statistic of the content,
+         * and a crop of it estimates it. */
         const int own = sr->zq == sr->fixed;
-        uint8_t *out = own ? NULL : malloc(need);
+        const int cw = own || hr->w < SAMPLE_W ? hr->w : SAMPLE_W, ch = own || hr->h < SAMPLE_H ? hr->h : SAMPLE_H;
+        const uint8_t *crop = sr->tmp + (size_t)((hr->h - ch) / 2) * hr->w + (hr->w - cw) / 2;
+        uint8_t *out = own ? NULL : malloc((size_t)cw * ch);
         int64_t z[SR_MAX_LAYERS];
         if (!own && !out)
             return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
-        ret = own ? fixed_sr_luma(&sr->fixed_dsp, hr->data[0], hr->stride[0], sr->tmp, hr->w, hr->w, hr->h, sr->zq, z)
-                  : fixed_sr_luma(&sr->fixed_dsp, out, hr->w, sr->tmp, hr->w, hr->w, hr->h, sr->zq, z);
+        ret = own ? fixed_sr_luma(&sr->fixed_dsp, hr->data[0], hr->stride[0], crop, hr->w, cw, ch, sr->zq, z)
+                  : fixed_sr_luma(&sr->fixed_dsp, out, cw, crop, hr->w, cw, ch, sr->zq, z);
         free(out);
         if (ret < 0)
             return ret;
         for (int i = 0; i < sr->zlayers; i++) {
             sr->zeros[i] += z[i];
-            sr->zvalues[i] += (int64_t)hr->w * hr->h * sr->zq->layers[i].in_ch;
+            sr->zvalues[i] += (int64_t)cw * ch * sr->zq->layers[i].in_ch;
         }
         sr->zframes++;
         if (own)
