@@ -182,7 +182,11 @@ void accel_cost(AccelCost *c, const FsrAccelArch *a, const AccelShape *sh, const
         for (int d = 0; d < FSR_ACCEL_NDATA; d++)
             e += a->e_level[l] * (double)acc[l][d];
     c->energy = e;
-    c->dram_cycles = (int64_t)ceil((double)dram_bytes_of(a, acc) / a->dram_bytes_per_cycle);
+    /* Saturated: a crawling DRAM interface (a valid, if absurd, design) can
+     * need more cycles than int64 holds; fsr_accel_eval_layer refuses a
+     * layer beyond FSR_ACCEL_MAX_CYCLES. */
+    const double dram = ceil((double)dram_bytes_of(a, acc) / a->dram_bytes_per_cycle);
+    c->dram_cycles = dram < 0x1p62 ? (int64_t)dram : INT64_C(1) << 62;
     c->cycles = a->dram_overlap ? accel_max64(cand->compute_cycles, c->dram_cycles)
                                 : cand->compute_cycles + c->dram_cycles;
     switch (objective) {
@@ -245,6 +249,10 @@ int fsr_accel_eval_layer(FsrAccelResult *res, const FsrAccelArch *a, const FsrAc
     }
     AccelCost cost;
     accel_cost(&cost, a, &sh, &c, opt.objective);
+    /* Totals over up to 10000 layers must stay within int64 too. */
+    if (cost.cycles > FSR_ACCEL_MAX_CYCLES)
+        return fsr_error(FSR_ERR(EOVERFLOW), "layer %s on %s: %.3g cycles (DRAM: %.3g bytes per cycle) is beyond the "
+                         "model's range (2^48)", layer.name, a->name, (double)cost.cycles, a->dram_bytes_per_cycle);
 
     memset(res, 0, sizeof(*res));
     snprintf(res->name, sizeof(res->name), "%s", layer.name);
