@@ -153,6 +153,28 @@ static void test_rs_counts_pass_by_pass(void **state)
     }
 }
 
+/* The layer of the hand counts: 1 -> 1 channel, 5x5 input, 3x3 filter,
+ * stride 1, no padding. */
+static FsrAccelLayer tiny_layer(void)
+{
+    return (FsrAccelLayer){ .name = "tiny", .type = FSR_ACCEL_CONV, .C = 1, .M = 1, .H = 5, .W = 5, .R = 3, .S = 3,
+                            .stride = 1, .pad = 0, .groups = 1 };
+}
+
+/* The tiny layer's counts under one dataflow against a count by hand:
+ * compute cycles, all cycles, the accesses at each level (DRAM, buffer,
+ * array, RF) of each data type (ifmap, filter, psum), and the energy. */
+static void check_hand_count(const FsrAccelResult *r, int64_t compute_cycles, int64_t cycles,
+                             const int64_t accesses[FSR_ACCEL_NLEVELS][FSR_ACCEL_NDATA], double energy)
+{
+    assert_int_equal(r->compute_cycles, compute_cycles);
+    assert_int_equal(r->cycles, cycles);
+    for (int lv = 0; lv < FSR_ACCEL_NLEVELS; lv++)
+        for (int d = 0; d < FSR_ACCEL_NDATA; d++)
+            assert_int_equal(r->accesses[lv][d], accesses[lv][d]);
+    assert_true(fabs(r->energy_total - energy) < 1e-9);
+}
+
 static void test_hand_counted_layer(void **state)
 {
     (void)state;
@@ -165,22 +187,16 @@ static void test_hand_counted_layer(void **state)
      * buffer: ifmap 25 in + 25 read, psum 9 written + 9 read out. */
     FsrAccelArch a;
     fsr_accel_arch_eyeriss_v1(&a);
-    FsrAccelLayer l = { .name = "tiny", .type = FSR_ACCEL_CONV, .C = 1, .M = 1, .H = 5, .W = 5, .R = 3, .S = 3,
-                        .stride = 1, .pad = 0, .groups = 1 };
+    const FsrAccelLayer l = tiny_layer();
     FsrAccelResult r;
     assert_int_equal(fsr_accel_eval_layer(&r, &a, &l, 1, NULL), 0);
     assert_int_equal(r.macs, 81);
     assert_int_equal(r.active_pes, 9);
-    assert_int_equal(r.compute_cycles, 12);
     assert_int_equal(r.dram_bytes, 86);
     assert_int_equal(r.dram_cycles, 36);
-    assert_int_equal(r.cycles, 48);
     const int64_t want[4][3] = { { 25, 9, 9 }, { 50, 0, 18 }, { 45, 27, 27 }, { 126, 108, 198 } };
-    for (int lv = 0; lv < 4; lv++)
-        for (int d = 0; d < 3; d++)
-            assert_int_equal(r.accesses[lv][d], want[lv][d]);
-    /* 81 + 432 * 1 + 99 * 2 + 68 * 6 + 43 * 200 */
-    assert_true(fabs(r.energy_total - 9719) < 1e-9);
+    /* energy 81 + 432 * 1 + 99 * 2 + 68 * 6 + 43 * 200 */
+    check_hand_count(&r, 12, 48, want, 9719);
     assert_true(fabs(r.energy_level[FSR_ACCEL_DRAM] - 8600) < 1e-9);
     /* With overlap the slower of the two bounds the layer. */
     a.dram_overlap = 1;
@@ -200,8 +216,9 @@ static void test_rlc_and_zero_gating(void **state)
     FsrAccelArch a;
     fsr_accel_arch_eyeriss_v1(&a);
     a.rlc = a.zero_gating = 1;
-    FsrAccelLayer l = { .name = "tiny", .type = FSR_ACCEL_CONV, .C = 1, .M = 1, .H = 5, .W = 5, .R = 3, .S = 3,
-                        .stride = 1, .pad = 0, .groups = 1, .ifmap_zeros = 0.75, .ofmap_zeros = 0.5 };
+    FsrAccelLayer l = tiny_layer();
+    l.ifmap_zeros = 0.75;
+    l.ofmap_zeros = 0.5;
     FsrAccelResult r;
     assert_int_equal(fsr_accel_eval_layer(&r, &a, &l, 1, NULL), 0);
     assert_int_equal(r.accesses[FSR_ACCEL_DRAM][FSR_ACCEL_IFMAP], 8);
@@ -235,30 +252,19 @@ static void test_ws_os_hand_counted(void **state)
      * 5 x 5 window read once and shifted (81 deliveries). */
     FsrAccelArch a;
     fsr_accel_arch_eyeriss_v1(&a);
-    FsrAccelLayer l = { .name = "tiny", .type = FSR_ACCEL_CONV, .C = 1, .M = 1, .H = 5, .W = 5, .R = 3, .S = 3,
-                        .stride = 1, .pad = 0, .groups = 1 };
+    const FsrAccelLayer l = tiny_layer();
     FsrAccelOptions opt;
     fsr_accel_defaults(&opt);
     FsrAccelResult r;
     opt.dataflow = FSR_ACCEL_WS;
     assert_int_equal(fsr_accel_eval_layer(&r, &a, &l, 1, &opt), 0);
     const int64_t ws[4][3] = { { 25, 9, 9 }, { 106, 0, 18 }, { 81, 9, 90 }, { 0, 90, 0 } };
-    for (int lv = 0; lv < 4; lv++)
-        for (int d = 0; d < 3; d++)
-            assert_int_equal(r.accesses[lv][d], ws[lv][d]);
-    assert_int_equal(r.compute_cycles, 79);
-    assert_int_equal(r.cycles, 79 + 36);
-    assert_true(fabs(r.energy_total - 9875) < 1e-9);
+    check_hand_count(&r, 79, 79 + 36, ws, 9875);
     opt.dataflow = FSR_ACCEL_OS;
     assert_int_equal(fsr_accel_eval_layer(&r, &a, &l, 1, &opt), 0);
     const int64_t os[4][3] = { { 25, 9, 9 }, { 50, 0, 18 }, { 81, 81, 9 }, { 162, 81, 162 } };
-    for (int lv = 0; lv < 4; lv++)
-        for (int d = 0; d < 3; d++)
-            assert_int_equal(r.accesses[lv][d], os[lv][d]);
-    assert_int_equal(r.compute_cycles, 9);
+    check_hand_count(&r, 9, 45, os, 9836);
     assert_int_equal(r.active_pes, 9);
-    assert_int_equal(r.cycles, 45);
-    assert_true(fabs(r.energy_total - 9836) < 1e-9);
 }
 
 static void check_report(const FsrAccelArch *a, const FsrAccelReport *rep, const FsrAccelNet *net, int batch)

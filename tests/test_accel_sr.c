@@ -61,6 +61,13 @@ static void make_model(TestModel *t, int c1, int c2, int k1, int k2, int k3, int
     t->m.layers = t->layers;
 }
 
+/* SRCNN's own shape, 9-5-5 with 64 and 32 channels, as the cost tests
+ * price it. */
+static void make_srcnn_955(TestModel *t)
+{
+    make_model(t, 64, 32, 9, 5, 5, FSR_PAD_REPLICATE, 3u);
+}
+
 static void free_model(TestModel *t)
 {
     for (int i = 0; i < 3; i++) {
@@ -395,9 +402,9 @@ static void test_frame_cost_hand_count(void **state)
     (void)state;
     FsrAccelArch a;
     fsr_accel_arch_eyeriss_v1(&a);
-    TestModel t;
     /* SRCNN 9-5-5: 1*64*81 + 64*32*25 + 32*1*25 = 57,184 MACs per pixel */
-    make_model(&t, 64, 32, 9, 5, 5, FSR_PAD_REPLICATE, 3u);
+    TestModel t;
+    make_srcnn_955(&t);
     check_cost(&a, &t.m, 24, 16, 57184);
     check_cost(&a, &t.m, 320, 180, 57184);
     free_model(&t);
@@ -413,7 +420,7 @@ static void test_frame_cost_scales_with_pixels(void **state)
     FsrAccelArch a;
     fsr_accel_arch_eyeriss_v1(&a);
     TestModel t;
-    make_model(&t, 64, 32, 9, 5, 5, FSR_PAD_REPLICATE, 3u);
+    make_srcnn_955(&t);
     /* Twice the rows: twice the MACs exactly; twice the time, energy and
      * DRAM traffic less the weights read once per frame (measured 2.000,
      * 2.000, 1.9995).  Not twice the columns: untiled rows cost more than
@@ -431,42 +438,78 @@ static void test_frame_cost_scales_with_pixels(void **state)
     free_model(&t);
 }
 
+/* What the tests of the SR calls' costs run: SRCNN 9-5-5 (57,184 MACs a
+ * pixel) on Eyeriss v1 over a small picture, with room for two outputs. */
+typedef struct CostRun {
+    TestModel t;
+    FsrAccelArch a;
+    int w, h;
+    uint8_t *src, *dst, *dst2;
+} CostRun;
+
+static void cost_run_open(CostRun *r)
+{
+    make_srcnn_955(&r->t);
+    fsr_accel_arch_eyeriss_v1(&r->a);
+    r->w = 24;
+    r->h = 16;
+    r->src = make_image(r->h, r->w, 8u);
+    r->dst = malloc((size_t)r->w * r->h);
+    r->dst2 = malloc((size_t)r->w * r->h);
+}
+
+static void cost_run_close(CostRun *r)
+{
+    free(r->src);
+    free(r->dst);
+    free(r->dst2);
+    free_model(&r->t);
+}
+
 /* The SR calls report the frame cost of their size. */
 static void test_sr_reports_frame_cost(void **state)
 {
     (void)state;
-    TestModel t;
-    make_model(&t, 64, 32, 9, 5, 5, FSR_PAD_REPLICATE, 3u);
-    FsrAccelArch a;
-    fsr_accel_arch_eyeriss_v1(&a);
-    const int w = 24, h = 16;
-    uint8_t *src = make_image(h, w, 8u), *dst = malloc(w * h);
+    CostRun r;
+    cost_run_open(&r);
+    const int w = r.w, h = r.h;
     FsrAccelFrameCost c2, c3;
-    assert_int_equal(accel_sr_luma(dst, w, src, w, w, h, &t.m, &a, &c2), 0);
-    assert_int_equal(fsr_accel_frame_cost(&c3, &a, &t.m, w, h), 0);
+    assert_int_equal(accel_sr_luma(r.dst, w, r.src, w, w, h, &r.t.m, &r.a, &c2), 0);
+    assert_int_equal(fsr_accel_frame_cost(&c3, &r.a, &r.t.m, w, h), 0);
     assert_int_equal(c2.cycles, c3.cycles);
     assert_int_equal(c2.dram_bytes, c3.dram_bytes);
     assert_int_equal(c2.macs, (int64_t)57184 * w * h);
     /* A prepared context gives the same pixels and cost, frame after frame
      * and across sizes. */
     AccelSr *ctx = NULL;
-    assert_int_equal(accel_sr_open(&ctx, &t.m, &a), 0);
-    uint8_t *dst2 = malloc(w * h);
+    assert_int_equal(accel_sr_open(&ctx, &r.t.m, &r.a), 0);
     for (int k = 0; k < 2; k++) {
         FsrAccelFrameCost c4;
-        assert_int_equal(accel_sr_run(ctx, dst2, w, src, w, w, h, &c4), 0);
-        assert_memory_equal(dst, dst2, w * h);
+        assert_int_equal(accel_sr_run(ctx, r.dst2, w, r.src, w, w, h, &c4), 0);
+        assert_memory_equal(r.dst, r.dst2, w * h);
         assert_int_equal(c4.cycles, c2.cycles);
-        assert_int_equal(accel_sr_run(ctx, dst2, w / 2, src, w, w / 2, h / 2, &c4), 0);
+        assert_int_equal(accel_sr_run(ctx, r.dst2, w / 2, r.src, w, w / 2, h / 2, &c4), 0);
         assert_int_equal(c4.macs, (int64_t)57184 * (w / 2) * (h / 2));
     }
-    assert_true(accel_sr_run(ctx, dst2, w, src, w, 0, h, NULL) < 0);
+    assert_true(accel_sr_run(ctx, r.dst2, w, r.src, w, 0, h, NULL) < 0);
     accel_sr_close(&ctx);
     assert_null(ctx);
-    free(dst2);
-    free(src);
-    free(dst);
-    free_model(&t);
+    cost_run_close(&r);
+}
+
+/* The fraction of zeros in layer i's input, from zeros[i] counted over a
+ * w x h frame. */
+static double input_zeros(const int64_t *zeros, const TestModel *t, int i, int w, int h)
+{
+    return (double)zeros[i] / ((double)w * h * t->layers[i].in_ch);
+}
+
+/* DRAM traffic of run-length coded activations with a fraction z of zeros,
+ * against raw: (1 - z) x (5 + 16) / 16 x 64 / 63, never above raw. */
+static double rlc_ratio(double z)
+{
+    const double ratio = z > 0 ? (1 - z) * 21.0 / 16.0 * 64.0 / 63.0 : 1;
+    return ratio < 1 ? ratio : 1;
 }
 
 /* Zero gating and run-length coding price this frame's measured zeros, as
@@ -476,52 +519,44 @@ static void test_sr_reports_frame_cost(void **state)
 static void test_sparse_cost_hand_count(void **state)
 {
     (void)state;
-    TestModel t;
-    make_model(&t, 64, 32, 9, 5, 5, FSR_PAD_REPLICATE, 3u);
-    FsrAccelArch a;
-    fsr_accel_arch_eyeriss_v1(&a);
-    const int w = 24, h = 16;
-    uint8_t *src = make_image(h, w, 8u), *dst = malloc(w * h), *dst2 = malloc(w * h);
+    CostRun r;
+    cost_run_open(&r);
+    const FsrAccelArch a = r.a;
+    const int w = r.w, h = r.h;
     /* the zeros of each layer's input, from the plain reference */
     FixedModel q;
-    assert_int_equal(qbuild(&q, &t.m, &a), 0);
+    assert_int_equal(qbuild(&q, &r.t.m, &a), 0);
     int64_t zeros[3];
-    assert_int_equal(fixed_sr_luma_ref(dst, w, src, w, w, h, &q, zeros), 0);
+    assert_int_equal(fixed_sr_luma_ref(r.dst, w, r.src, w, w, h, &q, zeros), 0);
     fixed_model_close(&q);
     assert_true(zeros[1] > 0 && zeros[2] > 0); /* the hidden ReLUs leave some */
     FsrAccelFrameCost dense, gated, coded;
-    assert_int_equal(fsr_accel_frame_cost(&dense, &a, &t.m, w, h), 0);
-    FsrAccelReport *rep = layer_report(&a, &t.m, w, h);
+    assert_int_equal(fsr_accel_frame_cost(&dense, &a, &r.t.m, w, h), 0);
+    FsrAccelReport *rep = layer_report(&a, &r.t.m, w, h);
 
     FsrAccelArch g = a;
     g.zero_gating = 1;
-    assert_int_equal(accel_sr_luma(dst2, w, src, w, w, h, &t.m, &g, &gated), 0);
-    assert_memory_equal(dst, dst2, w * h); /* the pixels do not change */
+    assert_int_equal(accel_sr_luma(r.dst2, w, r.src, w, w, h, &r.t.m, &g, &gated), 0);
+    assert_memory_equal(r.dst, r.dst2, w * h); /* the pixels do not change */
     double saved = 0;
-    for (int i = 0; i < 3; i++) {
-        const FsrConvLayer *l = &t.layers[i];
-        const double z = (double)zeros[i] / ((double)w * h * l->in_ch);
-        saved += (double)llround(z * (double)rep->layers[i].macs) * (a.e_mac + a.e_level[FSR_ACCEL_RF]);
-    }
+    for (int i = 0; i < 3; i++)
+        saved += (double)llround(input_zeros(zeros, &r.t, i, w, h) * (double)rep->layers[i].macs) *
+                 (a.e_mac + a.e_level[FSR_ACCEL_RF]);
     assert_true(saved > 0);
     assert_true(fabs((dense.energy - gated.energy) - saved) <= 1e-9 * dense.energy);
     assert_int_equal(gated.cycles, dense.cycles);
     assert_int_equal(gated.dram_bytes, dense.dram_bytes);
     assert_int_equal(gated.macs, dense.macs);
 
-    FsrAccelArch r = a;
-    r.rlc = 1;
-    assert_int_equal(accel_sr_luma(dst2, w, src, w, w, h, &t.m, &r, &coded), 0);
-    assert_memory_equal(dst, dst2, w * h);
+    FsrAccelArch coding = a;
+    coding.rlc = 1;
+    assert_int_equal(accel_sr_luma(r.dst2, w, r.src, w, w, h, &r.t.m, &coding, &coded), 0);
+    assert_memory_equal(r.dst, r.dst2, w * h);
     int64_t words = 0;
     for (int i = 0; i < 3; i++) {
-        const FsrConvLayer *l = &t.layers[i];
         const FsrAccelResult *lr = &rep->layers[i];
-        const double zin = (double)zeros[i] / ((double)w * h * l->in_ch);
-        const double zout = i < 2 ? (double)zeros[i + 1] / ((double)w * h * t.layers[i + 1].in_ch) : 0;
-        double rin = zin > 0 ? (1 - zin) * 21.0 / 16.0 * 64.0 / 63.0 : 1, rout = zout > 0 ? (1 - zout) * 21.0 / 16.0 * 64.0 / 63.0 : 1;
-        rin = rin < 1 ? rin : 1;
-        rout = rout < 1 ? rout : 1;
+        const double zin = input_zeros(zeros, &r.t, i, w, h), zout = i < 2 ? input_zeros(zeros, &r.t, i + 1, w, h) : 0;
+        const double rin = rlc_ratio(zin), rout = rlc_ratio(zout);
         words += lr->accesses[FSR_ACCEL_DRAM][FSR_ACCEL_FILTER] +
                  llround((double)lr->accesses[FSR_ACCEL_DRAM][FSR_ACCEL_IFMAP] * rin) +
                  llround((double)lr->accesses[FSR_ACCEL_DRAM][FSR_ACCEL_PSUM] * rout);
@@ -532,10 +567,7 @@ static void test_sparse_cost_hand_count(void **state)
     assert_true(coded.dram_bytes < dense.dram_bytes);
     assert_int_equal(coded.macs, dense.macs);
     fsr_accel_report_close(&rep);
-    free(src);
-    free(dst);
-    free(dst2);
-    free_model(&t);
+    cost_run_close(&r);
 }
 
 static void test_transfer_cost_hand_count(void **state)

@@ -126,15 +126,22 @@ static void test_images_json(void **state)
     tu_run(NULL, 0, "rm -rf '%s'", dir);
 }
 
+/* Runs fastsr-bench --conv with the given options, which must succeed,
+ * and checks that its output holds each of the NULL-ended lines. */
+static void check_conv_prints(const char *options, const char *const *lines)
+{
+    assert_int_equal(tu_run(out, sizeof(out), "%s --conv %s", tu_tool("fastsr-bench"), options), 0);
+    for (const char *const *l = lines; *l; l++)
+        if (!strstr(out, *l))
+            fail_msg("fastsr-bench --conv %s: no \"%s\" in:\n%s", options, *l, out);
+}
+
 static void test_conv_small(void **state)
 {
     (void)state;
-    assert_int_equal(tu_run(out, sizeof(out), "%s --conv --size 64x32 --reps 1 --threads 1,2 --nets 9-1-5,3-1-3 --no-dnnl",
-                            tu_tool("fastsr-bench")), 0);
-    assert_non_null(strstr(out, "FMA peak"));
-    assert_non_null(strstr(out, "9-1-5        1  fastsr  total"));
-    assert_non_null(strstr(out, "3-1-3        2  fastsr  conv3"));
-    assert_non_null(strstr(out, "9-1-5        2  fastsr  median"));
+    check_conv_prints("--size 64x32 --reps 1 --threads 1,2 --nets 9-1-5,3-1-3 --no-dnnl",
+                      (const char *const[]){ "FMA peak", "9-1-5        1  fastsr  total",
+                                             "3-1-3        2  fastsr  conv3", "9-1-5        2  fastsr  median", NULL });
     /* built without oneDNN, the tool says so; with it, not */
 #ifdef FASTSR_HAVE_DNNL
     assert_null(strstr(out, "built without oneDNN"));
@@ -155,12 +162,9 @@ static void test_conv_onednn(void **state)
 #ifndef FASTSR_HAVE_DNNL
     tu_skip("built without oneDNN (FASTSR_HAVE_DNNL undefined: install libdnnl-dev and reconfigure)");
 #else
-    assert_int_equal(tu_run(out, sizeof(out), "%s --conv --size 64x32 --reps 3 --threads 1 --nets 3-3-3",
-                            tu_tool("fastsr-bench")), 0);
-    assert_non_null(strstr(out, "3-3-3        1  onednn  conv2"));
-    assert_non_null(strstr(out, "3-3-3        1  onednn  median"));
-    assert_non_null(strstr(out, "oneDNN layer-by-layer / fastsr wall time:"));
-    assert_non_null(strstr(out, "x best,"));
+    check_conv_prints("--size 64x32 --reps 3 --threads 1 --nets 3-3-3",
+                      (const char *const[]){ "3-3-3        1  onednn  conv2", "3-3-3        1  onednn  median",
+                                             "oneDNN layer-by-layer / fastsr wall time:", "x best,", NULL });
 #endif
 }
 

@@ -93,17 +93,7 @@ static void plane_matches_reference(unsigned cpu_flags)
     compare_with_reference(&dsp, 480, 270, 2, 7u, 0); /* big enough for OpenMP */
 }
 
-static void test_c_matches_reference(void **state)
-{
-    (void)state;
-    plane_matches_reference(0);
-}
-
-static void test_simd_matches_reference(void **state)
-{
-    (void)state;
-    plane_matches_reference(tu_require_simd());
-}
+TU_C_AND_SIMD_TESTS(plane_matches_reference, test_c_matches_reference, test_simd_matches_reference)
 
 static void test_region_matches_plane(void **state)
 {
@@ -164,17 +154,7 @@ static void s16_matches_reference(unsigned cpu_flags)
         }
 }
 
-static void test_s16_c_matches_reference(void **state)
-{
-    (void)state;
-    s16_matches_reference(0);
-}
-
-static void test_s16_simd_matches_reference(void **state)
-{
-    (void)state;
-    s16_matches_reference(tu_require_simd());
-}
+TU_C_AND_SIMD_TESTS(s16_matches_reference, test_s16_c_matches_reference, test_s16_simd_matches_reference)
 
 static void test_s16_known(void **state)
 {

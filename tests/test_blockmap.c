@@ -417,7 +417,7 @@ static void check_prediction(const char *path)
                     if (!(b->lists & (1 << l)))
                         continue;
                     assert_true(b->ref[l] >= 0 && b->ref[l] < n + 8 && b->ref[l] != n);
-                    const FsrMcPlane ref = { frames[b->ref[l]] + off, pw, pw, ph, 0 };
+                    const FsrPlaneRef ref = { frames[b->ref[l]] + off, pw, pw, ph, 0 };
                     if (p)
                         fsr_h264_mc_chroma_ref(lp[l], 16, &ref, b->x / 2, b->y / 2, b->mv[l][0], b->mv[l][1],
                                                b->w / 2, b->h / 2);
@@ -749,6 +749,19 @@ static ReadAll read_all(const char *path)
     return r;
 }
 
+/* 60 flipped bytes in the middle of src, written to dst: every frame
+ * still comes out (errors concealed, not fatal), the damaged ones flagged
+ * in their maps, as many as the decoder counted, and some left undamaged. */
+static void check_corruption_concealed(const char *src, const char *dst)
+{
+    copy_damaged(src, dst, 1.0, 1);
+    const ReadAll r = read_all(dst);
+    assert_int_equal(r.ret, 1);
+    assert_int_equal(r.frames, FRAMES);
+    assert_true(r.corrupt_maps > 0 && r.corrupt_maps < FRAMES);
+    assert_int_equal(r.corrupt_maps, r.corrupt_frames);
+}
+
 static void test_damaged_streams(void **state)
 {
     (void)state;
@@ -773,25 +786,12 @@ static void test_damaged_streams(void **state)
     assert_int_equal(r.corrupt_maps, 1);
     assert_int_equal(r.corrupt_frames, 1);
 
-    /* 60 flipped bytes in the middle: every frame still comes out (errors
-     * concealed, not fatal), the damaged ones flagged in their maps, as many
-     * as the decoder counted, and some left undamaged. */
+    /* flipped bytes in the elementary stream, and the same in MP4 (the
+     * damage hits sample data, the index survives) */
     const char *bad = tu_tmp("corrupt.h264");
-    copy_damaged(es, bad, 1.0, 1);
-    r = read_all(bad);
-    assert_int_equal(r.ret, 1);
-    assert_int_equal(r.frames, FRAMES);
-    assert_true(r.corrupt_maps > 0 && r.corrupt_maps < FRAMES);
-    assert_int_equal(r.corrupt_maps, r.corrupt_frames);
-
-    /* the same in MP4 (the damage hits sample data, the index survives) */
+    check_corruption_concealed(es, bad);
     const char *badmp4 = tu_tmp("corrupt.mp4");
-    copy_damaged(clip[CLIP_B], badmp4, 1.0, 1);
-    r = read_all(badmp4);
-    assert_int_equal(r.ret, 1);
-    assert_int_equal(r.frames, FRAMES);
-    assert_true(r.corrupt_maps > 0 && r.corrupt_maps < FRAMES);
-    assert_int_equal(r.corrupt_maps, r.corrupt_frames);
+    check_corruption_concealed(clip[CLIP_B], badmp4);
 
     /* half an MP4: ffmpeg writes the index (moov) last, so nothing can be
      * read, and the error names the file and says why */

@@ -315,17 +315,7 @@ static void up_residual(unsigned simd_flags)
     }
 }
 
-static void test_up_residual_ref(void **state)
-{
-    (void)state;
-    up_residual(0);
-}
-
-static void test_up_residual_simd_vs_ref(void **state)
-{
-    (void)state;
-    up_residual(tu_require_simd());
-}
+TU_C_AND_SIMD_TESTS(up_residual, test_up_residual_ref, test_up_residual_simd_vs_ref)
 
 int main(void)
 {

@@ -99,6 +99,33 @@ static Shot shot(const char *path)
 }
 
 /* Mean |a-b| and the number of differing pixels over a rectangle. */
+/* Frees the pixels of each shot given, up to a NULL. */
+static void free_shots(Shot *first, ...) __attribute__((sentinel));
+static void free_shots(Shot *first, ...)
+{
+    va_list ap;
+    va_start(ap, first);
+    for (Shot *s = first; s; s = va_arg(ap, Shot *))
+        free(s->y);
+    va_end(ap);
+}
+
+/* Plays av.mp4 with --no-sync and the given options, which must succeed,
+ * and returns the screenshot taken when it stops (saved as tmp/<name>). */
+static Shot play_screenshot(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static Shot play_screenshot(const char *name, const char *fmt, ...)
+{
+    char png[1024], options[2048], args[4096];
+    snprintf(png, sizeof(png), "%s", tu_tmp(name));
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(options, sizeof(options), fmt, ap);
+    va_end(ap);
+    snprintf(args, sizeof(args), "--no-sync %s --screenshot %s %s", options, png, tu_tmp("av.mp4"));
+    assert_int_equal(run_play(args), 0);
+    return shot(png);
+}
+
 static double region_diff(const Shot *a, const Shot *b, int x0, int y0, int x1, int y1, long *ndiff)
 {
     assert_int_equal(a->w, b->w);
@@ -142,17 +169,9 @@ static void test_screenshot_overlay_hud(void **state)
 {
     (void)state;
     NEED_XVFB();
-    char args[4096];
-    const char *plain = tu_tmp("plain.png"), *over = tu_tmp("overlay.png"), *hud = tu_tmp("hud.png");
-    snprintf(args, sizeof(args), "--no-sync --model %s --frames 5 --screenshot %s %s", model_id, plain, tu_tmp("av.mp4"));
-    assert_int_equal(run_play(args), 0);
-    snprintf(args, sizeof(args), "--no-sync --model %s --frames 5 --keys o --screenshot %s %s", model_id, over,
-             tu_tmp("av.mp4"));
-    assert_int_equal(run_play(args), 0);
-    snprintf(args, sizeof(args), "--no-sync --model %s --frames 5 --keys h --screenshot %s %s", model_id, hud,
-             tu_tmp("av.mp4"));
-    assert_int_equal(run_play(args), 0);
-    Shot a = shot(plain), o = shot(over), h = shot(hud);
+    Shot a = play_screenshot("plain.png", "--model %s --frames 5", model_id);
+    Shot o = play_screenshot("overlay.png", "--model %s --frames 5 --keys o", model_id);
+    Shot h = play_screenshot("hud.png", "--model %s --frames 5 --keys h", model_id);
     /* the output size: 160x96 upscaled by 2 */
     assert_int_equal(a.w, 320);
     assert_int_equal(a.h, 192);
@@ -168,9 +187,7 @@ static void test_screenshot_overlay_hud(void **state)
     assert_true(region_diff(&a, &h, 0, 0, a.w / 2, 40, NULL) > 10);
     region_diff(&a, &h, 0, 150, a.w, a.h, &n);
     assert_int_equal(n, 0);
-    free(a.y);
-    free(o.y);
-    free(h.y);
+    free_shots(&a, &o, &h, NULL);
 }
 
 static void test_split_view(void **state)
@@ -179,18 +196,9 @@ static void test_split_view(void **state)
     NEED_XVFB();
     /* flat model with SR on every frame: FAST's luma is mid-grey where
      * bicubic shows the picture */
-    char args[4096];
-    const char *fast = tu_tmp("fast.png"), *split = tu_tmp("split.png"), *cmp = tu_tmp("cmp.png");
-    snprintf(args, sizeof(args), "--no-sync -k all --model %s --frames 4 --screenshot %s %s", model_flat, fast,
-             tu_tmp("av.mp4"));
-    assert_int_equal(run_play(args), 0);
-    snprintf(args, sizeof(args), "--no-sync -k all --model %s --frames 4 --keys 2 --screenshot %s %s", model_flat, split,
-             tu_tmp("av.mp4"));
-    assert_int_equal(run_play(args), 0);
-    snprintf(args, sizeof(args), "--no-sync -k all --model %s --frames 4 --keys 3 --screenshot %s %s", model_flat, cmp,
-             tu_tmp("av.mp4"));
-    assert_int_equal(run_play(args), 0);
-    Shot f = shot(fast), s = shot(split), c = shot(cmp);
+    Shot f = play_screenshot("fast.png", "-k all --model %s --frames 4", model_flat);
+    Shot s = play_screenshot("split.png", "-k all --model %s --frames 4 --keys 2", model_flat);
+    Shot c = play_screenshot("cmp.png", "-k all --model %s --frames 4 --keys 3", model_flat);
     assert_int_equal(s.w, 320);
     assert_int_equal(s.h, 192);
     const int rows = 160; /* above the labels at the bottom */
@@ -204,9 +212,7 @@ static void test_split_view(void **state)
     assert_true(region_diff(&c, &s, 170, 0, 320, rows, NULL) > 8);
     /* the picture under the flat model has far less detail than bicubic */
     assert_true(region_stddev(&c, 0, 0, 320, rows) > 2 * region_stddev(&f, 0, 0, 320, rows));
-    free(f.y);
-    free(s.y);
-    free(c.y);
+    free_shots(&f, &s, &c, NULL);
 }
 
 /* The two ways to the screen show the same picture: SDL's renderer with
@@ -225,24 +231,17 @@ static void test_renderers_agree(void **state)
         { "2,h", "480x288", 480, 288, 1 },
     };
     for (int k = 0; k < 3; k++) {
-        char args[4096];
-        const char *gpu = tu_tmp("r-gpu.png"), *soft = tu_tmp("r-soft.png");
-        snprintf(args, sizeof(args), "--no-sync --renderer gpu --size %s --model %s --frames 5 --keys %s --screenshot %s %s",
-                 runs[k].size, model_id, runs[k].keys, gpu, tu_tmp("av.mp4"));
-        assert_int_equal(run_play(args), 0);
-        snprintf(args, sizeof(args),
-                 "--no-sync --renderer software --size %s --model %s --frames 5 --keys %s --screenshot %s %s",
-                 runs[k].size, model_id, runs[k].keys, soft, tu_tmp("av.mp4"));
-        assert_int_equal(run_play(args), 0);
-        Shot g = shot(gpu), s = shot(soft);
+        Shot g = play_screenshot("r-gpu.png", "--renderer gpu --size %s --model %s --frames 5 --keys %s", runs[k].size,
+                                 model_id, runs[k].keys);
+        Shot s = play_screenshot("r-soft.png", "--renderer software --size %s --model %s --frames 5 --keys %s",
+                                 runs[k].size, model_id, runs[k].keys);
         assert_int_equal(s.w, runs[k].w);
         assert_int_equal(s.h, runs[k].h);
         assert_true(region_stddev(&s, 0, 0, s.w, s.h) > 20);
         /* (the HUD names the renderer: compare below it) */
         const double d = region_diff(&g, &s, 0, runs[k].hud ? 100 : 0, s.w, s.h, NULL);
         assert_true(d < 1);
-        free(g.y);
-        free(s.y);
+        free_shots(&g, &s, NULL);
     }
     /* without a GPU, auto takes the player's converter */
     char args[4096];
@@ -259,43 +258,26 @@ static void test_compare_srcnn(void **state)
 {
     (void)state;
     NEED_XVFB();
-    char args[4096];
-    const char *sr = tu_tmp("cmp-srcnn.png"), *bic = tu_tmp("cmp-bicubic.png");
-    snprintf(args, sizeof(args), "--no-sync --compare srcnn --model %s --frames 4 --keys 3 --screenshot %s %s",
-             model_flat, sr, tu_tmp("av.mp4"));
-    assert_int_equal(run_play(args), 0);
-    snprintf(args, sizeof(args), "--no-sync --compare bicubic --model %s --frames 4 --keys 3 --screenshot %s %s",
-             model_flat, bic, tu_tmp("av.mp4"));
-    assert_int_equal(run_play(args), 0);
-    Shot a = shot(sr), b = shot(bic);
+    Shot a = play_screenshot("cmp-srcnn.png", "--compare srcnn --model %s --frames 4 --keys 3", model_flat);
+    Shot b = play_screenshot("cmp-bicubic.png", "--compare bicubic --model %s --frames 4 --keys 3", model_flat);
     assert_true(region_stddev(&b, 0, 0, 320, 160) > 2 * region_stddev(&a, 0, 0, 320, 160));
-    free(a.y);
-    free(b.y);
+    free_shots(&a, &b, NULL);
 }
 
 static void test_pause_and_step(void **state)
 {
     (void)state;
     NEED_XVFB();
-    char args[4096];
-    const char *stepped = tu_tmp("stepped.png"), *f1 = tu_tmp("f1.png"), *f2 = tu_tmp("f2.png");
     /* first frame, pause, forward twice, back once: frame 1 on screen at quit */
-    snprintf(args, sizeof(args), "--no-sync --model %s --keys space,right,right,left,q --screenshot %s %s", model_id,
-             stepped, tu_tmp("av.mp4"));
-    assert_int_equal(run_play(args), 0);
-    snprintf(args, sizeof(args), "--no-sync --model %s --frames 2 --screenshot %s %s", model_id, f1, tu_tmp("av.mp4"));
-    assert_int_equal(run_play(args), 0);
-    snprintf(args, sizeof(args), "--no-sync --model %s --frames 3 --screenshot %s %s", model_id, f2, tu_tmp("av.mp4"));
-    assert_int_equal(run_play(args), 0);
-    Shot s = shot(stepped), a = shot(f1), b = shot(f2);
+    Shot s = play_screenshot("stepped.png", "--model %s --keys space,right,right,left,q", model_id);
+    Shot a = play_screenshot("f1.png", "--model %s --frames 2", model_id);
+    Shot b = play_screenshot("f2.png", "--model %s --frames 3", model_id);
     long n;
     region_diff(&s, &a, 0, 0, s.w, s.h, &n);
     assert_int_equal(n, 0);
     region_diff(&s, &b, 0, 0, s.w, s.h, &n);
     assert_true(n > 100);
-    free(s.y);
-    free(a.y);
-    free(b.y);
+    free_shots(&s, &a, &b, NULL);
 }
 
 static long long parse_after(const char *text, const char *key)

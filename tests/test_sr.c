@@ -176,14 +176,21 @@ static void free_layer(FsrConvLayer *l)
     free(l->bias);
 }
 
-/* The SIMD kernels are really the ones under test, not C a second time. */
-static void init_simd_vs_c(FsrConvDSP *c, FsrConvDSP *simd, unsigned flags)
+/* The C kernels into c and, with simd_flags, the CPU's SIMD ones into simd,
+ * checked to be really the ones under test, not C a second time (without
+ * flags simd is C again, unused).  Returns whether SIMD is under test. */
+static int init_c_and_simd(FsrConvDSP *c, FsrConvDSP *simd, unsigned simd_flags)
 {
     fsr_conv_dsp_init(c, 0);
-    fsr_conv_dsp_init(simd, flags);
+    if (!simd_flags) {
+        *simd = *c;
+        return 0;
+    }
+    fsr_conv_dsp_init(simd, simd_flags);
     assert_true(simd->conv_row != c->conv_row && simd->conv_row_c8 != c->conv_row_c8 &&
                 simd->conv_row_1_to_c8 != c->conv_row_1_to_c8 && simd->conv_parts != c->conv_parts &&
                 simd->to_c8 != c->to_c8);
+    return 1;
 }
 
 /* The row kernel alone: AVX2 against C on random rows (the C row kernel is
@@ -192,7 +199,7 @@ static void test_row_kernel_simd_vs_c(void **state)
 {
     (void)state;
     FsrConvDSP c, simd;
-    init_simd_vs_c(&c, &simd, tu_require_simd());
+    init_c_and_simd(&c, &simd, tu_require_simd());
     static const int shapes[][4] = { { 1, 64, 9, 9 }, { 64, 32, 5, 5 }, { 64, 32, 1, 1 }, { 32, 1, 5, 5 },
                                      { 3, 5, 3, 3 }, { 2, 3, 1, 7 }, { 7, 4, 3, 1 },
                                      { 64, 6, 5, 5 }, { 48, 2, 3, 3 }, { 40, 1, 5, 5 } };
@@ -231,14 +238,8 @@ static void test_row_kernel_simd_vs_c(void **state)
  * interleaving copy is exact in both versions. */
 static void c8_kernel(unsigned simd_flags)
 {
-    const int with_simd = simd_flags != 0;
     FsrConvDSP c, simd;
-    if (with_simd) {
-        init_simd_vs_c(&c, &simd, simd_flags);
-    } else {
-        fsr_conv_dsp_init(&c, 0);
-        simd = c; /* unused */
-    }
+    const int with_simd = init_c_and_simd(&c, &simd, simd_flags);
     static const int shapes[][4] = { { 64, 32, 5, 5 }, { 8, 32, 3, 3 }, { 16, 64, 3, 5 }, { 24, 32, 1, 1 } };
     uint32_t seed = 9;
     for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
@@ -338,30 +339,14 @@ static void c8_kernel(unsigned simd_flags)
     assert_true(fsr_conv_pack_c8(&p, &bad, 1) < 0);
 }
 
-static void test_c8_kernel_c(void **state)
-{
-    (void)state;
-    c8_kernel(0);
-}
-
-static void test_c8_kernel_simd_vs_c(void **state)
-{
-    (void)state;
-    c8_kernel(tu_require_simd());
-}
+TU_C_AND_SIMD_TESTS(c8_kernel, test_c8_kernel_c, test_c8_kernel_simd_vs_c)
 
 /* The row-partials kernel of single-channel last layers: the C one against
  * a direct sum over the layer's own weights or, with simd_flags, AVX2 against C. */
 static void parts_kernel(unsigned simd_flags)
 {
-    const int with_simd = simd_flags != 0;
     FsrConvDSP c, simd;
-    if (with_simd) {
-        init_simd_vs_c(&c, &simd, simd_flags);
-    } else {
-        fsr_conv_dsp_init(&c, 0);
-        simd = c; /* unused */
-    }
+    const int with_simd = init_c_and_simd(&c, &simd, simd_flags);
     static const int shapes[][3] = { { 32, 5, 5 }, { 1, 5, 5 }, { 7, 3, 3 }, { 16, 9, 9 }, { 5, 1, 1 },
                                      { 3, 7, 1 }, { 40, 6, 5 } };
     uint32_t seed = 15;
@@ -416,17 +401,7 @@ static void parts_kernel(unsigned simd_flags)
         }
 }
 
-static void test_parts_kernel_c(void **state)
-{
-    (void)state;
-    parts_kernel(0);
-}
-
-static void test_parts_kernel_simd_vs_c(void **state)
-{
-    (void)state;
-    parts_kernel(tu_require_simd());
-}
+TU_C_AND_SIMD_TESTS(parts_kernel, test_parts_kernel_c, test_parts_kernel_simd_vs_c)
 
 static uint8_t *random_plane(int w, int h, uint32_t seed)
 {
@@ -520,10 +495,7 @@ static void test_identity_picture(void **state)
     FsrPicture lr, hr, bic;
     assert_int_equal(fsr_picture_open(&lr, 41, 27), 0);
     uint32_t seed = 9;
-    for (int c = 0; c < 3; c++)
-        for (int y = 0; y < (c ? 14 : 27); y++)
-            for (int x = 0; x < (c ? 21 : 41); x++)
-                lr.data[c][y * lr.stride[c] + x] = (uint8_t)tu_rand(&seed);
+    tu_random_picture(&lr, &seed);
     assert_int_equal(fsr_picture_open(&hr, 123, 81), 0);
     assert_int_equal(fsr_picture_open(&bic, 123, 81), 0);
     FsrSR *sr = NULL;

@@ -328,10 +328,7 @@ static void test_intra_blocks_are_bicubic(void **state)
     assert_int_equal(fsr_picture_open(&hr, 96, 64), 0);
     assert_int_equal(fsr_picture_open(&bic, 96, 64), 0);
     uint32_t seed = 4;
-    for (int c = 0; c < 3; c++)
-        for (int y = 0; y < (c ? 16 : 32); y++)
-            for (int x = 0; x < (c ? 24 : 48); x++)
-                lr.data[c][y * lr.stride[c] + x] = (uint8_t)tu_rand(&seed);
+    tu_random_picture(&lr, &seed);
     FsrBlock blocks[6];
     memset(blocks, 0, sizeof(blocks));
     for (int i = 0; i < 6; i++) {
@@ -391,15 +388,9 @@ static void test_inter_blocks_follow_vectors(void **state)
     uint32_t seed = 11;
     for (int i = 0; i < 2; i++) {
         assert_int_equal(fsr_picture_open(&refs[i], 96, 64), 0);
-        for (int c = 0; c < 3; c++)
-            for (int y = 0; y < (c ? 32 : 64); y++)
-                for (int x = 0; x < (c ? 48 : 96); x++)
-                    refs[i].data[c][y * refs[i].stride[c] + x] = (uint8_t)tu_rand(&seed);
+        tu_random_picture(&refs[i], &seed);
     }
-    for (int c = 0; c < 3; c++)
-        for (int y = 0; y < (c ? 16 : 32); y++)
-            for (int x = 0; x < (c ? 24 : 48); x++)
-                lr.data[c][y * lr.stride[c] + x] = (uint8_t)tu_rand(&seed);
+    tu_random_picture(&lr, &seed);
     /* kind, lists, L0 ref and LR quarter-pel vector, L1 ref and vector;
      * even quarter-pel LR vectors are whole HR pixels (v / 2) at x2 */
     static const struct { int kind, lists, ref0, mx0, my0, ref1, mx1, my1, res; } spec[6] = {

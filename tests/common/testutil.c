@@ -162,6 +162,16 @@ uint32_t tu_rand(uint32_t *state)
     return *state = x;
 }
 
+void tu_random_picture(FsrPicture *pic, uint32_t *seed)
+{
+    for (int c = 0; c < 3; c++) {
+        const int w = c ? (pic->w + 1) / 2 : pic->w, h = c ? (pic->h + 1) / 2 : pic->h;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                pic->data[c][y * pic->stride[c] + x] = (uint8_t)tu_rand(seed);
+    }
+}
+
 int tu_tiny_model(const char *path, int scale)
 {
     const int ch[4] = { 1, 4, 2, 1 }, k[3] = { 3, 1, 3 };

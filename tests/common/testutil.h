@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "fastsr/picture.h"
+
 /* A path under the test build's tmp/ folder, unique per test program.
  * Returns a static buffer from a small ring: copy it if you keep many. */
 const char *tu_tmp(const char *name);
@@ -70,7 +72,28 @@ unsigned tu_require_simd_in(const char *test);
  *     return tu_result(cmocka_run_group_tests_name(...)); */
 int tu_result(int failed);
 
+/* Defines the two tests of one check(unsigned cpu_flags) of a kernel
+ * family: c_test runs it with the C kernels (flags 0) on every machine,
+ * simd_test with the CPU's SIMD ones, or skips visibly (tu_require_simd)
+ * where the CPU has none. */
+#define TU_C_AND_SIMD_TESTS(check, c_test, simd_test)                                                          \
+    static void c_test(void **state)                                                                           \
+    {                                                                                                          \
+        (void)state;                                                                                           \
+        check(0);                                                                                              \
+    }                                                                                                          \
+    static void simd_test(void **state)                                                                        \
+    {                                                                                                          \
+        (void)state;                                                                                           \
+        check(tu_require_simd());                                                                              \
+    }
+
 /* Deterministic pseudo-random numbers for test inputs. */
 uint32_t tu_rand(uint32_t *state);
+
+/* Fills the visible pixels of all three planes of an open picture (chroma
+ * (w+1)/2 x (h+1)/2) with tu_rand bytes, Y then Cb then Cr, row by row;
+ * seed carries on, so pictures filled one after another differ. */
+void tu_random_picture(FsrPicture *pic, uint32_t *seed);
 
 #endif
