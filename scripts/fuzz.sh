@@ -75,7 +75,10 @@ for h in $harnesses; do
     rc=0
     # ASan aborts on the first report; UBSan too (the build sets
     # -fno-sanitize-recover); leaks are reported at the end of each input.
+    # timeout(1): libFuzzer's own timeout can deadlock when its alarm lands
+    # inside malloc; a hung run must still end (as a failure).
     ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        timeout -k 10 $((seconds + 120 + 2 * timeout)) \
         "$build/tests/fuzz/fuzz_$h" -max_total_time="$seconds" -timeout="$timeout" -rss_limit_mb=2560 \
         -max_len="$(max_len "$h")" -print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" \
         ${FUZZ_ARGS:-} "${dirs[@]}" >"$build/logs/$h.log" 2>&1 || rc=$?
