@@ -330,7 +330,7 @@ static void test_output_folder_removed(void **state)
 static void test_unreadable_model(void **state)
 {
     (void)state;
-    char o[1100], log[1024], saved[1024], dir[1024];
+    char o[1100], log[1024], saved[1100], dir[1024];
     snprintf(saved, sizeof(saved), "%s", model);
     /* a model without read permission (as root: run as nobody, whom the
      * permission bits do stop) */
