@@ -98,10 +98,10 @@ a=$out/accel_json
 cat > "$a/arch-full.json" <<'J'
 {"name": "chip", "pe_rows": 12, "pe_cols": 14, "rf_words": {"ifmap": 12, "filter": 224, "psum": 24},
  "glb_bytes": 110592, "word_bits": 16, "acc_bits": 32, "rounding": "truncate", "clock_hz": 200e6,
- "dram_bus_bits": 64, "dram_clock_hz": 60e6, "dram_overlap": true,
+ "dram_bus_bits": 64, "dram_clock_hz": 60e6, "dram_overlap": "prefetch",
  "noc_words_per_cycle": {"ifmap": 4, "filter": 4, "psum": 0}, "filters_in_glb": true,
  "psum_add_uses_mac": false, "set_rule": "free", "column_tiles": true, "rlc": true, "zero_gating": true,
- "dataflow": "rs", "energy": {"unit": "pJ", "mac": 1, "rf": 1, "array": 2, "glb": 6, "dram": 200}}
+ "dataflow": "rs", "energy": {"unit": "pJ", "mac": 1, "rf": 1, "array": 2, "glb": 6, "dram": 200, "static_mw": 5}}
 J
 cat > "$a/arch-base.json" <<'J'
 {"base": "eyeriss-v1", "name": "small", "pe_rows": 4, "pe_cols": 6, "glb_bytes": 8192, "dataflow": "ws"}

@@ -201,9 +201,15 @@ static void test_tool_json_report(void **state)
             }
         assert_true(fabs(dram_words * 2 - num(l, "dram_bytes")) < 1); /* 16-bit words */
         const cJSON *en = cJSON_GetObjectItem(l, "energy");
-        const double parts = num(en, "mac") + num(en, "rf") + num(en, "array") + num(en, "glb") + num(en, "dram");
+        const double parts = num(en, "mac") + num(en, "rf") + num(en, "array") + num(en, "glb") + num(en, "dram") +
+                             num(en, "static");
         assert_true(fabs(parts - num(en, "total")) <= 1e-9 * parts);
-        assert_string_equal(cJSON_GetObjectItem(l, "energy_unit")->valuestring, "mac");
+        assert_true(fabs(num(en, "onchip") + num(en, "dram") - num(en, "total")) <= 1e-9 * parts);
+        /* eyeriss-v1 is in pJ: joules and the average on-chip power */
+        assert_string_equal(cJSON_GetObjectItem(l, "energy_unit")->valuestring, "pJ");
+        assert_true(fabs(num(l, "joules") - num(en, "total") * 1e-12) <= 1e-9 * num(l, "joules"));
+        assert_true(fabs(num(l, "dram_joules") - num(en, "dram") * 1e-12) <= 1e-9 * num(l, "joules"));
+        assert_true(num(l, "power_mw") > 100 && num(l, "power_mw") < 500);
         const cJSON *shape = cJSON_GetObjectItem(l, "shape");
         assert_int_equal((int)num(shape, "N"), 4);
         assert_true(num(shape, "P") >= 13 && num(shape, "Q") <= 55);
@@ -243,8 +249,14 @@ static void test_tool_errors(void **state)
         { "--arch eyeriss-v1 --net alexnet --batch 0", "--batch" },
         { "--arch eyeriss-v1 --net alexnet --frobnicate", "unknown" },
         { "--arch eyeriss-v1 --net model.safetensors", "model.safetensors" },
+        { "--arch %s --net alexnet", "dram_overlap" },
+        { "--arch %s --net alexnet", "static_mw" },
     };
-    const char *files[] = { NULL, NULL, badjson, tiny, net, NULL, NULL, NULL, NULL, NULL };
+    const char *overlap = write_file("overlap-arch.json",
+                                     "{\"base\": \"eyeriss-v1\", \"name\": \"o\", \"dram_overlap\": \"sideways\"}");
+    const char *stat = write_file("static-arch.json", "{\"base\": \"eyeriss-v1\", \"name\": \"s\", "
+                                                      "\"energy\": {\"unit\": \"mac\", \"static_mw\": 5}}");
+    const char *files[] = { NULL, NULL, badjson, tiny, net, NULL, NULL, NULL, NULL, NULL, overlap, stat };
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
         char args[2048];
         snprintf(args, sizeof(args), cases[i].args, files[i] ? files[i] : "");
@@ -261,10 +273,32 @@ static void test_compare_jssc(void **state)
 {
     (void)state;
     static char buf[1 << 14];
-    assert_int_equal(tu_run(buf, sizeof(buf), "%s --compare-jssc --objective edp", tu_tool("fastsr-accel")), 0);
-    assert_non_null(strstr(buf, "| CONV1 | 421.7 | 154 / 154 |"));
-    assert_non_null(strstr(buf, "| CONV2 | 895.8 | 135 / 135 |"));
-    assert_non_null(strstr(buf, "total latency"));
+    const char *tool = tu_tool("fastsr-accel");
+    assert_int_equal(tu_run(buf, sizeof(buf), "%s --compare-jssc", tool), 0);
+    assert_non_null(strstr(buf, "| CONV1 | 154 / 154 |"));
+    assert_non_null(strstr(buf, "| CONV2 | 135 / 135 |"));
+    assert_non_null(strstr(buf, "| total |"));
+    assert_non_null(strstr(buf, "mW"));
+    /* shape only: today's raw-word numbers stay reachable */
+    assert_int_equal(tu_run(buf, sizeof(buf), "%s --compare-jssc --shape-only", tool), 0);
+    assert_non_null(strstr(buf, "shape only"));
+    assert_int_equal(tu_run(buf, sizeof(buf), "%s --calibrate-jssc", tool), 0);
+    assert_non_null(strstr(buf, "pJ"));
+    /* the metrics sheet: every figure says measured or simulated */
+    assert_int_equal(tu_run(buf, sizeof(buf), "%s --sheet --arch eyeriss-v1 --net alexnet --batch 4", tool), 0);
+    assert_non_null(strstr(buf, "process technology"));
+    int lines = 0;
+    for (char *p = buf; (p = strstr(p, "\n| ")) != NULL; p++) {
+        char *end = strchr(p + 1, '\n');
+        if (end) *end = 0;
+        if (!strstr(p, "| --- |") && !strstr(p, "| metric |")) {
+            if (!strstr(p, "simulated") && !strstr(p, "measured") && !strstr(p, "published") && !strstr(p, "not known"))
+                fail_msg("sheet row without its source: %s", p + 1);
+            lines++;
+        }
+        if (end) *end = '\n';
+    }
+    assert_true(lines >= 10);
 }
 
 int main(void)

@@ -11,9 +11,20 @@
 #include "accel_internal.h"
 #include "cpu.h"
 #include "fixed.h"
+#include "sr_internal.h"
 
 /* The fixed-point model of an architecture's datapath, as the accelerator
  * backend builds it. */
+/* eyeriss-v1 in the relative units of the hand counts (MAC 1, RF 1, array
+ * 2, GLB 6, DRAM 200), transfers not overlapped, no zero features. */
+static void v1_units(FsrAccelArch *a)
+{
+    fsr_accel_arch_eyeriss_v1(a);
+    accel_relative_energies(a);
+    a->dram_overlap = FSR_ACCEL_OVERLAP_NONE;
+    a->rlc = a->zero_gating = 0;
+}
+
 static int qbuild(FixedModel *q, const FsrModel *m, const FsrAccelArch *a)
 {
     FsrSRSettings s;
@@ -401,7 +412,7 @@ static void test_frame_cost_hand_count(void **state)
 {
     (void)state;
     FsrAccelArch a;
-    fsr_accel_arch_eyeriss_v1(&a);
+    v1_units(&a);
     /* SRCNN 9-5-5: 1*64*81 + 64*32*25 + 32*1*25 = 57,184 MACs per pixel */
     TestModel t;
     make_srcnn_955(&t);
@@ -418,13 +429,16 @@ static void test_frame_cost_scales_with_pixels(void **state)
 {
     (void)state;
     FsrAccelArch a;
-    fsr_accel_arch_eyeriss_v1(&a);
+    v1_units(&a);
     TestModel t;
     make_srcnn_955(&t);
-    /* Twice the rows: twice the MACs exactly; twice the time, energy and
-     * DRAM traffic less the weights read once per frame (measured 2.000,
-     * 2.000, 1.9995).  Not twice the columns: untiled rows cost more than
-     * linearly once the psums of a row outgrow the buffer. */
+    /* The pure energy search (the free set rule; the chip's rule puts the
+     * fewest cycles first, which may buy speed with traffic on the larger
+     * frame).  Twice the rows: twice the MACs exactly; twice the time,
+     * energy and DRAM traffic less the weights read once per frame (measured
+     * 2.000, 2.000, 1.9995).  Not twice the columns: untiled rows cost more
+     * than linearly once the psums of a row outgrow the buffer. */
+    a.set_rule = FSR_ACCEL_SETS_FREE;
     FsrAccelFrameCost c1, c2;
     assert_int_equal(fsr_accel_frame_cost(&c1, &a, &t.m, 96, 64), 0);
     assert_int_equal(fsr_accel_frame_cost(&c2, &a, &t.m, 96, 128), 0);
@@ -450,7 +464,7 @@ typedef struct CostRun {
 static void cost_run_open(CostRun *r)
 {
     make_srcnn_955(&r->t);
-    fsr_accel_arch_eyeriss_v1(&r->a);
+    v1_units(&r->a);
     r->w = 24;
     r->h = 16;
     r->src = make_image(r->h, r->w, 8u);
@@ -570,11 +584,76 @@ static void test_sparse_cost_hand_count(void **state)
     cost_run_close(&r);
 }
 
+/* The SR engine samples the zeros the accelerator model prices (fsr_run's
+ * data-driven path): on a small generated network and picture, the float
+ * backend with sampling gives its own pixels and, per layer, exactly the
+ * zeros of the fixed-point reference on the same bicubic input; the second
+ * picture is not sampled at every = 2, the third is. */
+static void test_sr_samples_zeros(void **state)
+{
+    (void)state;
+    TestModel t;
+    make_model(&t, 16, 8, 5, 3, 3, FSR_PAD_REPLICATE, 11u);
+    FsrAccelArch a;
+    fsr_accel_arch_eyeriss_v1(&a);
+    assert_true(a.rlc && a.zero_gating); /* the chip's defaults */
+    FsrPicture lr, hr, bic;
+    assert_int_equal(fsr_picture_open(&lr, 20, 14), 0);
+    assert_int_equal(fsr_picture_open(&hr, 40, 28), 0);
+    assert_int_equal(fsr_picture_open(&bic, 40, 28), 0);
+    uint32_t seed = 5;
+    for (int c = 0; c < 3; c++)
+        for (int y = 0; y < (c ? 7 : 14); y++)
+            for (int x = 0; x < (c ? 10 : 20); x++)
+                lr.data[c][y * lr.stride[c] + x] = (uint8_t)tu_rand(&seed);
+    assert_int_equal(fsr_bicubic_picture(&bic, &lr, 2), 0);
+    uint8_t *ref = malloc(40 * 28);
+    FixedModel q;
+    assert_int_equal(qbuild(&q, &t.m, &a), 0);
+    int64_t want[3];
+    assert_int_equal(fixed_sr_luma_ref(ref, 40, bic.data[0], bic.stride[0], 40, 28, &q, want), 0);
+    fixed_model_close(&q);
+    FsrSRSettings dp;
+    accel_sr_settings(&dp, &a);
+    for (int backend = FSR_SR_FLOAT; backend <= FSR_SR_FIXED; backend++) {
+        FsrSRSettings ss;
+        fsr_sr_defaults(&ss);
+        if (backend == FSR_SR_FIXED)
+            ss = dp;
+        ss.threads = 1;
+        FsrSR *sr = NULL;
+        assert_int_equal(fsr_sr_open(&sr, &t.m, &ss), 0);
+        int64_t z[3], v[3];
+        assert_int_equal(fsr_sr_zero_counts(sr, z, v, 3), 0); /* not enabled */
+        assert_int_equal(fsr_sr_sample_zeros(sr, &t.m, &dp, 2), 0);
+        for (int k = 0; k < 3; k++)
+            assert_int_equal(fsr_sr_picture(sr, &hr, &lr), 0);
+        assert_int_equal(fsr_sr_zero_counts(sr, z, v, 3), 2);
+        for (int i = 0; i < 3; i++) {
+            assert_int_equal(z[i], 2 * want[i]);
+            assert_int_equal(v[i], 2 * (int64_t)40 * 28 * t.layers[i].in_ch);
+        }
+        if (backend == FSR_SR_FIXED) /* sampling is the run itself */
+            for (int y = 0; y < 28; y++)
+                assert_memory_equal(hr.data[0] + y * hr.stride[0], ref + y * 40, 40);
+        print_message("backend %d: zeros per layer input %.3f %.3f %.3f\n", backend, (double)z[0] / v[0],
+                      (double)z[1] / v[1], (double)z[2] / v[2]);
+        assert_true(z[1] > 0 && z[2] > 0); /* ReLUs leave zeros */
+        assert_true(fsr_sr_sample_zeros(sr, &t.m, &dp, 0) < 0);
+        fsr_sr_close(&sr);
+    }
+    free(ref);
+    fsr_picture_close(&lr);
+    fsr_picture_close(&hr);
+    fsr_picture_close(&bic);
+    free_model(&t);
+}
+
 static void test_transfer_cost_hand_count(void **state)
 {
     (void)state;
     FsrAccelArch a;
-    fsr_accel_arch_eyeriss_v1(&a);
+    v1_units(&a);
     FsrAccelTransferParams p;
     fsr_accel_transfer_defaults(&p, 2);
     assert_true(fabs(p.frac_mv - 0.75) < 1e-12); /* x2: 1 - (1/2)^2 */
@@ -678,6 +757,39 @@ static void test_bicubic_backend(void **state)
     fsr_sr_close(&sr);
 }
 
+/* LR-input models: the layers run at LR size, a transposed convolution
+ * maps as the convolution giving its scale^2 phases, and the fixed-point
+ * backend refuses them with a message. */
+static void test_lr_model_shapes(void **state)
+{
+    (void)state;
+    const int ch[6] = { 1, 8, 4, 4, 8, 1 }, k[5] = { 5, 1, 3, 1, 9 };
+    for (int s = 2; s <= 4; s++) {
+        FsrModel *m = NULL;
+        assert_int_equal(fsr_model_open_empty_lr(&m, "fsrcnn", s, FSR_PAD_REPLICATE, FSR_UP_DECONV, 5, ch, k,
+                                             FSR_ACT_PRELU), 0);
+        FsrAccelNet *net = NULL;
+        assert_int_equal(fsr_accel_net_from_model(&net, m, 48 * s, 24 * s), 0);
+        assert_int_equal(net->n_layers, 5);
+        for (int i = 0; i < 5; i++) {
+            assert_int_equal(net->layers[i].W, 48);
+            assert_int_equal(net->layers[i].H, 24);
+        }
+        assert_int_equal(net->layers[4].M, s * s);
+        assert_int_equal(net->layers[4].C, 8);
+        assert_int_equal(net->layers[4].R, s == 2 ? 5 : 3);
+        fsr_accel_net_close(&net);
+        /* an output size that is not a multiple of the scale */
+        assert_true(fsr_accel_net_from_model(&net, m, 48 * s + 1, 24 * s) < 0);
+        FsrAccelArch a;
+        fsr_accel_arch_eyeriss_v1(&a);
+        AccelSr *asr = NULL;
+        assert_true(accel_sr_open(&asr, m, &a) < 0);
+        assert_non_null(strstr(fsr_last_error(), "bicubic-input"));
+        fsr_model_close(&m);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -690,9 +802,11 @@ int main(void)
         cmocka_unit_test(test_frame_cost_scales_with_pixels),
         cmocka_unit_test(test_sr_reports_frame_cost),
         cmocka_unit_test(test_sparse_cost_hand_count),
+        cmocka_unit_test(test_sr_samples_zeros),
         cmocka_unit_test(test_transfer_cost_hand_count),
         cmocka_unit_test(test_fixed_backend_rectangles),
         cmocka_unit_test(test_bicubic_backend),
+        cmocka_unit_test(test_lr_model_shapes),
     };
     return tu_result(cmocka_run_group_tests(tests, NULL, NULL));
 }

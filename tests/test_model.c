@@ -414,6 +414,155 @@ static void test_reject_metadata(void **state)
     remove(path);
 }
 
+/* LR-input models: round trip of an FSRCNN-like (PReLU, transposed
+ * convolution) and an ESPCN-like (ReLU, pixel shuffle) network. */
+static void test_lr_round_trip(void **state)
+{
+    (void)state;
+    for (int up = FSR_UP_DECONV; up <= FSR_UP_SHUFFLE; up++) {
+        const int ch[5] = { 1, 4, 2, 4, 0 }, k[4] = { 5, 1, 3, 9 };
+        const int n = up == FSR_UP_DECONV ? 4 : 3;
+        FsrModel *m = NULL, *r = NULL;
+        assert_int_equal(fsr_model_open_empty_lr(&m, up == FSR_UP_DECONV ? "fsrcnn" : "espcn", 3, FSR_PAD_ZERO, up, n,
+                                             ch, k, up == FSR_UP_DECONV ? FSR_ACT_PRELU : FSR_ACT_RELU), 0);
+        uint32_t seed = 2;
+        for (int i = 0; i < n; i++) {
+            FsrConvLayer *l = &m->layers[i];
+            for (int j = 0; j < l->out_ch * l->in_ch * l->kh * l->kw; j++)
+                l->weight[j] = (float)((int32_t)tu_rand(&seed)) * 1e-9f;
+            for (int j = 0; j < l->out_ch; j++)
+                l->bias[j] = (float)((int32_t)tu_rand(&seed)) * 1e-10f;
+            for (int j = 0; l->slope && j < l->out_ch; j++)
+                l->slope[j] = (float)((int32_t)tu_rand(&seed)) * 1e-10f;
+        }
+        const char *path = tu_tmp("lr.safetensors");
+        assert_int_equal(fsr_model_save(m, path), 0);
+        assert_int_equal(fsr_model_open(&r, path), 0);
+        assert_int_equal(r->input, FSR_INPUT_LR_Y);
+        assert_int_equal(r->upsample, up);
+        assert_int_equal(r->n_layers, n);
+        assert_int_equal(r->layers[n - 1].out_ch, up == FSR_UP_DECONV ? 1 : 9);
+        /* per HR pixel: the LR layers' MACs / 9 */
+        const long long lr_macs = up == FSR_UP_DECONV ? 4 * 25 + 8 + 18 * 4 + 4 * 81 : 4 * 25 + 8 + 2 * 9 * 9;
+        assert_int_equal(fsr_model_macs_per_pixel(r), (lr_macs + 4) / 9);
+        for (int i = 0; i < n; i++) {
+            const FsrConvLayer *a = &m->layers[i], *b = &r->layers[i];
+            assert_int_equal(a->in_ch, b->in_ch);
+            assert_int_equal(a->out_ch, b->out_ch);
+            assert_int_equal(a->kh, b->kh);
+            assert_int_equal(a->act, b->act);
+            assert_memory_equal(a->weight, b->weight, sizeof(float) * a->out_ch * a->in_ch * a->kh * a->kw);
+            assert_memory_equal(a->bias, b->bias, sizeof(float) * a->out_ch);
+            assert_int_equal(a->slope != NULL, b->slope != NULL);
+            if (a->slope)
+                assert_memory_equal(a->slope, b->slope, sizeof(float) * a->out_ch);
+        }
+        fsr_model_close(&r);
+        fsr_model_close(&m);
+        remove(path);
+    }
+}
+
+#define LR_META "{\"arch\":\"fsrcnn\",\"scale\":\"2\",\"padding\":\"zero\",\"input\":\"lr_y\"," \
+                "\"upsample\":\"deconv\",\"activations\":\"prelu,none\"}"
+
+/* 1 -> 2 (3x3, PReLU) -> transposed 3x3 to 1, written by hand in PyTorch's
+ * ConvTranspose2d layout [in, out, kh, kw]. */
+static const Tensor good_lr[] = {
+    { "conv1.weight", "F32", "[2,1,3,3]", 72 },
+    { "conv1.bias", "F32", "[2]", 8 },
+    { "conv1.prelu", "F32", "[2]", 8 },
+    { "conv2.weight", "F32", "[2,1,3,3]", 72 },
+    { "conv2.bias", "F32", "[1]", 4 },
+};
+#define N_GOOD_LR 5
+#define GOOD_LR_BYTES 164
+
+static void test_lr_hand_written(void **state)
+{
+    (void)state;
+    const char *path = tu_tmp("lrhand.safetensors");
+    write_model(path, LR_META, good_lr, N_GOOD_LR, values, GOOD_LR_BYTES);
+    FsrModel *m = NULL;
+    assert_int_equal(fsr_model_open(&m, path), 0);
+    assert_int_equal(m->input, FSR_INPUT_LR_Y);
+    assert_int_equal(m->upsample, FSR_UP_DECONV);
+    assert_int_equal(m->layers[0].act, FSR_ACT_PRELU);
+    assert_int_equal(m->layers[1].act, FSR_ACT_NONE);
+    assert_int_equal(m->layers[1].in_ch, 2);
+    assert_int_equal(m->layers[1].out_ch, 1);
+    assert_true(m->layers[0].slope[1] == values[18 + 2 + 1]);
+    assert_true(m->layers[1].weight[10] == values[18 + 2 + 2 + 10]);
+    fsr_model_close(&m);
+    /* an old SRCNN file: ReLU after all but the last, no slopes */
+    write_model(path, META, good, N_GOOD, values, GOOD_BYTES);
+    assert_int_equal(fsr_model_open(&m, path), 0);
+    assert_int_equal(m->layers[0].act, FSR_ACT_RELU);
+    assert_int_equal(m->layers[1].act, FSR_ACT_NONE);
+    assert_null(m->layers[0].slope);
+    assert_int_equal(m->upsample, FSR_UP_NONE);
+    fsr_model_close(&m);
+    remove(path);
+}
+
+static void test_lr_reject(void **state)
+{
+    (void)state;
+    const char *path = tu_tmp("lrbad.safetensors");
+    write_model(path, "{\"arch\":\"f\",\"scale\":\"2\",\"padding\":\"zero\",\"input\":\"lr_y\"}", good_lr,
+                N_GOOD_LR, values, GOOD_LR_BYTES);
+    expect_reject(path, "needs __metadata__ upsample");
+    write_model(path, "{\"arch\":\"f\",\"scale\":\"2\",\"padding\":\"zero\",\"input\":\"lr_y\","
+                "\"upsample\":\"bilinear\"}", good_lr, N_GOOD_LR, values, GOOD_LR_BYTES);
+    expect_reject(path, "upsample \"bilinear\"");
+    write_model(path, "{\"arch\":\"f\",\"scale\":\"2\",\"padding\":\"zero\",\"upsample\":\"deconv\"}", good,
+                N_GOOD, values, GOOD_BYTES);
+    expect_reject(path, "with input bicubic_y");
+    write_model(path, "{\"arch\":\"f\",\"scale\":\"2\",\"padding\":\"zero\",\"input\":\"lr_y\","
+                "\"upsample\":\"deconv\",\"activations\":\"prelu\"}", good_lr, N_GOOD_LR, values, GOOD_LR_BYTES);
+    expect_reject(path, "names 1 layers, the model has 2");
+    write_model(path, "{\"arch\":\"f\",\"scale\":\"2\",\"padding\":\"zero\",\"input\":\"lr_y\","
+                "\"upsample\":\"deconv\",\"activations\":\"prelu,none,relu\"}", good_lr, N_GOOD_LR, values,
+                GOOD_LR_BYTES);
+    expect_reject(path, "names more than the 2 layers");
+    write_model(path, "{\"arch\":\"f\",\"scale\":\"2\",\"padding\":\"zero\",\"input\":\"lr_y\","
+                "\"upsample\":\"deconv\",\"activations\":\"tanh,none\"}", good_lr, N_GOOD_LR, values, GOOD_LR_BYTES);
+    expect_reject(path, "entry 1 is not none, relu or prelu");
+    write_model(path, "{\"arch\":\"f\",\"scale\":\"2\",\"padding\":\"zero\",\"input\":\"lr_y\","
+                "\"upsample\":\"deconv\",\"activations\":\"prelu,relu\"}", good_lr, N_GOOD_LR, values, GOOD_LR_BYTES);
+    expect_reject(path, "the last layer must be none");
+    /* PReLU slopes: missing, where no PReLU is, wrong size */
+    const Tensor no_slope[] = { good_lr[0], good_lr[1], good_lr[3], good_lr[4] };
+    write_model(path, LR_META, no_slope, 4, values, GOOD_LR_BYTES - 8);
+    expect_reject(path, "missing tensor conv1.prelu");
+    write_model(path, "{\"arch\":\"f\",\"scale\":\"2\",\"padding\":\"zero\",\"input\":\"lr_y\","
+                "\"upsample\":\"deconv\",\"activations\":\"relu,none\"}", good_lr, N_GOOD_LR, values, GOOD_LR_BYTES);
+    expect_reject(path, "unexpected tensor conv1.prelu");
+    const Tensor short_slope[] = { good_lr[0], good_lr[1], { "conv1.prelu", "F32", "[1]", 4 }, good_lr[3], good_lr[4] };
+    write_model(path, LR_META, short_slope, 5, values, GOOD_LR_BYTES - 4);
+    expect_reject(path, "conv1.prelu must be 1-D with 2 values");
+    float bad[64];
+    memcpy(bad, values, sizeof(bad));
+    bad[18 + 2] = NAN;
+    write_model(path, LR_META, good_lr, N_GOOD_LR, bad, GOOD_LR_BYTES);
+    expect_reject(path, "conv1.prelu holds a NaN");
+    /* a transposed convolution gives the one luma channel */
+    const Tensor two_out[] = { good_lr[0], good_lr[1], good_lr[2], { "conv2.weight", "F32", "[2,2,3,3]", 144 },
+                               { "conv2.bias", "F32", "[2]", 8 } };
+    write_model(path, LR_META, two_out, 5, values, 72 + 8 + 8 + 144 + 8);
+    expect_reject(path, "the transposed convolution must give 1 channel");
+    /* [out, in] instead of [in, out]: the chain check names it */
+    const Tensor swapped[] = { good_lr[0], good_lr[1], good_lr[2], { "conv2.weight", "F32", "[1,2,3,3]", 72 },
+                               good_lr[4] };
+    write_model(path, LR_META, swapped, 5, values, GOOD_LR_BYTES);
+    expect_reject(path, "conv2.weight");
+    /* a pixel shuffle needs scale^2 channels */
+    write_model(path, "{\"arch\":\"e\",\"scale\":\"2\",\"padding\":\"zero\",\"input\":\"lr_y\","
+                "\"upsample\":\"pixel_shuffle\"}", good, N_GOOD, values, GOOD_BYTES);
+    expect_reject(path, "expected 4 (scale^2 for the pixel shuffle)");
+    remove(path);
+}
+
 /* Random corruptions of a valid file (header and data bytes, truncation):
  * the loader must either load a valid model or fail with a message, never
  * crash or read out of bounds (run under the sanitizers by test.sh). */
@@ -489,6 +638,9 @@ int main(void)
         cmocka_unit_test(test_reject_overlap_and_gap),
         cmocka_unit_test(test_reject_metadata),
         cmocka_unit_test(test_mutations_never_crash),
+        cmocka_unit_test(test_lr_round_trip),
+        cmocka_unit_test(test_lr_hand_written),
+        cmocka_unit_test(test_lr_reject),
         cmocka_unit_test(test_reject_missing_file),
     };
     return tu_result(cmocka_run_group_tests_name("model", tests, setup, NULL));

@@ -13,6 +13,7 @@
 #include "conv.h"
 #include "cpu.h"
 #include "fastsr/bicubic.h"
+#include "net_ref.h"
 #include "sr_internal.h"
 
 static float frand(uint32_t *s, float lo, float hi)
@@ -20,19 +21,25 @@ static float frand(uint32_t *s, float lo, float hi)
     return lo + (hi - lo) * (float)(tu_rand(s) >> 8) / 16777216.f;
 }
 
+/* Random weights and biases (and PReLU slopes, when the layer has them),
+ * scaled so activations stay around 1 whatever the fan-in. */
+static void randomise_layer(FsrConvLayer *l, uint32_t *seed)
+{
+    const float a = 1.5f / sqrtf((float)(l->in_ch * l->kh * l->kw));
+    for (int j = 0; j < l->out_ch * l->in_ch * l->kh * l->kw; j++)
+        l->weight[j] = frand(seed, -a, a);
+    for (int j = 0; j < l->out_ch; j++)
+        l->bias[j] = frand(seed, -0.2f, 0.3f);
+    for (int j = 0; l->slope && j < l->out_ch; j++)
+        l->slope[j] = frand(seed, -0.3f, 0.6f);
+}
+
 static FsrModel *random_model(int n, const int *ch, const int *k, int padding, uint32_t seed)
 {
     FsrModel *m = NULL;
     assert_int_equal(fsr_model_open_empty(&m, "srcnn", 2, padding, n, ch, k), 0);
-    for (int i = 0; i < n; i++) {
-        FsrConvLayer *l = &m->layers[i];
-        /* Scaled so activations stay around 1 whatever the fan-in. */
-        const float a = 1.5f / sqrtf((float)(l->in_ch * l->kh * l->kw));
-        for (int j = 0; j < l->out_ch * l->in_ch * l->kh * l->kw; j++)
-            l->weight[j] = frand(&seed, -a, a);
-        for (int j = 0; j < l->out_ch; j++)
-            l->bias[j] = frand(&seed, -0.2f, 0.3f);
-    }
+    for (int i = 0; i < n; i++)
+        randomise_layer(&m->layers[i], &seed);
     return m;
 }
 
@@ -413,6 +420,30 @@ static uint8_t *random_plane(int w, int h, uint32_t seed)
     return p;
 }
 
+/* The luma of in (w x h; an LR-input model's output is W x H, else W x H
+ * = w x h) with 1 thread, with 2 threads, and with 2 threads and tiles of
+ * tw x th: the same bytes every time.  Returns the result (free() it). */
+static uint8_t *luma_same_for_threads_and_tiles(const FsrModel *m, const uint8_t *in, int w, int h, int W, int H,
+                                               int tw, int th)
+{
+    uint8_t *a = malloc((size_t)W * H), *b = malloc((size_t)W * H), *c = malloc((size_t)W * H);
+    FsrSR *one = NULL, *two = NULL;
+    assert_int_equal(fsr_sr_open(&one, m, &(FsrSRSettings){ .threads = 1 }), 0);
+    assert_int_equal(fsr_sr_open(&two, m, &(FsrSRSettings){ .threads = 2 }), 0);
+    assert_int_equal(fsr_sr_luma(one, a, W, in, w, w, h), 0);
+    assert_int_equal(fsr_sr_luma(two, b, W, in, w, w, h), 0);
+    assert_memory_equal(a, b, (size_t)W * H);
+    /* A different tiling must not change a single pixel either. */
+    assert_int_equal(fsr_sr_set_tile(two, tw, th), 0);
+    assert_int_equal(fsr_sr_luma(two, c, W, in, w, w, h), 0);
+    assert_memory_equal(a, c, (size_t)W * H);
+    fsr_sr_close(&one);
+    fsr_sr_close(&two);
+    free(b);
+    free(c);
+    return a;
+}
+
 static void test_threads_and_tiles_identical(void **state)
 {
     (void)state;
@@ -421,26 +452,13 @@ static void test_threads_and_tiles_identical(void **state)
     const int w = 301, h = 257;
     for (int pad = 0; pad < 4; pad++) {
         FsrModel *m = random_model(3, chs[pad / 2], k, pad % 2, 11 + pad);
-        uint8_t *in = random_plane(w, h, 3), *a = malloc(w * h), *b = malloc(w * h), *c = malloc(w * h);
-        FsrSR *one = NULL, *two = NULL;
-        assert_int_equal(fsr_sr_open(&one, m, &(FsrSRSettings){ .threads = 1 }), 0);
-        assert_int_equal(fsr_sr_open(&two, m, &(FsrSRSettings){ .threads = 2 }), 0);
-        assert_int_equal(fsr_sr_luma(one, a, w, in, w, w, h), 0);
-        assert_int_equal(fsr_sr_luma(two, b, w, in, w, w, h), 0);
-        assert_memory_equal(a, b, (size_t)w * h);
-        /* A different tiling must not change a single pixel either. */
-        assert_int_equal(fsr_sr_set_tile(two, 40, 7), 0);
-        assert_int_equal(fsr_sr_luma(two, c, w, in, w, w, h), 0);
-        assert_memory_equal(a, c, (size_t)w * h);
+        uint8_t *in = random_plane(w, h, 3);
+        uint8_t *a = luma_same_for_threads_and_tiles(m, in, w, h, w, h, 40, 7);
         /* The network is not the identity: output differs from input. */
         assert_true(memcmp(a, in, (size_t)w * h) != 0);
-        fsr_sr_close(&one);
-        fsr_sr_close(&two);
         fsr_model_close(&m);
         free(in);
         free(a);
-        free(b);
-        free(c);
     }
 }
 
@@ -518,6 +536,235 @@ static void test_identity_picture(void **state)
     fsr_picture_close(&bic);
 }
 
+/* ---- LR-input models (FSRCNN, ESPCN) ---- */
+
+/* kind 0: FSRCNN-like (PReLU, 9x9 transposed convolution); 1: ESPCN-like
+ * (ReLU, pixel shuffle); 2: wide PReLU layers that take the interleaved
+ * (c8) kernels, transposed convolution. */
+static FsrModel *random_lr_model(int kind, int scale, int padding, uint32_t seed)
+{
+    FsrModel *m = NULL;
+    if (kind == 0) {
+        const int ch[6] = { 1, 8, 4, 4, 8, 1 }, k[5] = { 5, 1, 3, 1, 9 };
+        assert_int_equal(fsr_model_open_empty_lr(&m, "fsrcnn", scale, padding, FSR_UP_DECONV, 5, ch, k, FSR_ACT_PRELU), 0);
+    } else if (kind == 1) {
+        const int ch[4] = { 1, 8, 4, 0 }, k[3] = { 5, 3, 3 };
+        assert_int_equal(fsr_model_open_empty_lr(&m, "espcn", scale, padding, FSR_UP_SHUFFLE, 3, ch, k, FSR_ACT_RELU), 0);
+    } else {
+        const int ch[4] = { 1, 32, 32, 1 }, k[3] = { 5, 3, 9 };
+        assert_int_equal(fsr_model_open_empty_lr(&m, "wide", scale, padding, FSR_UP_DECONV, 3, ch, k, FSR_ACT_PRELU), 0);
+    }
+    for (int i = 0; i < m->n_layers; i++)
+        randomise_layer(&m->layers[i], &seed);
+    return m;
+}
+
+/* The tiled engine (whole plane and a rectangle at an odd HR position,
+ * two tilings) against the plain reference network. */
+static void lr_engine_matches_reference(unsigned flags)
+{
+    static const int sizes[][2] = { { 1, 1 }, { 7, 5 }, { 37, 23 }, { 70, 19 } };
+    int runs = 0;
+    for (int kind = 0; kind < 3; kind++)
+        for (int scale = 2; scale <= 4; scale++)
+            for (int pad = 0; pad < 2; pad++)
+                for (size_t z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+                    const int w = sizes[z][0], h = sizes[z][1], W = w * scale, H = h * scale;
+                    uint32_t seed = 100 + kind * 10 + scale + pad;
+                    FsrModel *m = random_lr_model(kind, scale, pad, seed);
+                    float *in = malloc(sizeof(float) * w * h), *ref = malloc(sizeof(float) * W * H);
+                    float *out = malloc(sizeof(float) * W * H);
+                    for (int i = 0; i < w * h; i++)
+                        in[i] = frand(&seed, 0.f, 1.f);
+                    assert_int_equal(fsr_net_forward_ref(m, ref, W, in, w, w, h, 1), 0);
+                    FsrSR *sr = NULL;
+                    assert_int_equal(fsr_sr_open_flags(&sr, m, 2, flags), 0);
+                    assert_int_equal(fsr_sr_lr_input(sr), 1);
+                    for (int tiling = 0; tiling < 2; tiling++) {
+                        if (tiling)
+                            assert_int_equal(fsr_sr_set_tile(sr, 16, 3), 0);
+                        memset(out, 0, sizeof(float) * W * H);
+                        assert_int_equal(fsr_sr_run_float(sr, out, W, in, w, w, h, 0, 0, W, H), 0);
+                        const double e = rel_error(out, ref, (size_t)W * H);
+                        if (e > 1e-4)
+                            fail_msg("kind %d x%d %dx%d padding %d flags %u tiling %d: relative error %g", kind, scale,
+                                     w, h, pad, flags, tiling, e);
+                        /* a rectangle not aligned to the LR grid */
+                        if (W > 5 && H > 5) {
+                            const int x = 3, y = 1, rw = W - 5, rh = H - 4;
+                            float *r = malloc(sizeof(float) * rw * rh);
+                            assert_int_equal(fsr_sr_run_float(sr, r, rw, in, w, w, h, x, y, rw, rh), 0);
+                            for (int yy = 0; yy < rh; yy++)
+                                assert_memory_equal(r + (size_t)yy * rw, out + (size_t)(y + yy) * W + x,
+                                                    sizeof(float) * rw);
+                            free(r);
+                        }
+                    }
+                    runs++;
+                    fsr_sr_close(&sr);
+                    fsr_model_close(&m);
+                    free(in);
+                    free(ref);
+                    free(out);
+                }
+    assert_int_equal(runs, 3 * 3 * 2 * 4);
+}
+
+static void test_lr_engine_c_matches_reference(void **state)
+{
+    (void)state;
+    lr_engine_matches_reference(0);
+}
+
+static void test_lr_engine_simd_matches_reference(void **state)
+{
+    (void)state;
+    if (!(fsr_cpu_flags() & FSR_CPU_AVX2_FMA))
+        skip();
+    lr_engine_matches_reference(fsr_cpu_flags());
+}
+
+/* 8-bit API: 1 and 2 threads and another tiling give the same bytes, and
+ * fsr_sr_picture takes the luma from the LR picture. */
+static void test_lr_threads_identical(void **state)
+{
+    (void)state;
+    FsrModel *m = random_lr_model(0, 3, FSR_PAD_REPLICATE, 5);
+    const int w = 203, h = 97, W = 3 * w, H = 3 * h;
+    uint8_t *in = random_plane(w, h, 9);
+    uint8_t *a = luma_same_for_threads_and_tiles(m, in, w, h, W, H, 24, 5);
+    /* a rectangle outside the HR output is refused */
+    FsrSR *one = NULL;
+    assert_int_equal(fsr_sr_open(&one, m, &(FsrSRSettings){ .threads = 1 }), 0);
+    assert_true(fsr_sr_luma_rect(one, a, W, in, w, w, h, 1, 1, W, H) < 0);
+    fsr_sr_close(&one);
+    fsr_model_close(&m);
+    free(in);
+    free(a);
+}
+
+/* The transposed convolution's definition by scattering (each input pixel
+ * adds w * value at HR s*y + ky - k/2, PyTorch's ConvTranspose2d with zero
+ * padding) equals the reference's gather; and its phase rewrite
+ * (fsr_conv_deconv_phases) followed by a pixel shuffle equals both, with
+ * either padding. */
+static void test_deconv_reference_and_phases(void **state)
+{
+    (void)state;
+    for (int s = 2; s <= 4; s++)
+        for (int k = 3; k <= 9; k += 2) {
+            uint32_t seed = 40 + s * 10 + k;
+            FsrConvLayer d = random_layer(3, 1, k, k, &seed);
+            const int w = 11, h = 7, W = s * w, H = s * h, p = k / 2;
+            float *in = malloc(sizeof(float) * 3 * w * h);
+            for (int i = 0; i < 3 * w * h; i++)
+                in[i] = frand(&seed, -1.f, 1.f);
+            double *scat = calloc((size_t)W * H, sizeof(double));
+            for (int c = 0; c < 3; c++)
+                for (int y = 0; y < h; y++)
+                    for (int x = 0; x < w; x++)
+                        for (int ky = 0; ky < k; ky++)
+                            for (int kx = 0; kx < k; kx++) {
+                                const int Y = s * y + ky - p, X = s * x + kx - p;
+                                if (Y >= 0 && Y < H && X >= 0 && X < W)
+                                    scat[(size_t)Y * W + X] += (double)d.weight[(c * k + ky) * k + kx] *
+                                                               in[(c * h + y) * w + x];
+                            }
+            float *gat = malloc(sizeof(float) * W * H), *ph = malloc(sizeof(float) * W * H);
+            float *mid = malloc(sizeof(float) * s * s * w * h);
+            fsr_ref_deconv(gat, W, in, &d, s, FSR_PAD_ZERO, w, h);
+            for (int i = 0; i < W * H; i++)
+                if (fabs(gat[i] - (scat[i] + d.bias[0])) > 1e-5)
+                    fail_msg("x%d k%d pixel %d: gather %g, scatter %g", s, k, i, gat[i], scat[i] + d.bias[0]);
+            FsrConvLayer c;
+            int shift = -1;
+            assert_int_equal(fsr_conv_deconv_phases(&c, &d, s, &shift), 0);
+            assert_int_equal(c.out_ch, s * s);
+            assert_true(c.kh & 1);
+            assert_true(shift >= 0 && shift < s);
+            if (k == 9) /* FSRCNN: 5x5 phases at x2, 3x3 at x3 (shifted by 1) and x4 */
+                assert_int_equal(c.kh, s == 2 ? 5 : 3);
+            for (int pad = 0; pad < 2; pad++) {
+                fsr_ref_deconv(gat, W, in, &d, s, pad, w, h);
+                /* the phase conv over a plane one LR pixel larger on the
+                 * right and bottom (its last row and column under the
+                 * padding rule), shuffled, then shifted */
+                const int w1 = w + 1, h1 = h + 1;
+                float *in1 = malloc(sizeof(float) * 3 * w1 * h1), *mid1 = malloc(sizeof(float) * s * s * w1 * h1);
+                float *ph1 = malloc(sizeof(float) * s * s * w1 * h1);
+                (void)mid;
+                for (int ch = 0; ch < 3; ch++)
+                    for (int y = 0; y < h1; y++)
+                        for (int x = 0; x < w1; x++)
+                            in1[(ch * h1 + y) * w1 + x] =
+                                y < h && x < w ? in[(ch * h + y) * w + x]
+                                               : pad == FSR_PAD_ZERO ? 0.f
+                                                                     : in[(ch * h + (y < h ? y : h - 1)) * w + (x < w ? x : w - 1)];
+                /* (only the in-picture features are real: the extra row and
+                 * column stand for the padding the tiles apply, and the
+                 * convolution of the enlarged plane pads it again the same
+                 * way, which for these rules is the same extension) */
+                fsr_ref_conv(mid1, in1, &c, pad, w1, h1);
+                fsr_ref_shuffle(ph1, s * w1, mid1, s, w1, h1);
+                for (int Y = 0; Y < H; Y++)
+                    for (int X = 0; X < W; X++) {
+                        const float v = ph1[(size_t)(Y + shift) * s * w1 + X + shift];
+                        if (fabs(gat[Y * W + X] - v) > 1e-5)
+                            fail_msg("x%d k%d padding %d (%d,%d): deconv %g, phases %g", s, k, pad, X, Y,
+                                     gat[Y * W + X], v);
+                    }
+                free(in1);
+                free(mid1);
+                free(ph1);
+            }
+            free(c.weight);
+            free(c.bias);
+            free_layer(&d);
+            free(in);
+            free(scat);
+            free(gat);
+            free(ph);
+            free(mid);
+        }
+}
+
+/* PReLU row kernel: AVX2 against C, bit for bit, planar and interleaved,
+ * odd widths; and C against its definition. */
+static void test_prelu_row(void **state)
+{
+    (void)state;
+    FsrConvDSP c, simd;
+    fsr_conv_dsp_init(&c, 0);
+    fsr_conv_dsp_init(&simd, fsr_cpu_flags());
+    uint32_t seed = 3;
+    float slope[24];
+    for (int i = 0; i < 24; i++)
+        slope[i] = frand(&seed, -0.5f, 0.5f);
+    for (int c8 = 0; c8 < 2; c8++)
+        for (int width = 1; width < 40; width += 7) {
+            const int ch = c8 ? 24 : 5;
+            const ptrdiff_t cs = c8 ? 8 * 48 : 48;
+            const size_t n = (size_t)(c8 ? 3 : ch) * cs;
+            float *x = malloc(sizeof(float) * n), *a = malloc(sizeof(float) * n), *b = malloc(sizeof(float) * n);
+            for (size_t i = 0; i < n; i++)
+                x[i] = frand(&seed, -1.f, 1.f);
+            memcpy(a, x, sizeof(float) * n);
+            memcpy(b, x, sizeof(float) * n);
+            c.prelu_row(a, cs, ch, slope, width, c8);
+            simd.prelu_row(b, cs, ch, slope, width, c8);
+            assert_memory_equal(a, b, sizeof(float) * n);
+            for (int co = 0; co < ch; co++)
+                for (int xx = 0; xx < width; xx++) {
+                    const size_t at = c8 ? (size_t)(co / 8) * cs + xx * 8 + co % 8 : (size_t)co * cs + xx;
+                    const float want = x[at] > 0.f ? x[at] : slope[co] * x[at];
+                    assert_true(a[at] == want);
+                }
+            free(x);
+            free(a);
+            free(b);
+        }
+}
+
 static void test_bad_arguments(void **state)
 {
     (void)state;
@@ -567,6 +814,11 @@ int main(void)
         cmocka_unit_test(test_rect_equals_whole_frame),
         cmocka_unit_test(test_identity_picture),
         cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_lr_engine_c_matches_reference),
+        cmocka_unit_test(test_lr_engine_simd_matches_reference),
+        cmocka_unit_test(test_lr_threads_identical),
+        cmocka_unit_test(test_deconv_reference_and_phases),
+        cmocka_unit_test(test_prelu_row),
     };
     return tu_result(cmocka_run_group_tests_name("sr", tests, NULL, NULL));
 }

@@ -3,6 +3,8 @@
  * fastsr-train saves its state on Ctrl-C. */
 #include "testutil.h"
 
+#include "train_internal.h"
+
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
@@ -45,6 +47,11 @@ static float *param_ptr(FsrModel *m, int64_t idx)
         if (idx < L->out_ch)
             return &L->bias[idx];
         idx -= L->out_ch;
+        if (L->slope) {
+            if (idx < L->out_ch)
+                return &L->slope[idx];
+            idx -= L->out_ch;
+        }
     }
     return NULL;
 }
@@ -85,6 +92,151 @@ static void gradient_check(int padding)
     assert_true(nonzero >= np * 8 / 10);
     free(g);
     fsr_model_close(&m);
+}
+
+/* LR-input networks: a tiny FSRCNN-like stack (PReLU, transposed
+ * convolution) and a tiny ESPCN-like one (ReLU, pixel shuffle). */
+static FsrModel *tiny_lr_model(int upsample, int scale, uint64_t seed)
+{
+    FsrModel *m = NULL;
+    if (upsample == FSR_UP_DECONV) {
+        const int ch[5] = { 1, 3, 2, 3, 1 }, k[4] = { 3, 1, 3, 5 };
+        assert_int_equal(fsr_model_open_empty_lr(&m, "fsrcnn", scale, FSR_PAD_REPLICATE, FSR_UP_DECONV, 4, ch, k,
+                                             FSR_ACT_PRELU), 0);
+    } else {
+        const int ch[4] = { 1, 3, 2, 0 }, k[3] = { 3, 1, 3 };
+        assert_int_equal(fsr_model_open_empty_lr(&m, "espcn", scale, FSR_PAD_REPLICATE, FSR_UP_SHUFFLE, 3, ch, k,
+                                             FSR_ACT_RELU), 0);
+    }
+    fsr_train_init_weights(m, seed);
+    FsrConvLayer *last = &m->layers[m->n_layers - 1];
+    for (int i = 0; i < last->out_ch * last->in_ch * last->kh * last->kw; i++)
+        last->weight[i] *= 300.f;
+    for (int l = 0; l < m->n_layers; l++) {
+        FsrConvLayer *L = &m->layers[l];
+        /* ReLUs mostly open; PReLU inputs of both signs, distinct slopes */
+        for (int i = 0; i < L->out_ch; i++)
+            L->bias[i] = (upsample == FSR_UP_DECONV ? 0.05f : 0.3f) + 0.1f * (float)i;
+        for (int i = 0; L->slope && i < L->out_ch; i++)
+            L->slope[i] = 0.1f + 0.15f * (float)i;
+        /* no ReLU layer dead everywhere: positive hidden weights */
+        for (int i = 0; upsample == FSR_UP_SHUFFLE && l == 1 && i < L->out_ch * L->in_ch * L->kh * L->kw; i++)
+            L->weight[i] = fabsf(L->weight[i]);
+    }
+    return m;
+}
+
+static void gradient_check_lr(int upsample, int scale)
+{
+    FsrModel *m = tiny_lr_model(upsample, scale, 7);
+    const int in = 8, out = fsr_train_out_size(m, FSR_TRAIN_VALID, in);
+    const int off = fsr_train_out_offset(m, FSR_TRAIN_VALID, in);
+    assert_true(out >= 2);
+    assert_true(off >= 0 && off + out <= scale * in);
+    float input[64], target[32 * 32];
+    uint32_t seed = 5;
+    for (int i = 0; i < 64; i++)
+        input[i] = (float)(tu_rand(&seed) % 1000) / 1000.f - (upsample == FSR_UP_DECONV ? 0.3f : 0.f);
+    for (int i = 0; i < out * out; i++)
+        target[i] = (float)(tu_rand(&seed) % 1000) / 1000.f;
+    const int64_t np = fsr_model_param_count(m);
+    float *g = malloc(sizeof(float) * np);
+    double loss;
+    assert_int_equal(fsr_train_gradients(m, FSR_TRAIN_VALID, input, in, target, g, &loss), 0);
+    int nonzero = 0;
+    for (int64_t i = 0; i < np; i++) {
+        float *p = param_ptr(m, i);
+        assert_non_null(p);
+        const float orig = *p, h = 1e-2f;
+        double lp, lm;
+        *p = orig + h;
+        fsr_train_gradients(m, FSR_TRAIN_VALID, input, in, target, NULL, &lp);
+        *p = orig - h;
+        fsr_train_gradients(m, FSR_TRAIN_VALID, input, in, target, NULL, &lm);
+        *p = orig;
+        const double num = (lp - lm) / (2.0 * ((double)(orig + h) - (double)orig));
+        if (fabs(num - g[i]) > 2e-3 + 2e-2 * fabs(num))
+            fail_msg("upsample %d x%d, parameter %lld of %lld: analytic %.6g, numeric %.6g", upsample, scale,
+                     (long long)i, (long long)np, g[i], num);
+        nonzero += fabs(num) > 1e-4;
+    }
+    assert_true(nonzero >= np * 7 / 10);
+    /* padded training is refused for LR-input models, with a message */
+    assert_true(fsr_train_gradients(m, FSR_PAD_ZERO, input, in, target, g, &loss) < 0);
+    free(g);
+    fsr_model_close(&m);
+}
+
+static void test_gradients_deconv_x2(void **state) { (void)state; gradient_check_lr(FSR_UP_DECONV, 2); }
+static void test_gradients_deconv_x3(void **state) { (void)state; gradient_check_lr(FSR_UP_DECONV, 3); }
+static void test_gradients_shuffle_x2(void **state) { (void)state; gradient_check_lr(FSR_UP_SHUFFLE, 2); }
+static void test_gradients_shuffle_x3(void **state) { (void)state; gradient_check_lr(FSR_UP_SHUFFLE, 3); }
+
+/* The valid output of a transposed convolution: each output pixel is
+ * reached by all the taps of its phase (checked against a direct count). */
+static void test_deconv_geometry(void **state)
+{
+    (void)state;
+    FsrModel *m = tiny_lr_model(FSR_UP_DECONV, 2, 1);
+    for (int s = 2; s <= 4; s++) {
+        m->scale = s;
+        for (int in = 5; in < 12; in++) {
+            const int out = fsr_train_out_size(m, FSR_TRAIN_VALID, in), off = fsr_train_out_offset(m, FSR_TRAIN_VALID, in);
+            const int f = in - 2 - 2, b = 2, k = 5, p = 2; /* conv 3, 1, 3 shave 2 on each side */
+            for (int Y = off; Y < off + out; Y++) {
+                const int rel = Y - s * b; /* relative to s * the first feature row */
+                for (int ky = 0; ky < k; ky++) {
+                    const int t = rel + p - ky;
+                    if (((t % s) + s) % s)
+                        continue;
+                    if (t < 0 || t / s >= f)
+                        fail_msg("x%d in %d: output row %d misses tap %d", s, in, Y, ky);
+                }
+            }
+        }
+    }
+    fsr_model_close(&m);
+}
+
+/* A checkpoint of a PReLU network round-trips the slopes. */
+static void test_checkpoint_prelu(void **state)
+{
+    (void)state;
+    FsrModel *a = tiny_lr_model(FSR_UP_DECONV, 2, 3), *b = tiny_lr_model(FSR_UP_DECONV, 2, 4);
+    FsrTrainSettings s;
+    fsr_trainer_defaults(&s);
+    s.threads = 1;
+    FsrTrainer *ta, *tb;
+    assert_int_equal(fsr_trainer_open(&ta, a, &s), 0);
+    const int in = 8, out = fsr_train_out_size(a, s.padding, in);
+    float input[2 * 64], target[2 * 32 * 32];
+    uint32_t seed = 9;
+    for (int i = 0; i < 2 * 64; i++)
+        input[i] = (float)(tu_rand(&seed) % 1000) / 1000.f;
+    for (int i = 0; i < 2 * out * out; i++)
+        target[i] = (float)(tu_rand(&seed) % 1000) / 1000.f;
+    double loss;
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(fsr_trainer_step(ta, input, target, 2, in, &loss), 0);
+    char ck[4096];
+    snprintf(ck, sizeof(ck), "%s", tu_tmp("prelu.ckpt"));
+    assert_int_equal(fsr_trainer_save(ta, ck, NULL, 0), 0);
+    assert_int_equal(fsr_trainer_open(&tb, b, &s), 0);
+    assert_int_equal(fsr_trainer_load(tb, ck, NULL, 0), 0);
+    for (int l = 0; l < a->n_layers; l++)
+        for (int c = 0; a->layers[l].slope && c < a->layers[l].out_ch; c++)
+            assert_true(a->layers[l].slope[c] == b->layers[l].slope[c]);
+    assert_true(a->layers[0].slope[0] != 0.1f); /* the slopes did train */
+    assert_int_equal(fsr_trainer_step(ta, input, target, 2, in, &loss), 0);
+    assert_int_equal(fsr_trainer_step(tb, input, target, 2, in, &loss), 0);
+    for (int l = 0; l < a->n_layers; l++)
+        assert_memory_equal(a->layers[l].weight, b->layers[l].weight,
+                            sizeof(float) * a->layers[l].out_ch * a->layers[l].in_ch * a->layers[l].kh * a->layers[l].kw);
+    fsr_trainer_close(&ta);
+    fsr_trainer_close(&tb);
+    fsr_model_close(&a);
+    fsr_model_close(&b);
+    remove(ck);
 }
 
 static void test_gradients_valid(void **state) { (void)state; gradient_check(FSR_TRAIN_VALID); }
@@ -336,6 +488,12 @@ int main(void)
         cmocka_unit_test(test_gradients_valid),
         cmocka_unit_test(test_gradients_zero),
         cmocka_unit_test(test_gradients_replicate),
+        cmocka_unit_test(test_gradients_deconv_x2),
+        cmocka_unit_test(test_gradients_deconv_x3),
+        cmocka_unit_test(test_gradients_shuffle_x2),
+        cmocka_unit_test(test_gradients_shuffle_x3),
+        cmocka_unit_test(test_deconv_geometry),
+        cmocka_unit_test(test_checkpoint_prelu),
         cmocka_unit_test(test_overfit),
         cmocka_unit_test(test_resume_matches_uninterrupted),
         cmocka_unit_test(test_same_seed_same_result),

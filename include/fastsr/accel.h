@@ -44,6 +44,17 @@ enum FsrAccelSetRule {
     FSR_ACCEL_SETS_FREE = 1,
 };
 
+/* How DRAM transfers and processing share time. */
+enum FsrAccelOverlap {
+    FSR_ACCEL_OVERLAP_NONE = 0, /* every transfer stalls the array */
+    FSR_ACCEL_OVERLAP_FULL = 1, /* all transfers hidden behind processing */
+    /* Eyeriss v1: the buffer prefetches ifmaps and drains ofmaps while the
+     * array runs; what the array cannot run without stalls it: filters
+     * written straight into the (single-buffered) filter spads, the first
+     * pass's ifmap and the last pass's ofmap.  See README "Timing". */
+    FSR_ACCEL_OVERLAP_PREFETCH = 2,
+};
+
 enum FsrAccelLevel {
     FSR_ACCEL_DRAM = 0,
     FSR_ACCEL_GLB = 1,
@@ -69,7 +80,7 @@ typedef struct FsrAccelArch {
     int rounding;            /* enum FsrRounding (fastsr/sr.h) */
     double clock_hz;
     double dram_bytes_per_cycle; /* per core clock cycle */
-    int dram_overlap;        /* 1: DRAM transfers overlap compute */
+    int dram_overlap;        /* enum FsrAccelOverlap */
     /* Words per cycle between the global buffer and the array, per data type
      * (Eyeriss v1: 64-bit buses of 16-bit words, so 4). */
     double noc_words_per_cycle[FSR_ACCEL_NDATA];
@@ -97,6 +108,9 @@ typedef struct FsrAccelArch {
     double e_mac;
     double e_level[FSR_ACCEL_NLEVELS];
     char energy_unit[8];
+    /* On-chip power that no access accounts for (clock network, leakage,
+     * control), in mW, charged for the whole latency; "pJ" only. */
+    double static_mw;
 } FsrAccelArch;
 
 enum FsrAccelLayerType { FSR_ACCEL_CONV = 0, FSR_ACCEL_FC = 1 };
@@ -153,6 +167,9 @@ typedef struct FsrAccelResult {
     int active_pes;          /* PEs holding work in a full pass */
     double utilization;      /* macs / (cycles x all PEs) */
     int64_t cycles, compute_cycles, dram_cycles;
+    /* DRAM cycles the array waits for (cycles = compute + exposed, or more
+     * when the hidden transfers outlast processing) */
+    int64_t exposed_dram_cycles;
     int dram_bound;          /* 1 when DRAM cycles exceed compute cycles */
     double latency_s;
     int64_t dram_bytes;
@@ -160,7 +177,12 @@ typedef struct FsrAccelResult {
     double energy_mac;
     double energy_level[FSR_ACCEL_NLEVELS];
     double energy_data[FSR_ACCEL_NDATA];
-    double energy_total;
+    double energy_static;    /* static_mw over the latency */
+    double energy_total;     /* mac + levels + static */
+    double energy_onchip;    /* energy_total less DRAM */
+    /* Average on-chip power over the latency, mW ("pJ" architectures; 0
+     * otherwise): what a chip's measured power compares with. */
+    double power_mw;
     FsrAccelMapping mapping;
     int n_bounds;
     FsrAccelBound bounds[FSR_ACCEL_MAX_BOUNDS];
@@ -193,6 +215,9 @@ FSR_API void fsr_accel_net_close(FsrAccelNet **net);
 typedef struct FsrAccelOptions {
     int objective; /* enum FsrAccelObjective */
     int dataflow;  /* -1: the architecture's; else enum FsrAccelDataflow */
+    /* 1: ignore the layers' measured zeros (no zero gating, raw DRAM
+     * words): costs from the shapes alone, as before sparsity was modelled */
+    int shape_only;
 } FsrAccelOptions;
 
 FSR_API void fsr_accel_defaults(FsrAccelOptions *opt);
@@ -203,6 +228,15 @@ FSR_API int fsr_accel_eval_net(FsrAccelReport **report, const FsrAccelArch *arch
                                const FsrAccelNet *net, int batch,
                                const FsrAccelOptions *opt);
 FSR_API void fsr_accel_report_close(FsrAccelReport **report);
+
+/* Calibrates an architecture's energies against measured on-chip power per
+ * layer (mW at the architecture's clock, one per layer of net at batch):
+ * keeps the ratios of e_mac and e_level, fits their scale in pJ and
+ * static_mw by least squares on the relative error (model power = on-chip
+ * energy / latency), re-mapping until the mappings stop changing.  arch
+ * leaves in "pJ"; rms_rel_error (may be NULL) gets the fit's residual. */
+FSR_API int fsr_accel_fit_power(FsrAccelArch *arch, const FsrAccelNet *net, int batch, const double *power_mw,
+                                const FsrAccelOptions *opt, double *rms_rel_error);
 /* Per-layer table and totals for people. */
 FSR_API void fsr_accel_report_print(FILE *f, const FsrAccelReport *report);
 /* The --json schema of fastsr-accel (see README). */
@@ -215,10 +249,15 @@ typedef struct FsrAccelFrameCost {
     int64_t macs;
     int64_t cycles;
     double seconds;
-    double energy;        /* in energy_unit */
+    double energy;        /* in energy_unit, DRAM included */
+    double dram_energy;   /* the DRAM part of energy */
     int64_t dram_bytes;
     char energy_unit[8];
 } FsrAccelFrameCost;
+
+/* Joules of an energy in an architecture's unit; -1 when the unit is the
+ * relative "mac". */
+FSR_API double fsr_accel_joules(double energy, const char *energy_unit);
 
 FSR_API int fsr_accel_frame_cost(FsrAccelFrameCost *cost, const FsrAccelArch *arch,
                                  const FsrModel *model, int w, int h);

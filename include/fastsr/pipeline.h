@@ -60,6 +60,11 @@ typedef struct FsrSettings {
          * file); NULL: no accelerator figures (and the default
          * architecture's datapath for the fixed-point backend). */
         const char *arch;
+        /* 1: price SR frames by the layer shapes alone; 0 (default): with
+         * the zeros of the activations actually computed, sampled on key
+         * frames in the architecture's datapath, when the architecture
+         * gates zeros or run-length codes them (eyeriss-v1 does) */
+        int shape_only;
     } accel;
     /* Called after every frame (from the pipeline's thread). */
     void (*progress)(void *opaque, const FsrProgress *p);
@@ -116,6 +121,13 @@ typedef struct FsrReport {
         double seconds_per_frame, energy_per_frame;
         double sr_share, transfer_share;      /* of the modelled time */
         double srcnn_seconds_per_frame, srcnn_energy_per_frame; /* SR on every frame */
+        /* joules (architectures in pJ; -1 otherwise): per frame of the run,
+         * its DRAM part, one SR frame, one transferred frame */
+        double joules_per_frame, dram_joules_per_frame, sr_joules, transfer_joules;
+        /* SR frames whose activations were sampled, and the measured share
+         * of zeros in each layer's input (0 frames: shapes only) */
+        int zeros_frames, n_layers;
+        double ifmap_zeros[FSR_MODEL_MAX_LAYERS];
     } accel;
 } FsrReport;
 

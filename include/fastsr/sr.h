@@ -59,9 +59,16 @@ FSR_API void fsr_sr_close(FsrSR **sr);
 /* Scale the model was trained for. */
 FSR_API int fsr_sr_scale(const FsrSR *sr);
 
+/* 1 when the model reads the LR luma (FSR_INPUT_LR_Y), 0 when it reads the
+ * bicubic-upscaled luma. */
+FSR_API int fsr_sr_lr_input(const FsrSR *sr);
+
 /* SR of a whole luma plane: bicubic_y is the bicubic-upscaled luma (w x h),
  * dst receives the network output, clipped to 8 bits.  dst must not overlap
- * bicubic_y. */
+ * bicubic_y.
+ * LR-input models (FSR_INPUT_LR_Y, fsr_sr_lr_input): bicubic_y is instead
+ * the LR luma (w x h) and dst receives scale*w x scale*h; in
+ * fsr_sr_luma_rect the rectangle is in those output coordinates. */
 FSR_API int fsr_sr_luma(FsrSR *sr, uint8_t *dst, ptrdiff_t dst_stride,
                         const uint8_t *bicubic_y, ptrdiff_t stride, int w, int h);
 

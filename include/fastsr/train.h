@@ -36,11 +36,18 @@ FSR_API void fsr_train_init_weights(FsrModel *m, uint64_t seed);
 FSR_API int fsr_trainer_open(FsrTrainer **t, FsrModel *model, const FsrTrainSettings *s);
 FSR_API void fsr_trainer_close(FsrTrainer **t);
 
-/* Output side of a patch of in_size x in_size pixels under the padding mode. */
+/* Output side of a patch of in_size x in_size pixels under the padding mode
+ * (for an LR-input model, in_size is LR and the output HR: the pixels the
+ * valid layers and the whole upsampling kernel reach). */
 FSR_API int fsr_train_out_size(const FsrModel *m, int padding, int in_size);
+/* Where that output starts: its first pixel's offset from the input patch's
+ * first pixel, in output pixels (HR pixels from scale x the LR patch's
+ * corner for an LR-input model). */
+FSR_API int fsr_train_out_offset(const FsrModel *m, int padding, int in_size);
 
-/* One Adam step on n patches: inputs [n][in][in] (bicubic luma / 255),
- * targets [n][out][out] (HR luma / 255, the centre when padding is VALID).
+/* One Adam step on n patches: inputs [n][in][in] (bicubic luma / 255, or
+ * LR luma / 255 for LR-input models), targets [n][out][out] (HR luma / 255,
+ * at fsr_train_out_offset).
  * *loss gets the batch's mean squared error (in (1/255)^2 units). */
 FSR_API int fsr_trainer_step(FsrTrainer *t, const float *inputs, const float *targets, int n, int in_size,
                              double *loss);
@@ -52,13 +59,6 @@ FSR_API int64_t fsr_trainer_steps(const FsrTrainer *t);
  * created for the same architecture. */
 FSR_API int fsr_trainer_save(const FsrTrainer *t, const char *path, const void *extra, int extra_size);
 FSR_API int fsr_trainer_load(FsrTrainer *t, const char *path, void *extra, int extra_size);
-
-/* Loss and gradient of one patch, without updating anything: grads has one
- * float per parameter, layer by layer, weights then bias.  For gradient
- * checks and tests. */
-FSR_API int fsr_train_gradients(const FsrModel *m, int padding, const float *input, int in_size,
-                                const float *target, float *grads, double *loss);
-FSR_API int64_t fsr_model_param_count(const FsrModel *m);
 
 /* ---- training data ---- */
 
@@ -89,5 +89,13 @@ FSR_API int64_t fsr_patches_per_epoch(const FsrPatchSource *ps, int in_size, int
  * from the HR plane, centred. */
 FSR_API int fsr_patches_sample(FsrPatchSource *ps, uint64_t *rng, int n, int in_size, int out_size, float *inputs,
                                float *targets);
+
+/* The same for LR-input models: inputs [n][lr][lr] from the LR plane
+ * (imresize of the HR, unrounded, as the evaluation protocol), targets
+ * [n][out][out] from the HR plane, starting out_offset HR pixels from
+ * scale x the LR patch's corner.  Flips and rotations apply to the LR
+ * patch and to its HR patch (scale * lr wide) alike. */
+FSR_API int fsr_patches_sample_lr(FsrPatchSource *ps, uint64_t *rng, int n, int lr_size, int out_size,
+                                  int out_offset, float *inputs, float *targets);
 
 #endif

@@ -28,20 +28,38 @@ void fsr_accel_arch_eyeriss_v1(FsrAccelArch *a)
     a->rounding = FSR_ROUND_NEAREST;
     a->clock_hz = 200e6;
     a->dram_bytes_per_cycle = 8.0 * 60e6 / 200e6; /* 64 bit at 60 MHz */
-    a->dram_overlap = 0;
+    /* The link runs in its own clock domain behind asynchronous FIFOs and
+     * the buffer holds ifmaps and psums, so those move while the array
+     * runs; filters go straight into the single-buffered filter spads. */
+    a->dram_overlap = FSR_ACCEL_OVERLAP_PREFETCH;
     for (int d = 0; d < FSR_ACCEL_NDATA; d++)
         a->noc_words_per_cycle[d] = 4; /* 64-bit buses of 16-bit words */
     a->filters_in_glb = 0;
     a->psum_add_uses_mac = 1;
     a->set_rule = FSR_ACCEL_SETS_EYERISS;
     a->column_tiles = 0;
+    /* The chip's data-dependent features (JSSC 2017, Sec. IV-C): run-length
+     * coded activations on the DRAM link, zero ifmaps gate the MAC and the
+     * filter spad read.  They act on the layers' measured zeros only. */
+    a->rlc = 1;
+    a->zero_gating = 1;
     a->dataflow = FSR_ACCEL_RS;
-    a->e_mac = 1;
-    a->e_level[FSR_ACCEL_RF] = 1;
-    a->e_level[FSR_ACCEL_ARRAY] = 2;
-    a->e_level[FSR_ACCEL_GLB] = 6;
-    a->e_level[FSR_ACCEL_DRAM] = 200;
-    snprintf(a->energy_unit, sizeof(a->energy_unit), "mac");
+    /* Energy per access in pJ: the Eyeriss ratios MAC : RF : array : GLB :
+     * DRAM = 1 : 1 : 2 : 6 : 200 (ISCA 2016, Table IV; 65 nm, 16 bits), their
+     * scale and the static power fitted to the chip's measured power per
+     * layer (JSSC 2017, Table V; `fastsr-accel --calibrate-jssc`, checked by
+     * tests/test_accel_model.c): 2.51 pJ per MAC, no static power left
+     * (the fit's best static share was negative, so it is 0).  DRAM is
+     * off-chip and not in that power: 200 x 2.51 = 502 pJ per 16-bit word
+     * (31.4 pJ/bit) is the ratio's prediction. */
+    const double k = EYERISS_V1_PJ_PER_MAC;
+    a->e_mac = k;
+    a->e_level[FSR_ACCEL_RF] = k;
+    a->e_level[FSR_ACCEL_ARRAY] = 2 * k;
+    a->e_level[FSR_ACCEL_GLB] = 6 * k;
+    a->e_level[FSR_ACCEL_DRAM] = 200 * k;
+    a->static_mw = EYERISS_V1_STATIC_MW;
+    snprintf(a->energy_unit, sizeof(a->energy_unit), "pJ");
 }
 
 int fsr_accel_arch_check(const FsrAccelArch *a)
@@ -69,6 +87,11 @@ int fsr_accel_arch_check(const FsrAccelArch *a)
          "architecture %s: unknown set rule", a->name);
     NEED(a->dataflow >= FSR_ACCEL_RS && a->dataflow <= FSR_ACCEL_OS, "architecture %s: unknown dataflow", a->name);
     NEED(a->e_mac >= 0 && isfinite(a->e_mac), "architecture %s: negative MAC energy", a->name);
+    NEED(a->dram_overlap >= FSR_ACCEL_OVERLAP_NONE && a->dram_overlap <= FSR_ACCEL_OVERLAP_PREFETCH,
+         "architecture %s: unknown DRAM overlap", a->name);
+    NEED(a->static_mw >= 0 && isfinite(a->static_mw), "architecture %s: negative static power", a->name);
+    NEED(a->static_mw == 0 || !strcmp(a->energy_unit, "pJ"),
+         "architecture %s: static power needs energies in pJ", a->name);
     for (int l = 0; l < FSR_ACCEL_NLEVELS; l++)
         NEED(a->e_level[l] >= 0 && isfinite(a->e_level[l]), "architecture %s: negative access energy", a->name);
     for (int d = 0; d < FSR_ACCEL_NDATA; d++)
@@ -147,14 +170,16 @@ static double rlc_ratio(const FsrAccelArch *a, double zeros)
     return r < 1 ? r : 1;
 }
 
-void accel_effective(int64_t out[FSR_ACCEL_NLEVELS][FSR_ACCEL_NDATA], double *mac_count, const FsrAccelArch *a,
-                     const AccelShape *sh, const AccelCand *cand)
+void accel_effective(int64_t out[FSR_ACCEL_NLEVELS][FSR_ACCEL_NDATA], int64_t serial[FSR_ACCEL_NDATA],
+                     double *mac_count, const FsrAccelArch *a, const AccelShape *sh, const AccelCand *cand)
 {
     memcpy(out, cand->acc, sizeof(cand->acc));
-    out[FSR_ACCEL_DRAM][FSR_ACCEL_IFMAP] =
-        (int64_t)llround((double)out[FSR_ACCEL_DRAM][FSR_ACCEL_IFMAP] * rlc_ratio(a, sh->if_zeros));
-    out[FSR_ACCEL_DRAM][FSR_ACCEL_PSUM] =
-        (int64_t)llround((double)out[FSR_ACCEL_DRAM][FSR_ACCEL_PSUM] * rlc_ratio(a, sh->of_zeros));
+    memcpy(serial, cand->serial, sizeof(cand->serial));
+    const double rif = rlc_ratio(a, sh->if_zeros), rof = rlc_ratio(a, sh->of_zeros);
+    out[FSR_ACCEL_DRAM][FSR_ACCEL_IFMAP] = (int64_t)llround((double)out[FSR_ACCEL_DRAM][FSR_ACCEL_IFMAP] * rif);
+    out[FSR_ACCEL_DRAM][FSR_ACCEL_PSUM] = (int64_t)llround((double)out[FSR_ACCEL_DRAM][FSR_ACCEL_PSUM] * rof);
+    serial[FSR_ACCEL_IFMAP] = (int64_t)llround((double)serial[FSR_ACCEL_IFMAP] * rif);
+    serial[FSR_ACCEL_PSUM] = (int64_t)llround((double)serial[FSR_ACCEL_PSUM] * rof);
     double macs = (double)sh->macs;
     if (a->zero_gating && sh->if_zeros > 0) {
         const int64_t skipped = (int64_t)llround(sh->if_zeros * (double)sh->macs);
@@ -164,31 +189,65 @@ void accel_effective(int64_t out[FSR_ACCEL_NLEVELS][FSR_ACCEL_NDATA], double *ma
     *mac_count = macs;
 }
 
+static int64_t bytes_of(const FsrAccelArch *a, const int64_t words[FSR_ACCEL_NDATA])
+{
+    int64_t n = 0;
+    for (int d = 0; d < FSR_ACCEL_NDATA; d++)
+        n += words[d];
+    return (n * a->word_bits + 7) / 8;
+}
+
 static int64_t dram_bytes_of(const FsrAccelArch *a, const int64_t acc[FSR_ACCEL_NLEVELS][FSR_ACCEL_NDATA])
 {
-    int64_t words = 0;
-    for (int d = 0; d < FSR_ACCEL_NDATA; d++)
-        words += acc[FSR_ACCEL_DRAM][d];
-    return (words * a->word_bits + 7) / 8;
+    return bytes_of(a, acc[FSR_ACCEL_DRAM]);
+}
+
+/* Cycles to move bytes over the DRAM interface, saturated at 2^62. */
+static int64_t dram_cycles_of(const FsrAccelArch *a, int64_t bytes)
+{
+    const double cycles = ceil((double)bytes / a->dram_bytes_per_cycle);
+    return cycles < 0x1p62 ? (int64_t)cycles : INT64_C(1) << 62;
+}
+
+static int unit_is_pj(const FsrAccelArch *a)
+{
+    return !strcmp(a->energy_unit, "pJ");
 }
 
 void accel_cost(AccelCost *c, const FsrAccelArch *a, const AccelShape *sh, const AccelCand *cand, int objective)
 {
-    int64_t acc[FSR_ACCEL_NLEVELS][FSR_ACCEL_NDATA];
+    int64_t acc[FSR_ACCEL_NLEVELS][FSR_ACCEL_NDATA], serial[FSR_ACCEL_NDATA];
     double macs;
-    accel_effective(acc, &macs, a, sh, cand);
+    accel_effective(acc, serial, &macs, a, sh, cand);
     double e = a->e_mac * macs;
     for (int l = 0; l < FSR_ACCEL_NLEVELS; l++)
         for (int d = 0; d < FSR_ACCEL_NDATA; d++)
             e += a->e_level[l] * (double)acc[l][d];
-    c->energy = e;
+    const int64_t compute = cand->compute_cycles;
     /* Saturated: a crawling DRAM interface (a valid, if absurd, design) can
      * need more cycles than int64 holds; fsr_accel_eval_layer refuses a
      * layer beyond FSR_ACCEL_MAX_CYCLES. */
-    const double dram = ceil((double)dram_bytes_of(a, acc) / a->dram_bytes_per_cycle);
-    c->dram_cycles = dram < 0x1p62 ? (int64_t)dram : INT64_C(1) << 62;
-    c->cycles = a->dram_overlap ? accel_max64(cand->compute_cycles, c->dram_cycles)
-                                : cand->compute_cycles + c->dram_cycles;
+    c->dram_cycles = dram_cycles_of(a, dram_bytes_of(a, acc));
+    switch (a->dram_overlap) {
+    case FSR_ACCEL_OVERLAP_FULL:
+        c->cycles = accel_max64(compute, c->dram_cycles);
+        break;
+    case FSR_ACCEL_OVERLAP_PREFETCH: {
+        /* The serial part stalls the array (and keeps the link busy); the
+         * rest moves while the array runs and only shows when it is longer. */
+        const int64_t ser = accel_min64(c->dram_cycles, dram_cycles_of(a, bytes_of(a, serial)));
+        c->cycles = ser + accel_max64(compute, c->dram_cycles - ser);
+        break;
+    }
+    default:
+        c->cycles = compute + c->dram_cycles;
+        break;
+    }
+    c->exposed_cycles = c->cycles - compute;
+    /* pJ: static mW x seconds = 1e9 pJ per mW s */
+    c->energy_static = unit_is_pj(a) ? a->static_mw * 1e9 * (double)c->cycles / a->clock_hz : 0;
+    e += c->energy_static;
+    c->energy = e;
     switch (objective) {
     case FSR_ACCEL_MIN_LATENCY: c->score = (double)c->cycles; break;
     case FSR_ACCEL_MIN_EDP: c->score = e * (double)c->cycles; break;
@@ -196,10 +255,16 @@ void accel_cost(AccelCost *c, const FsrAccelArch *a, const AccelShape *sh, const
     }
 }
 
+double fsr_accel_joules(double energy, const char *unit)
+{
+    return unit && !strcmp(unit, "pJ") ? energy * 1e-12 : -1;
+}
+
 void fsr_accel_defaults(FsrAccelOptions *opt)
 {
     opt->objective = FSR_ACCEL_MIN_ENERGY;
     opt->dataflow = -1;
+    opt->shape_only = 0;
 }
 
 static void add_bound(FsrAccelResult *r, const char *step, double v)
@@ -231,6 +296,8 @@ int fsr_accel_eval_layer(FsrAccelResult *res, const FsrAccelArch *a, const FsrAc
     const double macs = (double)batch * layer.M * (layer.C / layer.groups) * layer.R * layer.S * layer.P * layer.Q;
     if (macs > 0x1p48)
         return fsr_error(FSR_ERR(EOVERFLOW), "layer %s: %.3g MACs is beyond the model's range (2^48)", layer.name, macs);
+    if (opt.shape_only)
+        layer.ifmap_zeros = layer.ofmap_zeros = 0;
     AccelShape sh;
     accel_shape(&sh, &layer, batch);
     const int df = opt.dataflow >= 0 ? opt.dataflow : a->dataflow;
@@ -262,12 +329,14 @@ int fsr_accel_eval_layer(FsrAccelResult *res, const FsrAccelArch *a, const FsrAc
     res->active_pes = c.active_pes;
     res->compute_cycles = c.compute_cycles;
     res->dram_cycles = cost.dram_cycles;
+    res->exposed_dram_cycles = cost.exposed_cycles;
     res->cycles = cost.cycles;
     res->dram_bound = cost.dram_cycles > c.compute_cycles;
     res->utilization = (double)sh.macs / ((double)c.compute_cycles * a->pe_rows * a->pe_cols);
     res->latency_s = (double)cost.cycles / a->clock_hz;
     double mac_count;
-    accel_effective(res->accesses, &mac_count, a, &sh, &c);
+    int64_t serial[FSR_ACCEL_NDATA];
+    accel_effective(res->accesses, serial, &mac_count, a, &sh, &c);
     res->dram_bytes = dram_bytes_of(a, res->accesses);
     res->energy_mac = a->e_mac * mac_count;
     for (int l = 0; l < FSR_ACCEL_NLEVELS; l++)
@@ -276,7 +345,11 @@ int fsr_accel_eval_layer(FsrAccelResult *res, const FsrAccelArch *a, const FsrAc
             res->energy_level[l] += e;
             res->energy_data[d] += e;
         }
+    res->energy_static = cost.energy_static;
     res->energy_total = cost.energy;
+    res->energy_onchip = cost.energy - res->energy_level[FSR_ACCEL_DRAM];
+    if (unit_is_pj(a) && res->latency_s > 0)
+        res->power_mw = res->energy_onchip * 1e-9 / res->latency_s;
     res->mapping = c.map;
 
     /* Eyexam: the MAC/cycle bound after each constraint. */
@@ -288,7 +361,10 @@ int fsr_accel_eval_layer(FsrAccelResult *res, const FsrAccelArch *a, const FsrAc
     add_bound(res, "storage", (double)sh.macs / (double)c.ideal_cycles);
     add_bound(res, "array bandwidth", (double)sh.macs / (double)c.compute_cycles);
     add_bound(res, "DRAM bandwidth", (double)sh.macs / (double)accel_max64(c.compute_cycles, cost.dram_cycles));
-    add_bound(res, a->dram_overlap ? "overlap" : "no DRAM overlap", (double)sh.macs / (double)cost.cycles);
+    add_bound(res, a->dram_overlap == FSR_ACCEL_OVERLAP_FULL       ? "overlap"
+                   : a->dram_overlap == FSR_ACCEL_OVERLAP_PREFETCH ? "prefetch"
+                                                                   : "no DRAM overlap",
+              (double)sh.macs / (double)cost.cycles);
     return 0;
 }
 
@@ -300,6 +376,7 @@ static void accumulate(FsrAccelResult *t, const FsrAccelResult *r)
     t->cycles += r->cycles;
     t->compute_cycles += r->compute_cycles;
     t->dram_cycles += r->dram_cycles;
+    t->exposed_dram_cycles += r->exposed_dram_cycles;
     t->latency_s += r->latency_s;
     t->dram_bytes += r->dram_bytes;
     for (int l = 0; l < FSR_ACCEL_NLEVELS; l++)
@@ -310,7 +387,9 @@ static void accumulate(FsrAccelResult *t, const FsrAccelResult *r)
         t->energy_level[l] += r->energy_level[l];
     for (int d = 0; d < FSR_ACCEL_NDATA; d++)
         t->energy_data[d] += r->energy_data[d];
+    t->energy_static += r->energy_static;
     t->energy_total += r->energy_total;
+    t->energy_onchip += r->energy_onchip;
 }
 
 int fsr_accel_eval_net(FsrAccelReport **out, const FsrAccelArch *a, const FsrAccelNet *net, int batch,
@@ -343,7 +422,78 @@ int fsr_accel_eval_net(FsrAccelReport **out, const FsrAccelArch *a, const FsrAcc
     t->dram_bound = t->dram_cycles > t->compute_cycles;
     t->utilization = (double)t->macs / ((double)t->compute_cycles * a->pe_rows * a->pe_cols);
     t->mapping.dataflow = rep->layers[0].mapping.dataflow;
+    if (unit_is_pj(a) && t->latency_s > 0)
+        t->power_mw = t->energy_onchip * 1e-9 / t->latency_s;
     *out = rep;
+    return 0;
+}
+
+/* One fit step: with the current mappings, power_i = k x_i + P0, where x_i
+ * is the dynamic on-chip energy per second at unit scale. */
+int fsr_accel_fit_power(FsrAccelArch *arch, const FsrAccelNet *net, int batch, const double *power_mw,
+                        const FsrAccelOptions *opt, double *rms)
+{
+    if (!arch || !net || !power_mw || net->n_layers < 1)
+        return fsr_error(FSR_ERR(EINVAL), "power fit: missing arguments");
+    for (int i = 0; i < net->n_layers; i++)
+        if (!(power_mw[i] > 0) || !isfinite(power_mw[i]))
+            return fsr_error(FSR_ERR(EINVAL), "power fit: layer %d: power must be positive", i);
+    /* Unit scale: the architecture's ratios, relative to the MAC. */
+    const double ref = arch->e_mac > 0 ? arch->e_mac : 1;
+    double ratio_mac = arch->e_mac / ref, ratio[FSR_ACCEL_NLEVELS];
+    for (int l = 0; l < FSR_ACCEL_NLEVELS; l++)
+        ratio[l] = arch->e_level[l] / ref;
+    snprintf(arch->energy_unit, sizeof(arch->energy_unit), "pJ");
+    if (arch->e_mac <= 0) {
+        arch->e_mac = 1;
+        ratio_mac = 1;
+    }
+    double k = arch->e_mac, p0 = arch->static_mw, prev_k = -1, prev_p0 = -1;
+    int ret = 0;
+    for (int iter = 0; iter < 20; iter++) {
+        arch->e_mac = k * ratio_mac;
+        for (int l = 0; l < FSR_ACCEL_NLEVELS; l++)
+            arch->e_level[l] = k * ratio[l];
+        arch->static_mw = p0;
+        FsrAccelReport *rep = NULL;
+        if ((ret = fsr_accel_eval_net(&rep, arch, net, batch, opt)) < 0)
+            return ret;
+        /* weighted least squares, weights 1 / measured^2 */
+        double sw = 0, sx = 0, sxx = 0, sy = 0, sxy = 0;
+        double x[256];
+        const int n = net->n_layers < 256 ? net->n_layers : 256;
+        for (int i = 0; i < n; i++) {
+            const FsrAccelResult *r = &rep->layers[i];
+            const double dyn = r->energy_onchip - r->energy_static; /* pJ at scale k */
+            x[i] = dyn / k * 1e-9 / r->latency_s;                    /* mW per unit scale */
+            const double w = 1 / (power_mw[i] * power_mw[i]);
+            sw += w, sx += w * x[i], sxx += w * x[i] * x[i], sy += w * power_mw[i], sxy += w * x[i] * power_mw[i];
+        }
+        fsr_accel_report_close(&rep);
+        const double det = sw * sxx - sx * sx;
+        double nk = det != 0 ? (sw * sxy - sx * sy) / det : 0, np0 = det != 0 ? (sy - nk * sx) / sw : 0;
+        if (!(np0 >= 0) || !(nk > 0)) { /* no static power: scale only */
+            np0 = 0;
+            nk = sxy / sxx;
+        }
+        if (!(nk > 0) || !isfinite(nk))
+            return fsr_error(FSR_ERR(EDOM), "power fit: the measured powers admit no positive energy scale");
+        double e2 = 0;
+        for (int i = 0; i < n; i++) {
+            const double d = (nk * x[i] + np0) / power_mw[i] - 1;
+            e2 += d * d;
+        }
+        if (rms)
+            *rms = sqrt(e2 / n);
+        k = nk, p0 = np0;
+        if (fabs(k - prev_k) <= 1e-9 * k && fabs(p0 - prev_p0) <= 1e-9 * (p0 + 1))
+            break;
+        prev_k = k, prev_p0 = p0;
+    }
+    arch->e_mac = k * ratio_mac;
+    for (int l = 0; l < FSR_ACCEL_NLEVELS; l++)
+        arch->e_level[l] = k * ratio[l];
+    arch->static_mw = p0;
     return 0;
 }
 
@@ -373,26 +523,40 @@ static void mapping_text(char *buf, size_t n, const FsrAccelMapping *m)
 void fsr_accel_report_print(FILE *f, const FsrAccelReport *rep)
 {
     static const char *const objective[] = { "energy", "latency", "edp" };
+    const int pj = !strcmp(rep->energy_unit, "pJ");
+    /* pJ: energies shown in mJ, with the average on-chip power */
+    const double scale = pj ? 1e-9 : 1e-6;
+    const char *eu = pj ? "mJ" : "M";
     fprintf(f, "arch %s, net %s, batch %d, objective %s, energy in %s\n", rep->arch, rep->net, rep->batch,
-            objective[rep->objective >= 0 && rep->objective <= 2 ? rep->objective : 0], rep->energy_unit);
-    fprintf(f, "%-10s %10s %5s %6s %10s %10s %5s %10s %9s %11s  %s\n", "layer", "MMACs", "PEs", "util",
-            "compute_Mc", "dram_Mc", "bound", "latency_ms", "dram_MB", "energy_M", "mapping");
+            objective[rep->objective >= 0 && rep->objective <= 2 ? rep->objective : 0], pj ? "mJ (pJ model)" : rep->energy_unit);
+    fprintf(f, "%-10s %10s %5s %6s %10s %10s %10s %5s %10s %9s %9s %8s  %s\n", "layer", "MMACs", "PEs", "util",
+            "compute_Mc", "dram_Mc", "exposed_Mc", "bound", "latency_ms", "dram_MB", pj ? "energy_mJ" : "energy_M",
+            pj ? "power_mW" : "", "mapping");
     for (int i = 0; i <= rep->n_layers; i++) {
         const FsrAccelResult *r = i < rep->n_layers ? &rep->layers[i] : &rep->total;
-        char map[96] = "";
+        char map[96] = "", power[16] = "";
         if (i < rep->n_layers)
             mapping_text(map, sizeof(map), &r->mapping);
-        fprintf(f, "%-10s %10.1f %5d %5.1f%% %10.3f %10.3f %5s %10.2f %9.3f %11.2f  %s\n", r->name, r->macs / 1e6,
-                r->active_pes, 100 * r->utilization, r->compute_cycles / 1e6, r->dram_cycles / 1e6,
-                r->dram_bound ? "dram" : "pe", r->latency_s * 1e3, r->dram_bytes / 1e6, r->energy_total / 1e6, map);
+        if (pj)
+            snprintf(power, sizeof(power), "%.0f", r->power_mw);
+        fprintf(f, "%-10s %10.1f %5d %5.1f%% %10.3f %10.3f %10.3f %5s %10.2f %9.3f %9.3f %8s  %s\n", r->name,
+                r->macs / 1e6, r->active_pes, 100 * r->utilization, r->compute_cycles / 1e6, r->dram_cycles / 1e6,
+                r->exposed_dram_cycles / 1e6, r->dram_bound ? "dram" : "pe", r->latency_s * 1e3, r->dram_bytes / 1e6,
+                r->energy_total * scale, power, map);
     }
     const FsrAccelResult *t = &rep->total;
     static const char *const lv[] = { "dram", "glb", "array", "rf" };
-    fprintf(f, "energy by level (M %s): mac %.2f", rep->energy_unit, t->energy_mac / 1e6);
+    if (pj)
+        fprintf(f, "energy per batch: %.4f J (on chip %.4f J at %.0f mW average, DRAM %.4f J); per image %.4f J\n",
+                t->energy_total * 1e-12, t->energy_onchip * 1e-12, t->power_mw, t->energy_level[FSR_ACCEL_DRAM] * 1e-12,
+                t->energy_total * 1e-12 / rep->batch);
+    fprintf(f, "energy by level (%s): mac %.3f", eu, t->energy_mac * scale);
     for (int l = FSR_ACCEL_NLEVELS - 1; l >= 0; l--)
-        fprintf(f, ", %s %.2f", lv[l], t->energy_level[l] / 1e6);
-    fprintf(f, "\nenergy by data (M %s): ifmap %.2f, filter %.2f, psum %.2f\n", rep->energy_unit,
-            t->energy_data[0] / 1e6, t->energy_data[1] / 1e6, t->energy_data[2] / 1e6);
+        fprintf(f, ", %s %.3f", lv[l], t->energy_level[l] * scale);
+    if (t->energy_static > 0)
+        fprintf(f, ", static %.3f", t->energy_static * scale);
+    fprintf(f, "\nenergy by data (%s): ifmap %.3f, filter %.3f, psum %.3f\n", eu, t->energy_data[0] * scale,
+            t->energy_data[1] * scale, t->energy_data[2] * scale);
     fprintf(f, "accesses (M words)       ifmap     filter       psum\n");
     for (int l = 0; l < FSR_ACCEL_NLEVELS; l++)
         fprintf(f, "  %-8s %14.3f %10.3f %10.3f\n", lv[l], t->accesses[l][0] / 1e6, t->accesses[l][1] / 1e6,
@@ -405,4 +569,15 @@ void fsr_accel_report_print(FILE *f, const FsrAccelReport *rep)
             fprintf(f, "%s %s %.4g", b ? "," : "", r->bounds[b].step, r->bounds[b].macs_per_cycle);
         fprintf(f, "\n");
     }
+}
+
+void accel_relative_energies(FsrAccelArch *a)
+{
+    a->e_mac = 1;
+    a->e_level[FSR_ACCEL_RF] = 1;
+    a->e_level[FSR_ACCEL_ARRAY] = 2;
+    a->e_level[FSR_ACCEL_GLB] = 6;
+    a->e_level[FSR_ACCEL_DRAM] = 200;
+    a->static_mw = 0;
+    snprintf(a->energy_unit, sizeof(a->energy_unit), "mac");
 }

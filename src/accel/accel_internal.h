@@ -22,6 +22,10 @@ typedef struct AccelCand {
     int64_t ideal_cycles;   /* array cycles with unlimited buffer bandwidth */
     int64_t compute_cycles; /* with the array's per-data-type bandwidth */
     int64_t acc[FSR_ACCEL_NLEVELS][FSR_ACCEL_NDATA];
+    /* DRAM words (part of acc[DRAM]) the array cannot run while they move
+     * (FSR_ACCEL_OVERLAP_PREFETCH): filters written into busy spads, the
+     * first pass's inputs, the last pass's outputs. */
+    int64_t serial[FSR_ACCEL_NDATA];
     /* Eyexam: MACs the dataflow could run in parallel on an unbounded array,
      * and the most PEs any legal placement of this layer keeps busy. */
     double df_parallelism;
@@ -33,16 +37,17 @@ typedef struct AccelCand {
 #define FSR_ACCEL_MAX_CYCLES (INT64_C(1) << 48)
 
 typedef struct AccelCost {
-    double energy;
-    int64_t dram_cycles, cycles;
+    double energy;        /* dynamic + static, DRAM included */
+    double energy_static;
+    int64_t dram_cycles, exposed_cycles, cycles;
     double score;
 } AccelCost;
 
 /* The accesses that really happen once the data-dependent features (RLC on
  * the DRAM interface, zero gating) act on the mapper's dense counts; and
  * the MACs that spend energy. */
-void accel_effective(int64_t out[FSR_ACCEL_NLEVELS][FSR_ACCEL_NDATA], double *mac_energy_count,
-                     const FsrAccelArch *a, const AccelShape *sh, const AccelCand *cand);
+void accel_effective(int64_t out[FSR_ACCEL_NLEVELS][FSR_ACCEL_NDATA], int64_t serial[FSR_ACCEL_NDATA],
+                     double *mac_energy_count, const FsrAccelArch *a, const AccelShape *sh, const AccelCand *cand);
 
 void accel_cost(AccelCost *c, const FsrAccelArch *arch, const AccelShape *sh,
                 const AccelCand *cand, int objective);
@@ -86,6 +91,11 @@ int accel_sr_luma(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdif
 /* The fixed-point datapath of an architecture, as SR backend settings. */
 void accel_sr_settings(FsrSRSettings *s, const FsrAccelArch *arch);
 
+/* eyeriss-v1's energy scale and static power as fitted by
+ * fsr_accel_fit_power to the JSSC 2017 per-layer powers (see accel.c). */
+#define EYERISS_V1_PJ_PER_MAC 2.51
+#define EYERISS_V1_STATIC_MW 0.0
+
 /* Eyeriss v1 (JSSC 2017): 12x14 PEs, 200 MHz, 16-bit, 108 kB buffer, spads
  * 12/224/24 words, 64-bit DRAM interface at 60 MHz, no overlap. */
 void fsr_accel_arch_eyeriss_v1(FsrAccelArch *arch);
@@ -120,5 +130,9 @@ int fsr_accel_eval_layer(FsrAccelResult *res, const FsrAccelArch *arch,
 /* The same for any network (e.g. fsr_accel_net_builtin "srcnn-9-1-5"). */
 int fsr_accel_net_frame_cost(FsrAccelFrameCost *cost, const FsrAccelArch *arch,
                              const FsrAccelNet *net);
+
+/* Energies relative to one MAC, in Eyeriss's ratios (MAC 1, RF 1, array 2,
+ * buffer 6, DRAM 200), unit "mac", no static power. */
+void accel_relative_energies(FsrAccelArch *a);
 
 #endif

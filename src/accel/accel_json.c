@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "conv.h"
 #include "log.h"
 
 /* Puts prefix before the error recorded by a callee (copied first: the
@@ -237,7 +238,12 @@ static int arch_parse_options(FsrAccelArch *a, const cJSON *root, const char *wh
     static const char *const rounding[] = { "nearest", "truncate" };
     static const char *const rules[] = { "eyeriss", "free" };
     static const char *const dfs[] = { "rs", "ws", "os" };
-    if (get_bool(root, "dram_overlap", &a->dram_overlap, what) < 0 ||
+    static const char *const overlaps[] = { "none", "full", "prefetch" };
+    const cJSON *ov = cJSON_GetObjectItemCaseSensitive(root, "dram_overlap");
+    if (ov && (cJSON_IsString(ov) ? get_enum(root, "dram_overlap", overlaps, 3, &a->dram_overlap, what)
+                                  : get_bool(root, "dram_overlap", &a->dram_overlap, what)) < 0)
+        return FSR_ERR_INVALIDDATA;
+    if (
         get_bool(root, "filters_in_glb", &a->filters_in_glb, what) < 0 ||
         get_bool(root, "psum_add_uses_mac", &a->psum_add_uses_mac, what) < 0 ||
         get_bool(root, "column_tiles", &a->column_tiles, what) < 0 ||
@@ -270,13 +276,21 @@ static int arch_parse_energy(FsrAccelArch *a, const cJSON *root, const char *wha
     if (get_enum(en, "unit", units, 2, &unit, what) < 0)
         return FSR_ERR_INVALIDDATA;
     snprintf(a->energy_unit, sizeof(a->energy_unit), "%s", units[unit]);
-    /* In pJ nothing can default: relative defaults mean nothing there. */
+    /* Relative: the Eyeriss ratios unless given; no static power (it has no
+     * relative size).  In pJ nothing can default. */
     const int need = unit == 1;
+    if (!need)
+        accel_relative_energies(a);
+    a->static_mw = 0;
     if (get_num(en, "mac", need, 0, &a->e_mac, what) < 0)
         return FSR_ERR_INVALIDDATA;
     for (int l = 0; l < FSR_ACCEL_NLEVELS; l++)
         if (get_num(en, level_names[l], need, 0, &a->e_level[l], what) < 0)
             return FSR_ERR_INVALIDDATA;
+    if (get_num(en, "static_mw", 0, 0, &a->static_mw, what) < 0)
+        return FSR_ERR_INVALIDDATA;
+    if (!need && a->static_mw > 0)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: \"static_mw\" needs \"unit\": \"pJ\"", what);
     return 0;
 }
 
@@ -396,6 +410,15 @@ int fsr_accel_net_builtin(FsrAccelNet **out, const char *name, int w, int h)
         set_layer(&net->layers[2], "CONV3", FSR_ACCEL_CONV, 256, 384, 13, 13, 3, 3, 1, 1, 1);
         set_layer(&net->layers[3], "CONV4", FSR_ACCEL_CONV, 384, 384, 13, 13, 3, 3, 1, 1, 2);
         set_layer(&net->layers[4], "CONV5", FSR_ACCEL_CONV, 384, 256, 13, 13, 3, 3, 1, 1, 2);
+        /* Zeros in the ifmaps the chip measured (JSSC 2017, Table V).  An
+         * ofmap's zeros: the next layer's ifmap share, a lower bound where a
+         * max-pool lies between (pooling only removes zeros); CONV5's are
+         * not published (0: written raw). */
+        static const double ifmap_zeros[5] = { 0.0001, 0.387, 0.725, 0.793, 0.776 };
+        for (int i = 0; i < 5; i++) {
+            net->layers[i].ifmap_zeros = ifmap_zeros[i];
+            net->layers[i].ofmap_zeros = i < 4 ? ifmap_zeros[i + 1] : 0;
+        }
         return finish_net(out, net);
     }
     if (!strcmp(name, "vgg16")) {
@@ -438,11 +461,35 @@ int fsr_accel_net_from_model(FsrAccelNet **out, const FsrModel *m, int w, int h)
         return fsr_error(FSR_ERR(EINVAL), "input size %dx%d is impossible", w, h);
     char name[128];
     snprintf(name, sizeof(name), "%s-%s", m->arch[0] ? m->arch : "model", m->name);
+    /* LR-input models: every layer runs on the LR grid (w, h are the HR
+     * output's size).  A transposed convolution maps as the convolution
+     * over its LR input that gives its scale^2 phases as channels (as the
+     * engine runs it, fsr_conv_deconv_phases: 5x5 at x2, 3x3 at x3, x4);
+     * the pixel shuffle after it is data movement only: the phases are
+     * written to DRAM in HR order, which the ofmap traffic already counts. */
+    const int lr = m->input == FSR_INPUT_LR_Y;
+    if (lr && (m->scale < 2 || w % m->scale || h % m->scale))
+        return fsr_error(FSR_ERR(EINVAL), "output %dx%d is not a multiple of the model's scale %d", w, h, m->scale);
+    if (lr) {
+        w /= m->scale;
+        h /= m->scale;
+    }
     FsrAccelNet *net = net_new(name, m->n_layers);
     if (!net)
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
     for (int i = 0; i < m->n_layers; i++) {
+        FsrConvLayer phases = { 0 };
         const FsrConvLayer *c = &m->layers[i];
+        if (lr && m->upsample == FSR_UP_DECONV && i == m->n_layers - 1) {
+            int shift, ret;
+            if ((ret = fsr_conv_deconv_phases(&phases, c, m->scale, &shift)) < 0) {
+                fsr_accel_net_close(&net);
+                return ret;
+            }
+            free(phases.weight);
+            free(phases.bias);
+            c = &phases;
+        }
         char ln[16];
         snprintf(ln, sizeof(ln), "conv%d", i + 1);
         if (c->kh < 1 || c->kw < 1 || !(c->kh & 1) || !(c->kw & 1)) {
@@ -604,6 +651,7 @@ static cJSON *result_json(const FsrAccelResult *r, const char *unit, int layer)
     cJSON_AddNumberToObject(o, "cycles", (double)r->cycles);
     cJSON_AddNumberToObject(o, "compute_cycles", (double)r->compute_cycles);
     cJSON_AddNumberToObject(o, "dram_cycles", (double)r->dram_cycles);
+    cJSON_AddNumberToObject(o, "exposed_dram_cycles", (double)r->exposed_dram_cycles);
     cJSON_AddStringToObject(o, "bound", r->dram_bound ? "dram" : "compute");
     cJSON_AddNumberToObject(o, "latency_s", r->latency_s);
     cJSON_AddNumberToObject(o, "dram_bytes", (double)r->dram_bytes);
@@ -619,11 +667,24 @@ static cJSON *result_json(const FsrAccelResult *r, const char *unit, int layer)
     cJSON_AddNumberToObject(en, "array", r->energy_level[FSR_ACCEL_ARRAY]);
     cJSON_AddNumberToObject(en, "glb", r->energy_level[FSR_ACCEL_GLB]);
     cJSON_AddNumberToObject(en, "dram", r->energy_level[FSR_ACCEL_DRAM]);
+    cJSON_AddNumberToObject(en, "static", r->energy_static);
+    cJSON_AddNumberToObject(en, "onchip", r->energy_onchip);
     cJSON_AddNumberToObject(en, "total", r->energy_total);
     cJSON *ed = cJSON_AddObjectToObject(o, "energy_by_data");
     for (int d = 0; d < FSR_ACCEL_NDATA; d++)
         cJSON_AddNumberToObject(ed, datatype_names[d], r->energy_data[d]);
     cJSON_AddStringToObject(o, "energy_unit", unit);
+    /* joules and mW only for architectures in pJ */
+    const double j = fsr_accel_joules(r->energy_total, unit);
+    if (j >= 0) {
+        cJSON_AddNumberToObject(o, "joules", j);
+        cJSON_AddNumberToObject(o, "dram_joules", fsr_accel_joules(r->energy_level[FSR_ACCEL_DRAM], unit));
+        cJSON_AddNumberToObject(o, "power_mw", r->power_mw);
+    } else {
+        cJSON_AddNullToObject(o, "joules");
+        cJSON_AddNullToObject(o, "dram_joules");
+        cJSON_AddNullToObject(o, "power_mw");
+    }
     if (layer) {
         const FsrAccelLayer *L = &r->layer;
         cJSON *shape = cJSON_AddObjectToObject(o, "shape");

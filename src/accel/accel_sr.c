@@ -32,6 +32,7 @@ int fsr_accel_net_frame_cost(FsrAccelFrameCost *cost, const FsrAccelArch *a, con
     cost->cycles = rep->total.cycles;
     cost->seconds = rep->total.latency_s;
     cost->energy = rep->total.energy_total;
+    cost->dram_energy = rep->total.energy_level[FSR_ACCEL_DRAM];
     cost->dram_bytes = rep->total.dram_bytes;
     snprintf(cost->energy_unit, sizeof(cost->energy_unit), "%s", a->energy_unit);
     fsr_accel_report_close(&rep);

@@ -70,9 +70,12 @@ int fsr_accel_transfer_cost(FsrAccelFrameCost *cost, const FsrAccelArch *a, cons
     const double compute = ceil(macs / (a->pe_rows * a->pe_cols));
     const double dram = ceil(bytes / a->dram_bytes_per_cycle);
     cost->macs = (int64_t)llround(macs);
-    cost->cycles = (int64_t)(a->dram_overlap ? fmax(compute, dram) : compute + dram);
+    /* The transfer streams blocks through the buffer: with any overlap
+     * (prefetch included) the slower of the two sets the pace. */
+    cost->cycles = (int64_t)(a->dram_overlap != FSR_ACCEL_OVERLAP_NONE ? fmax(compute, dram) : compute + dram);
     cost->seconds = cost->cycles / a->clock_hz;
-    cost->energy = e;
+    cost->dram_energy = a->e_level[FSR_ACCEL_DRAM] * words;
+    cost->energy = e + (!strcmp(a->energy_unit, "pJ") ? a->static_mw * 1e9 * cost->seconds : 0);
     cost->dram_bytes = (int64_t)llround(bytes);
     snprintf(cost->energy_unit, sizeof(cost->energy_unit), "%s", a->energy_unit);
     return 0;

@@ -213,13 +213,14 @@ int fsr_eval_rgb(FsrEvalResult *res, const uint8_t *rgb, ptrdiff_t stride, int w
     uint8_t *gt = malloc(n), *out = malloc(n);
     double *hr = malloc(n * sizeof(double)), *lr = malloc(nl * sizeof(double)), *bic = malloc(n * sizeof(double));
     uint8_t *up = opt->protocol == FSR_EVAL_RGB ? malloc(3 * n) : NULL;
+    uint8_t *lrgb = opt->protocol == FSR_EVAL_RGB ? malloc(3 * nl) : NULL;
     /* without an SR backend the result is the bicubic step */
     FsrSR *own = NULL, *sr = opt->sr;
     int ret = sr ? 0 : fsr_sr_open(&own, NULL, &(FsrSRSettings){ .backend = FSR_SR_BICUBIC, .threads = 1, .scale = s });
     if (ret < 0)
         goto end;
     sr = sr ? sr : own;
-    if (!gt || !out || !hr || !lr || !bic || (opt->protocol == FSR_EVAL_RGB && !up)) {
+    if (!gt || !out || !hr || !lr || !bic || (opt->protocol == FSR_EVAL_RGB && (!up || !lrgb))) {
         ret = fsr_error(FSR_ERR(ENOMEM), "eval: out of memory");
         goto end;
     }
@@ -240,8 +241,10 @@ int fsr_eval_rgb(FsrEvalResult *res, const uint8_t *rgb, ptrdiff_t stride, int w
                     hr[(size_t)y * cw + x] = rgb[y * stride + 3 * x + c] / 255.0;
             if ((ret = fsr_imresize(lr, lw, lh, hr, cw, chh)) < 0)
                 goto end;
-            for (size_t i = 0; i < nl; i++) /* imresize on uint8 returns uint8 */
+            for (size_t i = 0; i < nl; i++) { /* imresize on uint8 returns uint8 */
                 lr[i] = fsr_matlab_u8(lr[i] * 255.0) / 255.0;
+                lrgb[3 * i + c] = (uint8_t)(lr[i] * 255.0 + 0.5); /* kept for an LR-input network's Y */
+            }
             if ((ret = upscale(bic, lr, lw, lh, s, opt->upscaler)) < 0)
                 goto end;
             for (size_t i = 0; i < n; i++)
@@ -249,8 +252,10 @@ int fsr_eval_rgb(FsrEvalResult *res, const uint8_t *rgb, ptrdiff_t stride, int w
         }
         for (size_t i = 0; i < n; i++)
             bic[i] = fsr_matlab_u8(fsr_rgb_to_y(up[3 * i], up[3 * i + 1], up[3 * i + 2])) / 255.0;
+        for (size_t i = 0; i < nl; i++)
+            lr[i] = fsr_matlab_u8(fsr_rgb_to_y(lrgb[3 * i], lrgb[3 * i + 1], lrgb[3 * i + 2])) / 255.0;
     }
-    if ((ret = fsr_sr_luma_unit(sr, out, bic, cw, chh)) < 0)
+    if ((ret = fsr_sr_luma_unit(sr, out, bic, cw, chh, lr, lw, lh)) < 0)
         goto end;
     res->psnr_y = fsr_psnr_u8(gt, cw, out, cw, cw, chh, s);
     res->ssim_y = fsr_ssim_u8(gt, cw, out, cw, cw, chh, s);
@@ -264,5 +269,6 @@ end:
     free(lr);
     free(bic);
     free(up);
+    free(lrgb);
     return ret;
 }

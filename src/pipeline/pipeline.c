@@ -11,6 +11,7 @@
 #include "fastsr/sr.h"
 #include "fastsr/fast.h"
 #include "accel_internal.h"
+#include "sr_internal.h"
 #include "clock.h"
 #include "decode.h"
 #include "sideinfo.h"
@@ -63,15 +64,37 @@ static int load_model(const FsrSettings *s, FsrModel **m, int *scale)
 /* The accelerator model's view of the run: SR frames cost a forward pass
  * of the model on the chip, transferred frames what the transfer does per
  * HR pixel with the run's measured block mix (fsr_accel_transfer_cost). */
-static int accel_report(const FsrSettings *s, const FsrModel *m, FsrReport *r)
+static int accel_report(const FsrSettings *s, const FsrModel *m, const FsrSR *sr_obj, FsrReport *r)
 {
     FsrAccelArch arch;
     int ret = fsr_accel_arch_get(&arch, s->accel.arch);
     if (ret < 0)
         return ret;
     FsrAccelFrameCost sr, tr = { 0 };
-    if ((ret = fsr_accel_frame_cost(&sr, &arch, m, r->out_w, r->out_h)) < 0)
+    /* SR frames: with the zeros sampled from the run's activations, when
+     * there are any and the architecture acts on them */
+    int64_t zeros[FSR_MODEL_MAX_LAYERS] = { 0 }, values[FSR_MODEL_MAX_LAYERS] = { 0 };
+    const int zf = sr_obj ? fsr_sr_zero_counts(sr_obj, zeros, values, FSR_MODEL_MAX_LAYERS) : 0;
+    r->accel.zeros_frames = 0;
+    r->accel.n_layers = m->n_layers < FSR_MODEL_MAX_LAYERS ? m->n_layers : FSR_MODEL_MAX_LAYERS;
+    if (zf > 0 && !s->accel.shape_only && (arch.rlc || arch.zero_gating)) {
+        FsrAccelNet *net = NULL;
+        if ((ret = fsr_accel_net_from_model(&net, m, r->out_w, r->out_h)) < 0)
+            return ret;
+        for (int i = 0; i < net->n_layers && i < FSR_MODEL_MAX_LAYERS; i++) {
+            net->layers[i].ifmap_zeros = values[i] > 0 ? (double)zeros[i] / values[i] : 0;
+            r->accel.ifmap_zeros[i] = net->layers[i].ifmap_zeros;
+            if (i > 0)
+                net->layers[i - 1].ofmap_zeros = net->layers[i].ifmap_zeros;
+        }
+        ret = fsr_accel_net_frame_cost(&sr, &arch, net);
+        fsr_accel_net_close(&net);
+        if (ret < 0)
+            return ret;
+        r->accel.zeros_frames = zf;
+    } else if ((ret = fsr_accel_frame_cost(&sr, &arch, m, r->out_w, r->out_h)) < 0) {
         return ret;
+    }
     if (r->fast.transferred_frames) {
         FsrAccelTransferParams tp;
         fsr_accel_transfer_defaults(&tp, s->scale);
@@ -94,6 +117,12 @@ static int accel_report(const FsrSettings *s, const FsrModel *m, FsrReport *r)
     r->accel.transfer_share = t_sr + t_tr > 0 ? t_tr / (t_sr + t_tr) : 0;
     r->accel.srcnn_seconds_per_frame = sr.seconds;
     r->accel.srcnn_energy_per_frame = sr.energy;
+    r->accel.joules_per_frame = fsr_accel_joules(r->accel.energy_per_frame, sr.energy_unit);
+    r->accel.dram_joules_per_frame =
+        fsr_accel_joules((sr.dram_energy * r->sr.frames + tr.dram_energy * r->fast.transferred_frames) / n,
+                         sr.energy_unit);
+    r->accel.sr_joules = fsr_accel_joules(sr.energy, sr.energy_unit);
+    r->accel.transfer_joules = r->fast.transferred_frames ? fsr_accel_joules(tr.energy, sr.energy_unit) : 0;
     return 0;
 }
 
@@ -262,6 +291,19 @@ static int run_open_backend(Run *run)
     }
     ret = fsr_sr_open(&run->sr, run->model, &ss);
     run->fs.sr = run->sr;
+    if (ret >= 0 && s->mode != FSR_MODE_BICUBIC && s->accel.arch && !s->accel.shape_only) {
+        /* The activations' zeros, for an architecture that acts on them:
+         * sampled on the first key frame and one in every 16 after it. */
+        FsrAccelArch arch;
+        FsrSRSettings dp;
+        if ((ret = fsr_accel_arch_get(&arch, s->accel.arch)) < 0)
+            return ret;
+        accel_sr_settings(&dp, &arch);
+        /* the fixed-point datapath runs bicubic-input (SRCNN-style)
+         * networks only: an LR-space network is priced by its shapes */
+        if ((arch.rlc || arch.zero_gating) && run->model->input == FSR_INPUT_BICUBIC_Y)
+            ret = fsr_sr_sample_zeros(run->sr, run->model, &dp, 16);
+    }
     return ret;
 }
 
@@ -394,7 +436,7 @@ static int run_finish(Run *run)
     const FsrSettings *s = run->s;
     FsrReport *r = run->r;
     int ret;
-    if (run->model && s->accel.arch && (ret = accel_report(s, run->model, r)) < 0)
+    if (run->model && s->accel.arch && (ret = accel_report(s, run->model, run->sr, r)) < 0)
         return ret;
     if (!run->enc_thread)
         return 0;
@@ -450,10 +492,20 @@ static void add_accel_json(cJSON *json_object, const FsrReport *r)
     cJSON_AddNumberToObject(a, "energy_per_frame", r->accel.energy_per_frame);
     cJSON_AddStringToObject(a, "energy_unit", r->accel.energy_unit);
     /* joules only when the architecture gives pJ; relative units otherwise */
-    if (!strcmp(r->accel.energy_unit, "pJ"))
-        cJSON_AddNumberToObject(a, "joules_per_frame", r->accel.energy_per_frame * 1e-12);
-    else
+    if (r->accel.joules_per_frame >= 0) {
+        cJSON_AddNumberToObject(a, "joules_per_frame", r->accel.joules_per_frame);
+        cJSON_AddNumberToObject(a, "dram_joules_per_frame", r->accel.dram_joules_per_frame);
+        cJSON_AddNumberToObject(a, "sr_joules_per_frame", r->accel.sr_joules);
+        cJSON_AddNumberToObject(a, "transfer_joules_per_frame", r->accel.transfer_joules);
+        /* against SR on every frame */
+        cJSON_AddNumberToObject(a, "joules_saved_per_frame", r->accel.sr_joules - r->accel.joules_per_frame);
+    } else {
         cJSON_AddNullToObject(a, "joules_per_frame");
+    }
+    cJSON_AddNumberToObject(a, "zeros_sampled_frames", r->accel.zeros_frames);
+    cJSON *z = cJSON_AddArrayToObject(a, "ifmap_zeros");
+    for (int i = 0; r->accel.zeros_frames > 0 && i < r->accel.n_layers; i++)
+        cJSON_AddItemToArray(z, cJSON_CreateNumber(r->accel.ifmap_zeros[i]));
     cJSON_AddNumberToObject(a, "sr_share", r->accel.sr_share);
     cJSON_AddNumberToObject(a, "transfer_share", r->accel.transfer_share);
     cJSON_AddNumberToObject(a, "srcnn_seconds_per_frame", r->accel.srcnn_seconds_per_frame);

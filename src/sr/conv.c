@@ -300,6 +300,77 @@ static void conv_row_1_to_c8_c(float *out, ptrdiff_t blk_out, const float *const
     }
 }
 
+static void prelu_row_c(float *row, ptrdiff_t cs, int channels, const float *slope, int width, int c8)
+{
+    for (int co = 0; co < channels; co++) {
+        float *p = c8 ? row + (co / 8) * cs + co % 8 : row + co * cs;
+        const int step = c8 ? 8 : 1;
+        const float a = slope[co];
+        for (int x = 0; x < width; x++)
+            p[x * step] = p[x * step] > 0.f ? p[x * step] : a * p[x * step];
+    }
+}
+
+/* Largest |dy| of the taps of phase rows i = 0..s-1 at the given shift
+ * along an axis with kernel k. */
+static int phase_radius(int k, int s, int shift)
+{
+    int r = 0;
+    for (int i = 0; i < s; i++)
+        for (int t = 0; t < k; t++) {
+            const int num = i - shift + k / 2 - t;
+            if (((num % s) + s) % s)
+                continue;
+            const int dy = num >= 0 ? num / s : -((-num) / s);
+            r = dy > r ? dy : -dy > r ? -dy : r;
+        }
+    return r;
+}
+
+int fsr_conv_deconv_phases(FsrConvLayer *out, const FsrConvLayer *d, int s, int *shift)
+{
+    memset(out, 0, sizeof(*out));
+    if (d->out_ch != 1 || s < 1 || d->kh != d->kw)
+        return fsr_error(FSR_ERR(EINVAL), "sr: transposed convolution with %d outputs, %dx%d", d->out_ch, d->kh,
+                         d->kw);
+    /* the shift with the smallest window: for x3 and a 9x9 kernel, 1
+     * gives 3x3 phase kernels (no zero taps) where 0 needs 5x5 */
+    int r = -1, sh = 0;
+    for (int c = 0; c < s; c++) {
+        const int rc = phase_radius(d->kh, s, c);
+        if (r < 0 || rc < r)
+            r = rc, sh = c;
+    }
+    const int k = 2 * r + 1, p = d->kh / 2;
+    out->in_ch = d->in_ch;
+    out->out_ch = s * s;
+    out->kh = out->kw = k;
+    out->act = FSR_ACT_NONE;
+    out->weight = calloc((size_t)s * s * d->in_ch * k * k, sizeof(float));
+    out->bias = malloc(sizeof(float) * s * s);
+    if (!out->weight || !out->bias) {
+        free(out->weight);
+        free(out->bias);
+        memset(out, 0, sizeof(*out));
+        return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
+    }
+    for (int i = 0; i < s; i++)
+        for (int j = 0; j < s; j++) {
+            out->bias[i * s + j] = d->bias[0];
+            for (int c = 0; c < d->in_ch; c++)
+                for (int dy = -r; dy <= r; dy++)
+                    for (int dx = -r; dx <= r; dx++) {
+                        const int ky = i - sh + p - s * dy, kx = j - sh + p - s * dx;
+                        if (ky < 0 || ky >= d->kh || kx < 0 || kx >= d->kw)
+                            continue;
+                        out->weight[(((size_t)(i * s + j) * d->in_ch + c) * k + dy + r) * k + dx + r] =
+                            d->weight[((size_t)c * d->kh + ky) * d->kw + kx];
+                    }
+        }
+    *shift = sh;
+    return 0;
+}
+
 void fsr_conv_dsp_init(FsrConvDSP *dsp, unsigned cpu_flags)
 {
     dsp->conv_row = conv_row_c;
@@ -307,6 +378,7 @@ void fsr_conv_dsp_init(FsrConvDSP *dsp, unsigned cpu_flags)
     dsp->to_c8 = to_c8_c;
     dsp->conv_row_1_to_c8 = conv_row_1_to_c8_c;
     dsp->conv_parts = conv_parts_c;
+    dsp->prelu_row = prelu_row_c;
 #if defined(__x86_64__)
     if (cpu_flags & FSR_CPU_AVX2_FMA)
         fsr_conv_dsp_init_avx2(dsp);

@@ -93,7 +93,23 @@ typedef struct FsrConvDSP {
      * column x at out[(co / 8) * blk_out + x * 8 + co % 8], ReLU applied. */
     FsrConvRowFn conv_row_1_to_c8;
     FsrConvPartsFn conv_parts;
+    /* PReLU in place on a row of `channels` channels, width columns:
+     * planar (channel co at row[co * cs + x]) or, c8, interleaved
+     * (row[(co / 8) * cs + x * 8 + co % 8]).  Exact (no rounding), so the
+     * C and AVX2 versions agree bit for bit. */
+    void (*prelu_row)(float *row, ptrdiff_t cs, int channels, const float *slope, int width, int c8);
 } FsrConvDSP;
+
+/* A transposed convolution (stride s, padding kh/2, 1 output channel,
+ * square kernel, FSR_UP_DECONV) rewritten as the convolution that gives
+ * its s^2 output phases as channels, for a pixel shuffle after it that is
+ * shifted by *shift: channel i*s + j at LR (y, x) is HR
+ * (s*y + i - shift, s*x + j - shift), and reads feature (y + dy, x + dx)
+ * with weight w[ky = i - shift + kh/2 - s*dy][kx = ...] (zero where that
+ * tap does not exist), |dy|, |dx| <= r.  The shift (0..s-1) is the one with
+ * the smallest r.  out gets newly allocated weight and bias (free them);
+ * act none. */
+int fsr_conv_deconv_phases(FsrConvLayer *out, const FsrConvLayer *deconv, int s, int *shift);
 
 /* cpu_flags: fsr_cpu_flags() or a subset, to force the C kernels. */
 void fsr_conv_dsp_init(FsrConvDSP *dsp, unsigned cpu_flags);

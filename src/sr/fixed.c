@@ -86,6 +86,15 @@ static int check_model(const FsrModel *m)
         return fsr_error(FSR_ERR(EINVAL), "fixed-point SR: model has no layers");
     if (m->padding != FSR_PAD_ZERO && m->padding != FSR_PAD_REPLICATE)
         return fsr_error(FSR_ERR(EINVAL), "fixed-point SR: unknown padding %d", m->padding);
+    /* the fixed-point backend runs SRCNN's shape only (bicubic input, ReLU
+     * between layers); the accelerator's cost model takes any model */
+    if (m->input != FSR_INPUT_BICUBIC_Y)
+        return fsr_error(FSR_ERR_UNSUPPORTED, "fixed-point SR: the backend runs bicubic-input "
+                         "(SRCNN-style) models only, not %s", m->arch);
+    for (int i = 0; i < m->n_layers; i++)
+        if (fsr_model_layer_act(m, i) != (i + 1 < m->n_layers ? FSR_ACT_RELU : FSR_ACT_NONE))
+            return fsr_error(FSR_ERR_UNSUPPORTED, "fixed-point SR: the backend needs ReLU after every "
+                             "layer but the last");
     for (int i = 0; i < m->n_layers; i++) {
         const FsrConvLayer *l = &m->layers[i];
         if (l->in_ch < 1 || l->out_ch < 1 || l->kh < 1 || l->kw < 1 || !(l->kh & 1) || !(l->kw & 1) ||

@@ -34,6 +34,7 @@ void fsr_model_close(FsrModel **model)
         for (int i = 0; i < m->n_layers; i++) {
             free(m->layers[i].weight);
             free(m->layers[i].bias);
+            free(m->layers[i].slope);
         }
     free(m->layers);
     free(m);
@@ -49,6 +50,10 @@ long long fsr_model_macs_per_pixel(const FsrModel *m)
         const FsrConvLayer *l = &m->layers[i];
         macs += (long long)l->in_ch * l->out_ch * l->kh * l->kw;
     }
+    /* LR-space layers run once per LR pixel, i.e. per scale^2 HR pixels
+     * (a transposed convolution too: each LR pixel spreads kh*kw taps) */
+    if (m->input == FSR_INPUT_LR_Y && m->scale > 0)
+        macs = (macs + m->scale * m->scale / 2) / (m->scale * m->scale);
     return macs;
 }
 
@@ -107,6 +112,7 @@ int fsr_model_open_empty(FsrModel **model, const char *arch, int scale, int padd
         l->in_ch = channels[i];
         l->out_ch = channels[i + 1];
         l->kh = l->kw = kernels[i];
+        l->act = i < n_layers - 1 ? FSR_ACT_RELU : FSR_ACT_NONE;
         l->weight = calloc((size_t)l->out_ch * l->in_ch * l->kh * l->kw, sizeof(float));
         l->bias = calloc((size_t)l->out_ch, sizeof(float));
         if (!l->weight || !l->bias) {
@@ -115,6 +121,60 @@ int fsr_model_open_empty(FsrModel **model, const char *arch, int scale, int padd
         }
     }
     make_name(m);
+    *model = m;
+    return 0;
+}
+
+int fsr_model_open_empty_lr(FsrModel **model, const char *arch, int scale, int padding, int upsample,
+                        int n_layers, const int *channels, const int *kernels, int act)
+{
+    if (!model || !channels || !kernels)
+        return fsr_error(FSR_ERR(EINVAL), "model: NULL argument");
+    *model = NULL;
+    if (n_layers < 2 || n_layers > FSR_MODEL_MAX_LAYERS)
+        return fsr_error(FSR_ERR(EINVAL), "model: %d layers (2..%d for an LR-input model)", n_layers,
+                         FSR_MODEL_MAX_LAYERS);
+    if (upsample != FSR_UP_DECONV && upsample != FSR_UP_SHUFFLE)
+        return fsr_error(FSR_ERR(EINVAL), "model: unknown upsampling %d", upsample);
+    if (act != FSR_ACT_RELU && act != FSR_ACT_PRELU)
+        return fsr_error(FSR_ERR(EINVAL), "model: hidden activation must be ReLU or PReLU");
+    if (scale < 2 || scale > 4)
+        return fsr_error(FSR_ERR(EINVAL), "model: scale %d (2..4)", scale);
+    /* fsr_model_open_empty wants 1 channel out: build the stack with that, then
+     * set the last layer's real width */
+    int ch[FSR_MODEL_MAX_LAYERS + 1];
+    memcpy(ch, channels, sizeof(int) * (size_t)n_layers);
+    ch[n_layers] = 1;
+    FsrModel *m;
+    int ret = fsr_model_open_empty(&m, arch, scale, padding, n_layers, ch, kernels);
+    if (ret < 0)
+        return ret;
+    m->input = FSR_INPUT_LR_Y;
+    m->upsample = upsample;
+    FsrConvLayer *last = &m->layers[n_layers - 1];
+    if (upsample == FSR_UP_SHUFFLE) {
+        last->out_ch = scale * scale;
+        free(last->weight);
+        free(last->bias);
+        last->weight = calloc((size_t)last->out_ch * last->in_ch * last->kh * last->kw, sizeof(float));
+        last->bias = calloc((size_t)last->out_ch, sizeof(float));
+        if (!last->weight || !last->bias) {
+            fsr_model_close(&m);
+            return fsr_error(FSR_ERR(ENOMEM), "model: out of memory");
+        }
+    }
+    for (int i = 0; i < n_layers - 1; i++) {
+        FsrConvLayer *l = &m->layers[i];
+        l->act = act;
+        if (act == FSR_ACT_PRELU) {
+            if (!(l->slope = malloc(sizeof(float) * (size_t)l->out_ch))) {
+                fsr_model_close(&m);
+                return fsr_error(FSR_ERR(ENOMEM), "model: out of memory");
+            }
+            for (int c = 0; c < l->out_ch; c++)
+                l->slope[c] = 0.25f; /* PyTorch's PReLU default */
+        }
+    }
     *model = m;
     return 0;
 }
@@ -129,8 +189,13 @@ int fsr_model_validate(const FsrModel *m, const char *what)
         return fsr_error(FSR_ERR_INVALIDDATA, "%s: scale %d not supported (2, 3 or 4)", what, m->scale);
     if (m->padding != FSR_PAD_ZERO && m->padding != FSR_PAD_REPLICATE)
         return fsr_error(FSR_ERR_INVALIDDATA, "%s: unknown padding %d", what, m->padding);
-    if (m->input != FSR_INPUT_BICUBIC_Y)
+    if (m->input != FSR_INPUT_BICUBIC_Y && m->input != FSR_INPUT_LR_Y)
         return fsr_error(FSR_ERR_INVALIDDATA, "%s: unknown input kind %d", what, m->input);
+    if (m->input == FSR_INPUT_BICUBIC_Y && m->upsample != FSR_UP_NONE)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: a bicubic-input model cannot upsample", what);
+    if (m->input == FSR_INPUT_LR_Y && m->upsample != FSR_UP_DECONV && m->upsample != FSR_UP_SHUFFLE)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: an LR-input model must end in a transposed convolution "
+                         "or a pixel shuffle", what);
     if (m->n_layers < 1 || m->n_layers > FSR_MODEL_MAX_LAYERS)
         return fsr_error(FSR_ERR_INVALIDDATA, "%s: %d layers (1..%d)", what, m->n_layers, FSR_MODEL_MAX_LAYERS);
     for (int i = 0; i < m->n_layers; i++) {
@@ -154,10 +219,23 @@ int fsr_model_validate(const FsrModel *m, const char *what)
         for (int k = 0; k < l->out_ch; k++)
             if (!isfinite(l->bias[k]))
                 return fsr_error(FSR_ERR_INVALIDDATA, "%s: conv%d.bias holds a NaN or infinite value", what, i + 1);
+        if (l->act < FSR_ACT_DEFAULT || l->act > FSR_ACT_PRELU)
+            return fsr_error(FSR_ERR_INVALIDDATA, "%s: conv%d has an unknown activation %d", what, i + 1, l->act);
+        if (i == m->n_layers - 1 && fsr_model_layer_act(m, i) != FSR_ACT_NONE)
+            return fsr_error(FSR_ERR_INVALIDDATA, "%s: the last layer must have no activation", what);
+        if ((l->act == FSR_ACT_PRELU) != (l->slope != NULL))
+            return fsr_error(FSR_ERR_INVALIDDATA, "%s: conv%d: PReLU slopes %s", what, i + 1,
+                             l->slope ? "given for a layer without PReLU" : "missing");
+        for (int k = 0; l->slope && k < l->out_ch; k++)
+            if (!isfinite(l->slope[k]))
+                return fsr_error(FSR_ERR_INVALIDDATA, "%s: conv%d.prelu holds a NaN or infinite value", what, i + 1);
     }
-    if (m->layers[m->n_layers - 1].out_ch != 1)
-        return fsr_error(FSR_ERR_INVALIDDATA, "%s: the last layer gives %d channels, expected 1 (luma)",
-                         what, m->layers[m->n_layers - 1].out_ch);
+    const int last_ch = m->layers[m->n_layers - 1].out_ch;
+    const int want_ch = m->upsample == FSR_UP_SHUFFLE ? m->scale * m->scale : 1;
+    if (last_ch != want_ch)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: the last layer gives %d channels, expected %d (%s)",
+                         what, last_ch, want_ch, m->upsample == FSR_UP_SHUFFLE ? "scale^2 for the pixel shuffle"
+                                                                               : "luma");
     return 0;
 }
 
@@ -302,7 +380,7 @@ static const char *meta_string(const cJSON *meta, const char *key)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static int parse_metadata(const char *path, const cJSON *meta, FsrModel *m)
+static int parse_metadata(const char *path, const cJSON *meta, FsrModel *m, const char **acts)
 {
     if (meta && !cJSON_IsObject(meta))
         return fsr_error(FSR_ERR_INVALIDDATA, "%s: __metadata__ is not an object", path);
@@ -325,9 +403,61 @@ static int parse_metadata(const char *path, const cJSON *meta, FsrModel *m)
         m->padding = FSR_PAD_REPLICATE;
     else
         return fsr_error(FSR_ERR_INVALIDDATA, "%s: padding \"%s\" not supported (zero or replicate)", path, pad);
-    if (input && strcmp(input, "bicubic_y"))
-        return fsr_error(FSR_ERR_INVALIDDATA, "%s: input \"%s\" not supported (bicubic_y)", path, input);
-    m->input = FSR_INPUT_BICUBIC_Y;
+    if (input && strcmp(input, "bicubic_y") && strcmp(input, "lr_y"))
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: input \"%s\" not supported (bicubic_y or lr_y)", path, input);
+    m->input = input && !strcmp(input, "lr_y") ? FSR_INPUT_LR_Y : FSR_INPUT_BICUBIC_Y;
+    const char *up = meta_string(meta, "upsample");
+    if (m->input == FSR_INPUT_LR_Y) {
+        if (!up)
+            return fsr_error(FSR_ERR_INVALIDDATA, "%s: input lr_y needs __metadata__ upsample "
+                             "(deconv or pixel_shuffle)", path);
+        if (!strcmp(up, "deconv"))
+            m->upsample = FSR_UP_DECONV;
+        else if (!strcmp(up, "pixel_shuffle"))
+            m->upsample = FSR_UP_SHUFFLE;
+        else
+            return fsr_error(FSR_ERR_INVALIDDATA, "%s: upsample \"%s\" not supported (deconv or pixel_shuffle)",
+                             path, up);
+    } else if (up && strcmp(up, "none")) {
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: upsample \"%s\" with input bicubic_y (only none)", path, up);
+    }
+    *acts = meta_string(meta, "activations");
+    if (meta && cJSON_GetObjectItemCaseSensitive(meta, "activations") && !*acts)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: __metadata__ activations must be a string", path);
+    return 0;
+}
+
+/* The "activations" metadata: one name per layer, comma-separated
+ * ("prelu,prelu,none").  Without it, SRCNN's rule: ReLU after every layer
+ * but the last (files written before activations existed). */
+static int parse_activations(const char *path, const char *acts, FsrModel *m)
+{
+    for (int i = 0; i < m->n_layers; i++)
+        m->layers[i].act = i < m->n_layers - 1 ? FSR_ACT_RELU : FSR_ACT_NONE;
+    if (!acts)
+        return 0;
+    const char *p = acts;
+    for (int i = 0; i < m->n_layers; i++) {
+        const size_t n = strcspn(p, ",");
+        if (n == 4 && !strncmp(p, "none", 4))
+            m->layers[i].act = FSR_ACT_NONE;
+        else if (n == 4 && !strncmp(p, "relu", 4))
+            m->layers[i].act = FSR_ACT_RELU;
+        else if (n == 5 && !strncmp(p, "prelu", 5))
+            m->layers[i].act = FSR_ACT_PRELU;
+        else
+            return fsr_error(FSR_ERR_INVALIDDATA, "%s: activations \"%s\": entry %d is not none, relu or prelu",
+                             path, acts, i + 1);
+        p += n;
+        if (i < m->n_layers - 1 && *p++ != ',')
+            return fsr_error(FSR_ERR_INVALIDDATA, "%s: activations \"%s\" names %d layers, the model has %d",
+                             path, acts, i + 1, m->n_layers);
+    }
+    if (*p)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: activations \"%s\" names more than the %d layers of the model",
+                         path, acts, m->n_layers);
+    if (m->layers[m->n_layers - 1].act != FSR_ACT_NONE)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: activations: the last layer must be none", path);
     return 0;
 }
 
@@ -379,8 +509,9 @@ static int parse_tensors(const char *path, const cJSON *root, size_t data_size, 
         int layer;
         char kind[8], extra;
         if (sscanf(e->string, "conv%d.%7[a-z]%c", &layer, kind, &extra) != 2 || layer < 1 ||
-            layer > FSR_MODEL_MAX_LAYERS || (strcmp(kind, "weight") && strcmp(kind, "bias")))
-            return fsr_error(FSR_ERR_INVALIDDATA, "%s: unexpected tensor %s (expected conv1.weight, conv1.bias, ...)",
+            layer > FSR_MODEL_MAX_LAYERS || (strcmp(kind, "weight") && strcmp(kind, "bias") && strcmp(kind, "prelu")))
+            return fsr_error(FSR_ERR_INVALIDDATA,
+                             "%s: unexpected tensor %s (expected conv1.weight, conv1.bias, conv1.prelu, ...)",
                              path, e->string);
         if (layer > *n_layers)
             *n_layers = layer;
@@ -427,26 +558,33 @@ static int load_layer(const char *path, const TensorRef *refs, int n_tensors, co
     }
     if (!w || !b)
         return fsr_error(FSR_ERR_INVALIDDATA, "%s: missing tensor %s", path, !w ? wname : bname);
+    /* a transposed convolution is stored as PyTorch's ConvTranspose2d
+     * weight, [in, out, kh, kw]: with out = 1 the same floats as ours */
+    const int deconv = m->upsample == FSR_UP_DECONV && i == m->n_layers - 1;
+    const int oi = deconv ? 1 : 0, ii = deconv ? 0 : 1;
     if (w->ndim != 4 || b->ndim != 1)
-        return fsr_error(FSR_ERR_INVALIDDATA, "%s: %s must be 4-D [out,in,kh,kw] and %s 1-D [out]",
-                         path, wname, bname);
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: %s must be 4-D [%s,kh,kw] and %s 1-D [out]",
+                         path, wname, deconv ? "in,out" : "out,in", bname);
+    if (deconv && w->shape[oi] != 1)
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: %s: the transposed convolution must give 1 channel, not %lld",
+                         path, wname, w->shape[oi]);
     if (w->shape[2] < 1 || w->shape[2] > FSR_MODEL_MAX_KERNEL || !(w->shape[2] & 1) ||
         w->shape[3] < 1 || w->shape[3] > FSR_MODEL_MAX_KERNEL || !(w->shape[3] & 1))
         return fsr_error(FSR_ERR_INVALIDDATA, "%s: %s has a %lldx%lld kernel: sizes must be odd and 1..%d",
                          path, wname, w->shape[2], w->shape[3], FSR_MODEL_MAX_KERNEL);
-    if (w->shape[0] < 1 || w->shape[0] > FSR_MODEL_MAX_CHANNELS ||
-        w->shape[1] < 1 || w->shape[1] > FSR_MODEL_MAX_CHANNELS)
+    if (w->shape[oi] < 1 || w->shape[oi] > FSR_MODEL_MAX_CHANNELS ||
+        w->shape[ii] < 1 || w->shape[ii] > FSR_MODEL_MAX_CHANNELS)
         return fsr_error(FSR_ERR_INVALIDDATA, "%s: %s has %lld -> %lld channels (1..%d)",
-                         path, wname, w->shape[1], w->shape[0], FSR_MODEL_MAX_CHANNELS);
-    if (b->shape[0] != w->shape[0])
+                         path, wname, w->shape[ii], w->shape[oi], FSR_MODEL_MAX_CHANNELS);
+    if (b->shape[0] != w->shape[oi])
         return fsr_error(FSR_ERR_INVALIDDATA, "%s: %s has %lld values for %lld output channels",
-                         path, bname, b->shape[0], w->shape[0]);
+                         path, bname, b->shape[0], w->shape[oi]);
     const long long want_in = i ? m->layers[i - 1].out_ch : 1;
-    if (w->shape[1] != want_in)
+    if (w->shape[ii] != want_in)
         return fsr_error(FSR_ERR_INVALIDDATA, "%s: shapes do not chain: %s takes %lld input channels but %s %lld",
-                         path, wname, w->shape[1], i ? "the previous layer gives" : "the luma input has", want_in);
-    l->out_ch = (int)w->shape[0];
-    l->in_ch = (int)w->shape[1];
+                         path, wname, w->shape[ii], i ? "the previous layer gives" : "the luma input has", want_in);
+    l->out_ch = (int)w->shape[oi];
+    l->in_ch = (int)w->shape[ii];
     l->kh = (int)w->shape[2];
     l->kw = (int)w->shape[3];
     const size_t nw = (size_t)l->out_ch * l->in_ch * l->kh * l->kw;
@@ -456,6 +594,22 @@ static int load_layer(const char *path, const TensorRef *refs, int n_tensors, co
         return fsr_error(FSR_ERR(ENOMEM), "%s: out of memory", path);
     convert(l->weight, data + w->begin, w, nw);
     convert(l->bias, data + b->begin, b, (size_t)l->out_ch);
+    char pname[32];
+    snprintf(pname, sizeof(pname), "conv%d.prelu", i + 1);
+    const TensorRef *p = NULL;
+    for (int j = 0; j < n_tensors; j++)
+        if (!strcmp(refs[j].name, pname))
+            p = &refs[j];
+    if ((l->act == FSR_ACT_PRELU) != (p != NULL))
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: %s tensor %s", path, p ? "unexpected" : "missing", pname);
+    if (p) {
+        if (p->ndim != 1 || p->shape[0] != l->out_ch)
+            return fsr_error(FSR_ERR_INVALIDDATA, "%s: %s must be 1-D with %d values (one per output channel)",
+                             path, pname, l->out_ch);
+        if (!(l->slope = malloc((size_t)l->out_ch * sizeof(float))))
+            return fsr_error(FSR_ERR(ENOMEM), "%s: out of memory", path);
+        convert(l->slope, data + p->begin, p, (size_t)l->out_ch);
+    }
     return 0;
 }
 
@@ -480,7 +634,8 @@ static int parse_model(const char *path, const uint8_t *file, size_t size, FsrMo
         ret = fsr_error(FSR_ERR(ENOMEM), "%s: out of memory", path);
         goto fail;
     }
-    if ((ret = parse_metadata(path, cJSON_GetObjectItemCaseSensitive(root, "__metadata__"), m)) < 0)
+    const char *acts = NULL;
+    if ((ret = parse_metadata(path, cJSON_GetObjectItemCaseSensitive(root, "__metadata__"), m, &acts)) < 0)
         goto fail;
     if ((ret = parse_tensors(path, root, data_size, refs, &n_layers)) < 0)
         goto fail;
@@ -493,17 +648,24 @@ static int parse_model(const char *path, const uint8_t *file, size_t size, FsrMo
         ret = fsr_error(FSR_ERR(ENOMEM), "%s: out of memory", path);
         goto fail;
     }
-    for (int i = 0; i < n_layers; i++)
+    if ((ret = parse_activations(path, acts, m)) < 0)
+        goto fail;
+    int n_prelu = 0;
+    for (int i = 0; i < n_layers; i++) {
         if ((ret = load_layer(path, refs, n_tensors, data, m, i)) < 0)
             goto fail;
-    if (n_tensors != 2 * n_layers) {
+        n_prelu += m->layers[i].act == FSR_ACT_PRELU;
+    }
+    if (n_tensors != 2 * n_layers + n_prelu) {
         ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: %d tensors for %d layers: a conv layer is missing a tensor",
                         path, n_tensors, n_layers);
         goto fail;
     }
-    if (m->layers[n_layers - 1].out_ch != 1) {
-        ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: conv%d gives %d channels, expected 1 (luma)",
-                        path, n_layers, m->layers[n_layers - 1].out_ch);
+    const int want_ch = m->upsample == FSR_UP_SHUFFLE ? m->scale * m->scale : 1;
+    if (m->layers[n_layers - 1].out_ch != want_ch) {
+        ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: conv%d gives %d channels, expected %d (%s)",
+                        path, n_layers, m->layers[n_layers - 1].out_ch, want_ch,
+                        m->upsample == FSR_UP_SHUFFLE ? "scale^2 for the pixel shuffle" : "luma");
         goto fail;
     }
     make_name(m);
@@ -556,19 +718,34 @@ int fsr_model_save(const FsrModel *m, const char *path)
     cJSON_AddItemToObject(root, "__metadata__", meta);
     int ok = cJSON_AddStringToObject(meta, "arch", m->arch) && cJSON_AddStringToObject(meta, "scale", scale) &&
              cJSON_AddStringToObject(meta, "padding", m->padding == FSR_PAD_ZERO ? "zero" : "replicate") &&
-             cJSON_AddStringToObject(meta, "input", "bicubic_y");
+             cJSON_AddStringToObject(meta, "input", m->input == FSR_INPUT_LR_Y ? "lr_y" : "bicubic_y");
+    if (ok && m->input == FSR_INPUT_LR_Y) {
+        /* only new kinds of model carry the new keys: SRCNN files stay
+         * byte-identical to what older versions wrote */
+        char acts[FSR_MODEL_MAX_LAYERS * 6 + 1];
+        size_t n = 0;
+        static const char *const names[] = { "", "none", "relu", "prelu" };
+        for (int i = 0; i < m->n_layers; i++)
+            n += (size_t)snprintf(acts + n, sizeof(acts) - n, "%s%s", i ? "," : "", names[fsr_model_layer_act(m, i)]);
+        ok = cJSON_AddStringToObject(meta, "upsample", m->upsample == FSR_UP_DECONV ? "deconv" : "pixel_shuffle") &&
+             cJSON_AddStringToObject(meta, "activations", acts);
+    }
     size_t off = 0;
     for (int i = 0; i < m->n_layers && ok; i++) {
         const FsrConvLayer *l = &m->layers[i];
-        for (int t = 0; t < 2 && ok; t++) {
+        const int deconv = m->upsample == FSR_UP_DECONV && i == m->n_layers - 1;
+        for (int t = 0; t < 3 && ok; t++) {
+            if (t == 2 && !l->slope)
+                break;
             char name[32];
-            snprintf(name, sizeof(name), "conv%d.%s", i + 1, t ? "bias" : "weight");
-            const double shape[4] = { l->out_ch, l->in_ch, l->kh, l->kw };
+            snprintf(name, sizeof(name), "conv%d.%s", i + 1, t == 2 ? "prelu" : t ? "bias" : "weight");
+            const double shape[4] = { deconv ? l->in_ch : l->out_ch, deconv ? l->out_ch : l->in_ch, l->kh, l->kw };
             const size_t bytes = 4 * (t ? (size_t)l->out_ch : (size_t)l->out_ch * l->in_ch * l->kh * l->kw);
             const double offs[2] = { (double)off, (double)(off + bytes) };
             cJSON *e = cJSON_CreateObject();
             ok = e && cJSON_AddStringToObject(e, "dtype", "F32");
-            cJSON *sh = cJSON_CreateDoubleArray(shape, t ? 1 : 4), *of = cJSON_CreateDoubleArray(offs, 2);
+            const double vshape[1] = { l->out_ch };
+            cJSON *sh = t ? cJSON_CreateDoubleArray(vshape, 1) : cJSON_CreateDoubleArray(shape, 4), *of = cJSON_CreateDoubleArray(offs, 2);
             ok = ok && sh && of;
             if (ok) {
                 cJSON_AddItemToObject(e, "shape", sh);
@@ -614,6 +791,8 @@ int fsr_model_save(const FsrModel *m, const char *path)
         const size_t nw = (size_t)l->out_ch * l->in_ch * l->kh * l->kw;
         ok = fwrite(l->weight, sizeof(float), nw, f) == nw &&
              fwrite(l->bias, sizeof(float), (size_t)l->out_ch, f) == (size_t)l->out_ch;
+        if (ok && l->slope)
+            ok = fwrite(l->slope, sizeof(float), (size_t)l->out_ch, f) == (size_t)l->out_ch;
     }
     if (fclose(f) != 0)
         ok = 0;

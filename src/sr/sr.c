@@ -40,38 +40,6 @@
 #include "log.h"
 #include "model_internal.h"
 
-#define MAX_LAYERS FSR_MODEL_MAX_LAYERS
-#define MAX_DIM 16384
-
-typedef struct Scratch {
-    float *ring[MAX_LAYERS];     /* feature f: nslot[f] slots of in_ch x stride */
-    float *parts;                /* row partials of the last layer: kh rows x kh x pstride */
-    float *zero;                 /* one zero row of the widest feature */
-    float *out;                  /* last layer's output row */
-    float *plane;                /* planar row of a feature kept interleaved (c8), before the copy */
-    float *acc;                  /* accumulators of an interleaved layer: width x 32 */
-    double seconds[MAX_LAYERS];
-} Scratch;
-
-struct FsrSR {
-    int backend;                  /* enum FsrSRBackend */
-    int n_layers, scale, padding, threads;
-    int margin_x, margin_y;       /* the network's context (fsr_sr_margin) */
-    FixedModel *fixed;            /* FSR_SR_FIXED */
-    FsrFixedDSP fixed_dsp;
-    FsrPackedConv layer[MAX_LAYERS];
-    FsrConvDSP dsp;
-    int tile_w, tile_h;
-    ptrdiff_t stride[MAX_LAYERS]; /* floats per channel row of feature f */
-    size_t slot[MAX_LAYERS];      /* floats per ring slot (one row, all channels) */
-    int nslot[MAX_LAYERS];        /* ring slots of feature f */
-    int parts;                    /* last layer by row partials (fsr_conv_pack_parts) */
-    ptrdiff_t pstride;            /* floats per partial row */
-    Scratch *scratch;             /* one per thread */
-    double *profile;
-    uint8_t *tmp;                 /* bicubic luma for fsr_sr_picture */
-    size_t tmp_size;
-};
 
 /* Tile geometry: feature f covers picture columns [ox[f], ox[f] + fw[f]);
  * layer m computes cw[m] (a multiple of 8) columns of feature m+1.  Layer
@@ -81,7 +49,7 @@ struct FsrSR {
  * layer wrote (kept finite: the rings start zeroed, and hold only finite
  * values after). */
 typedef struct Geometry {
-    int ox[MAX_LAYERS + 1], fw[MAX_LAYERS + 1], cw[MAX_LAYERS];
+    int ox[SR_MAX_LAYERS + 1], fw[SR_MAX_LAYERS + 1], cw[SR_MAX_LAYERS];
 } Geometry;
 
 static inline int round8(int v)
@@ -181,6 +149,7 @@ static int alloc_scratch(FsrSR *sr)
         }
     /* Partial rows: an odd number of cache lines apart, like channel rows. */
     sr->pstride = odd_lines(g.cw[sr->n_layers - 1]);
+    sr->ostride = odd_lines(round8(sr->tile_w));
     sr->scratch = calloc((size_t)sr->threads, sizeof(*sr->scratch));
     if (!sr->scratch)
         return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
@@ -197,7 +166,7 @@ static int alloc_scratch(FsrSR *sr)
         for (int f = 0; f < sr->n_layers; f++)
             memset(s->ring[f], 0, (size_t)sr->nslot[f] * sr->slot[f] * sizeof(float));
         s->zero = alloc_floats(zero_size);
-        s->out = alloc_floats((size_t)round8(sr->tile_w));
+        s->out = alloc_floats((size_t)sr->layer[sr->n_layers - 1].out_ch * sr->ostride);
         if (!s->zero || !s->out)
             goto fail;
         memset(s->zero, 0, zero_size * sizeof(float));
@@ -216,11 +185,16 @@ fail:
     return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory for tile buffers");
 }
 
-static void set_margin(FsrSR *sr, const FsrModel *m)
+void sr_set_margin(FsrSR *sr, const FsrModel *m)
 {
     for (int i = 0; m && i < m->n_layers; i++) {
         sr->margin_x += m->layers[i].kw / 2;
         sr->margin_y += m->layers[i].kh / 2;
+    }
+    if (m && m->input == FSR_INPUT_LR_Y) {
+        /* LR pixels, seen from any of the scale x scale HR pixels over one */
+        sr->margin_x = sr->margin_x * m->scale + m->scale - 1;
+        sr->margin_y = sr->margin_y * m->scale + m->scale - 1;
     }
 }
 
@@ -242,23 +216,44 @@ int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_
     sr->scale = m->scale;
     sr->padding = m->padding;
     sr->threads = threads ? threads : omp_get_max_threads();
-    set_margin(sr, m);
+    sr_set_margin(sr, m);
     sr->tile_w = FSR_SR_TILE_W;
     sr->tile_h = FSR_SR_TILE_H;
     fsr_conv_dsp_init(&sr->dsp, cpu_flags);
+    sr->lr_input = m->input == FSR_INPUT_LR_Y;
+    sr->shuffle = m->upsample != FSR_UP_NONE;
+    /* The layers as the tiles run them: a transposed convolution becomes
+     * the convolution giving its phases. */
+    FsrConvLayer layers[SR_MAX_LAYERS], phases = { 0 };
+    memcpy(layers, m->layers, sizeof(*layers) * (size_t)m->n_layers);
+    if (m->upsample == FSR_UP_DECONV) {
+        if ((ret = fsr_conv_deconv_phases(&phases, &m->layers[m->n_layers - 1], m->scale, &sr->shift)) < 0)
+            goto fail;
+        layers[m->n_layers - 1] = phases;
+    }
+    for (int i = 0; i < m->n_layers; i++)
+        if (fsr_model_layer_act(m, i) == FSR_ACT_PRELU) {
+            if (!(sr->slope[i] = malloc(sizeof(float) * (size_t)layers[i].out_ch))) {
+                ret = fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
+                goto fail;
+            }
+            memcpy(sr->slope[i], layers[i].slope, sizeof(float) * (size_t)layers[i].out_ch);
+        }
     /* A single-channel last layer (luma out) goes by row partials: its
      * input needs no kh-row ring (for 9-5-5, 140 kB less next to layer 2's
      * ring and weights in L2), and its kernel has 10 accumulators where a
      * one-channel output row has few independent sums. */
-    sr->parts = m->layers[m->n_layers - 1].out_ch == 1;
-    int c8[MAX_LAYERS] = { 0 };
+    sr->parts = layers[m->n_layers - 1].out_ch == 1;
+    int c8[SR_MAX_LAYERS] = { 0 };
     for (int i = 1; i < m->n_layers; i++) {
-        const FsrConvLayer *l = &m->layers[i];
+        const FsrConvLayer *l = &layers[i];
         c8[i] = !(i + 1 == m->n_layers && sr->parts) && l->in_ch % 8 == 0 && fsr_conv_c8_ok(l) && l->kh * l->kw >= 9;
     }
     for (int i = 0; i < m->n_layers; i++) {
         const int last = i + 1 == m->n_layers;
-        const FsrConvLayer *l = &m->layers[i];
+        const FsrConvLayer *l = &layers[i];
+        /* ReLU inside the kernels; PReLU after them (run_layer_row) */
+        const int relu = fsr_model_layer_act(m, i) == FSR_ACT_RELU;
         /* Channel-interleaved input for wide layers with 3x3 or larger
          * kernels (fsr_conv_pack_c8): about 10% faster than the planar
          * kernel on layer 2 of 9-5-5.  (1x1 layers keep the planar one:
@@ -269,85 +264,23 @@ int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_
             /* An interleaved layer, or a single-channel one before it that
              * writes its input straight in that order (no planar row, no
              * copy). */
-            ret = fsr_conv_pack_c8(&sr->layer[i], l, !last);
+            ret = fsr_conv_pack_c8(&sr->layer[i], l, relu);
         else
-            ret = fsr_conv_pack(&sr->layer[i], l, !last);
+            ret = fsr_conv_pack(&sr->layer[i], l, relu);
         if (ret < 0)
             goto fail;
     }
     if ((ret = alloc_scratch(sr)) < 0)
         goto fail;
+    free(phases.weight);
+    free(phases.bias);
     *psr = sr;
     return 0;
 fail:
+    free(phases.weight);
+    free(phases.bias);
     fsr_sr_close(&sr);
     return ret;
-}
-
-void fsr_sr_defaults(FsrSRSettings *s)
-{
-    memset(s, 0, sizeof(*s));
-    s->backend = FSR_SR_FLOAT;
-    s->word_bits = 16;
-    s->acc_bits = 32;
-    s->rounding = FSR_ROUND_NEAREST;
-}
-
-/* FSR_SR_FIXED and FSR_SR_BICUBIC: no tile buffers (the fixed-point
- * backend works on whole planes, bicubic has nothing to run). */
-static int open_other(FsrSR **psr, const FsrModel *m, const FsrSRSettings *s)
-{
-    const int scale = m ? m->scale : s->scale;
-    if (s->backend == FSR_SR_FIXED && !m)
-        return fsr_error(FSR_ERR(EINVAL), "sr: the fixed-point backend needs a model");
-    if (!fsr_scale_supported(scale))
-        return fsr_error(FSR_ERR(EINVAL), "sr: scale %d is not 2, 3 or 4", scale);
-    if (s->threads < 0 || s->threads > 1024)
-        return fsr_error(FSR_ERR(EINVAL), "sr: %d threads", s->threads);
-    int ret = m ? fsr_model_validate(m, "sr: model") : 0;
-    if (ret < 0)
-        return ret;
-    FsrSR *sr = calloc(1, sizeof(*sr));
-    if (!sr)
-        return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
-    sr->backend = s->backend;
-    sr->scale = scale;
-    sr->threads = s->threads ? s->threads : omp_get_max_threads();
-    if (s->backend == FSR_SR_FIXED) {
-        set_margin(sr, m);
-        if (!(sr->fixed = calloc(1, sizeof(*sr->fixed)))) {
-            free(sr);
-            return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
-        }
-        if ((ret = fixed_model_build(sr->fixed, m, s)) < 0) {
-            free(sr->fixed);
-            free(sr);
-            return ret;
-        }
-        fixed_dsp_init(&sr->fixed_dsp, fsr_cpu_flags());
-    }
-    *psr = sr;
-    return 0;
-}
-
-int fsr_sr_open(FsrSR **psr, const FsrModel *model, const FsrSRSettings *settings)
-{
-    if (!psr)
-        return fsr_error(FSR_ERR(EINVAL), "sr: NULL handle");
-    *psr = NULL;
-    FsrSRSettings def;
-    if (!settings) {
-        fsr_sr_defaults(&def);
-        settings = &def;
-    }
-    switch (settings->backend) {
-    case FSR_SR_FLOAT:
-        return fsr_sr_open_flags(psr, model, settings->threads, fsr_cpu_flags());
-    case FSR_SR_FIXED:
-    case FSR_SR_BICUBIC:
-        return open_other(psr, model, settings);
-    }
-    return fsr_error(FSR_ERR(EINVAL), "sr: unknown backend %d", settings->backend);
 }
 
 void fsr_sr_close(FsrSR **psr)
@@ -355,6 +288,10 @@ void fsr_sr_close(FsrSR **psr)
     if (!psr || !*psr)
         return;
     FsrSR *sr = *psr;
+    if (sr->zq && sr->zq != sr->fixed) {
+        fixed_model_close(sr->zq);
+        free(sr->zq);
+    }
     if (sr->fixed) {
         fixed_model_close(sr->fixed);
         free(sr->fixed);
@@ -363,34 +300,15 @@ void fsr_sr_close(FsrSR **psr)
     for (int i = 0; i < sr->n_layers; i++)
         fsr_conv_pack_close(&sr->layer[i]);
     free(sr->tmp);
+    for (int i = 0; i < SR_MAX_LAYERS; i++)
+        free(sr->slope[i]);
     free(sr);
     *psr = NULL;
 }
 
-int fsr_sr_scale(const FsrSR *sr)
-{
-    return sr ? sr->scale : FSR_ERR(EINVAL);
-}
-
-int fsr_sr_threads(const FsrSR *sr)
-{
-    return sr ? sr->threads : FSR_ERR(EINVAL);
-}
-
-int fsr_sr_margin(const FsrSR *sr, int *mx, int *my)
-{
-    if (!sr)
-        return fsr_error(FSR_ERR(EINVAL), "sr: NULL handle");
-    if (mx)
-        *mx = sr->margin_x;
-    if (my)
-        *my = sr->margin_y;
-    return 0;
-}
-
 int fsr_sr_set_tile(FsrSR *sr, int tile_w, int tile_h)
 {
-    if (!sr || tile_w < 8 || tile_h < 1 || tile_w > MAX_DIM || tile_h > MAX_DIM)
+    if (!sr || tile_w < 8 || tile_h < 1 || tile_w > SR_MAX_DIM || tile_h > SR_MAX_DIM)
         return fsr_error(FSR_ERR(EINVAL), "sr: bad tile size");
     if (sr->backend != FSR_SR_FLOAT)
         return 0;
@@ -413,7 +331,8 @@ typedef struct Job {
     int src_float;              /* 1: float input/output, no scaling */
     void *dst;                  /* rectangle's top-left */
     ptrdiff_t dst_stride;
-    int w, h, rx, ry;           /* picture size, rectangle origin */
+    int w, h, rx, ry;           /* picture size, rectangle origin (the input's grid) */
+    int hx, hy, hw, hh;         /* LR-input models: the HR output rectangle */
 } Job;
 
 typedef struct TileState {
@@ -421,7 +340,7 @@ typedef struct TileState {
     const Job *job;
     Scratch *s;
     Geometry g;
-    int next[MAX_LAYERS];       /* next row of feature f to produce */
+    int next[SR_MAX_LAYERS];       /* next row of feature f to produce */
 } TileState;
 
 static inline float *ring_row(const TileState *t, int f, int r)
@@ -524,6 +443,8 @@ static void run_layer_row(TileState *t, int m, int r, float *out, ptrdiff_t out_
         t->sr->dsp.conv_row_c8(out, out_cs, rows, 8 * t->sr->stride[m], l, t->g.cw[m], t->s->acc);
     else
         t->sr->dsp.conv_row(out, out_cs, rows, t->sr->stride[m], l, t->g.cw[m]);
+    if (t->sr->slope[m])
+        t->sr->dsp.prelu_row(out, out_cs, l->out_ch, t->sr->slope[m], t->g.cw[m], writes_c8(l));
     if (t->sr->profile)
         t->s->seconds[m] += clock_thread() - t0;
 }
@@ -587,6 +508,32 @@ static void run_tile(const FsrSR *sr, const Job *j, Scratch *s, int tx, int ty, 
         t.next[f] = ty - margin > 0 ? ty - margin : 0;
     }
     for (int y = ty; y < ty + th; y++) {
+        if (sr->shuffle) {
+            /* LR row y gives HR rows s*y .. s*y+s-1: phase (i, k) of
+             * column x is HR (s*y + i, s*x + k), kept where it falls
+             * inside the HR rectangle */
+            run_layer_row(&t, L - 1, y, s->out, sr->ostride);
+            const int sc = sr->scale, sh = sr->shift;
+            const int X0 = sc * tx - sh > j->hx ? sc * tx - sh : j->hx;
+            const int X1 = sc * (tx + tw) - sh < j->hx + j->hw ? sc * (tx + tw) - sh : j->hx + j->hw;
+            for (int i = 0; i < sc; i++) {
+                const int Y = sc * y + i - sh;
+                if (Y < j->hy || Y >= j->hy + j->hh)
+                    continue;
+                const float *ph = s->out + (size_t)i * sc * sr->ostride;
+                /* HR column X is phase (X + sh) % sc of LR column (X + sh) / sc */
+                if (j->src_float) {
+                    float *d = (float *)j->dst + (ptrdiff_t)(Y - j->hy) * j->dst_stride - j->hx;
+                    for (int X = X0; X < X1; X++)
+                        d[X] = ph[((X + sh) % sc) * sr->ostride + (X + sh) / sc - tx];
+                } else {
+                    uint8_t *d = (uint8_t *)j->dst + (ptrdiff_t)(Y - j->hy) * j->dst_stride - j->hx;
+                    for (int X = X0; X < X1; X++)
+                        d[X] = to_u8(ph[((X + sh) % sc) * sr->ostride + (X + sh) / sc - tx]);
+                }
+            }
+            continue;
+        }
         run_layer_row(&t, L - 1, y, s->out, 0);
         if (j->src_float) {
             float *d = (float *)j->dst + (ptrdiff_t)(y - j->ry) * j->dst_stride + (tx - j->rx);
@@ -615,6 +562,7 @@ static int strip_edge(int i, int n, int rw, int align)
 
 static int run(FsrSR *sr, const Job *j, int rw, int rh)
 {
+
     /* Tiles at most tile_w x tile_h, all of nearly the same size: the last
      * strip is not a sliver that pays a whole halo for a few columns. */
     int ntx = (rw + sr->tile_w - 1) / sr->tile_w;
@@ -668,14 +616,26 @@ static int run(FsrSR *sr, const Job *j, int rw, int rh)
     return 0;
 }
 
-static int check_rect(const FsrSR *sr, const void *dst, const void *src, ptrdiff_t dst_stride,
-                      ptrdiff_t stride, int w, int h, int x, int y, int rw, int rh)
+int sr_check_rect(const FsrSR *sr, const void *dst, const void *src, ptrdiff_t dst_stride,
+                  ptrdiff_t stride, int w, int h, int x, int y, int rw, int rh)
 {
     if (!sr || !dst || !src)
         return fsr_error(FSR_ERR(EINVAL), "sr: NULL argument");
+    if (sr->lr_input) {
+        /* w x h is the LR input; the rectangle is in the HR output */
+        if (w <= 0 || h <= 0 || w > SR_MAX_DIM / sr->scale || h > SR_MAX_DIM / sr->scale)
+            return fsr_error(FSR_ERR(EINVAL), "sr: LR plane size %dx%d out of range", w, h);
+        if (stride < w || dst_stride < rw)
+            return fsr_error(FSR_ERR(EINVAL), "sr: stride smaller than the width");
+        const int W = w * sr->scale, H = h * sr->scale;
+        if (x < 0 || y < 0 || rw <= 0 || rh <= 0 || x > W - rw || y > H - rh)
+            return fsr_error(FSR_ERR(EINVAL), "sr: rectangle %dx%d at (%d,%d) is not inside the %dx%d output",
+                             rw, rh, x, y, W, H);
+        return sr->scratch ? 0 : fsr_error(FSR_ERR(ENOMEM), "sr: no tile buffers (a failed fsr_sr_set_tile)");
+    }
     if (sr->backend == FSR_SR_FLOAT && !sr->scratch)
         return fsr_error(FSR_ERR(ENOMEM), "sr: no tile buffers (a failed fsr_sr_set_tile)");
-    if (w <= 0 || h <= 0 || w > MAX_DIM || h > MAX_DIM)
+    if (w <= 0 || h <= 0 || w > SR_MAX_DIM || h > SR_MAX_DIM)
         return fsr_error(FSR_ERR(EINVAL), "sr: plane size %dx%d out of range", w, h);
     if (stride < w || dst_stride < rw)
         return fsr_error(FSR_ERR(EINVAL), "sr: stride smaller than the width");
@@ -685,122 +645,38 @@ static int check_rect(const FsrSR *sr, const void *dst, const void *src, ptrdiff
     return 0;
 }
 
-/* The fixed-point backend runs whole planes: a rectangle is run on itself
- * plus the network's context (clamped to the plane, where the padding rule
- * applies as for the whole plane), which makes its pixels those of the
- * whole-plane result: a wrong value at the cut spreads inwards by one
- * kernel radius per layer, the margin in all. */
-static int fixed_rect(FsrSR *sr, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t stride,
-                      int w, int h, int x, int y, int rw, int rh)
+/* An LR-input model's HR rectangle is made from the LR rectangle of the
+ * pixels under it. */
+static int run_job(FsrSR *sr, Job *j, int x, int y, int rw, int rh)
 {
-    const int x0 = x - sr->margin_x > 0 ? x - sr->margin_x : 0;
-    const int y0 = y - sr->margin_y > 0 ? y - sr->margin_y : 0;
-    const int x1 = x + rw + sr->margin_x < w ? x + rw + sr->margin_x : w;
-    const int y1 = y + rh + sr->margin_y < h ? y + rh + sr->margin_y : h;
-    const int cw = x1 - x0, ch = y1 - y0;
-    if (cw == rw && ch == rh)
-        return fixed_sr_luma(&sr->fixed_dsp, dst, dst_stride, src + (ptrdiff_t)y0 * stride + x0, stride, cw, ch,
-                             sr->fixed, NULL);
-    uint8_t *tmp = malloc((size_t)cw * ch);
-    if (!tmp)
-        return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
-    int ret = fixed_sr_luma(&sr->fixed_dsp, tmp, cw, src + (ptrdiff_t)y0 * stride + x0, stride, cw, ch, sr->fixed,
-                            NULL);
-    for (int r = 0; ret >= 0 && r < rh; r++)
-        memcpy(dst + r * dst_stride, tmp + (size_t)(y - y0 + r) * cw + (x - x0), (size_t)rw);
-    free(tmp);
-    return ret < 0 ? ret : 0;
-}
-
-int fsr_sr_luma_rect(FsrSR *sr, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *bicubic_y,
-                     ptrdiff_t stride, int w, int h, int x, int y, int rw, int rh)
-{
-    int ret = check_rect(sr, dst, bicubic_y, dst_stride, stride, w, h, x, y, rw, rh);
-    if (ret < 0)
-        return ret;
-    if (sr->backend == FSR_SR_FIXED)
-        return fixed_rect(sr, dst, dst_stride, bicubic_y, stride, w, h, x, y, rw, rh);
-    if (sr->backend == FSR_SR_BICUBIC) {
-        for (int r = 0; r < rh; r++)
-            memcpy(dst + r * dst_stride, bicubic_y + (ptrdiff_t)(y + r) * stride + x, (size_t)rw);
-        return 0;
-    }
-    const Job j = { .src = bicubic_y, .stride = stride, .dst = dst, .dst_stride = dst_stride,
-                    .w = w, .h = h, .rx = x, .ry = y };
-    return run(sr, &j, rw, rh);
-}
-
-int fsr_sr_luma(FsrSR *sr, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *bicubic_y,
-                ptrdiff_t stride, int w, int h)
-{
-    return fsr_sr_luma_rect(sr, dst, dst_stride, bicubic_y, stride, w, h, 0, 0, w, h);
+    if (!sr->lr_input)
+        return run(sr, j, rw, rh);
+    /* HR row Y comes from LR row (Y + shift) / s: with a shift, the last
+     * HR rows come from LR row h, one past the picture, which the last
+     * layer computes from padded features like any border row */
+    const int s = sr->scale, sh = sr->shift;
+    j->hx = x, j->hy = y, j->hw = rw, j->hh = rh;
+    j->rx = (x + sh) / s, j->ry = (y + sh) / s;
+    return run(sr, j, (x + rw - 1 + sh) / s + 1 - j->rx, (y + rh - 1 + sh) / s + 1 - j->ry);
 }
 
 int fsr_sr_run_float(FsrSR *sr, float *dst, ptrdiff_t dst_stride, const float *src, ptrdiff_t stride,
                      int w, int h, int x, int y, int rw, int rh)
 {
-    int ret = check_rect(sr, dst, src, dst_stride, stride, w, h, x, y, rw, rh);
+    int ret = sr_check_rect(sr, dst, src, dst_stride, stride, w, h, x, y, rw, rh);
     if (ret < 0)
         return ret;
     if (sr->backend != FSR_SR_FLOAT)
         return fsr_error(FSR_ERR(EINVAL), "sr: float planes need the float backend");
-    const Job j = { .src = src, .stride = stride, .src_float = 1, .dst = dst, .dst_stride = dst_stride,
-                    .w = w, .h = h, .rx = x, .ry = y };
-    return run(sr, &j, rw, rh);
+    Job j = { .src = src, .stride = stride, .src_float = 1, .dst = dst, .dst_stride = dst_stride,
+              .w = w, .h = h, .rx = x, .ry = y };
+    return run_job(sr, &j, x, y, rw, rh);
 }
 
-int fsr_sr_luma_unit(FsrSR *sr, uint8_t *dst, const double *src, int w, int h)
+int sr_engine_luma_rect(FsrSR *sr, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t stride,
+                        int w, int h, int x, int y, int rw, int rh)
 {
-    if (!sr || !dst || !src || w < 1 || h < 1 || w > MAX_DIM || h > MAX_DIM)
-        return fsr_error(FSR_ERR(EINVAL), "sr: bad plane arguments");
-    const size_t n = (size_t)w * h;
-    int ret = FSR_ERR(ENOMEM);
-    if (sr->backend != FSR_SR_FLOAT) {
-        uint8_t *in = malloc(n);
-        if (!in)
-            return fsr_error(ret, "sr: out of memory");
-        for (size_t i = 0; i < n; i++)
-            in[i] = matlab_u8(src[i] * 255.0);
-        ret = fsr_sr_luma(sr, dst, w, in, w, w, h);
-        free(in);
-        return ret;
-    }
-    float *in = malloc(n * sizeof(float)), *res = malloc(n * sizeof(float));
-    if (in && res) {
-        for (size_t i = 0; i < n; i++)
-            in[i] = (float)src[i];
-        ret = fsr_sr_run_float(sr, res, w, in, w, w, h, 0, 0, w, h);
-        for (size_t i = 0; ret >= 0 && i < n; i++)
-            dst[i] = matlab_u8(res[i] * 255.0);
-    } else {
-        fsr_error(ret, "sr: out of memory");
-    }
-    free(in);
-    free(res);
-    return ret;
-}
-
-int fsr_sr_picture(FsrSR *sr, FsrPicture *hr, const FsrPicture *lr)
-{
-    if (!sr || !hr || !lr || !hr->data[0] || !lr->data[0])
-        return fsr_error(FSR_ERR(EINVAL), "sr: NULL picture");
-    if (hr->w != lr->w * sr->scale || hr->h != lr->h * sr->scale)
-        return fsr_error(FSR_ERR(EINVAL), "sr: output is %dx%d, expected %dx%d for a x%d model",
-                         hr->w, hr->h, lr->w * sr->scale, lr->h * sr->scale, sr->scale);
-    int ret = fsr_bicubic_picture(hr, lr, sr->scale);
-    if (ret < 0 || sr->backend == FSR_SR_BICUBIC)
-        return ret;
-    /* The network reads a neighbourhood of every pixel, so it cannot write
-     * over its own input: keep the bicubic luma aside. */
-    const size_t need = (size_t)hr->w * hr->h;
-    if (need > sr->tmp_size) {
-        uint8_t *p = realloc(sr->tmp, need);
-        if (!p)
-            return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory");
-        sr->tmp = p;
-        sr->tmp_size = need;
-    }
-    for (int y = 0; y < hr->h; y++)
-        memcpy(sr->tmp + (size_t)y * hr->w, hr->data[0] + y * hr->stride[0], (size_t)hr->w);
-    return fsr_sr_luma(sr, hr->data[0], hr->stride[0], sr->tmp, hr->w, hr->w, hr->h);
+    Job j = { .src = src, .stride = stride, .dst = dst, .dst_stride = dst_stride,
+              .w = w, .h = h, .rx = x, .ry = y };
+    return run_job(sr, &j, x, y, rw, rh);
 }

@@ -1,8 +1,69 @@
-/* Internal side of the SR engine: knobs for tests and the benchmark. */
+/* Internal side of SR: the handle behind every backend, the engine's
+ * knobs for tests and the benchmark. */
 #ifndef FASTSR_SRC_SR_INTERNAL_H
 #define FASTSR_SRC_SR_INTERNAL_H
 
 #include "fastsr/sr.h"
+#include "conv.h"
+#include "fixed.h"
+
+#define SR_MAX_LAYERS FSR_MODEL_MAX_LAYERS
+#define SR_MAX_DIM 16384
+
+/* The engine's per-thread tile buffers and the handle behind every backend. */
+typedef struct Scratch {
+    float *ring[SR_MAX_LAYERS];     /* feature f: nslot[f] slots of in_ch x stride */
+    float *parts;                /* row partials of the last layer: kh rows x kh x pstride */
+    float *zero;                 /* one zero row of the widest feature */
+    float *out;                  /* last layer's output row */
+    float *plane;                /* planar row of a feature kept interleaved (c8), before the copy */
+    float *acc;                  /* accumulators of an interleaved layer: width x 32 */
+    double seconds[SR_MAX_LAYERS];
+} Scratch;
+
+struct FsrSR {
+    int backend;                  /* enum FsrSRBackend */
+    int n_layers, scale, padding, threads;
+    int margin_x, margin_y;       /* the network's context (fsr_sr_margin) */
+    FixedModel *fixed;            /* FSR_SR_FIXED */
+    FsrFixedDSP fixed_dsp;
+    FsrPackedConv layer[SR_MAX_LAYERS];
+    FsrConvDSP dsp;
+    int tile_w, tile_h;
+    ptrdiff_t stride[SR_MAX_LAYERS]; /* floats per channel row of feature f */
+    size_t slot[SR_MAX_LAYERS];      /* floats per ring slot (one row, all channels) */
+    int nslot[SR_MAX_LAYERS];        /* ring slots of feature f */
+    int parts;                    /* last layer by row partials (fsr_conv_pack_parts) */
+    ptrdiff_t pstride;            /* floats per partial row */
+    Scratch *scratch;             /* one per thread */
+    double *profile;
+    uint8_t *tmp;                 /* bicubic luma for fsr_sr_picture */
+    size_t tmp_size;
+    /* LR-input models (FSR_INPUT_LR_Y): every layer runs on the LR grid
+     * and the last one gives the scale^2 phases of the HR output as
+     * channels (a transposed convolution is rewritten that way,
+     * fsr_conv_deconv_phases), which the tile loop shuffles into the HR
+     * rows. */
+    int lr_input;
+    int shuffle;                  /* last layer's channels are HR phases */
+    int shift;                    /* phase (i, j) of LR (y, x) is HR (s*y + i - shift, s*x + j - shift) */
+    ptrdiff_t ostride;            /* floats per channel of the last layer's output row */
+    float *slope[SR_MAX_LAYERS];     /* PReLU slopes of layer m, NULL without PReLU */
+    /* zero sampling for the accelerator model (fsr_sr_sample_zeros) */
+    FixedModel *zq;               /* the sampling datapath (sr->fixed for FSR_SR_FIXED) */
+    int zevery, zcalls, zframes, zlayers;
+    int64_t zeros[SR_MAX_LAYERS], zvalues[SR_MAX_LAYERS];
+};
+
+/* The network's context around a pixel (fsr_sr_margin), from its layers. */
+void sr_set_margin(FsrSR *sr, const FsrModel *m);
+/* 0, or the error of a bad plane / rectangle for this handle. */
+int sr_check_rect(const FsrSR *sr, const void *dst, const void *src, ptrdiff_t dst_stride, ptrdiff_t stride, int w,
+                  int h, int x, int y, int rw, int rh);
+/* The float engine on a checked rectangle (sr.c). */
+int sr_engine_luma_rect(FsrSR *sr, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t stride, int w,
+                        int h, int x, int y, int rw, int rh);
+
 
 /* fsr_sr_open with explicit CPU flags (0 forces the C kernels). */
 int fsr_sr_open_flags(FsrSR **sr, const FsrModel *model, int threads, unsigned cpu_flags);
@@ -24,10 +85,22 @@ int fsr_sr_run_float(FsrSR *sr, float *dst, ptrdiff_t dst_stride, const float *s
 int fsr_sr_threads(const FsrSR *sr);
 
 /* The evaluation protocol's SR step: src is the unrounded bicubic luma in
- * [0, 1] (w x h, packed), which SRCNN's test code feeds to the network;
+ * [0, 1] (w x h, packed), which SRCNN's test code feeds to the network (an
+ * LR-input network reads lr, the unrounded LR luma, lw x lh, instead);
  * dst (packed) gets the output rounded as MATLAB's uint8() does.  The
  * fixed-point and bicubic backends see src rounded to 8 bits, as the chip
  * and the video pipeline do. */
-int fsr_sr_luma_unit(FsrSR *sr, uint8_t *dst, const double *src, int w, int h);
+int fsr_sr_luma_unit(FsrSR *sr, uint8_t *dst, const double *src, int w, int h, const double *lr, int lw, int lh);
+
+/* Activation zeros for the accelerator model's data-driven costs: from now
+ * on fsr_sr_picture also runs the model in the fixed-point datapath (the
+ * backend's own run when it is FSR_SR_FIXED, a second run otherwise) on the
+ * first picture and then one in every `every`, counting the zero words of
+ * each layer's input. */
+int fsr_sr_sample_zeros(FsrSR *sr, const FsrModel *model, const FsrSRSettings *datapath, int every);
+/* zeros[i] and values[i] (words) of layer i's input, summed over the
+ * sampled pictures; returns how many were sampled (0: none, or never
+ * enabled). */
+int fsr_sr_zero_counts(const FsrSR *sr, int64_t *zeros, int64_t *values, int n);
 
 #endif

@@ -12,12 +12,10 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "model_internal.h"
+#include "train_internal.h"
+#include "train_kernels.h"
 
-#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-#define HOT __attribute__((target_clones("avx2", "default")))
-#else
-#define HOT
-#endif
 
 void fsr_trainer_defaults(FsrTrainSettings *s)
 {
@@ -32,24 +30,92 @@ void fsr_trainer_defaults(FsrTrainSettings *s)
     s->threads = 0;
 }
 
+/* Parameters of a layer: weights, bias, PReLU slopes (in that order in
+ * gradients, Adam moments and checkpoints). */
+static int64_t layer_params(const FsrConvLayer *L)
+{
+    return (int64_t)L->out_ch * L->in_ch * L->kh * L->kw + L->out_ch + (L->act == FSR_ACT_PRELU ? L->out_ch : 0);
+}
+
 int64_t fsr_model_param_count(const FsrModel *m)
 {
     int64_t n = 0;
-    for (int l = 0; l < m->n_layers; l++) {
-        const FsrConvLayer *L = &m->layers[l];
-        n += (int64_t)L->out_ch * L->in_ch * L->kh * L->kw + L->out_ch;
-    }
+    for (int l = 0; l < m->n_layers; l++)
+        n += layer_params(&m->layers[l]);
     return n;
+}
+
+static int is_deconv(const FsrModel *m, int l)
+{
+    return m->upsample == FSR_UP_DECONV && l == m->n_layers - 1;
+}
+
+/* Valid output range [*y0, *y1] of a transposed convolution (kernel k,
+ * stride s, padding k/2) over f input rows: the HR rows Y = s*y + ky - k/2
+ * (relative to s * the first input row) that every tap of their phase
+ * reaches with 0 <= y < f.  Empty (y1 < y0) when f is too small. */
+static void deconv_valid(int k, int s, int f, int *y0, int *y1)
+{
+    const int p = k / 2;
+    *y0 = 1;
+    *y1 = 0;
+    int first = 1;
+    for (int Y = -p; Y < s * f + k; Y++) {
+        int ok = 1;
+        for (int ky = 0; ky < k && ok; ky++) {
+            const int t = Y + p - ky;
+            if (((t % s) + s) % s)
+                continue;
+            ok = t >= 0 && t / s < f;
+        }
+        if (ok) {
+            if (first)
+                *y0 = Y, first = 0;
+            *y1 = Y;
+        }
+    }
+}
+
+/* Side of the valid feature map before the upsampling (LR models), or of
+ * the output (bicubic-input models); *border gets the pixels the layers
+ * shaved on each side. */
+static int conv_out_size(const FsrModel *m, int padding, int in_size, int *border)
+{
+    int s = in_size, b = 0;
+    for (int l = 0; l < m->n_layers; l++) {
+        if (is_deconv(m, l) || padding != FSR_TRAIN_VALID)
+            continue;
+        s -= m->layers[l].kh - 1;
+        b += m->layers[l].kh / 2;
+    }
+    if (border)
+        *border = b;
+    return s;
 }
 
 int fsr_train_out_size(const FsrModel *m, int padding, int in_size)
 {
-    if (padding != FSR_TRAIN_VALID)
-        return in_size;
-    int s = in_size;
-    for (int l = 0; l < m->n_layers; l++)
-        s -= m->layers[l].kh - 1;
-    return s;
+    const int f = conv_out_size(m, padding, in_size, NULL);
+    if (m->input != FSR_INPUT_LR_Y || f < 1)
+        return f;
+    if (m->upsample == FSR_UP_SHUFFLE)
+        return m->scale * f;
+    int y0, y1;
+    deconv_valid(m->layers[m->n_layers - 1].kh, m->scale, f, &y0, &y1);
+    return y1 - y0 + 1;
+}
+
+int fsr_train_out_offset(const FsrModel *m, int padding, int in_size)
+{
+    int b;
+    const int f = conv_out_size(m, padding, in_size, &b);
+    if (m->input != FSR_INPUT_LR_Y)
+        return b;
+    if (m->upsample == FSR_UP_SHUFFLE)
+        return m->scale * b;
+    int y0, y1;
+    deconv_valid(m->layers[m->n_layers - 1].kh, m->scale, f, &y0, &y1);
+    return m->scale * b + y0;
 }
 
 /* ---- random numbers (splitmix64 + Box-Muller), identical everywhere ---- */
@@ -79,197 +145,19 @@ void fsr_train_init_weights(FsrModel *m, uint64_t seed)
     for (int l = 0; l < m->n_layers; l++) {
         FsrConvLayer *L = &m->layers[l];
         const int fan_in = L->in_ch * L->kh * L->kw;
-        /* He init for ReLU layers; the last (linear) layer starts small so
-         * the network starts near the identity of its bicubic input. */
-        const double std = l == m->n_layers - 1 ? 1e-3 : sqrt(2.0 / fan_in);
+        /* He init for ReLU layers (PReLU: gain for its 0.25 slope); the
+         * last (linear) layer starts small so the network starts near the
+         * identity of its bicubic input, or, for an LR-input model, near a
+         * flat grey it quickly leaves. */
+        const double gain = L->act == FSR_ACT_PRELU ? 2.0 / (1.0 + 0.25 * 0.25) : 2.0;
+        const double std = l == m->n_layers - 1 ? 1e-3 : sqrt(gain / fan_in);
         const size_t nw = (size_t)L->out_ch * fan_in;
         for (size_t i = 0; i < nw; i++)
             L->weight[i] = (float)(std * gaussian(&s));
         for (int i = 0; i < L->out_ch; i++)
-            L->bias[i] = 0.f;
-    }
-}
-
-/* ---- kernels: valid cross-correlation and its two gradients ----
- * All three go through im2col: col[(c, ky, kx)][(y, x)] holds the input
- * pixel each weight meets at each output position, so every inner loop
- * runs over the whole output plane (hundreds of contiguous floats) and
- * vectorises well, instead of over one short row. */
-
-static void im2col(float *col, const float *in, int C, int k, int hi, int wi)
-{
-    const int ho = hi - k + 1, wo = wi - k + 1;
-    for (int c = 0; c < C; c++)
-        for (int ky = 0; ky < k; ky++)
-            for (int kx = 0; kx < k; kx++) {
-                float *d = col + ((size_t)(c * k + ky) * k + kx) * ho * wo;
-                const float *src = in + (size_t)c * hi * wi + (size_t)ky * wi + kx;
-                for (int y = 0; y < ho; y++)
-                    memcpy(d + (size_t)y * wo, src + (size_t)y * wi, sizeof(float) * wo);
-            }
-}
-
-/* out[m][p] = b[m] + sum_k w[m][k] col[k][p], four output maps at a time so
- * each col row is loaded once for four accumulators. */
-HOT static void gemm_fwd(float *out, const float *col, const float *w, const float *b, int M, int K, int P)
-{
-    int m = 0;
-    for (; m + 4 <= M; m += 4) {
-        float *o0 = out + (size_t)m * P, *o1 = o0 + P, *o2 = o1 + P, *o3 = o2 + P;
-        for (int p = 0; p < P; p++) {
-            o0[p] = b[m];
-            o1[p] = b[m + 1];
-            o2[p] = b[m + 2];
-            o3[p] = b[m + 3];
-        }
-        const float *w0 = w + (size_t)m * K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;
-        for (int k = 0; k < K; k++) {
-            const float *cr = col + (size_t)k * P;
-            const float a0 = w0[k], a1 = w1[k], a2 = w2[k], a3 = w3[k];
-            for (int p = 0; p < P; p++) {
-                const float v = cr[p];
-                o0[p] = o0[p] + a0 * v;
-                o1[p] = o1[p] + a1 * v;
-                o2[p] = o2[p] + a2 * v;
-                o3[p] = o3[p] + a3 * v;
-            }
-        }
-    }
-    for (; m < M; m++) {
-        float *o = out + (size_t)m * P;
-        for (int p = 0; p < P; p++)
-            o[p] = b[m];
-        for (int k = 0; k < K; k++) {
-            const float *cr = col + (size_t)k * P;
-            const float a = w[(size_t)m * K + k];
-            for (int p = 0; p < P; p++)
-                o[p] = o[p] + a * cr[p];
-        }
-    }
-}
-
-/* Eight partial sums, combined in a fixed order: vectorisable without
- * letting the compiler reassociate. */
-HOT static float dot(const float *a, const float *b, int n)
-{
-    float acc[8] = { 0 };
-    int i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; j++)
-            acc[j] = acc[j] + a[i + j] * b[i + j];
-    for (; i < n; i++)
-        acc[i & 7] = acc[i & 7] + a[i] * b[i];
-    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-}
-
-HOT static float sum(const float *a, int n)
-{
-    float acc[8] = { 0 };
-    int i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; j++)
-            acc[j] = acc[j] + a[i + j];
-    for (; i < n; i++)
-        acc[i & 7] = acc[i & 7] + a[i];
-    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-}
-
-/* gw[m][k] += g[m] . col[k], gb[m] += sum g[m] */
-static void gemm_bwd_w(float *gw, float *gb, const float *g, const float *col, int M, int K, int P)
-{
-    for (int m = 0; m < M; m++) {
-        const float *gm = g + (size_t)m * P;
-        gb[m] += sum(gm, P);
-        for (int k = 0; k < K; k++)
-            gw[(size_t)m * K + k] += dot(gm, col + (size_t)k * P, P);
-    }
-}
-
-/* gcol[k][p] = sum_m w[m][k] g[m][p] */
-HOT static void gemm_bwd_col(float *gcol, const float *g, const float *w, int M, int K, int P)
-{
-    for (int k = 0; k < K; k++) {
-        float *d = gcol + (size_t)k * P;
-        for (int p = 0; p < P; p++)
-            d[p] = 0.f;
-        int m = 0;
-        for (; m + 4 <= M; m += 4) {
-            const float a0 = w[(size_t)m * K + k], a1 = w[(size_t)(m + 1) * K + k];
-            const float a2 = w[(size_t)(m + 2) * K + k], a3 = w[(size_t)(m + 3) * K + k];
-            const float *g0 = g + (size_t)m * P, *g1 = g0 + P, *g2 = g1 + P, *g3 = g2 + P;
-            for (int p = 0; p < P; p++)
-                d[p] = d[p] + (((a0 * g0[p] + a1 * g1[p]) + a2 * g2[p]) + a3 * g3[p]);
-        }
-        for (; m < M; m++) {
-            const float a = w[(size_t)m * K + k];
-            const float *gm = g + (size_t)m * P;
-            for (int p = 0; p < P; p++)
-                d[p] = d[p] + a * gm[p];
-        }
-    }
-}
-
-/* gin[c][y+ky][x+kx] += gcol[(c,ky,kx)][y][x]; gin zeroed by the caller */
-static void col2im(float *gin, const float *gcol, int C, int k, int hi, int wi)
-{
-    const int ho = hi - k + 1, wo = wi - k + 1;
-    for (int c = 0; c < C; c++)
-        for (int ky = 0; ky < k; ky++)
-            for (int kx = 0; kx < k; kx++) {
-                const float *s = gcol + ((size_t)(c * k + ky) * k + kx) * ho * wo;
-                float *d = gin + (size_t)c * hi * wi + (size_t)ky * wi + kx;
-                for (int y = 0; y < ho; y++)
-                    for (int x = 0; x < wo; x++)
-                        d[(size_t)y * wi + x] += s[(size_t)y * wo + x];
-            }
-}
-
-/* Copies C planes of h x w into (h+2p) x (w+2p) with zero or replicated
- * borders. */
-static void pad_planes(float *dst, const float *src, int C, int h, int w, int p, int mode)
-{
-    const int hp = h + 2 * p, wp = w + 2 * p;
-    for (int c = 0; c < C; c++) {
-        const float *s = src + (size_t)c * h * w;
-        float *d = dst + (size_t)c * hp * wp;
-        for (int y = 0; y < hp; y++) {
-            int sy = y - p;
-            if (mode == FSR_PAD_ZERO && (sy < 0 || sy >= h)) {
-                memset(d + (size_t)y * wp, 0, sizeof(float) * wp);
-                continue;
-            }
-            sy = sy < 0 ? 0 : sy >= h ? h - 1 : sy;
-            for (int x = 0; x < wp; x++) {
-                int sx = x - p;
-                if (sx < 0 || sx >= w)
-                    d[(size_t)y * wp + x] = mode == FSR_PAD_ZERO ? 0.f : s[(size_t)sy * w + (sx < 0 ? 0 : w - 1)];
-                else
-                    d[(size_t)y * wp + x] = s[(size_t)sy * w + sx];
-            }
-        }
-    }
-}
-
-/* The adjoint of pad_planes: gradient of the padded planes folded back. */
-static void unpad_grad(float *dst, const float *src, int C, int h, int w, int p, int mode)
-{
-    const int hp = h + 2 * p, wp = w + 2 * p;
-    for (int c = 0; c < C; c++) {
-        const float *s = src + (size_t)c * hp * wp;
-        float *d = dst + (size_t)c * h * w;
-        for (int y = 0; y < h; y++)
-            memcpy(d + (size_t)y * w, s + (size_t)(y + p) * wp + p, sizeof(float) * w);
-        if (mode != FSR_PAD_REPLICATE || p == 0)
-            continue;
-        for (int y = 0; y < hp; y++)
-            for (int x = 0; x < wp; x++) {
-                const int sy = y - p, sx = x - p;
-                if (sy >= 0 && sy < h && sx >= 0 && sx < w)
-                    continue;
-                const int cy = sy < 0 ? 0 : sy >= h ? h - 1 : sy;
-                const int cx = sx < 0 ? 0 : sx >= w ? w - 1 : sx;
-                d[(size_t)cy * w + cx] += s[(size_t)y * wp + x];
-            }
+            L->bias[i] = l == m->n_layers - 1 && m->input == FSR_INPUT_LR_Y ? 0.45f : 0.f;
+        for (int i = 0; L->slope && i < L->out_ch; i++)
+            L->slope[i] = 0.25f;
     }
 }
 
@@ -277,9 +165,13 @@ static void unpad_grad(float *dst, const float *src, int C, int h, int w, int p,
 
 typedef struct Work {
     float **padded;   /* per layer: padded input */
-    float **act;      /* per layer: output (after ReLU except the last) */
+    float **act;      /* per layer: output (after the activation) */
+    float **pre;      /* per PReLU layer: output before the activation */
     float **col;      /* per layer: im2col of the padded input */
     float *g, *g2, *gpad, *gcol;
+    /* the transposed convolution: its weights as [kh*kw][in], their
+     * gradient, and its per-tap products of the input [kh*kw][f*f] */
+    float *wt, *gwt, *taps;
 } Work;
 
 static void work_free(Work *w, int n_layers)
@@ -289,11 +181,16 @@ static void work_free(Work *w, int n_layers)
     for (int l = 0; l < n_layers; l++) {
         free(w->padded[l]);
         free(w->act[l]);
+        free(w->pre[l]);
         free(w->col[l]);
     }
     free(w->padded);
     free(w->act);
+    free(w->pre);
     free(w->col);
+    free(w->wt);
+    free(w->gwt);
+    free(w->taps);
     free(w->gcol);
     free(w->g);
     free(w->g2);
@@ -307,12 +204,25 @@ static int work_alloc(Work *w, const FsrModel *m, int padding, int in_size)
     w->padded = calloc(m->n_layers, sizeof(float *));
     w->act = calloc(m->n_layers, sizeof(float *));
     w->col = calloc(m->n_layers, sizeof(float *));
-    if (!w->padded || !w->act || !w->col)
+    w->pre = calloc(m->n_layers, sizeof(float *));
+    if (!w->padded || !w->act || !w->col || !w->pre)
         return -1;
     size_t maxbuf = (size_t)in_size * in_size, maxcol = 1;
     int s = in_size;
     for (int l = 0; l < m->n_layers; l++) {
         const FsrConvLayer *L = &m->layers[l];
+        if (is_deconv(m, l)) {
+            const size_t kk = (size_t)L->kh * L->kw, out = (size_t)fsr_train_out_size(m, padding, in_size);
+            w->wt = malloc(sizeof(float) * kk * L->in_ch);
+            w->gwt = malloc(sizeof(float) * kk * L->in_ch);
+            w->taps = malloc(sizeof(float) * kk * s * s);
+            w->act[l] = malloc(sizeof(float) * out * out);
+            if (!w->wt || !w->gwt || !w->taps || !w->act[l])
+                return -1;
+            maxbuf = out * out > maxbuf ? out * out : maxbuf;
+            maxcol = kk * s * s > maxcol ? kk * s * s : maxcol;
+            break;
+        }
         const int p = padding == FSR_TRAIN_VALID ? 0 : L->kh / 2;
         const int sp = s + 2 * p, so = sp - L->kh + 1;
         const size_t np = (size_t)L->in_ch * sp * sp, no = (size_t)L->out_ch * so * so;
@@ -320,6 +230,8 @@ static int work_alloc(Work *w, const FsrModel *m, int padding, int in_size)
         w->act[l] = malloc(sizeof(float) * no);
         const size_t nc = (size_t)L->in_ch * L->kh * L->kw * so * so;
         w->col[l] = malloc(sizeof(float) * nc);
+        if (L->act == FSR_ACT_PRELU && !(w->pre[l] = malloc(sizeof(float) * no)))
+            return -1;
         if (!w->padded[l] || !w->act[l] || !w->col[l])
             return -1;
         maxcol = nc > maxcol ? nc : maxcol;
@@ -334,8 +246,111 @@ static int work_alloc(Work *w, const FsrModel *m, int padding, int in_size)
     return w->g && w->g2 && w->gpad && w->gcol ? 0 : -1;
 }
 
+/* The activation of a layer's output in place, keeping the input of a
+ * PReLU for the backward pass. */
+static void activate(const FsrConvLayer *L, int act, float *a, float *pre, size_t plane)
+{
+    const size_t n = (size_t)L->out_ch * plane;
+    if (act == FSR_ACT_RELU) {
+        for (size_t i = 0; i < n; i++)
+            a[i] = a[i] > 0.f ? a[i] : 0.f;
+    } else if (act == FSR_ACT_PRELU) {
+        memcpy(pre, a, sizeof(float) * n);
+        for (int c = 0; c < L->out_ch; c++) {
+            float *p = a + (size_t)c * plane;
+            const float sl = L->slope[c];
+            for (size_t i = 0; i < plane; i++)
+                p[i] = p[i] > 0.f ? p[i] : sl * p[i];
+        }
+    }
+}
+
+/* Gradient through the activation, in place on g; PReLU slopes' gradient
+ * added to gslope. */
+static void activate_back(const FsrConvLayer *L, int act, float *g, const float *a, const float *pre, size_t plane,
+                          float *gslope)
+{
+    const size_t n = (size_t)L->out_ch * plane;
+    if (act == FSR_ACT_RELU) {
+        for (size_t i = 0; i < n; i++)
+            if (a[i] <= 0.f)
+                g[i] = 0.f;
+    } else if (act == FSR_ACT_PRELU) {
+        for (int c = 0; c < L->out_ch; c++) {
+            float *gc = g + (size_t)c * plane;
+            const float *x = pre + (size_t)c * plane, sl = L->slope[c];
+            float gs = 0.f;
+            for (size_t i = 0; i < plane; i++)
+                if (x[i] <= 0.f) {
+                    gs += gc[i] * x[i];
+                    gc[i] *= sl;
+                }
+            gslope[c] += gs;
+        }
+    }
+}
+
+/* Transposed convolution over the valid region (deconv_valid): taps[kk][p]
+ * = sum_c wt[kk][c] in[c][p] for every tap kk = (ky, kx) and feature pixel
+ * p, then each output pixel gathers the taps of its phase. */
+static void deconv_fwd(Work *w, const FsrConvLayer *L, int s, const float *in, int f, float *out, int o, int y0)
+{
+    const int kk = L->kh * L->kw, C = L->in_ch, p = L->kh / 2;
+    for (int k = 0; k < kk; k++)
+        for (int c = 0; c < C; c++)
+            w->wt[(size_t)k * C + c] = L->weight[(size_t)c * kk + k];
+    static const float zeros[FSR_MODEL_MAX_KERNEL * FSR_MODEL_MAX_KERNEL];
+    train_gemm_fwd(w->taps, in, w->wt, zeros, kk, C, f * f);
+    for (int Y = 0; Y < o; Y++)
+        for (int X = 0; X < o; X++) {
+            float acc = L->bias[0];
+            for (int ky = (Y + y0 + p) % s; ky < L->kh; ky += s) {
+                const int y = (Y + y0 + p - ky) / s;
+                for (int kx = (X + y0 + p) % s; kx < L->kw; kx += s) {
+                    const int x = (X + y0 + p - kx) / s;
+                    acc += w->taps[((size_t)ky * L->kw + kx) * f * f + (size_t)y * f + x];
+                }
+            }
+            out[(size_t)Y * o + X] = acc;
+        }
+}
+
+/* Its backward pass: g (o x o) -> weight and bias gradients, and the
+ * input's gradient into gin (C x f x f). */
+static void deconv_bwd(Work *w, const FsrConvLayer *L, int s, const float *in, int f, const float *g, int o, int y0,
+                       float *gw, float *gb, float *gin)
+{
+    const int kk = L->kh * L->kw, C = L->in_ch, p = L->kh / 2;
+    float *gt = w->taps; /* the taps' gradient: the forward's products are no longer needed */
+    memset(gt, 0, sizeof(float) * (size_t)kk * f * f);
+    float gbias = 0.f;
+    for (int Y = 0; Y < o; Y++)
+        for (int X = 0; X < o; X++) {
+            const float v = g[(size_t)Y * o + X];
+            gbias += v;
+            for (int ky = (Y + y0 + p) % s; ky < L->kh; ky += s) {
+                const int y = (Y + y0 + p - ky) / s;
+                for (int kx = (X + y0 + p) % s; kx < L->kw; kx += s) {
+                    const int x = (X + y0 + p - kx) / s;
+                    gt[((size_t)ky * L->kw + kx) * f * f + (size_t)y * f + x] = v;
+                }
+            }
+        }
+    gb[0] += gbias;
+    float dummy[FSR_MODEL_MAX_KERNEL * FSR_MODEL_MAX_KERNEL] = { 0 };
+    memset(w->gwt, 0, sizeof(float) * (size_t)kk * C);
+    train_gemm_bwd_w(w->gwt, dummy, gt, in, kk, C, f * f);
+    for (int k = 0; k < kk; k++)
+        for (int c = 0; c < C; c++)
+            gw[(size_t)c * kk + k] += w->gwt[(size_t)k * C + c];
+    if (gin)
+        train_gemm_bwd_col(gin, gt, w->wt, kk, C, f * f);
+}
+
 /* Adds this patch's gradient (scaled by gscale) to grads; returns the sum of
- * squared errors. */
+ * squared errors.  Bicubic-input models: the output is the last conv's.
+ * LR-input models (valid layers only): the HR output of the upsampling,
+ * fsr_train_out_size wide, compared with the target as it is. */
 static double patch_pass(const FsrModel *m, int padding, Work *w, const float *input, int in_size,
                          const float *target, float *grads, float gscale)
 {
@@ -343,29 +358,46 @@ static double patch_pass(const FsrModel *m, int padding, Work *w, const float *i
     const float *x = input;
     int sizes[FSR_MODEL_MAX_LAYERS + 1];
     sizes[0] = s;
-    for (int l = 0; l < m->n_layers; l++) {
+    const int sc = m->scale, n_conv = m->upsample == FSR_UP_DECONV ? m->n_layers - 1 : m->n_layers;
+    for (int l = 0; l < n_conv; l++) {
         const FsrConvLayer *L = &m->layers[l];
         const int p = padding == FSR_TRAIN_VALID ? 0 : L->kh / 2;
-        pad_planes(w->padded[l], x, L->in_ch, s, s, p, padding == FSR_TRAIN_VALID ? FSR_PAD_ZERO : padding);
+        train_pad_planes(w->padded[l], x, L->in_ch, s, s, p, padding == FSR_TRAIN_VALID ? FSR_PAD_ZERO : padding);
         const int sp = s + 2 * p, so = sp - L->kh + 1;
-        im2col(w->col[l], w->padded[l], L->in_ch, L->kh, sp, sp);
-        gemm_fwd(w->act[l], w->col[l], L->weight, L->bias, L->out_ch, L->in_ch * L->kh * L->kw, so * so);
+        train_im2col(w->col[l], w->padded[l], L->in_ch, L->kh, sp, sp);
+        train_gemm_fwd(w->act[l], w->col[l], L->weight, L->bias, L->out_ch, L->in_ch * L->kh * L->kw, so * so);
         s = so;
         sizes[l + 1] = s;
-        if (l < m->n_layers - 1) {
-            float *a = w->act[l];
-            const size_t n = (size_t)L->out_ch * s * s;
-            for (size_t i = 0; i < n; i++)
-                a[i] = a[i] > 0.f ? a[i] : 0.f;
-        }
+        activate(L, fsr_model_layer_act(m, l), w->act[l], w->pre[l], (size_t)s * s);
         x = w->act[l];
     }
-    const int out = s;
+    const int f = s; /* the last feature map's side */
+    int out = s, y0 = 0, y1 = 0;
+    if (m->upsample == FSR_UP_DECONV) {
+        deconv_valid(m->layers[m->n_layers - 1].kh, sc, f, &y0, &y1);
+        out = y1 - y0 + 1;
+        deconv_fwd(w, &m->layers[m->n_layers - 1], sc, x, f, w->act[m->n_layers - 1], out, y0);
+        x = w->act[m->n_layers - 1];
+    } else if (m->upsample == FSR_UP_SHUFFLE) {
+        out = sc * f;
+    }
     double sse = 0;
-    for (int i = 0; i < out * out; i++) {
-        const float d = x[i] - target[i];
-        sse += (double)d * d;
-        w->g[i] = 2.f * d * gscale;
+    if (m->upsample == FSR_UP_SHUFFLE) {
+        /* HR (sc*y + i, sc*x + j) is channel i*sc + j at (y, x); the
+         * gradient goes to the same place in channel layout */
+        for (int Y = 0; Y < out; Y++)
+            for (int X = 0; X < out; X++) {
+                const size_t idx = ((size_t)((Y % sc) * sc + X % sc) * f + Y / sc) * f + X / sc;
+                const float d = x[idx] - target[(size_t)Y * out + X];
+                sse += (double)d * d;
+                w->g[idx] = 2.f * d * gscale;
+            }
+    } else {
+        for (int i = 0; i < out * out; i++) {
+            const float d = x[i] - target[i];
+            sse += (double)d * d;
+            w->g[i] = 2.f * d * gscale;
+        }
     }
     if (!grads)
         return sse;
@@ -374,29 +406,33 @@ static double patch_pass(const FsrModel *m, int padding, Work *w, const float *i
     int64_t o = 0;
     for (int l = 0; l < m->n_layers; l++) {
         off[l] = o;
-        o += (int64_t)m->layers[l].out_ch * m->layers[l].in_ch * m->layers[l].kh * m->layers[l].kw +
-             m->layers[l].out_ch;
+        o += layer_params(&m->layers[l]);
     }
-    for (int l = m->n_layers - 1; l >= 0; l--) {
+    if (m->upsample == FSR_UP_DECONV) {
+        const int l = m->n_layers - 1;
+        const FsrConvLayer *L = &m->layers[l];
+        const size_t nw = (size_t)L->in_ch * L->kh * L->kw;
+        deconv_bwd(w, L, sc, n_conv ? w->act[n_conv - 1] : input, f, w->g, out, y0, grads + off[l],
+                   grads + off[l] + nw, n_conv ? w->g2 : NULL);
+        float *t = w->g;
+        w->g = w->g2;
+        w->g2 = t;
+    }
+    for (int l = n_conv - 1; l >= 0; l--) {
         const FsrConvLayer *L = &m->layers[l];
         const int p = padding == FSR_TRAIN_VALID ? 0 : L->kh / 2;
         const int sin = sizes[l], sp = sin + 2 * p, so = sizes[l + 1];
-        if (l < m->n_layers - 1) {
-            const float *a = w->act[l];
-            const size_t n = (size_t)L->out_ch * so * so;
-            for (size_t i = 0; i < n; i++)
-                if (a[i] <= 0.f)
-                    w->g[i] = 0.f;
-        }
         const int K = L->in_ch * L->kh * L->kw;
         const size_t nw = (size_t)L->out_ch * K;
-        gemm_bwd_w(grads + off[l], grads + off[l] + nw, w->g, w->col[l], L->out_ch, K, so * so);
+        activate_back(L, fsr_model_layer_act(m, l), w->g, w->act[l], w->pre[l], (size_t)so * so,
+                      grads + off[l] + nw + L->out_ch);
+        train_gemm_bwd_w(grads + off[l], grads + off[l] + nw, w->g, w->col[l], L->out_ch, K, so * so);
         if (l == 0)
             break;
-        gemm_bwd_col(w->gcol, w->g, L->weight, L->out_ch, K, so * so);
+        train_gemm_bwd_col(w->gcol, w->g, L->weight, L->out_ch, K, so * so);
         memset(w->gpad, 0, sizeof(float) * (size_t)L->in_ch * sp * sp);
-        col2im(w->gpad, w->gcol, L->in_ch, L->kh, sp, sp);
-        unpad_grad(w->g2, w->gpad, L->in_ch, sin, sin, p, padding == FSR_TRAIN_VALID ? FSR_PAD_ZERO : padding);
+        train_col2im(w->gpad, w->gcol, L->in_ch, L->kh, sp, sp);
+        train_unpad_grad(w->g2, w->gpad, L->in_ch, sin, sin, p, padding == FSR_TRAIN_VALID ? FSR_PAD_ZERO : padding);
         float *t = w->g;
         w->g = w->g2;
         w->g2 = t;
@@ -409,11 +445,24 @@ static int check_padding(int padding)
     return padding == FSR_TRAIN_VALID || padding == FSR_PAD_ZERO || padding == FSR_PAD_REPLICATE;
 }
 
+/* LR-input models train on valid layers only: the HR target is the region
+ * the whole network sees without padding (fsr_train_out_offset). */
+static int check_model(const FsrModel *m, int padding)
+{
+    if (fsr_model_validate(m, "train: model") < 0)
+        return -1;
+    if (m->input == FSR_INPUT_LR_Y && padding != FSR_TRAIN_VALID)
+        return fsr_error(FSR_ERR(EINVAL), "train: LR-input models train with valid (unpadded) layers only");
+    return 0;
+}
+
 int fsr_train_gradients(const FsrModel *m, int padding, const float *input, int in_size, const float *target,
                         float *grads, double *loss)
 {
     if (!m || !input || !target || !check_padding(padding))
         return fsr_error(FSR_ERR(EINVAL), "train: bad arguments");
+    if (check_model(m, padding) < 0)
+        return FSR_ERR(EINVAL);
     const int out = fsr_train_out_size(m, padding, in_size);
     if (out < 1)
         return fsr_error(FSR_ERR(EINVAL), "train: patch of %d pixels is too small for this network", in_size);
@@ -450,6 +499,8 @@ int fsr_trainer_open(FsrTrainer **pt, FsrModel *model, const FsrTrainSettings *s
     *pt = NULL;
     if (!model || !s || !check_padding(s->padding) || s->batch < 1 || !(s->lr > 0) || !(s->lr_last > 0))
         return fsr_error(FSR_ERR(EINVAL), "train: bad settings (batch >= 1, learning rates > 0)");
+    if (check_model(model, s->padding) < 0)
+        return FSR_ERR(EINVAL);
     FsrTrainer *t = calloc(1, sizeof(*t));
     if (!t)
         return fsr_error(FSR_ERR(ENOMEM), "train: out of memory");
@@ -535,8 +586,10 @@ int fsr_trainer_step(FsrTrainer *t, const float *inputs, const float *targets, i
         const float lr = l == m->n_layers - 1 ? t->s.lr_last : t->s.lr;
         const float step = (float)(lr * sqrt(bc2) / bc1);
         const size_t nw = (size_t)L->out_ch * L->in_ch * L->kh * L->kw;
-        for (int part = 0; part < 2; part++) {
-            float *p = part ? L->bias : L->weight;
+        for (int part = 0; part < 3; part++) {
+            if (part == 2 && !L->slope)
+                break;
+            float *p = part == 2 ? L->slope : part ? L->bias : L->weight;
             const size_t cnt = part ? (size_t)L->out_ch : nw;
             for (size_t i = 0; i < cnt; i++, k++) {
                 const float g = t->grads[k];
@@ -599,6 +652,8 @@ int fsr_trainer_save(const FsrTrainer *t, const char *path, const void *extra, i
         const size_t nw = (size_t)L->out_ch * L->in_ch * L->kh * L->kw;
         ok = fwrite(L->weight, sizeof(float), nw, f) == nw &&
              fwrite(L->bias, sizeof(float), (size_t)L->out_ch, f) == (size_t)L->out_ch;
+        if (ok && L->slope)
+            ok = fwrite(L->slope, sizeof(float), (size_t)L->out_ch, f) == (size_t)L->out_ch;
     }
     ok = ok && fwrite(t->m1, sizeof(float), (size_t)t->n_params, f) == (size_t)t->n_params;
     ok = ok && fwrite(t->m2, sizeof(float), (size_t)t->n_params, f) == (size_t)t->n_params;
@@ -635,6 +690,8 @@ int fsr_trainer_load(FsrTrainer *t, const char *path, void *extra, int extra_siz
         const size_t nw = (size_t)L->out_ch * L->in_ch * L->kh * L->kw;
         ok = fread(L->weight, sizeof(float), nw, f) == nw &&
              fread(L->bias, sizeof(float), (size_t)L->out_ch, f) == (size_t)L->out_ch;
+        if (ok && L->slope)
+            ok = fread(L->slope, sizeof(float), (size_t)L->out_ch, f) == (size_t)L->out_ch;
     }
     ok = ok && fread(t->m1, sizeof(float), (size_t)t->n_params, f) == (size_t)t->n_params;
     ok = ok && fread(t->m2, sizeof(float), (size_t)t->n_params, f) == (size_t)t->n_params;

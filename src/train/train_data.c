@@ -16,6 +16,7 @@ typedef struct Image {
     int w, h;
     float *hr;    /* HR luma / 255 */
     float *up;    /* imresize(imresize(hr, 1/s), s) */
+    float *lr;    /* imresize(hr, 1/s): w/s x h/s */
 } Image;
 
 struct FsrPatchSource {
@@ -46,6 +47,7 @@ void fsr_patches_close(FsrPatchSource **pps)
     for (int i = 0; i < ps->n; i++) {
         free(ps->img[i].hr);
         free(ps->img[i].up);
+        free(ps->img[i].lr);
     }
     free(ps->img);
     free(ps);
@@ -92,12 +94,13 @@ static int prepare(FsrPatchSource *ps, const char *path, const uint8_t *rgb, int
         free(y);
         return 1;
     }
-    Image im = { cw, ch, malloc(sizeof(float) * (size_t)cw * ch), malloc(sizeof(float) * (size_t)cw * ch) };
+    Image im = { cw, ch, malloc(sizeof(float) * (size_t)cw * ch), malloc(sizeof(float) * (size_t)cw * ch),
+                 malloc(sizeof(float) * (size_t)(cw / s) * (ch / s)) };
     double *crop = malloc(sizeof(double) * (size_t)cw * ch);
     double *lr = malloc(sizeof(double) * (size_t)(cw / s) * (ch / s));
     double *up = malloc(sizeof(double) * (size_t)cw * ch);
     int ret = 0;
-    if (!im.hr || !im.up || !crop || !lr || !up) {
+    if (!im.hr || !im.up || !im.lr || !crop || !lr || !up) {
         ret = fsr_error(FSR_ERR(ENOMEM), "out of memory");
         goto end;
     }
@@ -110,6 +113,8 @@ static int prepare(FsrPatchSource *ps, const char *path, const uint8_t *rgb, int
         im.hr[i] = (float)crop[i];
         im.up[i] = (float)up[i];
     }
+    for (int i = 0; i < (cw / s) * (ch / s); i++)
+        im.lr[i] = (float)lr[i];
     if (ps->n == ps->cap) {
         const int cap = ps->cap ? ps->cap * 2 : 64;
         Image *n = realloc(ps->img, sizeof(Image) * cap);
@@ -122,10 +127,11 @@ static int prepare(FsrPatchSource *ps, const char *path, const uint8_t *rgb, int
     }
     ps->img[ps->n++] = im;
     ps->total_area += (int64_t)cw * ch;
-    im.hr = im.up = NULL;
+    im.hr = im.up = im.lr = NULL;
 end:
     free(im.hr);
     free(im.up);
+    free(im.lr);
     free(crop);
     free(lr);
     free(up);
@@ -217,6 +223,19 @@ static inline void transform(int t, int size, int x, int y, int *sx, int *sy)
     *sy = (t & 2) ? size - 1 - y : y;
 }
 
+/* An image drawn in proportion to its area, so that every pixel of the
+ * data is equally likely to be in a patch. */
+static const Image *pick_image(const FsrPatchSource *ps, uint64_t *rng)
+{
+    int64_t pick = (int64_t)(next_u64(rng) % (uint64_t)ps->total_area);
+    int i = 0;
+    while (pick >= (int64_t)ps->img[i].w * ps->img[i].h) {
+        pick -= (int64_t)ps->img[i].w * ps->img[i].h;
+        i++;
+    }
+    return &ps->img[i];
+}
+
 int fsr_patches_sample(FsrPatchSource *ps, uint64_t *rng, int n, int in_size, int out_size, float *inputs,
                        float *targets)
 {
@@ -224,14 +243,7 @@ int fsr_patches_sample(FsrPatchSource *ps, uint64_t *rng, int n, int in_size, in
         return fsr_error(FSR_ERR(ENOENT), "training data: no images");
     const int border = (in_size - out_size) / 2;
     for (int p = 0; p < n; p++) {
-        /* images drawn in proportion to their area */
-        int64_t pick = (int64_t)(next_u64(rng) % (uint64_t)ps->total_area);
-        int i = 0;
-        while (pick >= (int64_t)ps->img[i].w * ps->img[i].h) {
-            pick -= (int64_t)ps->img[i].w * ps->img[i].h;
-            i++;
-        }
-        const Image *im = &ps->img[i];
+        const Image *im = pick_image(ps, rng);
         const int x0 = (int)(next_u64(rng) % (uint64_t)(im->w - in_size + 1));
         const int y0 = (int)(next_u64(rng) % (uint64_t)(im->h - in_size + 1));
         const int t = (int)(next_u64(rng) & 7);
@@ -248,6 +260,44 @@ int fsr_patches_sample(FsrPatchSource *ps, uint64_t *rng, int n, int in_size, in
                 int sx, sy;
                 transform(t, in_size, x + border, y + border, &sx, &sy);
                 tg[y * out_size + x] = im->hr[(size_t)(y0 + sy) * im->w + x0 + sx];
+            }
+    }
+    return 0;
+}
+
+int fsr_patches_sample_lr(FsrPatchSource *ps, uint64_t *rng, int n, int lr_size, int out_size, int out_offset,
+                          float *inputs, float *targets)
+{
+    if (!ps->n)
+        return fsr_error(FSR_ERR(ENOENT), "training data: no images");
+    const int s = ps->s.scale, hr_size = s * lr_size;
+    if (out_offset < 0 || out_offset + out_size > hr_size)
+        return fsr_error(FSR_ERR(EINVAL), "training data: target %d at %d outside the %d HR pixels of a patch",
+                         out_size, out_offset, hr_size);
+    for (int p = 0; p < n; p++) {
+        const Image *im = pick_image(ps, rng);
+        const int lw = im->w / s, lh = im->h / s;
+        if (lw < lr_size || lh < lr_size)
+            return fsr_error(FSR_ERR(EINVAL), "training data: image of %dx%d LR pixels is smaller than a %d patch",
+                             lw, lh, lr_size);
+        const int x0 = (int)(next_u64(rng) % (uint64_t)(lw - lr_size + 1));
+        const int y0 = (int)(next_u64(rng) % (uint64_t)(lh - lr_size + 1));
+        const int t = (int)(next_u64(rng) & 7);
+        float *in = inputs + (size_t)p * lr_size * lr_size;
+        for (int y = 0; y < lr_size; y++)
+            for (int x = 0; x < lr_size; x++) {
+                int sx, sy;
+                transform(t, lr_size, x, y, &sx, &sy);
+                in[y * lr_size + x] = im->lr[(size_t)(y0 + sy) * lw + x0 + sx];
+            }
+        /* the transform of the whole HR patch, so LR pixel x still sits
+         * over HR pixels s*x .. s*x+s-1 */
+        float *tg = targets + (size_t)p * out_size * out_size;
+        for (int y = 0; y < out_size; y++)
+            for (int x = 0; x < out_size; x++) {
+                int sx, sy;
+                transform(t, hr_size, x + out_offset, y + out_offset, &sx, &sy);
+                tg[y * out_size + x] = im->hr[(size_t)(s * y0 + sy) * im->w + s * x0 + sx];
             }
     }
     return 0;

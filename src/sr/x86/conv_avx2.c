@@ -570,8 +570,43 @@ static void conv_row_avx2(float *out, ptrdiff_t out_cs, const float *const *rows
     }
 }
 
+/* PReLU: max-free select, v > 0 ? v : a * v, as the C version (a NaN
+ * takes the a * v side in both). */
+__attribute__((target("avx2,fma"))) static void prelu_row_avx2(float *row, ptrdiff_t cs, int channels, const float *slope, int width, int c8)
+{
+    const __m256 zero = _mm256_setzero_ps();
+    if (c8) {
+        for (int cb = 0; cb < channels / 8; cb++) {
+            const __m256 a = _mm256_loadu_ps(slope + cb * 8);
+            float *p = row + cb * cs;
+            for (int x = 0; x < width; x++) {
+                const __m256 v = _mm256_loadu_ps(p + x * 8);
+                _mm256_storeu_ps(p + x * 8, _mm256_blendv_ps(_mm256_mul_ps(a, v), v, _mm256_cmp_ps(v, zero, _CMP_GT_OQ)));
+            }
+        }
+        for (int co = channels / 8 * 8; co < channels; co++) {
+            float *p = row + (co / 8) * cs + co % 8;
+            for (int x = 0; x < width; x++)
+                p[x * 8] = p[x * 8] > 0.f ? p[x * 8] : slope[co] * p[x * 8];
+        }
+        return;
+    }
+    for (int co = 0; co < channels; co++) {
+        float *p = row + co * cs;
+        const __m256 a = _mm256_set1_ps(slope[co]);
+        int x = 0;
+        for (; x + 8 <= width; x += 8) {
+            const __m256 v = _mm256_loadu_ps(p + x);
+            _mm256_storeu_ps(p + x, _mm256_blendv_ps(_mm256_mul_ps(a, v), v, _mm256_cmp_ps(v, zero, _CMP_GT_OQ)));
+        }
+        for (; x < width; x++)
+            p[x] = p[x] > 0.f ? p[x] : slope[co] * p[x];
+    }
+}
+
 void fsr_conv_dsp_init_avx2(FsrConvDSP *dsp)
 {
+    dsp->prelu_row = prelu_row_avx2;
     dsp->conv_row = conv_row_avx2;
     dsp->conv_row_c8 = conv_row_c8_avx2;
     dsp->to_c8 = to_c8_avx2;

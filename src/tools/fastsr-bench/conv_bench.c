@@ -25,7 +25,8 @@ void bench_conv_usage(void)
 {
     printf("  --conv [--size WxH] [--reps N] [--threads N,...] [--nets 9-1-5,9-5-5] [--tile WxH] [--no-dnnl]\n"
            "        SR engine speed per layer against the FMA peak and oneDNN (SRCNN 64/32 channels);\n"
-           "        best and median of N runs (default 5), fastsr and oneDNN alternating\n");
+           "        best and median of N runs (default 5), fastsr and oneDNN alternating; a --nets entry\n"
+           "        ending in .safetensors is that model file (FSRCNN/ESPCN: LR input, output at --size)\n");
 }
 
 /* ---- FMA peak ---- */
@@ -99,6 +100,16 @@ static float frand(unsigned *s)
 
 static int make_net(FsrModel **m, const char *name)
 {
+    /* a model file (e.g. an FSRCNN): timed as it is, output at --size */
+    const size_t len = strlen(name);
+    if (len > 12 && !strcmp(name + len - 12, ".safetensors")) {
+        if (fsr_model_open(m, name) < 0) {
+            fprintf(stderr, "fastsr-bench: %s\n", fsr_last_error());
+            return -1;
+        }
+        snprintf((*m)->name, sizeof((*m)->name), "%s-x%d", (*m)->arch, (*m)->scale);
+        return 0;
+    }
     int k[3];
     if (sscanf(name, "%d-%d-%d", &k[0], &k[1], &k[2]) != 3) {
         fprintf(stderr, "fastsr-bench: network %s: expected three kernel sizes like 9-5-5\n", name);
@@ -123,7 +134,7 @@ static int make_net(FsrModel **m, const char *name)
 
 typedef struct Options {
     int w, h, reps, n_threads, threads[8], tile_w, tile_h, dnnl;
-    char nets[8][16];
+    char nets[8][256];
     int n_nets;
 } Options;
 
@@ -206,10 +217,18 @@ static int fastsr_open(FsrSR **sr, const Options *o, const FsrModel *m, int thre
     return 0;
 }
 
+/* One frame: an LR-input model reads the LR plane (--size / scale) and
+ * writes the --size output. */
+static void run_luma(FsrSR *sr, const Options *o, const uint8_t *in, uint8_t *out)
+{
+    const int s = fsr_sr_lr_input(sr) > 0 ? fsr_sr_scale(sr) : 1;
+    fsr_sr_luma(sr, out, o->w, in, o->w / s, o->w / s, o->h / s);
+}
+
 static void fastsr_run(FsrSR *sr, const Options *o, const uint8_t *in, uint8_t *out, int threads, Runs *r)
 {
     const double t0 = tool_wall_seconds(), c0 = tool_process_seconds();
-    fsr_sr_luma(sr, out, o->w, in, o->w, o->w, o->h);
+    run_luma(sr, o, in, out);
     runs_put(r, r->layers, tool_wall_seconds() - t0, (tool_process_seconds() - c0) / threads);
     r->n++;
 }
@@ -221,17 +240,19 @@ static void fastsr_report(FsrSR *sr, const Options *o, const FsrModel *m, const 
 {
     double sec[FSR_MODEL_MAX_LAYERS] = { 0 }, sum = 0;
     fsr_sr_profile(sr, sec);
-    fsr_sr_luma(sr, out, o->w, in, o->w, o->w, o->h);
+    run_luma(sr, o, in, out);
     fsr_sr_profile(sr, NULL);
     for (int i = 0; i < m->n_layers; i++)
         sum += sec[i];
     const double pixels = (double)o->w * o->h;
+    /* the layers of an LR-input model run once per LR pixel */
+    const double layer_pixels = m->input == FSR_INPUT_LR_Y ? pixels / (m->scale * m->scale) : pixels;
     const double best = runs_stat(r, r->wall, m->n_layers, 0), best_cpu = runs_stat(r, r->cpu, m->n_layers, 0);
     for (int i = 0; i < m->n_layers; i++) {
         char name[16];
         snprintf(name, sizeof(name), "conv%d", i + 1);
         print_row(m->name, threads, "fastsr", name, best * 1e3 * sec[i] / sum, best_cpu * 1e3 * sec[i] / sum,
-                  layer_flops(&m->layers[i], pixels), peak);
+                  layer_flops(&m->layers[i], layer_pixels), peak);
     }
     const double flops = 2.0 * pixels * (double)fsr_model_macs_per_pixel(m);
     print_row(m->name, threads, "fastsr", "total", best * 1e3, best_cpu * 1e3, flops, peak);
@@ -429,7 +450,8 @@ static int bench_net(const Options *o, const FsrModel *m, const uint8_t *in, uin
 #ifdef FASTSR_HAVE_DNNL
     DnnlNet dn = { 0 };
     Runs dr = { 0 };
-    const int dnnl = o->dnnl;
+    /* oneDNN runs the SRCNN shape only */
+    const int dnnl = o->dnnl && m->input == FSR_INPUT_BICUBIC_Y && fsr_model_layer_act(m, 0) == FSR_ACT_RELU;
 #else
     (void)first;
 #endif
@@ -445,7 +467,7 @@ static int bench_net(const Options *o, const FsrModel *m, const uint8_t *in, uin
     if (dnnl && dnnl_net_run(&dn, NULL) < 0) /* warm up */
         goto done;
 #endif
-    fsr_sr_luma(sr, out, o->w, in, o->w, o->w, o->h); /* warm up: page faults, caches */
+    run_luma(sr, o, in, out); /* warm up: page faults, caches */
     for (int k = 0; k < o->reps; k++) {
         fastsr_run(sr, o, in, out, threads, &fr);
 #ifdef FASTSR_HAVE_DNNL

@@ -402,7 +402,7 @@ static void print_table(const Run *runs, int nruns, const Ref *ref, const VideoO
     printf("%-20s %8s %8s %7s %5s %9s %9s %7s %8s", "run", "PSNR-Y", "vs SRCNN", "SSIM-Y", "SR", "SR+xfer s",
            "total s", "fps", "speedup");
     if (o->accel)
-        printf(" %10s %10s", "acc speed", "acc energy");
+        printf(" %10s %10s %11s", "acc speed", "acc energy", "acc mJ/frame");
     printf("\n");
     for (int i = 0; i < nruns; i++) {
         const Run *r = &runs[i];
@@ -411,8 +411,9 @@ static void print_table(const Run *runs, int nruns, const Ref *ref, const VideoO
                srcnn ? r->psnr_mean - srcnn->psnr_mean : NAN, r->ssim_mean, (long long)r->rep.sr.frames,
                r->rep.seconds.upscale, r->rep.seconds.total, r->rep.seconds.total > 0 ? r->rep.frames / r->rep.seconds.total : 0, sp);
         if (o->accel && r->rep.accel.valid)
-            printf(" %9.1fx %9.1fx", r->rep.accel.srcnn_seconds_per_frame / r->rep.accel.seconds_per_frame,
-                   r->rep.accel.srcnn_energy_per_frame / r->rep.accel.energy_per_frame);
+            printf(" %9.1fx %9.1fx %11.3f", r->rep.accel.srcnn_seconds_per_frame / r->rep.accel.seconds_per_frame,
+                   r->rep.accel.srcnn_energy_per_frame / r->rep.accel.energy_per_frame,
+                   r->rep.accel.joules_per_frame >= 0 ? r->rep.accel.joules_per_frame * 1e3 : NAN);
         printf("\n");
     }
     print_transfer_cost(runs, nruns, ref->n);

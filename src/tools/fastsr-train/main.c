@@ -1,4 +1,5 @@
-/* fastsr-train: trains an SRCNN-style model on image folders. */
+/* fastsr-train: trains an SRCNN-style model, or an LR-space one (FSRCNN,
+ * ESPCN), on image folders. */
 #include <dirent.h>
 #include <getopt.h>
 #include <math.h>
@@ -23,11 +24,14 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: fastsr-train --arch 9-5-5|9-3-5|9-1-5 --scale S --data DIR [--data DIR ...] --out MODEL\n"
-            "                    [options]\n"
-            "Trains SRCNN on luma patches (bicubic-upscaled LR in, HR out), MSE loss, Adam.\n"
+            "Usage: fastsr-train --arch 9-5-5|9-3-5|9-1-5|fsrcnn|espcn --scale S --data DIR [--data DIR ...]\n"
+            "                    --out MODEL [options]\n"
+            "Trains SRCNN on luma patches (bicubic-upscaled LR in, HR out), or an LR-space network\n"
+            "(LR luma in, HR out), MSE loss, Adam.\n"
             "\n"
-            "  --arch A             9-5-5, 9-3-5, 9-1-5, or any K1-K2-K3 (64 and 32 channels)\n"
+            "  --arch A             9-5-5, 9-3-5, 9-1-5, or any K1-K2-K3 (SRCNN, 64 and 32 channels);\n"
+            "                       fsrcnn or fsrcnn:D,S,M (default 56,12,4: PReLU, 9x9 transposed conv);\n"
+            "                       espcn (5x5 64, 3x3 32, 3x3 scale^2, ReLU, pixel shuffle)\n"
             "  --scale S            2, 3 or 4\n"
             "  --data DIR           training images (any format FFmpeg reads); repeatable\n"
             "  --val DIR            validation images: PSNR-Y with the standard protocol every epoch;\n"
@@ -36,7 +40,9 @@ static void usage(FILE *f)
             "  --epochs N           passes over the data (default 50); one pass = patches at stride 14\n"
             "  --iters N            stop after N steps instead\n"
             "  --batch N            patches per step (default 16)\n"
-            "  --patch N            input patch size (default 33)\n"
+            "  --patch N            input patch size (default 33; LR pixels for fsrcnn/espcn, default 24)\n"
+            "  --stride N           patch stride that defines an epoch (default 14; LR pixels for\n"
+            "                       fsrcnn/espcn, default 7)\n"
             "  --lr X               Adam learning rate (default 1e-4)\n"
             "  --lr-last X          learning rate of the last layer (default lr/10, as SRCNN)\n"
             "  --seed N             random seed (default 1)\n"
@@ -89,6 +95,32 @@ static double validate(const FsrModel *m, const ValSet *val, int scale, int thre
     return sum / val->n;
 }
 
+enum { ARCH_SRCNN, ARCH_FSRCNN, ARCH_ESPCN };
+
+/* fsrcnn or fsrcnn:D,S,M; espcn.  Returns the kind, or -1. */
+static int parse_lr_arch(const char *a, int dsm[3])
+{
+    dsm[0] = 56, dsm[1] = 12, dsm[2] = 4;
+    if (!strcmp(a, "espcn"))
+        return ARCH_ESPCN;
+    if (strncmp(a, "fsrcnn", 6))
+        return -1;
+    if (!a[6])
+        return ARCH_FSRCNN;
+    if (a[6] != ':')
+        return -1;
+    char *end;
+    a += 7;
+    for (int i = 0; i < 3; i++) {
+        long v = strtol(a, &end, 10);
+        if (end == a || v < (i == 2 ? 0 : 1) || v > (i == 2 ? 12 : 256) || (i < 2 ? *end != ',' : *end != 0))
+            return -1;
+        dsm[i] = (int)v;
+        a = end + 1;
+    }
+    return ARCH_FSRCNN;
+}
+
 static int parse_arch(const char *a, int k[3])
 {
     char *end;
@@ -105,8 +137,9 @@ static int parse_arch(const char *a, int k[3])
 typedef struct TrainOptions {
     const char *arch, *out, *val_dir, *ckpt, *resume;
     const char *dirs[MAX_DIRS];
-    int ndirs, scale, epochs, batch, patch, threads, max_size, quiet;
+    int ndirs, scale, epochs, batch, patch, stride, threads, max_size, quiet;
     int k[3];
+    int kind, dsm[3];   /* ARCH_*; FSRCNN's d, s, m */
     long long iters;
     double lr, lr_last;
     unsigned long long seed;
@@ -119,7 +152,7 @@ typedef struct TrainOptions {
 static int parse_options(TrainOptions *o, int argc, char **argv)
 {
     enum { O_ARCH = 256, O_SCALE, O_DATA, O_VAL, O_OUT, O_EPOCHS, O_ITERS, O_BATCH, O_PATCH, O_LR, O_LRL, O_SEED,
-           O_THREADS, O_MAX, O_CKPT, O_RESUME };
+           O_THREADS, O_MAX, O_CKPT, O_RESUME, O_STRIDE };
     static const struct option opts[] = {
         { "arch", required_argument, NULL, O_ARCH }, { "scale", required_argument, NULL, O_SCALE },
         { "data", required_argument, NULL, O_DATA }, { "val", required_argument, NULL, O_VAL },
@@ -129,12 +162,13 @@ static int parse_options(TrainOptions *o, int argc, char **argv)
         { "lr-last", required_argument, NULL, O_LRL }, { "seed", required_argument, NULL, O_SEED },
         { "threads", required_argument, NULL, O_THREADS }, { "max-size", required_argument, NULL, O_MAX },
         { "checkpoint", required_argument, NULL, O_CKPT }, { "resume", required_argument, NULL, O_RESUME },
+        { "stride", required_argument, NULL, O_STRIDE },
         { "quiet", no_argument, NULL, 'q' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof(*o));
     o->epochs = 50;
     o->batch = 16;
-    o->patch = 33;
+    o->patch = 0;
     o->max_size = 800;
     o->lr = 1e-4;
     o->lr_last = -1;
@@ -158,6 +192,7 @@ static int parse_options(TrainOptions *o, int argc, char **argv)
         case O_SEED: o->seed = strtoull(optarg, &end, 10); if (*end) BAD("--seed must be an integer"); break;
         case O_THREADS: o->threads = (int)strtol(optarg, &end, 10); if (*end || o->threads < 1 || o->threads > 256) BAD("--threads must be 1..256"); break;
         case O_MAX: o->max_size = (int)strtol(optarg, &end, 10); if (*end || o->max_size < 0) BAD("--max-size must be >= 0"); break;
+        case O_STRIDE: o->stride = (int)strtol(optarg, &end, 10); if (*end || o->stride < 1 || o->stride > 256) BAD("--stride must be 1..256"); break;
         case O_CKPT: o->ckpt = optarg; break;
         case O_RESUME: o->resume = optarg; break;
         case 'q': o->quiet = 1; break;
@@ -165,8 +200,17 @@ static int parse_options(TrainOptions *o, int argc, char **argv)
         default: BAD("unknown or incomplete option '%s' (see --help)", argv[optind - 1]);
         }
     }
-    if (!o->arch || parse_arch(o->arch, o->k) < 0)
-        BAD("--arch must be K1-K2-K3 with odd kernel sizes, e.g. 9-5-5");
+    if (!o->arch)
+        BAD("--arch is required (9-5-5, fsrcnn, espcn, ...)");
+    if ((o->kind = parse_lr_arch(o->arch, o->dsm)) < 0) {
+        if (parse_arch(o->arch, o->k) < 0)
+            BAD("--arch must be K1-K2-K3 with odd kernel sizes (e.g. 9-5-5), fsrcnn, fsrcnn:D,S,M or espcn");
+        o->kind = ARCH_SRCNN;
+    }
+    if (!o->patch)
+        o->patch = o->kind == ARCH_SRCNN ? 33 : 24;
+    if (!o->stride)
+        o->stride = o->kind == ARCH_SRCNN ? 14 : 7;
     if (!o->scale)
         BAD("--scale is required");
     if (!o->ndirs)
@@ -220,6 +264,7 @@ typedef struct Training {
     FsrTrainer *tr;
     Progress pr;
     int64_t steps_per_epoch, total_steps, start_step;
+    int out_offset;
     float *inputs, *targets;
     double t0, loss_avg, val_psnr;
 } Training;
@@ -229,7 +274,8 @@ typedef struct Training {
 static int training_open_data(Training *t)
 {
     const TrainOptions *o = t->o;
-    FsrPatchSourceSettings pss = { .scale = o->scale, .max_size = o->max_size, .min_size = o->patch };
+    FsrPatchSourceSettings pss = { .scale = o->scale, .max_size = o->max_size,
+                                   .min_size = o->kind == ARCH_SRCNN ? o->patch : o->patch * o->scale };
     int ret;
     if ((ret = fsr_patches_open(&t->ps, &pss)) < 0)
         return ret;
@@ -242,9 +288,29 @@ static int training_open_data(Training *t)
 static int training_create_model(Training *t)
 {
     const TrainOptions *o = t->o;
-    const int ch[4] = { 1, 64, 32, 1 };
     int ret;
-    if ((ret = fsr_model_open_empty(&t->model, "srcnn", o->scale, FSR_PAD_REPLICATE, 3, ch, o->k)) < 0)
+    if (o->kind == ARCH_SRCNN) {
+        const int ch[4] = { 1, 64, 32, 1 };
+        ret = fsr_model_open_empty(&t->model, "srcnn", o->scale, FSR_PAD_REPLICATE, 3, ch, o->k);
+    } else if (o->kind == ARCH_FSRCNN) {
+        /* Dong et al. 2016: 5x5 d, 1x1 s, m x 3x3 s, 1x1 d, PReLU after
+         * each, 9x9 transposed convolution to the HR luma */
+        const int d = o->dsm[0], sh = o->dsm[1], mm = o->dsm[2], n = mm + 4;
+        int ch[FSR_MODEL_MAX_LAYERS + 1], k[FSR_MODEL_MAX_LAYERS];
+        ch[0] = 1, k[0] = 5, ch[1] = d;
+        k[1] = 1, ch[2] = sh;
+        for (int i = 0; i < mm; i++)
+            k[2 + i] = 3, ch[3 + i] = sh;
+        k[2 + mm] = 1, ch[3 + mm] = d;
+        k[3 + mm] = 9, ch[4 + mm] = 1;
+        ret = fsr_model_open_empty_lr(&t->model, "fsrcnn", o->scale, FSR_PAD_REPLICATE, FSR_UP_DECONV, n, ch, k,
+                                  FSR_ACT_PRELU);
+    } else {
+        const int ch[4] = { 1, 64, 32, o->scale * o->scale }, k[3] = { 5, 3, 3 };
+        ret = fsr_model_open_empty_lr(&t->model, "espcn", o->scale, FSR_PAD_REPLICATE, FSR_UP_SHUFFLE, 3, ch, k,
+                                  FSR_ACT_RELU);
+    }
+    if (ret < 0)
         return ret;
     fsr_train_init_weights(t->model, o->seed);
     FsrTrainSettings ts;
@@ -256,6 +322,7 @@ static int training_create_model(Training *t)
     if ((ret = fsr_trainer_open(&t->tr, t->model, &ts)) < 0)
         return ret;
     t->out_size = fsr_train_out_size(t->model, ts.padding, o->patch);
+    t->out_offset = fsr_train_out_offset(t->model, ts.padding, o->patch);
     return 0;
 }
 
@@ -311,7 +378,11 @@ static int training_loop(Training *t)
     t->val_psnr = t->pr.best_psnr;
     while (fsr_trainer_steps(t->tr) < t->total_steps && !stop) {
         double loss;
-        if (fsr_patches_sample(t->ps, &t->pr.rng, o->batch, o->patch, t->out_size, t->inputs, t->targets) < 0 ||
+        const int sampled = o->kind == ARCH_SRCNN
+            ? fsr_patches_sample(t->ps, &t->pr.rng, o->batch, o->patch, t->out_size, t->inputs, t->targets)
+            : fsr_patches_sample_lr(t->ps, &t->pr.rng, o->batch, o->patch, t->out_size, t->out_offset, t->inputs,
+                                    t->targets);
+        if (sampled < 0 ||
             fsr_trainer_step(t->tr, t->inputs, t->targets, o->batch, o->patch, &loss) < 0)
             return -1;
         t->loss_avg = t->loss_avg ? 0.99 * t->loss_avg + 0.01 * loss : loss;
@@ -384,14 +455,17 @@ int main(int argc, char **argv)
     t.pr = (Progress){ .rng = o.seed * 0x9e3779b97f4a7c15ull + 1, .best_psnr = -1 };
     if (o.resume && training_resume(&t) < 0)
         goto fail;
-    const int64_t per_epoch = fsr_patches_per_epoch(t.ps, o.patch, 14);
+    /* an LR patch at an LR stride is its HR patch at scale x the stride */
+    const int f = o.kind == ARCH_SRCNN ? 1 : o.scale;
+    const int64_t per_epoch = fsr_patches_per_epoch(t.ps, o.patch * f, o.stride * f);
     t.steps_per_epoch = per_epoch / o.batch > 0 ? per_epoch / o.batch : 1;
     t.total_steps = o.iters ? o.iters : t.steps_per_epoch * o.epochs;
     if (!o.quiet)
         fprintf(stderr,
-                "fastsr-train: %s x%d, %d images, %lld patches per epoch (%lld steps of %d), %lld steps, %d threads\n",
+                "fastsr-train: %s x%d, %d images, %lld patches per epoch (%lld steps of %d), %lld steps, %d threads; "
+                "patch %d -> target %d\n",
                 o.arch, o.scale, fsr_patches_count(t.ps), (long long)per_epoch, (long long)t.steps_per_epoch,
-                o.batch, (long long)t.total_steps, t.threads);
+                o.batch, (long long)t.total_steps, t.threads, o.patch, t.out_size);
     t.inputs = malloc(sizeof(float) * (size_t)o.batch * o.patch * o.patch);
     t.targets = malloc(sizeof(float) * (size_t)o.batch * t.out_size * t.out_size);
     if (!t.inputs || !t.targets)

@@ -121,7 +121,15 @@ int main(int argc, char **argv)
             fprintf(stderr, "; SR on %lld frames, %lld transferred (%s)", (long long)report.sr.frames,
                     (long long)report.fast.transferred_frames, report.fast.keyframes);
         fputc('\n', stderr);
-        if (report.accel.valid && o.settings.mode == FSR_MODE_FAST)
+        if (report.accel.valid && o.settings.mode == FSR_MODE_FAST && report.accel.joules_per_frame >= 0)
+            fprintf(stderr, "fastsr: on %s: %.3f s and %.4g J per frame (DRAM %.4g J; SR frame %.4g J, transferred "
+                    "%.4g J), %.1fx faster and %.1fx less energy than SR on every frame (%s)\n", report.accel.arch,
+                    report.accel.seconds_per_frame, report.accel.joules_per_frame, report.accel.dram_joules_per_frame,
+                    report.accel.sr_joules, report.accel.transfer_joules,
+                    report.accel.srcnn_seconds_per_frame / report.accel.seconds_per_frame,
+                    report.accel.srcnn_energy_per_frame / report.accel.energy_per_frame,
+                    report.accel.zeros_frames ? "zeros measured on sampled key frames" : "shapes only");
+        else if (report.accel.valid && o.settings.mode == FSR_MODE_FAST)
             fprintf(stderr, "fastsr: on %s: %.3f s and %.3g %s per frame, %.1fx faster and %.1fx less energy than "
                     "SR on every frame\n", report.accel.arch, report.accel.seconds_per_frame,
                     report.accel.energy_per_frame, report.accel.energy_unit,

@@ -27,6 +27,8 @@ void cli_usage(FILE *f)
             "                         fixed-point datapath; slow, exact to the modelled chip)\n"
             "      --accel ARCH       accelerator for the report's time/energy model: eyeriss-v1,\n"
             "                         eyeriss-v1-tiled (default), a JSON file, or none\n"
+            "      --accel-shape-only price SR frames by layer shapes alone (default: with the zeros of\n"
+            "                         the activations, sampled on key frames in the chip's datapath)\n"
             "      --crf N            x264 constant rate factor 0..51 (default 18)\n"
             "      --preset NAME      x264 preset, ultrafast .. placebo (default medium)\n"
             "      --x264-params P    extra x264 options, key=value:key=value\n"
@@ -49,7 +51,7 @@ void cli_usage(FILE *f)
 
 int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
 {
-    enum { OPT_MODEL = 256, OPT_CRF, OPT_PRESET, OPT_X264, OPT_REPORT, OPT_KEEP, OPT_FILTER, OPT_FALLBACK, OPT_BACKEND, OPT_ACCEL, OPT_DEBLOCK };
+    enum { OPT_MODEL = 256, OPT_CRF, OPT_PRESET, OPT_X264, OPT_REPORT, OPT_KEEP, OPT_FILTER, OPT_FALLBACK, OPT_BACKEND, OPT_ACCEL, OPT_DEBLOCK, OPT_SHAPE_ONLY };
     static const struct option longopts[] = {
         { "scale", required_argument, NULL, 's' },
         { "mode", required_argument, NULL, 'm' },
@@ -59,6 +61,7 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
         { "fallback", required_argument, NULL, OPT_FALLBACK },
         { "backend", required_argument, NULL, OPT_BACKEND },
         { "accel", required_argument, NULL, OPT_ACCEL },
+        { "accel-shape-only", no_argument, NULL, OPT_SHAPE_ONLY },
         { "deblock", no_argument, NULL, OPT_DEBLOCK },
         { "crf", required_argument, NULL, OPT_CRF },
         { "preset", required_argument, NULL, OPT_PRESET },
@@ -115,6 +118,7 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
             s->sr.backend = !strcmp(optarg, "accel") ? FSR_SR_FIXED : FSR_SR_FLOAT;
             break;
         case OPT_ACCEL: s->accel.arch = strcmp(optarg, "none") ? optarg : NULL; break;
+        case OPT_SHAPE_ONLY: s->accel.shape_only = 1; break;
         case OPT_DEBLOCK: s->fast.deblock = 1; break;
         case OPT_FALLBACK: {
             char *end;
