@@ -243,10 +243,10 @@ static void limit_as_to_current(pid_t pid, void *ctx)
 
 /* may_finish: the run may also end well, with the complete output (memory
  * no longer grows mid-run, so it may need no more). */
-static void check_out_of_memory(enum When when, double share, const char *name, int may_finish)
+static void check_out_of_memory(const char *test, enum When when, double share, const char *name, int may_finish)
 {
     if (ASAN_BUILD)
-        tu_skip("RLIMIT_AS cannot limit an AddressSanitizer process (its shadow memory is reserved up front)");
+        tu_skip_in(test, "RLIMIT_AS cannot limit an AddressSanitizer process (its shadow memory is reserved up front)");
     char o[1024], log[1100];
     snprintf(o, sizeof(o), "%s", tu_tmp(name));
     snprintf(log, sizeof(log), "%s.log", o);
@@ -276,7 +276,7 @@ static void check_out_of_memory(enum When when, double share, const char *name, 
 static void test_out_of_memory_at_start(void **state)
 {
     (void)state;
-    check_out_of_memory(AT_START, 1.0, "oom-start-x2.mkv", 0);
+    check_out_of_memory(__func__, AT_START, 1.0, "oom-start-x2.mkv", 0);
 }
 
 /* Half the address space in use is taken away in the middle of the run:
@@ -285,7 +285,7 @@ static void test_out_of_memory_at_start(void **state)
 static void test_out_of_memory_mid_run(void **state)
 {
     (void)state;
-    check_out_of_memory(MID_RUN, 0.5, "oom-mid-x2.mkv", 1);
+    check_out_of_memory(__func__, MID_RUN, 0.5, "oom-mid-x2.mkv", 1);
 }
 
 /* ---- full disk ---- */
