@@ -6,7 +6,8 @@
 #               PCM macroblocks, lossless, cropping, open GOP, intra refresh,
 #               4:4:4, and an MP4 (avcC) file
 #   h264_parse  the same elementary streams with the harness's flags byte in
-#               front: Annex B framing, and MP4 framing at 1, 2 and 4 bytes
+#               front: Annex B framing, MP4 framing at 1, 2 and 4 bytes, and
+#               one with a raw avcC record
 #   model       tiny safetensors models: F32, F16, BF16; scales 2, 3, 4; zero
 #               and replicate padding; 1 to 3 layers
 #   accel_json  the README's architecture and network examples and variants
@@ -54,6 +55,23 @@ for flags in 001 003 007; do
     printf "\\$flags" | cat - "$out/reader/bpyramid.h264" > "$out/h264_parse/bpyramid-avcc$flags"
     printf "\\$flags" | cat - "$out/reader/weightp.h264" > "$out/h264_parse/weightp-avcc$flags"
 done
+# raw avcC extradata (flags 0x0f: MP4 framing, 4-byte lengths, extradata given):
+# the stream's own SPS and PPS in an avcC record
+python3 - "$out/reader/bpyramid.h264" "$out/h264_parse/bpyramid-rawavcc" <<'PY'
+import re, sys
+data = open(sys.argv[1], 'rb').read()
+nals = [n.rstrip(b'\0') for n in re.split(b'\0\0\1', data)[1:]]
+sps = [n for n in nals if n and n[0] & 31 == 7][:1]
+pps = [n for n in nals if n and n[0] & 31 == 8][:1]
+ext = bytes([1, sps[0][1], sps[0][2], sps[0][3], 0xff, 0xe0 | len(sps)])
+for n in sps:
+    ext += len(n).to_bytes(2, 'big') + n
+ext += bytes([len(pps)])
+for n in pps:
+    ext += len(n).to_bytes(2, 'big') + n
+assert len(ext) < 256
+open(sys.argv[2], 'wb').write(bytes([0x0f, len(ext)]) + ext + data)
+PY
 
 # ---- models ----
 python3 - "$out/model" <<'PY'

@@ -89,6 +89,31 @@ static void sps(Writer *w, uint64_t map_h_minus1)
     end(w);
 }
 
+/* High 4:4:4 SPS 0 (profile 244, chroma_format_idc 3, one colour plane),
+ * otherwise as sps(). */
+static void sps444(Writer *w)
+{
+    begin(w, 3, 7);
+    put_bits(w, 8, 244);
+    put_bits(w, 16, 30);
+    put_ue(w, 0);   /* sps id */
+    put_ue(w, 3);   /* chroma_format_idc */
+    put_bits(w, 1, 0); /* separate_colour_plane_flag */
+    put_ue(w, 0);   /* bit depths - 8 */
+    put_ue(w, 0);
+    put_bits(w, 2, 0); /* qpprime_y_zero_transform_bypass, no scaling matrices */
+    put_ue(w, 0);
+    put_ue(w, 0);
+    put_ue(w, 0);
+    put_ue(w, 2);
+    put_bits(w, 1, 0);
+    put_ue(w, 3);
+    put_ue(w, 2);
+    put_bits(w, 1, 1);
+    put_bits(w, 3, 0);
+    end(w);
+}
+
 static void pps(Writer *w, uint64_t sps_id, int weighted_pred)
 {
     begin(w, 3, 8);
@@ -185,6 +210,24 @@ static void test_valid_idr_and_p(void **state)
     assert_int_equal(au.poc, 2);
 }
 
+/* 4:4:4 with one colour plane has no colour_plane_id in its slice headers
+ * (the parser read two bits of one whenever chroma_format_idc was 3: x264's
+ * 4:4:4 seed of the fuzzer showed half its headers unreadable). */
+static void test_444_slice_header(void **state)
+{
+    (void)state;
+    Writer w = { .size = 0 };
+    sps444(&w);
+    pps(&w, 0, 1);
+    idr_slice(&w);
+    p_slice(&w, 0, 3);
+    FsrH264AU au;
+    assert_int_equal(parse_all(&w, &au), 2);
+    assert_int_equal(au.unmodelled, FSR_UNMODELLED_FORMAT);
+    assert_int_equal(au.frame_num, 1);
+    assert_int_equal(au.poc, 2);
+}
+
 /* Each case: the P slice's header must be unreadable, and nothing else. */
 static void expect_unreadable(const Writer *w, const char *what)
 {
@@ -251,6 +294,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_idr_and_p),
+        cmocka_unit_test(test_444_slice_header),
         cmocka_unit_test(test_out_of_range_values),
         cmocka_unit_test(test_implicit_weights_extreme),
     };

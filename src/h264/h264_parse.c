@@ -109,7 +109,7 @@ static void parse_sps(FsrH264Parser *p, Bits *b)
         profile == 135) {
         s.chroma_format_idc = get_ue_max(b, 3);
         if (s.chroma_format_idc == 3)
-            get_bit(b);
+            s.separate_colour_plane = get_bit(b);
         s.bit_depth = 8 + get_ue_max(b, 6);
         get_ue_max(b, 6);
         get_bit(b);
@@ -211,8 +211,8 @@ static int parse_slice_identity(FsrH264Parser *p, Bits *b, int nal_type, SliceHe
     }
     if (sps->chroma_format_idc != 1 || sps->bit_depth != 8)
         *unmodelled |= FSR_UNMODELLED_FORMAT;
-    if (sps->chroma_format_idc == 3)
-        get_bits(b, 2);
+    if (sps->separate_colour_plane)
+        get_bits(b, 2); /* colour_plane_id */
     sh->frame_num = get_bits(b, sps->log2_max_frame_num);
     if (!sps->frame_mbs_only) {
         sh->field = get_bit(b);
@@ -292,7 +292,9 @@ static int parse_pred_weights(const Sps *sps, const Pps *pps, Bits *b, const Sli
         return 0;
     sl->weight_mode = FSR_WEIGHT_EXPLICIT;
     sl->log2_denom[0] = get_ue_max(b, 7);
-    sl->log2_denom[1] = sps->chroma_format_idc ? get_ue_max(b, 7) : 0;
+    /* chroma weights where ChromaArrayType != 0 */
+    const int chroma = sps->chroma_format_idc && !sps->separate_colour_plane;
+    sl->log2_denom[1] = chroma ? get_ue_max(b, 7) : 0;
     if (b->overrun)
         return -1;
     for (int l = 0; l < (sh->type == FSR_SLICE_B ? 2 : 1); l++)
@@ -303,7 +305,7 @@ static int parse_pred_weights(const Sps *sps, const Pps *pps, Bits *b, const Sli
                 sl->weight[l][i][0] = (int16_t)get_se(b);
                 sl->offset[l][i][0] = (int16_t)get_se(b);
             }
-            if (sps->chroma_format_idc && get_bit(b))
+            if (chroma && get_bit(b))
                 for (int c = 1; c < 3; c++) {
                     sl->weight[l][i][c] = (int16_t)get_se(b);
                     sl->offset[l][i][c] = (int16_t)get_se(b);

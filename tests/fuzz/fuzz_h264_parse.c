@@ -9,9 +9,13 @@
  *     extradata, and every packet's NAL units are prefixed with their length
  *     in (flags >> 1 & 3) + 1 bytes (lengths that do not fit are cut to the
  *     largest value that does, as a damaged file would carry them).
+ *     With flags & 8 as well, the extradata is not made but taken raw: the
+ *     byte after the flags gives its length, the bytes after it are it, and
+ *     the stream follows.
  * Every picture the parser returns is checked for what its users rely on:
  * list entries name earlier pictures or none, weights within their ranges. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +84,8 @@ static void check_au(const FsrH264AU *au, int64_t expect_index)
     }
 }
 
+static int unreadable; /* pictures of this input with FSR_UNMODELLED_HEADER */
+
 static int feed(FsrH264Parser *p, const uint8_t *pkt, size_t size, int64_t *next)
 {
     FsrH264AU au;
@@ -87,6 +93,7 @@ static int feed(FsrH264Parser *p, const uint8_t *pkt, size_t size, int64_t *next
     if (ret < 0)
         return ret;
     if (ret == 1) {
+        unreadable += (au.unmodelled & FSR_UNMODELLED_HEADER) != 0;
         check_au(&au, *next);
         (*next)++;
         for (int s = 0; s < au.nb_slices; s++)
@@ -114,6 +121,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const unsigned flags = data[0];
     data++;
     size--;
+    const uint8_t *raw_ext = NULL;
+    size_t raw_ext_size = 0;
+    if ((flags & 9) == 9 && size >= 1) {
+        raw_ext_size = data[0] < size - 1 ? data[0] : size - 1;
+        raw_ext = data + 1;
+        data += 1 + raw_ext_size;
+        size -= 1 + raw_ext_size;
+    }
     Nal *nals = malloc(sizeof(*nals) * MAX_NALS);
     uint8_t *buf = NULL, *ext = NULL;
     FsrH264Parser *p = NULL;
@@ -181,7 +196,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             count++;
         }
     }
-    if (fsr_h264_parser_open(&p, ext, (int)e) < 0)
+    if (fsr_h264_parser_open(&p, raw_ext ? raw_ext : ext, raw_ext ? (int)raw_ext_size : (int)e) < 0)
         goto done;
     size_t b = 0;
     for (size_t i = 0; i < n; i++) {
@@ -200,6 +215,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (b)
         feed(p, buf, b, &next);
 done:
+    if (getenv("FASTSR_FUZZ_VERBOSE"))
+        printf("h264_parse: flags 0x%02x: %lld pictures, %d with unreadable headers\n", flags, (long long)next,
+               unreadable);
+    unreadable = 0;
     fsr_h264_parser_close(&p);
     free(buf);
     free(ext);
