@@ -87,6 +87,31 @@ static void test_arch_json(void **state)
     }
 }
 
+/* Found by fuzzing (tests/fuzz/crashes/accel_json/dram-cycles-overflow.json):
+ * a DRAM interface at 1e-54 bytes per core cycle made the DRAM cycles of a
+ * layer overflow int64 (undefined behaviour).  Such a chip still parses; a
+ * layer it needs more than 2^48 cycles for is refused with one line. */
+static void test_arch_crawling_dram(void **state)
+{
+    (void)state;
+    FsrAccelArch a;
+    assert_int_equal(fsr_accel_arch_parse(&a, "{\"base\": \"eyeriss-v1\", \"name\": \"slow\", \"clock_hz\": 2e62,"
+                                              " \"dram_bus_bits\": 64, \"dram_clock_hz\": 60e6}", "slow.json"), 0);
+    FsrAccelNet *net = NULL;
+    assert_int_equal(fsr_accel_net_builtin(&net, "srcnn-9-1-5", 24, 16), 0);
+    FsrAccelReport *rep = NULL;
+    assert_int_equal(fsr_accel_eval_net(&rep, &a, net, 1, NULL), FSR_ERR(EOVERFLOW));
+    assert_null(rep);
+    if (!strstr(fsr_last_error(), "conv1 on slow") || !strstr(fsr_last_error(), "beyond the model's range"))
+        fail_msg("error line: %s", fsr_last_error());
+    /* the same chip at a sane DRAM speed maps the network */
+    a.dram_bytes_per_cycle = 1;
+    assert_int_equal(fsr_accel_eval_net(&rep, &a, net, 1, NULL), 0);
+    assert_true(rep->total.dram_cycles > 0 && rep->total.cycles >= rep->total.dram_cycles);
+    fsr_accel_report_close(&rep);
+    fsr_accel_net_close(&net);
+}
+
 static void test_net_json(void **state)
 {
     (void)state;
@@ -317,6 +342,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_arch_json),
+        cmocka_unit_test(test_arch_crawling_dram),
         cmocka_unit_test(test_net_json),
         cmocka_unit_test(test_tool_json_report),
         cmocka_unit_test(test_tool_errors),

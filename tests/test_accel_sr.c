@@ -285,6 +285,19 @@ static void test_quantiser_errors(void **state)
     assert_true(qbuild(&q, &t.m, &a) < 0);
     assert_non_null(strstr(fsr_last_error(), "layer 2"));
     t.layers[1].in_ch = 8;
+    /* Found by fuzzing (tests/fuzz/crashes/model/huge-weight.safetensors): a
+     * weight beyond 2^24 words was converted to int32 (undefined); now a
+     * clear refusal, with a 64-bit accumulator so that only the word fails. */
+    const float w0 = t.layers[0].weight[0];
+    t.layers[0].weight[0] = 1.65e13f;
+    a.acc_bits = 64;
+    assert_true(qbuild(&q, &t.m, &a) < 0);
+    if (!strstr(fsr_last_error(), "layer 1 has weights up to 1.65e+13, beyond what 16-bit words hold"))
+        fail_msg("error line: %s", fsr_last_error());
+    t.layers[0].weight[0] = w0;
+    assert_int_equal(qbuild(&q, &t.m, &a), 0);
+    fixed_model_close(&q);
+    fsr_accel_arch_eyeriss_v1(&a);
     uint8_t px[4] = { 0 };
     assert_true(accel_sr_luma(px, 2, px, 2, 3, 2, &t.m, &a, NULL) < 0); /* stride < width */
     free_model(&t);

@@ -502,6 +502,84 @@ static void test_bad_inputs(void **state)
     expect_input_error(tu_tmp("absurd.mkv"), "outside the supported range", "o8.mp4");
 }
 
+/* PSNR of two luma planes of the same size. */
+static double luma_psnr(const uint8_t *a, const uint8_t *b, int n)
+{
+    double se = 0;
+    for (int i = 0; i < n; i++)
+        se += (double)(a[i] - b[i]) * (a[i] - b[i]);
+    return se > 0 ? 10 * log10(255.0 * 255 * n / se) : 99;
+}
+
+/* Issue 18: a stream cropped by 26 columns on each side (coded 352x168,
+ * shown 300x168, as the JVT frame-cropping conformance streams) came out of
+ * libavcodec 326 wide (it crops less on the left to keep its alignment) and
+ * was refused as "frame size changed from 300x168 to 326x168".  Every mode
+ * now gives 600x336 of the right region: close to the bicubic upscale of
+ * the source's crop, far from a picture shifted by 26 columns. */
+static void test_cropped_stream(void **state)
+{
+    (void)state;
+    const char *src = "-f lavfi -i testsrc2=size=352x168:rate=25";
+    const char *clip = tu_tmp("crop26.mp4");
+    assert_int_equal(tu_run(NULL, 0, FFMPEG "%s -frames:v 8 -c:v libx264 -preset ultrafast -qp 10 "
+                            "-x264-params crop-rect=26,0,26,0 %s", src, clip), 0);
+    char ref[1024], shifted[1024];
+    snprintf(ref, sizeof(ref), "%s", tu_tmp("crop26-ref.png"));
+    snprintf(shifted, sizeof(shifted), "%s", tu_tmp("crop26-shifted.png"));
+    assert_int_equal(tu_run(NULL, 0, FFMPEG "%s -frames:v 1 -vf crop=300:168:26:0,scale=600:336:flags=bicubic %s",
+                            src, ref), 0);
+    assert_int_equal(tu_run(NULL, 0, FFMPEG "%s -frames:v 1 -vf crop=300:168:0:0,scale=600:336:flags=bicubic %s",
+                            src, shifted), 0);
+    int w, h;
+    uint8_t *want = tu_first_luma(ref, &w, &h), *wrong = tu_first_luma(shifted, &w, &h);
+    assert_non_null(want);
+    assert_non_null(wrong);
+    static const char *const modes[] = { "bicubic", "srcnn", "fast" };
+    for (int m = 0; m < 3; m++) {
+        char o[1100];
+        snprintf(o, sizeof(o), "%s", tu_tmp(modes[m]));
+        snprintf(o + strlen(o), sizeof(o) - strlen(o), "-crop26-x2.mkv");
+        const int rc = tu_run(out, sizeof(out), "%s -q -y -m %s --preset ultrafast --crf 10 %s %s", fastsr(),
+                              modes[m], clip, o);
+        if (rc != 0)
+            fail_msg("-m %s: exit %d: %s", modes[m], rc, out);
+        int ow, oh;
+        uint8_t *got = tu_first_luma(o, &ow, &oh);
+        assert_non_null(got);
+        assert_int_equal(ow, 600);
+        assert_int_equal(oh, 336);
+        const double right = luma_psnr(got, want, w * h), off = luma_psnr(got, wrong, w * h);
+        printf("-m %s: %.1f dB against the crop, %.1f dB against the crop 26 columns left\n", modes[m], right, off);
+        if (right < 28 || off > right - 10)
+            fail_msg("-m %s: %.1f dB against the crop, %.1f dB against it shifted", modes[m], right, off);
+        free(got);
+    }
+    free(want);
+    free(wrong);
+}
+
+/* A real size change in the middle of a stream stays an error, one line. */
+static void test_size_change_refused(void **state)
+{
+    (void)state;
+    const char *a = tu_tmp("size-a.h264"), *b = tu_tmp("size-b.h264"), *ab = tu_tmp("size-ab.h264");
+    assert_int_equal(tu_run(NULL, 0, FFMPEG "-f lavfi -i testsrc2=size=160x96:rate=25 -frames:v 10 -c:v libx264 "
+                            "-preset ultrafast %s", a), 0);
+    assert_int_equal(tu_run(NULL, 0, FFMPEG "-f lavfi -i testsrc2=size=192x96:rate=25 -frames:v 10 -c:v libx264 "
+                            "-preset ultrafast %s", b), 0);
+    assert_int_equal(tu_run(NULL, 0, "cat %s %s > %s", a, b, ab), 0);
+    static const char *const modes[] = { "bicubic", "fast" };
+    for (int m = 0; m < 2; m++) {
+        const char *o = tu_tmp("size-ab-x2.mkv");
+        const int rc = tu_run(out, sizeof(out), "%s -q -m %s --preset ultrafast %s %s", fastsr(), modes[m], ab, o);
+        if (rc != 1)
+            fail_msg("-m %s: exit %d: %s", modes[m], rc, out);
+        assert_one_error_line(out, "frame size changed from 160x96 to 192x96 mid-stream");
+        assert_no_output(o);
+    }
+}
+
 static void copy_prefix(const char *src, const char *dst, double fraction)
 {
     long long size = tu_file_size(src);
@@ -870,6 +948,8 @@ int main(void)
         cmocka_unit_test(test_display_matrix_kept),
         cmocka_unit_test(test_interrupt_leaves_nothing),
         cmocka_unit_test(test_threads_bit_identical),
+        cmocka_unit_test(test_cropped_stream),
+        cmocka_unit_test(test_size_change_refused),
     };
     return tu_result(cmocka_run_group_tests_name("cli", tests, make_clips, NULL));
 }

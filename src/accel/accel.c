@@ -208,6 +208,13 @@ static int64_t dram_bytes_of(const FsrAccelArch *a, const int64_t acc[FSR_ACCEL_
     return bytes_of(a, acc[FSR_ACCEL_DRAM]);
 }
 
+/* Cycles to move bytes over the DRAM interface, saturated at 2^62. */
+static int64_t dram_cycles_of(const FsrAccelArch *a, int64_t bytes)
+{
+    const double cycles = ceil((double)bytes / a->dram_bytes_per_cycle);
+    return cycles < 0x1p62 ? (int64_t)cycles : INT64_C(1) << 62;
+}
+
 static int unit_is_pj(const FsrAccelArch *a)
 {
     return !strcmp(a->energy_unit, "pJ");
@@ -223,7 +230,10 @@ void accel_cost(AccelCost *c, const FsrAccelArch *a, const AccelShape *sh, const
         for (int d = 0; d < FSR_ACCEL_NDATA; d++)
             e += a->e_level[l] * (double)acc[l][d];
     const int64_t compute = cand->compute_cycles;
-    c->dram_cycles = (int64_t)ceil((double)dram_bytes_of(a, acc) / a->dram_bytes_per_cycle);
+    /* Saturated: a crawling DRAM interface (a valid, if absurd, design) can
+     * need more cycles than int64 holds; fsr_accel_eval_layer refuses a
+     * layer beyond FSR_ACCEL_MAX_CYCLES. */
+    c->dram_cycles = dram_cycles_of(a, dram_bytes_of(a, acc));
     switch (a->dram_overlap) {
     case FSR_ACCEL_OVERLAP_FULL:
         c->cycles = accel_max64(compute, c->dram_cycles);
@@ -231,8 +241,7 @@ void accel_cost(AccelCost *c, const FsrAccelArch *a, const AccelShape *sh, const
     case FSR_ACCEL_OVERLAP_PREFETCH: {
         /* The serial part stalls the array (and keeps the link busy); the
          * rest moves while the array runs and only shows when it is longer. */
-        const int64_t ser = accel_min64(c->dram_cycles,
-                                        (int64_t)ceil((double)bytes_of(a, serial) / a->dram_bytes_per_cycle));
+        const int64_t ser = accel_min64(c->dram_cycles, dram_cycles_of(a, bytes_of(a, serial)));
         c->cycles = ser + accel_max64(compute, c->dram_cycles - ser);
         break;
     }
@@ -313,6 +322,10 @@ int fsr_accel_eval_layer(FsrAccelResult *res, const FsrAccelArch *a, const FsrAc
     }
     AccelCost cost;
     accel_cost(&cost, a, &sh, &c, opt.objective);
+    /* Totals over up to 10000 layers must stay within int64 too. */
+    if (cost.cycles > FSR_ACCEL_MAX_CYCLES)
+        return fsr_error(FSR_ERR(EOVERFLOW), "layer %s on %s: %.3g cycles (DRAM: %.3g bytes per cycle) is beyond the "
+                         "model's range (2^48)", layer.name, a->name, (double)cost.cycles, a->dram_bytes_per_cycle);
 
     memset(res, 0, sizeof(*res));
     snprintf(res->name, sizeof(res->name), "%s", layer.name);

@@ -33,6 +33,9 @@ typedef struct AccelCand {
 } AccelCand;
 
 /* Energy, cycles and the objective's score of a candidate. */
+/* Cycles of one layer the model reports (as MACs: 2^48). */
+#define FSR_ACCEL_MAX_CYCLES (INT64_C(1) << 48)
+
 typedef struct AccelCost {
     double energy;        /* dynamic + static, DRAM included */
     double energy_static;

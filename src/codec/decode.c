@@ -119,11 +119,14 @@ int fsr_decoder_open(FsrDecoder **out, const char *path, const FsrDecoderSetting
         goto fail;
     }
     d->codec->pkt_timebase = d->stream->time_base;
+    /* fastsr crops (wrap_frame): libavcodec's own cropping keeps the data
+     * 32-byte aligned by cropping less on the left, so a stream cropped by
+     * e.g. 26 columns there would come out wider than its stated size. */
+    d->codec->apply_cropping = 0;
     if (d->settings.side_info) {
         d->codec->thread_count = 1;
         d->codec->export_side_data |= AV_CODEC_EXPORT_DATA_MVS;
         if (d->settings.hook) {
-            d->codec->apply_cropping = 0;
             if (d->settings.hook->open &&
                 (ret = d->settings.hook->open(d->settings.hook->opaque, d->codec, d->stream)) < 0)
                 goto fail;
@@ -149,24 +152,30 @@ static int wrap_frame(FsrDecoder *d, FsrFrame *out)
 {
     AVFrame *f = d->frame;
     int ret;
-    /* Without cropping applied (hook mode) the frame is the coded picture;
-     * the picture handed out is still the cropped one. */
+    /* libavcodec does not crop (apply_cropping = 0): the frame is the coded
+     * picture, the picture handed out is the cropped one, exactly. */
     const size_t ct = f->crop_top, cl = f->crop_left;
     const int cw = f->width - (int)(f->crop_left + f->crop_right);
     const int ch = f->height - (int)(f->crop_top + f->crop_bottom);
     if (cw != d->width || ch != d->height)
         return fsr_error(FSR_ERR_UNSUPPORTED, "%s: frame size changed from %dx%d to %dx%d mid-stream; not supported",
                          d->path, d->width, d->height, cw, ch);
-    if ((ct | cl) & 1)
+    const AVFrame *src = f;
+    const int yuv420 = f->format == AV_PIX_FMT_YUV420P || f->format == AV_PIX_FMT_YUVJ420P;
+    if (yuv420 && (ct | cl) & 1)
         return fsr_error(FSR_ERR_UNSUPPORTED, "%s: odd crop offsets (%zu,%zu) are not supported for 4:2:0",
                          d->path, cl, ct);
-    const AVFrame *src = f;
-    if (f->format != AV_PIX_FMT_YUV420P && f->format != AV_PIX_FMT_YUVJ420P) {
+    if (!yuv420) {
         if ((ret = check_pix_fmt(d, f->format)) < 0)
             return ret;
-        if (ct | cl || f->width != d->width || f->height != d->height)
-            return fsr_error(FSR_ERR_UNSUPPORTED, "%s: cropped %s pictures are not supported with side information",
-                             d->path, av_get_pix_fmt_name(f->format));
+        /* other formats are converted from the cropped picture (no side
+         * information uses the coded one) */
+        if ((ct | cl | f->crop_right | f->crop_bottom) && av_frame_apply_cropping(f, AV_FRAME_CROP_UNALIGNED) < 0)
+            return fsr_error(FSR_ERR_UNSUPPORTED, "%s: cannot crop %s pictures", d->path,
+                             av_get_pix_fmt_name(f->format));
+        if (f->width != d->width || f->height != d->height)
+            return fsr_error(FSR_ERR_UNSUPPORTED, "%s: %s picture of %dx%d, expected %dx%d", d->path,
+                             av_get_pix_fmt_name(f->format), f->width, f->height, d->width, d->height);
         d->sws = sws_getCachedContext(d->sws, f->width, f->height, f->format, d->width, d->height,
                                       AV_PIX_FMT_YUV420P, SWS_BICUBIC | SWS_ACCURATE_RND, NULL, NULL, NULL);
         if (!d->sws)

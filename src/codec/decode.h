@@ -33,9 +33,9 @@ typedef struct FsrDecoderSettings {
      * callback must not keep pkt (it is unreferenced after the call). */
     int (*on_packet)(void *opaque, AVPacket *pkt);
     void *opaque;
-    /* Optional; needs side_info.  With a hook the decoder keeps the coded
-     * picture (apply_cropping = 0) so motion compensation can clamp at the
-     * coded size: pic is still the cropped picture, av the coded one. */
+    /* Optional; needs side_info.  The decoder keeps the coded picture
+     * (apply_cropping = 0) so motion compensation can clamp at the coded
+     * size: pic is the cropped picture, av the coded one (8-bit 4:2:0). */
     const FsrDecoderHook *hook;
 } FsrDecoderSettings;
 

@@ -138,6 +138,16 @@ void fsr_h264_build_lists(const FsrH264Parser *p, const Sps *sps, const SliceHea
 
 /* ---- POC (8.2.1) and reference marking (8.2.5) ---- */
 
+/* POCs of a damaged or hostile stream can run away (an MSB step per
+ * picture, delta_pic_order_cnt_bottom of +-2^31): kept within +-2^30 so
+ * that differences of two POCs fit an int32. */
+#define POC_LIMIT (1 << 30)
+
+static int32_t clamp_poc(int64_t v)
+{
+    return (int32_t)(v < -POC_LIMIT ? -POC_LIMIT : v > POC_LIMIT ? POC_LIMIT : v);
+}
+
 int32_t fsr_h264_compute_poc(FsrH264Parser *p, const Sps *sps, const SliceHeader *sh, int idr, int ref)
 {
     const int max_frame_num = 1 << sps->log2_max_frame_num;
@@ -148,23 +158,24 @@ int32_t fsr_h264_compute_poc(FsrH264Parser *p, const Sps *sps, const SliceHeader
         const int max_lsb = 1 << sps->log2_max_poc_lsb;
         int msb = prev_msb;
         if (sh->poc_lsb < prev_lsb && prev_lsb - sh->poc_lsb >= max_lsb / 2)
-            msb = prev_msb + max_lsb;
+            msb = clamp_poc((int64_t)prev_msb + max_lsb);
         else if (sh->poc_lsb > prev_lsb && sh->poc_lsb - prev_lsb > max_lsb / 2)
-            msb = prev_msb - max_lsb;
-        int top = msb + sh->poc_lsb, bottom = top + sh->delta_poc_bottom;
+            msb = clamp_poc((int64_t)prev_msb - max_lsb);
+        const int64_t top = (int64_t)msb + sh->poc_lsb, bottom = top + sh->delta_poc_bottom;
         if (ref) {
             p->prev_poc_msb = msb;
             p->prev_poc_lsb = sh->poc_lsb;
         }
-        return top < bottom ? top : bottom;
+        return clamp_poc(top < bottom ? top : bottom);
     }
     /* types 1 (approximated, flagged) and 2 */
-    int offset = idr ? 0 : p->prev_frame_num_offset + (p->prev_frame_num > sh->frame_num ? max_frame_num : 0);
+    const int offset =
+        idr ? 0 : clamp_poc((int64_t)p->prev_frame_num_offset + (p->prev_frame_num > sh->frame_num ? max_frame_num : 0));
     p->prev_frame_num_offset = offset;
     p->prev_frame_num = sh->frame_num;
     if (idr)
         return 0;
-    return 2 * (offset + sh->frame_num) - (ref ? 0 : 1);
+    return clamp_poc(2 * ((int64_t)offset + sh->frame_num) - (ref ? 0 : 1));
 }
 
 static void dpb_remove(FsrH264Parser *p, int i)

@@ -45,6 +45,19 @@ static unsigned get_ue(Bits *b)
     return zeros ? ((1u << zeros) - 1 + get_bits(b, zeros)) : 0;
 }
 
+/* ue(v) limited to 0..max (the range the standard allows, or what fastsr
+ * can hold): a larger value marks the header unreadable (overrun) and
+ * reads as max, so no caller ever sees a value outside the range. */
+static int get_ue_max(Bits *b, unsigned max)
+{
+    unsigned v = get_ue(b);
+    if (v > max) {
+        b->overrun = 1;
+        return (int)max;
+    }
+    return (int)v;
+}
+
 static int get_se(Bits *b)
 {
     unsigned v = get_ue(b);
@@ -94,21 +107,21 @@ static void parse_sps(FsrH264Parser *p, Bits *b)
     if (profile == 100 || profile == 110 || profile == 122 || profile == 244 || profile == 44 || profile == 83 ||
         profile == 86 || profile == 118 || profile == 128 || profile == 138 || profile == 139 || profile == 134 ||
         profile == 135) {
-        s.chroma_format_idc = get_ue(b);
+        s.chroma_format_idc = get_ue_max(b, 3);
         if (s.chroma_format_idc == 3)
-            get_bit(b);
-        s.bit_depth = 8 + get_ue(b);
-        get_ue(b);
+            s.separate_colour_plane = get_bit(b);
+        s.bit_depth = 8 + get_ue_max(b, 6);
+        get_ue_max(b, 6);
         get_bit(b);
         if (get_bit(b))
             for (int i = 0; i < (s.chroma_format_idc != 3 ? 8 : 12); i++)
                 if (get_bit(b))
                     skip_scaling_list(b, i < 6 ? 16 : 64);
     }
-    s.log2_max_frame_num = get_ue(b) + 4;
-    s.poc_type = get_ue(b);
+    s.log2_max_frame_num = get_ue_max(b, 12) + 4;
+    s.poc_type = get_ue_max(b, 2);
     if (s.poc_type == 0) {
-        s.log2_max_poc_lsb = get_ue(b) + 4;
+        s.log2_max_poc_lsb = get_ue_max(b, 12) + 4;
     } else if (s.poc_type == 1) {
         s.delta_pic_order_always_zero = get_bit(b);
         get_se(b);
@@ -119,10 +132,10 @@ static void parse_sps(FsrH264Parser *p, Bits *b)
         for (unsigned i = 0; i < n; i++)
             get_se(b);
     }
-    s.max_num_ref_frames = get_ue(b);
+    s.max_num_ref_frames = get_ue_max(b, 16);
     get_bit(b); /* gaps_in_frame_num_value_allowed_flag */
-    s.mb_w = get_ue(b) + 1;
-    int map_h = get_ue(b) + 1;
+    s.mb_w = get_ue_max(b, 1023) + 1;
+    int map_h = get_ue_max(b, 1023) + 1;
     s.frame_mbs_only = get_bit(b);
     if (!s.frame_mbs_only)
         s.mbaff = get_bit(b);
@@ -138,20 +151,20 @@ static void parse_pps(FsrH264Parser *p, Bits *b)
 {
     Pps s = { 0 };
     unsigned id = get_ue(b);
-    s.sps_id = get_ue(b);
-    if (id >= 256 || s.sps_id >= 32)
+    s.sps_id = get_ue_max(b, 31);
+    if (id >= 256 || b->overrun)
         return;
     get_bit(b); /* entropy_coding_mode_flag */
     s.bottom_field_pic_order_present = get_bit(b);
-    s.num_slice_groups = get_ue(b) + 1;
+    s.num_slice_groups = get_ue_max(b, 7) + 1;
     if (s.num_slice_groups > 1) {
         /* FMO: the slice-group map is not needed to name it unmodelled. */
         s.valid = 1;
         p->pps[id] = s;
         return;
     }
-    s.num_ref_idx_default[0] = get_ue(b) + 1;
-    s.num_ref_idx_default[1] = get_ue(b) + 1;
+    s.num_ref_idx_default[0] = get_ue_max(b, 31) + 1;
+    s.num_ref_idx_default[1] = get_ue_max(b, 31) + 1;
     s.weighted_pred = get_bit(b);
     s.weighted_bipred_idc = get_bits(b, 2);
     get_se(b);
@@ -178,14 +191,14 @@ static void parse_pps(FsrH264Parser *p, Bits *b)
 static int parse_slice_identity(FsrH264Parser *p, Bits *b, int nal_type, SliceHeader *sh, const Sps **psps,
                                 unsigned *unmodelled)
 {
-    sh->first_mb = get_ue(b);
-    sh->type = get_ue(b) % 5;
+    sh->first_mb = get_ue_max(b, 1024 * 1024 - 1);
+    sh->type = get_ue_max(b, 9) % 5;
     if (sh->type == 3)
         sh->type = FSR_SLICE_P; /* SP */
     else if (sh->type == 4)
         sh->type = FSR_SLICE_I; /* SI */
-    sh->pps_id = get_ue(b);
-    if (sh->pps_id >= 256 || !p->pps[sh->pps_id].valid)
+    sh->pps_id = get_ue_max(b, 255);
+    if (b->overrun || !p->pps[sh->pps_id].valid)
         return -1;
     const Pps *pps = &p->pps[sh->pps_id];
     const Sps *sps = &p->sps[pps->sps_id];
@@ -198,8 +211,8 @@ static int parse_slice_identity(FsrH264Parser *p, Bits *b, int nal_type, SliceHe
     }
     if (sps->chroma_format_idc != 1 || sps->bit_depth != 8)
         *unmodelled |= FSR_UNMODELLED_FORMAT;
-    if (sps->chroma_format_idc == 3)
-        get_bits(b, 2);
+    if (sps->separate_colour_plane)
+        get_bits(b, 2); /* colour_plane_id */
     sh->frame_num = get_bits(b, sps->log2_max_frame_num);
     if (!sps->frame_mbs_only) {
         sh->field = get_bit(b);
@@ -209,7 +222,7 @@ static int parse_slice_identity(FsrH264Parser *p, Bits *b, int nal_type, SliceHe
             *unmodelled |= FSR_UNMODELLED_FIELD;
     }
     if (nal_type == 5)
-        sh->idr_pic_id = get_ue(b);
+        sh->idr_pic_id = get_ue_max(b, 65535);
     if (sps->poc_type == 0) {
         sh->poc_lsb = get_bits(b, sps->log2_max_poc_lsb);
         if (pps->bottom_field_pic_order_present && !sh->field)
@@ -237,9 +250,9 @@ static int parse_ref_lists(const Pps *pps, Bits *b, SliceHeader *sh)
     if (sh->type == FSR_SLICE_I)
         return 0;
     if (get_bit(b)) {
-        sh->num_ref[0] = get_ue(b) + 1;
+        sh->num_ref[0] = get_ue_max(b, 31) + 1;
         if (sh->type == FSR_SLICE_B)
-            sh->num_ref[1] = get_ue(b) + 1;
+            sh->num_ref[1] = get_ue_max(b, 31) + 1;
     }
     if (sh->num_ref[0] > FSR_H264_MAX_REFS || sh->num_ref[1] > FSR_H264_MAX_REFS)
         return -1;
@@ -247,13 +260,14 @@ static int parse_ref_lists(const Pps *pps, Bits *b, SliceHeader *sh)
         if (!get_bit(b))
             continue;
         for (;;) {
-            int idc = get_ue(b);
+            int idc = get_ue_max(b, 5);
             if (idc == 3)
                 break;
             if (idc > 3 || sh->mod_n[l] > FSR_H264_MAX_REFS || b->overrun)
                 return -1;
             sh->mod_idc[l][sh->mod_n[l]] = idc;
-            sh->mod_val[l][sh->mod_n[l]++] = get_ue(b);
+            /* abs_diff_pic_num_minus1 < MaxPicNum (2^16), long_term_pic_num */
+            sh->mod_val[l][sh->mod_n[l]++] = get_ue_max(b, 65535);
         }
     }
     return 0;
@@ -277,9 +291,11 @@ static int parse_pred_weights(const Sps *sps, const Pps *pps, Bits *b, const Sli
     if (!(pps->weighted_pred && sh->type == FSR_SLICE_P) && !(pps->weighted_bipred_idc == 1 && sh->type == FSR_SLICE_B))
         return 0;
     sl->weight_mode = FSR_WEIGHT_EXPLICIT;
-    sl->log2_denom[0] = get_ue(b);
-    sl->log2_denom[1] = sps->chroma_format_idc ? (int)get_ue(b) : 0;
-    if (sl->log2_denom[0] > 7 || sl->log2_denom[1] > 7)
+    sl->log2_denom[0] = get_ue_max(b, 7);
+    /* chroma weights where ChromaArrayType != 0 */
+    const int chroma = sps->chroma_format_idc && !sps->separate_colour_plane;
+    sl->log2_denom[1] = chroma ? get_ue_max(b, 7) : 0;
+    if (b->overrun)
         return -1;
     for (int l = 0; l < (sh->type == FSR_SLICE_B ? 2 : 1); l++)
         for (int i = 0; i < sh->num_ref[l]; i++) {
@@ -289,7 +305,7 @@ static int parse_pred_weights(const Sps *sps, const Pps *pps, Bits *b, const Sli
                 sl->weight[l][i][0] = (int16_t)get_se(b);
                 sl->offset[l][i][0] = (int16_t)get_se(b);
             }
-            if (sps->chroma_format_idc && get_bit(b))
+            if (chroma && get_bit(b))
                 for (int c = 1; c < 3; c++) {
                     sl->weight[l][i][c] = (int16_t)get_se(b);
                     sl->offset[l][i][c] = (int16_t)get_se(b);
@@ -309,18 +325,20 @@ static int parse_ref_marking(Bits *b, int nal_type, SliceHeader *sh)
     if (!(sh->adaptive = get_bit(b)))
         return 0;
     for (;;) {
-        int op = get_ue(b);
+        int op = get_ue_max(b, 7);
         if (!op)
             break;
         if (op > 6 || sh->mmco_n >= 66 || b->overrun)
             return -1;
         sh->mmco[sh->mmco_n][0] = op;
+        /* difference_of_pic_nums_minus1 < MaxPicNum (2^16); long-term
+         * picture numbers and indices below 32 */
         if (op == 1 || op == 3)
-            sh->mmco[sh->mmco_n][1] = get_ue(b);
+            sh->mmco[sh->mmco_n][1] = get_ue_max(b, 65535);
         if (op == 2)
-            sh->mmco[sh->mmco_n][1] = get_ue(b);
+            sh->mmco[sh->mmco_n][1] = get_ue_max(b, 31);
         if (op == 3 || op == 6 || op == 4)
-            sh->mmco[sh->mmco_n][2] = get_ue(b);
+            sh->mmco[sh->mmco_n][2] = get_ue_max(b, 32);
         sh->mmco_n++;
     }
     return 0;
@@ -544,12 +562,11 @@ done:
 void fsr_h264_implicit_weights(int32_t cur, int32_t poc0, int32_t poc1, int long0, int long1, int *w0, int *w1)
 {
     *w0 = *w1 = 32;
-    int td = poc1 - poc0;
-    td = td < -128 ? -128 : td > 127 ? 127 : td;
+    const int64_t td64 = (int64_t)poc1 - poc0, tb64 = (int64_t)cur - poc0;
+    const int td = td64 < -128 ? -128 : td64 > 127 ? 127 : (int)td64;
     if (!td || long0 || long1)
         return;
-    int tb = cur - poc0;
-    tb = tb < -128 ? -128 : tb > 127 ? 127 : tb;
+    const int tb = tb64 < -128 ? -128 : tb64 > 127 ? 127 : (int)tb64;
     int tx = (16384 + abs(td / 2)) / td;
     int dsf = (tb * tx + 32) >> 6;
     dsf = dsf < -1024 ? -1024 : dsf > 1023 ? 1023 : dsf;

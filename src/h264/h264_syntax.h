@@ -11,6 +11,7 @@
 typedef struct Sps {
     int valid;
     int chroma_format_idc, bit_depth;
+    int separate_colour_plane;       /* 4:4:4 coded as three monochrome planes */
     int log2_max_frame_num, poc_type, log2_max_poc_lsb;
     int delta_pic_order_always_zero;
     int max_num_ref_frames;

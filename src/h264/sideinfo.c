@@ -201,15 +201,12 @@ static int hook_open(void *opaque, AVCodecContext *avctx, const AVStream *st)
     FsrSideInfo *si = opaque;
     (void)st;
     snprintf(si->codec_name, sizeof(si->codec_name), "%s", avcodec_get_name(avctx->codec_id));
-    if (avctx->codec_id != AV_CODEC_ID_H264) {
-        avctx->apply_cropping = 1; /* plain frames: let libavcodec crop */
-        return 0;
-    }
+    if (avctx->codec_id != AV_CODEC_ID_H264)
+        return 0; /* plain frames */
     /* fastsr's motion compensation is 8-bit 4:2:0 (as its pictures are) */
     if (avctx->pix_fmt != AV_PIX_FMT_YUV420P && avctx->pix_fmt != AV_PIX_FMT_YUVJ420P &&
         avctx->pix_fmt != AV_PIX_FMT_NONE) {
         snprintf(si->codec_name, sizeof(si->codec_name), "h264 (%s)", av_get_pix_fmt_name(avctx->pix_fmt));
-        avctx->apply_cropping = 1;
         return 0;
     }
     int ret = fsr_h264_parser_open(&si->parser, avctx->extradata, avctx->extradata_size);

@@ -243,6 +243,13 @@ int fixed_model_build(FixedModel *q, const FsrModel *m, const FsrSRSettings *a)
                                  a->acc_bits, li + 1);
             }
         }
+        /* frac_for stops at 2^-24: larger weights fit no word at all. */
+        if (ldexp(wmax, wf) > (double)qmax) {
+            free(cal);
+            fixed_model_close(q);
+            return fsr_error(FSR_ERR(ERANGE), "fixed-point SR: layer %d has weights up to %g, beyond what %d-bit words hold",
+                             li + 1, wmax, B);
+        }
         /* Narrowing the weights to fit the accumulator must leave them a
          * few significant bits, or the layer would silently vanish. */
         if (wmax > 0 && ldexp(wmax, wf) < 4) {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <unistd.h>
 
@@ -277,6 +278,11 @@ static int read_file(const char *path, uint8_t **data, size_t *size)
         return fsr_error(FSR_ERR(errno ? errno : ENOENT), "%s: cannot open model file: %s", path, strerror(errno));
     int ret = 0;
     long long len = -1;
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        return fsr_error(FSR_ERR(EISDIR), "%s: is a directory, not a model file", path);
+    }
     if (fseek(f, 0, SEEK_END) == 0)
         len = ftell(f);
     if (len < 0 || fseek(f, 0, SEEK_SET) != 0) {

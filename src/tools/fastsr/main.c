@@ -88,6 +88,10 @@ int main(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* Past a file size limit (ulimit -f) a write fails with EFBIG, as on a
+     * full disk, and the run ends with its error line and no output;
+     * SIGXFSZ's default would kill the process and leave the temporary. */
+    signal(SIGXFSZ, SIG_IGN);
     o.settings.cancel = &interrupted;
 
     ProgressState ps = { 0 };
