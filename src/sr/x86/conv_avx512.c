@@ -113,77 +113,10 @@ static void conv_row_c8_avx512(float *out, ptrdiff_t out_cs, const float *const 
     }
 }
 
-/* Single-channel input, 32 output channels x NX pixels, stored interleaved
- * (8 channels per block of blk_out: each vector is two blocks). */
-#define C1_FMA(j)                                                                   \
-    if (NX > j) {                                                                   \
-        const __m512 v = _mm512_set1_ps(p[kx + j]);                                 \
-        a##j##_0 = _mm512_fmadd_ps(w0, v, a##j##_0);                                \
-        a##j##_1 = _mm512_fmadd_ps(w1, v, a##j##_1);                                \
-    }
-#define C1_HALVES(v, o_)                                                            \
-    do {                                                                            \
-        const __m512 r_ = relu ? _mm512_max_ps(v, zero) : v;                        \
-        _mm256_storeu_ps(o_, _mm512_castps512_ps256(r_));                           \
-        _mm256_storeu_ps((o_) + blk_out, _mm512_extractf32x8_ps(r_, 1));            \
-    } while (0)
-#define C1_STORE(j)                                                                 \
-    if (NX > j) {                                                                   \
-        C1_HALVES(a##j##_0, o + 8 * j);                                             \
-        C1_HALVES(a##j##_1, o + 2 * blk_out + 8 * j);                               \
-    }
-#define DEF_1C8(NX_)                                                                          \
-AVX512 __attribute__((noinline)) static void                                                 \
-c1_block_##NX_(float *out, ptrdiff_t blk_out, const float *const *rows, int x, const float *w, \
-               const float *bias, int kh, int kw, int relu)                                   \
-{                                                                                             \
-    enum { NX = NX_ };                                                                        \
-    R12(C8_DECL)                                                                              \
-    const __m512 b0 = _mm512_loadu_ps(bias), b1 = _mm512_loadu_ps(bias + 16);                 \
-    R12(C8_BIAS)                                                                              \
-    const float *wp = w;                                                                      \
-    for (int ky = 0; ky < kh; ky++) {                                                         \
-        const float *p = rows[ky] + x;                                                        \
-        _Pragma("GCC unroll 1")                                                               \
-        for (int kx = 0; kx < kw; kx++, wp += 32) {                                           \
-            const __m512 w0 = _mm512_load_ps(wp), w1 = _mm512_load_ps(wp + 16);               \
-            R12(C1_FMA)                                                                       \
-        }                                                                                     \
-    }                                                                                         \
-    const __m512 zero = _mm512_setzero_ps();                                                  \
-    float *o = out + x * 8;                                                                   \
-    R12(C1_STORE)                                                                             \
-}
-
-DEF_1C8(12)
-DEF_1C8(8)
-DEF_1C8(4)
-DEF_1C8(2)
-DEF_1C8(1)
-
-typedef void (*C1Fn)(float *, ptrdiff_t, const float *const *, int, const float *, const float *, int, int, int);
-
-static void conv_row_1_to_c8_avx512(float *out, ptrdiff_t blk_out, const float *const *rows, ptrdiff_t in_cs,
-                                    const FsrPackedConv *c, int width)
-{
-    (void)in_cs;
-    for (int ob = 0; ob < c->out_ch / 32; ob++) {
-        const float *w = c->w + (size_t)ob * c->kh * c->kw * 32;
-        float *o = out + ob * 4 * blk_out;
-        int x = 0;
-        for (; x + 12 <= width; x += 12)
-            c1_block_12(o, blk_out, rows, x, w, c->b + ob * 32, c->kh, c->kw, c->relu);
-        static const struct {
-            int n;
-            C1Fn fn;
-        } tails[] = { { 8, c1_block_8 }, { 4, c1_block_4 }, { 2, c1_block_2 }, { 1, c1_block_1 } };
-        for (int t = 0; t < 4; t++)
-            if (width - x >= tails[t].n) {
-                tails[t].fn(o, blk_out, rows, x, w, c->b + ob * 32, c->kh, c->kw, c->relu);
-                x += tails[t].n;
-            }
-    }
-}
+/* No conv_row_1_to_c8 here: a 32-channel x 12-pixel version (12
+ * broadcasts and 2 weight loads per 24 FMAs, halves stored to two blocks)
+ * ran layer 1 of 9-5-5 about 10% slower than the AVX2 one (fastsr-bench
+ * --conv, CPU time, same run), so the AVX2 entry stays. */
 
 /* ---- planar rows ---- */
 
@@ -436,7 +369,6 @@ void fsr_conv_dsp_init_avx512(FsrConvDSP *dsp)
 {
     dsp->conv_row = conv_row_avx512;
     dsp->conv_row_c8 = conv_row_c8_avx512;
-    dsp->conv_row_1_to_c8 = conv_row_1_to_c8_avx512;
     dsp->conv_parts = conv_parts_avx512;
     dsp->prelu_row = prelu_row_avx512;
 }
