@@ -144,6 +144,53 @@ static void test_engine_simd_matches_reference(void **state)
     engine_matches_reference(tu_require_simd(), 1001);
 }
 
+/* The SIMD levels below the CPU's best (AVX2 on an AVX-512 machine), which
+ * the test above does not reach, and the same bits from every SIMD level:
+ * the AVX-512 kernels sum each pixel in the AVX2 kernels' order. */
+static void test_engine_simd_levels(void **state)
+{
+    (void)state;
+    const unsigned top = tu_require_simd();
+    /* the float engine has two SIMD kernel sets, AVX2 and AVX-512 (VNNI
+     * adds none) */
+    if (!(top & FSR_CPU_AVX512)) {
+        /* not a skip: on an AVX2 machine the test above covers the one SIMD
+         * engine, and a skip would mark this whole program skipped */
+        print_message("test_engine_simd_levels: no AVX-512 on this CPU (or FASTSR_CPU caps it below): the AVX2 "
+                      "engine is the only SIMD one, nothing to compare\n");
+        return;
+    }
+    engine_matches_reference(FSR_CPU_SSE2 | FSR_CPU_AVX2_FMA, 2001);
+    static const int net_ids[] = { 3, 5, 7, 9, 10 };
+    enum { W = 141, H = 29 };
+    for (size_t i = 0; i < sizeof(net_ids) / sizeof(net_ids[0]); i++) {
+        const int n = net_ids[i];
+        uint32_t seed = 77 + (uint32_t)n;
+        FsrModel *m = random_model(nets[n].n, nets[n].ch, nets[n].k, FSR_PAD_ZERO, seed);
+        float *in = malloc(sizeof(float) * W * H), *first = NULL, *out = malloc(sizeof(float) * W * H);
+        for (int j = 0; j < W * H; j++)
+            in[j] = frand(&seed, 0.f, 1.f);
+        for (int l = 0; l < FSR_CPU_NB_LEVELS; l++) {
+            const unsigned f = fsr_cpu_levels[l].flags;
+            if (!(f & FSR_CPU_AVX2_FMA) || (top & f) != f)
+                continue;
+            FsrSR *sr = NULL;
+            assert_int_equal(fsr_sr_open_flags(&sr, m, 2, f), 0);
+            assert_int_equal(fsr_sr_run_float(sr, out, W, in, W, W, H, 0, 0, W, H), 0);
+            fsr_sr_close(&sr);
+            if (!first) {
+                first = out;
+                out = malloc(sizeof(float) * W * H);
+            } else if (memcmp(first, out, sizeof(float) * W * H))
+                fail_msg("%s: level %s differs from the lowest SIMD level", m->name, fsr_cpu_levels[l].name);
+        }
+        fsr_model_close(&m);
+        free(in);
+        free(first);
+        free(out);
+    }
+}
+
 /* SRCNN's own shape (64 and 32 channels) on a picture a bit larger than
  * one tile. */
 static void test_srcnn_size_c_matches_reference(void **state)
@@ -808,6 +855,7 @@ int main(void)
         cmocka_unit_test(test_parts_kernel_simd_vs_c),
         cmocka_unit_test(test_engine_c_matches_reference),
         cmocka_unit_test(test_engine_simd_matches_reference),
+        cmocka_unit_test(test_engine_simd_levels),
         cmocka_unit_test(test_srcnn_size_c_matches_reference),
         cmocka_unit_test(test_srcnn_size_simd_matches_reference),
         cmocka_unit_test(test_threads_and_tiles_identical),

@@ -32,11 +32,14 @@ enum FsrLogLevel {
 enum {
     FSR_CPU_SSE2 = 1 << 0,     /* every x86-64 */
     FSR_CPU_AVX2_FMA = 1 << 1, /* AVX2 and FMA3 together */
+    FSR_CPU_AVX512 = 1 << 2,   /* AVX-512 F, BW, VL and DQ together (with OS support for the zmm state) */
+    FSR_CPU_AVX512_VNNI = 1 << 3, /* AVX-512 VNNI (vpdpwssd, vpdpbusd) */
 };
 
 /* Flags of this CPU as the library's kernels use them: detected once, and
  * capped by the environment variable FASTSR_CPU naming a level ("c" forces
- * the plain C kernels, "sse2", "avx2"), read at the first call.  Programs
+ * the plain C kernels, "sse2", "avx2", "avx512", "avx512vnni"), read at the
+ * first call.  Programs
  * with kernels of their own ask here so that one variable caps them all. */
 FSR_API unsigned fsr_cpu_flags(void);
 

@@ -11,6 +11,8 @@ const FsrCpuLevel fsr_cpu_levels[FSR_CPU_NB_LEVELS] = {
     { "c", 0 },
     { "sse2", FSR_CPU_SSE2 },
     { "avx2", FSR_CPU_SSE2 | FSR_CPU_AVX2_FMA },
+    { "avx512", FSR_CPU_SSE2 | FSR_CPU_AVX2_FMA | FSR_CPU_AVX512 },
+    { "avx512vnni", FSR_CPU_SSE2 | FSR_CPU_AVX2_FMA | FSR_CPU_AVX512 | FSR_CPU_AVX512_VNNI },
 };
 
 static unsigned cpu_flags;
@@ -36,6 +38,13 @@ static void detect(void)
         flags |= FSR_CPU_SSE2;
     if ((flags & FSR_CPU_SSE2) && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
         flags |= FSR_CPU_AVX2_FMA;
+    /* libgcc sets the avx512* features only when XGETBV says the OS saves
+     * the opmask and zmm state. */
+    if ((flags & FSR_CPU_AVX2_FMA) && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
+        flags |= FSR_CPU_AVX512;
+    if ((flags & FSR_CPU_AVX512) && __builtin_cpu_supports("avx512vnni"))
+        flags |= FSR_CPU_AVX512_VNNI;
 #endif
     cpu_flags = flags & env_cap();
 }

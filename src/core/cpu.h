@@ -14,7 +14,7 @@ typedef struct FsrCpuLevel {
     unsigned flags;
 } FsrCpuLevel;
 
-#define FSR_CPU_NB_LEVELS 3
+#define FSR_CPU_NB_LEVELS 5
 extern const FsrCpuLevel fsr_cpu_levels[FSR_CPU_NB_LEVELS];
 
 #endif

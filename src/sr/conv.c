@@ -1,5 +1,5 @@
 /* Row convolution kernels: packing, the C kernels (each the reference of
- * its AVX2 twin in x86/conv_avx2.c), the kernel table, and the whole-layer
+ * its AVX2 and AVX-512 twins in x86/conv_avx2.c, x86/conv_avx512.c), the kernel table, and the whole-layer
  * reference convolution the engine is tested against. */
 #include "conv.h"
 
@@ -382,6 +382,8 @@ void fsr_conv_dsp_init(FsrConvDSP *dsp, unsigned cpu_flags)
 #if defined(__x86_64__)
     if (cpu_flags & FSR_CPU_AVX2_FMA)
         fsr_conv_dsp_init_avx2(dsp);
+    if (cpu_flags & FSR_CPU_AVX512)
+        fsr_conv_dsp_init_avx512(dsp);
 #else
     (void)cpu_flags;
 #endif

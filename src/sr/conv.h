@@ -115,6 +115,9 @@ int fsr_conv_deconv_phases(FsrConvLayer *out, const FsrConvLayer *deconv, int s,
 void fsr_conv_dsp_init(FsrConvDSP *dsp, unsigned cpu_flags);
 /* The AVX2 + FMA entries (x86/conv_avx2.c), for fsr_conv_dsp_init. */
 void fsr_conv_dsp_init_avx2(FsrConvDSP *dsp);
+/* The AVX-512 entries (x86/conv_avx512.c), over the AVX2 ones: all but
+ * to_c8 (a copy, memory-bound) and conv_row_1_to_c8 (slower measured). */
+void fsr_conv_dsp_init_avx512(FsrConvDSP *dsp);
 
 /* out[x] = act(b + parts[0][x] + parts[1][x] + ...), parts[ky] NULL for a
  * row outside the picture under zero padding (skipped).  Plain C for every

@@ -434,6 +434,8 @@ void fixed_dsp_init(FsrFixedDSP *dsp, unsigned cpu_flags)
 #if defined(__x86_64__)
     if (cpu_flags & FSR_CPU_AVX2_FMA)
         fixed_dsp_init_avx2(dsp);
+    if (cpu_flags & FSR_CPU_AVX512_VNNI)
+        fixed_dsp_init_avx512_vnni(dsp);
 #else
     (void)cpu_flags;
 #endif

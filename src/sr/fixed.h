@@ -56,6 +56,8 @@ typedef struct FsrFixedDSP {
 void fixed_dsp_init(FsrFixedDSP *dsp, unsigned cpu_flags);
 /* The AVX2 entries (x86/accel_sr_avx2.c), for fixed_dsp_init. */
 void fixed_dsp_init_avx2(FsrFixedDSP *dsp);
+/* The AVX-512 VNNI entry (x86/fixed_avx512.c: vpdpwssd). */
+void fixed_dsp_init_avx512_vnni(FsrFixedDSP *dsp);
 /* pairs[r * pw + j] = (rows[r * pw + j], rows[r * pw + j + 1]) as int16
  * halves, the last of a row paired with 0. */
 void fixed_make_pairs(int32_t *pairs, const int32_t *rows, int nrows, int pw);

@@ -46,7 +46,7 @@ unsigned checkasm_lower_flags(void)
 
 static void line(const char *entry, const char *what)
 {
-    printf("%-9s %-18s %-5s %s\n", st.family, entry, fsr_cpu_levels[st.level].name, what);
+    printf("%-9s %-18s %-10s %s\n", st.family, entry, fsr_cpu_levels[st.level].name, what);
 }
 
 int checkasm_func(const void *ref, const void *prev, const void *fn, const char *name)
@@ -149,11 +149,15 @@ int main(int argc, char **argv)
         }
     }
     const unsigned flags = fsr_cpu_flags();
-    printf("checkasm: seed %u, CPU levels:", seed);
-    for (int l = 0; l < FSR_CPU_NB_LEVELS; l++)
-        if ((flags & fsr_cpu_levels[l].flags) == fsr_cpu_levels[l].flags)
-            printf(" %s", fsr_cpu_levels[l].name);
-    printf("\n");
+    /* The levels compared with C here, and those skipped (the CPU lacks
+     * them, or FASTSR_CPU caps below them). */
+    char ran[128] = "", skipped[128] = "";
+    for (int l = 1; l < FSR_CPU_NB_LEVELS; l++) {
+        char *to = (flags & fsr_cpu_levels[l].flags) == fsr_cpu_levels[l].flags ? ran : skipped;
+        strncat(to, " ", sizeof(ran) - strlen(to) - 1);
+        strncat(to, fsr_cpu_levels[l].name, sizeof(ran) - strlen(to) - 1);
+    }
+    printf("checkasm: seed %u, levels run:%s, skipped:%s\n", seed, *ran ? ran : " none", *skipped ? skipped : " none");
     int found = 0;
     for (size_t f = 0; f < sizeof(families) / sizeof(families[0]); f++) {
         if (only && strcmp(only, families[f].name))
@@ -175,7 +179,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "checkasm: no family '%s'\n", only);
         return 2;
     }
-    printf("checkasm: %d compared, %d failed, %d skipped\n", st.compared, st.failed, st.skipped);
+    printf("checkasm: %d compared, %d failed, %d skipped; levels run:%s, skipped:%s\n", st.compared, st.failed,
+           st.skipped, *ran ? ran : " none", *skipped ? skipped : " none");
     if (st.failed)
         return 1;
     return st.compared ? 0 : 77;

@@ -1,6 +1,9 @@
 /* The SR engine's convolution kernels.  The SIMD versions contract
  * multiply-adds (FMA), so they are compared with C within a relative error
- * of 1e-4, like the engine's tests; the interleaving copy is exact. */
+ * of 1e-4, like the engine's tests; the interleaving copy and PReLU are
+ * exact.  The SIMD levels sum in the same order (one FMA per tap, in the
+ * packed order), so a level above another SIMD level must give its bits
+ * exactly (AVX-512 = AVX2): checked too. */
 #include "checkasm.h"
 
 #include <math.h>
@@ -47,6 +50,18 @@ static int close(const float *a, const float *b, int channels, ptrdiff_t cs, int
         }
     return 1;
 }
+
+/* When the level below has a SIMD version of its own (not C's), this
+ * level must give the same bits: out: its result (n floats), run: the
+ * lower version's call into buffer `lo`. */
+#define SAME_AS_LOWER(entry, lo, out, n, run, ...)                                                                 \
+    do {                                                                                                           \
+        if (lower->entry != c->entry) {                                                                            \
+            run;                                                                                                   \
+            if (memcmp(lo, out, (n) * sizeof(float)))                                                              \
+                checkasm_fail("not the bits of the level below: " __VA_ARGS__);                                   \
+        }                                                                                                          \
+    } while (0)
 
 /* planar rows (kh of in_ch channels) and the same rows interleaved by 8 */
 typedef struct Rows {
@@ -124,6 +139,9 @@ static void check_conv_row(const FsrConvDSP *c, const FsrConvDSP *lower, const F
             cur->conv_row(k.b, out_cs, k.r.row, k.r.cs, &k.p, width);
             if (!close(k.a, k.b, k.l.out_ch, out_cs, (int)out_cs))
                 checkasm_fail("%dx%d %dx%d width %d", k.l.in_ch, k.l.out_ch, k.l.kh, k.l.kw, width);
+            SAME_AS_LOWER(conv_row, k.a, k.b, (size_t)k.l.out_ch * out_cs,
+                          lower->conv_row(k.a, out_cs, k.r.row, k.r.cs, &k.p, width), "%dx%d %dx%d width %d",
+                          k.l.in_ch, k.l.out_ch, k.l.kh, k.l.kw, width);
             if (s == 1 && !benched && width >= 128 && (benched = 1))
                 checkasm_bench(c->conv_row(k.a, out_cs, k.r.row, k.r.cs, &k.p, width),
                                cur->conv_row(k.b, out_cs, k.r.row, k.r.cs, &k.p, width));
@@ -172,6 +190,9 @@ static void check_conv_row_c8(const FsrConvDSP *c, const FsrConvDSP *lower, cons
             cur->conv_row_c8(k.b, out_cs, k.r.row8, k.r.blk_cs, &k.p, width, acc);
             if (!close(k.a, k.b, k.l.out_ch, out_cs, (int)out_cs))
                 checkasm_fail("%dx%d %dx%d width %d", k.l.in_ch, k.l.out_ch, k.l.kh, k.l.kw, width);
+            SAME_AS_LOWER(conv_row_c8, k.a, k.b, (size_t)k.l.out_ch * out_cs,
+                          lower->conv_row_c8(k.a, out_cs, k.r.row8, k.r.blk_cs, &k.p, width, acc),
+                          "%dx%d %dx%d width %d", k.l.in_ch, k.l.out_ch, k.l.kh, k.l.kw, width);
             if (s == 0 && !benched && width >= 128 && (benched = 1))
                 checkasm_bench(c->conv_row_c8(k.a, out_cs, k.r.row8, k.r.blk_cs, &k.p, width, acc),
                                cur->conv_row_c8(k.b, out_cs, k.r.row8, k.r.blk_cs, &k.p, width, acc));
@@ -197,6 +218,8 @@ static void check_conv_row_1_to_c8(const FsrConvDSP *c, const FsrConvDSP *lower,
             cur->conv_row_1_to_c8(k.b, blk, k.r.row, k.r.cs, &k.p, width);
             if (!close(k.a, k.b, 1, 0, (int)n))
                 checkasm_fail("1x%d %dx%d width %d", k.l.out_ch, k.l.kh, k.l.kw, width);
+            SAME_AS_LOWER(conv_row_1_to_c8, k.a, k.b, n, lower->conv_row_1_to_c8(k.a, blk, k.r.row, k.r.cs, &k.p, width),
+                          "1x%d %dx%d width %d", k.l.out_ch, k.l.kh, k.l.kw, width);
             if (s == 0 && !benched && width >= 128 && (benched = 1))
                 checkasm_bench(c->conv_row_1_to_c8(k.a, blk, k.r.row, k.r.cs, &k.p, width),
                                cur->conv_row_1_to_c8(k.b, blk, k.r.row, k.r.cs, &k.p, width));
@@ -223,6 +246,8 @@ static void check_conv_parts(const FsrConvDSP *c, const FsrConvDSP *lower, const
             cur->conv_parts(b, out_cs, in, in_cs, &p, width);
             if (!close(a, b, l.kh, out_cs, (int)out_cs))
                 checkasm_fail("%d channels %dx%d width %d", l.in_ch, l.kh, l.kw, width);
+            SAME_AS_LOWER(conv_parts, a, b, (size_t)l.kh * out_cs, lower->conv_parts(a, out_cs, in, in_cs, &p, width),
+                          "%d channels %dx%d width %d", l.in_ch, l.kh, l.kw, width);
             if (s == 0 && !benched && width >= 128 && (benched = 1))
                 checkasm_bench(c->conv_parts(a, out_cs, in, in_cs, &p, width),
                                cur->conv_parts(b, out_cs, in, in_cs, &p, width));
@@ -232,6 +257,37 @@ static void check_conv_parts(const FsrConvDSP *c, const FsrConvDSP *lower, const
             fsr_conv_pack_close(&p);
             free_layer(&l);
         }
+    checkasm_report();
+}
+
+static void check_prelu_row(const FsrConvDSP *c, const FsrConvDSP *lower, const FsrConvDSP *cur)
+{
+    if (!checkasm_func(c->prelu_row, lower->prelu_row, cur->prelu_row, "prelu_row"))
+        return;
+    enum { W = 270, CH = 60 };
+    const ptrdiff_t cs_planar = W + 3, cs_c8 = 8 * (W + 1);
+    const size_t n = (size_t)(CH + 7) / 8 * cs_c8 + (size_t)CH * cs_planar;
+    float *in = random_floats(n), *a = malloc(n * sizeof(float)), *b = malloc(n * sizeof(float));
+    float *slope = random_floats(CH);
+    in[5] = NAN, in[17] = -0.f, in[40] = INFINITY, in[41] = -INFINITY;
+    for (int c8 = 0; c8 <= 1; c8++)
+        for (int ch = 1; ch <= CH; ch += 1 + ch / 4)
+            for (int w = 1; w <= W; w += 1 + w / 3) {
+                if (c8 && ch % 8) /* the engine interleaves multiples of 8 */
+                    continue;
+                const ptrdiff_t cs = c8 ? cs_c8 : cs_planar;
+                memcpy(a, in, n * sizeof(float));
+                memcpy(b, in, n * sizeof(float));
+                c->prelu_row(a, cs, ch, slope, w, c8);
+                cur->prelu_row(b, cs, ch, slope, w, c8);
+                if (memcmp(a, b, n * sizeof(float)))
+                    checkasm_fail("%s %d channels width %d", c8 ? "c8" : "planar", ch, w);
+            }
+    checkasm_bench(c->prelu_row(a, cs_planar, CH, slope, 256, 0), cur->prelu_row(b, cs_planar, CH, slope, 256, 0));
+    free(in);
+    free(a);
+    free(b);
+    free(slope);
     checkasm_report();
 }
 
@@ -246,4 +302,5 @@ void checkasm_check_conv(void)
     check_conv_row_c8(&c, &lower, &cur);
     check_conv_row_1_to_c8(&c, &lower, &cur);
     check_conv_parts(&c, &lower, &cur);
+    check_prelu_row(&c, &lower, &cur);
 }

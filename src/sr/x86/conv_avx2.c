@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "conv.h"
+#include "conv_x86.h"
 
 /* Blocks of CB output channels x NX vectors of 8 pixels starting at column
  * x.  Written with one named variable per accumulator (not arrays): GCC
@@ -338,8 +339,8 @@ to_c8_avx2(float *c8, ptrdiff_t blk_cs, const float *planar, ptrdiff_t cs, int c
 
 /* acc [width][32] to planar out with the ReLU (max with 0 also maps NaN to
  * 0, as the C version does). */
-__attribute__((target("avx2,fma"))) static void
-c8_store_avx2(float *out, ptrdiff_t out_cs, const float *acc, int width, int relu)
+__attribute__((target("avx2,fma"))) void
+fsr_conv_c8_store_avx2(float *out, ptrdiff_t out_cs, const float *acc, int width, int relu)
 {
     const int w8 = width & ~7;
     const __m256 zero = _mm256_setzero_ps();
@@ -459,7 +460,7 @@ conv_row_c8_avx2(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff
             else if (width - x == 1)
                 c8_block_1(acc + x * 32, rows, ib * blk_cs + x * 8, w, kh, kw, bias);
         }
-        c8_store_avx2(out + ob * 32 * out_cs, out_cs, acc, width, c->relu);
+        fsr_conv_c8_store_avx2(out + ob * 32 * out_cs, out_cs, acc, width, c->relu);
     }
 }
 
@@ -523,8 +524,8 @@ conv_row_1_to_c8_avx2(float *out, ptrdiff_t blk_out, const float *const *rows, p
 typedef void (*BlockFn)(float *, ptrdiff_t, const float *const *, ptrdiff_t, const FsrPackedConv *,
                         const float *, const float *, int, int, int, int);
 
-static void conv_row_avx2(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_cs,
-                          const FsrPackedConv *c, int width)
+void fsr_conv_row_avx2(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_cs,
+                       const FsrPackedConv *c, int width)
 {
     const size_t taps = (size_t)c->in_ch * c->kh * c->kw;
     const int nvec = width / 8;
@@ -607,7 +608,7 @@ __attribute__((target("avx2,fma"))) static void prelu_row_avx2(float *row, ptrdi
 void fsr_conv_dsp_init_avx2(FsrConvDSP *dsp)
 {
     dsp->prelu_row = prelu_row_avx2;
-    dsp->conv_row = conv_row_avx2;
+    dsp->conv_row = fsr_conv_row_avx2;
     dsp->conv_row_c8 = conv_row_c8_avx2;
     dsp->to_c8 = to_c8_avx2;
     dsp->conv_row_1_to_c8 = conv_row_1_to_c8_avx2;

@@ -50,17 +50,36 @@ __attribute__((target("avx2,fma"), noinline)) static float fma_loop(long iters)
     _mm256_storeu_ps(out, s);
     return out[0];
 }
+
+/* The same with 16-wide vectors and 24 chains (the 32 registers of
+ * AVX-512 allow them; more chains cannot lower the figure). */
+__attribute__((target("avx512f,fma"), noinline)) static float fma_loop512(long iters)
+{
+    __m512 a[24];
+    const __m512 m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
+    for (int i = 0; i < 24; i++)
+        a[i] = _mm512_set1_ps((float)i);
+    for (long n = 0; n < iters; n++) {
+#pragma GCC unroll 24
+        for (int i = 0; i < 24; i++)
+            a[i] = _mm512_fmadd_ps(a[i], m, c);
+    }
+    __m512 s = a[0];
+    for (int i = 1; i < 24; i++)
+        s = _mm512_add_ps(s, a[i]);
+    return _mm512_reduce_add_ps(s);
+}
 #endif
 
 /* GFLOP/s of all threads together.  Each thread times its own burst in
  * thread CPU time, so bursts that shared a core with another process still
  * measure the core itself; the best burst counts. */
-static double fma_peak(int threads)
+static double fma_peak(int threads, int avx512)
 {
 #if defined(__x86_64__)
     /* no peak to compare with where the engine cannot use AVX2 and FMA:
      * not on this CPU, or FASTSR_CPU caps it at a lower level */
-    if (!(fsr_cpu_flags() & FSR_CPU_AVX2_FMA))
+    if (!(fsr_cpu_flags() & FSR_CPU_AVX2_FMA) || (avx512 && !(fsr_cpu_flags() & FSR_CPU_AVX512)))
         return 0;
     const long iters = 4000000;
     double best = INFINITY;
@@ -70,7 +89,7 @@ static double fma_peak(int threads)
 #pragma omp parallel num_threads(threads)
         {
             const double t0 = tool_thread_seconds();
-            const float r = fma_loop(iters);
+            const float r = avx512 ? fma_loop512(iters / 4) : fma_loop(iters);
             const double dt = tool_thread_seconds() - t0;
 #pragma omp critical
             {
@@ -83,7 +102,8 @@ static double fma_peak(int threads)
             best = slowest;
     }
     (void)sink;
-    return 2.0 * 8 * 12 * (double)iters * threads / best * 1e-9;
+    return avx512 ? 2.0 * 16 * 24 * (double)(iters / 4) * threads / best * 1e-9
+                  : 2.0 * 8 * 12 * (double)iters * threads / best * 1e-9;
 #else
     (void)threads;
     return 0;
@@ -590,10 +610,18 @@ int bench_conv(int argc, char **argv)
     printf("# (useful work only: halo recomputation and padding count against the engine)\n");
     printf("# ms/frame: wall time; cpu-ms: process CPU time / threads (excludes time other processes\n"
            "# held the cores of this shared machine); %%peak columns: against the FMA peak below\n");
+    /* The engine's fp32 kernels are those of the widest level it runs
+     * (FASTSR_CPU caps it): its %peak is against that level's peak. */
+    const int wide = !!(fsr_cpu_flags() & FSR_CPU_AVX512);
     for (int t = 0; t < o.n_threads; t++) {
-        peak[t] = fma_peak(o.threads[t]);
-        printf("# FMA peak, %d thread%s: %.1f GFLOP/s (12 independent 8-wide FMA chains per thread, thread CPU time)\n",
-               o.threads[t], o.threads[t] > 1 ? "s" : "", peak[t]);
+        const double p256 = fma_peak(o.threads[t], 0), p512 = wide ? fma_peak(o.threads[t], 1) : 0;
+        peak[t] = wide ? p512 : p256;
+        printf("# FMA peak, %d thread%s: AVX2 %.1f GFLOP/s (12 independent 8-wide FMA chains per thread, thread CPU\n"
+               "#   time)",
+               o.threads[t], o.threads[t] > 1 ? "s" : "", p256);
+        if (wide)
+            printf(", AVX-512 %.1f GFLOP/s (24 16-wide chains)", p512);
+        printf("; %%peak against %s\n", wide ? "AVX-512 (the engine's level)" : "AVX2");
     }
     printf("%-6s %7s  %-7s %-6s %10s %9s %8s %10s %8s\n", "net", "threads", "impl", "layer", "ms/frame", "GFLOP/s",
            "%peak", "cpu-ms", "%peak");

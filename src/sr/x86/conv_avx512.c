@@ -1,0 +1,375 @@
+/* Row convolution kernels, AVX-512 (F/BW/VL/DQ): 32 registers of 16 lanes.
+ * Twins of the C kernels in ../conv.c (tests/checkasm and tests/test_sr.c
+ * compare them), installed by fsr_conv_dsp_init on CPUs with
+ * FSR_CPU_AVX512.  Compiled with target attributes only, so the library
+ * still builds with any compiler flags and runs on AVX2-only machines.
+ *
+ * Every lane sums in the same order as the AVX2 kernels (bias, then the
+ * taps in the packed order, one FMA each), so on one machine the AVX-512
+ * and AVX2 engines give the same bits; only the blocking differs: more
+ * pixels per block (16-lane vectors, up to 24 accumulators). */
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conv.h"
+#include "conv_x86.h"
+
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")))
+
+/* M(0) .. M(11): the blocks below name one variable per accumulator (GCC
+ * keeps arrays of vectors in memory across the loop nest); NX is a
+ * constant, so the unused ones vanish. */
+#define R12(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11)
+#define R6(M) M(0) M(1) M(2) M(3) M(4) M(5)
+
+/* ---- channel-interleaved input (c8): 32 output channels = 2 vectors ---- */
+
+/* 32 output channels x NX (1..12) pixels, one input block of 8 channels.
+ * Per input channel and tap: 2 aligned weight loads, NX broadcasts, 2 x NX
+ * FMAs (24 accumulators at NX = 12, 14 loads per 24 FMAs). */
+#define C8_DECL(j) __m512 a##j##_0 = _mm512_setzero_ps(), a##j##_1 = _mm512_setzero_ps();
+#define C8_BIAS(j)                                                                  \
+    if (NX > j) {                                                                   \
+        a##j##_0 = b0;                                                              \
+        a##j##_1 = b1;                                                              \
+    }
+#define C8_LOAD(j)                                                                  \
+    if (NX > j) {                                                                   \
+        a##j##_0 = _mm512_loadu_ps(acc + 32 * j);                                   \
+        a##j##_1 = _mm512_loadu_ps(acc + 32 * j + 16);                              \
+    }
+#define C8_FMA(j)                                                                   \
+    if (NX > j) {                                                                   \
+        const __m512 v = _mm512_set1_ps(p[8 * j + i]);                              \
+        a##j##_0 = _mm512_fmadd_ps(w0, v, a##j##_0);                                \
+        a##j##_1 = _mm512_fmadd_ps(w1, v, a##j##_1);                                \
+    }
+#define C8_STORE(j)                                                                 \
+    if (NX > j) {                                                                   \
+        _mm512_storeu_ps(acc + 32 * j, a##j##_0);                                   \
+        _mm512_storeu_ps(acc + 32 * j + 16, a##j##_1);                              \
+    }
+#define DEF_C8(NX_)                                                                           \
+AVX512 __attribute__((noinline)) static void                                                 \
+c8_block_##NX_(float *acc, const float *const *rows, ptrdiff_t off, const float *w, int kh, int kw, \
+               const float *bias)                                                             \
+{                                                                                             \
+    enum { NX = NX_ };                                                                        \
+    R12(C8_DECL)                                                                              \
+    if (bias) { /* first input block */                                                      \
+        const __m512 b0 = _mm512_loadu_ps(bias), b1 = _mm512_loadu_ps(bias + 16);             \
+        R12(C8_BIAS)                                                                          \
+    } else {                                                                                  \
+        R12(C8_LOAD)                                                                          \
+    }                                                                                         \
+    const float *wp = w;                                                                      \
+    for (int ky = 0; ky < kh; ky++) {                                                         \
+        const float *p = rows[ky] + off;                                                      \
+        for (int kx = 0; kx < kw; kx++, p += 8) {                                             \
+            _Pragma("GCC unroll 1")                                                           \
+            for (int i = 0; i < 8; i++, wp += 32) {                                           \
+                const __m512 w0 = _mm512_load_ps(wp), w1 = _mm512_load_ps(wp + 16);           \
+                R12(C8_FMA)                                                                   \
+            }                                                                                 \
+        }                                                                                     \
+    }                                                                                         \
+    R12(C8_STORE)                                                                             \
+}
+
+DEF_C8(12)
+DEF_C8(8)
+DEF_C8(4)
+DEF_C8(2)
+DEF_C8(1)
+
+typedef void (*C8Fn)(float *, const float *const *, ptrdiff_t, const float *, int, int, const float *);
+
+static void conv_row_c8_avx512(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t blk_cs,
+                               const FsrPackedConv *c, int width, float *acc)
+{
+    const int kh = c->kh, kw = c->kw, nib = c->in_ch / 8;
+    for (int ob = 0; ob < c->out_ch / 32; ob++) {
+        /* Input-channel blocks outside: their weights stay in L1 while the
+         * block sweeps the row; the first starts from the bias. */
+        for (int ib = 0; ib < nib; ib++) {
+            const float *w = c->w + ((size_t)ob * nib + ib) * kh * kw * 8 * 32;
+            const float *bias = ib ? NULL : c->b + ob * 32;
+            int x = 0;
+            for (; x + 12 <= width; x += 12)
+                c8_block_12(acc + x * 32, rows, ib * blk_cs + x * 8, w, kh, kw, bias);
+            static const struct {
+                int n;
+                C8Fn fn;
+            } tails[] = { { 8, c8_block_8 }, { 4, c8_block_4 }, { 2, c8_block_2 }, { 1, c8_block_1 } };
+            for (int t = 0; t < 4; t++)
+                if (width - x >= tails[t].n) {
+                    tails[t].fn(acc + x * 32, rows, ib * blk_cs + x * 8, w, kh, kw, bias);
+                    x += tails[t].n;
+                }
+        }
+        fsr_conv_c8_store_avx2(out + ob * 32 * out_cs, out_cs, acc, width, c->relu);
+    }
+}
+
+/* No conv_row_1_to_c8 here: a 32-channel x 12-pixel version (12
+ * broadcasts and 2 weight loads per 24 FMAs, halves stored to two blocks)
+ * ran layer 1 of 9-5-5 about 10% slower than the AVX2 one (fastsr-bench
+ * --conv, CPU time, same run), so the AVX2 entry stays. */
+
+/* ---- planar rows ---- */
+
+/* 4 output channels x NX (1..6) vectors of 16 pixels from column x; the
+ * last vector takes the lanes of mask m only (a row of a multiple of 8
+ * pixels ends in a half vector).  24 accumulators at NX = 6: NX loads and 4
+ * broadcasts per 4 x NX FMAs. */
+#define P_DECL(j)                                                                   \
+    __m512 a0##j = _mm512_setzero_ps(), a1##j = _mm512_setzero_ps(),                \
+           a2##j = _mm512_setzero_ps(), a3##j = _mm512_setzero_ps();
+#define P_LD(ptr, j) (j == NX - 1 ? _mm512_maskz_loadu_ps(m, (ptr) + 16 * j) : _mm512_loadu_ps((ptr) + 16 * j))
+#define P_BIAS(j)                                                                   \
+    if (NX > j) {                                                                   \
+        a0##j = _mm512_set1_ps(b[0]);                                               \
+        a1##j = _mm512_set1_ps(b[1]);                                               \
+        a2##j = _mm512_set1_ps(b[2]);                                               \
+        a3##j = _mm512_set1_ps(b[3]);                                               \
+    }
+#define P_LOADACC(j)                                                                \
+    if (NX > j) {                                                                   \
+        a0##j = P_LD(o0, j);                                                        \
+        a1##j = P_LD(o1, j);                                                        \
+        a2##j = P_LD(o2, j);                                                        \
+        a3##j = P_LD(o3, j);                                                        \
+    }
+#define P_FMA(j)                                                                    \
+    if (NX > j) {                                                                   \
+        const __m512 v = P_LD(p, j);                                                \
+        a0##j = _mm512_fmadd_ps(w0, v, a0##j);                                      \
+        a1##j = _mm512_fmadd_ps(w1, v, a1##j);                                      \
+        a2##j = _mm512_fmadd_ps(w2, v, a2##j);                                      \
+        a3##j = _mm512_fmadd_ps(w3, v, a3##j);                                      \
+    }
+#define P_ST1(i, j)                                                                 \
+    if (i < nco) {                                                                  \
+        const __m512 r_ = relu ? _mm512_max_ps(a##i##j, zero) : a##i##j;            \
+        if (j == NX - 1)                                                            \
+            _mm512_mask_storeu_ps(o##i + 16 * j, m, r_);                            \
+        else                                                                        \
+            _mm512_storeu_ps(o##i + 16 * j, r_);                                    \
+    }
+#define P_STORE(j)                                                                  \
+    if (NX > j) {                                                                   \
+        P_ST1(0, j) P_ST1(1, j) P_ST1(2, j) P_ST1(3, j)                             \
+    }
+#define DEF_P4(NX_)                                                                           \
+AVX512 __attribute__((noinline)) static void                                                 \
+p4_##NX_(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_cs,             \
+         const FsrPackedConv *c, const float *w, const float *b, int x, int nco, int ci0, int ci1, \
+         __mmask16 m)                                                                         \
+{                                                                                             \
+    enum { NX = NX_ };                                                                        \
+    R6(P_DECL)                                                                                \
+    /* padded channels of the last block read channel 0 and are not stored */                 \
+    float *o0 = out + x, *o1 = out + (nco > 1 ? out_cs : 0) + x;                              \
+    float *o2 = out + (nco > 2 ? 2 * out_cs : 0) + x, *o3 = out + (nco > 3 ? 3 * out_cs : 0) + x; \
+    if (ci0 == 0) {                                                                           \
+        R6(P_BIAS)                                                                            \
+    } else {                                                                                  \
+        R6(P_LOADACC)                                                                         \
+    }                                                                                         \
+    const int kh = c->kh, kw = c->kw, len = ci1 - ci0;                                        \
+    if (c->ci_inner) {                                                                        \
+        for (int ky = 0; ky < kh; ky++)                                                       \
+            for (int kx = 0; kx < kw; kx++) {                                                 \
+                const float *p = rows[ky] + x + kx + ci0 * in_cs;                             \
+                for (int ci = 0; ci < len; ci++, p += in_cs, w += 4) {                        \
+                    const __m512 w0 = _mm512_set1_ps(w[0]), w1 = _mm512_set1_ps(w[1]);        \
+                    const __m512 w2 = _mm512_set1_ps(w[2]), w3 = _mm512_set1_ps(w[3]);        \
+                    R6(P_FMA)                                                                 \
+                }                                                                             \
+            }                                                                                 \
+    } else {                                                                                  \
+        for (int ci = ci0; ci < ci1; ci++)                                                    \
+            for (int ky = 0; ky < kh; ky++) {                                                 \
+                const float *p0 = rows[ky] + ci * in_cs + x;                                  \
+                for (int kx = 0; kx < kw; kx++, w += 4) {                                     \
+                    const float *p = p0 + kx;                                                 \
+                    const __m512 w0 = _mm512_set1_ps(w[0]), w1 = _mm512_set1_ps(w[1]);        \
+                    const __m512 w2 = _mm512_set1_ps(w[2]), w3 = _mm512_set1_ps(w[3]);        \
+                    R6(P_FMA)                                                                 \
+                }                                                                             \
+            }                                                                                 \
+    }                                                                                         \
+    const int relu = c->relu && ci1 == c->in_ch;                                              \
+    const __m512 zero = _mm512_setzero_ps();                                                  \
+    R6(P_STORE)                                                                               \
+}
+
+DEF_P4(6)
+DEF_P4(5)
+DEF_P4(4)
+DEF_P4(3)
+DEF_P4(2)
+DEF_P4(1)
+
+typedef void (*P4Fn)(float *, ptrdiff_t, const float *const *, ptrdiff_t, const FsrPackedConv *, const float *,
+                     const float *, int, int, int, int, __mmask16);
+
+static void conv_row_avx512(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_cs,
+                            const FsrPackedConv *c, int width)
+{
+    if (c->cb != 4) { /* single-channel outputs: the AVX2 kernels */
+        fsr_conv_row_avx2(out, out_cs, rows, in_cs, c, width);
+        return;
+    }
+    static const P4Fn fns[7] = { NULL, p4_1, p4_2, p4_3, p4_4, p4_5, p4_6 };
+    const size_t taps = (size_t)c->in_ch * c->kh * c->kw, khw = (size_t)c->kh * c->kw;
+    const int nvec = (width + 15) / 16;
+    const __mmask16 tail = width % 16 ? (__mmask16)((1u << (width % 16)) - 1) : (__mmask16)0xffff;
+    /* Pixel blocks outside, channel blocks inside, as the AVX2 kernel. */
+    for (int v = 0; v < nvec;) {
+        /* up to 6 vectors, but no short block at the end (7..11 left: two
+         * of about half each): few accumulators are latency-bound */
+        const int left = nvec - v;
+        const int nx = left <= 6 ? left : left < 12 ? (left + 1) / 2 : 6;
+        const __mmask16 m = v + nx == nvec ? tail : (__mmask16)0xffff;
+        for (int ci0 = 0; ci0 < c->in_ch; ci0 += c->ci_chunk) {
+            const int ci1 = ci0 + c->ci_chunk < c->in_ch ? ci0 + c->ci_chunk : c->in_ch;
+            for (int blk = 0; blk < c->n_blocks; blk++) {
+                const int co = blk * 4;
+                fns[nx](out + co * out_cs, out_cs, rows, in_cs, c, c->w + ((size_t)blk * taps + ci0 * khw) * 4,
+                        c->b + co, v * 16, c->out_ch - co, ci0, ci1, m);
+            }
+        }
+        v += nx;
+    }
+}
+
+/* ---- row partials (single-output last layer) ---- */
+
+/* G (5 or 1) partial rows x NX (1..4) vectors of 16 pixels, last vector
+ * masked by m: 20 accumulators at G = 5, NX = 4. */
+#define Q_DECL(j)                                                                   \
+    __m512 a0##j = _mm512_setzero_ps(), a1##j = _mm512_setzero_ps(), a2##j = _mm512_setzero_ps(), \
+           a3##j = _mm512_setzero_ps(), a4##j = _mm512_setzero_ps();
+#define Q_FMA1(g, j)                                                                \
+    if (G > g)                                                                      \
+        a##g##j = _mm512_fmadd_ps(_mm512_set1_ps(w[g]), v, a##g##j);
+#define Q_FMA(j)                                                                    \
+    if (NX > j) {                                                                   \
+        const __m512 v = P_LD(p, j);                                                \
+        Q_FMA1(0, j) Q_FMA1(1, j) Q_FMA1(2, j) Q_FMA1(3, j) Q_FMA1(4, j)            \
+    }
+#define Q_ST1(g, j)                                                                 \
+    if (G > g) {                                                                    \
+        if (j == NX - 1)                                                            \
+            _mm512_mask_storeu_ps(parts + g * parts_cs + x + 16 * j, m, a##g##j);   \
+        else                                                                        \
+            _mm512_storeu_ps(parts + g * parts_cs + x + 16 * j, a##g##j);           \
+    }
+#define Q_STORE(j)                                                                  \
+    if (NX > j) {                                                                   \
+        Q_ST1(0, j) Q_ST1(1, j) Q_ST1(2, j) Q_ST1(3, j) Q_ST1(4, j)                 \
+    }
+#define R4(M) M(0) M(1) M(2) M(3)
+#define DEF_Q(G_, NX_)                                                                        \
+AVX512 __attribute__((noinline)) static void                                                 \
+q_##G_##x##NX_(float *parts, ptrdiff_t parts_cs, const float *row, ptrdiff_t in_cs,           \
+               const FsrPackedConv *c, int ky0, int x, __mmask16 m)                           \
+{                                                                                             \
+    enum { G = G_, NX = NX_ };                                                                \
+    R4(Q_DECL)                                                                                \
+    const int kh = c->kh, kw = c->kw, cin = c->in_ch;                                         \
+    const float *w = c->w + ky0;                                                              \
+    parts += ky0 * parts_cs;                                                                  \
+    for (int ci = 0; ci < cin; ci++) {                                                        \
+        const float *p0 = row + ci * in_cs + x;                                               \
+        for (int kx = 0; kx < kw; kx++, w += kh) {                                            \
+            const float *p = p0 + kx;                                                         \
+            R4(Q_FMA)                                                                         \
+        }                                                                                     \
+    }                                                                                         \
+    R4(Q_STORE)                                                                               \
+}
+
+DEF_Q(5, 4)
+DEF_Q(5, 3)
+DEF_Q(5, 2)
+DEF_Q(5, 1)
+DEF_Q(1, 4)
+DEF_Q(1, 3)
+DEF_Q(1, 2)
+DEF_Q(1, 1)
+
+typedef void (*QFn)(float *, ptrdiff_t, const float *, ptrdiff_t, const FsrPackedConv *, int, int, __mmask16);
+
+static void conv_parts_avx512(float *parts, ptrdiff_t parts_cs, const float *row, ptrdiff_t in_cs,
+                              const FsrPackedConv *c, int width)
+{
+    static const QFn q5[5] = { NULL, q_5x1, q_5x2, q_5x3, q_5x4 }, q1[5] = { NULL, q_1x1, q_1x2, q_1x3, q_1x4 };
+    const int nvec = (width + 15) / 16;
+    const __mmask16 tail = width % 16 ? (__mmask16)((1u << (width % 16)) - 1) : (__mmask16)0xffff;
+    for (int v = 0; v < nvec;) {
+        const int left = nvec - v;
+        const int nx = left <= 4 ? left : left < 8 ? (left + 1) / 2 : 4;
+        const __mmask16 m = v + nx == nvec ? tail : (__mmask16)0xffff;
+        int ky = 0;
+        for (; c->kh - ky >= 5; ky += 5)
+            q5[nx](parts, parts_cs, row, in_cs, c, ky, v * 16, m);
+        for (; ky < c->kh; ky++)
+            q1[nx](parts, parts_cs, row, in_cs, c, ky, v * 16, m);
+        v += nx;
+    }
+}
+
+/* ---- PReLU: v > 0 ? v : a * v, as the C version (NaN takes a * v) ---- */
+
+AVX512 static void prelu_row_avx512(float *row, ptrdiff_t cs, int channels, const float *slope, int width, int c8)
+{
+    const __m512 zero = _mm512_setzero_ps();
+    if (c8) {
+        for (int cb = 0; cb < channels / 8; cb++) {
+            /* two columns of 8 channels per vector */
+            const __m256 a8 = _mm256_loadu_ps(slope + cb * 8);
+            const __m512 a = _mm512_insertf32x8(_mm512_castps256_ps512(a8), a8, 1);
+            float *p = row + cb * cs;
+            int x = 0;
+            for (; x + 2 <= width; x += 2) {
+                const __m512 v = _mm512_loadu_ps(p + x * 8);
+                const __mmask16 pos = _mm512_cmp_ps_mask(v, zero, _CMP_GT_OQ);
+                _mm512_storeu_ps(p + x * 8, _mm512_mask_blend_ps(pos, _mm512_mul_ps(a, v), v));
+            }
+            if (x < width) {
+                const __m512 v = _mm512_maskz_loadu_ps(0xff, p + x * 8);
+                const __mmask16 pos = _mm512_cmp_ps_mask(v, zero, _CMP_GT_OQ);
+                _mm512_mask_storeu_ps(p + x * 8, 0xff, _mm512_mask_blend_ps(pos, _mm512_mul_ps(a, v), v));
+            }
+        }
+        for (int co = channels / 8 * 8; co < channels; co++) {
+            float *p = row + (co / 8) * cs + co % 8;
+            for (int x = 0; x < width; x++)
+                p[x * 8] = p[x * 8] > 0.f ? p[x * 8] : slope[co] * p[x * 8];
+        }
+        return;
+    }
+    for (int co = 0; co < channels; co++) {
+        float *p = row + co * cs;
+        const __m512 a = _mm512_set1_ps(slope[co]);
+        for (int x = 0; x < width; x += 16) {
+            const __mmask16 m = width - x >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (width - x)) - 1);
+            const __m512 v = _mm512_maskz_loadu_ps(m, p + x);
+            const __mmask16 pos = _mm512_cmp_ps_mask(v, zero, _CMP_GT_OQ);
+            _mm512_mask_storeu_ps(p + x, m, _mm512_mask_blend_ps(pos, _mm512_mul_ps(a, v), v));
+        }
+    }
+}
+
+void fsr_conv_dsp_init_avx512(FsrConvDSP *dsp)
+{
+    dsp->conv_row = conv_row_avx512;
+    dsp->conv_row_c8 = conv_row_c8_avx512;
+    dsp->conv_parts = conv_parts_avx512;
+    dsp->prelu_row = prelu_row_avx512;
+}
+#endif
