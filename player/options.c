@@ -22,7 +22,7 @@ static void usage(FILE *f)
             "\n"
             "  -s, --scale N        upscaling factor 2, 3 or 4 (default 2)\n"
             "      --model FILE     SR model (.safetensors); default: the shipped model for the scale\n"
-            "  -k, --keyframes P    which frames get SR: intra | every:N | adaptive[:DB] | all\n"
+            "  -k, --keyframes P    which frames get SR: intra | every:N | adaptive[:DB] | regions[:DB] | all\n"
             "                       (default " DEFAULT_KEYFRAMES ", the cheapest)\n"
             "      --compare MODE   what the split view compares FAST with: bicubic | srcnn\n"
             "                       (srcnn: per-frame SR while it keeps up, else on pause)\n"

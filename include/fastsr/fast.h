@@ -21,12 +21,17 @@ typedef enum FsrKeyKind {
     FSR_KEY_INTRA = 1,    /* SR on I frames only (the paper's setting) */
     FSR_KEY_EVERY = 2,    /* SR on about one frame in N, always on reference frames */
     FSR_KEY_ADAPTIVE = 3, /* SR when the estimated loss exceeds a budget */
+    /* SR of whole frames on I frames (scene cuts) only; inside transferred
+     * frames SR of the rectangles the transfer cannot serve (intra,
+     * fallback and missing-reference blocks, blocks whose estimated drift
+     * exceeds the budget), or of the whole frame when that is cheaper */
+    FSR_KEY_REGIONS = 4,
 } FsrKeyKind;
 
 typedef struct FsrKeyPolicy {
     FsrKeyKind kind;
     int every;            /* N for FSR_KEY_EVERY */
-    double budget_db;     /* for FSR_KEY_ADAPTIVE */
+    double budget_db;     /* for FSR_KEY_ADAPTIVE and FSR_KEY_REGIONS */
 } FsrKeyPolicy;
 
 /* Chosen by measurement (fastsr-bench --hr, x2, 100 frames, budgets 0.1 to
@@ -34,8 +39,11 @@ typedef struct FsrKeyPolicy {
  * with 8 SR frames, at or above the every:N trade-off on vtest.avi, a
  * photo pan and a still-then-pan clip; 0.2 let vtest.avi drift 0.33 dB. */
 #define FSR_FAST_DEFAULT_BUDGET_DB 0.12
+/* The regions policy's per-block drift budget (README "Region SR"). */
+#define FSR_FAST_DEFAULT_REGIONS_BUDGET_DB 0.12
 
-/* "all", "intra", "every:N", "adaptive" or "adaptive:DB"; 0 or -1. */
+/* "all", "intra", "every:N", "adaptive", "adaptive:DB", "regions" or
+ * "regions:DB"; 0 or -1. */
 FSR_API int fsr_key_policy_parse(FsrKeyPolicy *p, const char *text);
 FSR_API const char *fsr_key_policy_name(const FsrKeyPolicy *p, char *buf, int size);
 
@@ -53,7 +61,12 @@ typedef struct FsrFastFrame {
     int64_t pts, duration;
     char type;                      /* 'I', 'P', 'B', '?' */
     int is_ref;
-    int key;                        /* 1: SR ran on this frame */
+    int key;                        /* 1: SR ran on the whole frame */
+    /* SR work of this frame as a share of a whole-frame SR (MACs: 1 for
+     * key frames, the rectangles with their halos for region SR) */
+    double sr_share;
+    int regions;                    /* SR rectangles inside a transferred frame */
+    int64_t region_area;            /* HR luma pixels those rectangles wrote */
     double estimated_loss_db;       /* the adaptive policy's estimate (0 for key frames) */
     double seconds;                 /* time spent on SR or transfer */
     FsrTransferStats stats;         /* transfer frames */

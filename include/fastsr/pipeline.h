@@ -105,6 +105,12 @@ typedef struct FsrReport {
     struct {
         char keyframes[32];
         int64_t transferred_frames;
+        /* SR work as a share of per-frame SR (MACs): whole-frame SR counts
+         * 1 per frame, region SR its rectangles with their halos; sr_work
+         * is the same in frames (sr_work_share * frames) */
+        double sr_work_share, sr_work;
+        int64_t region_frames;      /* transferred frames with region SR */
+        int64_t region_rects;       /* their SR rectangles */
         int64_t blocks_intra, blocks_skip, blocks_direct, blocks_inter, blocks_bi;
         /* LR pixels of transferred frames, by what the transfer did */
         int64_t area_transferred, area_fallback, area_intra, area_noref, area_residual;

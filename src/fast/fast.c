@@ -11,8 +11,10 @@
 #include <string.h>
 
 #include "fastsr/bicubic.h"
+#include "bicubic_internal.h"
 #include "clock.h"
 #include "log.h"
+#include "region.h"
 #include "transfer_internal.h"
 
 #define MAX_PENDING 32 /* frames waiting for their decode turn */
@@ -28,6 +30,12 @@
 #define LOSS_INT_STEP_DB 0.005  /* a transfer step with an integer HR vector */
 #define LOSS_PER_RESIDUAL 0.01  /* per unit of mean |LR residual| of a block */
 
+/* The regions policy: a transferred frame whose rectangles (with halos)
+ * would cost at least this share of a whole-frame SR gets whole-frame SR,
+ * and so does one with more rectangles than REGION_MAX_RECTS. */
+#define REGION_WHOLE_SHARE 0.5
+#define REGION_MAX_RECTS 512
+
 typedef struct Pending {
     FsrPicture lr;
     FsrBlockMap map;
@@ -41,6 +49,7 @@ typedef struct RefPic {
     int used;
     int64_t display, decode;
     double drift_db;
+    float *cell_drift;          /* regions policy: estimated drift per cell (dB) */
     FsrPicture hr;
 } RefPic;
 
@@ -66,6 +75,14 @@ struct FsrFast {
     int64_t next_decode, next_display, arrivals;
     int64_t since_key;          /* frames processed since the last key frame */
     int processed, flushing;
+    /* regions policy: this frame's cells (1: needs SR), their drift, the
+     * plan, and the bicubic luma the network reads (HR size) */
+    int cw, ch;
+    uint8_t *cells;
+    float *cell_drift;
+    FsrRegionPlan plan;
+    uint8_t *bic;
+    size_t bic_size;
 };
 
 int fsr_key_policy_parse(FsrKeyPolicy *p, const char *text)
@@ -91,6 +108,15 @@ int fsr_key_policy_parse(FsrKeyPolicy *p, const char *text)
             return -1;
         p->kind = FSR_KEY_ADAPTIVE;
         p->budget_db = db;
+    } else if (!strcmp(text, "regions")) {
+        p->kind = FSR_KEY_REGIONS;
+        p->budget_db = FSR_FAST_DEFAULT_REGIONS_BUDGET_DB;
+    } else if (!strncmp(text, "regions:", 8)) {
+        const double db = strtod(text + 8, &end);
+        if (end == text + 8 || *end || !(db > 0 && db <= 20))
+            return -1;
+        p->kind = FSR_KEY_REGIONS;
+        p->budget_db = db;
     } else {
         return -1;
     }
@@ -103,6 +129,7 @@ const char *fsr_key_policy_name(const FsrKeyPolicy *p, char *buf, int size)
     case FSR_KEY_ALL: snprintf(buf, size, "all"); break;
     case FSR_KEY_INTRA: snprintf(buf, size, "intra"); break;
     case FSR_KEY_EVERY: snprintf(buf, size, "every:%d", p->every); break;
+    case FSR_KEY_REGIONS: snprintf(buf, size, "regions:%g", p->budget_db); break;
     default: snprintf(buf, size, "adaptive:%g", p->budget_db); break;
     }
     return buf;
@@ -153,8 +180,14 @@ void fsr_fast_close(FsrFast **pf)
         return;
     for (int i = 0; i < f->npending; i++)
         pending_free(&f->pending[i]);
-    for (int i = 0; i < FSR_FAST_MAX_REFS; i++)
+    for (int i = 0; i < FSR_FAST_MAX_REFS; i++) {
         fsr_picture_close(&f->refs[i].hr);
+        free(f->refs[i].cell_drift);
+    }
+    free(f->cells);
+    free(f->cell_drift);
+    free(f->bic);
+    fsr_region_plan_free(&f->plan);
     for (int i = 0; i < f->nready; i++)
         fsr_picture_close(&f->ready[i].hr);
     fsr_picture_close(&f->out.hr);
@@ -295,6 +328,8 @@ static int decide_key(FsrFast *f, const Pending *p, double est)
     case FSR_KEY_INTRA: return m->type == 'I';
     case FSR_KEY_EVERY:
         return m->type == 'I' || (m->is_ref && f->since_key + 1 >= f->s.policy.every);
+    case FSR_KEY_REGIONS:
+        return m->type == 'I'; /* the rest is plan_regions's */
     default:
         /* SR pays off on frames others reference: errors travel only along
          * reference chains.  A non-reference frame gets SR only when it
@@ -307,7 +342,7 @@ static int decide_key(FsrFast *f, const Pending *p, double est)
 
 /* Keeps a reference picture; when the store is full the oldest in decode
  * order leaves (the stream cannot use more than 16). */
-static int store_ref(FsrFast *f, const Pending *p, const FsrPicture *hr, double drift)
+static int store_ref(FsrFast *f, const Pending *p, const FsrPicture *hr, double drift, const float *cell_drift)
 {
     RefPic *slot = NULL;
     for (int i = 0; i < FSR_FAST_MAX_REFS && !slot; i++)
@@ -326,6 +361,180 @@ static int store_ref(FsrFast *f, const Pending *p, const FsrPicture *hr, double 
     slot->display = p->map.display_index;
     slot->decode = p->map.decode_index >= 0 ? p->map.decode_index : p->arrival;
     slot->drift_db = drift;
+    if (cell_drift) {
+        if (!slot->cell_drift && !(slot->cell_drift = malloc(sizeof(float) * f->cw * f->ch)))
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        memcpy(slot->cell_drift, cell_drift, sizeof(float) * f->cw * f->ch);
+    } else {
+        free(slot->cell_drift);
+        slot->cell_drift = NULL;
+    }
+    return 0;
+}
+
+/* Sizes the regions policy's cell arrays for lr. */
+static int ensure_cells(FsrFast *f, const FsrPicture *lr)
+{
+    const int cw = (lr->w + REGION_CELL - 1) / REGION_CELL, ch = (lr->h + REGION_CELL - 1) / REGION_CELL;
+    if (cw != f->cw || ch != f->ch || !f->cells) {
+        free(f->cells);
+        free(f->cell_drift);
+        f->cells = malloc((size_t)cw * ch);
+        f->cell_drift = malloc(sizeof(float) * cw * ch);
+        if (!f->cells || !f->cell_drift)
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        f->cw = cw;
+        f->ch = ch;
+        for (int i = 0; i < FSR_FAST_MAX_REFS; i++) { /* drift maps of another size mean nothing */
+            free(f->refs[i].cell_drift);
+            f->refs[i].cell_drift = NULL;
+        }
+    }
+    return 0;
+}
+
+/* The regions policy's plan for a transferred frame: each block the
+ * transfer cannot serve (the classes of transfer.c, on the same clipped
+ * block: intra, no reference, fallback on the mean |residual|) or whose
+ * estimated drift exceeds the budget (its references' drift at the
+ * displaced block plus the adaptive model's step and residual terms) marks
+ * its cells; the marked cells become rectangles (f->plan).  Returns 1 when
+ * whole-frame SR is cheaper, 0 with f->cell_drift set for the transferred
+ * cells, or a negative error. */
+static int plan_regions(FsrFast *f, const Pending *p)
+{
+    const FsrBlockMap *m = &p->map;
+    const FsrPicture *lr = &p->lr;
+    const int s = f->scale;
+    int ret = ensure_cells(f, lr);
+    if (ret < 0)
+        return ret;
+    const int cw = f->cw, ch = f->ch;
+    memset(f->cells, 0, (size_t)cw * ch);
+    for (int i = 0; i < cw * ch; i++)
+        f->cell_drift[i] = 0;
+    const double thr = m->is_ref ? f->s.policy.budget_db : 3 * f->s.policy.budget_db;
+    const double fallback = f->s.transfer.fallback;
+    /* cells no block covers (a damaged map) are bicubic: they need SR */
+    uint8_t *covered = f->cells; /* bit 1 below; bit 0 is "needs SR" */
+    for (int i = 0; i < m->nb_blocks; i++) {
+        const FsrBlock *b = &m->blocks[i];
+        int x = b->x - m->crop_left, y = b->y - m->crop_top, w = b->w, h = b->h;
+        if (x < 0) {
+            w += x;
+            x = 0;
+        }
+        if (y < 0) {
+            h += y;
+            y = 0;
+        }
+        if (x + w > lr->w)
+            w = lr->w - x;
+        if (y + h > lr->h)
+            h = lr->h - y;
+        if (w <= 0 || h <= 0)
+            continue;
+        int need = b->kind == FSR_BLOCK_INTRA || !b->lists || (b->flags & FSR_BLOCK_NO_REF);
+        double drift = 0;
+        if (!need) {
+            long sum = 0;
+            if (!(b->flags & FSR_BLOCK_ZERO_RESIDUAL)) {
+                const int16_t *r = m->residual[0] + (ptrdiff_t)(y + m->crop_top) * m->residual_stride[0] +
+                                   (x + m->crop_left);
+                for (int jy = 0; jy < h; jy++)
+                    for (int ix = 0; ix < w; ix++)
+                        sum += labs((long)r[jy * m->residual_stride[0] + ix]);
+            }
+            need = fallback > 0 && sum >= fallback * w * h;
+            int n = 0, frac = 0;
+            for (int l = 0; l < 2 && !need; l++)
+                if (b->lists & (1 << l)) {
+                    RefPic *r = find_ref(f, b->ref[l]);
+                    if (!r) {
+                        need = 1;
+                        break;
+                    }
+                    /* the reference's cell under the block's displaced centre */
+                    const int rx = x + w / 2 + (b->mv[l][0] >> 2), ry = y + h / 2 + (b->mv[l][1] >> 2);
+                    const int cx = rx < 0 ? 0 : rx >= lr->w ? cw - 1 : rx / REGION_CELL;
+                    const int cy = ry < 0 ? 0 : ry >= lr->h ? ch - 1 : ry / REGION_CELL;
+                    drift += r->cell_drift ? r->cell_drift[cy * cw + cx] : LOSS_BICUBIC_DB;
+                    frac |= (b->mv[l][0] * s) & 3 || (b->mv[l][1] * s) & 3;
+                    n++;
+                }
+            if (!need) {
+                drift = drift / n + (frac ? LOSS_FRAC_STEP_DB : LOSS_INT_STEP_DB) +
+                        LOSS_PER_RESIDUAL * (double)sum / ((double)w * h);
+                need = drift > thr;
+            }
+        }
+        for (int cy = y / REGION_CELL; cy <= (y + h - 1) / REGION_CELL; cy++)
+            for (int cx = x / REGION_CELL; cx <= (x + w - 1) / REGION_CELL; cx++) {
+                const int c = cy * cw + cx;
+                covered[c] |= 2 | need;
+                if (drift > f->cell_drift[c])
+                    f->cell_drift[c] = (float)drift;
+            }
+    }
+    for (int i = 0; i < cw * ch; i++)
+        f->cells[i] = (f->cells[i] & 1) || !(f->cells[i] & 2);
+    int mx = 0, my = 0;
+    fsr_sr_margin(f->sr, &mx, &my);
+    ret = fsr_region_plan(&f->plan, f->cells, cw, ch, lr->w, lr->h, s, mx, my, REGION_MAX_RECTS);
+    if (ret)
+        return ret;
+    if (f->plan.cost >= REGION_WHOLE_SHARE * (double)lr->w * s * lr->h * s)
+        return 1;
+    /* SR'd cells start anew */
+    for (int i = 0; i < f->plan.n; i++) {
+        const FsrRect *r = &f->plan.rects[i];
+        const int c = REGION_CELL * s;
+        for (int cy = r->y / c; cy <= (r->y + r->h - 1) / c; cy++)
+            for (int cx = r->x / c; cx <= (r->x + r->w - 1) / c; cx++)
+                f->cell_drift[cy * cw + cx] = 0;
+    }
+    return 0;
+}
+
+/* SR of the plan's rectangles, written over the transferred luma of hr.
+ * Bicubic-input networks read the bicubic upscale of the decoded LR luma,
+ * computed for each rectangle and its halo only. */
+static int run_regions(FsrFast *f, FsrPicture *hr, const FsrPicture *lr)
+{
+    const int s = f->scale, lri = fsr_sr_lr_input(f->sr);
+    int mx = 0, my = 0;
+    fsr_sr_margin(f->sr, &mx, &my);
+    const size_t need = (size_t)hr->w * hr->h;
+    if (!lri && need > f->bic_size) {
+        free(f->bic);
+        if (!(f->bic = calloc(need, 1)))
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        f->bic_size = need;
+    }
+    for (int i = 0; i < f->plan.n; i++) {
+        const FsrRect *r = &f->plan.rects[i];
+        uint8_t *dst = hr->data[0] + (ptrdiff_t)r->y * hr->stride[0] + r->x;
+        int ret;
+        if (lri) {
+            ret = fsr_sr_luma_rect(f->sr, dst, hr->stride[0], lr->data[0], lr->stride[0], lr->w, lr->h, r->x, r->y,
+                                   r->w, r->h);
+        } else {
+            /* the LR pixels whose HR pixels cover the rectangle and halo */
+            int x0 = (r->x - mx) / s, y0 = (r->y - my) / s;
+            int x1 = (r->x + r->w + mx + s - 1) / s, y1 = (r->y + r->h + my + s - 1) / s;
+            x0 = x0 < 0 ? 0 : x0;
+            y0 = y0 < 0 ? 0 : y0;
+            x1 = x1 > lr->w ? lr->w : x1;
+            y1 = y1 > lr->h ? lr->h : y1;
+            ret = fsr_bicubic_region(f->bic + (size_t)y0 * s * hr->w + (size_t)x0 * s, hr->w, lr->data[0],
+                                     lr->stride[0], lr->w, lr->h, s, x0, y0, x1 - x0, y1 - y0);
+            if (ret >= 0)
+                ret = fsr_sr_luma_rect(f->sr, dst, hr->stride[0], f->bic, hr->w, hr->w, hr->h, r->x, r->y, r->w,
+                                       r->h);
+        }
+        if (ret < 0)
+            return ret;
+    }
     return 0;
 }
 
@@ -358,21 +567,46 @@ static int process(FsrFast *f, int idx)
     /* the estimate is cheap: kept for every policy, so runs can be compared
      * with what the adaptive policy would have predicted */
     const double est = m->side_info && f->s.policy.kind != FSR_KEY_ALL ? estimate_loss(f, m) : 0;
-    const int key = decide_key(f, p, est);
     const double t0 = clock_wall();
-    if (key)
+    int key = decide_key(f, p, est);
+    const int regions = f->s.policy.kind == FSR_KEY_REGIONS && m->side_info;
+    if (regions && (ret = ensure_cells(f, &p->lr)) < 0) {
+        pool_put(f, &r->hr);
+        return ret;
+    }
+    if (regions && !key && (key = plan_regions(f, p)) < 0)
+        ret = key;
+    else if (key)
         ret = fsr_sr_picture(f->sr, &r->hr, &p->lr);
-    else
-        ret = fsr_transfer_frame(f->tr, &r->hr, &p->lr, m, lookup_ref, f, &r->info.stats);
+    else if ((ret = fsr_transfer_frame(f->tr, &r->hr, &p->lr, m, lookup_ref, f, &r->info.stats)) >= 0 && regions)
+        ret = run_regions(f, &r->hr, &p->lr);
     if (ret < 0) {
         pool_put(f, &r->hr);
         return ret;
     }
     r->info.seconds = clock_wall() - t0;
-    describe_frame(&r->info, p, key, est);
+    /* the regions policy's estimate: the mean drift of the frame's cells */
+    double loss = est;
+    if (regions) {
+        loss = 0;
+        if (key)
+            memset(f->cell_drift, 0, sizeof(float) * f->cw * f->ch);
+        for (int i = 0; i < f->cw * f->ch; i++)
+            loss += f->cell_drift[i];
+        loss /= f->cw * f->ch;
+    }
+    describe_frame(&r->info, p, key, loss);
+    if (key) {
+        r->info.sr_share = 1;
+    } else if (regions) {
+        r->info.regions = f->plan.n;
+        r->info.region_area = f->plan.area;
+        r->info.sr_share = (double)f->plan.cost / ((double)r->hr.w * r->hr.h);
+    }
     f->nready++;
     /* a transferred frame drifts by its estimate; a key frame starts anew */
-    if (m->side_info && m->is_ref && (ret = store_ref(f, p, &r->hr, key ? 0 : est)) < 0)
+    if (m->side_info && m->is_ref &&
+        (ret = store_ref(f, p, &r->hr, key ? 0 : loss, regions ? f->cell_drift : NULL)) < 0)
         return ret;
     f->since_key = key ? 0 : f->since_key + 1;
     f->processed++;

@@ -107,22 +107,25 @@ static int accel_report(const FsrSettings *s, const FsrModel *m, const FsrSR *sr
             return ret;
     }
     const double n = (double)r->frames;
-    const double t_sr = sr.seconds * r->sr.frames, t_tr = tr.seconds * r->fast.transferred_frames;
+    /* SR is priced by the work done: whole frames plus region SR (its
+     * rectangles with their halos, in frames) */
+    const double sr_frames = r->fast.sr_work;
+    const double t_sr = sr.seconds * sr_frames, t_tr = tr.seconds * r->fast.transferred_frames;
     r->accel.valid = 1;
     snprintf(r->accel.arch, sizeof(r->accel.arch), "%s", s->accel.arch);
     snprintf(r->accel.energy_unit, sizeof(r->accel.energy_unit), "%s", sr.energy_unit);
     r->accel.seconds_per_frame = (t_sr + t_tr) / n;
-    r->accel.energy_per_frame = (sr.energy * r->sr.frames + tr.energy * r->fast.transferred_frames) / n;
-    r->accel.dram_energy_per_frame = (sr.dram_energy * r->sr.frames + tr.dram_energy * r->fast.transferred_frames) / n;
+    r->accel.energy_per_frame = (sr.energy * sr_frames + tr.energy * r->fast.transferred_frames) / n;
+    r->accel.dram_energy_per_frame = (sr.dram_energy * sr_frames + tr.dram_energy * r->fast.transferred_frames) / n;
     r->accel.dram_bytes_per_frame =
-        ((double)sr.dram_bytes * r->sr.frames + (double)tr.dram_bytes * r->fast.transferred_frames) / n;
+        ((double)sr.dram_bytes * sr_frames + (double)tr.dram_bytes * r->fast.transferred_frames) / n;
     r->accel.sr_share = t_sr + t_tr > 0 ? t_sr / (t_sr + t_tr) : 0;
     r->accel.transfer_share = t_sr + t_tr > 0 ? t_tr / (t_sr + t_tr) : 0;
     r->accel.srcnn_seconds_per_frame = sr.seconds;
     r->accel.srcnn_energy_per_frame = sr.energy;
     r->accel.joules_per_frame = fsr_accel_joules(r->accel.energy_per_frame, sr.energy_unit);
     r->accel.dram_joules_per_frame =
-        fsr_accel_joules((sr.dram_energy * r->sr.frames + tr.dram_energy * r->fast.transferred_frames) / n,
+        fsr_accel_joules((sr.dram_energy * sr_frames + tr.dram_energy * r->fast.transferred_frames) / n,
                          sr.energy_unit);
     r->accel.sr_joules = fsr_accel_joules(sr.energy, sr.energy_unit);
     r->accel.transfer_joules = r->fast.transferred_frames ? fsr_accel_joules(tr.energy, sr.energy_unit) : 0;
@@ -181,9 +184,16 @@ static void input_close(Input *in)
     in->dec = NULL;
 }
 
-static void count_frame(FsrReport *r, const FsrFastFrame *ff)
+/* sr: 1 when key frames and regions ran a network (not bicubic mode) */
+static void count_frame(FsrReport *r, const FsrFastFrame *ff, int sr)
 {
     r->frames++;
+    if (sr) {
+        r->fast.sr_work += ff->sr_share;
+        r->fast.region_rects += ff->regions;
+        r->fast.region_frames += ff->regions > 0;
+    }
+    r->fast.sr_work_share = r->fast.sr_work / r->frames;
     switch (ff->type) {
     case 'I': r->decode.frames_i++; break;
     case 'P': r->decode.frames_p++; break;
@@ -264,7 +274,8 @@ static int run_settings(Run *run)
     if (s->mode != FSR_MODE_FAST)
         fs->policy.kind = FSR_KEY_ALL;
     else if (fsr_key_policy_parse(&fs->policy, s->fast.keyframes ? s->fast.keyframes : FSR_FAST_DEFAULT_KEYFRAMES) < 0)
-        return fsr_error(FSR_ERR(EINVAL), "bad key-frame policy '%s' (intra, every:N, adaptive or adaptive:DB)",
+        return fsr_error(FSR_ERR(EINVAL),
+                         "bad key-frame policy '%s' (intra, every:N, adaptive, adaptive:DB, regions or regions:DB)",
                          s->fast.keyframes);
     fsr_key_policy_name(&fs->policy, r->fast.keyframes, sizeof(r->fast.keyframes));
     return 0;
@@ -348,7 +359,7 @@ static int run_deliver(Run *run, const FsrFastFrame *ff, FsrProgress *prog)
     const FsrSettings *s = run->s;
     FsrReport *r = run->r;
     int ret;
-    count_frame(r, ff);
+    count_frame(r, ff, run->s->mode != FSR_MODE_BICUBIC);
     if (s->frame_done) {
         const double t = clock_wall();
         ret = s->frame_done(s->opaque, ff);
@@ -562,6 +573,9 @@ int fsr_report_write_json(const FsrReport *r, const char *path)
     cJSON_AddNumberToObject(ft, "B", (double)r->decode.frames_b);
     cJSON_AddNumberToObject(o, "sr_frames", (double)r->sr.frames);
     cJSON_AddNumberToObject(o, "transferred_frames", (double)r->fast.transferred_frames);
+    cJSON_AddNumberToObject(o, "sr_work_share", r->fast.sr_work_share);
+    cJSON_AddNumberToObject(o, "region_frames", (double)r->fast.region_frames);
+    cJSON_AddNumberToObject(o, "region_rects", (double)r->fast.region_rects);
     cJSON *bk = cJSON_AddObjectToObject(o, "blocks");
     cJSON_AddNumberToObject(bk, "intra", (double)r->fast.blocks_intra);
     cJSON_AddNumberToObject(bk, "skip", (double)r->fast.blocks_skip);

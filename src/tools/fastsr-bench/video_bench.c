@@ -24,7 +24,7 @@
 void bench_video_usage(void)
 {
     printf("  --hr REF [--scale S] [--model FILE] [--crf N] [--preset P] [--x264 PARAMS]\n"
-           "        [--modes bicubic,srcnn,fast] [--keyframes every:4,every:8,every:16,intra,adaptive]\n"
+           "        [--modes bicubic,srcnn,fast] [--keyframes every:4,every:8,every:16,intra,adaptive,regions]\n"
            "        [--frames N] [--threads N] [--hr-filter F] [--fallback T] [--accel ARCH|none] [--backend float|accel]\n"
            "        [--no-ssim] [--deblock] [--lr-out FILE] [--json OUT] [--csv OUT] [--plot OUT.svg]\n"
            "        REF is any video or image sequence FFmpeg reads (.y4m, .mp4, dir/%%08d.png): it is\n"
@@ -267,7 +267,7 @@ static int parse_video_options(VideoOptions *o, int argc, char **argv)
 {
     *o = (VideoOptions) {
         .preset = "medium", .accel = FSR_ACCEL_DEFAULT_ARCH,
-        .modes_buf = "bicubic,srcnn,fast", .keys_buf = "every:4,every:8,every:16,intra,adaptive",
+        .modes_buf = "bicubic,srcnn,fast", .keys_buf = "every:4,every:8,every:16,intra,adaptive,regions",
         .scale = 2, .crf = 18, .ssim = 1, .fallback = FSR_TRANSFER_DEFAULT_FALLBACK, .backend = FSR_SR_FLOAT,
     };
     for (int i = 0; i < argc; i++) {
@@ -411,16 +411,17 @@ static void print_table(const Run *runs, int nruns, const Ref *ref, const VideoO
     const int scale = o->scale;
     printf("\n%s x%d, %d frames %dx%d -> %dx%d, LR: libx264 crf %d%s%s\n", o->ref_path, scale, ref->n,
            ref->w / scale, ref->h / scale, ref->w, ref->h, o->crf, o->x264 ? " " : "", o->x264 ? o->x264 : "");
-    printf("%-20s %8s %8s %7s %5s %9s %9s %7s %8s", "run", "PSNR-Y", "vs SRCNN", "SSIM-Y", "SR", "SR+xfer s",
-           "total s", "fps", "speedup");
+    printf("%-20s %8s %8s %7s %5s %7s %9s %9s %7s %8s", "run", "PSNR-Y", "vs SRCNN", "SSIM-Y", "SR", "SR work",
+           "SR+xfer s", "total s", "fps", "speedup");
     if (o->accel)
         printf(" %10s %10s %11s", "acc speed", "acc energy", "acc mJ/frame");
     printf("\n");
     for (int i = 0; i < nruns; i++) {
         const Run *r = &runs[i];
         const double sp = srcnn && r->rep.seconds.upscale > 0 ? srcnn->rep.seconds.upscale / r->rep.seconds.upscale : NAN;
-        printf("%-20s %8.3f %+8.3f %7.4f %5lld %9.2f %9.2f %7.1f %7.1fx", r->label, r->psnr_mean,
+        printf("%-20s %8.3f %+8.3f %7.4f %5lld %6.1f%% %9.2f %9.2f %7.1f %7.1fx", r->label, r->psnr_mean,
                srcnn ? r->psnr_mean - srcnn->psnr_mean : NAN, r->ssim_mean, (long long)r->rep.sr.frames,
+               r->rep.fast.sr_work_share * 100,
                r->rep.seconds.upscale, r->rep.seconds.total, r->rep.seconds.total > 0 ? r->rep.frames / r->rep.seconds.total : 0, sp);
         if (o->accel && r->rep.accel.valid)
             printf(" %9.1fx %9.1fx %11.3f", r->rep.accel.srcnn_seconds_per_frame / r->rep.accel.seconds_per_frame,
@@ -513,6 +514,8 @@ static cJSON *run_json(const Run *r, const Ref *ref, const VideoOptions *o, cons
     else
         cJSON_AddNullToObject(j, "ssim_y");
     cJSON_AddNumberToObject(j, "sr_frames", (double)r->rep.sr.frames);
+    cJSON_AddNumberToObject(j, "sr_work_share", r->rep.fast.sr_work_share);
+    cJSON_AddNumberToObject(j, "region_frames", (double)r->rep.fast.region_frames);
     cJSON_AddNumberToObject(j, "sr_seconds", r->rep.seconds.upscale);
     cJSON_AddNumberToObject(j, "transfer_seconds", r->rep.seconds.transfer);
     cJSON_AddNumberToObject(j, "total_seconds", r->rep.seconds.total);

@@ -1,0 +1,305 @@
+/* Region SR inside transferred frames (the "regions" key-frame policy): on
+ * a clip whose background stands still and where a textured object
+ * appears in frame OBJ_FRAME, the frame where it appears gets SR on the
+ * object (every HR pixel of it equals the whole-frame SR of that frame)
+ * and on nothing far from it (the output differs from the transfer-only
+ * run only within one cell of the object); the output is identical for 1,
+ * 2 and 3 threads; and the report's SR work adds up from the frames'. */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fastsr/fast.h"
+#include "fastsr/model.h"
+#include "fastsr/pipeline.h"
+#include "fastsr/sr.h"
+#include "fastsr/transfer.h"
+#include "sideinfo.h"
+
+#define FFMPEG "ffmpeg -hide_banner -loglevel error -y "
+#define FRAMES 12
+#define OBJ_FRAME 6
+/* the object, in LR pixels (macroblock-aligned) */
+#define OBJ_X 96
+#define OBJ_Y 32
+#define OBJ_W 32
+#define OBJ_H 32
+#define CELL 8 /* src/fast/region.h's REGION_CELL */
+/* a still texture; from OBJ_FRAME on a differently textured bright square */
+#define CLIP "nullsrc=s=160x96:r=25,geq=lum='if(gte(N,6)*between(X,96,127)*between(Y,32,63)," \
+             "200+40*sin(X*Y/7.0)," \
+             "128+50*sin(X/5.3)*cos(Y/3.7)+40*sin((X+2*Y)/9.1))':cb=128:cr=128"
+
+
+static int make_clip(void **state)
+{
+    (void)state;
+    return tu_run(NULL, 0, FFMPEG "-f lavfi -i \"%s\" -frames:v %d -c:v libx264 -crf 18 -bf 0 -g 100 %s", CLIP,
+                  FRAMES, tu_tmp("enter.mp4"))
+               ? -1
+               : 0;
+}
+
+/* the unsharp model of test_transfer.c: visibly not bicubic */
+static FsrSR *sharpen_sr(int threads)
+{
+    const int ch[4] = { 1, 1, 1, 1 }, k[3] = { 3, 1, 1 };
+    FsrModel *m = NULL;
+    assert_int_equal(fsr_model_open_empty(&m, "srcnn", 2, FSR_PAD_REPLICATE, 3, ch, k), 0);
+    float *w = m->layers[0].weight;
+    w[4] = 3.0f;
+    w[1] = w[3] = w[5] = w[7] = -0.5f;
+    m->layers[0].bias[0] = 0.5f;
+    m->layers[1].weight[0] = 1.0f;
+    m->layers[2].weight[0] = 1.0f;
+    m->layers[2].bias[0] = -0.5f + 12.0f / 255.0f;
+    FsrSR *sr = NULL;
+    assert_int_equal(fsr_sr_open(&sr, m, &(FsrSRSettings){ .threads = threads }), 0);
+    fsr_model_close(&m);
+    return sr;
+}
+
+typedef struct Out {
+    FsrPicture hr, lr;
+    int key, regions;
+    double sr_share;
+    int64_t region_area;
+} Out;
+
+static void copy_pic(FsrPicture *dst, const FsrPicture *src)
+{
+    assert_int_equal(fsr_picture_open(dst, src->w, src->h), 0);
+    for (int c = 0; c < 3; c++) {
+        const int w = c ? fsr_chroma_w(src->w) : src->w, h = c ? fsr_chroma_h(src->h) : src->h;
+        for (int y = 0; y < h; y++)
+            memcpy(dst->data[c] + y * dst->stride[c], src->data[c] + y * src->stride[c], w);
+    }
+}
+
+static int run_clip(const char *policy, int threads, Out *o)
+{
+    memset(o, 0, sizeof(*o) * FRAMES);
+    FsrSR *sr = sharpen_sr(threads);
+    FsrSideInfo *si = NULL;
+    FsrDecoderSettings ds = { 0 };
+    assert_int_equal(fsr_sideinfo_open(&si, tu_tmp("enter.mp4"), &ds), 0);
+    FsrFastSettings fs = { 0 };
+    fsr_transfer_defaults(&fs.transfer);
+    fs.transfer.scale = 2;
+    fs.transfer.threads = threads;
+    fs.sr = sr;
+    assert_int_equal(fsr_key_policy_parse(&fs.policy, policy), 0);
+    FsrFast *fast = NULL;
+    assert_int_equal(fsr_fast_open(&fast, &fs), 0);
+    int n = 0, eof = 0, ret = 1;
+    while (!eof || ret != 1) {
+        if (!eof) {
+            FsrSideInfoFrame f;
+            int r = fsr_sideinfo_read(si, &f);
+            assert_true(r >= 0);
+            if (r == 1) {
+                eof = 1;
+                fsr_fast_flush(fast);
+            } else {
+                const int64_t d = f.map->display_index;
+                assert_true(d >= 0 && d < FRAMES);
+                copy_pic(&o[d].lr, &f.frame.pic);
+                assert_int_equal(fsr_fast_push(fast, &f.frame.pic, f.map, f.frame.pts, 0), 0);
+            }
+        }
+        FsrFastFrame ff;
+        while ((ret = fsr_fast_pull(fast, &ff)) == 0) {
+            assert_true(n < FRAMES);
+            copy_pic(&o[n].hr, ff.hr);
+            o[n].key = ff.key;
+            o[n].regions = ff.regions;
+            o[n].sr_share = ff.sr_share;
+            o[n].region_area = ff.region_area;
+            n++;
+        }
+        assert_true(ret >= 0);
+    }
+    fsr_fast_close(&fast);
+    fsr_sideinfo_close(&si);
+    fsr_sr_close(&sr);
+    return n;
+}
+
+static void free_out(Out *o)
+{
+    for (int k = 0; k < FRAMES; k++) {
+        fsr_picture_close(&o[k].hr);
+        fsr_picture_close(&o[k].lr);
+    }
+}
+
+static int in_object(int hx, int hy, int pad)
+{
+    return hx >= 2 * (OBJ_X - pad) && hx < 2 * (OBJ_X + OBJ_W + pad) && hy >= 2 * (OBJ_Y - pad) &&
+           hy < 2 * (OBJ_Y + OBJ_H + pad);
+}
+
+static void test_region_covers_new_object_only(void **state)
+{
+    (void)state;
+    static Out reg[FRAMES], base[FRAMES];
+    assert_int_equal(run_clip("regions", 1, reg), FRAMES);
+    assert_int_equal(run_clip("intra", 1, base), FRAMES); /* the transfer alone after frame 0 */
+    assert_true(reg[0].key && base[0].key);
+    for (int k = 1; k < FRAMES; k++)
+        assert_false(reg[k].key); /* no whole-frame SR: the object is a small part */
+    /* nothing new before the object: no region SR, the transfer's output */
+    for (int k = 1; k < OBJ_FRAME; k++) {
+        assert_int_equal(reg[k].regions, 0);
+        assert_true(reg[k].sr_share == 0);
+    }
+    assert_true(reg[OBJ_FRAME].regions >= 1);
+    /* covers it: every HR pixel of the object is the whole-frame SR's */
+    FsrSR *sr = sharpen_sr(1);
+    FsrPicture want;
+    const FsrPicture *got = &reg[OBJ_FRAME].hr;
+    assert_int_equal(fsr_picture_open(&want, got->w, got->h), 0);
+    assert_int_equal(fsr_sr_picture(sr, &want, &reg[OBJ_FRAME].lr), 0);
+    int64_t inside = 0, bad = 0;
+    for (int y = 0; y < got->h; y++)
+        for (int x = 0; x < got->w; x++)
+            if (in_object(x, y, 0)) {
+                inside++;
+                bad += got->data[0][y * got->stride[0] + x] != want.data[0][y * want.stride[0] + x];
+            }
+    if (bad)
+        fail_msg("%lld of the object's %lld HR pixels are not the SR of the frame", (long long)bad,
+                 (long long)inside);
+    /* and the transfer-only run does not already give them (bicubic there) */
+    int64_t same = 0;
+    for (int y = 0; y < got->h; y++)
+        for (int x = 0; x < got->w; x++)
+            same += in_object(x, y, 0) &&
+                    base[OBJ_FRAME].hr.data[0][y * base[OBJ_FRAME].hr.stride[0] + x] ==
+                        want.data[0][y * want.stride[0] + x];
+    assert_true(same < inside / 2);
+    /* only it: in every frame the output differs from the transfer-only
+     * run within one cell of the object at most */
+    for (int k = 0; k < FRAMES; k++) {
+        const FsrPicture *a = &reg[k].hr, *b = &base[k].hr;
+        for (int y = 0; y < a->h; y++)
+            for (int x = 0; x < a->w; x++)
+                if (a->data[0][y * a->stride[0] + x] != b->data[0][y * b->stride[0] + x] && !in_object(x, y, CELL))
+                    fail_msg("frame %d: HR pixel (%d, %d) far from the object changed", k, x, y);
+    }
+    /* the rectangles' area: the object and at most one cell around it */
+    const int64_t bound = (int64_t)4 * (OBJ_W + 2 * CELL) * (OBJ_H + 2 * CELL);
+    assert_true(reg[OBJ_FRAME].region_area >= 4 * OBJ_W * OBJ_H);
+    assert_true(reg[OBJ_FRAME].region_area <= bound);
+    /* the work share: the rectangles with the model's 1-pixel halo */
+    const double frame_area = (double)got->w * got->h;
+    assert_true(reg[OBJ_FRAME].sr_share * frame_area >= reg[OBJ_FRAME].region_area);
+    assert_true(reg[OBJ_FRAME].sr_share * frame_area <= reg[OBJ_FRAME].region_area + 4.0 * (2 * OBJ_W + 2 * OBJ_H + 4 * CELL + 4) * reg[OBJ_FRAME].regions);
+    print_message("regions: frame %d: %d rectangles, %lld HR pixels, SR work %.3f of a frame\n", OBJ_FRAME,
+                  reg[OBJ_FRAME].regions, (long long)reg[OBJ_FRAME].region_area, reg[OBJ_FRAME].sr_share);
+    fsr_picture_close(&want);
+    fsr_sr_close(&sr);
+    free_out(reg);
+    free_out(base);
+}
+
+static void test_threads_identical(void **state)
+{
+    (void)state;
+    static Out o[3][FRAMES];
+    for (int t = 0; t < 3; t++)
+        assert_int_equal(run_clip("regions:0.02", t + 1, o[t]), FRAMES);
+    int regions = 0;
+    for (int k = 0; k < FRAMES; k++) {
+        regions += o[0][k].regions;
+        for (int t = 1; t < 3; t++) {
+            assert_int_equal(o[t][k].key, o[0][k].key);
+            assert_int_equal(o[t][k].regions, o[0][k].regions);
+            for (int c = 0; c < 3; c++) {
+                const int w = c ? fsr_chroma_w(o[0][k].hr.w) : o[0][k].hr.w;
+                const int h = c ? fsr_chroma_h(o[0][k].hr.h) : o[0][k].hr.h;
+                for (int y = 0; y < h; y++)
+                    assert_memory_equal(o[t][k].hr.data[c] + y * o[t][k].hr.stride[c],
+                                        o[0][k].hr.data[c] + y * o[0][k].hr.stride[c], w);
+            }
+        }
+    }
+    assert_true(regions > 0); /* region SR ran (a tight budget adds drift regions) */
+    for (int t = 0; t < 3; t++)
+        free_out(o[t]);
+}
+
+/* The report's SR work is the sum of the frames' */
+static double work_sum;
+static int64_t work_frames, work_keys;
+
+static int on_frame(void *opaque, const FsrFastFrame *f)
+{
+    (void)opaque;
+    work_sum += f->sr_share;
+    work_frames++;
+    work_keys += f->key;
+    if (f->key && f->sr_share != 1)
+        return -1;
+    if (!f->key && (f->sr_share < 0 || f->sr_share >= 1))
+        return -1;
+    return 0;
+}
+
+static void test_work_adds_up(void **state)
+{
+    (void)state;
+    char model[1024];
+    snprintf(model, sizeof(model), "%s", tu_tmp("tiny-regions.safetensors"));
+    assert_int_equal(tu_tiny_model(model, 2), 0);
+    const char *policies[] = { "regions", "adaptive", "every:4" };
+    for (int i = 0; i < 3; i++) {
+        FsrSettings s;
+        fsr_run_defaults(&s);
+        s.input = tu_tmp("enter.mp4");
+        s.output = NULL;
+        s.sr.model = model;
+        s.fast.keyframes = policies[i];
+        s.frame_done = on_frame;
+        work_sum = 0;
+        work_frames = work_keys = 0;
+        FsrReport r;
+        assert_int_equal(fsr_run(&s, &r), 0);
+        assert_int_equal(r.frames, FRAMES);
+        assert_int_equal(work_frames, FRAMES);
+        assert_int_equal(r.sr.frames, work_keys);
+        assert_true(fabs(r.fast.sr_work - work_sum) < 1e-9);
+        assert_true(fabs(r.fast.sr_work_share - work_sum / FRAMES) < 1e-9);
+        if (i == 0) {
+            assert_true(r.fast.region_frames >= 1);
+            assert_true(r.fast.sr_work > r.sr.frames); /* the regions add work */
+            assert_true(r.fast.sr_work_share < 0.5);
+        } else {
+            assert_int_equal(r.fast.region_frames, 0);
+            assert_true(r.fast.sr_work == (double)r.sr.frames); /* whole frames only */
+        }
+    }
+    /* bicubic mode does no SR work */
+    FsrSettings s;
+    fsr_run_defaults(&s);
+    s.input = tu_tmp("enter.mp4");
+    s.output = NULL;
+    s.mode = FSR_MODE_BICUBIC;
+    s.frame_done = on_frame;
+    FsrReport r;
+    assert_int_equal(fsr_run(&s, &r), 0);
+    assert_true(r.fast.sr_work_share == 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_region_covers_new_object_only),
+        cmocka_unit_test(test_threads_identical),
+        cmocka_unit_test(test_work_adds_up),
+    };
+    return tu_result(cmocka_run_group_tests_name("regions", tests, make_clip, NULL));
+}
