@@ -19,6 +19,43 @@ static inline size_t tap_index(const FsrPackedConv *p, int ci, int ky, int kx)
     return (size_t)c0 * p->kh * p->kw + ((size_t)ky * p->kw + kx) * len + (ci - c0);
 }
 
+/* The taps each channel of a 4-channel block needs (FsrPackedConv.tapmask):
+ * a kernel may skip the others, whose FMAs would add 0 x input.  Kept only
+ * when some tap of a real output channel is all zero. */
+static int pack_tapmask(FsrPackedConv *p, const FsrConvLayer *l)
+{
+    const int khw = l->kh * l->kw;
+    unsigned char *m = malloc((size_t)p->n_blocks * khw);
+    if (!m) {
+        fsr_conv_pack_close(p);
+        return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory for weights");
+    }
+    int sparse = 0;
+    for (int blk = 0; blk < p->n_blocks; blk++)
+        for (int t = 0; t < khw; t++) {
+            unsigned bits = 0;
+            for (int c = 0; c < 4; c++) {
+                const int co = blk * 4 + c;
+                if (co >= l->out_ch)
+                    continue;
+                const float *w = l->weight + (size_t)co * l->in_ch * khw + t;
+                for (int ci = 0; ci < l->in_ch; ci++)
+                    if (w[(size_t)ci * khw] != 0.f) {
+                        bits |= 1u << c;
+                        break;
+                    }
+                if (!(bits >> c & 1))
+                    sparse = 1;
+            }
+            m[blk * khw + t] = (unsigned char)bits;
+        }
+    if (sparse)
+        p->tapmask = m;
+    else
+        free(m);
+    return 0;
+}
+
 int fsr_conv_pack(FsrPackedConv *p, const FsrConvLayer *l, int relu)
 {
     memset(p, 0, sizeof(*p));
@@ -85,14 +122,16 @@ int fsr_conv_pack(FsrPackedConv *p, const FsrConvLayer *l, int relu)
                     }
                 }
     }
-    return 0;
+    return p->ci_inner && p->cb == 4 ? pack_tapmask(p, l) : 0;
 }
 
 void fsr_conv_pack_close(FsrPackedConv *p)
 {
     free(p->w);
     free(p->b);
+    free(p->tapmask);
     p->w = p->b = NULL;
+    p->tapmask = NULL;
 }
 
 int fsr_conv_pack_parts(FsrPackedConv *p, const FsrConvLayer *l, int relu)

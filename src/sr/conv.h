@@ -24,6 +24,12 @@ typedef struct FsrPackedConv {
     int parts;      /* packed by fsr_conv_pack_parts: weights [ci][kx][ky] */
     int c8;         /* packed by fsr_conv_pack_c8: weights [oc/32][ci/8][ky][kx][8 ci][32 oc] */
     float *w;       /* [n_blocks][taps in that order][cb], zero-padded channels */
+    /* ci_inner layers: [n_blocks][kh * kw], bit c set when channel c of the
+     * block has a nonzero weight at that tap for some input channel; NULL
+     * when every tap of every block is needed (any trained layer but the
+     * phases of a transposed convolution, fsr_conv_deconv_phases, where
+     * 19% (x2) to 44% (x4) of the taps are zero) */
+    unsigned char *tapmask;
     float *b;       /* [n_blocks * cb] */
 } FsrPackedConv;
 

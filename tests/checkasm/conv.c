@@ -147,6 +147,39 @@ static void check_conv_row(const FsrConvDSP *c, const FsrConvDSP *lower, const F
                                cur->conv_row(k.b, out_cs, k.r.row, k.r.cs, &k.p, width));
             case_close(&k);
         }
+    /* The phases of transposed convolutions (fsr_conv_deconv_phases): the
+     * taps that are zero for some channels of a block are skipped
+     * (FsrPackedConv.tapmask: x2 and x4 have such taps, x3 has none), which
+     * must not change a bit. */
+    for (int scale = 2; scale <= 4; scale++) {
+        FsrConvLayer d = random_layer(12, 1, 9, 9), l;
+        int shift;
+        if (fsr_conv_deconv_phases(&l, &d, scale, &shift) < 0)
+            checkasm_fail("phases of a 9x9 transposed convolution at x%d", scale);
+        FsrPackedConv p;
+        fsr_conv_pack(&p, &l, 0);
+        if (!p.tapmask != (scale == 3))
+            checkasm_fail("x%d phases: tap mask %s", scale, p.tapmask ? "where no tap is zero" : "missing");
+        for (int width = 8; width <= 264; width += 8 * (1 + width / 40)) {
+            const ptrdiff_t out_cs = width + 3;
+            Rows r;
+            make_rows(&r, c, &l, width);
+            float *a = calloc((size_t)l.out_ch * out_cs, sizeof(float));
+            float *b = calloc((size_t)l.out_ch * out_cs, sizeof(float));
+            c->conv_row(a, out_cs, r.row, r.cs, &p, width);
+            cur->conv_row(b, out_cs, r.row, r.cs, &p, width);
+            if (!close(a, b, l.out_ch, out_cs, (int)out_cs))
+                checkasm_fail("x%d phases (%dx%d %dx%d) width %d", scale, l.in_ch, l.out_ch, l.kh, l.kw, width);
+            SAME_AS_LOWER(conv_row, a, b, (size_t)l.out_ch * out_cs,
+                          lower->conv_row(a, out_cs, r.row, r.cs, &p, width), "x%d phases width %d", scale, width);
+            free(a);
+            free(b);
+            free_rows(&r);
+        }
+        fsr_conv_pack_close(&p);
+        free_layer(&l);
+        free_layer(&d);
+    }
     checkasm_report();
 }
 

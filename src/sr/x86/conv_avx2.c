@@ -51,7 +51,8 @@
 #define DEF_BLOCK4(NX_)                                                                       \
 __attribute__((target("avx2,fma"))) static void                                              \
 block_4x##NX_(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_cs,        \
-              const FsrPackedConv *c, const float *w, const float *b, int x, int nco, int ci0, int ci1)         \
+              const FsrPackedConv *c, const float *w, const unsigned char *tm, const float *b, int x,  \
+              int nco, int ci0, int ci1)                                                      \
 {                                                                                             \
     enum { NX = NX_ };                                                                        \
     __m256 a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32;                        \
@@ -71,9 +72,23 @@ block_4x##NX_(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t 
         for (int ky = 0; ky < kh; ky++)                                                       \
             for (int kx = 0; kx < kw; kx++) {                                                 \
                 const float *p = rows[ky] + x + kx + ci0 * in_cs;                             \
-                for (int ci = 0; ci < len; ci++, p += in_cs, w += 4) {                        \
-                    LOADS(p)                                                                  \
-                    FMA3(0, w); FMA3(1, w + 1); FMA3(2, w + 2); FMA3(3, w + 3);               \
+                const unsigned mk = tm ? tm[ky * kw + kx] : 15u;                              \
+                if (mk == 15u) {                                                              \
+                    for (int ci = 0; ci < len; ci++, p += in_cs, w += 4) {                    \
+                        LOADS(p)                                                              \
+                        FMA3(0, w); FMA3(1, w + 1); FMA3(2, w + 2); FMA3(3, w + 3);           \
+                    }                                                                         \
+                } else if (!mk) {                                                             \
+                    w += 4 * len;                                                             \
+                } else {                                                                      \
+                    /* zero taps (FsrPackedConv.tapmask): a + 0 x v is a */                  \
+                    for (int ci = 0; ci < len; ci++, p += in_cs, w += 4) {                    \
+                        LOADS(p)                                                              \
+                        if (mk & 1) FMA3(0, w);                                               \
+                        if (mk & 2) FMA3(1, w + 1);                                           \
+                        if (mk & 4) FMA3(2, w + 2);                                           \
+                        if (mk & 8) FMA3(3, w + 3);                                           \
+                    }                                                                         \
                 }                                                                             \
             }                                                                                 \
     } else {                                                                                  \
@@ -97,8 +112,10 @@ DEF_BLOCK4(1)
 /* One output channel x 8 vectors (64 pixels): for the last layer (luma). */
 __attribute__((target("avx2,fma"))) static void
 block_1x8(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_cs,
-          const FsrPackedConv *c, const float *w, const float *b, int x, int nco, int ci0, int ci1)
+          const FsrPackedConv *c, const float *w, const unsigned char *tm, const float *b, int x, int nco, int ci0,
+          int ci1)
 {
+    (void)tm;
     (void)out_cs;
     (void)nco;
     __m256 a0, a1, a2, a3, a4, a5, a6, a7;
@@ -149,8 +166,10 @@ block_1x8(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_c
 /* One output channel x 1 vector: the tail of the last layer's row. */
 __attribute__((target("avx2,fma"))) static void
 block_1x1(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_cs,
-          const FsrPackedConv *c, const float *w, const float *b, int x, int nco, int ci0, int ci1)
+          const FsrPackedConv *c, const float *w, const unsigned char *tm, const float *b, int x, int nco, int ci0,
+          int ci1)
 {
+    (void)tm;
     (void)out_cs;
     (void)nco;
     __m256 a = ci0 == 0 ? _mm256_broadcast_ss(b) : _mm256_loadu_ps(out + x);
@@ -522,7 +541,7 @@ conv_row_1_to_c8_avx2(float *out, ptrdiff_t blk_out, const float *const *rows, p
 }
 
 typedef void (*BlockFn)(float *, ptrdiff_t, const float *const *, ptrdiff_t, const FsrPackedConv *,
-                        const float *, const float *, int, int, int, int);
+                        const float *, const unsigned char *, const float *, int, int, int, int);
 
 void fsr_conv_row_avx2(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_cs,
                        const FsrPackedConv *c, int width)
@@ -547,7 +566,7 @@ void fsr_conv_row_avx2(float *out, ptrdiff_t out_cs, const float *const *rows, p
                 for (int blk = 0; blk < c->n_blocks; blk++) {
                     const int co = blk * 4;
                     fn(out + co * out_cs, out_cs, rows, in_cs, c, c->w + ((size_t)blk * taps + ci0 * khw) * 4,
-                       c->b + co, v * 8, c->out_ch - co, ci0, ci1);
+                       c->tapmask ? c->tapmask + blk * khw : NULL, c->b + co, v * 8, c->out_ch - co, ci0, ci1);
                 }
             }
             v += nx;
@@ -563,7 +582,7 @@ void fsr_conv_row_avx2(float *out, ptrdiff_t out_cs, const float *const *rows, p
                 const BlockFn fn = nx == 8 ? block_1x8 : block_1x1;
                 for (int ci0 = 0; ci0 < c->in_ch; ci0 += c->ci_chunk) {
                     const int ci1 = ci0 + c->ci_chunk < c->in_ch ? ci0 + c->ci_chunk : c->in_ch;
-                    fn(out + co * out_cs, out_cs, rows, in_cs, c, w + ci0 * khw, c->b + co, v * 8, 1, ci0, ci1);
+                    fn(out + co * out_cs, out_cs, rows, in_cs, c, w + ci0 * khw, NULL, c->b + co, v * 8, 1, ci0, ci1);
                 }
                 v += nx;
             }

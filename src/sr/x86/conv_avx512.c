@@ -150,6 +150,14 @@ static void conv_row_c8_avx512(float *out, ptrdiff_t out_cs, const float *const 
         a2##j = _mm512_fmadd_ps(w2, v, a2##j);                                      \
         a3##j = _mm512_fmadd_ps(w3, v, a3##j);                                      \
     }
+#define P_FMA1(i, j)                                                                \
+    if (mk >> i & 1)                                                                \
+        a##i##j = _mm512_fmadd_ps(_mm512_set1_ps(w[i]), v, a##i##j);
+#define P_FMA_SOME(j)                                                               \
+    if (NX > j) {                                                                   \
+        const __m512 v = P_LD(p, j);                                                \
+        P_FMA1(0, j) P_FMA1(1, j) P_FMA1(2, j) P_FMA1(3, j)                         \
+    }
 #define P_ST1(i, j)                                                                 \
     if (i < nco) {                                                                  \
         const __m512 r_ = relu ? _mm512_max_ps(a##i##j, zero) : a##i##j;            \
@@ -165,8 +173,8 @@ static void conv_row_c8_avx512(float *out, ptrdiff_t out_cs, const float *const 
 #define DEF_P4(NX_)                                                                           \
 AVX512 __attribute__((noinline)) static void                                                 \
 p4_##NX_(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_cs,             \
-         const FsrPackedConv *c, const float *w, const float *b, int x, int nco, int ci0, int ci1, \
-         __mmask16 m)                                                                         \
+         const FsrPackedConv *c, const float *w, const unsigned char *tm, const float *b, int x,  \
+         int nco, int ci0, int ci1, __mmask16 m)                                              \
 {                                                                                             \
     enum { NX = NX_ };                                                                        \
     R6(P_DECL)                                                                                \
@@ -183,10 +191,21 @@ p4_##NX_(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_cs
         for (int ky = 0; ky < kh; ky++)                                                       \
             for (int kx = 0; kx < kw; kx++) {                                                 \
                 const float *p = rows[ky] + x + kx + ci0 * in_cs;                             \
-                for (int ci = 0; ci < len; ci++, p += in_cs, w += 4) {                        \
-                    const __m512 w0 = _mm512_set1_ps(w[0]), w1 = _mm512_set1_ps(w[1]);        \
-                    const __m512 w2 = _mm512_set1_ps(w[2]), w3 = _mm512_set1_ps(w[3]);        \
-                    R6(P_FMA)                                                                 \
+                const unsigned mk = tm ? tm[ky * kw + kx] : 15u;                              \
+                if (mk == 15u) {                                                              \
+                    for (int ci = 0; ci < len; ci++, p += in_cs, w += 4) {                    \
+                        const __m512 w0 = _mm512_set1_ps(w[0]), w1 = _mm512_set1_ps(w[1]);    \
+                        const __m512 w2 = _mm512_set1_ps(w[2]), w3 = _mm512_set1_ps(w[3]);    \
+                        R6(P_FMA)                                                             \
+                    }                                                                         \
+                } else if (!mk) {                                                             \
+                    w += 4 * len;                                                             \
+                } else {                                                                      \
+                    /* the zero taps of a transposed convolution's phases:                    \
+                     * a + 0 x v is a, so skipping them keeps the bits */                    \
+                    for (int ci = 0; ci < len; ci++, p += in_cs, w += 4) {                    \
+                        R6(P_FMA_SOME)                                                        \
+                    }                                                                         \
                 }                                                                             \
             }                                                                                 \
     } else {                                                                                  \
@@ -214,7 +233,7 @@ DEF_P4(2)
 DEF_P4(1)
 
 typedef void (*P4Fn)(float *, ptrdiff_t, const float *const *, ptrdiff_t, const FsrPackedConv *, const float *,
-                     const float *, int, int, int, int, __mmask16);
+                     const unsigned char *, const float *, int, int, int, int, __mmask16);
 
 static void conv_row_avx512(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_cs,
                             const FsrPackedConv *c, int width)
@@ -239,7 +258,8 @@ static void conv_row_avx512(float *out, ptrdiff_t out_cs, const float *const *ro
             for (int blk = 0; blk < c->n_blocks; blk++) {
                 const int co = blk * 4;
                 fns[nx](out + co * out_cs, out_cs, rows, in_cs, c, c->w + ((size_t)blk * taps + ci0 * khw) * 4,
-                        c->b + co, v * 16, c->out_ch - co, ci0, ci1, m);
+                        c->tapmask ? c->tapmask + blk * khw : NULL, c->b + co, v * 16, c->out_ch - co, ci0, ci1,
+                        m);
             }
         }
         v += nx;
