@@ -11,11 +11,14 @@ echo "|---|---|---|---|"
 printf "| bicubic |"
 for s in 2 3 4; do printf " %s |" "$(mean --scale $s --mode bicubic)"; done
 echo
-for arch in 9-1-5 9-3-5 9-5-5; do
-    row="| srcnn-$arch |" any=0
+# one row per model family: NAME, then the file pattern with S for the scale
+family() {
+    local row="| $1 |" any=0 s m
     for s in 2 3 4; do
-        m="$root/models/srcnn-$arch-x$s.safetensors"
+        m="$root/models/${2//S/$s}"
         if [ -f "$m" ]; then row="$row $(mean --scale $s --model "$m") |"; any=1; else row="$row - |"; fi
     done
-    [ $any = 1 ] && echo "$row"
-done
+    [ $any = 0 ] || echo "$row"
+}
+for arch in 9-1-5 9-3-5 9-5-5; do family "srcnn-$arch" "srcnn-$arch-xS.safetensors"; done
+family fsrcnn "fsrcnn-xS.safetensors"

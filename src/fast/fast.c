@@ -419,20 +419,8 @@ static int plan_regions(FsrFast *f, const Pending *p)
     uint8_t *covered = f->cells; /* bit 1 below; bit 0 is "needs SR" */
     for (int i = 0; i < m->nb_blocks; i++) {
         const FsrBlock *b = &m->blocks[i];
-        int x = b->x - m->crop_left, y = b->y - m->crop_top, w = b->w, h = b->h;
-        if (x < 0) {
-            w += x;
-            x = 0;
-        }
-        if (y < 0) {
-            h += y;
-            y = 0;
-        }
-        if (x + w > lr->w)
-            w = lr->w - x;
-        if (y + h > lr->h)
-            h = lr->h - y;
-        if (w <= 0 || h <= 0)
+        int x, y, w, h;
+        if (!fsr_block_clip(m, b, lr->w, lr->h, &x, &y, &w, &h))
             continue;
         int need = b->kind == FSR_BLOCK_INTRA || !b->lists || (b->flags & FSR_BLOCK_NO_REF);
         double drift = 0;

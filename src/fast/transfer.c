@@ -219,20 +219,8 @@ int fsr_transfer_frame(FsrTransfer *t, FsrPicture *hr, const FsrPicture *lr, con
     reduction(+ : area[:5])
     for (int i = 0; i < map->nb_blocks; i++) {
         const FsrBlock *b = &map->blocks[i];
-        int x = b->x - map->crop_left, y = b->y - map->crop_top, w = b->w, h = b->h;
-        if (x < 0) {
-            w += x;
-            x = 0;
-        }
-        if (y < 0) {
-            h += y;
-            y = 0;
-        }
-        if (x + w > lr->w)
-            w = lr->w - x;
-        if (y + h > lr->h)
-            h = lr->h - y;
-        if (w <= 0 || h <= 0)
+        int x, y, w, h;
+        if (!fsr_block_clip(map, b, lr->w, lr->h, &x, &y, &w, &h))
             continue;
         double sum = 0;
         const int did = transfer_block(&job, b, x, y, w, h, &sum);
