@@ -248,8 +248,8 @@ static void hud_text(Player *p, char *buf, size_t n)
         (long long)dropped, (long long)ws.dropped, (long long)p->display_dropped, (long long)ws.resyncs,
         ws.busy_seconds > 0 ? ws.processed / ws.busy_seconds : 0.0);
     const int64_t total = ws.sr_frames + ws.transferred;
-    ADD("SR %lld  TRANSFERRED %lld  (%.1f%% SR)\n", (long long)ws.sr_frames, (long long)ws.transferred,
-        total ? 100.0 * ws.sr_frames / total : 0.0);
+    ADD("SR %lld  TRANSFERRED %lld  SR WORK %.1f%% OF PER-FRAME SR\n", (long long)ws.sr_frames,
+        (long long)ws.transferred, total ? 100.0 * ws.sr_work / total : 0.0);
     if (p->accel.ok) {
         char e1[32], e2[32], e3[32];
         energy_text(e1, sizeof(e1), p->accel.sr.energy, p->accel.sr.energy_unit);
@@ -491,10 +491,12 @@ static void summary(Player *p)
            (long long)(ws.dropped + p->display_dropped + unfinished), (long long)ws.dropped,
            (long long)p->display_dropped, (long long)unfinished, (long long)ws.resyncs);
     printf(PLAY_NAME ": benchmark: decoder thread: %lld frames in %.2f s = %.1f fps; engine thread: %lld frames in "
-           "%.2f s busy = %.1f fps (SR %lld frames, %.2f s; transfer %lld frames, %.2f s)\n",
+           "%.2f s busy = %.1f fps (SR %lld frames, %.2f s; transfer %lld frames, %.2f s; SR work %.1f%% of "
+           "per-frame SR)\n",
            (long long)ws.decoded, ws.decode_seconds, ws.decode_seconds > 0 ? ws.decoded / ws.decode_seconds : 0.0,
            (long long)ws.processed, ws.busy_seconds, ws.busy_seconds > 0 ? ws.processed / ws.busy_seconds : 0.0,
-           (long long)ws.sr_frames, ws.sr_seconds, (long long)ws.transferred, ws.transfer_seconds);
+           (long long)ws.sr_frames, ws.sr_seconds, (long long)ws.transferred, ws.transfer_seconds,
+           ws.processed ? 100.0 * ws.sr_work / ws.processed : 0.0);
     printf(PLAY_NAME ": benchmark: display: %lld redraws, %.1f ms each (upload, draw, present), %.1f ms CPU each\n",
            (long long)p->renders, p->renders ? p->render_seconds / p->renders * 1e3 : 0.0,
            p->renders ? p->render_cpu / p->renders * 1e3 : 0.0);

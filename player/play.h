@@ -150,6 +150,7 @@ typedef struct WorkerStats {
     int64_t decoded;          /* frames out of the decoder */
     int64_t processed;        /* frames out of the FAST engine */
     int64_t sr_frames, transferred;
+    double sr_work;           /* SR work in frames of per-frame SR (key frames + region SR) */
     int64_t dropped;          /* late frames the worker did not queue */
     int64_t resyncs;          /* times the engine restarted to catch up */
     double decode_seconds;    /* the decoder thread's time */

@@ -298,6 +298,7 @@ static void add_stats(Worker *w, const WorkerStats *d)
     s->processed += d->processed;
     s->sr_frames += d->sr_frames;
     s->transferred += d->transferred;
+    s->sr_work += d->sr_work;
     s->dropped += d->dropped;
     s->resyncs += d->resyncs;
     s->busy_seconds += d->busy_seconds;
@@ -355,6 +356,7 @@ static int deliver(Worker *w, const FsrFastFrame *ff, WorkerStats *st, double *w
     const LrEntry *e = &w->ring[index % LR_RING];
     w->in_engine--;
     st->processed++;
+    st->sr_work += ff->sr_share;
     if (ff->key) {
         st->sr_frames++;
         st->sr_seconds += ff->seconds;
