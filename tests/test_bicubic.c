@@ -10,6 +10,7 @@
 
 #include "bicubic_internal.h"
 #include "cpu.h"
+#include "fastsr/eval.h"
 
 static void test_kernel_values(void **state)
 {
@@ -179,6 +180,55 @@ static void test_s16_known(void **state)
     }
 }
 
+/* LR consistency: an HR picture whose imresize downscale (rounded) is the
+ * LR picture is consistent to rounding everywhere; a block of it moved by
+ * a few pixels (a transfer gone wrong) shows in its own cells only. */
+static void test_lr_consistency(void **state)
+{
+    (void)state;
+    for (int s = 2; s <= 4; s++) {
+        enum { LW = 44, LH = 30, CELL = 8 };
+        const int hw = LW * s, hh = LH * s, cw = (LW + CELL - 1) / CELL, ch = (LH + CELL - 1) / CELL;
+        uint8_t *hr = malloc((size_t)hw * hh), *lr = malloc((size_t)LW * LH);
+        double *hd = malloc(sizeof(double) * hw * hh), *ld = malloc(sizeof(double) * LW * LH);
+        float *err = malloc(sizeof(float) * cw * ch);
+        for (int y = 0; y < hh; y++)
+            for (int x = 0; x < hw; x++) {
+                const double v = 128 + 60 * sin(x * 0.7 / s) * cos(y * 0.45 / s) + 30 * sin((x + 2 * y) * 0.2 / s);
+                hr[y * hw + x] = (uint8_t)lrint(v);
+                hd[y * hw + x] = hr[y * hw + x];
+            }
+        assert_int_equal(fsr_imresize(ld, LW, LH, hd, hw, hh), 0);
+        for (int i = 0; i < LW * LH; i++)
+            lr[i] = (uint8_t)lrint(fmin(255, fmax(0, ld[i])));
+        assert_int_equal(fsr_lr_consistency(err, cw, ch, CELL, hr, hw, lr, LW, LW, LH, s), 0);
+        for (int i = 0; i < cw * ch; i++)
+            assert_true(err[i] <= 0.5f);
+        /* cell (2, 1): its HR block shifted by 3 HR pixels */
+        for (int y = 1 * CELL * s; y < 2 * CELL * s; y++)
+            memmove(hr + y * hw + 2 * CELL * s, hr + y * hw + 2 * CELL * s + 3, CELL * s);
+        assert_int_equal(fsr_lr_consistency(err, cw, ch, CELL, hr, hw, lr, LW, LW, LH, s), 0);
+        for (int cy = 0; cy < ch; cy++)
+            for (int cx = 0; cx < cw; cx++) {
+                const float e = err[cy * cw + cx];
+                if (cx == 2 && cy == 1)
+                    assert_true(e > 5.f);
+                else if (abs(cx - 2) > 1 || abs(cy - 1) > 1) /* beyond the filter's reach */
+                    assert_true(e <= 0.5f);
+            }
+        /* bad arguments */
+        assert_true(fsr_lr_consistency(err, cw + 1, ch, CELL, hr, hw, lr, LW, LW, LH, s) < 0);
+        assert_true(fsr_lr_consistency(err, cw, ch, CELL, hr, hw, lr, LW, LW, LH, 5) < 0);
+        assert_true(fsr_lr_consistency(err, cw, ch, CELL, hr, hw - 1, lr, LW, LW, LH, s) < 0);
+        assert_true(fsr_lr_consistency(NULL, cw, ch, CELL, hr, hw, lr, LW, LW, LH, s) < 0);
+        free(hr);
+        free(lr);
+        free(hd);
+        free(ld);
+        free(err);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -192,6 +242,7 @@ int main(void)
         cmocka_unit_test(test_s16_c_matches_reference),
         cmocka_unit_test(test_s16_simd_matches_reference),
         cmocka_unit_test(test_s16_known),
+        cmocka_unit_test(test_lr_consistency),
     };
     return tu_result(cmocka_run_group_tests_name("bicubic", tests, NULL, NULL));
 }

@@ -31,4 +31,13 @@ FSR_API int fsr_bicubic_plane(uint8_t *dst, ptrdiff_t dst_stride,
  * src->w*scale x src->h*scale. */
 FSR_API int fsr_bicubic_picture(FsrPicture *dst, const FsrPicture *src, int scale);
 
+/* LR consistency of an HR luma plane (lw*scale x lh*scale): per cell of
+ * cell x cell LR pixels (cells_w x cells_h, the last ones cut by the
+ * picture), the mean |D(hr) - lr| in 8-bit levels, where D is the
+ * antialiased bicubic downscale (MATLAB imresize's filter, mirrored at the
+ * borders), unrounded.  A transfer that went wrong shows here; detail above
+ * the LR Nyquist limit does not. */
+FSR_API int fsr_lr_consistency(float *cell_err, int cells_w, int cells_h, int cell, const uint8_t *hr,
+                               ptrdiff_t hr_stride, const uint8_t *lr, ptrdiff_t lr_stride, int lw, int lh, int scale);
+
 #endif

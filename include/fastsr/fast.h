@@ -40,7 +40,7 @@ typedef struct FsrKeyPolicy {
  * photo pan and a still-then-pan clip; 0.2 let vtest.avi drift 0.33 dB. */
 #define FSR_FAST_DEFAULT_BUDGET_DB 0.12
 /* The regions policy's per-block drift budget (README "Region SR"). */
-#define FSR_FAST_DEFAULT_REGIONS_BUDGET_DB 0.12
+#define FSR_FAST_DEFAULT_REGIONS_BUDGET_DB 0.5
 
 /* "all", "intra", "every:N", "adaptive", "adaptive:DB", "regions" or
  * "regions:DB"; 0 or -1. */

@@ -34,6 +34,15 @@
  * would cost at least this share of a whole-frame SR gets whole-frame SR,
  * and so does one with more rectangles than REGION_MAX_RECTS. */
 #define REGION_WHOLE_SHARE 0.5
+/* After the transfer, a cell gets region SR when its LR consistency
+ * (fsr_lr_consistency) exceeds its baseline by more than
+ * REGION_LRC_LEVELS + REGION_LRC_MEDIANS x the frame's median excess.  The
+ * median term tells a transfer that went wrong somewhere (new content: a
+ * few cells far above the rest) from the slow, even loss of detail along a
+ * pan (every cell a little above its baseline), which the drift budget
+ * handles.  Fitted on five clips (README "Region SR ..."). */
+#define REGION_LRC_LEVELS 1.0f
+#define REGION_LRC_MEDIANS 4.0f
 #define REGION_MAX_RECTS 512
 
 typedef struct Pending {
@@ -50,6 +59,9 @@ typedef struct RefPic {
     int64_t display, decode;
     double drift_db;
     float *cell_drift;          /* regions policy: estimated drift per cell (dB) */
+    /* regions policy: per cell, the LR consistency the last SR of that
+     * content had (what a faithful transfer of it should show) */
+    float *cell_base;
     FsrPicture hr;
 } RefPic;
 
@@ -80,6 +92,9 @@ struct FsrFast {
     int cw, ch;
     uint8_t *cells;
     float *cell_drift;
+    float *cell_lrc;            /* the frame's LR consistency per cell */
+    float *cell_base;           /* the baseline it is compared with (RefPic.cell_base) */
+    float *cell_sort;           /* scratch: the frame's excesses, sorted */
     FsrRegionPlan plan;
     uint8_t *bic;
     size_t bic_size;
@@ -183,9 +198,13 @@ void fsr_fast_close(FsrFast **pf)
     for (int i = 0; i < FSR_FAST_MAX_REFS; i++) {
         fsr_picture_close(&f->refs[i].hr);
         free(f->refs[i].cell_drift);
+        free(f->refs[i].cell_base);
     }
     free(f->cells);
     free(f->cell_drift);
+    free(f->cell_lrc);
+    free(f->cell_base);
+    free(f->cell_sort);
     free(f->bic);
     fsr_region_plan_free(&f->plan);
     for (int i = 0; i < f->nready; i++)
@@ -342,7 +361,8 @@ static int decide_key(FsrFast *f, const Pending *p, double est)
 
 /* Keeps a reference picture; when the store is full the oldest in decode
  * order leaves (the stream cannot use more than 16). */
-static int store_ref(FsrFast *f, const Pending *p, const FsrPicture *hr, double drift, const float *cell_drift)
+static int store_ref(FsrFast *f, const Pending *p, const FsrPicture *hr, double drift, const float *cell_drift,
+                     const float *cell_base)
 {
     RefPic *slot = NULL;
     for (int i = 0; i < FSR_FAST_MAX_REFS && !slot; i++)
@@ -369,6 +389,14 @@ static int store_ref(FsrFast *f, const Pending *p, const FsrPicture *hr, double 
         free(slot->cell_drift);
         slot->cell_drift = NULL;
     }
+    if (cell_base) {
+        if (!slot->cell_base && !(slot->cell_base = malloc(sizeof(float) * f->cw * f->ch)))
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        memcpy(slot->cell_base, cell_base, sizeof(float) * f->cw * f->ch);
+    } else {
+        free(slot->cell_base);
+        slot->cell_base = NULL;
+    }
     return 0;
 }
 
@@ -379,19 +407,29 @@ static int ensure_cells(FsrFast *f, const FsrPicture *lr)
     if (cw != f->cw || ch != f->ch || !f->cells) {
         free(f->cells);
         free(f->cell_drift);
+        free(f->cell_lrc);
+        free(f->cell_base);
+        free(f->cell_sort);
         f->cells = malloc((size_t)cw * ch);
         f->cell_drift = malloc(sizeof(float) * cw * ch);
-        if (!f->cells || !f->cell_drift)
+        f->cell_lrc = malloc(sizeof(float) * cw * ch);
+        f->cell_base = malloc(sizeof(float) * cw * ch);
+        f->cell_sort = malloc(sizeof(float) * cw * ch);
+        if (!f->cells || !f->cell_drift || !f->cell_lrc || !f->cell_base || !f->cell_sort)
             return fsr_error(FSR_ERR(ENOMEM), "out of memory");
         f->cw = cw;
         f->ch = ch;
         for (int i = 0; i < FSR_FAST_MAX_REFS; i++) { /* drift maps of another size mean nothing */
             free(f->refs[i].cell_drift);
+            free(f->refs[i].cell_base);
             f->refs[i].cell_drift = NULL;
+            f->refs[i].cell_base = NULL;
         }
     }
     return 0;
 }
+
+static int make_plan(FsrFast *f, const FsrPicture *lr);
 
 /* The regions policy's plan for a transferred frame: each block the
  * transfer cannot serve (the classes of transfer.c, on the same clipped
@@ -412,7 +450,7 @@ static int plan_regions(FsrFast *f, const Pending *p)
     const int cw = f->cw, ch = f->ch;
     memset(f->cells, 0, (size_t)cw * ch);
     for (int i = 0; i < cw * ch; i++)
-        f->cell_drift[i] = 0;
+        f->cell_drift[i] = f->cell_base[i] = 0;
     const double thr = m->is_ref ? f->s.policy.budget_db : 3 * f->s.policy.budget_db;
     const double fallback = f->s.transfer.fallback;
     /* cells no block covers (a damaged map) are bicubic: they need SR */
@@ -424,6 +462,7 @@ static int plan_regions(FsrFast *f, const Pending *p)
             continue;
         int need = b->kind == FSR_BLOCK_INTRA || !b->lists || (b->flags & FSR_BLOCK_NO_REF);
         double drift = 0;
+        const RefPic *used[2] = { NULL, NULL };
         if (!need) {
             long sum = 0;
             if (!(b->flags & FSR_BLOCK_ZERO_RESIDUAL)) {
@@ -447,6 +486,7 @@ static int plan_regions(FsrFast *f, const Pending *p)
                     const int cx = rx < 0 ? 0 : rx >= lr->w ? cw - 1 : rx / REGION_CELL;
                     const int cy = ry < 0 ? 0 : ry >= lr->h ? ch - 1 : ry / REGION_CELL;
                     drift += r->cell_drift ? r->cell_drift[cy * cw + cx] : LOSS_BICUBIC_DB;
+                    used[l] = r;
                     frac |= (b->mv[l][0] * s) & 3 || (b->mv[l][1] * s) & 3;
                     n++;
                 }
@@ -462,13 +502,39 @@ static int plan_regions(FsrFast *f, const Pending *p)
                 covered[c] |= 2 | need;
                 if (drift > f->cell_drift[c])
                     f->cell_drift[c] = (float)drift;
+                if (need)
+                    continue;
+                /* the LR-consistency baseline: the references' at this
+                 * cell's own displaced centre (a block across an edge of
+                 * new content takes each side's) */
+                double base = 0;
+                int n = 0;
+                for (int l = 0; l < 2; l++)
+                    if (used[l]) {
+                        const int rx = cx * REGION_CELL + REGION_CELL / 2 + (b->mv[l][0] >> 2);
+                        const int ry = cy * REGION_CELL + REGION_CELL / 2 + (b->mv[l][1] >> 2);
+                        const int qx = rx < 0 ? 0 : rx >= lr->w ? cw - 1 : rx / REGION_CELL;
+                        const int qy = ry < 0 ? 0 : ry >= lr->h ? ch - 1 : ry / REGION_CELL;
+                        base += used[l]->cell_base ? used[l]->cell_base[qy * cw + qx] : 0;
+                        n++;
+                    }
+                if (n && base / n > f->cell_base[c])
+                    f->cell_base[c] = (float)(base / n);
             }
     }
     for (int i = 0; i < cw * ch; i++)
         f->cells[i] = (f->cells[i] & 1) || !(f->cells[i] & 2);
+    return make_plan(f, lr);
+}
+
+/* The rectangles of the marked cells (f->cells): 1 when whole-frame SR is
+ * cheaper, 0 with the SR'd cells' drift reset, or a negative error. */
+static int make_plan(FsrFast *f, const FsrPicture *lr)
+{
+    const int s = f->scale, cw = f->cw;
     int mx = 0, my = 0;
     fsr_sr_margin(f->sr, &mx, &my);
-    ret = fsr_region_plan(&f->plan, f->cells, cw, ch, lr->w, lr->h, s, mx, my, REGION_MAX_RECTS);
+    int ret = fsr_region_plan(&f->plan, f->cells, cw, f->ch, lr->w, lr->h, s, mx, my, REGION_MAX_RECTS);
     if (ret)
         return ret;
     if (f->plan.cost >= REGION_WHOLE_SHARE * (double)lr->w * s * lr->h * s)
@@ -478,10 +544,46 @@ static int plan_regions(FsrFast *f, const Pending *p)
         const FsrRect *r = &f->plan.rects[i];
         const int c = REGION_CELL * s;
         for (int cy = r->y / c; cy <= (r->y + r->h - 1) / c; cy++)
-            for (int cx = r->x / c; cx <= (r->x + r->w - 1) / c; cx++)
+            for (int cx = r->x / c; cx <= (r->x + r->w - 1) / c; cx++) {
                 f->cell_drift[cy * cw + cx] = 0;
+                f->cells[cy * cw + cx] = 1; /* SR'd: its baseline is made anew */
+            }
     }
     return 0;
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    const float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* After the transfer: cells whose LR consistency (fsr_lr_consistency of
+ * the transferred luma against the decoded LR luma) exceeds their baseline
+ * (RefPic.cell_base) by more than the threshold above join the plan, which
+ * is made again when any did; 1 when whole-frame SR is cheaper after all.
+ * The transfer cannot see when its prediction went wrong (new content under
+ * a vector that fitted well enough for the encoder, a reference chain that
+ * drifted off); the LR picture can. */
+static int add_inconsistent_cells(FsrFast *f, const FsrPicture *hr, const FsrPicture *lr)
+{
+    int ret = fsr_lr_consistency(f->cell_lrc, f->cw, f->ch, REGION_CELL, hr->data[0], hr->stride[0], lr->data[0],
+                                 lr->stride[0], lr->w, lr->h, f->scale);
+    if (ret < 0)
+        return ret;
+    const int n = f->cw * f->ch;
+    for (int i = 0; i < n; i++)
+        f->cell_sort[i] = f->cell_lrc[i] - f->cell_base[i];
+    qsort(f->cell_sort, n, sizeof(float), cmp_float);
+    const float median = f->cell_sort[n / 2] > 0 ? f->cell_sort[n / 2] : 0;
+    const float thr = REGION_LRC_LEVELS + REGION_LRC_MEDIANS * median;
+    int added = 0;
+    for (int i = 0; i < n; i++)
+        if (!f->cells[i] && f->cell_lrc[i] - f->cell_base[i] > thr) {
+            f->cells[i] = 1;
+            added = 1;
+        }
+    return added ? make_plan(f, lr) : 0;
 }
 
 /* SR of the plan's rectangles, written over the transferred luma of hr.
@@ -566,8 +668,24 @@ static int process(FsrFast *f, int idx)
         ret = key;
     else if (key)
         ret = fsr_sr_picture(f->sr, &r->hr, &p->lr);
-    else if ((ret = fsr_transfer_frame(f->tr, &r->hr, &p->lr, m, lookup_ref, f, &r->info.stats)) >= 0 && regions)
-        ret = run_regions(f, &r->hr, &p->lr);
+    else if ((ret = fsr_transfer_frame(f->tr, &r->hr, &p->lr, m, lookup_ref, f, &r->info.stats)) >= 0 && regions) {
+        if ((ret = add_inconsistent_cells(f, &r->hr, &p->lr)) == 1) {
+            key = 1; /* whole-frame SR after all */
+            ret = fsr_sr_picture(f->sr, &r->hr, &p->lr);
+        } else if (ret >= 0) {
+            ret = run_regions(f, &r->hr, &p->lr);
+        }
+    }
+    /* the LR-consistency baseline a reference passes on: what SR'd content
+     * shows (key frames, region SR), carried from the references elsewhere */
+    const int base = regions && m->is_ref;
+    if (ret >= 0 && base && (key || f->plan.n))
+        ret = fsr_lr_consistency(f->cell_lrc, f->cw, f->ch, REGION_CELL, r->hr.data[0], r->hr.stride[0],
+                                 p->lr.data[0], p->lr.stride[0], p->lr.w, p->lr.h, f->scale);
+    if (ret >= 0 && base)
+        for (int i = 0; i < f->cw * f->ch; i++)
+            if (key || f->cells[i])
+                f->cell_base[i] = f->cell_lrc[i];
     if (ret < 0) {
         pool_put(f, &r->hr);
         return ret;
@@ -594,7 +712,8 @@ static int process(FsrFast *f, int idx)
     f->nready++;
     /* a transferred frame drifts by its estimate; a key frame starts anew */
     if (m->side_info && m->is_ref &&
-        (ret = store_ref(f, p, &r->hr, key ? 0 : loss, regions ? f->cell_drift : NULL)) < 0)
+        (ret = store_ref(f, p, &r->hr, key ? 0 : loss, regions ? f->cell_drift : NULL, base ? f->cell_base : NULL)) <
+            0)
         return ret;
     f->since_key = key ? 0 : f->since_key + 1;
     f->processed++;

@@ -26,7 +26,7 @@ void bench_video_usage(void)
     printf("  --hr REF [--scale S] [--model FILE] [--crf N] [--preset P] [--x264 PARAMS]\n"
            "        [--modes bicubic,srcnn,fast] [--keyframes every:4,every:8,every:16,intra,adaptive,regions]\n"
            "        [--frames N] [--threads N] [--hr-filter F] [--fallback T] [--accel ARCH|none] [--backend float|accel]\n"
-           "        [--no-ssim] [--deblock] [--lr-out FILE] [--json OUT] [--csv OUT] [--plot OUT.svg]\n"
+           "        [--no-ssim] [--deblock] [--cells] [--lr-out FILE] [--json OUT] [--csv OUT] [--plot OUT.svg]\n"
            "        REF is any video or image sequence FFmpeg reads (.y4m, .mp4, dir/%%08d.png): it is\n"
            "        downscaled by S (MATLAB-style antialiased bicubic) and encoded with libx264 (CRF 18,\n"
            "        x264 defaults unless --x264), then each mode/policy upscales it; PSNR-Y/SSIM-Y per\n"
@@ -37,7 +37,12 @@ void bench_video_usage(void)
 typedef struct Ref {
     int w, h, n;           /* cropped HR size (multiple of 2*scale), frames */
     uint8_t **y;           /* HR luma per frame */
+    uint8_t **lr;          /* --cells: the decoded LR luma per frame */
+    int cw, ch;            /* --cells: cells of CELL x CELL LR pixels */
 } Ref;
+
+/* --cells: the unit of the per-cell analysis, as the regions policy's */
+#define CELL 8
 
 typedef struct Run {
     char mode[16], keyframes[32], label[48];
@@ -46,6 +51,8 @@ typedef struct Run {
     double *seconds;    /* per frame: SR, transfer or bicubic (FsrFastFrame.seconds) */
     int *key;
     double psnr_mean, ssim_mean;
+    float *cell_mse;    /* --cells: [frame][cell] squared error against REF */
+    float *cell_lrc;    /* --cells, fast runs: [frame][cell] fsr_lr_consistency */
 } Run;
 
 typedef struct Measure {
@@ -69,7 +76,107 @@ static int on_frame(void *opaque, const FsrFastFrame *f)
     m->run->key[i] = f->key;
     m->run->est[i] = f->estimated_loss_db;
     m->run->seconds[i] = f->seconds;
+    const Ref *ref = m->ref;
+    if (m->run->cell_mse) {
+        const int s = m->scale, ncell = ref->cw * ref->ch, c = CELL * s;
+        float *mse = m->run->cell_mse + (size_t)i * ncell;
+        for (int cy = 0; cy < ref->ch; cy++)
+            for (int cx = 0; cx < ref->cw; cx++) {
+                const int x1 = (cx + 1) * c < ref->w ? (cx + 1) * c : ref->w;
+                const int y1 = (cy + 1) * c < ref->h ? (cy + 1) * c : ref->h;
+                double e = 0;
+                for (int y = cy * c; y < y1; y++)
+                    for (int x = cx * c; x < x1; x++) {
+                        const double d = (double)hr->data[0][(ptrdiff_t)y * hr->stride[0] + x] - ref->y[i][y * ref->w + x];
+                        e += d * d;
+                    }
+                mse[cy * ref->cw + cx] = (float)(e / ((double)(x1 - cx * c) * (y1 - cy * c)));
+            }
+    }
+    if (m->run->cell_lrc && !f->key && ref->lr[i] &&
+        fsr_lr_consistency(m->run->cell_lrc + (size_t)i * ref->cw * ref->ch, ref->cw, ref->ch, CELL, hr->data[0],
+                           hr->stride[0], ref->lr[i], ref->w / m->scale, ref->w / m->scale, ref->h / m->scale,
+                           m->scale) < 0)
+        return -1;
     return 0;
+}
+
+/* --cells: the decoded LR luma of every frame, for the LR consistency. */
+static int read_lr(const char *path, Ref *ref, int scale)
+{
+    FsrReader *rd = NULL;
+    const FsrReaderSettings rs = { .block_maps = 0 };
+    int ret = fsr_reader_open(&rd, path, &rs);
+    const int lw = ref->w / scale, lh = ref->h / scale;
+    ref->cw = (lw + CELL - 1) / CELL;
+    ref->ch = (lh + CELL - 1) / CELL;
+    if (ret >= 0 && !(ref->lr = calloc(ref->n, sizeof(*ref->lr))))
+        ret = -1;
+    while (ret >= 0) {
+        FsrReaderFrame f;
+        if ((ret = fsr_reader_read(rd, &f)) != 0)
+            break;
+        const int64_t i = f.display_index;
+        if (i < 0 || i >= ref->n || ref->lr[i] || f.pic.w != lw || f.pic.h != lh)
+            continue;
+        if (!(ref->lr[i] = malloc((size_t)lw * lh))) {
+            ret = -1;
+            break;
+        }
+        for (int y = 0; y < lh; y++)
+            memcpy(ref->lr[i] + (size_t)y * lw, f.pic.data[0] + (ptrdiff_t)y * f.pic.stride[0], (size_t)lw);
+    }
+    fsr_reader_close(&rd);
+    if (ret < 0)
+        fprintf(stderr, "fastsr-bench: error: %s: %s\n", path, fsr_last_error());
+    return ret < 0 ? -1 : 0;
+}
+
+static double pearson(const double *x, const double *y, size_t n)
+{
+    double mx = 0, my = 0, sxx = 0, syy = 0, sxy = 0;
+    for (size_t i = 0; i < n; i++)
+        mx += x[i], my += y[i];
+    mx /= (double)n, my /= (double)n;
+    for (size_t i = 0; i < n; i++) {
+        sxx += (x[i] - mx) * (x[i] - mx);
+        syy += (y[i] - my) * (y[i] - my);
+        sxy += (x[i] - mx) * (y[i] - my);
+    }
+    return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : NAN;
+}
+
+/* --cells: over the cells of each fast run's transferred frames, how well
+ * the LR consistency predicts the real error against REF and the loss
+ * against per-frame SR (squared-error difference), as Pearson r; and the
+ * mean loss of the cells above each LR-consistency decile. */
+static void print_cells(const Run *runs, int nruns, const Ref *ref, const Run *srcnn)
+{
+    const size_t ncell = (size_t)ref->cw * ref->ch;
+    double *x = malloc(sizeof(double) * ncell * ref->n), *err = malloc(sizeof(double) * ncell * ref->n);
+    double *loss = malloc(sizeof(double) * ncell * ref->n);
+    for (int i = 0; x && err && loss && srcnn && srcnn->cell_mse && i < nruns; i++) {
+        const Run *r = &runs[i];
+        if (!r->cell_lrc)
+            continue;
+        size_t n = 0;
+        for (int k = 0; k < ref->n; k++)
+            if (!r->key[k] && isfinite(r->psnr[k]) && ref->lr[k])
+                for (size_t c = 0; c < ncell; c++) {
+                    x[n] = r->cell_lrc[k * ncell + c];
+                    err[n] = r->cell_mse[k * ncell + c];
+                    loss[n] = r->cell_mse[k * ncell + c] - srcnn->cell_mse[k * ncell + c];
+                    n++;
+                }
+        if (!n)
+            continue;
+        printf("cells %-16s %zu cells of %dx%d LR pixels in transferred frames: LR consistency vs squared error "
+               "r = %.3f, vs loss against per-frame SR r = %.3f\n",
+               r->keyframes, n, CELL, CELL, pearson(x, err, n), pearson(x, loss, n));
+    }
+    free(x);
+    free(err);
+    free(loss);
 }
 
 /* Reads REF, keeps the HR luma, and writes the LR video. */
@@ -257,7 +364,7 @@ typedef struct VideoOptions {
     const char *ref_path, *model, *json, *csv, *plot, *lr_out;
     const char *x264, *preset, *hr_filter, *accel;
     char modes_buf[256], keys_buf[512];
-    int scale, frames, threads, crf, ssim, deblock;
+    int scale, frames, threads, crf, ssim, deblock, cells;
     int backend; /* FSR_SR_FLOAT or FSR_SR_FIXED (--backend accel) */
     double fallback;
 } VideoOptions;
@@ -299,6 +406,7 @@ static int parse_video_options(VideoOptions *o, int argc, char **argv)
         else if (!strcmp(a, "--plot") && v) o->plot = v;
         else if (!strcmp(a, "--no-ssim")) { o->ssim = 0; used = 0; }
         else if (!strcmp(a, "--deblock")) { o->deblock = 1; used = 0; }
+        else if (!strcmp(a, "--cells")) { o->cells = 1; used = 0; }
         else {
             fprintf(stderr, "fastsr-bench: unknown or incomplete option '%s' for --hr\n", a);
             return 2;
@@ -350,6 +458,11 @@ static int do_runs(Run *runs, int nruns, const Ref *ref, const VideoOptions *o, 
         r->est = calloc(ref->n, sizeof(double));
         for (int k = 0; k < ref->n; k++)
             r->psnr[k] = r->ssim[k] = NAN;
+        if (ref->lr && strcmp(r->mode, "bicubic")) {
+            r->cell_mse = calloc((size_t)ref->n * ref->cw * ref->ch, sizeof(float));
+            if (!strcmp(r->mode, "fast"))
+                r->cell_lrc = calloc((size_t)ref->n * ref->cw * ref->ch, sizeof(float));
+        }
         FsrSettings s;
         fsr_run_defaults(&s);
         s.input = o->lr_out;
@@ -620,6 +733,8 @@ int bench_video(int argc, char **argv)
     fprintf(stderr, "fastsr-bench: %s: %d frames %dx%d, LR %dx%d made in %.1f s (%s)\n", o.ref_path, ref.n, ref.w,
             ref.h, ref.w / o.scale, ref.h / o.scale, tool_wall_seconds() - t_lr, o.lr_out);
 
+    if (o.cells && read_lr(o.lr_out, &ref, o.scale) < 0)
+        return 1;
     Run runs[MAX_RUNS];
     const int nruns = plan_runs(runs, &o);
     if (nruns < 0)
@@ -628,6 +743,8 @@ int bench_video(int argc, char **argv)
     int ret = do_runs(runs, nruns, &ref, &o, &srcnn);
     if (!ret) {
         print_table(runs, nruns, &ref, &o, srcnn);
+        if (o.cells)
+            print_cells(runs, nruns, &ref, srcnn);
         if (o.json && write_json(runs, nruns, &ref, &o, srcnn))
             ret = 1;
         if (o.csv && write_csv(o.csv, runs, nruns, ref.n))
@@ -643,10 +760,16 @@ int bench_video(int argc, char **argv)
         free(runs[i].key);
         free(runs[i].est);
         free(runs[i].seconds);
+        free(runs[i].cell_mse);
+        free(runs[i].cell_lrc);
     }
-    for (int i = 0; i < ref.n; i++)
+    for (int i = 0; i < ref.n; i++) {
         free(ref.y[i]);
+        if (ref.lr)
+            free(ref.lr[i]);
+    }
     free(ref.y);
+    free(ref.lr);
     if (o.lr_out == tmp_lr)
         unlink(tmp_lr);
     return ret;

@@ -1,0 +1,105 @@
+/* LR consistency of an HR picture: how far its antialiased bicubic
+ * downscale (MATLAB imresize's filter, the one fastsr-bench and the usual SR
+ * protocol make LR video with) is from the decoded LR picture, per cell.
+ *
+ * A transferred HR block whose motion or residual went wrong no longer
+ * downscales to what the decoder produced: that is measured here without
+ * ground truth.  What the downscale removes (the detail above the LR
+ * Nyquist limit, where interpolation blur accumulates) it cannot see, which
+ * is why the regions policy keeps its drift model beside it. */
+#include "fastsr/bicubic.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bicubic_internal.h"
+#include "log.h"
+
+/* as fsr_picture_open allows */
+#define LRC_MAX_DIM 16384
+
+/* The downscale filter at an integer scale s: LR pixel i reads HR pixels
+ * i*s + first .. i*s + first + taps - 1 (mirrored at the borders) with
+ * weights w, the Keys kernel stretched by s and normalised. */
+typedef struct DownFilter {
+    int first, taps;
+    float w[4 * FSR_MAX_SCALE + 1];
+} DownFilter;
+
+static void down_filter(DownFilter *f, int s)
+{
+    /* the centre of LR pixel 0 in HR coordinates */
+    const double u = 0.5 * s - 0.5;
+    const int j0 = (int)ceil(u - 2.0 * s), j1 = (int)floor(u + 2.0 * s);
+    double sum = 0, w[4 * FSR_MAX_SCALE + 1];
+    f->first = j0;
+    f->taps = j1 - j0 + 1;
+    for (int j = j0; j <= j1; j++)
+        sum += w[j - j0] = fsr_cubic_kernel((u - j) / s) / s;
+    for (int k = 0; k < f->taps; k++)
+        f->w[k] = (float)(w[k] / sum);
+}
+
+static inline int mirror(int i, int n)
+{
+    while (i < 0 || i >= n)
+        i = i < 0 ? -i - 1 : 2 * n - i - 1;
+    return i;
+}
+
+int fsr_lr_consistency(float *cell_err, int cells_w, int cells_h, int cell, const uint8_t *hr,
+                       ptrdiff_t hr_stride, const uint8_t *lr, ptrdiff_t lr_stride, int lw, int lh, int scale)
+{
+    if (!cell_err || !hr || !lr)
+        return fsr_error(FSR_ERR(EINVAL), "lr consistency: NULL argument");
+    if (!fsr_scale_supported(scale) || lw <= 0 || lh <= 0 || lw > LRC_MAX_DIM / scale || lh > LRC_MAX_DIM / scale || cell <= 0 ||
+        cells_w != (lw + cell - 1) / cell || cells_h != (lh + cell - 1) / cell || lr_stride < lw ||
+        hr_stride < (ptrdiff_t)lw * scale)
+        return fsr_error(FSR_ERR(EINVAL), "lr consistency: bad sizes");
+    DownFilter f;
+    down_filter(&f, scale);
+    const int hw = lw * scale, hh = lh * scale;
+    float *col = malloc(sizeof(float) * (size_t)hw);
+    double *sum = calloc((size_t)cells_w * cells_h, sizeof(double));
+    if (!col || !sum) {
+        free(col);
+        free(sum);
+        return fsr_error(FSR_ERR(ENOMEM), "lr consistency: out of memory");
+    }
+    for (int y = 0; y < lh; y++) {
+        /* vertical pass: the HR columns at LR row y */
+        const int y0 = y * scale + f.first;
+        for (int x = 0; x < hw; x++)
+            col[x] = 0;
+        for (int k = 0; k < f.taps; k++) {
+            const uint8_t *row = hr + (ptrdiff_t)mirror(y0 + k, hh) * hr_stride;
+            const float wk = f.w[k];
+            for (int x = 0; x < hw; x++)
+                col[x] += wk * row[x];
+        }
+        /* horizontal pass, compared with the decoded LR row */
+        const uint8_t *l = lr + (ptrdiff_t)y * lr_stride;
+        double *cells = sum + (size_t)(y / cell) * cells_w;
+        for (int x = 0; x < lw; x++) {
+            const int x0 = x * scale + f.first;
+            float d = 0;
+            if (x0 >= 0 && x0 + f.taps <= hw) {
+                for (int k = 0; k < f.taps; k++)
+                    d += f.w[k] * col[x0 + k];
+            } else {
+                for (int k = 0; k < f.taps; k++)
+                    d += f.w[k] * col[mirror(x0 + k, hw)];
+            }
+            cells[x / cell] += fabsf(d - (float)l[x]);
+        }
+    }
+    for (int cy = 0; cy < cells_h; cy++)
+        for (int cx = 0; cx < cells_w; cx++) {
+            const int n = ((cx + 1) * cell > lw ? lw - cx * cell : cell) * ((cy + 1) * cell > lh ? lh - cy * cell : cell);
+            cell_err[cy * cells_w + cx] = (float)(sum[(size_t)cy * cells_w + cx] / n);
+        }
+    free(col);
+    free(sum);
+    return 0;
+}
