@@ -216,6 +216,22 @@ static void test_lr_consistency(void **state)
                 else if (abs(cx - 2) > 1 || abs(cy - 1) > 1) /* beyond the filter's reach */
                     assert_true(e <= 0.5f);
             }
+        /* a rectangle of cells gives the same values and leaves the rest */
+        float *part = malloc(sizeof(float) * cw * ch);
+        for (int r0 = 0; r0 < 3; r0++) {
+            const int cx0 = r0, cy0 = r0 % 2, cx1 = cw - (r0 == 1), cy1 = ch - (r0 == 2) * 2;
+            for (int i = 0; i < cw * ch; i++)
+                part[i] = -1.f;
+            assert_int_equal(fsr_lr_consistency_cells(part, cw, ch, CELL, hr, hw, lr, LW, LW, LH, s, cx0, cy0, cx1, cy1),
+                             0);
+            for (int cy = 0; cy < ch; cy++)
+                for (int cx = 0; cx < cw; cx++) {
+                    const int in = cx >= cx0 && cx < cx1 && cy >= cy0 && cy < cy1;
+                    assert_true(in ? part[cy * cw + cx] == err[cy * cw + cx] : part[cy * cw + cx] == -1.f);
+                }
+        }
+        assert_true(fsr_lr_consistency_cells(part, cw, ch, CELL, hr, hw, lr, LW, LW, LH, s, 2, 0, 2, ch) < 0);
+        free(part);
         /* bad arguments */
         assert_true(fsr_lr_consistency(err, cw + 1, ch, CELL, hr, hw, lr, LW, LW, LH, s) < 0);
         assert_true(fsr_lr_consistency(err, cw, ch, CELL, hr, hw, lr, LW, LW, LH, 5) < 0);

@@ -679,9 +679,17 @@ static int process(FsrFast *f, int idx)
     /* the LR-consistency baseline a reference passes on: what SR'd content
      * shows (key frames, region SR), carried from the references elsewhere */
     const int base = regions && m->is_ref;
-    if (ret >= 0 && base && (key || f->plan.n))
+    if (ret >= 0 && base && key)
         ret = fsr_lr_consistency(f->cell_lrc, f->cw, f->ch, REGION_CELL, r->hr.data[0], r->hr.stride[0],
                                  p->lr.data[0], p->lr.stride[0], p->lr.w, p->lr.h, f->scale);
+    /* after region SR, only its cells are measured again */
+    for (int i = 0; ret >= 0 && base && !key && i < f->plan.n; i++) {
+        const FsrRect *q = &f->plan.rects[i];
+        const int c = REGION_CELL * f->scale;
+        ret = fsr_lr_consistency_cells(f->cell_lrc, f->cw, f->ch, REGION_CELL, r->hr.data[0], r->hr.stride[0],
+                                       p->lr.data[0], p->lr.stride[0], p->lr.w, p->lr.h, f->scale, q->x / c,
+                                       q->y / c, (q->x + q->w - 1) / c + 1, (q->y + q->h - 1) / c + 1);
+    }
     if (ret >= 0 && base)
         for (int i = 0; i < f->cw * f->ch; i++)
             if (key || f->cells[i])

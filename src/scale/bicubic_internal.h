@@ -15,6 +15,13 @@ typedef struct FsrBicubicPhases {
 
 void fsr_bicubic_phases(FsrBicubicPhases *ph, int scale);
 
+/* fsr_lr_consistency for the cells [cx0, cx1) x [cy0, cy1) only (the
+ * others of cell_err are left as they are): after region SR, only the SR'd
+ * cells need measuring again. */
+int fsr_lr_consistency_cells(float *cell_err, int cells_w, int cells_h, int cell, const uint8_t *hr,
+                             ptrdiff_t hr_stride, const uint8_t *lr, ptrdiff_t lr_stride, int lw, int lh, int scale,
+                             int cx0, int cy0, int cx1, int cy1);
+
 /* Keys cubic kernel, a = -0.5. */
 double fsr_cubic_kernel(double x);
 /* Keys' cubic convolution kernel with parameter a (bicubic: a = -0.5). */

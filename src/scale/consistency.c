@@ -7,13 +7,12 @@
  * ground truth.  What the downscale removes (the detail above the LR
  * Nyquist limit, where interpolation blur accumulates) it cannot see, which
  * is why the regions policy keeps its drift model beside it. */
-#include "fastsr/bicubic.h"
+#include "bicubic_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bicubic_internal.h"
 #include "log.h"
 
 /* as fsr_picture_open allows */
@@ -48,40 +47,50 @@ static inline int mirror(int i, int n)
     return i;
 }
 
-int fsr_lr_consistency(float *cell_err, int cells_w, int cells_h, int cell, const uint8_t *hr,
-                       ptrdiff_t hr_stride, const uint8_t *lr, ptrdiff_t lr_stride, int lw, int lh, int scale)
+int fsr_lr_consistency_cells(float *cell_err, int cells_w, int cells_h, int cell, const uint8_t *hr,
+                             ptrdiff_t hr_stride, const uint8_t *lr, ptrdiff_t lr_stride, int lw, int lh, int scale,
+                             int cx0, int cy0, int cx1, int cy1)
 {
     if (!cell_err || !hr || !lr)
         return fsr_error(FSR_ERR(EINVAL), "lr consistency: NULL argument");
-    if (!fsr_scale_supported(scale) || lw <= 0 || lh <= 0 || lw > LRC_MAX_DIM / scale || lh > LRC_MAX_DIM / scale || cell <= 0 ||
-        cells_w != (lw + cell - 1) / cell || cells_h != (lh + cell - 1) / cell || lr_stride < lw ||
-        hr_stride < (ptrdiff_t)lw * scale)
+    if (!fsr_scale_supported(scale) || lw <= 0 || lh <= 0 || lw > LRC_MAX_DIM / scale || lh > LRC_MAX_DIM / scale ||
+        cell <= 0 || cells_w != (lw + cell - 1) / cell || cells_h != (lh + cell - 1) / cell || lr_stride < lw ||
+        hr_stride < (ptrdiff_t)lw * scale || cx0 < 0 || cy0 < 0 || cx1 > cells_w || cy1 > cells_h || cx0 >= cx1 ||
+        cy0 >= cy1)
         return fsr_error(FSR_ERR(EINVAL), "lr consistency: bad sizes");
     DownFilter f;
     down_filter(&f, scale);
     const int hw = lw * scale, hh = lh * scale;
+    /* the LR pixels of the cells, and the HR columns their filters read */
+    const int lx0 = cx0 * cell, lx1 = cx1 * cell < lw ? cx1 * cell : lw;
+    const int ly0 = cy0 * cell, ly1 = cy1 * cell < lh ? cy1 * cell : lh;
+    const int hx0 = lx0 * scale + f.first < 0 ? 0 : lx0 * scale + f.first;
+    const int hx1 = (lx1 - 1) * scale + f.first + f.taps > hw ? hw : (lx1 - 1) * scale + f.first + f.taps;
+    const int ncw = cx1 - cx0;
     float *col = malloc(sizeof(float) * (size_t)hw);
-    double *sum = calloc((size_t)cells_w * cells_h, sizeof(double));
+    double *sum = calloc((size_t)ncw * (cy1 - cy0), sizeof(double));
     if (!col || !sum) {
         free(col);
         free(sum);
         return fsr_error(FSR_ERR(ENOMEM), "lr consistency: out of memory");
     }
-    for (int y = 0; y < lh; y++) {
+    for (int y = ly0; y < ly1; y++) {
         /* vertical pass: the HR columns at LR row y */
         const int y0 = y * scale + f.first;
-        for (int x = 0; x < hw; x++)
+        for (int x = hx0; x < hx1; x++)
             col[x] = 0;
         for (int k = 0; k < f.taps; k++) {
             const uint8_t *row = hr + (ptrdiff_t)mirror(y0 + k, hh) * hr_stride;
             const float wk = f.w[k];
-            for (int x = 0; x < hw; x++)
+            for (int x = hx0; x < hx1; x++)
                 col[x] += wk * row[x];
         }
-        /* horizontal pass, compared with the decoded LR row */
+        /* horizontal pass, compared with the decoded LR row; the mirrored
+         * columns beyond [hx0, hx1) are inside the picture only at its
+         * edges, where hx0 = 0 or hx1 = hw */
         const uint8_t *l = lr + (ptrdiff_t)y * lr_stride;
-        double *cells = sum + (size_t)(y / cell) * cells_w;
-        for (int x = 0; x < lw; x++) {
+        double *cells = sum + (size_t)(y / cell - cy0) * ncw;
+        for (int x = lx0; x < lx1; x++) {
             const int x0 = x * scale + f.first;
             float d = 0;
             if (x0 >= 0 && x0 + f.taps <= hw) {
@@ -91,15 +100,22 @@ int fsr_lr_consistency(float *cell_err, int cells_w, int cells_h, int cell, cons
                 for (int k = 0; k < f.taps; k++)
                     d += f.w[k] * col[mirror(x0 + k, hw)];
             }
-            cells[x / cell] += fabsf(d - (float)l[x]);
+            cells[x / cell - cx0] += fabsf(d - (float)l[x]);
         }
     }
-    for (int cy = 0; cy < cells_h; cy++)
-        for (int cx = 0; cx < cells_w; cx++) {
+    for (int cy = cy0; cy < cy1; cy++)
+        for (int cx = cx0; cx < cx1; cx++) {
             const int n = ((cx + 1) * cell > lw ? lw - cx * cell : cell) * ((cy + 1) * cell > lh ? lh - cy * cell : cell);
-            cell_err[cy * cells_w + cx] = (float)(sum[(size_t)cy * cells_w + cx] / n);
+            cell_err[cy * cells_w + cx] = (float)(sum[(size_t)(cy - cy0) * ncw + cx - cx0] / n);
         }
     free(col);
     free(sum);
     return 0;
+}
+
+int fsr_lr_consistency(float *cell_err, int cells_w, int cells_h, int cell, const uint8_t *hr, ptrdiff_t hr_stride,
+                       const uint8_t *lr, ptrdiff_t lr_stride, int lw, int lh, int scale)
+{
+    return fsr_lr_consistency_cells(cell_err, cells_w, cells_h, cell, hr, hr_stride, lr, lr_stride, lw, lh, scale,
+                                    0, 0, cells_w, cells_h);
 }
