@@ -53,24 +53,31 @@ int fsr_decoder_open(FsrDecoder **out, const char *path, const FsrDecoderSetting
 {
     *out = NULL;
     fsr_avlog_install();
+    /* "-" is standard input (ffmpeg's pipe:0), probed like a file */
+    const int is_stdin = !strcmp(path, "-");
     struct stat st;
-    if (stat(path, &st) < 0)
-        return fsr_error(FSR_ERR(errno), "%s: %s", path, strerror(errno));
-    if (S_ISDIR(st.st_mode))
-        return fsr_error(FSR_ERR(EISDIR), "%s: is a directory, not a media file", path);
-    if (S_ISREG(st.st_mode) && st.st_size == 0)
-        return fsr_error(FSR_ERR_INVALIDDATA, "%s: file is empty", path);
+    if (!is_stdin) {
+        if (stat(path, &st) < 0)
+            return fsr_error(FSR_ERR(errno), "%s: %s", path, strerror(errno));
+        if (S_ISDIR(st.st_mode))
+            return fsr_error(FSR_ERR(EISDIR), "%s: is a directory, not a media file", path);
+        if (S_ISREG(st.st_mode) && st.st_size == 0)
+            return fsr_error(FSR_ERR_INVALIDDATA, "%s: file is empty", path);
+    }
 
     FsrDecoder *d = calloc(1, sizeof(*d));
     if (!d)
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
-    snprintf(d->path, sizeof(d->path), "%s", path);
+    snprintf(d->path, sizeof(d->path), "%s", is_stdin ? "stdin" : path);
+    path = d->path;
     if (s)
         d->settings = *s;
-    int ret = avformat_open_input(&d->fmt, path, NULL, NULL);
+    int ret = avformat_open_input(&d->fmt, is_stdin ? "pipe:0" : path, NULL, NULL);
     if (ret < 0) {
-        ret = ret == AVERROR_INVALIDDATA
-                  ? fsr_error(FSR_ERR_INVALIDDATA, "%s: not a media file FFmpeg can read, or damaged beyond use", path)
+        ret = ret == AVERROR_INVALIDDATA || (is_stdin && ret == AVERROR_EOF)
+                  ? fsr_error(FSR_ERR_INVALIDDATA, "%s: %s", path,
+                              is_stdin ? "no media stream FFmpeg can read (empty, or not audio/video)"
+                                       : "not a media file FFmpeg can read, or damaged beyond use")
                   : av_fail(d, ret, "cannot open");
         goto fail;
     }
