@@ -1,7 +1,7 @@
 /* fastsr in people's workflows (issue 19): stdin and stdout pipes give the
  * same frames as files, a batch of inputs goes on past broken ones and says
- * how many failed, and encoders other than libx264 take or refuse the rate
- * options with one clear line. */
+ * how many failed, encoders other than libx264 take or refuse the rate
+ * options with one clear line, and 10-bit input is read (as 8-bit). */
 #include "testutil.h"
 
 #include <dirent.h>
@@ -429,6 +429,46 @@ static void test_encoder_refusals(void **state)
     }
 }
 
+/* 10-bit input (HEVC with PQ tags, as phones record; FFV1 4:2:2) is
+ * decoded, converted to 8-bit 4:2:0 with one warning, upscaled, and the
+ * output keeps the colour tags. */
+static void test_ten_bit_input(void **state)
+{
+    (void)state;
+    if (!have_encoder("libx265"))
+        tu_skip("this FFmpeg lacks libx265");
+    const char *in = tu_tmp("pq10.mkv");
+    assert_int_equal(tu_run(out, sizeof(out), FFMPEG "-f lavfi -i testsrc2=size=160x96:rate=25 -t 0.6 "
+                            "-pix_fmt yuv420p10le -c:v libx265 -x265-params log-level=error "
+                            "-color_primaries bt2020 -color_trc smpte2084 -colorspace bt2020nc %s", in), 0);
+    TuMediaInfo a, b;
+    assert_int_equal(tu_media_info(in, &a), 0);
+    assert_int_equal(a.color_trc, 16); /* AVCOL_TRC_SMPTE2084, PQ */
+    const char *o = tu_tmp("pq10_x2.mkv");
+    int rc = tu_run(out, sizeof(out), "%s --accel none --preset ultrafast -y %s %s", fastsr(), in, o);
+    if (rc)
+        fail_msg("exit %d: %s", rc, out);
+    assert_non_null(strstr(out, "fastsr: warning: "));
+    assert_non_null(strstr(out, "yuv420p10le (10 bits) converted to 8-bit 4:2:0"));
+    assert_int_equal(count_lines_with(out, "converted to 8-bit"), 1);
+    assert_int_equal(tu_media_info(o, &b), 0);
+    assert_int_equal(b.width, 2 * a.width);
+    assert_int_equal(b.frames, a.frames);
+    assert_int_equal(b.color_primaries, a.color_primaries);
+    assert_int_equal(b.color_trc, a.color_trc);
+    assert_int_equal(b.colorspace, a.colorspace);
+    /* 4:2:2 at 10 bits (FFV1), bicubic: the same warning, with the chroma */
+    const char *in2 = tu_tmp("422p10.mkv"), *o2 = tu_tmp("422p10_x2.mp4");
+    assert_int_equal(tu_run(out, sizeof(out), FFMPEG "-f lavfi -i testsrc2=size=160x96:rate=25 -t 0.4 "
+                            "-pix_fmt yuv422p10le -c:v ffv1 %s", in2), 0);
+    rc = tu_run(out, sizeof(out), "%s -m bicubic --preset ultrafast -y %s %s", fastsr(), in2, o2);
+    if (rc)
+        fail_msg("exit %d: %s", rc, out);
+    assert_non_null(strstr(out, "yuv422p10le (10 bits, 4:2:2 chroma) converted to 8-bit 4:2:0"));
+    assert_int_equal(tu_media_info(o2, &b), 0);
+    assert_int_equal(b.frames, 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -439,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_batch),
         cmocka_unit_test(test_other_encoders),
         cmocka_unit_test(test_encoder_refusals),
+        cmocka_unit_test(test_ten_bit_input),
     };
     return tu_result(cmocka_run_group_tests_name("io", tests, make_clips, NULL));
 }

@@ -18,8 +18,9 @@ static int av_fail(const FsrDecoder *d, int averr, const char *what)
                      "%s: %s (%s)", d->path, what, fsr_av_err2str(averr, buf, sizeof(buf)));
 }
 
-/* 8-bit formats are converted to 4:2:0; deeper ones are refused rather than
- * silently truncated to 8 bits. */
+/* Every software format is converted to 8-bit 4:2:0, fastsr's working
+ * format.  Formats with more bits per sample, or YUV with other chroma
+ * subsampling, lose something in that, which is said once per input. */
 static int check_pix_fmt(const FsrDecoder *d, int fmt)
 {
     const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(fmt);
@@ -28,12 +29,24 @@ static int check_pix_fmt(const FsrDecoder *d, int fmt)
     if (desc->flags & (AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_BITSTREAM | AV_PIX_FMT_FLAG_PAL) &&
         fmt != AV_PIX_FMT_PAL8)
         return fsr_error(FSR_ERR_UNSUPPORTED, "%s: pixel format %s is not supported", d->path, desc->name);
-    if (desc->comp[0].depth > 8)
-        return fsr_error(FSR_ERR_UNSUPPORTED,
-                         "%s: pixel format %s has %d bits per sample; fastsr works in 8-bit 4:2:0 "
-                         "(convert first, e.g. ffmpeg -i IN -pix_fmt yuv420p OUT)",
-                         d->path, desc->name, desc->comp[0].depth);
     return 0;
+}
+
+static void warn_conversion(FsrDecoder *d, int fmt)
+{
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(fmt);
+    if (d->conversion_said || !desc)
+        return;
+    const int deep = desc->comp[0].depth > 8;
+    const int yuv = !(desc->flags & AV_PIX_FMT_FLAG_RGB) && desc->nb_components >= 3;
+    const int chroma = yuv && (desc->log2_chroma_w != 1 || desc->log2_chroma_h != 1);
+    if (!deep && !chroma)
+        return;
+    d->conversion_said = 1;
+    fsr_log(FSR_LOG_WARNING, "%s: %s (%d bits%s) converted to 8-bit 4:2:0, fastsr's working format; the output is "
+            "8-bit 4:2:0 (colour tags kept)", d->path, desc->name, desc->comp[0].depth,
+            !chroma ? "" : desc->log2_chroma_w == 1 && !desc->log2_chroma_h ? ", 4:2:2 chroma"
+                         : !desc->log2_chroma_w && !desc->log2_chroma_h ? ", 4:4:4 chroma" : ", chroma resampled");
 }
 
 static int check_size(const FsrDecoder *d, int w, int h)
@@ -171,6 +184,7 @@ static int wrap_frame(FsrDecoder *d, FsrFrame *out)
     if (f->format != AV_PIX_FMT_YUV420P && f->format != AV_PIX_FMT_YUVJ420P) {
         if ((ret = check_pix_fmt(d, f->format)) < 0)
             return ret;
+        warn_conversion(d, f->format);
         if (ct | cl || f->width != d->width || f->height != d->height)
             return fsr_error(FSR_ERR_UNSUPPORTED, "%s: cropped %s pictures are not supported with side information",
                              d->path, av_get_pix_fmt_name(f->format));
