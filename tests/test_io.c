@@ -371,8 +371,10 @@ static void test_other_encoders(void **state)
     }
     /* -c:v as ffmpeg spells it; a lower --crf, a bigger file */
     const char *hi = tu_tmp("crf_hi.mkv"), *lo = tu_tmp("crf_lo.mkv");
-    assert_int_equal(tu_run(out, sizeof(out), "%s -q -m bicubic -y -c:v libvpx-vp9 --crf 15 %s %s", fastsr(), clip, hi), 0);
-    assert_int_equal(tu_run(out, sizeof(out), "%s -q -m bicubic -y -c:v libvpx-vp9 --crf 55 %s %s", fastsr(), clip, lo), 0);
+    assert_int_equal(tu_run(out, sizeof(out), "%s -q -m bicubic -y -c:v libvpx-vp9 --crf 15 %s %s", fastsr(), clip,
+                            hi), 0);
+    assert_int_equal(tu_run(out, sizeof(out), "%s -q -m bicubic -y -c:v libvpx-vp9 --crf 55 %s %s", fastsr(), clip,
+                            lo), 0);
     assert_true(tu_file_size(hi) > 2 * tu_file_size(lo));
     assert_int_equal(tu_run(out, sizeof(out), "%s -q -m bicubic -y -c:v libx265 --crf 10 --preset ultrafast %s %s",
                             fastsr(), clip, hi), 0);

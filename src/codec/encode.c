@@ -273,7 +273,7 @@ static int set_rate_options(AVCodecContext *c, const FsrEncoderSettings *s, AVDi
         return fsr_error(FSR_ERR(EINVAL), "--encoder-opts must be key=value:key=value, not '%s'", s->encoder_opts);
     /* x265 prints its settings on stderr itself: only its problems, as
      * fastsr's other stages do, unless its options say otherwise */
-    if (!strcmp(name, "libx265") && !av_dict_get(*opts, "x265-params", NULL, 0))
+    if (!strcmp(name, "libx265") && !av_dict_get(*opts, "x265-params", NULL, 0) && !fsr_log_enabled(FSR_LOG_DEBUG))
         av_dict_set(opts, "x265-params", fsr_log_enabled(FSR_LOG_WARNING) ? "log-level=warning" : "log-level=error",
                     0);
     return 0;

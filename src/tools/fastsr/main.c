@@ -78,6 +78,16 @@ int main(int argc, char **argv)
         o.settings.progress = print_progress;
         o.settings.opaque = &ps;
     }
+    /* a terminal is no media stream: waiting on it, or filling it with
+     * binary, helps nobody */
+    if (!o.outdir && !strcmp(o.settings.input, "-") && isatty(STDIN_FILENO)) {
+        fprintf(stderr, "fastsr: error: stdin is a terminal; pipe a stream in (... | fastsr - OUT) or give INPUT\n");
+        return EXIT_USAGE;
+    }
+    if (!o.outdir && !strcmp(o.settings.output, "-") && isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "fastsr: error: stdout is a terminal; pipe it on (fastsr IN - | ...) or give OUTPUT\n");
+        return EXIT_USAGE;
+    }
     if (o.outdir) {
         o.settings.progress = NULL;
         const int status = batch_run(&o, &interrupted);
