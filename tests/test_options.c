@@ -7,7 +7,9 @@
 
 static int parse(CliOptions *o, char *err, const char *const *args, int n)
 {
-    char *argv[32];
+    /* the parser keeps pointers into argv (a batch's inputs), as main's
+     * argv lives for the whole run */
+    static char *argv[32];
     argv[0] = "fastsr";
     for (int i = 0; i < n; i++)
         argv[i + 1] = (char *)args[i];
