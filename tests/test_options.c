@@ -7,7 +7,9 @@
 
 static int parse(CliOptions *o, char *err, const char *const *args, int n)
 {
-    char *argv[32];
+    /* the parser keeps pointers into argv (a batch's inputs), as main's
+     * argv lives for the whole run */
+    static char *argv[32];
     argv[0] = "fastsr";
     for (int i = 0; i < n; i++)
         argv[i + 1] = (char *)args[i];
@@ -23,8 +25,13 @@ static void test_defaults(void **state)
     assert_int_equal(parse(&o, err, a, 2), 0);
     assert_int_equal(o.settings.scale, 2);
     assert_int_equal(o.settings.mode, FSR_MODE_FAST);
-    assert_int_equal(o.settings.encode.crf, 18);
-    assert_string_equal(o.settings.encode.preset, "medium");
+    /* the encoder's defaults (libx264: crf 18, preset medium, set where
+     * the encoder is known), no format, no encoder named */
+    assert_int_equal(o.settings.encode.crf, -1);
+    assert_null(o.settings.encode.preset);
+    assert_null(o.settings.encode.format);
+    assert_null(o.settings.encode.encoder);
+    assert_null(o.outdir);
     assert_string_equal(o.settings.input, "in.mp4");
     assert_string_equal(o.settings.output, "out.mp4");
     assert_false(o.settings.encode.overwrite);
@@ -75,6 +82,43 @@ static void test_fast_options(void **state)
     assert_int_equal(parse(&o, err, b4, 4), -1);
 }
 
+/* Pipes, encoders and batches (issue 19), with ffmpeg's spellings. */
+static void test_io_options(void **state)
+{
+    (void)state;
+    CliOptions o;
+    char err[256];
+    const char *a[] = { "-f", "mpegts", "-c:v", "libx265", "--crf", "63", "--encoder-opts", "a=1:b=2", "-", "-" };
+    assert_int_equal(parse(&o, err, a, 10), 0);
+    assert_string_equal(o.settings.encode.format, "mpegts");
+    assert_string_equal(o.settings.encode.encoder, "libx265");
+    assert_int_equal(o.settings.encode.crf, 63);
+    assert_string_equal(o.settings.encode.encoder_opts, "a=1:b=2");
+    assert_string_equal(o.settings.input, "-");
+    assert_string_equal(o.settings.output, "-");
+    const char *b[] = { "--format", "matroska", "-vcodec", "libvpx-vp9", "a", "b" };
+    assert_int_equal(parse(&o, err, b, 6), 0);
+    assert_string_equal(o.settings.encode.encoder, "libvpx-vp9");
+    const char *c[] = { "-o", "outdir", "x.mp4", "folder", "y.mkv" };
+    assert_int_equal(parse(&o, err, c, 5), 0);
+    assert_string_equal(o.outdir, "outdir");
+    assert_int_equal(o.n_inputs, 3);
+    assert_string_equal(o.inputs[0], "x.mp4");
+    assert_string_equal(o.inputs[2], "y.mkv");
+    const char *e1[] = { "--crf", "64", "a", "b" };
+    assert_int_equal(parse(&o, err, e1, 4), -1);
+    assert_non_null(strstr(err, "0..63"));
+    const char *e2[] = { "-o", "outdir" };
+    assert_int_equal(parse(&o, err, e2, 2), -1);
+    assert_non_null(strstr(err, "expected one INPUT or more"));
+    const char *e3[] = { "-o", "outdir", "a.mp4", "-" };
+    assert_int_equal(parse(&o, err, e3, 4), -1);
+    assert_non_null(strstr(err, "not stdin"));
+    const char *e4[] = { "-o", "outdir", "--report", "r.json", "a.mp4" };
+    assert_int_equal(parse(&o, err, e4, 5), -1);
+    assert_non_null(strstr(err, "--report"));
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -117,6 +161,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_all_options),
         cmocka_unit_test(test_fast_options),
+        cmocka_unit_test(test_io_options),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_help),
     };

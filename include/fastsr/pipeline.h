@@ -27,6 +27,9 @@ typedef struct FsrProgress {
 
 /* The job's settings, grouped by the stage they set. */
 typedef struct FsrSettings {
+    /* "-" reads standard input (any stream FFmpeg can demux) and writes
+     * standard output (a streamable container, encode.format; nothing is
+     * removed there on failure: the stream just ends) */
     const char *input;
     const char *output;
     int scale;              /* 2, 3 or 4 */
@@ -49,9 +52,12 @@ typedef struct FsrSettings {
         int deblock;            /* deblock transferred frames (FsrTransferSettings) */
     } fast;
     struct {
-        int crf;                /* x264 constant rate factor */
-        const char *preset;     /* x264 preset */
-        const char *x264_params;
+        const char *format;     /* muxer name (ffmpeg -f); NULL: output's extension, matroska on stdout */
+        const char *encoder;    /* libavcodec video encoder; NULL: libx264 (raw pictures for y4m) */
+        int crf;                /* constant rate factor; < 0: the encoder's default (libx264: 18) */
+        const char *preset;     /* encoder preset; NULL: the encoder's default (libx264: medium) */
+        const char *x264_params;    /* libx264 only */
+        const char *encoder_opts;   /* the encoder's own options, key=value:key=value */
         int overwrite;          /* replace an existing output */
     } encode;
     struct {
@@ -151,6 +157,13 @@ FSR_API int fsr_run(const FsrSettings *s, FsrReport *report);
  * tools that write their own JSON, like fastsr-bench; free() it.  NULL when
  * out of memory. */
 FSR_API char *fsr_report_accel_json(const FsrReport *r);
+
+/* The output path for input in a batch written to outdir: outdir/NAME.EXT,
+ * NAME the input's file name without its extension, EXT the format's (when
+ * s->encode.format is set), else the input's when that container holds the
+ * encoder's video (and pictures stay pictures), else mkv.  0, or a negative
+ * error (unknown format, path too long). */
+FSR_API int fsr_output_name(const FsrSettings *s, const char *input, const char *outdir, char *path, size_t size);
 
 /* Writes the report as JSON (schema in README "Report"). */
 FSR_API int fsr_report_write_json(const FsrReport *r, const char *path);

@@ -18,8 +18,9 @@ static int av_fail(const FsrDecoder *d, int averr, const char *what)
                      "%s: %s (%s)", d->path, what, fsr_av_err2str(averr, buf, sizeof(buf)));
 }
 
-/* 8-bit formats are converted to 4:2:0; deeper ones are refused rather than
- * silently truncated to 8 bits. */
+/* Every software format is converted to 8-bit 4:2:0, fastsr's working
+ * format.  Formats with more bits per sample, or YUV with other chroma
+ * subsampling, lose something in that, which is said once per input. */
 static int check_pix_fmt(const FsrDecoder *d, int fmt)
 {
     const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(fmt);
@@ -28,12 +29,24 @@ static int check_pix_fmt(const FsrDecoder *d, int fmt)
     if (desc->flags & (AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_BITSTREAM | AV_PIX_FMT_FLAG_PAL) &&
         fmt != AV_PIX_FMT_PAL8)
         return fsr_error(FSR_ERR_UNSUPPORTED, "%s: pixel format %s is not supported", d->path, desc->name);
-    if (desc->comp[0].depth > 8)
-        return fsr_error(FSR_ERR_UNSUPPORTED,
-                         "%s: pixel format %s has %d bits per sample; fastsr works in 8-bit 4:2:0 "
-                         "(convert first, e.g. ffmpeg -i IN -pix_fmt yuv420p OUT)",
-                         d->path, desc->name, desc->comp[0].depth);
     return 0;
+}
+
+static void warn_conversion(FsrDecoder *d, int fmt)
+{
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(fmt);
+    if (d->conversion_said || !desc)
+        return;
+    const int deep = desc->comp[0].depth > 8;
+    const int yuv = !(desc->flags & AV_PIX_FMT_FLAG_RGB) && desc->nb_components >= 3;
+    const int chroma = yuv && (desc->log2_chroma_w != 1 || desc->log2_chroma_h != 1);
+    if (!deep && !chroma)
+        return;
+    d->conversion_said = 1;
+    fsr_log(FSR_LOG_WARNING, "%s: %s (%d bits%s) converted to 8-bit 4:2:0, fastsr's working format; the output is "
+            "8-bit 4:2:0 (colour tags kept)", d->path, desc->name, desc->comp[0].depth,
+            !chroma ? "" : desc->log2_chroma_w == 1 && !desc->log2_chroma_h ? ", 4:2:2 chroma"
+                         : !desc->log2_chroma_w && !desc->log2_chroma_h ? ", 4:4:4 chroma" : ", chroma resampled");
 }
 
 static int check_size(const FsrDecoder *d, int w, int h)
@@ -53,24 +66,31 @@ int fsr_decoder_open(FsrDecoder **out, const char *path, const FsrDecoderSetting
 {
     *out = NULL;
     fsr_avlog_install();
+    /* "-" is standard input (ffmpeg's pipe:0), probed like a file */
+    const int is_stdin = !strcmp(path, "-");
     struct stat st;
-    if (stat(path, &st) < 0)
-        return fsr_error(FSR_ERR(errno), "%s: %s", path, strerror(errno));
-    if (S_ISDIR(st.st_mode))
-        return fsr_error(FSR_ERR(EISDIR), "%s: is a directory, not a media file", path);
-    if (S_ISREG(st.st_mode) && st.st_size == 0)
-        return fsr_error(FSR_ERR_INVALIDDATA, "%s: file is empty", path);
+    if (!is_stdin) {
+        if (stat(path, &st) < 0)
+            return fsr_error(FSR_ERR(errno), "%s: %s", path, strerror(errno));
+        if (S_ISDIR(st.st_mode))
+            return fsr_error(FSR_ERR(EISDIR), "%s: is a directory, not a media file", path);
+        if (S_ISREG(st.st_mode) && st.st_size == 0)
+            return fsr_error(FSR_ERR_INVALIDDATA, "%s: file is empty", path);
+    }
 
     FsrDecoder *d = calloc(1, sizeof(*d));
     if (!d)
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
-    snprintf(d->path, sizeof(d->path), "%s", path);
+    snprintf(d->path, sizeof(d->path), "%s", is_stdin ? "stdin" : path);
+    path = d->path;
     if (s)
         d->settings = *s;
-    int ret = avformat_open_input(&d->fmt, path, NULL, NULL);
+    int ret = avformat_open_input(&d->fmt, is_stdin ? "pipe:0" : path, NULL, NULL);
     if (ret < 0) {
-        ret = ret == AVERROR_INVALIDDATA
-                  ? fsr_error(FSR_ERR_INVALIDDATA, "%s: not a media file FFmpeg can read, or damaged beyond use", path)
+        ret = ret == AVERROR_INVALIDDATA || (is_stdin && ret == AVERROR_EOF)
+                  ? fsr_error(FSR_ERR_INVALIDDATA, "%s: %s", path,
+                              is_stdin ? "no media stream FFmpeg can read (empty, or not audio/video)"
+                                       : "not a media file FFmpeg can read, or damaged beyond use")
                   : av_fail(d, ret, "cannot open");
         goto fail;
     }
@@ -168,6 +188,7 @@ static int wrap_frame(FsrDecoder *d, FsrFrame *out)
     if (!yuv420) {
         if ((ret = check_pix_fmt(d, f->format)) < 0)
             return ret;
+        warn_conversion(d, f->format);
         /* other formats are converted from the cropped picture (no side
          * information uses the coded one) */
         if ((ct | cl | f->crop_right | f->crop_bottom) && av_frame_apply_cropping(f, AV_FRAME_CROP_UNALIGNED) < 0)

@@ -1,5 +1,5 @@
-/* Input stage: demuxes a media file, decodes its video stream into 8-bit
- * 4:2:0 pictures in display order, and hands every other stream's packets to
+/* Input stage: demuxes a media file (or stdin), decodes its video stream
+ * into 8-bit 4:2:0 pictures in display order (other formats converted), and hands every other stream's packets to
  * a callback (stream copy).  The decoder hook (block map) attaches here. */
 #ifndef FASTSR_SRC_DECODE_H
 #define FASTSR_SRC_DECODE_H
@@ -73,11 +73,13 @@ typedef struct FsrDecoder {
     struct SwsContext *sws;
     int eof_sent, draining_done;
     int hook_opened;
+    int conversion_said;    /* the warning about a lossy conversion to 8-bit 4:2:0 */
 } FsrDecoder;
 
 /* Opens path and prepares the decoder.  Fails with one error line naming the
  * file for: missing, directory, empty, not media, no video, unsupported
- * codec or pixel format, odd or absurd dimensions. */
+ * codec or pixel format (hardware, bitstream), odd or absurd dimensions.
+ * path "-" is standard input, named "stdin" in messages. */
 int fsr_decoder_open(FsrDecoder **dec, const char *path, const FsrDecoderSettings *s);
 
 /* Next picture in display order: 0 and *out filled, 1 at the end, or a

@@ -30,6 +30,8 @@ struct FsrEncoder {
     int64_t last_pts;
     int64_t frames;
     int header_written, finished, is_image;
+    int to_stdout;        /* path "-": no temporary file, no rename */
+    int64_t stdout_bytes;
     char tmp_path[PATH_MAX + 32];
     char path[PATH_MAX];
 };
@@ -49,12 +51,56 @@ static void dir_of(const char *path, char *dir, size_t size)
     snprintf(dir, size, "%s", dirname(tmp));
 }
 
-int fsr_output_check(const char *path, const char *input, int overwrite)
+/* The muxer: format by name (ffmpeg -f), else the one for path's
+ * extension; NULL when neither names one. */
+static const AVOutputFormat *output_format(const char *path, const char *format)
+{
+    if (!format && !strcmp(path, "-"))
+        format = FSR_STDOUT_DEFAULT_FORMAT;
+    return format ? av_guess_format(format, NULL, NULL) : av_guess_format(NULL, path, NULL);
+}
+
+int fsr_output_ext(const char *input, const char *format, const char *encoder, char *ext, size_t size)
+{
+    if (format) {
+        const AVOutputFormat *of = av_guess_format(format, NULL, NULL);
+        if (!of)
+            return fsr_error(FSR_ERR(EINVAL), "unknown output format '%s' (ffmpeg -muxers lists them)", format);
+        const char *list = of->extensions ? of->extensions : of->name;
+        const size_t n = strcspn(list, ",");
+        snprintf(ext, size, "%.*s", (int)(n < size ? n : size - 1), list);
+        return 0;
+    }
+    const char *in_ext = file_ext(input);
+    char probe[64];
+    snprintf(probe, sizeof(probe), "x.%s", in_ext);
+    const AVOutputFormat *of = *in_ext && strlen(in_ext) < 32 ? av_guess_format(NULL, probe, NULL) : NULL;
+    int keep = 0;
+    if (of && (!strcmp(of->name, "image2") || of->video_codec == AV_CODEC_ID_WRAPPED_AVFRAME)) {
+        keep = !encoder; /* pictures in, pictures out */
+    } else if (of) {
+        const AVCodec *c = avcodec_find_encoder_by_name(encoder ? encoder : "libx264");
+        keep = c && avformat_query_codec(of, c->id, FF_COMPLIANCE_NORMAL) == 1;
+    }
+    snprintf(ext, size, "%s", keep ? in_ext : "mkv");
+    return 0;
+}
+
+int fsr_output_check(const char *path, const char *input, int overwrite, const char *format)
 {
     if (!path || !*path)
         return fsr_error(FSR_ERR(EINVAL), "no output file given");
-    const AVOutputFormat *of = av_guess_format(NULL, path, NULL);
-    if (!*file_ext(path))
+    const AVOutputFormat *of = output_format(path, format);
+    if (format && !of)
+        return fsr_error(FSR_ERR(EINVAL), "unknown output format '%s' (ffmpeg -muxers lists them: matroska, mpegts, "
+                         "yuv4mpegpipe, mp4 ...)", format);
+    if (!strcmp(path, "-")) {
+        if (of->flags & AVFMT_NOFILE)
+            return fsr_error(FSR_ERR(EINVAL), "format '%s' cannot be written to stdout (use matroska, mpegts or "
+                             "yuv4mpegpipe)", of->name);
+        return 0;
+    }
+    if (!format && !*file_ext(path))
         return fsr_error(FSR_ERR(EINVAL), "%s: output has no extension; use .mp4, .mkv, .mov or an image type like .png",
                          path);
     if (!of)
@@ -87,23 +133,169 @@ static int av_fail(const FsrEncoder *e, int averr, const char *what)
                      fsr_av_err2str(averr, buf, sizeof(buf)));
 }
 
+/* The encoder for a moving-picture output: the one named, else libx264, or
+ * the raw-picture codec of a muxer that only takes those (y4m). */
+static int pick_encoder(const AVOutputFormat *of, const FsrEncoderSettings *s, const AVCodec **out)
+{
+    const int raw_muxer = of->video_codec == AV_CODEC_ID_WRAPPED_AVFRAME || of->video_codec == AV_CODEC_ID_RAWVIDEO;
+    const AVCodec *codec;
+    if (!s->encoder && raw_muxer) {
+        codec = avcodec_find_encoder(of->video_codec);
+    } else {
+        const char *name = s->encoder ? s->encoder : "libx264";
+        codec = avcodec_find_encoder_by_name(name);
+        if (!codec && !s->encoder)
+            return fsr_error(FSR_ERR_UNSUPPORTED, "this FFmpeg has no libx264 encoder (apt-get install libavcodec59)");
+        if (!codec)
+            return fsr_error(FSR_ERR_UNSUPPORTED, "encoder '%s' is not in this FFmpeg (ffmpeg -encoders lists those "
+                             "present)", name);
+        if (codec->type != AVMEDIA_TYPE_VIDEO)
+            return fsr_error(FSR_ERR(EINVAL), "encoder '%s' is not a video encoder", name);
+    }
+    if (!codec)
+        return fsr_error(FSR_ERR_UNSUPPORTED, "%s: no encoder for the container '%s'", s->path, of->name);
+    /* 0: the muxer knows it cannot; < 0: it does not say (MPEG-TS), and
+     * writing the header decides */
+    if (avformat_query_codec(of, codec->id, FF_COMPLIANCE_NORMAL) == 0)
+        return fsr_error(FSR_ERR_UNSUPPORTED, "%s: container '%s' cannot hold %s video (encoder %s)", s->path, of->name,
+                         avcodec_get_name(codec->id), codec->name);
+    *out = codec;
+    return 0;
+}
+
+static int is_hardware(const AVCodec *codec)
+{
+    return (codec->capabilities & AV_CODEC_CAP_HARDWARE) || avcodec_get_hw_config(codec, 0);
+}
+
+/* The pixel format handed to the encoder: 4:2:0 as fastsr makes it when the
+ * encoder takes it, else the closest software format it takes (converted by
+ * libswscale). */
+static int pick_pix_fmt(const AVCodec *codec, enum AVPixelFormat *out)
+{
+    const enum AVPixelFormat *list = codec->pix_fmts;
+    if (!list) {
+        *out = AV_PIX_FMT_YUV420P;
+        return 0;
+    }
+    enum AVPixelFormat soft[64];
+    int n = 0;
+    for (const enum AVPixelFormat *p = list; *p != AV_PIX_FMT_NONE && n < 63; p++) {
+        if (*p == AV_PIX_FMT_YUV420P) {
+            *out = *p;
+            return 0;
+        }
+        const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(*p);
+        if (d && !(d->flags & AV_PIX_FMT_FLAG_HWACCEL) && sws_isSupportedOutput(*p))
+            soft[n++] = *p;
+    }
+    soft[n] = AV_PIX_FMT_NONE;
+    if (!n)
+        return fsr_error(FSR_ERR_UNSUPPORTED, "%s takes only frames in hardware memory (%s); fastsr gives the encoder "
+                         "frames in system memory: use a software encoder, or one that uploads frames itself "
+                         "(h264_nvenc, hevc_nvenc)", codec->name, av_get_pix_fmt_name(list[0]));
+    *out = avcodec_find_best_pix_fmt_of_list(soft, AV_PIX_FMT_YUV420P, 0, NULL);
+    return 0;
+}
+
+/* Range of --crf per encoder: x264/x265 0..51, the AV1 and VP9 encoders
+ * 0..63; another encoder with a "crf" option: the option's own range. */
+static void crf_range(const AVCodecContext *c, const AVOption *o, int *lo, int *hi)
+{
+    const char *n = c->codec->name;
+    if (!strcmp(n, "libx264") || !strcmp(n, "libx264rgb") || !strcmp(n, "libx265")) {
+        *lo = 0, *hi = 51;
+    } else if (!strcmp(n, "libsvtav1") || !strcmp(n, "libaom-av1") || !strcmp(n, "libvpx-vp9") ||
+               !strcmp(n, "librav1e")) {
+        *lo = 0, *hi = 63;
+    } else {
+        *lo = o->min > 0 ? (int)o->min : 0;
+        *hi = o->max < 63 ? (int)o->max : 63;
+    }
+}
+
+/* --crf, --preset, --x264-params and --encoder-opts, each set on the
+ * encoder when it has such a setting and refused with one line when not.
+ * Unset (crf < 0, NULL) means the encoder's own default, except for
+ * libx264: crf 18, preset medium (fastsr's output before --encoder). */
+static int set_rate_options(AVCodecContext *c, const FsrEncoderSettings *s, AVDictionary **opts)
+{
+    const char *name = c->codec->name;
+    const int x264 = !strcmp(name, "libx264") || !strcmp(name, "libx264rgb");
+    const int crf = s->crf < 0 && x264 ? 18 : s->crf;
+    const char *preset = !s->preset && x264 ? "medium" : s->preset;
+    if (crf >= 0) {
+        const AVOption *o = av_opt_find(c->priv_data, "crf", NULL, 0, 0);
+        if (!o)
+            return fsr_error(FSR_ERR(EINVAL), "encoder %s has no constant-quality setting for --crf; leave --crf out "
+                             "(or set its own options with --encoder-opts)", name);
+        int lo, hi;
+        crf_range(c, o, &lo, &hi);
+        if (crf < lo || crf > hi)
+            return fsr_error(FSR_ERR(EINVAL), "--crf %d is outside %s's range %d..%d", crf, name, lo, hi);
+        char v[16];
+        snprintf(v, sizeof(v), "%d", crf);
+        if (av_opt_set(c->priv_data, "crf", v, 0) < 0)
+            return fsr_error(FSR_ERR(EINVAL), "encoder %s refuses --crf %d", name, crf);
+        /* VP9 and AV1 (libaom) are in constant-quality mode only without a
+         * target bit rate */
+        c->bit_rate = 0;
+    }
+    /* x264 and x265 check a preset name only when they open, after
+     * printing their own line: checked here, with the names */
+    static const char *const x26x_presets[] = { "ultrafast", "superfast", "veryfast", "faster", "fast", "medium",
+                                                "slow", "slower", "veryslow", "placebo", NULL };
+    if (preset && (x264 || !strcmp(name, "libx265"))) {
+        int i = 0;
+        while (x26x_presets[i] && strcmp(x26x_presets[i], preset))
+            i++;
+        if (!x26x_presets[i])
+            return fsr_error(FSR_ERR(EINVAL), "bad %s preset '%s' (ultrafast, superfast, veryfast, faster, fast, "
+                             "medium, slow, slower, veryslow or placebo)", x264 ? "x264" : "x265", preset);
+    }
+    if (preset) {
+        const AVOption *o = av_opt_find(c->priv_data, "preset", NULL, 0, 0);
+        if (!o)
+            return fsr_error(FSR_ERR(EINVAL), "encoder %s has no presets; leave --preset out (its speed settings go "
+                             "in --encoder-opts, e.g. cpu-used=4)", name);
+        if (av_opt_set(c->priv_data, "preset", preset, 0) < 0)
+            return fsr_error(FSR_ERR(EINVAL), "bad %s preset '%s'%s", x264 ? "x264" : name, preset,
+                             o->type == AV_OPT_TYPE_INT ? " (it takes a number)" : "");
+    }
+    if (s->x264_params && *s->x264_params) {
+        if (!x264)
+            return fsr_error(FSR_ERR(EINVAL), "--x264-params is for libx264, not %s (use --encoder-opts for %s's own "
+                             "options)", name, name);
+        if (av_opt_set(c->priv_data, "x264-params", s->x264_params, 0) < 0)
+            return fsr_error(FSR_ERR(EINVAL), "bad x264 parameters '%s'", s->x264_params);
+    }
+    if (s->encoder_opts && *s->encoder_opts && av_dict_parse_string(opts, s->encoder_opts, "=", ":", 0) < 0)
+        return fsr_error(FSR_ERR(EINVAL), "--encoder-opts must be key=value:key=value, not '%s'", s->encoder_opts);
+    /* x265 prints its settings on stderr itself: only its problems, as
+     * fastsr's other stages do, unless its options say otherwise */
+    if (!strcmp(name, "libx265") && !av_dict_get(*opts, "x265-params", NULL, 0) && !fsr_log_enabled(FSR_LOG_DEBUG))
+        av_dict_set(opts, "x265-params", fsr_log_enabled(FSR_LOG_WARNING) ? "log-level=warning" : "log-level=error",
+                    0);
+    return 0;
+}
+
 static int open_video_encoder(FsrEncoder *e, const FsrEncoderSettings *s)
 {
     const AVOutputFormat *of = e->out->oformat;
-    const AVCodec *codec;
+    const AVCodec *codec = NULL;
+    int ret;
     e->is_image = !strcmp(of->name, "image2") || !strcmp(of->name, "apng") || !strcmp(of->name, "gif");
     if (e->is_image) {
+        if (s->encoder)
+            return fsr_error(FSR_ERR(EINVAL), "%s: --encoder does not apply to image outputs (the image type picks "
+                             "the codec)", s->path);
         enum AVCodecID id = av_guess_codec(of, NULL, s->path, NULL, AVMEDIA_TYPE_VIDEO);
         codec = avcodec_find_encoder(id);
-    } else {
-        codec = avcodec_find_encoder_by_name("libx264");
         if (!codec)
-            return fsr_error(FSR_ERR_UNSUPPORTED, "this FFmpeg has no libx264 encoder (apt-get install libavcodec59)");
-        if (avformat_query_codec(of, AV_CODEC_ID_H264, FF_COMPLIANCE_NORMAL) != 1)
-            return fsr_error(FSR_ERR_UNSUPPORTED, "%s: container '%s' cannot hold H.264 video", s->path, of->name);
+            return fsr_error(FSR_ERR_UNSUPPORTED, "%s: no encoder for this image type", s->path);
+    } else if ((ret = pick_encoder(of, s, &codec)) < 0) {
+        return ret;
     }
-    if (!codec)
-        return fsr_error(FSR_ERR_UNSUPPORTED, "%s: no encoder for this image type", s->path);
     AVCodecContext *c = e->codec = avcodec_alloc_context3(codec);
     if (!c)
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
@@ -122,6 +314,7 @@ static int open_video_encoder(FsrEncoder *e, const FsrEncoderSettings *s)
     /* x264 keeps its own automatic thread count: --threads sizes fastsr's
      * stages only, so the bitstream is the same for any --threads. */
     c->thread_count = 0;
+    AVDictionary *opts = NULL;
     if (e->is_image) {
         /* Image codecs: the first pixel format they list (RGB for PNG). */
         c->pix_fmt = codec->pix_fmts ? codec->pix_fmts[0] : AV_PIX_FMT_YUV420P;
@@ -133,25 +326,45 @@ static int open_video_encoder(FsrEncoder *e, const FsrEncoderSettings *s)
         if (c->pix_fmt == AV_PIX_FMT_YUVJ420P)
             c->color_range = AVCOL_RANGE_JPEG;
     } else {
-        c->pix_fmt = AV_PIX_FMT_YUV420P;
-        char crf[16];
-        snprintf(crf, sizeof(crf), "%d", s->crf);
-        av_opt_set(c->priv_data, "crf", crf, 0);
-        if (s->preset && av_opt_set(c->priv_data, "preset", s->preset, 0) < 0)
-            return fsr_error(FSR_ERR(EINVAL), "bad x264 preset '%s'", s->preset);
-        if (s->x264_params && *s->x264_params &&
-            av_opt_set(c->priv_data, "x264-params", s->x264_params, 0) < 0)
-            return fsr_error(FSR_ERR(EINVAL), "bad x264 parameters '%s'", s->x264_params);
+        /* y4m and the like hold raw pictures: nothing is encoded, so the
+         * rate options, unless an encoder was named, have nothing to set */
+        const int raw = !s->encoder && (codec->id == AV_CODEC_ID_WRAPPED_AVFRAME || codec->id == AV_CODEC_ID_RAWVIDEO);
+        if (raw && (s->crf >= 0 || s->preset || (s->x264_params && *s->x264_params)))
+            fsr_log(FSR_LOG_WARNING, "%s: %s holds raw pictures; --crf, --preset and --x264-params do not apply",
+                    e->path, of->name);
+        FsrEncoderSettings rs = *s;
+        if (raw)
+            rs.crf = -1, rs.preset = NULL, rs.x264_params = NULL;
+        /* y4m states its frame rate as the inverse of the time base */
+        if (codec->id == AV_CODEC_ID_WRAPPED_AVFRAME && c->framerate.num > 0 && c->framerate.den > 0)
+            c->time_base = av_inv_q(c->framerate);
+        if ((ret = pick_pix_fmt(codec, &c->pix_fmt)) < 0 || (ret = set_rate_options(c, &rs, &opts)) < 0) {
+            av_dict_free(&opts);
+            return ret;
+        }
     }
     if (of->flags & AVFMT_GLOBALHEADER)
         c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-    int ret = avcodec_open2(c, codec, NULL);
+    ret = avcodec_open2(c, codec, &opts);
     if (ret < 0) {
+        av_dict_free(&opts);
         char buf[128];
-        return fsr_error(FSR_ERR(EINVAL), "%s: cannot open the %s encoder (%s)%s", s->path, codec->name,
+        return fsr_error(FSR_ERR(EINVAL), "%s: cannot open the %s encoder (%s)%s", e->path, codec->name,
                          fsr_av_err2str(ret, buf, sizeof(buf)),
-                         e->is_image ? "" : ": check the x264 preset and parameters");
+                         e->is_image ? ""
+                         : is_hardware(codec) ? ": no usable device or driver for this hardware encoder here"
+                         : !strcmp(codec->name, "libx264") ? ": check the x264 preset and parameters"
+                                                           : ": check its options");
     }
+    /* what the encoder did not take is a mistake, not a silent no-op */
+    const AVDictionaryEntry *left = av_dict_get(opts, "", NULL, AV_DICT_IGNORE_SUFFIX);
+    if (left) {
+        ret = fsr_error(FSR_ERR(EINVAL), "encoder %s has no option '%s' (--encoder-opts; ffmpeg -h encoder=%s lists "
+                        "them)", codec->name, left->key, codec->name);
+        av_dict_free(&opts);
+        return ret;
+    }
+    av_dict_free(&opts);
     e->video = avformat_new_stream(e->out, NULL);
     if (!e->video)
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
@@ -206,7 +419,14 @@ static int add_copied_streams(FsrEncoder *e, const FsrEncoderSettings *s)
                     par->codec_id ? avcodec_get_name(par->codec_id) : "");
             continue;
         }
-        if (avformat_query_codec(e->out->oformat, par->codec_id, FF_COMPLIANCE_NORMAL) != 1) {
+        /* a muxer that does not say (MPEG-TS) takes the kinds of stream it
+         * has a default codec for; y4m has none besides video */
+        const AVOutputFormat *of = e->out->oformat;
+        int fits = avformat_query_codec(of, par->codec_id, FF_COMPLIANCE_NORMAL);
+        if (fits < 0)
+            fits = par->codec_type == AVMEDIA_TYPE_AUDIO ? of->audio_codec != AV_CODEC_ID_NONE
+                                                         : of->subtitle_codec != AV_CODEC_ID_NONE;
+        if (fits != 1) {
             fsr_log(FSR_LOG_WARNING, "%s: stream %u (%s %s) cannot be stored in %s; dropped", s->path, i,
                     av_get_media_type_string(par->codec_type), avcodec_get_name(par->codec_id),
                     e->out->oformat->name);
@@ -230,23 +450,28 @@ static int add_copied_streams(FsrEncoder *e, const FsrEncoderSettings *s)
 int fsr_encoder_open(FsrEncoder **pe, const FsrEncoderSettings *s)
 {
     *pe = NULL;
-    int ret = fsr_output_check(s->path, NULL, s->overwrite);
+    int ret = fsr_output_check(s->path, NULL, s->overwrite, s->format);
     if (ret < 0)
         return ret;
     FsrEncoder *e = calloc(1, sizeof(*e));
     if (!e)
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
-    snprintf(e->path, sizeof(e->path), "%s", s->path);
+    e->to_stdout = !strcmp(s->path, "-");
+    snprintf(e->path, sizeof(e->path), "%s", e->to_stdout ? "stdout" : s->path);
     e->in_video_tb = s->in_video->time_base;
     e->last_pts = INT64_MIN;
-    /* Temporary name in the same folder, so the final rename is atomic; the
-     * extension stays so the same muxer is chosen. */
-    char dir[PATH_MAX], base[PATH_MAX];
-    dir_of(s->path, dir, sizeof(dir));
-    snprintf(base, sizeof(base), "%s", s->path);
-    snprintf(e->tmp_path, sizeof(e->tmp_path), "%s/.%s.%d.part.%s", dir, basename(base), (int)getpid(),
-             file_ext(s->path));
-    const AVOutputFormat *of = av_guess_format(NULL, s->path, NULL);
+    if (e->to_stdout) {
+        snprintf(e->tmp_path, sizeof(e->tmp_path), "pipe:1");
+    } else {
+        /* Temporary name in the same folder, so the final rename is atomic;
+         * the extension stays so the same muxer is chosen. */
+        char dir[PATH_MAX], base[PATH_MAX];
+        dir_of(s->path, dir, sizeof(dir));
+        snprintf(base, sizeof(base), "%s", s->path);
+        snprintf(e->tmp_path, sizeof(e->tmp_path), "%s/.%s.%d.part.%s", dir, basename(base), (int)getpid(),
+                 file_ext(s->path));
+    }
+    const AVOutputFormat *of = output_format(s->path, s->format);
     ret = avformat_alloc_output_context2(&e->out, of, NULL, e->tmp_path);
     if (ret < 0 || !e->out) {
         ret = av_fail(e, ret, "cannot set up the output container");
@@ -272,7 +497,9 @@ int fsr_encoder_open(FsrEncoder **pe, const FsrEncoderSettings *s)
     ret = avformat_write_header(e->out, &opts);
     av_dict_free(&opts);
     if (ret < 0) {
-        ret = av_fail(e, ret, "cannot write the output header");
+        ret = av_fail(e, ret, e->to_stdout ? "cannot write the output header (on stdout use --format matroska, "
+                                             "mpegts or yuv4mpegpipe)"
+                                           : "cannot write the output header");
         goto fail;
     }
     e->header_written = 1;
@@ -295,7 +522,8 @@ static int drain(FsrEncoder *e)
         av_packet_rescale_ts(e->pkt, e->codec->time_base, e->video->time_base);
         ret = av_interleaved_write_frame(e->out, e->pkt);
         if (ret < 0)
-            return av_fail(e, ret, "cannot write video (disk full?)");
+            return av_fail(e, ret, e->to_stdout ? "cannot write video (did the reader of stdout stop?)"
+                                                : "cannot write video (disk full?)");
     }
 }
 
@@ -320,12 +548,24 @@ int fsr_encoder_write(FsrEncoder *e, const FsrPicture *pic, int64_t pts, int64_t
         if (!e->sws)
             return fsr_error(FSR_ERR_UNSUPPORTED, "%s: cannot convert to %s", e->path,
                              av_get_pix_fmt_name(f->format));
-        const int *coef = sws_getCoefficients(e->codec->colorspace == AVCOL_SPC_BT709 ? SWS_CS_ITU709 : SWS_CS_ITU601);
-        sws_setColorspaceDetails(e->sws, coef, e->codec->color_range == AVCOL_RANGE_JPEG, coef, 1, 0, 1 << 16,
-                                 1 << 16);
+        /* to RGB (image types): with the input's matrix and range; between
+         * YUV formats (an encoder without 4:2:0) the samples keep theirs */
+        const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(f->format);
+        if (desc && (desc->flags & AV_PIX_FMT_FLAG_RGB)) {
+            const int *coef =
+                sws_getCoefficients(e->codec->colorspace == AVCOL_SPC_BT709 ? SWS_CS_ITU709 : SWS_CS_ITU601);
+            sws_setColorspaceDetails(e->sws, coef, e->codec->color_range == AVCOL_RANGE_JPEG, coef, 1, 0, 1 << 16,
+                                     1 << 16);
+        }
         const uint8_t *src[3] = { pic->data[0], pic->data[1], pic->data[2] };
         const int stride[3] = { (int)pic->stride[0], (int)pic->stride[1], (int)pic->stride[2] };
         sws_scale(e->sws, src, stride, 0, pic->h, f->data, f->linesize);
+    }
+    /* In the encoder's time base: the input's, except for y4m. */
+    if (av_cmp_q(e->in_video_tb, e->codec->time_base)) {
+        if (pts != AV_NOPTS_VALUE)
+            pts = av_rescale_q(pts, e->in_video_tb, e->codec->time_base);
+        duration = av_rescale_q(duration, e->in_video_tb, e->codec->time_base);
     }
     /* The encoder needs strictly increasing timestamps; input timing is kept
      * as it is (variable frame rate included) unless it is broken. */
@@ -367,6 +607,14 @@ int fsr_encoder_finish(FsrEncoder *e)
     if ((ret = av_write_trailer(e->out)) < 0)
         return av_fail(e, ret, "cannot finish the output file");
     e->header_written = 0;
+    if (e->to_stdout) {
+        e->stdout_bytes = avio_tell(e->out->pb);
+        avio_flush(e->out->pb);
+        if (e->out->pb->error < 0)
+            return av_fail(e, e->out->pb->error, "cannot write to stdout");
+        e->finished = 1;
+        return 0;
+    }
     if (e->out->pb && (ret = avio_closep(&e->out->pb)) < 0)
         return av_fail(e, ret, "cannot close the output file (disk full?)");
     if (rename(e->tmp_path, e->path) < 0)
@@ -386,6 +634,8 @@ int fsr_encoder_copied_streams(const FsrEncoder *e)
 
 int64_t fsr_encoder_bytes(const FsrEncoder *e)
 {
+    if (e->to_stdout)
+        return e->finished ? e->stdout_bytes : e->out && e->out->pb ? avio_tell(e->out->pb) : 0;
     struct stat st;
     return stat(e->finished ? e->path : e->tmp_path, &st) == 0 ? (int64_t)st.st_size : 0;
 }
@@ -400,7 +650,7 @@ void fsr_encoder_close(FsrEncoder **pe)
             avio_closep(&e->out->pb);
         avformat_free_context(e->out);
     }
-    if (!e->finished && e->tmp_path[0])
+    if (!e->finished && e->tmp_path[0] && !e->to_stdout)
         unlink(e->tmp_path);
     avcodec_free_context(&e->codec);
     av_frame_free(&e->frame);

@@ -20,17 +20,31 @@ typedef struct FsrEncoderSettings {
     const AVCodecContext *in_codec;
     AVFormatContext *in_fmt;    /* streams to copy come from here (may be NULL) */
     int in_video_index;
-    int crf;
-    const char *preset;
-    const char *x264_params;    /* key=value:key=value, as x264's --x264-params */
+    /* "-" writes to standard output: no temporary file, nothing removed on
+     * failure (the stream just ends) */
+    const char *format;         /* muxer name (ffmpeg -f); NULL: from path's extension, matroska on stdout */
+    const char *encoder;        /* libavcodec encoder name; NULL: libx264 (raw video for y4m) */
+    int crf;                    /* < 0: the encoder's default (18 for libx264) */
+    const char *preset;         /* NULL: the encoder's default (medium for libx264) */
+    const char *x264_params;    /* key=value:key=value, as x264's --x264-params (libx264 only) */
+    const char *encoder_opts;   /* key=value:key=value, the encoder's own AVOptions */
     int threads;                /* unused by x264 (see encode.c) */
 } FsrEncoderSettings;
 
 typedef struct FsrEncoder FsrEncoder;
 
-/* Checks OUTPUT (extension known, folder exists and is writable, not the
- * input, not existing unless overwrite) without creating anything. */
-int fsr_output_check(const char *path, const char *input, int overwrite);
+/* Checks OUTPUT (extension or format known, folder exists and is writable,
+ * not the input, not existing unless overwrite) without creating anything;
+ * "-" (stdout) only needs a known format. */
+int fsr_output_check(const char *path, const char *input, int overwrite, const char *format);
+
+#define FSR_STDOUT_DEFAULT_FORMAT "matroska"
+
+/* The extension (no dot) for the output of input in a batch: the format's
+ * own when one is named; else the input's when a muxer for it holds what
+ * the encoder makes (pictures for image and y4m inputs without an
+ * encoder), else mkv. */
+int fsr_output_ext(const char *input, const char *format, const char *encoder, char *ext, size_t size);
 
 int fsr_encoder_open(FsrEncoder **enc, const FsrEncoderSettings *s);
 /* pts and duration in the input video stream's time base. */

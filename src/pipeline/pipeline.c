@@ -24,8 +24,7 @@ void fsr_run_defaults(FsrSettings *s)
     memset(s, 0, sizeof(*s));
     s->scale = 2;
     s->mode = FSR_MODE_FAST;
-    s->encode.crf = 18;
-    s->encode.preset = "medium";
+    s->encode.crf = -1;
     s->fast.fallback = FSR_TRANSFER_DEFAULT_FALLBACK;
     s->accel.arch = FSR_ACCEL_DEFAULT_ARCH;
 }
@@ -151,7 +150,7 @@ static int input_open(Input *in, const FsrSettings *s, const FsrDecoderSettings 
     /* a still image has nothing to transfer to: no warning for it */
     if (!fsr_sideinfo_supported(in->si) && !fsr_decoder_is_still(in->dec))
         fsr_log(FSR_LOG_WARNING, "%s: %s streams carry no motion vectors fastsr can use; running per-frame SR",
-                s->input, fsr_sideinfo_codec_name(in->si));
+                in->dec->path, fsr_sideinfo_codec_name(in->si));
     return 0;
 }
 
@@ -340,7 +339,8 @@ static int run_open_io(Run *run)
     const FsrEncoderSettings es = {
         .path = s->output, .overwrite = s->encode.overwrite, .width = r->out_w, .height = r->out_h,
         .in_video = dec->stream, .in_codec = dec->codec, .in_fmt = dec->fmt, .in_video_index = dec->stream_index,
-        .crf = s->encode.crf, .preset = s->encode.preset, .x264_params = s->encode.x264_params, .threads = s->threads,
+        .format = s->encode.format, .encoder = s->encode.encoder, .crf = s->encode.crf, .preset = s->encode.preset,
+        .x264_params = s->encode.x264_params, .encoder_opts = s->encode.encoder_opts, .threads = s->threads,
     };
     if ((ret = fsr_encoder_open(&run->enc, &es)) < 0 ||
         (ret = fsr_encode_thread_start(&run->enc_thread, run->enc, 3)) < 0)
@@ -387,7 +387,8 @@ static int run_frames(Run *run)
     int ret = 0, eof = 0;
     while (!eof || ret != 1) {
         if (s->cancel && *s->cancel)
-            return fsr_error(FSR_ERR(EINTR), "interrupted; %s was not written", s->output ? s->output : "output");
+            return fsr_error(FSR_ERR(EINTR), "interrupted; %s was not written",
+                             !s->output ? "output" : strcmp(s->output, "-") ? s->output : "the rest of stdout");
         if (!eof) {
             FsrFrame f;
             const FsrBlockMap *map = NULL;
@@ -424,11 +425,12 @@ static int run_check_damage(Run *run)
     const FsrSettings *s = run->s;
     FsrReport *r = run->r;
     const FsrDecoder *dec = run->in.dec;
-    const char *output = s->output ? s->output : "output";
+    const char *output = !s->output ? "output" : strcmp(s->output, "-") ? s->output : "stdout's trailer";
+    const char *input = dec->path;
     r->decode.decode_errors = dec->decode_errors;
     r->decode.corrupt_frames = dec->corrupt_frames;
     if (r->frames == 0)
-        return fsr_error(FSR_ERR_INVALIDDATA, "%s: no video frame could be decoded", s->input);
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: no video frame could be decoded", input);
     r->decode.truncated = dec->truncated;
     r->decode.packets_read = dec->packets_read;
     r->decode.packets_expected = dec->nb_frames;
@@ -436,11 +438,11 @@ static int run_check_damage(Run *run)
     if (r->decode.truncated && !s->decode.keep_going)
         return fsr_error(FSR_ERR_INVALIDDATA,
                          "%s: the file is truncated (%lld of %lld video packets present); %s not written",
-                         s->input, (long long)r->decode.packets_read, (long long)r->decode.packets_expected, output);
+                         input, (long long)r->decode.packets_read, (long long)r->decode.packets_expected, output);
     if (r->decode.damaged && !s->decode.keep_going)
         return fsr_error(FSR_ERR_INVALIDDATA,
                          "%s: damaged video: %lld decode errors, %lld concealed frames; %s not written",
-                         s->input, (long long)r->decode.decode_errors, (long long)r->decode.corrupt_frames, output);
+                         input, (long long)r->decode.decode_errors, (long long)r->decode.corrupt_frames, output);
     return 0;
 }
 
@@ -489,13 +491,31 @@ int fsr_run(const FsrSettings *s, FsrReport *r)
     if (ret < 0)
         return ret;
     run.t0 = clock_wall();
-    if (s->output && (ret = fsr_output_check(s->output, s->input, s->encode.overwrite)) < 0)
+    if (s->output && (ret = fsr_output_check(s->output, strcmp(s->input, "-") ? s->input : NULL,
+                                             s->encode.overwrite, s->encode.format)) < 0)
         return ret;
     if ((ret = run_open_backend(&run)) >= 0 && (ret = run_open_io(&run)) >= 0 && (ret = run_frames(&run)) >= 0 &&
         (ret = run_check_damage(&run)) >= 0)
         ret = run_finish(&run);
     run_close(&run);
     return ret;
+}
+
+int fsr_output_name(const FsrSettings *s, const char *input, const char *outdir, char *path, size_t size)
+{
+    char ext[32];
+    int ret = fsr_output_ext(input, s->encode.format, s->encode.encoder, ext, sizeof(ext));
+    if (ret < 0)
+        return ret;
+    const char *slash = strrchr(input, '/');
+    const char *name = slash ? slash + 1 : input;
+    const char *dot = strrchr(name, '.');
+    const int n = dot && dot != name ? (int)(dot - name) : (int)strlen(name);
+    const size_t dl = strlen(outdir);
+    const int sep = dl && outdir[dl - 1] != '/';
+    if ((size_t)snprintf(path, size, "%s%s%.*s.%s", outdir, sep ? "/" : "", n, name, ext) >= size)
+        return fsr_error(FSR_ERR(ENAMETOOLONG), "%s: output path too long", input);
+    return 0;
 }
 
 static void add_accel_json(cJSON *json_object, const FsrReport *r)

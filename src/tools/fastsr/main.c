@@ -1,10 +1,13 @@
 /* fastsr: the command-line front end of libfastsr's pipeline. */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "fastsr/fastsr.h"
+#include "batch.h"
+#include "messages.h"
 #include "options.h"
 
 static volatile sig_atomic_t interrupted;
@@ -37,33 +40,6 @@ static void print_progress(void *opaque, const FsrProgress *p)
     }
 }
 
-/* What the command line can do about a failed run, from the report's facts
- * (the library's message says what is wrong, never which flag fixes it). */
-static void print_error(const FsrSettings *s, const FsrReport *r)
-{
-    fprintf(stderr, "fastsr: error: %s", fsr_last_error());
-    if (r->sr.model_scale && r->sr.model_scale != s->scale)
-        fprintf(stderr, " (use --scale %d or another model)", r->sr.model_scale);
-    else if (r->decode.truncated && !s->decode.keep_going)
-        fprintf(stderr, " (use --keep-going to keep the frames that decode)");
-    else if (r->decode.damaged && !s->decode.keep_going)
-        fprintf(stderr, " (use --keep-going to keep such output)");
-    else if (!s->sr.model && strstr(fsr_last_error(), "no default SR model"))
-        fprintf(stderr, "; give one with --model");
-    fputc('\n', stderr);
-}
-
-/* --keep-going kept the output of a damaged input: the damage is still said. */
-static void print_damage(const FsrSettings *s, const FsrReport *r)
-{
-    if (r->decode.truncated)
-        fprintf(stderr, "fastsr: warning: %s: the file is truncated (%lld of %lld video packets present); %s kept "
-                "(--keep-going)\n", s->input, (long long)r->decode.packets_read, (long long)r->decode.packets_expected, s->output);
-    if (r->decode.damaged)
-        fprintf(stderr, "fastsr: warning: %s: damaged video: %lld decode errors, %lld concealed frames; %s kept "
-                "(--keep-going)\n", s->input, (long long)r->decode.decode_errors, (long long)r->decode.corrupt_frames, s->output);
-}
-
 int main(int argc, char **argv)
 {
     fsr_prefer_passive_threads(argv);
@@ -82,6 +58,10 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     fsr_set_log_level(o.verbose ? FSR_LOG_DEBUG : o.quiet ? FSR_LOG_ERROR : FSR_LOG_WARNING);
+    /* SVT-AV1 prints its settings on stderr unless told otherwise (2: its
+     * warnings and errors); a SVT_LOG the user set wins */
+    if (!o.verbose)
+        setenv("SVT_LOG", "2", 0);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
@@ -92,6 +72,9 @@ int main(int argc, char **argv)
      * full disk, and the run ends with its error line and no output;
      * SIGXFSZ's default would kill the process and leave the temporary. */
     signal(SIGXFSZ, SIG_IGN);
+    /* a reader of stdout that goes away is a write error with a message,
+     * not a silent death by SIGPIPE */
+    signal(SIGPIPE, SIG_IGN);
     o.settings.cancel = &interrupted;
 
     ProgressState ps = { 0 };
@@ -99,12 +82,29 @@ int main(int argc, char **argv)
         o.settings.progress = print_progress;
         o.settings.opaque = &ps;
     }
+    /* a terminal is no media stream: waiting on it, or filling it with
+     * binary, helps nobody */
+    if (!o.outdir && !strcmp(o.settings.input, "-") && isatty(STDIN_FILENO)) {
+        fprintf(stderr, "fastsr: error: stdin is a terminal; pipe a stream in (... | fastsr - OUT) or give INPUT\n");
+        return EXIT_USAGE;
+    }
+    if (!o.outdir && !strcmp(o.settings.output, "-") && isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "fastsr: error: stdout is a terminal; pipe it on (fastsr IN - | ...) or give OUTPUT\n");
+        return EXIT_USAGE;
+    }
+    if (o.outdir) {
+        o.settings.progress = NULL;
+        const int status = batch_run(&o, &interrupted);
+        if (ps.printed)
+            fputc('\n', stderr);
+        return status;
+    }
     FsrReport report;
     int ret = fsr_run(&o.settings, &report);
     if (ps.printed)
         fputc('\n', stderr);
     if (ret < 0) {
-        print_error(&o.settings, &report);
+        print_error(&o.settings, &report, "");
         return interrupted ? EXIT_INTERRUPTED : EXIT_FAILED;
     }
     if (!o.quiet)
@@ -113,28 +113,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "fastsr: error: %s\n", fsr_last_error());
         return EXIT_FAILED;
     }
-    if (!o.quiet) {
-        fprintf(stderr, "fastsr: %s: %lld frames %dx%d -> %dx%d (%s) in %.1f s, %.1f fps", o.settings.output,
-                (long long)report.frames, report.in_w, report.in_h, report.out_w, report.out_h, report.mode,
-                report.seconds.total, report.seconds.total > 0 ? report.frames / report.seconds.total : 0.0);
-        if (o.settings.mode == FSR_MODE_FAST)
-            fprintf(stderr, "; SR on %lld frames, %lld transferred (%s)", (long long)report.sr.frames,
-                    (long long)report.fast.transferred_frames, report.fast.keyframes);
-        fputc('\n', stderr);
-        if (report.accel.valid && o.settings.mode == FSR_MODE_FAST && report.accel.joules_per_frame >= 0)
-            fprintf(stderr, "fastsr: on %s: %.3f s and %.4g J per frame (DRAM %.4g J; SR frame %.4g J, transferred "
-                    "%.4g J), %.1fx faster and %.1fx less energy than SR on every frame (%s)\n", report.accel.arch,
-                    report.accel.seconds_per_frame, report.accel.joules_per_frame, report.accel.dram_joules_per_frame,
-                    report.accel.sr_joules, report.accel.transfer_joules,
-                    report.accel.srcnn_seconds_per_frame / report.accel.seconds_per_frame,
-                    report.accel.srcnn_energy_per_frame / report.accel.energy_per_frame,
-                    report.accel.zeros_frames ? "zeros measured on sampled key frames" : "shapes only");
-        else if (report.accel.valid && o.settings.mode == FSR_MODE_FAST)
-            fprintf(stderr, "fastsr: on %s: %.3f s and %.3g %s per frame, %.1fx faster and %.1fx less energy than "
-                    "SR on every frame\n", report.accel.arch, report.accel.seconds_per_frame,
-                    report.accel.energy_per_frame, report.accel.energy_unit,
-                    report.accel.srcnn_seconds_per_frame / report.accel.seconds_per_frame,
-                    report.accel.srcnn_energy_per_frame / report.accel.energy_per_frame);
-    }
+    if (!o.quiet)
+        print_done(&o.settings, &report, strcmp(o.settings.output, "-") ? o.settings.output : "stdout");
     return EXIT_OK;
 }

@@ -11,6 +11,7 @@ void cli_usage(FILE *f)
 {
     fprintf(f,
             "Usage: fastsr [options] INPUT OUTPUT\n"
+            "       fastsr [options] -o OUTDIR INPUT... (files or folders; a batch)\n"
             "Upscales a video (or an image) by 2, 3 or 4: super-resolution on key frames,\n"
             "carried to the other frames with the bitstream's motion vectors (FAST).\n"
             "\n"
@@ -30,9 +31,20 @@ void cli_usage(FILE *f)
             "                         eyeriss-v1-tiled (default), a JSON file, or none\n"
             "      --accel-shape-only price SR frames by layer shapes alone (default: with the zeros of\n"
             "                         the activations, sampled on key frames in the chip's datapath)\n"
-            "      --crf N            x264 constant rate factor 0..51 (default 18)\n"
-            "      --preset NAME      x264 preset, ultrafast .. placebo (default medium)\n"
-            "      --x264-params P    extra x264 options, key=value:key=value\n"
+            "  -f, --format NAME      output container (ffmpeg -f name: matroska, mpegts,\n"
+            "                         yuv4mpegpipe, mp4 ...); default: OUTPUT's extension,\n"
+            "                         matroska when OUTPUT is - (stdout)\n"
+            "  -c:v, --encoder NAME   video encoder (ffmpeg -encoders): libx264 (default), libx265,\n"
+            "                         libsvtav1, libaom-av1, libvpx-vp9, h264_nvenc ...\n"
+            "      --crf N            constant rate factor (default 18 for libx264, else the\n"
+            "                         encoder's); 0..51 for x264/x265, 0..63 for AV1/VP9\n"
+            "      --preset NAME      encoder preset: x264/x265 ultrafast .. placebo (default medium),\n"
+            "                         libsvtav1 0..13\n"
+            "      --x264-params P    extra libx264 options, key=value:key=value\n"
+            "      --encoder-opts P   the encoder's own options, key=value:key=value\n"
+            "                         (ffmpeg -h encoder=NAME lists them)\n"
+            "  -o, --outdir DIR       batch: write each INPUT to DIR/NAME.EXT (outputs that exist\n"
+            "                         are skipped unless -y); a folder INPUT adds its video files\n"
             "  -t, --threads N        worker threads (default: all cores)\n"
             "  -y, --overwrite        replace OUTPUT if it exists\n"
             "      --keep-going       keep the output even when the input has decode errors\n"
@@ -44,15 +56,16 @@ void cli_usage(FILE *f)
             "\n"
             "OUTPUT's extension picks the container (.mp4, .mkv, .mov, ...) or an image\n"
             "format (.png, ...). Audio and subtitle streams are copied untouched.\n"
+            "INPUT - reads stdin; OUTPUT - writes stdout (--format).\n"
             "\n"
-            "Exit status: 0 success, 1 failure (input, output or processing),\n"
-            "2 bad command line, 130 interrupted. A failed or interrupted run leaves\n"
-            "no file at OUTPUT.\n");
+            "Exit status: 0 success, 1 failure (input, output or processing; in a batch:\n"
+            "one input or more failed), 2 bad command line, 130 interrupted. A failed or\n"
+            "interrupted run leaves no file at OUTPUT (on stdout the stream just ends).\n");
 }
 
 int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
 {
-    enum { OPT_MODEL = 256, OPT_CRF, OPT_PRESET, OPT_X264, OPT_REPORT, OPT_KEEP, OPT_FILTER, OPT_FALLBACK, OPT_BACKEND, OPT_ACCEL, OPT_DEBLOCK, OPT_SHAPE_ONLY };
+    enum { OPT_MODEL = 256, OPT_CRF, OPT_PRESET, OPT_X264, OPT_REPORT, OPT_KEEP, OPT_FILTER, OPT_FALLBACK, OPT_BACKEND, OPT_ACCEL, OPT_DEBLOCK, OPT_SHAPE_ONLY, OPT_ENCODER, OPT_ENCODER_OPTS };
     static const struct option longopts[] = {
         { "scale", required_argument, NULL, 's' },
         { "mode", required_argument, NULL, 'm' },
@@ -67,6 +80,10 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
         { "crf", required_argument, NULL, OPT_CRF },
         { "preset", required_argument, NULL, OPT_PRESET },
         { "x264-params", required_argument, NULL, OPT_X264 },
+        { "format", required_argument, NULL, 'f' },
+        { "encoder", required_argument, NULL, OPT_ENCODER },
+        { "encoder-opts", required_argument, NULL, OPT_ENCODER_OPTS },
+        { "outdir", required_argument, NULL, 'o' },
         { "threads", required_argument, NULL, 't' },
         { "overwrite", no_argument, NULL, 'y' },
         { "keep-going", no_argument, NULL, OPT_KEEP },
@@ -87,7 +104,9 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "-x264-params"))
             argv[i] = "--x264-params";
-    while ((c = getopt_long(argc, argv, ":s:m:k:t:yqvhV", longopts, NULL)) != -1) {
+        else if (!strcmp(argv[i], "-c:v") || !strcmp(argv[i], "-vcodec"))
+            argv[i] = "--encoder";
+    while ((c = getopt_long(argc, argv, ":s:m:k:t:f:o:yqvhV", longopts, NULL)) != -1) {
         switch (c) {
         case 's':
             if (tool_parse_int(optarg, FSR_MIN_SCALE, FSR_MAX_SCALE, &s->scale) < 0)
@@ -129,9 +148,14 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
             break;
         }
         case OPT_CRF:
-            if (tool_parse_int(optarg, 0, 51, &s->encode.crf) < 0)
-                return snprintf(err, err_size, "--crf must be an integer 0..51, not '%s'", optarg), -1;
+            /* the encoder's own range is checked when it opens */
+            if (tool_parse_int(optarg, 0, 63, &s->encode.crf) < 0)
+                return snprintf(err, err_size, "--crf must be an integer 0..63, not '%s'", optarg), -1;
             break;
+        case 'f': s->encode.format = optarg; break;
+        case OPT_ENCODER: s->encode.encoder = optarg; break;
+        case OPT_ENCODER_OPTS: s->encode.encoder_opts = optarg; break;
+        case 'o': o->outdir = optarg; break;
         case OPT_PRESET: s->encode.preset = optarg; break;
         case OPT_X264: s->encode.x264_params = optarg; break;
         case 't':
@@ -148,6 +172,18 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
         case ':': return snprintf(err, err_size, "option %s needs a value", argv[optind - 1]), -1;
         default: return snprintf(err, err_size, "unknown option '%s' (see --help)", argv[optind - 1]), -1;
         }
+    }
+    if (o->outdir) {
+        if (argc - optind < 1)
+            return snprintf(err, err_size, "-o %s: expected one INPUT or more (files or folders)", o->outdir), -1;
+        if (o->report)
+            return snprintf(err, err_size, "--report writes one run's report; it does not go with -o (a batch)"), -1;
+        for (int i = optind; i < argc; i++)
+            if (!strcmp(argv[i], "-"))
+                return snprintf(err, err_size, "-o (a batch) reads files and folders, not stdin ('-')"), -1;
+        o->inputs = argv + optind;
+        o->n_inputs = argc - optind;
+        return 0;
     }
     if (argc - optind != 2)
         return snprintf(err, err_size, "expected INPUT and OUTPUT, got %d file argument%s (see --help)",

@@ -8,6 +8,10 @@
 
 typedef struct CliOptions {
     FsrSettings settings;
+    /* -o OUTDIR: a batch; inputs are files or folders (argv entries) */
+    const char *outdir;
+    char **inputs;
+    int n_inputs;
     const char *report;   /* --report FILE.json */
     int quiet;
     int verbose;
