@@ -7,9 +7,10 @@
  * order and every picture is a reference.  Per 16x16 macroblock: candidate
  * vectors from the left, top and top-right neighbours and from the
  * co-located and right/bottom macroblocks of the previous map, an integer
- * small-diamond descent from the best (a coarse grid first when no
- * candidate matches well), half- then quarter-pel refinement with H.264's
- * 6-tap luma interpolation, an 8x8 split where four vectors pay for
+ * small-diamond descent from the best (a logarithmic eight-point search
+ * first when no candidate matches well), half- then quarter-pel refinement
+ * on H.264's half-sample planes of the reference (the 6-tap luma
+ * interpolation, computed once per picture), an 8x8 split where four vectors pay for
  * themselves, and "intra" where the best match is no better than the
  * block's own mean.  The prediction is the H.264 LR motion compensation of
  * the stream path (6-tap luma, bilinear chroma), and the residual is the

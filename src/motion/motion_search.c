@@ -21,11 +21,13 @@
 #define PAD 56
 #define MAX_RANGE 32
 /* Mean |difference| per sample under which a candidate is "good enough"
- * to skip the coarse grid. */
+ * to skip the logarithmic search. */
 #define GOOD_SAD_PER_PIXEL 3
 /* What an 8x8 split must save (SAD) to be chosen: four vectors instead of
  * one cost the transfer more seams. */
 #define SPLIT_PENALTY 48
+/* A 16x16 match this good (SAD per sample) is not worth an 8x8 search. */
+#define SPLIT_MIN_SAD_PER_PIXEL 2
 /* A block is intra when its best SAD per sample exceeds this and is no
  * better than its own deviation from its mean. */
 #define INTRA_MIN_SAD_PER_PIXEL 8
@@ -41,7 +43,11 @@ struct FsrMotionSearch {
     uint8_t *ref_buf;
     size_t ref_cap;
     ptrdiff_t ref_stride;
-    FsrPicture ref_pic; /* chroma planes; luma points into ref_buf */
+    /* H.264's half-sample planes of the reference (b, h, j of 8.4.2.2.1),
+     * laid out like ref_buf: the sub-pel search reads them instead of
+     * interpolating every candidate */
+    uint8_t *half_buf;
+    FsrPicture ref_pic; /* chroma planes */
     int have_ref;
     int64_t ref_display;
     int w, h;
@@ -88,6 +94,7 @@ void fsr_motion_close(FsrMotionSearch **pms)
         return;
     FsrMotionSearch *ms = *pms;
     free(ms->ref_buf);
+    free(ms->half_buf);
     fsr_picture_close(&ms->ref_pic);
     free(ms->mv16);
     free(ms->prev_mv16);
@@ -113,7 +120,7 @@ typedef struct Ctx {
     ptrdiff_t cs;
     const uint8_t *ref;  /* padded reference luma, at (0, 0) of the picture */
     ptrdiff_t rs;
-    FsrPlaneRef rref;    /* the same, for the MC kernel */
+    const uint8_t *half[3]; /* b, h, j planes at (0, 0) of the picture */
     int bx, by, bw, bh;
     int range;
     uint8_t tmp[16 * 16];
@@ -138,14 +145,41 @@ static unsigned sad_int(Ctx *c, int ix, int iy, unsigned limit)
     return c->ms->dsp.sad_below(a, c->cs, b, c->rs, c->bw, c->bh, limit);
 }
 
+/* The two samples whose rounded average is each quarter position of
+ * Table 8-12, as (plane, dx, dy): plane 0 integer, 1 b, 2 h, 3 j; half and
+ * integer positions are one plane (the second entry repeats it). */
+static const int8_t quarter_src[16][2][3] = {
+    { { 0, 0, 0 }, { 0, 0, 0 } }, { { 0, 0, 0 }, { 1, 0, 0 } }, { { 1, 0, 0 }, { 1, 0, 0 } },
+    { { 0, 1, 0 }, { 1, 0, 0 } }, /* fy 0 */
+    { { 0, 0, 0 }, { 2, 0, 0 } }, { { 1, 0, 0 }, { 2, 0, 0 } }, { { 1, 0, 0 }, { 3, 0, 0 } },
+    { { 1, 0, 0 }, { 2, 1, 0 } }, /* fy 1 */
+    { { 2, 0, 0 }, { 2, 0, 0 } }, { { 2, 0, 0 }, { 3, 0, 0 } }, { { 3, 0, 0 }, { 3, 0, 0 } },
+    { { 3, 0, 0 }, { 2, 1, 0 } }, /* fy 2 */
+    { { 0, 0, 1 }, { 2, 0, 0 } }, { { 2, 0, 0 }, { 1, 0, 1 } }, { { 3, 0, 0 }, { 1, 0, 1 } },
+    { { 2, 1, 0 }, { 1, 0, 1 } }, /* fy 3 */
+};
+
+/* SAD of the block against the prediction at quarter-pel v: what the
+ * H.264 luma MC would give, read from the half-sample planes. */
 static unsigned sad_q(Ctx *c, Vec v, unsigned limit)
 {
     if (!(v.x & 3) && !(v.y & 3))
         return sad_int(c, v.x >> 2, v.y >> 2, limit);
-    c->ms->st.mc_calls++;
-    c->ms->dsp.luma(c->tmp, 16, &c->rref, c->bx, c->by, v.x, v.y, c->bw, c->bh);
+    const int ix = v.x >> 2, iy = v.y >> 2, q = (v.y & 3) * 4 + (v.x & 3);
+    const uint8_t *p[2];
+    for (int k = 0; k < 2; k++) {
+        const int8_t *e = quarter_src[q][k];
+        const uint8_t *plane = e[0] ? c->half[e[0] - 1] : c->ref;
+        p[k] = plane + (ptrdiff_t)(c->by + iy + e[2]) * c->rs + c->bx + ix + e[1];
+    }
+    const uint8_t *cur = c->cur + (ptrdiff_t)c->by * c->cs + c->bx;
     c->ms->st.sad_calls++;
-    return c->ms->dsp.sad_below(c->cur + (ptrdiff_t)c->by * c->cs + c->bx, c->cs, c->tmp, 16, c->bw, c->bh, limit);
+    if (p[0] == p[1])
+        return c->ms->dsp.sad_below(cur, c->cs, p[0], c->rs, c->bw, c->bh, limit);
+    for (int y = 0; y < c->bh; y++)
+        for (int x = 0; x < c->bw; x++)
+            c->tmp[y * 16 + x] = (uint8_t)((p[0][y * c->rs + x] + p[1][y * c->rs + x] + 1) >> 1);
+    return c->ms->dsp.sad_below(cur, c->cs, c->tmp, 16, c->bw, c->bh, limit);
 }
 
 /* Integer descent with the small diamond from *best (integer vector). */
@@ -208,19 +242,25 @@ static Vec search_block(Ctx *c, const Vec *cand, int ncand, unsigned *out_sad)
         }
     }
     if (best_sad > (unsigned)(GOOD_SAD_PER_PIXEL * c->bw * c->bh)) {
-        /* no candidate fits: a coarse grid over the window */
-        const int step = c->bw >= 16 ? 4 : 2;
-        for (int y = -c->range; y <= c->range; y += step)
-            for (int x = -c->range; x <= c->range; x += step) {
-                unsigned s = sad_int(c, x, y, best_sad);
-                if (s < best_sad) {
-                    best_sad = s;
-                    best = (Vec){ 4 * x, 4 * y };
+        /* no candidate fits: a logarithmic search, eight points at steps
+         * halving from half the window */
+        for (int step = c->range / 2; step >= 2; step /= 2) {
+            const Vec center = best;
+            for (int k = 0; k < 8; k++) {
+                static const int dx[8] = { -1, 1, 0, 0, -1, 1, -1, 1 }, dy[8] = { 0, 0, -1, 1, -1, -1, 1, 1 };
+                const Vec v = clamp_vec(c, (Vec){ center.x + 4 * step * dx[k], center.y + 4 * step * dy[k] });
+                unsigned sd = sad_int(c, v.x >> 2, v.y >> 2, best_sad);
+                if (sd < best_sad) {
+                    best_sad = sd;
+                    best = v;
                 }
             }
+        }
     }
-    diamond(c, &best, &best_sad);
-    refine(c, &best, &best_sad);
+    if (best_sad) {
+        diamond(c, &best, &best_sad);
+        refine(c, &best, &best_sad);
+    }
     /* exact candidates (sub-pel predictors) are tried as they are */
     for (int i = 0; i < ncand && best_sad; i++) {
         Vec v = clamp_vec(c, cand[i]);
@@ -287,9 +327,13 @@ static int ensure(FsrMotionSearch *ms, int w, int h)
     const size_t ref = (size_t)rs * (h + 2 * PAD);
     if (ref > ms->ref_cap) {
         uint8_t *r = realloc(ms->ref_buf, ref);
-        if (!r)
+        if (r)
+            ms->ref_buf = r;
+        uint8_t *hb = realloc(ms->half_buf, 3 * ref);
+        if (hb)
+            ms->half_buf = hb;
+        if (!r || !hb)
             return fsr_error(FSR_ERR(ENOMEM), "out of memory");
-        ms->ref_buf = r;
         ms->ref_cap = ref;
     }
     ms->ref_stride = rs;
@@ -316,6 +360,22 @@ static int keep_ref(FsrMotionSearch *ms, const FsrPicture *pic, int64_t display)
     for (int y = 1; y <= PAD; y++) {
         memcpy(o - PAD - y * rs, o - PAD, rs);
         memcpy(o - PAD + (ptrdiff_t)(pic->h - 1 + y) * rs, o - PAD + (ptrdiff_t)(pic->h - 1) * rs, rs);
+    }
+    /* the half-sample planes over the area the search reads: the window
+     * around the picture, in tiles of the MC kernel (which clamps at the
+     * picture's edges exactly as the prediction will) */
+    const FsrPlaneRef ry = { o, rs, pic->w, pic->h, PAD };
+    static const int hv[3][2] = { { 2, 0 }, { 0, 2 }, { 2, 2 } };
+    const int m = PAD - 8;
+    for (int k = 0; k < 3; k++) {
+        uint8_t *h = ms->half_buf + (size_t)k * ms->ref_cap + PAD * rs + PAD;
+        for (int ty = -m; ty < pic->h + m; ty += 16)
+            for (int tx = -m; tx < pic->w + m; tx += 16) {
+                const int tw = tx + 16 > pic->w + PAD ? pic->w + PAD - tx : 16;
+                const int th = ty + 16 > pic->h + PAD ? pic->h + PAD - ty : 16;
+                ms->dsp.luma(h + (ptrdiff_t)ty * rs + tx, rs, &ry, tx, ty, hv[k][0], hv[k][1], tw, th);
+                ms->st.mc_calls++;
+            }
     }
     int ret = fsr_picture_copy(&ms->ref_pic, pic);
     if (ret < 0)
@@ -430,7 +490,8 @@ static void search_mb(FsrMotionSearch *ms, Ctx *c, const FsrPicture *pic, int mb
     /* 8x8 quadrants, each searched from the 16x16 vector */
     Vec v8[4];
     unsigned sad8[4], sum8 = 0;
-    int can_split = ms->s.split && c->bw == 16 && c->bh == 16;
+    const int can_split =
+        ms->s.split && c->bw == 16 && c->bh == 16 && sad16 > (unsigned)(SPLIT_MIN_SAD_PER_PIXEL * 16 * 16);
     for (int q = 0; q < 4 && can_split; q++) {
         c->bx = x0 + (q & 1) * 8;
         c->by = y0 + (q >> 1) * 8;
@@ -524,7 +585,8 @@ int fsr_motion_search(FsrMotionSearch *ms, const FsrPicture *pic, const FsrBlock
         c->cs = pic->stride[0];
         c->ref = ms->ref_buf + PAD * ms->ref_stride + PAD;
         c->rs = ms->ref_stride;
-        c->rref = (FsrPlaneRef){ c->ref, c->rs, pic->w, pic->h, PAD };
+        for (int k = 0; k < 3; k++)
+            c->half[k] = ms->half_buf + (size_t)k * ms->ref_cap + PAD * ms->ref_stride + PAD;
         c->range = ms->s.range;
         for (int y = 0; y < ms->mb_h; y++)
             for (int x = 0; x < ms->mb_w; x++)
