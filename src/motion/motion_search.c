@@ -28,8 +28,8 @@
 #define SPLIT_PENALTY 48
 /* A 16x16 match this good (SAD per sample) is not worth an 8x8 search. */
 #define SPLIT_MIN_SAD_PER_PIXEL 2
-/* A block is intra when its best SAD per sample exceeds this and is no
- * better than its own deviation from its mean. */
+/* A block is intra when its best SAD per sample exceeds this and the match
+ * removes less than half of the block's own deviation from its mean. */
 #define INTRA_MIN_SAD_PER_PIXEL 8
 
 typedef struct Vec {
@@ -507,7 +507,7 @@ static void search_mb(FsrMotionSearch *ms, Ctx *c, const FsrPicture *pic, int mb
         const int bw = bx + size > pic->w ? pic->w - bx : size, bh = by + size > pic->h ? pic->h - by : size;
         const unsigned best = split ? sad8[q] : sad16;
         const unsigned dev = deviation(pic->data[0] + (ptrdiff_t)by * pic->stride[0] + bx, pic->stride[0], bw, bh);
-        const int intra = best > (unsigned)(INTRA_MIN_SAD_PER_PIXEL * bw * bh) && best >= dev;
+        const int intra = best > (unsigned)(INTRA_MIN_SAD_PER_PIXEL * bw * bh) && 2 * best >= dev;
         FsrBlock *b = (FsrBlock *)&m->blocks[m->nb_blocks++];
         set_block(b, bx, by, size, split ? v8[q] : v16, intra, ms->ref_display);
         if (intra) {
