@@ -123,7 +123,7 @@ typedef struct FsrReport {
          * or "none" (per-frame SR) */
         const char *motion;
         int64_t searched_frames;   /* maps made by the motion search */
-        double motion_seconds;     /* spent in the motion search */
+        double motion_seconds;     /* spent in the motion search (counted in seconds.decode too) */
         int64_t transferred_frames;
         int64_t blocks_intra, blocks_skip, blocks_direct, blocks_inter, blocks_bi;
         /* LR pixels of transferred frames, by what the transfer did */
