@@ -130,6 +130,41 @@ static void known_shift_exact(void **state)
     fsr_picture_close(&b);
 }
 
+/* Every quarter-sample phase: the search reads sub-pel candidates from
+ * the half-sample planes (Table 8-12's averages), and each phase must give
+ * exactly what the H.264 MC of that vector gives, or the true vector would
+ * not match exactly. */
+static void every_quarter_phase(void **state)
+{
+    (void)state;
+    FsrPicture a = { 0 }, b = { 0 };
+    assert_int_equal(fsr_picture_open(&a, 64, 48), 0);
+    assert_int_equal(fsr_picture_open(&b, 64, 48), 0);
+    fill_texture(&a);
+    for (int q = 0; q < 16; q++) {
+        const int mvx = 8 + (q & 3), mvy = -4 + (q >> 2);
+        shift_picture(&b, &a, mvx, mvy);
+        FsrMotionSearch *ms = NULL;
+        assert_int_equal(fsr_motion_open(&ms, NULL), 0);
+        const FsrBlockMap *m = NULL;
+        FsrBlockMap f0 = facts(&a, 0), f1 = facts(&b, 1);
+        assert_int_equal(fsr_motion_search(ms, &a, &f0, &m), 0);
+        assert_int_equal(fsr_motion_search(ms, &b, &f1, &m), 0);
+        int right = 0;
+        for (int i = 0; i < m->nb_blocks; i++) {
+            right += m->blocks[i].mv[0][0] == mvx && m->blocks[i].mv[0][1] == mvy;
+            if (!(m->blocks[i].flags & FSR_BLOCK_ZERO_RESIDUAL))
+                fail_msg("phase (%d, %d): block %d has a residual (vector %d, %d)", q & 3, q >> 2, i,
+                         m->blocks[i].mv[0][0], m->blocks[i].mv[0][1]);
+        }
+        if (right * 100 < 95 * m->nb_blocks)
+            fail_msg("phase (%d, %d): %d of %d blocks found (%d, %d)", q & 3, q >> 2, right, m->nb_blocks, mvx, mvy);
+        fsr_motion_close(&ms);
+    }
+    fsr_picture_close(&a);
+    fsr_picture_close(&b);
+}
+
 /* With noise on top of the shift, the residual of every inter block is
  * the decoded samples minus the H.264 prediction of its own vector, in all
  * three planes, and 0 in intra blocks. */
@@ -537,6 +572,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(known_shift_exact),
+        cmocka_unit_test(every_quarter_phase),
         cmocka_unit_test(residual_is_decoded_minus_prediction),
         cmocka_unit_test(unrelated_content_is_intra),
         cmocka_unit_test(bad_arguments),
