@@ -653,10 +653,34 @@ int bench_video(int argc, char **argv)
     const double t_lr = tool_wall_seconds();
     if (make_lr(o.ref_path, o.scale, o.frames, o.crf, o.preset, o.x264, o.lr_in ? NULL : o.lr_out, &ref) < 0)
         return 1;
-    if (o.lr_in)
+    if (o.lr_in) {
+        /* the given LR video must be REF / scale, or no frame compares */
+        FsrReader *rd = NULL;
+        const FsrReaderSettings rs = { .block_maps = 0 };
+        int lw = 0, lh = 0;
+        if (fsr_reader_open(&rd, o.lr_in, &rs) == 0) {
+            lw = fsr_reader_info(rd)->width;
+            lh = fsr_reader_info(rd)->height;
+            fsr_reader_close(&rd);
+        } else {
+            fprintf(stderr, "fastsr-bench: error: %s\n", fsr_last_error());
+        }
+        if (lw != ref.w / o.scale || lh != ref.h / o.scale) {
+            if (lw)
+                fprintf(stderr, "fastsr-bench: error: %s is %dx%d; --hr %s at x%d wants %dx%d\n", o.lr_in, lw, lh,
+                        o.ref_path, o.scale, ref.w / o.scale, ref.h / o.scale);
+            for (int i = 0; i < ref.n; i++)
+                free(ref.y[i]);
+            free(ref.y);
+            return 1;
+        }
         o.lr_out = o.lr_in;
-    fprintf(stderr, "fastsr-bench: %s: %d frames %dx%d, LR %dx%d made in %.1f s (%s)\n", o.ref_path, ref.n, ref.w,
-            ref.h, ref.w / o.scale, ref.h / o.scale, tool_wall_seconds() - t_lr, o.lr_out);
+        fprintf(stderr, "fastsr-bench: %s: %d frames %dx%d read in %.1f s; LR %dx%d given (%s)\n", o.ref_path,
+                ref.n, ref.w, ref.h, tool_wall_seconds() - t_lr, lw, lh, o.lr_out);
+    } else {
+        fprintf(stderr, "fastsr-bench: %s: %d frames %dx%d, LR %dx%d made in %.1f s (%s)\n", o.ref_path, ref.n,
+                ref.w, ref.h, ref.w / o.scale, ref.h / o.scale, tool_wall_seconds() - t_lr, o.lr_out);
+    }
 
     Run runs[MAX_RUNS];
     const int nruns = plan_runs(runs, &o);
