@@ -28,6 +28,7 @@ struct FsrEncoder {
     int nb_in_streams;
     AVRational in_video_tb;
     int64_t last_pts;
+    int64_t last_codec_pts; /* in the encoder's time base */
     int64_t frames;
     int header_written, finished, is_image;
     char tmp_path[PATH_MAX + 32];
@@ -95,6 +96,19 @@ static int open_video_encoder(FsrEncoder *e, const FsrEncoderSettings *s)
     if (e->is_image) {
         enum AVCodecID id = av_guess_codec(of, NULL, s->path, NULL, AVMEDIA_TYPE_VIDEO);
         codec = avcodec_find_encoder(id);
+    } else if (s->codec) {
+        codec = avcodec_find_encoder_by_name(s->codec);
+        if (!codec || codec->type != AVMEDIA_TYPE_VIDEO)
+            return fsr_error(FSR_ERR_UNSUPPORTED, "%s: this FFmpeg has no video encoder '%s'", s->path, s->codec);
+        if (avformat_query_codec(of, codec->id, FF_COMPLIANCE_NORMAL) == 0)
+            return fsr_error(FSR_ERR_UNSUPPORTED, "%s: container '%s' cannot hold %s video", s->path, of->name,
+                             s->codec);
+        int yuv420 = 0;
+        for (const enum AVPixelFormat *p = codec->pix_fmts; p && *p != AV_PIX_FMT_NONE; p++)
+            yuv420 |= *p == AV_PIX_FMT_YUV420P;
+        if (!yuv420)
+            return fsr_error(FSR_ERR_UNSUPPORTED, "%s: the %s encoder does not take 8-bit 4:2:0 (yuv420p)", s->path,
+                             s->codec);
     } else {
         codec = avcodec_find_encoder_by_name("libx264");
         if (!codec)
@@ -132,6 +146,11 @@ static int open_video_encoder(FsrEncoder *e, const FsrEncoderSettings *s)
             }
         if (c->pix_fmt == AV_PIX_FMT_YUVJ420P)
             c->color_range = AVCOL_RANGE_JPEG;
+    } else if (s->codec) {
+        c->pix_fmt = AV_PIX_FMT_YUV420P;
+        /* MPEG-1/2 and others want the frame rate as their time base */
+        if (c->framerate.num > 0 && c->framerate.den > 0)
+            c->time_base = av_inv_q(c->framerate);
     } else {
         c->pix_fmt = AV_PIX_FMT_YUV420P;
         char crf[16];
@@ -145,13 +164,27 @@ static int open_video_encoder(FsrEncoder *e, const FsrEncoderSettings *s)
     }
     if (of->flags & AVFMT_GLOBALHEADER)
         c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-    int ret = avcodec_open2(c, codec, NULL);
+    AVDictionary *opts = NULL;
+    if (!e->is_image && s->codec && s->codec_options && *s->codec_options &&
+        av_dict_parse_string(&opts, s->codec_options, "=", ":", 0) < 0) {
+        av_dict_free(&opts);
+        return fsr_error(FSR_ERR(EINVAL), "%s: bad %s options '%s' (key=value:key=value)", s->path, s->codec,
+                         s->codec_options);
+    }
+    int ret = avcodec_open2(c, codec, &opts);
+    /* what the encoder did not take is a typo, not something to ignore */
+    const AVDictionaryEntry *left = av_dict_get(opts, "", NULL, AV_DICT_IGNORE_SUFFIX);
+    char unknown[128];
+    snprintf(unknown, sizeof(unknown), "%s", left ? left->key : "");
+    av_dict_free(&opts);
     if (ret < 0) {
         char buf[128];
         return fsr_error(FSR_ERR(EINVAL), "%s: cannot open the %s encoder (%s)%s", s->path, codec->name,
                          fsr_av_err2str(ret, buf, sizeof(buf)),
-                         e->is_image ? "" : ": check the x264 preset and parameters");
+                         e->is_image ? "" : s->codec ? ": check its options" : ": check the x264 preset and parameters");
     }
+    if (unknown[0])
+        return fsr_error(FSR_ERR(EINVAL), "%s: the %s encoder has no option '%s'", s->path, codec->name, unknown);
     e->video = avformat_new_stream(e->out, NULL);
     if (!e->video)
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
@@ -239,6 +272,7 @@ int fsr_encoder_open(FsrEncoder **pe, const FsrEncoderSettings *s)
     snprintf(e->path, sizeof(e->path), "%s", s->path);
     e->in_video_tb = s->in_video->time_base;
     e->last_pts = INT64_MIN;
+    e->last_codec_pts = INT64_MIN;
     /* Temporary name in the same folder, so the final rename is atomic; the
      * extension stays so the same muxer is chosen. */
     char dir[PATH_MAX], base[PATH_MAX];
@@ -332,8 +366,13 @@ int fsr_encoder_write(FsrEncoder *e, const FsrPicture *pic, int64_t pts, int64_t
     if (pts == AV_NOPTS_VALUE || pts <= e->last_pts)
         pts = e->last_pts == INT64_MIN ? 0 : e->last_pts + (duration > 0 ? duration : 1);
     e->last_pts = pts;
-    f->pts = pts;
-    f->pkt_duration = duration;
+    /* the same time base for x264; another encoder may count frames */
+    int64_t cpts = av_rescale_q(pts, e->in_video_tb, e->codec->time_base);
+    if (e->last_codec_pts != INT64_MIN && cpts <= e->last_codec_pts)
+        cpts = e->last_codec_pts + 1;
+    e->last_codec_pts = cpts;
+    f->pts = cpts;
+    f->pkt_duration = av_rescale_q(duration, e->in_video_tb, e->codec->time_base);
     f->pict_type = AV_PICTURE_TYPE_NONE;
     e->frames++;
     if ((ret = avcodec_send_frame(e->codec, f)) < 0)

@@ -23,6 +23,11 @@ typedef struct FsrEncoderSettings {
     int crf;
     const char *preset;
     const char *x264_params;    /* key=value:key=value, as x264's --x264-params */
+    /* Another FFmpeg video encoder than libx264 (NULL: libx264), with its
+     * AVOptions as key=value:key=value (may be NULL); crf, preset and
+     * x264_params are then unused. */
+    const char *codec;
+    const char *codec_options;
     int threads;                /* unused by x264 (see encode.c) */
 } FsrEncoderSettings;
 

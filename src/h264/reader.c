@@ -169,6 +169,8 @@ int fsr_writer_open(FsrWriter **out, const FsrWriterSettings *s, const FsrReader
         .crf = s->crf,
         .preset = s->preset,
         .x264_params = s->x264_params,
+        .codec = s->codec,
+        .codec_options = s->codec_options,
     };
     int ret = fsr_encoder_open(&w->enc, &es);
     if (ret < 0) {

@@ -26,7 +26,8 @@ void bench_video_usage(void)
     printf("  --hr REF [--scale S] [--model FILE] [--crf N] [--preset P] [--x264 PARAMS]\n"
            "        [--modes bicubic,srcnn,fast] [--keyframes every:4,every:8,every:16,intra,adaptive]\n"
            "        [--frames N] [--threads N] [--hr-filter F] [--fallback T] [--accel ARCH|none] [--backend float|accel]\n"
-           "        [--no-ssim] [--deblock] [--motion auto|stream|search|none] [--lr-in FILE] [--lr-out FILE] [--json OUT] [--csv OUT] [--plot OUT.svg]\n"
+           "        [--no-ssim] [--deblock] [--motion auto|stream|search|none] [--lr-codec NAME[:K=V:...]]\n"
+           "        [--lr-in FILE] [--lr-out FILE] [--json OUT] [--csv OUT] [--plot OUT.svg]\n"
            "        REF is any video or image sequence FFmpeg reads (.y4m, .mp4, dir/%%08d.png): it is\n"
            "        downscaled by S (MATLAB-style antialiased bicubic) and encoded with libx264 (CRF 18,\n"
            "        x264 defaults unless --x264), then each mode/policy upscales it; PSNR-Y/SSIM-Y per\n"
@@ -81,7 +82,7 @@ static int on_frame(void *opaque, const FsrFastFrame *f)
 /* Reads REF, keeps the HR luma, and writes the LR video (lr_path NULL: the
  * LR video exists already, --lr-in). */
 static int make_lr(const char *ref_path, int scale, int max_frames, int crf, const char *preset,
-                   const char *x264, const char *lr_path, Ref *ref)
+                   const char *x264, const char *codec, const char *codec_options, const char *lr_path, Ref *ref)
 {
     FsrReader *rd = NULL;
     FsrWriter *wr = NULL;
@@ -102,7 +103,8 @@ static int make_lr(const char *ref_path, int scale, int max_frames, int crf, con
     ref->w = w;
     ref->h = h;
     const FsrWriterSettings ws = { .path = lr_path, .overwrite = 1, .width = lw, .height = lh, .crf = crf,
-                                   .preset = preset, .x264_params = x264 };
+                                   .preset = preset, .x264_params = x264,
+                                   .codec = codec, .codec_options = codec_options };
     FsrPicture lr = { 0 };
     double *in = malloc(sizeof(double) * (size_t)w * h), *out = malloc(sizeof(double) * (size_t)lw * lh);
     int cap = 0;
@@ -266,6 +268,8 @@ static int split(char *s, char **out, int max)
 typedef struct VideoOptions {
     const char *ref_path, *model, *json, *csv, *plot, *lr_out;
     const char *lr_in;     /* an LR video made elsewhere (any codec), instead of the bench's x264 one */
+    char lr_codec[64];     /* --lr-codec NAME: the LR encoder instead of libx264 ("" none) */
+    const char *lr_codec_options; /* its key=value:key=value, or NULL */
     int motion;            /* FsrMotionSource of the fast runs */
     const char *x264, *preset, *hr_filter, *accel;
     char modes_buf[256], keys_buf[512];
@@ -318,6 +322,17 @@ static int parse_video_options(VideoOptions *o, int argc, char **argv)
             }
         }
         else if (!strcmp(a, "--lr-in") && v) o->lr_in = v;
+        else if (!strcmp(a, "--lr-codec") && v) {
+            const char *colon = strchr(v, ':');
+            const size_t n = colon ? (size_t)(colon - v) : strlen(v);
+            if (!n || n >= sizeof(o->lr_codec)) {
+                fprintf(stderr, "fastsr-bench: --lr-codec wants NAME[:KEY=VALUE:...], not '%s'\n", v);
+                return 2;
+            }
+            memcpy(o->lr_codec, v, n);
+            o->lr_codec[n] = 0;
+            o->lr_codec_options = colon ? colon + 1 : NULL;
+        }
         else {
             fprintf(stderr, "fastsr-bench: unknown or incomplete option '%s' for --hr\n", a);
             return 2;
@@ -436,9 +451,10 @@ static void print_transfer_cost(const Run *runs, int nruns, int n)
 static void print_table(const Run *runs, int nruns, const Ref *ref, const VideoOptions *o, const Run *srcnn)
 {
     const int scale = o->scale;
-    if (o->lr_in)
-        printf("\n%s x%d, %d frames %dx%d -> %dx%d, LR: %s\n", o->ref_path, scale, ref->n, ref->w / scale,
-               ref->h / scale, ref->w, ref->h, o->lr_in);
+    if (o->lr_in || o->lr_codec[0])
+        printf("\n%s x%d, %d frames %dx%d -> %dx%d, LR: %s%s%s\n", o->ref_path, scale, ref->n, ref->w / scale,
+               ref->h / scale, ref->w, ref->h, o->lr_in ? o->lr_in : o->lr_codec,
+               !o->lr_in && o->lr_codec_options ? " " : "", !o->lr_in && o->lr_codec_options ? o->lr_codec_options : "");
     else
         printf("\n%s x%d, %d frames %dx%d -> %dx%d, LR: libx264 crf %d%s%s\n", o->ref_path, scale, ref->n,
                ref->w / scale, ref->h / scale, ref->w, ref->h, o->crf, o->x264 ? " " : "", o->x264 ? o->x264 : "");
@@ -594,6 +610,8 @@ static int write_json(const Run *runs, int nruns, const Ref *ref, const VideoOpt
     cJSON_AddNumberToObject(obj, "crf", o->crf);
     if (o->lr_in)
         cJSON_AddStringToObject(obj, "lr_in", o->lr_in);
+    else if (o->lr_codec[0])
+        cJSON_AddStringToObject(obj, "lr_codec", o->lr_codec);
     cJSON *arr = cJSON_AddArrayToObject(obj, "runs");
     for (int i = 0; i < nruns; i++)
         cJSON_AddItemToArray(arr, run_json(&runs[i], ref, o, srcnn, &ret));
@@ -635,9 +653,12 @@ int bench_video(int argc, char **argv)
     if (bad)
         return bad;
     fsr_set_log_level(FSR_LOG_ERROR);
+    /* MP4 for x264 as always; Matroska holds what any other encoder makes */
     char tmp_lr[] = "/tmp/fastsr-bench-XXXXXX.mp4";
-    if (o.lr_in && o.lr_out) {
-        fprintf(stderr, "fastsr-bench: --lr-in and --lr-out exclude each other\n");
+    if (o.lr_codec[0])
+        memcpy(tmp_lr + strlen(tmp_lr) - 4, ".mkv", 4);
+    if (o.lr_in && (o.lr_out || o.lr_codec[0])) {
+        fprintf(stderr, "fastsr-bench: --lr-in excludes --lr-out and --lr-codec\n");
         return 2;
     }
     if (!o.lr_out && !o.lr_in) {
@@ -651,8 +672,12 @@ int bench_video(int argc, char **argv)
     }
     Ref ref = { 0 };
     const double t_lr = tool_wall_seconds();
-    if (make_lr(o.ref_path, o.scale, o.frames, o.crf, o.preset, o.x264, o.lr_in ? NULL : o.lr_out, &ref) < 0)
+    if (make_lr(o.ref_path, o.scale, o.frames, o.crf, o.preset, o.x264, o.lr_codec[0] ? o.lr_codec : NULL,
+                o.lr_codec_options, o.lr_in ? NULL : o.lr_out, &ref) < 0) {
+        if (o.lr_out == tmp_lr)
+            unlink(tmp_lr);
         return 1;
+    }
     if (o.lr_in) {
         /* the given LR video must be REF / scale, or no frame compares */
         FsrReader *rd = NULL;
