@@ -20,6 +20,7 @@
 #include "fastsr/bicubic.h"
 #include "fastsr/eval.h"
 #include "fastsr/model.h"
+#include "fastsr/motion.h"
 #include "fastsr/pipeline.h"
 #include "fastsr/reader.h"
 #include "fastsr/sr.h"
@@ -52,6 +53,7 @@ struct Worker {
     WorkerSettings s;
     const PlayOptions *opt;
     FsrReader *in;
+    FsrMotionSearch *ms;   /* block maps for streams without side information */
     const FsrReaderInfo *info; /* in's */
     FsrModel *model;
     FsrSR *sr, *cmp_sr, *pause_sr;
@@ -184,9 +186,10 @@ int worker_open(Worker **pw, const WorkerSettings *s)
     if ((ret = fsr_reader_open(&w->in, o->input, &rs)) < 0)
         goto fail;
     const FsrReaderInfo *info = w->info = fsr_reader_info(w->in);
-    if (!info->side_info)
-        fprintf(stderr, PLAY_NAME ": warning: %s: %s streams carry no motion vectors fastsr can use; "
-                "every frame gets SR (it will not keep up)\n", o->input, info->codec_name);
+    /* without side information fastsr reads, block maps come from the
+     * motion search on the decoding thread, as in fastsr's fast mode */
+    if (!info->side_info && (ret = fsr_motion_open(&w->ms, NULL)) < 0)
+        goto fail;
     w->tb = (double)info->time_base.num / info->time_base.den;
     const FsrRational fr = info->frame_rate;
     w->frame_dur = fr.num > 0 ? (double)fr.den / fr.num : 1 / 25.0;
@@ -468,6 +471,8 @@ static int decode_thread(void *opaque)
         const double t0 = now_s();
         FsrReaderFrame f;
         int ret = fsr_reader_read(w->in, &f);
+        if (ret == 0 && w->ms)
+            ret = fsr_motion_search(w->ms, &f.pic, f.map, &f.map);
         /* the slot after the last queued one is this thread's until queued */
         if (ret == 0)
             ret = keep_decoded(&w->dq[(w->dq_head + w->dq_len) % DEC_DEPTH], &f);
@@ -715,6 +720,7 @@ void worker_close(Worker **pw)
     }
     fsr_fast_close(&w->fast);
     fsr_reader_close(&w->in);
+    fsr_motion_close(&w->ms);
     fsr_reader_close(&w->hr);
     fsr_sr_close(&w->sr);
     fsr_sr_close(&w->cmp_sr);

@@ -147,6 +147,84 @@ static void write_y4m(const char *path, int w, int h, int frames)
     fclose(f);
 }
 
+/* fastsr-bench --hr --lr-in: an LR video made elsewhere (MPEG-2 here, whose
+ * maps come from the motion search) is measured as it is, the JSON says so
+ * and where the maps came from; an LR video of the wrong size is one clear
+ * error line before any run. */
+static void test_hr_lr_in(void **state)
+{
+    (void)state;
+    char clip[1024], lr[1024], model[1024], json[1024];
+    snprintf(clip, sizeof(clip), "%s", tu_tmp("lrin.y4m"));
+    snprintf(lr, sizeof(lr), "%s", tu_tmp("lrin.mpg"));
+    snprintf(model, sizeof(model), "%s", tu_tmp("lrin-x2.safetensors"));
+    snprintf(json, sizeof(json), "%s", tu_tmp("lrin.json"));
+    write_y4m(clip, 64, 48, 6);
+    assert_int_equal(tu_tiny_model(model, 2), 0);
+    assert_int_equal(tu_run(NULL, 0, "ffmpeg -nostdin -loglevel error -y -i '%s' -vf scale=32:24 -c:v mpeg2video "
+                            "-q:v 2 '%s'", clip, lr), 0);
+    int rc = tu_run(out, sizeof(out), "%s --hr '%s' --lr-in '%s' --model '%s' --modes fast --keyframes every:3 "
+                    "--no-ssim --accel none --json '%s'", tu_tool("fastsr-bench"), clip, lr, model, json);
+    if (rc)
+        fail_msg("fastsr-bench --hr --lr-in failed (%d): %s", rc, out);
+    cJSON *root = cJSON_Parse(read_text(json));
+    assert_non_null(root);
+    assert_string_equal(cJSON_GetObjectItem(root, "lr_in")->valuestring, lr);
+    const cJSON *r = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "runs"), 0);
+    assert_string_equal(cJSON_GetObjectItem(r, "motion")->valuestring, "search");
+    assert_int_equal((int)cJSON_GetObjectItem(r, "sr_frames")->valuedouble, 2);
+    assert_true(cJSON_GetObjectItem(r, "psnr_y")->valuedouble > 20);
+    cJSON_Delete(root);
+    /* the wrong size: x3 wants 20x16 */
+    rc = tu_run(out, sizeof(out), "%s --hr '%s' --lr-in '%s' --scale 3 --model '%s' --modes fast --no-ssim --accel none",
+                tu_tool("fastsr-bench"), clip, lr, model);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(out, "fastsr-bench: error: "));
+    assert_non_null(strstr(out, "is 32x24"));
+    /* one error line */
+    assert_null(strstr(strstr(out, "fastsr-bench: error: ") + strlen("fastsr-bench: error: "), "error"));
+}
+
+/* fastsr-bench --hr --lr-codec: the LR video made with another of FFmpeg's
+ * encoders (MPEG-2 here, with its options), the JSON says which, and the
+ * fast run's maps come from the motion search; an option the encoder does
+ * not know, or an encoder FFmpeg lacks, is one clear error line. */
+static void test_hr_lr_codec(void **state)
+{
+    (void)state;
+    char clip[1024], model[1024], json[1024];
+    snprintf(clip, sizeof(clip), "%s", tu_tmp("lrcodec.y4m"));
+    snprintf(model, sizeof(model), "%s", tu_tmp("lrcodec-x2.safetensors"));
+    snprintf(json, sizeof(json), "%s", tu_tmp("lrcodec.json"));
+    write_y4m(clip, 64, 48, 6);
+    assert_int_equal(tu_tiny_model(model, 2), 0);
+    int rc = tu_run(out, sizeof(out), "%s --hr '%s' --lr-codec mpeg2video:b=300k:bf=2 --model '%s' --modes fast "
+                    "--keyframes every:3 --no-ssim --accel none --json '%s'", tu_tool("fastsr-bench"), clip, model,
+                    json);
+    if (rc)
+        fail_msg("fastsr-bench --hr --lr-codec failed (%d): %s", rc, out);
+    assert_non_null(strstr(out, "LR: mpeg2video b=300k:bf=2"));
+    cJSON *root = cJSON_Parse(read_text(json));
+    assert_non_null(root);
+    assert_string_equal(cJSON_GetObjectItem(root, "lr_codec")->valuestring, "mpeg2video");
+    const cJSON *r = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "runs"), 0);
+    assert_string_equal(cJSON_GetObjectItem(r, "motion")->valuestring, "search");
+    assert_int_equal((int)cJSON_GetObjectItem(r, "sr_frames")->valuedouble, 2);
+    assert_true(cJSON_GetObjectItem(r, "psnr_y")->valuedouble > 20);
+    cJSON_Delete(root);
+    static const char *const bad[][2] = { { "mpeg2video:bogus=1", "no option 'bogus'" },
+                                          { "nosuchcodec", "encoder 'nosuchcodec' is not in this FFmpeg" },
+                                          { "mpeg2video:b", "mpeg2video options must be key=value" } };
+    for (int i = 0; i < 3; i++) {
+        rc = tu_run(out, sizeof(out), "%s --hr '%s' --lr-codec '%s' --model '%s' --modes fast --no-ssim --accel none",
+                    tu_tool("fastsr-bench"), clip, bad[i][0], model);
+        assert_int_equal(rc, 1);
+        if (!strstr(out, bad[i][1]))
+            fail_msg("--lr-codec %s: %s", bad[i][0], out);
+        assert_null(strstr(strstr(out, "fastsr-bench: error: ") + strlen("fastsr-bench: error: "), "error"));
+    }
+}
+
 /* fastsr-bench --hr --json: every SR run carries the metrics sheet of its
  * --accel architecture (Sze et al. 2017), every figure marked, the PSNR the
  * bench measured, the run's own per-frame cost; bicubic runs and --accel
@@ -286,6 +364,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_images_json),
         cmocka_unit_test(test_hr_sheet),
+        cmocka_unit_test(test_hr_lr_in),
+        cmocka_unit_test(test_hr_lr_codec),
         cmocka_unit_test(test_conv_small),
         cmocka_unit_test(test_conv_onednn),
     };

@@ -853,12 +853,19 @@ static void test_probe_tool(void **state)
     assert_int_equal(tu_run(out, sizeof(out), "'%s'", tu_tool("fastsr-probe")), 2);
     assert_int_equal(tu_run(out, sizeof(out), "'%s' /nonexistent.mp4", tu_tool("fastsr-probe")), 1);
     assert_non_null(strstr(out, "/nonexistent.mp4"));
-    /* a codec without side information says so */
+    /* a codec without side information says so, and shows the motion
+     * search's maps: an intra first frame, then inter blocks */
     const char *m4v = tu_tmp("mpeg4.mkv");
     assert_int_equal(tu_run(NULL, 0, "ffmpeg -nostdin -loglevel error -y -i '%s' -frames:v 3 -c:v mpeg4 '%s'",
                             clip[CLIP_A], m4v), 0);
-    assert_int_equal(tu_run(out, sizeof(out), "'%s' '%s'", tu_tool("fastsr-probe"), m4v), 0);
+    const char *pj = tu_tmp("probe-m4.jsonl");
+    assert_int_equal(tu_run(out, sizeof(out), "'%s' --json '%s' '%s'", tu_tool("fastsr-probe"), pj, m4v), 0);
     assert_non_null(strstr(out, "no side information"));
+    assert_non_null(strstr(out, "motion search"));
+    char jtext[1 << 16];
+    assert_true(tu_read_file(pj, jtext, sizeof(jtext)) > 0);
+    assert_non_null(strstr(jtext, "\"intra\""));
+    assert_non_null(strstr(jtext, "\"inter\""));
     /* the benchmark runs */
     assert_int_equal(tu_run(out, sizeof(out), "'%s' --bench --runs 1 '%s'", tu_tool("fastsr-probe"), clip[CLIP_A]), 0);
     assert_non_null(strstr(out, "plain decode"));

@@ -211,6 +211,8 @@ static void test_usage_errors(void **state)
     assert_non_null(strstr(out, "--scale must be 2, 3 or 4"));
     assert_int_equal(tu_run(out, sizeof(out), "%s --mode magic a.mp4 b.mp4", fastsr()), 2);
     assert_non_null(strstr(out, "--mode must be"));
+    assert_int_equal(tu_run(out, sizeof(out), "%s --motion vectors a.mp4 b.mp4", fastsr()), 2);
+    assert_non_null(strstr(out, "--motion must be auto, stream, search or none"));
     assert_int_equal(tu_run(out, sizeof(out), "%s --crf 99 a.mp4 b.mp4", fastsr()), 2);
     assert_int_equal(tu_run(out, sizeof(out), "%s --bogus a.mp4 b.mp4", fastsr()), 2);
     assert_non_null(strstr(out, "unknown option"));
@@ -412,11 +414,13 @@ static void test_srcnn_mode(void **state)
     assert_no_output(o3);
 }
 
-/* README: "Codecs without usable vectors (HEVC, VP9, AV1, MPEG-2, MPEG-4
- * part 2) get per-frame SR with a warning."  An MPEG-4 Part 2 clip and an
- * FFV1 one (no vectors at all): fast mode warns, runs SR on every frame
- * (the file is byte for byte what -m srcnn gives, and not bicubic), and
- * keeps every frame, its timing and the x2 size. */
+/* README "Motion search": streams whose side information fastsr does not
+ * read get block maps from fastsr's own motion search.  An MPEG-4 Part 2
+ * clip and an FFV1 one (no vectors at all): fast mode (--motion auto)
+ * transfers frames without a warning, the report says where the maps came
+ * from, and every frame keeps its timing and the x2 size; with --motion
+ * stream it warns once, runs SR on every frame (the file is byte for byte
+ * what -m srcnn gives, and not bicubic). */
 static void test_codecs_without_vectors(void **state)
 {
     (void)state;
@@ -427,9 +431,10 @@ static void test_codecs_without_vectors(void **state)
         const char *file, *encoder, *codec;
     } cases[] = { { "mpeg4-part2.avi", "mpeg4", "mpeg4" }, { "ffv1.mkv", "ffv1", "ffv1" } };
     for (int k = 0; k < 2; k++) {
-        char in[900], of[1024], os[1024], ob[1024], rep[1024], line[3000];
+        char in[900], of[1024], ost[1024], os[1024], ob[1024], rep[1024], line[3000], text[65536];
         snprintf(in, sizeof(in), "%s", tu_tmp(cases[k].file));
         snprintf(of, sizeof(of), "%s-fast.mkv", in);
+        snprintf(ost, sizeof(ost), "%s-stream.mkv", in);
         snprintf(os, sizeof(os), "%s-srcnn.mkv", in);
         snprintf(ob, sizeof(ob), "%s-bicubic.mkv", in);
         snprintf(rep, sizeof(rep), "%s.json", in);
@@ -439,28 +444,43 @@ static void test_codecs_without_vectors(void **state)
         assert_int_equal(tu_media_info(in, &a), 0);
         assert_string_equal(a.video_codec, cases[k].codec); /* the input is what its name says */
         assert_int_equal(a.frames, 10);
-        int rc = tu_run(out, sizeof(out), "%s -y -m fast --model %s --preset ultrafast --report %s %s %s", fastsr(),
-                        model, rep, in, of);
+        int rc = tu_run(out, sizeof(out), "%s -y -m fast -k every:4 --model %s --preset ultrafast --report %s %s %s",
+                        fastsr(), model, rep, in, of);
         if (rc != 0)
             fail_msg("exit %d: %s", rc, out);
-        snprintf(line, sizeof(line),
-                 "fastsr: warning: %s: %s streams carry no motion vectors fastsr can use; running per-frame SR\n", in,
-                 cases[k].codec);
-        assert_line(out, line);
+        if (strstr(out, "warning"))
+            fail_msg("%s: a warning with motion search: %s", cases[k].codec, out);
         assert_int_equal(tu_media_info(of, &b), 0);
         assert_string_equal(b.video_codec, "h264");
         assert_int_equal(b.width, 2 * 96);
         assert_int_equal(b.height, 2 * 64);
         check_same_timing(&a, &b);
+        assert_int_equal(report_number(rep, "sr_frames"), 3);
+        assert_int_equal(report_number(rep, "transferred_frames"), 7);
+        assert_int_equal(report_number(rep, "searched_frames"), 9);
+        assert_true(tu_read_file(rep, text, sizeof(text)) > 0);
+        assert_non_null(strstr(text, "\"search\""));
+        /* --motion stream: per-frame SR, with a warning that says why */
+        rc = tu_run(out, sizeof(out),
+                    "%s -y -m fast --motion stream --model %s --preset ultrafast --report %s %s %s", fastsr(), model,
+                    rep, in, ost);
+        if (rc != 0)
+            fail_msg("exit %d: %s", rc, out);
+        snprintf(line, sizeof(line),
+                 "fastsr: warning: %s: fastsr reads no side information from %s streams and motion search is off; "
+                 "running per-frame SR\n",
+                 in, cases[k].codec);
+        assert_line(out, line);
         assert_int_equal(report_number(rep, "sr_frames"), 10);
         assert_int_equal(report_number(rep, "transferred_frames"), 0);
         assert_int_equal(tu_run(out, sizeof(out), "%s -q -y -m srcnn --model %s --preset ultrafast %s %s", fastsr(),
                                 model, in, os), 0);
         assert_int_equal(tu_run(out, sizeof(out), "%s -q -y -m bicubic --preset ultrafast %s %s", fastsr(), in, ob),
                          0);
-        if (tu_run(out, sizeof(out), "cmp %s %s", of, os) != 0)
-            fail_msg("%s: fast mode is not per-frame SR: %s", cases[k].codec, out);
-        assert_int_not_equal(tu_run(NULL, 0, "cmp -s %s %s", of, ob), 0);
+        if (tu_run(out, sizeof(out), "cmp %s %s", ost, os) != 0)
+            fail_msg("%s: fast mode with --motion stream is not per-frame SR: %s", cases[k].codec, out);
+        assert_int_not_equal(tu_run(NULL, 0, "cmp -s %s %s", ost, ob), 0);
+        assert_int_not_equal(tu_run(NULL, 0, "cmp -s %s %s", of, os), 0);
     }
 }
 

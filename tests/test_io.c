@@ -406,7 +406,7 @@ static void test_encoder_refusals(void **state)
         { "--encoder libvpx-vp9 --preset fast", "libvpx-vp9 has no presets" },
         { "--encoder libsvtav1 --preset medium", "bad libsvtav1 preset 'medium'" },
         { "--encoder libvpx-vp9 --encoder-opts nosuchopt=1", "libvpx-vp9 has no option 'nosuchopt'" },
-        { "--encoder-opts novalue", "--encoder-opts must be key=value" },
+        { "--encoder-opts novalue", "options must be key=value" },
         { "--preset nosuchpreset", "bad x264 preset 'nosuchpreset' (ultrafast, " },
         { "--encoder h264_vaapi", "h264_vaapi takes only frames in hardware memory" },
     };

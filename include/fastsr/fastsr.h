@@ -12,6 +12,7 @@
 #include "fastsr/eval.h"
 #include "fastsr/blockmap.h"
 #include "fastsr/reader.h"
+#include "fastsr/motion.h"
 #include "fastsr/transfer.h"
 #include "fastsr/fast.h"
 #include "fastsr/train.h"

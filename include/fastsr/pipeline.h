@@ -25,6 +25,18 @@ typedef struct FsrProgress {
     double seconds;        /* since the start */
 } FsrProgress;
 
+/* Where fast mode's block maps come from. */
+typedef enum FsrMotionSource {
+    FSR_MOTION_AUTO = 0,   /* the stream's side information where fastsr reads it (H.264), else search */
+    FSR_MOTION_STREAM = 1, /* the stream's only: other codecs get per-frame SR */
+    FSR_MOTION_SEARCH = 2, /* fastsr's motion search on the decoded pictures, for every codec */
+    FSR_MOTION_NONE = 3,   /* no block maps: per-frame SR */
+} FsrMotionSource;
+
+/* "auto", "stream", "search", "none" -> FsrMotionSource; -1 for others. */
+FSR_API int fsr_motion_source_parse(const char *text);
+FSR_API const char *fsr_motion_source_name(int source);
+
 /* The job's settings, grouped by the stage they set. */
 typedef struct FsrSettings {
     /* "-" reads standard input (any stream FFmpeg can demux) and writes
@@ -50,6 +62,8 @@ typedef struct FsrSettings {
         const char *hr_filter;  /* HR interpolation filter; NULL: default */
         double fallback;        /* per-block fallback threshold; <= 0 disables */
         int deblock;            /* deblock transferred frames (FsrTransferSettings) */
+        /* where block maps come from (FsrMotionSource); 0: FSR_MOTION_AUTO */
+        int motion;
     } fast;
     struct {
         const char *format;     /* muxer name (ffmpeg -f); NULL: output's extension, matroska on stdout */
@@ -110,6 +124,12 @@ typedef struct FsrReport {
     } sr;
     struct {
         char keyframes[32];
+        /* where the block maps came from: "stream" (H.264 side
+         * information), "search" (fastsr's motion search, fastsr/motion.h)
+         * or "none" (per-frame SR) */
+        const char *motion;
+        int64_t searched_frames;   /* maps made by the motion search */
+        double motion_seconds;     /* spent in the motion search (counted in seconds.decode too) */
         int64_t transferred_frames;
         /* SR work as a share of per-frame SR (MACs): whole-frame SR counts
          * 1 per frame, region SR its rectangles with their halos; sr_work

@@ -99,6 +99,13 @@ typedef struct FsrWriterSettings {
     int crf;               /* x264's constant rate factor */
     const char *preset;    /* x264 preset; NULL: x264's default */
     const char *x264_params; /* key=value:key=value, as x264's --x264-params; may be NULL */
+    /* Another FFmpeg video encoder by name (e.g. "mpeg2video", "libx265");
+     * NULL: libx264.  Its options are libavcodec's AVOptions,
+     * key=value:key=value (e.g. "b=2M:g=12:bf=2"); crf, preset and
+     * x264_params are then unused.  An option the encoder does not know is
+     * an error. */
+    const char *codec;
+    const char *codec_options;
 } FsrWriterSettings;
 
 typedef struct FsrWriter FsrWriter;

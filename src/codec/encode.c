@@ -270,7 +270,7 @@ static int set_rate_options(AVCodecContext *c, const FsrEncoderSettings *s, AVDi
             return fsr_error(FSR_ERR(EINVAL), "bad x264 parameters '%s'", s->x264_params);
     }
     if (s->encoder_opts && *s->encoder_opts && av_dict_parse_string(opts, s->encoder_opts, "=", ":", 0) < 0)
-        return fsr_error(FSR_ERR(EINVAL), "--encoder-opts must be key=value:key=value, not '%s'", s->encoder_opts);
+        return fsr_error(FSR_ERR(EINVAL), "%s options must be key=value:key=value, not '%s'", s->encoder ? s->encoder : "encoder", s->encoder_opts);
     /* x265 prints its settings on stderr itself: only its problems, as
      * fastsr's other stages do, unless its options say otherwise */
     if (!strcmp(name, "libx265") && !av_dict_get(*opts, "x265-params", NULL, 0) && !fsr_log_enabled(FSR_LOG_DEBUG))
@@ -336,7 +336,10 @@ static int open_video_encoder(FsrEncoder *e, const FsrEncoderSettings *s)
         if (raw)
             rs.crf = -1, rs.preset = NULL, rs.x264_params = NULL;
         /* y4m states its frame rate as the inverse of the time base */
-        if (codec->id == AV_CODEC_ID_WRAPPED_AVFRAME && c->framerate.num > 0 && c->framerate.den > 0)
+        /* and MPEG-1/2 take only their standard frame rates as time base */
+        if ((codec->id == AV_CODEC_ID_WRAPPED_AVFRAME || codec->id == AV_CODEC_ID_MPEG1VIDEO ||
+             codec->id == AV_CODEC_ID_MPEG2VIDEO) &&
+            c->framerate.num > 0 && c->framerate.den > 0)
             c->time_base = av_inv_q(c->framerate);
         if ((ret = pick_pix_fmt(codec, &c->pix_fmt)) < 0 || (ret = set_rate_options(c, &rs, &opts)) < 0) {
             av_dict_free(&opts);
@@ -561,7 +564,7 @@ int fsr_encoder_write(FsrEncoder *e, const FsrPicture *pic, int64_t pts, int64_t
         const int stride[3] = { (int)pic->stride[0], (int)pic->stride[1], (int)pic->stride[2] };
         sws_scale(e->sws, src, stride, 0, pic->h, f->data, f->linesize);
     }
-    /* In the encoder's time base: the input's, except for y4m. */
+    /* In the encoder's time base: the input's, except for y4m and MPEG-1/2. */
     if (av_cmp_q(e->in_video_tb, e->codec->time_base)) {
         if (pts != AV_NOPTS_VALUE)
             pts = av_rescale_q(pts, e->in_video_tb, e->codec->time_base);

@@ -166,9 +166,12 @@ int fsr_writer_open(FsrWriter **out, const FsrWriterSettings *s, const FsrReader
         .height = s->height,
         .in_video = timing->dec->stream,
         .in_codec = timing->dec->codec,
-        .crf = s->crf,
-        .preset = s->preset,
-        .x264_params = s->x264_params,
+        /* another encoder takes only its own options */
+        .crf = s->codec ? -1 : s->crf,
+        .preset = s->codec ? NULL : s->preset,
+        .x264_params = s->codec ? NULL : s->x264_params,
+        .encoder = s->codec,
+        .encoder_opts = s->codec_options,
     };
     int ret = fsr_encoder_open(&w->enc, &es);
     if (ret < 0) {

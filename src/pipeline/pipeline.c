@@ -10,6 +10,7 @@
 #include "fastsr/model.h"
 #include "fastsr/sr.h"
 #include "fastsr/fast.h"
+#include "fastsr/motion.h"
 #include "accel_internal.h"
 #include "sr_internal.h"
 #include "clock.h"
@@ -27,6 +28,26 @@ void fsr_run_defaults(FsrSettings *s)
     s->encode.crf = -1;
     s->fast.fallback = FSR_TRANSFER_DEFAULT_FALLBACK;
     s->accel.arch = FSR_ACCEL_DEFAULT_ARCH;
+}
+
+int fsr_motion_source_parse(const char *text)
+{
+    static const char *const names[] = { "auto", "stream", "search", "none" };
+    for (int i = 0; text && i < 4; i++)
+        if (!strcmp(text, names[i]))
+            return i;
+    return -1;
+}
+
+const char *fsr_motion_source_name(int source)
+{
+    switch (source) {
+    case FSR_MOTION_AUTO: return "auto";
+    case FSR_MOTION_STREAM: return "stream";
+    case FSR_MOTION_SEARCH: return "search";
+    case FSR_MOTION_NONE: return "none";
+    }
+    return "unknown";
 }
 
 const char *fsr_mode_name(FsrMode mode)
@@ -132,50 +153,76 @@ static int accel_report(const FsrSettings *s, const FsrModel *m, const FsrSR *sr
 }
 
 /* The input side: the plain decoder (bicubic and srcnn modes, any codec,
- * multithreaded) or the decoder hook with block maps (fast mode). */
+ * multithreaded), the decoder hook with H.264 block maps, or either with
+ * fastsr's motion search making the maps (fast mode). */
 typedef struct Input {
     FsrDecoder *dec;
     FsrSideInfo *si;
+    FsrMotionSearch *ms;   /* maps from the motion search */
     FsrBlockMap plain_map;
+    const char *motion;    /* the report's "stream", "search" or "none" */
 } Input;
 
 static int input_open(Input *in, const FsrSettings *s, const FsrDecoderSettings *ds)
 {
     int ret;
-    if (s->mode != FSR_MODE_FAST)
+    const int source = s->fast.motion;
+    in->motion = "none";
+    if (source < FSR_MOTION_AUTO || source > FSR_MOTION_NONE)
+        return fsr_error(FSR_ERR(EINVAL), "unknown motion source %d", source);
+    if (s->mode != FSR_MODE_FAST || source == FSR_MOTION_NONE)
         return fsr_decoder_open(&in->dec, s->input, ds);
-    if ((ret = fsr_sideinfo_open(&in->si, s->input, ds)) < 0)
-        return ret;
-    in->dec = fsr_sideinfo_decoder(in->si);
-    /* a still image has nothing to transfer to: no warning for it */
-    if (!fsr_sideinfo_supported(in->si) && !fsr_decoder_is_still(in->dec))
-        fsr_log(FSR_LOG_WARNING, "%s: %s streams carry no motion vectors fastsr can use; running per-frame SR",
-                in->dec->path, fsr_sideinfo_codec_name(in->si));
-    return 0;
+    if (source == FSR_MOTION_SEARCH) {
+        if ((ret = fsr_decoder_open(&in->dec, s->input, ds)) < 0)
+            return ret;
+    } else {
+        if ((ret = fsr_sideinfo_open(&in->si, s->input, ds)) < 0)
+            return ret;
+        in->dec = fsr_sideinfo_decoder(in->si);
+        if (fsr_sideinfo_supported(in->si)) {
+            in->motion = "stream";
+            return 0;
+        }
+        /* a still image has nothing to transfer to: no warning for it */
+        if (source == FSR_MOTION_STREAM) {
+            if (!fsr_decoder_is_still(in->dec))
+                fsr_log(FSR_LOG_WARNING,
+                        "%s: fastsr reads no side information from %s streams and motion search is off; "
+                        "running per-frame SR",
+                        in->dec->path, fsr_sideinfo_codec_name(in->si));
+            return 0;
+        }
+    }
+    in->motion = "search";
+    return fsr_motion_open(&in->ms, NULL);
 }
 
 static int input_read(Input *in, FsrFrame *f, const FsrBlockMap **map)
 {
+    int ret;
     if (in->si) {
         FsrSideInfoFrame sf;
-        int ret = fsr_sideinfo_read(in->si, &sf);
+        ret = fsr_sideinfo_read(in->si, &sf);
         if (ret == 0) {
             *f = sf.frame;
             *map = sf.map;
         }
-        return ret;
+    } else {
+        ret = fsr_decoder_read(in->dec, f);
+        if (ret == 0) {
+            /* no side information: every frame gets SR, in the order it comes */
+            fsr_sideinfo_plain_map(&in->plain_map, f);
+            *map = &in->plain_map;
+        }
     }
-    int ret = fsr_decoder_read(in->dec, f);
-    if (ret == 0) {
-        /* no side information: every frame gets SR, in the order it comes */
-        fsr_sideinfo_plain_map(&in->plain_map, f);
-        *map = &in->plain_map;
-    }
+    if (ret == 0 && in->ms && !(*map)->side_info)
+        ret = fsr_motion_search(in->ms, &f->pic, *map, map);
     return ret;
 }
 
 static void input_close(Input *in)
 {
+    fsr_motion_close(&in->ms);
     if (in->si)
         fsr_sideinfo_close(&in->si);
     else
@@ -470,6 +517,13 @@ static void run_close(Run *run)
         r->decode.decode_errors = run->in.dec->decode_errors;
         r->decode.corrupt_frames = run->in.dec->corrupt_frames;
     }
+    r->fast.motion = run->in.motion ? run->in.motion : "none";
+    if (run->in.ms) {
+        FsrMotionStats ms;
+        fsr_motion_stats(run->in.ms, &ms);
+        r->fast.searched_frames = ms.frames;
+        r->fast.motion_seconds = ms.seconds;
+    }
     fsr_encoder_close(&run->enc);
     fsr_fast_close(&run->fast);
     input_close(&run->in);
@@ -587,6 +641,8 @@ int fsr_report_write_json(const FsrReport *r, const char *path)
     cJSON_AddNumberToObject(o, "copied_streams", (double)r->copied_streams);
     cJSON_AddNumberToObject(o, "output_bytes", (double)r->output_bytes);
     cJSON_AddStringToObject(o, "keyframes", r->fast.keyframes);
+    cJSON_AddStringToObject(o, "motion", r->fast.motion ? r->fast.motion : "none");
+    cJSON_AddNumberToObject(o, "searched_frames", (double)r->fast.searched_frames);
     cJSON *ft = cJSON_AddObjectToObject(o, "frames_by_type");
     cJSON_AddNumberToObject(ft, "I", (double)r->decode.frames_i);
     cJSON_AddNumberToObject(ft, "P", (double)r->decode.frames_p);
@@ -609,6 +665,7 @@ int fsr_report_write_json(const FsrReport *r, const char *path)
     cJSON_AddNumberToObject(sec, "decode", r->seconds.decode);
     cJSON_AddNumberToObject(sec, "sr", r->seconds.sr);
     cJSON_AddNumberToObject(sec, "transfer", r->seconds.transfer);
+    cJSON_AddNumberToObject(sec, "motion_search", r->fast.motion_seconds);
     cJSON_AddNumberToObject(sec, "upscale", r->seconds.upscale);
     cJSON_AddNumberToObject(sec, "encode", r->seconds.encode);
     cJSON_AddNumberToObject(sec, "total", r->seconds.total);

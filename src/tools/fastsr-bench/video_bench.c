@@ -26,7 +26,8 @@ void bench_video_usage(void)
     printf("  --hr REF [--scale S] [--model FILE] [--crf N] [--preset P] [--x264 PARAMS]\n"
            "        [--modes bicubic,srcnn,fast] [--keyframes every:4,every:8,every:16,intra,adaptive,regions]\n"
            "        [--frames N] [--threads N] [--hr-filter F] [--fallback T] [--accel ARCH|none] [--backend float|accel]\n"
-           "        [--no-ssim] [--deblock] [--cells] [--lr-out FILE] [--json OUT] [--csv OUT] [--plot OUT.svg]\n"
+           "        [--no-ssim] [--deblock] [--cells] [--motion auto|stream|search|none] [--lr-codec NAME[:K=V:...]]\n"
+           "        [--lr-in FILE] [--lr-out FILE] [--json OUT] [--csv OUT] [--plot OUT.svg]\n"
            "        REF is any video or image sequence FFmpeg reads (.y4m, .mp4, dir/%%08d.png): it is\n"
            "        downscaled by S (MATLAB-style antialiased bicubic) and encoded with libx264 (CRF 18,\n"
            "        x264 defaults unless --x264), then each mode/policy upscales it; PSNR-Y/SSIM-Y per\n"
@@ -68,6 +69,12 @@ static int on_frame(void *opaque, const FsrFastFrame *f)
     if (i < 0 || i >= m->ref->n)
         return 0;
     const FsrPicture *hr = f->hr;
+    if (hr->w != m->ref->w || hr->h != m->ref->h) {
+        /* an --lr-in video of another size than REF / scale */
+        fprintf(stderr, "fastsr-bench: error: HR frames are %dx%d, the reference is %dx%d\n", hr->w, hr->h,
+                m->ref->w, m->ref->h);
+        return -1;
+    }
     m->run->psnr[i] = fsr_psnr_u8(hr->data[0], hr->stride[0], m->ref->y[i], m->ref->w, m->ref->w, m->ref->h,
                                   m->scale);
     m->run->ssim[i] = m->ssim ? fsr_ssim_u8(hr->data[0], hr->stride[0], m->ref->y[i], m->ref->w, m->ref->w,
@@ -179,9 +186,10 @@ static void print_cells(const Run *runs, int nruns, const Ref *ref, const Run *s
     free(loss);
 }
 
-/* Reads REF, keeps the HR luma, and writes the LR video. */
+/* Reads REF, keeps the HR luma, and writes the LR video (lr_path NULL: the
+ * LR video exists already, --lr-in). */
 static int make_lr(const char *ref_path, int scale, int max_frames, int crf, const char *preset,
-                   const char *x264, const char *lr_path, Ref *ref)
+                   const char *x264, const char *codec, const char *codec_options, const char *lr_path, Ref *ref)
 {
     FsrReader *rd = NULL;
     FsrWriter *wr = NULL;
@@ -202,11 +210,13 @@ static int make_lr(const char *ref_path, int scale, int max_frames, int crf, con
     ref->w = w;
     ref->h = h;
     const FsrWriterSettings ws = { .path = lr_path, .overwrite = 1, .width = lw, .height = lh, .crf = crf,
-                                   .preset = preset, .x264_params = x264 };
+                                   .preset = preset, .x264_params = x264,
+                                   .codec = codec, .codec_options = codec_options };
     FsrPicture lr = { 0 };
     double *in = malloc(sizeof(double) * (size_t)w * h), *out = malloc(sizeof(double) * (size_t)lw * lh);
     int cap = 0;
-    if (!in || !out || (ret = fsr_picture_open(&lr, lw, lh)) < 0 || (ret = fsr_writer_open(&wr, &ws, rd)) < 0)
+    if (!in || !out || (ret = fsr_picture_open(&lr, lw, lh)) < 0 ||
+        (lr_path && (ret = fsr_writer_open(&wr, &ws, rd)) < 0))
         goto end;
     for (;;) {
         if (max_frames && ref->n >= max_frames)
@@ -234,6 +244,8 @@ static int make_lr(const char *ref_path, int scale, int max_frames, int crf, con
         for (int j = 0; j < h; j++)
             memcpy(y + (size_t)j * w, f.pic.data[0] + j * f.pic.stride[0], w);
         ref->y[ref->n++] = y;
+        if (!lr_path)
+            continue;
         /* each plane: MATLAB imresize with antialiasing, rounded */
         for (int c = 0; c < 3; c++) {
             const int pw = c ? w / 2 : w, ph = c ? h / 2 : h, qw = pw / scale, qh = ph / scale;
@@ -248,7 +260,7 @@ static int make_lr(const char *ref_path, int scale, int max_frames, int crf, con
         if ((ret = fsr_writer_write(wr, &lr, f.pts, f.duration)) < 0)
             goto end;
     }
-    ret = ref->n ? fsr_writer_finish(wr) : -1;
+    ret = !ref->n ? -1 : lr_path ? fsr_writer_finish(wr) : 0;
 end:
     if (ret < 0)
         fprintf(stderr, "fastsr-bench: error: %s\n", fsr_last_error());
@@ -362,6 +374,10 @@ static int split(char *s, char **out, int max)
 
 typedef struct VideoOptions {
     const char *ref_path, *model, *json, *csv, *plot, *lr_out;
+    const char *lr_in;     /* an LR video made elsewhere (any codec), instead of the bench's x264 one */
+    char lr_codec[64];     /* --lr-codec NAME: the LR encoder instead of libx264 ("" none) */
+    const char *lr_codec_options; /* its key=value:key=value, or NULL */
+    int motion;            /* FsrMotionSource of the fast runs */
     const char *x264, *preset, *hr_filter, *accel;
     char modes_buf[256], keys_buf[512];
     int scale, frames, threads, crf, ssim, deblock, cells;
@@ -407,6 +423,24 @@ static int parse_video_options(VideoOptions *o, int argc, char **argv)
         else if (!strcmp(a, "--no-ssim")) { o->ssim = 0; used = 0; }
         else if (!strcmp(a, "--deblock")) { o->deblock = 1; used = 0; }
         else if (!strcmp(a, "--cells")) { o->cells = 1; used = 0; }
+        else if (!strcmp(a, "--motion") && v) {
+            if ((o->motion = fsr_motion_source_parse(v)) < 0) {
+                fprintf(stderr, "fastsr-bench: --motion wants auto, stream, search or none, not '%s'\n", v);
+                return 2;
+            }
+        }
+        else if (!strcmp(a, "--lr-in") && v) o->lr_in = v;
+        else if (!strcmp(a, "--lr-codec") && v) {
+            const char *colon = strchr(v, ':');
+            const size_t n = colon ? (size_t)(colon - v) : strlen(v);
+            if (!n || n >= sizeof(o->lr_codec)) {
+                fprintf(stderr, "fastsr-bench: --lr-codec wants NAME[:KEY=VALUE:...], not '%s'\n", v);
+                return 2;
+            }
+            memcpy(o->lr_codec, v, n);
+            o->lr_codec[n] = 0;
+            o->lr_codec_options = colon ? colon + 1 : NULL;
+        }
         else {
             fprintf(stderr, "fastsr-bench: unknown or incomplete option '%s' for --hr\n", a);
             return 2;
@@ -475,6 +509,7 @@ static int do_runs(Run *runs, int nruns, const Ref *ref, const VideoOptions *o, 
         s.fast.hr_filter = o->hr_filter;
         s.fast.fallback = o->fallback;
         s.fast.deblock = o->deblock;
+        s.fast.motion = o->motion;
         s.threads = o->threads;
         s.accel.arch = o->accel;
         s.sr.backend = o->backend;
@@ -516,14 +551,26 @@ static void print_transfer_cost(const Run *runs, int nruns, int n)
         if (count && bic > 0)
             printf("transfer %-13s %.2f ms per frame = %.2fx a bicubic upscale of the same frames (%.2f ms)\n",
                    runs[i].keyframes, tr / count * 1e3, tr / bic, bic / count * 1e3);
+        /* the motion search runs on every frame (it makes the map a key
+         * frame's successor needs), so its cost is per searched frame */
+        if (count && runs[i].rep.fast.searched_frames > 0)
+            printf("motion search %-8s %.2f ms per frame = %.2fx the transfer per frame (%lld frames searched)\n",
+                   runs[i].keyframes, runs[i].rep.fast.motion_seconds / runs[i].rep.fast.searched_frames * 1e3,
+                   runs[i].rep.fast.motion_seconds / runs[i].rep.fast.searched_frames / (tr / count),
+                   (long long)runs[i].rep.fast.searched_frames);
     }
 }
 
 static void print_table(const Run *runs, int nruns, const Ref *ref, const VideoOptions *o, const Run *srcnn)
 {
     const int scale = o->scale;
-    printf("\n%s x%d, %d frames %dx%d -> %dx%d, LR: libx264 crf %d%s%s\n", o->ref_path, scale, ref->n,
-           ref->w / scale, ref->h / scale, ref->w, ref->h, o->crf, o->x264 ? " " : "", o->x264 ? o->x264 : "");
+    if (o->lr_in || o->lr_codec[0])
+        printf("\n%s x%d, %d frames %dx%d -> %dx%d, LR: %s%s%s\n", o->ref_path, scale, ref->n, ref->w / scale,
+               ref->h / scale, ref->w, ref->h, o->lr_in ? o->lr_in : o->lr_codec,
+               !o->lr_in && o->lr_codec_options ? " " : "", !o->lr_in && o->lr_codec_options ? o->lr_codec_options : "");
+    else
+        printf("\n%s x%d, %d frames %dx%d -> %dx%d, LR: libx264 crf %d%s%s\n", o->ref_path, scale, ref->n,
+               ref->w / scale, ref->h / scale, ref->w, ref->h, o->crf, o->x264 ? " " : "", o->x264 ? o->x264 : "");
     printf("%-20s %8s %8s %7s %5s %7s %9s %9s %7s %8s", "run", "PSNR-Y", "vs SRCNN", "SSIM-Y", "SR", "SR work",
            "SR+xfer s", "total s", "fps", "speedup");
     if (o->accel)
@@ -630,6 +677,8 @@ static cJSON *run_json(const Run *r, const Ref *ref, const VideoOptions *o, cons
     cJSON_AddNumberToObject(j, "sr_work_share", r->rep.fast.sr_work_share);
     cJSON_AddNumberToObject(j, "region_frames", (double)r->rep.fast.region_frames);
     cJSON_AddNumberToObject(j, "sr_seconds", r->rep.seconds.upscale);
+    cJSON_AddStringToObject(j, "motion", r->rep.fast.motion ? r->rep.fast.motion : "none");
+    cJSON_AddNumberToObject(j, "motion_search_seconds", r->rep.fast.motion_seconds);
     cJSON_AddNumberToObject(j, "transfer_seconds", r->rep.seconds.transfer);
     cJSON_AddNumberToObject(j, "total_seconds", r->rep.seconds.total);
     cJSON_AddNumberToObject(j, "fps", r->rep.seconds.total > 0 ? r->rep.frames / r->rep.seconds.total : 0);
@@ -675,6 +724,10 @@ static int write_json(const Run *runs, int nruns, const Ref *ref, const VideoOpt
     cJSON_AddNumberToObject(obj, "frames", ref->n);
     cJSON_AddStringToObject(obj, "x264", o->x264 ? o->x264 : "");
     cJSON_AddNumberToObject(obj, "crf", o->crf);
+    if (o->lr_in)
+        cJSON_AddStringToObject(obj, "lr_in", o->lr_in);
+    else if (o->lr_codec[0])
+        cJSON_AddStringToObject(obj, "lr_codec", o->lr_codec);
     cJSON *arr = cJSON_AddArrayToObject(obj, "runs");
     for (int i = 0; i < nruns; i++)
         cJSON_AddItemToArray(arr, run_json(&runs[i], ref, o, srcnn, &ret));
@@ -716,8 +769,15 @@ int bench_video(int argc, char **argv)
     if (bad)
         return bad;
     fsr_set_log_level(FSR_LOG_ERROR);
+    /* MP4 for x264 as always; Matroska holds what any other encoder makes */
     char tmp_lr[] = "/tmp/fastsr-bench-XXXXXX.mp4";
-    if (!o.lr_out) {
+    if (o.lr_codec[0])
+        memcpy(tmp_lr + strlen(tmp_lr) - 4, ".mkv", 4);
+    if (o.lr_in && (o.lr_out || o.lr_codec[0])) {
+        fprintf(stderr, "fastsr-bench: --lr-in excludes --lr-out and --lr-codec\n");
+        return 2;
+    }
+    if (!o.lr_out && !o.lr_in) {
         int fd = mkstemps(tmp_lr, 4);
         if (fd < 0) {
             fprintf(stderr, "fastsr-bench: error: cannot create a temporary file\n");
@@ -728,10 +788,40 @@ int bench_video(int argc, char **argv)
     }
     Ref ref = { 0 };
     const double t_lr = tool_wall_seconds();
-    if (make_lr(o.ref_path, o.scale, o.frames, o.crf, o.preset, o.x264, o.lr_out, &ref) < 0)
+    if (make_lr(o.ref_path, o.scale, o.frames, o.crf, o.preset, o.x264, o.lr_codec[0] ? o.lr_codec : NULL,
+                o.lr_codec_options, o.lr_in ? NULL : o.lr_out, &ref) < 0) {
+        if (o.lr_out == tmp_lr)
+            unlink(tmp_lr);
         return 1;
-    fprintf(stderr, "fastsr-bench: %s: %d frames %dx%d, LR %dx%d made in %.1f s (%s)\n", o.ref_path, ref.n, ref.w,
-            ref.h, ref.w / o.scale, ref.h / o.scale, tool_wall_seconds() - t_lr, o.lr_out);
+    }
+    if (o.lr_in) {
+        /* the given LR video must be REF / scale, or no frame compares */
+        FsrReader *rd = NULL;
+        const FsrReaderSettings rs = { .block_maps = 0 };
+        int lw = 0, lh = 0;
+        if (fsr_reader_open(&rd, o.lr_in, &rs) == 0) {
+            lw = fsr_reader_info(rd)->width;
+            lh = fsr_reader_info(rd)->height;
+            fsr_reader_close(&rd);
+        } else {
+            fprintf(stderr, "fastsr-bench: error: %s\n", fsr_last_error());
+        }
+        if (lw != ref.w / o.scale || lh != ref.h / o.scale) {
+            if (lw)
+                fprintf(stderr, "fastsr-bench: error: %s is %dx%d; --hr %s at x%d wants %dx%d\n", o.lr_in, lw, lh,
+                        o.ref_path, o.scale, ref.w / o.scale, ref.h / o.scale);
+            for (int i = 0; i < ref.n; i++)
+                free(ref.y[i]);
+            free(ref.y);
+            return 1;
+        }
+        o.lr_out = o.lr_in;
+        fprintf(stderr, "fastsr-bench: %s: %d frames %dx%d read in %.1f s; LR %dx%d given (%s)\n", o.ref_path,
+                ref.n, ref.w, ref.h, tool_wall_seconds() - t_lr, lw, lh, o.lr_out);
+    } else {
+        fprintf(stderr, "fastsr-bench: %s: %d frames %dx%d, LR %dx%d made in %.1f s (%s)\n", o.ref_path, ref.n,
+                ref.w, ref.h, ref.w / o.scale, ref.h / o.scale, tool_wall_seconds() - t_lr, o.lr_out);
+    }
 
     if (o.cells && read_lr(o.lr_out, &ref, o.scale) < 0)
         return 1;

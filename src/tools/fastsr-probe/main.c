@@ -11,6 +11,7 @@
 #include "drawout.h"
 #include "fastsr/blockmap.h"
 #include "fastsr/common.h"
+#include "fastsr/motion.h"
 #include "fastsr/reader.h"
 #include "toolutil.h"
 
@@ -33,8 +34,9 @@ static void usage(FILE *f)
             "  -q, --quiet        no per-frame lines, only the summary\n"
             "  -h, --help         this help\n"
             "\n"
-            "Only H.264 carries the side information fastsr uses; for other codecs the\n"
-            "probe says so (fastsr then falls back to per-frame SR).\n"
+            "fastsr reads side information from H.264 only; for other codecs the probe\n"
+            "says so and shows the block maps of fastsr's own motion search instead (what\n"
+            "fastsr --motion auto uses for them).\n"
             "Exit status: 0 success, 1 unreadable input or failure, 2 bad command line.\n");
 }
 
@@ -308,13 +310,18 @@ static int probe(const char *input, const ProbeOptions *o)
         fprintf(stderr, "fastsr-probe: error: %s\n", fsr_last_error());
         return 1;
     }
+    /* without side information fastsr reads, the maps are the motion
+     * search's, as fastsr's fast mode makes them (--motion auto) */
+    FsrMotionSearch *ms = NULL;
     if (!fsr_reader_info(rd)->side_info) {
-        printf("%s: video is %s: no side information fastsr can use (block maps come from 8-bit 4:2:0\n"
-               "H.264 only; HEVC, VP9, AV1, MPEG-2 and MPEG-4 part 2 are not supported); fastsr falls back\n"
-               "to per-frame SR for it\n",
+        printf("%s: video is %s: no side information fastsr reads (it reads 8-bit 4:2:0 H.264);\n"
+               "block maps below come from fastsr's own motion search, as fastsr uses them\n",
                input, fsr_reader_info(rd)->codec_name);
-        fsr_reader_close(&rd);
-        return 0;
+        if (fsr_motion_open(&ms, NULL) < 0) {
+            fprintf(stderr, "fastsr-probe: error: %s\n", fsr_last_error());
+            fsr_reader_close(&rd);
+            return 1;
+        }
     }
     FILE *jf = NULL;
     DrawOut *draw = NULL;
@@ -322,12 +329,15 @@ static int probe(const char *input, const ProbeOptions *o)
     int status = 0, ret = 0;
     if (o->json_path && !(jf = fopen(o->json_path, "w"))) {
         fprintf(stderr, "fastsr-probe: error: %s: %s\n", o->json_path, strerror(errno));
+        fsr_motion_close(&ms);
         fsr_reader_close(&rd);
         return 1;
     }
     Totals t = { 0 };
     FsrReaderFrame sf;
     while ((o->max_frames < 0 || t.frames < o->max_frames) && (ret = fsr_reader_read(rd, &sf)) == 0) {
+        if (ms && (ret = fsr_motion_search(ms, &sf.pic, sf.map, &sf.map)) < 0)
+            break;
         add_frame(&t, sf.map);
         if (!o->quiet)
             print_frame(sf.map);
@@ -359,6 +369,7 @@ static int probe(const char *input, const ProbeOptions *o)
     if (draw && drawout_close(&draw, !status) < 0)
         status = 1;
     fsr_picture_close(&canvas);
+    fsr_motion_close(&ms);
     fsr_reader_close(&rd);
     return status;
 }

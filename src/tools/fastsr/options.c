@@ -25,6 +25,8 @@ void cli_usage(FILE *f)
             "      --fallback T       fast mode: blocks with mean |LR residual| >= T become bicubic\n"
             "                         (default 10; 0 disables)\n"
             "      --deblock          fast mode: smooth block seams of transferred frames (default off)\n"
+            "      --motion M         fast mode: block maps from auto (the stream's H.264 side information,\n"
+            "                         else fastsr's motion search; default) | stream | search | none\n"
             "      --backend B        SR arithmetic: float (default) | accel (the accelerator model's\n"
             "                         fixed-point datapath; slow, exact to the modelled chip)\n"
             "      --accel ARCH       accelerator for the report's time/energy model: eyeriss-v1,\n"
@@ -65,7 +67,7 @@ void cli_usage(FILE *f)
 
 int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
 {
-    enum { OPT_MODEL = 256, OPT_CRF, OPT_PRESET, OPT_X264, OPT_REPORT, OPT_KEEP, OPT_FILTER, OPT_FALLBACK, OPT_BACKEND, OPT_ACCEL, OPT_DEBLOCK, OPT_SHAPE_ONLY, OPT_ENCODER, OPT_ENCODER_OPTS };
+    enum { OPT_MODEL = 256, OPT_CRF, OPT_PRESET, OPT_X264, OPT_REPORT, OPT_KEEP, OPT_FILTER, OPT_FALLBACK, OPT_BACKEND, OPT_ACCEL, OPT_DEBLOCK, OPT_SHAPE_ONLY, OPT_ENCODER, OPT_ENCODER_OPTS, OPT_MOTION };
     static const struct option longopts[] = {
         { "scale", required_argument, NULL, 's' },
         { "mode", required_argument, NULL, 'm' },
@@ -77,6 +79,7 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
         { "accel", required_argument, NULL, OPT_ACCEL },
         { "accel-shape-only", no_argument, NULL, OPT_SHAPE_ONLY },
         { "deblock", no_argument, NULL, OPT_DEBLOCK },
+        { "motion", required_argument, NULL, OPT_MOTION },
         { "crf", required_argument, NULL, OPT_CRF },
         { "preset", required_argument, NULL, OPT_PRESET },
         { "x264-params", required_argument, NULL, OPT_X264 },
@@ -140,6 +143,11 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
         case OPT_ACCEL: s->accel.arch = strcmp(optarg, "none") ? optarg : NULL; break;
         case OPT_SHAPE_ONLY: s->accel.shape_only = 1; break;
         case OPT_DEBLOCK: s->fast.deblock = 1; break;
+        case OPT_MOTION:
+            if ((s->fast.motion = fsr_motion_source_parse(optarg)) < 0)
+                return snprintf(err, err_size, "--motion must be auto, stream, search or none, not '%s'", optarg),
+                       -1;
+            break;
         case OPT_FALLBACK: {
             char *end;
             s->fast.fallback = strtod(optarg, &end);

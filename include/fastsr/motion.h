@@ -1,0 +1,68 @@
+/* fastsr's own motion search: a block map (fastsr/blockmap.h) made from the
+ * decoded LR pictures alone, for streams whose side information fastsr does
+ * not read (MPEG-2, MPEG-4 Part 2, HEVC, VP9, AV1, ProRes, raw video...).
+ *
+ * Pictures go in display order; each one is predicted from the one before
+ * it (one reference, list 0), so the map's decode order is its display
+ * order and every picture is a reference.  Per 16x16 macroblock: candidate
+ * vectors from the left, top and top-right neighbours and from the
+ * co-located and right/bottom macroblocks of the previous map, an integer
+ * small-diamond descent from the best (a logarithmic eight-point search
+ * first when no candidate matches well), half- then quarter-pel refinement
+ * on H.264's half-sample planes of the reference (the 6-tap luma
+ * interpolation, computed once per picture), an 8x8 split where four vectors pay for
+ * themselves, and "intra" where the best match is no better than the
+ * block's own mean.  The prediction is the H.264 LR motion compensation of
+ * the stream path (6-tap luma, bilinear chroma), and the residual is the
+ * decoded picture minus it, so the transfer consumes these maps exactly as
+ * H.264 ones.
+ *
+ * Lifecycle: fsr_motion_open, fsr_motion_search per picture,
+ * fsr_motion_close (which NULLs the pointer). */
+#ifndef FASTSR_MOTION_H
+#define FASTSR_MOTION_H
+
+#include <stdint.h>
+
+#include "fastsr/blockmap.h"
+#include "fastsr/common.h"
+#include "fastsr/picture.h"
+
+typedef struct FsrMotionSettings {
+    int range;             /* integer search range in LR pixels (default 32, 4..32) */
+    int split;             /* 1 (default): 8x8 blocks where they pay; 0: 16x16 only */
+} FsrMotionSettings;
+
+/* Totals over the pictures searched so far. */
+typedef struct FsrMotionStats {
+    int64_t frames;        /* pictures with a searched map */
+    int64_t restarts;      /* pictures without a previous one of their size (first, size change) */
+    int64_t blocks16, blocks8, blocks_intra;
+    int64_t sad_calls, mc_calls; /* kernel calls: the search's cost */
+    double seconds;        /* wall-clock time in fsr_motion_search */
+} FsrMotionStats;
+
+typedef struct FsrMotionSearch FsrMotionSearch;
+
+FSR_API void fsr_motion_defaults(FsrMotionSettings *s);
+/* s may be NULL for the defaults.  0 or a negative error. */
+FSR_API int fsr_motion_open(FsrMotionSearch **ms, const FsrMotionSettings *s);
+
+/* Searches pic (the next picture in display order) against the previous
+ * one.  facts: the picture's per-frame facts (display_index, pts, corrupt;
+ * a map without side information is fine); their size must be pic's.  On
+ * success *out points to a map valid until the next call, with side
+ * information: type 'P', every block predicted from the previous picture
+ * or intra; the first picture and the first after a size change are type
+ * 'I', all intra (they need SR).  The stream's own picture types are not
+ * kept: a searched map has motion for the stream's I pictures too.
+ * Returns 0 or a negative error (bad arguments: one line in
+ * fsr_last_error). */
+FSR_API int fsr_motion_search(FsrMotionSearch *ms, const FsrPicture *pic, const FsrBlockMap *facts,
+                              const FsrBlockMap **out);
+
+FSR_API void fsr_motion_stats(const FsrMotionSearch *ms, FsrMotionStats *st);
+
+FSR_API void fsr_motion_close(FsrMotionSearch **ms);
+
+#endif

@@ -1,0 +1,605 @@
+/* fastsr's own motion search (fastsr/motion.h): block maps from decoded LR
+ * pictures.  The SAD and interpolation kernels are the H.264 LR MC table's
+ * (src/h264/h264_mc.h: C references, SSE2/AVX2 versions, compared in
+ * tests/test_h264_mc.c), so the prediction here is the same arithmetic as
+ * the stream path's. */
+#include "fastsr/motion.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "cpu.h"
+#include "h264_mc.h"
+#include "log.h"
+
+/* Replicated border around the padded copy of the reference luma: the
+ * integer search reads up to range + 16 samples outside the picture, the
+ * 6-tap filter 3 more. */
+#define PAD 56
+#define MAX_RANGE 32
+/* Mean |difference| per sample under which a candidate is "good enough"
+ * to skip the logarithmic search. */
+#define GOOD_SAD_PER_PIXEL 3
+/* What an 8x8 split must save (SAD) to be chosen: four vectors instead of
+ * one cost the transfer more seams. */
+#define SPLIT_PENALTY 48
+/* A 16x16 match this good (SAD per sample) is not worth an 8x8 search. */
+#define SPLIT_MIN_SAD_PER_PIXEL 2
+/* A block is intra when its best SAD per sample exceeds this and the match
+ * removes less than half of the block's own deviation from its mean. */
+#define INTRA_MIN_SAD_PER_PIXEL 8
+
+typedef struct Vec {
+    int x, y; /* quarter-pel */
+} Vec;
+
+struct FsrMotionSearch {
+    FsrMotionSettings s;
+    FsrH264McDSP dsp;
+    /* the previous picture (the reference): padded luma copy, plain chroma */
+    uint8_t *ref_buf;
+    size_t ref_cap;
+    ptrdiff_t ref_stride;
+    /* H.264's half-sample planes of the reference (b, h, j of 8.4.2.2.1),
+     * laid out like ref_buf: the sub-pel search reads them instead of
+     * interpolating every candidate */
+    uint8_t *half_buf;
+    FsrPicture ref_pic; /* chroma planes */
+    int have_ref;
+    int64_t ref_display;
+    int w, h;
+    int mb_w, mb_h;
+    Vec *mv16, *prev_mv16; /* per macroblock, this and the previous map */
+    FsrBlockMap map;
+    FsrBlock *blocks;
+    int blocks_cap;
+    int16_t *res;
+    size_t res_cap;
+    FsrMotionStats st;
+};
+
+void fsr_motion_defaults(FsrMotionSettings *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->range = MAX_RANGE;
+    s->split = 1;
+}
+
+int fsr_motion_open(FsrMotionSearch **pms, const FsrMotionSettings *s)
+{
+    if (!pms)
+        return fsr_error(FSR_ERR(EINVAL), "motion: NULL argument");
+    *pms = NULL;
+    FsrMotionSettings d;
+    fsr_motion_defaults(&d);
+    if (s)
+        d = *s;
+    if (d.range < 4 || d.range > MAX_RANGE)
+        return fsr_error(FSR_ERR(EINVAL), "motion: search range %d outside 4..%d", d.range, MAX_RANGE);
+    FsrMotionSearch *ms = calloc(1, sizeof(*ms));
+    if (!ms)
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    ms->s = d;
+    fsr_h264_mc_dsp_init(&ms->dsp, fsr_cpu_flags());
+    *pms = ms;
+    return 0;
+}
+
+void fsr_motion_close(FsrMotionSearch **pms)
+{
+    if (!pms || !*pms)
+        return;
+    FsrMotionSearch *ms = *pms;
+    free(ms->ref_buf);
+    free(ms->half_buf);
+    fsr_picture_close(&ms->ref_pic);
+    free(ms->mv16);
+    free(ms->prev_mv16);
+    free(ms->blocks);
+    free(ms->res);
+    free(ms);
+    *pms = NULL;
+}
+
+void fsr_motion_stats(const FsrMotionSearch *ms, FsrMotionStats *st)
+{
+    if (ms && st)
+        *st = ms->st;
+    else if (st)
+        memset(st, 0, sizeof(*st));
+}
+
+/* ---- one block's search ---- */
+
+typedef struct Ctx {
+    FsrMotionSearch *ms;
+    const uint8_t *cur;  /* luma of the block's picture */
+    ptrdiff_t cs;
+    const uint8_t *ref;  /* padded reference luma, at (0, 0) of the picture */
+    ptrdiff_t rs;
+    const uint8_t *half[3]; /* b, h, j planes at (0, 0) of the picture */
+    int bx, by, bw, bh;
+    int range;
+    uint8_t tmp[16 * 16];
+} Ctx;
+
+static int clamp_q(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+/* The vector clamped to the search window (quarter-pel). */
+static Vec clamp_vec(const Ctx *c, Vec v)
+{
+    const int r = c->range * 4;
+    v.x = clamp_q(v.x, -r, r);
+    v.y = clamp_q(v.y, -r, r);
+    return v;
+}
+
+static unsigned sad_int(Ctx *c, int ix, int iy, unsigned limit)
+{
+    c->ms->st.sad_calls++;
+    const uint8_t *a = c->cur + (ptrdiff_t)c->by * c->cs + c->bx;
+    const uint8_t *b = c->ref + (ptrdiff_t)(c->by + iy) * c->rs + c->bx + ix;
+    return c->ms->dsp.sad_below(a, c->cs, b, c->rs, c->bw, c->bh, limit);
+}
+
+/* The two samples whose rounded average is each quarter position of
+ * Table 8-12, as (plane, dx, dy): plane 0 integer, 1 b, 2 h, 3 j; half and
+ * integer positions are one plane (the second entry repeats it). */
+static const int8_t quarter_src[16][2][3] = {
+    { { 0, 0, 0 }, { 0, 0, 0 } }, { { 0, 0, 0 }, { 1, 0, 0 } }, { { 1, 0, 0 }, { 1, 0, 0 } },
+    { { 0, 1, 0 }, { 1, 0, 0 } }, /* fy 0 */
+    { { 0, 0, 0 }, { 2, 0, 0 } }, { { 1, 0, 0 }, { 2, 0, 0 } }, { { 1, 0, 0 }, { 3, 0, 0 } },
+    { { 1, 0, 0 }, { 2, 1, 0 } }, /* fy 1 */
+    { { 2, 0, 0 }, { 2, 0, 0 } }, { { 2, 0, 0 }, { 3, 0, 0 } }, { { 3, 0, 0 }, { 3, 0, 0 } },
+    { { 3, 0, 0 }, { 2, 1, 0 } }, /* fy 2 */
+    { { 0, 0, 1 }, { 2, 0, 0 } }, { { 2, 0, 0 }, { 1, 0, 1 } }, { { 3, 0, 0 }, { 1, 0, 1 } },
+    { { 2, 1, 0 }, { 1, 0, 1 } }, /* fy 3 */
+};
+
+/* SAD of the block against the prediction at quarter-pel v: what the
+ * H.264 luma MC would give, read from the half-sample planes. */
+static unsigned sad_q(Ctx *c, Vec v, unsigned limit)
+{
+    if (!(v.x & 3) && !(v.y & 3))
+        return sad_int(c, v.x >> 2, v.y >> 2, limit);
+    const int ix = v.x >> 2, iy = v.y >> 2, q = (v.y & 3) * 4 + (v.x & 3);
+    const uint8_t *p[2];
+    for (int k = 0; k < 2; k++) {
+        const int8_t *e = quarter_src[q][k];
+        const uint8_t *plane = e[0] ? c->half[e[0] - 1] : c->ref;
+        p[k] = plane + (ptrdiff_t)(c->by + iy + e[2]) * c->rs + c->bx + ix + e[1];
+    }
+    const uint8_t *cur = c->cur + (ptrdiff_t)c->by * c->cs + c->bx;
+    c->ms->st.sad_calls++;
+    if (p[0] == p[1])
+        return c->ms->dsp.sad_below(cur, c->cs, p[0], c->rs, c->bw, c->bh, limit);
+    for (int y = 0; y < c->bh; y++)
+        for (int x = 0; x < c->bw; x++)
+            c->tmp[y * 16 + x] = (uint8_t)((p[0][y * c->rs + x] + p[1][y * c->rs + x] + 1) >> 1);
+    return c->ms->dsp.sad_below(cur, c->cs, c->tmp, 16, c->bw, c->bh, limit);
+}
+
+/* Integer descent with the small diamond from *best (integer vector). */
+static void diamond(Ctx *c, Vec *best, unsigned *best_sad)
+{
+    static const int dx[4] = { -1, 1, 0, 0 }, dy[4] = { 0, 0, -1, 1 };
+    for (int it = 0; it < 4 * MAX_RANGE; it++) {
+        Vec center = *best;
+        for (int k = 0; k < 4; k++) {
+            Vec v = { center.x + 4 * dx[k], center.y + 4 * dy[k] };
+            if (v.x < -4 * c->range || v.x > 4 * c->range || v.y < -4 * c->range || v.y > 4 * c->range)
+                continue;
+            unsigned s = sad_int(c, v.x >> 2, v.y >> 2, *best_sad);
+            if (s < *best_sad) {
+                *best_sad = s;
+                *best = v;
+            }
+        }
+        if (best->x == center.x && best->y == center.y)
+            break;
+    }
+}
+
+/* Half- then quarter-pel refinement around *best. */
+static void refine(Ctx *c, Vec *best, unsigned *best_sad)
+{
+    for (int step = 2; step >= 1; step--) {
+        Vec center = *best;
+        for (int ky = -1; ky <= 1; ky++)
+            for (int kx = -1; kx <= 1; kx++) {
+                if (!kx && !ky)
+                    continue;
+                Vec v = clamp_vec(c, (Vec){ center.x + kx * step, center.y + ky * step });
+                unsigned s = sad_q(c, v, *best_sad);
+                if (s < *best_sad) {
+                    *best_sad = s;
+                    *best = v;
+                }
+            }
+    }
+}
+
+/* Full search of one block from candidate vectors (quarter-pel). */
+static Vec search_block(Ctx *c, const Vec *cand, int ncand, unsigned *out_sad)
+{
+    Vec best = { 0, 0 };
+    unsigned best_sad = sad_int(c, 0, 0, UINT_MAX);
+    for (int i = 0; i < ncand; i++) {
+        /* candidates start the integer search at their rounded position */
+        Vec v = clamp_vec(c, cand[i]);
+        v.x = (v.x + 2) & ~3;
+        v.y = (v.y + 2) & ~3;
+        v = clamp_vec(c, v);
+        if (v.x == best.x && v.y == best.y)
+            continue;
+        unsigned s = sad_int(c, v.x >> 2, v.y >> 2, best_sad);
+        if (s < best_sad) {
+            best_sad = s;
+            best = v;
+        }
+    }
+    if (best_sad > (unsigned)(GOOD_SAD_PER_PIXEL * c->bw * c->bh)) {
+        /* no candidate fits: a logarithmic search, eight points at steps
+         * halving from half the window */
+        for (int step = c->range / 2; step >= 2; step /= 2) {
+            const Vec center = best;
+            for (int k = 0; k < 8; k++) {
+                static const int dx[8] = { -1, 1, 0, 0, -1, 1, -1, 1 }, dy[8] = { 0, 0, -1, 1, -1, -1, 1, 1 };
+                const Vec v = clamp_vec(c, (Vec){ center.x + 4 * step * dx[k], center.y + 4 * step * dy[k] });
+                unsigned sd = sad_int(c, v.x >> 2, v.y >> 2, best_sad);
+                if (sd < best_sad) {
+                    best_sad = sd;
+                    best = v;
+                }
+            }
+        }
+    }
+    if (best_sad) {
+        diamond(c, &best, &best_sad);
+        refine(c, &best, &best_sad);
+    }
+    /* exact candidates (sub-pel predictors) are tried as they are */
+    for (int i = 0; i < ncand && best_sad; i++) {
+        Vec v = clamp_vec(c, cand[i]);
+        if (v.x == best.x && v.y == best.y)
+            continue;
+        unsigned s = sad_q(c, v, best_sad);
+        if (s < best_sad) {
+            best_sad = s;
+            best = v;
+        }
+    }
+    *out_sad = best_sad;
+    return best;
+}
+
+/* Sum of |sample - mean| over the block: the SAD a flat (DC) guess would
+ * leave, the bar a match must clear. */
+static unsigned deviation(const uint8_t *p, ptrdiff_t s, int w, int h)
+{
+    unsigned sum = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            sum += p[y * s + x];
+    const int mean = (int)((sum + (unsigned)(w * h / 2)) / (unsigned)(w * h));
+    unsigned dev = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            dev += (unsigned)abs(p[y * s + x] - mean);
+    return dev;
+}
+
+/* ---- buffers ---- */
+
+static int ensure(FsrMotionSearch *ms, int w, int h)
+{
+    const int mb_w = (w + 15) / 16, mb_h = (h + 15) / 16;
+    const size_t nmb = (size_t)mb_w * mb_h;
+    if (ms->w == w && ms->h == h)
+        return 0;
+    free(ms->mv16);
+    free(ms->prev_mv16);
+    ms->mv16 = calloc(nmb, sizeof(Vec));
+    ms->prev_mv16 = calloc(nmb, sizeof(Vec));
+    if (!ms->mv16 || !ms->prev_mv16)
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    if ((int)(nmb * 4) > ms->blocks_cap) {
+        FsrBlock *b = realloc(ms->blocks, sizeof(FsrBlock) * nmb * 4);
+        if (!b)
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        ms->blocks = b;
+        ms->blocks_cap = (int)(nmb * 4);
+    }
+    const int cw = mb_w * 16, ch = mb_h * 16;
+    const size_t res = (size_t)cw * ch + 2 * (size_t)(cw / 2) * (ch / 2);
+    if (res > ms->res_cap) {
+        int16_t *r = realloc(ms->res, sizeof(int16_t) * res);
+        if (!r)
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        ms->res = r;
+        ms->res_cap = res;
+    }
+    memset(ms->res, 0, sizeof(int16_t) * res);
+    const ptrdiff_t rs = w + 2 * PAD;
+    const size_t ref = (size_t)rs * (h + 2 * PAD);
+    if (ref > ms->ref_cap) {
+        uint8_t *r = realloc(ms->ref_buf, ref);
+        if (r)
+            ms->ref_buf = r;
+        uint8_t *hb = realloc(ms->half_buf, 3 * ref);
+        if (hb)
+            ms->half_buf = hb;
+        if (!r || !hb)
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        ms->ref_cap = ref;
+    }
+    ms->ref_stride = rs;
+    ms->w = w;
+    ms->h = h;
+    ms->mb_w = mb_w;
+    ms->mb_h = mb_h;
+    ms->have_ref = 0;
+    return 0;
+}
+
+/* pic becomes the reference: luma into the padded buffer, borders
+ * replicated; chroma copied. */
+static int keep_ref(FsrMotionSearch *ms, const FsrPicture *pic, int64_t display)
+{
+    const ptrdiff_t rs = ms->ref_stride;
+    uint8_t *o = ms->ref_buf + PAD * rs + PAD;
+    for (int y = 0; y < pic->h; y++) {
+        uint8_t *row = o + y * rs;
+        memcpy(row, pic->data[0] + y * pic->stride[0], pic->w);
+        memset(row - PAD, row[0], PAD);
+        memset(row + pic->w, row[pic->w - 1], PAD);
+    }
+    for (int y = 1; y <= PAD; y++) {
+        memcpy(o - PAD - y * rs, o - PAD, rs);
+        memcpy(o - PAD + (ptrdiff_t)(pic->h - 1 + y) * rs, o - PAD + (ptrdiff_t)(pic->h - 1) * rs, rs);
+    }
+    /* the half-sample planes over the area the search reads: the window
+     * around the picture, in tiles of the MC kernel (which clamps at the
+     * picture's edges exactly as the prediction will) */
+    const FsrPlaneRef ry = { o, rs, pic->w, pic->h, PAD };
+    static const int hv[3][2] = { { 2, 0 }, { 0, 2 }, { 2, 2 } };
+    const int m = PAD - 8;
+    for (int k = 0; k < 3; k++) {
+        uint8_t *h = ms->half_buf + (size_t)k * ms->ref_cap + PAD * rs + PAD;
+        for (int ty = -m; ty < pic->h + m; ty += 16)
+            for (int tx = -m; tx < pic->w + m; tx += 16) {
+                const int tw = tx + 16 > pic->w + PAD ? pic->w + PAD - tx : 16;
+                const int th = ty + 16 > pic->h + PAD ? pic->h + PAD - ty : 16;
+                ms->dsp.luma(h + (ptrdiff_t)ty * rs + tx, rs, &ry, tx, ty, hv[k][0], hv[k][1], tw, th);
+                ms->st.mc_calls++;
+            }
+    }
+    int ret = fsr_picture_copy(&ms->ref_pic, pic);
+    if (ret < 0)
+        return ret;
+    ms->have_ref = 1;
+    ms->ref_display = display;
+    return 0;
+}
+
+/* ---- the frame ---- */
+
+static void set_block(FsrBlock *b, int x, int y, int size, Vec v, int intra, int64_t ref_display)
+{
+    memset(b, 0, sizeof(*b));
+    b->x = (int16_t)x;
+    b->y = (int16_t)y;
+    b->w = b->h = (uint8_t)size;
+    b->ref[0] = b->ref[1] = -1;
+    b->ref_idx[0] = b->ref_idx[1] = -1;
+    for (int l = 0; l < 2; l++)
+        for (int c = 0; c < 3; c++)
+            b->weight[l][c] = 1;
+    if (intra) {
+        b->kind = FSR_BLOCK_INTRA;
+        return;
+    }
+    b->kind = FSR_BLOCK_INTER;
+    b->lists = FSR_LIST_L0;
+    b->mv[0][0] = (int16_t)v.x;
+    b->mv[0][1] = (int16_t)v.y;
+    b->ref[0] = (int32_t)ref_display;
+    b->ref_idx[0] = 0;
+}
+
+/* Prediction and residual of an inter block, all planes; returns the SAD. */
+static unsigned block_residual(FsrMotionSearch *ms, const FsrPicture *pic, FsrBlock *b)
+{
+    FsrBlockMap *m = &ms->map;
+    const FsrPlaneRef ry = { ms->ref_buf + PAD * ms->ref_stride + PAD, ms->ref_stride, ms->w, ms->h, PAD };
+    uint8_t pred[16 * 16];
+    unsigned sad = 0;
+    /* the block inside the picture (the coded area beyond it keeps 0) */
+    const int w = b->x + b->w > pic->w ? pic->w - b->x : b->w;
+    const int h = b->y + b->h > pic->h ? pic->h - b->y : b->h;
+    ms->dsp.luma(pred, 16, &ry, b->x, b->y, b->mv[0][0], b->mv[0][1], w, h);
+    sad += ms->dsp.residual((int16_t *)m->residual[0] + (ptrdiff_t)b->y * m->residual_stride[0] + b->x,
+                            m->residual_stride[0], pic->data[0] + (ptrdiff_t)b->y * pic->stride[0] + b->x,
+                            pic->stride[0], pred, 16, w, h);
+    const int cx = b->x / 2, cy = b->y / 2;
+    const int cw = fsr_chroma_w(pic->w), chh = fsr_chroma_h(pic->h);
+    const int bw = cx + b->w / 2 > cw ? cw - cx : b->w / 2, bh = cy + b->h / 2 > chh ? chh - cy : b->h / 2;
+    for (int c = 1; c < 3 && bw > 0 && bh > 0; c++) {
+        const FsrPlaneRef rc = { ms->ref_pic.data[c], ms->ref_pic.stride[c], cw, chh, 0 };
+        ms->dsp.chroma(pred, 16, &rc, cx, cy, b->mv[0][0], b->mv[0][1], bw, bh);
+        sad += ms->dsp.residual((int16_t *)m->residual[c] + (ptrdiff_t)cy * m->residual_stride[c] + cx,
+                                m->residual_stride[c], pic->data[c] + (ptrdiff_t)cy * pic->stride[c] + cx,
+                                pic->stride[c], pred, 16, bw, bh);
+    }
+    return sad;
+}
+
+static void clear_residual(FsrBlockMap *m, const FsrBlock *b)
+{
+    for (int c = 0; c < 3; c++) {
+        const int sh = c ? 1 : 0;
+        for (int y = 0; y < (b->h >> sh); y++)
+            memset((int16_t *)m->residual[c] + (ptrdiff_t)((b->y >> sh) + y) * m->residual_stride[c] + (b->x >> sh),
+                   0, sizeof(int16_t) * (b->w >> sh));
+    }
+}
+
+static void count_block(FsrBlockMap *m, const FsrBlock *b)
+{
+    if (b->kind == FSR_BLOCK_INTRA) {
+        m->counts.intra++;
+        return;
+    }
+    m->counts.inter++;
+    m->counts.predicted++;
+    m->counts.zero_residual += !!(b->flags & FSR_BLOCK_ZERO_RESIDUAL);
+}
+
+/* Searches one macroblock, writes its block(s) to the map. */
+static void search_mb(FsrMotionSearch *ms, Ctx *c, const FsrPicture *pic, int mbx, int mby)
+{
+    FsrBlockMap *m = &ms->map;
+    const int mb_w = ms->mb_w, mb_h = ms->mb_h;
+    const int i = mby * mb_w + mbx;
+    Vec cand[8];
+    int n = 0;
+    if (mbx > 0)
+        cand[n++] = ms->mv16[i - 1];
+    if (mby > 0)
+        cand[n++] = ms->mv16[i - mb_w];
+    if (mby > 0 && mbx + 1 < mb_w)
+        cand[n++] = ms->mv16[i - mb_w + 1];
+    cand[n++] = ms->prev_mv16[i];
+    if (mbx + 1 < mb_w)
+        cand[n++] = ms->prev_mv16[i + 1];
+    if (mby + 1 < mb_h)
+        cand[n++] = ms->prev_mv16[i + mb_w];
+
+    const int x0 = mbx * 16, y0 = mby * 16;
+    c->bx = x0;
+    c->by = y0;
+    c->bw = x0 + 16 > pic->w ? pic->w - x0 : 16;
+    c->bh = y0 + 16 > pic->h ? pic->h - y0 : 16;
+    unsigned sad16;
+    const Vec v16 = search_block(c, cand, n, &sad16);
+    ms->mv16[i] = v16;
+
+    /* 8x8 quadrants, each searched from the 16x16 vector */
+    Vec v8[4];
+    unsigned sad8[4], sum8 = 0;
+    const int can_split =
+        ms->s.split && c->bw == 16 && c->bh == 16 && sad16 > (unsigned)(SPLIT_MIN_SAD_PER_PIXEL * 16 * 16);
+    for (int q = 0; q < 4 && can_split; q++) {
+        c->bx = x0 + (q & 1) * 8;
+        c->by = y0 + (q >> 1) * 8;
+        c->bw = c->bh = 8;
+        v8[q] = search_block(c, &v16, 1, &sad8[q]);
+        sum8 += sad8[q];
+    }
+    const int split = can_split && sum8 + SPLIT_PENALTY < sad16;
+    const int nb = split ? 4 : 1;
+    for (int q = 0; q < nb; q++) {
+        const int size = split ? 8 : 16;
+        const int bx = x0 + (split ? (q & 1) * 8 : 0), by = y0 + (split ? (q >> 1) * 8 : 0);
+        const int bw = bx + size > pic->w ? pic->w - bx : size, bh = by + size > pic->h ? pic->h - by : size;
+        const unsigned best = split ? sad8[q] : sad16;
+        const unsigned dev = deviation(pic->data[0] + (ptrdiff_t)by * pic->stride[0] + bx, pic->stride[0], bw, bh);
+        const int intra = best > (unsigned)(INTRA_MIN_SAD_PER_PIXEL * bw * bh) && 2 * best >= dev;
+        FsrBlock *b = (FsrBlock *)&m->blocks[m->nb_blocks++];
+        set_block(b, bx, by, size, split ? v8[q] : v16, intra, ms->ref_display);
+        if (intra) {
+            clear_residual(m, b);
+            ms->st.blocks_intra++;
+        } else {
+            b->sad = block_residual(ms, pic, b);
+            if (!b->sad)
+                b->flags |= FSR_BLOCK_ZERO_RESIDUAL;
+        }
+        count_block(m, b);
+    }
+    if (split)
+        ms->st.blocks8 += 4;
+    else
+        ms->st.blocks16++;
+}
+
+int fsr_motion_search(FsrMotionSearch *ms, const FsrPicture *pic, const FsrBlockMap *facts, const FsrBlockMap **out)
+{
+    if (!ms || !pic || !facts || !out || !pic->data[0] || !pic->data[1] || !pic->data[2])
+        return fsr_error(FSR_ERR(EINVAL), "motion: NULL argument");
+    *out = NULL;
+    if (pic->w < 2 || pic->h < 2 || pic->w > 16384 || pic->h > 16384)
+        return fsr_error(FSR_ERR(EINVAL), "motion: picture size %dx%d outside 2x2..16384x16384", pic->w, pic->h);
+    if (facts->width != pic->w || facts->height != pic->h)
+        return fsr_error(FSR_ERR(EINVAL), "motion: frame facts say %dx%d, the picture is %dx%d", facts->width,
+                         facts->height, pic->w, pic->h);
+    const double t0 = clock_wall();
+    int ret = ensure(ms, pic->w, pic->h);
+    if (ret < 0)
+        return ret;
+    FsrBlockMap *m = &ms->map;
+    memset(m, 0, sizeof(*m));
+    m->side_info = 1;
+    m->display_index = facts->display_index;
+    /* one reference, the previous picture: decode order is display order */
+    m->decode_index = facts->display_index;
+    m->pts = facts->pts;
+    m->is_ref = 1;
+    m->nal_ref_idc = 1;
+    m->poc = (int32_t)(2 * facts->display_index);
+    m->width = pic->w;
+    m->height = pic->h;
+    m->mb_w = ms->mb_w;
+    m->mb_h = ms->mb_h;
+    m->coded_w = ms->mb_w * 16;
+    m->coded_h = ms->mb_h * 16;
+    m->corrupt = facts->corrupt;
+    m->blocks = ms->blocks;
+    m->residual[0] = ms->res;
+    m->residual_stride[0] = m->coded_w;
+    m->residual[1] = ms->res + (size_t)m->coded_w * m->coded_h;
+    m->residual[2] = m->residual[1] + (size_t)(m->coded_w / 2) * (m->coded_h / 2);
+    m->residual_stride[1] = m->residual_stride[2] = m->coded_w / 2;
+
+    const int first = !ms->have_ref;
+    m->type = first ? 'I' : 'P';
+    if (first) {
+        for (int y = 0; y < ms->mb_h; y++)
+            for (int x = 0; x < ms->mb_w; x++) {
+                FsrBlock *b = &ms->blocks[m->nb_blocks++];
+                set_block(b, x * 16, y * 16, 16, (Vec){ 0, 0 }, 1, -1);
+                clear_residual(m, b);
+                count_block(m, b);
+            }
+        memset(ms->mv16, 0, sizeof(Vec) * (size_t)ms->mb_w * ms->mb_h);
+        ms->st.restarts++;
+    } else {
+        Ctx *c = malloc(sizeof(*c));
+        if (!c)
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        c->ms = ms;
+        c->cur = pic->data[0];
+        c->cs = pic->stride[0];
+        c->ref = ms->ref_buf + PAD * ms->ref_stride + PAD;
+        c->rs = ms->ref_stride;
+        for (int k = 0; k < 3; k++)
+            c->half[k] = ms->half_buf + (size_t)k * ms->ref_cap + PAD * ms->ref_stride + PAD;
+        c->range = ms->s.range;
+        for (int y = 0; y < ms->mb_h; y++)
+            for (int x = 0; x < ms->mb_w; x++)
+                search_mb(ms, c, pic, x, y);
+        free(c);
+        ms->st.frames++;
+    }
+    Vec *t = ms->prev_mv16;
+    ms->prev_mv16 = ms->mv16;
+    ms->mv16 = t;
+    if ((ret = keep_ref(ms, pic, facts->display_index)) < 0)
+        return ret;
+    ms->st.seconds += clock_wall() - t0;
+    *out = m;
+    return 0;
+}
