@@ -6,6 +6,7 @@
 
 #include "fastsr/fastsr.h"
 #include "options.h"
+#include "run_segments.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -89,6 +90,8 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     o.settings.cancel = &interrupted;
+    if (o.segments.on)
+        return cli_run_segments(&o, &interrupted);
 
     ProgressState ps = { 0 };
     if (!o.quiet && isatty(STDERR_FILENO)) {
