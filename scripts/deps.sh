@@ -2,7 +2,8 @@
 # only those missing, quietly.  Idempotent.
 FASTSR_PACKAGES="build-essential cmake pkg-config ffmpeg \
 libavformat-dev libavcodec-dev libavutil-dev libswscale-dev \
-libcjson-dev libcmocka-dev libsdl2-dev libdnnl-dev xvfb xauth"
+libcjson-dev libcmocka-dev libsdl2-dev libdnnl-dev xvfb xauth \
+parallel"
 
 fastsr_install_deps() {
     local missing="" p

@@ -493,6 +493,12 @@ int fsr_segments_plan(FsrSegmentPlan **pp, const FsrSettings *s, double seconds,
         return fsr_error(FSR_ERR_INVALIDDATA, "%s: unreadable plan; remove the work folder %s or use another",
                          path, dir_abs);
     }
+    if (old && json_num(old, "fastsr_segments", 0) != MANIFEST_VERSION) {
+        cJSON_Delete(old);
+        fsr_video_index_free(&ix);
+        return fsr_error(FSR_ERR_INVALIDDATA, "%s: not a fastsr segment plan (or of another version); remove the "
+                         "work folder %s or use another", path, dir_abs);
+    }
     if (old) {
         /* resume: the same input and options, or nothing */
         cJSON *opts = options_json(s, seconds);

@@ -50,7 +50,16 @@ static int cmd_plan(int argc, char **argv)
 {
     CliOptions o;
     char err[512];
-    if (cli_parse(&o, argc, argv, err, sizeof(err)) < 0) {
+    /* fastsr's options, with --segments implied */
+    char **args = calloc((size_t)argc + 2, sizeof(*args));
+    if (!args)
+        return EXIT_FAILED;
+    args[0] = argv[0];
+    args[1] = "--segments";
+    memcpy(args + 2, argv + 1, sizeof(*args) * (size_t)(argc - 1));
+    const int ret = cli_parse(&o, argc + 1, args, err, sizeof(err));
+    free(args);
+    if (ret < 0) {
         fprintf(stderr, "fastsr-segments: %s\n", err);
         return EXIT_USAGE;
     }
