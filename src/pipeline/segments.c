@@ -683,13 +683,12 @@ static void remove_stale(const FsrSegmentPlan *p)
     struct dirent *e;
     while ((e = readdir(d))) {
         int idx, pid;
-        char kind[8];
-        if (strncmp(e->d_name, ".seg-", 5) && strncmp(e->d_name, "..seg-", 6) &&
-            strncmp(e->d_name, "seg-", 4))
-            continue;
+        char kind[8], c;
         const char *n = e->d_name[0] == '.' ? e->d_name[1] == '.' ? e->d_name + 2 : e->d_name + 1 : e->d_name;
-        /* .seg-N.in.PID.nut, .seg-N.out.PID.mp4, ..seg-N.out.PID.mp4.PID.part.mp4, seg-N.json.PID.tmp */
-        if (sscanf(n, "seg-%d.%7[a-z].%d", &idx, kind, &pid) != 3 || pid <= 0)
+        /* .seg-N.in.PID.nut, .seg-N.out.PID.mp4, ..seg-N.out.PID.mp4.PID.part.mp4, seg-N.json.PID.tmp,
+         * manifest.json.PID.tmp */
+        if (!(sscanf(n, "seg-%d.%7[a-z].%d", &idx, kind, &pid) == 3 ||
+              sscanf(n, "manifest.%7[a-z].%d.tm%c", kind, &pid, &c) == 3) || pid <= 0)
             continue;
         if (kill(pid, 0) < 0 && errno == ESRCH) {
             char path[WPATH + 300];
