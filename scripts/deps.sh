@@ -3,7 +3,7 @@
 FASTSR_PACKAGES="build-essential cmake pkg-config ffmpeg \
 libavformat-dev libavcodec-dev libavutil-dev libswscale-dev \
 libcjson-dev libcmocka-dev libsdl2-dev libdnnl-dev xvfb xauth \
-parallel"
+parallel munge slurmctld slurmd slurm-client"
 
 fastsr_install_deps() {
     local missing="" p

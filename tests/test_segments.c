@@ -3,7 +3,8 @@
  * resume after SIGKILL at random points gives the uninterrupted output;
  * a work folder of another input or options is refused; a damaged segment
  * is named with its frame range; the plan|run-one|merge commands, driven
- * by a shell loop and by GNU parallel, give the same bytes. */
+ * by a shell loop, by GNU parallel and by a Slurm job array on real
+ * daemons, give the same bytes. */
 #include "testutil.h"
 
 #include <dirent.h>
@@ -272,6 +273,22 @@ static void test_commands_and_parallel(void **state)
     assert_int_equal(tu_run(out, sizeof(out), "cmp %s %s", o, tu_tmp("seg.mp4")), 0);
 }
 
+/* The Slurm path against a real one-node cluster that the script starts
+ * and stops (scripts/slurm/test-slurm.sh): the job array and the merge job
+ * give the same bytes as fastsr --segments. */
+static void test_slurm(void **state)
+{
+    (void)state;
+    const Path clip = tmp_path(CLIP), ref = tmp_path("seg.mp4");
+    const int rc = tu_run(out, sizeof(out), "%s %s %s %s 2>&1", tu_src("scripts/slurm/test-slurm.sh"),
+                          FASTSR_TEST_BIN_DIR, clip.s, ref.s);
+    if (rc == 77)
+        tu_skip("%s", strstr(out, "SKIP: ") ? strstr(out, "SKIP: ") + 6 : out);
+    if (rc != 0)
+        fail_msg("exit %d: %s", rc, out);
+    printf("%s", out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -280,6 +297,7 @@ int main(void)
         cmocka_unit_test(test_bad_work_dir),
         cmocka_unit_test(test_damaged_segment),
         cmocka_unit_test(test_commands_and_parallel),
+        cmocka_unit_test(test_slurm),
     };
     return tu_result(cmocka_run_group_tests_name("segments", tests, make_clip, NULL));
 }
