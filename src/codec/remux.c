@@ -190,6 +190,19 @@ void fsr_video_index_free(FsrVideoIndex *ix)
     ix->n = 0;
 }
 
+int fsr_remux_check_output(const char *path)
+{
+    const AVOutputFormat *of = av_guess_format(NULL, path, NULL);
+    if (!of)
+        return fsr_error(FSR_ERR(EINVAL), "%s: unknown output extension (use .mp4, .mkv, .mov ...)", path);
+    /* the segments' packets are stored as MP4 stores them (length-prefixed
+     * NAL units, avcC headers): containers that take them as they are */
+    if (!strstr(of->name, "mp4") && !strstr(of->name, "mov") && !strstr(of->name, "matroska"))
+        return fsr_error(FSR_ERR_UNSUPPORTED, "%s: segmented runs write .mp4, .mov or .mkv, not '%s'", path,
+                         of->name);
+    return 0;
+}
+
 int fsr_remux_extract(const char *input, int64_t start_pts, int64_t end_pts, const char *out)
 {
     fsr_avlog_install();

@@ -31,6 +31,10 @@ typedef struct FsrVideoIndex {
 int fsr_video_index_scan(FsrVideoIndex *ix, const char *path);
 void fsr_video_index_free(FsrVideoIndex *ix);
 
+/* Refuses an output the merge cannot write: an unknown extension, an image
+ * format, a container that cannot hold H.264. */
+int fsr_remux_check_output(const char *path);
+
 /* Copies the video packets of input with start_pts <= pts < end_pts
  * (end_pts INT64_MAX: to the end) into out (a NUT file, which keeps the
  * input's time base and timestamps exactly).  start_pts must be a cut. */

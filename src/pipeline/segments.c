@@ -477,7 +477,7 @@ int fsr_segments_plan(FsrSegmentPlan **pp, const FsrSettings *s, double seconds,
         return fsr_error(FSR_ERR(EINVAL), "segment length must be 0 < seconds <= 86400, not %g", seconds);
     char in_abs[PATH_MAX], out_abs[PATH_MAX], dir_abs[PATH_MAX];
     int ret;
-    if ((ret = absolute(s->input, in_abs, sizeof(in_abs))) < 0 ||
+    if ((ret = fsr_remux_check_output(s->output)) < 0 || (ret = absolute(s->input, in_abs, sizeof(in_abs))) < 0 ||
         (ret = absolute(s->output, out_abs, sizeof(out_abs))) < 0 || (ret = make_dir(work_dir)) < 0)
         return ret;
     if (!realpath(work_dir, dir_abs))
@@ -645,7 +645,14 @@ int fsr_segments_run_one(FsrSegmentPlan *p, int index, int threads, volatile sig
     copy_str(r->output, sizeof(r->output), mp4);
     if (ret < 0) {
         unlink(run_out);
-        return fsr_error(ret, "%s: %s", range, fsr_last_error());
+        /* the message names the segment's cut, gone now: name the input */
+        char msg[1024];
+        const char *e = fsr_last_error(), *at = strstr(e, lr);
+        if (at)
+            snprintf(msg, sizeof(msg), "%.*s%s%s", (int)(at - e), e, p->settings.input, at + strlen(lr));
+        else
+            snprintf(msg, sizeof(msg), "%s", e);
+        return fsr_error(ret, "%s: %s", range, msg);
     }
     if (r->frames != sg->frames && !(p->settings.decode.keep_going && r->frames < sg->frames)) {
         unlink(run_out);
