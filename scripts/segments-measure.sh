@@ -19,9 +19,11 @@ cd "$work"
 photo=/usr/share/backgrounds/seeding_by_Clements_Engelhardt.jpg
 [ -f "$photo" ] || { echo "missing $photo: apt-get install lomiri-wallpapers-16.04" >&2; exit 1; }
 if [ ! -f long.mp4 ]; then
-    ffmpeg -hide_banner -loglevel error -y -loop 1 -framerate 25 -i "$photo" \
+    # the photo scaled and decoded once (per frame takes longer than the runs)
+    ffmpeg -hide_banner -loglevel error -y -i "$photo" -vf scale=2656:-2:flags=lanczos photo.png
+    ffmpeg -hide_banner -loglevel error -y -i photo.png \
         -f lavfi -i "sine=frequency=440:sample_rate=48000" -f lavfi -i "sine=frequency=660:sample_rate=48000" \
-        -filter_complex "[0:v]scale=2656:-2:flags=lanczos,crop=960:540:x='400+700*(0.5-0.5*cos(2*PI*t/40))':y='300+300*(0.5-0.5*cos(2*PI*t/55))',format=yuv420p[v];[1:a][2:a]amerge=inputs=2,volume=0.3[a]" \
+        -filter_complex "[0:v]loop=loop=-1:size=1,setpts=N/25/TB,crop=960:540:x='400+700*(0.5-0.5*cos(2*PI*t/40))':y='300+300*(0.5-0.5*cos(2*PI*t/55))',format=yuv420p[v];[1:a][2:a]amerge=inputs=2,volume=0.3[a]" \
         -map "[v]" -map "[a]" -t "$secs" -c:v libx264 -crf 24 -preset veryfast -c:a aac -b:a 64k long.mp4
 fi
 echo "input: $(ffprobe -v error -select_streams v -count_packets -show_entries stream=width,height,nb_read_packets -of csv=p=0 long.mp4) (w,h,frames), $secs s"
