@@ -607,6 +607,16 @@ static int fsync_path(const char *path)
     return 0;
 }
 
+/* text with its first what replaced by with, into out */
+static void replace(char *out, size_t size, const char *text, const char *what, const char *with)
+{
+    const char *at = strstr(text, what);
+    if (at)
+        snprintf(out, size, "%.*s%s%s", (int)(at - text), text, with, at + strlen(what));
+    else
+        snprintf(out, size, "%s", text);
+}
+
 int fsr_segments_run_one(FsrSegmentPlan *p, int index, int threads, volatile sig_atomic_t *cancel, FsrReport *report)
 {
     FsrReport local;
@@ -645,14 +655,12 @@ int fsr_segments_run_one(FsrSegmentPlan *p, int index, int threads, volatile sig
     copy_str(r->output, sizeof(r->output), mp4);
     if (ret < 0) {
         unlink(run_out);
-        /* the message names the segment's cut, gone now: name the input */
-        char msg[1024];
-        const char *e = fsr_last_error(), *at = strstr(e, lr);
-        if (at)
-            snprintf(msg, sizeof(msg), "%.*s%s%s", (int)(at - e), e, p->settings.input, at + strlen(lr));
-        else
-            snprintf(msg, sizeof(msg), "%s", e);
-        return fsr_error(ret, "%s: %s", range, msg);
+        /* the message names the segment's temporary files: name the input
+         * and the segment's file instead */
+        char msg[1024], msg2[1024];
+        replace(msg, sizeof(msg), fsr_last_error(), lr, p->settings.input);
+        replace(msg2, sizeof(msg2), msg, run_out, mp4);
+        return fsr_error(ret, "%s: %s", range, msg2);
     }
     if (r->frames != sg->frames && !(p->settings.decode.keep_going && r->frames < sg->frames)) {
         unlink(run_out);
