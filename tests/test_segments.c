@@ -218,6 +218,50 @@ static void test_bad_work_dir(void **state)
     assert_null(strchr(strchr(out, '\n') + 1, '\n'));
 }
 
+/* A full disk in the work folder, then at the output (a small tmpfs):
+ * a clear error, no segment that looks done but is not, no output; the
+ * rerun after space is freed completes with the same bytes. */
+static void test_disk_full(void **state)
+{
+    (void)state;
+    const Path mnt = tmp_path("small-fs"), clip = tmp_path(CLIP), ref = tmp_path("seg.mp4"), w = tmp_path("full.w");
+    Path fs;
+    snprintf(fs.s, sizeof(fs.s), "%s", fastsr());
+    tu_run(NULL, 0, "mkdir -p %s", mnt.s);
+    if (tu_run(out, sizeof(out), "mount -t tmpfs -o size=400k tmpfs %s 2>&1", mnt.s) != 0)
+        tu_skip("cannot mount a small tmpfs to fill (needs root with CAP_SYS_ADMIN): %s", out);
+    int rc = tu_run(out, sizeof(out), "%s -q " SEG " --jobs 2 --work-dir %s/w %s %s", fs.s, mnt.s, clip.s,
+                    tu_tmp("full.mp4"));
+    const int ok1 = rc == 1 && strstr(out, "No space left on device") && !tu_exists(tu_tmp("full.mp4"));
+    char dir[1100];
+    snprintf(dir, sizeof(dir), "%s/w", mnt.s);
+    if (ok1)
+        check_segment_files(dir);
+    tu_run(NULL, 0, "mount -o remount,size=20m %s", mnt.s);
+    const int rc2 = tu_run(out, sizeof(out), "%s -q " SEG " --jobs 2 --work-dir %s/w %s %s && cmp %s %s", fs.s,
+                           mnt.s, clip.s, tu_tmp("full.mp4"), tu_tmp("full.mp4"), ref.s);
+    /* the output's disk full: the merge */
+    tu_run(NULL, 0, "rm -rf %s/w; mount -o remount,size=300k %s; rm -rf %s", mnt.s, mnt.s, w.s);
+    const int rc3 = tu_run(out, sizeof(out), "%s -q " SEG " --jobs 2 --work-dir %s %s %s/out.mp4", fs.s, w.s, clip.s,
+                           mnt.s);
+    static char msg[sizeof(out)];
+    memcpy(msg, out, sizeof(out));
+    tu_run(out, sizeof(out), "ls -A %s", mnt.s);
+    const int empty = out[0] == 0;
+    tu_run(NULL, 0, "mount -o remount,size=20m %s", mnt.s);
+    const int rc4 = tu_run(out, sizeof(out), "%s -q " SEG " --work-dir %s %s %s/out.mp4 && cmp %s/out.mp4 %s", fs.s,
+                           w.s, clip.s, mnt.s, mnt.s, ref.s);
+    tu_run(NULL, 0, "umount %s", mnt.s);
+    if (!ok1)
+        fail_msg("work folder full: exit %d, expected 1 with 'No space left on device'", rc);
+    if (rc2 != 0)
+        fail_msg("rerun after freeing space: exit %d", rc2);
+    if (rc3 != 1 || !strstr(msg, "out.mp4: cannot write (disk full?)") || !empty)
+        fail_msg("output disk full: exit %d, '%s', %s", rc3, msg, empty ? "nothing left" : "files left");
+    if (rc4 != 0)
+        fail_msg("merge after freeing space: exit %d", rc4);
+}
+
 /* Flips bytes in the middle of the packets of frames 55-60 (segment 2). */
 static void damage(const char *in, const char *bad)
 {
@@ -323,6 +367,7 @@ int main(void)
         cmocka_unit_test(test_resume_after_sigkill),
         cmocka_unit_test(test_bad_work_dir),
         cmocka_unit_test(test_damaged_segment),
+        cmocka_unit_test(test_disk_full),
         cmocka_unit_test(test_commands_and_parallel),
         cmocka_unit_test(test_slurm),
     };

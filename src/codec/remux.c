@@ -372,6 +372,7 @@ typedef struct Concat {
     int64_t shift;            /* added to the segment's timestamps (input video time base) */
     AVRational vtb;           /* input video time base */
     char tmp[2 * PATH_MAX + 32];
+    const char *output;
 } Concat;
 
 static int concat_open_segment(Concat *c, const char *path, int64_t start)
@@ -510,7 +511,7 @@ static int concat_write(Concat *c, const char *const *segs, const int64_t *start
             p->pos = -1;
         }
         if ((ret = av_interleaved_write_frame(c->out, p)) < 0)
-            return av_fail(c->tmp, ret, "cannot write (disk full?)");
+            return av_fail(c->output, ret, "cannot write (disk full?)");
         if ((ret = video ? concat_next_video(c, segs, starts, n) : concat_next_other(c, input)) < 0)
             return ret;
     }
@@ -526,7 +527,7 @@ int fsr_remux_concat(const char *input, const char *const *segs, const int64_t *
     if (n < 1)
         return fsr_error(FSR_ERR(EINVAL), "%s: no segments to merge", output);
     fsr_avlog_install();
-    Concat c = { 0 };
+    Concat c = { .output = output };
     char dir[PATH_MAX], base[PATH_MAX], tmp[PATH_MAX];
     snprintf(tmp, sizeof(tmp), "%s", output);
     snprintf(dir, sizeof(dir), "%s", dirname(tmp));
