@@ -36,7 +36,8 @@ t2=$(date +%s.%N)
 cat seg.log
 echo "single run: $(echo "$t1 - $t0" | bc) s wall; segmented, $jobs jobs: $(echo "$t2 - $t1" | bc) s wall (plan + segments + merge)"
 for f in single.mp4 seg.mp4; do
-    ffprobe -v error -select_streams v -show_entries frame=pts -of csv=p=0 "$f" > "$f.pts"
+    # one pts a frame (frames with side data print it after a comma and a blank line)
+    ffprobe -v error -select_streams v -show_entries frame=pts -of csv=p=0 "$f" | grep -v '^$' | cut -d, -f1 > "$f.pts"
     ffmpeg -v error -i "$f" -map 0:a -c copy -f md5 - > "$f.audio"
 done
 echo "frames: single $(wc -l < single.mp4.pts), merged $(wc -l < seg.mp4.pts)"
