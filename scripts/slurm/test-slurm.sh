@@ -76,7 +76,7 @@ pids+=("$(cat "$t/slurmd.pid")")
 for _ in $(seq 100); do sinfo -h -o %t 2>/dev/null | grep -q idle && break; sleep 0.2; done
 sinfo -h -o %t | grep -q idle || fail "the node did not come up: $(sinfo 2>&1)"
 out=$t/work/out.mp4
-ids=$(FASTSR_BIN=$build/ SBATCH_ARGS="--cpus-per-task=1" "$here/submit.sh" --segment-seconds 1 --preset ultrafast \
+ids=$(FASTSR_BIN=$build/ SBATCH_ARGS="--cpus-per-task=1" "$here/submit.sh" --segment-seconds 1 --preset superfast \
     --work-dir "$t/work/w" "$clip" "$out") || fail "submit: $ids"
 echo "$ids"
 merge=$(echo "$ids" | sed -n 's/^merge: job //p')
