@@ -10,6 +10,7 @@ cd "$(dirname "$0")"
 FASTSR_ROOT=$PWD
 . scripts/deps.sh
 fastsr_install_deps
+fastsr_install_test_deps
 jobs=$(nproc)
 
 # The tests ctest skipped (from its output) and the "SKIPPED: test: reason"

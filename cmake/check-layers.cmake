@@ -19,6 +19,7 @@ set(header_layer_fast.h fast)
 set(header_layer_eval.h eval)
 set(header_layer_train.h train)
 set(header_layer_pipeline.h pipeline)
+set(header_layer_segments.h pipeline)
 # the umbrella header includes every layer: for users of the library only
 set(header_layer_fastsr.h tools)
 

@@ -3,10 +3,24 @@
 FASTSR_PACKAGES="build-essential cmake pkg-config ffmpeg \
 libavformat-dev libavcodec-dev libavutil-dev libswscale-dev \
 libcjson-dev libcmocka-dev libsdl2-dev libdnnl-dev xvfb xauth python3"
+# Only for the tests of segmented runs on job engines (test.sh): GNU
+# parallel, and a one-node Slurm with munge.  Their tests skip with a
+# message where these could not be installed.
+FASTSR_TEST_PACKAGES="parallel munge slurmctld slurmd slurm-client"
 
 fastsr_install_deps() {
+    fastsr_install_packages $FASTSR_PACKAGES
+}
+
+# The test-only packages: a failure to install them is a warning.
+fastsr_install_test_deps() {
+    fastsr_install_packages $FASTSR_TEST_PACKAGES ||
+        echo "fastsr: warning: could not install$FASTSR_TEST_PACKAGES; their tests will be skipped" >&2
+}
+
+fastsr_install_packages() {
     local missing="" p
-    for p in $FASTSR_PACKAGES; do
+    for p in "$@"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
     done
     [ -z "$missing" ] && return 0

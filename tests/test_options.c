@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "fastsr/segments.h"
 #include "options.h"
 
 static int parse(CliOptions *o, char *err, const char *const *args, int n)
@@ -155,6 +156,47 @@ static void test_help(void **state)
     assert_true(o.help);
 }
 
+static void test_segment_options(void **state)
+{
+    (void)state;
+    CliOptions o;
+    char err[256];
+    const char *a[] = { "--segments", "in.mp4", "out.mp4" };
+    assert_int_equal(parse(&o, err, a, 3), 0);
+    assert_true(o.segments.on);
+    assert_true(o.segments.seconds == FSR_SEGMENTS_DEFAULT_SECONDS);
+    assert_null(o.segments.work_dir);
+    assert_int_equal(o.segments.jobs, 0);
+    const char *b[] = { "--segments", "--segment-seconds", "2.5", "--work-dir", "W", "--jobs", "3", "in.mp4", "out.mp4" };
+    assert_int_equal(parse(&o, err, b, 9), 0);
+    assert_true(o.segments.seconds == 2.5);
+    assert_string_equal(o.segments.work_dir, "W");
+    assert_int_equal(o.segments.jobs, 3);
+    const char *c1[] = { "--segments", "--segment-seconds", "0", "in.mp4", "out.mp4" };
+    assert_int_equal(parse(&o, err, c1, 5), -1);
+    assert_string_equal(err, "--segment-seconds must be a number > 0, not '0'");
+    const char *c2[] = { "--work-dir", "W", "in.mp4", "out.mp4" };
+    assert_int_equal(parse(&o, err, c2, 4), -1);
+    assert_string_equal(err, "--segment-seconds, --work-dir and --jobs need --segments");
+    const char *c3[] = { "--segments", "--jobs", "0", "in.mp4", "out.mp4" };
+    assert_int_equal(parse(&o, err, c3, 5), -1);
+    /* what segments cannot do: pipes, batches, other encoders, --format */
+    const char *d1[] = { "--segments", "-", "out.mp4" }, *d2[] = { "--segments", "in.mp4", "-" };
+    assert_int_equal(parse(&o, err, d1, 3), -1);
+    assert_non_null(strstr(err, "--segments needs files"));
+    assert_int_equal(parse(&o, err, d2, 3), -1);
+    assert_non_null(strstr(err, "--segments needs files"));
+    const char *d3[] = { "--segments", "--encoder", "libx265", "in.mp4", "out.mp4" };
+    assert_int_equal(parse(&o, err, d3, 5), -1);
+    assert_string_equal(err, "--segments merges libx264 segments only, not libx265");
+    const char *d4[] = { "--segments", "-o", "D", "in.mp4" };
+    assert_int_equal(parse(&o, err, d4, 4), -1);
+    assert_non_null(strstr(err, "does not go with -o"));
+    const char *d5[] = { "--segments", "-f", "matroska", "in.mp4", "out.mkv" };
+    assert_int_equal(parse(&o, err, d5, 5), -1);
+    assert_non_null(strstr(err, "--format does not apply"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -163,6 +205,7 @@ int main(void)
         cmocka_unit_test(test_fast_options),
         cmocka_unit_test(test_io_options),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_segment_options),
         cmocka_unit_test(test_help),
     };
     return tu_result(cmocka_run_group_tests_name("options", tests, NULL, NULL));

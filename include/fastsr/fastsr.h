@@ -17,5 +17,6 @@
 #include "fastsr/fast.h"
 #include "fastsr/train.h"
 #include "fastsr/accel.h"
+#include "fastsr/segments.h"
 
 #endif

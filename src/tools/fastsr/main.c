@@ -9,6 +9,7 @@
 #include "batch.h"
 #include "messages.h"
 #include "options.h"
+#include "run_segments.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -76,6 +77,8 @@ int main(int argc, char **argv)
      * not a silent death by SIGPIPE */
     signal(SIGPIPE, SIG_IGN);
     o.settings.cancel = &interrupted;
+    if (o.segments.on)
+        return cli_run_segments(&o, &interrupted);
 
     ProgressState ps = { 0 };
     if (!o.quiet && isatty(STDERR_FILENO)) {

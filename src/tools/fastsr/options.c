@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fastsr/bicubic.h"
+#include "fastsr/segments.h"
 #include "options.h"
 #include "toolutil.h"
 
@@ -53,6 +54,12 @@ void cli_usage(FILE *f)
             "      --report FILE      write a JSON report of the run\n"
             "  -q, --quiet            no progress line\n"
             "  -v, --verbose          also show FFmpeg's messages\n"
+            "      --segments         cut the input at IDR frames into segments, upscale them in\n"
+            "                         parallel, merge without re-encoding; rerunning the same\n"
+            "                         command resumes (README \"Segments\")\n"
+            "      --segment-seconds S  about S seconds per segment (default 30)\n"
+            "      --work-dir DIR     the segments' work folder (default OUTPUT.segments)\n"
+            "      --jobs N           segments at once (default: one per core)\n"
             "  -h, --help             this help\n"
             "  -V, --version          version\n"
             "\n"
@@ -67,7 +74,8 @@ void cli_usage(FILE *f)
 
 int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
 {
-    enum { OPT_MODEL = 256, OPT_CRF, OPT_PRESET, OPT_X264, OPT_REPORT, OPT_KEEP, OPT_FILTER, OPT_FALLBACK, OPT_BACKEND, OPT_ACCEL, OPT_DEBLOCK, OPT_SHAPE_ONLY, OPT_ENCODER, OPT_ENCODER_OPTS, OPT_MOTION };
+    enum { OPT_MODEL = 256, OPT_CRF, OPT_PRESET, OPT_X264, OPT_REPORT, OPT_KEEP, OPT_FILTER, OPT_FALLBACK, OPT_BACKEND, OPT_ACCEL, OPT_DEBLOCK, OPT_SHAPE_ONLY,
+           OPT_ENCODER, OPT_ENCODER_OPTS, OPT_MOTION, OPT_SEGMENTS, OPT_SEGMENT_SECONDS, OPT_WORK_DIR, OPT_JOBS };
     static const struct option longopts[] = {
         { "scale", required_argument, NULL, 's' },
         { "mode", required_argument, NULL, 'm' },
@@ -93,6 +101,10 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
         { "report", required_argument, NULL, OPT_REPORT },
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
+        { "segments", no_argument, NULL, OPT_SEGMENTS },
+        { "segment-seconds", required_argument, NULL, OPT_SEGMENT_SECONDS },
+        { "work-dir", required_argument, NULL, OPT_WORK_DIR },
+        { "jobs", required_argument, NULL, OPT_JOBS },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -173,6 +185,19 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
         case 'y': s->encode.overwrite = 1; break;
         case OPT_KEEP: s->decode.keep_going = 1; break;
         case OPT_REPORT: o->report = optarg; break;
+        case OPT_SEGMENTS: o->segments.on = 1; break;
+        case OPT_SEGMENT_SECONDS: {
+            char *end;
+            o->segments.seconds = strtod(optarg, &end);
+            if (end == optarg || *end || !(o->segments.seconds > 0 && o->segments.seconds <= 86400))
+                return snprintf(err, err_size, "--segment-seconds must be a number > 0, not '%s'", optarg), -1;
+            break;
+        }
+        case OPT_WORK_DIR: o->segments.work_dir = optarg; break;
+        case OPT_JOBS:
+            if (tool_parse_int(optarg, 1, 256, &o->segments.jobs) < 0)
+                return snprintf(err, err_size, "--jobs must be an integer 1..256, not '%s'", optarg), -1;
+            break;
         case 'q': o->quiet = 1; break;
         case 'v': o->verbose = 1; break;
         case 'h': o->help = 1; return 0;
@@ -180,6 +205,19 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
         case ':': return snprintf(err, err_size, "option %s needs a value", argv[optind - 1]), -1;
         default: return snprintf(err, err_size, "unknown option '%s' (see --help)", argv[optind - 1]), -1;
         }
+    }
+    if (o->segments.on) {
+        /* segments are cut from a file, encoded by x264 and merged into one */
+        if (o->outdir)
+            return snprintf(err, err_size, "--segments runs one input; it does not go with -o (a batch)"), -1;
+        if (s->encode.encoder && strcmp(s->encode.encoder, "libx264"))
+            return snprintf(err, err_size, "--segments merges libx264 segments only, not %s", s->encode.encoder), -1;
+        if (s->encode.format)
+            return snprintf(err, err_size, "--segments writes .mp4, .mov or .mkv files; --format does not apply"), -1;
+        for (int i = optind; i < argc; i++)
+            if (!strcmp(argv[i], "-"))
+                return snprintf(err, err_size, "--segments needs files: it cuts its input and renames its output, "
+                                "so neither can be a pipe ('-')"), -1;
     }
     if (o->outdir) {
         if (argc - optind < 1)
@@ -196,6 +234,10 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
     if (argc - optind != 2)
         return snprintf(err, err_size, "expected INPUT and OUTPUT, got %d file argument%s (see --help)",
                         argc - optind, argc - optind == 1 ? "" : "s"), -1;
+    if (!o->segments.on && (o->segments.seconds > 0 || o->segments.work_dir || o->segments.jobs))
+        return snprintf(err, err_size, "--segment-seconds, --work-dir and --jobs need --segments"), -1;
+    if (o->segments.seconds <= 0)
+        o->segments.seconds = FSR_SEGMENTS_DEFAULT_SECONDS;
     s->input = argv[optind];
     s->output = argv[optind + 1];
     return 0;

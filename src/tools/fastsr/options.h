@@ -16,6 +16,12 @@ typedef struct CliOptions {
     int quiet;
     int verbose;
     int help, version;
+    struct {                /* --segments: a segmented, resumable run */
+        int on;
+        double seconds;     /* --segment-seconds */
+        const char *work_dir; /* --work-dir; NULL: OUTPUT.segments */
+        int jobs;           /* --jobs; 0: one per core */
+    } segments;
 } CliOptions;
 
 /* Exit codes (documented in --help and the README). */
