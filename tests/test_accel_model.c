@@ -514,12 +514,7 @@ static void test_power_fit(void **state)
     FsrAccelArch a, fit;
     fsr_accel_arch_eyeriss_v1(&a);
     fit = a;
-    fit.e_mac = 1;
-    fit.e_level[FSR_ACCEL_RF] = 1;
-    fit.e_level[FSR_ACCEL_ARRAY] = 2;
-    fit.e_level[FSR_ACCEL_GLB] = 6;
-    fit.e_level[FSR_ACCEL_DRAM] = 200;
-    fit.static_mw = 0;
+    accel_relative_energies(&fit);
     FsrAccelNet *net = NULL;
     assert_int_equal(fsr_accel_net_builtin(&net, "alexnet", 0, 0), 0);
     double rms = 1;
