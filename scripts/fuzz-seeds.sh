@@ -11,13 +11,15 @@
 #   model       tiny safetensors models: F32, F16, BF16; scales 2, 3, 4; zero
 #               and replicate padding; 1 to 3 layers
 #   accel_json  the README's architecture and network examples and variants
+#   manifest    segment plans (manifest.json of fastsr --segments): three
+#               segments, one, and one with a segment marked done
 # Usage: scripts/fuzz-seeds.sh OUT   (needs ffmpeg with libx264, python3)
 set -euo pipefail
 out=${1:?usage: scripts/fuzz-seeds.sh OUT}
 for tool in ffmpeg python3; do
     command -v "$tool" >/dev/null || { echo "fuzz-seeds: $tool not found (apt-get install $tool)" >&2; exit 1; }
 done
-mkdir -p "$out"/{reader,h264_parse,model,accel_json}
+mkdir -p "$out"/{reader,h264_parse,model,accel_json,manifest}
 
 # ---- H.264 streams: 64x48 (unless noted), 10 frames, an AUD before each picture ----
 moving="testsrc2=s=64x48:r=25"
@@ -141,4 +143,27 @@ cat > "$a/net-small.json" <<'J'
   {"name": "dw", "type": "conv", "C": 8, "M": 8, "H": 16, "W": 24, "R": 3, "S": 3, "pad": 1, "groups": 8},
   {"name": "c3", "type": "conv", "C": 8, "M": 1, "H": 16, "W": 24, "R": 3, "S": 3, "stride": 2}]}
 J
+# ---- segment plans ----
+m=$out/manifest
+seg() { # index first frames cut start end s0 s1 state
+    printf '{"index": %s, "first_frame": %s, "frames": %s, "cut_pts": %s, "start_pts": %s, "end_pts": %s, ' "$1" "$2" "$3" "$4" "$5" "$6"
+    printf '"start_seconds": %s, "end_seconds": %s, "state": "%s"}' "$7" "$8" "$9"
+}
+plan() { # frames, then the segments
+    local frames=$1; shift
+    printf '{"fastsr_segments": 1, "fastsr_version": "0.1.0",\n'
+    printf ' "input": {"path": "/tmp/tiny.mp4", "size": 68534, "sha256": "%s"},\n' \
+        ad39d3536b3ed095981e124a4a9cc8cd8bceee6d2d13269bb0bacc9e08612e3b
+    printf ' "output": "/tmp/tiny-out.mp4",\n'
+    printf ' "options": {"segment_seconds": 1, "scale": 2, "mode": "fast", "model": null, "backend": 0,\n'
+    printf '  "keyframes": "every:8", "hr_filter": null, "fallback": 10, "deblock": 0, "crf": -1, "preset": null,\n'
+    printf '  "x264_params": null, "encoder_opts": null, "motion": 0, "keep_going": 0, "accel": "eyeriss-v1-tiled",\n'
+    printf '  "accel_shape_only": 0},\n'
+    printf ' "video": {"time_base": [1, 12800], "frames": %s},\n "segments": [%s]}\n' "$frames" "$(IFS=,; echo "$*")"
+}
+plan 75 "$(seg 0 0 25 0 0 12800 0 1 pending)" "$(seg 1 25 25 12800 12800 25600 1 2 pending)" \
+    "$(seg 2 50 25 25600 25600 38400 2 3 pending)" > "$m/three.json"
+plan 25 "$(seg 0 0 25 0 0 12800 0 1 pending)" > "$m/one.json"
+plan 50 "$(seg 0 0 25 0 0 12800 0 1 done)" "$(seg 1 25 25 12800 12800 25600 1 2 pending)" > "$m/done.json"
+
 echo "fuzz-seeds: $(find "$out" -type f | wc -l) seeds in $out"

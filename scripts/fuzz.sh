@@ -6,7 +6,7 @@
 # Builds the libFuzzer harnesses of tests/fuzz/ with clang, ASan and UBSan
 # (-DFASTSR_FUZZ=ON, in $FUZZ_BUILD, default build-fuzz/), makes the seed
 # corpora (scripts/fuzz-seeds.sh), and runs HARNESS (h264_parse, reader,
-# model, accel_json; default all, one after the other) for SECONDS each
+# model, accel_json, manifest; default all, one after the other) for SECONDS each
 # (default 60) on:
 #   $FUZZ_BUILD/corpus/NAME    the corpus, grown by earlier runs (written)
 #   $FUZZ_BUILD/seeds/NAME     the seeds
@@ -26,7 +26,7 @@ which=${1:-all}
 seconds=${2:-60}
 build=${FUZZ_BUILD:-$root/build-fuzz}
 timeout=${FUZZ_TIMEOUT:-1}
-all="h264_parse reader model accel_json"
+all="h264_parse reader model accel_json manifest"
 case " $all all " in
     *" $which "*) ;;
     *) echo "fuzz.sh: no harness \"$which\" (one of: $all, all)" >&2; exit 2 ;;
@@ -53,7 +53,7 @@ if ! { CC=clang cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -
 fi
 grep -E "warning:" "$log" >&2 || true
 seeds=$build/seeds
-[ -d "$seeds/accel_json" ] || scripts/fuzz-seeds.sh "$seeds" >/dev/null
+[ -d "$seeds/manifest" ] || scripts/fuzz-seeds.sh "$seeds" >/dev/null
 
 # ---- runs ----
 max_len() {

@@ -100,6 +100,8 @@ static cJSON *options_json(const FsrSettings *s, double seconds)
     cJSON_AddNumberToObject(o, "crf", s->encode.crf);
     add_str(o, "preset", s->encode.preset);
     add_str(o, "x264_params", s->encode.x264_params);
+    add_str(o, "encoder_opts", s->encode.encoder_opts);
+    cJSON_AddNumberToObject(o, "motion", s->fast.motion);
     cJSON_AddNumberToObject(o, "keep_going", s->decode.keep_going);
     add_str(o, "accel", s->accel.arch);
     cJSON_AddNumberToObject(o, "accel_shape_only", s->accel.shape_only);
@@ -118,27 +120,47 @@ static double json_num(const cJSON *o, const char *key, double def)
     return cJSON_IsNumber(v) ? v->valuedouble : def;
 }
 
+/* Integers of a manifest or report, which may hold anything: a value out
+ * of range (or not a number) is def, never an undefined conversion. */
+static int64_t to_i64(double v, int64_t def)
+{
+    return v >= -9007199254740992.0 && v <= 9007199254740992.0 ? (int64_t)v : def;
+}
+
+static int64_t json_i64(const cJSON *o, const char *key, int64_t def)
+{
+    return to_i64(json_num(o, key, (double)def), def);
+}
+
+static int json_int(const cJSON *o, const char *key, int def)
+{
+    const double v = json_num(o, key, def);
+    return v >= INT_MIN && v <= INT_MAX ? (int)v : def;
+}
+
 static int options_parse(FsrSegmentPlan *p, const cJSON *o)
 {
     FsrSettings *s = &p->settings;
     p->segment_seconds = json_num(o, "segment_seconds", 0);
-    s->scale = (int)json_num(o, "scale", 0);
+    s->scale = json_int(o, "scale", 0);
     const char *mode = json_str(o, "mode");
     if (!mode || !p->segment_seconds || !s->scale)
         return -1;
     s->mode = !strcmp(mode, "srcnn") ? FSR_MODE_SRCNN : !strcmp(mode, "bicubic") ? FSR_MODE_BICUBIC : FSR_MODE_FAST;
     s->sr.model = own(p, json_str(o, "model"));
-    s->sr.backend = (int)json_num(o, "backend", 0);
+    s->sr.backend = json_int(o, "backend", 0);
     s->fast.keyframes = own(p, json_str(o, "keyframes"));
     s->fast.hr_filter = own(p, json_str(o, "hr_filter"));
     s->fast.fallback = json_num(o, "fallback", 0);
-    s->fast.deblock = (int)json_num(o, "deblock", 0);
-    s->encode.crf = (int)json_num(o, "crf", 18);
+    s->fast.deblock = json_int(o, "deblock", 0);
+    s->encode.crf = json_int(o, "crf", 18);
     s->encode.preset = own(p, json_str(o, "preset"));
     s->encode.x264_params = own(p, json_str(o, "x264_params"));
-    s->decode.keep_going = (int)json_num(o, "keep_going", 0);
+    s->encode.encoder_opts = own(p, json_str(o, "encoder_opts"));
+    s->fast.motion = json_int(o, "motion", FSR_MOTION_AUTO);
+    s->decode.keep_going = json_int(o, "keep_going", 0);
     s->accel.arch = own(p, json_str(o, "accel"));
-    s->accel.shape_only = (int)json_num(o, "accel_shape_only", 0);
+    s->accel.shape_only = json_int(o, "accel_shape_only", 0);
     return 0;
 }
 
@@ -268,10 +290,11 @@ static int plan_from_json(FsrSegmentPlan *p, const cJSON *o, const char *path)
     p->settings.input = own(p, input);
     p->settings.output = own(p, output);
     snprintf(p->input_sha256, sizeof(p->input_sha256), "%s", sha);
-    p->input_size = (int64_t)json_num(in, "size", -1);
-    p->tb_num = (int)cJSON_GetArrayItem(tb, 0)->valuedouble;
-    p->tb_den = (int)cJSON_GetArrayItem(tb, 1)->valuedouble;
-    p->frames = (int64_t)json_num(cJSON_GetObjectItemCaseSensitive(o, "video"), "frames", 0);
+    p->input_size = json_i64(in, "size", -1);
+    const double tn = cJSON_GetArrayItem(tb, 0)->valuedouble, td = cJSON_GetArrayItem(tb, 1)->valuedouble;
+    p->tb_num = tn >= 1 && tn <= INT_MAX ? (int)tn : 0;
+    p->tb_den = td >= 1 && td <= INT_MAX ? (int)td : 0;
+    p->frames = json_i64(cJSON_GetObjectItemCaseSensitive(o, "video"), "frames", 0);
     p->n_segments = cJSON_GetArraySize(segs);
     if (!(p->segments = calloc((size_t)p->n_segments, sizeof(*p->segments))))
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
@@ -279,11 +302,11 @@ static int plan_from_json(FsrSegmentPlan *p, const cJSON *o, const char *path)
         const cJSON *s = cJSON_GetArrayItem(segs, i);
         FsrSegment *sg = &p->segments[i];
         sg->index = i;
-        sg->first_frame = (int64_t)json_num(s, "first_frame", -1);
-        sg->frames = (int64_t)json_num(s, "frames", 0);
-        sg->cut_pts = (int64_t)json_num(s, "cut_pts", 0);
-        sg->start_pts = (int64_t)json_num(s, "start_pts", 0);
-        sg->end_pts = (int64_t)json_num(s, "end_pts", 0);
+        sg->first_frame = json_i64(s, "first_frame", -1);
+        sg->frames = json_i64(s, "frames", 0);
+        sg->cut_pts = json_i64(s, "cut_pts", 0);
+        sg->start_pts = json_i64(s, "start_pts", 0);
+        sg->end_pts = json_i64(s, "end_pts", 0);
         sg->start_seconds = json_num(s, "start_seconds", 0);
         sg->end_seconds = json_num(s, "end_seconds", 0);
         if (sg->first_frame < 0 || sg->frames < 1 || json_num(s, "index", -1) != i)
@@ -300,7 +323,7 @@ static int plan_from_json(FsrSegmentPlan *p, const cJSON *o, const char *path)
 static int64_t report_frames(const char *path)
 {
     cJSON *o = read_json(path);
-    const int64_t n = o ? (int64_t)json_num(o, "frames", -1) : -1;
+    const int64_t n = o ? json_i64(o, "frames", -1) : -1;
     cJSON_Delete(o);
     return n;
 }
@@ -763,9 +786,9 @@ static int reap(FsrSegmentPlan *p, Worker *w, int n_workers, int *running, char 
                 FsrReport r;
                 memset(&r, 0, sizeof(r));
                 cJSON *o = read_json(json);
-                r.frames = (int64_t)json_num(o, "frames", 0);
-                r.sr.frames = (int64_t)json_num(o, "sr_frames", 0);
-                r.fast.transferred_frames = (int64_t)json_num(o, "transferred_frames", 0);
+                r.frames = json_i64(o, "frames", 0);
+                r.sr.frames = json_i64(o, "sr_frames", 0);
+                r.fast.transferred_frames = json_i64(o, "transferred_frames", 0);
                 r.seconds.total = json_num(cJSON_GetObjectItemCaseSensitive(o, "seconds"), "total", 0);
                 cJSON_Delete(o);
                 on_done(opaque, &p->segments[seg], &r);
@@ -860,34 +883,34 @@ static void add_report(FsrReport *t, const char *json)
     const cJSON *ft = cJSON_GetObjectItemCaseSensitive(o, "frames_by_type");
     const cJSON *bk = cJSON_GetObjectItemCaseSensitive(o, "blocks");
     const cJSON *sec = cJSON_GetObjectItemCaseSensitive(o, "seconds");
-    const int64_t tr = (int64_t)json_num(o, "transferred_frames", 0);
+    const int64_t tr = json_i64(o, "transferred_frames", 0);
     const cJSON *in = cJSON_GetObjectItemCaseSensitive(o, "input_size");
     const cJSON *out = cJSON_GetObjectItemCaseSensitive(o, "output_size");
-    t->in_w = (int)json_num(in, "width", 0);
-    t->in_h = (int)json_num(in, "height", 0);
-    t->out_w = (int)json_num(out, "width", 0);
-    t->out_h = (int)json_num(out, "height", 0);
+    t->in_w = json_int(in, "width", 0);
+    t->in_h = json_int(in, "height", 0);
+    t->out_w = json_int(out, "width", 0);
+    t->out_h = json_int(out, "height", 0);
     const char *kf = json_str(o, "keyframes");
     if (kf)
         snprintf(t->fast.keyframes, sizeof(t->fast.keyframes), "%s", kf);
-    t->frames += (int64_t)json_num(o, "frames", 0);
-    t->decode.decode_errors += (int64_t)json_num(o, "decode_errors", 0);
-    t->decode.corrupt_frames += (int64_t)json_num(o, "corrupt_frames", 0);
-    t->decode.frames_i += (int64_t)json_num(ft, "I", 0);
-    t->decode.frames_p += (int64_t)json_num(ft, "P", 0);
-    t->decode.frames_b += (int64_t)json_num(ft, "B", 0);
-    t->sr.frames += (int64_t)json_num(o, "sr_frames", 0);
+    t->frames += json_i64(o, "frames", 0);
+    t->decode.decode_errors += json_i64(o, "decode_errors", 0);
+    t->decode.corrupt_frames += json_i64(o, "corrupt_frames", 0);
+    t->decode.frames_i += json_i64(ft, "I", 0);
+    t->decode.frames_p += json_i64(ft, "P", 0);
+    t->decode.frames_b += json_i64(ft, "B", 0);
+    t->sr.frames += json_i64(o, "sr_frames", 0);
     t->fast.transferred_frames += tr;
-    t->fast.blocks_intra += (int64_t)json_num(bk, "intra", 0);
-    t->fast.blocks_skip += (int64_t)json_num(bk, "skip", 0);
-    t->fast.blocks_direct += (int64_t)json_num(bk, "direct", 0);
-    t->fast.blocks_inter += (int64_t)json_num(bk, "inter", 0);
-    t->fast.blocks_bi += (int64_t)json_num(bk, "bi", 0);
+    t->fast.blocks_intra += json_i64(bk, "intra", 0);
+    t->fast.blocks_skip += json_i64(bk, "skip", 0);
+    t->fast.blocks_direct += json_i64(bk, "direct", 0);
+    t->fast.blocks_inter += json_i64(bk, "inter", 0);
+    t->fast.blocks_bi += json_i64(bk, "bi", 0);
     /* every transferred frame has the same area: the shares add up by it */
-    const int64_t area = tr * (int64_t)t->in_w * t->in_h;
-    t->fast.area_transferred += area;
-    t->fast.area_fallback += (int64_t)(json_num(o, "fallback_share", 0) * (double)area + 0.5);
-    t->fast.area_intra += (int64_t)(json_num(o, "intra_share", 0) * (double)area + 0.5);
+    const double area = (double)tr * t->in_w * t->in_h;
+    t->fast.area_transferred += to_i64(area, 0);
+    t->fast.area_fallback += to_i64(json_num(o, "fallback_share", 0) * area + 0.5, 0);
+    t->fast.area_intra += to_i64(json_num(o, "intra_share", 0) * area + 0.5, 0);
     t->seconds.decode += json_num(sec, "decode", 0);
     t->seconds.sr += json_num(sec, "sr", 0);
     t->seconds.transfer += json_num(sec, "transfer", 0);
