@@ -943,6 +943,32 @@ static void test_threads_bit_identical(void **state)
     }
 }
 
+/* An AVI whose header counts one frame more than its index holds (ffmpeg
+ * writes one when it converts this MP4 with its audio: an empty chunk no
+ * demuxer hands out) is whole, not truncated; a cut one still is. */
+static void test_avi_header_count(void **state)
+{
+    (void)state;
+    char mp4[900], avi[900], cut[900], o[1024];
+    snprintf(mp4, sizeof(mp4), "%s", tu_tmp("avi-src.mp4"));
+    snprintf(avi, sizeof(avi), "%s", tu_tmp("header-count.avi"));
+    snprintf(cut, sizeof(cut), "%s", tu_tmp("header-count-cut.avi"));
+    snprintf(o, sizeof(o), "%s", tu_tmp("header-count-out.mkv"));
+    assert_int_equal(tu_run(NULL, 0, FFMPEG "-i %s -t 0.5 -vf scale=96:64 -c:v libx264 -g 25 %s",
+                            tu_src("samples/pan-540p.mp4"), mp4), 0);
+    assert_int_equal(tu_run(NULL, 0, FFMPEG "-i %s -frames:v 6 -c:v mpeg4 %s", mp4, avi), 0);
+    int rc = tu_run(out, sizeof(out), "%s -y -q -m bicubic %s %s", fastsr(), avi, o);
+    if (rc != 0 || strstr(out, "truncated"))
+        fail_msg("exit %d: %s", rc, out);
+    TuMediaInfo a;
+    assert_int_equal(tu_media_info(o, &a), 0);
+    assert_int_equal(a.frames, 6);
+    assert_int_equal(tu_run(NULL, 0, "head -c 12000 %s > %s", avi, cut), 0);
+    rc = tu_run(out, sizeof(out), "%s -y -q -m bicubic %s %s", fastsr(), cut, o);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(out, "the file is truncated"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -958,6 +984,7 @@ int main(void)
         cmocka_unit_test(test_missing_model),
         cmocka_unit_test(test_srcnn_mode),
         cmocka_unit_test(test_codecs_without_vectors),
+        cmocka_unit_test(test_avi_header_count),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_corrupt_bits),

@@ -260,7 +260,13 @@ int fsr_decoder_read(FsrDecoder *d, FsrFrame *out)
         ret = av_read_frame(d->fmt, d->pkt);
         if (ret == AVERROR_EOF) {
             d->eof_sent = 1;
-            /* The container's index promised more than the file holds. */
+            /* The container promised more than the file holds: its frame
+             * count, or the packets of its index where that has fewer (an
+             * AVI header counts the empty chunk of a skipped MPEG-4 frame,
+             * which no demuxer hands out). */
+            const int entries = avformat_index_get_entries_count(d->stream);
+            if (!d->truncated && entries > 0 && entries < d->nb_frames)
+                d->nb_frames = entries;
             if (d->nb_frames > 0 && d->packets_read < d->nb_frames)
                 d->truncated = 1;
             avcodec_send_packet(d->codec, NULL);
