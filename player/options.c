@@ -117,7 +117,7 @@ int play_parse_options(PlayOptions *o, int argc, char **argv)
         case 'k': {
             FsrKeyPolicy p;
             if (fsr_key_policy_parse(&p, optarg) < 0)
-                return bad("--keyframes '%s': use intra, every:N, adaptive[:DB] or all", optarg);
+                return bad("--keyframes '%s': use intra, every:N, adaptive[:DB], regions[:DB] or all", optarg);
             o->keyframes = optarg;
             break;
         }

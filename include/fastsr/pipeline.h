@@ -16,7 +16,7 @@ typedef enum FsrMode {
     FSR_MODE_BICUBIC = 2, /* bicubic on every frame */
 } FsrMode;
 
-#define FSR_FAST_DEFAULT_KEYFRAMES "adaptive"
+#define FSR_FAST_DEFAULT_KEYFRAMES "regions"
 #define FSR_ACCEL_DEFAULT_ARCH "eyeriss-v1-tiled"
 
 typedef struct FsrProgress {

@@ -21,7 +21,7 @@ void cli_usage(FILE *f)
             "      --model FILE       SR model (.safetensors); default: the shipped model for the scale\n"
             "  -k, --keyframes P      fast mode: which frames get SR: intra | every:N | adaptive[:DB] |\n"
             "                         regions[:DB] (SR of the regions the transfer cannot serve)\n"
-            "                         (default adaptive:0.12)\n"
+            "                         (default regions:0.5)\n"
             "      --hr-filter F      fast mode: HR interpolation: bicubic | bilinear | h264 | cubic:A\n"
             "      --fallback T       fast mode: blocks with mean |LR residual| >= T become bicubic\n"
             "                         (default 10; 0 disables)\n"
