@@ -75,6 +75,7 @@ int fsr_sr_open_flags(FsrSR **sr, const FsrModel *model, int threads, unsigned c
  * recomputed (540: two bands at 1080p). */
 #define FSR_SR_TILE_W 256
 #define FSR_SR_TILE_H 540
+#define FSR_SR_TILE_H_LR 540
 
 /* The network on a float plane, no /255 scaling and no rounding: dst gets
  * the raw output of the last layer for the rectangle (x, y, rw, rh).  Lets
