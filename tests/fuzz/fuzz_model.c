@@ -16,6 +16,8 @@
 #include "fastsr/picture.h"
 #include "fastsr/sr.h"
 
+#include "fuzz_file.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* LR picture of the forward pass */
@@ -24,28 +26,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* the harness's budget: larger networks load, but are not run */
 #define MAX_MACS_PER_PIXEL 200000
 
-static char path[512];
-
-static void remove_temp(void)
-{
-    if (path[0])
-        unlink(path);
-}
-
-static int write_input(const uint8_t *data, size_t size)
-{
-    if (!path[0]) {
-        const char *dir = getenv("TMPDIR");
-        snprintf(path, sizeof(path), "%s/fastsr-fuzz-model-%ld.safetensors", dir && *dir ? dir : "/tmp",
-                 (long)getpid());
-        atexit(remove_temp);
-    }
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return -1;
-    const int ok = fwrite(data, 1, size, f) == size;
-    return fclose(f) == 0 && ok ? 0 : -1;
-}
 
 static void forward(const FsrModel *m, int backend)
 {
@@ -85,7 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fsr_set_log_level(-1);
         quiet = 1;
     }
-    if (size > (1 << 20) || write_input(data, size) < 0)
+    const char *path = size > (1 << 20) ? NULL : fuzz_write_file("model", "safetensors", data, size);
+    if (!path)
         return 0;
     FsrModel *m = NULL;
     if (fsr_model_open(&m, path) < 0) {

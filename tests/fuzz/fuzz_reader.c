@@ -17,32 +17,13 @@
 #include "fastsr/fast.h"
 #include "fastsr/reader.h"
 
+#include "fuzz_file.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_FRAMES 48
 #define MAX_PIXELS (256 * 256)
 
-static char path[512];
-
-static void remove_temp(void)
-{
-    if (path[0])
-        unlink(path);
-}
-
-static int write_input(const uint8_t *data, size_t size)
-{
-    if (!path[0]) {
-        const char *dir = getenv("TMPDIR");
-        snprintf(path, sizeof(path), "%s/fastsr-fuzz-reader-%ld.h264", dir && *dir ? dir : "/tmp", (long)getpid());
-        atexit(remove_temp);
-    }
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return -1;
-    const int ok = fwrite(data, 1, size, f) == size;
-    return fclose(f) == 0 && ok ? 0 : -1;
-}
 
 /* What FAST and the player rely on in every map the reader hands out. */
 static void check_frame(const FsrReaderInfo *info, const FsrReaderFrame *fr)
@@ -74,7 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fsr_set_log_level(-1);
         quiet = 1;
     }
-    if (size > (1 << 20) || write_input(data, size) < 0)
+    const char *path = size > (1 << 20) ? NULL : fuzz_write_file("reader", "h264", data, size);
+    if (!path)
         return 0;
     FsrReader *r = NULL;
     FsrFast *fast = NULL;
