@@ -180,6 +180,18 @@ int fsr_fast_open(FsrFast **pf, const FsrFastSettings *s)
     return 0;
 }
 
+/* The regions policy's per-frame cell arrays. */
+static void free_cells(FsrFast *f)
+{
+    free(f->cells);
+    free(f->cell_drift);
+    free(f->cell_lrc);
+    free(f->cell_base);
+    free(f->cell_sort);
+    f->cells = NULL;
+    f->cell_drift = f->cell_lrc = f->cell_base = f->cell_sort = NULL;
+}
+
 static void pending_free(Pending *p)
 {
     fsr_picture_close(&p->lr);
@@ -200,11 +212,7 @@ void fsr_fast_close(FsrFast **pf)
         free(f->refs[i].cell_drift);
         free(f->refs[i].cell_base);
     }
-    free(f->cells);
-    free(f->cell_drift);
-    free(f->cell_lrc);
-    free(f->cell_base);
-    free(f->cell_sort);
+    free_cells(f);
     free(f->bic);
     fsr_region_plan_free(&f->plan);
     for (int i = 0; i < f->nready; i++)
@@ -359,6 +367,20 @@ static int decide_key(FsrFast *f, const Pending *p, double est)
     }
 }
 
+/* A reference's copy of a per-cell map of n floats (src NULL: none). */
+static int keep_cells(float **dst, const float *src, int n)
+{
+    if (!src) {
+        free(*dst);
+        *dst = NULL;
+        return 0;
+    }
+    if (!*dst && !(*dst = malloc(sizeof(float) * n)))
+        return -1;
+    memcpy(*dst, src, sizeof(float) * n);
+    return 0;
+}
+
 /* Keeps a reference picture; when the store is full the oldest in decode
  * order leaves (the stream cannot use more than 16). */
 static int store_ref(FsrFast *f, const Pending *p, const FsrPicture *hr, double drift, const float *cell_drift,
@@ -381,23 +403,10 @@ static int store_ref(FsrFast *f, const Pending *p, const FsrPicture *hr, double 
     slot->display = p->map.display_index;
     slot->decode = p->map.decode_index >= 0 ? p->map.decode_index : p->arrival;
     slot->drift_db = drift;
-    if (cell_drift) {
-        if (!slot->cell_drift && !(slot->cell_drift = malloc(sizeof(float) * f->cw * f->ch)))
-            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
-        memcpy(slot->cell_drift, cell_drift, sizeof(float) * f->cw * f->ch);
-    } else {
-        free(slot->cell_drift);
-        slot->cell_drift = NULL;
-    }
-    if (cell_base) {
-        if (!slot->cell_base && !(slot->cell_base = malloc(sizeof(float) * f->cw * f->ch)))
-            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
-        memcpy(slot->cell_base, cell_base, sizeof(float) * f->cw * f->ch);
-    } else {
-        free(slot->cell_base);
-        slot->cell_base = NULL;
-    }
-    return 0;
+    return keep_cells(&slot->cell_drift, cell_drift, f->cw * f->ch) < 0 ||
+                   keep_cells(&slot->cell_base, cell_base, f->cw * f->ch) < 0
+               ? fsr_error(FSR_ERR(ENOMEM), "out of memory")
+               : 0;
 }
 
 /* Sizes the regions policy's cell arrays for lr. */
@@ -405,11 +414,7 @@ static int ensure_cells(FsrFast *f, const FsrPicture *lr)
 {
     const int cw = (lr->w + REGION_CELL - 1) / REGION_CELL, ch = (lr->h + REGION_CELL - 1) / REGION_CELL;
     if (cw != f->cw || ch != f->ch || !f->cells) {
-        free(f->cells);
-        free(f->cell_drift);
-        free(f->cell_lrc);
-        free(f->cell_base);
-        free(f->cell_sort);
+        free_cells(f);
         f->cells = malloc((size_t)cw * ch);
         f->cell_drift = malloc(sizeof(float) * cw * ch);
         f->cell_lrc = malloc(sizeof(float) * cw * ch);
@@ -419,17 +424,25 @@ static int ensure_cells(FsrFast *f, const FsrPicture *lr)
             return fsr_error(FSR_ERR(ENOMEM), "out of memory");
         f->cw = cw;
         f->ch = ch;
-        for (int i = 0; i < FSR_FAST_MAX_REFS; i++) { /* drift maps of another size mean nothing */
-            free(f->refs[i].cell_drift);
-            free(f->refs[i].cell_base);
-            f->refs[i].cell_drift = NULL;
-            f->refs[i].cell_base = NULL;
+        for (int i = 0; i < FSR_FAST_MAX_REFS; i++) { /* maps of another size mean nothing */
+            keep_cells(&f->refs[i].cell_drift, NULL, 0);
+            keep_cells(&f->refs[i].cell_base, NULL, 0);
         }
     }
     return 0;
 }
 
 static int make_plan(FsrFast *f, const FsrPicture *lr);
+
+/* The cell of a reference under LR pixel (x, y) displaced by block b's
+ * list-l vector (full pixels), clamped to the picture. */
+static int ref_cell(const FsrFast *f, const FsrPicture *lr, const FsrBlock *b, int l, int x, int y)
+{
+    const int rx = x + (b->mv[l][0] >> 2), ry = y + (b->mv[l][1] >> 2);
+    const int cx = rx < 0 ? 0 : rx >= lr->w ? f->cw - 1 : rx / REGION_CELL;
+    const int cy = ry < 0 ? 0 : ry >= lr->h ? f->ch - 1 : ry / REGION_CELL;
+    return cy * f->cw + cx;
+}
 
 /* The regions policy's plan for a transferred frame: each block the
  * transfer cannot serve (the classes of transfer.c, on the same clipped
@@ -482,10 +495,8 @@ static int plan_regions(FsrFast *f, const Pending *p)
                         break;
                     }
                     /* the reference's cell under the block's displaced centre */
-                    const int rx = x + w / 2 + (b->mv[l][0] >> 2), ry = y + h / 2 + (b->mv[l][1] >> 2);
-                    const int cx = rx < 0 ? 0 : rx >= lr->w ? cw - 1 : rx / REGION_CELL;
-                    const int cy = ry < 0 ? 0 : ry >= lr->h ? ch - 1 : ry / REGION_CELL;
-                    drift += r->cell_drift ? r->cell_drift[cy * cw + cx] : LOSS_BICUBIC_DB;
+                    const int c = ref_cell(f, lr, b, l, x + w / 2, y + h / 2);
+                    drift += r->cell_drift ? r->cell_drift[c] : LOSS_BICUBIC_DB;
                     used[l] = r;
                     frac |= (b->mv[l][0] * s) & 3 || (b->mv[l][1] * s) & 3;
                     n++;
@@ -511,11 +522,9 @@ static int plan_regions(FsrFast *f, const Pending *p)
                 int n = 0;
                 for (int l = 0; l < 2; l++)
                     if (used[l]) {
-                        const int rx = cx * REGION_CELL + REGION_CELL / 2 + (b->mv[l][0] >> 2);
-                        const int ry = cy * REGION_CELL + REGION_CELL / 2 + (b->mv[l][1] >> 2);
-                        const int qx = rx < 0 ? 0 : rx >= lr->w ? cw - 1 : rx / REGION_CELL;
-                        const int qy = ry < 0 ? 0 : ry >= lr->h ? ch - 1 : ry / REGION_CELL;
-                        base += used[l]->cell_base ? used[l]->cell_base[qy * cw + qx] : 0;
+                        const int q = ref_cell(f, lr, b, l, cx * REGION_CELL + REGION_CELL / 2,
+                                               cy * REGION_CELL + REGION_CELL / 2);
+                        base += used[l]->cell_base ? used[l]->cell_base[q] : 0;
                         n++;
                     }
                 if (n && base / n > f->cell_base[c])

@@ -40,13 +40,6 @@ static void down_filter(DownFilter *f, int s)
         f->w[k] = (float)(w[k] / sum);
 }
 
-static inline int mirror(int i, int n)
-{
-    while (i < 0 || i >= n)
-        i = i < 0 ? -i - 1 : 2 * n - i - 1;
-    return i;
-}
-
 int fsr_lr_consistency_cells(float *cell_err, int cells_w, int cells_h, int cell, const uint8_t *hr,
                              ptrdiff_t hr_stride, const uint8_t *lr, ptrdiff_t lr_stride, int lw, int lh, int scale,
                              int cx0, int cy0, int cx1, int cy1)
@@ -80,7 +73,7 @@ int fsr_lr_consistency_cells(float *cell_err, int cells_w, int cells_h, int cell
         for (int x = hx0; x < hx1; x++)
             col[x] = 0;
         for (int k = 0; k < f.taps; k++) {
-            const uint8_t *row = hr + (ptrdiff_t)mirror(y0 + k, hh) * hr_stride;
+            const uint8_t *row = hr + (ptrdiff_t)fsr_mirror(y0 + k, hh) * hr_stride;
             const float wk = f.w[k];
             for (int x = hx0; x < hx1; x++)
                 col[x] += wk * row[x];
@@ -98,7 +91,7 @@ int fsr_lr_consistency_cells(float *cell_err, int cells_w, int cells_h, int cell
                     d += f.w[k] * col[x0 + k];
             } else {
                 for (int k = 0; k < f.taps; k++)
-                    d += f.w[k] * col[mirror(x0 + k, hw)];
+                    d += f.w[k] * col[fsr_mirror(x0 + k, hw)];
             }
             cells[x / cell - cx0] += fabsf(d - (float)l[x]);
         }
