@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,7 @@ typedef struct Item {
     ItemStatus status;
     int64_t frames;
     double seconds;
-    char error[256];
+    char *error; /* why it failed (owned), or NULL */
 } Item;
 
 typedef struct Batch {
@@ -105,6 +106,24 @@ static int same_file(const char *a, const char *b)
     return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
+/* Marks an item failed with its message, which may name up to three paths
+ * of any length (a fixed buffer would cut them). */
+static void item_fail(Item *it, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void item_fail(Item *it, const char *fmt, ...)
+{
+    it->status = ITEM_FAILED;
+    va_list ap;
+    va_start(ap, fmt);
+    const int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    free(it->error);
+    if (n < 0 || !(it->error = malloc((size_t)n + 1)))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(it->error, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+}
+
 /* Names each item's output; an output name two inputs would share, or one
  * that is an input itself, fails that item rather than overwrite. */
 static void name_outputs(Batch *b, const CliOptions *o)
@@ -112,21 +131,15 @@ static void name_outputs(Batch *b, const CliOptions *o)
     for (int i = 0; i < b->n; i++) {
         Item *it = &b->items[i];
         if (fsr_output_name(&o->settings, it->input, o->outdir, it->output, sizeof(it->output)) < 0) {
-            it->status = ITEM_FAILED;
-            snprintf(it->error, sizeof(it->error), "%s", fsr_last_error());
+            item_fail(it, "%s", fsr_last_error());
             continue;
         }
         for (int j = 0; j < i && it->status == ITEM_PENDING; j++)
-            if (!strcmp(b->items[j].output, it->output)) {
-                it->status = ITEM_FAILED;
-                snprintf(it->error, sizeof(it->error), "%s: would be written to %s as %s is; rename one",
-                         it->input, it->output, b->items[j].input);
-            }
-        if (it->status == ITEM_PENDING && same_file(it->input, it->output)) {
-            it->status = ITEM_FAILED;
-            snprintf(it->error, sizeof(it->error), "%s: the output %s would replace the input; choose another -o",
-                     it->input, it->output);
-        }
+            if (!strcmp(b->items[j].output, it->output))
+                item_fail(it, "%s: would be written to %s as %s is; rename one", it->input, it->output,
+                          b->items[j].input);
+        if (it->status == ITEM_PENDING && same_file(it->input, it->output))
+            item_fail(it, "%s: the output %s would replace the input; choose another -o", it->input, it->output);
     }
 }
 
@@ -169,7 +182,7 @@ int batch_run(CliOptions *o, volatile sig_atomic_t *cancel)
             break;
         }
         if (it->status == ITEM_FAILED) {
-            fprintf(stderr, "fastsr: error: [%d/%d] %s\n", i + 1, b.n, it->error);
+            fprintf(stderr, "fastsr: error: [%d/%d] %s\n", i + 1, b.n, it->error ? it->error : "out of memory");
             failed++;
             continue;
         }
@@ -192,8 +205,7 @@ int batch_run(CliOptions *o, volatile sig_atomic_t *cancel)
                 fprintf(stderr, "fastsr: error: [%d/%d] %s\n", i + 1, b.n, fsr_last_error());
                 break;
             }
-            it->status = ITEM_FAILED;
-            snprintf(it->error, sizeof(it->error), "%s", fsr_last_error());
+            item_fail(it, "%s", fsr_last_error());
             /* every line names its input, whatever the library's message says */
             char prefix[PATH_MAX + 32];
             const int named = !strncmp(fsr_last_error(), it->input, strlen(it->input));
@@ -217,8 +229,10 @@ int batch_run(CliOptions *o, volatile sig_atomic_t *cancel)
         print_table(&b, ok, skipped, failed);
     if (status == EXIT_OK && failed)
         status = EXIT_FAILED;
-    for (int i = 0; i < b.n; i++)
+    for (int i = 0; i < b.n; i++) {
         free(b.items[i].input);
+        free(b.items[i].error);
+    }
     free(b.items);
     return status;
 }
