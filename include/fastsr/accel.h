@@ -334,6 +334,18 @@ FSR_API double fsr_accel_joules(double energy, const char *energy_unit);
 FSR_API int fsr_accel_frame_cost(FsrAccelFrameCost *cost, const FsrAccelArch *arch,
                                  const FsrModel *model, int w, int h);
 
+/* The same with the activations' zeros measured on a sample: sample is the
+ * network's input (the LR luma for an LR-input model, the bicubic-upscaled
+ * luma otherwise, sw x sh), run through the chip's fixed-point datapath;
+ * its share of zeros per layer stands for the w x h frame's.  Shapes alone
+ * (fsr_accel_frame_cost) when sample is NULL, when the architecture neither
+ * gates zeros nor run-length codes them, or for an LR-input model (the
+ * fixed-point datapath runs bicubic-input models only).  layer_energy (NULL, or one per
+ * model layer) gets each layer's energy in the architecture's unit. */
+FSR_API int fsr_accel_frame_cost_sampled(FsrAccelFrameCost *cost, double *layer_energy, const FsrAccelArch *arch,
+                                         const FsrModel *model, const uint8_t *sample, ptrdiff_t stride, int sw,
+                                         int sh, int w, int h);
+
 /* FAST's transfer of an SR'd frame to a non-key frame, per HR frame.  The
  * defaults (fsr_accel_transfer_defaults) and the assumptions are described
  * in README "Accelerator model: transfer cost". */

@@ -84,7 +84,8 @@ static inline int fsr_model_layer_act(const FsrModel *m, int i)
     return a != FSR_ACT_DEFAULT ? a : i + 1 < m->n_layers ? FSR_ACT_RELU : FSR_ACT_NONE;
 }
 
-/* Loads and validates a model file.  On failure returns a negative error and
+/* Loads and validates a model file: a path, or the name of a shipped model
+ * (e.g. "fsrcnn-x2-half", see fsr_model_path).  On failure returns a negative error and
  * fsr_last_error() names the file and the problem. */
 FSR_API int fsr_model_open(FsrModel **model, const char *path);
 FSR_API void fsr_model_close(FsrModel **model);
@@ -110,10 +111,29 @@ FSR_API int fsr_model_open_empty_lr(FsrModel **model, const char *arch, int scal
  * failed save never leaves a half-written model behind. */
 FSR_API int fsr_model_save(const FsrModel *model, const char *path);
 
+/* fsr_model_save with n_extra more string entries in the file's
+ * __metadata__ (an adapted model's parent, budget and measured cost, ...);
+ * the format's own keys (arch, scale, padding, input, upsample,
+ * activations) are refused. */
+FSR_API int fsr_model_save_meta(const FsrModel *model, const char *path, int n_extra, const char *const *keys,
+                                const char *const *values);
+
+/* A __metadata__ string of a model file into buf; FSR_ERR(ENOENT) when the
+ * file has no such key. */
+FSR_API int fsr_model_file_meta(const char *path, const char *key, char *buf, size_t size);
+
+/* A deep copy (weights included); close it with fsr_model_close. */
+FSR_API int fsr_model_clone(FsrModel **copy, const FsrModel *model);
+
 /* Multiply-accumulates per output (HR) pixel (sum over layers of
  * in_ch*out_ch*kh*kw, divided by scale^2 for LR-input models, rounded):
  * 57,184 for SRCNN 9-5-5, 3,121 for FSRCNN(56,12,4) x2. */
 FSR_API long long fsr_model_macs_per_pixel(const FsrModel *model);
+
+/* The file of a model given by path or by the name of a shipped model
+ * (NAME or NAME.safetensors in the folders fsr_model_default_path
+ * searches): a name with a '/', or a file that exists, is a path. */
+FSR_API int fsr_model_path(const char *name_or_path, char *buf, size_t size);
 
 /* Path of the default SR model for a scale: srcnn-ARCH-xS.safetensors, the
  * most accurate architecture found, searched in $FASTSR_MODEL_DIR, then the

@@ -98,4 +98,25 @@ FSR_API int fsr_patches_sample(FsrPatchSource *ps, uint64_t *rng, int n, int in_
 FSR_API int fsr_patches_sample_lr(FsrPatchSource *ps, uint64_t *rng, int n, int lr_size, int out_size,
                                   int out_offset, float *inputs, float *targets);
 
+/* ---- structured pruning (fastsr-adapt) ---- */
+
+/* 1 when layer's filters (output channels) may be removed: every layer but
+ * the last (its outputs are the picture, or the pixel shuffle's phases),
+ * while it has more than one. */
+FSR_API int fsr_prune_layer_ok(const FsrModel *model, int layer);
+
+/* Importance of each filter of layer (out_ch values): the L2 norm of its
+ * weights and bias times the L2 norm of the next layer's weights that read
+ * it.  ReLU and PReLU are positively homogeneous: a filter scaled by c and
+ * its readers by 1/c compute the same network, and only the product is
+ * blind to that (a filter's own norm is not). */
+FSR_API int fsr_prune_importance(const FsrModel *model, int layer, float *importance);
+
+/* Removes the filters of layer whose keep[c] is 0, and the next layer's
+ * input channels that read them; at least one must stay. */
+FSR_API int fsr_prune_filters(FsrModel *model, int layer, const uint8_t *keep);
+
+/* Removes the n least important filters of layer (ties: lowest index). */
+FSR_API int fsr_prune_smallest(FsrModel *model, int layer, int n);
+
 #endif

@@ -21,7 +21,9 @@ void accel_sr_settings(FsrSRSettings *s, const FsrAccelArch *arch)
     s->rounding = arch->rounding;
 }
 
-int fsr_accel_net_frame_cost(FsrAccelFrameCost *cost, const FsrAccelArch *a, const FsrAccelNet *net)
+/* With layer_energy (one per layer of net, may be NULL): each layer's share. */
+static int net_frame_cost(FsrAccelFrameCost *cost, const FsrAccelArch *a, const FsrAccelNet *net,
+                          double *layer_energy)
 {
     memset(cost, 0, sizeof(*cost));
     FsrAccelReport *rep = NULL;
@@ -35,8 +37,15 @@ int fsr_accel_net_frame_cost(FsrAccelFrameCost *cost, const FsrAccelArch *a, con
     cost->dram_energy = rep->total.energy_level[FSR_ACCEL_DRAM];
     cost->dram_bytes = rep->total.dram_bytes;
     snprintf(cost->energy_unit, sizeof(cost->energy_unit), "%s", a->energy_unit);
+    for (int i = 0; layer_energy && i < rep->n_layers; i++)
+        layer_energy[i] = rep->layers[i].energy_total;
     fsr_accel_report_close(&rep);
     return 0;
+}
+
+int fsr_accel_net_frame_cost(FsrAccelFrameCost *cost, const FsrAccelArch *a, const FsrAccelNet *net)
+{
+    return net_frame_cost(cost, a, net, NULL);
 }
 
 int fsr_accel_frame_cost(FsrAccelFrameCost *cost, const FsrAccelArch *a, const FsrModel *m, int w, int h)
@@ -151,6 +160,49 @@ int accel_sr_luma(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdif
     if ((ret = accel_sr_open(&c, model, arch)) < 0)
         return ret;
     ret = accel_sr_run(c, dst, dst_stride, src, src_stride, w, h, cost);
+    accel_sr_close(&c);
+    return ret;
+}
+
+int fsr_accel_frame_cost_sampled(FsrAccelFrameCost *cost, double *layer_energy, const FsrAccelArch *arch,
+                                 const FsrModel *model, const uint8_t *sample, ptrdiff_t stride, int sw, int sh,
+                                 int w, int h)
+{
+    if (!cost || !arch || !model)
+        return fsr_error(FSR_ERR(EINVAL), "accelerator cost: NULL argument");
+    memset(cost, 0, sizeof(*cost));
+    FsrAccelNet *net = NULL;
+    int ret;
+    /* the fixed-point datapath runs bicubic-input models only: LR-input
+     * ones are priced from their shapes */
+    if (!sample || !(arch->rlc || arch->zero_gating) || model->input == FSR_INPUT_LR_Y) {
+        if ((ret = fsr_accel_net_from_model(&net, model, w, h)) >= 0)
+            ret = net_frame_cost(cost, arch, net, layer_energy);
+        fsr_accel_net_close(&net);
+        return ret;
+    }
+    AccelSr *c = NULL;
+    if ((ret = accel_sr_open(&c, model, arch)) < 0)
+        return ret;
+    const int up = model->input == FSR_INPUT_LR_Y ? model->scale : 1;
+    const ptrdiff_t dst_stride = (ptrdiff_t)sw * up;
+    uint8_t *dst = malloc((size_t)dst_stride * sh * up);
+    int64_t *zeros = calloc(c->q.n_layers, sizeof(*zeros));
+    if (!dst || !zeros) {
+        ret = fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    } else if ((ret = fixed_sr_luma(&c->dsp, dst, dst_stride, sample, stride, sw, sh, &c->q, zeros)) >= 0 &&
+               (ret = fsr_accel_net_from_model(&net, &c->shape, w, h)) >= 0) {
+        /* the sample's share of zeros stands for the whole frame's */
+        for (int i = 0; i < net->n_layers; i++) {
+            net->layers[i].ifmap_zeros = (double)zeros[i] / ((double)sw * sh * c->q.layers[i].in_ch);
+            if (i > 0)
+                net->layers[i - 1].ofmap_zeros = net->layers[i].ifmap_zeros;
+        }
+        ret = net_frame_cost(cost, &c->arch, net, layer_energy);
+    }
+    fsr_accel_net_close(&net);
+    free(zeros);
+    free(dst);
     accel_sr_close(&c);
     return ret;
 }

@@ -687,9 +687,17 @@ int fsr_model_open(FsrModel **model, const char *path)
     if (!model || !path)
         return fsr_error(FSR_ERR(EINVAL), "model: NULL argument");
     *model = NULL;
+    /* a bare name that is no file here is a shipped model's name */
+    char found[4096];
+    int ret;
+    if (!strchr(path, '/') && access(path, F_OK) != 0) {
+        if ((ret = fsr_model_path(path, found, sizeof(found))) < 0)
+            return ret;
+        path = found;
+    }
     uint8_t *file = NULL;
     size_t size = 0;
-    int ret = read_file(path, &file, &size);
+    ret = read_file(path, &file, &size);
     if (ret < 0)
         return ret;
     ret = parse_model(path, file, size, model);
@@ -699,13 +707,35 @@ int fsr_model_open(FsrModel **model, const char *path)
 
 /* ---- saving ---- */
 
+/* The keys the format itself writes: extra metadata may not replace them. */
+static int reserved_meta_key(const char *k)
+{
+    static const char *const keys[] = { "arch", "scale", "padding", "input", "upsample", "activations" };
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (!strcmp(k, keys[i]))
+            return 1;
+    return 0;
+}
+
 int fsr_model_save(const FsrModel *m, const char *path)
+{
+    return fsr_model_save_meta(m, path, 0, NULL, NULL);
+}
+
+int fsr_model_save_meta(const FsrModel *m, const char *path, int n_extra, const char *const *keys,
+                        const char *const *values)
 {
     if (!path)
         return fsr_error(FSR_ERR(EINVAL), "model: NULL path");
     int ret = fsr_model_validate(m, path);
     if (ret < 0)
         return ret;
+    if (n_extra < 0 || (n_extra && (!keys || !values)))
+        return fsr_error(FSR_ERR(EINVAL), "%s: bad extra metadata", path);
+    for (int i = 0; i < n_extra; i++)
+        if (!keys[i] || !values[i] || !keys[i][0] || reserved_meta_key(keys[i]) || !strcmp(keys[i], "__metadata__"))
+            return fsr_error(FSR_ERR(EINVAL), "%s: extra metadata key \"%s\" is empty or reserved", path,
+                             keys[i] ? keys[i] : "(null)");
     cJSON *root = cJSON_CreateObject(), *meta = cJSON_CreateObject();
     char *json = NULL;
     if (!root || !meta) {
@@ -730,6 +760,8 @@ int fsr_model_save(const FsrModel *m, const char *path)
         ok = cJSON_AddStringToObject(meta, "upsample", m->upsample == FSR_UP_DECONV ? "deconv" : "pixel_shuffle") &&
              cJSON_AddStringToObject(meta, "activations", acts);
     }
+    for (int i = 0; i < n_extra && ok; i++)
+        ok = cJSON_GetObjectItemCaseSensitive(meta, keys[i]) == NULL && cJSON_AddStringToObject(meta, keys[i], values[i]);
     size_t off = 0;
     for (int i = 0; i < m->n_layers && ok; i++) {
         const FsrConvLayer *l = &m->layers[i];
@@ -800,5 +832,66 @@ int fsr_model_save(const FsrModel *m, const char *path)
         remove(tmp);
         return fsr_error(FSR_ERR(EIO), "%s: write failed", path);
     }
+    return 0;
+}
+
+int fsr_model_file_meta(const char *path, const char *key, char *buf, size_t size)
+{
+    if (!path || !key || !buf || !size)
+        return fsr_error(FSR_ERR(EINVAL), "model: NULL argument");
+    buf[0] = 0;
+    uint8_t *file = NULL;
+    size_t fsize = 0;
+    int ret = read_file(path, &file, &fsize);
+    if (ret < 0)
+        return ret;
+    cJSON *root = NULL;
+    uint64_t hlen = 0;
+    if ((ret = parse_header(path, file, fsize, &root, &hlen)) >= 0) {
+        const char *v = meta_string(cJSON_GetObjectItemCaseSensitive(root, "__metadata__"), key);
+        if (!v)
+            ret = fsr_error(FSR_ERR(ENOENT), "%s: no metadata \"%s\"", path, key);
+        else if (strlen(v) >= size)
+            ret = fsr_error(FSR_ERR(ENAMETOOLONG), "%s: metadata \"%s\" is too long", path, key);
+        else
+            snprintf(buf, size, "%s", v);
+        cJSON_Delete(root);
+    }
+    free(file);
+    return ret;
+}
+
+int fsr_model_clone(FsrModel **out, const FsrModel *src)
+{
+    if (!out || !src || !src->layers || src->n_layers < 1 || src->n_layers > FSR_MODEL_MAX_LAYERS)
+        return fsr_error(FSR_ERR(EINVAL), "model: nothing to copy");
+    *out = NULL;
+    FsrModel *m = calloc(1, sizeof(*m));
+    if (!m || !(m->layers = calloc((size_t)src->n_layers, sizeof(*m->layers)))) {
+        free(m);
+        return fsr_error(FSR_ERR(ENOMEM), "model: out of memory");
+    }
+    FsrConvLayer *layers = m->layers;
+    *m = *src;
+    m->layers = layers;
+    for (int i = 0; i < src->n_layers; i++) {
+        const FsrConvLayer *s = &src->layers[i];
+        FsrConvLayer *d = &m->layers[i];
+        *d = *s;
+        const size_t nw = (size_t)s->out_ch * s->in_ch * s->kh * s->kw;
+        d->weight = malloc(nw * sizeof(float));
+        d->bias = malloc((size_t)s->out_ch * sizeof(float));
+        d->slope = s->slope ? malloc((size_t)s->out_ch * sizeof(float)) : NULL;
+        if (!d->weight || !d->bias || (s->slope && !d->slope)) {
+            m->n_layers = i + 1;
+            fsr_model_close(&m);
+            return fsr_error(FSR_ERR(ENOMEM), "model: out of memory");
+        }
+        memcpy(d->weight, s->weight, nw * sizeof(float));
+        memcpy(d->bias, s->bias, (size_t)s->out_ch * sizeof(float));
+        if (s->slope)
+            memcpy(d->slope, s->slope, (size_t)s->out_ch * sizeof(float));
+    }
+    *out = m;
     return 0;
 }

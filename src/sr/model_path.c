@@ -93,3 +93,26 @@ int fsr_model_default_path(int scale, char *buf, size_t size)
                      "the install's share/fastsr/models and the source tree)",
                      scale, scale);
 }
+
+int fsr_model_path(const char *name, char *buf, size_t size)
+{
+    if (!name || !buf || !size)
+        return fsr_error(FSR_ERR(EINVAL), "model: NULL argument");
+    if (strchr(name, '/') || file_exists(name)) {
+        if (snprintf(buf, size, "%s", name) >= (int)size)
+            return fsr_error(FSR_ERR(ENAMETOOLONG), "%s: path too long", name);
+        return 0;
+    }
+    const size_t len = strlen(name);
+    const int ext = len > 12 && !strcmp(name + len - 12, ".safetensors");
+    char dir[PATH_MAX];
+    for (int i = 0; i < 3; i++)
+        if (fsr_model_dir(i, dir, sizeof(dir)) == 0) {
+            snprintf(buf, size, "%s/%s%s", dir, name, ext ? "" : ".safetensors");
+            if (file_exists(buf))
+                return 0;
+        }
+    return fsr_error(FSR_ERR(ENOENT),
+                     "%s: no such model file, nor a shipped model of that name (models/README.md lists them; "
+                     "looked in $FASTSR_MODEL_DIR, the install's share/fastsr/models and the source tree)", name);
+}

@@ -242,8 +242,14 @@ int fsr_patches_sample(FsrPatchSource *ps, uint64_t *rng, int n, int in_size, in
     if (!ps->n)
         return fsr_error(FSR_ERR(ENOENT), "training data: no images");
     const int border = (in_size - out_size) / 2;
+    if (out_size < 1 || border < 0)
+        return fsr_error(FSR_ERR(EINVAL), "training data: target %d does not fit a %d patch", out_size, in_size);
     for (int p = 0; p < n; p++) {
         const Image *im = pick_image(ps, rng);
+        /* min_size keeps small images out, but a caller may ask for more */
+        if (im->w < in_size || im->h < in_size)
+            return fsr_error(FSR_ERR(EINVAL), "training data: image of %dx%d pixels is smaller than a %d patch",
+                             im->w, im->h, in_size);
         const int x0 = (int)(next_u64(rng) % (uint64_t)(im->w - in_size + 1));
         const int y0 = (int)(next_u64(rng) % (uint64_t)(im->h - in_size + 1));
         const int t = (int)(next_u64(rng) & 7);

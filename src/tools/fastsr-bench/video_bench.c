@@ -607,7 +607,7 @@ static cJSON *run_sheet(const Run *r, const Ref *ref, const VideoOptions *o)
     cJSON *sheet = NULL;
     int ret = 0;
     if (o->model)
-        snprintf(path, sizeof(path), "%s", o->model);
+        ret = fsr_model_path(o->model, path, sizeof(path));
     else
         ret = fsr_model_default_path(o->scale, path, sizeof(path));
     if (ret >= 0 && (ret = fsr_accel_arch_get(&arch, o->accel)) >= 0 &&

@@ -1,6 +1,5 @@
 /* fastsr-train: trains an SRCNN-style model, or an LR-space one (FSRCNN,
  * ESPCN), on image folders. */
-#include <dirent.h>
 #include <getopt.h>
 #include <math.h>
 #include <omp.h>
@@ -17,9 +16,9 @@
 #include "fastsr/sr.h"
 #include "fastsr/train.h"
 #include "toolutil.h"
+#include "trainutil.h"
 
 #define MAX_DIRS 16
-#define MAX_VAL 64
 
 static void usage(FILE *f)
 {
@@ -61,12 +60,6 @@ static void on_signal(int sig)
     stop = 1;
 }
 
-typedef struct ValSet {
-    int n;
-    uint8_t *rgb[MAX_VAL];
-    int w[MAX_VAL], h[MAX_VAL];
-} ValSet;
-
 /* What a checkpoint carries besides the weights. */
 typedef struct Progress {
     uint64_t rng;
@@ -74,26 +67,6 @@ typedef struct Progress {
     double best_psnr;
     int64_t best_epoch;
 } Progress;
-
-static double validate(const FsrModel *m, const ValSet *val, int scale, int threads)
-{
-    FsrSR *sr = NULL;
-    if (fsr_sr_open(&sr, m, &(FsrSRSettings){ .threads = threads }) < 0)
-        return NAN;
-    double sum = 0;
-    for (int i = 0; i < val->n; i++) {
-        FsrEvalOptions opt = { .scale = scale, .protocol = FSR_EVAL_Y_FIRST, .upscaler = FSR_EVAL_UP_IMRESIZE,
-                               .sr = sr };
-        FsrEvalResult res;
-        if (fsr_eval_rgb(&res, val->rgb[i], (ptrdiff_t)val->w[i] * 3, val->w[i], val->h[i], &opt) < 0) {
-            fsr_sr_close(&sr);
-            return NAN;
-        }
-        sum += res.psnr_y;
-    }
-    fsr_sr_close(&sr);
-    return sum / val->n;
-}
 
 enum { ARCH_SRCNN, ARCH_FSRCNN, ARCH_ESPCN };
 
@@ -228,38 +201,12 @@ static int parse_options(TrainOptions *o, int argc, char **argv)
     return 0;
 }
 
-/* Validation images: every image file in the folder, sorted.  0, or 1 with
- * the error printed. */
-static int load_val_set(ValSet *val, const char *dir)
-{
-    struct dirent **list = NULL;
-    int n = scandir(dir, &list, NULL, alphasort);
-    if (n < 0) {
-        fprintf(stderr, "fastsr-train: error: %s: cannot open validation folder\n", dir);
-        return 1;
-    }
-    for (int i = 0; i < n; i++) {
-        char path[8192];
-        snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
-        if (list[i]->d_name[0] != '.' && val->n < MAX_VAL &&
-            fsr_image_load_rgb(path, &val->rgb[val->n], &val->w[val->n], &val->h[val->n]) == 0)
-            val->n++;
-        free(list[i]);
-    }
-    free(list);
-    if (!val->n) {
-        fprintf(stderr, "fastsr-train: error: %s: no readable validation image\n", dir);
-        return 1;
-    }
-    return 0;
-}
-
 /* A training run: its data, model, optimiser and where it stands. */
 typedef struct Training {
     const TrainOptions *o;
     int threads, out_size;
     FsrPatchSource *ps;
-    ValSet val;
+    ToolValSet val;
     FsrModel *model;
     FsrTrainer *tr;
     Progress pr;
@@ -346,7 +293,7 @@ static int training_end_epoch(Training *t, int64_t step, int tty)
     const TrainOptions *o = t->o;
     Progress *pr = &t->pr;
     pr->epoch = step / t->steps_per_epoch;
-    const double psnr = t->val.n ? validate(t->model, &t->val, o->scale, t->threads) : NAN;
+    const double psnr = t->val.n ? tool_val_psnr(t->model, &t->val, t->threads) : NAN;
     if (t->val.n) {
         t->val_psnr = psnr;
         if (psnr > pr->best_psnr) {
@@ -431,8 +378,7 @@ static void training_close(Training *t)
     fsr_trainer_close(&t->tr);
     fsr_model_close(&t->model);
     fsr_patches_close(&t->ps);
-    for (int i = 0; i < t->val.n; i++)
-        free(t->val.rgb[i]);
+    tool_val_free(&t->val);
 }
 
 int main(int argc, char **argv)
@@ -446,7 +392,7 @@ int main(int argc, char **argv)
     Training t = { .o = &o, .threads = o.threads ? o.threads : omp_get_max_threads() };
     if (training_open_data(&t) < 0)
         goto fail;
-    if (o.val_dir && load_val_set(&t.val, o.val_dir))
+    if (o.val_dir && tool_val_load(&t.val, o.val_dir, "fastsr-train"))
         return 1;
     if (training_create_model(&t) < 0)
         goto fail;
