@@ -32,7 +32,7 @@ bin=${FASTSR_ADAPT:-$root/build/fastsr-adapt}
 case $name in
 fsrcnn-x2-netadapt)
     exec env OMP_WAIT_POLICY=passive "$bin" --model "$root/models/fsrcnn-x2.safetensors" "${common[@]}" \
-        --method netadapt --budget latency:50%@1920x1080 --step 0.02 --step-decay 0.98 --reps 7 \
+        --method netadapt --budget latency:50%@1920x1080 --step 0.03 --step-decay 0.99 --reps 7 \
         --short-iters 500 --warmup-iters 5000 --final-iters 30000 --lr 1e-4 --lr-last 1e-5 "$@" ;;
 fsrcnn-x2-uniform)
     # the same training as the NetAdapt run gets after its warm-up: the
@@ -43,10 +43,10 @@ fsrcnn-x2-uniform)
 srcnn-955-energy)
     exec env OMP_WAIT_POLICY=passive "$bin" --model "$root/models/srcnn-9-5-5-x2.safetensors" "${common[@]}" \
         --method energy-aware --platform eyeriss-v1 --tolerance 0.1 \
-        --short-iters 300 --warmup-iters 3000 --final-iters 5000 --lr 1e-4 --lr-last 1e-5 "$@" ;;
+        --short-iters 200 --warmup-iters 2000 --final-iters 3000 --lr 1e-4 --lr-last 1e-5 "$@" ;;
 srcnn-955-magnitude)
     exec env OMP_WAIT_POLICY=passive "$bin" --model "$root/models/srcnn-9-5-5-x2.safetensors" "${common[@]}" \
-        --method magnitude --platform eyeriss-v1 --budget energy:99%@1920x1080 --tolerance 0.1 \
-        --short-iters 300 --warmup-iters 3000 --final-iters 5000 --lr 1e-4 --lr-last 1e-5 "$@" ;;
+        --method magnitude --platform eyeriss-v1 --tolerance 0.1 \
+        --short-iters 200 --warmup-iters 2000 --final-iters 3000 --lr 1e-4 --lr-last 1e-5 "$@" ;;
 *) echo "adapt-models.sh: unknown NAME $name" >&2; exit 2 ;;
 esac

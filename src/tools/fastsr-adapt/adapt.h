@@ -32,6 +32,7 @@ typedef struct AdaptOptions {
     double step, step_decay, tolerance;
     long long short_iters, final_iters, warmup_iters;
     int max_iters, reps, threads, batch, patch, max_size, resume, quiet;
+    int wall_clock;                   /* CPU latency in wall time, not CPU time / threads */
     double lr, lr_last;
     unsigned long long seed;
 } AdaptOptions;

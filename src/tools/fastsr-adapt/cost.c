@@ -129,8 +129,12 @@ static int accel_cost(Adapt *a, const FsrModel *m, int kind, double *cost, doubl
 }
 
 /* The engine on one frame, as fastsr runs it: the fastest of reps runs after
- * a warm-up (the minimum is what load from elsewhere on the machine cannot
- * lower, so it is the steadiest figure a shared machine gives). */
+ * a warm-up.  With --clock cpu (the default) a run's time is the process's
+ * CPU time over the threads: time the cores spent on other programs does not
+ * count, so a build or a test beside the run moves it little (with
+ * OMP_WAIT_POLICY=passive, threads that wait at a barrier do not count
+ * either, so on a quiet machine it is a little below the wall time).  The
+ * minimum is what load from elsewhere cannot lower. */
 static int cpu_latency(Adapt *a, const FsrModel *m, double *ms)
 {
     const AdaptOptions *o = a->o;
@@ -143,13 +147,13 @@ static int cpu_latency(Adapt *a, const FsrModel *m, double *ms)
     const int iw = lr ? o->w / m->scale : o->w, ih = lr ? o->h / m->scale : o->h;
     double best = INFINITY;
     for (int r = 0; r <= o->reps; r++) {
-        const double t = tool_wall_seconds();
+        const double w0 = tool_wall_seconds(), c0 = tool_process_seconds();
         if (fsr_sr_luma(sr, a->out, o->w, a->in, iw, iw, ih) < 0) {
             fprintf(stderr, "fastsr-adapt: error: %s\n", fsr_last_error());
             fsr_sr_close(&sr);
             return -1;
         }
-        const double dt = tool_wall_seconds() - t;
+        const double dt = o->wall_clock ? tool_wall_seconds() - w0 : (tool_process_seconds() - c0) / o->threads;
         if (r && dt < best)   /* run 0 warms caches and pages */
             best = dt;
     }

@@ -64,6 +64,8 @@ static void usage(FILE *f)
             "  --warmup-iters N     fine-tune the parent N steps first, so that an under-trained parent\n"
             "                       does not make pruning look free (default 0)\n"
             "  --reps N             latency: timed runs per network, the fastest counts (default 5)\n"
+            "  --clock cpu|wall     CPU latency as the process's CPU time over the threads (default: other\n"
+            "                       programs on a shared machine barely move it) or as wall time\n"
             "  --batch N, --patch N, --lr X, --lr-last X, --seed N, --max-size N: as fastsr-train\n"
             "                       (defaults 16, the trainer's patch, 1e-4, lr/10, 1, 800)\n"
             "  --threads N          threads for training and the latency (default: all cores)\n"
@@ -109,7 +111,7 @@ static int parse_budget(AdaptOptions *o, const char *s)
 static int parse_options(AdaptOptions *o, int argc, char **argv)
 {
     enum { O_MODEL = 256, O_METHOD, O_BUDGET, O_PLATFORM, O_DATA, O_VAL, O_TEST, O_OUT, O_RESUME, O_STEP, O_DECAY,
-           O_MAXIT, O_TOL, O_SHORT, O_FINAL, O_WARM, O_REPS, O_BATCH, O_PATCH, O_LR, O_LRL, O_SEED, O_MAX, O_THREADS };
+           O_MAXIT, O_TOL, O_SHORT, O_FINAL, O_WARM, O_REPS, O_BATCH, O_PATCH, O_LR, O_LRL, O_SEED, O_MAX, O_THREADS, O_CLOCK };
     static const struct option opts[] = {
         { "model", required_argument, NULL, O_MODEL }, { "method", required_argument, NULL, O_METHOD },
         { "budget", required_argument, NULL, O_BUDGET }, { "platform", required_argument, NULL, O_PLATFORM },
@@ -123,6 +125,7 @@ static int parse_options(AdaptOptions *o, int argc, char **argv)
         { "patch", required_argument, NULL, O_PATCH }, { "lr", required_argument, NULL, O_LR },
         { "lr-last", required_argument, NULL, O_LRL }, { "seed", required_argument, NULL, O_SEED },
         { "max-size", required_argument, NULL, O_MAX }, { "threads", required_argument, NULL, O_THREADS },
+        { "clock", required_argument, NULL, O_CLOCK },
         { "quiet", no_argument, NULL, 'q' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof(*o));
@@ -169,6 +172,11 @@ static int parse_options(AdaptOptions *o, int argc, char **argv)
         case O_SEED: o->seed = strtoull(optarg, &end, 10); if (*end) BAD("--seed must be an integer"); break;
         case O_MAX: if (tool_parse_int(optarg, 0, 1 << 16, &o->max_size) < 0) BAD("--max-size must be >= 0"); break;
         case O_THREADS: if (tool_parse_int(optarg, 1, 256, &o->threads) < 0) BAD("--threads must be 1..256"); break;
+        case O_CLOCK:
+            if (strcmp(optarg, "cpu") && strcmp(optarg, "wall"))
+                BAD("--clock must be cpu or wall");
+            o->wall_clock = !strcmp(optarg, "wall");
+            break;
         case 'q': o->quiet = 1; break;
         case 'h': usage(stdout); return 1;
         default: BAD("unknown or incomplete option '%s' (see --help)", argv[optind - 1]);
@@ -634,6 +642,51 @@ static int probe(Adapt *a, const FsrModel *cur, int l, int n, int stage, FsrMode
     return 0;
 }
 
+/* What a binary search tries: the network for an amount of pruning,
+ * fine-tuned and validated (0), stopped by a signal (1) or failed (-1). */
+typedef int (*ProbeFn)(Adapt *a, const void *ctx, int amount, FsrModel **out, double *psnr);
+
+/* The largest amount in [0, hi] whose probe keeps the PSNR at floor_psnr or
+ * above (amount 0 is the network as it is); *kept gets its network (NULL
+ * for 0).  0, 1 when stopped by a signal, -1 on error. */
+static int largest_within(Adapt *a, ProbeFn fn, const void *ctx, int hi, double floor_psnr, FsrModel **kept,
+                          double *kept_psnr, int *amount)
+{
+    int lo = 0;
+    *kept = NULL;
+    while (lo < hi) {
+        if (adapt_stop)
+            return 1;
+        const int mid = (lo + hi + 1) / 2;
+        FsrModel *p = NULL;
+        double psnr;
+        const int r = fn(a, ctx, mid, &p, &psnr);
+        if (r)
+            return r;
+        if (psnr >= floor_psnr) {
+            lo = mid;
+            fsr_model_close(kept);
+            *kept = p, *kept_psnr = psnr;
+        } else {
+            hi = mid - 1;
+            fsr_model_close(&p);
+        }
+    }
+    *amount = lo;
+    return 0;
+}
+
+typedef struct LayerProbe {
+    const FsrModel *cur;
+    int layer, stage;
+} LayerProbe;
+
+static int probe_layer(Adapt *a, const void *ctx, int n, FsrModel **out, double *psnr)
+{
+    const LayerProbe *lp = ctx;
+    return probe(a, lp->cur, lp->layer, n, lp->stage, out, psnr);
+}
+
 /* Yang et al. 2017, with whole filters: the layers in order of the energy
  * their filters take part in (their own and the next layer's, which reads
  * them), each pruned as far as the tolerance allows (binary search on the
@@ -667,27 +720,16 @@ static int run_energy_aware(Adapt *a, FsrModel **curp, int next, int *order, int
         const double t0 = tool_wall_seconds();
         FsrModel *cur = *curp, *kept = NULL;
         const int l = order[k];
-        int lo = 0, hi = cur->layers[l].out_ch - 1;
+        int lo = 0;
         double kept_psnr = 0;
-        while (lo < hi && !adapt_stop) {
-            const int mid = (lo + hi + 1) / 2;
-            FsrModel *p = NULL;
-            double psnr;
-            const int r = probe(a, cur, l, mid, k + 1, &p, &psnr);
-            if (r < 0)
-                return -1;
-            if (r > 0)
-                break;
-            if (psnr >= floor_psnr) {
-                lo = mid;
-                fsr_model_close(&kept);
-                kept = p, kept_psnr = psnr;
-            } else {
-                hi = mid - 1;
-                fsr_model_close(&p);
-            }
+        const LayerProbe lp = { cur, l, k + 1 };
+        const int r = largest_within(a, probe_layer, &lp, cur->layers[l].out_ch - 1, floor_psnr, &kept, &kept_psnr,
+                                     &lo);
+        if (r < 0) {
+            fsr_model_close(&kept);
+            return -1;
         }
-        if (adapt_stop) {
+        if (r > 0) {
             fsr_model_close(&kept);
             break;
         }
@@ -764,57 +806,53 @@ static int magnitude_prune(const FsrModel *parent, double f, FsrModel **out)
     return 0;
 }
 
+static int probe_magnitude(Adapt *a, const void *ctx, int share, FsrModel **out, double *psnr)
+{
+    const FsrModel *cur = ctx;
+    FsrModel *p = NULL;
+    char what[48];
+    snprintf(what, sizeof(what), "magnitude %.1f%%", share * 100.0 / 64);
+    if (magnitude_prune(cur, share / 64.0, &p) < 0) {
+        fprintf(stderr, "fastsr-adapt: error: %s\n", fsr_last_error());
+        return -1;
+    }
+    const int r = finetune(a, p, a->o->short_iters, mix_seed(a->o->seed, 1, share), NULL, 0, what);
+    double c = 0;
+    if (r || !isfinite(*psnr = val_psnr(a, p)) || adapt_cost(a, p, &c) < 0) {
+        fsr_model_close(&p);
+        return r > 0 ? 1 : -1;
+    }
+    adapt_proposal_log(a, 1, what, p, c, *psnr);
+    if (!a->o->quiet)
+        fprintf(stderr, "fastsr-adapt:   %s: %.4g %s, PSNR %.3f dB (%+.3f)\n", what, c, a->unit, *psnr,
+                *psnr - a->rows[0].psnr);
+    *out = p;
+    return 0;
+}
+
+/* The largest share of the network's filters (in 1/64 steps) that the
+ * tolerance allows. */
 static int run_magnitude(Adapt *a, FsrModel **curp)
 {
-    const AdaptOptions *o = a->o;
-    const double t0 = tool_wall_seconds(), floor_psnr = a->rows[0].psnr - o->tolerance;
-    /* binary search on the share removed, in 1/64 steps */
-    int lo = 0, hi = 63;
+    const double t0 = tool_wall_seconds();
     FsrModel *kept = NULL;
     double kept_psnr = 0;
-    while (lo < hi && !adapt_stop) {
-        const int mid = (lo + hi + 1) / 2;
-        FsrModel *p = NULL;
-        char what[48];
-        snprintf(what, sizeof(what), "magnitude %.1f%%", mid * 100.0 / 64);
-        if (magnitude_prune(*curp, mid / 64.0, &p) < 0) {
-            fprintf(stderr, "fastsr-adapt: error: %s\n", fsr_last_error());
-            return -1;
-        }
-        const int r = finetune(a, p, o->short_iters, mix_seed(o->seed, 1, mid), NULL, 0, what);
-        double psnr = 0, c = 0;
-        if (r == 0 && (!isfinite(psnr = val_psnr(a, p)) || adapt_cost(a, p, &c) < 0))
-            return -1;
-        if (r) {
-            fsr_model_close(&p);
-            if (r < 0)
-                return -1;
-            break;
-        }
-        adapt_proposal_log(a, 1, what, p, c, psnr);
-        if (!o->quiet)
-            fprintf(stderr, "fastsr-adapt:   %s: %.4g %s, PSNR %.3f dB (%+.3f)\n", what, c, a->unit, psnr,
-                    psnr - a->rows[0].psnr);
-        if (psnr >= floor_psnr) {
-            lo = mid;
-            fsr_model_close(&kept);
-            kept = p, kept_psnr = psnr;
-        } else {
-            hi = mid - 1;
-            fsr_model_close(&p);
-        }
+    int share = 0;
+    const int r = largest_within(a, probe_magnitude, *curp, 63, a->rows[0].psnr - a->o->tolerance, &kept,
+                                 &kept_psnr, &share);
+    if (r || !kept) {
+        fsr_model_close(&kept);
+        return r < 0 ? -1 : 0;
     }
-    if (kept && !adapt_stop) {
-        char change[48];
-        snprintf(change, sizeof(change), "magnitude %.1f%%", lo * 100.0 / 64);
-        if (add_row(a, kept, "iter-01.safetensors", change, kept_psnr, t0) < 0)
-            return -1;
-        fsr_model_close(curp);
-        *curp = kept;
-        return save_state(a, "search", 1, NULL, 0);
+    char change[48];
+    snprintf(change, sizeof(change), "magnitude %.1f%%", share * 100.0 / 64);
+    if (add_row(a, kept, "iter-01.safetensors", change, kept_psnr, t0) < 0) {
+        fsr_model_close(&kept);
+        return -1;
     }
-    fsr_model_close(&kept);
-    return 0;
+    fsr_model_close(curp);
+    *curp = kept;
+    return save_state(a, "search", 1, NULL, 0);
 }
 
 /* Every prunable layer to round(alpha * its channels) (at least 1). */
