@@ -4,7 +4,9 @@
 #   scripts/adapt-models.sh NAME OUTDIR [fastsr-adapt options...]
 # NAME: fsrcnn-x2-netadapt (NetAdapt to half the CPU latency), fsrcnn-x2-uniform
 # (the uniform baseline at the same latency), srcnn-955-energy (energy-aware
-# pruning on eyeriss-v1), srcnn-955-magnitude (its magnitude baseline).
+# pruning on eyeriss-v1), srcnn-955-magnitude (its magnitude baseline),
+# fsrcnn-x2-control and srcnn-955-control (the parents fine-tuned as long,
+# nothing removed).
 # Needs ../shared/data (T91, Set5), apt-get install lomiri-wallpapers-16.04
 # and a Release build in build/.  Proposals are chosen on a holdout of T91
 # (every ninth image, kept out of the fine-tuning data); Set5 is only the
@@ -48,5 +50,12 @@ srcnn-955-magnitude)
     exec env OMP_WAIT_POLICY=passive "$bin" --model "$root/models/srcnn-9-5-5-x2.safetensors" "${common[@]}" \
         --method magnitude --platform eyeriss-v1 --tolerance 0.1 \
         --short-iters 200 --warmup-iters 2000 --final-iters 3000 --lr 1e-4 --lr-last 1e-5 "$@" ;;
+fsrcnn-x2-control|srcnn-955-control)
+    # no pruning, the same training: pass --final-iters = the steps the
+    # pruned run's final network got after its warm-up
+    case $name in fsrcnn*) model=fsrcnn-x2 warm=5000 ;; *) model=srcnn-9-5-5-x2 warm=2000 ;; esac
+    exec env OMP_WAIT_POLICY=passive "$bin" --model "$root/models/$model.safetensors" "${common[@]}" \
+        --method finetune --platform "$( [ "$model" = fsrcnn-x2 ] && echo cpu || echo eyeriss-v1)" \
+        --warmup-iters $warm --lr 1e-4 --lr-last 1e-5 "$@" ;;
 *) echo "adapt-models.sh: unknown NAME $name" >&2; exit 2 ;;
 esac

@@ -371,7 +371,8 @@ static void test_other_methods(void **state)
     static char text[65536];
     const char *tool = tu_tool("fastsr-adapt");
     const char *out = tu_tmp("adapt-ea");
-    tu_run(NULL, 0, "rm -rf %s %s %s %s", out, tu_tmp("adapt-mag"), tu_tmp("adapt-uni"), tu_tmp("adapt-cpu"));
+    tu_run(NULL, 0, "rm -rf %s %s %s %s %s", out, tu_tmp("adapt-mag"), tu_tmp("adapt-uni"), tu_tmp("adapt-cpu"),
+           tu_tmp("adapt-ft"));
     int rc = tu_run(text, sizeof(text), "%s --model %s " ADAPT_ARGS " --out-dir %s --method energy-aware "
                     "--platform eyeriss-v1 --tolerance 0.5 --short-iters 20 --final-iters 20", tool, srcnn_parent,
                     data_dir, val_dir, out);
@@ -395,6 +396,12 @@ static void test_other_methods(void **state)
         fail_msg("uniform exit %d: %s", rc, text);
     assert_true(row_cost(tu_tmp("adapt-uni"), "final.safetensors") <=
                 0.5 * row_cost(tu_tmp("adapt-uni"), "iter-00.safetensors") * (1 + 1e-9));
+    /* the control: the parent fine-tuned, nothing removed */
+    rc = tu_run(text, sizeof(text), "%s -q --model %s " ADAPT_ARGS " --out-dir %s --method finetune "
+                "--platform eyeriss-v1 --final-iters 20", tool, srcnn_parent, data_dir, val_dir, tu_tmp("adapt-ft"));
+    if (rc != 0)
+        fail_msg("finetune exit %d: %s", rc, text);
+    assert_true(row_cost(tu_tmp("adapt-ft"), "final.safetensors") == row_cost(tu_tmp("adapt-ft"), "iter-00.safetensors"));
     /* the CPU's latency: a shared machine's timings are noisy, so this
      * checks only that the run completes with a measured cost */
     rc = tu_run(text, sizeof(text), "%s -q --model %s " ADAPT_ARGS " --out-dir %s --budget latency:80%%@256x256 "

@@ -17,7 +17,7 @@
 #define ADAPT_MAX_DIRS 16
 #define ADAPT_MAX_ROWS 256
 
-enum AdaptMethod { M_NETADAPT, M_ENERGY_AWARE, M_MAGNITUDE, M_UNIFORM };
+enum AdaptMethod { M_NETADAPT, M_ENERGY_AWARE, M_MAGNITUDE, M_UNIFORM, M_FINETUNE, M_COUNT };
 enum CostKind { COST_LATENCY, COST_ENERGY };
 
 typedef struct AdaptOptions {

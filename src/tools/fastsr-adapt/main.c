@@ -26,7 +26,7 @@ static void on_signal(int sig)
     adapt_stop = 1;
 }
 
-static const char *const method_names[] = { "netadapt", "energy-aware", "magnitude", "uniform" };
+static const char *const method_names[M_COUNT] = { "netadapt", "energy-aware", "magnitude", "uniform", "finetune" };
 
 static void usage(FILE *f)
 {
@@ -37,13 +37,16 @@ static void usage(FILE *f)
             "of the way with its measured cost and validation PSNR.\n"
             "\n"
             "  --model MODEL        the trained model (.safetensors, any architecture fastsr runs)\n"
-            "  --method M           netadapt (default): each iteration tightens the budget by a step, makes\n"
+            "  --method M           netadapt (default), energy-aware, magnitude, uniform or finetune.\n"
+            "                       netadapt: each iteration tightens the budget by a step, makes\n"
             "                       one proposal per layer that meets it by removing that layer's least\n"
             "                       important filters, fine-tunes each briefly and keeps the most accurate;\n"
             "                       energy-aware: layers in order of their energy on --platform, each pruned\n"
             "                       as far as --tolerance allows; magnitude: the least important filters of\n"
             "                       the whole network, as far as --tolerance allows; uniform: every layer's\n"
-            "                       channels scaled by one factor until the budget is met\n"
+            "                       channels scaled by one factor until the budget is met; finetune: no\n"
+            "                       pruning, the parent fine-tuned as the others are (the control that\n"
+            "                       tells what pruning costs from what the extra training gives)\n"
             "  --budget B           latency:MS, latency:P%%, energy:J or energy:P%% (P%% of the parent's cost),\n"
             "                       optionally @WxH: the output frame the cost is for (default 1920x1080);\n"
             "                       required by netadapt and uniform, a stopping point for the others\n"
@@ -144,11 +147,11 @@ static int parse_options(AdaptOptions *o, int argc, char **argv)
         case O_MODEL: o->model = optarg; break;
         case O_METHOD:
             o->method = -1;
-            for (int i = 0; i < 4; i++)
+            for (int i = 0; i < M_COUNT; i++)
                 if (!strcmp(optarg, method_names[i]))
                     o->method = i;
             if (o->method < 0)
-                BAD("--method must be netadapt, energy-aware, magnitude or uniform");
+                BAD("--method must be netadapt, energy-aware, magnitude, uniform or finetune");
             break;
         case O_BUDGET: o->budget = optarg; if (parse_budget(o, optarg) < 0) BAD("--budget must be latency:MS, latency:P%%, energy:J or energy:P%% (P < 100), optionally @WxH"); break;
         case O_PLATFORM: o->platform = optarg; break;
@@ -1032,7 +1035,7 @@ static int run(Adapt *a)
             r = run_netadapt(a, &cur);
         else if (o->method == M_ENERGY_AWARE)
             r = run_energy_aware(a, &cur, next, order, &norder);
-        else if (a->nrows == 1)   /* magnitude and uniform: one pruning, then the final phase */
+        else if (a->nrows == 1 && o->method != M_FINETUNE)   /* one pruning, then the final phase */
             r = o->method == M_MAGNITUDE ? run_magnitude(a, &cur) : run_uniform(a, &cur);
         if (r < 0)
             goto end;
