@@ -962,8 +962,10 @@ static int final_phase(Adapt *a, FsrModel *cur)
                 a->rows[0].cost / a->rows[a->nrows - 1].cost, a->rows[0].macs, a->rows[a->nrows - 1].macs,
                 (double)a->rows[0].macs / (double)a->rows[a->nrows - 1].macs);
     }
-    remove(ckpt);
-    return save_state(a, "done", 0, NULL, 0) < 0 ? -1 : 0;
+    if (save_state(a, "done", 0, NULL, 0) < 0)
+        return -1;
+    remove(ckpt);   /* only now: a run killed before "done" resumes from it */
+    return 0;
 }
 
 static int run(Adapt *a)
@@ -1017,6 +1019,9 @@ static int run(Adapt *a)
             snprintf(change, sizeof(change), "parent +%lld steps", o->warmup_iters);
             const int r = finetune(a, cur, o->warmup_iters, mix_seed(o->seed, 0, 0), NULL, 0, "warm-up");
             if (r) {
+                if (r > 0)
+                    fprintf(stderr, "\nfastsr-adapt: interrupted in the warm-up, before anything was kept; run the "
+                                    "same command again (without --resume)\n");
                 ret = r < 0 ? -1 : 130;
                 goto end;
             }
