@@ -81,6 +81,11 @@ enum {
     FSR_UNMODELLED_NO_TYPES = 1 << 7,  /* no macroblock-type table for this frame */
     FSR_UNMODELLED_NO_HEADER = 1 << 8, /* no packet matched the frame: no lists or weights */
     FSR_UNMODELLED_MV = 1 << 9,        /* an inter macroblock without exported vectors */
+    FSR_UNMODELLED_GMC = 1 << 10,      /* MPEG-4 global motion compensation (S-VOP) */
+    FSR_UNMODELLED_DERIVED = 1 << 11,  /* vectors derived by fastsr, not read (MPEG-4 B pictures) */
+    /* the picture's side information was unusable (the reason is another
+     * bit): every block is intra and the picture gets SR like an I picture */
+    FSR_UNMODELLED_NO_MAP = 1 << 12,
 };
 
 typedef struct FsrBlockMapCounts {
