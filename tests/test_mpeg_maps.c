@@ -44,7 +44,7 @@ static const Clip clips[] = {
     { "mpeg2video", "mm-m2.mpg", "-c:v mpeg2video -q:v 2 -g 12 -bf 2", 1, 0 },
     { "mpeg4", "mm-m4.avi", "-c:v mpeg4 -q:v 2 -bf 2", 1, 0 },
     { "mpeg4 qpel+4mv", "mm-m4q.avi", "-c:v mpeg4 -q:v 2 -bf 2 -flags +qpel+mv4", 1, 0 },
-    { "mpeg4 4mv P only", "mm-m4v.avi", "-c:v mpeg4 -q:v 4 -bf 0 -flags +mv4 -mpv_flags +mv0", 0, 0 },
+    { "mpeg4 qpel+4mv P only", "mm-m4v.avi", "-c:v mpeg4 -q:v 4 -bf 0 -flags +qpel+mv4", 0, 0 },
     { "mpeg2video interlaced", "mm-m2i.mpg", "-c:v mpeg2video -q:v 2 -bf 2 -flags +ildct+ilme -top 1", 1, 1 },
 };
 #define NCLIPS ((int)(sizeof(clips) / sizeof(clips[0])))
@@ -63,10 +63,12 @@ static int make_clips(void **state)
         if (tu_run(NULL, 0, FFMPEG "-i %s -pix_fmt yuv420p %s %s", tu_tmp("mm-known.mkv"), clips[i].args,
                    tu_tmp(clips[i].file)))
             return 0;
+    /* one I picture: SR on every I picture would decide what the maps
+     * cannot (README "MPEG-2 and MPEG-4 block maps") */
     if (tu_run(NULL, 0, FFMPEG "-i %s -vf scale=160:96:flags=bicubic -pix_fmt yuv420p %s %s",
-               tu_tmp("mm-photo-hr.mkv"), clips[0].args, tu_tmp("mm-photo-m2.mpg")) ||
+               tu_tmp("mm-photo-hr.mkv"), "-c:v mpeg2video -q:v 2 -g 100 -bf 2", tu_tmp("mm-photo-m2.mpg")) ||
         tu_run(NULL, 0, FFMPEG "-i %s -vf scale=160:96:flags=bicubic -pix_fmt yuv420p %s %s",
-               tu_tmp("mm-photo-hr.mkv"), clips[1].args, tu_tmp("mm-photo-m4.avi")))
+               tu_tmp("mm-photo-hr.mkv"), "-c:v mpeg4 -q:v 2 -g 100 -bf 2", tu_tmp("mm-photo-m4.avi")))
         return 0;
     have_clips = 1;
     return 0;
@@ -79,7 +81,7 @@ static void require_clips(const char *test)
 }
 
 typedef struct Tally {
-    long frames, inter, right, bi, b_inter, b_right, intra;
+    long frames, inter, right, bi, b_inter, b_right, intra, inter8;
 } Tally;
 
 /* Reads a clip through the public reader, checking every map, and counts
@@ -121,6 +123,7 @@ static void read_clip(const Clip *c, Tally *t, FsrMpegStats *st)
             assert_true(m->type != 'I');
             if (b->flags & FSR_BLOCK_NO_REF)
                 continue;
+            t->inter8 += b->w == 8;
             /* references: P from an earlier I/P, B's lists around it */
             for (int l = 0; l < 2; l++)
                 if (b->lists & (1 << l)) {
@@ -200,8 +203,9 @@ static void known_vectors(void **state)
         FsrMpegStats st;
         read_clip(c, &t, NULL);
         clip_stats(c, &st);
-        printf("%-22s %ld frames; P: %ld of %ld inner inter blocks right; B: %ld of %ld (%ld bi); intra %ld\n",
-               c->name, t.frames, t.right, t.inter, t.b_right, t.b_inter, t.bi, t.intra);
+        printf("%-22s %ld frames; P: %ld of %ld inner inter blocks right; B: %ld of %ld (%ld bi); intra %ld; "
+               "8x8 %ld\n",
+               c->name, t.frames, t.right, t.inter, t.b_right, t.b_inter, t.bi, t.intra, t.inter8);
         printf("%-22s stream blocks %lld, exact %lld (%.1f%%), luma exact %lld (%.1f%%); skip found %lld, "
                "intra MBs %lld, field fallback %lld, derived %lld (+%lld intra), frames without vectors %lld, "
                "%.3f ms per map\n",
@@ -225,6 +229,9 @@ static void known_vectors(void **state)
             else
                 assert_true(st.derived > 0);
         }
+        /* 4MV: the encoder chooses 8x8 vectors here only with qpel */
+        if (strstr(c->name, "4mv"))
+            assert_true(t.inter8 > 0);
         if (c->interlaced)
             assert_true(st.fallback_field > 0);
         else
@@ -232,10 +239,231 @@ static void known_vectors(void **state)
     }
 }
 
+/* Where nothing was coded on top of the prediction, fastsr's prediction
+ * reproduces the decoded block exactly: at a coarse quantiser (q 20) most
+ * half-pel blocks carry no residual, and a wrong filter, rounding or
+ * chroma vector would leave next to none exact. */
+static void exact_prediction(void **state)
+{
+    (void)state;
+    require_clips(__func__);
+    static const Clip coarse[] = {
+        { "mpeg2video q20", "mm-m2-q20.mpg", "-c:v mpeg2video -q:v 20 -bf 2", 1, 0 },
+        { "mpeg4 q20", "mm-m4-q20.avi", "-c:v mpeg4 -q:v 20 -bf 0", 0, 0 },
+    };
+    for (int k = 0; k < 2; k++) {
+        const Clip *c = &coarse[k];
+        assert_int_equal(tu_run(NULL, 0, FFMPEG "-i %s -pix_fmt yuv420p %s %s", tu_tmp("mm-known.mkv"), c->args,
+                                tu_tmp(c->file)),
+                         0);
+        FsrMpegStats st;
+        clip_stats(c, &st);
+        printf("%-16s %lld stream blocks: %lld exact (%.1f%%), %lld exact in luma (%.1f%%)\n", c->name,
+               (long long)st.blocks_stream, (long long)st.blocks_exact, 100.0 * st.blocks_exact / st.blocks_stream,
+               (long long)st.blocks_exact_luma, 100.0 * st.blocks_exact_luma / st.blocks_stream);
+        assert_true(st.blocks_stream > 500);
+        assert_true(st.blocks_exact * 100 >= 15 * st.blocks_stream);
+    }
+}
+
+/* ---- FAST with stream maps through fsr_run ---- */
+
+typedef struct Measure {
+    uint8_t *hr[NFRAMES];
+    int w, h;
+    const char *model;
+    double sum;
+    int n;
+    int key[NFRAMES];
+    char type[NFRAMES];
+} Measure;
+
+static int on_frame(void *opaque, const FsrFastFrame *f)
+{
+    Measure *m = opaque;
+    if (f->display_index < 0 || f->display_index >= NFRAMES || f->hr->w != m->w || f->hr->h != m->h)
+        return -1;
+    m->sum += fsr_psnr_u8(f->hr->data[0], f->hr->stride[0], m->hr[f->display_index], m->w, m->w, m->h, 2);
+    m->key[f->display_index] = f->key;
+    m->type[f->display_index] = f->type;
+    m->n++;
+    return 0;
+}
+
+static double run_psnr(Measure *me, const char *input, FsrMode mode, int motion, const char *keys, FsrReport *r)
+{
+    FsrSettings s;
+    fsr_run_defaults(&s);
+    s.input = input;
+    s.mode = mode;
+    s.fast.motion = motion;
+    s.fast.keyframes = keys;
+    s.sr.model = me->model;
+    s.accel.arch = NULL;
+    s.threads = 1;
+    s.frame_done = on_frame;
+    s.opaque = me;
+    me->sum = 0;
+    me->n = 0;
+    if (fsr_run(&s, r) < 0)
+        fail_msg("%s: %s", input, fsr_last_error());
+    assert_int_equal(me->n, NFRAMES);
+    return me->sum / me->n;
+}
+
+static void stream_near_search(void **state)
+{
+    (void)state;
+    require_clips(__func__);
+    /* SRCNN 9-1-5, as tests/test_motion.c */
+    char model[512];
+    if (fsr_model_default_path(2, model, sizeof(model)) < 0)
+        tu_skip("the shipped x2 model is not found");
+    char *slash = strrchr(model, '/');
+    snprintf(slash ? slash + 1 : model, sizeof(model) - (size_t)(slash ? slash + 1 - model : 0),
+             "srcnn-9-1-5-x2.safetensors");
+    Measure me = { .w = 320, .h = 192, .model = model };
+    FsrReader *rd = NULL;
+    assert_int_equal(fsr_reader_open(&rd, tu_tmp("mm-photo-hr.mkv"), NULL), 0);
+    for (int i = 0; i < NFRAMES; i++) {
+        FsrReaderFrame f;
+        assert_int_equal(fsr_reader_read(rd, &f), 0);
+        me.hr[i] = malloc((size_t)me.w * me.h);
+        assert_non_null(me.hr[i]);
+        for (int y = 0; y < me.h; y++)
+            memcpy(me.hr[i] + y * me.w, f.pic.data[0] + y * f.pic.stride[0], me.w);
+    }
+    fsr_reader_close(&rd);
+    const char *inputs[2] = { "mm-photo-m2.mpg", "mm-photo-m4.avi" };
+    for (int k = 0; k < 2; k++) {
+        const char *in = tu_tmp(inputs[k]);
+        FsrReport r;
+        const double bic = run_psnr(&me, in, FSR_MODE_BICUBIC, FSR_MOTION_AUTO, NULL, &r);
+        const double sr = run_psnr(&me, in, FSR_MODE_SRCNN, FSR_MOTION_AUTO, NULL, &r);
+        const double search = run_psnr(&me, in, FSR_MODE_FAST, FSR_MOTION_SEARCH, "every:8", &r);
+        assert_string_equal(r.fast.motion, "search");
+        const double stream = run_psnr(&me, in, FSR_MODE_FAST, FSR_MOTION_STREAM, "every:8", &r);
+        assert_string_equal(r.fast.motion, "stream");
+        assert_int_equal(r.fast.searched_frames, 0);
+        assert_int_equal(r.fast.stream_map_frames, NFRAMES);
+        assert_true(r.fast.transferred_frames >= NFRAMES - 4);
+        /* the stream's last reference picture comes out of the decoder's
+         * flush without vectors: an all-intra map, so SR */
+        int last_ref = NFRAMES - 1;
+        while (last_ref > 0 && me.type[last_ref] == 'B')
+            last_ref--;
+        printf("%s: bicubic %.3f dB, srcnn %.3f dB, fast every:8 search %.3f dB, stream %.3f dB (%+.3f); "
+               "%lld SR frames, %lld all-intra pictures, %.3f ms per map\n",
+               inputs[k], bic, sr, search, stream, stream - search, (long long)r.sr.frames,
+               (long long)r.fast.stream_fallback_frames, 1e3 * r.fast.stream_map_seconds / NFRAMES);
+        assert_true(r.fast.stream_fallback_frames >= 1);
+        assert_int_equal(me.key[last_ref], 1);
+        /* bounds from measurement, with margin (README "MPEG-2 and MPEG-4
+         * block maps") */
+        assert_true(stream > search - 0.1);
+        assert_true(stream > bic + 0.2);
+        /* auto takes the stream's vectors too */
+        const double au = run_psnr(&me, in, FSR_MODE_FAST, FSR_MOTION_AUTO, "every:8", &r);
+        assert_string_equal(r.fast.motion, "stream");
+        assert_true(fabs(au - stream) < 1e-9);
+    }
+    for (int i = 0; i < NFRAMES; i++)
+        free(me.hr[i]);
+}
+
+/* ---- damaged and truncated data ---- */
+
+static int count_frame(void *opaque, const FsrFastFrame *f)
+{
+    (void)f;
+    ++*(int *)opaque;
+    return 0;
+}
+
+/* Copies src to dst with garbage over [a, b) and [c, d), cut at cut
+ * bytes (-1: whole). */
+static long damage(const char *src, const char *dst, long a, long b, long c, long d, long cut)
+{
+    FILE *in = fopen(src, "rb"), *out = fopen(dst, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    long size = 0;
+    int ch;
+    uint32_t seed = 91;
+    while ((ch = fgetc(in)) != EOF && (cut < 0 || size < cut)) {
+        if ((size >= a && size < b) || (size >= c && size < d))
+            ch = (int)(tu_rand(&seed) & 0xff);
+        fputc(ch, out);
+        size++;
+    }
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+    return size;
+}
+
+/* One run under --motion stream: with keep_going it finishes, counting the
+ * damage; without, it either finishes clean (the decoder resynchronised
+ * without a word) or fails with one clear line. */
+static void run_damaged(const char *path, int truncated)
+{
+    FsrSettings s;
+    fsr_run_defaults(&s);
+    s.input = path;
+    int frames = 0;
+    s.frame_done = count_frame;
+    s.opaque = &frames;
+    s.fast.keyframes = "every:8";
+    s.fast.motion = FSR_MOTION_STREAM;
+    s.accel.arch = NULL;
+    s.threads = 1;
+    FsrReport r;
+    const int ret = fsr_run(&s, &r);
+    if (ret == 0) {
+        assert_int_equal(r.decode.damaged, 0);
+    } else {
+        const char *e = fsr_last_error();
+        if (!strstr(e, "damaged") && !strstr(e, "truncated") && !strstr(e, "ends before"))
+            fail_msg("%s", e);
+        s.decode.keep_going = 1;
+        frames = 0;
+        assert_int_equal(fsr_run(&s, &r), 0);
+        assert_true(r.decode.damaged || r.decode.truncated);
+    }
+    printf("%s: %s, %lld frames, %lld decode errors, %lld corrupt, damaged %d, truncated %d, %lld transferred\n",
+           path, ret ? "error first" : "clean", (long long)r.frames, (long long)r.decode.decode_errors,
+           (long long)r.decode.corrupt_frames, r.decode.damaged, r.decode.truncated,
+           (long long)r.fast.transferred_frames);
+    assert_true(r.frames > 0);
+    assert_true(frames > 0);
+    assert_string_equal(r.fast.motion, "stream");
+    (void)truncated;
+}
+
+static void damaged_streams(void **state)
+{
+    (void)state;
+    require_clips(__func__);
+    const char *srcs[2] = { "mm-photo-m2.mpg", "mm-photo-m4.avi" };
+    for (int k = 0; k < 2; k++) {
+        const long size = tu_file_size(tu_tmp(srcs[k]));
+        assert_true(size > 20000);
+        char bad[1024], cut[1024];
+        snprintf(bad, sizeof(bad), "%s", tu_tmp(k ? "mm-damaged.avi" : "mm-damaged.mpg"));
+        snprintf(cut, sizeof(cut), "%s", tu_tmp(k ? "mm-cut.avi" : "mm-cut.mpg"));
+        damage(tu_tmp(srcs[k]), bad, size * 3 / 10, size * 3 / 10 + 400, size * 6 / 10, size * 6 / 10 + 600, -1);
+        run_damaged(bad, 0);
+        damage(tu_tmp(srcs[k]), cut, 0, 0, 0, 0, size * 55 / 100);
+        run_damaged(cut, 1);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(known_vectors),
+        cmocka_unit_test(exact_prediction),
+        cmocka_unit_test(stream_near_search),
+        cmocka_unit_test(damaged_streams),
     };
     return tu_result(cmocka_run_group_tests_name("mpeg_maps", tests, make_clips, NULL));
 }

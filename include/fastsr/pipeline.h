@@ -125,11 +125,19 @@ typedef struct FsrReport {
     struct {
         char keyframes[32];
         /* where the block maps came from: "stream" (H.264 side
-         * information), "search" (fastsr's motion search, fastsr/motion.h)
-         * or "none" (per-frame SR) */
+         * information, MPEG-2 / MPEG-4 Part 2 exported vectors), "search"
+         * (fastsr's motion search, fastsr/motion.h) or "none" (per-frame SR) */
         const char *motion;
         int64_t searched_frames;   /* maps made by the motion search */
         double motion_seconds;     /* spent in the motion search (counted in seconds.decode too) */
+        /* MPEG-2 / MPEG-4 Part 2 stream maps: maps made, seconds building
+         * them (counted in seconds.decode too), macroblocks that fell back
+         * to intra (field prediction), blocks with derived vectors (MPEG-4
+         * B pictures), pictures whose vectors were unusable (every block
+         * intra: SR) */
+        int64_t stream_map_frames;
+        double stream_map_seconds;
+        int64_t stream_fallback_mbs, stream_derived_blocks, stream_fallback_frames;
         int64_t transferred_frames;
         /* SR work as a share of per-frame SR (MACs): whole-frame SR counts
          * 1 per frame, region SR its rectangles with their halos; sr_work

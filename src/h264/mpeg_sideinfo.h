@@ -39,7 +39,8 @@ typedef struct FsrMpegStats {
     int64_t fallback_field;    /* macroblocks with field prediction (16x8 / 8x16 entries): intra */
     int64_t fallback_grid;     /* vectors that did not fit the macroblock grid (ignored) */
     int64_t derived;           /* MPEG-4 B blocks with direct-mode vectors from the co-located P vectors */
-    int64_t derived_intra;     /* MPEG-4 B blocks no derived vector fitted: intra */
+    int64_t derived_intra;
+    int64_t refined;           /* list vectors moved by the quarter-pel refinement */     /* MPEG-4 B blocks no derived vector fitted: intra */
     int64_t frames_no_vectors; /* P/B pictures without any exported vector: every block intra (SR) */
     int64_t frames_gmc;        /* MPEG-4 S-VOPs (global motion compensation): every block intra (SR) */
     int64_t frames_format;     /* pictures not in 8-bit 4:2:0: every block intra (SR) */
