@@ -42,6 +42,7 @@ typedef struct Clip {
 
 static const Clip clips[] = {
     { "mpeg2video", "mm-m2.mpg", "-c:v mpeg2video -q:v 2 -g 12 -bf 2", 1, 0 },
+    { "mpeg2video P only", "mm-m2p.mpg", "-c:v mpeg2video -q:v 2 -bf 0", 0, 0 },
     { "mpeg4", "mm-m4.avi", "-c:v mpeg4 -q:v 2 -bf 2", 1, 0 },
     { "mpeg4 qpel+4mv", "mm-m4q.avi", "-c:v mpeg4 -q:v 2 -bf 2 -flags +qpel+mv4", 1, 0 },
     { "mpeg4 qpel+4mv P only", "mm-m4v.avi", "-c:v mpeg4 -q:v 4 -bf 0 -flags +qpel+mv4", 0, 0 },
