@@ -267,6 +267,65 @@ static void exact_prediction(void **state)
     }
 }
 
+/* MPEG-2 field pictures are found in the packets (libavcodec's frames do
+ * not say): an elementary stream whose later pictures are marked as field
+ * pictures (picture_structure patched; the decoder then conceals what it
+ * cannot decode) gets all-intra maps from there on, counted, and no crash;
+ * the unpatched stream has none. */
+static void field_pictures(void **state)
+{
+    (void)state;
+    require_clips(__func__);
+    const char *es = tu_tmp("mm-field.m2v"), *patched = tu_tmp("mm-field-patched.m2v");
+    assert_int_equal(tu_run(NULL, 0, FFMPEG "-i %s -pix_fmt yuv420p -c:v mpeg2video -q:v 2 -bf 0 %s",
+                            tu_tmp("mm-known.mkv"), es),
+                     0);
+    FILE *in = fopen(es, "rb");
+    assert_non_null(in);
+    static uint8_t buf[1 << 20];
+    const size_t n = fread(buf, 1, sizeof(buf), in);
+    fclose(in);
+    assert_true(n > 1000 && n < sizeof(buf));
+    Clip c = { "field", "mm-field.m2v", "", 0, 0 };
+    FsrMpegStats st;
+    clip_stats(&c, &st);
+    assert_int_equal(st.field_packets, 0);
+    assert_int_equal(st.frames_field, 0);
+    /* picture coding extensions from the 9th picture on: top field */
+    int pics = 0, marked = 0;
+    for (size_t i = 0; i + 6 < n; i++)
+        if (!buf[i] && !buf[i + 1] && buf[i + 2] == 1 && buf[i + 3] == 0xB5 && (buf[i + 4] >> 4) == 8 && ++pics > 8) {
+            buf[i + 6] = (uint8_t)((buf[i + 6] & ~3) | 1);
+            marked++;
+        }
+    assert_true(marked > 0);
+    FILE *out = fopen(patched, "wb");
+    assert_non_null(out);
+    assert_int_equal(fwrite(buf, 1, n, out), n);
+    assert_int_equal(fclose(out), 0);
+    c.file = "mm-field-patched.m2v";
+    FsrSideInfo *si = NULL;
+    assert_int_equal(fsr_sideinfo_open(&si, tu_tmp(c.file), NULL), 0);
+    FsrSideInfoFrame f;
+    int ret, frames = 0, no_map = 0;
+    while ((ret = fsr_sideinfo_read(si, &f)) == 0) {
+        frames++;
+        if (f.map->unmodelled & FSR_UNMODELLED_NO_MAP) {
+            assert_true(f.map->unmodelled & FSR_UNMODELLED_FIELD);
+            assert_int_equal(f.map->counts.intra, f.map->nb_blocks);
+            no_map++;
+        }
+    }
+    assert_true(ret >= 0 || frames > 0);
+    assert_int_equal(fsr_sideinfo_mpeg_stats(si, &st), 1);
+    fsr_sideinfo_close(&si);
+    printf("%d pictures marked as fields: %lld field packets, %d frames, %d all-intra maps\n", marked,
+           (long long)st.field_packets, frames, no_map);
+    assert_true(st.field_packets > 0);
+    assert_true(no_map > 0);
+    assert_int_equal(st.frames_field, no_map);
+}
+
 /* ---- FAST with stream maps through fsr_run ---- */
 
 typedef struct Measure {
@@ -463,6 +522,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(known_vectors),
         cmocka_unit_test(exact_prediction),
+        cmocka_unit_test(field_pictures),
         cmocka_unit_test(stream_near_search),
         cmocka_unit_test(damaged_streams),
     };

@@ -20,7 +20,14 @@
  *   both lists:  clip(((p0 * weight[0][c] + p1 * weight[1][c] + (1 << d)) >> (d + 1))
  *                     + ((offset[0][c] + offset[1][c] + 1) >> 1))
  * Unweighted blocks carry d = 0, weights 1, offsets 0 (the plain average);
- * implicit B weights carry d = 5 and w0 + w1 = 64. */
+ * implicit B weights carry d = 5 and w0 + w1 = 64.
+ *
+ * MPEG-2 and MPEG-4 Part 2 maps (src/h264/mpeg_sideinfo.h) have the same
+ * shape: 16x16 blocks, 8x8 for MPEG-4 4MV; lists 1 = the past and 2 = the
+ * future reference; vectors in LR quarter-pel (the stream's, refined by a
+ * quarter sample where fastsr's prediction matches better; MPEG-4 B
+ * pictures' derived: FSR_UNMODELLED_DERIVED); the residual is taken
+ * against the H.264 6-tap / bilinear prediction above, unweighted. */
 #ifndef FASTSR_BLOCKMAP_H
 #define FASTSR_BLOCKMAP_H
 
@@ -102,7 +109,8 @@ typedef struct FsrBlockMapCounts {
 } FsrBlockMapCounts;
 
 typedef struct FsrBlockMap {
-    int side_info;         /* 1: H.264 block map below; 0: codec without side information */
+    int side_info;         /* 1: block map below (H.264, MPEG-2, MPEG-4 Part 2, or the motion
+                              search's); 0: codec without side information */
     int64_t display_index; /* output order, from 0 */
     int64_t decode_index;  /* coded order, from 0 (-1 unknown) */
     int64_t pts;

@@ -30,6 +30,7 @@ typedef struct Held {
     AVFrame *av;
     FsrFrame f;            /* facts; f.pic the displayed view; f.av NULL */
     FsrPicture coded;      /* the macroblock-aligned picture inside av */
+    FsrPicture own;        /* a copy of f.pic when it is the decoder's converted one */
     AVMotionVector *mvs;
     int nb_mvs;
     int scale;             /* motion_scale of its vectors, 0 none */
@@ -116,6 +117,7 @@ void fsr_mpeg_side_close(FsrMpegSide **pms)
     for (int i = 0; i < ms->nheld; i++) {
         held_clear(ms->held[i]);
         av_frame_free(&ms->held[i]->av);
+        fsr_picture_close(&ms->held[i]->own);
         free(ms->held[i]);
     }
     free(ms->held);
@@ -131,6 +133,20 @@ void fsr_mpeg_side_close(FsrMpegSide **pms)
 }
 
 void fsr_mpeg_side_stats(const FsrMpegSide *ms, FsrMpegStats *st) { *st = ms->st; }
+
+void fsr_mpeg_side_packet(FsrMpegSide *ms, const uint8_t *data, int size)
+{
+    if (ms->mpeg4 || !data)
+        return;
+    /* picture coding extension: 00 00 01 B5, extension id 8 in the high
+     * nibble, picture_structure the low two bits of the third byte */
+    for (int i = 0; i + 6 < size; i++)
+        if (!data[i] && !data[i + 1] && data[i + 2] == 1 && data[i + 3] == 0xB5 && (data[i + 4] >> 4) == 8 &&
+            (data[i + 6] & 3) != 3) {
+            ms->st.field_packets++;
+            return;
+        }
+}
 
 /* ---- pictures held for reordering and reference ---- */
 
@@ -274,6 +290,15 @@ static int intake(FsrMpegSide *ms, const FsrFrame *f)
     }
     h->coded.buf = NULL;
     h->f.pic = f->pic; /* points into av's buffer, which the reference keeps */
+    if (av->format != AV_PIX_FMT_YUV420P && av->format != AV_PIX_FMT_YUVJ420P) {
+        /* the decoder's 4:2:0 conversion is overwritten by the next frame */
+        if (fsr_picture_copy(&h->own, &f->pic) < 0) {
+            held_clear(h);
+            return FSR_ERR(ENOMEM);
+        }
+        h->f.pic = h->own;
+        h->f.pic.buf = NULL;
+    }
     h->type = f->pict_type == 'S' ? 'S' : f->pict_type == 'B' ? 'B' : f->pict_type == 'I' ? 'I' : 'P';
     const AVFrameSideData *sd = av_frame_get_side_data(av, AV_FRAME_DATA_MOTION_VECTORS);
     if (sd && sd->size >= sizeof(AVMotionVector)) {
@@ -937,6 +962,11 @@ static int build(FsrMpegSide *ms, Held *h)
     if (h->av->format != AV_PIX_FMT_YUV420P && h->av->format != AV_PIX_FMT_YUVJ420P) {
         whole = FSR_UNMODELLED_FORMAT;
         ms->st.frames_format++;
+    } else if (ms->st.field_packets) {
+        /* field pictures: where libavcodec puts their vectors was not
+         * measured (no encoder at hand makes them), so no map is made */
+        whole = FSR_UNMODELLED_FIELD;
+        ms->st.frames_field++;
     } else if (h->type == 'S') {
         whole = FSR_UNMODELLED_GMC;
         ms->st.frames_gmc++;

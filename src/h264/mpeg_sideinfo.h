@@ -44,6 +44,8 @@ typedef struct FsrMpegStats {
     int64_t frames_no_vectors; /* P/B pictures without any exported vector: every block intra (SR) */
     int64_t frames_gmc;        /* MPEG-4 S-VOPs (global motion compensation): every block intra (SR) */
     int64_t frames_format;     /* pictures not in 8-bit 4:2:0: every block intra (SR) */
+    int64_t field_packets;     /* MPEG-2 packets with a field picture */
+    int64_t frames_field;      /* pictures made all intra (SR) once field pictures were seen */
     int64_t missing_refs;      /* list entries whose reference picture was not available */
     double seconds;            /* wall-clock time building maps */
 } FsrMpegStats;
@@ -52,6 +54,12 @@ typedef struct FsrMpegSide FsrMpegSide;
 
 /* codec_id: AV_CODEC_ID_MPEG2VIDEO or AV_CODEC_ID_MPEG4. */
 int fsr_mpeg_side_open(FsrMpegSide **ms, int codec_id);
+
+/* A packet of the stream, in decode order, before the decoder sees it:
+ * MPEG-2 field pictures (picture_structure of the picture coding
+ * extension other than "frame") are found here, since libavcodec's frames
+ * do not say.  From the first one on, maps are all intra (SR). */
+void fsr_mpeg_side_packet(FsrMpegSide *ms, const uint8_t *data, int size);
 
 /* The next picture in display order with its map (valid until the next
  * call): 0, 1 at the end, or a negative error. */

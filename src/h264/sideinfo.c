@@ -237,6 +237,8 @@ static int hook_open(void *opaque, AVCodecContext *avctx, const AVStream *st)
 static int hook_packet(void *opaque, const AVPacket *pkt)
 {
     FsrSideInfo *si = opaque;
+    if (si->mpeg)
+        fsr_mpeg_side_packet(si->mpeg, pkt->data, pkt->size);
     if (!si->supported || si->mpeg)
         return 0;
     if (si->naus >= si->aus_cap) {
