@@ -418,9 +418,11 @@ static void stream_near_search(void **state)
                (long long)r.fast.stream_fallback_frames, 1e3 * r.fast.stream_map_seconds / NFRAMES);
         assert_true(r.fast.stream_fallback_frames >= 1);
         assert_int_equal(me.key[last_ref], 1);
-        /* bounds from measurement, with margin (README "MPEG-2 and MPEG-4
-         * block maps") */
-        assert_true(stream > search - 0.1);
+        /* bounds from measurement, with margin: -0.087 (MPEG-2) and -0.070
+         * (MPEG-4) dB against the search on this small clip, where a third
+         * of the macroblocks touch an edge (README "MPEG-2 and MPEG-4 block
+         * maps") */
+        assert_true(stream > search - 0.15);
         assert_true(stream > bic + 0.2);
         /* auto takes the stream's vectors too */
         const double au = run_psnr(&me, in, FSR_MODE_FAST, FSR_MOTION_AUTO, "every:8", &r);
