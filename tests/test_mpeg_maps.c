@@ -240,10 +240,10 @@ static void known_vectors(void **state)
     }
 }
 
-/* Where nothing was coded on top of the prediction, fastsr's prediction
- * reproduces the decoded block exactly: at a coarse quantiser (q 20) most
- * half-pel blocks carry no residual, and a wrong filter, rounding or
- * chroma vector would leave next to none exact. */
+/* Where nothing was coded on top of the prediction, fastsr's MPEG
+ * prediction reproduces the decoded block exactly: at a coarse quantiser
+ * (q 20) most half-pel blocks carry no residual, and a wrong filter,
+ * rounding or chroma vector leaves far fewer exact. */
 static void exact_prediction(void **state)
 {
     (void)state;
@@ -263,7 +263,10 @@ static void exact_prediction(void **state)
                (long long)st.blocks_stream, (long long)st.blocks_exact, 100.0 * st.blocks_exact / st.blocks_stream,
                (long long)st.blocks_exact_luma, 100.0 * st.blocks_exact_luma / st.blocks_stream);
         assert_true(st.blocks_stream > 500);
-        assert_true(st.blocks_exact * 100 >= 15 * st.blocks_stream);
+        /* measured 70.0% (MPEG-2) and 41.5% (MPEG-4); MPEG-2's bilinear
+         * rounding dropped gives 32% (scripts/mutations/mpeg-maps-no-rounding) */
+        static const int min_exact[2] = { 55, 35 };
+        assert_true(st.blocks_exact * 100 >= min_exact[k] * st.blocks_stream);
     }
 }
 
