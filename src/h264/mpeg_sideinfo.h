@@ -17,10 +17,12 @@
  * future reference has arrived.  Decode indices are recovered from that
  * order (a reference picture is decoded before the B pictures before it).
  *
- * The prediction is fastsr's: half-pel bilinear with MPEG rounding (MPEG-4
- * P pictures: both rounding types are tried), MPEG-4 quarter-pel luma
- * approximated by H.264's 6-tap filter, chroma vectors derived as each
- * standard does; the residual is the decoded picture minus it. */
+ * The prediction is fastsr's model of MPEG's: half-pel bilinear with MPEG
+ * rounding (MPEG-4 P pictures: both rounding types are tried), MPEG-4
+ * quarter-pel luma approximated by H.264's 6-tap filter, chroma vectors
+ * derived as each standard does; the residual is the decoded picture minus
+ * it.  Derived vectors (MPEG-4 B) are refined by quarter samples and
+ * predicted with the H.264 kernels instead. */
 #ifndef FASTSR_SRC_MPEG_SIDEINFO_H
 #define FASTSR_SRC_MPEG_SIDEINFO_H
 
@@ -40,7 +42,7 @@ typedef struct FsrMpegStats {
     int64_t fallback_grid;     /* vectors that did not fit the macroblock grid (ignored) */
     int64_t derived;           /* MPEG-4 B blocks with direct-mode vectors from the co-located P vectors */
     int64_t derived_intra;
-    int64_t refined;           /* list vectors moved by the quarter-pel refinement */     /* MPEG-4 B blocks no derived vector fitted: intra */
+    int64_t refined;           /* derived list vectors moved by the quarter-pel refinement */     /* MPEG-4 B blocks no derived vector fitted: intra */
     int64_t frames_no_vectors; /* P/B pictures without any exported vector: every block intra (SR) */
     int64_t frames_gmc;        /* MPEG-4 S-VOPs (global motion compensation): every block intra (SR) */
     int64_t frames_format;     /* pictures not in 8-bit 4:2:0: every block intra (SR) */
