@@ -24,10 +24,11 @@
  *
  * MPEG-2 and MPEG-4 Part 2 maps (src/h264/mpeg_sideinfo.h) have the same
  * shape: 16x16 blocks, 8x8 for MPEG-4 4MV; lists 1 = the past and 2 = the
- * future reference; vectors in LR quarter-pel (the stream's, refined by a
- * quarter sample where fastsr's prediction matches better; MPEG-4 B
- * pictures' derived: FSR_UNMODELLED_DERIVED); the residual is taken
- * against the H.264 6-tap / bilinear prediction above, unweighted. */
+ * future reference; vectors in LR quarter-pel, the stream's as coded, and
+ * the residual against fastsr's model of MPEG's prediction (bilinear
+ * half-pel, unweighted); MPEG-4 B pictures' vectors are derived and
+ * refined (FSR_UNMODELLED_DERIVED), their residual against the H.264
+ * prediction above. */
 #ifndef FASTSR_BLOCKMAP_H
 #define FASTSR_BLOCKMAP_H
 
