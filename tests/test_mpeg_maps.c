@@ -501,7 +501,8 @@ static void run_damaged(const char *path, int truncated)
     assert_true(r.frames > 0);
     assert_true(frames > 0);
     assert_string_equal(r.fast.motion, "stream");
-    (void)truncated;
+    if (truncated)
+        assert_true(r.frames < NFRAMES);
 }
 
 static void damaged_streams(void **state)
@@ -517,7 +518,8 @@ static void damaged_streams(void **state)
         snprintf(cut, sizeof(cut), "%s", tu_tmp(k ? "mm-cut.avi" : "mm-cut.mpg"));
         damage(tu_tmp(srcs[k]), bad, size * 3 / 10, size * 3 / 10 + 400, size * 6 / 10, size * 6 / 10 + 600, -1);
         run_damaged(bad, 0);
-        damage(tu_tmp(srcs[k]), cut, 0, 0, 0, 0, size * 55 / 100);
+        /* the MPEG program stream pads: its video ends near 45% of the file */
+        damage(tu_tmp(srcs[k]), cut, 0, 0, 0, 0, size * (k ? 55 : 30) / 100);
         run_damaged(cut, 1);
     }
 }
