@@ -855,8 +855,8 @@ static void test_probe_tool(void **state)
     assert_non_null(strstr(out, "/nonexistent.mp4"));
     /* a codec without side information says so, and shows the motion
      * search's maps: an intra first frame, then inter blocks */
-    const char *m4v = tu_tmp("mpeg4.mkv");
-    assert_int_equal(tu_run(NULL, 0, "ffmpeg -nostdin -loglevel error -y -i '%s' -frames:v 3 -c:v mpeg4 '%s'",
+    const char *m4v = tu_tmp("ffv1.mkv");
+    assert_int_equal(tu_run(NULL, 0, "ffmpeg -nostdin -loglevel error -y -i '%s' -frames:v 3 -c:v ffv1 '%s'",
                             clip[CLIP_A], m4v), 0);
     const char *pj = tu_tmp("probe-m4.jsonl");
     assert_int_equal(tu_run(out, sizeof(out), "'%s' --json '%s' '%s'", tu_tool("fastsr-probe"), pj, m4v), 0);

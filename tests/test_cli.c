@@ -415,8 +415,8 @@ static void test_srcnn_mode(void **state)
 }
 
 /* README "Motion search": streams whose side information fastsr does not
- * read get block maps from fastsr's own motion search.  An MPEG-4 Part 2
- * clip and an FFV1 one (no vectors at all): fast mode (--motion auto)
+ * read get block maps from fastsr's own motion search.  An HEVC clip and
+ * an FFV1 one (no vectors at all): fast mode (--motion auto)
  * transfers frames without a warning, the report says where the maps came
  * from, and every frame keeps its timing and the x2 size; with --motion
  * stream it warns once, runs SR on every frame (the file is byte for byte
@@ -429,7 +429,7 @@ static void test_codecs_without_vectors(void **state)
     assert_int_equal(tu_tiny_model(model, 2), 0);
     static const struct {
         const char *file, *encoder, *codec;
-    } cases[] = { { "mpeg4-part2.avi", "mpeg4", "mpeg4" }, { "ffv1.mkv", "ffv1", "ffv1" } };
+    } cases[] = { { "hevc.mkv", "libx265 -x265-params log-level=error", "hevc" }, { "ffv1.mkv", "ffv1", "ffv1" } };
     for (int k = 0; k < 2; k++) {
         char in[900], of[1024], ost[1024], os[1024], ob[1024], rep[1024], line[3000], text[65536];
         snprintf(in, sizeof(in), "%s", tu_tmp(cases[k].file));
@@ -482,6 +482,25 @@ static void test_codecs_without_vectors(void **state)
         assert_int_not_equal(tu_run(NULL, 0, "cmp -s %s %s", ost, ob), 0);
         assert_int_not_equal(tu_run(NULL, 0, "cmp -s %s %s", of, os), 0);
     }
+    /* MPEG-4 Part 2 (README "MPEG-2 and MPEG-4 block maps"): --motion auto
+     * reads the stream's own vectors, without a warning and without the
+     * search */
+    char in[900], of[1024], rep[1024], text[65536];
+    snprintf(in, sizeof(in), "%s", tu_tmp("mpeg4-part2.avi"));
+    snprintf(of, sizeof(of), "%s-fast.mkv", in);
+    snprintf(rep, sizeof(rep), "%s.json", in);
+    assert_int_equal(tu_run(NULL, 0, FFMPEG "-f lavfi -i testsrc2=size=96x64:rate=25 -t 0.4 -c:v mpeg4 %s", in), 0);
+    int rc = tu_run(out, sizeof(out), "%s -y -m fast -k every:4 --model %s --preset ultrafast --report %s %s %s",
+                    fastsr(), model, rep, in, of);
+    if (rc != 0)
+        fail_msg("exit %d: %s", rc, out);
+    if (strstr(out, "warning"))
+        fail_msg("mpeg4: a warning with stream maps: %s", out);
+    assert_int_equal(report_number(rep, "searched_frames"), 0);
+    assert_true(report_number(rep, "transferred_frames") > 0);
+    assert_true(tu_read_file(rep, text, sizeof(text)) > 0);
+    assert_non_null(strstr(text, "\"stream\""));
+    assert_non_null(strstr(text, "\"stream_maps\""));
 }
 
 /* Runs fastsr on a bad input and checks the failure contract. */

@@ -20,7 +20,15 @@
  *   both lists:  clip(((p0 * weight[0][c] + p1 * weight[1][c] + (1 << d)) >> (d + 1))
  *                     + ((offset[0][c] + offset[1][c] + 1) >> 1))
  * Unweighted blocks carry d = 0, weights 1, offsets 0 (the plain average);
- * implicit B weights carry d = 5 and w0 + w1 = 64. */
+ * implicit B weights carry d = 5 and w0 + w1 = 64.
+ *
+ * MPEG-2 and MPEG-4 Part 2 maps (src/h264/mpeg_sideinfo.h) have the same
+ * shape: 16x16 blocks, 8x8 for MPEG-4 4MV; lists 1 = the past and 2 = the
+ * future reference; vectors in LR quarter-pel, the stream's as coded, and
+ * the residual against fastsr's model of MPEG's prediction (bilinear
+ * half-pel, unweighted); MPEG-4 B pictures' vectors are derived and
+ * refined (FSR_UNMODELLED_DERIVED), their residual against the H.264
+ * prediction above. */
 #ifndef FASTSR_BLOCKMAP_H
 #define FASTSR_BLOCKMAP_H
 
@@ -81,6 +89,11 @@ enum {
     FSR_UNMODELLED_NO_TYPES = 1 << 7,  /* no macroblock-type table for this frame */
     FSR_UNMODELLED_NO_HEADER = 1 << 8, /* no packet matched the frame: no lists or weights */
     FSR_UNMODELLED_MV = 1 << 9,        /* an inter macroblock without exported vectors */
+    FSR_UNMODELLED_GMC = 1 << 10,      /* MPEG-4 global motion compensation (S-VOP) */
+    FSR_UNMODELLED_DERIVED = 1 << 11,  /* vectors derived by fastsr, not read (MPEG-4 B pictures) */
+    /* the picture's side information was unusable (the reason is another
+     * bit): every block is intra and the picture gets SR like an I picture */
+    FSR_UNMODELLED_NO_MAP = 1 << 12,
 };
 
 typedef struct FsrBlockMapCounts {
@@ -97,7 +110,8 @@ typedef struct FsrBlockMapCounts {
 } FsrBlockMapCounts;
 
 typedef struct FsrBlockMap {
-    int side_info;         /* 1: H.264 block map below; 0: codec without side information */
+    int side_info;         /* 1: block map below (H.264, MPEG-2, MPEG-4 Part 2, or the motion
+                              search's); 0: codec without side information */
     int64_t display_index; /* output order, from 0 */
     int64_t decode_index;  /* coded order, from 0 (-1 unknown) */
     int64_t pts;

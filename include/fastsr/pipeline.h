@@ -27,7 +27,8 @@ typedef struct FsrProgress {
 
 /* Where fast mode's block maps come from. */
 typedef enum FsrMotionSource {
-    FSR_MOTION_AUTO = 0,   /* the stream's side information where fastsr reads it (H.264), else search */
+    FSR_MOTION_AUTO = 0,   /* the stream's side information where fastsr reads it (H.264, MPEG-2,
+                              MPEG-4 Part 2), else search */
     FSR_MOTION_STREAM = 1, /* the stream's only: other codecs get per-frame SR */
     FSR_MOTION_SEARCH = 2, /* fastsr's motion search on the decoded pictures, for every codec */
     FSR_MOTION_NONE = 3,   /* no block maps: per-frame SR */
@@ -125,11 +126,19 @@ typedef struct FsrReport {
     struct {
         char keyframes[32];
         /* where the block maps came from: "stream" (H.264 side
-         * information), "search" (fastsr's motion search, fastsr/motion.h)
-         * or "none" (per-frame SR) */
+         * information, MPEG-2 / MPEG-4 Part 2 exported vectors), "search"
+         * (fastsr's motion search, fastsr/motion.h) or "none" (per-frame SR) */
         const char *motion;
         int64_t searched_frames;   /* maps made by the motion search */
         double motion_seconds;     /* spent in the motion search (counted in seconds.decode too) */
+        /* MPEG-2 / MPEG-4 Part 2 stream maps: maps made, seconds building
+         * them (counted in seconds.decode too), macroblocks that fell back
+         * to intra (field prediction), blocks with derived vectors (MPEG-4
+         * B pictures), pictures whose vectors were unusable (every block
+         * intra: SR) */
+        int64_t stream_map_frames;
+        double stream_map_seconds;
+        int64_t stream_fallback_mbs, stream_derived_blocks, stream_fallback_frames;
         int64_t transferred_frames;
         /* SR work as a share of per-frame SR (MACs): whole-frame SR counts
          * 1 per frame, region SR its rectangles with their halos; sr_work

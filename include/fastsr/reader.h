@@ -1,7 +1,8 @@
 /* The reader: decodes the video stream of a media file into 8-bit 4:2:0
  * pictures in display order, each with its block map (fastsr/blockmap.h),
  * which is what fsr_fast_push needs.  Block maps come from H.264 side
- * information; other codecs (and readers opened without block maps) give
+ * information and from the vectors libavcodec exports for MPEG-2 and
+ * MPEG-4 Part 2; other codecs (and readers opened without block maps) give
  * maps with side_info == 0, for which FAST runs SR on every frame.
  *
  * The writer encodes pictures as H.264 (libx264) with the timing, aspect
@@ -27,8 +28,8 @@ typedef struct FsrRational {
 } FsrRational;
 
 typedef struct FsrReaderSettings {
-    /* 1 (default): block maps from H.264 side information; the decoder then
-     * runs on one thread (libavcodec's frame threads race on it).
+    /* 1 (default): block maps from H.264 / MPEG-2 / MPEG-4 Part 2 side
+     * information; the decoder then runs on one thread (libavcodec's frame threads race on it).
      * 0: pictures only, with maps that carry no side information. */
     int block_maps;
     int threads;           /* decoding threads without block maps; 0: libavcodec's choice */
@@ -44,7 +45,7 @@ typedef struct FsrReaderInfo {
     /* the video codec, with the pixel format when that is what rules side
      * information out, e.g. "h264 (yuv444p)" */
     const char *codec_name;
-    int side_info;         /* 1: maps carry H.264 side information */
+    int side_info;         /* 1: maps carry the stream's side information (H.264, MPEG-2, MPEG-4 Part 2) */
 } FsrReaderInfo;
 
 typedef struct FsrReaderFrame {

@@ -350,6 +350,9 @@ static int decide_key(FsrFast *f, const Pending *p, double est)
     const FsrBlockMap *m = &p->map;
     if (!m->side_info || !f->processed)
         return 1;
+    /* nothing to transfer: SR as for an I picture */
+    if (m->unmodelled & FSR_UNMODELLED_NO_MAP)
+        return 1;
     switch (f->s.policy.kind) {
     case FSR_KEY_ALL: return 1;
     case FSR_KEY_INTRA: return m->type == 'I';

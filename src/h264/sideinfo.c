@@ -8,6 +8,7 @@
 
 #include "blockmap_build.h"
 #include "h264_parse.h"
+#include "mpeg_sideinfo.h"
 #include "avlog.h"
 #include "log.h"
 
@@ -59,6 +60,7 @@ struct FsrSideInfo {
     const AVCodecContext *avctx;
     int registered;
     FsrH264Parser *parser;
+    FsrMpegSide *mpeg;     /* MPEG-2 / MPEG-4 Part 2: maps from exported vectors */
     TableReader tr;
     FsrH264AU *aus;
     int naus, aus_cap;
@@ -201,15 +203,26 @@ static int hook_open(void *opaque, AVCodecContext *avctx, const AVStream *st)
     FsrSideInfo *si = opaque;
     (void)st;
     snprintf(si->codec_name, sizeof(si->codec_name), "%s", avcodec_get_name(avctx->codec_id));
-    if (avctx->codec_id != AV_CODEC_ID_H264)
+    const int mpeg = avctx->codec_id == AV_CODEC_ID_MPEG2VIDEO || avctx->codec_id == AV_CODEC_ID_MPEG4;
+    if (avctx->codec_id != AV_CODEC_ID_H264 && !mpeg)
         return 0; /* plain frames */
     /* fastsr's motion compensation is 8-bit 4:2:0 (as its pictures are) */
     if (avctx->pix_fmt != AV_PIX_FMT_YUV420P && avctx->pix_fmt != AV_PIX_FMT_YUVJ420P &&
         avctx->pix_fmt != AV_PIX_FMT_NONE) {
-        snprintf(si->codec_name, sizeof(si->codec_name), "h264 (%s)", av_get_pix_fmt_name(avctx->pix_fmt));
+        snprintf(si->codec_name, sizeof(si->codec_name), "%s (%s)", avcodec_get_name(avctx->codec_id),
+                 av_get_pix_fmt_name(avctx->pix_fmt));
         return 0;
     }
-    int ret = fsr_h264_parser_open(&si->parser, avctx->extradata, avctx->extradata_size);
+    int ret;
+    if (mpeg) {
+        /* the decoder exports the vectors (AV_CODEC_EXPORT_DATA_MVS, set
+         * with side_info): no parsing of our own */
+        if ((ret = fsr_mpeg_side_open(&si->mpeg, avctx->codec_id)) < 0)
+            return ret;
+        si->supported = 1;
+        return 0;
+    }
+    ret = fsr_h264_parser_open(&si->parser, avctx->extradata, avctx->extradata_size);
     if (ret < 0)
         return ret;
     if ((ret = fsr_avlog_register(avctx, on_avlog, si)) < 0)
@@ -224,7 +237,9 @@ static int hook_open(void *opaque, AVCodecContext *avctx, const AVStream *st)
 static int hook_packet(void *opaque, const AVPacket *pkt)
 {
     FsrSideInfo *si = opaque;
-    if (!si->supported)
+    if (si->mpeg)
+        fsr_mpeg_side_packet(si->mpeg, pkt->data, pkt->size);
+    if (!si->supported || si->mpeg)
         return 0;
     if (si->naus >= si->aus_cap) {
         int cap = si->aus_cap ? si->aus_cap * 2 : 16;
@@ -277,6 +292,16 @@ FsrDecoder *fsr_sideinfo_decoder(FsrSideInfo *si) { return si->dec; }
 const char *fsr_sideinfo_codec_name(const FsrSideInfo *si) { return si->codec_name; }
 void fsr_sideinfo_stats(const FsrSideInfo *si, FsrSideInfoStats *st) { *st = si->stats; }
 
+int fsr_sideinfo_mpeg_stats(const FsrSideInfo *si, FsrMpegStats *st)
+{
+    if (!si->mpeg) {
+        memset(st, 0, sizeof(*st));
+        return 0;
+    }
+    fsr_mpeg_side_stats(si->mpeg, st);
+    return 1;
+}
+
 static void pending_free(Pending *p)
 {
     fsr_h264_au_free(&p->au);
@@ -292,6 +317,7 @@ void fsr_sideinfo_close(FsrSideInfo **psi)
         return;
     fsr_decoder_close(&si->dec); /* unregisters the log handler first */
     fsr_h264_parser_close(&si->parser);
+    fsr_mpeg_side_close(&si->mpeg);
     table_free(&si->tr.t);
     for (int i = 0; i < si->naus; i++)
         fsr_h264_au_free(&si->aus[i]);
@@ -547,6 +573,15 @@ int fsr_sideinfo_read(FsrSideInfo *si, FsrSideInfoFrame *out)
         out->frame = f;
         out->map = &si->plain;
         si->stats.frames++;
+        return 0;
+    }
+    if (si->mpeg) {
+        const FsrBlockMap *map = NULL;
+        if ((ret = fsr_mpeg_side_read(si->mpeg, si->dec, &out->frame, &map)))
+            return ret;
+        out->map = map;
+        si->stats.frames++;
+        si->stats.frames_unmodelled += map->unmodelled != 0;
         return 0;
     }
     si->out_slot = -1;

@@ -1,5 +1,7 @@
 /* The decoder hook: decodes a file with H.264 side information and hands
- * out, in display order, each decoded picture with its block map.
+ * out, in display order, each decoded picture with its block map.  MPEG-2
+ * and MPEG-4 Part 2 streams get theirs from the decoder's exported vectors
+ * (mpeg_sideinfo.h).
  *
  * Frames leave libavcodec in display order, but a B picture's prediction
  * needs its future references, which leave the decoder after it: frames are
@@ -11,6 +13,7 @@
 
 #include "decode.h"
 #include "fastsr/blockmap.h"
+#include "mpeg_sideinfo.h"
 
 typedef struct FsrSideInfo FsrSideInfo;
 
@@ -22,7 +25,7 @@ typedef struct FsrSideInfoFrame {
 } FsrSideInfoFrame;
 
 /* Opens path like fsr_decoder_open (settings->hook must be NULL; on_packet
- * is honoured).  Codecs other than H.264 open fine and yield frames with
+ * is honoured).  Codecs other than H.264, MPEG-2 and MPEG-4 Part 2 open fine and yield frames with
  * map->side_info == 0; fsr_sideinfo_supported says which case it is. */
 int fsr_sideinfo_open(FsrSideInfo **si, const char *path, const FsrDecoderSettings *settings);
 
@@ -46,6 +49,8 @@ typedef struct FsrSideInfoStats {
     int64_t forced;        /* frames handed out before all references came */
 } FsrSideInfoStats;
 void fsr_sideinfo_stats(const FsrSideInfo *si, FsrSideInfoStats *st);
+/* MPEG-2 / MPEG-4 Part 2 streams: their map totals and 1; else zeros and 0. */
+int fsr_sideinfo_mpeg_stats(const FsrSideInfo *si, FsrMpegStats *st);
 
 void fsr_sideinfo_close(FsrSideInfo **si);
 

@@ -518,6 +518,14 @@ static void run_close(Run *run)
         r->decode.corrupt_frames = run->in.dec->corrupt_frames;
     }
     r->fast.motion = run->in.motion ? run->in.motion : "none";
+    FsrMpegStats mst;
+    if (run->in.si && fsr_sideinfo_mpeg_stats(run->in.si, &mst)) {
+        r->fast.stream_map_frames = mst.frames;
+        r->fast.stream_map_seconds = mst.seconds;
+        r->fast.stream_fallback_mbs = mst.fallback_field;
+        r->fast.stream_derived_blocks = mst.derived;
+        r->fast.stream_fallback_frames = mst.frames_no_vectors + mst.frames_gmc + mst.frames_format;
+    }
     if (run->in.ms) {
         FsrMotionStats ms;
         fsr_motion_stats(run->in.ms, &ms);
@@ -643,6 +651,13 @@ int fsr_report_write_json(const FsrReport *r, const char *path)
     cJSON_AddStringToObject(o, "keyframes", r->fast.keyframes);
     cJSON_AddStringToObject(o, "motion", r->fast.motion ? r->fast.motion : "none");
     cJSON_AddNumberToObject(o, "searched_frames", (double)r->fast.searched_frames);
+    if (r->fast.stream_map_frames) {
+        cJSON *sm = cJSON_AddObjectToObject(o, "stream_maps");
+        cJSON_AddNumberToObject(sm, "frames", (double)r->fast.stream_map_frames);
+        cJSON_AddNumberToObject(sm, "fallback_macroblocks", (double)r->fast.stream_fallback_mbs);
+        cJSON_AddNumberToObject(sm, "derived_blocks", (double)r->fast.stream_derived_blocks);
+        cJSON_AddNumberToObject(sm, "fallback_frames", (double)r->fast.stream_fallback_frames);
+    }
     cJSON *ft = cJSON_AddObjectToObject(o, "frames_by_type");
     cJSON_AddNumberToObject(ft, "I", (double)r->decode.frames_i);
     cJSON_AddNumberToObject(ft, "P", (double)r->decode.frames_p);
@@ -666,6 +681,8 @@ int fsr_report_write_json(const FsrReport *r, const char *path)
     cJSON_AddNumberToObject(sec, "sr", r->seconds.sr);
     cJSON_AddNumberToObject(sec, "transfer", r->seconds.transfer);
     cJSON_AddNumberToObject(sec, "motion_search", r->fast.motion_seconds);
+    if (r->fast.stream_map_frames)
+        cJSON_AddNumberToObject(sec, "stream_maps", r->fast.stream_map_seconds);
     cJSON_AddNumberToObject(sec, "upscale", r->seconds.upscale);
     cJSON_AddNumberToObject(sec, "encode", r->seconds.encode);
     cJSON_AddNumberToObject(sec, "total", r->seconds.total);

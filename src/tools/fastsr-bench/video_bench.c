@@ -558,6 +558,15 @@ static void print_transfer_cost(const Run *runs, int nruns, int n)
                    runs[i].keyframes, runs[i].rep.fast.motion_seconds / runs[i].rep.fast.searched_frames * 1e3,
                    runs[i].rep.fast.motion_seconds / runs[i].rep.fast.searched_frames / (tr / count),
                    (long long)runs[i].rep.fast.searched_frames);
+        /* MPEG-2 / MPEG-4 maps from the stream's vectors: built for every frame */
+        if (count && runs[i].rep.fast.stream_map_frames > 0)
+            printf("stream maps %-10s %.3f ms per frame = %.2fx the transfer per frame (%lld maps; %lld fallback "
+                   "macroblocks, %lld derived blocks, %lld all-intra pictures)\n",
+                   runs[i].keyframes, runs[i].rep.fast.stream_map_seconds / runs[i].rep.fast.stream_map_frames * 1e3,
+                   runs[i].rep.fast.stream_map_seconds / runs[i].rep.fast.stream_map_frames / (tr / count),
+                   (long long)runs[i].rep.fast.stream_map_frames, (long long)runs[i].rep.fast.stream_fallback_mbs,
+                   (long long)runs[i].rep.fast.stream_derived_blocks,
+                   (long long)runs[i].rep.fast.stream_fallback_frames);
     }
 }
 
@@ -679,6 +688,7 @@ static cJSON *run_json(const Run *r, const Ref *ref, const VideoOptions *o, cons
     cJSON_AddNumberToObject(j, "sr_seconds", r->rep.seconds.upscale);
     cJSON_AddStringToObject(j, "motion", r->rep.fast.motion ? r->rep.fast.motion : "none");
     cJSON_AddNumberToObject(j, "motion_search_seconds", r->rep.fast.motion_seconds);
+    cJSON_AddNumberToObject(j, "stream_map_seconds", r->rep.fast.stream_map_seconds);
     cJSON_AddNumberToObject(j, "transfer_seconds", r->rep.seconds.transfer);
     cJSON_AddNumberToObject(j, "total_seconds", r->rep.seconds.total);
     cJSON_AddNumberToObject(j, "fps", r->rep.seconds.total > 0 ? r->rep.frames / r->rep.seconds.total : 0);
