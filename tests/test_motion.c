@@ -13,6 +13,7 @@
  * uses are the H.264 MC table's, compared with their C references in
  * test_h264_mc. */
 #include "testutil.h"
+#include "psnrrun.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -414,45 +415,6 @@ static void known_motion_codecs(void **state)
 
 /* ---- FAST through the pipeline on the coded clips ---- */
 
-typedef struct Measure {
-    uint8_t *hr[NFRAMES];
-    int w, h;
-    const char *model;
-    double sum;
-    int n;
-} Measure;
-
-static int on_frame(void *opaque, const FsrFastFrame *f)
-{
-    Measure *m = opaque;
-    if (f->display_index < 0 || f->display_index >= NFRAMES || f->hr->w != m->w || f->hr->h != m->h)
-        return -1;
-    m->sum += fsr_psnr_u8(f->hr->data[0], f->hr->stride[0], m->hr[f->display_index], m->w, m->w, m->h, 2);
-    m->n++;
-    return 0;
-}
-
-static double run_psnr(Measure *me, const char *input, FsrMode mode, int motion, const char *keys, FsrReport *r)
-{
-    FsrSettings s;
-    fsr_run_defaults(&s);
-    s.input = input;
-    s.mode = mode;
-    s.fast.motion = motion;
-    s.fast.keyframes = keys;
-    s.sr.model = me->model;
-    s.accel.arch = NULL;
-    s.threads = 1;
-    s.frame_done = on_frame;
-    s.opaque = me;
-    me->sum = 0;
-    me->n = 0;
-    if (fsr_run(&s, r) < 0)
-        fail_msg("%s: %s", input, fsr_last_error());
-    assert_int_equal(me->n, NFRAMES);
-    return me->sum / me->n;
-}
-
 static void fast_within_bound_of_srcnn(void **state)
 {
     (void)state;
@@ -460,35 +422,19 @@ static void fast_within_bound_of_srcnn(void **state)
     /* SRCNN 9-1-5, which the bounds below were measured with: the transfer
      * keeps less of the FSRCNN default's larger gain (README "Motion
      * search") */
-    char model[512];
-    if (fsr_model_default_path(2, model, sizeof(model)) < 0)
-        tu_skip("the shipped x2 model is not found");
-    char *slash = strrchr(model, '/');
-    snprintf(slash ? slash + 1 : model, sizeof(model) - (size_t)(slash ? slash + 1 - model : 0),
-             "srcnn-9-1-5-x2.safetensors");
-    Measure me = { .w = 320, .h = 192, .model = model };
-    FsrReader *rd = NULL;
-    assert_int_equal(fsr_reader_open(&rd, tu_tmp("photo-hr.mkv"), NULL), 0);
-    for (int i = 0; i < NFRAMES; i++) {
-        FsrReaderFrame f;
-        assert_int_equal(fsr_reader_read(rd, &f), 0);
-        me.hr[i] = malloc((size_t)me.w * me.h);
-        assert_non_null(me.hr[i]);
-        for (int y = 0; y < me.h; y++)
-            memcpy(me.hr[i] + y * me.w, f.pic.data[0] + y * f.pic.stride[0], me.w);
-    }
-    fsr_reader_close(&rd);
+    TuPsnrRun me;
+    tu_psnr_open(&me, __func__, tu_tmp("photo-hr.mkv"), 320, 192, NFRAMES);
     for (int k = 0; k < 3; k++) {
         const char *in = tu_tmp(codecs[k].photo);
         FsrReport r;
-        const double bic = run_psnr(&me, in, FSR_MODE_BICUBIC, FSR_MOTION_AUTO, NULL, &r);
-        const double sr = run_psnr(&me, in, FSR_MODE_SRCNN, FSR_MOTION_AUTO, NULL, &r);
+        const double bic = tu_psnr_of_run(&me, in, FSR_MODE_BICUBIC, FSR_MOTION_AUTO, NULL, &r);
+        const double sr = tu_psnr_of_run(&me, in, FSR_MODE_SRCNN, FSR_MOTION_AUTO, NULL, &r);
         assert_int_equal(r.sr.frames, NFRAMES);
         /* auto searches where fastsr reads no vectors (HEVC); MPEG-2 and
          * MPEG-4 get their stream's, so the search is asked for */
         const int stream = strcmp(codecs[k].name, "hevc") != 0;
         const double fast =
-            run_psnr(&me, in, FSR_MODE_FAST, stream ? FSR_MOTION_SEARCH : FSR_MOTION_AUTO, "every:8", &r);
+            tu_psnr_of_run(&me, in, FSR_MODE_FAST, stream ? FSR_MOTION_SEARCH : FSR_MOTION_AUTO, "every:8", &r);
         assert_string_equal(r.fast.motion, "search");
         assert_int_equal(r.fast.searched_frames, NFRAMES - 1);
         assert_int_equal(r.sr.frames, 2);
@@ -499,12 +445,12 @@ static void fast_within_bound_of_srcnn(void **state)
         assert_true(sr > bic + 0.3);
         assert_true(fast > sr - 0.3);
         assert_true(fast > bic + 0.2);
-        const double st = run_psnr(&me, in, FSR_MODE_FAST, FSR_MOTION_STREAM, "every:8", &r);
+        const double st = tu_psnr_of_run(&me, in, FSR_MODE_FAST, FSR_MOTION_STREAM, "every:8", &r);
         if (stream) {
             /* MPEG-2 / MPEG-4: the stream's own vectors */
             assert_string_equal(r.fast.motion, "stream");
             assert_true(r.fast.transferred_frames > 0);
-            run_psnr(&me, in, FSR_MODE_FAST, FSR_MOTION_AUTO, "every:8", &r);
+            tu_psnr_of_run(&me, in, FSR_MODE_FAST, FSR_MOTION_AUTO, "every:8", &r);
             assert_string_equal(r.fast.motion, "stream");
         } else {
             /* --motion stream: fastsr reads no side information from HEVC */
@@ -513,8 +459,7 @@ static void fast_within_bound_of_srcnn(void **state)
             assert_true(fabs(st - sr) < 1e-9);
         }
     }
-    for (int i = 0; i < NFRAMES; i++)
-        free(me.hr[i]);
+    tu_psnr_close(&me);
 }
 
 static int count_frame(void *opaque, const FsrFastFrame *f)

@@ -10,6 +10,7 @@
  * photographic pan; damaged and truncated data give a clear error or
  * counted damage, never a crash. */
 #include "testutil.h"
+#include "psnrrun.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -331,81 +332,22 @@ static void field_pictures(void **state)
 
 /* ---- FAST with stream maps through fsr_run ---- */
 
-typedef struct Measure {
-    uint8_t *hr[NFRAMES];
-    int w, h;
-    const char *model;
-    double sum;
-    int n;
-    int key[NFRAMES];
-    char type[NFRAMES];
-} Measure;
-
-static int on_frame(void *opaque, const FsrFastFrame *f)
-{
-    Measure *m = opaque;
-    if (f->display_index < 0 || f->display_index >= NFRAMES || f->hr->w != m->w || f->hr->h != m->h)
-        return -1;
-    m->sum += fsr_psnr_u8(f->hr->data[0], f->hr->stride[0], m->hr[f->display_index], m->w, m->w, m->h, 2);
-    m->key[f->display_index] = f->key;
-    m->type[f->display_index] = f->type;
-    m->n++;
-    return 0;
-}
-
-static double run_psnr(Measure *me, const char *input, FsrMode mode, int motion, const char *keys, FsrReport *r)
-{
-    FsrSettings s;
-    fsr_run_defaults(&s);
-    s.input = input;
-    s.mode = mode;
-    s.fast.motion = motion;
-    s.fast.keyframes = keys;
-    s.sr.model = me->model;
-    s.accel.arch = NULL;
-    s.threads = 1;
-    s.frame_done = on_frame;
-    s.opaque = me;
-    me->sum = 0;
-    me->n = 0;
-    if (fsr_run(&s, r) < 0)
-        fail_msg("%s: %s", input, fsr_last_error());
-    assert_int_equal(me->n, NFRAMES);
-    return me->sum / me->n;
-}
-
 static void stream_near_search(void **state)
 {
     (void)state;
     require_clips(__func__);
     /* SRCNN 9-1-5, as tests/test_motion.c */
-    char model[512];
-    if (fsr_model_default_path(2, model, sizeof(model)) < 0)
-        tu_skip("the shipped x2 model is not found");
-    char *slash = strrchr(model, '/');
-    snprintf(slash ? slash + 1 : model, sizeof(model) - (size_t)(slash ? slash + 1 - model : 0),
-             "srcnn-9-1-5-x2.safetensors");
-    Measure me = { .w = 320, .h = 192, .model = model };
-    FsrReader *rd = NULL;
-    assert_int_equal(fsr_reader_open(&rd, tu_tmp("mm-photo-hr.mkv"), NULL), 0);
-    for (int i = 0; i < NFRAMES; i++) {
-        FsrReaderFrame f;
-        assert_int_equal(fsr_reader_read(rd, &f), 0);
-        me.hr[i] = malloc((size_t)me.w * me.h);
-        assert_non_null(me.hr[i]);
-        for (int y = 0; y < me.h; y++)
-            memcpy(me.hr[i] + y * me.w, f.pic.data[0] + y * f.pic.stride[0], me.w);
-    }
-    fsr_reader_close(&rd);
+    TuPsnrRun me;
+    tu_psnr_open(&me, __func__, tu_tmp("mm-photo-hr.mkv"), 320, 192, NFRAMES);
     const char *inputs[2] = { "mm-photo-m2.mpg", "mm-photo-m4.avi" };
     for (int k = 0; k < 2; k++) {
         const char *in = tu_tmp(inputs[k]);
         FsrReport r;
-        const double bic = run_psnr(&me, in, FSR_MODE_BICUBIC, FSR_MOTION_AUTO, NULL, &r);
-        const double sr = run_psnr(&me, in, FSR_MODE_SRCNN, FSR_MOTION_AUTO, NULL, &r);
-        const double search = run_psnr(&me, in, FSR_MODE_FAST, FSR_MOTION_SEARCH, "every:8", &r);
+        const double bic = tu_psnr_of_run(&me, in, FSR_MODE_BICUBIC, FSR_MOTION_AUTO, NULL, &r);
+        const double sr = tu_psnr_of_run(&me, in, FSR_MODE_SRCNN, FSR_MOTION_AUTO, NULL, &r);
+        const double search = tu_psnr_of_run(&me, in, FSR_MODE_FAST, FSR_MOTION_SEARCH, "every:8", &r);
         assert_string_equal(r.fast.motion, "search");
-        const double stream = run_psnr(&me, in, FSR_MODE_FAST, FSR_MOTION_STREAM, "every:8", &r);
+        const double stream = tu_psnr_of_run(&me, in, FSR_MODE_FAST, FSR_MOTION_STREAM, "every:8", &r);
         assert_string_equal(r.fast.motion, "stream");
         assert_int_equal(r.fast.searched_frames, 0);
         assert_int_equal(r.fast.stream_map_frames, NFRAMES);
@@ -428,12 +370,11 @@ static void stream_near_search(void **state)
         assert_true(stream > search - 0.15);
         assert_true(stream > bic + 0.2);
         /* auto takes the stream's vectors too */
-        const double au = run_psnr(&me, in, FSR_MODE_FAST, FSR_MOTION_AUTO, "every:8", &r);
+        const double au = tu_psnr_of_run(&me, in, FSR_MODE_FAST, FSR_MOTION_AUTO, "every:8", &r);
         assert_string_equal(r.fast.motion, "stream");
         assert_true(fabs(au - stream) < 1e-9);
     }
-    for (int i = 0; i < NFRAMES; i++)
-        free(me.hr[i]);
+    tu_psnr_close(&me);
 }
 
 /* ---- damaged and truncated data ---- */

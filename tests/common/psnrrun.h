@@ -1,0 +1,34 @@
+/* FAST (or per-frame SR, or bicubic) through fsr_run on a coded clip,
+ * scored frame by frame against the HR frames it was made from: what the
+ * motion-search and MPEG-map tests measure their bounds with. */
+#ifndef FASTSR_PSNRRUN_H
+#define FASTSR_PSNRRUN_H
+
+#include <stdint.h>
+
+#include "fastsr/pipeline.h"
+
+#define TU_PSNR_MAX_FRAMES 64
+
+typedef struct TuPsnrRun {
+    uint8_t *hr[TU_PSNR_MAX_FRAMES];   /* HR luma, w x h, by display index */
+    int w, h, nframes;
+    char model[512];
+    double sum;                        /* of the last run */
+    int n;
+    int key[TU_PSNR_MAX_FRAMES];       /* the last run's frames: key frame, picture type */
+    char type[TU_PSNR_MAX_FRAMES];
+} TuPsnrRun;
+
+/* Reads the first nframes luma planes of hr_path (w x h) and sets the model
+ * to the shipped SRCNN 9-1-5 x2 (the model these tests' bounds were measured
+ * with); skips test (the caller's name) when it is not found. */
+void tu_psnr_open(TuPsnrRun *m, const char *test, const char *hr_path, int w, int h, int nframes);
+void tu_psnr_close(TuPsnrRun *m);
+
+/* Mean PSNR-Y of one fsr_run over all frames (1 thread, no accelerator);
+ * fails the test when the run fails or misses a frame.  r gets its report. */
+double tu_psnr_of_run(TuPsnrRun *m, const char *input, FsrMode mode, int motion, const char *keyframes,
+                      FsrReport *r);
+
+#endif
