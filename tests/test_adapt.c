@@ -113,16 +113,22 @@ static void check_dead_filters_go_first(FsrModel *m, int w, int h)
     free(out);
 }
 
+/* What is left after pruning saves and loads as a valid model. */
+static FsrModel *save_and_reload(const FsrModel *m, const char *name)
+{
+    const char *path = tu_tmp(name);
+    assert_int_equal(fsr_model_save(m, path), 0);
+    FsrModel *back = NULL;
+    assert_int_equal(fsr_model_open(&back, path), 0);
+    return back;
+}
+
 static void test_prune_srcnn(void **state)
 {
     (void)state;
     FsrModel *m = srcnn_like();
     check_dead_filters_go_first(m, 40, 32);
-    /* what is left saves and loads as a valid model */
-    const char *path = tu_tmp("pruned-srcnn.safetensors");
-    assert_int_equal(fsr_model_save(m, path), 0);
-    FsrModel *back = NULL;
-    assert_int_equal(fsr_model_open(&back, path), 0);
+    FsrModel *back = save_and_reload(m, "pruned-srcnn.safetensors");
     assert_int_equal(back->layers[0].out_ch, 4);
     assert_int_equal(back->layers[1].in_ch, 4);
     assert_int_equal(back->layers[1].out_ch, 3);
@@ -136,10 +142,7 @@ static void test_prune_fsrcnn(void **state)
     for (int scale = 2; scale <= 3; scale++) {
         FsrModel *m = fsrcnn_like(scale);
         check_dead_filters_go_first(m, 24, 20);
-        const char *path = tu_tmp("pruned-fsrcnn.safetensors");
-        assert_int_equal(fsr_model_save(m, path), 0);
-        FsrModel *back = NULL;
-        assert_int_equal(fsr_model_open(&back, path), 0);
+        FsrModel *back = save_and_reload(m, "pruned-fsrcnn.safetensors");
         assert_int_equal(back->layers[3].out_ch, 5);
         assert_int_equal(back->layers[4].in_ch, 5);
         assert_non_null(back->layers[3].slope);

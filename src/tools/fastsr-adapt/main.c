@@ -529,6 +529,36 @@ static int fewest_to_remove(Adapt *a, const FsrModel *cur, int l, double target)
     return found;
 }
 
+/* The model with n filters of layer l removed, fine-tuned briefly from
+ * seed, its validation PSNR and cost, logged as proposal what (48 bytes)
+ * of the stage.  0 with *out set, 1 when stopped by a signal, -1 on error. */
+static int probe(Adapt *a, const FsrModel *cur, int l, int n, int stage, uint64_t seed, FsrModel **out,
+                 double *psnr, double *cost, char *what)
+{
+    FsrModel *p = NULL;
+    snprintf(what, 48, "conv%d -%d (%d->%d)", l + 1, n, cur->layers[l].out_ch, cur->layers[l].out_ch - n);
+    if (fsr_model_clone(&p, cur) < 0 || fsr_prune_smallest(p, l, n) < 0) {
+        fsr_model_close(&p);
+        return -1;
+    }
+    const int r = finetune(a, p, a->o->short_iters, seed, NULL, 0, what);
+    if (r) {
+        fsr_model_close(&p);
+        return r < 0 ? -1 : 1;
+    }
+    *psnr = val_psnr(a, p);
+    if (!isfinite(*psnr) || adapt_cost(a, p, cost) < 0) {
+        fsr_model_close(&p);
+        return -1;
+    }
+    adapt_proposal_log(a, stage, what, p, *cost, *psnr);
+    if (!a->o->quiet)
+        fprintf(stderr, "fastsr-adapt:   %s: %.4g %s, %lld MACs/px, PSNR %.3f dB (%+.3f)\n", what, *cost, a->unit,
+                fsr_model_macs_per_pixel(p), *psnr, *psnr - a->rows[0].psnr);
+    *out = p;
+    return 0;
+}
+
 static int run_netadapt(Adapt *a, FsrModel **curp)
 {
     const AdaptOptions *o = a->o;
@@ -550,34 +580,25 @@ static int run_netadapt(Adapt *a, FsrModel **curp)
             if (!fsr_prune_layer_ok(cur, l))
                 continue;
             const int n = fewest_to_remove(a, cur, l, target);
-            if (n == -2)
-                goto fail;
-            char what[48];
-            const int oc = cur->layers[l].out_ch;
+            if (n == -2) {
+                fsr_model_close(&best);
+                return -1;
+            }
             if (n < 0) {
                 if (!o->quiet)
                     fprintf(stderr, "fastsr-adapt:   conv%d: no removal reaches %.4g %s\n", l + 1, target, a->unit);
                 continue;
             }
-            snprintf(what, sizeof(what), "conv%d -%d (%d->%d)", l + 1, n, oc, oc - n);
             FsrModel *p = NULL;
-            double c;
-            if (fsr_model_clone(&p, cur) < 0 || fsr_prune_smallest(p, l, n) < 0)
-                goto fail_p;
-            int r = finetune(a, p, o->short_iters, mix_seed(o->seed, it, l), NULL, 0, what);
-            if (r < 0)
-                goto fail_p;
-            if (r > 0) {
-                fsr_model_close(&p);
-                break;
+            double psnr, c;
+            char what[48];
+            const int r = probe(a, cur, l, n, it, mix_seed(o->seed, it, l), &p, &psnr, &c, what);
+            if (r < 0) {
+                fsr_model_close(&best);
+                return -1;
             }
-            const double psnr = val_psnr(a, p);
-            if (!isfinite(psnr) || adapt_cost(a, p, &c) < 0)
-                goto fail_p;
-            adapt_proposal_log(a, it, what, p, c, psnr);
-            if (!o->quiet)
-                fprintf(stderr, "fastsr-adapt:   %s: %.4g %s, %lld MACs/px, PSNR %.3f dB\n", what, c, a->unit,
-                        fsr_model_macs_per_pixel(p), psnr);
+            if (r > 0)
+                break;
             if (psnr > best_psnr || (psnr == best_psnr && c < best_cost)) {
                 fsr_model_close(&best);
                 best = p, best_psnr = psnr, best_cost = c;
@@ -585,10 +606,6 @@ static int run_netadapt(Adapt *a, FsrModel **curp)
             } else {
                 fsr_model_close(&p);
             }
-            continue;
-        fail_p:
-            fsr_model_close(&p);
-            goto fail;
         }
         if (adapt_stop) {
             fsr_model_close(&best);
@@ -609,41 +626,9 @@ static int run_netadapt(Adapt *a, FsrModel **curp)
         *curp = best;
     }
     return 0;
-fail:
-    return -1;
 }
 
 /* ---- energy-aware, magnitude and uniform pruning ---- */
-
-/* The model with n filters of layer l removed, fine-tuned briefly, and
- * whether its PSNR is within the tolerance of the parent's.  *out gets it. */
-static int probe(Adapt *a, const FsrModel *cur, int l, int n, int stage, FsrModel **out, double *psnr)
-{
-    FsrModel *p = NULL;
-    char what[48];
-    snprintf(what, sizeof(what), "conv%d -%d (%d->%d)", l + 1, n, cur->layers[l].out_ch, cur->layers[l].out_ch - n);
-    if (fsr_model_clone(&p, cur) < 0 || fsr_prune_smallest(p, l, n) < 0) {
-        fsr_model_close(&p);
-        return -1;
-    }
-    const int r = finetune(a, p, a->o->short_iters, mix_seed(a->o->seed, stage, n), NULL, 0, what);
-    if (r) {
-        fsr_model_close(&p);
-        return r < 0 ? -1 : 1;
-    }
-    double c;
-    *psnr = val_psnr(a, p);
-    if (!isfinite(*psnr) || adapt_cost(a, p, &c) < 0) {
-        fsr_model_close(&p);
-        return -1;
-    }
-    adapt_proposal_log(a, stage, what, p, c, *psnr);
-    if (!a->o->quiet)
-        fprintf(stderr, "fastsr-adapt:   %s: %.4g %s, PSNR %.3f dB (%+.3f)\n", what, c, a->unit, *psnr,
-                *psnr - a->rows[0].psnr);
-    *out = p;
-    return 0;
-}
 
 /* What a binary search tries: the network for an amount of pruning,
  * fine-tuned and validated (0), stopped by a signal (1) or failed (-1). */
@@ -687,7 +672,9 @@ typedef struct LayerProbe {
 static int probe_layer(Adapt *a, const void *ctx, int n, FsrModel **out, double *psnr)
 {
     const LayerProbe *lp = ctx;
-    return probe(a, lp->cur, lp->layer, n, lp->stage, out, psnr);
+    double cost;
+    char what[48];
+    return probe(a, lp->cur, lp->layer, n, lp->stage, mix_seed(a->o->seed, lp->stage, n), out, psnr, &cost, what);
 }
 
 /* Yang et al. 2017, with whole filters: the layers in order of the energy
