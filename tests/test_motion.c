@@ -317,19 +317,10 @@ static void bad_arguments(void **state)
 
 /* ---- coded clips with a known sub-pixel pan ---- */
 
-/* Known motion: a 640x384 window moving 6 px right and 2 px down per
- * frame over a texture, scaled to 160x96 (the crop's steps stay even, as
- * 4:2:0 cropping wants), so the LR step is (1.5, 0.5) px: quarter-pel
- * (6, 2). */
-#define KNOWN_SRC                                                                                              \
-    "nullsrc=s=960x640:r=25,geq=lum='128+50*sin(X/9.3)*cos(Y/7.7)+40*sin((X+2*Y)/17.1)+20*cos(X*Y/3600)'" \
-    ":cb='128+30*sin(Y/13.1)':cr='128+30*cos(X/11.3)',crop=640:384:x='20+6*n':y='10+2*n',scale=160:96:flags=bicubic"
-/* Photographic content for the PSNR checks: a 320x192 crop of the sample
- * pan (HR ground truth), its bicubic half as the LR video. */
-#define PHOTO_SRC "crop=320:192:300:150"
-#define NFRAMES 16
-#define STEP_X 6
-#define STEP_Y 2
+/* the sources: tests/common/psnrrun.h */
+#define NFRAMES TU_PAN_FRAMES
+#define STEP_X TU_PAN_STEP_X
+#define STEP_Y TU_PAN_STEP_Y
 
 typedef struct Codec {
     const char *name, *known, *photo, *args;
@@ -348,10 +339,9 @@ static int have_clips;
 static int make_clips(void **state)
 {
     (void)state;
-    if (tu_run(NULL, 0, FFMPEG "-f lavfi -i \"%s\" -frames:v %d -pix_fmt yuv420p -c:v ffv1 %s", KNOWN_SRC, NFRAMES,
-               tu_tmp("known.mkv")) ||
-        tu_run(NULL, 0, FFMPEG "-i %s -frames:v %d -vf %s -pix_fmt yuv420p -c:v ffv1 %s",
-               tu_src("samples/pan-540p.mp4"), NFRAMES, PHOTO_SRC, tu_tmp("photo-hr.mkv")))
+    char known[1024];
+    snprintf(known, sizeof(known), "%s", tu_tmp("known.mkv"));
+    if (tu_make_pan_sources(known, tu_tmp("photo-hr.mkv")) < 0)
         return 0;
     for (int i = 0; i < NCODECS; i++) {
         if (tu_run(NULL, 0, FFMPEG "-i %s -pix_fmt yuv420p %s %s", tu_tmp("known.mkv"), codecs[i].args,

@@ -25,15 +25,10 @@
 
 #define FFMPEG "ffmpeg -hide_banner -loglevel error -y "
 
-/* As tests/test_motion.c: a 640x384 window moving 6 px right and 2 px down
- * per frame, scaled to 160x96: the LR step is quarter-pel (6, 2). */
-#define KNOWN_SRC                                                                                              \
-    "nullsrc=s=960x640:r=25,geq=lum='128+50*sin(X/9.3)*cos(Y/7.7)+40*sin((X+2*Y)/17.1)+20*cos(X*Y/3600)'" \
-    ":cb='128+30*sin(Y/13.1)':cr='128+30*cos(X/11.3)',crop=640:384:x='20+6*n':y='10+2*n',scale=160:96:flags=bicubic"
-#define PHOTO_SRC "crop=320:192:300:150"
-#define NFRAMES 16
-#define STEP_X 6
-#define STEP_Y 2
+/* the sources, as tests/test_motion.c's: tests/common/psnrrun.h */
+#define NFRAMES TU_PAN_FRAMES
+#define STEP_X TU_PAN_STEP_X
+#define STEP_Y TU_PAN_STEP_Y
 
 typedef struct Clip {
     const char *name, *file, *args;
@@ -56,10 +51,9 @@ static int have_clips;
 static int make_clips(void **state)
 {
     (void)state;
-    if (tu_run(NULL, 0, FFMPEG "-f lavfi -i \"%s\" -frames:v %d -pix_fmt yuv420p -c:v ffv1 %s", KNOWN_SRC, NFRAMES,
-               tu_tmp("mm-known.mkv")) ||
-        tu_run(NULL, 0, FFMPEG "-i %s -frames:v %d -vf %s -pix_fmt yuv420p -c:v ffv1 %s",
-               tu_src("samples/pan-540p.mp4"), NFRAMES, PHOTO_SRC, tu_tmp("mm-photo-hr.mkv")))
+    char known[1024];
+    snprintf(known, sizeof(known), "%s", tu_tmp("mm-known.mkv"));
+    if (tu_make_pan_sources(known, tu_tmp("mm-photo-hr.mkv")) < 0)
         return 0;
     for (int i = 0; i < NCLIPS; i++)
         if (tu_run(NULL, 0, FFMPEG "-i %s -pix_fmt yuv420p %s %s", tu_tmp("mm-known.mkv"), clips[i].args,

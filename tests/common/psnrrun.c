@@ -72,3 +72,19 @@ double tu_psnr_of_run(TuPsnrRun *m, const char *input, FsrMode mode, int motion,
     assert_int_equal(m->n, m->nframes);
     return m->sum / m->n;
 }
+
+#define FFMPEG "ffmpeg -hide_banner -loglevel error -y "
+#define KNOWN_SRC                                                                                              \
+    "nullsrc=s=960x640:r=25,geq=lum='128+50*sin(X/9.3)*cos(Y/7.7)+40*sin((X+2*Y)/17.1)+20*cos(X*Y/3600)'" \
+    ":cb='128+30*sin(Y/13.1)':cr='128+30*cos(X/11.3)',crop=640:384:x='20+6*n':y='10+2*n',scale=160:96:flags=bicubic"
+#define PHOTO_SRC "crop=320:192:300:150"
+
+int tu_make_pan_sources(const char *known, const char *photo_hr)
+{
+    if (tu_run(NULL, 0, FFMPEG "-f lavfi -i \"%s\" -frames:v %d -pix_fmt yuv420p -c:v ffv1 %s", KNOWN_SRC, TU_PAN_FRAMES,
+               known) ||
+        tu_run(NULL, 0, FFMPEG "-i %s -frames:v %d -vf %s -pix_fmt yuv420p -c:v ffv1 %s", tu_src("samples/pan-540p.mp4"),
+               TU_PAN_FRAMES, PHOTO_SRC, photo_hr))
+        return -1;
+    return 0;
+}

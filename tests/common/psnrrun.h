@@ -10,6 +10,20 @@
 
 #define TU_PSNR_MAX_FRAMES 64
 
+/* The two sources of the coded-clip tests (test_motion, test_mpeg_maps),
+ * TU_PAN_FRAMES frames each, FFV1:
+ * - known motion: a 640x384 window moving 6 px right and 2 px down per
+ *   frame over a texture, scaled to 160x96 (the crop's steps stay even, as
+ *   4:2:0 cropping wants), so the LR step is (1.5, 0.5) px: quarter-pel
+ *   (TU_PAN_STEP_X, TU_PAN_STEP_Y);
+ * - photographic content for the PSNR checks: a 320x192 crop of the sample
+ *   pan (HR ground truth; the tests code its bicubic half as the LR video).
+ * 0, or -1 when ffmpeg failed. */
+#define TU_PAN_FRAMES 16
+#define TU_PAN_STEP_X 6
+#define TU_PAN_STEP_Y 2
+int tu_make_pan_sources(const char *known, const char *photo_hr);
+
 typedef struct TuPsnrRun {
     uint8_t *hr[TU_PSNR_MAX_FRAMES];   /* HR luma, w x h, by display index */
     int w, h, nframes;
