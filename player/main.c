@@ -479,9 +479,9 @@ static void summary(Player *p)
     WorkerStats ws;
     worker_stats(p->worker, &ws);
     const double secs = (p->t_end > p->t_start ? p->t_end - p->t_start : 0);
-    printf(PLAY_NAME ": benchmark: %s, x%d, keyframes %s, %dx%d -> %dx%d, renderer %s%s\n", p->o.input, p->o.scale,
-           worker_policy(p->worker), p->lw, p->lh, p->hw, p->hh, view_renderer_name(p->view),
-           p->o.no_sync ? ", no sync" : "");
+    printf(PLAY_NAME ": benchmark: %s, x%d, keyframes %s, motion %s, %dx%d -> %dx%d, renderer %s%s\n", p->o.input,
+           p->o.scale, worker_policy(p->worker), worker_motion(p->worker), p->lw, p->lh, p->hw, p->hh,
+           view_renderer_name(p->view), p->o.no_sync ? ", no sync" : "");
     /* frames the engine had not finished when the media ended are dropped too */
     const int64_t total = worker_frame_count(p->worker), seen = p->frames_shown + ws.dropped + p->display_dropped;
     const int64_t unfinished = p->quit || p->o.max_frames || total <= seen ? 0 : total - seen;

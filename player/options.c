@@ -7,6 +7,7 @@
 
 #include "fastsr/bicubic.h"
 #include "fastsr/fast.h"
+#include "fastsr/pipeline.h"
 #include "play.h"
 #include "toolutil.h"
 
@@ -24,6 +25,10 @@ static void usage(FILE *f)
             "      --model FILE     SR model (.safetensors); default: the shipped model for the scale\n"
             "  -k, --keyframes P    which frames get SR: intra | every:N | adaptive[:DB] | regions[:DB] | all\n"
             "                       (default " DEFAULT_KEYFRAMES ", the cheapest)\n"
+            "      --motion M       block maps from auto (the stream's side information: H.264, MPEG-2,\n"
+            "                       MPEG-4 Part 2; else fastsr's motion search; default) | stream (the\n"
+            "                       stream's only: other codecs get SR on every frame) | search (motion\n"
+            "                       search for every codec) | none (SR on every frame)\n"
             "      --compare MODE   what the split view compares FAST with: bicubic | srcnn\n"
             "                       (srcnn: per-frame SR while it keeps up, else on pause)\n"
             "      --hr REF         ground-truth HR video (same frames, INPUT's size x scale):\n"
@@ -78,11 +83,12 @@ static int bad(const char *fmt, const char *arg)
 int play_parse_options(PlayOptions *o, int argc, char **argv)
 {
     enum { OPT_MODEL = 256, OPT_COMPARE, OPT_HR, OPT_FRAMES, OPT_SHOT, OPT_KEYS, OPT_BENCH, OPT_NOSYNC,
-           OPT_SIZE, OPT_ARCH, OPT_RENDERER };
+           OPT_SIZE, OPT_ARCH, OPT_RENDERER, OPT_MOTION };
     static const struct option longopts[] = {
         { "scale", required_argument, NULL, 's' },
         { "model", required_argument, NULL, OPT_MODEL },
         { "keyframes", required_argument, NULL, 'k' },
+        { "motion", required_argument, NULL, OPT_MOTION },
         { "compare", required_argument, NULL, OPT_COMPARE },
         { "hr", required_argument, NULL, OPT_HR },
         { "arch", required_argument, NULL, OPT_ARCH },
@@ -119,6 +125,13 @@ int play_parse_options(PlayOptions *o, int argc, char **argv)
             if (fsr_key_policy_parse(&p, optarg) < 0)
                 return bad("--keyframes '%s': use intra, every:N, adaptive[:DB], regions[:DB] or all", optarg);
             o->keyframes = optarg;
+            break;
+        }
+        case OPT_MOTION: {
+            const int m = fsr_motion_source_parse(optarg);
+            if (m < 0)
+                return bad("--motion '%s': use auto, stream, search or none", optarg);
+            o->motion = m;
             break;
         }
         case OPT_COMPARE:

@@ -52,6 +52,7 @@ typedef struct PlayOptions {
     int width, height;        /* initial window size, 0: from the video */
     const char *arch;         /* accelerator architecture for the HUD */
     int renderer;             /* enum RenderChoice */
+    int motion;               /* FsrMotionSource: where block maps come from */
 } PlayOptions;
 
 /* Parses argv; 0 ok, 1 when --help/--version was handled, -1 on error (the
@@ -177,6 +178,8 @@ int worker_start(Worker *w);
 /* LR and HR sizes. */
 void worker_size(const Worker *w, int *lw, int *lh, int *hw, int *hh);
 const char *worker_policy(const Worker *w);
+/* where the block maps come from: "stream", "search" or "none" */
+const char *worker_motion(const Worker *w);
 /* Frames the container announces (0: unknown). */
 int64_t worker_frame_count(const Worker *w);
 /* Media time where the video ends (0: unknown). */

@@ -60,6 +60,7 @@ struct Worker {
     FsrFastSettings fs;
     FsrFast *fast;
     char policy[32];
+    const char *motion;       /* where the block maps come from: stream, search or none */
     double tb, frame_dur;
     int lw, lh, hw, hh;
     /* engine restarts: the engine sees indices relative to its first frame */
@@ -183,13 +184,22 @@ int worker_open(Worker **pw, const WorkerSettings *s)
     FsrReaderSettings rs;
     fsr_reader_defaults(&rs);
     rs.threads = o->threads;
+    /* search and none do not read the stream's side information */
+    if (o->motion == FSR_MOTION_SEARCH || o->motion == FSR_MOTION_NONE)
+        rs.block_maps = 0;
     if ((ret = fsr_reader_open(&w->in, o->input, &rs)) < 0)
         goto fail;
     const FsrReaderInfo *info = w->info = fsr_reader_info(w->in);
-    /* without side information fastsr reads, block maps come from the
-     * motion search on the decoding thread, as in fastsr's fast mode */
-    if (!info->side_info && (ret = fsr_motion_open(&w->ms, NULL)) < 0)
+    /* block maps from the motion search on the decoding thread, as in
+     * fastsr's fast mode: always for search, for auto where the stream
+     * gives none fastsr reads; without maps every frame gets SR */
+    const int search = o->motion == FSR_MOTION_SEARCH || (o->motion == FSR_MOTION_AUTO && !info->side_info);
+    if (search && (ret = fsr_motion_open(&w->ms, NULL)) < 0)
         goto fail;
+    w->motion = search ? "search" : info->side_info && o->motion != FSR_MOTION_NONE ? "stream" : "none";
+    if (o->motion == FSR_MOTION_STREAM && !info->side_info)
+        fprintf(stderr, PLAY_NAME ": warning: %s: fastsr reads no side information from this stream and motion "
+                "search is off (--motion stream); SR on every frame\n", o->input);
     w->tb = (double)info->time_base.num / info->time_base.den;
     const FsrRational fr = info->frame_rate;
     w->frame_dur = fr.num > 0 ? (double)fr.den / fr.num : 1 / 25.0;
@@ -657,6 +667,7 @@ void worker_size(const Worker *w, int *lw, int *lh, int *hw, int *hh)
 }
 
 const char *worker_policy(const Worker *w) { return w->policy; }
+const char *worker_motion(const Worker *w) { return w->motion; }
 
 int64_t worker_frame_count(const Worker *w) { return w->info->nb_frames; }
 

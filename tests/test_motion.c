@@ -330,6 +330,8 @@ static const Codec codecs[] = {
     { "mpeg2video", "known-m2.mpg", "photo-m2.mpg", "-c:v mpeg2video -q:v 2 -g 12 -bf 2" },
     { "mpeg4", "known-m4.avi", "photo-m4.avi", "-c:v mpeg4 -q:v 2 -bf 2" },
     { "hevc", "known-hevc.mkv", "photo-hevc.mkv", "-c:v libx265 -crf 20 -preset fast -x265-params log-level=error" },
+    { "vp9", "known-vp9.webm", "photo-vp9.webm", "-c:v libvpx-vp9 -crf 32 -b:v 0 -deadline good -cpu-used 4" },
+    { "av1", "known-av1.mkv", "photo-av1.mkv", "-c:v libsvtav1 -crf 35 -preset 8 -svtav1-params log-level=0" },
     { "ffv1", "known-ffv1.mkv", NULL, "-c:v ffv1" },
 };
 #define NCODECS ((int)(sizeof(codecs) / sizeof(codecs[0])))
@@ -358,7 +360,7 @@ static int make_clips(void **state)
 static void require_clips(const char *test)
 {
     if (!have_clips)
-        tu_skip_in(test, "ffmpeg with mpeg2video, mpeg4, libx265 and ffv1 encoders is needed to make the clips");
+        tu_skip_in(test, "ffmpeg with mpeg2video, mpeg4, libx265, libvpx-vp9, libsvtav1 and ffv1 encoders is needed to make the clips");
 }
 
 static void known_motion_codecs(void **state)
@@ -414,15 +416,17 @@ static void fast_within_bound_of_srcnn(void **state)
      * search") */
     TuPsnrRun me;
     tu_psnr_open(&me, __func__, tu_tmp("photo-hr.mkv"), 320, 192, NFRAMES);
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < NCODECS; k++) {
+        if (!codecs[k].photo)
+            continue;
         const char *in = tu_tmp(codecs[k].photo);
         FsrReport r;
         const double bic = tu_psnr_of_run(&me, in, FSR_MODE_BICUBIC, FSR_MOTION_AUTO, NULL, &r);
         const double sr = tu_psnr_of_run(&me, in, FSR_MODE_SRCNN, FSR_MOTION_AUTO, NULL, &r);
         assert_int_equal(r.sr.frames, NFRAMES);
-        /* auto searches where fastsr reads no vectors (HEVC); MPEG-2 and
-         * MPEG-4 get their stream's, so the search is asked for */
-        const int stream = strcmp(codecs[k].name, "hevc") != 0;
+        /* auto searches where fastsr reads no vectors (HEVC, VP9, AV1);
+         * MPEG-2 and MPEG-4 get their stream's, so the search is asked for */
+        const int stream = !strcmp(codecs[k].name, "mpeg2video") || !strcmp(codecs[k].name, "mpeg4");
         const double fast =
             tu_psnr_of_run(&me, in, FSR_MODE_FAST, stream ? FSR_MOTION_SEARCH : FSR_MOTION_AUTO, "every:8", &r);
         assert_string_equal(r.fast.motion, "search");
@@ -435,6 +439,16 @@ static void fast_within_bound_of_srcnn(void **state)
         assert_true(sr > bic + 0.3);
         assert_true(fast > sr - 0.3);
         assert_true(fast > bic + 0.2);
+        /* the other key-frame policies on the same maps: SR on some frames
+         * only, and most of SR's gain kept */
+        static const char *const policies[] = { "adaptive", "regions", "intra" };
+        for (int p = 0; p < 3; p++) {
+            const double pf = tu_psnr_of_run(&me, in, FSR_MODE_FAST, FSR_MOTION_AUTO, policies[p], &r);
+            printf("%s: fast %s %.3f dB (%+.3f), %d SR frames\n", codecs[k].name, policies[p], pf, pf - sr,
+                   (int)r.sr.frames);
+            assert_true(r.sr.frames >= 1 && r.sr.frames < NFRAMES);
+            assert_true(pf > bic + 0.2);
+        }
         const double st = tu_psnr_of_run(&me, in, FSR_MODE_FAST, FSR_MOTION_STREAM, "every:8", &r);
         if (stream) {
             /* MPEG-2 / MPEG-4: the stream's own vectors */

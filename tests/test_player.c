@@ -458,6 +458,40 @@ static void test_dummy_driver_no_leaks(void **state)
     free(s.y);
 }
 
+/* --motion: where the block maps come from, said on the benchmark line and
+ * seen in the engine's counts (key frames only: the first gets SR, the
+ * others are transferred unless there are no maps). */
+static void test_motion_sources(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *arg, *said;
+        int sr, transferred;
+    } runs[] = {
+        { "", "motion stream", 1, 29 },         /* H.264: the stream's vectors */
+        { "--motion search", "motion search", 1, 29 },
+        { "--motion none", "motion none", 30, 0 },
+    };
+    for (int k = 0; k < (int)(sizeof(runs) / sizeof(runs[0])); k++) {
+        int rc = tu_run(out, sizeof(out),
+                        "SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy %s --benchmark --no-sync %s --model %s %s", play(),
+                        runs[k].arg, model_flat, tu_tmp("lr.mp4"));
+        if (rc)
+            fprintf(stderr, "%s", out);
+        assert_int_equal(rc, 0);
+        assert_non_null(strstr(out, runs[k].said));
+        char want[96];
+        snprintf(want, sizeof(want), "SR %d frames", runs[k].sr);
+        if (!strstr(out, want))
+            fail_msg("%s: no '%s' in:\n%s", runs[k].arg, want, out);
+        snprintf(want, sizeof(want), "transfer %d frames", runs[k].transferred);
+        if (!strstr(out, want))
+            fail_msg("%s: no '%s' in:\n%s", runs[k].arg, want, out);
+    }
+    assert_int_equal(tu_run(out, sizeof(out), "%s --motion sideways %s", play(), tu_tmp("lr.mp4")), 2);
+    assert_one_error_line(out, "--motion 'sideways'");
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -505,6 +539,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest headless[] = {
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_dummy_driver_no_leaks),
+        cmocka_unit_test(test_motion_sources),
     };
     const struct CMUnitTest display[] = {
         cmocka_unit_test(test_screenshot_overlay_hud),
