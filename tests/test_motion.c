@@ -374,6 +374,7 @@ static void known_motion_codecs(void **state)
         FsrMotionSearch *ms = NULL;
         assert_int_equal(fsr_motion_open(&ms, NULL), 0);
         long inter = 0, right = 0, frames = 0;
+        int dists = 0;
         for (;;) {
             FsrReaderFrame f;
             int ret = fsr_reader_read(rd, &f);
@@ -391,12 +392,19 @@ static void known_motion_codecs(void **state)
                 /* new content enters at the right and bottom edges */
                 if (b->kind != FSR_BLOCK_INTER || b->x + b->w + 8 > m->width || b->y + b->h + 8 > m->height)
                     continue;
+                /* the pan's step times the pictures to the reference (the
+                 * last anchor) */
+                const int d = (int)(m->display_index - b->ref[0]);
+                assert_true(d >= 1 && d <= 4);
+                dists |= 1 << d;
                 inter++;
-                right += abs(b->mv[0][0] - STEP_X) <= 1 && abs(b->mv[0][1] - STEP_Y) <= 1;
+                right += abs(b->mv[0][0] - d * STEP_X) <= 1 && abs(b->mv[0][1] - d * STEP_Y) <= 1;
             }
         }
-        printf("%s: %ld frames, %ld of %ld inner inter blocks within a quarter pixel of (%d, %d)\n",
+        printf("%s: %ld frames, %ld of %ld inner inter blocks within a quarter pixel of (%d, %d) per picture\n",
                codecs[k].name, frames, right, inter, STEP_X, STEP_Y);
+        /* the default anchor interval (4): references 1 to 4 pictures back */
+        assert_int_equal(dists, 0x1e);
         assert_int_equal(frames, NFRAMES);
         assert_true(inter > 0);
         assert_true(right * 100 >= 95 * inter);

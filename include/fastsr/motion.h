@@ -2,9 +2,10 @@
  * decoded LR pictures alone, for streams whose side information fastsr does
  * not read (MPEG-2, MPEG-4 Part 2, HEVC, VP9, AV1, ProRes, raw video...).
  *
- * Pictures go in display order; each one is predicted from the one before
- * it (one reference, list 0), so the map's decode order is its display
- * order and every picture is a reference.  Per 16x16 macroblock: candidate
+ * Pictures go in display order; each one is predicted from the last
+ * anchor picture before it (one reference, list 0; an anchor every
+ * FsrMotionSettings.anchor pictures), so the map's decode order is its
+ * display order.  Per 16x16 macroblock: candidate
  * vectors from the left, top and top-right neighbours and from the
  * co-located and right/bottom macroblocks of the previous map, an integer
  * small-diamond descent from the best (a logarithmic eight-point search
@@ -31,6 +32,10 @@
 typedef struct FsrMotionSettings {
     int range;             /* integer search range in LR pixels (default 32, 4..32) */
     int split;             /* 1 (default): 8x8 blocks where they pay; 0: 16x16 only */
+    int anchor;            /* every anchor-th picture after an all-intra one is an anchor, the
+                            * reference of the pictures up to the next anchor, which is predicted
+                            * from it in turn (default 4, 1..16; 0: the default; 1: every picture
+                            * from the one before it) */
 } FsrMotionSettings;
 
 /* Totals over the pictures searched so far. */
@@ -48,12 +53,12 @@ FSR_API void fsr_motion_defaults(FsrMotionSettings *s);
 /* s may be NULL for the defaults.  0 or a negative error. */
 FSR_API int fsr_motion_open(FsrMotionSearch **ms, const FsrMotionSettings *s);
 
-/* Searches pic (the next picture in display order) against the previous
- * one.  facts: the picture's per-frame facts (display_index, pts, corrupt;
+/* Searches pic (the next picture in display order) against the last
+ * anchor before it.  facts: the picture's per-frame facts (display_index, pts, corrupt;
  * a map without side information is fine); their size must be pic's.  On
  * success *out points to a map valid until the next call, with side
- * information: type 'P', every block predicted from the previous picture
- * or intra; the first picture and the first after a size change are type
+ * information: type 'P', every block predicted from the last anchor or
+ * intra; the first picture and the first after a size change are type
  * 'I', all intra (they need SR).  The stream's own picture types are not
  * kept: a searched map has motion for the stream's I pictures too.
  * Returns 0 or a negative error (bad arguments: one line in
