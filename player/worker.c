@@ -194,7 +194,10 @@ int worker_open(Worker **pw, const WorkerSettings *s)
      * fastsr's fast mode: always for search, for auto where the stream
      * gives none fastsr reads; without maps every frame gets SR */
     const int search = o->motion == FSR_MOTION_SEARCH || (o->motion == FSR_MOTION_AUTO && !info->side_info);
-    if (search && (ret = fsr_motion_open(&w->ms, NULL)) < 0)
+    FsrMotionSettings mss;
+    fsr_motion_defaults(&mss);
+    mss.threads = o->threads;
+    if (search && (ret = fsr_motion_open(&w->ms, &mss)) < 0)
         goto fail;
     w->motion = search ? "search" : info->side_info && o->motion != FSR_MOTION_NONE ? "stream" : "none";
     if (o->motion == FSR_MOTION_STREAM && !info->side_info)

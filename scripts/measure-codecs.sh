@@ -55,7 +55,7 @@ echo "|---|---|---|---|---|---|---|---|"
 for c in ${clips//,/ }; do
     for entry in "${codecs[@]}"; do
         IFS='|' read -r spec label motion <<<"$entry"
-        out=$(nice -n 19 "$build/fastsr-bench" --hr "${hr[$c]}" --frames "$frames" --lr-codec "$spec" \
+        out=$(nice -n 19 "${BENCH:-$build/fastsr-bench}" --hr "${hr[$c]}" --frames "$frames" --lr-codec "$spec" \
             --model "$model" --modes bicubic,srcnn,fast --keyframes every:16,regions --motion "$motion" \
             --no-ssim --accel none 2>&1) || { echo "$c $spec: fastsr-bench failed:" >&2; echo "$out" >&2; exit 1; }
         # the bench's table: run PSNR-Y vsSRCNN SSIM SR SRwork SR+xfer total fps speedup

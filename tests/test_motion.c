@@ -268,6 +268,11 @@ static void bad_arguments(void **state)
     assert_true(fsr_motion_open(&ms, &s) < 0);
     assert_null(ms);
     assert_non_null(strstr(fsr_last_error(), "range"));
+    fsr_motion_defaults(&s);
+    s.anchor = 17;
+    assert_true(fsr_motion_open(&ms, &s) < 0);
+    assert_null(ms);
+    assert_non_null(strstr(fsr_last_error(), "anchor interval 17"));
     assert_true(fsr_motion_open(NULL, NULL) < 0);
     assert_int_equal(fsr_motion_open(&ms, NULL), 0);
     FsrPicture a = { 0 }, b = { 0 }, tiny = { 0 };
@@ -410,6 +415,66 @@ static void known_motion_codecs(void **state)
         assert_true(right * 100 >= 95 * inter);
         fsr_motion_close(&ms);
         fsr_reader_close(&rd);
+    }
+}
+
+/* The same maps (blocks, residual) for 1 and 2 threads; with anchor 1
+ * every picture refers to the one before it, with 3 to 1..3 pictures back. */
+static void threads_and_anchors(void **state)
+{
+    (void)state;
+    require_clips(__func__);
+    enum { RUNS = 4 };
+    static const FsrMotionSettings settings[RUNS] = {
+        { .range = 32, .split = 1, .anchor = 4, .threads = 1 },
+        { .range = 32, .split = 1, .anchor = 4, .threads = 2 },
+        { .range = 32, .split = 1, .anchor = 1, .threads = 2 },
+        { .range = 32, .split = 1, .anchor = 3, .threads = 2 },
+    };
+    FsrReader *rd[RUNS] = { 0 };
+    FsrMotionSearch *ms[RUNS] = { 0 };
+    const FsrReaderSettings rs = { .block_maps = 0 };
+    for (int r = 0; r < RUNS; r++) {
+        assert_int_equal(fsr_reader_open(&rd[r], tu_tmp("known-hevc.mkv"), &rs), 0);
+        assert_int_equal(fsr_motion_open(&ms[r], &settings[r]), 0);
+    }
+    int maxd[RUNS] = { 0 }, mind[RUNS] = { 99, 99, 99, 99 };
+    for (int frame = 0;; frame++) {
+        const FsrBlockMap *m[RUNS];
+        int ret = 0;
+        for (int r = 0; r < RUNS; r++) {
+            FsrReaderFrame f;
+            ret = fsr_reader_read(rd[r], &f);
+            assert_true(ret >= 0);
+            if (ret)
+                break;
+            assert_int_equal(fsr_motion_search(ms[r], &f.pic, f.map, &m[r]), 0);
+            for (int i = 0; i < m[r]->nb_blocks; i++)
+                if (m[r]->blocks[i].kind == FSR_BLOCK_INTER) {
+                    const int d = (int)(m[r]->display_index - m[r]->blocks[i].ref[0]);
+                    maxd[r] = d > maxd[r] ? d : maxd[r];
+                    mind[r] = d < mind[r] ? d : mind[r];
+                }
+        }
+        if (ret)
+            break;
+        /* 1 and 2 threads: the same map */
+        assert_int_equal(m[0]->nb_blocks, m[1]->nb_blocks);
+        assert_memory_equal(m[0]->blocks, m[1]->blocks, sizeof(FsrBlock) * (size_t)m[0]->nb_blocks);
+        for (int y = 0; y < m[0]->coded_h; y++)
+            assert_memory_equal((const int16_t *)m[0]->residual[0] + (size_t)y * m[0]->residual_stride[0],
+                                (const int16_t *)m[1]->residual[0] + (size_t)y * m[1]->residual_stride[0],
+                                sizeof(int16_t) * (size_t)m[0]->coded_w);
+    }
+    assert_int_equal(mind[0], 1);
+    assert_int_equal(maxd[0], 4);
+    assert_int_equal(mind[2], 1);
+    assert_int_equal(maxd[2], 1);
+    assert_int_equal(mind[3], 1);
+    assert_int_equal(maxd[3], 3);
+    for (int r = 0; r < RUNS; r++) {
+        fsr_motion_close(&ms[r]);
+        fsr_reader_close(&rd[r]);
     }
 }
 
@@ -558,6 +623,7 @@ int main(void)
         cmocka_unit_test(bad_arguments),
         cmocka_unit_test(motion_source_names),
         cmocka_unit_test(known_motion_codecs),
+        cmocka_unit_test(threads_and_anchors),
         cmocka_unit_test(fast_within_bound_of_srcnn),
         cmocka_unit_test(damaged_mpeg2),
     };

@@ -36,6 +36,7 @@ typedef struct FsrMotionSettings {
                             * reference of the pictures up to the next anchor, which is predicted
                             * from it in turn (default 4, 1..16; 0: the default; 1: every picture
                             * from the one before it) */
+    int threads;           /* 0 (default): all cores; the map does not depend on it */
 } FsrMotionSettings;
 
 /* Totals over the pictures searched so far. */

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,11 @@
 /* Default anchor interval: see fsr_motion_defaults. */
 #define DEFAULT_ANCHOR 4
 #define MAX_ANCHOR 16
+/* The picture is searched in about this many slices of whole macroblock
+ * rows, on as many threads as there are (the layout does not depend on
+ * the thread count, so neither does the map); a slice's first row takes
+ * its top candidates from the previous map instead of the slice above. */
+#define SLICES 8
 
 typedef struct Vec {
     int x, y; /* quarter-pel */
@@ -57,9 +63,11 @@ struct FsrMotionSearch {
     int anchor_pos;       /* since_restart of the reference (the last anchor) */
     int prev_dist;        /* pictures spanned by the previous map's vectors, 0: none */
     int dist;             /* this picture's distance to its reference */
+    int threads;
     int w, h;
     int mb_w, mb_h;
     Vec *mv16, *prev_mv16; /* per macroblock, this and the previous map */
+    uint8_t *mb_blocks;    /* per macroblock: its blocks (1 or 4), at blocks[4 * mb] until gathered */
     FsrBlockMap map;
     FsrBlock *blocks;
     int blocks_cap;
@@ -95,6 +103,7 @@ int fsr_motion_open(FsrMotionSearch **pms, const FsrMotionSettings *s)
     if (!ms)
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
     ms->s = d;
+    ms->threads = d.threads > 0 ? d.threads : omp_get_max_threads();
     fsr_h264_mc_dsp_init(&ms->dsp, fsr_cpu_flags());
     *pms = ms;
     return 0;
@@ -110,6 +119,7 @@ void fsr_motion_close(FsrMotionSearch **pms)
     fsr_picture_close(&ms->ref_pic);
     free(ms->mv16);
     free(ms->prev_mv16);
+    free(ms->mb_blocks);
     free(ms->blocks);
     free(ms->res);
     free(ms);
@@ -135,6 +145,7 @@ typedef struct Ctx {
     const uint8_t *half[3]; /* b, h, j planes at (0, 0) of the picture */
     int bx, by, bw, bh;
     int range;
+    int64_t sad_calls;   /* this slice's kernel calls, summed into the stats */
     uint8_t tmp[16 * 16];
 } Ctx;
 
@@ -151,7 +162,7 @@ static Vec clamp_vec(const Ctx *c, Vec v)
 
 static unsigned sad_int(Ctx *c, int ix, int iy, unsigned limit)
 {
-    c->ms->st.sad_calls++;
+    c->sad_calls++;
     const uint8_t *a = c->cur + (ptrdiff_t)c->by * c->cs + c->bx;
     const uint8_t *b = c->ref + (ptrdiff_t)(c->by + iy) * c->rs + c->bx + ix;
     return c->ms->dsp.sad_below(a, c->cs, b, c->rs, c->bw, c->bh, limit);
@@ -185,7 +196,7 @@ static unsigned sad_q(Ctx *c, Vec v, unsigned limit)
         p[k] = plane + (ptrdiff_t)(c->by + iy + e[2]) * c->rs + c->bx + ix + e[1];
     }
     const uint8_t *cur = c->cur + (ptrdiff_t)c->by * c->cs + c->bx;
-    c->ms->st.sad_calls++;
+    c->sad_calls++;
     if (p[0] == p[1])
         return c->ms->dsp.sad_below(cur, c->cs, p[0], c->rs, c->bw, c->bh, limit);
     for (int y = 0; y < c->bh; y++)
@@ -314,9 +325,11 @@ static int ensure(FsrMotionSearch *ms, int w, int h)
         return 0;
     free(ms->mv16);
     free(ms->prev_mv16);
+    free(ms->mb_blocks);
     ms->mv16 = calloc(nmb, sizeof(Vec));
     ms->prev_mv16 = calloc(nmb, sizeof(Vec));
-    if (!ms->mv16 || !ms->prev_mv16)
+    ms->mb_blocks = calloc(nmb, 1);
+    if (!ms->mv16 || !ms->prev_mv16 || !ms->mb_blocks)
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
     if ((int)(nmb * 4) > ms->blocks_cap) {
         FsrBlock *b = realloc(ms->blocks, sizeof(FsrBlock) * nmb * 4);
@@ -379,16 +392,18 @@ static int keep_ref(FsrMotionSearch *ms, const FsrPicture *pic, int64_t display)
     const FsrPlaneRef ry = { o, rs, pic->w, pic->h, PAD };
     static const int hv[3][2] = { { 2, 0 }, { 0, 2 }, { 2, 2 } };
     const int m = PAD - 8;
-    for (int k = 0; k < 3; k++) {
+    const int rows = (pic->h + 2 * m + 15) / 16, cols = (pic->w + 2 * m + 15) / 16;
+#pragma omp parallel for schedule(static) num_threads(ms->threads)
+    for (int r = 0; r < 3 * rows; r++) {
+        const int k = r / rows, ty = -m + 16 * (r % rows);
         uint8_t *h = ms->half_buf + (size_t)k * ms->ref_cap + PAD * rs + PAD;
-        for (int ty = -m; ty < pic->h + m; ty += 16)
-            for (int tx = -m; tx < pic->w + m; tx += 16) {
-                const int tw = tx + 16 > pic->w + PAD ? pic->w + PAD - tx : 16;
-                const int th = ty + 16 > pic->h + PAD ? pic->h + PAD - ty : 16;
-                ms->dsp.luma(h + (ptrdiff_t)ty * rs + tx, rs, &ry, tx, ty, hv[k][0], hv[k][1], tw, th);
-                ms->st.mc_calls++;
-            }
+        for (int tx = -m; tx < pic->w + m; tx += 16) {
+            const int tw = tx + 16 > pic->w + PAD ? pic->w + PAD - tx : 16;
+            const int th = ty + 16 > pic->h + PAD ? pic->h + PAD - ty : 16;
+            ms->dsp.luma(h + (ptrdiff_t)ty * rs + tx, rs, &ry, tx, ty, hv[k][0], hv[k][1], tw, th);
+        }
     }
+    ms->st.mc_calls += 3 * rows * cols;
     int ret = fsr_picture_copy(&ms->ref_pic, pic);
     if (ret < 0)
         return ret;
@@ -477,8 +492,10 @@ static Vec scale_vec(Vec v, int num, int den)
     return (Vec){ (x >= 0 ? x + den / 2 : x - den / 2) / den, (y >= 0 ? y + den / 2 : y - den / 2) / den };
 }
 
-/* Searches one macroblock, writes its block(s) to the map. */
-static void search_mb(FsrMotionSearch *ms, Ctx *c, const FsrPicture *pic, int mbx, int mby)
+/* Searches one macroblock, writes its block(s) to blocks[4 * mb] and their
+ * number to mb_blocks[mb] (fsr_motion_search gathers them).  top: the row
+ * above is in this slice. */
+static void search_mb(FsrMotionSearch *ms, Ctx *c, const FsrPicture *pic, int mbx, int mby, int top)
 {
     FsrBlockMap *m = &ms->map;
     const int mb_w = ms->mb_w, mb_h = ms->mb_h;
@@ -487,13 +504,15 @@ static void search_mb(FsrMotionSearch *ms, Ctx *c, const FsrPicture *pic, int mb
     int n = 0;
     if (mbx > 0)
         cand[n++] = ms->mv16[i - 1];
-    if (mby > 0)
+    if (mby > 0 && top)
         cand[n++] = ms->mv16[i - mb_w];
-    if (mby > 0 && mbx + 1 < mb_w)
+    if (mby > 0 && top && mbx + 1 < mb_w)
         cand[n++] = ms->mv16[i - mb_w + 1];
     /* the previous map's vectors span prev_dist pictures, this map's
      * dist: scaled to this distance (constant motion) */
     const int n_prev = n;
+    if (mby > 0 && !top)
+        cand[n++] = ms->prev_mv16[i - mb_w];
     cand[n++] = ms->prev_mv16[i];
     if (mbx + 1 < mb_w)
         cand[n++] = ms->prev_mv16[i + 1];
@@ -531,24 +550,20 @@ static void search_mb(FsrMotionSearch *ms, Ctx *c, const FsrPicture *pic, int mb
         const int bx = x0 + (split ? (q & 1) * 8 : 0), by = y0 + (split ? (q >> 1) * 8 : 0);
         const int bw = bx + size > pic->w ? pic->w - bx : size, bh = by + size > pic->h ? pic->h - by : size;
         const unsigned best = split ? sad8[q] : sad16;
-        const unsigned dev = deviation(pic->data[0] + (ptrdiff_t)by * pic->stride[0] + bx, pic->stride[0], bw, bh);
-        const int intra = best > (unsigned)(INTRA_MIN_SAD_PER_PIXEL * bw * bh) && 2 * best >= dev;
-        FsrBlock *b = (FsrBlock *)&m->blocks[m->nb_blocks++];
+        /* the deviation only where the match is poor enough to ask */
+        const int intra = best > (unsigned)(INTRA_MIN_SAD_PER_PIXEL * bw * bh) &&
+                          2 * best >= deviation(pic->data[0] + (ptrdiff_t)by * pic->stride[0] + bx, pic->stride[0], bw, bh);
+        FsrBlock *b = &ms->blocks[4 * i + q];
         set_block(b, bx, by, size, split ? v8[q] : v16, intra, ms->ref_display);
         if (intra) {
             clear_residual(m, b);
-            ms->st.blocks_intra++;
         } else {
             b->sad = block_residual(ms, pic, b);
             if (!b->sad)
                 b->flags |= FSR_BLOCK_ZERO_RESIDUAL;
         }
-        count_block(m, b);
     }
-    if (split)
-        ms->st.blocks8 += 4;
-    else
-        ms->st.blocks16++;
+    ms->mb_blocks[i] = (uint8_t)nb;
 }
 
 int fsr_motion_search(FsrMotionSearch *ms, const FsrPicture *pic, const FsrBlockMap *facts, const FsrBlockMap **out)
@@ -604,21 +619,52 @@ int fsr_motion_search(FsrMotionSearch *ms, const FsrPicture *pic, const FsrBlock
         memset(ms->mv16, 0, sizeof(Vec) * (size_t)ms->mb_w * ms->mb_h);
         ms->st.restarts++;
     } else {
-        Ctx *c = malloc(sizeof(*c));
-        if (!c)
+        const int slice_rows = (ms->mb_h + SLICES - 1) / SLICES;
+        const int nslices = (ms->mb_h + slice_rows - 1) / slice_rows;
+        int64_t sad_calls = 0;
+        int failed = 0;
+#pragma omp parallel num_threads(ms->threads) reduction(+ : sad_calls) reduction(| : failed)
+        {
+            Ctx *c = malloc(sizeof(*c));
+            if (c) {
+                c->ms = ms;
+                c->cur = pic->data[0];
+                c->cs = pic->stride[0];
+                c->ref = ms->ref_buf + PAD * ms->ref_stride + PAD;
+                c->rs = ms->ref_stride;
+                for (int k = 0; k < 3; k++)
+                    c->half[k] = ms->half_buf + (size_t)k * ms->ref_cap + PAD * ms->ref_stride + PAD;
+                c->range = ms->s.range;
+                c->sad_calls = 0;
+            }
+            failed |= !c;
+#pragma omp for schedule(dynamic, 1)
+            for (int sl = 0; sl < nslices; sl++) {
+                const int y0 = sl * slice_rows, y1 = y0 + slice_rows < ms->mb_h ? y0 + slice_rows : ms->mb_h;
+                for (int y = y0; y < y1 && c; y++)
+                    for (int x = 0; x < ms->mb_w; x++)
+                        search_mb(ms, c, pic, x, y, y > y0);
+            }
+            if (c)
+                sad_calls += c->sad_calls;
+            free(c);
+        }
+        if (failed)
             return fsr_error(FSR_ERR(ENOMEM), "out of memory");
-        c->ms = ms;
-        c->cur = pic->data[0];
-        c->cs = pic->stride[0];
-        c->ref = ms->ref_buf + PAD * ms->ref_stride + PAD;
-        c->rs = ms->ref_stride;
-        for (int k = 0; k < 3; k++)
-            c->half[k] = ms->half_buf + (size_t)k * ms->ref_cap + PAD * ms->ref_stride + PAD;
-        c->range = ms->s.range;
-        for (int y = 0; y < ms->mb_h; y++)
-            for (int x = 0; x < ms->mb_w; x++)
-                search_mb(ms, c, pic, x, y);
-        free(c);
+        ms->st.sad_calls += sad_calls;
+        /* the blocks in macroblock order, counted */
+        for (int i = 0; i < ms->mb_w * ms->mb_h; i++) {
+            for (int q = 0; q < ms->mb_blocks[i]; q++) {
+                FsrBlock *b = &ms->blocks[m->nb_blocks++];
+                *b = ms->blocks[4 * i + q];
+                count_block(m, b);
+                ms->st.blocks_intra += b->kind == FSR_BLOCK_INTRA;
+            }
+            if (ms->mb_blocks[i] == 4)
+                ms->st.blocks8 += 4;
+            else
+                ms->st.blocks16++;
+        }
         ms->st.frames++;
     }
     Vec *t = ms->prev_mv16;

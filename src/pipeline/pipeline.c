@@ -194,7 +194,10 @@ static int input_open(Input *in, const FsrSettings *s, const FsrDecoderSettings 
         }
     }
     in->motion = "search";
-    return fsr_motion_open(&in->ms, NULL);
+    FsrMotionSettings ms;
+    fsr_motion_defaults(&ms);
+    ms.threads = s->threads;
+    return fsr_motion_open(&in->ms, &ms);
 }
 
 static int input_read(Input *in, FsrFrame *f, const FsrBlockMap **map)
