@@ -187,6 +187,8 @@ int worker_open(Worker **pw, const WorkerSettings *s)
     /* search and none do not read the stream's side information */
     if (o->motion == FSR_MOTION_SEARCH || o->motion == FSR_MOTION_NONE)
         rs.block_maps = 0;
+    /* auto: the stream's vectors for H.264 only (as fastsr's) */
+    rs.mpeg_plain = o->motion == FSR_MOTION_AUTO;
     if ((ret = fsr_reader_open(&w->in, o->input, &rs)) < 0)
         goto fail;
     const FsrReaderInfo *info = w->info = fsr_reader_info(w->in);

@@ -164,7 +164,8 @@ static void test_hr_lr_in(void **state)
     assert_int_equal(tu_run(NULL, 0, "ffmpeg -nostdin -loglevel error -y -i '%s' -vf scale=32:24 -c:v mpeg2video "
                             "-q:v 2 '%s'", clip, lr), 0);
     int rc = tu_run(out, sizeof(out), "%s --hr '%s' --lr-in '%s' --model '%s' --modes fast --keyframes every:3 "
-                    "--no-ssim --accel none --json '%s'", tu_tool("fastsr-bench"), clip, lr, model, json);
+                    "--motion stream --no-ssim --accel none --json '%s'", tu_tool("fastsr-bench"), clip, lr, model,
+                    json);
     if (rc)
         fail_msg("fastsr-bench --hr --lr-in failed (%d): %s", rc, out);
     cJSON *root = cJSON_Parse(read_text(json));
@@ -189,8 +190,8 @@ static void test_hr_lr_in(void **state)
 
 /* fastsr-bench --hr --lr-codec: the LR video made with another of FFmpeg's
  * encoders (MPEG-2 here, with its options), the JSON says which, and the
- * fast run's maps come from the stream's own vectors; an option the encoder does
- * not know, or an encoder FFmpeg lacks, is one clear error line. */
+ * fast run's maps come from the motion search (auto); an option the encoder
+ * does not know, or an encoder FFmpeg lacks, is one clear error line. */
 static void test_hr_lr_codec(void **state)
 {
     (void)state;
@@ -210,7 +211,7 @@ static void test_hr_lr_codec(void **state)
     assert_non_null(root);
     assert_string_equal(cJSON_GetObjectItem(root, "lr_codec")->valuestring, "mpeg2video");
     const cJSON *r = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "runs"), 0);
-    assert_string_equal(cJSON_GetObjectItem(r, "motion")->valuestring, "stream");
+    assert_string_equal(cJSON_GetObjectItem(r, "motion")->valuestring, "search");
     assert_int_equal((int)cJSON_GetObjectItem(r, "sr_frames")->valuedouble, 2);
     assert_true(cJSON_GetObjectItem(r, "psnr_y")->valuedouble > 20);
     cJSON_Delete(root);

@@ -482,16 +482,16 @@ static void test_codecs_without_vectors(void **state)
         assert_int_not_equal(tu_run(NULL, 0, "cmp -s %s %s", ost, ob), 0);
         assert_int_not_equal(tu_run(NULL, 0, "cmp -s %s %s", of, os), 0);
     }
-    /* MPEG-4 Part 2 (README "MPEG-2 and MPEG-4 block maps"): --motion auto
-     * reads the stream's own vectors, without a warning and without the
-     * search */
+    /* MPEG-4 Part 2 (README "MPEG-2 and MPEG-4 block maps"): --motion
+     * stream reads the stream's own vectors, without a warning and without
+     * the search; auto searches it */
     char in[900], of[1024], rep[1024], text[65536];
     snprintf(in, sizeof(in), "%s", tu_tmp("mpeg4-part2.avi"));
     snprintf(of, sizeof(of), "%s-fast.mkv", in);
     snprintf(rep, sizeof(rep), "%s.json", in);
     assert_int_equal(tu_run(NULL, 0, FFMPEG "-f lavfi -i testsrc2=size=96x64:rate=25 -t 0.4 -c:v mpeg4 %s", in), 0);
-    int rc = tu_run(out, sizeof(out), "%s -y -m fast -k every:4 --model %s --preset ultrafast --report %s %s %s",
-                    fastsr(), model, rep, in, of);
+    int rc = tu_run(out, sizeof(out), "%s -y -m fast -k every:4 --motion stream --model %s --preset ultrafast "
+                    "--report %s %s %s", fastsr(), model, rep, in, of);
     if (rc != 0)
         fail_msg("exit %d: %s", rc, out);
     if (strstr(out, "warning"))
@@ -501,6 +501,12 @@ static void test_codecs_without_vectors(void **state)
     assert_true(tu_read_file(rep, text, sizeof(text)) > 0);
     assert_non_null(strstr(text, "\"stream\""));
     assert_non_null(strstr(text, "\"stream_maps\""));
+    rc = tu_run(out, sizeof(out), "%s -y -m fast -k every:4 --model %s --preset ultrafast --report %s %s %s",
+                fastsr(), model, rep, in, of);
+    if (rc != 0 || strstr(out, "warning"))
+        fail_msg("exit %d: %s", rc, out);
+    assert_int_equal(report_number(rep, "searched_frames"), 9);
+    assert_true(report_number(rep, "transferred_frames") > 0);
 }
 
 /* Runs fastsr on a bad input and checks the failure contract. */

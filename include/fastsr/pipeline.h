@@ -27,9 +27,10 @@ typedef struct FsrProgress {
 
 /* Where fast mode's block maps come from. */
 typedef enum FsrMotionSource {
-    FSR_MOTION_AUTO = 0,   /* the stream's side information where fastsr reads it (H.264, MPEG-2,
-                              MPEG-4 Part 2), else search */
-    FSR_MOTION_STREAM = 1, /* the stream's only: other codecs get per-frame SR */
+    FSR_MOTION_AUTO = 0,   /* H.264's side information, else fastsr's motion search (MPEG-2 and
+                              MPEG-4 Part 2 included: it transfers better than their vectors) */
+    FSR_MOTION_STREAM = 1, /* the stream's only (H.264, MPEG-2, MPEG-4 Part 2): other codecs get
+                              per-frame SR */
     FSR_MOTION_SEARCH = 2, /* fastsr's motion search on the decoded pictures, for every codec */
     FSR_MOTION_NONE = 3,   /* no block maps: per-frame SR */
 } FsrMotionSource;

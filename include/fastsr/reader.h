@@ -33,6 +33,11 @@ typedef struct FsrReaderSettings {
      * 0: pictures only, with maps that carry no side information. */
     int block_maps;
     int threads;           /* decoding threads without block maps; 0: libavcodec's choice */
+    /* 1: MPEG-2 and MPEG-4 Part 2 streams give maps without side
+     * information (for fastsr's motion search, which transfers better than
+     * their own vectors: README "MPEG-2 and MPEG-4 block maps"); 0
+     * (default): maps from their exported vectors */
+    int mpeg_plain;
 } FsrReaderSettings;
 
 typedef struct FsrReaderInfo {

@@ -37,6 +37,10 @@ typedef struct FsrDecoderSettings {
      * (apply_cropping = 0) so motion compensation can clamp at the coded
      * size: pic is the cropped picture, av the coded one (8-bit 4:2:0). */
     const FsrDecoderHook *hook;
+    /* fsr_sideinfo_open: MPEG-2 and MPEG-4 Part 2 streams yield plain
+     * pictures (maps without side information) instead of maps from their
+     * exported vectors, for fastsr's motion search */
+    int mpeg_plain;
 } FsrDecoderSettings;
 
 typedef struct FsrFrame {

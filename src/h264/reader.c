@@ -71,7 +71,7 @@ int fsr_reader_open(FsrReader **out, const char *path, const FsrReaderSettings *
     FsrReader *r = calloc(1, sizeof(*r));
     if (!r)
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
-    const FsrDecoderSettings ds = { .threads = s->threads };
+    const FsrDecoderSettings ds = { .threads = s->threads, .mpeg_plain = s->mpeg_plain };
     int ret;
     if (s->block_maps) {
         if ((ret = fsr_sideinfo_open(&r->si, path, &ds)) >= 0)

@@ -54,6 +54,7 @@ typedef struct TableReader {
 } TableReader;
 
 struct FsrSideInfo {
+    int mpeg_plain;        /* FsrDecoderSettings.mpeg_plain */
     FsrDecoder *dec;
     FsrDecoderHook hook;
     int supported;
@@ -204,7 +205,7 @@ static int hook_open(void *opaque, AVCodecContext *avctx, const AVStream *st)
     (void)st;
     snprintf(si->codec_name, sizeof(si->codec_name), "%s", avcodec_get_name(avctx->codec_id));
     const int mpeg = avctx->codec_id == AV_CODEC_ID_MPEG2VIDEO || avctx->codec_id == AV_CODEC_ID_MPEG4;
-    if (avctx->codec_id != AV_CODEC_ID_H264 && !mpeg)
+    if (avctx->codec_id != AV_CODEC_ID_H264 && (!mpeg || si->mpeg_plain))
         return 0; /* plain frames */
     /* fastsr's motion compensation is 8-bit 4:2:0 (as its pictures are) */
     if (avctx->pix_fmt != AV_PIX_FMT_YUV420P && avctx->pix_fmt != AV_PIX_FMT_YUVJ420P &&
@@ -278,6 +279,7 @@ int fsr_sideinfo_open(FsrSideInfo **out, const char *path, const FsrDecoderSetti
         s = *settings;
     s.side_info = 1;
     s.hook = &si->hook;
+    si->mpeg_plain = s.mpeg_plain;
     int ret = fsr_decoder_open(&si->dec, path, &s);
     if (ret < 0) {
         fsr_sideinfo_close(&si);

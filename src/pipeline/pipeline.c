@@ -176,7 +176,12 @@ static int input_open(Input *in, const FsrSettings *s, const FsrDecoderSettings 
         if ((ret = fsr_decoder_open(&in->dec, s->input, ds)) < 0)
             return ret;
     } else {
-        if ((ret = fsr_sideinfo_open(&in->si, s->input, ds)) < 0)
+        /* auto: the stream's own vectors for H.264 only; MPEG-2 and
+         * MPEG-4 Part 2 transfer better from the search's maps (README
+         * "MPEG-2 and MPEG-4 block maps"), --motion stream reads theirs */
+        FsrDecoderSettings sds = *ds;
+        sds.mpeg_plain = source == FSR_MOTION_AUTO;
+        if ((ret = fsr_sideinfo_open(&in->si, s->input, &sds)) < 0)
             return ret;
         in->dec = fsr_sideinfo_decoder(in->si);
         if (fsr_sideinfo_supported(in->si)) {
