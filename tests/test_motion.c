@@ -468,6 +468,10 @@ static void threads_and_anchors(void **state)
     }
     assert_int_equal(mind[0], 1);
     assert_int_equal(maxd[0], 4);
+    FsrMotionStats st;
+    fsr_motion_stats(ms[0], &st);
+    assert_int_equal(st.anchors, (NFRAMES - 1) / 4 + 1);
+    assert_int_equal(st.key_anchors, 0);
     assert_int_equal(mind[2], 1);
     assert_int_equal(maxd[2], 1);
     assert_int_equal(mind[3], 1);
@@ -476,6 +480,47 @@ static void threads_and_anchors(void **state)
         fsr_motion_close(&ms[r]);
         fsr_reader_close(&rd[r]);
     }
+}
+
+/* A picture marked as a key frame is the next pictures' reference, and the
+ * anchor interval counts from it; only the picture searched last can be
+ * marked. */
+static void key_frames_are_anchors(void **state)
+{
+    (void)state;
+    require_clips(__func__);
+    FsrReader *rd = NULL;
+    const FsrReaderSettings rs = { .block_maps = 0 };
+    assert_int_equal(fsr_reader_open(&rd, tu_tmp("known-hevc.mkv"), &rs), 0);
+    FsrMotionSearch *ms = NULL;
+    assert_int_equal(fsr_motion_open(&ms, NULL), 0);
+    /* reference of each picture with picture 2 marked (anchors 0, 2, 6, 10, ...) */
+    static const int want_ref[8] = { -1, 0, 0, 2, 2, 2, 2, 6 };
+    for (int i = 0; i < 8; i++) {
+        FsrReaderFrame f;
+        assert_int_equal(fsr_reader_read(rd, &f), 0);
+        const FsrBlockMap *m = NULL;
+        assert_int_equal(fsr_motion_search(ms, &f.pic, f.map, &m), 0);
+        int ref = -1;
+        for (int k = 0; k < m->nb_blocks; k++)
+            if (m->blocks[k].kind == FSR_BLOCK_INTER) {
+                if (ref >= 0)
+                    assert_int_equal(m->blocks[k].ref[0], ref);
+                ref = m->blocks[k].ref[0];
+            }
+        if (ref != want_ref[i])
+            fail_msg("picture %d: reference %d, expected %d", i, ref, want_ref[i]);
+        if (i == 2) {
+            assert_int_equal(fsr_motion_mark_key(ms, 1), 0); /* too late */
+            assert_int_equal(fsr_motion_mark_key(ms, 2), 1);
+        }
+    }
+    FsrMotionStats st;
+    fsr_motion_stats(ms, &st);
+    assert_int_equal(st.key_anchors, 1);
+    assert_int_equal(fsr_motion_mark_key(NULL, 0), 0);
+    fsr_motion_close(&ms);
+    fsr_reader_close(&rd);
 }
 
 /* ---- FAST through the pipeline on the coded clips ---- */
@@ -624,6 +669,7 @@ int main(void)
         cmocka_unit_test(motion_source_names),
         cmocka_unit_test(known_motion_codecs),
         cmocka_unit_test(threads_and_anchors),
+        cmocka_unit_test(key_frames_are_anchors),
         cmocka_unit_test(fast_within_bound_of_srcnn),
         cmocka_unit_test(damaged_mpeg2),
     };

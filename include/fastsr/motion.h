@@ -4,8 +4,8 @@
  *
  * Pictures go in display order; each one is predicted from the last
  * anchor picture before it (one reference, list 0; an anchor every
- * FsrMotionSettings.anchor pictures), so the map's decode order is its
- * display order.  Per 16x16 macroblock: candidate
+ * FsrMotionSettings.anchor pictures, and every picture the caller marks as
+ * a key frame), so the map's decode order is its display order.  Per 16x16 macroblock: candidate
  * vectors from the left, top and top-right neighbours and from the
  * co-located and right/bottom macroblocks of the previous map, an integer
  * small-diamond descent from the best (a logarithmic eight-point search
@@ -46,6 +46,8 @@ typedef struct FsrMotionStats {
     int64_t blocks16, blocks8, blocks_intra;
     int64_t sad_calls, mc_calls; /* kernel calls: the search's cost */
     double seconds;        /* wall-clock time in fsr_motion_search */
+    int64_t anchors;       /* pictures that became the reference */
+    int64_t key_anchors;   /* of those, made anchors by fsr_motion_mark_key */
 } FsrMotionStats;
 
 typedef struct FsrMotionSearch FsrMotionSearch;
@@ -66,6 +68,13 @@ FSR_API int fsr_motion_open(FsrMotionSearch **ms, const FsrMotionSettings *s);
  * fsr_last_error). */
 FSR_API int fsr_motion_search(FsrMotionSearch *ms, const FsrPicture *pic, const FsrBlockMap *facts,
                               const FsrBlockMap **out);
+
+/* Says that the picture with this display index got SR (a key frame):
+ * the pictures after it are predicted from it (it becomes an anchor and
+ * the anchor interval counts from it).  Only the picture searched last
+ * can be marked, before the next fsr_motion_search; returns 1 when taken,
+ * 0 when too late (another picture was searched since) or unknown. */
+FSR_API int fsr_motion_mark_key(FsrMotionSearch *ms, int64_t display_index);
 
 FSR_API void fsr_motion_stats(const FsrMotionSearch *ms, FsrMotionStats *st);
 

@@ -61,6 +61,11 @@ struct FsrMotionSearch {
     int64_t ref_display;
     int since_restart;    /* pictures since the last all-intra one */
     int anchor_pos;       /* since_restart of the reference (the last anchor) */
+    /* the last picture searched: it becomes the reference at the next call
+     * if it is an anchor, or a key frame (fsr_motion_mark_key) */
+    FsrPicture last;
+    int have_last, last_anchor, last_pos;
+    int64_t last_display;
     int prev_dist;        /* pictures spanned by the previous map's vectors, 0: none */
     int dist;             /* this picture's distance to its reference */
     int threads;
@@ -117,6 +122,7 @@ void fsr_motion_close(FsrMotionSearch **pms)
     free(ms->ref_buf);
     free(ms->half_buf);
     fsr_picture_close(&ms->ref_pic);
+    fsr_picture_close(&ms->last);
     free(ms->mv16);
     free(ms->prev_mv16);
     free(ms->mb_blocks);
@@ -124,6 +130,16 @@ void fsr_motion_close(FsrMotionSearch **pms)
     free(ms->res);
     free(ms);
     *pms = NULL;
+}
+
+int fsr_motion_mark_key(FsrMotionSearch *ms, int64_t display_index)
+{
+    if (!ms || !ms->have_last || ms->last_display != display_index)
+        return 0;
+    if (!ms->last_anchor)
+        ms->st.key_anchors++;
+    ms->last_anchor = 1;
+    return 1;
 }
 
 void fsr_motion_stats(const FsrMotionSearch *ms, FsrMotionStats *st)
@@ -367,6 +383,7 @@ static int ensure(FsrMotionSearch *ms, int w, int h)
     ms->mb_w = mb_w;
     ms->mb_h = mb_h;
     ms->have_ref = 0;
+    ms->have_last = 0;
     return 0;
 }
 
@@ -604,6 +621,14 @@ int fsr_motion_search(FsrMotionSearch *ms, const FsrPicture *pic, const FsrBlock
     m->residual[2] = m->residual[1] + (size_t)(m->coded_w / 2) * (m->coded_h / 2);
     m->residual_stride[1] = m->residual_stride[2] = m->coded_w / 2;
 
+    /* the last picture is the reference from now on if it is an anchor */
+    if (ms->have_last && ms->last_anchor) {
+        if ((ret = keep_ref(ms, &ms->last, ms->last_display)) < 0)
+            return ret;
+        ms->anchor_pos = ms->last_pos;
+        ms->last_anchor = 0;
+        ms->st.anchors++;
+    }
     const int first = !ms->have_ref;
     m->type = first ? 'I' : 'P';
     ms->since_restart = first ? 0 : ms->since_restart + 1;
@@ -677,12 +702,15 @@ int fsr_motion_search(FsrMotionSearch *ms, const FsrPicture *pic, const FsrBlock
      * is fractional (zooms: 0.84 dB below per-frame SR with each picture
      * the next one's reference, 0.28 with an anchor every 4 pictures,
      * README "Motion search"); the other pictures are one step from
-     * theirs. */
-    if (ms->since_restart % ms->s.anchor == 0) {
-        if ((ret = keep_ref(ms, pic, facts->display_index)) < 0)
-            return ret;
-        ms->anchor_pos = ms->since_restart;
-    }
+     * theirs.  A key frame (SR) is the best reference of all: the caller
+     * says which pictures got SR (fsr_motion_mark_key) and the chain
+     * starts again from them. */
+    if ((ret = fsr_picture_copy(&ms->last, pic)) < 0)
+        return ret;
+    ms->have_last = 1;
+    ms->last_display = facts->display_index;
+    ms->last_pos = ms->since_restart;
+    ms->last_anchor = first || ms->since_restart - ms->anchor_pos >= ms->s.anchor;
     ms->st.seconds += clock_wall() - t0;
     *out = m;
     return 0;

@@ -463,9 +463,13 @@ static int run_frames(Run *run)
         }
         /* every frame the engine can finish now */
         FsrFastFrame ff;
-        while ((ret = fsr_fast_pull(run->fast, &ff)) == 0)
+        while ((ret = fsr_fast_pull(run->fast, &ff)) == 0) {
+            /* the search predicts the next pictures from a key frame */
+            if (ff.key)
+                fsr_motion_mark_key(run->in.ms, ff.display_index);
             if ((ret = run_deliver(run, &ff, &prog)) < 0)
                 return ret;
+        }
         if (ret < 0)
             return ret;
     }
