@@ -82,6 +82,18 @@ static void compare_mc(const FsrH264McDSP *mc, uint32_t seed)
         assert_int_equal(mc->sad(p0, 16, p1, 16, w, h), sad);
         assert_true(mc->sad_below(p0, 16, p1, 16, w, h, sad + 1) == sad);
         assert_true(mc->sad_below(p0, 16, p1, 16, w, h, sad / 2 + 1) >= sad / 2 + 1 || sad == 0);
+        /* against the rounded average of the two (o: the weighted one) */
+        unsigned sad_avg = 0;
+        for (int j = 0; j < h; j++)
+            for (int i = 0; i < w; i++)
+                sad_avg += (unsigned)abs(o[j * 16 + i] - ((p0[j * 16 + i] + p1[j * 16 + i] + 1) >> 1));
+        assert_int_equal(mc->sad_avg_below(o, 16, p0, p1, 16, w, h, ~0u), sad_avg);
+        assert_int_equal(mc->sad_avg_below(o, 16, p0, p1, 16, w, h, sad_avg + 1), sad_avg);
+        assert_true(mc->sad_avg_below(o, 16, p0, p1, 16, w, h, sad_avg / 2 + 1) >= sad_avg / 2 + 1 || sad_avg == 0);
+        /* the worst case: 255 against the average of 0 and 0 over 16x16 */
+        uint8_t full[16 * 16], zero[16 * 16] = { 0 };
+        memset(full, 255, sizeof(full));
+        assert_int_equal(mc->sad_avg_below(full, 16, zero, zero, 16, 16, 16, ~0u), 255u * 256);
         assert_int_equal(mc->residual(res, 16, p0, 16, p1, 16, w, h), sad);
         assert_int_equal(sad != 0, any);
         for (int j = 0; j < h; j++)

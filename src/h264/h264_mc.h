@@ -34,6 +34,11 @@ typedef struct FsrH264McDSP {
     /* The SAD when below limit, else some value >= limit (stops early). */
     unsigned (*sad_below)(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs, int w, int h,
                           unsigned limit);
+    /* sad_below of a against the rounded average (p0 + p1 + 1) >> 1 of two
+     * blocks with one stride: a quarter-sample position of H.264 luma from
+     * two of its sample planes, without writing the prediction out. */
+    unsigned (*sad_avg_below)(const uint8_t *a, ptrdiff_t as, const uint8_t *p0, const uint8_t *p1, ptrdiff_t ps,
+                              int w, int h, unsigned limit);
 } FsrH264McDSP;
 
 void fsr_h264_mc_dsp_init(FsrH264McDSP *dsp, unsigned cpu_flags);

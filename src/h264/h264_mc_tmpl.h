@@ -316,6 +316,27 @@ static unsigned sad_below(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrd
     return block_sad(a, as, b, bs, w, h);
 }
 
+static unsigned sad_avg_below(const uint8_t *a, ptrdiff_t as, const uint8_t *p0, const uint8_t *p1, ptrdiff_t ps,
+                              int w, int h, unsigned limit)
+{
+    unsigned sum = 0;
+#if H264_MC_LEVEL >= H264_MC_SSE2
+    if ((h & 3) == 0 && (w == 16 || w == 8)) {
+        for (int j = 0; j < h && sum < limit; j += 4)
+            sum += sad_avg_rows_sse2(a + j * as, as, p0 + j * ps, p1 + j * ps, ps, w, 4);
+        return sum;
+    }
+#endif
+    for (int j = 0; j < h; j++) {
+        for (int i = 0; i < w; i++)
+            sum += (unsigned)abs(a[j * as + i] - ((p0[j * ps + i] + p1[j * ps + i] + 1) >> 1));
+        /* early exit in whole rows of 4, as sad_below */
+        if ((j & 3) == 3 && sum >= limit)
+            return sum;
+    }
+    return sum;
+}
+
 static inline __attribute__((always_inline)) unsigned residual_block(int16_t *restrict o, ptrdiff_t os,
                                                                      const uint8_t *d, ptrdiff_t ds, const uint8_t *p,
                                                                      ptrdiff_t ps, const int w, int h)
@@ -354,4 +375,5 @@ static void fill_entries(FsrH264McDSP *dsp)
     dsp->residual = residual;
     dsp->sad = sad;
     dsp->sad_below = sad_below;
+    dsp->sad_avg_below = sad_avg_below;
 }

@@ -162,7 +162,6 @@ typedef struct Ctx {
     int bx, by, bw, bh;
     int range;
     int64_t sad_calls;   /* this slice's kernel calls, summed into the stats */
-    uint8_t tmp[16 * 16];
 } Ctx;
 
 static int clamp_q(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
@@ -215,10 +214,7 @@ static unsigned sad_q(Ctx *c, Vec v, unsigned limit)
     c->sad_calls++;
     if (p[0] == p[1])
         return c->ms->dsp.sad_below(cur, c->cs, p[0], c->rs, c->bw, c->bh, limit);
-    for (int y = 0; y < c->bh; y++)
-        for (int x = 0; x < c->bw; x++)
-            c->tmp[y * 16 + x] = (uint8_t)((p[0][y * c->rs + x] + p[1][y * c->rs + x] + 1) >> 1);
-    return c->ms->dsp.sad_below(cur, c->cs, c->tmp, 16, c->bw, c->bh, limit);
+    return c->ms->dsp.sad_avg_below(cur, c->cs, p[0], p[1], c->rs, c->bw, c->bh, limit);
 }
 
 /* Integer descent with the small diamond from *best (integer vector). */

@@ -138,6 +138,23 @@ static void check_residual_sad(const FsrH264McDSP *c, const FsrH264McDSP *lower,
         checkasm_bench(c->sad_below(p0, 16, p1, 16, 16, 16, ~0u), cur->sad_below(p0, 16, p1, 16, 16, 16, ~0u));
         checkasm_report();
     }
+    if (checkasm_func(c->sad_avg_below, lower->sad_avg_below, cur->sad_avg_below, "sad_avg_below")) {
+        uint8_t a[16 * 16];
+        for (int trial = 0; trial < 400; trial++) {
+            random_block_pair(p0, p1, trial % 5 == 0);
+            for (int i = 0; i < 16 * 16; i++)
+                a[i] = (uint8_t)checkasm_rand_int(0, 255);
+            const int w = 16 >> checkasm_rand_int(0, 2), h = 16 >> checkasm_rand_int(0, 2);
+            const unsigned sad = c->sad_avg_below(a, 16, p0, p1, 16, w, h, ~0u);
+            const unsigned limit = (unsigned)checkasm_rand_int(0, (int)sad + 2);
+            const unsigned sb = cur->sad_avg_below(a, 16, p0, p1, 16, w, h, limit);
+            if (sad < limit ? sb != sad : sb < limit)
+                checkasm_fail("%dx%d limit %u: %u, C %u", w, h, limit, sb, sad);
+        }
+        checkasm_bench(c->sad_avg_below(a, 16, p0, p1, 16, 16, 16, ~0u),
+                       cur->sad_avg_below(a, 16, p0, p1, 16, 16, 16, ~0u));
+        checkasm_report();
+    }
 }
 
 void checkasm_check_h264_mc(void)

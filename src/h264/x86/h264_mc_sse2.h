@@ -90,6 +90,27 @@ static inline unsigned sad_rows_sse2(const uint8_t *a, ptrdiff_t as, const uint8
     return (unsigned)(_mm_cvtsi128_si32(acc) + _mm_cvtsi128_si32(_mm_srli_si128(acc, 8)));
 }
 
+/* SAD of rows of a against the rounded average of p0 and p1 (pavgb is
+ * exactly (p0 + p1 + 1) >> 1). */
+static inline unsigned sad_avg_rows_sse2(const uint8_t *a, ptrdiff_t as, const uint8_t *p0, const uint8_t *p1,
+                                         ptrdiff_t ps, int w, int h)
+{
+    __m128i acc = _mm_setzero_si128();
+    if (w == 16)
+        for (int j = 0; j < h; j++) {
+            const __m128i avg = _mm_avg_epu8(_mm_loadu_si128((const __m128i *)(p0 + j * ps)),
+                                             _mm_loadu_si128((const __m128i *)(p1 + j * ps)));
+            acc = _mm_add_epi64(acc, _mm_sad_epu8(_mm_loadu_si128((const __m128i *)(a + j * as)), avg));
+        }
+    else
+        for (int j = 0; j < h; j++) {
+            const __m128i avg = _mm_avg_epu8(_mm_loadl_epi64((const __m128i *)(p0 + j * ps)),
+                                             _mm_loadl_epi64((const __m128i *)(p1 + j * ps)));
+            acc = _mm_add_epi64(acc, _mm_sad_epu8(_mm_loadl_epi64((const __m128i *)(a + j * as)), avg));
+        }
+    return (unsigned)(_mm_cvtsi128_si32(acc) + _mm_cvtsi128_si32(_mm_srli_si128(acc, 8)));
+}
+
 static inline unsigned residual_rows_sse2(int16_t *o, ptrdiff_t os, const uint8_t *d, ptrdiff_t ds, const uint8_t *p,
                                      ptrdiff_t ps, int w, int h)
 {
