@@ -262,14 +262,21 @@ static Vec search_block(Ctx *c, const Vec *cand, int ncand, unsigned *out_sad)
 {
     Vec best = { 0, 0 };
     unsigned best_sad = sad_int(c, 0, 0, UINT_MAX);
-    for (int i = 0; i < ncand; i++) {
-        /* candidates start the integer search at their rounded position */
+    Vec tried[8];
+    int ntried = 0;
+    for (int i = 0; i < ncand && i < 8; i++) {
+        /* candidates start the integer search at their rounded position;
+         * neighbours often agree: each position once */
         Vec v = clamp_vec(c, cand[i]);
         v.x = (v.x + 2) & ~3;
         v.y = (v.y + 2) & ~3;
         v = clamp_vec(c, v);
-        if (v.x == best.x && v.y == best.y)
+        int seen = v.x == 0 && v.y == 0;
+        for (int k = 0; k < ntried && !seen; k++)
+            seen = tried[k].x == v.x && tried[k].y == v.y;
+        if (seen)
             continue;
+        tried[ntried++] = v;
         unsigned s = sad_int(c, v.x >> 2, v.y >> 2, best_sad);
         if (s < best_sad) {
             best_sad = s;
@@ -299,7 +306,12 @@ static Vec search_block(Ctx *c, const Vec *cand, int ncand, unsigned *out_sad)
     /* exact candidates (sub-pel predictors) are tried as they are */
     for (int i = 0; i < ncand && best_sad; i++) {
         Vec v = clamp_vec(c, cand[i]);
-        if (v.x == best.x && v.y == best.y)
+        int seen = (v.x == best.x && v.y == best.y) || (!(v.x & 3) && !(v.y & 3));
+        for (int k = 0; k < i && !seen; k++) {
+            const Vec u = clamp_vec(c, cand[k]);
+            seen = u.x == v.x && u.y == v.y;
+        }
+        if (seen)
             continue;
         unsigned s = sad_q(c, v, best_sad);
         if (s < best_sad) {
