@@ -1,7 +1,8 @@
 /* LR motion compensation (h264_mc.h): every kernel table (C, and each SIMD
  * level this CPU has) against the per-sample reference of the standard on
  * random blocks at and beyond every edge, the weighting, SAD and residual
- * against their formulas; no video needed. */
+ * against their formulas, SATD against its matrix definition and known
+ * values; no video needed. */
 #include "testutil.h"
 
 #include <stdlib.h>
@@ -102,6 +103,76 @@ static void compare_mc(const FsrH264McDSP *mc, uint32_t seed)
     }
 }
 
+/* The satd entry against the matrix definition (fsr_h264_satd_ref) at
+ * every size it takes, with strides wider than the block, on random
+ * blocks, on the extremes (0 against 255: a constant difference of 255;
+ * random 0/255 patterns: the largest coefficients, +-4080 per 4x4, which
+ * 16-bit SIMD lanes must hold), and identical blocks. */
+static void compare_satd(const FsrH264McDSP *mc, uint32_t seed)
+{
+    enum { S = 40 };
+    static uint8_t a[S * 16], b[S * 16];
+    for (int trial = 0; trial < 600; trial++) {
+        const int w = 4 * (1 + (int)(tu_rand(&seed) % 4)), h = 4 * (1 + (int)(tu_rand(&seed) % 4));
+        const int kind = trial % 6;
+        for (int i = 0; i < S * 16; i++) {
+            const uint32_t r = tu_rand(&seed);
+            switch (kind) {
+            case 0: a[i] = 0; b[i] = 255; break;
+            case 1: a[i] = 255; b[i] = 0; break;
+            case 2: a[i] = r & 1 ? 255 : 0; b[i] = r & 2 ? 255 : 0; break;
+            case 3: a[i] = b[i] = (uint8_t)r; break;
+            default: a[i] = (uint8_t)r; b[i] = (uint8_t)(r >> 8); break;
+            }
+        }
+        /* identical blocks (kind 3) need identical strides */
+        const ptrdiff_t as = trial & 1 ? S : 16, bs = kind == 3 ? as : trial & 2 ? S : 16;
+        const unsigned want = fsr_h264_satd_ref(a, as, b, bs, w, h);
+        if (kind <= 1)
+            assert_int_equal(want, 255u * (unsigned)(w * h) / 2); /* 8 * 255 per 4x4 */
+        if (kind == 3)
+            assert_int_equal(want, 0);
+        const unsigned got = mc->satd(a, as, b, bs, w, h);
+        if (got != want)
+            fail_msg("satd %dx%d (inputs %d): %u, reference %u", w, h, kind, got, want);
+    }
+}
+
+/* Known values of the definition and of every level's satd: a Hadamard
+ * basis pattern (entries +-d) has one coefficient, 16d, so 8d; two
+ * patterns add; a single differing sample spreads to all sixteen (8d, the
+ * largest SATD for its SAD). */
+static void check_satd_known(const FsrH264McDSP *mc)
+{
+    static const int H[4][4] = { { 1, 1, 1, 1 }, { 1, -1, 1, -1 }, { 1, 1, -1, -1 }, { 1, -1, -1, 1 } };
+    uint8_t a[16 * 16], b[16 * 16];
+    memset(b, 100, sizeof(b));
+    for (int u = 0; u < 4; u++)
+        for (int v = 0; v < 4; v++) {
+            for (int i = 0; i < 16; i++)
+                for (int j = 0; j < 16; j++)
+                    a[i * 16 + j] = (uint8_t)(100 + 7 * H[u][i & 3] * H[v][j & 3]);
+            /* sixteen 4x4 blocks of 8 * 7 */
+            assert_int_equal(fsr_h264_satd_ref(a, 16, b, 16, 16, 16), 16 * 56);
+            assert_int_equal(mc->satd(a, 16, b, 16, 16, 16), 16 * 56);
+            assert_int_equal(mc->satd(a, 16, b, 16, 4, 4), 56);
+            /* plus 3 times the DC pattern: entries 3 +- 7, SAD 16 * 7 */
+            for (int i = 0; i < 16; i++)
+                for (int j = 0; j < 16; j++)
+                    a[i * 16 + j] = (uint8_t)(a[i * 16 + j] + 3);
+            /* two coefficients, 16 * 7 and 16 * 3 (or one of 16 * 10 when
+             * the pattern is DC itself): 8 * 10 either way, per 4x4 */
+            const unsigned want = 8 * (7 + 3);
+            assert_int_equal(mc->satd(a, 16, b, 16, 8, 4), 2 * want);
+            assert_int_equal(fsr_h264_satd_ref(a, 16, b, 16, 8, 4), 2 * want);
+        }
+    memcpy(a, b, sizeof(a));
+    a[5 * 16 + 6] = 109;
+    assert_int_equal(mc->satd(a, 16, b, 16, 8, 8), 8 * 9);
+    assert_int_equal(mc->satd(a, 16, b, 16, 16, 16), 8 * 9);
+    assert_int_equal(mc->satd(b, 16, b, 16, 16, 16), 0);
+}
+
 /* The SIMD kernels of every level this CPU has (SSE2 rows, then AVX2
  * filters) against the per-sample reference; where there are none (not
  * x86, or FASTSR_CPU=c) this would compare the C code with itself again:
@@ -120,6 +191,9 @@ static void test_mc_simd_matches_reference(void **state)
         fsr_h264_mc_dsp_init(&mc, fsr_cpu_levels[i].flags);
         assert_true(mc.luma != c.luma && mc.chroma != c.chroma);
         compare_mc(&mc, 8 + i);
+        assert_true(mc.satd != c.satd);
+        compare_satd(&mc, 108 + (uint32_t)i);
+        check_satd_known(&mc);
         levels++;
     }
     if (!levels)
@@ -133,6 +207,8 @@ static void test_mc_matches_reference(void **state)
     FsrH264McDSP mc;
     fsr_h264_mc_dsp_init(&mc, 0);
     compare_mc(&mc, 7);
+    compare_satd(&mc, 107);
+    check_satd_known(&mc);
     /* half-sample b on a ramp: (E - 5F + 20G + 20H - 5I + J + 16) >> 5 */
     uint8_t ramp[32 * 32], a[16 * 16];
     for (int y = 0; y < 32; y++)

@@ -136,7 +136,7 @@ static void known_shift_exact(void **state)
 /* Every quarter-sample phase: the search reads sub-pel candidates from
  * the half-sample planes (Table 8-12's averages), and each phase must give
  * exactly what the H.264 MC of that vector gives, or the true vector would
- * not match exactly. */
+ * not match exactly; with either sub-pel metric. */
 static void every_quarter_phase(void **state)
 {
     (void)state;
@@ -144,11 +144,15 @@ static void every_quarter_phase(void **state)
     assert_int_equal(fsr_picture_open(&a, 64, 48), 0);
     assert_int_equal(fsr_picture_open(&b, 64, 48), 0);
     fill_texture(&a);
-    for (int q = 0; q < 16; q++) {
-        const int mvx = 8 + (q & 3), mvy = -4 + (q >> 2);
+    for (int q = 0; q < 32; q++) {
+        const int mvx = 8 + (q & 3), mvy = -4 + ((q >> 2) & 3);
         shift_picture(&b, &a, mvx, mvy);
+        /* the sub-pel decisions by SATD, then by SAD (default) */
+        FsrMotionSettings s;
+        fsr_motion_defaults(&s);
+        s.subpel_metric = q < 16 ? FSR_MOTION_METRIC_SATD : FSR_MOTION_METRIC_SAD;
         FsrMotionSearch *ms = NULL;
-        assert_int_equal(fsr_motion_open(&ms, NULL), 0);
+        assert_int_equal(fsr_motion_open(&ms, &s), 0);
         const FsrBlockMap *m = NULL;
         FsrBlockMap f0 = facts(&a, 0), f1 = facts(&b, 1);
         assert_int_equal(fsr_motion_search(ms, &a, &f0, &m), 0);
@@ -157,11 +161,12 @@ static void every_quarter_phase(void **state)
         for (int i = 0; i < m->nb_blocks; i++) {
             right += m->blocks[i].mv[0][0] == mvx && m->blocks[i].mv[0][1] == mvy;
             if (!(m->blocks[i].flags & FSR_BLOCK_ZERO_RESIDUAL))
-                fail_msg("phase (%d, %d): block %d has a residual (vector %d, %d)", q & 3, q >> 2, i,
-                         m->blocks[i].mv[0][0], m->blocks[i].mv[0][1]);
+                fail_msg("phase (%d, %d) metric %d: block %d has a residual (vector %d, %d)", q & 3, (q >> 2) & 3,
+                         s.subpel_metric, i, m->blocks[i].mv[0][0], m->blocks[i].mv[0][1]);
         }
         if (right * 100 < 95 * m->nb_blocks)
-            fail_msg("phase (%d, %d): %d of %d blocks found (%d, %d)", q & 3, q >> 2, right, m->nb_blocks, mvx, mvy);
+            fail_msg("phase (%d, %d) metric %d: %d of %d blocks found (%d, %d)", q & 3, (q >> 2) & 3,
+                     s.subpel_metric, right, m->nb_blocks, mvx, mvy);
         fsr_motion_close(&ms);
     }
     fsr_picture_close(&a);
@@ -236,6 +241,80 @@ static void residual_is_decoded_minus_prediction(void **state)
     fsr_picture_close(&b);
 }
 
+/* The luma SAD and SATD of every inter block of m against the H.264
+ * prediction of its vector from ref (whole blocks: the picture is a
+ * multiple of 16), summed. */
+static void map_costs(const FsrBlockMap *m, const FsrPicture *ref, const FsrPicture *pic, unsigned long *sad,
+                      unsigned long *satd)
+{
+    const FsrPlaneRef r = { ref->data[0], ref->stride[0], ref->w, ref->h, 0 };
+    uint8_t pred[16 * 16];
+    *sad = *satd = 0;
+    for (int i = 0; i < m->nb_blocks; i++) {
+        const FsrBlock *bl = &m->blocks[i];
+        if (bl->kind != FSR_BLOCK_INTER)
+            continue;
+        fsr_h264_mc_luma_ref(pred, 16, &r, bl->x, bl->y, bl->mv[0][0], bl->mv[0][1], bl->w, bl->h);
+        const uint8_t *cur = pic->data[0] + (ptrdiff_t)bl->y * pic->stride[0] + bl->x;
+        for (int y = 0; y < bl->h; y++)
+            for (int x = 0; x < bl->w; x++)
+                *sad += (unsigned long)abs(cur[y * pic->stride[0] + x] - pred[y * 16 + x]);
+        *satd += fsr_h264_satd_ref(cur, pic->stride[0], pred, 16, bl->w, bl->h);
+    }
+}
+
+/* The sub-pel metric setting decides: on a noisy quarter-pel shift the
+ * SATD search's map has the smaller total SATD and the SAD search's the
+ * smaller total SAD (each search optimises its own metric; both start
+ * from the same integer vectors here), and the two maps differ. */
+static void subpel_metric_decides(void **state)
+{
+    (void)state;
+    FsrPicture a = { 0 }, b = { 0 };
+    assert_int_equal(fsr_picture_open(&a, 128, 96), 0);
+    assert_int_equal(fsr_picture_open(&b, 128, 96), 0);
+    fill_texture(&a);
+    shift_picture(&b, &a, 5, -3);
+    uint32_t seed = 11;
+    for (int y = 0; y < b.h; y++)
+        for (int x = 0; x < b.w; x++) {
+            uint8_t *p = &b.data[0][y * b.stride[0] + x];
+            const int v = *p + (int)(tu_rand(&seed) % 13) - 6;
+            *p = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+        }
+    unsigned long sad[2], satd[2];
+    int16_t mv[2][64][2];
+    int nb[2];
+    for (int k = 0; k < 2; k++) {
+        FsrMotionSettings s;
+        fsr_motion_defaults(&s);
+        s.subpel_metric = k ? FSR_MOTION_METRIC_SATD : FSR_MOTION_METRIC_SAD;
+        s.split = 0; /* the same blocks in both maps */
+        FsrMotionSearch *ms = NULL;
+        assert_int_equal(fsr_motion_open(&ms, &s), 0);
+        const FsrBlockMap *m = NULL;
+        FsrBlockMap f0 = facts(&a, 0), f1 = facts(&b, 1);
+        assert_int_equal(fsr_motion_search(ms, &a, &f0, &m), 0);
+        assert_int_equal(fsr_motion_search(ms, &b, &f1, &m), 0);
+        assert_true(m->nb_blocks <= 64);
+        nb[k] = m->nb_blocks;
+        for (int i = 0; i < m->nb_blocks; i++) {
+            assert_int_equal(m->blocks[i].kind, FSR_BLOCK_INTER);
+            mv[k][i][0] = m->blocks[i].mv[0][0];
+            mv[k][i][1] = m->blocks[i].mv[0][1];
+        }
+        map_costs(m, &a, &b, &sad[k], &satd[k]);
+        fsr_motion_close(&ms);
+    }
+    assert_int_equal(nb[0], nb[1]);
+    print_message("sub-pel by SAD: SAD %lu SATD %lu; by SATD: SAD %lu SATD %lu\n", sad[0], satd[0], sad[1], satd[1]);
+    assert_true(satd[1] <= satd[0]);
+    assert_true(sad[0] <= sad[1]);
+    assert_true(memcmp(mv[0], mv[1], sizeof(mv[0][0]) * (size_t)nb[0]) != 0);
+    fsr_picture_close(&a);
+    fsr_picture_close(&b);
+}
+
 /* Content that does not come from the previous picture is intra. */
 static void unrelated_content_is_intra(void **state)
 {
@@ -273,6 +352,11 @@ static void bad_arguments(void **state)
     assert_true(fsr_motion_open(&ms, &s) < 0);
     assert_null(ms);
     assert_non_null(strstr(fsr_last_error(), "anchor interval 17"));
+    fsr_motion_defaults(&s);
+    s.subpel_metric = 2;
+    assert_true(fsr_motion_open(&ms, &s) < 0);
+    assert_null(ms);
+    assert_non_null(strstr(fsr_last_error(), "metric"));
     assert_true(fsr_motion_open(NULL, NULL) < 0);
     assert_int_equal(fsr_motion_open(&ms, NULL), 0);
     FsrPicture a = { 0 }, b = { 0 }, tiny = { 0 };
@@ -664,6 +748,7 @@ int main(void)
         cmocka_unit_test(known_shift_exact),
         cmocka_unit_test(every_quarter_phase),
         cmocka_unit_test(residual_is_decoded_minus_prediction),
+        cmocka_unit_test(subpel_metric_decides),
         cmocka_unit_test(unrelated_content_is_intra),
         cmocka_unit_test(bad_arguments),
         cmocka_unit_test(motion_source_names),

@@ -11,8 +11,9 @@
  * small-diamond descent from the best (a logarithmic eight-point search
  * first when no candidate matches well), half- then quarter-pel refinement
  * on H.264's half-sample planes of the reference (the 6-tap luma
- * interpolation, computed once per picture), an 8x8 split where four vectors pay for
- * themselves, and "intra" where the best match is no better than the
+ * interpolation, computed once per picture) compared by SATD (by default;
+ * the integer search, split and intra decisions compare SAD), an 8x8
+ * split where four vectors pay for themselves, and "intra" where the best match is no better than the
  * block's own mean.  The prediction is the H.264 LR motion compensation of
  * the stream path (6-tap luma, bilinear chroma), and the residual is the
  * decoded picture minus it, so the transfer consumes these maps exactly as
@@ -29,6 +30,11 @@
 #include "fastsr/common.h"
 #include "fastsr/picture.h"
 
+/* What the half/quarter-pel decisions compare (the integer search always
+ * compares SAD): SATD (sum of absolute 4x4 Hadamard-transformed
+ * differences, as x264's sub-pel search) or plain SAD. */
+enum { FSR_MOTION_METRIC_SAD = 0, FSR_MOTION_METRIC_SATD = 1 };
+
 typedef struct FsrMotionSettings {
     int range;             /* integer search range in LR pixels (default 32, 4..32) */
     int split;             /* 1 (default): 8x8 blocks where they pay; 0: 16x16 only */
@@ -37,6 +43,7 @@ typedef struct FsrMotionSettings {
                             * from it in turn (default 4, 1..16; 0: the default; 1: every picture
                             * from the one before it) */
     int threads;           /* 0 (default): all cores; the map does not depend on it */
+    int subpel_metric;     /* FSR_MOTION_METRIC_SAD (default) or FSR_MOTION_METRIC_SATD */
 } FsrMotionSettings;
 
 /* Totals over the pictures searched so far. */
@@ -44,7 +51,7 @@ typedef struct FsrMotionStats {
     int64_t frames;        /* pictures with a searched map */
     int64_t restarts;      /* pictures without a previous one of their size (first, size change) */
     int64_t blocks16, blocks8, blocks_intra;
-    int64_t sad_calls, mc_calls; /* kernel calls: the search's cost */
+    int64_t sad_calls, mc_calls; /* kernel calls: the search's cost (sad_calls: SAD and SATD) */
     double seconds;        /* wall-clock time in fsr_motion_search */
     int64_t anchors;       /* pictures that became the reference */
     int64_t key_anchors;   /* of those, made anchors by fsr_motion_mark_key */

@@ -4,6 +4,8 @@
  * block code in x86/), and the table's init. */
 #include "h264_mc.h"
 
+#include <stdlib.h>
+
 #include "cpu.h"
 #include "intops.h"
 
@@ -82,6 +84,24 @@ void fsr_h264_mc_chroma_ref(uint8_t *dst, ptrdiff_t ds, const FsrPlaneRef *ref, 
                                          (8 - fx) * fy * px(ref, xi, yi + 1) + fx * fy * px(ref, xi + 1, yi + 1) + 32) >>
                                         6);
         }
+}
+
+unsigned fsr_h264_satd_ref(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs, int w, int h)
+{
+    /* the Sylvester-ordered 4x4 Hadamard matrix */
+    static const int H[4][4] = { { 1, 1, 1, 1 }, { 1, -1, 1, -1 }, { 1, 1, -1, -1 }, { 1, -1, -1, 1 } };
+    unsigned sum = 0;
+    for (int by = 0; by < h; by += 4)
+        for (int bx = 0; bx < w; bx += 4)
+            for (int u = 0; u < 4; u++)
+                for (int v = 0; v < 4; v++) {
+                    int coef = 0;
+                    for (int i = 0; i < 4; i++)
+                        for (int j = 0; j < 4; j++)
+                            coef += H[u][i] * H[v][j] * (a[(by + i) * as + bx + j] - b[(by + i) * bs + bx + j]);
+                    sum += (unsigned)abs(coef);
+                }
+    return sum / 2;
 }
 
 void fsr_h264_weight(uint8_t *p, ptrdiff_t s, int w, int h, int log2_denom, int weight, int offset)

@@ -39,6 +39,13 @@ typedef struct FsrH264McDSP {
      * two of its sample planes, without writing the prediction out. */
     unsigned (*sad_avg_below)(const uint8_t *a, ptrdiff_t as, const uint8_t *p0, const uint8_t *p1, ptrdiff_t ps,
                               int w, int h, unsigned limit);
+    /* SATD: the 4x4 Hadamard transform H D H^T of each 4x4 block D of
+     * a - b (H the 4x4 Hadamard matrix, entries +-1), the sum of |coefficients|
+     * over all of them, halved (x264's pixel_satd normalisation: a constant
+     * difference d gives 8|d| per 4x4, half its SAD; in general SATD lies
+     * between SAD/2 and 8 SAD).  w and h must be multiples of 4 (up to 16):
+     * callers compare blocks of other sizes (picture edges) by SAD. */
+    unsigned (*satd)(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs, int w, int h);
 } FsrH264McDSP;
 
 void fsr_h264_mc_dsp_init(FsrH264McDSP *dsp, unsigned cpu_flags);
@@ -57,6 +64,10 @@ void fsr_h264_mc_luma_ref(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef 
                           int mvy, int w, int h);
 void fsr_h264_mc_chroma_ref(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *ref, int x, int y, int mvx,
                             int mvy, int w, int h);
+
+/* Plain C reference of the satd entry: each coefficient of each 4x4 block
+ * as the sum of H[u][i] H[v][j] d[i][j] over the 16 differences. */
+unsigned fsr_h264_satd_ref(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs, int w, int h);
 
 /* Explicit weighting of one prediction in place (8-299). */
 void fsr_h264_weight(uint8_t *p, ptrdiff_t stride, int w, int h, int log2_denom, int weight, int offset);

@@ -13,8 +13,10 @@
  * The including file defines H264_MC_LEVEL (one of the levels below) and,
  * above the include, the row kernels of its level:
  *   SSE2 and up: avg_rows_sse2, chroma8_sse2, biweight_rows_sse2,
- *                sad_rows_sse2, residual_rows_sse2 (x86/h264_mc_sse2.h);
- *   AVX2:        h6_rows16_avx2, v6_rows16_avx2, c6_rows16_avx2.
+ *                sad_rows_sse2, residual_rows_sse2, satd_rows8_sse2
+ *                (x86/h264_mc_sse2.h);
+ *   AVX2:        h6_rows16_avx2, v6_rows16_avx2, c6_rows16_avx2,
+ *                satd_rows16_avx2.
  * It defines one static function per table entry and fill_entries(),
  * which installs them. */
 #ifndef H264_MC_LEVEL
@@ -367,6 +369,52 @@ static unsigned residual(int16_t *o, ptrdiff_t os, const uint8_t *d, ptrdiff_t d
     return residual_block(o, os, d, ds, p, ps, w, h);
 }
 
+/* The halved |Hadamard| sum of one 4x4 difference block by butterflies
+ * (the C entry; fsr_h264_satd_ref is the matrix definition it is tested
+ * against).  The sum of one 4x4 is always even (all sixteen coefficients
+ * have the parity of the sum of the differences), so halving loses
+ * nothing. */
+static inline __attribute__((always_inline)) unsigned satd4x4(const uint8_t *a, ptrdiff_t as, const uint8_t *b,
+                                                              ptrdiff_t bs)
+{
+    int t[4][4];
+    for (int j = 0; j < 4; j++) {
+        const int d0 = a[j * as] - b[j * bs], d1 = a[j * as + 1] - b[j * bs + 1];
+        const int d2 = a[j * as + 2] - b[j * bs + 2], d3 = a[j * as + 3] - b[j * bs + 3];
+        const int s0 = d0 + d1, s1 = d2 + d3, e0 = d0 - d1, e1 = d2 - d3;
+        t[j][0] = s0 + s1;
+        t[j][1] = e0 + e1;
+        t[j][2] = s0 - s1;
+        t[j][3] = e0 - e1;
+    }
+    unsigned sum = 0;
+    for (int i = 0; i < 4; i++) {
+        const int s0 = t[0][i] + t[1][i], s1 = t[2][i] + t[3][i], e0 = t[0][i] - t[1][i], e1 = t[2][i] - t[3][i];
+        sum += (unsigned)(abs(s0 + s1) + abs(s0 - s1) + abs(e0 + e1) + abs(e0 - e1));
+    }
+    return sum >> 1;
+}
+
+static unsigned satd(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs, int w, int h)
+{
+#if H264_MC_LEVEL >= H264_MC_AVX2
+    if (w == 16)
+        return satd_rows16_avx2(a, as, b, bs, h);
+#endif
+    unsigned sum = 0;
+    int x0 = 0;
+#if H264_MC_LEVEL >= H264_MC_SSE2
+    if (w >= 8) {
+        x0 = w & ~7;
+        sum = satd_rows8_sse2(a, as, b, bs, x0, h);
+    }
+#endif
+    for (int y = 0; y < h; y += 4)
+        for (int x = x0; x < w; x += 4)
+            sum += satd4x4(a + y * as + x, as, b + y * bs + x, bs);
+    return sum;
+}
+
 static void fill_entries(FsrH264McDSP *dsp)
 {
     dsp->luma = luma;
@@ -376,4 +424,5 @@ static void fill_entries(FsrH264McDSP *dsp)
     dsp->sad = sad;
     dsp->sad_below = sad_below;
     dsp->sad_avg_below = sad_avg_below;
+    dsp->satd = satd;
 }

@@ -157,6 +157,30 @@ static void check_residual_sad(const FsrH264McDSP *c, const FsrH264McDSP *lower,
     }
 }
 
+/* SATD at every size it takes (w, h in 4, 8, 12, 16), on random blocks,
+ * identical ones and the extremes (random 0/255 samples: the largest
+ * Hadamard coefficients, which the SIMD versions keep in 16-bit lanes). */
+static void check_satd(const FsrH264McDSP *c, const FsrH264McDSP *lower, const FsrH264McDSP *cur)
+{
+    if (!checkasm_func(c->satd, lower->satd, cur->satd, "satd"))
+        return;
+    uint8_t p0[256], p1[256];
+    for (int trial = 0; trial < 400; trial++) {
+        random_block_pair(p0, p1, trial % 5 == 0);
+        if (trial % 5 == 1)
+            for (int i = 0; i < 256; i++) {
+                p0[i] = p0[i] & 1 ? 255 : 0;
+                p1[i] = p1[i] & 1 ? 255 : 0;
+            }
+        const int w = 4 * checkasm_rand_int(1, 4), h = 4 * checkasm_rand_int(1, 4);
+        const unsigned sa = c->satd(p0, 16, p1, 16, w, h), sb = cur->satd(p0, 16, p1, 16, w, h);
+        if (sa != sb)
+            checkasm_fail("%dx%d: %u, C %u", w, h, sb, sa);
+    }
+    checkasm_bench(c->satd(p0, 16, p1, 16, 16, 16), cur->satd(p0, 16, p1, 16, 16, 16));
+    checkasm_report();
+}
+
 void checkasm_check_h264_mc(void)
 {
     FsrH264McDSP c, lower, cur;
@@ -167,4 +191,5 @@ void checkasm_check_h264_mc(void)
     check_mc(&c, &lower, &cur);
     check_biweight(&c, &lower, &cur);
     check_residual_sad(&c, &lower, &cur);
+    check_satd(&c, &lower, &cur);
 }

@@ -1,9 +1,9 @@
 /* The AVX2 level of the LR H.264 motion compensation: the block code of
  * ../h264_mc_tmpl.h over the SSE2 rows of h264_mc_sse2.h and the 16-wide
- * 6-tap half-sample rows below (only the luma entry differs from the SSE2
- * level; the others are compiled again with the same rows).  Exact to the
- * C entries (tests/checkasm and tests/test_h264_mc.c compare them);
- * installed by fsr_h264_mc_dsp_init on CPUs with FSR_CPU_AVX2_FMA. */
+ * 6-tap half-sample rows and 16-wide SATD below (only the luma and satd
+ * entries differ from the SSE2 level; the others are compiled again with
+ * the same rows).  Exact to the C entries (tests/checkasm and
+ * tests/test_h264_mc.c compare them); installed by fsr_h264_mc_dsp_init on CPUs with FSR_CPU_AVX2_FMA. */
 #if defined(__x86_64__)
 #include <immintrin.h>
 
@@ -69,6 +69,48 @@ __attribute__((target("avx2"))) static void c6_rows16_avx2(uint8_t *o, const int
         _mm_storeu_si128((__m128i *)(o + j * 16),
                          _mm_packus_epi16(_mm256_castsi256_si128(p), _mm256_extracti128_si256(p, 1)));
     }
+}
+
+/* SATD (h264_mc.h) of a 16-wide block, four 4x4 blocks per 4-row strip:
+ * the SSE2 kernel's arithmetic (satd_rows8_sse2: 16-bit lanes, the last
+ * Hadamard stage folded into max(|s|, |t|)) on both 128-bit lanes at once;
+ * the unpacks that transpose the 4x4 blocks work within each lane, which
+ * holds two whole blocks. */
+__attribute__((target("avx2"))) static inline __m256i abs_max_avx2(__m256i s, __m256i t)
+{
+    return _mm256_max_epi16(_mm256_abs_epi16(s), _mm256_abs_epi16(t));
+}
+
+__attribute__((target("avx2"))) static unsigned satd_rows16_avx2(const uint8_t *a, ptrdiff_t as, const uint8_t *b,
+                                                                  ptrdiff_t bs, int h)
+{
+    __m256i acc = _mm256_setzero_si256();
+    for (int y = 0; y < h; y += 4) {
+        __m256i r[4];
+        for (int k = 0; k < 4; k++)
+            r[k] = _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(a + (y + k) * as))),
+                                    _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(b + (y + k) * bs))));
+        /* down the columns */
+        const __m256i s0 = _mm256_add_epi16(r[0], r[1]), d0 = _mm256_sub_epi16(r[0], r[1]);
+        const __m256i s1 = _mm256_add_epi16(r[2], r[3]), d1 = _mm256_sub_epi16(r[2], r[3]);
+        const __m256i v0 = _mm256_add_epi16(s0, s1), v1 = _mm256_sub_epi16(s0, s1);
+        const __m256i v2 = _mm256_add_epi16(d0, d1), v3 = _mm256_sub_epi16(d0, d1);
+        /* transpose: c[k] holds column k of every block */
+        const __m256i t0 = _mm256_unpacklo_epi16(v0, v1), t1 = _mm256_unpackhi_epi16(v0, v1);
+        const __m256i t2 = _mm256_unpacklo_epi16(v2, v3), t3 = _mm256_unpackhi_epi16(v2, v3);
+        const __m256i u0 = _mm256_unpacklo_epi32(t0, t2), u1 = _mm256_unpackhi_epi32(t0, t2);
+        const __m256i u2 = _mm256_unpacklo_epi32(t1, t3), u3 = _mm256_unpackhi_epi32(t1, t3);
+        const __m256i c0 = _mm256_unpacklo_epi64(u0, u2), c1 = _mm256_unpackhi_epi64(u0, u2);
+        const __m256i c2 = _mm256_unpacklo_epi64(u1, u3), c3 = _mm256_unpackhi_epi64(u1, u3);
+        /* along the rows, the last stage folded */
+        const __m256i m = _mm256_add_epi16(abs_max_avx2(_mm256_add_epi16(c0, c1), _mm256_add_epi16(c2, c3)),
+                                           abs_max_avx2(_mm256_sub_epi16(c0, c1), _mm256_sub_epi16(c2, c3)));
+        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(m, _mm256_set1_epi16(1)));
+    }
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+    s = _mm_add_epi32(s, _mm_srli_si128(s, 8));
+    s = _mm_add_epi32(s, _mm_srli_si128(s, 4));
+    return (unsigned)_mm_cvtsi128_si32(s);
 }
 
 #define H264_MC_LEVEL H264_MC_AVX2

@@ -128,4 +128,60 @@ static inline unsigned residual_rows_sse2(int16_t *o, ptrdiff_t os, const uint8_
     return (unsigned)(_mm_cvtsi128_si32(acc) + _mm_cvtsi128_si32(_mm_srli_si128(acc, 8)));
 }
 
+/* SATD (h264_mc.h) of 4-row strips, 8 columns (two 4x4 blocks side by
+ * side) at a time, w a multiple of 8.  Everything stays in 16-bit lanes:
+ * differences are within +-255, after the vertical 4-point Hadamard
+ * +-1020, after the first horizontal stage +-2040; the last stage is never
+ * computed: |s + t| + |s - t| = 2 max(|s|, |t|), so max(|s|, |t|) is
+ * already the halved sum of the pair (which also keeps it in 16 bits).
+ * The pair sums (<= 4080 per lane) are widened to 32 bits per strip. */
+static inline void hadamard4_epi16_sse2(__m128i *r)
+{
+    const __m128i s0 = _mm_add_epi16(r[0], r[1]), d0 = _mm_sub_epi16(r[0], r[1]);
+    const __m128i s1 = _mm_add_epi16(r[2], r[3]), d1 = _mm_sub_epi16(r[2], r[3]);
+    r[0] = _mm_add_epi16(s0, s1);
+    r[1] = _mm_sub_epi16(s0, s1);
+    r[2] = _mm_add_epi16(d0, d1);
+    r[3] = _mm_sub_epi16(d0, d1);
+}
+
+static inline __m128i abs_epi16_sse2(__m128i v) { return _mm_max_epi16(v, _mm_sub_epi16(_mm_setzero_si128(), v)); }
+
+/* r[k]: row k of two 4x4 blocks (lanes 0-3 and 4-7), already transformed
+ * down the columns.  Transposes each 4x4 so that r[k] holds column k of
+ * both, then does the horizontal transform and the halved |.| sum. */
+static inline __m128i satd_rows_finish_sse2(__m128i *r)
+{
+    const __m128i t0 = _mm_unpacklo_epi16(r[0], r[1]), t1 = _mm_unpackhi_epi16(r[0], r[1]);
+    const __m128i t2 = _mm_unpacklo_epi16(r[2], r[3]), t3 = _mm_unpackhi_epi16(r[2], r[3]);
+    const __m128i u0 = _mm_unpacklo_epi32(t0, t2), u1 = _mm_unpackhi_epi32(t0, t2);
+    const __m128i u2 = _mm_unpacklo_epi32(t1, t3), u3 = _mm_unpackhi_epi32(t1, t3);
+    const __m128i c0 = _mm_unpacklo_epi64(u0, u2), c1 = _mm_unpackhi_epi64(u0, u2);
+    const __m128i c2 = _mm_unpacklo_epi64(u1, u3), c3 = _mm_unpackhi_epi64(u1, u3);
+    const __m128i s0 = _mm_add_epi16(c0, c1), d0 = _mm_sub_epi16(c0, c1);
+    const __m128i s1 = _mm_add_epi16(c2, c3), d1 = _mm_sub_epi16(c2, c3);
+    const __m128i m = _mm_add_epi16(_mm_max_epi16(abs_epi16_sse2(s0), abs_epi16_sse2(s1)),
+                                    _mm_max_epi16(abs_epi16_sse2(d0), abs_epi16_sse2(d1)));
+    return _mm_madd_epi16(m, _mm_set1_epi16(1));
+}
+
+static inline unsigned satd_rows8_sse2(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs, int w, int h)
+{
+    const __m128i z = _mm_setzero_si128();
+    __m128i acc = z;
+    for (int y = 0; y < h; y += 4)
+        for (int x = 0; x < w; x += 8) {
+            __m128i r[4];
+            for (int k = 0; k < 4; k++)
+                r[k] = _mm_sub_epi16(
+                    _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(a + (y + k) * as + x)), z),
+                    _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(b + (y + k) * bs + x)), z));
+            hadamard4_epi16_sse2(r);
+            acc = _mm_add_epi32(acc, satd_rows_finish_sse2(r));
+        }
+    acc = _mm_add_epi32(acc, _mm_srli_si128(acc, 8));
+    acc = _mm_add_epi32(acc, _mm_srli_si128(acc, 4));
+    return (unsigned)_mm_cvtsi128_si32(acc);
+}
+
 #endif
