@@ -34,9 +34,11 @@ static void usage(FILE *f)
             "  -q, --quiet        no per-frame lines, only the summary\n"
             "  -h, --help         this help\n"
             "\n"
-            "fastsr reads side information from H.264 only; for other codecs the probe\n"
-            "says so and shows the block maps of fastsr's own motion search instead (what\n"
-            "fastsr --motion auto uses for them).\n"
+            "fastsr reads side information from H.264, MPEG-2 and MPEG-4 Part 2 (the probe\n"
+            "shows the latter two's own vectors: fastsr --motion stream; --motion auto\n"
+            "searches them); for other codecs the probe says so and shows the block maps of\n"
+            "fastsr's own motion search instead (what fastsr --motion auto uses for them).\n"
+            "With --bench on those, the second row is decoding + the motion search.\n"
             "Exit status: 0 success, 1 unreadable input or failure, 2 bad command line.\n");
 }
 
