@@ -279,9 +279,13 @@ static unsigned subpel_cost(Ctx *c, Vec v, int satd, unsigned limit)
 static void diamond(Ctx *c, Vec *best, unsigned *best_sad)
 {
     static const int dx[4] = { -1, 1, 0, 0 }, dy[4] = { 0, 0, -1, 1 };
+    int came_from = -1; /* the point the last step left: known to cost more */
     for (int it = 0; it < 4 * MAX_RANGE; it++) {
         Vec center = *best;
+        int moved = -1;
         for (int k = 0; k < 4; k++) {
+            if (k == came_from)
+                continue;
             Vec v = { center.x + 4 * dx[k], center.y + 4 * dy[k] };
             if (v.x < -4 * c->range || v.x > 4 * c->range || v.y < -4 * c->range || v.y > 4 * c->range)
                 continue;
@@ -289,10 +293,12 @@ static void diamond(Ctx *c, Vec *best, unsigned *best_sad)
             if (s < *best_sad) {
                 *best_sad = s;
                 *best = v;
+                moved = k;
             }
         }
-        if (best->x == center.x && best->y == center.y)
+        if (moved < 0)
             break;
+        came_from = moved ^ 1;
     }
 }
 
