@@ -290,6 +290,7 @@ static void subpel_metric_decides(void **state)
         fsr_motion_defaults(&s);
         s.subpel_metric = k ? FSR_MOTION_METRIC_SATD : FSR_MOTION_METRIC_SAD;
         s.split = 0; /* the same blocks in both maps */
+        s.subpel_margin = 0; /* each search minimises its metric */
         FsrMotionSearch *ms = NULL;
         assert_int_equal(fsr_motion_open(&ms, &s), 0);
         const FsrBlockMap *m = NULL;
@@ -357,6 +358,11 @@ static void bad_arguments(void **state)
     assert_true(fsr_motion_open(&ms, &s) < 0);
     assert_null(ms);
     assert_non_null(strstr(fsr_last_error(), "metric"));
+    fsr_motion_defaults(&s);
+    s.subpel_margin = -1;
+    assert_true(fsr_motion_open(&ms, &s) < 0);
+    assert_null(ms);
+    assert_non_null(strstr(fsr_last_error(), "margin -1"));
     assert_true(fsr_motion_open(NULL, NULL) < 0);
     assert_int_equal(fsr_motion_open(&ms, NULL), 0);
     FsrPicture a = { 0 }, b = { 0 }, tiny = { 0 };
@@ -510,10 +516,10 @@ static void threads_and_anchors(void **state)
     require_clips(__func__);
     enum { RUNS = 4 };
     static const FsrMotionSettings settings[RUNS] = {
-        { .range = 32, .split = 1, .anchor = 4, .threads = 1 },
-        { .range = 32, .split = 1, .anchor = 4, .threads = 2 },
-        { .range = 32, .split = 1, .anchor = 1, .threads = 2 },
-        { .range = 32, .split = 1, .anchor = 3, .threads = 2 },
+        { .range = 32, .split = 1, .anchor = 4, .threads = 1, .subpel_margin = 64 },
+        { .range = 32, .split = 1, .anchor = 4, .threads = 2, .subpel_margin = 64 },
+        { .range = 32, .split = 1, .anchor = 1, .threads = 2, .subpel_margin = 64 },
+        { .range = 32, .split = 1, .anchor = 3, .threads = 2, .subpel_margin = 64 },
     };
     FsrReader *rd[RUNS] = { 0 };
     FsrMotionSearch *ms[RUNS] = { 0 };

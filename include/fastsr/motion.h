@@ -44,6 +44,9 @@ typedef struct FsrMotionSettings {
                             * from the one before it) */
     int threads;           /* 0 (default): all cores; the map does not depend on it */
     int subpel_metric;     /* FSR_MOTION_METRIC_SAD (default) or FSR_MOTION_METRIC_SATD */
+    int subpel_margin;     /* a sub-pel vector must beat the integer one by this much (in the sub-pel
+                            * metric, per 256 samples) to be chosen: fsr_motion_defaults 64, 0..1024
+                            * (0: none) */
 } FsrMotionSettings;
 
 /* Totals over the pictures searched so far. */

@@ -117,7 +117,9 @@ static int64_t bench_pass(const char *input, int hooked, double times[2])
     }
     /* without side information: the motion search's maps, one thread */
     FsrMotionSearch *ms = NULL;
-    const FsrMotionSettings one = { .range = 32, .split = 1, .threads = 1 };
+    FsrMotionSettings one;
+    fsr_motion_defaults(&one);
+    one.threads = 1;
     if (hooked && !fsr_reader_info(rd)->side_info && fsr_motion_open(&ms, &one) < 0) {
         fprintf(stderr, "fastsr-probe: error: %s\n", fsr_last_error());
         fsr_reader_close(&rd);
