@@ -427,8 +427,12 @@ static Vec search_block(Ctx *c, const Vec *cand, int ncand, unsigned *out_sad)
         }
         if (seen)
             continue;
-        unsigned s = subpel_cost(c, v, satd, best_cost);
-        if (s < best_cost) {
+        /* against an integer best, the same margin as in refine() */
+        const unsigned margin = (best.x & 3) || (best.y & 3) ? 0 : (unsigned)(c->ms->s.subpel_margin * c->bw * c->bh / 256);
+        if (best_cost <= margin)
+            continue;
+        unsigned s = subpel_cost(c, v, satd, best_cost - margin);
+        if (s < best_cost - margin) {
             best_cost = s;
             best = v;
         }
