@@ -158,6 +158,16 @@ static void conv_row_c8_avx512(float *out, ptrdiff_t out_cs, const float *const 
         const __m512 v = P_LD(p, j);                                                \
         P_FMA1(0, j) P_FMA1(1, j) P_FMA1(2, j) P_FMA1(3, j)                         \
     }
+/* A tap with some channels' weights all zero: the channels of mask MK (a
+ * constant: no test per FMA), one loop per mask value. */
+#define P_CASE(K)                                                                   \
+    case K: {                                                                       \
+        enum { mk = K };                                                            \
+        for (int ci = 0; ci < len; ci++, p += in_cs, w += 4) {                      \
+            R6(P_FMA_SOME)                                                          \
+        }                                                                           \
+        break;                                                                      \
+    }
 #define P_ST1(i, j)                                                                 \
     if (i < nco) {                                                                  \
         const __m512 r_ = relu ? _mm512_max_ps(a##i##j, zero) : a##i##j;            \
@@ -203,8 +213,10 @@ p4_##NX_(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_cs
                 } else {                                                                      \
                     /* the zero taps of a transposed convolution's phases:                    \
                      * a + 0 x v is a, so skipping them keeps the bits */                    \
-                    for (int ci = 0; ci < len; ci++, p += in_cs, w += 4) {                    \
-                        R6(P_FMA_SOME)                                                        \
+                    switch (mk) {                                                             \
+                        P_CASE(1) P_CASE(2) P_CASE(3) P_CASE(4) P_CASE(5) P_CASE(6) P_CASE(7) \
+                        P_CASE(8) P_CASE(9) P_CASE(10) P_CASE(11) P_CASE(12) P_CASE(13)       \
+                        P_CASE(14)                                                            \
                     }                                                                         \
                 }                                                                             \
             }                                                                                 \
