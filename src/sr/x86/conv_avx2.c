@@ -26,15 +26,26 @@
         if (NX > 2)                                                     \
             a##i##2 = _mm256_fmadd_ps(wv, v2, a##i##2);                 \
     } while (0)
+/* PReLU as prelu_row_avx2: v > 0 ? v : slope * v */
+#define PRELU8(v, s) _mm256_blendv_ps(_mm256_mul_ps(s, v), v, _mm256_cmp_ps(v, zero, _CMP_GT_OQ))
 #define STORE3(i)                                                       \
     do {                                                                \
         if (i < nco) {                                                  \
             float *o_ = out + i * out_cs + x;                           \
-            _mm256_storeu_ps(o_, relu ? _mm256_max_ps(a##i##0, zero) : a##i##0);               \
-            if (NX > 1)                                                 \
-                _mm256_storeu_ps(o_ + 8, relu ? _mm256_max_ps(a##i##1, zero) : a##i##1);       \
-            if (NX > 2)                                                 \
-                _mm256_storeu_ps(o_ + 16, relu ? _mm256_max_ps(a##i##2, zero) : a##i##2);      \
+            if (sl) {                                                   \
+                const __m256 s_ = _mm256_broadcast_ss(sl + i);          \
+                _mm256_storeu_ps(o_, PRELU8(a##i##0, s_));              \
+                if (NX > 1)                                             \
+                    _mm256_storeu_ps(o_ + 8, PRELU8(a##i##1, s_));      \
+                if (NX > 2)                                             \
+                    _mm256_storeu_ps(o_ + 16, PRELU8(a##i##2, s_));     \
+            } else {                                                    \
+                _mm256_storeu_ps(o_, relu ? _mm256_max_ps(a##i##0, zero) : a##i##0);               \
+                if (NX > 1)                                             \
+                    _mm256_storeu_ps(o_ + 8, relu ? _mm256_max_ps(a##i##1, zero) : a##i##1);       \
+                if (NX > 2)                                             \
+                    _mm256_storeu_ps(o_ + 16, relu ? _mm256_max_ps(a##i##2, zero) : a##i##2);      \
+            }                                                           \
         }                                                               \
     } while (0)
 
@@ -101,6 +112,7 @@ block_4x##NX_(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t 
                 }                                                                             \
             }                                                                                 \
     }                                                                                         \
+    const float *sl = c->slope && ci1 == c->in_ch ? c->slope + (b - c->b) : NULL;             \
     const __m256 zero = _mm256_setzero_ps();                                                  \
     STORE3(0); STORE3(1); STORE3(2); STORE3(3);                                               \
 }

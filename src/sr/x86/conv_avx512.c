@@ -170,7 +170,10 @@ static void conv_row_c8_avx512(float *out, ptrdiff_t out_cs, const float *const 
     }
 #define P_ST1(i, j)                                                                 \
     if (i < nco) {                                                                  \
-        const __m512 r_ = relu ? _mm512_max_ps(a##i##j, zero) : a##i##j;            \
+        __m512 r_ = relu ? _mm512_max_ps(a##i##j, zero) : a##i##j;                  \
+        if (sl) /* PReLU as prelu_row: not v > 0 (NaN too) takes slope * v */      \
+            r_ = _mm512_mask_mul_ps(r_, _mm512_cmp_ps_mask(r_, zero, _CMP_NGT_UQ),  \
+                                    _mm512_set1_ps(sl[i]), r_);                     \
         if (j == NX - 1)                                                            \
             _mm512_mask_storeu_ps(o##i + 16 * j, m, r_);                            \
         else                                                                        \
@@ -233,6 +236,7 @@ p4_##NX_(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_cs
             }                                                                                 \
     }                                                                                         \
     const int relu = c->relu && ci1 == c->in_ch;                                              \
+    const float *sl = c->slope && ci1 == c->in_ch ? c->slope + (b - c->b) : NULL;              \
     const __m512 zero = _mm512_setzero_ps();                                                  \
     R6(P_STORE)                                                                               \
 }
