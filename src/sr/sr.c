@@ -217,9 +217,9 @@ int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_
     sr->padding = m->padding;
     sr->threads = threads ? threads : omp_get_max_threads();
     sr_set_margin(sr, m);
-    sr->tile_w = FSR_SR_TILE_W;
     fsr_conv_dsp_init(&sr->dsp, cpu_flags);
     sr->lr_input = m->input == FSR_INPUT_LR_Y;
+    sr->tile_w = sr->lr_input ? FSR_SR_TILE_W_LR : FSR_SR_TILE_W;
     /* LR-input networks tile the LR picture: bands of 540 / scale rows, so
      * that a frame still has enough tiles to share between threads (1080p
      * at x3 in one band is 3 strips, 2 of them on one of 2 threads) */
