@@ -248,6 +248,46 @@ DEF_P4(3)
 DEF_P4(2)
 DEF_P4(1)
 
+/* 1x1 layers with their input channels in one chunk (FSRCNN's 12 -> 56
+ * and 56 -> 12): all channel blocks of NX vectors in one call, the same
+ * sums in the same order as p4_NX (bias, then ci).  With 12 input channels
+ * a block is only 12 x 24 FMAs, and p4's per-call set-up (tap loops, mask
+ * and chunk tests) cost a fifth of that. */
+#define DEF_PW(NX_)                                                                           \
+AVX512 __attribute__((noinline)) static void                                                 \
+pw_##NX_(float *out, ptrdiff_t out_cs, const float *in, ptrdiff_t in_cs, const FsrPackedConv *c, \
+         int x, __mmask16 m)                                                                  \
+{                                                                                             \
+    enum { NX = NX_ };                                                                        \
+    const int cin = c->in_ch, relu = c->relu;                                                 \
+    const float *w = c->w;                                                                    \
+    const __m512 zero = _mm512_setzero_ps();                                                  \
+    for (int co = 0; co < c->out_ch; co += 4) {                                               \
+        const int nco = c->out_ch - co;                                                       \
+        const float *b = c->b + co, *sl = c->slope ? c->slope + co : NULL;                    \
+        R6(P_DECL)                                                                            \
+        R6(P_BIAS)                                                                            \
+        const float *p = in + x;                                                              \
+        for (int ci = 0; ci < cin; ci++, p += in_cs, w += 4) {                                \
+            const __m512 w0 = _mm512_set1_ps(w[0]), w1 = _mm512_set1_ps(w[1]);                \
+            const __m512 w2 = _mm512_set1_ps(w[2]), w3 = _mm512_set1_ps(w[3]);                \
+            R6(P_FMA)                                                                         \
+        }                                                                                     \
+        float *o0 = out + co * out_cs + x, *o1 = o0 + (nco > 1 ? out_cs : 0);                 \
+        float *o2 = o0 + (nco > 2 ? 2 * out_cs : 0), *o3 = o0 + (nco > 3 ? 3 * out_cs : 0);   \
+        R6(P_STORE)                                                                           \
+    }                                                                                         \
+}
+
+DEF_PW(6)
+DEF_PW(5)
+DEF_PW(4)
+DEF_PW(3)
+DEF_PW(2)
+DEF_PW(1)
+
+typedef void (*PWFn)(float *, ptrdiff_t, const float *, ptrdiff_t, const FsrPackedConv *, int, __mmask16);
+
 typedef void (*P4Fn)(float *, ptrdiff_t, const float *const *, ptrdiff_t, const FsrPackedConv *, const float *,
                      const unsigned char *, const float *, int, int, int, int, __mmask16);
 
@@ -262,6 +302,16 @@ static void conv_row_avx512(float *out, ptrdiff_t out_cs, const float *const *ro
     const size_t taps = (size_t)c->in_ch * c->kh * c->kw, khw = (size_t)c->kh * c->kw;
     const int nvec = (width + 15) / 16;
     const __mmask16 tail = width % 16 ? (__mmask16)((1u << (width % 16)) - 1) : (__mmask16)0xffff;
+    if (c->kh == 1 && c->kw == 1 && c->ci_inner && c->ci_chunk == c->in_ch && !c->tapmask) {
+        static const PWFn pw[7] = { NULL, pw_1, pw_2, pw_3, pw_4, pw_5, pw_6 };
+        for (int v = 0; v < nvec;) {
+            const int left = nvec - v;
+            const int nx = left <= 6 ? left : left < 12 ? (left + 1) / 2 : 6;
+            pw[nx](out, out_cs, rows[0], in_cs, c, v * 16, v + nx == nvec ? tail : (__mmask16)0xffff);
+            v += nx;
+        }
+        return;
+    }
     /* Pixel blocks outside, channel blocks inside, as the AVX2 kernel. */
     for (int v = 0; v < nvec;) {
         /* up to 6 vectors, but no short block at the end (7..11 left: two
