@@ -158,13 +158,47 @@ static void conv_row_c8_avx512(float *out, ptrdiff_t out_cs, const float *const 
         const __m512 v = P_LD(p, j);                                                \
         P_FMA1(0, j) P_FMA1(1, j) P_FMA1(2, j) P_FMA1(3, j)                         \
     }
+/* The same from vectors shifted by KX lanes out of whole ones (valignd):
+ * at kx > 0 every 16-lane load at x + kx straddles two cache lines, and
+ * with half the channels' FMAs left per input vector those loads, not the
+ * FMAs, set the speed (the same values: the bits do not change). */
+#define P_SH(lo, hi) _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(hi), _mm512_castps_si512(lo), KX))
+#define P_FMA_SH(j, jn)                                                             \
+    if (NX > j) {                                                                   \
+        const __m512 v = P_SH(A##j, A##jn);                                         \
+        P_FMA1(0, j) P_FMA1(1, j) P_FMA1(2, j) P_FMA1(3, j)                         \
+    }
+/* Whole vector j of the input from x: the last two only over the lanes the
+ * plain loads read (mlast, mnext: m shifted by KX), no further. */
+#define P_A(j)                                                                      \
+    const __m512 A##j = NX > j + 1    ? _mm512_loadu_ps(q + 16 * j)                 \
+                        : NX == j + 1 ? _mm512_maskz_loadu_ps(mlast, q + 16 * j)    \
+                        : NX == j     ? _mm512_maskz_loadu_ps(mnext, q + 16 * j)    \
+                                      : _mm512_setzero_ps();
+#define P_SHIFTED(K_)                                                               \
+    case K_: {                                                                      \
+        enum { KX = K_ };                                                           \
+        const float *q = p - KX;                                                    \
+        const __mmask16 mlast = (__mmask16)((unsigned)m << KX | ((1u << KX) - 1));  \
+        const __mmask16 mnext = (__mmask16)((unsigned)m >> (16 - KX));              \
+        for (int ci = 0; ci < len; ci++, q += in_cs, w += 4) {                      \
+            P_A(0) P_A(1) P_A(2) P_A(3) P_A(4) P_A(5) P_A(6)                        \
+            P_FMA_SH(0, 1) P_FMA_SH(1, 2) P_FMA_SH(2, 3) P_FMA_SH(3, 4)             \
+            P_FMA_SH(4, 5) P_FMA_SH(5, 6)                                           \
+        }                                                                           \
+        break;                                                                      \
+    }
 /* A tap with some channels' weights all zero: the channels of mask MK (a
  * constant: no test per FMA), one loop per mask value. */
 #define P_CASE(K)                                                                   \
     case K: {                                                                       \
         enum { mk = K };                                                            \
-        for (int ci = 0; ci < len; ci++, p += in_cs, w += 4) {                      \
-            R6(P_FMA_SOME)                                                          \
+        switch (kx) {                                                               \
+            P_SHIFTED(1) P_SHIFTED(2) P_SHIFTED(3) P_SHIFTED(4)                     \
+        default:                                                                    \
+            for (int ci = 0; ci < len; ci++, p += in_cs, w += 4) {                  \
+                R6(P_FMA_SOME)                                                      \
+            }                                                                       \
         }                                                                           \
         break;                                                                      \
     }
