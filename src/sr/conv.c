@@ -125,12 +125,26 @@ int fsr_conv_pack(FsrPackedConv *p, const FsrConvLayer *l, int relu)
     return p->ci_inner && p->cb == 4 ? pack_tapmask(p, l) : 0;
 }
 
+int fsr_conv_pack_prelu(FsrPackedConv *p, const float *slope)
+{
+    if (p->cb != 4 || p->c8 || p->parts || p->relu)
+        return 0;
+    free(p->slope);
+    p->slope = aligned_alloc(64, ((size_t)p->n_blocks * p->cb * sizeof(float) + 63) & ~(size_t)63);
+    if (!p->slope)
+        return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory for weights");
+    for (int co = 0; co < p->n_blocks * p->cb; co++)
+        p->slope[co] = co < p->out_ch ? slope[co] : 0.f;
+    return 1;
+}
+
 void fsr_conv_pack_close(FsrPackedConv *p)
 {
     free(p->w);
     free(p->b);
     free(p->tapmask);
-    p->w = p->b = NULL;
+    free(p->slope);
+    p->w = p->b = p->slope = NULL;
     p->tapmask = NULL;
 }
 
@@ -292,6 +306,9 @@ static void conv_row_c(float *out, ptrdiff_t out_cs, const float *const *rows, p
         if (c->relu)
             for (int x = 0; x < width; x++)
                 o[x] = o[x] > 0.f ? o[x] : 0.f;
+        else if (c->slope)
+            for (int x = 0; x < width; x++)
+                o[x] = o[x] > 0.f ? o[x] : c->slope[co] * o[x];
     }
 }
 

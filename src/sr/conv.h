@@ -31,9 +31,20 @@ typedef struct FsrPackedConv {
      * 19% (x2) to 44% (x4) of the taps are zero) */
     unsigned char *tapmask;
     float *b;       /* [n_blocks * cb] */
+    /* PReLU slopes [n_blocks * cb] (fsr_conv_pack_prelu): the row kernel
+     * applies v > 0 ? v : slope * v as it stores the last chunk's sums, as
+     * prelu_row would after it (same bits, one pass over the row less);
+     * NULL: none */
+    float *slope;
 } FsrPackedConv;
 
 int fsr_conv_pack(FsrPackedConv *p, const FsrConvLayer *l, int relu);
+
+/* A planar layer packed by fsr_conv_pack (blocks of 4 channels, relu 0)
+ * takes its PReLU (slope[out_ch]) into conv_row's store: returns 1, or 0
+ * for a layer whose kernels do not (other packings, fewer than 4 output
+ * channels: run prelu_row after them), or a negative error. */
+int fsr_conv_pack_prelu(FsrPackedConv *p, const float *slope);
 
 /* A single-output-channel layer (SRCNN's last) packed for row partials:
  * instead of one output row from kh input rows (a ring of kh rows of all

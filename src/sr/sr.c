@@ -217,9 +217,9 @@ int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_
     sr->padding = m->padding;
     sr->threads = threads ? threads : omp_get_max_threads();
     sr_set_margin(sr, m);
-    sr->tile_w = FSR_SR_TILE_W;
     fsr_conv_dsp_init(&sr->dsp, cpu_flags);
     sr->lr_input = m->input == FSR_INPUT_LR_Y;
+    sr->tile_w = sr->lr_input ? FSR_SR_TILE_W_LR : FSR_SR_TILE_W;
     /* LR-input networks tile the LR picture: bands of 540 / scale rows, so
      * that a frame still has enough tiles to share between threads (1080p
      * at x3 in one band is 3 strips, 2 of them on one of 2 threads) */
@@ -255,7 +255,8 @@ int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_
     for (int i = 0; i < m->n_layers; i++) {
         const int last = i + 1 == m->n_layers;
         const FsrConvLayer *l = &layers[i];
-        /* ReLU inside the kernels; PReLU after them (run_layer_row) */
+        /* ReLU inside the kernels; PReLU too where the kernel takes it
+         * (fsr_conv_pack_prelu), else after them (run_layer_row) */
         const int relu = fsr_model_layer_act(m, i) == FSR_ACT_RELU;
         /* Channel-interleaved input for wide layers with 3x3 or larger
          * kernels (fsr_conv_pack_c8): about 10% faster than the planar
@@ -270,6 +271,9 @@ int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_
             ret = fsr_conv_pack_c8(&sr->layer[i], l, relu);
         else
             ret = fsr_conv_pack(&sr->layer[i], l, relu);
+        /* PReLU in the kernel's store where it has one */
+        if (ret >= 0 && sr->slope[i] && (ret = fsr_conv_pack_prelu(&sr->layer[i], sr->slope[i])) > 0)
+            ret = 0;
         if (ret < 0)
             goto fail;
     }
@@ -446,7 +450,7 @@ static void run_layer_row(TileState *t, int m, int r, float *out, ptrdiff_t out_
         t->sr->dsp.conv_row_c8(out, out_cs, rows, 8 * t->sr->stride[m], l, t->g.cw[m], t->s->acc);
     else
         t->sr->dsp.conv_row(out, out_cs, rows, t->sr->stride[m], l, t->g.cw[m]);
-    if (t->sr->slope[m])
+    if (t->sr->slope[m] && !l->slope)
         t->sr->dsp.prelu_row(out, out_cs, l->out_ch, t->sr->slope[m], t->g.cw[m], writes_c8(l));
     if (t->sr->profile)
         t->s->seconds[m] += clock_thread() - t0;

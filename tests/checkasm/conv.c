@@ -180,6 +180,51 @@ static void check_conv_row(const FsrConvDSP *c, const FsrConvDSP *lower, const F
         free_layer(&l);
         free_layer(&d);
     }
+    /* PReLU in the store (fsr_conv_pack_prelu; FSRCNN's shapes): each
+     * version gives the bits of its own kernel without it followed by its
+     * prelu_row, and matches C as above. */
+    static const int prelu_shapes[][4] = { { 1, 56, 5, 5 }, { 56, 12, 1, 1 }, { 12, 12, 3, 3 }, { 12, 56, 1, 1 },
+                                           { 5, 6, 3, 3 } };
+    for (size_t s = 0; s < sizeof(prelu_shapes) / sizeof(prelu_shapes[0]); s++)
+        for (int width = 8; width <= 264; width += 8 * (1 + width / 40)) {
+            const ptrdiff_t out_cs = width + 3;
+            const int out_ch = prelu_shapes[s][1];
+            Case k;
+            case_open(&k, c, prelu_shapes[s][0], out_ch, prelu_shapes[s][2], prelu_shapes[s][3], width, 0,
+                      fsr_conv_pack, (size_t)out_ch * out_cs);
+            float *slope = random_floats((size_t)out_ch);
+            float *sep = calloc((size_t)out_ch * out_cs, sizeof(float));
+            const FsrConvDSP *v[2] = { c, cur };
+            float *o[2] = { k.a, k.b };
+            for (int i = 0; i < 2; i++) {
+                /* without the slope, then prelu_row */
+                memset(sep, 0, (size_t)out_ch * out_cs * sizeof(float));
+                v[i]->conv_row(sep, out_cs, k.r.row, k.r.cs, &k.p, width);
+                v[i]->prelu_row(sep, out_cs, out_ch, slope, width, 0);
+                if (fsr_conv_pack_prelu(&k.p, slope) != 1)
+                    checkasm_fail("%dx%d %dx%d: PReLU not taken", k.l.in_ch, out_ch, k.l.kh, k.l.kw);
+                v[i]->conv_row(o[i], out_cs, k.r.row, k.r.cs, &k.p, width);
+                free(k.p.slope);
+                k.p.slope = NULL;
+                for (int co = 0; co < out_ch; co++)
+                    if (memcmp(sep + co * out_cs, o[i] + co * out_cs, (size_t)width * sizeof(float)))
+                        checkasm_fail("%s: PReLU in the store is not prelu_row after it: %dx%d %dx%d width %d",
+                                      i ? "SIMD" : "C", k.l.in_ch, out_ch, k.l.kh, k.l.kw, width);
+            }
+            if (!close(k.a, k.b, out_ch, out_cs, width))
+                checkasm_fail("PReLU %dx%d %dx%d width %d", k.l.in_ch, out_ch, k.l.kh, k.l.kw, width);
+            if (lower->conv_row != c->conv_row) {
+                fsr_conv_pack_prelu(&k.p, slope);
+                lower->conv_row(k.a, out_cs, k.r.row, k.r.cs, &k.p, width);
+                for (int co = 0; co < out_ch; co++)
+                    if (memcmp(k.a + co * out_cs, k.b + co * out_cs, (size_t)width * sizeof(float)))
+                        checkasm_fail("not the bits of the level below: PReLU %dx%d %dx%d width %d", k.l.in_ch,
+                                      out_ch, k.l.kh, k.l.kw, width);
+            }
+            free(sep);
+            free(slope);
+            case_close(&k);
+        }
     checkasm_report();
 }
 

@@ -26,15 +26,26 @@
         if (NX > 2)                                                     \
             a##i##2 = _mm256_fmadd_ps(wv, v2, a##i##2);                 \
     } while (0)
+/* PReLU as prelu_row_avx2: v > 0 ? v : slope * v */
+#define PRELU8(v, s) _mm256_blendv_ps(_mm256_mul_ps(s, v), v, _mm256_cmp_ps(v, zero, _CMP_GT_OQ))
 #define STORE3(i)                                                       \
     do {                                                                \
         if (i < nco) {                                                  \
             float *o_ = out + i * out_cs + x;                           \
-            _mm256_storeu_ps(o_, relu ? _mm256_max_ps(a##i##0, zero) : a##i##0);               \
-            if (NX > 1)                                                 \
-                _mm256_storeu_ps(o_ + 8, relu ? _mm256_max_ps(a##i##1, zero) : a##i##1);       \
-            if (NX > 2)                                                 \
-                _mm256_storeu_ps(o_ + 16, relu ? _mm256_max_ps(a##i##2, zero) : a##i##2);      \
+            if (sl) {                                                   \
+                const __m256 s_ = _mm256_broadcast_ss(sl + i);          \
+                _mm256_storeu_ps(o_, PRELU8(a##i##0, s_));              \
+                if (NX > 1)                                             \
+                    _mm256_storeu_ps(o_ + 8, PRELU8(a##i##1, s_));      \
+                if (NX > 2)                                             \
+                    _mm256_storeu_ps(o_ + 16, PRELU8(a##i##2, s_));     \
+            } else {                                                    \
+                _mm256_storeu_ps(o_, relu ? _mm256_max_ps(a##i##0, zero) : a##i##0);               \
+                if (NX > 1)                                             \
+                    _mm256_storeu_ps(o_ + 8, relu ? _mm256_max_ps(a##i##1, zero) : a##i##1);       \
+                if (NX > 2)                                             \
+                    _mm256_storeu_ps(o_ + 16, relu ? _mm256_max_ps(a##i##2, zero) : a##i##2);      \
+            }                                                           \
         }                                                               \
     } while (0)
 
@@ -101,6 +112,7 @@ block_4x##NX_(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t 
                 }                                                                             \
             }                                                                                 \
     }                                                                                         \
+    const float *sl = c->slope && ci1 == c->in_ch ? c->slope + (b - c->b) : NULL;             \
     const __m256 zero = _mm256_setzero_ps();                                                  \
     STORE3(0); STORE3(1); STORE3(2); STORE3(3);                                               \
 }
@@ -108,6 +120,122 @@ block_4x##NX_(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t 
 DEF_BLOCK4(3)
 DEF_BLOCK4(2)
 DEF_BLOCK4(1)
+
+/* Layers with zero taps (FsrPackedConv.tapmask: the phases of a transposed
+ * convolution) as two halves of each 4-channel block, 2 channels x NX
+ * (1..6) vectors: a tap that only some channels need keeps 6-12
+ * independent sums going where block_4x3's had 3-6 (the FMA latency, not
+ * its throughput, set their speed).  Weights read from the 4-channel
+ * packing (stride 4), the same sums in the same order as block_4xNX. */
+#define B2_FMA(j)                                                       \
+    if (NX > j) {                                                       \
+        __m256 v = _mm256_loadu_ps(p + 8 * j);                          \
+        if (MK == 3) /* one load for both FMAs, not one each */         \
+            __asm__("" : "+x"(v));                                      \
+        if (MK & 1)                                                     \
+            a0##j = _mm256_fmadd_ps(w0, v, a0##j);                      \
+        if (MK & 2)                                                     \
+            a1##j = _mm256_fmadd_ps(w1, v, a1##j);                      \
+    }
+#define B2_LOOP(MK_)                                                    \
+    {                                                                   \
+        enum { MK = MK_ };                                              \
+        for (int ci = 0; ci < len; ci++, p += in_cs, w += 4) {          \
+            const __m256 w0 = _mm256_broadcast_ss(w), w1 = _mm256_broadcast_ss(w + 1); \
+            B2_FMA(0) B2_FMA(1) B2_FMA(2) B2_FMA(3) B2_FMA(4) B2_FMA(5) \
+        }                                                               \
+    }
+#define B2_INIT(j)                                                      \
+    if (NX > j) {                                                       \
+        a0##j = ci0 ? _mm256_loadu_ps(o0 + 8 * j) : _mm256_broadcast_ss(b);     \
+        a1##j = ci0 ? _mm256_loadu_ps(o1 + 8 * j) : _mm256_broadcast_ss(b + 1); \
+    }
+#define B2_ST1(i, j)                                                    \
+    if (i < nco) {                                                      \
+        __m256 r_ = a##i##j;                                            \
+        if (relu)                                                       \
+            r_ = _mm256_max_ps(r_, zero);                               \
+        else if (sl) {                                                  \
+            const __m256 s_ = _mm256_broadcast_ss(sl + i);              \
+            r_ = PRELU8(r_, s_);                                        \
+        }                                                               \
+        _mm256_storeu_ps(o##i + 8 * j, r_);                             \
+    }
+#define B2_STORE(j)                                                     \
+    if (NX > j) {                                                       \
+        B2_ST1(0, j) B2_ST1(1, j)                                       \
+    }
+#define DEF_BLOCK2(NX_)                                                                       \
+__attribute__((target("avx2,fma"), noinline)) static void                                    \
+block_2x##NX_(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_cs,        \
+              const FsrPackedConv *c, const float *w, const unsigned char *tm, int sh,        \
+              const float *b, int x, int nco, int ci0, int ci1)                               \
+{                                                                                             \
+    enum { NX = NX_ };                                                                        \
+    __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a03 = a00, a04 = a00, a05 = a00;  \
+    __m256 a10 = a00, a11 = a00, a12 = a00, a13 = a00, a14 = a00, a15 = a00;                  \
+    float *o0 = out + x, *o1 = out + (nco > 1 ? out_cs : 0) + x;                              \
+    B2_INIT(0) B2_INIT(1) B2_INIT(2) B2_INIT(3) B2_INIT(4) B2_INIT(5)                         \
+    const int kh = c->kh, kw = c->kw, len = ci1 - ci0;                                        \
+    for (int ky = 0; ky < kh; ky++)                                                           \
+        for (int kx = 0; kx < kw; kx++) {                                                     \
+            const float *p = rows[ky] + x + kx + ci0 * in_cs;                                 \
+            switch ((tm[ky * kw + kx] >> sh) & 3) {                                           \
+            case 3: B2_LOOP(3) break;                                                         \
+            case 2: B2_LOOP(2) break;                                                         \
+            case 1: B2_LOOP(1) break;                                                         \
+            default: w += 4 * len;                                                            \
+            }                                                                                 \
+        }                                                                                     \
+    const int relu = c->relu && ci1 == c->in_ch;                                              \
+    const float *sl = c->slope && ci1 == c->in_ch ? c->slope + (b - c->b) : NULL;             \
+    const __m256 zero = _mm256_setzero_ps();                                                  \
+    B2_STORE(0) B2_STORE(1) B2_STORE(2) B2_STORE(3) B2_STORE(4) B2_STORE(5)                   \
+}
+
+DEF_BLOCK2(6)
+DEF_BLOCK2(5)
+DEF_BLOCK2(4)
+DEF_BLOCK2(3)
+DEF_BLOCK2(2)
+DEF_BLOCK2(1)
+
+typedef void (*Block2Fn)(float *, ptrdiff_t, const float *const *, ptrdiff_t, const FsrPackedConv *, const float *,
+                         const unsigned char *, int, const float *, int, int, int, int);
+
+/* 1x1 layers with their input channels in one chunk (FSRCNN's 12 -> 56
+ * and 56 -> 12): every channel block of NX vectors in one call, the same
+ * sums in the same order as block_4xNX (bias, then ci), without its
+ * per-call set-up (a fifth of a 12-channel block's work). */
+#define DEF_PW(NX_)                                                                           \
+__attribute__((target("avx2,fma"), noinline)) static void                                    \
+pw_4x##NX_(float *out0, ptrdiff_t out_cs, const float *in, ptrdiff_t in_cs, const FsrPackedConv *c, int x) \
+{                                                                                             \
+    enum { NX = NX_ };                                                                        \
+    const int cin = c->in_ch, relu = c->relu;                                                 \
+    const float *w = c->w;                                                                    \
+    const __m256 zero = _mm256_setzero_ps();                                                  \
+    for (int co = 0; co < c->out_ch; co += 4) {                                               \
+        const int nco = c->out_ch - co;                                                       \
+        const float *b = c->b + co, *sl = c->slope ? c->slope + co : NULL;                    \
+        float *const out = out0 + co * out_cs;                                                \
+        __m256 a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32;                    \
+        a00 = a01 = a02 = _mm256_broadcast_ss(&b[0]);                                         \
+        a10 = a11 = a12 = _mm256_broadcast_ss(&b[1]);                                         \
+        a20 = a21 = a22 = _mm256_broadcast_ss(&b[2]);                                         \
+        a30 = a31 = a32 = _mm256_broadcast_ss(&b[3]);                                         \
+        const float *p = in + x;                                                              \
+        for (int ci = 0; ci < cin; ci++, p += in_cs, w += 4) {                                \
+            LOADS(p)                                                                          \
+            FMA3(0, w); FMA3(1, w + 1); FMA3(2, w + 2); FMA3(3, w + 3);                       \
+        }                                                                                     \
+        STORE3(0); STORE3(1); STORE3(2); STORE3(3);                                           \
+    }                                                                                         \
+}
+
+DEF_PW(3)
+DEF_PW(2)
+DEF_PW(1)
 
 /* One output channel x 8 vectors (64 pixels): for the last layer (luma). */
 __attribute__((target("avx2,fma"))) static void
@@ -552,7 +680,31 @@ void fsr_conv_row_avx2(float *out, ptrdiff_t out_cs, const float *const *rows, p
      * pixel block (in_ch x kh rows x ~32 floats) stays in L1 while every
      * channel block streams its weights past it sequentially. */
     const size_t khw = (size_t)c->kh * c->kw;
-    if (c->cb == 4) {
+    if (c->cb == 4 && c->kh == 1 && c->kw == 1 && c->ci_inner && c->ci_chunk == c->in_ch && !c->tapmask) {
+        for (int v = 0; v < nvec;) {
+            const int left = nvec - v;
+            const int nx = left == 4 || left == 2 ? 2 : left >= 3 ? 3 : left;
+            (nx == 3 ? pw_4x3 : nx == 2 ? pw_4x2 : pw_4x1)(out, out_cs, rows[0], in_cs, c, v * 8);
+            v += nx;
+        }
+    } else if (c->cb == 4 && c->tapmask && c->ci_inner) {
+        static const Block2Fn fns[7] = { NULL, block_2x1, block_2x2, block_2x3, block_2x4, block_2x5, block_2x6 };
+        for (int v = 0; v < nvec;) {
+            const int left = nvec - v;
+            const int nx = left <= 6 ? left : left < 12 ? (left + 1) / 2 : 6;
+            for (int ci0 = 0; ci0 < c->in_ch; ci0 += c->ci_chunk) {
+                const int ci1 = ci0 + c->ci_chunk < c->in_ch ? ci0 + c->ci_chunk : c->in_ch;
+                for (int blk = 0; blk < c->n_blocks; blk++)
+                    for (int h = 0; h < 4 && blk * 4 + h < c->out_ch; h += 2) {
+                        const int co = blk * 4 + h;
+                        fns[nx](out + co * out_cs, out_cs, rows, in_cs, c,
+                                c->w + ((size_t)blk * taps + ci0 * khw) * 4 + h, c->tapmask + blk * khw, h, c->b + co,
+                                v * 8, c->out_ch - co, ci0, ci1);
+                    }
+            }
+            v += nx;
+        }
+    } else if (c->cb == 4) {
         for (int v = 0; v < nvec;) {
             /* Blocks of 3 vectors, but never a lone 1-vector block at the
              * end (31 vectors: 9 x 3 + 2 x 2, not 10 x 3 + 1): with 4

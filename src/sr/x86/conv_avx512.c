@@ -158,9 +158,56 @@ static void conv_row_c8_avx512(float *out, ptrdiff_t out_cs, const float *const 
         const __m512 v = P_LD(p, j);                                                \
         P_FMA1(0, j) P_FMA1(1, j) P_FMA1(2, j) P_FMA1(3, j)                         \
     }
+/* The same from vectors shifted by KX lanes out of whole ones (valignd):
+ * at kx > 0 every 16-lane load at x + kx straddles two cache lines, and
+ * with half the channels' FMAs left per input vector those loads, not the
+ * FMAs, set the speed (the same values: the bits do not change). */
+#define P_SH(lo, hi) _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(hi), _mm512_castps_si512(lo), KX))
+#define P_FMA_SH(j, jn)                                                             \
+    if (NX > j) {                                                                   \
+        const __m512 v = P_SH(A##j, A##jn);                                         \
+        P_FMA1(0, j) P_FMA1(1, j) P_FMA1(2, j) P_FMA1(3, j)                         \
+    }
+/* Whole vector j of the input from x: the last two only over the lanes the
+ * plain loads read (mlast, mnext: m shifted by KX), no further. */
+#define P_A(j)                                                                      \
+    const __m512 A##j = NX > j + 1    ? _mm512_loadu_ps(q + 16 * j)                 \
+                        : NX == j + 1 ? _mm512_maskz_loadu_ps(mlast, q + 16 * j)    \
+                        : NX == j     ? _mm512_maskz_loadu_ps(mnext, q + 16 * j)    \
+                                      : _mm512_setzero_ps();
+#define P_SHIFTED(K_)                                                               \
+    case K_: {                                                                      \
+        enum { KX = K_ };                                                           \
+        const float *q = p - KX;                                                    \
+        const __mmask16 mlast = (__mmask16)((unsigned)m << KX | ((1u << KX) - 1));  \
+        const __mmask16 mnext = (__mmask16)((unsigned)m >> (16 - KX));              \
+        for (int ci = 0; ci < len; ci++, q += in_cs, w += 4) {                      \
+            P_A(0) P_A(1) P_A(2) P_A(3) P_A(4) P_A(5) P_A(6)                        \
+            P_FMA_SH(0, 1) P_FMA_SH(1, 2) P_FMA_SH(2, 3) P_FMA_SH(3, 4)             \
+            P_FMA_SH(4, 5) P_FMA_SH(5, 6)                                           \
+        }                                                                           \
+        break;                                                                      \
+    }
+/* A tap with some channels' weights all zero: the channels of mask MK (a
+ * constant: no test per FMA), one loop per mask value. */
+#define P_CASE(K)                                                                   \
+    case K: {                                                                       \
+        enum { mk = K };                                                            \
+        switch (kx) {                                                               \
+            P_SHIFTED(1) P_SHIFTED(2) P_SHIFTED(3) P_SHIFTED(4)                     \
+        default:                                                                    \
+            for (int ci = 0; ci < len; ci++, p += in_cs, w += 4) {                  \
+                R6(P_FMA_SOME)                                                      \
+            }                                                                       \
+        }                                                                           \
+        break;                                                                      \
+    }
 #define P_ST1(i, j)                                                                 \
     if (i < nco) {                                                                  \
-        const __m512 r_ = relu ? _mm512_max_ps(a##i##j, zero) : a##i##j;            \
+        __m512 r_ = relu ? _mm512_max_ps(a##i##j, zero) : a##i##j;                  \
+        if (sl) /* PReLU as prelu_row: not v > 0 (NaN too) takes slope * v */      \
+            r_ = _mm512_mask_mul_ps(r_, _mm512_cmp_ps_mask(r_, zero, _CMP_NGT_UQ),  \
+                                    _mm512_set1_ps(sl[i]), r_);                     \
         if (j == NX - 1)                                                            \
             _mm512_mask_storeu_ps(o##i + 16 * j, m, r_);                            \
         else                                                                        \
@@ -203,8 +250,10 @@ p4_##NX_(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_cs
                 } else {                                                                      \
                     /* the zero taps of a transposed convolution's phases:                    \
                      * a + 0 x v is a, so skipping them keeps the bits */                    \
-                    for (int ci = 0; ci < len; ci++, p += in_cs, w += 4) {                    \
-                        R6(P_FMA_SOME)                                                        \
+                    switch (mk) {                                                             \
+                        P_CASE(1) P_CASE(2) P_CASE(3) P_CASE(4) P_CASE(5) P_CASE(6) P_CASE(7) \
+                        P_CASE(8) P_CASE(9) P_CASE(10) P_CASE(11) P_CASE(12) P_CASE(13)       \
+                        P_CASE(14)                                                            \
                     }                                                                         \
                 }                                                                             \
             }                                                                                 \
@@ -221,6 +270,7 @@ p4_##NX_(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t in_cs
             }                                                                                 \
     }                                                                                         \
     const int relu = c->relu && ci1 == c->in_ch;                                              \
+    const float *sl = c->slope && ci1 == c->in_ch ? c->slope + (b - c->b) : NULL;              \
     const __m512 zero = _mm512_setzero_ps();                                                  \
     R6(P_STORE)                                                                               \
 }
@@ -231,6 +281,46 @@ DEF_P4(4)
 DEF_P4(3)
 DEF_P4(2)
 DEF_P4(1)
+
+/* 1x1 layers with their input channels in one chunk (FSRCNN's 12 -> 56
+ * and 56 -> 12): all channel blocks of NX vectors in one call, the same
+ * sums in the same order as p4_NX (bias, then ci).  With 12 input channels
+ * a block is only 12 x 24 FMAs, and p4's per-call set-up (tap loops, mask
+ * and chunk tests) cost a fifth of that. */
+#define DEF_PW(NX_)                                                                           \
+AVX512 __attribute__((noinline)) static void                                                 \
+pw_##NX_(float *out, ptrdiff_t out_cs, const float *in, ptrdiff_t in_cs, const FsrPackedConv *c, \
+         int x, __mmask16 m)                                                                  \
+{                                                                                             \
+    enum { NX = NX_ };                                                                        \
+    const int cin = c->in_ch, relu = c->relu;                                                 \
+    const float *w = c->w;                                                                    \
+    const __m512 zero = _mm512_setzero_ps();                                                  \
+    for (int co = 0; co < c->out_ch; co += 4) {                                               \
+        const int nco = c->out_ch - co;                                                       \
+        const float *b = c->b + co, *sl = c->slope ? c->slope + co : NULL;                    \
+        R6(P_DECL)                                                                            \
+        R6(P_BIAS)                                                                            \
+        const float *p = in + x;                                                              \
+        for (int ci = 0; ci < cin; ci++, p += in_cs, w += 4) {                                \
+            const __m512 w0 = _mm512_set1_ps(w[0]), w1 = _mm512_set1_ps(w[1]);                \
+            const __m512 w2 = _mm512_set1_ps(w[2]), w3 = _mm512_set1_ps(w[3]);                \
+            R6(P_FMA)                                                                         \
+        }                                                                                     \
+        float *o0 = out + co * out_cs + x, *o1 = o0 + (nco > 1 ? out_cs : 0);                 \
+        float *o2 = o0 + (nco > 2 ? 2 * out_cs : 0), *o3 = o0 + (nco > 3 ? 3 * out_cs : 0);   \
+        R6(P_STORE)                                                                           \
+    }                                                                                         \
+}
+
+DEF_PW(6)
+DEF_PW(5)
+DEF_PW(4)
+DEF_PW(3)
+DEF_PW(2)
+DEF_PW(1)
+
+typedef void (*PWFn)(float *, ptrdiff_t, const float *, ptrdiff_t, const FsrPackedConv *, int, __mmask16);
 
 typedef void (*P4Fn)(float *, ptrdiff_t, const float *const *, ptrdiff_t, const FsrPackedConv *, const float *,
                      const unsigned char *, const float *, int, int, int, int, __mmask16);
@@ -246,6 +336,16 @@ static void conv_row_avx512(float *out, ptrdiff_t out_cs, const float *const *ro
     const size_t taps = (size_t)c->in_ch * c->kh * c->kw, khw = (size_t)c->kh * c->kw;
     const int nvec = (width + 15) / 16;
     const __mmask16 tail = width % 16 ? (__mmask16)((1u << (width % 16)) - 1) : (__mmask16)0xffff;
+    if (c->kh == 1 && c->kw == 1 && c->ci_inner && c->ci_chunk == c->in_ch && !c->tapmask) {
+        static const PWFn pw[7] = { NULL, pw_1, pw_2, pw_3, pw_4, pw_5, pw_6 };
+        for (int v = 0; v < nvec;) {
+            const int left = nvec - v;
+            const int nx = left <= 6 ? left : left < 12 ? (left + 1) / 2 : 6;
+            pw[nx](out, out_cs, rows[0], in_cs, c, v * 16, v + nx == nvec ? tail : (__mmask16)0xffff);
+            v += nx;
+        }
+        return;
+    }
     /* Pixel blocks outside, channel blocks inside, as the AVX2 kernel. */
     for (int v = 0; v < nvec;) {
         /* up to 6 vectors, but no short block at the end (7..11 left: two
