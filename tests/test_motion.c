@@ -613,6 +613,46 @@ static void key_frames_are_anchors(void **state)
     fsr_reader_close(&rd);
 }
 
+/* Fast motion (10 pixels a picture, beyond half the search range at two
+ * pictures' distance): every picture becomes an anchor, so each is one
+ * picture from its reference and its inner blocks get the true vector. */
+static void fast_motion_anchors(void **state)
+{
+    (void)state;
+    enum { W = 192, H = 96, N = 6, STEP = 40 /* quarter-pel */ };
+    FsrPicture src = { 0 }, pic = { 0 };
+    assert_int_equal(fsr_picture_open(&src, W, H), 0);
+    assert_int_equal(fsr_picture_open(&pic, W, H), 0);
+    fill_texture(&src);
+    FsrMotionSearch *ms = NULL;
+    assert_int_equal(fsr_motion_open(&ms, NULL), 0);
+    long inner = 0, right = 0;
+    for (int k = 0; k < N; k++) {
+        shift_picture(&pic, &src, STEP * k, 0);
+        const FsrBlockMap f = facts(&pic, k), *m = NULL;
+        assert_int_equal(fsr_motion_search(ms, &pic, &f, &m), 0);
+        for (int i = 0; i < m->nb_blocks; i++) {
+            const FsrBlock *b = &m->blocks[i];
+            /* content leaves at the left, the right edge replicates */
+            if (b->kind != FSR_BLOCK_INTER || b->x + b->w + 48 > W)
+                continue;
+            assert_int_equal(m->display_index - b->ref[0], 1);
+            inner++;
+            right += b->mv[0][0] == STEP && b->mv[0][1] == 0;
+        }
+    }
+    FsrMotionStats st;
+    fsr_motion_stats(ms, &st);
+    print_message("fast motion: %ld of %ld inner blocks exact, %lld anchors for motion\n", right, inner,
+                  (long long)st.motion_anchors);
+    assert_true(inner > 0);
+    assert_true(right * 100 >= 95 * inner);
+    assert_int_equal(st.motion_anchors, N - 1);
+    fsr_motion_close(&ms);
+    fsr_picture_close(&src);
+    fsr_picture_close(&pic);
+}
+
 /* ---- FAST through the pipeline on the coded clips ---- */
 
 static void fast_within_bound_of_srcnn(void **state)
@@ -761,6 +801,7 @@ int main(void)
         cmocka_unit_test(known_motion_codecs),
         cmocka_unit_test(threads_and_anchors),
         cmocka_unit_test(key_frames_are_anchors),
+        cmocka_unit_test(fast_motion_anchors),
         cmocka_unit_test(fast_within_bound_of_srcnn),
         cmocka_unit_test(damaged_mpeg2),
     };

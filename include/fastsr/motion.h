@@ -58,6 +58,7 @@ typedef struct FsrMotionStats {
     double seconds;        /* wall-clock time in fsr_motion_search */
     int64_t anchors;       /* pictures that became the reference */
     int64_t key_anchors;   /* of those, made anchors by fsr_motion_mark_key */
+    int64_t motion_anchors; /* of those, made anchors early for fast motion or much intra */
 } FsrMotionStats;
 
 typedef struct FsrMotionSearch FsrMotionSearch;

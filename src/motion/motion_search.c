@@ -75,6 +75,7 @@ struct FsrMotionSearch {
     int64_t last_display;
     int prev_dist;        /* pictures spanned by the previous map's vectors, 0: none */
     int dist;             /* this picture's distance to its reference */
+    int fast_motion;      /* this picture's motion calls for an anchor (see fsr_motion_search) */
     int threads;
     int w, h;
     int mb_w, mb_h;
@@ -805,12 +806,19 @@ int fsr_motion_search(FsrMotionSearch *ms, const FsrPicture *pic, const FsrBlock
             return fsr_error(FSR_ERR(ENOMEM), "out of memory");
         ms->st.sad_calls += sad_calls;
         /* the blocks in macroblock order, counted */
+        int64_t motion = 0, area = 0, intra = 0;
         for (int i = 0; i < ms->mb_w * ms->mb_h; i++) {
             for (int q = 0; q < ms->mb_blocks[i]; q++) {
                 FsrBlock *b = &ms->blocks[m->nb_blocks++];
                 *b = ms->blocks[4 * i + q];
                 count_block(m, b);
                 ms->st.blocks_intra += b->kind == FSR_BLOCK_INTRA;
+                const int a = b->w * b->h;
+                area += a;
+                if (b->kind == FSR_BLOCK_INTRA)
+                    intra += a;
+                else
+                    motion += (int64_t)a * (abs(b->mv[0][0]) > abs(b->mv[0][1]) ? abs(b->mv[0][0]) : abs(b->mv[0][1]));
             }
             if (ms->mb_blocks[i] == 4)
                 ms->st.blocks8 += 4;
@@ -818,6 +826,13 @@ int fsr_motion_search(FsrMotionSearch *ms, const FsrPicture *pic, const FsrBlock
                 ms->st.blocks16++;
         }
         ms->st.frames++;
+        /* Fast motion: one more picture from this anchor would need
+         * vectors beyond half the search range (or a quarter of the
+         * picture is already intra): this picture becomes the anchor, the
+         * next one is a step from it. */
+        const int64_t moving = area - intra;
+        ms->fast_motion = (moving > 0 && motion * (ms->dist + 1) > (int64_t)ms->s.range * 2 * ms->dist * moving) ||
+                          4 * intra > area;
     }
     Vec *t = ms->prev_mv16;
     ms->prev_mv16 = ms->mv16;
@@ -837,7 +852,8 @@ int fsr_motion_search(FsrMotionSearch *ms, const FsrPicture *pic, const FsrBlock
     ms->have_last = 1;
     ms->last_display = facts->display_index;
     ms->last_pos = ms->since_restart;
-    ms->last_anchor = first || ms->since_restart - ms->anchor_pos >= ms->s.anchor;
+    ms->last_anchor = first || ms->since_restart - ms->anchor_pos >= ms->s.anchor || (ms->fast_motion && ms->dist > 0);
+    ms->st.motion_anchors += !first && ms->since_restart - ms->anchor_pos < ms->s.anchor && ms->fast_motion;
     ms->st.seconds += clock_wall() - t0;
     *out = m;
     return 0;
