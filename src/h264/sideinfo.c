@@ -429,6 +429,16 @@ static int intake(FsrSideInfo *si, const FsrFrame *f)
     p->frame.av = NULL;
     p->crop_left = (int)av->crop_left;
     p->crop_top = (int)av->crop_top;
+    /* the maps and the pictures handed out read the decoder's own frame:
+     * it must hold the frame the decoder layer made (a damaged stream can
+     * change the coded size under a picture converted at the first size) */
+    if (!av->data[0] || !av->data[1] || !av->data[2] || av->width < p->crop_left + f->pic.w ||
+        av->height < p->crop_top + f->pic.h)
+        return fsr_error(FSR_ERR_INVALIDDATA,
+                         "side information: the decoded picture (%dx%d, %s) does not hold the %dx%d frame "
+                         "(damaged stream?)",
+                         av->width, av->height, av_get_pix_fmt_name(av->format) ? av_get_pix_fmt_name(av->format) : "?",
+                         f->pic.w, f->pic.h);
     /* the table printed while this frame was output */
     if (si->tr.active && !si->tr.bad && si->tr.t.mb_w > 0 && si->tr.cells == si->tr.t.mb_w * si->tr.t.mb_h) {
         p->table = si->tr.t;
@@ -540,6 +550,14 @@ static int emit(FsrSideInfo *si, FsrSideInfoFrame *out)
     }
     out->frame.pic.buf = NULL;
     out->map = m;
+    /* a map of fewer macroblocks than the frame needs (a damaged stream
+     * whose coded size changed under the first frames' size): the frame
+     * goes without side information, so it gets SR */
+    if (m->crop_left + m->width > m->coded_w || m->crop_top + m->height > m->coded_h) {
+        fsr_sideinfo_plain_map(&si->plain, &out->frame);
+        out->map = &si->plain;
+        si->stats.frames_no_map++;
+    }
     s->emitted = 1;
     si->out_slot = p->slot;
     pending_free(p);

@@ -46,6 +46,7 @@ typedef struct FsrSideInfoStats {
     int64_t frames, frames_unmodelled;
     int64_t tables_lost;   /* macroblock-type tables that matched no frame */
     int64_t frames_no_au;  /* frames no packet was matched to */
+    int64_t frames_no_map; /* frames whose map did not cover them (damaged): handed out without one */
     int64_t forced;        /* frames handed out before all references came */
 } FsrSideInfoStats;
 void fsr_sideinfo_stats(const FsrSideInfo *si, FsrSideInfoStats *st);
