@@ -75,7 +75,6 @@ struct FsrMotionSearch {
     int64_t last_display;
     int prev_dist;        /* pictures spanned by the previous map's vectors, 0: none */
     int dist;             /* this picture's distance to its reference */
-    int fast_motion;      /* this picture's motion calls for an anchor (see fsr_motion_search) */
     int threads;
     int w, h;
     int mb_w, mb_h;
@@ -279,6 +278,13 @@ static int subpel_satd(const Ctx *c)
     return c->ms->s.subpel_metric == FSR_MOTION_METRIC_SATD && !(c->bw & 3) && !(c->bh & 3);
 }
 
+/* How much a sub-pel vector must beat an integer one by, for this block
+ * (FsrMotionSettings.subpel_margin is per 256 samples). */
+static unsigned subpel_margin(const Ctx *c)
+{
+    return (unsigned)(c->ms->s.subpel_margin * c->bw * c->bh / 256);
+}
+
 /* The cost of quarter-pel v for the sub-pel decisions: SATD, or SAD
  * (which may stop early at limit: only smaller costs are wanted). */
 static unsigned subpel_cost(Ctx *c, Vec v, int satd, unsigned limit)
@@ -321,7 +327,7 @@ static void diamond(Ctx *c, Vec *best, unsigned *best_sad)
  * *best_cost is its cost in the sub-pel metric (subpel_cost). */
 static void refine(Ctx *c, Vec *best, unsigned *best_cost, int satd)
 {
-    const unsigned margin = (unsigned)(c->ms->s.subpel_margin * c->bw * c->bh / 256);
+    const unsigned margin = subpel_margin(c);
     const Vec int_best = *best;
     const unsigned int_cost = *best_cost;
     if (*best_cost > margin)
@@ -429,7 +435,7 @@ static Vec search_block(Ctx *c, const Vec *cand, int ncand, unsigned *out_sad)
         if (seen)
             continue;
         /* against an integer best, the same margin as in refine() */
-        const unsigned margin = (best.x & 3) || (best.y & 3) ? 0 : (unsigned)(c->ms->s.subpel_margin * c->bw * c->bh / 256);
+        const unsigned margin = (best.x & 3) || (best.y & 3) ? 0 : subpel_margin(c);
         if (best_cost <= margin)
             continue;
         unsigned s = subpel_cost(c, v, satd, best_cost - margin);
@@ -515,10 +521,12 @@ static int ensure(FsrMotionSearch *ms, int w, int h)
     return 0;
 }
 
-/* pic becomes the reference: luma into the padded buffer, borders
- * replicated; chroma copied. */
-static int keep_ref(FsrMotionSearch *ms, const FsrPicture *pic, int64_t display)
+/* The last picture becomes the reference: luma into the padded buffer,
+ * borders replicated, its half-sample planes; the picture itself (chroma)
+ * swapped in, not copied: ms->last is written anew before it is read. */
+static void keep_ref(FsrMotionSearch *ms)
 {
+    const FsrPicture *pic = &ms->last;
     const ptrdiff_t rs = ms->ref_stride;
     uint8_t *o = ms->ref_buf + PAD * rs + PAD;
     for (int y = 0; y < pic->h; y++) {
@@ -549,12 +557,11 @@ static int keep_ref(FsrMotionSearch *ms, const FsrPicture *pic, int64_t display)
         }
     }
     ms->st.mc_calls += 3 * rows * cols;
-    int ret = fsr_picture_copy(&ms->ref_pic, pic);
-    if (ret < 0)
-        return ret;
+    const FsrPicture t = ms->ref_pic;
+    ms->ref_pic = ms->last;
+    ms->last = t;
     ms->have_ref = 1;
-    ms->ref_display = display;
-    return 0;
+    ms->ref_display = ms->last_display;
 }
 
 /* ---- the frame ---- */
@@ -751,8 +758,7 @@ int fsr_motion_search(FsrMotionSearch *ms, const FsrPicture *pic, const FsrBlock
 
     /* the last picture is the reference from now on if it is an anchor */
     if (ms->have_last && ms->last_anchor) {
-        if ((ret = keep_ref(ms, &ms->last, ms->last_display)) < 0)
-            return ret;
+        keep_ref(ms);
         ms->anchor_pos = ms->last_pos;
         ms->last_anchor = 0;
         ms->st.anchors++;
@@ -761,6 +767,7 @@ int fsr_motion_search(FsrMotionSearch *ms, const FsrPicture *pic, const FsrBlock
     m->type = first ? 'I' : 'P';
     ms->since_restart = first ? 0 : ms->since_restart + 1;
     ms->dist = first ? 0 : ms->since_restart - ms->anchor_pos;
+    int fast_motion = 0; /* this picture's motion calls for an anchor (below) */
     if (first) {
         for (int y = 0; y < ms->mb_h; y++)
             for (int x = 0; x < ms->mb_w; x++) {
@@ -831,8 +838,8 @@ int fsr_motion_search(FsrMotionSearch *ms, const FsrPicture *pic, const FsrBlock
          * picture is already intra): this picture becomes the anchor, the
          * next one is a step from it. */
         const int64_t moving = area - intra;
-        ms->fast_motion = (moving > 0 && motion * (ms->dist + 1) > (int64_t)ms->s.range * 2 * ms->dist * moving) ||
-                          4 * intra > area;
+        fast_motion = (moving > 0 && motion * (ms->dist + 1) > (int64_t)ms->s.range * 2 * ms->dist * moving) ||
+                      4 * intra > area;
     }
     Vec *t = ms->prev_mv16;
     ms->prev_mv16 = ms->mv16;
@@ -852,8 +859,10 @@ int fsr_motion_search(FsrMotionSearch *ms, const FsrPicture *pic, const FsrBlock
     ms->have_last = 1;
     ms->last_display = facts->display_index;
     ms->last_pos = ms->since_restart;
-    ms->last_anchor = first || ms->since_restart - ms->anchor_pos >= ms->s.anchor || (ms->fast_motion && ms->dist > 0);
-    ms->st.motion_anchors += !first && ms->since_restart - ms->anchor_pos < ms->s.anchor && ms->fast_motion;
+    const int by_interval = first || ms->since_restart - ms->anchor_pos >= ms->s.anchor;
+    const int by_motion = !by_interval && fast_motion;
+    ms->last_anchor = by_interval || by_motion;
+    ms->st.motion_anchors += by_motion;
     ms->st.seconds += clock_wall() - t0;
     *out = m;
     return 0;
