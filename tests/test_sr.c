@@ -812,6 +812,42 @@ static void test_prelu_row(void **state)
         }
 }
 
+/* Output bytes: SIMD against C for every phase count and width, and C
+ * against the definition (times 255, clamped, half up; NaN to 0), the
+ * phases interleaved. */
+static void test_phases_to_u8(void **state)
+{
+    (void)state;
+    FsrConvDSP c, simd;
+    fsr_conv_dsp_init(&c, 0);
+    fsr_conv_dsp_init(&simd, fsr_cpu_flags());
+    uint32_t seed = 11;
+    enum { W = 70 };
+    float src[4 * W];
+    for (int i = 0; i < 4 * W; i++)
+        src[i] = i % 5 == 1 ? ((float)(i % 256) + 0.5f) / 255.f : frand(&seed, -0.5f, 1.5f);
+    src[3] = NAN, src[W + 2] = -1.f, src[2 * W] = 2.f;
+    for (int sc = 1; sc <= 4; sc++)
+        for (int n = 0; n <= W; n++) {
+            uint8_t a[4 * W + 1], b[4 * W + 1];
+            memset(a, 7, sizeof(a));
+            memset(b, 7, sizeof(b));
+            c.phases_to_u8(a, src, W, sc, n);
+            simd.phases_to_u8(b, src, W, sc, n);
+            assert_memory_equal(a, b, sizeof(a));
+            for (int i = 0; i < n; i++)
+                for (int k = 0; k < sc; k++) {
+                    const float v = src[k * W + i] * 255.f;
+                    const int want = !(v > 0.f) ? 0 : v >= 255.f ? 255 : (int)(v + 0.5f);
+                    assert_int_equal(a[sc * i + k], want);
+                }
+            assert_int_equal(a[sc * n], 7);
+        }
+    assert_int_equal(fsr_float_to_u8(NAN), 0);
+    assert_int_equal(fsr_float_to_u8(0.5f / 255.f), 1);
+    assert_int_equal(fsr_float_to_u8(1.f), 255);
+}
+
 static void test_bad_arguments(void **state)
 {
     (void)state;
@@ -867,6 +903,7 @@ int main(void)
         cmocka_unit_test(test_lr_threads_identical),
         cmocka_unit_test(test_deconv_reference_and_phases),
         cmocka_unit_test(test_prelu_row),
+        cmocka_unit_test(test_phases_to_u8),
     };
     return tu_result(cmocka_run_group_tests_name("sr", tests, NULL, NULL));
 }

@@ -369,6 +369,13 @@ static void prelu_row_c(float *row, ptrdiff_t cs, int channels, const float *slo
 
 /* Largest |dy| of the taps of phase rows i = 0..s-1 at the given shift
  * along an axis with kernel k. */
+static void phases_to_u8_c(uint8_t *dst, const float *src, ptrdiff_t phase_cs, int sc, int n)
+{
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < sc; k++)
+            dst[sc * i + k] = fsr_float_to_u8(src[k * phase_cs + i]);
+}
+
 static int phase_radius(int k, int s, int shift)
 {
     int r = 0;
@@ -435,6 +442,7 @@ void fsr_conv_dsp_init(FsrConvDSP *dsp, unsigned cpu_flags)
     dsp->conv_row_1_to_c8 = conv_row_1_to_c8_c;
     dsp->conv_parts = conv_parts_c;
     dsp->prelu_row = prelu_row_c;
+    dsp->phases_to_u8 = phases_to_u8_c;
 #if defined(__x86_64__)
     if (cpu_flags & FSR_CPU_AVX2_FMA)
         fsr_conv_dsp_init_avx2(dsp);

@@ -7,6 +7,7 @@
 #define FASTSR_SRC_CONV_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fastsr/model.h"
 
@@ -115,7 +116,22 @@ typedef struct FsrConvDSP {
      * (row[(co / 8) * cs + x * 8 + co % 8]).  Exact (no rounding), so the
      * C and AVX2 versions agree bit for bit. */
     void (*prelu_row)(float *row, ptrdiff_t cs, int channels, const float *slope, int width, int c8);
+    /* The network's output as bytes, fsr_float_to_u8 of each value, with
+     * sc phases interleaved (a pixel shuffle's HR row): dst[sc * i + k] =
+     * src[k * phase_cs + i] for i < n, k < sc; sc 1 is a plain row.  Every
+     * version gives the same bytes. */
+    void (*phases_to_u8)(uint8_t *dst, const float *src, ptrdiff_t phase_cs, int sc, int n);
 } FsrConvDSP;
+
+/* A network output (1.0 = white) as an 8-bit sample: times 255, clamped to
+ * [0, 255] (NaN to 0), rounded half up. */
+static inline uint8_t fsr_float_to_u8(float v)
+{
+    v *= 255.f;
+    v = v > 0.f ? v : 0.f; /* also maps NaN to 0 */
+    v = v < 255.f ? v : 255.f;
+    return (uint8_t)(int)(v + 0.5f);
+}
 
 /* A transposed convolution (stride s, padding kh/2, 1 output channel,
  * square kernel, FSR_UP_DECONV) rewritten as the convolution that gives

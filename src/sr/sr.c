@@ -497,14 +497,6 @@ static void ensure_rows(TileState *t, int f, int upto)
     }
 }
 
-static inline uint8_t to_u8(float v)
-{
-    v *= 255.f;
-    v = v > 0.f ? v : 0.f; /* also maps NaN to 0 */
-    v = v < 255.f ? v : 255.f;
-    return (uint8_t)(int)(v + 0.5f);
-}
-
 static void run_tile(const FsrSR *sr, const Job *j, Scratch *s, int tx, int ty, int tw, int th)
 {
     TileState t = { .sr = sr, .job = j, .s = s };
@@ -537,9 +529,17 @@ static void run_tile(const FsrSR *sr, const Job *j, Scratch *s, int tx, int ty, 
                     for (int X = X0; X < X1; X++)
                         d[X] = ph[((X + sh) % sc) * sr->ostride + (X + sh) / sc - tx];
                 } else {
+                    /* the columns before the first phase-0 one and after
+                     * the last whole group one by one, the groups between
+                     * by the kernel */
                     uint8_t *d = (uint8_t *)j->dst + (ptrdiff_t)(Y - j->hy) * j->dst_stride - j->hx;
-                    for (int X = X0; X < X1; X++)
-                        d[X] = to_u8(ph[((X + sh) % sc) * sr->ostride + (X + sh) / sc - tx]);
+                    int X = X0;
+                    for (; X < X1 && (X + sh) % sc; X++)
+                        d[X] = fsr_float_to_u8(ph[((X + sh) % sc) * sr->ostride + (X + sh) / sc - tx]);
+                    const int groups = X1 > X ? (X1 - X) / sc : 0;
+                    sr->dsp.phases_to_u8(d + X, ph + (X + sh) / sc - tx, sr->ostride, sc, groups);
+                    for (X += groups * sc; X < X1; X++)
+                        d[X] = fsr_float_to_u8(ph[((X + sh) % sc) * sr->ostride + (X + sh) / sc - tx]);
                 }
             }
             continue;
@@ -550,8 +550,7 @@ static void run_tile(const FsrSR *sr, const Job *j, Scratch *s, int tx, int ty, 
             memcpy(d, s->out, (size_t)tw * sizeof(float));
         } else {
             uint8_t *d = (uint8_t *)j->dst + (ptrdiff_t)(y - j->ry) * j->dst_stride + (tx - j->rx);
-            for (int c = 0; c < tw; c++)
-                d[c] = to_u8(s->out[c]);
+            sr->dsp.phases_to_u8(d, s->out, 0, 1, tw);
         }
     }
 }

@@ -369,6 +369,37 @@ static void check_prelu_row(const FsrConvDSP *c, const FsrConvDSP *lower, const 
     checkasm_report();
 }
 
+/* The output bytes: every phase count the engine uses (1..4), widths around
+ * the 16-column blocks, values outside [0, 1], NaN, infinities and values
+ * that land exactly between two bytes (x.5 / 255, rounded up). */
+static void check_phases_to_u8(const FsrConvDSP *c, const FsrConvDSP *lower, const FsrConvDSP *cur)
+{
+    (void)lower;
+    if (!checkasm_func(c->phases_to_u8, lower->phases_to_u8, cur->phases_to_u8, "phases_to_u8"))
+        return;
+    enum { W = 200, PH = 4 };
+    const ptrdiff_t cs = W + 5;
+    float *src = malloc((size_t)PH * cs * sizeof(float));
+    uint8_t *a = malloc((size_t)PH * W + 16), *b = malloc((size_t)PH * W + 16);
+    for (ptrdiff_t i = 0; i < PH * cs; i++)
+        src[i] = i % 7 == 3 ? ((float)(i % 256) + 0.5f) / 255.f : checkasm_rand_float(-0.25f, 1.25f);
+    src[2] = NAN, src[9] = INFINITY, src[cs + 4] = -INFINITY, src[2 * cs + 1] = -0.f, src[3 * cs + 7] = 1.f;
+    for (int sc = 1; sc <= PH; sc++)
+        for (int n = 0; n <= W; n += 1 + n / 5) {
+            memset(a, 0xaa, (size_t)PH * W + 16);
+            memset(b, 0xaa, (size_t)PH * W + 16);
+            c->phases_to_u8(a, src, cs, sc, n);
+            cur->phases_to_u8(b, src, cs, sc, n);
+            if (memcmp(a, b, (size_t)PH * W + 16)) /* past sc * n too: nothing written there */
+                checkasm_fail("%d phases, %d columns", sc, n);
+        }
+    checkasm_bench(c->phases_to_u8(a, src, cs, 2, 192), cur->phases_to_u8(b, src, cs, 2, 192));
+    free(src);
+    free(a);
+    free(b);
+    checkasm_report();
+}
+
 void checkasm_check_conv(void)
 {
     FsrConvDSP c, lower, cur;
@@ -381,4 +412,5 @@ void checkasm_check_conv(void)
     check_conv_row_1_to_c8(&c, &lower, &cur);
     check_conv_parts(&c, &lower, &cur);
     check_prelu_row(&c, &lower, &cur);
+    check_phases_to_u8(&c, &lower, &cur);
 }

@@ -744,6 +744,72 @@ void fsr_conv_row_avx2(float *out, ptrdiff_t out_cs, const float *const *rows, p
 
 /* PReLU: max-free select, v > 0 ? v : a * v, as the C version (a NaN
  * takes the a * v side in both). */
+/* 16 outputs as bytes, fsr_float_to_u8's steps in its order: max_ps(v, 0)
+ * is v > 0 ? v : 0 (NaN to 0) and min_ps(v, 255) is v < 255 ? v : 255. */
+__attribute__((target("avx2,fma"))) static inline __m128i u8x16(const float *p)
+{
+    const __m256 k255 = _mm256_set1_ps(255.f), zero = _mm256_setzero_ps(), half = _mm256_set1_ps(0.5f);
+    __m256 a = _mm256_mul_ps(_mm256_loadu_ps(p), k255), b = _mm256_mul_ps(_mm256_loadu_ps(p + 8), k255);
+    a = _mm256_min_ps(_mm256_max_ps(a, zero), k255);
+    b = _mm256_min_ps(_mm256_max_ps(b, zero), k255);
+    const __m256i ia = _mm256_cvttps_epi32(_mm256_add_ps(a, half)), ib = _mm256_cvttps_epi32(_mm256_add_ps(b, half));
+    /* packs works within 128-bit lanes: a0-3 b0-3 a4-7 b4-7, put in order */
+    const __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(ia, ib), 0xd8);
+    return _mm_packus_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+}
+
+/* At x3, byte t of output vector q is element (16q + t) / 3 of phase
+ * (16q + t) % 3: per output vector and phase, the pshufb control that picks
+ * those bytes (-1: another phase's byte, zero for the OR). */
+static const int8_t shuf3[3][3][16] = {
+    { { 0, -1, -1, 1, -1, -1, 2, -1, -1, 3, -1, -1, 4, -1, -1, 5 },
+      { -1, 0, -1, -1, 1, -1, -1, 2, -1, -1, 3, -1, -1, 4, -1, -1 },
+      { -1, -1, 0, -1, -1, 1, -1, -1, 2, -1, -1, 3, -1, -1, 4, -1 } },
+    { { -1, -1, 6, -1, -1, 7, -1, -1, 8, -1, -1, 9, -1, -1, 10, -1 },
+      { 5, -1, -1, 6, -1, -1, 7, -1, -1, 8, -1, -1, 9, -1, -1, 10 },
+      { -1, 5, -1, -1, 6, -1, -1, 7, -1, -1, 8, -1, -1, 9, -1, -1 } },
+    { { -1, 11, -1, -1, 12, -1, -1, 13, -1, -1, 14, -1, -1, 15, -1, -1 },
+      { -1, -1, 11, -1, -1, 12, -1, -1, 13, -1, -1, 14, -1, -1, 15, -1 },
+      { 10, -1, -1, 11, -1, -1, 12, -1, -1, 13, -1, -1, 14, -1, -1, 15 } },
+};
+
+__attribute__((target("avx2,fma"))) static void phases_to_u8_avx2(uint8_t *dst, const float *src,
+                                                                   ptrdiff_t phase_cs, int sc, int n)
+{
+    int i = 0;
+    if (sc >= 1 && sc <= 4)
+        for (; i + 16 <= n; i += 16, dst += 16 * sc) {
+            const __m128i a = u8x16(src + i);
+            if (sc == 1) {
+                _mm_storeu_si128((__m128i *)dst, a);
+            } else if (sc == 2) {
+                const __m128i b = u8x16(src + phase_cs + i);
+                _mm_storeu_si128((__m128i *)dst, _mm_unpacklo_epi8(a, b));
+                _mm_storeu_si128((__m128i *)(dst + 16), _mm_unpackhi_epi8(a, b));
+            } else if (sc == 3) {
+                const __m128i v[3] = { a, u8x16(src + phase_cs + i), u8x16(src + 2 * phase_cs + i) };
+                for (int q = 0; q < 3; q++) {
+                    __m128i o = _mm_setzero_si128();
+                    for (int k = 0; k < 3; k++)
+                        o = _mm_or_si128(o, _mm_shuffle_epi8(v[k], _mm_loadu_si128((const __m128i *)shuf3[q][k])));
+                    _mm_storeu_si128((__m128i *)(dst + 16 * q), o);
+                }
+            } else {
+                const __m128i b = u8x16(src + phase_cs + i), c = u8x16(src + 2 * phase_cs + i);
+                const __m128i d = u8x16(src + 3 * phase_cs + i);
+                const __m128i ab0 = _mm_unpacklo_epi8(a, b), ab1 = _mm_unpackhi_epi8(a, b);
+                const __m128i cd0 = _mm_unpacklo_epi8(c, d), cd1 = _mm_unpackhi_epi8(c, d);
+                _mm_storeu_si128((__m128i *)dst, _mm_unpacklo_epi16(ab0, cd0));
+                _mm_storeu_si128((__m128i *)(dst + 16), _mm_unpackhi_epi16(ab0, cd0));
+                _mm_storeu_si128((__m128i *)(dst + 32), _mm_unpacklo_epi16(ab1, cd1));
+                _mm_storeu_si128((__m128i *)(dst + 48), _mm_unpackhi_epi16(ab1, cd1));
+            }
+        }
+    for (; i < n; i++, dst += sc)
+        for (int k = 0; k < sc; k++)
+            dst[k] = fsr_float_to_u8(src[k * phase_cs + i]);
+}
+
 __attribute__((target("avx2,fma"))) static void prelu_row_avx2(float *row, ptrdiff_t cs, int channels, const float *slope, int width, int c8)
 {
     const __m256 zero = _mm256_setzero_ps();
@@ -779,6 +845,7 @@ __attribute__((target("avx2,fma"))) static void prelu_row_avx2(float *row, ptrdi
 void fsr_conv_dsp_init_avx2(FsrConvDSP *dsp)
 {
     dsp->prelu_row = prelu_row_avx2;
+    dsp->phases_to_u8 = phases_to_u8_avx2;
     dsp->conv_row = fsr_conv_row_avx2;
     dsp->conv_row_c8 = conv_row_c8_avx2;
     dsp->to_c8 = to_c8_avx2;
