@@ -330,6 +330,41 @@ static void test_aspect_and_colour_kept(void **state)
     assert_int_equal(b.color_primaries, 1); /* AVCOL_PRI_BT709 */
 }
 
+/* Chapters (with their titles) reach the output as a single run's and a
+ * segmented run's do, in MP4 and Matroska, and MP4's chapter text track
+ * is not reported as a dropped stream. */
+static void test_chapters_kept(void **state)
+{
+    (void)state;
+    const char *meta = tu_tmp("chapters.txt"), *in = tu_tmp("chapters.mp4");
+    FILE *f = fopen(meta, "w");
+    assert_non_null(f);
+    fputs(";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=400\ntitle=Opening\n"
+          "[CHAPTER]\nTIMEBASE=1/1000\nSTART=400\nEND=1000\ntitle=Second part\n", f);
+    fclose(f);
+    assert_int_equal(tu_run(NULL, 0, FFMPEG "-f lavfi -i testsrc2=size=160x96:rate=25 -i %s -map 0:v -map_chapters 1 "
+                            "-t 1 -c:v libx264 -preset ultrafast %s", meta, in), 0);
+    TuMediaInfo a;
+    assert_int_equal(tu_media_info(in, &a), 0);
+    assert_int_equal(a.chapters, 2);
+    static const char *const outs[] = { "chapters-x2.mp4", "chapters-x2.mkv", "chapters-seg.mp4" };
+    for (int i = 0; i < 3; i++) {
+        const char *o = tu_tmp(outs[i]);
+        assert_int_equal(tu_run(out, sizeof(out), "%s -m bicubic --preset ultrafast %s %s %s", fastsr(),
+                                i == 2 ? "--segments" : "", in, o), 0);
+        assert_null(strstr(out, "not copied"));
+        TuMediaInfo b;
+        assert_int_equal(tu_media_info(o, &b), 0);
+        assert_int_equal(b.chapters, 2);
+        for (int c = 0; c < 2; c++) {
+            assert_true(fabs(b.chapter_start[c] - a.chapter_start[c]) < 1e-3);
+            assert_true(fabs(b.chapter_end[c] - a.chapter_end[c]) < 1e-3);
+            assert_string_equal(b.chapter_title[c], a.chapter_title[c]);
+        }
+    }
+    assert_string_equal(a.chapter_title[1], "Second part");
+}
+
 static void test_image(void **state)
 {
     (void)state;
@@ -1004,6 +1039,7 @@ int main(void)
         cmocka_unit_test(test_odd_rate_without_audio),
         cmocka_unit_test(test_variable_frame_rate),
         cmocka_unit_test(test_aspect_and_colour_kept),
+        cmocka_unit_test(test_chapters_kept),
         cmocka_unit_test(test_image),
         cmocka_unit_test(test_overwrite),
         cmocka_unit_test(test_missing_model),

@@ -14,6 +14,7 @@
 #include <libswscale/swscale.h>
 
 #include "avlog.h"
+#include "chapters.h"
 #include "log.h"
 
 struct FsrEncoder {
@@ -414,6 +415,8 @@ static int add_copied_streams(FsrEncoder *e, const FsrEncoderSettings *s)
         const AVCodecParameters *par = ist->codecpar;
         if ((int)i == s->in_video_index || e->is_image)
             continue;
+        if (fsr_is_chapter_track(in, i))
+            continue;
         if (par->codec_type != AVMEDIA_TYPE_AUDIO && par->codec_type != AVMEDIA_TYPE_SUBTITLE) {
             /* attachments, data tracks, other video: not silently lost */
             const char *type = av_get_media_type_string(par->codec_type);
@@ -485,8 +488,11 @@ int fsr_encoder_open(FsrEncoder **pe, const FsrEncoderSettings *s)
     e->out->flags |= AVFMT_FLAG_BITEXACT;
     if ((ret = open_video_encoder(e, s)) < 0 || (ret = add_copied_streams(e, s)) < 0)
         goto fail;
-    if (s->in_fmt)
+    if (s->in_fmt) {
         av_dict_copy(&e->out->metadata, s->in_fmt->metadata, 0);
+        if ((ret = fsr_copy_chapters(e->out, s->in_fmt)) < 0)
+            goto fail;
+    }
     if (!(of->flags & AVFMT_NOFILE)) {
         ret = avio_open(&e->out->pb, e->tmp_path, AVIO_FLAG_WRITE);
         if (ret < 0) {

@@ -14,6 +14,7 @@
 #include <libavutil/sha.h>
 
 #include "avlog.h"
+#include "chapters.h"
 #include "encode.h"
 #include "log.h"
 
@@ -468,7 +469,7 @@ static int concat_streams(Concat *c, const char *first_seg, const char *output)
         c->map[i] = -1;
         const AVStream *ist = c->in->streams[i];
         const AVCodecParameters *par = ist->codecpar;
-        if ((int)i == c->in_video)
+        if ((int)i == c->in_video || fsr_is_chapter_track(c->in, i))
             continue;
         if (par->codec_type != AVMEDIA_TYPE_AUDIO && par->codec_type != AVMEDIA_TYPE_SUBTITLE) {
             fsr_log(FSR_LOG_WARNING, "%s: stream %u (%s) is not copied (only audio and subtitles are); dropped",
@@ -490,7 +491,7 @@ static int concat_streams(Concat *c, const char *first_seg, const char *output)
         c->map[i] = ost->index;
     }
     av_dict_copy(&c->out->metadata, c->in->metadata, 0);
-    return 0;
+    return fsr_copy_chapters(c->out, c->in);
 }
 
 static int concat_write(Concat *c, const char *const *segs, const int64_t *starts, int n, const char *input)

@@ -37,6 +37,14 @@ int tu_media_info(const char *path, TuMediaInfo *info)
     int vi = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
     if (vi < 0)
         goto end;
+    info->chapters = (int)fmt->nb_chapters;
+    for (unsigned i = 0; i < fmt->nb_chapters && i < TU_MAX_CHAPTERS; i++) {
+        const AVChapter *ch = fmt->chapters[i];
+        info->chapter_start[i] = ch->start * av_q2d(ch->time_base);
+        info->chapter_end[i] = ch->end * av_q2d(ch->time_base);
+        const AVDictionaryEntry *t = av_dict_get(ch->metadata, "title", NULL, 0);
+        snprintf(info->chapter_title[i], sizeof(info->chapter_title[i]), "%s", t ? t->value : "");
+    }
     for (unsigned i = 0; i < fmt->nb_streams; i++) {
         info->audio_streams += fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO;
         info->subtitle_streams += fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_SUBTITLE;

@@ -18,7 +18,11 @@ typedef struct TuMediaInfo {
     int audio_packets;
     uint64_t audio_hash;          /* FNV-1a over all audio packet payloads */
     int64_t audio_bytes;
+    int chapters;                 /* all of them; the first TU_MAX_CHAPTERS below */
+    double chapter_start[8], chapter_end[8]; /* seconds */
+    char chapter_title[8][32];
 } TuMediaInfo;
+#define TU_MAX_CHAPTERS 8
 
 /* 0 on success, -1 when the file cannot be read. */
 int tu_media_info(const char *path, TuMediaInfo *info);
