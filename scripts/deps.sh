@@ -4,9 +4,10 @@ FASTSR_PACKAGES="build-essential cmake pkg-config ffmpeg \
 libavformat-dev libavcodec-dev libavutil-dev libswscale-dev \
 libcjson-dev libcmocka-dev libsdl2-dev libdnnl-dev xvfb xauth python3"
 # Only for the tests of segmented runs on job engines (test.sh): GNU
-# parallel, and a one-node Slurm with munge.  Their tests skip with a
-# message where these could not be installed.
-FASTSR_TEST_PACKAGES="parallel munge slurmctld slurmd slurm-client"
+# parallel, an ssh server for its --sshlogin, and a one-node Slurm with
+# munge.  Their tests skip with a message where these could not be
+# installed.
+FASTSR_TEST_PACKAGES="parallel openssh-client openssh-server munge slurmctld slurmd slurm-client"
 
 fastsr_install_deps() {
     fastsr_install_packages $FASTSR_PACKAGES

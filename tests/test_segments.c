@@ -367,6 +367,23 @@ static void test_slurm(void **state)
     printf("%s", out);
 }
 
+/* GNU parallel across hosts: every segment through parallel --sshlogin to
+ * an sshd that the script starts on this machine (a host sharing the file
+ * system), the same bytes as fastsr --segments
+ * (scripts/test-parallel-ssh.sh). */
+static void test_parallel_sshlogin(void **state)
+{
+    (void)state;
+    const Path clip = tmp_path(CLIP), ref = tmp_path("seg.mp4");
+    const int rc = tu_run(out, sizeof(out), "%s %s %s %s --segment-seconds 1 --preset superfast 2>&1",
+                          tu_src("scripts/test-parallel-ssh.sh"), FASTSR_TEST_BIN_DIR, clip.s, ref.s);
+    if (rc == 77)
+        tu_skip("%s", strstr(out, "SKIP: ") ? strstr(out, "SKIP: ") + 6 : out);
+    if (rc != 0)
+        fail_msg("exit %d: %s", rc, out);
+    printf("%s", out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -377,6 +394,7 @@ int main(void)
         cmocka_unit_test(test_damaged_segment),
         cmocka_unit_test(test_disk_full),
         cmocka_unit_test(test_commands_and_parallel),
+        cmocka_unit_test(test_parallel_sshlogin),
         cmocka_unit_test(test_slurm),
     };
     return tu_result(cmocka_run_group_tests_name("segments", tests, make_clip, NULL));
