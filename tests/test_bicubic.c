@@ -5,6 +5,9 @@
 #include "testutil.h"
 
 #include <math.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -245,6 +248,90 @@ static void test_lr_consistency(void **state)
     }
 }
 
+/* Back projection (fsr_lr_error + fsr_back_project): the per-pixel error
+ * is the LR picture minus the imresize downscale of the HR picture (to a
+ * quarter level), its cells are fsr_lr_consistency's; an HR picture that is
+ * 6 levels too bright everywhere comes back to within a level of the
+ * consistent one; cells switched off are left byte for byte; and the
+ * result does not depend on the thread count. */
+static void test_back_projection(void **state)
+{
+    (void)state;
+    for (int s = 2; s <= 4; s++) {
+        const int LW = s == 2 ? 300 : 60, LH = s == 2 ? 200 : 40, CELL = 8; /* x2: big enough for threads */
+        const int hw = LW * s, hh = LH * s, cw = (LW + CELL - 1) / CELL, ch = (LH + CELL - 1) / CELL;
+        uint8_t *hr = malloc((size_t)hw * hh), *lr = malloc((size_t)LW * LH), *bad = malloc((size_t)hw * hh);
+        uint8_t *err = malloc((size_t)LW * LH), *err1 = malloc((size_t)LW * LH), *up = malloc((size_t)hw * hh);
+        uint8_t *on = malloc((size_t)cw * ch);
+        double *hd = malloc(sizeof(double) * hw * hh), *ld = malloc(sizeof(double) * LW * LH);
+        float *cells = malloc(sizeof(float) * cw * ch), *cells_ref = malloc(sizeof(float) * cw * ch);
+        for (int y = 0; y < hh; y++)
+            for (int x = 0; x < hw; x++) {
+                const double v = 120 + 50 * sin(x * 0.7 / s) * cos(y * 0.45 / s) + 25 * sin((x + 2 * y) * 0.2 / s);
+                hr[y * hw + x] = (uint8_t)lrint(v);
+                bad[y * hw + x] = (uint8_t)(hr[y * hw + x] + 6);
+                hd[y * hw + x] = bad[y * hw + x];
+            }
+        /* LR: the consistent picture's downscale; ld: the bad one's */
+        double *hd0 = malloc(sizeof(double) * hw * hh), *ld0 = malloc(sizeof(double) * LW * LH);
+        for (int i = 0; i < hw * hh; i++)
+            hd0[i] = hr[i];
+        assert_int_equal(fsr_imresize(ld0, LW, LH, hd0, hw, hh), 0);
+        for (int i = 0; i < LW * LH; i++)
+            lr[i] = (uint8_t)lrint(fmin(255, fmax(0, ld0[i])));
+        assert_int_equal(fsr_imresize(ld, LW, LH, hd, hw, hh), 0);
+        assert_int_equal(fsr_lr_error(cells, err, cw, ch, CELL, bad, hw, lr, LW, LW, LH, s), 0);
+        assert_int_equal(fsr_lr_consistency(cells_ref, cw, ch, CELL, bad, hw, lr, LW, LW, LH, s), 0);
+        assert_memory_equal(cells, cells_ref, sizeof(float) * cw * ch);
+        for (int i = 0; i < LW * LH; i++)
+            assert_true(fabs((err[i] - FSR_LR_ERROR_ZERO) - FSR_LR_ERROR_STEPS * (lr[i] - ld[i])) <= 1.01);
+        assert_int_equal(fsr_lr_error(NULL, err1, cw, ch, CELL, bad, hw, lr, LW, LW, LH, s), 0);
+        assert_memory_equal(err, err1, (size_t)LW * LH);
+#ifdef _OPENMP
+        omp_set_num_threads(1);
+        assert_int_equal(fsr_lr_error(cells_ref, err1, cw, ch, CELL, bad, hw, lr, LW, LW, LH, s), 0);
+        omp_set_num_threads(omp_get_num_procs());
+        assert_memory_equal(err, err1, (size_t)LW * LH);
+        assert_memory_equal(cells, cells_ref, sizeof(float) * cw * ch);
+#endif
+        /* every cell on: back to within a level (rounding of LR and error) */
+        uint8_t *fixed = malloc((size_t)hw * hh);
+        memcpy(fixed, bad, (size_t)hw * hh);
+        assert_int_equal(fsr_back_project(fixed, hw, err, up, LW, LH, s, NULL, CELL), 0);
+        for (int i = 0; i < hw * hh; i++)
+            assert_true(abs(fixed[i] - hr[i]) <= 1);
+        /* the left half of the cells off: untouched there */
+        for (int i = 0; i < cw * ch; i++)
+            on[i] = i % cw >= cw / 2;
+        memcpy(fixed, bad, (size_t)hw * hh);
+        assert_int_equal(fsr_lr_error(NULL, err, cw, ch, CELL, bad, hw, lr, LW, LW, LH, s), 0);
+        assert_int_equal(fsr_back_project(fixed, hw, err, up, LW, LH, s, on, CELL), 0);
+        for (int y = 0; y < hh; y++)
+            for (int x = 0; x < hw; x++) {
+                /* the bicubic upscale of the error reaches 2 LR pixels
+                 * into the corrected half: corrected less there, no more */
+                if (on[(y / s / CELL) * cw + x / s / CELL])
+                    assert_true(abs(fixed[y * hw + x] - hr[y * hw + x]) <= (x / s >= cw / 2 * CELL + 2 ? 1 : 6));
+                else
+                    assert_int_equal(fixed[y * hw + x], bad[y * hw + x]);
+            }
+        assert_true(fsr_lr_error(NULL, NULL, cw, ch, CELL, bad, hw, lr, LW, LW, LH, s) < 0);
+        assert_true(fsr_lr_error(cells, err, cw + 1, ch, CELL, bad, hw, lr, LW, LW, LH, s) < 0);
+        assert_true(fsr_back_project(fixed, hw, NULL, up, LW, LH, s, NULL, CELL) < 0);
+        free(hr), free(lr), free(bad), free(err), free(err1), free(up), free(on), free(hd), free(ld);
+        free(hd0), free(ld0), free(cells), free(cells_ref), free(fixed);
+    }
+    /* the byte coding of the error */
+    assert_int_equal(fsr_lr_error_byte(0.f), FSR_LR_ERROR_ZERO);
+    assert_int_equal(fsr_lr_error_byte(1000.f), 255);
+    assert_int_equal(fsr_lr_error_byte(-1000.f), 0);
+    assert_int_equal(fsr_lr_error_value(FSR_LR_ERROR_ZERO), 0);
+    assert_int_equal(fsr_lr_error_value(FSR_LR_ERROR_ZERO + 2), 1);  /* +0.5 up */
+    assert_int_equal(fsr_lr_error_value(FSR_LR_ERROR_ZERO - 2), 0);  /* -0.5 up */
+    assert_int_equal(fsr_lr_error_value(FSR_LR_ERROR_ZERO - 3), -1);
+    assert_int_equal(fsr_lr_error_value(fsr_lr_error_byte(-5.f)), -5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -259,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_s16_simd_matches_reference),
         cmocka_unit_test(test_s16_known),
         cmocka_unit_test(test_lr_consistency),
+        cmocka_unit_test(test_back_projection),
     };
     return tu_result(cmocka_run_group_tests_name("bicubic", tests, NULL, NULL));
 }

@@ -64,6 +64,9 @@ typedef struct FsrSettings {
         const char *hr_filter;  /* HR interpolation filter; NULL: default */
         double fallback;        /* per-block fallback threshold; <= 0 disables */
         int deblock;            /* deblock transferred frames (FsrTransferSettings) */
+        /* one back-projection step on transferred frames
+         * (FsrTransferSettings.back_project); fsr_run_defaults: on */
+        int back_project;
         /* where block maps come from (FsrMotionSource); 0: FSR_MOTION_AUTO */
         int motion;
     } fast;

@@ -25,6 +25,11 @@ typedef struct FsrTransferSettings {
      * normal-strength luma filter with fixed thresholds) after the
      * transfer; 0 off (the default, see README "Choices, measured"). */
     int deblock;
+    /* One back-projection step on each transferred frame's luma (FAST's
+     * pipeline, fsr_fast_*; not fsr_transfer_frame alone): the bicubic
+     * upscale of LR - downscale(HR) added to the transferred blocks; 0 off
+     * (README "Back projection"). */
+    int back_project;
 } FsrTransferSettings;
 
 #define FSR_TRANSFER_DEFAULT_FILTER "bicubic"

@@ -98,6 +98,10 @@ struct FsrFast {
     FsrRegionPlan plan;
     uint8_t *bic;
     size_t bic_size;
+    /* back projection: the LR error (fsr_lr_error), its HR upscale, the
+     * cells it corrects */
+    uint8_t *bp_err, *bp_up, *bp_on;
+    size_t bp_lr_size, bp_hr_size, bp_cells;
 };
 
 int fsr_key_policy_parse(FsrKeyPolicy *p, const char *text)
@@ -214,6 +218,9 @@ void fsr_fast_close(FsrFast **pf)
     }
     free_cells(f);
     free(f->bic);
+    free(f->bp_err);
+    free(f->bp_up);
+    free(f->bp_on);
     fsr_region_plan_free(&f->plan);
     for (int i = 0; i < f->nready; i++)
         fsr_picture_close(&f->ready[i].hr);
@@ -579,8 +586,9 @@ static int cmp_float(const void *a, const void *b)
  * drifted off); the LR picture can. */
 static int add_inconsistent_cells(FsrFast *f, const FsrPicture *hr, const FsrPicture *lr)
 {
-    int ret = fsr_lr_consistency(f->cell_lrc, f->cw, f->ch, REGION_CELL, hr->data[0], hr->stride[0], lr->data[0],
-                                 lr->stride[0], lr->w, lr->h, f->scale);
+    /* with back projection, the per-pixel error of the same pass serves it */
+    int ret = fsr_lr_error(f->cell_lrc, f->s.transfer.back_project ? f->bp_err : NULL, f->cw, f->ch, REGION_CELL,
+                           hr->data[0], hr->stride[0], lr->data[0], lr->stride[0], lr->w, lr->h, f->scale);
     if (ret < 0)
         return ret;
     const int n = f->cw * f->ch;
@@ -640,6 +648,51 @@ static int run_regions(FsrFast *f, FsrPicture *hr, const FsrPicture *lr)
     return 0;
 }
 
+static int ensure_bp(FsrFast *f, const FsrPicture *lr)
+{
+    const size_t lr_size = (size_t)lr->w * lr->h, hr_size = lr_size * f->scale * f->scale;
+    const size_t cells = (size_t)((lr->w + REGION_CELL - 1) / REGION_CELL) * ((lr->h + REGION_CELL - 1) / REGION_CELL);
+    if (lr_size > f->bp_lr_size) {
+        free(f->bp_err);
+        if (!(f->bp_err = malloc(lr_size)))
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        f->bp_lr_size = lr_size;
+    }
+    if (hr_size > f->bp_hr_size) {
+        free(f->bp_up);
+        if (!(f->bp_up = malloc(hr_size)))
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        f->bp_hr_size = hr_size;
+    }
+    if (cells > f->bp_cells) {
+        free(f->bp_on);
+        if (!(f->bp_on = malloc(cells)))
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        f->bp_cells = cells;
+    }
+    return 0;
+}
+
+/* One back-projection step on the transferred luma of hr: the part of its
+ * error that the LR picture can see (what its downscale gets wrong) is
+ * taken out, on every cell the transfer made (not those region SR just
+ * wrote).  Measured in README "Back projection". */
+static int back_project(FsrFast *f, FsrPicture *hr, const FsrPicture *lr, int regions)
+{
+    const int cw = (lr->w + REGION_CELL - 1) / REGION_CELL, ch = (lr->h + REGION_CELL - 1) / REGION_CELL;
+    int ret = 0;
+    if (regions) /* the error came with the consistency pass, before region SR */
+        for (int i = 0; i < cw * ch; i++)
+            f->bp_on[i] = !f->cells[i];
+    else
+        ret = fsr_lr_error(NULL, f->bp_err, cw, ch, REGION_CELL, hr->data[0], hr->stride[0], lr->data[0],
+                           lr->stride[0], lr->w, lr->h, f->scale);
+    if (ret >= 0)
+        ret = fsr_back_project(hr->data[0], hr->stride[0], f->bp_err, f->bp_up, lr->w, lr->h, f->scale,
+                               regions ? f->bp_on : NULL, REGION_CELL);
+    return ret;
+}
+
 static void describe_frame(FsrFastFrame *info, const Pending *p, int key, double est)
 {
     const FsrBlockMap *m = &p->map;
@@ -672,7 +725,8 @@ static int process(FsrFast *f, int idx)
     const double t0 = clock_wall();
     int key = decide_key(f, p, est);
     const int regions = f->s.policy.kind == FSR_KEY_REGIONS && m->side_info;
-    if (regions && (ret = ensure_cells(f, &p->lr)) < 0) {
+    const int bp = f->s.transfer.back_project && m->side_info;
+    if ((regions && (ret = ensure_cells(f, &p->lr)) < 0) || (bp && (ret = ensure_bp(f, &p->lr)) < 0)) {
         pool_put(f, &r->hr);
         return ret;
     }
@@ -688,6 +742,8 @@ static int process(FsrFast *f, int idx)
             ret = run_regions(f, &r->hr, &p->lr);
         }
     }
+    if (ret >= 0 && bp && !key)
+        ret = back_project(f, &r->hr, &p->lr, regions);
     /* the LR-consistency baseline a reference passes on: what SR'd content
      * shows (key frames, region SR), carried from the references elsewhere */
     const int base = regions && m->is_ref;

@@ -22,6 +22,39 @@ int fsr_lr_consistency_cells(float *cell_err, int cells_w, int cells_h, int cell
                              ptrdiff_t hr_stride, const uint8_t *lr, ptrdiff_t lr_stride, int lw, int lh, int scale,
                              int cx0, int cy0, int cx1, int cy1);
 
+/* The LR error LR - downscale(HR) as a byte: FSR_LR_ERROR_STEPS steps a
+ * level, FSR_LR_ERROR_ZERO for none, clamped to +-32 levels.  As a byte it
+ * is upscaled by the 8-bit bicubic (whose weights sum to 1, so the offset
+ * passes through) instead of a slower wider path; a quarter level is finer
+ * than the 8-bit HR picture it corrects. */
+#define FSR_LR_ERROR_STEPS 4
+#define FSR_LR_ERROR_ZERO 128
+static inline uint8_t fsr_lr_error_byte(float e)
+{
+    const float v = e * FSR_LR_ERROR_STEPS + FSR_LR_ERROR_ZERO;
+    return (uint8_t)(v > 0.f ? (v < 255.f ? (int)(v + 0.5f) : 255) : 0);
+}
+/* An upscaled error byte as whole levels, rounded half up. */
+static inline int fsr_lr_error_value(uint8_t b)
+{
+    /* floor((b - ZERO + STEPS / 2) / STEPS) with a non-negative dividend */
+    return (b - FSR_LR_ERROR_ZERO + FSR_LR_ERROR_STEPS / 2 + 256 * FSR_LR_ERROR_STEPS) / FSR_LR_ERROR_STEPS - 256;
+}
+
+/* fsr_lr_consistency over the whole plane, also writing the per-pixel
+ * error (fsr_lr_error_byte of LR - downscale(HR), lw bytes a row) into err
+ * when it is not NULL; cell_err may be NULL when err is not. */
+int fsr_lr_error(float *cell_err, uint8_t *err, int cells_w, int cells_h, int cell, const uint8_t *hr,
+                 ptrdiff_t hr_stride, const uint8_t *lr, ptrdiff_t lr_stride, int lw, int lh, int scale);
+
+/* One back-projection step (iterative back-projection, Irani and Peleg
+ * 1991): the LR error err of fsr_lr_error, bicubic-upscaled into up (an
+ * HR-sized scratch, lw * scale bytes a row), added to the HR luma on the
+ * cells where cell_on is not 0 (all when cell_on is NULL; err is set to no
+ * error on the others first, so no correction crosses into them). */
+int fsr_back_project(uint8_t *hr, ptrdiff_t hr_stride, uint8_t *err, uint8_t *up, int lw, int lh, int scale,
+                     const uint8_t *cell_on, int cell);
+
 /* Keys cubic kernel, a = -0.5. */
 double fsr_cubic_kernel(double x);
 /* Keys' cubic convolution kernel with parameter a (bicubic: a = -0.5). */

@@ -60,6 +60,8 @@ double tu_psnr_of_run(TuPsnrRun *m, const char *input, FsrMode mode, int motion,
     s.mode = mode;
     s.fast.motion = motion;
     s.fast.keyframes = keyframes;
+    if (m->no_back_project)
+        s.fast.back_project = 0;
     s.sr.model = m->model;
     s.accel.arch = NULL;
     s.threads = 1;

@@ -32,6 +32,7 @@ typedef struct TuPsnrRun {
     int n;
     int key[TU_PSNR_MAX_FRAMES];       /* the last run's frames: key frame, picture type */
     char type[TU_PSNR_MAX_FRAMES];
+    int no_back_project;               /* 1: FAST without back projection (default: with, as fsr_run) */
 } TuPsnrRun;
 
 /* Reads the first nframes luma planes of hr_path (w x h) and sets the model

@@ -26,6 +26,8 @@ void cli_usage(FILE *f)
             "      --fallback T       fast mode: blocks with mean |LR residual| >= T become bicubic\n"
             "                         (default 10; 0 disables)\n"
             "      --deblock          fast mode: smooth block seams of transferred frames (default off)\n"
+            "      --back-project B   fast mode: on | off: correct transferred frames by one\n"
+            "                         back-projection step against the LR frame (default on)\n"
             "      --motion M         fast mode: block maps from auto (H.264's side information, else fastsr's\n"
             "                         motion search; default) | stream (H.264, MPEG-2, MPEG-4 Part 2 vectors\n"
             "                         only) | search | none\n"
@@ -75,7 +77,7 @@ void cli_usage(FILE *f)
 
 int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
 {
-    enum { OPT_MODEL = 256, OPT_CRF, OPT_PRESET, OPT_X264, OPT_REPORT, OPT_KEEP, OPT_FILTER, OPT_FALLBACK, OPT_BACKEND, OPT_ACCEL, OPT_DEBLOCK, OPT_SHAPE_ONLY,
+    enum { OPT_MODEL = 256, OPT_CRF, OPT_PRESET, OPT_X264, OPT_REPORT, OPT_KEEP, OPT_FILTER, OPT_FALLBACK, OPT_BACKEND, OPT_ACCEL, OPT_DEBLOCK, OPT_BACK_PROJECT, OPT_SHAPE_ONLY,
            OPT_ENCODER, OPT_ENCODER_OPTS, OPT_MOTION, OPT_SEGMENTS, OPT_SEGMENT_SECONDS, OPT_WORK_DIR, OPT_JOBS };
     static const struct option longopts[] = {
         { "scale", required_argument, NULL, 's' },
@@ -88,6 +90,7 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
         { "accel", required_argument, NULL, OPT_ACCEL },
         { "accel-shape-only", no_argument, NULL, OPT_SHAPE_ONLY },
         { "deblock", no_argument, NULL, OPT_DEBLOCK },
+        { "back-project", required_argument, NULL, OPT_BACK_PROJECT },
         { "motion", required_argument, NULL, OPT_MOTION },
         { "crf", required_argument, NULL, OPT_CRF },
         { "preset", required_argument, NULL, OPT_PRESET },
@@ -156,6 +159,11 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
         case OPT_ACCEL: s->accel.arch = strcmp(optarg, "none") ? optarg : NULL; break;
         case OPT_SHAPE_ONLY: s->accel.shape_only = 1; break;
         case OPT_DEBLOCK: s->fast.deblock = 1; break;
+        case OPT_BACK_PROJECT:
+            if (strcmp(optarg, "on") && strcmp(optarg, "off"))
+                return snprintf(err, err_size, "--back-project must be on or off, not '%s'", optarg), -1;
+            s->fast.back_project = !strcmp(optarg, "on");
+            break;
         case OPT_MOTION:
             if ((s->fast.motion = fsr_motion_source_parse(optarg)) < 0)
                 return snprintf(err, err_size, "--motion must be auto, stream, search or none, not '%s'", optarg),
