@@ -165,5 +165,8 @@ plan 75 "$(seg 0 0 25 0 0 12800 0 1 pending)" "$(seg 1 25 25 12800 12800 25600 1
     "$(seg 2 50 25 25600 25600 38400 2 3 pending)" > "$m/three.json"
 plan 25 "$(seg 0 0 25 0 0 12800 0 1 pending)" > "$m/one.json"
 plan 50 "$(seg 0 0 25 0 0 12800 0 1 done)" "$(seg 1 25 25 12800 12800 25600 1 2 pending)" > "$m/done.json"
+# version 2: open cuts, segments decoding more packets than they show
+sed -e 's/"fastsr_segments": 1/"fastsr_segments": 2/' -e 's/"cut_pts": \([0-9]*\), /"cut_pts": \1, "packets": 27, /g' \
+    "$m/three.json" > "$m/three-v2.json"
 
 echo "fuzz-seeds: $(find "$out" -type f | wc -l) seeds in $out"

@@ -1,5 +1,7 @@
 /* Segmented runs (fastsr --segments, fastsr-segments): the merge gives the
- * single run's frames and timestamps, close pictures and the same audio;
+ * single run's frames and timestamps, close pictures and the same audio,
+ * with closed-GOP cuts and with open ones (open GOPs, sparse IDRs, MPEG-2);
+ * a plan of the version before open cuts resumes;
  * resume after SIGKILL at random points gives the uninterrupted output;
  * a work folder of another input or options is refused; a damaged segment
  * is named with its frame range; the plan|run-one|merge commands, driven
@@ -18,7 +20,9 @@
 
 #include <libavformat/avformat.h>
 
+#include "fastsr/segments.h"
 #include "mediainfo.h"
+#include "remux.h"
 
 static char out[65536];
 #define FFMPEG "ffmpeg -hide_banner -loglevel error -y "
@@ -66,6 +70,24 @@ static double psnr_y(const char *a, const char *b)
     return p ? atof(p + 7) : -1;
 }
 
+/* Prints the plan in dir (what the report quotes) and returns how many
+ * segments decode more packets than they show. */
+static int print_plan(const char *what, const char *dir)
+{
+    FsrSegmentPlan *plan = NULL;
+    assert_int_equal(fsr_segments_open(&plan, dir), 0);
+    int extra = 0;
+    printf("%s: %d segments:", what, plan->n_segments);
+    for (int i = 0; i < plan->n_segments; i++) {
+        const FsrSegment *sg = &plan->segments[i];
+        printf(" %lld+%lld", (long long)sg->frames, (long long)(sg->packets - sg->frames));
+        extra += sg->packets > sg->frames;
+    }
+    printf(" (frames+packets decoded besides)\n");
+    fsr_segments_close(&plan);
+    return extra;
+}
+
 static void test_merge_equals_single_run(void **state)
 {
     (void)state;
@@ -100,33 +122,161 @@ static void test_merge_equals_single_run(void **state)
                      0);
     assert_non_null(strstr(out, "2 frames 50-74 2.000-3.000 s done\n"));
     assert_non_null(strstr(out, "4 of 4 done\n"));
+    /* closed cuts: every segment decodes its own frames' packets only */
+    char dir[1100];
+    snprintf(dir, sizeof(dir), "%s.segments", tu_tmp("seg.mp4"));
+    assert_int_equal(print_plan("closed GOPs", dir), 0);
+}
+
+/* The merged output of a segmented run against a single run of the same
+ * input: every frame once, at the single run's timestamps, the same audio,
+ * pictures within 40 dB (they differ where a segment starts with an SR key
+ * frame and its encoder starts anew).  Returns the PSNR. */
+static double check_like_single(const char *merged, const char *single, int frames)
+{
+    static TuMediaInfo a, b;
+    assert_int_equal(tu_media_info(single, &a), 0);
+    assert_int_equal(tu_media_info(merged, &b), 0);
+    assert_int_equal(a.frames, frames);
+    assert_int_equal(b.frames, a.frames);
+    for (int i = 0; i < a.frames; i++)
+        if (a.pts[i] != b.pts[i])
+            fail_msg("frame %d: single run at %.6f s, merged at %.6f s", i, a.pts[i], b.pts[i]);
+    assert_int_equal(b.audio_streams, a.audio_streams);
+    assert_int_equal(b.audio_packets, a.audio_packets);
+    assert_true(a.audio_hash == b.audio_hash && a.audio_bytes == b.audio_bytes);
+    const double db = psnr_y(merged, single);
+    assert_true(db >= 40.0);
+    return db;
+}
+
+/* Open and closed cuts of a file's index: closed ones other than the
+ * first packet, open ones, and open ones with leading pictures. */
+static void count_cuts(const char *path, int *closed, int *open, int *leading)
+{
+    FsrVideoIndex ix;
+    assert_int_equal(fsr_video_index_scan(&ix, path), 0);
+    *closed = *open = *leading = 0;
+    for (int64_t i = 1; i < ix.n; i++) {
+        *closed += ix.pkts[i].cut;
+        *open += ix.pkts[i].open;
+        *leading += ix.pkts[i].open && ix.pkts[i].prev_end > i + 1;
+    }
+    fsr_video_index_free(&ix);
+}
+
+/* Segmented and single runs of in with opts; the merged output is checked
+ * against the single one.  Returns the PSNR. */
+static double segmented_and_single(const char *in, const char *opts, const char *merged, const char *single,
+                                   int frames)
+{
+    tu_run(NULL, 0, "rm -rf %s %s.segments", merged, merged);
+    if (tu_run(out, sizeof(out), "%s -q " SEG " --jobs 2 %s %s %s", fastsr(), opts, in, merged) != 0)
+        fail_msg("segmented run: %s", out);
+    if (tu_run(out, sizeof(out), "%s -q -y --preset superfast %s %s %s", fastsr(), opts, in, single) != 0)
+        fail_msg("single run: %s", out);
+    return check_like_single(merged, single, frames);
 }
 
 /* Open GOPs (x264 open-gop: I frames that are not IDR, with B frames
- * before them that refer to the GOP before): no cut there, so the clip is
- * one segment, and its output still has every frame at its time. */
-static void test_open_gop_not_cut(void **state)
+ * after them that display before them and refer to the GOP before): no
+ * closed cut but the first, so the clip is cut at its I frames, each
+ * segment decoding on through the next I frame and its leading B frames;
+ * the merge has the single run's frames and timestamps. */
+static void test_open_gop_cut(void **state)
 {
     (void)state;
     const Path in = tmp_path("open-gop.mp4"), o = tmp_path("open-gop-x2.mp4"), single = tmp_path("open-gop-1.mp4");
-    assert_int_equal(tu_run(out, sizeof(out), FFMPEG "-i %s -t 2 -vf scale=160:96 -an -c:v libx264 -preset ultrafast "
-                            "-bf 2 -g 25 -x264-params open-gop=1 %s", tu_tmp(CLIP), in.s), 0);
-    /* the clip has key frames that are not IDR pictures */
-    assert_int_equal(tu_run(out, sizeof(out), "ffprobe -v error -select_streams v -show_entries packet=flags -of csv=p=0 "
-                            "%s | grep -c K", in.s), 0);
-    assert_true(atoi(out) >= 2);
-    tu_run(NULL, 0, "rm -rf %s %s.segments", o.s, o.s);
-    assert_int_equal(tu_run(out, sizeof(out), "%s -q " SEG " %s %s && %s status %s.segments", fastsr(), in.s, o.s,
-                            tu_tool("fastsr-segments"), o.s), 0);
-    assert_non_null(strstr(out, "1 of 1 done\n"));
-    assert_int_equal(tu_run(out, sizeof(out), "%s -q -y --preset superfast %s %s", fastsr(), in.s, single.s), 0);
-    TuMediaInfo a, b;
-    assert_int_equal(tu_media_info(single.s, &a), 0);
-    assert_int_equal(tu_media_info(o.s, &b), 0);
-    assert_int_equal(a.frames, 50);
-    assert_int_equal(b.frames, 50);
-    for (int i = 0; i < a.frames; i++)
-        assert_true(a.pts[i] == b.pts[i]);
+    assert_int_equal(tu_run(out, sizeof(out), FFMPEG "-i %s -t 4 -vf scale=160:96 -c:v libx264 -preset veryfast "
+                            "-bf 2 -g 25 -x264-params open-gop=1 -c:a copy %s", tu_tmp(CLIP), in.s), 0);
+    int closed, open, leading;
+    count_cuts(in.s, &closed, &open, &leading);
+    assert_int_equal(closed, 0);
+    assert_int_equal(open, 3);
+    assert_int_equal(leading, 3);
+    const double db = segmented_and_single(in.s, "", o.s, single.s, 100);
+    char dir[1100];
+    snprintf(dir, sizeof(dir), "%s.segments", o.s);
+    assert_int_equal(tu_run(out, sizeof(out), "%s status %s", tu_tool("fastsr-segments"), dir), 0);
+    assert_non_null(strstr(out, "1 frames 25-49 1.000-2.000 s done\n"));
+    assert_non_null(strstr(out, "4 of 4 done\n"));
+    /* every segment decodes besides its frames: the next I frame (all but
+     * the last) and its own I frame's leading pictures (all but the first) */
+    assert_int_equal(print_plan("open GOP", dir), 4);
+    printf("open GOP: merged vs single run: PSNR-Y %.2f dB\n", db);
+}
+
+/* Sparse IDR pictures (forced at 1.2 s) between open-GOP I frames (every
+ * 25 frames after the last key frame): the closed cut at 1.2 s is taken
+ * instead of the open one at 1 s, the others are open. */
+static void test_sparse_idr(void **state)
+{
+    (void)state;
+    const Path in = tmp_path("sparse-idr.mp4"), o = tmp_path("sparse-idr-x2.mp4"), single = tmp_path("sparse-idr-1.mp4");
+    assert_int_equal(tu_run(out, sizeof(out), FFMPEG "-i %s -t 4 -vf scale=160:96 -c:v libx264 -preset veryfast "
+                            "-bf 2 -x264-params keyint=25:open-gop=1 -force_key_frames 1.2 -forced-idr 1 -c:a copy %s",
+                            tu_tmp(CLIP), in.s), 0);
+    int closed, open, leading;
+    count_cuts(in.s, &closed, &open, &leading);
+    assert_int_equal(closed, 1);
+    assert_true(open >= 3 && leading >= 2);
+    const double db = segmented_and_single(in.s, "", o.s, single.s, 100);
+    char dir[1100];
+    snprintf(dir, sizeof(dir), "%s.segments", o.s);
+    assert_int_equal(tu_run(out, sizeof(out), "%s status %s", tu_tool("fastsr-segments"), dir), 0);
+    assert_non_null(strstr(out, "0 frames 0-29 0.000-1.200 s done\n1 frames 30-54 1.200-2.200 s done\n"));
+    assert_non_null(strstr(out, "4 of 4 done\n"));
+    /* the closed cut costs nothing, nor the open one at an I frame without
+     * leading pictures (3.2 s): the one at 2.2 s costs both sides */
+    assert_int_equal(print_plan("sparse IDR", dir), 2);
+    printf("sparse IDR: merged vs single run: PSNR-Y %.2f dB\n", db);
+}
+
+/* MPEG-2's GOPs are open by default: the same, with the stream's own
+ * vectors (the motion search's single run has one SR frame in all, so any
+ * restart differs from it by more than the cut's own cost). */
+static void test_mpeg2_open_gop(void **state)
+{
+    (void)state;
+    const Path in = tmp_path("mpeg2.mp4"), o = tmp_path("mpeg2-x2.mp4"), single = tmp_path("mpeg2-1.mp4");
+    assert_int_equal(tu_run(out, sizeof(out), FFMPEG "-i %s -t 4 -vf scale=160:96 -c:v mpeg2video -bf 2 -g 25 "
+                            "-q:v 4 -c:a copy %s", tu_tmp(CLIP), in.s), 0);
+    int closed, open, leading;
+    count_cuts(in.s, &closed, &open, &leading);
+    assert_int_equal(closed, 0);
+    assert_true(open >= 3 && leading >= 3);
+    const double db = segmented_and_single(in.s, "--motion stream", o.s, single.s, 100);
+    char dir[1100];
+    snprintf(dir, sizeof(dir), "%s.segments", o.s);
+    assert_true(print_plan("MPEG-2", dir) >= 2);
+    printf("MPEG-2: merged vs single run: PSNR-Y %.2f dB\n", db);
+}
+
+/* A work folder planned by a version that knew closed cuts only (manifest
+ * version 1: no "packets") resumes with the same bytes; a plan of this
+ * version without them, or of a later version, is refused. */
+static void test_old_manifest(void **state)
+{
+    (void)state;
+    const Path o = tmp_path("old.mp4"), w = tmp_path("old.w");
+    char ref_dir[1100];
+    snprintf(ref_dir, sizeof(ref_dir), "%s.segments", tu_tmp("seg.mp4"));
+    assert_int_equal(tu_run(out, sizeof(out), "rm -rf %s %s && cp -r %s %s && rm %s/seg-00002.* && sed -i -e "
+                            "'s/\"fastsr_segments\":[[:space:]]*2/\"fastsr_segments\": 1/' -e '/\"packets\":/d' "
+                            "%s/manifest.json && grep -c packets %s/manifest.json", o.s, w.s, ref_dir, w.s, w.s, w.s,
+                            w.s), 1);
+    if (tu_run(out, sizeof(out), "%s -q " SEG " --work-dir %s %s %s", fastsr(), w.s, tu_tmp(CLIP), o.s) != 0)
+        fail_msg("resume of a version 1 plan: %s", out);
+    assert_int_equal(tu_run(out, sizeof(out), "cmp %s %s", o.s, tu_tmp("seg.mp4")), 0);
+    /* version 2 without packets: malformed */
+    assert_int_equal(tu_run(out, sizeof(out), "sed -i '/\"packets\":/d' %s/manifest.json && %s status %s", w.s,
+                            tu_tool("fastsr-segments"), w.s), 1);
+    assert_non_null(strstr(out, "segment 0 is malformed"));
+    assert_null(strchr(strchr(out, '\n') + 1, '\n'));
+    assert_int_equal(tu_run(out, sizeof(out), "sed -i 's/\"fastsr_segments\":[[:space:]]*2/\"fastsr_segments\": 3/' "
+                            "%s/manifest.json && %s -q -y " SEG " --work-dir %s %s %s", w.s, fastsr(), w.s,
+                            tu_tmp(CLIP), o.s), 1);
+    assert_non_null(strstr(out, "not a fastsr segment plan (or of another version)"));
 }
 
 /* Every seg-N.mp4 in dir holds its 25 frames (a killed run never leaves
@@ -388,7 +538,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_merge_equals_single_run),
-        cmocka_unit_test(test_open_gop_not_cut),
+        cmocka_unit_test(test_open_gop_cut),
+        cmocka_unit_test(test_sparse_idr),
+        cmocka_unit_test(test_mpeg2_open_gop),
+        cmocka_unit_test(test_old_manifest),
         cmocka_unit_test(test_resume_after_sigkill),
         cmocka_unit_test(test_bad_work_dir),
         cmocka_unit_test(test_damaged_segment),

@@ -51,6 +51,20 @@ typedef struct FsrSettings {
     int threads;            /* 0: all cores */
     struct {
         int keep_going;     /* keep the output of an input with decode errors */
+        /* Display window (segmented runs, fastsr/segments.h): when window
+         * is set, only frames with window_start <= pts < window_end (the
+         * video stream's time base) are output, encoded and counted.
+         * Frames before it (the undecodable leading pictures of an open
+         * GOP's I frame decoding starts at) are dropped as they are
+         * decoded; frames after it still go through the engine, since
+         * frames inside may refer to them (the next I frame of an open
+         * GOP), and are dropped when they come out.  The first frame
+         * inside is the first the engine sees: a key frame. */
+        int window;
+        int64_t window_start, window_end;   /* INT64_MIN / INT64_MAX: open */
+        /* the window's time base when not the video stream's (a segment's
+         * file may store its timestamps in a finer one); 0/0: the stream's */
+        int window_tb_num, window_tb_den;
     } decode;
     struct {
         const char *model;  /* NULL: the default model for the scale */
@@ -122,6 +136,9 @@ typedef struct FsrReport {
          * to keep such output. */
         int truncated, damaged;
         int64_t packets_read, packets_expected;
+        /* decode.window: frames decoded but outside the window (not in
+         * frames), and of those, the ones upscaled as references */
+        int64_t outside_window, outside_upscaled;
     } decode;
     struct {
         int model_scale;    /* the scale the SR model was trained for; 0 without one */

@@ -1,10 +1,19 @@
-/* Segmented runs: one job cut at closed-GOP boundaries (IDR frames) into
- * segments of about a chosen duration, each upscaled and encoded on its
- * own, then merged without re-encoding into the output a single run would
- * have written.  A work folder holds the plan (manifest.json: input digest,
- * options, segments with frame ranges, timestamps and state) and every
- * finished segment, so a run resumes where it stopped, and any job engine
- * (this process, GNU parallel, Slurm) can run the segments. */
+/* Segmented runs: one job cut into segments of about a chosen duration,
+ * each upscaled and encoded on its own, then merged without re-encoding
+ * into the output a single run would have written (the same frames and
+ * timestamps; pictures differ only where a segment starts with an SR key
+ * frame).  Cuts are made at closed-GOP IDR frames, where a segment decodes
+ * exactly its own packets; where there are none near (open GOPs, sparse
+ * IDRs), at key I frames that are not IDR (open cuts): such a segment
+ * starts decoding at its I frame and drops the leading pictures after it
+ * (they refer to the GOP before), and the segment before it decodes on
+ * past its end through that I frame and its leading pictures, which
+ * display in it.  A closed cut is preferred when one is near.
+ * A work folder holds the plan (manifest.json: input digest, options,
+ * segments with frame ranges, packets to decode, display windows and
+ * state) and every finished segment, so a run resumes where it stopped,
+ * and any job engine (this process, GNU parallel, Slurm) can run the
+ * segments. */
 #ifndef FASTSR_SEGMENTS_H
 #define FASTSR_SEGMENTS_H
 
@@ -26,6 +35,11 @@ typedef struct FsrSegment {
     int index;
     int64_t first_frame, frames;  /* display order, in the whole input */
     int64_t cut_pts;              /* the packet decoding starts at (input video time base) */
+    /* video packets decoded, in decode order from the cut: its frames',
+     * its cut's leading pictures (open cut: dropped) and the next cut's
+     * picture and leading pictures (open next cut: its last frames refer
+     * to them); frames when neither cut is open */
+    int64_t packets;
     int64_t start_pts, end_pts;   /* its frames display in [start_pts, end_pts) */
     double start_seconds, end_seconds;
     FsrSegmentState state;

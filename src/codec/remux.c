@@ -155,8 +155,7 @@ int fsr_video_index_scan(FsrVideoIndex *ix, const char *path)
         ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: no video packets", path);
         goto end;
     }
-    /* closed GOPs only: everything before a cut displays before it, and
-     * everything after it displays after it */
+    /* suffix_min[i]: the smallest pts after packet i in decode order */
     int64_t *suffix_min = malloc(sizeof(int64_t) * (size_t)ix->n);
     if (!suffix_min) {
         ret = fsr_error(FSR_ERR(ENOMEM), "out of memory");
@@ -168,10 +167,28 @@ int fsr_video_index_scan(FsrVideoIndex *ix, const char *path)
     int64_t prefix_max = INT64_MIN;
     for (int64_t i = 0; i < ix->n; i++) {
         FsrPacketInfo *pi = &ix->pkts[i];
-        if (i == 0)
-            pi->cut = 1;
-        else if (pi->cut && !(prefix_max < pi->pts && suffix_min[i] > pi->pts))
-            pi->cut = 0;
+        /* both kinds: everything before it displays before it, or the
+         * segment before would decode frames of this one */
+        const int ordered = i == 0 || prefix_max < pi->pts;
+        const int closed = ordered && suffix_min[i] > pi->pts;
+        pi->cut = i == 0 || (pi->cut && closed);
+        pi->open = 0;
+        pi->prev_end = i;
+        if (!pi->cut && pi->key && ordered) {
+            /* the leading pictures: the last packet displaying before it,
+             * within FSR_MAX_LEADING packets (a key flag with pictures
+             * displaying before it further on is no usable I frame) */
+            int64_t last = i, k;
+            for (k = i + 1; k < ix->n && k <= i + FSR_MAX_LEADING; k++)
+                if (ix->pkts[k].pts < pi->pts)
+                    last = k;
+            if (k >= ix->n || suffix_min[k - 1] > pi->pts) {
+                /* without leading pictures the segment before needs
+                 * nothing of it: an open cut that costs nothing */
+                pi->open = 1;
+                pi->prev_end = last > i ? last + 1 : i;
+            }
+        }
         if (pi->pts > prefix_max)
             prefix_max = pi->pts;
     }
@@ -204,8 +221,9 @@ int fsr_remux_check_output(const char *path)
     return 0;
 }
 
-int fsr_remux_extract(const char *input, int64_t start_pts, int64_t end_pts, const char *out)
+int fsr_remux_extract(const char *input, int64_t start_pts, int64_t packets, const char *out, int64_t *offset)
 {
+    *offset = 0;
     fsr_avlog_install();
     AVFormatContext *in = NULL, *o = NULL;
     AVPacket *pkt = av_packet_alloc();
@@ -242,16 +260,23 @@ int fsr_remux_extract(const char *input, int64_t start_pts, int64_t end_pts, con
         ret = av_fail(input, ret, "cannot seek to the segment");
         goto end;
     }
-    while ((ret = av_read_frame(in, pkt)) >= 0) {
+    int64_t copied = 0;
+    while (copied < packets && (ret = av_read_frame(in, pkt)) >= 0) {
         if (pkt->stream_index != video || (!started && pkt->pts != start_pts)) {
             av_packet_unref(pkt);
             continue;
         }
-        if (pkt->pts >= end_pts && started) {
-            av_packet_unref(pkt);
-            break;
-        }
+        /* NUT stores no negative timestamps (the first packets' decode
+         * timestamps, with B frames): shifted here, by an amount the
+         * caller knows, instead of by the muxer */
+        if (!started && pkt->dts != AV_NOPTS_VALUE && pkt->dts < 0)
+            *offset = -pkt->dts;
         started = 1;
+        copied++;
+        if (pkt->pts != AV_NOPTS_VALUE)
+            pkt->pts += *offset;
+        if (pkt->dts != AV_NOPTS_VALUE)
+            pkt->dts += *offset;
         pkt->stream_index = 0;
         pkt->pos = -1;
         av_packet_rescale_ts(pkt, ist->time_base, ost->time_base);
@@ -271,6 +296,12 @@ int fsr_remux_extract(const char *input, int64_t start_pts, int64_t end_pts, con
                         input, (long long)start_pts);
         goto end;
     }
+    if (copied < packets) {
+        ret = fsr_error(FSR_ERR_INVALIDDATA, "%s: %lld video packets from pts %lld, not %lld (the file changed since "
+                        "the plan?)", input, (long long)copied, (long long)start_pts, (long long)packets);
+        goto end;
+    }
+    ret = 0;
     if ((ret = av_write_trailer(o)) < 0)
         ret = av_fail(out, ret, "cannot finish");
 end:

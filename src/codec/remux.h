@@ -12,7 +12,21 @@
 typedef struct FsrPacketInfo {
     int64_t pts, dts, duration;   /* video stream time base */
     int key;
-    int cut;    /* decoding can start here: nothing after it refers to anything before it */
+    /* a closed cut: an IDR picture (a key packet for codecs other than
+     * H.264) before which every earlier packet displays and after which
+     * every later one does; decoding can start here and nothing after it
+     * refers to anything before it */
+    int cut;
+    /* an open cut: a key packet that is not a closed cut (an open GOP's I
+     * frame, or an I frame between sparse IDRs), before which every
+     * earlier packet displays; its leading pictures (after it in decode
+     * order, displaying before it) refer to the GOP before, so a segment
+     * starting here drops them and the segment before decodes them */
+    int open;
+    /* for a cut (either kind): the segment that ends here decodes packets
+     * up to this index (exclusive): the cut itself when it is closed, the
+     * cut and its leading pictures when it is open */
+    int64_t prev_end;
 } FsrPacketInfo;
 
 /* The video packets of a file, in decode order. */
@@ -25,9 +39,11 @@ typedef struct FsrVideoIndex {
 } FsrVideoIndex;
 
 /* Reads every packet of path (no decoding): the video index and the file's
- * SHA-256.  A cut is allowed before a packet that is an IDR picture (H.264)
- * or a key packet (other codecs) before which every earlier packet
- * displays and after which every later one does (a closed GOP). */
+ * SHA-256, and where it can be cut: closed cuts, and open cuts (the
+ * container's key flag, which H.264 muxers set on IDR pictures and on I
+ * pictures with a recovery point, the ones decoding can start at) whose
+ * leading pictures end within FSR_MAX_LEADING packets. */
+#define FSR_MAX_LEADING 64
 int fsr_video_index_scan(FsrVideoIndex *ix, const char *path);
 void fsr_video_index_free(FsrVideoIndex *ix);
 
@@ -35,10 +51,12 @@ void fsr_video_index_free(FsrVideoIndex *ix);
  * format, a container that cannot hold H.264. */
 int fsr_remux_check_output(const char *path);
 
-/* Copies the video packets of input with start_pts <= pts < end_pts
- * (end_pts INT64_MAX: to the end) into out (a NUT file, which keeps the
- * input's time base and timestamps exactly).  start_pts must be a cut. */
-int fsr_remux_extract(const char *input, int64_t start_pts, int64_t end_pts, const char *out);
+/* Copies packets video packets of input, in decode order from the one
+ * whose pts is start_pts (a cut), into out (a NUT file, which keeps the
+ * timestamps exactly, maybe in a finer time base); *offset (input time
+ * base) is added to them when the first packet's decode timestamp is
+ * negative, which NUT cannot store. */
+int fsr_remux_extract(const char *input, int64_t start_pts, int64_t packets, const char *out, int64_t *offset);
 
 /* What the merge checks of one encoded segment. */
 typedef struct FsrSegmentFile {

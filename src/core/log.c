@@ -35,10 +35,14 @@ int fsr_log_enabled(int level) { return level <= log_level; }
 
 int fsr_error(int err, const char *fmt, ...)
 {
+    /* through a copy: callers add context to the last error with
+     * fsr_error(e, "...: %s", fsr_last_error()) */
+    char msg[sizeof(last_error)];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(last_error, sizeof(last_error), fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    memcpy(last_error, msg, sizeof(msg));
     return err;
 }
 

@@ -264,6 +264,11 @@ int fsr_fast_push(FsrFast *f, const FsrPicture *lr, const FsrBlockMap *map, int6
     }
     p->pts = pts;
     p->duration = duration;
+    /* frames come in display order: output starts at the first one, which
+     * is not display index 0 when the caller dropped frames before it (a
+     * segment's leading pictures, FsrSettings.decode.window) */
+    if (!f->arrivals)
+        f->next_display = map->display_index;
     p->arrival = f->arrivals++;
     f->npending++;
     return 0;

@@ -162,6 +162,12 @@ typedef struct Input {
     FsrMotionSearch *ms;   /* maps from the motion search */
     FsrBlockMap plain_map;
     const char *motion;    /* the report's "stream", "search" or "none" */
+    /* decode.window: frames displaying before start are dropped as they
+     * are decoded (before the motion search, which would predict the
+     * window's first frame from them) */
+    int window;
+    int64_t start;
+    int64_t dropped, dropped_corrupt;
 } Input;
 
 static int input_open(Input *in, const FsrSettings *s, const FsrDecoderSettings *ds)
@@ -209,21 +215,30 @@ static int input_open(Input *in, const FsrSettings *s, const FsrDecoderSettings 
 static int input_read(Input *in, FsrFrame *f, const FsrBlockMap **map)
 {
     int ret;
-    if (in->si) {
-        FsrSideInfoFrame sf;
-        ret = fsr_sideinfo_read(in->si, &sf);
-        if (ret == 0) {
-            *f = sf.frame;
-            *map = sf.map;
+    do {
+        if (in->si) {
+            FsrSideInfoFrame sf;
+            ret = fsr_sideinfo_read(in->si, &sf);
+            if (ret == 0) {
+                *f = sf.frame;
+                *map = sf.map;
+            }
+        } else {
+            ret = fsr_decoder_read(in->dec, f);
+            if (ret == 0) {
+                /* no side information: every frame gets SR, in the order it comes */
+                fsr_sideinfo_plain_map(&in->plain_map, f);
+                *map = &in->plain_map;
+            }
         }
-    } else {
-        ret = fsr_decoder_read(in->dec, f);
-        if (ret == 0) {
-            /* no side information: every frame gets SR, in the order it comes */
-            fsr_sideinfo_plain_map(&in->plain_map, f);
-            *map = &in->plain_map;
-        }
-    }
+        if (ret != 0 || !in->window || f->pts == AV_NOPTS_VALUE || f->pts >= in->start)
+            break;
+        /* a leading picture of the I frame decoding started at: it refers
+         * to pictures before the segment (its decoding is damaged) and
+         * nothing in the window refers to it */
+        in->dropped++;
+        in->dropped_corrupt += f->corrupt;
+    } while (1);
     if (ret == 0 && in->ms && !(*map)->side_info)
         ret = fsr_motion_search(in->ms, &f->pic, *map, map);
     return ret;
@@ -297,6 +312,10 @@ typedef struct Run {
      * on the input); packets of other streams are only read once both
      * exist. */
     FsrEncodeThread *copy_to;
+    /* decode.window: frames after the window, and those of them flagged
+     * corrupt (not the window's damage) */
+    int64_t after, after_corrupt;
+    int64_t end;  /* decode.window's end in the video stream's time base */
 } Run;
 
 static int copy_packet(void *opaque, AVPacket *pkt)
@@ -384,9 +403,24 @@ static int run_open_io(Run *run)
     FsrReport *r = run->r;
     const FsrDecoderSettings ds = { .threads = s->threads, .on_packet = copy_packet, .opaque = run };
     int ret;
+    if (s->decode.window && s->decode.window_start >= s->decode.window_end)
+        return fsr_error(FSR_ERR(EINVAL), "empty display window [%lld, %lld)", (long long)s->decode.window_start,
+                         (long long)s->decode.window_end);
     if ((ret = input_open(&run->in, s, &ds)) < 0)
         return ret;
     const FsrDecoder *dec = run->in.dec;
+    if (s->decode.window) {
+        /* in the stream's time base, rounded as a remux rounds timestamps */
+        const AVRational tb = { s->decode.window_tb_num, s->decode.window_tb_den };
+        const int rescale = tb.num > 0 && tb.den > 0 && av_cmp_q(tb, dec->stream->time_base);
+        run->in.window = 1;
+        run->in.start = s->decode.window_start;
+        run->end = s->decode.window_end;
+        if (rescale && run->in.start != INT64_MIN)
+            run->in.start = av_rescale_q(run->in.start, tb, dec->stream->time_base);
+        if (rescale && run->end != INT64_MAX)
+            run->end = av_rescale_q(run->end, tb, dec->stream->time_base);
+    }
     r->in_w = dec->width;
     r->in_h = dec->height;
     r->out_w = dec->width * s->scale;
@@ -458,7 +492,12 @@ static int run_frames(Run *run)
                 eof = 1;
                 fsr_fast_flush(run->fast);
             } else {
-                count_blocks(r, map);
+                /* after the window: a reference of frames inside only */
+                const int after = run->in.window && f.pts != AV_NOPTS_VALUE && f.pts >= run->end;
+                run->after += after;
+                run->after_corrupt += after && f.corrupt;
+                if (!after)
+                    count_blocks(r, map);
                 if ((ret = fsr_fast_push(run->fast, &f.pic, map, f.pts, f.duration)) < 0)
                     return ret;
             }
@@ -469,6 +508,8 @@ static int run_frames(Run *run)
             /* the search predicts the next pictures from a key frame */
             if (ff.key)
                 fsr_motion_mark_key(run->in.ms, ff.display_index);
+            if (run->in.window && ff.pts != AV_NOPTS_VALUE && ff.pts >= run->end)
+                continue;
             if ((ret = run_deliver(run, &ff, &prog)) < 0)
                 return ret;
         }
@@ -489,7 +530,7 @@ static int run_check_damage(Run *run)
     const char *output = !s->output ? "output" : strcmp(s->output, "-") ? s->output : "stdout's trailer";
     const char *input = dec->path;
     r->decode.decode_errors = dec->decode_errors;
-    r->decode.corrupt_frames = dec->corrupt_frames;
+    r->decode.corrupt_frames = dec->corrupt_frames - run->in.dropped_corrupt - run->after_corrupt;
     if (r->frames == 0)
         return fsr_error(FSR_ERR_INVALIDDATA, "%s: no video frame could be decoded", input);
     r->decode.truncated = dec->truncated;
@@ -529,8 +570,10 @@ static void run_close(Run *run)
     fsr_encode_thread_end(&run->enc_thread, 0, NULL);
     if (run->in.dec) {
         r->decode.decode_errors = run->in.dec->decode_errors;
-        r->decode.corrupt_frames = run->in.dec->corrupt_frames;
+        r->decode.corrupt_frames = run->in.dec->corrupt_frames - run->in.dropped_corrupt - run->after_corrupt;
     }
+    r->decode.outside_window = run->in.dropped + run->after;
+    r->decode.outside_upscaled = run->after;
     r->fast.motion = run->in.motion ? run->in.motion : "none";
     FsrMpegStats mst;
     if (run->in.si && fsr_sideinfo_mpeg_stats(run->in.si, &mst)) {
@@ -660,6 +703,11 @@ int fsr_report_write_json(const FsrReport *r, const char *path)
     cJSON_AddNumberToObject(o, "frames", (double)r->frames);
     cJSON_AddNumberToObject(o, "decode_errors", (double)r->decode.decode_errors);
     cJSON_AddNumberToObject(o, "corrupt_frames", (double)r->decode.corrupt_frames);
+    /* a segment's run (decode.window): what it decoded besides its frames */
+    if (r->decode.outside_window) {
+        cJSON_AddNumberToObject(o, "outside_window_frames", (double)r->decode.outside_window);
+        cJSON_AddNumberToObject(o, "outside_window_upscaled", (double)r->decode.outside_upscaled);
+    }
     cJSON_AddNumberToObject(o, "copied_streams", (double)r->copied_streams);
     cJSON_AddNumberToObject(o, "output_bytes", (double)r->output_bytes);
     cJSON_AddStringToObject(o, "keyframes", r->fast.keyframes);

@@ -29,7 +29,11 @@
 #include "remux.h"
 
 #define MANIFEST "manifest.json"
-#define MANIFEST_VERSION 1
+/* 2: segments say how many packets they decode ("packets"), which open
+ * cuts need; a version 1 plan (closed cuts only: a segment decodes its own
+ * frames' packets) is read as it was written */
+#define MANIFEST_VERSION 2
+#define MANIFEST_READS(v) ((v) == 1 || (v) == MANIFEST_VERSION)
 /* a path in the work folder */
 #define WPATH (PATH_MAX + 64)
 
@@ -190,6 +194,7 @@ static cJSON *plan_json(const FsrSegmentPlan *p)
         cJSON_AddNumberToObject(s, "first_frame", (double)sg->first_frame);
         cJSON_AddNumberToObject(s, "frames", (double)sg->frames);
         cJSON_AddNumberToObject(s, "cut_pts", (double)sg->cut_pts);
+        cJSON_AddNumberToObject(s, "packets", (double)sg->packets);
         cJSON_AddNumberToObject(s, "start_pts", (double)sg->start_pts);
         cJSON_AddNumberToObject(s, "end_pts", (double)sg->end_pts);
         cJSON_AddNumberToObject(s, "start_seconds", sg->start_seconds);
@@ -285,7 +290,8 @@ static int plan_from_json(FsrSegmentPlan *p, const cJSON *o, const char *path)
     const cJSON *segs = cJSON_GetObjectItemCaseSensitive(o, "segments");
     const cJSON *tb = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "video"), "time_base");
     const char *input = json_str(in, "path"), *sha = json_str(in, "sha256"), *output = json_str(o, "output");
-    if (json_num(o, "fastsr_segments", 0) != MANIFEST_VERSION || !input || !sha || strlen(sha) != 64 || !output ||
+    const double version = json_num(o, "fastsr_segments", 0);
+    if (!MANIFEST_READS(version) || !input || !sha || strlen(sha) != 64 || !output ||
         !cJSON_IsArray(segs) || cJSON_GetArraySize(segs) < 1 || cJSON_GetArraySize(tb) != 2 ||
         options_parse(p, cJSON_GetObjectItemCaseSensitive(o, "options")) < 0)
         return fsr_error(FSR_ERR_INVALIDDATA, "%s: not a fastsr segment plan (or of another version)", path);
@@ -307,11 +313,14 @@ static int plan_from_json(FsrSegmentPlan *p, const cJSON *o, const char *path)
         sg->first_frame = json_i64(s, "first_frame", -1);
         sg->frames = json_i64(s, "frames", 0);
         sg->cut_pts = json_i64(s, "cut_pts", 0);
+        sg->packets = version == 1 ? sg->frames : json_i64(s, "packets", 0);
         sg->start_pts = json_i64(s, "start_pts", 0);
         sg->end_pts = json_i64(s, "end_pts", 0);
         sg->start_seconds = json_num(s, "start_seconds", 0);
         sg->end_seconds = json_num(s, "end_seconds", 0);
-        if (sg->first_frame < 0 || sg->frames < 1 || json_num(s, "index", -1) != i)
+        /* every frame comes from one packet it decodes */
+        if (sg->first_frame < 0 || sg->frames < 1 || sg->packets < sg->frames || sg->start_pts >= sg->end_pts ||
+            json_num(s, "index", -1) != i)
             return fsr_error(FSR_ERR_INVALIDDATA, "%s: segment %d is malformed", path, i);
     }
     if (p->tb_num <= 0 || p->tb_den <= 0 || !p->settings.input || !p->settings.output)
@@ -431,24 +440,77 @@ static int absolute(const char *path, char *out, size_t size)
     return 0;
 }
 
-/* Segments of about seconds, cut only where the index allows. */
+static int cmp_i64(const void *a, const void *b)
+{
+    const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* How many of the sorted n values are below v. */
+static int64_t count_below(const int64_t *sorted, int64_t n, int64_t v)
+{
+    int64_t lo = 0, hi = n;
+    while (lo < hi) {
+        const int64_t mid = lo + (hi - lo) / 2;
+        if (sorted[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Where the segment starting at packet a ends: the first cut at least
+ * seconds after it, or n.  An open cut costs decoding on both sides (the
+ * leading pictures twice, the I frame's SR twice): a closed cut up to a
+ * quarter of a segment further on is taken instead. */
+static int64_t next_cut(const FsrVideoIndex *ix, int64_t a, double seconds)
+{
+    const double tb = (double)ix->time_base.num / ix->time_base.den;
+    int64_t b = a + 1;
+    while (b < ix->n &&
+           !((ix->pkts[b].cut || ix->pkts[b].open) && (ix->pkts[b].pts - ix->pkts[a].pts) * tb >= seconds))
+        b++;
+    if (b < ix->n && !ix->pkts[b].cut)
+        for (int64_t c = b + 1; c < ix->n && (ix->pkts[c].pts - ix->pkts[b].pts) * tb <= seconds / 4; c++)
+            if (ix->pkts[c].cut)
+                return c;
+    return b;
+}
+
+/* Segments of about seconds, cut only where the index allows.  A segment
+ * shows the frames displaying from its cut's picture up to the next cut's
+ * (the first segment: from the first frame), whichever packets they come
+ * from. */
 static int plan_segments(FsrSegmentPlan *p, const FsrVideoIndex *ix)
 {
     const double tb = (double)ix->time_base.num / ix->time_base.den;
     int cap = 16, n = 0;
     FsrSegment *segs = calloc((size_t)cap, sizeof(*segs));
-    if (!segs)
+    int64_t *sorted = malloc(sizeof(int64_t) * (size_t)ix->n);
+    if (!segs || !sorted) {
+        free(segs);
+        free(sorted);
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    }
+    /* the display order: a frame's place in it is how many display before it */
+    int64_t end = INT64_MIN;
+    for (int64_t k = 0; k < ix->n; k++) {
+        const FsrPacketInfo *pk = &ix->pkts[k];
+        sorted[k] = pk->pts;
+        const int64_t e = pk->pts + (pk->duration > 0 ? pk->duration : 1);
+        end = e > end ? e : end;
+    }
+    qsort(sorted, (size_t)ix->n, sizeof(*sorted), cmp_i64);
     int64_t a = 0;
     while (a < ix->n) {
-        int64_t b = a + 1;
-        while (b < ix->n && !(ix->pkts[b].cut && (ix->pkts[b].pts - ix->pkts[a].pts) * tb >= p->segment_seconds))
-            b++;
+        const int64_t b = next_cut(ix, a, p->segment_seconds);
         if (n == cap) {
             cap *= 2;
             FsrSegment *ns = realloc(segs, sizeof(*segs) * (size_t)cap);
             if (!ns) {
                 free(segs);
+                free(sorted);
                 return fsr_error(FSR_ERR(ENOMEM), "out of memory");
             }
             segs = ns;
@@ -456,22 +518,17 @@ static int plan_segments(FsrSegmentPlan *p, const FsrVideoIndex *ix)
         FsrSegment *sg = &segs[n];
         memset(sg, 0, sizeof(*sg));
         sg->index = n++;
-        sg->first_frame = a;
-        sg->frames = b - a;
         sg->cut_pts = ix->pkts[a].pts;
-        sg->start_pts = INT64_MAX;
-        int64_t end = INT64_MIN;
-        for (int64_t k = a; k < b; k++) {
-            const FsrPacketInfo *pk = &ix->pkts[k];
-            sg->start_pts = pk->pts < sg->start_pts ? pk->pts : sg->start_pts;
-            end = pk->pts + (pk->duration > 0 ? pk->duration : 1) > end ? pk->pts + (pk->duration > 0 ? pk->duration : 1)
-                                                                        : end;
-        }
+        sg->start_pts = a ? ix->pkts[a].pts : sorted[0];
         sg->end_pts = b < ix->n ? ix->pkts[b].pts : end;
+        sg->packets = (b < ix->n ? ix->pkts[b].prev_end : ix->n) - a;
+        sg->first_frame = count_below(sorted, ix->n, sg->start_pts);
+        sg->frames = (b < ix->n ? count_below(sorted, ix->n, sg->end_pts) : ix->n) - sg->first_frame;
         sg->start_seconds = sg->start_pts * tb;
         sg->end_seconds = sg->end_pts * tb;
         a = b;
     }
+    free(sorted);
     p->segments = segs;
     p->n_segments = n;
     return 0;
@@ -518,7 +575,7 @@ int fsr_segments_plan(FsrSegmentPlan **pp, const FsrSettings *s, double seconds,
         return fsr_error(FSR_ERR_INVALIDDATA, "%s: unreadable plan; remove the work folder %s or use another",
                          path, dir_abs);
     }
-    if (old && json_num(old, "fastsr_segments", 0) != MANIFEST_VERSION) {
+    if (old && !MANIFEST_READS(json_num(old, "fastsr_segments", 0))) {
         cJSON_Delete(old);
         fsr_video_index_free(&ix);
         return fsr_error(FSR_ERR_INVALIDDATA, "%s: not a fastsr segment plan (or of another version); remove the "
@@ -664,8 +721,8 @@ int fsr_segments_run_one(FsrSegmentPlan *p, int index, int threads, volatile sig
     snprintf(run_out, sizeof(run_out), "%s/.seg-%05d.out.%d.mp4", p->work_dir, index, pid);
     seg_path(p, index, "json", json, sizeof(json));
     seg_path(p, index, "mp4", mp4, sizeof(mp4));
-    const int64_t end = index + 1 < p->n_segments ? p->segments[index + 1].cut_pts : INT64_MAX;
-    int ret = fsr_remux_extract(p->settings.input, sg->cut_pts, end, lr);
+    int64_t offset;
+    int ret = fsr_remux_extract(p->settings.input, sg->cut_pts, sg->packets, lr, &offset);
     if (ret < 0)
         return fsr_error(ret, "%s: %s", range, fsr_last_error());
     FsrSettings s = p->settings;
@@ -674,6 +731,14 @@ int fsr_segments_run_one(FsrSegmentPlan *p, int index, int threads, volatile sig
     s.encode.overwrite = 1;
     s.threads = threads;
     s.cancel = cancel;
+    /* only the segment's own frames come out (the others it decodes are
+     * references); the last segment's window is open-ended, as its
+     * end_pts (the last frame's end) is a plan's figure, not a cut */
+    s.decode.window = 1;
+    s.decode.window_start = sg->start_pts + offset;
+    s.decode.window_end = index + 1 < p->n_segments ? sg->end_pts + offset : INT64_MAX;
+    s.decode.window_tb_num = p->tb_num;
+    s.decode.window_tb_den = p->tb_den;
     ret = fsr_run(&s, r);
     unlink(lr);
     copy_str(r->input, sizeof(r->input), p->settings.input);
@@ -898,6 +963,8 @@ static void add_report(FsrReport *t, const char *json)
     t->frames += json_i64(o, "frames", 0);
     t->decode.decode_errors += json_i64(o, "decode_errors", 0);
     t->decode.corrupt_frames += json_i64(o, "corrupt_frames", 0);
+    t->decode.outside_window += json_i64(o, "outside_window_frames", 0);
+    t->decode.outside_upscaled += json_i64(o, "outside_window_upscaled", 0);
     t->decode.frames_i += json_i64(ft, "I", 0);
     t->decode.frames_p += json_i64(ft, "P", 0);
     t->decode.frames_b += json_i64(ft, "B", 0);
