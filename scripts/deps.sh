@@ -4,10 +4,12 @@ FASTSR_PACKAGES="build-essential cmake pkg-config ffmpeg \
 libavformat-dev libavcodec-dev libavutil-dev libswscale-dev \
 libcjson-dev libcmocka-dev libsdl2-dev libdnnl-dev xvfb xauth python3"
 # Only for the tests of segmented runs on job engines (test.sh): GNU
-# parallel, an ssh server for its --sshlogin, and a one-node Slurm with
-# munge.  Their tests skip with a message where these could not be
-# installed.
-FASTSR_TEST_PACKAGES="parallel openssh-client openssh-server munge slurmctld slurmd slurm-client"
+# parallel and a one-node Slurm with munge, and (apart, so that a server
+# package that cannot be set up on some machine does not take the others
+# with it) an ssh server for parallel's --sshlogin.  Their tests skip with
+# a message where these could not be installed.
+FASTSR_TEST_PACKAGES="parallel munge slurmctld slurmd slurm-client"
+FASTSR_SSH_PACKAGES="openssh-client openssh-server"
 
 fastsr_install_deps() {
     fastsr_install_packages $FASTSR_PACKAGES
@@ -16,7 +18,9 @@ fastsr_install_deps() {
 # The test-only packages: a failure to install them is a warning.
 fastsr_install_test_deps() {
     fastsr_install_packages $FASTSR_TEST_PACKAGES ||
-        echo "fastsr: warning: could not install$FASTSR_TEST_PACKAGES; their tests will be skipped" >&2
+        echo "fastsr: warning: could not install $FASTSR_TEST_PACKAGES; their tests will be skipped" >&2
+    fastsr_install_packages $FASTSR_SSH_PACKAGES ||
+        echo "fastsr: warning: could not install $FASTSR_SSH_PACKAGES; the --sshlogin test will be skipped" >&2
 }
 
 fastsr_install_packages() {
