@@ -29,6 +29,7 @@ static void usage(FILE *f)
             "                       search; default) | stream (H.264, MPEG-2, MPEG-4 Part 2 vectors only:\n"
             "                       other codecs get SR on every frame) | search (motion search for every\n"
             "                       codec) | none (SR on every frame)\n"
+            "      --back-project B on (default) | off: FAST's back-projection step on transferred frames\n"
             "      --compare MODE   what the split view compares FAST with: bicubic | srcnn\n"
             "                       (srcnn: per-frame SR while it keeps up, else on pause)\n"
             "      --hr REF         ground-truth HR video (same frames, INPUT's size x scale):\n"
@@ -83,12 +84,13 @@ static int bad(const char *fmt, const char *arg)
 int play_parse_options(PlayOptions *o, int argc, char **argv)
 {
     enum { OPT_MODEL = 256, OPT_COMPARE, OPT_HR, OPT_FRAMES, OPT_SHOT, OPT_KEYS, OPT_BENCH, OPT_NOSYNC,
-           OPT_SIZE, OPT_ARCH, OPT_RENDERER, OPT_MOTION };
+           OPT_SIZE, OPT_ARCH, OPT_RENDERER, OPT_MOTION, OPT_BACK_PROJECT };
     static const struct option longopts[] = {
         { "scale", required_argument, NULL, 's' },
         { "model", required_argument, NULL, OPT_MODEL },
         { "keyframes", required_argument, NULL, 'k' },
         { "motion", required_argument, NULL, OPT_MOTION },
+        { "back-project", required_argument, NULL, OPT_BACK_PROJECT },
         { "compare", required_argument, NULL, OPT_COMPARE },
         { "hr", required_argument, NULL, OPT_HR },
         { "arch", required_argument, NULL, OPT_ARCH },
@@ -132,6 +134,12 @@ int play_parse_options(PlayOptions *o, int argc, char **argv)
             if (m < 0)
                 return bad("--motion '%s': use auto, stream, search or none", optarg);
             o->motion = m;
+            break;
+        }
+        case OPT_BACK_PROJECT: {
+            if (strcmp(optarg, "on") && strcmp(optarg, "off"))
+                return bad("--back-project '%s': use on or off", optarg);
+            o->no_back_project = !strcmp(optarg, "off");
             break;
         }
         case OPT_COMPARE:

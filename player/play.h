@@ -53,6 +53,7 @@ typedef struct PlayOptions {
     const char *arch;         /* accelerator architecture for the HUD */
     int renderer;             /* enum RenderChoice */
     int motion;               /* FsrMotionSource: where block maps come from */
+    int no_back_project;      /* 1: FAST without its back-projection step */
 } PlayOptions;
 
 /* Parses argv; 0 ok, 1 when --help/--version was handled, -1 on error (the

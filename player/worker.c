@@ -181,6 +181,7 @@ int worker_open(Worker **pw, const WorkerSettings *s)
     fsr_transfer_defaults(&w->fs.transfer);
     w->fs.transfer.scale = o->scale;
     w->fs.transfer.threads = o->threads;
+    w->fs.transfer.back_project = !o->no_back_project; /* on, as in fastsr */
     FsrReaderSettings rs;
     fsr_reader_defaults(&rs);
     rs.threads = o->threads;
