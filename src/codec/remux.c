@@ -301,7 +301,6 @@ int fsr_remux_extract(const char *input, int64_t start_pts, int64_t packets, con
                         "the plan?)", input, (long long)copied, (long long)start_pts, (long long)packets);
         goto end;
     }
-    ret = 0;
     if ((ret = av_write_trailer(o)) < 0)
         ret = av_fail(out, ret, "cannot finish");
 end:

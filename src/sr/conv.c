@@ -367,8 +367,6 @@ static void prelu_row_c(float *row, ptrdiff_t cs, int channels, const float *slo
     }
 }
 
-/* Largest |dy| of the taps of phase rows i = 0..s-1 at the given shift
- * along an axis with kernel k. */
 static void phases_to_u8_c(uint8_t *dst, const float *src, ptrdiff_t phase_cs, int sc, int n)
 {
     for (int i = 0; i < n; i++)
@@ -376,6 +374,8 @@ static void phases_to_u8_c(uint8_t *dst, const float *src, ptrdiff_t phase_cs, i
             dst[sc * i + k] = fsr_float_to_u8(src[k * phase_cs + i]);
 }
 
+/* Largest |dy| of the taps of phase rows i = 0..s-1 at the given shift
+ * along an axis with kernel k. */
 static int phase_radius(int k, int s, int shift)
 {
     int r = 0;

@@ -497,6 +497,15 @@ static void ensure_rows(TileState *t, int f, int upto)
     }
 }
 
+/* HR column X of a shuffled row: phase (X + shift) % scale of LR column
+ * (X + shift) / scale, from the phases ph of a tile starting at LR column
+ * tx. */
+static inline float shuffled(const FsrSR *sr, const float *ph, int X, int tx)
+{
+    const int x = X + sr->shift;
+    return ph[(x % sr->scale) * sr->ostride + x / sr->scale - tx];
+}
+
 static void run_tile(const FsrSR *sr, const Job *j, Scratch *s, int tx, int ty, int tw, int th)
 {
     TileState t = { .sr = sr, .job = j, .s = s };
@@ -523,11 +532,10 @@ static void run_tile(const FsrSR *sr, const Job *j, Scratch *s, int tx, int ty, 
                 if (Y < j->hy || Y >= j->hy + j->hh)
                     continue;
                 const float *ph = s->out + (size_t)i * sc * sr->ostride;
-                /* HR column X is phase (X + sh) % sc of LR column (X + sh) / sc */
                 if (j->src_float) {
                     float *d = (float *)j->dst + (ptrdiff_t)(Y - j->hy) * j->dst_stride - j->hx;
                     for (int X = X0; X < X1; X++)
-                        d[X] = ph[((X + sh) % sc) * sr->ostride + (X + sh) / sc - tx];
+                        d[X] = shuffled(sr, ph, X, tx);
                 } else {
                     /* the columns before the first phase-0 one and after
                      * the last whole group one by one, the groups between
@@ -535,11 +543,11 @@ static void run_tile(const FsrSR *sr, const Job *j, Scratch *s, int tx, int ty, 
                     uint8_t *d = (uint8_t *)j->dst + (ptrdiff_t)(Y - j->hy) * j->dst_stride - j->hx;
                     int X = X0;
                     for (; X < X1 && (X + sh) % sc; X++)
-                        d[X] = fsr_float_to_u8(ph[((X + sh) % sc) * sr->ostride + (X + sh) / sc - tx]);
+                        d[X] = fsr_float_to_u8(shuffled(sr, ph, X, tx));
                     const int groups = X1 > X ? (X1 - X) / sc : 0;
                     sr->dsp.phases_to_u8(d + X, ph + (X + sh) / sc - tx, sr->ostride, sc, groups);
                     for (X += groups * sc; X < X1; X++)
-                        d[X] = fsr_float_to_u8(ph[((X + sh) % sc) * sr->ostride + (X + sh) / sc - tx]);
+                        d[X] = fsr_float_to_u8(shuffled(sr, ph, X, tx));
                 }
             }
             continue;

@@ -742,8 +742,6 @@ void fsr_conv_row_avx2(float *out, ptrdiff_t out_cs, const float *const *rows, p
     }
 }
 
-/* PReLU: max-free select, v > 0 ? v : a * v, as the C version (a NaN
- * takes the a * v side in both). */
 /* 16 outputs as bytes, fsr_float_to_u8's steps in its order: max_ps(v, 0)
  * is v > 0 ? v : 0 (NaN to 0) and min_ps(v, 255) is v < 255 ? v : 255. */
 __attribute__((target("avx2,fma"))) static inline __m128i u8x16(const float *p)
@@ -810,6 +808,8 @@ __attribute__((target("avx2,fma"))) static void phases_to_u8_avx2(uint8_t *dst, 
             dst[k] = fsr_float_to_u8(src[k * phase_cs + i]);
 }
 
+/* PReLU: max-free select, v > 0 ? v : a * v, as the C version (a NaN
+ * takes the a * v side in both). */
 __attribute__((target("avx2,fma"))) static void prelu_row_avx2(float *row, ptrdiff_t cs, int channels, const float *slope, int width, int c8)
 {
     const __m256 zero = _mm256_setzero_ps();
