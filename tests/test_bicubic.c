@@ -252,7 +252,7 @@ static void test_lr_consistency(void **state)
  * is the LR picture minus the imresize downscale of the HR picture (to a
  * quarter level), its cells are fsr_lr_consistency's; an HR picture that is
  * 6 levels too bright everywhere comes back to within a level of the
- * consistent one; cells switched off are left byte for byte; and the
+ * consistent one; cells it skips are left byte for byte; and the
  * result does not depend on the thread count. */
 static void test_back_projection(void **state)
 {
@@ -262,7 +262,7 @@ static void test_back_projection(void **state)
         const int hw = LW * s, hh = LH * s, cw = (LW + CELL - 1) / CELL, ch = (LH + CELL - 1) / CELL;
         uint8_t *hr = malloc((size_t)hw * hh), *lr = malloc((size_t)LW * LH), *bad = malloc((size_t)hw * hh);
         uint8_t *err = malloc((size_t)LW * LH), *err1 = malloc((size_t)LW * LH), *up = malloc((size_t)hw * hh);
-        uint8_t *on = malloc((size_t)cw * ch);
+        uint8_t *skip = malloc((size_t)cw * ch);
         double *hd = malloc(sizeof(double) * hw * hh), *ld = malloc(sizeof(double) * LW * LH);
         float *cells = malloc(sizeof(float) * cw * ch), *cells_ref = malloc(sizeof(float) * cw * ch);
         for (int y = 0; y < hh; y++)
@@ -300,17 +300,17 @@ static void test_back_projection(void **state)
         assert_int_equal(fsr_back_project(fixed, hw, err, up, LW, LH, s, NULL, CELL), 0);
         for (int i = 0; i < hw * hh; i++)
             assert_true(abs(fixed[i] - hr[i]) <= 1);
-        /* the left half of the cells off: untouched there */
+        /* the left half of the cells skipped: untouched there */
         for (int i = 0; i < cw * ch; i++)
-            on[i] = i % cw >= cw / 2;
+            skip[i] = i % cw < cw / 2;
         memcpy(fixed, bad, (size_t)hw * hh);
         assert_int_equal(fsr_lr_error(NULL, err, cw, ch, CELL, bad, hw, lr, LW, LW, LH, s), 0);
-        assert_int_equal(fsr_back_project(fixed, hw, err, up, LW, LH, s, on, CELL), 0);
+        assert_int_equal(fsr_back_project(fixed, hw, err, up, LW, LH, s, skip, CELL), 0);
         for (int y = 0; y < hh; y++)
             for (int x = 0; x < hw; x++) {
                 /* the bicubic upscale of the error reaches 2 LR pixels
                  * into the corrected half: corrected less there, no more */
-                if (on[(y / s / CELL) * cw + x / s / CELL])
+                if (!skip[(y / s / CELL) * cw + x / s / CELL])
                     assert_true(abs(fixed[y * hw + x] - hr[y * hw + x]) <= (x / s >= cw / 2 * CELL + 2 ? 1 : 6));
                 else
                     assert_int_equal(fixed[y * hw + x], bad[y * hw + x]);
@@ -318,7 +318,7 @@ static void test_back_projection(void **state)
         assert_true(fsr_lr_error(NULL, NULL, cw, ch, CELL, bad, hw, lr, LW, LW, LH, s) < 0);
         assert_true(fsr_lr_error(cells, err, cw + 1, ch, CELL, bad, hw, lr, LW, LW, LH, s) < 0);
         assert_true(fsr_back_project(fixed, hw, NULL, up, LW, LH, s, NULL, CELL) < 0);
-        free(hr), free(lr), free(bad), free(err), free(err1), free(up), free(on), free(hd), free(ld);
+        free(hr), free(lr), free(bad), free(err), free(err1), free(up), free(skip), free(hd), free(ld);
         free(hd0), free(ld0), free(cells), free(cells_ref), free(fixed);
     }
     /* the byte coding of the error */

@@ -98,10 +98,9 @@ struct FsrFast {
     FsrRegionPlan plan;
     uint8_t *bic;
     size_t bic_size;
-    /* back projection: the LR error (fsr_lr_error), its HR upscale, the
-     * cells it corrects */
-    uint8_t *bp_err, *bp_up, *bp_on;
-    size_t bp_lr_size, bp_hr_size, bp_cells;
+    /* back projection: the LR error (fsr_lr_error) and its HR upscale */
+    uint8_t *bp_err, *bp_up;
+    size_t bp_lr_size, bp_hr_size;
 };
 
 int fsr_key_policy_parse(FsrKeyPolicy *p, const char *text)
@@ -220,7 +219,6 @@ void fsr_fast_close(FsrFast **pf)
     free(f->bic);
     free(f->bp_err);
     free(f->bp_up);
-    free(f->bp_on);
     fsr_region_plan_free(&f->plan);
     for (int i = 0; i < f->nready; i++)
         fsr_picture_close(&f->ready[i].hr);
@@ -424,10 +422,32 @@ static int store_ref(FsrFast *f, const Pending *p, const FsrPicture *hr, double 
                : 0;
 }
 
+/* The grid of REGION_CELL x REGION_CELL cells over lr. */
+static void cell_grid(const FsrPicture *lr, int *cw, int *ch)
+{
+    *cw = (lr->w + REGION_CELL - 1) / REGION_CELL;
+    *ch = (lr->h + REGION_CELL - 1) / REGION_CELL;
+}
+
+/* A scratch buffer of at least need bytes (zeroed when it grows); -1 out
+ * of memory. */
+static int grow(uint8_t **buf, size_t *size, size_t need)
+{
+    if (need <= *size)
+        return 0;
+    free(*buf);
+    *size = 0;
+    if (!(*buf = calloc(need, 1)))
+        return -1;
+    *size = need;
+    return 0;
+}
+
 /* Sizes the regions policy's cell arrays for lr. */
 static int ensure_cells(FsrFast *f, const FsrPicture *lr)
 {
-    const int cw = (lr->w + REGION_CELL - 1) / REGION_CELL, ch = (lr->h + REGION_CELL - 1) / REGION_CELL;
+    int cw, ch;
+    cell_grid(lr, &cw, &ch);
     if (cw != f->cw || ch != f->ch || !f->cells) {
         free_cells(f);
         f->cells = malloc((size_t)cw * ch);
@@ -620,12 +640,8 @@ static int run_regions(FsrFast *f, FsrPicture *hr, const FsrPicture *lr)
     int mx = 0, my = 0;
     fsr_sr_margin(f->sr, &mx, &my);
     const size_t need = (size_t)hr->w * hr->h;
-    if (!lri && need > f->bic_size) {
-        free(f->bic);
-        if (!(f->bic = calloc(need, 1)))
-            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
-        f->bic_size = need;
-    }
+    if (!lri && grow(&f->bic, &f->bic_size, need) < 0)
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
     for (int i = 0; i < f->plan.n; i++) {
         const FsrRect *r = &f->plan.rects[i];
         uint8_t *dst = hr->data[0] + (ptrdiff_t)r->y * hr->stride[0] + r->x;
@@ -655,27 +671,11 @@ static int run_regions(FsrFast *f, FsrPicture *hr, const FsrPicture *lr)
 
 static int ensure_bp(FsrFast *f, const FsrPicture *lr)
 {
-    const size_t lr_size = (size_t)lr->w * lr->h, hr_size = lr_size * f->scale * f->scale;
-    const size_t cells = (size_t)((lr->w + REGION_CELL - 1) / REGION_CELL) * ((lr->h + REGION_CELL - 1) / REGION_CELL);
-    if (lr_size > f->bp_lr_size) {
-        free(f->bp_err);
-        if (!(f->bp_err = malloc(lr_size)))
-            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
-        f->bp_lr_size = lr_size;
-    }
-    if (hr_size > f->bp_hr_size) {
-        free(f->bp_up);
-        if (!(f->bp_up = malloc(hr_size)))
-            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
-        f->bp_hr_size = hr_size;
-    }
-    if (cells > f->bp_cells) {
-        free(f->bp_on);
-        if (!(f->bp_on = malloc(cells)))
-            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
-        f->bp_cells = cells;
-    }
-    return 0;
+    const size_t lr_size = (size_t)lr->w * lr->h;
+    return grow(&f->bp_err, &f->bp_lr_size, lr_size) < 0 ||
+                   grow(&f->bp_up, &f->bp_hr_size, lr_size * f->scale * f->scale) < 0
+               ? fsr_error(FSR_ERR(ENOMEM), "out of memory")
+               : 0;
 }
 
 /* One back-projection step on the transferred luma of hr: the part of its
@@ -684,17 +684,16 @@ static int ensure_bp(FsrFast *f, const FsrPicture *lr)
  * wrote).  Measured in README "Back projection". */
 static int back_project(FsrFast *f, FsrPicture *hr, const FsrPicture *lr, int regions)
 {
-    const int cw = (lr->w + REGION_CELL - 1) / REGION_CELL, ch = (lr->h + REGION_CELL - 1) / REGION_CELL;
-    int ret = 0;
-    if (regions) /* the error came with the consistency pass, before region SR */
-        for (int i = 0; i < cw * ch; i++)
-            f->bp_on[i] = !f->cells[i];
-    else
+    int cw, ch, ret = 0;
+    cell_grid(lr, &cw, &ch);
+    /* with regions, the error came with the consistency pass, before
+     * region SR, and the cells region SR wrote (f->cells) are left alone */
+    if (!regions)
         ret = fsr_lr_error(NULL, f->bp_err, cw, ch, REGION_CELL, hr->data[0], hr->stride[0], lr->data[0],
                            lr->stride[0], lr->w, lr->h, f->scale);
     if (ret >= 0)
         ret = fsr_back_project(hr->data[0], hr->stride[0], f->bp_err, f->bp_up, lr->w, lr->h, f->scale,
-                               regions ? f->bp_on : NULL, REGION_CELL);
+                               regions ? f->cells : NULL, REGION_CELL);
     return ret;
 }
 

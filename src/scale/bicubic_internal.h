@@ -49,11 +49,11 @@ int fsr_lr_error(float *cell_err, uint8_t *err, int cells_w, int cells_h, int ce
 
 /* One back-projection step (iterative back-projection, Irani and Peleg
  * 1991): the LR error err of fsr_lr_error, bicubic-upscaled into up (an
- * HR-sized scratch, lw * scale bytes a row), added to the HR luma on the
- * cells where cell_on is not 0 (all when cell_on is NULL; err is set to no
- * error on the others first, so no correction crosses into them). */
+ * HR-sized scratch, lw * scale bytes a row), added to the HR luma except
+ * on the cells where cell_skip is not 0 (none when cell_skip is NULL; err
+ * is set to no error on those first, so no correction crosses into them). */
 int fsr_back_project(uint8_t *hr, ptrdiff_t hr_stride, uint8_t *err, uint8_t *up, int lw, int lh, int scale,
-                     const uint8_t *cell_on, int cell);
+                     const uint8_t *cell_skip, int cell);
 
 /* Keys cubic kernel, a = -0.5. */
 double fsr_cubic_kernel(double x);

@@ -139,16 +139,16 @@ int fsr_lr_error(float *cell_err, uint8_t *err, int cells_w, int cells_h, int ce
 }
 
 int fsr_back_project(uint8_t *hr, ptrdiff_t hr_stride, uint8_t *err, uint8_t *up, int lw, int lh, int scale,
-                     const uint8_t *cell_on, int cell)
+                     const uint8_t *cell_skip, int cell)
 {
     if (!hr || !err || !up)
         return fsr_error(FSR_ERR(EINVAL), "back projection: NULL argument");
     const int hw = lw * scale, hh = lh * scale, cw = (lw + cell - 1) / cell;
     /* no correction leaks from the cells left alone into their neighbours */
-    if (cell_on)
+    if (cell_skip)
         for (int y = 0; y < lh; y++)
             for (int cx = 0; cx < cw; cx++)
-                if (!cell_on[(y / cell) * cw + cx]) {
+                if (cell_skip[(y / cell) * cw + cx]) {
                     const int x0 = cx * cell, n = x0 + cell < lw ? cell : lw - x0;
                     memset(err + (size_t)y * lw + x0, FSR_LR_ERROR_ZERO, (size_t)n);
                 }
@@ -160,9 +160,9 @@ int fsr_back_project(uint8_t *hr, ptrdiff_t hr_stride, uint8_t *err, uint8_t *up
     for (int y = 0; y < hh; y++) {
         uint8_t *row = hr + (ptrdiff_t)y * hr_stride;
         const uint8_t *u = up + (size_t)y * hw;
-        const uint8_t *on = cell_on ? cell_on + (size_t)(y / span) * cw : NULL;
+        const uint8_t *skip = cell_skip ? cell_skip + (size_t)(y / span) * cw : NULL;
         for (int cx = 0; cx < cw; cx++) {
-            if (on && !on[cx])
+            if (skip && skip[cx])
                 continue;
             const int x1 = (cx + 1) * span < hw ? (cx + 1) * span : hw;
             for (int x = cx * span; x < x1; x++) {
