@@ -519,6 +519,16 @@ static int run_frames(Run *run)
     return 0;
 }
 
+/* The decoder's error counts into the report; corrupt frames outside
+ * decode.window (a segment's dropped leading pictures and the references
+ * after it) are not the run's damage. */
+static void report_decode_counts(Run *run)
+{
+    const FsrDecoder *dec = run->in.dec;
+    run->r->decode.decode_errors = dec->decode_errors;
+    run->r->decode.corrupt_frames = dec->corrupt_frames - run->in.dropped_corrupt - run->after_corrupt;
+}
+
 /* A damaged input fails the run unless keep_going asks for the frames that
  * decode; the damage is in the report either way (README: counted and
  * reported), for the front end to say. */
@@ -529,8 +539,7 @@ static int run_check_damage(Run *run)
     const FsrDecoder *dec = run->in.dec;
     const char *output = !s->output ? "output" : strcmp(s->output, "-") ? s->output : "stdout's trailer";
     const char *input = dec->path;
-    r->decode.decode_errors = dec->decode_errors;
-    r->decode.corrupt_frames = dec->corrupt_frames - run->in.dropped_corrupt - run->after_corrupt;
+    report_decode_counts(run);
     if (r->frames == 0)
         return fsr_error(FSR_ERR_INVALIDDATA, "%s: no video frame could be decoded", input);
     r->decode.truncated = dec->truncated;
@@ -568,10 +577,8 @@ static void run_close(Run *run)
     FsrReport *r = run->r;
     /* a failed run: the queue is dropped and the file removed below */
     fsr_encode_thread_end(&run->enc_thread, 0, NULL);
-    if (run->in.dec) {
-        r->decode.decode_errors = run->in.dec->decode_errors;
-        r->decode.corrupt_frames = run->in.dec->corrupt_frames - run->in.dropped_corrupt - run->after_corrupt;
-    }
+    if (run->in.dec)
+        report_decode_counts(run);
     r->decode.outside_window = run->in.dropped + run->after;
     r->decode.outside_upscaled = run->after;
     r->fast.motion = run->in.motion ? run->in.motion : "none";
