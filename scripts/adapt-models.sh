@@ -2,7 +2,9 @@
 # Runs fastsr-adapt on a shipped model (models/README.md "Adapted models" has
 # the results).  Usage:
 #   scripts/adapt-models.sh NAME OUTDIR [fastsr-adapt options...]
-# NAME: fsrcnn-x2-netadapt (NetAdapt to half the CPU latency), fsrcnn-x2-uniform
+# NAME: fsrcnn-x2-netadapt (NetAdapt to half the CPU latency; also -x3-, -x4-),
+# fsrcnn-x2-half-finetune (the long final fine-tune of that result; also -x3-,
+# -x4-; pass --model OUTDIR-of-netadapt/final.safetensors), fsrcnn-x2-uniform
 # (the uniform baseline at the same latency), srcnn-955-energy (energy-aware
 # pruning on eyeriss-v1), srcnn-955-magnitude (its magnitude baseline),
 # fsrcnn-x2-control and srcnn-955-control (the parents fine-tuned as long,
@@ -32,10 +34,15 @@ common=(--data "$split/train" --data /usr/share/backgrounds --max-size 800 --val
         --test "$data/Set5" --out-dir "$out" --seed 1)
 bin=${FASTSR_ADAPT:-$root/build/fastsr-adapt}
 case $name in
-fsrcnn-x2-netadapt)
-    exec env OMP_WAIT_POLICY=passive "$bin" --model "$root/models/fsrcnn-x2.safetensors" "${common[@]}" \
+fsrcnn-x[234]-netadapt)
+    exec env OMP_WAIT_POLICY=passive "$bin" --model "$root/models/${name%-netadapt}.safetensors" "${common[@]}" \
         --method netadapt --budget latency:50%@1920x1080 --step 0.03 --step-decay 0.99 --reps 7 \
         --short-iters 500 --warmup-iters 5000 --final-iters 30000 --lr 1e-4 --lr-last 1e-5 "$@" ;;
+fsrcnn-x[234]-half-finetune)
+    # what shipped fsrcnn-x2-half got after NetAdapt: 400,000 more steps at a
+    # higher rate, decaying (7853 s on one core at x2); resumable
+    exec env OMP_WAIT_POLICY=passive "$bin" "${common[@]}" --method finetune --platform cpu \
+        --warmup-iters 0 --final-iters 400000 --lr 3e-4 --lr-last 1e-5 "$@" ;;
 fsrcnn-x2-uniform)
     # the same training as the NetAdapt run gets after its warm-up: the
     # short fine-tunes along its path plus its final one (pass --final-iters)
