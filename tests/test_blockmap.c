@@ -398,7 +398,7 @@ static void check_prediction(const char *path)
     }
     fsr_sideinfo_close(&si);
     uint8_t *pred = malloc(W * H * 3 / 2);
-    FsrPicture out = { W, H, { pred, pred + W * H, pred + W * H * 5 / 4 }, { W, W / 2, W / 2 }, NULL };
+    FsrPicture out = { W, H, { pred, pred + W * H, pred + W * H * 5 / 4 }, { W, W / 2, W / 2 }, NULL, 8 };
     long checked = 0, bi = 0, weighted = 0;
     assert_int_equal(fsr_sideinfo_open(&si, path, NULL), 0);
     while (fsr_sideinfo_read(si, &f) == 0) {
