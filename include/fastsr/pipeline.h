@@ -65,6 +65,10 @@ typedef struct FsrSettings {
         /* the window's time base when not the video stream's (a segment's
          * file may store its timestamps in a finer one); 0/0: the stream's */
         int window_tb_num, window_tb_den;
+        /* Bits per sample of the working pictures and the output: 0 (auto)
+         * keeps 10 bits for inputs of more than 8 (12-bit ones are rounded
+         * to 10) and 8 for the rest; 8 converts deeper inputs to 8 bits. */
+        int depth;
     } decode;
     struct {
         const char *model;  /* NULL: the default model for the scale */
@@ -123,6 +127,7 @@ typedef struct FsrReport {
     const char *mode;
     int scale;
     int in_w, in_h, out_w, out_h;
+    int depth;              /* bits per sample of the working pictures and the output */
     int64_t frames;
     int64_t output_bytes;
     int64_t copied_streams;

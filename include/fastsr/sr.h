@@ -81,8 +81,19 @@ FSR_API int fsr_sr_luma_rect(FsrSR *sr, uint8_t *dst, ptrdiff_t dst_stride,
                              const uint8_t *bicubic_y, ptrdiff_t stride, int w, int h,
                              int x, int y, int rw, int rh);
 
+/* The same two on uint16_t planes of depth bits (9..16; strides in bytes,
+ * as in FsrPicture): the network reads sample / (2^depth - 1), so a model
+ * trained on 8-bit pictures sees the same brightness.  The float and bicubic
+ * backends only: the fixed-point one models an 8-bit input datapath. */
+FSR_API int fsr_sr_luma16(FsrSR *sr, uint16_t *dst, ptrdiff_t dst_stride,
+                          const uint16_t *src, ptrdiff_t stride, int w, int h, int depth);
+FSR_API int fsr_sr_luma_rect16(FsrSR *sr, uint16_t *dst, ptrdiff_t dst_stride,
+                               const uint16_t *src, ptrdiff_t stride, int w, int h,
+                               int x, int y, int rw, int rh, int depth);
+
 /* Full picture: bicubic of all planes (fsr_bicubic_picture), then SR of the
- * luma.  hr must be allocated at lr->w*scale x lr->h*scale. */
+ * luma.  hr must be allocated at lr->w*scale x lr->h*scale, at lr's depth
+ * (high-depth pictures through fsr_sr_luma16). */
 FSR_API int fsr_sr_picture(FsrSR *sr, FsrPicture *hr, const FsrPicture *lr);
 
 /* Context margin the network reads around a pixel (half the sum of kernel

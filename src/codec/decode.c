@@ -19,8 +19,9 @@ static int av_fail(const FsrDecoder *d, int averr, const char *what)
 }
 
 /* Every software format is converted to 8-bit 4:2:0, fastsr's working
- * format.  Formats with more bits per sample, or YUV with other chroma
- * subsampling, lose something in that, which is said once per input. */
+ * format, or with high_depth, YUV deeper than 8 bits to 10-bit 4:2:0.
+ * Formats with more bits per sample, or YUV with other chroma subsampling,
+ * lose something in that, which is said once per input. */
 static int check_pix_fmt(const FsrDecoder *d, int fmt)
 {
     const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(fmt);
@@ -32,21 +33,35 @@ static int check_pix_fmt(const FsrDecoder *d, int fmt)
     return 0;
 }
 
+/* The working format for a stream of format fmt: 10-bit 4:2:0 for YUV of
+ * more than 8 bits when the caller takes high-depth pictures. */
+static int working_depth(const FsrDecoder *d, int fmt)
+{
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(fmt);
+    /* (the side-information hook reads 8-bit streams only: a deeper one is
+     * plain frames to it) */
+    if (!d->settings.high_depth || !desc)
+        return 8;
+    const int yuv = !(desc->flags & AV_PIX_FMT_FLAG_RGB) && desc->nb_components >= 3;
+    return yuv && desc->comp[0].depth > 8 ? 10 : 8;
+}
+
 static void warn_conversion(FsrDecoder *d, int fmt)
 {
     const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(fmt);
     if (d->conversion_said || !desc)
         return;
-    const int deep = desc->comp[0].depth > 8;
+    const int lossy_depth = desc->comp[0].depth > d->depth;
     const int yuv = !(desc->flags & AV_PIX_FMT_FLAG_RGB) && desc->nb_components >= 3;
     const int chroma = yuv && (desc->log2_chroma_w != 1 || desc->log2_chroma_h != 1);
-    if (!deep && !chroma)
+    if (!lossy_depth && !chroma)
         return;
     d->conversion_said = 1;
-    fsr_log(FSR_LOG_WARNING, "%s: %s (%d bits%s) converted to 8-bit 4:2:0, fastsr's working format; the output is "
-            "8-bit 4:2:0 (colour tags kept)", d->path, desc->name, desc->comp[0].depth,
+    fsr_log(FSR_LOG_WARNING, "%s: %s (%d bits%s) converted to %d-bit 4:2:0, fastsr's working format; the output is "
+            "%d-bit 4:2:0 (colour tags kept)", d->path, desc->name, desc->comp[0].depth,
             !chroma ? "" : desc->log2_chroma_w == 1 && !desc->log2_chroma_h ? ", 4:2:2 chroma"
-                         : !desc->log2_chroma_w && !desc->log2_chroma_h ? ", 4:4:4 chroma" : ", chroma resampled");
+                         : !desc->log2_chroma_w && !desc->log2_chroma_h ? ", 4:4:4 chroma" : ", chroma resampled",
+            d->depth, d->depth);
 }
 
 static int check_size(const FsrDecoder *d, int w, int h)
@@ -124,6 +139,7 @@ int fsr_decoder_open(FsrDecoder **out, const char *path, const FsrDecoderSetting
         goto fail;
     d->width = par->width;
     d->height = par->height;
+    d->depth = par->format != AV_PIX_FMT_NONE ? working_depth(d, par->format) : 8;
     d->nb_frames = d->stream->nb_frames;
 
     d->codec = avcodec_alloc_context3(codec);
@@ -181,7 +197,11 @@ static int wrap_frame(FsrDecoder *d, FsrFrame *out)
         return fsr_error(FSR_ERR_UNSUPPORTED, "%s: frame size changed from %dx%d to %dx%d mid-stream; not supported",
                          d->path, d->width, d->height, cw, ch);
     const AVFrame *src = f;
-    const int yuv420 = f->format == AV_PIX_FMT_YUV420P || f->format == AV_PIX_FMT_YUVJ420P;
+    /* the working format itself is handed out as it is */
+    const int yuv420 = d->depth > 8 ? f->format == AV_PIX_FMT_YUV420P10
+                                    : f->format == AV_PIX_FMT_YUV420P || f->format == AV_PIX_FMT_YUVJ420P;
+    const int bps = d->depth > 8 ? 2 : 1;
+    const int target = d->depth > 8 ? AV_PIX_FMT_YUV420P10 : AV_PIX_FMT_YUV420P;
     if (yuv420 && (ct | cl) & 1)
         return fsr_error(FSR_ERR_UNSUPPORTED, "%s: odd crop offsets (%zu,%zu) are not supported for 4:2:0",
                          d->path, cl, ct);
@@ -198,12 +218,12 @@ static int wrap_frame(FsrDecoder *d, FsrFrame *out)
             return fsr_error(FSR_ERR_UNSUPPORTED, "%s: %s picture of %dx%d, expected %dx%d", d->path,
                              av_get_pix_fmt_name(f->format), f->width, f->height, d->width, d->height);
         d->sws = sws_getCachedContext(d->sws, f->width, f->height, f->format, d->width, d->height,
-                                      AV_PIX_FMT_YUV420P, SWS_BICUBIC | SWS_ACCURATE_RND, NULL, NULL, NULL);
+                                      target, SWS_BICUBIC | SWS_ACCURATE_RND, NULL, NULL, NULL);
         if (!d->sws)
-            return fsr_error(FSR_ERR_UNSUPPORTED, "%s: cannot convert pixel format %s to yuv420p", d->path,
-                             av_get_pix_fmt_name(f->format));
+            return fsr_error(FSR_ERR_UNSUPPORTED, "%s: cannot convert pixel format %s to %s", d->path,
+                             av_get_pix_fmt_name(f->format), av_get_pix_fmt_name(target));
         if (!d->conv->data[0]) {
-            d->conv->format = AV_PIX_FMT_YUV420P;
+            d->conv->format = target;
             d->conv->width = d->width;
             d->conv->height = d->height;
             if ((ret = av_frame_get_buffer(d->conv, 64)) < 0)
@@ -216,9 +236,10 @@ static int wrap_frame(FsrDecoder *d, FsrFrame *out)
     memset(out, 0, sizeof(*out));
     out->pic.w = d->width;
     out->pic.h = d->height;
+    out->pic.depth = d->depth;
     for (int c = 0; c < 3; c++) {
         const size_t sh = src == f && c ? 1 : 0;
-        out->pic.data[c] = src->data[c] + (src == f ? (ct >> sh) * src->linesize[c] + (cl >> sh) : 0);
+        out->pic.data[c] = src->data[c] + (src == f ? (ct >> sh) * src->linesize[c] + (cl >> sh) * bps : 0);
         out->pic.stride[c] = src->linesize[c];
     }
     out->pts = f->best_effort_timestamp;

@@ -1,5 +1,6 @@
 /* Input stage: demuxes a media file (or stdin), decodes its video stream
- * into 8-bit 4:2:0 pictures in display order (other formats converted), and hands every other stream's packets to
+ * into 8-bit 4:2:0 pictures in display order (other formats converted; with
+ * high_depth, deeper inputs into 10-bit 4:2:0), and hands every other stream's packets to
  * a callback (stream copy).  The decoder hook (block map) attaches here. */
 #ifndef FASTSR_SRC_DECODE_H
 #define FASTSR_SRC_DECODE_H
@@ -41,6 +42,10 @@ typedef struct FsrDecoderSettings {
      * pictures (maps without side information) instead of maps from their
      * exported vectors, for fastsr's motion search */
     int mpeg_plain;
+    /* Inputs of more than 8 bits per sample (YUV) come out as 10-bit 4:2:0
+     * pictures (depth 10, uint16_t samples) instead of 8-bit ones; 8-bit
+     * inputs are unaffected. */
+    int high_depth;
 } FsrDecoderSettings;
 
 typedef struct FsrFrame {
@@ -61,6 +66,7 @@ typedef struct FsrDecoder {
     AVStream *stream;
     int stream_index;
     int width, height;      /* LR size of the pictures handed out */
+    int depth;              /* their bits per sample: 8, or 10 (settings.high_depth) */
     int64_t nb_frames;      /* container's frame count, or 0 if unknown */
     char path[1024];
     /* counters */

@@ -274,15 +274,15 @@ int fsr_fast_push(FsrFast *f, const FsrPicture *lr, const FsrBlockMap *map, int6
 
 void fsr_fast_flush(FsrFast *f) { f->flushing = 1; }
 
-static int pool_get(FsrFast *f, FsrPicture *pic, int w, int h)
+static int pool_get(FsrFast *f, FsrPicture *pic, int w, int h, int depth)
 {
     while (f->npool) {
         *pic = f->pool[--f->npool];
-        if (pic->w == w && pic->h == h)
+        if (pic->w == w && pic->h == h && fsr_picture_depth(pic) == depth)
             return 0;
         fsr_picture_close(pic);
     }
-    return fsr_picture_open(pic, w, h);
+    return fsr_picture_open_depth(pic, w, h, depth);
 }
 
 static void pool_put(FsrFast *f, FsrPicture *pic)
@@ -316,9 +316,10 @@ static const FsrPicture *lookup_ref(void *opaque, int64_t display)
  * but taken over the whole coded block, and a list whose reference is gone
  * costs only its half: the adaptive decisions (and so the output) rest on
  * these figures, so the two stay apart until a change may move them. */
-static double estimate_loss(FsrFast *f, const FsrBlockMap *m)
+static double estimate_loss(FsrFast *f, const FsrBlockMap *m, int depth)
 {
     double loss = 0, area = 0;
+    const double levels = 1 << (depth - 8); /* residuals in 8-bit levels */
     const double fallback = f->s.transfer.fallback;
     for (int i = 0; i < m->nb_blocks; i++) {
         const FsrBlock *b = &m->blocks[i];
@@ -335,7 +336,7 @@ static double estimate_loss(FsrFast *f, const FsrBlockMap *m)
             for (int y = 0; y < b->h; y++)
                 for (int x = 0; x < b->w; x++)
                     sum += labs((long)r[y * m->residual_stride[0] + x]);
-            mean_res = sum / a;
+            mean_res = sum / a / levels;
         }
         if (fallback > 0 && mean_res >= fallback) {
             loss += a * LOSS_BICUBIC_DB;
@@ -596,6 +597,31 @@ static int make_plan(FsrFast *f, const FsrPicture *lr)
     return 0;
 }
 
+/* The LR-consistency pass of scale/consistency.c on cells [cx0, cx1) x
+ * [cy0, cy1) at either depth (cell errors in 8-bit levels both ways); err,
+ * when not NULL, receives the per-pixel error for back projection (bytes,
+ * or int16_t at high depth), which needs the whole plane. */
+static int lr_error(FsrFast *f, float *cell_err, void *err, const FsrPicture *hr, const FsrPicture *lr, int cx0,
+                    int cy0, int cx1, int cy1)
+{
+    int cw, ch;
+    cell_grid(lr, &cw, &ch);
+    if (fsr_picture_high(lr)) {
+        const uint16_t *h = (const uint16_t *)hr->data[0], *l = (const uint16_t *)lr->data[0];
+        const int depth = fsr_picture_depth(lr);
+        if (err)
+            return fsr_lr_error16(cell_err, err, cw, ch, REGION_CELL, h, hr->stride[0], l, lr->stride[0], lr->w,
+                                  lr->h, f->scale, depth);
+        return fsr_lr_consistency_cells16(cell_err, cw, ch, REGION_CELL, h, hr->stride[0], l, lr->stride[0], lr->w,
+                                          lr->h, f->scale, cx0, cy0, cx1, cy1, depth);
+    }
+    if (err)
+        return fsr_lr_error(cell_err, err, cw, ch, REGION_CELL, hr->data[0], hr->stride[0], lr->data[0],
+                            lr->stride[0], lr->w, lr->h, f->scale);
+    return fsr_lr_consistency_cells(cell_err, cw, ch, REGION_CELL, hr->data[0], hr->stride[0], lr->data[0],
+                                    lr->stride[0], lr->w, lr->h, f->scale, cx0, cy0, cx1, cy1);
+}
+
 static int cmp_float(const void *a, const void *b)
 {
     const float x = *(const float *)a, y = *(const float *)b;
@@ -612,8 +638,7 @@ static int cmp_float(const void *a, const void *b)
 static int add_inconsistent_cells(FsrFast *f, const FsrPicture *hr, const FsrPicture *lr)
 {
     /* with back projection, the per-pixel error of the same pass serves it */
-    int ret = fsr_lr_error(f->cell_lrc, f->s.transfer.back_project ? f->bp_err : NULL, f->cw, f->ch, REGION_CELL,
-                           hr->data[0], hr->stride[0], lr->data[0], lr->stride[0], lr->w, lr->h, f->scale);
+    int ret = lr_error(f, f->cell_lrc, f->s.transfer.back_project ? f->bp_err : NULL, hr, lr, 0, 0, f->cw, f->ch);
     if (ret < 0)
         return ret;
     const int n = f->cw * f->ch;
@@ -637,18 +662,36 @@ static int add_inconsistent_cells(FsrFast *f, const FsrPicture *hr, const FsrPic
 static int run_regions(FsrFast *f, FsrPicture *hr, const FsrPicture *lr)
 {
     const int s = f->scale, lri = fsr_sr_lr_input(f->sr);
+    const int depth = fsr_picture_depth(lr), bps = fsr_picture_bps(lr), maxv = (1 << depth) - 1;
     int mx = 0, my = 0;
     fsr_sr_margin(f->sr, &mx, &my);
-    const size_t need = (size_t)hr->w * hr->h;
+    const size_t need = (size_t)hr->w * hr->h * bps;
     if (!lri && grow(&f->bic, &f->bic_size, need) < 0)
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
     for (int i = 0; i < f->plan.n; i++) {
         const FsrRect *r = &f->plan.rects[i];
-        uint8_t *dst = hr->data[0] + (ptrdiff_t)r->y * hr->stride[0] + r->x;
+        uint8_t *dst = hr->data[0] + (ptrdiff_t)r->y * hr->stride[0] + r->x * bps;
         int ret;
-        if (lri) {
+        if (lri && depth > 8) {
+            ret = fsr_sr_luma_rect16(f->sr, (uint16_t *)dst, hr->stride[0], (const uint16_t *)lr->data[0],
+                                     lr->stride[0], lr->w, lr->h, r->x, r->y, r->w, r->h, depth);
+        } else if (lri) {
             ret = fsr_sr_luma_rect(f->sr, dst, hr->stride[0], lr->data[0], lr->stride[0], lr->w, lr->h, r->x, r->y,
                                    r->w, r->h);
+        } else if (depth > 8) {
+            int x0 = (r->x - mx) / s, y0 = (r->y - my) / s;
+            int x1 = (r->x + r->w + mx + s - 1) / s, y1 = (r->y + r->h + my + s - 1) / s;
+            x0 = x0 < 0 ? 0 : x0;
+            y0 = y0 < 0 ? 0 : y0;
+            x1 = x1 > lr->w ? lr->w : x1;
+            y1 = y1 > lr->h ? lr->h : y1;
+            uint16_t *bic = (uint16_t *)f->bic;
+            ret = fsr_bicubic_region16(bic + (size_t)y0 * s * hr->w + (size_t)x0 * s, (ptrdiff_t)hr->w * 2,
+                                       (const uint16_t *)lr->data[0], lr->stride[0], lr->w, lr->h, s, x0, y0,
+                                       x1 - x0, y1 - y0, maxv);
+            if (ret >= 0)
+                ret = fsr_sr_luma_rect16(f->sr, (uint16_t *)dst, hr->stride[0], bic, (ptrdiff_t)hr->w * 2, hr->w,
+                                         hr->h, r->x, r->y, r->w, r->h, depth);
         } else {
             /* the LR pixels whose HR pixels cover the rectangle and halo */
             int x0 = (r->x - mx) / s, y0 = (r->y - my) / s;
@@ -671,7 +714,7 @@ static int run_regions(FsrFast *f, FsrPicture *hr, const FsrPicture *lr)
 
 static int ensure_bp(FsrFast *f, const FsrPicture *lr)
 {
-    const size_t lr_size = (size_t)lr->w * lr->h;
+    const size_t lr_size = (size_t)lr->w * lr->h * fsr_picture_bps(lr); /* int16_t errors at high depth */
     return grow(&f->bp_err, &f->bp_lr_size, lr_size) < 0 ||
                    grow(&f->bp_up, &f->bp_hr_size, lr_size * f->scale * f->scale) < 0
                ? fsr_error(FSR_ERR(ENOMEM), "out of memory")
@@ -689,12 +732,15 @@ static int back_project(FsrFast *f, FsrPicture *hr, const FsrPicture *lr, int re
     /* with regions, the error came with the consistency pass, before
      * region SR, and the cells region SR wrote (f->cells) are left alone */
     if (!regions)
-        ret = fsr_lr_error(NULL, f->bp_err, cw, ch, REGION_CELL, hr->data[0], hr->stride[0], lr->data[0],
-                           lr->stride[0], lr->w, lr->h, f->scale);
-    if (ret >= 0)
-        ret = fsr_back_project(hr->data[0], hr->stride[0], f->bp_err, f->bp_up, lr->w, lr->h, f->scale,
-                               regions ? f->cells : NULL, REGION_CELL);
-    return ret;
+        ret = lr_error(f, NULL, f->bp_err, hr, lr, 0, 0, cw, ch);
+    if (ret < 0)
+        return ret;
+    if (fsr_picture_high(lr))
+        return fsr_back_project16((uint16_t *)hr->data[0], hr->stride[0], (int16_t *)f->bp_err, (int16_t *)f->bp_up,
+                                  lr->w, lr->h, f->scale, regions ? f->cells : NULL, REGION_CELL,
+                                  fsr_picture_depth(lr));
+    return fsr_back_project(hr->data[0], hr->stride[0], f->bp_err, f->bp_up, lr->w, lr->h, f->scale,
+                            regions ? f->cells : NULL, REGION_CELL);
 }
 
 static void describe_frame(FsrFastFrame *info, const Pending *p, int key, double est)
@@ -719,13 +765,14 @@ static int process(FsrFast *f, int idx)
         return fsr_error(FSR_ERR(ENOSPC), "fast: output reorder buffer overflow");
     Ready *r = &f->ready[f->nready];
     memset(r, 0, sizeof(*r));
-    int ret = pool_get(f, &r->hr, p->lr.w * f->scale, p->lr.h * f->scale);
+    int ret = pool_get(f, &r->hr, p->lr.w * f->scale, p->lr.h * f->scale, fsr_picture_depth(&p->lr));
     if (ret < 0)
         return ret;
     const FsrBlockMap *m = &p->map;
     /* the estimate is cheap: kept for every policy, so runs can be compared
      * with what the adaptive policy would have predicted */
-    const double est = m->side_info && f->s.policy.kind != FSR_KEY_ALL ? estimate_loss(f, m) : 0;
+    const double est =
+        m->side_info && f->s.policy.kind != FSR_KEY_ALL ? estimate_loss(f, m, fsr_picture_depth(&p->lr)) : 0;
     const double t0 = clock_wall();
     int key = decide_key(f, p, est);
     const int regions = f->s.policy.kind == FSR_KEY_REGIONS && m->side_info;
@@ -752,15 +799,13 @@ static int process(FsrFast *f, int idx)
      * shows (key frames, region SR), carried from the references elsewhere */
     const int base = regions && m->is_ref;
     if (ret >= 0 && base && key)
-        ret = fsr_lr_consistency(f->cell_lrc, f->cw, f->ch, REGION_CELL, r->hr.data[0], r->hr.stride[0],
-                                 p->lr.data[0], p->lr.stride[0], p->lr.w, p->lr.h, f->scale);
+        ret = lr_error(f, f->cell_lrc, NULL, &r->hr, &p->lr, 0, 0, f->cw, f->ch);
     /* after region SR, only its cells are measured again */
     for (int i = 0; ret >= 0 && base && !key && i < f->plan.n; i++) {
         const FsrRect *q = &f->plan.rects[i];
         const int c = REGION_CELL * f->scale;
-        ret = fsr_lr_consistency_cells(f->cell_lrc, f->cw, f->ch, REGION_CELL, r->hr.data[0], r->hr.stride[0],
-                                       p->lr.data[0], p->lr.stride[0], p->lr.w, p->lr.h, f->scale, q->x / c,
-                                       q->y / c, (q->x + q->w - 1) / c + 1, (q->y + q->h - 1) / c + 1);
+        ret = lr_error(f, f->cell_lrc, NULL, &r->hr, &p->lr, q->x / c, q->y / c, (q->x + q->w - 1) / c + 1,
+                       (q->y + q->h - 1) / c + 1);
     }
     if (ret >= 0 && base)
         for (int i = 0; i < f->cw * f->ch; i++)

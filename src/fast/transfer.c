@@ -81,12 +81,73 @@ static void predict(const FsrTransfer *t, uint8_t *dst, ptrdiff_t ds, const FsrP
     t->dsp.mc(dst, ds, &r, hx, hy, hw, hh, b->mv[l][0] * s, b->mv[l][1] * s, &t->filter);
 }
 
+/* predict() for high-depth references */
+static void predict16(const FsrTransfer *t, uint16_t *dst, ptrdiff_t ds, const FsrPicture *ref, const FsrBlock *b,
+                      int l, int hx, int hy, int hw, int hh, int s, int maxv)
+{
+    const FsrPlaneRef r = { ref->data[0], ref->stride[0], ref->w, ref->h, 0 };
+    t->dsp.mc16(dst, ds, &r, hx, hy, hw, hh, b->mv[l][0] * s, b->mv[l][1] * s, &t->filter, maxv);
+}
+
+/* The HR prediction of an inter block from refs (either may be NULL) with
+ * the block's weights, into out; high-depth pictures take the 16-bit
+ * kernels, whose H.264 offsets scale with the depth (8-291). */
+static void predict_block(const FsrTransfer *t, uint8_t *out, ptrdiff_t os, const FsrPicture *const refs[2],
+                          const FsrBlock *b, int hx, int hy, int hw, int hh, int s, int depth)
+{
+    const int high = depth > 8, maxv = (1 << depth) - 1, osh = depth - 8;
+    if (refs[0] && refs[1]) {
+        /* list 0 straight into the picture, list 1 beside it, combined;
+         * equal weights without offsets (x264's implicit weights for a B
+         * frame halfway between its references, 32/32 in 1/64) are the
+         * plain average */
+        const int plain = b->log2_denom[0] >= 0 && b->log2_denom[0] < 8 &&
+                          b->weight[0][0] == 1 << b->log2_denom[0] && b->weight[1][0] == b->weight[0][0] &&
+                          !b->offset[0][0] && !b->offset[1][0];
+        const int o = ((b->offset[0][0] + b->offset[1][0] + 1) >> 1) * (1 << osh);
+        if (high) {
+            uint16_t p1[MAX_HR_BLOCK * MAX_HR_BLOCK];
+            const ptrdiff_t ps = MAX_HR_BLOCK * sizeof(uint16_t);
+            predict16(t, (uint16_t *)out, os, refs[0], b, 0, hx, hy, hw, hh, s, maxv);
+            predict16(t, p1, ps, refs[1], b, 1, hx, hy, hw, hh, s, maxv);
+            if (plain)
+                t->dsp.avg16((uint16_t *)out, os, p1, ps, hw, hh);
+            else
+                t->dsp.biweight16((uint16_t *)out, os, p1, ps, hw, hh, b->log2_denom[0], b->weight[0][0],
+                                  b->weight[1][0], o, maxv);
+        } else {
+            uint8_t p1[MAX_HR_BLOCK * MAX_HR_BLOCK];
+            predict(t, out, os, refs[0], b, 0, hx, hy, hw, hh, s);
+            predict(t, p1, MAX_HR_BLOCK, refs[1], b, 1, hx, hy, hw, hh, s);
+            if (plain)
+                t->dsp.avg(out, os, p1, MAX_HR_BLOCK, hw, hh);
+            else
+                t->dsp.biweight(out, os, p1, MAX_HR_BLOCK, hw, hh, b->log2_denom[0], b->weight[0][0],
+                                b->weight[1][0], o);
+        }
+        return;
+    }
+    const int l = refs[0] ? 0 : 1;
+    const int weighted = b->log2_denom[0] != 0 || b->weight[l][0] != 1 || b->offset[l][0] != 0;
+    if (high) {
+        predict16(t, (uint16_t *)out, os, refs[l], b, l, hx, hy, hw, hh, s, maxv);
+        if (weighted)
+            fsr_h264_weight16((uint16_t *)out, os, hw, hh, b->log2_denom[0], b->weight[l][0],
+                              b->offset[l][0] * (1 << osh), maxv);
+    } else {
+        predict(t, out, os, refs[l], b, l, hx, hy, hw, hh, s);
+        if (weighted)
+            fsr_h264_weight(out, os, hw, hh, b->log2_denom[0], b->weight[l][0], b->offset[l][0]);
+    }
+}
+
 static int transfer_block(const BlockJob *j, const FsrBlock *b, int x, int y, int w, int h, double *res_sum)
 {
     FsrTransfer *t = j->t;
     const int s = t->s.scale;
     const FsrBlockMap *map = j->map;
-    uint8_t *out = j->hr->data[0] + (ptrdiff_t)y * s * j->hr->stride[0] + x * s;
+    const int depth = fsr_picture_depth(j->hr), bps = fsr_picture_bps(j->hr);
+    uint8_t *out = j->hr->data[0] + (ptrdiff_t)y * s * j->hr->stride[0] + x * s * bps;
     const ptrdiff_t os = j->hr->stride[0];
     int did = DID_COPY;
 
@@ -103,7 +164,8 @@ static int transfer_block(const BlockJob *j, const FsrBlock *b, int x, int y, in
         for (int jy = 0; jy < h; jy++)
             for (int ix = 0; ix < w; ix++)
                 sum += abs(res[jy * rs + ix]);
-        if (t->s.fallback > 0 && sum >= t->s.fallback * w * h)
+        /* the threshold is in 8-bit levels */
+        if (t->s.fallback > 0 && sum >= (t->s.fallback << (depth - 8)) * w * h)
             did = DID_FALLBACK;
         else if (sum > 0)
             did = DID_RESIDUAL;
@@ -116,71 +178,76 @@ static int transfer_block(const BlockJob *j, const FsrBlock *b, int x, int y, in
                 did = DID_NOREF;
         }
     if (did == DID_INTRA || did == DID_NOREF || did == DID_FALLBACK) {
-        fsr_bicubic_region(out, os, j->lr->data[0], j->lr->stride[0], j->lr->w, j->lr->h, s, x, y, w, h);
+        if (depth > 8)
+            fsr_bicubic_region16((uint16_t *)out, os, (const uint16_t *)j->lr->data[0], j->lr->stride[0],
+                                 j->lr->w, j->lr->h, s, x, y, w, h, (1 << depth) - 1);
+        else
+            fsr_bicubic_region(out, os, j->lr->data[0], j->lr->stride[0], j->lr->w, j->lr->h, s, x, y, w, h);
         return did;
     }
     *res_sum = sum;
-
-    const int hx = x * s, hy = y * s, hw = w * s, hh = h * s;
-    if (refs[0] && refs[1]) {
-        /* list 0 straight into the picture, list 1 beside it, combined;
-         * equal weights without offsets (x264's implicit weights for a B
-         * frame halfway between its references, 32/32 in 1/64) are the
-         * plain average */
-        const int plain = b->log2_denom[0] >= 0 && b->log2_denom[0] < 8 &&
-                          b->weight[0][0] == 1 << b->log2_denom[0] && b->weight[1][0] == b->weight[0][0] &&
-                          !b->offset[0][0] && !b->offset[1][0];
-        uint8_t p1[MAX_HR_BLOCK * MAX_HR_BLOCK];
-        predict(t, out, os, refs[0], b, 0, hx, hy, hw, hh, s);
-        predict(t, p1, MAX_HR_BLOCK, refs[1], b, 1, hx, hy, hw, hh, s);
-        if (plain)
-            t->dsp.avg(out, os, p1, MAX_HR_BLOCK, hw, hh);
+    predict_block(t, out, os, refs, b, x * s, y * s, w * s, h * s, s, depth);
+    if (did == DID_RESIDUAL) {
+        if (depth > 8)
+            t->dsp.add_up_residual16((uint16_t *)out, os, res, rs, w, h, &t->res_phases, (1 << depth) - 1);
         else
-            t->dsp.biweight(out, os, p1, MAX_HR_BLOCK, hw, hh, b->log2_denom[0], b->weight[0][0], b->weight[1][0],
-                        (b->offset[0][0] + b->offset[1][0] + 1) >> 1);
-    } else {
-        const int l = refs[0] ? 0 : 1;
-        predict(t, out, os, refs[l], b, l, hx, hy, hw, hh, s);
-        if (b->log2_denom[0] != 0 || b->weight[l][0] != 1 || b->offset[l][0] != 0)
-            fsr_h264_weight(out, os, hw, hh, b->log2_denom[0], b->weight[l][0], b->offset[l][0]);
+            t->dsp.add_up_residual(out, os, res, rs, w, h, &t->res_phases);
     }
-    if (did == DID_RESIDUAL)
-        t->dsp.add_up_residual(out, os, res, rs, w, h, &t->res_phases);
     return did;
 }
 
 /* H.264's filter for one edge sample across (p1 p0 | q0 q1), at fixed
- * thresholds: it smooths small steps, which are block seams, and leaves
- * large ones, which are edges of the picture content. */
-static inline void deblock_sample(uint8_t *p1, uint8_t *p0, uint8_t *q0, uint8_t *q1)
+ * thresholds (in 8-bit levels, scaled to the depth as H.264 scales them):
+ * it smooths small steps, which are block seams, and leaves large ones,
+ * which are edges of the picture content. */
+static inline void deblock_sample(int *p0, int *q0, int a, int d, int sh, int maxv)
 {
-    enum { ALPHA = 16, BETA = 4, TC = 2 };
-    const int a = *p1, b = *p0, c = *q0, d = *q1;
+    const int ALPHA = 16 << sh, BETA = 4 << sh, TC = 2 << sh;
+    const int b = *p0, c = *q0;
     if (abs(b - c) >= ALPHA || abs(a - b) >= BETA || abs(d - c) >= BETA)
         return;
     int delta = ((c - b) * 4 + (a - d) + 4) >> 3;
     delta = delta < -TC ? -TC : delta > TC ? TC : delta;
     const int nb = b + delta, nc = c - delta;
-    *p0 = (uint8_t)(nb < 0 ? 0 : nb > 255 ? 255 : nb);
-    *q0 = (uint8_t)(nc < 0 ? 0 : nc > 255 ? 255 : nc);
+    *p0 = nb < 0 ? 0 : nb > maxv ? maxv : nb;
+    *q0 = nc < 0 ? 0 : nc > maxv ? maxv : nc;
 }
 
-static void deblock_luma(FsrPicture *hr, int grid, int threads)
+#define DEBLOCK_LUMA(name, pixel)                                                                            \
+    static void name(FsrPicture *hr, int grid, int threads)                                                   \
+    {                                                                                                        \
+        pixel *d = (pixel *)hr->data[0];                                                                     \
+        const ptrdiff_t st = hr->stride[0] / (ptrdiff_t)sizeof(pixel);                                       \
+        const int sh = fsr_picture_depth(hr) - 8, maxv = (1 << fsr_picture_depth(hr)) - 1;                   \
+        _Pragma("omp parallel for schedule(static) num_threads(threads)")                                     \
+        for (int y = 0; y < hr->h; y++)                                                                      \
+            for (int x = grid; x < hr->w; x += grid) {                                                       \
+                pixel *r = d + y * st + x;                                                                   \
+                int p0 = r[-1], q0 = r[0];                                                                   \
+                deblock_sample(&p0, &q0, r[-2], r[1], sh, maxv);                                             \
+                r[-1] = (pixel)p0, r[0] = (pixel)q0;                                                         \
+            }                                                                                                \
+        _Pragma("omp parallel for schedule(static) num_threads(threads)")                                     \
+        for (int y = grid; y < hr->h; y += grid)                                                             \
+            for (int x = 0; x < hr->w; x++) {                                                                \
+                pixel *c = d + y * st + x;                                                                   \
+                int p0 = c[-st], q0 = c[0];                                                                  \
+                deblock_sample(&p0, &q0, c[-2 * st], c[st], sh, maxv);                                       \
+                c[-st] = (pixel)p0, c[0] = (pixel)q0;                                                        \
+            }                                                                                                \
+    }
+
+DEBLOCK_LUMA(deblock_luma8, uint8_t)
+DEBLOCK_LUMA(deblock_luma16, uint16_t)
+
+/* Plane c of hr as the bicubic upscale of lr's, at either depth. */
+static int bicubic_plane(FsrPicture *hr, const FsrPicture *lr, int c, int s)
 {
-    uint8_t *d = hr->data[0];
-    const ptrdiff_t st = hr->stride[0];
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (int y = 0; y < hr->h; y++)
-        for (int x = grid; x < hr->w; x += grid) {
-            uint8_t *r = d + y * st + x;
-            deblock_sample(r - 2, r - 1, r, r + 1);
-        }
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (int y = grid; y < hr->h; y += grid)
-        for (int x = 0; x < hr->w; x++) {
-            uint8_t *c = d + y * st + x;
-            deblock_sample(c - 2 * st, c - st, c, c + st);
-        }
+    const int w = c ? fsr_chroma_w(lr->w) : lr->w, h = c ? fsr_chroma_h(lr->h) : lr->h;
+    if (fsr_picture_high(lr))
+        return fsr_bicubic_plane16((uint16_t *)hr->data[c], hr->stride[c], (const uint16_t *)lr->data[c],
+                                   lr->stride[c], w, h, s, (1 << fsr_picture_depth(lr)) - 1);
+    return fsr_bicubic_plane(hr->data[c], hr->stride[c], lr->data[c], lr->stride[c], w, h, s);
 }
 
 int fsr_transfer_frame(FsrTransfer *t, FsrPicture *hr, const FsrPicture *lr, const FsrBlockMap *map,
@@ -194,10 +261,12 @@ int fsr_transfer_frame(FsrTransfer *t, FsrPicture *hr, const FsrPicture *lr, con
                          lr->h * s);
     if (!map->side_info || map->width != lr->w || map->height != lr->h)
         return fsr_error(FSR_ERR(EINVAL), "transfer: block map does not describe this %dx%d picture", lr->w, lr->h);
+    const int depth = fsr_picture_depth(lr);
+    if (fsr_picture_depth(hr) != depth)
+        return fsr_error(FSR_ERR(EINVAL), "transfer: HR picture is %d-bit, LR %d-bit", fsr_picture_depth(hr), depth);
     /* chroma: bicubic of the decoded chroma, as in every mode */
     for (int c = 1; c < 3; c++) {
-        int ret = fsr_bicubic_plane(hr->data[c], hr->stride[c], lr->data[c], lr->stride[c], fsr_chroma_w(lr->w),
-                                    fsr_chroma_h(lr->h), s);
+        int ret = bicubic_plane(hr, lr, c, s);
         if (ret < 0)
             return ret;
     }
@@ -207,7 +276,7 @@ int fsr_transfer_frame(FsrTransfer *t, FsrPicture *hr, const FsrPicture *lr, con
     for (int i = 0; i < map->nb_blocks; i++)
         covered += (int64_t)map->blocks[i].w * map->blocks[i].h;
     if (covered < (int64_t)map->coded_w * map->coded_h) {
-        int ret = fsr_bicubic_plane(hr->data[0], hr->stride[0], lr->data[0], lr->stride[0], lr->w, lr->h, s);
+        int ret = bicubic_plane(hr, lr, 0, s);
         if (ret < 0)
             return ret;
     }
@@ -227,8 +296,12 @@ int fsr_transfer_frame(FsrTransfer *t, FsrPicture *hr, const FsrPicture *lr, con
         area[did] += (int64_t)w * h;
         res_sum += sum;
     }
-    if (t->s.deblock)
-        deblock_luma(hr, 8 * s, t->threads);
+    if (t->s.deblock) {
+        if (depth > 8)
+            deblock_luma16(hr, 8 * s, t->threads);
+        else
+            deblock_luma8(hr, 8 * s, t->threads);
+    }
     if (stats) {
         memset(stats, 0, sizeof(*stats));
         stats->area_copied = area[DID_COPY];

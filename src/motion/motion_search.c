@@ -86,6 +86,12 @@ struct FsrMotionSearch {
     int16_t *res;
     size_t res_cap;
     FsrMotionStats st;
+    /* High-depth pictures: the search runs on an 8-bit proxy (the vectors
+     * and block decisions need no more), the prediction and residual at
+     * the picture's own depth from 16-bit copies of the same pictures. */
+    FsrPicture proxy;
+    const FsrPicture *cur16; /* the picture being searched, during a call */
+    FsrPicture last16, ref16;
 };
 
 void fsr_motion_defaults(FsrMotionSettings *s)
@@ -138,6 +144,9 @@ void fsr_motion_close(FsrMotionSearch **pms)
     free(ms->half_buf);
     fsr_picture_close(&ms->ref_pic);
     fsr_picture_close(&ms->last);
+    fsr_picture_close(&ms->proxy);
+    fsr_picture_close(&ms->last16);
+    fsr_picture_close(&ms->ref16);
     free(ms->mv16);
     free(ms->prev_mv16);
     free(ms->mb_blocks);
@@ -560,6 +569,9 @@ static void keep_ref(FsrMotionSearch *ms)
     const FsrPicture t = ms->ref_pic;
     ms->ref_pic = ms->last;
     ms->last = t;
+    const FsrPicture t16 = ms->ref16;
+    ms->ref16 = ms->last16;
+    ms->last16 = t16;
     ms->have_ref = 1;
     ms->ref_display = ms->last_display;
 }
@@ -589,9 +601,41 @@ static void set_block(FsrBlock *b, int x, int y, int size, Vec v, int intra, int
     b->ref_idx[0] = 0;
 }
 
+/* block_residual() of a high-depth picture (ms->cur16) from ms->ref16. */
+static unsigned block_residual16(FsrMotionSearch *ms, FsrBlock *b)
+{
+    FsrBlockMap *m = &ms->map;
+    const FsrPicture *pic = ms->cur16, *ref = &ms->ref16;
+    const int maxv = (1 << fsr_picture_depth(pic)) - 1;
+    uint16_t pred[16 * 16];
+    const ptrdiff_t ps = 16 * sizeof(uint16_t);
+    const int w = b->x + b->w > pic->w ? pic->w - b->x : b->w;
+    const int h = b->y + b->h > pic->h ? pic->h - b->y : b->h;
+    const FsrPlaneRef ry = { ref->data[0], ref->stride[0], ref->w, ref->h, 0 };
+    ms->dsp.luma16(pred, ps, &ry, b->x, b->y, b->mv[0][0], b->mv[0][1], w, h, maxv);
+    unsigned sad = ms->dsp.residual16((int16_t *)m->residual[0] + (ptrdiff_t)b->y * m->residual_stride[0] + b->x,
+                                      m->residual_stride[0],
+                                      (const uint16_t *)(pic->data[0] + (ptrdiff_t)b->y * pic->stride[0]) + b->x,
+                                      pic->stride[0], pred, ps, w, h);
+    const int cx = b->x / 2, cy = b->y / 2;
+    const int cw = fsr_chroma_w(pic->w), chh = fsr_chroma_h(pic->h);
+    const int bw = cx + b->w / 2 > cw ? cw - cx : b->w / 2, bh = cy + b->h / 2 > chh ? chh - cy : b->h / 2;
+    for (int c = 1; c < 3 && bw > 0 && bh > 0; c++) {
+        const FsrPlaneRef rc = { ref->data[c], ref->stride[c], cw, chh, 0 };
+        ms->dsp.chroma16(pred, ps, &rc, cx, cy, b->mv[0][0], b->mv[0][1], bw, bh, maxv);
+        sad += ms->dsp.residual16((int16_t *)m->residual[c] + (ptrdiff_t)cy * m->residual_stride[c] + cx,
+                                  m->residual_stride[c],
+                                  (const uint16_t *)(pic->data[c] + (ptrdiff_t)cy * pic->stride[c]) + cx,
+                                  pic->stride[c], pred, ps, bw, bh);
+    }
+    return sad;
+}
+
 /* Prediction and residual of an inter block, all planes; returns the SAD. */
 static unsigned block_residual(FsrMotionSearch *ms, const FsrPicture *pic, FsrBlock *b)
 {
+    if (ms->cur16)
+        return block_residual16(ms, b);
     FsrBlockMap *m = &ms->map;
     const FsrPlaneRef ry = { ms->ref_buf + PAD * ms->ref_stride + PAD, ms->ref_stride, ms->w, ms->h, PAD };
     uint8_t pred[16 * 16];
@@ -718,6 +762,31 @@ static void search_mb(FsrMotionSearch *ms, Ctx *c, const FsrPicture *pic, int mb
     ms->mb_blocks[i] = (uint8_t)nb;
 }
 
+/* The 8-bit picture the search reads for a high-depth one: each sample
+ * rounded to 8 bits. */
+static int make_proxy(FsrPicture *proxy, const FsrPicture *pic)
+{
+    if (!proxy->buf || proxy->w != pic->w || proxy->h != pic->h) {
+        fsr_picture_close(proxy);
+        int ret = fsr_picture_open(proxy, pic->w, pic->h);
+        if (ret < 0)
+            return ret;
+    }
+    const int sh = fsr_picture_depth(pic) - 8, half = 1 << (sh - 1);
+    for (int c = 0; c < 3; c++) {
+        const int w = c ? fsr_chroma_w(pic->w) : pic->w, h = c ? fsr_chroma_h(pic->h) : pic->h;
+        for (int y = 0; y < h; y++) {
+            const uint16_t *src = (const uint16_t *)(pic->data[c] + y * pic->stride[c]);
+            uint8_t *dst = proxy->data[c] + y * proxy->stride[c];
+            for (int x = 0; x < w; x++) {
+                const int v = (src[x] + half) >> sh;
+                dst[x] = (uint8_t)(v > 255 ? 255 : v);
+            }
+        }
+    }
+    return 0;
+}
+
 int fsr_motion_search(FsrMotionSearch *ms, const FsrPicture *pic, const FsrBlockMap *facts, const FsrBlockMap **out)
 {
     if (!ms || !pic || !facts || !out || !pic->data[0] || !pic->data[1] || !pic->data[2])
@@ -732,6 +801,13 @@ int fsr_motion_search(FsrMotionSearch *ms, const FsrPicture *pic, const FsrBlock
     int ret = ensure(ms, pic->w, pic->h);
     if (ret < 0)
         return ret;
+    ms->cur16 = NULL;
+    if (fsr_picture_high(pic)) {
+        if ((ret = make_proxy(&ms->proxy, pic)) < 0)
+            return ret;
+        ms->cur16 = pic;
+        pic = &ms->proxy;
+    }
     FsrBlockMap *m = &ms->map;
     memset(m, 0, sizeof(*m));
     m->side_info = 1;
@@ -854,8 +930,10 @@ int fsr_motion_search(FsrMotionSearch *ms, const FsrPicture *pic, const FsrBlock
      * theirs.  A key frame (SR) is the best reference of all: the caller
      * says which pictures got SR (fsr_motion_mark_key) and the chain
      * starts again from them. */
-    if ((ret = fsr_picture_copy(&ms->last, pic)) < 0)
+    if ((ret = fsr_picture_copy(&ms->last, pic)) < 0 ||
+        (ms->cur16 && (ret = fsr_picture_copy(&ms->last16, ms->cur16)) < 0))
         return ret;
+    ms->cur16 = NULL;
     ms->have_last = 1;
     ms->last_display = facts->display_index;
     ms->last_pos = ms->since_restart;

@@ -338,6 +338,8 @@ static int run_settings(Run *run)
     r->scale = s->scale;
     if (!fsr_scale_supported(s->scale))
         return fsr_error(FSR_ERR(EINVAL), "scale %d not supported (2, 3 or 4)", s->scale);
+    if (s->decode.depth != 0 && s->decode.depth != 8)
+        return fsr_error(FSR_ERR(EINVAL), "bit depth %d not supported (0: the input's, or 8)", s->decode.depth);
     FsrFastSettings *fs = &run->fs;
     fsr_transfer_defaults(&fs->transfer);
     fs->transfer.scale = s->scale;
@@ -401,7 +403,8 @@ static int run_open_io(Run *run)
 {
     const FsrSettings *s = run->s;
     FsrReport *r = run->r;
-    const FsrDecoderSettings ds = { .threads = s->threads, .on_packet = copy_packet, .opaque = run };
+    const FsrDecoderSettings ds = { .threads = s->threads, .on_packet = copy_packet, .opaque = run,
+                                    .high_depth = s->decode.depth != 8 };
     int ret;
     if (s->decode.window && s->decode.window_start >= s->decode.window_end)
         return fsr_error(FSR_ERR(EINVAL), "empty display window [%lld, %lld)", (long long)s->decode.window_start,
@@ -423,6 +426,7 @@ static int run_open_io(Run *run)
     }
     r->in_w = dec->width;
     r->in_h = dec->height;
+    r->depth = dec->depth;
     r->out_w = dec->width * s->scale;
     r->out_h = dec->height * s->scale;
     if ((ret = fsr_fast_open(&run->fast, &run->fs)) < 0 || !s->output)
@@ -707,6 +711,7 @@ int fsr_report_write_json(const FsrReport *r, const char *path)
     cJSON *out = cJSON_AddObjectToObject(o, "output_size");
     cJSON_AddNumberToObject(out, "width", r->out_w);
     cJSON_AddNumberToObject(out, "height", r->out_h);
+    cJSON_AddNumberToObject(o, "depth", r->depth);
     cJSON_AddNumberToObject(o, "frames", (double)r->frames);
     cJSON_AddNumberToObject(o, "decode_errors", (double)r->decode.decode_errors);
     cJSON_AddNumberToObject(o, "corrupt_frames", (double)r->decode.corrupt_frames);

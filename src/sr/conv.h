@@ -133,6 +133,15 @@ static inline uint8_t fsr_float_to_u8(float v)
     return (uint8_t)(int)(v + 0.5f);
 }
 
+/* The same as a sample of maxv (2^depth - 1) for high-depth video. */
+static inline uint16_t fsr_float_to_u16(float v, int maxv)
+{
+    v *= (float)maxv;
+    v = v > 0.f ? v : 0.f; /* also maps NaN to 0 */
+    v = v < (float)maxv ? v : (float)maxv;
+    return (uint16_t)(int)(v + 0.5f);
+}
+
 /* A transposed convolution (stride s, padding kh/2, 1 output channel,
  * square kernel, FSR_UP_DECONV) rewritten as the convolution that gives
  * its s^2 output phases as channels, for a pixel shuffle after it that is

@@ -336,9 +336,10 @@ void fsr_sr_profile(FsrSR *sr, double *seconds)
 /* ---- one tile ---- */
 
 typedef struct Job {
-    const void *src;            /* uint8_t or float plane */
-    ptrdiff_t stride;
+    const void *src;            /* uint8_t, uint16_t or float plane */
+    ptrdiff_t stride;           /* in samples */
     int src_float;              /* 1: float input/output, no scaling */
+    int depth;                  /* > 8: uint16_t planes of that many bits */
     void *dst;                  /* rectangle's top-left */
     ptrdiff_t dst_stride;
     int w, h, rx, ry;           /* picture size, rectangle origin (the input's grid) */
@@ -371,6 +372,7 @@ static void load_input_row(TileState *t, int r)
     float *dst = ring_row(t, 0, r);
     const int ox = t->g.ox[0], n = t->g.fw[0], w = j->w;
     const int zero = t->sr->padding == FSR_PAD_ZERO;
+    const float maxv = (float)((1 << j->depth) - 1); /* high depth: 1.0 is the top of the range */
     for (int c = 0; c < n; c++) {
         int x = ox + c;
         if (x < 0 || x >= w) {
@@ -382,6 +384,8 @@ static void load_input_row(TileState *t, int r)
         }
         if (j->src_float)
             dst[c] = ((const float *)j->src)[(ptrdiff_t)r * j->stride + x];
+        else if (j->depth > 8)
+            dst[c] = (float)((const uint16_t *)j->src)[(ptrdiff_t)r * j->stride + x] / maxv;
         else
             dst[c] = (float)((const uint8_t *)j->src)[(ptrdiff_t)r * j->stride + x] / 255.f;
     }
@@ -536,6 +540,11 @@ static void run_tile(const FsrSR *sr, const Job *j, Scratch *s, int tx, int ty, 
                     float *d = (float *)j->dst + (ptrdiff_t)(Y - j->hy) * j->dst_stride - j->hx;
                     for (int X = X0; X < X1; X++)
                         d[X] = shuffled(sr, ph, X, tx);
+                } else if (j->depth > 8) {
+                    uint16_t *d = (uint16_t *)j->dst + (ptrdiff_t)(Y - j->hy) * j->dst_stride - j->hx;
+                    const int maxv = (1 << j->depth) - 1;
+                    for (int X = X0; X < X1; X++)
+                        d[X] = fsr_float_to_u16(shuffled(sr, ph, X, tx), maxv);
                 } else {
                     /* the columns before the first phase-0 one and after
                      * the last whole group one by one, the groups between
@@ -556,6 +565,11 @@ static void run_tile(const FsrSR *sr, const Job *j, Scratch *s, int tx, int ty, 
         if (j->src_float) {
             float *d = (float *)j->dst + (ptrdiff_t)(y - j->ry) * j->dst_stride + (tx - j->rx);
             memcpy(d, s->out, (size_t)tw * sizeof(float));
+        } else if (j->depth > 8) {
+            uint16_t *d = (uint16_t *)j->dst + (ptrdiff_t)(y - j->ry) * j->dst_stride + (tx - j->rx);
+            const int maxv = (1 << j->depth) - 1;
+            for (int i = 0; i < tw; i++)
+                d[i] = fsr_float_to_u16(s->out[i], maxv);
         } else {
             uint8_t *d = (uint8_t *)j->dst + (ptrdiff_t)(y - j->ry) * j->dst_stride + (tx - j->rx);
             sr->dsp.phases_to_u8(d, s->out, 0, 1, tw);
@@ -694,6 +708,15 @@ int sr_engine_luma_rect(FsrSR *sr, uint8_t *dst, ptrdiff_t dst_stride, const uin
                         int w, int h, int x, int y, int rw, int rh)
 {
     Job j = { .src = src, .stride = stride, .dst = dst, .dst_stride = dst_stride,
+              .w = w, .h = h, .rx = x, .ry = y };
+    return run_job(sr, &j, x, y, rw, rh);
+}
+
+int sr_engine_luma_rect16(FsrSR *sr, uint16_t *dst, ptrdiff_t dst_stride, const uint16_t *src, ptrdiff_t stride,
+                          int w, int h, int x, int y, int rw, int rh, int depth)
+{
+    /* strides arrive in bytes, as in FsrPicture */
+    Job j = { .src = src, .stride = stride / 2, .depth = depth, .dst = dst, .dst_stride = dst_stride / 2,
               .w = w, .h = h, .rx = x, .ry = y };
     return run_job(sr, &j, x, y, rw, rh);
 }

@@ -162,6 +162,33 @@ int fsr_sr_luma(FsrSR *sr, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *bi
     return fsr_sr_luma_rect(sr, dst, dst_stride, bicubic_y, stride, w, h, 0, 0, w * f, h * f);
 }
 
+int fsr_sr_luma_rect16(FsrSR *sr, uint16_t *dst, ptrdiff_t dst_stride, const uint16_t *src, ptrdiff_t stride, int w,
+                       int h, int x, int y, int rw, int rh, int depth)
+{
+    if (depth <= 8 || depth > 16)
+        return fsr_error(FSR_ERR(EINVAL), "sr: %d bits is not a high-depth plane (9..16)", depth);
+    int ret = sr_check_rect(sr, dst, src, dst_stride / 2, stride / 2, w, h, x, y, rw, rh);
+    if (ret < 0)
+        return ret;
+    if (sr->backend == FSR_SR_FIXED)
+        return fsr_error(FSR_ERR_UNSUPPORTED, "sr: the fixed-point backend reads 8-bit pictures, not %d-bit ones",
+                         depth);
+    if (sr->backend == FSR_SR_BICUBIC) {
+        for (int r = 0; r < rh; r++)
+            memcpy((uint8_t *)dst + r * dst_stride, (const uint8_t *)src + (ptrdiff_t)(y + r) * stride + 2 * x,
+                   (size_t)rw * 2);
+        return 0;
+    }
+    return sr_engine_luma_rect16(sr, dst, dst_stride, src, stride, w, h, x, y, rw, rh, depth);
+}
+
+int fsr_sr_luma16(FsrSR *sr, uint16_t *dst, ptrdiff_t dst_stride, const uint16_t *src, ptrdiff_t stride, int w, int h,
+                  int depth)
+{
+    const int f = sr && sr->lr_input ? sr->scale : 1;
+    return fsr_sr_luma_rect16(sr, dst, dst_stride, src, stride, w, h, 0, 0, w * f, h * f, depth);
+}
+
 /* The float engine on an unrounded plane (iw x ih, packed), w x h out,
  * rounded as MATLAB's uint8() does. */
 static int float_unit(FsrSR *sr, uint8_t *dst, int w, int h, const double *src, int iw, int ih)
@@ -202,21 +229,9 @@ int fsr_sr_luma_unit(FsrSR *sr, uint8_t *dst, const double *src, int w, int h, c
     return ret;
 }
 
-int fsr_sr_picture(FsrSR *sr, FsrPicture *hr, const FsrPicture *lr)
+/* Keeps need bytes in sr->tmp. */
+static int grow_tmp(FsrSR *sr, size_t need)
 {
-    if (!sr || !hr || !lr || !hr->data[0] || !lr->data[0])
-        return fsr_error(FSR_ERR(EINVAL), "sr: NULL picture");
-    if (hr->w != lr->w * sr->scale || hr->h != lr->h * sr->scale)
-        return fsr_error(FSR_ERR(EINVAL), "sr: output is %dx%d, expected %dx%d for a x%d model",
-                         hr->w, hr->h, lr->w * sr->scale, lr->h * sr->scale, sr->scale);
-    int ret = fsr_bicubic_picture(hr, lr, sr->scale);
-    if (ret < 0 || sr->backend == FSR_SR_BICUBIC)
-        return ret;
-    if (sr->lr_input) /* chroma stays bicubic; the luma comes from the LR luma */
-        return fsr_sr_luma(sr, hr->data[0], hr->stride[0], lr->data[0], lr->stride[0], lr->w, lr->h);
-    /* The network reads a neighbourhood of every pixel, so it cannot write
-     * over its own input: keep the bicubic luma aside. */
-    const size_t need = (size_t)hr->w * hr->h;
     if (need > sr->tmp_size) {
         uint8_t *p = realloc(sr->tmp, need);
         if (!p)
@@ -224,6 +239,49 @@ int fsr_sr_picture(FsrSR *sr, FsrPicture *hr, const FsrPicture *lr)
         sr->tmp = p;
         sr->tmp_size = need;
     }
+    return 0;
+}
+
+/* fsr_sr_picture's luma at high depth (hr holds the bicubic picture).
+ * Activation zeros are not sampled: the fixed-point datapath they model
+ * reads 8-bit pictures (the accelerator report keeps its earlier samples). */
+static int sr_picture16(FsrSR *sr, FsrPicture *hr, const FsrPicture *lr)
+{
+    const int depth = fsr_picture_depth(lr);
+    if (sr->lr_input)
+        return fsr_sr_luma16(sr, (uint16_t *)hr->data[0], hr->stride[0], (const uint16_t *)lr->data[0],
+                             lr->stride[0], lr->w, lr->h, depth);
+    const size_t row = (size_t)hr->w * 2;
+    int ret = grow_tmp(sr, row * hr->h);
+    if (ret < 0)
+        return ret;
+    for (int y = 0; y < hr->h; y++)
+        memcpy(sr->tmp + y * row, hr->data[0] + y * hr->stride[0], row);
+    return fsr_sr_luma16(sr, (uint16_t *)hr->data[0], hr->stride[0], (const uint16_t *)sr->tmp, (ptrdiff_t)row,
+                         hr->w, hr->h, depth);
+}
+
+int fsr_sr_picture(FsrSR *sr, FsrPicture *hr, const FsrPicture *lr)
+{
+    if (!sr || !hr || !lr || !hr->data[0] || !lr->data[0])
+        return fsr_error(FSR_ERR(EINVAL), "sr: NULL picture");
+    if (hr->w != lr->w * sr->scale || hr->h != lr->h * sr->scale)
+        return fsr_error(FSR_ERR(EINVAL), "sr: output is %dx%d, expected %dx%d for a x%d model",
+                         hr->w, hr->h, lr->w * sr->scale, lr->h * sr->scale, sr->scale);
+    if (fsr_picture_depth(hr) != fsr_picture_depth(lr))
+        return fsr_error(FSR_ERR(EINVAL), "sr: output is %d-bit, input %d-bit", fsr_picture_depth(hr),
+                         fsr_picture_depth(lr));
+    int ret = fsr_bicubic_picture(hr, lr, sr->scale);
+    if (ret < 0 || sr->backend == FSR_SR_BICUBIC)
+        return ret;
+    if (fsr_picture_high(lr))
+        return sr_picture16(sr, hr, lr);
+    if (sr->lr_input) /* chroma stays bicubic; the luma comes from the LR luma */
+        return fsr_sr_luma(sr, hr->data[0], hr->stride[0], lr->data[0], lr->stride[0], lr->w, lr->h);
+    /* The network reads a neighbourhood of every pixel, so it cannot write
+     * over its own input: keep the bicubic luma aside. */
+    if ((ret = grow_tmp(sr, (size_t)hr->w * hr->h)) < 0)
+        return ret;
     for (int y = 0; y < hr->h; y++)
         memcpy(sr->tmp + (size_t)y * hr->w, hr->data[0] + y * hr->stride[0], (size_t)hr->w);
     if (sr->zq && sr->zcalls++ % sr->zevery == 0) {

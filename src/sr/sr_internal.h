@@ -60,6 +60,9 @@ void sr_set_margin(FsrSR *sr, const FsrModel *m);
 /* 0, or the error of a bad plane / rectangle for this handle. */
 int sr_check_rect(const FsrSR *sr, const void *dst, const void *src, ptrdiff_t dst_stride, ptrdiff_t stride, int w,
                   int h, int x, int y, int rw, int rh);
+/* The float engine on uint16_t planes of depth bits (strides in bytes). */
+int sr_engine_luma_rect16(FsrSR *sr, uint16_t *dst, ptrdiff_t dst_stride, const uint16_t *src, ptrdiff_t stride,
+                          int w, int h, int x, int y, int rw, int rh, int depth);
 /* The float engine on a checked rectangle (sr.c). */
 int sr_engine_luma_rect(FsrSR *sr, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t stride, int w,
                         int h, int x, int y, int rw, int rh);

@@ -34,8 +34,8 @@ void print_damage(const FsrSettings *s, const FsrReport *r)
 /* The line (two with the accelerator's figures) that a run succeeded. */
 void print_done(const FsrSettings *s, const FsrReport *r, const char *label)
 {
-    fprintf(stderr, "fastsr: %s: %lld frames %dx%d -> %dx%d (%s) in %.1f s, %.1f fps", label,
-            (long long)r->frames, r->in_w, r->in_h, r->out_w, r->out_h, r->mode,
+    fprintf(stderr, "fastsr: %s: %lld frames %dx%d -> %dx%d%s (%s) in %.1f s, %.1f fps", label,
+            (long long)r->frames, r->in_w, r->in_h, r->out_w, r->out_h, r->depth > 8 ? " 10-bit" : "", r->mode,
             r->seconds.total, r->seconds.total > 0 ? r->frames / r->seconds.total : 0.0);
     if (s->mode == FSR_MODE_FAST)
         fprintf(stderr, "; SR on %lld frames, %lld transferred (%s)", (long long)r->sr.frames,

@@ -47,6 +47,8 @@ void cli_usage(FILE *f)
             "      --preset NAME      encoder preset: x264/x265 ultrafast .. placebo (default medium),\n"
             "                         libsvtav1 0..13\n"
             "      --x264-params P    extra libx264 options, key=value:key=value\n"
+            "      --output-depth D   auto (default): 10-bit output, and 10-bit work, for inputs of\n"
+            "                         more than 8 bits, 8-bit for the rest; 8: 8 bits throughout\n"
             "      --encoder-opts P   the encoder's own options, key=value:key=value\n"
             "                         (ffmpeg -h encoder=NAME lists them)\n"
             "  -o, --outdir DIR       batch: write each INPUT to DIR/NAME.EXT (outputs that exist\n"
@@ -77,7 +79,7 @@ void cli_usage(FILE *f)
 
 int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
 {
-    enum { OPT_MODEL = 256, OPT_CRF, OPT_PRESET, OPT_X264, OPT_REPORT, OPT_KEEP, OPT_FILTER, OPT_FALLBACK, OPT_BACKEND, OPT_ACCEL, OPT_DEBLOCK, OPT_BACK_PROJECT, OPT_SHAPE_ONLY,
+    enum { OPT_MODEL = 256, OPT_CRF, OPT_PRESET, OPT_X264, OPT_REPORT, OPT_KEEP, OPT_FILTER, OPT_FALLBACK, OPT_BACKEND, OPT_ACCEL, OPT_DEBLOCK, OPT_BACK_PROJECT, OPT_OUTPUT_DEPTH, OPT_SHAPE_ONLY,
            OPT_ENCODER, OPT_ENCODER_OPTS, OPT_MOTION, OPT_SEGMENTS, OPT_SEGMENT_SECONDS, OPT_WORK_DIR, OPT_JOBS };
     static const struct option longopts[] = {
         { "scale", required_argument, NULL, 's' },
@@ -91,6 +93,7 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
         { "accel-shape-only", no_argument, NULL, OPT_SHAPE_ONLY },
         { "deblock", no_argument, NULL, OPT_DEBLOCK },
         { "back-project", required_argument, NULL, OPT_BACK_PROJECT },
+        { "output-depth", required_argument, NULL, OPT_OUTPUT_DEPTH },
         { "motion", required_argument, NULL, OPT_MOTION },
         { "crf", required_argument, NULL, OPT_CRF },
         { "preset", required_argument, NULL, OPT_PRESET },
@@ -163,6 +166,11 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
             if (strcmp(optarg, "on") && strcmp(optarg, "off"))
                 return snprintf(err, err_size, "--back-project must be on or off, not '%s'", optarg), -1;
             s->fast.back_project = !strcmp(optarg, "on");
+            break;
+        case OPT_OUTPUT_DEPTH:
+            if (strcmp(optarg, "auto") && strcmp(optarg, "8"))
+                return snprintf(err, err_size, "--output-depth must be auto or 8, not '%s'", optarg), -1;
+            s->decode.depth = !strcmp(optarg, "8") ? 8 : 0;
             break;
         case OPT_MOTION:
             if ((s->fast.motion = fsr_motion_source_parse(optarg)) < 0)
