@@ -80,6 +80,11 @@ typedef struct FsrBicubicDSP {
      * fsr_bicubic_plane_s16_ref; arguments already checked. */
     void (*block_s16)(int16_t *dst, ptrdiff_t dst_stride, const int16_t *src, ptrdiff_t src_stride, int sw, int sh,
                       int scale);
+    /* vert_row and horz_row for 16-bit samples (9..16 bits): the same
+     * float operations, the output rounded and clipped to [0,
+     * bitdepth_max]. */
+    void (*vert_row16)(float *dst, const uint16_t *const rows[4], const float w[4], int n);
+    void (*horz_row16)(uint16_t *dst, const float *tmp, const FsrBicubicPhases *ph, int n, int bitdepth_max);
 } FsrBicubicDSP;
 
 void fsr_bicubic_dsp_init(FsrBicubicDSP *dsp, unsigned cpu_flags);
@@ -96,6 +101,19 @@ int fsr_bicubic_region_dsp(const FsrBicubicDSP *dsp, uint8_t *dst, ptrdiff_t dst
                            ptrdiff_t src_stride, int sw, int sh, int scale, int rx, int ry, int rw, int rh);
 int fsr_bicubic_plane_s16_dsp(const FsrBicubicDSP *dsp, int16_t *dst, ptrdiff_t dst_stride, const int16_t *src,
                               ptrdiff_t src_stride, int sw, int sh, int scale);
+
+/* fsr_bicubic_plane16 and fsr_bicubic_region16 with the kernels of dsp
+ * (strides in bytes). */
+int fsr_bicubic_plane16_dsp(const FsrBicubicDSP *dsp, uint16_t *dst, ptrdiff_t dst_stride, const uint16_t *src,
+                            ptrdiff_t src_stride, int sw, int sh, int scale, int bitdepth_max);
+int fsr_bicubic_region16_dsp(const FsrBicubicDSP *dsp, uint16_t *dst, ptrdiff_t dst_stride, const uint16_t *src,
+                             ptrdiff_t src_stride, int sw, int sh, int scale, int rx, int ry, int rw, int rh,
+                             int bitdepth_max);
+
+/* Plain C reference of fsr_bicubic_plane16: one pixel at a time, no
+ * threads; strides in bytes. */
+int fsr_bicubic_plane16_ref(uint16_t *dst, ptrdiff_t dst_stride, const uint16_t *src, ptrdiff_t src_stride, int sw,
+                            int sh, int scale, int bitdepth_max);
 
 /* Plain C reference of fsr_bicubic_plane: one pixel at a time, no threads. */
 int fsr_bicubic_plane_ref(uint8_t *dst, ptrdiff_t dst_stride,
@@ -155,6 +173,24 @@ static inline float fsr_bicubic_vert_u8(const uint8_t *const r[4], const float w
     return acc + w[3] * (float)r[3][x];
 }
 
+static inline float fsr_bicubic_vert_u16(const uint16_t *const r[4], const float w[4], int x)
+{
+    float acc = w[0] * (float)r[0][x];
+    acc = acc + w[1] * (float)r[1][x];
+    acc = acc + w[2] * (float)r[2][x];
+    return acc + w[3] * (float)r[3][x];
+}
+
+/* fsr_bicubic_round_u8 at another depth: clipped to [0, bitdepth_max],
+ * then rounded half up. */
+static inline uint16_t fsr_bicubic_round_u16(float v, int bitdepth_max)
+{
+    const float max = (float)bitdepth_max;
+    v = v < 0.f ? 0.f : v;
+    v = v > max ? max : v;
+    return (uint16_t)(int)(v + 0.5f);
+}
+
 static inline float fsr_bicubic_vert_s16(const int16_t *const r[4], const float w[4], int x)
 {
     float acc = w[0] * (float)r[0][x];
@@ -184,11 +220,37 @@ static inline void fsr_bicubic_horz_row_c(uint8_t *dst, const float *tmp, const 
         }
 }
 
+static inline void fsr_bicubic_vert_row16_c(float *dst, const uint16_t *const rows[4], const float w[4], int n)
+{
+    for (int x = 0; x < n; x++)
+        dst[x] = fsr_bicubic_vert_u16(rows, w, x);
+}
+
+static inline void fsr_bicubic_horz_row16_c(uint16_t *dst, const float *tmp, const FsrBicubicPhases *ph, int n,
+                                            int bitdepth_max)
+{
+    const int s = ph->scale;
+    for (int j = 0; j < n; j++)
+        for (int p = 0; p < s; p++) {
+            const float *t = tmp + j + ph->offset[p], *w = ph->weight[p];
+            float acc = w[0] * t[0];
+            acc = acc + w[1] * t[1];
+            acc = acc + w[2] * t[2];
+            acc = acc + w[3] * t[3];
+            dst[j * s + p] = fsr_bicubic_round_u16(acc, bitdepth_max);
+        }
+}
+
 /* The HR pixels of the LR rectangle (rx, ry, rw, rh) only, identical to the
  * same pixels of fsr_bicubic_plane (the rectangle's neighbours are read from
  * the plane); dst points at the HR rectangle's top-left pixel.  One thread. */
 int fsr_bicubic_region(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride,
                        int sw, int sh, int scale, int rx, int ry, int rw, int rh);
+
+/* fsr_bicubic_region for a 16-bit plane (strides in bytes), as the
+ * transfer upsamples the intra blocks of 10-bit frames. */
+int fsr_bicubic_region16(uint16_t *dst, ptrdiff_t dst_stride, const uint16_t *src, ptrdiff_t src_stride, int sw,
+                         int sh, int scale, int rx, int ry, int rw, int rh, int bitdepth_max);
 
 /* Same for signed 16-bit planes (residuals); output is not clipped. */
 int fsr_bicubic_plane_s16(int16_t *dst, ptrdiff_t dst_stride,
