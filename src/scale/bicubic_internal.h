@@ -3,6 +3,8 @@
 #ifndef FASTSR_SRC_BICUBIC_INTERNAL_H
 #define FASTSR_SRC_BICUBIC_INTERNAL_H
 
+#include <math.h>
+
 #include "fastsr/bicubic.h"
 
 /* Filter of one output phase p (0..scale-1): output pixel scale*j+p is
@@ -54,6 +56,43 @@ int fsr_lr_error(float *cell_err, uint8_t *err, int cells_w, int cells_h, int ce
  * is set to no error on those first, so no correction crosses into them). */
 int fsr_back_project(uint8_t *hr, ptrdiff_t hr_stride, uint8_t *err, uint8_t *up, int lw, int lh, int scale,
                      const uint8_t *cell_skip, int cell);
+
+/* ---- the same for 16-bit pictures (9..16 bits, uint16_t samples,
+ * strides in bytes) ----
+ * The cells stay in 8-BIT levels (the mean error divided by
+ * 1 << (depth - 8)): the policies' thresholds hold at every depth.  The
+ * per-pixel error is an int16_t in quarter levels of the picture's own
+ * depth (finer than the byte's quarter 8-bit levels, as the picture is),
+ * clamped to +-(32 << (depth - 8)) levels, the byte's +-32 8-bit levels
+ * (and to int16 at 16 bits). */
+static inline int16_t fsr_lr_error_q16(float e, int depth)
+{
+    const float lim = (float)(FSR_LR_ERROR_STEPS * 32 << (depth - 8));
+    float v = e * FSR_LR_ERROR_STEPS;
+    v = v < -lim ? -lim : v > lim ? lim : v;
+    v = floorf(v + 0.5f); /* half up, as the byte */
+    return (int16_t)(v > 32767.f ? 32767 : v < -32768.f ? -32768 : (int)v);
+}
+/* An (upscaled) quarter-level error as whole levels, rounded half up. */
+static inline int fsr_lr_error_q16_value(int q)
+{
+    return (q + FSR_LR_ERROR_STEPS / 2) >> 2; /* arithmetic shift: floor */
+}
+
+int fsr_lr_consistency_cells16(float *cell_err, int cells_w, int cells_h, int cell, const uint16_t *hr,
+                               ptrdiff_t hr_stride, const uint16_t *lr, ptrdiff_t lr_stride, int lw, int lh, int scale,
+                               int cx0, int cy0, int cx1, int cy1, int depth);
+/* fsr_lr_error at depth bits: err (when not NULL) takes fsr_lr_error_q16
+ * values, lw a row. */
+int fsr_lr_error16(float *cell_err, int16_t *err, int cells_w, int cells_h, int cell, const uint16_t *hr,
+                   ptrdiff_t hr_stride, const uint16_t *lr, ptrdiff_t lr_stride, int lw, int lh, int scale, int depth);
+/* fsr_back_project at depth bits: err (fsr_lr_error16's, lw a row) is set
+ * to no error on the skipped cells and otherwise left as it was; up is an
+ * HR-sized scratch of lw * scale samples a row (it holds the upscaled
+ * error biased by 32768 after the call); the result clipped to
+ * [0, 2^depth - 1]. */
+int fsr_back_project16(uint16_t *hr, ptrdiff_t hr_stride, int16_t *err, int16_t *up, int lw, int lh, int scale,
+                       const uint8_t *cell_skip, int cell, int depth);
 
 /* Keys cubic kernel, a = -0.5. */
 double fsr_cubic_kernel(double x);
