@@ -519,10 +519,10 @@ static void hbd_matches_8bit(unsigned cpu_flags)
             d.avg16(p16, 32, q16, 32, 16, 4);
         } else if (kind == 1) {
             d.biweight(p8, 16, q8, 16, 16, 4, dd, w0, w1, o);
-            d.biweight16(p16, 32, q16, 32, 16, 4, dd, w0, w1, o << 2, 1023);
+            d.biweight16(p16, 32, q16, 32, 16, 4, dd, w0, w1, o * 4, 1023);
         } else {
             fsr_h264_weight(p8, 16, 16, 4, dd, w0, o);
-            fsr_h264_weight16(p16, 32, 16, 4, dd, w0, o << 2, 1023);
+            fsr_h264_weight16(p16, 32, 16, 4, dd, w0, o * 4, 1023);
         }
         for (int i = 0; i < 64; i++) {
             const int e = abs(cap(p16[i]) - (p8[i] << 2));
