@@ -220,14 +220,22 @@ static void up_residual_rows(int16_t t[FSR_UPRES_MAX][FSR_UPRES_MAX * 4], const 
         }
 }
 
-/* The vertical pass of HR sample (ox, oy), rounded to whole levels. */
-static inline int up_residual_at(int16_t t[FSR_UPRES_MAX][FSR_UPRES_MAX * 4], int h, const FsrUpResPhases *ph,
-                                 int ox, int oy)
+/* The rows of t that HR row oy reads, and their weights. */
+static inline const int16_t *up_residual_taps(const int16_t *r[4], int16_t t[FSR_UPRES_MAX][FSR_UPRES_MAX * 4],
+                                              int h, const FsrUpResPhases *ph, int oy)
 {
     const int s = ph->scale, py = oy % s, jy = oy / s;
+    for (int k = 0; k < 4; k++)
+        r[k] = t[fsr_mirror(jy + ph->offset[py] + k, h)];
+    return ph->w[py];
+}
+
+/* The vertical pass of column ox, rounded to whole levels. */
+static inline int up_residual_at(const int16_t *const r[4], const int16_t *w, int ox)
+{
     int32_t acc = 8;
     for (int k = 0; k < 4; k++)
-        acc += mulhrs(t[fsr_mirror(jy + ph->offset[py] + k, h)][ox], ph->w[py][k]);
+        acc += mulhrs(r[k][ox], w[k]);
     return acc >> 4;
 }
 
@@ -238,9 +246,11 @@ void fsr_add_up_residual_ref(uint8_t *dst, ptrdiff_t dst_stride, const int16_t *
     int16_t t[FSR_UPRES_MAX][FSR_UPRES_MAX * 4];
     up_residual_rows(t, res, res_stride, w, h, ph);
     for (int oy = 0; oy < h * s; oy++) {
+        const int16_t *r[4];
+        const int16_t *wy = up_residual_taps(r, t, h, ph, oy);
         uint8_t *d = dst + oy * dst_stride;
         for (int ox = 0; ox < w * s; ox++)
-            d[ox] = clip8(d[ox] + up_residual_at(t, h, ph, ox, oy));
+            d[ox] = clip8(d[ox] + up_residual_at(r, wy, ox));
     }
 }
 
@@ -251,9 +261,11 @@ void fsr_add_up_residual16_ref(uint16_t *dst, ptrdiff_t dst_stride, const int16_
     int16_t t[FSR_UPRES_MAX][FSR_UPRES_MAX * 4];
     up_residual_rows(t, res, res_stride, w, h, ph);
     for (int oy = 0; oy < h * s; oy++) {
+        const int16_t *r[4];
+        const int16_t *wy = up_residual_taps(r, t, h, ph, oy);
         uint16_t *d = (uint16_t *)((uint8_t *)dst + oy * dst_stride);
         for (int ox = 0; ox < w * s; ox++)
-            d[ox] = (uint16_t)clampi(d[ox] + up_residual_at(t, h, ph, ox, oy), 0, bitdepth_max);
+            d[ox] = (uint16_t)clampi(d[ox] + up_residual_at(r, wy, ox), 0, bitdepth_max);
     }
 }
 

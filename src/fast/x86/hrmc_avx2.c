@@ -220,7 +220,7 @@ enum { UP_HW = FSR_UPRES_MAX * 4 + 16 };
 
 /* t: the LR rows -2 .. h + 1 upsampled in x, with 4 fraction bits; wv: the
  * phases' weights broadcast. */
-__attribute__((target("avx2,fma")))
+__attribute__((target("avx2,fma"), always_inline))
 static inline void up_residual_rows_avx2(int16_t t[FSR_UPRES_MAX + 4][UP_HW], __m256i wv[4][4], const int16_t *res,
                                          ptrdiff_t res_stride, int w, int h, const FsrUpResPhases *ph)
 {
@@ -276,7 +276,7 @@ static inline void up_residual_rows_avx2(int16_t t[FSR_UPRES_MAX + 4][UP_HW], __
 
 /* The vertical pass of 16 HR samples from the 4 rows at r (UP_HW apart),
  * rounded to whole levels. */
-__attribute__((target("avx2,fma")))
+__attribute__((target("avx2,fma"), always_inline))
 static inline __m256i up_residual_col_avx2(const int16_t *r, const __m256i wv[4])
 {
     __m256i acc = _mm256_set1_epi16(8);
