@@ -1,7 +1,9 @@
 /* Bicubic upscaler: hand-computed values, MATLAB-style alignment, and both
  * the C row kernels (a table filled for no CPU features, so they are tested
- * on AVX2 machines too) and the SIMD ones against the plain C reference; the
- * SIMD checks skip, with the reason, where only the C path exists. */
+ * on AVX2 machines too) and the SIMD ones against the plain C reference, for
+ * 8-bit and 16-bit planes; LR consistency and back projection at 8 and 10
+ * bits.  The SIMD checks skip, with the reason, where only the C path
+ * exists. */
 #include "testutil.h"
 
 #include <math.h>

@@ -2,8 +2,10 @@
  * kernel, each against the reference, on random blocks, every border,
  * phase and filter; exact copies for integer vectors; linear ramps interpolated exactly; 16-bit bounds of
  * every filter), the bi-prediction average and weights, and the fixed-point
- * residual path (exact to its reference, within 1 of the float bicubic).
- * The SIMD checks skip, with the reason, where only the C path exists. */
+ * residual path (exact to its reference, within 1 of the float bicubic);
+ * the 16-bit kernels of the 10-bit path against their references and
+ * against the 8-bit ones on samples << 2.  The SIMD checks skip, with the
+ * reason, where only the C path exists. */
 #include "testutil.h"
 
 #include <math.h>
