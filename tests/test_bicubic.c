@@ -1,7 +1,9 @@
 /* Bicubic upscaler: hand-computed values, MATLAB-style alignment, and both
  * the C row kernels (a table filled for no CPU features, so they are tested
- * on AVX2 machines too) and the SIMD ones against the plain C reference; the
- * SIMD checks skip, with the reason, where only the C path exists. */
+ * on AVX2 machines too) and the SIMD ones against the plain C reference, for
+ * 8-bit and 16-bit planes; LR consistency and back projection at 8 and 10
+ * bits.  The SIMD checks skip, with the reason, where only the C path
+ * exists. */
 #include "testutil.h"
 
 #include <math.h>
@@ -332,6 +334,296 @@ static void test_back_projection(void **state)
     assert_int_equal(fsr_lr_error_value(fsr_lr_error_byte(-5.f)), -5);
 }
 
+/* ---- 16-bit planes (the 10-bit path) ---- */
+
+/* fsr_bicubic_plane16 with the kernels of dsp against the reference: mode
+ * 0 random samples, 1 each 0 or the maximum (every overshoot clipped), 2
+ * smooth; strides in bytes, odd ones in samples. */
+static void compare16_with_reference(const FsrBicubicDSP *dsp, int w, int h, int scale, int max, uint32_t seed,
+                                     int mode)
+{
+    const int ss = w + 3, ds = w * scale + 5;
+    uint16_t *src = malloc(sizeof(uint16_t) * ss * h);
+    uint16_t *a = malloc(sizeof(uint16_t) * ds * h * scale), *b = malloc(sizeof(uint16_t) * ds * h * scale);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < ss; x++)
+            src[y * ss + x] = (uint16_t)(mode == 0   ? tu_rand(&seed) % (max + 1)
+                                         : mode == 1 ? (tu_rand(&seed) & 1) * max
+                                                     : (uint32_t)((x * 29 + y * 11) % (max + 1)));
+    assert_int_equal(fsr_bicubic_plane16_ref(a, 2 * ds, src, 2 * ss, w, h, scale, max), 0);
+    assert_int_equal(fsr_bicubic_plane16_dsp(dsp, b, 2 * ds, src, 2 * ss, w, h, scale, max), 0);
+    for (int y = 0; y < h * scale; y++)
+        assert_memory_equal(a + y * ds, b + y * ds, sizeof(uint16_t) * w * scale);
+    free(src);
+    free(a);
+    free(b);
+}
+
+static void plane16_matches_reference(unsigned cpu_flags)
+{
+    FsrBicubicDSP dsp;
+    fsr_bicubic_dsp_init(&dsp, cpu_flags);
+    static const int sizes[][2] = { { 1, 1 }, { 2, 3 }, { 7, 5 }, { 8, 8 }, { 9, 4 },
+                                    { 17, 13 }, { 33, 2 }, { 64, 31 }, { 333, 67 } };
+    static const int maxes[] = { 1023, 4095, 65535 };
+    for (int scale = 2; scale <= 4; scale++)
+        for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+            for (int m = 0; m < 3; m++)
+                for (int mode = 0; mode < 3; mode++)
+                    compare16_with_reference(&dsp, sizes[i][0], sizes[i][1], scale, maxes[m], 4321u + (uint32_t)i,
+                                             mode);
+    compare16_with_reference(&dsp, 480, 270, 2, 1023, 7u, 0); /* big enough for OpenMP */
+}
+
+TU_C_AND_SIMD_TESTS(plane16_matches_reference, test_plane16_c_matches_reference, test_plane16_simd_matches_reference)
+
+/* A 10-bit plane of 8-bit samples << 2 upscales to the 8-bit result << 2
+ * within 2 levels (the 8-bit rounding, half an 8-bit level), the 8-bit
+ * white (1020) compared with the 10-bit result capped there; a region is
+ * the plane's pixels; a picture of either depth goes through
+ * fsr_bicubic_picture, whose destination must have the source's depth. */
+static void test_plane16_behaviour(void **state)
+{
+    (void)state;
+    const int w = 37, h = 29;
+    uint8_t src8[37 * 29];
+    uint16_t src16[37 * 29];
+    uint32_t seed = 5;
+    for (int i = 0; i < w * h; i++) {
+        src8[i] = (uint8_t)(i % 5 ? tu_rand(&seed) : (uint32_t)(i % 2) * 255);
+        src16[i] = (uint16_t)(src8[i] << 2);
+    }
+    int worst = 0;
+    for (int s = 2; s <= 4; s++) {
+        uint8_t *d8 = malloc((size_t)w * h * s * s);
+        uint16_t *d16 = malloc(sizeof(uint16_t) * w * h * s * s), *reg = malloc(sizeof(uint16_t) * w * h * s * s);
+        assert_int_equal(fsr_bicubic_plane(d8, w * s, src8, w, w, h, s), 0);
+        assert_int_equal(fsr_bicubic_plane16(d16, 2 * w * s, src16, 2 * w, w, h, s, 1023), 0);
+        for (int i = 0; i < w * h * s * s; i++) {
+            const int e = abs((d16[i] < 1020 ? d16[i] : 1020) - (d8[i] << 2));
+            worst = e > worst ? e : worst;
+            assert_true(d16[i] <= 1023);
+            if (e > 2)
+                fail_msg("x%d at %d: %d, 8-bit %d << 2", s, i, d16[i], d8[i]);
+        }
+        static const int rects[][4] = { { 0, 0, 8, 8 }, { 29, 21, 8, 8 }, { 5, 3, 16, 8 }, { 1, 1, 1, 1 },
+                                        { 0, 10, 37, 4 }, { 36, 28, 1, 1 } };
+        for (int r = 0; r < 6; r++) {
+            const int rx = rects[r][0], ry = rects[r][1], rw = rects[r][2], rh = rects[r][3];
+            memset(reg, 0, sizeof(uint16_t) * w * h * s * s);
+            assert_int_equal(fsr_bicubic_region16(reg + ry * s * w * s + rx * s, 2 * w * s, src16, 2 * w, w, h, s, rx,
+                                                  ry, rw, rh, 1023),
+                             0);
+            for (int y = ry * s; y < (ry + rh) * s; y++)
+                assert_memory_equal(reg + y * w * s + rx * s, d16 + y * w * s + rx * s, sizeof(uint16_t) * rw * s);
+        }
+        assert_true(fsr_bicubic_region16(reg, 2 * w * s, src16, 2 * w, w, h, s, 30, 0, 8, 8, 1023) < 0);
+        free(d8);
+        free(d16);
+        free(reg);
+    }
+    print_message("16-bit bicubic vs 8-bit << 2: at most %d levels apart\n", worst);
+    /* pictures */
+    FsrPicture lo = { 0 }, hi = { 0 }, lo8 = { 0 }, hi8 = { 0 };
+    assert_int_equal(fsr_picture_open_depth(&lo, 21, 13, 10), 0);
+    assert_int_equal(fsr_picture_open_depth(&hi, 42, 26, 10), 0);
+    assert_int_equal(fsr_picture_open(&lo8, 21, 13), 0);
+    assert_int_equal(fsr_picture_open(&hi8, 42, 26), 0);
+    for (int c = 0; c < 3; c++) {
+        const int pw = c ? fsr_chroma_w(21) : 21, ph = c ? fsr_chroma_h(13) : 13;
+        for (int y = 0; y < ph; y++)
+            for (int x = 0; x < pw; x++)
+                ((uint16_t *)(void *)(lo.data[c] + y * lo.stride[c]))[x] = (uint16_t)(tu_rand(&seed) & 1023);
+    }
+    assert_int_equal(fsr_bicubic_picture(&hi, &lo, 2), 0);
+    for (int c = 0; c < 3; c++) {
+        const int pw = c ? fsr_chroma_w(21) : 21, ph = c ? fsr_chroma_h(13) : 13;
+        uint16_t *want = malloc(sizeof(uint16_t) * pw * ph * 4);
+        assert_int_equal(fsr_bicubic_plane16_ref(want, 4 * pw, (const uint16_t *)(void *)lo.data[c], lo.stride[c], pw,
+                                                 ph, 2, 1023),
+                         0);
+        for (int y = 0; y < 2 * ph; y++)
+            assert_memory_equal(hi.data[c] + y * hi.stride[c], want + y * 2 * pw, sizeof(uint16_t) * 2 * pw);
+        free(want);
+    }
+    assert_true(fsr_bicubic_picture(&hi8, &lo, 2) < 0);
+    assert_non_null(strstr(fsr_last_error(), "bits a sample"));
+    assert_true(fsr_bicubic_picture(&hi, &lo8, 2) < 0);
+    assert_int_equal(fsr_bicubic_picture(&hi8, &lo8, 2), 0);
+    fsr_picture_close(&lo);
+    fsr_picture_close(&hi);
+    fsr_picture_close(&lo8);
+    fsr_picture_close(&hi8);
+    /* bad arguments */
+    uint16_t buf[64] = { 0 };
+    assert_true(fsr_bicubic_plane16(buf, 16, buf, 16, 2, 2, 2, 0) < 0);
+    assert_true(fsr_bicubic_plane16(buf, 16, buf, 16, 2, 2, 2, 65536) < 0);
+    assert_true(fsr_bicubic_plane16(buf, 15, buf, 16, 2, 2, 2, 1023) < 0);
+    assert_true(fsr_bicubic_plane16(buf, 16, buf, 16, 2, 2, 5, 1023) < 0);
+    assert_int_equal(fsr_bicubic_plane16(buf, 16, buf + 32, 8, 2, 2, 2, 1023), 0);
+}
+
+/* A smooth HR test picture at 8 bits, rounded. */
+static double smooth_at(int x, int y, int s)
+{
+    return 120 + 50 * sin(x * 0.7 / s) * cos(y * 0.45 / s) + 25 * sin((x + 2 * y) * 0.2 / s);
+}
+
+/* The cells of a 10-bit picture, in 8-bit levels, are those of its 8-bit
+ * counterpart (samples << 2) within 0.05, for the whole plane and for a
+ * rectangle of cells, with a block gone wrong too. */
+static void test_lr_consistency16(void **state)
+{
+    (void)state;
+    for (int s = 2; s <= 4; s++) {
+        enum { LW = 44, LH = 30, CELL = 8 };
+        const int hw = LW * s, hh = LH * s, cw = (LW + CELL - 1) / CELL, ch = (LH + CELL - 1) / CELL;
+        uint8_t *hr = malloc((size_t)hw * hh), *lr = malloc((size_t)LW * LH);
+        uint16_t *hr16 = malloc(sizeof(uint16_t) * hw * hh), *lr16 = malloc(sizeof(uint16_t) * LW * LH);
+        double *hd = malloc(sizeof(double) * hw * hh), *ld = malloc(sizeof(double) * LW * LH);
+        float *e8 = malloc(sizeof(float) * cw * ch), *e16 = malloc(sizeof(float) * cw * ch);
+        for (int y = 0; y < hh; y++)
+            for (int x = 0; x < hw; x++)
+                hd[y * hw + x] = hr[y * hw + x] = (uint8_t)lrint(smooth_at(x, y, s));
+        assert_int_equal(fsr_imresize(ld, LW, LH, hd, hw, hh), 0);
+        for (int i = 0; i < LW * LH; i++)
+            lr[i] = (uint8_t)lrint(fmin(255, fmax(0, ld[i])));
+        /* cell (2, 1) wrong: its HR block shifted by 3 HR pixels */
+        for (int y = 1 * CELL * s; y < 2 * CELL * s; y++)
+            memmove(hr + y * hw + 2 * CELL * s, hr + y * hw + 2 * CELL * s + 3, CELL * s);
+        for (int i = 0; i < hw * hh; i++)
+            hr16[i] = (uint16_t)(hr[i] << 2);
+        for (int i = 0; i < LW * LH; i++)
+            lr16[i] = (uint16_t)(lr[i] << 2);
+        assert_int_equal(fsr_lr_consistency(e8, cw, ch, CELL, hr, hw, lr, LW, LW, LH, s), 0);
+        assert_int_equal(fsr_lr_error16(e16, NULL, cw, ch, CELL, hr16, 2 * hw, lr16, 2 * LW, LW, LH, s, 10), 0);
+        for (int i = 0; i < cw * ch; i++)
+            if (fabsf(e8[i] - e16[i]) > 0.05f)
+                fail_msg("x%d cell %d: 10-bit %f, 8-bit %f", s, i, e16[i], e8[i]);
+        assert_true(e16[1 * cw + 2] > 5.f);
+        float *part = malloc(sizeof(float) * cw * ch);
+        for (int i = 0; i < cw * ch; i++)
+            part[i] = -1.f;
+        assert_int_equal(
+            fsr_lr_consistency_cells16(part, cw, ch, CELL, hr16, 2 * hw, lr16, 2 * LW, LW, LH, s, 1, 1, cw - 1, ch, 10),
+            0);
+        for (int cy = 0; cy < ch; cy++)
+            for (int cx = 0; cx < cw; cx++) {
+                const int in = cx >= 1 && cx < cw - 1 && cy >= 1;
+                assert_true(in ? part[cy * cw + cx] == e16[cy * cw + cx] : part[cy * cw + cx] == -1.f);
+            }
+        /* bad arguments: byte strides too short for 16-bit rows, depth */
+        assert_true(fsr_lr_consistency_cells16(part, cw, ch, CELL, hr16, hw, lr16, 2 * LW, LW, LH, s, 0, 0, cw, ch,
+                                               10) < 0);
+        assert_true(fsr_lr_consistency_cells16(part, cw, ch, CELL, hr16, 2 * hw, lr16, LW, LW, LH, s, 0, 0, cw, ch,
+                                               10) < 0);
+        assert_true(fsr_lr_consistency_cells16(part, cw, ch, CELL, hr16, 2 * hw, lr16, 2 * LW, LW, LH, s, 0, 0, cw,
+                                               ch, 17) < 0);
+        assert_true(fsr_lr_error16(NULL, NULL, cw, ch, CELL, hr16, 2 * hw, lr16, 2 * LW, LW, LH, s, 10) < 0);
+        free(part);
+        free(hr), free(lr), free(hr16), free(lr16), free(hd), free(ld), free(e8), free(e16);
+    }
+}
+
+/* Back projection at 10 bits (fsr_lr_error16 + fsr_back_project16), the
+ * analogue of test_back_projection: the per-pixel error is LR minus the
+ * downscale to a quarter level; a picture 24 levels too bright comes back
+ * to within 2 (4 is a level at 8 bits, test_back_projection's bound); skipped cells are left sample for
+ * sample; the same for any thread count. */
+static void test_back_projection16(void **state)
+{
+    (void)state;
+    for (int s = 2; s <= 4; s++) {
+        const int LW = s == 2 ? 300 : 60, LH = s == 2 ? 200 : 40, CELL = 8; /* x2: big enough for threads */
+        const int hw = LW * s, hh = LH * s, cw = (LW + CELL - 1) / CELL, ch = (LH + CELL - 1) / CELL;
+        uint16_t *hr = malloc(sizeof(uint16_t) * hw * hh), *lr = malloc(sizeof(uint16_t) * LW * LH);
+        uint16_t *bad = malloc(sizeof(uint16_t) * hw * hh), *fixed = malloc(sizeof(uint16_t) * hw * hh);
+        uint16_t *fixed1 = malloc(sizeof(uint16_t) * hw * hh);
+        int16_t *err = malloc(sizeof(int16_t) * LW * LH), *err1 = malloc(sizeof(int16_t) * LW * LH);
+        int16_t *up = malloc(sizeof(int16_t) * hw * hh);
+        uint8_t *skip = malloc((size_t)cw * ch);
+        double *hd = malloc(sizeof(double) * hw * hh), *ld = malloc(sizeof(double) * LW * LH);
+        double *ld0 = malloc(sizeof(double) * LW * LH);
+        float *cells = malloc(sizeof(float) * cw * ch), *cells1 = malloc(sizeof(float) * cw * ch);
+        for (int y = 0; y < hh; y++)
+            for (int x = 0; x < hw; x++) {
+                hr[y * hw + x] = (uint16_t)lrint(4 * smooth_at(x, y, s));
+                hd[y * hw + x] = hr[y * hw + x];
+            }
+        assert_int_equal(fsr_imresize(ld0, LW, LH, hd, hw, hh), 0);
+        for (int i = 0; i < LW * LH; i++)
+            lr[i] = (uint16_t)lrint(fmin(1023, fmax(0, ld0[i])));
+        for (int i = 0; i < hw * hh; i++)
+            hd[i] = bad[i] = (uint16_t)(hr[i] + 24);
+        assert_int_equal(fsr_imresize(ld, LW, LH, hd, hw, hh), 0);
+        assert_int_equal(fsr_lr_error16(cells, err, cw, ch, CELL, bad, 2 * hw, lr, 2 * LW, LW, LH, s, 10), 0);
+        for (int i = 0; i < LW * LH; i++)
+            assert_true(fabs(err[i] - FSR_LR_ERROR_STEPS * (lr[i] - ld[i])) <= 1.01);
+        for (int i = 0; i < cw * ch; i++) /* 24 levels at 10 bits: 6 in the cells' 8-bit levels */
+            assert_true(fabsf(cells[i] - 6.f) < 0.3f);
+#ifdef _OPENMP
+        omp_set_num_threads(1);
+        assert_int_equal(fsr_lr_error16(cells1, err1, cw, ch, CELL, bad, 2 * hw, lr, 2 * LW, LW, LH, s, 10), 0);
+        memcpy(fixed1, bad, sizeof(uint16_t) * hw * hh);
+        assert_int_equal(fsr_back_project16(fixed1, 2 * hw, err1, up, LW, LH, s, NULL, CELL, 10), 0);
+        omp_set_num_threads(omp_get_num_procs());
+        assert_memory_equal(err, err1, sizeof(int16_t) * LW * LH);
+        assert_memory_equal(cells, cells1, sizeof(float) * cw * ch);
+#endif
+        memcpy(fixed, bad, sizeof(uint16_t) * hw * hh);
+        memcpy(err1, err, sizeof(int16_t) * LW * LH);
+        assert_int_equal(fsr_back_project16(fixed, 2 * hw, err, up, LW, LH, s, NULL, CELL, 10), 0);
+        assert_memory_equal(err, err1, sizeof(int16_t) * LW * LH); /* the error left as it was */
+        int worst = 0;
+        for (int i = 0; i < hw * hh; i++) {
+            const int e = abs(fixed[i] - hr[i]);
+            worst = e > worst ? e : worst;
+        }
+        if (worst > 2) /* at 8 bits within a level, 4 here; the quarter levels of 10 bits do better */
+            fail_msg("x%d: corrected to within %d levels", s, worst);
+        print_message("x%d: 24 levels too bright, corrected to within %d\n", s, worst);
+#ifdef _OPENMP
+        assert_memory_equal(fixed, fixed1, sizeof(uint16_t) * hw * hh);
+#endif
+        /* the left half of the cells skipped: untouched there */
+        for (int i = 0; i < cw * ch; i++)
+            skip[i] = i % cw < cw / 2;
+        memcpy(fixed, bad, sizeof(uint16_t) * hw * hh);
+        assert_int_equal(fsr_back_project16(fixed, 2 * hw, err, up, LW, LH, s, skip, CELL, 10), 0);
+        for (int y = 0; y < hh; y++)
+            for (int x = 0; x < hw; x++) {
+                if (!skip[(y / s / CELL) * cw + x / s / CELL])
+                    assert_true(abs(fixed[y * hw + x] - hr[y * hw + x]) <= (x / s >= cw / 2 * CELL + 2 ? 4 : 24));
+                else
+                    assert_int_equal(fixed[y * hw + x], bad[y * hw + x]);
+            }
+        /* clipped at the depth's maximum: a correction up from white stays 1023 */
+        for (int i = 0; i < hw * hh; i++)
+            fixed[i] = 1023;
+        for (int i = 0; i < LW * LH; i++)
+            err[i] = 400;
+        assert_int_equal(fsr_back_project16(fixed, 2 * hw, err, up, LW, LH, s, NULL, CELL, 10), 0);
+        for (int i = 0; i < hw * hh; i++)
+            assert_int_equal(fixed[i], 1023);
+        assert_true(fsr_back_project16(fixed, 2 * hw, NULL, up, LW, LH, s, NULL, CELL, 10) < 0);
+        assert_true(fsr_back_project16(fixed, hw, err, up, LW, LH, s, NULL, CELL, 10) < 0);
+        free(hr), free(lr), free(bad), free(fixed), free(fixed1), free(err), free(err1), free(up), free(skip);
+        free(hd), free(ld), free(ld0), free(cells), free(cells1);
+    }
+    /* the quarter-level coding */
+    assert_int_equal(fsr_lr_error_q16(0.f, 10), 0);
+    assert_int_equal(fsr_lr_error_q16(1.125f, 10), 5);     /* 4.5 up */
+    assert_int_equal(fsr_lr_error_q16(-1.125f, 10), -4);   /* -4.5 up */
+    assert_int_equal(fsr_lr_error_q16(1000.f, 10), 512);   /* +-128 levels, the byte's +-32 8-bit ones */
+    assert_int_equal(fsr_lr_error_q16(-1000.f, 10), -512);
+    assert_int_equal(fsr_lr_error_q16(1e6f, 16), 32767);
+    assert_int_equal(fsr_lr_error_q16(-1e6f, 16), -32768);
+    assert_int_equal(fsr_lr_error_q16_value(2), 1);   /* +0.5 up */
+    assert_int_equal(fsr_lr_error_q16_value(-2), 0);  /* -0.5 up */
+    assert_int_equal(fsr_lr_error_q16_value(-3), -1);
+    assert_int_equal(fsr_lr_error_q16_value(fsr_lr_error_q16(-5.f, 10)), -5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -347,6 +639,11 @@ int main(void)
         cmocka_unit_test(test_s16_known),
         cmocka_unit_test(test_lr_consistency),
         cmocka_unit_test(test_back_projection),
+        cmocka_unit_test(test_plane16_c_matches_reference),
+        cmocka_unit_test(test_plane16_simd_matches_reference),
+        cmocka_unit_test(test_plane16_behaviour),
+        cmocka_unit_test(test_lr_consistency16),
+        cmocka_unit_test(test_back_projection16),
     };
     return tu_result(cmocka_run_group_tests_name("bicubic", tests, NULL, NULL));
 }

@@ -2,15 +2,19 @@
  * kernel, each against the reference, on random blocks, every border,
  * phase and filter; exact copies for integer vectors; linear ramps interpolated exactly; 16-bit bounds of
  * every filter), the bi-prediction average and weights, and the fixed-point
- * residual path (exact to its reference, within 1 of the float bicubic).
- * The SIMD checks skip, with the reason, where only the C path exists. */
+ * residual path (exact to its reference, within 1 of the float bicubic);
+ * the 16-bit kernels of the 10-bit path against their references and
+ * against the 8-bit ones on samples << 2.  The SIMD checks skip, with the
+ * reason, where only the C path exists. */
 #include "testutil.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bicubic_internal.h"
 #include "cpu.h"
+#include "h264_mc.h"
 #include "hrmc.h"
 
 #define PW 96
@@ -317,6 +321,270 @@ static void up_residual(unsigned simd_flags)
 
 TU_C_AND_SIMD_TESTS(up_residual, test_up_residual_ref, test_up_residual_simd_vs_ref)
 
+/* ---- 16-bit samples (the 10-bit path) ---- */
+
+static uint16_t plane16[PH * PW];
+
+/* The motion compensation of dsp (flags) against fsr_hrmc_block16_ref on
+ * random 10-bit planes and on 0/max planes at 10 and 14 bits (the AVX2
+ * kernel's limit), every filter, every quarter phase, past every border. */
+static void mc16_matches_reference(unsigned cpu_flags)
+{
+    const FsrHrMc16Fn fn = hrmc_dsp(cpu_flags).mc16;
+    assert_true(fn != fsr_hrmc_block16_ref);
+    if (cpu_flags)
+        assert_true(fn != hrmc_dsp(0).mc16);
+    const char *names[] = { "bilinear", "bicubic", "h264", "cubic:-0.3", "cubic:0", "cubic:-1" };
+    const int sizes[][2] = { { 8, 8 }, { 16, 16 }, { 32, 32 }, { 16, 8 }, { 24, 48 }, { 64, 64 }, { 12, 20 }, { 5, 3 } };
+    const FsrPlaneRef ref = { (const uint8_t *)plane16, 2 * PW, PW, PH, 0 };
+    static uint16_t a[64 * 64], b[64 * 64];
+    uint32_t seed = 31;
+    for (int pass = 0; pass < 3; pass++) {
+        const int max = pass == 2 ? 16383 : 1023;
+        for (int i = 0; i < PW * PH; i++)
+            plane16[i] = (uint16_t)(pass == 0 ? tu_rand(&seed) % (max + 1) : (tu_rand(&seed) & 1) * max);
+        for (size_t n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
+            FsrHrFilter f;
+            fsr_hr_filter_parse(&f, names[n]);
+            for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
+                for (int trial = 0; trial < 32; trial++) {
+                    const int bw = sizes[s][0], bh = sizes[s][1];
+                    const int x = (int)(tu_rand(&seed) % (PW - bw + 1)), y = (int)(tu_rand(&seed) % (PH - bh + 1));
+                    const int dx4 = 4 * ((int)(tu_rand(&seed) % 41) - 20) + (trial & 3);
+                    const int dy4 = 4 * ((int)(tu_rand(&seed) % 41) - 20) + ((trial >> 2) & 3);
+                    fsr_hrmc_block16_ref(a, 128, &ref, x, y, bw, bh, dx4, dy4, &f, max);
+                    fn(b, 128, &ref, x, y, bw, bh, dx4, dy4, &f, max);
+                    for (int j = 0; j < bh; j++)
+                        if (memcmp(a + j * 64, b + j * 64, sizeof(uint16_t) * bw))
+                            fail_msg("max %d %s %dx%d at (%d,%d) mv (%d,%d): row %d differs", max, names[n], bw, bh,
+                                     x, y, dx4, dy4, j);
+                }
+        }
+    }
+}
+
+TU_C_AND_SIMD_TESTS(mc16_matches_reference, test_mc16_c_matches_reference, test_mc16_simd_matches_reference)
+
+/* The 16-bit add_up_residual of dsp (flags) against its reference: 10-bit
+ * residuals up to +-1023 (and beyond the clamp) on pictures at 0, at the
+ * maximum and random, every block size and scale. */
+static void up_residual16_matches_reference(unsigned cpu_flags)
+{
+    const FsrAddUpResidual16Fn fn = hrmc_dsp(cpu_flags).add_up_residual16;
+    if (cpu_flags)
+        assert_true(fn != fsr_add_up_residual16_ref);
+    enum { HS = 4 * FSR_UPRES_MAX };
+    static uint16_t a[HS * HS], b[HS * HS];
+    int16_t res[FSR_UPRES_MAX * 20];
+    uint32_t seed = 77;
+    for (int s = 2; s <= 4; s++) {
+        FsrUpResPhases ph;
+        fsr_upres_phases(&ph, s);
+        for (int w = 1; w <= FSR_UPRES_MAX; w++)
+            for (int h = 1; h <= FSR_UPRES_MAX; h += (h < 4 ? 1 : 3))
+                for (int kind = 0; kind < 4; kind++) {
+                    const int max = kind == 3 ? 65535 : 1023;
+                    for (int i = 0; i < FSR_UPRES_MAX * 20; i++)
+                        res[i] = (int16_t)(kind == 0   ? (int)(tu_rand(&seed) % 2047) - 1023
+                                           : kind == 3 ? (int)(tu_rand(&seed) % 65536) - 32768
+                                                       : (tu_rand(&seed) & 1 ? 1023 : -1023));
+                    for (int i = 0; i < HS * HS; i++)
+                        a[i] = b[i] = (uint16_t)(kind == 1 ? (tu_rand(&seed) & 1) * max : tu_rand(&seed) % (max + 1));
+                    fsr_add_up_residual16_ref(a, 2 * HS, res, 20, w, h, &ph, max);
+                    fn(b, 2 * HS, res, 20, w, h, &ph, max);
+                    for (int j = 0; j < HS; j++)
+                        if (memcmp(a + j * HS, b + j * HS, 2 * HS))
+                            fail_msg("x%d %dx%d kind %d: row %d differs", s, w, h, kind, j);
+                }
+    }
+}
+
+TU_C_AND_SIMD_TESTS(up_residual16_matches_reference, test_up_residual16_c_matches_reference,
+                    test_up_residual16_simd_vs_ref)
+
+/* A 10-bit picture whose samples are 8-bit samples << 2 gives, through
+ * every 16-bit kernel of dsp (flags), the 8-bit result << 2 within the
+ * 8-bit roundings (half an 8-bit level, 2 at 10 bits, each): the same
+ * filters, phases, fixed point and weights at either depth.  One rounding
+ * for average and weights (within 2); the residual's adds a quarter of an
+ * 8-bit level of fixed-point tap roundings (within 3); the motion compensation
+ * rounds its rows too, an error the vertical taps grow (within 5 for
+ * bilinear and 6 for H.264's half pel); its 10-bit result is also checked
+ * against the exact filter, within its own roundings. */
+/* The 8-bit white, 255 << 2, is 1020: a 10-bit result clipped at 1023
+ * compares with it capped there. */
+static inline int cap(int v)
+{
+    return v < 1020 ? v : 1020;
+}
+
+static void hbd_matches_8bit(unsigned cpu_flags)
+{
+    const FsrHrMcDSP d = hrmc_dsp(cpu_flags);
+    uint32_t seed = 3;
+    int worst = 0, worst_mc = 0, worst_res = 0;
+    /* motion compensation, on a random and on a smooth plane */
+    const FsrPlaneRef ref8 = { plane, PW, PW, PH, 0 }, ref16 = { (const uint8_t *)plane16, 2 * PW, PW, PH, 0 };
+    const char *names[] = { "bilinear", "bicubic", "h264", "cubic:-1" };
+    static uint8_t a8[32 * 32];
+    static uint16_t a16[32 * 32];
+    for (int smooth = 0; smooth < 2; smooth++) {
+        for (int i = 0; i < PW * PH; i++) {
+            plane[i] = smooth ? (uint8_t)(128 + 100 * sin(i % PW * 0.3) * cos(i / PW * 0.2)) : (uint8_t)tu_rand(&seed);
+            plane16[i] = (uint16_t)(plane[i] << 2);
+        }
+        for (size_t n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
+            FsrHrFilter f;
+            fsr_hr_filter_parse(&f, names[n]);
+            for (int trial = 0; trial < 64; trial++) {
+                const int bw = trial & 1 ? 16 : 13, bh = 16 + (trial & 2);
+                const int x = (int)(tu_rand(&seed) % (PW - bw + 1)), y = (int)(tu_rand(&seed) % (PH - bh + 1));
+                const int dx4 = (int)(tu_rand(&seed) % 161) - 80, dy4 = (int)(tu_rand(&seed) % 161) - 80;
+                d.mc(a8, 32, &ref8, x, y, bw, bh, dx4, dy4, &f);
+                d.mc16(a16, 64, &ref16, x, y, bw, bh, dx4, dy4, &f, 1023);
+                /* each pass rounds (half a level, the row's error grown by
+                 * the vertical taps' absolute sum): at 8 bits that is 4 times
+                 * as many 10-bit levels */
+                int ix, iy, qx, qy, vsum = 0;
+                fsr_hrmc_split4(dx4, &ix, &qx);
+                fsr_hrmc_split4(dy4, &iy, &qy);
+                for (int k = 0; k < FSR_HRMC_TAPS; k++)
+                    vsum += abs(f.coef[qy][k]);
+                const double round10 = 0.5 + 0.5 * vsum / 64.0;
+                const int bound = (int)(5 * round10);
+                for (int j = 0; j < bh; j++)
+                    for (int i = 0; i < bw; i++) {
+                        const int e = abs(cap(a16[j * 32 + i]) - (a8[j * 32 + i] << 2));
+                        worst_mc = e > worst_mc ? e : worst_mc;
+                        if (e > bound)
+                            fail_msg("mc %s smooth %d (%d,%d): %d, 8-bit %d << 2", names[n], smooth, i, j,
+                                     a16[j * 32 + i], a8[j * 32 + i]);
+                        /* and the 10-bit result within its own roundings of the exact filter */
+                        double exact = 0;
+                        for (int ky = 0; ky < FSR_HRMC_TAPS; ky++)
+                            for (int kx = 0; kx < FSR_HRMC_TAPS; kx++) {
+                                const int sy = y + j + iy + ky - 2, sx = x + i + ix + kx - 2;
+                                exact += f.coef[qy][ky] * f.coef[qx][kx] *
+                                         plane16[(sy < 0 ? 0 : sy >= PH ? PH - 1 : sy) * PW +
+                                                 (sx < 0 ? 0 : sx >= PW ? PW - 1 : sx)];
+                            }
+                        exact = fmin(1023.0, fmax(0.0, exact / 4096.0));
+                        if (fabs(a16[j * 32 + i] - exact) > round10 + 1e-9)
+                            fail_msg("mc16 %s (%d,%d): %d, exact %.3f", names[n], i, j, a16[j * 32 + i], exact);
+                    }
+            }
+        }
+    }
+    /* the residual */
+    enum { HS = 4 * FSR_UPRES_MAX };
+    static uint8_t b8[HS * HS];
+    static uint16_t b16[HS * HS];
+    int16_t res8[FSR_UPRES_MAX * FSR_UPRES_MAX], res16[FSR_UPRES_MAX * FSR_UPRES_MAX];
+    for (int s = 2; s <= 4; s++) {
+        FsrUpResPhases ph;
+        fsr_upres_phases(&ph, s);
+        for (int trial = 0; trial < 40; trial++) {
+            const int w = 1 + (int)(tu_rand(&seed) % FSR_UPRES_MAX), h = 1 + (int)(tu_rand(&seed) % FSR_UPRES_MAX);
+            for (int i = 0; i < FSR_UPRES_MAX * FSR_UPRES_MAX; i++) {
+                res8[i] = (int16_t)((int)(tu_rand(&seed) % 511) - 255);
+                res16[i] = (int16_t)(res8[i] * 4);
+            }
+            for (int i = 0; i < HS * HS; i++) {
+                b8[i] = (uint8_t)tu_rand(&seed);
+                b16[i] = (uint16_t)(b8[i] << 2);
+            }
+            d.add_up_residual(b8, HS, res8, FSR_UPRES_MAX, w, h, &ph);
+            d.add_up_residual16(b16, 2 * HS, res16, FSR_UPRES_MAX, w, h, &ph, 1023);
+            for (int i = 0; i < HS * HS; i++) {
+                const int e = abs(cap(b16[i]) - (b8[i] << 2));
+                worst_res = e > worst_res ? e : worst_res;
+                if (e > 3)
+                    fail_msg("residual x%d %dx%d at %d: %d, 8-bit %d << 2", s, w, h, i, b16[i], b8[i]);
+            }
+        }
+    }
+    /* average, weights, explicit weighting */
+    uint8_t p8[64], q8[64];
+    uint16_t p16[64], q16[64];
+    for (int trial = 0; trial < 200; trial++) {
+        for (int i = 0; i < 64; i++) {
+            p8[i] = (uint8_t)tu_rand(&seed);
+            q8[i] = (uint8_t)tu_rand(&seed);
+            p16[i] = (uint16_t)(p8[i] << 2);
+            q16[i] = (uint16_t)(q8[i] << 2);
+        }
+        const int kind = trial % 3;
+        const int dd = (int)(tu_rand(&seed) % 8), w0 = (int)(tu_rand(&seed) % 257) - 128;
+        const int w1 = (int)(tu_rand(&seed) % 257) - 128, o = (int)(tu_rand(&seed) % 256) - 128;
+        if (kind == 0) {
+            d.avg(p8, 16, q8, 16, 16, 4);
+            d.avg16(p16, 32, q16, 32, 16, 4);
+        } else if (kind == 1) {
+            d.biweight(p8, 16, q8, 16, 16, 4, dd, w0, w1, o);
+            d.biweight16(p16, 32, q16, 32, 16, 4, dd, w0, w1, o * 4, 1023);
+        } else {
+            fsr_h264_weight(p8, 16, 16, 4, dd, w0, o);
+            fsr_h264_weight16(p16, 32, 16, 4, dd, w0, o * 4, 1023);
+        }
+        for (int i = 0; i < 64; i++) {
+            const int e = abs(cap(p16[i]) - (p8[i] << 2));
+            worst = e > worst ? e : worst;
+            if (e > 2)
+                fail_msg("kind %d d %d w %d %d o %d at %d: %d, 8-bit %d << 2", kind, dd, w0, w1, o, i, p16[i], p8[i]);
+        }
+    }
+    print_message("16-bit kernels vs 8-bit << 2: mc %d, residual %d, others %d levels apart at most\n", worst_mc,
+                  worst_res, worst);
+}
+
+TU_C_AND_SIMD_TESTS(hbd_matches_8bit, test_hbd_c_matches_8bit, test_hbd_simd_matches_8bit)
+
+/* Known answers of the 16-bit kernels: an integer vector copies, the clip
+ * is at bitdepth_max, the explicit weighting's formula. */
+static void test_hbd_known(void **state)
+{
+    (void)state;
+    uint32_t seed = 12;
+    for (int i = 0; i < PW * PH; i++)
+        plane16[i] = (uint16_t)(tu_rand(&seed) & 1023);
+    const FsrPlaneRef ref = { (const uint8_t *)plane16, 2 * PW, PW, PH, 0 };
+    FsrHrFilter f;
+    fsr_hr_filter_parse(&f, "h264");
+    const FsrHrMc16Fn fns[2] = { hrmc_dsp(0).mc16, hrmc_dsp(fsr_cpu_flags()).mc16 };
+    for (int k = 0; k < 2; k++) {
+        uint16_t out[16 * 16];
+        fns[k](out, 32, &ref, 20, 30, 16, 16, 4 * 7, -4 * 3, &f, 1023);
+        for (int j = 0; j < 16; j++)
+            assert_memory_equal(out + j * 16, plane16 + (27 + j) * PW + 27, 32);
+        /* all 1023 under H.264's half-pel overshoot: stays 1023 */
+        for (int i = 0; i < PW * PH; i++)
+            plane16[i] = (uint16_t)(i % 2 ? 1023 : 0);
+        fns[k](out, 32, &ref, 20, 30, 16, 16, 2, 2, &f, 1023);
+        for (int i = 0; i < 256; i++)
+            assert_true(out[i] <= 1023);
+        for (int i = 0; i < PW * PH; i++)
+            plane16[i] = (uint16_t)(tu_rand(&seed) & 1023);
+    }
+    /* (p * w + 2^(d-1)) >> d + offset, clipped to [0, 1023] */
+    uint16_t p[4] = { 1000, 3, 512, 700 };
+    fsr_h264_weight16(p, 8, 4, 1, 5, 40, 8, 1023);
+    assert_int_equal(p[0], 1023);                       /* 1250 + 8: clipped */
+    assert_int_equal(p[1], ((3 * 40 + 16) >> 5) + 8);  /* 4 + 8 */
+    assert_int_equal(p[2], 648);
+    assert_int_equal(p[3], ((700 * 40 + 16) >> 5) + 8); /* 875 + 8 */
+    p[0] = 10;
+    fsr_h264_weight16(p, 8, 1, 1, 0, -3, 4, 1023); /* no rounding term at log2_denom 0: -30 + 4 clipped */
+    assert_int_equal(p[0], 0);
+    /* biweight: the clip at the depth's maximum */
+    uint16_t a = 1000;
+    const uint16_t b = 1020;
+    fsr_biweight_block16_ref(&a, 2, &b, 2, 1, 1, 5, 32, 32, 40, 1023);
+    assert_int_equal(a, 1023);
+    a = 1000;
+    fsr_biweight_block16_ref(&a, 2, &b, 2, 1, 1, 5, 32, 32, 0, 4095);
+    assert_int_equal(a, 1010);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -332,6 +600,13 @@ int main(void)
         cmocka_unit_test(test_biweight_known),
         cmocka_unit_test(test_biweight_simd_vs_ref),
         cmocka_unit_test(test_sixteen_bit_bounds),
+        cmocka_unit_test(test_mc16_c_matches_reference),
+        cmocka_unit_test(test_mc16_simd_matches_reference),
+        cmocka_unit_test(test_up_residual16_c_matches_reference),
+        cmocka_unit_test(test_up_residual16_simd_vs_ref),
+        cmocka_unit_test(test_hbd_c_matches_8bit),
+        cmocka_unit_test(test_hbd_simd_matches_8bit),
+        cmocka_unit_test(test_hbd_known),
     };
     return tu_result(cmocka_run_group_tests_name("hrmc", tests, NULL, NULL));
 }

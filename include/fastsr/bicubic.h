@@ -27,8 +27,15 @@ FSR_API int fsr_bicubic_plane(uint8_t *dst, ptrdiff_t dst_stride,
                               const uint8_t *src, ptrdiff_t src_stride,
                               int sw, int sh, int scale);
 
-/* Upscales all three planes of a picture; dst must be allocated at
- * src->w*scale x src->h*scale. */
+/* The same for a plane of 16-bit samples (9..16 bits, values within [0,
+ * bitdepth_max], e.g. 1023 at 10 bits), strides in bytes: the same
+ * kernel, phases, mirroring and float arithmetic, rounded to nearest and
+ * clipped to [0, bitdepth_max]; bit-identical to the plain C reference. */
+FSR_API int fsr_bicubic_plane16(uint16_t *dst, ptrdiff_t dst_stride, const uint16_t *src, ptrdiff_t src_stride,
+                                int sw, int sh, int scale, int bitdepth_max);
+
+/* Upscales all three planes of a picture of either depth; dst must be
+ * allocated at src->w*scale x src->h*scale, with src's depth. */
 FSR_API int fsr_bicubic_picture(FsrPicture *dst, const FsrPicture *src, int scale);
 
 /* LR consistency of an HR luma plane (lw*scale x lh*scale): per cell of

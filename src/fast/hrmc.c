@@ -202,11 +202,12 @@ static inline int32_t mulhrs(int32_t a, int32_t w)
     return (a * w + (1 << 14)) >> 15;
 }
 
-void fsr_add_up_residual_ref(uint8_t *dst, ptrdiff_t dst_stride, const int16_t *res, ptrdiff_t res_stride, int w,
-                             int h, const FsrUpResPhases *ph)
+/* The horizontal pass of both depths' references: t[y][ox], the LR row y
+ * upsampled in x, with 4 fraction bits. */
+static void up_residual_rows(int16_t t[FSR_UPRES_MAX][FSR_UPRES_MAX * 4], const int16_t *res, ptrdiff_t res_stride,
+                             int w, int h, const FsrUpResPhases *ph)
 {
     const int s = ph->scale;
-    int16_t t[FSR_UPRES_MAX][FSR_UPRES_MAX * 4];
     for (int y = 0; y < h; y++)
         for (int ox = 0; ox < w * s; ox++) {
             const int px = ox % s, jx = ox / s;
@@ -217,14 +218,155 @@ void fsr_add_up_residual_ref(uint8_t *dst, ptrdiff_t dst_stride, const int16_t *
             }
             t[y][ox] = (int16_t)acc;
         }
+}
+
+/* The rows of t that HR row oy reads, and their weights. */
+static inline const int16_t *up_residual_taps(const int16_t *r[4], int16_t t[FSR_UPRES_MAX][FSR_UPRES_MAX * 4],
+                                              int h, const FsrUpResPhases *ph, int oy)
+{
+    const int s = ph->scale, py = oy % s, jy = oy / s;
+    for (int k = 0; k < 4; k++)
+        r[k] = t[fsr_mirror(jy + ph->offset[py] + k, h)];
+    return ph->w[py];
+}
+
+/* The vertical pass of column ox, rounded to whole levels. */
+static inline int up_residual_at(const int16_t *const r[4], const int16_t *w, int ox)
+{
+    int32_t acc = 8;
+    for (int k = 0; k < 4; k++)
+        acc += mulhrs(r[k][ox], w[k]);
+    return acc >> 4;
+}
+
+void fsr_add_up_residual_ref(uint8_t *dst, ptrdiff_t dst_stride, const int16_t *res, ptrdiff_t res_stride, int w,
+                             int h, const FsrUpResPhases *ph)
+{
+    const int s = ph->scale;
+    int16_t t[FSR_UPRES_MAX][FSR_UPRES_MAX * 4];
+    up_residual_rows(t, res, res_stride, w, h, ph);
     for (int oy = 0; oy < h * s; oy++) {
-        const int py = oy % s, jy = oy / s;
+        const int16_t *r[4];
+        const int16_t *wy = up_residual_taps(r, t, h, ph, oy);
         uint8_t *d = dst + oy * dst_stride;
-        for (int ox = 0; ox < w * s; ox++) {
-            int32_t acc = 8;
-            for (int k = 0; k < 4; k++)
-                acc += mulhrs(t[fsr_mirror(jy + ph->offset[py] + k, h)][ox], ph->w[py][k]);
-            d[ox] = clip8(d[ox] + (acc >> 4));
+        for (int ox = 0; ox < w * s; ox++)
+            d[ox] = clip8(d[ox] + up_residual_at(r, wy, ox));
+    }
+}
+
+void fsr_add_up_residual16_ref(uint16_t *dst, ptrdiff_t dst_stride, const int16_t *res, ptrdiff_t res_stride, int w,
+                               int h, const FsrUpResPhases *ph, int bitdepth_max)
+{
+    const int s = ph->scale;
+    int16_t t[FSR_UPRES_MAX][FSR_UPRES_MAX * 4];
+    up_residual_rows(t, res, res_stride, w, h, ph);
+    for (int oy = 0; oy < h * s; oy++) {
+        const int16_t *r[4];
+        const int16_t *wy = up_residual_taps(r, t, h, ph, oy);
+        uint16_t *d = (uint16_t *)((uint8_t *)dst + oy * dst_stride);
+        for (int ox = 0; ox < w * s; ox++)
+            d[ox] = (uint16_t)clampi(d[ox] + up_residual_at(r, wy, ox), 0, bitdepth_max);
+    }
+}
+
+/* ---- high bit depth: motion compensation, average, weights ---- */
+
+/* Row y of a 16-bit plane with its stride in bytes. */
+static inline uint16_t *row16(uint16_t *p, ptrdiff_t stride, int y)
+{
+    return (uint16_t *)(void *)((uint8_t *)p + y * stride);
+}
+
+static inline const uint16_t *crow16(const uint16_t *p, ptrdiff_t stride, int y)
+{
+    return (const uint16_t *)(const void *)((const uint8_t *)p + y * stride);
+}
+
+void fsr_hrmc_block16_ref(uint16_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *ref, int x, int y, int bw, int bh,
+                          int dx4, int dy4, const FsrHrFilter *f, int bitdepth_max)
+{
+    int ix, iy, qx, qy;
+    fsr_hrmc_split4(dx4, &ix, &qx);
+    fsr_hrmc_split4(dy4, &iy, &qy);
+    const int16_t *cx = f->coef[qx], *cy = f->coef[qy];
+    const uint16_t *data = (const uint16_t *)(const void *)ref->data;
+    for (int j = 0; j < bh; j++)
+        for (int i = 0; i < bw; i++) {
+            int32_t acc = 32;
+            for (int ky = 0; ky < FSR_HRMC_TAPS; ky++) {
+                const uint16_t *r = crow16(data, ref->stride, clampi(y + j + iy + ky - 2, 0, ref->h - 1));
+                int32_t row = 32;
+                for (int kx = 0; kx < FSR_HRMC_TAPS; kx++)
+                    row += cx[kx] * r[clampi(x + i + ix + kx - 2, 0, ref->w - 1)];
+                acc += cy[ky] * (row >> 6); /* the sample scale in between, as the 8-bit kernels */
+            }
+            row16(dst, dst_stride, j)[i] = (uint16_t)clampi(acc >> 6, 0, bitdepth_max);
+        }
+}
+
+void fsr_hrmc_block16_c(uint16_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *ref, int x, int y, int bw, int bh,
+                        int dx4, int dy4, const FsrHrFilter *f, int bitdepth_max)
+{
+    int ix, iy, qx, qy;
+    fsr_hrmc_split4(dx4, &ix, &qx);
+    fsr_hrmc_split4(dy4, &iy, &qy);
+    static _Thread_local uint16_t buf[FSR_HRMC_WIN_MAX * FSR_HRMC_WIN_MAX];
+    static _Thread_local int32_t tmp[FSR_HRMC_WIN_MAX * 256];
+    ptrdiff_t ss;
+    const uint16_t *src =
+        fsr_hrmc_window16(ref, x + ix - 2, y + iy - 2, bw + FSR_HRMC_TAPS - 1, bh + FSR_HRMC_TAPS - 1, buf, &ss);
+    const int16_t *cx = f->coef[qx], *cy = f->coef[qy];
+    const int rows = bh + FSR_HRMC_TAPS - 1;
+    for (int j = 0; j < rows; j++)
+        for (int i = 0; i < bw; i++) {
+            int32_t acc = 32;
+            for (int k = 0; k < FSR_HRMC_TAPS; k++)
+                acc += cx[k] * src[j * ss + i + k];
+            tmp[j * bw + i] = acc >> 6;
+        }
+    for (int j = 0; j < bh; j++) {
+        uint16_t *d = row16(dst, dst_stride, j);
+        for (int i = 0; i < bw; i++) {
+            int32_t acc = 32;
+            for (int k = 0; k < FSR_HRMC_TAPS; k++)
+                acc += cy[k] * tmp[(j + k) * bw + i];
+            d[i] = (uint16_t)clampi(acc >> 6, 0, bitdepth_max);
+        }
+    }
+}
+
+void fsr_avg_block16_ref(uint16_t *dst, ptrdiff_t dst_stride, const uint16_t *src, ptrdiff_t src_stride, int w,
+                         int h)
+{
+    for (int j = 0; j < h; j++) {
+        uint16_t *d = row16(dst, dst_stride, j);
+        const uint16_t *s = crow16(src, src_stride, j);
+        for (int i = 0; i < w; i++)
+            d[i] = (uint16_t)((d[i] + s[i] + 1) >> 1);
+    }
+}
+
+void fsr_biweight_block16_ref(uint16_t *dst, ptrdiff_t dst_stride, const uint16_t *src, ptrdiff_t src_stride, int w,
+                              int h, int d, int w0, int w1, int o, int bitdepth_max)
+{
+    for (int j = 0; j < h; j++) {
+        uint16_t *p = row16(dst, dst_stride, j);
+        const uint16_t *s = crow16(src, src_stride, j);
+        for (int i = 0; i < w; i++)
+            p[i] = (uint16_t)clampi(((p[i] * w0 + s[i] * w1 + (1 << d)) >> (d + 1)) + o, 0, bitdepth_max);
+    }
+}
+
+void fsr_h264_weight16(uint16_t *p, ptrdiff_t stride, int w, int h, int log2_denom, int weight, int offset,
+                       int bitdepth_max)
+{
+    for (int j = 0; j < h; j++) {
+        uint16_t *r = row16(p, stride, j);
+        for (int i = 0; i < w; i++) {
+            /* 16-bit sample times a weight within [-128, 127]: int32 */
+            int v = r[i] * weight;
+            v = log2_denom >= 1 ? ((v + (1 << (log2_denom - 1))) >> log2_denom) + offset : v + offset;
+            r[i] = (uint16_t)clampi(v, 0, bitdepth_max);
         }
     }
 }
@@ -237,6 +379,10 @@ void fsr_hrmc_dsp_init(FsrHrMcDSP *dsp, unsigned cpu_flags)
     dsp->avg = fsr_avg_block_ref;
     dsp->biweight = fsr_biweight_block_ref;
     dsp->add_up_residual = fsr_add_up_residual_ref;
+    dsp->mc16 = fsr_hrmc_block16_c;
+    dsp->avg16 = fsr_avg_block16_ref;
+    dsp->biweight16 = fsr_biweight_block16_ref;
+    dsp->add_up_residual16 = fsr_add_up_residual16_ref;
 #if defined(__x86_64__)
     if (cpu_flags & FSR_CPU_AVX2_FMA)
         fsr_hrmc_dsp_init_avx2(dsp);

@@ -90,6 +90,55 @@ typedef void (*FsrAddUpResidualFn)(uint8_t *dst, ptrdiff_t dst_stride, const int
 void fsr_add_up_residual_ref(uint8_t *dst, ptrdiff_t dst_stride, const int16_t *res, ptrdiff_t res_stride, int w,
                              int h, const FsrUpResPhases *ph);
 
+/* ---- high bit depth (9..16 bits, uint16_t samples) ----
+ * The same operations on uint16_t samples, clipped to [0, bitdepth_max]
+ * (1023 at 10 bits) instead of 255.  Strides are in bytes, as FsrPicture's;
+ * a 16-bit FsrPlaneRef's data points at the uint16_t plane (cast), its w
+ * and h in samples, its stride in bytes. */
+
+/* The motion compensation with the rounding of fsr_hrmc_block_ref (each
+ * row rounded back to the sample scale, >> 6, between the passes) in int32:
+ * a 10-bit sample times 64 times the taps leaves int16. */
+typedef void (*FsrHrMc16Fn)(uint16_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *ref, int x, int y, int bw,
+                            int bh, int dx4, int dy4, const FsrHrFilter *f, int bitdepth_max);
+void fsr_hrmc_block16_ref(uint16_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *ref, int x, int y, int bw, int bh,
+                          int dx4, int dy4, const FsrHrFilter *f, int bitdepth_max);
+/* The table's C entry (windowed, the same values); the AVX2 entry falls
+ * back to it for widths that are not a multiple of 8 and for depths above
+ * 14 bits (its rows between the passes are int16). */
+void fsr_hrmc_block16_c(uint16_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *ref, int x, int y, int bw, int bh,
+                        int dx4, int dy4, const FsrHrFilter *f, int bitdepth_max);
+
+/* dst = (dst + src + 1) >> 1 */
+typedef void (*FsrAvg16Fn)(uint16_t *dst, ptrdiff_t dst_stride, const uint16_t *src, ptrdiff_t src_stride, int w,
+                           int h);
+void fsr_avg_block16_ref(uint16_t *dst, ptrdiff_t dst_stride, const uint16_t *src, ptrdiff_t src_stride, int w,
+                         int h);
+
+/* fsr_biweight_block_ref's formula clipped to [0, bitdepth_max]; o is
+ * already in units of the depth (H.264 scales the offsets by
+ * 1 << (depth - 8)). */
+typedef void (*FsrBiWeight16Fn)(uint16_t *dst, ptrdiff_t dst_stride, const uint16_t *src, ptrdiff_t src_stride,
+                                int w, int h, int d, int w0, int w1, int o, int bitdepth_max);
+void fsr_biweight_block16_ref(uint16_t *dst, ptrdiff_t dst_stride, const uint16_t *src, ptrdiff_t src_stride, int w,
+                              int h, int d, int w0, int w1, int o, int bitdepth_max);
+
+/* fsr_add_up_residual_ref's fixed point unchanged (the clamp at +-1024
+ * holds a 10-bit residual, within +-1023), then dst = clip(dst + round(up),
+ * 0, bitdepth_max). */
+typedef void (*FsrAddUpResidual16Fn)(uint16_t *dst, ptrdiff_t dst_stride, const int16_t *res, ptrdiff_t res_stride,
+                                     int w, int h, const FsrUpResPhases *ph, int bitdepth_max);
+void fsr_add_up_residual16_ref(uint16_t *dst, ptrdiff_t dst_stride, const int16_t *res, ptrdiff_t res_stride, int w,
+                               int h, const FsrUpResPhases *ph, int bitdepth_max);
+
+/* H.264's explicit weighted prediction (8.4.2.3.2, fsr_h264_weight) of a
+ * 16-bit block in place: clip(((p * weight + 2^(log2_denom - 1)) >>
+ * log2_denom) + offset) (no rounding term when log2_denom is 0), offset
+ * already scaled to the depth; stride in bytes.  C only: the transfer
+ * calls it once per weighted prediction. */
+void fsr_h264_weight16(uint16_t *p, ptrdiff_t stride, int w, int h, int log2_denom, int weight, int offset,
+                       int bitdepth_max);
+
 /* The transfer's kernels; every version is bit-identical to the reference
  * of its entry.  The C motion compensation is its own windowed code, not
  * fsr_hrmc_block_ref; the other C entries are the references. */
@@ -98,6 +147,11 @@ typedef struct FsrHrMcDSP {
     FsrAvgFn avg;
     FsrBiWeightFn biweight;
     FsrAddUpResidualFn add_up_residual;
+    /* 16-bit samples; strides in bytes */
+    FsrHrMc16Fn mc16;
+    FsrAvg16Fn avg16;
+    FsrBiWeight16Fn biweight16;
+    FsrAddUpResidual16Fn add_up_residual16;
 } FsrHrMcDSP;
 
 void fsr_hrmc_dsp_init(FsrHrMcDSP *dsp, unsigned cpu_flags);
@@ -134,6 +188,33 @@ static inline const uint8_t *fsr_hrmc_window(const FsrPlaneRef *ref, int x0, int
             d[i] = row[0];
         if (i1 > i0)
             memcpy(d + i0, row + x0 + i0, i1 - i0);
+        for (int i = i1; i < ww; i++)
+            d[i] = row[ref->w - 1];
+    }
+    *stride = FSR_HRMC_WIN_MAX;
+    return buf;
+}
+
+/* fsr_hrmc_window for 16-bit samples: ref->stride in bytes, *stride set in
+ * samples (the kernels index uint16_t rows); buf FSR_HRMC_WIN_MAX samples
+ * wide. */
+static inline const uint16_t *fsr_hrmc_window16(const FsrPlaneRef *ref, int x0, int y0, int ww, int wh,
+                                                uint16_t *buf, ptrdiff_t *stride)
+{
+    const uint16_t *data = (const uint16_t *)(const void *)ref->data;
+    const ptrdiff_t rs = ref->stride / 2;
+    if (x0 >= 0 && y0 >= 0 && x0 + ww <= ref->w && y0 + wh <= ref->h) {
+        *stride = rs;
+        return data + y0 * rs + x0;
+    }
+    const int i0 = clampi(-x0, 0, ww), i1 = clampi(ref->w - x0, i0, ww);
+    for (int j = 0; j < wh; j++) {
+        const uint16_t *row = data + clampi(y0 + j, 0, ref->h - 1) * rs;
+        uint16_t *d = buf + j * FSR_HRMC_WIN_MAX;
+        for (int i = 0; i < i0; i++)
+            d[i] = row[0];
+        if (i1 > i0)
+            memcpy(d + i0, row + x0 + i0, sizeof(uint16_t) * (size_t)(i1 - i0));
         for (int i = i1; i < ww; i++)
             d[i] = row[ref->w - 1];
     }

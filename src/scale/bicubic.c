@@ -1,6 +1,6 @@
-/* Integer-factor bicubic upscaling.  Vertical pass first into a float row
- * (LR width, padded by two mirrored columns each side), then the horizontal
- * pass per output phase; the row kernels sit behind FsrBicubicDSP: the C
+/* Integer-factor bicubic upscaling of 8-bit and 16-bit planes.  Vertical
+ * pass first into a float row (LR width, padded by two mirrored columns
+ * each side), then the horizontal pass per output phase; the row kernels sit behind FsrBicubicDSP: the C
  * ones here (their arithmetic in bicubic.h), the AVX2 twins in
  * x86/bicubic_avx2.c. */
 #include "bicubic_internal.h"
@@ -80,10 +80,11 @@ static int check_args(const void *dst, const void *src, int sw, int sh, int scal
 
 /* ---- reference ---- */
 
-/* HR sample (ox, oy) of an 8-bit (src8) or 16-bit (src16) plane, one tap
- * at a time: the definition both references share. */
-static float ref_sample(const FsrBicubicPhases *ph, const uint8_t *src8, const int16_t *src16, ptrdiff_t src_stride,
-                        int sw, int sh, int ox, int oy)
+/* HR sample (ox, oy) of an 8-bit (src8), signed 16-bit (src16) or
+ * unsigned 16-bit (srcu) plane, src_stride in samples, one tap at a time:
+ * the definition the references share. */
+static float ref_sample(const FsrBicubicPhases *ph, const uint8_t *src8, const int16_t *src16, const uint16_t *srcu,
+                        ptrdiff_t src_stride, int sw, int sh, int ox, int oy)
 {
     const int scale = ph->scale, px = ox % scale, jx = ox / scale, py = oy % scale, jy = oy / scale;
     float acc = 0.f;
@@ -92,7 +93,7 @@ static float ref_sample(const FsrBicubicPhases *ph, const uint8_t *src8, const i
         float col = 0.f;
         for (int k = 0; k < 4; k++) {
             const ptrdiff_t at = fsr_mirror(jy + ph->offset[py] + k, sh) * src_stride + x;
-            const float t = ph->weight[py][k] * (float)(src8 ? src8[at] : src16[at]);
+            const float t = ph->weight[py][k] * (float)(src8 ? src8[at] : src16 ? src16[at] : srcu[at]);
             col = k ? col + t : t;
         }
         const float t = ph->weight[px][i] * col;
@@ -119,7 +120,7 @@ static int ref_plane(uint8_t *dst8, int16_t *dst16, ptrdiff_t dst_stride, const 
     fsr_bicubic_phases(&ph, scale);
     for (int oy = 0; oy < sh * scale; oy++)
         for (int ox = 0; ox < sw * scale; ox++) {
-            const float v = ref_sample(&ph, src8, src16, src_stride, sw, sh, ox, oy);
+            const float v = ref_sample(&ph, src8, src16, NULL, src_stride, sw, sh, ox, oy);
             if (dst8)
                 dst8[oy * dst_stride + ox] = fsr_bicubic_round_u8(v);
             else
@@ -140,6 +141,36 @@ int fsr_bicubic_plane_s16_ref(int16_t *dst, ptrdiff_t dst_stride, const int16_t 
     return ref_plane(NULL, dst, dst_stride, NULL, src, src_stride, sw, sh, scale);
 }
 
+/* check_args, and for 16-bit planes the depth and the strides (bytes,
+ * even: uint16_t rows). */
+static int check_args16(const void *dst, ptrdiff_t dst_stride, const void *src, ptrdiff_t src_stride, int sw, int sh,
+                        int scale, int bitdepth_max)
+{
+    int ret = check_args(dst, src, sw, sh, scale);
+    if (ret < 0)
+        return ret;
+    if (bitdepth_max < 1 || bitdepth_max > 65535)
+        return fsr_error(FSR_ERR(EINVAL), "bicubic: maximum sample %d out of range (1..65535)", bitdepth_max);
+    if ((dst_stride | src_stride) & 1)
+        return fsr_error(FSR_ERR(EINVAL), "bicubic: odd stride of a 16-bit plane");
+    return 0;
+}
+
+int fsr_bicubic_plane16_ref(uint16_t *dst, ptrdiff_t dst_stride, const uint16_t *src, ptrdiff_t src_stride, int sw,
+                            int sh, int scale, int bitdepth_max)
+{
+    int ret = check_args16(dst, dst_stride, src, src_stride, sw, sh, scale, bitdepth_max);
+    if (ret < 0)
+        return ret;
+    FsrBicubicPhases ph;
+    fsr_bicubic_phases(&ph, scale);
+    for (int oy = 0; oy < sh * scale; oy++)
+        for (int ox = 0; ox < sw * scale; ox++)
+            dst[oy * (dst_stride / 2) + ox] =
+                fsr_bicubic_round_u16(ref_sample(&ph, NULL, NULL, src, src_stride / 2, sw, sh, ox, oy), bitdepth_max);
+    return 0;
+}
+
 /* One HR row oy of the LR columns [rx, rx + rw): the vertical pass over
  * those columns and PAD more on each side (mirrored at the plane's edges),
  * then the horizontal pass.  tmp holds rw + 2 * PAD + 8 floats. */
@@ -157,6 +188,70 @@ static void region_row(const FsrBicubicDSP *k, const FsrBicubicPhases *ph, uint8
     for (int c = c1; c < rx + rw + PAD; c++)
         tmp[c - w0] = tmp[fsr_mirror(c, sw) - w0];
     k->horz_row(dst, tmp + PAD, ph, rw);
+}
+
+/* region_row for 16-bit samples; src_stride in samples. */
+static void region_row16(const FsrBicubicDSP *k, const FsrBicubicPhases *ph, uint16_t *dst, const uint16_t *src,
+                         ptrdiff_t src_stride, int sw, int sh, int oy, int rx, int rw, float *tmp, int bitdepth_max)
+{
+    ptrdiff_t at[4];
+    const float *wy = fsr_bicubic_vert_taps(at, ph, oy, sh, src_stride);
+    const int w0 = rx - PAD, c0 = w0 < 0 ? 0 : w0, c1 = rx + rw + PAD > sw ? sw : rx + rw + PAD;
+    const uint16_t *crow[4] = { src + at[0] + c0, src + at[1] + c0, src + at[2] + c0, src + at[3] + c0 };
+    k->vert_row16(tmp + (c0 - w0), crow, wy, c1 - c0);
+    for (int c = w0; c < c0; c++)
+        tmp[c - w0] = tmp[fsr_mirror(c, sw) - w0];
+    for (int c = c1; c < rx + rw + PAD; c++)
+        tmp[c - w0] = tmp[fsr_mirror(c, sw) - w0];
+    k->horz_row16(dst, tmp + PAD, ph, rw, bitdepth_max);
+}
+
+int fsr_bicubic_plane16_dsp(const FsrBicubicDSP *k, uint16_t *dst, ptrdiff_t dst_stride, const uint16_t *src,
+                            ptrdiff_t src_stride, int sw, int sh, int scale, int bitdepth_max)
+{
+    int ret = check_args16(dst, dst_stride, src, src_stride, sw, sh, scale, bitdepth_max);
+    if (ret < 0)
+        return ret;
+    FsrBicubicPhases ph;
+    fsr_bicubic_phases(&ph, scale);
+    const int oh = sh * scale;
+    int failed = 0;
+#pragma omp parallel if ((long)sw * oh > 65536)
+    {
+        float *tmp = malloc(sizeof(float) * (size_t)(sw + 2 * PAD + 8));
+        if (!tmp) {
+#pragma omp atomic write
+            failed = 1;
+        }
+#pragma omp for schedule(static)
+        for (int oy = 0; oy < oh; oy++)
+            if (tmp)
+                region_row16(k, &ph, (uint16_t *)(void *)((uint8_t *)dst + oy * dst_stride), src, src_stride / 2, sw,
+                             sh, oy, 0, sw, tmp, bitdepth_max);
+        free(tmp);
+    }
+    if (failed)
+        return fsr_error(FSR_ERR(ENOMEM), "bicubic: out of memory");
+    return 0;
+}
+
+int fsr_bicubic_region16_dsp(const FsrBicubicDSP *k, uint16_t *dst, ptrdiff_t dst_stride, const uint16_t *src,
+                             ptrdiff_t src_stride, int sw, int sh, int scale, int rx, int ry, int rw, int rh,
+                             int bitdepth_max)
+{
+    int ret = check_args16(dst, dst_stride, src, src_stride, sw, sh, scale, bitdepth_max);
+    if (ret < 0)
+        return ret;
+    if (rx < 0 || ry < 0 || rw <= 0 || rh <= 0 || rx + rw > sw || ry + rh > sh || rw > 4096)
+        return fsr_error(FSR_ERR(EINVAL), "bicubic: region %d,%d %dx%d outside the %dx%d plane", rx, ry, rw, rh,
+                         sw, sh);
+    FsrBicubicPhases ph;
+    fsr_bicubic_phases(&ph, scale);
+    float tmp[4096 + 2 * PAD + 8];
+    for (int j = 0; j < rh * scale; j++)
+        region_row16(k, &ph, (uint16_t *)(void *)((uint8_t *)dst + j * dst_stride), src, src_stride / 2, sw, sh,
+                     ry * scale + j, rx, rw, tmp, bitdepth_max);
+    return 0;
 }
 
 int fsr_bicubic_plane_dsp(const FsrBicubicDSP *k, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src,
@@ -256,6 +351,8 @@ void fsr_bicubic_dsp_init(FsrBicubicDSP *dsp, unsigned cpu_flags)
     dsp->vert_row = fsr_bicubic_vert_row_c;
     dsp->horz_row = fsr_bicubic_horz_row_c;
     dsp->block_s16 = block_s16_c;
+    dsp->vert_row16 = fsr_bicubic_vert_row16_c;
+    dsp->horz_row16 = fsr_bicubic_horz_row16_c;
 #if defined(__x86_64__)
     if (cpu_flags & FSR_CPU_AVX2_FMA)
         fsr_bicubic_dsp_init_avx2(dsp);
@@ -290,6 +387,19 @@ int fsr_bicubic_region(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, p
     return fsr_bicubic_region_dsp(fsr_bicubic_dsp(), dst, dst_stride, src, src_stride, sw, sh, scale, rx, ry, rw, rh);
 }
 
+int fsr_bicubic_plane16(uint16_t *dst, ptrdiff_t dst_stride, const uint16_t *src, ptrdiff_t src_stride, int sw,
+                        int sh, int scale, int bitdepth_max)
+{
+    return fsr_bicubic_plane16_dsp(fsr_bicubic_dsp(), dst, dst_stride, src, src_stride, sw, sh, scale, bitdepth_max);
+}
+
+int fsr_bicubic_region16(uint16_t *dst, ptrdiff_t dst_stride, const uint16_t *src, ptrdiff_t src_stride, int sw,
+                         int sh, int scale, int rx, int ry, int rw, int rh, int bitdepth_max)
+{
+    return fsr_bicubic_region16_dsp(fsr_bicubic_dsp(), dst, dst_stride, src, src_stride, sw, sh, scale, rx, ry, rw,
+                                     rh, bitdepth_max);
+}
+
 int fsr_bicubic_plane_s16(int16_t *dst, ptrdiff_t dst_stride, const int16_t *src, ptrdiff_t src_stride, int sw,
                           int sh, int scale)
 {
@@ -303,9 +413,19 @@ int fsr_bicubic_picture(FsrPicture *dst, const FsrPicture *src, int scale)
     if (dst->w != src->w * scale || dst->h != src->h * scale)
         return fsr_error(FSR_ERR(EINVAL), "bicubic: destination is %dx%d, expected %dx%d",
                          dst->w, dst->h, src->w * scale, src->h * scale);
+    const int depth = fsr_picture_depth(src);
+    if (fsr_picture_depth(dst) != depth)
+        return fsr_error(FSR_ERR(EINVAL), "bicubic: destination has %d bits a sample, source %d",
+                         fsr_picture_depth(dst), depth);
+    if (depth > 16)
+        return fsr_error(FSR_ERR(EINVAL), "bicubic: %d bits a sample not supported", depth);
     for (int c = 0; c < 3; c++) {
         const int w = c ? fsr_chroma_w(src->w) : src->w, h = c ? fsr_chroma_h(src->h) : src->h;
-        int ret = fsr_bicubic_plane(dst->data[c], dst->stride[c], src->data[c], src->stride[c], w, h, scale);
+        int ret = fsr_picture_high(src)
+                      ? fsr_bicubic_plane16((uint16_t *)(void *)dst->data[c], dst->stride[c],
+                                            (const uint16_t *)(const void *)src->data[c], src->stride[c], w, h,
+                                            scale, (1 << depth) - 1)
+                      : fsr_bicubic_plane(dst->data[c], dst->stride[c], src->data[c], src->stride[c], w, h, scale);
         if (ret < 0)
             return ret;
     }

@@ -3,6 +3,8 @@
 #ifndef FASTSR_SRC_BICUBIC_INTERNAL_H
 #define FASTSR_SRC_BICUBIC_INTERNAL_H
 
+#include <math.h>
+
 #include "fastsr/bicubic.h"
 
 /* Filter of one output phase p (0..scale-1): output pixel scale*j+p is
@@ -55,6 +57,43 @@ int fsr_lr_error(float *cell_err, uint8_t *err, int cells_w, int cells_h, int ce
 int fsr_back_project(uint8_t *hr, ptrdiff_t hr_stride, uint8_t *err, uint8_t *up, int lw, int lh, int scale,
                      const uint8_t *cell_skip, int cell);
 
+/* ---- the same for 16-bit pictures (9..16 bits, uint16_t samples,
+ * strides in bytes) ----
+ * The cells stay in 8-BIT levels (the mean error divided by
+ * 1 << (depth - 8)): the policies' thresholds hold at every depth.  The
+ * per-pixel error is an int16_t in quarter levels of the picture's own
+ * depth (finer than the byte's quarter 8-bit levels, as the picture is),
+ * clamped to +-(32 << (depth - 8)) levels, the byte's +-32 8-bit levels
+ * (and to int16 at 16 bits). */
+static inline int16_t fsr_lr_error_q16(float e, int depth)
+{
+    const float lim = (float)(FSR_LR_ERROR_STEPS * 32 << (depth - 8));
+    float v = e * FSR_LR_ERROR_STEPS;
+    v = v < -lim ? -lim : v > lim ? lim : v;
+    v = floorf(v + 0.5f); /* half up, as the byte */
+    return (int16_t)(v > 32767.f ? 32767 : v < -32768.f ? -32768 : (int)v);
+}
+/* An (upscaled) quarter-level error as whole levels, rounded half up. */
+static inline int fsr_lr_error_q16_value(int q)
+{
+    return (q + FSR_LR_ERROR_STEPS / 2) >> 2; /* arithmetic shift: floor */
+}
+
+int fsr_lr_consistency_cells16(float *cell_err, int cells_w, int cells_h, int cell, const uint16_t *hr,
+                               ptrdiff_t hr_stride, const uint16_t *lr, ptrdiff_t lr_stride, int lw, int lh, int scale,
+                               int cx0, int cy0, int cx1, int cy1, int depth);
+/* fsr_lr_error at depth bits: err (when not NULL) takes fsr_lr_error_q16
+ * values, lw a row. */
+int fsr_lr_error16(float *cell_err, int16_t *err, int cells_w, int cells_h, int cell, const uint16_t *hr,
+                   ptrdiff_t hr_stride, const uint16_t *lr, ptrdiff_t lr_stride, int lw, int lh, int scale, int depth);
+/* fsr_back_project at depth bits: err (fsr_lr_error16's, lw a row) is set
+ * to no error on the skipped cells and otherwise left as it was; up is an
+ * HR-sized scratch of lw * scale samples a row (it holds the upscaled
+ * error biased by 32768 after the call); the result clipped to
+ * [0, 2^depth - 1]. */
+int fsr_back_project16(uint16_t *hr, ptrdiff_t hr_stride, int16_t *err, int16_t *up, int lw, int lh, int scale,
+                       const uint8_t *cell_skip, int cell, int depth);
+
 /* Keys cubic kernel, a = -0.5. */
 double fsr_cubic_kernel(double x);
 /* Keys' cubic convolution kernel with parameter a (bicubic: a = -0.5). */
@@ -80,6 +119,11 @@ typedef struct FsrBicubicDSP {
      * fsr_bicubic_plane_s16_ref; arguments already checked. */
     void (*block_s16)(int16_t *dst, ptrdiff_t dst_stride, const int16_t *src, ptrdiff_t src_stride, int sw, int sh,
                       int scale);
+    /* vert_row and horz_row for 16-bit samples (9..16 bits): the same
+     * float operations, the output rounded and clipped to [0,
+     * bitdepth_max]. */
+    void (*vert_row16)(float *dst, const uint16_t *const rows[4], const float w[4], int n);
+    void (*horz_row16)(uint16_t *dst, const float *tmp, const FsrBicubicPhases *ph, int n, int bitdepth_max);
 } FsrBicubicDSP;
 
 void fsr_bicubic_dsp_init(FsrBicubicDSP *dsp, unsigned cpu_flags);
@@ -96,6 +140,19 @@ int fsr_bicubic_region_dsp(const FsrBicubicDSP *dsp, uint8_t *dst, ptrdiff_t dst
                            ptrdiff_t src_stride, int sw, int sh, int scale, int rx, int ry, int rw, int rh);
 int fsr_bicubic_plane_s16_dsp(const FsrBicubicDSP *dsp, int16_t *dst, ptrdiff_t dst_stride, const int16_t *src,
                               ptrdiff_t src_stride, int sw, int sh, int scale);
+
+/* fsr_bicubic_plane16 and fsr_bicubic_region16 with the kernels of dsp
+ * (strides in bytes). */
+int fsr_bicubic_plane16_dsp(const FsrBicubicDSP *dsp, uint16_t *dst, ptrdiff_t dst_stride, const uint16_t *src,
+                            ptrdiff_t src_stride, int sw, int sh, int scale, int bitdepth_max);
+int fsr_bicubic_region16_dsp(const FsrBicubicDSP *dsp, uint16_t *dst, ptrdiff_t dst_stride, const uint16_t *src,
+                             ptrdiff_t src_stride, int sw, int sh, int scale, int rx, int ry, int rw, int rh,
+                             int bitdepth_max);
+
+/* Plain C reference of fsr_bicubic_plane16: one pixel at a time, no
+ * threads; strides in bytes. */
+int fsr_bicubic_plane16_ref(uint16_t *dst, ptrdiff_t dst_stride, const uint16_t *src, ptrdiff_t src_stride, int sw,
+                            int sh, int scale, int bitdepth_max);
 
 /* Plain C reference of fsr_bicubic_plane: one pixel at a time, no threads. */
 int fsr_bicubic_plane_ref(uint8_t *dst, ptrdiff_t dst_stride,
@@ -155,6 +212,24 @@ static inline float fsr_bicubic_vert_u8(const uint8_t *const r[4], const float w
     return acc + w[3] * (float)r[3][x];
 }
 
+static inline float fsr_bicubic_vert_u16(const uint16_t *const r[4], const float w[4], int x)
+{
+    float acc = w[0] * (float)r[0][x];
+    acc = acc + w[1] * (float)r[1][x];
+    acc = acc + w[2] * (float)r[2][x];
+    return acc + w[3] * (float)r[3][x];
+}
+
+/* fsr_bicubic_round_u8 at another depth: clipped to [0, bitdepth_max],
+ * then rounded half up. */
+static inline uint16_t fsr_bicubic_round_u16(float v, int bitdepth_max)
+{
+    const float max = (float)bitdepth_max;
+    v = v < 0.f ? 0.f : v;
+    v = v > max ? max : v;
+    return (uint16_t)(int)(v + 0.5f);
+}
+
 static inline float fsr_bicubic_vert_s16(const int16_t *const r[4], const float w[4], int x)
 {
     float acc = w[0] * (float)r[0][x];
@@ -184,11 +259,37 @@ static inline void fsr_bicubic_horz_row_c(uint8_t *dst, const float *tmp, const 
         }
 }
 
+static inline void fsr_bicubic_vert_row16_c(float *dst, const uint16_t *const rows[4], const float w[4], int n)
+{
+    for (int x = 0; x < n; x++)
+        dst[x] = fsr_bicubic_vert_u16(rows, w, x);
+}
+
+static inline void fsr_bicubic_horz_row16_c(uint16_t *dst, const float *tmp, const FsrBicubicPhases *ph, int n,
+                                            int bitdepth_max)
+{
+    const int s = ph->scale;
+    for (int j = 0; j < n; j++)
+        for (int p = 0; p < s; p++) {
+            const float *t = tmp + j + ph->offset[p], *w = ph->weight[p];
+            float acc = w[0] * t[0];
+            acc = acc + w[1] * t[1];
+            acc = acc + w[2] * t[2];
+            acc = acc + w[3] * t[3];
+            dst[j * s + p] = fsr_bicubic_round_u16(acc, bitdepth_max);
+        }
+}
+
 /* The HR pixels of the LR rectangle (rx, ry, rw, rh) only, identical to the
  * same pixels of fsr_bicubic_plane (the rectangle's neighbours are read from
  * the plane); dst points at the HR rectangle's top-left pixel.  One thread. */
 int fsr_bicubic_region(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride,
                        int sw, int sh, int scale, int rx, int ry, int rw, int rh);
+
+/* fsr_bicubic_region for a 16-bit plane (strides in bytes), as the
+ * transfer upsamples the intra blocks of 10-bit frames. */
+int fsr_bicubic_region16(uint16_t *dst, ptrdiff_t dst_stride, const uint16_t *src, ptrdiff_t src_stride, int sw,
+                         int sh, int scale, int rx, int ry, int rw, int rh, int bitdepth_max);
 
 /* Same for signed 16-bit planes (residuals); output is not clipped. */
 int fsr_bicubic_plane_s16(int16_t *dst, ptrdiff_t dst_stride,

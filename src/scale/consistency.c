@@ -41,23 +41,33 @@ static void down_filter(DownFilter *f, int s)
 }
 
 /* The LR error of the cells [cx0, cx1) x [cy0, cy1): per cell the mean
- * |downscale(HR) - LR| into cell_err (when not NULL), per LR pixel
- * fsr_lr_error_byte(LR - downscale(HR)) into err (when not NULL, lw bytes a
- * row).  Cell rows are independent (each sums its own LR rows in order),
- * so they run in parallel with the same result for any thread count. */
-static int lr_error(float *cell_err, uint8_t *err, int cells_w, int cells_h, int cell, const uint8_t *hr,
-                    ptrdiff_t hr_stride, const uint8_t *lr, ptrdiff_t lr_stride, int lw, int lh, int scale, int cx0,
-                    int cy0, int cx1, int cy1)
+ * |downscale(HR) - LR| into cell_err (when not NULL), per LR pixel the
+ * error LR - downscale(HR) into err8 (fsr_lr_error_byte, 8-bit pictures)
+ * or err16 (fsr_lr_error_q16, 16-bit ones) when not NULL, lw a row.  hr
+ * and lr hold uint8_t samples at depth 8, uint16_t ones above; strides in
+ * bytes.  The cells are in 8-bit levels at every depth (the policies'
+ * thresholds are), the per-pixel error in the picture's own.  Cell rows
+ * are independent (each sums its own LR rows in order), so they run in
+ * parallel with the same result for any thread count. */
+static int lr_error(float *cell_err, uint8_t *err8, int16_t *err16, int cells_w, int cells_h, int cell,
+                    const void *hr, ptrdiff_t hr_stride, const void *lr, ptrdiff_t lr_stride, int lw, int lh,
+                    int scale, int cx0, int cy0, int cx1, int cy1, int depth)
 {
-    if (!hr || !lr || (!cell_err && !err))
+    if (!hr || !lr || (!cell_err && !err8 && !err16))
         return fsr_error(FSR_ERR(EINVAL), "lr consistency: NULL argument");
+    const int high = depth > 8, bps = high ? 2 : 1;
+    if (depth < 8 || depth > 16)
+        return fsr_error(FSR_ERR(EINVAL), "lr consistency: %d bits a sample not supported", depth);
     if (!fsr_scale_supported(scale) || lw <= 0 || lh <= 0 || lw > LRC_MAX_DIM / scale || lh > LRC_MAX_DIM / scale ||
-        cell <= 0 || cells_w != (lw + cell - 1) / cell || cells_h != (lh + cell - 1) / cell || lr_stride < lw ||
-        hr_stride < (ptrdiff_t)lw * scale || cx0 < 0 || cy0 < 0 || cx1 > cells_w || cy1 > cells_h || cx0 >= cx1 ||
-        cy0 >= cy1)
+        cell <= 0 || cells_w != (lw + cell - 1) / cell || cells_h != (lh + cell - 1) / cell ||
+        lr_stride < (ptrdiff_t)lw * bps || hr_stride < (ptrdiff_t)lw * scale * bps || cx0 < 0 || cy0 < 0 ||
+        cx1 > cells_w || cy1 > cells_h || cx0 >= cx1 || cy0 >= cy1)
         return fsr_error(FSR_ERR(EINVAL), "lr consistency: bad sizes");
     DownFilter f;
     down_filter(&f, scale);
+    /* a level of the picture's depth in 8-bit levels: 1 at 8 bits (the
+     * 8-bit cells divided by 1, unchanged) */
+    const double unit = (double)(1 << (depth - 8));
     const int hw = lw * scale, hh = lh * scale;
     /* the LR pixels of the cells, and the HR columns their filters read */
     const int lx0 = cx0 * cell, lx1 = cx1 * cell < lw ? cx1 * cell : lw;
@@ -85,15 +95,22 @@ static int lr_error(float *cell_err, uint8_t *err, int cells_w, int cells_h, int
                 for (int x = hx0; x < hx1; x++)
                     col[x] = 0;
                 for (int k = 0; k < f.taps; k++) {
-                    const uint8_t *row = hr + (ptrdiff_t)fsr_mirror(y0 + k, hh) * hr_stride;
+                    const uint8_t *row = (const uint8_t *)hr + (ptrdiff_t)fsr_mirror(y0 + k, hh) * hr_stride;
                     const float wk = f.w[k];
-                    for (int x = hx0; x < hx1; x++)
-                        col[x] += wk * row[x];
+                    if (high) {
+                        const uint16_t *r16 = (const uint16_t *)(const void *)row;
+                        for (int x = hx0; x < hx1; x++)
+                            col[x] += wk * r16[x];
+                    } else {
+                        for (int x = hx0; x < hx1; x++)
+                            col[x] += wk * row[x];
+                    }
                 }
                 /* horizontal pass, compared with the decoded LR row; the
                  * mirrored columns beyond [hx0, hx1) are inside the picture
                  * only at its edges, where hx0 = 0 or hx1 = hw */
-                const uint8_t *l = lr + (ptrdiff_t)y * lr_stride;
+                const uint8_t *l = (const uint8_t *)lr + (ptrdiff_t)y * lr_stride;
+                const uint16_t *l16 = high ? (const uint16_t *)(const void *)l : NULL;
                 for (int x = lx0; x < lx1; x++) {
                     const int x0 = x * scale + f.first;
                     float d = 0;
@@ -104,15 +121,18 @@ static int lr_error(float *cell_err, uint8_t *err, int cells_w, int cells_h, int
                         for (int k = 0; k < f.taps; k++)
                             d += f.w[k] * col[fsr_mirror(x0 + k, hw)];
                     }
-                    sum[x / cell - cx0] += fabsf(d - (float)l[x]);
-                    if (err)
-                        err[(size_t)y * lw + x] = fsr_lr_error_byte((float)l[x] - d);
+                    const float lv = (float)(high ? l16[x] : l[x]);
+                    sum[x / cell - cx0] += fabsf(d - lv);
+                    if (err8)
+                        err8[(size_t)y * lw + x] = fsr_lr_error_byte(lv - d);
+                    if (err16)
+                        err16[(size_t)y * lw + x] = fsr_lr_error_q16(lv - d, depth);
                 }
             }
             if (cell_err)
                 for (int cx = cx0; cx < cx1; cx++) {
                     const int n = ((cx + 1) * cell > lw ? lw - cx * cell : cell) * (ly1 - cy * cell);
-                    cell_err[cy * cells_w + cx] = (float)(sum[cx - cx0] / n);
+                    cell_err[cy * cells_w + cx] = (float)(sum[cx - cx0] / n / unit);
                 }
         }
         free(col);
@@ -127,15 +147,15 @@ int fsr_lr_consistency_cells(float *cell_err, int cells_w, int cells_h, int cell
 {
     if (!cell_err)
         return fsr_error(FSR_ERR(EINVAL), "lr consistency: NULL argument");
-    return lr_error(cell_err, NULL, cells_w, cells_h, cell, hr, hr_stride, lr, lr_stride, lw, lh, scale, cx0, cy0,
-                    cx1, cy1);
+    return lr_error(cell_err, NULL, NULL, cells_w, cells_h, cell, hr, hr_stride, lr, lr_stride, lw, lh, scale, cx0,
+                    cy0, cx1, cy1, 8);
 }
 
 int fsr_lr_error(float *cell_err, uint8_t *err, int cells_w, int cells_h, int cell, const uint8_t *hr,
                  ptrdiff_t hr_stride, const uint8_t *lr, ptrdiff_t lr_stride, int lw, int lh, int scale)
 {
-    return lr_error(cell_err, err, cells_w, cells_h, cell, hr, hr_stride, lr, lr_stride, lw, lh, scale, 0, 0,
-                    cells_w, cells_h);
+    return lr_error(cell_err, err, NULL, cells_w, cells_h, cell, hr, hr_stride, lr, lr_stride, lw, lh, scale, 0, 0,
+                    cells_w, cells_h, 8);
 }
 
 int fsr_back_project(uint8_t *hr, ptrdiff_t hr_stride, uint8_t *err, uint8_t *up, int lw, int lh, int scale,
@@ -179,4 +199,75 @@ int fsr_lr_consistency(float *cell_err, int cells_w, int cells_h, int cell, cons
 {
     return fsr_lr_consistency_cells(cell_err, cells_w, cells_h, cell, hr, hr_stride, lr, lr_stride, lw, lh, scale,
                                     0, 0, cells_w, cells_h);
+}
+
+/* ---- 16-bit pictures ---- */
+
+int fsr_lr_consistency_cells16(float *cell_err, int cells_w, int cells_h, int cell, const uint16_t *hr,
+                               ptrdiff_t hr_stride, const uint16_t *lr, ptrdiff_t lr_stride, int lw, int lh, int scale,
+                               int cx0, int cy0, int cx1, int cy1, int depth)
+{
+    if (!cell_err)
+        return fsr_error(FSR_ERR(EINVAL), "lr consistency: NULL argument");
+    return lr_error(cell_err, NULL, NULL, cells_w, cells_h, cell, hr, hr_stride, lr, lr_stride, lw, lh, scale, cx0,
+                    cy0, cx1, cy1, depth);
+}
+
+int fsr_lr_error16(float *cell_err, int16_t *err, int cells_w, int cells_h, int cell, const uint16_t *hr,
+                   ptrdiff_t hr_stride, const uint16_t *lr, ptrdiff_t lr_stride, int lw, int lh, int scale, int depth)
+{
+    return lr_error(cell_err, NULL, err, cells_w, cells_h, cell, hr, hr_stride, lr, lr_stride, lw, lh, scale, 0, 0,
+                    cells_w, cells_h, depth);
+}
+
+/* The error is upscaled as the byte one is, offset and all: biased by
+ * 32768 into uint16_t (in place, undone after) and upscaled by
+ * fsr_bicubic_plane16 at 16 bits, whose weights sum to one so the bias
+ * passes through (to a few thousandths of a quarter level); that is the
+ * threaded SIMD plane path, where fsr_bicubic_plane_s16 takes its
+ * per-pixel reference beyond 64 columns.  The clip at 0 and 65535 is
+ * reached only by errors near the clamp of fsr_lr_error_q16 at 15 and 16
+ * bits. */
+int fsr_back_project16(uint16_t *hr, ptrdiff_t hr_stride, int16_t *err, int16_t *up, int lw, int lh, int scale,
+                       const uint8_t *cell_skip, int cell, int depth)
+{
+    if (!hr || !err || !up)
+        return fsr_error(FSR_ERR(EINVAL), "back projection: NULL argument");
+    if (depth < 8 || depth > 16 || cell <= 0 || !fsr_scale_supported(scale) || lw <= 0 || lh <= 0 ||
+        lw > LRC_MAX_DIM / scale || lh > LRC_MAX_DIM / scale || hr_stride < (ptrdiff_t)lw * scale * 2)
+        return fsr_error(FSR_ERR(EINVAL), "back projection: bad arguments");
+    const int hw = lw * scale, hh = lh * scale, cw = (lw + cell - 1) / cell, max = (1 << depth) - 1;
+    const size_t n = (size_t)lw * lh;
+    if (cell_skip)
+        for (int y = 0; y < lh; y++)
+            for (int cx = 0; cx < cw; cx++)
+                if (cell_skip[(y / cell) * cw + cx]) {
+                    const int x0 = cx * cell, k = x0 + cell < lw ? cell : lw - x0;
+                    memset(err + (size_t)y * lw + x0, 0, sizeof(int16_t) * (size_t)k);
+                }
+    uint16_t *eu = (uint16_t *)err, *uu = (uint16_t *)up;
+    for (size_t i = 0; i < n; i++)
+        eu[i] = (uint16_t)(err[i] + 32768);
+    int ret = fsr_bicubic_plane16(uu, (ptrdiff_t)hw * 2, eu, (ptrdiff_t)lw * 2, lw, lh, scale, 65535);
+    for (size_t i = 0; i < n; i++)
+        err[i] = (int16_t)(eu[i] - 32768);
+    if (ret < 0)
+        return ret;
+    const int span = cell * scale;
+#pragma omp parallel for schedule(static) if ((long)hw * hh > 65536)
+    for (int y = 0; y < hh; y++) {
+        uint16_t *row = (uint16_t *)(void *)((uint8_t *)hr + (ptrdiff_t)y * hr_stride);
+        const uint16_t *u = uu + (size_t)y * hw;
+        const uint8_t *skip = cell_skip ? cell_skip + (size_t)(y / span) * cw : NULL;
+        for (int cx = 0; cx < cw; cx++) {
+            if (skip && skip[cx])
+                continue;
+            const int x1 = (cx + 1) * span < hw ? (cx + 1) * span : hw;
+            for (int x = cx * span; x < x1; x++) {
+                const int v = row[x] + fsr_lr_error_q16_value(u[x] - 32768);
+                row[x] = (uint16_t)(v < 0 ? 0 : v > max ? max : v);
+            }
+        }
+    }
+    return 0;
 }

@@ -73,6 +73,77 @@ static void horz_row_avx2(uint8_t *dst, const float *tmp, const FsrBicubicPhases
         fsr_bicubic_horz_row_c(dst + j * s, tmp + j, ph, n - j);
 }
 
+/* ---- 16-bit samples: the same float operations ---- */
+
+__attribute__((target("avx2,fma")))
+static void vert_row16_avx2(float *dst, const uint16_t *const rows[4], const float w[4], int n)
+{
+    const __m256 w0 = _mm256_set1_ps(w[0]), w1 = _mm256_set1_ps(w[1]);
+    const __m256 w2 = _mm256_set1_ps(w[2]), w3 = _mm256_set1_ps(w[3]);
+    int x = 0;
+#define LOAD8(r) _mm256_cvtepi32_ps(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)((r) + x))))
+    for (; x + 8 <= n; x += 8) {
+        __m256 acc = _mm256_mul_ps(w0, LOAD8(rows[0]));
+        acc = _mm256_add_ps(acc, _mm256_mul_ps(w1, LOAD8(rows[1])));
+        acc = _mm256_add_ps(acc, _mm256_mul_ps(w2, LOAD8(rows[2])));
+        acc = _mm256_add_ps(acc, _mm256_mul_ps(w3, LOAD8(rows[3])));
+        _mm256_storeu_ps(dst + x, acc);
+    }
+#undef LOAD8
+    if (x < n) {
+        const uint16_t *const rest[4] = { rows[0] + x, rows[1] + x, rows[2] + x, rows[3] + x };
+        fsr_bicubic_vert_row16_c(dst + x, rest, w, n - x);
+    }
+}
+
+/* 8 outputs of one phase as uint16_t: clipped as floats (so the integer
+ * conversion and the unsigned pack never saturate), rounded half up. */
+__attribute__((target("avx2,fma")))
+static inline __m128i horz_phase8_u16_avx2(const float *t, const float w[4], __m256 max)
+{
+    __m256 acc = _mm256_mul_ps(_mm256_set1_ps(w[0]), _mm256_loadu_ps(t));
+    acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(w[1]), _mm256_loadu_ps(t + 1)));
+    acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(w[2]), _mm256_loadu_ps(t + 2)));
+    acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(w[3]), _mm256_loadu_ps(t + 3)));
+    acc = _mm256_min_ps(_mm256_max_ps(acc, _mm256_setzero_ps()), max);
+    const __m256i i32 = _mm256_cvttps_epi32(_mm256_add_ps(acc, _mm256_set1_ps(0.5f)));
+    return _mm_packus_epi32(_mm256_castsi256_si128(i32), _mm256_extracti128_si256(i32, 1));
+}
+
+__attribute__((target("avx2,fma")))
+static void horz_row16_avx2(uint16_t *dst, const float *tmp, const FsrBicubicPhases *ph, int n, int bitdepth_max)
+{
+    const int s = ph->scale;
+    const __m256 max = _mm256_set1_ps((float)bitdepth_max);
+    int j = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m128i v[FSR_MAX_SCALE];
+        for (int p = 0; p < s; p++)
+            v[p] = horz_phase8_u16_avx2(tmp + j + ph->offset[p], ph->weight[p], max);
+        uint16_t *d = dst + j * s;
+        if (s == 2) {
+            _mm_storeu_si128((__m128i *)d, _mm_unpacklo_epi16(v[0], v[1]));
+            _mm_storeu_si128((__m128i *)(d + 8), _mm_unpackhi_epi16(v[0], v[1]));
+        } else if (s == 4) { /* pairs of phases 0,1 and 2,3 per column, then columns in twos */
+            const __m128i a = _mm_unpacklo_epi16(v[0], v[1]), a2 = _mm_unpackhi_epi16(v[0], v[1]);
+            const __m128i b = _mm_unpacklo_epi16(v[2], v[3]), b2 = _mm_unpackhi_epi16(v[2], v[3]);
+            _mm_storeu_si128((__m128i *)d, _mm_unpacklo_epi32(a, b));
+            _mm_storeu_si128((__m128i *)(d + 8), _mm_unpackhi_epi32(a, b));
+            _mm_storeu_si128((__m128i *)(d + 16), _mm_unpacklo_epi32(a2, b2));
+            _mm_storeu_si128((__m128i *)(d + 24), _mm_unpackhi_epi32(a2, b2));
+        } else {
+            uint16_t b[FSR_MAX_SCALE][8];
+            for (int p = 0; p < s; p++)
+                _mm_storeu_si128((__m128i *)b[p], v[p]);
+            for (int k = 0; k < 8; k++)
+                for (int p = 0; p < s; p++)
+                    d[k * s + p] = b[p][k];
+        }
+    }
+    if (j < n)
+        fsr_bicubic_horz_row16_c(dst + j * s, tmp + j, ph, n - j, bitdepth_max);
+}
+
 /* The residual-block kernel with the same float operations in AVX2: the
  * vertical pass 8 columns at a time, the horizontal pass 8 outputs of one
  * phase at a time from the mirrored column buffer. */
@@ -142,5 +213,7 @@ void fsr_bicubic_dsp_init_avx2(FsrBicubicDSP *dsp)
     dsp->vert_row = vert_row_avx2;
     dsp->horz_row = horz_row_avx2;
     dsp->block_s16 = block_s16_avx2;
+    dsp->vert_row16 = vert_row16_avx2;
+    dsp->horz_row16 = horz_row16_avx2;
 }
 #endif
