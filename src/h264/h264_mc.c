@@ -78,9 +78,8 @@ static int luma_sample(const RefSrc *r, int x, int y, int fx, int fy)
 /* 8-266 at chroma sample (xi, yi) with eighth-pel fraction (fx, fy) */
 static int chroma_sample(const RefSrc *r, int xi, int yi, int fx, int fy)
 {
-    return ((8 - fx) * (8 - fy) * px(r, xi, yi) + fx * (8 - fy) * px(r, xi + 1, yi) + (8 - fx) * fy * px(r, xi, yi + 1) +
-            fx * fy * px(r, xi + 1, yi + 1) + 32) >>
-           6;
+    return ((8 - fx) * (8 - fy) * px(r, xi, yi) + fx * (8 - fy) * px(r, xi + 1, yi) +
+            (8 - fx) * fy * px(r, xi, yi + 1) + fx * fy * px(r, xi + 1, yi + 1) + 32) >> 6;
 }
 
 void fsr_h264_mc_luma_ref(uint8_t *dst, ptrdiff_t ds, const FsrPlaneRef *ref, int x, int y, int mvx, int mvy, int w,

@@ -297,7 +297,8 @@ static void check_biweight_residual16(const FsrH264McDSP *c, const FsrH264McDSP 
             const int depth = depths[trial % 3], maxv = (1 << depth) - 1, sc = 1 << (depth - 8);
             random_block_pair16(p0, p1, depth, trial % 7 == 0 ? 2 : 0);
             const int w = 16 >> checkasm_rand_int(0, 3), h = 16 >> checkasm_rand_int(0, 3);
-            const int d = checkasm_rand_int(-1, 7), w0 = checkasm_rand_int(-128, 127), w1 = checkasm_rand_int(-128, 127);
+            const int d = checkasm_rand_int(-1, 7);
+            const int w0 = checkasm_rand_int(-128, 127), w1 = checkasm_rand_int(-128, 127);
             const int o0 = checkasm_rand_int(-128, 127) * sc, o1 = checkasm_rand_int(-128, 127) * sc;
             memset(a, 5, sizeof(a));
             memset(b, 5, sizeof(b));

@@ -1,8 +1,9 @@
 /* The AVX2 level of the LR H.264 motion compensation: the block code of
  * ../h264_mc_tmpl.h over the SSE2 rows of h264_mc_sse2.h and the 16-wide
- * 6-tap half-sample rows and 16-wide SATD below (only the luma, satd,
- * luma16 and residual16 entries differ from the SSE2 level in kernels; the others are compiled again with
- * the same rows).  Exact to the C entries (tests/checkasm and
+ * 6-tap half-sample rows and 16-wide SATD below, and the high-bit-depth
+ * 6-tap, average and residual rows (only the luma, satd, luma16 and
+ * residual16 entries differ from the SSE2 level; the others are compiled
+ * again with the same rows).  Exact to the C entries (tests/checkasm and
  * tests/test_h264_mc.c compare them); installed by fsr_h264_mc_dsp_init on CPUs with FSR_CPU_AVX2_FMA. */
 #if defined(__x86_64__)
 #include <immintrin.h>
