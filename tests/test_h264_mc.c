@@ -2,7 +2,8 @@
  * level this CPU has) against the per-sample reference of the standard on
  * random blocks at and beyond every edge, the weighting, SAD and residual
  * against their formulas, SATD against its matrix definition and known
- * values; no video needed. */
+ * values; the high-bit-depth entries likewise, against the 8-bit ones on
+ * a plane << 2 and on linear ramps; no video needed. */
 #include "testutil.h"
 
 #include <stdlib.h>
@@ -222,11 +223,207 @@ static void test_mc_matches_reference(void **state)
     assert_int_equal(a[0], 0);
 }
 
+/* ---- high bit depth ---- */
+
+enum { P16W = 48, P16H = 40, P16PAD = 32, B16W = P16W + 2 * P16PAD };
+
+/* replicated borders around a P16W x P16H plane of B16W-sample rows */
+static void replicate16(uint16_t *plane)
+{
+    for (int y = -P16PAD; y < P16H + P16PAD; y++)
+        for (int x = -P16PAD; x < P16W + P16PAD; x++)
+            plane[y * B16W + x] =
+                plane[(y < 0 ? 0 : y >= P16H ? P16H - 1 : y) * B16W + (x < 0 ? 0 : x >= P16W ? P16W - 1 : x)];
+}
+
+/* luma16, chroma16 against the per-sample references, biweight16 and
+ * residual16 against their formulas, on random 10-bit samples (and, in
+ * every fourth round of blocks, the 0/1023 extremes) */
+static void compare_mc16(const FsrH264McDSP *mc, uint32_t seed)
+{
+    static uint16_t padded[(P16H + 2 * P16PAD) * B16W];
+    uint16_t *plane = padded + P16PAD * B16W + P16PAD;
+    const int maxv = 1023;
+    uint16_t a[16 * 16], b[16 * 16];
+    const FsrPlaneRef clamped = { (const uint8_t *)plane, B16W * 2, P16W, P16H, 0 };
+    const FsrPlaneRef pad = { (const uint8_t *)plane, B16W * 2, P16W, P16H, P16PAD };
+    static const int sizes[3] = { 4, 8, 16 };
+    for (int round = 0; round < 4; round++) {
+        for (int y = 0; y < P16H; y++)
+            for (int x = 0; x < P16W; x++) {
+                const uint32_t r = tu_rand(&seed);
+                plane[y * B16W + x] = (uint16_t)(round == 3 ? (r & 1 ? maxv : 0) : (int)(r % (maxv + 1)));
+            }
+        replicate16(plane);
+        for (int s = 0; s < 9; s++)
+            for (int frac = 0; frac < 16; frac++)
+                for (int trial = 0; trial < 8; trial++) {
+                    const int w = sizes[s % 3], h = sizes[s / 3];
+                    const int x = (int)(tu_rand(&seed) % (P16W - 16 + 1)), y = (int)(tu_rand(&seed) % (P16H - 16 + 1));
+                    const int div = trial & 1 ? 1 : 8;
+                    const int mvx = ((int)(tu_rand(&seed) % 161) - 80) / div * 4 + (frac & 3);
+                    const int mvy = ((int)(tu_rand(&seed) % 161) - 80) / div * 4 + (frac >> 2);
+                    const FsrPlaneRef *ref = trial & 2 ? &pad : &clamped;
+                    fsr_h264_mc_luma16_ref(b, 32, &clamped, x, y, mvx, mvy, w, h, maxv);
+                    mc->luma16(a, 32, ref, x, y, mvx, mvy, w, h, maxv);
+                    for (int j = 0; j < h; j++)
+                        assert_memory_equal(a + j * 16, b + j * 16, (size_t)w * 2);
+                    /* chroma: eighth-pel, w, h in 2, 4, 8 */
+                    const int cw = w / 2, ch = h / 2, cmx = mvx * 2 + (trial & 1), cmy = mvy * 2 + ((trial >> 2) & 1);
+                    fsr_h264_mc_chroma16_ref(b, 32, &clamped, x / 2, y / 2, cmx, cmy, cw, ch, maxv);
+                    mc->chroma16(a, 32, ref, x / 2, y / 2, cmx, cmy, cw, ch, maxv);
+                    for (int j = 0; j < ch; j++)
+                        assert_memory_equal(a + j * 16, b + j * 16, (size_t)cw * 2);
+                }
+    }
+    uint16_t p0[16 * 16], p1[16 * 16], o[16 * 16];
+    int16_t res[16 * 16];
+    for (int trial = 0; trial < 200; trial++) {
+        for (int i = 0; i < 256; i++) {
+            p0[i] = (uint16_t)(tu_rand(&seed) % 1024);
+            p1[i] = trial & 1 ? p0[i] : (uint16_t)(tu_rand(&seed) % 1024);
+            if (trial % 8 == 6) {
+                p0[i] = p0[i] & 1 ? 1023 : 0;
+                p1[i] = p1[i] & 1 ? 1023 : 0;
+            }
+        }
+        const int w = trial & 2 ? 8 : trial & 8 ? 4 : 16, h = trial & 4 ? 8 : 16;
+        const int d = (int)(tu_rand(&seed) % 8), w0 = (int)(tu_rand(&seed) % 256) - 128,
+                  w1 = (int)(tu_rand(&seed) % 256) - 128, o0 = ((int)(tu_rand(&seed) % 256) - 128) * 4,
+                  o1 = ((int)(tu_rand(&seed) % 256) - 128) * 4;
+        /* 8-301 with offsets at the depth (o << 2 for 10 bits) */
+        mc->biweight16(o, p0, p1, 32, w, h, d, w0, w1, o0, o1, maxv);
+        unsigned sad = 0;
+        for (int j = 0; j < h; j++)
+            for (int i = 0; i < w; i++) {
+                int v = ((p0[j * 16 + i] * w0 + p1[j * 16 + i] * w1 + (1 << d)) >> (d + 1)) + ((o0 + o1 + 1) >> 1);
+                assert_int_equal(o[j * 16 + i], v < 0 ? 0 : v > maxv ? maxv : v);
+                sad += (unsigned)abs(p0[j * 16 + i] - p1[j * 16 + i]);
+            }
+        mc->biweight16(o, p0, p1, 32, w, h, -1, 1, 1, 0, 0, maxv);
+        for (int j = 0; j < h; j++)
+            for (int i = 0; i < w; i++)
+                assert_int_equal(o[j * 16 + i], (p0[j * 16 + i] + p1[j * 16 + i] + 1) >> 1);
+        /* in place (dst = p0) */
+        uint16_t q[16 * 16];
+        memcpy(q, p0, sizeof(q));
+        mc->biweight16(q, q, p1, 32, w, h, d, w0, w1, o0, o1, maxv);
+        mc->biweight16(o, p0, p1, 32, w, h, d, w0, w1, o0, o1, maxv);
+        for (int j = 0; j < h; j++)
+            assert_memory_equal(q + j * 16, o + j * 16, (size_t)w * 2);
+        /* residual: o counted in int16_t elements (16), d and p in bytes */
+        memset(res, 0x55, sizeof(res));
+        assert_int_equal(mc->residual16(res, 16, p0, 32, p1, 32, w, h), sad);
+        for (int j = 0; j < 16; j++)
+            for (int i = 0; i < 16; i++)
+                assert_int_equal(res[j * 16 + i], i < w && j < h ? p0[j * 16 + i] - p1[j * 16 + i] : 0x5555);
+    }
+}
+
+/* A 10-bit plane that is an 8-bit one << 2 predicts, at integer positions,
+ * exactly the 8-bit prediction << 2.  Half-sample positions (b, h, j)
+ * differ by the rounding: with T the 8-bit 6-tap sum (J the two-pass one),
+ * the 10-bit b is floor((T + 4) / 8) against 4 floor((T + 16) / 32) (j:
+ * floor((J + 128) / 256) against 4 floor((J + 512) / 1024)): within 2,
+ * and within 3 where the 8-bit one clips at 255 (1020 against up to 1023).
+ * Quarter positions, averages of two such, within 5. */
+static void check_mc16_vs_8bit(const FsrH264McDSP *mc, uint32_t seed)
+{
+    static uint16_t padded[(P16H + 2 * P16PAD) * B16W];
+    uint16_t *plane = padded + P16PAD * B16W + P16PAD;
+    uint8_t plane8[P16H * P16W];
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < P16H * P16W; i++) {
+            const uint32_t r = tu_rand(&seed);
+            plane8[i] = (uint8_t)(round ? (r & 1 ? 255 : 0) : r);
+            plane[i / P16W * B16W + i % P16W] = (uint16_t)(plane8[i] << 2);
+        }
+        replicate16(plane);
+        const FsrPlaneRef r8 = { plane8, P16W, P16W, P16H, 0 };
+        const FsrPlaneRef r16 = { (const uint8_t *)plane, B16W * 2, P16W, P16H, P16PAD };
+        int worst[16] = { 0 };
+        for (int frac = 0; frac < 16; frac++)
+            for (int trial = 0; trial < 40; trial++) {
+                uint8_t a8[16 * 16];
+                uint16_t a16[16 * 16];
+                const int w = 16 >> (trial % 3), h = 16 >> (trial / 3 % 3);
+                const int x = (int)(tu_rand(&seed) % (P16W - w + 1)), y = (int)(tu_rand(&seed) % (P16H - h + 1));
+                const int mvx = ((int)(tu_rand(&seed) % 41) - 20) * 4 + (frac & 3);
+                const int mvy = ((int)(tu_rand(&seed) % 41) - 20) * 4 + (frac >> 2);
+                mc->luma(a8, 16, &r8, x, y, mvx, mvy, w, h);
+                mc->luma16(a16, 32, &r16, x, y, mvx, mvy, w, h, 1023);
+                for (int j = 0; j < h; j++)
+                    for (int i = 0; i < w; i++) {
+                        const int d = abs(a16[j * 16 + i] - (a8[j * 16 + i] << 2));
+                        const int half = frac == 2 || frac == 8 || frac == 10;
+                        const int bound = frac == 0 ? 0 : half ? (a8[j * 16 + i] == 255 ? 3 : 2) : 5;
+                        if (d > bound)
+                            fail_msg("phase %d at (%d,%d)+(%d,%d): 10-bit %d, 8-bit %d << 2", frac, x + i, y + j, mvx,
+                                     mvy, a16[j * 16 + i], a8[j * 16 + i]);
+                        if (d > worst[frac])
+                            worst[frac] = d;
+                    }
+            }
+        /* the bounds are met, and the rounding does show at half positions */
+        assert_int_equal(worst[0], 0);
+        if (round == 0)
+            assert_true(worst[2] > 0 && worst[8] > 0 && worst[10] > 0);
+    }
+}
+
+/* At every quarter-sample phase the prediction of a linear ramp (gradients
+ * multiples of 4, so that every quarter position holds an integer; far
+ * enough from the edges and from 0 and bitdepth_max that neither clamping
+ * nor clipping acts) is the ramp shifted by the vector. */
+static void check_mc16_ramp(const FsrH264McDSP *mc)
+{
+    enum { RW = 64, RH = 64 };
+    static uint16_t ramp[RW * RH];
+    static const int grads[3][3] = { { 100, 4, 8 }, { 900, -4, 0 }, { 2000, 12, -16 } };
+    for (int g = 0; g < 3; g++) {
+        const int c = grads[g][0], gx = grads[g][1], gy = grads[g][2], depth = g == 2 ? 12 : 10;
+        for (int y = 0; y < RH; y++)
+            for (int x = 0; x < RW; x++)
+                ramp[y * RW + x] = (uint16_t)(c + gx * x + gy * y);
+        const FsrPlaneRef rp = { (const uint8_t *)ramp, RW * 2, RW, RH, 0 };
+        uint16_t a[16 * 16];
+        for (int frac = 0; frac < 16; frac++)
+            for (int ip = -3; ip <= 3; ip++) {
+                const int mvx = ip * 4 + (frac & 3), mvy = -ip * 4 + (frac >> 2), x = 24, y = 24;
+                mc->luma16(a, 32, &rp, x, y, mvx, mvy, 16, 16, (1 << depth) - 1);
+                for (int j = 0; j < 16; j++)
+                    for (int i = 0; i < 16; i++)
+                        assert_int_equal(a[j * 16 + i], c + gx * (x + i) + gy * (y + j) + (gx * mvx + gy * mvy) / 4);
+            }
+    }
+}
+
+static void test_mc16(void **state)
+{
+    (void)state;
+    const unsigned flags = fsr_cpu_flags();
+    FsrH264McDSP c;
+    fsr_h264_mc_dsp_init(&c, 0);
+    compare_mc16(&c, 201);
+    check_mc16_vs_8bit(&c, 301);
+    check_mc16_ramp(&c);
+    for (int i = 1; i < FSR_CPU_NB_LEVELS; i++) {
+        if ((flags & fsr_cpu_levels[i].flags) != fsr_cpu_levels[i].flags)
+            continue;
+        FsrH264McDSP mc;
+        fsr_h264_mc_dsp_init(&mc, fsr_cpu_levels[i].flags);
+        compare_mc16(&mc, 201 + (uint32_t)i);
+        check_mc16_vs_8bit(&mc, 301 + (uint32_t)i);
+        check_mc16_ramp(&mc);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mc_matches_reference),
         cmocka_unit_test(test_mc_simd_matches_reference),
+        cmocka_unit_test(test_mc16),
     };
     return tu_result(cmocka_run_group_tests_name("h264_mc", tests, NULL, NULL));
 }

@@ -11,34 +11,46 @@
 
 /* ---- plain C reference: each sample from its defining equations ---- */
 
-static int px(const FsrPlaneRef *r, int x, int y)
+/* A reference plane of either depth: 8-bit (maxv 255) or uint16_t samples
+ * (hbd, stride in bytes); Clip1 to [0, maxv]. */
+typedef struct RefSrc {
+    const FsrPlaneRef *r;
+    int hbd, maxv;
+} RefSrc;
+
+static int px(const RefSrc *s, int x, int y)
 {
-    return r->data[(ptrdiff_t)clampi(y, 0, r->h - 1) * r->stride + clampi(x, 0, r->w - 1)];
+    const FsrPlaneRef *r = s->r;
+    const uint8_t *row = r->data + (ptrdiff_t)clampi(y, 0, r->h - 1) * r->stride;
+    const int i = clampi(x, 0, r->w - 1);
+    return s->hbd ? ((const uint16_t *)(const void *)row)[i] : row[i];
 }
 
-/* unclipped 6-tap sums around (x + 1/2, y) and (x, y + 1/2) */
-static int tap_h(const FsrPlaneRef *r, int x, int y)
+/* unclipped 6-tap sums around (x + 1/2, y) and (x, y + 1/2) (32 bits: at
+ * 16 bits a sum reaches 42 * 65535) */
+static int tap_h(const RefSrc *r, int x, int y)
 {
     return px(r, x - 2, y) - 5 * px(r, x - 1, y) + 20 * px(r, x, y) + 20 * px(r, x + 1, y) - 5 * px(r, x + 2, y) +
            px(r, x + 3, y);
 }
 
-static int tap_v(const FsrPlaneRef *r, int x, int y)
+static int tap_v(const RefSrc *r, int x, int y)
 {
     return px(r, x, y - 2) - 5 * px(r, x, y - 1) + 20 * px(r, x, y) + 20 * px(r, x, y + 1) - 5 * px(r, x, y + 2) +
            px(r, x, y + 3);
 }
 
-static int half_h(const FsrPlaneRef *r, int x, int y) { return clip8((tap_h(r, x, y) + 16) >> 5); }
-static int half_v(const FsrPlaneRef *r, int x, int y) { return clip8((tap_v(r, x, y) + 16) >> 5); }
-static int half_c(const FsrPlaneRef *r, int x, int y)
+static int half_h(const RefSrc *r, int x, int y) { return clampi((tap_h(r, x, y) + 16) >> 5, 0, r->maxv); }
+static int half_v(const RefSrc *r, int x, int y) { return clampi((tap_v(r, x, y) + 16) >> 5, 0, r->maxv); }
+static int half_c(const RefSrc *r, int x, int y)
 {
+    /* j1 of 8-247 (at most 42 * 42 * 65535 at 16 bits: fits in 32) */
     int s = tap_h(r, x, y - 2) - 5 * tap_h(r, x, y - 1) + 20 * tap_h(r, x, y) + 20 * tap_h(r, x, y + 1) -
             5 * tap_h(r, x, y + 2) + tap_h(r, x, y + 3);
-    return clip8((s + 512) >> 10);
+    return clampi((s + 512) >> 10, 0, r->maxv);
 }
 
-static int luma_sample(const FsrPlaneRef *r, int x, int y, int fx, int fy)
+static int luma_sample(const RefSrc *r, int x, int y, int fx, int fy)
 {
     /* Table 8-12: G, b, h, j and their neighbours; quarter positions are
      * rounded-up averages of the two nearest integer/half samples. */
@@ -63,27 +75,54 @@ static int luma_sample(const FsrPlaneRef *r, int x, int y, int fx, int fy)
     }
 }
 
+/* 8-266 at chroma sample (xi, yi) with eighth-pel fraction (fx, fy) */
+static int chroma_sample(const RefSrc *r, int xi, int yi, int fx, int fy)
+{
+    return ((8 - fx) * (8 - fy) * px(r, xi, yi) + fx * (8 - fy) * px(r, xi + 1, yi) +
+            (8 - fx) * fy * px(r, xi, yi + 1) + fx * fy * px(r, xi + 1, yi + 1) + 32) >> 6;
+}
+
 void fsr_h264_mc_luma_ref(uint8_t *dst, ptrdiff_t ds, const FsrPlaneRef *ref, int x, int y, int mvx, int mvy, int w,
                           int h)
 {
+    const RefSrc r = { ref, 0, 255 };
     const int ix = x + (mvx >> 2), iy = y + (mvy >> 2), fx = mvx & 3, fy = mvy & 3;
     for (int j = 0; j < h; j++)
         for (int i = 0; i < w; i++)
-            dst[j * ds + i] = (uint8_t)luma_sample(ref, ix + i, iy + j, fx, fy);
+            dst[j * ds + i] = (uint8_t)luma_sample(&r, ix + i, iy + j, fx, fy);
+}
+
+void fsr_h264_mc_luma16_ref(uint16_t *dst, ptrdiff_t ds, const FsrPlaneRef *ref, int x, int y, int mvx, int mvy,
+                            int w, int h, int bitdepth_max)
+{
+    const RefSrc r = { ref, 1, bitdepth_max };
+    const int ix = x + (mvx >> 2), iy = y + (mvy >> 2), fx = mvx & 3, fy = mvy & 3;
+    for (int j = 0; j < h; j++) {
+        uint16_t *o = (uint16_t *)(void *)((uint8_t *)dst + j * ds);
+        for (int i = 0; i < w; i++)
+            o[i] = (uint16_t)luma_sample(&r, ix + i, iy + j, fx, fy);
+    }
 }
 
 /* Plain C reference of the chroma filter (8-266), per sample with clamping. */
 void fsr_h264_mc_chroma_ref(uint8_t *dst, ptrdiff_t ds, const FsrPlaneRef *ref, int x, int y, int mvx, int mvy, int w,
                             int h)
 {
-    const int fx = mvx & 7, fy = mvy & 7;
+    const RefSrc r = { ref, 0, 255 };
     for (int j = 0; j < h; j++)
-        for (int i = 0; i < w; i++) {
-            const int xi = x + (mvx >> 3) + i, yi = y + (mvy >> 3) + j;
-            dst[j * ds + i] = (uint8_t)(((8 - fx) * (8 - fy) * px(ref, xi, yi) + fx * (8 - fy) * px(ref, xi + 1, yi) +
-                                         (8 - fx) * fy * px(ref, xi, yi + 1) + fx * fy * px(ref, xi + 1, yi + 1) + 32) >>
-                                        6);
-        }
+        for (int i = 0; i < w; i++)
+            dst[j * ds + i] = (uint8_t)chroma_sample(&r, x + (mvx >> 3) + i, y + (mvy >> 3) + j, mvx & 7, mvy & 7);
+}
+
+void fsr_h264_mc_chroma16_ref(uint16_t *dst, ptrdiff_t ds, const FsrPlaneRef *ref, int x, int y, int mvx, int mvy,
+                              int w, int h, int bitdepth_max)
+{
+    const RefSrc r = { ref, 1, bitdepth_max };
+    for (int j = 0; j < h; j++) {
+        uint16_t *o = (uint16_t *)(void *)((uint8_t *)dst + j * ds);
+        for (int i = 0; i < w; i++)
+            o[i] = (uint16_t)chroma_sample(&r, x + (mvx >> 3) + i, y + (mvy >> 3) + j, mvx & 7, mvy & 7);
+    }
 }
 
 unsigned fsr_h264_satd_ref(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs, int w, int h)

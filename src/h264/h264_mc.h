@@ -14,6 +14,11 @@
 typedef void (*FsrH264McFn)(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *ref, int x, int y, int mvx,
                             int mvy, int w, int h);
 
+/* The high-bit-depth form: dst and ref's plane hold uint16_t samples,
+ * dst_stride and ref->stride in bytes; Clip1 to [0, bitdepth_max]. */
+typedef void (*FsrH264Mc16Fn)(uint16_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *ref, int x, int y, int mvx,
+                              int mvy, int w, int h, int bitdepth_max);
+
 /* The kernels (SSE2 rows and AVX2 6-tap filters where the CPU has them),
  * every version exact to the C one and the C one to the standard. */
 typedef struct FsrH264McDSP {
@@ -46,6 +51,29 @@ typedef struct FsrH264McDSP {
      * between SAD/2 and 8 SAD).  w and h must be multiples of 4 (up to 16):
      * callers compare blocks of other sizes (picture edges) by SAD. */
     unsigned (*satd)(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs, int w, int h);
+
+    /* High bit depth (9..16 bits; FsrPicture.depth > 8): uint16_t samples,
+     * native endian.  Strides of uint16_t sample planes (dst_stride, ds,
+     * ps, stride, and FsrPlaneRef.stride, whose data points at the uint16_t
+     * plane) are in BYTES, as FsrPicture's; the residual's os, like the
+     * 8-bit entry's, counts int16_t elements.  bitdepth_max = (1 << depth)
+     * - 1 is Clip1's upper bound.  Same filters and rounding as the 8-bit
+     * entries (the standard's equations do not depend on the depth but for
+     * Clip1); intermediate sums are kept in 32 bits. */
+    /* luma (8.4.2.2.1), w in 1..16 (4, 8, 16 fast), h <= 16 */
+    FsrH264Mc16Fn luma16;
+    /* chroma (8.4.2.2.2), w, h <= 8; bitdepth_max unused (the bilinear
+     * average of samples in range stays in range) */
+    FsrH264Mc16Fn chroma16;
+    /* as biweight, the result clipped to [0, bitdepth_max]; o0 and o1
+     * already scaled to the depth (o << (depth - 8) of H.264's high bit
+     * depth, 8-301) */
+    void (*biweight16)(uint16_t *dst, const uint16_t *p0, const uint16_t *p1, ptrdiff_t stride, int w, int h,
+                       int log2_denom, int w0, int w1, int o0, int o1, int bitdepth_max);
+    /* o = d - p (as int16_t: exact up to 15 bits), returns the SAD of the
+     * true differences */
+    unsigned (*residual16)(int16_t *o, ptrdiff_t os, const uint16_t *d, ptrdiff_t ds, const uint16_t *p,
+                           ptrdiff_t ps, int w, int h);
 } FsrH264McDSP;
 
 void fsr_h264_mc_dsp_init(FsrH264McDSP *dsp, unsigned cpu_flags);
@@ -64,6 +92,12 @@ void fsr_h264_mc_luma_ref(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef 
                           int mvy, int w, int h);
 void fsr_h264_mc_chroma_ref(uint8_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *ref, int x, int y, int mvx,
                             int mvy, int w, int h);
+
+/* The same at high bit depth (uint16_t samples, strides in bytes). */
+void fsr_h264_mc_luma16_ref(uint16_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *ref, int x, int y, int mvx,
+                            int mvy, int w, int h, int bitdepth_max);
+void fsr_h264_mc_chroma16_ref(uint16_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *ref, int x, int y, int mvx,
+                              int mvy, int w, int h, int bitdepth_max);
 
 /* Plain C reference of the satd entry: each coefficient of each 4x4 block
  * as the sum of H[u][i] H[v][j] d[i][j] over the 16 differences. */

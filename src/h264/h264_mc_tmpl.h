@@ -16,7 +16,9 @@
  *                sad_rows_sse2, residual_rows_sse2, satd_rows8_sse2
  *                (x86/h264_mc_sse2.h);
  *   AVX2:        h6_rows16_avx2, v6_rows16_avx2, c6_rows16_avx2,
- *                satd_rows16_avx2.
+ *                satd_rows16_avx2, and for the high-bit-depth entries
+ *                h6_rows_u16_avx2, v6_rows_u16_avx2, c6_rows_u16_avx2,
+ *                avg16_rows_avx2, residual16_rows_avx2.
  * It defines one static function per table entry and fill_entries(),
  * which installs them. */
 #ifndef H264_MC_LEVEL
@@ -415,6 +417,248 @@ static unsigned satd(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t
     return sum;
 }
 
+/* ---- high bit depth: uint16_t samples, 32-bit intermediate sums ----
+ * The same block logic as the 8-bit luma above; sample-plane strides are
+ * in bytes at the entries (h264_mc.h) and in elements inside.  The AVX2
+ * level brings its 8-lane 32-bit 6-tap rows (h6_rows_u16_avx2,
+ * v6_rows_u16_avx2, c6_rows_u16_avx2), avg16_rows_avx2 and
+ * residual16_rows_avx2 for blocks 8 or 16 wide. */
+
+static inline __attribute__((always_inline)) void avg16_rows(uint16_t *dst, ptrdiff_t ds, const uint16_t *a,
+                                                             ptrdiff_t as, const uint16_t *b, ptrdiff_t bs,
+                                                             const int w, int h)
+{
+#if H264_MC_LEVEL >= H264_MC_AVX2
+    if (w == 16 || w == 8) {
+        avg16_rows_avx2(dst, ds, a, as, b, bs, w, h);
+        return;
+    }
+#endif
+    for (int j = 0; j < h; j++)
+        for (int i = 0; i < w; i++)
+            dst[j * ds + i] = (uint16_t)((a[j * as + i] + b[j * bs + i] + 1) >> 1);
+}
+
+static inline __attribute__((always_inline)) void copy16_rows(uint16_t *restrict dst, ptrdiff_t ds,
+                                                              const uint16_t *a, ptrdiff_t as, const int w, int h)
+{
+    for (int j = 0; j < h; j++)
+        memcpy(dst + j * ds, a + j * as, (size_t)w * sizeof(uint16_t));
+}
+
+/* dst and src strides in elements; src has 2 samples before and 3 after
+ * the block on both axes */
+static inline __attribute__((always_inline)) void mc_luma16_block(uint16_t *restrict dst, ptrdiff_t ds,
+                                                                  const uint16_t *src, ptrdiff_t ss, int fx, int fy,
+                                                                  const int w, int h, int maxv)
+{
+    uint16_t hb[WIN * WIN], hv[WIN * WIN], hc[16 * 16];
+    int32_t tmp[WIN * WIN];
+    const int need_b = fx != 0;
+    const int need_v = fy != 0 && fx != 2;
+    const int need_c = (fx == 2 && fy != 0) || (fy == 2 && fx != 0);
+    const int simd = H264_MC_LEVEL >= H264_MC_AVX2 && (w == 16 || w == 8);
+    if (need_b || need_c) {
+        const int r0 = need_c ? -2 : 0, r1 = need_c ? h + 3 : h + 1;
+#if H264_MC_LEVEL >= H264_MC_AVX2
+        if (simd)
+            h6_rows_u16_avx2(tmp + (r0 + 2) * WIN, hb + (r0 + 2) * WIN, src + r0 * ss, ss, r1 - r0, w, maxv);
+#endif
+        for (int j = simd ? r1 : r0; j < r1; j++) {
+            const uint16_t *s = src + j * ss;
+            int32_t *restrict t = tmp + (j + 2) * WIN;
+            uint16_t *restrict o = hb + (j + 2) * WIN;
+            for (int i = 0; i < w; i++) {
+                const int v = s[i - 2] - 5 * s[i - 1] + 20 * s[i] + 20 * s[i + 1] - 5 * s[i + 2] + s[i + 3];
+                t[i] = v;
+                o[i] = (uint16_t)clampi((v + 16) >> 5, 0, maxv);
+            }
+        }
+    }
+    if (need_v) {
+#if H264_MC_LEVEL >= H264_MC_AVX2
+        if (simd)
+            v6_rows_u16_avx2(hv, src, ss, h, w, maxv);
+#endif
+        for (int j = 0; j < h; j++) {
+            const uint16_t *s = src + j * ss;
+            uint16_t *restrict o = hv + j * WIN;
+            /* column w: m of the last column */
+            for (int i = simd ? w : 0; i <= w; i++) {
+                const int v =
+                    s[i - 2 * ss] - 5 * s[i - ss] + 20 * s[i] + 20 * s[i + ss] - 5 * s[i + 2 * ss] + s[i + 3 * ss];
+                o[i] = (uint16_t)clampi((v + 16) >> 5, 0, maxv);
+            }
+        }
+    }
+    if (need_c) {
+#if H264_MC_LEVEL >= H264_MC_AVX2
+        if (simd)
+            c6_rows_u16_avx2(hc, tmp + 2 * WIN, h, w, maxv);
+#endif
+        for (int j = 0; j < (simd ? 0 : h); j++) {
+            const int32_t *t = tmp + (j + 2) * WIN;
+            uint16_t *restrict o = hc + j * 16;
+            for (int i = 0; i < w; i++) {
+                const int v =
+                    t[i - 2 * WIN] - 5 * t[i - WIN] + 20 * t[i] + 20 * t[i + WIN] - 5 * t[i + 2 * WIN] + t[i + 3 * WIN];
+                o[i] = (uint16_t)clampi((v + 512) >> 10, 0, maxv);
+            }
+        }
+    }
+    const uint16_t *B = hb + 2 * WIN, *S = hb + 3 * WIN, *V = hv, *M = hv + 1;
+    switch (fy * 4 + fx) {
+    case 0: copy16_rows(dst, ds, src, ss, w, h); break;
+    case 1: avg16_rows(dst, ds, src, ss, B, WIN, w, h); break;
+    case 2: copy16_rows(dst, ds, B, WIN, w, h); break;
+    case 3: avg16_rows(dst, ds, src + 1, ss, B, WIN, w, h); break;
+    case 4: avg16_rows(dst, ds, src, ss, V, WIN, w, h); break;
+    case 5: avg16_rows(dst, ds, B, WIN, V, WIN, w, h); break;
+    case 6: avg16_rows(dst, ds, B, WIN, hc, 16, w, h); break;
+    case 7: avg16_rows(dst, ds, B, WIN, M, WIN, w, h); break;
+    case 8: copy16_rows(dst, ds, V, WIN, w, h); break;
+    case 9: avg16_rows(dst, ds, V, WIN, hc, 16, w, h); break;
+    case 10: copy16_rows(dst, ds, hc, 16, w, h); break;
+    case 11: avg16_rows(dst, ds, hc, 16, M, WIN, w, h); break;
+    case 12: avg16_rows(dst, ds, src + ss, ss, V, WIN, w, h); break;
+    case 13: avg16_rows(dst, ds, V, WIN, S, WIN, w, h); break;
+    case 14: avg16_rows(dst, ds, hc, 16, S, WIN, w, h); break;
+    default: avg16_rows(dst, ds, M, WIN, S, WIN, w, h); break;
+    }
+}
+
+static void luma16(uint16_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *ref, int x, int y, int mvx, int mvy, int w,
+                   int h, int maxv)
+{
+    const int ix = x + (mvx >> 2), iy = y + (mvy >> 2), fx = mvx & 3, fy = mvy & 3;
+    const ptrdiff_t rs = ref->stride / (ptrdiff_t)sizeof(uint16_t), ds = dst_stride / (ptrdiff_t)sizeof(uint16_t);
+    const uint16_t *data = (const uint16_t *)(const void *)ref->data;
+    uint16_t edge[WIN * WIN];
+    const uint16_t *src;
+    ptrdiff_t ss;
+    const int pad = ref->pad;
+    if (ix - 2 >= -pad && iy - 2 >= -pad && ix + w + 3 <= ref->w + pad && iy + h + 3 <= ref->h + pad) {
+        src = data + (ptrdiff_t)iy * rs + ix;
+        ss = rs;
+    } else {
+        /* the (w + 5) x (h + 5) window, clamped to the plane */
+        const int x0 = ix - 2, n = w + 5;
+        for (int j = 0; j < h + 5; j++) {
+            const uint16_t *r = data + (ptrdiff_t)clampi(iy - 2 + j, 0, ref->h - 1) * rs;
+            uint16_t *e = edge + j * WIN;
+            for (int i = 0; i < n; i++)
+                e[i] = r[clampi(x0 + i, 0, ref->w - 1)];
+        }
+        src = edge + 2 * WIN + 2;
+        ss = WIN;
+    }
+    if (w == 16)
+        mc_luma16_block(dst, ds, src, ss, fx, fy, 16, h, maxv);
+    else if (w == 8)
+        mc_luma16_block(dst, ds, src, ss, fx, fy, 8, h, maxv);
+    else if (w == 4)
+        mc_luma16_block(dst, ds, src, ss, fx, fy, 4, h, maxv);
+    else
+        mc_luma16_block(dst, ds, src, ss, fx, fy, w, h, maxv);
+}
+
+static inline __attribute__((always_inline)) void mc_chroma16_block(uint16_t *restrict dst, ptrdiff_t ds,
+                                                                    const uint16_t *src, ptrdiff_t ss, int fx, int fy,
+                                                                    const int w, int h)
+{
+    const int a = (8 - fx) * (8 - fy), b = fx * (8 - fy), c = (8 - fx) * fy, d = fx * fy;
+    for (int j = 0; j < h; j++) {
+        const uint16_t *s = src + j * ss;
+        for (int i = 0; i < w; i++)
+            dst[j * ds + i] = (uint16_t)((a * s[i] + b * s[i + 1] + c * s[i + ss] + d * s[i + ss + 1] + 32) >> 6);
+    }
+}
+
+static void chroma16(uint16_t *dst, ptrdiff_t dst_stride, const FsrPlaneRef *ref, int x, int y, int mvx, int mvy,
+                     int w, int h, int maxv)
+{
+    (void)maxv;
+    const int ix = x + (mvx >> 3), iy = y + (mvy >> 3), fx = mvx & 7, fy = mvy & 7;
+    const ptrdiff_t rs = ref->stride / (ptrdiff_t)sizeof(uint16_t), ds = dst_stride / (ptrdiff_t)sizeof(uint16_t);
+    const uint16_t *data = (const uint16_t *)(const void *)ref->data;
+    uint16_t edge[9 * 9];
+    const uint16_t *src;
+    ptrdiff_t ss;
+    const int pad = ref->pad;
+    if (ix >= -pad && iy >= -pad && ix + w + 1 <= ref->w + pad && iy + h + 1 <= ref->h + pad) {
+        src = data + (ptrdiff_t)iy * rs + ix;
+        ss = rs;
+    } else {
+        for (int j = 0; j < h + 1; j++) {
+            const uint16_t *r = data + (ptrdiff_t)clampi(iy + j, 0, ref->h - 1) * rs;
+            for (int i = 0; i < w + 1; i++)
+                edge[j * 9 + i] = r[clampi(ix + i, 0, ref->w - 1)];
+        }
+        src = edge;
+        ss = 9;
+    }
+    if (!fx && !fy)
+        copy16_rows(dst, ds, src, ss, w, h);
+    else if (w == 8)
+        mc_chroma16_block(dst, ds, src, ss, fx, fy, 8, h);
+    else if (w == 4)
+        mc_chroma16_block(dst, ds, src, ss, fx, fy, 4, h);
+    else
+        mc_chroma16_block(dst, ds, src, ss, fx, fy, w, h);
+}
+
+static void biweight16(uint16_t *dst, const uint16_t *p0, const uint16_t *p1, ptrdiff_t stride, int w, int h,
+                       int log2_denom, int w0, int w1, int o0, int o1, int maxv)
+{
+    const ptrdiff_t s = stride / (ptrdiff_t)sizeof(uint16_t);
+    if (log2_denom < 0) {
+        if (w == 16)
+            avg16_rows(dst, s, p0, s, p1, s, 16, h);
+        else if (w == 8)
+            avg16_rows(dst, s, p0, s, p1, s, 8, h);
+        else
+            avg16_rows(dst, s, p0, s, p1, s, w, h);
+        return;
+    }
+    const int o = (o0 + o1 + 1) >> 1;
+    for (int j = 0; j < h; j++)
+        for (int i = 0; i < w; i++)
+            dst[j * s + i] = (uint16_t)clampi(
+                ((p0[j * s + i] * w0 + p1[j * s + i] * w1 + (1 << log2_denom)) >> (log2_denom + 1)) + o, 0, maxv);
+}
+
+static inline __attribute__((always_inline)) unsigned residual16_block(int16_t *restrict o, ptrdiff_t os,
+                                                                       const uint16_t *d, ptrdiff_t ds,
+                                                                       const uint16_t *p, ptrdiff_t ps, const int w,
+                                                                       int h)
+{
+    unsigned sad = 0;
+    for (int j = 0; j < h; j++)
+        for (int i = 0; i < w; i++) {
+            const int v = d[j * ds + i] - p[j * ps + i];
+            o[j * os + i] = (int16_t)(uint16_t)v;
+            sad += (unsigned)abs(v);
+        }
+    return sad;
+}
+
+static unsigned residual16(int16_t *o, ptrdiff_t os, const uint16_t *d, ptrdiff_t ds_bytes, const uint16_t *p,
+                           ptrdiff_t ps_bytes, int w, int h)
+{
+    const ptrdiff_t ds = ds_bytes / (ptrdiff_t)sizeof(uint16_t), ps = ps_bytes / (ptrdiff_t)sizeof(uint16_t);
+#if H264_MC_LEVEL >= H264_MC_AVX2
+    if (w == 16 || w == 8)
+        return residual16_rows_avx2(o, os, d, ds, p, ps, w, h);
+#endif
+    if (w == 16)
+        return residual16_block(o, os, d, ds, p, ps, 16, h);
+    if (w == 8)
+        return residual16_block(o, os, d, ds, p, ps, 8, h);
+    if (w == 4)
+        return residual16_block(o, os, d, ds, p, ps, 4, h);
+    return residual16_block(o, os, d, ds, p, ps, w, h);
+}
+
 static void fill_entries(FsrH264McDSP *dsp)
 {
     dsp->luma = luma;
@@ -425,4 +669,8 @@ static void fill_entries(FsrH264McDSP *dsp)
     dsp->sad_below = sad_below;
     dsp->sad_avg_below = sad_avg_below;
     dsp->satd = satd;
+    dsp->luma16 = luma16;
+    dsp->chroma16 = chroma16;
+    dsp->biweight16 = biweight16;
+    dsp->residual16 = residual16;
 }

@@ -1,8 +1,9 @@
 /* The AVX2 level of the LR H.264 motion compensation: the block code of
  * ../h264_mc_tmpl.h over the SSE2 rows of h264_mc_sse2.h and the 16-wide
- * 6-tap half-sample rows and 16-wide SATD below (only the luma and satd
- * entries differ from the SSE2 level; the others are compiled again with
- * the same rows).  Exact to the C entries (tests/checkasm and
+ * 6-tap half-sample rows and 16-wide SATD below, and the high-bit-depth
+ * 6-tap, average and residual rows (only the luma, satd, luma16 and
+ * residual16 entries differ from the SSE2 level; the others are compiled
+ * again with the same rows).  Exact to the C entries (tests/checkasm and
  * tests/test_h264_mc.c compare them); installed by fsr_h264_mc_dsp_init on CPUs with FSR_CPU_AVX2_FMA. */
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -106,6 +107,125 @@ __attribute__((target("avx2"))) static unsigned satd_rows16_avx2(const uint8_t *
         const __m256i m = _mm256_add_epi16(abs_max_avx2(_mm256_add_epi16(c0, c1), _mm256_add_epi16(c2, c3)),
                                            abs_max_avx2(_mm256_sub_epi16(c0, c1), _mm256_sub_epi16(c2, c3)));
         acc = _mm256_add_epi32(acc, _mm256_madd_epi16(m, _mm256_set1_epi16(1)));
+    }
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+    s = _mm_add_epi32(s, _mm_srli_si128(s, 8));
+    s = _mm_add_epi32(s, _mm_srli_si128(s, 4));
+    return (unsigned)_mm_cvtsi128_si32(s);
+}
+
+/* High bit depth (uint16_t samples, strides in elements), 8 or 16 wide:
+ * 6-tap sums in 32-bit lanes, eight columns a vector (a sum reaches
+ * 42 * bitdepth_max, beyond 16 bits from 10 bits on; the centre pass
+ * 42 * 42 * bitdepth_max, within 32 bits up to 16). */
+__attribute__((target("avx2"))) static inline __m256i tap6_sum_epi32_avx2(__m256i a, __m256i b, __m256i c, __m256i d,
+                                                                          __m256i e, __m256i f)
+{
+    const __m256i be = _mm256_add_epi32(b, e), cd = _mm256_add_epi32(c, d);
+    __m256i v = _mm256_add_epi32(a, f);
+    v = _mm256_sub_epi32(v, _mm256_add_epi32(_mm256_slli_epi32(be, 2), be));
+    return _mm256_add_epi32(v, _mm256_add_epi32(_mm256_slli_epi32(cd, 4), _mm256_slli_epi32(cd, 2)));
+}
+
+__attribute__((target("avx2"))) static inline __m256i ld_u16x8_avx2(const uint16_t *s)
+{
+    return _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)s));
+}
+
+__attribute__((target("avx2"))) static inline __m256i tap6_u16_avx2(const uint16_t *s, ptrdiff_t step)
+{
+    return tap6_sum_epi32_avx2(ld_u16x8_avx2(s - 2 * step), ld_u16x8_avx2(s - step), ld_u16x8_avx2(s),
+                               ld_u16x8_avx2(s + step), ld_u16x8_avx2(s + 2 * step), ld_u16x8_avx2(s + 3 * step));
+}
+
+/* Clip1 of (v + (1 << (shift - 1))) >> shift into eight uint16_t */
+__attribute__((target("avx2"))) static inline void store_clip_u16_avx2(uint16_t *o, __m256i v, int shift,
+                                                                        __m256i maxv)
+{
+    v = _mm256_sra_epi32(_mm256_add_epi32(v, _mm256_set1_epi32(1 << (shift - 1))), _mm_cvtsi32_si128(shift));
+    v = _mm256_min_epi32(_mm256_max_epi32(v, _mm256_setzero_si256()), maxv);
+    /* packus works per 128-bit lane: quadwords 0 and 2 hold the eight */
+    const __m256i p = _mm256_permute4x64_epi64(_mm256_packus_epi32(v, v), 0x08);
+    _mm_storeu_si128((__m128i *)o, _mm256_castsi256_si128(p));
+}
+
+__attribute__((target("avx2"))) static void h6_rows_u16_avx2(int32_t *t, uint16_t *o, const uint16_t *s,
+                                                              ptrdiff_t ss, int rows, int w, int bitdepth_max)
+{
+    const __m256i maxv = _mm256_set1_epi32(bitdepth_max);
+    for (int j = 0; j < rows; j++)
+        for (int i = 0; i < w; i += 8) {
+            const __m256i v = tap6_u16_avx2(s + j * ss + i, 1);
+            _mm256_storeu_si256((__m256i *)(t + j * FSR_H264_MC_WIN + i), v);
+            store_clip_u16_avx2(o + j * FSR_H264_MC_WIN + i, v, 5, maxv);
+        }
+}
+
+__attribute__((target("avx2"))) static void v6_rows_u16_avx2(uint16_t *o, const uint16_t *s, ptrdiff_t ss, int rows,
+                                                              int w, int bitdepth_max)
+{
+    const __m256i maxv = _mm256_set1_epi32(bitdepth_max);
+    for (int j = 0; j < rows; j++)
+        for (int i = 0; i < w; i += 8)
+            store_clip_u16_avx2(o + j * FSR_H264_MC_WIN + i, tap6_u16_avx2(s + j * ss + i, ss), 5, maxv);
+}
+
+__attribute__((target("avx2"))) static void c6_rows_u16_avx2(uint16_t *o, const int32_t *t, int rows, int w,
+                                                              int bitdepth_max)
+{
+    const __m256i maxv = _mm256_set1_epi32(bitdepth_max);
+    enum { W = FSR_H264_MC_WIN };
+    for (int j = 0; j < rows; j++)
+        for (int i = 0; i < w; i += 8) {
+            const int32_t *c = t + j * W + i;
+            const __m256i v = tap6_sum_epi32_avx2(
+                _mm256_loadu_si256((const __m256i *)(c - 2 * W)), _mm256_loadu_si256((const __m256i *)(c - W)),
+                _mm256_loadu_si256((const __m256i *)c), _mm256_loadu_si256((const __m256i *)(c + W)),
+                _mm256_loadu_si256((const __m256i *)(c + 2 * W)), _mm256_loadu_si256((const __m256i *)(c + 3 * W)));
+            store_clip_u16_avx2(o + j * 16 + i, v, 10, maxv);
+        }
+}
+
+/* (a + b + 1) >> 1 of uint16_t rows, 8 or 16 wide */
+__attribute__((target("avx2"))) static void avg16_rows_avx2(uint16_t *dst, ptrdiff_t ds, const uint16_t *a,
+                                                             ptrdiff_t as, const uint16_t *b, ptrdiff_t bs, int w,
+                                                             int h)
+{
+    if (w == 16)
+        for (int j = 0; j < h; j++)
+            _mm256_storeu_si256((__m256i *)(dst + j * ds),
+                                _mm256_avg_epu16(_mm256_loadu_si256((const __m256i *)(a + j * as)),
+                                                 _mm256_loadu_si256((const __m256i *)(b + j * bs))));
+    else
+        for (int j = 0; j < h; j++)
+            _mm_storeu_si128((__m128i *)(dst + j * ds), _mm_avg_epu16(_mm_loadu_si128((const __m128i *)(a + j * as)),
+                                                                      _mm_loadu_si128((const __m128i *)(b + j * bs))));
+}
+
+/* o = d - p in 16-bit lanes (wrapping as the C entry's int16_t store);
+ * the SAD from |d - p| = (d -sat p) | (p -sat d), exact at every depth,
+ * summed in 32-bit lanes */
+__attribute__((target("avx2"))) static unsigned residual16_rows_avx2(int16_t *o, ptrdiff_t os, const uint16_t *d,
+                                                                     ptrdiff_t ds, const uint16_t *p, ptrdiff_t ps,
+                                                                     int w, int h)
+{
+    const __m256i z = _mm256_setzero_si256();
+    __m256i acc = z;
+    for (int j = 0; j < h; j++) {
+        __m256i a, b;
+        if (w == 16) {
+            a = _mm256_loadu_si256((const __m256i *)(d + j * ds));
+            b = _mm256_loadu_si256((const __m256i *)(p + j * ps));
+            _mm256_storeu_si256((__m256i *)(o + j * os), _mm256_sub_epi16(a, b));
+        } else {
+            a = _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(d + j * ds)));
+            b = _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(p + j * ps)));
+            a = _mm256_inserti128_si256(a, _mm_setzero_si128(), 1);
+            b = _mm256_inserti128_si256(b, _mm_setzero_si128(), 1);
+            _mm_storeu_si128((__m128i *)(o + j * os), _mm256_castsi256_si128(_mm256_sub_epi16(a, b)));
+        }
+        const __m256i ad = _mm256_or_si256(_mm256_subs_epu16(a, b), _mm256_subs_epu16(b, a));
+        acc = _mm256_add_epi32(acc, _mm256_add_epi32(_mm256_unpacklo_epi16(ad, z), _mm256_unpackhi_epi16(ad, z)));
     }
     __m128i s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
     s = _mm_add_epi32(s, _mm_srli_si128(s, 8));
