@@ -118,15 +118,11 @@ int fsr_encode_thread_frame(FsrEncodeThread *t, const FsrPicture *hr, int64_t pt
     pthread_mutex_unlock(&t->mutex);
     if (ret)
         return ret;
-    if (!pic.buf || pic.w != hr->w || pic.h != hr->h) {
+    /* at the picture's own depth (8 or 10 bits a sample); the encoder
+     * converts to its output depth */
+    if ((ret = fsr_picture_copy(&pic, hr)) < 0) {
         fsr_picture_close(&pic);
-        if ((ret = fsr_picture_open(&pic, hr->w, hr->h)) < 0)
-            return ret;
-    }
-    for (int c = 0; c < 3; c++) {
-        const int w = c ? fsr_chroma_w(hr->w) : hr->w, h = c ? fsr_chroma_h(hr->h) : hr->h;
-        for (int y = 0; y < h; y++)
-            memcpy(pic.data[c] + y * pic.stride[c], hr->data[c] + y * hr->stride[c], w);
+        return ret;
     }
     pthread_mutex_lock(&t->mutex);
     Item *it = &t->items[(t->head + t->count) % MAX_ITEMS];
