@@ -747,6 +747,67 @@ static void test_encoder_depths(void **state)
     avformat_close_input(&infmt);
 }
 
+/* fastsr on the HDR10 clip (with an audio track): the output keeps the
+ * colour description and carries the mastering display and light level
+ * that only the clip's frames had (SEI), in the Matroska header and, with
+ * libx265, in its own SEI; the audio packets that came before the first
+ * frame are all there. */
+static void test_hdr_cli(void **state)
+{
+    (void)state;
+    if (!have_encoder("libx265"))
+        tu_skip("this FFmpeg lacks libx265");
+    const char *in = tu_tmp("hdr10a.mkv");
+    assert_int_equal(tu_run(out, sizeof(out), FFMPEG "-i %s -f lavfi -i sine=f=440:r=48000 -t 0.2 -map 0:v -map 1:a "
+                            "-c:v copy -c:a aac %s", tu_tmp("hdr10.mkv"), in), 0);
+    TuMediaInfo a, b;
+    assert_int_equal(tu_media_info(in, &a), 0);
+    static const char *const encoders[] = { "libx264", "libx265" };
+    for (int i = 0; i < 2; i++) {
+        const char *o = tu_tmp(i ? "hdr10a_x265.mkv" : "hdr10a_x264.mkv");
+        int rc = tu_run(out, sizeof(out), "%s " FAST " --encoder %s -y %s %s", fastsr(), encoders[i], in, o);
+        if (rc)
+            fail_msg("exit %d: %s", rc, out);
+        /* x265's own warning when fastsr does not ask for repeat-headers */
+        assert_null(strstr(out, "repeat-headers"));
+        assert_int_equal(tu_media_info(o, &b), 0);
+        assert_int_equal(b.frames, a.frames);
+        assert_int_equal(b.color_primaries, AVCOL_PRI_BT2020);
+        assert_int_equal(b.color_trc, AVCOL_TRC_SMPTE2084);
+        assert_int_equal(b.colorspace, AVCOL_SPC_BT2020_NCL);
+        assert_int_equal(b.audio_packets, a.audio_packets);
+        assert_true(b.audio_hash == a.audio_hash);
+        /* after the decoder's 10-bit output is merged (the pipeline setting
+         * FsrEncoderSettings.depth from it), also:
+         *   assert_int_equal(par->format, AV_PIX_FMT_YUV420P10LE); */
+        AVCodecParameters *par = avcodec_parameters_alloc();
+        AVFormatContext *fmt = NULL;
+        AVStream *st = NULL;
+        AVFrame *f = first_frame(o, par, &st, &fmt);
+        assert_non_null(f);
+        const AVMasteringDisplayMetadata *md =
+            (const void *)av_stream_get_side_data(st, AV_PKT_DATA_MASTERING_DISPLAY_METADATA, NULL);
+        const AVContentLightMetadata *cl = (const void *)av_stream_get_side_data(st, AV_PKT_DATA_CONTENT_LIGHT_LEVEL,
+                                                                                NULL);
+        assert_non_null(md);
+        assert_non_null(cl);
+        assert_same_q(md->max_luminance, av_make_q(1000, 1), 10000);
+        assert_same_q(md->min_luminance, av_make_q(50, 10000), 10000);
+        assert_same_q(md->display_primaries[0][0], av_make_q(34000, 50000), 50000);
+        assert_int_equal(cl->MaxCLL, 1000);
+        assert_int_equal(cl->MaxFALL, 400);
+        if (i == 1) { /* FFmpeg 5.1's H.264 decoder does not export the SEI */
+            FsrHdrMeta got = { 0 };
+            assert_int_equal(fsr_hdr_meta_from_frame(&got, f), 1);
+            assert_same_mastering(&got.mastering, md);
+            assert_int_equal(got.light.MaxCLL, 1000);
+        }
+        av_frame_free(&f);
+        avformat_close_input(&fmt);
+        avcodec_parameters_free(&par);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -760,6 +821,7 @@ int main(void)
         cmocka_unit_test(test_ten_bit_input),
         cmocka_unit_test(test_encoder_hdr10),
         cmocka_unit_test(test_encoder_depths),
+        cmocka_unit_test(test_hdr_cli),
     };
     return tu_result(cmocka_run_group_tests_name("io", tests, make_clips, NULL));
 }

@@ -34,6 +34,14 @@ struct FsrEncoder {
     int64_t last_pts;
     int64_t frames;
     int header_written, finished, is_image;
+    /* An HDR input whose stream does not say its HDR metadata: the header
+     * waits for the first decoded frame (fsr_encoder_first_frame), which
+     * may reopen the video encoder with what the frame says; copied packets
+     * wait in `held` meanwhile. */
+    int wait_first;
+    FsrEncoderSettings settings; /* for that reopening (first_frame NULL) */
+    AVPacket **held;
+    int nb_held, held_size;
     int to_stdout;        /* path "-": no temporary file, no rename */
     int64_t stdout_bytes;
     char tmp_path[PATH_MAX + 32];
@@ -363,7 +371,8 @@ static int set_hdr_options(AVCodecContext *c, const FsrEncoder *e, const FsrEnco
     char p[512];
     int n = 0;
     if (x265)
-        n += snprintf(p + n, sizeof(p) - n, "hdr10=1:%s",
+        /* (x265 turns repeat-headers on for HDR itself, with a warning) */
+        n += snprintf(p + n, sizeof(p) - n, "hdr10=1:repeat-headers=1:%s",
                       e->depth > 8 && c->color_trc == AVCOL_TRC_SMPTE2084 ? "hdr10-opt=1:" : "");
     if (mastering) {
         const AVMasteringDisplayMetadata *md = &m->mastering;
@@ -497,8 +506,7 @@ static int open_video_encoder(FsrEncoder *e, const FsrEncoderSettings *s)
         return ret;
     }
     av_dict_free(&opts);
-    e->video = avformat_new_stream(e->out, NULL);
-    if (!e->video)
+    if (!e->video && !(e->video = avformat_new_stream(e->out, NULL))) /* reopening: the stream stays */
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
     if ((ret = avcodec_parameters_from_context(e->video->codecpar, c)) < 0)
         return av_fail(e, ret, "cannot set up the video stream");
@@ -531,7 +539,8 @@ static int open_video_encoder(FsrEncoder *e, const FsrEncoderSettings *s)
         memcpy(dst, &m->light, sizeof(m->light));
     }
     e->frame = av_frame_alloc();
-    e->pkt = av_packet_alloc();
+    if (!e->pkt)
+        e->pkt = av_packet_alloc();
     if (!e->frame || !e->pkt)
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
     e->frame->format = c->pix_fmt;
@@ -611,6 +620,61 @@ static int add_copied_streams(FsrEncoder *e, const FsrEncoderSettings *s)
     return 0;
 }
 
+static int write_copied(FsrEncoder *e, AVPacket *pkt);
+
+static int write_header(FsrEncoder *e)
+{
+    AVDictionary *opts = NULL;
+    if (e->is_image && !strcmp(e->out->oformat->name, "image2"))
+        av_dict_set(&opts, "update", "1", 0); /* one file, not a numbered sequence */
+    int ret = avformat_write_header(e->out, &opts);
+    av_dict_free(&opts);
+    if (ret < 0)
+        return av_fail(e, ret, e->to_stdout ? "cannot write the output header (on stdout use --format matroska, "
+                                              "mpegts or yuv4mpegpipe)"
+                                            : "cannot write the output header");
+    e->header_written = 1;
+    e->wait_first = 0;
+    /* the packets that came before */
+    for (int i = 0; i < e->nb_held; i++) {
+        if (!ret)
+            ret = write_copied(e, e->held[i]);
+        av_packet_free(&e->held[i]);
+    }
+    e->nb_held = 0;
+    return ret;
+}
+
+/* Whether the frame's colour description fills something the encoder has
+ * unspecified. */
+static int colour_news(const AVCodecContext *c, const AVFrame *f)
+{
+    return (c->color_range == AVCOL_RANGE_UNSPECIFIED && f->color_range != AVCOL_RANGE_UNSPECIFIED) ||
+           (c->color_primaries == AVCOL_PRI_UNSPECIFIED && f->color_primaries != AVCOL_PRI_UNSPECIFIED) ||
+           (c->color_trc == AVCOL_TRC_UNSPECIFIED && f->color_trc != AVCOL_TRC_UNSPECIFIED) ||
+           (c->colorspace == AVCOL_SPC_UNSPECIFIED && f->colorspace != AVCOL_SPC_UNSPECIFIED) ||
+           (c->chroma_sample_location == AVCHROMA_LOC_UNSPECIFIED && f->chroma_location != AVCHROMA_LOC_UNSPECIFIED);
+}
+
+int fsr_encoder_first_frame(FsrEncoder *e, const AVFrame *frame)
+{
+    if (!e->wait_first || !frame)
+        return 0;
+    FsrHdrMeta m = e->hdr;
+    if (fsr_hdr_meta_from_frame(&m, frame) || colour_news(e->codec, frame)) {
+        /* nothing was encoded yet: the encoder opens again with them */
+        FsrEncoderSettings s = e->settings;
+        s.first_frame = frame;
+        avcodec_free_context(&e->codec);
+        av_frame_free(&e->frame);
+        memset(&e->hdr, 0, sizeof(e->hdr));
+        int ret = open_video_encoder(e, &s);
+        if (ret < 0)
+            return ret;
+    }
+    return write_header(e);
+}
+
 int fsr_encoder_open(FsrEncoder **pe, const FsrEncoderSettings *s)
 {
     *pe = NULL;
@@ -658,18 +722,15 @@ int fsr_encoder_open(FsrEncoder **pe, const FsrEncoderSettings *s)
             goto fail;
         }
     }
-    AVDictionary *opts = NULL;
-    if (e->is_image && !strcmp(of->name, "image2"))
-        av_dict_set(&opts, "update", "1", 0); /* one file, not a numbered sequence */
-    ret = avformat_write_header(e->out, &opts);
-    av_dict_free(&opts);
-    if (ret < 0) {
-        ret = av_fail(e, ret, e->to_stdout ? "cannot write the output header (on stdout use --format matroska, "
-                                             "mpegts or yuv4mpegpipe)"
-                                           : "cannot write the output header");
+    /* PQ or HLG without the mastering display and light level in the
+     * stream: they may be in the first frame (HEVC's SEI) */
+    const int trc = e->codec->color_trc;
+    e->settings = *s;
+    e->settings.first_frame = NULL;
+    e->wait_first = !e->is_image && (trc == AVCOL_TRC_SMPTE2084 || trc == AVCOL_TRC_ARIB_STD_B67) && !s->first_frame &&
+                    !(e->hdr.has_mastering && e->hdr.has_light);
+    if (!e->wait_first && (ret = write_header(e)) < 0)
         goto fail;
-    }
-    e->header_written = 1;
     *pe = e;
     return 0;
 fail:
@@ -733,6 +794,11 @@ static int to_depth(FsrPicture *dst, const FsrPicture *src, int depth)
 
 int fsr_encoder_write(FsrEncoder *e, const FsrPicture *pic, int64_t pts, int64_t duration)
 {
+    if (e->wait_first) {
+        int ret = write_header(e);
+        if (ret < 0)
+            return ret;
+    }
     if (pic->w != e->codec->width || pic->h != e->codec->height)
         return fsr_error(FSR_ERR(EINVAL), "encoder: picture is %dx%d, expected %dx%d", pic->w, pic->h,
                          e->codec->width, e->codec->height);
@@ -796,9 +862,28 @@ int fsr_encoder_copy_packet(FsrEncoder *e, AVPacket *pkt)
 {
     if (!e->stream_map || pkt->stream_index < 0 || pkt->stream_index >= e->nb_in_streams)
         return 0;
-    const int oi = e->stream_map[pkt->stream_index];
-    if (oi < 0)
+    if (e->stream_map[pkt->stream_index] < 0)
         return 0;
+    if (e->wait_first) {
+        if (e->nb_held == e->held_size) {
+            const int n = e->held_size ? 2 * e->held_size : 64;
+            AVPacket **h = realloc(e->held, sizeof(*h) * n);
+            if (!h)
+                return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+            e->held = h;
+            e->held_size = n;
+        }
+        if (!(e->held[e->nb_held] = av_packet_clone(pkt)))
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        e->nb_held++;
+        return 0;
+    }
+    return write_copied(e, pkt);
+}
+
+static int write_copied(FsrEncoder *e, AVPacket *pkt)
+{
+    const int oi = e->stream_map[pkt->stream_index];
     AVStream *ost = e->out->streams[oi];
     /* The muxer may have chosen another time base at write_header. */
     av_packet_rescale_ts(pkt, e->in_tb[pkt->stream_index], ost->time_base);
@@ -810,7 +895,10 @@ int fsr_encoder_copy_packet(FsrEncoder *e, AVPacket *pkt)
 
 int fsr_encoder_finish(FsrEncoder *e)
 {
-    int ret = avcodec_send_frame(e->codec, NULL);
+    int ret;
+    if (e->wait_first && (ret = write_header(e)) < 0)
+        return ret;
+    ret = avcodec_send_frame(e->codec, NULL);
     if (ret < 0 && ret != AVERROR_EOF)
         return av_fail(e, ret, "cannot flush the encoder");
     if ((ret = drain(e)) < 0)
@@ -868,6 +956,9 @@ void fsr_encoder_close(FsrEncoder **pe)
     av_packet_free(&e->pkt);
     sws_freeContext(e->sws);
     fsr_picture_close(&e->stage);
+    for (int i = 0; i < e->nb_held; i++)
+        av_packet_free(&e->held[i]);
+    free(e->held);
     free(e->stream_map);
     free(e->in_tb);
     free(e);

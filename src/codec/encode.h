@@ -41,7 +41,8 @@ typedef struct FsrEncoderSettings {
      * (AV_FRAME_DATA_MASTERING_DISPLAY_METADATA, _CONTENT_LIGHT_LEVEL) the
      * output carries, where the input stream's side data has none (HEVC
      * keeps them in SEI, which the decoder exports on the frames only).
-     * Only read during fsr_encoder_open. */
+     * Only read during fsr_encoder_open; the pipeline, which opens the
+     * encoder before decoding, uses fsr_encoder_first_frame instead. */
     const AVFrame *first_frame;
 } FsrEncoderSettings;
 
@@ -72,6 +73,16 @@ typedef struct FsrHdrMeta {
     AVMasteringDisplayMetadata mastering;
     AVContentLightMetadata light;
 } FsrHdrMeta;
+/* The input's first decoded frame, for inputs whose HDR metadata is in the
+ * frames only (HEVC SEI).  For a PQ or HLG input whose stream side data lacks
+ * the mastering display or light level, fsr_encoder_open leaves the header
+ * unwritten (copied packets wait) until this call, the first write or
+ * finish; when the frame adds HDR metadata or a colour description the
+ * stream left unspecified, the video encoder opens again with them (nothing
+ * was encoded yet).  The settings given to fsr_encoder_open (their strings
+ * and streams) must stay valid until then.  A no-op otherwise, and after
+ * the first write.  0 or a negative error. */
+int fsr_encoder_first_frame(FsrEncoder *enc, const AVFrame *frame);
 /* What the encoder carries (zeroed when nothing). */
 void fsr_encoder_hdr(const FsrEncoder *enc, FsrHdrMeta *meta);
 /* Adds to m what frame's side data has and m lacks; 1 when something was
