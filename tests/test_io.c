@@ -724,6 +724,20 @@ static void test_encoder_depths(void **state)
     assert_int_equal(par->format, AV_PIX_FMT_YUV420P10LE);
     assert_int_equal(g->format, AV_PIX_FMT_YUV420P10LE);
     av_frame_free(&g);
+
+    /* y4m: raw 10-bit pictures, every sample as it was */
+    es.path = o = tu_tmp("ten.y4m");
+    es.encoder = NULL;
+    es.preset = NULL;
+    es.crf = -1;
+    if (encode10(&es, 2) < 0)
+        fail_msg("%s", fsr_last_error());
+    g = first_frame(o, par, NULL, NULL);
+    assert_non_null(g);
+    assert_int_equal(g->format, AV_PIX_FMT_YUV420P10LE);
+    for (int x = 0; x < 64; x++)
+        assert_int_equal(((const uint16_t *)(g->data[2] + 7 * g->linesize[2]))[x / 2], pattern10(2, x / 2, 7, 0));
+    av_frame_free(&g);
     avcodec_parameters_free(&par);
 
     /* no 10-bit 4:2:0: one line at open, nothing written */

@@ -424,6 +424,10 @@ static int open_video_encoder(FsrEncoder *e, const FsrEncoderSettings *s)
     if (s->depth != 0 && s->depth != 8 && s->depth != 10)
         return fsr_error(FSR_ERR(EINVAL), "output depth %d bits not supported (8 or 10)", s->depth);
     e->depth = s->depth == 10 && !e->is_image ? 10 : 8;
+    /* y4m's 10-bit 4:2:0 (C420p10) is not in its original specification;
+     * x264, x265 and FFmpeg read it */
+    if (e->depth > 8 && !strcmp(of->name, "yuv4mpegpipe"))
+        e->out->strict_std_compliance = FF_COMPLIANCE_UNOFFICIAL;
     gather_hdr(&e->hdr, in, s->first_frame);
     c->width = s->width;
     c->height = s->height;
