@@ -40,6 +40,14 @@ struct FsrEncoder {
      * wait in `held` meanwhile. */
     int wait_first;
     FsrEncoderSettings settings; /* for that reopening (first_frame NULL) */
+    /* the colour description the encoder first opened with: reopening on
+     * the encoder thread does not read the decoder's context */
+    int have_colour;
+    enum AVColorRange range;
+    enum AVColorPrimaries primaries;
+    enum AVColorTransferCharacteristic trc;
+    enum AVColorSpace space;
+    enum AVChromaLocation chroma_loc;
     AVPacket **held;
     int nb_held, held_size;
     int to_stdout;        /* path "-": no temporary file, no rename */
@@ -190,11 +198,18 @@ static int pick_pix_fmt(const AVCodec *codec, int depth, enum AVPixelFormat *out
         /* 10 bits: 4:2:0 at 10 bits or nothing (a lossy conversion to
          * another format at this point would defeat the purpose) */
         *out = AV_PIX_FMT_YUV420P10;
-        for (const enum AVPixelFormat *p = list; p && *p != AV_PIX_FMT_NONE; p++)
+        int p010 = 0;
+        for (const enum AVPixelFormat *p = list; p && *p != AV_PIX_FMT_NONE; p++) {
             if (*p == AV_PIX_FMT_YUV420P10)
                 return 0;
+            p010 |= *p == AV_PIX_FMT_P010;
+        }
         if (!list)
             return 0; /* raw video takes any format */
+        if (p010) {
+            *out = AV_PIX_FMT_P010; /* the hardware encoders' 10-bit 4:2:0: the same samples, interleaved by sws */
+            return 0;
+        }
         return fsr_error(FSR_ERR_UNSUPPORTED, "%s has no 10-bit 4:2:0 format; choose libx265, libx264, libsvtav1 or "
                          "libvpx-vp9, or --output-depth 8", codec->name);
     }
@@ -436,11 +451,19 @@ static int open_video_encoder(FsrEncoder *e, const FsrEncoderSettings *s)
     c->sample_aspect_ratio = in->sample_aspect_ratio.num ? in->sample_aspect_ratio : in->codecpar->sample_aspect_ratio;
     /* the decoder's (or the stream's) colour description, completed from
      * the first frame's where they leave something unspecified */
-    c->color_range = ic ? ic->color_range : ip->color_range;
-    c->color_primaries = ic ? ic->color_primaries : ip->color_primaries;
-    c->color_trc = ic ? ic->color_trc : ip->color_trc;
-    c->colorspace = ic ? ic->colorspace : ip->color_space;
-    c->chroma_sample_location = ic ? ic->chroma_sample_location : ip->chroma_location;
+    if (!e->have_colour) {
+        e->range = ic ? ic->color_range : ip->color_range;
+        e->primaries = ic ? ic->color_primaries : ip->color_primaries;
+        e->trc = ic ? ic->color_trc : ip->color_trc;
+        e->space = ic ? ic->colorspace : ip->color_space;
+        e->chroma_loc = ic ? ic->chroma_sample_location : ip->chroma_location;
+        e->have_colour = 1;
+    }
+    c->color_range = e->range;
+    c->color_primaries = e->primaries;
+    c->color_trc = e->trc;
+    c->colorspace = e->space;
+    c->chroma_sample_location = e->chroma_loc;
     const AVFrame *ff = s->first_frame;
     if (ff && c->color_range == AVCOL_RANGE_UNSPECIFIED)
         c->color_range = ff->color_range;
