@@ -1,7 +1,9 @@
 /* fastsr in people's workflows (issue 19): stdin and stdout pipes give the
  * same frames as files, a batch of inputs goes on past broken ones and says
  * how many failed, encoders other than libx264 take or refuse the rate
- * options with one clear line, and 10-bit input is read (as 8-bit). */
+ * options with one clear line, and 10-bit input is read (as 8-bit); the
+ * encoder writes 10-bit video with the input's colour description and HDR
+ * metadata, or rounds it to 8 bits. */
 #include "testutil.h"
 
 #include <dirent.h>
@@ -11,7 +13,10 @@
 #include <sys/stat.h>
 
 #include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/mastering_display_metadata.h>
 
+#include "encode.h"
 #include "mediainfo.h"
 
 static char out[65536];
@@ -474,6 +479,349 @@ static void test_ten_bit_input(void **state)
     assert_int_equal(b.frames, 10);
 }
 
+
+/* The x265 parameters of the HDR10 clip below, and the same values as
+ * libavutil holds them. */
+#define HDR_MASTER "G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,50)"
+#define HDR_CLL "1000,400"
+
+/* The first decoded video frame of path (its stream's parameters in *par,
+ * copied, when par is given), or NULL. */
+static AVFrame *first_frame(const char *path, AVCodecParameters *par, AVStream **keep_st, AVFormatContext **keep)
+{
+    AVFormatContext *fmt = NULL;
+    if (avformat_open_input(&fmt, path, NULL, NULL) < 0)
+        return NULL;
+    AVFrame *frame = NULL;
+    AVCodecContext *c = NULL;
+    AVPacket *pkt = av_packet_alloc();
+    const int si = avformat_find_stream_info(fmt, NULL) < 0 ? -1
+                   : av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
+    if (si < 0 || !pkt)
+        goto end;
+    const AVStream *st = fmt->streams[si];
+    if (par)
+        avcodec_parameters_copy(par, st->codecpar);
+    c = avcodec_alloc_context3(avcodec_find_decoder(st->codecpar->codec_id));
+    if (!c || avcodec_parameters_to_context(c, st->codecpar) < 0 || avcodec_open2(c, c->codec, NULL) < 0)
+        goto end;
+    frame = av_frame_alloc();
+    int got = 0, eof = 0;
+    while (frame && !got) {
+        if (!eof) {
+            int r = av_read_frame(fmt, pkt);
+            if (r < 0) {
+                eof = 1;
+                avcodec_send_packet(c, NULL);
+            } else {
+                if (pkt->stream_index == si)
+                    avcodec_send_packet(c, pkt);
+                av_packet_unref(pkt);
+            }
+        }
+        int r = avcodec_receive_frame(c, frame);
+        if (r == 0)
+            got = 1;
+        else if (r != AVERROR(EAGAIN))
+            break;
+    }
+    if (!got)
+        av_frame_free(&frame);
+end:
+    av_packet_free(&pkt);
+    avcodec_free_context(&c);
+    if (keep && frame) {
+        *keep = fmt;
+        *keep_st = fmt->streams[si];
+    } else {
+        avformat_close_input(&fmt);
+    }
+    return frame;
+}
+
+/* A 10-bit test pattern: every code value used, no two neighbours equal. */
+static int pattern10(int c, int x, int y, int i) { return (x * (13 + c) + y * 7 + i * 29 + c * 311) % 1024; }
+
+static void fill10(FsrPicture *pic, int i)
+{
+    for (int c = 0; c < 3; c++) {
+        const int w = c ? fsr_chroma_w(pic->w) : pic->w, h = c ? fsr_chroma_h(pic->h) : pic->h;
+        for (int y = 0; y < h; y++) {
+            uint16_t *row = (uint16_t *)(pic->data[c] + y * pic->stride[c]);
+            for (int x = 0; x < w; x++)
+                row[x] = (uint16_t)pattern10(c, x, y, i);
+        }
+    }
+}
+
+/* Writes n pictures of the pattern (at 10 bits) through an encoder opened
+ * with s; 0 or the encoder's error. */
+static int encode10(const FsrEncoderSettings *s, int n)
+{
+    FsrEncoder *enc = NULL;
+    int ret = fsr_encoder_open(&enc, s);
+    FsrPicture pic;
+    if (!ret)
+        ret = fsr_picture_open_depth(&pic, s->width, s->height, 10);
+    for (int i = 0; !ret && i < n; i++) {
+        fill10(&pic, i);
+        ret = fsr_encoder_write(enc, &pic, i * 40, 40);
+    }
+    if (enc && !ret)
+        ret = fsr_encoder_finish(enc);
+    if (enc)
+        fsr_picture_close(&pic);
+    fsr_encoder_close(&enc);
+    return ret;
+}
+
+static void assert_same_q(AVRational a, AVRational b, int unit)
+{
+    const long long ua = av_rescale_rnd(a.num, unit, a.den, AV_ROUND_NEAR_INF);
+    const long long ub = av_rescale_rnd(b.num, unit, b.den, AV_ROUND_NEAR_INF);
+    if (ua != ub)
+        fail_msg("%d/%d and %d/%d differ (%lld and %lld in 1/%d)", a.num, a.den, b.num, b.den, ua, ub, unit);
+}
+
+static void assert_same_mastering(const AVMasteringDisplayMetadata *a, const AVMasteringDisplayMetadata *b)
+{
+    assert_true(a->has_primaries && a->has_luminance && b->has_primaries && b->has_luminance);
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 2; j++)
+            assert_same_q(a->display_primaries[i][j], b->display_primaries[i][j], 50000);
+    assert_same_q(a->white_point[0], b->white_point[0], 50000);
+    assert_same_q(a->white_point[1], b->white_point[1], 50000);
+    assert_same_q(a->max_luminance, b->max_luminance, 10000);
+    assert_same_q(a->min_luminance, b->min_luminance, 10000);
+}
+
+/* The encoder at 10 bits: an HDR10 HEVC clip's colour description and HDR
+ * metadata (from its decoded frame) come out in the Matroska header and in
+ * libx265's SEI, and the 10-bit samples come out as they went in (x265
+ * lossless, the user's x265-params merged with fastsr's). */
+static void test_encoder_hdr10(void **state)
+{
+    (void)state;
+    if (!have_encoder("libx265"))
+        tu_skip("this FFmpeg lacks libx265");
+    const char *in = tu_tmp("hdr10.mkv");
+    assert_int_equal(tu_run(out, sizeof(out), FFMPEG "-f lavfi -i testsrc2=size=160x96:rate=25 -t 0.2 "
+                            "-pix_fmt yuv420p10le -c:v libx265 -color_primaries bt2020 -color_trc smpte2084 "
+                            "-colorspace bt2020nc -x265-params 'log-level=error:hdr10=1:master-display="
+                            HDR_MASTER ":max-cll=" HDR_CLL "' %s", in), 0);
+    AVFormatContext *infmt = NULL;
+    AVStream *inst = NULL;
+    AVFrame *f = first_frame(in, NULL, &inst, &infmt);
+    assert_non_null(f);
+    assert_int_equal(f->format, AV_PIX_FMT_YUV420P10LE);
+    FsrHdrMeta src = { 0 };
+    assert_int_equal(fsr_hdr_meta_from_frame(&src, f), 1);
+    assert_true(src.has_mastering && src.has_light);
+    assert_int_equal(src.light.MaxCLL, 1000);
+    assert_int_equal(src.light.MaxFALL, 400);
+    /* the clip's own stream has no HDR side data: the frame is the source */
+    assert_null(av_stream_get_side_data(inst, AV_PKT_DATA_MASTERING_DISPLAY_METADATA, NULL));
+
+    const char *o = tu_tmp("hdr10_enc.mkv");
+    const FsrEncoderSettings es = {
+        .path = o, .overwrite = 1, .width = 64, .height = 48, .in_video = inst, .in_video_index = inst->index,
+        .encoder = "libx265", .preset = "ultrafast", .encoder_opts = "x265-params=lossless=1\\:log-level=error",
+        .depth = 10, .first_frame = f, .crf = -1,
+    };
+    if (encode10(&es, 3) < 0)
+        fail_msg("%s", fsr_last_error());
+    av_frame_free(&f);
+    avformat_close_input(&infmt);
+
+    /* the container: Matroska's Colour element */
+    AVCodecParameters *par = avcodec_parameters_alloc();
+    AVStream *ost = NULL;
+    AVFormatContext *ofmt = NULL;
+    f = first_frame(o, par, &ost, &ofmt);
+    assert_non_null(f);
+    assert_int_equal(par->format, AV_PIX_FMT_YUV420P10LE);
+    assert_int_equal(par->color_primaries, AVCOL_PRI_BT2020);
+    assert_int_equal(par->color_trc, AVCOL_TRC_SMPTE2084);
+    assert_int_equal(par->color_space, AVCOL_SPC_BT2020_NCL);
+    assert_int_equal(par->color_range, AVCOL_RANGE_MPEG);
+    size_t size = 0;
+    const uint8_t *sd = av_stream_get_side_data(ost, AV_PKT_DATA_MASTERING_DISPLAY_METADATA, &size);
+    assert_non_null(sd);
+    assert_true(size >= sizeof(AVMasteringDisplayMetadata));
+    assert_same_mastering((const AVMasteringDisplayMetadata *)sd, &src.mastering);
+    sd = av_stream_get_side_data(ost, AV_PKT_DATA_CONTENT_LIGHT_LEVEL, &size);
+    assert_non_null(sd);
+    assert_int_equal(((const AVContentLightMetadata *)sd)->MaxCLL, 1000);
+    assert_int_equal(((const AVContentLightMetadata *)sd)->MaxFALL, 400);
+    /* the bitstream: x265's SEI, as the decoder exports it */
+    FsrHdrMeta got = { 0 };
+    assert_int_equal(fsr_hdr_meta_from_frame(&got, f), 1);
+    assert_true(got.has_mastering && got.has_light);
+    assert_same_mastering(&got.mastering, &src.mastering);
+    assert_int_equal(got.light.MaxCLL, 1000);
+    assert_int_equal(got.light.MaxFALL, 400);
+    assert_int_equal(f->color_trc, AVCOL_TRC_SMPTE2084);
+    /* the samples, losslessly */
+    assert_int_equal(f->format, AV_PIX_FMT_YUV420P10LE);
+    for (int c = 0; c < 3; c++)
+        for (int y = 0; y < (c ? 24 : 48); y++)
+            for (int x = 0; x < (c ? 32 : 64); x++) {
+                const int v = ((const uint16_t *)(f->data[c] + y * f->linesize[c]))[x];
+                if (v != pattern10(c, x, y, 0))
+                    fail_msg("plane %d (%d,%d): %d, expected %d", c, x, y, v, pattern10(c, x, y, 0));
+            }
+    av_frame_free(&f);
+    avcodec_parameters_free(&par);
+    avformat_close_input(&ofmt);
+}
+
+/* 10-bit pictures, 8-bit output: rounded (x+2)>>2 with no dither (libx264
+ * lossless shows every sample), the colour description still the input's;
+ * libx264 at 10 bits; and an encoder without a 10-bit 4:2:0 format refused
+ * with one line. */
+static void test_encoder_depths(void **state)
+{
+    (void)state;
+    if (!have_encoder("libx265"))
+        tu_skip("this FFmpeg lacks libx265");
+    av_log_set_level(AV_LOG_ERROR); /* libx264's statistics */
+    const char *in = tu_tmp("hdr10.mkv"); /* test_encoder_hdr10's */
+    AVFormatContext *infmt = NULL;
+    AVStream *inst = NULL;
+    AVFrame *f = first_frame(in, NULL, &inst, &infmt);
+    assert_non_null(f);
+    const char *o = tu_tmp("ten_to_8.mkv");
+    FsrEncoderSettings es = {
+        .path = o, .overwrite = 1, .width = 64, .height = 48, .in_video = inst, .in_video_index = inst->index,
+        .encoder = "libx264", .preset = "ultrafast", .crf = 0, .depth = 8, .first_frame = f,
+    };
+    if (encode10(&es, 2) < 0)
+        fail_msg("%s", fsr_last_error());
+    AVCodecParameters *par = avcodec_parameters_alloc();
+    AVFrame *g = first_frame(o, par, NULL, NULL);
+    assert_non_null(g);
+    assert_int_equal(par->format, AV_PIX_FMT_YUV420P);
+    assert_int_equal(par->color_trc, AVCOL_TRC_SMPTE2084);
+    assert_int_equal(par->color_primaries, AVCOL_PRI_BT2020);
+    for (int c = 0; c < 3; c++)
+        for (int y = 0; y < (c ? 24 : 48); y++)
+            for (int x = 0; x < (c ? 32 : 64); x++) {
+                const int v = g->data[c][y * g->linesize[c] + x];
+                int want = (pattern10(c, x, y, 0) + 2) >> 2;
+                want = want > 255 ? 255 : want;
+                if (v != want)
+                    fail_msg("plane %d (%d,%d): %d, expected %d", c, x, y, v, want);
+            }
+    av_frame_free(&g);
+
+    /* libx264 at 10 bits */
+    es.path = o = tu_tmp("ten_x264.mkv");
+    es.depth = 10;
+    if (encode10(&es, 2) < 0)
+        fail_msg("%s", fsr_last_error());
+    g = first_frame(o, par, NULL, NULL);
+    assert_non_null(g);
+    assert_int_equal(par->format, AV_PIX_FMT_YUV420P10LE);
+    assert_int_equal(g->format, AV_PIX_FMT_YUV420P10LE);
+    av_frame_free(&g);
+
+    /* y4m: raw 10-bit pictures, every sample as it was */
+    es.path = o = tu_tmp("ten.y4m");
+    es.encoder = NULL;
+    es.preset = NULL;
+    es.crf = -1;
+    if (encode10(&es, 2) < 0)
+        fail_msg("%s", fsr_last_error());
+    g = first_frame(o, par, NULL, NULL);
+    assert_non_null(g);
+    assert_int_equal(g->format, AV_PIX_FMT_YUV420P10LE);
+    for (int x = 0; x < 64; x++)
+        assert_int_equal(((const uint16_t *)(g->data[2] + 7 * g->linesize[2]))[x / 2], pattern10(2, x / 2, 7, 0));
+    av_frame_free(&g);
+    avcodec_parameters_free(&par);
+
+    /* no 10-bit 4:2:0: one line at open, nothing written */
+    static const char *const eight_only[] = { "mpeg2video", "mjpeg" };
+    for (int i = 0; i < 2; i++) {
+        if (!have_encoder(eight_only[i]))
+            continue;
+        es.encoder = eight_only[i];
+        es.preset = NULL;
+        es.crf = -1;
+        es.path = o = tu_tmp("ten_refused.mkv");
+        assert_true(encode10(&es, 1) < 0);
+        char want[128];
+        snprintf(want, sizeof(want), "%s has no 10-bit 4:2:0 format; choose libx265, libx264", eight_only[i]);
+        if (!strstr(fsr_last_error(), want) || !strstr(fsr_last_error(), "--output-depth 8"))
+            fail_msg("got: %s", fsr_last_error());
+        struct stat st;
+        assert_int_not_equal(stat(o, &st), 0);
+    }
+    av_frame_free(&f);
+    avformat_close_input(&infmt);
+}
+
+/* fastsr on the HDR10 clip (with an audio track): the output keeps the
+ * colour description and carries the mastering display and light level
+ * that only the clip's frames had (SEI), in the Matroska header and, with
+ * libx265, in its own SEI; the audio packets that came before the first
+ * frame are all there. */
+static void test_hdr_cli(void **state)
+{
+    (void)state;
+    if (!have_encoder("libx265"))
+        tu_skip("this FFmpeg lacks libx265");
+    const char *in = tu_tmp("hdr10a.mkv");
+    assert_int_equal(tu_run(out, sizeof(out), FFMPEG "-i %s -f lavfi -i sine=f=440:r=48000 -t 0.2 -map 0:v -map 1:a "
+                            "-c:v copy -c:a aac %s", tu_tmp("hdr10.mkv"), in), 0);
+    TuMediaInfo a, b;
+    assert_int_equal(tu_media_info(in, &a), 0);
+    static const char *const encoders[] = { "libx264", "libx265" };
+    for (int i = 0; i < 2; i++) {
+        const char *o = tu_tmp(i ? "hdr10a_x265.mkv" : "hdr10a_x264.mkv");
+        int rc = tu_run(out, sizeof(out), "%s " FAST " --encoder %s -y %s %s", fastsr(), encoders[i], in, o);
+        if (rc)
+            fail_msg("exit %d: %s", rc, out);
+        /* x265's own warning when fastsr does not ask for repeat-headers */
+        assert_null(strstr(out, "repeat-headers"));
+        assert_int_equal(tu_media_info(o, &b), 0);
+        assert_int_equal(b.frames, a.frames);
+        assert_int_equal(b.color_primaries, AVCOL_PRI_BT2020);
+        assert_int_equal(b.color_trc, AVCOL_TRC_SMPTE2084);
+        assert_int_equal(b.colorspace, AVCOL_SPC_BT2020_NCL);
+        assert_int_equal(b.audio_packets, a.audio_packets);
+        assert_true(b.audio_hash == a.audio_hash);
+        /* after the decoder's 10-bit output is merged (the pipeline setting
+         * FsrEncoderSettings.depth from it), also:
+         *   assert_int_equal(par->format, AV_PIX_FMT_YUV420P10LE); */
+        AVCodecParameters *par = avcodec_parameters_alloc();
+        AVFormatContext *fmt = NULL;
+        AVStream *st = NULL;
+        AVFrame *f = first_frame(o, par, &st, &fmt);
+        assert_non_null(f);
+        const AVMasteringDisplayMetadata *md =
+            (const void *)av_stream_get_side_data(st, AV_PKT_DATA_MASTERING_DISPLAY_METADATA, NULL);
+        const AVContentLightMetadata *cl = (const void *)av_stream_get_side_data(st, AV_PKT_DATA_CONTENT_LIGHT_LEVEL,
+                                                                                NULL);
+        assert_non_null(md);
+        assert_non_null(cl);
+        assert_same_q(md->max_luminance, av_make_q(1000, 1), 10000);
+        assert_same_q(md->min_luminance, av_make_q(50, 10000), 10000);
+        assert_same_q(md->display_primaries[0][0], av_make_q(34000, 50000), 50000);
+        assert_int_equal(cl->MaxCLL, 1000);
+        assert_int_equal(cl->MaxFALL, 400);
+        if (i == 1) { /* FFmpeg 5.1's H.264 decoder does not export the SEI */
+            FsrHdrMeta got = { 0 };
+            assert_int_equal(fsr_hdr_meta_from_frame(&got, f), 1);
+            assert_same_mastering(&got.mastering, md);
+            assert_int_equal(got.light.MaxCLL, 1000);
+        }
+        av_frame_free(&f);
+        avformat_close_input(&fmt);
+        avcodec_parameters_free(&par);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -485,6 +833,9 @@ int main(void)
         cmocka_unit_test(test_other_encoders),
         cmocka_unit_test(test_encoder_refusals),
         cmocka_unit_test(test_ten_bit_input),
+        cmocka_unit_test(test_encoder_hdr10),
+        cmocka_unit_test(test_encoder_depths),
+        cmocka_unit_test(test_hdr_cli),
     };
     return tu_result(cmocka_run_group_tests_name("io", tests, make_clips, NULL));
 }

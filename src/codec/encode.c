@@ -23,7 +23,10 @@ struct FsrEncoder {
     AVStream *video;
     AVFrame *frame;       /* what the encoder is given */
     AVPacket *pkt;
-    struct SwsContext *sws; /* yuv420p -> the image codec's format */
+    struct SwsContext *sws; /* 4:2:0 at the output depth -> the encoder's format */
+    int depth;            /* output bits per sample: 8 or 10 */
+    FsrPicture stage;     /* a picture converted to the output depth */
+    FsrHdrMeta hdr;
     int *stream_map;      /* input stream index -> output stream index or -1 */
     AVRational *in_tb;    /* input stream time bases, for copied packets */
     int nb_in_streams;
@@ -31,6 +34,22 @@ struct FsrEncoder {
     int64_t last_pts;
     int64_t frames;
     int header_written, finished, is_image;
+    /* An HDR input whose stream does not say its HDR metadata: the header
+     * waits for the first decoded frame (fsr_encoder_first_frame), which
+     * may reopen the video encoder with what the frame says; copied packets
+     * wait in `held` meanwhile. */
+    int wait_first;
+    FsrEncoderSettings settings; /* for that reopening (first_frame NULL) */
+    /* the colour description the encoder first opened with: reopening on
+     * the encoder thread does not read the decoder's context */
+    int have_colour;
+    enum AVColorRange range;
+    enum AVColorPrimaries primaries;
+    enum AVColorTransferCharacteristic trc;
+    enum AVColorSpace space;
+    enum AVChromaLocation chroma_loc;
+    AVPacket **held;
+    int nb_held, held_size;
     int to_stdout;        /* path "-": no temporary file, no rename */
     int64_t stdout_bytes;
     char tmp_path[PATH_MAX + 32];
@@ -172,9 +191,28 @@ static int is_hardware(const AVCodec *codec)
 /* The pixel format handed to the encoder: 4:2:0 as fastsr makes it when the
  * encoder takes it, else the closest software format it takes (converted by
  * libswscale). */
-static int pick_pix_fmt(const AVCodec *codec, enum AVPixelFormat *out)
+static int pick_pix_fmt(const AVCodec *codec, int depth, enum AVPixelFormat *out)
 {
     const enum AVPixelFormat *list = codec->pix_fmts;
+    if (depth > 8) {
+        /* 10 bits: 4:2:0 at 10 bits or nothing (a lossy conversion to
+         * another format at this point would defeat the purpose) */
+        *out = AV_PIX_FMT_YUV420P10;
+        int p010 = 0;
+        for (const enum AVPixelFormat *p = list; p && *p != AV_PIX_FMT_NONE; p++) {
+            if (*p == AV_PIX_FMT_YUV420P10)
+                return 0;
+            p010 |= *p == AV_PIX_FMT_P010;
+        }
+        if (!list)
+            return 0; /* raw video takes any format */
+        if (p010) {
+            *out = AV_PIX_FMT_P010; /* the hardware encoders' 10-bit 4:2:0: the same samples, interleaved by sws */
+            return 0;
+        }
+        return fsr_error(FSR_ERR_UNSUPPORTED, "%s has no 10-bit 4:2:0 format; choose libx265, libx264, libsvtav1 or "
+                         "libvpx-vp9, or --output-depth 8", codec->name);
+    }
     if (!list) {
         *out = AV_PIX_FMT_YUV420P;
         return 0;
@@ -280,6 +318,101 @@ static int set_rate_options(AVCodecContext *c, const FsrEncoderSettings *s, AVDi
     return 0;
 }
 
+int fsr_hdr_meta_from_frame(FsrHdrMeta *m, const AVFrame *frame)
+{
+    const AVFrameSideData *sd;
+    int added = 0;
+    if (!m->has_mastering && (sd = av_frame_get_side_data(frame, AV_FRAME_DATA_MASTERING_DISPLAY_METADATA)) &&
+        sd->size >= sizeof(m->mastering)) {
+        memcpy(&m->mastering, sd->data, sizeof(m->mastering));
+        m->has_mastering = added = 1;
+    }
+    if (!m->has_light && (sd = av_frame_get_side_data(frame, AV_FRAME_DATA_CONTENT_LIGHT_LEVEL)) &&
+        sd->size >= sizeof(m->light)) {
+        memcpy(&m->light, sd->data, sizeof(m->light));
+        m->has_light = added = 1;
+    }
+    return added;
+}
+
+void fsr_encoder_hdr(const FsrEncoder *e, FsrHdrMeta *meta)
+{
+    *meta = e->hdr;
+}
+
+/* The input stream's HDR side data, then the first frame's for what the
+ * stream lacks. */
+static void gather_hdr(FsrHdrMeta *m, const AVStream *in, const AVFrame *first)
+{
+    size_t size = 0;
+    const uint8_t *d = av_stream_get_side_data(in, AV_PKT_DATA_MASTERING_DISPLAY_METADATA, &size);
+    if (d && size >= sizeof(m->mastering)) {
+        memcpy(&m->mastering, d, sizeof(m->mastering));
+        m->has_mastering = 1;
+    }
+    d = av_stream_get_side_data(in, AV_PKT_DATA_CONTENT_LIGHT_LEVEL, &size);
+    if (d && size >= sizeof(m->light)) {
+        memcpy(&m->light, d, sizeof(m->light));
+        m->has_light = 1;
+    }
+    if (first)
+        fsr_hdr_meta_from_frame(m, first);
+}
+
+/* q in units of 1/unit, rounded */
+static long long q_units(AVRational q, int unit)
+{
+    return q.den > 0 ? (long long)av_rescale_rnd(q.num, unit, q.den, AV_ROUND_NEAR_INF) : 0;
+}
+
+/* The HDR metadata in the bitstream: libx265's master-display and max-cll
+ * (with hdr10 signalling), libx264's mastering-display and cll, both in
+ * 0.00002 units for chromaticities and 0.0001 cd/m2 for luminance; put
+ * before the user's own x265-params / x264-params, so that theirs win. */
+static int set_hdr_options(AVCodecContext *c, const FsrEncoder *e, const FsrEncoderSettings *s, AVDictionary **opts)
+{
+    const FsrHdrMeta *m = &e->hdr;
+    const char *name = c->codec->name;
+    const int x265 = !strcmp(name, "libx265"), x264 = !strcmp(name, "libx264");
+    const int mastering = m->has_mastering && m->mastering.has_primaries && m->mastering.has_luminance;
+    if (!mastering && !m->has_light)
+        return 0;
+    if (!x265 && !x264) {
+        if (c->codec->id != AV_CODEC_ID_RAWVIDEO && c->codec->id != AV_CODEC_ID_WRAPPED_AVFRAME)
+            fsr_log(FSR_LOG_WARNING, "%s: %s does not write the HDR mastering display and light level metadata into "
+                    "the video; only the container carries them (libx265 and libx264 write them)", e->path, name);
+        return 0;
+    }
+    char p[512];
+    int n = 0;
+    if (x265)
+        /* (x265 turns repeat-headers on for HDR itself, with a warning) */
+        n += snprintf(p + n, sizeof(p) - n, "hdr10=1:repeat-headers=1:%s",
+                      e->depth > 8 && c->color_trc == AVCOL_TRC_SMPTE2084 ? "hdr10-opt=1:" : "");
+    if (mastering) {
+        const AVMasteringDisplayMetadata *md = &m->mastering;
+        /* display_primaries is in R, G, B order; the option takes G, B, R */
+        n += snprintf(p + n, sizeof(p) - n, "%s=G(%lld,%lld)B(%lld,%lld)R(%lld,%lld)WP(%lld,%lld)L(%lld,%lld):",
+                      x265 ? "master-display" : "mastering-display", q_units(md->display_primaries[1][0], 50000),
+                      q_units(md->display_primaries[1][1], 50000), q_units(md->display_primaries[2][0], 50000),
+                      q_units(md->display_primaries[2][1], 50000), q_units(md->display_primaries[0][0], 50000),
+                      q_units(md->display_primaries[0][1], 50000), q_units(md->white_point[0], 50000),
+                      q_units(md->white_point[1], 50000), q_units(md->max_luminance, 10000),
+                      q_units(md->min_luminance, 10000));
+    }
+    if (m->has_light)
+        n += snprintf(p + n, sizeof(p) - n, "%s=%u,%u:", x265 ? "max-cll" : "cll", m->light.MaxCLL,
+                      m->light.MaxFALL);
+    p[n - 1] = 0; /* the last ':' */
+    const char *key = x265 ? "x265-params" : "x264-params";
+    const AVDictionaryEntry *user = av_dict_get(*opts, key, NULL, 0);
+    char merged[2048];
+    snprintf(merged, sizeof(merged), "%s%s%s%s%s", p, x264 && s->x264_params && *s->x264_params ? ":" : "",
+             x264 && s->x264_params ? s->x264_params : "", user ? ":" : "", user ? user->value : "");
+    fsr_log(FSR_LOG_DEBUG, "%s: HDR metadata in the bitstream: %s=%s", e->path, key, merged);
+    return av_dict_set(opts, key, merged, 0) < 0 ? fsr_error(FSR_ERR(ENOMEM), "out of memory") : 0;
+}
+
 static int open_video_encoder(FsrEncoder *e, const FsrEncoderSettings *s)
 {
     const AVOutputFormat *of = e->out->oformat;
@@ -302,16 +435,46 @@ static int open_video_encoder(FsrEncoder *e, const FsrEncoderSettings *s)
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
     const AVStream *in = s->in_video;
     const AVCodecContext *ic = s->in_codec;
+    const AVCodecParameters *ip = in->codecpar;
+    if (s->depth != 0 && s->depth != 8 && s->depth != 10)
+        return fsr_error(FSR_ERR(EINVAL), "output depth %d bits not supported (8 or 10)", s->depth);
+    e->depth = s->depth == 10 && !e->is_image ? 10 : 8;
+    /* y4m's 10-bit 4:2:0 (C420p10) is not in its original specification;
+     * x264, x265 and FFmpeg read it */
+    if (e->depth > 8 && !strcmp(of->name, "yuv4mpegpipe"))
+        e->out->strict_std_compliance = FF_COMPLIANCE_UNOFFICIAL;
+    gather_hdr(&e->hdr, in, s->first_frame);
     c->width = s->width;
     c->height = s->height;
     c->time_base = in->time_base;
     c->framerate = in->avg_frame_rate.num ? in->avg_frame_rate : in->r_frame_rate;
     c->sample_aspect_ratio = in->sample_aspect_ratio.num ? in->sample_aspect_ratio : in->codecpar->sample_aspect_ratio;
-    c->color_range = ic->color_range;
-    c->color_primaries = ic->color_primaries;
-    c->color_trc = ic->color_trc;
-    c->colorspace = ic->colorspace;
-    c->chroma_sample_location = ic->chroma_sample_location;
+    /* the decoder's (or the stream's) colour description, completed from
+     * the first frame's where they leave something unspecified */
+    if (!e->have_colour) {
+        e->range = ic ? ic->color_range : ip->color_range;
+        e->primaries = ic ? ic->color_primaries : ip->color_primaries;
+        e->trc = ic ? ic->color_trc : ip->color_trc;
+        e->space = ic ? ic->colorspace : ip->color_space;
+        e->chroma_loc = ic ? ic->chroma_sample_location : ip->chroma_location;
+        e->have_colour = 1;
+    }
+    c->color_range = e->range;
+    c->color_primaries = e->primaries;
+    c->color_trc = e->trc;
+    c->colorspace = e->space;
+    c->chroma_sample_location = e->chroma_loc;
+    const AVFrame *ff = s->first_frame;
+    if (ff && c->color_range == AVCOL_RANGE_UNSPECIFIED)
+        c->color_range = ff->color_range;
+    if (ff && c->color_primaries == AVCOL_PRI_UNSPECIFIED)
+        c->color_primaries = ff->color_primaries;
+    if (ff && c->color_trc == AVCOL_TRC_UNSPECIFIED)
+        c->color_trc = ff->color_trc;
+    if (ff && c->colorspace == AVCOL_SPC_UNSPECIFIED)
+        c->colorspace = ff->colorspace;
+    if (ff && c->chroma_sample_location == AVCHROMA_LOC_UNSPECIFIED)
+        c->chroma_sample_location = ff->chroma_location;
     /* x264 keeps its own automatic thread count: --threads sizes fastsr's
      * stages only, so the bitstream is the same for any --threads. */
     c->thread_count = 0;
@@ -342,7 +505,8 @@ static int open_video_encoder(FsrEncoder *e, const FsrEncoderSettings *s)
              codec->id == AV_CODEC_ID_MPEG2VIDEO) &&
             c->framerate.num > 0 && c->framerate.den > 0)
             c->time_base = av_inv_q(c->framerate);
-        if ((ret = pick_pix_fmt(codec, &c->pix_fmt)) < 0 || (ret = set_rate_options(c, &rs, &opts)) < 0) {
+        if ((ret = pick_pix_fmt(codec, e->depth, &c->pix_fmt)) < 0 || (ret = set_rate_options(c, &rs, &opts)) < 0 ||
+            (ret = set_hdr_options(c, e, &rs, &opts)) < 0) {
             av_dict_free(&opts);
             return ret;
         }
@@ -369,8 +533,7 @@ static int open_video_encoder(FsrEncoder *e, const FsrEncoderSettings *s)
         return ret;
     }
     av_dict_free(&opts);
-    e->video = avformat_new_stream(e->out, NULL);
-    if (!e->video)
+    if (!e->video && !(e->video = avformat_new_stream(e->out, NULL))) /* reopening: the stream stays */
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
     if ((ret = avcodec_parameters_from_context(e->video->codecpar, c)) < 0)
         return av_fail(e, ret, "cannot set up the video stream");
@@ -386,8 +549,25 @@ static int open_video_encoder(FsrEncoder *e, const FsrEncoderSettings *s)
         if (dst)
             memcpy(dst, sd->data, sd->size);
     }
+    /* HDR metadata from the first frame, for the muxer (Matroska's Colour
+     * element, MP4's mdcv and clli) */
+    const FsrHdrMeta *m = &e->hdr;
+    if (!e->is_image && m->has_mastering &&
+        !av_stream_get_side_data(e->video, AV_PKT_DATA_MASTERING_DISPLAY_METADATA, NULL)) {
+        uint8_t *dst = av_stream_new_side_data(e->video, AV_PKT_DATA_MASTERING_DISPLAY_METADATA, sizeof(m->mastering));
+        if (!dst)
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        memcpy(dst, &m->mastering, sizeof(m->mastering));
+    }
+    if (!e->is_image && m->has_light && !av_stream_get_side_data(e->video, AV_PKT_DATA_CONTENT_LIGHT_LEVEL, NULL)) {
+        uint8_t *dst = av_stream_new_side_data(e->video, AV_PKT_DATA_CONTENT_LIGHT_LEVEL, sizeof(m->light));
+        if (!dst)
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        memcpy(dst, &m->light, sizeof(m->light));
+    }
     e->frame = av_frame_alloc();
-    e->pkt = av_packet_alloc();
+    if (!e->pkt)
+        e->pkt = av_packet_alloc();
     if (!e->frame || !e->pkt)
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
     e->frame->format = c->pix_fmt;
@@ -395,6 +575,20 @@ static int open_video_encoder(FsrEncoder *e, const FsrEncoderSettings *s)
     e->frame->height = c->height;
     if ((ret = av_frame_get_buffer(e->frame, 64)) < 0)
         return av_fail(e, ret, "cannot allocate a frame");
+    /* and on every frame, for encoders that read it there (it stays on the
+     * frame: av_frame_make_writable keeps the side data) */
+    if (!e->is_image && m->has_mastering) {
+        AVMasteringDisplayMetadata *md = av_mastering_display_metadata_create_side_data(e->frame);
+        if (!md)
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        *md = m->mastering;
+    }
+    if (!e->is_image && m->has_light) {
+        AVContentLightMetadata *cl = av_content_light_metadata_create_side_data(e->frame);
+        if (!cl)
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        *cl = m->light;
+    }
     return 0;
 }
 
@@ -453,6 +647,61 @@ static int add_copied_streams(FsrEncoder *e, const FsrEncoderSettings *s)
     return 0;
 }
 
+static int write_copied(FsrEncoder *e, AVPacket *pkt);
+
+static int write_header(FsrEncoder *e)
+{
+    AVDictionary *opts = NULL;
+    if (e->is_image && !strcmp(e->out->oformat->name, "image2"))
+        av_dict_set(&opts, "update", "1", 0); /* one file, not a numbered sequence */
+    int ret = avformat_write_header(e->out, &opts);
+    av_dict_free(&opts);
+    if (ret < 0)
+        return av_fail(e, ret, e->to_stdout ? "cannot write the output header (on stdout use --format matroska, "
+                                              "mpegts or yuv4mpegpipe)"
+                                            : "cannot write the output header");
+    e->header_written = 1;
+    e->wait_first = 0;
+    /* the packets that came before */
+    for (int i = 0; i < e->nb_held; i++) {
+        if (!ret)
+            ret = write_copied(e, e->held[i]);
+        av_packet_free(&e->held[i]);
+    }
+    e->nb_held = 0;
+    return ret;
+}
+
+/* Whether the frame's colour description fills something the encoder has
+ * unspecified. */
+static int colour_news(const AVCodecContext *c, const AVFrame *f)
+{
+    return (c->color_range == AVCOL_RANGE_UNSPECIFIED && f->color_range != AVCOL_RANGE_UNSPECIFIED) ||
+           (c->color_primaries == AVCOL_PRI_UNSPECIFIED && f->color_primaries != AVCOL_PRI_UNSPECIFIED) ||
+           (c->color_trc == AVCOL_TRC_UNSPECIFIED && f->color_trc != AVCOL_TRC_UNSPECIFIED) ||
+           (c->colorspace == AVCOL_SPC_UNSPECIFIED && f->colorspace != AVCOL_SPC_UNSPECIFIED) ||
+           (c->chroma_sample_location == AVCHROMA_LOC_UNSPECIFIED && f->chroma_location != AVCHROMA_LOC_UNSPECIFIED);
+}
+
+int fsr_encoder_first_frame(FsrEncoder *e, const AVFrame *frame)
+{
+    if (!e->wait_first || !frame)
+        return 0;
+    FsrHdrMeta m = e->hdr;
+    if (fsr_hdr_meta_from_frame(&m, frame) || colour_news(e->codec, frame)) {
+        /* nothing was encoded yet: the encoder opens again with them */
+        FsrEncoderSettings s = e->settings;
+        s.first_frame = frame;
+        avcodec_free_context(&e->codec);
+        av_frame_free(&e->frame);
+        memset(&e->hdr, 0, sizeof(e->hdr));
+        int ret = open_video_encoder(e, &s);
+        if (ret < 0)
+            return ret;
+    }
+    return write_header(e);
+}
+
 int fsr_encoder_open(FsrEncoder **pe, const FsrEncoderSettings *s)
 {
     *pe = NULL;
@@ -500,18 +749,15 @@ int fsr_encoder_open(FsrEncoder **pe, const FsrEncoderSettings *s)
             goto fail;
         }
     }
-    AVDictionary *opts = NULL;
-    if (e->is_image && !strcmp(of->name, "image2"))
-        av_dict_set(&opts, "update", "1", 0); /* one file, not a numbered sequence */
-    ret = avformat_write_header(e->out, &opts);
-    av_dict_free(&opts);
-    if (ret < 0) {
-        ret = av_fail(e, ret, e->to_stdout ? "cannot write the output header (on stdout use --format matroska, "
-                                             "mpegts or yuv4mpegpipe)"
-                                           : "cannot write the output header");
+    /* PQ or HLG without the mastering display and light level in the
+     * stream: they may be in the first frame (HEVC's SEI) */
+    const int trc = e->codec->color_trc;
+    e->settings = *s;
+    e->settings.first_frame = NULL;
+    e->wait_first = !e->is_image && (trc == AVCOL_TRC_SMPTE2084 || trc == AVCOL_TRC_ARIB_STD_B67) && !s->first_frame &&
+                    !(e->hdr.has_mastering && e->hdr.has_light);
+    if (!e->wait_first && (ret = write_header(e)) < 0)
         goto fail;
-    }
-    e->header_written = 1;
     *pe = e;
     return 0;
 fail:
@@ -536,23 +782,72 @@ static int drain(FsrEncoder *e)
     }
 }
 
+/* src at depth bits per sample into dst (opened when needed): deeper
+ * samples rounded to the nearest, (x + 2) >> 2 for 10 -> 8, and clipped (no
+ * dither, so the output stays deterministic); shallower ones shifted up. */
+static int to_depth(FsrPicture *dst, const FsrPicture *src, int depth)
+{
+    const int from = fsr_picture_depth(src);
+    if (from < 8 || from > 16)
+        return fsr_error(FSR_ERR(EINVAL), "encoder: picture depth %d bits not supported", from);
+    if (!dst->buf || dst->w != src->w || dst->h != src->h || fsr_picture_depth(dst) != depth) {
+        fsr_picture_close(dst);
+        int ret = fsr_picture_open_depth(dst, src->w, src->h, depth);
+        if (ret < 0)
+            return ret;
+    }
+    const int down = from > depth ? from - depth : 0, up = depth > from ? depth - from : 0;
+    const int round = down ? 1 << (down - 1) : 0, max = (1 << depth) - 1;
+    for (int c = 0; c < 3; c++) {
+        const int w = c ? fsr_chroma_w(src->w) : src->w, h = c ? fsr_chroma_h(src->h) : src->h;
+        for (int y = 0; y < h; y++) {
+            const uint8_t *s8 = src->data[c] + y * src->stride[c];
+            const uint16_t *s16 = (const uint16_t *)s8;
+            uint8_t *d8 = dst->data[c] + y * dst->stride[c];
+            uint16_t *d16 = (uint16_t *)d8;
+            for (int x = 0; x < w; x++) {
+                int v = from > 8 ? s16[x] : s8[x];
+                v = ((v + round) >> down) << up;
+                v = v > max ? max : v;
+                if (depth > 8)
+                    d16[x] = (uint16_t)v;
+                else
+                    d8[x] = (uint8_t)v;
+            }
+        }
+    }
+    return 0;
+}
+
 int fsr_encoder_write(FsrEncoder *e, const FsrPicture *pic, int64_t pts, int64_t duration)
 {
+    if (e->wait_first) {
+        int ret = write_header(e);
+        if (ret < 0)
+            return ret;
+    }
     if (pic->w != e->codec->width || pic->h != e->codec->height)
         return fsr_error(FSR_ERR(EINVAL), "encoder: picture is %dx%d, expected %dx%d", pic->w, pic->h,
                          e->codec->width, e->codec->height);
     int ret = av_frame_make_writable(e->frame);
     if (ret < 0)
         return av_fail(e, ret, "cannot allocate a frame");
+    if (fsr_picture_depth(pic) != e->depth) {
+        if ((ret = to_depth(&e->stage, pic, e->depth)) < 0)
+            return ret;
+        pic = &e->stage;
+    }
     AVFrame *f = e->frame;
-    if (f->format == AV_PIX_FMT_YUV420P || f->format == AV_PIX_FMT_YUVJ420P) {
+    const enum AVPixelFormat pic_fmt = e->depth > 8 ? AV_PIX_FMT_YUV420P10 : AV_PIX_FMT_YUV420P;
+    if (f->format == pic_fmt || (e->depth == 8 && f->format == AV_PIX_FMT_YUVJ420P)) {
+        const int bps = fsr_picture_bps(pic);
         for (int c = 0; c < 3; c++) {
             const int w = c ? fsr_chroma_w(pic->w) : pic->w, h = c ? fsr_chroma_h(pic->h) : pic->h;
             for (int y = 0; y < h; y++)
-                memcpy(f->data[c] + y * f->linesize[c], pic->data[c] + y * pic->stride[c], w);
+                memcpy(f->data[c] + y * f->linesize[c], pic->data[c] + y * pic->stride[c], (size_t)w * bps);
         }
     } else {
-        e->sws = sws_getCachedContext(e->sws, pic->w, pic->h, AV_PIX_FMT_YUV420P, f->width, f->height, f->format,
+        e->sws = sws_getCachedContext(e->sws, pic->w, pic->h, pic_fmt, f->width, f->height, f->format,
                                       SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, NULL, NULL, NULL);
         if (!e->sws)
             return fsr_error(FSR_ERR_UNSUPPORTED, "%s: cannot convert to %s", e->path,
@@ -594,9 +889,28 @@ int fsr_encoder_copy_packet(FsrEncoder *e, AVPacket *pkt)
 {
     if (!e->stream_map || pkt->stream_index < 0 || pkt->stream_index >= e->nb_in_streams)
         return 0;
-    const int oi = e->stream_map[pkt->stream_index];
-    if (oi < 0)
+    if (e->stream_map[pkt->stream_index] < 0)
         return 0;
+    if (e->wait_first) {
+        if (e->nb_held == e->held_size) {
+            const int n = e->held_size ? 2 * e->held_size : 64;
+            AVPacket **h = realloc(e->held, sizeof(*h) * n);
+            if (!h)
+                return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+            e->held = h;
+            e->held_size = n;
+        }
+        if (!(e->held[e->nb_held] = av_packet_clone(pkt)))
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        e->nb_held++;
+        return 0;
+    }
+    return write_copied(e, pkt);
+}
+
+static int write_copied(FsrEncoder *e, AVPacket *pkt)
+{
+    const int oi = e->stream_map[pkt->stream_index];
     AVStream *ost = e->out->streams[oi];
     /* The muxer may have chosen another time base at write_header. */
     av_packet_rescale_ts(pkt, e->in_tb[pkt->stream_index], ost->time_base);
@@ -608,7 +922,10 @@ int fsr_encoder_copy_packet(FsrEncoder *e, AVPacket *pkt)
 
 int fsr_encoder_finish(FsrEncoder *e)
 {
-    int ret = avcodec_send_frame(e->codec, NULL);
+    int ret;
+    if (e->wait_first && (ret = write_header(e)) < 0)
+        return ret;
+    ret = avcodec_send_frame(e->codec, NULL);
     if (ret < 0 && ret != AVERROR_EOF)
         return av_fail(e, ret, "cannot flush the encoder");
     if ((ret = drain(e)) < 0)
@@ -665,6 +982,10 @@ void fsr_encoder_close(FsrEncoder **pe)
     av_frame_free(&e->frame);
     av_packet_free(&e->pkt);
     sws_freeContext(e->sws);
+    fsr_picture_close(&e->stage);
+    for (int i = 0; i < e->nb_held; i++)
+        av_packet_free(&e->held[i]);
+    free(e->held);
     free(e->stream_map);
     free(e->in_tb);
     free(e);

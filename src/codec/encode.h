@@ -9,6 +9,7 @@
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libavutil/mastering_display_metadata.h>
 
 #include "fastsr/picture.h"
 
@@ -29,6 +30,20 @@ typedef struct FsrEncoderSettings {
     const char *x264_params;    /* key=value:key=value, as x264's --x264-params (libx264 only) */
     const char *encoder_opts;   /* key=value:key=value, the encoder's own AVOptions */
     int threads;                /* unused by x264 (see encode.c) */
+    /* Output bits per sample: 0 or 8 (8-bit 4:2:0, today's output) or 10
+     * (yuv420p10: the encoder must have a 10-bit 4:2:0 format, else open
+     * fails with one line).  Independent of the pictures given to
+     * fsr_encoder_write: deeper pictures are rounded down ((x+2)>>2 for
+     * 10 -> 8, no dither), shallower ones shifted up.  Image outputs are
+     * always 8-bit. */
+    int depth;
+    /* Optional: a decoded frame of the input (the first) whose HDR side data
+     * (AV_FRAME_DATA_MASTERING_DISPLAY_METADATA, _CONTENT_LIGHT_LEVEL) the
+     * output carries, where the input stream's side data has none (HEVC
+     * keeps them in SEI, which the decoder exports on the frames only).
+     * Only read during fsr_encoder_open; the pipeline, which opens the
+     * encoder before decoding, uses fsr_encoder_first_frame instead. */
+    const AVFrame *first_frame;
 } FsrEncoderSettings;
 
 typedef struct FsrEncoder FsrEncoder;
@@ -47,6 +62,32 @@ int fsr_output_check(const char *path, const char *input, int overwrite, const c
 int fsr_output_ext(const char *input, const char *format, const char *encoder, char *ext, size_t size);
 
 int fsr_encoder_open(FsrEncoder **enc, const FsrEncoderSettings *s);
+/* The HDR side data (mastering display colour volume, content light level)
+ * the output carries: in the output stream's side data (Matroska and MP4
+ * write it in their headers), on every frame given to the encoder, and in
+ * the bitstream for libx265 (master-display, max-cll) and libx264
+ * (mastering-display, cll).  Gathered at open from the input stream's side
+ * data, then from settings.first_frame. */
+typedef struct FsrHdrMeta {
+    int has_mastering, has_light;
+    AVMasteringDisplayMetadata mastering;
+    AVContentLightMetadata light;
+} FsrHdrMeta;
+/* The input's first decoded frame, for inputs whose HDR metadata is in the
+ * frames only (HEVC SEI).  For a PQ or HLG input whose stream side data lacks
+ * the mastering display or light level, fsr_encoder_open leaves the header
+ * unwritten (copied packets wait) until this call, the first write or
+ * finish; when the frame adds HDR metadata or a colour description the
+ * stream left unspecified, the video encoder opens again with them (nothing
+ * was encoded yet).  The settings given to fsr_encoder_open (their strings
+ * and streams) must stay valid until then.  A no-op otherwise, and after
+ * the first write.  0 or a negative error. */
+int fsr_encoder_first_frame(FsrEncoder *enc, const AVFrame *frame);
+/* What the encoder carries (zeroed when nothing). */
+void fsr_encoder_hdr(const FsrEncoder *enc, FsrHdrMeta *meta);
+/* Adds to m what frame's side data has and m lacks; 1 when something was
+ * added. */
+int fsr_hdr_meta_from_frame(FsrHdrMeta *m, const AVFrame *frame);
 /* pts and duration in the input video stream's time base. */
 int fsr_encoder_write(FsrEncoder *enc, const FsrPicture *pic, int64_t pts, int64_t duration);
 /* A packet of the input file's stream pkt->stream_index (stream copy). */

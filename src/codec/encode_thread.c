@@ -13,6 +13,7 @@ typedef struct Item {
     FsrPicture pic;         /* frames: an owned copy */
     int64_t pts, duration;
     AVPacket *pkt;          /* packets: a clone */
+    AVFrame *first;         /* the input's first decoded frame (a reference), for fsr_encoder_first_frame */
 } Item;
 
 #define MAX_ITEMS 512       /* frames and packets together */
@@ -45,8 +46,9 @@ static void *run(void *opaque)
         int ret = 0;
         const double t0 = clock_wall();
         if (!t->error)
-            ret = it.is_packet ? fsr_encoder_copy_packet(t->enc, it.pkt)
-                               : fsr_encoder_write(t->enc, &it.pic, it.pts, it.duration);
+            ret = it.first       ? fsr_encoder_first_frame(t->enc, it.first)
+                  : it.is_packet ? fsr_encoder_copy_packet(t->enc, it.pkt)
+                                 : fsr_encoder_write(t->enc, &it.pic, it.pts, it.duration);
         const double dt = clock_wall() - t0;
         pthread_mutex_lock(&t->mutex);
         t->seconds += dt;
@@ -54,7 +56,9 @@ static void *run(void *opaque)
             t->error = ret;
             snprintf(t->error_text, sizeof(t->error_text), "%s", fsr_last_error());
         }
-        if (it.is_packet) {
+        if (it.first) {
+            av_frame_free(&it.first);
+        } else if (it.is_packet) {
             av_packet_free(&it.pkt);
         } else {
             t->frames_queued--;
@@ -118,15 +122,11 @@ int fsr_encode_thread_frame(FsrEncodeThread *t, const FsrPicture *hr, int64_t pt
     pthread_mutex_unlock(&t->mutex);
     if (ret)
         return ret;
-    if (!pic.buf || pic.w != hr->w || pic.h != hr->h) {
+    /* at the picture's own depth (8 or 10 bits a sample); the encoder
+     * converts to its output depth */
+    if ((ret = fsr_picture_copy(&pic, hr)) < 0) {
         fsr_picture_close(&pic);
-        if ((ret = fsr_picture_open(&pic, hr->w, hr->h)) < 0)
-            return ret;
-    }
-    for (int c = 0; c < 3; c++) {
-        const int w = c ? fsr_chroma_w(hr->w) : hr->w, h = c ? fsr_chroma_h(hr->h) : hr->h;
-        for (int y = 0; y < h; y++)
-            memcpy(pic.data[c] + y * pic.stride[c], hr->data[c] + y * hr->stride[c], w);
+        return ret;
     }
     pthread_mutex_lock(&t->mutex);
     Item *it = &t->items[(t->head + t->count) % MAX_ITEMS];
@@ -159,6 +159,28 @@ int fsr_encode_thread_packet(FsrEncodeThread *t, AVPacket *pkt)
     pthread_mutex_unlock(&t->mutex);
     if (ret)
         av_packet_free(&clone);
+    return ret;
+}
+
+int fsr_encode_thread_first_frame(FsrEncodeThread *t, const AVFrame *frame)
+{
+    AVFrame *ref = frame ? av_frame_clone(frame) : NULL;
+    if (!frame)
+        return 0;
+    if (!ref)
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    pthread_mutex_lock(&t->mutex);
+    int ret = wait_room(t, 0);
+    if (!ret) {
+        Item *it = &t->items[(t->head + t->count) % MAX_ITEMS];
+        memset(it, 0, sizeof(*it));
+        it->first = ref;
+        t->count++;
+        pthread_cond_broadcast(&t->changed);
+    }
+    pthread_mutex_unlock(&t->mutex);
+    if (ret)
+        av_frame_free(&ref);
     return ret;
 }
 

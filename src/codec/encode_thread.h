@@ -15,6 +15,9 @@ int fsr_encode_thread_start(FsrEncodeThread **t, FsrEncoder *enc, int depth);
  * return is the encoder thread's failure (fsr_last_error() has its text). */
 int fsr_encode_thread_frame(FsrEncodeThread *t, const FsrPicture *hr, int64_t pts, int64_t duration);
 int fsr_encode_thread_packet(FsrEncodeThread *t, AVPacket *pkt);
+/* The input's first decoded frame (referenced, not copied), before any
+ * frame: fsr_encoder_first_frame on the thread. */
+int fsr_encode_thread_first_frame(FsrEncodeThread *t, const AVFrame *frame);
 /* Waits until everything queued is written, then ends the thread; with
  * finish set it also finishes the file (fsr_encoder_finish).  Returns the
  * first error; *seconds gets the time the thread spent encoding. */

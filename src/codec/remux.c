@@ -478,6 +478,17 @@ static int concat_streams(Concat *c, const char *first_seg, const char *output)
         avformat_close_input(&seg);
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
     }
+    /* HDR metadata the encoder took from the input's frames (HEVC SEI),
+     * which the input stream does not have */
+    static const enum AVPacketSideDataType hdr[] = { AV_PKT_DATA_MASTERING_DISPLAY_METADATA,
+                                                     AV_PKT_DATA_CONTENT_LIGHT_LEVEL };
+    for (int i = 0; i < 2; i++) {
+        size_t size = 0;
+        const uint8_t *d = av_stream_get_side_data(seg->streams[sv], hdr[i], &size);
+        uint8_t *dst = d && !av_stream_get_side_data(in, hdr[i], NULL) ? av_stream_new_side_data(v, hdr[i], size) : NULL;
+        if (dst)
+            memcpy(dst, d, size);
+    }
     avformat_close_input(&seg);
     v->codecpar->codec_tag = 0;
     v->time_base = in->time_base;

@@ -316,6 +316,7 @@ typedef struct Run {
      * corrupt (not the window's damage) */
     int64_t after, after_corrupt;
     int64_t end;  /* decode.window's end in the video stream's time base */
+    int first_given; /* the first decoded frame went to the encoder (HDR metadata) */
 } Run;
 
 static int copy_packet(void *opaque, AVPacket *pkt)
@@ -496,6 +497,13 @@ static int run_frames(Run *run)
                 eof = 1;
                 fsr_fast_flush(run->fast);
             } else {
+                /* HDR output: the first frame's mastering display and light
+                 * level (HEVC SEI), before any HR frame (encode.h) */
+                if (run->enc_thread && !run->first_given && f.av) {
+                    run->first_given = 1;
+                    if ((ret = fsr_encode_thread_first_frame(run->enc_thread, f.av)) < 0)
+                        return ret;
+                }
                 /* after the window: a reference of frames inside only */
                 const int after = run->in.window && f.pts != AV_NOPTS_VALUE && f.pts >= run->end;
                 run->after += after;
