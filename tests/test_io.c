@@ -439,8 +439,11 @@ static void test_encoder_refusals(void **state)
     }
 }
 
+static AVFrame *first_frame(const char *path, AVCodecParameters *par, AVStream **keep_st, AVFormatContext **keep);
+
 /* 10-bit input (HEVC with PQ tags, as phones record; FFV1 4:2:2) is
- * decoded, converted to 8-bit 4:2:0 with one warning, upscaled, and the
+ * decoded and worked at 10 bits (4:2:2 converted to 4:2:0 with one
+ * warning), or at 8 bits with --output-depth 8 (one warning), and the
  * output keeps the colour tags. */
 static void test_ten_bit_input(void **state)
 {
@@ -458,23 +461,50 @@ static void test_ten_bit_input(void **state)
     int rc = tu_run(out, sizeof(out), "%s --accel none --preset ultrafast -y %s %s", fastsr(), in, o);
     if (rc)
         fail_msg("exit %d: %s", rc, out);
-    assert_non_null(strstr(out, "fastsr: warning: "));
-    assert_non_null(strstr(out, "yuv420p10le (10 bits) converted to 8-bit 4:2:0"));
-    assert_int_equal(count_lines_with(out, "converted to 8-bit"), 1);
+    /* 10-bit 4:2:0 is worked at 10 bits: nothing to say */
+    assert_null(strstr(out, "fastsr: warning: "));
+    assert_non_null(strstr(out, "10-bit"));
     assert_int_equal(tu_media_info(o, &b), 0);
+    AVCodecParameters *par = avcodec_parameters_alloc();
+    AVFormatContext *fmt = NULL;
+    AVStream *st = NULL;
+    AVFrame *f = first_frame(o, par, &st, &fmt);
+    assert_non_null(f);
+    assert_int_equal(par->format, AV_PIX_FMT_YUV420P10LE);
+    av_frame_free(&f);
+    avformat_close_input(&fmt);
+    avcodec_parameters_free(&par);
     assert_int_equal(b.width, 2 * a.width);
     assert_int_equal(b.frames, a.frames);
     assert_int_equal(b.color_primaries, a.color_primaries);
     assert_int_equal(b.color_trc, a.color_trc);
     assert_int_equal(b.colorspace, a.colorspace);
-    /* 4:2:2 at 10 bits (FFV1), bicubic: the same warning, with the chroma */
+    /* --output-depth 8: today's 8-bit path, said once */
+    rc = tu_run(out, sizeof(out), "%s --accel none --preset ultrafast --output-depth 8 -y %s %s", fastsr(), in, o);
+    if (rc)
+        fail_msg("exit %d: %s", rc, out);
+    assert_non_null(strstr(out, "yuv420p10le (10 bits) converted to 8-bit 4:2:0"));
+    assert_int_equal(count_lines_with(out, "converted to 8-bit"), 1);
+    assert_int_equal(tu_media_info(o, &b), 0);
+    assert_int_equal(b.frames, a.frames);
+    assert_int_equal(b.color_trc, a.color_trc);
+    f = first_frame(o, par = avcodec_parameters_alloc(), &st, &fmt);
+    assert_non_null(f);
+    assert_int_equal(par->format, AV_PIX_FMT_YUV420P);
+    av_frame_free(&f);
+    avformat_close_input(&fmt);
+    avcodec_parameters_free(&par);
+    rc = tu_run(out, sizeof(out), "%s --output-depth 9 -y %s %s", fastsr(), in, o);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(out, "--output-depth must be auto or 8"));
+    /* 4:2:2 at 10 bits (FFV1), bicubic: 10-bit 4:2:0, said with the chroma */
     const char *in2 = tu_tmp("422p10.mkv"), *o2 = tu_tmp("422p10_x2.mp4");
     assert_int_equal(tu_run(out, sizeof(out), FFMPEG "-f lavfi -i testsrc2=size=160x96:rate=25 -t 0.4 "
                             "-pix_fmt yuv422p10le -c:v ffv1 %s", in2), 0);
     rc = tu_run(out, sizeof(out), "%s -m bicubic --preset ultrafast -y %s %s", fastsr(), in2, o2);
     if (rc)
         fail_msg("exit %d: %s", rc, out);
-    assert_non_null(strstr(out, "yuv422p10le (10 bits, 4:2:2 chroma) converted to 8-bit 4:2:0"));
+    assert_non_null(strstr(out, "yuv422p10le (10 bits, 4:2:2 chroma) converted to 10-bit 4:2:0"));
     assert_int_equal(tu_media_info(o2, &b), 0);
     assert_int_equal(b.frames, 10);
 }
@@ -791,13 +821,12 @@ static void test_hdr_cli(void **state)
         assert_int_equal(b.colorspace, AVCOL_SPC_BT2020_NCL);
         assert_int_equal(b.audio_packets, a.audio_packets);
         assert_true(b.audio_hash == a.audio_hash);
-        /* after the decoder's 10-bit output is merged (the pipeline setting
-         * FsrEncoderSettings.depth from it), also:
-         *   assert_int_equal(par->format, AV_PIX_FMT_YUV420P10LE); */
         AVCodecParameters *par = avcodec_parameters_alloc();
         AVFormatContext *fmt = NULL;
         AVStream *st = NULL;
         AVFrame *f = first_frame(o, par, &st, &fmt);
+        /* 10 bits in, 10 bits out */
+        assert_int_equal(par->format, AV_PIX_FMT_YUV420P10LE);
         assert_non_null(f);
         const AVMasteringDisplayMetadata *md =
             (const void *)av_stream_get_side_data(st, AV_PKT_DATA_MASTERING_DISPLAY_METADATA, NULL);

@@ -165,7 +165,7 @@ static int transfer_block(const BlockJob *j, const FsrBlock *b, int x, int y, in
             for (int ix = 0; ix < w; ix++)
                 sum += abs(res[jy * rs + ix]);
         /* the threshold is in 8-bit levels */
-        if (t->s.fallback > 0 && sum >= (t->s.fallback << (depth - 8)) * w * h)
+        if (t->s.fallback > 0 && sum >= t->s.fallback * (1 << (depth - 8)) * w * h)
             did = DID_FALLBACK;
         else if (sum > 0)
             did = DID_RESIDUAL;

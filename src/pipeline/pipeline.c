@@ -437,6 +437,7 @@ static int run_open_io(Run *run)
         .in_video = dec->stream, .in_codec = dec->codec, .in_fmt = dec->fmt, .in_video_index = dec->stream_index,
         .format = s->encode.format, .encoder = s->encode.encoder, .crf = s->encode.crf, .preset = s->encode.preset,
         .x264_params = s->encode.x264_params, .encoder_opts = s->encode.encoder_opts, .threads = s->threads,
+        .depth = dec->depth,
     };
     if ((ret = fsr_encoder_open(&run->enc, &es)) < 0 ||
         (ret = fsr_encode_thread_start(&run->enc_thread, run->enc, 3)) < 0)

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Issue 19's 10-bit targets, measured: the same content through fastsr at 10
+# and at 8 bits, PSNR-Y of each against its own HR reference (peak 1023 and
+# 255), and the time of each run.
+#
+# Content: a pan over a large photo, area-downscaled with 16-bit precision,
+# so that the HR reference has real 10-bit samples (not 8-bit ones shifted);
+# its 8-bit twin is the same pictures rounded without dither.  LR: bicubic
+# downscale by 2 and libx265 at CRF 18, 10-bit with PQ tags and HDR10 side
+# data, and 8-bit.  fastsr writes FFV1 (lossless), so only fastsr's own
+# error is measured.
+#
+# Usage: scripts/measure-10bit.sh [BUILD] [IMAGE] [FRAMES] [fastsr options...]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build}
+img=${2:-/usr/share/backgrounds/Bridge_by_Sander_Klootwijk.jpg}
+n=${3:-60}
+shift $(($# < 3 ? $# : 3))
+w=$(mktemp -d /tmp/measure-10bit.XXXXXX)
+trap 'rm -rf "$w"' EXIT
+ff() { ffmpeg -nostdin -hide_banner -loglevel error -y "$@"; }
+
+ff -loop 1 -framerate 25 -i "$img" -frames:v "$n" \
+   -vf "format=rgb48le,scale=1920:-2:flags=area,crop=1280:720:x='20+t*60':y=100,scale=960:540:flags=area,format=yuv420p10le" \
+   -c:v ffv1 "$w/hr10.mkv"
+ff -i "$w/hr10.mkv" -sws_dither none -vf format=yuv420p -c:v ffv1 "$w/hr8.mkv"
+hdr="hdr10=1:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1):max-cll=1000,400"
+ff -i "$w/hr10.mkv" -vf scale=480:270:flags=bicubic -c:v libx265 -crf 18 -pix_fmt yuv420p10le \
+   -color_primaries bt2020 -color_trc smpte2084 -colorspace bt2020nc -x265-params "log-level=error:$hdr" "$w/lr10.mkv"
+ff -i "$w/hr8.mkv" -vf scale=480:270:flags=bicubic -c:v libx265 -crf 18 -pix_fmt yuv420p \
+   -x265-params log-level=error "$w/lr8.mkv"
+
+psnr() { # out ref -> mean PSNR-Y
+    ffmpeg -nostdin -hide_banner -i "$1" -i "$2" -lavfi "[0:v][1:v]psnr" -f null - 2>&1 |
+        sed -n 's/.*PSNR y:\([0-9.inf]*\).*/\1/p' | tail -1
+}
+for mode in fast srcnn; do
+    for d in 10 8; do
+        "$build/fastsr" -y -q --accel none --mode "$mode" --encoder ffv1 --report "$w/r$d.json" "$@" \
+            "$w/lr$d.mkv" "$w/out$d-$mode.mkv"
+        fmt=$(ffprobe -v error -select_streams v:0 -show_entries stream=pix_fmt -of csv=p=0 "$w/out$d-$mode.mkv")
+        secs=$(python3 -c "import json; r=json.load(open('$w/r$d.json')); print('%.2f' % r['seconds']['total'])")
+        echo "$mode $d-bit: output $fmt, PSNR-Y $(psnr "$w/out$d-$mode.mkv" "$w/hr$d.mkv") dB, $secs s"
+    done
+done
