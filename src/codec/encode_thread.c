@@ -141,46 +141,42 @@ int fsr_encode_thread_frame(FsrEncodeThread *t, const FsrPicture *hr, int64_t pt
     return 0;
 }
 
-int fsr_encode_thread_packet(FsrEncodeThread *t, AVPacket *pkt)
+/* Queues an item that is not a frame (a packet, the first frame's
+ * reference) once there is room; the thread's error if it failed. */
+static int queue_item(FsrEncodeThread *t, const Item *item)
 {
-    AVPacket *clone = av_packet_clone(pkt);
-    if (!clone)
-        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
     pthread_mutex_lock(&t->mutex);
     int ret = wait_room(t, 0);
     if (!ret) {
-        Item *it = &t->items[(t->head + t->count) % MAX_ITEMS];
-        memset(it, 0, sizeof(*it));
-        it->is_packet = 1;
-        it->pkt = clone;
+        t->items[(t->head + t->count) % MAX_ITEMS] = *item;
         t->count++;
         pthread_cond_broadcast(&t->changed);
     }
     pthread_mutex_unlock(&t->mutex);
+    return ret;
+}
+
+int fsr_encode_thread_packet(FsrEncodeThread *t, AVPacket *pkt)
+{
+    Item it = { .is_packet = 1, .pkt = av_packet_clone(pkt) };
+    if (!it.pkt)
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    int ret = queue_item(t, &it);
     if (ret)
-        av_packet_free(&clone);
+        av_packet_free(&it.pkt);
     return ret;
 }
 
 int fsr_encode_thread_first_frame(FsrEncodeThread *t, const AVFrame *frame)
 {
-    AVFrame *ref = frame ? av_frame_clone(frame) : NULL;
     if (!frame)
         return 0;
-    if (!ref)
+    Item it = { .first = av_frame_clone(frame) };
+    if (!it.first)
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
-    pthread_mutex_lock(&t->mutex);
-    int ret = wait_room(t, 0);
-    if (!ret) {
-        Item *it = &t->items[(t->head + t->count) % MAX_ITEMS];
-        memset(it, 0, sizeof(*it));
-        it->first = ref;
-        t->count++;
-        pthread_cond_broadcast(&t->changed);
-    }
-    pthread_mutex_unlock(&t->mutex);
+    int ret = queue_item(t, &it);
     if (ret)
-        av_frame_free(&ref);
+        av_frame_free(&it.first);
     return ret;
 }
 
