@@ -10,6 +10,18 @@
 # data, and 8-bit.  fastsr writes FFV1 (lossless), so only fastsr's own
 # error is measured.
 #
+# Time: the same pan made at 960x540 (LR) for 1920x1080 output, through
+# `fastsr --preset superfast --accel none` to H.264 (libx264, the default,
+# at 10 bits for the 10-bit input) as a user would run it; REPS runs of each
+# depth and length, alternating so that the machine's load hits all alike,
+# and the median of each.  Per pixel is measured on the frames after the
+# first third (N and N/3 frames, the difference): the process's start-up,
+# and above all libx264's own set-up, whose frame buffers are twice as large
+# at 10 bits and are first touched (zeroed by the kernel) in the first
+# frames, are paid once a run, not per pixel.  FASTSR_TIME_FRAMES (N,
+# default 360) and FASTSR_TIME_REPS (default 5) set them;
+# FASTSR_TIME_REPS=0 skips the timing.
+#
 # Usage: scripts/measure-10bit.sh [BUILD] [IMAGE] [FRAMES] [fastsr options...]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,8 +51,47 @@ for mode in fast srcnn; do
     for d in 10 8; do
         "$build/fastsr" -y -q --accel none --mode "$mode" --encoder ffv1 --report "$w/r$d.json" "$@" \
             "$w/lr$d.mkv" "$w/out$d-$mode.mkv"
-        fmt=$(ffprobe -v error -select_streams v:0 -show_entries stream=pix_fmt -of csv=p=0 "$w/out$d-$mode.mkv")
+        fmt=$(ffprobe -v error -select_streams v:0 -show_entries stream=pix_fmt -of csv=p=0 "$w/out$d-$mode.mkv" | tr -d ,)
         secs=$(python3 -c "import json; r=json.load(open('$w/r$d.json')); print('%.2f' % r['seconds']['total'])")
         echo "$mode $d-bit: output $fmt, PSNR-Y $(psnr "$w/out$d-$mode.mkv" "$w/hr$d.mkv") dB, $secs s"
     done
 done
+
+reps=${FASTSR_TIME_REPS:-5}
+[ "$reps" -gt 0 ] || exit 0
+tn=${FASTSR_TIME_FRAMES:-360}
+short=$((tn / 3))
+for n in "$short" "$tn"; do
+    ff -loop 1 -framerate 25 -i "$img" -frames:v "$n" \
+       -vf "format=rgb48le,scale=3840:-2:flags=area,crop=1920:1080:x='20+t*60':y=100,scale=960:540:flags=area,format=yuv420p10le" \
+       -c:v libx265 -crf 18 -color_primaries bt2020 -color_trc smpte2084 -colorspace bt2020nc \
+       -x265-params "log-level=error:$hdr" "$w/t10-$n.mkv"
+    ff -i "$w/t10-$n.mkv" -sws_dither none -vf format=yuv420p -c:v libx265 -crf 18 -x265-params log-level=error \
+       "$w/t8-$n.mkv"
+done
+for i in $(seq "$reps"); do
+    for n in "$short" "$tn"; do
+        for d in 8 10; do
+            "$build/fastsr" -y -q --preset superfast --accel none --report "$w/t$d-$n-$i.json" "$@" "$w/t$d-$n.mkv" \
+                "$w/t$d.mp4"
+        done
+    done
+done
+python3 - "$w" "$reps" "$short" "$tn" <<'PY'
+import json, statistics, sys
+w, reps, short, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+def med(d, m):
+    runs = [json.load(open(f"{w}/t{d}-{m}-{i}.json"))["seconds"] for i in range(1, reps + 1)]
+    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+res = {}
+for d in (8, 10):
+    a, b = med(d, short), med(d, n)
+    res[d] = (a, b)
+    print(f"time {d}-bit, 960x540 -> 1920x1080, median of {reps}: {short} frames {a['total']:.2f} s, "
+          f"{n} frames {b['total']:.2f} s; the last {n - short} frames " +
+          ", ".join(f"{k} {b[k] - a[k]:.2f} s" for k in b))
+whole = res[10][1]["total"] / res[8][1]["total"]
+steady = (res[10][1]["total"] - res[10][0]["total"]) / (res[8][1]["total"] - res[8][0]["total"])
+print(f"10-bit / 8-bit time: {n} frames {whole:.2f}x; per frame after the first {short} (start-up and "
+      f"the encoders' set-up excluded) {steady:.2f}x (target at most 1.50x)")
+PY

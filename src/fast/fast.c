@@ -70,6 +70,11 @@ typedef struct Ready {
     FsrPicture hr;
 } Ready;
 
+typedef struct PicPool {
+    FsrPicture pic[8];
+    int n;
+} PicPool;
+
 struct FsrFast {
     FsrFastSettings s;
     int scale;
@@ -80,10 +85,11 @@ struct FsrFast {
     Ready ready[MAX_PENDING + 1];
     int nready;
     Ready out;                  /* the frame handed out last */
-    FsrPicture pool[8];         /* spare HR pictures: no allocation per frame */
+    /* spare pictures, HR and LR: no allocation (and no page faults on
+     * fresh memory) per frame */
+    PicPool hr_pool, lr_pool;
     FsrSR *sr;                  /* key frames' backend: s.sr or own_sr */
     FsrSR *own_sr;              /* bicubic, when s.sr is NULL */
-    int npool;
     int64_t next_decode, next_display, arrivals;
     int64_t since_key;          /* frames processed since the last key frame */
     int processed, flushing;
@@ -195,9 +201,29 @@ static void free_cells(FsrFast *f)
     f->cell_drift = f->cell_lrc = f->cell_base = f->cell_sort = NULL;
 }
 
-static void pending_free(Pending *p)
+static int pool_get(PicPool *pool, FsrPicture *pic, int w, int h, int depth)
 {
-    fsr_picture_close(&p->lr);
+    while (pool->n) {
+        *pic = pool->pic[--pool->n];
+        if (pic->w == w && pic->h == h && fsr_picture_depth(pic) == depth)
+            return 0;
+        fsr_picture_close(pic);
+    }
+    return fsr_picture_open_depth(pic, w, h, depth);
+}
+
+static void pool_put(PicPool *pool, FsrPicture *pic)
+{
+    if (pic->buf && pool->n < (int)(sizeof(pool->pic) / sizeof(pool->pic[0])))
+        pool->pic[pool->n++] = *pic;
+    else
+        fsr_picture_close(pic);
+    memset(pic, 0, sizeof(*pic));
+}
+
+static void pending_free(FsrFast *f, Pending *p)
+{
+    pool_put(&f->lr_pool, &p->lr);
     free(p->blocks);
     free(p->residual);
     memset(p, 0, sizeof(*p));
@@ -209,7 +235,7 @@ void fsr_fast_close(FsrFast **pf)
     if (!f)
         return;
     for (int i = 0; i < f->npending; i++)
-        pending_free(&f->pending[i]);
+        pending_free(f, &f->pending[i]);
     for (int i = 0; i < FSR_FAST_MAX_REFS; i++) {
         fsr_picture_close(&f->refs[i].hr);
         free(f->refs[i].cell_drift);
@@ -223,8 +249,10 @@ void fsr_fast_close(FsrFast **pf)
     for (int i = 0; i < f->nready; i++)
         fsr_picture_close(&f->ready[i].hr);
     fsr_picture_close(&f->out.hr);
-    for (int i = 0; i < f->npool; i++)
-        fsr_picture_close(&f->pool[i]);
+    for (int i = 0; i < f->hr_pool.n; i++)
+        fsr_picture_close(&f->hr_pool.pic[i]);
+    for (int i = 0; i < f->lr_pool.n; i++)
+        fsr_picture_close(&f->lr_pool.pic[i]);
     fsr_sr_close(&f->own_sr);
     fsr_transfer_close(&f->tr);
     free(f);
@@ -239,16 +267,18 @@ int fsr_fast_push(FsrFast *f, const FsrPicture *lr, const FsrBlockMap *map, int6
         return fsr_error(FSR_ERR(ENOSPC), "fast: too many frames waiting for their decode turn");
     Pending *p = &f->pending[f->npending];
     memset(p, 0, sizeof(*p));
-    int ret = fsr_picture_copy(&p->lr, lr);
-    if (ret < 0)
+    int ret = pool_get(&f->lr_pool, &p->lr, lr->w, lr->h, fsr_picture_depth(lr));
+    if (ret < 0 || (ret = fsr_picture_copy(&p->lr, lr)) < 0) {
+        pool_put(&f->lr_pool, &p->lr);
         return ret;
+    }
     p->map = *map;
     if (map->side_info && map->nb_blocks > 0) {
         p->blocks = malloc(sizeof(FsrBlock) * map->nb_blocks);
         const size_t n = (size_t)map->coded_h * map->residual_stride[0];
         p->residual = malloc(sizeof(int16_t) * n);
         if (!p->blocks || !p->residual) {
-            pending_free(p);
+            pending_free(f, p);
             return fsr_error(FSR_ERR(ENOMEM), "out of memory");
         }
         memcpy(p->blocks, map->blocks, sizeof(FsrBlock) * map->nb_blocks);
@@ -273,26 +303,6 @@ int fsr_fast_push(FsrFast *f, const FsrPicture *lr, const FsrBlockMap *map, int6
 }
 
 void fsr_fast_flush(FsrFast *f) { f->flushing = 1; }
-
-static int pool_get(FsrFast *f, FsrPicture *pic, int w, int h, int depth)
-{
-    while (f->npool) {
-        *pic = f->pool[--f->npool];
-        if (pic->w == w && pic->h == h && fsr_picture_depth(pic) == depth)
-            return 0;
-        fsr_picture_close(pic);
-    }
-    return fsr_picture_open_depth(pic, w, h, depth);
-}
-
-static void pool_put(FsrFast *f, FsrPicture *pic)
-{
-    if (pic->buf && f->npool < (int)(sizeof(f->pool) / sizeof(f->pool[0])))
-        f->pool[f->npool++] = *pic;
-    else
-        fsr_picture_close(pic);
-    memset(pic, 0, sizeof(*pic));
-}
 
 static RefPic *find_ref(FsrFast *f, int64_t display)
 {
@@ -765,7 +775,7 @@ static int process(FsrFast *f, int idx)
         return fsr_error(FSR_ERR(ENOSPC), "fast: output reorder buffer overflow");
     Ready *r = &f->ready[f->nready];
     memset(r, 0, sizeof(*r));
-    int ret = pool_get(f, &r->hr, p->lr.w * f->scale, p->lr.h * f->scale, fsr_picture_depth(&p->lr));
+    int ret = pool_get(&f->hr_pool, &r->hr, p->lr.w * f->scale, p->lr.h * f->scale, fsr_picture_depth(&p->lr));
     if (ret < 0)
         return ret;
     const FsrBlockMap *m = &p->map;
@@ -778,7 +788,7 @@ static int process(FsrFast *f, int idx)
     const int regions = f->s.policy.kind == FSR_KEY_REGIONS && m->side_info;
     const int bp = f->s.transfer.back_project && m->side_info;
     if ((regions && (ret = ensure_cells(f, &p->lr)) < 0) || (bp && (ret = ensure_bp(f, &p->lr)) < 0)) {
-        pool_put(f, &r->hr);
+        pool_put(&f->hr_pool, &r->hr);
         return ret;
     }
     if (regions && !key && (key = plan_regions(f, p)) < 0)
@@ -812,7 +822,7 @@ static int process(FsrFast *f, int idx)
             if (key || f->cells[i])
                 f->cell_base[i] = f->cell_lrc[i];
     if (ret < 0) {
-        pool_put(f, &r->hr);
+        pool_put(&f->hr_pool, &r->hr);
         return ret;
     }
     r->info.seconds = clock_wall() - t0;
@@ -843,7 +853,7 @@ static int process(FsrFast *f, int idx)
     f->since_key = key ? 0 : f->since_key + 1;
     f->processed++;
     f->next_decode = (m->decode_index >= 0 ? m->decode_index : f->next_decode) + 1;
-    pending_free(p);
+    pending_free(f, p);
     f->pending[idx] = f->pending[--f->npending];
     return 0;
 }
@@ -881,7 +891,7 @@ int fsr_fast_pull(FsrFast *f, FsrFastFrame *out)
                     for (int k = 1; k < f->nready; k++)
                         if (f->ready[k].info.display_index < f->ready[best].info.display_index)
                             best = k;
-                pool_put(f, &f->out.hr);
+                pool_put(&f->hr_pool, &f->out.hr);
                 f->out = f->ready[best];
                 f->ready[best] = f->ready[--f->nready];
                 f->next_display = f->out.info.display_index + 1;
