@@ -353,6 +353,11 @@ void fsr_bicubic_dsp_init(FsrBicubicDSP *dsp, unsigned cpu_flags)
     dsp->block_s16 = block_s16_c;
     dsp->vert_row16 = fsr_bicubic_vert_row16_c;
     dsp->horz_row16 = fsr_bicubic_horz_row16_c;
+    dsp->down_vert = fsr_down_vert_c;
+    dsp->down_vert16 = fsr_down_vert16_c;
+    dsp->down_horz = fsr_down_horz_c;
+    dsp->lr_diff = fsr_lr_diff_c;
+    dsp->lr_diff16 = fsr_lr_diff16_c;
 #if defined(__x86_64__)
     if (cpu_flags & FSR_CPU_AVX2_FMA)
         fsr_bicubic_dsp_init_avx2(dsp);

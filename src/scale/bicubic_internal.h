@@ -124,7 +124,30 @@ typedef struct FsrBicubicDSP {
      * bitdepth_max]. */
     void (*vert_row16)(float *dst, const uint16_t *const rows[4], const float w[4], int n);
     void (*horz_row16)(uint16_t *dst, const float *tmp, const FsrBicubicPhases *ph, int n, int bitdepth_max);
+    /* The antialiased downscale of the LR consistency (consistency.c), a
+     * filter of taps weights w.  Vertical: dst[x] = 0 + w[0] rows[0][x] +
+     * ... + w[taps - 1] rows[taps - 1][x] (added in that order), x < n;
+     * down_vert16 for 16-bit samples. */
+    void (*down_vert)(float *dst, const uint8_t *const *rows, const float *w, int taps, int n);
+    void (*down_vert16)(float *dst, const uint16_t *const *rows, const float *w, int taps, int n);
+    /* Horizontal: dst[i] = 0 + w[0] src[i * scale] + ... + w[taps - 1]
+     * src[i * scale + taps - 1] (in that order), i < n. */
+    void (*down_horz)(float *dst, const float *src, const float *w, int taps, int scale, int n);
+    /* The downscale down against the LR row lr, x < n: diff[x] =
+     * fabsf(down[x] - lr[x]) and, when err is not NULL, err[x] =
+     * fsr_lr_error_byte(lr[x] - down[x]); lr_diff16 for 16-bit samples
+     * with fsr_lr_error_q16 at depth bits. */
+    void (*lr_diff)(float *diff, uint8_t *err, const float *down, const uint8_t *lr, int n);
+    void (*lr_diff16)(float *diff, int16_t *err, const float *down, const uint16_t *lr, int n, int depth);
 } FsrBicubicDSP;
+
+/* The C entries of the downscale (consistency.c); the SIMD ones finish
+ * their rows with them. */
+void fsr_down_vert_c(float *dst, const uint8_t *const *rows, const float *w, int taps, int n);
+void fsr_down_vert16_c(float *dst, const uint16_t *const *rows, const float *w, int taps, int n);
+void fsr_down_horz_c(float *dst, const float *src, const float *w, int taps, int scale, int n);
+void fsr_lr_diff_c(float *diff, uint8_t *err, const float *down, const uint8_t *lr, int n);
+void fsr_lr_diff16_c(float *diff, int16_t *err, const float *down, const uint16_t *lr, int n, int depth);
 
 void fsr_bicubic_dsp_init(FsrBicubicDSP *dsp, unsigned cpu_flags);
 /* The AVX2 + FMA entries (x86/bicubic_avx2.c), for fsr_bicubic_dsp_init. */

@@ -40,6 +40,65 @@ static void down_filter(DownFilter *f, int s)
         f->w[k] = (float)(w[k] / sum);
 }
 
+void fsr_down_vert_c(float *dst, const uint8_t *const *rows, const float *w, int taps, int n)
+{
+    for (int x = 0; x < n; x++)
+        dst[x] = 0;
+    for (int k = 0; k < taps; k++)
+        for (int x = 0; x < n; x++)
+            dst[x] += w[k] * rows[k][x];
+}
+
+void fsr_down_vert16_c(float *dst, const uint16_t *const *rows, const float *w, int taps, int n)
+{
+    for (int x = 0; x < n; x++)
+        dst[x] = 0;
+    for (int k = 0; k < taps; k++)
+        for (int x = 0; x < n; x++)
+            dst[x] += w[k] * rows[k][x];
+}
+
+void fsr_down_horz_c(float *dst, const float *src, const float *w, int taps, int scale, int n)
+{
+    for (int i = 0; i < n; i++) {
+        float d = 0;
+        for (int k = 0; k < taps; k++)
+            d += w[k] * src[i * scale + k];
+        dst[i] = d;
+    }
+}
+
+void fsr_lr_diff_c(float *diff, uint8_t *err, const float *down, const uint8_t *lr, int n)
+{
+    for (int x = 0; x < n; x++) {
+        const float lv = (float)lr[x];
+        diff[x] = fabsf(down[x] - lv);
+        if (err)
+            err[x] = fsr_lr_error_byte(lv - down[x]);
+    }
+}
+
+void fsr_lr_diff16_c(float *diff, int16_t *err, const float *down, const uint16_t *lr, int n, int depth)
+{
+    for (int x = 0; x < n; x++) {
+        const float lv = (float)lr[x];
+        diff[x] = fabsf(down[x] - lv);
+        if (err)
+            err[x] = fsr_lr_error_q16(lv - down[x], depth);
+    }
+}
+
+/* LR pixel x of the vertical pass col, at the picture's edges: the
+ * columns beyond it mirrored (fsr_down_horz_c's sum otherwise) */
+static float down_mirrored(const DownFilter *f, const float *col, int x, int scale, int hw)
+{
+    const int x0 = x * scale + f->first;
+    float d = 0;
+    for (int k = 0; k < f->taps; k++)
+        d += f->w[k] * col[fsr_mirror(x0 + k, hw)];
+    return d;
+}
+
 /* The LR error of the cells [cx0, cx1) x [cy0, cy1): per cell the mean
  * |downscale(HR) - LR| into cell_err (when not NULL), per LR pixel the
  * error LR - downscale(HR) into err8 (fsr_lr_error_byte, 8-bit pictures)
@@ -48,10 +107,12 @@ static void down_filter(DownFilter *f, int s)
  * bytes.  The cells are in 8-bit levels at every depth (the policies'
  * thresholds are), the per-pixel error in the picture's own.  Cell rows
  * are independent (each sums its own LR rows in order), so they run in
- * parallel with the same result for any thread count. */
-static int lr_error(float *cell_err, uint8_t *err8, int16_t *err16, int cells_w, int cells_h, int cell,
-                    const void *hr, ptrdiff_t hr_stride, const void *lr, ptrdiff_t lr_stride, int lw, int lh,
-                    int scale, int cx0, int cy0, int cx1, int cy1, int depth)
+ * parallel with the same result for any thread count; the downscale's
+ * kernels (dsp) add in a fixed order, so every CPU path gives the same
+ * result too. */
+static int lr_error(const FsrBicubicDSP *dsp, float *cell_err, uint8_t *err8, int16_t *err16, int cells_w,
+                    int cells_h, int cell, const void *hr, ptrdiff_t hr_stride, const void *lr, ptrdiff_t lr_stride,
+                    int lw, int lh, int scale, int cx0, int cy0, int cx1, int cy1, int depth)
 {
     if (!hr || !lr || (!cell_err && !err8 && !err16))
         return fsr_error(FSR_ERR(EINVAL), "lr consistency: NULL argument");
@@ -73,60 +134,66 @@ static int lr_error(float *cell_err, uint8_t *err8, int16_t *err16, int cells_w,
     const int lx0 = cx0 * cell, lx1 = cx1 * cell < lw ? cx1 * cell : lw;
     const int hx0 = lx0 * scale + f.first < 0 ? 0 : lx0 * scale + f.first;
     const int hx1 = (lx1 - 1) * scale + f.first + f.taps > hw ? hw : (lx1 - 1) * scale + f.first + f.taps;
-    const int ncw = cx1 - cx0;
+    /* the LR pixels whose filter lies inside the picture (the kernel's);
+     * those outside, at the picture's edges, read mirrored columns */
+    int ix0 = lx0, ix1 = lx1;
+    while (ix0 < lx1 && ix0 * scale + f.first < 0)
+        ix0++;
+    while (ix1 > ix0 && (ix1 - 1) * scale + f.first + f.taps > hw)
+        ix1--;
+    const int ncw = cx1 - cx0, nlx = lx1 - lx0;
     int failed = 0;
 #pragma omp parallel if ((long)(lx1 - lx0) * (cy1 - cy0) * cell * scale > 65536)
     {
         float *col = malloc(sizeof(float) * (size_t)hw);
+        float *down = malloc(sizeof(float) * 2 * (size_t)nlx), *diff = down + nlx;
         double *sum = calloc((size_t)ncw, sizeof(double));
-        if (!col || !sum) {
+        if (!col || !down || !sum) {
 #pragma omp atomic write
             failed = 1;
         }
 #pragma omp for schedule(static)
         for (int cy = cy0; cy < cy1; cy++) {
-            if (!col || !sum)
+            if (!col || !down || !sum)
                 continue;
             memset(sum, 0, sizeof(double) * (size_t)ncw);
             const int ly1 = (cy + 1) * cell < lh ? (cy + 1) * cell : lh;
             for (int y = cy * cell; y < ly1; y++) {
                 /* vertical pass: the HR columns at LR row y */
                 const int y0 = y * scale + f.first;
-                for (int x = hx0; x < hx1; x++)
-                    col[x] = 0;
+                const uint8_t *rows[4 * FSR_MAX_SCALE + 1];
+                const uint16_t *rows16[4 * FSR_MAX_SCALE + 1];
                 for (int k = 0; k < f.taps; k++) {
-                    const uint8_t *row = (const uint8_t *)hr + (ptrdiff_t)fsr_mirror(y0 + k, hh) * hr_stride;
-                    const float wk = f.w[k];
-                    if (high) {
-                        const uint16_t *r16 = (const uint16_t *)(const void *)row;
-                        for (int x = hx0; x < hx1; x++)
-                            col[x] += wk * r16[x];
-                    } else {
-                        for (int x = hx0; x < hx1; x++)
-                            col[x] += wk * row[x];
-                    }
+                    rows[k] = (const uint8_t *)hr + (ptrdiff_t)fsr_mirror(y0 + k, hh) * hr_stride + hx0 * bps;
+                    rows16[k] = (const uint16_t *)(const void *)rows[k];
                 }
-                /* horizontal pass, compared with the decoded LR row; the
-                 * mirrored columns beyond [hx0, hx1) are inside the picture
-                 * only at its edges, where hx0 = 0 or hx1 = hw */
-                const uint8_t *l = (const uint8_t *)lr + (ptrdiff_t)y * lr_stride;
-                const uint16_t *l16 = high ? (const uint16_t *)(const void *)l : NULL;
-                for (int x = lx0; x < lx1; x++) {
-                    const int x0 = x * scale + f.first;
-                    float d = 0;
-                    if (x0 >= 0 && x0 + f.taps <= hw) {
-                        for (int k = 0; k < f.taps; k++)
-                            d += f.w[k] * col[x0 + k];
-                    } else {
-                        for (int k = 0; k < f.taps; k++)
-                            d += f.w[k] * col[fsr_mirror(x0 + k, hw)];
-                    }
-                    const float lv = (float)(high ? l16[x] : l[x]);
-                    sum[x / cell - cx0] += fabsf(d - lv);
-                    if (err8)
-                        err8[(size_t)y * lw + x] = fsr_lr_error_byte(lv - d);
-                    if (err16)
-                        err16[(size_t)y * lw + x] = fsr_lr_error_q16(lv - d, depth);
+                if (high)
+                    dsp->down_vert16(col + hx0, rows16, f.w, f.taps, hx1 - hx0);
+                else
+                    dsp->down_vert(col + hx0, rows, f.w, f.taps, hx1 - hx0);
+                /* horizontal pass; the mirrored columns beyond [hx0, hx1)
+                 * are inside the picture only at its edges, where hx0 = 0
+                 * or hx1 = hw */
+                if (ix1 > ix0)
+                    dsp->down_horz(down + ix0 - lx0, col + ix0 * scale + f.first, f.w, f.taps, scale, ix1 - ix0);
+                for (int x = lx0; x < ix0; x++)
+                    down[x - lx0] = down_mirrored(&f, col, x, scale, hw);
+                for (int x = ix1; x < lx1; x++)
+                    down[x - lx0] = down_mirrored(&f, col, x, scale, hw);
+                /* compared with the decoded LR row; the cells' sums in
+                 * order of x */
+                const uint8_t *l = (const uint8_t *)lr + (ptrdiff_t)y * lr_stride + lx0 * bps;
+                if (high)
+                    dsp->lr_diff16(diff, err16 ? err16 + (size_t)y * lw + lx0 : NULL, down,
+                                   (const uint16_t *)(const void *)l, nlx, depth);
+                else
+                    dsp->lr_diff(diff, err8 ? err8 + (size_t)y * lw + lx0 : NULL, down, l, nlx);
+                for (int cx = cx0, x = lx0; cx < cx1; cx++) {
+                    const int xe = (cx + 1) * cell < lx1 ? (cx + 1) * cell : lx1;
+                    double t = sum[cx - cx0];
+                    for (; x < xe; x++)
+                        t += diff[x - lx0];
+                    sum[cx - cx0] = t;
                 }
             }
             if (cell_err)
@@ -136,6 +203,7 @@ static int lr_error(float *cell_err, uint8_t *err8, int16_t *err16, int cells_w,
                 }
         }
         free(col);
+        free(down);
         free(sum);
     }
     return failed ? fsr_error(FSR_ERR(ENOMEM), "lr consistency: out of memory") : 0;
@@ -147,15 +215,15 @@ int fsr_lr_consistency_cells(float *cell_err, int cells_w, int cells_h, int cell
 {
     if (!cell_err)
         return fsr_error(FSR_ERR(EINVAL), "lr consistency: NULL argument");
-    return lr_error(cell_err, NULL, NULL, cells_w, cells_h, cell, hr, hr_stride, lr, lr_stride, lw, lh, scale, cx0,
-                    cy0, cx1, cy1, 8);
+    return lr_error(fsr_bicubic_dsp(), cell_err, NULL, NULL, cells_w, cells_h, cell, hr, hr_stride, lr, lr_stride, lw,
+                    lh, scale, cx0, cy0, cx1, cy1, 8);
 }
 
 int fsr_lr_error(float *cell_err, uint8_t *err, int cells_w, int cells_h, int cell, const uint8_t *hr,
                  ptrdiff_t hr_stride, const uint8_t *lr, ptrdiff_t lr_stride, int lw, int lh, int scale)
 {
-    return lr_error(cell_err, err, NULL, cells_w, cells_h, cell, hr, hr_stride, lr, lr_stride, lw, lh, scale, 0, 0,
-                    cells_w, cells_h, 8);
+    return lr_error(fsr_bicubic_dsp(), cell_err, err, NULL, cells_w, cells_h, cell, hr, hr_stride, lr, lr_stride, lw,
+                    lh, scale, 0, 0, cells_w, cells_h, 8);
 }
 
 int fsr_back_project(uint8_t *hr, ptrdiff_t hr_stride, uint8_t *err, uint8_t *up, int lw, int lh, int scale,
@@ -209,15 +277,15 @@ int fsr_lr_consistency_cells16(float *cell_err, int cells_w, int cells_h, int ce
 {
     if (!cell_err)
         return fsr_error(FSR_ERR(EINVAL), "lr consistency: NULL argument");
-    return lr_error(cell_err, NULL, NULL, cells_w, cells_h, cell, hr, hr_stride, lr, lr_stride, lw, lh, scale, cx0,
-                    cy0, cx1, cy1, depth);
+    return lr_error(fsr_bicubic_dsp(), cell_err, NULL, NULL, cells_w, cells_h, cell, hr, hr_stride, lr, lr_stride, lw,
+                    lh, scale, cx0, cy0, cx1, cy1, depth);
 }
 
 int fsr_lr_error16(float *cell_err, int16_t *err, int cells_w, int cells_h, int cell, const uint16_t *hr,
                    ptrdiff_t hr_stride, const uint16_t *lr, ptrdiff_t lr_stride, int lw, int lh, int scale, int depth)
 {
-    return lr_error(cell_err, NULL, err, cells_w, cells_h, cell, hr, hr_stride, lr, lr_stride, lw, lh, scale, 0, 0,
-                    cells_w, cells_h, depth);
+    return lr_error(fsr_bicubic_dsp(), cell_err, NULL, err, cells_w, cells_h, cell, hr, hr_stride, lr, lr_stride, lw,
+                    lh, scale, 0, 0, cells_w, cells_h, depth);
 }
 
 /* The error is upscaled as the byte one is, offset and all: biased by

@@ -2,6 +2,7 @@
  * kernel: bit-exact to C. */
 #include "checkasm.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "bicubic_internal.h"
@@ -150,6 +151,178 @@ static void check_horz_row16(const FsrBicubicDSP *c, const FsrBicubicDSP *lower,
     checkasm_report();
 }
 
+/* ---- the LR consistency's downscale ---- */
+
+enum { DOWN_N = 400, DOWN_TAPS = 4 * FSR_MAX_SCALE + 1 };
+
+static void rand_weights(float *w, int taps)
+{
+    for (int k = 0; k < taps; k++)
+        w[k] = checkasm_rand_float(-0.2f, 0.6f);
+}
+
+static void check_down_vert(const FsrBicubicDSP *c, const FsrBicubicDSP *lower, const FsrBicubicDSP *cur)
+{
+    if (!checkasm_func(c->down_vert, lower->down_vert, cur->down_vert, "down_vert"))
+        return;
+    static uint8_t src[DOWN_TAPS][DOWN_N];
+    static float a[DOWN_N + 8], b[DOWN_N + 8];
+    const uint8_t *rows[DOWN_TAPS];
+    float w[DOWN_TAPS];
+    for (int k = 0; k < DOWN_TAPS; k++) {
+        checkasm_fill_u8(src[k], DOWN_N);
+        rows[k] = src[k];
+    }
+    for (int n = 1; n <= DOWN_N; n += n < 40 ? 1 : 37) {
+        const int taps = checkasm_rand_int(1, DOWN_TAPS);
+        rand_weights(w, taps);
+        for (int i = 0; i < DOWN_N + 8; i++)
+            a[i] = b[i] = (float)i;
+        c->down_vert(a, rows, w, taps, n);
+        cur->down_vert(b, rows, w, taps, n);
+        if (memcmp(a, b, sizeof(a)))
+            checkasm_fail("taps %d n %d", taps, n);
+    }
+    rand_weights(w, 8);
+    checkasm_bench(c->down_vert(a, rows, w, 8, 320), cur->down_vert(b, rows, w, 8, 320));
+    checkasm_report();
+}
+
+static void check_down_vert16(const FsrBicubicDSP *c, const FsrBicubicDSP *lower, const FsrBicubicDSP *cur)
+{
+    if (!checkasm_func(c->down_vert16, lower->down_vert16, cur->down_vert16, "down_vert16"))
+        return;
+    static uint16_t src[DOWN_TAPS][DOWN_N];
+    static float a[DOWN_N + 8], b[DOWN_N + 8];
+    const uint16_t *rows[DOWN_TAPS];
+    float w[DOWN_TAPS];
+    for (int k = 0; k < DOWN_TAPS; k++)
+        rows[k] = src[k];
+    for (int dm = 0; dm < 3; dm++) {
+        const int max = depth_max[dm];
+        for (int n = 1; n <= DOWN_N; n += n < 40 ? 1 : 37) {
+            const int taps = checkasm_rand_int(1, DOWN_TAPS);
+            for (int k = 0; k < taps; k++)
+                for (int i = 0; i < n; i++)
+                    src[k][i] = (uint16_t)(n % 3 ? checkasm_rand_int(0, max) : (int)(checkasm_rand() & 1) * max);
+            rand_weights(w, taps);
+            for (int i = 0; i < DOWN_N + 8; i++)
+                a[i] = b[i] = (float)i;
+            c->down_vert16(a, rows, w, taps, n);
+            cur->down_vert16(b, rows, w, taps, n);
+            if (memcmp(a, b, sizeof(a)))
+                checkasm_fail("max %d taps %d n %d", max, taps, n);
+        }
+    }
+    rand_weights(w, 8);
+    checkasm_bench(c->down_vert16(a, rows, w, 8, 320), cur->down_vert16(b, rows, w, 8, 320));
+    checkasm_report();
+}
+
+static void check_down_horz(const FsrBicubicDSP *c, const FsrBicubicDSP *lower, const FsrBicubicDSP *cur)
+{
+    if (!checkasm_func(c->down_horz, lower->down_horz, cur->down_horz, "down_horz"))
+        return;
+    static float a[DOWN_N + 8], b[DOWN_N + 8];
+    float w[DOWN_TAPS];
+    for (int scale = 2; scale <= FSR_MAX_SCALE; scale++)
+        for (int n = 1; n <= DOWN_N; n += n < 40 ? 1 : 37) {
+            /* the filters fastsr uses (4 scale or 4 scale + 1 taps) and others */
+            const int taps = n % 3 ? 4 * scale + n % 2 : checkasm_rand_int(1, DOWN_TAPS);
+            /* exactly what the outputs read, so that a kernel reading past
+             * it fails under AddressSanitizer */
+            const size_t len = (size_t)(n - 1) * scale + taps;
+            float *src = malloc(sizeof(float) * len);
+            if (!src) {
+                checkasm_fail("out of memory");
+                return;
+            }
+            for (size_t i = 0; i < len; i++)
+                src[i] = checkasm_rand_float(-100.f, 1200.f);
+            rand_weights(w, taps);
+            for (int i = 0; i < DOWN_N + 8; i++)
+                a[i] = b[i] = (float)i;
+            c->down_horz(a, src, w, taps, scale, n);
+            cur->down_horz(b, src, w, taps, scale, n);
+            free(src);
+            if (memcmp(a, b, sizeof(a)))
+                checkasm_fail("x%d taps %d n %d", scale, taps, n);
+        }
+    static float src[2 * 320 + 8];
+    for (int i = 0; i < 2 * 320 + 8; i++)
+        src[i] = checkasm_rand_float(0.f, 255.f);
+    rand_weights(w, 8);
+    checkasm_bench(c->down_horz(a, src, w, 8, 2, 320), cur->down_horz(b, src, w, 8, 2, 320));
+    checkasm_report();
+}
+
+/* downscaled values: random in and beyond the range, on the error's
+ * rounding halves (a quarter level and an eighth), and at the clamps */
+static float rand_down(int lv, int max, int mode)
+{
+    switch (mode) {
+    case 0: return checkasm_rand_float(-0.1f * max, 1.1f * max);
+    case 1: return (float)lv + (float)checkasm_rand_int(-300, 300) * 0.125f;
+    default: return (float)lv + (checkasm_rand() & 1 ? 1.f : -1.f) * checkasm_rand_float(31.f, 33.f) * (max + 1) / 256;
+    }
+}
+
+static void check_lr_diff(const FsrBicubicDSP *c, const FsrBicubicDSP *lower, const FsrBicubicDSP *cur)
+{
+    if (!checkasm_func(c->lr_diff, lower->lr_diff, cur->lr_diff, "lr_diff"))
+        return;
+    static uint8_t lr[DOWN_N], ea[DOWN_N + 8], eb[DOWN_N + 8];
+    static float down[DOWN_N], a[DOWN_N + 8], b[DOWN_N + 8];
+    for (int mode = 0; mode < 3; mode++)
+        for (int n = 1; n <= DOWN_N; n += n < 40 ? 1 : 37) {
+            checkasm_fill_u8(lr, DOWN_N);
+            for (int i = 0; i < DOWN_N; i++)
+                down[i] = rand_down(lr[i], 255, mode);
+            memset(a, 0, sizeof(a));
+            memset(b, 0, sizeof(b));
+            memset(ea, 7, sizeof(ea));
+            memset(eb, 7, sizeof(eb));
+            const int with_err = n % 4 != 0; /* and without */
+            c->lr_diff(a, with_err ? ea : NULL, down, lr, n);
+            cur->lr_diff(b, with_err ? eb : NULL, down, lr, n);
+            if (memcmp(a, b, sizeof(a)) || memcmp(ea, eb, sizeof(ea)))
+                checkasm_fail("mode %d n %d err %d", mode, n, with_err);
+        }
+    checkasm_bench(c->lr_diff(a, ea, down, lr, 320), cur->lr_diff(b, eb, down, lr, 320));
+    checkasm_report();
+}
+
+static void check_lr_diff16(const FsrBicubicDSP *c, const FsrBicubicDSP *lower, const FsrBicubicDSP *cur)
+{
+    if (!checkasm_func(c->lr_diff16, lower->lr_diff16, cur->lr_diff16, "lr_diff16"))
+        return;
+    static uint16_t lr[DOWN_N];
+    static int16_t ea[DOWN_N + 8], eb[DOWN_N + 8];
+    static float down[DOWN_N], a[DOWN_N + 8], b[DOWN_N + 8];
+    static const int depths[] = { 10, 12, 16 };
+    for (int dm = 0; dm < 3; dm++) {
+        const int depth = depths[dm], max = (1 << depth) - 1;
+        for (int mode = 0; mode < 3; mode++)
+            for (int n = 1; n <= DOWN_N; n += n < 40 ? 1 : 37) {
+                for (int i = 0; i < DOWN_N; i++) {
+                    lr[i] = (uint16_t)checkasm_rand_int(0, max);
+                    down[i] = rand_down(lr[i], max, mode);
+                }
+                memset(a, 0, sizeof(a));
+                memset(b, 0, sizeof(b));
+                memset(ea, 7, sizeof(ea));
+                memset(eb, 7, sizeof(eb));
+                const int with_err = n % 4 != 0;
+                c->lr_diff16(a, with_err ? ea : NULL, down, lr, n, depth);
+                cur->lr_diff16(b, with_err ? eb : NULL, down, lr, n, depth);
+                if (memcmp(a, b, sizeof(a)) || memcmp(ea, eb, sizeof(ea)))
+                    checkasm_fail("%d bits mode %d n %d err %d", depth, mode, n, with_err);
+            }
+    }
+    checkasm_bench(c->lr_diff16(a, ea, down, lr, 320, 10), cur->lr_diff16(b, eb, down, lr, 320, 10));
+    checkasm_report();
+}
+
 void checkasm_check_bicubic(void)
 {
     FsrBicubicDSP c, lower, cur;
@@ -161,4 +334,9 @@ void checkasm_check_bicubic(void)
     check_block_s16(&c, &lower, &cur);
     check_vert_row16(&c, &lower, &cur);
     check_horz_row16(&c, &lower, &cur);
+    check_down_vert(&c, &lower, &cur);
+    check_down_vert16(&c, &lower, &cur);
+    check_down_horz(&c, &lower, &cur);
+    check_lr_diff(&c, &lower, &cur);
+    check_lr_diff16(&c, &lower, &cur);
 }

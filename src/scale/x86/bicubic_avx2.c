@@ -208,6 +208,135 @@ static void block_s16_avx2(int16_t *dst, ptrdiff_t dst_stride, const int16_t *sr
     }
 }
 
+/* ---- the LR consistency's downscale: the same float operations ---- */
+
+__attribute__((target("avx2,fma")))
+static void down_vert_avx2(float *dst, const uint8_t *const *rows, const float *w, int taps, int n)
+{
+    int x = 0;
+    for (; x + 8 <= n; x += 8) {
+        __m256 acc = _mm256_setzero_ps();
+        for (int k = 0; k < taps; k++) {
+            const __m256i v = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(rows[k] + x)));
+            acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(w[k]), _mm256_cvtepi32_ps(v)));
+        }
+        _mm256_storeu_ps(dst + x, acc);
+    }
+    if (x < n) {
+        const uint8_t *rest[4 * FSR_MAX_SCALE + 1];
+        for (int k = 0; k < taps; k++)
+            rest[k] = rows[k] + x;
+        fsr_down_vert_c(dst + x, rest, w, taps, n - x);
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static void down_vert16_avx2(float *dst, const uint16_t *const *rows, const float *w, int taps, int n)
+{
+    int x = 0;
+    for (; x + 8 <= n; x += 8) {
+        __m256 acc = _mm256_setzero_ps();
+        for (int k = 0; k < taps; k++) {
+            const __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(rows[k] + x)));
+            acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(w[k]), _mm256_cvtepi32_ps(v)));
+        }
+        _mm256_storeu_ps(dst + x, acc);
+    }
+    if (x < n) {
+        const uint16_t *rest[4 * FSR_MAX_SCALE + 1];
+        for (int k = 0; k < taps; k++)
+            rest[k] = rows[k] + x;
+        fsr_down_vert16_c(dst + x, rest, w, taps, n - x);
+    }
+}
+
+/* 8 outputs a step.  At scale 2 the taps' even columns come from two plain
+ * loads and a deinterleave; at other scales from a gather. */
+__attribute__((target("avx2,fma")))
+static void down_horz_avx2(float *dst, const float *src, const float *w, int taps, int scale, int n)
+{
+    int i = 0;
+    if (scale == 2) {
+        /* a step's last load ends at src[2 i + taps + 14], one column past
+         * what its outputs read: the last step stops one output short of
+         * the end, so nothing beyond src[2 (n - 1) + taps - 1] is read */
+        for (; i + 9 <= n; i += 8) {
+            __m256 acc = _mm256_setzero_ps();
+            for (int k = 0; k < taps; k++) {
+                const __m256 a = _mm256_loadu_ps(src + 2 * i + k), b = _mm256_loadu_ps(src + 2 * i + k + 8);
+                /* a0 a2 b0 b2 | a4 a6 b4 b6 -> a0 a2 a4 a6 b0 b2 b4 b6 */
+                const __m256 even = _mm256_castpd_ps(_mm256_permute4x64_pd(
+                    _mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0))), _MM_SHUFFLE(3, 1, 2, 0)));
+                acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(w[k]), even));
+            }
+            _mm256_storeu_ps(dst + i, acc);
+        }
+    } else {
+        const __m256i idx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(scale));
+        for (; i + 8 <= n; i += 8) {
+            __m256 acc = _mm256_setzero_ps();
+            for (int k = 0; k < taps; k++)
+                acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(w[k]),
+                                                       _mm256_i32gather_ps(src + i * scale + k, idx, 4)));
+            _mm256_storeu_ps(dst + i, acc);
+        }
+    }
+    if (i < n)
+        fsr_down_horz_c(dst + i, src + i * scale, w, taps, scale, n - i);
+}
+
+/* fsr_lr_error_byte: v = 4 e + 128, 0 at or below 0, 255 at or above 255,
+ * else truncated after adding a half; clipping v + 0.5 to [0, 255] before
+ * the truncation gives the same in every case */
+__attribute__((target("avx2,fma")))
+static void lr_diff_avx2(float *diff, uint8_t *err, const float *down, const uint8_t *lr, int n)
+{
+    const __m256 sign = _mm256_set1_ps(-0.f), steps = _mm256_set1_ps((float)FSR_LR_ERROR_STEPS);
+    const __m256 zero = _mm256_set1_ps((float)FSR_LR_ERROR_ZERO), half = _mm256_set1_ps(0.5f);
+    const __m256 top = _mm256_set1_ps(255.f);
+    int x = 0;
+    for (; x + 8 <= n; x += 8) {
+        const __m256 d = _mm256_loadu_ps(down + x);
+        const __m256 lv = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(lr + x))));
+        _mm256_storeu_ps(diff + x, _mm256_andnot_ps(sign, _mm256_sub_ps(d, lv)));
+        if (err) {
+            const __m256 v = _mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(lv, d), steps), zero);
+            const __m256 c = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(v, half), _mm256_setzero_ps()), top);
+            const __m256i i32 = _mm256_cvttps_epi32(c);
+            const __m128i i16 = _mm_packs_epi32(_mm256_castsi256_si128(i32), _mm256_extracti128_si256(i32, 1));
+            _mm_storel_epi64((__m128i *)(err + x), _mm_packus_epi16(i16, i16));
+        }
+    }
+    if (x < n)
+        fsr_lr_diff_c(diff + x, err ? err + x : NULL, down + x, lr + x, n - x);
+}
+
+/* fsr_lr_error_q16: 4 e clamped to +-lim, floor(v + 0.5), saturated to
+ * int16_t (the pack saturates as the C clamps) */
+__attribute__((target("avx2,fma")))
+static void lr_diff16_avx2(float *diff, int16_t *err, const float *down, const uint16_t *lr, int n, int depth)
+{
+    const __m256 sign = _mm256_set1_ps(-0.f), steps = _mm256_set1_ps((float)FSR_LR_ERROR_STEPS);
+    const float l = (float)(FSR_LR_ERROR_STEPS * 32 << (depth - 8));
+    const __m256 lim = _mm256_set1_ps(l), nlim = _mm256_set1_ps(-l), half = _mm256_set1_ps(0.5f);
+    int x = 0;
+    for (; x + 8 <= n; x += 8) {
+        const __m256 d = _mm256_loadu_ps(down + x);
+        const __m256 lv = _mm256_cvtepi32_ps(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(lr + x))));
+        _mm256_storeu_ps(diff + x, _mm256_andnot_ps(sign, _mm256_sub_ps(d, lv)));
+        if (err) {
+            __m256 v = _mm256_mul_ps(_mm256_sub_ps(lv, d), steps);
+            v = _mm256_max_ps(_mm256_min_ps(v, lim), nlim);
+            v = _mm256_floor_ps(_mm256_add_ps(v, half));
+            const __m256i i32 = _mm256_cvtps_epi32(v);
+            _mm_storeu_si128((__m128i *)(err + x),
+                             _mm_packs_epi32(_mm256_castsi256_si128(i32), _mm256_extracti128_si256(i32, 1)));
+        }
+    }
+    if (x < n)
+        fsr_lr_diff16_c(diff + x, err ? err + x : NULL, down + x, lr + x, n - x, depth);
+}
+
 void fsr_bicubic_dsp_init_avx2(FsrBicubicDSP *dsp)
 {
     dsp->vert_row = vert_row_avx2;
@@ -215,5 +344,10 @@ void fsr_bicubic_dsp_init_avx2(FsrBicubicDSP *dsp)
     dsp->block_s16 = block_s16_avx2;
     dsp->vert_row16 = vert_row16_avx2;
     dsp->horz_row16 = horz_row16_avx2;
+    dsp->down_vert = down_vert_avx2;
+    dsp->down_vert16 = down_vert16_avx2;
+    dsp->down_horz = down_horz_avx2;
+    dsp->lr_diff = lr_diff_avx2;
+    dsp->lr_diff16 = lr_diff16_avx2;
 }
 #endif
