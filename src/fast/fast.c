@@ -512,6 +512,7 @@ static int plan_regions(FsrFast *f, const Pending *p)
         f->cell_drift[i] = f->cell_base[i] = 0;
     const double thr = m->is_ref ? f->s.policy.budget_db : 3 * f->s.policy.budget_db;
     const double fallback = f->s.transfer.fallback;
+    const double levels = 1 << (fsr_picture_depth(lr) - 8);
     /* cells no block covers (a damaged map) are bicubic: they need SR */
     uint8_t *covered = f->cells; /* bit 1 below; bit 0 is "needs SR" */
     for (int i = 0; i < m->nb_blocks; i++) {
@@ -531,7 +532,9 @@ static int plan_regions(FsrFast *f, const Pending *p)
                     for (int ix = 0; ix < w; ix++)
                         sum += labs((long)r[jy * m->residual_stride[0] + ix]);
             }
-            need = fallback > 0 && sum >= fallback * w * h;
+            /* in 8-bit levels, as the thresholds are (estimate_loss) */
+            const double res = (double)sum / levels;
+            need = fallback > 0 && res >= fallback * w * h;
             int n = 0, frac = 0;
             for (int l = 0; l < 2 && !need; l++)
                 if (b->lists & (1 << l)) {
@@ -549,7 +552,7 @@ static int plan_regions(FsrFast *f, const Pending *p)
                 }
             if (!need) {
                 drift = drift / n + (frac ? LOSS_FRAC_STEP_DB : LOSS_INT_STEP_DB) +
-                        LOSS_PER_RESIDUAL * (double)sum / ((double)w * h);
+                        LOSS_PER_RESIDUAL * res / ((double)w * h);
                 need = drift > thr;
             }
         }
