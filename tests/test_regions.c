@@ -17,6 +17,7 @@
 #include "fastsr/pipeline.h"
 #include "fastsr/sr.h"
 #include "fastsr/transfer.h"
+#include "select.h"
 #include "sideinfo.h"
 
 #define FFMPEG "ffmpeg -hide_banner -loglevel error -y "
@@ -298,9 +299,47 @@ static void test_work_adds_up(void **state)
     assert_true(r.fast.sr_work_share == 0);
 }
 
+static int cmp_f(const void *a, const void *b)
+{
+    const float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* fsr_select_kth (the regions policy's median) gives what a sort puts at
+ * k: every k of small arrays, with many equal values, sorted, reversed,
+ * all equal; some k of large ones. */
+static void test_select_kth(void **state)
+{
+    (void)state;
+    enum { N = 300 };
+    float a[N], sorted[N], work[N];
+    unsigned seed = 12345;
+    for (int trial = 0; trial < 400; trial++) {
+        const int n = trial < 200 ? 1 + trial % 40 : 1 + (int)(seed % N);
+        for (int i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            const int shape = trial % 5;
+            a[i] = shape == 0   ? (float)(seed >> 16) / 65536.f - 0.5f
+                   : shape == 1 ? (float)((seed >> 16) % 4) /* many equal */
+                   : shape == 2 ? (float)i
+                   : shape == 3 ? (float)(n - i)
+                                : 1.5f;
+        }
+        memcpy(sorted, a, sizeof(float) * n);
+        qsort(sorted, n, sizeof(float), cmp_f);
+        for (int k = 0; k < n; k += n > 40 ? 7 : 1) {
+            memcpy(work, a, sizeof(float) * n);
+            const float v = fsr_select_kth(work, n, k);
+            if (v != sorted[k])
+                fail_msg("trial %d n %d k %d: %g, sorted %g", trial, n, k, v, sorted[k]);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_select_kth),
         cmocka_unit_test(test_region_covers_new_object_only),
         cmocka_unit_test(test_threads_identical),
         cmocka_unit_test(test_work_adds_up),

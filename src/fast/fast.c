@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "log.h"
 #include "region.h"
+#include "select.h"
 #include "transfer_internal.h"
 
 #define MAX_PENDING 32 /* frames waiting for their decode turn */
@@ -100,7 +101,7 @@ struct FsrFast {
     float *cell_drift;
     float *cell_lrc;            /* the frame's LR consistency per cell */
     float *cell_base;           /* the baseline it is compared with (RefPic.cell_base) */
-    float *cell_sort;           /* scratch: the frame's excesses, sorted */
+    float *cell_sort;           /* scratch: the frame's excesses, for their median */
     FsrRegionPlan plan;
     uint8_t *bic;
     size_t bic_size;
@@ -635,12 +636,6 @@ static int lr_error(FsrFast *f, float *cell_err, void *err, const FsrPicture *hr
                                     lr->stride[0], lr->w, lr->h, f->scale, cx0, cy0, cx1, cy1);
 }
 
-static int cmp_float(const void *a, const void *b)
-{
-    const float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
-}
-
 /* After the transfer: cells whose LR consistency (fsr_lr_consistency of
  * the transferred luma against the decoded LR luma) exceeds their baseline
  * (RefPic.cell_base) by more than the threshold above join the plan, which
@@ -657,8 +652,10 @@ static int add_inconsistent_cells(FsrFast *f, const FsrPicture *hr, const FsrPic
     const int n = f->cw * f->ch;
     for (int i = 0; i < n; i++)
         f->cell_sort[i] = f->cell_lrc[i] - f->cell_base[i];
-    qsort(f->cell_sort, n, sizeof(float), cmp_float);
-    const float median = f->cell_sort[n / 2] > 0 ? f->cell_sort[n / 2] : 0;
+    /* the median without sorting every cell each frame (qsort was 2% of a
+     * FAST run) */
+    const float mid = fsr_select_kth(f->cell_sort, n, n / 2);
+    const float median = mid > 0 ? mid : 0;
     const float thr = REGION_LRC_LEVELS + REGION_LRC_MEDIANS * median;
     int added = 0;
     for (int i = 0; i < n; i++)
