@@ -40,23 +40,19 @@ static void down_filter(DownFilter *f, int s)
         f->w[k] = (float)(w[k] / sum);
 }
 
-void fsr_down_vert_c(float *dst, const uint8_t *const *rows, const float *w, int taps, int n)
-{
-    for (int x = 0; x < n; x++)
-        dst[x] = 0;
-    for (int k = 0; k < taps; k++)
-        for (int x = 0; x < n; x++)
-            dst[x] += w[k] * rows[k][x];
-}
-
-void fsr_down_vert16_c(float *dst, const uint16_t *const *rows, const float *w, int taps, int n)
-{
-    for (int x = 0; x < n; x++)
-        dst[x] = 0;
-    for (int k = 0; k < taps; k++)
-        for (int x = 0; x < n; x++)
-            dst[x] += w[k] * rows[k][x];
-}
+/* the vertical pass for either sample type (one body, as dav1d's
+ * bitdepth templates) */
+#define DOWN_VERT_C(name, pixel)                                                                                     \
+    void name(float *dst, const pixel *const *rows, const float *w, int taps, int n)                                 \
+    {                                                                                                                \
+        for (int x = 0; x < n; x++)                                                                                  \
+            dst[x] = 0;                                                                                              \
+        for (int k = 0; k < taps; k++)                                                                               \
+            for (int x = 0; x < n; x++)                                                                              \
+                dst[x] += w[k] * rows[k][x];                                                                         \
+    }
+DOWN_VERT_C(fsr_down_vert_c, uint8_t)
+DOWN_VERT_C(fsr_down_vert16_c, uint16_t)
 
 void fsr_down_horz_c(float *dst, const float *src, const float *w, int taps, int scale, int n)
 {

@@ -210,45 +210,32 @@ static void block_s16_avx2(int16_t *dst, ptrdiff_t dst_stride, const int16_t *sr
 
 /* ---- the LR consistency's downscale: the same float operations ---- */
 
-__attribute__((target("avx2,fma")))
-static void down_vert_avx2(float *dst, const uint8_t *const *rows, const float *w, int taps, int n)
-{
-    int x = 0;
-    for (; x + 8 <= n; x += 8) {
-        __m256 acc = _mm256_setzero_ps();
-        for (int k = 0; k < taps; k++) {
-            const __m256i v = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(rows[k] + x)));
-            acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(w[k]), _mm256_cvtepi32_ps(v)));
-        }
-        _mm256_storeu_ps(dst + x, acc);
+/* the vertical pass for either sample type: LOAD8 widens 8 samples to
+ * 32-bit integers */
+#define DOWN_VERT_AVX2(name, pixel, LOAD8, ref)                                                                      \
+    __attribute__((target("avx2,fma"))) static void name(float *dst, const pixel *const *rows, const float *w,      \
+                                                         int taps, int n)                                           \
+    {                                                                                                                \
+        int x = 0;                                                                                                   \
+        for (; x + 8 <= n; x += 8) {                                                                                 \
+            __m256 acc = _mm256_setzero_ps();                                                                        \
+            for (int k = 0; k < taps; k++)                                                                           \
+                acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(w[k]), _mm256_cvtepi32_ps(LOAD8(rows[k] + x)))); \
+            _mm256_storeu_ps(dst + x, acc);                                                                          \
+        }                                                                                                            \
+        if (x < n) {                                                                                                 \
+            const pixel *rest[4 * FSR_MAX_SCALE + 1];                                                                \
+            for (int k = 0; k < taps; k++)                                                                           \
+                rest[k] = rows[k] + x;                                                                               \
+            ref(dst + x, rest, w, taps, n - x);                                                                      \
+        }                                                                                                            \
     }
-    if (x < n) {
-        const uint8_t *rest[4 * FSR_MAX_SCALE + 1];
-        for (int k = 0; k < taps; k++)
-            rest[k] = rows[k] + x;
-        fsr_down_vert_c(dst + x, rest, w, taps, n - x);
-    }
-}
-
-__attribute__((target("avx2,fma")))
-static void down_vert16_avx2(float *dst, const uint16_t *const *rows, const float *w, int taps, int n)
-{
-    int x = 0;
-    for (; x + 8 <= n; x += 8) {
-        __m256 acc = _mm256_setzero_ps();
-        for (int k = 0; k < taps; k++) {
-            const __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(rows[k] + x)));
-            acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(w[k]), _mm256_cvtepi32_ps(v)));
-        }
-        _mm256_storeu_ps(dst + x, acc);
-    }
-    if (x < n) {
-        const uint16_t *rest[4 * FSR_MAX_SCALE + 1];
-        for (int k = 0; k < taps; k++)
-            rest[k] = rows[k] + x;
-        fsr_down_vert16_c(dst + x, rest, w, taps, n - x);
-    }
-}
+#define LOAD8_U8(p) _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(p)))
+#define LOAD8_U16(p) _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(p)))
+DOWN_VERT_AVX2(down_vert_avx2, uint8_t, LOAD8_U8, fsr_down_vert_c)
+DOWN_VERT_AVX2(down_vert16_avx2, uint16_t, LOAD8_U16, fsr_down_vert16_c)
+#undef LOAD8_U8
+#undef LOAD8_U16
 
 /* 8 outputs a step.  At scale 2 the taps' even columns come from two plain
  * loads and a deinterleave; at other scales from a gather. */
