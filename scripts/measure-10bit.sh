@@ -10,15 +10,15 @@
 # data, and 8-bit.  fastsr writes FFV1 (lossless), so only fastsr's own
 # error is measured.
 #
-# Time: the same pan made at 960x540 (LR) for 1920x1080 output, through
-# `fastsr --preset superfast --accel none` to H.264 (libx264, the default,
-# at 10 bits for the 10-bit input) as a user would run it; REPS runs of each
-# depth and length, alternating so that the machine's load hits all alike,
-# and the median of each.  Per pixel is measured on the frames after the
-# first third (N and N/3 frames, the difference): the process's start-up,
-# and above all libx264's own set-up, whose frame buffers are twice as large
-# at 10 bits and are first touched (zeroed by the kernel) in the first
-# frames, are paid once a run, not per pixel.  FASTSR_TIME_FRAMES (N,
+# Time: the same pan made at 960x540 (LR) for 1920x1080 output, at both
+# depths: fastsr's own work (raw y4m to /dev/null), fastsr to H.264 as users
+# run it (libx264 at 10 bits for the 10-bit input), and libx264 alone on the
+# same pictures; REPS runs of each, alternating so that the machine's load
+# hits all alike, and the median of each.  Per pixel is measured on the
+# frames after the first third (N and N/3 frames, the difference): the
+# process's start-up, and above all libx264's own set-up, whose frame
+# buffers are twice as large at 10 bits and are first touched (zeroed by the
+# kernel) in the first frames, are paid once a run, not per pixel.  FASTSR_TIME_FRAMES (N,
 # default 360) and FASTSR_TIME_REPS (default 5) set them;
 # FASTSR_TIME_REPS=0 skips the timing.  Wall time needs a quiet machine
 # (10 bits need more CPU, so other load hurts them more); the CPU time of
@@ -71,38 +71,61 @@ for n in "$short" "$tn"; do
     ff -i "$w/t10-$n.mkv" -sws_dither none -vf format=yuv420p -c:v libx265 -crf 18 -x265-params log-level=error \
        "$w/t8-$n.mkv"
 done
+# three ways, each at both depths and both lengths, alternating:
+#   fastsr: fastsr's own work (decode, maps, SR, transfer) writing raw y4m
+#           to /dev/null;
+#   x264:   fastsr to H.264 as users run it (libx264, 10-bit for 10-bit);
+#   alone:  libx264 by itself on the same pictures (ffmpeg: decode and a
+#           bilinear scale to 1080p, then the encode; minus the same
+#           without it)
+run() { # case depth frames rep
+    local f="$w/t$2-$3.mkv" o="$w/$1-$2-$3-$4"
+    case $1 in
+    fastsr) /usr/bin/time -f "%e %U %S" -o "$o.cpu" "$build/fastsr" -y -q --accel none --format yuv4mpegpipe \
+                --report "$o.json" "${extra[@]}" "$f" - > /dev/null ;;
+    x264)   /usr/bin/time -f "%e %U %S" -o "$o.cpu" "$build/fastsr" -y -q --preset superfast --accel none \
+                --report "$o.json" "${extra[@]}" "$f" "$w/out.mp4" ;;
+    alone)  /usr/bin/time -f "%e %U %S" -o "$o.cpu" ffmpeg -nostdin -loglevel error -i "$f" \
+                -vf scale=1920:1080:flags=bilinear -c:v libx264 -preset superfast -f null -
+            /usr/bin/time -f "%e %U %S" -o "$o.base" ffmpeg -nostdin -loglevel error -i "$f" \
+                -vf scale=1920:1080:flags=bilinear -c:v rawvideo -f null - ;;
+    esac
+}
+extra=("$@")
 for i in $(seq "$reps"); do
-    for n in "$short" "$tn"; do
-        for d in 8 10; do
-            /usr/bin/time -f "%U %S" -o "$w/t$d-$n-$i.cpu" "$build/fastsr" -y -q --preset superfast --accel none \
-                --report "$w/t$d-$n-$i.json" "$@" "$w/t$d-$n.mkv" "$w/t$d.mp4"
+    for c in fastsr x264 alone; do
+        for n in "$short" "$tn"; do
+            for d in 8 10; do run "$c" "$d" "$n" "$i"; done
         done
     done
 done
 python3 - "$w" "$reps" "$short" "$tn" <<'PY'
-import json, statistics, sys
+import os, statistics, sys
 w, reps, short, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-def med(d, m):
+def one(path):  # wall, cpu (user + system, all threads)
+    e, u, s = open(path).read().split()[-3:]
+    return float(e), float(u) + float(s)
+def med(c, d, m):
     runs = []
     for i in range(1, reps + 1):
-        r = json.load(open(f"{w}/t{d}-{m}-{i}.json"))["seconds"]
-        u, s = open(f"{w}/t{d}-{m}-{i}.cpu").read().split()[-2:]
-        r["cpu"] = float(u) + float(s)  # user + system, all threads
-        runs.append(r)
-    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-res = {}
-for d in (8, 10):
-    a, b = med(d, short), med(d, n)
-    res[d] = (a, b)
-    print(f"time {d}-bit, 960x540 -> 1920x1080, median of {reps}: {short} frames {a['total']:.2f} s, "
-          f"{n} frames {b['total']:.2f} s; the last {n - short} frames " +
-          ", ".join(f"{k} {b[k] - a[k]:.2f} s" for k in b))
-whole = res[10][1]["total"] / res[8][1]["total"]
-steady = (res[10][1]["total"] - res[10][0]["total"]) / (res[8][1]["total"] - res[8][0]["total"])
-print(f"10-bit / 8-bit time: {n} frames {whole:.2f}x; per frame after the first {short} (start-up and "
-      f"the encoders' set-up excluded) {steady:.2f}x (target at most 1.50x)")
-cwhole = res[10][1]["cpu"] / res[8][1]["cpu"]
-csteady = (res[10][1]["cpu"] - res[10][0]["cpu"]) / (res[8][1]["cpu"] - res[8][0]["cpu"])
-print(f"10-bit / 8-bit CPU time (user + system, all threads; less sensitive to other load on the machine): "
-      f"{n} frames {cwhole:.2f}x; per frame after the first {short} {csteady:.2f}x")
+        o = f"{w}/{c}-{d}-{m}-{i}"
+        wall, cpu = one(o + ".cpu")
+        if os.path.exists(o + ".base"):
+            bw, bc = one(o + ".base")
+            wall, cpu = wall - bw, cpu - bc
+        runs.append((wall, cpu))
+    return tuple(statistics.median(r[k] for r in runs) for k in (0, 1))
+what = {"fastsr": "fastsr's own work (raw y4m out)", "x264": "fastsr to H.264 (libx264, the default)",
+        "alone": "libx264 alone on the same pictures"}
+print(f"960x540 -> 1920x1080 pan, median of {reps} alternating runs; 'per frame' = the frames after "
+      f"the first {short} (N={n} minus N={short}: start-up and set-up excluded)")
+print("| what | 8-bit, wall / CPU per frame | 10-bit, wall / CPU per frame | 10/8 wall | 10/8 CPU |")
+print("|---|---|---|---|---|")
+for c in ("fastsr", "x264", "alone"):
+    r = {}
+    for d in (8, 10):
+        a, b = med(c, d, short), med(c, d, n)
+        r[d] = ((b[0] - a[0]) / (n - short), (b[1] - a[1]) / (n - short))
+    print(f"| {what[c]} | {1000 * r[8][0]:.1f} / {1000 * r[8][1]:.1f} ms | {1000 * r[10][0]:.1f} / "
+          f"{1000 * r[10][1]:.1f} ms | {r[10][0] / r[8][0]:.2f}x | {r[10][1] / r[8][1]:.2f}x |")
 PY
