@@ -338,6 +338,74 @@ static void unrelated_content_is_intra(void **state)
     fsr_picture_close(&b);
 }
 
+/* Older references (FsrMotionSettings.refs): picture 2 shows picture 0's
+ * content moved by (1.5, 0.5) pixels, after an unrelated picture 1 (a
+ * flash), every picture an anchor.  With one reference picture 2 has only
+ * the flash to predict from and is intra; with two it finds picture 0 and
+ * the true vector, twice the step (two pictures away).  Beyond
+ * FSR_MOTION_MAX_REF_DIST pictures the older reference is not used. */
+static int64_t search_after_flash(int refs, int64_t gap, int *right, int *older)
+{
+    FsrPicture a = { 0 }, flash = { 0 }, b = { 0 };
+    assert_int_equal(fsr_picture_open(&a, 128, 96), 0);
+    assert_int_equal(fsr_picture_open(&flash, 128, 96), 0);
+    assert_int_equal(fsr_picture_open(&b, 128, 96), 0);
+    fill_texture(&a);
+    uint32_t seed = 5;
+    tu_random_picture(&flash, &seed);
+    shift_picture(&b, &a, 6, 2);
+    FsrMotionSettings s;
+    fsr_motion_defaults(&s);
+    s.anchor = 1;
+    s.refs = refs;
+    FsrMotionSearch *ms = NULL;
+    assert_int_equal(fsr_motion_open(&ms, &s), 0);
+    const FsrBlockMap *m = NULL;
+    FsrBlockMap f0 = facts(&a, 0), f1 = facts(&flash, gap - 1), f2 = facts(&b, gap);
+    assert_int_equal(fsr_motion_search(ms, &a, &f0, &m), 0);
+    assert_int_equal(fsr_motion_search(ms, &flash, &f1, &m), 0);
+    assert_int_equal(fsr_motion_search(ms, &b, &f2, &m), 0);
+    check_tiling(m);
+    *right = *older = 0;
+    for (int i = 0; i < m->nb_blocks; i++) {
+        const FsrBlock *bl = &m->blocks[i];
+        if (bl->kind != FSR_BLOCK_INTER || bl->ref[0] != 0)
+            continue;
+        (*older)++;
+        /* inner blocks: the shift clamps at the picture's edges */
+        const int inner = bl->x >= 16 && bl->y >= 16 && bl->x + bl->w <= 112 && bl->y + bl->h <= 80;
+        *right += inner && bl->mv[0][0] == 6 && bl->mv[0][1] == 2;
+    }
+    const int64_t intra = m->counts.intra;
+    FsrMotionStats st;
+    fsr_motion_stats(ms, &st);
+    assert_int_equal(st.blocks_older_ref, *older);
+    fsr_motion_close(&ms);
+    fsr_picture_close(&a);
+    fsr_picture_close(&flash);
+    fsr_picture_close(&b);
+    return intra;
+}
+
+static void older_references(void **state)
+{
+    (void)state;
+    int right, older;
+    /* 8 x 6 macroblocks; the inner 6 x 4 are the ones checked */
+    const int64_t intra1 = search_after_flash(1, 2, &right, &older);
+    assert_int_equal(older, 0);
+    assert_true(intra1 >= 40);
+    const int64_t intra2 = search_after_flash(2, 2, &right, &older);
+    if (right < 24 * 95 / 100 || intra2 > 4)
+        fail_msg("two references: %d of 24 inner macroblocks at the true vector, %lld intra blocks", right,
+                 (long long)intra2);
+    search_after_flash(2, FSR_MOTION_MAX_REF_DIST, &right, &older);
+    assert_true(older > 0);
+    const int64_t far = search_after_flash(2, FSR_MOTION_MAX_REF_DIST + 1, &right, &older);
+    assert_int_equal(older, 0);
+    assert_true(far >= 40);
+}
+
 static void bad_arguments(void **state)
 {
     (void)state;
@@ -358,6 +426,11 @@ static void bad_arguments(void **state)
     assert_true(fsr_motion_open(&ms, &s) < 0);
     assert_null(ms);
     assert_non_null(strstr(fsr_last_error(), "metric"));
+    fsr_motion_defaults(&s);
+    s.refs = 5;
+    assert_true(fsr_motion_open(&ms, &s) < 0);
+    assert_null(ms);
+    assert_non_null(strstr(fsr_last_error(), "5 reference pictures outside 1..4"));
     fsr_motion_defaults(&s);
     s.subpel_margin = -1;
     assert_true(fsr_motion_open(&ms, &s) < 0);
@@ -821,6 +894,7 @@ int main(void)
         cmocka_unit_test(residual_is_decoded_minus_prediction),
         cmocka_unit_test(subpel_metric_decides),
         cmocka_unit_test(unrelated_content_is_intra),
+        cmocka_unit_test(older_references),
         cmocka_unit_test(bad_arguments),
         cmocka_unit_test(motion_source_names),
         cmocka_unit_test(known_motion_codecs),

@@ -3,9 +3,10 @@
  * not read (MPEG-2, MPEG-4 Part 2, HEVC, VP9, AV1, ProRes, raw video...).
  *
  * Pictures go in display order; each one is predicted from the last
- * anchor picture before it (one reference, list 0; an anchor every
+ * anchor picture before it (list 0; an anchor every
  * FsrMotionSettings.anchor pictures, and every picture the caller marks as
- * a key frame), so the map's decode order is its display order.  Per 16x16 macroblock: candidate
+ * a key frame), or block by block from one of the anchors before that
+ * (FsrMotionSettings.refs), so the map's decode order is its display order.  Per 16x16 macroblock: candidate
  * vectors from the left, top and top-right neighbours and from the
  * co-located and right/bottom macroblocks of the previous map, an integer
  * small-diamond descent from the best (a logarithmic eight-point search
@@ -47,7 +48,16 @@ typedef struct FsrMotionSettings {
     int subpel_margin;     /* a sub-pel vector must beat the integer one by this much (in the sub-pel
                             * metric, per 256 samples) to be chosen: fsr_motion_defaults 64, 0..1024
                             * (0: none) */
+    int refs;              /* reference pictures: the last `refs` anchors (default 1, 1..4; 0: the
+                            * default).  Each macroblock is searched in the newest, then in each
+                            * older one no more than FSR_MOTION_MAX_REF_DIST pictures back (from
+                            * the newest one's vector scaled to the distance), which it takes only
+                            * when its SAD is lower by a margin */
 } FsrMotionSettings;
+
+/* The farthest an older reference may be, in pictures (display order): a
+ * FAST transfer keeps the 16 latest HR pictures, as H.264 allows. */
+#define FSR_MOTION_MAX_REF_DIST 16
 
 /* Totals over the pictures searched so far. */
 typedef struct FsrMotionStats {
@@ -59,6 +69,7 @@ typedef struct FsrMotionStats {
     int64_t anchors;       /* pictures that became the reference */
     int64_t key_anchors;   /* of those, made anchors by fsr_motion_mark_key */
     int64_t motion_anchors; /* of those, made anchors early for fast motion or much intra */
+    int64_t blocks_older_ref; /* inter blocks predicted from an older anchor (FsrMotionSettings.refs) */
 } FsrMotionStats;
 
 typedef struct FsrMotionSearch FsrMotionSearch;

@@ -87,6 +87,9 @@ typedef struct FsrSettings {
         int back_project;
         /* where block maps come from (FsrMotionSource); 0: FSR_MOTION_AUTO */
         int motion;
+        /* the motion search's reference pictures (FsrMotionSettings.refs,
+         * 1..4); 0: its default (1) */
+        int motion_refs;
     } fast;
     struct {
         const char *format;     /* muxer name (ffmpeg -f); NULL: output's extension, matroska on stdout */

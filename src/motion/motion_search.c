@@ -42,6 +42,14 @@
 /* Default anchor interval: see fsr_motion_defaults. */
 #define DEFAULT_ANCHOR 4
 #define MAX_ANCHOR 16
+/* FsrMotionSettings.refs: at most this many anchors are searched.  An
+ * older reference is used only within FSR_MOTION_MAX_REF_DIST pictures:
+ * the transfer keeps the 16 latest HR pictures (H.264's limit). */
+#define MAX_REFS 4
+/* What an older reference must save (SAD per 256 samples) to be chosen
+ * over the newest: its vector crosses more pictures, so a near tie is
+ * more likely a coincidence than the same content. */
+#define OLDER_REF_PENALTY_PER_256 32
 /* The picture is searched in about this many slices of whole macroblock
  * rows, on as many threads as there are (the layout does not depend on
  * the thread count, so neither does the map); a slice's first row takes
@@ -52,29 +60,38 @@ typedef struct Vec {
     int x, y; /* quarter-pel */
 } Vec;
 
+/* One anchor picture kept as a reference. */
+typedef struct Ref {
+    /* padded luma copy and H.264's half-sample planes (b, h, j of
+     * 8.4.2.2.1) laid out like it: the sub-pel search reads them instead of
+     * interpolating every candidate */
+    uint8_t *buf, *half;
+    size_t cap;
+    FsrPicture pic;   /* chroma planes */
+    FsrPicture pic16; /* the high-depth picture (prediction and residual) */
+    int64_t display;
+    int pos;          /* since_restart when it was searched */
+} Ref;
+
 struct FsrMotionSearch {
     FsrMotionSettings s;
     FsrH264McDSP dsp;
-    /* the last anchor picture (the reference): padded luma copy, plain chroma */
-    uint8_t *ref_buf;
-    size_t ref_cap;
+    /* the last anchors, newest first (refs[0]: the reference of every
+     * block unless FsrMotionSettings.refs allows an older one) */
+    Ref refs[MAX_REFS];
+    int nrefs;            /* of them valid */
+    size_t ref_size;      /* bytes of each padded plane */
     ptrdiff_t ref_stride;
-    /* H.264's half-sample planes of the reference (b, h, j of 8.4.2.2.1),
-     * laid out like ref_buf: the sub-pel search reads them instead of
-     * interpolating every candidate */
-    uint8_t *half_buf;
-    FsrPicture ref_pic; /* chroma planes */
     int have_ref;
-    int64_t ref_display;
     int since_restart;    /* pictures since the last all-intra one */
-    int anchor_pos;       /* since_restart of the reference (the last anchor) */
     /* the last picture searched: it becomes the reference at the next call
      * if it is an anchor, or a key frame (fsr_motion_mark_key) */
     FsrPicture last;
     int have_last, last_anchor, last_pos;
     int64_t last_display;
     int prev_dist;        /* pictures spanned by the previous map's vectors, 0: none */
-    int dist;             /* this picture's distance to its reference */
+    int dist;             /* this picture's distance to its reference (refs[0]) */
+    int ref_dist[MAX_REFS]; /* its distance to each reference, 0: not usable */
     int threads;
     int w, h;
     int mb_w, mb_h;
@@ -91,7 +108,7 @@ struct FsrMotionSearch {
      * the picture's own depth from 16-bit copies of the same pictures. */
     FsrPicture proxy;
     const FsrPicture *cur16; /* the picture being searched, during a call */
-    FsrPicture last16, ref16;
+    FsrPicture last16;
 };
 
 void fsr_motion_defaults(FsrMotionSettings *s)
@@ -103,6 +120,7 @@ void fsr_motion_defaults(FsrMotionSettings *s)
     s->subpel_margin = SUBPEL_MARGIN_PER_256;
     /* SAD: SATD gained 0.001-0.006 dB for 5-10% more search time (README) */
     s->subpel_metric = FSR_MOTION_METRIC_SAD;
+    s->refs = 1;
 }
 
 int fsr_motion_open(FsrMotionSearch **pms, const FsrMotionSettings *s)
@@ -118,6 +136,10 @@ int fsr_motion_open(FsrMotionSearch **pms, const FsrMotionSettings *s)
         return fsr_error(FSR_ERR(EINVAL), "motion: search range %d outside 4..%d", d.range, MAX_RANGE);
     if (!d.anchor)
         d.anchor = DEFAULT_ANCHOR;
+    if (!d.refs)
+        d.refs = 1;
+    if (d.refs < 1 || d.refs > MAX_REFS)
+        return fsr_error(FSR_ERR(EINVAL), "motion: %d reference pictures outside 1..%d", d.refs, MAX_REFS);
     if (d.subpel_margin < 0 || d.subpel_margin > 1024)
         return fsr_error(FSR_ERR(EINVAL), "motion: sub-pel margin %d outside 0..1024", d.subpel_margin);
     if (d.anchor < 1 || d.anchor > MAX_ANCHOR)
@@ -140,13 +162,15 @@ void fsr_motion_close(FsrMotionSearch **pms)
     if (!pms || !*pms)
         return;
     FsrMotionSearch *ms = *pms;
-    free(ms->ref_buf);
-    free(ms->half_buf);
-    fsr_picture_close(&ms->ref_pic);
+    for (int r = 0; r < MAX_REFS; r++) {
+        free(ms->refs[r].buf);
+        free(ms->refs[r].half);
+        fsr_picture_close(&ms->refs[r].pic);
+        fsr_picture_close(&ms->refs[r].pic16);
+    }
     fsr_picture_close(&ms->last);
     fsr_picture_close(&ms->proxy);
     fsr_picture_close(&ms->last16);
-    fsr_picture_close(&ms->ref16);
     free(ms->mv16);
     free(ms->prev_mv16);
     free(ms->mb_blocks);
@@ -184,12 +208,26 @@ typedef struct Ctx {
     ptrdiff_t rs;
     const uint8_t *half[3]; /* b, h, j planes at (0, 0) of the picture */
     int bx, by, bw, bh;
+    int ref_slot;        /* which of ms->refs ref and half point into */
     int range;
     int64_t sad_calls;   /* this slice's kernel calls, summed into the stats */
     uint8_t tmp[16 * 16];
 } Ctx;
 
 static int clamp_q(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+/* Points the block search at reference k. */
+static void use_ref(Ctx *c, int k)
+{
+    const FsrMotionSearch *ms = c->ms;
+    const Ref *r = &ms->refs[k];
+    const ptrdiff_t o = PAD * ms->ref_stride + PAD;
+    c->ref = r->buf + o;
+    c->rs = ms->ref_stride;
+    for (int p = 0; p < 3; p++)
+        c->half[p] = r->half + (size_t)p * ms->ref_size + o;
+    c->ref_slot = k;
+}
 
 /* The vector clamped to the search window (quarter-pel). */
 static Vec clamp_vec(const Ctx *c, Vec v)
@@ -509,18 +547,23 @@ static int ensure(FsrMotionSearch *ms, int w, int h)
     memset(ms->res, 0, sizeof(int16_t) * res);
     const ptrdiff_t rs = w + 2 * PAD;
     const size_t ref = (size_t)rs * (h + 2 * PAD);
-    if (ref > ms->ref_cap) {
-        uint8_t *r = realloc(ms->ref_buf, ref);
-        if (r)
-            ms->ref_buf = r;
-        uint8_t *hb = realloc(ms->half_buf, 3 * ref);
+    for (int k = 0; k < ms->s.refs; k++) {
+        Ref *r = &ms->refs[k];
+        if (ref <= r->cap)
+            continue;
+        uint8_t *b = realloc(r->buf, ref);
+        if (b)
+            r->buf = b;
+        uint8_t *hb = realloc(r->half, 3 * ref);
         if (hb)
-            ms->half_buf = hb;
-        if (!r || !hb)
+            r->half = hb;
+        if (!b || !hb)
             return fsr_error(FSR_ERR(ENOMEM), "out of memory");
-        ms->ref_cap = ref;
+        r->cap = ref;
     }
+    ms->ref_size = ref;
     ms->ref_stride = rs;
+    ms->nrefs = 0;
     ms->w = w;
     ms->h = h;
     ms->mb_w = mb_w;
@@ -530,14 +573,23 @@ static int ensure(FsrMotionSearch *ms, int w, int h)
     return 0;
 }
 
-/* The last picture becomes the reference: luma into the padded buffer,
- * borders replicated, its half-sample planes; the picture itself (chroma)
- * swapped in, not copied: ms->last is written anew before it is read. */
+/* The last picture becomes the newest reference (refs[0]; the oldest
+ * leaves when all FsrMotionSettings.refs are taken): luma into the padded
+ * buffer, borders replicated, its half-sample planes; the picture itself
+ * (chroma) swapped in, not copied: ms->last is written anew before it is
+ * read. */
 static void keep_ref(FsrMotionSearch *ms)
 {
+    const int n = ms->s.refs;
+    const Ref oldest = ms->refs[n - 1];
+    memmove(&ms->refs[1], &ms->refs[0], sizeof(Ref) * (size_t)(n - 1));
+    ms->refs[0] = oldest;
+    Ref *ref = &ms->refs[0];
+    if (ms->nrefs < n)
+        ms->nrefs++;
     const FsrPicture *pic = &ms->last;
     const ptrdiff_t rs = ms->ref_stride;
-    uint8_t *o = ms->ref_buf + PAD * rs + PAD;
+    uint8_t *o = ref->buf + PAD * rs + PAD;
     for (int y = 0; y < pic->h; y++) {
         uint8_t *row = o + y * rs;
         memcpy(row, pic->data[0] + y * pic->stride[0], pic->w);
@@ -558,7 +610,7 @@ static void keep_ref(FsrMotionSearch *ms)
 #pragma omp parallel for schedule(static) num_threads(ms->threads)
     for (int r = 0; r < 3 * rows; r++) {
         const int k = r / rows, ty = -m + 16 * (r % rows);
-        uint8_t *h = ms->half_buf + (size_t)k * ms->ref_cap + PAD * rs + PAD;
+        uint8_t *h = ref->half + (size_t)k * ms->ref_size + PAD * rs + PAD;
         for (int tx = -m; tx < pic->w + m; tx += 16) {
             const int tw = tx + 16 > pic->w + PAD ? pic->w + PAD - tx : 16;
             const int th = ty + 16 > pic->h + PAD ? pic->h + PAD - ty : 16;
@@ -566,14 +618,15 @@ static void keep_ref(FsrMotionSearch *ms)
         }
     }
     ms->st.mc_calls += 3 * rows * cols;
-    const FsrPicture t = ms->ref_pic;
-    ms->ref_pic = ms->last;
+    const FsrPicture t = ref->pic;
+    ref->pic = ms->last;
     ms->last = t;
-    const FsrPicture t16 = ms->ref16;
-    ms->ref16 = ms->last16;
+    const FsrPicture t16 = ref->pic16;
+    ref->pic16 = ms->last16;
     ms->last16 = t16;
     ms->have_ref = 1;
-    ms->ref_display = ms->last_display;
+    ref->display = ms->last_display;
+    ref->pos = ms->last_pos;
 }
 
 /* ---- the frame ---- */
@@ -601,11 +654,12 @@ static void set_block(FsrBlock *b, int x, int y, int size, Vec v, int intra, int
     b->ref_idx[0] = 0;
 }
 
-/* block_residual() of a high-depth picture (ms->cur16) from ms->ref16. */
-static unsigned block_residual16(FsrMotionSearch *ms, FsrBlock *b)
+/* block_residual() of a high-depth picture (ms->cur16) from the
+ * reference's high-depth copy. */
+static unsigned block_residual16(FsrMotionSearch *ms, const Ref *r, FsrBlock *b)
 {
     FsrBlockMap *m = &ms->map;
-    const FsrPicture *pic = ms->cur16, *ref = &ms->ref16;
+    const FsrPicture *pic = ms->cur16, *ref = &r->pic16;
     const int maxv = (1 << fsr_picture_depth(pic)) - 1;
     uint16_t pred[16 * 16];
     const ptrdiff_t ps = 16 * sizeof(uint16_t);
@@ -631,13 +685,14 @@ static unsigned block_residual16(FsrMotionSearch *ms, FsrBlock *b)
     return sad;
 }
 
-/* Prediction and residual of an inter block, all planes; returns the SAD. */
-static unsigned block_residual(FsrMotionSearch *ms, const FsrPicture *pic, FsrBlock *b)
+/* Prediction from reference r and residual of an inter block, all planes;
+ * returns the SAD. */
+static unsigned block_residual(FsrMotionSearch *ms, const Ref *r, const FsrPicture *pic, FsrBlock *b)
 {
     if (ms->cur16)
-        return block_residual16(ms, b);
+        return block_residual16(ms, r, b);
     FsrBlockMap *m = &ms->map;
-    const FsrPlaneRef ry = { ms->ref_buf + PAD * ms->ref_stride + PAD, ms->ref_stride, ms->w, ms->h, PAD };
+    const FsrPlaneRef ry = { r->buf + PAD * ms->ref_stride + PAD, ms->ref_stride, ms->w, ms->h, PAD };
     uint8_t pred[16 * 16];
     unsigned sad = 0;
     /* the block inside the picture (the coded area beyond it keeps 0) */
@@ -651,7 +706,7 @@ static unsigned block_residual(FsrMotionSearch *ms, const FsrPicture *pic, FsrBl
     const int cw = fsr_chroma_w(pic->w), chh = fsr_chroma_h(pic->h);
     const int bw = cx + b->w / 2 > cw ? cw - cx : b->w / 2, bh = cy + b->h / 2 > chh ? chh - cy : b->h / 2;
     for (int c = 1; c < 3 && bw > 0 && bh > 0; c++) {
-        const FsrPlaneRef rc = { ms->ref_pic.data[c], ms->ref_pic.stride[c], cw, chh, 0 };
+        const FsrPlaneRef rc = { r->pic.data[c], r->pic.stride[c], cw, chh, 0 };
         ms->dsp.chroma(pred, 16, &rc, cx, cy, b->mv[0][0], b->mv[0][1], bw, bh);
         sad += ms->dsp.residual((int16_t *)m->residual[c] + (ptrdiff_t)cy * m->residual_stride[c] + cx,
                                 m->residual_stride[c], pic->data[c] + (ptrdiff_t)cy * pic->stride[c] + cx,
@@ -723,9 +778,32 @@ static void search_mb(FsrMotionSearch *ms, Ctx *c, const FsrPicture *pic, int mb
     c->by = y0;
     c->bw = x0 + 16 > pic->w ? pic->w - x0 : 16;
     c->bh = y0 + 16 > pic->h ? pic->h - y0 : 16;
+    use_ref(c, 0);
     unsigned sad16;
-    const Vec v16 = search_block(c, cand, n, &sad16);
+    Vec v16 = search_block(c, cand, n, &sad16);
     ms->mv16[i] = v16;
+    /* older anchors (FsrMotionSettings.refs): each searched from the
+     * newest one's vector scaled to its distance (constant motion) and from
+     * zero; one wins only by a margin.  The neighbours' and the next map's
+     * predictors stay in the newest reference's distance. */
+    int slot = 0;
+    for (int k = 1; k < ms->nrefs; k++) {
+        if (!ms->ref_dist[k])
+            continue;
+        use_ref(c, k);
+        const Vec kc = scale_vec(v16, ms->ref_dist[k], ms->dist);
+        unsigned sk;
+        const Vec vk = search_block(c, &kc, 1, &sk);
+        const unsigned penalty = (unsigned)(OLDER_REF_PENALTY_PER_256 * c->bw * c->bh / 256);
+        if (sk + penalty < sad16) {
+            sad16 = sk;
+            v16 = vk;
+            slot = k;
+            ms->mv16[i] = scale_vec(vk, ms->dist, ms->ref_dist[k]);
+        }
+    }
+    use_ref(c, slot);
+    const Ref *ref = &ms->refs[slot];
 
     /* 8x8 quadrants, each searched from the 16x16 vector */
     Vec v8[4];
@@ -750,11 +828,12 @@ static void search_mb(FsrMotionSearch *ms, Ctx *c, const FsrPicture *pic, int mb
         const int intra = best > (unsigned)(INTRA_MIN_SAD_PER_PIXEL * bw * bh) &&
                           2 * best >= deviation(pic->data[0] + (ptrdiff_t)by * pic->stride[0] + bx, pic->stride[0], bw, bh);
         FsrBlock *b = &ms->blocks[4 * i + q];
-        set_block(b, bx, by, size, split ? v8[q] : v16, intra, ms->ref_display);
+        set_block(b, bx, by, size, split ? v8[q] : v16, intra, ref->display);
         if (intra) {
             clear_residual(m, b);
         } else {
-            b->sad = block_residual(ms, pic, b);
+            ms->st.blocks_older_ref += slot > 0;
+            b->sad = block_residual(ms, ref, pic, b);
             if (!b->sad)
                 b->flags |= FSR_BLOCK_ZERO_RESIDUAL;
         }
@@ -835,14 +914,20 @@ int fsr_motion_search(FsrMotionSearch *ms, const FsrPicture *pic, const FsrBlock
     /* the last picture is the reference from now on if it is an anchor */
     if (ms->have_last && ms->last_anchor) {
         keep_ref(ms);
-        ms->anchor_pos = ms->last_pos;
         ms->last_anchor = 0;
         ms->st.anchors++;
     }
     const int first = !ms->have_ref;
     m->type = first ? 'I' : 'P';
     ms->since_restart = first ? 0 : ms->since_restart + 1;
-    ms->dist = first ? 0 : ms->since_restart - ms->anchor_pos;
+    ms->dist = first ? 0 : ms->since_restart - ms->refs[0].pos;
+    /* older references within FSR_MOTION_MAX_REF_DIST pictures (display
+     * order; the transfer keeps no older HR picture) */
+    for (int k = 0; k < MAX_REFS; k++) {
+        const int ok = !first && k < ms->nrefs &&
+                       facts->display_index - ms->refs[k].display <= FSR_MOTION_MAX_REF_DIST;
+        ms->ref_dist[k] = ok ? ms->since_restart - ms->refs[k].pos : 0;
+    }
     int fast_motion = 0; /* this picture's motion calls for an anchor (below) */
     if (first) {
         for (int y = 0; y < ms->mb_h; y++)
@@ -866,10 +951,7 @@ int fsr_motion_search(FsrMotionSearch *ms, const FsrPicture *pic, const FsrBlock
                 c->ms = ms;
                 c->cur = pic->data[0];
                 c->cs = pic->stride[0];
-                c->ref = ms->ref_buf + PAD * ms->ref_stride + PAD;
-                c->rs = ms->ref_stride;
-                for (int k = 0; k < 3; k++)
-                    c->half[k] = ms->half_buf + (size_t)k * ms->ref_cap + PAD * ms->ref_stride + PAD;
+                use_ref(c, 0);
                 c->range = ms->s.range;
                 c->sad_calls = 0;
             }
@@ -900,8 +982,12 @@ int fsr_motion_search(FsrMotionSearch *ms, const FsrPicture *pic, const FsrBlock
                 area += a;
                 if (b->kind == FSR_BLOCK_INTRA)
                     intra += a;
-                else
-                    motion += (int64_t)a * (abs(b->mv[0][0]) > abs(b->mv[0][1]) ? abs(b->mv[0][0]) : abs(b->mv[0][1]));
+                else {
+                    /* a vector to an older reference spans more pictures */
+                    const int64_t mv = abs(b->mv[0][0]) > abs(b->mv[0][1]) ? abs(b->mv[0][0]) : abs(b->mv[0][1]);
+                    const int64_t d0 = facts->display_index - ms->refs[0].display, db = facts->display_index - b->ref[0];
+                    motion += b->ref[0] == ms->refs[0].display || db <= 0 ? a * mv : a * mv * d0 / db;
+                }
             }
             if (ms->mb_blocks[i] == 4)
                 ms->st.blocks8 += 4;
@@ -937,7 +1023,7 @@ int fsr_motion_search(FsrMotionSearch *ms, const FsrPicture *pic, const FsrBlock
     ms->have_last = 1;
     ms->last_display = facts->display_index;
     ms->last_pos = ms->since_restart;
-    const int by_interval = first || ms->since_restart - ms->anchor_pos >= ms->s.anchor;
+    const int by_interval = first || ms->since_restart - ms->refs[0].pos >= ms->s.anchor;
     const int by_motion = !by_interval && fast_motion;
     ms->last_anchor = by_interval || by_motion;
     ms->st.motion_anchors += by_motion;

@@ -209,6 +209,8 @@ static int input_open(Input *in, const FsrSettings *s, const FsrDecoderSettings 
     FsrMotionSettings ms;
     fsr_motion_defaults(&ms);
     ms.threads = s->threads;
+    if (s->fast.motion_refs)
+        ms.refs = s->fast.motion_refs;
     return fsr_motion_open(&in->ms, &ms);
 }
 

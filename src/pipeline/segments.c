@@ -107,6 +107,7 @@ static cJSON *options_json(const FsrSettings *s, double seconds)
     add_str(o, "x264_params", s->encode.x264_params);
     add_str(o, "encoder_opts", s->encode.encoder_opts);
     cJSON_AddNumberToObject(o, "motion", s->fast.motion);
+    cJSON_AddNumberToObject(o, "motion_refs", s->fast.motion_refs);
     cJSON_AddNumberToObject(o, "keep_going", s->decode.keep_going);
     cJSON_AddNumberToObject(o, "depth", s->decode.depth);
     add_str(o, "accel", s->accel.arch);
@@ -165,6 +166,7 @@ static int options_parse(FsrSegmentPlan *p, const cJSON *o)
     s->encode.x264_params = own(p, json_str(o, "x264_params"));
     s->encode.encoder_opts = own(p, json_str(o, "encoder_opts"));
     s->fast.motion = json_int(o, "motion", FSR_MOTION_AUTO);
+    s->fast.motion_refs = json_int(o, "motion_refs", 0);
     s->decode.keep_going = json_int(o, "keep_going", 0);
     /* plans made before 10-bit work converted every input to 8 bits */
     s->decode.depth = json_int(o, "depth", 8);

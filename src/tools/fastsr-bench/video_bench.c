@@ -26,7 +26,7 @@ void bench_video_usage(void)
     printf("  --hr REF [--scale S] [--model FILE] [--crf N] [--preset P] [--x264 PARAMS]\n"
            "        [--modes bicubic,srcnn,fast] [--keyframes every:4,every:8,every:16,intra,adaptive,regions]\n"
            "        [--frames N] [--threads N] [--hr-filter F] [--fallback T] [--accel ARCH|none] [--backend float|accel]\n"
-           "        [--no-ssim] [--deblock] [--back-project on|off] [--cells] [--motion auto|stream|search|none] [--lr-codec NAME[:K=V:...]]\n"
+           "        [--no-ssim] [--deblock] [--back-project on|off] [--cells] [--motion auto|stream|search|none] [--motion-refs N] [--lr-codec NAME[:K=V:...]]\n"
            "        [--lr-in FILE] [--lr-out FILE] [--json OUT] [--csv OUT] [--plot OUT.svg]\n"
            "        REF is any video or image sequence FFmpeg reads (.y4m, .mp4, dir/%%08d.png): it is\n"
            "        downscaled by S (MATLAB-style antialiased bicubic) and encoded with libx264 (CRF 18,\n"
@@ -378,6 +378,7 @@ typedef struct VideoOptions {
     char lr_codec[64];     /* --lr-codec NAME: the LR encoder instead of libx264 ("" none) */
     const char *lr_codec_options; /* its key=value:key=value, or NULL */
     int motion;            /* FsrMotionSource of the fast runs */
+    int motion_refs;       /* the search's reference pictures (0: default) */
     const char *x264, *preset, *hr_filter, *accel;
     char modes_buf[256], keys_buf[512];
     int scale, frames, threads, crf, ssim, deblock, cells, back_project;
@@ -430,6 +431,15 @@ static int parse_video_options(VideoOptions *o, int argc, char **argv)
         else if (!strcmp(a, "--no-ssim")) { o->ssim = 0; used = 0; }
         else if (!strcmp(a, "--deblock")) { o->deblock = 1; used = 0; }
         else if (!strcmp(a, "--cells")) { o->cells = 1; used = 0; }
+        else if (!strcmp(a, "--motion-refs") && v) {
+            char *end;
+            const long n = strtol(v, &end, 10);
+            if (end == v || *end || n < 1 || n > 4) {
+                fprintf(stderr, "fastsr-bench: --motion-refs wants 1..4, not '%s'\n", v);
+                return 2;
+            }
+            o->motion_refs = (int)n;
+        }
         else if (!strcmp(a, "--motion") && v) {
             if ((o->motion = fsr_motion_source_parse(v)) < 0) {
                 fprintf(stderr, "fastsr-bench: --motion wants auto, stream, search or none, not '%s'\n", v);
@@ -518,6 +528,7 @@ static int do_runs(Run *runs, int nruns, const Ref *ref, const VideoOptions *o, 
         s.fast.deblock = o->deblock;
         s.fast.back_project = o->back_project;
         s.fast.motion = o->motion;
+        s.fast.motion_refs = o->motion_refs;
         s.threads = o->threads;
         s.accel.arch = o->accel;
         s.sr.backend = o->backend;

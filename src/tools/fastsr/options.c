@@ -31,6 +31,8 @@ void cli_usage(FILE *f)
             "      --motion M         fast mode: block maps from auto (H.264's side information, else fastsr's\n"
             "                         motion search; default) | stream (H.264, MPEG-2, MPEG-4 Part 2 vectors\n"
             "                         only) | search | none\n"
+            "      --motion-refs N    fast mode: reference pictures of the motion search, 1..4 (default 1:\n"
+            "                         the last anchor; more: also the anchors before it)\n"
             "      --backend B        SR arithmetic: float (default) | accel (the accelerator model's\n"
             "                         fixed-point datapath; slow, exact to the modelled chip)\n"
             "      --accel ARCH       accelerator for the report's time/energy model: eyeriss-v1,\n"
@@ -80,7 +82,7 @@ void cli_usage(FILE *f)
 int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
 {
     enum { OPT_MODEL = 256, OPT_CRF, OPT_PRESET, OPT_X264, OPT_REPORT, OPT_KEEP, OPT_FILTER, OPT_FALLBACK, OPT_BACKEND, OPT_ACCEL, OPT_DEBLOCK, OPT_BACK_PROJECT, OPT_OUTPUT_DEPTH, OPT_SHAPE_ONLY,
-           OPT_ENCODER, OPT_ENCODER_OPTS, OPT_MOTION, OPT_SEGMENTS, OPT_SEGMENT_SECONDS, OPT_WORK_DIR, OPT_JOBS };
+           OPT_ENCODER, OPT_ENCODER_OPTS, OPT_MOTION, OPT_MOTION_REFS, OPT_SEGMENTS, OPT_SEGMENT_SECONDS, OPT_WORK_DIR, OPT_JOBS };
     static const struct option longopts[] = {
         { "scale", required_argument, NULL, 's' },
         { "mode", required_argument, NULL, 'm' },
@@ -95,6 +97,7 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
         { "back-project", required_argument, NULL, OPT_BACK_PROJECT },
         { "output-depth", required_argument, NULL, OPT_OUTPUT_DEPTH },
         { "motion", required_argument, NULL, OPT_MOTION },
+        { "motion-refs", required_argument, NULL, OPT_MOTION_REFS },
         { "crf", required_argument, NULL, OPT_CRF },
         { "preset", required_argument, NULL, OPT_PRESET },
         { "x264-params", required_argument, NULL, OPT_X264 },
@@ -177,6 +180,14 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
                 return snprintf(err, err_size, "--motion must be auto, stream, search or none, not '%s'", optarg),
                        -1;
             break;
+        case OPT_MOTION_REFS: {
+            char *end;
+            const long n = strtol(optarg, &end, 10);
+            if (end == optarg || *end || n < 1 || n > 4)
+                return snprintf(err, err_size, "--motion-refs must be 1..4, not '%s'", optarg), -1;
+            s->fast.motion_refs = (int)n;
+            break;
+        }
         case OPT_FALLBACK: {
             char *end;
             s->fast.fallback = strtod(optarg, &end);
