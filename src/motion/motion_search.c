@@ -210,6 +210,7 @@ typedef struct Ctx {
     int bx, by, bw, bh;
     int ref_slot;        /* which of ms->refs ref and half point into */
     int range;
+    int wide;            /* a logarithmic search when no candidate fits (16x16 blocks) */
     int64_t sad_calls;   /* this slice's kernel calls, summed into the stats */
     uint8_t tmp[16 * 16];
 } Ctx;
@@ -444,7 +445,7 @@ static Vec search_block(Ctx *c, const Vec *cand, int ncand, unsigned *out_sad)
             best = v;
         }
     }
-    if (best_sad > (unsigned)(GOOD_SAD_PER_PIXEL * c->bw * c->bh)) {
+    if (c->wide && best_sad > (unsigned)(GOOD_SAD_PER_PIXEL * c->bw * c->bh)) {
         /* no candidate fits: a logarithmic search, eight points at steps
          * halving from half the window */
         for (int step = c->range / 2; step >= 2; step /= 2) {
@@ -779,6 +780,7 @@ static void search_mb(FsrMotionSearch *ms, Ctx *c, const FsrPicture *pic, int mb
     c->bw = x0 + 16 > pic->w ? pic->w - x0 : 16;
     c->bh = y0 + 16 > pic->h ? pic->h - y0 : 16;
     use_ref(c, 0);
+    c->wide = 1;
     unsigned sad16;
     Vec v16 = search_block(c, cand, n, &sad16);
     ms->mv16[i] = v16;
@@ -805,11 +807,15 @@ static void search_mb(FsrMotionSearch *ms, Ctx *c, const FsrPicture *pic, int mb
     use_ref(c, slot);
     const Ref *ref = &ms->refs[slot];
 
-    /* 8x8 quadrants, each searched from the 16x16 vector */
+    /* 8x8 quadrants, each searched from the 16x16 vector: a descent and
+     * refinement around it, no logarithmic search (the 16x16 search did
+     * the wide one; a quadrant whose content moved elsewhere is intra
+     * material) */
     Vec v8[4];
     unsigned sad8[4], sum8 = 0;
     const int can_split =
         ms->s.split && c->bw == 16 && c->bh == 16 && sad16 > (unsigned)(SPLIT_MIN_SAD_PER_PIXEL * 16 * 16);
+    c->wide = 0;
     for (int q = 0; q < 4 && can_split; q++) {
         c->bx = x0 + (q & 1) * 8;
         c->by = y0 + (q >> 1) * 8;
