@@ -212,6 +212,7 @@ typedef struct Ctx {
     int range;
     int wide;            /* a logarithmic search when no candidate fits (16x16 blocks) */
     int64_t sad_calls;   /* this slice's kernel calls, summed into the stats */
+    int64_t older_ref;   /* this slice's blocks from an older reference, likewise */
     uint8_t tmp[16 * 16];
 } Ctx;
 
@@ -686,32 +687,39 @@ static unsigned block_residual16(FsrMotionSearch *ms, const Ref *r, FsrBlock *b)
     return sad;
 }
 
-/* Prediction from reference r and residual of an inter block, all planes;
- * returns the SAD. */
-static unsigned block_residual(FsrMotionSearch *ms, const Ref *r, const FsrPicture *pic, FsrBlock *b)
+/* Prediction from reference r (the one c points at) and residual of an
+ * inter block, all planes; returns the SAD.  The luma prediction is read
+ * from the reference's half-sample planes (pred_q: the H.264 MC's own
+ * samples, test_motion residual_is_decoded_minus_prediction), not
+ * interpolated again. */
+static unsigned block_residual(FsrMotionSearch *ms, Ctx *c, const Ref *r, const FsrPicture *pic, FsrBlock *b)
 {
     if (ms->cur16)
         return block_residual16(ms, r, b);
     FsrBlockMap *m = &ms->map;
-    const FsrPlaneRef ry = { r->buf + PAD * ms->ref_stride + PAD, ms->ref_stride, ms->w, ms->h, PAD };
     uint8_t pred[16 * 16];
     unsigned sad = 0;
     /* the block inside the picture (the coded area beyond it keeps 0) */
     const int w = b->x + b->w > pic->w ? pic->w - b->x : b->w;
     const int h = b->y + b->h > pic->h ? pic->h - b->y : b->h;
-    ms->dsp.luma(pred, 16, &ry, b->x, b->y, b->mv[0][0], b->mv[0][1], w, h);
+    c->bx = b->x;
+    c->by = b->y;
+    c->bw = w;
+    c->bh = h;
+    ptrdiff_t ps;
+    const uint8_t *p = pred_q(c, (Vec){ b->mv[0][0], b->mv[0][1] }, &ps);
     sad += ms->dsp.residual((int16_t *)m->residual[0] + (ptrdiff_t)b->y * m->residual_stride[0] + b->x,
                             m->residual_stride[0], pic->data[0] + (ptrdiff_t)b->y * pic->stride[0] + b->x,
-                            pic->stride[0], pred, 16, w, h);
+                            pic->stride[0], p, ps, w, h);
     const int cx = b->x / 2, cy = b->y / 2;
     const int cw = fsr_chroma_w(pic->w), chh = fsr_chroma_h(pic->h);
     const int bw = cx + b->w / 2 > cw ? cw - cx : b->w / 2, bh = cy + b->h / 2 > chh ? chh - cy : b->h / 2;
-    for (int c = 1; c < 3 && bw > 0 && bh > 0; c++) {
-        const FsrPlaneRef rc = { r->pic.data[c], r->pic.stride[c], cw, chh, 0 };
+    for (int pl = 1; pl < 3 && bw > 0 && bh > 0; pl++) {
+        const FsrPlaneRef rc = { r->pic.data[pl], r->pic.stride[pl], cw, chh, 0 };
         ms->dsp.chroma(pred, 16, &rc, cx, cy, b->mv[0][0], b->mv[0][1], bw, bh);
-        sad += ms->dsp.residual((int16_t *)m->residual[c] + (ptrdiff_t)cy * m->residual_stride[c] + cx,
-                                m->residual_stride[c], pic->data[c] + (ptrdiff_t)cy * pic->stride[c] + cx,
-                                pic->stride[c], pred, 16, bw, bh);
+        sad += ms->dsp.residual((int16_t *)m->residual[pl] + (ptrdiff_t)cy * m->residual_stride[pl] + cx,
+                                m->residual_stride[pl], pic->data[pl] + (ptrdiff_t)cy * pic->stride[pl] + cx,
+                                pic->stride[pl], pred, 16, bw, bh);
     }
     return sad;
 }
@@ -838,8 +846,8 @@ static void search_mb(FsrMotionSearch *ms, Ctx *c, const FsrPicture *pic, int mb
         if (intra) {
             clear_residual(m, b);
         } else {
-            ms->st.blocks_older_ref += slot > 0;
-            b->sad = block_residual(ms, ref, pic, b);
+            c->older_ref += slot > 0;
+            b->sad = block_residual(ms, c, ref, pic, b);
             if (!b->sad)
                 b->flags |= FSR_BLOCK_ZERO_RESIDUAL;
         }
@@ -948,9 +956,9 @@ int fsr_motion_search(FsrMotionSearch *ms, const FsrPicture *pic, const FsrBlock
     } else {
         const int slice_rows = (ms->mb_h + SLICES - 1) / SLICES;
         const int nslices = (ms->mb_h + slice_rows - 1) / slice_rows;
-        int64_t sad_calls = 0;
+        int64_t sad_calls = 0, older_ref = 0;
         int failed = 0;
-#pragma omp parallel num_threads(ms->threads) reduction(+ : sad_calls) reduction(| : failed)
+#pragma omp parallel num_threads(ms->threads) reduction(+ : sad_calls, older_ref) reduction(| : failed)
         {
             Ctx *c = malloc(sizeof(*c));
             if (c) {
@@ -960,6 +968,7 @@ int fsr_motion_search(FsrMotionSearch *ms, const FsrPicture *pic, const FsrBlock
                 use_ref(c, 0);
                 c->range = ms->s.range;
                 c->sad_calls = 0;
+                c->older_ref = 0;
             }
             failed |= !c;
 #pragma omp for schedule(dynamic, 1)
@@ -969,13 +978,16 @@ int fsr_motion_search(FsrMotionSearch *ms, const FsrPicture *pic, const FsrBlock
                     for (int x = 0; x < ms->mb_w; x++)
                         search_mb(ms, c, pic, x, y, y > y0);
             }
-            if (c)
+            if (c) {
                 sad_calls += c->sad_calls;
+                older_ref += c->older_ref;
+            }
             free(c);
         }
         if (failed)
             return fsr_error(FSR_ERR(ENOMEM), "out of memory");
         ms->st.sad_calls += sad_calls;
+        ms->st.blocks_older_ref += older_ref;
         /* the blocks in macroblock order, counted */
         int64_t motion = 0, area = 0, intra = 0;
         for (int i = 0; i < ms->mb_w * ms->mb_h; i++) {
