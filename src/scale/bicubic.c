@@ -358,6 +358,8 @@ void fsr_bicubic_dsp_init(FsrBicubicDSP *dsp, unsigned cpu_flags)
     dsp->down_horz = fsr_down_horz_c;
     dsp->lr_diff = fsr_lr_diff_c;
     dsp->lr_diff16 = fsr_lr_diff16_c;
+    dsp->bp_add = fsr_bp_add_c;
+    dsp->bp_add16 = fsr_bp_add16_c;
 #if defined(__x86_64__)
     if (cpu_flags & FSR_CPU_AVX2_FMA)
         fsr_bicubic_dsp_init_avx2(dsp);

@@ -139,6 +139,11 @@ typedef struct FsrBicubicDSP {
      * with fsr_lr_error_q16 at depth bits. */
     void (*lr_diff)(float *diff, uint8_t *err, const float *down, const uint8_t *lr, int n);
     void (*lr_diff16)(float *diff, int16_t *err, const float *down, const uint16_t *lr, int n, int depth);
+    /* Back projection's correction of one HR row, x < n: hr[x] = clip(hr[x]
+     * + fsr_lr_error_value(up[x])) to [0, 255]; bp_add16 with
+     * fsr_lr_error_q16_value(up[x] - 32768), clipped to [0, max]. */
+    void (*bp_add)(uint8_t *hr, const uint8_t *up, int n);
+    void (*bp_add16)(uint16_t *hr, const uint16_t *up, int n, int max);
 } FsrBicubicDSP;
 
 /* The C entries of the downscale (consistency.c); the SIMD ones finish
@@ -148,6 +153,8 @@ void fsr_down_vert16_c(float *dst, const uint16_t *const *rows, const float *w, 
 void fsr_down_horz_c(float *dst, const float *src, const float *w, int taps, int scale, int n);
 void fsr_lr_diff_c(float *diff, uint8_t *err, const float *down, const uint8_t *lr, int n);
 void fsr_lr_diff16_c(float *diff, int16_t *err, const float *down, const uint16_t *lr, int n, int depth);
+void fsr_bp_add_c(uint8_t *hr, const uint8_t *up, int n);
+void fsr_bp_add16_c(uint16_t *hr, const uint16_t *up, int n, int max);
 
 void fsr_bicubic_dsp_init(FsrBicubicDSP *dsp, unsigned cpu_flags);
 /* The AVX2 + FMA entries (x86/bicubic_avx2.c), for fsr_bicubic_dsp_init. */

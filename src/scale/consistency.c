@@ -74,6 +74,22 @@ void fsr_lr_diff_c(float *diff, uint8_t *err, const float *down, const uint8_t *
     }
 }
 
+void fsr_bp_add_c(uint8_t *hr, const uint8_t *up, int n)
+{
+    for (int x = 0; x < n; x++) {
+        const int v = hr[x] + fsr_lr_error_value(up[x]);
+        hr[x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+    }
+}
+
+void fsr_bp_add16_c(uint16_t *hr, const uint16_t *up, int n, int max)
+{
+    for (int x = 0; x < n; x++) {
+        const int v = hr[x] + fsr_lr_error_q16_value(up[x] - 32768);
+        hr[x] = (uint16_t)(v < 0 ? 0 : v > max ? max : v);
+    }
+}
+
 void fsr_lr_diff16_c(float *diff, int16_t *err, const float *down, const uint16_t *lr, int n, int depth)
 {
     for (int x = 0; x < n; x++) {
@@ -240,19 +256,24 @@ int fsr_back_project(uint8_t *hr, ptrdiff_t hr_stride, uint8_t *err, uint8_t *up
     if (ret < 0)
         return ret;
     const int span = cell * scale; /* HR columns of a cell */
+    const FsrBicubicDSP *dsp = fsr_bicubic_dsp();
 #pragma omp parallel for schedule(static) if ((long)hw * hh > 65536)
     for (int y = 0; y < hh; y++) {
         uint8_t *row = hr + (ptrdiff_t)y * hr_stride;
         const uint8_t *u = up + (size_t)y * hw;
         const uint8_t *skip = cell_skip ? cell_skip + (size_t)(y / span) * cw : NULL;
-        for (int cx = 0; cx < cw; cx++) {
-            if (skip && skip[cx])
+        /* runs of cells not skipped, one kernel call each */
+        for (int cx = 0; cx < cw;) {
+            if (skip && skip[cx]) {
+                cx++;
                 continue;
-            const int x1 = (cx + 1) * span < hw ? (cx + 1) * span : hw;
-            for (int x = cx * span; x < x1; x++) {
-                const int v = row[x] + fsr_lr_error_value(u[x]);
-                row[x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
             }
+            int cx1 = cx + 1;
+            while (cx1 < cw && !(skip && skip[cx1]))
+                cx1++;
+            const int x0 = cx * span, x1 = cx1 * span < hw ? cx1 * span : hw;
+            dsp->bp_add(row + x0, u + x0, x1 - x0);
+            cx = cx1;
         }
     }
     return 0;
@@ -318,19 +339,23 @@ int fsr_back_project16(uint16_t *hr, ptrdiff_t hr_stride, int16_t *err, int16_t 
     if (ret < 0)
         return ret;
     const int span = cell * scale;
+    const FsrBicubicDSP *dsp = fsr_bicubic_dsp();
 #pragma omp parallel for schedule(static) if ((long)hw * hh > 65536)
     for (int y = 0; y < hh; y++) {
         uint16_t *row = (uint16_t *)(void *)((uint8_t *)hr + (ptrdiff_t)y * hr_stride);
         const uint16_t *u = uu + (size_t)y * hw;
         const uint8_t *skip = cell_skip ? cell_skip + (size_t)(y / span) * cw : NULL;
-        for (int cx = 0; cx < cw; cx++) {
-            if (skip && skip[cx])
+        for (int cx = 0; cx < cw;) {
+            if (skip && skip[cx]) {
+                cx++;
                 continue;
-            const int x1 = (cx + 1) * span < hw ? (cx + 1) * span : hw;
-            for (int x = cx * span; x < x1; x++) {
-                const int v = row[x] + fsr_lr_error_q16_value(u[x] - 32768);
-                row[x] = (uint16_t)(v < 0 ? 0 : v > max ? max : v);
             }
+            int cx1 = cx + 1;
+            while (cx1 < cw && !(skip && skip[cx1]))
+                cx1++;
+            const int x0 = cx * span, x1 = cx1 * span < hw ? cx1 * span : hw;
+            dsp->bp_add16(row + x0, u + x0, x1 - x0, max);
+            cx = cx1;
         }
     }
     return 0;

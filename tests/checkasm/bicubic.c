@@ -323,6 +323,76 @@ static void check_lr_diff16(const FsrBicubicDSP *c, const FsrBicubicDSP *lower, 
     checkasm_report();
 }
 
+/* Back projection's add: exact-length rows (an over-read fails under
+ * ASan), HR samples and errors at random and at the clip points. */
+static void check_bp_add(const FsrBicubicDSP *c, const FsrBicubicDSP *lower, const FsrBicubicDSP *cur)
+{
+    if (!checkasm_func(c->bp_add, lower->bp_add, cur->bp_add, "bp_add"))
+        return;
+    for (int mode = 0; mode < 2; mode++)
+        for (int n = 1; n <= 300; n += n < 70 ? 1 : 23) {
+            uint8_t *up = malloc(n), *a = malloc(n), *b = malloc(n);
+            checkasm_fill_u8(up, n);
+            checkasm_fill_u8(a, n);
+            for (int i = 0; i < n && mode == 1; i++) {
+                static const uint8_t edge[] = { 0, 1, 2, 3, 30, 31, 32, 33, 224, 225, 254, 255 };
+                a[i] = edge[checkasm_rand_int(0, 11)];
+                up[i] = edge[checkasm_rand_int(0, 11)] ^ (uint8_t)(checkasm_rand_int(0, 1) ? 0 : 0x80);
+            }
+            memcpy(b, a, n);
+            c->bp_add(a, up, n);
+            cur->bp_add(b, up, n);
+            if (memcmp(a, b, n))
+                checkasm_fail("mode %d n %d", mode, n);
+            free(up);
+            free(a);
+            free(b);
+        }
+    static uint8_t up[1920], a[1920], b[1920];
+    checkasm_bench(c->bp_add(a, up, 1920), cur->bp_add(b, up, 1920));
+    checkasm_report();
+}
+
+static void check_bp_add16(const FsrBicubicDSP *c, const FsrBicubicDSP *lower, const FsrBicubicDSP *cur)
+{
+    if (!checkasm_func(c->bp_add16, lower->bp_add16, cur->bp_add16, "bp_add16"))
+        return;
+    static const int depths[] = { 10, 12, 16 };
+    for (int dm = 0; dm < 3; dm++) {
+        const int depth = depths[dm], max = (1 << depth) - 1, lim = 128 << (depth - 8);
+        for (int mode = 0; mode < 3; mode++)
+            for (int n = 1; n <= 200; n += n < 40 ? 1 : 19) {
+                uint16_t *up = malloc(2 * n), *a = malloc(2 * n), *b = malloc(2 * n);
+                for (int i = 0; i < n; i++) {
+                    switch (mode) {
+                    case 0: /* errors as fsr_lr_error_q16 makes them, slightly overshot */
+                        up[i] = (uint16_t)(32768 + checkasm_rand_int(-lim - 40, lim + 40));
+                        a[i] = (uint16_t)checkasm_rand_int(0, max);
+                        break;
+                    case 1: /* any bias: the arithmetic stays in 32 bits */
+                        up[i] = (uint16_t)checkasm_rand_int(0, 65535);
+                        a[i] = (uint16_t)checkasm_rand_int(0, max);
+                        break;
+                    default: /* the clip points */
+                        up[i] = (uint16_t)(checkasm_rand_int(0, 1) ? 32768 + lim : 32768 - lim);
+                        a[i] = (uint16_t)(checkasm_rand_int(0, 1) ? max - checkasm_rand_int(0, 2) : checkasm_rand_int(0, 2));
+                    }
+                }
+                memcpy(b, a, 2 * n);
+                c->bp_add16(a, up, n, max);
+                cur->bp_add16(b, up, n, max);
+                if (memcmp(a, b, 2 * n))
+                    checkasm_fail("%d bits mode %d n %d", depth, mode, n);
+                free(up);
+                free(a);
+                free(b);
+            }
+    }
+    static uint16_t up[1920], a[1920], b[1920];
+    checkasm_bench(c->bp_add16(a, up, 1920, 1023), cur->bp_add16(b, up, 1920, 1023));
+    checkasm_report();
+}
+
 void checkasm_check_bicubic(void)
 {
     FsrBicubicDSP c, lower, cur;
@@ -339,4 +409,6 @@ void checkasm_check_bicubic(void)
     check_down_horz(&c, &lower, &cur);
     check_lr_diff(&c, &lower, &cur);
     check_lr_diff16(&c, &lower, &cur);
+    check_bp_add(&c, &lower, &cur);
+    check_bp_add16(&c, &lower, &cur);
 }

@@ -324,6 +324,51 @@ static void lr_diff16_avx2(float *diff, int16_t *err, const float *down, const u
         fsr_lr_diff16_c(diff + x, err ? err + x : NULL, down + x, lr + x, n - x, depth);
 }
 
+/* (up + 2) >> 2 as ((up >> 1) + 1) >> 1 in bytes (pavgb with 0 after a
+ * halving), then the signed correction t - 32 as two saturating steps,
+ * one of them 0, so the sum clips at 0 and 255 as the C reference. */
+__attribute__((target("avx2,fma")))
+static void bp_add_avx2(uint8_t *hr, const uint8_t *up, int n)
+{
+    const __m256i zero = _mm256_setzero_si256(), k32 = _mm256_set1_epi8(32), k7f = _mm256_set1_epi8(0x7f);
+    int x = 0;
+    for (; x + 32 <= n; x += 32) {
+        const __m256i u = _mm256_loadu_si256((const __m256i *)(up + x));
+        const __m256i half = _mm256_and_si256(_mm256_srli_epi16(u, 1), k7f);
+        const __m256i t = _mm256_avg_epu8(half, zero); /* (half + 1) >> 1 */
+        const __m256i pos = _mm256_subs_epu8(t, k32), neg = _mm256_subs_epu8(k32, t);
+        const __m256i h = _mm256_loadu_si256((const __m256i *)(hr + x));
+        _mm256_storeu_si256((__m256i *)(hr + x), _mm256_subs_epu8(_mm256_adds_epu8(h, pos), neg));
+    }
+    if (x < n)
+        fsr_bp_add_c(hr + x, up + x, n - x);
+}
+
+/* In 32 bits: (up - 32768 + 2) >> 2 (arithmetic), added and clipped. */
+__attribute__((target("avx2,fma")))
+static void bp_add16_avx2(uint16_t *hr, const uint16_t *up, int n, int max)
+{
+    const __m256i bias = _mm256_set1_epi32(32768 - 2), vmax = _mm256_set1_epi32(max), zero = _mm256_setzero_si256();
+    int x = 0;
+    for (; x + 16 <= n; x += 16) {
+        const __m256i u = _mm256_loadu_si256((const __m256i *)(up + x));
+        const __m256i h = _mm256_loadu_si256((const __m256i *)(hr + x));
+        __m256i r[2];
+        for (int k = 0; k < 2; k++) {
+            const __m128i uk = k ? _mm256_extracti128_si256(u, 1) : _mm256_castsi256_si128(u);
+            const __m128i hk = k ? _mm256_extracti128_si256(h, 1) : _mm256_castsi256_si128(h);
+            const __m256i q = _mm256_srai_epi32(_mm256_sub_epi32(_mm256_cvtepu16_epi32(uk), bias), 2);
+            const __m256i v = _mm256_add_epi32(_mm256_cvtepu16_epi32(hk), q);
+            r[k] = _mm256_min_epi32(_mm256_max_epi32(v, zero), vmax);
+        }
+        /* packus works per 128-bit lane: put the halves back in order */
+        const __m256i p = _mm256_permute4x64_epi64(_mm256_packus_epi32(r[0], r[1]), 0xd8);
+        _mm256_storeu_si256((__m256i *)(hr + x), p);
+    }
+    if (x < n)
+        fsr_bp_add16_c(hr + x, up + x, n - x, max);
+}
+
 void fsr_bicubic_dsp_init_avx2(FsrBicubicDSP *dsp)
 {
     dsp->vert_row = vert_row_avx2;
@@ -336,5 +381,7 @@ void fsr_bicubic_dsp_init_avx2(FsrBicubicDSP *dsp)
     dsp->down_horz = down_horz_avx2;
     dsp->lr_diff = lr_diff_avx2;
     dsp->lr_diff16 = lr_diff16_avx2;
+    dsp->bp_add = bp_add_avx2;
+    dsp->bp_add16 = bp_add16_avx2;
 }
 #endif
