@@ -336,10 +336,61 @@ static void test_select_kth(void **state)
     }
 }
 
+/* The halo the regions policy prices region SR with (fsr_sr_margin) bounds
+ * the network's context exactly: SR of the LR picture cut to a cell plus
+ * the margin (in LR pixels, R = (margin - (scale - 1)) / scale) gives the
+ * whole-frame SR's pixels over the cell, and one LR pixel less does not.
+ * The shipped FSRCNN x2: 5x5, 1x1, four 3x3, 1x1 (6 LR pixels) and a 9x9
+ * transposed convolution at x2, whose 4 HR pixels are 2 LR pixels. */
+static void test_lr_margin_bounds_context(void **state)
+{
+    (void)state;
+    FsrModel *m = NULL;
+    assert_int_equal(fsr_model_open(&m, tu_src("models/fsrcnn-x2.safetensors")), 0);
+    FsrSR *sr = NULL;
+    assert_int_equal(fsr_sr_open(&sr, m, &(FsrSRSettings){ .threads = 1 }), 0);
+    fsr_model_close(&m);
+    const int s = 2, w = 64, h = 48, x0 = 24, y0 = 16; /* the cell, LR */
+    int mx = 0, my = 0;
+    assert_int_equal(fsr_sr_margin(sr, &mx, &my), 0);
+    assert_int_equal(mx, 8 * s + s - 1);
+    assert_int_equal(my, mx);
+    const int R = (mx - (s - 1)) / s;
+    uint8_t *lr = malloc((size_t)w * h), *whole = malloc((size_t)w * h * s * s);
+    uint8_t *cut = malloc((size_t)w * h * s * s);
+    assert_non_null(lr);
+    assert_non_null(whole);
+    assert_non_null(cut);
+    unsigned seed = 7;
+    for (int i = 0; i < w * h; i++) {
+        seed = seed * 1103515245u + 12345u;
+        lr[i] = (uint8_t)(128 + 60 * sin(i % w / 2.3) * cos(i / w / 3.1) + (int)(seed >> 16) % 40 - 20);
+    }
+    assert_int_equal(fsr_sr_luma(sr, whole, (ptrdiff_t)w * s, lr, w, w, h), 0);
+    for (int r = R; r >= R - 1; r--) {
+        const int cw = CELL + 2 * r, chh = CELL + 2 * r;
+        const uint8_t *src = lr + (ptrdiff_t)(y0 - r) * w + (x0 - r);
+        assert_int_equal(fsr_sr_luma(sr, cut, (ptrdiff_t)cw * s, src, w, cw, chh), 0);
+        int same = 1;
+        for (int y = 0; y < CELL * s; y++)
+            same &= !memcmp(cut + (ptrdiff_t)(r * s + y) * cw * s + r * s,
+                            whole + (ptrdiff_t)(y0 * s + y) * w * s + x0 * s, (size_t)CELL * s);
+        if (r == R)
+            assert_true(same);
+        else
+            assert_false(same);
+    }
+    free(lr);
+    free(whole);
+    free(cut);
+    fsr_sr_close(&sr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_select_kth),
+        cmocka_unit_test(test_lr_margin_bounds_context),
         cmocka_unit_test(test_region_covers_new_object_only),
         cmocka_unit_test(test_threads_identical),
         cmocka_unit_test(test_work_adds_up),
