@@ -386,11 +386,84 @@ static void test_lr_margin_bounds_context(void **state)
     fsr_sr_close(&sr);
 }
 
+/* The SR work of a clip under a policy with the sharpening model, in
+ * frames (the sum of the frames' SR shares), and its whole-frame SR
+ * frames. */
+static double region_work(const char *clip, const char *policy, int *keys)
+{
+    FsrSR *sr = sharpen_sr(1);
+    FsrSideInfo *si = NULL;
+    FsrDecoderSettings ds = { 0 };
+    assert_int_equal(fsr_sideinfo_open(&si, clip, &ds), 0);
+    FsrFastSettings fs = { 0 };
+    fsr_transfer_defaults(&fs.transfer);
+    fs.transfer.scale = 2;
+    fs.transfer.threads = 1;
+    fs.sr = sr;
+    assert_int_equal(fsr_key_policy_parse(&fs.policy, policy), 0);
+    FsrFast *fast = NULL;
+    assert_int_equal(fsr_fast_open(&fast, &fs), 0);
+    double work = 0;
+    int eof = 0, ret = 1;
+    *keys = 0;
+    while (!eof || ret != 1) {
+        if (!eof) {
+            FsrSideInfoFrame f;
+            int r = fsr_sideinfo_read(si, &f);
+            assert_true(r >= 0);
+            if (r == 1) {
+                eof = 1;
+                fsr_fast_flush(fast);
+            } else {
+                assert_int_equal(fsr_fast_push(fast, &f.frame.pic, f.map, f.frame.pts, 0), 0);
+            }
+        }
+        FsrFastFrame ff;
+        while ((ret = fsr_fast_pull(fast, &ff)) == 0) {
+            *keys += ff.key;
+            work += ff.sr_share;
+        }
+        assert_true(ret >= 0);
+    }
+    fsr_fast_close(&fast);
+    fsr_sideinfo_close(&si);
+    fsr_sr_close(&sr);
+    return work;
+}
+
+/* The regions policy's drift per transfer step scales with how much SR
+ * beats bicubic on the content: the same texture and motion (a pan by
+ * 0.75 LR pixels a frame, every vector fractional), at 4 times the
+ * contrast, has 16 times the SR - bicubic energy, drifts faster, and gets
+ * more region SR; the faint one, whose SR adds little, gets less. */
+static void test_drift_follows_sr_gain(void **state)
+{
+    (void)state;
+    const int amp[2] = { 12, 48 };
+    double work[2];
+    int keys[2];
+    for (int i = 0; i < 2; i++) {
+        char name[64];
+        snprintf(name, sizeof(name), "pan-gain%d.mp4", amp[i]);
+        assert_int_equal(tu_run(NULL, 0,
+                                FFMPEG "-f lavfi -i \"nullsrc=s=160x96:r=25,geq=lum='128+%d*sin((X+0.75*N)/1.9)"
+                                       "*cos(Y/2.3)+%d*sin((X+2*Y+1.5*N)/3.1)/2':cb=128:cr=128\" -frames:v 24 "
+                                       "-c:v libx264 -crf 18 -bf 0 -g 100 %s",
+                                amp[i], amp[i], tu_tmp(name)),
+                         0);
+        work[i] = region_work(tu_tmp(name), "regions", &keys[i]);
+    }
+    print_message("SR work (frames, whole ones): contrast %d %.3f (%d), contrast %d %.3f (%d)\n", amp[0], work[0],
+                  keys[0], amp[1], work[1], keys[1]);
+    assert_true(work[1] > 1.5 * work[0]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_select_kth),
         cmocka_unit_test(test_lr_margin_bounds_context),
+        cmocka_unit_test(test_drift_follows_sr_gain),
         cmocka_unit_test(test_region_covers_new_object_only),
         cmocka_unit_test(test_threads_identical),
         cmocka_unit_test(test_work_adds_up),
