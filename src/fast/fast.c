@@ -45,6 +45,11 @@
 #define REGION_LRC_LEVELS 1.0f
 #define REGION_LRC_MEDIANS 4.0f
 #define REGION_MAX_RECTS 512
+/* ... and in a frame no other frame references, by more than this many
+ * times that threshold: its errors do not travel (the drift threshold of
+ * such frames is 3 x the budget for the same reason; 6 x changed nothing
+ * measured).  README "Region SR ...". */
+#define REGION_NONREF_LRC 2.0f
 /* The drift a transfer step adds (LOSS_*_STEP_DB) is the detail SR put
  * there that the step's interpolation wears away: it scales with how much
  * SR beats bicubic on that content (RefPic.cell_gain, mean squared SR -
@@ -672,7 +677,7 @@ static int lr_error(FsrFast *f, float *cell_err, void *err, const FsrPicture *hr
  * The transfer cannot see when its prediction went wrong (new content under
  * a vector that fitted well enough for the encoder, a reference chain that
  * drifted off); the LR picture can. */
-static int add_inconsistent_cells(FsrFast *f, const FsrPicture *hr, const FsrPicture *lr)
+static int add_inconsistent_cells(FsrFast *f, const FsrPicture *hr, const FsrPicture *lr, int is_ref)
 {
     /* with back projection, the per-pixel error of the same pass serves it */
     int ret = lr_error(f, f->cell_lrc, f->s.transfer.back_project ? f->bp_err : NULL, hr, lr, 0, 0, f->cw, f->ch);
@@ -685,7 +690,8 @@ static int add_inconsistent_cells(FsrFast *f, const FsrPicture *hr, const FsrPic
      * FAST run) */
     const float mid = fsr_select_kth(f->cell_sort, n, n / 2);
     const float median = mid > 0 ? mid : 0;
-    const float thr = REGION_LRC_LEVELS + REGION_LRC_MEDIANS * median;
+    /* a frame no other references keeps its errors to itself */
+    const float thr = (REGION_LRC_LEVELS + REGION_LRC_MEDIANS * median) * (is_ref ? 1 : REGION_NONREF_LRC);
     int added = 0;
     for (int i = 0; i < n; i++)
         if (!f->cells[i] && f->cell_lrc[i] - f->cell_base[i] > thr) {
@@ -864,7 +870,7 @@ static int process(FsrFast *f, int idx)
     else if (key)
         ret = fsr_sr_picture(f->sr, &r->hr, &p->lr);
     else if ((ret = fsr_transfer_frame(f->tr, &r->hr, &p->lr, m, lookup_ref, f, &r->info.stats)) >= 0 && regions) {
-        if ((ret = add_inconsistent_cells(f, &r->hr, &p->lr)) == 1) {
+        if ((ret = add_inconsistent_cells(f, &r->hr, &p->lr, m->is_ref)) == 1) {
             key = 1; /* whole-frame SR after all */
             ret = fsr_sr_picture(f->sr, &r->hr, &p->lr);
         } else if (ret >= 0) {
