@@ -432,22 +432,23 @@ static double region_work(const char *clip, const char *policy, int *keys)
 }
 
 /* The regions policy's drift per transfer step scales with how much SR
- * beats bicubic on the content: the same texture and motion (a pan by
+ * beats bicubic on the content: the same fine texture and motion (a pan by
  * 0.75 LR pixels a frame, every vector fractional), at 4 times the
- * contrast, has 16 times the SR - bicubic energy, drifts faster, and gets
- * more region SR; the faint one, whose SR adds little, gets less. */
+ * contrast, has 16 times the SR - bicubic energy, drifts faster and gets
+ * far more SR (3.8 x the work; 1.6 x with the factor held at 1, from the
+ * LR-consistency test alone). */
 static void test_drift_follows_sr_gain(void **state)
 {
     (void)state;
-    const int amp[2] = { 12, 48 };
+    const int amp[2] = { 16, 64 };
     double work[2];
     int keys[2];
     for (int i = 0; i < 2; i++) {
         char name[64];
         snprintf(name, sizeof(name), "pan-gain%d.mp4", amp[i]);
         assert_int_equal(tu_run(NULL, 0,
-                                FFMPEG "-f lavfi -i \"nullsrc=s=160x96:r=25,geq=lum='128+%d*sin((X+0.75*N)/1.9)"
-                                       "*cos(Y/2.3)+%d*sin((X+2*Y+1.5*N)/3.1)/2':cb=128:cr=128\" -frames:v 24 "
+                                FFMPEG "-f lavfi -i \"nullsrc=s=160x96:r=25,geq=lum='128+%d*sin((X+0.75*N)/1.1)"
+                                       "*cos(Y/1.3)+%d*sin((X+2*Y+1.5*N)/1.7)/2':cb=128:cr=128\" -frames:v 24 "
                                        "-c:v libx264 -crf 18 -bf 0 -g 100 %s",
                                 amp[i], amp[i], tu_tmp(name)),
                          0);
@@ -455,7 +456,7 @@ static void test_drift_follows_sr_gain(void **state)
     }
     print_message("SR work (frames, whole ones): contrast %d %.3f (%d), contrast %d %.3f (%d)\n", amp[0], work[0],
                   keys[0], amp[1], work[1], keys[1]);
-    assert_true(work[1] > 1.5 * work[0]);
+    assert_true(work[1] > 2.5 * work[0]);
 }
 
 int main(void)
