@@ -96,9 +96,12 @@ FSR_API int fsr_sr_luma_rect16(FsrSR *sr, uint16_t *dst, ptrdiff_t dst_stride,
  * (high-depth pictures through fsr_sr_luma16). */
 FSR_API int fsr_sr_picture(FsrSR *sr, FsrPicture *hr, const FsrPicture *lr);
 
-/* Context margin the network reads around a pixel (half the sum of kernel
- * sizes minus one, per axis): a transfer stage that SRs regions can use it
- * to decide which regions to merge. */
+/* Context margin the network reads around a pixel, per axis, in output
+ * (HR) pixels: the sum of its kernels' radii; for an LR-input network that
+ * sum R is in LR pixels (a transposed convolution's radius divided by the
+ * scale, as it runs on LR features), seen from any HR pixel over one:
+ * R * scale + scale - 1 (FSRCNN x2: R = 8, 17).  A transfer stage that SRs
+ * regions can use it to price them and decide which to merge. */
 FSR_API int fsr_sr_margin(const FsrSR *sr, int *mx, int *my);
 
 /* For benchmarks: the largest tile in output pixels (the width is rounded

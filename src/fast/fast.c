@@ -45,6 +45,23 @@
 #define REGION_LRC_LEVELS 1.0f
 #define REGION_LRC_MEDIANS 4.0f
 #define REGION_MAX_RECTS 512
+/* ... and in a frame no other frame references, by more than this many
+ * times that threshold: its errors do not travel (the drift threshold of
+ * such frames is 3 x the budget for the same reason; 6 x changed nothing
+ * measured).  README "Region SR ...". */
+#define REGION_NONREF_LRC 2.0f
+/* The drift a transfer step adds (LOSS_*_STEP_DB) is the detail SR put
+ * there that the step's interpolation wears away: it scales with how much
+ * SR beats bicubic on that content (RefPic.cell_gain, mean squared SR -
+ * bicubic difference in 8-bit levels), relative to REGION_GAIN_REF, the
+ * median gain of the contents of README "Back projection"; clamped to
+ * [REGION_GAIN_MIN, REGION_GAIN_MAX] x the fitted steps.  Never below
+ * them: where SR adds little, SR's own error is small too, and a small
+ * transfer error costs as many dB (a zoom out of a smooth photo, gain
+ * 0.02, lost 0.4 dB more with the factor down to 0.25). */
+#define REGION_GAIN_REF 10.0
+#define REGION_GAIN_MIN 1.0
+#define REGION_GAIN_MAX 4.0
 
 typedef struct Pending {
     FsrPicture lr;
@@ -63,6 +80,9 @@ typedef struct RefPic {
     /* regions policy: per cell, the LR consistency the last SR of that
      * content had (what a faithful transfer of it should show) */
     float *cell_base;
+    /* regions policy: per cell, how much the last SR of that content beat
+     * bicubic (mean squared SR - bicubic difference, 8-bit levels) */
+    float *cell_gain;
     FsrPicture hr;
 } RefPic;
 
@@ -102,6 +122,7 @@ struct FsrFast {
     float *cell_lrc;            /* the frame's LR consistency per cell */
     float *cell_base;           /* the baseline it is compared with (RefPic.cell_base) */
     float *cell_sort;           /* scratch: the frame's excesses, for their median */
+    float *cell_gain;           /* the SR gain of each cell's content (RefPic.cell_gain) */
     FsrRegionPlan plan;
     uint8_t *bic;
     size_t bic_size;
@@ -198,8 +219,9 @@ static void free_cells(FsrFast *f)
     free(f->cell_lrc);
     free(f->cell_base);
     free(f->cell_sort);
+    free(f->cell_gain);
     f->cells = NULL;
-    f->cell_drift = f->cell_lrc = f->cell_base = f->cell_sort = NULL;
+    f->cell_drift = f->cell_lrc = f->cell_base = f->cell_sort = f->cell_gain = NULL;
 }
 
 static int pool_get(PicPool *pool, FsrPicture *pic, int w, int h, int depth)
@@ -241,6 +263,7 @@ void fsr_fast_close(FsrFast **pf)
         fsr_picture_close(&f->refs[i].hr);
         free(f->refs[i].cell_drift);
         free(f->refs[i].cell_base);
+        free(f->refs[i].cell_gain);
     }
     free_cells(f);
     free(f->bic);
@@ -409,7 +432,7 @@ static int keep_cells(float **dst, const float *src, int n)
 /* Keeps a reference picture; when the store is full the oldest in decode
  * order leaves (the stream cannot use more than 16). */
 static int store_ref(FsrFast *f, const Pending *p, const FsrPicture *hr, double drift, const float *cell_drift,
-                     const float *cell_base)
+                     const float *cell_base, const float *cell_gain)
 {
     RefPic *slot = NULL;
     for (int i = 0; i < FSR_FAST_MAX_REFS && !slot; i++)
@@ -429,9 +452,17 @@ static int store_ref(FsrFast *f, const Pending *p, const FsrPicture *hr, double 
     slot->decode = p->map.decode_index >= 0 ? p->map.decode_index : p->arrival;
     slot->drift_db = drift;
     return keep_cells(&slot->cell_drift, cell_drift, f->cw * f->ch) < 0 ||
-                   keep_cells(&slot->cell_base, cell_base, f->cw * f->ch) < 0
+                   keep_cells(&slot->cell_base, cell_base, f->cw * f->ch) < 0 ||
+                   keep_cells(&slot->cell_gain, cell_gain, f->cw * f->ch) < 0
                ? fsr_error(FSR_ERR(ENOMEM), "out of memory")
                : 0;
+}
+
+/* The factor on a transfer step's drift for content with SR gain g. */
+static double gain_factor(double g)
+{
+    const double k = g / REGION_GAIN_REF;
+    return k < REGION_GAIN_MIN ? REGION_GAIN_MIN : k > REGION_GAIN_MAX ? REGION_GAIN_MAX : k;
 }
 
 /* The grid of REGION_CELL x REGION_CELL cells over lr. */
@@ -467,13 +498,15 @@ static int ensure_cells(FsrFast *f, const FsrPicture *lr)
         f->cell_lrc = malloc(sizeof(float) * cw * ch);
         f->cell_base = malloc(sizeof(float) * cw * ch);
         f->cell_sort = malloc(sizeof(float) * cw * ch);
-        if (!f->cells || !f->cell_drift || !f->cell_lrc || !f->cell_base || !f->cell_sort)
+        f->cell_gain = malloc(sizeof(float) * cw * ch);
+        if (!f->cells || !f->cell_drift || !f->cell_lrc || !f->cell_base || !f->cell_sort || !f->cell_gain)
             return fsr_error(FSR_ERR(ENOMEM), "out of memory");
         f->cw = cw;
         f->ch = ch;
         for (int i = 0; i < FSR_FAST_MAX_REFS; i++) { /* maps of another size mean nothing */
             keep_cells(&f->refs[i].cell_drift, NULL, 0);
             keep_cells(&f->refs[i].cell_base, NULL, 0);
+            keep_cells(&f->refs[i].cell_gain, NULL, 0);
         }
     }
     return 0;
@@ -510,7 +543,7 @@ static int plan_regions(FsrFast *f, const Pending *p)
     const int cw = f->cw, ch = f->ch;
     memset(f->cells, 0, (size_t)cw * ch);
     for (int i = 0; i < cw * ch; i++)
-        f->cell_drift[i] = f->cell_base[i] = 0;
+        f->cell_drift[i] = f->cell_base[i] = f->cell_gain[i] = 0;
     const double thr = m->is_ref ? f->s.policy.budget_db : 3 * f->s.policy.budget_db;
     const double fallback = f->s.transfer.fallback;
     const double levels = 1 << (fsr_picture_depth(lr) - 8);
@@ -522,7 +555,7 @@ static int plan_regions(FsrFast *f, const Pending *p)
         if (!fsr_block_clip(m, b, lr->w, lr->h, &x, &y, &w, &h))
             continue;
         int need = b->kind == FSR_BLOCK_INTRA || !b->lists || (b->flags & FSR_BLOCK_NO_REF);
-        double drift = 0;
+        double drift = 0, gain = 0;
         const RefPic *used[2] = { NULL, NULL };
         if (!need) {
             long sum = 0;
@@ -547,12 +580,13 @@ static int plan_regions(FsrFast *f, const Pending *p)
                     /* the reference's cell under the block's displaced centre */
                     const int c = ref_cell(f, lr, b, l, x + w / 2, y + h / 2);
                     drift += r->cell_drift ? r->cell_drift[c] : LOSS_BICUBIC_DB;
+                    gain += r->cell_gain ? r->cell_gain[c] : REGION_GAIN_REF;
                     used[l] = r;
                     frac |= (b->mv[l][0] * s) & 3 || (b->mv[l][1] * s) & 3;
                     n++;
                 }
             if (!need) {
-                drift = drift / n + (frac ? LOSS_FRAC_STEP_DB : LOSS_INT_STEP_DB) +
+                drift = drift / n + gain_factor(gain / n) * (frac ? LOSS_FRAC_STEP_DB : LOSS_INT_STEP_DB) +
                         LOSS_PER_RESIDUAL * res / ((double)w * h);
                 need = drift > thr;
             }
@@ -568,17 +602,20 @@ static int plan_regions(FsrFast *f, const Pending *p)
                 /* the LR-consistency baseline: the references' at this
                  * cell's own displaced centre (a block across an edge of
                  * new content takes each side's) */
-                double base = 0;
+                double base = 0, g = 0;
                 int n = 0;
                 for (int l = 0; l < 2; l++)
                     if (used[l]) {
                         const int q = ref_cell(f, lr, b, l, cx * REGION_CELL + REGION_CELL / 2,
                                                cy * REGION_CELL + REGION_CELL / 2);
                         base += used[l]->cell_base ? used[l]->cell_base[q] : 0;
+                        g += used[l]->cell_gain ? used[l]->cell_gain[q] : REGION_GAIN_REF;
                         n++;
                     }
                 if (n && base / n > f->cell_base[c])
                     f->cell_base[c] = (float)(base / n);
+                if (n && g / n > f->cell_gain[c])
+                    f->cell_gain[c] = (float)(g / n);
             }
     }
     for (int i = 0; i < cw * ch; i++)
@@ -643,7 +680,7 @@ static int lr_error(FsrFast *f, float *cell_err, void *err, const FsrPicture *hr
  * The transfer cannot see when its prediction went wrong (new content under
  * a vector that fitted well enough for the encoder, a reference chain that
  * drifted off); the LR picture can. */
-static int add_inconsistent_cells(FsrFast *f, const FsrPicture *hr, const FsrPicture *lr)
+static int add_inconsistent_cells(FsrFast *f, const FsrPicture *hr, const FsrPicture *lr, int is_ref)
 {
     /* with back projection, the per-pixel error of the same pass serves it */
     int ret = lr_error(f, f->cell_lrc, f->s.transfer.back_project ? f->bp_err : NULL, hr, lr, 0, 0, f->cw, f->ch);
@@ -656,7 +693,8 @@ static int add_inconsistent_cells(FsrFast *f, const FsrPicture *hr, const FsrPic
      * FAST run) */
     const float mid = fsr_select_kth(f->cell_sort, n, n / 2);
     const float median = mid > 0 ? mid : 0;
-    const float thr = REGION_LRC_LEVELS + REGION_LRC_MEDIANS * median;
+    /* a frame no other references keeps its errors to itself */
+    const float thr = (REGION_LRC_LEVELS + REGION_LRC_MEDIANS * median) * (is_ref ? 1 : REGION_NONREF_LRC);
     int added = 0;
     for (int i = 0; i < n; i++)
         if (!f->cells[i] && f->cell_lrc[i] - f->cell_base[i] > thr) {
@@ -719,6 +757,45 @@ static int run_regions(FsrFast *f, FsrPicture *hr, const FsrPicture *lr)
         if (ret < 0)
             return ret;
     }
+    return 0;
+}
+
+/* The SR gain (RefPic.cell_gain) of cells [cx0, cx1) x [cy0, cy1) of hr,
+ * which SR has just written: the mean squared difference from the bicubic
+ * upscale of lr, in 8-bit levels. */
+static int measure_gain(FsrFast *f, const FsrPicture *hr, const FsrPicture *lr, int cx0, int cy0, int cx1, int cy1)
+{
+    const int s = f->scale, bps = fsr_picture_bps(lr), depth = fsr_picture_depth(lr);
+    if (grow(&f->bic, &f->bic_size, (size_t)hr->w * hr->h * bps) < 0)
+        return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+    const int x0 = cx0 * REGION_CELL, y0 = cy0 * REGION_CELL;
+    const int x1 = cx1 * REGION_CELL < lr->w ? cx1 * REGION_CELL : lr->w;
+    const int y1 = cy1 * REGION_CELL < lr->h ? cy1 * REGION_CELL : lr->h;
+    const size_t at = (size_t)y0 * s * hr->w + (size_t)x0 * s;
+    const int ret = depth > 8 ? fsr_bicubic_region16((uint16_t *)f->bic + at, (ptrdiff_t)hr->w * 2,
+                                                     (const uint16_t *)lr->data[0], lr->stride[0], lr->w, lr->h, s,
+                                                     x0, y0, x1 - x0, y1 - y0, (1 << depth) - 1)
+                              : fsr_bicubic_region(f->bic + at, hr->w, lr->data[0], lr->stride[0], lr->w, lr->h, s,
+                                                   x0, y0, x1 - x0, y1 - y0);
+    if (ret < 0)
+        return ret;
+    const double norm = (double)(1 << (depth - 8)) * (1 << (depth - 8));
+    for (int cy = cy0; cy < cy1; cy++)
+        for (int cx = cx0; cx < cx1; cx++) {
+            const int X0 = cx * REGION_CELL * s, Y0 = cy * REGION_CELL * s;
+            const int X1 = X0 + REGION_CELL * s < hr->w ? X0 + REGION_CELL * s : hr->w;
+            const int Y1 = Y0 + REGION_CELL * s < hr->h ? Y0 + REGION_CELL * s : hr->h;
+            double sum = 0;
+            for (int y = Y0; y < Y1; y++)
+                for (int x = X0; x < X1; x++) {
+                    const size_t i = (size_t)y * hr->w + x;
+                    const int d = depth > 8 ? (int)((const uint16_t *)(hr->data[0] + (ptrdiff_t)y * hr->stride[0]))[x] -
+                                                  ((const uint16_t *)f->bic)[i]
+                                            : (int)hr->data[0][(ptrdiff_t)y * hr->stride[0] + x] - f->bic[i];
+                    sum += (double)d * d;
+                }
+            f->cell_gain[cy * f->cw + cx] = (float)(sum / ((double)(X1 - X0) * (Y1 - Y0)) / norm);
+        }
     return 0;
 }
 
@@ -796,7 +873,7 @@ static int process(FsrFast *f, int idx)
     else if (key)
         ret = fsr_sr_picture(f->sr, &r->hr, &p->lr);
     else if ((ret = fsr_transfer_frame(f->tr, &r->hr, &p->lr, m, lookup_ref, f, &r->info.stats)) >= 0 && regions) {
-        if ((ret = add_inconsistent_cells(f, &r->hr, &p->lr)) == 1) {
+        if ((ret = add_inconsistent_cells(f, &r->hr, &p->lr, m->is_ref)) == 1) {
             key = 1; /* whole-frame SR after all */
             ret = fsr_sr_picture(f->sr, &r->hr, &p->lr);
         } else if (ret >= 0) {
@@ -821,6 +898,15 @@ static int process(FsrFast *f, int idx)
         for (int i = 0; i < f->cw * f->ch; i++)
             if (key || f->cells[i])
                 f->cell_base[i] = f->cell_lrc[i];
+    /* and the SR gain of what SR wrote */
+    if (ret >= 0 && base && key)
+        ret = measure_gain(f, &r->hr, &p->lr, 0, 0, f->cw, f->ch);
+    for (int i = 0; ret >= 0 && base && !key && i < f->plan.n; i++) {
+        const FsrRect *q = &f->plan.rects[i];
+        const int c = REGION_CELL * f->scale;
+        ret = measure_gain(f, &r->hr, &p->lr, q->x / c, q->y / c, (q->x + q->w - 1) / c + 1,
+                           (q->y + q->h - 1) / c + 1);
+    }
     if (ret < 0) {
         pool_put(&f->hr_pool, &r->hr);
         return ret;
@@ -847,8 +933,8 @@ static int process(FsrFast *f, int idx)
     f->nready++;
     /* a transferred frame drifts by its estimate; a key frame starts anew */
     if (m->side_info && m->is_ref &&
-        (ret = store_ref(f, p, &r->hr, key ? 0 : loss, regions ? f->cell_drift : NULL, base ? f->cell_base : NULL)) <
-            0)
+        (ret = store_ref(f, p, &r->hr, key ? 0 : loss, regions ? f->cell_drift : NULL, base ? f->cell_base : NULL,
+                         base ? f->cell_gain : NULL)) < 0)
         return ret;
     f->since_key = key ? 0 : f->since_key + 1;
     f->processed++;

@@ -390,20 +390,29 @@ static int phase_radius(int k, int s, int shift)
     return r;
 }
 
+int fsr_conv_deconv_radius(int k, int s, int *shift)
+{
+    /* the shift with the smallest window: for x3 and a 9x9 kernel, 1
+     * gives 3x3 phase kernels (no zero taps) where 0 needs 5x5 */
+    int r = -1, sh = 0;
+    for (int c = 0; c < s; c++) {
+        const int rc = phase_radius(k, s, c);
+        if (r < 0 || rc < r)
+            r = rc, sh = c;
+    }
+    if (shift)
+        *shift = sh;
+    return r;
+}
+
 int fsr_conv_deconv_phases(FsrConvLayer *out, const FsrConvLayer *d, int s, int *shift)
 {
     memset(out, 0, sizeof(*out));
     if (d->out_ch != 1 || s < 1 || d->kh != d->kw)
         return fsr_error(FSR_ERR(EINVAL), "sr: transposed convolution with %d outputs, %dx%d", d->out_ch, d->kh,
                          d->kw);
-    /* the shift with the smallest window: for x3 and a 9x9 kernel, 1
-     * gives 3x3 phase kernels (no zero taps) where 0 needs 5x5 */
-    int r = -1, sh = 0;
-    for (int c = 0; c < s; c++) {
-        const int rc = phase_radius(d->kh, s, c);
-        if (r < 0 || rc < r)
-            r = rc, sh = c;
-    }
+    int sh;
+    const int r = fsr_conv_deconv_radius(d->kh, s, &sh);
     const int k = 2 * r + 1, p = d->kh / 2;
     out->in_ch = d->in_ch;
     out->out_ch = s * s;

@@ -152,6 +152,12 @@ static inline uint16_t fsr_float_to_u16(float v, int maxv)
  * the smallest r.  out gets newly allocated weight and bias (free them);
  * act none. */
 int fsr_conv_deconv_phases(FsrConvLayer *out, const FsrConvLayer *deconv, int s, int *shift);
+/* The LR-side radius of a transposed convolution (stride s, kernel k per
+ * axis) as fsr_conv_deconv_phases runs it: its phase kernels' r, for the
+ * shift (stored in *shift unless NULL) with the smallest one; e.g. 2 for
+ * FSRCNN's 9x9 at x2 (its footprint of 4 HR pixels over the scale), not
+ * the kernel's own k/2. */
+int fsr_conv_deconv_radius(int k, int s, int *shift);
 
 /* cpu_flags: fsr_cpu_flags() or a subset, to force the C kernels. */
 void fsr_conv_dsp_init(FsrConvDSP *dsp, unsigned cpu_flags);

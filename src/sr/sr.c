@@ -188,8 +188,13 @@ fail:
 void sr_set_margin(FsrSR *sr, const FsrModel *m)
 {
     for (int i = 0; m && i < m->n_layers; i++) {
-        sr->margin_x += m->layers[i].kw / 2;
-        sr->margin_y += m->layers[i].kh / 2;
+        /* a transposed convolution reads LR features: its footprint in HR
+         * pixels is divided by the scale (fsr_conv_deconv_radius), where
+         * adding its k/2 as LR pixels gave FSRCNN x2 a halo of 10 LR
+         * pixels for a context of 8 */
+        const int deconv = m->upsample == FSR_UP_DECONV && i == m->n_layers - 1;
+        sr->margin_x += deconv ? fsr_conv_deconv_radius(m->layers[i].kw, m->scale, NULL) : m->layers[i].kw / 2;
+        sr->margin_y += deconv ? fsr_conv_deconv_radius(m->layers[i].kh, m->scale, NULL) : m->layers[i].kh / 2;
     }
     if (m && m->input == FSR_INPUT_LR_Y) {
         /* LR pixels, seen from any of the scale x scale HR pixels over one */
