@@ -40,6 +40,8 @@ static void usage(FILE *f)
             "      --renderer R     auto | gpu | software (default auto: the GPU with YUV textures and\n"
             "                       vsync when there is one, else the player's own YUV->RGB converter\n"
             "                       into the window; a software OpenGL such as llvmpipe counts as none)\n"
+            "      --precision P    SR arithmetic: fp32 (default) | int16 | int8 (integer words, one weight\n"
+            "                       scale per channel; SRCNN-style models only)\n"
             "  -t, --threads N      threads for the engines (default: all cores)\n"
             "      --benchmark      print achieved fps and dropped frames after the run\n"
             "      --frames N       stop after N frames have been shown\n"
@@ -84,7 +86,7 @@ static int bad(const char *fmt, const char *arg)
 int play_parse_options(PlayOptions *o, int argc, char **argv)
 {
     enum { OPT_MODEL = 256, OPT_COMPARE, OPT_HR, OPT_FRAMES, OPT_SHOT, OPT_KEYS, OPT_BENCH, OPT_NOSYNC,
-           OPT_SIZE, OPT_ARCH, OPT_RENDERER, OPT_MOTION, OPT_BACK_PROJECT };
+           OPT_SIZE, OPT_ARCH, OPT_RENDERER, OPT_MOTION, OPT_BACK_PROJECT, OPT_PRECISION };
     static const struct option longopts[] = {
         { "scale", required_argument, NULL, 's' },
         { "model", required_argument, NULL, OPT_MODEL },
@@ -96,6 +98,7 @@ int play_parse_options(PlayOptions *o, int argc, char **argv)
         { "arch", required_argument, NULL, OPT_ARCH },
         { "size", required_argument, NULL, OPT_SIZE },
         { "renderer", required_argument, NULL, OPT_RENDERER },
+        { "precision", required_argument, NULL, OPT_PRECISION },
         { "threads", required_argument, NULL, 't' },
         { "benchmark", no_argument, NULL, OPT_BENCH },
         { "frames", required_argument, NULL, OPT_FRAMES },
@@ -162,6 +165,10 @@ int play_parse_options(PlayOptions *o, int argc, char **argv)
             if (parse_choice(optarg, renderer_names, (int)SDL_arraysize(renderer_names), &v) < 0)
                 return bad("--renderer '%s': use auto, gpu or software", optarg);
             o->renderer = (int)v;
+            break;
+        case OPT_PRECISION:
+            if ((o->precision = fsr_sr_precision_parse(optarg)) < 0)
+                return bad("--precision '%s': use fp32, int16 or int8", optarg);
             break;
         case 't':
             if (tool_parse_long(optarg, 0, 256, &v) < 0)

@@ -225,9 +225,12 @@ int worker_open(Worker **pw, const WorkerSettings *s)
         worker_close(&w);
         return -1;
     }
-    if ((ret = fsr_sr_open(&w->sr, w->model, &(FsrSRSettings){ .threads = o->threads })) < 0)
+    FsrSRSettings ss;
+    fsr_sr_defaults(&ss);
+    ss.threads = o->threads;
+    if ((ret = fsr_sr_set_precision(&ss, o->precision)) < 0 || (ret = fsr_sr_open(&w->sr, w->model, &ss)) < 0)
         goto fail;
-    if (o->compare == COMPARE_SRCNN && (ret = fsr_sr_open(&w->cmp_sr, w->model, &(FsrSRSettings){ .threads = o->threads })) < 0)
+    if (o->compare == COMPARE_SRCNN && (ret = fsr_sr_open(&w->cmp_sr, w->model, &ss)) < 0)
         goto fail;
     w->fs.sr = w->sr;
     if (o->hr_ref) {
@@ -704,7 +707,11 @@ int worker_error(Worker *w)
 int worker_pause_srcnn(Worker *w, const FsrPicture *lr, FsrPicture *out)
 {
     int ret;
-    if (!w->pause_sr && (ret = fsr_sr_open(&w->pause_sr, w->model, &(FsrSRSettings){ .threads = w->opt->threads })) < 0)
+    FsrSRSettings ss;
+    fsr_sr_defaults(&ss);
+    ss.threads = w->opt->threads;
+    fsr_sr_set_precision(&ss, w->opt->precision);
+    if (!w->pause_sr && (ret = fsr_sr_open(&w->pause_sr, w->model, &ss)) < 0)
         return ret;
     FsrPicture up = { 0 };
     if ((ret = ensure_pic(out, w->hw, w->hh)) >= 0 && (ret = ensure_pic(&up, w->hw, w->hh)) >= 0 &&

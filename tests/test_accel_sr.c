@@ -268,6 +268,130 @@ static void test_8bit_is_coarser(void **state)
     assert_true(max8 >= 4 * max16 && max8 > max16);
 }
 
+/* The --precision paths (the channel scheme of fixed.c): the fast path and
+ * the public entry point give the reference's bits, C and SIMD. */
+static void compare_precision(unsigned cpu_flags, int precision, int padding, int w, int h)
+{
+    TestModel t;
+    make_model(&t, 8, 4, 5, 3, 3, padding, 4321u + precision + padding);
+    FsrSRSettings s;
+    fsr_sr_defaults(&s);
+    assert_int_equal(fsr_sr_set_precision(&s, precision), 0);
+    FixedModel q;
+    assert_int_equal(fixed_model_build(&q, &t.m, &s), 0);
+    assert_int_equal(q.channel_scales, 1);
+    const ptrdiff_t ss = w + 5, ds = w + 2;
+    uint8_t *src = make_image(h, ss, 17u + w);
+    uint8_t *r = malloc((size_t)ds * h), *f = malloc((size_t)ds * h);
+    assert_int_equal(fixed_sr_luma_ref(r, ds, src, ss, w, h, &q, NULL), 0);
+    FsrFixedDSP dsp;
+    fixed_dsp_init(&dsp, cpu_flags);
+    memset(f, 0, (size_t)ds * h);
+    assert_int_equal(fixed_sr_luma(&dsp, f, ds, src, ss, w, h, &q, NULL), 0);
+    for (int y = 0; y < h; y++)
+        assert_memory_equal(r + y * ds, f + y * ds, w);
+    if (cpu_flags == fsr_cpu_flags()) { /* the library's own choice */
+        FsrSR *sr = NULL;
+        assert_int_equal(fsr_sr_open(&sr, &t.m, &s), 0);
+        memset(f, 0, (size_t)ds * h);
+        assert_int_equal(fsr_sr_luma(sr, f, ds, src, ss, w, h), 0);
+        for (int y = 0; y < h; y++)
+            assert_memory_equal(r + y * ds, f + y * ds, w);
+        fsr_sr_close(&sr);
+    }
+    fixed_model_close(&q);
+    free(src);
+    free(r);
+    free(f);
+    free_model(&t);
+}
+
+static void test_precision_fast_matches_reference(void **state)
+{
+    (void)state;
+    const unsigned levels[2] = { 0, fsr_cpu_flags() };
+    if (!(levels[1] & FSR_CPU_AVX2_FMA))
+        print_message("no AVX2/FMA kernels here: the C path only\n");
+    for (int k = 0; k < 2; k++)
+        for (int p = FSR_PRECISION_INT16; p <= FSR_PRECISION_INT8; p++) {
+            compare_precision(levels[k], p, FSR_PAD_REPLICATE, 37, 23);
+            compare_precision(levels[k], p, FSR_PAD_ZERO, 1, 9);
+            compare_precision(levels[k], p, FSR_PAD_ZERO, 71, 4);
+        }
+}
+
+/* What the channel scheme is for: 8-bit words close to the float network,
+ * where the accelerator's per-layer power-of-two scheme is 4 grey levels
+ * coarse (test_8bit_is_coarser); 16-bit words within a grey level. */
+static void test_precision_close_to_float(void **state)
+{
+    (void)state;
+    TestModel t;
+    make_model(&t, 16, 8, 9, 3, 5, FSR_PAD_REPLICATE, 777u);
+    const int w = 48, h = 40;
+    uint8_t *src = make_image(h, w, 5u);
+    uint8_t *fx = malloc((size_t)w * h), *fl = malloc((size_t)w * h);
+    float_forward(fl, src, w, w, h, &t.m);
+    const double mean_tol[3] = { 0, 0.05, 0.5 };
+    const int max_tol[3] = { 0, 1, 3 };
+    for (int p = FSR_PRECISION_INT16; p <= FSR_PRECISION_INT8; p++) {
+        FsrSRSettings s;
+        fsr_sr_defaults(&s);
+        fsr_sr_set_precision(&s, p);
+        FsrSR *sr = NULL;
+        assert_int_equal(fsr_sr_open(&sr, &t.m, &s), 0);
+        assert_int_equal(fsr_sr_luma(sr, fx, w, src, w, w, h), 0);
+        fsr_sr_close(&sr);
+        int maxd = 0;
+        double sum = 0;
+        for (int i = 0; i < w * h; i++) {
+            const int d = abs(fx[i] - fl[i]);
+            maxd = d > maxd ? d : maxd;
+            sum += d;
+        }
+        print_message("%s: max |fixed - float| %d, mean %.4f\n", fsr_sr_precision_name(p), maxd, sum / (w * h));
+        assert_true(maxd <= max_tol[p]);
+        assert_true(sum / (w * h) <= mean_tol[p]);
+    }
+    free(src);
+    free(fx);
+    free(fl);
+    free_model(&t);
+}
+
+static void test_precision_names_and_errors(void **state)
+{
+    (void)state;
+    assert_int_equal(fsr_sr_precision_parse("fp32"), FSR_PRECISION_FP32);
+    assert_int_equal(fsr_sr_precision_parse("int16"), FSR_PRECISION_INT16);
+    assert_int_equal(fsr_sr_precision_parse("int8"), FSR_PRECISION_INT8);
+    assert_int_equal(fsr_sr_precision_parse("int4"), -1);
+    assert_int_equal(fsr_sr_precision_parse("INT8"), -1);
+    assert_int_equal(fsr_sr_precision_parse(NULL), -1);
+    assert_string_equal(fsr_sr_precision_name(FSR_PRECISION_INT8), "int8");
+    FsrSRSettings s;
+    fsr_sr_defaults(&s);
+    assert_true(fsr_sr_set_precision(&s, 3) < 0);
+    assert_int_equal(fsr_sr_set_precision(&s, FSR_PRECISION_FP32), 0);
+    assert_int_equal(s.backend, FSR_SR_FLOAT);
+    assert_int_equal(fsr_sr_set_precision(&s, FSR_PRECISION_INT8), 0);
+    assert_int_equal(s.backend, FSR_SR_FIXED);
+    assert_int_equal(s.word_bits, 8);
+    assert_int_equal(s.channel_scales, 1);
+    /* per-channel scales below 8-bit words, and a bad flag, are refused */
+    TestModel t;
+    make_model(&t, 8, 4, 5, 3, 3, FSR_PAD_ZERO, 1u);
+    FsrSR *sr = NULL;
+    s.word_bits = 6;
+    assert_true(fsr_sr_open(&sr, &t.m, &s) < 0);
+    assert_non_null(strstr(fsr_last_error(), "8 bits"));
+    s.word_bits = 8;
+    s.channel_scales = 2;
+    assert_true(fsr_sr_open(&sr, &t.m, &s) < 0);
+    assert_null(sr);
+    free_model(&t);
+}
+
 static void test_quantiser_errors(void **state)
 {
     (void)state;
@@ -798,6 +922,9 @@ int main(void)
         cmocka_unit_test(test_16bit_close_to_float),
         cmocka_unit_test(test_8bit_is_coarser),
         cmocka_unit_test(test_quantiser_errors),
+        cmocka_unit_test(test_precision_fast_matches_reference),
+        cmocka_unit_test(test_precision_close_to_float),
+        cmocka_unit_test(test_precision_names_and_errors),
         cmocka_unit_test(test_frame_cost_hand_count),
         cmocka_unit_test(test_frame_cost_scales_with_pixels),
         cmocka_unit_test(test_sr_reports_frame_cost),

@@ -217,6 +217,8 @@ static void test_usage_errors(void **state)
     assert_non_null(strstr(out, "--back-project must be on or off, not 'maybe'"));
     assert_int_equal(tu_run(out, sizeof(out), "%s --motion-refs 5 a.mp4 b.mp4", fastsr()), 2);
     assert_non_null(strstr(out, "--motion-refs must be 1..4, not '5'"));
+    assert_int_equal(tu_run(out, sizeof(out), "%s --precision int4 a.mp4 b.mp4", fastsr()), 2);
+    assert_non_null(strstr(out, "--precision must be fp32, int16 or int8, not 'int4'"));
     assert_int_equal(tu_run(out, sizeof(out), "%s --crf 99 a.mp4 b.mp4", fastsr()), 2);
     assert_int_equal(tu_run(out, sizeof(out), "%s --bogus a.mp4 b.mp4", fastsr()), 2);
     assert_non_null(strstr(out, "unknown option"));
@@ -440,6 +442,23 @@ static void test_srcnn_mode(void **state)
     assert_int_equal(tu_media_info(oa, &b), 0);
     assert_int_equal(b.width, 320);
     check_same_timing(&a, &b);
+    /* --precision int8: the same run in 8-bit words (per-channel scales);
+     * the accelerator backend takes no other precision, and an LR-input
+     * model (FSRCNN, the default) is refused with the way out */
+    const char *o8 = tu_tmp("int8-x2.mkv");
+    assert_int_equal(tu_run(out, sizeof(out), "%s -q -m srcnn --precision int8 --model %s --preset ultrafast %s %s",
+                            fastsr(), model, tu_tmp("av.mp4"), o8), 0);
+    assert_int_equal(tu_media_info(o8, &b), 0);
+    assert_int_equal(b.width, 320);
+    check_same_timing(&a, &b);
+    const char *o8b = tu_tmp("int8-accel.mkv");
+    assert_int_equal(tu_run(out, sizeof(out), "%s -q -m srcnn --precision int8 --backend accel --model %s %s %s",
+                            fastsr(), model, tu_tmp("av.mp4"), o8b), 1);
+    assert_one_error_line(out, "takes no other precision than fp32");
+    assert_no_output(o8b);
+    assert_int_equal(tu_run(out, sizeof(out), "%s -q --precision int16 %s %s", fastsr(), tu_tmp("av.mp4"), o8b), 1);
+    assert_one_error_line(out, "runs bicubic-input (SRCNN-style) models only");
+    assert_no_output(o8b);
     /* a model for another scale is refused */
     const char *o3 = tu_tmp("srcnn-x3.mp4");
     assert_int_equal(tu_run(out, sizeof(out), "%s -q -m srcnn -s 3 --model %s %s %s", fastsr(), model,

@@ -53,6 +53,10 @@ typedef struct FsrEvalOptions {
      * fixed-point backend on it rounded to 8 bits, as in the video
      * pipeline) */
     FsrSR *sr;
+    /* 1: the float engine too reads the bicubic Y rounded to 8 bits, as in
+     * the video pipeline (what fastsr --precision fp32 sees; fastsr-bench
+     * --backends fp32), so the precisions compare on the same input */
+    int round_input;
 } FsrEvalOptions;
 
 typedef struct FsrEvalResult {

@@ -76,6 +76,11 @@ typedef struct FsrSettings {
          * arithmetic (slow; exact to the modelled chip, accel.arch's
          * datapath) */
         int backend;
+        /* enum FsrPrecision (fastsr/sr.h): FSR_PRECISION_FP32 (0) the
+         * float engine; int16 / int8 the fixed-point backend with one
+         * weight scale per channel (fsr_sr_set_precision); with
+         * FSR_SR_FIXED as backend only fp32 */
+        int precision;
     } sr;
     struct {                /* mode FSR_MODE_FAST */
         const char *keyframes;  /* key-frame policy (fsr_key_policy_parse); NULL: default */

@@ -41,6 +41,10 @@ typedef struct FsrSRSettings {
     /* FSR_SR_FIXED: the datapath (the accelerator model's architecture
      * gives it: fastsr-accel --arch) */
     int word_bits, acc_bits, rounding;
+    /* FSR_SR_FIXED: 0, one weight scale per layer (the accelerator model's
+     * datapath); 1, one per output channel (fsr_sr_precision's int16 and
+     * int8) */
+    int channel_scales;
     /* FSR_SR_BICUBIC without a model: the scale (2..4) */
     int scale;
 } FsrSRSettings;
@@ -48,6 +52,25 @@ typedef struct FsrSRSettings {
 /* Float engine, all threads, 16-bit words, 32-bit accumulator, rounding to
  * nearest (Eyeriss v1's datapath). */
 FSR_API void fsr_sr_defaults(FsrSRSettings *s);
+
+/* The arithmetic of SR a user chooses (fastsr --precision):
+ * - FSR_PRECISION_FP32: the float engine;
+ * - FSR_PRECISION_INT16 / FSR_PRECISION_INT8: the fixed-point backend with
+ *   16- / 8-bit words, a 32-bit accumulator, rounding to nearest and one
+ *   weight scale per output channel (bicubic-input models with ReLU, as
+ *   that backend runs). */
+enum FsrPrecision {
+    FSR_PRECISION_FP32 = 0,
+    FSR_PRECISION_INT16 = 1,
+    FSR_PRECISION_INT8 = 2,
+};
+
+/* Sets backend, word_bits, acc_bits, rounding and channel_scales of s for
+ * a precision (other fields kept); < 0 for an unknown one. */
+FSR_API int fsr_sr_set_precision(FsrSRSettings *s, int precision);
+/* "fp32", "int16", "int8" -> enum FsrPrecision; -1 for anything else. */
+FSR_API int fsr_sr_precision_parse(const char *name);
+FSR_API const char *fsr_sr_precision_name(int precision);
 
 /* Prepares a backend for a model (the weights are copied: the model may be
  * closed afterwards); s NULL means the defaults.  FSR_SR_BICUBIC takes the

@@ -255,6 +255,9 @@ int fsr_eval_rgb(FsrEvalResult *res, const uint8_t *rgb, ptrdiff_t stride, int w
         for (size_t i = 0; i < nl; i++)
             lr[i] = fsr_matlab_u8(fsr_rgb_to_y(lrgb[3 * i], lrgb[3 * i + 1], lrgb[3 * i + 2])) / 255.0;
     }
+    if (opt->round_input)
+        for (size_t i = 0; i < n; i++)
+            bic[i] = fsr_matlab_u8(bic[i] * 255.0) / 255.0;
     if ((ret = fsr_sr_luma_unit(sr, out, bic, cw, chh, lr, lw, lh)) < 0)
         goto end;
     res->psnr_y = fsr_psnr_u8(gt, cw, out, cw, cw, chh, s);

@@ -371,6 +371,10 @@ static int run_open_backend(Run *run)
     if (s->mode != FSR_MODE_BICUBIC) {
         if ((ret = load_model(s, &run->model, &run->r->sr.model_scale)) < 0)
             return ret;
+        if (s->sr.backend == FSR_SR_FIXED && s->sr.precision != FSR_PRECISION_FP32)
+            return fsr_error(FSR_ERR(EINVAL), "the accelerator backend has its architecture's arithmetic: "
+                             "it takes no other precision than fp32 (%s asked)",
+                             fsr_sr_precision_name(s->sr.precision));
         if (s->sr.backend == FSR_SR_FIXED) {
             FsrAccelArch arch;
             if ((ret = fsr_accel_arch_get(&arch, s->accel.arch ? s->accel.arch : FSR_ACCEL_DEFAULT_ARCH)) < 0)
@@ -378,7 +382,12 @@ static int run_open_backend(Run *run)
             accel_sr_settings(&ss, &arch);
             ss.threads = s->threads;
         } else if (s->sr.backend == FSR_SR_FLOAT) {
-            ss.backend = FSR_SR_FLOAT;
+            if (s->sr.precision != FSR_PRECISION_FP32 && run->model->input != FSR_INPUT_BICUBIC_Y)
+                return fsr_error(FSR_ERR_UNSUPPORTED, "precision %s runs bicubic-input (SRCNN-style) models only, "
+                                 "not %s: choose one with --model (e.g. srcnn-9-1-5-x%d)",
+                                 fsr_sr_precision_name(s->sr.precision), run->model->arch, run->model->scale);
+            if ((ret = fsr_sr_set_precision(&ss, s->sr.precision)) < 0)
+                return ret;
         } else {
             return fsr_error(FSR_ERR(EINVAL), "unknown SR backend %d", s->sr.backend);
         }

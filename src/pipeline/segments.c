@@ -97,6 +97,7 @@ static cJSON *options_json(const FsrSettings *s, double seconds)
     cJSON_AddStringToObject(o, "mode", fsr_mode_name(s->mode));
     add_str(o, "model", s->sr.model);
     cJSON_AddNumberToObject(o, "backend", s->sr.backend);
+    cJSON_AddNumberToObject(o, "precision", s->sr.precision);
     add_str(o, "keyframes", s->fast.keyframes);
     add_str(o, "hr_filter", s->fast.hr_filter);
     cJSON_AddNumberToObject(o, "fallback", s->fast.fallback);
@@ -156,6 +157,7 @@ static int options_parse(FsrSegmentPlan *p, const cJSON *o)
     s->mode = !strcmp(mode, "srcnn") ? FSR_MODE_SRCNN : !strcmp(mode, "bicubic") ? FSR_MODE_BICUBIC : FSR_MODE_FAST;
     s->sr.model = own(p, json_str(o, "model"));
     s->sr.backend = json_int(o, "backend", 0);
+    s->sr.precision = json_int(o, "precision", 0);
     s->fast.keyframes = own(p, json_str(o, "keyframes"));
     s->fast.hr_filter = own(p, json_str(o, "hr_filter"));
     s->fast.fallback = json_num(o, "fallback", 0);

@@ -23,7 +23,27 @@
  *   then ReLU (hidden layers) and saturation to the word;
  * - output pixel = clip(round(y * 255 / 2^frac), 0, 255).
  * Padding (zero or replicate) is applied to every layer's input in the
- * integer domain. */
+ * integer domain.
+ *
+ * The channel scheme (channel_scales = 1: fastsr --precision int16/int8)
+ * is the usual one of CPU integer inference, not a chip's: scales are not
+ * powers of two, which would waste up to a bit of each word, and:
+ * - the input word is Y << input_shift (Y itself with 8-bit words), scale
+ *   1 / (255 << input_shift): no input level is lost;
+ * - each output channel o has its own weight scale s_o = max|w_o| / qmax
+ *   (a channel of small weights keeps its bits), narrowed while the
+ *   accumulator bound would not fit acc_bits; biases at s_o * a_in; the
+ *   last layer's weights have 16 bits when the words have fewer;
+ * - activations, all >= 0 after ReLU, use the unsigned range of 8-bit
+ *   words (0..255, the u8 operand of vpdpbusd) and the signed one of wider
+ *   words (0..2^(B-3)-1, in the s16 operands of vpdpwssd): act_max; a hidden
+ *   layer's scale is a_out = U / act_max with U the largest value on the
+ *   calibration image (larger values saturate) within the interval bound;
+ * - requantisation multiplies the accumulator by the 15-bit mult[o] and
+ *   shifts right with rounding to nearest: mult[o] / 2^shift[o] =
+ *   s_o * a_in / a_out to 15 significant bits;
+ * - the last layer's words are the output pixels (a_out = 1/255, clipped
+ *   to 0..255), taken from its accumulator. */
 #include "fixed.h"
 
 #include <errno.h>
@@ -75,6 +95,8 @@ void fixed_model_close(FixedModel *q)
     for (int i = 0; i < q->n_layers; i++) {
         free(q->layers[i].w);
         free(q->layers[i].b);
+        free(q->layers[i].mult);
+        free(q->layers[i].shift);
     }
     free(q->layers);
     q->layers = NULL;
@@ -153,6 +175,94 @@ static int calibrate(const FsrModel *m, double *maxima)
     return 0;
 }
 
+/* The channel scheme (see the top of the file). */
+static int build_channel(FixedModel *q, const FsrModel *m, const double *cal)
+{
+    const int B = q->word_bits;
+    /* Wider words keep activations at B - 3 bits: a 32-bit accumulator
+     * holds weights x activations x taps, and every activation bit is a
+     * weight bit less (the bound narrows the weights); on the random
+     * network of test_precision_close_to_float, 16-bit words gave a mean
+     * error of 0.073 grey levels with 15-bit activations, 0.016 with 13,
+     * 0.031 with 12; Set5 moved by under 0.005 dB. */
+    const int64_t qmax = ((int64_t)1 << (B - 1)) - 1, act_max = B == 8 ? 255 : ((int64_t)1 << (B - 3)) - 1;
+    const double acc_lim = ldexp(1.0, q->acc_bits - 1);
+    q->act_max = act_max;
+    for (q->input_shift = 0; ((int64_t)255 << (q->input_shift + 1)) <= act_max && q->input_shift < 22;)
+        q->input_shift++;
+    double a_in = 1.0 / ((int64_t)255 << q->input_shift); /* value of one input word */
+    double u_in = 1.0;                                       /* largest input value */
+    for (int li = 0; li < m->n_layers; li++) {
+        const FsrConvLayer *l = &m->layers[li];
+        FixedLayer *ql = &q->layers[li];
+        const int taps = l->in_ch * l->kh * l->kw;
+        ql->mult = malloc((size_t)l->out_ch * sizeof(*ql->mult));
+        ql->shift = malloc((size_t)l->out_ch * sizeof(*ql->shift));
+        if (!ql->mult || !ql->shift)
+            return fsr_error(FSR_ERR(ENOMEM), "out of memory");
+        ql->to_pixel = !ql->relu;
+        double u_out = 0;
+        for (int o = 0; o < l->out_ch; o++) {
+            double pos = l->bias[o];
+            for (int i = 0; i < taps; i++)
+                pos += fmax(l->weight[(size_t)o * taps + i], 0.0) * u_in;
+            u_out = fmax(u_out, pos);
+        }
+        /* headroom over the calibration image's largest value where the
+         * words have bits to spare (the accelerator scheme's factor 2);
+         * 8-bit words need every level (Set5 x2, 9-1-5: 2x costs 0.04 dB) */
+        const double headroom = B > 8 ? 2.0 : 1.0;
+        if (cal[li] > 0 && headroom * cal[li] < u_out)
+            u_out = headroom * cal[li];
+        if (!(u_out > 0))
+            u_out = 1.0;
+        const double a_out = ql->relu ? u_out / (double)act_max : 1.0 / 255;
+        const double xmax = fmin((double)act_max, ceil(u_in / a_in));
+        /* The last layer's weights have 16 bits at least: it has one output
+         * channel, so one scale for all its input channels' weights, and
+         * 8 bits there cost SRCNN 9-1-5 0.2-0.3 dB on Set5 (x2, x3) where
+         * the whole rest of the network in 8 bits costs 0.05; it is 10%
+         * of 9-1-5's MACs and 1.4% of 9-5-5's. */
+        const int64_t wq_max = ql->to_pixel && qmax < 32767 ? 32767 : qmax;
+        for (int o = 0; o < l->out_ch; o++) {
+            const float *wo = l->weight + (size_t)o * taps;
+            double wmax = 0;
+            for (int i = 0; i < taps; i++)
+                wmax = fmax(wmax, fabs(wo[i]));
+            double s_o = wmax > 0 ? wmax / (double)wq_max : 1.0;
+            for (int tries = 0;; tries++) {
+                double worst = fabs(nearbyint(l->bias[o] / (s_o * a_in)));
+                for (int i = 0; i < taps; i++)
+                    worst += fabs(nearbyint(wo[i] / s_o)) * xmax;
+                if (worst < acc_lim)
+                    break;
+                /* a few significant bits must be left, or the channel
+                 * would silently vanish */
+                if (tries > 64 || wmax / s_o < 8)
+                    return fsr_error(FSR_ERR(ERANGE), "fixed-point SR: a %d-bit accumulator is too narrow for layer %d",
+                                     q->acc_bits, li + 1);
+                s_o *= 1.001 * worst / acc_lim;
+            }
+            for (int i = 0; i < taps; i++)
+                ql->w[(size_t)o * taps + i] = (int32_t)nearbyint(wo[i] / s_o); /* |.| <= qmax */
+            ql->b[o] = (int64_t)nearbyint(l->bias[o] / (s_o * a_in));
+            /* mult / 2^shift = r with mult in [2^14, 2^15) */
+            const double r = s_o * a_in / a_out;
+            int sh = 14 - (int)floor(log2(r));
+            int64_t mu = (int64_t)nearbyint(ldexp(r, sh));
+            if (mu >= (1 << 15))
+                mu = (int64_t)nearbyint(ldexp(r, --sh));
+            if (sh < 1 || sh > 62)
+                return fsr_error(FSR_ERR(ERANGE), "fixed-point SR: layer %d's scales are out of range", li + 1);
+            ql->mult[o] = (int32_t)mu;
+            ql->shift[o] = sh;
+        }
+        a_in = a_out;
+        u_in = u_out;
+    }
+    return 0;
+}
+
 int fixed_model_build(FixedModel *q, const FsrModel *m, const FsrSRSettings *a)
 {
     memset(q, 0, sizeof(*q));
@@ -174,6 +284,12 @@ int fixed_model_build(FixedModel *q, const FsrModel *m, const FsrSRSettings *a)
     q->acc_bits = a->acc_bits;
     q->rounding = a->rounding;
     q->padding = m->padding;
+    q->act_max = qmax;
+    if (a->channel_scales != 0 && a->channel_scales != 1)
+        return fsr_error(FSR_ERR(EINVAL), "fixed-point SR: channel_scales must be 0 or 1, not %d", a->channel_scales);
+    if (a->channel_scales && B < 8)
+        return fsr_error(FSR_ERR(EINVAL), "fixed-point SR: per-channel scales need words of 8 bits or more, not %d", B);
+    q->channel_scales = a->channel_scales;
     if (!(q->layers = calloc(m->n_layers, sizeof(*q->layers))))
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
     double *cal = malloc(m->n_layers * sizeof(*cal));
@@ -220,6 +336,8 @@ int fixed_model_build(FixedModel *q, const FsrModel *m, const FsrSRSettings *a)
                 pos += fmax(l->weight[(size_t)o * taps + i], 0.0) * u_in;
             u_out = fmax(u_out, pos);
         }
+        if (q->channel_scales) /* build_channel, below */
+            continue;
         if (cal[li] > 0 && 2 * cal[li] < u_out)
             u_out = 2 * cal[li];
         ql->out_frac = ql->relu ? frac_for(u_out, qmax) : out_frac_last;
@@ -266,8 +384,10 @@ int fixed_model_build(FixedModel *q, const FsrModel *m, const FsrSRSettings *a)
         u_in = u_out > 0 ? u_out : ldexp(1.0, -24);
         in_frac = ql->out_frac;
     }
+    if (q->channel_scales && (ret = build_channel(q, m, cal)) < 0)
+        fixed_model_close(q);
     free(cal);
-    return 0;
+    return ret < 0 ? ret : 0;
 }
 
 int fixed_check_plane_args(const uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride,
@@ -278,20 +398,23 @@ int fixed_check_plane_args(const uint8_t *dst, ptrdiff_t dst_stride, const uint8
     return 0;
 }
 
-static inline int32_t input_code(uint8_t y, int frac)
+static inline int32_t input_code(uint8_t y, int frac, int channel_shift)
 {
+    if (channel_shift >= 0)
+        return (int32_t)y << channel_shift;
     /* round(Y * 2^frac / 255), half up */
     return (int32_t)(((int64_t)y * ((int64_t)2 << frac) + 255) / 510);
 }
 
 /* The network input of a plane as integer codes (w x h, packed); NULL when
  * out of memory. */
-static int32_t *quantise_input(const uint8_t *src, ptrdiff_t src_stride, int w, int h, int frac)
+static int32_t *quantise_input(const uint8_t *src, ptrdiff_t src_stride, int w, int h, const FixedModel *q)
 {
+    const int frac = q->layers[0].in_frac, channel_shift = q->channel_scales ? q->input_shift : -1;
     int32_t *in = malloc((size_t)w * h * sizeof(*in));
     for (int y = 0; in && y < h; y++)
         for (int x = 0; x < w; x++)
-            in[(size_t)y * w + x] = input_code(src[y * src_stride + x], frac);
+            in[(size_t)y * w + x] = input_code(src[y * src_stride + x], frac, channel_shift);
     return in;
 }
 
@@ -299,6 +422,29 @@ static inline uint8_t output_pixel(int64_t v, int frac)
 {
     int64_t p = floor_shift(v * 255 + ((int64_t)1 << (frac - 1)), frac);
     return (uint8_t)(p < 0 ? 0 : p > 255 ? 255 : p);
+}
+
+/* A layer's accumulator for output channel o as the layer stores it: a word
+ * of the next layer's input, or (the channel scheme's last layer) a pixel.
+ * sh: the accelerator scheme's shift. */
+static inline int32_t layer_out(const FixedModel *q, const FixedLayer *l, int o, int64_t acc, int sh)
+{
+    const int64_t qmax = ((int64_t)1 << (q->word_bits - 1)) - 1;
+    if (!q->channel_scales)
+        return (int32_t)requant(acc, sh, q->rounding, -qmax - 1, qmax, l->relu);
+    int64_t v = floor_shift(acc * l->mult[o] + ((int64_t)1 << (l->shift[o] - 1)), l->shift[o]);
+    const int64_t hi = l->to_pixel ? 255 : q->act_max;
+    return (int32_t)(v < 0 ? 0 : v > hi ? hi : v);
+}
+
+/* The last layer's words to pixels. */
+static void store_pixels(uint8_t *dst, ptrdiff_t dst_stride, const int32_t *in, int w, int h, const FixedModel *q)
+{
+    const FixedLayer *l = &q->layers[q->n_layers - 1];
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            dst[y * dst_stride + x] = l->to_pixel ? (uint8_t)in[(size_t)y * w + x]
+                                                  : output_pixel(in[(size_t)y * w + x], l->out_frac);
 }
 
 
@@ -317,8 +463,7 @@ int fixed_sr_luma_ref(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, pt
     if (ret < 0)
         return ret;
     const size_t plane = (size_t)w * h;
-    const int64_t qmax = ((int64_t)1 << (q->word_bits - 1)) - 1, qmin = -qmax - 1;
-    int32_t *in = quantise_input(src, src_stride, w, h, q->layers[0].in_frac);
+    int32_t *in = quantise_input(src, src_stride, w, h, q);
     if (!in)
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
     for (int li = 0; li < q->n_layers; li++) {
@@ -343,15 +488,12 @@ int fixed_sr_luma_ref(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, pt
                                 if (at >= 0)
                                     acc += (int64_t)*wt * in[c * plane + at];
                             }
-                    out[o * plane + (size_t)y * w + x] = (int32_t)requant(acc, sh, q->rounding, qmin, qmax, l->relu);
+                    out[o * plane + (size_t)y * w + x] = layer_out(q, l, o, acc, sh);
                 }
         free(in);
         in = out;
     }
-    const int frac = q->layers[q->n_layers - 1].out_frac;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            dst[y * dst_stride + x] = output_pixel(in[(size_t)y * w + x], frac);
+    store_pixels(dst, dst_stride, in, w, h, q);
     free(in);
     return 0;
 }
@@ -452,11 +594,10 @@ int fixed_sr_luma(const FsrFixedDSP *dsp, uint8_t *dst, ptrdiff_t dst_stride, co
     int ret = fixed_check_plane_args(dst, dst_stride, src, src_stride, w, h);
     if (ret < 0)
         return ret;
-    const int64_t qmax = ((int64_t)1 << (q->word_bits - 1)) - 1, qmin = -qmax - 1;
     const int narrow = q->acc_bits <= 32;
     const int paired = narrow && q->word_bits <= 16 && dsp->prefer_pairs;
     const size_t plane = (size_t)w * h;
-    int32_t *in = quantise_input(src, src_stride, w, h, q->layers[0].in_frac);
+    int32_t *in = quantise_input(src, src_stride, w, h, q);
     if (!in)
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
     for (int li = 0; li < q->n_layers && !ret; li++) {
@@ -507,12 +648,12 @@ int fixed_sr_luma(const FsrFixedDSP *dsp, uint8_t *dst, ptrdiff_t dst_stride, co
                         else
                             dsp->conv_row32(a, rows, wo, l->b[o], l, w);
                         for (int x = 0; x < w; x++)
-                            orow[x] = (int32_t)requant(a[x], sh, q->rounding, qmin, qmax, l->relu);
+                            orow[x] = layer_out(q, l, o, a[x], sh);
                     } else {
                         int64_t *a = acc;
                         conv_row_c64(a, rows, wo, l->b[o], l, w);
                         for (int x = 0; x < w; x++)
-                            orow[x] = (int32_t)requant(a[x], sh, q->rounding, qmin, qmax, l->relu);
+                            orow[x] = layer_out(q, l, o, a[x], sh);
                     }
                 }
             }
@@ -527,10 +668,7 @@ int fixed_sr_luma(const FsrFixedDSP *dsp, uint8_t *dst, ptrdiff_t dst_stride, co
             ret = fsr_error(FSR_ERR(ENOMEM), "out of memory");
     }
     if (!ret) {
-        const int frac = q->layers[q->n_layers - 1].out_frac;
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-                dst[y * dst_stride + x] = output_pixel(in[(size_t)y * w + x], frac);
+        store_pixels(dst, dst_stride, in, w, h, q);
     }
     free(in);
     return ret;

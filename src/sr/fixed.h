@@ -17,15 +17,25 @@ typedef struct FixedLayer {
     int32_t *w;   /* [out][in][kh][kw] */
     int64_t *b;   /* at the accumulator's scale 2^-(w_frac + in_frac) */
     int relu;
+    /* the channel scheme (FixedModel.channel_scales; fixed.c): output
+     * channel o's word is (acc * mult[o] + half) >> shift[o]; w_frac,
+     * in_frac and out_frac are unused */
+    int32_t *mult;
+    int *shift;
+    int to_pixel; /* the channel scheme's last layer: its words are pixels */
 } FixedLayer;
 
 typedef struct FixedModel {
     int n_layers;
     int word_bits, acc_bits, rounding, padding;
+    int channel_scales; /* FsrSRSettings.channel_scales: the channel scheme */
+    int64_t act_max;    /* largest activation word (ReLU keeps them >= 0) */
+    int input_shift;    /* the channel scheme's input word: Y << input_shift */
     FixedLayer *layers;
 } FixedModel;
 
-/* Quantises a model for the datapath of s (word_bits, acc_bits, rounding). */
+/* Quantises a model for the datapath of s (word_bits, acc_bits, rounding,
+ * channel_scales). */
 int fixed_model_build(FixedModel *q, const FsrModel *model, const FsrSRSettings *s);
 void fixed_model_close(FixedModel *q);
 /* 0, or an error naming what is wrong with a plane pair (NULL, sizes,

@@ -29,6 +29,35 @@ void fsr_sr_defaults(FsrSRSettings *s)
     s->rounding = FSR_ROUND_NEAREST;
 }
 
+static const char *const precision_names[] = { "fp32", "int16", "int8" };
+
+int fsr_sr_set_precision(FsrSRSettings *s, int precision)
+{
+    if (!s || precision < FSR_PRECISION_FP32 || precision > FSR_PRECISION_INT8)
+        return fsr_error(FSR_ERR(EINVAL), "sr: unknown precision %d", precision);
+    s->backend = precision == FSR_PRECISION_FP32 ? FSR_SR_FLOAT : FSR_SR_FIXED;
+    s->word_bits = precision == FSR_PRECISION_INT8 ? 8 : 16;
+    s->acc_bits = 32;
+    s->rounding = FSR_ROUND_NEAREST;
+    s->channel_scales = precision != FSR_PRECISION_FP32;
+    return 0;
+}
+
+int fsr_sr_precision_parse(const char *name)
+{
+    for (int i = 0; name && i < (int)(sizeof(precision_names) / sizeof(precision_names[0])); i++)
+        if (!strcmp(name, precision_names[i]))
+            return i;
+    return -1;
+}
+
+const char *fsr_sr_precision_name(int precision)
+{
+    return precision >= 0 && precision < (int)(sizeof(precision_names) / sizeof(precision_names[0]))
+               ? precision_names[precision]
+               : "unknown";
+}
+
 /* FSR_SR_FIXED and FSR_SR_BICUBIC: no tile buffers (the fixed-point
  * backend works on whole planes, bicubic has nothing to run). */
 static int open_other(FsrSR **psr, const FsrModel *m, const FsrSRSettings *s)

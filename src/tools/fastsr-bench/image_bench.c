@@ -19,7 +19,7 @@
 void bench_images_usage(void)
 {
     printf("  --images DIR|FILE --scale S [--model FILE | --mode bicubic] [--json OUT]\n"
-           "        [--backends float,accel16,accel8] [--accel ARCH]\n"
+           "        [--backends float,fp32,accel16,accel8,int16,int8] [--accel ARCH]\n"
            "        [--protocol y|rgb] [--upscaler imresize|kernel] [--threads N]\n"
            "        PSNR-Y and SSIM-Y per image and mean, protocol of the SRCNN tables\n"
            "        (y: Y first, resize in double; rgb: resize RGB with 8-bit rounding)\n");
@@ -172,7 +172,7 @@ static int open_model(FsrModel **model, ImageOptions *o)
     return 0;
 }
 
-enum { MAX_B = 4 };
+enum { MAX_B = 6 };
 
 typedef struct Backends {
     const char *name[MAX_B];
@@ -180,17 +180,40 @@ typedef struct Backends {
     int n;
 } Backends;
 
-/* Backends side by side: the float engine and the accelerator model's
- * fixed-point datapath at 16 and 8 bits (what the number format costs).
+/* Backends side by side: the float engine, the accelerator model's
+ * fixed-point datapath at 16 and 8 bits (one weight scale per layer), and
+ * the --precision paths int16 and int8 (one per output channel), and fp32,
+ * the float engine on the bicubic rounded to 8 bits as they read it: what
+ * the number format costs.
  * 0, or the exit status (2: bad list, 1: accelerator error) after a message. */
 static int open_backends(Backends *b, char *list, const FsrModel *model, const char *accel_arch)
 {
     *b = (Backends) { 0 };
     for (char *t = strtok(list, ","); t && b->n < MAX_B; t = strtok(NULL, ",")) {
         const int bits = !strcmp(t, "accel16") ? 16 : !strcmp(t, "accel8") ? 8 : 0;
-        if (strcmp(t, "float") && !bits) {
-            fprintf(stderr, "fastsr-bench --images: --backends takes float, accel16, accel8\n");
+        const int precision = fsr_sr_precision_parse(t);
+        if (strcmp(t, "float") && !bits && precision < 0) {
+            fprintf(stderr, "fastsr-bench --images: --backends takes float, fp32, accel16, accel8, int16, int8\n");
             return 2;
+        }
+        if (precision == FSR_PRECISION_FP32) { /* --model's float engine on 8-bit input */
+            b->name[b->n++] = t;
+            continue;
+        }
+        if (precision > FSR_PRECISION_FP32) {
+            if (!model) {
+                fprintf(stderr, "fastsr-bench --images: --backends %s needs --model\n", t);
+                return 2;
+            }
+            FsrSRSettings ss;
+            fsr_sr_defaults(&ss);
+            fsr_sr_set_precision(&ss, precision);
+            if (fsr_sr_open(&b->sr[b->n], model, &ss) < 0) {
+                fprintf(stderr, "fastsr-bench: %s\n", fsr_last_error());
+                return 1;
+            }
+            b->name[b->n++] = t;
+            continue;
         }
         if (bits && !model) {
             fprintf(stderr, "fastsr-bench --images: --backends %s needs --model\n", t);
@@ -232,6 +255,7 @@ static int eval_images(cJSON *root, char **names, int n, const FsrEvalOptions *o
         for (int k = 0; k < b->n && !bad; k++) {
             FsrEvalOptions ob = *opt;
             ob.sr = b->sr[k] ? b->sr[k] : opt->sr;
+            ob.round_input = !strcmp(b->name[k], "fp32");
             bad = fsr_eval_rgb(&rb[k], rgb, 3 * (ptrdiff_t)w, w, h, &ob) < 0;
         }
         if (bad) {

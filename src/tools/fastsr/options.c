@@ -35,6 +35,8 @@ void cli_usage(FILE *f)
             "                         the last anchor; more: also the anchors before it)\n"
             "      --backend B        SR arithmetic: float (default) | accel (the accelerator model's\n"
             "                         fixed-point datapath; slow, exact to the modelled chip)\n"
+            "      --precision P      the float backend's arithmetic: fp32 (default) | int16 | int8 (integer\n"
+            "                         words, one weight scale per channel; SRCNN-style models only)\n"
             "      --accel ARCH       accelerator for the report's time/energy model: eyeriss-v1,\n"
             "                         eyeriss-v1-tiled (default), a JSON file, or none\n"
             "      --accel-shape-only price SR frames by layer shapes alone (default: with the zeros of\n"
@@ -82,7 +84,7 @@ void cli_usage(FILE *f)
 int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
 {
     enum { OPT_MODEL = 256, OPT_CRF, OPT_PRESET, OPT_X264, OPT_REPORT, OPT_KEEP, OPT_FILTER, OPT_FALLBACK, OPT_BACKEND, OPT_ACCEL, OPT_DEBLOCK, OPT_BACK_PROJECT, OPT_OUTPUT_DEPTH, OPT_SHAPE_ONLY,
-           OPT_ENCODER, OPT_ENCODER_OPTS, OPT_MOTION, OPT_MOTION_REFS, OPT_SEGMENTS, OPT_SEGMENT_SECONDS, OPT_WORK_DIR, OPT_JOBS };
+           OPT_ENCODER, OPT_ENCODER_OPTS, OPT_MOTION, OPT_MOTION_REFS, OPT_PRECISION, OPT_SEGMENTS, OPT_SEGMENT_SECONDS, OPT_WORK_DIR, OPT_JOBS };
     static const struct option longopts[] = {
         { "scale", required_argument, NULL, 's' },
         { "mode", required_argument, NULL, 'm' },
@@ -91,6 +93,7 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
         { "hr-filter", required_argument, NULL, OPT_FILTER },
         { "fallback", required_argument, NULL, OPT_FALLBACK },
         { "backend", required_argument, NULL, OPT_BACKEND },
+        { "precision", required_argument, NULL, OPT_PRECISION },
         { "accel", required_argument, NULL, OPT_ACCEL },
         { "accel-shape-only", no_argument, NULL, OPT_SHAPE_ONLY },
         { "deblock", no_argument, NULL, OPT_DEBLOCK },
@@ -161,6 +164,10 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
             if (strcmp(optarg, "float") && strcmp(optarg, "accel"))
                 return snprintf(err, err_size, "--backend must be float or accel, not '%s'", optarg), -1;
             s->sr.backend = !strcmp(optarg, "accel") ? FSR_SR_FIXED : FSR_SR_FLOAT;
+            break;
+        case OPT_PRECISION:
+            if ((s->sr.precision = fsr_sr_precision_parse(optarg)) < 0)
+                return snprintf(err, err_size, "--precision must be fp32, int16 or int8, not '%s'", optarg), -1;
             break;
         case OPT_ACCEL: s->accel.arch = strcmp(optarg, "none") ? optarg : NULL; break;
         case OPT_SHAPE_ONLY: s->accel.shape_only = 1; break;
