@@ -270,10 +270,10 @@ static void test_8bit_is_coarser(void **state)
 
 /* The --precision paths (the channel scheme of fixed.c): the fast path and
  * the public entry point give the reference's bits, C and SIMD. */
-static void compare_precision(unsigned cpu_flags, int precision, int padding, int w, int h)
+static void compare_precision_model(unsigned cpu_flags, int precision, int padding, int w, int h, const int *shape)
 {
     TestModel t;
-    make_model(&t, 8, 4, 5, 3, 3, padding, 4321u + precision + padding);
+    make_model(&t, shape[0], shape[1], shape[2], shape[3], shape[4], padding, 4321u + precision + padding + w);
     FsrSRSettings s;
     fsr_sr_defaults(&s);
     assert_int_equal(fsr_sr_set_precision(&s, precision), 0);
@@ -304,6 +304,16 @@ static void compare_precision(unsigned cpu_flags, int precision, int padding, in
     free(r);
     free(f);
     free_model(&t);
+}
+
+static void compare_precision(unsigned cpu_flags, int precision, int padding, int w, int h)
+{
+    /* channels c1, c2 and kernels k1, k2, k3: blocks of 16 channels and
+     * their remainders (the int8 engine keeps 1, 2 or 4 blocks in
+     * registers), 1x1 and one-tap-wide kernels */
+    static const int shapes[][5] = { { 8, 4, 5, 3, 3 }, { 64, 32, 9, 1, 5 }, { 27, 12, 3, 3, 1 }, { 40, 1, 1, 7, 3 } };
+    for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++)
+        compare_precision_model(cpu_flags, precision, padding, w, h, shapes[i]);
 }
 
 static void test_precision_fast_matches_reference(void **state)

@@ -24,9 +24,12 @@
 void bench_conv_usage(void)
 {
     printf("  --conv [--size WxH] [--reps N] [--threads N,...] [--nets 9-1-5,9-5-5] [--tile WxH] [--no-dnnl]\n"
+           "        [--precision fp32|int16|int8]\n"
            "        SR engine speed per layer against the FMA peak and oneDNN (SRCNN 64/32 channels);\n"
            "        best and median of N runs (default 5), fastsr and oneDNN alternating; a --nets entry\n"
-           "        ending in .safetensors is that model file (FSRCNN/ESPCN: LR input, output at --size)\n");
+           "        ending in .safetensors is that model file (FSRCNN/ESPCN: LR input, output at --size);\n"
+           "        --precision int16/int8: the integer paths (SRCNN shapes), %%peak against the dot-product\n"
+           "        peak of their words (vpdpwssd / vpdpbusd), totals only\n");
 }
 
 /* ---- FMA peak ---- */
@@ -69,7 +72,71 @@ __attribute__((target("avx512f,fma"), noinline)) static float fma_loop512(long i
         s = _mm512_add_ps(s, a[i]);
     return _mm512_reduce_add_ps(s);
 }
+
+/* Integer dot products with AVX-512 VNNI, 24 chains: vpdpbusd (64
+ * multiply-adds of bytes per instruction) or vpdpwssd (32 of 16-bit
+ * words). */
+__attribute__((target("avx512f,avx512vnni"), noinline)) static int dot_loop512(long iters, int bytes)
+{
+    __m512i a[24];
+    const __m512i x = _mm512_set1_epi32(0x01010101), y = _mm512_set1_epi32(0x00010001);
+    for (int i = 0; i < 24; i++)
+        a[i] = _mm512_set1_epi32(i);
+    if (bytes)
+        for (long n = 0; n < iters; n++) {
+#pragma GCC unroll 24
+            for (int i = 0; i < 24; i++)
+                a[i] = _mm512_dpbusd_epi32(a[i], x, x);
+        }
+    else
+        for (long n = 0; n < iters; n++) {
+#pragma GCC unroll 24
+            for (int i = 0; i < 24; i++)
+                a[i] = _mm512_dpwssd_epi32(a[i], y, y);
+        }
+    __m512i s = a[0];
+    for (int i = 1; i < 24; i++)
+        s = _mm512_add_epi32(s, a[i]);
+    return _mm512_reduce_add_epi32(s);
+}
 #endif
+
+/* Giga-operations per second (2 per multiply-add) of the integer dot
+ * products of the precision's words, all threads; 0 without AVX-512 VNNI. */
+static double dot_peak(int threads, int precision)
+{
+#if defined(__x86_64__)
+    if (!(fsr_cpu_flags() & FSR_CPU_AVX512_VNNI))
+        return 0;
+    const long iters = 1000000;
+    const int bytes = precision == FSR_PRECISION_INT8;
+    double best = INFINITY;
+    volatile int sink = 0;
+    for (int rep = 0; rep < 25; rep++) {
+        double slowest = 0;
+#pragma omp parallel num_threads(threads)
+        {
+            const double t0 = tool_thread_seconds();
+            const int r = dot_loop512(iters, bytes);
+            const double dt = tool_thread_seconds() - t0;
+#pragma omp critical
+            {
+                sink += r;
+                if (dt > slowest)
+                    slowest = dt;
+            }
+        }
+        if (slowest < best)
+            best = slowest;
+    }
+    (void)sink;
+    return 2.0 * (bytes ? 64 : 32) * 24 * (double)iters * threads / best * 1e-9;
+#else
+    (void)threads;
+    (void)precision;
+    return 0;
+#endif
+}
 
 /* GFLOP/s of all threads together.  Each thread times its own burst in
  * thread CPU time, so bursts that shared a core with another process still
@@ -156,6 +223,7 @@ typedef struct Options {
     int w, h, reps, n_threads, threads[8], tile_w, tile_h, dnnl;
     char nets[8][256];
     int n_nets;
+    int precision; /* enum FsrPrecision */
 } Options;
 
 /* ms: best wall time; cpu_ms: best process CPU time / threads, which
@@ -229,7 +297,11 @@ static double layer_flops(const FsrConvLayer *l, double pixels)
 
 static int fastsr_open(FsrSR **sr, const Options *o, const FsrModel *m, int threads)
 {
-    if (fsr_sr_open(sr, m, &(FsrSRSettings){ .threads = threads }) < 0 || (o->tile_w && fsr_sr_set_tile(*sr, o->tile_w, o->tile_h) < 0)) {
+    FsrSRSettings ss;
+    fsr_sr_defaults(&ss);
+    ss.threads = threads;
+    fsr_sr_set_precision(&ss, o->precision);
+    if (fsr_sr_open(sr, m, &ss) < 0 || (o->tile_w && fsr_sr_set_tile(*sr, o->tile_w, o->tile_h) < 0)) {
         fprintf(stderr, "fastsr-bench: %s\n", fsr_last_error());
         fsr_sr_close(sr);
         return -1;
@@ -259,12 +331,21 @@ static void fastsr_report(FsrSR *sr, const Options *o, const FsrModel *m, const 
                           int threads, double peak, const Runs *r)
 {
     double sec[FSR_MODEL_MAX_LAYERS] = { 0 }, sum = 0;
+    const char *impl = o->precision == FSR_PRECISION_INT8 ? "int8" : o->precision == FSR_PRECISION_INT16 ? "int16" : "fastsr";
+    const double pixels = (double)o->w * o->h;
+    const double flops = 2.0 * pixels * (double)fsr_model_macs_per_pixel(m);
+    if (o->precision != FSR_PRECISION_FP32) { /* no per-layer profile in the fixed-point backend */
+        print_row(m->name, threads, impl, "total", runs_stat(r, r->wall, m->n_layers, 0) * 1e3,
+                  runs_stat(r, r->cpu, m->n_layers, 0) * 1e3, flops, peak);
+        print_row(m->name, threads, impl, "median", runs_stat(r, r->wall, m->n_layers, 1) * 1e3,
+                  runs_stat(r, r->cpu, m->n_layers, 1) * 1e3, flops, peak);
+        return;
+    }
     fsr_sr_profile(sr, sec);
     run_luma(sr, o, in, out);
     fsr_sr_profile(sr, NULL);
     for (int i = 0; i < m->n_layers; i++)
         sum += sec[i];
-    const double pixels = (double)o->w * o->h;
     /* the layers of an LR-input model run once per LR pixel */
     const double layer_pixels = m->input == FSR_INPUT_LR_Y ? pixels / (m->scale * m->scale) : pixels;
     const double best = runs_stat(r, r->wall, m->n_layers, 0), best_cpu = runs_stat(r, r->cpu, m->n_layers, 0);
@@ -274,7 +355,6 @@ static void fastsr_report(FsrSR *sr, const Options *o, const FsrModel *m, const 
         print_row(m->name, threads, "fastsr", name, best * 1e3 * sec[i] / sum, best_cpu * 1e3 * sec[i] / sum,
                   layer_flops(&m->layers[i], layer_pixels), peak);
     }
-    const double flops = 2.0 * pixels * (double)fsr_model_macs_per_pixel(m);
     print_row(m->name, threads, "fastsr", "total", best * 1e3, best_cpu * 1e3, flops, peak);
     print_row(m->name, threads, "fastsr", "median", runs_stat(r, r->wall, m->n_layers, 1) * 1e3,
               runs_stat(r, r->cpu, m->n_layers, 1) * 1e3, flops, peak);
@@ -462,7 +542,7 @@ static void dnnl_report(const Options *o, const FsrModel *m, int threads, double
 /* One network at one thread count: fastsr and oneDNN runs alternate, so
  * both see the same load from the other users of this shared machine. */
 static int bench_net(const Options *o, const FsrModel *m, const uint8_t *in, uint8_t *out, int threads, double peak,
-                     int first)
+                     double dpeak, int first)
 {
     FsrSR *sr = NULL;
     Runs fr = { 0 };
@@ -495,7 +575,7 @@ static int bench_net(const Options *o, const FsrModel *m, const uint8_t *in, uin
             goto done;
 #endif
     }
-    fastsr_report(sr, o, m, in, out, threads, peak, &fr);
+    fastsr_report(sr, o, m, in, out, threads, o->precision != FSR_PRECISION_FP32 ? dpeak : peak, &fr);
 #ifdef FASTSR_HAVE_DNNL
     if (dnnl) {
         const int L = m->n_layers;
@@ -563,6 +643,9 @@ static int parse_options(Options *o, int argc, char **argv)
                 p = strchr(p, ',');
                 p = p ? p + 1 : "";
             }
+        } else if (!strcmp(a, "--precision")) {
+            if ((o->precision = fsr_sr_precision_parse(v)) < 0)
+                goto bad;
         } else if (!strcmp(a, "--nets")) {
             o->n_nets = 0;
             for (const char *p = v; *p && o->n_nets < 8;) {
@@ -602,7 +685,7 @@ int bench_conv(int argc, char **argv)
     for (size_t i = 0; i < n; i++)
         in[i] = (uint8_t)(128 + 200 * frand(&seed));
 
-    double peak[8];
+    double peak[8], dpeak[8] = { 0 };
     printf("# %dx%d luma, %d runs each, fastsr and oneDNN alternating; rows give the best run, 'median' the\n"
            "# median total (this machine is shared: other users' load moves single runs by 10-20%%)\n",
            o.w, o.h, o.reps);
@@ -622,6 +705,14 @@ int bench_conv(int argc, char **argv)
         if (wide)
             printf(", AVX-512 %.1f GFLOP/s (24 16-wide chains)", p512);
         printf("; %%peak against %s\n", wide ? "AVX-512 (the engine's level)" : "AVX2");
+        if (o.precision != FSR_PRECISION_FP32) {
+            const double dp = dot_peak(o.threads[t], o.precision);
+            printf("# %s dot-product peak, %d thread%s: %.1f GOP/s (24 chains of %s); the %s rows' %%peak against "
+                   "it (0 without AVX-512 VNNI)\n",
+                   fsr_sr_precision_name(o.precision), o.threads[t], o.threads[t] > 1 ? "s" : "", dp,
+                   o.precision == FSR_PRECISION_INT8 ? "vpdpbusd" : "vpdpwssd", fsr_sr_precision_name(o.precision));
+            dpeak[t] = dp;
+        }
     }
     printf("%-6s %7s  %-7s %-6s %10s %9s %8s %10s %8s\n", "net", "threads", "impl", "layer", "ms/frame", "GFLOP/s",
            "%peak", "cpu-ms", "%peak");
@@ -633,7 +724,7 @@ int bench_conv(int argc, char **argv)
             break;
         }
         for (int t = 0; t < o.n_threads && !ret; t++)
-            if (bench_net(&o, m, in, out, o.threads[t], peak[t], t == 0) < 0)
+            if (bench_net(&o, m, in, out, o.threads[t], peak[t], dpeak[t], t == 0) < 0)
                 ret = 1;
         fsr_model_close(&m);
     }
