@@ -62,10 +62,10 @@ typedef struct FsrFixedDSP {
                            const FixedLayer *l, int width);
     int prefer_pairs; /* 1: conv_row_pairs is faster, pairing included */
     /* NULL, or a whole engine for the models it runs (the channel scheme
-     * in 8-bit words: x86/fixed_int8_avx512.c): 0 done, < 0 error, 1 not
-     * a model it runs (the row kernels then run it) */
-    int (*sr_luma8)(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int w, int h,
-                    const FixedModel *q);
+     * in 8- or 16-bit words: x86/fixed_words_avx512.c): 0 done, < 0
+     * error, 1 not a model it runs (the row kernels then run it) */
+    int (*sr_luma_words)(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int w,
+                         int h, const FixedModel *q);
 } FsrFixedDSP;
 
 void fixed_dsp_init(FsrFixedDSP *dsp, unsigned cpu_flags);
@@ -73,8 +73,8 @@ void fixed_dsp_init(FsrFixedDSP *dsp, unsigned cpu_flags);
 void fixed_dsp_init_avx2(FsrFixedDSP *dsp);
 /* The AVX-512 VNNI entry (x86/fixed_avx512.c: vpdpwssd). */
 void fixed_dsp_init_avx512_vnni(FsrFixedDSP *dsp);
-/* The int8 engine (x86/fixed_int8_avx512.c: vpdpbusd). */
-void fixed_dsp_init_int8_vnni(FsrFixedDSP *dsp);
+/* The int8 and int16 engines (x86/fixed_words_avx512.c: vpdpbusd, vpdpwssd). */
+void fixed_dsp_init_words_vnni(FsrFixedDSP *dsp);
 /* pairs[r * pw + j] = (rows[r * pw + j], rows[r * pw + j + 1]) as int16
  * halves, the last of a row paired with 0. */
 void fixed_make_pairs(int32_t *pairs, const int32_t *rows, int nrows, int pw);
