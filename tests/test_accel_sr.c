@@ -290,15 +290,17 @@ static void compare_precision_model(unsigned cpu_flags, int precision, int paddi
     assert_int_equal(fixed_sr_luma(&dsp, f, ds, src, ss, w, h, &q, NULL), 0);
     for (int y = 0; y < h; y++)
         assert_memory_equal(r + y * ds, f + y * ds, w);
-    if (cpu_flags == fsr_cpu_flags()) { /* the library's own choice */
-        FsrSR *sr = NULL;
-        assert_int_equal(fsr_sr_open(&sr, &t.m, &s), 0);
-        memset(f, 0, (size_t)ds * h);
-        assert_int_equal(fsr_sr_luma(sr, f, ds, src, ss, w, h), 0);
-        for (int y = 0; y < h; y++)
-            assert_memory_equal(r + y * ds, f + y * ds, w);
-        fsr_sr_close(&sr);
-    }
+    if (cpu_flags == fsr_cpu_flags()) /* the library's own choice, at 1 and 3 threads */
+        for (int threads = 1; threads <= 3; threads += 2) {
+            FsrSR *sr = NULL;
+            s.threads = threads;
+            assert_int_equal(fsr_sr_open(&sr, &t.m, &s), 0);
+            memset(f, 0, (size_t)ds * h);
+            assert_int_equal(fsr_sr_luma(sr, f, ds, src, ss, w, h), 0);
+            for (int y = 0; y < h; y++)
+                assert_memory_equal(r + y * ds, f + y * ds, w);
+            fsr_sr_close(&sr);
+        }
     fixed_model_close(&q);
     free(src);
     free(r);

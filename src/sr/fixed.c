@@ -51,6 +51,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <omp.h>
+
 #include "conv.h"
 #include "cpu.h"
 #include "intops.h"
@@ -285,6 +287,7 @@ int fixed_model_build(FixedModel *q, const FsrModel *m, const FsrSRSettings *a)
     q->rounding = a->rounding;
     q->padding = m->padding;
     q->act_max = qmax;
+    q->threads = a->threads > 0 ? a->threads : 0;
     if (a->channel_scales != 0 && a->channel_scales != 1)
         return fsr_error(FSR_ERR(EINVAL), "fixed-point SR: channel_scales must be 0 or 1, not %d", a->channel_scales);
     if (a->channel_scales && B < 8)
@@ -630,7 +633,7 @@ int fixed_sr_luma(const FsrFixedDSP *dsp, uint8_t *dst, ptrdiff_t dst_stride, co
                     }
         const int sh = l->w_frac + l->in_frac - l->out_frac;
         int failed = 0;
-#pragma omp parallel reduction(| : failed)
+#pragma omp parallel reduction(| : failed) num_threads(q->threads ? q->threads : omp_get_max_threads())
         {
             int32_t *rows = malloc((size_t)nr * pw * sizeof(*rows));
             int32_t *pairs = paired ? malloc((size_t)nr * pw * sizeof(*pairs)) : NULL;

@@ -30,6 +30,7 @@ typedef struct FixedModel {
     int word_bits, acc_bits, rounding, padding;
     int channel_scales; /* FsrSRSettings.channel_scales: the channel scheme */
     int64_t act_max;    /* largest activation word (ReLU keeps them >= 0) */
+    int threads;        /* FsrSRSettings.threads: OpenMP threads, 0 all */
     int input_shift;    /* the channel scheme's input word: Y << input_shift */
     FixedLayer *layers;
 } FixedModel;

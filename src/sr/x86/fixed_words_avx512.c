@@ -24,6 +24,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <omp.h>
 
 #define VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
 
@@ -259,7 +260,7 @@ VNNI static void make_blocks(Block *bk, const FixedLayer *l)
 ENGINE(_8, 1, _mm512_dpbusd_epi32)
 ENGINE(_16, 2, _mm512_dpwssd_epi32)
 
-enum { BAND = 16 }; /* output rows per band */
+enum { BAND = 32 }; /* output rows per band */
 
 /* The network on bands of BAND output rows: each band runs every layer on
  * the rows it needs (the later layers' kernel halos recomputed, 12% more
@@ -301,7 +302,7 @@ static int sr_luma_words(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src,
         memset(zero, 0, zero_size);
     const int nbands = (h + BAND - 1) / BAND;
     int failed = 0;
-#pragma omp parallel reduction(| : failed) if (!ret)
+#pragma omp parallel reduction(| : failed) if (!ret) num_threads(q->threads ? q->threads : omp_get_max_threads())
     {
         /* two planes per thread, ping-pong between layers */
         uint8_t *buf[2] = { aligned_alloc(64, cap), aligned_alloc(64, cap) };
