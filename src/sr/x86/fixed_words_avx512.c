@@ -29,7 +29,7 @@
 #define VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
 
 enum {
-    PX = 6, /* output pixels per register block */
+    PX = 12, /* the most output pixels of a register block (NB x P <= 24) */
     MAXB = 4, /* blocks of 16 output channels per register block */
 };
 
@@ -162,16 +162,16 @@ VNNI static void make_blocks(Block *bk, const FixedLayer *l)
 #define LOAD32_8(p) _mm512_cvtepu8_epi16(_mm256_loadu_si256((const void *)(p)))
 #define LOAD32_16(p) _mm512_loadu_si512(p)
 
-/* PX pixels from x0 of an output row, blocks b0 .. b0 + NB - 1.  NB is a
- * constant in each instance, so the accumulators stay in registers. */
-#define HIDDEN_BLOCK(NB, SUF, EB, DOT)                                                                                \
+/* P pixels from x0 of an output row, blocks b0 .. b0 + NB - 1.  NB and P
+ * are constants in each instance, so the accumulators stay in registers. */
+#define HIDDEN_BLOCK(NB, P, SUF, EB, DOT)                                                                             \
     VNNI static void hidden_px_##NB##SUF(uint8_t *orow, const Plane *out, const uint8_t *const *rows, int x0,        \
                                          int np, const uint8_t *wp, const Block *bk, int b0, int kh, int G, int cb,   \
                                          __m512i hi)                                                                 \
     {                                                                                                               \
-        __m512i acc[NB][PX];                                                                                        \
+        __m512i acc[NB][P];                                                                                         \
         for (int b = 0; b < NB; b++)                                                                                \
-            for (int p = 0; p < PX; p++)                                                                            \
+            for (int p = 0; p < P; p++)                                                                             \
                 acc[b][p] = bk[b0 + b].bias;                                                                        \
         for (int ky = 0; ky < kh; ky++) {                                                                           \
             const uint8_t *r = rows[ky] + (ptrdiff_t)x0 * cb;                                                       \
@@ -180,7 +180,7 @@ VNNI static void make_blocks(Block *bk, const FixedLayer *l)
                 __m512i wv[NB];                                                                                     \
                 for (int b = 0; b < NB; b++)                                                                        \
                     wv[b] = _mm512_load_si512(wk + (size_t)b * kh * G * 64);                                        \
-                for (int p = 0; p < PX; p++) {                                                                      \
+                for (int p = 0; p < P; p++) {                                                                       \
                     int32_t a4;                                                                                     \
                     memcpy(&a4, r + (ptrdiff_t)p * cb, 4);                                                          \
                     const __m512i av = _mm512_set1_epi32(a4);                                                       \
@@ -198,43 +198,52 @@ VNNI static void make_blocks(Block *bk, const FixedLayer *l)
     }
 
 #define ENGINE(SUF, EB, DOT)                                                                                          \
-    HIDDEN_BLOCK(1, SUF, EB, DOT)                                                                                     \
-    HIDDEN_BLOCK(2, SUF, EB, DOT)                                                                                     \
-    HIDDEN_BLOCK(4, SUF, EB, DOT)                                                                                     \
+    HIDDEN_BLOCK(1, 12, SUF, EB, DOT)                                                                                 \
+    HIDDEN_BLOCK(2, 12, SUF, EB, DOT)                                                                                 \
+    HIDDEN_BLOCK(4, 6, SUF, EB, DOT)                                                                                  \
     VNNI static void hidden_row##SUF(uint8_t *orow, const Plane *out, const uint8_t *const *rows, int w,            \
                                      const uint8_t *wp, const Block *bk, const FixedLayer *l, int G, int32_t act_max) \
     {                                                                                                               \
         const int nb = (l->out_ch + 15) / 16, cb = l->in_ch * EB;                                                   \
         const __m512i hi = _mm512_set1_epi32(act_max);                                                              \
-        for (int x0 = 0; x0 < w; x0 += PX) {                                                                        \
-            const int np = w - x0 < PX ? w - x0 : PX;                                                               \
-            int b = 0;                                                                                              \
-            for (; b + 4 <= nb; b += 4)                                                                             \
-                hidden_px_4##SUF(orow, out, rows, x0, np, wp, bk, b, l->kh, G, cb, hi);                             \
-            for (; b + 2 <= nb; b += 2)                                                                             \
-                hidden_px_2##SUF(orow, out, rows, x0, np, wp, bk, b, l->kh, G, cb, hi);                             \
-            for (; b < nb; b++)                                                                                     \
-                hidden_px_1##SUF(orow, out, rows, x0, np, wp, bk, b, l->kh, G, cb, hi);                             \
-        }                                                                                                           \
+        int b = 0;                                                                                                  \
+        for (; b + 4 <= nb; b += 4)                                                                                 \
+            for (int x0 = 0; x0 < w; x0 += 6)                                                                       \
+                hidden_px_4##SUF(orow, out, rows, x0, w - x0 < 6 ? w - x0 : 6, wp, bk, b, l->kh, G, cb, hi);        \
+        for (; b + 2 <= nb; b += 2)                                                                                 \
+            for (int x0 = 0; x0 < w; x0 += 12)                                                                      \
+                hidden_px_2##SUF(orow, out, rows, x0, w - x0 < 12 ? w - x0 : 12, wp, bk, b, l->kh, G, cb, hi);      \
+        for (; b < nb; b++)                                                                                         \
+            for (int x0 = 0; x0 < w; x0 += 12)                                                                      \
+                hidden_px_1##SUF(orow, out, rows, x0, w - x0 < 12 ? w - x0 : 12, wp, bk, b, l->kh, G, cb, hi);      \
     }                                                                                                               \
     VNNI static void last_row##SUF(uint8_t *dst, const uint8_t *const *rows, int w, const int16_t *wp, int K,       \
                                    const FixedLayer *l)                                                             \
     {                                                                                                               \
         const int cb = l->in_ch * EB;                                                                               \
         const int64_t bias = l->b[0], mult = l->mult[0], half = (int64_t)1 << (l->shift[0] - 1);                    \
-        for (int x = 0; x < w; x++) {                                                                               \
-            __m512i acc = _mm512_setzero_si512();                                                                   \
+        /* 8 pixels at a time: 8 independent chains of vpdpwssd (one       \
+         * chain per pixel would wait on its latency) */                    \
+        for (int x0 = 0; x0 < w; x0 += 8) {                                                                         \
+            __m512i acc[8];                                                                                         \
+            for (int p = 0; p < 8; p++)                                                                             \
+                acc[p] = _mm512_setzero_si512();                                                                    \
             for (int ky = 0; ky < l->kh; ky++) {                                                                    \
-                const uint8_t *r = rows[ky] + (ptrdiff_t)x * cb;                                                    \
+                const uint8_t *r = rows[ky] + (ptrdiff_t)x0 * cb;                                                   \
                 const int16_t *wk = wp + (size_t)ky * K * 32;                                                       \
-                for (int k = 0; k < K; k++)                                                                         \
-                    acc = _mm512_dpwssd_epi32(acc, LOAD32##SUF(r + 32 * EB * k), _mm512_load_si512(wk + 32 * k));   \
+                for (int k = 0; k < K; k++) {                                                                       \
+                    const __m512i wv = _mm512_load_si512(wk + 32 * k);                                              \
+                    for (int p = 0; p < 8; p++)                                                                     \
+                        acc[p] = _mm512_dpwssd_epi32(acc[p], LOAD32##SUF(r + (ptrdiff_t)p * cb + 32 * EB * k), wv); \
+                }                                                                                                   \
             }                                                                                                       \
-            const int64_t s = bias + _mm512_reduce_add_epi32(acc);                                                  \
-            /* floor((s * mult + half) / 2^shift): >> of a negative int64 is                                        \
-             * arithmetic on every compiler this builds with (as vpsravq) */                                        \
-            const int64_t v = (s * mult + half) >> l->shift[0];                                                     \
-            dst[x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);                                                      \
+            for (int p = 0; p < 8 && x0 + p < w; p++) {                                                             \
+                const int64_t s = bias + _mm512_reduce_add_epi32(acc[p]);                                           \
+                /* floor((s * mult + half) / 2^shift): >> of a negative int64 is                                    \
+                 * arithmetic on every compiler this builds with (as vpsravq) */                                    \
+                const int64_t v = (s * mult + half) >> l->shift[0];                                                 \
+                dst[x0 + p] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);                                             \
+            }                                                                                                       \
         }                                                                                                           \
     }
 
