@@ -1,9 +1,11 @@
 /* The accelerator model's fixed-point row kernels: exact integer sums. */
 #include "checkasm.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fastsr/model.h"
 #include "fixed.h"
 
 static void check_row32(const FsrFixedDSP *c, const FsrFixedDSP *lower, const FsrFixedDSP *cur)
@@ -60,6 +62,89 @@ static void check_pairs(const FsrFixedDSP *c, const FsrFixedDSP *lower, const Fs
     checkasm_report();
 }
 
+/* A random SRCNN-shaped model 1 -> c1 -> c2 -> 1 in the channel scheme of
+ * fastsr --precision (8- or 16-bit words); 0 when it cannot be built. */
+static int words_model(FixedModel *q, FsrModel *m, FsrConvLayer *layers, const int *shape, int bits, int padding)
+{
+    memset(m, 0, sizeof(*m));
+    const int ch[4] = { 1, shape[0], shape[1], 1 };
+    const float amp[3] = { 0.3f, 0.15f, 0.1f };
+    for (int i = 0; i < 3; i++) {
+        FsrConvLayer *l = &layers[i];
+        memset(l, 0, sizeof(*l));
+        l->in_ch = ch[i], l->out_ch = ch[i + 1], l->kh = l->kw = shape[2 + i];
+        const int n = l->out_ch * l->in_ch * l->kh * l->kw;
+        l->weight = malloc(n * sizeof(float));
+        l->bias = malloc(l->out_ch * sizeof(float));
+        for (int j = 0; j < n; j++)
+            l->weight[j] = checkasm_rand_float(-amp[i], amp[i]);
+        for (int j = 0; j < l->out_ch; j++)
+            l->bias[j] = checkasm_rand_float(-0.05f, 0.05f);
+    }
+    snprintf(m->arch, sizeof(m->arch), "srcnn");
+    snprintf(m->name, sizeof(m->name), "checkasm");
+    m->scale = 2;
+    m->padding = padding;
+    m->n_layers = 3;
+    m->layers = layers;
+    FsrSRSettings s;
+    fsr_sr_defaults(&s);
+    fsr_sr_set_precision(&s, bits == 8 ? FSR_PRECISION_INT8 : FSR_PRECISION_INT16);
+    s.threads = 1;
+    return fixed_model_build(q, m, &s) == 0;
+}
+
+/* The whole-network integer engines (fastsr --precision int8/int16) against
+ * the plain reference: the same bits for every shape, size and padding. */
+static void check_words(const FsrFixedDSP *c, const FsrFixedDSP *lower, const FsrFixedDSP *cur)
+{
+    if (!checkasm_func((const void *)c->sr_luma_words, (const void *)lower->sr_luma_words,
+                       (const void *)cur->sr_luma_words, "sr_luma_words"))
+        return;
+    /* channels c1, c2, kernels k1..k3: blocks of 16 channels and their
+     * remainders, 1x1, the widest single-channel first layer */
+    static const int shapes[][5] = { { 16, 8, 9, 1, 5 }, { 64, 32, 3, 1, 3 }, { 20, 3, 1, 3, 1 }, { 5, 36, 5, 3, 5 } };
+    static const int sizes[][2] = { { 1, 1 }, { 7, 3 }, { 33, 9 }, { 61, 17 } };
+    for (int bits = 8; bits <= 16; bits += 8)
+        for (size_t si = 0; si < sizeof(shapes) / sizeof(shapes[0]); si++)
+            for (size_t zi = 0; zi < sizeof(sizes) / sizeof(sizes[0]); zi++) {
+                const int w = sizes[zi][0], h = sizes[zi][1], padding = zi % 2 ? FSR_PAD_ZERO : FSR_PAD_REPLICATE;
+                FixedModel q;
+                FsrModel m;
+                FsrConvLayer layers[3];
+                const int built = words_model(&q, &m, layers, shapes[si], bits, padding);
+                uint8_t *src = malloc((size_t)w * h), *a = malloc((size_t)w * h), *b = malloc((size_t)w * h);
+                checkasm_fill_u8(src, (size_t)w * h);
+                /* every other case: requantisation scales 8x too large, so
+                 * that activations and pixels saturate (the clamps of both
+                 * versions are compared) */
+                for (int li = 0; built && zi % 2 && li < q.n_layers; li++)
+                    for (int o = 0; o < q.layers[li].out_ch; o++)
+                        q.layers[li].mult[o] *= 8;
+                if (!built) {
+                    checkasm_fail("%d-bit model %zu not built", bits, si);
+                } else if (fixed_sr_luma_ref(a, w, src, w, w, h, &q, NULL) < 0 ||
+                           cur->sr_luma_words(b, w, src, w, w, h, &q) != 0) {
+                    checkasm_fail("%d-bit words, shape %zu, %dx%d: an error", bits, si, w, h);
+                } else if (memcmp(a, b, (size_t)w * h)) {
+                    checkasm_fail("%d-bit words, shape %zu, %dx%d", bits, si, w, h);
+                }
+                if (built && bits == 8 && si == 0 && zi == 3)
+                    checkasm_bench(fixed_sr_luma_ref(a, w, src, w, w, h, &q, NULL),
+                                   cur->sr_luma_words(b, w, src, w, w, h, &q));
+                if (built)
+                    fixed_model_close(&q);
+                for (int i = 0; i < 3; i++) {
+                    free(layers[i].weight);
+                    free(layers[i].bias);
+                }
+                free(src);
+                free(a);
+                free(b);
+            }
+    checkasm_report();
+}
+
 void checkasm_check_accel_sr(void)
 {
     FsrFixedDSP c, lower, cur;
@@ -68,4 +153,5 @@ void checkasm_check_accel_sr(void)
     fixed_dsp_init(&cur, checkasm_flags());
     check_row32(&c, &lower, &cur);
     check_pairs(&c, &lower, &cur);
+    check_words(&c, &lower, &cur);
 }
