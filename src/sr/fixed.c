@@ -576,10 +576,12 @@ void fixed_dsp_init(FsrFixedDSP *dsp, unsigned cpu_flags)
     dsp->conv_row32 = conv_row_c32;
     dsp->conv_row_pairs = conv_row_pairs_c;
     dsp->prefer_pairs = 0;
-    dsp->sr_luma_words = NULL;
+    dsp->words8 = dsp->words16 = NULL;
 #if defined(__x86_64__)
-    if (cpu_flags & FSR_CPU_AVX2_FMA)
+    if (cpu_flags & FSR_CPU_AVX2_FMA) {
         fixed_dsp_init_avx2(dsp);
+        fixed_dsp_init_words_avx2(dsp);
+    }
     if (cpu_flags & FSR_CPU_AVX512_VNNI) {
         fixed_dsp_init_avx512_vnni(dsp);
         fixed_dsp_init_words_vnni(dsp);
@@ -600,7 +602,8 @@ int fixed_sr_luma(const FsrFixedDSP *dsp, uint8_t *dst, ptrdiff_t dst_stride, co
     int ret = fixed_check_plane_args(dst, dst_stride, src, src_stride, w, h);
     if (ret < 0)
         return ret;
-    if (dsp->sr_luma_words && !zeros && (ret = dsp->sr_luma_words(dst, dst_stride, src, src_stride, w, h, q)) <= 0)
+    const FsrWordsDSP *words = q->word_bits == 8 ? dsp->words8 : q->word_bits == 16 ? dsp->words16 : NULL;
+    if (!zeros && (ret = fixed_sr_luma_words(words, dst, dst_stride, src, src_stride, w, h, q)) <= 0)
         return ret;
     ret = 0;
     const int narrow = q->acc_bits <= 32;

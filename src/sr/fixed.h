@@ -62,20 +62,49 @@ typedef struct FsrFixedDSP {
     void (*conv_row_pairs)(int32_t *acc, const int32_t *pairs, const int32_t *wpairs, int64_t bias,
                            const FixedLayer *l, int width);
     int prefer_pairs; /* 1: conv_row_pairs is faster, pairing included */
-    /* NULL, or a whole engine for the models it runs (the channel scheme
-     * in 8- or 16-bit words: x86/fixed_words_avx512.c): 0 done, < 0
-     * error, 1 not a model it runs (the row kernels then run it) */
-    int (*sr_luma_words)(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride, int w,
-                         int h, const FixedModel *q);
+    /* the integer engine's row kernels (fixed_words.c) for models of 8-
+     * and 16-bit words in the channel scheme; NULL: none at this level */
+    const struct FsrWordsDSP *words8, *words16;
 } FsrFixedDSP;
+
+/* Row kernels of the integer engine (fixed_words.c): activations as words
+ * of eb bytes (1: u8, 2: s16), pixel x of a row at (x + pad) * cb bytes,
+ * rows[ky] the input rows of kernel row ky (pixel 0 at the left padding);
+ * weights packed by fixed_words.c: hidden layers [block of 16 outputs][ky]
+ * [32-bit group of (kx, ci) words][output lane][4 bytes], the one-output
+ * last layer [ky][32-word chunk] int16. */
+typedef struct FsrWordsDSP {
+    int eb;
+    /* per-layer requantisation constants for hidden_row, freed with free();
+     * NULL when out of memory */
+    void *(*make_consts)(const FixedLayer *l);
+    /* output row of a hidden layer: w pixels of l->out_ch words at
+     * orow + (pad + x) * ocb, requantised and clipped to 0..act_max */
+    void (*hidden_row)(uint8_t *orow, int pad, int ocb, const uint8_t *const *rows, int w, const uint8_t *wp,
+                       const void *consts, const FixedLayer *l, int groups, int32_t act_max);
+    /* output pixels of the last layer (one channel, to_pixel) */
+    void (*last_row)(uint8_t *dst, const uint8_t *const *rows, int w, const int16_t *wp, int chunks,
+                     const FixedLayer *l);
+} FsrWordsDSP;
+
+/* Pixels the kernels may compute past a row's end (they read as far). */
+#define FIXED_WORDS_PX 12
+
+/* The integer engine with the kernels k: 0 done, < 0 error, 1 when it does
+ * not run the model (not the channel scheme in 8/16-bit words with a
+ * 32-bit accumulator and a one-output last layer; or k NULL). */
+int fixed_sr_luma_words(const FsrWordsDSP *k, uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src,
+                        ptrdiff_t src_stride, int w, int h, const FixedModel *q);
 
 void fixed_dsp_init(FsrFixedDSP *dsp, unsigned cpu_flags);
 /* The AVX2 entries (x86/accel_sr_avx2.c), for fixed_dsp_init. */
 void fixed_dsp_init_avx2(FsrFixedDSP *dsp);
 /* The AVX-512 VNNI entry (x86/fixed_avx512.c: vpdpwssd). */
 void fixed_dsp_init_avx512_vnni(FsrFixedDSP *dsp);
-/* The int8 and int16 engines (x86/fixed_words_avx512.c: vpdpbusd, vpdpwssd). */
+/* The integer engine's kernels (x86/fixed_words_avx512.c: vpdpbusd,
+ * vpdpwssd; x86/fixed_words_avx2.c: vpmaddwd on 16-bit words). */
 void fixed_dsp_init_words_vnni(FsrFixedDSP *dsp);
+void fixed_dsp_init_words_avx2(FsrFixedDSP *dsp);
 /* pairs[r * pw + j] = (rows[r * pw + j], rows[r * pw + j + 1]) as int16
  * halves, the last of a row paired with 0. */
 void fixed_make_pairs(int32_t *pairs, const int32_t *rows, int nrows, int pw);
