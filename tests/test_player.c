@@ -250,6 +250,8 @@ static void test_renderers_agree(void **state)
     assert_non_null(strstr(out, "renderer software, YUV by the player"));
     assert_int_equal(tu_run(out, sizeof(out), "%s --renderer vulkan %s", play(), tu_tmp("av.mp4")), 2);
     assert_one_error_line(out, "--renderer 'vulkan'");
+    assert_int_equal(tu_run(out, sizeof(out), "%s --precision int4 %s", play(), tu_tmp("av.mp4")), 2);
+    assert_one_error_line(out, "--precision 'int4': use fp32, int16 or int8");
 }
 
 /* --compare srcnn: the comparison is per-frame SR (flat under the flat
