@@ -107,7 +107,8 @@ typedef struct Ring {
 
 static uint8_t *ring_row(const Ring *r, int y)
 {
-    return r->data + (ptrdiff_t)(y % r->rows) * r->stride;
+    /* y may be negative in a stacked ring (below) */
+    return r->data + (ptrdiff_t)(((y % r->rows) + r->rows) % r->rows) * r->stride;
 }
 
 /* The row that input row yy (of a plane h rows high) stands for at the
@@ -122,9 +123,20 @@ static const uint8_t *ring_in(const Ring *r, const uint8_t *zero, int yy, int h,
     return ring_row(r, yy);
 }
 
+/* A single-channel first layer of byte words (SRCNN's 9x9 on the luma) fills
+ * only kw bytes of each kernel row: 9 of the 12 that 3 groups of 4 take.
+ * Stacked, its input ring holds for each row r the bytes of rows r, r + 1
+ * and r + 2 side by side (3 channels, the picture's padding inside them),
+ * and the layer runs as 3 input channels by ceil(kh / 3) kernel rows:
+ * kw x 3 = 27 bytes in 7 groups of 4 per kernel row, 21 groups where there
+ * were 27. */
+enum { STACK = 3 };
+
 typedef struct Net {
     const FixedModel *q;
     const FsrWordsDSP *k;
+    int stack;       /* 1: layer 0 runs stacked, as l0s */
+    FixedLayer l0s;  /* layer 0 stacked: in_ch STACK, kh ceil(kh / STACK) */
     int w, h, eb, K, G[64];
     uint8_t *wh[64];
     void *consts[64];
@@ -140,12 +152,25 @@ static void ensure(const Net *nt, Ring *ring, int li, int r)
 {
     const FixedModel *q = nt->q;
     Ring *o = &ring[li];
-    if (r > nt->h - 1)
-        r = nt->h - 1;
+    const FixedLayer *l0 = &q->layers[0];
+    /* a stacked ring's last row starts its last group of kernel rows */
+    const int last = li == 0 && nt->stack ? nt->h - 1 - l0->kh / 2 + STACK * (nt->l0s.kh - 1) : nt->h - 1;
+    if (r > last)
+        r = last;
     for (; o->next <= r; o->next++) {
         const int y = o->next;
         uint8_t *row = ring_row(o, y);
-        if (li == 0) {
+        if (li == 0 && nt->stack) {
+            /* source rows y .. y + STACK - 1, padded vertically here */
+            for (int j = 0; j < STACK; j++) {
+                int yy = y + j;
+                const int outside = yy < 0 || yy >= nt->h;
+                yy = yy < 0 ? 0 : yy >= nt->h ? nt->h - 1 : yy;
+                const uint8_t *s = nt->src + yy * nt->src_stride;
+                for (int x = 0; x < nt->w; x++)
+                    row[(o->pad + x) * STACK + j] = outside && q->padding == FSR_PAD_ZERO ? 0 : s[x];
+            }
+        } else if (li == 0) {
             const uint8_t *s = nt->src + y * nt->src_stride;
             if (nt->eb == 1)
                 for (int x = 0; x < nt->w; x++)
@@ -155,6 +180,15 @@ static void ensure(const Net *nt, Ring *ring, int li, int r)
                     const int16_t v = (int16_t)(s[x] << q->input_shift);
                     memcpy(row + 2 * (o->pad + x), &v, 2);
                 }
+        } else if (li == 1 && nt->stack) {
+            const FixedLayer *l = &nt->l0s;
+            const int py = l0->kh / 2;
+            ensure(nt, ring, 0, y - py + STACK * (l->kh - 1));
+            const uint8_t *rows[64];
+            for (int ky = 0; ky < l->kh; ky++)
+                rows[ky] = ring_row(&ring[0], y - py + STACK * ky);
+            nt->k->hidden_row(row, o->pad, o->cb, rows, nt->w, nt->wh[0], nt->consts[0], l, nt->G[0],
+                              (int32_t)q->act_max);
         } else {
             const FixedLayer *l = &q->layers[li - 1];
             const int py = l->kh / 2;
@@ -187,9 +221,27 @@ static int sr_luma_words(const FsrWordsDSP *k, uint8_t *dst, ptrdiff_t dst_strid
     for (int li = n - 1; li >= 0; li--)
         halo[li] = halo[li + 1] + q->layers[li].kh / 2;
     nt.wl = pack_last(&q->layers[n - 1], &nt.K);
+    const FixedLayer *l0 = &q->layers[0];
+    nt.stack = n > 1 && k->eb == 1 && l0->in_ch == 1 && l0->kh >= STACK;
+    int32_t *w0s = NULL;
+    if (nt.stack) {
+        const int khs = (l0->kh + STACK - 1) / STACK;
+        nt.l0s = *l0;
+        nt.l0s.in_ch = STACK;
+        nt.l0s.kh = khs;
+        w0s = calloc((size_t)l0->out_ch * STACK * khs * l0->kw, sizeof(*w0s));
+        for (int o = 0; w0s && o < l0->out_ch; o++)
+            for (int ky = 0; ky < l0->kh; ky++)
+                for (int kx = 0; kx < l0->kw; kx++)
+                    w0s[(((size_t)o * STACK + ky % STACK) * khs + ky / STACK) * l0->kw + kx] =
+                        l0->w[((size_t)o * l0->kh + ky) * l0->kw + kx];
+        nt.l0s.w = w0s;
+        if (!w0s)
+            ret = -1;
+    }
     ptrdiff_t zero_size = 0;
-    for (int li = 0; li < n; li++) {
-        const FixedLayer *l = &q->layers[li];
+    for (int li = 0; li < n && !ret; li++) {
+        const FixedLayer *l = li == 0 && nt.stack ? &nt.l0s : &q->layers[li];
         const ptrdiff_t st = plane_stride(w, l->in_ch * nt.eb, l->kw / 2);
         zero_size = st > zero_size ? st : zero_size;
         if (li < n - 1) {
@@ -213,10 +265,14 @@ static int sr_luma_words(const FsrWordsDSP *k, uint8_t *dst, ptrdiff_t dst_strid
         for (int li = 0; li < n; li++) { /* ring li: the input of layer li */
             const FixedLayer *l = &q->layers[li];
             ring[li] = (Ring) { .rows = l->kh, .cb = l->in_ch * nt.eb, .pad = l->kw / 2 };
+            ring[li].next = ya - halo[li] > 0 ? ya - halo[li] : 0;
+            if (li == 0 && nt.stack) { /* from layer 0's first output row less its radius */
+                ring[0] = (Ring) { .rows = STACK * (nt.l0s.kh - 1) + 1, .cb = STACK, .pad = l->kw / 2 };
+                ring[0].next = (ya - halo[1] > 0 ? ya - halo[1] : 0) - l->kh / 2;
+            }
             ring[li].stride = plane_stride(w, ring[li].cb, ring[li].pad);
             ring[li].data = aligned_alloc(64, (size_t)ring[li].stride * ring[li].rows);
             failed |= !ring[li].data;
-            ring[li].next = ya - halo[li] > 0 ? ya - halo[li] : 0;
         }
         const FixedLayer *last = &q->layers[n - 1];
         for (int y = ya; y < yb && !failed; y++) {
@@ -234,6 +290,7 @@ static int sr_luma_words(const FsrWordsDSP *k, uint8_t *dst, ptrdiff_t dst_strid
         free(nt.consts[li]);
     }
     free(nt.wl);
+    free(w0s);
     free(zero);
     return ret < 0 || failed ? fsr_error(FSR_ERR(ENOMEM), "out of memory") : 0;
 }
