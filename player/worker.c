@@ -160,6 +160,14 @@ static int open_engine(Worker *w)
     return fsr_fast_open(&w->fast, &w->fs);
 }
 
+/* The SR engines' settings: the player's threads and precision. */
+static int sr_settings(FsrSRSettings *ss, const PlayOptions *o)
+{
+    fsr_sr_defaults(ss);
+    ss->threads = o->threads;
+    return fsr_sr_set_precision(ss, o->precision);
+}
+
 int worker_open(Worker **pw, const WorkerSettings *s)
 {
     *pw = NULL;
@@ -226,9 +234,7 @@ int worker_open(Worker **pw, const WorkerSettings *s)
         return -1;
     }
     FsrSRSettings ss;
-    fsr_sr_defaults(&ss);
-    ss.threads = o->threads;
-    if ((ret = fsr_sr_set_precision(&ss, o->precision)) < 0 || (ret = fsr_sr_open(&w->sr, w->model, &ss)) < 0)
+    if ((ret = sr_settings(&ss, o)) < 0 || (ret = fsr_sr_open(&w->sr, w->model, &ss)) < 0)
         goto fail;
     if (o->compare == COMPARE_SRCNN && (ret = fsr_sr_open(&w->cmp_sr, w->model, &ss)) < 0)
         goto fail;
@@ -708,10 +714,7 @@ int worker_pause_srcnn(Worker *w, const FsrPicture *lr, FsrPicture *out)
 {
     int ret;
     FsrSRSettings ss;
-    fsr_sr_defaults(&ss);
-    ss.threads = w->opt->threads;
-    fsr_sr_set_precision(&ss, w->opt->precision);
-    if (!w->pause_sr && (ret = fsr_sr_open(&w->pause_sr, w->model, &ss)) < 0)
+    if (!w->pause_sr && ((ret = sr_settings(&ss, w->opt)) < 0 || (ret = fsr_sr_open(&w->pause_sr, w->model, &ss)) < 0))
         return ret;
     FsrPicture up = { 0 };
     if ((ret = ensure_pic(out, w->hw, w->hh)) >= 0 && (ret = ensure_pic(&up, w->hw, w->hh)) >= 0 &&

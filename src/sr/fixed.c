@@ -435,9 +435,7 @@ static inline int32_t layer_out(const FixedModel *q, const FixedLayer *l, int o,
     const int64_t qmax = ((int64_t)1 << (q->word_bits - 1)) - 1;
     if (!q->channel_scales)
         return (int32_t)requant(acc, sh, q->rounding, -qmax - 1, qmax, l->relu);
-    int64_t v = floor_shift(acc * l->mult[o] + ((int64_t)1 << (l->shift[o] - 1)), l->shift[o]);
-    const int64_t hi = l->to_pixel ? 255 : q->act_max;
-    return (int32_t)(v < 0 ? 0 : v > hi ? hi : v);
+    return (int32_t)fixed_requant_channel(acc, l, o, l->to_pixel ? 255 : q->act_max);
 }
 
 /* The last layer's words to pixels. */

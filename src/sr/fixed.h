@@ -35,6 +35,17 @@ typedef struct FixedModel {
     FixedLayer *layers;
 } FixedModel;
 
+/* The channel scheme's requantisation of output channel o (fixed.c):
+ * floor((acc * mult[o] + half) / 2^shift[o]), clipped to 0..hi (act_max,
+ * or 255 for the last layer's pixels).  The reference and every kernel
+ * call this one. */
+static inline int64_t fixed_requant_channel(int64_t acc, const FixedLayer *l, int o, int64_t hi)
+{
+    const int64_t v = acc * l->mult[o] + ((int64_t)1 << (l->shift[o] - 1));
+    const int64_t f = v >= 0 ? v >> l->shift[o] : -((-v - 1) >> l->shift[o]) - 1; /* floor, any sign */
+    return f < 0 ? 0 : f > hi ? hi : f;
+}
+
 /* Quantises a model for the datapath of s (word_bits, acc_bits, rounding,
  * channel_scales). */
 int fixed_model_build(FixedModel *q, const FsrModel *model, const FsrSRSettings *s);

@@ -180,22 +180,17 @@ static void ensure(const Net *nt, Ring *ring, int li, int r)
                     const int16_t v = (int16_t)(s[x] << q->input_shift);
                     memcpy(row + 2 * (o->pad + x), &v, 2);
                 }
-        } else if (li == 1 && nt->stack) {
-            const FixedLayer *l = &nt->l0s;
-            const int py = l0->kh / 2;
-            ensure(nt, ring, 0, y - py + STACK * (l->kh - 1));
-            const uint8_t *rows[64];
-            for (int ky = 0; ky < l->kh; ky++)
-                rows[ky] = ring_row(&ring[0], y - py + STACK * ky);
-            nt->k->hidden_row(row, o->pad, o->cb, rows, nt->w, nt->wh[0], nt->consts[0], l, nt->G[0],
-                              (int32_t)q->act_max);
         } else {
-            const FixedLayer *l = &q->layers[li - 1];
-            const int py = l->kh / 2;
-            ensure(nt, ring, li - 1, y + py);
+            /* layer li - 1; stacked, its kernel rows step STACK input rows
+             * and the stacked ring holds its padding itself */
+            const int stacked = li == 1 && nt->stack, step = stacked ? STACK : 1;
+            const FixedLayer *l = stacked ? &nt->l0s : &q->layers[li - 1];
+            const int py = q->layers[li - 1].kh / 2;
+            ensure(nt, ring, li - 1, y - py + step * (l->kh - 1));
             const uint8_t *rows[64];
             for (int ky = 0; ky < l->kh; ky++)
-                rows[ky] = ring_in(&ring[li - 1], nt->zero, y + ky - py, nt->h, q->padding);
+                rows[ky] = stacked ? ring_row(&ring[0], y - py + STACK * ky)
+                                   : ring_in(&ring[li - 1], nt->zero, y - py + ky, nt->h, q->padding);
             nt->k->hidden_row(row, o->pad, o->cb, rows, nt->w, nt->wh[li - 1], nt->consts[li - 1], l, nt->G[li - 1],
                               (int32_t)q->act_max);
         }

@@ -5,7 +5,7 @@
  * (exact: activations >= 0 and at most 2^15 - 1, weights at most 2^15 - 1
  * in magnitude, so a pair stays below 2^31), 6 pixels x one block of 16
  * channels (12 accumulators).  Requantisation in scalar code (AVX2 has no
- * 64-bit arithmetic shift), as fixed.c's layer_out. */
+ * 64-bit arithmetic shift): fixed_requant_channel, as the reference. */
 #if defined(__x86_64__)
 #include <immintrin.h>
 #include <stdlib.h>
@@ -28,12 +28,6 @@ static void *make_biases(const FixedLayer *l)
     for (int o = 0; o < nb * 16; o++)
         b[o] = o < l->out_ch ? (int32_t)l->b[o] : 0;
     return b;
-}
-
-static inline int16_t requant(int32_t acc, const FixedLayer *l, int o, int32_t act_max)
-{
-    const int64_t v = ((int64_t)acc * l->mult[o] + ((int64_t)1 << (l->shift[o] - 1))) >> l->shift[o];
-    return (int16_t)(v < 0 ? 0 : v > act_max ? act_max : v);
 }
 
 /* np <= P pixels from x0, the 16 outputs of block b. */
@@ -67,7 +61,7 @@ AVX2 static void hidden_px(uint8_t *orow, int pad, int ocb, const uint8_t *const
         _mm256_storeu_si256((void *)(a + 8), acc[p][1]);
         int16_t *out = (int16_t *)(void *)(orow + (ptrdiff_t)(pad + x0 + p) * ocb) + 16 * b;
         for (int i = 0; i < n; i++) {
-            const int16_t v = requant(a[i], l, 16 * b + i, act_max);
+            const int16_t v = (int16_t)fixed_requant_channel(a[i], l, 16 * b + i, act_max);
             memcpy(out + i, &v, 2);
         }
     }
@@ -86,7 +80,6 @@ AVX2 static void last_row(uint8_t *dst, const uint8_t *const *rows, int w, const
                           const FixedLayer *l)
 {
     const int cb = l->in_ch * 2;
-    const int64_t bias = l->b[0], mult = l->mult[0], half = (int64_t)1 << (l->shift[0] - 1);
     for (int x0 = 0; x0 < w; x0 += 4) { /* 4 pixels: independent chains */
         __m256i acc[4] = { _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
                            _mm256_setzero_si256() };
@@ -105,13 +98,10 @@ AVX2 static void last_row(uint8_t *dst, const uint8_t *const *rows, int w, const
             _mm256_storeu_si256((void *)a, acc[p]);
             /* the lanes' sum as the reference's: every partial sum is
              * within the accumulator bound, so int32 wrapping never occurs */
-            int64_t s = bias;
+            int64_t s = l->b[0];
             for (int i = 0; i < 8; i++)
                 s += a[i];
-            /* floor((s * mult + half) / 2^shift): >> of a negative int64 is
-             * arithmetic on every compiler this builds with */
-            const int64_t v = (s * mult + half) >> l->shift[0];
-            dst[x0 + p] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+            dst[x0 + p] = (uint8_t)fixed_requant_channel(s, l, 0, 255);
         }
     }
 }

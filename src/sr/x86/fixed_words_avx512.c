@@ -134,7 +134,6 @@ VNNI static void *make_blocks(const FixedLayer *l)
                                    const FixedLayer *l)                                                             \
     {                                                                                                               \
         const int cb = l->in_ch * EB;                                                                               \
-        const int64_t bias = l->b[0], mult = l->mult[0], half = (int64_t)1 << (l->shift[0] - 1);                    \
         /* 8 pixels at a time: 8 independent chains of vpdpwssd (one       \
          * chain per pixel would wait on its latency) */                    \
         for (int x0 = 0; x0 < w; x0 += 8) {                                                                         \
@@ -150,13 +149,8 @@ VNNI static void *make_blocks(const FixedLayer *l)
                         acc[p] = _mm512_dpwssd_epi32(acc[p], LOAD32##SUF(r + (ptrdiff_t)p * cb + 32 * EB * k), wv); \
                 }                                                                                                   \
             }                                                                                                       \
-            for (int p = 0; p < 8 && x0 + p < w; p++) {                                                             \
-                const int64_t s = bias + _mm512_reduce_add_epi32(acc[p]);                                           \
-                /* floor((s * mult + half) / 2^shift): >> of a negative int64 is                                    \
-                 * arithmetic on every compiler this builds with (as vpsravq) */                                    \
-                const int64_t v = (s * mult + half) >> l->shift[0];                                                 \
-                dst[x0 + p] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);                                             \
-            }                                                                                                       \
+            for (int p = 0; p < 8 && x0 + p < w; p++)                                                               \
+                dst[x0 + p] = (uint8_t)fixed_requant_channel(l->b[0] + _mm512_reduce_add_epi32(acc[p]), l, 0, 255); \
         }                                                                                                           \
     }
 

@@ -331,7 +331,7 @@ static void fastsr_report(FsrSR *sr, const Options *o, const FsrModel *m, const 
                           int threads, double peak, const Runs *r)
 {
     double sec[FSR_MODEL_MAX_LAYERS] = { 0 }, sum = 0;
-    const char *impl = o->precision == FSR_PRECISION_INT8 ? "int8" : o->precision == FSR_PRECISION_INT16 ? "int16" : "fastsr";
+    const char *impl = o->precision == FSR_PRECISION_FP32 ? "fastsr" : fsr_sr_precision_name(o->precision);
     const double pixels = (double)o->w * o->h;
     const double flops = 2.0 * pixels * (double)fsr_model_macs_per_pixel(m);
     if (o->precision != FSR_PRECISION_FP32) { /* no per-layer profile in the fixed-point backend */

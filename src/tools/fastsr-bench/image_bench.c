@@ -200,35 +200,29 @@ static int open_backends(Backends *b, char *list, const FsrModel *model, const c
             b->name[b->n++] = t;
             continue;
         }
-        if (precision > FSR_PRECISION_FP32) {
-            if (!model) {
-                fprintf(stderr, "fastsr-bench --images: --backends %s needs --model\n", t);
-                return 2;
-            }
-            FsrSRSettings ss;
-            fsr_sr_defaults(&ss);
-            fsr_sr_set_precision(&ss, precision);
-            if (fsr_sr_open(&b->sr[b->n], model, &ss) < 0) {
-                fprintf(stderr, "fastsr-bench: %s\n", fsr_last_error());
-                return 1;
-            }
-            b->name[b->n++] = t;
-            continue;
-        }
-        if (bits && !model) {
+        const int fixed = bits || precision > FSR_PRECISION_FP32;
+        if (fixed && !model) {
             fprintf(stderr, "fastsr-bench --images: --backends %s needs --model\n", t);
             return 2;
         }
-        if (bits) {
-            FsrAccelArch arch;
-            if (fsr_accel_arch_get(&arch, accel_arch) < 0) {
-                fprintf(stderr, "fastsr-bench: %s\n", fsr_last_error());
-                return 1;
+        if (fixed) {
+            FsrSRSettings ss;
+            fsr_sr_defaults(&ss);
+            if (bits) {
+                FsrAccelArch arch;
+                if (fsr_accel_arch_get(&arch, accel_arch) < 0) {
+                    fprintf(stderr, "fastsr-bench: %s\n", fsr_last_error());
+                    return 1;
+                }
+                /* the accumulator stays the architecture's (32 bits on eyeriss-v1): 8-bit
+                 * datapaths accumulate in 32 bits as well */
+                ss.backend = FSR_SR_FIXED;
+                ss.word_bits = bits;
+                ss.acc_bits = arch.acc_bits;
+                ss.rounding = arch.rounding;
+            } else {
+                fsr_sr_set_precision(&ss, precision);
             }
-            /* the accumulator stays the architecture's (32 bits on eyeriss-v1): 8-bit
-             * datapaths accumulate in 32 bits as well */
-            const FsrSRSettings ss = { .backend = FSR_SR_FIXED, .word_bits = bits, .acc_bits = arch.acc_bits,
-                                       .rounding = arch.rounding };
             if (fsr_sr_open(&b->sr[b->n], model, &ss) < 0) {
                 fprintf(stderr, "fastsr-bench: %s\n", fsr_last_error());
                 return 1;
