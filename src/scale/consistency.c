@@ -111,6 +111,20 @@ static float down_mirrored(const DownFilter *f, const float *col, int x, int sca
     return d;
 }
 
+
+/* The next run of cells that skip (NULL: none) does not mark, from *cx:
+ * *cx moves to its first cell, and the cell after its last is returned
+ * (*cx itself, cw, when no run is left). */
+static int unskipped_run(const uint8_t *skip, int cw, int *cx)
+{
+    while (*cx < cw && skip && skip[*cx])
+        (*cx)++;
+    int end = *cx;
+    while (end < cw && !(skip && skip[end]))
+        end++;
+    return end;
+}
+
 /* The LR error of the cells [cx0, cx1) x [cy0, cy1): per cell the mean
  * |downscale(HR) - LR| into cell_err (when not NULL), per LR pixel the
  * error LR - downscale(HR) into err8 (fsr_lr_error_byte, 8-bit pictures)
@@ -263,17 +277,9 @@ int fsr_back_project(uint8_t *hr, ptrdiff_t hr_stride, uint8_t *err, uint8_t *up
         const uint8_t *u = up + (size_t)y * hw;
         const uint8_t *skip = cell_skip ? cell_skip + (size_t)(y / span) * cw : NULL;
         /* runs of cells not skipped, one kernel call each */
-        for (int cx = 0; cx < cw;) {
-            if (skip && skip[cx]) {
-                cx++;
-                continue;
-            }
-            int cx1 = cx + 1;
-            while (cx1 < cw && !(skip && skip[cx1]))
-                cx1++;
+        for (int cx = 0, cx1; (cx1 = unskipped_run(skip, cw, &cx)) > cx; cx = cx1) {
             const int x0 = cx * span, x1 = cx1 * span < hw ? cx1 * span : hw;
             dsp->bp_add(row + x0, u + x0, x1 - x0);
-            cx = cx1;
         }
     }
     return 0;
@@ -345,17 +351,9 @@ int fsr_back_project16(uint16_t *hr, ptrdiff_t hr_stride, int16_t *err, int16_t 
         uint16_t *row = (uint16_t *)(void *)((uint8_t *)hr + (ptrdiff_t)y * hr_stride);
         const uint16_t *u = uu + (size_t)y * hw;
         const uint8_t *skip = cell_skip ? cell_skip + (size_t)(y / span) * cw : NULL;
-        for (int cx = 0; cx < cw;) {
-            if (skip && skip[cx]) {
-                cx++;
-                continue;
-            }
-            int cx1 = cx + 1;
-            while (cx1 < cw && !(skip && skip[cx1]))
-                cx1++;
+        for (int cx = 0, cx1; (cx1 = unskipped_run(skip, cw, &cx)) > cx; cx = cx1) {
             const int x0 = cx * span, x1 = cx1 * span < hw ? cx1 * span : hw;
             dsp->bp_add16(row + x0, u + x0, x1 - x0, max);
-            cx = cx1;
         }
     }
     return 0;
