@@ -3,11 +3,13 @@
  * reference convolution the engine is tested against. */
 #include "conv.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cpu.h"
 #include "log.h"
+#include "wino.h"
 
 /* Position of a tap in a block's packed weights. */
 static inline size_t tap_index(const FsrPackedConv *p, int ci, int ky, int kx)
@@ -140,6 +142,12 @@ int fsr_conv_pack_prelu(FsrPackedConv *p, const float *slope)
 
 void fsr_conv_pack_close(FsrPackedConv *p)
 {
+    if (p->wsub) {
+        for (int k = 0; k < 8; k++)
+            fsr_conv_pack_close(&p->wsub[k]);
+        free(p->wsub);
+        p->wsub = NULL;
+    }
     free(p->w);
     free(p->b);
     free(p->tapmask);
@@ -220,6 +228,126 @@ int fsr_conv_pack_c8(FsrPackedConv *p, const FsrConvLayer *l, int relu)
                             *dst++ = l->weight[(((size_t)co * l->in_ch + ci) * l->kh + ky) * l->kw + kx];
                         }
     return 0;
+}
+
+int fsr_conv_wino_ok(const FsrConvLayer *l)
+{
+    return l->kw == 5 && l->in_ch % 8 == 0 && l->out_ch % 32 == 0;
+}
+
+int fsr_conv_pack_wino(FsrPackedConv *p, const FsrConvLayer *l, int relu)
+{
+    memset(p, 0, sizeof(*p));
+    if (!fsr_conv_wino_ok(l))
+        return fsr_error(FSR_ERR(EINVAL), "sr: Winograd kernel needs 5-wide kernels, 8k input and 32k output channels");
+    p->in_ch = l->in_ch;
+    p->out_ch = l->out_ch;
+    p->kh = l->kh;
+    p->kw = l->kw;
+    p->relu = relu;
+    p->wino = 1;
+    const size_t n = (size_t)l->out_ch * l->in_ch * l->kh;
+    p->b = aligned_alloc(64, ((size_t)l->out_ch * sizeof(float) + 63) & ~(size_t)63);
+    p->wsub = calloc(8, sizeof(*p->wsub));
+    float *u = malloc(n * sizeof(float)), *zero = calloc((size_t)l->out_ch, sizeof(float));
+    int ret = 0;
+    if (!p->b || !p->wsub || !u || !zero) {
+        ret = fsr_error(FSR_ERR(ENOMEM), "sr: out of memory for weights");
+        goto end;
+    }
+    memcpy(p->b, l->bias, (size_t)l->out_ch * sizeof(float));
+    /* G's rows (wino.h): [1 0 0 0 0], p^k / prod_{q != p} (p - q) over the
+     * finite points, [0 0 0 0 1]; each transformed weight in double, then
+     * rounded once. */
+    static const double pts[7] = FSR_WINO_POINTS;
+    for (int k = 0; k < 8; k++) {
+        double g[5] = { 0 };
+        if (k == 0)
+            g[0] = 1.0;
+        else if (k == 7)
+            g[4] = 1.0;
+        else {
+            double den = 1.0;
+            for (int q = 0; q < 7; q++)
+                if (q != k)
+                    den *= pts[k] - pts[q];
+            for (int i = 0; i < 5; i++)
+                g[i] = pow(pts[k], i) / den;
+        }
+        for (size_t o = 0; o < n; o++) {
+            const float *w = l->weight + o * 5;
+            double v = 0;
+            for (int i = 0; i < 5; i++)
+                v += g[i] * w[i];
+            u[o] = (float)v;
+        }
+        const FsrConvLayer sub = { .in_ch = l->in_ch, .out_ch = l->out_ch, .kh = l->kh, .kw = 1,
+                                   .weight = u, .bias = zero };
+        if ((ret = fsr_conv_pack_c8(&p->wsub[k], &sub, 0)) < 0)
+            goto end;
+    }
+end:
+    free(u);
+    free(zero);
+    if (ret < 0)
+        fsr_conv_pack_close(p);
+    return ret;
+}
+
+static float wino_add(float a, float b)
+{
+    return a + b;
+}
+static float wino_sub(float a, float b)
+{
+    return a - b;
+}
+static float wino_k(float v)
+{
+    return v;
+}
+
+static void wino_in_c(float *v, ptrdiff_t vcs, const float *row, ptrdiff_t blk_cs, int channels, int tiles)
+{
+    for (int ib = 0; ib < channels / 8; ib++)
+        for (int t = 0; t < tiles; t++)
+            for (int i = 0; i < 8; i++) {
+                float d[8], o[8];
+                for (int l = 0; l < 8; l++)
+                    d[l] = row[ib * blk_cs + (4 * t + l) * 8 + i];
+#define MUL_(a, b) ((a) * (b))
+                FSR_WINO_IN(float, wino_add, wino_sub, MUL_, fmaf, wino_k, d, o);
+#undef MUL_
+                for (int k = 0; k < 8; k++)
+                    v[(ib * 8 + k) * vcs + t * 8 + i] = o[k];
+            }
+}
+
+static void wino_out_c(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t pcs, ptrdiff_t mcs, const float *b,
+                       int channels, int tiles, int relu)
+{
+    for (int co = 0; co < channels; co++)
+        for (int t = 0; t < tiles; t++) {
+            float p[8], y[4];
+            for (int k = 0; k < 8; k++)
+                p[k] = m[k * pcs + co * mcs + t];
+            FSR_WINO_OUT(float, wino_add, wino_sub, fmaf, wino_k, p, b[co], y);
+            for (int j = 0; j < 4; j++)
+                out[co * out_cs + 4 * t + j] = relu && !(y[j] > 0.f) ? 0.f : y[j];
+        }
+}
+
+void fsr_conv_wino_row(const FsrConvDSP *dsp, float *out, ptrdiff_t out_cs, const float *const *vrows, ptrdiff_t vcs,
+                       const FsrPackedConv *c, int tiles, float *m, ptrdiff_t mcs, float *acc)
+{
+    const ptrdiff_t pcs = (ptrdiff_t)c->out_ch * mcs;
+    for (int k = 0; k < 8; k++) {
+        const float *rows[FSR_MODEL_MAX_KERNEL];
+        for (int ky = 0; ky < c->kh; ky++)
+            rows[ky] = vrows[ky] + k * vcs;
+        dsp->conv_row_c8(m + k * pcs, mcs, rows, 8 * vcs, &c->wsub[k], tiles, acc);
+    }
+    dsp->wino_out(out, out_cs, m, pcs, mcs, c->b, c->out_ch, tiles, c->relu);
 }
 
 static void to_c8_c(float *c8, ptrdiff_t blk_cs, const float *planar, ptrdiff_t cs, int channels, int n)
@@ -452,6 +580,8 @@ void fsr_conv_dsp_init(FsrConvDSP *dsp, unsigned cpu_flags)
     dsp->conv_parts = conv_parts_c;
     dsp->prelu_row = prelu_row_c;
     dsp->phases_to_u8 = phases_to_u8_c;
+    dsp->wino_in = wino_in_c;
+    dsp->wino_out = wino_out_c;
 #if defined(__x86_64__)
     if (cpu_flags & FSR_CPU_AVX2_FMA)
         fsr_conv_dsp_init_avx2(dsp);

@@ -37,6 +37,12 @@ typedef struct FsrPackedConv {
      * prelu_row would after it (same bits, one pass over the row less);
      * NULL: none */
     float *slope;
+    /* fsr_conv_pack_wino: a kw 5 layer run as Winograd F(4,5) along rows;
+     * wsub[0..7] hold its transformed weights, one kh x 1 layer of the
+     * interleaved kernel (fsr_conv_pack_c8, bias 0, no ReLU) per point of
+     * the transform; b and relu are the layer's own. */
+    int wino;
+    struct FsrPackedConv *wsub;
 } FsrPackedConv;
 
 int fsr_conv_pack(FsrPackedConv *p, const FsrConvLayer *l, int relu);
@@ -71,6 +77,25 @@ void fsr_conv_pack_close(FsrPackedConv *p);
 int fsr_conv_pack_c8(FsrPackedConv *p, const FsrConvLayer *l, int relu);
 int fsr_conv_c8_ok(const FsrConvLayer *l);
 
+/* Winograd F(4,5) along each row (Lavin & Gray, CVPR 2016), for wide 5-wide
+ * layers (layer 2 of SRCNN 9-5-5, 90% of its multiply-adds): four outputs
+ * of a row from 8 transformed inputs take 8 multiplies per input channel
+ * and kernel row instead of 20, 2.5x fewer.  The transform's points are
+ * 0, +-1, +-2, +-1/2 and infinity; in float the outputs stay within about
+ * 1e-6 relative of the direct convolution's (tests/test_sr.c).
+ *
+ * An input row (channel-interleaved, fsr_conv_pack_c8's order) is
+ * transformed once, as it is made (FsrConvDSP.wino_in), into 8 rows of
+ * tiles: value k of tile t (input columns 4t .. 4t+7) of channel block ib
+ * at v[(ib * 8 + k) * vcs + t * 8 + channel % 8].  An output row is then 8
+ * kh x 1 convolutions of those rows by the interleaved kernel, one per
+ * point, and the output transform (FsrConvDSP.wino_out) with the bias and
+ * ReLU.  Where a tile starts fixes how its outputs round, so the engine
+ * puts tiles at picture columns that are multiples of 4 whatever the
+ * tiling (sr.c). */
+int fsr_conv_wino_ok(const FsrConvLayer *l);
+int fsr_conv_pack_wino(FsrPackedConv *p, const FsrConvLayer *l, int relu);
+
 
 
 /* One output row of all out_ch channels:
@@ -102,6 +127,16 @@ typedef void (*FsrConvRowC8Fn)(float *out, ptrdiff_t out_cs, const float *const 
  * blk_cs).  Pure data movement: every version gives the same bytes. */
 typedef void (*FsrConvToC8Fn)(float *c8, ptrdiff_t blk_cs, const float *planar, ptrdiff_t cs, int channels, int n);
 
+/* FsrConvDSP.wino_in: tiles of a channel-interleaved row (block stride
+ * blk_cs; reads columns 0 .. 4 * tiles + 3) into v as described at
+ * fsr_conv_wino_ok. */
+typedef void (*FsrConvWinoInFn)(float *v, ptrdiff_t vcs, const float *row, ptrdiff_t blk_cs, int channels,
+                                int tiles);
+/* FsrConvDSP.wino_out: out[co * out_cs + 4t + j] = act(b[co] + output j of
+ * the transform of m[k * pcs + co * mcs + t], k = 0..7), t < tiles. */
+typedef void (*FsrConvWinoOutFn)(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t pcs, ptrdiff_t mcs,
+                                 const float *b, int channels, int tiles, int relu);
+
 typedef struct FsrConvDSP {
     FsrConvRowFn conv_row;
     FsrConvRowC8Fn conv_row_c8;
@@ -121,7 +156,20 @@ typedef struct FsrConvDSP {
      * src[k * phase_cs + i] for i < n, k < sc; sc 1 is a plain row.  Every
      * version gives the same bytes. */
     void (*phases_to_u8)(uint8_t *dst, const float *src, ptrdiff_t phase_cs, int sc, int n);
+    /* Winograd transforms (fsr_conv_wino_ok); the same arithmetic, one
+     * rounding after each add or fused multiply-add, in every version, so
+     * they agree bit for bit. */
+    FsrConvWinoInFn wino_in;
+    FsrConvWinoOutFn wino_out;
 } FsrConvDSP;
+
+/* One output row of a fsr_conv_pack_wino layer, tiles * 4 columns, from
+ * kh transformed rows (vrows[ky], as wino_in wrote them, vcs apart): the 8
+ * convolutions into m (8 blocks of out_ch rows of mcs >= tiles floats,
+ * pcs = out_ch * mcs apart), then the output transform into out (planar,
+ * channel stride out_cs).  acc: tiles x 32 floats for conv_row_c8. */
+void fsr_conv_wino_row(const FsrConvDSP *dsp, float *out, ptrdiff_t out_cs, const float *const *vrows, ptrdiff_t vcs,
+                       const FsrPackedConv *c, int tiles, float *m, ptrdiff_t mcs, float *acc);
 
 /* A network output (1.0 = white) as an 8-bit sample: times 255, clamped to
  * [0, 255] (NaN to 0), rounded half up. */

@@ -50,6 +50,12 @@
  * values after). */
 typedef struct Geometry {
     int ox[SR_MAX_LAYERS + 1], fw[SR_MAX_LAYERS + 1], cw[SR_MAX_LAYERS];
+    /* Layer f reads its rows from column off[f] of feature f's ring: 0, or
+     * the 1..3 columns by which a Winograd layer before it started its
+     * output early, at a picture column that is a multiple of 4 (its
+     * tiles then sit at the same columns whatever the tiling, and the
+     * output does not depend on it). */
+    int off[SR_MAX_LAYERS + 1];
 } Geometry;
 
 static inline int round8(int v)
@@ -63,13 +69,22 @@ static void tile_geometry(const FsrSR *sr, Geometry *g, int tx, int tw)
     int need = tw; /* columns of layer m's output that must be right */
     g->cw[L - 1] = round8(tw);
     g->ox[L] = tx;
+    g->off[L] = 0;
     g->fw[L] = g->cw[L - 1];
     for (int m = L - 1; m >= 0; m--) {
         const int rx = sr->layer[m].kw / 2;
         g->ox[m] = g->ox[m + 1] - rx;
+        g->off[m] = 0;
         need += 2 * rx;
         g->fw[m] = g->cw[m] + 2 * rx; /* what layer m reads */
         if (m) {
+            if (sr->layer[m - 1].wino) {
+                const int a = (g->ox[m] % 4 + 4) % 4;
+                g->ox[m] -= a;
+                g->off[m] = a;
+                g->fw[m] += a;
+                need += a;
+            }
             g->cw[m - 1] = round8(need);
             if (g->cw[m - 1] > g->fw[m])
                 g->fw[m] = g->cw[m - 1];
@@ -89,6 +104,8 @@ static void free_scratch(FsrSR *sr)
         free(sr->scratch[t].out);
         free(sr->scratch[t].plane);
         free(sr->scratch[t].acc);
+        free(sr->scratch[t].plane8);
+        free(sr->scratch[t].wm);
     }
     free(sr->scratch);
     sr->scratch = NULL;
@@ -118,9 +135,21 @@ static ptrdiff_t odd_lines(int n)
 static int alloc_scratch(FsrSR *sr)
 {
     free_scratch(sr);
+    /* The largest of each width over the tile's columns modulo 4 (where a
+     * Winograd layer's tiles start moves with them). */
     Geometry g;
     tile_geometry(sr, &g, 0, sr->tile_w);
-    size_t zero_size = 0;
+    for (int tx = 1; tx < 4; tx++) {
+        Geometry o;
+        tile_geometry(sr, &o, tx, sr->tile_w);
+        for (int f = 0; f <= sr->n_layers; f++) {
+            g.fw[f] = o.fw[f] > g.fw[f] ? o.fw[f] : g.fw[f];
+            if (f < sr->n_layers)
+                g.cw[f] = o.cw[f] > g.cw[f] ? o.cw[f] : g.cw[f];
+        }
+    }
+    size_t zero_size = 0, plane8 = 0, wm = 0;
+    sr->mstride = 0;
     for (int f = 0; f < sr->n_layers; f++) {
         /* The kernel reads a window of kh rows x a chunk of channels; if
          * those rows were a multiple of 4 kB apart they would all fall into
@@ -129,20 +158,33 @@ static int alloc_scratch(FsrSR *sr)
          * more than a whole number of channel rows.  Beyond that no
          * padding: the rings and the weights must share the core's L2. */
         sr->stride[f] = odd_lines(g.fw[f]);
+        if (sr->layer[f].wino) {
+            /* the transformed rows: 8 points per 4 columns */
+            sr->wstride[f] = sr->stride[f];
+            sr->stride[f] = odd_lines(2 * g.cw[f]);
+            const size_t row8 = (size_t)sr->layer[f].in_ch * sr->wstride[f];
+            plane8 = row8 > plane8 ? row8 : plane8;
+            const ptrdiff_t ms = odd_lines(g.cw[f] / 4);
+            sr->mstride = ms > sr->mstride ? ms : sr->mstride;
+            const size_t n = (size_t)8 * sr->layer[f].out_ch * ms;
+            wm = n > wm ? n : wm;
+        }
         sr->slot[f] = (size_t)sr->layer[f].in_ch * sr->stride[f] + 48;
         /* The last layer's input row is turned into partials as soon as it
          * is made: one slot. */
         sr->nslot[f] = sr->parts && f == sr->n_layers - 1 ? 1 : sr->layer[f].kh;
-        const size_t row = (size_t)sr->layer[f].in_ch * sr->stride[f];
+        /* (+ 32: rows read from an offset, Geometry.off) */
+        const size_t row = (size_t)sr->layer[f].in_ch * sr->stride[f] + 32;
         if (row > zero_size)
             zero_size = row;
     }
     /* Interleaved layers: a planar row of their input, and accumulators. */
     size_t c8_plane = 0, c8_acc = 0;
     for (int f = 1; f < sr->n_layers; f++)
-        if (sr->layer[f].c8) {
+        if (sr->layer[f].c8 || sr->layer[f].wino) {
             /* No planar row when the layer before writes interleaved. */
-            const size_t row = writes_c8(&sr->layer[f - 1]) ? 0 : (size_t)sr->layer[f].in_ch * sr->stride[f];
+            const ptrdiff_t cs = sr->layer[f].wino ? sr->wstride[f] : sr->stride[f];
+            const size_t row = writes_c8(&sr->layer[f - 1]) ? 0 : (size_t)sr->layer[f].in_ch * cs;
             const size_t acc = (size_t)g.cw[f] * 32;
             c8_plane = row > c8_plane ? row : c8_plane;
             c8_acc = acc > c8_acc ? acc : c8_acc;
@@ -172,6 +214,14 @@ static int alloc_scratch(FsrSR *sr)
         memset(s->zero, 0, zero_size * sizeof(float));
         if (c8_acc && !(s->acc = alloc_floats(c8_acc)))
             goto fail;
+        if (plane8 && (!(s->plane8 = alloc_floats(plane8)) || !(s->wm = alloc_floats(wm))))
+            goto fail;
+        if (plane8) {
+            /* columns past those written are read by the transform of the
+             * last tile's spare outputs: finite */
+            memset(s->plane8, 0, plane8 * sizeof(float));
+            memset(s->wm, 0, wm * sizeof(float));
+        }
         if (c8_plane) {
             /* Zeroed: columns no layer writes are copied, and must be finite. */
             if (!(s->plane = alloc_floats(c8_plane)))
@@ -204,6 +254,11 @@ void sr_set_margin(FsrSR *sr, const FsrModel *m)
 }
 
 int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_flags)
+{
+    return fsr_sr_open_engine(psr, m, threads, cpu_flags, 0);
+}
+
+int fsr_sr_open_engine(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_flags, unsigned opts)
 {
     if (!psr)
         return fsr_error(FSR_ERR(EINVAL), "sr: NULL handle");
@@ -260,6 +315,14 @@ int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_
         const FsrConvLayer *l = &layers[i];
         c8[i] = !(i + 1 == m->n_layers && sr->parts) && l->in_ch % 8 == 0 && fsr_conv_c8_ok(l) && l->kh * l->kw >= 9;
     }
+    /* Winograd F(4,5) for the interleaved 5-wide layers (conv.h,
+     * fsr_conv_wino_ok): not the last (its output columns are the tile's,
+     * which need not start at a multiple of 4), nor right after another
+     * (it would read its input from an offset inside a tile). */
+    int wino[SR_MAX_LAYERS] = { 0 };
+    sr->winograd = !(opts & FSR_SR_DIRECT);
+    for (int i = 1; i + 1 < m->n_layers; i++)
+        wino[i] = sr->winograd && c8[i] && fsr_conv_wino_ok(&layers[i]) && !wino[i - 1];
     for (int i = 0; i < m->n_layers; i++) {
         const int last = i + 1 == m->n_layers;
         const FsrConvLayer *l = &layers[i];
@@ -272,6 +335,8 @@ int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_
          * 8 taps per accumulator round trip would be too few.) */
         if (last && sr->parts)
             ret = fsr_conv_pack_parts(&sr->layer[i], l, 0);
+        else if (wino[i])
+            ret = fsr_conv_pack_wino(&sr->layer[i], l, relu);
         else if (c8[i] || (i + 1 < m->n_layers && c8[i + 1] && l->in_ch == 1 && fsr_conv_c8_ok(l)))
             /* An interleaved layer, or a single-channel one before it that
              * writes its input straight in that order (no planar row, no
@@ -399,14 +464,13 @@ static void load_input_row(TileState *t, int r)
 /* Columns of a computed row that fall outside the picture get the padding
  * value instead of what the kernel computed there.  c8: the row is
  * channel-interleaved (fsr_conv_pack_c8), else planar. */
-static void pad_columns(const TileState *t, float *row, int f, int channels, int c8)
+static void pad_columns(const TileState *t, float *row, int f, int channels, int c8, ptrdiff_t cs)
 {
     const int ox = t->g.ox[f], n = t->g.fw[f], w = t->job->w;
     const int lo = ox < 0 ? -ox : 0, hi = w - ox < n ? w - ox : n;
     if (lo == 0 && hi == n)
         return;
     const int zero = t->sr->padding == FSR_PAD_ZERO, step = c8 ? 8 : 1;
-    const ptrdiff_t cs = t->sr->stride[f];
     for (int ch = 0; ch < channels; ch++) {
         float *p = c8 ? row + ch / 8 * 8 * cs + ch % 8 : row + ch * cs;
         const float left = zero ? 0.f : p[lo * step], right = zero ? 0.f : p[(hi - 1) * step];
@@ -451,12 +515,16 @@ static void run_layer_row(TileState *t, int m, int r, float *out, ptrdiff_t out_
         return;
     }
     const float *rows[FSR_MODEL_MAX_KERNEL];
+    const int off = t->g.off[m] * (l->c8 && !writes_c8(l) ? 8 : 1);
     for (int ky = 0; ky < l->kh; ky++) {
         const int sy = source_row(t, r - ry + ky);
-        rows[ky] = sy < 0 ? t->s->zero : ring_row(t, m, sy);
+        rows[ky] = (sy < 0 ? t->s->zero : ring_row(t, m, sy)) + off;
     }
     const double t0 = t->sr->profile ? clock_thread() : 0;
-    if (writes_c8(l))
+    if (l->wino)
+        fsr_conv_wino_row(&t->sr->dsp, out, out_cs, rows, t->sr->stride[m], l, t->g.cw[m] / 4, t->s->wm,
+                          t->sr->mstride, t->s->acc);
+    else if (writes_c8(l))
         t->sr->dsp.conv_row_1_to_c8(out, out_cs, rows, t->sr->stride[m], l, t->g.cw[m]);
     else if (l->c8)
         t->sr->dsp.conv_row_c8(out, out_cs, rows, 8 * t->sr->stride[m], l, t->g.cw[m], t->s->acc);
@@ -474,17 +542,37 @@ static void ensure_rows(TileState *t, int f, int upto)
         const int r = t->next[f];
         if (f == 0) {
             load_input_row(t, r);
+        } else if (t->sr->layer[f].wino) {
+            /* Made interleaved (by the layer before, or planar and then
+             * interleaved), padded, then transformed into the ring once for
+             * the kh output rows that read it (billed to layer f). */
+            const ptrdiff_t cs = t->sr->wstride[f];
+            float *c8 = t->s->plane8;
+            const int in_ch = t->sr->layer[f].in_ch;
+            if (writes_c8(&t->sr->layer[f - 1])) {
+                run_layer_row(t, f - 1, r, c8, 8 * cs);
+                pad_columns(t, c8, f, in_ch, 1, cs);
+            } else {
+                run_layer_row(t, f - 1, r, t->s->plane, cs);
+                pad_columns(t, t->s->plane, f, in_ch, 0, cs);
+            }
+            const double t0 = t->sr->profile ? clock_thread() : 0;
+            if (!writes_c8(&t->sr->layer[f - 1]))
+                t->sr->dsp.to_c8(c8, 8 * cs, t->s->plane, cs, in_ch, t->g.fw[f]);
+            t->sr->dsp.wino_in(ring_row(t, f, r), t->sr->stride[f], c8, 8 * cs, in_ch, t->g.cw[f] / 4);
+            if (t->sr->profile)
+                t->s->seconds[f] += clock_thread() - t0;
         } else if (t->sr->layer[f].c8 && writes_c8(&t->sr->layer[f - 1])) {
             /* Made interleaved by the layer before. */
             float *out = ring_row(t, f, r);
             run_layer_row(t, f - 1, r, out, 8 * t->sr->stride[f]);
-            pad_columns(t, out, f, t->sr->layer[f].in_ch, 1);
+            pad_columns(t, out, f, t->sr->layer[f].in_ch, 1, t->sr->stride[f]);
         } else if (t->sr->layer[f].c8) {
             /* Made planar, padded, then interleaved into the ring (the
              * copy is billed to layer f, which needs it). */
             float *plane = t->s->plane;
             run_layer_row(t, f - 1, r, plane, t->sr->stride[f]);
-            pad_columns(t, plane, f, t->sr->layer[f].in_ch, 0);
+            pad_columns(t, plane, f, t->sr->layer[f].in_ch, 0, t->sr->stride[f]);
             const double t0 = t->sr->profile ? clock_thread() : 0;
             t->sr->dsp.to_c8(ring_row(t, f, r), 8 * t->sr->stride[f], plane, t->sr->stride[f], t->sr->layer[f].in_ch,
                            t->g.fw[f]);
@@ -493,12 +581,12 @@ static void ensure_rows(TileState *t, int f, int upto)
         } else {
             float *out = ring_row(t, f, r);
             run_layer_row(t, f - 1, r, out, t->sr->stride[f]);
-            pad_columns(t, out, f, t->sr->layer[f].in_ch, 0);
+            pad_columns(t, out, f, t->sr->layer[f].in_ch, 0, t->sr->stride[f]);
         }
         const FsrPackedConv *l = &t->sr->layer[f];
         if (l->parts) {
             const double t0 = t->sr->profile ? clock_thread() : 0;
-            t->sr->dsp.conv_parts(parts_row(t, r, 0), t->sr->pstride, ring_row(t, f, r), t->sr->stride[f], l,
+            t->sr->dsp.conv_parts(parts_row(t, r, 0), t->sr->pstride, ring_row(t, f, r) + t->g.off[f], t->sr->stride[f], l,
                                   t->g.cw[f]);
             if (t->sr->profile)
                 t->s->seconds[f] += clock_thread() - t0;

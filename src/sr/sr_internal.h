@@ -18,6 +18,8 @@ typedef struct Scratch {
     float *out;                  /* last layer's output row */
     float *plane;                /* planar row of a feature kept interleaved (c8), before the copy */
     float *acc;                  /* accumulators of an interleaved layer: width x 32 */
+    float *plane8;               /* interleaved row of a Winograd layer's input, before the transform */
+    float *wm;                   /* a Winograd layer's 8 products: 8 x out_ch x mstride */
     double seconds[SR_MAX_LAYERS];
 } Scratch;
 
@@ -30,7 +32,11 @@ struct FsrSR {
     FsrPackedConv layer[SR_MAX_LAYERS];
     FsrConvDSP dsp;
     int tile_w, tile_h;
-    ptrdiff_t stride[SR_MAX_LAYERS]; /* floats per channel row of feature f */
+    ptrdiff_t stride[SR_MAX_LAYERS]; /* floats per channel row of feature f (a Winograd
+                                      * layer's input: per 8 channels and point) */
+    ptrdiff_t wstride[SR_MAX_LAYERS]; /* a Winograd layer's input before the transform */
+    ptrdiff_t mstride;               /* floats per channel row of a Winograd layer's products */
+    int winograd;                    /* 1: 5-wide wide layers by Winograd (fsr_sr_open_engine) */
     size_t slot[SR_MAX_LAYERS];      /* floats per ring slot (one row, all channels) */
     int nslot[SR_MAX_LAYERS];        /* ring slots of feature f */
     int parts;                    /* last layer by row partials (fsr_conv_pack_parts) */
@@ -70,6 +76,10 @@ int sr_engine_luma_rect(FsrSR *sr, uint8_t *dst, ptrdiff_t dst_stride, const uin
 
 /* fsr_sr_open with explicit CPU flags (0 forces the C kernels). */
 int fsr_sr_open_flags(FsrSR **sr, const FsrModel *model, int threads, unsigned cpu_flags);
+/* The same, and FSR_SR_DIRECT in opts runs every layer as a direct
+ * convolution (no Winograd): the bench's and the tests' comparison. */
+#define FSR_SR_DIRECT 1u
+int fsr_sr_open_engine(FsrSR **sr, const FsrModel *model, int threads, unsigned cpu_flags, unsigned opts);
 
 /* Default largest tile in output pixels (fsr_sr_set_tile, public, takes
  * others).  The width sets the per-tile ring buffers and how much is

@@ -400,6 +400,67 @@ static void check_phases_to_u8(const FsrConvDSP *c, const FsrConvDSP *lower, con
     checkasm_report();
 }
 
+/* Winograd transforms: the same operations in every version (wino.h), so
+ * bit for bit, on values in [-1, 1] and on large ones (1e30: the
+ * transforms overflow to inf at the same places); odd tile counts and
+ * channel blocks, the output with and without the ReLU; nothing written
+ * outside the tiles. */
+static void check_wino(const FsrConvDSP *c, const FsrConvDSP *lower, const FsrConvDSP *cur)
+{
+    (void)lower;
+    if (checkasm_func(c->wino_in, lower->wino_in, cur->wino_in, "wino_in")) {
+        enum { T = 70, CH = 24 };
+        const ptrdiff_t blk_cs = 8 * (4 * T + 5), vcs = 8 * T + 8;
+        float *row = malloc((size_t)CH / 8 * blk_cs * sizeof(float));
+        float *a = malloc((size_t)CH * vcs * sizeof(float)), *b = malloc((size_t)CH * vcs * sizeof(float));
+        for (int big = 0; big < 2; big++) {
+            for (ptrdiff_t i = 0; i < CH / 8 * blk_cs; i++)
+                row[i] = checkasm_rand_float(-1.f, 1.f) * (big && i % 5 == 0 ? 1e30f : 1.f);
+            for (int ch = 8; ch <= CH; ch += 8)
+                for (int tiles = 1; tiles <= T; tiles += 1 + tiles / 3) {
+                    memset(a, 0x55, (size_t)CH * vcs * sizeof(float));
+                    memset(b, 0x55, (size_t)CH * vcs * sizeof(float));
+                    c->wino_in(a, vcs, row, blk_cs, ch, tiles);
+                    cur->wino_in(b, vcs, row, blk_cs, ch, tiles);
+                    if (memcmp(a, b, (size_t)CH * vcs * sizeof(float)))
+                        checkasm_fail("%d channels, %d tiles%s", ch, tiles, big ? ", large values" : "");
+                }
+        }
+        checkasm_bench(c->wino_in(a, vcs, row, blk_cs, CH, 64), cur->wino_in(b, vcs, row, blk_cs, CH, 64));
+        free(row);
+        free(a);
+        free(b);
+        checkasm_report();
+    }
+    if (checkasm_func(c->wino_out, lower->wino_out, cur->wino_out, "wino_out")) {
+        enum { T = 70, CH = 33 };
+        const ptrdiff_t mcs = T + 3, pcs = CH * mcs, out_cs = 4 * T + 7;
+        float *m = malloc((size_t)8 * pcs * sizeof(float)), bias[CH];
+        float *a = malloc((size_t)CH * out_cs * sizeof(float)), *b = malloc((size_t)CH * out_cs * sizeof(float));
+        for (int i = 0; i < CH; i++)
+            bias[i] = checkasm_rand_float(-0.5f, 0.5f);
+        for (int big = 0; big < 2; big++) {
+            for (ptrdiff_t i = 0; i < 8 * pcs; i++)
+                m[i] = checkasm_rand_float(-1.f, 1.f) * (big && i % 7 == 0 ? 1e30f : 1.f);
+            for (int relu = 0; relu < 2; relu++)
+                for (int tiles = 1; tiles <= T; tiles += 1 + tiles / 4) {
+                    memset(a, 0x55, (size_t)CH * out_cs * sizeof(float));
+                    memset(b, 0x55, (size_t)CH * out_cs * sizeof(float));
+                    c->wino_out(a, out_cs, m, pcs, mcs, bias, CH, tiles, relu);
+                    cur->wino_out(b, out_cs, m, pcs, mcs, bias, CH, tiles, relu);
+                    if (memcmp(a, b, (size_t)CH * out_cs * sizeof(float)))
+                        checkasm_fail("%d tiles, relu %d%s", tiles, relu, big ? ", large values" : "");
+                }
+        }
+        checkasm_bench(c->wino_out(a, out_cs, m, pcs, mcs, bias, 32, 64, 1),
+                       cur->wino_out(b, out_cs, m, pcs, mcs, bias, 32, 64, 1));
+        free(m);
+        free(a);
+        free(b);
+        checkasm_report();
+    }
+}
+
 void checkasm_check_conv(void)
 {
     FsrConvDSP c, lower, cur;
@@ -413,4 +474,5 @@ void checkasm_check_conv(void)
     check_conv_parts(&c, &lower, &cur);
     check_prelu_row(&c, &lower, &cur);
     check_phases_to_u8(&c, &lower, &cur);
+    check_wino(&c, &lower, &cur);
 }

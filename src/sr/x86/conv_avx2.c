@@ -3,11 +3,13 @@
  * by fsr_conv_dsp_init on CPUs with FSR_CPU_AVX2_FMA. */
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conv.h"
 #include "conv_x86.h"
+#include "wino.h"
 
 /* Blocks of CB output channels x NX vectors of 8 pixels starting at column
  * x.  Written with one named variable per accumulator (not arrays): GCC
@@ -842,8 +844,89 @@ __attribute__((target("avx2,fma"))) static void prelu_row_avx2(float *row, ptrdi
     }
 }
 
+/* ---- Winograd F(4,5) transforms (wino.h): 8 channels a vector in, 8
+ * tiles a vector out; the same operations as the C kernels ---- */
+
+#define V_ADD _mm256_add_ps
+#define V_SUB _mm256_sub_ps
+#define V_MUL _mm256_mul_ps
+#define V_FMA _mm256_fmadd_ps
+#define V_K _mm256_set1_ps
+
+__attribute__((target("avx2,fma"))) static void
+wino_in_avx2(float *v, ptrdiff_t vcs, const float *row, ptrdiff_t blk_cs, int channels, int tiles)
+{
+    for (int ib = 0; ib < channels / 8; ib++) {
+        const float *s = row + ib * blk_cs;
+        float *o = v + ib * 8 * vcs;
+        for (int t = 0; t < tiles; t++) {
+            __m256 d[8], r[8];
+            for (int l = 0; l < 8; l++)
+                d[l] = _mm256_loadu_ps(s + (4 * t + l) * 8);
+            FSR_WINO_IN(__m256, V_ADD, V_SUB, V_MUL, V_FMA, V_K, d, r);
+            for (int k = 0; k < 8; k++)
+                _mm256_storeu_ps(o + k * vcs + t * 8, r[k]);
+        }
+    }
+}
+
+static inline float s_add(float a, float b)
+{
+    return a + b;
+}
+static inline float s_sub(float a, float b)
+{
+    return a - b;
+}
+static inline float s_k(float v)
+{
+    return v;
+}
+
+__attribute__((target("avx2,fma"))) static void
+wino_out_avx2(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t pcs, ptrdiff_t mcs, const float *b,
+              int channels, int tiles, int relu)
+{
+    const __m256 zero = _mm256_setzero_ps();
+    for (int co = 0; co < channels; co++) {
+        const float *mc = m + co * mcs;
+        float *d = out + co * out_cs;
+        const __m256 bv = _mm256_set1_ps(b[co]);
+        int t = 0;
+        for (; t + 8 <= tiles; t += 8) {
+            __m256 p[8], y[4];
+            for (int k = 0; k < 8; k++)
+                p[k] = _mm256_loadu_ps(mc + k * pcs + t);
+            FSR_WINO_OUT(__m256, V_ADD, V_SUB, V_FMA, V_K, p, bv, y);
+            if (relu)
+                for (int j = 0; j < 4; j++)
+                    y[j] = _mm256_max_ps(y[j], zero);
+            /* tiles t..t+7, outputs j of each, to columns 4t' + j */
+            const __m256 a = _mm256_unpacklo_ps(y[0], y[2]), bb = _mm256_unpacklo_ps(y[1], y[3]);
+            const __m256 c = _mm256_unpackhi_ps(y[0], y[2]), e = _mm256_unpackhi_ps(y[1], y[3]);
+            const __m256 t04 = _mm256_unpacklo_ps(a, bb), t15 = _mm256_unpackhi_ps(a, bb);
+            const __m256 t26 = _mm256_unpacklo_ps(c, e), t37 = _mm256_unpackhi_ps(c, e);
+            float *o = d + 4 * t;
+            _mm256_storeu_ps(o, _mm256_permute2f128_ps(t04, t15, 0x20));
+            _mm256_storeu_ps(o + 8, _mm256_permute2f128_ps(t26, t37, 0x20));
+            _mm256_storeu_ps(o + 16, _mm256_permute2f128_ps(t04, t15, 0x31));
+            _mm256_storeu_ps(o + 24, _mm256_permute2f128_ps(t26, t37, 0x31));
+        }
+        for (; t < tiles; t++) {
+            float p[8], y[4];
+            for (int k = 0; k < 8; k++)
+                p[k] = mc[k * pcs + t];
+            FSR_WINO_OUT(float, s_add, s_sub, fmaf, s_k, p, b[co], y);
+            for (int j = 0; j < 4; j++)
+                d[4 * t + j] = relu && !(y[j] > 0.f) ? 0.f : y[j];
+        }
+    }
+}
+
 void fsr_conv_dsp_init_avx2(FsrConvDSP *dsp)
 {
+    dsp->wino_in = wino_in_avx2;
+    dsp->wino_out = wino_out_avx2;
     dsp->prelu_row = prelu_row_avx2;
     dsp->phases_to_u8 = phases_to_u8_avx2;
     dsp->conv_row = fsr_conv_row_avx2;
