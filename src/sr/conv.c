@@ -323,14 +323,14 @@ static void wino_in_c(float *v, ptrdiff_t vcs, const float *row, ptrdiff_t blk_c
             }
 }
 
-static void wino_out_c(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t pcs, ptrdiff_t mcs, const float *b,
-                       int channels, int tiles, int relu)
+static void wino_out_c(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t pcs, const float *b, int tiles,
+                       int relu)
 {
-    for (int co = 0; co < channels; co++)
+    for (int co = 0; co < 32; co++)
         for (int t = 0; t < tiles; t++) {
             float p[8], y[4];
             for (int k = 0; k < 8; k++)
-                p[k] = m[k * pcs + co * mcs + t];
+                p[k] = m[k * pcs + t * 32 + co];
             FSR_WINO_OUT(float, wino_add, wino_sub, fmaf, wino_k, p, b[co], y);
             for (int j = 0; j < 4; j++)
                 out[co * out_cs + 4 * t + j] = relu && !(y[j] > 0.f) ? 0.f : y[j];
@@ -338,16 +338,18 @@ static void wino_out_c(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t p
 }
 
 void fsr_conv_wino_row(const FsrConvDSP *dsp, float *out, ptrdiff_t out_cs, const float *const *vrows, ptrdiff_t vcs,
-                       const FsrPackedConv *c, int tiles, float *m, ptrdiff_t mcs, float *acc)
+                       const FsrPackedConv *c, int tiles, float *m)
 {
-    const ptrdiff_t pcs = (ptrdiff_t)c->out_ch * mcs;
-    for (int k = 0; k < 8; k++) {
-        const float *rows[FSR_MODEL_MAX_KERNEL];
-        for (int ky = 0; ky < c->kh; ky++)
-            rows[ky] = vrows[ky] + k * vcs;
-        dsp->conv_row_c8(m + k * pcs, mcs, rows, 8 * vcs, &c->wsub[k], tiles, acc);
+    const ptrdiff_t pcs = (ptrdiff_t)tiles * 32;
+    for (int ob = 0; ob < c->out_ch / 32; ob++) {
+        for (int k = 0; k < 8; k++) {
+            const float *rows[FSR_MODEL_MAX_KERNEL];
+            for (int ky = 0; ky < c->kh; ky++)
+                rows[ky] = vrows[ky] + k * vcs;
+            dsp->conv_acc_c8(m + k * pcs, rows, 8 * vcs, &c->wsub[k], ob, tiles);
+        }
+        dsp->wino_out(out + ob * 32 * out_cs, out_cs, m, pcs, c->b + ob * 32, tiles, c->relu);
     }
-    dsp->wino_out(out, out_cs, m, pcs, mcs, c->b, c->out_ch, tiles, c->relu);
 }
 
 static void to_c8_c(float *c8, ptrdiff_t blk_cs, const float *planar, ptrdiff_t cs, int channels, int n)
@@ -440,26 +442,32 @@ static void conv_row_c(float *out, ptrdiff_t out_cs, const float *const *rows, p
     }
 }
 
+static void conv_acc_c8_c(float *acc, const float *const *rows, ptrdiff_t blk_cs, const FsrPackedConv *c, int ob,
+                          int width)
+{
+    const int kh = c->kh, kw = c->kw, nib = c->in_ch / 8;
+    for (int x = 0; x < width; x++)
+        for (int o = 0; o < 32; o++)
+            acc[x * 32 + o] = c->b[ob * 32 + o];
+    for (int ib = 0; ib < nib; ib++) {
+        const float *w = c->w + ((size_t)ob * nib + ib) * kh * kw * 8 * 32;
+        for (int x = 0; x < width; x++)
+            for (int ky = 0; ky < kh; ky++)
+                for (int kx = 0; kx < kw; kx++)
+                    for (int i = 0; i < 8; i++) {
+                        const float v = rows[ky][ib * blk_cs + (x + kx) * 8 + i];
+                        const float *wt = w + ((ky * kw + kx) * 8 + i) * 32;
+                        for (int o = 0; o < 32; o++)
+                            acc[x * 32 + o] = acc[x * 32 + o] + wt[o] * v;
+                    }
+    }
+}
+
 static void conv_row_c8_c(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t blk_cs,
                           const FsrPackedConv *c, int width, float *acc)
 {
-    const int kh = c->kh, kw = c->kw, nib = c->in_ch / 8;
     for (int ob = 0; ob < c->out_ch / 32; ob++) {
-        for (int x = 0; x < width; x++)
-            for (int o = 0; o < 32; o++)
-                acc[x * 32 + o] = c->b[ob * 32 + o];
-        for (int ib = 0; ib < nib; ib++) {
-            const float *w = c->w + ((size_t)ob * nib + ib) * kh * kw * 8 * 32;
-            for (int x = 0; x < width; x++)
-                for (int ky = 0; ky < kh; ky++)
-                    for (int kx = 0; kx < kw; kx++)
-                        for (int i = 0; i < 8; i++) {
-                            const float v = rows[ky][ib * blk_cs + (x + kx) * 8 + i];
-                            const float *wt = w + ((ky * kw + kx) * 8 + i) * 32;
-                            for (int o = 0; o < 32; o++)
-                                acc[x * 32 + o] = acc[x * 32 + o] + wt[o] * v;
-                        }
-        }
+        conv_acc_c8_c(acc, rows, blk_cs, c, ob, width);
         c8_store_c(out + ob * 32 * out_cs, out_cs, acc, width, c->relu);
     }
 }
@@ -582,6 +590,7 @@ void fsr_conv_dsp_init(FsrConvDSP *dsp, unsigned cpu_flags)
     dsp->phases_to_u8 = phases_to_u8_c;
     dsp->wino_in = wino_in_c;
     dsp->wino_out = wino_out_c;
+    dsp->conv_acc_c8 = conv_acc_c8_c;
 #if defined(__x86_64__)
     if (cpu_flags & FSR_CPU_AVX2_FMA)
         fsr_conv_dsp_init_avx2(dsp);

@@ -132,10 +132,17 @@ typedef void (*FsrConvToC8Fn)(float *c8, ptrdiff_t blk_cs, const float *planar, 
  * fsr_conv_wino_ok. */
 typedef void (*FsrConvWinoInFn)(float *v, ptrdiff_t vcs, const float *row, ptrdiff_t blk_cs, int channels,
                                 int tiles);
-/* FsrConvDSP.wino_out: out[co * out_cs + 4t + j] = act(b[co] + output j of
- * the transform of m[k * pcs + co * mcs + t], k = 0..7), t < tiles. */
-typedef void (*FsrConvWinoOutFn)(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t pcs, ptrdiff_t mcs,
-                                 const float *b, int channels, int tiles, int relu);
+/* FsrConvDSP.wino_out, for 32 output channels: out[co * out_cs + 4t + j] =
+ * act(b[co] + output j of the transform of m[k * pcs + t * 32 + co],
+ * k = 0..7), t < tiles (the products as FsrConvAccC8Fn leaves them). */
+typedef void (*FsrConvWinoOutFn)(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t pcs, const float *b,
+                                 int tiles, int relu);
+/* The sums of output block ob (32 channels) of a fsr_conv_pack_c8 layer
+ * with in_ch a multiple of 8, left in acc[x * 32 + co] (bias included, no
+ * activation, not stored planar): conv_row_c8 without its store, in the
+ * same order of additions. */
+typedef void (*FsrConvAccC8Fn)(float *acc, const float *const *rows, ptrdiff_t blk_cs, const FsrPackedConv *c,
+                               int ob, int width);
 
 typedef struct FsrConvDSP {
     FsrConvRowFn conv_row;
@@ -161,15 +168,16 @@ typedef struct FsrConvDSP {
      * they agree bit for bit. */
     FsrConvWinoInFn wino_in;
     FsrConvWinoOutFn wino_out;
+    FsrConvAccC8Fn conv_acc_c8;
 } FsrConvDSP;
 
 /* One output row of a fsr_conv_pack_wino layer, tiles * 4 columns, from
- * kh transformed rows (vrows[ky], as wino_in wrote them, vcs apart): the 8
- * convolutions into m (8 blocks of out_ch rows of mcs >= tiles floats,
- * pcs = out_ch * mcs apart), then the output transform into out (planar,
- * channel stride out_cs).  acc: tiles x 32 floats for conv_row_c8. */
+ * kh transformed rows (vrows[ky], as wino_in wrote them, vcs apart): per
+ * block of 32 output channels, the 8 convolutions into m (8 x tiles x 32
+ * floats, conv_acc_c8), then the output transform into out (planar,
+ * channel stride out_cs). */
 void fsr_conv_wino_row(const FsrConvDSP *dsp, float *out, ptrdiff_t out_cs, const float *const *vrows, ptrdiff_t vcs,
-                       const FsrPackedConv *c, int tiles, float *m, ptrdiff_t mcs, float *acc);
+                       const FsrPackedConv *c, int tiles, float *m);
 
 /* A network output (1.0 = white) as an 8-bit sample: times 255, clamped to
  * [0, 255] (NaN to 0), rounded half up. */

@@ -149,7 +149,6 @@ static int alloc_scratch(FsrSR *sr)
         }
     }
     size_t zero_size = 0, plane8 = 0, wm = 0;
-    sr->mstride = 0;
     for (int f = 0; f < sr->n_layers; f++) {
         /* The kernel reads a window of kh rows x a chunk of channels; if
          * those rows were a multiple of 4 kB apart they would all fall into
@@ -164,9 +163,7 @@ static int alloc_scratch(FsrSR *sr)
             sr->stride[f] = odd_lines(2 * g.cw[f]);
             const size_t row8 = (size_t)sr->layer[f].in_ch * sr->wstride[f];
             plane8 = row8 > plane8 ? row8 : plane8;
-            const ptrdiff_t ms = odd_lines(g.cw[f] / 4);
-            sr->mstride = ms > sr->mstride ? ms : sr->mstride;
-            const size_t n = (size_t)8 * sr->layer[f].out_ch * ms;
+            const size_t n = (size_t)8 * (g.cw[f] / 4) * 32;
             wm = n > wm ? n : wm;
         }
         sr->slot[f] = (size_t)sr->layer[f].in_ch * sr->stride[f] + 48;
@@ -522,8 +519,7 @@ static void run_layer_row(TileState *t, int m, int r, float *out, ptrdiff_t out_
     }
     const double t0 = t->sr->profile ? clock_thread() : 0;
     if (l->wino)
-        fsr_conv_wino_row(&t->sr->dsp, out, out_cs, rows, t->sr->stride[m], l, t->g.cw[m] / 4, t->s->wm,
-                          t->sr->mstride, t->s->acc);
+        fsr_conv_wino_row(&t->sr->dsp, out, out_cs, rows, t->sr->stride[m], l, t->g.cw[m] / 4, t->s->wm);
     else if (writes_c8(l))
         t->sr->dsp.conv_row_1_to_c8(out, out_cs, rows, t->sr->stride[m], l, t->g.cw[m]);
     else if (l->c8)

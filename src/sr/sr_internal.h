@@ -19,7 +19,7 @@ typedef struct Scratch {
     float *plane;                /* planar row of a feature kept interleaved (c8), before the copy */
     float *acc;                  /* accumulators of an interleaved layer: width x 32 */
     float *plane8;               /* interleaved row of a Winograd layer's input, before the transform */
-    float *wm;                   /* a Winograd layer's 8 products: 8 x out_ch x mstride */
+    float *wm;                   /* a Winograd layer's products for 32 channels: 8 x tiles x 32 */
     double seconds[SR_MAX_LAYERS];
 } Scratch;
 
@@ -35,7 +35,6 @@ struct FsrSR {
     ptrdiff_t stride[SR_MAX_LAYERS]; /* floats per channel row of feature f (a Winograd
                                       * layer's input: per 8 channels and point) */
     ptrdiff_t wstride[SR_MAX_LAYERS]; /* a Winograd layer's input before the transform */
-    ptrdiff_t mstride;               /* floats per channel row of a Winograd layer's products */
     int winograd;                    /* 1: 5-wide wide layers by Winograd (fsr_sr_open_engine) */
     size_t slot[SR_MAX_LAYERS];      /* floats per ring slot (one row, all channels) */
     int nslot[SR_MAX_LAYERS];        /* ring slots of feature f */

@@ -433,32 +433,61 @@ static void check_wino(const FsrConvDSP *c, const FsrConvDSP *lower, const FsrCo
         checkasm_report();
     }
     if (checkasm_func(c->wino_out, lower->wino_out, cur->wino_out, "wino_out")) {
-        enum { T = 70, CH = 33 };
-        const ptrdiff_t mcs = T + 3, pcs = CH * mcs, out_cs = 4 * T + 7;
-        float *m = malloc((size_t)8 * pcs * sizeof(float)), bias[CH];
-        float *a = malloc((size_t)CH * out_cs * sizeof(float)), *b = malloc((size_t)CH * out_cs * sizeof(float));
-        for (int i = 0; i < CH; i++)
+        enum { T = 70 };
+        const ptrdiff_t pcs = T * 32 + 8, out_cs = 4 * T + 7;
+        float *m = malloc((size_t)8 * pcs * sizeof(float)), bias[32];
+        float *a = malloc((size_t)32 * out_cs * sizeof(float)), *b = malloc((size_t)32 * out_cs * sizeof(float));
+        for (int i = 0; i < 32; i++)
             bias[i] = checkasm_rand_float(-0.5f, 0.5f);
         for (int big = 0; big < 2; big++) {
             for (ptrdiff_t i = 0; i < 8 * pcs; i++)
                 m[i] = checkasm_rand_float(-1.f, 1.f) * (big && i % 7 == 0 ? 1e30f : 1.f);
             for (int relu = 0; relu < 2; relu++)
                 for (int tiles = 1; tiles <= T; tiles += 1 + tiles / 4) {
-                    memset(a, 0x55, (size_t)CH * out_cs * sizeof(float));
-                    memset(b, 0x55, (size_t)CH * out_cs * sizeof(float));
-                    c->wino_out(a, out_cs, m, pcs, mcs, bias, CH, tiles, relu);
-                    cur->wino_out(b, out_cs, m, pcs, mcs, bias, CH, tiles, relu);
-                    if (memcmp(a, b, (size_t)CH * out_cs * sizeof(float)))
+                    memset(a, 0x55, (size_t)32 * out_cs * sizeof(float));
+                    memset(b, 0x55, (size_t)32 * out_cs * sizeof(float));
+                    c->wino_out(a, out_cs, m, pcs, bias, tiles, relu);
+                    cur->wino_out(b, out_cs, m, pcs, bias, tiles, relu);
+                    if (memcmp(a, b, (size_t)32 * out_cs * sizeof(float)))
                         checkasm_fail("%d tiles, relu %d%s", tiles, relu, big ? ", large values" : "");
                 }
         }
-        checkasm_bench(c->wino_out(a, out_cs, m, pcs, mcs, bias, 32, 64, 1),
-                       cur->wino_out(b, out_cs, m, pcs, mcs, bias, 32, 64, 1));
+        checkasm_bench(c->wino_out(a, out_cs, m, pcs, bias, 64, 1), cur->wino_out(b, out_cs, m, pcs, bias, 64, 1));
         free(m);
         free(a);
         free(b);
         checkasm_report();
     }
+}
+
+/* conv_acc_c8: the sums of one output block, within 1e-4 of C (and the bits
+ * of the level below), for kh x 1 layers as the Winograd layers run them
+ * and for wider kernels; widths across the block kernels' tails. */
+static void check_conv_acc_c8(const FsrConvDSP *c, const FsrConvDSP *lower, const FsrConvDSP *cur)
+{
+    if (!checkasm_func(c->conv_acc_c8, lower->conv_acc_c8, cur->conv_acc_c8, "conv_acc_c8"))
+        return;
+    static const int shapes[][4] = { { 64, 32, 5, 1 }, { 8, 64, 3, 1 }, { 16, 64, 3, 3 } };
+    int benched = 0;
+    for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
+        for (int width = 1; width <= 100; width += 1 + width / 3) {
+            Case k;
+            case_open(&k, c, shapes[s][0], shapes[s][1], shapes[s][2], shapes[s][3], width, 0, fsr_conv_pack_c8,
+                      (size_t)width * 32);
+            const int ob = k.l.out_ch / 32 - 1;
+            c->conv_acc_c8(k.a, k.r.row8, k.r.blk_cs, &k.p, ob, width);
+            cur->conv_acc_c8(k.b, k.r.row8, k.r.blk_cs, &k.p, ob, width);
+            if (!close(k.a, k.b, 1, 0, width * 32))
+                checkasm_fail("%dx%d %dx%d block %d width %d", k.l.in_ch, k.l.out_ch, k.l.kh, k.l.kw, ob, width);
+            SAME_AS_LOWER(conv_acc_c8, k.a, k.b, (size_t)width * 32,
+                          lower->conv_acc_c8(k.a, k.r.row8, k.r.blk_cs, &k.p, ob, width), "%dx%d %dx%d width %d",
+                          k.l.in_ch, k.l.out_ch, k.l.kh, k.l.kw, width);
+            if (s == 0 && !benched && width >= 64 && (benched = 1))
+                checkasm_bench(c->conv_acc_c8(k.a, k.r.row8, k.r.blk_cs, &k.p, ob, width),
+                               cur->conv_acc_c8(k.b, k.r.row8, k.r.blk_cs, &k.p, ob, width));
+            case_close(&k);
+        }
+    checkasm_report();
 }
 
 void checkasm_check_conv(void)
@@ -475,4 +504,5 @@ void checkasm_check_conv(void)
     check_prelu_row(&c, &lower, &cur);
     check_phases_to_u8(&c, &lower, &cur);
     check_wino(&c, &lower, &cur);
+    check_conv_acc_c8(&c, &lower, &cur);
 }

@@ -590,25 +590,31 @@ DEF_C8(2)
 DEF_C8(1)
 
 __attribute__((target("avx2,fma"))) static void
+conv_acc_c8_avx2(float *acc, const float *const *rows, ptrdiff_t blk_cs, const FsrPackedConv *c, int ob, int width)
+{
+    const int kh = c->kh, kw = c->kw, nib = c->in_ch / 8;
+    /* Input-channel blocks outside: their weights (kh*kw*8*32 floats) stay
+     * in L1 while the block sweeps the row.  The first starts from the
+     * bias. */
+    for (int ib = 0; ib < nib; ib++) {
+        const float *w = c->w + ((size_t)ob * nib + ib) * kh * kw * 8 * 32;
+        const float *bias = ib ? NULL : c->b + ob * 32;
+        int x = 0;
+        for (; x + 3 <= width; x += 3)
+            c8_block_3(acc + x * 32, rows, ib * blk_cs + x * 8, w, kh, kw, bias);
+        if (width - x == 2)
+            c8_block_2(acc + x * 32, rows, ib * blk_cs + x * 8, w, kh, kw, bias);
+        else if (width - x == 1)
+            c8_block_1(acc + x * 32, rows, ib * blk_cs + x * 8, w, kh, kw, bias);
+    }
+}
+
+__attribute__((target("avx2,fma"))) static void
 conv_row_c8_avx2(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t blk_cs,
                  const FsrPackedConv *c, int width, float *acc)
 {
-    const int kh = c->kh, kw = c->kw, nib = c->in_ch / 8;
     for (int ob = 0; ob < c->out_ch / 32; ob++) {
-        /* Input-channel blocks outside: their weights (kh*kw*8*32 floats)
-         * stay in L1 while the block sweeps the row.  The first starts from
-         * the bias. */
-        for (int ib = 0; ib < nib; ib++) {
-            const float *w = c->w + ((size_t)ob * nib + ib) * kh * kw * 8 * 32;
-            const float *bias = ib ? NULL : c->b + ob * 32;
-            int x = 0;
-            for (; x + 3 <= width; x += 3)
-                c8_block_3(acc + x * 32, rows, ib * blk_cs + x * 8, w, kh, kw, bias);
-            if (width - x == 2)
-                c8_block_2(acc + x * 32, rows, ib * blk_cs + x * 8, w, kh, kw, bias);
-            else if (width - x == 1)
-                c8_block_1(acc + x * 32, rows, ib * blk_cs + x * 8, w, kh, kw, bias);
-        }
+        conv_acc_c8_avx2(acc, rows, blk_cs, c, ob, width);
         fsr_conv_c8_store_avx2(out + ob * 32 * out_cs, out_cs, acc, width, c->relu);
     }
 }
@@ -883,43 +889,46 @@ static inline float s_k(float v)
     return v;
 }
 
+/* 2 tiles (8 columns) x 8 channels a step: each column's 8 channels are
+ * one vector, transposed to 8 planar rows as fsr_conv_c8_store_avx2 does. */
 __attribute__((target("avx2,fma"))) static void
-wino_out_avx2(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t pcs, ptrdiff_t mcs, const float *b,
-              int channels, int tiles, int relu)
+wino_out_avx2(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t pcs, const float *b, int tiles, int relu)
 {
     const __m256 zero = _mm256_setzero_ps();
-    for (int co = 0; co < channels; co++) {
-        const float *mc = m + co * mcs;
-        float *d = out + co * out_cs;
-        const __m256 bv = _mm256_set1_ps(b[co]);
+    for (int og = 0; og < 4; og++) {
+        const __m256 bv = _mm256_loadu_ps(b + og * 8);
+        float *d = out + og * 8 * out_cs;
         int t = 0;
-        for (; t + 8 <= tiles; t += 8) {
-            __m256 p[8], y[4];
+        for (; t + 2 <= tiles; t += 2) {
+            __m256 p[8], y0[4], y1[4];
             for (int k = 0; k < 8; k++)
-                p[k] = _mm256_loadu_ps(mc + k * pcs + t);
-            FSR_WINO_OUT(__m256, V_ADD, V_SUB, V_FMA, V_K, p, bv, y);
-            if (relu)
-                for (int j = 0; j < 4; j++)
-                    y[j] = _mm256_max_ps(y[j], zero);
-            /* tiles t..t+7, outputs j of each, to columns 4t' + j */
-            const __m256 a = _mm256_unpacklo_ps(y[0], y[2]), bb = _mm256_unpacklo_ps(y[1], y[3]);
-            const __m256 c = _mm256_unpackhi_ps(y[0], y[2]), e = _mm256_unpackhi_ps(y[1], y[3]);
-            const __m256 t04 = _mm256_unpacklo_ps(a, bb), t15 = _mm256_unpackhi_ps(a, bb);
-            const __m256 t26 = _mm256_unpacklo_ps(c, e), t37 = _mm256_unpackhi_ps(c, e);
+                p[k] = _mm256_loadu_ps(m + k * pcs + t * 32 + og * 8);
+            FSR_WINO_OUT(__m256, V_ADD, V_SUB, V_FMA, V_K, p, bv, y0);
+            for (int k = 0; k < 8; k++)
+                p[k] = _mm256_loadu_ps(m + k * pcs + (t + 1) * 32 + og * 8);
+            FSR_WINO_OUT(__m256, V_ADD, V_SUB, V_FMA, V_K, p, bv, y1);
+            __m256 r0 = y0[0], r1 = y0[1], r2 = y0[2], r3 = y0[3], r4 = y1[0], r5 = y1[1], r6 = y1[2], r7 = y1[3];
+            TRANSPOSE8(r0, r1, r2, r3, r4, r5, r6, r7);
+            if (relu) {
+                r0 = _mm256_max_ps(r0, zero), r1 = _mm256_max_ps(r1, zero), r2 = _mm256_max_ps(r2, zero);
+                r3 = _mm256_max_ps(r3, zero), r4 = _mm256_max_ps(r4, zero), r5 = _mm256_max_ps(r5, zero);
+                r6 = _mm256_max_ps(r6, zero), r7 = _mm256_max_ps(r7, zero);
+            }
             float *o = d + 4 * t;
-            _mm256_storeu_ps(o, _mm256_permute2f128_ps(t04, t15, 0x20));
-            _mm256_storeu_ps(o + 8, _mm256_permute2f128_ps(t26, t37, 0x20));
-            _mm256_storeu_ps(o + 16, _mm256_permute2f128_ps(t04, t15, 0x31));
-            _mm256_storeu_ps(o + 24, _mm256_permute2f128_ps(t26, t37, 0x31));
+            _mm256_storeu_ps(o, r0), _mm256_storeu_ps(o + out_cs, r1);
+            _mm256_storeu_ps(o + 2 * out_cs, r2), _mm256_storeu_ps(o + 3 * out_cs, r3);
+            _mm256_storeu_ps(o + 4 * out_cs, r4), _mm256_storeu_ps(o + 5 * out_cs, r5);
+            _mm256_storeu_ps(o + 6 * out_cs, r6), _mm256_storeu_ps(o + 7 * out_cs, r7);
         }
-        for (; t < tiles; t++) {
-            float p[8], y[4];
-            for (int k = 0; k < 8; k++)
-                p[k] = mc[k * pcs + t];
-            FSR_WINO_OUT(float, s_add, s_sub, fmaf, s_k, p, b[co], y);
-            for (int j = 0; j < 4; j++)
-                d[4 * t + j] = relu && !(y[j] > 0.f) ? 0.f : y[j];
-        }
+        for (; t < tiles; t++)
+            for (int co = og * 8; co < og * 8 + 8; co++) {
+                float q[8], y[4];
+                for (int k = 0; k < 8; k++)
+                    q[k] = m[k * pcs + t * 32 + co];
+                FSR_WINO_OUT(float, s_add, s_sub, fmaf, s_k, q, b[co], y);
+                for (int j = 0; j < 4; j++)
+                    out[co * out_cs + 4 * t + j] = relu && !(y[j] > 0.f) ? 0.f : y[j];
+            }
     }
 }
 
@@ -927,6 +936,7 @@ void fsr_conv_dsp_init_avx2(FsrConvDSP *dsp)
 {
     dsp->wino_in = wino_in_avx2;
     dsp->wino_out = wino_out_avx2;
+    dsp->conv_acc_c8 = conv_acc_c8_avx2;
     dsp->prelu_row = prelu_row_avx2;
     dsp->phases_to_u8 = phases_to_u8_avx2;
     dsp->conv_row = fsr_conv_row_avx2;

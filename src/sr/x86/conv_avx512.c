@@ -54,7 +54,7 @@
 #define DEF_C8(NX_)                                                                           \
 AVX512 __attribute__((noinline)) static void                                                 \
 c8_block_##NX_(float *acc, const float *const *rows, ptrdiff_t off, const float *w, int kh, int kw, \
-               const float *bias)                                                             \
+               const float *bias, int nib, ptrdiff_t blk_cs)                                  \
 {                                                                                             \
     enum { NX = NX_ };                                                                        \
     R12(C8_DECL)                                                                              \
@@ -65,16 +65,17 @@ c8_block_##NX_(float *acc, const float *const *rows, ptrdiff_t off, const float 
         R12(C8_LOAD)                                                                          \
     }                                                                                         \
     const float *wp = w;                                                                      \
-    for (int ky = 0; ky < kh; ky++) {                                                         \
-        const float *p = rows[ky] + off;                                                      \
-        for (int kx = 0; kx < kw; kx++, p += 8) {                                             \
-            _Pragma("GCC unroll 1")                                                           \
-            for (int i = 0; i < 8; i++, wp += 32) {                                           \
-                const __m512 w0 = _mm512_load_ps(wp), w1 = _mm512_load_ps(wp + 16);           \
-                R12(C8_FMA)                                                                   \
+    for (int ib = 0; ib < nib; ib++)                                                          \
+        for (int ky = 0; ky < kh; ky++) {                                                     \
+            const float *p = rows[ky] + off + ib * blk_cs;                                    \
+            for (int kx = 0; kx < kw; kx++, p += 8) {                                         \
+                _Pragma("GCC unroll 1")                                                       \
+                for (int i = 0; i < 8; i++, wp += 32) {                                       \
+                    const __m512 w0 = _mm512_load_ps(wp), w1 = _mm512_load_ps(wp + 16);       \
+                    R12(C8_FMA)                                                               \
+                }                                                                             \
             }                                                                                 \
         }                                                                                     \
-    }                                                                                         \
     R12(C8_STORE)                                                                             \
 }
 
@@ -84,7 +85,8 @@ DEF_C8(4)
 DEF_C8(2)
 DEF_C8(1)
 
-typedef void (*C8Fn)(float *, const float *const *, ptrdiff_t, const float *, int, int, const float *);
+typedef void (*C8Fn)(float *, const float *const *, ptrdiff_t, const float *, int, int, const float *, int,
+                     ptrdiff_t);
 
 static void conv_row_c8_avx512(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t blk_cs,
                                const FsrPackedConv *c, int width, float *acc)
@@ -98,18 +100,50 @@ static void conv_row_c8_avx512(float *out, ptrdiff_t out_cs, const float *const 
             const float *bias = ib ? NULL : c->b + ob * 32;
             int x = 0;
             for (; x + 12 <= width; x += 12)
-                c8_block_12(acc + x * 32, rows, ib * blk_cs + x * 8, w, kh, kw, bias);
+                c8_block_12(acc + x * 32, rows, ib * blk_cs + x * 8, w, kh, kw, bias, 1, 0);
             static const struct {
                 int n;
                 C8Fn fn;
             } tails[] = { { 8, c8_block_8 }, { 4, c8_block_4 }, { 2, c8_block_2 }, { 1, c8_block_1 } };
             for (int t = 0; t < 4; t++)
                 if (width - x >= tails[t].n) {
-                    tails[t].fn(acc + x * 32, rows, ib * blk_cs + x * 8, w, kh, kw, bias);
+                    tails[t].fn(acc + x * 32, rows, ib * blk_cs + x * 8, w, kh, kw, bias, 1, 0);
                     x += tails[t].n;
                 }
         }
         fsr_conv_c8_store_avx2(out + ob * 32 * out_cs, out_cs, acc, width, c->relu);
+    }
+}
+
+/* The same sums with 4 input blocks (32 channels) inside the block kernel:
+ * the accumulators stay in registers across them.  For the Winograd
+ * layers' kh x 1 convolutions (fsr_conv_wino_row), where one input block
+ * is only kh x 8 taps and loading and storing 24 accumulators for each
+ * would cost about a tenth of the FMAs.  4 blocks' weights (20 kB for
+ * SRCNN's layer 2) and inputs stay in L1 where all 8 (40 kB) did not:
+ * checkasm --bench, 64 -> 32 5 x 1, 66 columns, two runs each: 8.4 / 8.8
+ * us against 9.3 / 9.5 for all 8 blocks, 8.6 / 8.8 for 2, 9.9 / 9.6 for
+ * 1 (the c8 kernel's own order). */
+static void conv_acc_c8_avx512(float *acc, const float *const *rows, ptrdiff_t blk_cs, const FsrPackedConv *c, int ob,
+                               int width)
+{
+    enum { IBC = 4 }; /* input blocks per pass */
+    const int kh = c->kh, kw = c->kw, nib = c->in_ch / 8;
+    static const struct {
+        int n;
+        C8Fn fn;
+    } tails[] = { { 8, c8_block_8 }, { 4, c8_block_4 }, { 2, c8_block_2 }, { 1, c8_block_1 } };
+    for (int i0 = 0; i0 < nib; i0 += IBC) {
+        const int n = nib - i0 < IBC ? nib - i0 : IBC;
+        const float *w = c->w + ((size_t)ob * nib + i0) * kh * kw * 8 * 32, *bias = i0 ? NULL : c->b + ob * 32;
+        int x = 0;
+        for (; x + 12 <= width; x += 12)
+            c8_block_12(acc + x * 32, rows, x * 8 + i0 * blk_cs, w, kh, kw, bias, n, blk_cs);
+        for (int t = 0; t < 4; t++)
+            if (width - x >= tails[t].n) {
+                tails[t].fn(acc + x * 32, rows, x * 8 + i0 * blk_cs, w, kh, kw, bias, n, blk_cs);
+                x += tails[t].n;
+            }
     }
 }
 
@@ -489,6 +523,7 @@ void fsr_conv_dsp_init_avx512(FsrConvDSP *dsp)
 {
     dsp->conv_row = conv_row_avx512;
     dsp->conv_row_c8 = conv_row_c8_avx512;
+    dsp->conv_acc_c8 = conv_acc_c8_avx512;
     dsp->conv_parts = conv_parts_avx512;
     dsp->prelu_row = prelu_row_avx512;
 }
