@@ -334,10 +334,15 @@ int fsr_sr_open_engine(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu
             ret = fsr_conv_pack_parts(&sr->layer[i], l, 0);
         else if (wino[i])
             ret = fsr_conv_pack_wino(&sr->layer[i], l, relu);
-        else if (c8[i] || (i + 1 < m->n_layers && c8[i + 1] && l->in_ch == 1 && fsr_conv_c8_ok(l)))
+        else if (c8[i] || (i + 1 < m->n_layers && c8[i + 1] && !wino[i + 1] && l->in_ch == 1 && fsr_conv_c8_ok(l)))
             /* An interleaved layer, or a single-channel one before it that
              * writes its input straight in that order (no planar row, no
-             * copy). */
+             * copy).  Not before a Winograd layer: there the planar kernel
+             * and a copy (to_c8, before the transform) ran SRCNN's 1 -> 64
+             * 9x9 layer 1 in 62-66 ms per 1080p frame against 110-118 at
+             * the AVX-512 level (2 threads, whole net 431 -> 371 ms,
+             * fastsr-bench --conv --no-dnnl, alternating), and the same
+             * within noise at the AVX2 level. */
             ret = fsr_conv_pack_c8(&sr->layer[i], l, relu);
         else
             ret = fsr_conv_pack(&sr->layer[i], l, relu);
