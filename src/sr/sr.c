@@ -252,7 +252,10 @@ void sr_set_margin(FsrSR *sr, const FsrModel *m)
 
 int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_flags)
 {
-    return fsr_sr_open_engine(psr, m, threads, cpu_flags, 0);
+    /* FASTSR_WINOGRAD=0 runs every layer by direct convolution, for
+     * comparisons (fastsr-bench --conv), as FASTSR_CPU caps the level */
+    const char *e = getenv("FASTSR_WINOGRAD");
+    return fsr_sr_open_engine(psr, m, threads, cpu_flags, e && !strcmp(e, "0") ? FSR_SR_DIRECT : 0);
 }
 
 int fsr_sr_open_engine(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_flags, unsigned opts)

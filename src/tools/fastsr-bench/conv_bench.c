@@ -691,6 +691,15 @@ int bench_conv(int argc, char **argv)
            o.w, o.h, o.reps);
     printf("# GFLOP/s count 2 FLOP per multiply-accumulate of the network\n");
     printf("# (useful work only: halo recomputation and padding count against the engine)\n");
+    {
+        const char *e = getenv("FASTSR_WINOGRAD");
+        if (e && !strcmp(e, "0"))
+            printf("# fp32 engine: every layer by direct convolution (FASTSR_WINOGRAD=0)\n");
+        else
+            printf("# fp32 engine: 5-wide layers with 8k inputs and 32k outputs (9-5-5's conv2) by Winograd\n"
+                   "#   F(4,5), 2.5x fewer multiplies: their GFLOP/s and %%peak count the network's MACs and can\n"
+                   "#   pass 100%% (FASTSR_WINOGRAD=0: direct)\n");
+    }
     printf("# ms/frame: wall time; cpu-ms: process CPU time / threads (excludes time other processes\n"
            "# held the cores of this shared machine); %%peak columns: against the FMA peak below\n");
     /* The engine's fp32 kernels are those of the widest level it runs
