@@ -192,17 +192,23 @@ int fsr_conv_c8_ok(const FsrConvLayer *l)
     return (l->in_ch % 8 == 0 || l->in_ch == 1) && l->out_ch % 32 == 0;
 }
 
-int fsr_conv_pack_c8(FsrPackedConv *p, const FsrConvLayer *l, int relu)
+/* A packing's shape fields from the layer, everything else cleared. */
+static void pack_shape(FsrPackedConv *p, const FsrConvLayer *l, int relu)
 {
     memset(p, 0, sizeof(*p));
-    if (!fsr_conv_c8_ok(l))
-        return fsr_error(FSR_ERR(EINVAL), "sr: interleaved kernel needs 1 or 8k input and 32k output channels, not %d/%d",
-                         l->in_ch, l->out_ch);
     p->in_ch = l->in_ch;
     p->out_ch = l->out_ch;
     p->kh = l->kh;
     p->kw = l->kw;
     p->relu = relu;
+}
+
+int fsr_conv_pack_c8(FsrPackedConv *p, const FsrConvLayer *l, int relu)
+{
+    pack_shape(p, l, relu);
+    if (!fsr_conv_c8_ok(l))
+        return fsr_error(FSR_ERR(EINVAL), "sr: interleaved kernel needs 1 or 8k input and 32k output channels, not %d/%d",
+                         l->in_ch, l->out_ch);
     p->cb = 32;
     p->n_blocks = l->out_ch / 32;
     p->ci_chunk = 8;
@@ -237,14 +243,9 @@ int fsr_conv_wino_ok(const FsrConvLayer *l)
 
 int fsr_conv_pack_wino(FsrPackedConv *p, const FsrConvLayer *l, int relu)
 {
-    memset(p, 0, sizeof(*p));
+    pack_shape(p, l, relu);
     if (!fsr_conv_wino_ok(l))
         return fsr_error(FSR_ERR(EINVAL), "sr: Winograd kernel needs 5-wide kernels, 8k input and 32k output channels");
-    p->in_ch = l->in_ch;
-    p->out_ch = l->out_ch;
-    p->kh = l->kh;
-    p->kw = l->kw;
-    p->relu = relu;
     p->wino = 1;
     const size_t n = (size_t)l->out_ch * l->in_ch * l->kh;
     p->b = aligned_alloc(64, ((size_t)l->out_ch * sizeof(float) + 63) & ~(size_t)63);
@@ -294,19 +295,6 @@ end:
     return ret;
 }
 
-static float wino_add(float a, float b)
-{
-    return a + b;
-}
-static float wino_sub(float a, float b)
-{
-    return a - b;
-}
-static float wino_k(float v)
-{
-    return v;
-}
-
 static void wino_in_c(float *v, ptrdiff_t vcs, const float *row, ptrdiff_t blk_cs, int channels, int tiles)
 {
     for (int ib = 0; ib < channels / 8; ib++)
@@ -316,7 +304,7 @@ static void wino_in_c(float *v, ptrdiff_t vcs, const float *row, ptrdiff_t blk_c
                 for (int l = 0; l < 8; l++)
                     d[l] = row[ib * blk_cs + (4 * t + l) * 8 + i];
 #define MUL_(a, b) ((a) * (b))
-                FSR_WINO_IN(float, wino_add, wino_sub, MUL_, fmaf, wino_k, d, o);
+                FSR_WINO_IN(float, fsr_wino_add, fsr_wino_sub, MUL_, fmaf, fsr_wino_k, d, o);
 #undef MUL_
                 for (int k = 0; k < 8; k++)
                     v[(ib * 8 + k) * vcs + t * 8 + i] = o[k];
@@ -327,14 +315,8 @@ static void wino_out_c(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t p
                        int relu)
 {
     for (int co = 0; co < 32; co++)
-        for (int t = 0; t < tiles; t++) {
-            float p[8], y[4];
-            for (int k = 0; k < 8; k++)
-                p[k] = m[k * pcs + t * 32 + co];
-            FSR_WINO_OUT(float, wino_add, wino_sub, fmaf, wino_k, p, b[co], y);
-            for (int j = 0; j < 4; j++)
-                out[co * out_cs + 4 * t + j] = relu && !(y[j] > 0.f) ? 0.f : y[j];
-        }
+        for (int t = 0; t < tiles; t++)
+            fsr_wino_out_tile(out, out_cs, m, pcs, b, co, t, relu);
 }
 
 void fsr_conv_wino_row(const FsrConvDSP *dsp, float *out, ptrdiff_t out_cs, const float *const *vrows, ptrdiff_t vcs,

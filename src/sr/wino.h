@@ -27,6 +27,9 @@
 #ifndef FASTSR_SRC_WINO_H
 #define FASTSR_SRC_WINO_H
 
+#include <math.h>
+#include <stddef.h>
+
 #define FSR_WINO_IN(T, ADD, SUB, MUL, FMA, K, d, v)                                                  \
     do {                                                                                             \
         const T t1_ = FMA(K(-4.25f), d[4], ADD(d[2], d[6]));                                         \
@@ -56,6 +59,32 @@
         y[2] = ADD(FMA(K(0.25f), s56_, FMA(K(4.f), s34_, s12_)), b);                                 \
         y[3] = ADD(ADD(FMA(K(0.125f), d56_, FMA(K(8.f), d34_, d12_)), m[7]), b);                     \
     } while (0)
+
+static inline float fsr_wino_add(float a, float b)
+{
+    return a + b;
+}
+static inline float fsr_wino_sub(float a, float b)
+{
+    return a - b;
+}
+static inline float fsr_wino_k(float v)
+{
+    return v;
+}
+
+/* Output tile t of channel co (FsrConvDSP.wino_out's layout) one sample at
+ * a time: the C kernel, and the tiles a SIMD kernel leaves over. */
+static inline void fsr_wino_out_tile(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t pcs, const float *b,
+                                     int co, int t, int relu)
+{
+    float p[8], y[4];
+    for (int k = 0; k < 8; k++)
+        p[k] = m[k * pcs + t * 32 + co];
+    FSR_WINO_OUT(float, fsr_wino_add, fsr_wino_sub, fmaf, fsr_wino_k, p, b[co], y);
+    for (int j = 0; j < 4; j++)
+        out[co * out_cs + 4 * t + j] = relu && !(y[j] > 0.f) ? 0.f : y[j];
+}
 
 /* The points' rows of G (see above), for the weight transform. */
 #define FSR_WINO_POINTS { 0.0, 1.0, -1.0, 2.0, -2.0, 0.5, -0.5 }

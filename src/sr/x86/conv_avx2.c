@@ -876,19 +876,6 @@ wino_in_avx2(float *v, ptrdiff_t vcs, const float *row, ptrdiff_t blk_cs, int ch
     }
 }
 
-static inline float s_add(float a, float b)
-{
-    return a + b;
-}
-static inline float s_sub(float a, float b)
-{
-    return a - b;
-}
-static inline float s_k(float v)
-{
-    return v;
-}
-
 /* 2 tiles (8 columns) x 8 channels a step: each column's 8 channels are
  * one vector, transposed to 8 planar rows as fsr_conv_c8_store_avx2 does. */
 __attribute__((target("avx2,fma"))) static void
@@ -921,14 +908,8 @@ wino_out_avx2(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t pcs, const
             _mm256_storeu_ps(o + 6 * out_cs, r6), _mm256_storeu_ps(o + 7 * out_cs, r7);
         }
         for (; t < tiles; t++)
-            for (int co = og * 8; co < og * 8 + 8; co++) {
-                float q[8], y[4];
-                for (int k = 0; k < 8; k++)
-                    q[k] = m[k * pcs + t * 32 + co];
-                FSR_WINO_OUT(float, s_add, s_sub, fmaf, s_k, q, b[co], y);
-                for (int j = 0; j < 4; j++)
-                    out[co * out_cs + 4 * t + j] = relu && !(y[j] > 0.f) ? 0.f : y[j];
-            }
+            for (int co = og * 8; co < og * 8 + 8; co++)
+                fsr_wino_out_tile(out, out_cs, m, pcs, b, co, t, relu);
     }
 }
 

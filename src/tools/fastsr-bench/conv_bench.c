@@ -439,9 +439,14 @@ static int dnnl_net_open(DnnlNet *d, const Options *o, const FsrModel *m, int th
                     d_dims = { 1, l->out_ch, o->h, o->w };
         DNNL_CHECK(dnnl_memory_desc_init_by_tag(&w_md, 4, w_dims, dnnl_f32, dnnl_format_tag_any));
         DNNL_CHECK(dnnl_memory_desc_init_by_tag(&b_md, 1, b_dims, dnnl_f32, dnnl_x));
-        /* The last layer writes plain nchw, as an output plane would be. */
-        DNNL_CHECK(dnnl_memory_desc_init_by_tag(&d_md, 4, d_dims, dnnl_f32,
-                                                i + 1 < d->layers ? dnnl_format_tag_any : dnnl_nchw));
+        /* Every layer's output in the layout oneDNN prefers, the last too
+         * (the issue's protocol: dnnl_format_tag_any throughout).  Asked
+         * for plain nchw, SRCNN's 32 -> 1 last layer fell to gemm:jit at
+         * 1-2% of the peak (500-1000 ms per 1080p frame at 2 threads);
+         * with its own layout it runs brgconv (about 170 cpu-ms, the one
+         * output channel padded to a vector).  The copy of that layout to
+         * an output plane is not timed. */
+        DNNL_CHECK(dnnl_memory_desc_init_by_tag(&d_md, 4, d_dims, dnnl_f32, dnnl_format_tag_any));
         dnnl_convolution_desc_t cd;
         dnnl_dims_t strides = { 1, 1 }, pad = { l->kh / 2, l->kw / 2 };
         DNNL_CHECK(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct,
