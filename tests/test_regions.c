@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fastsr/bicubic.h"
 #include "fastsr/fast.h"
 #include "fastsr/model.h"
 #include "fastsr/pipeline.h"
@@ -71,7 +72,7 @@ typedef struct Out {
     FsrPicture hr, lr;
     int key, regions;
     double sr_share;
-    int64_t region_area;
+    int64_t region_area, bicubic_area;
 } Out;
 
 static void copy_pic(FsrPicture *dst, const FsrPicture *src)
@@ -84,13 +85,20 @@ static void copy_pic(FsrPicture *dst, const FsrPicture *src)
     }
 }
 
+static int run_clip_file(const char *clip, const char *policy, int threads, Out *o);
+
 static int run_clip(const char *policy, int threads, Out *o)
+{
+    return run_clip_file(tu_tmp("enter.mp4"), policy, threads, o);
+}
+
+static int run_clip_file(const char *clip, const char *policy, int threads, Out *o)
 {
     memset(o, 0, sizeof(*o) * FRAMES);
     FsrSR *sr = sharpen_sr(threads);
     FsrSideInfo *si = NULL;
     FsrDecoderSettings ds = { 0 };
-    assert_int_equal(fsr_sideinfo_open(&si, tu_tmp("enter.mp4"), &ds), 0);
+    assert_int_equal(fsr_sideinfo_open(&si, clip, &ds), 0);
     FsrFastSettings fs = { 0 };
     fsr_transfer_defaults(&fs.transfer);
     fs.transfer.scale = 2;
@@ -123,6 +131,7 @@ static int run_clip(const char *policy, int threads, Out *o)
             o[n].regions = ff.regions;
             o[n].sr_share = ff.sr_share;
             o[n].region_area = ff.region_area;
+            o[n].bicubic_area = ff.bicubic_area;
             n++;
         }
         assert_true(ret >= 0);
@@ -459,6 +468,94 @@ static void test_drift_follows_sr_gain(void **state)
     assert_true(work[1] > 2.5 * work[0]);
 }
 
+/* Where SR adds next to nothing, transferred frames are bicubic (no SR
+ * work): a clip whose left half is flat grey (the model's output there is
+ * its input) and whose right half is a panning texture; from frame 4 a
+ * textured square moves across the flat half.  Transferred frames make
+ * the flat cells away from the square bicubic of the decoded LR (every HR
+ * pixel equal to fsr_bicubic_plane's), and never a cell of the square
+ * (its HR differs from bicubic there) nor of the texture. */
+#define FLAT_W 80
+#define SQ_X(n) (8 + 3 * (n))
+#define SQ_Y 40
+#define SQ 16
+static void test_flat_cells_bicubic(void **state)
+{
+    (void)state;
+    assert_int_equal(tu_run(NULL, 0,
+                            FFMPEG "-f lavfi -i \"nullsrc=s=160x96:r=25,geq=lum='if(lt(X,%d),"
+                                   "if(gte(N,4)*between(X,8+3*N,%d+3*N)*between(Y,%d,%d),128+60*sin(X*Y/5.0),100),"
+                                   "128+50*sin((X+0.75*N)/5.3)*cos(Y/3.7))':cb=128:cr=128\" -frames:v %d "
+                                   "-c:v libx264 -crf 18 -bf 0 -g 100 %s",
+                            FLAT_W, 8 + SQ - 1, SQ_Y, SQ_Y + SQ - 1, FRAMES, tu_tmp("flat.mp4")),
+                     0);
+    static Out o[FRAMES];
+    assert_int_equal(run_clip_file(tu_tmp("flat.mp4"), "regions", 1, o), FRAMES);
+    const int W = o[0].hr.w, H = o[0].hr.h;
+    uint8_t *bic = malloc((size_t)W * H);
+    int64_t flat_cells_bicubic = 0, flat_cells = 0;
+    for (int k = 1; k < FRAMES; k++) {
+        assert_false(o[k].key);
+        assert_true(o[k].bicubic_area > 0);
+        /* at most the flat half */
+        assert_true(o[k].bicubic_area <= (int64_t)FLAT_W * o[k].lr.h);
+        assert_int_equal(fsr_bicubic_plane(bic, W, o[k].lr.data[0], o[k].lr.stride[0], o[k].lr.w, o[k].lr.h, 2), 0);
+        for (int cy = 0; cy < o[k].lr.h / CELL; cy++)
+            for (int cx = 0; cx < o[k].lr.w / CELL; cx++) {
+                int differ = 0;
+                for (int y = 2 * CELL * cy; y < 2 * CELL * (cy + 1); y++)
+                    for (int x = 2 * CELL * cx; x < 2 * CELL * (cx + 1); x++)
+                        differ += o[k].hr.data[0][y * o[k].hr.stride[0] + x] != bic[y * W + x];
+                const int x0 = cx * CELL, y0 = cy * CELL;
+                const int sq = k >= 4 && x0 + CELL > SQ_X(k) && x0 < SQ_X(k) + SQ && y0 + CELL > SQ_Y && y0 < SQ_Y + SQ;
+                /* the square's cells (texture: the model is not bicubic there) */
+                if (sq && !differ)
+                    fail_msg("frame %d: cell (%d, %d) of the square is bicubic", k, cx, cy);
+                if (x0 >= FLAT_W && !differ)
+                    fail_msg("frame %d: cell (%d, %d) of the texture is bicubic", k, cx, cy);
+                /* flat cells two cells or more from the square and the texture */
+                const int near = k >= 3 && x0 + 3 * CELL > SQ_X(k) && x0 < SQ_X(k) + SQ + 2 * CELL &&
+                                 y0 + 3 * CELL > SQ_Y && y0 < SQ_Y + SQ + 2 * CELL;
+                if (x0 + 3 * CELL <= FLAT_W && !near) {
+                    flat_cells++;
+                    flat_cells_bicubic += !differ;
+                }
+            }
+    }
+    print_message("flat cells bicubic in transferred frames: %lld of %lld; bicubic area frame 5: %lld LR pixels\n",
+                  (long long)flat_cells_bicubic, (long long)flat_cells, (long long)o[5].bicubic_area);
+    assert_int_equal(flat_cells_bicubic, flat_cells);
+    free_out(o);
+    /* Texture fading in where the picture was flat: the SR gain carried
+     * from the references stays that of the flat grey, and the transfer
+     * follows the fade with residuals; the LR detail of the frame itself
+     * keeps those cells off bicubic once the texture shows. */
+    assert_int_equal(tu_run(NULL, 0,
+                            FFMPEG "-f lavfi -i \"nullsrc=s=160x96:r=25,geq=lum='100+between(X,16,47)*between(Y,32,63)"
+                                   "*min(N,%d)*4*sin(X/1.7)*cos(Y/1.9)'\" -frames:v %d -c:v libx264 -crf 18 -bf 0 "
+                                   "-g 100 %s",
+                            FRAMES, FRAMES, tu_tmp("fade.mp4")),
+                     0);
+    assert_int_equal(run_clip_file(tu_tmp("fade.mp4"), "regions", 1, o), FRAMES);
+    int bicubic_late = 0;
+    for (int k = FRAMES / 2; k < FRAMES; k++) {
+        assert_int_equal(fsr_bicubic_plane(bic, W, o[k].lr.data[0], o[k].lr.stride[0], o[k].lr.w, o[k].lr.h, 2), 0);
+        for (int cy = 32 / CELL; cy < 64 / CELL; cy++)
+            for (int cx = 16 / CELL; cx < 48 / CELL; cx++) {
+                int differ = 0;
+                for (int y = 2 * CELL * cy; y < 2 * CELL * (cy + 1); y++)
+                    for (int x = 2 * CELL * cx; x < 2 * CELL * (cx + 1); x++)
+                        differ += o[k].hr.data[0][y * o[k].hr.stride[0] + x] != bic[y * W + x];
+                bicubic_late += !differ;
+            }
+    }
+    print_message("faded-in texture: %d of its cells bicubic in frames %d-%d\n", bicubic_late, FRAMES / 2,
+                  FRAMES - 1);
+    assert_int_equal(bicubic_late, 0);
+    free(bic);
+    free_out(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -468,6 +565,7 @@ int main(void)
         cmocka_unit_test(test_region_covers_new_object_only),
         cmocka_unit_test(test_threads_identical),
         cmocka_unit_test(test_work_adds_up),
+        cmocka_unit_test(test_flat_cells_bicubic),
     };
     return tu_result(cmocka_run_group_tests_name("regions", tests, make_clip, NULL));
 }

@@ -70,6 +70,9 @@ typedef struct FsrFastFrame {
     double estimated_loss_db;       /* the adaptive policy's estimate (0 for key frames) */
     double seconds;                 /* time spent on SR or transfer */
     FsrTransferStats stats;         /* transfer frames */
+    /* regions policy: LR luma pixels of the transferred frame made bicubic
+     * of the decoded picture, where SR adds next to nothing (no SR work) */
+    int64_t bicubic_area;
 } FsrFastFrame;
 
 typedef struct FsrFast FsrFast;

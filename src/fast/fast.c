@@ -60,6 +60,17 @@
  * transfer error costs as many dB (a zoom out of a smooth photo, gain
  * 0.02, lost 0.4 dB more with the factor down to 0.25). */
 #define REGION_GAIN_REF 10.0
+/* A transferred cell is bicubic of the decoded LR under the regions
+ * policy (no SR work) when the SR gain it carries is below
+ * REGION_GAIN_BICUBIC (mean squared SR - bicubic difference, 8-bit levels)
+ * and the LR holds little detail there now (cell_detail below
+ * REGION_DETAIL_BICUBIC, levels squared): SR adds next to nothing there,
+ * so bicubic is as good as SR, where a transfer can lose far more (a zoom
+ * out of a smooth photo: -1.6 dB against per-frame SR).  The detail test
+ * catches carried gains gone stale (new content moving in).  README
+ * "Bicubic where SR adds nothing". */
+#define REGION_GAIN_BICUBIC 0.1
+#define REGION_DETAIL_BICUBIC 0.5
 #define REGION_GAIN_MIN 1.0
 #define REGION_GAIN_MAX 4.0
 
@@ -123,6 +134,7 @@ struct FsrFast {
     float *cell_base;           /* the baseline it is compared with (RefPic.cell_base) */
     float *cell_sort;           /* scratch: the frame's excesses, for their median */
     float *cell_gain;           /* the SR gain of each cell's content (RefPic.cell_gain) */
+    uint8_t *cell_bic;          /* 1: bicubic in this transferred frame (REGION_GAIN_BICUBIC) */
     FsrRegionPlan plan;
     uint8_t *bic;
     size_t bic_size;
@@ -220,7 +232,8 @@ static void free_cells(FsrFast *f)
     free(f->cell_base);
     free(f->cell_sort);
     free(f->cell_gain);
-    f->cells = NULL;
+    free(f->cell_bic);
+    f->cells = f->cell_bic = NULL;
     f->cell_drift = f->cell_lrc = f->cell_base = f->cell_sort = f->cell_gain = NULL;
 }
 
@@ -499,7 +512,9 @@ static int ensure_cells(FsrFast *f, const FsrPicture *lr)
         f->cell_base = malloc(sizeof(float) * cw * ch);
         f->cell_sort = malloc(sizeof(float) * cw * ch);
         f->cell_gain = malloc(sizeof(float) * cw * ch);
-        if (!f->cells || !f->cell_drift || !f->cell_lrc || !f->cell_base || !f->cell_sort || !f->cell_gain)
+        f->cell_bic = malloc((size_t)cw * ch);
+        if (!f->cells || !f->cell_drift || !f->cell_lrc || !f->cell_base || !f->cell_sort || !f->cell_gain ||
+            !f->cell_bic)
             return fsr_error(FSR_ERR(ENOMEM), "out of memory");
         f->cw = cw;
         f->ch = ch;
@@ -522,6 +537,36 @@ static int ref_cell(const FsrFast *f, const FsrPicture *lr, const FsrBlock *b, i
     const int cx = rx < 0 ? 0 : rx >= lr->w ? f->cw - 1 : rx / REGION_CELL;
     const int cy = ry < 0 ? 0 : ry >= lr->h ? f->ch - 1 : ry / REGION_CELL;
     return cy * f->cw + cx;
+}
+
+/* Mean squared discrete Laplacian of the LR luma inside cell (cx, cy)
+ * (interior pixels of the picture), in 8-bit levels squared: how much
+ * detail the LR holds there. */
+static double cell_detail(const FsrPicture *lr, int cx, int cy)
+{
+    const int x0 = cx * REGION_CELL > 1 ? cx * REGION_CELL : 1, y0 = cy * REGION_CELL > 1 ? cy * REGION_CELL : 1;
+    const int x1 = (cx + 1) * REGION_CELL < lr->w - 1 ? (cx + 1) * REGION_CELL : lr->w - 1;
+    const int y1 = (cy + 1) * REGION_CELL < lr->h - 1 ? (cy + 1) * REGION_CELL : lr->h - 1;
+    const int high = fsr_picture_high(lr);
+    const double norm = high ? (double)(1 << (fsr_picture_depth(lr) - 8)) : 1.0;
+    double sum = 0;
+    int n = 0;
+    for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x1; x++) {
+            int c, l, r, u, d;
+            if (high) {
+                const uint16_t *p = (const uint16_t *)(lr->data[0] + (ptrdiff_t)y * lr->stride[0]) + x;
+                const ptrdiff_t st = lr->stride[0] / 2;
+                c = p[0], l = p[-1], r = p[1], u = p[-st], d = p[st];
+            } else {
+                const uint8_t *p = lr->data[0] + (ptrdiff_t)y * lr->stride[0] + x;
+                c = p[0], l = p[-1], r = p[1], u = p[-lr->stride[0]], d = p[lr->stride[0]];
+            }
+            const double v = (4 * c - l - r - u - d) / (4 * norm);
+            sum += v * v;
+            n++;
+        }
+    return n ? sum / n : 0;
 }
 
 /* The regions policy's plan for a transferred frame: each block the
@@ -618,8 +663,14 @@ static int plan_regions(FsrFast *f, const Pending *p)
                     f->cell_gain[c] = (float)(g / n);
             }
     }
-    for (int i = 0; i < cw * ch; i++)
+    for (int i = 0; i < cw * ch; i++) {
         f->cells[i] = (f->cells[i] & 1) || !(f->cells[i] & 2);
+        /* bicubic where SR adds next to nothing: a fresh start, as SR */
+        f->cell_bic[i] = !f->cells[i] && f->cell_gain[i] < REGION_GAIN_BICUBIC &&
+                         cell_detail(lr, i % cw, i / cw) < REGION_DETAIL_BICUBIC;
+        if (f->cell_bic[i])
+            f->cell_drift[i] = 0;
+    }
     return make_plan(f, lr);
 }
 
@@ -702,6 +753,35 @@ static int add_inconsistent_cells(FsrFast *f, const FsrPicture *hr, const FsrPic
             added = 1;
         }
     return added ? make_plan(f, lr) : 0;
+}
+
+/* The cells marked bicubic (f->cell_bic) that region SR did not write get
+ * the bicubic upscale of the decoded LR, and join f->cells so that back
+ * projection leaves them alone; *area: their LR pixels. */
+static int bicubic_cells(FsrFast *f, FsrPicture *hr, const FsrPicture *lr, int64_t *area)
+{
+    *area = 0;
+    const int s = f->scale, bps = fsr_picture_bps(lr), maxv = (1 << fsr_picture_depth(lr)) - 1;
+    for (int cy = 0; cy < f->ch; cy++)
+        for (int cx = 0; cx < f->cw; cx++) {
+            const int i = cy * f->cw + cx;
+            if (!f->cell_bic[i] || f->cells[i])
+                continue;
+            const int x = cx * REGION_CELL, y = cy * REGION_CELL;
+            const int w = lr->w - x < REGION_CELL ? lr->w - x : REGION_CELL;
+            const int h = lr->h - y < REGION_CELL ? lr->h - y : REGION_CELL;
+            uint8_t *dst = hr->data[0] + (ptrdiff_t)y * s * hr->stride[0] + (ptrdiff_t)x * s * bps;
+            int ret = fsr_picture_high(lr)
+                          ? fsr_bicubic_region16((uint16_t *)dst, hr->stride[0], (const uint16_t *)lr->data[0],
+                                                 lr->stride[0], lr->w, lr->h, s, x, y, w, h, maxv)
+                          : fsr_bicubic_region(dst, hr->stride[0], lr->data[0], lr->stride[0], lr->w, lr->h, s, x, y,
+                                               w, h);
+            if (ret < 0)
+                return ret;
+            f->cells[i] = 1;
+            *area += (int64_t)w * h;
+        }
+    return 0;
 }
 
 /* SR of the plan's rectangles, written over the transferred luma of hr.
@@ -876,8 +956,8 @@ static int process(FsrFast *f, int idx)
         if ((ret = add_inconsistent_cells(f, &r->hr, &p->lr, m->is_ref)) == 1) {
             key = 1; /* whole-frame SR after all */
             ret = fsr_sr_picture(f->sr, &r->hr, &p->lr);
-        } else if (ret >= 0) {
-            ret = run_regions(f, &r->hr, &p->lr);
+        } else if (ret >= 0 && (ret = run_regions(f, &r->hr, &p->lr)) >= 0) {
+            ret = bicubic_cells(f, &r->hr, &p->lr, &r->info.bicubic_area);
         }
     }
     if (ret >= 0 && bp && !key)
