@@ -77,6 +77,14 @@ static void tile_geometry(const FsrSR *sr, Geometry *g, int tx, int tw)
         g->off[m] = 0;
         need += 2 * rx;
         g->fw[m] = g->cw[m] + 2 * rx; /* what layer m reads */
+        /* A Winograd layer's spare outputs (past the needed ones, in its
+         * last tile) share their tile's transform with needed ones: in
+         * float, inputs they alone read still round into those, so every
+         * column its tiles read is computed, never a stale one (with a
+         * nested F(3,3) first layer, tried, stale columns made 40-wide
+         * strips differ from 256-wide ones in the last bits). */
+        if (sr->layer[m].wino && need < g->fw[m])
+            need = g->fw[m];
         if (m) {
             if (sr->layer[m - 1].wino) {
                 const int a = (g->ox[m] % 4 + 4) % 4;
