@@ -88,53 +88,19 @@ DEF_C8(1)
 typedef void (*C8Fn)(float *, const float *const *, ptrdiff_t, const float *, int, int, const float *, int,
                      ptrdiff_t);
 
-static void conv_row_c8_avx512(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t blk_cs,
-                               const FsrPackedConv *c, int width, float *acc)
+/* The sums of output block ob (bias, then input blocks of 8 channels in
+ * order) into acc ([x][32]), ibc input blocks inside each call of the
+ * block kernel: the accumulators stay in registers across them. */
+static void acc_blocks(float *acc, const float *const *rows, ptrdiff_t blk_cs, const FsrPackedConv *c, int ob,
+                       int width, int ibc)
 {
-    const int kh = c->kh, kw = c->kw, nib = c->in_ch / 8;
-    for (int ob = 0; ob < c->out_ch / 32; ob++) {
-        /* Input-channel blocks outside: their weights stay in L1 while the
-         * block sweeps the row; the first starts from the bias. */
-        for (int ib = 0; ib < nib; ib++) {
-            const float *w = c->w + ((size_t)ob * nib + ib) * kh * kw * 8 * 32;
-            const float *bias = ib ? NULL : c->b + ob * 32;
-            int x = 0;
-            for (; x + 12 <= width; x += 12)
-                c8_block_12(acc + x * 32, rows, ib * blk_cs + x * 8, w, kh, kw, bias, 1, 0);
-            static const struct {
-                int n;
-                C8Fn fn;
-            } tails[] = { { 8, c8_block_8 }, { 4, c8_block_4 }, { 2, c8_block_2 }, { 1, c8_block_1 } };
-            for (int t = 0; t < 4; t++)
-                if (width - x >= tails[t].n) {
-                    tails[t].fn(acc + x * 32, rows, ib * blk_cs + x * 8, w, kh, kw, bias, 1, 0);
-                    x += tails[t].n;
-                }
-        }
-        fsr_conv_c8_store_avx2(out + ob * 32 * out_cs, out_cs, acc, width, c->relu);
-    }
-}
-
-/* The same sums with 4 input blocks (32 channels) inside the block kernel:
- * the accumulators stay in registers across them.  For the Winograd
- * layers' kh x 1 convolutions (fsr_conv_wino_row), where one input block
- * is only kh x 8 taps and loading and storing 24 accumulators for each
- * would cost about a tenth of the FMAs.  4 blocks' weights (20 kB for
- * SRCNN's layer 2) and inputs stay in L1 where all 8 (40 kB) did not:
- * checkasm --bench, 64 -> 32 5 x 1, 66 columns, two runs each: 8.4 / 8.8
- * us against 9.3 / 9.5 for all 8 blocks, 8.6 / 8.8 for 2, 9.9 / 9.6 for
- * 1 (the c8 kernel's own order). */
-static void conv_acc_c8_avx512(float *acc, const float *const *rows, ptrdiff_t blk_cs, const FsrPackedConv *c, int ob,
-                               int width)
-{
-    enum { IBC = 4 }; /* input blocks per pass */
     const int kh = c->kh, kw = c->kw, nib = c->in_ch / 8;
     static const struct {
         int n;
         C8Fn fn;
     } tails[] = { { 8, c8_block_8 }, { 4, c8_block_4 }, { 2, c8_block_2 }, { 1, c8_block_1 } };
-    for (int i0 = 0; i0 < nib; i0 += IBC) {
-        const int n = nib - i0 < IBC ? nib - i0 : IBC;
+    for (int i0 = 0; i0 < nib; i0 += ibc) {
+        const int n = nib - i0 < ibc ? nib - i0 : ibc;
         const float *w = c->w + ((size_t)ob * nib + i0) * kh * kw * 8 * 32, *bias = i0 ? NULL : c->b + ob * 32;
         int x = 0;
         for (; x + 12 <= width; x += 12)
@@ -145,6 +111,31 @@ static void conv_acc_c8_avx512(float *acc, const float *const *rows, ptrdiff_t b
                 x += tails[t].n;
             }
     }
+}
+
+static void conv_row_c8_avx512(float *out, ptrdiff_t out_cs, const float *const *rows, ptrdiff_t blk_cs,
+                               const FsrPackedConv *c, int width, float *acc)
+{
+    for (int ob = 0; ob < c->out_ch / 32; ob++) {
+        /* One input block per pass: its weights stay in L1 while the block
+         * sweeps the row. */
+        acc_blocks(acc, rows, blk_cs, c, ob, width, 1);
+        fsr_conv_c8_store_avx2(out + ob * 32 * out_cs, out_cs, acc, width, c->relu);
+    }
+}
+
+/* The same sums with 4 input blocks (32 channels) per pass.  For the
+ * Winograd layers' kh x 1 convolutions (fsr_conv_wino_row), where one
+ * input block is only kh x 8 taps and loading and storing 24 accumulators
+ * for each would cost about a tenth of the FMAs.  4 blocks' weights (20 kB
+ * for SRCNN's layer 2) and inputs stay in L1 where all 8 (40 kB) did not:
+ * checkasm --bench, 64 -> 32 5 x 1, 66 columns, two runs each: 8.4 / 8.8
+ * us against 9.3 / 9.5 for all 8 blocks, 8.6 / 8.8 for 2, 9.9 / 9.6 for
+ * 1 (the c8 kernel's own order). */
+static void conv_acc_c8_avx512(float *acc, const float *const *rows, ptrdiff_t blk_cs, const FsrPackedConv *c, int ob,
+                               int width)
+{
+    acc_blocks(acc, rows, blk_cs, c, ob, width, 4);
 }
 
 /* No conv_row_1_to_c8 here: a 32-channel x 12-pixel version (12
