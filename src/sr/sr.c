@@ -328,9 +328,8 @@ int fsr_sr_open_engine(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu
      * which need not start at a multiple of 4), nor right after another
      * (it would read its input from an offset inside a tile). */
     int wino[SR_MAX_LAYERS] = { 0 };
-    sr->winograd = !(opts & FSR_SR_DIRECT);
     for (int i = 1; i + 1 < m->n_layers; i++)
-        wino[i] = sr->winograd && c8[i] && fsr_conv_wino_ok(&layers[i]) && !wino[i - 1];
+        wino[i] = !(opts & FSR_SR_DIRECT) && c8[i] && fsr_conv_wino_ok(&layers[i]) && !wino[i - 1];
     for (int i = 0; i < m->n_layers; i++) {
         const int last = i + 1 == m->n_layers;
         const FsrConvLayer *l = &layers[i];
@@ -548,6 +547,25 @@ static void run_layer_row(TileState *t, int m, int r, float *out, ptrdiff_t out_
         t->s->seconds[m] += clock_thread() - t0;
 }
 
+/* Row r of feature f, channel-interleaved (block stride 8 * cs) into dst
+ * and padded: written so by the layer before, or made planar, padded and
+ * then interleaved (the copy billed to layer f, which needs it). */
+static void interleaved_row(TileState *t, int f, int r, float *dst, ptrdiff_t cs)
+{
+    const int in_ch = t->sr->layer[f].in_ch;
+    if (writes_c8(&t->sr->layer[f - 1])) {
+        run_layer_row(t, f - 1, r, dst, 8 * cs);
+        pad_columns(t, dst, f, in_ch, 1, cs);
+        return;
+    }
+    run_layer_row(t, f - 1, r, t->s->plane, cs);
+    pad_columns(t, t->s->plane, f, in_ch, 0, cs);
+    const double t0 = t->sr->profile ? clock_thread() : 0;
+    t->sr->dsp.to_c8(dst, 8 * cs, t->s->plane, cs, in_ch, t->g.fw[f]);
+    if (t->sr->profile)
+        t->s->seconds[f] += clock_thread() - t0;
+}
+
 static void ensure_rows(TileState *t, int f, int upto)
 {
     for (; t->next[f] <= upto; t->next[f]++) {
@@ -555,41 +573,16 @@ static void ensure_rows(TileState *t, int f, int upto)
         if (f == 0) {
             load_input_row(t, r);
         } else if (t->sr->layer[f].wino) {
-            /* Made interleaved (by the layer before, or planar and then
-             * interleaved), padded, then transformed into the ring once for
-             * the kh output rows that read it (billed to layer f). */
-            const ptrdiff_t cs = t->sr->wstride[f];
-            float *c8 = t->s->plane8;
-            const int in_ch = t->sr->layer[f].in_ch;
-            if (writes_c8(&t->sr->layer[f - 1])) {
-                run_layer_row(t, f - 1, r, c8, 8 * cs);
-                pad_columns(t, c8, f, in_ch, 1, cs);
-            } else {
-                run_layer_row(t, f - 1, r, t->s->plane, cs);
-                pad_columns(t, t->s->plane, f, in_ch, 0, cs);
-            }
+            /* Made interleaved, then transformed into the ring once for the
+             * kh output rows that read it (billed to layer f). */
+            interleaved_row(t, f, r, t->s->plane8, t->sr->wstride[f]);
             const double t0 = t->sr->profile ? clock_thread() : 0;
-            if (!writes_c8(&t->sr->layer[f - 1]))
-                t->sr->dsp.to_c8(c8, 8 * cs, t->s->plane, cs, in_ch, t->g.fw[f]);
-            t->sr->dsp.wino_in(ring_row(t, f, r), t->sr->stride[f], c8, 8 * cs, in_ch, t->g.cw[f] / 4);
+            t->sr->dsp.wino_in(ring_row(t, f, r), t->sr->stride[f], t->s->plane8, 8 * t->sr->wstride[f],
+                               t->sr->layer[f].in_ch, t->g.cw[f] / 4);
             if (t->sr->profile)
                 t->s->seconds[f] += clock_thread() - t0;
-        } else if (t->sr->layer[f].c8 && writes_c8(&t->sr->layer[f - 1])) {
-            /* Made interleaved by the layer before. */
-            float *out = ring_row(t, f, r);
-            run_layer_row(t, f - 1, r, out, 8 * t->sr->stride[f]);
-            pad_columns(t, out, f, t->sr->layer[f].in_ch, 1, t->sr->stride[f]);
         } else if (t->sr->layer[f].c8) {
-            /* Made planar, padded, then interleaved into the ring (the
-             * copy is billed to layer f, which needs it). */
-            float *plane = t->s->plane;
-            run_layer_row(t, f - 1, r, plane, t->sr->stride[f]);
-            pad_columns(t, plane, f, t->sr->layer[f].in_ch, 0, t->sr->stride[f]);
-            const double t0 = t->sr->profile ? clock_thread() : 0;
-            t->sr->dsp.to_c8(ring_row(t, f, r), 8 * t->sr->stride[f], plane, t->sr->stride[f], t->sr->layer[f].in_ch,
-                           t->g.fw[f]);
-            if (t->sr->profile)
-                t->s->seconds[f] += clock_thread() - t0;
+            interleaved_row(t, f, r, ring_row(t, f, r), t->sr->stride[f]);
         } else {
             float *out = ring_row(t, f, r);
             run_layer_row(t, f - 1, r, out, t->sr->stride[f]);

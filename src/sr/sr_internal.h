@@ -35,7 +35,6 @@ struct FsrSR {
     ptrdiff_t stride[SR_MAX_LAYERS]; /* floats per channel row of feature f (a Winograd
                                       * layer's input: per 8 channels and point) */
     ptrdiff_t wstride[SR_MAX_LAYERS]; /* a Winograd layer's input before the transform */
-    int winograd;                    /* 1: 5-wide wide layers by Winograd (fsr_sr_open_engine) */
     size_t slot[SR_MAX_LAYERS];      /* floats per ring slot (one row, all channels) */
     int nslot[SR_MAX_LAYERS];        /* ring slots of feature f */
     int parts;                    /* last layer by row partials (fsr_conv_pack_parts) */
