@@ -761,7 +761,7 @@ static int add_inconsistent_cells(FsrFast *f, const FsrPicture *hr, const FsrPic
 static int bicubic_cells(FsrFast *f, FsrPicture *hr, const FsrPicture *lr, int64_t *area)
 {
     *area = 0;
-    const int s = f->scale, bps = fsr_picture_bps(lr), maxv = (1 << fsr_picture_depth(lr)) - 1;
+    const int s = f->scale, bps = fsr_picture_bps(lr);
     for (int cy = 0; cy < f->ch; cy++)
         for (int cx = 0; cx < f->cw; cx++) {
             const int i = cy * f->cw + cx;
@@ -771,11 +771,7 @@ static int bicubic_cells(FsrFast *f, FsrPicture *hr, const FsrPicture *lr, int64
             const int w = lr->w - x < REGION_CELL ? lr->w - x : REGION_CELL;
             const int h = lr->h - y < REGION_CELL ? lr->h - y : REGION_CELL;
             uint8_t *dst = hr->data[0] + (ptrdiff_t)y * s * hr->stride[0] + (ptrdiff_t)x * s * bps;
-            int ret = fsr_picture_high(lr)
-                          ? fsr_bicubic_region16((uint16_t *)dst, hr->stride[0], (const uint16_t *)lr->data[0],
-                                                 lr->stride[0], lr->w, lr->h, s, x, y, w, h, maxv)
-                          : fsr_bicubic_region(dst, hr->stride[0], lr->data[0], lr->stride[0], lr->w, lr->h, s, x, y,
-                                               w, h);
+            const int ret = fsr_bicubic_luma_region(dst, hr->stride[0], lr, s, x, y, w, h);
             if (ret < 0)
                 return ret;
             f->cells[i] = 1;
@@ -790,7 +786,7 @@ static int bicubic_cells(FsrFast *f, FsrPicture *hr, const FsrPicture *lr, int64
 static int run_regions(FsrFast *f, FsrPicture *hr, const FsrPicture *lr)
 {
     const int s = f->scale, lri = fsr_sr_lr_input(f->sr);
-    const int depth = fsr_picture_depth(lr), bps = fsr_picture_bps(lr), maxv = (1 << depth) - 1;
+    const int depth = fsr_picture_depth(lr), bps = fsr_picture_bps(lr);
     int mx = 0, my = 0;
     fsr_sr_margin(f->sr, &mx, &my);
     const size_t need = (size_t)hr->w * hr->h * bps;
@@ -806,20 +802,6 @@ static int run_regions(FsrFast *f, FsrPicture *hr, const FsrPicture *lr)
         } else if (lri) {
             ret = fsr_sr_luma_rect(f->sr, dst, hr->stride[0], lr->data[0], lr->stride[0], lr->w, lr->h, r->x, r->y,
                                    r->w, r->h);
-        } else if (depth > 8) {
-            int x0 = (r->x - mx) / s, y0 = (r->y - my) / s;
-            int x1 = (r->x + r->w + mx + s - 1) / s, y1 = (r->y + r->h + my + s - 1) / s;
-            x0 = x0 < 0 ? 0 : x0;
-            y0 = y0 < 0 ? 0 : y0;
-            x1 = x1 > lr->w ? lr->w : x1;
-            y1 = y1 > lr->h ? lr->h : y1;
-            uint16_t *bic = (uint16_t *)f->bic;
-            ret = fsr_bicubic_region16(bic + (size_t)y0 * s * hr->w + (size_t)x0 * s, (ptrdiff_t)hr->w * 2,
-                                       (const uint16_t *)lr->data[0], lr->stride[0], lr->w, lr->h, s, x0, y0,
-                                       x1 - x0, y1 - y0, maxv);
-            if (ret >= 0)
-                ret = fsr_sr_luma_rect16(f->sr, (uint16_t *)dst, hr->stride[0], bic, (ptrdiff_t)hr->w * 2, hr->w,
-                                         hr->h, r->x, r->y, r->w, r->h, depth);
         } else {
             /* the LR pixels whose HR pixels cover the rectangle and halo */
             int x0 = (r->x - mx) / s, y0 = (r->y - my) / s;
@@ -828,9 +810,13 @@ static int run_regions(FsrFast *f, FsrPicture *hr, const FsrPicture *lr)
             y0 = y0 < 0 ? 0 : y0;
             x1 = x1 > lr->w ? lr->w : x1;
             y1 = y1 > lr->h ? lr->h : y1;
-            ret = fsr_bicubic_region(f->bic + (size_t)y0 * s * hr->w + (size_t)x0 * s, hr->w, lr->data[0],
-                                     lr->stride[0], lr->w, lr->h, s, x0, y0, x1 - x0, y1 - y0);
-            if (ret >= 0)
+            const ptrdiff_t bs = (ptrdiff_t)hr->w * bps;
+            ret = fsr_bicubic_luma_region(f->bic + (size_t)y0 * s * bs + (size_t)x0 * s * bps, bs, lr, s, x0, y0,
+                                          x1 - x0, y1 - y0);
+            if (ret >= 0 && depth > 8)
+                ret = fsr_sr_luma_rect16(f->sr, (uint16_t *)dst, hr->stride[0], (const uint16_t *)f->bic, bs, hr->w,
+                                         hr->h, r->x, r->y, r->w, r->h, depth);
+            else if (ret >= 0)
                 ret = fsr_sr_luma_rect(f->sr, dst, hr->stride[0], f->bic, hr->w, hr->w, hr->h, r->x, r->y, r->w,
                                        r->h);
         }
@@ -852,11 +838,8 @@ static int measure_gain(FsrFast *f, const FsrPicture *hr, const FsrPicture *lr, 
     const int x1 = cx1 * REGION_CELL < lr->w ? cx1 * REGION_CELL : lr->w;
     const int y1 = cy1 * REGION_CELL < lr->h ? cy1 * REGION_CELL : lr->h;
     const size_t at = (size_t)y0 * s * hr->w + (size_t)x0 * s;
-    const int ret = depth > 8 ? fsr_bicubic_region16((uint16_t *)f->bic + at, (ptrdiff_t)hr->w * 2,
-                                                     (const uint16_t *)lr->data[0], lr->stride[0], lr->w, lr->h, s,
-                                                     x0, y0, x1 - x0, y1 - y0, (1 << depth) - 1)
-                              : fsr_bicubic_region(f->bic + at, hr->w, lr->data[0], lr->stride[0], lr->w, lr->h, s,
-                                                   x0, y0, x1 - x0, y1 - y0);
+    const int ret =
+        fsr_bicubic_luma_region(f->bic + at * bps, (ptrdiff_t)hr->w * bps, lr, s, x0, y0, x1 - x0, y1 - y0);
     if (ret < 0)
         return ret;
     const double norm = (double)(1 << (depth - 8)) * (1 << (depth - 8));

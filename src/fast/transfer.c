@@ -178,11 +178,7 @@ static int transfer_block(const BlockJob *j, const FsrBlock *b, int x, int y, in
                 did = DID_NOREF;
         }
     if (did == DID_INTRA || did == DID_NOREF || did == DID_FALLBACK) {
-        if (depth > 8)
-            fsr_bicubic_region16((uint16_t *)out, os, (const uint16_t *)j->lr->data[0], j->lr->stride[0],
-                                 j->lr->w, j->lr->h, s, x, y, w, h, (1 << depth) - 1);
-        else
-            fsr_bicubic_region(out, os, j->lr->data[0], j->lr->stride[0], j->lr->w, j->lr->h, s, x, y, w, h);
+        fsr_bicubic_luma_region(out, os, j->lr, s, x, y, w, h);
         return did;
     }
     *res_sum = sum;

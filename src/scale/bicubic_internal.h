@@ -321,6 +321,18 @@ int fsr_bicubic_region(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, p
 int fsr_bicubic_region16(uint16_t *dst, ptrdiff_t dst_stride, const uint16_t *src, ptrdiff_t src_stride, int sw,
                          int sh, int scale, int rx, int ry, int rw, int rh, int bitdepth_max);
 
+/* fsr_bicubic_region or fsr_bicubic_region16 on the luma of lr, as its
+ * depth says; dst_stride in bytes either way. */
+static inline int fsr_bicubic_luma_region(uint8_t *dst, ptrdiff_t dst_stride, const FsrPicture *lr, int scale, int rx,
+                                          int ry, int rw, int rh)
+{
+    if (fsr_picture_high(lr))
+        return fsr_bicubic_region16((uint16_t *)(void *)dst, dst_stride, (const uint16_t *)(const void *)lr->data[0],
+                                    lr->stride[0], lr->w, lr->h, scale, rx, ry, rw, rh,
+                                    (1 << fsr_picture_depth(lr)) - 1);
+    return fsr_bicubic_region(dst, dst_stride, lr->data[0], lr->stride[0], lr->w, lr->h, scale, rx, ry, rw, rh);
+}
+
 /* Same for signed 16-bit planes (residuals); output is not clipped. */
 int fsr_bicubic_plane_s16(int16_t *dst, ptrdiff_t dst_stride,
                           const int16_t *src, ptrdiff_t src_stride,
