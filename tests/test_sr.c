@@ -117,6 +117,9 @@ static const struct { int n, ch[5], k[4]; } nets[] = {
     { 4, { 1, 8, 32, 32, 1 }, { 3, 3, 3, 3 } }, /* two interleaved layers in a row */
     { 3, { 1, 8, 32, 1 }, { 3, 5, 5 } },       /* Winograd layer 2 on a planar layer's output */
     { 4, { 1, 32, 32, 32, 1 }, { 3, 5, 5, 3 } }, /* Winograd, then a direct layer reading at an offset */
+    { 3, { 1, 32, 8, 1 }, { 9, 1, 5 } },       /* single-channel Winograd layer 1, planar layer 2 */
+    { 3, { 1, 32, 32, 1 }, { 9, 5, 5 } },      /* both Winograd */
+    { 3, { 1, 64, 32, 1 }, { 5, 3, 3 } },      /* 5-wide single-channel Winograd, interleaved layer 2 */
 };
 static const int sizes[][2] = { { 1, 1 }, { 5, 3 }, { 13, 11 }, { 37, 23 }, { 64, 17 }, { 141, 29 } };
 
@@ -515,8 +518,10 @@ static void test_rect_equals_whole_frame(void **state)
 {
     (void)state;
     /* Planar layers, and interleaved ones (layer 1 writing layer 2's input). */
-    const int chs[3][4] = { { 1, 8, 4, 1 }, { 1, 32, 32, 1 }, { 1, 32, 32, 1 } };
-    const int ks[3][3] = { { 9, 1, 5 }, { 5, 3, 3 }, { 3, 5, 5 } }; /* the last: Winograd layer 2 */
+    const int chs[3][4] = { { 1, 32, 4, 1 }, { 1, 32, 32, 1 }, { 1, 32, 32, 1 } };
+    /* Winograd layer 1 (single channel); layer 1 writing layer 2's
+     * interleaved input; Winograd layer 2 */
+    const int ks[3][3] = { { 9, 1, 5 }, { 3, 3, 3 }, { 3, 5, 5 } };
     const int w = 173, h = 95;
     static const int rects[][4] = { { 0, 0, 16, 16 }, { 160, 80, 13, 15 }, { 50, 40, 1, 1 }, { 7, 3, 100, 9 },
                                     { 0, 50, 173, 45 }, { 172, 0, 1, 95 }, { 0, 0, 173, 95 } };
@@ -551,20 +556,22 @@ static void test_rect_equals_whole_frame(void **state)
     }
 }
 
-/* Layer 2 of SRCNN's shape by Winograd F(4,5) (the default) against the
- * same network by direct convolution, at every kernel level: the engine
- * really takes the Winograd path for it, and the outputs agree to float
- * rounding (measured: about 1e-6 relative; bound 1e-5). */
+/* SRCNN 9-5-5 and 9-1-5 by Winograd F(4,5) (the default: layers 1 and 2,
+ * layer 1 alone) against the same networks by direct convolution, at
+ * every kernel level: the engine really takes the Winograd path for them,
+ * and the outputs agree to float rounding (measured: about 1e-6 relative;
+ * bound 1e-5). */
 static void test_winograd_matches_direct(void **state)
 {
     (void)state;
-    const int ch[4] = { 1, 64, 32, 1 }, k[3] = { 9, 5, 5 };
+    const int ch[2][4] = { { 1, 64, 32, 1 }, { 1, 64, 32, 1 } }, k[2][3] = { { 9, 5, 5 }, { 9, 1, 5 } };
     const unsigned levels[2] = { 0, fsr_cpu_flags() };
     uint32_t seed = 5;
+    for (int net = 0; net < 2; net++)
     for (int pad = 0; pad < 2; pad++)
         for (int lv = 0; lv < 2; lv++) {
             const int w = 150, h = 61;
-            FsrModel *m = random_model(3, ch, k, pad, 91 + pad);
+            FsrModel *m = random_model(3, ch[net], k[net], pad, 91 + pad);
             float *in = malloc((size_t)w * h * sizeof(float)), *a = malloc((size_t)w * h * sizeof(float));
             float *b = malloc((size_t)w * h * sizeof(float));
             for (int i = 0; i < w * h; i++)
@@ -572,12 +579,13 @@ static void test_winograd_matches_direct(void **state)
             FsrSR *wino = NULL, *direct = NULL;
             assert_int_equal(fsr_sr_open_engine(&wino, m, 2, levels[lv], 0), 0);
             assert_int_equal(fsr_sr_open_engine(&direct, m, 2, levels[lv], FSR_SR_DIRECT), 0);
-            assert_true(wino->layer[1].wino && !direct->layer[1].wino);
-            assert_false(wino->layer[0].wino || wino->layer[2].wino);
+            assert_true(wino->layer[0].wino && wino->layer[1].wino == !net && !wino->layer[2].wino);
+            assert_false(direct->layer[0].wino || direct->layer[1].wino);
             assert_int_equal(fsr_sr_run_float(wino, a, w, in, w, w, h, 0, 0, w, h), 0);
             assert_int_equal(fsr_sr_run_float(direct, b, w, in, w, w, h, 0, 0, w, h), 0);
             const double e = rel_error(a, b, (size_t)w * h);
-            print_message("Winograd against direct, padding %d, level %u: relative error %.3g\n", pad, levels[lv], e);
+            print_message("Winograd against direct, %d-%d-%d, padding %d, level %u: relative error %.3g\n", k[net][0],
+                          k[net][1], k[net][2], pad, levels[lv], e);
             assert_true(e <= 1e-5);
             fsr_sr_close(&wino);
             fsr_sr_close(&direct);
@@ -588,18 +596,20 @@ static void test_winograd_matches_direct(void **state)
         }
 }
 
-/* A Winograd layer (32 -> 32 channels) gives the same floats, not only
- * the same bytes, for 1 thread in the default tiles and 2 threads in 40 x
- * 7 ones (strips starting at every column modulo 4): its tiles' spare
- * outputs read only computed columns, which do not depend on the tiling. */
+/* Winograd layers (1 -> 32 9x9 and 32 -> 32 5x5; 1 -> 32 9x9 before a
+ * planar 1x1) give the same floats, not only the same bytes, for 1 thread
+ * in the default tiles and 2 threads in 40 x 7 ones (strips starting at
+ * every column modulo 4): their tiles' spare outputs read only computed
+ * columns, which do not depend on the tiling. */
 static void test_winograd_tilings_identical(void **state)
 {
     (void)state;
-    const int ch[4] = { 1, 32, 32, 1 }, k[3] = { 9, 5, 5 };
+    const int ch[2][4] = { { 1, 32, 32, 1 }, { 1, 32, 8, 1 } }, k[2][3] = { { 9, 5, 5 }, { 9, 1, 5 } };
     uint32_t seed = 17;
+    for (int net = 0; net < 2; net++)
     for (int pad = 0; pad < 2; pad++) {
         const int w = 301, h = 57;
-        FsrModel *m = random_model(3, ch, k, pad, 61 + pad);
+        FsrModel *m = random_model(3, ch[net], k[net], pad, 61 + pad);
         float *in = malloc((size_t)w * h * sizeof(float)), *a = malloc((size_t)w * h * sizeof(float));
         float *b = malloc((size_t)w * h * sizeof(float));
         for (int i = 0; i < w * h; i++)
@@ -608,7 +618,7 @@ static void test_winograd_tilings_identical(void **state)
         assert_int_equal(fsr_sr_open_engine(&one, m, 1, fsr_cpu_flags(), 0), 0);
         assert_int_equal(fsr_sr_open_engine(&two, m, 2, fsr_cpu_flags(), 0), 0);
         assert_int_equal(fsr_sr_set_tile(two, 40, 7), 0);
-        assert_true(one->layer[1].wino && !one->layer[0].wino);
+        assert_true(one->layer[0].wino && one->layer[1].wino == !net);
         assert_int_equal(fsr_sr_run_float(one, a, w, in, w, w, h, 0, 0, w, h), 0);
         assert_int_equal(fsr_sr_run_float(two, b, w, in, w, w, h, 0, 0, w, h), 0);
         assert_memory_equal(a, b, (size_t)w * h * sizeof(float));

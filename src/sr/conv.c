@@ -238,43 +238,88 @@ int fsr_conv_pack_c8(FsrPackedConv *p, const FsrConvLayer *l, int relu)
 
 int fsr_conv_wino_ok(const FsrConvLayer *l)
 {
-    return l->kw == 5 && l->in_ch % 8 == 0 && l->out_ch % 32 == 0;
+    return l->out_ch % 32 == 0 && ((l->kw == 5 && l->in_ch % 8 == 0) || (l->in_ch == 1 && l->kw >= 5 && l->kw % 4 == 1));
+}
+
+/* Row i of G (wino.h) for the weight transform, in double. */
+static void wino_g_row(double g[5], int k)
+{
+    static const double pts[7] = FSR_WINO_POINTS;
+    memset(g, 0, 5 * sizeof(*g));
+    if (k == 0)
+        g[0] = 1.0;
+    else if (k == 7)
+        g[4] = 1.0;
+    else {
+        double den = 1.0;
+        for (int q = 0; q < 7; q++)
+            if (q != k)
+                den *= pts[k] - pts[q];
+        for (int i = 0; i < 5; i++)
+            g[i] = pow(pts[k], i) / den;
+    }
+}
+
+/* A single-channel layer: its kw = 4n + 1 taps per kernel row as n 5-tap
+ * pieces (taps 4i .. 4i+3 and a zero, the last 4n-4 .. 4n), piece i on
+ * the tile i after the output's; weights [point k][ob][ky][piece][32 oc]. */
+static int pack_wino_1(FsrPackedConv *p, const FsrConvLayer *l)
+{
+    const int n = (l->kw - 1) / 4, nob = l->out_ch / 32;
+    const size_t count = (size_t)8 * l->out_ch * l->kh * n;
+    p->w = aligned_alloc(64, (count * sizeof(float) + 63) & ~(size_t)63);
+    if (!p->w)
+        return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory for weights");
+    for (int k = 0; k < 8; k++) {
+        double g[5];
+        wino_g_row(g, k);
+        for (int ob = 0; ob < nob; ob++)
+            for (int ky = 0; ky < l->kh; ky++)
+                for (int i = 0; i < n; i++)
+                    for (int o = 0; o < 32; o++) {
+                        const float *w = l->weight + ((size_t)(ob * 32 + o) * l->kh + ky) * l->kw + 4 * i;
+                        double v = 0;
+                        for (int j = 0; j < (i + 1 < n ? 4 : 5); j++)
+                            v += g[j] * w[j];
+                        p->w[((((size_t)k * nob + ob) * l->kh + ky) * n + i) * 32 + o] = (float)v;
+                    }
+    }
+    return 0;
 }
 
 int fsr_conv_pack_wino(FsrPackedConv *p, const FsrConvLayer *l, int relu)
 {
     pack_shape(p, l, relu);
     if (!fsr_conv_wino_ok(l))
-        return fsr_error(FSR_ERR(EINVAL), "sr: Winograd kernel needs 5-wide kernels, 8k input and 32k output channels");
+        return fsr_error(FSR_ERR(EINVAL), "sr: Winograd kernel needs 32k output channels and 5-wide kernels over 8k "
+                                                   "inputs or 4n+1-wide ones over one");
     p->wino = 1;
-    const size_t n = (size_t)l->out_ch * l->in_ch * l->kh;
     p->b = aligned_alloc(64, ((size_t)l->out_ch * sizeof(float) + 63) & ~(size_t)63);
+    if (!p->b) {
+        fsr_conv_pack_close(p);
+        return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory for weights");
+    }
+    memcpy(p->b, l->bias, (size_t)l->out_ch * sizeof(float));
+    if (l->in_ch == 1) {
+        const int ret = pack_wino_1(p, l);
+        if (ret < 0)
+            fsr_conv_pack_close(p);
+        return ret;
+    }
+    const size_t n = (size_t)l->out_ch * l->in_ch * l->kh;
     p->wsub = calloc(8, sizeof(*p->wsub));
     float *u = malloc(n * sizeof(float)), *zero = calloc((size_t)l->out_ch, sizeof(float));
     int ret = 0;
-    if (!p->b || !p->wsub || !u || !zero) {
+    if (!p->wsub || !u || !zero) {
         ret = fsr_error(FSR_ERR(ENOMEM), "sr: out of memory for weights");
         goto end;
     }
-    memcpy(p->b, l->bias, (size_t)l->out_ch * sizeof(float));
     /* G's rows (wino.h): [1 0 0 0 0], p^k / prod_{q != p} (p - q) over the
      * finite points, [0 0 0 0 1]; each transformed weight in double, then
      * rounded once. */
-    static const double pts[7] = FSR_WINO_POINTS;
     for (int k = 0; k < 8; k++) {
-        double g[5] = { 0 };
-        if (k == 0)
-            g[0] = 1.0;
-        else if (k == 7)
-            g[4] = 1.0;
-        else {
-            double den = 1.0;
-            for (int q = 0; q < 7; q++)
-                if (q != k)
-                    den *= pts[k] - pts[q];
-            for (int i = 0; i < 5; i++)
-                g[i] = pow(pts[k], i) / den;
-        }
+        double g[5];
+        wino_g_row(g, k);
         for (size_t o = 0; o < n; o++) {
             const float *w = l->weight + o * 5;
             double v = 0;
@@ -311,6 +356,24 @@ static void wino_in_c(float *v, ptrdiff_t vcs, const float *row, ptrdiff_t blk_c
             }
 }
 
+static void wino_in_1_c(float *v, ptrdiff_t vcs, const float *row, int tiles)
+{
+    for (int t = 0; t < tiles; t++)
+        fsr_wino_in_1_tile(v, vcs, row, t);
+}
+
+static void wino_acc_1_c(float *acc, const float *const *rows, const float *w, int kh, int n, int tiles)
+{
+    for (int t = 0; t < tiles; t++)
+        for (int o = 0; o < 32; o++) {
+            float s = 0.f;
+            for (int ky = 0; ky < kh; ky++)
+                for (int i = 0; i < n; i++)
+                    s = fmaf(w[(ky * n + i) * 32 + o], rows[ky][t + i], s);
+            acc[t * 32 + o] = s;
+        }
+}
+
 static void wino_out_c(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t pcs, const float *b, int tiles,
                        int relu)
 {
@@ -323,7 +386,22 @@ void fsr_conv_wino_row(const FsrConvDSP *dsp, float *out, ptrdiff_t out_cs, cons
                        const FsrPackedConv *c, int tiles, float *m)
 {
     const ptrdiff_t pcs = (ptrdiff_t)tiles * 32;
-    for (int ob = 0; ob < c->out_ch / 32; ob++) {
+    const int nob = c->out_ch / 32;
+    if (c->in_ch == 1) {
+        const int n = (c->kw - 1) / 4;
+        for (int ob = 0; ob < nob; ob++) {
+            for (int k = 0; k < 8; k++) {
+                const float *rows[FSR_MODEL_MAX_KERNEL];
+                for (int ky = 0; ky < c->kh; ky++)
+                    rows[ky] = vrows[ky] + k * vcs;
+                dsp->wino_acc_1(m + k * pcs, rows, c->w + (((size_t)k * nob + ob) * c->kh * n) * 32, c->kh, n,
+                                tiles);
+            }
+            dsp->wino_out(out + ob * 32 * out_cs, out_cs, m, pcs, c->b + ob * 32, tiles, c->relu);
+        }
+        return;
+    }
+    for (int ob = 0; ob < nob; ob++) {
         for (int k = 0; k < 8; k++) {
             const float *rows[FSR_MODEL_MAX_KERNEL];
             for (int ky = 0; ky < c->kh; ky++)
@@ -573,6 +651,8 @@ void fsr_conv_dsp_init(FsrConvDSP *dsp, unsigned cpu_flags)
     dsp->wino_in = wino_in_c;
     dsp->wino_out = wino_out_c;
     dsp->conv_acc_c8 = conv_acc_c8_c;
+    dsp->wino_in_1 = wino_in_1_c;
+    dsp->wino_acc_1 = wino_acc_1_c;
 #if defined(__x86_64__)
     if (cpu_flags & FSR_CPU_AVX2_FMA)
         fsr_conv_dsp_init_avx2(dsp);

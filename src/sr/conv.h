@@ -93,6 +93,14 @@ int fsr_conv_c8_ok(const FsrConvLayer *l);
  * ReLU.  Where a tile starts fixes how its outputs round, so the engine
  * puts tiles at picture columns that are multiples of 4 whatever the
  * tiling (sr.c). */
+/* A single-channel layer with 4n+1-wide kernels (SRCNN's 9x9 layer 1, 65%
+ * of 9-1-5's multiply-adds) runs the same transform: each kernel row is n
+ * 5-tap pieces (taps 4i .. 4i+3 and a zero, the last piece taps 4n-4 ..
+ * 4n), piece i applied to the tile i after the output's, so the 9 taps
+ * cost 16 multiplies per 4 outputs instead of 36 (2.25x fewer).  Its
+ * input row is transformed once into 8 rows of tiles (wino_in_1: value k
+ * of tile t at v[k * vcs + t]); each of its 8 points is then a sum over
+ * kh x n products (wino_acc_1) into the same output transform. */
 int fsr_conv_wino_ok(const FsrConvLayer *l);
 int fsr_conv_pack_wino(FsrPackedConv *p, const FsrConvLayer *l, int relu);
 
@@ -137,6 +145,15 @@ typedef void (*FsrConvWinoInFn)(float *v, ptrdiff_t vcs, const float *row, ptrdi
  * k = 0..7), t < tiles (the products as FsrConvAccC8Fn leaves them). */
 typedef void (*FsrConvWinoOutFn)(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t pcs, const float *b,
                                  int tiles, int relu);
+/* FsrConvDSP.wino_in_1: tiles t < tiles of a single-channel row (reads
+ * columns 0 .. 4 * tiles + 3) into v[k * vcs + t], k < 8. */
+typedef void (*FsrConvWinoIn1Fn)(float *v, ptrdiff_t vcs, const float *row, int tiles);
+/* FsrConvDSP.wino_acc_1: one point's products of a single-channel
+ * Winograd layer for 32 output channels:
+ *   acc[t * 32 + o] = sum over ky < kh, i < n of w[(ky * n + i) * 32 + o] * rows[ky][t + i]
+ * in that order, each step one fused multiply-add from 0, so every
+ * version gives the same bits. */
+typedef void (*FsrConvWinoAcc1Fn)(float *acc, const float *const *rows, const float *w, int kh, int n, int tiles);
 /* The sums of output block ob (32 channels) of a fsr_conv_pack_c8 layer
  * with in_ch a multiple of 8, left in acc[x * 32 + co] (bias included, no
  * activation, not stored planar): conv_row_c8 without its store, in the
@@ -169,6 +186,8 @@ typedef struct FsrConvDSP {
     FsrConvWinoInFn wino_in;
     FsrConvWinoOutFn wino_out;
     FsrConvAccC8Fn conv_acc_c8;
+    FsrConvWinoIn1Fn wino_in_1;
+    FsrConvWinoAcc1Fn wino_acc_1;
 } FsrConvDSP;
 
 /* One output row of a fsr_conv_pack_wino layer, tiles * 4 columns, from

@@ -54,7 +54,9 @@ typedef struct Geometry {
      * the 1..3 columns by which a Winograd layer before it started its
      * output early, at a picture column that is a multiple of 4 (its
      * tiles then sit at the same columns whatever the tiling, and the
-     * output does not depend on it). */
+     * output does not depend on it).  Before a Winograd layer f, the
+     * tiles start where layer f's input does, which layer f's own tiles
+     * fix modulo 4: off[f] is 0. */
     int off[SR_MAX_LAYERS + 1];
 } Geometry;
 
@@ -86,7 +88,9 @@ static void tile_geometry(const FsrSR *sr, Geometry *g, int tx, int tw)
         if (sr->layer[m].wino && need < g->fw[m])
             need = g->fw[m];
         if (m) {
-            if (sr->layer[m - 1].wino) {
+            /* (A Winograd layer m reads from column 0: its own tiles
+             * already fix ox[m] modulo 4, and layer m-1's with it.) */
+            if (sr->layer[m - 1].wino && !sr->layer[m].wino) {
                 const int a = (g->ox[m] % 4 + 4) % 4;
                 g->ox[m] -= a;
                 g->off[m] = a;
@@ -140,6 +144,13 @@ static ptrdiff_t odd_lines(int n)
     return (v / 16) % 2 ? v : v + 16;
 }
 
+/* Input tiles a single-channel Winograd layer transforms for cw output
+ * columns: one per 4 outputs, and n - 1 more for its pieces (conv.h). */
+static int wino_in_tiles(const FsrPackedConv *l, int cw)
+{
+    return cw / 4 + (l->kw - 1) / 4 - 1;
+}
+
 static int alloc_scratch(FsrSR *sr)
 {
     free_scratch(sr);
@@ -165,21 +176,29 @@ static int alloc_scratch(FsrSR *sr)
          * more than a whole number of channel rows.  Beyond that no
          * padding: the rings and the weights must share the core's L2. */
         sr->stride[f] = odd_lines(g.fw[f]);
+        /* channel rows per ring row: a single-channel Winograd layer's
+         * input is one row per point */
+        size_t chrows = (size_t)sr->layer[f].in_ch;
         if (sr->layer[f].wino) {
-            /* the transformed rows: 8 points per 4 columns */
+            /* the transformed rows: 8 points per 4 columns; a
+             * single-channel layer's tiles reach n - 1 past its outputs' */
             sr->wstride[f] = sr->stride[f];
-            sr->stride[f] = odd_lines(2 * g.cw[f]);
+            if (sr->layer[f].in_ch == 1) {
+                sr->stride[f] = odd_lines(wino_in_tiles(&sr->layer[f], g.cw[f]));
+                chrows = 8;
+            } else
+                sr->stride[f] = odd_lines(2 * g.cw[f]);
             const size_t row8 = (size_t)sr->layer[f].in_ch * sr->wstride[f];
             plane8 = row8 > plane8 ? row8 : plane8;
             const size_t n = (size_t)8 * (g.cw[f] / 4) * 32;
             wm = n > wm ? n : wm;
         }
-        sr->slot[f] = (size_t)sr->layer[f].in_ch * sr->stride[f] + 48;
+        sr->slot[f] = chrows * sr->stride[f] + 48;
         /* The last layer's input row is turned into partials as soon as it
          * is made: one slot. */
         sr->nslot[f] = sr->parts && f == sr->n_layers - 1 ? 1 : sr->layer[f].kh;
         /* (+ 32: rows read from an offset, Geometry.off) */
-        const size_t row = (size_t)sr->layer[f].in_ch * sr->stride[f] + 32;
+        const size_t row = chrows * sr->stride[f] + 32;
         if (row > zero_size)
             zero_size = row;
     }
@@ -326,10 +345,15 @@ int fsr_sr_open_engine(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu
     /* Winograd F(4,5) for the interleaved 5-wide layers (conv.h,
      * fsr_conv_wino_ok): not the last (its output columns are the tile's,
      * which need not start at a multiple of 4), nor right after another
-     * (it would read its input from an offset inside a tile). */
+     * of them (no network here has two; a single-channel first layer
+     * before one is, below). */
     int wino[SR_MAX_LAYERS] = { 0 };
     for (int i = 1; i + 1 < m->n_layers; i++)
         wino[i] = !(opts & FSR_SR_DIRECT) && c8[i] && fsr_conv_wino_ok(&layers[i]) && !wino[i - 1];
+    /* A single-channel first layer too (SRCNN's 9x9, 2.25x fewer
+     * multiplies), before a Winograd layer or not: its tiles then start
+     * where that layer's input does (tile_geometry). */
+    wino[0] = !(opts & FSR_SR_DIRECT) && m->n_layers > 1 && layers[0].in_ch == 1 && fsr_conv_wino_ok(&layers[0]);
     for (int i = 0; i < m->n_layers; i++) {
         const int last = i + 1 == m->n_layers;
         const FsrConvLayer *l = &layers[i];
@@ -448,10 +472,9 @@ static inline float *parts_row(const TileState *t, int r, int ky)
     return t->s->parts + ((size_t)(r % kh) * kh + ky) * t->sr->pstride;
 }
 
-static void load_input_row(TileState *t, int r)
+static void load_input_row(TileState *t, int r, float *dst)
 {
     const Job *j = t->job;
-    float *dst = ring_row(t, 0, r);
     const int ox = t->g.ox[0], n = t->g.fw[0], w = j->w;
     const int zero = t->sr->padding == FSR_PAD_ZERO;
     const float maxv = (float)((1 << j->depth) - 1); /* high depth: 1.0 is the top of the range */
@@ -570,8 +593,16 @@ static void ensure_rows(TileState *t, int f, int upto)
 {
     for (; t->next[f] <= upto; t->next[f]++) {
         const int r = t->next[f];
-        if (f == 0) {
-            load_input_row(t, r);
+        if (f == 0 && t->sr->layer[0].wino) {
+            /* transformed into the ring once for the kh output rows */
+            load_input_row(t, r, t->s->plane8);
+            const double t0 = t->sr->profile ? clock_thread() : 0;
+            t->sr->dsp.wino_in_1(ring_row(t, 0, r), t->sr->stride[0], t->s->plane8,
+                                 wino_in_tiles(&t->sr->layer[0], t->g.cw[0]));
+            if (t->sr->profile)
+                t->s->seconds[0] += clock_thread() - t0;
+        } else if (f == 0) {
+            load_input_row(t, r, ring_row(t, 0, r));
         } else if (t->sr->layer[f].wino) {
             /* Made interleaved, then transformed into the ring once for the
              * kh output rows that read it (billed to layer f). */

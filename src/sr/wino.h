@@ -86,6 +86,19 @@ static inline void fsr_wino_out_tile(float *out, ptrdiff_t out_cs, const float *
         out[co * out_cs + 4 * t + j] = relu && !(y[j] > 0.f) ? 0.f : y[j];
 }
 
+/* Tile t of a single-channel row (input columns 4t .. 4t+7) one at a time:
+ * value k at v[k * vcs + t] (FsrConvDSP.wino_in_1's layout). */
+static inline void fsr_wino_in_1_tile(float *v, ptrdiff_t vcs, const float *row, int t)
+{
+    float o[8];
+    const float *d = row + 4 * t;
+#define FSR_WINO_MUL_(a, b) ((a) * (b))
+    FSR_WINO_IN(float, fsr_wino_add, fsr_wino_sub, FSR_WINO_MUL_, fmaf, fsr_wino_k, d, o);
+#undef FSR_WINO_MUL_
+    for (int k = 0; k < 8; k++)
+        v[k * vcs + t] = o[k];
+}
+
 /* The points' rows of G (see above), for the weight transform. */
 #define FSR_WINO_POINTS { 0.0, 1.0, -1.0, 2.0, -2.0, 0.5, -0.5 }
 

@@ -876,6 +876,73 @@ wino_in_avx2(float *v, ptrdiff_t vcs, const float *row, ptrdiff_t blk_cs, int ch
     }
 }
 
+/* A single-channel row, 8 tiles a vector: value l of tiles t .. t+7 is
+ * row[4t + l], a stride-4 gather. */
+__attribute__((target("avx2,fma"))) static void
+wino_in_1_avx2(float *v, ptrdiff_t vcs, const float *row, int tiles)
+{
+    const __m256i idx = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28);
+    int t = 0;
+    for (; t + 8 <= tiles; t += 8) {
+        __m256 d[8], r[8];
+        for (int l = 0; l < 8; l++)
+            d[l] = _mm256_i32gather_ps(row + 4 * t + l, idx, 4);
+        FSR_WINO_IN(__m256, V_ADD, V_SUB, V_MUL, V_FMA, V_K, d, r);
+        for (int k = 0; k < 8; k++)
+            _mm256_storeu_ps(v + k * vcs + t, r[k]);
+    }
+    for (; t < tiles; t++)
+        fsr_wino_in_1_tile(v, vcs, row, t);
+}
+
+/* One point of a single-channel Winograd layer: 32 output channels (4
+ * vectors) x NX (1..3) tiles, 12 accumulators as c8_block's; per kernel
+ * row and piece, 4 weight loads, NX broadcasts, 4 x NX FMAs. */
+#define W1_FMA(ii)                                                                  \
+    do {                                                                            \
+        const __m256 wv = _mm256_load_ps(wp + 8 * ii);                              \
+        a##ii##0 = _mm256_fmadd_ps(wv, b0, a##ii##0);                               \
+        if (NX > 1)                                                                 \
+            a##ii##1 = _mm256_fmadd_ps(wv, b1, a##ii##1);                           \
+        if (NX > 2)                                                                 \
+            a##ii##2 = _mm256_fmadd_ps(wv, b2, a##ii##2);                           \
+    } while (0)
+#define DEF_W1(NX_)                                                                           \
+__attribute__((target("avx2,fma"), noinline)) static void                                    \
+w1_block_##NX_(float *acc, const float *const *rows, int t0, const float *w, int kh, int n)  \
+{                                                                                             \
+    enum { NX = NX_ };                                                                        \
+    __m256 a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32;                        \
+    a00 = a01 = a02 = a10 = a11 = a12 = a20 = a21 = a22 = a30 = a31 = a32 = _mm256_setzero_ps(); \
+    const float *wp = w;                                                                      \
+    for (int ky = 0; ky < kh; ky++) {                                                         \
+        const float *p = rows[ky] + t0;                                                       \
+        for (int i = 0; i < n; i++, wp += 32) {                                               \
+            const __m256 b0 = _mm256_broadcast_ss(p + i);                                     \
+            const __m256 b1 = NX > 1 ? _mm256_broadcast_ss(p + 1 + i) : b0;                   \
+            const __m256 b2 = NX > 2 ? _mm256_broadcast_ss(p + 2 + i) : b0;                   \
+            W1_FMA(0); W1_FMA(1); W1_FMA(2); W1_FMA(3);                                       \
+        }                                                                                     \
+    }                                                                                         \
+    acc += t0 * 32;                                                                           \
+    C8_STORE(0); C8_STORE(1); C8_STORE(2); C8_STORE(3);                                       \
+}
+
+DEF_W1(3)
+DEF_W1(2)
+DEF_W1(1)
+
+static void wino_acc_1_avx2(float *acc, const float *const *rows, const float *w, int kh, int n, int tiles)
+{
+    int t = 0;
+    for (; t + 3 <= tiles; t += 3)
+        w1_block_3(acc, rows, t, w, kh, n);
+    if (tiles - t == 2)
+        w1_block_2(acc, rows, t, w, kh, n);
+    else if (tiles - t == 1)
+        w1_block_1(acc, rows, t, w, kh, n);
+}
+
 /* 2 tiles (8 columns) x 8 channels a step: each column's 8 channels are
  * one vector, transposed to 8 planar rows as fsr_conv_c8_store_avx2 does. */
 __attribute__((target("avx2,fma"))) static void
@@ -918,6 +985,8 @@ void fsr_conv_dsp_init_avx2(FsrConvDSP *dsp)
     dsp->wino_in = wino_in_avx2;
     dsp->wino_out = wino_out_avx2;
     dsp->conv_acc_c8 = conv_acc_c8_avx2;
+    dsp->wino_in_1 = wino_in_1_avx2;
+    dsp->wino_acc_1 = wino_acc_1_avx2;
     dsp->prelu_row = prelu_row_avx2;
     dsp->phases_to_u8 = phases_to_u8_avx2;
     dsp->conv_row = fsr_conv_row_avx2;

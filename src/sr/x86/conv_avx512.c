@@ -15,6 +15,7 @@
 
 #include "conv.h"
 #include "conv_x86.h"
+#include "wino.h"
 
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")))
 
@@ -136,6 +137,107 @@ static void conv_acc_c8_avx512(float *acc, const float *const *rows, ptrdiff_t b
                                int width)
 {
     acc_blocks(acc, rows, blk_cs, c, ob, width, 4);
+}
+
+/* One point of a single-channel Winograd layer (wino_acc_1): 32 output
+ * channels x NX (1..12) tiles from zero, per kernel row and piece 2
+ * aligned weight loads, NX broadcasts, 2 x NX FMAs, as c8_block's. */
+#define W1_FMA(j)                                                                   \
+    if (NX > j) {                                                                   \
+        const __m512 v = _mm512_set1_ps(p[j]);                                      \
+        a##j##_0 = _mm512_fmadd_ps(w0, v, a##j##_0);                                \
+        a##j##_1 = _mm512_fmadd_ps(w1, v, a##j##_1);                                \
+    }
+#define DEF_W1(NX_)                                                                           \
+AVX512 __attribute__((noinline)) static void                                                 \
+w1_block_##NX_(float *acc, const float *const *rows, int t0, const float *w, int kh, int n)  \
+{                                                                                             \
+    enum { NX = NX_ };                                                                        \
+    R12(C8_DECL)                                                                              \
+    const float *wp = w;                                                                      \
+    for (int ky = 0; ky < kh; ky++)                                                           \
+        for (int i = 0; i < n; i++, wp += 32) {                                               \
+            const float *p = rows[ky] + t0 + i;                                               \
+            const __m512 w0 = _mm512_load_ps(wp), w1 = _mm512_load_ps(wp + 16);               \
+            R12(W1_FMA)                                                                       \
+        }                                                                                     \
+    acc += t0 * 32;                                                                           \
+    R12(C8_STORE)                                                                             \
+}
+
+DEF_W1(12)
+DEF_W1(8)
+DEF_W1(4)
+DEF_W1(2)
+DEF_W1(1)
+
+static void wino_acc_1_avx512(float *acc, const float *const *rows, const float *w, int kh, int n, int tiles)
+{
+    int t = 0;
+    for (; t + 12 <= tiles; t += 12)
+        w1_block_12(acc, rows, t, w, kh, n);
+    for (int b = 8; b >= 1; b /= 2)
+        if (tiles - t >= b) {
+            (b == 8 ? w1_block_8 : b == 4 ? w1_block_4 : b == 2 ? w1_block_2 : w1_block_1)(acc, rows, t, w, kh, n);
+            t += b;
+        }
+}
+
+/* ---- Winograd output transform (wino.h), the AVX2 kernel's operations on
+ * 16 channels a vector: the same bits ---- */
+
+#define Z_ADD _mm512_add_ps
+#define Z_SUB _mm512_sub_ps
+#define Z_FMA _mm512_fmadd_ps
+#define Z_K _mm512_set1_ps
+
+/* 2 tiles (8 columns) x 16 channels a step: the AVX2 kernel's 8x8
+ * transpose in each 256-bit half (channels 0-7 and 8-15) at once, its
+ * last, cross-lane step by two-source permutes; each result's halves are
+ * the 8 columns of two channels.  At 8 channels a step the output
+ * transform was a third of 9-1-5's layer 1 (perf). */
+AVX512 static void wino_out_avx512(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t pcs, const float *b,
+                                   int tiles, int relu)
+{
+    const __m512 zero = _mm512_setzero_ps();
+    const __m512i lo = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27);
+    const __m512i hi = _mm512_setr_epi32(4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31);
+    for (int og = 0; og < 2; og++) {
+        const __m512 bv = _mm512_loadu_ps(b + og * 16);
+        float *d = out + og * 16 * out_cs;
+        int t = 0;
+        for (; t + 2 <= tiles; t += 2) {
+            __m512 p[8], y0[4], y1[4];
+            for (int k = 0; k < 8; k++)
+                p[k] = _mm512_loadu_ps(m + k * pcs + t * 32 + og * 16);
+            FSR_WINO_OUT(__m512, Z_ADD, Z_SUB, Z_FMA, Z_K, p, bv, y0);
+            for (int k = 0; k < 8; k++)
+                p[k] = _mm512_loadu_ps(m + k * pcs + (t + 1) * 32 + og * 16);
+            FSR_WINO_OUT(__m512, Z_ADD, Z_SUB, Z_FMA, Z_K, p, bv, y1);
+            const __m512 t0 = _mm512_unpacklo_ps(y0[0], y0[1]), t1 = _mm512_unpackhi_ps(y0[0], y0[1]);
+            const __m512 t2 = _mm512_unpacklo_ps(y0[2], y0[3]), t3 = _mm512_unpackhi_ps(y0[2], y0[3]);
+            const __m512 t4 = _mm512_unpacklo_ps(y1[0], y1[1]), t5 = _mm512_unpackhi_ps(y1[0], y1[1]);
+            const __m512 t6 = _mm512_unpacklo_ps(y1[2], y1[3]), t7 = _mm512_unpackhi_ps(y1[2], y1[3]);
+            const __m512 u0 = _mm512_shuffle_ps(t0, t2, 0x44), u1 = _mm512_shuffle_ps(t0, t2, 0xee);
+            const __m512 u2 = _mm512_shuffle_ps(t1, t3, 0x44), u3 = _mm512_shuffle_ps(t1, t3, 0xee);
+            const __m512 u4 = _mm512_shuffle_ps(t4, t6, 0x44), u5 = _mm512_shuffle_ps(t4, t6, 0xee);
+            const __m512 u6 = _mm512_shuffle_ps(t5, t7, 0x44), u7 = _mm512_shuffle_ps(t5, t7, 0xee);
+            __m512 r[8] = { _mm512_permutex2var_ps(u0, lo, u4), _mm512_permutex2var_ps(u1, lo, u5),
+                            _mm512_permutex2var_ps(u2, lo, u6), _mm512_permutex2var_ps(u3, lo, u7),
+                            _mm512_permutex2var_ps(u0, hi, u4), _mm512_permutex2var_ps(u1, hi, u5),
+                            _mm512_permutex2var_ps(u2, hi, u6), _mm512_permutex2var_ps(u3, hi, u7) };
+            float *o = d + 4 * t;
+            for (int c = 0; c < 8; c++) {
+                if (relu)
+                    r[c] = _mm512_max_ps(r[c], zero);
+                _mm256_storeu_ps(o + c * out_cs, _mm512_castps512_ps256(r[c]));
+                _mm256_storeu_ps(o + (c + 8) * out_cs, _mm512_extractf32x8_ps(r[c], 1));
+            }
+        }
+        for (; t < tiles; t++)
+            for (int co = og * 16; co < og * 16 + 16; co++)
+                fsr_wino_out_tile(out, out_cs, m, pcs, b, co, t, relu);
+    }
 }
 
 /* No conv_row_1_to_c8 here: a 32-channel x 12-pixel version (12
@@ -515,6 +617,8 @@ void fsr_conv_dsp_init_avx512(FsrConvDSP *dsp)
     dsp->conv_row = conv_row_avx512;
     dsp->conv_row_c8 = conv_row_c8_avx512;
     dsp->conv_acc_c8 = conv_acc_c8_avx512;
+    dsp->wino_acc_1 = wino_acc_1_avx512;
+    dsp->wino_out = wino_out_avx512;
     dsp->conv_parts = conv_parts_avx512;
     dsp->prelu_row = prelu_row_avx512;
 }
