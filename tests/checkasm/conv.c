@@ -460,6 +460,66 @@ static void check_wino(const FsrConvDSP *c, const FsrConvDSP *lower, const FsrCo
     }
 }
 
+/* The single-channel Winograd kernels: wino_in_1 as wino_in (bit for bit,
+ * large values too); wino_acc_1 bit for bit as well (every version sums
+ * by one FMA per product from 0 in the same order), for 9-wide (2 pieces),
+ * 5-wide (1) and 13-wide (3) kernels over 9 or 5 rows, across the block
+ * kernels' tails; nothing written past the tiles. */
+static void check_wino_1(const FsrConvDSP *c, const FsrConvDSP *lower, const FsrConvDSP *cur)
+{
+    enum { T = 100 };
+    if (checkasm_func(c->wino_in_1, lower->wino_in_1, cur->wino_in_1, "wino_in_1")) {
+        const ptrdiff_t vcs = T + 3;
+        float *row = malloc((4 * T + 8) * sizeof(float));
+        float *a = malloc(8 * vcs * sizeof(float)), *b = malloc(8 * vcs * sizeof(float));
+        for (int big = 0; big < 2; big++) {
+            for (int i = 0; i < 4 * T + 8; i++)
+                row[i] = checkasm_rand_float(-1.f, 1.f) * (big && i % 5 == 0 ? 1e30f : 1.f);
+            for (int tiles = 1; tiles <= T; tiles += 1 + tiles / 4) {
+                memset(a, 0x55, 8 * vcs * sizeof(float));
+                memset(b, 0x55, 8 * vcs * sizeof(float));
+                c->wino_in_1(a, vcs, row, tiles);
+                cur->wino_in_1(b, vcs, row, tiles);
+                if (memcmp(a, b, 8 * vcs * sizeof(float)))
+                    checkasm_fail("%d tiles%s", tiles, big ? ", large values" : "");
+            }
+        }
+        checkasm_bench(c->wino_in_1(a, vcs, row, 64), cur->wino_in_1(b, vcs, row, 64));
+        free(row);
+        free(a);
+        free(b);
+        checkasm_report();
+    }
+    if (checkasm_func(c->wino_acc_1, lower->wino_acc_1, cur->wino_acc_1, "wino_acc_1")) {
+        static const int shapes[][2] = { { 9, 2 }, { 5, 1 }, { 9, 3 }, { 1, 2 } }; /* kh, pieces */
+        float *v = malloc(9 * (T + 4) * sizeof(float));
+        float *w = aligned_alloc(64, 9 * 3 * 32 * sizeof(float));
+        float *a = malloc((T + 1) * 32 * sizeof(float)), *b = malloc((T + 1) * 32 * sizeof(float));
+        const float *rows[9];
+        for (int i = 0; i < 9 * (T + 4); i++)
+            v[i] = checkasm_rand_float(-4.f, 4.f);
+        for (int i = 0; i < 9 * 3 * 32; i++)
+            w[i] = checkasm_rand_float(-0.5f, 0.5f);
+        for (int ky = 0; ky < 9; ky++)
+            rows[ky] = v + ky * (T + 4);
+        for (size_t sh = 0; sh < sizeof(shapes) / sizeof(shapes[0]); sh++)
+            for (int tiles = 1; tiles <= T; tiles += 1 + tiles / 5) {
+                memset(a, 0x55, (T + 1) * 32 * sizeof(float));
+                memset(b, 0x55, (T + 1) * 32 * sizeof(float));
+                c->wino_acc_1(a, rows, w, shapes[sh][0], shapes[sh][1], tiles);
+                cur->wino_acc_1(b, rows, w, shapes[sh][0], shapes[sh][1], tiles);
+                if (memcmp(a, b, (T + 1) * 32 * sizeof(float)))
+                    checkasm_fail("%d rows, %d pieces, %d tiles", shapes[sh][0], shapes[sh][1], tiles);
+            }
+        checkasm_bench(c->wino_acc_1(a, rows, w, 9, 2, 64), cur->wino_acc_1(b, rows, w, 9, 2, 64));
+        free(v);
+        free(w);
+        free(a);
+        free(b);
+        checkasm_report();
+    }
+}
+
 /* conv_acc_c8: the sums of one output block, within 1e-4 of C (and the bits
  * of the level below), for kh x 1 layers as the Winograd layers run them
  * and for wider kernels; widths across the block kernels' tails. */
@@ -505,4 +565,5 @@ void checkasm_check_conv(void)
     check_phases_to_u8(&c, &lower, &cur);
     check_wino(&c, &lower, &cur);
     check_conv_acc_c8(&c, &lower, &cur);
+    check_wino_1(&c, &lower, &cur);
 }
