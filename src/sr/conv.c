@@ -382,22 +382,31 @@ static void wino_out_c(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t p
             fsr_wino_out_tile(out, out_cs, m, pcs, b, co, t, relu);
 }
 
+#ifndef WINO_1_CHUNK
+#define WINO_1_CHUNK 24
+#endif
 void fsr_conv_wino_row(const FsrConvDSP *dsp, float *out, ptrdiff_t out_cs, const float *const *vrows, ptrdiff_t vcs,
                        const FsrPackedConv *c, int tiles, float *m)
 {
     const ptrdiff_t pcs = (ptrdiff_t)tiles * 32;
     const int nob = c->out_ch / 32;
     if (c->in_ch == 1) {
+        /* WINO_1_CHUNK tiles at a time: their products (8 x 24 x 32 floats,
+         * 24 kB) stay in L1 from the sums to the output transform */
         const int n = (c->kw - 1) / 4;
-        for (int ob = 0; ob < nob; ob++) {
-            for (int k = 0; k < 8; k++) {
-                const float *rows[FSR_MODEL_MAX_KERNEL];
-                for (int ky = 0; ky < c->kh; ky++)
-                    rows[ky] = vrows[ky] + k * vcs;
-                dsp->wino_acc_1(m + k * pcs, rows, c->w + (((size_t)k * nob + ob) * c->kh * n) * 32, c->kh, n,
-                                tiles);
+        for (int t0 = 0; t0 < tiles; t0 += WINO_1_CHUNK) {
+            const int nt = tiles - t0 < WINO_1_CHUNK ? tiles - t0 : WINO_1_CHUNK;
+            const ptrdiff_t ccs = (ptrdiff_t)nt * 32;
+            for (int ob = 0; ob < nob; ob++) {
+                for (int k = 0; k < 8; k++) {
+                    const float *rows[FSR_MODEL_MAX_KERNEL];
+                    for (int ky = 0; ky < c->kh; ky++)
+                        rows[ky] = vrows[ky] + k * vcs + t0;
+                    dsp->wino_acc_1(m + k * ccs, rows, c->w + (((size_t)k * nob + ob) * c->kh * n) * 32, c->kh, n,
+                                    nt);
+                }
+                dsp->wino_out(out + ob * 32 * out_cs + 4 * t0, out_cs, m, ccs, c->b + ob * 32, nt, c->relu);
             }
-            dsp->wino_out(out + ob * 32 * out_cs, out_cs, m, pcs, c->b + ob * 32, tiles, c->relu);
         }
         return;
     }

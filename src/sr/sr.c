@@ -472,28 +472,35 @@ static inline float *parts_row(const TileState *t, int r, int ky)
     return t->s->parts + ((size_t)(r % kh) * kh + ky) * t->sr->pstride;
 }
 
-static void load_input_row(TileState *t, int r, float *dst)
+static void load_input_row(TileState *t, int r, float *restrict dst)
 {
     const Job *j = t->job;
     const int ox = t->g.ox[0], n = t->g.fw[0], w = j->w;
-    const int zero = t->sr->padding == FSR_PAD_ZERO;
     const float maxv = (float)((1 << j->depth) - 1); /* high depth: 1.0 is the top of the range */
-    for (int c = 0; c < n; c++) {
-        int x = ox + c;
-        if (x < 0 || x >= w) {
-            if (zero) {
-                dst[c] = 0.f;
-                continue;
-            }
-            x = x < 0 ? 0 : w - 1;
-        }
-        if (j->src_float)
-            dst[c] = ((const float *)j->src)[(ptrdiff_t)r * j->stride + x];
-        else if (j->depth > 8)
-            dst[c] = (float)((const uint16_t *)j->src)[(ptrdiff_t)r * j->stride + x] / maxv;
-        else
-            dst[c] = (float)((const uint8_t *)j->src)[(ptrdiff_t)r * j->stride + x] / 255.f;
+    /* Columns lo .. hi-1 lie inside the picture: one plain loop per sample
+     * type there, which the compiler vectorises (per column with the
+     * border tests, it was 4% of 9-1-5's time once layer 1 ran by
+     * Winograd); the padding after. */
+    const int lo = ox < 0 ? (-ox < n ? -ox : n) : 0, hi = w - ox < n ? (w - ox > lo ? w - ox : lo) : n;
+    const ptrdiff_t at = (ptrdiff_t)r * j->stride + ox + lo; /* column lo */
+    if (j->src_float) {
+        const float *restrict src = (const float *)j->src + at;
+        for (int c = lo; c < hi; c++)
+            dst[c] = src[c - lo];
+    } else if (j->depth > 8) {
+        const uint16_t *restrict src = (const uint16_t *)j->src + at;
+        for (int c = lo; c < hi; c++)
+            dst[c] = (float)src[c - lo] / maxv;
+    } else {
+        const uint8_t *restrict src = (const uint8_t *)j->src + at;
+        for (int c = lo; c < hi; c++)
+            dst[c] = (float)src[c - lo] / 255.f;
     }
+    const int zero = t->sr->padding == FSR_PAD_ZERO;
+    for (int c = 0; c < lo; c++)
+        dst[c] = zero ? 0.f : dst[lo];
+    for (int c = hi; c < n; c++)
+        dst[c] = zero ? 0.f : dst[hi - 1];
 }
 
 /* Columns of a computed row that fall outside the picture get the padding
