@@ -896,17 +896,9 @@ wino_in_1_avx2(float *v, ptrdiff_t vcs, const float *row, int tiles)
 }
 
 /* One point of a single-channel Winograd layer: 32 output channels (4
- * vectors) x NX (1..3) tiles, 12 accumulators as c8_block's; per kernel
- * row and piece, 4 weight loads, NX broadcasts, 4 x NX FMAs. */
-#define W1_FMA(ii)                                                                  \
-    do {                                                                            \
-        const __m256 wv = _mm256_load_ps(wp + 8 * ii);                              \
-        a##ii##0 = _mm256_fmadd_ps(wv, b0, a##ii##0);                               \
-        if (NX > 1)                                                                 \
-            a##ii##1 = _mm256_fmadd_ps(wv, b1, a##ii##1);                           \
-        if (NX > 2)                                                                 \
-            a##ii##2 = _mm256_fmadd_ps(wv, b2, a##ii##2);                           \
-    } while (0)
+ * vectors) x NX (1..3) tiles, 12 accumulators and the FMAs of c8_block
+ * (C8_FMA); per kernel row and piece, 4 weight loads, NX broadcasts,
+ * 4 x NX FMAs. */
 #define DEF_W1(NX_)                                                                           \
 __attribute__((target("avx2,fma"), noinline)) static void                                    \
 w1_block_##NX_(float *acc, const float *const *rows, int t0, const float *w, int kh, int n)  \
@@ -921,7 +913,7 @@ w1_block_##NX_(float *acc, const float *const *rows, int t0, const float *w, int
             const __m256 b0 = _mm256_broadcast_ss(p + i);                                     \
             const __m256 b1 = NX > 1 ? _mm256_broadcast_ss(p + 1 + i) : b0;                   \
             const __m256 b2 = NX > 2 ? _mm256_broadcast_ss(p + 2 + i) : b0;                   \
-            W1_FMA(0); W1_FMA(1); W1_FMA(2); W1_FMA(3);                                       \
+            C8_FMA(0); C8_FMA(1); C8_FMA(2); C8_FMA(3);                                       \
         }                                                                                     \
     }                                                                                         \
     acc += t0 * 32;                                                                           \
