@@ -260,9 +260,19 @@ static void wino_g_row(double g[5], int k)
     }
 }
 
+/* The first piece whose products point k of a single-channel layer
+ * needs: at the point at infinity (k = 7) a piece's transformed weight is
+ * its fifth tap, zero for all but the last (6% of the products). */
+static inline int wino_1_first_piece(int k, int n)
+{
+    return k == 7 ? n - 1 : 0;
+}
+
 /* A single-channel layer: its kw = 4n + 1 taps per kernel row as n 5-tap
  * pieces (taps 4i .. 4i+3 and a zero, the last 4n-4 .. 4n), piece i on
- * the tile i after the output's; weights [point k][ob][ky][piece][32 oc]. */
+ * the tile i after the output's; weights [point k][ob][ky][piece][32 oc],
+ * point k's block k * nob * kh * n * 32 floats in, the pieces from
+ * wino_1_first_piece on. */
 static int pack_wino_1(FsrPackedConv *p, const FsrConvLayer *l)
 {
     const int n = (l->kw - 1) / 4, nob = l->out_ch / 32;
@@ -273,15 +283,17 @@ static int pack_wino_1(FsrPackedConv *p, const FsrConvLayer *l)
     for (int k = 0; k < 8; k++) {
         double g[5];
         wino_g_row(g, k);
+        const int i0 = wino_1_first_piece(k, n), nk = n - i0;
+        float *dst = p->w + (size_t)k * nob * l->kh * n * 32;
         for (int ob = 0; ob < nob; ob++)
             for (int ky = 0; ky < l->kh; ky++)
-                for (int i = 0; i < n; i++)
+                for (int i = i0; i < n; i++)
                     for (int o = 0; o < 32; o++) {
                         const float *w = l->weight + ((size_t)(ob * 32 + o) * l->kh + ky) * l->kw + 4 * i;
                         double v = 0;
                         for (int j = 0; j < (i + 1 < n ? 4 : 5); j++)
                             v += g[j] * w[j];
-                        p->w[((((size_t)k * nob + ob) * l->kh + ky) * n + i) * 32 + o] = (float)v;
+                        dst[(((size_t)ob * l->kh + ky) * nk + i - i0) * 32 + o] = (float)v;
                     }
     }
     return 0;
@@ -399,11 +411,12 @@ void fsr_conv_wino_row(const FsrConvDSP *dsp, float *out, ptrdiff_t out_cs, cons
             const ptrdiff_t ccs = (ptrdiff_t)nt * 32;
             for (int ob = 0; ob < nob; ob++) {
                 for (int k = 0; k < 8; k++) {
+                    const int i0 = wino_1_first_piece(k, n), nk = n - i0;
                     const float *rows[FSR_MODEL_MAX_KERNEL];
                     for (int ky = 0; ky < c->kh; ky++)
-                        rows[ky] = vrows[ky] + k * vcs + t0;
-                    dsp->wino_acc_1(m + k * ccs, rows, c->w + (((size_t)k * nob + ob) * c->kh * n) * 32, c->kh, n,
-                                    nt);
+                        rows[ky] = vrows[ky] + k * vcs + t0 + i0;
+                    const float *w = c->w + ((size_t)k * nob * n + (size_t)ob * nk) * c->kh * 32;
+                    dsp->wino_acc_1(m + k * ccs, rows, w, c->kh, nk, nt);
                 }
                 dsp->wino_out(out + ob * 32 * out_cs + 4 * t0, out_cs, m, ccs, c->b + ob * 32, nt, c->relu);
             }
