@@ -403,6 +403,11 @@ static int set_hdr_options(AVCodecContext *c, const FsrEncoder *e, const FsrEnco
     if (m->has_light)
         n += snprintf(p + n, sizeof(p) - n, "%s=%u,%u:", x265 ? "max-cll" : "cll", m->light.MaxCLL,
                       m->light.MaxFALL);
+    /* Each part is far shorter than p and one was written (mastering or
+     * light level, above); said so for the compiler, which warned of
+     * p[-1] in sanitizer builds. */
+    if (n <= 0 || (size_t)n >= sizeof(p))
+        return fsr_error(FSR_ERR(EINVAL), "%s: HDR metadata options too long", e->path);
     p[n - 1] = 0; /* the last ':' */
     const char *key = x265 ? "x265-params" : "x264-params";
     const AVDictionaryEntry *user = av_dict_get(*opts, key, NULL, 0);
