@@ -120,6 +120,7 @@ static const struct { int n, ch[5], k[4]; } nets[] = {
     { 3, { 1, 32, 8, 1 }, { 9, 1, 5 } },       /* single-channel Winograd layer 1, planar layer 2 */
     { 3, { 1, 32, 32, 1 }, { 9, 5, 5 } },      /* both Winograd */
     { 3, { 1, 64, 32, 1 }, { 5, 3, 3 } },      /* 5-wide single-channel Winograd, interleaved layer 2 */
+    { 2, { 1, 32, 1 }, { 13, 3 } },            /* 13-wide single-channel Winograd: three pieces */
 };
 static const int sizes[][2] = { { 1, 1 }, { 5, 3 }, { 13, 11 }, { 37, 23 }, { 64, 17 }, { 141, 29 } };
 
