@@ -119,7 +119,7 @@ static const struct { int n, ch[5], k[4]; } nets[] = {
     { 4, { 1, 32, 32, 32, 1 }, { 3, 5, 5, 3 } }, /* Winograd, then a direct layer reading at an offset */
     { 3, { 1, 32, 8, 1 }, { 9, 1, 5 } },       /* single-channel Winograd layer 1, planar layer 2 */
     { 3, { 1, 32, 32, 1 }, { 9, 5, 5 } },      /* both Winograd */
-    { 3, { 1, 64, 32, 1 }, { 5, 3, 3 } },      /* 5-wide single-channel Winograd, interleaved layer 2 */
+    { 3, { 1, 32, 32, 1 }, { 9, 3, 3 } },      /* single-channel Winograd, interleaved layer 2 */
     { 2, { 1, 32, 1 }, { 13, 3 } },            /* 13-wide single-channel Winograd: three pieces */
 };
 static const int sizes[][2] = { { 1, 1 }, { 5, 3 }, { 13, 11 }, { 37, 23 }, { 64, 17 }, { 141, 29 } };
@@ -682,7 +682,8 @@ static FsrModel *random_lr_model(int kind, int scale, int padding, uint32_t seed
         const int ch[4] = { 1, 8, 4, 0 }, k[3] = { 5, 3, 3 };
         assert_int_equal(fsr_model_open_empty_lr(&m, "espcn", scale, padding, FSR_UP_SHUFFLE, 3, ch, k, FSR_ACT_RELU), 0);
     } else {
-        const int ch[4] = { 1, 32, 32, 1 }, k[3] = { 5, 3, 9 };
+        /* a single-channel Winograd first layer (9 wide, PReLU after it) */
+        const int ch[4] = { 1, 32, 32, 1 }, k[3] = { 9, 3, 9 };
         assert_int_equal(fsr_model_open_empty_lr(&m, "wide", scale, padding, FSR_UP_DECONV, 3, ch, k, FSR_ACT_PRELU), 0);
     }
     for (int i = 0; i < m->n_layers; i++)
@@ -711,6 +712,7 @@ static void lr_engine_matches_reference(unsigned flags)
                     FsrSR *sr = NULL;
                     assert_int_equal(fsr_sr_open_flags(&sr, m, 2, flags), 0);
                     assert_int_equal(fsr_sr_lr_input(sr), 1);
+                    assert_int_equal(sr->layer[0].wino, kind == 2);
                     for (int tiling = 0; tiling < 2; tiling++) {
                         if (tiling)
                             assert_int_equal(fsr_sr_set_tile(sr, 16, 3), 0);

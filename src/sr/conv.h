@@ -94,7 +94,7 @@ int fsr_conv_c8_ok(const FsrConvLayer *l);
  * puts tiles at picture columns that are multiples of 4 whatever the
  * tiling (sr.c).
  *
- * A single-channel layer with 4n+1-wide kernels (SRCNN's 9x9 layer 1, 65%
+ * A single-channel layer with 4n+1-wide kernels, 9 or wider (SRCNN's 9x9 layer 1, 65%
  * of 9-1-5's multiply-adds) runs the same transform: each kernel row is n
  * 5-tap pieces (taps 4i .. 4i+3 and a zero, the last piece taps 4n-4 ..
  * 4n), piece i applied to the tile i after the output's, so the 9 taps
