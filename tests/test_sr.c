@@ -565,36 +565,36 @@ static void test_rect_equals_whole_frame(void **state)
 static void test_winograd_matches_direct(void **state)
 {
     (void)state;
-    const int ch[2][4] = { { 1, 64, 32, 1 }, { 1, 64, 32, 1 } }, k[2][3] = { { 9, 5, 5 }, { 9, 1, 5 } };
+    const int ch[4] = { 1, 64, 32, 1 }, k[2][3] = { { 9, 5, 5 }, { 9, 1, 5 } };
     const unsigned levels[2] = { 0, fsr_cpu_flags() };
     uint32_t seed = 5;
     for (int net = 0; net < 2; net++)
-    for (int pad = 0; pad < 2; pad++)
-        for (int lv = 0; lv < 2; lv++) {
-            const int w = 150, h = 61;
-            FsrModel *m = random_model(3, ch[net], k[net], pad, 91 + pad);
-            float *in = malloc((size_t)w * h * sizeof(float)), *a = malloc((size_t)w * h * sizeof(float));
-            float *b = malloc((size_t)w * h * sizeof(float));
-            for (int i = 0; i < w * h; i++)
-                in[i] = frand(&seed, 0.f, 1.f);
-            FsrSR *wino = NULL, *direct = NULL;
-            assert_int_equal(fsr_sr_open_engine(&wino, m, 2, levels[lv], 0), 0);
-            assert_int_equal(fsr_sr_open_engine(&direct, m, 2, levels[lv], FSR_SR_DIRECT), 0);
-            assert_true(wino->layer[0].wino && wino->layer[1].wino == !net && !wino->layer[2].wino);
-            assert_false(direct->layer[0].wino || direct->layer[1].wino);
-            assert_int_equal(fsr_sr_run_float(wino, a, w, in, w, w, h, 0, 0, w, h), 0);
-            assert_int_equal(fsr_sr_run_float(direct, b, w, in, w, w, h, 0, 0, w, h), 0);
-            const double e = rel_error(a, b, (size_t)w * h);
-            print_message("Winograd against direct, %d-%d-%d, padding %d, level %u: relative error %.3g\n", k[net][0],
-                          k[net][1], k[net][2], pad, levels[lv], e);
-            assert_true(e <= 1e-5);
-            fsr_sr_close(&wino);
-            fsr_sr_close(&direct);
-            fsr_model_close(&m);
-            free(in);
-            free(a);
-            free(b);
-        }
+        for (int pad = 0; pad < 2; pad++)
+            for (int lv = 0; lv < 2; lv++) {
+                const int w = 150, h = 61;
+                FsrModel *m = random_model(3, ch, k[net], pad, 91 + pad);
+                float *in = malloc((size_t)w * h * sizeof(float)), *a = malloc((size_t)w * h * sizeof(float));
+                float *b = malloc((size_t)w * h * sizeof(float));
+                for (int i = 0; i < w * h; i++)
+                    in[i] = frand(&seed, 0.f, 1.f);
+                FsrSR *wino = NULL, *direct = NULL;
+                assert_int_equal(fsr_sr_open_engine(&wino, m, 2, levels[lv], 0), 0);
+                assert_int_equal(fsr_sr_open_engine(&direct, m, 2, levels[lv], FSR_SR_DIRECT), 0);
+                assert_true(wino->layer[0].wino && wino->layer[1].wino == !net && !wino->layer[2].wino);
+                assert_false(direct->layer[0].wino || direct->layer[1].wino);
+                assert_int_equal(fsr_sr_run_float(wino, a, w, in, w, w, h, 0, 0, w, h), 0);
+                assert_int_equal(fsr_sr_run_float(direct, b, w, in, w, w, h, 0, 0, w, h), 0);
+                const double e = rel_error(a, b, (size_t)w * h);
+                print_message("Winograd against direct, %d-%d-%d, padding %d, level %u: relative error %.3g\n",
+                              k[net][0], k[net][1], k[net][2], pad, levels[lv], e);
+                assert_true(e <= 1e-5);
+                fsr_sr_close(&wino);
+                fsr_sr_close(&direct);
+                fsr_model_close(&m);
+                free(in);
+                free(a);
+                free(b);
+            }
 }
 
 /* Winograd layers (1 -> 32 9x9 and 32 -> 32 5x5; 1 -> 32 9x9 before a
@@ -608,28 +608,28 @@ static void test_winograd_tilings_identical(void **state)
     const int ch[2][4] = { { 1, 32, 32, 1 }, { 1, 32, 8, 1 } }, k[2][3] = { { 9, 5, 5 }, { 9, 1, 5 } };
     uint32_t seed = 17;
     for (int net = 0; net < 2; net++)
-    for (int pad = 0; pad < 2; pad++) {
-        const int w = 301, h = 57;
-        FsrModel *m = random_model(3, ch[net], k[net], pad, 61 + pad);
-        float *in = malloc((size_t)w * h * sizeof(float)), *a = malloc((size_t)w * h * sizeof(float));
-        float *b = malloc((size_t)w * h * sizeof(float));
-        for (int i = 0; i < w * h; i++)
-            in[i] = frand(&seed, 0.f, 1.f);
-        FsrSR *one = NULL, *two = NULL;
-        assert_int_equal(fsr_sr_open_engine(&one, m, 1, fsr_cpu_flags(), 0), 0);
-        assert_int_equal(fsr_sr_open_engine(&two, m, 2, fsr_cpu_flags(), 0), 0);
-        assert_int_equal(fsr_sr_set_tile(two, 40, 7), 0);
-        assert_true(one->layer[0].wino && one->layer[1].wino == !net);
-        assert_int_equal(fsr_sr_run_float(one, a, w, in, w, w, h, 0, 0, w, h), 0);
-        assert_int_equal(fsr_sr_run_float(two, b, w, in, w, w, h, 0, 0, w, h), 0);
-        assert_memory_equal(a, b, (size_t)w * h * sizeof(float));
-        fsr_sr_close(&one);
-        fsr_sr_close(&two);
-        fsr_model_close(&m);
-        free(in);
-        free(a);
-        free(b);
-    }
+        for (int pad = 0; pad < 2; pad++) {
+            const int w = 301, h = 57;
+            FsrModel *m = random_model(3, ch[net], k[net], pad, 61 + pad);
+            float *in = malloc((size_t)w * h * sizeof(float)), *a = malloc((size_t)w * h * sizeof(float));
+            float *b = malloc((size_t)w * h * sizeof(float));
+            for (int i = 0; i < w * h; i++)
+                in[i] = frand(&seed, 0.f, 1.f);
+            FsrSR *one = NULL, *two = NULL;
+            assert_int_equal(fsr_sr_open_engine(&one, m, 1, fsr_cpu_flags(), 0), 0);
+            assert_int_equal(fsr_sr_open_engine(&two, m, 2, fsr_cpu_flags(), 0), 0);
+            assert_int_equal(fsr_sr_set_tile(two, 40, 7), 0);
+            assert_true(one->layer[0].wino && one->layer[1].wino == !net);
+            assert_int_equal(fsr_sr_run_float(one, a, w, in, w, w, h, 0, 0, w, h), 0);
+            assert_int_equal(fsr_sr_run_float(two, b, w, in, w, w, h, 0, 0, w, h), 0);
+            assert_memory_equal(a, b, (size_t)w * h * sizeof(float));
+            fsr_sr_close(&one);
+            fsr_sr_close(&two);
+            fsr_model_close(&m);
+            free(in);
+            free(a);
+            free(b);
+        }
 }
 
 static void test_identity_picture(void **state)

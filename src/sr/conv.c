@@ -274,11 +274,17 @@ static inline int wino_1_first_piece(int k, int n)
     return k == 7 ? n - 1 : 0;
 }
 
+/* Where the weights of point k and output block ob of a single-channel
+ * layer start (pack_wino_1's layout): [ky][piece from wino_1_first_piece
+ * on][32 oc] there, point k's blocks k * nob * kh * n * 32 floats in. */
+static inline size_t wino_1_weights(int k, int ob, int nob, int kh, int n)
+{
+    return ((size_t)k * nob * n + (size_t)ob * (n - wino_1_first_piece(k, n))) * kh * 32;
+}
+
 /* A single-channel layer: its kw = 4n + 1 taps per kernel row as n 5-tap
  * pieces (taps 4i .. 4i+3 and a zero, the last 4n-4 .. 4n), piece i on
- * the tile i after the output's; weights [point k][ob][ky][piece][32 oc],
- * point k's block k * nob * kh * n * 32 floats in, the pieces from
- * wino_1_first_piece on. */
+ * the tile i after the output's; weights as wino_1_weights says. */
 static int pack_wino_1(FsrPackedConv *p, const FsrConvLayer *l)
 {
     const int n = (l->kw - 1) / 4, nob = l->out_ch / 32;
@@ -290,8 +296,8 @@ static int pack_wino_1(FsrPackedConv *p, const FsrConvLayer *l)
         double g[5];
         wino_g_row(g, k);
         const int i0 = wino_1_first_piece(k, n), nk = n - i0;
-        float *dst = p->w + (size_t)k * nob * l->kh * n * 32;
-        for (int ob = 0; ob < nob; ob++)
+        for (int ob = 0; ob < nob; ob++) {
+            float *dst = p->w + wino_1_weights(k, ob, nob, l->kh, n);
             for (int ky = 0; ky < l->kh; ky++)
                 for (int i = i0; i < n; i++)
                     for (int o = 0; o < 32; o++) {
@@ -299,8 +305,9 @@ static int pack_wino_1(FsrPackedConv *p, const FsrConvLayer *l)
                         double v = 0;
                         for (int j = 0; j < (i + 1 < n ? 4 : 5); j++)
                             v += g[j] * w[j];
-                        dst[(((size_t)ob * l->kh + ky) * nk + i - i0) * 32 + o] = (float)v;
+                        dst[((size_t)ky * nk + i - i0) * 32 + o] = (float)v;
                     }
+        }
     }
     return 0;
 }
@@ -400,9 +407,7 @@ static void wino_out_c(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t p
             fsr_wino_out_tile(out, out_cs, m, pcs, b, co, t, relu);
 }
 
-#ifndef WINO_1_CHUNK
-#define WINO_1_CHUNK 24
-#endif
+#define WINO_1_CHUNK 24 /* tiles (fsr_conv_wino_row) */
 void fsr_conv_wino_row(const FsrConvDSP *dsp, float *out, ptrdiff_t out_cs, const float *const *vrows, ptrdiff_t vcs,
                        const FsrPackedConv *c, int tiles, float *m)
 {
@@ -421,8 +426,7 @@ void fsr_conv_wino_row(const FsrConvDSP *dsp, float *out, ptrdiff_t out_cs, cons
                     const float *rows[FSR_MODEL_MAX_KERNEL];
                     for (int ky = 0; ky < c->kh; ky++)
                         rows[ky] = vrows[ky] + k * vcs + t0 + i0;
-                    const float *w = c->w + ((size_t)k * nob * n + (size_t)ob * nk) * c->kh * 32;
-                    dsp->wino_acc_1(m + k * ccs, rows, w, c->kh, nk, nt);
+                    dsp->wino_acc_1(m + k * ccs, rows, c->w + wino_1_weights(k, ob, nob, c->kh, n), c->kh, nk, nt);
                 }
                 dsp->wino_out(out + ob * 32 * out_cs + 4 * t0, out_cs, m, ccs, c->b + ob * 32, nt, c->relu);
             }

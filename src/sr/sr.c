@@ -348,12 +348,13 @@ int fsr_sr_open_engine(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu
      * of them (no network here has two; a single-channel first layer
      * before one is, below). */
     int wino[SR_MAX_LAYERS] = { 0 };
+    const int winograd = !(opts & FSR_SR_DIRECT);
     for (int i = 1; i + 1 < m->n_layers; i++)
-        wino[i] = !(opts & FSR_SR_DIRECT) && c8[i] && fsr_conv_wino_ok(&layers[i]) && !wino[i - 1];
+        wino[i] = winograd && c8[i] && fsr_conv_wino_ok(&layers[i]) && !wino[i - 1];
     /* A single-channel first layer too (SRCNN's 9x9, 2.25x fewer
      * multiplies), before a Winograd layer or not: its tiles then start
      * where that layer's input does (tile_geometry). */
-    wino[0] = !(opts & FSR_SR_DIRECT) && m->n_layers > 1 && layers[0].in_ch == 1 && fsr_conv_wino_ok(&layers[0]);
+    wino[0] = winograd && m->n_layers > 1 && layers[0].in_ch == 1 && fsr_conv_wino_ok(&layers[0]);
     for (int i = 0; i < m->n_layers; i++) {
         const int last = i + 1 == m->n_layers;
         const FsrConvLayer *l = &layers[i];
