@@ -85,13 +85,6 @@ static void copy_pic(FsrPicture *dst, const FsrPicture *src)
     }
 }
 
-static int run_clip_file(const char *clip, const char *policy, int threads, Out *o);
-
-static int run_clip(const char *policy, int threads, Out *o)
-{
-    return run_clip_file(tu_tmp("enter.mp4"), policy, threads, o);
-}
-
 static int run_clip_file(const char *clip, const char *policy, int threads, Out *o)
 {
     memset(o, 0, sizeof(*o) * FRAMES);
@@ -140,6 +133,11 @@ static int run_clip_file(const char *clip, const char *policy, int threads, Out 
     fsr_sideinfo_close(&si);
     fsr_sr_close(&sr);
     return n;
+}
+
+static int run_clip(const char *policy, int threads, Out *o)
+{
+    return run_clip_file(tu_tmp("enter.mp4"), policy, threads, o);
 }
 
 static void free_out(Out *o)
@@ -475,6 +473,16 @@ static void test_drift_follows_sr_gain(void **state)
  * the flat cells away from the square bicubic of the decoded LR (every HR
  * pixel equal to fsr_bicubic_plane's), and never a cell of the square
  * (its HR differs from bicubic there) nor of the texture. */
+/* 1: LR cell (cx, cy) of o's x2 HR luma equals bic (width W) everywhere. */
+static int cell_is_bicubic(const Out *o, const uint8_t *bic, int W, int cx, int cy)
+{
+    for (int y = 2 * CELL * cy; y < 2 * CELL * (cy + 1); y++)
+        for (int x = 2 * CELL * cx; x < 2 * CELL * (cx + 1); x++)
+            if (o->hr.data[0][y * o->hr.stride[0] + x] != bic[y * W + x])
+                return 0;
+    return 1;
+}
+
 #define FLAT_W 80
 #define SQ_X(n) (8 + 3 * (n))
 #define SQ_Y 40
@@ -502,10 +510,7 @@ static void test_flat_cells_bicubic(void **state)
         assert_int_equal(fsr_bicubic_plane(bic, W, o[k].lr.data[0], o[k].lr.stride[0], o[k].lr.w, o[k].lr.h, 2), 0);
         for (int cy = 0; cy < o[k].lr.h / CELL; cy++)
             for (int cx = 0; cx < o[k].lr.w / CELL; cx++) {
-                int differ = 0;
-                for (int y = 2 * CELL * cy; y < 2 * CELL * (cy + 1); y++)
-                    for (int x = 2 * CELL * cx; x < 2 * CELL * (cx + 1); x++)
-                        differ += o[k].hr.data[0][y * o[k].hr.stride[0] + x] != bic[y * W + x];
+                const int differ = !cell_is_bicubic(&o[k], bic, W, cx, cy);
                 const int x0 = cx * CELL, y0 = cy * CELL;
                 const int sq = k >= 4 && x0 + CELL > SQ_X(k) && x0 < SQ_X(k) + SQ && y0 + CELL > SQ_Y && y0 < SQ_Y + SQ;
                 /* the square's cells (texture: the model is not bicubic there) */
@@ -542,11 +547,7 @@ static void test_flat_cells_bicubic(void **state)
         assert_int_equal(fsr_bicubic_plane(bic, W, o[k].lr.data[0], o[k].lr.stride[0], o[k].lr.w, o[k].lr.h, 2), 0);
         for (int cy = 32 / CELL; cy < 64 / CELL; cy++)
             for (int cx = 16 / CELL; cx < 48 / CELL; cx++) {
-                int differ = 0;
-                for (int y = 2 * CELL * cy; y < 2 * CELL * (cy + 1); y++)
-                    for (int x = 2 * CELL * cx; x < 2 * CELL * (cx + 1); x++)
-                        differ += o[k].hr.data[0][y * o[k].hr.stride[0] + x] != bic[y * W + x];
-                bicubic_late += !differ;
+                bicubic_late += cell_is_bicubic(&o[k], bic, W, cx, cy);
             }
     }
     print_message("faded-in texture: %d of its cells bicubic in frames %d-%d\n", bicubic_late, FRAMES / 2,
