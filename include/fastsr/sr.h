@@ -133,9 +133,10 @@ FSR_API int fsr_sr_margin(const FsrSR *sr, int *mx, int *my);
  * other backends ignore it. */
 FSR_API int fsr_sr_set_tile(FsrSR *sr, int tile_w, int tile_h);
 
-/* For benchmarks: while seconds is not NULL, every call adds the thread
- * seconds spent in each layer to seconds[layer] (one entry per layer of the
- * model); NULL stops the profiling.  FSR_SR_FLOAT only. */
+/* For benchmarks: while seconds is not NULL, every call adds the seconds
+ * its threads spent in each layer to seconds[layer] (one entry per layer of
+ * the model; monotonic clock, summed over threads); NULL stops the
+ * profiling.  FSR_SR_FLOAT only. */
 FSR_API void fsr_sr_profile(FsrSR *sr, double *seconds);
 
 #endif

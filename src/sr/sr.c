@@ -434,6 +434,11 @@ int fsr_sr_set_tile(FsrSR *sr, int tile_w, int tile_h)
     return alloc_scratch(sr);
 }
 
+/* The profile reads the monotonic clock around every row call: the thread
+ * CPU-time clock is a system call that cost 1.3 us a read on this machine's
+ * hypervisor (30 ns for the monotonic one), which billed the many short
+ * calls of the last layer at twice their time (fastsr-bench --conv showed
+ * 9-1-5's conv3 at 51% of peak; perf put it at about 85%). */
 void fsr_sr_profile(FsrSR *sr, double *seconds)
 {
     if (sr)
@@ -551,10 +556,10 @@ static void run_layer_row(TileState *t, int m, int r, float *out, ptrdiff_t out_
             const int sy = source_row(t, r - ry + ky);
             parts[ky] = sy < 0 ? NULL : parts_row(t, sy, ky);
         }
-        const double t0 = t->sr->profile ? clock_thread() : 0;
+        const double t0 = t->sr->profile ? clock_wall() : 0;
         fsr_conv_sum_parts(out, parts, l, t->g.cw[m]);
         if (t->sr->profile)
-            t->s->seconds[m] += clock_thread() - t0;
+            t->s->seconds[m] += clock_wall() - t0;
         return;
     }
     const float *rows[FSR_MODEL_MAX_KERNEL];
@@ -563,7 +568,7 @@ static void run_layer_row(TileState *t, int m, int r, float *out, ptrdiff_t out_
         const int sy = source_row(t, r - ry + ky);
         rows[ky] = (sy < 0 ? t->s->zero : ring_row(t, m, sy)) + off;
     }
-    const double t0 = t->sr->profile ? clock_thread() : 0;
+    const double t0 = t->sr->profile ? clock_wall() : 0;
     if (l->wino)
         fsr_conv_wino_row(&t->sr->dsp, out, out_cs, rows, t->sr->stride[m], l, t->g.cw[m] / 4, t->s->wm);
     else if (writes_c8(l))
@@ -575,7 +580,7 @@ static void run_layer_row(TileState *t, int m, int r, float *out, ptrdiff_t out_
     if (t->sr->slope[m] && !l->slope)
         t->sr->dsp.prelu_row(out, out_cs, l->out_ch, t->sr->slope[m], t->g.cw[m], writes_c8(l));
     if (t->sr->profile)
-        t->s->seconds[m] += clock_thread() - t0;
+        t->s->seconds[m] += clock_wall() - t0;
 }
 
 /* Row r of feature f, channel-interleaved (block stride 8 * cs) into dst
@@ -591,10 +596,10 @@ static void interleaved_row(TileState *t, int f, int r, float *dst, ptrdiff_t cs
     }
     run_layer_row(t, f - 1, r, t->s->plane, cs);
     pad_columns(t, t->s->plane, f, in_ch, 0, cs);
-    const double t0 = t->sr->profile ? clock_thread() : 0;
+    const double t0 = t->sr->profile ? clock_wall() : 0;
     t->sr->dsp.to_c8(dst, 8 * cs, t->s->plane, cs, in_ch, t->g.fw[f]);
     if (t->sr->profile)
-        t->s->seconds[f] += clock_thread() - t0;
+        t->s->seconds[f] += clock_wall() - t0;
 }
 
 static void ensure_rows(TileState *t, int f, int upto)
@@ -604,22 +609,22 @@ static void ensure_rows(TileState *t, int f, int upto)
         if (f == 0 && t->sr->layer[0].wino) {
             /* transformed into the ring once for the kh output rows */
             load_input_row(t, r, t->s->plane8);
-            const double t0 = t->sr->profile ? clock_thread() : 0;
+            const double t0 = t->sr->profile ? clock_wall() : 0;
             t->sr->dsp.wino_in_1(ring_row(t, 0, r), t->sr->stride[0], t->s->plane8,
                                  wino_in_tiles(&t->sr->layer[0], t->g.cw[0]));
             if (t->sr->profile)
-                t->s->seconds[0] += clock_thread() - t0;
+                t->s->seconds[0] += clock_wall() - t0;
         } else if (f == 0) {
             load_input_row(t, r, ring_row(t, 0, r));
         } else if (t->sr->layer[f].wino) {
             /* Made interleaved, then transformed into the ring once for the
              * kh output rows that read it (billed to layer f). */
             interleaved_row(t, f, r, t->s->plane8, t->sr->wstride[f]);
-            const double t0 = t->sr->profile ? clock_thread() : 0;
+            const double t0 = t->sr->profile ? clock_wall() : 0;
             t->sr->dsp.wino_in(ring_row(t, f, r), t->sr->stride[f], t->s->plane8, 8 * t->sr->wstride[f],
                                t->sr->layer[f].in_ch, t->g.cw[f] / 4);
             if (t->sr->profile)
-                t->s->seconds[f] += clock_thread() - t0;
+                t->s->seconds[f] += clock_wall() - t0;
         } else if (t->sr->layer[f].c8) {
             interleaved_row(t, f, r, ring_row(t, f, r), t->sr->stride[f]);
         } else {
@@ -629,11 +634,11 @@ static void ensure_rows(TileState *t, int f, int upto)
         }
         const FsrPackedConv *l = &t->sr->layer[f];
         if (l->parts) {
-            const double t0 = t->sr->profile ? clock_thread() : 0;
+            const double t0 = t->sr->profile ? clock_wall() : 0;
             t->sr->dsp.conv_parts(parts_row(t, r, 0), t->sr->pstride, ring_row(t, f, r) + t->g.off[f], t->sr->stride[f], l,
                                   t->g.cw[f]);
             if (t->sr->profile)
-                t->s->seconds[f] += clock_thread() - t0;
+                t->s->seconds[f] += clock_wall() - t0;
         }
     }
 }

@@ -325,7 +325,7 @@ static void fastsr_run(FsrSR *sr, const Options *o, const uint8_t *in, uint8_t *
     r->n++;
 }
 
-/* Rows of the best run, split over the layers by the thread CPU time each
+/* Rows of the best run, split over the layers by the time each
  * took in a separate profiled run. */
 static void fastsr_report(FsrSR *sr, const Options *o, const FsrModel *m, const uint8_t *in, uint8_t *out,
                           int threads, double peak, const Runs *r)
