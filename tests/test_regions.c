@@ -466,13 +466,6 @@ static void test_drift_follows_sr_gain(void **state)
     assert_true(work[1] > 2.5 * work[0]);
 }
 
-/* Where SR adds next to nothing, transferred frames are bicubic (no SR
- * work): a clip whose left half is flat grey (the model's output there is
- * its input) and whose right half is a panning texture; from frame 4 a
- * textured square moves across the flat half.  Transferred frames make
- * the flat cells away from the square bicubic of the decoded LR (every HR
- * pixel equal to fsr_bicubic_plane's), and never a cell of the square
- * (its HR differs from bicubic there) nor of the texture. */
 /* 1: LR cell (cx, cy) of o's x2 HR luma equals bic (width W) everywhere. */
 static int cell_is_bicubic(const Out *o, const uint8_t *bic, int W, int cx, int cy)
 {
@@ -483,6 +476,13 @@ static int cell_is_bicubic(const Out *o, const uint8_t *bic, int W, int cx, int 
     return 1;
 }
 
+/* Where SR adds next to nothing, transferred frames are bicubic (no SR
+ * work): a clip whose left half is flat grey (the model's output there is
+ * its input) and whose right half is a panning texture; from frame 4 a
+ * textured square moves across the flat half.  Transferred frames make
+ * the flat cells away from the square bicubic of the decoded LR (every HR
+ * pixel equal to fsr_bicubic_plane's), and never a cell of the square
+ * (its HR differs from bicubic there) nor of the texture. */
 #define FLAT_W 80
 #define SQ_X(n) (8 + 3 * (n))
 #define SQ_Y 40

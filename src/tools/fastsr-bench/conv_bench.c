@@ -702,7 +702,8 @@ int bench_conv(int argc, char **argv)
             printf("# fp32 engine: every layer by direct convolution (FASTSR_WINOGRAD=0)\n");
         else
             printf("# fp32 engine: by Winograd F(4,5) along rows, 5-wide layers with 8k inputs and 32k outputs\n"
-                   "#   (9-5-5's conv2, 2.5x fewer multiplies) and single-channel 4n+1-wide (>= 9) first layers with 32k\n"
+                   "#   (9-5-5's conv2, 2.5x fewer multiplies) and single-channel 4n+1-wide (>= 9) first layers "
+                   "with 32k\n"
                    "#   outputs (conv1 9x9, 2.25x fewer): their GFLOP/s and %%peak count the network's MACs and can\n"
                    "#   pass 100%% (FASTSR_WINOGRAD=0: direct)\n");
     }
