@@ -30,6 +30,7 @@ static void usage(FILE *f)
             "                       other codecs get SR on every frame) | search (motion search for every\n"
             "                       codec) | none (SR on every frame)\n"
             "      --back-project B on (default) | off: FAST's back-projection step on transferred frames\n"
+            "      --refine B       on (default) | off: FAST's sub-pel refinement of the vectors\n"
             "      --compare MODE   what the split view compares FAST with: bicubic | srcnn\n"
             "                       (srcnn: per-frame SR while it keeps up, else on pause)\n"
             "      --hr REF         ground-truth HR video (same frames, INPUT's size x scale):\n"
@@ -86,13 +87,14 @@ static int bad(const char *fmt, const char *arg)
 int play_parse_options(PlayOptions *o, int argc, char **argv)
 {
     enum { OPT_MODEL = 256, OPT_COMPARE, OPT_HR, OPT_FRAMES, OPT_SHOT, OPT_KEYS, OPT_BENCH, OPT_NOSYNC,
-           OPT_SIZE, OPT_ARCH, OPT_RENDERER, OPT_MOTION, OPT_BACK_PROJECT, OPT_PRECISION };
+           OPT_SIZE, OPT_ARCH, OPT_RENDERER, OPT_MOTION, OPT_BACK_PROJECT, OPT_REFINE, OPT_PRECISION };
     static const struct option longopts[] = {
         { "scale", required_argument, NULL, 's' },
         { "model", required_argument, NULL, OPT_MODEL },
         { "keyframes", required_argument, NULL, 'k' },
         { "motion", required_argument, NULL, OPT_MOTION },
         { "back-project", required_argument, NULL, OPT_BACK_PROJECT },
+        { "refine", required_argument, NULL, OPT_REFINE },
         { "compare", required_argument, NULL, OPT_COMPARE },
         { "hr", required_argument, NULL, OPT_HR },
         { "arch", required_argument, NULL, OPT_ARCH },
@@ -143,6 +145,12 @@ int play_parse_options(PlayOptions *o, int argc, char **argv)
             if (strcmp(optarg, "on") && strcmp(optarg, "off"))
                 return bad("--back-project '%s': use on or off", optarg);
             o->no_back_project = !strcmp(optarg, "off");
+            break;
+        }
+        case OPT_REFINE: {
+            if (strcmp(optarg, "on") && strcmp(optarg, "off"))
+                return bad("--refine '%s': use on or off", optarg);
+            o->no_refine = !strcmp(optarg, "off");
             break;
         }
         case OPT_COMPARE:

@@ -54,6 +54,7 @@ typedef struct PlayOptions {
     int renderer;             /* enum RenderChoice */
     int motion;               /* FsrMotionSource: where block maps come from */
     int no_back_project;      /* 1: FAST without its back-projection step */
+    int no_refine;            /* 1: FAST without its sub-pel refinement */
     int precision;            /* enum FsrPrecision: the SR arithmetic */
 } PlayOptions;
 

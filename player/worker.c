@@ -190,6 +190,7 @@ int worker_open(Worker **pw, const WorkerSettings *s)
     w->fs.transfer.scale = o->scale;
     w->fs.transfer.threads = o->threads;
     w->fs.transfer.back_project = !o->no_back_project; /* on, as in fastsr */
+    w->fs.transfer.refine = !o->no_refine;             /* on, as in fastsr */
     FsrReaderSettings rs;
     fsr_reader_defaults(&rs);
     rs.threads = o->threads;

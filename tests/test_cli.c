@@ -215,6 +215,8 @@ static void test_usage_errors(void **state)
     assert_non_null(strstr(out, "--motion must be auto, stream, search or none"));
     assert_int_equal(tu_run(out, sizeof(out), "%s --back-project maybe a.mp4 b.mp4", fastsr()), 2);
     assert_non_null(strstr(out, "--back-project must be on or off, not 'maybe'"));
+    assert_int_equal(tu_run(out, sizeof(out), "%s --refine 1 a.mp4 b.mp4", fastsr()), 2);
+    assert_non_null(strstr(out, "--refine must be on or off, not '1'"));
     assert_int_equal(tu_run(out, sizeof(out), "%s --motion-refs 5 a.mp4 b.mp4", fastsr()), 2);
     assert_non_null(strstr(out, "--motion-refs must be 1..4, not '5'"));
     assert_int_equal(tu_run(out, sizeof(out), "%s --precision int4 a.mp4 b.mp4", fastsr()), 2);

@@ -72,6 +72,10 @@ static void test_fast_options(void **state)
     assert_true(o.settings.fast.fallback == 0.0);
     assert_int_equal(o.settings.sr.backend, FSR_SR_FIXED);
     assert_null(o.settings.accel.arch);
+    assert_int_equal(o.settings.fast.refine, 1); /* fsr_run_defaults */
+    const char *a2[] = { "--refine", "off", "a.mp4", "b.mp4" };
+    assert_int_equal(parse(&o, err, a2, 4), 0);
+    assert_int_equal(o.settings.fast.refine, 0);
     const char *b1[] = { "-k", "every:0", "a", "b" };
     assert_int_equal(parse(&o, err, b1, 4), -1);
     assert_non_null(strstr(err, "--keyframes"));

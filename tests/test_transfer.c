@@ -22,6 +22,7 @@
 #include "fastsr/model.h"
 #include "fastsr/sr.h"
 #include "fastsr/transfer.h"
+#include "hrmc.h"
 #include "sideinfo.h"
 #include "transfer_internal.h"
 
@@ -472,6 +473,138 @@ static void test_inter_blocks_follow_vectors(void **state)
     fsr_picture_close(&refs[1]);
 }
 
+/* The picture the sub-pel refinement test moves: smooth detail the LR
+ * picture still shows, at HR position (x, y) */
+static double refine_scene(double x, double y)
+{
+    return 128 + 45 * sin(x / 2.9) * cos(y / 3.4) + 30 * sin((x - 2 * y) / 4.3);
+}
+
+/* One P picture of 3x2 single-list blocks, all coded with LR quarter-pel
+ * vector (mx, my) and no residual, whose true motion is (a, b) HR pixels
+ * (the picture at x reads the reference at x + a); the LR picture is the
+ * true HR picture downscaled as the LR-consistency pass downscales
+ * (imresize).  Returns the transferred HR picture's PSNR against the true
+ * one, with the refinement on or off; hr gets the picture. */
+static double refine_run(FsrPicture *hr, const FsrPicture *ref, double a, double b, int mx, int my, int refine,
+                         char type, int is_ref, FsrTransferStats *st)
+{
+    enum { LW = 48, LH = 32 };
+    static double truth[2 * LW * 2 * LH], down[LW * LH];
+    for (int y = 0; y < 2 * LH; y++)
+        for (int x = 0; x < 2 * LW; x++)
+            truth[y * 2 * LW + x] = refine_scene(x + a, y + b);
+    assert_int_equal(fsr_imresize(down, LW, LH, truth, 2 * LW, 2 * LH), 0);
+    FsrPicture lr;
+    assert_int_equal(fsr_picture_open(&lr, LW, LH), 0);
+    for (int c = 1; c < 3; c++)
+        memset(lr.data[c], 128, (size_t)lr.stride[c] * fsr_chroma_h(LH));
+    for (int y = 0; y < LH; y++)
+        for (int x = 0; x < LW; x++)
+            lr.data[0][y * lr.stride[0] + x] = fsr_matlab_u8(down[y * LW + x]);
+    FsrBlock blocks[6];
+    memset(blocks, 0, sizeof(blocks));
+    static int16_t residual[LW * LH];
+    for (int i = 0; i < 6; i++) {
+        FsrBlock *bl = &blocks[i];
+        bl->x = (int16_t)((i % 3) * 16);
+        bl->y = (int16_t)((i / 3) * 16);
+        bl->w = bl->h = 16;
+        bl->kind = FSR_BLOCK_INTER;
+        bl->lists = FSR_LIST_L0;
+        bl->ref[1] = -1;
+        bl->mv[0][0] = (int16_t)mx;
+        bl->mv[0][1] = (int16_t)my;
+        for (int c = 0; c < 3; c++)
+            bl->weight[0][c] = bl->weight[1][c] = 1;
+        bl->flags = FSR_BLOCK_ZERO_RESIDUAL;
+    }
+    FsrBlockMap map;
+    map_3x2(&map, blocks, residual);
+    map.display_index = 1;
+    map.type = type;
+    map.is_ref = is_ref;
+    FsrTransferSettings ts;
+    fsr_transfer_defaults(&ts);
+    ts.refine = refine;
+    ts.threads = 1;
+    FsrTransfer *t = NULL;
+    assert_int_equal(fsr_transfer_open(&t, &ts), 0);
+    const FsrPicture refs[2] = { *ref, *ref };
+    assert_int_equal(fsr_transfer_frame(t, hr, &lr, &map, two_refs, (void *)refs, st), 0);
+    fsr_transfer_close(&t);
+    fsr_picture_close(&lr);
+    double se = 0;
+    for (int y = 0; y < 2 * LH; y++)
+        for (int x = 0; x < 2 * LW; x++) {
+            const double e = hr->data[0][y * hr->stride[0] + x] - fsr_matlab_u8(truth[y * 2 * LW + x]);
+            se += e * e;
+        }
+    return 10 * log10(255.0 * 255.0 / (se / (4.0 * LW * LH)));
+}
+
+/* Sub-pel refinement (FsrTransferSettings.refine): a motion of a quarter
+ * HR pixel each way, which an LR quarter-pel vector cannot express (it
+ * rounds to 0), is recovered per 4x4 cell: every cell away from the
+ * picture's edges (all but a few, see below) becomes exactly the
+ * reference read at that HR quarter pel, and the picture comes closer to
+ * the truth by over 3 dB.  A motion
+ * the vector expresses exactly moves no cell, and non-reference and B
+ * pictures are left as they were. */
+static void test_refine_recovers_subpel_motion(void **state)
+{
+    (void)state;
+    FsrPicture ref, on, off;
+    assert_int_equal(fsr_picture_open(&ref, 96, 64), 0);
+    assert_int_equal(fsr_picture_open(&on, 96, 64), 0);
+    assert_int_equal(fsr_picture_open(&off, 96, 64), 0);
+    for (int y = 0; y < 64; y++)
+        for (int x = 0; x < 96; x++)
+            ref.data[0][y * ref.stride[0] + x] = fsr_matlab_u8(refine_scene(x, y));
+    for (int c = 1; c < 3; c++)
+        memset(ref.data[c], 128, (size_t)ref.stride[c] * fsr_chroma_h(64));
+    FsrTransferStats st_on, st_off;
+    const double p_on = refine_run(&on, &ref, 0.25, -0.25, 0, 0, 1, 'P', 1, &st_on);
+    const double p_off = refine_run(&off, &ref, 0.25, -0.25, 0, 0, 0, 'P', 1, &st_off);
+    print_message("refinement: %.2f dB against %.2f unrefined, %d of 96 cells moved\n", p_on, p_off,
+                  (int)st_on.cells_refined);
+    assert_true(p_on > p_off + 3.0);
+    assert_int_equal(st_off.cells_refined, 0);
+    FsrHrFilter f;
+    assert_int_equal(fsr_hr_filter_parse(&f, FSR_TRANSFER_DEFAULT_FILTER), 0);
+    const FsrPlaneRef r = { ref.data[0], ref.stride[0], 96, 64, 0 };
+    uint8_t want[8 * 8];
+    int exact = 0;
+    for (int cy = 1; cy < 7; cy++)
+        for (int cx = 1; cx < 11; cx++) {
+            fsr_hrmc_block_ref(want, 8, &r, cx * 8, cy * 8, 8, 8, 1, -1, &f);
+            int same = 1;
+            for (int y = 0; y < 8; y++)
+                same &= !memcmp(want + y * 8, on.data[0] + (cy * 8 + y) * on.stride[0] + cx * 8, 8);
+            exact += same;
+        }
+    /* one linearised step: a cell with little detail across one axis may
+     * stop a quarter pel short on it (3 of the 60 do) */
+    print_message("%d of the 60 inner cells at the true quarter pel\n", exact);
+    assert_true(exact >= 54);
+    assert_true(st_on.cells_refined >= 60);
+
+    /* (1, 0.5) HR pixels: LR quarter-pel (2, 1), exact */
+    refine_run(&on, &ref, 1.0, 0.5, 2, 1, 1, 'P', 1, &st_on);
+    assert_int_equal(st_on.cells_refined, 0);
+    /* pictures whose errors do not travel far: left alone */
+    static const struct { char type; int is_ref; } alone[2] = { { 'P', 0 }, { 'B', 1 } };
+    for (int i = 0; i < 2; i++) {
+        refine_run(&on, &ref, 0.25, -0.25, 0, 0, 1, alone[i].type, alone[i].is_ref, &st_on);
+        assert_int_equal(st_on.cells_refined, 0);
+        for (int y = 0; y < 64; y++)
+            assert_memory_equal(on.data[0] + y * on.stride[0], off.data[0] + y * off.stride[0], 96);
+    }
+    fsr_picture_close(&ref);
+    fsr_picture_close(&on);
+    fsr_picture_close(&off);
+}
+
 /* Deblocking smooths a small step on the block grid and leaves a large one. */
 static void test_deblock_small_steps_only(void **state)
 {
@@ -682,6 +815,7 @@ int main(void)
         cmocka_unit_test(test_known_translation),
         cmocka_unit_test(test_skip_frames_copy_exactly),
         cmocka_unit_test(test_inter_blocks_follow_vectors),
+        cmocka_unit_test(test_refine_recovers_subpel_motion),
         cmocka_unit_test(test_intra_blocks_are_bicubic),
         cmocka_unit_test(test_deblock_small_steps_only),
         cmocka_unit_test(test_bframes_use_right_references),

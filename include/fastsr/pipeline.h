@@ -90,6 +90,9 @@ typedef struct FsrSettings {
         /* one back-projection step on transferred frames
          * (FsrTransferSettings.back_project); fsr_run_defaults: on */
         int back_project;
+        /* sub-pel refinement of the vectors (FsrTransferSettings.refine);
+         * fsr_run_defaults: on */
+        int refine;
         /* where block maps come from (FsrMotionSource); 0: FSR_MOTION_AUTO */
         int motion;
         /* the motion search's reference pictures (FsrMotionSettings.refs,

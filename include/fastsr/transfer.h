@@ -30,6 +30,12 @@ typedef struct FsrTransferSettings {
      * upscale of LR - downscale(HR) added to the transferred blocks; 0 off
      * (README "Back projection"). */
     int back_project;
+    /* Sub-pel refinement of the vectors of single-list blocks in reference
+     * pictures (8-bit pictures only): each 4x4 LR cell's HR vector moves by
+     * up to half an HR pixel where that makes the downscaled prediction
+     * match the decoded LR picture better (one regularised Lucas-Kanade
+     * step); 0 off (README "Sub-pel refinement"). */
+    int refine;
 } FsrTransferSettings;
 
 #define FSR_TRANSFER_DEFAULT_FILTER "bicubic"
@@ -44,6 +50,7 @@ typedef struct FsrTransferStats {
     int64_t area_fallback;    /* residual too large: bicubic */
     int64_t area_noref;       /* reference missing: bicubic */
     double residual_abs_sum;  /* sum of |LR luma residual| over transferred blocks */
+    int64_t cells_refined;    /* 4x4 LR cells whose vector the refinement moved */
 } FsrTransferStats;
 
 FSR_API void fsr_transfer_defaults(FsrTransferSettings *s);

@@ -1,5 +1,6 @@
 #include "transfer_internal.h"
 
+#include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,13 +15,56 @@
 /* Largest HR block: a 16x16 macroblock at x4. */
 #define MAX_HR_BLOCK (16 * FSR_MAX_SCALE)
 
+/* Sub-pel refinement (FsrTransferSettings.refine), README "Sub-pel
+ * refinement": a block's vector is the encoder's choice at LR quarter-pel
+ * precision and at a rate cost, one per block, while the HR detail the
+ * transfer carries needs the true motion at HR precision (a zoom moves
+ * every part of a block differently).  Each REFINE_CELL x REFINE_CELL LR
+ * cell takes one Lucas-Kanade step on the LR consistency of its
+ * prediction: with D the antialiased downscale, P(v) the HR prediction,
+ * e = LR - D(P(v)) and G the gradient of D(P(v)), the shift d minimising
+ * |e - d.G|^2 + REFINE_LAMBDA |d|^2 per pixel, rounded to HR quarter pels
+ * and clamped to the rounding of the LR vector (refine_block's range).
+ * The coded residual is kept (out += P(v + d) - P(v)): the LR band the
+ * shift changes is left for the LR-consistency pass after the transfer to
+ * see (region SR, back projection).  Only single-list, unweighted blocks of
+ * referenced P pictures (the chain every other picture reads from; B
+ * references serve only their neighbouring B pictures).  Cell size, lambda, range and which pictures: measured, the
+ * README gives the figures. */
+#define REFINE_CELL 4
+#define REFINE_LAMBDA 64.0
+/* the HR rows or columns the downscale of a 16-pixel block and one LR
+ * pixel around it reads: (16 + 1) * s + taps, taps <= 4 * s + 1 */
+#define REFINE_HR_MAX (21 * FSR_MAX_SCALE + 1)
+#define REFINE_LR_MAX (16 + 2)
+
 struct FsrTransfer {
     FsrTransferSettings s;
     FsrHrFilter filter;
     FsrHrMcDSP dsp;
     FsrUpResPhases res_phases;
     int threads;
+    /* the LR-consistency downscale (scale/consistency.c's filter): LR
+     * pixel i reads HR pixels i * s + down_first .. + down_taps - 1 */
+    const FsrBicubicDSP *bdsp;
+    int down_first, down_taps;
+    float down_w[4 * FSR_MAX_SCALE + 1];
 };
+
+/* The downscale filter of scale/consistency.c (Keys' kernel stretched by
+ * s, normalised) */
+static void refine_down_filter(FsrTransfer *t, int s)
+{
+    const double u = 0.5 * s - 0.5;
+    const int j0 = (int)ceil(u - 2.0 * s), j1 = (int)floor(u + 2.0 * s);
+    double sum = 0, w[4 * FSR_MAX_SCALE + 1];
+    t->down_first = j0;
+    t->down_taps = j1 - j0 + 1;
+    for (int j = j0; j <= j1; j++)
+        sum += w[j - j0] = fsr_cubic_kernel((u - j) / s) / s;
+    for (int k = 0; k < t->down_taps; k++)
+        t->down_w[k] = (float)(w[k] / sum);
+}
 
 void fsr_transfer_defaults(FsrTransferSettings *s)
 {
@@ -49,6 +93,8 @@ int fsr_transfer_open(FsrTransfer **pt, const FsrTransferSettings *s)
     fsr_hrmc_dsp_init(&t->dsp, fsr_cpu_flags());
     fsr_upres_phases(&t->res_phases, s->scale);
     t->threads = s->threads > 0 ? s->threads : omp_get_max_threads();
+    t->bdsp = fsr_bicubic_dsp();
+    refine_down_filter(t, s->scale);
     *pt = t;
     return 0;
 }
@@ -141,7 +187,80 @@ static void predict_block(const FsrTransfer *t, uint8_t *out, ptrdiff_t os, cons
     }
 }
 
-static int transfer_block(const BlockJob *j, const FsrBlock *b, int x, int y, int w, int h, double *res_sum)
+/* FsrTransferSettings.refine on single-list block b (list l, reference
+ * ref), transferred at LR (x, y, w, h): see REFINE_CELL.  Returns the cells
+ * whose vector moved. */
+static int refine_block(const BlockJob *j, const FsrBlock *b, const FsrPicture *ref, int l, int x, int y, int w,
+                        int h)
+{
+    const FsrTransfer *t = j->t;
+    const int s = t->s.scale, first = t->down_first, taps = t->down_taps;
+    /* HR quarter pels each way: the rounding of the LR quarter-pel vector,
+     * 1/8 LR pixel, is s / 2 of them */
+    const int range = (s + 1) / 2;
+    const FsrPlaneRef r = { ref->data[0], ref->stride[0], ref->w, ref->h, 0 };
+    const int vx = b->mv[l][0] * s, vy = b->mv[l][1] * s;
+    /* D(P(v)) over the block and one LR pixel around it (the gradient's
+     * central differences) */
+    const int ow = w + 2, oh = h + 2;
+    const int rx = (x - 1) * s + first, ry = (y - 1) * s + first;
+    const int rw = (ow - 1) * s + taps, rh = (oh - 1) * s + taps;
+    uint8_t pred[REFINE_HR_MAX * REFINE_HR_MAX];
+    float dp[REFINE_LR_MAX * REFINE_LR_MAX], col[REFINE_HR_MAX];
+    t->dsp.mc(pred, REFINE_HR_MAX, &r, rx, ry, rw, rh, vx, vy, &t->filter);
+    for (int jy = 0; jy < oh; jy++) {
+        const uint8_t *rows[4 * FSR_MAX_SCALE + 1];
+        for (int k = 0; k < taps; k++)
+            rows[k] = pred + (ptrdiff_t)(jy * s + k) * REFINE_HR_MAX;
+        t->bdsp->down_vert(col, rows, t->down_w, taps, rw);
+        t->bdsp->down_horz(dp + jy * REFINE_LR_MAX, col, t->down_w, taps, s, ow);
+    }
+    const uint8_t *lr = j->lr->data[0];
+    const ptrdiff_t ls = j->lr->stride[0], os = j->hr->stride[0];
+    int moved = 0;
+    for (int cy = 0; cy < h; cy += REFINE_CELL)
+        for (int cx = 0; cx < w; cx += REFINE_CELL) {
+            const int cw = w - cx < REFINE_CELL ? w - cx : REFINE_CELL;
+            const int ch = h - cy < REFINE_CELL ? h - cy : REFINE_CELL;
+            double gxx = 0, gxy = 0, gyy = 0, bx = 0, by = 0;
+            for (int iy = cy + 1; iy <= cy + ch; iy++)
+                for (int ix = cx + 1; ix <= cx + cw; ix++) {
+                    const float *d = dp + iy * REFINE_LR_MAX + ix;
+                    const float e = lr[(y + iy - 1) * ls + x + ix - 1] - d[0];
+                    const float gx = 0.5f * (d[1] - d[-1]);
+                    const float gy = 0.5f * (d[REFINE_LR_MAX] - d[-REFINE_LR_MAX]);
+                    gxx += gx * gx, gxy += gx * gy, gyy += gy * gy;
+                    bx += gx * e, by += gy * e;
+                }
+            const double lambda = REFINE_LAMBDA * cw * ch;
+            gxx += lambda, gyy += lambda;
+            const double det = gxx * gyy - gxy * gxy; /* > 0: lambda > 0 */
+            /* the shift in LR pixels, then HR quarter pels */
+            const double dx = (gyy * bx - gxy * by) / det, dy = (gxx * by - gxy * bx) / det;
+            int qx = (int)lrint(dx * s * 4), qy = (int)lrint(dy * s * 4);
+            qx = qx < -range ? -range : qx > range ? range : qx;
+            qy = qy < -range ? -range : qy > range ? range : qy;
+            if (!qx && !qy)
+                continue;
+            moved++;
+            const int hx = (x + cx) * s, hy = (y + cy) * s, hw = cw * s, hh = ch * s;
+            uint8_t moved_pred[REFINE_CELL * FSR_MAX_SCALE * REFINE_CELL * FSR_MAX_SCALE];
+            const ptrdiff_t ms = REFINE_CELL * FSR_MAX_SCALE;
+            t->dsp.mc(moved_pred, ms, &r, hx, hy, hw, hh, vx + qx, vy + qy, &t->filter);
+            /* P(v) of this cell inside pred */
+            const uint8_t *old = pred + (ptrdiff_t)(hy - ry) * REFINE_HR_MAX + (hx - rx);
+            uint8_t *out = j->hr->data[0] + (ptrdiff_t)hy * os + hx;
+            for (int py = 0; py < hh; py++)
+                for (int px = 0; px < hw; px++) {
+                    const int v = out[py * os + px] + moved_pred[py * ms + px] - old[py * REFINE_HR_MAX + px];
+                    out[py * os + px] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+                }
+        }
+    return moved;
+}
+
+static int transfer_block(const BlockJob *j, const FsrBlock *b, int x, int y, int w, int h, double *res_sum,
+                          int *refined)
 {
     FsrTransfer *t = j->t;
     const int s = t->s.scale;
@@ -188,6 +307,11 @@ static int transfer_block(const BlockJob *j, const FsrBlock *b, int x, int y, in
             t->dsp.add_up_residual16((uint16_t *)out, os, res, rs, w, h, &t->res_phases, (1 << depth) - 1);
         else
             t->dsp.add_up_residual(out, os, res, rs, w, h, &t->res_phases);
+    }
+    if (t->s.refine && map->is_ref && map->type != 'B' && depth == 8 && !refs[0] != !refs[1]) {
+        const int l = refs[0] ? 0 : 1;
+        if (b->log2_denom[0] == 0 && b->weight[l][0] == 1 && b->offset[l][0] == 0)
+            *refined = refine_block(j, b, refs[l], l, x, y, w, h);
     }
     return did;
 }
@@ -279,18 +403,21 @@ int fsr_transfer_frame(FsrTransfer *t, FsrPicture *hr, const FsrPicture *lr, con
     const BlockJob job = { t, hr, lr, map, lookup, opaque };
     int64_t area[5] = { 0 };
     double res_sum = 0;
+    int64_t refined = 0;
     /* Blocks write disjoint HR regions and only read the references. */
 #pragma omp parallel for schedule(dynamic, 16) num_threads(t->threads) reduction(+ : res_sum) \
-    reduction(+ : area[:5])
+    reduction(+ : area[:5]) reduction(+ : refined)
     for (int i = 0; i < map->nb_blocks; i++) {
         const FsrBlock *b = &map->blocks[i];
         int x, y, w, h;
         if (!fsr_block_clip(map, b, lr->w, lr->h, &x, &y, &w, &h))
             continue;
         double sum = 0;
-        const int did = transfer_block(&job, b, x, y, w, h, &sum);
+        int moved = 0;
+        const int did = transfer_block(&job, b, x, y, w, h, &sum, &moved);
         area[did] += (int64_t)w * h;
         res_sum += sum;
+        refined += moved;
     }
     if (t->s.deblock) {
         if (depth > 8)
@@ -307,6 +434,7 @@ int fsr_transfer_frame(FsrTransfer *t, FsrPicture *hr, const FsrPicture *lr, con
         stats->area_noref = area[DID_NOREF];
         stats->area_total = (int64_t)lr->w * lr->h;
         stats->residual_abs_sum = res_sum;
+        stats->cells_refined = refined;
     }
     return 0;
 }

@@ -28,6 +28,7 @@ void fsr_run_defaults(FsrSettings *s)
     s->encode.crf = -1;
     s->fast.fallback = FSR_TRANSFER_DEFAULT_FALLBACK;
     s->fast.back_project = 1;
+    s->fast.refine = 1;
     s->accel.arch = FSR_ACCEL_DEFAULT_ARCH;
 }
 
@@ -350,6 +351,7 @@ static int run_settings(Run *run)
     fs->transfer.fallback = s->fast.fallback;
     fs->transfer.deblock = s->fast.deblock;
     fs->transfer.back_project = s->fast.back_project;
+    fs->transfer.refine = s->fast.refine;
     fs->transfer.threads = s->threads;
     if (s->mode != FSR_MODE_FAST)
         fs->policy.kind = FSR_KEY_ALL;

@@ -103,6 +103,7 @@ static cJSON *options_json(const FsrSettings *s, double seconds)
     cJSON_AddNumberToObject(o, "fallback", s->fast.fallback);
     cJSON_AddNumberToObject(o, "deblock", s->fast.deblock);
     cJSON_AddNumberToObject(o, "back_project", s->fast.back_project);
+    cJSON_AddNumberToObject(o, "refine", s->fast.refine);
     cJSON_AddNumberToObject(o, "crf", s->encode.crf);
     add_str(o, "preset", s->encode.preset);
     add_str(o, "x264_params", s->encode.x264_params);
@@ -163,6 +164,9 @@ static int options_parse(FsrSegmentPlan *p, const cJSON *o)
     s->fast.fallback = json_num(o, "fallback", 0);
     s->fast.deblock = json_int(o, "deblock", 0);
     s->fast.back_project = json_int(o, "back_project", 0);
+    /* absent in the settings of jobs started before it existed: off, as
+     * they ran */
+    s->fast.refine = json_int(o, "refine", 0);
     s->encode.crf = json_int(o, "crf", 18);
     s->encode.preset = own(p, json_str(o, "preset"));
     s->encode.x264_params = own(p, json_str(o, "x264_params"));

@@ -26,7 +26,7 @@ void bench_video_usage(void)
     printf("  --hr REF [--scale S] [--model FILE] [--crf N] [--preset P] [--x264 PARAMS]\n"
            "        [--modes bicubic,srcnn,fast] [--keyframes every:4,every:8,every:16,intra,adaptive,regions]\n"
            "        [--frames N] [--threads N] [--hr-filter F] [--fallback T] [--accel ARCH|none] [--backend float|accel]\n"
-           "        [--no-ssim] [--deblock] [--back-project on|off] [--cells] [--motion auto|stream|search|none] [--motion-refs N] [--lr-codec NAME[:K=V:...]]\n"
+           "        [--no-ssim] [--deblock] [--back-project on|off] [--refine on|off] [--cells] [--motion auto|stream|search|none] [--motion-refs N] [--lr-codec NAME[:K=V:...]]\n"
            "        [--lr-in FILE] [--lr-out FILE] [--json OUT] [--csv OUT] [--plot OUT.svg]\n"
            "        REF is any video or image sequence FFmpeg reads (.y4m, .mp4, dir/%%08d.png): it is\n"
            "        downscaled by S (MATLAB-style antialiased bicubic) and encoded with libx264 (CRF 18,\n"
@@ -381,7 +381,7 @@ typedef struct VideoOptions {
     int motion_refs;       /* the search's reference pictures (0: default) */
     const char *x264, *preset, *hr_filter, *accel;
     char modes_buf[256], keys_buf[512];
-    int scale, frames, threads, crf, ssim, deblock, cells, back_project;
+    int scale, frames, threads, crf, ssim, deblock, cells, back_project, refine;
     int backend; /* FSR_SR_FLOAT or FSR_SR_FIXED (--backend accel) */
     double fallback;
 } VideoOptions;
@@ -392,7 +392,7 @@ static int parse_video_options(VideoOptions *o, int argc, char **argv)
     *o = (VideoOptions) {
         .preset = "medium", .accel = FSR_ACCEL_DEFAULT_ARCH,
         .modes_buf = "bicubic,srcnn,fast", .keys_buf = "every:4,every:8,every:16,intra,adaptive,regions",
-        .scale = 2, .crf = 18, .ssim = 1, .fallback = FSR_TRANSFER_DEFAULT_FALLBACK, .backend = FSR_SR_FLOAT, .back_project = 1,
+        .scale = 2, .crf = 18, .ssim = 1, .fallback = FSR_TRANSFER_DEFAULT_FALLBACK, .backend = FSR_SR_FLOAT, .back_project = 1, .refine = 1,
     };
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -415,6 +415,13 @@ static int parse_video_options(VideoOptions *o, int argc, char **argv)
                 return 2;
             }
             o->back_project = !strcmp(v, "on");
+        }
+        else if (!strcmp(a, "--refine") && v) {
+            if (strcmp(v, "on") && strcmp(v, "off")) {
+                fprintf(stderr, "fastsr-bench: --refine wants on or off, not '%s'\n", v);
+                return 2;
+            }
+            o->refine = !strcmp(v, "on");
         }
         else if (!strcmp(a, "--accel") && v) o->accel = strcmp(v, "none") ? v : NULL;
         else if (!strcmp(a, "--backend") && v) {
@@ -527,6 +534,7 @@ static int do_runs(Run *runs, int nruns, const Ref *ref, const VideoOptions *o, 
         s.fast.fallback = o->fallback;
         s.fast.deblock = o->deblock;
         s.fast.back_project = o->back_project;
+        s.fast.refine = o->refine;
         s.fast.motion = o->motion;
         s.fast.motion_refs = o->motion_refs;
         s.threads = o->threads;

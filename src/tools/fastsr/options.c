@@ -28,6 +28,8 @@ void cli_usage(FILE *f)
             "      --deblock          fast mode: smooth block seams of transferred frames (default off)\n"
             "      --back-project B   fast mode: on | off: correct transferred frames by one\n"
             "                         back-projection step against the LR frame (default on)\n"
+            "      --refine B         fast mode: on | off: refine the vectors to HR sub-pel\n"
+            "                         precision by the LR frame (default on)\n"
             "      --motion M         fast mode: block maps from auto (H.264's side information, else fastsr's\n"
             "                         motion search; default) | stream (H.264, MPEG-2, MPEG-4 Part 2 vectors\n"
             "                         only) | search | none\n"
@@ -83,7 +85,7 @@ void cli_usage(FILE *f)
 
 int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
 {
-    enum { OPT_MODEL = 256, OPT_CRF, OPT_PRESET, OPT_X264, OPT_REPORT, OPT_KEEP, OPT_FILTER, OPT_FALLBACK, OPT_BACKEND, OPT_ACCEL, OPT_DEBLOCK, OPT_BACK_PROJECT, OPT_OUTPUT_DEPTH, OPT_SHAPE_ONLY,
+    enum { OPT_MODEL = 256, OPT_CRF, OPT_PRESET, OPT_X264, OPT_REPORT, OPT_KEEP, OPT_FILTER, OPT_FALLBACK, OPT_BACKEND, OPT_ACCEL, OPT_DEBLOCK, OPT_BACK_PROJECT, OPT_REFINE, OPT_OUTPUT_DEPTH, OPT_SHAPE_ONLY,
            OPT_ENCODER, OPT_ENCODER_OPTS, OPT_MOTION, OPT_MOTION_REFS, OPT_PRECISION, OPT_SEGMENTS, OPT_SEGMENT_SECONDS, OPT_WORK_DIR, OPT_JOBS };
     static const struct option longopts[] = {
         { "scale", required_argument, NULL, 's' },
@@ -98,6 +100,7 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
         { "accel-shape-only", no_argument, NULL, OPT_SHAPE_ONLY },
         { "deblock", no_argument, NULL, OPT_DEBLOCK },
         { "back-project", required_argument, NULL, OPT_BACK_PROJECT },
+        { "refine", required_argument, NULL, OPT_REFINE },
         { "output-depth", required_argument, NULL, OPT_OUTPUT_DEPTH },
         { "motion", required_argument, NULL, OPT_MOTION },
         { "motion-refs", required_argument, NULL, OPT_MOTION_REFS },
@@ -176,6 +179,11 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
             if (strcmp(optarg, "on") && strcmp(optarg, "off"))
                 return snprintf(err, err_size, "--back-project must be on or off, not '%s'", optarg), -1;
             s->fast.back_project = !strcmp(optarg, "on");
+            break;
+        case OPT_REFINE:
+            if (strcmp(optarg, "on") && strcmp(optarg, "off"))
+                return snprintf(err, err_size, "--refine must be on or off, not '%s'", optarg), -1;
+            s->fast.refine = !strcmp(optarg, "on");
             break;
         case OPT_OUTPUT_DEPTH:
             if (strcmp(optarg, "auto") && strcmp(optarg, "8"))
