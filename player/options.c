@@ -23,7 +23,7 @@ static void usage(FILE *f)
             "\n"
             "  -s, --scale N        upscaling factor 2, 3 or 4 (default 2)\n"
             "      --model FILE     SR model (.safetensors); default: the shipped model for the scale\n"
-            "  -k, --keyframes P    which frames get SR: intra | every:N | adaptive[:DB] | regions[:DB] | all\n"
+            "  -k, --keyframes P    which frames get SR: intra | every:N | adaptive[:DB] | regions[:DB[:SHARE]] | all\n"
             "                       (default " DEFAULT_KEYFRAMES ", the cheapest)\n"
             "      --motion M       block maps from auto (H.264's side information, else fastsr's motion\n"
             "                       search; default) | stream (H.264, MPEG-2, MPEG-4 Part 2 vectors only:\n"
@@ -130,7 +130,7 @@ int play_parse_options(PlayOptions *o, int argc, char **argv)
         case 'k': {
             FsrKeyPolicy p;
             if (fsr_key_policy_parse(&p, optarg) < 0)
-                return bad("--keyframes '%s': use intra, every:N, adaptive[:DB], regions[:DB] or all", optarg);
+                return bad("--keyframes '%s': use intra, every:N, adaptive[:DB], regions[:DB[:SHARE]] or all", optarg);
             o->keyframes = optarg;
             break;
         }

@@ -85,6 +85,21 @@ static void test_fast_options(void **state)
     assert_int_equal(parse(&o, err, b3, 4), -1);
     const char *b4[] = { "-k", "adaptive:0", "a", "b" };
     assert_int_equal(parse(&o, err, b4, 4), -1);
+    /* regions[:DB[:SHARE]], SHARE in (0, 1] */
+    FsrKeyPolicy kp;
+    assert_int_equal(fsr_key_policy_parse(&kp, "regions"), 0);
+    assert_true(kp.budget_db == FSR_FAST_DEFAULT_REGIONS_BUDGET_DB && kp.max_share == FSR_FAST_DEFAULT_REGIONS_SHARE);
+    assert_int_equal(fsr_key_policy_parse(&kp, "regions:0.3"), 0);
+    assert_true(kp.budget_db == 0.3 && kp.max_share == FSR_FAST_DEFAULT_REGIONS_SHARE);
+    assert_int_equal(fsr_key_policy_parse(&kp, "regions:0.3:0.25"), 0);
+    assert_true(kp.budget_db == 0.3 && kp.max_share == 0.25);
+    char name[64];
+    assert_string_equal(fsr_key_policy_name(&kp, name, sizeof(name)), "regions:0.3:0.25");
+    static const char *bad[] = { "regions:0.3:0", "regions:0.3:1.5", "regions:0.3:", "regions:0.3:0.1:2",
+                                 "regions::0.1", "regions:0.3x" };
+    for (int i = 0; i < 6; i++)
+        if (fsr_key_policy_parse(&kp, bad[i]) != -1)
+            fail_msg("'%s' parsed", bad[i]);
 }
 
 /* Pipes, encoders and batches (issue 19), with ffmpeg's spellings. */

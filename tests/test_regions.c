@@ -443,27 +443,59 @@ static double region_work(const char *clip, const char *policy, int *keys)
  * 0.75 LR pixels a frame, every vector fractional), at 4 times the
  * contrast, has 16 times the SR - bicubic energy, drifts faster and gets
  * far more SR (3.8 x the work; 1.6 x with the factor held at 1, from the
- * LR-consistency test alone). */
-static void test_drift_follows_sr_gain(void **state)
+ * LR-consistency test alone).  With no SR work budget (regions:0.5:1): the
+ * drift model is what is tested here; test_work_budget holds it to one.
+ * *high gets the high-contrast clip's path. */
+static void make_gain_pans(char high[256])
 {
-    (void)state;
     const int amp[2] = { 16, 64 };
-    double work[2];
-    int keys[2];
     for (int i = 0; i < 2; i++) {
         char name[64];
         snprintf(name, sizeof(name), "pan-gain%d.mp4", amp[i]);
+        if (i)
+            snprintf(high, 256, "%s", tu_tmp(name));
         assert_int_equal(tu_run(NULL, 0,
                                 FFMPEG "-f lavfi -i \"nullsrc=s=160x96:r=25,geq=lum='128+%d*sin((X+0.75*N)/1.1)"
                                        "*cos(Y/1.3)+%d*sin((X+2*Y+1.5*N)/1.7)/2':cb=128:cr=128\" -frames:v 24 "
                                        "-c:v libx264 -crf 18 -bf 0 -g 100 %s",
                                 amp[i], amp[i], tu_tmp(name)),
                          0);
-        work[i] = region_work(tu_tmp(name), "regions", &keys[i]);
     }
-    print_message("SR work (frames, whole ones): contrast %d %.3f (%d), contrast %d %.3f (%d)\n", amp[0], work[0],
-                  keys[0], amp[1], work[1], keys[1]);
+}
+
+static void test_drift_follows_sr_gain(void **state)
+{
+    (void)state;
+    char high[256];
+    make_gain_pans(high);
+    double work[2];
+    int keys[2];
+    work[0] = region_work(tu_tmp("pan-gain16.mp4"), "regions:0.5:1", &keys[0]);
+    work[1] = region_work(high, "regions:0.5:1", &keys[1]);
+    print_message("SR work (frames, whole ones): contrast 16 %.3f (%d), contrast 64 %.3f (%d)\n", work[0], keys[0],
+                  work[1], keys[1]);
     assert_true(work[1] > 2.5 * work[0]);
+}
+
+/* The SR work budget (the third number of regions:DB:SHARE, default 0.1):
+ * the high-contrast pan above, which the drift model alone gives well over
+ * a tenth of per-frame SR's work (no block there is intra: every cell's SR
+ * is the drift estimate's, which waits for credit), stays within SHARE x
+ * its 24 frames at 0.1 and 0.2 (the first frame's SR included), and a
+ * larger share buys more SR. */
+static void test_work_budget(void **state)
+{
+    (void)state;
+    char high[256];
+    make_gain_pans(high);
+    int keys;
+    const double free_work = region_work(high, "regions:0.5:1", &keys);
+    const double w10 = region_work(high, "regions", &keys), w20 = region_work(high, "regions:0.5:0.2", &keys);
+    print_message("SR work of 24 frames: %.3f unbudgeted, %.3f at 0.1, %.3f at 0.2\n", free_work, w10, w20);
+    assert_true(free_work > 0.2 * 24);
+    assert_true(w10 <= 0.1 * 24 + 1e-9);
+    assert_true(w20 <= 0.2 * 24 + 1e-9);
+    assert_true(w20 > w10);
 }
 
 /* 1: LR cell (cx, cy) of o's x2 HR luma equals bic (width W) everywhere. */
@@ -563,6 +595,7 @@ int main(void)
         cmocka_unit_test(test_select_kth),
         cmocka_unit_test(test_lr_margin_bounds_context),
         cmocka_unit_test(test_drift_follows_sr_gain),
+        cmocka_unit_test(test_work_budget),
         cmocka_unit_test(test_region_covers_new_object_only),
         cmocka_unit_test(test_threads_identical),
         cmocka_unit_test(test_work_adds_up),

@@ -45,6 +45,9 @@
 #define REGION_LRC_LEVELS 1.0f
 #define REGION_LRC_MEDIANS 4.0f
 #define REGION_MAX_RECTS 512
+/* How far below zero the SR work budget may go for SR that cannot wait
+ * (make_plan): one whole frame, as a scene cut in a P run needs. */
+#define REGION_DEBT 1.0
 /* ... and in a frame no other frame references, by more than this many
  * times that threshold: its errors do not travel (the drift threshold of
  * such frames is 3 x the budget for the same reason; 6 x changed nothing
@@ -124,6 +127,9 @@ struct FsrFast {
     FsrSR *own_sr;              /* bicubic, when s.sr is NULL */
     int64_t next_decode, next_display, arrivals;
     int64_t since_key;          /* frames processed since the last key frame */
+    /* regions policy: SR work it may still spend (per-frame SR = 1): each
+     * frame adds policy.max_share, each SR takes its share */
+    double credit;
     int processed, flushing;
     /* regions policy: this frame's cells (1: needs SR), their drift, the
      * plan, and the bicubic luma the network reads (HR size) */
@@ -169,12 +175,23 @@ int fsr_key_policy_parse(FsrKeyPolicy *p, const char *text)
     } else if (!strcmp(text, "regions")) {
         p->kind = FSR_KEY_REGIONS;
         p->budget_db = FSR_FAST_DEFAULT_REGIONS_BUDGET_DB;
+        p->max_share = FSR_FAST_DEFAULT_REGIONS_SHARE;
     } else if (!strncmp(text, "regions:", 8)) {
         const double db = strtod(text + 8, &end);
-        if (end == text + 8 || *end || !(db > 0 && db <= 20))
+        if (end == text + 8 || !(db > 0 && db <= 20))
+            return -1;
+        double share = FSR_FAST_DEFAULT_REGIONS_SHARE;
+        if (*end == ':') {
+            const char *s = end + 1;
+            share = strtod(s, &end);
+            if (end == s || !(share > 0 && share <= 1))
+                return -1;
+        }
+        if (*end)
             return -1;
         p->kind = FSR_KEY_REGIONS;
         p->budget_db = db;
+        p->max_share = share;
     } else {
         return -1;
     }
@@ -187,7 +204,12 @@ const char *fsr_key_policy_name(const FsrKeyPolicy *p, char *buf, int size)
     case FSR_KEY_ALL: snprintf(buf, size, "all"); break;
     case FSR_KEY_INTRA: snprintf(buf, size, "intra"); break;
     case FSR_KEY_EVERY: snprintf(buf, size, "every:%d", p->every); break;
-    case FSR_KEY_REGIONS: snprintf(buf, size, "regions:%g", p->budget_db); break;
+    case FSR_KEY_REGIONS:
+        if (p->max_share == FSR_FAST_DEFAULT_REGIONS_SHARE)
+            snprintf(buf, size, "regions:%g", p->budget_db);
+        else
+            snprintf(buf, size, "regions:%g:%g", p->budget_db, p->max_share);
+        break;
     default: snprintf(buf, size, "adaptive:%g", p->budget_db); break;
     }
     return buf;
@@ -201,6 +223,8 @@ int fsr_fast_open(FsrFast **pf, const FsrFastSettings *s)
         return fsr_error(FSR_ERR(ENOMEM), "out of memory");
     f->s = *s;
     f->scale = s->transfer.scale;
+    if (f->s.policy.kind == FSR_KEY_REGIONS && !(f->s.policy.max_share > 0 && f->s.policy.max_share <= 1))
+        f->s.policy.max_share = FSR_FAST_DEFAULT_REGIONS_SHARE; /* 0 (a policy not parsed) or out of range */
     int ret = fsr_transfer_open(&f->tr, &s->transfer);
     if (ret < 0) {
         free(f);
@@ -593,13 +617,15 @@ static int plan_regions(FsrFast *f, const Pending *p)
     const double fallback = f->s.transfer.fallback;
     const double levels = 1 << (fsr_picture_depth(lr) - 8);
     /* cells no block covers (a damaged map) are bicubic: they need SR */
-    uint8_t *covered = f->cells; /* bit 1 below; bit 0 is "needs SR" */
+    /* bit 1 below; bit 0 is "needs SR", bit 2 "and cannot wait" */
+    uint8_t *covered = f->cells;
     for (int i = 0; i < m->nb_blocks; i++) {
         const FsrBlock *b = &m->blocks[i];
         int x, y, w, h;
         if (!fsr_block_clip(m, b, lr->w, lr->h, &x, &y, &w, &h))
             continue;
         int need = b->kind == FSR_BLOCK_INTRA || !b->lists || (b->flags & FSR_BLOCK_NO_REF);
+        int urgent = 1; /* SR for what the transfer cannot serve; 0: the drift estimate's */
         double drift = 0, gain = 0;
         const RefPic *used[2] = { NULL, NULL };
         if (!need) {
@@ -630,6 +656,7 @@ static int plan_regions(FsrFast *f, const Pending *p)
                     frac |= (b->mv[l][0] * s) & 3 || (b->mv[l][1] * s) & 3;
                     n++;
                 }
+            urgent = need;
             if (!need) {
                 drift = drift / n + gain_factor(gain / n) * (frac ? LOSS_FRAC_STEP_DB : LOSS_INT_STEP_DB) +
                         LOSS_PER_RESIDUAL * res / ((double)w * h);
@@ -639,7 +666,7 @@ static int plan_regions(FsrFast *f, const Pending *p)
         for (int cy = y / REGION_CELL; cy <= (y + h - 1) / REGION_CELL; cy++)
             for (int cx = x / REGION_CELL; cx <= (x + w - 1) / REGION_CELL; cx++) {
                 const int c = cy * cw + cx;
-                covered[c] |= 2 | need;
+                covered[c] |= 2 | need | (need && urgent ? 4 : 0);
                 if (drift > f->cell_drift[c])
                     f->cell_drift[c] = (float)drift;
                 if (need)
@@ -664,7 +691,9 @@ static int plan_regions(FsrFast *f, const Pending *p)
             }
     }
     for (int i = 0; i < cw * ch; i++) {
-        f->cells[i] = (f->cells[i] & 1) || !(f->cells[i] & 2);
+        /* 1: SR now (a block the transfer cannot serve, or none); 2: SR
+         * when the work budget allows (the drift estimate's) */
+        f->cells[i] = (f->cells[i] & 4) || !(f->cells[i] & 2) ? 1 : f->cells[i] & 1 ? 2 : 0;
         /* bicubic where SR adds next to nothing: a fresh start, as SR */
         f->cell_bic[i] = !f->cells[i] && f->cell_gain[i] < REGION_GAIN_BICUBIC &&
                          cell_detail(lr, i % cw, i / cw) < REGION_DETAIL_BICUBIC;
@@ -675,28 +704,50 @@ static int plan_regions(FsrFast *f, const Pending *p)
 }
 
 /* The rectangles of the marked cells (f->cells): 1 when whole-frame SR is
- * cheaper, 0 with the SR'd cells' drift reset, or a negative error. */
+ * cheaper, 0 with the plan in f->plan, or a negative error.  The work
+ * budget (f->credit, policy.max_share): the drift estimate's cells (2)
+ * wait for credit there is; cells the transfer cannot serve or whose LR
+ * picture shows an error (1) may run the credit down to -REGION_DEBT, and
+ * so may a whole-frame SR.  Cells that wait are unmarked, keep their drift
+ * and come back in a later frame. */
 static int make_plan(FsrFast *f, const FsrPicture *lr)
 {
-    const int s = f->scale, cw = f->cw;
+    const int s = f->scale, cw = f->cw, n = cw * f->ch;
     int mx = 0, my = 0;
     fsr_sr_margin(f->sr, &mx, &my);
-    int ret = fsr_region_plan(&f->plan, f->cells, cw, f->ch, lr->w, lr->h, s, mx, my, REGION_MAX_RECTS);
-    if (ret)
-        return ret;
-    if (f->plan.cost >= REGION_WHOLE_SHARE * (double)lr->w * s * lr->h * s)
-        return 1;
-    /* SR'd cells start anew */
+    const double whole = (double)lr->w * s * lr->h * s;
+    /* every marked cell on the credit there is; failing that, the cells
+     * that cannot wait on the credit they may borrow */
+    for (int pass = 0; pass < 2; pass++) {
+        int ret = fsr_region_plan(&f->plan, f->cells, cw, f->ch, lr->w, lr->h, s, mx, my, REGION_MAX_RECTS);
+        if (ret)
+            return ret;
+        const int whole_cheaper = f->plan.cost >= REGION_WHOLE_SHARE * whole;
+        const double share = whole_cheaper ? 1.0 : f->plan.cost / whole;
+        if (share <= f->credit + (pass ? REGION_DEBT : 0))
+            return whole_cheaper;
+        for (int i = 0; i < n; i++)
+            if (f->cells[i] == 2)
+                f->cells[i] = 0;
+    }
+    f->plan.n = 0;
+    f->plan.cost = f->plan.area = 0;
+    memset(f->cells, 0, (size_t)n);
+    return 0;
+}
+
+/* Before region SR runs the plan: its cells start anew. */
+static void commit_plan(FsrFast *f)
+{
+    const int cw = f->cw, c = REGION_CELL * f->scale;
     for (int i = 0; i < f->plan.n; i++) {
         const FsrRect *r = &f->plan.rects[i];
-        const int c = REGION_CELL * s;
         for (int cy = r->y / c; cy <= (r->y + r->h - 1) / c; cy++)
             for (int cx = r->x / c; cx <= (r->x + r->w - 1) / c; cx++) {
                 f->cell_drift[cy * cw + cx] = 0;
                 f->cells[cy * cw + cx] = 1; /* SR'd: its baseline is made anew */
             }
     }
-    return 0;
 }
 
 /* The LR-consistency pass of scale/consistency.c on cells [cx0, cx1) x
@@ -927,6 +978,8 @@ static int process(FsrFast *f, int idx)
     int key = decide_key(f, p, est);
     const int regions = f->s.policy.kind == FSR_KEY_REGIONS && m->side_info;
     const int bp = f->s.transfer.back_project && m->side_info;
+    if (f->s.policy.kind == FSR_KEY_REGIONS)
+        f->credit += f->s.policy.max_share;
     if ((regions && (ret = ensure_cells(f, &p->lr)) < 0) || (bp && (ret = ensure_bp(f, &p->lr)) < 0)) {
         pool_put(&f->hr_pool, &r->hr);
         return ret;
@@ -939,8 +992,10 @@ static int process(FsrFast *f, int idx)
         if ((ret = add_inconsistent_cells(f, &r->hr, &p->lr, m->is_ref)) == 1) {
             key = 1; /* whole-frame SR after all */
             ret = fsr_sr_picture(f->sr, &r->hr, &p->lr);
-        } else if (ret >= 0 && (ret = run_regions(f, &r->hr, &p->lr)) >= 0) {
-            ret = bicubic_cells(f, &r->hr, &p->lr, &r->info.bicubic_area);
+        } else if (ret >= 0) {
+            commit_plan(f);
+            if ((ret = run_regions(f, &r->hr, &p->lr)) >= 0)
+                ret = bicubic_cells(f, &r->hr, &p->lr, &r->info.bicubic_area);
         }
     }
     if (ret >= 0 && bp && !key)
@@ -993,6 +1048,8 @@ static int process(FsrFast *f, int idx)
         r->info.region_area = f->plan.area;
         r->info.sr_share = (double)f->plan.cost / ((double)r->hr.w * r->hr.h);
     }
+    if (f->s.policy.kind == FSR_KEY_REGIONS)
+        f->credit -= r->info.sr_share;
     f->nready++;
     /* a transferred frame drifts by its estimate; a key frame starts anew */
     if (m->side_info && m->is_ref &&
