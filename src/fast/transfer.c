@@ -44,27 +44,10 @@ struct FsrTransfer {
     FsrHrMcDSP dsp;
     FsrUpResPhases res_phases;
     int threads;
-    /* the LR-consistency downscale (scale/consistency.c's filter): LR
-     * pixel i reads HR pixels i * s + down_first .. + down_taps - 1 */
+    /* the LR-consistency downscale and its kernels */
     const FsrBicubicDSP *bdsp;
-    int down_first, down_taps;
-    float down_w[4 * FSR_MAX_SCALE + 1];
+    FsrDownFilter down;
 };
-
-/* The downscale filter of scale/consistency.c (Keys' kernel stretched by
- * s, normalised) */
-static void refine_down_filter(FsrTransfer *t, int s)
-{
-    const double u = 0.5 * s - 0.5;
-    const int j0 = (int)ceil(u - 2.0 * s), j1 = (int)floor(u + 2.0 * s);
-    double sum = 0, w[4 * FSR_MAX_SCALE + 1];
-    t->down_first = j0;
-    t->down_taps = j1 - j0 + 1;
-    for (int j = j0; j <= j1; j++)
-        sum += w[j - j0] = fsr_cubic_kernel((u - j) / s) / s;
-    for (int k = 0; k < t->down_taps; k++)
-        t->down_w[k] = (float)(w[k] / sum);
-}
 
 void fsr_transfer_defaults(FsrTransferSettings *s)
 {
@@ -94,7 +77,7 @@ int fsr_transfer_open(FsrTransfer **pt, const FsrTransferSettings *s)
     fsr_upres_phases(&t->res_phases, s->scale);
     t->threads = s->threads > 0 ? s->threads : omp_get_max_threads();
     t->bdsp = fsr_bicubic_dsp();
-    refine_down_filter(t, s->scale);
+    fsr_down_filter(&t->down, s->scale);
     *pt = t;
     return 0;
 }
@@ -194,7 +177,7 @@ static int refine_block(const BlockJob *j, const FsrBlock *b, const FsrPicture *
                         int h)
 {
     const FsrTransfer *t = j->t;
-    const int s = t->s.scale, first = t->down_first, taps = t->down_taps;
+    const int s = t->s.scale, first = t->down.first, taps = t->down.taps;
     /* HR quarter pels each way: the rounding of the LR quarter-pel vector,
      * 1/8 LR pixel, is s / 2 of them */
     const int range = (s + 1) / 2;
@@ -212,8 +195,8 @@ static int refine_block(const BlockJob *j, const FsrBlock *b, const FsrPicture *
         const uint8_t *rows[4 * FSR_MAX_SCALE + 1];
         for (int k = 0; k < taps; k++)
             rows[k] = pred + (ptrdiff_t)(jy * s + k) * REFINE_HR_MAX;
-        t->bdsp->down_vert(col, rows, t->down_w, taps, rw);
-        t->bdsp->down_horz(dp + jy * REFINE_LR_MAX, col, t->down_w, taps, s, ow);
+        t->bdsp->down_vert(col, rows, t->down.w, taps, rw);
+        t->bdsp->down_horz(dp + jy * REFINE_LR_MAX, col, t->down.w, taps, s, ow);
     }
     const uint8_t *lr = j->lr->data[0];
     const ptrdiff_t ls = j->lr->stride[0], os = j->hr->stride[0];

@@ -96,6 +96,16 @@ int fsr_back_project16(uint16_t *hr, ptrdiff_t hr_stride, int16_t *err, int16_t 
 
 /* Keys cubic kernel, a = -0.5. */
 double fsr_cubic_kernel(double x);
+
+/* The LR-consistency downscale at an integer scale s (MATLAB imresize's
+ * antialiased bicubic, scale/consistency.c): LR pixel i reads HR pixels
+ * i * s + first .. i * s + first + taps - 1 (mirrored at the borders) with
+ * weights w, the Keys kernel stretched by s and normalised. */
+typedef struct FsrDownFilter {
+    int first, taps;
+    float w[4 * FSR_MAX_SCALE + 1];
+} FsrDownFilter;
+void fsr_down_filter(FsrDownFilter *f, int s);
 /* Keys' cubic convolution kernel with parameter a (bicubic: a = -0.5). */
 double fsr_keys_kernel(double x, double a);
 

@@ -18,15 +18,7 @@
 /* as fsr_picture_open allows */
 #define LRC_MAX_DIM 16384
 
-/* The downscale filter at an integer scale s: LR pixel i reads HR pixels
- * i*s + first .. i*s + first + taps - 1 (mirrored at the borders) with
- * weights w, the Keys kernel stretched by s and normalised. */
-typedef struct DownFilter {
-    int first, taps;
-    float w[4 * FSR_MAX_SCALE + 1];
-} DownFilter;
-
-static void down_filter(DownFilter *f, int s)
+void fsr_down_filter(FsrDownFilter *f, int s)
 {
     /* the centre of LR pixel 0 in HR coordinates */
     const double u = 0.5 * s - 0.5;
@@ -102,7 +94,7 @@ void fsr_lr_diff16_c(float *diff, int16_t *err, const float *down, const uint16_
 
 /* LR pixel x of the vertical pass col, at the picture's edges: the
  * columns beyond it mirrored (fsr_down_horz_c's sum otherwise) */
-static float down_mirrored(const DownFilter *f, const float *col, int x, int scale, int hw)
+static float down_mirrored(const FsrDownFilter *f, const float *col, int x, int scale, int hw)
 {
     const int x0 = x * scale + f->first;
     float d = 0;
@@ -150,8 +142,8 @@ static int lr_error(const FsrBicubicDSP *dsp, float *cell_err, uint8_t *err8, in
         lr_stride < (ptrdiff_t)lw * bps || hr_stride < (ptrdiff_t)lw * scale * bps || cx0 < 0 || cy0 < 0 ||
         cx1 > cells_w || cy1 > cells_h || cx0 >= cx1 || cy0 >= cy1)
         return fsr_error(FSR_ERR(EINVAL), "lr consistency: bad sizes");
-    DownFilter f;
-    down_filter(&f, scale);
+    FsrDownFilter f;
+    fsr_down_filter(&f, scale);
     /* a level of the picture's depth in 8-bit levels: 1 at 8 bits (the
      * 8-bit cells divided by 1, unchanged) */
     const double unit = (double)(1 << (depth - 8));
