@@ -46,8 +46,11 @@
 #define REGION_LRC_MEDIANS 4.0f
 #define REGION_MAX_RECTS 512
 /* How far below zero the SR work budget may go for SR that cannot wait
- * (make_plan): one whole frame, as a scene cut in a P run needs. */
-#define REGION_DEBT 1.0
+ * (make_plan): half a frame.  A whole frame (a scene cut in a P run pays
+ * for itself at once) let the two cuts of an animated film go to 10.4 and
+ * 10.6% SR work at a budget of 10%; half, 9.8% for 0.03-0.05 dB there
+ * (README "SR work budget"). */
+#define REGION_DEBT 0.5
 /* ... and in a frame no other frame references, by more than this many
  * times that threshold: its errors do not travel (the drift threshold of
  * such frames is 3 x the budget for the same reason; 6 x changed nothing
