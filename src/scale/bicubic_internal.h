@@ -106,6 +106,7 @@ typedef struct FsrDownFilter {
     float w[4 * FSR_MAX_SCALE + 1];
 } FsrDownFilter;
 void fsr_down_filter(FsrDownFilter *f, int s);
+
 /* Keys' cubic convolution kernel with parameter a (bicubic: a = -0.5). */
 double fsr_keys_kernel(double x, double a);
 
