@@ -548,9 +548,8 @@ static double refine_run(FsrPicture *hr, const FsrPicture *ref, double a, double
  * rounds to 0), is recovered per 4x4 cell: every cell away from the
  * picture's edges (all but a few, see below) becomes exactly the
  * reference read at that HR quarter pel, and the picture comes closer to
- * the truth by over 3 dB.  A motion
- * the vector expresses exactly moves no cell, and non-reference and B
- * pictures are left as they were. */
+ * the truth by over 3 dB.  A motion the vector expresses exactly moves no
+ * cell, and non-reference and B pictures are left as they were. */
 static void test_refine_recovers_subpel_motion(void **state)
 {
     (void)state;
