@@ -480,28 +480,62 @@ static double refine_scene(double x, double y)
     return 128 + 45 * sin(x / 2.9) * cos(y / 3.4) + 30 * sin((x - 2 * y) / 4.3);
 }
 
+/* Sample (x, y) of plane c, at the picture's depth */
+static void put_sample(FsrPicture *p, int c, int x, int y, int v)
+{
+    if (fsr_picture_high(p))
+        ((uint16_t *)(p->data[c] + (ptrdiff_t)y * p->stride[c]))[x] = (uint16_t)v;
+    else
+        p->data[c][(ptrdiff_t)y * p->stride[c] + x] = (uint8_t)v;
+}
+
+static int get_sample(const FsrPicture *p, int x, int y)
+{
+    if (fsr_picture_high(p))
+        return ((const uint16_t *)(p->data[0] + (ptrdiff_t)y * p->stride[0]))[x];
+    return p->data[0][(ptrdiff_t)y * p->stride[0] + x];
+}
+
+/* v (8-bit levels) at depth bits, rounded and clamped */
+static int at_depth(double v, int depth)
+{
+    const int m = (1 << depth) - 1, q = (int)lrint(v * (1 << (depth - 8)));
+    return q < 0 ? 0 : q > m ? m : q;
+}
+
+/* A w x h picture at depth bits with mid-grey chroma; its luma is the
+ * caller's to write */
+static void scene_picture(FsrPicture *p, int w, int h, int depth)
+{
+    assert_int_equal(fsr_picture_open_depth(p, w, h, depth), 0);
+    for (int c = 1; c < 3; c++)
+        for (int y = 0; y < fsr_chroma_h(h); y++)
+            for (int x = 0; x < fsr_chroma_w(w); x++)
+                put_sample(p, c, x, y, 1 << (depth - 1));
+}
+
 /* One P picture of 3x2 single-list blocks, all coded with LR quarter-pel
  * vector (mx, my) and no residual, whose true motion is (a, b) HR pixels
  * (the picture at x reads the reference at x + a); the LR picture is the
  * true HR picture downscaled as the LR-consistency pass downscales
- * (imresize).  Returns the transferred HR picture's PSNR against the true
- * one, with the refinement on or off; hr gets the picture. */
+ * (imresize), at the reference's depth.  Returns the transferred HR
+ * picture's PSNR against the true one, with the refinement on or off; hr
+ * (opened by the caller at that depth) gets the picture. */
 static double refine_run(FsrPicture *hr, const FsrPicture *ref, double a, double b, int mx, int my, int refine,
                          char type, int is_ref, FsrTransferStats *st)
 {
     enum { LW = 48, LH = 32 };
+    const int depth = fsr_picture_depth(ref);
     static double truth[2 * LW * 2 * LH], down[LW * LH];
     for (int y = 0; y < 2 * LH; y++)
         for (int x = 0; x < 2 * LW; x++)
             truth[y * 2 * LW + x] = refine_scene(x + a, y + b);
     assert_int_equal(fsr_imresize(down, LW, LH, truth, 2 * LW, 2 * LH), 0);
     FsrPicture lr;
-    assert_int_equal(fsr_picture_open(&lr, LW, LH), 0);
-    for (int c = 1; c < 3; c++)
-        memset(lr.data[c], 128, (size_t)lr.stride[c] * fsr_chroma_h(LH));
+    scene_picture(&lr, LW, LH, depth);
     for (int y = 0; y < LH; y++)
         for (int x = 0; x < LW; x++)
-            lr.data[0][y * lr.stride[0] + x] = fsr_matlab_u8(down[y * LW + x]);
+            put_sample(&lr, 0, x, y, at_depth(down[y * LW + x], depth));
     FsrBlock blocks[6];
     memset(blocks, 0, sizeof(blocks));
     static int16_t residual[LW * LH];
@@ -537,53 +571,58 @@ static double refine_run(FsrPicture *hr, const FsrPicture *ref, double a, double
     double se = 0;
     for (int y = 0; y < 2 * LH; y++)
         for (int x = 0; x < 2 * LW; x++) {
-            const double e = hr->data[0][y * hr->stride[0] + x] - fsr_matlab_u8(truth[y * 2 * LW + x]);
+            const double e = get_sample(hr, x, y) - at_depth(truth[y * 2 * LW + x], depth);
             se += e * e;
         }
-    return 10 * log10(255.0 * 255.0 / (se / (4.0 * LW * LH)));
+    const double peak = (1 << depth) - 1;
+    return 10 * log10(peak * peak / (se / (4.0 * LW * LH)));
 }
 
-/* Sub-pel refinement (FsrTransferSettings.refine): a motion of a quarter
- * HR pixel each way, which an LR quarter-pel vector cannot express (it
- * rounds to 0), is recovered per 4x4 cell: every cell away from the
- * picture's edges (all but a few, see below) becomes exactly the
+/* Sub-pel refinement (FsrTransferSettings.refine) at one depth: a motion
+ * of a quarter HR pixel each way, which an LR quarter-pel vector cannot
+ * express (it rounds to 0), is recovered per 4x4 cell: every cell away
+ * from the picture's edges (all but a few, see below) becomes exactly the
  * reference read at that HR quarter pel, and the picture comes closer to
  * the truth by over 3 dB.  A motion the vector expresses exactly moves no
  * cell, and non-reference and B pictures are left as they were. */
-static void test_refine_recovers_subpel_motion(void **state)
+static void check_refine(int depth)
 {
-    (void)state;
     FsrPicture ref, on, off;
-    assert_int_equal(fsr_picture_open(&ref, 96, 64), 0);
-    assert_int_equal(fsr_picture_open(&on, 96, 64), 0);
-    assert_int_equal(fsr_picture_open(&off, 96, 64), 0);
+    scene_picture(&ref, 96, 64, depth);
+    scene_picture(&on, 96, 64, depth);
+    scene_picture(&off, 96, 64, depth);
     for (int y = 0; y < 64; y++)
         for (int x = 0; x < 96; x++)
-            ref.data[0][y * ref.stride[0] + x] = fsr_matlab_u8(refine_scene(x, y));
-    for (int c = 1; c < 3; c++)
-        memset(ref.data[c], 128, (size_t)ref.stride[c] * fsr_chroma_h(64));
+            put_sample(&ref, 0, x, y, at_depth(refine_scene(x, y), depth));
     FsrTransferStats st_on, st_off;
     const double p_on = refine_run(&on, &ref, 0.25, -0.25, 0, 0, 1, 'P', 1, &st_on);
     const double p_off = refine_run(&off, &ref, 0.25, -0.25, 0, 0, 0, 'P', 1, &st_off);
-    print_message("refinement: %.2f dB against %.2f unrefined, %d of 96 cells moved\n", p_on, p_off,
+    print_message("refinement, %d bits: %.2f dB against %.2f unrefined, %d of 96 cells moved\n", depth, p_on, p_off,
                   (int)st_on.cells_refined);
     assert_true(p_on > p_off + 3.0);
     assert_int_equal(st_off.cells_refined, 0);
     FsrHrFilter f;
     assert_int_equal(fsr_hr_filter_parse(&f, FSR_TRANSFER_DEFAULT_FILTER), 0);
     const FsrPlaneRef r = { ref.data[0], ref.stride[0], 96, 64, 0 };
-    uint8_t want[8 * 8];
     int exact = 0;
     for (int cy = 1; cy < 7; cy++)
         for (int cx = 1; cx < 11; cx++) {
-            fsr_hrmc_block_ref(want, 8, &r, cx * 8, cy * 8, 8, 8, 1, -1, &f);
+            uint16_t want16[8 * 8];
+            uint8_t want8[8 * 8];
+            if (depth > 8)
+                fsr_hrmc_block16_ref(want16, 16, &r, cx * 8, cy * 8, 8, 8, 1, -1, &f, (1 << depth) - 1);
+            else
+                fsr_hrmc_block_ref(want8, 8, &r, cx * 8, cy * 8, 8, 8, 1, -1, &f);
             int same = 1;
             for (int y = 0; y < 8; y++)
-                same &= !memcmp(want + y * 8, on.data[0] + (cy * 8 + y) * on.stride[0] + cx * 8, 8);
+                for (int x = 0; x < 8; x++) {
+                    const int want = depth > 8 ? want16[y * 8 + x] : want8[y * 8 + x];
+                    same &= get_sample(&on, cx * 8 + x, cy * 8 + y) == want;
+                }
             exact += same;
         }
     /* one linearised step: a cell with little detail across one axis may
-     * stop a quarter pel short on it (3 of the 60 do) */
+     * stop a quarter pel short on it (3 of the 60 do at 8 bits, 4 at 10) */
     print_message("%d of the 60 inner cells at the true quarter pel\n", exact);
     assert_true(exact >= 54);
     assert_true(st_on.cells_refined >= 60);
@@ -597,11 +636,19 @@ static void test_refine_recovers_subpel_motion(void **state)
         refine_run(&on, &ref, 0.25, -0.25, 0, 0, 1, alone[i].type, alone[i].is_ref, &st_on);
         assert_int_equal(st_on.cells_refined, 0);
         for (int y = 0; y < 64; y++)
-            assert_memory_equal(on.data[0] + y * on.stride[0], off.data[0] + y * off.stride[0], 96);
+            assert_memory_equal(on.data[0] + y * on.stride[0], off.data[0] + y * off.stride[0],
+                                96 * fsr_picture_bps(&on));
     }
     fsr_picture_close(&ref);
     fsr_picture_close(&on);
     fsr_picture_close(&off);
+}
+
+static void test_refine_recovers_subpel_motion(void **state)
+{
+    (void)state;
+    check_refine(8);
+    check_refine(10);
 }
 
 /* Deblocking smooths a small step on the block grid and leaves a large one. */

@@ -31,7 +31,7 @@ typedef struct FsrTransferSettings {
      * (README "Back projection"). */
     int back_project;
     /* Sub-pel refinement of the vectors of single-list blocks in referenced
-     * P pictures (8-bit pictures only): each 4x4 LR cell's HR vector moves
+     * P pictures (any depth): each 4x4 LR cell's HR vector moves
      * by up to the rounding of the LR quarter-pel vector (a quarter HR
      * pixel at x2, half at x3 and x4) where that makes the downscaled
      * prediction match the decoded LR picture better (one regularised

@@ -171,35 +171,46 @@ static void predict_block(const FsrTransfer *t, uint8_t *out, ptrdiff_t os, cons
 }
 
 /* FsrTransferSettings.refine on single-list block b (list l, reference
- * ref), transferred at LR (x, y, w, h): see REFINE_CELL.  Returns the cells
- * whose vector moved. */
+ * ref), transferred at LR (x, y, w, h): see REFINE_CELL.  Either depth:
+ * the 16-bit planes take the 16-bit kernels, and lambda scales with the
+ * square of a level (e and G are in the depth's levels).  Returns the
+ * cells whose vector moved. */
 static int refine_block(const BlockJob *j, const FsrBlock *b, const FsrPicture *ref, int l, int x, int y, int w,
                         int h)
 {
     const FsrTransfer *t = j->t;
     const int s = t->s.scale, first = t->down.first, taps = t->down.taps;
+    const int depth = fsr_picture_depth(j->lr), high = depth > 8, maxv = (1 << depth) - 1;
     /* HR quarter pels each way: the rounding of the LR quarter-pel vector,
      * 1/8 LR pixel, is s / 2 of them */
     const int range = (s + 1) / 2;
     const FsrPlaneRef r = { ref->data[0], ref->stride[0], ref->w, ref->h, 0 };
     const int vx = b->mv[l][0] * s, vy = b->mv[l][1] * s;
     /* D(P(v)) over the block and one LR pixel around it (the gradient's
-     * central differences) */
+     * central differences); pred holds samples of either width */
     const int ow = w + 2, oh = h + 2;
     const int rx = (x - 1) * s + first, ry = (y - 1) * s + first;
     const int rw = (ow - 1) * s + taps, rh = (oh - 1) * s + taps;
-    uint8_t pred[REFINE_HR_MAX * REFINE_HR_MAX];
+    uint16_t pred[REFINE_HR_MAX * REFINE_HR_MAX];
+    const ptrdiff_t ps = REFINE_HR_MAX * (high ? 2 : 1); /* bytes */
     float dp[REFINE_LR_MAX * REFINE_LR_MAX], col[REFINE_HR_MAX];
-    t->dsp.mc(pred, REFINE_HR_MAX, &r, rx, ry, rw, rh, vx, vy, &t->filter);
+    if (high)
+        t->dsp.mc16(pred, ps, &r, rx, ry, rw, rh, vx, vy, &t->filter, maxv);
+    else
+        t->dsp.mc((uint8_t *)pred, ps, &r, rx, ry, rw, rh, vx, vy, &t->filter);
     for (int jy = 0; jy < oh; jy++) {
-        const uint8_t *rows[4 * FSR_MAX_SCALE + 1];
+        const void *rows[4 * FSR_MAX_SCALE + 1];
         for (int k = 0; k < taps; k++)
-            rows[k] = pred + (ptrdiff_t)(jy * s + k) * REFINE_HR_MAX;
-        t->bdsp->down_vert(col, rows, t->down.w, taps, rw);
+            rows[k] = (const uint8_t *)pred + (jy * s + k) * ps;
+        if (high)
+            t->bdsp->down_vert16(col, (const uint16_t *const *)rows, t->down.w, taps, rw);
+        else
+            t->bdsp->down_vert(col, (const uint8_t *const *)rows, t->down.w, taps, rw);
         t->bdsp->down_horz(dp + jy * REFINE_LR_MAX, col, t->down.w, taps, s, ow);
     }
     const uint8_t *lr = j->lr->data[0];
     const ptrdiff_t ls = j->lr->stride[0], os = j->hr->stride[0];
+    const double level = (double)(1 << (depth - 8));
     int moved = 0;
     for (int cy = 0; cy < h; cy += REFINE_CELL)
         for (int cx = 0; cx < w; cx += REFINE_CELL) {
@@ -209,13 +220,15 @@ static int refine_block(const BlockJob *j, const FsrBlock *b, const FsrPicture *
             for (int iy = cy + 1; iy <= cy + ch; iy++)
                 for (int ix = cx + 1; ix <= cx + cw; ix++) {
                     const float *d = dp + iy * REFINE_LR_MAX + ix;
-                    const float e = lr[(y + iy - 1) * ls + x + ix - 1] - d[0];
+                    const uint8_t *lrow = lr + (ptrdiff_t)(y + iy - 1) * ls;
+                    const int lx = x + ix - 1;
+                    const float e = (high ? ((const uint16_t *)lrow)[lx] : lrow[lx]) - d[0];
                     const float gx = 0.5f * (d[1] - d[-1]);
                     const float gy = 0.5f * (d[REFINE_LR_MAX] - d[-REFINE_LR_MAX]);
                     gxx += gx * gx, gxy += gx * gy, gyy += gy * gy;
                     bx += gx * e, by += gy * e;
                 }
-            const double lambda = REFINE_LAMBDA * cw * ch;
+            const double lambda = REFINE_LAMBDA * level * level * cw * ch;
             gxx += lambda, gyy += lambda;
             const double det = gxx * gyy - gxy * gxy; /* > 0: lambda > 0 */
             /* the shift in LR pixels, then HR quarter pels */
@@ -227,17 +240,31 @@ static int refine_block(const BlockJob *j, const FsrBlock *b, const FsrPicture *
                 continue;
             moved++;
             const int hx = (x + cx) * s, hy = (y + cy) * s, hw = cw * s, hh = ch * s;
-            uint8_t moved_pred[REFINE_CELL * FSR_MAX_SCALE * REFINE_CELL * FSR_MAX_SCALE];
-            const ptrdiff_t ms = REFINE_CELL * FSR_MAX_SCALE;
-            t->dsp.mc(moved_pred, ms, &r, hx, hy, hw, hh, vx + qx, vy + qy, &t->filter);
-            /* P(v) of this cell inside pred */
-            const uint8_t *old = pred + (ptrdiff_t)(hy - ry) * REFINE_HR_MAX + (hx - rx);
-            uint8_t *out = j->hr->data[0] + (ptrdiff_t)hy * os + hx;
-            for (int py = 0; py < hh; py++)
-                for (int px = 0; px < hw; px++) {
-                    const int v = out[py * os + px] + moved_pred[py * ms + px] - old[py * REFINE_HR_MAX + px];
-                    out[py * os + px] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+            uint16_t moved_pred[REFINE_CELL * FSR_MAX_SCALE * REFINE_CELL * FSR_MAX_SCALE];
+            const int mw = REFINE_CELL * FSR_MAX_SCALE; /* samples a row */
+            const int ox = hx - rx, oy = hy - ry;      /* P(v) of this cell inside pred */
+            if (high) {
+                t->dsp.mc16(moved_pred, mw * 2, &r, hx, hy, hw, hh, vx + qx, vy + qy, &t->filter, maxv);
+                for (int py = 0; py < hh; py++) {
+                    uint16_t *out = (uint16_t *)(j->hr->data[0] + (ptrdiff_t)(hy + py) * os) + hx;
+                    const uint16_t *old = pred + (oy + py) * REFINE_HR_MAX + ox;
+                    for (int px = 0; px < hw; px++) {
+                        const int v = out[px] + moved_pred[py * mw + px] - old[px];
+                        out[px] = (uint16_t)(v < 0 ? 0 : v > maxv ? maxv : v);
+                    }
                 }
+            } else {
+                uint8_t *mp = (uint8_t *)moved_pred;
+                t->dsp.mc(mp, mw, &r, hx, hy, hw, hh, vx + qx, vy + qy, &t->filter);
+                for (int py = 0; py < hh; py++) {
+                    uint8_t *out = j->hr->data[0] + (ptrdiff_t)(hy + py) * os + hx;
+                    const uint8_t *old = (const uint8_t *)pred + (oy + py) * ps + ox;
+                    for (int px = 0; px < hw; px++) {
+                        const int v = out[px] + mp[py * mw + px] - old[px];
+                        out[px] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+                    }
+                }
+            }
         }
     return moved;
 }
@@ -291,7 +318,7 @@ static int transfer_block(const BlockJob *j, const FsrBlock *b, int x, int y, in
         else
             t->dsp.add_up_residual(out, os, res, rs, w, h, &t->res_phases);
     }
-    if (t->s.refine && map->is_ref && map->type != 'B' && depth == 8 && !refs[0] != !refs[1]) {
+    if (t->s.refine && map->is_ref && map->type != 'B' && !refs[0] != !refs[1]) {
         const int l = refs[0] ? 0 : 1;
         if (b->log2_denom[0] == 0 && b->weight[l][0] == 1 && b->offset[l][0] == 0)
             *refined = refine_block(j, b, refs[l], l, x, y, w, h);
