@@ -29,8 +29,9 @@
  * shift changes is left for the LR-consistency pass after the transfer to
  * see (region SR, back projection).  Only single-list, unweighted blocks of
  * referenced P pictures (the chain every other picture reads from; B
- * references serve only their neighbouring B pictures).  Cell size, lambda, range and which pictures: measured, the
- * README gives the figures. */
+ * references serve only their neighbouring B pictures).  Cell size,
+ * lambda, range and which pictures: measured, the README gives the
+ * figures. */
 #define REFINE_CELL 4
 #define REFINE_LAMBDA 64.0
 /* the HR rows or columns the downscale of a 16-pixel block and one LR
@@ -118,6 +119,13 @@ static void predict16(const FsrTransfer *t, uint16_t *dst, ptrdiff_t ds, const F
     t->dsp.mc16(dst, ds, &r, hx, hy, hw, hh, b->mv[l][0] * s, b->mv[l][1] * s, &t->filter, maxv);
 }
 
+/* 1: list l of block b carries explicit weights or offsets (H.264
+ * 8.4.2.3), which a single-list prediction must apply */
+static int block_weighted(const FsrBlock *b, int l)
+{
+    return b->log2_denom[0] != 0 || b->weight[l][0] != 1 || b->offset[l][0] != 0;
+}
+
 /* The HR prediction of an inter block from refs (either may be NULL) with
  * the block's weights, into out; high-depth pictures take the 16-bit
  * kernels, whose H.264 offsets scale with the depth (8-291). */
@@ -157,7 +165,7 @@ static void predict_block(const FsrTransfer *t, uint8_t *out, ptrdiff_t os, cons
         return;
     }
     const int l = refs[0] ? 0 : 1;
-    const int weighted = b->log2_denom[0] != 0 || b->weight[l][0] != 1 || b->offset[l][0] != 0;
+    const int weighted = block_weighted(b, l);
     if (high) {
         predict16(t, (uint16_t *)out, os, refs[l], b, l, hx, hy, hw, hh, s, maxv);
         if (weighted)
@@ -320,7 +328,7 @@ static int transfer_block(const BlockJob *j, const FsrBlock *b, int x, int y, in
     }
     if (t->s.refine && map->is_ref && map->type != 'B' && !refs[0] != !refs[1]) {
         const int l = refs[0] ? 0 : 1;
-        if (b->log2_denom[0] == 0 && b->weight[l][0] == 1 && b->offset[l][0] == 0)
+        if (!block_weighted(b, l))
             *refined = refine_block(j, b, refs[l], l, x, y, w, h);
     }
     return did;
