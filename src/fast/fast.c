@@ -706,6 +706,23 @@ static int plan_regions(FsrFast *f, const Pending *p)
     return make_plan(f, lr);
 }
 
+/* f->plan from the marked cells, and *share its cost as a share of a
+ * whole-frame SR (1 when whole-frame SR is cheaper: *whole set); what
+ * fsr_region_plan returns (1: too many rectangles, whole-frame SR). */
+static int plan_share(FsrFast *f, const FsrPicture *lr, double *share, int *whole)
+{
+    const int s = f->scale;
+    int mx = 0, my = 0;
+    fsr_sr_margin(f->sr, &mx, &my);
+    const int ret = fsr_region_plan(&f->plan, f->cells, f->cw, f->ch, lr->w, lr->h, s, mx, my, REGION_MAX_RECTS);
+    if (ret)
+        return ret;
+    const double frame = (double)lr->w * s * lr->h * s;
+    *whole = f->plan.cost >= REGION_WHOLE_SHARE * frame;
+    *share = *whole ? 1.0 : f->plan.cost / frame;
+    return 0;
+}
+
 /* The rectangles of the marked cells (f->cells): 1 when whole-frame SR is
  * cheaper, 0 with the plan in f->plan, or a negative error.  The work
  * budget (f->credit, policy.max_share): the drift estimate's cells (2)
@@ -715,24 +732,22 @@ static int plan_regions(FsrFast *f, const Pending *p)
  * and come back in a later frame. */
 static int make_plan(FsrFast *f, const FsrPicture *lr)
 {
-    const int s = f->scale, cw = f->cw, n = cw * f->ch;
-    int mx = 0, my = 0;
-    fsr_sr_margin(f->sr, &mx, &my);
-    const double whole = (double)lr->w * s * lr->h * s;
-    /* every marked cell on the credit there is; failing that, the cells
-     * that cannot wait on the credit they may borrow */
-    for (int pass = 0; pass < 2; pass++) {
-        int ret = fsr_region_plan(&f->plan, f->cells, cw, f->ch, lr->w, lr->h, s, mx, my, REGION_MAX_RECTS);
-        if (ret)
-            return ret;
-        const int whole_cheaper = f->plan.cost >= REGION_WHOLE_SHARE * whole;
-        const double share = whole_cheaper ? 1.0 : f->plan.cost / whole;
-        if (share <= f->credit + (pass ? REGION_DEBT : 0))
-            return whole_cheaper;
-        for (int i = 0; i < n; i++)
-            if (f->cells[i] == 2)
-                f->cells[i] = 0;
-    }
+    const int n = f->cw * f->ch;
+    double share = 0;
+    int whole = 0, waited = 0;
+    /* every marked cell on the credit there is */
+    int ret = plan_share(f, lr, &share, &whole);
+    if (ret || share <= f->credit)
+        return ret ? ret : whole;
+    /* failing that, the cells that cannot wait on the credit they may
+     * borrow (planned again only if some cells wait) */
+    for (int i = 0; i < n; i++)
+        if (f->cells[i] == 2)
+            f->cells[i] = 0, waited = 1;
+    if (waited && (ret = plan_share(f, lr, &share, &whole)))
+        return ret;
+    if (share <= f->credit + REGION_DEBT)
+        return whole;
     f->plan.n = 0;
     f->plan.cost = f->plan.area = 0;
     memset(f->cells, 0, (size_t)n);
