@@ -158,8 +158,9 @@ int cli_parse(CliOptions *o, int argc, char **argv, char *err, int err_size)
         case 'k': {
             FsrKeyPolicy p;
             if (fsr_key_policy_parse(&p, optarg) < 0)
-                return snprintf(err, err_size, "--keyframes must be intra, every:N or adaptive[:DB], not '%s'",
-                                optarg), -1;
+                return snprintf(err, err_size,
+                                "--keyframes must be intra, every:N, adaptive[:DB], regions[:DB[:SHARE]] or all, "
+                                "not '%s'", optarg), -1;
             s->fast.keyframes = optarg;
             break;
         }
