@@ -10,6 +10,7 @@
 #include "cpu.h"
 #include "log.h"
 #include "wino.h"
+#include "wino16.h"
 
 /* Position of a tap in a block's packed weights. */
 static inline size_t tap_index(const FsrPackedConv *p, int ci, int ky, int kx)
@@ -319,6 +320,7 @@ int fsr_conv_pack_wino(FsrPackedConv *p, const FsrConvLayer *l, int relu)
         return fsr_error(FSR_ERR(EINVAL), "sr: Winograd kernel needs 32k output channels and 5-wide kernels over 8k "
                                                    "inputs or 4n+1-wide ones (9 or more) over one");
     p->wino = 1;
+    p->wino_tile = 4;
     p->b = aligned_alloc(64, ((size_t)l->out_ch * sizeof(float) + 63) & ~(size_t)63);
     if (!p->b) {
         fsr_conv_pack_close(p);
@@ -365,6 +367,49 @@ end:
     return ret;
 }
 
+int fsr_conv_wino16_ok(const FsrConvLayer *l)
+{
+    return l->in_ch == 1 && l->kw == 9 && l->out_ch % 32 == 0;
+}
+
+int fsr_conv_pack_wino16(FsrPackedConv *p, const FsrConvLayer *l, int relu)
+{
+    pack_shape(p, l, relu);
+    if (!fsr_conv_wino16_ok(l))
+        return fsr_error(FSR_ERR(EINVAL), "sr: F(8,9) Winograd kernel needs one input channel, 9-wide kernels and 32k "
+                                          "output channels");
+    p->wino = 1;
+    p->wino_tile = 8;
+    const int nob = l->out_ch / 32;
+    const size_t count = (size_t)16 * l->out_ch * l->kh;
+    p->b = aligned_alloc(64, ((size_t)l->out_ch * sizeof(float) + 63) & ~(size_t)63);
+    p->w = aligned_alloc(64, (count * sizeof(float) + 63) & ~(size_t)63);
+    if (!p->b || !p->w) {
+        fsr_conv_pack_close(p);
+        return fsr_error(FSR_ERR(ENOMEM), "sr: out of memory for weights");
+    }
+    memcpy(p->b, l->bias, (size_t)l->out_ch * sizeof(float));
+    /* G g in double (wino16.h), rounded once */
+    for (int k = 0; k < 16; k++) {
+        double g[9];
+        for (int r = 0; r < 9; r++)
+            g[r] = k == 15 ? (r == 8 ? fsr_w16_gscale[k] : 0.0)
+                           : (r ? pow(fsr_w16_points[k], r) : 1.0) * fsr_w16_gscale[k];
+        for (int ob = 0; ob < nob; ob++) {
+            float *dst = p->w + ((size_t)k * nob + ob) * l->kh * 32;
+            for (int ky = 0; ky < l->kh; ky++)
+                for (int o = 0; o < 32; o++) {
+                    const float *w = l->weight + ((size_t)(ob * 32 + o) * l->kh + ky) * 9;
+                    double v = 0;
+                    for (int r = 0; r < 9; r++)
+                        v += g[r] * w[r];
+                    dst[ky * 32 + o] = (float)v;
+                }
+        }
+    }
+    return 0;
+}
+
 static void wino_in_c(float *v, ptrdiff_t vcs, const float *row, ptrdiff_t blk_cs, int channels, int tiles)
 {
     for (int ib = 0; ib < channels / 8; ib++)
@@ -407,12 +452,53 @@ static void wino_out_c(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t p
             fsr_wino_out_tile(out, out_cs, m, pcs, b, co, t, relu);
 }
 
+static void wino16_in_1_c(float *v, ptrdiff_t vcs, const float *row, int tiles)
+{
+    for (int t = 0; t < tiles; t++)
+        fsr_w16_in_1_tile(v, vcs, row, t);
+}
+
+static void wino16_acc_c(float *m, ptrdiff_t pcs, const float *const *rows, ptrdiff_t vcs, const float *w,
+                         ptrdiff_t wks, int kh, int tiles)
+{
+    for (int k = 0; k < 16; k++) {
+        const float *pr[FSR_MODEL_MAX_KERNEL];
+        for (int ky = 0; ky < kh; ky++)
+            pr[ky] = rows[ky] + k * vcs;
+        wino_acc_1_c(m + k * pcs, pr, w + k * wks, kh, 1, tiles);
+    }
+}
+
+static void wino16_out_c(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t pcs, const float *b, int tiles,
+                         int relu)
+{
+    for (int co = 0; co < 32; co++)
+        for (int t = 0; t < tiles; t++)
+            fsr_w16_out_tile(out, out_cs, m, pcs, b, co, t, relu);
+}
+
 #define WINO_1_CHUNK 24 /* tiles (fsr_conv_wino_row) */
+#define WINO16_CHUNK 12 /* F(8,9) tiles: 16 x 12 x 32 floats, 24 kB */
 void fsr_conv_wino_row(const FsrConvDSP *dsp, float *out, ptrdiff_t out_cs, const float *const *vrows, ptrdiff_t vcs,
                        const FsrPackedConv *c, int tiles, float *m)
 {
     const ptrdiff_t pcs = (ptrdiff_t)tiles * 32;
     const int nob = c->out_ch / 32;
+    if (c->wino_tile == 8) {
+        /* as below, WINO16_CHUNK tiles (96 columns) at a time */
+        for (int t0 = 0; t0 < tiles; t0 += WINO16_CHUNK) {
+            const int nt = tiles - t0 < WINO16_CHUNK ? tiles - t0 : WINO16_CHUNK;
+            const ptrdiff_t ccs = (ptrdiff_t)nt * 32;
+            const float *rows[FSR_MODEL_MAX_KERNEL];
+            for (int ky = 0; ky < c->kh; ky++)
+                rows[ky] = vrows[ky] + t0;
+            for (int ob = 0; ob < nob; ob++) {
+                dsp->wino16_acc(m, ccs, rows, vcs, c->w + (size_t)ob * c->kh * 32, (ptrdiff_t)nob * c->kh * 32, c->kh, nt);
+                dsp->wino16_out(out + ob * 32 * out_cs + 8 * t0, out_cs, m, ccs, c->b + ob * 32, nt, c->relu);
+            }
+        }
+        return;
+    }
     if (c->in_ch == 1) {
         /* WINO_1_CHUNK tiles at a time: their products (8 x 24 x 32 floats,
          * 24 kB) stay in L1 from the sums to the output transform */
@@ -685,6 +771,9 @@ void fsr_conv_dsp_init(FsrConvDSP *dsp, unsigned cpu_flags)
     dsp->conv_acc_c8 = conv_acc_c8_c;
     dsp->wino_in_1 = wino_in_1_c;
     dsp->wino_acc_1 = wino_acc_1_c;
+    dsp->wino16_in_1 = wino16_in_1_c;
+    dsp->wino16_acc = wino16_acc_c;
+    dsp->wino16_out = wino16_out_c;
 #if defined(__x86_64__)
     if (cpu_flags & FSR_CPU_AVX2_FMA)
         fsr_conv_dsp_init_avx2(dsp);

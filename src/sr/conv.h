@@ -43,6 +43,9 @@ typedef struct FsrPackedConv {
      * the transform; b and relu are the layer's own. */
     int wino;
     struct FsrPackedConv *wsub;
+    /* outputs per Winograd tile: 4 (F(4,5), wino.h) or 8 (a single-channel
+     * 9-wide layer by F(8,9), fsr_conv_pack_wino16 and wino16.h) */
+    int wino_tile;
 } FsrPackedConv;
 
 int fsr_conv_pack(FsrPackedConv *p, const FsrConvLayer *l, int relu);
@@ -105,6 +108,21 @@ int fsr_conv_c8_ok(const FsrConvLayer *l);
 int fsr_conv_wino_ok(const FsrConvLayer *l);
 int fsr_conv_pack_wino(FsrPackedConv *p, const FsrConvLayer *l, int relu);
 
+/* Winograd F(8,9) along rows for a single-channel 9-wide layer with 32k
+ * outputs (wino16.h): eight outputs of a row from one tile of 16 inputs,
+ * 16 multiplies per kernel row and channel, 18 per output over the 9
+ * rows against 33.75 for F(4,5) in pieces and 81 direct.  Its tiles are
+ * 8 columns, so the engine puts them at picture columns that are
+ * multiples of 8, which a Winograd F(4,5) layer after it would not keep:
+ * the engine takes it only before a direct layer (sr.c).  Input rows are
+ * transformed once (wino16_in_1: value k of tile t, input columns 8t ..
+ * 8t+15, at v[k * vcs + t], k < 16); each point is then a kh x 1 sum
+ * (wino_acc_1 with one piece) and wino16_out the output transform.  The
+ * packed weights: point k, output block ob at w + (k * nob + ob) * kh *
+ * 32, [ky][32 oc]. */
+int fsr_conv_wino16_ok(const FsrConvLayer *l);
+int fsr_conv_pack_wino16(FsrPackedConv *p, const FsrConvLayer *l, int relu);
+
 
 
 /* One output row of all out_ch channels:
@@ -155,6 +173,14 @@ typedef void (*FsrConvWinoIn1Fn)(float *v, ptrdiff_t vcs, const float *row, int 
  * in that order, each step one fused multiply-add from 0, so every
  * version gives the same bits. */
 typedef void (*FsrConvWinoAcc1Fn)(float *acc, const float *const *rows, const float *w, int kh, int n, int tiles);
+/* FsrConvDSP.wino16_acc: the 16 points' products of an F(8,9) layer for
+ * one block of 32 output channels, point k's weights at w + k * wks
+ * ([ky][32 oc]):
+ *   m[k * pcs + t * 32 + o] = sum over ky < kh of w[k * wks + ky * 32 + o] * rows[ky][k * vcs + t]
+ * for t < tiles, each from zero by one fused multiply-add a product in ky
+ * order (wino_acc_1's with one piece: the same bits). */
+typedef void (*FsrConvWino16AccFn)(float *m, ptrdiff_t pcs, const float *const *rows, ptrdiff_t vcs, const float *w,
+                                   ptrdiff_t wks, int kh, int tiles);
 /* The sums of output block ob (32 channels) of a fsr_conv_pack_c8 layer
  * with in_ch a multiple of 8, left in acc[x * 32 + co] (bias included, no
  * activation, not stored planar): conv_row_c8 without its store, in the
@@ -189,6 +215,13 @@ typedef struct FsrConvDSP {
     FsrConvAccC8Fn conv_acc_c8;
     FsrConvWinoIn1Fn wino_in_1;
     FsrConvWinoAcc1Fn wino_acc_1;
+    /* F(8,9) (fsr_conv_wino16_ok): wino16_in_1 as wino_in_1 with 16
+     * values per tile of input columns 8t .. 8t+15 (reads columns 0 ..
+     * 8 * tiles + 7); wino16_out as wino_out from 16 points to 8 outputs
+     * per tile (out[co * out_cs + 8t + j]). */
+    FsrConvWinoIn1Fn wino16_in_1;
+    FsrConvWino16AccFn wino16_acc;
+    FsrConvWinoOutFn wino16_out;
 } FsrConvDSP;
 
 /* One output row of a fsr_conv_pack_wino layer, tiles * 4 columns, from

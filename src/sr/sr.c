@@ -52,7 +52,8 @@ typedef struct Geometry {
     int ox[SR_MAX_LAYERS + 1], fw[SR_MAX_LAYERS + 1], cw[SR_MAX_LAYERS];
     /* Layer f reads its rows from column off[f] of feature f's ring: 0, or
      * the 1..3 columns by which a Winograd layer before it started its
-     * output early, at a picture column that is a multiple of 4 (its
+     * output early, at a picture column that is a multiple of 4 (1..7 and
+     * 8 for an F(8,9) layer, FsrPackedConv.wino_tile; its
      * tiles then sit at the same columns whatever the tiling, and the
      * output does not depend on it).  Before a Winograd layer f, the
      * tiles start where layer f's input does, which layer f's own tiles
@@ -91,7 +92,8 @@ static void tile_geometry(const FsrSR *sr, Geometry *g, int tx, int tw)
             /* (A Winograd layer m reads from column 0: its own tiles
              * already fix ox[m] modulo 4, and layer m-1's with it.) */
             if (sr->layer[m - 1].wino && !sr->layer[m].wino) {
-                const int a = (g->ox[m] % 4 + 4) % 4;
+                const int q = sr->layer[m - 1].wino_tile;
+                const int a = (g->ox[m] % q + q) % q;
                 g->ox[m] -= a;
                 g->off[m] = a;
                 g->fw[m] += a;
@@ -145,20 +147,21 @@ static ptrdiff_t odd_lines(int n)
 }
 
 /* Input tiles a single-channel Winograd layer transforms for cw output
- * columns: one per 4 outputs, and n - 1 more for its pieces (conv.h). */
+ * columns: one per 4 outputs, and n - 1 more for its pieces (conv.h); by
+ * F(8,9), one per 8 outputs. */
 static int wino_in_tiles(const FsrPackedConv *l, int cw)
 {
-    return cw / 4 + (l->kw - 1) / 4 - 1;
+    return l->wino_tile == 8 ? cw / 8 : cw / 4 + (l->kw - 1) / 4 - 1;
 }
 
 static int alloc_scratch(FsrSR *sr)
 {
     free_scratch(sr);
-    /* The largest of each width over the tile's columns modulo 4 (where a
+    /* The largest of each width over the tile's columns modulo 8 (where a
      * Winograd layer's tiles start moves with them). */
     Geometry g;
     tile_geometry(sr, &g, 0, sr->tile_w);
-    for (int tx = 1; tx < 4; tx++) {
+    for (int tx = 1; tx < 8; tx++) {
         Geometry o;
         tile_geometry(sr, &o, tx, sr->tile_w);
         for (int f = 0; f <= sr->n_layers; f++) {
@@ -180,12 +183,13 @@ static int alloc_scratch(FsrSR *sr)
          * input is one row per point */
         size_t chrows = (size_t)sr->layer[f].in_ch;
         if (sr->layer[f].wino) {
-            /* the transformed rows: 8 points per 4 columns; a
-             * single-channel layer's tiles reach n - 1 past its outputs' */
+            /* the transformed rows: 8 points per 4 columns (16 per 8 by
+             * F(8,9)); a single-channel layer's tiles reach n - 1 past its
+             * outputs' */
             sr->wstride[f] = sr->stride[f];
             if (sr->layer[f].in_ch == 1) {
                 sr->stride[f] = odd_lines(wino_in_tiles(&sr->layer[f], g.cw[f]));
-                chrows = 8;
+                chrows = 2 * sr->layer[f].wino_tile;
             } else
                 sr->stride[f] = odd_lines(2 * g.cw[f]);
             const size_t row8 = (size_t)sr->layer[f].in_ch * sr->wstride[f];
@@ -279,10 +283,13 @@ void sr_set_margin(FsrSR *sr, const FsrModel *m)
 
 int fsr_sr_open_flags(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_flags)
 {
-    /* FASTSR_WINOGRAD=0 runs every layer by direct convolution, for
-     * comparisons (fastsr-bench --conv), as FASTSR_CPU caps the level */
+    /* FASTSR_WINOGRAD=0 runs every layer by direct convolution, and
+     * FASTSR_WINOGRAD=f45 a 9-wide single-channel layer by F(4,5) in pieces
+     * instead of F(8,9), for comparisons (fastsr-bench --conv), as
+     * FASTSR_CPU caps the level */
     const char *e = getenv("FASTSR_WINOGRAD");
-    return fsr_sr_open_engine(psr, m, threads, cpu_flags, e && !strcmp(e, "0") ? FSR_SR_DIRECT : 0);
+    const unsigned opts = !e ? 0 : !strcmp(e, "0") ? FSR_SR_DIRECT : !strcmp(e, "f45") ? FSR_SR_WINO45 : 0;
+    return fsr_sr_open_engine(psr, m, threads, cpu_flags, opts);
 }
 
 int fsr_sr_open_engine(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu_flags, unsigned opts)
@@ -351,10 +358,15 @@ int fsr_sr_open_engine(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu
     const int winograd = !(opts & FSR_SR_DIRECT);
     for (int i = 1; i + 1 < m->n_layers; i++)
         wino[i] = winograd && c8[i] && fsr_conv_wino_ok(&layers[i]) && !wino[i - 1];
-    /* A single-channel first layer too (SRCNN's 9x9, 2.25x fewer
+    /* A single-channel first layer too (SRCNN's 9x9, 2.4x fewer
      * multiplies), before a Winograd layer or not: its tiles then start
      * where that layer's input does (tile_geometry). */
     wino[0] = winograd && m->n_layers > 1 && layers[0].in_ch == 1 && fsr_conv_wino_ok(&layers[0]);
+    /* By F(8,9) where it can (SRCNN 9-1-5's 9x9: 18 multiplies per output
+     * and channel instead of 33.75): a 9-wide layer whose output a direct
+     * layer reads (its 8-column tiles' alignment would not survive a
+     * Winograd layer after it, whose own tiles fix columns modulo 4). */
+    const int wino16 = wino[0] && !wino[1] && !(opts & FSR_SR_WINO45) && fsr_conv_wino16_ok(&layers[0]);
     for (int i = 0; i < m->n_layers; i++) {
         const int last = i + 1 == m->n_layers;
         const FsrConvLayer *l = &layers[i];
@@ -367,6 +379,8 @@ int fsr_sr_open_engine(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu
          * 8 taps per accumulator round trip would be too few.) */
         if (last && sr->parts)
             ret = fsr_conv_pack_parts(&sr->layer[i], l, 0);
+        else if (i == 0 && wino16)
+            ret = fsr_conv_pack_wino16(&sr->layer[i], l, relu);
         else if (wino[i])
             ret = fsr_conv_pack_wino(&sr->layer[i], l, relu);
         else if (c8[i] || (i + 1 < m->n_layers && c8[i + 1] && !wino[i + 1] && l->in_ch == 1 && fsr_conv_c8_ok(l)))
@@ -570,7 +584,8 @@ static void run_layer_row(TileState *t, int m, int r, float *out, ptrdiff_t out_
     }
     const double t0 = t->sr->profile ? clock_wall() : 0;
     if (l->wino)
-        fsr_conv_wino_row(&t->sr->dsp, out, out_cs, rows, t->sr->stride[m], l, t->g.cw[m] / 4, t->s->wm);
+        fsr_conv_wino_row(&t->sr->dsp, out, out_cs, rows, t->sr->stride[m], l, t->g.cw[m] / l->wino_tile,
+                          t->s->wm);
     else if (writes_c8(l))
         t->sr->dsp.conv_row_1_to_c8(out, out_cs, rows, t->sr->stride[m], l, t->g.cw[m]);
     else if (l->c8)
@@ -610,8 +625,8 @@ static void ensure_rows(TileState *t, int f, int upto)
             /* transformed into the ring once for the kh output rows */
             load_input_row(t, r, t->s->plane8);
             const double t0 = t->sr->profile ? clock_wall() : 0;
-            t->sr->dsp.wino_in_1(ring_row(t, 0, r), t->sr->stride[0], t->s->plane8,
-                                 wino_in_tiles(&t->sr->layer[0], t->g.cw[0]));
+            (t->sr->layer[0].wino_tile == 8 ? t->sr->dsp.wino16_in_1 : t->sr->dsp.wino_in_1)(
+                ring_row(t, 0, r), t->sr->stride[0], t->s->plane8, wino_in_tiles(&t->sr->layer[0], t->g.cw[0]));
             if (t->sr->profile)
                 t->s->seconds[0] += clock_wall() - t0;
         } else if (f == 0) {

@@ -77,6 +77,9 @@ int fsr_sr_open_flags(FsrSR **sr, const FsrModel *model, int threads, unsigned c
 /* The same, and FSR_SR_DIRECT in opts runs every layer as a direct
  * convolution (no Winograd): the bench's and the tests' comparison. */
 #define FSR_SR_DIRECT 1u
+/* ... and FSR_SR_WINO45 a single-channel 9-wide layer by F(4,5) in pieces
+ * where F(8,9) would run (conv.h): the comparison of the two. */
+#define FSR_SR_WINO45 2u
 int fsr_sr_open_engine(FsrSR **sr, const FsrModel *model, int threads, unsigned cpu_flags, unsigned opts);
 
 /* Default largest tile in output pixels (fsr_sr_set_tile, public, takes

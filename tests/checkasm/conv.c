@@ -460,6 +460,90 @@ static void check_wino(const FsrConvDSP *c, const FsrConvDSP *lower, const FsrCo
     }
 }
 
+/* The F(8,9) transforms (wino16.h) as wino_in_1 and wino_out: bit for
+ * bit, large values too, tile counts across the SIMD steps, the output
+ * with and without the ReLU, nothing written outside the tiles. */
+static void check_wino16(const FsrConvDSP *c, const FsrConvDSP *lower, const FsrConvDSP *cur)
+{
+    enum { T = 70 };
+    if (checkasm_func(c->wino16_in_1, lower->wino16_in_1, cur->wino16_in_1, "wino16_in_1")) {
+        const ptrdiff_t vcs = T + 3;
+        float *row = malloc((8 * T + 8) * sizeof(float));
+        float *a = malloc(16 * vcs * sizeof(float)), *b = malloc(16 * vcs * sizeof(float));
+        for (int big = 0; big < 2; big++) {
+            for (int i = 0; i < 8 * T + 8; i++)
+                row[i] = checkasm_rand_float(-1.f, 1.f) * (big && i % 5 == 0 ? 1e30f : 1.f);
+            for (int tiles = 1; tiles <= T; tiles += 1 + tiles / 4) {
+                memset(a, 0x55, 16 * vcs * sizeof(float));
+                memset(b, 0x55, 16 * vcs * sizeof(float));
+                c->wino16_in_1(a, vcs, row, tiles);
+                cur->wino16_in_1(b, vcs, row, tiles);
+                if (memcmp(a, b, 16 * vcs * sizeof(float)))
+                    checkasm_fail("%d tiles%s", tiles, big ? ", large values" : "");
+            }
+        }
+        checkasm_bench(c->wino16_in_1(a, vcs, row, 64), cur->wino16_in_1(b, vcs, row, 64));
+        free(row);
+        free(a);
+        free(b);
+        checkasm_report();
+    }
+    if (checkasm_func(c->wino16_acc, lower->wino16_acc, cur->wino16_acc, "wino16_acc")) {
+        /* 9 and 5 kernel rows, tile counts across the block kernels' tails */
+        const ptrdiff_t vcs = T + 5, pcs = T * 32 + 8, wks = 9 * 32 * 2 + 32;
+        float *v = malloc(9 * 16 * vcs * sizeof(float));
+        float *w = aligned_alloc(64, 16 * wks * sizeof(float));
+        float *a = malloc(16 * pcs * sizeof(float)), *b = malloc(16 * pcs * sizeof(float));
+        const float *rows[9];
+        for (ptrdiff_t i = 0; i < 9 * 16 * vcs; i++)
+            v[i] = checkasm_rand_float(-4.f, 4.f);
+        for (ptrdiff_t i = 0; i < 16 * wks; i++)
+            w[i] = checkasm_rand_float(-0.5f, 0.5f);
+        for (int ky = 0; ky < 9; ky++)
+            rows[ky] = v + ky * 16 * vcs;
+        for (int kh = 5; kh <= 9; kh += 4)
+            for (int tiles = 1; tiles <= T; tiles += 1 + tiles / 5) {
+                memset(a, 0x55, 16 * pcs * sizeof(float));
+                memset(b, 0x55, 16 * pcs * sizeof(float));
+                c->wino16_acc(a, pcs, rows, vcs, w, wks, kh, tiles);
+                cur->wino16_acc(b, pcs, rows, vcs, w, wks, kh, tiles);
+                if (memcmp(a, b, 16 * pcs * sizeof(float)))
+                    checkasm_fail("%d rows, %d tiles", kh, tiles);
+            }
+        checkasm_bench(c->wino16_acc(a, pcs, rows, vcs, w, wks, 9, 12), cur->wino16_acc(b, pcs, rows, vcs, w, wks, 9, 12));
+        free(v);
+        free(w);
+        free(a);
+        free(b);
+        checkasm_report();
+    }
+    if (checkasm_func(c->wino16_out, lower->wino16_out, cur->wino16_out, "wino16_out")) {
+        const ptrdiff_t pcs = T * 32 + 8, out_cs = 8 * T + 7;
+        float *m = malloc((size_t)16 * pcs * sizeof(float)), bias[32];
+        float *a = malloc((size_t)32 * out_cs * sizeof(float)), *b = malloc((size_t)32 * out_cs * sizeof(float));
+        for (int i = 0; i < 32; i++)
+            bias[i] = checkasm_rand_float(-0.5f, 0.5f);
+        for (int big = 0; big < 2; big++) {
+            for (ptrdiff_t i = 0; i < 16 * pcs; i++)
+                m[i] = checkasm_rand_float(-1.f, 1.f) * (big && i % 7 == 0 ? 1e30f : 1.f);
+            for (int relu = 0; relu < 2; relu++)
+                for (int tiles = 1; tiles <= T; tiles += 1 + tiles / 4) {
+                    memset(a, 0x55, (size_t)32 * out_cs * sizeof(float));
+                    memset(b, 0x55, (size_t)32 * out_cs * sizeof(float));
+                    c->wino16_out(a, out_cs, m, pcs, bias, tiles, relu);
+                    cur->wino16_out(b, out_cs, m, pcs, bias, tiles, relu);
+                    if (memcmp(a, b, (size_t)32 * out_cs * sizeof(float)))
+                        checkasm_fail("%d tiles, relu %d%s", tiles, relu, big ? ", large values" : "");
+                }
+        }
+        checkasm_bench(c->wino16_out(a, out_cs, m, pcs, bias, 32, 1), cur->wino16_out(b, out_cs, m, pcs, bias, 32, 1));
+        free(m);
+        free(a);
+        free(b);
+        checkasm_report();
+    }
+}
+
 /* The single-channel Winograd kernels: wino_in_1 as wino_in (bit for bit,
  * large values too); wino_acc_1 bit for bit as well (every version sums
  * by one FMA per product from 0 in the same order), for 9-wide (2 pieces),
@@ -512,6 +596,8 @@ static void check_wino_1(const FsrConvDSP *c, const FsrConvDSP *lower, const Fsr
                     checkasm_fail("%d rows, %d pieces, %d tiles", shapes[sh][0], shapes[sh][1], tiles);
             }
         checkasm_bench(c->wino_acc_1(a, rows, w, 9, 2, 64), cur->wino_acc_1(b, rows, w, 9, 2, 64));
+        /* F(8,9)'s shape: one piece, 12 tiles */
+        checkasm_bench(c->wino_acc_1(a, rows, w, 9, 1, 12), cur->wino_acc_1(b, rows, w, 9, 1, 12));
         free(v);
         free(w);
         free(a);
@@ -566,4 +652,5 @@ void checkasm_check_conv(void)
     check_wino(&c, &lower, &cur);
     check_conv_acc_c8(&c, &lower, &cur);
     check_wino_1(&c, &lower, &cur);
+    check_wino16(&c, &lower, &cur);
 }

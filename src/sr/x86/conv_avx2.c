@@ -10,6 +10,7 @@
 #include "conv.h"
 #include "conv_x86.h"
 #include "wino.h"
+#include "wino16.h"
 
 /* Blocks of CB output channels x NX vectors of 8 pixels starting at column
  * x.  Written with one named variable per accumulator (not arrays): GCC
@@ -972,8 +973,75 @@ wino_out_avx2(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t pcs, const
     }
 }
 
+/* ---- Winograd F(8,9) (wino16.h), the C kernels' operations ---- */
+
+/* 8 tiles a vector: value l of tiles t .. t+7 is row[8t + l], a stride-8
+ * gather. */
+__attribute__((target("avx2,fma"))) static void
+wino16_in_1_avx2(float *v, ptrdiff_t vcs, const float *row, int tiles)
+{
+    const __m256i idx = _mm256_setr_epi32(0, 8, 16, 24, 32, 40, 48, 56);
+    int t = 0;
+    for (; t + 8 <= tiles; t += 8) {
+        __m256 d[16], r[16];
+        for (int l = 0; l < 16; l++)
+            d[l] = _mm256_i32gather_ps(row + 8 * t + l, idx, 4);
+        FSR_W16_IN(__m256, V_ADD, V_SUB, V_MUL, V_FMA, V_K, d, r);
+        for (int k = 0; k < 16; k++)
+            _mm256_storeu_ps(v + k * vcs + t, r[k]);
+    }
+    for (; t < tiles; t++)
+        fsr_w16_in_1_tile(v, vcs, row, t);
+}
+
+/* One point at a time, by wino_acc_1's kernel (one piece: the same
+ * bits). */
+static void wino16_acc_avx2(float *m, ptrdiff_t pcs, const float *const *rows, ptrdiff_t vcs, const float *w,
+                            ptrdiff_t wks, int kh, int tiles)
+{
+    for (int k = 0; k < 16; k++) {
+        const float *pr[FSR_MODEL_MAX_KERNEL];
+        for (int ky = 0; ky < kh; ky++)
+            pr[ky] = rows[ky] + k * vcs;
+        wino_acc_1_avx2(m + k * pcs, pr, w + k * wks, kh, 1, tiles);
+    }
+}
+
+/* A tile (8 columns) x 8 channels a step: each column's 8 channels are one
+ * vector, transposed to 8 planar rows as wino_out_avx2 does. */
+__attribute__((target("avx2,fma"))) static void
+wino16_out_avx2(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t pcs, const float *b, int tiles, int relu)
+{
+    const __m256 zero = _mm256_setzero_ps();
+    for (int og = 0; og < 4; og++) {
+        const __m256 bv = _mm256_loadu_ps(b + og * 8);
+        float *d = out + og * 8 * out_cs;
+        for (int t = 0; t < tiles; t++) {
+            __m256 p[16], y[8];
+            for (int k = 0; k < 16; k++)
+                p[k] = _mm256_loadu_ps(m + k * pcs + t * 32 + og * 8);
+            FSR_W16_OUT(__m256, V_ADD, V_SUB, V_FMA, V_K, p, bv, y);
+            __m256 r0 = y[0], r1 = y[1], r2 = y[2], r3 = y[3], r4 = y[4], r5 = y[5], r6 = y[6], r7 = y[7];
+            TRANSPOSE8(r0, r1, r2, r3, r4, r5, r6, r7);
+            if (relu) {
+                r0 = _mm256_max_ps(r0, zero), r1 = _mm256_max_ps(r1, zero), r2 = _mm256_max_ps(r2, zero);
+                r3 = _mm256_max_ps(r3, zero), r4 = _mm256_max_ps(r4, zero), r5 = _mm256_max_ps(r5, zero);
+                r6 = _mm256_max_ps(r6, zero), r7 = _mm256_max_ps(r7, zero);
+            }
+            float *o = d + 8 * t;
+            _mm256_storeu_ps(o, r0), _mm256_storeu_ps(o + out_cs, r1);
+            _mm256_storeu_ps(o + 2 * out_cs, r2), _mm256_storeu_ps(o + 3 * out_cs, r3);
+            _mm256_storeu_ps(o + 4 * out_cs, r4), _mm256_storeu_ps(o + 5 * out_cs, r5);
+            _mm256_storeu_ps(o + 6 * out_cs, r6), _mm256_storeu_ps(o + 7 * out_cs, r7);
+        }
+    }
+}
+
 void fsr_conv_dsp_init_avx2(FsrConvDSP *dsp)
 {
+    dsp->wino16_in_1 = wino16_in_1_avx2;
+    dsp->wino16_acc = wino16_acc_avx2;
+    dsp->wino16_out = wino16_out_avx2;
     dsp->wino_in = wino_in_avx2;
     dsp->wino_out = wino_out_avx2;
     dsp->conv_acc_c8 = conv_acc_c8_avx2;

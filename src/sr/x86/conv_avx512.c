@@ -16,6 +16,7 @@
 #include "conv.h"
 #include "conv_x86.h"
 #include "wino.h"
+#include "wino16.h"
 
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")))
 
@@ -183,6 +184,50 @@ static void wino_acc_1_avx512(float *acc, const float *const *rows, const float 
         }
 }
 
+/* F(8,9)'s 16 points (wino16_acc) for 32 output channels x NX tiles in
+ * one call: per point, kernel row 2 aligned weight loads, NX broadcasts,
+ * 2 x NX FMAs as w1_block's, without its piece loop (one piece) or a call
+ * per point (wino_acc_1 per point ran the 9 x 24 FMAs of a point at 61%
+ * of the FMA peak, checkasm --bench). */
+#define DEF_W16(NX_)                                                                          \
+AVX512 __attribute__((noinline)) static void                                                 \
+w16_block_##NX_(float *m, ptrdiff_t pcs, const float *const *rows, ptrdiff_t vcs, int t0,    \
+                const float *w, ptrdiff_t wks, int kh)                                        \
+{                                                                                             \
+    enum { NX = NX_ };                                                                        \
+    for (int k = 0; k < 16; k++) {                                                            \
+        R12(C8_DECL)                                                                          \
+        const float *wp = w + k * wks;                                                        \
+        for (int ky = 0; ky < kh; ky++, wp += 32) {                                           \
+            const float *p = rows[ky] + k * vcs + t0;                                         \
+            const __m512 w0 = _mm512_load_ps(wp), w1 = _mm512_load_ps(wp + 16);               \
+            R12(W1_FMA)                                                                       \
+        }                                                                                     \
+        float *acc = m + k * pcs + t0 * 32;                                                   \
+        R12(C8_STORE)                                                                         \
+    }                                                                                         \
+}
+
+DEF_W16(12)
+DEF_W16(8)
+DEF_W16(4)
+DEF_W16(2)
+DEF_W16(1)
+
+static void wino16_acc_avx512(float *m, ptrdiff_t pcs, const float *const *rows, ptrdiff_t vcs, const float *w,
+                              ptrdiff_t wks, int kh, int tiles)
+{
+    int t = 0;
+    for (; t + 12 <= tiles; t += 12)
+        w16_block_12(m, pcs, rows, vcs, t, w, wks, kh);
+    for (int b = 8; b >= 1; b /= 2)
+        if (tiles - t >= b) {
+            (b == 8 ? w16_block_8 : b == 4 ? w16_block_4 : b == 2 ? w16_block_2 : w16_block_1)(m, pcs, rows, vcs, t, w,
+                                                                                               wks, kh);
+            t += b;
+        }
+}
+
 /* ---- Winograd output transform (wino.h), the AVX2 kernel's operations on
  * 16 channels a vector: the same bits ---- */
 
@@ -191,52 +236,76 @@ static void wino_acc_1_avx512(float *acc, const float *const *rows, const float 
 #define Z_FMA _mm512_fmadd_ps
 #define Z_K _mm512_set1_ps
 
-/* 2 tiles (8 columns) x 16 channels a step: the AVX2 kernel's 8x8
- * transpose in each 256-bit half (channels 0-7 and 8-15) at once, its
- * last, cross-lane step by two-source permutes; each result's halves are
- * the 8 columns of two channels.  At 8 channels a step the output
- * transform was a third of 9-1-5's layer 1 (perf). */
-AVX512 static void wino_out_avx512(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t pcs, const float *b,
-                                   int tiles, int relu)
+/* Eight columns y[0..7] of 16 channels (one vector a column) to the 16
+ * channels' planar rows at o (channel stride out_cs), ReLU'd if asked: the
+ * AVX2 kernel's 8x8 transpose in each 256-bit half (channels 0-7 and 8-15)
+ * at once, its last, cross-lane step by two-source permutes; each
+ * result's halves are the 8 columns of two channels. */
+AVX512 static inline void store_cols8_ch16(float *o, ptrdiff_t out_cs, const __m512 y[8], int relu)
 {
     const __m512 zero = _mm512_setzero_ps();
     const __m512i lo = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27);
     const __m512i hi = _mm512_setr_epi32(4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31);
+    const __m512 t0 = _mm512_unpacklo_ps(y[0], y[1]), t1 = _mm512_unpackhi_ps(y[0], y[1]);
+    const __m512 t2 = _mm512_unpacklo_ps(y[2], y[3]), t3 = _mm512_unpackhi_ps(y[2], y[3]);
+    const __m512 t4 = _mm512_unpacklo_ps(y[4], y[5]), t5 = _mm512_unpackhi_ps(y[4], y[5]);
+    const __m512 t6 = _mm512_unpacklo_ps(y[6], y[7]), t7 = _mm512_unpackhi_ps(y[6], y[7]);
+    const __m512 u0 = _mm512_shuffle_ps(t0, t2, 0x44), u1 = _mm512_shuffle_ps(t0, t2, 0xee);
+    const __m512 u2 = _mm512_shuffle_ps(t1, t3, 0x44), u3 = _mm512_shuffle_ps(t1, t3, 0xee);
+    const __m512 u4 = _mm512_shuffle_ps(t4, t6, 0x44), u5 = _mm512_shuffle_ps(t4, t6, 0xee);
+    const __m512 u6 = _mm512_shuffle_ps(t5, t7, 0x44), u7 = _mm512_shuffle_ps(t5, t7, 0xee);
+    __m512 r[8] = { _mm512_permutex2var_ps(u0, lo, u4), _mm512_permutex2var_ps(u1, lo, u5),
+                    _mm512_permutex2var_ps(u2, lo, u6), _mm512_permutex2var_ps(u3, lo, u7),
+                    _mm512_permutex2var_ps(u0, hi, u4), _mm512_permutex2var_ps(u1, hi, u5),
+                    _mm512_permutex2var_ps(u2, hi, u6), _mm512_permutex2var_ps(u3, hi, u7) };
+    for (int c = 0; c < 8; c++) {
+        if (relu)
+            r[c] = _mm512_max_ps(r[c], zero);
+        _mm256_storeu_ps(o + c * out_cs, _mm512_castps512_ps256(r[c]));
+        _mm256_storeu_ps(o + (c + 8) * out_cs, _mm512_extractf32x8_ps(r[c], 1));
+    }
+}
+
+/* 2 tiles (8 columns) x 16 channels a step (store_cols8_ch16).  At 8
+ * channels a step the output transform was a third of 9-1-5's layer 1
+ * (perf). */
+AVX512 static void wino_out_avx512(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t pcs, const float *b,
+                                   int tiles, int relu)
+{
     for (int og = 0; og < 2; og++) {
         const __m512 bv = _mm512_loadu_ps(b + og * 16);
         float *d = out + og * 16 * out_cs;
         int t = 0;
         for (; t + 2 <= tiles; t += 2) {
-            __m512 p[8], y0[4], y1[4];
+            __m512 p[8], y[8];
             for (int k = 0; k < 8; k++)
                 p[k] = _mm512_loadu_ps(m + k * pcs + t * 32 + og * 16);
-            FSR_WINO_OUT(__m512, Z_ADD, Z_SUB, Z_FMA, Z_K, p, bv, y0);
+            FSR_WINO_OUT(__m512, Z_ADD, Z_SUB, Z_FMA, Z_K, p, bv, y);
             for (int k = 0; k < 8; k++)
                 p[k] = _mm512_loadu_ps(m + k * pcs + (t + 1) * 32 + og * 16);
-            FSR_WINO_OUT(__m512, Z_ADD, Z_SUB, Z_FMA, Z_K, p, bv, y1);
-            const __m512 t0 = _mm512_unpacklo_ps(y0[0], y0[1]), t1 = _mm512_unpackhi_ps(y0[0], y0[1]);
-            const __m512 t2 = _mm512_unpacklo_ps(y0[2], y0[3]), t3 = _mm512_unpackhi_ps(y0[2], y0[3]);
-            const __m512 t4 = _mm512_unpacklo_ps(y1[0], y1[1]), t5 = _mm512_unpackhi_ps(y1[0], y1[1]);
-            const __m512 t6 = _mm512_unpacklo_ps(y1[2], y1[3]), t7 = _mm512_unpackhi_ps(y1[2], y1[3]);
-            const __m512 u0 = _mm512_shuffle_ps(t0, t2, 0x44), u1 = _mm512_shuffle_ps(t0, t2, 0xee);
-            const __m512 u2 = _mm512_shuffle_ps(t1, t3, 0x44), u3 = _mm512_shuffle_ps(t1, t3, 0xee);
-            const __m512 u4 = _mm512_shuffle_ps(t4, t6, 0x44), u5 = _mm512_shuffle_ps(t4, t6, 0xee);
-            const __m512 u6 = _mm512_shuffle_ps(t5, t7, 0x44), u7 = _mm512_shuffle_ps(t5, t7, 0xee);
-            __m512 r[8] = { _mm512_permutex2var_ps(u0, lo, u4), _mm512_permutex2var_ps(u1, lo, u5),
-                            _mm512_permutex2var_ps(u2, lo, u6), _mm512_permutex2var_ps(u3, lo, u7),
-                            _mm512_permutex2var_ps(u0, hi, u4), _mm512_permutex2var_ps(u1, hi, u5),
-                            _mm512_permutex2var_ps(u2, hi, u6), _mm512_permutex2var_ps(u3, hi, u7) };
-            float *o = d + 4 * t;
-            for (int c = 0; c < 8; c++) {
-                if (relu)
-                    r[c] = _mm512_max_ps(r[c], zero);
-                _mm256_storeu_ps(o + c * out_cs, _mm512_castps512_ps256(r[c]));
-                _mm256_storeu_ps(o + (c + 8) * out_cs, _mm512_extractf32x8_ps(r[c], 1));
-            }
+            FSR_WINO_OUT(__m512, Z_ADD, Z_SUB, Z_FMA, Z_K, p, bv, (y + 4));
+            store_cols8_ch16(d + 4 * t, out_cs, y, relu);
         }
         for (; t < tiles; t++)
             for (int co = og * 16; co < og * 16 + 16; co++)
                 fsr_wino_out_tile(out, out_cs, m, pcs, b, co, t, relu);
+    }
+}
+
+/* F(8,9) (wino16.h): a tile (8 columns) x 16 channels a step. */
+AVX512 static void wino16_out_avx512(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t pcs, const float *b,
+                                     int tiles, int relu)
+{
+    for (int og = 0; og < 2; og++) {
+        const __m512 bv = _mm512_loadu_ps(b + og * 16);
+        float *d = out + og * 16 * out_cs;
+        for (int t = 0; t < tiles; t++) {
+            __m512 p[16], y[8];
+            for (int k = 0; k < 16; k++)
+                p[k] = _mm512_loadu_ps(m + k * pcs + t * 32 + og * 16);
+            FSR_W16_OUT(__m512, Z_ADD, Z_SUB, Z_FMA, Z_K, p, bv, y);
+            store_cols8_ch16(d + 8 * t, out_cs, y, relu);
+        }
     }
 }
 
@@ -619,6 +688,8 @@ void fsr_conv_dsp_init_avx512(FsrConvDSP *dsp)
     dsp->conv_acc_c8 = conv_acc_c8_avx512;
     dsp->wino_acc_1 = wino_acc_1_avx512;
     dsp->wino_out = wino_out_avx512;
+    dsp->wino16_acc = wino16_acc_avx512;
+    dsp->wino16_out = wino16_out_avx512;
     dsp->conv_parts = conv_parts_avx512;
     dsp->prelu_row = prelu_row_avx512;
 }

@@ -701,11 +701,14 @@ int bench_conv(int argc, char **argv)
         if (e && !strcmp(e, "0"))
             printf("# fp32 engine: every layer by direct convolution (FASTSR_WINOGRAD=0)\n");
         else
-            printf("# fp32 engine: by Winograd F(4,5) along rows, 5-wide layers with 8k inputs and 32k outputs\n"
+            printf("# fp32 engine: by Winograd along rows: F(4,5) for 5-wide layers with 8k inputs and 32k outputs\n"
                    "#   (9-5-5's conv2, 2.5x fewer multiplies) and single-channel 4n+1-wide (>= 9) first layers "
                    "with 32k\n"
-                   "#   outputs (conv1 9x9, 2.25x fewer): their GFLOP/s and %%peak count the network's MACs and can\n"
-                   "#   pass 100%% (FASTSR_WINOGRAD=0: direct)\n");
+                   "#   outputs before a Winograd layer (9-5-5's conv1, 2.4x fewer); F(8,9) for a single-channel "
+                   "9-wide\n"
+                   "#   one before a direct layer (9-1-5's conv1, 4.5x fewer%s): their GFLOP/s and %%peak count\n"
+                   "#   the network's MACs and can pass 100%% (FASTSR_WINOGRAD=0: direct)\n",
+                   e && !strcmp(e, "f45") ? "; FASTSR_WINOGRAD=f45: by F(4,5) instead" : "");
     }
     printf("# ms/frame: wall time; cpu-ms: process CPU time / threads (excludes time other processes\n"
            "# held the cores of this shared machine); %%peak columns: against the FMA peak below\n");
