@@ -458,44 +458,48 @@ static void wino16_in_1_c(float *v, ptrdiff_t vcs, const float *row, int tiles)
         fsr_w16_in_1_tile(v, vcs, row, t);
 }
 
-static void wino16_acc_c(float *m, ptrdiff_t pcs, const float *const *rows, ptrdiff_t vcs, const float *w,
-                         ptrdiff_t wks, int kh, int tiles)
+static void wino16_acc_c(float *m, const float *const *rows, ptrdiff_t vcs, const float *w, ptrdiff_t wks, int kh,
+                         int tiles)
 {
-    for (int k = 0; k < 16; k++) {
-        const float *pr[FSR_MODEL_MAX_KERNEL];
-        for (int ky = 0; ky < kh; ky++)
-            pr[ky] = rows[ky] + k * vcs;
-        wino_acc_1_c(m + k * pcs, pr, w + k * wks, kh, 1, tiles);
-    }
+    for (int t = 0; t < tiles; t++)
+        for (int k = 0; k < 16; k++)
+            for (int o = 0; o < 32; o++) {
+                float s = 0.f;
+                for (int ky = 0; ky < kh; ky++)
+                    s = fmaf(w[k * wks + ky * 32 + o], rows[ky][k * vcs + t], s);
+                m[FSR_W16_M(t, k) + o] = s;
+            }
 }
 
-static void wino16_out_c(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t pcs, const float *b, int tiles,
-                         int relu)
+static void wino16_out_c(float *out, ptrdiff_t out_cs, const float *m, const float *b, int tiles, int relu)
 {
     for (int co = 0; co < 32; co++)
         for (int t = 0; t < tiles; t++)
-            fsr_w16_out_tile(out, out_cs, m, pcs, b, co, t, relu);
+            fsr_w16_out_tile(out, out_cs, m, b, co, t, relu);
 }
 
 #define WINO_1_CHUNK 24 /* tiles (fsr_conv_wino_row) */
-#define WINO16_CHUNK 12 /* F(8,9) tiles: 16 x 12 x 32 floats, 24 kB */
+#define WINO16_CHUNK 12 /* F(8,9) tiles at most: 16 x 12 x 32 floats, 24 kB */
 void fsr_conv_wino_row(const FsrConvDSP *dsp, float *out, ptrdiff_t out_cs, const float *const *vrows, ptrdiff_t vcs,
                        const FsrPackedConv *c, int tiles, float *m)
 {
     const ptrdiff_t pcs = (ptrdiff_t)tiles * 32;
     const int nob = c->out_ch / 32;
     if (c->wino_tile == 8) {
-        /* as below, WINO16_CHUNK tiles (96 columns) at a time */
-        for (int t0 = 0; t0 < tiles; t0 += WINO16_CHUNK) {
-            const int nt = tiles - t0 < WINO16_CHUNK ? tiles - t0 : WINO16_CHUNK;
-            const ptrdiff_t ccs = (ptrdiff_t)nt * 32;
+        /* as below, in near-equal chunks of at most WINO16_CHUNK tiles (96
+         * columns), one block call each: a row of 31 tiles as 10 + 10 + 11,
+         * not 12 + 12 + 4 + 2 + 1 */
+        const int nch = (tiles + WINO16_CHUNK - 1) / WINO16_CHUNK;
+        for (int i = 0, t0 = 0; i < nch; i++) {
+            const int nt = (tiles - t0) / (nch - i);
             const float *rows[FSR_MODEL_MAX_KERNEL];
             for (int ky = 0; ky < c->kh; ky++)
                 rows[ky] = vrows[ky] + t0;
             for (int ob = 0; ob < nob; ob++) {
-                dsp->wino16_acc(m, ccs, rows, vcs, c->w + (size_t)ob * c->kh * 32, (ptrdiff_t)nob * c->kh * 32, c->kh, nt);
-                dsp->wino16_out(out + ob * 32 * out_cs + 8 * t0, out_cs, m, ccs, c->b + ob * 32, nt, c->relu);
+                dsp->wino16_acc(m, rows, vcs, c->w + (size_t)ob * c->kh * 32, (ptrdiff_t)nob * c->kh * 32, c->kh, nt);
+                dsp->wino16_out(out + ob * 32 * out_cs + 8 * t0, out_cs, m, c->b + ob * 32, nt, c->relu);
             }
+            t0 += nt;
         }
         return;
     }

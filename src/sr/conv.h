@@ -175,12 +175,19 @@ typedef void (*FsrConvWinoIn1Fn)(float *v, ptrdiff_t vcs, const float *row, int 
 typedef void (*FsrConvWinoAcc1Fn)(float *acc, const float *const *rows, const float *w, int kh, int n, int tiles);
 /* FsrConvDSP.wino16_acc: the 16 points' products of an F(8,9) layer for
  * one block of 32 output channels, point k's weights at w + k * wks
- * ([ky][32 oc]):
- *   m[k * pcs + t * 32 + o] = sum over ky < kh of w[k * wks + ky * 32 + o] * rows[ky][k * vcs + t]
+ * ([ky][32 oc]), tile by tile (FSR_W16_M):
+ *   m[FSR_W16_M(t, k) + o] = sum over ky < kh of w[k * wks + ky * 32 + o] * rows[ky][k * vcs + t]
  * for t < tiles, each from zero by one fused multiply-add a product in ky
- * order (wino_acc_1's with one piece: the same bits). */
-typedef void (*FsrConvWino16AccFn)(float *m, ptrdiff_t pcs, const float *const *rows, ptrdiff_t vcs, const float *w,
-                                   ptrdiff_t wks, int kh, int tiles);
+ * order, in every version.  The tile's 16 points sit together, so that
+ * the output transform reads them at constant offsets from one pointer
+ * (point-major, GCC kept 16 row pointers on the stack: 80 stack accesses
+ * in the AVX-512 transform). */
+#define FSR_W16_M(t, k) (((ptrdiff_t)(t) * 16 + (k)) * 32)
+typedef void (*FsrConvWino16AccFn)(float *m, const float *const *rows, ptrdiff_t vcs, const float *w, ptrdiff_t wks,
+                                   int kh, int tiles);
+/* FsrConvDSP.wino16_out: out[co * out_cs + 8t + j] = act(b[co] + output j
+ * of the transform of m[FSR_W16_M(t, k) + co], k < 16), t < tiles. */
+typedef void (*FsrConvWino16OutFn)(float *out, ptrdiff_t out_cs, const float *m, const float *b, int tiles, int relu);
 /* The sums of output block ob (32 channels) of a fsr_conv_pack_c8 layer
  * with in_ch a multiple of 8, left in acc[x * 32 + co] (bias included, no
  * activation, not stored planar): conv_row_c8 without its store, in the
@@ -217,11 +224,10 @@ typedef struct FsrConvDSP {
     FsrConvWinoAcc1Fn wino_acc_1;
     /* F(8,9) (fsr_conv_wino16_ok): wino16_in_1 as wino_in_1 with 16
      * values per tile of input columns 8t .. 8t+15 (reads columns 0 ..
-     * 8 * tiles + 7); wino16_out as wino_out from 16 points to 8 outputs
-     * per tile (out[co * out_cs + 8t + j]). */
+     * 8 * tiles + 7); wino16_acc and wino16_out above. */
     FsrConvWinoIn1Fn wino16_in_1;
     FsrConvWino16AccFn wino16_acc;
-    FsrConvWinoOutFn wino16_out;
+    FsrConvWino16OutFn wino16_out;
 } FsrConvDSP;
 
 /* One output row of a fsr_conv_pack_wino layer, tiles * 4 columns, from

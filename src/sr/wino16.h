@@ -68,16 +68,21 @@ static const float fsr_w16_out[7][7] = {
 static const double fsr_w16_gscale[16] = { -323.86859809027777, -9.5232501889644752, -9.5232501889644752, -0.0044631834215167546, -0.0044631834215167546, -146.24959435626101, -146.24959435626101, 2.4816927914515636e-07, 2.4816927914515636e-07, 266.46973445008535, 266.46973445008535, 50.731182535092309, 50.731182535092309, 0.67794417980691768, 0.67794417980691768, 323.86859809027777 };
 static const double fsr_w16_points[15] = { 0, 1, -1, 2, -2, 0.5, -0.5, 4, -4, 0.25, -0.25, 0.75, -0.75, 1.3333333333333333, -1.3333333333333333 };
 
+/* Every loop below unrolled, so that the SIMD kernels keep the 16 values in
+ * registers and the coefficients as constants (rolled, GCC kept them in
+ * memory on the stack: 80 stack accesses in wino16_out_avx512). */
+#define FSR_W16_UNROLL _Pragma("GCC unroll 16")
+
 /* Points in m (and v): 0, then +a_i, -a_i for i < 7, then infinity. */
 #define FSR_W16_IN(T, ADD, SUB, MUL, FMA, K, d, v)                                                    \
     do {                                                                                             \
         T e_ = MUL(K(fsr_w16_in0[0]), d[0]);                                                         \
-        for (int j_ = 1; j_ < 8; j_++)                                                               \
+        FSR_W16_UNROLL for (int j_ = 1; j_ < 8; j_++)                                                               \
             e_ = FMA(K(fsr_w16_in0[j_]), d[2 * j_], e_);                                             \
         v[0] = e_;                                                                                   \
-        for (int i_ = 0; i_ < 7; i_++) {                                                             \
+        FSR_W16_UNROLL for (int i_ = 0; i_ < 7; i_++) {                                                             \
             T ev_ = MUL(K(fsr_w16_ine[i_][0]), d[2]), od_ = MUL(K(fsr_w16_ino[i_][0]), d[1]);        \
-            for (int j_ = 1; j_ < 7; j_++) {                                                         \
+            FSR_W16_UNROLL for (int j_ = 1; j_ < 7; j_++) {                                                         \
                 ev_ = FMA(K(fsr_w16_ine[i_][j_]), d[2 * j_ + 2], ev_);                               \
                 od_ = FMA(K(fsr_w16_ino[i_][j_]), d[2 * j_ + 1], od_);                               \
             }                                                                                        \
@@ -85,7 +90,7 @@ static const double fsr_w16_points[15] = { 0, 1, -1, 2, -2, 0.5, -0.5, 4, -4, 0.
             v[2 + 2 * i_] = SUB(ev_, od_);                                                           \
         }                                                                                            \
         T f_ = MUL(K(fsr_w16_inf[0]), d[1]);                                                         \
-        for (int j_ = 1; j_ < 8; j_++)                                                               \
+        FSR_W16_UNROLL for (int j_ = 1; j_ < 8; j_++)                                                               \
             f_ = FMA(K(fsr_w16_inf[j_]), d[2 * j_ + 1], f_);                                         \
         v[15] = f_;                                                                                  \
     } while (0)
@@ -94,19 +99,19 @@ static const double fsr_w16_points[15] = { 0, 1, -1, 2, -2, 0.5, -0.5, 4, -4, 0.
  * differences in place). */
 #define FSR_W16_OUT(T, ADD, SUB, FMA, K, m, b, y)                                                     \
     do {                                                                                             \
-        for (int i_ = 0; i_ < 7; i_++) {                                                             \
+        FSR_W16_UNROLL for (int i_ = 0; i_ < 7; i_++) {                                                             \
             const T p_ = m[1 + 2 * i_], q_ = m[2 + 2 * i_];                                          \
             m[1 + 2 * i_] = ADD(p_, q_);                                                             \
             m[2 + 2 * i_] = SUB(p_, q_);                                                             \
         }                                                                                            \
         T y0_ = ADD(m[0], m[1]);                                                                     \
-        for (int i_ = 1; i_ < 7; i_++)                                                               \
+        FSR_W16_UNROLL for (int i_ = 1; i_ < 7; i_++)                                                               \
             y0_ = ADD(y0_, m[1 + 2 * i_]);                                                           \
         y[0] = ADD(y0_, b);                                                                          \
-        for (int j_ = 1; j_ < 8; j_++) {                                                             \
+        FSR_W16_UNROLL for (int j_ = 1; j_ < 8; j_++) {                                                             \
             const int o_ = 1 + (j_ & 1); /* sums at even j, differences at odd */                    \
             T s_ = FMA(K(fsr_w16_out[0][j_ - 1]), m[o_], b);                                          \
-            for (int i_ = 1; i_ < 7; i_++)                                                           \
+            FSR_W16_UNROLL for (int i_ = 1; i_ < 7; i_++)                                                           \
                 s_ = FMA(K(fsr_w16_out[i_][j_ - 1]), m[o_ + 2 * i_], s_);                             \
             y[j_] = j_ == 7 ? ADD(s_, m[15]) : s_;                                                   \
         }                                                                                            \
@@ -141,14 +146,13 @@ static inline void fsr_w16_in_1_tile(float *v, ptrdiff_t vcs, const float *row, 
 }
 
 /* Output tile t of channel co one sample at a time (FsrConvDSP.wino16_out's
- * layout: point k of tile t at m[k * pcs + t * 32 + co]): the C kernel,
- * and the tiles a SIMD kernel leaves over. */
-static inline void fsr_w16_out_tile(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t pcs, const float *b,
-                                    int co, int t, int relu)
+ * layout: point k of tile t at m[(16t + k) * 32 + co]): the C kernel. */
+static inline void fsr_w16_out_tile(float *out, ptrdiff_t out_cs, const float *m, const float *b, int co, int t,
+                                    int relu)
 {
     float p[16], y[8];
     for (int k = 0; k < 16; k++)
-        p[k] = m[k * pcs + t * 32 + co];
+        p[k] = m[(16 * (ptrdiff_t)t + k) * 32 + co];
     FSR_W16_OUT(float, fsr_w16_add, fsr_w16_sub, fmaf, fsr_w16_k, p, b[co], y);
     for (int j = 0; j < 8; j++)
         out[co * out_cs + 8 * t + j] = relu && !(y[j] > 0.f) ? 0.f : y[j];

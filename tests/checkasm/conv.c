@@ -490,10 +490,10 @@ static void check_wino16(const FsrConvDSP *c, const FsrConvDSP *lower, const Fsr
     }
     if (checkasm_func(c->wino16_acc, lower->wino16_acc, cur->wino16_acc, "wino16_acc")) {
         /* 9 and 5 kernel rows, tile counts across the block kernels' tails */
-        const ptrdiff_t vcs = T + 5, pcs = T * 32 + 8, wks = 9 * 32 * 2 + 32;
+        const ptrdiff_t vcs = T + 5, wks = 9 * 32 * 2 + 32, msize = FSR_W16_M(T + 1, 0);
         float *v = malloc(9 * 16 * vcs * sizeof(float));
         float *w = aligned_alloc(64, 16 * wks * sizeof(float));
-        float *a = malloc(16 * pcs * sizeof(float)), *b = malloc(16 * pcs * sizeof(float));
+        float *a = malloc(msize * sizeof(float)), *b = malloc(msize * sizeof(float));
         const float *rows[9];
         for (ptrdiff_t i = 0; i < 9 * 16 * vcs; i++)
             v[i] = checkasm_rand_float(-4.f, 4.f);
@@ -503,14 +503,14 @@ static void check_wino16(const FsrConvDSP *c, const FsrConvDSP *lower, const Fsr
             rows[ky] = v + ky * 16 * vcs;
         for (int kh = 5; kh <= 9; kh += 4)
             for (int tiles = 1; tiles <= T; tiles += 1 + tiles / 5) {
-                memset(a, 0x55, 16 * pcs * sizeof(float));
-                memset(b, 0x55, 16 * pcs * sizeof(float));
-                c->wino16_acc(a, pcs, rows, vcs, w, wks, kh, tiles);
-                cur->wino16_acc(b, pcs, rows, vcs, w, wks, kh, tiles);
-                if (memcmp(a, b, 16 * pcs * sizeof(float)))
+                memset(a, 0x55, msize * sizeof(float));
+                memset(b, 0x55, msize * sizeof(float));
+                c->wino16_acc(a, rows, vcs, w, wks, kh, tiles);
+                cur->wino16_acc(b, rows, vcs, w, wks, kh, tiles);
+                if (memcmp(a, b, msize * sizeof(float)))
                     checkasm_fail("%d rows, %d tiles", kh, tiles);
             }
-        checkasm_bench(c->wino16_acc(a, pcs, rows, vcs, w, wks, 9, 12), cur->wino16_acc(b, pcs, rows, vcs, w, wks, 9, 12));
+        checkasm_bench(c->wino16_acc(a, rows, vcs, w, wks, 9, 12), cur->wino16_acc(b, rows, vcs, w, wks, 9, 12));
         free(v);
         free(w);
         free(a);
@@ -518,25 +518,25 @@ static void check_wino16(const FsrConvDSP *c, const FsrConvDSP *lower, const Fsr
         checkasm_report();
     }
     if (checkasm_func(c->wino16_out, lower->wino16_out, cur->wino16_out, "wino16_out")) {
-        const ptrdiff_t pcs = T * 32 + 8, out_cs = 8 * T + 7;
-        float *m = malloc((size_t)16 * pcs * sizeof(float)), bias[32];
+        const ptrdiff_t out_cs = 8 * T + 7, msize = FSR_W16_M(T, 0);
+        float *m = malloc(msize * sizeof(float)), bias[32];
         float *a = malloc((size_t)32 * out_cs * sizeof(float)), *b = malloc((size_t)32 * out_cs * sizeof(float));
         for (int i = 0; i < 32; i++)
             bias[i] = checkasm_rand_float(-0.5f, 0.5f);
         for (int big = 0; big < 2; big++) {
-            for (ptrdiff_t i = 0; i < 16 * pcs; i++)
+            for (ptrdiff_t i = 0; i < msize; i++)
                 m[i] = checkasm_rand_float(-1.f, 1.f) * (big && i % 7 == 0 ? 1e30f : 1.f);
             for (int relu = 0; relu < 2; relu++)
                 for (int tiles = 1; tiles <= T; tiles += 1 + tiles / 4) {
                     memset(a, 0x55, (size_t)32 * out_cs * sizeof(float));
                     memset(b, 0x55, (size_t)32 * out_cs * sizeof(float));
-                    c->wino16_out(a, out_cs, m, pcs, bias, tiles, relu);
-                    cur->wino16_out(b, out_cs, m, pcs, bias, tiles, relu);
+                    c->wino16_out(a, out_cs, m, bias, tiles, relu);
+                    cur->wino16_out(b, out_cs, m, bias, tiles, relu);
                     if (memcmp(a, b, (size_t)32 * out_cs * sizeof(float)))
                         checkasm_fail("%d tiles, relu %d%s", tiles, relu, big ? ", large values" : "");
                 }
         }
-        checkasm_bench(c->wino16_out(a, out_cs, m, pcs, bias, 32, 1), cur->wino16_out(b, out_cs, m, pcs, bias, 32, 1));
+        checkasm_bench(c->wino16_out(a, out_cs, m, bias, 12, 1), cur->wino16_out(b, out_cs, m, bias, 12, 1));
         free(m);
         free(a);
         free(b);

@@ -994,23 +994,59 @@ wino16_in_1_avx2(float *v, ptrdiff_t vcs, const float *row, int tiles)
         fsr_w16_in_1_tile(v, vcs, row, t);
 }
 
-/* One point at a time, by wino_acc_1's kernel (one piece: the same
- * bits). */
-static void wino16_acc_avx2(float *m, ptrdiff_t pcs, const float *const *rows, ptrdiff_t vcs, const float *w,
-                            ptrdiff_t wks, int kh, int tiles)
+/* The 16 points of NX (1..3) tiles x 32 channels (12 accumulators), as
+ * w1_block's FMAs, stored tile by tile (FSR_W16_M: tile j of the block
+ * 512 floats after tile 0, not C8_STORE's 32). */
+#define W16_STORE(ii)                                                               \
+    do {                                                                            \
+        _mm256_storeu_ps(acc + 8 * ii, a##ii##0);                                   \
+        if (NX > 1)                                                                 \
+            _mm256_storeu_ps(acc + 512 + 8 * ii, a##ii##1);                         \
+        if (NX > 2)                                                                 \
+            _mm256_storeu_ps(acc + 1024 + 8 * ii, a##ii##2);                        \
+    } while (0)
+#define DEF_W16(NX_)                                                                          \
+__attribute__((target("avx2,fma"), noinline)) static void                                    \
+w16_block_##NX_(float *m, const float *const *rows, ptrdiff_t vcs, int t0, const float *w,   \
+                ptrdiff_t wks, int kh)                                                        \
+{                                                                                             \
+    enum { NX = NX_ };                                                                        \
+    for (int k = 0; k < 16; k++) {                                                            \
+        __m256 a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32;                    \
+        a00 = a01 = a02 = a10 = a11 = a12 = a20 = a21 = a22 = a30 = a31 = a32 = _mm256_setzero_ps(); \
+        const float *wp = w + k * wks;                                                        \
+        for (int ky = 0; ky < kh; ky++, wp += 32) {                                           \
+            const float *p = rows[ky] + k * vcs + t0;                                         \
+            const __m256 b0 = _mm256_broadcast_ss(p);                                         \
+            const __m256 b1 = NX > 1 ? _mm256_broadcast_ss(p + 1) : b0;                       \
+            const __m256 b2 = NX > 2 ? _mm256_broadcast_ss(p + 2) : b0;                       \
+            C8_FMA(0); C8_FMA(1); C8_FMA(2); C8_FMA(3);                                       \
+        }                                                                                     \
+        float *acc = m + FSR_W16_M(t0, k);                                                    \
+        W16_STORE(0); W16_STORE(1); W16_STORE(2); W16_STORE(3);                               \
+    }                                                                                         \
+}
+
+DEF_W16(3)
+DEF_W16(2)
+DEF_W16(1)
+
+static void wino16_acc_avx2(float *m, const float *const *rows, ptrdiff_t vcs, const float *w, ptrdiff_t wks, int kh,
+                            int tiles)
 {
-    for (int k = 0; k < 16; k++) {
-        const float *pr[FSR_MODEL_MAX_KERNEL];
-        for (int ky = 0; ky < kh; ky++)
-            pr[ky] = rows[ky] + k * vcs;
-        wino_acc_1_avx2(m + k * pcs, pr, w + k * wks, kh, 1, tiles);
-    }
+    int t = 0;
+    for (; t + 3 <= tiles; t += 3)
+        w16_block_3(m, rows, vcs, t, w, wks, kh);
+    if (tiles - t == 2)
+        w16_block_2(m, rows, vcs, t, w, wks, kh);
+    else if (tiles - t == 1)
+        w16_block_1(m, rows, vcs, t, w, wks, kh);
 }
 
 /* A tile (8 columns) x 8 channels a step: each column's 8 channels are one
  * vector, transposed to 8 planar rows as wino_out_avx2 does. */
 __attribute__((target("avx2,fma"))) static void
-wino16_out_avx2(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t pcs, const float *b, int tiles, int relu)
+wino16_out_avx2(float *out, ptrdiff_t out_cs, const float *m, const float *b, int tiles, int relu)
 {
     const __m256 zero = _mm256_setzero_ps();
     for (int og = 0; og < 4; og++) {
@@ -1019,7 +1055,7 @@ wino16_out_avx2(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t pcs, con
         for (int t = 0; t < tiles; t++) {
             __m256 p[16], y[8];
             for (int k = 0; k < 16; k++)
-                p[k] = _mm256_loadu_ps(m + k * pcs + t * 32 + og * 8);
+                p[k] = _mm256_loadu_ps(m + FSR_W16_M(t, k) + og * 8);
             FSR_W16_OUT(__m256, V_ADD, V_SUB, V_FMA, V_K, p, bv, y);
             __m256 r0 = y[0], r1 = y[1], r2 = y[2], r3 = y[3], r4 = y[4], r5 = y[5], r6 = y[6], r7 = y[7];
             TRANSPOSE8(r0, r1, r2, r3, r4, r5, r6, r7);

@@ -189,10 +189,15 @@ static void wino_acc_1_avx512(float *acc, const float *const *rows, const float 
  * 2 x NX FMAs as w1_block's, without its piece loop (one piece) or a call
  * per point (wino_acc_1 per point ran the 9 x 24 FMAs of a point at 61%
  * of the FMA peak, checkasm --bench). */
+#define W16_STORE(j)                                                                \
+    if (NX > j) {                                                                   \
+        _mm512_storeu_ps(acc + 512 * j, a##j##_0);                                  \
+        _mm512_storeu_ps(acc + 512 * j + 16, a##j##_1);                             \
+    }
 #define DEF_W16(NX_)                                                                          \
 AVX512 __attribute__((noinline)) static void                                                 \
-w16_block_##NX_(float *m, ptrdiff_t pcs, const float *const *rows, ptrdiff_t vcs, int t0,    \
-                const float *w, ptrdiff_t wks, int kh)                                        \
+w16_block_##NX_(float *m, const float *const *rows, ptrdiff_t vcs, int t0, const float *w,   \
+                ptrdiff_t wks, int kh)                                                        \
 {                                                                                             \
     enum { NX = NX_ };                                                                        \
     for (int k = 0; k < 16; k++) {                                                            \
@@ -203,29 +208,38 @@ w16_block_##NX_(float *m, ptrdiff_t pcs, const float *const *rows, ptrdiff_t vcs
             const __m512 w0 = _mm512_load_ps(wp), w1 = _mm512_load_ps(wp + 16);               \
             R12(W1_FMA)                                                                       \
         }                                                                                     \
-        float *acc = m + k * pcs + t0 * 32;                                                   \
-        R12(C8_STORE)                                                                         \
+        float *acc = m + FSR_W16_M(t0, k);                                                    \
+        R12(W16_STORE)                                                                        \
     }                                                                                         \
 }
 
-DEF_W16(12)
-DEF_W16(8)
-DEF_W16(4)
-DEF_W16(2)
 DEF_W16(1)
+DEF_W16(2)
+DEF_W16(3)
+DEF_W16(4)
+DEF_W16(5)
+DEF_W16(6)
+DEF_W16(7)
+DEF_W16(8)
+DEF_W16(9)
+DEF_W16(10)
+DEF_W16(11)
+DEF_W16(12)
 
-static void wino16_acc_avx512(float *m, ptrdiff_t pcs, const float *const *rows, ptrdiff_t vcs, const float *w,
-                              ptrdiff_t wks, int kh, int tiles)
+/* Blocks of 12 tiles, then one of the rest (fsr_conv_wino_row passes at
+ * most 12, in near-equal chunks). */
+static void wino16_acc_avx512(float *m, const float *const *rows, ptrdiff_t vcs, const float *w, ptrdiff_t wks,
+                              int kh, int tiles)
 {
+    typedef void (*BlockFn)(float *, const float *const *, ptrdiff_t, int, const float *, ptrdiff_t, int);
+    static const BlockFn block[13] = { NULL,         w16_block_1, w16_block_2, w16_block_3,  w16_block_4,
+                                       w16_block_5,  w16_block_6, w16_block_7, w16_block_8,  w16_block_9,
+                                       w16_block_10, w16_block_11, w16_block_12 };
     int t = 0;
     for (; t + 12 <= tiles; t += 12)
-        w16_block_12(m, pcs, rows, vcs, t, w, wks, kh);
-    for (int b = 8; b >= 1; b /= 2)
-        if (tiles - t >= b) {
-            (b == 8 ? w16_block_8 : b == 4 ? w16_block_4 : b == 2 ? w16_block_2 : w16_block_1)(m, pcs, rows, vcs, t, w,
-                                                                                               wks, kh);
-            t += b;
-        }
+        w16_block_12(m, rows, vcs, t, w, wks, kh);
+    if (tiles > t)
+        block[tiles - t](m, rows, vcs, t, w, wks, kh);
 }
 
 /* ---- Winograd output transform (wino.h), the AVX2 kernel's operations on
@@ -293,8 +307,8 @@ AVX512 static void wino_out_avx512(float *out, ptrdiff_t out_cs, const float *m,
 }
 
 /* F(8,9) (wino16.h): a tile (8 columns) x 16 channels a step. */
-AVX512 static void wino16_out_avx512(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t pcs, const float *b,
-                                     int tiles, int relu)
+AVX512 static void wino16_out_avx512(float *out, ptrdiff_t out_cs, const float *m, const float *b, int tiles,
+                                     int relu)
 {
     for (int og = 0; og < 2; og++) {
         const __m512 bv = _mm512_loadu_ps(b + og * 16);
@@ -302,7 +316,7 @@ AVX512 static void wino16_out_avx512(float *out, ptrdiff_t out_cs, const float *
         for (int t = 0; t < tiles; t++) {
             __m512 p[16], y[8];
             for (int k = 0; k < 16; k++)
-                p[k] = _mm512_loadu_ps(m + k * pcs + t * 32 + og * 16);
+                p[k] = _mm512_loadu_ps(m + FSR_W16_M(t, k) + og * 16);
             FSR_W16_OUT(__m512, Z_ADD, Z_SUB, Z_FMA, Z_K, p, bv, y);
             store_cols8_ch16(d + 8 * t, out_cs, y, relu);
         }
