@@ -89,6 +89,9 @@ int fsr_sr_open_engine(FsrSR **sr, const FsrModel *model, int threads, unsigned 
  * recomputed (540: two bands at 1080p). */
 #define FSR_SR_TILE_W 256
 #define FSR_SR_TILE_H 540
+/* ... and twice FSR_SR_TILE_W where one thread's rings then take at most
+ * this many bytes (sr.c) */
+#define FSR_SR_WIDE_RINGS (384 * 1024)
 #define FSR_SR_TILE_H_LR 540
 /* LR-input models (FSRCNN: 12-56 channels, rings far smaller than 9-5-5's)
  * tile twice as wide: half the strip edges recomputed.  FSRCNN at 1080p
