@@ -603,6 +603,26 @@ static void conv_row_avx512(float *out, ptrdiff_t out_cs, const float *const *ro
         Q_ST1(0, j) Q_ST1(1, j) Q_ST1(2, j) Q_ST1(3, j) Q_ST1(4, j)                 \
     }
 #define R4(M) M(0) M(1) M(2) M(3)
+/* 5-wide kernels (SRCNN's last layer): the NX + 1 whole vectors of a
+ * channel's row loaded once, the inputs at kx = 1..4 shifted out of them
+ * (valignd, as P_SHIFTED), instead of NX loads per kx that straddle two
+ * cache lines; the same values in the same order, so the same bits.  The
+ * last two only over the lanes some kx reads (m is a prefix of the
+ * lanes: at most lane popcount(m) + 3 of vector NX - 1 onwards). */
+#define Q_A(j)                                                                      \
+    const __m512 A##j = NX > j + 1    ? _mm512_loadu_ps(q + 16 * j)                 \
+                        : NX == j + 1 ? _mm512_maskz_loadu_ps(mlast, q + 16 * j)    \
+                        : NX == j     ? _mm512_maskz_loadu_ps(mnext, q + 16 * j)    \
+                                      : _mm512_setzero_ps();
+#define Q_SH(lo, hi, K) _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(hi), _mm512_castps_si512(lo), K))
+#define Q_FMA_SH(j, jn, K)                                                          \
+    if (NX > j) {                                                                   \
+        const __m512 v = K ? Q_SH(A##j, A##jn, K) : A##j;                           \
+        Q_FMA1(0, j) Q_FMA1(1, j) Q_FMA1(2, j) Q_FMA1(3, j) Q_FMA1(4, j)            \
+    }
+#define Q_KX(K)                                                                     \
+    Q_FMA_SH(0, 1, K) Q_FMA_SH(1, 2, K) Q_FMA_SH(2, 3, K) Q_FMA_SH(3, 4, K)         \
+    w += kh;
 #define DEF_Q(G_, NX_)                                                                        \
 AVX512 __attribute__((noinline)) static void                                                 \
 q_##G_##x##NX_(float *parts, ptrdiff_t parts_cs, const float *row, ptrdiff_t in_cs,           \
@@ -613,13 +633,23 @@ q_##G_##x##NX_(float *parts, ptrdiff_t parts_cs, const float *row, ptrdiff_t in_
     const int kh = c->kh, kw = c->kw, cin = c->in_ch;                                         \
     const float *w = c->w + ky0;                                                              \
     parts += ky0 * parts_cs;                                                                  \
-    for (int ci = 0; ci < cin; ci++) {                                                        \
-        const float *p0 = row + ci * in_cs + x;                                               \
-        for (int kx = 0; kx < kw; kx++, w += kh) {                                            \
-            const float *p = p0 + kx;                                                         \
-            R4(Q_FMA)                                                                         \
+    if (kw == 5) {                                                                            \
+        const int used = __builtin_popcount(m) + 4; /* lanes of vector NX - 1 on read */     \
+        const __mmask16 mlast = (__mmask16)(used >= 16 ? 0xffff : (1u << used) - 1);         \
+        const __mmask16 mnext = (__mmask16)(used > 16 ? (1u << (used - 16)) - 1 : 0);        \
+        for (int ci = 0; ci < cin; ci++) {                                                    \
+            const float *q = row + ci * in_cs + x;                                            \
+            Q_A(0) Q_A(1) Q_A(2) Q_A(3) Q_A(4)                                                \
+            Q_KX(0) Q_KX(1) Q_KX(2) Q_KX(3) Q_KX(4)                                           \
         }                                                                                     \
-    }                                                                                         \
+    } else                                                                                    \
+        for (int ci = 0; ci < cin; ci++) {                                                    \
+            const float *p0 = row + ci * in_cs + x;                                           \
+            for (int kx = 0; kx < kw; kx++, w += kh) {                                        \
+                const float *p = p0 + kx;                                                     \
+                R4(Q_FMA)                                                                     \
+            }                                                                                 \
+        }                                                                                     \
     R4(Q_STORE)                                                                               \
 }
 
