@@ -46,11 +46,13 @@
 #define REGION_LRC_MEDIANS 4.0f
 #define REGION_MAX_RECTS 512
 /* How far below zero the SR work budget may go for SR that cannot wait
- * (make_plan): half a frame.  A whole frame (a scene cut in a P run pays
- * for itself at once) let the two cuts of an animated film go to 10.4 and
- * 10.6% SR work at a budget of 10%; half, 9.8% for 0.03-0.05 dB there
- * (README "SR work budget"). */
-#define REGION_DEBT 0.5
+ * (make_plan): 0.3 of a frame, beyond what a forced key frame took and the
+ * credit has not yet made good (FsrFast.forced).  A whole frame let the
+ * two cuts of an animated film go to 10.4 and 10.6% SR work at a budget of
+ * 10%; half, 9.8%, but with the drift budget at 0.4 dB 10.0% and 10.1%
+ * (and 10.1% twice with the forced allowance); 0.3 with it, 9.8% and
+ * 9.3% (README "SR work budget"). */
+#define REGION_DEBT 0.3
 /* ... and in a frame no other frame references, by more than this many
  * times that threshold: its errors do not travel (the drift threshold of
  * such frames is 3 x the budget for the same reason; 6 x changed nothing
@@ -133,6 +135,10 @@ struct FsrFast {
     /* regions policy: SR work it may still spend (per-frame SR = 1): each
      * frame adds policy.max_share, each SR takes its share */
     double credit;
+    /* ... and what a forced key frame (the first, a cut: decide_key) took
+     * that the per-frame credit has not yet made good: cells that cannot
+     * wait may borrow it as well (make_plan) */
+    double forced;
     int processed, flushing;
     /* regions policy: this frame's cells (1: needs SR), their drift, the
      * plan, and the bicubic luma the network reads (HR size) */
@@ -707,18 +713,19 @@ static int plan_regions(FsrFast *f, const Pending *p)
 }
 
 /* f->plan from the marked cells, and *share its cost as a share of a
- * whole-frame SR (1 when whole-frame SR is cheaper: *whole set); what
- * fsr_region_plan returns (1: too many rectangles, whole-frame SR). */
+ * whole-frame SR (1 when whole-frame SR is cheaper, or when the cells take
+ * more than REGION_MAX_RECTS rectangles: *whole set, and the work budget
+ * decides on it as on any plan); 0, or a negative error. */
 static int plan_share(FsrFast *f, const FsrPicture *lr, double *share, int *whole)
 {
     const int s = f->scale;
     int mx = 0, my = 0;
     fsr_sr_margin(f->sr, &mx, &my);
     const int ret = fsr_region_plan(&f->plan, f->cells, f->cw, f->ch, lr->w, lr->h, s, mx, my, REGION_MAX_RECTS);
-    if (ret)
+    if (ret < 0)
         return ret;
     const double frame = (double)lr->w * s * lr->h * s;
-    *whole = f->plan.cost >= REGION_WHOLE_SHARE * frame;
+    *whole = ret == 1 || f->plan.cost >= REGION_WHOLE_SHARE * frame;
     *share = *whole ? 1.0 : f->plan.cost / frame;
     return 0;
 }
@@ -727,9 +734,12 @@ static int plan_share(FsrFast *f, const FsrPicture *lr, double *share, int *whol
  * cheaper, 0 with the plan in f->plan, or a negative error.  The work
  * budget (f->credit, policy.max_share): the drift estimate's cells (2)
  * wait for credit there is; cells the transfer cannot serve or whose LR
- * picture shows an error (1) may run the credit down to -REGION_DEBT, and
- * so may a whole-frame SR.  Cells that wait are unmarked, keep their drift
- * and come back in a later frame. */
+ * picture shows an error (1) may run the credit down to -REGION_DEBT, less
+ * what a forced key frame still owes (f->forced: right after the first
+ * frame or a cut, new content need not wait the 1 / max_share frames its
+ * whole-frame SR takes to repay), and so may a whole-frame SR.  Cells
+ * that wait are unmarked, keep their drift and come back in a later
+ * frame. */
 static int make_plan(FsrFast *f, const FsrPicture *lr)
 {
     const int n = f->cw * f->ch;
@@ -737,8 +747,8 @@ static int make_plan(FsrFast *f, const FsrPicture *lr)
     int whole = 0, waited = 0;
     /* every marked cell on the credit there is */
     int ret = plan_share(f, lr, &share, &whole);
-    if (ret || share <= f->credit)
-        return ret ? ret : whole;
+    if (ret < 0 || share <= f->credit)
+        return ret < 0 ? ret : whole;
     /* failing that, the cells that cannot wait on the credit they may
      * borrow (planned again only if some cells wait) */
     for (int i = 0; i < n; i++)
@@ -746,7 +756,7 @@ static int make_plan(FsrFast *f, const FsrPicture *lr)
             f->cells[i] = 0, waited = 1;
     if (waited && (ret = plan_share(f, lr, &share, &whole)))
         return ret;
-    if (share <= f->credit + REGION_DEBT)
+    if (share <= f->credit + REGION_DEBT + f->forced)
         return whole;
     f->plan.n = 0;
     f->plan.cost = f->plan.area = 0;
@@ -994,6 +1004,7 @@ static int process(FsrFast *f, int idx)
         m->side_info && f->s.policy.kind != FSR_KEY_ALL ? estimate_loss(f, m, fsr_picture_depth(&p->lr)) : 0;
     const double t0 = clock_wall();
     int key = decide_key(f, p, est);
+    const int forced = key;
     const int regions = f->s.policy.kind == FSR_KEY_REGIONS && m->side_info;
     const int bp = f->s.transfer.back_project && m->side_info;
     if (f->s.policy.kind == FSR_KEY_REGIONS)
@@ -1066,8 +1077,11 @@ static int process(FsrFast *f, int idx)
         r->info.region_area = f->plan.area;
         r->info.sr_share = (double)f->plan.cost / ((double)r->hr.w * r->hr.h);
     }
-    if (f->s.policy.kind == FSR_KEY_REGIONS)
+    if (f->s.policy.kind == FSR_KEY_REGIONS) {
         f->credit -= r->info.sr_share;
+        f->forced = forced ? r->info.sr_share
+                           : f->forced > f->s.policy.max_share ? f->forced - f->s.policy.max_share : 0;
+    }
     f->nready++;
     /* a transferred frame drifts by its estimate; a key frame starts anew */
     if (m->side_info && m->is_ref &&

@@ -22,7 +22,7 @@ void cli_usage(FILE *f)
             "  -k, --keyframes P      fast mode: which frames get SR: intra | every:N | adaptive[:DB] |\n"
             "                         regions[:DB[:SHARE]] (SR of the regions the transfer cannot\n"
             "                         serve, at most SHARE of per-frame SR's work; default\n"
-            "                         regions:0.5:0.1)\n"
+            "                         regions:0.4:0.1)\n"
             "      --hr-filter F      fast mode: HR interpolation: bicubic | bilinear | h264 | cubic:A\n"
             "      --fallback T       fast mode: blocks with mean |LR residual| >= T become bicubic\n"
             "                         (default 10; 0 disables)\n"
