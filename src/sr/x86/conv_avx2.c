@@ -936,12 +936,31 @@ static void wino_acc_1_avx2(float *acc, const float *const *rows, const float *w
         w1_block_1(acc, rows, t, w, kh, n);
 }
 
+/* Eight columns y[0..7] of 8 channels (one vector a column) to the 8
+ * channels' planar rows at o (channel stride out_cs), ReLU'd if asked:
+ * the Winograd output transforms' store. */
+__attribute__((target("avx2,fma"))) static inline void store_cols8_ch8(float *o, ptrdiff_t out_cs, const __m256 y[8],
+                                                                       int relu)
+{
+    const __m256 zero = _mm256_setzero_ps();
+    __m256 r0 = y[0], r1 = y[1], r2 = y[2], r3 = y[3], r4 = y[4], r5 = y[5], r6 = y[6], r7 = y[7];
+    TRANSPOSE8(r0, r1, r2, r3, r4, r5, r6, r7);
+    if (relu) {
+        r0 = _mm256_max_ps(r0, zero), r1 = _mm256_max_ps(r1, zero), r2 = _mm256_max_ps(r2, zero);
+        r3 = _mm256_max_ps(r3, zero), r4 = _mm256_max_ps(r4, zero), r5 = _mm256_max_ps(r5, zero);
+        r6 = _mm256_max_ps(r6, zero), r7 = _mm256_max_ps(r7, zero);
+    }
+    _mm256_storeu_ps(o, r0), _mm256_storeu_ps(o + out_cs, r1);
+    _mm256_storeu_ps(o + 2 * out_cs, r2), _mm256_storeu_ps(o + 3 * out_cs, r3);
+    _mm256_storeu_ps(o + 4 * out_cs, r4), _mm256_storeu_ps(o + 5 * out_cs, r5);
+    _mm256_storeu_ps(o + 6 * out_cs, r6), _mm256_storeu_ps(o + 7 * out_cs, r7);
+}
+
 /* 2 tiles (8 columns) x 8 channels a step: each column's 8 channels are
  * one vector, transposed to 8 planar rows as fsr_conv_c8_store_avx2 does. */
 __attribute__((target("avx2,fma"))) static void
 wino_out_avx2(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t pcs, const float *b, int tiles, int relu)
 {
-    const __m256 zero = _mm256_setzero_ps();
     for (int og = 0; og < 4; og++) {
         const __m256 bv = _mm256_loadu_ps(b + og * 8);
         float *d = out + og * 8 * out_cs;
@@ -954,18 +973,8 @@ wino_out_avx2(float *out, ptrdiff_t out_cs, const float *m, ptrdiff_t pcs, const
             for (int k = 0; k < 8; k++)
                 p[k] = _mm256_loadu_ps(m + k * pcs + (t + 1) * 32 + og * 8);
             FSR_WINO_OUT(__m256, V_ADD, V_SUB, V_FMA, V_K, p, bv, y1);
-            __m256 r0 = y0[0], r1 = y0[1], r2 = y0[2], r3 = y0[3], r4 = y1[0], r5 = y1[1], r6 = y1[2], r7 = y1[3];
-            TRANSPOSE8(r0, r1, r2, r3, r4, r5, r6, r7);
-            if (relu) {
-                r0 = _mm256_max_ps(r0, zero), r1 = _mm256_max_ps(r1, zero), r2 = _mm256_max_ps(r2, zero);
-                r3 = _mm256_max_ps(r3, zero), r4 = _mm256_max_ps(r4, zero), r5 = _mm256_max_ps(r5, zero);
-                r6 = _mm256_max_ps(r6, zero), r7 = _mm256_max_ps(r7, zero);
-            }
-            float *o = d + 4 * t;
-            _mm256_storeu_ps(o, r0), _mm256_storeu_ps(o + out_cs, r1);
-            _mm256_storeu_ps(o + 2 * out_cs, r2), _mm256_storeu_ps(o + 3 * out_cs, r3);
-            _mm256_storeu_ps(o + 4 * out_cs, r4), _mm256_storeu_ps(o + 5 * out_cs, r5);
-            _mm256_storeu_ps(o + 6 * out_cs, r6), _mm256_storeu_ps(o + 7 * out_cs, r7);
+            const __m256 y[8] = { y0[0], y0[1], y0[2], y0[3], y1[0], y1[1], y1[2], y1[3] };
+            store_cols8_ch8(d + 4 * t, out_cs, y, relu);
         }
         for (; t < tiles; t++)
             for (int co = og * 8; co < og * 8 + 8; co++)
@@ -1048,7 +1057,6 @@ static void wino16_acc_avx2(float *m, const float *const *rows, ptrdiff_t vcs, c
 __attribute__((target("avx2,fma"))) static void
 wino16_out_avx2(float *out, ptrdiff_t out_cs, const float *m, const float *b, int tiles, int relu)
 {
-    const __m256 zero = _mm256_setzero_ps();
     for (int og = 0; og < 4; og++) {
         const __m256 bv = _mm256_loadu_ps(b + og * 8);
         float *d = out + og * 8 * out_cs;
@@ -1057,18 +1065,7 @@ wino16_out_avx2(float *out, ptrdiff_t out_cs, const float *m, const float *b, in
             for (int k = 0; k < 16; k++)
                 p[k] = _mm256_loadu_ps(m + FSR_W16_M(t, k) + og * 8);
             FSR_W16_OUT(__m256, V_ADD, V_SUB, V_FMA, V_K, p, bv, y);
-            __m256 r0 = y[0], r1 = y[1], r2 = y[2], r3 = y[3], r4 = y[4], r5 = y[5], r6 = y[6], r7 = y[7];
-            TRANSPOSE8(r0, r1, r2, r3, r4, r5, r6, r7);
-            if (relu) {
-                r0 = _mm256_max_ps(r0, zero), r1 = _mm256_max_ps(r1, zero), r2 = _mm256_max_ps(r2, zero);
-                r3 = _mm256_max_ps(r3, zero), r4 = _mm256_max_ps(r4, zero), r5 = _mm256_max_ps(r5, zero);
-                r6 = _mm256_max_ps(r6, zero), r7 = _mm256_max_ps(r7, zero);
-            }
-            float *o = d + 8 * t;
-            _mm256_storeu_ps(o, r0), _mm256_storeu_ps(o + out_cs, r1);
-            _mm256_storeu_ps(o + 2 * out_cs, r2), _mm256_storeu_ps(o + 3 * out_cs, r3);
-            _mm256_storeu_ps(o + 4 * out_cs, r4), _mm256_storeu_ps(o + 5 * out_cs, r5);
-            _mm256_storeu_ps(o + 6 * out_cs, r6), _mm256_storeu_ps(o + 7 * out_cs, r7);
+            store_cols8_ch8(d + 8 * t, out_cs, y, relu);
         }
     }
 }
