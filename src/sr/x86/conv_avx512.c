@@ -372,7 +372,8 @@ AVX512 static void wino16_out_avx512(float *out, ptrdiff_t out_cs, const float *
  * at kx > 0 every 16-lane load at x + kx straddles two cache lines, and
  * with half the channels' FMAs left per input vector those loads, not the
  * FMAs, set the speed (the same values: the bits do not change). */
-#define P_SH(lo, hi) _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(hi), _mm512_castps_si512(lo), KX))
+#define SHIFT_PS(lo, hi, K) _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(hi), _mm512_castps_si512(lo), K))
+#define P_SH(lo, hi) SHIFT_PS(lo, hi, KX)
 #define P_FMA_SH(j, jn)                                                             \
     if (NX > j) {                                                                   \
         const __m512 v = P_SH(A##j, A##jn);                                         \
@@ -604,20 +605,14 @@ static void conv_row_avx512(float *out, ptrdiff_t out_cs, const float *const *ro
     }
 #define R4(M) M(0) M(1) M(2) M(3)
 /* 5-wide kernels (SRCNN's last layer): the NX + 1 whole vectors of a
- * channel's row loaded once, the inputs at kx = 1..4 shifted out of them
- * (valignd, as P_SHIFTED), instead of NX loads per kx that straddle two
- * cache lines; the same values in the same order, so the same bits.  The
- * last two only over the lanes some kx reads (m is a prefix of the
+ * channel's row loaded once (P_A), the inputs at kx = 1..4 shifted out of
+ * them (valignd, as P_SHIFTED), instead of NX loads per kx that straddle
+ * two cache lines; the same values in the same order, so the same bits.
+ * The last two only over the lanes some kx reads (m is a prefix of the
  * lanes: at most lane popcount(m) + 3 of vector NX - 1 onwards). */
-#define Q_A(j)                                                                      \
-    const __m512 A##j = NX > j + 1    ? _mm512_loadu_ps(q + 16 * j)                 \
-                        : NX == j + 1 ? _mm512_maskz_loadu_ps(mlast, q + 16 * j)    \
-                        : NX == j     ? _mm512_maskz_loadu_ps(mnext, q + 16 * j)    \
-                                      : _mm512_setzero_ps();
-#define Q_SH(lo, hi, K) _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(hi), _mm512_castps_si512(lo), K))
 #define Q_FMA_SH(j, jn, K)                                                          \
     if (NX > j) {                                                                   \
-        const __m512 v = K ? Q_SH(A##j, A##jn, K) : A##j;                           \
+        const __m512 v = K ? SHIFT_PS(A##j, A##jn, K) : A##j;                       \
         Q_FMA1(0, j) Q_FMA1(1, j) Q_FMA1(2, j) Q_FMA1(3, j) Q_FMA1(4, j)            \
     }
 #define Q_KX(K)                                                                     \
@@ -639,7 +634,7 @@ q_##G_##x##NX_(float *parts, ptrdiff_t parts_cs, const float *row, ptrdiff_t in_
         const __mmask16 mnext = (__mmask16)(used > 16 ? (1u << (used - 16)) - 1 : 0);        \
         for (int ci = 0; ci < cin; ci++) {                                                    \
             const float *q = row + ci * in_cs + x;                                            \
-            Q_A(0) Q_A(1) Q_A(2) Q_A(3) Q_A(4)                                                \
+            P_A(0) P_A(1) P_A(2) P_A(3) P_A(4)                                                \
             Q_KX(0) Q_KX(1) Q_KX(2) Q_KX(3) Q_KX(4)                                           \
         }                                                                                     \
     } else                                                                                    \
