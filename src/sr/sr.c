@@ -418,15 +418,15 @@ int fsr_sr_open_engine(FsrSR **psr, const FsrModel *m, int threads, unsigned cpu
      * strips against 52.5-55.0 in 240-wide ones.  Wider rings (9-5-5's
      * five rows of 64 channels: 1.4 MB at 512, 0.6 MB for its pruned
      * variant) would crowd the core's L2 (1 MB here). */
-    if (!sr->lr_input) {
+    if (!sr->lr_input)
         sr->tile_w = 2 * FSR_SR_TILE_W;
-        if ((ret = alloc_scratch(sr)) < 0)
-            goto fail;
-        if (ring_bytes(sr) > FSR_SR_WIDE_RINGS)
-            sr->tile_w = FSR_SR_TILE_W;
-    }
     if ((ret = alloc_scratch(sr)) < 0)
         goto fail;
+    if (!sr->lr_input && ring_bytes(sr) > FSR_SR_WIDE_RINGS) {
+        sr->tile_w = FSR_SR_TILE_W;
+        if ((ret = alloc_scratch(sr)) < 0)
+            goto fail;
+    }
     free(phases.weight);
     free(phases.bias);
     *psr = sr;
