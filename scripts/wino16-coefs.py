@@ -94,25 +94,20 @@ def main():
         assert all(bt[k][j] == (bt[k + 1][j] if j % 2 == 0 else -bt[k + 1][j]) for j in range(N))
     print("/* p = 0: d[0], d[2], .., d[14] */")
     print("static const float fsr_w16_in0[8] = { %s };" % ", ".join(f(bt[0][j]) for j in range(0, 16, 2)))
-    print("/* pair i (+a, -a): even taps d[2], d[4], .., d[14] */")
-    print("static const float fsr_w16_ine[7][7] = {")
-    for i in range(7):
-        assert bt[1 + 2 * i][0] == 0
-        print("    { %s }," % ", ".join(f(bt[1 + 2 * i][j]) for j in range(2, 16, 2)))
-    print("};")
-    print("/* pair i: odd taps d[1], d[3], .., d[13] */")
-    print("static const float fsr_w16_ino[7][7] = {")
-    for i in range(7):
-        assert bt[1 + 2 * i][15] == 0
-        print("    { %s }," % ", ".join(f(bt[1 + 2 * i][j]) for j in range(1, 15, 2)))
-    print("};")
+    def table(comment, name, rows):
+        print("/* %s */" % comment)
+        print("static const float %s[7][7] = {" % name)
+        for r in rows:
+            print("    { %s }," % ", ".join(f(c) for c in r))
+        print("};")
+
+    pair_rows = [bt[1 + 2 * i] for i in range(7)]
+    assert all(r[0] == 0 and r[15] == 0 for r in pair_rows)
+    table("pair i (+a, -a): even taps d[2], d[4], .., d[14]", "fsr_w16_ine", [r[2:16:2] for r in pair_rows])
+    table("pair i: odd taps d[1], d[3], .., d[13]", "fsr_w16_ino", [r[1:15:2] for r in pair_rows])
     print("/* infinity: d[1], d[3], .., d[15] */")
     print("static const float fsr_w16_inf[8] = { %s };" % ", ".join(f(bt[15][j]) for j in range(1, 16, 2)))
-    print("/* a_i^j, j = 1 .. 7 (output transform) */")
-    print("static const float fsr_w16_out[7][7] = {")
-    for a in PAIRS:
-        print("    { %s }," % ", ".join(f(a ** j) for j in range(1, 8)))
-    print("};")
+    table("a_i^j, j = 1 .. 7 (output transform)", "fsr_w16_out", [[a ** j for j in range(1, 8)] for a in PAIRS])
     print("/* G's scale per point (weight transform, in double) */")
     print("static const double fsr_w16_gscale[16] = { %s };" % ", ".join(dd(c) for c in gs))
     print("static const double fsr_w16_points[15] = { %s };" % ", ".join(dd(c) for c in POINTS))

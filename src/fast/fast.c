@@ -734,11 +734,11 @@ static int plan_share(FsrFast *f, const FsrPicture *lr, double *share, int *whol
  * cheaper, 0 with the plan in f->plan, or a negative error.  The work
  * budget (f->credit, policy.max_share): the drift estimate's cells (2)
  * wait for credit there is; cells the transfer cannot serve or whose LR
- * picture shows an error (1) may run the credit down to -REGION_DEBT, less
- * what a forced key frame still owes (f->forced: right after the first
- * frame or a cut, new content need not wait the 1 / max_share frames its
- * whole-frame SR takes to repay), and so may a whole-frame SR.  Cells
- * that wait are unmarked, keep their drift and come back in a later
+ * picture shows an error (1) may run the credit down to -REGION_DEBT and
+ * further by what a forced key frame still owes (f->forced: right after
+ * the first frame or a cut, new content need not wait the 1 / max_share
+ * frames its whole-frame SR takes to repay), and so may a whole-frame SR.
+ * Cells that wait are unmarked, keep their drift and come back in a later
  * frame. */
 static int make_plan(FsrFast *f, const FsrPicture *lr)
 {
