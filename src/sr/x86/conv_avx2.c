@@ -487,30 +487,40 @@ to_c8_avx2(float *c8, ptrdiff_t blk_cs, const float *planar, ptrdiff_t cs, int c
     }
 }
 
-/* acc [width][32] to planar out with the ReLU (max with 0 also maps NaN to
- * 0, as the C version does). */
+/* Eight columns y[0..7] of 8 channels (one vector a column) to the 8
+ * channels' planar rows at o (channel stride out_cs), ReLU'd if asked
+ * (max with 0 also maps NaN to 0, as the C versions do): the store of the
+ * interleaved kernels and of the Winograd output transforms. */
+__attribute__((target("avx2,fma"))) static inline void store_cols8_ch8(float *o, ptrdiff_t out_cs, const __m256 y[8],
+                                                                       int relu)
+{
+    const __m256 zero = _mm256_setzero_ps();
+    __m256 r0 = y[0], r1 = y[1], r2 = y[2], r3 = y[3], r4 = y[4], r5 = y[5], r6 = y[6], r7 = y[7];
+    TRANSPOSE8(r0, r1, r2, r3, r4, r5, r6, r7);
+    if (relu) {
+        r0 = _mm256_max_ps(r0, zero), r1 = _mm256_max_ps(r1, zero), r2 = _mm256_max_ps(r2, zero);
+        r3 = _mm256_max_ps(r3, zero), r4 = _mm256_max_ps(r4, zero), r5 = _mm256_max_ps(r5, zero);
+        r6 = _mm256_max_ps(r6, zero), r7 = _mm256_max_ps(r7, zero);
+    }
+    _mm256_storeu_ps(o, r0), _mm256_storeu_ps(o + out_cs, r1);
+    _mm256_storeu_ps(o + 2 * out_cs, r2), _mm256_storeu_ps(o + 3 * out_cs, r3);
+    _mm256_storeu_ps(o + 4 * out_cs, r4), _mm256_storeu_ps(o + 5 * out_cs, r5);
+    _mm256_storeu_ps(o + 6 * out_cs, r6), _mm256_storeu_ps(o + 7 * out_cs, r7);
+}
+
+/* acc [width][32] to planar out with the ReLU (store_cols8_ch8). */
 __attribute__((target("avx2,fma"))) void
 fsr_conv_c8_store_avx2(float *out, ptrdiff_t out_cs, const float *acc, int width, int relu)
 {
     const int w8 = width & ~7;
-    const __m256 zero = _mm256_setzero_ps();
     for (int ob = 0; ob < 4; ob++) {
         float *d = out + ob * 8 * out_cs;
         for (int x = 0; x < w8; x += 8) {
             const float *a = acc + x * 32 + ob * 8;
-            __m256 r0 = _mm256_loadu_ps(a), r1 = _mm256_loadu_ps(a + 32), r2 = _mm256_loadu_ps(a + 64);
-            __m256 r3 = _mm256_loadu_ps(a + 96), r4 = _mm256_loadu_ps(a + 128), r5 = _mm256_loadu_ps(a + 160);
-            __m256 r6 = _mm256_loadu_ps(a + 192), r7 = _mm256_loadu_ps(a + 224);
-            TRANSPOSE8(r0, r1, r2, r3, r4, r5, r6, r7);
-            if (relu) {
-                r0 = _mm256_max_ps(r0, zero), r1 = _mm256_max_ps(r1, zero), r2 = _mm256_max_ps(r2, zero);
-                r3 = _mm256_max_ps(r3, zero), r4 = _mm256_max_ps(r4, zero), r5 = _mm256_max_ps(r5, zero);
-                r6 = _mm256_max_ps(r6, zero), r7 = _mm256_max_ps(r7, zero);
-            }
-            _mm256_storeu_ps(d + x, r0), _mm256_storeu_ps(d + out_cs + x, r1);
-            _mm256_storeu_ps(d + 2 * out_cs + x, r2), _mm256_storeu_ps(d + 3 * out_cs + x, r3);
-            _mm256_storeu_ps(d + 4 * out_cs + x, r4), _mm256_storeu_ps(d + 5 * out_cs + x, r5);
-            _mm256_storeu_ps(d + 6 * out_cs + x, r6), _mm256_storeu_ps(d + 7 * out_cs + x, r7);
+            const __m256 y[8] = { _mm256_loadu_ps(a),       _mm256_loadu_ps(a + 32),  _mm256_loadu_ps(a + 64),
+                                  _mm256_loadu_ps(a + 96),  _mm256_loadu_ps(a + 128), _mm256_loadu_ps(a + 160),
+                                  _mm256_loadu_ps(a + 192), _mm256_loadu_ps(a + 224) };
+            store_cols8_ch8(d + x, out_cs, y, relu);
         }
         for (int o = 0; o < 8; o++)
             for (int x = w8; x < width; x++) {
@@ -934,26 +944,6 @@ static void wino_acc_1_avx2(float *acc, const float *const *rows, const float *w
         w1_block_2(acc, rows, t, w, kh, n);
     else if (tiles - t == 1)
         w1_block_1(acc, rows, t, w, kh, n);
-}
-
-/* Eight columns y[0..7] of 8 channels (one vector a column) to the 8
- * channels' planar rows at o (channel stride out_cs), ReLU'd if asked:
- * the Winograd output transforms' store. */
-__attribute__((target("avx2,fma"))) static inline void store_cols8_ch8(float *o, ptrdiff_t out_cs, const __m256 y[8],
-                                                                       int relu)
-{
-    const __m256 zero = _mm256_setzero_ps();
-    __m256 r0 = y[0], r1 = y[1], r2 = y[2], r3 = y[3], r4 = y[4], r5 = y[5], r6 = y[6], r7 = y[7];
-    TRANSPOSE8(r0, r1, r2, r3, r4, r5, r6, r7);
-    if (relu) {
-        r0 = _mm256_max_ps(r0, zero), r1 = _mm256_max_ps(r1, zero), r2 = _mm256_max_ps(r2, zero);
-        r3 = _mm256_max_ps(r3, zero), r4 = _mm256_max_ps(r4, zero), r5 = _mm256_max_ps(r5, zero);
-        r6 = _mm256_max_ps(r6, zero), r7 = _mm256_max_ps(r7, zero);
-    }
-    _mm256_storeu_ps(o, r0), _mm256_storeu_ps(o + out_cs, r1);
-    _mm256_storeu_ps(o + 2 * out_cs, r2), _mm256_storeu_ps(o + 3 * out_cs, r3);
-    _mm256_storeu_ps(o + 4 * out_cs, r4), _mm256_storeu_ps(o + 5 * out_cs, r5);
-    _mm256_storeu_ps(o + 6 * out_cs, r6), _mm256_storeu_ps(o + 7 * out_cs, r7);
 }
 
 /* 2 tiles (8 columns) x 8 channels a step: each column's 8 channels are
