@@ -117,7 +117,8 @@ int fsr_conv_pack_wino(FsrPackedConv *p, const FsrConvLayer *l, int relu);
  * the engine takes it only before a direct layer (sr.c).  Input rows are
  * transformed once (wino16_in_1: value k of tile t, input columns 8t ..
  * 8t+15, at v[k * vcs + t], k < 16); each point is then a kh x 1 sum
- * (wino_acc_1 with one piece) and wino16_out the output transform.  The
+ * (wino16_acc, all 16 points of a chunk of tiles in one call) and
+ * wino16_out the output transform.  The
  * packed weights: point k, output block ob at w + (k * nob + ob) * kh *
  * 32, [ky][32 oc]. */
 int fsr_conv_wino16_ok(const FsrConvLayer *l);

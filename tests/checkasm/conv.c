@@ -596,8 +596,6 @@ static void check_wino_1(const FsrConvDSP *c, const FsrConvDSP *lower, const Fsr
                     checkasm_fail("%d rows, %d pieces, %d tiles", shapes[sh][0], shapes[sh][1], tiles);
             }
         checkasm_bench(c->wino_acc_1(a, rows, w, 9, 2, 64), cur->wino_acc_1(b, rows, w, 9, 2, 64));
-        /* F(8,9)'s shape: one piece, 12 tiles */
-        checkasm_bench(c->wino_acc_1(a, rows, w, 9, 1, 12), cur->wino_acc_1(b, rows, w, 9, 1, 12));
         free(v);
         free(w);
         free(a);
